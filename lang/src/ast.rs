@@ -1,0 +1,288 @@
+//! The rdx syntax tree, which is also the IR after checking.
+//!
+//! Every node carries a [`Span`] into the source text it came from. The parser builds it, the
+//! checker validates it and folds constants (the result, [`crate::check::Checked`], is the IR the
+//! rest of the toolchain consumes), the inverter maps it to its inverse, and the printer turns it
+//! back into readable rdx source. The Janus and Python front ends produce the same tree.
+
+/// A half-open byte range `start..end` into one source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub const fn new(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// Which language the tree came from: it changes arithmetic (Janus: `/` and `%` floor, overflow
+/// is an error instead of wrapping) and how results are printed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    #[default]
+    Rdx,
+    Janus,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A whole program: top-level constants and genes, in source order.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Program {
+    pub dialect: Dialect,
+    pub consts: Vec<Const>,
+    pub genes: Vec<Gene>,
+}
+
+/// `const NAME = expr` (the expression must fold to a constant).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Const {
+    pub name: Ident,
+    pub value: Expr,
+    pub span: Span,
+}
+
+/// Element type of an array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Elem {
+    U64,
+    I64,
+}
+
+/// A variable's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    U64,
+    I64,
+    /// `u64[N]` / `i64[N]`.
+    Array(Elem, u64),
+    /// `stack`: a LIFO of 64-bit integers (signed in Janus).
+    Stack,
+}
+
+impl Type {
+    /// True for the two scalar types.
+    pub fn is_scalar(self) -> bool {
+        matches!(self, Type::U64 | Type::I64)
+    }
+}
+
+/// `name: type` in a gene's parameter list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: Type,
+    /// Span of the type annotation.
+    pub ty_span: Span,
+}
+
+/// `gene name(params) { body }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gene {
+    pub name: Ident,
+    pub params: Vec<Param>,
+    pub body: Block,
+    pub span: Span,
+}
+
+/// `{ stmt* }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+/// A location that can be updated: a variable or an array element.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub name: Ident,
+    pub index: Option<Box<Expr>>,
+    pub span: Span,
+}
+
+/// The three reversible updates `+=`, `-=`, `^=`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UpdateOp {
+    Add,
+    Sub,
+    Xor,
+}
+
+impl UpdateOp {
+    /// The update that undoes this one.
+    pub fn mirror(self) -> UpdateOp {
+        match self {
+            UpdateOp::Add => UpdateOp::Sub,
+            UpdateOp::Sub => UpdateOp::Add,
+            UpdateOp::Xor => UpdateOp::Xor,
+        }
+    }
+}
+
+/// Direction of a shift or rotation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dir {
+    Left,
+    Right,
+}
+
+impl Dir {
+    pub fn flip(self) -> Dir {
+        match self {
+            Dir::Left => Dir::Right,
+            Dir::Right => Dir::Left,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StmtKind {
+    /// `place += e`, `place -= e`, `place ^= e`.
+    Update { target: Place, op: UpdateOp, value: Expr },
+    /// `place *= c` with `c` an odd constant. Its inverse is `place *= c⁻¹` (mod 2⁶⁴), which the
+    /// inverter computes, so inverting twice gives `c` back.
+    Mul { target: Place, factor: Expr },
+    /// `place ^= place << c` / `place ^= place >> c` (an xorshift step, c constant in 1..=63).
+    XorShift { target: Place, dir: Dir, amount: Expr },
+    /// `place <<<= e` / `place >>>= e`.
+    Rotate { target: Place, dir: Dir, amount: Expr },
+    /// `neg place`: two's-complement negation.
+    Neg(Place),
+    /// `not place`: bitwise complement.
+    Not(Place),
+    /// `swap a, b`.
+    Swap(Place, Place),
+    /// `if cond { then } else { else } fi assertion`.
+    If { cond: Expr, then_block: Block, else_block: Option<Block>, fi: Expr },
+    /// `from entry do { body } loop { again } until exit`.
+    From { entry: Expr, body: Block, again: Option<Block>, until: Expr },
+    /// `call g(args)` or `uncall g(args)`.
+    Call { gene: Ident, args: Vec<Ident>, uncall: bool },
+    /// `local name: ty = e`: opens an ancilla that lives until its `delocal` later in the block.
+    Local { name: Ident, ty: Type, init: Expr },
+    /// `delocal name = e`: asserts the ancilla holds `e` and removes it.
+    /// `ty` is kept when the source wrote it (Janus always does), so printing round-trips.
+    Delocal { name: Ident, ty: Option<Type>, value: Expr },
+    /// `push place, stack`: moves the value onto the stack and zeroes `place`.
+    Push { value: Place, stack: Ident },
+    /// `pop place, stack`: `place` must be zero; moves the stack's top into it.
+    Pop { target: Place, stack: Ident },
+    /// `assert e`.
+    Assert(Expr),
+    /// `skip`.
+    Skip,
+    /// Lossy `place := e`: the old value goes to the history tape.
+    Assign { target: Place, value: Expr },
+    /// Lossy `erase place`: sets it to zero, the old value goes to the history tape.
+    Erase(Place),
+    /// `undo stmt`: runs `stmt` backward. The inverter produces it for statements whose inverse
+    /// has no direct spelling: an xorshift step (`undo x ^= x << 3`) and the lossy `:=` / `erase`
+    /// (undone from the history tape). Inverting `undo s` gives `s` back.
+    Undo(Box<Stmt>),
+    /// Janus `error "message"`: always a run-time error when reached.
+    Error(String),
+    /// Janus `print "text"` / `printf "fmt", args` / `show x, …`: output only, no state change.
+    Print(Print),
+}
+
+/// Janus output statements.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Print {
+    Text(String),
+    Format(String, Vec<Ident>),
+    Show(Vec<Ident>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnOp {
+    /// `-e`
+    Neg,
+    /// `~e`
+    BitNot,
+    /// `!e` (logical: 1 if e == 0 else 0)
+    Not,
+}
+
+/// Binary operators, C precedence (see the grammar).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    Mul,
+    Div,
+    Mod,
+    Add,
+    Sub,
+    Shl,
+    Shr,
+    And,
+    Xor,
+    Or,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    LogAnd,
+    LogOr,
+}
+
+/// Built-in functions on variables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    /// `empty(s)`: 1 if the stack is empty.
+    Empty,
+    /// `top(s)`: the stack's top (error if empty).
+    Top,
+    /// `size(x)`: number of elements of an array or stack.
+    Size,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExprKind {
+    /// An integer literal, already reduced to 64 bits.
+    Int(u64),
+    /// A variable (or, before constant folding, a `const`).
+    Var(String),
+    /// `a[e]`.
+    Index(Ident, Box<Expr>),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `empty(s)`, `top(s)`, `size(x)`.
+    Builtin(Builtin, Ident),
+    /// Janus `nil`: the empty stack, only as a `local`/`delocal` value of a stack.
+    Nil,
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span }
+    }
+}

@@ -1,0 +1,19 @@
+//! rdx front end: source text → tokens → syntax tree → checked IR, plus the inverter, the
+//! printer and diagnostics.
+//!
+//! Data flows one way: [`parser::parse`] builds an [`ast::Program`], [`check::check`] validates
+//! it and folds constants into the IR, [`invert::invert_program`] maps IR to its inverse and
+//! [`print::print_program`] turns any tree back into rdx source.
+
+pub mod ast;
+pub mod check;
+pub mod codes;
+pub mod diag;
+pub mod invert;
+pub mod janus;
+pub mod lexer;
+pub mod parser;
+pub mod print;
+pub mod report;
+pub mod token;
+pub mod types;

@@ -1,0 +1,122 @@
+//! Typing rules shared by the checker and the code generators.
+//!
+//! All values are 64-bit words; a type only says whether an operation treats them as signed.
+//! An operation is signed when the dialect is Janus (every Janus integer is signed) or when one
+//! of its operands is signed: an `i64` variable, an element of an `i64[N]` array, or an
+//! expression built from one. Literals are neutral. Comparisons and logical operators give an
+//! unsigned 0 or 1.
+
+use crate::ast::{BinOp, Dialect, Elem, Expr, ExprKind, Type, UnOp};
+
+/// Whether a value of this type is signed.
+pub fn type_signed(ty: Type) -> bool {
+    matches!(ty, Type::I64 | Type::Array(Elem::I64, _))
+}
+
+/// Whether `e` evaluates to a signed value. `lookup` gives the type of a variable in scope.
+pub fn expr_signed(dialect: Dialect, e: &Expr, lookup: &dyn Fn(&str) -> Option<Type>) -> bool {
+    if dialect == Dialect::Janus {
+        return !produces_bool(e);
+    }
+    match &e.kind {
+        ExprKind::Int(_) | ExprKind::Builtin(..) | ExprKind::Nil => false,
+        ExprKind::Var(name) => lookup(name).is_some_and(type_signed),
+        ExprKind::Index(name, _) => lookup(&name.name).is_some_and(type_signed),
+        ExprKind::Unary(UnOp::Not, _) => false,
+        ExprKind::Unary(_, inner) => expr_signed(dialect, inner, lookup),
+        ExprKind::Binary(op, l, r) => {
+            !op.is_boolean() && (expr_signed(dialect, l, lookup) || expr_signed(dialect, r, lookup))
+        }
+    }
+}
+
+/// Whether a binary operator compares or combines with signed semantics: true when either
+/// operand is signed. Used for `<`, `/`, `%`, `>>` and the like.
+pub fn operands_signed(
+    dialect: Dialect,
+    l: &Expr,
+    r: &Expr,
+    lookup: &dyn Fn(&str) -> Option<Type>,
+) -> bool {
+    dialect == Dialect::Janus || expr_signed(dialect, l, lookup) || expr_signed(dialect, r, lookup)
+}
+
+fn produces_bool(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Unary(UnOp::Not, _) => true,
+        ExprKind::Binary(op, ..) => op.is_boolean(),
+        _ => false,
+    }
+}
+
+impl BinOp {
+    /// Comparisons and `&&`/`||`: the result is 0 or 1.
+    pub fn is_boolean(self) -> bool {
+        use BinOp::*;
+        matches!(self, Eq | Ne | Lt | Le | Gt | Ge | LogAnd | LogOr)
+    }
+
+    /// The operator as written in rdx source.
+    pub fn symbol(self) -> &'static str {
+        use BinOp::*;
+        match self {
+            Mul => "*",
+            Div => "/",
+            Mod => "%",
+            Add => "+",
+            Sub => "-",
+            Shl => "<<",
+            Shr => ">>",
+            And => "&",
+            Xor => "^",
+            Or => "|",
+            Eq => "==",
+            Ne => "!=",
+            Lt => "<",
+            Le => "<=",
+            Gt => ">",
+            Ge => ">=",
+            LogAnd => "&&",
+            LogOr => "||",
+        }
+    }
+
+    /// Binding strength, C order: higher binds tighter.
+    pub fn precedence(self) -> u8 {
+        use BinOp::*;
+        match self {
+            Mul | Div | Mod => 10,
+            Add | Sub => 9,
+            Shl | Shr => 8,
+            Lt | Le | Gt | Ge => 7,
+            Eq | Ne => 6,
+            And => 5,
+            Xor => 4,
+            Or => 3,
+            LogAnd => 2,
+            LogOr => 1,
+        }
+    }
+}
+
+impl UnOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            UnOp::Neg => "-",
+            UnOp::BitNot => "~",
+            UnOp::Not => "!",
+        }
+    }
+}
+
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Type::U64 => f.write_str("u64"),
+            Type::I64 => f.write_str("i64"),
+            Type::Array(Elem::U64, n) => write!(f, "u64[{n}]"),
+            Type::Array(Elem::I64, n) => write!(f, "i64[{n}]"),
+            Type::Stack => f.write_str("stack"),
+        }
+    }
+}
