@@ -32,12 +32,7 @@ pub fn expr_signed(dialect: Dialect, e: &Expr, lookup: &dyn Fn(&str) -> Option<T
 
 /// Whether a binary operator compares or combines with signed semantics: true when either
 /// operand is signed. Used for `<`, `/`, `%`, `>>` and the like.
-pub fn operands_signed(
-    dialect: Dialect,
-    l: &Expr,
-    r: &Expr,
-    lookup: &dyn Fn(&str) -> Option<Type>,
-) -> bool {
+pub fn operands_signed(dialect: Dialect, l: &Expr, r: &Expr, lookup: &dyn Fn(&str) -> Option<Type>) -> bool {
     dialect == Dialect::Janus || expr_signed(dialect, l, lookup) || expr_signed(dialect, r, lookup)
 }
 

@@ -1,0 +1,28 @@
+//! `rdx invert FILE`: print the inverse program as rdx source.
+
+use crate::frontend::Source;
+use rdx_lang::check::CheckOptions;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Print the inverse program as readable rdx source (running it forward = running FILE backward).
+#[derive(clap::Args)]
+pub struct Args {
+    /// The program (.rdx, or Janus .ja).
+    file: PathBuf,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let src = match Source::read(&args.file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    match src.compile(&CheckOptions::default()) {
+        Ok(checked) => {
+            let inverse = rdx_lang::invert::invert_program(&checked.program);
+            print!("{}", rdx_lang::print::print_program(&inverse));
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
