@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test of rdx: the Rust workspace (unit, property, UI, stdlib, CLI tests) and the
+# Python package's pytest suite. Works on a fresh machine: the Python side gets its own venv
+# (.venv/) with the extension built by maturin into it, sharing cargo's target directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+
+echo "== cargo test (workspace)"
+cargo test --workspace --locked
+
+if [ -f orchestrator/pyproject.toml ]; then
+    echo "== python: build redoxa into .venv and run pytest"
+    python3 -m venv .venv
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet pytest
+    .venv/bin/python -m pip install --quiet ./orchestrator
+    .venv/bin/python -m pytest -q -W error orchestrator/tests
+fi
