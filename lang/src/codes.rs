@@ -43,6 +43,11 @@ pub const CODES: &[Code] = &[
         title: "unterminated comment or string",
         explanation: "A block comment or string literal is not closed before the end of the file.",
     },
+    Code {
+        code: "E0107",
+        title: "malformed integer literal",
+        explanation: "A number has a digit its base does not allow (`0b12`, `12ab`) or no digits at all (`0x`).",
+    },
 ];
 
 /// Looks a code up.

@@ -1,8 +1,469 @@
-//! (being written by the parser work; the signature is the contract)
-use crate::ast::{Program, Span};
-use crate::diag::Diagnostic;
+//! The rdx parser: tokens from [`crate::lexer`] through the lalrpop grammar (`grammar.lalrpop`)
+//! to an [`ast::Program`], with every syntax error of the file reported in one run.
+//!
+//! No input can make it panic or overflow the stack: a pre-pass over the tokens rejects
+//! brackets nested deeper than [`MAX_DEPTH`] before the grammar runs, and the grammar's actions
+//! refuse to build an expression tree deeper than [`MAX_DEPTH`] (a chain `1+1+…` of any length
+//! is an E0105 error, built and dropped without deep recursion). The helpers below are the
+//! grammar's actions; they are public to the generated module only.
+
+use crate::ast::{
+    self, Builtin, Const, Dir, Expr, ExprKind, Gene, Ident, Place, Program, Span, Stmt, StmtKind,
+};
+use crate::ast::{BinOp, UnOp, UpdateOp};
+use crate::diag::{Diagnostic, Label};
+use crate::lexer::{self, Spanned, span as mk_span};
+use crate::token::{LexError, Token};
+use lalrpop_util::{ErrorRecovery, ParseError};
+
+#[allow(clippy::all, clippy::pedantic, unused_qualifications, unused_imports, unused_parens)]
+#[rustfmt::skip]
+mod grammar {
+    include!(concat!(env!("OUT_DIR"), "/grammar.rs"));
+}
+
+/// The deepest nesting accepted: of `{ ( [` in the source, and of an expression tree.
+pub const MAX_DEPTH: u32 = 256;
 
 /// Parses rdx source text into a syntax tree, reporting every syntax error found.
-pub fn parse(_src: &str) -> Result<Program, Vec<Diagnostic>> {
-    Err(vec![Diagnostic::error("E0101", "parser not written yet", Span::default())])
+///
+/// The result has `Dialect::Rdx`. Errors come sorted by position; see `codes.rs` (E01xx).
+pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
+    if u32::try_from(src.len()).is_err() {
+        return Err(vec![Diagnostic::error("E0103", "source file is larger than 4 GiB", Span::default())]);
+    }
+    let (tokens, mut diags) = lexer::lex(src);
+    let nesting = check_nesting(&tokens);
+    if let Some(d) = nesting.too_deep {
+        diags.push(d);
+        return Err(finish(diags));
+    }
+    let result =
+        grammar::ProgramParser::new().parse(&mut diags, tokens.into_iter().map(Ok::<Spanned<'_>, LexError>));
+    let program = match result {
+        Ok(p) => Some(p),
+        Err(e) => {
+            diags.push(syntax_error(e));
+            None
+        }
+    };
+    for d in diags.iter_mut().filter(|d| d.code == "E0102") {
+        for &(open, text) in nesting.unclosed.iter().rev().take(3) {
+            d.labels.push(Label { span: open, message: format!("this `{text}` is not closed") });
+        }
+    }
+    match program {
+        Some(p) if diags.is_empty() => {
+            if let Some(sp) = too_deep_expr(&p) {
+                return Err(vec![too_deep(sp)]);
+            }
+            Ok(p)
+        }
+        _ => Err(finish(diags)),
+    }
+}
+
+fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diags.sort_by_key(|d| (d.span.start, d.span.end));
+    diags.dedup_by(|a, b| a.code == b.code && a.span == b.span);
+    diags
+}
+
+/// What the bracket pre-pass found.
+struct Nesting {
+    too_deep: Option<Diagnostic>,
+    /// Openers still open at the end of the file, outermost first.
+    unclosed: Vec<(Span, &'static str)>,
+}
+
+/// Tracks `{ ( [` nesting over the token stream without recursion.
+fn check_nesting(tokens: &[Spanned<'_>]) -> Nesting {
+    let mut open: Vec<(Span, &'static str)> = Vec::new();
+    for (start, tok, end) in tokens {
+        let sp = mk_span(*start, *end);
+        match tok {
+            Token::LBrace | Token::LParen | Token::LBracket => {
+                open.push((sp, tok.text().unwrap_or("(")));
+                if open.len() > MAX_DEPTH as usize {
+                    let d = Diagnostic::error("E0105", "nesting too deep", sp)
+                        .note(format!("this is nesting level {}", open.len()))
+                        .hint(format!(
+                            "blocks, brackets and parentheses may nest at most {MAX_DEPTH} deep; \
+                             move inner parts into their own gene"
+                        ));
+                    return Nesting { too_deep: Some(d), unclosed: Vec::new() };
+                }
+            }
+            Token::RBrace | Token::RParen | Token::RBracket => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    Nesting { too_deep: None, unclosed: open }
+}
+
+fn too_deep(sp: Span) -> Diagnostic {
+    Diagnostic::error("E0105", "expression nested too deeply", sp)
+        .note(format!("this expression is more than {MAX_DEPTH} operators deep"))
+        .hint("split it over several statements, e.g. with a `local` variable")
+}
+
+/// The depth of an expression tree (a leaf has depth 1), measured without recursion.
+pub fn expr_depth(e: &Expr) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(e, 1usize)];
+    while let Some((e, d)) = stack.pop() {
+        max = max.max(d);
+        match &e.kind {
+            ExprKind::Index(_, i) | ExprKind::Unary(_, i) => stack.push((i, d + 1)),
+            ExprKind::Binary(_, l, r) => {
+                stack.push((l, d + 1));
+                stack.push((r, d + 1));
+            }
+            ExprKind::Int(_) | ExprKind::Var(_) | ExprKind::Builtin(..) | ExprKind::Nil => {}
+        }
+    }
+    max
+}
+
+/// Safety net behind the grammar's own limit: the span of an expression deeper than the limit.
+fn too_deep_expr(p: &Program) -> Option<Span> {
+    let mut exprs: Vec<&Expr> = p.consts.iter().map(|c| &c.value).collect();
+    let mut blocks: Vec<&ast::Block> = p.genes.iter().map(|g| &g.body).collect();
+    while let Some(b) = blocks.pop() {
+        let mut stmts: Vec<&Stmt> = b.stmts.iter().collect();
+        while let Some(s) = stmts.pop() {
+            stmt_parts(s, &mut exprs, &mut blocks, &mut stmts);
+        }
+    }
+    exprs.into_iter().find(|e| expr_depth(e) > MAX_DEPTH as usize).map(|e| e.span)
+}
+
+fn stmt_parts<'a>(
+    s: &'a Stmt,
+    exprs: &mut Vec<&'a Expr>,
+    blocks: &mut Vec<&'a ast::Block>,
+    stmts: &mut Vec<&'a Stmt>,
+) {
+    let place = |p: &'a Place, exprs: &mut Vec<&'a Expr>| {
+        if let Some(i) = &p.index {
+            exprs.push(i);
+        }
+    };
+    match &s.kind {
+        StmtKind::Update { target, value, .. }
+        | StmtKind::Mul { target, factor: value }
+        | StmtKind::XorShift { target, amount: value, .. }
+        | StmtKind::Rotate { target, amount: value, .. }
+        | StmtKind::Assign { target, value } => {
+            place(target, exprs);
+            exprs.push(value);
+        }
+        StmtKind::Neg(p) | StmtKind::Not(p) | StmtKind::Erase(p) => place(p, exprs),
+        StmtKind::Push { value: p, .. } | StmtKind::Pop { target: p, .. } => place(p, exprs),
+        StmtKind::Swap(a, b) => {
+            place(a, exprs);
+            place(b, exprs);
+        }
+        StmtKind::If { cond, then_block, else_block, fi } => {
+            exprs.push(cond);
+            exprs.push(fi);
+            blocks.push(then_block);
+            blocks.extend(else_block);
+        }
+        StmtKind::From { entry, body, again, until } => {
+            exprs.push(entry);
+            exprs.push(until);
+            blocks.push(body);
+            blocks.extend(again);
+        }
+        StmtKind::Local { init: e, .. } | StmtKind::Delocal { value: e, .. } | StmtKind::Assert(e) => {
+            exprs.push(e)
+        }
+        StmtKind::Undo(inner) => stmts.push(inner),
+        StmtKind::Call { .. } | StmtKind::Skip | StmtKind::Error(_) | StmtKind::Print(_) => {}
+    }
+}
+
+// ---------------------------------------------------------------- error messages
+
+/// Turns a lalrpop error into a diagnostic a user can act on.
+fn syntax_error(e: ParseError<usize, Token<'_>, LexError>) -> Diagnostic {
+    match e {
+        ParseError::UnrecognizedEof { location, expected } => {
+            let sp = mk_span(location, location);
+            let mut d = Diagnostic::error("E0102", "unexpected end of file", sp);
+            let want = describe_expected(&expected);
+            if !want.is_empty() {
+                d = d.note(format!("expected {want}"));
+                d.message = format!("unexpected end of file: expected {want}");
+            }
+            d
+        }
+        ParseError::UnrecognizedToken { token: (l, tok, r), expected } => {
+            let sp = mk_span(l, r);
+            let want = describe_expected(&expected);
+            let message = if want.is_empty() {
+                format!("unexpected {}", tok.describe())
+            } else {
+                format!("unexpected {}: expected {want}", tok.describe())
+            };
+            let note =
+                if want.is_empty() { "not expected here".to_string() } else { format!("expected {want}") };
+            let d = Diagnostic::error("E0101", message, sp).note(note);
+            add_hints(d, &tok, &expected)
+        }
+        ParseError::ExtraToken { token: (l, tok, r) } => Diagnostic::error(
+            "E0101",
+            format!("unexpected {} after the end of the program", tok.describe()),
+            mk_span(l, r),
+        ),
+        ParseError::InvalidToken { location } => {
+            Diagnostic::error("E0103", "invalid character", mk_span(location, location + 1))
+        }
+        ParseError::User { error } => lexer::lex_diagnostic(error, "", Span::default()),
+    }
+}
+
+fn add_hints(mut d: Diagnostic, tok: &Token<'_>, expected: &[String]) -> Diagnostic {
+    let has = |t: &str| expected.iter().any(|e| e.trim_matches('"') == t);
+    if *tok == Token::Assign && has("+=") {
+        d = d.hint(
+            "rdx has no plain assignment: update with `+=`, `-=` or `^=`, or overwrite with the lossy `:=`",
+        );
+    }
+    if has("fi") && !has("else") {
+        d = d.hint("every `if` ends with an exit assertion: `} fi condition`");
+    } else if has("fi") {
+        d = d.hint("every `if` ends with an exit assertion: `} else { … } fi condition`");
+    }
+    if has("until") {
+        d = d.hint("a `from` loop ends with its exit condition: `} until condition`");
+    }
+    if has("do") && !has("+") {
+        d = d.hint("a loop is written `from entry do { … } until exit`");
+    }
+    if let Token::Ident(name) = tok
+        && (has("}") || has("gene"))
+    {
+        if matches!(*name, "procedure" | "proc" | "fn" | "def" | "function") {
+            d = d.hint("procedures are declared with `gene name(params) { … }`");
+        } else if has("+=") {
+            d = d.hint("a statement that updates a variable needs an operator such as `+=`");
+        }
+    }
+    d
+}
+
+const STMT_START: &[&str] = &[
+    "Ident", "neg", "not", "swap", "if", "from", "call", "uncall", "local", "delocal", "push", "pop",
+    "assert", "skip", "erase", "undo", "error", "print", "printf", "show",
+];
+const EXPR_START: &[&str] = &["Int", "Ident", "nil", "(", "-", "~", "!"];
+const BIN_OPS: &[&str] =
+    &["+", "-", "*", "/", "%", "<<", ">>", "&", "^", "|", "==", "!=", "<", "<=", ">", ">=", "&&", "||"];
+const UPDATE_OPS: &[&str] = &["+=", "-=", "^=", "*=", "<<<=", ">>>=", ":="];
+const TYPES: &[&str] = &["u64", "i64", "stack"];
+
+/// Describes lalrpop's expected-terminal list in words: "a statement, `}` or `;`".
+fn describe_expected(expected: &[String]) -> String {
+    let mut left: Vec<&str> = expected.iter().map(|e| e.trim_matches('"')).collect();
+    let mut words: Vec<String> = Vec::new();
+    let mut take_group = |left: &mut Vec<&str>, group: &[&str], trigger: &str, word: &str| {
+        if left.contains(&trigger) {
+            left.retain(|t| !group.contains(t));
+            words.push(word.to_string());
+        }
+    };
+    take_group(&mut left, STMT_START, "skip", "a statement");
+    take_group(&mut left, EXPR_START, "Int", "an expression");
+    take_group(&mut left, BIN_OPS, "*", "an operator");
+    take_group(&mut left, UPDATE_OPS, "+=", "an update such as `+=`, `^=` or `:=`");
+    take_group(&mut left, TYPES, "u64", "a type (`u64`, `i64`, `u64[N]`, `i64[N]` or `stack`)");
+    for t in left {
+        words.push(match t {
+            "Ident" => "a name".to_string(),
+            "Int" => "an integer".to_string(),
+            "Str" => "a string".to_string(),
+            t if t.chars().all(|c| c.is_ascii_alphanumeric()) => format!("keyword `{t}`"),
+            t => format!("`{t}`"),
+        });
+    }
+    match words.len() {
+        0 => String::new(),
+        1 => words.pop().unwrap_or_default(),
+        n => format!("{} or {}", words[..n - 1].join(", "), words[n - 1]),
+    }
+}
+
+// ---------------------------------------------------------------- grammar actions
+
+/// A top-level item, before consts and genes are sorted apart.
+pub enum Item {
+    Const(Const),
+    Gene(Gene),
+}
+
+/// An expression while it is being parsed: its depth and whether it was parenthesised.
+pub struct Ex {
+    pub e: Expr,
+    /// Tree depth; above [`MAX_DEPTH`] means "too deep, already reported": `e` is then a
+    /// placeholder leaf.
+    pub depth: u32,
+    pub paren: bool,
+}
+
+impl Ex {
+    /// A literal, variable or other leaf.
+    pub fn leaf(kind: ExprKind, span: Span) -> Ex {
+        Ex { e: Expr::new(kind, span), depth: 1, paren: false }
+    }
+
+    fn poisoned(span: Span) -> Ex {
+        Ex { e: Expr::new(ExprKind::Nil, span), depth: MAX_DEPTH + 1, paren: false }
+    }
+
+    fn is_poisoned(&self) -> bool {
+        self.depth > MAX_DEPTH
+    }
+
+    /// `( e )`: the span grows to cover the parentheses.
+    pub fn parenthesized(mut self, span: Span) -> Ex {
+        self.e.span = span;
+        self.paren = true;
+        self
+    }
+}
+
+/// A span from lalrpop's byte locations.
+pub fn span(l: usize, r: usize) -> Span {
+    mk_span(l, r)
+}
+
+/// Records an error the grammar recovered from.
+pub fn recovered(diags: &mut Vec<Diagnostic>, e: ErrorRecovery<usize, Token<'_>, LexError>) {
+    diags.push(syntax_error(e.error));
+}
+
+/// Collects the items into a program.
+pub fn program(items: Vec<Option<Item>>) -> Program {
+    let mut p = Program::default();
+    for item in items.into_iter().flatten() {
+        match item {
+            Item::Const(c) => p.consts.push(c),
+            Item::Gene(g) => p.genes.push(g),
+        }
+    }
+    p
+}
+
+fn grow(diags: &mut Vec<Diagnostic>, depth: u32, kind: impl FnOnce() -> ExprKind, span: Span) -> Ex {
+    if depth > MAX_DEPTH {
+        diags.push(too_deep(span));
+        return Ex::poisoned(span);
+    }
+    Ex { e: Expr::new(kind(), span), depth, paren: false }
+}
+
+/// `l op r`, unless the tree would get too deep.
+pub fn bin(diags: &mut Vec<Diagnostic>, op: BinOp, l: Ex, r: Ex) -> Ex {
+    let sp = l.e.span.to(r.e.span);
+    if l.is_poisoned() || r.is_poisoned() {
+        return Ex::poisoned(sp);
+    }
+    let depth = l.depth.max(r.depth) + 1;
+    grow(diags, depth, || ExprKind::Binary(op, Box::new(l.e), Box::new(r.e)), sp)
+}
+
+/// `op e`; `start` is where the operator begins.
+pub fn un(diags: &mut Vec<Diagnostic>, op: UnOp, e: Ex, start: usize) -> Ex {
+    let sp = Span::new(mk_span(start, start).start, e.e.span.end);
+    if e.is_poisoned() {
+        return Ex::poisoned(sp);
+    }
+    grow(diags, e.depth + 1, || ExprKind::Unary(op, Box::new(e.e)), sp)
+}
+
+/// `a[i]` in an expression.
+pub fn index(diags: &mut Vec<Diagnostic>, a: Ident, i: Ex, sp: Span) -> Ex {
+    if i.is_poisoned() {
+        return Ex::poisoned(sp);
+    }
+    grow(diags, i.depth + 1, || ExprKind::Index(a, Box::new(i.e)), sp)
+}
+
+/// `f(x)`: one of the built-ins `empty`, `top`, `size`.
+pub fn builtin(diags: &mut Vec<Diagnostic>, f: Ident, x: Ident, sp: Span) -> Ex {
+    let b = match f.name.as_str() {
+        "empty" => Builtin::Empty,
+        "top" => Builtin::Top,
+        "size" => Builtin::Size,
+        _ => {
+            diags.push(
+                Diagnostic::error("E0101", format!("unknown function `{}`", f.name), f.span)
+                    .note("not a built-in function")
+                    .hint("the built-in functions are `empty(s)`, `top(s)` and `size(x)`; genes are run with `call`"),
+            );
+            return Ex::leaf(ExprKind::Nil, sp);
+        }
+    };
+    Ex::leaf(ExprKind::Builtin(b, x), sp)
+}
+
+/// `t ^= v`: an xorshift step when `v` is `t << c` or `t >> c` written without parentheses.
+pub fn xor_update(target: Place, v: Ex) -> StmtKind {
+    if !v.paren
+        && let ExprKind::Binary(op @ (BinOp::Shl | BinOp::Shr), l, _) = &v.e.kind
+        && place_is_expr(&target, l)
+    {
+        let dir = if *op == BinOp::Shl { Dir::Left } else { Dir::Right };
+        if let ExprKind::Binary(_, _, amount) = v.e.kind {
+            return StmtKind::XorShift { target, dir, amount: *amount };
+        }
+    }
+    StmtKind::Update { target, op: UpdateOp::Xor, value: v.e }
+}
+
+/// Whether expression `e` denotes exactly the place `p` (spans ignored).
+pub fn place_is_expr(p: &Place, e: &Expr) -> bool {
+    match (&p.index, &e.kind) {
+        (None, ExprKind::Var(n)) => *n == p.name.name,
+        (Some(i), ExprKind::Index(a, j)) => a.name == p.name.name && same_expr(i, j),
+        _ => false,
+    }
+}
+
+/// Structural equality of expressions, ignoring spans. Recursive: only for trees the parser
+/// built (at most [`MAX_DEPTH`] deep).
+pub fn same_expr(a: &Expr, b: &Expr) -> bool {
+    match (&a.kind, &b.kind) {
+        (ExprKind::Int(x), ExprKind::Int(y)) => x == y,
+        (ExprKind::Var(x), ExprKind::Var(y)) => x == y,
+        (ExprKind::Index(x, i), ExprKind::Index(y, j)) => x.name == y.name && same_expr(i, j),
+        (ExprKind::Unary(o, x), ExprKind::Unary(p, y)) => o == p && same_expr(x, y),
+        (ExprKind::Binary(o, x1, x2), ExprKind::Binary(p, y1, y2)) => {
+            o == p && same_expr(x1, y1) && same_expr(x2, y2)
+        }
+        (ExprKind::Builtin(f, x), ExprKind::Builtin(g, y)) => f == g && x.name == y.name,
+        (ExprKind::Nil, ExprKind::Nil) => true,
+        _ => false,
+    }
+}
+
+/// `undo s`: only an xorshift step, `:=` or `erase` can follow.
+pub fn undo(diags: &mut Vec<Diagnostic>, s: Stmt, sp: Span) -> Stmt {
+    match s.kind {
+        StmtKind::XorShift { .. } | StmtKind::Assign { .. } | StmtKind::Erase(_) => {
+            Stmt { kind: StmtKind::Undo(Box::new(s)), span: sp }
+        }
+        _ => {
+            diags.push(
+                Diagnostic::error("E0101", "this statement cannot follow `undo`", s.span)
+                    .label(Span::new(sp.start, sp.start.saturating_add(4)), "`undo` takes only an xorshift step, `:=` or `erase`")
+                    .hint("every other statement has a direct inverse: write that instead (e.g. `x -= e` for `undo x += e`)"),
+            );
+            s
+        }
+    }
 }
