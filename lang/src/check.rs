@@ -1,6 +1,28 @@
-//! (being written by the checker work; the signatures are the contract)
-use crate::ast::{Program, Span};
+//! The static checker: names, types, reversibility rules and constants, producing the IR.
+//!
+//! [`check`] walks the whole program once and reports *every* error it finds (codes E02xx
+//! names and types, E03xx reversibility, E04xx constants, E09xx limits; see
+//! [`crate::codes`]). On success the result is the IR: the same tree with every `const`
+//! reference in gene bodies replaced by its value, multipliers and shift amounts folded to
+//! literals, every `delocal` carrying its local's type, and `undo s` kept only where `s` has no
+//! direct inverse (an xorshift step, `:=`, `erase`); other `undo s` are replaced by the inverse
+//! of `s`. That canonical form is what makes `invert(invert(p)) == p` exact.
+
+mod fold;
+mod rules;
+
+use crate::ast::{
+    Block, Builtin, Const, Dialect, Expr, ExprKind, Gene, Ident, Param, Place, Program, Span, Stmt, StmtKind,
+    Type,
+};
 use crate::diag::Diagnostic;
+use fold::{FoldError, fold};
+use std::collections::HashMap;
+
+/// Longest array the checker accepts (elements).
+pub const MAX_ARRAY_LEN: u64 = 1 << 24;
+/// Deepest nesting of statements and expressions the checker walks.
+pub const MAX_DEPTH: u32 = 1000;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CheckOptions {
@@ -18,7 +40,969 @@ pub struct Checked {
     pub lossy: Vec<Span>,
 }
 
-/// Checks every static rule; on success returns the IR.
-pub fn check(program: &Program, _opts: &CheckOptions) -> Result<Checked, Vec<Diagnostic>> {
-    Ok(Checked { program: program.clone(), warnings: Vec::new(), lossy: Vec::new() })
+/// Checks every static rule; on success returns the IR. On failure returns every error found,
+/// sorted by position.
+pub fn check(program: &Program, opts: &CheckOptions) -> Result<Checked, Vec<Diagnostic>> {
+    let mut ck = Checker {
+        dialect: program.dialect,
+        strict: opts.strict,
+        consts: HashMap::new(),
+        const_names: HashMap::new(),
+        genes: HashMap::new(),
+        diags: Vec::new(),
+        lossy: Vec::new(),
+        depth: 0,
+        too_deep: false,
+    };
+    for c in &program.consts {
+        ck.constant(c);
+    }
+    for g in &program.genes {
+        if let Some(&first) = ck.genes.get(g.name.name.as_str()) {
+            ck.diags.push(
+                Diagnostic::error("E0203", format!("gene `{}` is defined twice", g.name.name), g.name.span)
+                    .note("second definition")
+                    .label(first.name.span, "first defined here")
+                    .hint("rename one of the two genes"),
+            );
+        } else {
+            ck.genes.insert(g.name.name.as_str(), g);
+        }
+    }
+    let genes: Vec<Gene> = program.genes.iter().map(|g| ck.gene(g)).collect();
+    let mut diags = ck.diags;
+    diags.sort_by_key(|d| (d.span.start, d.span.end));
+    let (errors, warnings): (Vec<_>, Vec<_>) = diags.into_iter().partition(Diagnostic::is_error);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let ir = Program { dialect: program.dialect, consts: program.consts.clone(), genes };
+    Ok(Checked { program: ir, warnings, lossy: ck.lossy })
+}
+
+/// A name in scope inside a gene.
+struct Var {
+    name: String,
+    ty: Type,
+    span: Span,
+    /// Opened by `local` (as opposed to a parameter).
+    local: bool,
+}
+
+/// The variables in scope, innermost last.
+#[derive(Default)]
+struct Scope {
+    vars: Vec<Var>,
+}
+
+impl Scope {
+    fn get(&self, name: &str) -> Option<&Var> {
+        self.vars.iter().rev().find(|v| v.name == name)
+    }
+}
+
+/// What a name refers to.
+enum Lookup<'s> {
+    Var(&'s Var),
+    Const,
+    Unknown,
+}
+
+/// A place that resolved to a known variable of the right kind.
+struct Resolved {
+    place: Place,
+}
+
+struct Checker<'p> {
+    dialect: Dialect,
+    strict: bool,
+    /// Folded constant values.
+    consts: HashMap<String, u64>,
+    /// Every declared constant (also those that failed to fold), with its name's span.
+    const_names: HashMap<String, Span>,
+    /// Gene name → its first definition.
+    genes: HashMap<&'p str, &'p Gene>,
+    diags: Vec<Diagnostic>,
+    lossy: Vec<Span>,
+    depth: u32,
+    too_deep: bool,
+}
+
+impl<'p> Checker<'p> {
+    fn err(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// Enters one nesting level; false (and one E0901) past [`MAX_DEPTH`].
+    fn enter(&mut self, span: Span) -> bool {
+        if self.depth >= MAX_DEPTH {
+            if !self.too_deep {
+                self.too_deep = true;
+                self.err(
+                    Diagnostic::error("E0901", format!("nesting deeper than {MAX_DEPTH} levels"), span)
+                        .hint("split the computation into smaller genes"),
+                );
+            }
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    fn lookup<'s>(&self, scope: &'s Scope, name: &str) -> Lookup<'s> {
+        match scope.get(name) {
+            Some(v) => Lookup::Var(v),
+            None if self.const_names.contains_key(name) => Lookup::Const,
+            None => Lookup::Unknown,
+        }
+    }
+
+    fn unknown(&mut self, name: &Ident) {
+        let mut d = Diagnostic::error("E0201", format!("unknown variable `{}`", name.name), name.span)
+            .note("not a parameter, a local in scope or a constant");
+        if self.genes.contains_key(name.name.as_str()) {
+            d = d.hint(format!("`{}` is a gene; genes are run with `call {}(...)`", name.name, name.name));
+        }
+        self.err(d);
+    }
+
+    // ---- constants ------------------------------------------------------------------------
+
+    fn constant(&mut self, c: &Const) {
+        let name = &c.name.name;
+        if let Some(&first) = self.const_names.get(name) {
+            self.err(
+                Diagnostic::error("E0204", format!("constant `{name}` is defined twice"), c.name.span)
+                    .label(first, "first defined here"),
+            );
+            return;
+        }
+        self.const_names.insert(name.clone(), c.name.span);
+        match fold(self.dialect, &c.value, &self.consts) {
+            Ok(v) => {
+                self.consts.insert(name.clone(), v);
+            }
+            Err(e) => self.fold_error(e, name),
+        }
+    }
+
+    fn fold_error(&mut self, e: FoldError, const_name: &str) {
+        let d = match e {
+            FoldError::NotConstant(n, span)
+                if self.const_names.contains_key(&n) && !self.consts.contains_key(&n) =>
+            {
+                // Defined but failed (or is this constant itself): already reported or circular.
+                if n == const_name {
+                    Diagnostic::error("E0406", format!("constant `{n}` refers to itself"), span)
+                } else {
+                    return;
+                }
+            }
+            FoldError::NotConstant(n, span) => {
+                Diagnostic::error("E0406", format!("unknown constant `{n}`"), span)
+                    .note("not a constant defined above")
+                    .hint("a constant's value may use only literals and constants defined before it")
+            }
+            FoldError::NotFoldable(span) => Diagnostic::error(
+                "E0405",
+                format!("the value of `{const_name}` is not a constant expression"),
+                span,
+            )
+            .hint("use literals, constants and operators only"),
+            FoldError::ShiftTooFar(span) => {
+                Diagnostic::error("E0405", format!("the value of `{const_name}` shifts by 64 or more"), span)
+                    .hint("shift amounts in constants must be below 64")
+            }
+            FoldError::DivByZero(span) => {
+                Diagnostic::error("E0407", format!("division by zero in the value of `{const_name}`"), span)
+            }
+        };
+        self.err(d);
+    }
+
+    // ---- genes and types ------------------------------------------------------------------
+
+    fn gene(&mut self, g: &'p Gene) -> Gene {
+        let mut scope = Scope::default();
+        for p in &g.params {
+            self.param(p, &mut scope);
+        }
+        self.depth = 0;
+        let body = self.block(&g.body, &mut scope);
+        Gene { name: g.name.clone(), params: g.params.clone(), body, span: g.span }
+    }
+
+    fn param(&mut self, p: &Param, scope: &mut Scope) {
+        self.check_type(p.ty, p.ty_span);
+        if !self.fresh_name(&p.name, scope, "parameter") {
+            return;
+        }
+        scope.vars.push(Var { name: p.name.name.clone(), ty: p.ty, span: p.name.span, local: false });
+    }
+
+    /// Reports E0204 when `name` is already a variable in scope or a constant.
+    fn fresh_name(&mut self, name: &Ident, scope: &Scope, what: &str) -> bool {
+        let earlier = match scope.get(&name.name) {
+            Some(v) => Some((v.span, if v.local { "a local" } else { "a parameter" })),
+            None => self.const_names.get(&name.name).map(|&s| (s, "a constant")),
+        };
+        match earlier {
+            Some((span, kind)) => {
+                self.err(
+                    Diagnostic::error(
+                        "E0204",
+                        format!("{what} `{}` reuses the name of {kind} in scope", name.name),
+                        name.span,
+                    )
+                    .label(span, format!("`{}` is declared here", name.name))
+                    .hint("rdx has no shadowing: choose another name"),
+                );
+                false
+            }
+            None => true,
+        }
+    }
+
+    fn check_type(&mut self, ty: Type, span: Span) {
+        if let Type::Array(_, n) = ty {
+            if n == 0 {
+                self.err(
+                    Diagnostic::error("E0408", "array of length 0", span)
+                        .hint("arrays need at least one element"),
+                );
+            } else if n > MAX_ARRAY_LEN {
+                self.err(Diagnostic::error(
+                    "E0901",
+                    format!("array of {n} elements is longer than the limit ({MAX_ARRAY_LEN})"),
+                    span,
+                ));
+            }
+        }
+    }
+
+    // ---- blocks and statements ------------------------------------------------------------
+
+    fn block(&mut self, b: &Block, scope: &mut Scope) -> Block {
+        let base = scope.vars.len();
+        // Locals opened by this block and not yet delocalled, in opening order.
+        let mut open: Vec<(Ident, Type)> = Vec::new();
+        let mut stmts = Vec::with_capacity(b.stmts.len());
+        for s in &b.stmts {
+            stmts.push(self.stmt(s, scope, &mut open));
+        }
+        for (name, _) in &open {
+            self.err(
+                Diagnostic::error(
+                    "E0304",
+                    format!("local `{}` has no `delocal` in its block", name.name),
+                    name.span,
+                )
+                .note("opened here")
+                .label(Span::new(b.span.end.saturating_sub(1), b.span.end), "the block ends here")
+                .hint(format!("add `delocal {} = <final value>` before the end of the block", name.name)),
+            );
+        }
+        scope.vars.truncate(base);
+        Block { stmts, span: b.span }
+    }
+
+    fn stmt(&mut self, s: &Stmt, scope: &mut Scope, open: &mut Vec<(Ident, Type)>) -> Stmt {
+        if !self.enter(s.span) {
+            return s.clone();
+        }
+        let kind = self.stmt_kind(s, scope, open);
+        self.depth -= 1;
+        Stmt { kind, span: s.span }
+    }
+
+    fn stmt_kind(&mut self, s: &Stmt, scope: &mut Scope, open: &mut Vec<(Ident, Type)>) -> StmtKind {
+        use StmtKind::*;
+        match &s.kind {
+            Update { target, op, value } => {
+                let t = self.place(target, scope);
+                let value = self.expr(value, scope);
+                if let Some(t) = &t {
+                    self.index_rule(&t.place, &[&t.place]);
+                    self.self_reference(&t.place, &value, "updated");
+                }
+                Update { target: t.map_or_else(|| target.clone(), |t| t.place), op: *op, value }
+            }
+            Mul { target, factor } => {
+                let t = self.place(target, scope);
+                if let Some(t) = &t {
+                    self.index_rule(&t.place, &[&t.place]);
+                }
+                let factor = match self.const_operand(factor, scope, "E0401", "multiplier") {
+                    Some(c) if c & 1 == 0 => {
+                        self.err(
+                            Diagnostic::error("E0402", format!("multiplier {c} is even"), factor.span)
+                                .note("an even factor has no inverse modulo 2^64")
+                                .hint("multiply by an odd constant; `x *= 2` loses the top bit of x"),
+                        );
+                        factor.clone()
+                    }
+                    Some(c) => Expr::new(ExprKind::Int(c), factor.span),
+                    None => factor.clone(),
+                };
+                Mul { target: t.map_or_else(|| target.clone(), |t| t.place), factor }
+            }
+            XorShift { target, dir, amount } => {
+                let t = self.place(target, scope);
+                if let Some(t) = &t {
+                    self.index_rule(&t.place, &[&t.place]);
+                }
+                let amount = match self.const_operand(amount, scope, "E0403", "shift amount") {
+                    Some(c) if !(1..=63).contains(&c) => {
+                        self.err(
+                            Diagnostic::error(
+                                "E0404",
+                                format!("shift amount {c} is outside 1..=63"),
+                                amount.span,
+                            )
+                            .hint("an xorshift step needs a shift between 1 and 63"),
+                        );
+                        amount.clone()
+                    }
+                    Some(c) => Expr::new(ExprKind::Int(c), amount.span),
+                    None => amount.clone(),
+                };
+                XorShift { target: t.map_or_else(|| target.clone(), |t| t.place), dir: *dir, amount }
+            }
+            Rotate { target, dir, amount } => {
+                let t = self.place(target, scope);
+                let mut amount = self.expr(amount, scope);
+                if let Some(t) = &t {
+                    self.index_rule(&t.place, &[&t.place]);
+                    self.self_reference(&t.place, &amount, "rotated");
+                    if let (Some(_), Some(read)) =
+                        (&t.place.index, rules::reads_array(&amount, &t.place.name.name))
+                    {
+                        if rules::reads_element(
+                            &amount,
+                            &t.place.name.name,
+                            t.place.index.as_deref().unwrap_or(&amount),
+                        )
+                        .is_none()
+                        {
+                            self.err(
+                                Diagnostic::error(
+                                    "E0301",
+                                    format!(
+                                        "the rotation amount reads the array `{}` being rotated",
+                                        t.place.name.name
+                                    ),
+                                    read,
+                                )
+                                .label(t.place.span, "rotated here")
+                                .hint("copy the amount into a local first"),
+                            );
+                        }
+                    }
+                }
+                if let Ok(c) = fold(self.dialect, &amount, &self.consts) {
+                    amount = Expr::new(ExprKind::Int(c), amount.span);
+                }
+                Rotate { target: t.map_or_else(|| target.clone(), |t| t.place), dir: *dir, amount }
+            }
+            Neg(p) | Not(p) => {
+                let t = self.place(p, scope);
+                if let Some(t) = &t {
+                    self.index_rule(&t.place, &[&t.place]);
+                }
+                let p = t.map_or_else(|| p.clone(), |t| t.place);
+                if matches!(s.kind, Neg(_)) { Neg(p) } else { Not(p) }
+            }
+            Swap(a, b) => self.swap(a, b, scope),
+            If { cond, then_block, else_block, fi } => If {
+                cond: self.expr(cond, scope),
+                then_block: self.block(then_block, scope),
+                else_block: else_block.as_ref().map(|b| self.block(b, scope)),
+                fi: self.expr(fi, scope),
+            },
+            From { entry, body, again, until } => From {
+                entry: self.expr(entry, scope),
+                body: self.block(body, scope),
+                again: again.as_ref().map(|b| self.block(b, scope)),
+                until: self.expr(until, scope),
+            },
+            Call { gene, args, uncall } => {
+                self.call(gene, args, *uncall, scope);
+                s.kind.clone()
+            }
+            Local { name, ty, init } => self.local(name, *ty, init, scope, open),
+            Delocal { name, ty, value } => self.delocal(name, *ty, value, scope, open),
+            Push { value, stack } => {
+                let v = self.place(value, scope);
+                self.stack_operand(stack, scope, "push");
+                if let Some(v) = &v {
+                    self.index_rule(&v.place, &[&v.place]);
+                }
+                Push { value: v.map_or_else(|| value.clone(), |v| v.place), stack: stack.clone() }
+            }
+            Pop { target, stack } => {
+                let v = self.place(target, scope);
+                self.stack_operand(stack, scope, "pop");
+                if let Some(v) = &v {
+                    self.index_rule(&v.place, &[&v.place]);
+                }
+                Pop { target: v.map_or_else(|| target.clone(), |v| v.place), stack: stack.clone() }
+            }
+            Assert(e) => Assert(self.expr(e, scope)),
+            Skip => Skip,
+            Assign { target, value } => {
+                self.lossy(s.span, ":=");
+                let t = self.place(target, scope);
+                Assign {
+                    target: t.map_or_else(|| target.clone(), |t| t.place),
+                    value: self.expr(value, scope),
+                }
+            }
+            Erase(p) => {
+                self.lossy(s.span, "erase");
+                Erase(self.place(p, scope).map_or_else(|| p.clone(), |t| t.place))
+            }
+            Undo(inner) => self.undo(inner, s.span, scope, open),
+            Error(msg) => Error(msg.clone()),
+            Print(p) => {
+                let names: &[Ident] = match p {
+                    crate::ast::Print::Text(_) => &[],
+                    crate::ast::Print::Format(_, names) | crate::ast::Print::Show(names) => names,
+                };
+                for n in names {
+                    if matches!(self.lookup(scope, &n.name), Lookup::Unknown) {
+                        self.unknown(n);
+                    }
+                }
+                Print(p.clone())
+            }
+        }
+    }
+
+    /// `undo s`: kept for statements without a direct inverse, otherwise replaced by the
+    /// inverse of the checked `s` (which carries the `undo`'s span).
+    fn undo(
+        &mut self,
+        inner: &Stmt,
+        span: Span,
+        scope: &mut Scope,
+        open: &mut Vec<(Ident, Type)>,
+    ) -> StmtKind {
+        match &inner.kind {
+            StmtKind::XorShift { .. } | StmtKind::Assign { .. } | StmtKind::Erase(_) => {
+                StmtKind::Undo(Box::new(self.stmt(inner, scope, open)))
+            }
+            StmtKind::Undo(twice) => self.stmt(twice, scope, open).kind,
+            // Opening or closing an ancilla changes the scope: invert first, then check.
+            StmtKind::Local { .. } | StmtKind::Delocal { .. } => {
+                let inv = crate::invert::invert_stmt(inner);
+                self.stmt(&Stmt { kind: inv.kind, span }, scope, open).kind
+            }
+            _ => {
+                let checked = self.stmt(inner, scope, open);
+                crate::invert::invert_stmt(&checked).kind
+            }
+        }
+    }
+
+    fn lossy(&mut self, span: Span, what: &str) {
+        self.lossy.push(span);
+        if self.strict {
+            self.err(
+                Diagnostic::error("E0306", format!("lossy operation `{what}` in strict mode"), span)
+                    .note("this overwrites information (invariant I1)")
+                    .hint("rewrite it reversibly (e.g. `x -= <known value>`), or check without --strict"),
+            );
+        }
+    }
+
+    fn swap(&mut self, a: &Place, b: &Place, scope: &Scope) -> StmtKind {
+        let ra = self.place(a, scope);
+        let rb = self.place(b, scope);
+        if let (Some(x), Some(y)) = (&ra, &rb) {
+            let same = x.place.name.name == y.place.name.name
+                && match (&x.place.index, &y.place.index) {
+                    (None, None) => true,
+                    (Some(i), Some(j)) => rules::same_expr(i, j),
+                    _ => false,
+                };
+            if same {
+                self.err(
+                    Diagnostic::error("E0302", "`swap` names the same location twice", y.place.span)
+                        .label(x.place.span, "first named here")
+                        .hint("swapping a location with itself does nothing; remove the statement"),
+                );
+            }
+            self.index_rule(&x.place, &[&x.place, &y.place]);
+            self.index_rule(&y.place, &[&x.place, &y.place]);
+        }
+        StmtKind::Swap(ra.map_or_else(|| a.clone(), |t| t.place), rb.map_or_else(|| b.clone(), |t| t.place))
+    }
+
+    fn call(&mut self, gene: &Ident, args: &[Ident], uncall: bool, scope: &Scope) {
+        let kw = if uncall { "uncall" } else { "call" };
+        // Arguments: known variables, each passed once.
+        let mut arg_types: Vec<Option<Type>> = Vec::with_capacity(args.len());
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for a in args {
+            match self.lookup(scope, &a.name) {
+                Lookup::Var(v) => arg_types.push(Some(v.ty)),
+                Lookup::Const => {
+                    self.err(
+                        Diagnostic::error("E0213", format!("constant `{}` passed to {kw}", a.name), a.span)
+                            .note("arguments are passed by reference and must be variables")
+                            .hint("copy it into a local: `local t: u64 = NAME`"),
+                    );
+                    arg_types.push(None);
+                }
+                Lookup::Unknown => {
+                    self.unknown(a);
+                    arg_types.push(None);
+                }
+            }
+            if let Some(&first) = seen.get(a.name.as_str()) {
+                self.err(
+                    Diagnostic::error(
+                        "E0303",
+                        format!("`{}` is passed twice to `{}`", a.name, gene.name),
+                        a.span,
+                    )
+                    .label(first, "first passed here")
+                    .hint("parameters are references: pass a copy held in a local instead"),
+                );
+            } else {
+                seen.insert(&a.name, a.span);
+            }
+        }
+        let Some(&callee) = self.genes.get(gene.name.as_str()) else {
+            self.err(
+                Diagnostic::error("E0202", format!("unknown gene `{}`", gene.name), gene.span)
+                    .note(format!("no gene of this name to {kw}")),
+            );
+            return;
+        };
+        if callee.params.len() != args.len() {
+            let n = callee.params.len();
+            self.err(
+                Diagnostic::error(
+                    "E0205",
+                    format!(
+                        "`{}` takes {n} argument{}, {} given",
+                        gene.name,
+                        if n == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                    gene.span,
+                )
+                .label(callee.name.span, format!("`{}` is defined here", gene.name)),
+            );
+            return;
+        }
+        for ((a, ty), p) in args.iter().zip(arg_types).zip(&callee.params) {
+            if let Some(ty) = ty
+                && ty != p.ty
+            {
+                self.err(
+                    Diagnostic::error(
+                        "E0206",
+                        format!("`{}` is `{ty}` but parameter `{}` is `{}`", a.name, p.name.name, p.ty),
+                        a.span,
+                    )
+                    .label(p.ty_span, format!("parameter `{}` declared here", p.name.name))
+                    .hint("arguments are passed by reference: their types must be equal"),
+                );
+            }
+        }
+    }
+
+    fn local(
+        &mut self,
+        name: &Ident,
+        ty: Type,
+        init: &Expr,
+        scope: &mut Scope,
+        open: &mut Vec<(Ident, Type)>,
+    ) -> StmtKind {
+        self.check_type(ty, name.span);
+        let init = self.ancilla_value(ty, init, scope, "local");
+        if self.fresh_name(name, scope, "local") {
+            scope.vars.push(Var { name: name.name.clone(), ty, span: name.span, local: true });
+            open.push((name.clone(), ty));
+        }
+        StmtKind::Local { name: name.clone(), ty, init }
+    }
+
+    fn delocal(
+        &mut self,
+        name: &Ident,
+        ty: Option<Type>,
+        value: &Expr,
+        scope: &mut Scope,
+        open: &mut Vec<(Ident, Type)>,
+    ) -> StmtKind {
+        let Some(pos) = open.iter().rposition(|(n, _)| n.name == name.name) else {
+            let mut d = Diagnostic::error(
+                "E0305",
+                format!("`delocal {}` without a `local` in this block", name.name),
+                name.span,
+            );
+            d = match scope.get(&name.name) {
+                Some(v) if v.local => d
+                    .label(v.span, "opened in an enclosing block")
+                    .hint("delocal a local in the block that opened it"),
+                Some(v) => d.label(v.span, "a parameter").hint("parameters cannot be delocalled"),
+                None => d.hint(format!("open it first with `local {}: u64 = ...`", name.name)),
+            };
+            self.err(d);
+            let value = self.expr(value, scope);
+            return StmtKind::Delocal { name: name.clone(), ty, value };
+        };
+        if pos + 1 != open.len() {
+            let (inner, _) = &open[open.len() - 1];
+            self.err(
+                Diagnostic::error(
+                    "E0307",
+                    format!("`{}` is delocalled before `{}`", name.name, inner.name),
+                    name.span,
+                )
+                .label(inner.span, format!("`{}` was opened later and is still open", inner.name))
+                .hint(format!("delocal `{}` first: locals close in reverse order of opening", inner.name)),
+            );
+        }
+        let (opened, local_ty) = open.remove(pos);
+        if let Some(t) = ty
+            && t != local_ty
+        {
+            self.err(
+                Diagnostic::error(
+                    "E0211",
+                    format!("`delocal {}: {t}` but the local is `{local_ty}`", name.name),
+                    name.span,
+                )
+                .label(opened.span, format!("declared `{local_ty}` here")),
+            );
+        }
+        let value = self.ancilla_value(local_ty, value, scope, "delocal");
+        if local_ty.is_scalar()
+            && let Some(read) = rules::reads_var(&value, &name.name)
+        {
+            self.err(
+                Diagnostic::error(
+                    "E0301",
+                    format!("the final value of `{}` reads `{}` itself", name.name, name.name),
+                    read,
+                )
+                .label(name.span, "delocalled here")
+                .hint("give the value the ancilla must hold, without reading it"),
+            );
+        }
+        if let Some(i) = scope.vars.iter().rposition(|v| v.name == name.name && v.local) {
+            scope.vars.remove(i);
+        }
+        StmtKind::Delocal { name: name.clone(), ty: Some(local_ty), value }
+    }
+
+    /// The value of a `local`/`delocal`: `nil` for a stack, a number otherwise.
+    fn ancilla_value(&mut self, ty: Type, e: &Expr, scope: &Scope, kw: &str) -> Expr {
+        match (ty, &e.kind) {
+            (Type::Stack, ExprKind::Nil) => e.clone(),
+            (Type::Stack, _) => {
+                self.err(
+                    Diagnostic::error("E0212", format!("a stack `{kw}` must have the value `nil`"), e.span)
+                        .hint("stack ancillas start and end empty: write `nil`"),
+                );
+                e.clone()
+            }
+            _ => self.expr(e, scope),
+        }
+    }
+
+    fn stack_operand(&mut self, stack: &Ident, scope: &Scope, kw: &str) {
+        match self.lookup(scope, &stack.name) {
+            Lookup::Var(v) if v.ty == Type::Stack => {}
+            Lookup::Var(v) => {
+                let ty = v.ty;
+                self.err(
+                    Diagnostic::error(
+                        "E0209",
+                        format!("`{kw}` needs a stack, `{}` is `{ty}`", stack.name),
+                        stack.span,
+                    )
+                    .label(v.span, "declared here"),
+                )
+            }
+            Lookup::Const => self.err(Diagnostic::error(
+                "E0209",
+                format!("`{kw}` needs a stack, `{}` is a constant", stack.name),
+                stack.span,
+            )),
+            Lookup::Unknown => self.unknown(stack),
+        }
+    }
+
+    // ---- reversibility rules on places ----------------------------------------------------
+
+    /// E0308: the index of `p` must not read any array among `changed`.
+    fn index_rule(&mut self, p: &Place, changed: &[&Place]) {
+        let Some(index) = &p.index else { return };
+        for c in changed {
+            if c.index.is_none() {
+                if let Some(read) = rules::reads_var(index, &c.name.name) {
+                    self.err(
+                        Diagnostic::error(
+                            "E0308",
+                            format!(
+                                "the index of `{}` reads `{}`, which this statement changes",
+                                p.name.name, c.name.name
+                            ),
+                            read,
+                        )
+                        .label(c.span, "changed here")
+                        .hint("copy the index into a local first"),
+                    );
+                    return;
+                }
+            } else if let Some(read) = rules::reads_array(index, &c.name.name) {
+                self.err(
+                    Diagnostic::error(
+                        "E0308",
+                        format!(
+                            "the index of `{}` reads the array `{}` it changes",
+                            p.name.name, c.name.name
+                        ),
+                        read,
+                    )
+                    .label(c.span, "changed here")
+                    .hint("copy the index into a local first"),
+                );
+                return;
+            }
+        }
+    }
+
+    /// E0301: `value` must not read the location `target`.
+    fn self_reference(&mut self, target: &Place, value: &Expr, verb: &str) {
+        let name = &target.name.name;
+        let read = match &target.index {
+            None => rules::reads_var(value, name),
+            Some(i) => rules::reads_element(value, name, i),
+        };
+        if let Some(read) = read {
+            let loc = if target.index.is_some() { format!("{name}[…]") } else { name.clone() };
+            self.err(
+                Diagnostic::error("E0301", format!("`{loc}` is {verb} by an expression that reads it"), read)
+                    .note("reads the location being changed")
+                    .label(target.span, format!("{verb} here"))
+                    .hint("the right-hand side must not read the updated location: the old value could not be recovered going backward"),
+            );
+        }
+    }
+
+    // ---- places and expressions -----------------------------------------------------------
+
+    /// Resolves a place that must denote one 64-bit location.
+    fn place(&mut self, p: &Place, scope: &Scope) -> Option<Resolved> {
+        let var = match self.lookup(scope, &p.name.name) {
+            Lookup::Var(v) => (v.ty, v.span),
+            Lookup::Const => {
+                self.err(
+                    Diagnostic::error(
+                        "E0213",
+                        format!("constant `{}` cannot be changed", p.name.name),
+                        p.span,
+                    )
+                    .label(self.const_names[&p.name.name], "defined as a constant here"),
+                );
+                return None;
+            }
+            Lookup::Unknown => {
+                self.unknown(&p.name);
+                if let Some(i) = &p.index {
+                    self.expr(i, scope);
+                }
+                return None;
+            }
+        };
+        let (ty, decl) = var;
+        match (&p.index, ty) {
+            (None, t) if t.is_scalar() => Some(Resolved { place: p.clone() }),
+            (None, _) => {
+                let hint = if ty == Type::Stack {
+                    "use `push`/`pop` to change a stack"
+                } else {
+                    "index the array: `a[i]`"
+                };
+                self.err(
+                    Diagnostic::error("E0208", format!("`{}` is `{ty}`, not a number", p.name.name), p.span)
+                        .label(decl, "declared here")
+                        .hint(hint),
+                );
+                None
+            }
+            (Some(i), Type::Array(..)) => {
+                let index = self.expr(i, scope);
+                Some(Resolved {
+                    place: Place { name: p.name.clone(), index: Some(Box::new(index)), span: p.span },
+                })
+            }
+            (Some(i), _) => {
+                self.err(
+                    Diagnostic::error(
+                        "E0207",
+                        format!("`{}` is `{ty}` and cannot be indexed", p.name.name),
+                        p.span,
+                    )
+                    .label(decl, "declared here"),
+                );
+                self.expr(i, scope);
+                None
+            }
+        }
+    }
+
+    /// A constant operand (multiplier, shift amount): reports `code` when it does not fold.
+    fn const_operand(&mut self, e: &Expr, scope: &Scope, code: &'static str, what: &str) -> Option<u64> {
+        match fold(self.dialect, e, &self.consts) {
+            Ok(v) => Some(v),
+            Err(FoldError::NotConstant(n, span)) if matches!(self.lookup(scope, &n), Lookup::Unknown) => {
+                self.unknown(&Ident { name: n, span });
+                None
+            }
+            Err(FoldError::NotConstant(n, _)) if self.const_names.contains_key(&n) => None,
+            Err(FoldError::NotConstant(_, _) | FoldError::NotFoldable(_)) => {
+                self.expr(e, scope);
+                self.err(
+                    Diagnostic::error(code, format!("the {what} must be a constant"), e.span)
+                        .note("reads a variable")
+                        .hint(format!("write the {what} with literals and `const`s only")),
+                );
+                None
+            }
+            Err(FoldError::ShiftTooFar(span)) => {
+                self.err(Diagnostic::error("E0405", format!("the {what} shifts by 64 or more"), span));
+                None
+            }
+            Err(FoldError::DivByZero(span)) => {
+                self.err(Diagnostic::error("E0407", format!("division by zero in the {what}"), span));
+                None
+            }
+        }
+    }
+
+    /// Checks an expression that must give a 64-bit value; returns it with constants folded.
+    fn expr(&mut self, e: &Expr, scope: &Scope) -> Expr {
+        if !self.enter(e.span) {
+            return e.clone();
+        }
+        let out = self.expr_inner(e, scope);
+        self.depth -= 1;
+        out
+    }
+
+    fn expr_inner(&mut self, e: &Expr, scope: &Scope) -> Expr {
+        let kind = match &e.kind {
+            ExprKind::Int(_) => return e.clone(),
+            ExprKind::Var(name) => match self.lookup(scope, name) {
+                Lookup::Var(v) if v.ty.is_scalar() => return e.clone(),
+                Lookup::Var(v) => {
+                    let (ty, decl) = (v.ty, v.span);
+                    let hint = if ty == Type::Stack {
+                        "read the top with `top(s)`"
+                    } else {
+                        "index the array: `a[i]`"
+                    };
+                    self.err(
+                        Diagnostic::error("E0208", format!("`{name}` is `{ty}`, not a number"), e.span)
+                            .label(decl, "declared here")
+                            .hint(hint),
+                    );
+                    return e.clone();
+                }
+                Lookup::Const => match self.consts.get(name) {
+                    Some(&v) => ExprKind::Int(v),
+                    None => return e.clone(),
+                },
+                Lookup::Unknown => {
+                    self.unknown(&Ident { name: name.clone(), span: e.span });
+                    return e.clone();
+                }
+            },
+            ExprKind::Index(name, i) => {
+                let index = self.expr(i, scope);
+                match self.lookup(scope, &name.name) {
+                    Lookup::Var(v) if matches!(v.ty, Type::Array(..)) => {}
+                    Lookup::Var(v) => {
+                        let (ty, decl) = (v.ty, v.span);
+                        self.err(
+                            Diagnostic::error(
+                                "E0207",
+                                format!("`{}` is `{ty}` and cannot be indexed", name.name),
+                                e.span,
+                            )
+                            .label(decl, "declared here"),
+                        );
+                    }
+                    Lookup::Const => self.err(Diagnostic::error(
+                        "E0207",
+                        format!("constant `{}` cannot be indexed", name.name),
+                        e.span,
+                    )),
+                    Lookup::Unknown => self.unknown(name),
+                }
+                ExprKind::Index(name.clone(), Box::new(index))
+            }
+            ExprKind::Unary(op, inner) => ExprKind::Unary(*op, Box::new(self.expr(inner, scope))),
+            ExprKind::Binary(op, l, r) => {
+                ExprKind::Binary(*op, Box::new(self.expr(l, scope)), Box::new(self.expr(r, scope)))
+            }
+            ExprKind::Builtin(f, name) => {
+                self.builtin(*f, name, scope);
+                return e.clone();
+            }
+            ExprKind::Nil => {
+                self.err(
+                    Diagnostic::error("E0212", "`nil` is not a number", e.span)
+                        .hint("`nil` only initialises or finalises a `stack` local"),
+                );
+                return e.clone();
+            }
+        };
+        Expr::new(kind, e.span)
+    }
+
+    fn builtin(&mut self, f: Builtin, name: &Ident, scope: &Scope) {
+        let fname = match f {
+            Builtin::Empty => "empty",
+            Builtin::Top => "top",
+            Builtin::Size => "size",
+        };
+        let ty = match self.lookup(scope, &name.name) {
+            Lookup::Var(v) => Some((v.ty, v.span)),
+            Lookup::Const => None,
+            Lookup::Unknown => {
+                self.unknown(name);
+                return;
+            }
+        };
+        match (f, ty) {
+            (Builtin::Size, Some((Type::Array(..) | Type::Stack, _))) => {}
+            (Builtin::Empty | Builtin::Top, Some((Type::Stack, _))) => {}
+            (Builtin::Size, other) => {
+                let mut d =
+                    Diagnostic::error("E0210", format!("`size({})` of a scalar", name.name), name.span)
+                        .hint("`size` is defined for arrays and stacks");
+                if let Some((_, decl)) = other {
+                    d = d.label(decl, "declared here");
+                }
+                self.err(d);
+            }
+            (_, other) => {
+                let what = other.map_or("a constant".to_string(), |(t, _)| format!("`{t}`"));
+                self.err(Diagnostic::error(
+                    "E0209",
+                    format!("`{fname}` needs a stack, `{}` is {what}", name.name),
+                    name.span,
+                ));
+            }
+        }
+    }
 }

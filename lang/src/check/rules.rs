@@ -1,0 +1,46 @@
+//! Syntactic questions the reversibility rules ask about expressions: does this expression read
+//! that location, are two index expressions the same text.
+
+use crate::ast::{Expr, ExprKind};
+
+/// The span of the first read of scalar variable `name` in `e`.
+pub(crate) fn reads_var(e: &Expr, name: &str) -> Option<crate::ast::Span> {
+    find(e, &|x| matches!(&x.kind, ExprKind::Var(n) if n == name))
+}
+
+/// The span of the first element read `name[...]` in `e`.
+pub(crate) fn reads_array(e: &Expr, name: &str) -> Option<crate::ast::Span> {
+    find(e, &|x| matches!(&x.kind, ExprKind::Index(n, _) if n.name == name))
+}
+
+/// The span of the first read of exactly the element `name[index]` (same index expression).
+pub(crate) fn reads_element(e: &Expr, name: &str, index: &Expr) -> Option<crate::ast::Span> {
+    find(e, &|x| matches!(&x.kind, ExprKind::Index(n, i) if n.name == name && same_expr(i, index)))
+}
+
+/// Structural equality, ignoring spans.
+pub(crate) fn same_expr(a: &Expr, b: &Expr) -> bool {
+    match (&a.kind, &b.kind) {
+        (ExprKind::Int(x), ExprKind::Int(y)) => x == y,
+        (ExprKind::Var(x), ExprKind::Var(y)) => x == y,
+        (ExprKind::Index(x, i), ExprKind::Index(y, j)) => x.name == y.name && same_expr(i, j),
+        (ExprKind::Unary(o, x), ExprKind::Unary(p, y)) => o == p && same_expr(x, y),
+        (ExprKind::Binary(o, x1, x2), ExprKind::Binary(p, y1, y2)) => {
+            o == p && same_expr(x1, y1) && same_expr(x2, y2)
+        }
+        (ExprKind::Builtin(f, x), ExprKind::Builtin(g, y)) => f == g && x.name == y.name,
+        (ExprKind::Nil, ExprKind::Nil) => true,
+        _ => false,
+    }
+}
+
+fn find(e: &Expr, pred: &dyn Fn(&Expr) -> bool) -> Option<crate::ast::Span> {
+    if pred(e) {
+        return Some(e.span);
+    }
+    match &e.kind {
+        ExprKind::Index(_, i) | ExprKind::Unary(_, i) => find(i, pred),
+        ExprKind::Binary(_, l, r) => find(l, pred).or_else(|| find(r, pred)),
+        ExprKind::Int(_) | ExprKind::Var(_) | ExprKind::Builtin(..) | ExprKind::Nil => None,
+    }
+}
