@@ -1,0 +1,93 @@
+"""redoxa: write reversible programs ("genes") in Python, run them forward and backward.
+
+    import redoxa as rx
+
+    @rx.gene
+    def mix(x: rx.u64, y: rx.u64):
+        x += y
+        x = rx.rotl(x, 13)
+        y ^= x
+
+    prog = mix.compile()                 # translated to rdx, checked and assembled in Rust
+    out = prog.run(x=1, y=2)             # {"x": ..., "y": ...}
+    prog.reverse(**out)                  # {"x": 1, "y": 2}
+
+Gene bodies are translated from their Python AST into rdx source (``prog.source``), never
+executed as Python. ``rx.assemble(text)`` compiles rdx source directly and ``rx.load(path)`` a
+saved ``.rdxb`` module. Every error is an ``rx.RdxError``.
+"""
+
+from __future__ import annotations
+
+from ._gene import Gene, gene
+from ._markers import (
+    again,
+    assign,
+    delocal,
+    empty,
+    erase,
+    fi,
+    local,
+    loop,
+    pop,
+    push,
+    rotl,
+    rotr,
+    size,
+    swap,
+    top,
+    uncall,
+)
+from ._translate import SPELLINGS, Translation
+from ._types import Array, Scalar, Stack, Type, array, i64, stack, u64
+from .errors import (
+    BackendError,
+    CompileError,
+    Diagnostic,
+    LoadError,
+    RdxError,
+    ReversibilityError,
+    RoundTripError,
+    RunError,
+    ValueRangeError,
+)
+
+__all__ = [
+    "SPELLINGS",
+    "Array",
+    "BackendError",
+    "CompileError",
+    "Diagnostic",
+    "Gene",
+    "LoadError",
+    "RdxError",
+    "ReversibilityError",
+    "RoundTripError",
+    "RunError",
+    "Scalar",
+    "Stack",
+    "Translation",
+    "Type",
+    "ValueRangeError",
+    "again",
+    "array",
+    "assign",
+    "delocal",
+    "empty",
+    "erase",
+    "fi",
+    "gene",
+    "i64",
+    "local",
+    "loop",
+    "pop",
+    "push",
+    "rotl",
+    "rotr",
+    "size",
+    "stack",
+    "swap",
+    "top",
+    "u64",
+    "uncall",
+]

@@ -1,0 +1,84 @@
+"""``@rx.gene``: a Python function whose body is rdx written in Python syntax.
+
+Decorating never runs or translates anything; the body is translated on first use
+(``gene.source``, ``gene.compile()``), so genes may call genes defined later in the file.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
+
+from ._translate import ParsedGene, Translation, translate_program
+
+if TYPE_CHECKING:
+    from ._program import Program
+
+
+class Gene:
+    """A reversible procedure written as a decorated Python function.
+
+    ``gene.source`` is the generated rdx program (this gene first, then every gene it calls);
+    ``gene.compile()`` checks and assembles it into an :class:`rx.Program`. Calling the gene,
+    ``g(n=5)``, is a shortcut for ``g.compile().run(n=5)``.
+    """
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        if not callable(fn) or not hasattr(fn, "__code__"):
+            raise TypeError(f"@rx.gene decorates a function, not {type(fn).__name__}")
+        self.fn = fn
+        self.__name__: str = fn.__name__
+        self.__qualname__: str = getattr(fn, "__qualname__", fn.__name__)
+        self.__module__ = fn.__module__
+        self.__doc__ = fn.__doc__
+        self.__wrapped__ = fn
+        self._parsed_cache: Optional[ParsedGene] = None
+        self._program: Optional["Program"] = None
+
+    def __repr__(self) -> str:
+        return f"<rx.gene {self.__qualname__}>"
+
+    def _parsed(self) -> ParsedGene:
+        if self._parsed_cache is None:
+            self._parsed_cache = ParsedGene(self.fn)
+        return self._parsed_cache
+
+    def translate(self) -> Translation:
+        """Translates this gene and its callees into rdx source, with the Python line map."""
+        return translate_program(self)
+
+    @property
+    def source(self) -> str:
+        """The rdx program generated for this gene (and the genes it calls)."""
+        return self.translate().source
+
+    def compile(self, backend: str = "interp", strict: bool = False) -> "Program":
+        """Translates, checks and assembles this gene into a runnable :class:`rx.Program`.
+
+        ``backend`` is the default for ``run``/``reverse`` (``"interp"`` or ``"jit"``);
+        ``strict=True`` rejects the lossy ``:=`` and ``erase``. Raises :class:`rx.CompileError`
+        naming the Python file and line of the first offending statement.
+        """
+        from ._program import compile_translation
+
+        return compile_translation(self.translate(), backend=backend, strict=strict)
+
+    def __call__(self, *args: Any, **values: Any) -> Dict[str, Any]:
+        if self._program is None:
+            self._program = self.compile()
+        if args:
+            names = [n for n, _ in self._program.params]
+            if len(args) > len(names):
+                raise TypeError(f"{self.__name__} takes {len(names)} parameters, {len(args)} given")
+            for n, v in zip(names, args):
+                if n in values:
+                    raise TypeError(f"{self.__name__}: parameter {n!r} given twice")
+                values[n] = v
+        return self._program.run(**values)
+
+
+def gene(fn: Callable[..., Any]) -> Gene:
+    """Decorator: ``@rx.gene`` turns a function written in the gene subset of Python into a gene."""
+    g = Gene(fn)
+    functools.update_wrapper(g, fn, assigned=("__module__", "__name__", "__qualname__", "__doc__"), updated=())
+    return g

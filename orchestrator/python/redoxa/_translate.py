@@ -1,0 +1,862 @@
+"""Translation of a gene's Python AST into rdx source text.
+
+The decorated function is never executed. Its source is read with :func:`inspect.getsource`,
+parsed with :mod:`ast`, and each supported statement becomes one rdx statement (see
+``SPELLINGS`` and ``orchestrator/README.md`` for the table). Every generated line remembers the
+Python file and line it came from, so a diagnostic of the Rust checker can name the Python
+statement at fault. Anything that is not a supported spelling raises :class:`CompileError` at
+the Python line, saying what is supported instead.
+
+Names in a gene body are resolved at translation time: parameters and ``rx.local`` variables are
+rdx variables; any other name must resolve (closure, module globals, builtins) to an ``int``
+(inlined as a literal), to another gene (``call``), or to one of the ``rx.*`` spellings.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import re
+import textwrap
+import types
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from . import _markers as M
+from . import _types as T
+from .errors import CompileError
+
+if TYPE_CHECKING:
+    from ._gene import Gene
+
+#: Words the rdx lexer reserves; a Python name equal to one of them cannot be used as-is.
+RESERVED = frozenset(
+    """gene const if else fi from do loop until call uncall local delocal push pop assert skip
+    erase swap neg not undo u64 i64 stack empty top size nil error print printf show""".split()
+)
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+#: One line per supported statement: the Python spelling and the rdx it becomes.
+SPELLINGS: Sequence[Tuple[str, str]] = (
+    ("x += e / x -= e / x ^= e", "x += e / x -= e / x ^= e"),
+    ("a[i] += e (any update on an element)", "a[i] += e"),
+    ("x *= c  (c odd constant)", "x *= c"),
+    ("x ^= x << c / x ^= x >> c", "x ^= x << c / x ^= x >> c"),
+    ("x = rx.rotl(x, e) / x = rx.rotr(x, e)", "x <<<= e / x >>>= e"),
+    ("x = -x / x = ~x", "neg x / not x"),
+    ("a, b = b, a  (or rx.swap(a, b))", "swap a, b"),
+    ("if c: … else: …  then rx.fi(a) on the next line", "if c { … } else { … } fi a"),
+    ("for _ in rx.loop(entry=a, until=c): …  [rx.again() …]", "from a do { … } [loop { … }] until c"),
+    ("g(x, y)  (g another @rx.gene)", "call g(x, y)"),
+    ("rx.uncall(g, x, y)", "uncall g(x, y)"),
+    ("t = rx.local(rx.u64, e) … rx.delocal(t, e)", "local t: u64 = e … delocal t = e"),
+    ("rx.push(x, s) / rx.pop(x, s)", "push x, s / pop x, s"),
+    ("assert e", "assert e"),
+    ("pass / ...", "skip"),
+    ("(x := e) / rx.assign(a[i], e)  (lossy)", "x := e / a[i] := e"),
+    ("rx.erase(x)  (lossy)", "erase x"),
+)
+
+
+def supported_statements() -> str:
+    """The supported statement spellings as an indented list (used in error messages)."""
+    return "\n".join(f"  {py:<56} -> {rdx}" for py, rdx in SPELLINGS)
+
+
+# Binding strength in rdx (C order), higher binds tighter; atoms and unary operators above all.
+_ATOM = 100
+_UNARY = 11
+_BINOPS: Dict[type, Tuple[str, int]] = {
+    ast.Mult: ("*", 10),
+    ast.FloorDiv: ("/", 10),
+    ast.Mod: ("%", 10),
+    ast.Add: ("+", 9),
+    ast.Sub: ("-", 9),
+    ast.LShift: ("<<", 8),
+    ast.RShift: (">>", 8),
+    ast.BitAnd: ("&", 5),
+    ast.BitXor: ("^", 4),
+    ast.BitOr: ("|", 3),
+}
+_CMPOPS: Dict[type, Tuple[str, int]] = {
+    ast.Lt: ("<", 7),
+    ast.LtE: ("<=", 7),
+    ast.Gt: (">", 7),
+    ast.GtE: (">=", 7),
+    ast.Eq: ("==", 6),
+    ast.NotEq: ("!=", 6),
+}
+_LOGAND = 2
+_LOGOR = 1
+
+
+class ParsedGene:
+    """A gene's Python source, parsed once: the ``def`` node and where it sits in its file."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.filename = inspect.getsourcefile(fn) or getattr(fn.__code__, "co_filename", "<unknown>")
+        try:
+            lines, first = inspect.getsourcelines(fn)
+        except (OSError, TypeError) as e:
+            raise CompileError(
+                f"{self.filename}: cannot read the source of {fn.__qualname__} ({e}); a gene must be "
+                "defined in a file (or a notebook cell) so its source can be translated",
+                filename=self.filename,
+                lineno=getattr(fn.__code__, "co_firstlineno", None),
+            ) from None
+        raw = "".join(lines)
+        text = textwrap.dedent(raw)
+        self.first_line = first
+        self.col_shift = _indent_of(raw) - _indent_of(text)
+        self.file_lines = lines
+        try:
+            module = ast.parse(text)
+        except SyntaxError as e:  # pragma: no cover - Python already compiled this function
+            raise CompileError(f"{self.filename}:{first}: cannot parse gene source: {e}") from None
+        defs = [n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        if not defs:
+            raise CompileError(f"{self.filename}:{first}: no function definition found for {fn.__qualname__}")
+        self.node = defs[0]
+
+    def line(self, node: ast.AST) -> int:
+        """The file line of a node."""
+        return self.first_line + getattr(node, "lineno", 1) - 1
+
+    def col(self, node: ast.AST) -> int:
+        """The 1-based file column of a node."""
+        return getattr(node, "col_offset", 0) + self.col_shift + 1
+
+    def text_of_line(self, node: ast.AST) -> str:
+        i = getattr(node, "lineno", 1) - 1
+        return self.file_lines[i].rstrip("\n") if 0 <= i < len(self.file_lines) else ""
+
+
+def _indent_of(text: str) -> int:
+    for line in text.splitlines():
+        if line.strip():
+            return len(line) - len(line.lstrip())
+    return 0
+
+
+class Translation:
+    """The rdx program generated for a gene and the genes it calls.
+
+    ``origins[i]`` is the ``(python_file, python_line)`` that generated line ``i + 1`` of
+    ``source``. ``params`` are the entry gene's parameters in order.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        origins: List[Tuple[str, int]],
+        entry: str,
+        params: List[Tuple[str, T.Type]],
+        genes: Dict[str, "Gene"],
+    ) -> None:
+        self.source = source
+        self.origins = origins
+        self.entry = entry
+        self.params = params
+        self.genes = genes
+
+    def origin(self, line: int) -> Optional[Tuple[str, int]]:
+        """The Python ``(file, line)`` of a 1-based rdx line, if the line came from Python."""
+        if 1 <= line <= len(self.origins):
+            return self.origins[line - 1]
+        return None
+
+
+def translate_program(root: "Gene") -> Translation:
+    """Translates ``root`` and every gene it calls (transitively) into one rdx program."""
+    from ._gene import Gene
+
+    names: Dict[int, str] = {}
+    taken: Dict[str, "Gene"] = {}
+    order: List["Gene"] = []
+
+    def name_of(g: "Gene") -> str:
+        key = id(g)
+        if key in names:
+            return names[key]
+        base = g.__name__
+        name, k = base, 2
+        while name in taken:
+            name, k = f"{base}_{k}", k + 1
+        names[key] = name
+        taken[name] = g
+        order.append(g)
+        return name
+
+    name_of(root)
+    lines: List[str] = []
+    origins: List[Tuple[str, int]] = []
+    params: List[Tuple[str, T.Type]] = []
+    i = 0
+    while i < len(order):
+        g = order[i]
+        if not isinstance(g, Gene):  # pragma: no cover - name_of only receives genes
+            raise TypeError(g)
+        tr = _GeneTranslator(g, names[id(g)], name_of)
+        tr.translate()
+        if i == 0:
+            params = tr.params
+        else:
+            lines.append("")
+            origins.append((tr.p.filename, tr.p.line(tr.p.node)))
+        lines.extend(tr.lines)
+        origins.extend(tr.origins)
+        i += 1
+    return Translation("\n".join(lines) + "\n", origins, names[id(root)], params, dict(taken))
+
+
+class _Unresolved(Exception):
+    pass
+
+
+class _GeneTranslator:
+    def __init__(self, gene: "Gene", name: str, name_of: Callable[["Gene"], str]) -> None:
+        self.gene = gene
+        self.p = parsed = gene._parsed()
+        self.fn = parsed.fn
+        self.name = name
+        self.name_of = name_of
+        self.vars: Dict[str, T.Type] = {}
+        self.params: List[Tuple[str, T.Type]] = []
+        self.lines: List[str] = []
+        self.origins: List[Tuple[str, int]] = []
+        self.depth = 0
+
+    # ---- errors and output -------------------------------------------------------------
+
+    def fail(self, node: ast.AST, message: str, hint: str = "", list_supported: bool = False) -> CompileError:
+        line, col = self.p.line(node), self.p.col(node)
+        excerpt = self.p.text_of_line(node)
+        parts = [f"{self.p.filename}:{line}:{col}: error: {message}"]
+        if excerpt:
+            gutter = f"{line:>5} | "
+            parts.append(gutter + excerpt)
+            width = max(1, _node_width(node))
+            parts.append(" " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" * width)
+        if hint:
+            parts.append(f"hint: {hint}")
+        if list_supported:
+            parts.append("supported statements in a gene (Python -> rdx):\n" + supported_statements())
+        return CompileError(message, rendered="\n".join(parts), filename=self.p.filename, lineno=line)
+
+    def emit(self, text: str, node: ast.AST) -> None:
+        self.lines.append("    " * self.depth + text)
+        self.origins.append((self.p.filename, self.p.line(node)))
+
+    # ---- name resolution ---------------------------------------------------------------
+
+    def lookup(self, name: str) -> Any:
+        code = self.fn.__code__
+        closure = self.fn.__closure__ or ()
+        for var, cell in zip(code.co_freevars, closure):
+            if var == name:
+                try:
+                    return cell.cell_contents
+                except ValueError:
+                    raise _Unresolved(name) from None
+        g = self.fn.__globals__
+        if name in g:
+            return g[name]
+        if hasattr(builtins, name):
+            return getattr(builtins, name)
+        raise _Unresolved(name)
+
+    def resolve(self, node: ast.AST) -> Any:
+        """The Python object a name or dotted name denotes (modules and classes only on the way)."""
+        if isinstance(node, ast.Name):
+            try:
+                return self.lookup(node.id)
+            except _Unresolved:
+                if node.id == self.fn.__name__:
+                    return _SELF
+                raise
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(node.value)
+            if isinstance(base, (types.ModuleType, type)) and hasattr(base, node.attr):
+                return getattr(base, node.attr)
+            raise _Unresolved(node.attr)
+        raise _Unresolved(type(node).__name__)
+
+    def resolve_opt(self, node: ast.AST) -> Any:
+        try:
+            return self.resolve(node)
+        except _Unresolved:
+            return None
+
+    def callee(self, call: ast.Call) -> Any:
+        """What a call's function denotes: an ``rx.*`` spelling, a gene, or ``None``."""
+        from ._gene import Gene
+
+        obj = self.resolve_opt(call.func)
+        if obj is _SELF:
+            return self.gene_self()
+        if isinstance(obj, Gene) or _is_marker(obj) or obj is len:
+            return obj
+        return None
+
+    def gene_self(self) -> "Gene":
+        return self.gene
+
+    def check_ident(self, name: str, node: ast.AST, what: str) -> str:
+        if not _IDENT.match(name):
+            raise self.fail(node, f"{what} `{name}` is not an rdx identifier (ASCII letters, digits, _)")
+        if name in RESERVED:
+            raise self.fail(node, f"{what} `{name}` is a reserved word in rdx", hint=f"rename `{name}`")
+        return name
+
+    # ---- types -------------------------------------------------------------------------
+
+    def type_of(self, node: Optional[ast.AST], where: ast.AST, what: str) -> T.Type:
+        if node is None:
+            raise self.fail(
+                where,
+                f"{what} has no type annotation",
+                hint="annotate it: `x: rx.u64`, `x: rx.i64`, `xs: rx.array(rx.u64, 8)` or `s: rx.stack`",
+            )
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                inner = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                raise self.fail(node, f"cannot parse the annotation {node.value!r}") from None
+            ast.copy_location(inner, node)
+            node = inner
+        try:
+            if isinstance(node, ast.Call):
+                func = self.resolve(node.func)
+                if func is not T.array or node.keywords or len(node.args) != 2:
+                    raise _Unresolved("call")
+                elem = self.resolve(node.args[0])
+                length = self.const_int(node.args[1])
+                if not isinstance(elem, T.Scalar):
+                    raise _Unresolved("elem")
+                try:
+                    return T.array(elem, length)
+                except (TypeError, ValueError) as e:
+                    raise self.fail(node, str(e)) from None
+            ty = self.resolve(node)
+        except _Unresolved:
+            ty = None
+        if isinstance(ty, T.Type):
+            return ty
+        raise self.fail(
+            node,
+            f"unsupported type for {what}",
+            hint="use rx.u64, rx.i64, rx.array(rx.u64, N), rx.array(rx.i64, N) or rx.stack",
+        )
+
+    def const_int(self, node: ast.AST) -> int:
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            v = self.resolve_opt(node)
+            if isinstance(v, int) and not isinstance(v, bool):
+                return int(v)
+        raise _Unresolved("int")
+
+    # ---- genes -------------------------------------------------------------------------
+
+    def translate(self) -> None:
+        fn = self.p.node
+        if isinstance(fn, ast.AsyncFunctionDef):
+            raise self.fail(fn, "a gene cannot be `async def`")
+        self.check_ident(self.name, fn, "gene name")
+        a = fn.args
+        extra = list(getattr(a, "posonlyargs", [])) + list(a.kwonlyargs)
+        if a.vararg or a.kwarg or a.defaults or a.kw_defaults and any(a.kw_defaults):
+            raise self.fail(fn, "gene parameters cannot have defaults, *args or **kwargs")
+        plist = []
+        for arg in extra + list(a.args):
+            name = self.check_ident(arg.arg, arg, "parameter")
+            ty = self.type_of(arg.annotation, arg, f"parameter `{name}`")
+            if name in self.vars:
+                raise self.fail(arg, f"duplicate parameter `{name}`")  # pragma: no cover
+            self.vars[name] = ty
+            self.params.append((name, ty))
+            plist.append(f"{name}: {ty.rdx}")
+        if fn.returns is not None:
+            raise self.fail(fn.returns, "a gene returns nothing: its parameters are its results")
+        self.emit(f"gene {self.name}({', '.join(plist)}) {{", fn)
+        body = list(fn.body)
+        if body and _is_docstring(body[0]):
+            body = body[1:]
+        self.depth += 1
+        self.block(body, fn)
+        self.depth -= 1
+        self.emit("}", body[-1] if body else fn)
+
+    # ---- statements --------------------------------------------------------------------
+
+    def block(self, stmts: List[ast.stmt], owner: ast.AST) -> None:
+        if not stmts:
+            self.emit("skip", owner)
+            return
+        i = 0
+        while i < len(stmts):
+            s = stmts[i]
+            if isinstance(s, ast.If):
+                nxt = stmts[i + 1] if i + 1 < len(stmts) else None
+                fi = self.fi_of(nxt)
+                if fi is None:
+                    raise self.fail(
+                        s,
+                        "an `if` needs its exit assertion",
+                        hint="write `rx.fi(cond)` on the line right after the if/else: `cond` must hold "
+                        "after the then-branch and fail after the else-branch (rdx `fi cond`)",
+                    )
+                self.if_stmt(s, fi)
+                i += 2
+                continue
+            self.stmt(s)
+            i += 1
+
+    def fi_of(self, node: Optional[ast.stmt]) -> Optional[ast.expr]:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            call = node.value
+            if self.callee(call) is M.fi:
+                if len(call.args) != 1 or call.keywords:
+                    raise self.fail(call, "rx.fi takes one argument: the exit assertion")
+                return call.args[0]
+        return None
+
+    def if_stmt(self, s: ast.If, fi: ast.expr) -> None:
+        self.emit(f"if {self.expr_text(s.test)} {{", s)
+        self.depth += 1
+        self.block(s.body, s)
+        self.depth -= 1
+        if s.orelse:
+            first = s.orelse[0]
+            if len(s.orelse) == 1 and isinstance(first, ast.If) and self._is_elif(first):
+                raise self.fail(
+                    first,
+                    "`elif` has no place for its own exit assertion",
+                    hint="write `else:` and a nested `if` followed by its own `rx.fi(...)`",
+                )
+            self.emit("} else {", first)
+            self.depth += 1
+            self.block(s.orelse, s)
+            self.depth -= 1
+        self.emit(f"}} fi {self.expr_text(fi)}", fi)
+
+    def _is_elif(self, node: ast.If) -> bool:
+        text = self.p.text_of_line(node)
+        return text[node.col_offset :].startswith("elif")
+
+    def stmt(self, s: ast.stmt) -> None:
+        if isinstance(s, ast.Pass):
+            self.emit("skip", s)
+        elif isinstance(s, ast.Expr):
+            self.expr_stmt(s)
+        elif isinstance(s, ast.AugAssign):
+            self.aug_assign(s)
+        elif isinstance(s, ast.Assign):
+            self.assign(s)
+        elif isinstance(s, ast.For):
+            self.for_loop(s)
+        elif isinstance(s, ast.Assert):
+            if s.msg is not None:
+                raise self.fail(s.msg, "an rdx assertion has no message", hint="write `assert cond`")
+            self.emit(f"assert {self.expr_text(s.test)}", s)
+        elif isinstance(s, ast.While):
+            raise self.fail(
+                s,
+                "`while` is not reversible as written",
+                hint="use `for _ in rx.loop(entry=<true only on entry>, until=<exit condition>):` "
+                "(rdx `from … do { … } until …`)",
+            )
+        elif isinstance(s, ast.AnnAssign):
+            raise self.fail(
+                s, "annotated assignment is not supported", hint="declare a local as `t = rx.local(rx.u64, 0)`"
+            )
+        else:
+            raise self.fail(
+                s, f"`{_stmt_word(s)}` statements are not supported in a gene", list_supported=True
+            )
+
+    def expr_stmt(self, s: ast.Expr) -> None:
+        v = s.value
+        if isinstance(v, ast.Constant) and (v.value is Ellipsis or isinstance(v.value, str)):
+            self.emit("skip", s)
+            return
+        if isinstance(v, ast.NamedExpr):
+            self.emit(f"{self.place(v.target)} := {self.expr_text(v.value)}", s)
+            return
+        if not isinstance(v, ast.Call):
+            raise self.fail(v, "an expression on its own does nothing in a gene", list_supported=True)
+        from ._gene import Gene
+
+        f = self.callee(v)
+        if isinstance(f, Gene):
+            self.emit(f"call {self.call_text(f, v.args, v)}", s)
+            return
+        if f is None:
+            raise self.fail(
+                v.func,
+                "only other genes and the rx.* statements can be called in a gene",
+                list_supported=True,
+            )
+        if v.keywords:
+            raise self.fail(v, "keyword arguments are not supported here")
+        args = v.args
+        if f is M.uncall:
+            g = self.callee_gene(args[0] if args else v)
+            self.emit(f"uncall {self.call_text(g, args[1:], v)}", s)
+        elif f is M.delocal:
+            self.arity(v, 2, "rx.delocal(var, value)")
+            self.emit(f"delocal {self.var(args[0])} = {self.expr_text(args[1])}", s)
+        elif f is M.push or f is M.pop:
+            self.arity(v, 2, f"rx.{f.__name__}(x, s)")
+            self.emit(f"{f.__name__} {self.place(args[0])}, {self.var(args[1])}", s)
+        elif f is M.swap:
+            self.arity(v, 2, "rx.swap(a, b)")
+            self.emit(f"swap {self.place(args[0])}, {self.place(args[1])}", s)
+        elif f is M.assign:
+            self.arity(v, 2, "rx.assign(x, e)")
+            self.emit(f"{self.place(args[0])} := {self.expr_text(args[1])}", s)
+        elif f is M.erase:
+            self.arity(v, 1, "rx.erase(x)")
+            self.emit(f"erase {self.place(args[0])}", s)
+        elif f is M.rotl or f is M.rotr:
+            self.arity(v, 2, f"rx.{f.__name__}(x, e)")
+            op = "<<<=" if f is M.rotl else ">>>="
+            self.emit(f"{self.place(args[0])} {op} {self.expr_text(args[1])}", s)
+        elif f is M.fi:
+            raise self.fail(v, "rx.fi(...) must come right after an `if` statement")
+        elif f is M.again:
+            raise self.fail(v, "rx.again() only separates the two parts of an rx.loop body")
+        else:
+            raise self.fail(v, f"rx.{getattr(f, '__name__', '?')}(...) is not a statement", list_supported=True)
+
+    def arity(self, call: ast.Call, n: int, spelling: str) -> None:
+        if len(call.args) != n:
+            raise self.fail(call, f"expected {spelling}")
+
+    def callee_gene(self, node: ast.AST) -> "Gene":
+        from ._gene import Gene
+
+        obj = self.resolve_opt(node)
+        if obj is _SELF:
+            obj = self.gene_self()
+        if not isinstance(obj, Gene):
+            raise self.fail(node, "the first argument of rx.uncall must be a gene", hint="rx.uncall(g, x, y)")
+        return obj
+
+    def call_text(self, g: "Gene", args: Sequence[ast.expr], node: ast.AST) -> str:
+        names = []
+        for a in args:
+            if not (isinstance(a, ast.Name) and a.id in self.vars):
+                raise self.fail(
+                    a, "gene arguments must be variables (parameters or locals)", hint="pass a variable name"
+                )
+            names.append(a.id)
+        return f"{self.name_of(g)}({', '.join(names)})"
+
+    def aug_assign(self, s: ast.AugAssign) -> None:
+        target = self.place(s.target)
+        op = type(s.op)
+        if op is ast.BitXor and isinstance(s.value, ast.BinOp) and type(s.value.op) in (ast.LShift, ast.RShift):
+            if _same(s.value.left, s.target):
+                sym = "<<" if isinstance(s.value.op, ast.LShift) else ">>"
+                self.emit(f"{target} ^= {target} {sym} {self.expr_text(s.value.right, 9)}", s)
+                return
+        if op in (ast.Add, ast.Sub, ast.BitXor):
+            sym = {ast.Add: "+=", ast.Sub: "-=", ast.BitXor: "^="}[op]
+            self.emit(f"{target} {sym} {self.expr_text(s.value)}", s)
+        elif op is ast.Mult:
+            self.emit(f"{target} *= {self.expr_text(s.value)}", s)
+        else:
+            raise self.fail(
+                s,
+                f"`{_AUG_WORDS.get(op, '?')}=` is not reversible",
+                hint="reversible updates are +=, -=, ^=, *= odd constant, x ^= x << c, x ^= x >> c",
+            )
+
+    def assign(self, s: ast.Assign) -> None:
+        if len(s.targets) != 1:
+            raise self.fail(s, "chained assignment is not supported")
+        tgt, val = s.targets[0], s.value
+        if isinstance(tgt, ast.Tuple):
+            if (
+                len(tgt.elts) == 2
+                and isinstance(val, ast.Tuple)
+                and len(val.elts) == 2
+                and _same(tgt.elts[0], val.elts[1])
+                and _same(tgt.elts[1], val.elts[0])
+            ):
+                self.emit(f"swap {self.place(tgt.elts[0])}, {self.place(tgt.elts[1])}", s)
+                return
+            raise self.fail(s, "tuple assignment is only supported as a swap", hint="a, b = b, a")
+        if isinstance(val, ast.Call):
+            f = self.callee(val)
+            if f is M.local:
+                self.local(s, tgt, val)
+                return
+            if f is M.rotl or f is M.rotr:
+                self.arity(val, 2, f"x = rx.{f.__name__}(x, e)")
+                if not _same(val.args[0], tgt):
+                    raise self.fail(val, "a rotation rotates its target in place", hint="x = rx.rotl(x, 3)")
+                op = "<<<=" if f is M.rotl else ">>>="
+                self.emit(f"{self.place(tgt)} {op} {self.expr_text(val.args[1])}", s)
+                return
+        if isinstance(val, ast.UnaryOp) and isinstance(val.op, (ast.USub, ast.Invert)) and _same(val.operand, tgt):
+            word = "neg" if isinstance(val.op, ast.USub) else "not"
+            self.emit(f"{word} {self.place(tgt)}", s)
+            return
+        raise self.fail(
+            s,
+            "plain assignment overwrites a value, which is not reversible",
+            hint="update instead (x += e, x ^= e), declare a local (t = rx.local(rx.u64, e)), "
+            "or use the lossy (x := e) whose old value goes to the history tape",
+        )
+
+    def local(self, s: ast.Assign, tgt: ast.expr, call: ast.Call) -> None:
+        if not isinstance(tgt, ast.Name):
+            raise self.fail(tgt, "a local must be a plain name", hint="t = rx.local(rx.u64, 0)")
+        if len(call.args) != 2 or call.keywords:
+            raise self.fail(call, "expected t = rx.local(type, initial value)")
+        name = self.check_ident(tgt.id, tgt, "local")
+        ty = self.type_of(call.args[0], call, f"local `{name}`")
+        init = self.expr_text(call.args[1])
+        self.vars[name] = ty
+        self.emit(f"local {name}: {ty.rdx} = {init}", s)
+
+    def for_loop(self, s: ast.For) -> None:
+        it = s.iter
+        if not (isinstance(it, ast.Call) and self.callee(it) is M.loop):
+            raise self.fail(
+                s,
+                "a `for` loop must iterate over rx.loop(entry=..., until=...)",
+                hint="for _ in rx.loop(entry=i == 0, until=i == n):  (rdx `from i == 0 do { … } until i == n`)",
+            )
+        if not (isinstance(s.target, ast.Name) and s.target.id == "_"):
+            raise self.fail(s.target, "the loop variable of rx.loop must be `_`")
+        if s.orelse:
+            raise self.fail(s.orelse[0], "`for … else` is not supported")
+        entry, until = self.loop_args(it)
+        body = list(s.body)
+        split = next((k for k, b in enumerate(body) if self.is_again(b)), None)
+        again: Optional[List[ast.stmt]] = None
+        if split is not None:
+            body, again = body[:split], body[split + 1 :]
+            if any(self.is_again(b) for b in again):
+                raise self.fail(s, "rx.again() may appear once in a loop body")
+        self.emit(f"from {self.expr_text(entry)} do {{", s)
+        self.depth += 1
+        self.block(body, s)
+        self.depth -= 1
+        if again:
+            self.emit("} loop {", again[0])
+            self.depth += 1
+            self.block(again, s)
+            self.depth -= 1
+        self.emit(f"}} until {self.expr_text(until)}", s)
+
+    def loop_args(self, call: ast.Call) -> Tuple[ast.expr, ast.expr]:
+        given: Dict[str, ast.expr] = {}
+        names = ["entry", "until"]
+        if len(call.args) > 2:
+            raise self.fail(call, "rx.loop takes two conditions: entry and until")
+        for k, a in enumerate(call.args):
+            given[names[k]] = a
+        for kw in call.keywords:
+            if kw.arg not in names or kw.arg in given:
+                raise self.fail(call, f"unexpected argument {kw.arg!r} to rx.loop(entry=..., until=...)")
+            given[kw.arg] = kw.value
+        if len(given) != 2:
+            raise self.fail(call, "rx.loop needs both entry= (true only on entry) and until= (exit condition)")
+        return given["entry"], given["until"]
+
+    def is_again(self, s: ast.stmt) -> bool:
+        return isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and self.callee(s.value) is M.again
+
+    # ---- places and expressions --------------------------------------------------------
+
+    def var(self, node: ast.AST) -> str:
+        if isinstance(node, ast.Name) and node.id in self.vars:
+            return node.id
+        if isinstance(node, ast.Name):
+            raise self.fail(node, f"`{node.id}` is not a parameter or local of this gene")
+        raise self.fail(node, "expected a variable name")
+
+    def place(self, node: ast.AST) -> str:
+        if isinstance(node, ast.Name):
+            return self.var(node)
+        if isinstance(node, ast.Subscript):
+            base = self.var(node.value)
+            idx = node.slice
+            if isinstance(idx, ast.Slice) or type(idx).__name__ in ("ExtSlice", "Tuple"):
+                raise self.fail(node, "only single-element indexing a[i] is supported")
+            if type(idx).__name__ == "Index":  # pragma: no cover - Python 3.8 wrapper
+                idx = idx.value  # type: ignore[attr-defined]
+            return f"{base}[{self.expr_text(idx)}]"
+        raise self.fail(node, "expected a variable or an array element a[i]")
+
+    def expr_text(self, node: ast.AST, min_prec: int = 0) -> str:
+        text, prec = self.expr(node)
+        return f"({text})" if prec < min_prec else text
+
+    def expr(self, node: ast.AST) -> Tuple[str, int]:
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool):
+                return ("1" if v else "0"), _ATOM
+            if isinstance(v, int):
+                return self.literal(v, node)
+            raise self.fail(node, f"unsupported constant {v!r}: rdx values are 64-bit integers")
+        if isinstance(node, ast.Name):
+            if node.id in self.vars:
+                return node.id, _ATOM
+            return self.constant(node)
+        if isinstance(node, ast.Attribute):
+            return self.constant(node)
+        if isinstance(node, ast.Subscript):
+            return self.place(node), _ATOM
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.UAdd):
+                return self.expr(node.operand)
+            sym = {ast.USub: "-", ast.Invert: "~", ast.Not: "!"}[type(node.op)]
+            inner, p = self.expr(node.operand)
+            if p < _UNARY or inner.startswith(("-", "~", "!")):
+                inner = f"({inner})"
+            return sym + inner, _UNARY
+        if isinstance(node, ast.BinOp):
+            op = _BINOPS.get(type(node.op))
+            if op is None:
+                hint = "use // for integer division" if isinstance(node.op, ast.Div) else ""
+                raise self.fail(node, f"operator `{_BINOP_WORDS.get(type(node.op), '?')}` is not in rdx", hint=hint)
+            return self.binary(op[0], op[1], node.left, node.right)
+        if isinstance(node, ast.Compare):
+            parts = []
+            left = node.left
+            for op_node, right in zip(node.ops, node.comparators):
+                op = _CMPOPS.get(type(op_node))
+                if op is None:
+                    raise self.fail(node, "only ==, !=, <, <=, >, >= compare in rdx")
+                parts.append(self.binary(op[0], op[1], left, right))
+                left = right
+            return self.chain("&&", _LOGAND, parts)
+        if isinstance(node, ast.BoolOp):
+            sym, prec = ("&&", _LOGAND) if isinstance(node.op, ast.And) else ("||", _LOGOR)
+            return self.chain(sym, prec, [self.expr(v) for v in node.values])
+        if isinstance(node, ast.Call):
+            f = self.callee(node)
+            if f in (M.empty, M.top, M.size, len):
+                if len(node.args) != 1 or node.keywords:
+                    raise self.fail(node, "expected one variable argument")
+                word = "size" if f is len else f.__name__
+                return f"{word}({self.var(node.args[0])})", _ATOM
+            raise self.fail(
+                node,
+                "calls in expressions are limited to rx.empty(s), rx.top(s), rx.size(x) and len(x)",
+                hint="call a gene as a statement: g(x, y)",
+            )
+        raise self.fail(node, f"unsupported expression ({type(node).__name__})")
+
+    def binary(self, sym: str, prec: int, left: ast.AST, right: ast.AST) -> Tuple[str, int]:
+        lt, lp = self.expr(left)
+        rt, rp = self.expr(right)
+        if lp < prec:
+            lt = f"({lt})"
+        if rp <= prec:
+            rt = f"({rt})"
+        return f"{lt} {sym} {rt}", prec
+
+    def chain(self, sym: str, prec: int, parts: List[Tuple[str, int]]) -> Tuple[str, int]:
+        if len(parts) == 1:
+            return parts[0]
+        texts = [t if p > prec or (k == 0 and p == prec) else f"({t})" for k, (t, p) in enumerate(parts)]
+        return f" {sym} ".join(texts), prec
+
+    def literal(self, v: int, node: ast.AST) -> Tuple[str, int]:
+        if v > T.U64_MAX or v < T.I64_MIN:
+            raise self.fail(node, f"integer {v} does not fit in 64 bits")
+        if v < 0:
+            return f"-{-v}", _UNARY
+        return str(v), _ATOM
+
+    def constant(self, node: ast.AST) -> Tuple[str, int]:
+        try:
+            v = self.resolve(node)
+        except _Unresolved:
+            name = node.id if isinstance(node, ast.Name) else ast.unparse(node)
+            raise self.fail(node, f"unknown name `{name}`: not a parameter, local or module constant") from None
+        if isinstance(v, int) and not isinstance(v, bool):
+            return self.literal(int(v), node)
+        if isinstance(v, bool):
+            return ("1" if v else "0"), _ATOM
+        raise self.fail(node, f"`{ast.unparse(node)}` is a {type(v).__name__}, not a variable or an int constant")
+
+
+class _Self:
+    """Stands for a gene's own name when it is not bound anywhere the translator can see."""
+
+
+_SELF = _Self()
+
+_MARKERS = frozenset(
+    (
+        M.rotl, M.rotr, M.fi, M.loop, M.again, M.local, M.delocal, M.uncall, M.push, M.pop,
+        M.swap, M.assign, M.erase, M.empty, M.top, M.size,
+    )
+)
+
+
+
+def _is_marker(obj: object) -> bool:
+    try:
+        return obj in _MARKERS
+    except TypeError:  # unhashable
+        return False
+
+
+_AUG_WORDS = {
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.MatMult: "@",
+}
+_BINOP_WORDS = {ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
+
+
+def _same(a: ast.AST, b: ast.AST) -> bool:
+    """Whether two expressions are the same place (load and store contexts aside)."""
+    return ast.unparse(a) == ast.unparse(b)
+
+
+def _is_docstring(s: ast.stmt) -> bool:
+    return isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)
+
+
+def _node_width(node: ast.AST) -> int:
+    if getattr(node, "end_lineno", None) == getattr(node, "lineno", None):
+        return int(getattr(node, "end_col_offset", 0) - getattr(node, "col_offset", 0))
+    return 1
+
+
+def _stmt_word(s: ast.stmt) -> str:
+    words = {
+        ast.Return: "return",
+        ast.Delete: "del",
+        ast.Raise: "raise",
+        ast.Try: "try",
+        ast.With: "with",
+        ast.Import: "import",
+        ast.ImportFrom: "from … import",
+        ast.Global: "global",
+        ast.Nonlocal: "nonlocal",
+        ast.FunctionDef: "def",
+        ast.ClassDef: "class",
+        ast.Break: "break",
+        ast.Continue: "continue",
+    }
+    return words.get(type(s), type(s).__name__)

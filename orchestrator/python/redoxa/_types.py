@@ -1,0 +1,162 @@
+"""Gene parameter types (``rx.u64``, ``rx.i64``, ``rx.array``, ``rx.stack``) and value checks.
+
+A type here is only a description: it says how the parameter is spelled in rdx source and which
+Python values fit it. Every value crosses into the Rust core as a 64-bit word; the type says
+whether that word is read as signed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Union
+
+from .errors import ValueRangeError
+
+U64_MAX = (1 << 64) - 1
+I64_MIN = -(1 << 63)
+I64_MAX = (1 << 63) - 1
+
+#: The largest array length a parameter may declare (the Rust core's limit is larger; this keeps
+#: a typo such as ``rx.array(rx.u64, 10**12)`` from allocating before the checker runs).
+MAX_ARRAY_LEN = 1 << 24
+
+
+class Type:
+    """Base class of the gene parameter types."""
+
+    #: The type as written in rdx source.
+    rdx: str = ""
+
+    def __repr__(self) -> str:
+        return f"rx.{self.rdx}"
+
+    def zero(self) -> Any:
+        """The value an unset parameter starts with."""
+        raise NotImplementedError
+
+    def check(self, name: str, value: Any) -> Any:
+        """Returns ``value`` normalised (ints, lists of ints), or raises ``ValueRangeError``."""
+        raise NotImplementedError
+
+
+class Scalar(Type):
+    """``u64`` or ``i64``: one 64-bit word, unsigned or signed."""
+
+    def __init__(self, rdx: str, lo: int, hi: int) -> None:
+        self.rdx = rdx
+        self.lo = lo
+        self.hi = hi
+
+    @property
+    def signed(self) -> bool:
+        return self.lo < 0
+
+    def zero(self) -> int:
+        return 0
+
+    def check(self, name: str, value: Any) -> int:
+        return _check_int(name, value, self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scalar) and other.rdx == self.rdx
+
+    def __hash__(self) -> int:
+        return hash(self.rdx)
+
+
+def _check_int(name: str, value: Any, ty: Scalar) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if hasattr(value, "__index__") and not isinstance(value, bool):
+            value = value.__index__()
+        else:
+            raise ValueRangeError(
+                f"{name}: expected an integer for {ty.rdx}, got {type(value).__name__} {value!r}"
+            )
+    if not ty.lo <= value <= ty.hi:
+        raise ValueRangeError(f"{name} = {value} is out of range for {ty.rdx} ({ty.lo}..={ty.hi})")
+    return int(value)
+
+
+u64 = Scalar("u64", 0, U64_MAX)
+"""Unsigned 64-bit integer: Python values ``0 ..= 2**64 - 1``."""
+
+i64 = Scalar("i64", I64_MIN, I64_MAX)
+"""Signed 64-bit integer: Python values ``-2**63 ..= 2**63 - 1``."""
+
+
+class Array(Type):
+    """``u64[N]`` / ``i64[N]``: a fixed-length array; Python values are lists of length N."""
+
+    def __init__(self, elem: Scalar, length: int) -> None:
+        self.elem = elem
+        self.length = length
+        self.rdx = f"{elem.rdx}[{length}]"
+
+    def __repr__(self) -> str:
+        return f"rx.array(rx.{self.elem.rdx}, {self.length})"
+
+    def zero(self) -> List[int]:
+        return [0] * self.length
+
+    def check(self, name: str, value: Any) -> List[int]:
+        try:
+            items = list(value)
+        except TypeError:
+            raise ValueRangeError(
+                f"{name}: expected a list of {self.length} integers for {self.rdx}, "
+                f"got {type(value).__name__}"
+            ) from None
+        if len(items) != self.length:
+            raise ValueRangeError(f"{name}: expected {self.length} elements for {self.rdx}, got {len(items)}")
+        return [_check_int(f"{name}[{i}]", v, self.elem) for i, v in enumerate(items)]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Array) and (other.elem, other.length) == (self.elem, self.length)
+
+    def __hash__(self) -> int:
+        return hash((self.elem.rdx, self.length))
+
+
+def array(elem: Scalar, length: int) -> Array:
+    """The type of a fixed array: ``rx.array(rx.u64, 8)`` is rdx ``u64[8]``."""
+    if not isinstance(elem, Scalar):
+        raise TypeError(f"rx.array: element type must be rx.u64 or rx.i64, got {elem!r}")
+    if isinstance(length, bool) or not isinstance(length, int):
+        raise TypeError(f"rx.array: length must be an int, got {type(length).__name__}")
+    if not 1 <= length <= MAX_ARRAY_LEN:
+        raise ValueError(f"rx.array: length must be in 1..={MAX_ARRAY_LEN}, got {length}")
+    return Array(elem, length)
+
+
+class Stack(Type):
+    """``stack``: a LIFO of 64-bit words; Python values are lists, bottom first."""
+
+    rdx = "stack"
+
+    def zero(self) -> List[int]:
+        return []
+
+    def check(self, name: str, value: Any) -> List[int]:
+        try:
+            items = list(value)
+        except TypeError:
+            raise ValueRangeError(f"{name}: expected a list of integers for stack, got {type(value).__name__}") from None
+        # Stack entries are untyped words: accept both signed and unsigned spellings.
+        out = []
+        for i, v in enumerate(items):
+            if isinstance(v, int) and not isinstance(v, bool) and I64_MIN <= v < 0:
+                out.append(v)
+            else:
+                out.append(_check_int(f"{name}[{i}]", v, u64))
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Stack)
+
+    def __hash__(self) -> int:
+        return hash("stack")
+
+
+stack = Stack()
+"""A stack parameter (for Janus-style programs): a list of integers, bottom first."""
+
+Value = Union[int, List[int]]

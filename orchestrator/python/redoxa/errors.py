@@ -1,0 +1,143 @@
+"""Every exception redoxa raises. All of them derive from :class:`RdxError`.
+
+The native module raises these same classes (it imports this module), so ``except rx.RdxError``
+catches everything the Rust core can report.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+
+class RdxError(Exception):
+    """Base class of every redoxa error."""
+
+
+class Diagnostic:
+    """One diagnostic of the rdx front end (checker or parser), as Python data.
+
+    ``line``/``column`` are 1-based positions in the rdx source; ``py_file``/``py_line`` the
+    Python statement it came from when the source was translated from a gene.
+    """
+
+    __slots__ = ("code", "severity", "message", "line", "column", "py_file", "py_line", "hints")
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        line: int = 0,
+        column: int = 0,
+        severity: str = "error",
+        hints: Optional[List[str]] = None,
+        py_file: Optional[str] = None,
+        py_line: Optional[int] = None,
+    ) -> None:
+        self.code = code
+        self.severity = severity
+        self.message = message
+        self.line = line
+        self.column = column
+        self.hints = list(hints or [])
+        self.py_file = py_file
+        self.py_line = py_line
+
+    def __repr__(self) -> str:
+        where = f"{self.py_file}:{self.py_line}" if self.py_file else f"{self.line}:{self.column}"
+        return f"Diagnostic({self.code} at {where}: {self.message!r})"
+
+
+class CompileError(RdxError):
+    """A program that the translator, parser or checker rejects.
+
+    ``rendered`` is the full human-readable report; ``diagnostics`` the individual findings.
+    For a gene written in Python, ``filename`` and ``lineno`` name the Python statement at fault
+    (the first error's).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rendered: Optional[str] = None,
+        diagnostics: Optional[List[Diagnostic]] = None,
+        filename: Optional[str] = None,
+        lineno: Optional[int] = None,
+        source: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.rendered = rendered if rendered is not None else message
+        self.diagnostics = list(diagnostics or [])
+        self.filename = filename
+        self.lineno = lineno
+        self.source = source
+
+    def __str__(self) -> str:
+        return self.rendered
+
+
+class ValueRangeError(RdxError, ValueError):
+    """An input value that does not fit its parameter's type (raised before anything runs)."""
+
+
+class RunError(RdxError):
+    """A run-time error of the program: division by zero, an empty stack, aliasing, fuel, …
+
+    ``line``/``column`` locate it in the rdx source when known; ``py_file``/``py_line`` in the
+    gene's Python source.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        line: Optional[int] = None,
+        column: Optional[int] = None,
+        py_file: Optional[str] = None,
+        py_line: Optional[int] = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.line = line
+        self.column = column
+        self.py_file = py_file
+        self.py_line = py_line
+
+    def __str__(self) -> str:
+        if self.py_file is not None:
+            return f"{self.py_file}:{self.py_line}: {self.message}"
+        if self.line:
+            return f"line {self.line}:{self.column}: {self.message}"
+        return self.message
+
+
+class ReversibilityError(RunError):
+    """A run-time reversibility assertion failed (``fi``, loop entry, ``delocal``, ``assert``)."""
+
+
+class LoadError(RdxError):
+    """A bytecode module that cannot be read or does not verify."""
+
+
+class BackendError(RdxError):
+    """A backend that does not exist or is not available in this build."""
+
+
+class RoundTripError(RdxError):
+    """``rx.experiment``: running backward did not give the inputs back."""
+
+
+__all__ = [
+    "BackendError",
+    "CompileError",
+    "Diagnostic",
+    "LoadError",
+    "RdxError",
+    "ReversibilityError",
+    "RoundTripError",
+    "RunError",
+    "ValueRangeError",
+]
