@@ -6,10 +6,11 @@
 //! reference in gene bodies replaced by its value, multipliers and shift amounts folded to
 //! literals, every `delocal` carrying its local's type, and `undo s` kept only where `s` has no
 //! direct inverse (an xorshift step, `:=`, `erase`); other `undo s` are replaced by the inverse
-//! of `s`. That canonical form is what makes `invert(invert(p)) == p` exact.
+//! of `s`; the statement inside a kept `undo` carries the span of the whole `undo …`. That
+//! canonical form is what makes `invert(invert(p)) == p` exact, spans included.
 
 mod fold;
-mod rules;
+pub(crate) mod rules;
 
 use crate::ast::{
     Block, Builtin, Const, Dialect, Expr, ExprKind, Gene, Ident, Param, Place, Program, Span, Stmt, StmtKind,
@@ -373,30 +374,19 @@ impl<'p> Checker<'p> {
                 let mut amount = self.expr(amount, scope);
                 if let Some(t) = &t {
                     self.index_rule(&t.place, &[&t.place]);
-                    self.self_reference(&t.place, &amount, "rotated");
-                    if let (Some(_), Some(read)) =
-                        (&t.place.index, rules::reads_array(&amount, &t.place.name.name))
-                    {
-                        if rules::reads_element(
-                            &amount,
-                            &t.place.name.name,
-                            t.place.index.as_deref().unwrap_or(&amount),
-                        )
-                        .is_none()
-                        {
-                            self.err(
-                                Diagnostic::error(
-                                    "E0301",
-                                    format!(
-                                        "the rotation amount reads the array `{}` being rotated",
-                                        t.place.name.name
-                                    ),
-                                    read,
-                                )
-                                .label(t.place.span, "rotated here")
-                                .hint("copy the amount into a local first"),
-                            );
-                        }
+                    let name = &t.place.name.name;
+                    match rules::reads_array(&amount, name) {
+                        // Stricter than `+=`: any element of the rotated array is refused.
+                        Some(read) if t.place.index.is_some() => self.err(
+                            Diagnostic::error(
+                                "E0301",
+                                format!("the rotation amount reads the array `{name}` being rotated"),
+                                read,
+                            )
+                            .label(t.place.span, "rotated here")
+                            .hint("copy the amount into a local first"),
+                        ),
+                        _ => self.self_reference(&t.place, &amount, "rotated"),
                     }
                 }
                 if let Ok(c) = fold(self.dialect, &amount, &self.consts) {
@@ -488,8 +478,11 @@ impl<'p> Checker<'p> {
         open: &mut Vec<(Ident, Type)>,
     ) -> StmtKind {
         match &inner.kind {
+            // Canonical span: the kept statement spans the whole `undo …`, so that inverting
+            // it (which drops the `undo`) and inverting back give the same node.
             StmtKind::XorShift { .. } | StmtKind::Assign { .. } | StmtKind::Erase(_) => {
-                StmtKind::Undo(Box::new(self.stmt(inner, scope, open)))
+                let checked = self.stmt(inner, scope, open);
+                StmtKind::Undo(Box::new(Stmt { kind: checked.kind, span }))
             }
             StmtKind::Undo(twice) => self.stmt(twice, scope, open).kind,
             // Opening or closing an ancilla changes the scope: invert first, then check.

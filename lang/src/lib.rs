@@ -9,6 +9,7 @@ pub mod ast;
 pub mod check;
 pub mod codes;
 pub mod diag;
+pub mod invariants;
 pub mod invert;
 pub mod janus;
 pub mod lexer;

@@ -34,13 +34,19 @@ fn render_one(d: &Diagnostic, file: &str, src: &str, color: bool) -> String {
         .with_config(config)
         .with_code(d.code)
         .with_message(&d.message)
-        .with_label(Label::new((file, primary)).with_message(note).with_color(primary_color).with_order(0));
-    for (i, l) in d.labels.iter().enumerate() {
+        .with_label(
+            Label::new((file, primary.clone()))
+                .with_message(note)
+                .with_color(primary_color)
+                .with_order(order(&primary)),
+        );
+    for l in &d.labels {
+        let range = clamp(l.span, src);
         report = report.with_label(
-            Label::new((file, clamp(l.span, src)))
+            Label::new((file, range.clone()))
                 .with_message(&l.message)
                 .with_color(Color::Blue)
-                .with_order(i32::try_from(i).unwrap_or(i32::MAX).saturating_add(1)),
+                .with_order(order(&range)),
         );
     }
     let mut buf = Vec::new();
@@ -56,6 +62,11 @@ fn render_one(d: &Diagnostic, file: &str, src: &str, color: bool) -> String {
     }
     text.push('\n');
     text
+}
+
+/// Labels are listed in source order, so ariadne draws them all in one snippet.
+fn order(range: &std::ops::Range<usize>) -> i32 {
+    i32::try_from(range.start).unwrap_or(i32::MAX)
 }
 
 fn kind_name(s: Severity) -> &'static str {

@@ -1,0 +1,266 @@
+//! The five invariants of brief §4, evaluated on checked IR with their evidence.
+//!
+//! [`evaluate`] returns one structured [`Invariant`] per row (I1–I5) so the CLI and the Python
+//! binding print the same facts; [`format_report`] is the one textual form (`rdx check` prints
+//! it). What each row rests on:
+//! - I1 information conservation: the static count of lossy operations (`:=`, `erase`). Outside
+//!   strict mode they are allowed (their old values go to the history tape); under `--strict`
+//!   any lossy operation makes I1 fail.
+//! - I2 reversibility: the checker's static rules passed; the evidence counts what they
+//!   covered, and which aliasing questions are left to the run-time check (array updates that
+//!   read another element of the same array, swaps of two elements of one array).
+//! - I3 time symmetry: every gene is inverted twice and compared with the original.
+//! - I4 mass conservation and I5 phase coherence concern kernels; without kernels they do not
+//!   apply.
+
+use crate::ast::{Block, Gene, Place, Program, Span, Stmt, StmtKind};
+use crate::check::Checked;
+use crate::check::rules;
+
+/// Outcome of one invariant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Holds,
+    Fails,
+    NotApplicable,
+}
+
+impl Status {
+    /// As printed: `holds`, `fails`, `not applicable`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Holds => "holds",
+            Status::Fails => "fails",
+            Status::NotApplicable => "not applicable",
+        }
+    }
+}
+
+/// One row of the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invariant {
+    /// `I1` … `I5`.
+    pub id: &'static str,
+    /// `information conservation`, …
+    pub name: &'static str,
+    pub status: Status,
+    /// Why, in words (counts, gene names).
+    pub evidence: String,
+    /// Source locations behind a failure (the lossy operations for I1).
+    pub spans: Vec<Span>,
+}
+
+/// What the static rules covered, counted over the IR.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// Reversible state changes: updates, mirror opcodes, swaps, push/pop.
+    pub updates: usize,
+    /// `if … fi` statements (each has its exit assertion).
+    pub conditionals: usize,
+    /// `from … until` loops (each has its entry assertion).
+    pub loops: usize,
+    /// `local`/`delocal` pairs.
+    pub locals: usize,
+    /// `call`/`uncall` statements.
+    pub calls: usize,
+    /// Statements whose aliasing is settled by the static rules.
+    pub alias_static: usize,
+    /// Statements that need the run-time aliasing check.
+    pub alias_runtime: usize,
+    /// Lossy operations.
+    pub lossy: usize,
+}
+
+/// Counts the evidence over every gene of `p`.
+pub fn evidence(p: &Program) -> Evidence {
+    let mut ev = Evidence::default();
+    for g in &p.genes {
+        count_block(&g.body, &mut ev);
+    }
+    ev
+}
+
+/// Evaluates I1–I5 on checked IR. `strict` makes lossy operations an I1 failure.
+pub fn evaluate(checked: &Checked, strict: bool) -> Vec<Invariant> {
+    let ev = evidence(&checked.program);
+    let n = checked.lossy.len();
+    let ops = if n == 1 { "operation" } else { "operations" };
+    let i1 = if n == 0 {
+        Invariant {
+            id: "I1",
+            name: "information conservation",
+            status: Status::Holds,
+            evidence: "0 lossy operations".into(),
+            spans: Vec::new(),
+        }
+    } else if strict {
+        Invariant {
+            id: "I1",
+            name: "information conservation",
+            status: Status::Fails,
+            evidence: format!("{n} lossy {ops} in strict mode"),
+            spans: checked.lossy.clone(),
+        }
+    } else {
+        Invariant {
+            id: "I1",
+            name: "information conservation",
+            status: Status::Holds,
+            evidence: format!(
+                "{n} lossy {ops}, old values paid into the history tape; --strict forbids them"
+            ),
+            spans: Vec::new(),
+        }
+    };
+    let i2 = Invariant {
+        id: "I2",
+        name: "reversibility",
+        status: Status::Holds,
+        evidence: format!(
+            "{} {}, {} {} with exit assertions, {} {} with entry assertions, {} {} paired, {} {}; \
+             aliasing checked statically for {} and at run time for {}",
+            ev.updates,
+            plural(ev.updates, "update", "updates"),
+            ev.conditionals,
+            plural(ev.conditionals, "conditional", "conditionals"),
+            ev.loops,
+            plural(ev.loops, "loop", "loops"),
+            ev.locals,
+            plural(ev.locals, "local", "locals"),
+            ev.calls,
+            plural(ev.calls, "call", "calls"),
+            ev.alias_static,
+            ev.alias_runtime,
+        ),
+        spans: Vec::new(),
+    };
+    let broken: Vec<&Gene> = checked.program.genes.iter().filter(|g| !involution_holds(g)).collect();
+    let genes = checked.program.genes.len();
+    let i3 = if broken.is_empty() {
+        Invariant {
+            id: "I3",
+            name: "time symmetry",
+            status: Status::Holds,
+            evidence: format!("invert∘invert = id on {genes} {}", plural(genes, "gene", "genes")),
+            spans: Vec::new(),
+        }
+    } else {
+        let names: Vec<&str> = broken.iter().map(|g| g.name.name.as_str()).collect();
+        Invariant {
+            id: "I3",
+            name: "time symmetry",
+            status: Status::Fails,
+            evidence: format!("invert∘invert differs from the program on {}", names.join(", ")),
+            spans: broken.iter().map(|g| g.name.span).collect(),
+        }
+    };
+    let no_kernels = |id, name| Invariant {
+        id,
+        name,
+        status: Status::NotApplicable,
+        evidence: "no kernels".into(),
+        spans: Vec::new(),
+    };
+    vec![i1, i2, i3, no_kernels("I4", "mass conservation"), no_kernels("I5", "phase coherence")]
+}
+
+/// Whether any invariant fails.
+pub fn any_fails(invariants: &[Invariant]) -> bool {
+    invariants.iter().any(|i| i.status == Status::Fails)
+}
+
+/// One line per invariant, `I1 information conservation: holds (0 lossy operations)`; a
+/// failure lists its source locations (`line:col`) against `src`.
+pub fn format_report(invariants: &[Invariant], src: &str) -> String {
+    let mut out = String::new();
+    for inv in invariants {
+        out.push_str(&format!("{} {}: {} ({}", inv.id, inv.name, inv.status.as_str(), inv.evidence));
+        if !inv.spans.is_empty() {
+            let at: Vec<String> = inv
+                .spans
+                .iter()
+                .map(|s| {
+                    let (l, c) = crate::report::line_col(src, s.start);
+                    format!("{l}:{c}")
+                })
+                .collect();
+            out.push_str(&format!(": at {}", at.join(", ")));
+        }
+        out.push_str(")\n");
+    }
+    out
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+fn involution_holds(g: &Gene) -> bool {
+    let once = crate::invert::invert_gene(g);
+    crate::invert::invert_gene(&once) == *g
+}
+
+fn count_block(b: &Block, ev: &mut Evidence) {
+    for s in &b.stmts {
+        count_stmt(s, ev);
+    }
+}
+
+fn count_stmt(s: &Stmt, ev: &mut Evidence) {
+    use StmtKind::*;
+    match &s.kind {
+        Update { target, value, .. } => {
+            ev.updates += 1;
+            alias_of_update(target, value, ev);
+        }
+        Rotate { target, amount, .. } => {
+            ev.updates += 1;
+            alias_of_update(target, amount, ev);
+        }
+        Mul { .. } | XorShift { .. } | Neg(_) | Not(_) | Push { .. } | Pop { .. } => {
+            ev.updates += 1;
+            ev.alias_static += 1;
+        }
+        Swap(a, b) => {
+            ev.updates += 1;
+            if a.index.is_some() && b.index.is_some() && a.name.name == b.name.name {
+                ev.alias_runtime += 1;
+            } else {
+                ev.alias_static += 1;
+            }
+        }
+        If { then_block, else_block, .. } => {
+            ev.conditionals += 1;
+            count_block(then_block, ev);
+            if let Some(b) = else_block {
+                count_block(b, ev);
+            }
+        }
+        From { body, again, .. } => {
+            ev.loops += 1;
+            count_block(body, ev);
+            if let Some(b) = again {
+                count_block(b, ev);
+            }
+        }
+        Call { args, .. } => {
+            ev.calls += 1;
+            if args.len() > 1 {
+                ev.alias_static += 1;
+            }
+        }
+        Local { .. } => ev.locals += 1,
+        Assign { .. } | Erase(_) => ev.lossy += 1,
+        Undo(inner) => count_stmt(inner, ev),
+        Delocal { .. } | Assert(_) | Skip | Error(_) | Print(_) => {}
+    }
+}
+
+/// An update of `a[i]` reading another element `a[j]` needs the run-time check.
+fn alias_of_update(target: &Place, value: &crate::ast::Expr, ev: &mut Evidence) {
+    if target.index.is_some() && rules::reads_array(value, &target.name.name).is_some() {
+        ev.alias_runtime += 1;
+    } else {
+        ev.alias_static += 1;
+    }
+}
