@@ -1,0 +1,562 @@
+"""The translator alone: Python gene -> rdx source text, line map, and translation errors."""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+
+import pytest
+
+import redoxa as rx
+from redoxa import _translate
+
+ROUNDS = 7
+MASK = 0xFF
+NEGATIVE = -3
+
+
+def body(g: rx.Gene) -> str:
+    """The generated body lines of the entry gene, dedented, without the header and closing brace."""
+    src = g.source.split("\n\n")[0].strip("\n").splitlines()
+    return textwrap.dedent("\n".join(src[1:-1]))
+
+
+def line_of(fn, marker: str) -> int:
+    """The file line of the first source line of ``fn`` containing ``marker``."""
+    lines, first = inspect.getsourcelines(fn.__wrapped__ if isinstance(fn, rx.Gene) else fn)
+    for k, text in enumerate(lines):
+        if marker in text:
+            return first + k
+    raise AssertionError(marker)
+
+
+# ---- every construct, one gene each ----------------------------------------------------------
+
+
+@rx.gene
+def updates(x: rx.u64, y: rx.u64, a: rx.array(rx.u64, 4)):
+    x += y + 1
+    x -= y * 2
+    x ^= y
+    a[y & 3] += x
+    a[0] -= 1
+    a[1] ^= x
+
+
+def test_updates() -> None:
+    assert body(updates) == "x += y + 1\nx -= y * 2\nx ^= y\na[y & 3] += x\na[0] -= 1\na[1] ^= x"
+
+
+@rx.gene
+def mirrors(x: rx.u64, y: rx.i64, a: rx.array(rx.u64, 2)):
+    x *= 5
+    x ^= x << 13
+    x ^= x >> 7
+    a[1] ^= a[1] << 3
+    x = rx.rotl(x, 3)
+    x = rx.rotr(x, y & 63)
+    rx.rotl(a[0], 1)
+    y = -y
+    x = ~x
+    a[0] = -a[0]
+
+
+def test_mirror_opcodes() -> None:
+    assert body(mirrors) == (
+        "x *= 5\nx ^= x << 13\nx ^= x >> 7\na[1] ^= a[1] << 3\nx <<<= 3\nx >>>= y & 63\na[0] <<<= 1\n"
+        "neg y\nnot x\nneg a[0]"
+    )
+
+
+@rx.gene
+def swaps(x: rx.u64, y: rx.u64, a: rx.array(rx.u64, 4)):
+    x, y = y, x
+    a[0], a[x & 3] = a[x & 3], a[0]
+    rx.swap(x, y)
+
+
+def test_swap() -> None:
+    assert body(swaps) == "swap x, y\nswap a[0], a[x & 3]\nswap x, y"
+
+
+@rx.gene
+def branches(n: rx.u64, x: rx.u64):
+    if n == 0:
+        x += 1
+    else:
+        if n > 5:
+            x += 2
+        rx.fi(x > 5)
+    rx.fi(x == 1)
+    if x & 1:
+        pass
+    rx.fi(x & 1)
+
+
+def test_if_fi() -> None:
+    assert body(branches) == textwrap.dedent(
+        """\
+        if n == 0 {
+            x += 1
+        } else {
+            if n > 5 {
+                x += 2
+            } fi x > 5
+        } fi x == 1
+        if x & 1 {
+            skip
+        } fi x & 1"""
+    )
+
+
+@rx.gene
+def loops(n: rx.u64, s: rx.u64):
+    i = rx.local(rx.u64, 0)
+    for _ in rx.loop(entry=i == 0, until=i == n):
+        i += 1
+        s += i
+    rx.delocal(i, n)
+    j = rx.local(rx.u64, n)
+    for _ in rx.loop(j == n, j == 0):
+        s ^= j
+        rx.again()
+        j -= 1
+    rx.delocal(j, 0)
+
+
+def test_loop_local() -> None:
+    assert body(loops) == textwrap.dedent(
+        """\
+        local i: u64 = 0
+        from i == 0 do {
+            i += 1
+            s += i
+        } until i == n
+        delocal i = n
+        local j: u64 = n
+        from j == n do {
+            s ^= j
+        } loop {
+            j -= 1
+        } until j == 0
+        delocal j = 0"""
+    )
+
+
+@rx.gene
+def inner(a: rx.u64, b: rx.u64):
+    a += b
+
+
+@rx.gene
+def outer(x: rx.u64, y: rx.u64):
+    inner(x, y)
+    rx.uncall(inner, y, x)
+    inner(y, x)
+
+
+def test_call_uncall_emits_callee_once() -> None:
+    src = outer.source
+    assert src == textwrap.dedent(
+        """\
+        gene outer(x: u64, y: u64) {
+            call inner(x, y)
+            uncall inner(y, x)
+            call inner(y, x)
+        }
+
+        gene inner(a: u64, b: u64) {
+            a += b
+        }
+        """
+    )
+
+
+@rx.gene
+def stacks(x: rx.u64, s: rx.stack, n: rx.u64):
+    rx.push(x, s)
+    rx.pop(x, s)
+    n += rx.size(s) + len(s)
+    assert rx.empty(s) or rx.top(s) > 0
+    pass
+    ...
+
+
+def test_stack_and_builtins() -> None:
+    assert body(stacks) == (
+        "push x, s\npop x, s\nn += size(s) + size(s)\nassert empty(s) || top(s) > 0\nskip\nskip"
+    )
+
+
+@rx.gene
+def lossy(x: rx.u64, a: rx.array(rx.i64, 3)):
+    (x := x * x)
+    rx.assign(a[2], x)
+    rx.erase(x)
+
+
+def test_lossy() -> None:
+    assert body(lossy) == "x := x * x\na[2] := x\nerase x"
+
+
+@rx.gene
+def signature(a: rx.u64, b: rx.i64, xs: rx.array(rx.u64, 8), ys: rx.array(rx.i64, 2), s: rx.stack):
+    """Docstrings are dropped."""
+    pass
+
+
+def test_signature_types() -> None:
+    header = signature.source.splitlines()[0]
+    assert header == "gene signature(a: u64, b: i64, xs: u64[8], ys: i64[2], s: stack) {"
+    tr = signature.translate()
+    assert [n for n, _ in tr.params] == ["a", "b", "xs", "ys", "s"]
+    assert tr.params[2][1] == rx.array(rx.u64, 8)
+    assert tr.entry == "signature"
+
+
+# ---- expressions ----------------------------------------------------------------------------
+
+
+@rx.gene
+def exprs(x: rx.u64, y: rx.u64, z: rx.i64):
+    x += (y + 1) * 3
+    x += y - (z - 1)
+    x += y & MASK == 3
+    x += y // 2 % 5
+    x += -y + ~z + (not y)
+    x += 1 < y <= 9
+    x += (y or z) and not (y and z)
+    x += y << 2 >> 1 | z ^ 4
+    x += ROUNDS + NEGATIVE + True
+    x += -(-y)
+    x += +y
+    x += 0xFFFF_FFFF_FFFF_FFFF
+
+
+def test_expressions_keep_python_meaning_in_c_precedence() -> None:
+    assert body(exprs).splitlines() == [
+        "x += (y + 1) * 3",
+        "x += y - (z - 1)",
+        "x += (y & 255) == 3",
+        "x += y / 2 % 5",
+        "x += -y + ~z + !y",
+        "x += 1 < y && y <= 9",
+        "x += (y || z) && !(y && z)",
+        "x += y << 2 >> 1 | z ^ 4",
+        "x += 7 + -3 + 1",
+        "x += -(-y)",
+        "x += y",
+        "x += 18446744073709551615",
+    ]
+
+
+def test_closure_constants_and_nested_genes() -> None:
+    k = 11
+
+    @rx.gene
+    def local_gene(x: rx.u64):
+        x += k
+        local_gene2(x)
+
+    @rx.gene
+    def local_gene2(x: rx.u64):
+        x -= k
+
+    assert local_gene.source == textwrap.dedent(
+        """\
+        gene local_gene(x: u64) {
+            x += 11
+            call local_gene2(x)
+        }
+
+        gene local_gene2(x: u64) {
+            x -= 11
+        }
+        """
+    )
+
+
+def test_recursion_and_name_clash() -> None:
+    def make():
+        @rx.gene
+        def step(x: rx.u64):
+            x += 1
+
+        return step
+
+    s1, s2 = make(), make()
+
+    @rx.gene
+    def both(x: rx.u64):
+        s1(x)
+        s2(x)
+
+    src = both.source
+    assert "call step(x)\n    call step_2(x)" in src
+    assert "gene step(x: u64)" in src and "gene step_2(x: u64)" in src
+    assert sorted(both.translate().genes) == ["both", "step", "step_2"]
+
+
+@rx.gene
+def fib(n: rx.u64, x1: rx.u64, x2: rx.u64):
+    if n == 0:
+        x1 += 1
+        x2 += 1
+    else:
+        n -= 1
+        fib(n, x1, x2)
+        x1 += x2
+        x1, x2 = x2, x1
+    rx.fi(x1 == x2)
+
+
+def test_fib_matches_the_brief() -> None:
+    assert fib.source == textwrap.dedent(
+        """\
+        gene fib(n: u64, x1: u64, x2: u64) {
+            if n == 0 {
+                x1 += 1
+                x2 += 1
+            } else {
+                n -= 1
+                call fib(n, x1, x2)
+                x1 += x2
+                swap x1, x2
+            } fi x1 == x2
+        }
+        """
+    )
+
+
+def test_line_map_points_at_python_lines() -> None:
+    tr = fib.translate()
+    lines = tr.source.splitlines()
+    file = inspect.getsourcefile(fib.__wrapped__)
+    for k, text in enumerate(lines, start=1):
+        origin = tr.origin(k)
+        assert origin is not None and origin[0] == file
+    assert tr.origin(lines.index("        call fib(n, x1, x2)") + 1)[1] == line_of(fib, "fib(n, x1, x2)")
+    assert tr.origin(lines.index("    } fi x1 == x2") + 1)[1] == line_of(fib, "rx.fi(x1 == x2)")
+    assert tr.origin(0) is None and tr.origin(len(lines) + 1) is None
+
+
+# ---- errors ---------------------------------------------------------------------------------
+
+
+def translate_error(g: rx.Gene) -> rx.CompileError:
+    with pytest.raises(rx.CompileError) as info:
+        g.translate()
+    return info.value
+
+
+def check_error(g: rx.Gene, marker: str, fragment: str) -> None:
+    e = translate_error(g)
+    assert e.lineno == line_of(g, marker), e.rendered
+    assert e.filename == inspect.getsourcefile(g.__wrapped__)
+    assert fragment in e.rendered, e.rendered
+    assert f"{e.filename}:{e.lineno}:" in str(e)
+
+
+def test_error_missing_fi() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        x += 1
+        if x == 1:  # here
+            x += 1
+        x += 2
+
+    check_error(g, "# here", "needs its exit assertion")
+
+
+def test_error_while() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        while x > 0:  # here
+            x -= 1
+
+    check_error(g, "# here", "rx.loop")
+
+
+def test_error_plain_assignment() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        x = 3  # here
+
+    check_error(g, "# here", "plain assignment")
+
+
+def test_error_irreversible_update() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        x |= 3  # here
+
+    check_error(g, "# here", "`|=` is not reversible")
+
+
+def test_error_unknown_name() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        x += y  # here  # noqa: F821
+
+    check_error(g, "# here", "unknown name `y`")
+
+
+def test_error_not_a_constant() -> None:
+    text = "abc"
+
+    @rx.gene
+    def g(x: rx.u64):
+        x += text  # here
+
+    check_error(g, "# here", "is a str")
+
+
+def test_error_unsupported_statement_lists_spellings() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        return  # here
+
+    check_error(g, "# here", "supported statements in a gene")
+
+
+def test_error_missing_annotation() -> None:
+    @rx.gene
+    def g(x: rx.u64, y):  # here
+        x += 1
+
+    check_error(g, "# here", "parameter `y` has no type annotation")
+
+
+def test_error_bad_annotation() -> None:
+    @rx.gene
+    def g(x: int):  # here
+        x += 1
+
+    check_error(g, "# here", "unsupported type")
+
+
+def test_error_reserved_word() -> None:
+    @rx.gene
+    def g(loop: rx.u64):  # here
+        loop += 1
+
+    check_error(g, "# here", "reserved word")
+
+
+def test_error_elif() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        if x == 0:
+            x += 1
+        elif x == 1:  # here
+            x += 2
+        rx.fi(x == 1)
+
+    check_error(g, "# here", "elif")
+
+
+def test_error_fi_without_if() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        rx.fi(x == 1)  # here
+
+    check_error(g, "# here", "must come right after an `if`")
+
+
+def test_error_call_argument_not_variable() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        inner(x, 3)  # here
+
+    check_error(g, "# here", "must be variables")
+
+
+def test_error_true_division_and_pow() -> None:
+    @rx.gene
+    def g(x: rx.u64, y: rx.u64):
+        x += y / 2  # here
+
+    check_error(g, "# here", "use // for integer division")
+
+    @rx.gene
+    def h(x: rx.u64, y: rx.u64):
+        x += y**2  # here
+
+    check_error(h, "# here", "`**` is not in rdx")
+
+
+def test_error_literal_too_large() -> None:
+    @rx.gene
+    def h(x: rx.u64):
+        x += 18446744073709551616  # here
+
+    check_error(h, "# here", "does not fit in 64 bits")
+
+
+def test_error_in_callee_names_the_callee_line() -> None:
+    @rx.gene
+    def bad(x: rx.u64):
+        x //= 2  # here
+
+    @rx.gene
+    def good(x: rx.u64):
+        bad(x)
+
+    check_error(bad, "# here", "`//=` is not reversible")
+    e = translate_error(good)
+    assert e.lineno == line_of(bad, "# here")
+
+
+def test_error_loop_shapes() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        for i in rx.loop(entry=x == 0, until=x == 3):  # here
+            x += 1
+
+    check_error(g, "# here", "must be `_`")
+
+    @rx.gene
+    def h(x: rx.u64):
+        for _ in range(3):  # here
+            x += 1
+
+    check_error(h, "# here", "rx.loop(entry=..., until=...)")
+
+    @rx.gene
+    def k(x: rx.u64):
+        for _ in rx.loop(entry=x == 0):  # here
+            x += 1
+
+    check_error(k, "# here", "needs both")
+
+
+def test_error_assert_message_and_rotation_target() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        assert x, "x is zero"  # here
+
+    check_error(g, "# here", "no message")
+
+    @rx.gene
+    def h(x: rx.u64, y: rx.u64):
+        x = rx.rotl(y, 1)  # here
+
+    check_error(h, "# here", "rotates its target in place")
+
+
+def test_markers_refuse_to_run_as_python() -> None:
+    for f, args in [(rx.rotl, (1, 2)), (rx.fi, (1,)), (rx.local, (rx.u64, 0)), (rx.loop, ())]:
+        with pytest.raises(TypeError, match="only has a meaning inside an @rx.gene"):
+            f(*args)
+
+
+def test_gene_decorator_rejects_non_functions() -> None:
+    with pytest.raises(TypeError):
+        rx.gene(3)  # type: ignore[arg-type]
+
+
+def test_spellings_table_covers_every_statement() -> None:
+    words = " ".join(r for _, r in _translate.SPELLINGS)
+    for w in ["+=", "*=", "<<<=", "neg", "not", "swap", "fi", "from", "call", "uncall", "local", "delocal",
+              "push", "pop", "assert", "skip", ":=", "erase"]:
+        assert w in words
