@@ -9,6 +9,8 @@ pub mod ast;
 pub mod check;
 pub mod codes;
 pub mod diag;
+#[cfg(feature = "gen")]
+pub mod generate;
 pub mod invariants;
 pub mod invert;
 pub mod janus;

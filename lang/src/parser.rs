@@ -279,14 +279,13 @@ fn describe_expected(expected: &[String]) -> String {
     take_group(&mut left, STMT_START, "skip", "a statement");
     take_group(&mut left, EXPR_START, "Int", "an expression");
     take_group(&mut left, BIN_OPS, "*", "an operator");
-    take_group(&mut left, UPDATE_OPS, "+=", "an update such as `+=`, `^=` or `:=`");
+    take_group(&mut left, UPDATE_OPS, "+=", "an update operator (`+=`, `^=`, `:=`, …)");
     take_group(&mut left, TYPES, "u64", "a type (`u64`, `i64`, `u64[N]`, `i64[N]` or `stack`)");
     for t in left {
         words.push(match t {
             "Ident" => "a name".to_string(),
             "Int" => "an integer".to_string(),
             "Str" => "a string".to_string(),
-            t if t.chars().all(|c| c.is_ascii_alphanumeric()) => format!("keyword `{t}`"),
             t => format!("`{t}`"),
         });
     }

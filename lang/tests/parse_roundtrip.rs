@@ -1,0 +1,54 @@
+//! Property tests: printing any tree and parsing it back gives the same tree (spans aside).
+
+use proptest::prelude::*;
+use rdx_lang::ast::Program;
+use rdx_lang::generate::{arb_expr, arb_program, arb_stmt, arb_valid_program};
+use rdx_lang::parser::parse;
+use rdx_lang::print::{print_expr, print_program, print_stmt, strip_spans};
+
+fn round_trip(p: &Program) -> Result<(), TestCaseError> {
+    let text = print_program(p);
+    let mut back = match parse(&text) {
+        Ok(back) => back,
+        Err(diags) => {
+            let msgs: Vec<String> = diags.iter().map(|d| format!("{d} at {:?}", d.span)).collect();
+            return Err(TestCaseError::fail(format!("printed program does not parse: {msgs:?}\n{text}")));
+        }
+    };
+    strip_spans(&mut back);
+    prop_assert_eq!(&back, p, "round trip changed the tree; printed:\n{}", text);
+    // Printing is canonical: a second round gives the same text.
+    prop_assert_eq!(print_program(&back), text);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_program_round_trips(p in arb_program()) {
+        round_trip(&p)?;
+    }
+
+    #[test]
+    fn valid_programs_round_trip(p in arb_valid_program(true)) {
+        round_trip(&p)?;
+    }
+
+    #[test]
+    fn single_statements_round_trip(s in arb_stmt()) {
+        let text = format!("gene g() {{\n{}\n}}\n", print_stmt(&s));
+        let mut back = parse(&text).map_err(|d| TestCaseError::fail(format!("{d:?}\n{text}")))?;
+        strip_spans(&mut back);
+        prop_assert_eq!(back.genes[0].body.stmts.len(), 1, "{}", text);
+        prop_assert_eq!(&back.genes[0].body.stmts[0], &s, "{}", text);
+    }
+
+    #[test]
+    fn expressions_round_trip(x in arb_expr()) {
+        let text = format!("const c = {}", print_expr(&x));
+        let mut back = parse(&text).map_err(|d| TestCaseError::fail(format!("{d:?}\n{text}")))?;
+        strip_spans(&mut back);
+        prop_assert_eq!(&back.consts[0].value, &x, "{}", text);
+    }
+}
