@@ -619,8 +619,9 @@ impl<'p> Checker<'p> {
         let init = self.ancilla_value(ty, init, scope, "local");
         if self.fresh_name(name, scope, "local") {
             scope.vars.push(Var { name: name.name.clone(), ty, span: name.span, local: true });
-            open.push((name.clone(), ty));
         }
+        // Opened even when the name clashes, so its `delocal` does not report a second error.
+        open.push((name.clone(), ty));
         StmtKind::Local { name: name.clone(), ty, init }
     }
 

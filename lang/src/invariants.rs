@@ -13,7 +13,7 @@
 //! - I4 mass conservation and I5 phase coherence concern kernels; without kernels they do not
 //!   apply.
 
-use crate::ast::{Block, Gene, Place, Program, Span, Stmt, StmtKind};
+use crate::ast::{Block, ExprKind, Gene, Place, Program, Span, Stmt, StmtKind};
 use crate::check::Checked;
 use crate::check::rules;
 
@@ -223,7 +223,11 @@ fn count_stmt(s: &Stmt, ev: &mut Evidence) {
         }
         Swap(a, b) => {
             ev.updates += 1;
-            if a.index.is_some() && b.index.is_some() && a.name.name == b.name.name {
+            let (ia, ib) = (a.index.as_deref(), b.index.as_deref());
+            let same_array = a.name.name == b.name.name;
+            if let (Some(i), Some(j), true) = (ia, ib, same_array)
+                && !matches!((&i.kind, &j.kind), (ExprKind::Int(p), ExprKind::Int(q)) if p != q)
+            {
                 ev.alias_runtime += 1;
             } else {
                 ev.alias_static += 1;
@@ -258,7 +262,9 @@ fn count_stmt(s: &Stmt, ev: &mut Evidence) {
 
 /// An update of `a[i]` reading another element `a[j]` needs the run-time check.
 fn alias_of_update(target: &Place, value: &crate::ast::Expr, ev: &mut Evidence) {
-    if target.index.is_some() && rules::reads_array(value, &target.name.name).is_some() {
+    if let Some(i) = &target.index
+        && rules::may_alias(value, &target.name.name, i)
+    {
         ev.alias_runtime += 1;
     } else {
         ev.alias_static += 1;

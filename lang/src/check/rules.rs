@@ -44,3 +44,15 @@ fn find(e: &Expr, pred: &dyn Fn(&Expr) -> bool) -> Option<crate::ast::Span> {
         ExprKind::Int(_) | ExprKind::Var(_) | ExprKind::Builtin(..) | ExprKind::Nil => None,
     }
 }
+
+/// Whether `e` reads an element of `name` that may be the element `name[index]` at run time:
+/// any read `name[j]`, unless `j` and `index` are different literals.
+pub(crate) fn may_alias(e: &Expr, name: &str, index: &Expr) -> bool {
+    find(e, &|x| match &x.kind {
+        ExprKind::Index(n, j) if n.name == name => {
+            !matches!((&j.kind, &index.kind), (ExprKind::Int(p), ExprKind::Int(q)) if p != q)
+        }
+        _ => false,
+    })
+    .is_some()
+}

@@ -1,0 +1,137 @@
+//! UI tests: every `tests/ui/*.rdx` program is checked by the built `rdx check` binary and its
+//! stdout, stderr and exit code are compared with the files beside it.
+//!
+//! - `NAME.stderr` / `NAME.stdout`: the expected output (a missing file means empty output).
+//! - Exit code: programs named `ok-*` must exit 0, all others (one failing program per
+//!   diagnostic code, named `CODE-short-name.rdx`) must exit 2.
+//! - A first line `// args: …` adds command-line flags (e.g. `--strict`).
+//!
+//! `BLESS=1 cargo test -p rdx --test ui` rewrites the expected files from the actual output.
+//! A second test checks that every code in `rdx_lang::codes::CODES` has a UI program whose
+//! stderr shows that code, and a section in `spec/diagnostics.md`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The UI programs, sorted by name.
+fn programs() -> Vec<PathBuf> {
+    let dir = root().join("tests/ui");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/ui exists")
+        .map(|e| e.expect("readable directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rdx"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem().and_then(|s| s.to_str()).expect("UTF-8 file name").to_string()
+}
+
+/// Runs `rdx check` from the repository root on the relative path, so file names in the
+/// rendered diagnostics do not depend on where the repository lives.
+fn run(program: &Path) -> (String, String, i32) {
+    let text = std::fs::read_to_string(program).expect("readable program");
+    let extra: Vec<&str> = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("// args:"))
+        .map_or(Vec::new(), |a| a.split_whitespace().collect());
+    let rel = program.strip_prefix(root()).expect("program under the repository");
+    let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .current_dir(root())
+        .arg("check")
+        .args(extra)
+        .arg(rel)
+        .output()
+        .expect("rdx runs");
+    (
+        String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn compare(expected_path: &Path, actual: &str, bless: bool, failures: &mut Vec<String>) {
+    if bless {
+        if actual.is_empty() {
+            let _ = std::fs::remove_file(expected_path);
+        } else {
+            std::fs::write(expected_path, actual).expect("write expected output");
+        }
+        return;
+    }
+    let expected = std::fs::read_to_string(expected_path).unwrap_or_default();
+    if expected != actual {
+        failures.push(format!(
+            "{} differs (run with BLESS=1 to accept)\n--- expected\n{expected}\n--- actual\n{actual}",
+            expected_path.display()
+        ));
+    }
+}
+
+#[test]
+fn ui_programs_match_expected_output() {
+    let bless = std::env::var_os("BLESS").is_some_and(|v| v == "1");
+    let mut failures = Vec::new();
+    let programs = programs();
+    assert!(programs.len() >= 40, "expected the UI folder to hold the programs, found {}", programs.len());
+    for p in &programs {
+        let (stdout, stderr, code) = run(p);
+        let name = stem(p);
+        let want = if name.starts_with("ok-") { 0 } else { 2 };
+        if code != want {
+            failures.push(format!("{name}: exit code {code}, expected {want}\n{stderr}"));
+        }
+        if name.starts_with("ok-") && !stderr.is_empty() {
+            failures.push(format!("{name}: a good program printed diagnostics\n{stderr}"));
+        }
+        compare(&p.with_extension("stderr"), &stderr, bless, &mut failures);
+        compare(&p.with_extension("stdout"), &stdout, bless, &mut failures);
+    }
+    assert!(failures.is_empty(), "{} UI failures:\n\n{}", failures.len(), failures.join("\n\n"));
+}
+
+#[test]
+fn every_code_has_a_ui_program_and_a_spec_section() {
+    let names: Vec<String> = programs().iter().map(|p| stem(p)).collect();
+    let spec =
+        std::fs::read_to_string(root().join("spec/diagnostics.md")).expect("spec/diagnostics.md exists");
+    let mut missing = Vec::new();
+    for c in rdx_lang::codes::CODES {
+        let prefix = format!("{}-", c.code);
+        match names.iter().find(|n| n.starts_with(&prefix)) {
+            None => missing.push(format!("{}: no tests/ui/{}<name>.rdx", c.code, prefix)),
+            Some(n) => {
+                let program = std::fs::read_to_string(root().join("tests/ui").join(format!("{n}.rdx")))
+                    .unwrap_or_default();
+                if !spec.contains(program.trim_end()) {
+                    missing.push(format!(
+                        "{}: spec/diagnostics.md does not show tests/ui/{n}.rdx verbatim",
+                        c.code
+                    ));
+                }
+                let stderr = std::fs::read_to_string(root().join("tests/ui").join(format!("{n}.stderr")))
+                    .unwrap_or_default();
+                if !stderr.contains(&format!("[{}]", c.code)) {
+                    missing.push(format!("{}: tests/ui/{n}.stderr does not show the code", c.code));
+                }
+            }
+        }
+        if !spec.contains(&format!("## {}", c.code)) {
+            missing.push(format!("{}: no `## {}` section in spec/diagnostics.md", c.code, c.code));
+        }
+    }
+    for n in &names {
+        let code = n.split('-').next().unwrap_or_default();
+        if !n.starts_with("ok-") && rdx_lang::codes::lookup(code).is_none() {
+            missing.push(format!("tests/ui/{n}.rdx is named after an unknown code"));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
