@@ -52,3 +52,27 @@ proptest! {
         prop_assert_eq!(&back.consts[0].value, &x, "{}", text);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The contract of `arb_valid_program`: the checker accepts what it builds.
+    #[test]
+    fn valid_programs_pass_the_checker(p in arb_valid_program(true)) {
+        use rdx_lang::check::{check, CheckOptions};
+        if let Err(d) = check(&p, &CheckOptions::default()) {
+            let msgs: Vec<String> = d.iter().map(|d| format!("{d} at {:?}", d.span)).collect();
+            prop_assert!(false, "{:?}\n{}", msgs, print_program(&p));
+        }
+    }
+
+    /// Without lossy statements they pass strict mode too.
+    #[test]
+    fn lossless_valid_programs_pass_strict(p in arb_valid_program(false)) {
+        use rdx_lang::check::{check, CheckOptions};
+        if let Err(d) = check(&p, &CheckOptions { strict: true }) {
+            let msgs: Vec<String> = d.iter().map(|d| format!("{d} at {:?}", d.span)).collect();
+            prop_assert!(false, "{:?}\n{}", msgs, print_program(&p));
+        }
+    }
+}
