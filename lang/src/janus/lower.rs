@@ -1,0 +1,665 @@
+//! Lowering: the Janus surface tree to the rdx syntax tree (`Dialect::Janus`).
+//!
+//! What changes on the way (spec/janus.md, "Translation", says the same for users):
+//! - Global declarations and `main`'s own declarations become the parameters of the gene `main`,
+//!   globals first, each in declaration order. Initialisers (`int x = 5`, `int a[3] = {1, 2, 3}`)
+//!   become `+=` updates at the start of `main`, as in jana.
+//! - A procedure that uses a global, directly or through the procedures it calls, gets it as an
+//!   extra by-reference parameter after its own, in declaration order of the globals; every call
+//!   passes it on. If the procedure declares a name equal to the global's, the extra parameter is
+//!   called `_g_<name>` there. Passing a global explicitly to a procedure that also uses it is
+//!   then "the same variable passed twice" (E0303): the aliasing Janus forbids.
+//! - A parameter `int a[]` has the length of the array passed for it: one gene is made per
+//!   distinct set of lengths, named `<proc>_<len>…`. A procedure with such a parameter that is
+//!   never called is not translated.
+//! - An argument, `push` value or `pop` target that is not a plain variable is evaluated into a
+//!   temporary `_t<n>` (`local` before, `delocal` after), exactly like jana does.
+//! - `local a, b … delocal a', b'` becomes `local a; local b; …; delocal b'; delocal a'`.
+//!
+//! Name and type errors are left to the shared checker, which sees the lowered tree.
+
+use super::syntax::{self, Decl, DeclTy, LocalDecl, Proc};
+use super::{J_CALL_MAIN, J_DECL, J_NO_MAIN};
+use crate::ast::{
+    Block, Dialect, Elem, Expr, ExprKind, Gene, Ident, Param, Place, Print, Program, Span, Stmt, StmtKind,
+    Type, UpdateOp,
+};
+use crate::diag::Diagnostic;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+/// More array-initialiser updates than this are refused (an initialiser is expanded into one
+/// `+=` per element).
+const MAX_INIT_UPDATES: u64 = 1 << 16;
+
+/// More generated genes than this for array-length instances are refused.
+const MAX_INSTANCES: usize = 10_000;
+
+/// A global: its declaration and rdx type.
+struct Global<'a> {
+    decl: &'a Decl,
+    ty: Type,
+}
+
+/// Lowers a parsed Janus program; problems found on the way are appended to `diags`.
+pub fn lower(prog: &syntax::Program, diags: &mut Vec<Diagnostic>) -> Program {
+    let mut cx = Lowering::new(prog, diags);
+    cx.run();
+    Program { dialect: Dialect::Janus, consts: Vec::new(), genes: cx.finish() }
+}
+
+struct Lowering<'a> {
+    prog: &'a syntax::Program,
+    diags: &'a mut Vec<Diagnostic>,
+    globals: Vec<Global<'a>>,
+    /// Procedure name → index of its first definition.
+    procs: HashMap<&'a str, usize>,
+    /// Per procedure: the globals it uses, directly or through calls (indices into `globals`).
+    uses: Vec<BTreeSet<usize>>,
+    /// Per procedure: every name it declares (parameters, locals).
+    declared: Vec<HashSet<&'a str>>,
+    /// (procedure, lengths of its `int a[]` parameters) → gene name.
+    instances: HashMap<(usize, Vec<u64>), String>,
+    /// Gene names taken so far (procedure names and instance names).
+    taken: HashSet<String>,
+    queue: VecDeque<(usize, Vec<u64>, String)>,
+    /// Lowered genes per procedure, in creation order.
+    genes: Vec<Vec<Gene>>,
+}
+
+fn is_generic(p: &Proc) -> bool {
+    p.params.iter().any(|d| d.ty == DeclTy::Array(None))
+}
+
+impl<'a> Lowering<'a> {
+    fn new(prog: &'a syntax::Program, diags: &'a mut Vec<Diagnostic>) -> Lowering<'a> {
+        let mut procs = HashMap::new();
+        for (i, p) in prog.procs.iter().enumerate() {
+            procs.entry(p.name.name.as_str()).or_insert(i);
+        }
+        let mut lw = Lowering {
+            prog,
+            diags,
+            globals: Vec::new(),
+            procs,
+            uses: vec![BTreeSet::new(); prog.procs.len()],
+            declared: prog.procs.iter().map(declared_names).collect(),
+            instances: HashMap::new(),
+            taken: prog.procs.iter().map(|p| p.name.name.clone()).collect(),
+            queue: VecDeque::new(),
+            genes: vec![Vec::new(); prog.procs.len()],
+        };
+        for d in &prog.globals {
+            let ty = lw.decl_type(d);
+            lw.globals.push(Global { decl: d, ty });
+        }
+        lw
+    }
+
+    /// The rdx type of a global or `main` declaration (arrays need a length).
+    fn decl_type(&mut self, d: &Decl) -> Type {
+        match d.ty {
+            DeclTy::Int => Type::I64,
+            DeclTy::Stack => Type::Stack,
+            DeclTy::Array(Some(n)) => Type::Array(Elem::I64, n),
+            DeclTy::Array(None) if !d.init.is_empty() => Type::Array(Elem::I64, d.init.len() as u64),
+            DeclTy::Array(None) => {
+                self.diags.push(
+                    Diagnostic::error(J_DECL, format!("array `{}` has no length", d.name.name), d.ty_span)
+                        .note("length missing")
+                        .hint(format!("give its length, e.g. `int {}[10]`", d.name.name)),
+                );
+                Type::Array(Elem::I64, 1)
+            }
+        }
+    }
+
+    fn run(&mut self) {
+        if !self.procs.contains_key("main") {
+            self.diags.push(
+                Diagnostic::error(J_NO_MAIN, "the program has no `main` procedure", Span::new(0, 0))
+                    .hint("add `procedure main()` with the program's variables and statements"),
+            );
+        }
+        self.compute_uses();
+        for (i, p) in self.prog.procs.iter().enumerate() {
+            if !is_generic(p) {
+                let gene = self.lower_proc(i, &[], p.name.name.clone());
+                self.genes[i].push(gene);
+            }
+        }
+        while let Some((i, lengths, name)) = self.queue.pop_front() {
+            let gene = self.lower_proc(i, &lengths, name);
+            self.genes[i].push(gene);
+        }
+    }
+
+    fn finish(self) -> Vec<Gene> {
+        self.genes.into_iter().flatten().collect()
+    }
+
+    /// Fills `uses`: the globals each procedure needs, through its calls too (a fixpoint).
+    fn compute_uses(&mut self) {
+        let names: HashMap<&str, usize> =
+            self.globals.iter().enumerate().map(|(i, g)| (g.decl.name.name.as_str(), i)).collect();
+        let mut calls: Vec<BTreeSet<usize>> = Vec::new();
+        let mut uses = Vec::new();
+        for p in &self.prog.procs {
+            let mut free = FreeNames::default();
+            let mut scope: Vec<&str> =
+                p.params.iter().chain(&p.decls).map(|d| d.name.name.as_str()).collect();
+            free.stmts(&p.body, &mut scope);
+            let direct: BTreeSet<usize> = free.names.iter().filter_map(|n| names.get(n).copied()).collect();
+            let callees = free.calls.iter().filter_map(|c| self.procs.get(c).copied()).collect();
+            calls.push(callees);
+            uses.push(direct);
+        }
+        self.uses = uses;
+        let main = self.procs.get("main").copied();
+        loop {
+            let mut changed = false;
+            for (i, callees) in calls.iter().enumerate() {
+                for &c in callees {
+                    if Some(c) == main || c == i {
+                        continue;
+                    }
+                    let extra: Vec<usize> = self.uses[c].difference(&self.uses[i]).copied().collect();
+                    if !extra.is_empty() {
+                        self.uses[i].extend(extra);
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// The name global `g` has inside procedure `p`.
+    fn global_alias(&self, p: usize, g: usize) -> String {
+        let name = &self.globals[g].decl.name.name;
+        if self.is_main(p) || !self.declared[p].contains(name.as_str()) {
+            name.clone()
+        } else {
+            format!("_g_{name}")
+        }
+    }
+
+    fn is_main(&self, p: usize) -> bool {
+        self.prog.procs[p].name.name == "main"
+    }
+
+    /// The gene implementing `callee` for these array lengths, creating it when new.
+    fn instance(&mut self, callee: usize, lengths: Vec<u64>) -> String {
+        if let Some(name) = self.instances.get(&(callee, lengths.clone())) {
+            return name.clone();
+        }
+        let base = &self.prog.procs[callee].name.name;
+        let mut name = base.clone();
+        for l in &lengths {
+            name.push_str(&format!("_{l}"));
+        }
+        while self.taken.contains(&name) {
+            name.push('_');
+        }
+        if self.instances.len() >= MAX_INSTANCES {
+            return name;
+        }
+        self.taken.insert(name.clone());
+        self.instances.insert((callee, lengths.clone()), name.clone());
+        self.queue.push_back((callee, lengths, name.clone()));
+        name
+    }
+
+    fn lower_proc(&mut self, p: usize, lengths: &[u64], gene_name: String) -> Gene {
+        let proc = &self.prog.procs[p];
+        let mut params = Vec::new();
+        let mut open = lengths.iter();
+        let mut prelude = Vec::new();
+        if self.is_main(p) {
+            let globals: Vec<(Ident, Type, Span, &Decl)> =
+                self.globals.iter().map(|g| (g.decl.name.clone(), g.ty, g.decl.ty_span, g.decl)).collect();
+            for (name, ty, ty_span, decl) in globals {
+                params.push(Param { name, ty, ty_span });
+                prelude.extend(self.init_updates(decl, ty));
+            }
+            for d in &proc.decls {
+                let ty = self.decl_type(d);
+                params.push(Param { name: d.name.clone(), ty, ty_span: d.ty_span });
+                prelude.extend(self.init_updates(d, ty));
+            }
+        } else {
+            for d in &proc.params {
+                let ty = match d.ty {
+                    DeclTy::Int => Type::I64,
+                    DeclTy::Stack => Type::Stack,
+                    DeclTy::Array(Some(n)) => Type::Array(Elem::I64, n),
+                    DeclTy::Array(None) => Type::Array(Elem::I64, open.next().copied().unwrap_or(1)),
+                };
+                params.push(Param { name: d.name.clone(), ty, ty_span: d.ty_span });
+            }
+            for &g in &self.uses[p].clone() {
+                let name = Ident { name: self.global_alias(p, g), span: proc.name.span };
+                params.push(Param { name, ty: self.globals[g].ty, ty_span: self.globals[g].decl.ty_span });
+            }
+        }
+        let mut gl = GeneLowering {
+            lw: self,
+            proc: p,
+            scope: params.iter().map(|q| (q.name.name.clone(), q.ty)).collect(),
+            temps: 0,
+        };
+        let mut stmts = prelude;
+        stmts.extend(gl.stmts(&proc.body));
+        let span = match (proc.body.first(), proc.body.last()) {
+            (Some(a), Some(b)) => a.span.to(b.span),
+            _ => proc.name.span,
+        };
+        Gene {
+            name: Ident { name: gene_name, span: proc.name.span },
+            params,
+            body: Block { stmts, span },
+            span: proc.span,
+        }
+    }
+
+    /// `x += e` for `int x = e`; `a[k] += e_k` for `int a[N] = {…}` (cycling, as jana does).
+    fn init_updates(&mut self, d: &Decl, ty: Type) -> Vec<Stmt> {
+        let place = |index: Option<Box<Expr>>| Place { name: d.name.clone(), index, span: d.name.span };
+        let update = |target: Place, value: &Expr| Stmt {
+            kind: StmtKind::Update { target, op: UpdateOp::Add, value: value.clone() },
+            span: d.span,
+        };
+        match (ty, d.init.as_slice()) {
+            (_, []) => Vec::new(),
+            (Type::Array(_, n), init) => {
+                let nonzero = init.iter().filter(|e| e.kind != ExprKind::Int(0)).count() as u64;
+                if nonzero > 0 && n / init.len() as u64 * nonzero > MAX_INIT_UPDATES {
+                    self.diags.push(
+                        Diagnostic::error(J_DECL, "array initialiser too large", d.span)
+                            .note(format!("this would expand to more than {MAX_INIT_UPDATES} updates"))
+                            .hint("fill the array with a loop instead"),
+                    );
+                    return Vec::new();
+                }
+                (0..n)
+                    .zip(init.iter().cycle())
+                    .filter(|(_, e)| e.kind != ExprKind::Int(0))
+                    .map(|(k, e)| {
+                        let index = Expr::new(ExprKind::Int(k), d.name.span);
+                        update(place(Some(Box::new(index))), e)
+                    })
+                    .collect()
+            }
+            (_, [e]) => vec![update(place(None), e)],
+            (_, _) => Vec::new(),
+        }
+    }
+}
+
+/// Every name a procedure declares: parameters, `main` variables, locals anywhere.
+fn declared_names(p: &Proc) -> HashSet<&str> {
+    let mut out: HashSet<&str> = p.params.iter().chain(&p.decls).map(|d| d.name.name.as_str()).collect();
+    let mut stack: Vec<&syntax::Stmt> = p.body.iter().collect();
+    while let Some(s) = stack.pop() {
+        match &s.kind {
+            syntax::StmtKind::If { then_block, else_block, .. } => {
+                stack.extend(&then_block.stmts);
+                stack.extend(else_block.iter().flat_map(|b| &b.stmts));
+            }
+            syntax::StmtKind::From { body, again, .. } => {
+                stack.extend(&body.stmts);
+                stack.extend(again.iter().flat_map(|b| &b.stmts));
+            }
+            syntax::StmtKind::Local { locals, body, delocals } => {
+                out.extend(locals.iter().chain(delocals).map(|l| l.name.name.as_str()));
+                stack.extend(body);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Collects the names a procedure uses without declaring them, and the procedures it calls.
+#[derive(Default)]
+struct FreeNames<'a> {
+    names: BTreeSet<&'a str>,
+    calls: BTreeSet<&'a str>,
+}
+
+impl<'a> FreeNames<'a> {
+    fn name(&mut self, n: &'a str, scope: &[&'a str]) {
+        if !scope.contains(&n) {
+            self.names.insert(n);
+        }
+    }
+
+    fn expr(&mut self, e: &'a Expr, scope: &[&'a str]) {
+        match &e.kind {
+            ExprKind::Var(n) => self.name(n, scope),
+            ExprKind::Index(a, i) => {
+                self.name(&a.name, scope);
+                self.expr(i, scope);
+            }
+            ExprKind::Builtin(_, a) => self.name(&a.name, scope),
+            ExprKind::Unary(_, x) => self.expr(x, scope),
+            ExprKind::Binary(_, l, r) => {
+                self.expr(l, scope);
+                self.expr(r, scope);
+            }
+            ExprKind::Int(_) | ExprKind::Nil => {}
+        }
+    }
+
+    fn place(&mut self, p: &'a Place, scope: &[&'a str]) {
+        self.name(&p.name.name, scope);
+        if let Some(i) = &p.index {
+            self.expr(i, scope);
+        }
+    }
+
+    fn stmts(&mut self, stmts: &'a [syntax::Stmt], scope: &mut Vec<&'a str>) {
+        for s in stmts {
+            self.stmt(s, scope);
+        }
+    }
+
+    fn stmt(&mut self, s: &'a syntax::Stmt, scope: &mut Vec<&'a str>) {
+        use syntax::StmtKind as K;
+        match &s.kind {
+            K::Update { target, value, .. } => {
+                self.place(target, scope);
+                self.expr(value, scope);
+            }
+            K::Swap(a, b) => {
+                self.place(a, scope);
+                self.place(b, scope);
+            }
+            K::If { cond, then_block, else_block, fi } => {
+                self.expr(cond, scope);
+                self.stmts(&then_block.stmts, scope);
+                if let Some(b) = else_block {
+                    self.stmts(&b.stmts, scope);
+                }
+                self.expr(fi, scope);
+            }
+            K::From { entry, body, again, until } => {
+                self.expr(entry, scope);
+                self.stmts(&body.stmts, scope);
+                if let Some(b) = again {
+                    self.stmts(&b.stmts, scope);
+                }
+                self.expr(until, scope);
+            }
+            K::Push { value, stack } => {
+                self.expr(value, scope);
+                self.name(&stack.name, scope);
+            }
+            K::Pop { target, stack } => {
+                self.expr(target, scope);
+                self.name(&stack.name, scope);
+            }
+            K::Local { locals, body, delocals } => {
+                let mark = scope.len();
+                for l in locals {
+                    self.expr(&l.value, scope);
+                    scope.push(&l.name.name);
+                }
+                self.stmts(body, scope);
+                for l in delocals {
+                    self.expr(&l.value, scope);
+                }
+                scope.truncate(mark);
+            }
+            K::Call { proc_name, args, .. } => {
+                self.calls.insert(&proc_name.name);
+                for a in args {
+                    self.expr(a, scope);
+                }
+            }
+            K::Printf(_, ids) | K::Show(ids) => {
+                for id in ids {
+                    self.name(&id.name, scope);
+                }
+            }
+            K::Assert(e) => self.expr(e, scope),
+            K::Error(_) | K::Print(_) | K::Skip => {}
+        }
+    }
+}
+
+/// Lowering of one gene: the names in scope with their types, and the temporaries made so far.
+struct GeneLowering<'l, 'a> {
+    lw: &'l mut Lowering<'a>,
+    proc: usize,
+    scope: Vec<(String, Type)>,
+    temps: u32,
+}
+
+impl GeneLowering<'_, '_> {
+    /// The name `n` denotes here: itself when declared, else the global's alias.
+    fn resolve(&self, n: &str) -> String {
+        if self.scope.iter().any(|(s, _)| s == n) {
+            return n.to_string();
+        }
+        match self.lw.globals.iter().position(|g| g.decl.name.name == n) {
+            Some(g) => self.lw.global_alias(self.proc, g),
+            None => n.to_string(),
+        }
+    }
+
+    fn ident(&self, id: &Ident) -> Ident {
+        Ident { name: self.resolve(&id.name), span: id.span }
+    }
+
+    fn type_of(&self, n: &str) -> Option<Type> {
+        let n = self.resolve(n);
+        self.scope.iter().rev().find(|(s, _)| *s == n).map(|(_, t)| *t)
+    }
+
+    fn expr(&self, e: &Expr) -> Expr {
+        let kind = match &e.kind {
+            ExprKind::Var(n) => ExprKind::Var(self.resolve(n)),
+            ExprKind::Index(a, i) => ExprKind::Index(self.ident(a), Box::new(self.expr(i))),
+            ExprKind::Builtin(b, a) => ExprKind::Builtin(*b, self.ident(a)),
+            ExprKind::Unary(op, x) => ExprKind::Unary(*op, Box::new(self.expr(x))),
+            ExprKind::Binary(op, l, r) => {
+                ExprKind::Binary(*op, Box::new(self.expr(l)), Box::new(self.expr(r)))
+            }
+            k @ (ExprKind::Int(_) | ExprKind::Nil) => k.clone(),
+        };
+        Expr::new(kind, e.span)
+    }
+
+    fn place(&self, p: &Place) -> Place {
+        Place {
+            name: self.ident(&p.name),
+            index: p.index.as_ref().map(|i| Box::new(self.expr(i))),
+            span: p.span,
+        }
+    }
+
+    fn block(&mut self, b: &syntax::Block) -> Block {
+        Block { stmts: self.stmts(&b.stmts), span: b.span }
+    }
+
+    fn stmts(&mut self, stmts: &[syntax::Stmt]) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        for s in stmts {
+            self.stmt(s, &mut out);
+        }
+        out
+    }
+
+    fn fresh(&mut self, span: Span) -> Ident {
+        self.temps += 1;
+        Ident { name: format!("_t{}", self.temps), span }
+    }
+
+    fn stmt(&mut self, s: &syntax::Stmt, out: &mut Vec<Stmt>) {
+        use syntax::StmtKind as K;
+        let span = s.span;
+        let mk = |kind| Stmt { kind, span };
+        match &s.kind {
+            K::Update { target, op, value } => out.push(mk(StmtKind::Update {
+                target: self.place(target),
+                op: *op,
+                value: self.expr(value),
+            })),
+            K::Swap(a, b) => out.push(mk(StmtKind::Swap(self.place(a), self.place(b)))),
+            K::If { cond, then_block, else_block, fi } => {
+                let cond = self.expr(cond);
+                let then_block = self.block(then_block);
+                let else_block = else_block.as_ref().map(|b| self.block(b));
+                out.push(mk(StmtKind::If { cond, then_block, else_block, fi: self.expr(fi) }));
+            }
+            K::From { entry, body, again, until } => {
+                let entry = self.expr(entry);
+                let body = self.block(body);
+                let again = again.as_ref().map(|b| self.block(b));
+                out.push(mk(StmtKind::From { entry, body, again, until: self.expr(until) }));
+            }
+            K::Push { value, stack } => {
+                let stack = self.ident(stack);
+                match &value.kind {
+                    ExprKind::Var(n) => {
+                        let value = Place {
+                            name: Ident { name: self.resolve(n), span: value.span },
+                            index: None,
+                            span: value.span,
+                        };
+                        out.push(mk(StmtKind::Push { value, stack }));
+                    }
+                    _ => {
+                        let t = self.fresh(value.span);
+                        let init = self.expr(value);
+                        out.push(mk(StmtKind::Local { name: t.clone(), ty: Type::I64, init }));
+                        let place = Place { name: t.clone(), index: None, span: value.span };
+                        out.push(mk(StmtKind::Push { value: place, stack }));
+                        let zero = Expr::new(ExprKind::Int(0), value.span);
+                        out.push(mk(StmtKind::Delocal { name: t, ty: Some(Type::I64), value: zero }));
+                    }
+                }
+            }
+            K::Pop { target, stack } => {
+                let stack = self.ident(stack);
+                match &target.kind {
+                    ExprKind::Var(n) => {
+                        let target = Place {
+                            name: Ident { name: self.resolve(n), span: target.span },
+                            index: None,
+                            span: target.span,
+                        };
+                        out.push(mk(StmtKind::Pop { target, stack }));
+                    }
+                    _ => {
+                        let t = self.fresh(target.span);
+                        let zero = Expr::new(ExprKind::Int(0), target.span);
+                        out.push(mk(StmtKind::Local { name: t.clone(), ty: Type::I64, init: zero }));
+                        let place = Place { name: t.clone(), index: None, span: target.span };
+                        out.push(mk(StmtKind::Pop { target: place, stack }));
+                        let value = self.expr(target);
+                        out.push(mk(StmtKind::Delocal { name: t, ty: Some(Type::I64), value }));
+                    }
+                }
+            }
+            K::Local { locals, body, delocals } => self.local(locals, body, delocals, out),
+            K::Call { proc_name, args, uncall } => self.call(proc_name, args, *uncall, span, out),
+            K::Error(msg) => out.push(mk(StmtKind::Error(msg.clone()))),
+            K::Print(text) => out.push(mk(StmtKind::Print(Print::Text(text.clone())))),
+            K::Printf(fmt, ids) => {
+                let ids = ids.iter().map(|i| self.ident(i)).collect();
+                out.push(mk(StmtKind::Print(Print::Format(fmt.clone(), ids))));
+            }
+            K::Show(ids) => {
+                let ids = ids.iter().map(|i| self.ident(i)).collect();
+                out.push(mk(StmtKind::Print(Print::Show(ids))));
+            }
+            K::Assert(e) => out.push(mk(StmtKind::Assert(self.expr(e)))),
+            K::Skip => out.push(mk(StmtKind::Skip)),
+        }
+    }
+
+    fn local(
+        &mut self,
+        locals: &[LocalDecl],
+        body: &[syntax::Stmt],
+        delocals: &[LocalDecl],
+        out: &mut Vec<Stmt>,
+    ) {
+        let mark = self.scope.len();
+        for l in locals {
+            let ty = if l.stack { Type::Stack } else { Type::I64 };
+            let init = self.expr(&l.value);
+            self.scope.push((l.name.name.clone(), ty));
+            out.push(Stmt { kind: StmtKind::Local { name: l.name.clone(), ty, init }, span: l.span });
+        }
+        out.extend(self.stmts(body));
+        for l in delocals.iter().rev() {
+            let ty = if l.stack { Type::Stack } else { Type::I64 };
+            let value = self.expr(&l.value);
+            out.push(Stmt {
+                kind: StmtKind::Delocal { name: l.name.clone(), ty: Some(ty), value },
+                span: l.span,
+            });
+        }
+        self.scope.truncate(mark);
+    }
+
+    fn call(&mut self, proc_name: &Ident, args: &[Expr], uncall: bool, span: Span, out: &mut Vec<Stmt>) {
+        let callee = self.lw.procs.get(proc_name.name.as_str()).copied();
+        if proc_name.name == "main" {
+            self.lw.diags.push(
+                Diagnostic::error(J_CALL_MAIN, "`main` cannot be called", proc_name.span)
+                    .note("called here")
+                    .hint("move the statements into a procedure and call that from `main`"),
+            );
+        }
+        let mut idents = Vec::new();
+        let mut temps = Vec::new();
+        for a in args {
+            match &a.kind {
+                ExprKind::Var(n) => idents.push(Ident { name: self.resolve(n), span: a.span }),
+                _ => {
+                    let t = self.fresh(a.span);
+                    let value = self.expr(a);
+                    out.push(Stmt {
+                        kind: StmtKind::Local { name: t.clone(), ty: Type::I64, init: value.clone() },
+                        span,
+                    });
+                    self.scope.push((t.name.clone(), Type::I64));
+                    idents.push(t.clone());
+                    temps.push((t, value));
+                }
+            }
+        }
+        let mut gene = proc_name.clone();
+        if let Some(c) = callee.filter(|&c| Some(c) != self.lw.procs.get("main").copied()) {
+            let cproc = &self.lw.prog.procs[c];
+            if is_generic(cproc) {
+                let mut lengths = Vec::new();
+                for (k, d) in cproc.params.iter().enumerate() {
+                    if d.ty != DeclTy::Array(None) {
+                        continue;
+                    }
+                    let len = match idents.get(k).and_then(|i| self.type_of(&i.name)) {
+                        Some(Type::Array(_, n)) => n,
+                        // Not an array (or unknown): the checker reports it against this gene.
+                        _ => 1,
+                    };
+                    lengths.push(len);
+                }
+                gene.name = self.lw.instance(c, lengths);
+            }
+            for &g in &self.lw.uses[c].clone() {
+                idents.push(Ident { name: self.lw.global_alias(self.proc, g), span: proc_name.span });
+            }
+        }
+        out.push(Stmt { kind: StmtKind::Call { gene, args: idents, uncall }, span });
+        for (t, value) in temps.into_iter().rev() {
+            self.scope.retain(|(n, _)| *n != t.name);
+            out.push(Stmt { kind: StmtKind::Delocal { name: t, ty: Some(Type::I64), value }, span });
+        }
+    }
+}

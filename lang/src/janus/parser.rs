@@ -1,0 +1,810 @@
+//! Recursive-descent parser for jana 1.0 syntax, producing the surface tree of [`super::syntax`].
+//!
+//! Statements are not separated by any punctuation in Janus, so a statement ends where the next
+//! token cannot continue it. After a syntax error the parser skips to the next token that can
+//! start a statement (or ends a block, or starts a procedure) and carries on, so one run reports
+//! several errors. Nesting (statements, parentheses, unary operators) and the depth of expression
+//! trees are limited to [`MAX_DEPTH`]; deeper input stops the parse with one E0105 error before
+//! any further recursion.
+//!
+//! Operator precedence is jana's, loosest first: `&& ||`, then `& | ^`, then the comparisons
+//! `< <= > >= = !=`, then (an extension) `<< >>`, then `+ -`, then `* / %`, then the prefix
+//! operators `! ~ -`. Every binary operator is left-associative.
+
+use super::lexer::{Kw, Sym, Tok, Token};
+use super::syntax::{Block, Decl, DeclTy, LocalDecl, Proc, Program, Stmt, StmtKind};
+use super::{J_DECL, J_MAIN_PARAMS, J_UNSUPPORTED, MAX_DEPTH};
+use crate::ast::{BinOp, Builtin, Expr, ExprKind, Ident, Place, Span, UnOp, UpdateOp};
+use crate::diag::Diagnostic;
+
+/// More errors than this end the parse (the rest would mostly be follow-on errors).
+const MAX_ERRORS: usize = 50;
+
+/// Marks a failed parse step; the diagnostic has already been recorded.
+#[derive(Debug)]
+pub struct Fail;
+
+type PResult<T> = Result<T, Fail>;
+
+/// Binary operator levels, loosest first.
+const LEVELS: &[&[(Sym, BinOp)]] = &[
+    &[(Sym::AndAnd, BinOp::LogAnd), (Sym::OrOr, BinOp::LogOr)],
+    &[(Sym::Amp, BinOp::And), (Sym::Pipe, BinOp::Or), (Sym::Caret, BinOp::Xor)],
+    &[
+        (Sym::Lt, BinOp::Lt),
+        (Sym::Le, BinOp::Le),
+        (Sym::Gt, BinOp::Gt),
+        (Sym::Ge, BinOp::Ge),
+        (Sym::Assign, BinOp::Eq),
+        (Sym::Ne, BinOp::Ne),
+    ],
+    &[(Sym::Shl, BinOp::Shl), (Sym::Shr, BinOp::Shr)],
+    &[(Sym::Plus, BinOp::Add), (Sym::Minus, BinOp::Sub)],
+    &[(Sym::Star, BinOp::Mul), (Sym::Slash, BinOp::Div), (Sym::Percent, BinOp::Mod)],
+];
+
+/// The parser state over one token vector (which always ends with `Tok::Eof`).
+pub struct Parser {
+    toks: Vec<Token>,
+    pos: usize,
+    /// Current nesting of statements, parentheses and prefix operators.
+    depth: u32,
+    /// Set after a fatal error (too deep, too many errors): parsing unwinds silently.
+    fatal: bool,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Parser {
+    pub fn new(toks: Vec<Token>, diags: Vec<Diagnostic>) -> Parser {
+        Parser { toks, pos: 0, depth: 0, fatal: false, diags }
+    }
+
+    fn peek(&self) -> &Tok {
+        &self.toks[self.pos.min(self.toks.len() - 1)].tok
+    }
+
+    fn peek_at(&self, n: usize) -> &Tok {
+        &self.toks[(self.pos + n).min(self.toks.len() - 1)].tok
+    }
+
+    fn span(&self) -> Span {
+        self.toks[self.pos.min(self.toks.len() - 1)].span
+    }
+
+    /// The span of the last token consumed.
+    fn prev_span(&self) -> Span {
+        if self.pos == 0 { Span::default() } else { self.toks[self.pos - 1].span }
+    }
+
+    fn bump(&mut self) -> Token {
+        let t = self.toks[self.pos.min(self.toks.len() - 1)].clone();
+        if self.pos < self.toks.len() - 1 {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn at_kw(&self, k: Kw) -> bool {
+        *self.peek() == Tok::Kw(k)
+    }
+
+    fn at_sym(&self, s: Sym) -> bool {
+        *self.peek() == Tok::Sym(s)
+    }
+
+    fn eat_kw(&mut self, k: Kw) -> Option<Span> {
+        if self.at_kw(k) { Some(self.bump().span) } else { None }
+    }
+
+    fn eat_sym(&mut self, s: Sym) -> Option<Span> {
+        if self.at_sym(s) { Some(self.bump().span) } else { None }
+    }
+
+    /// Records a diagnostic unless the parse is already unwinding.
+    fn report(&mut self, d: Diagnostic) {
+        if self.fatal {
+            return;
+        }
+        self.diags.push(d);
+        if self.diags.len() >= MAX_ERRORS {
+            self.stop();
+        }
+    }
+
+    /// Ends the parse: every later step sees the end of the file and reports nothing.
+    fn stop(&mut self) {
+        self.fatal = true;
+        self.pos = self.toks.len() - 1;
+    }
+
+    /// "expected X, found Y" at the current token.
+    fn expected<T>(&mut self, what: &str) -> PResult<T> {
+        let found = self.peek().clone();
+        let sp = self.span();
+        let d = if found == Tok::Eof {
+            Diagnostic::error("E0102", format!("unexpected end of file: expected {what}"), sp)
+                .note(format!("expected {what} here"))
+        } else {
+            Diagnostic::error("E0101", format!("expected {what}, found {}", found.describe()), sp)
+                .note(format!("expected {what}"))
+        };
+        self.report(d);
+        Err(Fail)
+    }
+
+    fn expect_kw(&mut self, k: Kw) -> PResult<Span> {
+        match self.eat_kw(k) {
+            Some(sp) => Ok(sp),
+            None => self.expected(&format!("`{}`", k.text())),
+        }
+    }
+
+    fn expect_sym(&mut self, s: Sym) -> PResult<Span> {
+        match self.eat_sym(s) {
+            Some(sp) => Ok(sp),
+            None => self.expected(&format!("`{}`", s.text())),
+        }
+    }
+
+    fn expect_ident(&mut self, what: &str) -> PResult<Ident> {
+        if let Tok::Ident(name) = self.peek() {
+            let name = name.clone();
+            let span = self.bump().span;
+            return Ok(Ident { name, span });
+        }
+        self.expected(what)
+    }
+
+    /// Enters one nesting level; past [`MAX_DEPTH`] the parse stops with E0105.
+    fn enter(&mut self, sp: Span) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            self.too_deep(sp, "statements, parentheses and prefix operators");
+            return Err(Fail);
+        }
+        Ok(())
+    }
+
+    fn too_deep(&mut self, sp: Span, what: &str) {
+        self.report(
+            Diagnostic::error("E0105", "nesting too deep", sp)
+                .note(format!("{what} nest more than {MAX_DEPTH} levels deep here"))
+                .hint("move inner parts into their own procedure or a `local` variable"),
+        );
+        self.stop();
+    }
+
+    fn unsupported(&mut self, sp: Span, what: &str, hint: &str) -> Fail {
+        self.report(
+            Diagnostic::error(J_UNSUPPORTED, format!("{what} is not supported"), sp)
+                .note("this belongs to a later jana version, not jana 1.0")
+                .hint(hint.to_string()),
+        );
+        Fail
+    }
+
+    // ----- program level -----
+
+    /// Parses the whole token stream.
+    pub fn program(&mut self) -> Program {
+        let mut prog = Program { globals: Vec::new(), procs: Vec::new() };
+        loop {
+            match self.peek() {
+                Tok::Eof => break,
+                Tok::Kw(Kw::Procedure) => match self.procedure() {
+                    Ok(p) => prog.procs.push(p),
+                    Err(Fail) => self.recover_top(),
+                },
+                Tok::Kw(Kw::Int | Kw::Stack) => match self.decl(true) {
+                    Ok(d) => prog.globals.push(d),
+                    Err(Fail) => self.recover_top(),
+                },
+                _ => {
+                    let _ =
+                        self.expected::<()>("`procedure` or a declaration (`int x`, `int a[N]`, `stack s`)");
+                    self.bump();
+                    self.recover_top();
+                }
+            }
+        }
+        prog
+    }
+
+    /// Skips to the next `procedure` (or the end of the file).
+    fn recover_top(&mut self) {
+        while !matches!(self.peek(), Tok::Eof | Tok::Kw(Kw::Procedure)) {
+            self.bump();
+        }
+    }
+
+    fn procedure(&mut self) -> PResult<Proc> {
+        let start = self.expect_kw(Kw::Procedure)?;
+        let name = self.expect_ident("a procedure name")?;
+        let is_main = name.name == "main";
+        let mut params = Vec::new();
+        if let Some(open) = self.eat_sym(Sym::LParen) {
+            if !self.at_sym(Sym::RParen) {
+                loop {
+                    params.push(self.decl(false)?);
+                    if self.eat_sym(Sym::Comma).is_none() {
+                        break;
+                    }
+                }
+            }
+            let close = self.expect_sym(Sym::RParen)?;
+            if is_main && !params.is_empty() {
+                self.report(
+                    Diagnostic::error(J_MAIN_PARAMS, "`main` takes no parameters", open.to(close))
+                        .note("parameters of `main`")
+                        .hint("declare main's variables at the start of its body: `int x`, `int a[10]`, `stack s`"),
+                );
+            }
+        }
+        let mut decls = Vec::new();
+        while matches!(self.peek(), Tok::Kw(Kw::Int | Kw::Stack)) {
+            let d = self.decl(true)?;
+            if !is_main {
+                self.report(
+                    Diagnostic::error(J_DECL, "variable declarations are only allowed in `main`", d.span)
+                        .note("declared here")
+                        .hint("use `local int x = 0 … delocal int x = 0` inside a procedure"),
+                );
+            }
+            decls.push(d);
+        }
+        let body = self.block();
+        let end = body.last().map_or(self.prev_span(), |s| s.span);
+        if matches!(
+            self.peek(),
+            Tok::Kw(Kw::Else | Kw::Fi | Kw::Loop | Kw::Until | Kw::Delocal | Kw::Then | Kw::Do)
+        ) {
+            let _ = self.expected::<()>("a statement");
+            self.bump();
+            self.recover_top();
+        }
+        Ok(Proc { name, params, decls, body, span: start.to(end) })
+    }
+
+    /// `int x`, `int a[N]`, `int a[]`, `stack s`; with `= init` when `init_ok`.
+    fn decl(&mut self, init_ok: bool) -> PResult<Decl> {
+        let ty_tok = self.bump();
+        let is_stack = ty_tok.tok == Tok::Kw(Kw::Stack);
+        let name = self.expect_ident("a variable name")?;
+        let mut ty = if is_stack { DeclTy::Stack } else { DeclTy::Int };
+        let mut ty_span = ty_tok.span;
+        if !is_stack && let Some(open) = self.eat_sym(Sym::LBracket) {
+            let size = match self.peek().clone() {
+                Tok::Int(v) => {
+                    self.bump();
+                    v.or(Some(1))
+                }
+                Tok::Sym(Sym::RBracket) => None,
+                _ => return self.expected("an array length (an integer literal) or `]`"),
+            };
+            let close = self.expect_sym(Sym::RBracket)?;
+            if self.at_sym(Sym::LBracket) {
+                return Err(self.unsupported(
+                    self.span(),
+                    "a multi-dimensional array",
+                    "use a one-dimensional array",
+                ));
+            }
+            ty = DeclTy::Array(size);
+            ty_span = ty_tok.span.to(open).to(close);
+        }
+        let mut init = Vec::new();
+        if self.at_sym(Sym::Assign) && init_ok {
+            self.bump();
+            match ty {
+                DeclTy::Int => init.push(self.expr()?),
+                DeclTy::Array(_) => {
+                    self.expect_sym(Sym::LBrace)?;
+                    loop {
+                        init.push(self.expr()?);
+                        if self.eat_sym(Sym::Comma).is_none() {
+                            break;
+                        }
+                    }
+                    self.expect_sym(Sym::RBrace)?;
+                }
+                DeclTy::Stack => {
+                    return self.expected("a declaration without initial value (stacks start as `nil`)");
+                }
+            }
+        }
+        let end = init.last().map_or(self.prev_span(), |e| e.span);
+        let span = ty_tok.span.to(end);
+        Ok(Decl { name, ty, ty_span, init, span })
+    }
+
+    // ----- statements -----
+
+    fn starts_stmt(&self) -> bool {
+        match self.peek() {
+            Tok::Ident(_) => true,
+            Tok::Kw(k) => matches!(
+                k,
+                Kw::If
+                    | Kw::From
+                    | Kw::Push
+                    | Kw::Pop
+                    | Kw::Local
+                    | Kw::Call
+                    | Kw::Uncall
+                    | Kw::Error
+                    | Kw::Skip
+                    | Kw::Print
+                    | Kw::Printf
+                    | Kw::Show
+                    | Kw::Assert
+            ),
+            _ => false,
+        }
+    }
+
+    /// Tokens that end a statement sequence.
+    fn at_block_end(&self) -> bool {
+        matches!(
+            self.peek(),
+            Tok::Eof
+                | Tok::Kw(
+                    Kw::Else
+                        | Kw::Fi
+                        | Kw::Loop
+                        | Kw::Until
+                        | Kw::Delocal
+                        | Kw::Procedure
+                        | Kw::Int
+                        | Kw::Stack
+                )
+        )
+    }
+
+    /// Skips to a token where a statement can start or a block ends.
+    fn recover_stmt(&mut self) {
+        loop {
+            if self.at_block_end() {
+                return;
+            }
+            match self.peek() {
+                Tok::Ident(_) => {
+                    if matches!(
+                        self.peek_at(1),
+                        Tok::Sym(Sym::PlusEq | Sym::MinusEq | Sym::CaretEq | Sym::Swap | Sym::LBracket)
+                    ) {
+                        return;
+                    }
+                }
+                Tok::Kw(_) if self.starts_stmt() => return,
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
+    /// A statement sequence up to (not including) a block end.
+    fn block(&mut self) -> Vec<Stmt> {
+        let mut out = Vec::new();
+        loop {
+            if self.fatal || self.at_block_end() {
+                return out;
+            }
+            let before = self.pos;
+            if self.starts_stmt() {
+                match self.stmt() {
+                    Ok(s) => out.push(s),
+                    Err(Fail) => {
+                        self.recover_stmt();
+                        if self.pos == before {
+                            self.bump();
+                        }
+                    }
+                }
+            } else {
+                let _ = self.expected::<()>("a statement");
+                self.bump();
+                self.recover_stmt();
+            }
+        }
+    }
+
+    /// A block whose span falls back to `at` when it is empty.
+    fn block_at(&mut self, at: Span) -> Block {
+        let stmts = self.block();
+        let span = match (stmts.first(), stmts.last()) {
+            (Some(a), Some(b)) => a.span.to(b.span),
+            _ => at,
+        };
+        Block { stmts, span }
+    }
+
+    fn stmt(&mut self) -> PResult<Stmt> {
+        let start = self.span();
+        let kind = match self.peek().clone() {
+            Tok::Ident(_) => return self.update_or_swap(),
+            Tok::Kw(Kw::If) => {
+                self.enter(start)?;
+                let r = self.if_stmt();
+                self.depth -= 1;
+                r?
+            }
+            Tok::Kw(Kw::From) => {
+                self.enter(start)?;
+                let r = self.loop_stmt();
+                self.depth -= 1;
+                r?
+            }
+            Tok::Kw(Kw::Local) => {
+                self.enter(start)?;
+                let r = self.local_stmt();
+                self.depth -= 1;
+                r?
+            }
+            Tok::Kw(k @ (Kw::Push | Kw::Pop)) => {
+                self.bump();
+                self.expect_sym(Sym::LParen)?;
+                let value = self.expr()?;
+                self.expect_sym(Sym::Comma)?;
+                let stack = self.expect_ident("a stack name")?;
+                self.expect_sym(Sym::RParen)?;
+                if k == Kw::Push {
+                    StmtKind::Push { value, stack }
+                } else {
+                    StmtKind::Pop { target: value, stack }
+                }
+            }
+            Tok::Kw(k @ (Kw::Call | Kw::Uncall)) => {
+                self.bump();
+                let proc_name = self.expect_ident("a procedure name")?;
+                let mut args = Vec::new();
+                if self.eat_sym(Sym::LParen).is_some() {
+                    if !self.at_sym(Sym::RParen) {
+                        loop {
+                            args.push(self.expr()?);
+                            if self.eat_sym(Sym::Comma).is_none() {
+                                break;
+                            }
+                        }
+                    }
+                    self.expect_sym(Sym::RParen)?;
+                }
+                StmtKind::Call { proc_name, args, uncall: k == Kw::Uncall }
+            }
+            Tok::Kw(Kw::Error) => {
+                self.bump();
+                StmtKind::Error(self.string_arg()?)
+            }
+            Tok::Kw(Kw::Print) => {
+                self.bump();
+                StmtKind::Print(self.string_arg()?)
+            }
+            Tok::Kw(Kw::Printf) => {
+                self.bump();
+                let paren = self.eat_sym(Sym::LParen).is_some();
+                let fmt = self.string()?;
+                let mut vars = Vec::new();
+                while self.eat_sym(Sym::Comma).is_some() {
+                    vars.push(self.expect_ident("a variable name")?);
+                }
+                if paren {
+                    self.expect_sym(Sym::RParen)?;
+                }
+                StmtKind::Printf(fmt, vars)
+            }
+            Tok::Kw(Kw::Show) => {
+                self.bump();
+                let paren = self.eat_sym(Sym::LParen).is_some();
+                let mut vars = vec![self.expect_ident("a variable name")?];
+                while self.eat_sym(Sym::Comma).is_some() {
+                    vars.push(self.expect_ident("a variable name")?);
+                }
+                if paren {
+                    self.expect_sym(Sym::RParen)?;
+                }
+                StmtKind::Show(vars)
+            }
+            Tok::Kw(Kw::Skip) => {
+                self.bump();
+                StmtKind::Skip
+            }
+            Tok::Kw(Kw::Assert) => {
+                self.bump();
+                StmtKind::Assert(self.expr()?)
+            }
+            _ => return self.expected("a statement"),
+        };
+        Ok(Stmt { kind, span: start.to(self.prev_span()) })
+    }
+
+    /// `"text"` or `("text")`.
+    fn string_arg(&mut self) -> PResult<String> {
+        if self.eat_sym(Sym::LParen).is_some() {
+            let s = self.string()?;
+            self.expect_sym(Sym::RParen)?;
+            Ok(s)
+        } else {
+            self.string()
+        }
+    }
+
+    fn string(&mut self) -> PResult<String> {
+        if let Tok::Str(s) = self.peek() {
+            let s = s.clone();
+            self.bump();
+            return Ok(s);
+        }
+        self.expected("a string literal")
+    }
+
+    fn place(&mut self) -> PResult<Place> {
+        self.place_depth().map(|(p, _)| p)
+    }
+
+    /// A variable or array element, with the depth of its index expression (0 for none).
+    fn place_depth(&mut self) -> PResult<(Place, u32)> {
+        let name = self.expect_ident("a variable name")?;
+        let mut span = name.span;
+        let mut index = None;
+        let mut depth = 0;
+        if let Some(open) = self.eat_sym(Sym::LBracket) {
+            self.enter(open)?;
+            let r = self.binary(0);
+            self.depth -= 1;
+            let (e, d) = r?;
+            depth = d;
+            span = span.to(self.expect_sym(Sym::RBracket)?);
+            if self.at_sym(Sym::LBracket) {
+                return Err(self.unsupported(
+                    self.span(),
+                    "a multi-dimensional array",
+                    "use a one-dimensional array",
+                ));
+            }
+            index = Some(Box::new(e));
+        }
+        Ok((Place { name, index, span }, depth))
+    }
+
+    fn update_or_swap(&mut self) -> PResult<Stmt> {
+        let target = self.place()?;
+        let op_span = self.span();
+        let op = match self.peek() {
+            Tok::Sym(Sym::PlusEq) => UpdateOp::Add,
+            Tok::Sym(Sym::MinusEq) => UpdateOp::Sub,
+            Tok::Sym(Sym::CaretEq) => UpdateOp::Xor,
+            Tok::Sym(Sym::Swap) => {
+                self.bump();
+                let other = self.place()?;
+                let span = target.span.to(other.span);
+                return Ok(Stmt { kind: StmtKind::Swap(target, other), span });
+            }
+            Tok::Sym(Sym::StarEq | Sym::SlashEq) => {
+                return Err(self.unsupported(
+                    op_span,
+                    "multiplicative update `*=` / `/=`",
+                    "jana 1.0 has only `+=`, `-=`, `^=` and `<=>`",
+                ));
+            }
+            _ => return self.expected("`+=`, `-=`, `^=` or `<=>`"),
+        };
+        self.bump();
+        let value = self.expr()?;
+        let span = target.span.to(value.span);
+        Ok(Stmt { kind: StmtKind::Update { target, op, value }, span })
+    }
+
+    fn if_stmt(&mut self) -> PResult<StmtKind> {
+        self.expect_kw(Kw::If)?;
+        let cond = self.expr()?;
+        let then_kw = self.expect_kw(Kw::Then)?;
+        let then_block = self.block_at(then_kw);
+        let else_block = self.eat_kw(Kw::Else).map(|sp| self.block_at(sp));
+        self.expect_kw(Kw::Fi)?;
+        let fi = self.expr()?;
+        Ok(StmtKind::If { cond, then_block, else_block, fi })
+    }
+
+    fn loop_stmt(&mut self) -> PResult<StmtKind> {
+        let from_kw = self.expect_kw(Kw::From)?;
+        let entry = self.expr()?;
+        let body = match self.eat_kw(Kw::Do) {
+            Some(sp) => self.block_at(sp),
+            None => Block { stmts: Vec::new(), span: from_kw },
+        };
+        let again = self.eat_kw(Kw::Loop).map(|sp| self.block_at(sp));
+        self.expect_kw(Kw::Until)?;
+        let until = self.expr()?;
+        Ok(StmtKind::From { entry, body, again, until })
+    }
+
+    fn local_stmt(&mut self) -> PResult<StmtKind> {
+        let local_kw = self.expect_kw(Kw::Local)?;
+        let mut locals = vec![self.local_decl()?];
+        while self.eat_sym(Sym::Comma).is_some() {
+            locals.push(self.local_decl()?);
+        }
+        let body = self.block();
+        let delocal_kw = self.expect_kw(Kw::Delocal)?;
+        let mut delocals = vec![self.local_decl()?];
+        while self.eat_sym(Sym::Comma).is_some() {
+            delocals.push(self.local_decl()?);
+        }
+        if locals.len() != delocals.len() {
+            self.report(
+                Diagnostic::error(
+                    "E0101",
+                    format!("{} variable(s) delocalled, but {} declared local", delocals.len(), locals.len()),
+                    delocal_kw.to(self.prev_span()),
+                )
+                .label(local_kw, "the matching `local`")
+                .hint("a `delocal` lists the variables of its `local`, in the same order"),
+            );
+            return Err(Fail);
+        }
+        Ok(StmtKind::Local { locals, body, delocals })
+    }
+
+    /// `int x = e` or `stack s = e` in a `local` / `delocal`.
+    fn local_decl(&mut self) -> PResult<LocalDecl> {
+        let ty_span = self.span();
+        let stack = match self.peek() {
+            Tok::Kw(Kw::Int) => false,
+            Tok::Kw(Kw::Stack) => true,
+            _ => return self.expected("a type (`int` or `stack`)"),
+        };
+        self.bump();
+        let name = self.expect_ident("a variable name")?;
+        if self.at_sym(Sym::LBracket) {
+            return Err(self.unsupported(
+                self.span(),
+                "a local array",
+                "declare the array in `main` and pass it as a parameter",
+            ));
+        }
+        self.expect_sym(Sym::Assign)?;
+        let value = self.expr()?;
+        let span = ty_span.to(value.span);
+        Ok(LocalDecl { stack, ty_span, name, value, span })
+    }
+
+    // ----- expressions -----
+
+    /// Parses an expression.
+    pub fn expr(&mut self) -> PResult<Expr> {
+        self.binary(0).map(|(e, _)| e)
+    }
+
+    /// Operators of `LEVELS[level]` and tighter; returns the tree and its depth.
+    fn binary(&mut self, level: usize) -> PResult<(Expr, u32)> {
+        if level == LEVELS.len() {
+            return self.unary();
+        }
+        let (mut lhs, mut depth) = self.binary(level + 1)?;
+        loop {
+            if level == LEVELS.len() - 1 && self.at_sym(Sym::StarStar) {
+                return Err(self.unsupported(self.span(), "the power operator `**`", "multiply explicitly"));
+            }
+            let Tok::Sym(sym) = *self.peek() else { break };
+            let Some(&(_, op)) = LEVELS[level].iter().find(|(s, _)| *s == sym) else { break };
+            self.bump();
+            let (rhs, rd) = self.binary(level + 1)?;
+            depth = depth.max(rd) + 1;
+            let span = lhs.span.to(rhs.span);
+            if depth > MAX_DEPTH {
+                self.too_deep(span, "operators");
+                return Err(Fail);
+            }
+            lhs = Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span);
+        }
+        Ok((lhs, depth))
+    }
+
+    fn unary(&mut self) -> PResult<(Expr, u32)> {
+        let start = self.span();
+        let op = match self.peek() {
+            Tok::Sym(Sym::Bang) => UnOp::Not,
+            Tok::Sym(Sym::Tilde) => UnOp::BitNot,
+            Tok::Sym(Sym::Minus) => {
+                if let Tok::Int(v) = *self.peek_at(1) {
+                    self.bump();
+                    let lit = self.bump().span;
+                    return Ok((self.negative_literal(v, start.to(lit), lit), 2));
+                }
+                UnOp::Neg
+            }
+            _ => return self.primary(),
+        };
+        self.bump();
+        self.enter(start)?;
+        let r = self.unary();
+        self.depth -= 1;
+        let (inner, d) = r?;
+        let span = start.to(inner.span);
+        Ok((Expr::new(ExprKind::Unary(op, Box::new(inner)), span), d + 1))
+    }
+
+    /// `-n`: the negation of a literal (exactly `-2^63` is the literal of that value).
+    fn negative_literal(&mut self, v: Option<u64>, span: Span, lit: Span) -> Expr {
+        const MIN_MAGNITUDE: u64 = 1 << 63;
+        match v {
+            Some(MIN_MAGNITUDE) => Expr::new(ExprKind::Int(MIN_MAGNITUDE), span),
+            Some(v) if v < MIN_MAGNITUDE => {
+                Expr::new(ExprKind::Unary(UnOp::Neg, Box::new(Expr::new(ExprKind::Int(v), lit))), span)
+            }
+            Some(_) => {
+                self.literal_range(span);
+                Expr::new(ExprKind::Int(0), span)
+            }
+            None => Expr::new(ExprKind::Int(0), span),
+        }
+    }
+
+    fn literal_range(&mut self, span: Span) {
+        self.report(
+            Diagnostic::error("E0104", "integer literal out of range", span)
+                .note("this does not fit in a signed 64-bit integer")
+                .hint("rdx runs Janus on 64-bit integers: literals lie in -2^63 ..= 2^63-1"),
+        );
+    }
+
+    fn primary(&mut self) -> PResult<(Expr, u32)> {
+        let start = self.span();
+        let kind = match self.peek().clone() {
+            Tok::Int(v) => {
+                self.bump();
+                match v {
+                    Some(v) if v <= i64::MAX as u64 => ExprKind::Int(v),
+                    Some(_) => {
+                        self.literal_range(start);
+                        ExprKind::Int(0)
+                    }
+                    None => ExprKind::Int(0),
+                }
+            }
+            Tok::Kw(Kw::True) => {
+                self.bump();
+                ExprKind::Int(1)
+            }
+            Tok::Kw(Kw::False) => {
+                self.bump();
+                ExprKind::Int(0)
+            }
+            Tok::Kw(Kw::Nil) => {
+                self.bump();
+                ExprKind::Nil
+            }
+            Tok::Ident(_) => {
+                let (p, d) = self.place_depth()?;
+                let kind = match p.index {
+                    Some(i) => ExprKind::Index(p.name, i),
+                    None => ExprKind::Var(p.name.name),
+                };
+                return Ok((Expr::new(kind, p.span), d + 1));
+            }
+            Tok::Kw(k @ (Kw::Empty | Kw::Top | Kw::Size)) => {
+                self.bump();
+                self.expect_sym(Sym::LParen)?;
+                let id = self.expect_ident("a variable name")?;
+                let close = self.expect_sym(Sym::RParen)?;
+                let b = match k {
+                    Kw::Empty => Builtin::Empty,
+                    Kw::Top => Builtin::Top,
+                    _ => Builtin::Size,
+                };
+                return Ok((Expr::new(ExprKind::Builtin(b, id), start.to(close)), 1));
+            }
+            Tok::Sym(Sym::LParen) => {
+                self.bump();
+                self.enter(start)?;
+                let r = self.binary(0);
+                self.depth -= 1;
+                let (mut e, d) = r?;
+                let close = self.expect_sym(Sym::RParen)?;
+                e.span = start.to(close);
+                return Ok((e, d));
+            }
+            _ => return self.expected("an expression"),
+        };
+        Ok((Expr::new(kind, start), 1))
+    }
+}
