@@ -19,6 +19,7 @@ saved ``.rdxb`` module. Every error is an ``rx.RdxError``.
 
 from __future__ import annotations
 
+from ._experiment import experiment
 from ._gene import Gene, gene
 from ._markers import (
     again,
@@ -38,6 +39,7 @@ from ._markers import (
     top,
     uncall,
 )
+from ._program import CheckReport, Invariant, Program, assemble, backends, load
 from ._translate import SPELLINGS, Translation
 from ._types import Array, Scalar, Stack, Type, array, i64, stack, u64
 from .errors import (
@@ -56,10 +58,13 @@ __all__ = [
     "SPELLINGS",
     "Array",
     "BackendError",
+    "CheckReport",
     "CompileError",
     "Diagnostic",
     "Gene",
+    "Invariant",
     "LoadError",
+    "Program",
     "RdxError",
     "ReversibilityError",
     "RoundTripError",
@@ -71,13 +76,17 @@ __all__ = [
     "ValueRangeError",
     "again",
     "array",
+    "assemble",
     "assign",
+    "backends",
     "delocal",
     "empty",
     "erase",
+    "experiment",
     "fi",
     "gene",
     "i64",
+    "load",
     "local",
     "loop",
     "pop",

@@ -1,0 +1,142 @@
+"""``rx.experiment``: run many inputs forward and back on several backends, verify, time.
+
+Each row is one (input, backend) pair: the input, the forward result, whether running backward
+from that result gave the input back, and the time of each direction. Progress is shown on
+stderr only when the whole experiment has run for more than a second.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, TextIO
+
+from ._program import Program
+from .errors import BackendError, RdxError, RoundTripError
+
+#: Seconds before progress starts being shown.
+PROGRESS_AFTER = 1.0
+
+
+class _Progress:
+    def __init__(self, total: int, stream: Optional[TextIO]) -> None:
+        self.total = total
+        self.stream = stream
+        self.start = time.perf_counter()
+        self.shown = False
+        self.last = 0.0
+
+    def update(self, done: int) -> None:
+        if self.stream is None:
+            return
+        now = time.perf_counter()
+        if now - self.start < PROGRESS_AFTER or (now - self.last < 0.2 and done < self.total):
+            return
+        self.last = now
+        self.shown = True
+        elapsed = now - self.start
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - done) / rate if rate > 0 else 0.0
+        self.stream.write(f"\rexperiment: {done}/{self.total} runs, {elapsed:.1f} s, ~{eta:.1f} s left   ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.shown and self.stream is not None:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def experiment(
+    program: Any,
+    inputs: Iterable[Mapping[str, Any]],
+    backends: Optional[Sequence[str]] = None,
+    *,
+    repeat: int = 1,
+    strict: bool = True,
+    progress: Optional[TextIO] = None,
+    dataframe: Optional[bool] = None,
+) -> Any:
+    """Runs every input forward then backward on each backend and checks the round trip.
+
+    ``program`` is an ``rx.Program`` or a gene (compiled first). ``repeat`` runs each direction
+    that many times and keeps the best time. With ``strict`` (the default) a round trip that
+    does not give the input back raises :class:`RoundTripError` after all rows are collected;
+    otherwise the ``roundtrip`` column says so. A run-time error in either direction is recorded
+    in the ``error`` column. Returns a pandas DataFrame when pandas is importable (and
+    ``dataframe`` is not False), else a list of dicts with the columns ``input``, ``backend``,
+    ``output``, ``roundtrip``, ``forward_s``, ``backward_s``, ``error``.
+    """
+    if not isinstance(program, Program):
+        compile_ = getattr(program, "compile", None)
+        if compile_ is None:
+            raise TypeError(f"rx.experiment takes an rx.Program or a gene, not {type(program).__name__}")
+        program = compile_()
+    if repeat < 1:
+        raise ValueError("repeat must be at least 1")
+    cases = [dict(i) for i in inputs]
+    names = list(backends) if backends is not None else [program.backend]
+    stream = sys.stderr if progress is None else progress
+    rows: List[Dict[str, Any]] = []
+    bar = _Progress(len(cases) * len(names), stream)
+    failures = 0
+    try:
+        for be in names:
+            for case in cases:
+                rows.append(_one(program, case, be, repeat))
+                if rows[-1]["roundtrip"] is False:
+                    failures += 1
+                bar.update(len(rows))
+    finally:
+        bar.close()
+    if strict and failures:
+        bad = next(r for r in rows if r["roundtrip"] is False)
+        raise RoundTripError(
+            f"{failures} of {len(rows)} runs did not reverse to their input; first: backend "
+            f"{bad['backend']}, input {bad['input']}, output {bad['output']}, back {bad['back']}"
+        )
+    return _table(rows, dataframe)
+
+
+def _one(program: Program, case: Dict[str, Any], backend: str, repeat: int) -> Dict[str, Any]:
+    expected = dict(zip(program._names, program.values_list(case)))
+    row: Dict[str, Any] = {
+        "input": case,
+        "backend": backend,
+        "output": None,
+        "back": None,
+        "roundtrip": None,
+        "forward_s": None,
+        "backward_s": None,
+        "error": None,
+    }
+    try:
+        fwd = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            out = program.run(backend=backend, **case)
+            fwd = min(fwd, time.perf_counter() - t0)
+        row["output"], row["forward_s"] = out, fwd
+        bwd = float("inf")
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            back = program.reverse(backend=backend, **out)
+            bwd = min(bwd, time.perf_counter() - t0)
+        row["back"], row["backward_s"] = back, bwd
+        row["roundtrip"] = back == expected
+    except BackendError:
+        raise
+    except RdxError as e:
+        row["error"] = f"{type(e).__name__}: {e}"
+    return row
+
+
+def _table(rows: List[Dict[str, Any]], dataframe: Optional[bool]) -> Any:
+    if dataframe is False:
+        return rows
+    try:
+        import pandas as pd
+    except ImportError:
+        if dataframe:
+            raise
+        return rows
+    return pd.DataFrame(rows)

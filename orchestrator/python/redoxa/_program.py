@@ -1,0 +1,273 @@
+"""``rx.Program``: a checked, assembled rdx program, runnable forward and backward.
+
+A thin layer over the native ``Module``: it orders keyword values by the entry gene's
+parameters, range-checks them (``ValueRangeError`` before anything runs), and maps run-time and
+compile errors back to the gene's Python lines when the program was translated from a gene.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+from . import _native
+from . import _types as T
+from ._translate import Translation
+from .errors import BackendError, CompileError, Diagnostic, RdxError, RunError
+
+_ARRAY = re.compile(r"(u64|i64)\[(\d+)\]\Z")
+
+
+def _parse_type(text: str) -> T.Type:
+    if text == "u64":
+        return T.u64
+    if text == "i64":
+        return T.i64
+    if text == "stack":
+        return T.stack
+    m = _ARRAY.match(text)
+    if m:
+        return T.Array(T.u64 if m.group(1) == "u64" else T.i64, int(m.group(2)))
+    raise RdxError(f"unknown parameter type {text!r} reported by the core")  # pragma: no cover
+
+
+def backends() -> List[str]:
+    """The backends this build can run (``"interp"``, and ``"jit"`` once it exists)."""
+    return list(_native.BACKENDS)
+
+
+def _backend(name: str) -> str:
+    if name == "auto":
+        return "jit" if "jit" in _native.BACKENDS else "interp"
+    if name not in _native.BACKENDS:
+        if name == "jit":
+            raise BackendError(
+                "the jit backend is not available in this build of redoxa; use backend='interp'"
+            )
+        raise BackendError(f"unknown backend {name!r}; choose one of {', '.join(_native.BACKENDS)} or 'auto'")
+    return name
+
+
+class Invariant:
+    """One row of ``Program.check()``: ``id`` (``I1``…``I5``), ``name``, ``status``
+    (``holds`` / ``fails`` / ``not applicable``) and ``evidence``."""
+
+    __slots__ = ("id", "name", "status", "evidence")
+
+    def __init__(self, id: str, name: str, status: str, evidence: str) -> None:
+        self.id = id
+        self.name = name
+        self.status = status
+        self.evidence = evidence
+
+    @property
+    def ok(self) -> bool:
+        """True unless the invariant fails."""
+        return self.status != "fails"
+
+    def __repr__(self) -> str:
+        return f"{self.id} {self.name}: {self.status} ({self.evidence})"
+
+
+class CheckReport:
+    """The five invariants of a program: iterate, index by id (``report["I2"]``), ``.ok``."""
+
+    def __init__(self, rows: Sequence[Invariant], text: str) -> None:
+        self.rows = list(rows)
+        self.text = text
+
+    @property
+    def ok(self) -> bool:
+        """True when no invariant fails."""
+        return all(r.ok for r in self.rows)
+
+    def __getitem__(self, key: str) -> Invariant:
+        for r in self.rows:
+            if r.id == key:
+                return r
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[Invariant]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"<CheckReport ok={self.ok}: " + "; ".join(f"{r.id} {r.status}" for r in self.rows) + ">"
+
+
+class Program:
+    """A checked and assembled rdx program with one entry gene.
+
+    Made by ``gene.compile()``, ``rx.assemble(text)`` or ``rx.load(path)``.
+    """
+
+    def __init__(
+        self,
+        module: Any,
+        *,
+        entry: Optional[str] = None,
+        backend: str = "interp",
+        strict: bool = False,
+        translation: Optional[Translation] = None,
+    ) -> None:
+        self._module = module
+        self._translation = translation
+        self._strict = strict
+        self.backend = _backend(backend)
+        genes = module.genes()
+        names = [g for g, _ in genes]
+        if entry is None:
+            entry = "main" if "main" in names else (names[0] if len(names) == 1 else None)
+            if entry is None:
+                raise RdxError(f"the program has several genes ({', '.join(names)}); pass entry=NAME")
+        if entry not in names:
+            raise RdxError(f"no gene named {entry!r} (genes: {', '.join(names)})")
+        self.entry: str = entry
+        params = dict(genes)[entry]
+        self.params: List[Tuple[str, T.Type]] = [(n, _parse_type(t)) for n, t in params]
+        self._names = [n for n, _ in self.params]
+        self._index = {n: k for k, n in enumerate(self._names)}
+        self._zero = [ty.zero() for _, ty in self.params]
+
+    # ---- facts -------------------------------------------------------------------------
+
+    @property
+    def source(self) -> Optional[str]:
+        """The rdx source the program was assembled from (``None`` for a loaded module)."""
+        return self._module.source
+
+    @property
+    def cid(self) -> str:
+        """The content id: blake3 of the bytecode module, in hex."""
+        return self._module.cid
+
+    @property
+    def genes(self) -> List[str]:
+        """The names of every gene in the program."""
+        return [g for g, _ in self._module.genes()]
+
+    def to_bytes(self) -> bytes:
+        """The bytecode module (``.rdxb``) as bytes."""
+        return self._module.to_bytes()
+
+    def save(self, path: Union[str, "os.PathLike[str]"]) -> str:
+        """Writes the bytecode module to ``path`` and returns the CID."""
+        with open(path, "wb") as f:
+            f.write(self._module.to_bytes())
+        return self.cid
+
+    def check(self, strict: Optional[bool] = None) -> CheckReport:
+        """The five invariants (I1–I5) with their evidence."""
+        s = self._strict if strict is None else strict
+        rows = [Invariant(*r) for r in self._module.invariants(s)]
+        return CheckReport(rows, self._module.invariant_report(s))
+
+    def __repr__(self) -> str:
+        sig = ", ".join(f"{n}: {t.rdx}" for n, t in self.params)
+        return f"<rx.Program {self.entry}({sig}) cid={self.cid[:12]}…>"
+
+    # ---- running -----------------------------------------------------------------------
+
+    def run(self, *, backend: Optional[str] = None, **values: Any) -> Dict[str, Any]:
+        """Runs the entry gene forward from ``values`` (unset parameters are 0) and returns
+        every parameter's final value."""
+        return self._exec(values, False, backend)
+
+    def reverse(self, *, backend: Optional[str] = None, **values: Any) -> Dict[str, Any]:
+        """Runs the entry gene backward: ``values`` are final values, the result the initial
+        ones."""
+        return self._exec(values, True, backend)
+
+    def _exec(self, values: Dict[str, Any], reverse: bool, backend: Optional[str]) -> Dict[str, Any]:
+        args = self.values_list(values)
+        be = self.backend if backend is None else _backend(backend)
+        try:
+            out = self._module.run(self.entry, args, reverse, be)
+        except RunError as e:
+            self._locate(e)
+            raise
+        return dict(zip(self._names, out))
+
+    def values_list(self, values: Dict[str, Any]) -> List[Any]:
+        """Checks keyword values against the entry gene's parameters, in parameter order."""
+        args = list(self._zero)
+        index = self._index
+        params = self.params
+        for name, v in values.items():
+            k = index.get(name)
+            if k is None:
+                raise TypeError(
+                    f"{self.entry}() has no parameter {name!r} (parameters: {', '.join(self._names)})"
+                )
+            args[k] = params[k][1].check(name, v)
+        return args
+
+    def _locate(self, e: RunError) -> None:
+        if self._translation is not None and e.line:
+            origin = self._translation.origin(e.line)
+            if origin is not None:
+                e.py_file, e.py_line = origin
+
+
+def compile_translation(tr: Translation, *, backend: str = "interp", strict: bool = False) -> Program:
+    """Assembles a gene translation; a compile error names the gene's Python file and line."""
+    try:
+        module = _native.assemble(tr.source, f"<gene {tr.entry}>", strict)
+    except CompileError as e:
+        raise _map_compile_error(e, tr) from None
+    return Program(module, entry=tr.entry, backend=backend, strict=strict, translation=tr)
+
+
+def _map_compile_error(e: CompileError, tr: Translation) -> CompileError:
+    diags: List[Diagnostic] = list(e.diagnostics)
+    for d in diags:
+        origin = tr.origin(d.line)
+        if origin is not None:
+            d.py_file, d.py_line = origin
+    first = next((d for d in diags if d.severity == "error" and d.py_file), None)
+    head = []
+    for d in diags:
+        if d.py_file is None or d.severity != "error":
+            continue
+        head.append(f"{d.py_file}:{d.py_line}: error[{d.code}]: {d.message}")
+        text = _python_line(d.py_file, d.py_line)
+        if text:
+            head.append(f"  {d.py_line:>5} | {text}")
+    rendered = "\n".join(head + ["", "in the generated rdx:", e.rendered.rstrip()])
+    return CompileError(
+        e.message,
+        rendered=rendered,
+        diagnostics=diags,
+        filename=first.py_file if first else None,
+        lineno=first.py_line if first else None,
+        source=tr.source,
+    )
+
+
+def _python_line(path: Optional[str], line: Optional[int]) -> str:
+    if not path or not line:
+        return ""
+    import linecache
+
+    return linecache.getline(path, line).rstrip()
+
+
+def assemble(
+    text: str, *, entry: Optional[str] = None, backend: str = "interp", strict: bool = False, file: str = "<rdx>"
+) -> Program:
+    """Compiles rdx source text into a :class:`Program` (entry: ``main``, else the only gene,
+    else ``entry=``)."""
+    return Program(_native.assemble(text, file, strict), entry=entry, backend=backend, strict=strict)
+
+
+def load(path: Union[str, "os.PathLike[str]"], *, entry: Optional[str] = None, backend: str = "interp") -> Program:
+    """Loads a bytecode module (``.rdxb``) written by ``Program.save`` or ``rdx asm``."""
+    with open(path, "rb") as f:
+        data = f.read()
+    return Program(_native.load(data), entry=entry, backend=backend)

@@ -1,0 +1,181 @@
+"""Errors: checker diagnostics mapped to Python lines, rdx source errors, the exception tree."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import redoxa as rx
+
+
+def line_of(g: rx.Gene, marker: str) -> int:
+    lines, first = inspect.getsourcelines(g.__wrapped__)
+    for k, text in enumerate(lines):
+        if marker in text:
+            return first + k
+    raise AssertionError(marker)
+
+
+def compile_error(g: rx.Gene, **kw: object) -> rx.CompileError:
+    with pytest.raises(rx.CompileError) as info:
+        g.compile(**kw)  # type: ignore[arg-type]
+    return info.value
+
+
+def expect_at(g: rx.Gene, marker: str, code: str) -> rx.CompileError:
+    e = compile_error(g)
+    assert e.lineno == line_of(g, marker), e.rendered
+    assert e.filename == inspect.getsourcefile(g.__wrapped__)
+    assert any(d.code == code for d in e.diagnostics), e.rendered
+    assert f"{e.filename}:{e.lineno}: error[{code}]" in str(e)
+    assert "in the generated rdx:" in e.rendered
+    assert e.source is not None and e.source.startswith("gene ")
+    return e
+
+
+def test_self_reading_update_points_at_python_line() -> None:
+    @rx.gene
+    def g(x: rx.u64, y: rx.u64):
+        y += 1
+        x += x + y  # here
+
+    e = expect_at(g, "# here", "E0301")
+    assert "x += x + y  # here" in e.rendered  # the Python line is quoted
+
+
+def test_even_multiplier() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        x += 1
+        x *= 4  # here
+
+    expect_at(g, "# here", "E0402")
+
+
+def test_shift_out_of_range() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        x ^= x << 64  # here
+
+    expect_at(g, "# here", "E0404")
+
+
+def test_wrong_number_of_arguments_in_call() -> None:
+    @rx.gene
+    def two(a: rx.u64, b: rx.u64):
+        a += b
+
+    @rx.gene
+    def g(x: rx.u64):
+        two(x)  # here
+
+    expect_at(g, "# here", "E0205")
+
+
+def test_argument_passed_twice() -> None:
+    @rx.gene
+    def two(a: rx.u64, b: rx.u64):
+        a += b
+
+    @rx.gene
+    def g(x: rx.u64):
+        two(x, x)  # here
+
+    expect_at(g, "# here", "E0303")
+
+
+def test_local_without_delocal() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        t = rx.local(rx.u64, 1)  # here
+        x += t
+
+    expect_at(g, "# here", "E0304")
+
+
+def test_lossy_rejected_in_strict_mode() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        x += 1
+        rx.erase(x)  # here
+
+    g.compile()  # allowed outside strict mode
+    e = compile_error(g, strict=True)
+    assert e.lineno == line_of(g, "# here")
+    assert e.diagnostics[0].code == "E0306"
+
+
+def test_error_in_a_callee_names_the_callee_line() -> None:
+    @rx.gene
+    def callee(a: rx.u64, b: rx.u64):
+        a -= a  # here
+
+    @rx.gene
+    def caller(x: rx.u64, y: rx.u64):
+        callee(x, y)
+
+    e = compile_error(caller)
+    assert e.lineno == line_of(callee, "# here")
+
+
+def test_several_errors_are_all_reported_with_python_lines() -> None:
+    @rx.gene
+    def g(x: rx.u64, y: rx.u64):
+        x += x  # first
+        y *= 2  # second
+
+    e = compile_error(g)
+    lines = sorted(d.py_line for d in e.diagnostics if d.py_line is not None)
+    assert lines == [line_of(g, "# first"), line_of(g, "# second")]
+
+
+def test_assemble_reports_rdx_positions() -> None:
+    with pytest.raises(rx.CompileError) as info:
+        rx.assemble("gene f(x: u64) {\n    x += y\n}\n", file="f.rdx")
+    e = info.value
+    assert e.filename is None and e.lineno is None
+    (d,) = e.diagnostics
+    assert (d.code, d.line, d.column) == ("E0201", 2, 10)
+    assert "f.rdx:2:10" in e.rendered
+
+
+def test_syntax_error() -> None:
+    with pytest.raises(rx.CompileError) as info:
+        rx.assemble("gene f(x: u64) { x += }")
+    assert info.value.diagnostics[0].code.startswith("E01")
+
+
+def test_exception_tree() -> None:
+    for cls in (rx.CompileError, rx.RunError, rx.ReversibilityError, rx.ValueRangeError, rx.LoadError,
+                rx.BackendError, rx.RoundTripError):
+        assert issubclass(cls, rx.RdxError)
+    assert issubclass(rx.ReversibilityError, rx.RunError)
+    assert issubclass(rx.ValueRangeError, ValueError)
+
+
+def test_value_range_errors_before_running() -> None:
+    with pytest.raises(rx.ValueRangeError, match="out of range for u64"):
+        rx.u64.check("x", -1)
+    with pytest.raises(rx.ValueRangeError, match="out of range for i64"):
+        rx.i64.check("x", 1 << 63)
+    with pytest.raises(rx.ValueRangeError, match="expected an integer"):
+        rx.u64.check("x", 1.5)
+    with pytest.raises(rx.ValueRangeError, match="expected an integer"):
+        rx.u64.check("x", True)
+    with pytest.raises(rx.ValueRangeError, match="expected 3 elements"):
+        rx.array(rx.u64, 3).check("a", [1, 2])
+    with pytest.raises(rx.ValueRangeError, match=r"a\[1\]"):
+        rx.array(rx.i64, 2).check("a", [1, 1 << 63])
+    assert rx.i64.check("x", -(1 << 63)) == -(1 << 63)
+    assert rx.u64.check("x", (1 << 64) - 1) == (1 << 64) - 1
+    assert rx.stack.check("s", [1, -1]) == [1, -1]
+
+
+def test_array_type_constructor_rejects_bad_shapes() -> None:
+    with pytest.raises(TypeError):
+        rx.array(rx.stack, 3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        rx.array(rx.u64, 0)
+    with pytest.raises(TypeError):
+        rx.array(rx.u64, 2.0)  # type: ignore[arg-type]
