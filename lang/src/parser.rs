@@ -47,6 +47,9 @@ pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
             None
         }
     };
+    if nesting.balanced {
+        drop_cascades(&mut diags);
+    }
     for d in diags.iter_mut().filter(|d| d.code == "E0102") {
         for &(open, text) in nesting.unclosed.iter().rev().take(3) {
             d.labels.push(Label { span: open, message: format!("this `{text}` is not closed") });
@@ -69,8 +72,33 @@ fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diags
 }
 
+/// The end of the message of an error found between top-level items.
+const AT_TOP_LEVEL: &str = "expected `const` or `gene`";
+
+/// Drops errors that only follow from recovering from an earlier one.
+///
+/// When brackets are balanced in the source, finding a stray token between genes means an
+/// earlier error's recovery skipped an opening brace (e.g. the `{` of `from c { … }`), so the
+/// parser left the gene too early: that report would only confuse.
+fn drop_cascades(diags: &mut Vec<Diagnostic>) {
+    let mut first_error: Option<u32> = None;
+    let mut sorted: Vec<Diagnostic> = std::mem::take(diags);
+    sorted.sort_by_key(|d| d.span.start);
+    for d in sorted {
+        let cascade = d.code == "E0101"
+            && d.message.ends_with(AT_TOP_LEVEL)
+            && first_error.is_some_and(|f| f < d.span.start);
+        if !cascade {
+            first_error.get_or_insert(d.span.start);
+            diags.push(d);
+        }
+    }
+}
+
 /// What the bracket pre-pass found.
 struct Nesting {
+    /// Every closer matches an opener of its kind and nothing is left open.
+    balanced: bool,
     too_deep: Option<Diagnostic>,
     /// Openers still open at the end of the file, outermost first.
     unclosed: Vec<(Span, &'static str)>,
@@ -79,6 +107,7 @@ struct Nesting {
 /// Tracks `{ ( [` nesting over the token stream without recursion.
 fn check_nesting(tokens: &[Spanned<'_>]) -> Nesting {
     let mut open: Vec<(Span, &'static str)> = Vec::new();
+    let mut matched = true;
     for (start, tok, end) in tokens {
         let sp = mk_span(*start, *end);
         match tok {
@@ -91,16 +120,21 @@ fn check_nesting(tokens: &[Spanned<'_>]) -> Nesting {
                             "blocks, brackets and parentheses may nest at most {MAX_DEPTH} deep; \
                              move inner parts into their own gene"
                         ));
-                    return Nesting { too_deep: Some(d), unclosed: Vec::new() };
+                    return Nesting { balanced: false, too_deep: Some(d), unclosed: Vec::new() };
                 }
             }
             Token::RBrace | Token::RParen | Token::RBracket => {
-                open.pop();
+                let opener = match tok {
+                    Token::RBrace => "{",
+                    Token::RParen => "(",
+                    _ => "[",
+                };
+                matched &= open.pop().is_some_and(|(_, o)| o == opener);
             }
             _ => {}
         }
     }
-    Nesting { too_deep: None, unclosed: open }
+    Nesting { balanced: matched && open.is_empty(), too_deep: None, unclosed: open }
 }
 
 fn too_deep(sp: Span) -> Diagnostic {
@@ -232,6 +266,28 @@ fn add_hints(mut d: Diagnostic, tok: &Token<'_>, expected: &[String]) -> Diagnos
         d = d.hint(
             "rdx has no plain assignment: update with `+=`, `-=` or `^=`, or overwrite with the lossy `:=`",
         );
+    }
+    if matches!(tok, Token::Plus | Token::Minus) && has("+=") {
+        d = d.hint("there is no `++` or `--`: write `x += 1` or `x -= 1`");
+    }
+    let update_op = matches!(
+        tok,
+        Token::AddAssign
+            | Token::SubAssign
+            | Token::XorAssign
+            | Token::MulAssign
+            | Token::RotlAssign
+            | Token::RotrAssign
+            | Token::ColonAssign
+    );
+    if update_op && has("skip") {
+        d = d.hint(
+            "statements need no separator, so an expression continues across lines: \
+             is the value of the statement before this one missing?",
+        );
+    }
+    if *tok == Token::If && has("{") {
+        d = d.hint("there is no `else if`: write `else { if … fi … }`");
     }
     if has("fi") && !has("else") {
         d = d.hint("every `if` ends with an exit assertion: `} fi condition`");

@@ -391,3 +391,28 @@ fn every_syntax_code_is_in_the_catalogue() {
         assert!(rdx_lang::codes::lookup(code).is_some(), "{code}");
     }
 }
+
+#[test]
+fn recovery_does_not_report_its_own_confusion() {
+    // The missing `do` makes recovery skip the loop's `{`; the `until` then seen between genes
+    // is a consequence, not a second mistake.
+    let d = errors(
+        "gene f(x: u64) {\n    from x == 0 {\n        x += 1\n    } until x == 3\n}\ngene g() { y = 1 }",
+    );
+    let codes: Vec<_> = d.iter().map(|d| (d.code, d.message.contains("`do`"))).collect();
+    assert_eq!(codes, [("E0101", true), ("E0101", false)], "{d:?}");
+    // A real stray `}` is reported.
+    let d = errors("gene f(x: u64) { x += 1 } }\ngene g() { skip }");
+    assert_eq!(d.len(), 1);
+    assert!(d[0].message.contains("`}`"));
+}
+
+#[test]
+fn hints_for_common_mistakes() {
+    let hints = |src: &str| errors(src).into_iter().flat_map(|d| d.hints).collect::<Vec<_>>().join("\n");
+    assert!(hints("gene f(x: u64) { x++ }").contains("x += 1"));
+    assert!(hints("gene f(x: u64) { if x { } else if x { } fi x fi x }").contains("else if"));
+    assert!(hints("gene f(x: u64, y: u64) { x +=\n y += 1 }").contains("continues across lines"));
+    assert!(hints("gene f(x: u64) { if x { } }").contains("fi"));
+    assert!(hints("gene f(x: u64) { from x do { } }").contains("until"));
+}
