@@ -23,7 +23,7 @@ use std::collections::HashMap;
 /// Longest array the checker accepts (elements).
 pub const MAX_ARRAY_LEN: u64 = 1 << 24;
 /// Deepest nesting of statements and expressions the checker walks.
-pub const MAX_DEPTH: u32 = 1000;
+pub const MAX_DEPTH: u32 = 600;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CheckOptions {
@@ -309,9 +309,20 @@ impl<'p> Checker<'p> {
 
     fn stmt(&mut self, s: &Stmt, scope: &mut Scope, open: &mut Vec<(Ident, Type)>) -> Stmt {
         if !self.enter(s.span) {
-            return s.clone();
+            // Already an error (E0901); a placeholder avoids cloning the deep subtree.
+            return Stmt { kind: StmtKind::Skip, span: s.span };
         }
-        let kind = self.stmt_kind(s, scope, open);
+        // `if` and `from` nest: they go through small frames, not the large `stmt_kind` one,
+        // so deep nesting costs little stack.
+        let kind = match &s.kind {
+            StmtKind::If { cond, then_block, else_block, fi } => {
+                self.if_stmt(cond, then_block, else_block.as_ref(), fi, scope)
+            }
+            StmtKind::From { entry, body, again, until } => {
+                self.loop_stmt(entry, body, again.as_ref(), until, scope)
+            }
+            _ => self.stmt_kind(s, scope, open),
+        };
         self.depth -= 1;
         Stmt { kind, span: s.span }
     }
@@ -403,18 +414,10 @@ impl<'p> Checker<'p> {
                 if matches!(s.kind, Neg(_)) { Neg(p) } else { Not(p) }
             }
             Swap(a, b) => self.swap(a, b, scope),
-            If { cond, then_block, else_block, fi } => If {
-                cond: self.expr(cond, scope),
-                then_block: self.block(then_block, scope),
-                else_block: else_block.as_ref().map(|b| self.block(b, scope)),
-                fi: self.expr(fi, scope),
-            },
-            From { entry, body, again, until } => From {
-                entry: self.expr(entry, scope),
-                body: self.block(body, scope),
-                again: again.as_ref().map(|b| self.block(b, scope)),
-                until: self.expr(until, scope),
-            },
+            If { cond, then_block, else_block, fi } => {
+                self.if_stmt(cond, then_block, else_block.as_ref(), fi, scope)
+            }
+            From { entry, body, again, until } => self.loop_stmt(entry, body, again.as_ref(), until, scope),
             Call { gene, args, uncall } => {
                 self.call(gene, args, *uncall, scope);
                 s.kind.clone()
@@ -465,6 +468,38 @@ impl<'p> Checker<'p> {
                 }
                 Print(p.clone())
             }
+        }
+    }
+
+    fn if_stmt(
+        &mut self,
+        cond: &Expr,
+        then_block: &Block,
+        else_block: Option<&Block>,
+        fi: &Expr,
+        scope: &mut Scope,
+    ) -> StmtKind {
+        StmtKind::If {
+            cond: self.expr(cond, scope),
+            then_block: self.block(then_block, scope),
+            else_block: else_block.map(|b| self.block(b, scope)),
+            fi: self.expr(fi, scope),
+        }
+    }
+
+    fn loop_stmt(
+        &mut self,
+        entry: &Expr,
+        body: &Block,
+        again: Option<&Block>,
+        until: &Expr,
+        scope: &mut Scope,
+    ) -> StmtKind {
+        StmtKind::From {
+            entry: self.expr(entry, scope),
+            body: self.block(body, scope),
+            again: again.map(|b| self.block(b, scope)),
+            until: self.expr(until, scope),
         }
     }
 
@@ -885,7 +920,7 @@ impl<'p> Checker<'p> {
     /// Checks an expression that must give a 64-bit value; returns it with constants folded.
     fn expr(&mut self, e: &Expr, scope: &Scope) -> Expr {
         if !self.enter(e.span) {
-            return e.clone();
+            return Expr::new(ExprKind::Int(0), e.span);
         }
         let out = self.expr_inner(e, scope);
         self.depth -= 1;

@@ -196,7 +196,7 @@ pub const CODES: &[Code] = &[
     Code {
         code: "E0901",
         title: "limit exceeded",
-        explanation: "The program exceeds a checker limit: an array longer than 16,777,216 elements, or statements/expressions nested deeper than 1,000 levels (possible only in trees built by other front ends; the parser stops earlier).",
+        explanation: "The program exceeds a checker limit: an array longer than 16,777,216 elements, or statements/expressions nested deeper than 600 levels (possible only in trees built by other front ends; the parser stops earlier).",
     },
 ];
 

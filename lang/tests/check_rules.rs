@@ -1,0 +1,193 @@
+//! The checker on real source: each static rule fires where it should and only there, every
+//! error of a file is reported, and the IR has constants folded.
+
+use rdx_lang::ast::{ExprKind, StmtKind, Type};
+use rdx_lang::check::{CheckOptions, Checked, check};
+use rdx_lang::parser::parse;
+
+fn codes_with(src: &str, strict: bool) -> Vec<&'static str> {
+    let p = parse(src).unwrap_or_else(|d| panic!("parse failed: {d:?}\n{src}"));
+    match check(&p, &CheckOptions { strict }) {
+        Ok(_) => Vec::new(),
+        Err(d) => d.iter().map(|d| d.code).collect(),
+    }
+}
+
+fn codes(src: &str) -> Vec<&'static str> {
+    codes_with(src, false)
+}
+
+fn ok(src: &str) -> Checked {
+    let p = parse(src).unwrap_or_else(|d| panic!("parse failed: {d:?}"));
+    check(&p, &CheckOptions::default()).unwrap_or_else(|d| panic!("check failed: {d:?}\n{src}"))
+}
+
+fn gene(body: &str) -> String {
+    format!("gene f(x: u64, y: u64, z: i64, a: u64[8], b: u64[8], s: stack, i: u64) {{\n{body}\n}}\n")
+}
+
+#[test]
+fn the_briefs_examples_check() {
+    ok("gene fib(n: u64, x1: u64, x2: u64) {
+        if n == 0 { x1 += 1  x2 += 1 } else { n -= 1  call fib(n, x1, x2)  x1 += x2  swap x1, x2 } fi x1 == x2
+    }
+    gene sum_to(n: u64, s: u64) {
+        local i: u64 = 0
+        from i == 0 do { i += 1  s += i } until i == n
+        delocal i = n
+    }");
+}
+
+#[test]
+fn target_in_its_own_expression() {
+    assert_eq!(codes(&gene("x += x")), ["E0301"]);
+    assert_eq!(codes(&gene("x -= y * (x + 1)")), ["E0301"]);
+    assert_eq!(codes(&gene("a[i] ^= a[i]")), ["E0301"]);
+    assert_eq!(codes(&gene("a[i + 1] += a[i + 1] & 3")), ["E0301"]);
+    assert_eq!(codes(&gene("x <<<= x")), ["E0301"]);
+    assert_eq!(codes(&gene("a[1] <<<= a[2]")), ["E0301"]);
+    // Different index expressions: legal, aliasing is a run-time check.
+    assert_eq!(codes(&gene("a[i] += a[i - 1]")), Vec::<&str>::new());
+    assert_eq!(codes(&gene("a[x] += x")), Vec::<&str>::new());
+    assert_eq!(codes(&gene("a[i] += b[i]")), Vec::<&str>::new());
+    // The target's index must not read the array it changes.
+    assert_eq!(codes(&gene("a[a[0]] += 1")), ["E0308"]);
+    assert_eq!(codes(&gene("swap a[b[0]], b[1]")), ["E0308"]);
+    assert_eq!(codes(&gene("swap a[y], y")), ["E0308"]);
+    assert_eq!(codes(&gene("local t: u64 = 0\ndelocal t = t + 1")), ["E0301"]);
+}
+
+#[test]
+fn swap_and_call_aliasing() {
+    assert_eq!(codes(&gene("swap x, x")), ["E0302"]);
+    assert_eq!(codes(&gene("swap a[i], a[i]")), ["E0302"]);
+    assert_eq!(codes(&gene("swap a[i], a[y]")), Vec::<&str>::new());
+    let src = "gene add(p: u64, q: u64) { p += q }\ngene m(x: u64) { call add(x, x) }";
+    assert_eq!(codes(src), ["E0303"]);
+}
+
+#[test]
+fn locals_pair_in_their_block() {
+    assert_eq!(codes(&gene("local t: u64 = 0")), ["E0304"]);
+    assert_eq!(codes(&gene("delocal t = 0")), ["E0305"]);
+    assert_eq!(codes(&gene("delocal x = 0")), ["E0305"]);
+    assert_eq!(codes(&gene("local t: u64 = 0\nif x == 0 { delocal t = 0 } fi x == 0")), ["E0304", "E0305"]);
+    assert_eq!(codes(&gene("local t: u64 = 0\nlocal u: u64 = 0\ndelocal t = 0\ndelocal u = 0")), ["E0307"]);
+    assert_eq!(codes(&gene("local t: u64 = 0\ndelocal t: i64 = 0")), ["E0211"]);
+    assert_eq!(codes(&gene("local x: u64 = 0\ndelocal x = 0")), ["E0204"]);
+    assert_eq!(codes(&gene("local t: stack = 0\ndelocal t = nil")), ["E0212"]);
+    assert_eq!(codes(&gene("x += nil")), ["E0212"]);
+    // A name may be reused once its local is closed.
+    assert_eq!(
+        codes(&gene("local t: u64 = 0\ndelocal t = 0\nlocal t: u64 = 1\ndelocal t = 1")),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn names_and_types() {
+    assert_eq!(codes(&gene("x += q")), ["E0201"]);
+    assert_eq!(codes(&gene("call nothing(x)")), ["E0202"]);
+    assert_eq!(codes("gene f() { skip }\ngene f() { skip }"), ["E0203"]);
+    assert_eq!(codes("gene f(x: u64, x: u64) { skip }"), ["E0204"]);
+    assert_eq!(codes("const x = 1\ngene f(x: u64) { skip }"), ["E0204"]);
+    assert_eq!(codes("gene g(p: u64) { skip }\ngene f(x: u64) { call g(x, x) }"), ["E0205", "E0303"]);
+    assert_eq!(codes("gene g(p: u64) { skip }\ngene f(x: i64) { call g(x) }"), ["E0206"]);
+    assert_eq!(codes("gene g(p: u64[4]) { skip }\ngene f(x: u64[5]) { call g(x) }"), ["E0206"]);
+    assert_eq!(codes(&gene("x += y[0]")), ["E0207"]);
+    assert_eq!(codes(&gene("s[0] += 1")), ["E0207"]);
+    assert_eq!(codes(&gene("x += a")), ["E0208"]);
+    assert_eq!(codes(&gene("a += 1")), ["E0208"]);
+    assert_eq!(codes(&gene("x += s")), ["E0208"]);
+    assert_eq!(codes(&gene("swap a, b")), ["E0208", "E0208"]);
+    assert_eq!(codes(&gene("push x, y")), ["E0209"]);
+    assert_eq!(codes(&gene("x += top(a)")), ["E0209"]);
+    assert_eq!(codes(&gene("x += size(y)")), ["E0210"]);
+    assert_eq!(codes(&gene("x += size(a) + size(s) + top(s) + empty(s)")), Vec::<&str>::new());
+    assert_eq!(codes("const K = 1\ngene f(x: u64) { K += x }"), ["E0213"]);
+    assert_eq!(codes("const K = 1\ngene g(p: u64) { skip }\ngene f(x: u64) { call g(K) }"), ["E0213"]);
+}
+
+#[test]
+fn constants_and_mirror_operands() {
+    assert_eq!(codes(&gene("x *= y")), ["E0401"]);
+    assert_eq!(codes(&gene("x *= 4")), ["E0402"]);
+    assert_eq!(codes(&gene("x ^= x << y")), ["E0403"]);
+    assert_eq!(codes(&gene("x ^= x >> 0")), ["E0404"]);
+    assert_eq!(codes(&gene("x ^= x << 64")), ["E0404"]);
+    assert_eq!(codes("const A = 1 << 70\ngene f() { skip }"), ["E0405"]);
+    assert_eq!(codes("const A = B\nconst B = 1\ngene f() { skip }"), ["E0406"]);
+    assert_eq!(codes("const A = 1 / (2 - 2)\ngene f() { skip }"), ["E0407"]);
+    assert_eq!(codes("gene f(a: u64[0]) { skip }"), ["E0408"]);
+    assert_eq!(codes("gene f(a: u64[99999999]) { skip }"), ["E0901"]);
+    // A constant that failed is reported once, not again at each use.
+    assert_eq!(codes("const A = 1 / 0\ngene f(x: u64) { x += A\nx *= A }"), ["E0407"]);
+}
+
+#[test]
+fn strict_mode_rejects_lossy_operations() {
+    let src = gene("x := 1\nerase y");
+    assert_eq!(codes_with(&src, true), ["E0306", "E0306"]);
+    let c = ok(&src);
+    assert_eq!(c.lossy.len(), 2);
+}
+
+#[test]
+fn every_error_of_a_file_is_reported_in_order() {
+    let src = gene("x += x\nq += 1\nx *= 2\nswap y, y\nlocal t: u64 = 0");
+    assert_eq!(codes(&src), ["E0301", "E0201", "E0402", "E0302", "E0304"]);
+}
+
+#[test]
+fn ir_has_constants_folded() {
+    let c = ok("const K = 5\nconst M = K * 2 + 1\ngene f(x: u64, a: u64[4]) {
+        x += K
+        a[K - 4] -= M
+        x *= M
+        x ^= x << K
+        x <<<= K + 1
+        local t: u64 = M
+        delocal t = 11
+    }");
+    let body = &c.program.genes[0].body.stmts;
+    let int = |e: &rdx_lang::ast::Expr| match e.kind {
+        ExprKind::Int(v) => v,
+        ref k => panic!("not folded: {k:?}"),
+    };
+    match &body[0].kind {
+        StmtKind::Update { value, .. } => assert_eq!(int(value), 5),
+        k => panic!("{k:?}"),
+    }
+    match &body[1].kind {
+        StmtKind::Update { target, value, .. } => {
+            assert_eq!(int(value), 11);
+            assert!(matches!(target.index.as_deref().map(|e| &e.kind), Some(ExprKind::Binary(..))));
+        }
+        k => panic!("{k:?}"),
+    }
+    match &body[2].kind {
+        StmtKind::Mul { factor, .. } => assert_eq!(int(factor), 11),
+        k => panic!("{k:?}"),
+    }
+    match &body[3].kind {
+        StmtKind::XorShift { amount, .. } => assert_eq!(int(amount), 5),
+        k => panic!("{k:?}"),
+    }
+    match &body[4].kind {
+        StmtKind::Rotate { amount, .. } => assert_eq!(int(amount), 6),
+        k => panic!("{k:?}"),
+    }
+    match &body[6].kind {
+        StmtKind::Delocal { ty, .. } => assert_eq!(*ty, Some(Type::U64)),
+        k => panic!("{k:?}"),
+    }
+    // Constant definitions stay as written.
+    assert!(matches!(c.program.consts[1].value.kind, ExprKind::Binary(..)));
+}
+
+#[test]
+fn checking_the_ir_again_is_the_identity() {
+    let c = ok("const K = 3\ngene f(x: u64) { x *= K\nundo x ^= x << 2\nlocal t: u64 = K\ndelocal t = 3 }");
+    let again = check(&c.program, &CheckOptions::default()).expect("IR checks");
+    assert_eq!(again.program, c.program);
+}
