@@ -76,9 +76,8 @@ fn nesting_below_the_limit_checks() {
     // What the parser can produce: 256 nested blocks with a 256-deep expression inside.
     let depth = (MAX_DEPTH - 10) as usize;
     let ok = on_small_stack(move || {
-        let r = check(&nested_ifs(depth), &CheckOptions::default()).is_ok()
-            && check(&deep_expr(depth), &CheckOptions::default()).is_ok();
-        r
+        check(&nested_ifs(depth), &CheckOptions::default()).is_ok()
+            && check(&deep_expr(depth), &CheckOptions::default()).is_ok()
     });
     assert!(ok);
 }
