@@ -1,0 +1,139 @@
+//! Buffers: the typed, host-side arrays a kernel transforms in place, and their
+//! little-endian image in a kernel's linear memory.
+
+use num_complex::Complex64;
+
+use crate::meta::ElemType;
+
+/// A buffer of one of the four kernel element types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Buffer {
+    /// `f64[N]`
+    F64(Vec<f64>),
+    /// `c64[N]`, stored as interleaved (re, im) pairs in linear memory.
+    C64(Vec<Complex64>),
+    /// `u64[N]`
+    U64(Vec<u64>),
+    /// `i64[N]`
+    I64(Vec<i64>),
+}
+
+impl Buffer {
+    /// The element type.
+    pub fn elem(&self) -> ElemType {
+        match self {
+            Buffer::F64(_) => ElemType::F64,
+            Buffer::C64(_) => ElemType::C64,
+            Buffer::U64(_) => ElemType::U64,
+            Buffer::I64(_) => ElemType::I64,
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        match self {
+            Buffer::F64(v) => v.len(),
+            Buffer::C64(v) => v.len(),
+            Buffer::U64(v) => v.len(),
+            Buffer::I64(v) => v.len(),
+        }
+    }
+
+    /// Whether the buffer has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Σ|xᵢ|², the quantity a unitary kernel preserves (integers are converted to f64).
+    pub fn norm_sqr(&self) -> f64 {
+        match self {
+            Buffer::F64(v) => v.iter().map(|x| x * x).sum(),
+            Buffer::C64(v) => v.iter().map(|z| z.norm_sqr()).sum(),
+            Buffer::U64(v) => v.iter().map(|&x| (x as f64) * (x as f64)).sum(),
+            Buffer::I64(v) => v.iter().map(|&x| (x as f64) * (x as f64)).sum(),
+        }
+    }
+
+    /// Size of the buffer's image in linear memory.
+    pub fn byte_len(&self) -> usize {
+        self.len() * self.elem().size()
+    }
+
+    /// Writes the little-endian image; `dst` is exactly `byte_len()` long.
+    pub(crate) fn write_le(&self, dst: &mut [u8]) {
+        match self {
+            Buffer::F64(v) => {
+                for (d, x) in dst.chunks_exact_mut(8).zip(v) {
+                    d.copy_from_slice(&x.to_le_bytes());
+                }
+            }
+            Buffer::C64(v) => {
+                for (d, z) in dst.chunks_exact_mut(16).zip(v) {
+                    d[..8].copy_from_slice(&z.re.to_le_bytes());
+                    d[8..].copy_from_slice(&z.im.to_le_bytes());
+                }
+            }
+            Buffer::U64(v) => {
+                for (d, x) in dst.chunks_exact_mut(8).zip(v) {
+                    d.copy_from_slice(&x.to_le_bytes());
+                }
+            }
+            Buffer::I64(v) => {
+                for (d, x) in dst.chunks_exact_mut(8).zip(v) {
+                    d.copy_from_slice(&x.to_le_bytes());
+                }
+            }
+        }
+    }
+
+    /// Reads the elements back from their little-endian image (`src` is `byte_len()` long).
+    pub(crate) fn read_le(&mut self, src: &[u8]) {
+        fn word(b: &[u8]) -> [u8; 8] {
+            let mut w = [0; 8];
+            w.copy_from_slice(b);
+            w
+        }
+        match self {
+            Buffer::F64(v) => {
+                for (x, s) in v.iter_mut().zip(src.chunks_exact(8)) {
+                    *x = f64::from_le_bytes(word(s));
+                }
+            }
+            Buffer::C64(v) => {
+                for (z, s) in v.iter_mut().zip(src.chunks_exact(16)) {
+                    z.re = f64::from_le_bytes(word(&s[..8]));
+                    z.im = f64::from_le_bytes(word(&s[8..]));
+                }
+            }
+            Buffer::U64(v) => {
+                for (x, s) in v.iter_mut().zip(src.chunks_exact(8)) {
+                    *x = u64::from_le_bytes(word(s));
+                }
+            }
+            Buffer::I64(v) => {
+                for (x, s) in v.iter_mut().zip(src.chunks_exact(8)) {
+                    *x = i64::from_le_bytes(word(s));
+                }
+            }
+        }
+    }
+
+    /// Whether two buffers are equal: bit for bit for integers, within `rel` relative
+    /// distance (‖a − b‖₂ ≤ rel·max(‖a‖₂, ‖b‖₂)) for floats. Different types are unequal.
+    pub fn approx_eq(&self, other: &Buffer, rel: f64) -> bool {
+        let (diff, scale) = match (self, other) {
+            (Buffer::U64(a), Buffer::U64(b)) => return a == b,
+            (Buffer::I64(a), Buffer::I64(b)) => return a == b,
+            (Buffer::F64(a), Buffer::F64(b)) if a.len() == b.len() => (
+                a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>(),
+                self.norm_sqr().max(other.norm_sqr()),
+            ),
+            (Buffer::C64(a), Buffer::C64(b)) if a.len() == b.len() => (
+                a.iter().zip(b).map(|(x, y)| (x - y).norm_sqr()).sum::<f64>(),
+                self.norm_sqr().max(other.norm_sqr()),
+            ),
+            _ => return false,
+        };
+        diff.sqrt() <= rel * scale.sqrt()
+    }
+}

@@ -1,0 +1,85 @@
+//! The one error type of the kernel host. Every message names the kernel (or the module's
+//! origin) it is about, so the CLI can print it as it is.
+
+use std::fmt;
+
+use crate::meta::ElemType;
+
+/// Everything that can go wrong when loading or calling a kernel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KernelError {
+    /// No kernel of this name is registered.
+    UnknownKernel { name: String },
+    /// A second kernel tried to take a name already in use.
+    DuplicateKernel { name: String, origin: String },
+    /// A kernel file could not be read.
+    Io { origin: String, message: String },
+    /// The bytes are not a valid WebAssembly module, or the module does not have the ABI's exports.
+    BadModule { origin: String, reason: String },
+    /// The module imports something; kernels may import nothing.
+    ImportRejected { origin: String, import: String },
+    /// The `rdx.kernel` metadata section is missing or wrong.
+    BadMetadata { origin: String, reason: String },
+    /// The call ran out of fuel: the kernel looped too long (probably forever).
+    FuelExhausted { kernel: String, fuel: u64 },
+    /// The kernel (or the buffer it was given) needed more linear memory than the cap allows.
+    MemoryCap { kernel: String, cap_bytes: usize },
+    /// The kernel trapped (unreachable, out-of-bounds access, division by zero, ...).
+    Trap { kernel: String, message: String },
+    /// The buffer's element type is not the kernel's.
+    WrongElement { kernel: String, expected: ElemType, found: ElemType },
+    /// The kernel needs a power-of-two length.
+    NotPowerOfTwo { kernel: String, len: usize },
+    /// The buffer is longer than the kernel (or the 32-bit address space) allows.
+    TooLong { kernel: String, len: usize, max: usize },
+    /// A checked call of a unitary kernel changed the buffer's norm.
+    NormNotPreserved { kernel: String, before: f64, after: f64 },
+    /// A checked call of an exact kernel: its mirror did not give the input back bit for bit.
+    NotInverted { kernel: String, mirror: String },
+}
+
+impl fmt::Display for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KernelError::UnknownKernel { name } => write!(f, "unknown kernel `{name}`"),
+            KernelError::DuplicateKernel { name, origin } => {
+                write!(f, "kernel `{name}` from {origin}: a kernel of that name is already loaded")
+            }
+            KernelError::Io { origin, message } => write!(f, "cannot read kernel {origin}: {message}"),
+            KernelError::BadModule { origin, reason } => write!(f, "kernel module {origin}: {reason}"),
+            KernelError::ImportRejected { origin, import } => {
+                write!(f, "kernel module {origin} imports `{import}`: kernels may not import anything")
+            }
+            KernelError::BadMetadata { origin, reason } => {
+                write!(f, "kernel module {origin}: bad `rdx.kernel` metadata: {reason}")
+            }
+            KernelError::FuelExhausted { kernel, fuel } => write!(
+                f,
+                "kernel `{kernel}`: fuel exhausted (ran more than {fuel} fuel units; does it loop forever?)"
+            ),
+            KernelError::MemoryCap { kernel, cap_bytes } => {
+                write!(f, "kernel `{kernel}`: memory cap of {cap_bytes} bytes exceeded")
+            }
+            KernelError::Trap { kernel, message } => write!(f, "kernel `{kernel}` trapped: {message}"),
+            KernelError::WrongElement { kernel, expected, found } => {
+                write!(f, "kernel `{kernel}` works on {expected} buffers, not {found}")
+            }
+            KernelError::NotPowerOfTwo { kernel, len } => {
+                write!(f, "kernel `{kernel}` needs a buffer whose length is a power of two, not {len}")
+            }
+            KernelError::TooLong { kernel, len, max } => {
+                write!(f, "kernel `{kernel}`: buffer length {len} is over its maximum {max}")
+            }
+            KernelError::NormNotPreserved { kernel, before, after } => write!(
+                f,
+                "kernel `{kernel}` did not preserve the norm: sum |x|^2 was {before:e}, is {after:e}"
+            ),
+            KernelError::NotInverted { kernel, mirror } => write!(
+                f,
+                "kernel `{kernel}` is declared exact, but its mirror `{mirror}` did not restore the input"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for KernelError {}

@@ -1,0 +1,499 @@
+//! The kernel host: loads kernel modules into wasmtime (validating imports, exports and
+//! metadata), keeps one instance per module alive across calls, and runs calls under a fuel
+//! budget and a memory cap, copying the buffer into and out of linear memory.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use wasmtime::{
+    Config, Engine, ExternType, Instance, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc, Val,
+    ValType,
+};
+
+use crate::buffer::Buffer;
+use crate::error::KernelError;
+use crate::meta::{self, ElemType, Kind, LengthRule, Metadata};
+use crate::stdlib;
+
+/// Relative tolerance of the norm check in [`KernelHost::call_checked`].
+pub const NORM_TOLERANCE: f64 = 1e-9;
+
+/// Resource limits applied to every kernel call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Fuel for one call (about one unit per WebAssembly instruction executed).
+    pub fuel: u64,
+    /// Largest linear memory a kernel instance may have, in bytes (buffer and scratch together).
+    pub memory_bytes: usize,
+}
+
+impl Default for Limits {
+    /// 2·10⁸ fuel (a 2²⁰-point fft needs about a tenth of it; an endless loop burns it in well
+    /// under a second) and 256 MiB of memory.
+    fn default() -> Self {
+        Limits { fuel: 200_000_000, memory_bytes: 256 << 20 }
+    }
+}
+
+/// Where a kernel came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// Built into rdx (`kernels/wat/*.wat`).
+    Stdlib,
+    /// Loaded from a `.wasm` file.
+    File(PathBuf),
+    /// Loaded from bytes handed to [`KernelHost::load_bytes`], with their label.
+    Bytes(String),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Stdlib => f.write_str("stdlib"),
+            Origin::File(p) => write!(f, "{}", p.display()),
+            Origin::Bytes(label) => f.write_str(label),
+        }
+    }
+}
+
+/// What `rdx kernels` lists about one kernel, and what the checker needs for I4/I5.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KernelInfo {
+    /// The kernel's name.
+    pub name: String,
+    /// The kernel that undoes it (itself for a self-mirror kernel).
+    pub mirror: String,
+    /// Element type of its buffer.
+    pub elem: ElemType,
+    /// Exact (integer) or unitary (float).
+    pub kind: Kind,
+    /// The k with Kᵏ = I; 0 when no finite order is declared.
+    pub order: u32,
+    /// Accepted lengths.
+    pub length: LengthRule,
+    /// Largest accepted length, if any.
+    pub max_len: Option<usize>,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+impl KernelInfo {
+    /// I5: whether the declared order divides 4 (so the eigenphases are quarter turns).
+    pub fn order_divides_4(&self) -> bool {
+        matches!(self.order, 1 | 2 | 4)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dir {
+    Forward,
+    Inverse,
+}
+
+impl Dir {
+    fn flip(self) -> Dir {
+        match self {
+            Dir::Forward => Dir::Inverse,
+            Dir::Inverse => Dir::Forward,
+        }
+    }
+}
+
+/// The store's data: a memory limiter that remembers when it refused.
+struct Cap {
+    bytes: usize,
+    refused: bool,
+}
+
+const MAX_TABLE_ELEMENTS: usize = 10_000;
+
+impl ResourceLimiter for Cap {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.bytes {
+            self.refused = true;
+            return Err(wasmtime::format_err!("memory cap of {} bytes exceeded", self.bytes));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+}
+
+/// A live instance of a kernel module.
+struct Live {
+    store: Store<Cap>,
+    memory: Memory,
+    forward: TypedFunc<(i32, i32), ()>,
+    inverse: TypedFunc<(i32, i32), ()>,
+    base: usize,
+}
+
+struct Loaded {
+    module: Module,
+    meta: Metadata,
+    origin: Origin,
+    /// `None` after a failed call: the next call instantiates afresh.
+    live: Option<Live>,
+}
+
+impl Loaded {
+    fn name(&self, dir: Dir) -> &str {
+        match dir {
+            Dir::Forward => &self.meta.name,
+            Dir::Inverse => &self.meta.mirror,
+        }
+    }
+}
+
+/// Loads kernels and runs them. One host per program run; not shared between threads.
+pub struct KernelHost {
+    engine: Engine,
+    limits: Limits,
+    modules: Vec<Loaded>,
+    by_name: HashMap<String, (usize, Dir)>,
+}
+
+impl KernelHost {
+    /// A host with no kernels loaded, enforcing `limits` on every call.
+    pub fn new(limits: Limits) -> Result<KernelHost, KernelError> {
+        let mut config = Config::new();
+        config.consume_fuel(true);
+        let engine = Engine::new(&config)
+            .map_err(|e| KernelError::BadModule { origin: "engine".into(), reason: e.to_string() })?;
+        Ok(KernelHost { engine, limits, modules: Vec::new(), by_name: HashMap::new() })
+    }
+
+    /// The limits this host enforces.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Loads the stdlib kernels: fft/ifft, bitrev, wht, kravchuk, haar/unhaar, gray/ungray.
+    pub fn register_stdlib(&mut self) -> Result<(), KernelError> {
+        for (_, wasm) in stdlib::MODULES {
+            self.load(wasm, Origin::Stdlib)?;
+        }
+        Ok(())
+    }
+
+    /// Loads a user kernel from a `.wasm` file; returns the names it registered.
+    pub fn load_user(&mut self, path: &Path) -> Result<Vec<String>, KernelError> {
+        let origin = Origin::File(path.to_path_buf());
+        let bytes = std::fs::read(path)
+            .map_err(|e| KernelError::Io { origin: origin.to_string(), message: e.to_string() })?;
+        self.load(&bytes, origin)
+    }
+
+    /// Loads a kernel module from bytes, labelled `label` in errors and listings.
+    pub fn load_bytes(&mut self, wasm: &[u8], label: &str) -> Result<Vec<String>, KernelError> {
+        self.load(wasm, Origin::Bytes(label.to_string()))
+    }
+
+    fn load(&mut self, wasm: &[u8], origin: Origin) -> Result<Vec<String>, KernelError> {
+        let label = origin.to_string();
+        let bad_module = |reason: String| KernelError::BadModule { origin: label.clone(), reason };
+        let bad_meta = |reason: String| KernelError::BadMetadata { origin: label.clone(), reason };
+
+        let sections = meta::custom_sections(wasm, meta::SECTION).map_err(bad_module)?;
+        let module = Module::new(&self.engine, wasm).map_err(|e| bad_module(e.to_string()))?;
+        if let Some(import) = module.imports().next() {
+            return Err(KernelError::ImportRejected {
+                origin: label.clone(),
+                import: format!("{}::{}", import.module(), import.name()),
+            });
+        }
+        let meta = match sections.as_slice() {
+            [] => return Err(bad_meta(format!("no `{}` custom section", meta::SECTION))),
+            [one] => {
+                let text = std::str::from_utf8(one).map_err(|_| bad_meta("not UTF-8".into()))?;
+                meta::parse(text).map_err(bad_meta)?
+            }
+            _ => return Err(bad_meta(format!("more than one `{}` section", meta::SECTION))),
+        };
+        check_exports(&module).map_err(bad_module)?;
+
+        let mut names = vec![meta.name.clone()];
+        if meta.mirror != meta.name {
+            names.push(meta.mirror.clone());
+        }
+        for name in &names {
+            if self.by_name.contains_key(name) {
+                return Err(KernelError::DuplicateKernel { name: name.clone(), origin: label.clone() });
+            }
+        }
+        let mut loaded = Loaded { module, meta, origin, live: None };
+        loaded.live = Some(instantiate(&self.engine, self.limits, &loaded)?);
+        let idx = self.modules.len();
+        self.by_name.insert(loaded.meta.name.clone(), (idx, Dir::Forward));
+        if loaded.meta.mirror != loaded.meta.name {
+            self.by_name.insert(loaded.meta.mirror.clone(), (idx, Dir::Inverse));
+        }
+        self.modules.push(loaded);
+        Ok(names)
+    }
+
+    /// The kernel called `name`, if loaded.
+    pub fn get(&self, name: &str) -> Option<KernelInfo> {
+        let &(idx, dir) = self.by_name.get(name)?;
+        Some(self.info(idx, dir))
+    }
+
+    /// Every loaded kernel, sorted by name.
+    pub fn kernels(&self) -> Vec<KernelInfo> {
+        let mut all: Vec<KernelInfo> = self.by_name.values().map(|&(idx, dir)| self.info(idx, dir)).collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        all
+    }
+
+    fn info(&self, idx: usize, dir: Dir) -> KernelInfo {
+        let m = &self.modules[idx];
+        KernelInfo {
+            name: m.name(dir).to_string(),
+            mirror: m.name(dir.flip()).to_string(),
+            elem: m.meta.elem,
+            kind: m.meta.kind,
+            order: m.meta.order,
+            length: m.meta.length,
+            max_len: m.meta.max_len,
+            origin: m.origin.clone(),
+        }
+    }
+
+    /// Runs kernel `name` on `buf` in place.
+    pub fn call(&mut self, name: &str, buf: &mut Buffer) -> Result<(), KernelError> {
+        let (idx, dir) = self.lookup(name)?;
+        self.invoke(idx, dir, buf)
+    }
+
+    /// Runs the mirror of kernel `name` on `buf` in place (what `kernel name(buf)` does backward).
+    pub fn call_mirror(&mut self, name: &str, buf: &mut Buffer) -> Result<(), KernelError> {
+        let (idx, dir) = self.lookup(name)?;
+        self.invoke(idx, dir.flip(), buf)
+    }
+
+    /// Runs kernel `name` and verifies its promise: a unitary kernel must preserve Σ|xᵢ|²
+    /// (relative [`NORM_TOLERANCE`]); an exact kernel's mirror must restore the input bit
+    /// for bit (checked on a copy). On success `buf` holds the kernel's output.
+    pub fn call_checked(&mut self, name: &str, buf: &mut Buffer) -> Result<(), KernelError> {
+        let (idx, dir) = self.lookup(name)?;
+        match self.modules[idx].meta.kind {
+            Kind::Unitary => {
+                let before = buf.norm_sqr();
+                self.invoke(idx, dir, buf)?;
+                let after = buf.norm_sqr();
+                let ok = (after - before).abs() <= NORM_TOLERANCE * before.max(after);
+                if !ok {
+                    return Err(KernelError::NormNotPreserved { kernel: name.to_string(), before, after });
+                }
+            }
+            Kind::Exact => {
+                let input = buf.clone();
+                self.invoke(idx, dir, buf)?;
+                let mut back = buf.clone();
+                self.invoke(idx, dir.flip(), &mut back)?;
+                if back != input {
+                    let mirror = self.modules[idx].name(dir.flip()).to_string();
+                    return Err(KernelError::NotInverted { kernel: name.to_string(), mirror });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The dynamic I5 check: applies kernel `name` to a copy of `buf` as many times as its
+    /// declared order and reports whether the copy came back (bit for bit for integers,
+    /// within `rel` relative distance for floats). `Ok(false)` when no order is declared.
+    pub fn verify_order(&mut self, name: &str, buf: &Buffer, rel: f64) -> Result<bool, KernelError> {
+        let (idx, dir) = self.lookup(name)?;
+        let order = self.modules[idx].meta.order;
+        if order == 0 {
+            return Ok(false);
+        }
+        let mut work = buf.clone();
+        for _ in 0..order {
+            self.invoke(idx, dir, &mut work)?;
+        }
+        Ok(work.approx_eq(buf, rel))
+    }
+
+    fn lookup(&self, name: &str) -> Result<(usize, Dir), KernelError> {
+        self.by_name.get(name).copied().ok_or_else(|| KernelError::UnknownKernel { name: name.to_string() })
+    }
+
+    fn invoke(&mut self, idx: usize, dir: Dir, buf: &mut Buffer) -> Result<(), KernelError> {
+        let limits = self.limits;
+        let engine = &self.engine;
+        let m = &mut self.modules[idx];
+        let kernel = m.name(dir).to_string();
+        if buf.elem() != m.meta.elem {
+            return Err(KernelError::WrongElement { kernel, expected: m.meta.elem, found: buf.elem() });
+        }
+        let len = buf.len();
+        if m.meta.length == LengthRule::PowerOfTwo && !len.is_power_of_two() {
+            return Err(KernelError::NotPowerOfTwo { kernel, len });
+        }
+        if let Some(max) = m.meta.max_len
+            && len > max
+        {
+            return Err(KernelError::TooLong { kernel, len, max });
+        }
+        if m.live.is_none() {
+            m.live = Some(instantiate(engine, limits, m)?);
+        }
+        let Some(live) = m.live.as_mut() else {
+            return Err(KernelError::Trap { kernel, message: "instance unavailable".into() });
+        };
+        // The buffer must fit in the 32-bit address space, and its length in an i32.
+        let max_len = (u32::MAX as usize - live.base) / buf.elem().size();
+        if len > max_len || len > i32::MAX as usize {
+            return Err(KernelError::TooLong { kernel, len, max: max_len.min(i32::MAX as usize) });
+        }
+        let (start, end) = (live.base, live.base + buf.byte_len());
+        let result = run(live, limits, dir, buf, start, end);
+        if result.is_err() {
+            // A failed call may leave the instance half-way; start the next call afresh.
+            m.live = None;
+        }
+        result.map_err(|failure| failure.into_error(kernel, limits))
+    }
+}
+
+/// How a call failed, before it is given the kernel's name.
+enum Failure {
+    Fuel,
+    Memory,
+    Trap(String),
+}
+
+impl Failure {
+    fn into_error(self, kernel: String, limits: Limits) -> KernelError {
+        match self {
+            Failure::Fuel => KernelError::FuelExhausted { kernel, fuel: limits.fuel },
+            Failure::Memory => KernelError::MemoryCap { kernel, cap_bytes: limits.memory_bytes },
+            Failure::Trap(message) => KernelError::Trap { kernel, message },
+        }
+    }
+
+    fn classify(err: &wasmtime::Error, cap: &Cap) -> Failure {
+        if cap.refused {
+            return Failure::Memory;
+        }
+        match err.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => Failure::Fuel,
+            Some(trap) => Failure::Trap(trap.to_string()),
+            None => Failure::Trap(err.to_string()),
+        }
+    }
+}
+
+/// Copies the buffer in, calls the entry point, copies the buffer out.
+#[inline]
+fn run(
+    live: &mut Live,
+    limits: Limits,
+    dir: Dir,
+    buf: &mut Buffer,
+    start: usize,
+    end: usize,
+) -> Result<(), Failure> {
+    let have = live.memory.data_size(&live.store);
+    if end > have {
+        let pages = (end - have).div_ceil(PAGE) as u64;
+        if let Err(err) = live.memory.grow(&mut live.store, pages) {
+            let cap = live.store.data();
+            return Err(if cap.refused || end > cap.bytes {
+                Failure::Memory
+            } else {
+                Failure::Trap(format!("cannot grow memory for the buffer: {err}"))
+            });
+        }
+    }
+    buf.write_le(&mut live.memory.data_mut(&mut live.store)[start..end]);
+    live.store.set_fuel(limits.fuel).map_err(|e| Failure::Trap(e.to_string()))?;
+    let func = match dir {
+        Dir::Forward => &live.forward,
+        Dir::Inverse => &live.inverse,
+    };
+    if let Err(err) = func.call(&mut live.store, (start as i32, (buf.len()) as i32)) {
+        return Err(Failure::classify(&err, live.store.data()));
+    }
+    // The kernel may have grown memory, but never shrinks it: [start, end) is still there.
+    buf.read_le(&live.memory.data(&live.store)[start..end]);
+    Ok(())
+}
+
+const PAGE: usize = 65536;
+
+/// Checks the exports the ABI requires: `memory` (32-bit, unshared), and `forward` and
+/// `inverse` of type `(i32, i32) -> ()`; `rdx_base`, if present, an i32 global.
+fn check_exports(module: &Module) -> Result<(), String> {
+    match module.get_export("memory") {
+        Some(ExternType::Memory(mem)) if !mem.is_64() && !mem.is_shared() => {}
+        Some(ExternType::Memory(_)) => return Err("export `memory` must be a 32-bit unshared memory".into()),
+        _ => return Err("no exported memory called `memory`".into()),
+    }
+    for entry in ["forward", "inverse"] {
+        match module.get_export(entry) {
+            Some(ExternType::Func(ty)) => {
+                let params: Vec<ValType> = ty.params().collect();
+                let ok = params.len() == 2
+                    && params.iter().all(|p| matches!(p, ValType::I32))
+                    && ty.results().len() == 0;
+                if !ok {
+                    return Err(format!("export `{entry}` must have type (i32, i32) -> ()"));
+                }
+            }
+            _ => return Err(format!("no exported function called `{entry}`")),
+        }
+    }
+    match module.get_export("rdx_base") {
+        None => {}
+        Some(ExternType::Global(g)) if matches!(g.content(), ValType::I32) => {}
+        Some(_) => return Err("export `rdx_base` must be an i32 global".into()),
+    }
+    Ok(())
+}
+
+/// Instantiates a module in a fresh store with the memory cap; the start function (if any)
+/// runs under the fuel budget.
+fn instantiate(engine: &Engine, limits: Limits, m: &Loaded) -> Result<Live, KernelError> {
+    let label = m.origin.to_string();
+    let kernel = m.meta.name.clone();
+    let mut store = Store::new(engine, Cap { bytes: limits.memory_bytes, refused: false });
+    store.limiter(|cap| cap);
+    store
+        .set_fuel(limits.fuel)
+        .map_err(|e| KernelError::BadModule { origin: label.clone(), reason: e.to_string() })?;
+    let instance = match Instance::new(&mut store, &m.module, &[]) {
+        Ok(instance) => instance,
+        Err(err) => return Err(Failure::classify(&err, store.data()).into_error(kernel, limits)),
+    };
+    let bad = |reason: String| KernelError::BadModule { origin: label.clone(), reason };
+    let memory = instance.get_memory(&mut store, "memory").ok_or_else(|| bad("no memory export".into()))?;
+    let forward =
+        instance.get_typed_func::<(i32, i32), ()>(&mut store, "forward").map_err(|e| bad(e.to_string()))?;
+    let inverse =
+        instance.get_typed_func::<(i32, i32), ()>(&mut store, "inverse").map_err(|e| bad(e.to_string()))?;
+    let base = match instance.get_global(&mut store, "rdx_base").map(|g| g.get(&mut store)) {
+        None => 0,
+        Some(Val::I32(b)) => b as u32 as usize,
+        Some(_) => return Err(bad("export `rdx_base` must be an i32 global".into())),
+    };
+    if base % 16 != 0 {
+        return Err(bad(format!("`rdx_base` = {base} is not a multiple of 16")));
+    }
+    Ok(Live { store, memory, forward, inverse, base })
+}

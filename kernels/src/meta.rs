@@ -1,0 +1,317 @@
+//! Kernel metadata: the `rdx.kernel` custom section of a kernel module, its parser and its
+//! validation rules (see `spec/kernels.md`), plus a minimal reader for custom sections.
+
+use std::fmt;
+
+/// The ABI version this host implements (`abi=1`).
+pub const ABI_VERSION: u32 = 1;
+
+/// The name of the custom section that holds the metadata.
+pub const SECTION: &str = "rdx.kernel";
+
+/// Element type of a kernel's buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ElemType {
+    /// IEEE double, 8 bytes.
+    F64,
+    /// Complex double: interleaved (re, im) f64 pair, 16 bytes.
+    C64,
+    /// Unsigned 64-bit integer, 8 bytes.
+    U64,
+    /// Signed 64-bit integer, 8 bytes.
+    I64,
+}
+
+impl ElemType {
+    /// Size of one element in linear memory, in bytes.
+    pub fn size(self) -> usize {
+        match self {
+            ElemType::C64 => 16,
+            ElemType::F64 | ElemType::U64 | ElemType::I64 => 8,
+        }
+    }
+
+    /// Whether the type holds floating-point values (and so unitary kernels).
+    pub fn is_float(self) -> bool {
+        matches!(self, ElemType::F64 | ElemType::C64)
+    }
+
+    fn parse(s: &str) -> Option<ElemType> {
+        Some(match s {
+            "f64" => ElemType::F64,
+            "c64" => ElemType::C64,
+            "u64" => ElemType::U64,
+            "i64" => ElemType::I64,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ElemType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ElemType::F64 => "f64",
+            ElemType::C64 => "c64",
+            ElemType::U64 => "u64",
+            ElemType::I64 => "i64",
+        })
+    }
+}
+
+/// What a kernel promises about information and norm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Integer transform whose mirror restores the input bit for bit.
+    Exact,
+    /// Floating-point transform that preserves Σ|xᵢ|² (a unitary matrix).
+    Unitary,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Exact => "exact",
+            Kind::Unitary => "unitary",
+        })
+    }
+}
+
+/// Which buffer lengths a kernel accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LengthRule {
+    /// Any length (including 0).
+    Any,
+    /// 1, 2, 4, 8, ...
+    PowerOfTwo,
+}
+
+impl fmt::Display for LengthRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LengthRule::Any => "any",
+            LengthRule::PowerOfTwo => "pow2",
+        })
+    }
+}
+
+/// The parsed and validated `rdx.kernel` section of one module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metadata {
+    /// Name of the forward entry point as a kernel.
+    pub name: String,
+    /// Name of the inverse entry point as a kernel (equal to `name` for a self-mirror kernel).
+    pub mirror: String,
+    /// Element type of the buffer.
+    pub elem: ElemType,
+    /// Exact or unitary.
+    pub kind: Kind,
+    /// The k with Kᵏ = I (0: no finite order is declared).
+    pub order: u32,
+    /// Accepted lengths.
+    pub length: LengthRule,
+    /// Largest accepted length, if the kernel has one.
+    pub max_len: Option<usize>,
+}
+
+/// Parses and validates metadata text (`key=value` lines; see `spec/kernels.md`).
+pub fn parse(text: &str) -> Result<Metadata, String> {
+    let mut abi = None;
+    let mut name = None;
+    let mut mirror = None;
+    let mut elem = None;
+    let mut kind = None;
+    let mut order = None;
+    let mut length = None;
+    let mut max_len = None;
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(format!("line {}: expected `key=value`, found `{line}`", i + 1));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        let slot_taken = match key {
+            "abi" => abi.replace(value.parse::<u32>().map_err(|_| bad_value(key, value))?).is_some(),
+            "name" => name.replace(ident(key, value)?).is_some(),
+            "mirror" => mirror.replace(ident(key, value)?).is_some(),
+            "elem" => elem.replace(ElemType::parse(value).ok_or_else(|| bad_value(key, value))?).is_some(),
+            "kind" => {
+                let k = match value {
+                    "exact" => Kind::Exact,
+                    "unitary" => Kind::Unitary,
+                    _ => return Err(bad_value(key, value)),
+                };
+                kind.replace(k).is_some()
+            }
+            "order" => order.replace(value.parse::<u32>().map_err(|_| bad_value(key, value))?).is_some(),
+            "length" => {
+                let l = match value {
+                    "any" => LengthRule::Any,
+                    "pow2" => LengthRule::PowerOfTwo,
+                    _ => return Err(bad_value(key, value)),
+                };
+                length.replace(l).is_some()
+            }
+            "max_len" => {
+                let m =
+                    value.parse::<usize>().ok().filter(|&m| m > 0).ok_or_else(|| bad_value(key, value))?;
+                max_len.replace(m).is_some()
+            }
+            _ => return Err(format!("unknown key `{key}`")),
+        };
+        if slot_taken {
+            return Err(format!("key `{key}` given twice"));
+        }
+    }
+    match abi {
+        Some(ABI_VERSION) => {}
+        Some(v) => return Err(format!("abi={v} is not supported (this host implements abi={ABI_VERSION})")),
+        None => return Err("missing key `abi`".into()),
+    }
+    let meta = Metadata {
+        name: name.ok_or("missing key `name`")?,
+        mirror: mirror.ok_or("missing key `mirror`")?,
+        elem: elem.ok_or("missing key `elem`")?,
+        kind: kind.ok_or("missing key `kind`")?,
+        order: order.ok_or("missing key `order`")?,
+        length: length.unwrap_or(LengthRule::Any),
+        max_len,
+    };
+    match (meta.kind, meta.elem.is_float()) {
+        (Kind::Exact, true) => {
+            return Err(format!("kind=exact needs an integer element type, not {}", meta.elem));
+        }
+        (Kind::Unitary, false) => {
+            return Err(format!("kind=unitary needs a float element type, not {}", meta.elem));
+        }
+        _ => {}
+    }
+    if meta.name == meta.mirror && !matches!(meta.order, 1 | 2) {
+        return Err(format!(
+            "`{}` is its own mirror, so K² = I and its order must be 1 or 2, not {}",
+            meta.name, meta.order
+        ));
+    }
+    Ok(meta)
+}
+
+fn bad_value(key: &str, value: &str) -> String {
+    format!("bad value `{value}` for key `{key}`")
+}
+
+fn ident(key: &str, value: &str) -> Result<String, String> {
+    let mut chars = value.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok { Ok(value.to_string()) } else { Err(bad_value(key, value)) }
+}
+
+/// Returns the contents of every custom section called `name` in a WebAssembly binary.
+///
+/// Only the section framing is read (magic, version, then `id, size, payload` records); the
+/// module itself is validated by wasmtime afterwards.
+pub fn custom_sections<'a>(wasm: &'a [u8], name: &str) -> Result<Vec<&'a [u8]>, String> {
+    let Some(mut rest) = wasm.strip_prefix(b"\0asm") else {
+        return Err("not a WebAssembly binary (bad magic)".into());
+    };
+    if rest.len() < 4 {
+        return Err("truncated header".into());
+    }
+    rest = &rest[4..];
+    let mut found = Vec::new();
+    while let Some((&id, after_id)) = rest.split_first() {
+        let (size, after_size) = leb_u32(after_id).ok_or("truncated section header")?;
+        let size = size as usize;
+        if size > after_size.len() {
+            return Err("section runs past the end of the file".into());
+        }
+        let (payload, next) = after_size.split_at(size);
+        if id == 0 {
+            let (len, after_len) = leb_u32(payload).ok_or("truncated custom section name")?;
+            let len = len as usize;
+            if len > after_len.len() {
+                return Err("custom section name runs past its section".into());
+            }
+            let (sec_name, body) = after_len.split_at(len);
+            if sec_name == name.as_bytes() {
+                found.push(body);
+            }
+        }
+        rest = next;
+    }
+    Ok(found)
+}
+
+/// Reads an unsigned LEB128 u32; returns it and the bytes after it.
+fn leb_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
+    let mut value: u32 = 0;
+    for (i, &b) in bytes.iter().enumerate().take(5) {
+        let chunk = u32::from(b & 0x7f);
+        if i == 4 && chunk > 0x0f {
+            return None;
+        }
+        value |= chunk << (7 * i);
+        if b & 0x80 == 0 {
+            return Some((value, &bytes[i + 1..]));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "abi=1\nname=fft\nmirror=ifft\nelem=c64\nkind=unitary\norder=4\nlength=pow2\n";
+
+    #[test]
+    fn parses_good_metadata() {
+        let m = parse(GOOD).unwrap();
+        assert_eq!(m.name, "fft");
+        assert_eq!(m.mirror, "ifft");
+        assert_eq!(m.elem, ElemType::C64);
+        assert_eq!(m.kind, Kind::Unitary);
+        assert_eq!(m.order, 4);
+        assert_eq!(m.length, LengthRule::PowerOfTwo);
+        assert_eq!(m.max_len, None);
+    }
+
+    #[test]
+    fn rejects_bad_metadata() {
+        let cases = [
+            ("", "missing key `abi`"),
+            ("abi=2\n", "abi=2 is not supported"),
+            ("abi=1\nname=a\nmirror=b\nelem=f32\nkind=unitary\norder=4", "bad value `f32`"),
+            ("abi=1\nname=a\nmirror=b\nelem=u64\nkind=unitary\norder=4", "needs a float element"),
+            ("abi=1\nname=a\nmirror=b\nelem=f64\nkind=exact\norder=4", "needs an integer element"),
+            ("abi=1\nname=a\nmirror=a\nelem=f64\nkind=unitary\norder=4", "its own mirror"),
+            ("abi=1\nname=a\nname=b", "given twice"),
+            ("abi=1\nname=1a", "bad value `1a`"),
+            ("abi=1\ncolour=red", "unknown key"),
+            ("abi=1\njunk", "expected `key=value`"),
+            ("abi=1\nname=a\nmirror=b\nelem=f64\nkind=unitary", "missing key `order`"),
+            ("abi=1\nname=a\nmirror=b\nelem=f64\nkind=unitary\norder=-1", "bad value `-1`"),
+            ("abi=1\nname=a\nmirror=b\nelem=f64\nkind=unitary\norder=4\nmax_len=0", "bad value `0`"),
+        ];
+        for (text, want) in cases {
+            let err = parse(text).unwrap_err();
+            assert!(err.contains(want), "{text:?}: got {err:?}, wanted {want:?}");
+        }
+    }
+
+    #[test]
+    fn reads_custom_sections_and_rejects_garbage() {
+        // magic, version 1, custom section "rdx.kernel" with body "hi", then a type section
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        wasm.extend_from_slice(&[0, 13, 10]);
+        wasm.extend_from_slice(b"rdx.kernelhi");
+        wasm.extend_from_slice(&[1, 1, 0]);
+        assert_eq!(custom_sections(&wasm, SECTION).unwrap(), vec![&b"hi"[..]]);
+        assert!(custom_sections(&wasm, "other").unwrap().is_empty());
+        assert!(custom_sections(b"\0asx\x01\0\0\0", SECTION).is_err());
+        assert!(custom_sections(&wasm[..wasm.len() - 1], SECTION).is_err());
+        assert!(custom_sections(b"\0asm\x01\0\0\0\0\xff\xff\xff\xff\xff", SECTION).is_err());
+    }
+}
