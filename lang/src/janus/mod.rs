@@ -13,7 +13,11 @@ pub mod parser;
 pub mod syntax;
 
 use crate::ast::{Program, Span};
+use crate::codes::Code;
 use crate::diag::Diagnostic;
+
+#[cfg(test)]
+mod tests;
 
 /// The deepest nesting accepted: of statements, parentheses and prefix operators, and of an
 /// expression tree (the same limit as the rdx parser).
@@ -30,6 +34,63 @@ pub const J_DECL: &str = "J0104";
 /// `call main` / `uncall main`.
 pub const J_CALL_MAIN: &str = "J0105";
 
+/// The Janus-only diagnostic codes (the front end also uses the shared E01xx syntax codes, and
+/// the checker its own). `spec/janus.md` has one section per code and `tests/janus/` one failing
+/// program per code.
+pub const JANUS_CODES: &[Code] = &[
+    Code {
+        code: J_NO_MAIN,
+        title: "no main procedure",
+        explanation: "A Janus program runs its parameterless procedure `main`; this file defines none.",
+    },
+    Code {
+        code: J_MAIN_PARAMS,
+        title: "main with parameters",
+        explanation: "`main` takes no parameters: its variables are declared at the start of its body \
+                      (`int x`, `int a[10]`, `stack s`) or at the top level of the file.",
+    },
+    Code {
+        code: J_UNSUPPORTED,
+        title: "construct of a later jana version",
+        explanation: "`*=`, `/=`, `**`, multi-dimensional arrays and local arrays belong to later versions \
+                      of jana, not to jana 1.0, and rdx does not accept them.",
+    },
+    Code {
+        code: J_DECL,
+        title: "misplaced or incomplete declaration",
+        explanation: "Variable declarations are allowed at the top level and at the start of `main` only \
+                      (procedures use `local … delocal`), and an array declared there needs a length \
+                      (or an initialiser to take it from).",
+    },
+    Code {
+        code: J_CALL_MAIN,
+        title: "call of main",
+        explanation: "`main` is the program's entry point and cannot be called or uncalled.",
+    },
+];
+
+/// Stack for the recursive descent: [`MAX_DEPTH`] nested statements each take a handful of
+/// frames, more than a small thread stack holds in unoptimised builds.
+const PARSER_STACK: usize = 64 << 20;
+
+/// Runs `f` on a helper thread with [`PARSER_STACK`] bytes of stack (or here, if no thread can
+/// be started), so parsing never depends on the caller's stack size.
+fn with_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let mut f = Some(f);
+    let spawned = std::thread::scope(|s| {
+        let job = f.take()?;
+        std::thread::Builder::new().stack_size(PARSER_STACK).spawn_scoped(s, job).ok().map(|h| h.join())
+    });
+    match spawned {
+        Some(Ok(v)) => v,
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        None => match f.take() {
+            Some(f) => f(),
+            None => unreachable!("the job ran on the helper thread or is still here"),
+        },
+    }
+}
+
 /// Parses Janus (jana 1.0 syntax) into the rdx syntax tree with `Dialect::Janus`.
 ///
 /// Every syntax error of the file is reported (sorted by position), not only the first. Name,
@@ -40,7 +101,7 @@ pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
     }
     let (tokens, lex_diags) = lexer::lex(src);
     let mut p = parser::Parser::new(tokens, lex_diags);
-    let surface = p.program();
+    let surface = with_stack(|| p.program());
     let mut diags = p.diags;
     if !diags.iter().any(Diagnostic::is_error) {
         let program = lower::lower(&surface, &mut diags);

@@ -1,0 +1,250 @@
+//! Unit tests of the Janus front end: the tree it builds, its limits and its error recovery.
+
+use super::parse;
+use crate::ast::{BinOp, Dialect, Elem, Expr, ExprKind, Gene, Program, Stmt, StmtKind, Type, UnOp};
+use crate::print::print_expr;
+use proptest::prelude::*;
+
+fn ok(src: &str) -> Program {
+    match parse(src) {
+        Ok(p) => p,
+        Err(d) => panic!("unexpected errors: {d:?}"),
+    }
+}
+
+fn codes(src: &str) -> Vec<&'static str> {
+    match parse(src) {
+        Ok(_) => Vec::new(),
+        Err(d) => d.iter().map(|d| d.code).collect(),
+    }
+}
+
+fn gene<'p>(p: &'p Program, name: &str) -> &'p Gene {
+    p.genes.iter().find(|g| g.name.name == name).unwrap_or_else(|| panic!("no gene {name}"))
+}
+
+/// The value expression of the first update in `main`.
+fn first_value(src: &str) -> Expr {
+    let p = ok(src);
+    match &gene(&p, "main").body.stmts[0].kind {
+        StmtKind::Update { value, .. } => value.clone(),
+        other => panic!("not an update: {other:?}"),
+    }
+}
+
+fn expr_of(e: &str) -> Expr {
+    first_value(&format!("procedure main()\n int x int y int z\n x += {e}\n"))
+}
+
+#[test]
+fn jana_precedence() {
+    // & | ^ share one level, below the comparisons.
+    assert_eq!(print_expr(&expr_of("8 | 6 & 3")), "(8 | 6) & 3");
+    assert_eq!(print_expr(&expr_of("y = 1 || z != 2 && y < z")), "(y == 1 || z != 2) && y < z");
+    assert_eq!(print_expr(&expr_of("1 + 2 * 3 - 4 % y")), "1 + 2 * 3 - 4 % y");
+    assert_eq!(print_expr(&expr_of("(1 + 2) * 3")), "(1 + 2) * 3");
+    assert_eq!(print_expr(&expr_of("10 - 3 - 2")), "10 - 3 - 2");
+    let e = expr_of("!y = z");
+    assert!(
+        matches!(e.kind, ExprKind::Binary(BinOp::Eq, ref l, _) if matches!(l.kind, ExprKind::Unary(UnOp::Not, _)))
+    );
+}
+
+#[test]
+fn literals() {
+    let minus_five = ExprKind::Unary(UnOp::Neg, Box::new(Expr::new(ExprKind::Int(5), Default::default())));
+    assert_eq!(expr_of("-5").kind.kind_without_spans(), minus_five);
+    assert_eq!(expr_of("- 5").kind.kind_without_spans(), minus_five);
+    assert_eq!(expr_of("-9223372036854775808").kind, ExprKind::Int(1 << 63));
+    assert_eq!(
+        expr_of("0x10 + 0o10 + 0b10").kind.kind_without_spans(),
+        expr_of("16 + 8 + 2").kind.kind_without_spans()
+    );
+    assert_eq!(expr_of("true").kind, ExprKind::Int(1));
+    assert_eq!(expr_of("false").kind, ExprKind::Int(0));
+    assert_eq!(codes("procedure main()\n int x\n x += 9223372036854775808\n"), vec!["E0104"]);
+    assert_eq!(codes("procedure main()\n int x\n x += 99999999999999999999\n"), vec!["E0104"]);
+}
+
+trait WithoutSpans {
+    fn kind_without_spans(&self) -> ExprKind;
+}
+
+impl WithoutSpans for ExprKind {
+    fn kind_without_spans(&self) -> ExprKind {
+        let mut e = Expr::new(self.clone(), Default::default());
+        crate::print::strip_expr(&mut e);
+        e.kind
+    }
+}
+
+#[test]
+fn main_declarations_and_globals_become_parameters() {
+    let p = ok("int g\nstack s\nprocedure main()\n int a[4] = {1, 2}\n int x = 3\n skip\n");
+    assert_eq!(p.dialect, Dialect::Janus);
+    let main = gene(&p, "main");
+    let params: Vec<(&str, Type)> = main.params.iter().map(|q| (q.name.name.as_str(), q.ty)).collect();
+    assert_eq!(
+        params,
+        vec![("g", Type::I64), ("s", Type::Stack), ("a", Type::Array(Elem::I64, 4)), ("x", Type::I64)]
+    );
+    // a[0] += 1, a[1] += 2, a[2] += 1, a[3] += 2, x += 3, skip
+    assert_eq!(main.body.stmts.len(), 6);
+}
+
+#[test]
+fn procedures_get_the_globals_they_use() {
+    let src = "int g\nint h\nprocedure inner()\n h += 1\nprocedure outer(int g)\n g += 1\n call inner()\n\
+               procedure uses_g()\n g += 2\n call outer(g)\nprocedure main()\n call uses_g()\n";
+    let p = ok(src);
+    let names = |g: &Gene| g.params.iter().map(|q| q.name.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(gene(&p, "inner")), vec!["h"]);
+    assert_eq!(names(gene(&p, "outer")), vec!["g", "h"]);
+    assert_eq!(names(gene(&p, "uses_g")), vec!["g", "h"]);
+    // A procedure declaring the global's name gets the global under another name.
+    let p = ok(
+        "int g\nprocedure p(int g)\n g += 1\n call q()\nprocedure q()\n g += 1\nprocedure main()\n int x\n call p(x)\n",
+    );
+    assert_eq!(names(gene(&p, "p")), vec!["g", "_g_g"]);
+    let StmtKind::Call { args, .. } = &gene(&p, "p").body.stmts[1].kind else { panic!() };
+    assert_eq!(args[0].name, "_g_g");
+}
+
+#[test]
+fn array_parameters_take_the_length_passed() {
+    let src = "procedure z(int a[], int b[2])\n a[0] += b[1]\n\
+               procedure main()\n int x[3] int y[5] int w[2]\n call z(x, w)\n call z(y, w)\n uncall z(x, w)\n";
+    let p = ok(src);
+    let genes: Vec<&str> = p.genes.iter().map(|g| g.name.name.as_str()).collect();
+    assert_eq!(genes, vec!["z_3", "z_5", "main"]);
+    assert_eq!(gene(&p, "z_5").params[0].ty, Type::Array(Elem::I64, 5));
+    // Instance names never clash with procedures.
+    let p = ok(
+        "procedure z_3()\n skip\nprocedure z(int a[])\n a[0] += 1\nprocedure main()\n int x[3]\n call z(x)\n",
+    );
+    assert!(p.genes.iter().any(|g| g.name.name == "z_3_"));
+}
+
+#[test]
+fn expressions_as_operands_use_temporaries() {
+    let p = ok(
+        "procedure f(int a)\n skip\nprocedure main()\n int x\n stack s\n call f(x + 1)\n push(x * 2, s)\n pop(x - 1, s)\n",
+    );
+    let kinds: Vec<&str> = gene(&p, "main")
+        .body
+        .stmts
+        .iter()
+        .map(|s: &Stmt| match &s.kind {
+            StmtKind::Local { .. } => "local",
+            StmtKind::Delocal { .. } => "delocal",
+            StmtKind::Call { .. } => "call",
+            StmtKind::Push { .. } => "push",
+            StmtKind::Pop { .. } => "pop",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["local", "call", "delocal", "local", "push", "delocal", "local", "pop", "delocal"]
+    );
+}
+
+#[test]
+fn several_locals_close_in_reverse() {
+    let p = ok(
+        "procedure main()\n int x\n local int a = 1, stack s = nil\n x += a\n delocal int a = 1, stack s = nil\n",
+    );
+    let order: Vec<String> = gene(&p, "main")
+        .body
+        .stmts
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StmtKind::Local { name, .. } => Some(format!("+{}", name.name)),
+            StmtKind::Delocal { name, .. } => Some(format!("-{}", name.name)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(order, vec!["+a", "+s", "-s", "-a"]);
+}
+
+#[test]
+fn several_errors_in_one_run() {
+    let src = "procedure main()\n int x\n x + = 1\n x -= (1 + ]\n skip\n call 5\n skip\n";
+    let c = codes(src);
+    assert!(c.len() >= 3, "{c:?}");
+    assert!(c.iter().all(|c| *c == "E0101"), "{c:?}");
+}
+
+#[test]
+fn janus_specific_errors() {
+    assert_eq!(codes("procedure p()\n skip\n"), vec!["J0101"]);
+    assert_eq!(codes("procedure main(int x)\n x += 1\n"), vec!["J0102"]);
+    assert_eq!(codes("procedure main()\n int x\n x *= 2\n"), vec!["J0103"]);
+    assert_eq!(codes("procedure main()\n int x\n x += x ** 2\n"), vec!["J0103"]);
+    assert_eq!(codes("procedure main()\n int x[2][2]\n skip\n"), vec!["J0103"]);
+    assert_eq!(codes("procedure p(int x)\n int y\n skip\nprocedure main()\n skip\n"), vec!["J0104"]);
+    assert_eq!(codes("procedure main()\n int a[]\n skip\n"), vec!["J0104"]);
+    assert_eq!(codes("procedure p()\n call main()\nprocedure main()\n skip\n"), vec!["J0105"]);
+    for c in super::JANUS_CODES {
+        assert!(c.code.starts_with('J') && !c.title.is_empty());
+    }
+}
+
+#[test]
+fn deep_nesting_is_one_error() {
+    for (open, close) in [("(", ")"), ("!", ""), ("-(", ")")] {
+        let src =
+            format!("procedure main()\n int x\n x += {}1{}\n", open.repeat(10_000), close.repeat(10_000));
+        assert_eq!(codes(&src), vec!["E0105"]);
+    }
+    let src = format!(
+        "procedure main()\n int x\n{} skip\n{}",
+        "if x = 0 then\n".repeat(5_000),
+        "fi x = 0\n".repeat(5_000)
+    );
+    assert_eq!(codes(&src), vec!["E0105"]);
+    let src = format!("procedure main()\n int x\n x += 1{}\n", " + 1".repeat(100_000));
+    assert_eq!(codes(&src), vec!["E0105"]);
+    let src = format!("procedure main()\n int a[2]\n a[0] += {}0{}\n", "a[".repeat(1000), "]".repeat(1000));
+    assert_eq!(codes(&src), vec!["E0105"]);
+    // Just under the limit is fine.
+    let src = format!("procedure main()\n int x\n x += {}1{}\n", "(".repeat(250), ")".repeat(250));
+    ok(&src);
+}
+
+#[test]
+fn lexical_errors() {
+    assert_eq!(codes("procedure main()\n int x\n x += 1 @\n"), vec!["E0103"]);
+    assert_eq!(codes("procedure main()\n print(\"abc\n"), vec!["E0106", "E0102"]);
+    assert_eq!(codes("/* open\nprocedure main()\n skip\n"), vec!["E0106"]);
+    assert_eq!(codes(""), vec!["J0101"]);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = parse(&text);
+    }
+
+    #[test]
+    fn token_soup_never_panics(words in proptest::collection::vec(prop::sample::select(vec![
+        "procedure", "main", "(", ")", "int", "stack", "x", "a", "[", "]", "3", "-", "+=", "-=", "^=",
+        "<=>", "if", "then", "else", "fi", "from", "do", "loop", "until", "local", "delocal", "=",
+        "call", "uncall", "push", "pop", ",", "top", "empty", "size", "nil", "!", "&&", "*", "/",
+        "error", "\"s\"", "print", "show", "skip", "{", "}",
+    ]), 0..60)) {
+        let _ = parse(&words.join(" "));
+    }
+
+    #[test]
+    fn truncated_programs_never_panic(cut in 0usize..400) {
+        let src = include_str!("../../../tests/janus/factor.ja");
+        let cut = cut.min(src.len());
+        if src.is_char_boundary(cut) {
+            let _ = parse(&src[..cut]);
+        }
+    }
+}
