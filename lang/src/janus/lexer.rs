@@ -285,7 +285,7 @@ fn int_literal(text: &str, sp: Span, diags: &mut Vec<Diagnostic>) -> Option<u64>
     };
     if digits.is_empty() || !digits.chars().all(|d| d.is_digit(radix)) {
         diags.push(
-            Diagnostic::error("E0101", format!("malformed integer literal `{text}`"), sp)
+            Diagnostic::error("E0107", format!("malformed integer literal `{text}`"), sp)
                 .note("not a number")
                 .hint("integer literals are decimal, or hexadecimal `0x…`, octal `0o…`, binary `0b…`"),
         );
