@@ -4,8 +4,8 @@
 //! No input can make it panic or overflow the stack: a pre-pass over the tokens rejects
 //! brackets nested deeper than [`MAX_DEPTH`] before the grammar runs, and the grammar's actions
 //! refuse to build an expression tree deeper than [`MAX_DEPTH`] (a chain `1+1+…` of any length
-//! is an E0105 error, built and dropped without deep recursion). The helpers below are the
-//! grammar's actions; they are public to the generated module only.
+//! is an E0105 error, built and dropped without deep recursion). The private helpers at the end
+//! are the grammar's actions (the generated parser is a child module, so it can call them).
 
 use crate::ast::{
     self, Builtin, Const, Dir, Expr, ExprKind, Gene, Ident, Place, Program, Span, Stmt, StmtKind,
@@ -66,9 +66,19 @@ pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
     }
 }
 
+/// At most this many syntax errors are returned; the last one says how many more there were.
+pub const MAX_ERRORS: usize = 100;
+
 fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     diags.sort_by_key(|d| (d.span.start, d.span.end));
     diags.dedup_by(|a, b| a.code == b.code && a.span == b.span);
+    if diags.len() > MAX_ERRORS {
+        let more = diags.len() - MAX_ERRORS;
+        diags.truncate(MAX_ERRORS);
+        if let Some(last) = diags.last_mut() {
+            last.hints.push(format!("{more} more syntax errors after this one are not shown"));
+        }
+    }
     diags
 }
 
@@ -355,23 +365,23 @@ fn describe_expected(expected: &[String]) -> String {
 // ---------------------------------------------------------------- grammar actions
 
 /// A top-level item, before consts and genes are sorted apart.
-pub enum Item {
+enum Item {
     Const(Const),
     Gene(Gene),
 }
 
 /// An expression while it is being parsed: its depth and whether it was parenthesised.
-pub struct Ex {
-    pub e: Expr,
+struct Ex {
+    e: Expr,
     /// Tree depth; above [`MAX_DEPTH`] means "too deep, already reported": `e` is then a
     /// placeholder leaf.
-    pub depth: u32,
-    pub paren: bool,
+    depth: u32,
+    paren: bool,
 }
 
 impl Ex {
     /// A literal, variable or other leaf.
-    pub fn leaf(kind: ExprKind, span: Span) -> Ex {
+    fn leaf(kind: ExprKind, span: Span) -> Ex {
         Ex { e: Expr::new(kind, span), depth: 1, paren: false }
     }
 
@@ -384,7 +394,7 @@ impl Ex {
     }
 
     /// `( e )`: the span grows to cover the parentheses.
-    pub fn parenthesized(mut self, span: Span) -> Ex {
+    fn parenthesized(mut self, span: Span) -> Ex {
         self.e.span = span;
         self.paren = true;
         self
@@ -392,17 +402,17 @@ impl Ex {
 }
 
 /// A span from lalrpop's byte locations.
-pub fn span(l: usize, r: usize) -> Span {
+fn span(l: usize, r: usize) -> Span {
     mk_span(l, r)
 }
 
 /// Records an error the grammar recovered from.
-pub fn recovered(diags: &mut Vec<Diagnostic>, e: ErrorRecovery<usize, Token<'_>, LexError>) {
+fn recovered(diags: &mut Vec<Diagnostic>, e: ErrorRecovery<usize, Token<'_>, LexError>) {
     diags.push(syntax_error(e.error));
 }
 
 /// Collects the items into a program.
-pub fn program(items: Vec<Option<Item>>) -> Program {
+fn program(items: Vec<Option<Item>>) -> Program {
     let mut p = Program::default();
     for item in items.into_iter().flatten() {
         match item {
@@ -422,7 +432,7 @@ fn grow(diags: &mut Vec<Diagnostic>, depth: u32, kind: impl FnOnce() -> ExprKind
 }
 
 /// `l op r`, unless the tree would get too deep.
-pub fn bin(diags: &mut Vec<Diagnostic>, op: BinOp, l: Ex, r: Ex) -> Ex {
+fn bin(diags: &mut Vec<Diagnostic>, op: BinOp, l: Ex, r: Ex) -> Ex {
     let sp = l.e.span.to(r.e.span);
     if l.is_poisoned() || r.is_poisoned() {
         return Ex::poisoned(sp);
@@ -432,7 +442,7 @@ pub fn bin(diags: &mut Vec<Diagnostic>, op: BinOp, l: Ex, r: Ex) -> Ex {
 }
 
 /// `op e`; `start` is where the operator begins.
-pub fn un(diags: &mut Vec<Diagnostic>, op: UnOp, e: Ex, start: usize) -> Ex {
+fn un(diags: &mut Vec<Diagnostic>, op: UnOp, e: Ex, start: usize) -> Ex {
     let sp = Span::new(mk_span(start, start).start, e.e.span.end);
     if e.is_poisoned() {
         return Ex::poisoned(sp);
@@ -441,7 +451,7 @@ pub fn un(diags: &mut Vec<Diagnostic>, op: UnOp, e: Ex, start: usize) -> Ex {
 }
 
 /// `a[i]` in an expression.
-pub fn index(diags: &mut Vec<Diagnostic>, a: Ident, i: Ex, sp: Span) -> Ex {
+fn index(diags: &mut Vec<Diagnostic>, a: Ident, i: Ex, sp: Span) -> Ex {
     if i.is_poisoned() {
         return Ex::poisoned(sp);
     }
@@ -449,7 +459,7 @@ pub fn index(diags: &mut Vec<Diagnostic>, a: Ident, i: Ex, sp: Span) -> Ex {
 }
 
 /// `f(x)`: one of the built-ins `empty`, `top`, `size`.
-pub fn builtin(diags: &mut Vec<Diagnostic>, f: Ident, x: Ident, sp: Span) -> Ex {
+fn builtin(diags: &mut Vec<Diagnostic>, f: Ident, x: Ident, sp: Span) -> Ex {
     let b = match f.name.as_str() {
         "empty" => Builtin::Empty,
         "top" => Builtin::Top,
@@ -467,7 +477,7 @@ pub fn builtin(diags: &mut Vec<Diagnostic>, f: Ident, x: Ident, sp: Span) -> Ex 
 }
 
 /// `t ^= v`: an xorshift step when `v` is `t << c` or `t >> c` written without parentheses.
-pub fn xor_update(target: Place, v: Ex) -> StmtKind {
+fn xor_update(target: Place, v: Ex) -> StmtKind {
     if !v.paren
         && let ExprKind::Binary(op @ (BinOp::Shl | BinOp::Shr), l, _) = &v.e.kind
         && place_is_expr(&target, l)
@@ -507,7 +517,7 @@ pub fn same_expr(a: &Expr, b: &Expr) -> bool {
 }
 
 /// `undo s`: only an xorshift step, `:=` or `erase` can follow.
-pub fn undo(diags: &mut Vec<Diagnostic>, s: Stmt, sp: Span) -> Stmt {
+fn undo(diags: &mut Vec<Diagnostic>, s: Stmt, sp: Span) -> Stmt {
     match s.kind {
         StmtKind::XorShift { .. } | StmtKind::Assign { .. } | StmtKind::Erase(_) => {
             Stmt { kind: StmtKind::Undo(Box::new(s)), span: sp }

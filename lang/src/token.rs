@@ -29,7 +29,7 @@ pub enum LexError {
 /// One token. Keywords are reserved; `Ident` borrows its text from the source.
 #[derive(Logos, Clone, Debug, PartialEq, Eq)]
 #[logos(error(LexError, LexError::from_lexer))]
-#[logos(skip r"[ \t\r\n\f]+")]
+#[logos(skip r"[ \t\r\n\f\u{FEFF}]+")]
 #[logos(skip(r"//[^\n]*", allow_greedy = true))]
 pub enum Token<'s> {
     #[token("/*", block_comment)]

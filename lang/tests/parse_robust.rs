@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use rdx_lang::generate::arb_program;
 use rdx_lang::lexer::{Lexer, lex};
-use rdx_lang::parser::{MAX_DEPTH, expr_depth, parse};
+use rdx_lang::parser::{MAX_DEPTH, MAX_ERRORS, expr_depth, parse};
 use rdx_lang::print::print_program;
 
 const FIB: &str = "gene fib(n: u64, x1: u64, x2: u64) {
@@ -239,7 +239,7 @@ proptest! {
 
 #[test]
 fn empty_and_blank_files_are_empty_programs() {
-    for src in ["", "   \n\t\r\n", "// only a comment", "/* block */", "/**/ // x\n"] {
+    for src in ["", "   \n\t\r\n", "// only a comment", "/* block */", "/**/ // x\n", "\u{FEFF}"] {
         let p = parse(src).expect("empty program");
         assert!(p.consts.is_empty() && p.genes.is_empty(), "{src:?}");
     }
@@ -270,8 +270,13 @@ fn nesting_at_the_limit_is_accepted() {
     let depth = MAX_DEPTH as usize - 1; // one level is the gene's own block
     let inner = format!("{}x += 1{}", "if x {\n".repeat(depth), "\n} fi x".repeat(depth));
     let src = format!("gene f(x: u64) {{\n{inner}\n}}");
-    let p = parse(&src).expect("256 levels are allowed");
+    let mut p = parse(&src).expect("256 levels are allowed");
     assert_eq!(p.genes.len(), 1);
+    // The recursive passes (printing, comparing, dropping) cope with the deepest accepted tree.
+    let mut back = parse(&print_program(&p)).expect("printed text parses");
+    rdx_lang::print::strip_spans(&mut p);
+    rdx_lang::print::strip_spans(&mut back);
+    assert_eq!(p, back);
     let src = format!(
         "gene f(x: u64) {{\n{}x += 1{}\n}}",
         "if x {\n".repeat(depth + 1),
@@ -303,6 +308,12 @@ fn chains_at_the_limit_are_accepted() {
     let p = parse(&format!("gene f(x: u64, y: u64) {{ x += {ok} }}")).expect("depth 256 is fine");
     let rdx_lang::ast::StmtKind::Update { value, .. } = &p.genes[0].body.stmts[0].kind else { panic!() };
     assert_eq!(expr_depth(value), MAX_DEPTH as usize);
+    let printed = print_program(&p);
+    assert!(parse(&printed).is_ok(), "printed deepest expression parses");
+    // Right-nested, the printer needs parentheses, and they count toward nesting, not depth.
+    let right = format!("{}y{}", "y - (".repeat(127), ")".repeat(127));
+    let p = parse(&format!("gene f(x: u64, y: u64) {{ x += {right} }}")).expect("depth 255");
+    assert!(parse(&print_program(&p)).is_ok());
     let too_deep = vec!["y"; MAX_DEPTH as usize + 1].join(" + ");
     assert_eq!(codes(&format!("gene f(x: u64, y: u64) {{ x += {too_deep} }}")), ["E0105"]);
 }
@@ -316,6 +327,8 @@ fn huge_garbage_is_fast_and_bounded() {
     let many_errors = "gene f(x: u64) { ".to_string() + &"x = 1\n".repeat(20_000) + "}";
     let d = parse(&many_errors).unwrap_err();
     assert!(d.iter().all(|d| d.code == "E0101"));
+    assert_eq!(d.len(), MAX_ERRORS);
+    assert!(d[MAX_ERRORS - 1].hints.iter().any(|h| h.starts_with("19900 more syntax errors")), "{:?}", d[99]);
     assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
 }
 
