@@ -1,6 +1,6 @@
 //! The brief's example programs parse, print canonically and round-trip.
 
-use rdx_lang::ast::{StmtKind, Type};
+use rdx_lang::ast::*;
 use rdx_lang::parser::parse;
 use rdx_lang::print::{print_program, strip_spans};
 
@@ -78,4 +78,83 @@ fn brief_examples_print_canonically_and_round_trip() {
     strip_spans(&mut p);
     strip_spans(&mut q);
     assert_eq!(p, q);
+}
+
+fn sp() -> Span {
+    Span::default()
+}
+fn id(n: &str) -> Ident {
+    Ident { name: n.into(), span: sp() }
+}
+fn var(n: &str) -> Expr {
+    Expr::new(ExprKind::Var(n.into()), sp())
+}
+fn int(v: u64) -> Expr {
+    Expr::new(ExprKind::Int(v), sp())
+}
+fn eq(l: Expr, r: Expr) -> Expr {
+    Expr::new(ExprKind::Binary(BinOp::Eq, Box::new(l), Box::new(r)), sp())
+}
+fn place(n: &str) -> Place {
+    Place { name: id(n), index: None, span: sp() }
+}
+fn st(kind: StmtKind) -> Stmt {
+    Stmt { kind, span: sp() }
+}
+fn upd(t: &str, op: UpdateOp, v: Expr) -> Stmt {
+    st(StmtKind::Update { target: place(t), op, value: v })
+}
+fn block(stmts: Vec<Stmt>) -> Block {
+    Block { stmts, span: sp() }
+}
+fn gene(name: &str, params: &[&str], body: Vec<Stmt>) -> Gene {
+    let params = params.iter().map(|p| Param { name: id(p), ty: Type::U64, ty_span: sp() }).collect();
+    Gene { name: id(name), params, body: block(body), span: sp() }
+}
+
+/// The tree of [`FIB_SUM`], built by hand.
+fn fib_sum_tree() -> Program {
+    let fib = gene(
+        "fib",
+        &["n", "x1", "x2"],
+        vec![st(StmtKind::If {
+            cond: eq(var("n"), int(0)),
+            then_block: block(vec![upd("x1", UpdateOp::Add, int(1)), upd("x2", UpdateOp::Add, int(1))]),
+            else_block: Some(block(vec![
+                upd("n", UpdateOp::Sub, int(1)),
+                st(StmtKind::Call {
+                    gene: id("fib"),
+                    args: vec![id("n"), id("x1"), id("x2")],
+                    uncall: false,
+                }),
+                upd("x1", UpdateOp::Add, var("x2")),
+                st(StmtKind::Swap(place("x1"), place("x2"))),
+            ])),
+            fi: eq(var("x1"), var("x2")),
+        })],
+    );
+    let sum_to = gene(
+        "sum_to",
+        &["n", "s"],
+        vec![
+            st(StmtKind::Local { name: id("i"), ty: Type::U64, init: int(0) }),
+            st(StmtKind::From {
+                entry: eq(var("i"), int(0)),
+                body: block(vec![upd("i", UpdateOp::Add, int(1)), upd("s", UpdateOp::Add, var("i"))]),
+                again: None,
+                until: eq(var("i"), var("n")),
+            }),
+            st(StmtKind::Delocal { name: id("i"), ty: None, value: var("n") }),
+        ],
+    );
+    Program { dialect: Dialect::Rdx, consts: vec![], genes: vec![fib, sum_to] }
+}
+
+#[test]
+fn brief_examples_give_exactly_the_expected_tree() {
+    let mut p = parse(FIB_SUM).expect("parses");
+    strip_spans(&mut p);
+    assert_eq!(p, fib_sum_tree());
+    // And the tree built by hand prints as the canonical text.
+    assert_eq!(print_program(&fib_sum_tree()), FIB_SUM_PRINTED);
 }
