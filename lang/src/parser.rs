@@ -50,6 +50,10 @@ pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
     if nesting.balanced {
         drop_cascades(&mut diags);
     }
+    // A comment or string that runs to the end of the file already explains the early end.
+    if diags.iter().any(|d| d.code == "E0106") {
+        diags.retain(|d| d.code != "E0102");
+    }
     for d in diags.iter_mut().filter(|d| d.code == "E0102") {
         for &(open, text) in nesting.unclosed.iter().rev().take(3) {
             d.labels.push(Label { span: open, message: format!("this `{text}` is not closed") });

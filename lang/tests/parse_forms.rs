@@ -370,6 +370,8 @@ fn e0106_unterminated_comment_or_string() {
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].code, "E0106");
     assert_eq!(d[0].span, Span::new(18, 20));
+    // The early end of file is not reported again.
+    assert_eq!(codes("gene f(x: u64) {\n    x += 1 /* the rest of the file\n}\n"), ["E0106"]);
     let d = errors("gene f() { print \"no end }");
     assert_eq!(d[0].code, "E0106");
     assert_eq!(d[0].span, Span::new(17, 18));
