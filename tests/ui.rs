@@ -135,3 +135,39 @@ fn every_code_has_a_ui_program_and_a_spec_section() {
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+/// `rdx invert` on every good UI program prints source that checks, and inverting that source
+/// again prints the original program's IR.
+#[test]
+fn invert_output_checks_and_inverts_back() {
+    let tmp = std::env::temp_dir().join(format!("rdx-ui-invert-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    for p in programs().iter().filter(|p| stem(p).starts_with("ok-")) {
+        let name = stem(p);
+        let invert = |path: &Path| {
+            let out =
+                Command::new(env!("CARGO_BIN_EXE_rdx")).arg("invert").arg(path).output().expect("rdx runs");
+            assert!(
+                out.status.success(),
+                "{name}: rdx invert failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).expect("UTF-8")
+        };
+        let inverse = tmp.join(format!("{name}.inv.rdx"));
+        std::fs::write(&inverse, invert(p)).expect("write inverse");
+        let checked =
+            Command::new(env!("CARGO_BIN_EXE_rdx")).arg("check").arg(&inverse).output().expect("rdx runs");
+        assert!(
+            checked.status.success(),
+            "{name}: inverse does not check: {}",
+            String::from_utf8_lossy(&checked.stderr)
+        );
+        let src = std::fs::read_to_string(p).expect("readable");
+        let ir = rdx_lang::check::check(&rdx_lang::parser::parse(&src).expect("parses"), &Default::default())
+            .expect("checks")
+            .program;
+        assert_eq!(invert(&inverse), rdx_lang::print::print_program(&ir), "{name}: invert twice");
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}

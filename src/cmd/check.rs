@@ -5,7 +5,7 @@
 //! whose only errors are lossy operations still gets its report, with I1 failing.
 
 use crate::frontend::{EXIT_COMPILE, Source};
-use rdx_lang::check::CheckOptions;
+use rdx_lang::check::{CheckOptions, check};
 use rdx_lang::invariants;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,16 +25,30 @@ pub fn run(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    // Compile leniently first so that a strict-mode failure can still show the report.
-    let checked = match src.compile(&CheckOptions { strict: false }) {
-        Ok(c) => c,
-        Err(code) => return code,
+    let parsed =
+        if src.is_janus() { rdx_lang::janus::parse(&src.text) } else { rdx_lang::parser::parse(&src.text) };
+    let program = match parsed {
+        Ok(p) => p,
+        Err(diags) => {
+            src.report(&diags);
+            return ExitCode::from(EXIT_COMPILE);
+        }
     };
-    if args.strict
-        && let Err(diags) = rdx_lang::check::check(&checked.program, &CheckOptions { strict: true })
-    {
-        src.report(&diags);
-    }
+    let checked = match check(&program, &CheckOptions { strict: args.strict }) {
+        Ok(c) => {
+            src.report(&c.warnings);
+            c
+        }
+        Err(diags) => {
+            src.report(&diags);
+            // Only lossy operations refused by --strict: still show the report, with I1 failing.
+            let only_lossy = args.strict && diags.iter().all(|d| d.code == "E0306");
+            match check(&program, &CheckOptions { strict: false }) {
+                Ok(c) if only_lossy => c,
+                _ => return ExitCode::from(EXIT_COMPILE),
+            }
+        }
+    };
     let report = invariants::evaluate(&checked, args.strict);
     print!("{}", invariants::format_report(&report, &src.text));
     if invariants::any_fails(&report) { ExitCode::from(EXIT_COMPILE) } else { ExitCode::SUCCESS }
