@@ -7,6 +7,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use rdx_lang::diag::{Diagnostic, Severity};
+use rdx_vm::{RunError, RunErrorKind};
 
 /// Instantiates `redoxa.errors.<class>(message, **kwargs)` as a `PyErr`.
 pub fn make(py: Python<'_>, class: &str, message: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyErr {
@@ -34,7 +35,8 @@ pub fn compile_error(py: Python<'_>, diags: &[Diagnostic], file: &str, src: &str
             list.append(diag_cls.call((d.code, d.message.as_str()), Some(&kw))?)?;
         }
         let first = diags.iter().find(|d| d.is_error()).or(diags.first());
-        let message = first.map_or_else(|| "compile error".to_string(), |d| format!("[{}] {}", d.code, d.message));
+        let message =
+            first.map_or_else(|| "compile error".to_string(), |d| format!("[{}] {}", d.code, d.message));
         let kw = PyDict::new(py);
         kw.set_item("rendered", rdx_lang::report::render(diags, file, src, false))?;
         kw.set_item("diagnostics", list)?;
@@ -49,4 +51,55 @@ fn severity(s: Severity) -> &'static str {
         Severity::Error => "error",
         Severity::Warning => "warning",
     }
+}
+
+/// A run-time error as `ReversibilityError` (a failed reversibility assertion) or `RunError`,
+/// with its code, its rdx line and column (from the module's debug info) and the rendered
+/// diagnostic.
+pub fn run_error(py: Python<'_>, e: &RunError, module: &rdx_vm::Module) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let class = match e.kind {
+            RunErrorKind::BadArguments(_) => "ValueRangeError",
+            _ if is_reversibility(&e.kind) => "ReversibilityError",
+            _ => "RunError",
+        };
+        let message = format!("[{}] {}", e.kind.code(), e.kind.message());
+        if class == "ValueRangeError" {
+            return Ok(make(py, class, &message, None));
+        }
+        let kw = PyDict::new(py);
+        kw.set_item("code", e.kind.code())?;
+        if let Some(frame) = e.stack.first() {
+            kw.set_item("gene", frame.gene.as_str())?;
+        }
+        if let (Some(span), Some(debug)) = (e.span(), module.debug.as_ref()) {
+            let (line, col) = rdx_lang::report::line_col(&debug.source, span.start);
+            kw.set_item("line", line)?;
+            kw.set_item("column", col)?;
+            let rendered = rdx_lang::report::render(&[e.to_diagnostic()], &debug.file, &debug.source, false);
+            kw.set_item("rendered", rendered)?;
+        }
+        Ok(make(py, class, &message, Some(&kw)))
+    };
+    build().unwrap_or_else(|err| err)
+}
+
+/// The errors that mean "this state is not one a reversible run can be in": failed
+/// assertions of `assert`, `fi`, `if` (backward), `from`, `until` (backward), `delocal` and
+/// `pop`.
+fn is_reversibility(kind: &RunErrorKind) -> bool {
+    use RunErrorKind::*;
+    matches!(
+        kind,
+        AssertFailed
+            | FiFailed { .. }
+            | IfFailed { .. }
+            | FromEntryFailed
+            | FromReentryFailed
+            | UntilExitFailed
+            | UntilReentryFailed
+            | DelocalMismatch { .. }
+            | StackNotEmpty { .. }
+            | PopNonZero { .. }
+    )
 }

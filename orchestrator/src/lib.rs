@@ -8,6 +8,7 @@
 
 mod errors;
 mod module;
+mod values;
 
 use pyo3::prelude::*;
 
@@ -16,6 +17,7 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<module::Module>()?;
     m.add_function(wrap_pyfunction!(module::assemble, m)?)?;
+    m.add_function(wrap_pyfunction!(module::load, m)?)?;
     m.add("BACKENDS", module::BACKENDS.to_vec())?;
     Ok(())
 }

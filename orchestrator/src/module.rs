@@ -1,23 +1,61 @@
-//! `Module`: one checked rdx program as a Python object.
+//! `Module`: one assembled rdx program as a Python object, and the functions that make one.
+//!
+//! A `Module` holds the bytecode module of [`rdx_vm`], the checked IR when it was assembled
+//! from source (a loaded `.rdxb` re-checks the source embedded in its debug info on demand), and
+//! one interpreter. The interpreter is kept between runs, so a backward run can undo the lossy
+//! operations of the forward run before it from the interpreter's history tape.
 
 use crate::errors;
+use crate::values;
 use pyo3::prelude::*;
-use rdx_lang::ast::Program;
+use pyo3::types::{PyBytes, PyList};
 use rdx_lang::check::{CheckOptions, Checked};
-use rdx_lang::invariants::{self, Status};
+use rdx_lang::invariants::{self, Invariant};
+use rdx_vm::{Direction, Engine, Interpreter};
+use std::sync::Mutex;
 
 /// Backends this build can run.
 pub const BACKENDS: &[&str] = &["interp"];
 
-/// A checked rdx program (and its source text, when it came from source).
+/// An assembled rdx program.
 #[pyclass(module = "redoxa._native", frozen)]
 pub struct Module {
-    checked: Checked,
+    vm: rdx_vm::Module,
+    checked: Option<Checked>,
     source: Option<String>,
+    cid: String,
+    interp: Mutex<Interpreter>,
 }
 
-/// Parses and checks rdx source. `file` is the name diagnostics show; `strict` rejects the
-/// lossy `:=` and `erase`. Raises `redoxa.errors.CompileError`.
+impl Module {
+    fn new(vm: rdx_vm::Module, checked: Option<Checked>, source: Option<String>) -> Module {
+        let cid = vm.cid();
+        Module { vm, checked, source, cid, interp: Mutex::new(Interpreter::new()) }
+    }
+
+    /// Invariant rows: from the IR, or by re-checking the source embedded in a loaded module.
+    fn evaluate(&self, py: Python<'_>, strict: bool) -> PyResult<(Vec<Invariant>, String)> {
+        if let Some(c) = &self.checked {
+            return Ok((invariants::evaluate(c, strict), self.source.clone().unwrap_or_default()));
+        }
+        let Some(debug) = &self.vm.debug else {
+            return Err(errors::make(
+                py,
+                "RdxError",
+                "this module was stripped of its debug info (source), so its invariants cannot be checked",
+                None,
+            ));
+        };
+        let opts = CheckOptions { strict };
+        let checked = rdx_lang::parser::parse(&debug.source)
+            .and_then(|p| rdx_lang::check::check(&p, &opts))
+            .map_err(|d| errors::compile_error(py, &d, &debug.file, &debug.source))?;
+        Ok((invariants::evaluate(&checked, strict), debug.source.clone()))
+    }
+}
+
+/// Parses, checks and compiles rdx source. `file` is the name diagnostics show; `strict`
+/// rejects the lossy `:=` and `erase`. Raises `redoxa.errors.CompileError`.
 #[pyfunction]
 #[pyo3(signature = (source, file = "<rdx>", strict = false))]
 pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool) -> PyResult<Module> {
@@ -25,50 +63,98 @@ pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool) -> PyRes
     let checked = rdx_lang::parser::parse(source)
         .and_then(|p| rdx_lang::check::check(&p, &opts))
         .map_err(|diags| errors::compile_error(py, &diags, file, source))?;
-    Ok(Module { checked, source: Some(source.to_string()) })
+    let vm = rdx_vm::compile(&checked, file, source)
+        .map_err(|d| errors::compile_error(py, std::slice::from_ref(&d), file, source))?;
+    Ok(Module::new(vm, Some(checked), Some(source.to_string())))
+}
+
+/// Decodes and verifies a bytecode module (`.rdxb` bytes). Raises `redoxa.errors.LoadError`.
+#[pyfunction]
+pub fn load(py: Python<'_>, data: &[u8]) -> PyResult<Module> {
+    let vm = rdx_vm::Module::decode(data).map_err(|e| errors::make(py, "LoadError", &e.to_string(), None))?;
+    let source = vm.debug.as_ref().map(|d| d.source.clone());
+    Ok(Module::new(vm, None, source))
 }
 
 #[pymethods]
 impl Module {
-    /// The source text the module was assembled from (`None` for a loaded `.rdxb`).
+    /// The source text of the program (embedded in the debug info of a loaded module), if any.
     #[getter]
     fn source(&self) -> Option<&str> {
         self.source.as_deref()
     }
 
-    /// Every gene: `(name, [(param, type), …])` with types spelled as in rdx (`u64[8]`).
-    fn genes(&self) -> Vec<(String, Vec<(String, String)>)> {
-        genes(&self.checked.program)
+    /// The content id: blake3 of the encoded module, lowercase hex.
+    #[getter]
+    fn cid(&self) -> &str {
+        &self.cid
     }
 
-    /// One row per invariant: `(id, name, status, evidence)`, status `holds` / `fails` /
+    /// The encoded module (`.rdxb`).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.vm.encode())
+    }
+
+    /// Every gene: `(name, [(param, type), …])` with types spelled as in rdx (`u64[8]`).
+    fn genes(&self) -> Vec<(String, Vec<(String, String)>)> {
+        self.vm
+            .genes
+            .iter()
+            .map(|g| (g.name.clone(), g.params.iter().map(|p| (p.name.clone(), p.ty.to_string())).collect()))
+            .collect()
+    }
+
+    /// One row per invariant: `(id, name, status, evidence)`; status is `holds`, `fails` or
     /// `not applicable`.
     #[pyo3(signature = (strict = false))]
-    fn invariants(&self, strict: bool) -> Vec<(&'static str, &'static str, &'static str, String)> {
-        invariants::evaluate(&self.checked, strict)
-            .into_iter()
-            .map(|inv| (inv.id, inv.name, status(inv.status), inv.evidence))
-            .collect()
+    fn invariants(
+        &self,
+        py: Python<'_>,
+        strict: bool,
+    ) -> PyResult<Vec<(&'static str, &'static str, &'static str, String)>> {
+        let (rows, _) = self.evaluate(py, strict)?;
+        Ok(rows.into_iter().map(|i| (i.id, i.name, i.status.as_str(), i.evidence)).collect())
     }
 
     /// The invariant report as `rdx check` prints it.
     #[pyo3(signature = (strict = false))]
-    fn invariant_report(&self, strict: bool) -> String {
-        let rows = invariants::evaluate(&self.checked, strict);
-        invariants::format_report(&rows, self.source.as_deref().unwrap_or(""))
+    fn invariant_report(&self, py: Python<'_>, strict: bool) -> PyResult<String> {
+        let (rows, src) = self.evaluate(py, strict)?;
+        Ok(invariants::format_report(&rows, &src))
     }
-}
 
-fn genes(p: &Program) -> Vec<(String, Vec<(String, String)>)> {
-    p.genes
-        .iter()
-        .map(|g| {
-            let params = g.params.iter().map(|p| (p.name.name.clone(), p.ty.to_string())).collect();
-            (g.name.name.clone(), params)
-        })
-        .collect()
-}
-
-fn status(s: Status) -> &'static str {
-    s.as_str()
+    /// Runs gene `entry` on `values` (one per parameter, in order: ints, or lists for arrays
+    /// and stacks) forward, or backward when `reverse`; returns the final values in the same
+    /// shape. Raises `ReversibilityError` / `RunError` with the rdx line and column.
+    fn run<'py>(
+        &self,
+        py: Python<'py>,
+        entry: &str,
+        values: &Bound<'py, PyList>,
+        reverse: bool,
+        backend: &str,
+    ) -> PyResult<Bound<'py, PyList>> {
+        if !BACKENDS.contains(&backend) {
+            return Err(errors::make(
+                py,
+                "BackendError",
+                &format!("backend {backend:?} is not available"),
+                None,
+            ));
+        }
+        let Some(gene) = self.vm.gene_index(entry) else {
+            return Err(errors::make(py, "RdxError", &format!("no gene named {entry:?}"), None));
+        };
+        let params = &self.vm.genes[gene].params;
+        let mut args = values::from_python(py, params, values)?;
+        let dir = if reverse { Direction::Backward } else { Direction::Forward };
+        let result = {
+            let mut interp = self.interp.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            interp.run(&self.vm, gene, &mut args, dir)
+        };
+        match result {
+            Ok(_) => values::to_python(py, params, &args),
+            Err(e) => Err(errors::run_error(py, &e, &self.vm)),
+        }
+    }
 }

@@ -140,11 +140,12 @@ class Stack(Type):
             items = list(value)
         except TypeError:
             raise ValueRangeError(f"{name}: expected a list of integers for stack, got {type(value).__name__}") from None
-        # Stack entries are untyped words: accept both signed and unsigned spellings.
+        # Stack entries are untyped words: accept both spellings, give back the unsigned one
+        # (the form runs return).
         out = []
         for i, v in enumerate(items):
             if isinstance(v, int) and not isinstance(v, bool) and I64_MIN <= v < 0:
-                out.append(v)
+                out.append(v & U64_MAX)
             else:
                 out.append(_check_int(f"{name}[{i}]", v, u64))
         return out

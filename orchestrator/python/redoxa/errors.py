@@ -84,8 +84,9 @@ class ValueRangeError(RdxError, ValueError):
 class RunError(RdxError):
     """A run-time error of the program: division by zero, an empty stack, aliasing, fuel, …
 
-    ``line``/``column`` locate it in the rdx source when known; ``py_file``/``py_line`` in the
-    gene's Python source.
+    ``code`` is the stable run-time code (``R01xx``), ``gene`` the gene it happened in,
+    ``line``/``column`` its place in the rdx source when known, ``rendered`` the full report
+    against that source, and ``py_file``/``py_line`` the gene's Python statement.
     """
 
     def __init__(
@@ -93,14 +94,18 @@ class RunError(RdxError):
         message: str,
         *,
         code: str = "",
+        gene: Optional[str] = None,
         line: Optional[int] = None,
         column: Optional[int] = None,
+        rendered: Optional[str] = None,
         py_file: Optional[str] = None,
         py_line: Optional[int] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.gene = gene
+        self.rendered = rendered
         self.line = line
         self.column = column
         self.py_file = py_file

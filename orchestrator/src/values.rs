@@ -1,0 +1,98 @@
+//! Parameter values between Python and the VM.
+//!
+//! Python gives one value per parameter: an `int` for `u64`/`i64`, a list of ints for arrays
+//! and stacks (bottom first). Signed types take and give negative ints; a stack holds untyped
+//! words, given back unsigned. The Python layer range-checks first; a value that still does not
+//! fit raises `ValueRangeError` here rather than being truncated.
+
+use crate::errors;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+use rdx_lang::ast::{Elem, Type};
+use rdx_vm::Value;
+use rdx_vm::module::ParamDef;
+
+/// Converts the Python values of a gene's parameters (in order) to VM values.
+pub fn from_python(py: Python<'_>, params: &[ParamDef], values: &Bound<'_, PyList>) -> PyResult<Vec<Value>> {
+    if values.len() != params.len() {
+        return Err(errors::make(
+            py,
+            "ValueRangeError",
+            &format!("expected {} values (one per parameter), got {}", params.len(), values.len()),
+            None,
+        ));
+    }
+    let mut out = Vec::with_capacity(params.len());
+    for (p, v) in params.iter().zip(values.iter()) {
+        let value = match p.ty {
+            Type::U64 => Value::Int(word(py, &p.name, &v, false)?),
+            Type::I64 => Value::Int(word(py, &p.name, &v, true)?),
+            Type::Array(elem, n) => {
+                let items = words(py, &p.name, &v, elem == Elem::I64)?;
+                if items.len() as u64 != n {
+                    return Err(errors::make(
+                        py,
+                        "ValueRangeError",
+                        &format!("{}: expected {n} elements for {}, got {}", p.name, p.ty, items.len()),
+                        None,
+                    ));
+                }
+                Value::Array(items)
+            }
+            Type::Stack => Value::Stack(stack_words(py, &p.name, &v)?),
+        };
+        out.push(value);
+    }
+    Ok(out)
+}
+
+/// Converts VM values back, signed where the parameter's type is.
+pub fn to_python<'py>(
+    py: Python<'py>,
+    params: &[ParamDef],
+    values: &[Value],
+) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for (p, v) in params.iter().zip(values) {
+        match (v, p.ty) {
+            (Value::Int(x), Type::I64) => out.append(*x as i64)?,
+            (Value::Int(x), _) => out.append(*x)?,
+            (Value::Array(a), Type::Array(Elem::I64, _)) => {
+                out.append(PyList::new(py, a.iter().map(|x| *x as i64))?)?
+            }
+            (Value::Array(a), _) | (Value::Stack(a), _) => out.append(PyList::new(py, a)?)?,
+        }
+    }
+    Ok(out)
+}
+
+fn word(py: Python<'_>, name: &str, v: &Bound<'_, PyAny>, signed: bool) -> PyResult<u64> {
+    let r = if signed { v.extract::<i64>().map(|x| x as u64) } else { v.extract::<u64>() };
+    r.map_err(|_| {
+        let ty = if signed { "i64" } else { "u64" };
+        errors::make(py, "ValueRangeError", &format!("{name}: {} does not fit in {ty}", show(v)), None)
+    })
+}
+
+fn words(py: Python<'_>, name: &str, v: &Bound<'_, PyAny>, signed: bool) -> PyResult<Vec<u64>> {
+    let list = v.cast::<PyList>().map_err(|_| not_a_list(py, name))?;
+    list.iter().map(|x| word(py, name, &x, signed)).collect()
+}
+
+fn stack_words(py: Python<'_>, name: &str, v: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
+    let list = v.cast::<PyList>().map_err(|_| not_a_list(py, name))?;
+    list.iter()
+        .map(|x| match x.extract::<u64>() {
+            Ok(w) => Ok(w),
+            Err(_) => word(py, name, &x, true),
+        })
+        .collect()
+}
+
+fn not_a_list(py: Python<'_>, name: &str) -> PyErr {
+    errors::make(py, "ValueRangeError", &format!("{name}: expected a list of integers"), None)
+}
+
+fn show(v: &Bound<'_, PyAny>) -> String {
+    v.repr().map(|r| r.to_string()).unwrap_or_else(|_| "value".into())
+}

@@ -1,0 +1,249 @@
+"""Programs: genes run forward and backward, agree with the same program written in rdx, and the
+Program API (source, cid, save/load, check, backends, values)."""
+
+from __future__ import annotations
+
+import inspect
+import random
+from pathlib import Path
+
+import pytest
+
+import redoxa as rx
+from genes import INPUTS, TWINS, cases, fib
+
+try:  # hypothesis when installed, plain random otherwise
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    HAVE_HYPOTHESIS = True
+except ImportError:  # pragma: no cover - depends on the environment
+    HAVE_HYPOTHESIS = False
+
+
+@pytest.fixture(scope="module")
+def compiled() -> dict:
+    return {name: (g.compile(), rx.assemble(twin, entry=name)) for name, (g, twin) in TWINS.items()}
+
+
+def test_fib_as_in_the_brief() -> None:
+    prog = fib.compile()
+    assert prog.run(n=30) == {"n": 0, "x1": 1346269, "x2": 2178309}
+    assert prog.reverse(n=0, x1=1346269, x2=2178309) == {"n": 30, "x1": 0, "x2": 0}
+    assert prog.run(n=10) == {"n": 0, "x1": 89, "x2": 144}
+
+
+@pytest.mark.parametrize("name", sorted(TWINS))
+def test_every_construct_both_ways_and_same_as_rdx(name: str, compiled: dict) -> None:
+    prog, twin = compiled[name]
+    for case in cases(name, 40):
+        out = prog.run(**case)
+        assert out == twin.run(**case), case
+        back = prog.reverse(**out)
+        assert back == dict(zip(prog._names, prog.values_list(case))), (case, out)
+        assert twin.reverse(**out) == back
+
+
+@pytest.mark.parametrize("name", sorted(TWINS))
+def test_same_bytecode_as_rdx_twin_semantics_random(name: str, compiled: dict) -> None:
+    """A second, larger random sweep (plain random; hypothesis below when installed)."""
+    prog, twin = compiled[name]
+    r = random.Random(name)
+    for _ in range(100):
+        case = INPUTS[name](r)
+        out = prog.run(**case)
+        assert twin.run(**case) == out
+        assert prog.reverse(**out) == dict(zip(prog._names, prog.values_list(case)))
+
+
+if HAVE_HYPOTHESIS:
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.integers(0, (1 << 64) - 1), st.integers(0, (1 << 64) - 1), st.integers(-(1 << 63), (1 << 63) - 1))
+    def test_hypothesis_round_trip_mix(x: int, y: int, z: int) -> None:
+        prog = TWINS["mix"][0].compile()
+        out = prog.run(x=x, y=y, z=z)
+        assert prog.reverse(**out) == {"x": x, "y": y, "z": z}
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.lists(st.integers(0, (1 << 64) - 1), min_size=4, max_size=4),
+           st.lists(st.integers(-(1 << 63), (1 << 63) - 1), min_size=3, max_size=3),
+           st.integers(0, (1 << 64) - 1))
+    def test_hypothesis_round_trip_arrays(a: list, b: list, k: int) -> None:
+        prog = TWINS["arrays"][0].compile()
+        out = prog.run(a=a, b=b, k=k)
+        assert prog.reverse(**out) == {"a": a, "b": b, "k": k}
+
+
+def test_unset_parameters_are_zero_and_types_come_back() -> None:
+    prog = TWINS["arrays"][0].compile()
+    out = prog.run()
+    assert set(out) == {"a", "b", "k"}
+    assert isinstance(out["a"], list) and len(out["a"]) == 4
+    assert out["k"] == 4 + 3
+    prog = TWINS["mix"][0].compile()
+    out = prog.run(z=-5)
+    assert all(isinstance(v, int) for v in out.values())
+    assert -(1 << 63) <= out["z"] < (1 << 63)
+    assert 0 <= out["x"] <= (1 << 64) - 1
+
+
+def test_signed_values_round_trip() -> None:
+    prog = rx.assemble("gene f(a: i64, b: u64) { a -= 10  b -= 1 }")
+    assert prog.run(a=3, b=0) == {"a": -7, "b": (1 << 64) - 1}
+    assert prog.reverse(a=-7, b=(1 << 64) - 1) == {"a": 3, "b": 0}
+
+
+def test_stack_values_bottom_first() -> None:
+    prog = TWINS["stacks"][0].compile()
+    out = prog.run(x=5, y=7, s=[1, 2])
+    assert out == {"x": 7, "y": 11, "s": [1, 2, 5]}
+    assert prog.reverse(**out) == {"x": 5, "y": 7, "s": [1, 2]}
+
+
+def test_values_out_of_range_raise_before_running() -> None:
+    prog = TWINS["mix"][0].compile()
+    with pytest.raises(rx.ValueRangeError):
+        prog.run(x=-1)
+    with pytest.raises(ValueError):
+        prog.run(z=1 << 63)
+    with pytest.raises(rx.ValueRangeError):
+        TWINS["arrays"][0].compile().run(a=[1, 2, 3])
+    with pytest.raises(TypeError, match="no parameter 'w'"):
+        prog.run(w=1)
+
+
+def test_source_cid_save_load(tmp_path: Path) -> None:
+    prog = fib.compile()
+    assert prog.source == fib.source
+    cid = prog.cid
+    assert len(cid) == 64 and int(cid, 16) >= 0
+    assert fib.compile().cid == cid  # deterministic
+    assert rx.assemble(prog.source, file="<gene fib>").cid == cid  # the name is in the debug info
+    path = tmp_path / "fib.rdxb"
+    assert prog.save(path) == cid
+    loaded = rx.load(path)
+    assert loaded.cid == cid
+    assert loaded.to_bytes() == path.read_bytes() == prog.to_bytes()
+    assert loaded.run(n=12) == prog.run(n=12)
+    assert loaded.reverse(n=0, x1=233, x2=377) == {"n": 12, "x1": 0, "x2": 0}
+    assert loaded.params == prog.params
+
+
+def test_load_rejects_bad_bytes(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.rdxb"
+    bad.write_bytes(b"RDXB\x01\x00garbage")
+    with pytest.raises(rx.LoadError):
+        rx.load(bad)
+    good = fib.compile().to_bytes()
+    bad.write_bytes(good[: len(good) // 2])
+    with pytest.raises(rx.LoadError):
+        rx.load(bad)
+
+
+def test_check_reports_five_invariants() -> None:
+    report = fib.compile().check()
+    assert [r.id for r in report] == ["I1", "I2", "I3", "I4", "I5"]
+    assert report.ok and len(report) == 5
+    assert report["I2"].status == "holds"
+    assert report["I4"].status == "not applicable"
+    assert "I1" in str(report)
+
+
+def test_check_strict_fails_on_lossy() -> None:
+    @rx.gene
+    def lossy(x: rx.u64, y: rx.u64):
+        (x := y + 1)
+
+    prog = lossy.compile()
+    assert prog.check().ok
+    report = prog.check(strict=True)
+    assert not report.ok and report["I1"].status == "fails"
+
+
+def test_lossy_runs_forward() -> None:
+    @rx.gene
+    def lossy(x: rx.u64, y: rx.u64):
+        (x := y + 1)
+        rx.erase(y)
+
+    assert lossy.compile().run(x=5, y=9) == {"x": 10, "y": 0}
+
+
+def test_backends() -> None:
+    assert "interp" in rx.backends()
+    prog = fib.compile()
+    assert prog.run(n=5, backend="interp") == prog.run(n=5)
+    assert prog.run(n=5, backend="auto") == prog.run(n=5)
+    if "jit" not in rx.backends():
+        with pytest.raises(rx.BackendError, match="jit"):
+            fib.compile(backend="jit")
+        with pytest.raises(rx.BackendError):
+            prog.run(n=5, backend="jit")
+    with pytest.raises(rx.BackendError, match="unknown backend"):
+        prog.run(n=5, backend="gpu")
+
+
+def test_entry_selection() -> None:
+    two = "gene a(x: u64) { x += 1 }\ngene b(x: u64) { call a(x) call a(x) }\n"
+    with pytest.raises(rx.RdxError, match="entry="):
+        rx.assemble(two)
+    assert rx.assemble(two, entry="b").run(x=1) == {"x": 3}
+    with pytest.raises(rx.RdxError, match="no gene named"):
+        rx.assemble(two, entry="c")
+    main = two + "gene main(y: u64) { call b(y) }\n"
+    assert rx.assemble(main).entry == "main"
+
+
+def test_gene_call_shortcut() -> None:
+    assert fib(n=6) == {"n": 0, "x1": 13, "x2": 21}
+    assert fib(6) == fib(n=6)
+    with pytest.raises(TypeError):
+        fib(1, 2, 3, 4)
+
+
+def test_reversibility_error_names_the_python_line() -> None:
+    @rx.gene
+    def wrong(x: rx.u64, y: rx.u64):
+        if x == 0:
+            y += 1
+        else:
+            y += 2
+        rx.fi(y == 1)  # fi
+
+    prog = wrong.compile()
+    assert prog.run(x=0, y=0) == {"x": 0, "y": 1}
+    with pytest.raises(rx.ReversibilityError) as info:
+        prog.run(x=5, y=(1 << 64) - 1)  # else-branch leaves y == 1: the fi assertion lies
+    e = info.value
+    lines, first = inspect.getsourcelines(wrong.__wrapped__)
+    if_line = first + next(k for k, t in enumerate(lines) if "if x == 0" in t)
+    fi_line = first + next(k for k, t in enumerate(lines) if "# fi" in t)
+    assert e.py_file == inspect.getsourcefile(wrong.__wrapped__)
+    assert if_line <= e.py_line <= fi_line
+    assert f":{e.py_line}:" in str(e)
+
+
+def test_delocal_mismatch_and_assert_are_reversibility_errors() -> None:
+    @rx.gene
+    def g(x: rx.u64):
+        t = rx.local(rx.u64, 0)
+        t += x
+        rx.delocal(t, 0)  # here
+
+    with pytest.raises(rx.ReversibilityError) as info:
+        g.compile().run(x=3)
+    lines, first = inspect.getsourcelines(g.__wrapped__)
+    assert info.value.py_line == first + next(k for k, t in enumerate(lines) if "# here" in t)
+
+    with pytest.raises(rx.ReversibilityError):
+        rx.assemble("gene f(x: u64) { assert x == 1 }").run(x=2)
+
+
+def test_other_run_errors() -> None:
+    with pytest.raises(rx.RunError) as info:
+        rx.assemble("gene f(x: u64, y: u64) { x += 10 / y }").run(x=1, y=0)
+    assert not isinstance(info.value, rx.ReversibilityError)
+    assert info.value.code == "R0110"
+    with pytest.raises(rx.RunError):
+        rx.assemble("gene f(x: u64, s: stack) { pop x, s }").run()
