@@ -217,12 +217,6 @@ proptest! {
     }
 
     #[test]
-    fn mutated_programs_never_panic(p in arb_program(), muts in prop::collection::vec(arb_mutation(), 1..4)) {
-        let text = mutate(print_program(&p), &muts);
-        parse_is_sane(&text)?;
-    }
-
-    #[test]
     fn mutated_fib_never_panics(muts in prop::collection::vec(arb_mutation(), 1..6)) {
         parse_is_sane(&mutate(FIB.to_string(), &muts))?;
     }
@@ -234,6 +228,17 @@ proptest! {
         let text = &FIB[..cut];
         parse_is_sane(text)?;
         prop_assert!(parse(text).is_err(), "{:?} parsed", text);
+    }
+}
+
+proptest! {
+    // Generating whole programs is the slow part: fewer cases.
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_programs_never_panic(p in arb_program(), muts in prop::collection::vec(arb_mutation(), 1..4)) {
+        let text = mutate(print_program(&p), &muts);
+        parse_is_sane(&text)?;
     }
 }
 
