@@ -1,0 +1,99 @@
+"""rx.experiment: every input forward and back on each backend, verified and timed."""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Dict, List
+
+import pytest
+
+import redoxa as rx
+from redoxa import _experiment
+from genes import TWINS, cases, fib
+
+
+def rows_of(result: Any) -> List[Dict[str, Any]]:
+    if isinstance(result, list):
+        return result
+    return result.to_dict("records")  # pandas
+
+
+def test_rows_verify_and_time_every_input() -> None:
+    prog = TWINS["mix"][0].compile()
+    inputs = cases("mix", 25)
+    rows = rx.experiment(prog, inputs=inputs, backends=["interp"], dataframe=False)
+    assert isinstance(rows, list) and len(rows) == 25
+    for case, row in zip(inputs, rows):
+        assert row["input"] == case
+        assert row["backend"] == "interp"
+        assert row["output"] == prog.run(**case)
+        assert row["roundtrip"] is True
+        assert row["error"] is None
+        assert row["forward_s"] > 0 and row["backward_s"] > 0
+
+
+def test_accepts_a_gene_and_defaults_to_its_backend() -> None:
+    rows = rows_of(rx.experiment(fib, inputs=[{"n": k} for k in range(10)]))
+    assert [r["output"]["x2"] for r in rows] == [1, 2, 3, 5, 8, 13, 21, 34, 55, 89]
+    assert all(r["roundtrip"] and r["backend"] == "interp" for r in rows)
+
+
+def test_every_backend_gets_every_input() -> None:
+    backends = rx.backends()
+    rows = rows_of(rx.experiment(fib, inputs=[{"n": 3}, {"n": 4}], backends=backends * 2))
+    assert len(rows) == 2 * 2 * len(backends)
+
+
+def test_dataframe_when_pandas_is_installed() -> None:
+    result = rx.experiment(fib, inputs=[{"n": 2}])
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        assert isinstance(result, list)
+    else:  # pragma: no cover - depends on the environment
+        assert list(result.columns)[:3] == ["input", "backend", "output"]
+
+
+def test_run_errors_are_recorded_not_raised() -> None:
+    prog = rx.assemble("gene f(x: u64, y: u64) { x += 100 / y }")
+    rows = rows_of(rx.experiment(prog, inputs=[{"x": 1, "y": 5}, {"x": 1, "y": 0}], dataframe=False))
+    assert rows[0]["roundtrip"] is True and rows[0]["output"] == {"x": 21, "y": 5}
+    assert rows[1]["roundtrip"] is None and "division by zero" in rows[1]["error"]
+
+
+def test_a_broken_round_trip_raises_or_is_reported() -> None:
+    prog = TWINS["calls"][0].compile()
+    prog.reverse = lambda **values: {"x": 0, "y": 0}  # type: ignore[method-assign]
+    inputs = [{"x": 3, "y": 4}, {"x": 0, "y": 0}]
+    with pytest.raises(rx.RoundTripError, match="1 of 2 runs"):
+        rx.experiment(prog, inputs=inputs)
+    rows = rows_of(rx.experiment(prog, inputs=inputs, strict=False, dataframe=False))
+    assert [r["roundtrip"] for r in rows] == [False, True]
+
+
+def test_progress_only_for_long_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    quiet = io.StringIO()
+    rx.experiment(fib, inputs=[{"n": 5}] * 5, progress=quiet)
+    assert quiet.getvalue() == ""
+    monkeypatch.setattr(_experiment, "PROGRESS_AFTER", 0.0)
+    loud = io.StringIO()
+    rx.experiment(fib, inputs=[{"n": 5}] * 5, progress=loud)
+    assert "experiment: 5/5 runs" in loud.getvalue()
+    assert loud.getvalue().endswith("\n")
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(TypeError):
+        rx.experiment(42, inputs=[])
+    with pytest.raises(ValueError):
+        rx.experiment(fib, inputs=[{"n": 1}], repeat=0)
+    with pytest.raises(rx.ValueRangeError):
+        rx.experiment(fib, inputs=[{"n": -1}])
+    if "jit" not in rx.backends():
+        with pytest.raises(rx.BackendError):
+            rx.experiment(fib, inputs=[{"n": 1}], backends=["jit"])
+
+
+def test_repeat_keeps_the_best_time() -> None:
+    rows = rows_of(rx.experiment(fib, inputs=[{"n": 20}], repeat=5, dataframe=False))
+    assert rows[0]["roundtrip"] and rows[0]["forward_s"] > 0
