@@ -451,10 +451,9 @@ impl Builder {
             StmtRecipe::XorShift(t, dir, c) | StmtRecipe::UndoXorShift(t, dir, c) => {
                 let Some(t) = self.pick(*t) else { return out.push(skip) };
                 let amount = e(ExprKind::Int(u64::from((*c).clamp(1, 63))));
-                // `x ^= x >> c` on an i64 would need a logical shift to stay a bijection; keep
-                // signed targets to left shifts so the programs do not depend on that choice.
-                let dir = if self.vars[t].ty == Type::I64 { Dir::Left } else { *dir };
-                let s = stmt(StmtKind::XorShift { target: self.place(t), dir, amount });
+                // The spec makes `x ^= x >> c` a logical shift even on an i64, so it stays a
+                // bijection on signed targets too.
+                let s = stmt(StmtKind::XorShift { target: self.place(t), dir: *dir, amount });
                 out.push(if matches!(r, StmtRecipe::UndoXorShift(..)) {
                     stmt(StmtKind::Undo(Box::new(s)))
                 } else {
