@@ -118,7 +118,7 @@ pub fn evaluate(checked: &Checked, strict: bool) -> Vec<Invariant> {
         status: Status::Holds,
         evidence: format!(
             "{} {}, {} {} with exit assertions, {} {} with entry assertions, {} {} paired, {} {}; \
-             aliasing checked statically for {} and at run time for {}",
+             aliasing checked statically for {} {} and at run time for {}",
             ev.updates,
             plural(ev.updates, "update", "updates"),
             ev.conditionals,
@@ -130,6 +130,7 @@ pub fn evaluate(checked: &Checked, strict: bool) -> Vec<Invariant> {
             ev.calls,
             plural(ev.calls, "call", "calls"),
             ev.alias_static,
+            plural(ev.alias_static, "statement", "statements"),
             ev.alias_runtime,
         ),
         spans: Vec::new(),
