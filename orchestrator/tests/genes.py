@@ -230,7 +230,9 @@ def _u(r: random.Random) -> int:
 
 
 def _i(r: random.Random) -> int:
-    return r.choice([0, -1, 1, -(1 << 63), (1 << 63) - 1, r.getrandbits(64) - (1 << 63), r.randint(-300, 300)])
+    return r.choice(
+        [0, -1, 1, -(1 << 63), (1 << 63) - 1, r.getrandbits(64) - (1 << 63), r.randint(-300, 300)]
+    )
 
 
 INPUTS: Dict[str, Callable[[random.Random], Dict[str, Any]]] = {

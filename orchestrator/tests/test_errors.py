@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 
 import pytest
-
 import redoxa as rx
 
 
@@ -147,8 +146,15 @@ def test_syntax_error() -> None:
 
 
 def test_exception_tree() -> None:
-    for cls in (rx.CompileError, rx.RunError, rx.ReversibilityError, rx.ValueRangeError, rx.LoadError,
-                rx.BackendError, rx.RoundTripError):
+    for cls in (
+        rx.CompileError,
+        rx.RunError,
+        rx.ReversibilityError,
+        rx.ValueRangeError,
+        rx.LoadError,
+        rx.BackendError,
+        rx.RoundTripError,
+    ):
         assert issubclass(cls, rx.RdxError)
     assert issubclass(rx.ReversibilityError, rx.RunError)
     assert issubclass(rx.ValueRangeError, ValueError)

@@ -6,10 +6,9 @@ import io
 from typing import Any, Dict, List
 
 import pytest
-
 import redoxa as rx
-from redoxa import _experiment
 from genes import TWINS, cases, fib
+from redoxa import _experiment
 
 
 def rows_of(result: Any) -> List[Dict[str, Any]]:

@@ -8,7 +8,6 @@ import random
 from pathlib import Path
 
 import pytest
-
 import redoxa as rx
 from genes import INPUTS, TWINS, cases, fib
 
@@ -59,16 +58,20 @@ def test_same_bytecode_as_rdx_twin_semantics_random(name: str, compiled: dict) -
 if HAVE_HYPOTHESIS:
 
     @settings(max_examples=200, deadline=None)
-    @given(st.integers(0, (1 << 64) - 1), st.integers(0, (1 << 64) - 1), st.integers(-(1 << 63), (1 << 63) - 1))
+    @given(
+        st.integers(0, (1 << 64) - 1), st.integers(0, (1 << 64) - 1), st.integers(-(1 << 63), (1 << 63) - 1)
+    )
     def test_hypothesis_round_trip_mix(x: int, y: int, z: int) -> None:
         prog = TWINS["mix"][0].compile()
         out = prog.run(x=x, y=y, z=z)
         assert prog.reverse(**out) == {"x": x, "y": y, "z": z}
 
     @settings(max_examples=100, deadline=None)
-    @given(st.lists(st.integers(0, (1 << 64) - 1), min_size=4, max_size=4),
-           st.lists(st.integers(-(1 << 63), (1 << 63) - 1), min_size=3, max_size=3),
-           st.integers(0, (1 << 64) - 1))
+    @given(
+        st.lists(st.integers(0, (1 << 64) - 1), min_size=4, max_size=4),
+        st.lists(st.integers(-(1 << 63), (1 << 63) - 1), min_size=3, max_size=3),
+        st.integers(0, (1 << 64) - 1),
+    )
     def test_hypothesis_round_trip_arrays(a: list, b: list, k: int) -> None:
         prog = TWINS["arrays"][0].compile()
         out = prog.run(a=a, b=b, k=k)
@@ -161,13 +164,21 @@ def test_check_strict_fails_on_lossy() -> None:
     assert not report.ok and report["I1"].status == "fails"
 
 
-def test_lossy_runs_forward() -> None:
+def test_lossy_runs_both_ways_through_the_history_tape() -> None:
     @rx.gene
     def lossy(x: rx.u64, y: rx.u64):
         (x := y + 1)
-        rx.erase(y)
+        rx.erase(y)  # erase
 
-    assert lossy.compile().run(x=5, y=9) == {"x": 10, "y": 0}
+    prog = lossy.compile()
+    out = prog.run(x=5, y=9)
+    assert out == {"x": 10, "y": 0}
+    assert prog.reverse(**out) == {"x": 5, "y": 9}  # undone from the forward run's tape
+    with pytest.raises(rx.RunError) as info:
+        prog.reverse(**out)  # the tape is used up: no history left
+    assert info.value.code == "R0115"
+    lines, first = inspect.getsourcelines(lossy.__wrapped__)
+    assert info.value.py_line == first + next(k for k, t in enumerate(lines) if "# erase" in t)
 
 
 def test_backends() -> None:

@@ -6,7 +6,6 @@ import inspect
 import textwrap
 
 import pytest
-
 import redoxa as rx
 from redoxa import _translate
 
@@ -557,6 +556,24 @@ def test_gene_decorator_rejects_non_functions() -> None:
 
 def test_spellings_table_covers_every_statement() -> None:
     words = " ".join(r for _, r in _translate.SPELLINGS)
-    for w in ["+=", "*=", "<<<=", "neg", "not", "swap", "fi", "from", "call", "uncall", "local", "delocal",
-              "push", "pop", "assert", "skip", ":=", "erase"]:
+    for w in [
+        "+=",
+        "*=",
+        "<<<=",
+        "neg",
+        "not",
+        "swap",
+        "fi",
+        "from",
+        "call",
+        "uncall",
+        "local",
+        "delocal",
+        "push",
+        "pop",
+        "assert",
+        "skip",
+        ":=",
+        "erase",
+    ]:
         assert w in words

@@ -33,7 +33,7 @@ class Gene:
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
         self._parsed_cache: Optional[ParsedGene] = None
-        self._program: Optional["Program"] = None
+        self._program: Optional[Program] = None
 
     def __repr__(self) -> str:
         return f"<rx.gene {self.__qualname__}>"
@@ -52,7 +52,7 @@ class Gene:
         """The rdx program generated for this gene (and the genes it calls)."""
         return self.translate().source
 
-    def compile(self, backend: str = "interp", strict: bool = False) -> "Program":
+    def compile(self, backend: str = "interp", strict: bool = False) -> Program:
         """Translates, checks and assembles this gene into a runnable :class:`rx.Program`.
 
         ``backend`` is the default for ``run``/``reverse`` (``"interp"`` or ``"jit"``);
@@ -80,5 +80,7 @@ class Gene:
 def gene(fn: Callable[..., Any]) -> Gene:
     """Decorator: ``@rx.gene`` turns a function written in the gene subset of Python into a gene."""
     g = Gene(fn)
-    functools.update_wrapper(g, fn, assigned=("__module__", "__name__", "__qualname__", "__doc__"), updated=())
+    functools.update_wrapper(
+        g, fn, assigned=("__module__", "__name__", "__qualname__", "__doc__"), updated=()
+    )
     return g

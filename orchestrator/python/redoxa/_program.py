@@ -156,7 +156,7 @@ class Program:
         """The bytecode module (``.rdxb``) as bytes."""
         return self._module.to_bytes()
 
-    def save(self, path: Union[str, "os.PathLike[str]"]) -> str:
+    def save(self, path: Union[str, os.PathLike[str]]) -> str:
         """Writes the bytecode module to ``path`` and returns the CID."""
         with open(path, "wb") as f:
             f.write(self._module.to_bytes())
@@ -259,14 +259,21 @@ def _python_line(path: Optional[str], line: Optional[int]) -> str:
 
 
 def assemble(
-    text: str, *, entry: Optional[str] = None, backend: str = "interp", strict: bool = False, file: str = "<rdx>"
+    text: str,
+    *,
+    entry: Optional[str] = None,
+    backend: str = "interp",
+    strict: bool = False,
+    file: str = "<rdx>",
 ) -> Program:
     """Compiles rdx source text into a :class:`Program` (entry: ``main``, else the only gene,
     else ``entry=``)."""
     return Program(_native.assemble(text, file, strict), entry=entry, backend=backend, strict=strict)
 
 
-def load(path: Union[str, "os.PathLike[str]"], *, entry: Optional[str] = None, backend: str = "interp") -> Program:
+def load(
+    path: Union[str, os.PathLike[str]], *, entry: Optional[str] = None, backend: str = "interp"
+) -> Program:
     """Loads a bytecode module (``.rdxb``) written by ``Program.save`` or ``rdx asm``."""
     with open(path, "rb") as f:
         data = f.read()

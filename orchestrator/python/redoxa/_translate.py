@@ -153,7 +153,7 @@ class Translation:
         origins: List[Tuple[str, int]],
         entry: str,
         params: List[Tuple[str, T.Type]],
-        genes: Dict[str, "Gene"],
+        genes: Dict[str, Gene],
     ) -> None:
         self.source = source
         self.origins = origins
@@ -168,15 +168,15 @@ class Translation:
         return None
 
 
-def translate_program(root: "Gene") -> Translation:
+def translate_program(root: Gene) -> Translation:
     """Translates ``root`` and every gene it calls (transitively) into one rdx program."""
     from ._gene import Gene
 
     names: Dict[int, str] = {}
-    taken: Dict[str, "Gene"] = {}
-    order: List["Gene"] = []
+    taken: Dict[str, Gene] = {}
+    order: List[Gene] = []
 
-    def name_of(g: "Gene") -> str:
+    def name_of(g: Gene) -> str:
         key = id(g)
         if key in names:
             return names[key]
@@ -216,7 +216,7 @@ class _Unresolved(Exception):
 
 
 class _GeneTranslator:
-    def __init__(self, gene: "Gene", name: str, name_of: Callable[["Gene"], str]) -> None:
+    def __init__(self, gene: Gene, name: str, name_of: Callable[[Gene], str]) -> None:
         self.gene = gene
         self.p = parsed = gene._parsed()
         self.fn = parsed.fn
@@ -300,7 +300,7 @@ class _GeneTranslator:
             return obj
         return None
 
-    def gene_self(self) -> "Gene":
+    def gene_self(self) -> Gene:
         return self.gene
 
     def check_ident(self, name: str, node: ast.AST, what: str) -> str:
@@ -471,7 +471,9 @@ class _GeneTranslator:
             )
         elif isinstance(s, ast.AnnAssign):
             raise self.fail(
-                s, "annotated assignment is not supported", hint="declare a local as `t = rx.local(rx.u64, 0)`"
+                s,
+                "annotated assignment is not supported",
+                hint="declare a local as `t = rx.local(rx.u64, 0)`",
             )
         else:
             raise self.fail(
@@ -530,13 +532,15 @@ class _GeneTranslator:
         elif f is M.again:
             raise self.fail(v, "rx.again() only separates the two parts of an rx.loop body")
         else:
-            raise self.fail(v, f"rx.{getattr(f, '__name__', '?')}(...) is not a statement", list_supported=True)
+            raise self.fail(
+                v, f"rx.{getattr(f, '__name__', '?')}(...) is not a statement", list_supported=True
+            )
 
     def arity(self, call: ast.Call, n: int, spelling: str) -> None:
         if len(call.args) != n:
             raise self.fail(call, f"expected {spelling}")
 
-    def callee_gene(self, node: ast.AST) -> "Gene":
+    def callee_gene(self, node: ast.AST) -> Gene:
         from ._gene import Gene
 
         obj = self.resolve_opt(node)
@@ -546,7 +550,7 @@ class _GeneTranslator:
             raise self.fail(node, "the first argument of rx.uncall must be a gene", hint="rx.uncall(g, x, y)")
         return obj
 
-    def call_text(self, g: "Gene", args: Sequence[ast.expr], node: ast.AST) -> str:
+    def call_text(self, g: Gene, args: Sequence[ast.expr], node: ast.AST) -> str:
         names = []
         for a in args:
             if not (isinstance(a, ast.Name) and a.id in self.vars):
@@ -559,7 +563,11 @@ class _GeneTranslator:
     def aug_assign(self, s: ast.AugAssign) -> None:
         target = self.place(s.target)
         op = type(s.op)
-        if op is ast.BitXor and isinstance(s.value, ast.BinOp) and type(s.value.op) in (ast.LShift, ast.RShift):
+        if (
+            op is ast.BitXor
+            and isinstance(s.value, ast.BinOp)
+            and type(s.value.op) in (ast.LShift, ast.RShift)
+        ):
             if _same(s.value.left, s.target):
                 sym = "<<" if isinstance(s.value.op, ast.LShift) else ">>"
                 self.emit(f"{target} ^= {target} {sym} {self.expr_text(s.value.right, 9)}", s)
@@ -603,7 +611,11 @@ class _GeneTranslator:
                 op = "<<<=" if f is M.rotl else ">>>="
                 self.emit(f"{self.place(tgt)} {op} {self.expr_text(val.args[1])}", s)
                 return
-        if isinstance(val, ast.UnaryOp) and isinstance(val.op, (ast.USub, ast.Invert)) and _same(val.operand, tgt):
+        if (
+            isinstance(val, ast.UnaryOp)
+            and isinstance(val.op, (ast.USub, ast.Invert))
+            and _same(val.operand, tgt)
+        ):
             word = "neg" if isinstance(val.op, ast.USub) else "not"
             self.emit(f"{word} {self.place(tgt)}", s)
             return
@@ -631,7 +643,8 @@ class _GeneTranslator:
             raise self.fail(
                 s,
                 "a `for` loop must iterate over rx.loop(entry=..., until=...)",
-                hint="for _ in rx.loop(entry=i == 0, until=i == n):  (rdx `from i == 0 do { … } until i == n`)",
+                hint="for _ in rx.loop(entry=i == 0, until=i == n):  "
+                "(rdx `from i == 0 do { … } until i == n`)",
             )
         if not (isinstance(s.target, ast.Name) and s.target.id == "_"):
             raise self.fail(s.target, "the loop variable of rx.loop must be `_`")
@@ -668,7 +681,9 @@ class _GeneTranslator:
                 raise self.fail(call, f"unexpected argument {kw.arg!r} to rx.loop(entry=..., until=...)")
             given[kw.arg] = kw.value
         if len(given) != 2:
-            raise self.fail(call, "rx.loop needs both entry= (true only on entry) and until= (exit condition)")
+            raise self.fail(
+                call, "rx.loop needs both entry= (true only on entry) and until= (exit condition)"
+            )
         return given["entry"], given["until"]
 
     def is_again(self, s: ast.stmt) -> bool:
@@ -728,7 +743,9 @@ class _GeneTranslator:
             op = _BINOPS.get(type(node.op))
             if op is None:
                 hint = "use // for integer division" if isinstance(node.op, ast.Div) else ""
-                raise self.fail(node, f"operator `{_BINOP_WORDS.get(type(node.op), '?')}` is not in rdx", hint=hint)
+                raise self.fail(
+                    node, f"operator `{_BINOP_WORDS.get(type(node.op), '?')}` is not in rdx", hint=hint
+                )
             return self.binary(op[0], op[1], node.left, node.right)
         if isinstance(node, ast.Compare):
             parts = []
@@ -784,12 +801,16 @@ class _GeneTranslator:
             v = self.resolve(node)
         except _Unresolved:
             name = node.id if isinstance(node, ast.Name) else ast.unparse(node)
-            raise self.fail(node, f"unknown name `{name}`: not a parameter, local or module constant") from None
+            raise self.fail(
+                node, f"unknown name `{name}`: not a parameter, local or module constant"
+            ) from None
         if isinstance(v, int) and not isinstance(v, bool):
             return self.literal(int(v), node)
         if isinstance(v, bool):
             return ("1" if v else "0"), _ATOM
-        raise self.fail(node, f"`{ast.unparse(node)}` is a {type(v).__name__}, not a variable or an int constant")
+        raise self.fail(
+            node, f"`{ast.unparse(node)}` is a {type(v).__name__}, not a variable or an int constant"
+        )
 
 
 class _Self:
@@ -800,11 +821,24 @@ _SELF = _Self()
 
 _MARKERS = frozenset(
     (
-        M.rotl, M.rotr, M.fi, M.loop, M.again, M.local, M.delocal, M.uncall, M.push, M.pop,
-        M.swap, M.assign, M.erase, M.empty, M.top, M.size,
+        M.rotl,
+        M.rotr,
+        M.fi,
+        M.loop,
+        M.again,
+        M.local,
+        M.delocal,
+        M.uncall,
+        M.push,
+        M.pop,
+        M.swap,
+        M.assign,
+        M.erase,
+        M.empty,
+        M.top,
+        M.size,
     )
 )
-
 
 
 def _is_marker(obj: object) -> bool:

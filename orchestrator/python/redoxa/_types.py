@@ -139,7 +139,9 @@ class Stack(Type):
         try:
             items = list(value)
         except TypeError:
-            raise ValueRangeError(f"{name}: expected a list of integers for stack, got {type(value).__name__}") from None
+            raise ValueRangeError(
+                f"{name}: expected a list of integers for stack, got {type(value).__name__}"
+            ) from None
         # Stack entries are untyped words: accept both spellings, give back the unsigned one
         # (the form runs return).
         out = []
