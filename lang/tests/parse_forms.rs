@@ -418,3 +418,19 @@ fn hints_for_common_mistakes() {
     assert!(hints("gene f(x: u64) { if x { } }").contains("fi"));
     assert!(hints("gene f(x: u64) { from x do { } }").contains("until"));
 }
+
+#[test]
+fn recovery_resumes_at_the_next_statement() {
+    // Errors before a `)` must not make recovery unwind to an enclosing list: each of these
+    // reports its own mistake and the `y = 2` of the next line.
+    for (src, first) in [
+        ("gene f(x: u64) {\n    x += (1 + )\n    y = 2\n}\n", "expected an expression"),
+        ("gene f(x: u64) {\n    call g(x, 1)\n    y = 2\n}\n", "unexpected integer `1`"),
+        ("gene f(x: u64) {\n    x += a[1 + ]\n    y = 2\n}\n", "expected an expression"),
+    ] {
+        let d = errors(src);
+        assert_eq!(d.len(), 2, "{src}: {d:?}");
+        assert!(d[0].message.contains(first), "{}", d[0].message);
+        assert!(d[1].message.contains("unexpected `=`"), "{}", d[1].message);
+    }
+}
