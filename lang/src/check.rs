@@ -25,6 +25,7 @@ pub const MAX_ARRAY_LEN: u64 = 1 << 24;
 /// Deepest nesting of statements and expressions the checker walks.
 pub const MAX_DEPTH: u32 = 600;
 
+/// How strictly to check.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CheckOptions {
     /// Lossy operations (`:=`, `erase`) are errors.
@@ -34,6 +35,7 @@ pub struct CheckOptions {
 /// A program that passed every static rule, with constants folded: the IR.
 #[derive(Clone, Debug)]
 pub struct Checked {
+    /// The IR (see the module documentation for what differs from the parsed tree).
     pub program: Program,
     /// Warnings found while checking (errors make `check` fail instead).
     pub warnings: Vec<Diagnostic>,
@@ -107,11 +109,6 @@ enum Lookup<'s> {
     Var(&'s Var),
     Const,
     Unknown,
-}
-
-/// A place that resolved to a known variable of the right kind.
-struct Resolved {
-    place: Place,
 }
 
 struct Checker<'p> {
@@ -334,15 +331,15 @@ impl<'p> Checker<'p> {
                 let t = self.place(target, scope);
                 let value = self.expr(value, scope);
                 if let Some(t) = &t {
-                    self.index_rule(&t.place, &[&t.place]);
-                    self.self_reference(&t.place, &value, "updated");
+                    self.index_rule(t, &[t]);
+                    self.self_reference(t, &value, "updated");
                 }
-                Update { target: t.map_or_else(|| target.clone(), |t| t.place), op: *op, value }
+                Update { target: t.unwrap_or_else(|| target.clone()), op: *op, value }
             }
             Mul { target, factor } => {
                 let t = self.place(target, scope);
                 if let Some(t) = &t {
-                    self.index_rule(&t.place, &[&t.place]);
+                    self.index_rule(t, &[t]);
                 }
                 let factor = match self.const_operand(factor, scope, "E0401", "multiplier") {
                     Some(c) if c & 1 == 0 => {
@@ -356,12 +353,12 @@ impl<'p> Checker<'p> {
                     Some(c) => Expr::new(ExprKind::Int(c), factor.span),
                     None => factor.clone(),
                 };
-                Mul { target: t.map_or_else(|| target.clone(), |t| t.place), factor }
+                Mul { target: t.unwrap_or_else(|| target.clone()), factor }
             }
             XorShift { target, dir, amount } => {
                 let t = self.place(target, scope);
                 if let Some(t) = &t {
-                    self.index_rule(&t.place, &[&t.place]);
+                    self.index_rule(t, &[t]);
                 }
                 let amount = match self.const_operand(amount, scope, "E0403", "shift amount") {
                     Some(c) if !(1..=63).contains(&c) => {
@@ -378,39 +375,39 @@ impl<'p> Checker<'p> {
                     Some(c) => Expr::new(ExprKind::Int(c), amount.span),
                     None => amount.clone(),
                 };
-                XorShift { target: t.map_or_else(|| target.clone(), |t| t.place), dir: *dir, amount }
+                XorShift { target: t.unwrap_or_else(|| target.clone()), dir: *dir, amount }
             }
             Rotate { target, dir, amount } => {
                 let t = self.place(target, scope);
                 let mut amount = self.expr(amount, scope);
                 if let Some(t) = &t {
-                    self.index_rule(&t.place, &[&t.place]);
-                    let name = &t.place.name.name;
+                    self.index_rule(t, &[t]);
+                    let name = &t.name.name;
                     match rules::reads_array(&amount, name) {
                         // Stricter than `+=`: any element of the rotated array is refused.
-                        Some(read) if t.place.index.is_some() => self.err(
+                        Some(read) if t.index.is_some() => self.err(
                             Diagnostic::error(
                                 "E0301",
                                 format!("the rotation amount reads the array `{name}` being rotated"),
                                 read,
                             )
-                            .label(t.place.span, "rotated here")
+                            .label(t.span, "rotated here")
                             .hint("copy the amount into a local first"),
                         ),
-                        _ => self.self_reference(&t.place, &amount, "rotated"),
+                        _ => self.self_reference(t, &amount, "rotated"),
                     }
                 }
                 if let Ok(c) = fold(self.dialect, &amount, &self.consts) {
                     amount = Expr::new(ExprKind::Int(c), amount.span);
                 }
-                Rotate { target: t.map_or_else(|| target.clone(), |t| t.place), dir: *dir, amount }
+                Rotate { target: t.unwrap_or_else(|| target.clone()), dir: *dir, amount }
             }
             Neg(p) | Not(p) => {
                 let t = self.place(p, scope);
                 if let Some(t) = &t {
-                    self.index_rule(&t.place, &[&t.place]);
+                    self.index_rule(t, &[t]);
                 }
-                let p = t.map_or_else(|| p.clone(), |t| t.place);
+                let p = t.unwrap_or_else(|| p.clone());
                 if matches!(s.kind, Neg(_)) { Neg(p) } else { Not(p) }
             }
             Swap(a, b) => self.swap(a, b, scope),
@@ -428,31 +425,28 @@ impl<'p> Checker<'p> {
                 let v = self.place(value, scope);
                 self.stack_operand(stack, scope, "push");
                 if let Some(v) = &v {
-                    self.index_rule(&v.place, &[&v.place]);
+                    self.index_rule(v, &[v]);
                 }
-                Push { value: v.map_or_else(|| value.clone(), |v| v.place), stack: stack.clone() }
+                Push { value: v.unwrap_or_else(|| value.clone()), stack: stack.clone() }
             }
             Pop { target, stack } => {
                 let v = self.place(target, scope);
                 self.stack_operand(stack, scope, "pop");
                 if let Some(v) = &v {
-                    self.index_rule(&v.place, &[&v.place]);
+                    self.index_rule(v, &[v]);
                 }
-                Pop { target: v.map_or_else(|| target.clone(), |v| v.place), stack: stack.clone() }
+                Pop { target: v.unwrap_or_else(|| target.clone()), stack: stack.clone() }
             }
             Assert(e) => Assert(self.expr(e, scope)),
             Skip => Skip,
             Assign { target, value } => {
                 self.lossy(s.span, ":=");
                 let t = self.place(target, scope);
-                Assign {
-                    target: t.map_or_else(|| target.clone(), |t| t.place),
-                    value: self.expr(value, scope),
-                }
+                Assign { target: t.unwrap_or_else(|| target.clone()), value: self.expr(value, scope) }
             }
             Erase(p) => {
                 self.lossy(s.span, "erase");
-                Erase(self.place(p, scope).map_or_else(|| p.clone(), |t| t.place))
+                Erase(self.place(p, scope).unwrap_or_else(|| p.clone()))
             }
             Undo(inner) => self.undo(inner, s.span, scope, open),
             Error(msg) => Error(msg.clone()),
@@ -547,23 +541,23 @@ impl<'p> Checker<'p> {
         let ra = self.place(a, scope);
         let rb = self.place(b, scope);
         if let (Some(x), Some(y)) = (&ra, &rb) {
-            let same = x.place.name.name == y.place.name.name
-                && match (&x.place.index, &y.place.index) {
+            let same = x.name.name == y.name.name
+                && match (&x.index, &y.index) {
                     (None, None) => true,
                     (Some(i), Some(j)) => rules::same_expr(i, j),
                     _ => false,
                 };
             if same {
                 self.err(
-                    Diagnostic::error("E0302", "`swap` names the same location twice", y.place.span)
-                        .label(x.place.span, "first named here")
+                    Diagnostic::error("E0302", "`swap` names the same location twice", y.span)
+                        .label(x.span, "first named here")
                         .hint("swapping a location with itself does nothing; remove the statement"),
                 );
             }
-            self.index_rule(&x.place, &[&x.place, &y.place]);
-            self.index_rule(&y.place, &[&x.place, &y.place]);
+            self.index_rule(x, &[x, y]);
+            self.index_rule(y, &[x, y]);
         }
-        StmtKind::Swap(ra.map_or_else(|| a.clone(), |t| t.place), rb.map_or_else(|| b.clone(), |t| t.place))
+        StmtKind::Swap(ra.unwrap_or_else(|| a.clone()), rb.unwrap_or_else(|| b.clone()))
     }
 
     fn call(&mut self, gene: &Ident, args: &[Ident], uncall: bool, scope: &Scope) {
@@ -829,7 +823,7 @@ impl<'p> Checker<'p> {
     // ---- places and expressions -----------------------------------------------------------
 
     /// Resolves a place that must denote one 64-bit location.
-    fn place(&mut self, p: &Place, scope: &Scope) -> Option<Resolved> {
+    fn place(&mut self, p: &Place, scope: &Scope) -> Option<Place> {
         let var = match self.lookup(scope, &p.name.name) {
             Lookup::Var(v) => (v.ty, v.span),
             Lookup::Const => {
@@ -853,7 +847,7 @@ impl<'p> Checker<'p> {
         };
         let (ty, decl) = var;
         match (&p.index, ty) {
-            (None, t) if t.is_scalar() => Some(Resolved { place: p.clone() }),
+            (None, t) if t.is_scalar() => Some(p.clone()),
             (None, _) => {
                 let hint = if ty == Type::Stack {
                     "use `push`/`pop` to change a stack"
@@ -869,9 +863,7 @@ impl<'p> Checker<'p> {
             }
             (Some(i), Type::Array(..)) => {
                 let index = self.expr(i, scope);
-                Some(Resolved {
-                    place: Place { name: p.name.clone(), index: Some(Box::new(index)), span: p.span },
-                })
+                Some(Place { name: p.name.clone(), index: Some(Box::new(index)), span: p.span })
             }
             (Some(i), _) => {
                 self.err(
