@@ -10,6 +10,7 @@ use crate::values;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 use rdx_lang::check::{CheckOptions, Checked};
+use rdx_lang::diag::Diagnostic;
 use rdx_lang::invariants::{self, Invariant};
 use rdx_vm::{Direction, Engine, Interpreter};
 use std::sync::Mutex;
@@ -36,7 +37,16 @@ impl Module {
     /// Invariant rows: from the IR, or by re-checking the source embedded in a loaded module.
     fn evaluate(&self, py: Python<'_>, strict: bool) -> PyResult<(Vec<Invariant>, String)> {
         if let Some(c) = &self.checked {
-            return Ok((invariants::evaluate(c, strict), self.source.clone().unwrap_or_default()));
+            let rows = py.detach(|| on_big_stack(|| invariants::evaluate(c, strict)));
+            let Some(rows) = rows else {
+                return Err(errors::make(
+                    py,
+                    "RdxError",
+                    "internal error in the rdx checker (please report it)",
+                    None,
+                ));
+            };
+            return Ok((rows, self.source.clone().unwrap_or_default()));
         }
         let Some(debug) = &self.vm.debug else {
             return Err(errors::make(
@@ -47,10 +57,21 @@ impl Module {
             ));
         };
         let opts = CheckOptions { strict };
-        let checked = rdx_lang::parser::parse(&debug.source)
-            .and_then(|p| rdx_lang::check::check(&p, &opts))
-            .map_err(|d| errors::compile_error(py, &d, &debug.file, &debug.source))?;
-        Ok((invariants::evaluate(&checked, strict), debug.source.clone()))
+        let front = || -> Result<Vec<Invariant>, Vec<Diagnostic>> {
+            let checked =
+                rdx_lang::parser::parse(&debug.source).and_then(|p| rdx_lang::check::check(&p, &opts))?;
+            Ok(invariants::evaluate(&checked, strict))
+        };
+        match py.detach(|| on_big_stack(front)) {
+            Some(Ok(rows)) => Ok((rows, debug.source.clone())),
+            Some(Err(d)) => Err(errors::compile_error(py, &d, &debug.file, &debug.source)),
+            None => Err(errors::make(
+                py,
+                "RdxError",
+                "internal error in the rdx checker (please report it)",
+                None,
+            )),
+        }
     }
 }
 
@@ -60,12 +81,31 @@ impl Module {
 #[pyo3(signature = (source, file = "<rdx>", strict = false))]
 pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool) -> PyResult<Module> {
     let opts = CheckOptions { strict };
-    let checked = rdx_lang::parser::parse(source)
-        .and_then(|p| rdx_lang::check::check(&p, &opts))
-        .map_err(|diags| errors::compile_error(py, &diags, file, source))?;
-    let vm = rdx_vm::compile(&checked, file, source)
-        .map_err(|d| errors::compile_error(py, std::slice::from_ref(&d), file, source))?;
-    Ok(Module::new(vm, Some(checked), Some(source.to_string())))
+    let front = || -> Result<(Checked, rdx_vm::Module), Vec<Diagnostic>> {
+        let checked = rdx_lang::parser::parse(source).and_then(|p| rdx_lang::check::check(&p, &opts))?;
+        let vm = rdx_vm::compile(&checked, file, source).map_err(|d| vec![d])?;
+        Ok((checked, vm))
+    };
+    match py.detach(|| on_big_stack(front)) {
+        Some(Ok((checked, vm))) => Ok(Module::new(vm, Some(checked), Some(source.to_string()))),
+        Some(Err(diags)) => Err(errors::compile_error(py, &diags, file, source)),
+        None => {
+            Err(errors::make(py, "RdxError", "internal error in the rdx front end (please report it)", None))
+        }
+    }
+}
+
+/// Stack for the front end's recursive passes: deeply nested input is rejected by the parser,
+/// but the passes after it (checker, inverter, compiler) recurse once per nesting level, so they
+/// run on a thread with a generous stack whatever stack the calling Python thread has, as the
+/// `rdx` command does. `None` if the thread could not start or panicked.
+const FRONT_END_STACK: usize = 256 << 20;
+
+fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new().stack_size(FRONT_END_STACK).spawn_scoped(s, f).ok()?;
+        worker.join().ok()
+    })
 }
 
 /// Decodes and verifies a bytecode module (`.rdxb` bytes). Raises `redoxa.errors.LoadError`.

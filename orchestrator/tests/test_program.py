@@ -258,3 +258,23 @@ def test_other_run_errors() -> None:
     assert info.value.code == "R0110"
     with pytest.raises(rx.RunError):
         rx.assemble("gene f(x: u64, s: stack) { pop x, s }").run()
+
+
+def test_deep_nesting_from_a_small_stack_thread() -> None:
+    """The front end runs on its own large stack, whatever stack the calling thread has."""
+    import threading
+
+    depth = 250
+    src = "gene f(x: u64) {\n" + "if x == 0 {\n" * depth + "x += 1\n" + "} fi x == 1\n" * depth + "}\n"
+    results: list = []
+    old = threading.stack_size(256 * 1024)
+    try:
+        t = threading.Thread(target=lambda: results.append(rx.assemble(src)))
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(old)
+    (prog,) = results
+    assert prog.check().ok
+    assert prog.run(x=0) == {"x": 1}
+    assert prog.reverse(x=1) == {"x": 0}
