@@ -224,11 +224,7 @@ fn count_stmt(s: &Stmt, ev: &mut Evidence) {
         }
         Swap(a, b) => {
             ev.updates += 1;
-            let (ia, ib) = (a.index.as_deref(), b.index.as_deref());
-            let same_array = a.name.name == b.name.name;
-            if let (Some(i), Some(j), true) = (ia, ib, same_array)
-                && !matches!((&i.kind, &j.kind), (ExprKind::Int(p), ExprKind::Int(q)) if p != q)
-            {
+            if swap_may_alias(a, b) {
                 ev.alias_runtime += 1;
             } else {
                 ev.alias_static += 1;
@@ -263,11 +259,36 @@ fn count_stmt(s: &Stmt, ev: &mut Evidence) {
 
 /// An update of `a[i]` reading another element `a[j]` needs the run-time check.
 fn alias_of_update(target: &Place, value: &crate::ast::Expr, ev: &mut Evidence) {
-    if let Some(i) = &target.index
-        && rules::may_alias(value, &target.name.name, i)
-    {
+    if update_may_alias(target, value) {
         ev.alias_runtime += 1;
     } else {
         ev.alias_static += 1;
+    }
+}
+
+fn update_may_alias(target: &Place, value: &crate::ast::Expr) -> bool {
+    target.index.as_deref().is_some_and(|i| rules::may_alias(value, &target.name.name, i))
+}
+
+/// Whether a statement of checked IR needs the run-time aliasing check: an update (`+=`,
+/// `-=`, `^=`) of `a[i]` whose value reads another element `a[j]` of the same array (an error
+/// when `i == j` at run time), or a `swap a[i], a[j]` of one array (harmless when equal, but
+/// reported by the same check). Indices that are different literals never alias. Rotation
+/// amounts never read the rotated array (the checker refuses it), and every other statement's
+/// aliasing is settled statically.
+pub fn needs_runtime_alias_check(s: &Stmt) -> bool {
+    match &s.kind {
+        StmtKind::Update { target, value, .. } => update_may_alias(target, value),
+        StmtKind::Swap(a, b) => swap_may_alias(a, b),
+        _ => false,
+    }
+}
+
+fn swap_may_alias(a: &Place, b: &Place) -> bool {
+    match (a.index.as_deref(), b.index.as_deref()) {
+        (Some(i), Some(j)) if a.name.name == b.name.name => {
+            !matches!((&i.kind, &j.kind), (ExprKind::Int(p), ExprKind::Int(q)) if p != q)
+        }
+        _ => false,
     }
 }

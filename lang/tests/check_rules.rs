@@ -52,6 +52,9 @@ fn target_in_its_own_expression() {
     assert_eq!(codes(&gene("a[i] += b[i]")), Vec::<&str>::new());
     // The target's index must not read the array it changes.
     assert_eq!(codes(&gene("a[a[0]] += 1")), ["E0308"]);
+    assert_eq!(codes(&gene("x += a[x]")), ["E0301"]);
+    assert_eq!(codes(&gene("a[i] += a[a[i]]")), ["E0301"]);
+    assert_eq!(codes(&gene("a[i] += a[b[i]]")), Vec::<&str>::new());
     assert_eq!(codes(&gene("swap a[b[0]], b[1]")), ["E0308"]);
     assert_eq!(codes(&gene("swap a[y], y")), ["E0308"]);
     assert_eq!(codes(&gene("local t: u64 = 0\ndelocal t = t + 1")), ["E0301"]);
