@@ -171,3 +171,13 @@ fn invert_output_checks_and_inverts_back() {
     }
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// The invariant report quoted in `spec/diagnostics.md` is the real output for `ok-fib.rdx`.
+#[test]
+fn spec_quotes_the_real_invariant_report() {
+    let spec = std::fs::read_to_string(root().join("spec/diagnostics.md")).expect("spec exists");
+    let start = spec.find("```text\n").expect("a text block in the spec") + "```text\n".len();
+    let end = start + spec[start..].find("```").expect("closed block");
+    let stdout = std::fs::read_to_string(root().join("tests/ui/ok-fib.stdout")).expect("ok-fib.stdout");
+    assert_eq!(&spec[start..end], stdout);
+}
