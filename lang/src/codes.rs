@@ -188,11 +188,7 @@ pub const CODES: &[Code] = &[
         title: "division by zero in a constant",
         explanation: "Folding a constant expression divides by zero.",
     },
-    Code {
-        code: "E0408",
-        title: "array of length 0",
-        explanation: "Array types need at least one element.",
-    },
+    Code { code: "E0408", title: "array of length 0", explanation: "Array types need at least one element." },
     Code {
         code: "E0901",
         title: "limit exceeded",
