@@ -38,6 +38,8 @@ pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
         diags.push(d);
         return Err(finish(diags));
     }
+    let lexed = diags.len();
+    let starts: Vec<u32> = tokens.iter().map(|t| mk_span(t.0, t.0).start).collect();
     let result =
         grammar::ProgramParser::new().parse(&mut diags, tokens.into_iter().map(Ok::<Spanned<'_>, LexError>));
     let program = match result {
@@ -47,6 +49,7 @@ pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
             None
         }
     };
+    drop_adjacent(&mut diags, lexed, &starts);
     if nesting.balanced {
         drop_cascades(&mut diags);
     }
@@ -104,6 +107,26 @@ fn drop_cascades(diags: &mut Vec<Diagnostic>) {
             && first_error.is_some_and(|f| f < d.span.start);
         if !cascade {
             first_error.get_or_insert(d.span.start);
+            diags.push(d);
+        }
+    }
+}
+
+/// Drops a syntax error on the token right after the previous syntax error's token: recovery
+/// resumed at a token that was itself part of the mistake (e.g. the `{` after `if c then`).
+/// `diags[..lexed]` are lexical errors, which are always kept.
+fn drop_adjacent(diags: &mut Vec<Diagnostic>, lexed: usize, starts: &[u32]) {
+    let token_index = |at: u32| starts.partition_point(|&s| s < at);
+    let mut syntax = diags.split_off(lexed);
+    syntax.sort_by_key(|d| d.span.start);
+    let mut previous: Option<usize> = None;
+    for d in syntax {
+        let here = token_index(d.span.start);
+        let adjacent = d.code == "E0101" && previous.is_some_and(|p| here == p + 1);
+        if d.code == "E0101" {
+            previous = Some(here);
+        }
+        if !adjacent {
             diags.push(d);
         }
     }
@@ -518,6 +541,16 @@ pub fn same_expr(a: &Expr, b: &Expr) -> bool {
         (ExprKind::Nil, ExprKind::Nil) => true,
         _ => false,
     }
+}
+
+/// `from entry { … }`: the `do` before the body is missing.
+fn missing_do(diags: &mut Vec<Diagnostic>, body: Span) {
+    let at = Span::new(body.start, body.start.saturating_add(1));
+    diags.push(
+        Diagnostic::error("E0101", "unexpected `{`: expected `do`", at)
+            .note("expected `do` before the loop body")
+            .hint("a loop is written `from entry do { … } until exit`"),
+    );
 }
 
 /// `undo s`: only an xorshift step, `:=` or `erase` can follow.

@@ -396,13 +396,20 @@ fn every_syntax_code_is_in_the_catalogue() {
 
 #[test]
 fn recovery_does_not_report_its_own_confusion() {
-    // The missing `do` makes recovery skip the loop's `{`; the `until` then seen between genes
-    // is a consequence, not a second mistake.
+    // A forgotten `do` is one error, and the rest of the gene is still checked.
+    let d = errors("gene f(x: u64) {\n    from x == 0 {\n        x += 1\n    } until x == 3\n    y = 2\n}");
+    let found: Vec<_> = d.iter().map(|d| (d.code, d.message.as_str())).collect();
+    assert_eq!(found.len(), 2, "{d:?}");
+    assert!(found[0].1.contains("expected `do`") && found[1].1.contains("unexpected `=`"), "{found:?}");
+    // `then` is taken for a statement, its `{` is skipped by recovery, and the gene's `}` comes
+    // too early: the `fi` then seen between genes is a consequence, not a second mistake.
     let d = errors(
-        "gene f(x: u64) {\n    from x == 0 {\n        x += 1\n    } until x == 3\n}\ngene g() { y = 1 }",
+        "gene f(x: u64) {\n    if x == 1 then {\n        x += 1\n    } fi x == 2\n}\ngene g() { y = 1 }",
     );
-    let codes: Vec<_> = d.iter().map(|d| (d.code, d.message.contains("`do`"))).collect();
-    assert_eq!(codes, [("E0101", true), ("E0101", false)], "{d:?}");
+    // Nor is the `{` right after `then`, where recovery resumed.
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(d[0].message.contains("unexpected name `then`"), "{d:?}");
+    assert!(d[1].message.contains("unexpected `=`"), "{d:?}");
     // A real stray `}` is reported.
     let d = errors("gene f(x: u64) { x += 1 } }\ngene g() { skip }");
     assert_eq!(d.len(), 1);
