@@ -119,6 +119,19 @@ def stacks(x: rx.u64, y: rx.u64, s: rx.stack):
     x += rx.empty(s)
 
 
+@rx.gene
+def spellings(x: rx.u64, y: rx.u64, a: rx.array(rx.u64, 2)):
+    """The bare-statement spellings."""
+    rx.swap(x, y)
+    rx.rotl(a[0], 3)
+    rx.rotr(y, 60)
+    a[1] = -a[1]
+    x ^= a[1] >> 2
+    pass
+    ...
+    assert x == x
+
+
 TWINS: Dict[str, Tuple[rx.Gene, str]] = {
     "fib": (
         fib,
@@ -222,6 +235,21 @@ TWINS: Dict[str, Tuple[rx.Gene, str]] = {
         }
         """,
     ),
+    "spellings": (
+        spellings,
+        """
+        gene spellings(x: u64, y: u64, a: u64[2]) {
+            swap x, y
+            a[0] <<<= 3
+            y >>>= 60
+            neg a[1]
+            x ^= a[1] >> 2
+            skip
+            skip
+            assert x == x
+        }
+        """,
+    ),
 }
 
 
@@ -244,6 +272,7 @@ INPUTS: Dict[str, Callable[[random.Random], Dict[str, Any]]] = {
     "countdown": lambda r: {"n": r.randint(0, 40), "acc": _u(r)},
     "calls": lambda r: {"x": _u(r), "y": _u(r)},
     "stacks": lambda r: {"x": _u(r), "y": _u(r), "s": [_u(r) for _ in range(r.randint(0, 3))]},
+    "spellings": lambda r: {"x": _u(r), "y": _u(r), "a": [_u(r), _u(r)]},
 }
 
 
