@@ -278,3 +278,9 @@ def test_deep_nesting_from_a_small_stack_thread() -> None:
     assert prog.check().ok
     assert prog.run(x=0) == {"x": 1}
     assert prog.reverse(x=1) == {"x": 0}
+
+
+def test_a_parameter_called_backend_is_a_parameter() -> None:
+    prog = rx.assemble("gene f(backend: u64) { backend += 1 }")
+    assert prog.run(backend=4) == {"backend": 5}
+    assert prog.reverse(backend=5) == {"backend": 4}

@@ -174,19 +174,22 @@ class Program:
 
     # ---- running -----------------------------------------------------------------------
 
-    def run(self, *, backend: Optional[str] = None, **values: Any) -> Dict[str, Any]:
+    def run(self, **values: Any) -> Dict[str, Any]:
         """Runs the entry gene forward from ``values`` (unset parameters are 0) and returns
-        every parameter's final value."""
-        return self._exec(values, False, backend)
+        every parameter's final value. ``backend=`` picks the backend for this call (unless the
+        gene has a parameter called ``backend``)."""
+        return self._exec(values, False)
 
-    def reverse(self, *, backend: Optional[str] = None, **values: Any) -> Dict[str, Any]:
+    def reverse(self, **values: Any) -> Dict[str, Any]:
         """Runs the entry gene backward: ``values`` are final values, the result the initial
-        ones."""
-        return self._exec(values, True, backend)
+        ones. ``backend=`` as for :meth:`run`."""
+        return self._exec(values, True)
 
-    def _exec(self, values: Dict[str, Any], reverse: bool, backend: Optional[str]) -> Dict[str, Any]:
+    def _exec(self, values: Dict[str, Any], reverse: bool) -> Dict[str, Any]:
+        be = self.backend
+        if "backend" in values and "backend" not in self._index:
+            be = _backend(values.pop("backend"))
         args = self.values_list(values)
-        be = self.backend if backend is None else _backend(backend)
         try:
             out = self._module.run(self.entry, args, reverse, be)
         except RunError as e:
