@@ -10,8 +10,8 @@
 //!   `run_back(p, run(p, s)) == s`. They are built from a random recipe (numbers only) by a
 //!   deterministic builder that keeps every rule: updates never read their target, an `if`'s
 //!   branches leave its condition's variables alone (so `fi` repeats the condition), every loop
-//!   runs a fresh counter from 0 to a constant, calls only go to later genes (no recursion), and
-//!   divisions are by `(e | 1)`.
+//!   runs a fresh counter from 0 to a constant, calls only go to later genes (no recursion) and
+//!   stay within [`CALL_BUDGET`] statements, and divisions are by `(e | 1)`.
 //!
 //! All spans are `Span::default()`.
 
@@ -325,9 +325,11 @@ pub fn build_program(recipes: &[GeneRecipe]) -> Program {
     let names: Vec<String> =
         (0..recipes.len()).map(|i| if i == 0 { "main".to_string() } else { format!("g{i}") }).collect();
     let signatures: Vec<Vec<Type>> = recipes.iter().map(|r| r.params.clone()).collect();
+    // Callees come after their callers, so build from the last gene back to know their costs.
+    let mut costs = vec![0u64; recipes.len()];
     let mut genes = Vec::new();
-    for (i, r) in recipes.iter().enumerate() {
-        let mut b = Builder { vars: Vec::new(), next_local: 0, callees: Vec::new() };
+    for (i, r) in recipes.iter().enumerate().rev() {
+        let mut b = Builder { vars: Vec::new(), next_local: 0, callees: Vec::new(), mult: 1, cost: 0 };
         let mut params = Vec::new();
         for (k, ty) in r.params.iter().enumerate() {
             let name = if matches!(ty, Type::Array(..)) { format!("a{k}") } else { format!("p{k}") };
@@ -341,12 +343,19 @@ pub fn build_program(recipes: &[GeneRecipe]) -> Program {
                 _ => b.vars.push(Var { name, index: None, ty: *ty, frozen: 0 }),
             }
         }
-        b.callees = ((i + 1)..recipes.len()).map(|j| (names[j].clone(), signatures[j].clone())).collect();
+        b.callees =
+            ((i + 1)..recipes.len()).map(|j| (names[j].clone(), signatures[j].clone(), costs[j])).collect();
         let body = b.block(&r.body);
+        costs[i] = b.cost + 1;
         genes.push(Gene { name: ident(names[i].clone()), params, body, span: Span::default() });
     }
+    genes.reverse();
     Program { dialect: Dialect::Rdx, consts: Vec::new(), genes }
 }
+
+/// A call is left out (replaced by `skip`) when it would run more than this many statements,
+/// counting the enclosing loops' iterations, so every generated run stays short.
+pub const CALL_BUDGET: u64 = 10_000;
 
 /// A location the builder can read or update: a scalar or one array element.
 struct Var {
@@ -360,7 +369,12 @@ struct Var {
 struct Builder {
     vars: Vec<Var>,
     next_local: u32,
-    callees: Vec<(String, Vec<Type>)>,
+    /// Genes that may be called: name, parameter types, statements one call runs (at most).
+    callees: Vec<(String, Vec<Type>, u64)>,
+    /// How many times the statement being built runs per call of the gene (enclosing loops).
+    mult: u64,
+    /// Upper bound of the statements one call of the gene runs, so far.
+    cost: u64,
 }
 
 impl Builder {
@@ -438,6 +452,7 @@ impl Builder {
 
     fn stmt(&mut self, r: &StmtRecipe, out: &mut Vec<Stmt>) {
         let skip = stmt(StmtKind::Skip);
+        self.cost = self.cost.saturating_add(self.mult);
         match r {
             StmtRecipe::Update(op, t, x) => {
                 let Some(t) = self.pick(*t) else { return out.push(skip) };
@@ -509,9 +524,12 @@ impl Builder {
                 let counter = Place { name: ident(i.clone()), index: None, span: Span::default() };
                 let step =
                     stmt(StmtKind::Update { target: counter, op: UpdateOp::Add, value: e(ExprKind::Int(1)) });
+                let outer = self.mult;
+                self.mult = outer.saturating_mul(k);
                 let mut body = self.block(body_r);
                 body.stmts.insert(0, step);
                 let again = again_r.as_ref().map(|rs| self.block(rs));
+                self.mult = outer;
                 self.vars.pop();
                 out.push(stmt(StmtKind::Local {
                     name: ident(i.clone()),
@@ -538,7 +556,10 @@ impl Builder {
                 if self.callees.is_empty() {
                     return out.push(skip);
                 }
-                let (name, params) = self.callees[g % self.callees.len()].clone();
+                let (name, params, cost) = self.callees[g % self.callees.len()].clone();
+                if cost.saturating_mul(self.mult) > CALL_BUDGET {
+                    return out.push(skip);
+                }
                 let mut used: Vec<usize> = Vec::new();
                 let mut args = Vec::new();
                 for (k, ty) in params.iter().enumerate() {
@@ -556,6 +577,7 @@ impl Builder {
                     used.push(v);
                     args.push(ident(self.vars[v].name.clone()));
                 }
+                self.cost = self.cost.saturating_add(cost.saturating_mul(self.mult));
                 out.push(stmt(StmtKind::Call { gene: ident(name), args, uncall: *uncall }));
             }
             StmtRecipe::Assert(x) => {
