@@ -31,6 +31,9 @@ struct Cli {
 enum Command {
     Check(cmd::check::Args),
     Invert(cmd::invert::Args),
+    Asm(cmd::asm::Args),
+    Disasm(cmd::disasm::Args),
+    Run(cmd::run::Args),
 }
 
 /// Deeply nested input is rejected by the parser, but the remaining recursion (checker,
@@ -48,6 +51,9 @@ fn main() -> ExitCode {
     let worker = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(move || match cli.command {
         Command::Check(args) => cmd::check::run(args),
         Command::Invert(args) => cmd::invert::run(args),
+        Command::Asm(args) => cmd::asm::run(args),
+        Command::Disasm(args) => cmd::disasm::run(args),
+        Command::Run(args) => cmd::run::run(args),
     });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

@@ -1,0 +1,164 @@
+//! `rdx run FILE`: run a gene forward or backward and print its parameters.
+//!
+//! Also home of [`load`], the one path from a `.rdx`/`.ja` source or a `.rdxb` module on disk
+//! to a runnable [`Module`] (with the source text for error messages), shared by `asm` and
+//! `disasm`.
+
+use crate::frontend::{EXIT_COMPILE, Source, usage_error};
+use rdx_lang::check::CheckOptions;
+use rdx_vm::{Direction, Engine, Interpreter, Module};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit code of a run-time error.
+pub const EXIT_RUNTIME: u8 = 1;
+
+/// Which engine runs the gene.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    /// The bytecode interpreter (the reference engine).
+    Interp,
+}
+
+/// Run a gene forward (or backward with --reverse) and print its parameters' final values.
+///
+/// Values: decimal, 0x hex, 0b binary, negative for i64, arrays and stacks as [1,2,3].
+/// Unset parameters are 0. Output: `name = value` per parameter in declaration order, or one
+/// JSON object with --json. Exit codes: 0 ok, 1 run-time error, 2 usage or compile error.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The program: rdx source (.rdx), Janus (.ja) or a bytecode module (.rdxb).
+    file: PathBuf,
+    /// The gene to run (default: `main`, else the only gene).
+    #[arg(long, value_name = "GENE")]
+    entry: Option<String>,
+    /// Set a parameter: --set n=10 --set a=[1,2,3]. Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    sets: Vec<String>,
+    /// Run backward: the values given are the final state; print the initial one.
+    #[arg(long)]
+    reverse: bool,
+    /// Print one JSON object instead of `name = value` lines.
+    #[arg(long)]
+    json: bool,
+    /// The execution engine.
+    #[arg(long, value_enum, default_value = "interp")]
+    backend: Backend,
+    /// Refuse lossy operations (`:=`, `erase`).
+    #[arg(long)]
+    strict: bool,
+}
+
+/// A module ready to run, with what error messages need.
+pub struct Loaded {
+    pub module: Module,
+    /// File name and source text for rendering run-time errors (from the module's debug
+    /// section when loading a `.rdxb`).
+    pub name: String,
+    pub text: Option<String>,
+}
+
+/// Whether a path names a bytecode module.
+pub fn is_module_path(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "rdxb")
+}
+
+/// Loads a source file (parse, check, compile) or a `.rdxb` module (decode, verify).
+/// Diagnostics go to stderr; the error is the exit code.
+pub fn load(path: &Path, strict: bool) -> Result<Loaded, ExitCode> {
+    if is_module_path(path) {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| usage_error(&format!("cannot read {name}: {e}")))?;
+        let module = Module::decode(&bytes).map_err(|e| usage_error(&format!("{name}: {e}")))?;
+        if strict && module.lossy_count() > 0 {
+            return Err(usage_error(&format!(
+                "{name}: --strict refuses lossy programs, and this module has {} lossy operations",
+                module.lossy_count()
+            )));
+        }
+        let (name, text) = match &module.debug {
+            Some(d) => (d.file.clone(), Some(d.source.clone())),
+            None => (name, None),
+        };
+        return Ok(Loaded { module, name, text });
+    }
+    let src = Source::read(path)?;
+    let checked = src.compile(&CheckOptions { strict })?;
+    match rdx_vm::compile(&checked, &src.name, &src.text) {
+        Ok(module) => Ok(Loaded { module, name: src.name, text: Some(src.text) }),
+        Err(d) => {
+            src.report(&[d]);
+            Err(ExitCode::from(EXIT_COMPILE))
+        }
+    }
+}
+
+/// Picks the entry gene: `--entry`, else `main`, else the only gene.
+pub fn entry(m: &Module, wanted: Option<&str>) -> Result<usize, ExitCode> {
+    let names = || m.genes.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ");
+    match wanted {
+        Some(w) => {
+            m.gene_index(w).ok_or_else(|| usage_error(&format!("no gene `{w}` (the genes are: {})", names())))
+        }
+        None => m.default_entry().ok_or_else(|| {
+            usage_error(&format!(
+                "there is no `main` gene: choose one with --entry (the genes are: {})",
+                names()
+            ))
+        }),
+    }
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let loaded = match load(&args.file, args.strict) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let m = &loaded.module;
+    let gene = match entry(m, args.entry.as_deref()) {
+        Ok(g) => g,
+        Err(code) => return code,
+    };
+    let mut sets = Vec::with_capacity(args.sets.len());
+    for s in &args.sets {
+        match rdx_vm::values::parse_assignment(s) {
+            Ok(p) => sets.push(p),
+            Err(e) => return usage_error(&format!("--set {e}")),
+        }
+    }
+    let mut values = match rdx_vm::values::bind(m, gene, &sets) {
+        Ok(v) => v,
+        Err(e) => return usage_error(&format!("--set: {e}")),
+    };
+    let dir = if args.reverse { Direction::Backward } else { Direction::Forward };
+    // Each engine returns its result and what `print`/`show` wrote, emitted before the result.
+    let (result, printed) = match args.backend {
+        Backend::Interp => {
+            let mut it = Interpreter::new();
+            let r = it.run(m, gene, &mut values, dir);
+            (r, it.take_output())
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(&printed);
+    match result {
+        Ok(_) => {
+            let _ = out.write_all(rdx_vm::values::format_result(m, gene, &values, args.json).as_bytes());
+            let _ = out.flush();
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = out.flush();
+            let d = e.to_diagnostic();
+            match &loaded.text {
+                Some(text) => {
+                    let color = std::io::stderr().is_terminal();
+                    eprint!("{}", rdx_lang::report::render(&[d], &loaded.name, text, color));
+                }
+                None => eprintln!("error[{}]: {} ({})", d.code, d.message, loaded.name),
+            }
+            ExitCode::from(EXIT_RUNTIME)
+        }
+    }
+}

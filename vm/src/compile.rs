@@ -1,0 +1,928 @@
+//! Lowering: checked IR to a bytecode [`Module`].
+//!
+//! Each statement becomes pure expression code (three-address, into temporary slots) followed
+//! by the one instruction that consumes it. Control structures are bracketed by paired
+//! instructions that point at each other (see `spec/bytecode.md`), so the same stream runs
+//! backward. Common shapes get superinstructions: updates by a variable or a constant, updates
+//! from an array element, rotations by a constant, and loop/branch conditions of the form
+//! `x == y`, `x == k`, `x != …`.
+//!
+//! A scalar operation on an array element with no element form (`a[i] *= 3`, `neg a[i]`, …)
+//! is lowered as swap-in / operate / swap-out through a temporary: `swap.elem` is its own
+//! mirror, so the sequence runs backward unchanged.
+
+use crate::module::{DebugInfo, GeneDebug, GeneDef, Module, ParamDef};
+use crate::ops::{Amt, Args, Arr, Cond, Fmt, GeneIdx, Imm, Off, Op, Slot, Str, Word};
+use rdx_lang::ast::{
+    BinOp, Block, Builtin, Dialect, Dir, Elem, Expr, ExprKind, Gene, Ident, Place, Print, Program, Span,
+    Stmt, StmtKind, Type, UnOp, UpdateOp,
+};
+use rdx_lang::check::Checked;
+use rdx_lang::diag::Diagnostic;
+use std::collections::{BTreeSet, HashMap};
+
+/// Lowers a checked program to a module (with debug info naming `file_name` and embedding
+/// `source_text`). Fails only when a gene exceeds the bytecode's limits (65 535 slots, frame
+/// size) or the IR breaks a checker guarantee; the error is a diagnostic with a span.
+pub fn compile(checked: &Checked, file_name: &str, source_text: &str) -> Result<Module, Diagnostic> {
+    compile_program(&checked.program, file_name, source_text)
+}
+
+/// [`compile`] on a bare IR program (which must satisfy the checker's guarantees).
+pub fn compile_program(p: &Program, file_name: &str, source_text: &str) -> Result<Module, Diagnostic> {
+    let mut strings = Strings::default();
+    let gene_index: HashMap<&str, usize> =
+        p.genes.iter().enumerate().map(|(i, g)| (g.name.name.as_str(), i)).collect();
+    let mut genes = Vec::with_capacity(p.genes.len());
+    let mut debug = Vec::with_capacity(p.genes.len());
+    for g in &p.genes {
+        let (def, dbg) = GeneCompiler::new(p, &gene_index, &mut strings).run(g)?;
+        genes.push(def);
+        debug.push(dbg);
+    }
+    let mut m = Module {
+        dialect: p.dialect,
+        strings: strings.list,
+        genes,
+        debug: Some(DebugInfo { file: file_name.to_string(), source: source_text.to_string(), genes: debug }),
+    };
+    // Spans must lie inside the text given; an IR built by hand may not have matching text.
+    if let Some(d) = &mut m.debug {
+        let n = d.source.len() as u32;
+        for gd in &mut d.genes {
+            for s in &mut gd.spans {
+                if s.end > n
+                    || s.start > s.end
+                    || !d.source.is_char_boundary(s.start as usize)
+                    || !d.source.is_char_boundary(s.end as usize)
+                {
+                    *s = Span::default();
+                }
+            }
+        }
+    }
+    m.verify().map_err(|e| {
+        Diagnostic::error(
+            "R0199",
+            format!("internal error: the compiler produced an invalid module: {e}"),
+            Span::default(),
+        )
+    })?;
+    Ok(m)
+}
+
+#[derive(Default)]
+struct Strings {
+    list: Vec<String>,
+    index: HashMap<String, u32>,
+}
+
+impl Strings {
+    fn get(&mut self, s: &str) -> Str {
+        if let Some(&i) = self.index.get(s) {
+            return Str(i);
+        }
+        let i = self.list.len() as u32;
+        self.list.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        Str(i)
+    }
+}
+
+/// What a name denotes inside a gene.
+#[derive(Clone, Copy, Debug)]
+enum Var {
+    Scalar { slot: Slot, ty: Type },
+    Array { arr: Arr, elem: Elem, len: u64, at: u32 },
+    Stack { slot: Slot },
+}
+
+/// An expression's value: in a slot or a constant.
+#[derive(Clone, Copy, Debug)]
+enum Opnd {
+    S(Slot),
+    K(u64),
+}
+
+/// While compiling an update to `arr[idx]`: reads of `arr` in the expression must check that
+/// their index differs from `idx`.
+#[derive(Clone, Copy)]
+struct AliasGuard {
+    arr: Arr,
+    idx: Slot,
+}
+
+struct GeneCompiler<'a> {
+    prog: &'a Program,
+    genes: &'a HashMap<&'a str, usize>,
+    strings: &'a mut Strings,
+    dialect: Dialect,
+    code: Vec<Op>,
+    spans: Vec<Span>,
+    args: Vec<Slot>,
+    scope: Vec<(String, Var)>,
+    free: BTreeSet<u16>,
+    next_slot: u32,
+    temps: Vec<Slot>,
+    /// Array storage in use / high-water mark, in words after the slots.
+    storage: u64,
+    storage_max: u64,
+    slot_names: Vec<String>,
+    guard: Option<AliasGuard>,
+}
+
+type R<T> = Result<T, Diagnostic>;
+
+fn limit(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error("E0902", format!("gene too large for the bytecode: {what}"), span)
+        .hint("split the gene into smaller genes")
+}
+
+fn internal(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        "R0199",
+        format!("internal error: {what} (the checker should have rejected this)"),
+        span,
+    )
+}
+
+impl<'a> GeneCompiler<'a> {
+    fn new(
+        prog: &'a Program,
+        genes: &'a HashMap<&'a str, usize>,
+        strings: &'a mut Strings,
+    ) -> GeneCompiler<'a> {
+        GeneCompiler {
+            prog,
+            genes,
+            strings,
+            dialect: prog.dialect,
+            code: Vec::new(),
+            spans: Vec::new(),
+            args: Vec::new(),
+            scope: Vec::new(),
+            free: BTreeSet::new(),
+            next_slot: 0,
+            temps: Vec::new(),
+            storage: 0,
+            storage_max: 0,
+            slot_names: Vec::new(),
+            guard: None,
+        }
+    }
+
+    fn run(mut self, g: &Gene) -> R<(GeneDef, GeneDebug)> {
+        let mut params = Vec::with_capacity(g.params.len());
+        for p in &g.params {
+            let var = match p.ty {
+                Type::U64 | Type::I64 => {
+                    Var::Scalar { slot: self.fresh(p.name.span, &p.name.name)?, ty: p.ty }
+                }
+                Type::Array(elem, len) => {
+                    let a = self.fresh(p.name.span, &p.name.name)?;
+                    self.fresh(p.name.span, &format!("{}.len", p.name.name))?;
+                    Var::Array { arr: Arr(a.0), elem, len, at: 0 }
+                }
+                Type::Stack => Var::Stack { slot: self.fresh(p.name.span, &p.name.name)? },
+            };
+            self.scope.push((p.name.name.clone(), var));
+            params.push(ParamDef { name: p.name.name.clone(), ty: p.ty });
+        }
+        self.emit(Op::Enter {}, g.name.span);
+        self.block(&g.body)?;
+        self.emit(Op::Exit {}, g.body.span);
+        let slots = u16::try_from(self.next_slot).map_err(|_| limit(g.span, "more than 65 535 slots"))?;
+        let words = self.next_slot as u64 + self.storage_max;
+        let words = u32::try_from(words)
+            .ok()
+            .filter(|&w| w <= crate::module::MAX_FRAME_WORDS)
+            .ok_or_else(|| limit(g.span, "local arrays too large"))?;
+        // Local array storage was numbered from 0; it lives after the slots.
+        for op in &mut self.code {
+            if let Op::LocalArr { at, .. } | Op::DelocalArr { at, .. } = op {
+                at.0 += slots as u32;
+            }
+        }
+        if self.code.len() > (u32::MAX / 2) as usize {
+            return Err(limit(g.span, "too many instructions"));
+        }
+        let def = GeneDef {
+            name: g.name.name.clone(),
+            params,
+            slots,
+            words,
+            args: self.args,
+            code: self.code,
+            pre: Vec::new(),
+            param_slots: Vec::new(),
+        };
+        Ok((def, GeneDebug { spans: self.spans, slot_names: self.slot_names }))
+    }
+
+    // ---- slots --------------------------------------------------------------------------
+
+    fn fresh(&mut self, span: Span, name: &str) -> R<Slot> {
+        let s = self.alloc(span)?;
+        let i = s.0 as usize;
+        if self.slot_names.len() <= i {
+            self.slot_names.resize(i + 1, String::new());
+        }
+        let n = &mut self.slot_names[i];
+        if n.is_empty() {
+            *n = name.to_string();
+        } else if n.split('/').all(|x| x != name) {
+            n.push('/');
+            n.push_str(name);
+        }
+        Ok(s)
+    }
+
+    fn alloc(&mut self, span: Span) -> R<Slot> {
+        if let Some(s) = self.free.pop_first() {
+            return Ok(Slot(s));
+        }
+        if self.next_slot >= u16::MAX as u32 - 1 {
+            return Err(limit(span, "more than 65 535 slots"));
+        }
+        self.next_slot += 1;
+        Ok(Slot((self.next_slot - 1) as u16))
+    }
+
+    /// Two adjacent fresh slots (an array's address and length).
+    fn alloc_pair(&mut self, span: Span, name: &str) -> R<Arr> {
+        if self.next_slot >= u16::MAX as u32 - 2 {
+            return Err(limit(span, "more than 65 535 slots"));
+        }
+        let a = self.next_slot as u16;
+        self.next_slot += 2;
+        let i = a as usize;
+        if self.slot_names.len() <= i + 1 {
+            self.slot_names.resize(i + 2, String::new());
+        }
+        self.slot_names[i] = name.to_string();
+        self.slot_names[i + 1] = format!("{name}.len");
+        Ok(Arr(a))
+    }
+
+    fn release(&mut self, s: Slot) {
+        self.free.insert(s.0);
+    }
+
+    fn temp(&mut self, span: Span) -> R<Slot> {
+        let s = self.alloc(span)?;
+        self.temps.push(s);
+        Ok(s)
+    }
+
+    fn free_temps(&mut self, mark: usize) {
+        while self.temps.len() > mark {
+            if let Some(t) = self.temps.pop() {
+                self.release(t);
+            }
+        }
+    }
+
+    fn emit(&mut self, op: Op, span: Span) -> usize {
+        self.code.push(op);
+        self.spans.push(span);
+        self.code.len() - 1
+    }
+
+    fn here(&self) -> u32 {
+        self.code.len() as u32
+    }
+
+    fn lookup(&self, name: &str, span: Span) -> R<Var> {
+        self.scope
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| internal(span, &format!("unknown name `{name}`")))
+    }
+
+    fn type_of(&self, name: &str) -> Option<Type> {
+        self.scope.iter().rev().find(|(n, _)| n == name).map(|(_, v)| match *v {
+            Var::Scalar { ty, .. } => ty,
+            Var::Array { elem, len, .. } => Type::Array(elem, len),
+            Var::Stack { .. } => Type::Stack,
+        })
+    }
+
+    fn operands_signed(&self, l: &Expr, r: &Expr) -> bool {
+        rdx_lang::types::operands_signed(self.dialect, l, r, &|n| self.type_of(n))
+    }
+
+    fn janus(&self) -> bool {
+        self.dialect == Dialect::Janus
+    }
+
+    // ---- expressions --------------------------------------------------------------------
+
+    fn expr(&mut self, e: &Expr) -> R<Opnd> {
+        Ok(match &e.kind {
+            ExprKind::Int(v) => Opnd::K(*v),
+            ExprKind::Var(name) => match self.lookup(name, e.span)? {
+                Var::Scalar { slot, .. } => Opnd::S(slot),
+                _ => return Err(internal(e.span, &format!("`{name}` is not a number"))),
+            },
+            ExprKind::Index(a, i) => {
+                let (arr, _) = self.array(a)?;
+                let idx = self.expr_slot(i)?;
+                if let Some(g) = self.guard
+                    && g.arr == arr
+                {
+                    self.emit(Op::NoAlias { a: idx, b: g.idx }, e.span);
+                }
+                let d = self.temp(e.span)?;
+                self.emit(Op::Load { dst: d, arr, idx }, e.span);
+                Opnd::S(d)
+            }
+            ExprKind::Unary(op, inner) => {
+                let v = self.expr_slot(inner)?;
+                let d = self.temp(e.span)?;
+                let op = match op {
+                    UnOp::Neg if self.janus() => Op::NegO { dst: d, a: v },
+                    UnOp::Neg => Op::NegV { dst: d, a: v },
+                    UnOp::BitNot => Op::BitNot { dst: d, a: v },
+                    UnOp::Not => Op::LNot { dst: d, a: v },
+                };
+                self.emit(op, e.span);
+                Opnd::S(d)
+            }
+            ExprKind::Binary(op, l, r) => return self.binary(*op, l, r, e.span),
+            ExprKind::Builtin(f, x) => {
+                let var = self.lookup(&x.name, x.span)?;
+                match (f, var) {
+                    (Builtin::Size, Var::Array { arr, .. }) => Opnd::S(Slot(arr.0 + 1)),
+                    (Builtin::Size | Builtin::Empty | Builtin::Top, Var::Stack { slot }) => {
+                        let d = self.temp(e.span)?;
+                        let op = match f {
+                            Builtin::Size => Op::Size { dst: d, stack: slot },
+                            Builtin::Empty => Op::Empty { dst: d, stack: slot },
+                            Builtin::Top => Op::Top { dst: d, stack: slot },
+                        };
+                        self.emit(op, e.span);
+                        Opnd::S(d)
+                    }
+                    _ => return Err(internal(e.span, "built-in applied to the wrong kind of variable")),
+                }
+            }
+            ExprKind::Nil => return Err(internal(e.span, "`nil` used as a number")),
+        })
+    }
+
+    fn expr_slot(&mut self, e: &Expr) -> R<Slot> {
+        match self.expr(e)? {
+            Opnd::S(s) => Ok(s),
+            Opnd::K(k) => self.konst(k, e.span),
+        }
+    }
+
+    fn konst(&mut self, k: u64, span: Span) -> R<Slot> {
+        let d = self.temp(span)?;
+        self.emit(Op::Const { dst: d, imm: Imm(k) }, span);
+        Ok(d)
+    }
+
+    fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) -> R<Opnd> {
+        if matches!(op, BinOp::LogAnd | BinOp::LogOr) {
+            let a = self.expr_slot(l)?;
+            let d = self.temp(span)?;
+            self.emit(Op::Bool { dst: d, a }, span);
+            let jump = self.emit(Op::Jz { a: d, to: Off(0) }, span);
+            let b = self.expr_slot(r)?;
+            self.emit(Op::Bool { dst: d, a: b }, span);
+            let to = Off(self.here());
+            self.code[jump] = if op == BinOp::LogAnd { Op::Jz { a: d, to } } else { Op::Jnz { a: d, to } };
+            return Ok(Opnd::S(d));
+        }
+        let signed = self.operands_signed(l, r);
+        let janus = self.janus();
+        let a = self.expr(l)?;
+        // `x + k` has an immediate form.
+        if op == BinOp::Add
+            && !janus
+            && let (Opnd::S(x), ExprKind::Int(k)) = (a, &r.kind)
+        {
+            let d = self.temp(span)?;
+            self.emit(Op::AddK { dst: d, a: x, imm: Imm(*k) }, span);
+            return Ok(Opnd::S(d));
+        }
+        let a = match a {
+            Opnd::S(s) => s,
+            Opnd::K(k) => self.konst(k, l.span)?,
+        };
+        let b = self.expr_slot(r)?;
+        let d = self.temp(span)?;
+        let (x, y) = (a, b);
+        let ins = match op {
+            BinOp::Add if janus => Op::AddO { dst: d, a: x, b: y },
+            BinOp::Sub if janus => Op::SubO { dst: d, a: x, b: y },
+            BinOp::Mul if janus => Op::MulO { dst: d, a: x, b: y },
+            BinOp::Div if janus => Op::DivF { dst: d, a: x, b: y },
+            BinOp::Mod if janus => Op::ModF { dst: d, a: x, b: y },
+            BinOp::Add => Op::Add { dst: d, a: x, b: y },
+            BinOp::Sub => Op::Sub { dst: d, a: x, b: y },
+            BinOp::Mul => Op::Mul { dst: d, a: x, b: y },
+            BinOp::Div if signed => Op::DivS { dst: d, a: x, b: y },
+            BinOp::Div => Op::DivU { dst: d, a: x, b: y },
+            BinOp::Mod if signed => Op::RemS { dst: d, a: x, b: y },
+            BinOp::Mod => Op::RemU { dst: d, a: x, b: y },
+            BinOp::Shl => Op::Shl { dst: d, a: x, b: y },
+            BinOp::Shr if signed => Op::ShrS { dst: d, a: x, b: y },
+            BinOp::Shr => Op::ShrU { dst: d, a: x, b: y },
+            BinOp::And => Op::And { dst: d, a: x, b: y },
+            BinOp::Or => Op::Or { dst: d, a: x, b: y },
+            BinOp::Xor => Op::Xor { dst: d, a: x, b: y },
+            BinOp::Eq => Op::Eq { dst: d, a: x, b: y },
+            BinOp::Ne => Op::Ne { dst: d, a: x, b: y },
+            BinOp::Lt if signed => Op::LtS { dst: d, a: x, b: y },
+            BinOp::Lt => Op::LtU { dst: d, a: x, b: y },
+            BinOp::Le if signed => Op::LeS { dst: d, a: x, b: y },
+            BinOp::Le => Op::LeU { dst: d, a: x, b: y },
+            BinOp::Gt if signed => Op::LtS { dst: d, a: y, b: x },
+            BinOp::Gt => Op::LtU { dst: d, a: y, b: x },
+            BinOp::Ge if signed => Op::LeS { dst: d, a: y, b: x },
+            BinOp::Ge => Op::LeU { dst: d, a: y, b: x },
+            BinOp::LogAnd | BinOp::LogOr => return Err(internal(span, "logical operator")),
+        };
+        self.emit(ins, span);
+        Ok(Opnd::S(d))
+    }
+
+    /// A condition for a control instruction, fused when it has a simple shape.
+    fn cond(&mut self, e: &Expr) -> R<Cond> {
+        let slot_of = |c: &Self, x: &Expr| -> Option<Slot> {
+            match &x.kind {
+                ExprKind::Var(n) => match c.lookup(n, x.span).ok()? {
+                    Var::Scalar { slot, .. } => Some(slot),
+                    _ => None,
+                },
+                _ => None,
+            }
+        };
+        let small = |x: &Expr| -> Option<u32> {
+            match x.kind {
+                ExprKind::Int(k) => u32::try_from(k).ok(),
+                _ => None,
+            }
+        };
+        if let ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) = &e.kind {
+            let eq = *op == BinOp::Eq;
+            if let (Some(a), Some(b)) = (slot_of(self, l), slot_of(self, r)) {
+                return Ok(if eq { Cond::Eq(a, b) } else { Cond::Ne(a, b) });
+            }
+            let pair = match (slot_of(self, l), small(r), small(l), slot_of(self, r)) {
+                (Some(a), Some(k), _, _) | (_, _, Some(k), Some(a)) => Some((a, k)),
+                _ => None,
+            };
+            if let Some((a, k)) = pair {
+                return Ok(if eq { Cond::EqImm(a, k) } else { Cond::NeImm(a, k) });
+            }
+        }
+        Ok(Cond::Nz(self.expr_slot(e)?))
+    }
+
+    fn array(&self, a: &Ident) -> R<(Arr, Elem)> {
+        match self.lookup(&a.name, a.span)? {
+            Var::Array { arr, elem, .. } => Ok((arr, elem)),
+            _ => Err(internal(a.span, &format!("`{}` is not an array", a.name))),
+        }
+    }
+
+    fn stack(&self, s: &Ident) -> R<Slot> {
+        match self.lookup(&s.name, s.span)? {
+            Var::Stack { slot } => Ok(slot),
+            _ => Err(internal(s.span, &format!("`{}` is not a stack", s.name))),
+        }
+    }
+
+    // ---- statements ---------------------------------------------------------------------
+
+    fn block(&mut self, b: &Block) -> R<()> {
+        for s in &b.stmts {
+            self.stmt(s)?;
+        }
+        Ok(())
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> R<()> {
+        let mark = self.temps.len();
+        let r = self.stmt_inner(s);
+        self.guard = None;
+        self.free_temps(mark);
+        r
+    }
+
+    fn scalar_place(&self, p: &Place) -> R<Option<Slot>> {
+        if p.index.is_some() {
+            return Ok(None);
+        }
+        match self.lookup(&p.name.name, p.span)? {
+            Var::Scalar { slot, .. } => Ok(Some(slot)),
+            _ => Err(internal(p.span, &format!("`{}` is not a number", p.name.name))),
+        }
+    }
+
+    /// Index of an element place, with the alias checks its own index needs.
+    fn elem_index(&mut self, p: &Place) -> R<(Arr, Slot)> {
+        let (arr, _) = self.array(&p.name)?;
+        let Some(i) = &p.index else { return Err(internal(p.span, "element place without index")) };
+        let saved = self.guard.take();
+        let idx = self.expr_slot(i)?;
+        self.guard = saved;
+        Ok((arr, idx))
+    }
+
+    /// Lowers a scalar operation on the place: directly on a variable, or swap-in / `f` /
+    /// swap-out on an array element. `f` receives the slot to operate on.
+    fn on_place(&mut self, p: &Place, span: Span, f: &mut dyn FnMut(&mut Self, Slot) -> R<()>) -> R<()> {
+        if let Some(s) = self.scalar_place(p)? {
+            return f(self, s);
+        }
+        let t = self.temp(span)?;
+        let (arr, idx) = self.elem_index(p)?;
+        self.emit(Op::SwapE { dst: t, arr, idx }, span);
+        self.guard = Some(AliasGuard { arr, idx });
+        f(self, t)?;
+        self.guard = None;
+        let (arr, idx) = self.elem_index(p)?;
+        self.emit(Op::SwapE { dst: t, arr, idx }, span);
+        Ok(())
+    }
+
+    fn stmt_inner(&mut self, s: &Stmt) -> R<()> {
+        let sp = s.span;
+        match &s.kind {
+            StmtKind::Update { target, op, value } => self.update(target, *op, value, sp),
+            StmtKind::Mul { target, factor } => {
+                let ExprKind::Int(c) = factor.kind else {
+                    return Err(internal(factor.span, "non-constant factor"));
+                };
+                if c % 2 == 0 {
+                    return Err(internal(factor.span, "even factor"));
+                }
+                self.on_place(target, sp, &mut |me, d| {
+                    me.emit(Op::MulI { dst: d, imm: Imm(c) }, sp);
+                    Ok(())
+                })
+            }
+            StmtKind::XorShift { target, dir, amount } => self.xorshift(target, *dir, amount, sp, false),
+            StmtKind::Rotate { target, dir, amount } => {
+                let dir = *dir;
+                self.on_place(target, sp, &mut |me, d| {
+                    match me.expr(amount)? {
+                        Opnd::K(k) => {
+                            let amt = Amt((k % 64) as u8);
+                            let op = if dir == Dir::Left {
+                                Op::RotlI { dst: d, amt }
+                            } else {
+                                Op::RotrI { dst: d, amt }
+                            };
+                            me.emit(op, sp);
+                        }
+                        Opnd::S(src) => {
+                            let op = if dir == Dir::Left {
+                                Op::RotlS { dst: d, src }
+                            } else {
+                                Op::RotrS { dst: d, src }
+                            };
+                            me.emit(op, sp);
+                        }
+                    }
+                    Ok(())
+                })
+            }
+            StmtKind::Neg(p) => {
+                let janus = self.janus();
+                self.on_place(p, sp, &mut |me, d| {
+                    me.emit(if janus { Op::NegChk { dst: d } } else { Op::Neg { dst: d } }, sp);
+                    Ok(())
+                })
+            }
+            StmtKind::Not(p) => self.on_place(p, sp, &mut |me, d| {
+                me.emit(Op::Not { dst: d }, sp);
+                Ok(())
+            }),
+            StmtKind::Swap(p, q) => {
+                match (self.scalar_place(p)?, self.scalar_place(q)?) {
+                    (Some(a), Some(b)) => {
+                        self.emit(Op::Swap { a, b }, sp);
+                    }
+                    (Some(a), None) | (None, Some(a)) => {
+                        let e = if p.index.is_some() { p } else { q };
+                        let (arr, idx) = self.elem_index(e)?;
+                        self.emit(Op::SwapE { dst: a, arr, idx }, sp);
+                    }
+                    (None, None) => {
+                        let (arr, i) = self.elem_index(p)?;
+                        let (arr2, j) = self.elem_index(q)?;
+                        self.emit(Op::SwapEE { arr, i, arr2, j }, sp);
+                    }
+                }
+                Ok(())
+            }
+            StmtKind::If { cond, then_block, else_block, fi } => {
+                let mark = self.temps.len();
+                let c = self.cond(cond)?;
+                self.free_temps(mark);
+                let top = self.emit(Op::IfTop { cond: c, else_at: Off(0) }, cond.span);
+                self.block(then_block)?;
+                let a_then = self.cond(fi)?;
+                self.free_temps(mark);
+                let fi_then = self.emit(Op::FiThen { cond: a_then, fi_else: Off(0) }, fi.span);
+                let else_at = self.emit(Op::ElseMark { if_top: Off(top as u32) }, cond.span);
+                if let Some(b) = else_block {
+                    self.block(b)?;
+                }
+                let a = self.cond(fi)?;
+                self.free_temps(mark);
+                let fi_else = self.emit(Op::FiElse { cond: a, fi_then: Off(fi_then as u32) }, fi.span);
+                self.code[top] = Op::IfTop { cond: c, else_at: Off(else_at as u32) };
+                self.code[fi_then] = Op::FiThen { cond: a_then, fi_else: Off(fi_else as u32) };
+                Ok(())
+            }
+            StmtKind::From { entry, body, again, until } => {
+                let mark = self.temps.len();
+                let a = self.cond(entry)?;
+                self.free_temps(mark);
+                let top = self.emit(Op::FromTop { cond: a, loop_back: Off(0) }, entry.span);
+                self.block(body)?;
+                let c = self.cond(until)?;
+                self.free_temps(mark);
+                let u = self.emit(Op::Until { cond: c, loop_exit: Off(0) }, until.span);
+                if let Some(l) = again {
+                    self.block(l)?;
+                }
+                let a2 = self.cond(entry)?;
+                self.free_temps(mark);
+                let back = self.emit(Op::LoopBack { cond: a2, from_top: Off(top as u32) }, entry.span);
+                let exit = self.emit(Op::LoopExit { until: Off(u as u32) }, until.span);
+                self.code[top] = Op::FromTop { cond: a, loop_back: Off(back as u32) };
+                self.code[u] = Op::Until { cond: c, loop_exit: Off(exit as u32) };
+                Ok(())
+            }
+            StmtKind::Call { gene, args, uncall } => {
+                let Some(&gi) = self.genes.get(gene.name.as_str()) else {
+                    return Err(internal(gene.span, &format!("unknown gene `{}`", gene.name)));
+                };
+                let start = self.args.len() as u32;
+                for a in args {
+                    let slot = match self.lookup(&a.name, a.span)? {
+                        Var::Scalar { slot, .. } | Var::Stack { slot } => slot,
+                        Var::Array { arr, .. } => Slot(arr.0),
+                    };
+                    self.args.push(slot);
+                }
+                let len = u16::try_from(args.len()).map_err(|_| limit(sp, "too many arguments"))?;
+                if self.prog.genes[gi].params.len() != args.len() {
+                    return Err(internal(sp, "wrong number of arguments"));
+                }
+                let (gene, args) = (GeneIdx(gi as u32), Args { start, len });
+                self.emit(if *uncall { Op::Uncall { gene, args } } else { Op::Call { gene, args } }, sp);
+                Ok(())
+            }
+            StmtKind::Local { name, ty, init } => self.local(name, *ty, init, sp),
+            StmtKind::Delocal { name, value, .. } => self.delocal(name, value, sp),
+            StmtKind::Push { value, stack } => {
+                let st = self.stack(stack)?;
+                self.on_place(value, sp, &mut |me, d| {
+                    me.emit(Op::Push { var: d, stack: st }, sp);
+                    Ok(())
+                })
+            }
+            StmtKind::Pop { target, stack } => {
+                let st = self.stack(stack)?;
+                self.on_place(target, sp, &mut |me, d| {
+                    me.emit(Op::Pop { var: d, stack: st }, sp);
+                    Ok(())
+                })
+            }
+            StmtKind::Assert(e) => {
+                let c = self.cond(e)?;
+                self.emit(Op::Assert { cond: c }, sp);
+                Ok(())
+            }
+            StmtKind::Skip => Ok(()),
+            StmtKind::Assign { target, value } => self.assign(target, Some(value), sp, false),
+            StmtKind::Erase(p) => self.assign(p, None, sp, false),
+            StmtKind::Undo(inner) => match &inner.kind {
+                StmtKind::XorShift { target, dir, amount } => self.xorshift(target, *dir, amount, sp, true),
+                StmtKind::Assign { target, value } => self.assign(target, Some(value), sp, true),
+                StmtKind::Erase(p) => self.assign(p, None, sp, true),
+                _ => Err(internal(sp, "`undo` of a statement with a direct inverse")),
+            },
+            StmtKind::Error(msg) => {
+                let msg = self.strings.get(msg);
+                self.emit(Op::Fail { msg }, sp);
+                Ok(())
+            }
+            StmtKind::Print(p) => self.print(p, sp),
+        }
+    }
+
+    fn update(&mut self, target: &Place, op: UpdateOp, value: &Expr, sp: Span) -> R<()> {
+        let janus = self.janus() && op != UpdateOp::Xor;
+        if let Some(d) = self.scalar_place(target)? {
+            // `x op= a[i]`: the from-element superinstruction.
+            if !janus && let ExprKind::Index(a, i) = &value.kind {
+                let (arr, _) = self.array(a)?;
+                let idx = self.expr_slot(i)?;
+                self.emit(
+                    match op {
+                        UpdateOp::Add => Op::AddFromE { dst: d, arr, idx },
+                        UpdateOp::Sub => Op::SubFromE { dst: d, arr, idx },
+                        UpdateOp::Xor => Op::XorFromE { dst: d, arr, idx },
+                    },
+                    sp,
+                );
+                return Ok(());
+            }
+            let v = self.expr(value)?;
+            let ins = match (v, op, janus) {
+                (Opnd::K(k), UpdateOp::Add, false) => Op::AddI { dst: d, imm: Imm(k) },
+                (Opnd::K(k), UpdateOp::Sub, false) => Op::SubI { dst: d, imm: Imm(k) },
+                (Opnd::K(k), UpdateOp::Xor, _) => Op::XorI { dst: d, imm: Imm(k) },
+                (v, op, janus) => {
+                    let src = match v {
+                        Opnd::S(s) => s,
+                        Opnd::K(k) => self.konst(k, value.span)?,
+                    };
+                    match (op, janus) {
+                        (UpdateOp::Add, false) => Op::AddS { dst: d, src },
+                        (UpdateOp::Sub, false) => Op::SubS { dst: d, src },
+                        (UpdateOp::Add, true) => Op::AddChk { dst: d, src },
+                        (UpdateOp::Sub, true) => Op::SubChk { dst: d, src },
+                        (UpdateOp::Xor, _) => Op::XorS { dst: d, src },
+                    }
+                }
+            };
+            self.emit(ins, sp);
+            return Ok(());
+        }
+        if janus {
+            return self.on_place(target, sp, &mut |me, d| {
+                let src = me.expr_slot(value)?;
+                me.emit(
+                    if op == UpdateOp::Add { Op::AddChk { dst: d, src } } else { Op::SubChk { dst: d, src } },
+                    sp,
+                );
+                Ok(())
+            });
+        }
+        let (arr, idx) = self.elem_index(target)?;
+        self.guard = Some(AliasGuard { arr, idx });
+        let v = self.expr(value)?;
+        self.guard = None;
+        let ins = match (v, op) {
+            (Opnd::K(k), UpdateOp::Add) => Op::AddEI { arr, idx, imm: Imm(k) },
+            (Opnd::K(k), UpdateOp::Sub) => Op::SubEI { arr, idx, imm: Imm(k) },
+            (Opnd::K(k), UpdateOp::Xor) => Op::XorEI { arr, idx, imm: Imm(k) },
+            (Opnd::S(src), UpdateOp::Add) => Op::AddE { arr, idx, src },
+            (Opnd::S(src), UpdateOp::Sub) => Op::SubE { arr, idx, src },
+            (Opnd::S(src), UpdateOp::Xor) => Op::XorE { arr, idx, src },
+        };
+        self.emit(ins, sp);
+        Ok(())
+    }
+
+    fn xorshift(&mut self, target: &Place, dir: Dir, amount: &Expr, sp: Span, undo: bool) -> R<()> {
+        let ExprKind::Int(c) = amount.kind else { return Err(internal(amount.span, "non-constant shift")) };
+        if !(1..=63).contains(&c) {
+            return Err(internal(amount.span, "shift amount outside 1..63"));
+        }
+        let amt = Amt(c as u8);
+        self.on_place(target, sp, &mut |me, d| {
+            let op = match (dir, undo) {
+                (Dir::Left, false) => Op::Xsl { dst: d, amt },
+                (Dir::Left, true) => Op::UnXsl { dst: d, amt },
+                (Dir::Right, false) => Op::Xsr { dst: d, amt },
+                (Dir::Right, true) => Op::UnXsr { dst: d, amt },
+            };
+            me.emit(op, sp);
+            Ok(())
+        })
+    }
+
+    /// `x := e` / `erase x` (value `None`), or their undo.
+    fn assign(&mut self, target: &Place, value: Option<&Expr>, sp: Span, undo: bool) -> R<()> {
+        // The value is computed before the element is swapped out, so `a[i] := a[i] + 1`
+        // reads the old element.
+        let src = match value {
+            Some(v) => self.expr_slot(v)?,
+            None => self.konst(0, sp)?,
+        };
+        let saved = self.guard.take();
+        let r = self.on_place(target, sp, &mut |me, d| {
+            me.emit(if undo { Op::Unassign { dst: d, src } } else { Op::Assign { dst: d, src } }, sp);
+            Ok(())
+        });
+        self.guard = saved;
+        r
+    }
+
+    fn local(&mut self, name: &Ident, ty: Type, init: &Expr, sp: Span) -> R<()> {
+        let var = match ty {
+            Type::U64 | Type::I64 => {
+                let v = self.expr(init)?;
+                let d = self.fresh(name.span, &name.name)?;
+                match v {
+                    Opnd::K(k) => self.emit(Op::LocalImm { dst: d, imm: Imm(k) }, sp),
+                    Opnd::S(src) => self.emit(Op::Local { dst: d, src }, sp),
+                };
+                Var::Scalar { slot: d, ty }
+            }
+            Type::Array(elem, len) => {
+                let src = self.expr_slot(init)?;
+                let arr = self.alloc_pair(name.span, &name.name)?;
+                let n = u32::try_from(len).map_err(|_| limit(sp, "array too long"))?;
+                let at = self.storage;
+                self.storage += len;
+                self.storage_max = self.storage_max.max(self.storage);
+                if self.storage > crate::module::MAX_FRAME_WORDS as u64 {
+                    return Err(limit(sp, "local arrays too large"));
+                }
+                self.emit(Op::LocalArr { arr, at: Word(at as u32), len: Word(n), src }, sp);
+                Var::Array { arr, elem, len, at: at as u32 }
+            }
+            Type::Stack => {
+                let d = self.fresh(name.span, &name.name)?;
+                self.emit(Op::LocalStack { dst: d }, sp);
+                Var::Stack { slot: d }
+            }
+        };
+        self.scope.push((name.name.clone(), var));
+        Ok(())
+    }
+
+    fn delocal(&mut self, name: &Ident, value: &Expr, sp: Span) -> R<()> {
+        let Some(pos) = self.scope.iter().rposition(|(n, _)| *n == name.name) else {
+            return Err(internal(name.span, &format!("delocal of unknown `{}`", name.name)));
+        };
+        let (_, var) = self.scope.remove(pos);
+        match var {
+            Var::Scalar { slot, .. } => {
+                match self.expr(value)? {
+                    Opnd::K(k) => self.emit(Op::DelocalImm { dst: slot, imm: Imm(k) }, sp),
+                    Opnd::S(src) => self.emit(Op::Delocal { dst: slot, src }, sp),
+                };
+                self.release(slot);
+            }
+            Var::Array { arr, len, at, .. } => {
+                let src = self.expr_slot(value)?;
+                self.emit(Op::DelocalArr { arr, at: Word(at), len: Word(len as u32), src }, sp);
+                self.storage = at as u64;
+                self.release(Slot(arr.0));
+                self.release(Slot(arr.0 + 1));
+            }
+            Var::Stack { slot } => {
+                self.emit(Op::DelocalStack { dst: slot }, sp);
+                self.release(slot);
+            }
+        }
+        Ok(())
+    }
+
+    fn print(&mut self, p: &Print, sp: Span) -> R<()> {
+        match p {
+            Print::Text(t) => {
+                let text = self.strings.get(t);
+                self.emit(Op::PrintStr { text }, sp);
+            }
+            Print::Format(f, idents) => {
+                let fmt = self.strings.get(f);
+                let start = self.args.len() as u32;
+                for i in idents {
+                    let slot = match self.lookup(&i.name, i.span)? {
+                        Var::Scalar { slot, .. } | Var::Stack { slot } => slot,
+                        Var::Array { .. } => return Err(internal(i.span, "printf of an array")),
+                    };
+                    self.args.push(slot);
+                }
+                let len = u16::try_from(idents.len()).map_err(|_| limit(sp, "too many printf arguments"))?;
+                self.emit(Op::PrintFmt { fmt, args: Args { start, len } }, sp);
+            }
+            Print::Show(idents) => {
+                for i in idents {
+                    let name = self.strings.get(&i.name);
+                    let signed_all = self.janus();
+                    let (var, fmt) = match self.lookup(&i.name, i.span)? {
+                        Var::Scalar { slot, ty } => {
+                            (slot, if ty == Type::I64 || signed_all { Fmt::I64 } else { Fmt::U64 })
+                        }
+                        Var::Array { arr, elem, .. } => (
+                            Slot(arr.0),
+                            if elem == Elem::I64 || signed_all { Fmt::ARR_I64 } else { Fmt::ARR_U64 },
+                        ),
+                        Var::Stack { slot } => {
+                            (slot, if signed_all { Fmt::STACK_I64 } else { Fmt::STACK_U64 })
+                        }
+                    };
+                    self.emit(Op::Show { var, name, fmt }, sp);
+                }
+            }
+        }
+        Ok(())
+    }
+}

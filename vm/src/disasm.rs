@@ -1,0 +1,107 @@
+//! The disassembler: a readable listing of a module, with gene names, slot names and the
+//! source line each statement came from (when the module carries debug information).
+
+use crate::module::Module;
+use crate::ops::{Cond, Fmt, OperandRef, Slot};
+use std::fmt::Write;
+
+/// The listing of a whole module.
+pub fn disassemble(m: &Module) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "; rdx module, format version {}, cid {}", crate::module::VERSION, m.cid());
+    if let Some(d) = &m.debug {
+        let _ = writeln!(out, "; source: {}", d.file);
+    }
+    let _ = writeln!(out, "; dialect: {:?}, {} genes, {} strings", m.dialect, m.genes.len(), m.strings.len());
+    for (gi, g) in m.genes.iter().enumerate() {
+        let names =
+            m.debug.as_ref().and_then(|d| d.genes.get(gi)).map(|d| d.slot_names.as_slice()).unwrap_or(&[]);
+        let slot = |s: Slot| -> String {
+            match names.get(s.0 as usize) {
+                Some(n) if !n.is_empty() => format!("%{}:{n}", s.0),
+                _ => format!("%{}", s.0),
+            }
+        };
+        let params: Vec<String> = g.params.iter().map(|p| format!("{}: {}", p.name, p.ty)).collect();
+        let _ = writeln!(
+            out,
+            "\ngene {}({})  ; {} slots, frame {} words",
+            g.name,
+            params.join(", "),
+            g.slots,
+            g.words
+        );
+        let mut last_line = None;
+        for (pc, op) in g.code.iter().enumerate() {
+            if let Some((line_no, text)) = source_line(m, gi, pc)
+                && last_line != Some(line_no)
+            {
+                last_line = Some(line_no);
+                let _ = writeln!(out, "    ; {line_no:>4} | {}", text.trim_end());
+            }
+            let mut parts: Vec<String> = Vec::new();
+            op.operands(&mut |name, o| {
+                let v = match o {
+                    OperandRef::Slot(s) => slot(s),
+                    OperandRef::Arr(a) => format!("{}[]", slot(Slot(a.0))),
+                    OperandRef::Imm(i) => format!("{}", i.0),
+                    OperandRef::Amt(a) => format!("{}", a.0),
+                    OperandRef::Off(o) => format!("@{}", o.0),
+                    OperandRef::Gene(g) => {
+                        m.genes.get(g.0 as usize).map_or(format!("gene#{}", g.0), |g| g.name.clone())
+                    }
+                    OperandRef::Str(s) => m
+                        .strings
+                        .get(s.0 as usize)
+                        .map_or(format!("str#{}", s.0), |s| crate::values::json_string(s)),
+                    OperandRef::Word(w) => format!("{}", w.0),
+                    OperandRef::Args(a) => {
+                        let list: Vec<String> = g
+                            .args
+                            .get(a.start as usize..a.start as usize + a.len as usize)
+                            .unwrap_or(&[])
+                            .iter()
+                            .map(|s| slot(*s))
+                            .collect();
+                        format!("({})", list.join(", "))
+                    }
+                    OperandRef::Fmt(f) => match f {
+                        Fmt::U64 => "u64",
+                        Fmt::I64 => "i64",
+                        Fmt::ARR_U64 => "u64[]",
+                        Fmt::ARR_I64 => "i64[]",
+                        Fmt::STACK_U64 => "stack",
+                        _ => "stack(i64)",
+                    }
+                    .to_string(),
+                    OperandRef::Cond(c) => match c {
+                        Cond::Nz(a) => format!("{} != 0", slot(a)),
+                        Cond::Eq(a, b) => format!("{} == {}", slot(a), slot(b)),
+                        Cond::Ne(a, b) => format!("{} != {}", slot(a), slot(b)),
+                        Cond::EqImm(a, k) => format!("{} == {k}", slot(a)),
+                        Cond::NeImm(a, k) => format!("{} != {k}", slot(a)),
+                    },
+                };
+                parts.push(if matches!(o, OperandRef::Off(_)) { format!("{name}={v}") } else { v });
+            });
+            let _ = writeln!(out, "{pc:6}  {:<14}{}", op.mnemonic(), parts.join(", "));
+        }
+    }
+    out
+}
+
+/// The 1-based line number and text of the source line where instruction `pc` starts.
+fn source_line(m: &Module, gene: usize, pc: usize) -> Option<(usize, &str)> {
+    let d = m.debug.as_ref()?;
+    let span = m.span(gene, pc)?;
+    if span.start == 0 && span.end == 0 {
+        return None;
+    }
+    let start = span.start as usize;
+    let src = d.source.as_str();
+    let before = src.get(..start)?;
+    let line_no = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
+    Some((line_no, &src[line_start..line_end]))
+}

@@ -1,0 +1,791 @@
+//! The two dispatch loops: forward (pc increasing, each instruction's own meaning) and backward
+//! (pc decreasing, each instruction's mirror). Both run the top frame until it calls, returns
+//! or faults.
+//!
+//! Backward, an instruction that consumes pure expression code first re-evaluates that code
+//! (forward: expressions are pure) from `pre[pc]` to `pc`, applies its mirror, and continues
+//! at `pre[pc] - 1`, skipping the expression code.
+
+use super::pure::{Mem, cond, elem, rd, step, wr};
+use super::{Fault, Flow, Interpreter, Trap, trap};
+use crate::Direction;
+use crate::module::{GeneDef, Module};
+use crate::ops::{Args, Fmt, Op, Slot, un_xsl, un_xsr};
+
+/// What a dispatch loop needs about its frame.
+struct Ctx<'m> {
+    g: &'m GeneDef,
+    fp: *mut u64,
+    mem: Mem,
+    base: usize,
+}
+
+impl<'m> Ctx<'m> {
+    fn new(it: &mut Interpreter, m: &'m Module) -> Result<(Ctx<'m>, usize), Trap> {
+        let Some(fr) = it.frames.last().copied() else {
+            return Err(trap(0, Fault::Internal("no frame")));
+        };
+        let g = &m.genes[fr.gene as usize];
+        if fr.base + g.words as usize > it.mem.len() {
+            return Err(trap(fr.pc, Fault::Internal("frame outside memory")));
+        }
+        let mem = Mem { ptr: it.mem.as_mut_ptr(), len: it.mem.len() };
+        // SAFETY: base + words <= mem.len, checked just above.
+        let fp = unsafe { mem.ptr.add(fr.base) };
+        Ok((Ctx { g, fp, mem, base: fr.base }, fr.pc))
+    }
+}
+
+macro_rules! r {
+    ($fp:expr, $s:expr) => {{
+        // SAFETY: verified slot operand; the frame is allocated (see `pure::rd`).
+        #[allow(unused_unsafe)]
+        let v = unsafe { rd($fp, $s) };
+        v
+    }};
+}
+
+macro_rules! w {
+    ($fp:expr, $s:expr, $v:expr) => {{
+        let v = $v;
+        // SAFETY: verified slot operand; the frame is allocated (see `pure::wr`).
+        #[allow(unused_unsafe)]
+        unsafe {
+            wr($fp, $s, v)
+        }
+    }};
+}
+
+/// `arr[idx]` as a raw pointer, or break out of the loop with the fault.
+macro_rules! el {
+    ($c:expr, $arr:expr, $idx:expr, $pc:expr) => {
+        // SAFETY: verified array operand; `elem` checks index and address.
+        match unsafe { elem($c.fp, $c.mem, $arr, r!($c.fp, $idx)) } {
+            Ok(p) => p,
+            Err(f) => break Err(trap($pc, f)),
+        }
+    };
+}
+
+#[inline(always)]
+fn chk(v: Option<i64>) -> Result<u64, Fault> {
+    v.map(|x| x as u64).ok_or(Fault::Overflow)
+}
+
+impl Interpreter {
+    fn stack_id(&self, v: u64) -> Result<usize, Fault> {
+        let id = v as usize;
+        if id < self.live && id < self.stacks.len() { Ok(id) } else { Err(Fault::BadRef) }
+    }
+
+    #[inline(always)]
+    fn push_to(&mut self, fp: *mut u64, var: Slot, stack: Slot) -> Result<(), Fault> {
+        let id = self.stack_id(r!(fp, stack))?;
+        let v = r!(fp, var);
+        self.stacks[id].push(v);
+        w!(fp, var, 0);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn pop_from(&mut self, fp: *mut u64, var: Slot, stack: Slot) -> Result<(), Fault> {
+        let id = self.stack_id(r!(fp, stack))?;
+        let cur = r!(fp, var);
+        if cur != 0 {
+            return Err(Fault::PopNonZero(cur));
+        }
+        let v = self.stacks[id].pop().ok_or(Fault::EmptyStack)?;
+        w!(fp, var, v);
+        Ok(())
+    }
+
+    fn open_stack(&mut self, fp: *mut u64, dst: Slot) {
+        let id = self.new_stack();
+        w!(fp, dst, id as u64);
+    }
+
+    fn close_stack(&mut self, fp: *mut u64, dst: Slot) -> Result<(), Fault> {
+        let id = self.stack_id(r!(fp, dst))?;
+        if id + 1 != self.live {
+            return Err(Fault::BadRef);
+        }
+        let n = self.stacks[id].len();
+        if n != 0 {
+            return Err(Fault::StackNotEmpty(n));
+        }
+        self.live -= 1;
+        Ok(())
+    }
+
+    fn open_array(c: &Ctx<'_>, arr: crate::ops::Arr, at: u32, len: u32, v: u64) {
+        let start = c.base + at as usize;
+        w!(c.fp, Slot(arr.0), start as u64);
+        w!(c.fp, Slot(arr.0 + 1), len as u64);
+        for k in 0..len as usize {
+            // SAFETY: the verifier checked at + len <= words, and the frame's words are
+            // allocated: start + k < base + words <= mem.len.
+            unsafe { *c.mem.ptr.add(start + k) = v };
+        }
+    }
+
+    fn close_array(c: &Ctx<'_>, arr: crate::ops::Arr, at: u32, len: u32, v: u64) -> Result<(), Fault> {
+        let start = c.base + at as usize;
+        for k in 0..len as usize {
+            // SAFETY: as in `open_array`.
+            let x = unsafe { *c.mem.ptr.add(start + k) };
+            if x != v {
+                return Err(Fault::Delocal { slot: arr.0, expected: v, actual: x });
+            }
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn print_fmt(&mut self, m: &Module, g: &GeneDef, fp: *mut u64, fmt: crate::ops::Str, args: Args) {
+        let text = m.strings.get(fmt.0 as usize).map_or("", |s| s.as_str());
+        let signed = m.dialect == rdx_lang::ast::Dialect::Janus;
+        let vals: Vec<u64> =
+            g.args[args.start as usize..][..args.len as usize].iter().map(|s| r!(fp, *s)).collect();
+        let out = crate::values::printf(text, &vals, signed);
+        self.output.extend_from_slice(out.as_bytes());
+        self.output.push(b'\n');
+    }
+
+    #[cold]
+    fn show(&mut self, m: &Module, c: &Ctx<'_>, var: Slot, name: crate::ops::Str, fmt: Fmt) {
+        use crate::values::format_value;
+        let name = m.strings.get(name.0 as usize).map_or("?", |s| s.as_str());
+        let v = r!(c.fp, var);
+        let signed = matches!(fmt, Fmt::I64 | Fmt::ARR_I64 | Fmt::STACK_I64);
+        let value = match fmt {
+            Fmt::U64 | Fmt::I64 => crate::Value::Int(v),
+            Fmt::ARR_U64 | Fmt::ARR_I64 => {
+                let len = r!(c.fp, Slot(var.0 + 1)) as usize;
+                let start = v as usize;
+                // SAFETY: a shared view of words inside the memory (checked bounds); no
+                // writes happen while it lives.
+                let s = if start.checked_add(len).is_some_and(|e| e <= c.mem.len) {
+                    unsafe { std::slice::from_raw_parts(c.mem.ptr.add(start), len) }.to_vec()
+                } else {
+                    Vec::new()
+                };
+                crate::Value::Array(s)
+            }
+            _ => crate::Value::Stack(self.stack_id(v).map(|id| self.stacks[id].clone()).unwrap_or_default()),
+        };
+        let line = format!("{name} = {}\n", format_value(&value, signed));
+        self.output.extend_from_slice(line.as_bytes());
+    }
+
+    /// Re-evaluates the pure code that precedes instruction `at`.
+    #[inline(always)]
+    fn eval_pre(&mut self, c: &Ctx<'_>, at: usize) -> Result<usize, Trap> {
+        let code = &c.g.code;
+        // SAFETY: `pre` has one entry per instruction (verifier) and at < code.len().
+        let start = unsafe { *c.g.pre.get_unchecked(at) } as usize;
+        let mut q = start;
+        while q < at {
+            // SAFETY: start <= q < at < code.len().
+            let op = unsafe { *code.get_unchecked(q) };
+            // SAFETY: verified instruction of this frame's gene.
+            q = match unsafe { step(op, q, c.fp, c.mem, &self.stacks, self.live) } {
+                Ok(n) => n,
+                Err(f) => return Err(trap(q, f)),
+            };
+        }
+        self.count += (at - start) as u64;
+        Ok(start)
+    }
+
+    /// Runs the top frame forward.
+    pub(super) fn exec_fwd(&mut self, m: &Module) -> Result<Flow, Trap> {
+        let (c, mut pc) = Ctx::new(self, m)?;
+        let code = &c.g.code[..];
+        let fp = c.fp;
+        let mut n: u64 = 0;
+        let result = loop {
+            n += 1;
+            // SAFETY: the verifier guarantees every forward successor and jump target is
+            // inside the code (the last instruction is `exit`, which returns).
+            let op = unsafe { *code.get_unchecked(pc) };
+            match op {
+                Op::AddS { dst, src } => w!(fp, dst, r!(fp, dst).wrapping_add(r!(fp, src))),
+                Op::SubS { dst, src } => w!(fp, dst, r!(fp, dst).wrapping_sub(r!(fp, src))),
+                Op::XorS { dst, src } => w!(fp, dst, r!(fp, dst) ^ r!(fp, src)),
+                Op::AddI { dst, imm } => w!(fp, dst, r!(fp, dst).wrapping_add(imm.0)),
+                Op::SubI { dst, imm } => w!(fp, dst, r!(fp, dst).wrapping_sub(imm.0)),
+                Op::XorI { dst, imm } => w!(fp, dst, r!(fp, dst) ^ imm.0),
+                Op::RotlI { dst, amt } => w!(fp, dst, r!(fp, dst).rotate_left(amt.0 as u32)),
+                Op::RotrI { dst, amt } => w!(fp, dst, r!(fp, dst).rotate_right(amt.0 as u32)),
+                Op::AddFromE { dst, arr, idx } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    w!(fp, dst, r!(fp, dst).wrapping_add(unsafe { *p }))
+                }
+                Op::SubFromE { dst, arr, idx } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    w!(fp, dst, r!(fp, dst).wrapping_sub(unsafe { *p }))
+                }
+                Op::XorFromE { dst, arr, idx } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    w!(fp, dst, r!(fp, dst) ^ unsafe { *p })
+                }
+                Op::Until { cond: k, loop_exit } => {
+                    // SAFETY: verified condition slots.
+                    if unsafe { cond(fp, k) } {
+                        pc = loop_exit.0 as usize + 1;
+                        continue;
+                    }
+                }
+                Op::LoopBack { cond: k, from_top } => {
+                    // SAFETY: verified condition slots.
+                    if unsafe { cond(fp, k) } {
+                        break Err(trap(pc, Fault::FromReentry));
+                    }
+                    pc = from_top.0 as usize + 1;
+                    continue;
+                }
+                Op::IfTop { cond: k, else_at } => {
+                    // SAFETY: verified condition slots.
+                    if !unsafe { cond(fp, k) } {
+                        pc = else_at.0 as usize + 1;
+                        continue;
+                    }
+                }
+                Op::FiThen { cond: k, fi_else } => {
+                    // SAFETY: verified condition slots.
+                    if !unsafe { cond(fp, k) } {
+                        break Err(trap(pc, Fault::FiThen));
+                    }
+                    pc = fi_else.0 as usize + 1;
+                    continue;
+                }
+                Op::FiElse { cond: k, .. } => {
+                    // SAFETY: verified condition slots.
+                    if unsafe { cond(fp, k) } {
+                        break Err(trap(pc, Fault::FiElse));
+                    }
+                }
+                Op::FromTop { cond: k, .. } => {
+                    // SAFETY: verified condition slots.
+                    if !unsafe { cond(fp, k) } {
+                        break Err(trap(pc, Fault::FromEntry));
+                    }
+                }
+                Op::ElseMark { .. } | Op::LoopExit { .. } | Op::Enter {} => {}
+                Op::Exit {} => break Ok(Flow::Return),
+                Op::Call { gene, args } | Op::Uncall { gene, args } => {
+                    let dir =
+                        if matches!(op, Op::Call { .. }) { Direction::Forward } else { Direction::Backward };
+                    if let Some(f) = self.frames.last_mut() {
+                        f.pc = pc;
+                    }
+                    break Ok(Flow::Call { gene: gene.0, args, dir });
+                }
+                Op::Local { dst, src } => w!(fp, dst, r!(fp, src)),
+                Op::Delocal { dst, src } => {
+                    let (e, a) = (r!(fp, src), r!(fp, dst));
+                    if e != a {
+                        break Err(trap(pc, Fault::Delocal { slot: dst.0, expected: e, actual: a }));
+                    }
+                }
+                Op::LocalImm { dst, imm } => w!(fp, dst, imm.0),
+                Op::DelocalImm { dst, imm } => {
+                    let a = r!(fp, dst);
+                    if a != imm.0 {
+                        break Err(trap(pc, Fault::Delocal { slot: dst.0, expected: imm.0, actual: a }));
+                    }
+                }
+                Op::LocalArr { arr, at, len, src } => Self::open_array(&c, arr, at.0, len.0, r!(fp, src)),
+                Op::DelocalArr { arr, at, len, src } => {
+                    if let Err(f) = Self::close_array(&c, arr, at.0, len.0, r!(fp, src)) {
+                        break Err(trap(pc, f));
+                    }
+                }
+                Op::LocalStack { dst } => self.open_stack(fp, dst),
+                Op::DelocalStack { dst } => {
+                    if let Err(f) = self.close_stack(fp, dst) {
+                        break Err(trap(pc, f));
+                    }
+                }
+                Op::Push { var, stack } => {
+                    if let Err(f) = self.push_to(fp, var, stack) {
+                        break Err(trap(pc, f));
+                    }
+                }
+                Op::Pop { var, stack } => {
+                    if let Err(f) = self.pop_from(fp, var, stack) {
+                        break Err(trap(pc, f));
+                    }
+                }
+                Op::Assert { cond: k } => {
+                    // SAFETY: verified condition slots.
+                    if !unsafe { cond(fp, k) } {
+                        break Err(trap(pc, Fault::Assert));
+                    }
+                }
+                Op::Assign { dst, src } => {
+                    self.tape.push(r!(fp, dst));
+                    self.lossy_words += 1;
+                    w!(fp, dst, r!(fp, src));
+                }
+                Op::Unassign { dst, .. } => match self.tape.pop() {
+                    Some(v) => w!(fp, dst, v),
+                    None => break Err(trap(pc, Fault::NoHistory)),
+                },
+                Op::Fail { msg } => break Err(trap(pc, Fault::User(msg.0))),
+                Op::PrintStr { text } => {
+                    if let Some(s) = m.strings.get(text.0 as usize) {
+                        self.output.extend_from_slice(s.as_bytes());
+                        self.output.push(b'\n');
+                    }
+                }
+                Op::PrintFmt { fmt, args } => self.print_fmt(m, c.g, fp, fmt, args),
+                Op::Show { var, name, fmt } => self.show(m, &c, var, name, fmt),
+                Op::AddChk { dst, src } => match chk((r!(fp, dst) as i64).checked_add(r!(fp, src) as i64)) {
+                    Ok(v) => w!(fp, dst, v),
+                    Err(f) => break Err(trap(pc, f)),
+                },
+                Op::SubChk { dst, src } => match chk((r!(fp, dst) as i64).checked_sub(r!(fp, src) as i64)) {
+                    Ok(v) => w!(fp, dst, v),
+                    Err(f) => break Err(trap(pc, f)),
+                },
+                Op::MulI { dst, imm } => w!(fp, dst, r!(fp, dst).wrapping_mul(imm.0)),
+                Op::Xsl { dst, amt } => {
+                    let x = r!(fp, dst);
+                    w!(fp, dst, x ^ (x << amt.0))
+                }
+                Op::UnXsl { dst, amt } => w!(fp, dst, un_xsl(r!(fp, dst), amt.0 as u32)),
+                Op::Xsr { dst, amt } => {
+                    let x = r!(fp, dst);
+                    w!(fp, dst, x ^ (x >> amt.0))
+                }
+                Op::UnXsr { dst, amt } => w!(fp, dst, un_xsr(r!(fp, dst), amt.0 as u32)),
+                Op::RotlS { dst, src } => w!(fp, dst, r!(fp, dst).rotate_left((r!(fp, src) % 64) as u32)),
+                Op::RotrS { dst, src } => w!(fp, dst, r!(fp, dst).rotate_right((r!(fp, src) % 64) as u32)),
+                Op::Neg { dst } => w!(fp, dst, r!(fp, dst).wrapping_neg()),
+                Op::Not { dst } => w!(fp, dst, !r!(fp, dst)),
+                Op::NegChk { dst } => match chk((r!(fp, dst) as i64).checked_neg()) {
+                    Ok(v) => w!(fp, dst, v),
+                    Err(f) => break Err(trap(pc, f)),
+                },
+                Op::Swap { a, b } => {
+                    let (x, y) = (r!(fp, a), r!(fp, b));
+                    w!(fp, a, y);
+                    w!(fp, b, x);
+                }
+                Op::AddE { arr, idx, src } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    unsafe { *p = (*p).wrapping_add(r!(fp, src)) }
+                }
+                Op::SubE { arr, idx, src } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    unsafe { *p = (*p).wrapping_sub(r!(fp, src)) }
+                }
+                Op::XorE { arr, idx, src } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    unsafe { *p ^= r!(fp, src) }
+                }
+                Op::AddEI { arr, idx, imm } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    unsafe { *p = (*p).wrapping_add(imm.0) }
+                }
+                Op::SubEI { arr, idx, imm } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    unsafe { *p = (*p).wrapping_sub(imm.0) }
+                }
+                Op::XorEI { arr, idx, imm } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    unsafe { *p ^= imm.0 }
+                }
+                Op::SwapE { dst, arr, idx } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    let x = unsafe { *p };
+                    // SAFETY: as above.
+                    unsafe { *p = r!(fp, dst) };
+                    w!(fp, dst, x);
+                }
+                Op::SwapEE { arr, i, arr2, j } => {
+                    let p = el!(c, arr, i, pc);
+                    let q = el!(c, arr2, j, pc);
+                    // SAFETY: both addresses checked by `elem`; `ptr::swap` allows p == q.
+                    unsafe { std::ptr::swap(p, q) }
+                }
+                _ => {
+                    // SAFETY: verified instruction of this frame's gene.
+                    match unsafe { step(op, pc, fp, c.mem, &self.stacks, self.live) } {
+                        Ok(next) => {
+                            pc = next;
+                            continue;
+                        }
+                        Err(f) => break Err(trap(pc, f)),
+                    }
+                }
+            }
+            pc += 1;
+        };
+        self.count += n;
+        if let (Err(t), Some(f)) = (&result, self.frames.last_mut()) {
+            f.pc = t.pc;
+        }
+        result
+    }
+
+    /// Runs the top frame backward.
+    pub(super) fn exec_bwd(&mut self, m: &Module) -> Result<Flow, Trap> {
+        let (c, mut pc) = Ctx::new(self, m)?;
+        let code = &c.g.code[..];
+        let pre = &c.g.pre[..];
+        let fp = c.fp;
+        let mut n: u64 = 0;
+        // Continue before the pure code of instruction `pc`.
+        macro_rules! back {
+            () => {{
+                // SAFETY: `pre` has one entry per instruction; pre[pc] >= 1 because index 0
+                // is `enter`, which is not pure.
+                pc = unsafe { *pre.get_unchecked(pc) } as usize - 1;
+                continue;
+            }};
+        }
+        macro_rules! eval {
+            ($at:expr) => {
+                if let Err(t) = self.eval_pre(&c, $at) {
+                    break Err(t);
+                }
+            };
+        }
+        let result = loop {
+            n += 1;
+            // SAFETY: the verifier guarantees every backward successor and jump target is
+            // inside the code (index 0 is `enter`, which returns).
+            let op = unsafe { *code.get_unchecked(pc) };
+            match op {
+                Op::AddS { dst, src } => {
+                    eval!(pc);
+                    w!(fp, dst, r!(fp, dst).wrapping_sub(r!(fp, src)));
+                    back!()
+                }
+                Op::SubS { dst, src } => {
+                    eval!(pc);
+                    w!(fp, dst, r!(fp, dst).wrapping_add(r!(fp, src)));
+                    back!()
+                }
+                Op::XorS { dst, src } => {
+                    eval!(pc);
+                    w!(fp, dst, r!(fp, dst) ^ r!(fp, src));
+                    back!()
+                }
+                Op::AddI { dst, imm } => w!(fp, dst, r!(fp, dst).wrapping_sub(imm.0)),
+                Op::SubI { dst, imm } => w!(fp, dst, r!(fp, dst).wrapping_add(imm.0)),
+                Op::XorI { dst, imm } => w!(fp, dst, r!(fp, dst) ^ imm.0),
+                Op::RotlI { dst, amt } => w!(fp, dst, r!(fp, dst).rotate_right(amt.0 as u32)),
+                Op::RotrI { dst, amt } => w!(fp, dst, r!(fp, dst).rotate_left(amt.0 as u32)),
+                Op::AddFromE { dst, arr, idx } => {
+                    eval!(pc);
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    w!(fp, dst, r!(fp, dst).wrapping_sub(unsafe { *p }));
+                    back!()
+                }
+                Op::SubFromE { dst, arr, idx } => {
+                    eval!(pc);
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    w!(fp, dst, r!(fp, dst).wrapping_add(unsafe { *p }));
+                    back!()
+                }
+                Op::XorFromE { dst, arr, idx } => {
+                    eval!(pc);
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    w!(fp, dst, r!(fp, dst) ^ unsafe { *p });
+                    back!()
+                }
+                Op::FromTop { cond: k, loop_back } => {
+                    eval!(pc);
+                    // SAFETY: verified condition slots.
+                    if unsafe { cond(fp, k) } {
+                        back!()
+                    }
+                    pc = loop_back.0 as usize;
+                    back!()
+                }
+                Op::Until { cond: k, .. } => {
+                    eval!(pc);
+                    // SAFETY: verified condition slots.
+                    if unsafe { cond(fp, k) } {
+                        break Err(trap(pc, Fault::UntilReentry));
+                    }
+                    back!()
+                }
+                Op::LoopExit { until } => {
+                    let u = until.0 as usize;
+                    eval!(u);
+                    // The verifier checked that `until` names an `until` instruction.
+                    let ok = match code[u] {
+                        // SAFETY: verified condition slots.
+                        Op::Until { cond: k, .. } => unsafe { cond(fp, k) },
+                        _ => false,
+                    };
+                    if !ok {
+                        break Err(trap(pc, Fault::UntilExit));
+                    }
+                    pc = u;
+                    back!()
+                }
+                Op::IfTop { cond: k, .. } => {
+                    eval!(pc);
+                    // SAFETY: verified condition slots.
+                    if !unsafe { cond(fp, k) } {
+                        break Err(trap(pc, Fault::IfThen));
+                    }
+                    back!()
+                }
+                Op::ElseMark { if_top } => {
+                    let t = if_top.0 as usize;
+                    eval!(t);
+                    let holds = match code[t] {
+                        // SAFETY: verified condition slots.
+                        Op::IfTop { cond: k, .. } => unsafe { cond(fp, k) },
+                        _ => true,
+                    };
+                    if holds {
+                        break Err(trap(pc, Fault::IfElse));
+                    }
+                    pc = t;
+                    back!()
+                }
+                Op::FiElse { cond: k, fi_then } => {
+                    eval!(pc);
+                    // SAFETY: verified condition slots.
+                    if unsafe { cond(fp, k) } {
+                        pc = fi_then.0 as usize;
+                    }
+                    back!()
+                }
+                Op::FiThen { .. } | Op::LoopBack { .. } | Op::Exit {} => back!(),
+                Op::Enter {} => break Ok(Flow::Return),
+                Op::Call { gene, args } | Op::Uncall { gene, args } => {
+                    let dir =
+                        if matches!(op, Op::Call { .. }) { Direction::Backward } else { Direction::Forward };
+                    if let Some(f) = self.frames.last_mut() {
+                        f.pc = pc;
+                    }
+                    break Ok(Flow::Call { gene: gene.0, args, dir });
+                }
+                Op::Local { dst, src } => {
+                    eval!(pc);
+                    let (e, a) = (r!(fp, src), r!(fp, dst));
+                    if e != a {
+                        break Err(trap(pc, Fault::Delocal { slot: dst.0, expected: e, actual: a }));
+                    }
+                    back!()
+                }
+                Op::Delocal { dst, src } => {
+                    eval!(pc);
+                    w!(fp, dst, r!(fp, src));
+                    back!()
+                }
+                Op::LocalImm { dst, imm } => {
+                    let a = r!(fp, dst);
+                    if a != imm.0 {
+                        break Err(trap(pc, Fault::Delocal { slot: dst.0, expected: imm.0, actual: a }));
+                    }
+                }
+                Op::DelocalImm { dst, imm } => w!(fp, dst, imm.0),
+                Op::LocalArr { arr, at, len, src } => {
+                    eval!(pc);
+                    if let Err(f) = Self::close_array(&c, arr, at.0, len.0, r!(fp, src)) {
+                        break Err(trap(pc, f));
+                    }
+                    back!()
+                }
+                Op::DelocalArr { arr, at, len, src } => {
+                    eval!(pc);
+                    Self::open_array(&c, arr, at.0, len.0, r!(fp, src));
+                    back!()
+                }
+                Op::LocalStack { dst } => {
+                    if let Err(f) = self.close_stack(fp, dst) {
+                        break Err(trap(pc, f));
+                    }
+                }
+                Op::DelocalStack { dst } => self.open_stack(fp, dst),
+                Op::Push { var, stack } => {
+                    eval!(pc);
+                    if let Err(f) = self.pop_from(fp, var, stack) {
+                        break Err(trap(pc, f));
+                    }
+                    back!()
+                }
+                Op::Pop { var, stack } => {
+                    eval!(pc);
+                    if let Err(f) = self.push_to(fp, var, stack) {
+                        break Err(trap(pc, f));
+                    }
+                    back!()
+                }
+                Op::Assert { cond: k } => {
+                    eval!(pc);
+                    // SAFETY: verified condition slots.
+                    if !unsafe { cond(fp, k) } {
+                        break Err(trap(pc, Fault::Assert));
+                    }
+                    back!()
+                }
+                // Backward over `x := e`: restore x; e is not needed (nor evaluated).
+                Op::Assign { dst, .. } => match self.tape.pop() {
+                    Some(v) => {
+                        w!(fp, dst, v);
+                        back!()
+                    }
+                    None => break Err(trap(pc, Fault::NoHistory)),
+                },
+                Op::Unassign { dst, src } => {
+                    eval!(pc);
+                    self.tape.push(r!(fp, dst));
+                    self.lossy_words += 1;
+                    w!(fp, dst, r!(fp, src));
+                    back!()
+                }
+                Op::Fail { msg } => break Err(trap(pc, Fault::User(msg.0))),
+                Op::PrintStr { text } => {
+                    if let Some(s) = m.strings.get(text.0 as usize) {
+                        self.output.extend_from_slice(s.as_bytes());
+                        self.output.push(b'\n');
+                    }
+                }
+                Op::PrintFmt { fmt, args } => self.print_fmt(m, c.g, fp, fmt, args),
+                Op::Show { var, name, fmt } => self.show(m, &c, var, name, fmt),
+                Op::AddChk { dst, src } => {
+                    eval!(pc);
+                    match chk((r!(fp, dst) as i64).checked_sub(r!(fp, src) as i64)) {
+                        Ok(v) => w!(fp, dst, v),
+                        Err(f) => break Err(trap(pc, f)),
+                    }
+                    back!()
+                }
+                Op::SubChk { dst, src } => {
+                    eval!(pc);
+                    match chk((r!(fp, dst) as i64).checked_add(r!(fp, src) as i64)) {
+                        Ok(v) => w!(fp, dst, v),
+                        Err(f) => break Err(trap(pc, f)),
+                    }
+                    back!()
+                }
+                Op::MulI { dst, imm } => {
+                    w!(fp, dst, r!(fp, dst).wrapping_mul(crate::ops::mul_inverse(imm.0)))
+                }
+                Op::Xsl { dst, amt } => w!(fp, dst, un_xsl(r!(fp, dst), amt.0 as u32)),
+                Op::UnXsl { dst, amt } => {
+                    let x = r!(fp, dst);
+                    w!(fp, dst, x ^ (x << amt.0))
+                }
+                Op::Xsr { dst, amt } => w!(fp, dst, un_xsr(r!(fp, dst), amt.0 as u32)),
+                Op::UnXsr { dst, amt } => {
+                    let x = r!(fp, dst);
+                    w!(fp, dst, x ^ (x >> amt.0))
+                }
+                Op::RotlS { dst, src } => {
+                    eval!(pc);
+                    w!(fp, dst, r!(fp, dst).rotate_right((r!(fp, src) % 64) as u32));
+                    back!()
+                }
+                Op::RotrS { dst, src } => {
+                    eval!(pc);
+                    w!(fp, dst, r!(fp, dst).rotate_left((r!(fp, src) % 64) as u32));
+                    back!()
+                }
+                Op::Neg { dst } => w!(fp, dst, r!(fp, dst).wrapping_neg()),
+                Op::Not { dst } => w!(fp, dst, !r!(fp, dst)),
+                Op::NegChk { dst } => match chk((r!(fp, dst) as i64).checked_neg()) {
+                    Ok(v) => w!(fp, dst, v),
+                    Err(f) => break Err(trap(pc, f)),
+                },
+                Op::Swap { a, b } => {
+                    let (x, y) = (r!(fp, a), r!(fp, b));
+                    w!(fp, a, y);
+                    w!(fp, b, x);
+                }
+                Op::AddE { arr, idx, src } => {
+                    eval!(pc);
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    unsafe { *p = (*p).wrapping_sub(r!(fp, src)) };
+                    back!()
+                }
+                Op::SubE { arr, idx, src } => {
+                    eval!(pc);
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    unsafe { *p = (*p).wrapping_add(r!(fp, src)) };
+                    back!()
+                }
+                Op::XorE { arr, idx, src } => {
+                    eval!(pc);
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    unsafe { *p ^= r!(fp, src) };
+                    back!()
+                }
+                Op::AddEI { arr, idx, imm } => {
+                    eval!(pc);
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    unsafe { *p = (*p).wrapping_sub(imm.0) };
+                    back!()
+                }
+                Op::SubEI { arr, idx, imm } => {
+                    eval!(pc);
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    unsafe { *p = (*p).wrapping_add(imm.0) };
+                    back!()
+                }
+                Op::XorEI { arr, idx, imm } => {
+                    eval!(pc);
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    unsafe { *p ^= imm.0 };
+                    back!()
+                }
+                Op::SwapE { dst, arr, idx } => {
+                    eval!(pc);
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    let x = unsafe { *p };
+                    // SAFETY: as above.
+                    unsafe { *p = r!(fp, dst) };
+                    w!(fp, dst, x);
+                    back!()
+                }
+                Op::SwapEE { arr, i, arr2, j } => {
+                    eval!(pc);
+                    let p = el!(c, arr, i, pc);
+                    let q = el!(c, arr2, j, pc);
+                    // SAFETY: both addresses checked by `elem`; `ptr::swap` allows p == q.
+                    unsafe { std::ptr::swap(p, q) };
+                    back!()
+                }
+                // Pure code is never reached walking backward in a verified module (each run
+                // is skipped by its consumer); stepping over it is harmless.
+                _ => {}
+            }
+            pc -= 1;
+        };
+        self.count += n;
+        if let (Err(t), Some(f)) = (&result, self.frames.last_mut()) {
+            f.pc = t.pc;
+        }
+        result
+    }
+}

@@ -1,0 +1,420 @@
+//! The interpreter: runs a verified module's bytecode forward or backward.
+//!
+//! State: one value memory (`mem`, 64-bit words) holding the arrays passed in followed by the
+//! frames of the active genes (each frame: its slots, then its local arrays), an explicit frame
+//! stack (calls never recurse on the host stack, so deep recursion is a run-time error, not a
+//! crash), a table of stacks, and the history tape of lossy operations.
+//!
+//! Each frame runs in its own direction (`uncall` inside a forward run runs its callee
+//! backward). [`exec`] holds the two dispatch loops; this module is the driver that sets up
+//! frames on calls, copies scalar arguments in and out (equivalent to by-reference passing
+//! because arguments never alias; arrays and stacks are passed as references), and turns traps
+//! into [`RunError`]s with the call stack.
+
+mod exec;
+mod pure;
+
+use crate::error::{RunError, RunErrorKind, StackFrame};
+use crate::module::Module;
+use crate::ops::Op;
+use crate::{Direction, Engine, RunReport, Value};
+use rdx_lang::ast::Type;
+
+/// Resource limits of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest call nesting allowed.
+    pub max_depth: usize,
+    /// Largest value memory (arrays and frames), in 64-bit words.
+    pub max_words: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_depth: 200_000, max_words: 1 << 25 }
+    }
+}
+
+/// One active gene.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    gene: u32,
+    /// Index of the frame's slot 0 in `mem`.
+    base: usize,
+    /// The instruction being executed (for suspended frames: their `call`).
+    pc: usize,
+    dir: Direction,
+}
+
+/// Why a dispatch loop stopped.
+enum Flow {
+    Call { gene: u32, args: crate::ops::Args, dir: Direction },
+    Return,
+}
+
+/// A run-time fault, small and `Copy` for the hot path; see [`Fault::into_kind`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Fault {
+    Assert,
+    FiThen,
+    FiElse,
+    IfThen,
+    IfElse,
+    FromEntry,
+    FromReentry,
+    UntilExit,
+    UntilReentry,
+    Delocal { slot: u16, expected: u64, actual: u64 },
+    StackNotEmpty(usize),
+    PopNonZero(u64),
+    EmptyStack,
+    Oob(u64, u64),
+    DivZero,
+    Alias(u64),
+    Overflow,
+    User(u32),
+    NoHistory,
+    BadRef,
+    Recursion(usize),
+    Internal(&'static str),
+}
+
+/// A fault at an instruction of the top frame.
+pub(crate) struct Trap {
+    pc: usize,
+    fault: Fault,
+}
+
+#[cold]
+#[inline(never)]
+fn trap(pc: usize, fault: Fault) -> Trap {
+    Trap { pc, fault }
+}
+
+/// The reference engine.
+pub struct Interpreter {
+    mem: Vec<u64>,
+    frames: Vec<Frame>,
+    /// Stack variables by id; ids `0..live` are in use (they are opened and closed in LIFO
+    /// order); the rest keep their capacity for reuse.
+    stacks: Vec<Vec<u64>>,
+    live: usize,
+    tape: Vec<u64>,
+    output: Vec<u8>,
+    /// Limits applied to every run.
+    pub limits: Limits,
+    count: u64,
+    lossy_words: u64,
+    max_depth: usize,
+}
+
+impl Default for Interpreter {
+    fn default() -> Interpreter {
+        Interpreter::new()
+    }
+}
+
+impl Interpreter {
+    pub fn new() -> Interpreter {
+        Interpreter {
+            mem: Vec::new(),
+            frames: Vec::new(),
+            stacks: Vec::new(),
+            live: 0,
+            tape: Vec::new(),
+            output: Vec::new(),
+            limits: Limits::default(),
+            count: 0,
+            lossy_words: 0,
+            max_depth: 0,
+        }
+    }
+
+    /// With the given limits.
+    pub fn with_limits(limits: Limits) -> Interpreter {
+        Interpreter { limits, ..Interpreter::new() }
+    }
+
+    /// Takes what `print`/`printf`/`show` wrote so far.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.output)
+    }
+
+    /// Words on the history tape (kept across runs, so a backward run can undo the lossy
+    /// operations of the forward run before it).
+    pub fn tape_len(&self) -> usize {
+        self.tape.len()
+    }
+
+    /// Forgets the history tape.
+    pub fn clear_tape(&mut self) {
+        self.tape.clear();
+    }
+
+    fn new_stack(&mut self) -> usize {
+        if self.live < self.stacks.len() {
+            self.stacks[self.live].clear();
+        } else {
+            self.stacks.push(Vec::new());
+        }
+        self.live += 1;
+        self.live - 1
+    }
+
+    /// Checks `args` against the gene's parameters.
+    fn bind(&mut self, m: &Module, gene: usize, args: &[Value]) -> Result<(usize, usize), RunErrorKind> {
+        let g =
+            m.genes.get(gene).ok_or_else(|| RunErrorKind::BadArguments(format!("no gene number {gene}")))?;
+        if args.len() != g.params.len() {
+            return Err(RunErrorKind::BadArguments(format!(
+                "gene `{}` has {} parameters, {} values given",
+                g.name,
+                g.params.len(),
+                args.len()
+            )));
+        }
+        let mut area = 0usize;
+        for (p, v) in g.params.iter().zip(args) {
+            match (p.ty, v) {
+                (Type::U64 | Type::I64, Value::Int(_)) | (Type::Stack, Value::Stack(_)) => {}
+                (Type::Array(_, n), Value::Array(a)) if a.len() as u64 == n => area += a.len(),
+                (Type::Array(_, n), Value::Array(a)) => {
+                    return Err(RunErrorKind::BadArguments(format!(
+                        "`{}` has {n} elements, {} given",
+                        p.name,
+                        a.len()
+                    )));
+                }
+                (ty, _) => {
+                    return Err(RunErrorKind::BadArguments(format!(
+                        "`{}` is `{ty}`: wrong kind of value",
+                        p.name
+                    )));
+                }
+            }
+        }
+        let need = area.saturating_add(g.words as usize);
+        if need > self.limits.max_words {
+            return Err(RunErrorKind::RecursionLimit { limit: self.limits.max_depth });
+        }
+        Ok((area, need))
+    }
+
+    fn run_gene(
+        &mut self,
+        m: &Module,
+        gene: usize,
+        args: &mut [Value],
+        dir: Direction,
+    ) -> Result<RunReport, RunError> {
+        let (area, need) = self.bind(m, gene, args).map_err(RunError::bare)?;
+        let g = &m.genes[gene];
+        self.mem.clear();
+        self.mem.resize(need, 0);
+        self.frames.clear();
+        self.live = 0;
+        self.count = 0;
+        self.lossy_words = 0;
+        self.max_depth = 1;
+        let base = area;
+        let mut at = 0usize;
+        for (i, v) in args.iter().enumerate() {
+            let ps = base + g.param_slots[i] as usize;
+            match v {
+                Value::Int(x) => self.mem[ps] = *x,
+                Value::Array(a) => {
+                    self.mem[at..at + a.len()].copy_from_slice(a);
+                    self.mem[ps] = at as u64;
+                    self.mem[ps + 1] = a.len() as u64;
+                    at += a.len();
+                }
+                Value::Stack(s) => {
+                    let id = self.new_stack();
+                    self.stacks[id].extend_from_slice(s);
+                    self.mem[ps] = id as u64;
+                }
+            }
+        }
+        self.frames.push(Frame { gene: gene as u32, base, pc: start_pc(g.code.len(), dir), dir });
+        self.drive(m)?;
+        // Copy the final state out (array and stack references are re-checked: a hand-written
+        // module could have overwritten them).
+        let bad = || RunError::bare(RunErrorKind::Internal("parameter reference overwritten".into()));
+        for (i, v) in args.iter_mut().enumerate() {
+            let ps = base + g.param_slots[i] as usize;
+            match v {
+                Value::Int(x) => *x = self.mem[ps],
+                Value::Array(a) => {
+                    let start = self.mem[ps] as usize;
+                    let src = start
+                        .checked_add(a.len())
+                        .and_then(|end| self.mem.get(start..end))
+                        .ok_or_else(bad)?;
+                    a.copy_from_slice(src);
+                }
+                Value::Stack(s) => {
+                    let id = self.mem[ps] as usize;
+                    let src = self.stacks.get(id).filter(|_| id < self.live).ok_or_else(bad)?;
+                    s.clear();
+                    s.extend_from_slice(src);
+                }
+            }
+        }
+        Ok(RunReport {
+            instructions: self.count,
+            lossy_bits: self.lossy_words * 64,
+            max_depth: self.max_depth,
+        })
+    }
+
+    /// Runs frames until the entry gene returns.
+    fn drive(&mut self, m: &Module) -> Result<(), RunError> {
+        loop {
+            let Some(top) = self.frames.last().copied() else { return Ok(()) };
+            let flow = match top.dir {
+                Direction::Forward => self.exec_fwd(m),
+                Direction::Backward => self.exec_bwd(m),
+            };
+            match flow {
+                Ok(Flow::Call { gene, args, dir }) => {
+                    if let Err(f) = self.push_frame(m, gene, args, dir) {
+                        let pc = self.frames.last().map_or(0, |f| f.pc);
+                        return Err(self.error(m, Trap { pc, fault: f }));
+                    }
+                }
+                Ok(Flow::Return) => self.pop_frame(m),
+                Err(t) => return Err(self.error(m, t)),
+            }
+        }
+    }
+
+    fn push_frame(
+        &mut self,
+        m: &Module,
+        gene: u32,
+        args: crate::ops::Args,
+        dir: Direction,
+    ) -> Result<(), Fault> {
+        let caller = *self.frames.last().ok_or(Fault::Internal("no caller"))?;
+        let cg = &m.genes[caller.gene as usize];
+        let g = &m.genes[gene as usize];
+        let base = caller.base + cg.words as usize;
+        let need = base + g.words as usize;
+        if self.frames.len() >= self.limits.max_depth || need > self.limits.max_words {
+            return Err(Fault::Recursion(self.limits.max_depth));
+        }
+        if need > self.mem.len() {
+            self.mem.resize(need, 0);
+        }
+        self.mem[base..need].fill(0);
+        for (i, p) in g.params.iter().enumerate() {
+            let src = caller.base + cg.args[args.start as usize + i].0 as usize;
+            let dst = base + g.param_slots[i] as usize;
+            let w = p.width() as usize;
+            self.mem.copy_within(src..src + w, dst);
+        }
+        self.frames.push(Frame { gene, base, pc: start_pc(g.code.len(), dir), dir });
+        self.max_depth = self.max_depth.max(self.frames.len());
+        Ok(())
+    }
+
+    fn pop_frame(&mut self, m: &Module) {
+        let Some(done) = self.frames.pop() else { return };
+        let Some(caller) = self.frames.last_mut() else { return };
+        let cg = &m.genes[caller.gene as usize];
+        let g = &m.genes[done.gene as usize];
+        if let Some(Op::Call { args, .. } | Op::Uncall { args, .. }) = cg.code.get(caller.pc) {
+            for (i, p) in g.params.iter().enumerate() {
+                if p.ty.is_scalar() {
+                    let dst = caller.base + cg.args[args.start as usize + i].0 as usize;
+                    self.mem[dst] = self.mem[done.base + g.param_slots[i] as usize];
+                }
+            }
+        }
+        caller.pc = match caller.dir {
+            Direction::Forward => caller.pc + 1,
+            Direction::Backward => caller.pc - 1,
+        };
+    }
+
+    /// Builds the error with the call stack, innermost first.
+    #[cold]
+    fn error(&self, m: &Module, t: Trap) -> RunError {
+        let mut stack = Vec::with_capacity(self.frames.len());
+        for (k, f) in self.frames.iter().rev().enumerate() {
+            let pc = if k == 0 { t.pc } else { f.pc };
+            let gi = f.gene as usize;
+            stack.push(StackFrame {
+                gene: m.genes[gi].name.clone(),
+                pc,
+                span: m.span(gi, pc),
+                direction: f.dir,
+            });
+        }
+        let gene = self.frames.last().map_or(0, |f| f.gene as usize);
+        RunError { kind: t.fault.into_kind(m, gene), stack }
+    }
+}
+
+fn start_pc(len: usize, dir: Direction) -> usize {
+    match dir {
+        Direction::Forward => 1,
+        Direction::Backward => len - 2,
+    }
+}
+
+impl Fault {
+    fn into_kind(self, m: &Module, gene: usize) -> RunErrorKind {
+        use RunErrorKind as K;
+        match self {
+            Fault::Assert => K::AssertFailed,
+            Fault::FiThen => K::FiFailed { then: true },
+            Fault::FiElse => K::FiFailed { then: false },
+            Fault::IfThen => K::IfFailed { then: true },
+            Fault::IfElse => K::IfFailed { then: false },
+            Fault::FromEntry => K::FromEntryFailed,
+            Fault::FromReentry => K::FromReentryFailed,
+            Fault::UntilExit => K::UntilExitFailed,
+            Fault::UntilReentry => K::UntilReentryFailed,
+            Fault::Delocal { slot, expected, actual } => {
+                let name = m
+                    .debug
+                    .as_ref()
+                    .and_then(|d| d.genes.get(gene))
+                    .and_then(|g| g.slot_names.get(slot as usize))
+                    .filter(|n| !n.is_empty())
+                    .cloned()
+                    .unwrap_or_else(|| format!("slot {slot}"));
+                K::DelocalMismatch { name, expected, actual }
+            }
+            Fault::StackNotEmpty(len) => K::StackNotEmpty { len },
+            Fault::PopNonZero(value) => K::PopNonZero { value },
+            Fault::EmptyStack => K::EmptyStack,
+            Fault::Oob(index, len) => K::IndexOutOfBounds { index, len },
+            Fault::DivZero => K::DivisionByZero,
+            Fault::Alias(index) => K::Alias { index },
+            Fault::Overflow => K::Overflow,
+            Fault::User(s) => K::UserError(m.strings.get(s as usize).cloned().unwrap_or_default()),
+            Fault::NoHistory => K::NoHistory,
+            Fault::BadRef => K::Internal("invalid array or stack reference".into()),
+            Fault::Recursion(limit) => K::RecursionLimit { limit },
+            Fault::Internal(what) => K::Internal(what.into()),
+        }
+    }
+}
+
+impl Engine for Interpreter {
+    fn name(&self) -> &'static str {
+        "interp"
+    }
+
+    fn run(
+        &mut self,
+        module: &Module,
+        gene: usize,
+        args: &mut [Value],
+        dir: Direction,
+    ) -> Result<RunReport, RunError> {
+        self.run_gene(module, gene, args, dir)
+    }
+}

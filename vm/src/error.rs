@@ -1,0 +1,240 @@
+//! Run-time errors, shared by every engine.
+//!
+//! An engine stops with a [`RunError`]: what went wrong ([`RunErrorKind`]), the instruction and
+//! its source span, and the gene call stack. [`RunError::to_diagnostic`] turns it into the
+//! front end's [`Diagnostic`] (codes `R01xx`, see [`RUN_CODES`]), so one renderer shows
+//! compile and run-time errors alike.
+
+use crate::Direction;
+use rdx_lang::ast::Span;
+use rdx_lang::diag::Diagnostic;
+
+/// What went wrong at run time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunErrorKind {
+    /// `assert e` with e false.
+    AssertFailed,
+    /// The `fi` assertion does not agree with the branch just taken (`then`: it is false after
+    /// the then-branch; else it is true after the else-branch).
+    FiFailed { then: bool },
+    /// Going backward, the `if` condition does not agree with the branch just undone.
+    IfFailed { then: bool },
+    /// The `from` entry assertion is false when the loop is entered.
+    FromEntryFailed,
+    /// The `from` entry assertion is true when the loop comes around again.
+    FromReentryFailed,
+    /// Going backward, the `until` condition is false where the loop was left.
+    UntilExitFailed,
+    /// Going backward, the `until` condition is true inside the loop.
+    UntilReentryFailed,
+    /// `delocal x = e` (or a `local` undone) where x does not hold e.
+    DelocalMismatch { name: String, expected: u64, actual: u64 },
+    /// A stack ancilla is not empty when it is closed.
+    StackNotEmpty { len: usize },
+    /// `pop x, s` with x not zero.
+    PopNonZero { value: u64 },
+    /// `pop` or `top` of an empty stack.
+    EmptyStack,
+    /// Array index out of bounds.
+    IndexOutOfBounds { index: u64, len: u64 },
+    /// Division or remainder by zero.
+    DivisionByZero,
+    /// An update whose target is the same element its expression read.
+    Alias { index: u64 },
+    /// Calls nested deeper than the limit (or frames larger than the memory limit).
+    RecursionLimit { limit: usize },
+    /// Janus arithmetic outside 64 bits.
+    Overflow,
+    /// A Janus `error` statement.
+    UserError(String),
+    /// Going backward over a lossy operation without its forward history.
+    NoHistory,
+    /// The arguments do not fit the gene's parameters (an API misuse, not a program error).
+    BadArguments(String),
+    /// An inconsistency the verifier cannot rule out (e.g. an invalid array address produced by
+    /// a hand-written module).
+    Internal(String),
+}
+
+/// One level of the gene call stack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackFrame {
+    pub gene: String,
+    /// The instruction being executed in this gene (the call, for outer frames).
+    pub pc: usize,
+    pub span: Option<Span>,
+    pub direction: Direction,
+}
+
+/// A run-time error with its location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunError {
+    pub kind: RunErrorKind,
+    /// Innermost first: `stack[0]` is where the error happened.
+    pub stack: Vec<StackFrame>,
+}
+
+/// One run-time error code.
+pub struct RunCode {
+    pub code: &'static str,
+    pub title: &'static str,
+}
+
+/// Every run-time error code, sorted.
+pub const RUN_CODES: &[RunCode] = &[
+    RunCode { code: "R0101", title: "assertion failed" },
+    RunCode { code: "R0102", title: "fi assertion failed" },
+    RunCode { code: "R0103", title: "if condition failed going backward" },
+    RunCode { code: "R0104", title: "from entry assertion failed" },
+    RunCode { code: "R0105", title: "until condition failed going backward" },
+    RunCode { code: "R0106", title: "delocal mismatch" },
+    RunCode { code: "R0107", title: "pop into a non-zero variable" },
+    RunCode { code: "R0108", title: "empty stack" },
+    RunCode { code: "R0109", title: "index out of bounds" },
+    RunCode { code: "R0110", title: "division by zero" },
+    RunCode { code: "R0111", title: "update target aliases its expression" },
+    RunCode { code: "R0112", title: "recursion too deep" },
+    RunCode { code: "R0113", title: "integer overflow" },
+    RunCode { code: "R0114", title: "error statement" },
+    RunCode { code: "R0115", title: "no history for a lossy operation" },
+    RunCode { code: "R0116", title: "bad arguments" },
+    RunCode { code: "R0199", title: "internal error" },
+];
+
+impl RunErrorKind {
+    /// The error's code.
+    pub fn code(&self) -> &'static str {
+        use RunErrorKind::*;
+        match self {
+            AssertFailed => "R0101",
+            FiFailed { .. } => "R0102",
+            IfFailed { .. } => "R0103",
+            FromEntryFailed | FromReentryFailed => "R0104",
+            UntilExitFailed | UntilReentryFailed => "R0105",
+            DelocalMismatch { .. } | StackNotEmpty { .. } => "R0106",
+            PopNonZero { .. } => "R0107",
+            EmptyStack => "R0108",
+            IndexOutOfBounds { .. } => "R0109",
+            DivisionByZero => "R0110",
+            Alias { .. } => "R0111",
+            RecursionLimit { .. } => "R0112",
+            Overflow => "R0113",
+            UserError(_) => "R0114",
+            NoHistory => "R0115",
+            BadArguments(_) => "R0116",
+            Internal(_) => "R0199",
+        }
+    }
+
+    /// One line saying what went wrong.
+    pub fn message(&self) -> String {
+        use RunErrorKind::*;
+        match self {
+            AssertFailed => "assertion failed".into(),
+            FiFailed { then: true } => "fi assertion is false after the then-branch".into(),
+            FiFailed { then: false } => "fi assertion is true after the else-branch".into(),
+            IfFailed { then: true } => {
+                "going backward, the if condition is false after undoing the then-branch".into()
+            }
+            IfFailed { then: false } => {
+                "going backward, the if condition is true after undoing the else-branch".into()
+            }
+            FromEntryFailed => "from entry assertion is false when the loop starts".into(),
+            FromReentryFailed => "from entry assertion is true when the loop comes around again".into(),
+            UntilExitFailed => "going backward, the until condition is false where the loop ended".into(),
+            UntilReentryFailed => "going backward, the until condition is true inside the loop".into(),
+            DelocalMismatch { name, expected, actual } => {
+                format!("delocal mismatch: `{name}` should be {expected} but is {actual}")
+            }
+            StackNotEmpty { len } => format!("stack ancilla is not empty when closed ({len} elements)"),
+            PopNonZero { value } => format!("pop into a variable that is not zero (it is {value})"),
+            EmptyStack => "the stack is empty".into(),
+            IndexOutOfBounds { index, len } => {
+                format!("index out of bounds: index {index}, length {len}")
+            }
+            DivisionByZero => "division by zero".into(),
+            Alias { index } => format!(
+                "the update's target and an element its expression reads are the same (index {index})"
+            ),
+            RecursionLimit { limit } => format!("calls nested deeper than the limit ({limit})"),
+            Overflow => "integer overflow (Janus integers are unbounded; rdx stops at 64 bits)".into(),
+            UserError(msg) => format!("error: {msg}"),
+            NoHistory => "cannot reverse a lossy operation without its forward history".into(),
+            BadArguments(m) => format!("bad arguments: {m}"),
+            Internal(m) => format!("internal error: {m}"),
+        }
+    }
+
+    fn hint(&self) -> Option<&'static str> {
+        use RunErrorKind::*;
+        Some(match self {
+            NoHistory => {
+                "`:=` and `erase` keep the overwritten value on a history tape of the forward run; a backward run started on its own has none"
+            }
+            RecursionLimit { .. } => "check that the recursion reaches its base case",
+            Alias { .. } => "an update must not read the location it changes: use distinct indices",
+            IfFailed { .. } | UntilExitFailed | UntilReentryFailed => {
+                "the state given to the backward run is not one the forward run can produce"
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl RunError {
+    /// An error with no location (bad arguments before the run starts).
+    pub fn bare(kind: RunErrorKind) -> RunError {
+        RunError { kind, stack: Vec::new() }
+    }
+
+    /// The span where the error happened, when known.
+    pub fn span(&self) -> Option<Span> {
+        self.stack.first().and_then(|f| f.span)
+    }
+
+    /// The error as a diagnostic: code, message, the failing statement's span, one label per
+    /// enclosing call and a note with the whole call stack.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let mut d = Diagnostic::error(self.kind.code(), self.kind.message(), self.span().unwrap_or_default());
+        if let Some(f) = self.stack.first() {
+            let dir = if f.direction == Direction::Backward { " (running backward)" } else { "" };
+            d = d.note(format!("in gene `{}`{dir}", f.gene));
+        }
+        let mut shown = vec![self.span()];
+        for w in self.stack.windows(2) {
+            let (inner, outer) = (&w[0], &w[1]);
+            if shown.len() > 4 || shown.contains(&outer.span) {
+                continue;
+            }
+            shown.push(outer.span);
+            if let Some(sp) = outer.span {
+                d = d.label(sp, format!("`{}` called from `{}` here", inner.gene, outer.gene));
+            }
+        }
+        if self.stack.len() > 1 {
+            let chain: Vec<&str> = self.stack.iter().map(|f| f.gene.as_str()).take(12).collect();
+            let more = if self.stack.len() > 12 {
+                format!(" ← … ({} levels)", self.stack.len())
+            } else {
+                String::new()
+            };
+            d = d.hint(format!("call stack: {}{more}", chain.join(" ← ")));
+        }
+        if let Some(h) = self.kind.hint() {
+            d = d.hint(h);
+        }
+        d
+    }
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{}] {}", self.kind.code(), self.kind.message())?;
+        if let Some(fr) = self.stack.first() {
+            write!(f, " in gene `{}`", fr.gene)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RunError {}

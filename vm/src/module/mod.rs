@@ -1,0 +1,153 @@
+//! Bytecode modules: the in-memory form, the deterministic binary encoding (`.rdxb`) and the
+//! loader with its verifier.
+//!
+//! Binary layout (all integers little-endian; see `spec/bytecode.md`):
+//!
+//! ```text
+//! "RDXB" version:u16 dialect:u8 flags:u8
+//! section*: id:u8 length:u32 payload
+//!   1 constants  count:u32 string*
+//!   2 genes      count:u32 (name param_count:u16 (name type)* slots:u16 words:u32)*
+//!   3 code       per gene: arg_count:u32 slot:u16* instr_count:u32 instr*
+//!   4 debug      file source per gene: span_count:u32 (start:u32 end:u32)* name_count:u16 name*
+//! ```
+//!
+//! A string is `len:u32` then UTF-8 bytes. Sections 1–3 are required and come in order; 4 is
+//! optional. [`Module::decode`] reads and verifies; a module that decodes is safe to run.
+
+mod decode;
+mod encode;
+mod verify;
+
+pub use verify::MAX_FRAME_WORDS;
+
+use crate::ops::Op;
+use rdx_lang::ast::{Dialect, Span, Type};
+
+/// The four bytes every module starts with.
+pub const MAGIC: &[u8; 4] = b"RDXB";
+/// The format version this crate reads and writes.
+pub const VERSION: u16 = 1;
+
+/// A bytecode module: everything needed to run its genes in either direction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Module {
+    /// Arithmetic and printing rules of the source language.
+    pub dialect: Dialect,
+    /// String constants (messages of `error`, `print` texts, names shown by `show`).
+    pub strings: Vec<String>,
+    pub genes: Vec<GeneDef>,
+    /// Source spans and names; absent in a stripped module.
+    pub debug: Option<DebugInfo>,
+}
+
+/// One gene: its signature, frame layout and code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GeneDef {
+    pub name: String,
+    pub params: Vec<ParamDef>,
+    /// Number of 64-bit slots (parameters first, then locals and temporaries).
+    pub slots: u16,
+    /// Frame size in words: the slots plus the storage of local arrays.
+    pub words: u32,
+    /// Argument lists of `call`/`printf` instructions: slots of this gene's frame.
+    pub args: Vec<crate::ops::Slot>,
+    /// The instruction stream, `enter … exit`.
+    pub code: Vec<Op>,
+    /// Derived by the verifier (not encoded): for each instruction that consumes pure code,
+    /// the index where that code starts (otherwise the instruction's own index).
+    pub pre: Vec<u32>,
+    /// Derived by the verifier: the first slot of each parameter.
+    pub param_slots: Vec<u16>,
+}
+
+/// A gene parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamDef {
+    pub name: String,
+    pub ty: Type,
+}
+
+impl ParamDef {
+    /// Slots the parameter occupies: 2 for an array (address, length), else 1.
+    pub fn width(&self) -> u16 {
+        if matches!(self.ty, Type::Array(..)) { 2 } else { 1 }
+    }
+}
+
+/// Debug information: maps instructions back to source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DebugInfo {
+    pub file: String,
+    /// The full source text, so errors and listings show source lines from a module alone.
+    pub source: String,
+    /// Per gene, in gene-table order.
+    pub genes: Vec<GeneDebug>,
+}
+
+/// Debug information of one gene.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GeneDebug {
+    /// One span per instruction.
+    pub spans: Vec<Span>,
+    /// Names of the first slots (parameters and locals); temporaries are unnamed.
+    pub slot_names: Vec<String>,
+}
+
+/// A module that failed to load: where in the bytes and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    /// Byte offset into the module (or 0 for errors about the whole module).
+    pub offset: usize,
+    pub message: String,
+}
+
+impl LoadError {
+    pub fn new(offset: usize, message: impl Into<String>) -> LoadError {
+        LoadError { offset, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid module at byte {}: {}", self.offset, self.message)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl Module {
+    /// The index of the gene called `name`.
+    pub fn gene_index(&self, name: &str) -> Option<usize> {
+        self.genes.iter().position(|g| g.name == name)
+    }
+
+    /// The source span of instruction `pc` of gene `gene`, if the module has debug info.
+    pub fn span(&self, gene: usize, pc: usize) -> Option<Span> {
+        self.debug.as_ref()?.genes.get(gene)?.spans.get(pc).copied()
+    }
+
+    /// The content identifier: blake3 hex digest of the encoded bytes.
+    pub fn cid(&self) -> String {
+        cid_of(&self.encode())
+    }
+
+    /// Number of lossy instructions (`assign`/`unassign`) in the module.
+    pub fn lossy_count(&self) -> usize {
+        self.genes
+            .iter()
+            .flat_map(|g| &g.code)
+            .filter(|op| matches!(op, Op::Assign { .. } | Op::Unassign { .. }))
+            .count()
+    }
+
+    /// The default entry gene: `main`, else the only gene.
+    pub fn default_entry(&self) -> Option<usize> {
+        self.gene_index("main").or(if self.genes.len() == 1 { Some(0) } else { None })
+    }
+}
+
+/// The CID of module bytes: blake3, lowercase hex.
+pub fn cid_of(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}

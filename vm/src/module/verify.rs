@@ -1,0 +1,270 @@
+//! The verifier: the static guarantees the interpreter's unchecked accesses rely on.
+//!
+//! After [`Module::verify`] succeeds, for every gene:
+//! - the code is `enter … exit` with no other `enter`/`exit`, so walking forward from index 1
+//!   or backward from `len - 2` stays inside the code until a return;
+//! - every slot operand is below `slots` (for an array, both of its slots), every jump target
+//!   and partner index is inside the code and names the partner of the right kind that points
+//!   back, every gene, string and argument-pool index exists, and each call passes as many
+//!   arguments as the callee has parameters;
+//! - every maximal run of pure instructions is followed by an instruction that consumes pure
+//!   code, and a pure jump only moves forward inside its run (or onto its consumer);
+//! - local array storage lies inside the frame, and frames are at most [`MAX_FRAME_WORDS`].
+
+use super::{GeneDef, LoadError, Module};
+use crate::ops::{Class, Op, OperandRef};
+use rdx_lang::ast::Type;
+
+/// The largest frame (slots plus local arrays) a module may declare, in 64-bit words.
+pub const MAX_FRAME_WORDS: u32 = 1 << 28;
+/// The longest array parameter a module may declare.
+pub const MAX_ARRAY_LEN: u64 = 1 << 28;
+
+impl Module {
+    /// Checks every rule above and fills in the derived tables (`pre`, `param_slots`).
+    pub fn verify(&mut self) -> Result<(), LoadError> {
+        let ngenes = self.genes.len();
+        let nstrings = self.strings.len();
+        if ngenes == 0 {
+            return Err(LoadError::new(0, "the module has no genes"));
+        }
+        for i in 0..ngenes {
+            if self.genes[..i].iter().any(|g| g.name == self.genes[i].name) {
+                return Err(LoadError::new(0, format!("gene `{}` is defined twice", self.genes[i].name)));
+            }
+        }
+        let param_counts: Vec<(usize, Vec<u16>)> = self
+            .genes
+            .iter()
+            .map(|g| (g.params.len(), g.params.iter().map(|p| p.width()).collect()))
+            .collect();
+        for (gi, g) in self.genes.iter_mut().enumerate() {
+            verify_gene(g, ngenes, nstrings, &param_counts)
+                .map_err(|m| LoadError::new(0, format!("gene `{}`: {m}", g.name)))?;
+            let _ = gi;
+        }
+        if let Some(d) = &self.debug {
+            if d.genes.len() != ngenes {
+                return Err(LoadError::new(0, "debug section: wrong number of genes"));
+            }
+            for (g, dg) in self.genes.iter().zip(&d.genes) {
+                if dg.spans.len() != g.code.len() {
+                    return Err(LoadError::new(
+                        0,
+                        format!(
+                            "debug section: gene `{}` has {} spans for {} instructions",
+                            g.name,
+                            dg.spans.len(),
+                            g.code.len()
+                        ),
+                    ));
+                }
+                for s in &dg.spans {
+                    let (a, b) = (s.start as usize, s.end as usize);
+                    if a > b
+                        || b > d.source.len()
+                        || !d.source.is_char_boundary(a)
+                        || !d.source.is_char_boundary(b)
+                    {
+                        return Err(LoadError::new(
+                            0,
+                            format!("debug section: span {a}..{b} is outside the source text"),
+                        ));
+                    }
+                }
+                if dg.slot_names.len() > g.slots as usize {
+                    return Err(LoadError::new(0, "debug section: more slot names than slots"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn verify_gene(
+    g: &mut GeneDef,
+    ngenes: usize,
+    nstrings: usize,
+    params: &[(usize, Vec<u16>)],
+) -> Result<(), String> {
+    let slots = g.slots as usize;
+    let len = g.code.len();
+    if g.words > MAX_FRAME_WORDS {
+        return Err(format!("frame of {} words exceeds the limit of {MAX_FRAME_WORDS}", g.words));
+    }
+    if (g.words as usize) < slots {
+        return Err("frame smaller than its slots".into());
+    }
+    // Parameter layout.
+    let mut next = 0usize;
+    let mut param_slots = Vec::with_capacity(g.params.len());
+    for p in &g.params {
+        if let Type::Array(_, n) = p.ty
+            && n > MAX_ARRAY_LEN
+        {
+            return Err(format!("parameter `{}` has {n} elements (limit {MAX_ARRAY_LEN})", p.name));
+        }
+        param_slots.push(next as u16);
+        next += p.width() as usize;
+    }
+    if next > slots {
+        return Err("parameters need more slots than the frame has".into());
+    }
+    for a in &g.args {
+        if a.0 as usize >= slots {
+            return Err(format!("argument slot {} out of range ({slots} slots)", a.0));
+        }
+    }
+    if len < 2 || len > u32::MAX as usize / 2 {
+        return Err("code must be `enter … exit`".into());
+    }
+    if !matches!(g.code[0], Op::Enter {}) || !matches!(g.code[len - 1], Op::Exit {}) {
+        return Err("code must start with `enter` and end with `exit`".into());
+    }
+    let code = &g.code;
+    let at = |pc: usize| -> Result<&Op, String> {
+        code.get(pc).ok_or_else(|| format!("instruction {pc}: target out of range"))
+    };
+    for (pc, op) in code.iter().enumerate() {
+        let err = |m: String| format!("instruction {pc} ({}): {m}", op.mnemonic());
+        if (pc != 0 && matches!(op, Op::Enter {})) || (pc != len - 1 && matches!(op, Op::Exit {})) {
+            return Err(err("`enter`/`exit` inside the code".into()));
+        }
+        let mut problem: Option<String> = None;
+        op.operands(&mut |name, o| {
+            if problem.is_some() {
+                return;
+            }
+            let bad = match o {
+                OperandRef::Slot(s) => (s.0 as usize >= slots).then(|| format!("slot {} out of range", s.0)),
+                OperandRef::Arr(a) => (a.0 as usize + 1 >= slots)
+                    .then(|| format!("array slots {}..{} out of range", a.0, a.0 + 1)),
+                OperandRef::Off(o) => (o.0 as usize >= len).then(|| format!("target {} out of range", o.0)),
+                OperandRef::Gene(gi) => {
+                    (gi.0 as usize >= ngenes).then(|| format!("gene {} does not exist", gi.0))
+                }
+                OperandRef::Str(s) => {
+                    (s.0 as usize >= nstrings).then(|| format!("string {} does not exist", s.0))
+                }
+                OperandRef::Args(a) => (a.start as usize + a.len as usize > g.args.len())
+                    .then(|| "argument list out of range".to_string()),
+                OperandRef::Amt(a) => (a.0 > 63).then(|| format!("amount {} out of range", a.0)),
+                OperandRef::Fmt(f) => (f.0 > 5).then(|| format!("unknown format {}", f.0)),
+                OperandRef::Cond(c) => c
+                    .slots()
+                    .iter()
+                    .flatten()
+                    .find(|s| s.0 as usize >= slots)
+                    .map(|s| format!("slot {} out of range", s.0)),
+                OperandRef::Imm(_) | OperandRef::Word(_) => None,
+            };
+            problem = bad.map(|m| format!("operand `{name}`: {m}"));
+        });
+        if let Some(p) = problem {
+            return Err(err(p));
+        }
+        let partner = |target: u32, ok: &dyn Fn(&Op) -> bool, what: &str| -> Result<(), String> {
+            if ok(at(target as usize)?) {
+                Ok(())
+            } else {
+                Err(format!("instruction {pc}: partner {target} is not the matching {what}"))
+            }
+        };
+        let me = pc as u32;
+        match *op {
+            Op::IfTop { else_at, .. } => {
+                partner(else_at.0, &|o| matches!(o, Op::ElseMark { if_top } if if_top.0 == me), "else")?
+            }
+            Op::ElseMark { if_top } => {
+                partner(if_top.0, &|o| matches!(o, Op::IfTop { else_at, .. } if else_at.0 == me), "if")?
+            }
+            Op::FiThen { fi_else, .. } => partner(
+                fi_else.0,
+                &|o| matches!(o, Op::FiElse { fi_then, .. } if fi_then.0 == me),
+                "fi.else",
+            )?,
+            Op::FiElse { fi_then, .. } => partner(
+                fi_then.0,
+                &|o| matches!(o, Op::FiThen { fi_else, .. } if fi_else.0 == me),
+                "fi.then",
+            )?,
+            Op::FromTop { loop_back, .. } => partner(
+                loop_back.0,
+                &|o| matches!(o, Op::LoopBack { from_top, .. } if from_top.0 == me),
+                "loop.back",
+            )?,
+            Op::LoopBack { from_top, .. } => partner(
+                from_top.0,
+                &|o| matches!(o, Op::FromTop { loop_back, .. } if loop_back.0 == me),
+                "from",
+            )?,
+            Op::Until { loop_exit, .. } => {
+                partner(loop_exit.0, &|o| matches!(o, Op::LoopExit { until } if until.0 == me), "loop.exit")?
+            }
+            Op::LoopExit { until } => {
+                partner(until.0, &|o| matches!(o, Op::Until { loop_exit, .. } if loop_exit.0 == me), "until")?
+            }
+            Op::Call { gene, args } | Op::Uncall { gene, args } => {
+                let (n, widths) = &params[gene.0 as usize];
+                if args.len as usize != *n {
+                    return Err(err(format!("passes {} arguments, the gene has {n} parameters", args.len)));
+                }
+                for (k, w) in widths.iter().enumerate() {
+                    let s = g.args[args.start as usize + k].0 as usize;
+                    if s + *w as usize > slots {
+                        return Err(err(format!("argument {k} slots out of range")));
+                    }
+                }
+            }
+            Op::Show { var, fmt, .. } if (fmt.0 == 2 || fmt.0 == 3) && var.0 as usize + 1 >= slots => {
+                return Err(err("array slots out of range".into()));
+            }
+            Op::MulI { imm, .. } if imm.0 % 2 == 0 => {
+                return Err(err("even multiplier has no inverse".into()));
+            }
+            Op::Xsl { amt, .. } | Op::UnXsl { amt, .. } | Op::Xsr { amt, .. } | Op::UnXsr { amt, .. }
+                if amt.0 == 0 =>
+            {
+                return Err(err("xorshift by 0 is not reversible".into()));
+            }
+            Op::LocalArr { at: w, len: n, .. } | Op::DelocalArr { at: w, len: n, .. } => {
+                if (w.0 as usize) < slots || w.0 as u64 + n.0 as u64 > g.words as u64 {
+                    return Err(err("array storage outside the frame".into()));
+                }
+            }
+            _ => {}
+        }
+    }
+    // Pure runs and their consumers.
+    let mut pre: Vec<u32> = (0..len as u32).collect();
+    let mut pc = 0;
+    while pc < len {
+        if code[pc].class() != Class::Pure {
+            pc += 1;
+            continue;
+        }
+        let start = pc;
+        while pc < len && code[pc].class() == Class::Pure {
+            pc += 1;
+        }
+        // `exit` is not pure, so the run ends inside the code.
+        let consumer = &code[pc];
+        if !consumer.takes_pre() {
+            return Err(format!(
+                "instructions {start}..{pc}: expression code before `{}`, which takes none",
+                consumer.mnemonic()
+            ));
+        }
+        for (k, op) in code[start..pc].iter().enumerate() {
+            if let Op::Jz { to, .. } | Op::Jnz { to, .. } = op
+                && (to.0 as usize <= start + k || to.0 as usize > pc)
+            {
+                return Err(format!("instruction {}: jump leaves its expression", start + k));
+            }
+        }
+        pre[pc] = start as u32;
+    }
+    g.pre = pre;
+    g.param_slots = param_slots;
+    Ok(())
+}

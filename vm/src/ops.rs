@@ -1,0 +1,615 @@
+//! The instruction set, declared once.
+//!
+//! [`for_each_op!`] is the single table of opcodes: for each one its byte, mnemonic, operands,
+//! **mirror** (the opcode whose forward meaning is this one's backward meaning), class, whether
+//! pure expression code may precede it, and its documentation. The [`Op`] enum, the binary
+//! encoder and decoder, the disassembler's operand printing, the verifier's operand checks and
+//! the opcode table of `spec/bytecode.md` are all generated from it.
+//!
+//! Operands are slot indices into the gene's frame of 64-bit words ([`Slot`], [`Arr`]),
+//! immediates, absolute instruction indices ([`Off`]) and indices into the module's tables.
+
+use crate::module::LoadError;
+
+/// A frame slot holding one 64-bit word (a scalar variable, a temporary, a stack id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Slot(pub u16);
+
+/// An array variable: slot `n` holds the address of element 0 in the value memory and slot
+/// `n + 1` the array's length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Arr(pub u16);
+
+/// A 64-bit immediate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Imm(pub u64);
+
+/// A shift or rotation amount (0..=63).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Amt(pub u8);
+
+/// An absolute instruction index inside the same gene.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Off(pub u32);
+
+/// An index into the module's gene table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct GeneIdx(pub u32);
+
+/// An index into the module's string table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Str(pub u32);
+
+/// A 32-bit count or word offset (array storage inside a frame).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Word(pub u32);
+
+/// A run of slots in the gene's argument pool: `start..start + len`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Args {
+    pub start: u32,
+    pub len: u16,
+}
+
+/// How a value is shown by [`Op::Show`] and friends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Fmt(pub u8);
+
+impl Fmt {
+    pub const U64: Fmt = Fmt(0);
+    pub const I64: Fmt = Fmt(1);
+    pub const ARR_U64: Fmt = Fmt(2);
+    pub const ARR_I64: Fmt = Fmt(3);
+    pub const STACK_U64: Fmt = Fmt(4);
+    pub const STACK_I64: Fmt = Fmt(5);
+}
+
+/// The condition of a control instruction, fused with the most common comparisons so that a
+/// loop test is one instruction. Anything else is computed into a slot by pure code and tested
+/// with [`Cond::Nz`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cond {
+    /// `s != 0`
+    Nz(Slot),
+    /// `a == b`
+    Eq(Slot, Slot),
+    /// `a != b`
+    Ne(Slot, Slot),
+    /// `a == imm`
+    EqImm(Slot, u32),
+    /// `a != imm`
+    NeImm(Slot, u32),
+}
+
+/// The class of an opcode, which decides where it may appear.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// `enter`/`exit`: the first and last instruction of every gene.
+    Frame,
+    /// Structured control flow: branches and assertions of `if`/`from`.
+    Control,
+    /// A state change with an exact mirror.
+    Effect,
+    /// Expression code: writes only temporaries, always runs forward (in both directions it is
+    /// evaluated before the instruction that consumes it).
+    Pure,
+}
+
+/// One row of the opcode table, for the spec and the disassembler.
+#[derive(Debug)]
+pub struct OpInfo {
+    pub code: u8,
+    pub name: &'static str,
+    pub mnemonic: &'static str,
+    pub operands: &'static [(&'static str, &'static str)],
+    pub mirror: &'static str,
+    pub class: Class,
+    /// Pure code may precede it (it consumes temporaries).
+    pub pre: bool,
+    pub doc: &'static str,
+}
+
+/// The opcode table. Columns: byte, name, mnemonic, operands, mirror, class, whether pure code
+/// may precede it (`pre` / `direct`), forward meaning (backward meaning = the mirror's forward
+/// meaning, or given explicitly for control instructions).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! for_each_op {
+    ($m:ident) => {
+        $m! {
+            0x00 Enter "enter" {} => Exit, Frame, direct, "First instruction of a gene. Backward: return to the caller.";
+            0x01 Exit "exit" {} => Enter, Frame, direct, "Last instruction of a gene: return to the caller.";
+
+            0x08 IfTop "if" { cond: Cond, else_at: Off } => IfTop, Control, pre,
+                "Head of `if`: when cond is false jump past the `else` marker at else_at. Backward (leaving the then-branch): cond must hold.";
+            0x09 FiThen "fi.then" { cond: Cond, fi_else: Off } => FiThen, Control, pre,
+                "End of the then-branch: the fi assertion must hold; jump past fi.else. Backward: never reached.";
+            0x0a ElseMark "else" { if_top: Off } => ElseMark, Control, direct,
+                "Start of the else-branch; forward never reached. Backward (leaving the else-branch): the `if` condition must be false.";
+            0x0b FiElse "fi.else" { cond: Cond, fi_then: Off } => FiElse, Control, pre,
+                "End of the else-branch: the fi assertion must be false. Backward: when the fi assertion holds continue at the end of the then-branch, else in the else-branch.";
+            0x0c FromTop "from" { cond: Cond, loop_back: Off } => FromTop, Control, pre,
+                "Loop entry: the entry assertion must hold. Backward: when it holds leave the loop, else continue at the end of the loop block.";
+            0x0d Until "until" { cond: Cond, loop_exit: Off } => Until, Control, pre,
+                "Exit test after the do-block: when cond holds jump past loop.exit. Backward: cond must be false (the loop continues backward).";
+            0x0e LoopBack "loop.back" { cond: Cond, from_top: Off } => LoopBack, Control, pre,
+                "End of the loop block: the entry assertion must be false; jump to the start of the do-block. Backward: never reached.";
+            0x0f LoopExit "loop.exit" { until: Off } => LoopExit, Control, direct,
+                "Loop end marker; forward never reached. Backward (entering the loop): the until condition must hold.";
+
+            0x10 Call "call" { gene: GeneIdx, args: Args } => Uncall, Effect, direct, "Run a gene forward on the argument variables (by reference).";
+            0x11 Uncall "uncall" { gene: GeneIdx, args: Args } => Call, Effect, direct, "Run a gene backward on the argument variables (by reference).";
+
+            0x18 Local "local" { dst: Slot, src: Slot } => Delocal, Effect, pre, "Open an ancilla: dst = src.";
+            0x19 Delocal "delocal" { dst: Slot, src: Slot } => Local, Effect, pre, "Close an ancilla: dst must equal src.";
+            0x1a LocalImm "local.imm" { dst: Slot, imm: Imm } => DelocalImm, Effect, direct, "Open an ancilla: dst = imm.";
+            0x1b DelocalImm "delocal.imm" { dst: Slot, imm: Imm } => LocalImm, Effect, direct, "Close an ancilla: dst must equal imm.";
+            0x1c LocalArr "local.arr" { arr: Arr, at: Word, len: Word, src: Slot } => DelocalArr, Effect, pre,
+                "Open an array ancilla stored at frame word `at`, every element = src.";
+            0x1d DelocalArr "delocal.arr" { arr: Arr, at: Word, len: Word, src: Slot } => LocalArr, Effect, pre,
+                "Close an array ancilla: every element must equal src.";
+            0x1e LocalStack "local.stack" { dst: Slot } => DelocalStack, Effect, direct, "Open an empty stack ancilla.";
+            0x1f DelocalStack "delocal.stack" { dst: Slot } => LocalStack, Effect, direct, "Close a stack ancilla: it must be empty.";
+
+            0x20 Push "push" { var: Slot, stack: Slot } => Pop, Effect, pre, "Move var onto the stack; var = 0.";
+            0x21 Pop "pop" { var: Slot, stack: Slot } => Push, Effect, pre, "var must be 0; move the stack's top into var.";
+            0x22 Assert "assert" { cond: Cond } => Assert, Effect, pre, "cond must hold (in both directions).";
+            0x23 Assign "assign" { dst: Slot, src: Slot } => Unassign, Effect, pre,
+                "Lossy: push dst onto the history tape; dst = src.";
+            0x24 Unassign "unassign" { dst: Slot, src: Slot } => Assign, Effect, pre,
+                "Undo a lossy assignment: dst = value popped from the history tape.";
+            0x25 Fail "error" { msg: Str } => Fail, Effect, direct, "Janus `error`: stop with a run-time error.";
+            0x26 PrintStr "print" { text: Str } => PrintStr, Effect, direct, "Print text (Janus `print`).";
+            0x27 PrintFmt "printf" { fmt: Str, args: Args } => PrintFmt, Effect, direct, "Print a format string with %d/%u/%x arguments.";
+            0x28 Show "show" { var: Slot, name: Str, fmt: Fmt } => Show, Effect, direct, "Print `name = value` (Janus `show`).";
+
+            0x30 AddS "add" { dst: Slot, src: Slot } => SubS, Effect, pre, "dst += src (wrapping).";
+            0x31 SubS "sub" { dst: Slot, src: Slot } => AddS, Effect, pre, "dst -= src (wrapping).";
+            0x32 XorS "xor" { dst: Slot, src: Slot } => XorS, Effect, pre, "dst ^= src.";
+            0x33 AddI "add.imm" { dst: Slot, imm: Imm } => SubI, Effect, direct, "dst += imm (wrapping).";
+            0x34 SubI "sub.imm" { dst: Slot, imm: Imm } => AddI, Effect, direct, "dst -= imm (wrapping).";
+            0x35 XorI "xor.imm" { dst: Slot, imm: Imm } => XorI, Effect, direct, "dst ^= imm.";
+            0x36 AddChk "add.chk" { dst: Slot, src: Slot } => SubChk, Effect, pre, "Janus dst += src; signed overflow is an error.";
+            0x37 SubChk "sub.chk" { dst: Slot, src: Slot } => AddChk, Effect, pre, "Janus dst -= src; signed overflow is an error.";
+            0x38 MulI "mul.imm" { dst: Slot, imm: Imm } => MulI, Effect, direct,
+                "dst *= imm, imm odd (wrapping). Mirror: multiply by the inverse of imm mod 2^64.";
+            0x39 Xsl "xsl" { dst: Slot, amt: Amt } => UnXsl, Effect, direct, "dst ^= dst << amt (amt 1..=63).";
+            0x3a UnXsl "xsl.inv" { dst: Slot, amt: Amt } => Xsl, Effect, direct, "Inverse of xsl.";
+            0x3b Xsr "xsr" { dst: Slot, amt: Amt } => UnXsr, Effect, direct, "dst ^= dst >> amt (logical, amt 1..=63).";
+            0x3c UnXsr "xsr.inv" { dst: Slot, amt: Amt } => Xsr, Effect, direct, "Inverse of xsr.";
+            0x3d RotlI "rotl.imm" { dst: Slot, amt: Amt } => RotrI, Effect, direct, "dst <<<= amt.";
+            0x3e RotrI "rotr.imm" { dst: Slot, amt: Amt } => RotlI, Effect, direct, "dst >>>= amt.";
+            0x3f RotlS "rotl" { dst: Slot, src: Slot } => RotrS, Effect, pre, "dst <<<= src mod 64.";
+            0x40 RotrS "rotr" { dst: Slot, src: Slot } => RotlS, Effect, pre, "dst >>>= src mod 64.";
+            0x41 Neg "neg" { dst: Slot } => Neg, Effect, direct, "dst = -dst (wrapping).";
+            0x42 Not "not" { dst: Slot } => Not, Effect, direct, "dst = !dst.";
+            0x43 NegChk "neg.chk" { dst: Slot } => NegChk, Effect, direct, "Janus dst = -dst; overflow is an error.";
+            0x44 Swap "swap" { a: Slot, b: Slot } => Swap, Effect, direct, "Exchange two slots.";
+
+            0x48 AddE "add.elem" { arr: Arr, idx: Slot, src: Slot } => SubE, Effect, pre, "arr[idx] += src.";
+            0x49 SubE "sub.elem" { arr: Arr, idx: Slot, src: Slot } => AddE, Effect, pre, "arr[idx] -= src.";
+            0x4a XorE "xor.elem" { arr: Arr, idx: Slot, src: Slot } => XorE, Effect, pre, "arr[idx] ^= src.";
+            0x4b AddEI "add.elem.imm" { arr: Arr, idx: Slot, imm: Imm } => SubEI, Effect, pre, "arr[idx] += imm.";
+            0x4c SubEI "sub.elem.imm" { arr: Arr, idx: Slot, imm: Imm } => AddEI, Effect, pre, "arr[idx] -= imm.";
+            0x4d XorEI "xor.elem.imm" { arr: Arr, idx: Slot, imm: Imm } => XorEI, Effect, pre, "arr[idx] ^= imm.";
+            0x4e AddFromE "add.from" { dst: Slot, arr: Arr, idx: Slot } => SubFromE, Effect, pre, "dst += arr[idx].";
+            0x4f SubFromE "sub.from" { dst: Slot, arr: Arr, idx: Slot } => AddFromE, Effect, pre, "dst -= arr[idx].";
+            0x50 XorFromE "xor.from" { dst: Slot, arr: Arr, idx: Slot } => XorFromE, Effect, pre, "dst ^= arr[idx].";
+            0x51 SwapE "swap.elem" { dst: Slot, arr: Arr, idx: Slot } => SwapE, Effect, pre, "Exchange dst and arr[idx].";
+            0x52 SwapEE "swap.elems" { arr: Arr, i: Slot, arr2: Arr, j: Slot } => SwapEE, Effect, pre, "Exchange arr[i] and arr2[j].";
+
+            0x60 Const "const" { dst: Slot, imm: Imm } => Const, Pure, direct, "dst = imm.";
+            0x61 Add "add3" { dst: Slot, a: Slot, b: Slot } => Add, Pure, direct, "dst = a + b (wrapping).";
+            0x62 Sub "sub3" { dst: Slot, a: Slot, b: Slot } => Sub, Pure, direct, "dst = a - b (wrapping).";
+            0x63 Mul "mul3" { dst: Slot, a: Slot, b: Slot } => Mul, Pure, direct, "dst = a * b (wrapping).";
+            0x64 DivU "divu" { dst: Slot, a: Slot, b: Slot } => DivU, Pure, direct, "dst = a / b unsigned; b = 0 is an error.";
+            0x65 DivS "divs" { dst: Slot, a: Slot, b: Slot } => DivS, Pure, direct, "dst = a / b signed, truncating (wrapping).";
+            0x66 RemU "remu" { dst: Slot, a: Slot, b: Slot } => RemU, Pure, direct, "dst = a % b unsigned.";
+            0x67 RemS "rems" { dst: Slot, a: Slot, b: Slot } => RemS, Pure, direct, "dst = a % b signed, truncating.";
+            0x68 Shl "shl" { dst: Slot, a: Slot, b: Slot } => Shl, Pure, direct, "dst = a << b (0 when b >= 64).";
+            0x69 ShrU "shru" { dst: Slot, a: Slot, b: Slot } => ShrU, Pure, direct, "dst = a >> b logical (0 when b >= 64).";
+            0x6a ShrS "shrs" { dst: Slot, a: Slot, b: Slot } => ShrS, Pure, direct, "dst = a >> b arithmetic (sign fill when b >= 64).";
+            0x6b And "and" { dst: Slot, a: Slot, b: Slot } => And, Pure, direct, "dst = a & b.";
+            0x6c Or "or" { dst: Slot, a: Slot, b: Slot } => Or, Pure, direct, "dst = a | b.";
+            0x6d Xor "xor3" { dst: Slot, a: Slot, b: Slot } => Xor, Pure, direct, "dst = a ^ b.";
+            0x6e Eq "eq" { dst: Slot, a: Slot, b: Slot } => Eq, Pure, direct, "dst = (a == b).";
+            0x6f Ne "ne" { dst: Slot, a: Slot, b: Slot } => Ne, Pure, direct, "dst = (a != b).";
+            0x70 LtU "ltu" { dst: Slot, a: Slot, b: Slot } => LtU, Pure, direct, "dst = (a < b) unsigned.";
+            0x71 LtS "lts" { dst: Slot, a: Slot, b: Slot } => LtS, Pure, direct, "dst = (a < b) signed.";
+            0x72 LeU "leu" { dst: Slot, a: Slot, b: Slot } => LeU, Pure, direct, "dst = (a <= b) unsigned.";
+            0x73 LeS "les" { dst: Slot, a: Slot, b: Slot } => LeS, Pure, direct, "dst = (a <= b) signed.";
+            0x74 AddO "add3.chk" { dst: Slot, a: Slot, b: Slot } => AddO, Pure, direct, "Janus dst = a + b; signed overflow is an error.";
+            0x75 SubO "sub3.chk" { dst: Slot, a: Slot, b: Slot } => SubO, Pure, direct, "Janus dst = a - b; signed overflow is an error.";
+            0x76 MulO "mul3.chk" { dst: Slot, a: Slot, b: Slot } => MulO, Pure, direct, "Janus dst = a * b; signed overflow is an error.";
+            0x77 DivF "divf" { dst: Slot, a: Slot, b: Slot } => DivF, Pure, direct, "Janus dst = a / b signed, rounding toward negative infinity.";
+            0x78 ModF "modf" { dst: Slot, a: Slot, b: Slot } => ModF, Pure, direct, "Janus dst = a mod b, the sign of b.";
+            0x79 AddK "add3.imm" { dst: Slot, a: Slot, imm: Imm } => AddK, Pure, direct, "dst = a + imm (wrapping).";
+            0x7a NegV "neg3" { dst: Slot, a: Slot } => NegV, Pure, direct, "dst = -a (wrapping).";
+            0x7b NegO "neg3.chk" { dst: Slot, a: Slot } => NegO, Pure, direct, "Janus dst = -a; overflow is an error.";
+            0x7c BitNot "bnot" { dst: Slot, a: Slot } => BitNot, Pure, direct, "dst = ~a.";
+            0x7d LNot "lnot" { dst: Slot, a: Slot } => LNot, Pure, direct, "dst = (a == 0).";
+            0x7e Bool "bool" { dst: Slot, a: Slot } => Bool, Pure, direct, "dst = (a != 0).";
+            0x7f Load "load" { dst: Slot, arr: Arr, idx: Slot } => Load, Pure, direct, "dst = arr[idx]; index checked.";
+            0x80 Top "top" { dst: Slot, stack: Slot } => Top, Pure, direct, "dst = top of the stack; empty is an error.";
+            0x81 Empty "empty" { dst: Slot, stack: Slot } => Empty, Pure, direct, "dst = (the stack is empty).";
+            0x82 Size "size" { dst: Slot, stack: Slot } => Size, Pure, direct, "dst = number of elements on the stack.";
+            0x83 Jz "jz" { a: Slot, to: Off } => Jz, Pure, direct, "Jump forward to `to` when a == 0 (short-circuit `&&`).";
+            0x84 Jnz "jnz" { a: Slot, to: Off } => Jnz, Pure, direct, "Jump forward to `to` when a != 0 (short-circuit `||`).";
+            0x85 NoAlias "noalias" { a: Slot, b: Slot } => NoAlias, Pure, direct,
+                "Error when a == b: an update's target index equals the index of an element its expression reads.";
+        }
+    };
+}
+
+/// Operand types: encoding, decoding and disassembly.
+pub trait Operand: Sized + Copy {
+    /// Appends the operand's bytes.
+    fn put(&self, out: &mut Vec<u8>);
+    /// Reads the operand.
+    fn get(r: &mut Reader<'_>) -> Result<Self, LoadError>;
+}
+
+/// A bounds-checked little-endian reader over module bytes.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { bytes, pos: 0 }
+    }
+
+    /// Bytes consumed so far.
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Bytes left.
+    pub fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    /// The next `n` bytes.
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], LoadError> {
+        if n > self.remaining() {
+            return Err(LoadError::new(
+                self.pos,
+                format!("truncated: needs {n} more bytes, {} left", self.remaining()),
+            ));
+        }
+        let s = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    pub fn u8(&mut self) -> Result<u8, LoadError> {
+        Ok(self.take(1)?[0])
+    }
+
+    pub fn u16(&mut self) -> Result<u16, LoadError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+
+    pub fn u32(&mut self) -> Result<u32, LoadError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    pub fn u64(&mut self) -> Result<u64, LoadError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_le_bytes(a))
+    }
+
+    /// A count of items each at least `min_item_bytes` long: rejected when the remaining bytes
+    /// cannot hold that many, so a hostile count never causes a large allocation.
+    pub fn count(&mut self, min_item_bytes: usize, what: &str) -> Result<usize, LoadError> {
+        let at = self.pos;
+        let n = self.u32()? as usize;
+        if n.saturating_mul(min_item_bytes.max(1)) > self.remaining() {
+            return Err(LoadError::new(
+                at,
+                format!("{what}: count {n} is larger than the {} bytes left could hold", self.remaining()),
+            ));
+        }
+        Ok(n)
+    }
+
+    /// A length-prefixed UTF-8 string.
+    pub fn string(&mut self) -> Result<String, LoadError> {
+        let n = self.count(1, "string")?;
+        let at = self.pos;
+        let b = self.take(n)?;
+        String::from_utf8(b.to_vec()).map_err(|_| LoadError::new(at, "string is not valid UTF-8"))
+    }
+}
+
+/// Writes a length-prefixed UTF-8 string.
+pub fn put_string(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+macro_rules! newtype_operand {
+    ($t:ident, $inner:ident, $read:ident) => {
+        impl Operand for $t {
+            fn put(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.0.to_le_bytes());
+            }
+            fn get(r: &mut Reader<'_>) -> Result<Self, LoadError> {
+                Ok($t(r.$read()?))
+            }
+        }
+    };
+}
+
+newtype_operand!(Slot, u16, u16);
+newtype_operand!(Arr, u16, u16);
+newtype_operand!(Imm, u64, u64);
+newtype_operand!(Amt, u8, u8);
+newtype_operand!(Off, u32, u32);
+newtype_operand!(GeneIdx, u32, u32);
+newtype_operand!(Str, u32, u32);
+newtype_operand!(Word, u32, u32);
+newtype_operand!(Fmt, u8, u8);
+
+impl Operand for Args {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.start.to_le_bytes());
+        out.extend_from_slice(&self.len.to_le_bytes());
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, LoadError> {
+        Ok(Args { start: r.u32()?, len: r.u16()? })
+    }
+}
+
+impl Operand for Cond {
+    fn put(&self, out: &mut Vec<u8>) {
+        match *self {
+            Cond::Nz(a) => {
+                out.push(0);
+                a.put(out);
+            }
+            Cond::Eq(a, b) => {
+                out.push(1);
+                a.put(out);
+                b.put(out);
+            }
+            Cond::Ne(a, b) => {
+                out.push(2);
+                a.put(out);
+                b.put(out);
+            }
+            Cond::EqImm(a, k) => {
+                out.push(3);
+                a.put(out);
+                out.extend_from_slice(&k.to_le_bytes());
+            }
+            Cond::NeImm(a, k) => {
+                out.push(4);
+                a.put(out);
+                out.extend_from_slice(&k.to_le_bytes());
+            }
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, LoadError> {
+        let at = r.pos();
+        Ok(match r.u8()? {
+            0 => Cond::Nz(Slot::get(r)?),
+            1 => Cond::Eq(Slot::get(r)?, Slot::get(r)?),
+            2 => Cond::Ne(Slot::get(r)?, Slot::get(r)?),
+            3 => Cond::EqImm(Slot::get(r)?, r.u32()?),
+            4 => Cond::NeImm(Slot::get(r)?, r.u32()?),
+            t => return Err(LoadError::new(at, format!("unknown condition form {t}"))),
+        })
+    }
+}
+
+impl Cond {
+    /// The slots the condition reads.
+    pub fn slots(&self) -> [Option<Slot>; 2] {
+        match *self {
+            Cond::Nz(a) | Cond::EqImm(a, _) | Cond::NeImm(a, _) => [Some(a), None],
+            Cond::Eq(a, b) | Cond::Ne(a, b) => [Some(a), Some(b)],
+        }
+    }
+}
+
+macro_rules! define_ops {
+    ($( $code:literal $name:ident $mn:literal { $($f:ident : $t:ident),* } => $mirror:ident, $class:ident, $pre:ident, $doc:literal; )*) => {
+        /// One instruction. See the opcode table in `spec/bytecode.md` (generated from
+        /// [`for_each_op!`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Op {
+            $( #[doc = $doc] $name { $($f: $t),* }, )*
+        }
+
+        /// Every opcode's row of the table, in table order.
+        pub const OPCODES: &[OpInfo] = &[
+            $( OpInfo {
+                code: $code,
+                name: stringify!($name),
+                mnemonic: $mn,
+                operands: &[$( (stringify!($f), stringify!($t)) ),*],
+                mirror: stringify!($mirror),
+                class: Class::$class,
+                pre: define_ops!(@pre $pre),
+                doc: $doc,
+            }, )*
+        ];
+
+        impl Op {
+            /// The opcode byte.
+            pub fn code(&self) -> u8 {
+                match self { $( Op::$name { .. } => $code, )* }
+            }
+
+            /// The mnemonic used by the disassembler.
+            pub fn mnemonic(&self) -> &'static str {
+                match self { $( Op::$name { .. } => $mn, )* }
+            }
+
+            /// The opcode's class.
+            pub fn class(&self) -> Class {
+                match self { $( Op::$name { .. } => Class::$class, )* }
+            }
+
+            /// Whether pure expression code may precede this instruction.
+            pub fn takes_pre(&self) -> bool {
+                match self { $( Op::$name { .. } => define_ops!(@pre $pre), )* }
+            }
+
+            /// The mirror with the same operands (operand fix-ups are in [`Op::mirror`]).
+            #[allow(unused_variables)]
+            fn mirror_raw(&self) -> Op {
+                match *self { $( Op::$name { $($f),* } => Op::$mirror { $($f),* }, )* }
+            }
+
+            /// Appends the instruction's bytes: opcode byte, then each operand.
+            #[allow(unused_variables)]
+            pub fn encode(&self, out: &mut Vec<u8>) {
+                match self {
+                    $( Op::$name { $($f),* } => {
+                        out.push($code);
+                        $( Operand::put($f, out); )*
+                    } )*
+                }
+            }
+
+            /// Reads one instruction.
+            pub fn decode(r: &mut Reader<'_>) -> Result<Op, LoadError> {
+                let at = r.pos();
+                match r.u8()? {
+                    $( $code => Ok(Op::$name { $($f: <$t as Operand>::get(r)?),* }), )*
+                    b => Err(LoadError::new(at, format!("unknown opcode 0x{b:02x}"))),
+                }
+            }
+
+            /// Calls `f` on each operand, by name, as a printable [`OperandRef`].
+            #[allow(unused_variables)]
+            pub fn operands(&self, f: &mut dyn FnMut(&'static str, OperandRef)) {
+                match *self {
+                    $( Op::$name { $($f),* } => { $( f(stringify!($f), OperandRef::from($f)); )* } )*
+                }
+            }
+        }
+    };
+    (@pre pre) => { true };
+    (@pre direct) => { false };
+}
+
+for_each_op!(define_ops);
+
+/// A borrowed view of any operand, for generic walks (disassembly, verification).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OperandRef {
+    Slot(Slot),
+    Arr(Arr),
+    Imm(Imm),
+    Amt(Amt),
+    Off(Off),
+    Gene(GeneIdx),
+    Str(Str),
+    Word(Word),
+    Args(Args),
+    Fmt(Fmt),
+    Cond(Cond),
+}
+
+macro_rules! operand_from {
+    ($($t:ident => $v:ident),*) => {
+        $( impl From<$t> for OperandRef {
+            fn from(x: $t) -> OperandRef { OperandRef::$v(x) }
+        } )*
+    };
+}
+operand_from!(Slot => Slot, Arr => Arr, Imm => Imm, Amt => Amt, Off => Off, GeneIdx => Gene, Str => Str,
+    Word => Word, Args => Args, Fmt => Fmt, Cond => Cond);
+
+impl Op {
+    /// The instruction whose forward meaning is this instruction's backward meaning. For
+    /// `mul.imm` the factor becomes its inverse mod 2^64; control instructions are their own
+    /// mirror (each carries both meanings, see the table). `mirror(mirror(op)) == op`.
+    pub fn mirror(&self) -> Op {
+        match self.mirror_raw() {
+            Op::MulI { dst, imm } => Op::MulI { dst, imm: Imm(mul_inverse(imm.0)) },
+            other => other,
+        }
+    }
+
+    /// True for pure expression code.
+    pub fn is_pure(&self) -> bool {
+        self.class() == Class::Pure
+    }
+}
+
+/// The inverse of an odd number modulo 2^64 (for even `c`, some value: callers check oddness).
+pub fn mul_inverse(c: u64) -> u64 {
+    // Newton's iteration: each step doubles the number of correct low bits (3 → 6 → … → 96).
+    let mut x = c;
+    for _ in 0..5 {
+        x = x.wrapping_mul(2u64.wrapping_sub(c.wrapping_mul(x)));
+    }
+    x
+}
+
+/// The inverse of the xorshift step `x ^= x << c` (c in 1..=63).
+#[inline(always)]
+pub fn un_xsl(y: u64, c: u32) -> u64 {
+    let mut x = y;
+    let mut s = c;
+    while s < 64 {
+        x ^= x << s;
+        s *= 2;
+    }
+    x
+}
+
+/// The inverse of the xorshift step `x ^= x >> c` (logical, c in 1..=63).
+#[inline(always)]
+pub fn un_xsr(y: u64, c: u32) -> u64 {
+    let mut x = y;
+    let mut s = c;
+    while s < 64 {
+        x ^= x >> s;
+        s *= 2;
+    }
+    x
+}
+
+const _: () = assert!(std::mem::size_of::<Op>() <= 16);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opcode_bytes_unique_and_names_unique() {
+        let mut seen = std::collections::HashSet::new();
+        let mut names = std::collections::HashSet::new();
+        for info in OPCODES {
+            assert!(seen.insert(info.code), "duplicate opcode byte {:#x}", info.code);
+            assert!(names.insert(info.mnemonic), "duplicate mnemonic {}", info.mnemonic);
+        }
+    }
+
+    #[test]
+    fn xorshift_inverses() {
+        for c in 1..64 {
+            for &x in &[0u64, 1, 0xdead_beef_1234_5678, u64::MAX, 1 << 63] {
+                assert_eq!(un_xsl(x ^ (x << c), c), x);
+                assert_eq!(un_xsr(x ^ (x >> c), c), x);
+            }
+        }
+    }
+
+    #[test]
+    fn mul_inverse_is_inverse() {
+        for c in [1u64, 3, 5, 0xffff_ffff_ffff_ffff, 0x9e37_79b9_7f4a_7c15] {
+            assert_eq!(c.wrapping_mul(mul_inverse(c)), 1);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Parameter values as text: parsing `name=value` arguments and formatting results.
+//!
+//! Shared by the CLI (`rdx run --set`, output) and the Python package so they agree exactly.
+//! Numbers are decimal, `0x` hex or `0b` binary with optional `_` separators; a leading `-` is
+//! accepted for signed (`i64`) parameters. Arrays and stacks are written `[1, 2, 3]` (a stack
+//! bottom first). Results print as `name = value` lines in declaration order, or as one JSON
+//! object whose numbers carry all 64 bits (written as integers, never through floating point).
+
+use crate::module::ParamDef;
+use crate::{Module, Value};
+use rdx_lang::ast::{Dialect, Elem, Type};
+
+/// A value that does not fit its parameter, or an unknown parameter name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueError {
+    pub message: String,
+}
+
+impl ValueError {
+    fn new(message: impl Into<String>) -> ValueError {
+        ValueError { message: message.into() }
+    }
+}
+
+impl std::fmt::Display for ValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+/// Whether values of this type print signed in this dialect.
+pub fn is_signed(dialect: Dialect, ty: Type) -> bool {
+    dialect == Dialect::Janus || matches!(ty, Type::I64 | Type::Array(Elem::I64, _))
+}
+
+/// Parses one integer; `signed` allows a leading `-` (two's complement).
+pub fn parse_int(text: &str, signed: bool) -> Result<u64, ValueError> {
+    let t = text.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (radix, digits) = if let Some(h) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        (16, h)
+    } else if let Some(b) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
+        (2, b)
+    } else {
+        (10, body)
+    };
+    let digits: String = digits.chars().filter(|&c| c != '_').collect();
+    if digits.is_empty() {
+        return Err(ValueError::new(format!("`{text}` is not a number")));
+    }
+    let mag = u64::from_str_radix(&digits, radix).map_err(|e| {
+        use std::num::IntErrorKind;
+        match e.kind() {
+            IntErrorKind::PosOverflow => ValueError::new(format!("`{text}` does not fit in 64 bits")),
+            _ => ValueError::new(format!("`{text}` is not a number (decimal, 0x hex or 0b binary)")),
+        }
+    })?;
+    if !neg {
+        return Ok(mag);
+    }
+    if !signed {
+        return Err(ValueError::new(format!("`{text}` is negative but the parameter is unsigned (u64)")));
+    }
+    if mag > 1u64 << 63 {
+        return Err(ValueError::new(format!("`{text}` does not fit in i64")));
+    }
+    Ok(mag.wrapping_neg())
+}
+
+/// Parses a value for a parameter of type `ty`.
+pub fn parse_value(text: &str, ty: Type, dialect: Dialect) -> Result<Value, ValueError> {
+    let signed = is_signed(dialect, ty);
+    match ty {
+        Type::U64 | Type::I64 => Ok(Value::Int(parse_int(text, signed)?)),
+        Type::Array(_, n) => {
+            let v = parse_list(text, signed)?;
+            if v.len() as u64 != n {
+                return Err(ValueError::new(format!("the array has {n} elements, {} given", v.len())));
+            }
+            Ok(Value::Array(v))
+        }
+        Type::Stack => Ok(Value::Stack(parse_list(text, signed)?)),
+    }
+}
+
+fn parse_list(text: &str, signed: bool) -> Result<Vec<u64>, ValueError> {
+    let t = text.trim();
+    let inner = t
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .ok_or_else(|| ValueError::new(format!("`{text}` is not a list: write `[1, 2, 3]`")))?;
+    if inner.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    inner.split(',').map(|x| parse_int(x, signed)).collect()
+}
+
+/// The value of a parameter nobody set: zero (an all-zero array, an empty stack).
+pub fn zero(ty: Type) -> Value {
+    match ty {
+        Type::U64 | Type::I64 => Value::Int(0),
+        Type::Array(_, n) => Value::Array(vec![0; n as usize]),
+        Type::Stack => Value::Stack(Vec::new()),
+    }
+}
+
+/// Splits `name=value`.
+pub fn parse_assignment(text: &str) -> Result<(String, String), ValueError> {
+    match text.split_once('=') {
+        Some((n, v)) if !n.trim().is_empty() => Ok((n.trim().to_string(), v.trim().to_string())),
+        _ => Err(ValueError::new(format!("`{text}` is not `name=value`"))),
+    }
+}
+
+/// Builds the argument values of a gene from `name=value` pairs; unset parameters are zero.
+/// An unknown or repeated name is an error that lists the gene's parameters.
+pub fn bind(module: &Module, gene: usize, sets: &[(String, String)]) -> Result<Vec<Value>, ValueError> {
+    let g = module.genes.get(gene).ok_or_else(|| ValueError::new("no such gene"))?;
+    let mut out: Vec<Option<Value>> = vec![None; g.params.len()];
+    for (name, text) in sets {
+        let Some(i) = g.params.iter().position(|p| p.name == *name) else {
+            let names: Vec<String> = g.params.iter().map(|p| format!("{}: {}", p.name, p.ty)).collect();
+            let list = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+            return Err(ValueError::new(format!(
+                "gene `{}` has no parameter `{name}` (its parameters: {list})",
+                g.name
+            )));
+        };
+        if out[i].is_some() {
+            return Err(ValueError::new(format!("`{name}` is set twice")));
+        }
+        let p = &g.params[i];
+        let v = parse_value(text, p.ty, module.dialect)
+            .map_err(|e| ValueError::new(format!("`{name}` ({}): {}", p.ty, e.message)))?;
+        out[i] = Some(v);
+    }
+    Ok(out.into_iter().zip(&g.params).map(|(v, p)| v.unwrap_or_else(|| zero(p.ty))).collect())
+}
+
+fn word(v: u64, signed: bool) -> String {
+    if signed { (v as i64).to_string() } else { v.to_string() }
+}
+
+/// One value as text: `42`, `-1`, `[1, 2, 3]`.
+pub fn format_value(v: &Value, signed: bool) -> String {
+    match v {
+        Value::Int(x) => word(*x, signed),
+        Value::Array(a) | Value::Stack(a) => {
+            let items: Vec<String> = a.iter().map(|x| word(*x, signed)).collect();
+            format!("[{}]", items.join(", "))
+        }
+    }
+}
+
+/// The result of a run as text: `name = value`, one line per parameter in declaration order.
+pub fn format_text(params: &[ParamDef], values: &[Value], dialect: Dialect) -> String {
+    let mut s = String::new();
+    for (p, v) in params.iter().zip(values) {
+        s.push_str(&p.name);
+        s.push_str(" = ");
+        s.push_str(&format_value(v, is_signed(dialect, p.ty)));
+        s.push('\n');
+    }
+    s
+}
+
+/// The result of a run as one JSON object (`{"n": 0, "a": [1, 2]}`), integers exact.
+pub fn format_json(params: &[ParamDef], values: &[Value], dialect: Dialect) -> String {
+    let fields: Vec<String> = params
+        .iter()
+        .zip(values)
+        .map(|(p, v)| format!("{}: {}", json_string(&p.name), format_value(v, is_signed(dialect, p.ty))))
+        .collect();
+    format!("{{{}}}", fields.join(", "))
+}
+
+/// The result of running gene `gene` of `module`: text lines or one JSON object. The one
+/// place that decides how results look (it may differ per dialect).
+pub fn format_result(module: &Module, gene: usize, values: &[Value], json: bool) -> String {
+    let Some(g) = module.genes.get(gene) else { return String::new() };
+    if json {
+        let mut s = format_json(&g.params, values, module.dialect);
+        s.push('\n');
+        s
+    } else {
+        format_text(&g.params, values, module.dialect)
+    }
+}
+
+/// A JSON string literal.
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Janus `printf`: `%d` (signed or unsigned per `signed`), `%u`, `%x`, `%%`; missing arguments
+/// print as nothing.
+pub fn printf(fmt: &str, args: &[u64], signed: bool) -> String {
+    let mut out = String::new();
+    let mut it = args.iter();
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('d') | Some('i') => out.push_str(&it.next().map_or(String::new(), |v| word(*v, signed))),
+            Some('u') => out.push_str(&it.next().map_or(String::new(), |v| v.to_string())),
+            Some('x') => out.push_str(&it.next().map_or(String::new(), |v| format!("{v:x}"))),
+            Some('%') => out.push('%'),
+            Some(o) => {
+                out.push('%');
+                out.push(o);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_numbers() {
+        assert_eq!(parse_int("42", false), Ok(42));
+        assert_eq!(parse_int("0xff", false), Ok(255));
+        assert_eq!(parse_int("0b101", false), Ok(5));
+        assert_eq!(parse_int("1_000", false), Ok(1000));
+        assert_eq!(parse_int("18446744073709551615", false), Ok(u64::MAX));
+        assert_eq!(parse_int("-1", true), Ok(u64::MAX));
+        assert_eq!(parse_int("-9223372036854775808", true), Ok(1 << 63));
+        assert!(parse_int("-9223372036854775809", true).is_err());
+        assert!(parse_int("-1", false).is_err());
+        assert!(parse_int("18446744073709551616", false).is_err());
+        assert!(parse_int("x", false).is_err());
+        assert!(parse_int("", false).is_err());
+    }
+
+    #[test]
+    fn parses_lists() {
+        let t = Type::Array(Elem::U64, 3);
+        assert_eq!(parse_value("[1,2,3]", t, Dialect::Rdx), Ok(Value::Array(vec![1, 2, 3])));
+        assert_eq!(parse_value(" [ 1 , 2 , 0x3 ] ", t, Dialect::Rdx), Ok(Value::Array(vec![1, 2, 3])));
+        assert!(parse_value("[1,2]", t, Dialect::Rdx).is_err());
+        assert_eq!(parse_value("[]", Type::Stack, Dialect::Rdx), Ok(Value::Stack(vec![])));
+    }
+
+    #[test]
+    fn formats_exact_json() {
+        let params = vec![
+            ParamDef { name: "a".into(), ty: Type::U64 },
+            ParamDef { name: "b".into(), ty: Type::I64 },
+            ParamDef { name: "c".into(), ty: Type::Array(Elem::U64, 2) },
+        ];
+        let vals = vec![Value::Int(u64::MAX), Value::Int(u64::MAX), Value::Array(vec![1, 1 << 63])];
+        assert_eq!(
+            format_json(&params, &vals, Dialect::Rdx),
+            r#"{"a": 18446744073709551615, "b": -1, "c": [1, 9223372036854775808]}"#
+        );
+        assert_eq!(
+            format_text(&params, &vals, Dialect::Rdx),
+            "a = 18446744073709551615\nb = -1\nc = [1, 9223372036854775808]\n"
+        );
+    }
+
+    #[test]
+    fn printf_formats() {
+        assert_eq!(printf("x=%d y=%u %x %%", &[u64::MAX, 3, 255], true), "x=-1 y=3 ff %");
+    }
+}
