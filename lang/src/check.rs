@@ -155,11 +155,17 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn unknown(&mut self, name: &Ident) {
+    fn unknown(&mut self, name: &Ident, scope: &Scope) {
         let mut d = Diagnostic::error("E0201", format!("unknown variable `{}`", name.name), name.span)
             .note("not a parameter, a local in scope or a constant");
         if self.genes.contains_key(name.name.as_str()) {
             d = d.hint(format!("`{}` is a gene; genes are run with `call {}(...)`", name.name, name.name));
+        } else {
+            let names =
+                scope.vars.iter().map(|v| v.name.as_str()).chain(self.const_names.keys().map(String::as_str));
+            if let Some(close) = closest(&name.name, names) {
+                d = d.hint(format!("did you mean `{close}`?"));
+            }
         }
         self.err(d);
     }
@@ -457,7 +463,7 @@ impl<'p> Checker<'p> {
                 };
                 for n in names {
                     if matches!(self.lookup(scope, &n.name), Lookup::Unknown) {
-                        self.unknown(n);
+                        self.unknown(n, scope);
                     }
                 }
                 Print(p.clone())
@@ -577,7 +583,7 @@ impl<'p> Checker<'p> {
                     arg_types.push(None);
                 }
                 Lookup::Unknown => {
-                    self.unknown(a);
+                    self.unknown(a, scope);
                     arg_types.push(None);
                 }
             }
@@ -596,10 +602,12 @@ impl<'p> Checker<'p> {
             }
         }
         let Some(&callee) = self.genes.get(gene.name.as_str()) else {
-            self.err(
-                Diagnostic::error("E0202", format!("unknown gene `{}`", gene.name), gene.span)
-                    .note(format!("no gene of this name to {kw}")),
-            );
+            let mut d = Diagnostic::error("E0202", format!("unknown gene `{}`", gene.name), gene.span)
+                .note(format!("no gene of this name to {kw}"));
+            if let Some(close) = closest(&gene.name, self.genes.keys().copied()) {
+                d = d.hint(format!("did you mean `{close}`?"));
+            }
+            self.err(d);
             return;
         };
         if callee.params.len() != args.len() {
@@ -758,7 +766,7 @@ impl<'p> Checker<'p> {
                 format!("`{kw}` needs a stack, `{}` is a constant", stack.name),
                 stack.span,
             )),
-            Lookup::Unknown => self.unknown(stack),
+            Lookup::Unknown => self.unknown(stack, scope),
         }
     }
 
@@ -838,7 +846,7 @@ impl<'p> Checker<'p> {
                 return None;
             }
             Lookup::Unknown => {
-                self.unknown(&p.name);
+                self.unknown(&p.name, scope);
                 if let Some(i) = &p.index {
                     self.expr(i, scope);
                 }
@@ -885,7 +893,7 @@ impl<'p> Checker<'p> {
         match fold(self.dialect, e, &self.consts) {
             Ok(v) => Some(v),
             Err(FoldError::NotConstant(n, span)) if matches!(self.lookup(scope, &n), Lookup::Unknown) => {
-                self.unknown(&Ident { name: n, span });
+                self.unknown(&Ident { name: n, span }, scope);
                 None
             }
             Err(FoldError::NotConstant(n, _)) if self.const_names.contains_key(&n) => None,
@@ -943,7 +951,7 @@ impl<'p> Checker<'p> {
                     None => return e.clone(),
                 },
                 Lookup::Unknown => {
-                    self.unknown(&Ident { name: name.clone(), span: e.span });
+                    self.unknown(&Ident { name: name.clone(), span: e.span }, scope);
                     return e.clone();
                 }
             },
@@ -967,7 +975,7 @@ impl<'p> Checker<'p> {
                         format!("constant `{}` cannot be indexed", name.name),
                         e.span,
                     )),
-                    Lookup::Unknown => self.unknown(name),
+                    Lookup::Unknown => self.unknown(name, scope),
                 }
                 ExprKind::Index(name.clone(), Box::new(index))
             }
@@ -1000,7 +1008,7 @@ impl<'p> Checker<'p> {
             Lookup::Var(v) => Some((v.ty, v.span)),
             Lookup::Const => None,
             Lookup::Unknown => {
-                self.unknown(name);
+                self.unknown(name, scope);
                 return;
             }
         };
@@ -1025,5 +1033,67 @@ impl<'p> Checker<'p> {
                 ));
             }
         }
+    }
+}
+
+/// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo
+/// (at most one edit per three characters, so names shorter than three get none); ties go to the first in sorted
+/// order so the hint is deterministic.
+fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = name.chars().count() / 3;
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(name, c);
+        if d > 0 && d <= limit && best.is_none_or(|(bd, bc)| (d, c) < (bd, bc)) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// Edit distance over characters counting insertions, deletions, substitutions and swaps of
+/// two neighbours (optimal string alignment), so `stpe` is one edit from `step`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for (j, cell) in d.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        d[i * width] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = v;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("x1", "x1"), 0);
+        assert_eq!(edit_distance("stpe", "step"), 1);
+    }
+
+    #[test]
+    fn closest_name() {
+        let names = ["total", "count", "x"];
+        assert_eq!(closest("totl", names.iter().copied()), Some("total"));
+        assert_eq!(closest("y", names.iter().copied()), None);
+        assert_eq!(closest("zzzzzz", names.iter().copied()), None);
     }
 }
