@@ -15,6 +15,7 @@ use crate::diag::{Diagnostic, Label};
 use crate::lexer::{self, Spanned, span as mk_span};
 use crate::token::{LexError, Token};
 use lalrpop_util::{ErrorRecovery, ParseError};
+use std::cell::Cell;
 
 #[allow(clippy::all, clippy::pedantic, unused_qualifications, unused_imports, unused_parens)]
 #[rustfmt::skip]
@@ -40,8 +41,11 @@ pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
     }
     let lexed = diags.len();
     let starts: Vec<u32> = tokens.iter().map(|t| mk_span(t.0, t.0).start).collect();
+    let recoveries = Cell::new(0);
+    let input = tokens.into_iter().take_while(|_| recoveries.get() < MAX_RECOVERIES);
     let result =
-        grammar::ProgramParser::new().parse(&mut diags, tokens.into_iter().map(Ok::<Spanned<'_>, LexError>));
+        grammar::ProgramParser::new().parse(&mut diags, &recoveries, input.map(Ok::<Spanned<'_>, LexError>));
+    let stopped = recoveries.get() >= MAX_RECOVERIES;
     let program = match result {
         Ok(p) => Some(p),
         Err(e) => {
@@ -53,8 +57,9 @@ pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
     if nesting.balanced {
         drop_cascades(&mut diags);
     }
-    // A comment or string that runs to the end of the file already explains the early end.
-    if diags.iter().any(|d| d.code == "E0106") {
+    // A comment or string that runs to the end of the file already explains the early end, and
+    // when the parser stopped early, the end it saw is not the file's.
+    if stopped || diags.iter().any(|d| d.code == "E0106") {
         diags.retain(|d| d.code != "E0102");
     }
     for d in diags.iter_mut().filter(|d| d.code == "E0102") {
@@ -69,9 +74,18 @@ pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
             }
             Ok(p)
         }
-        _ => Err(finish(diags)),
+        _ => {
+            let mut diags = finish(diags);
+            if stopped && let Some(last) = diags.last_mut() {
+                last.hints.push(format!("parsing stopped after {MAX_RECOVERIES} syntax errors"));
+            }
+            Err(diags)
+        }
     }
 }
+
+/// The parser gives up after recovering from this many syntax errors.
+pub const MAX_RECOVERIES: usize = 1000;
 
 /// At most this many syntax errors are returned; the last one says how many more there were.
 pub const MAX_ERRORS: usize = 100;
@@ -434,7 +448,8 @@ fn span(l: usize, r: usize) -> Span {
 }
 
 /// Records an error the grammar recovered from.
-fn recovered(diags: &mut Vec<Diagnostic>, e: ErrorRecovery<usize, Token<'_>, LexError>) {
+fn recovered(diags: &mut Vec<Diagnostic>, count: &Cell<usize>, e: ErrorRecovery<usize, Token<'_>, LexError>) {
+    count.set(count.get() + 1);
     diags.push(syntax_error(e.error));
 }
 
