@@ -9,6 +9,7 @@ use crate::errors;
 use crate::values;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
+use rdx_lang::ast::Dialect;
 use rdx_lang::check::{CheckOptions, Checked};
 use rdx_lang::diag::Diagnostic;
 use rdx_lang::invariants::{self, Invariant};
@@ -57,9 +58,10 @@ impl Module {
             ));
         };
         let opts = CheckOptions { strict };
+        let parse =
+            if self.vm.dialect == Dialect::Janus { rdx_lang::janus::parse } else { rdx_lang::parser::parse };
         let front = || -> Result<Vec<Invariant>, Vec<Diagnostic>> {
-            let checked =
-                rdx_lang::parser::parse(&debug.source).and_then(|p| rdx_lang::check::check(&p, &opts))?;
+            let checked = parse(&debug.source).and_then(|p| rdx_lang::check::check(&p, &opts))?;
             Ok(invariants::evaluate(&checked, strict))
         };
         match py.detach(|| on_big_stack(front)) {
@@ -75,14 +77,16 @@ impl Module {
     }
 }
 
-/// Parses, checks and compiles rdx source. `file` is the name diagnostics show; `strict`
-/// rejects the lossy `:=` and `erase`. Raises `redoxa.errors.CompileError`.
+/// Parses, checks and compiles rdx source (Janus source when `janus`). `file` is the name
+/// diagnostics show; `strict` rejects the lossy `:=` and `erase`. Raises
+/// `redoxa.errors.CompileError`.
 #[pyfunction]
-#[pyo3(signature = (source, file = "<rdx>", strict = false))]
-pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool) -> PyResult<Module> {
+#[pyo3(signature = (source, file = "<rdx>", strict = false, janus = false))]
+pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool, janus: bool) -> PyResult<Module> {
     let opts = CheckOptions { strict };
+    let parse = if janus { rdx_lang::janus::parse } else { rdx_lang::parser::parse };
     let front = || -> Result<(Checked, rdx_vm::Module), Vec<Diagnostic>> {
-        let checked = rdx_lang::parser::parse(source).and_then(|p| rdx_lang::check::check(&p, &opts))?;
+        let checked = parse(source).and_then(|p| rdx_lang::check::check(&p, &opts))?;
         let vm = rdx_vm::compile(&checked, file, source).map_err(|d| vec![d])?;
         Ok((checked, vm))
     };
@@ -135,13 +139,34 @@ impl Module {
         PyBytes::new(py, &self.vm.encode())
     }
 
-    /// Every gene: `(name, [(param, type), …])` with types spelled as in rdx (`u64[8]`).
+    /// Every gene: `(name, [(param, type), …])` with types spelled as in rdx (`u64[8]`). In a
+    /// Janus module every integer is signed, so its integer types are reported as `i64`.
     fn genes(&self) -> Vec<(String, Vec<(String, String)>)> {
+        let dialect = self.vm.dialect;
         self.vm
             .genes
             .iter()
-            .map(|g| (g.name.clone(), g.params.iter().map(|p| (p.name.clone(), p.ty.to_string())).collect()))
+            .map(|g| {
+                (
+                    g.name.clone(),
+                    g.params.iter().map(|p| (p.name.clone(), values::type_name(dialect, p.ty))).collect(),
+                )
+            })
             .collect()
+    }
+
+    /// The bytecode listing (as `rdx disasm` prints it).
+    fn disasm(&self) -> String {
+        rdx_vm::disasm::disassemble(&self.vm)
+    }
+
+    /// The language the module was written in: `rdx` or `janus`.
+    #[getter]
+    fn dialect(&self) -> &'static str {
+        match self.vm.dialect {
+            Dialect::Rdx => "rdx",
+            Dialect::Janus => "janus",
+        }
     }
 
     /// One row per invariant: `(id, name, status, evidence)`; status is `holds`, `fails` or
@@ -186,14 +211,14 @@ impl Module {
             return Err(errors::make(py, "RdxError", &format!("no gene named {entry:?}"), None));
         };
         let params = &self.vm.genes[gene].params;
-        let mut args = values::from_python(py, params, values)?;
+        let mut args = values::from_python(py, self.vm.dialect, params, values)?;
         let dir = if reverse { Direction::Backward } else { Direction::Forward };
         let result = {
             let mut interp = self.interp.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             interp.run(&self.vm, gene, &mut args, dir)
         };
         match result {
-            Ok(_) => values::to_python(py, params, &args),
+            Ok(_) => values::to_python(py, self.vm.dialect, params, &args),
             Err(e) => Err(errors::run_error(py, &e, &self.vm)),
         }
     }

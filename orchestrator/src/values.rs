@@ -1,19 +1,36 @@
 //! Parameter values between Python and the VM.
 //!
 //! Python gives one value per parameter: an `int` for `u64`/`i64`, a list of ints for arrays
-//! and stacks (bottom first). Signed types take and give negative ints; a stack holds untyped
-//! words, given back unsigned. The Python layer range-checks first; a value that still does not
-//! fit raises `ValueRangeError` here rather than being truncated.
+//! and stacks (bottom first). Signed types take and give negative ints (every integer of a Janus
+//! program is signed); a stack of an rdx program holds untyped words, given back unsigned. The
+//! Python layer range-checks first; a value that still does not fit raises `ValueRangeError`
+//! here rather than being truncated.
 
 use crate::errors;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
-use rdx_lang::ast::{Elem, Type};
+use rdx_lang::ast::{Dialect, Elem, Type};
 use rdx_vm::Value;
 use rdx_vm::module::ParamDef;
+use rdx_vm::values::is_signed;
+
+/// A parameter type as the Python layer sees it: rdx spelling, with integers of a Janus program
+/// reported as signed.
+pub fn type_name(dialect: Dialect, ty: Type) -> String {
+    match (dialect, ty) {
+        (Dialect::Janus, Type::U64) => Type::I64.to_string(),
+        (Dialect::Janus, Type::Array(_, n)) => Type::Array(Elem::I64, n).to_string(),
+        _ => ty.to_string(),
+    }
+}
 
 /// Converts the Python values of a gene's parameters (in order) to VM values.
-pub fn from_python(py: Python<'_>, params: &[ParamDef], values: &Bound<'_, PyList>) -> PyResult<Vec<Value>> {
+pub fn from_python(
+    py: Python<'_>,
+    dialect: Dialect,
+    params: &[ParamDef],
+    values: &Bound<'_, PyList>,
+) -> PyResult<Vec<Value>> {
     if values.len() != params.len() {
         return Err(errors::make(
             py,
@@ -24,11 +41,11 @@ pub fn from_python(py: Python<'_>, params: &[ParamDef], values: &Bound<'_, PyLis
     }
     let mut out = Vec::with_capacity(params.len());
     for (p, v) in params.iter().zip(values.iter()) {
+        let signed = is_signed(dialect, p.ty);
         let value = match p.ty {
-            Type::U64 => Value::Int(word(py, &p.name, &v, false)?),
-            Type::I64 => Value::Int(word(py, &p.name, &v, true)?),
-            Type::Array(elem, n) => {
-                let items = words(py, &p.name, &v, elem == Elem::I64)?;
+            Type::U64 | Type::I64 => Value::Int(word(py, &p.name, &v, signed)?),
+            Type::Array(_, n) => {
+                let items = words(py, &p.name, &v, signed)?;
                 if items.len() as u64 != n {
                     return Err(errors::make(
                         py,
@@ -46,21 +63,23 @@ pub fn from_python(py: Python<'_>, params: &[ParamDef], values: &Bound<'_, PyLis
     Ok(out)
 }
 
-/// Converts VM values back, signed where the parameter's type is.
+/// Converts VM values back, signed where the parameter's type (or the dialect) is.
 pub fn to_python<'py>(
     py: Python<'py>,
+    dialect: Dialect,
     params: &[ParamDef],
     values: &[Value],
 ) -> PyResult<Bound<'py, PyList>> {
     let out = PyList::empty(py);
     for (p, v) in params.iter().zip(values) {
-        match (v, p.ty) {
-            (Value::Int(x), Type::I64) => out.append(*x as i64)?,
-            (Value::Int(x), _) => out.append(*x)?,
-            (Value::Array(a), Type::Array(Elem::I64, _)) => {
+        let signed = is_signed(dialect, p.ty);
+        match v {
+            Value::Int(x) if signed => out.append(*x as i64)?,
+            Value::Int(x) => out.append(*x)?,
+            Value::Array(a) | Value::Stack(a) if signed => {
                 out.append(PyList::new(py, a.iter().map(|x| *x as i64))?)?
             }
-            (Value::Array(a), _) | (Value::Stack(a), _) => out.append(PyList::new(py, a)?)?,
+            Value::Array(a) | Value::Stack(a) => out.append(PyList::new(py, a)?)?,
         }
     }
     Ok(out)

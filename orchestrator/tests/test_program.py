@@ -284,3 +284,45 @@ def test_a_parameter_called_backend_is_a_parameter() -> None:
     prog = rx.assemble("gene f(backend: u64) { backend += 1 }")
     assert prog.run(backend=4) == {"backend": 5}
     assert prog.reverse(backend=5) == {"backend": 4}
+
+
+JANUS_FIB = """
+procedure fib(int x1, int x2, int n)
+    if n = 0 then
+        x1 += 1
+        x2 += 1
+    else
+        n -= 1
+        call fib(x1, x2, n)
+        x1 += x2
+        x1 <=> x2
+    fi x1 = x2
+
+procedure main()
+    int x1
+    int x2
+    int n
+    n += 10
+    call fib(x1, x2, n)
+"""
+
+
+def test_janus_source_and_signed_values() -> None:
+    prog = rx.assemble(JANUS_FIB, janus=True)
+    assert prog.dialect == "janus" and prog.entry == "main"
+    assert [t for _, t in prog.params] == [rx.i64, rx.i64, rx.i64]
+    out = prog.run()
+    assert out == {"x1": 89, "x2": 144, "n": 0}
+    assert prog.reverse(**out) == {"x1": 0, "x2": 0, "n": 0}
+    assert prog.check().ok
+    sub = rx.assemble("procedure main()\n    int x\n    x -= 5\n", janus=True)
+    assert sub.run() == {"x": -5}
+
+
+def test_disasm_lists_every_gene() -> None:
+    prog = TWINS["calls"][0].compile()
+    listing = prog.disasm()
+    assert prog.cid in listing
+    for g in ("calls", "add", "mix_pair"):
+        assert f"gene {g}(" in listing
+    assert prog.dialect == "rdx"

@@ -152,6 +152,15 @@ class Program:
         """The names of every gene in the program."""
         return [g for g, _ in self._module.genes()]
 
+    @property
+    def dialect(self) -> str:
+        """The source language: ``"rdx"`` or ``"janus"`` (every Janus integer is signed)."""
+        return self._module.dialect
+
+    def disasm(self) -> str:
+        """The bytecode listing, as ``rdx disasm`` prints it."""
+        return self._module.disasm()
+
     def to_bytes(self) -> bytes:
         """The bytecode module (``.rdxb``) as bytes."""
         return self._module.to_bytes()
@@ -268,10 +277,15 @@ def assemble(
     backend: str = "interp",
     strict: bool = False,
     file: str = "<rdx>",
+    janus: bool = False,
 ) -> Program:
-    """Compiles rdx source text into a :class:`Program` (entry: ``main``, else the only gene,
-    else ``entry=``)."""
-    return Program(_native.assemble(text, file, strict), entry=entry, backend=backend, strict=strict)
+    """Compiles rdx source text (Janus source with ``janus=True``) into a :class:`Program`.
+
+    The entry gene is ``entry=``, else ``main``, else the only gene. ``file`` is the name
+    diagnostics show; ``strict`` rejects the lossy ``:=`` and ``erase``.
+    """
+    module = _native.assemble(text, file, strict, janus)
+    return Program(module, entry=entry, backend=backend, strict=strict)
 
 
 def load(
