@@ -144,7 +144,13 @@ pub fn run(args: Args) -> ExitCode {
     let _ = out.write_all(&printed);
     match result {
         Ok(_) => {
-            let _ = out.write_all(rdx_vm::values::format_result(m, gene, &values, args.json).as_bytes());
+            // Janus programs print their store as jana does (sorted, jana's notation).
+            let text = if m.dialect == rdx_lang::ast::Dialect::Janus && !args.json {
+                rdx_vm::jana::format_store(m.genes[gene].params.iter().map(|p| p.name.as_str()).zip(&values))
+            } else {
+                rdx_vm::values::format_result(m, gene, &values, args.json)
+            };
+            let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
             ExitCode::SUCCESS
         }

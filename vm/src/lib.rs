@@ -16,6 +16,7 @@ pub mod compile;
 pub mod disasm;
 pub mod engine;
 pub mod error;
+pub mod jana;
 pub mod module;
 pub mod ops;
 pub mod values;

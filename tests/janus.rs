@@ -1,0 +1,334 @@
+//! Janus programs: every `tests/janus/*.ja` file goes through the built `rdx` binary.
+//!
+//! - `NAME.ja` with `NAME.out`: a good program. `rdx check` accepts it, its inverse (`rdx invert`)
+//!   checks as rdx source, and `rdx run` prints the expected store in jana's format on every
+//!   backend; run backward from that final store it gives main's initial store (all zeros).
+//! - `NAME.ja` with `NAME.stderr`: a failing program (`err_*`). `rdx run` prints the expected
+//!   diagnostics; it exits 2 when `rdx check` rejects the program and 1 for a run-time error.
+//!
+//! `BLESS=1 cargo test --test janus` rewrites the `.stderr` files from the actual output (the
+//! `.out` files are written by hand from jana's semantics and never blessed). Adding an engine
+//! is one entry in [`BACKENDS`].
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The engines every good program runs on, as `--backend` values.
+const BACKENDS: &[&str] = &["interp"];
+
+/// Programs whose inverse is not valid rdx source (their Janus names are not rdx names).
+const NOT_RDX_NAMES: &[&str] = &["names"];
+
+/// Programs whose forward output is known to differ from jana's, with the reason. The test
+/// checks they still differ, so an entry is removed as soon as its difference is fixed.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
+    "show_many",
+    "the interpreter prints `show(x, a, s)` as one rdx-style line per variable (jana: one line, \
+     `x = 42, a[3] = {0, 7, 0}, s = nil`), and `printf` rejects arrays (`%a`) and leaves `%t` as is",
+)];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Janus programs, sorted by name.
+fn programs() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/janus"))
+        .expect("tests/janus exists")
+        .map(|e| e.expect("readable directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ja"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn good() -> Vec<PathBuf> {
+    programs().into_iter().filter(|p| p.with_extension("out").exists()).collect()
+}
+
+fn failing() -> Vec<PathBuf> {
+    programs()
+        .into_iter()
+        .filter(|p| p.with_extension("stderr").exists() || stem(p).starts_with("err_"))
+        .collect()
+}
+
+fn stem(p: &Path) -> String {
+    p.file_stem().and_then(|s| s.to_str()).expect("UTF-8 file name").to_string()
+}
+
+fn rel(p: &Path) -> PathBuf {
+    p.strip_prefix(root()).expect("file under the repository").to_path_buf()
+}
+
+struct Output {
+    stdout: String,
+    stderr: String,
+    code: i32,
+}
+
+/// Runs `rdx ARGS…` from the repository root (so file names in diagnostics are relative).
+fn rdx<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_rdx")).current_dir(root()).args(args).output().expect("rdx runs");
+    Output {
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+fn bless() -> bool {
+    std::env::var_os("BLESS").is_some_and(|v| v == "1")
+}
+
+#[test]
+fn the_folder_holds_the_programs() {
+    let names: Vec<String> = programs().iter().map(|p| stem(p)).collect();
+    for classic in ["fib", "factor", "sqrt", "perm_to_code", "rle", "stack_reverse"] {
+        assert!(names.iter().any(|n| n == classic), "missing tests/janus/{classic}.ja");
+    }
+    assert!(good().len() >= 12, "good programs: {}", good().len());
+    assert!(failing().len() >= 20, "failing programs: {}", failing().len());
+}
+
+#[test]
+fn good_programs_pass_the_checker() {
+    let mut failures = Vec::new();
+    for p in good() {
+        let out = rdx([Path::new("check"), &rel(&p)]);
+        if out.code != 0 || !out.stderr.is_empty() {
+            failures.push(format!("{}: rdx check exit {}\n{}", stem(&p), out.code, out.stderr));
+        }
+        if !out.stdout.contains("I2 reversibility: holds") {
+            failures.push(format!("{}: no I2 line in\n{}", stem(&p), out.stdout));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `rdx invert` of a Janus program is rdx source that checks again.
+#[test]
+fn inverses_are_valid_rdx() {
+    let dir = std::env::temp_dir().join(format!("rdx-janus-invert-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let mut failures = Vec::new();
+    for p in good().into_iter().filter(|p| !NOT_RDX_NAMES.contains(&stem(p).as_str())) {
+        let out = rdx([Path::new("invert"), &rel(&p)]);
+        if out.code != 0 {
+            failures.push(format!("{}: rdx invert exit {}\n{}", stem(&p), out.code, out.stderr));
+            continue;
+        }
+        let file = dir.join(format!("{}.rdx", stem(&p)));
+        std::fs::write(&file, &out.stdout).expect("write inverse");
+        let check = rdx([Path::new("check"), &file]);
+        if check.code != 0 {
+            failures.push(format!("{}: inverse does not check\n{}\n{}", stem(&p), out.stdout, check.stderr));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every Janus-only diagnostic code has a failing program that shows it and a spec section.
+#[test]
+fn every_janus_code_has_a_program_and_a_spec_section() {
+    let spec = std::fs::read_to_string(root().join("spec/janus.md")).expect("spec/janus.md exists");
+    let mut missing = Vec::new();
+    for c in rdx_lang::janus::JANUS_CODES {
+        let shown = failing().iter().any(|p| {
+            let src = std::fs::read_to_string(p).unwrap_or_default();
+            rdx_lang::janus::parse(&src).is_err_and(|diags| diags.iter().any(|d| d.code == c.code))
+        });
+        if !shown {
+            missing.push(format!("{}: no tests/janus/err_*.ja reports it", c.code));
+        }
+        if !spec.contains(&format!("## {}: {}", c.code, c.title)) {
+            missing.push(format!("{}: no `## {}: {}` section in spec/janus.md", c.code, c.code, c.title));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// Every Janus example in spec/janus.md is a test program, verbatim.
+#[test]
+fn spec_examples_are_test_files() {
+    let spec = std::fs::read_to_string(root().join("spec/janus.md")).expect("spec/janus.md exists");
+    let sources: Vec<String> =
+        programs().iter().map(|p| std::fs::read_to_string(p).expect("readable program")).collect();
+    let mut blocks = 0;
+    for block in spec.split("```janus\n").skip(1) {
+        let body = block.split("```").next().unwrap_or_default();
+        blocks += 1;
+        assert!(
+            sources.iter().any(|s| s == body),
+            "spec/janus.md example is not a tests/janus file:\n{body}"
+        );
+    }
+    assert!(blocks >= 6, "spec/janus.md shows {blocks} examples");
+}
+
+/// One line of jana's final store, `name = value`, read back: the `--set` text that gives the
+/// same value, and the line main's initial (all-zero) store has for it.
+struct StoreLine {
+    name: String,
+    set: String,
+    zero: String,
+}
+
+fn parse_store_line(line: &str) -> Option<StoreLine> {
+    let (lhs, value) = line.split_once(" = ")?;
+    let ints = |body: &str| -> Option<Vec<String>> {
+        if body.trim().is_empty() {
+            return Some(Vec::new());
+        }
+        body.split(", ").map(|x| x.parse::<i64>().ok().map(|v| v.to_string())).collect()
+    };
+    if let Some((name, len)) = lhs.strip_suffix(']').and_then(|l| l.split_once('[')) {
+        let items = ints(value.strip_prefix('{')?.strip_suffix('}')?)?;
+        (len.parse::<usize>().ok()? == items.len()).then_some(())?;
+        let zeros = vec!["0"; items.len()].join(", ");
+        return Some(StoreLine {
+            name: name.to_string(),
+            set: format!("[{}]", items.join(",")),
+            zero: format!("{lhs} = {{{zeros}}}"),
+        });
+    }
+    let zero_stack = format!("{lhs} = nil");
+    let (set, zero) = if value == "nil" {
+        ("[]".to_string(), zero_stack)
+    } else if let Some(body) = value.strip_prefix('<').and_then(|v| v.strip_suffix(']')) {
+        // jana lists the top first; `--set` takes the bottom first.
+        let mut items = ints(body)?;
+        items.reverse();
+        (format!("[{}]", items.join(",")), zero_stack)
+    } else {
+        (value.parse::<i64>().ok()?.to_string(), format!("{lhs} = 0"))
+    };
+    (!lhs.contains(' ')).then_some(StoreLine { name: lhs.to_string(), set, zero })
+}
+
+/// The store at the end of an output: the longest run of final lines that read as store lines
+/// in jana's (sorted) order.
+fn trailing_store(out: &str) -> Vec<StoreLine> {
+    let mut lines: Vec<StoreLine> = Vec::new();
+    for line in out.lines().rev() {
+        match parse_store_line(line) {
+            Some(l) if lines.last().is_none_or(|next| l.name < next.name) => lines.push(l),
+            _ => break,
+        }
+    }
+    lines.reverse();
+    lines
+}
+
+#[test]
+fn good_programs_print_janas_final_store() {
+    let mut failures = Vec::new();
+    for p in good() {
+        let expected = std::fs::read_to_string(p.with_extension("out")).expect("readable .out");
+        let known = KNOWN_DIFFERENCES.iter().find(|(n, _)| *n == stem(&p));
+        for backend in BACKENDS {
+            let out = rdx([Path::new("run"), Path::new("--backend"), Path::new(backend), &rel(&p)]);
+            let same = out.code == 0 && out.stderr.is_empty() && out.stdout == expected;
+            if let Some((name, why)) = known {
+                if same {
+                    failures
+                        .push(format!("{name} now matches jana: remove it from KNOWN_DIFFERENCES ({why})"));
+                }
+                continue;
+            }
+            if !same {
+                failures.push(format!(
+                    "{} on {backend}: exit {}\n--- expected\n{expected}--- actual\n{}--- stderr\n{}",
+                    stem(&p),
+                    out.code,
+                    out.stdout,
+                    out.stderr
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn good_programs_run_backward_to_the_initial_store() {
+    let mut failures = Vec::new();
+    for p in good() {
+        let expected = std::fs::read_to_string(p.with_extension("out")).expect("readable .out");
+        if KNOWN_DIFFERENCES.iter().any(|(n, _)| *n == stem(&p)) {
+            continue;
+        }
+        let store = trailing_store(&expected);
+        assert!(!store.is_empty(), "{}: no store in the .out file", stem(&p));
+        let zero: String = store.iter().map(|l| format!("{}\n", l.zero)).collect();
+        for backend in BACKENDS {
+            let mut args =
+                vec!["run".to_string(), "--reverse".into(), "--backend".into(), backend.to_string()];
+            for l in &store {
+                args.push("--set".into());
+                args.push(format!("{}={}", l.name, l.set));
+            }
+            args.push(rel(&p).display().to_string());
+            let out = rdx(&args);
+            let got: String = trailing_store(&out.stdout).iter().map(|l| format!("{}\n", l.zero)).collect();
+            let exact: String = out
+                .stdout
+                .lines()
+                .rev()
+                .take(store.len())
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .map(|l| format!("{l}\n"))
+                .collect();
+            if out.code != 0 || got != zero || exact != zero {
+                failures.push(format!(
+                    "{} backward on {backend}: exit {}\n--- expected\n{zero}--- actual\n{}--- stderr\n{}",
+                    stem(&p),
+                    out.code,
+                    out.stdout,
+                    out.stderr
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn failing_programs_report_their_error() {
+    let bless = bless();
+    let mut failures = Vec::new();
+    for p in failing() {
+        let name = stem(&p);
+        let check = rdx([Path::new("check"), &rel(&p)]);
+        let out = rdx([Path::new("run"), &rel(&p)]);
+        let want = if check.code == 0 { 1 } else { 2 };
+        if out.code != want {
+            failures.push(format!("{name}: exit {} (expected {want})\n{}", out.code, out.stderr));
+        }
+        if !out.stderr.contains("error") && !out.stderr.contains("Error") {
+            failures.push(format!("{name}: no error reported\n{}", out.stderr));
+        }
+        let path = p.with_extension("stderr");
+        if bless {
+            std::fs::write(&path, &out.stderr).expect("write .stderr");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        if expected != out.stderr {
+            failures.push(format!(
+                "{} differs (BLESS=1 to accept)\n--- expected\n{expected}--- actual\n{}",
+                path.display(),
+                out.stderr
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
