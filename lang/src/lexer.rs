@@ -48,23 +48,50 @@ pub fn span(start: usize, end: usize) -> Span {
 /// Error recovery: an invalid character or an unterminated comment is dropped; a bad integer
 /// becomes `Int(0)` and an unterminated or badly escaped string becomes a string token, so the
 /// parser does not report a second error for the same text.
+///
+/// A run of adjacent invalid characters is one diagnostic, and after [`MAX_LEX_ERRORS`]
+/// diagnostics the rest are dropped (the last one says so), so binary garbage stays cheap.
 pub fn lex(src: &str) -> (Vec<Spanned<'_>>, Vec<Diagnostic>) {
     let mut tokens = Vec::new();
-    let mut diags = Vec::new();
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut dropped = 0usize;
     for item in Lexer::new(src) {
         match item {
             Ok(t) => tokens.push(t),
             Err((err, sp)) => {
-                let text = src.get(sp.range()).unwrap_or("");
                 if let Some(t) = placeholder(&err) {
                     tokens.push((sp.start as usize, t, sp.end as usize));
                 }
+                if err == LexError::Invalid
+                    && let Some(last) = diags.last_mut()
+                    && last.code == "E0103"
+                    && last.span.end == sp.start
+                    && last.message.starts_with("invalid character")
+                {
+                    last.span.end = sp.end;
+                    last.message = "invalid characters".to_string();
+                    last.note = "no rdx token starts with these characters".to_string();
+                    continue;
+                }
+                if diags.len() >= MAX_LEX_ERRORS {
+                    dropped += 1;
+                    continue;
+                }
+                let text = src.get(sp.range()).unwrap_or("");
                 diags.push(lex_diagnostic(err, text, sp));
             }
         }
     }
+    if dropped > 0
+        && let Some(last) = diags.last_mut()
+    {
+        last.hints.push(format!("{dropped} more lexical errors after this one are not shown"));
+    }
     (tokens, diags)
 }
+
+/// At most this many lexical errors are reported.
+pub const MAX_LEX_ERRORS: usize = 100;
 
 fn placeholder<'s>(err: &LexError) -> Option<Token<'s>> {
     match err {

@@ -352,3 +352,16 @@ fn lexer_reports_and_continues() {
     // x, y, two placeholder integers and the string read so far.
     assert_eq!(tokens.len(), 5);
 }
+
+#[test]
+fn runs_of_invalid_characters_are_one_error() {
+    let (_, diags) = lex("\u{0}\u{1}\u{2}x\u{7f}é");
+    let found: Vec<_> = diags.iter().map(|d| (d.code, d.span.start, d.span.end)).collect();
+    assert_eq!(found, [("E0103", 0, 3), ("E0103", 4, 7)]);
+    assert_eq!(diags[0].message, "invalid characters");
+    // Scattered garbage is capped, with a count of what was left out.
+    let garbage = "x @ ".repeat(100_000);
+    let (_, diags) = lex(&garbage);
+    assert_eq!(diags.len(), rdx_lang::lexer::MAX_LEX_ERRORS);
+    assert!(diags[diags.len() - 1].hints.iter().any(|h| h.starts_with("99900 more lexical errors")));
+}
