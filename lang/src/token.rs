@@ -32,6 +32,7 @@ pub enum LexError {
 #[logos(skip r"[ \t\r\n\f\u{FEFF}]+")]
 #[logos(skip(r"//[^\n]*", allow_greedy = true))]
 pub enum Token<'s> {
+    /// Never produced: its callback skips the whole `/* … */` comment (or reports E0106).
     #[token("/*", block_comment)]
     BlockComment,
 
