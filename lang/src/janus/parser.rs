@@ -712,6 +712,13 @@ impl Parser {
                 }
                 UnOp::Neg
             }
+            Tok::Sym(Sym::Plus) if matches!(self.peek_at(1), Tok::Int(_)) => {
+                // jana's literals take a sign: `+5` is 5.
+                self.bump();
+                let (mut e, d) = self.primary()?;
+                e.span = start.to(e.span);
+                return Ok((e, d));
+            }
             _ => return self.primary(),
         };
         self.bump();

@@ -60,6 +60,7 @@ fn literals() {
         expr_of("0x10 + 0o10 + 0b10").kind.kind_without_spans(),
         expr_of("16 + 8 + 2").kind.kind_without_spans()
     );
+    assert_eq!(expr_of("+7").kind, ExprKind::Int(7));
     assert_eq!(expr_of("true").kind, ExprKind::Int(1));
     assert_eq!(expr_of("false").kind, ExprKind::Int(0));
     assert_eq!(codes("procedure main()\n int x\n x += 9223372036854775808\n"), vec!["E0104"]);
