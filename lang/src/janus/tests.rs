@@ -249,3 +249,36 @@ proptest! {
         }
     }
 }
+
+/// The Janus test programs, for mutation.
+const PROGRAMS: &[&str] = &[
+    include_str!("../../../tests/janus/factor.ja"),
+    include_str!("../../../tests/janus/globals.ja"),
+    include_str!("../../../tests/janus/locals.ja"),
+    include_str!("../../../tests/janus/arrays.ja"),
+    include_str!("../../../tests/janus/rle.ja"),
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Programs with a token's worth of text deleted, duplicated or replaced go through the parser
+    /// and, when they parse, the checker, without panicking.
+    #[test]
+    fn mutated_programs_never_panic(
+        which in 0..PROGRAMS.len(),
+        at in 0usize..2000,
+        len in 0usize..12,
+        insert in prop::sample::select(vec!["", "x", "a[", "]", "(", ")", "call main()", "local int", "delocal int q = 0", "fi", "until", "nil", "-", "<=>", "int g", "procedure", "9223372036854775807"]),
+    ) {
+        let src = PROGRAMS[which];
+        let at = at.min(src.len());
+        let end = (at + len).min(src.len());
+        if src.is_char_boundary(at) && src.is_char_boundary(end) {
+            let mutated = format!("{}{}{}", &src[..at], insert, &src[end..]);
+            if let Ok(p) = parse(&mutated) {
+                let _ = crate::check::check(&p, &Default::default());
+            }
+        }
+    }
+}
