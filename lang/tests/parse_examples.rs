@@ -158,3 +158,31 @@ fn brief_examples_give_exactly_the_expected_tree() {
     // And the tree built by hand prints as the canonical text.
     assert_eq!(print_program(&fib_sum_tree()), FIB_SUM_PRINTED);
 }
+
+/// Every `.rdx` program of the standard library and the spec parses, and prints as text that
+/// parses back to the same tree and prints the same again.
+#[test]
+fn stdlib_and_spec_examples_round_trip() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut seen = 0;
+    for dir in ["stdlib", "spec/examples"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "rdx") {
+                continue;
+            }
+            let src = std::fs::read_to_string(&path).expect("readable");
+            let mut p = parse(&src).unwrap_or_else(|d| panic!("{}: {d:?}", path.display()));
+            let printed = print_program(&p);
+            let mut back =
+                parse(&printed).unwrap_or_else(|d| panic!("{} printed: {d:?}\n{printed}", path.display()));
+            assert_eq!(print_program(&back), printed, "{}", path.display());
+            strip_spans(&mut p);
+            strip_spans(&mut back);
+            assert_eq!(p, back, "{}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "no example programs found under {}", root.display());
+}
