@@ -495,6 +495,27 @@ impl<'p> Checker<'p> {
         until: &Expr,
         scope: &mut Scope,
     ) -> StmtKind {
+        let reads = rules::vars_read(entry);
+        let mut changed = std::collections::HashSet::new();
+        rules::vars_changed(body, &mut changed);
+        if let Some(b) = again {
+            rules::vars_changed(b, &mut changed);
+        }
+        if !reads.iter().any(|r| changed.contains(r.as_str())) {
+            let what = if reads.is_empty() {
+                "the entry assertion reads no variable".to_string()
+            } else {
+                format!(
+                    "the loop never changes {}",
+                    reads.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+                )
+            };
+            self.diags.push(
+                Diagnostic::warning("W0301", "the entry assertion can never become false", entry.span)
+                    .note(what)
+                    .hint("the entry assertion must hold on entry and fail on every later iteration; a loop that runs twice stops with an error"),
+            );
+        }
         StmtKind::From {
             entry: self.expr(entry, scope),
             body: self.block(body, scope),

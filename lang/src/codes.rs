@@ -11,7 +11,8 @@ pub struct Code {
 }
 
 /// Every code the front end can emit, sorted. E01xx: syntax. E02xx: names and types.
-/// E03xx: reversibility rules. E04xx: constants and operands. E09xx: limits.
+/// E03xx: reversibility rules. E04xx: constants and operands. E09xx: limits. Wxxxx: warnings
+/// (the program still checks).
 pub const CODES: &[Code] = &[
     Code {
         code: "E0101",
@@ -193,6 +194,11 @@ pub const CODES: &[Code] = &[
         code: "E0901",
         title: "limit exceeded",
         explanation: "The program exceeds a checker limit: an array longer than 16,777,216 elements, or statements/expressions nested deeper than 600 levels (possible only in trees built by other front ends; the parser stops earlier).",
+    },
+    Code {
+        code: "W0301",
+        title: "loop entry assertion never becomes false",
+        explanation: "Warning. Neither the body nor the `loop` block of a `from` loop changes a variable its entry assertion reads (or the assertion reads none), so the assertion still holds when the loop comes round and a loop that runs a second time stops with a run-time error.",
     },
 ];
 

@@ -194,3 +194,22 @@ fn checking_the_ir_again_is_the_identity() {
     let again = check(&c.program, &CheckOptions::default()).expect("IR checks");
     assert_eq!(again.program, c.program);
 }
+
+#[test]
+fn loop_entry_assertion_warning() {
+    let warns = |body: &str| {
+        let p = parse(&gene(body)).expect("parses");
+        check(&p, &CheckOptions::default())
+            .expect("checks")
+            .warnings
+            .iter()
+            .map(|d| d.code)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(warns("from x == 0 do { y += 1 } until y == 3"), ["W0301"]);
+    assert_eq!(warns("from 1 do { y += 1 } until y == 3"), ["W0301"]);
+    assert_eq!(warns("from x == 0 do { x += 1 } until x == 3"), Vec::<&str>::new());
+    assert_eq!(warns("from x == 0 do { skip } loop { swap x, y } until y == 3"), Vec::<&str>::new());
+    assert_eq!(warns("from empty(s) do { skip } loop { push x, s } until x == 3"), Vec::<&str>::new());
+    assert_eq!(warns("from a[0] == 0 do { a[i] += 1 } until i == 3"), Vec::<&str>::new());
+}
