@@ -332,3 +332,26 @@ fn failing_programs_report_their_error() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// A Janus program assembled to bytecode keeps its dialect: the module prints jana's store.
+#[test]
+fn assembled_janus_modules_run_like_the_source() {
+    let dir = std::env::temp_dir().join(format!("rdx-janus-asm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let mut failures = Vec::new();
+    for p in good().into_iter().filter(|p| !KNOWN_DIFFERENCES.iter().any(|(n, _)| *n == stem(p))) {
+        let module = dir.join(format!("{}.rdxb", stem(&p)));
+        let asm = rdx([Path::new("asm"), &rel(&p), Path::new("-o"), &module]);
+        if asm.code != 0 {
+            failures.push(format!("{}: rdx asm exit {}\n{}", stem(&p), asm.code, asm.stderr));
+            continue;
+        }
+        let expected = std::fs::read_to_string(p.with_extension("out")).expect("readable .out");
+        let out = rdx([Path::new("run"), &module]);
+        if out.code != 0 || out.stdout != expected {
+            failures.push(format!("{}: module output\n{}{}", stem(&p), out.stdout, out.stderr));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
