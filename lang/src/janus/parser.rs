@@ -139,6 +139,19 @@ impl Parser {
         }
     }
 
+    /// Expects the keyword closing a construct; on failure the error also points at its opener.
+    fn expect_closing(&mut self, k: Kw, opener: Span, what: &str) -> PResult<Span> {
+        let before = self.diags.len();
+        let r = self.expect_kw(k);
+        if r.is_err() && self.diags.len() > before {
+            let label = format!("this `{what}` has no `{}`", k.text());
+            if let Some(d) = self.diags.last_mut() {
+                d.labels.push(crate::diag::Label { span: opener, message: label });
+            }
+        }
+        r
+    }
+
     fn expect_sym(&mut self, s: Sym) -> PResult<Span> {
         match self.eat_sym(s) {
             Some(sp) => Ok(sp),
@@ -594,12 +607,12 @@ impl Parser {
     }
 
     fn if_stmt(&mut self) -> PResult<StmtKind> {
-        self.expect_kw(Kw::If)?;
+        let if_kw = self.expect_kw(Kw::If)?;
         let cond = self.expr()?;
         let then_kw = self.expect_kw(Kw::Then)?;
         let then_block = self.block_at(then_kw);
         let else_block = self.eat_kw(Kw::Else).map(|sp| self.block_at(sp));
-        self.expect_kw(Kw::Fi)?;
+        self.expect_closing(Kw::Fi, if_kw, "if")?;
         let fi = self.expr()?;
         Ok(StmtKind::If { cond, then_block, else_block, fi })
     }
@@ -612,7 +625,7 @@ impl Parser {
             None => Block { stmts: Vec::new(), span: from_kw },
         };
         let again = self.eat_kw(Kw::Loop).map(|sp| self.block_at(sp));
-        self.expect_kw(Kw::Until)?;
+        self.expect_closing(Kw::Until, from_kw, "from")?;
         let until = self.expr()?;
         Ok(StmtKind::From { entry, body, again, until })
     }
@@ -624,7 +637,7 @@ impl Parser {
             locals.push(self.local_decl()?);
         }
         let body = self.block();
-        let delocal_kw = self.expect_kw(Kw::Delocal)?;
+        let delocal_kw = self.expect_closing(Kw::Delocal, local_kw, "local")?;
         let mut delocals = vec![self.local_decl()?];
         while self.eat_sym(Sym::Comma).is_some() {
             delocals.push(self.local_decl()?);
