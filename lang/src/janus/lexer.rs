@@ -2,7 +2,8 @@
 //! malformed piece of text (a stray byte, an unterminated comment or string, a literal too large
 //! for 64 bits) becomes a diagnostic and lexing carries on after it.
 //!
-//! The token set is jana's: identifiers are a letter followed by letters, digits, `_` or `'`;
+//! The token set is jana's: identifiers are a (Unicode) letter followed by letters, digits, `_`
+//! or `'`;
 //! comments are `// …` and `/* … */` (not nested); integer literals are decimal, `0x…`, `0o…` or
 //! `0b…` (a leading `-` is handled by the parser); strings use Haskell's common escapes.
 
@@ -230,12 +231,14 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                     i = bytes.len();
                 }
             }
-        } else if c.is_ascii_alphabetic() {
+        } else if src[i..].chars().next().is_some_and(char::is_alphabetic) {
+            // Letters as Haskell (and so jana) sees them: Unicode letters too.
             let start = i;
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'\'')
-            {
-                i += 1;
+            for ch in src[start..].chars() {
+                if !(ch.is_alphanumeric() || ch == '_' || ch == '\'') {
+                    break;
+                }
+                i += ch.len_utf8();
             }
             let text = &src[start..i];
             let tok = match KEYWORDS.iter().find(|(k, _)| *k == text) {
@@ -377,10 +380,11 @@ mod tests {
     #[test]
     fn identifiers_keywords_and_literals() {
         assert_eq!(
-            kinds("x' try_2 procedure 0x1F 0o17 0b101 42 // c\n /* c */ \"a\\nb\""),
+            kinds("x' try_2 sø procedure 0x1F 0o17 0b101 42 // c\n /* c */ \"a\\nb\""),
             vec![
                 Tok::Ident("x'".into()),
                 Tok::Ident("try_2".into()),
+                Tok::Ident("sø".into()),
                 Tok::Kw(Kw::Procedure),
                 Tok::Int(Some(31)),
                 Tok::Int(Some(15)),
