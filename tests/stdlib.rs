@@ -73,7 +73,7 @@ fn compile(path: &Path) -> Result<(Module, String), String> {
     let render = |d: &[rdx_lang::diag::Diagnostic]| rdx_lang::report::render(d, &name, &text, false);
     let prog = rdx_lang::parser::parse(&text).map_err(|d| render(&d))?;
     let checked = rdx_lang::check::check(&prog, &Default::default()).map_err(|d| render(&d))?;
-    let m = rdx_vm::compile(&checked, &name, &text).map_err(|d| render(&[d]))?;
+    let m = rdx_vm::compile(&checked, &name, &text).map_err(|d| render(&d))?;
     Ok((m, text))
 }
 

@@ -88,7 +88,7 @@ pub fn load(path: &Path, strict: bool) -> Result<Loaded, ExitCode> {
     match rdx_vm::compile(&checked, &src.name, &src.text) {
         Ok(module) => Ok(Loaded { module, name: src.name, text: Some(src.text) }),
         Err(d) => {
-            src.report(&[d]);
+            src.report(&d);
             Err(ExitCode::from(EXIT_COMPILE))
         }
     }

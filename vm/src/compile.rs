@@ -23,13 +23,18 @@ use std::collections::{BTreeSet, HashMap};
 
 /// Lowers a checked program to a module (with debug info naming `file_name` and embedding
 /// `source_text`). Fails only when a gene exceeds the bytecode's limits (65 535 slots, frame
-/// size) or the IR breaks a checker guarantee; the error is a diagnostic with a span.
-pub fn compile(checked: &Checked, file_name: &str, source_text: &str) -> Result<Module, Diagnostic> {
+/// size) or the IR breaks a checker guarantee; the error is a diagnostic with a span (in a
+/// `Vec`, like the checker's errors).
+pub fn compile(checked: &Checked, file_name: &str, source_text: &str) -> Result<Module, Vec<Diagnostic>> {
     compile_program(&checked.program, file_name, source_text)
 }
 
 /// [`compile`] on a bare IR program (which must satisfy the checker's guarantees).
-pub fn compile_program(p: &Program, file_name: &str, source_text: &str) -> Result<Module, Diagnostic> {
+pub fn compile_program(p: &Program, file_name: &str, source_text: &str) -> Result<Module, Vec<Diagnostic>> {
+    compile_inner(p, file_name, source_text).map_err(|d| vec![*d])
+}
+
+fn compile_inner(p: &Program, file_name: &str, source_text: &str) -> R<Module> {
     let mut strings = Strings::default();
     let gene_index: HashMap<&str, usize> =
         p.genes.iter().enumerate().map(|(i, g)| (g.name.name.as_str(), i)).collect();
@@ -62,11 +67,11 @@ pub fn compile_program(p: &Program, file_name: &str, source_text: &str) -> Resul
         }
     }
     m.verify().map_err(|e| {
-        Diagnostic::error(
+        Box::new(Diagnostic::error(
             "R0199",
             format!("internal error: the compiler produced an invalid module: {e}"),
             Span::default(),
-        )
+        ))
     })?;
     Ok(m)
 }
@@ -131,19 +136,21 @@ struct GeneCompiler<'a> {
     guard: Option<AliasGuard>,
 }
 
-type R<T> = Result<T, Diagnostic>;
+type R<T> = Result<T, Box<Diagnostic>>;
 
-fn limit(span: Span, what: &str) -> Diagnostic {
-    Diagnostic::error("E0902", format!("gene too large for the bytecode: {what}"), span)
-        .hint("split the gene into smaller genes")
+fn limit(span: Span, what: &str) -> Box<Diagnostic> {
+    Box::new(
+        Diagnostic::error("E0902", format!("gene too large for the bytecode: {what}"), span)
+            .hint("split the gene into smaller genes"),
+    )
 }
 
-fn internal(span: Span, what: &str) -> Diagnostic {
-    Diagnostic::error(
+fn internal(span: Span, what: &str) -> Box<Diagnostic> {
+    Box::new(Diagnostic::error(
         "R0199",
         format!("internal error: {what} (the checker should have rejected this)"),
         span,
-    )
+    ))
 }
 
 impl<'a> GeneCompiler<'a> {

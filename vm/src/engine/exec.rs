@@ -186,7 +186,7 @@ impl Interpreter {
         let mut q = start;
         while q < at {
             // SAFETY: start <= q < at < code.len().
-            let op = unsafe { *code.get_unchecked(q) };
+            let op = unsafe { code.get_unchecked(q) };
             // SAFETY: verified instruction of this frame's gene.
             q = match unsafe { step(op, q, c.fp, c.mem, &self.stacks, self.live) } {
                 Ok(n) => n,
@@ -207,8 +207,8 @@ impl Interpreter {
             n += 1;
             // SAFETY: the verifier guarantees every forward successor and jump target is
             // inside the code (the last instruction is `exit`, which returns).
-            let op = unsafe { *code.get_unchecked(pc) };
-            match op {
+            let op = unsafe { code.get_unchecked(pc) };
+            match *op {
                 Op::AddS { dst, src } => w!(fp, dst, r!(fp, dst).wrapping_add(r!(fp, src))),
                 Op::SubS { dst, src } => w!(fp, dst, r!(fp, dst).wrapping_sub(r!(fp, src))),
                 Op::XorS { dst, src } => w!(fp, dst, r!(fp, dst) ^ r!(fp, src)),
@@ -467,8 +467,8 @@ impl Interpreter {
             n += 1;
             // SAFETY: the verifier guarantees every backward successor and jump target is
             // inside the code (index 0 is `enter`, which returns).
-            let op = unsafe { *code.get_unchecked(pc) };
-            match op {
+            let op = unsafe { code.get_unchecked(pc) };
+            match *op {
                 Op::AddS { dst, src } => {
                     eval!(pc);
                     w!(fp, dst, r!(fp, dst).wrapping_sub(r!(fp, src)));

@@ -123,7 +123,7 @@ pub(crate) fn mod_floor(a: u64, b: u64) -> Result<u64, Fault> {
 /// `op` comes from a verified gene whose frame `fp` points at (see [`rd`]).
 #[inline(always)]
 pub(super) unsafe fn step(
-    op: Op,
+    op: &Op,
     pc: usize,
     fp: *mut u64,
     mem: Mem,
@@ -149,7 +149,7 @@ pub(super) unsafe fn step(
         let id = r!(s) as usize;
         if id < live { stacks.get(id).ok_or(Fault::BadRef) } else { Err(Fault::BadRef) }
     };
-    match op {
+    match *op {
         Op::Const { dst, imm } => set!(dst, imm.0),
         Op::Add { dst, a, b } => set!(dst, r!(a).wrapping_add(r!(b))),
         Op::Sub { dst, a, b } => set!(dst, r!(a).wrapping_sub(r!(b))),

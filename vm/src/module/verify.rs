@@ -227,10 +227,10 @@ fn verify_gene(
             {
                 return Err(err("xorshift by 0 is not reversible".into()));
             }
-            Op::LocalArr { at: w, len: n, .. } | Op::DelocalArr { at: w, len: n, .. } => {
-                if (w.0 as usize) < slots || w.0 as u64 + n.0 as u64 > g.words as u64 {
-                    return Err(err("array storage outside the frame".into()));
-                }
+            Op::LocalArr { at: w, len: n, .. } | Op::DelocalArr { at: w, len: n, .. }
+                if (w.0 as usize) < slots || w.0 as u64 + n.0 as u64 > g.words as u64 =>
+            {
+                return Err(err("array storage outside the frame".into()));
             }
             _ => {}
         }
