@@ -3,7 +3,8 @@
 //! A `Module` holds the bytecode module of [`rdx_vm`], the checked IR when it was assembled
 //! from source (a loaded `.rdxb` re-checks the source embedded in its debug info on demand), and
 //! one interpreter. The interpreter is kept between runs, so a backward run can undo the lossy
-//! operations of the forward run before it from the interpreter's history tape.
+//! operations of the forward run before it from the interpreter's history tape; a run that
+//! fails after touching the tape clears it, since its partial history matches no other run.
 
 use crate::errors;
 use crate::values;
@@ -87,7 +88,7 @@ pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool, janus: b
     let parse = if janus { rdx_lang::janus::parse } else { rdx_lang::parser::parse };
     let front = || -> Result<(Checked, rdx_vm::Module), Vec<Diagnostic>> {
         let checked = parse(source).and_then(|p| rdx_lang::check::check(&p, &opts))?;
-        let vm = rdx_vm::compile(&checked, file, source).map_err(|d| vec![d])?;
+        let vm = rdx_vm::compile(&checked, file, source).map_err(IntoDiagnostics::into_diagnostics)?;
         Ok((checked, vm))
     };
     match py.detach(|| on_big_stack(front)) {
@@ -96,6 +97,23 @@ pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool, janus: b
         None => {
             Err(errors::make(py, "RdxError", "internal error in the rdx front end (please report it)", None))
         }
+    }
+}
+
+/// The compiler's error as a list of diagnostics, whether it reports one or several.
+trait IntoDiagnostics {
+    fn into_diagnostics(self) -> Vec<Diagnostic>;
+}
+
+impl IntoDiagnostics for Diagnostic {
+    fn into_diagnostics(self) -> Vec<Diagnostic> {
+        vec![self]
+    }
+}
+
+impl IntoDiagnostics for Vec<Diagnostic> {
+    fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self
     }
 }
 
@@ -189,8 +207,9 @@ impl Module {
     }
 
     /// Runs gene `entry` on `values` (one per parameter, in order: ints, or lists for arrays
-    /// and stacks) forward, or backward when `reverse`; returns the final values in the same
-    /// shape. Raises `ReversibilityError` / `RunError` with the rdx line and column.
+    /// and stacks) forward, or backward when `reverse`. Returns the final values in the same
+    /// shape and what the run did: `(values, instructions, lossy_bits, max_depth)`. Raises
+    /// `ReversibilityError` / `RunError` with the rdx line and column.
     fn run<'py>(
         &self,
         py: Python<'py>,
@@ -198,7 +217,7 @@ impl Module {
         values: &Bound<'py, PyList>,
         reverse: bool,
         backend: &str,
-    ) -> PyResult<Bound<'py, PyList>> {
+    ) -> PyResult<(Bound<'py, PyList>, u64, u64, usize)> {
         if !BACKENDS.contains(&backend) {
             return Err(errors::make(
                 py,
@@ -214,12 +233,42 @@ impl Module {
         let mut args = values::from_python(py, self.vm.dialect, params, values)?;
         let dir = if reverse { Direction::Backward } else { Direction::Forward };
         let result = {
-            let mut interp = self.interp.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            interp.run(&self.vm, gene, &mut args, dir)
+            let mut interp = self.interpreter();
+            let before = interp.tape_len();
+            let result = interp.run(&self.vm, gene, &mut args, dir);
+            if result.is_err() && interp.tape_len() != before {
+                // A failed run leaves a partial history that no later run matches.
+                interp.clear_tape();
+            }
+            result
         };
         match result {
-            Ok(_) => values::to_python(py, self.vm.dialect, params, &args),
+            Ok(r) => {
+                let out = values::to_python(py, self.vm.dialect, params, &args)?;
+                Ok((out, r.instructions, r.lossy_bits, r.max_depth))
+            }
             Err(e) => Err(errors::run_error(py, &e, &self.vm)),
         }
+    }
+
+    /// Words on the interpreter's history tape: values overwritten by lossy operations of
+    /// forward runs that no backward run has consumed yet.
+    #[getter]
+    fn history_words(&self) -> usize {
+        self.interpreter().tape_len()
+    }
+
+    /// Forgets the history tape (a later backward run over a lossy operation then fails).
+    fn clear_history(&self) {
+        self.interpreter().clear_tape();
+    }
+}
+
+impl Module {
+    fn interpreter(&self) -> std::sync::MutexGuard<'_, Interpreter> {
+        // Every run resets the interpreter's frames and memory first, so a run that panicked
+        // while holding the lock leaves nothing behind that a later run would read, except
+        // history-tape words, as a failed run can.
+        self.interp.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

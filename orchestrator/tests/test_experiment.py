@@ -29,6 +29,7 @@ def test_rows_verify_and_time_every_input() -> None:
         assert row["roundtrip"] is True
         assert row["error"] is None
         assert row["forward_s"] > 0 and row["backward_s"] > 0
+        assert row["instructions"] > 0 and row["lossy_bits"] == 0
 
 
 def test_accepts_a_gene_and_defaults_to_its_backend() -> None:

@@ -326,3 +326,35 @@ def test_disasm_lists_every_gene() -> None:
     for g in ("calls", "add", "mix_pair"):
         assert f"gene {g}(" in listing
     assert prog.dialect == "rdx"
+
+
+def test_last_run_and_history_tape() -> None:
+    @rx.gene
+    def lossy(x: rx.u64, y: rx.u64):
+        (x := y)
+        y += 1
+
+    prog = lossy.compile()
+    assert prog.last_run == {"instructions": 0, "lossy_bits": 0, "max_depth": 0}
+    out = prog.run(x=7, y=2)
+    assert prog.last_run["lossy_bits"] == 64 and prog.last_run["max_depth"] == 1
+    assert prog.last_run["instructions"] > 0
+    assert prog.history_words >= 1
+    prog.run(x=8, y=3)
+    assert prog.reverse(x=3, y=4) == {"x": 8, "y": 3}  # the tape is last in, first out
+    assert prog.reverse(**out) == {"x": 7, "y": 2}
+    assert prog.history_words == 0
+    prog.run(x=1, y=1)
+    prog.clear_history()
+    assert prog.history_words == 0
+    with pytest.raises(rx.RunError):
+        prog.reverse(x=1, y=2)
+
+
+def test_a_failed_run_discards_its_partial_history() -> None:
+    prog = rx.assemble("gene f(x: u64, y: u64) { x := 5  y += 10 / x  assert y != 12 }")
+    prog.run(x=1, y=0)  # x := 5 leaves one word on the tape
+    assert prog.history_words == 1
+    with pytest.raises(rx.ReversibilityError):
+        prog.run(x=1, y=10)  # y == 12: fails after another x := 5
+    assert prog.history_words == 0

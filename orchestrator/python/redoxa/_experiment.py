@@ -64,7 +64,8 @@ def experiment(
     otherwise the ``roundtrip`` column says so. A run-time error in either direction is recorded
     in the ``error`` column. Returns a pandas DataFrame when pandas is importable (and
     ``dataframe`` is not False), else a list of dicts with the columns ``input``, ``backend``,
-    ``output``, ``roundtrip``, ``forward_s``, ``backward_s``, ``error``.
+    ``output``, ``back`` (the backward result), ``roundtrip``, ``forward_s``, ``backward_s``,
+    ``instructions`` and ``lossy_bits`` (of the forward run) and ``error``.
     """
     if not isinstance(program, Program):
         compile_ = getattr(program, "compile", None)
@@ -107,6 +108,8 @@ def _one(program: Program, case: Dict[str, Any], backend: str, repeat: int) -> D
         "roundtrip": None,
         "forward_s": None,
         "backward_s": None,
+        "instructions": None,
+        "lossy_bits": None,
         "error": None,
     }
     try:
@@ -116,6 +119,8 @@ def _one(program: Program, case: Dict[str, Any], backend: str, repeat: int) -> D
             out = program.run(backend=backend, **case)
             fwd = min(fwd, time.perf_counter() - t0)
         row["output"], row["forward_s"] = out, fwd
+        run = program.last_run
+        row["instructions"], row["lossy_bits"] = run["instructions"], run["lossy_bits"]
         bwd = float("inf")
         for _ in range(repeat):
             t0 = time.perf_counter()

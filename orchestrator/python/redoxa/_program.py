@@ -134,6 +134,7 @@ class Program:
         self._names = [n for n, _ in self.params]
         self._index = {n: k for k, n in enumerate(self._names)}
         self._zero = [ty.zero() for _, ty in self.params]
+        self._instructions = self._lossy_bits = self._max_depth = 0
 
     # ---- facts -------------------------------------------------------------------------
 
@@ -200,11 +201,34 @@ class Program:
             be = _backend(values.pop("backend"))
         args = self.values_list(values)
         try:
-            out = self._module.run(self.entry, args, reverse, be)
+            out, self._instructions, self._lossy_bits, self._max_depth = self._module.run(
+                self.entry, args, reverse, be
+            )
         except RunError as e:
             self._locate(e)
             raise
         return dict(zip(self._names, out))
+
+    @property
+    def last_run(self) -> Dict[str, int]:
+        """What the last successful run did: ``instructions`` executed (0 for engines that do
+        not count), ``lossy_bits`` written to the history tape, deepest call nesting
+        ``max_depth``."""
+        return {
+            "instructions": self._instructions,
+            "lossy_bits": self._lossy_bits,
+            "max_depth": self._max_depth,
+        }
+
+    @property
+    def history_words(self) -> int:
+        """Words on the history tape: values overwritten by lossy operations of forward runs,
+        kept so that a following ``reverse`` can restore them."""
+        return self._module.history_words
+
+    def clear_history(self) -> None:
+        """Forgets the history tape (a later ``reverse`` over a lossy operation then fails)."""
+        self._module.clear_history()
 
     def values_list(self, values: Dict[str, Any]) -> List[Any]:
         """Checks keyword values against the entry gene's parameters, in parameter order."""
