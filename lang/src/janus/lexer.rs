@@ -123,6 +123,8 @@ pub enum Sym {
     Star,
     /// `**` (later jana versions): recognised only to be rejected clearly.
     StarStar,
+    /// `==` (not Janus, whose equality is `=`): recognised only to be rejected clearly.
+    EqEq,
     Slash,
     Percent,
     Amp,
@@ -145,6 +147,7 @@ const SYMBOLS: &[(&str, Sym)] = &[
     ("*=", Sym::StarEq),
     ("/=", Sym::SlashEq),
     ("!=", Sym::Ne),
+    ("==", Sym::EqEq),
     ("<=", Sym::Le),
     (">=", Sym::Ge),
     ("<<", Sym::Shl),

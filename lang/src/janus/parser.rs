@@ -697,6 +697,20 @@ impl Parser {
             if level == LEVELS.len() - 1 && self.at_sym(Sym::StarStar) {
                 return Err(self.unsupported(self.span(), "the power operator `**`", "multiply explicitly"));
             }
+            if level == 2 && self.at_sym(Sym::EqEq) {
+                let sp = self.span();
+                self.report(
+                    Diagnostic::error("E0101", "`==` is not a Janus operator", sp)
+                        .note("equality is written `=` in Janus")
+                        .hint("write `a = b`"),
+                );
+                self.bump();
+                let (rhs, rd) = self.binary(level + 1)?;
+                depth = depth.max(rd) + 1;
+                let span = lhs.span.to(rhs.span);
+                lhs = Expr::new(ExprKind::Binary(BinOp::Eq, Box::new(lhs), Box::new(rhs)), span);
+                continue;
+            }
             let Tok::Sym(sym) = *self.peek() else { break };
             let Some(&(_, op)) = LEVELS[level].iter().find(|(s, _)| *s == sym) else { break };
             self.bump();
