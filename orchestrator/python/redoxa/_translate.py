@@ -445,7 +445,7 @@ class _GeneTranslator:
 
     def _is_elif(self, node: ast.If) -> bool:
         text = self.p.text_of_line(node)
-        return text[node.col_offset :].startswith("elif")
+        return text[self.p.col(node) - 1 :].startswith("elif")
 
     def stmt(self, s: ast.stmt) -> None:
         if isinstance(s, ast.Pass):
