@@ -458,11 +458,51 @@ impl<'a> GeneCompiler<'a> {
         Ok(Opnd::S(d))
     }
 
-    /// A condition for a control instruction, fused when it has a simple shape.
-    fn cond(&mut self, e: &Expr) -> R<Cond> {
-        let slot_of = |c: &Self, x: &Expr| -> Option<Slot> {
+    /// A counted loop, `from a do { …; i += 1 } until c` (or `i -= 1`) with no loop block and
+    /// conditions of simple shape, as `from.c … loop.inc loop.exit`: one instruction per
+    /// iteration for the step, the exit test and the entry assertion. `None`: not that shape.
+    fn counted_loop(
+        &mut self,
+        entry: &Expr,
+        body: &Block,
+        again: Option<&Block>,
+        until: &Expr,
+    ) -> R<Option<()>> {
+        if self.janus() || again.is_some_and(|l| !l.stmts.is_empty()) {
+            return Ok(None);
+        }
+        let Some((last, rest)) = body.stmts.split_last() else { return Ok(None) };
+        let StmtKind::Update { target, op: op @ (UpdateOp::Add | UpdateOp::Sub), value } = &last.kind else {
+            return Ok(None);
+        };
+        if target.index.is_some() || !matches!(value.kind, ExprKind::Int(1)) {
+            return Ok(None);
+        }
+        let Ok(Var::Scalar { slot: ctr, .. }) = self.lookup(&target.name.name, target.span) else {
+            return Ok(None);
+        };
+        let (Some(a), Some(c)) = (self.simple_cond(entry), self.simple_cond(until)) else { return Ok(None) };
+        let top = self.emit(Op::FromTopC { cond: a, loop_back: Off(0) }, entry.span);
+        for s in rest {
+            self.stmt(s)?;
+        }
+        let from_top = Off(top as u32);
+        let step = if *op == UpdateOp::Add {
+            Op::LoopInc { ctr, cond: c, from_top }
+        } else {
+            Op::LoopDec { ctr, cond: c, from_top }
+        };
+        let lp = self.emit(step, until.span);
+        self.emit(Op::LoopExit { until: Off(lp as u32) }, until.span);
+        self.code[top] = Op::FromTopC { cond: a, loop_back: Off(lp as u32) };
+        Ok(Some(()))
+    }
+
+    /// A condition that needs no expression code, if `e` has such a shape.
+    fn simple_cond(&self, e: &Expr) -> Option<Cond> {
+        let slot_of = |x: &Expr| -> Option<Slot> {
             match &x.kind {
-                ExprKind::Var(n) => match c.lookup(n, x.span).ok()? {
+                ExprKind::Var(n) => match self.lookup(n, x.span).ok()? {
                     Var::Scalar { slot, .. } => Some(slot),
                     _ => None,
                 },
@@ -475,18 +515,27 @@ impl<'a> GeneCompiler<'a> {
                 _ => None,
             }
         };
-        if let ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) = &e.kind {
-            let eq = *op == BinOp::Eq;
-            if let (Some(a), Some(b)) = (slot_of(self, l), slot_of(self, r)) {
-                return Ok(if eq { Cond::Eq(a, b) } else { Cond::Ne(a, b) });
+        match &e.kind {
+            ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) => {
+                let eq = *op == BinOp::Eq;
+                if let (Some(a), Some(b)) = (slot_of(l), slot_of(r)) {
+                    return Some(if eq { Cond::Eq(a, b) } else { Cond::Ne(a, b) });
+                }
+                let (a, k) = match (slot_of(l), small(r), small(l), slot_of(r)) {
+                    (Some(a), Some(k), _, _) | (_, _, Some(k), Some(a)) => (a, k),
+                    _ => return None,
+                };
+                Some(if eq { Cond::EqImm(a, k) } else { Cond::NeImm(a, k) })
             }
-            let pair = match (slot_of(self, l), small(r), small(l), slot_of(self, r)) {
-                (Some(a), Some(k), _, _) | (_, _, Some(k), Some(a)) => Some((a, k)),
-                _ => None,
-            };
-            if let Some((a, k)) = pair {
-                return Ok(if eq { Cond::EqImm(a, k) } else { Cond::NeImm(a, k) });
-            }
+            ExprKind::Var(_) => slot_of(e).map(Cond::Nz),
+            _ => None,
+        }
+    }
+
+    /// A condition for a control instruction, fused when it has a simple shape.
+    fn cond(&mut self, e: &Expr) -> R<Cond> {
+        if let Some(c) = self.simple_cond(e) {
+            return Ok(c);
         }
         Ok(Cond::Nz(self.expr_slot(e)?))
     }
@@ -651,6 +700,9 @@ impl<'a> GeneCompiler<'a> {
                 Ok(())
             }
             StmtKind::From { entry, body, again, until } => {
+                if let Some(done) = self.counted_loop(entry, body, again.as_ref(), until)? {
+                    return Ok(done);
+                }
                 let mark = self.temps.len();
                 let a = self.cond(entry)?;
                 self.free_temps(mark);

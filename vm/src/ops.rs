@@ -135,7 +135,13 @@ macro_rules! for_each_op {
             0x0e LoopBack "loop.back" { cond: Cond, from_top: Off } => LoopBack, Control, pre,
                 "End of the loop block: the entry assertion must be false; jump to the start of the do-block. Backward: never reached.";
             0x0f LoopExit "loop.exit" { until: Off } => LoopExit, Control, direct,
-                "Loop end marker; forward never reached. Backward (entering the loop): the until condition must hold.";
+                "Loop end marker; forward never reached. Backward (entering the loop): the until condition must hold (for a counted loop, then ctr steps back).";
+            0x04 FromTopC "from.c" { cond: Cond, loop_back: Off } => FromTopC, Control, direct,
+                "Entry of a counted loop (`from` whose do-block ends in `ctr += 1` or `ctr -= 1`, with no loop block): the entry assertion must hold. Backward: when it holds leave the loop, else continue at loop.inc/loop.dec.";
+            0x05 LoopInc "loop.inc" { ctr: Slot, cond: Cond, from_top: Off } => LoopInc, Control, direct,
+                "Counted loop step: ctr += 1; when cond holds leave the loop (skip the loop.exit that follows), else the entry assertion must be false and the do-block runs again. Backward: cond must be false; ctr -= 1.";
+            0x06 LoopDec "loop.dec" { ctr: Slot, cond: Cond, from_top: Off } => LoopDec, Control, direct,
+                "As loop.inc with ctr -= 1 (backward: ctr += 1).";
 
             0x10 Call "call" { gene: GeneIdx, args: Args } => Uncall, Effect, direct, "Run a gene forward on the argument variables (by reference).";
             0x11 Uncall "uncall" { gene: GeneIdx, args: Args } => Call, Effect, direct, "Run a gene backward on the argument variables (by reference).";

@@ -177,12 +177,13 @@ impl Interpreter {
         self.output.extend_from_slice(line.as_bytes());
     }
 
-    /// Re-evaluates the pure code that precedes instruction `at`.
-    #[inline(always)]
-    fn eval_pre(&mut self, c: &Ctx<'_>, at: usize) -> Result<usize, Trap> {
+    /// Evaluates the pure code `start..at` (the expression code of instruction `at`).
+    #[inline(never)]
+    fn eval_range(&mut self, c: &Ctx<'_>, start: usize, at: usize) -> Result<(), Trap> {
         let code = &c.g.code;
-        // SAFETY: `pre` has one entry per instruction (verifier) and at < code.len().
-        let start = unsafe { *c.g.pre.get_unchecked(at) } as usize;
+        if start > at || at > code.len() {
+            return Err(trap(at, Fault::Internal("bad expression range")));
+        }
         let mut q = start;
         while q < at {
             // SAFETY: start <= q < at < code.len().
@@ -194,7 +195,7 @@ impl Interpreter {
             };
         }
         self.count += (at - start) as u64;
-        Ok(start)
+        Ok(())
     }
 
     /// Runs the top frame forward.
@@ -246,6 +247,34 @@ impl Interpreter {
                     }
                     pc = from_top.0 as usize + 1;
                     continue;
+                }
+                Op::LoopInc { ctr, cond: k, from_top } | Op::LoopDec { ctr, cond: k, from_top } => {
+                    let step = if matches!(*op, Op::LoopInc { .. }) { 1 } else { u64::MAX };
+                    w!(fp, ctr, r!(fp, ctr).wrapping_add(step));
+                    // SAFETY: verified condition slots.
+                    if unsafe { cond(fp, k) } {
+                        // Leave the loop, past the `loop.exit` that follows.
+                        pc += 2;
+                        continue;
+                    }
+                    let top = from_top.0 as usize;
+                    // SAFETY: the verifier checked that `from_top` is a `from.c` in the code.
+                    let again = match unsafe { code.get_unchecked(top) } {
+                        // SAFETY: verified condition slots.
+                        Op::FromTopC { cond: a, .. } => unsafe { cond(fp, *a) },
+                        _ => true,
+                    };
+                    if again {
+                        break Err(trap(pc, Fault::FromReentry));
+                    }
+                    pc = top + 1;
+                    continue;
+                }
+                Op::FromTopC { cond: k, .. } => {
+                    // SAFETY: verified condition slots.
+                    if !unsafe { cond(fp, k) } {
+                        break Err(trap(pc, Fault::FromEntry));
+                    }
                 }
                 Op::IfTop { cond: k, else_at } => {
                     // SAFETY: verified condition slots.
@@ -457,11 +486,16 @@ impl Interpreter {
             }};
         }
         macro_rules! eval {
-            ($at:expr) => {
-                if let Err(t) = self.eval_pre(&c, $at) {
+            ($at:expr) => {{
+                let at: usize = $at;
+                // SAFETY: `pre` has one entry per instruction and `at` is an instruction index.
+                let start = unsafe { *pre.get_unchecked(at) } as usize;
+                if start != at
+                    && let Err(t) = self.eval_range(&c, start, at)
+                {
                     break Err(t);
                 }
-            };
+            }};
         }
         let result = loop {
             n += 1;
@@ -529,18 +563,57 @@ impl Interpreter {
                 }
                 Op::LoopExit { until } => {
                     let u = until.0 as usize;
-                    eval!(u);
-                    // The verifier checked that `until` names an `until` instruction.
-                    let ok = match code[u] {
-                        // SAFETY: verified condition slots.
-                        Op::Until { cond: k, .. } => unsafe { cond(fp, k) },
-                        _ => false,
-                    };
-                    if !ok {
-                        break Err(trap(pc, Fault::UntilExit));
+                    // The verifier checked that `until` names an `until` or a counted-loop step.
+                    match code[u] {
+                        Op::Until { cond: k, .. } => {
+                            eval!(u);
+                            // SAFETY: verified condition slots.
+                            if !unsafe { cond(fp, k) } {
+                                break Err(trap(pc, Fault::UntilExit));
+                            }
+                            pc = u;
+                            back!()
+                        }
+                        Op::LoopInc { ctr, cond: k, .. } | Op::LoopDec { ctr, cond: k, .. } => {
+                            // SAFETY: verified condition slots.
+                            if !unsafe { cond(fp, k) } {
+                                break Err(trap(pc, Fault::UntilExit));
+                            }
+                            let step = if matches!(code[u], Op::LoopInc { .. }) { 1 } else { u64::MAX };
+                            w!(fp, ctr, r!(fp, ctr).wrapping_sub(step));
+                            pc = u - 1;
+                            continue;
+                        }
+                        _ => break Err(trap(pc, Fault::Internal("loop.exit without its loop"))),
                     }
-                    pc = u;
-                    back!()
+                }
+                Op::LoopInc { ctr, cond: k, .. } | Op::LoopDec { ctr, cond: k, .. } => {
+                    // SAFETY: verified condition slots.
+                    if unsafe { cond(fp, k) } {
+                        break Err(trap(pc, Fault::UntilReentry));
+                    }
+                    let step = if matches!(*op, Op::LoopInc { .. }) { 1 } else { u64::MAX };
+                    w!(fp, ctr, r!(fp, ctr).wrapping_sub(step));
+                }
+                Op::FromTopC { cond: k, loop_back } => {
+                    // SAFETY: verified condition slots.
+                    if !unsafe { cond(fp, k) } {
+                        // Around again: the step's backward meaning, without dispatching it.
+                        let lp = loop_back.0 as usize;
+                        // SAFETY: the verifier checked that `loop_back` is a counted-loop step.
+                        let (ctr, k, step) = match unsafe { code.get_unchecked(lp) } {
+                            Op::LoopInc { ctr, cond, .. } => (*ctr, *cond, 1u64),
+                            Op::LoopDec { ctr, cond, .. } => (*ctr, *cond, u64::MAX),
+                            _ => break Err(trap(pc, Fault::Internal("from.c without its step"))),
+                        };
+                        // SAFETY: verified condition slots.
+                        if unsafe { cond(fp, k) } {
+                            break Err(trap(lp, Fault::UntilReentry));
+                        }
+                        w!(fp, ctr, r!(fp, ctr).wrapping_sub(step));
+                        pc = lp - 1;
+                        continue;
+                    }
                 }
                 Op::IfTop { cond: k, .. } => {
                     eval!(pc);

@@ -201,8 +201,27 @@ fn verify_gene(
             Op::Until { loop_exit, .. } => {
                 partner(loop_exit.0, &|o| matches!(o, Op::LoopExit { until } if until.0 == me), "loop.exit")?
             }
-            Op::LoopExit { until } => {
-                partner(until.0, &|o| matches!(o, Op::Until { loop_exit, .. } if loop_exit.0 == me), "until")?
+            Op::LoopExit { until } => partner(
+                until.0,
+                &|o| match o {
+                    Op::Until { loop_exit, .. } => loop_exit.0 == me,
+                    Op::LoopInc { .. } | Op::LoopDec { .. } => until.0 + 1 == me,
+                    _ => false,
+                },
+                "until",
+            )?,
+            Op::FromTopC { loop_back, .. } => partner(
+                loop_back.0,
+                &|o| matches!(o, Op::LoopInc { from_top, .. } | Op::LoopDec { from_top, .. } if from_top.0 == me),
+                "loop.inc",
+            )?,
+            Op::LoopInc { from_top, .. } | Op::LoopDec { from_top, .. } => {
+                partner(
+                    from_top.0,
+                    &|o| matches!(o, Op::FromTopC { loop_back, .. } if loop_back.0 == me),
+                    "from.c",
+                )?;
+                partner(me + 1, &|o| matches!(o, Op::LoopExit { until } if until.0 == me), "loop.exit")?;
             }
             Op::Call { gene, args } | Op::Uncall { gene, args } => {
                 let (n, widths) = &params[gene.0 as usize];
