@@ -19,27 +19,31 @@ pub fn make(py: Python<'_>, class: &str, message: &str, kwargs: Option<&Bound<'_
     build().unwrap_or_else(|e| e)
 }
 
+/// The diagnostics as a list of `redoxa.errors.Diagnostic` (positions against `src`).
+pub fn diagnostics<'py>(py: Python<'py>, diags: &[Diagnostic], src: &str) -> PyResult<Bound<'py, PyList>> {
+    let diag_cls = py.import("redoxa.errors")?.getattr("Diagnostic")?;
+    let list = PyList::empty(py);
+    for d in diags {
+        let (line, col) = rdx_lang::report::line_col(src, d.span.start);
+        let kw = PyDict::new(py);
+        kw.set_item("line", line)?;
+        kw.set_item("column", col)?;
+        kw.set_item("severity", severity(d.severity))?;
+        kw.set_item("hints", d.hints.clone())?;
+        list.append(diag_cls.call((d.code, d.message.as_str()), Some(&kw))?)?;
+    }
+    Ok(list)
+}
+
 /// A `CompileError` carrying every diagnostic, rendered against `src` under the name `file`.
 pub fn compile_error(py: Python<'_>, diags: &[Diagnostic], file: &str, src: &str) -> PyErr {
     let build = || -> PyResult<PyErr> {
-        let errors = py.import("redoxa.errors")?;
-        let diag_cls = errors.getattr("Diagnostic")?;
-        let list = PyList::empty(py);
-        for d in diags {
-            let (line, col) = rdx_lang::report::line_col(src, d.span.start);
-            let kw = PyDict::new(py);
-            kw.set_item("line", line)?;
-            kw.set_item("column", col)?;
-            kw.set_item("severity", severity(d.severity))?;
-            kw.set_item("hints", d.hints.clone())?;
-            list.append(diag_cls.call((d.code, d.message.as_str()), Some(&kw))?)?;
-        }
         let first = diags.iter().find(|d| d.is_error()).or(diags.first());
         let message =
             first.map_or_else(|| "compile error".to_string(), |d| format!("[{}] {}", d.code, d.message));
         let kw = PyDict::new(py);
         kw.set_item("rendered", rdx_lang::report::render(diags, file, src, false))?;
-        kw.set_item("diagnostics", list)?;
+        kw.set_item("diagnostics", diagnostics(py, diags, src)?)?;
         kw.set_item("source", src)?;
         Ok(make(py, "CompileError", &message, Some(&kw)))
     };

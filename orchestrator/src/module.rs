@@ -173,6 +173,21 @@ impl Module {
             .collect()
     }
 
+    /// The checker's warnings, as `redoxa.errors.Diagnostic`s, and their rendered report.
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyList>, String)> {
+        let (warnings, src) = match (&self.checked, &self.source) {
+            (Some(c), Some(src)) => (c.warnings.as_slice(), src.as_str()),
+            _ => (&[][..], ""),
+        };
+        let file = self.vm.debug.as_ref().map_or("<rdx>", |d| d.file.as_str());
+        let rendered = if warnings.is_empty() {
+            String::new()
+        } else {
+            rdx_lang::report::render(warnings, file, src, false)
+        };
+        Ok((errors::diagnostics(py, warnings, src)?, rendered))
+    }
+
     /// The bytecode listing (as `rdx disasm` prints it).
     fn disasm(&self) -> String {
         rdx_vm::disasm::disassemble(&self.vm)

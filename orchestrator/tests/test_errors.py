@@ -185,3 +185,25 @@ def test_array_type_constructor_rejects_bad_shapes() -> None:
         rx.array(rx.u64, 0)
     with pytest.raises(TypeError):
         rx.array(rx.u64, 2.0)  # type: ignore[arg-type]
+
+
+def test_checker_warnings_point_at_the_python_line() -> None:
+    @rx.gene
+    def g(n: rx.u64, s: rx.u64):
+        i = rx.local(rx.u64, 0)
+        for _ in rx.loop(entry=n == 0, until=i == n):  # here
+            i += 1
+            s += i
+        rx.delocal(i, n)
+
+    with pytest.warns(rx.RdxWarning, match="W0301") as record:
+        g.compile()
+    (w,) = record.list
+    assert w.filename == inspect.getsourcefile(g.__wrapped__)
+    assert w.lineno == line_of(g, "# here")
+
+
+def test_assemble_warnings() -> None:
+    src = "gene f(n: u64, i: u64) { from n == 0 do { i += 1 } until i == n }"
+    with pytest.warns(rx.RdxWarning, match="W0301"):
+        rx.assemble(src)

@@ -12,8 +12,7 @@ import redoxa as rx
 from genes import INPUTS, TWINS, cases, fib
 
 try:  # hypothesis when installed, plain random otherwise
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
+    from hypothesis import given, settings, strategies as st
 
     HAVE_HYPOTHESIS = True
 except ImportError:  # pragma: no cover - depends on the environment

@@ -18,29 +18,14 @@ from typing import (
 
 from .errors import (
     BackendError as BackendError,
-)
-from .errors import (
     CompileError as CompileError,
-)
-from .errors import (
     Diagnostic as Diagnostic,
-)
-from .errors import (
     LoadError as LoadError,
-)
-from .errors import (
     RdxError as RdxError,
-)
-from .errors import (
+    RdxWarning as RdxWarning,
     ReversibilityError as ReversibilityError,
-)
-from .errors import (
     RoundTripError as RoundTripError,
-)
-from .errors import (
     RunError as RunError,
-)
-from .errors import (
     ValueRangeError as ValueRangeError,
 )
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from . import _native
-from . import _types as T
+from . import _native, _types as T
 from ._translate import Translation
-from .errors import BackendError, CompileError, Diagnostic, RdxError, RunError
+from .errors import BackendError, CompileError, Diagnostic, RdxError, RdxWarning, RunError
 
 _ARRAY = re.compile(r"(u64|i64)\[(\d+)\]\Z")
 
@@ -257,6 +257,15 @@ def compile_translation(tr: Translation, *, backend: str = "interp", strict: boo
         module = _native.assemble(tr.source, f"<gene {tr.entry}>", strict)
     except CompileError as e:
         raise _map_compile_error(e, tr) from None
+    found, _ = module.warnings()
+    for d in found:
+        origin = tr.origin(d.line)
+        d.py_file, d.py_line = origin if origin is not None else (None, None)
+        hint = "".join(f" ({h})" for h in d.hints[:1])
+        if origin is not None:
+            warnings.warn_explicit(f"[{d.code}] {d.message}{hint}", RdxWarning, origin[0], origin[1])
+        else:  # pragma: no cover - every generated line has an origin
+            warnings.warn(f"[{d.code}] {d.message}{hint}", RdxWarning, stacklevel=3)
     return Program(module, entry=tr.entry, backend=backend, strict=strict, translation=tr)
 
 
@@ -309,6 +318,9 @@ def assemble(
     diagnostics show; ``strict`` rejects the lossy ``:=`` and ``erase``.
     """
     module = _native.assemble(text, file, strict, janus)
+    found, rendered = module.warnings()
+    if found:
+        warnings.warn(rendered.rstrip() or found[0].message, RdxWarning, stacklevel=2)
     return Program(module, entry=entry, backend=backend, strict=strict)
 
 

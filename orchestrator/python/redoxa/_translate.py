@@ -22,8 +22,7 @@ import textwrap
 import types
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from . import _markers as M
-from . import _types as T
+from . import _markers as M, _types as T
 from .errors import CompileError
 
 if TYPE_CHECKING:

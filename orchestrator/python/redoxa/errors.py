@@ -77,6 +77,11 @@ class CompileError(RdxError):
         return self.rendered
 
 
+class RdxWarning(UserWarning):
+    """A checker warning (``W0301`` …): the program compiles but probably does not do what it
+    says. For a gene the warning is reported at the Python line."""
+
+
 class ValueRangeError(RdxError, ValueError):
     """An input value that does not fit its parameter's type (raised before anything runs)."""
 
@@ -141,6 +146,7 @@ __all__ = [
     "Diagnostic",
     "LoadError",
     "RdxError",
+    "RdxWarning",
     "ReversibilityError",
     "RoundTripError",
     "RunError",
