@@ -51,10 +51,12 @@ pub struct Parser {
     depth: u32,
     /// Set after a fatal error (too deep, too many errors): parsing unwinds silently.
     fatal: bool,
+    /// Every diagnostic so far (the lexer's first).
     pub diags: Vec<Diagnostic>,
 }
 
 impl Parser {
+    /// A parser over `toks` (ending with `Tok::Eof`), keeping the lexer's `diags`.
     pub fn new(toks: Vec<Token>, diags: Vec<Diagnostic>) -> Parser {
         Parser { toks, pos: 0, depth: 0, fatal: false, diags }
     }

@@ -57,12 +57,14 @@ pub struct LocalDecl {
     pub span: Span,
 }
 
+/// A statement with its span.
 #[derive(Clone, Debug)]
 pub struct Stmt {
     pub kind: StmtKind,
     pub span: Span,
 }
 
+/// The Janus statements (see spec/janus.md, "Syntax").
 #[derive(Clone, Debug)]
 pub enum StmtKind {
     Update {
