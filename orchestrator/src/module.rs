@@ -247,7 +247,8 @@ impl Module {
         let params = &self.vm.genes[gene].params;
         let mut args = values::from_python(py, self.vm.dialect, params, values)?;
         let dir = if reverse { Direction::Backward } else { Direction::Forward };
-        let result = {
+        // Other Python threads run meanwhile; the lock keeps runs of one module in turn.
+        let result = py.detach(|| {
             let mut interp = self.interpreter();
             let before = interp.tape_len();
             let result = interp.run(&self.vm, gene, &mut args, dir);
@@ -256,7 +257,7 @@ impl Module {
                 interp.clear_tape();
             }
             result
-        };
+        });
         match result {
             Ok(r) => {
                 let out = values::to_python(py, self.vm.dialect, params, &args)?;

@@ -357,3 +357,26 @@ def test_a_failed_run_discards_its_partial_history() -> None:
     with pytest.raises(rx.ReversibilityError):
         prog.run(x=1, y=10)  # y == 12: fails after another x := 5
     assert prog.history_words == 0
+
+
+def test_one_program_from_many_threads() -> None:
+    import threading
+
+    prog = TWINS["sum_to"][0].compile()
+    errors: list = []
+
+    def work(k: int) -> None:
+        try:
+            for n in range(1, 60):
+                out = prog.run(n=n, s=k)
+                assert out == {"n": n, "s": k + n * (n + 1) // 2}
+                assert prog.reverse(**out) == {"n": n, "s": k}
+        except Exception as e:  # collected and re-raised in the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
