@@ -88,7 +88,7 @@ pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool, janus: b
     let parse = if janus { rdx_lang::janus::parse } else { rdx_lang::parser::parse };
     let front = || -> Result<(Checked, rdx_vm::Module), Vec<Diagnostic>> {
         let checked = parse(source).and_then(|p| rdx_lang::check::check(&p, &opts))?;
-        let vm = rdx_vm::compile(&checked, file, source).map_err(IntoDiagnostics::into_diagnostics)?;
+        let vm = rdx_vm::compile(&checked, file, source)?;
         Ok((checked, vm))
     };
     match py.detach(|| on_big_stack(front)) {
@@ -97,23 +97,6 @@ pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool, janus: b
         None => {
             Err(errors::make(py, "RdxError", "internal error in the rdx front end (please report it)", None))
         }
-    }
-}
-
-/// The compiler's error as a list of diagnostics, whether it reports one or several.
-trait IntoDiagnostics {
-    fn into_diagnostics(self) -> Vec<Diagnostic>;
-}
-
-impl IntoDiagnostics for Diagnostic {
-    fn into_diagnostics(self) -> Vec<Diagnostic> {
-        vec![self]
-    }
-}
-
-impl IntoDiagnostics for Vec<Diagnostic> {
-    fn into_diagnostics(self) -> Vec<Diagnostic> {
-        self
     }
 }
 
