@@ -130,6 +130,11 @@ def test_source_cid_save_load(tmp_path: Path) -> None:
     assert loaded.run(n=12) == prog.run(n=12)
     assert loaded.reverse(n=0, x1=233, x2=377) == {"n": 12, "x1": 0, "x2": 0}
     assert loaded.params == prog.params
+    assert loaded.source == prog.source  # from the module's debug info
+    assert [r.status for r in loaded.check()] == [r.status for r in prog.check()]
+    with pytest.raises(rx.ReversibilityError) as info:
+        loaded.reverse(n=5, x1=1, x2=1)  # not a state fib can end in (n is 0 at the end)
+    assert info.value.line is not None and info.value.py_line is None
 
 
 def test_load_rejects_bad_bytes(tmp_path: Path) -> None:
