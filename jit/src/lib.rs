@@ -1,0 +1,447 @@
+//! rdx-jit: bytecode genes compiled to native code with Cranelift, forward and backward.
+//!
+//! [`Jit`] implements [`rdx_vm::Engine`]. The first run of a module compiles every gene twice
+//! (a forward and a backward function, see [`translate`]) into one `JITModule`, cached for the
+//! life of the engine under the module's content hash; nothing is written to disk. A run binds
+//! the arguments exactly as the interpreter does, calls the entry function with a [`runtime::Ctx`],
+//! and turns a recorded fault and call stack into the same [`RunError`] the interpreter gives.
+//!
+//! Modules whose array references could be overwritten or mistyped (only hand-written bytecode
+//! can do that; see [`trust`]) run on the interpreter instead, so compiled code never touches
+//! memory through an unchecked pointer. See `spec/jit.md` for the design and its limits.
+
+pub mod runtime;
+pub mod translate;
+pub mod trust;
+
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Linkage, Module as _};
+use rdx_lang::ast::Type;
+use rdx_vm::error::StackFrame;
+use rdx_vm::{Direction, Engine, Interpreter, Limits, Module, RunError, RunErrorKind, RunReport, Value};
+use runtime::{Ctx, fault};
+use std::collections::HashMap;
+use std::rc::Rc;
+use translate::{FuncTranslator, ModuleInfo, func_name, gene_signature};
+
+/// Options of the compiler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JitOptions {
+    /// Run Cranelift's IR verifier on every function (on in debug builds and tests).
+    pub verify: bool,
+    /// Let Cranelift optimise (`opt_level=speed`).
+    pub optimize: bool,
+}
+
+impl Default for JitOptions {
+    fn default() -> JitOptions {
+        JitOptions { verify: cfg!(debug_assertions), optimize: true }
+    }
+}
+
+/// Why a module could not be compiled (reported as an internal error of the run).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileError(pub String);
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "JIT compilation failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// The entry point of a compiled gene function.
+type GeneFn = unsafe extern "C" fn(*mut Ctx, *mut u64) -> u32;
+
+/// A compiled module: its code memory and each gene's (forward, backward) entry points.
+pub struct Compiled {
+    jit: Option<JITModule>,
+    fns: Vec<(usize, usize)>,
+    /// Whether any gene has a local array (the run then needs frame memory).
+    arena: bool,
+    /// Whether any gene calls another (the run then gets a large native stack).
+    calls: bool,
+    /// A generous estimate of one compiled frame's native stack use, in bytes.
+    frame_bytes: usize,
+}
+
+impl Drop for Compiled {
+    fn drop(&mut self) {
+        if let Some(j) = self.jit.take() {
+            // SAFETY: the code is unreachable once its `Compiled` is dropped: function pointers
+            // never escape a run, and runs borrow the `Compiled` through an `Rc`.
+            unsafe { j.free_memory() };
+        }
+    }
+}
+
+/// Compiles every gene of a verified module, both directions.
+pub fn compile(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
+    let err = |e: &dyn std::fmt::Display| CompileError(e.to_string());
+    let mut flags = settings::builder();
+    flags.set("opt_level", if opts.optimize { "speed" } else { "none" }).map_err(|e| err(&e))?;
+    flags.set("enable_verifier", if opts.verify { "true" } else { "false" }).map_err(|e| err(&e))?;
+    flags.set("use_colocated_libcalls", "false").map_err(|e| err(&e))?;
+    flags.set("is_pic", "false").map_err(|e| err(&e))?;
+    let isa = cranelift_native::builder()
+        .map_err(|e| err(&e))?
+        .finish(settings::Flags::new(flags))
+        .map_err(|e| err(&e))?;
+    if isa.pointer_bytes() != 8 {
+        return Err(CompileError("the JIT needs a 64-bit target".into()));
+    }
+    let mut jm = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
+    let call_conv = jm.isa().default_call_conv();
+    let sig = gene_signature(call_conv);
+    let mut ids = Vec::with_capacity(m.genes.len());
+    for gi in 0..m.genes.len() {
+        let f = jm.declare_function(&format!("g{gi}_fwd"), Linkage::Local, &sig).map_err(|e| err(&e))?;
+        let b = jm.declare_function(&format!("g{gi}_bwd"), Linkage::Local, &sig).map_err(|e| err(&e))?;
+        ids.push((f, b));
+    }
+    let info = ModuleInfo { module: m, call_conv, frontend: jm.isa().frontend_config() };
+    let mut tr = FuncTranslator::new();
+    let mut cctx = jm.make_context();
+    for gi in 0..m.genes.len() {
+        for backward in [false, true] {
+            cctx.func.signature = sig.clone();
+            cctx.func.name = func_name(gi, backward);
+            let refs: Vec<_> = ids
+                .iter()
+                .map(|&(f, b)| {
+                    (jm.declare_func_in_func(f, &mut cctx.func), jm.declare_func_in_func(b, &mut cctx.func))
+                })
+                .collect();
+            tr.translate(&info, gi, backward, &mut cctx.func, &refs);
+            if std::env::var_os("RDX_JIT_DUMP").is_some() {
+                eprintln!("; gene {} {}\n{}", m.genes[gi].name, if backward { "backward" } else { "forward" }, cctx.func.display());
+            }
+            let id = if backward { ids[gi].1 } else { ids[gi].0 };
+            jm.define_function(id, &mut cctx)
+                .map_err(|e| CompileError(format!("gene `{}`: {e:?}", m.genes[gi].name)))?;
+            jm.clear_context(&mut cctx);
+        }
+    }
+    jm.finalize_definitions().map_err(|e| err(&e))?;
+    let fns = ids
+        .iter()
+        .map(|&(f, b)| (jm.get_finalized_function(f) as usize, jm.get_finalized_function(b) as usize))
+        .collect();
+    let ops = || m.genes.iter().flat_map(|g| &g.code);
+    let arena =
+        ops().any(|o| matches!(o, rdx_vm::ops::Op::LocalArr { .. } | rdx_vm::ops::Op::DelocalArr { .. }));
+    let calls = ops().any(|o| matches!(o, rdx_vm::ops::Op::Call { .. } | rdx_vm::ops::Op::Uncall { .. }));
+    let widest = m.genes.iter().map(|g| g.slots as usize + g.args.len()).max().unwrap_or(0);
+    Ok(Compiled { jit: Some(jm), fns, arena, calls, frame_bytes: 256 + 16 * widest })
+}
+
+/// The JIT engine. Compiled modules are cached by content hash for the engine's lifetime.
+pub struct Jit {
+    cache: HashMap<String, Rc<Compiled>>,
+    /// Options used for modules compiled from now on.
+    pub options: JitOptions,
+    /// Limits applied to every run (the interpreter's defaults).
+    pub limits: Limits,
+    tape: Vec<u64>,
+    output: Vec<u8>,
+    arena: Vec<u64>,
+    fallback: Interpreter,
+}
+
+impl Default for Jit {
+    fn default() -> Jit {
+        Jit::new()
+    }
+}
+
+impl Jit {
+    pub fn new() -> Jit {
+        Jit::with_options(JitOptions::default())
+    }
+
+    /// With the given compiler options.
+    pub fn with_options(options: JitOptions) -> Jit {
+        Jit {
+            cache: HashMap::new(),
+            options,
+            limits: Limits::default(),
+            tape: Vec::new(),
+            output: Vec::new(),
+            arena: Vec::new(),
+            fallback: Interpreter::new(),
+        }
+    }
+
+    /// Takes what `print`/`printf`/`show` wrote so far.
+    pub fn take_output(&mut self) -> Vec<u8> {
+        let mut out = std::mem::take(&mut self.output);
+        out.extend(self.fallback.take_output());
+        out
+    }
+
+    /// Words on the history tape (kept across runs, as in the interpreter).
+    pub fn tape_len(&self) -> usize {
+        self.tape.len()
+    }
+
+    /// Forgets the history tape.
+    pub fn clear_tape(&mut self) {
+        self.tape.clear();
+        self.fallback.clear_tape();
+    }
+
+    /// Compiles `m` now (or finds it in the cache); returns the time compilation took, zero
+    /// when cached.
+    pub fn prepare(&mut self, m: &Module) -> Result<std::time::Duration, CompileError> {
+        let t = std::time::Instant::now();
+        self.compiled(m)?;
+        Ok(t.elapsed())
+    }
+
+    fn compiled(&mut self, m: &Module) -> Result<Rc<Compiled>, CompileError> {
+        let key = m.cid();
+        if let Some(c) = self.cache.get(&key) {
+            return Ok(c.clone());
+        }
+        let c = Rc::new(compile(m, self.options)?);
+        self.cache.insert(key, c.clone());
+        Ok(c)
+    }
+
+    /// Checks `args` against the gene's parameters exactly as the interpreter does; returns
+    /// the words of array arguments.
+    fn bind(&self, m: &Module, gene: usize, args: &[Value]) -> Result<usize, RunErrorKind> {
+        let g =
+            m.genes.get(gene).ok_or_else(|| RunErrorKind::BadArguments(format!("no gene number {gene}")))?;
+        if args.len() != g.params.len() {
+            return Err(RunErrorKind::BadArguments(format!(
+                "gene `{}` has {} parameters, {} values given",
+                g.name,
+                g.params.len(),
+                args.len()
+            )));
+        }
+        let mut area = 0usize;
+        for (p, v) in g.params.iter().zip(args) {
+            match (p.ty, v) {
+                (Type::U64 | Type::I64, Value::Int(_)) | (Type::Stack, Value::Stack(_)) => {}
+                (Type::Array(_, n), Value::Array(a)) if a.len() as u64 == n => area += a.len(),
+                (Type::Array(_, n), Value::Array(a)) => {
+                    return Err(RunErrorKind::BadArguments(format!(
+                        "`{}` has {n} elements, {} given",
+                        p.name,
+                        a.len()
+                    )));
+                }
+                (ty, _) => {
+                    return Err(RunErrorKind::BadArguments(format!(
+                        "`{}` is `{ty}`: wrong kind of value",
+                        p.name
+                    )));
+                }
+            }
+        }
+        let need = area.saturating_add(g.words as usize);
+        if need > self.limits.max_words {
+            return Err(RunErrorKind::RecursionLimit { limit: self.limits.max_depth });
+        }
+        Ok(area)
+    }
+
+    fn run_compiled(
+        &mut self,
+        m: &Module,
+        c: &Compiled,
+        gene: usize,
+        args: &mut [Value],
+        dir: Direction,
+        area: usize,
+    ) -> Result<RunReport, RunError> {
+        let g = &m.genes[gene];
+        let mut ctx = Box::new(Ctx::new(m));
+        ctx.max_depth = self.limits.max_depth as u64;
+        ctx.max_words = self.limits.max_words as u64;
+        ctx.used = (area + g.words as usize) as u64;
+        ctx.tape = std::mem::take(&mut self.tape);
+        if c.arena {
+            if self.arena.len() < self.limits.max_words {
+                // Zeroed pages come from the OS lazily; only the words used are touched.
+                self.arena = vec![0; self.limits.max_words];
+            }
+            ctx.arena = self.arena.as_mut_ptr();
+        }
+        let width: usize = g.params.iter().map(|p| p.width() as usize).sum();
+        let mut buf = vec![0u64; width.max(1)];
+        for (i, v) in args.iter_mut().enumerate() {
+            let ps = g.param_slots[i] as usize;
+            match v {
+                Value::Int(x) => buf[ps] = *x,
+                Value::Array(a) => {
+                    buf[ps] = a.as_mut_ptr() as u64;
+                    buf[ps + 1] = a.len() as u64;
+                }
+                Value::Stack(s) => {
+                    let id = ctx.new_stack();
+                    ctx.stacks[id].extend_from_slice(s);
+                    buf[ps] = id as u64;
+                }
+            }
+        }
+        let f = match dir {
+            Direction::Forward => c.fns[gene].0,
+            Direction::Backward => c.fns[gene].1,
+        };
+        let status = if c.calls {
+            let stack = self
+                .limits
+                .max_depth
+                .saturating_mul(c.frame_bytes)
+                .saturating_add(1 << 20)
+                .clamp(1 << 22, 1 << 32);
+            let cp = &mut *ctx as *mut Ctx as usize;
+            let bp = buf.as_mut_ptr() as usize;
+            let joined = std::thread::scope(|s| {
+                std::thread::Builder::new()
+                    .stack_size(stack)
+                    .spawn_scoped(s, move || {
+                        let here = 0u8;
+                        let sp = &here as *const u8 as usize;
+                        // Leave 256 KiB for helpers and the thread's own use.
+                        let floor = sp.saturating_sub(stack.saturating_sub(256 << 10));
+                        // SAFETY: `cp` is the boxed context, alive and unaliased until the
+                        // thread is joined (the scope ends before `ctx` is touched again).
+                        unsafe { (*(cp as *mut Ctx)).stack_floor = floor as u64 };
+                        // SAFETY: `f` is a finalized function of `c` with the gene signature;
+                        // `bp` holds the gene's parameter slots; array words point into the
+                        // argument vectors, which stay in place until the scope ends.
+                        unsafe { call(f, cp as *mut Ctx, bp as *mut u64) }
+                    })
+                    .map(|h| h.join())
+            });
+            match joined {
+                Ok(Ok(st)) => st,
+                Ok(Err(_)) => {
+                    return Err(RunError::bare(RunErrorKind::Internal("JIT thread panicked".into())));
+                }
+                Err(e) => {
+                    return Err(RunError::bare(RunErrorKind::Internal(format!(
+                        "cannot start the JIT thread: {e}"
+                    ))));
+                }
+            }
+        } else {
+            // SAFETY: as above, on this thread; genes that make no calls use one frame.
+            unsafe { call(f, &mut *ctx, buf.as_mut_ptr()) }
+        };
+        self.tape = std::mem::take(&mut ctx.tape);
+        self.output.extend_from_slice(&ctx.output);
+        if status != 0 {
+            return Err(self.error(m, &ctx));
+        }
+        let bad = || RunError::bare(RunErrorKind::Internal("parameter reference overwritten".into()));
+        for (i, v) in args.iter_mut().enumerate() {
+            let ps = g.param_slots[i] as usize;
+            match v {
+                Value::Int(x) => *x = buf[ps],
+                Value::Array(_) => {}
+                Value::Stack(s) => {
+                    let id = buf[ps] as usize;
+                    let src = ctx.stacks.get(id).filter(|_| id < ctx.live).ok_or_else(bad)?;
+                    s.clear();
+                    s.extend_from_slice(src);
+                }
+            }
+        }
+        Ok(RunReport { instructions: 0, lossy_bits: ctx.lossy * 64, max_depth: ctx.max_seen as usize })
+    }
+
+    /// The recorded fault and call stack as the interpreter's error.
+    #[cold]
+    fn error(&self, m: &Module, ctx: &Ctx) -> RunError {
+        use RunErrorKind as K;
+        let stack: Vec<StackFrame> = ctx
+            .trace
+            .iter()
+            .map(|f| StackFrame {
+                gene: m.genes.get(f.gene as usize).map_or_else(String::new, |g| g.name.clone()),
+                pc: f.pc as usize,
+                span: m.span(f.gene as usize, f.pc as usize),
+                direction: if f.backward { Direction::Backward } else { Direction::Forward },
+            })
+            .collect();
+        let gene = ctx.trace.first().map_or(0, |f| f.gene as usize);
+        let (a, b) = (ctx.fault_a, ctx.fault_b);
+        let kind = match ctx.fault {
+            fault::ASSERT => K::AssertFailed,
+            fault::FI_THEN => K::FiFailed { then: true },
+            fault::FI_ELSE => K::FiFailed { then: false },
+            fault::IF_THEN => K::IfFailed { then: true },
+            fault::IF_ELSE => K::IfFailed { then: false },
+            fault::FROM_ENTRY => K::FromEntryFailed,
+            fault::FROM_REENTRY => K::FromReentryFailed,
+            fault::UNTIL_EXIT => K::UntilExitFailed,
+            fault::UNTIL_REENTRY => K::UntilReentryFailed,
+            fault::DELOCAL => {
+                let slot = ctx.fault_slot;
+                let name = m
+                    .debug
+                    .as_ref()
+                    .and_then(|d| d.genes.get(gene))
+                    .and_then(|g| g.slot_names.get(slot as usize))
+                    .filter(|n| !n.is_empty())
+                    .cloned()
+                    .unwrap_or_else(|| format!("slot {slot}"));
+                K::DelocalMismatch { name, expected: a, actual: b }
+            }
+            fault::STACK_NOT_EMPTY => K::StackNotEmpty { len: a as usize },
+            fault::POP_NON_ZERO => K::PopNonZero { value: a },
+            fault::EMPTY_STACK => K::EmptyStack,
+            fault::OOB => K::IndexOutOfBounds { index: a, len: b },
+            fault::DIV_ZERO => K::DivisionByZero,
+            fault::ALIAS => K::Alias { index: a },
+            fault::OVERFLOW => K::Overflow,
+            fault::USER => K::UserError(m.strings.get(a as usize).cloned().unwrap_or_default()),
+            fault::NO_HISTORY => K::NoHistory,
+            fault::BAD_REF => K::Internal("invalid array or stack reference".into()),
+            fault::RECURSION => K::RecursionLimit { limit: self.limits.max_depth },
+            other => K::Internal(format!("unknown JIT fault {other}")),
+        };
+        RunError { kind, stack }
+    }
+}
+
+/// Calls a compiled gene function.
+///
+/// # Safety
+/// `f` is a finalized gene function of a live [`Compiled`]; `ctx` and `args` are valid for
+/// it (see [`translate`] for the calling convention).
+unsafe fn call(f: usize, ctx: *mut Ctx, args: *mut u64) -> u32 {
+    // SAFETY: `f` has the gene signature (`gene_signature`, the platform's C convention).
+    let func: GeneFn = unsafe { std::mem::transmute::<usize, GeneFn>(f) };
+    // SAFETY: see the function's contract.
+    unsafe { func(ctx, args) }
+}
+
+impl Engine for Jit {
+    fn name(&self) -> &'static str {
+        "jit"
+    }
+
+    fn run(
+        &mut self,
+        module: &Module,
+        gene: usize,
+        args: &mut [Value],
+        dir: Direction,
+    ) -> Result<RunReport, RunError> {
+        let area = self.bind(module, gene, args).map_err(RunError::bare)?;
+        if !trust::trusted(module) {
+            self.fallback.limits = self.limits;
+            return self.fallback.run(module, gene, args, dir);
+        }
+        let c = self.compiled(module).map_err(|e| RunError::bare(RunErrorKind::Internal(e.to_string())))?;
+        self.run_compiled(module, &c, gene, args, dir, area)
+    }
+}

@@ -1,0 +1,358 @@
+//! The run-time context shared by compiled code and Rust, and the `extern "C"` helpers that
+//! compiled code calls for everything off the hot path: stacks, the history tape, local array
+//! fill/check, printing, and recording an error with its call stack.
+//!
+//! Compiled code reads and writes the first fields of [`Ctx`] directly (their byte offsets are
+//! the `OFF_*` constants); the rest is touched only by the helpers. No helper panics: each one
+//! reports a fault by storing it in the context and returning a non-zero status.
+
+use rdx_vm::Module;
+use rdx_vm::ops::Fmt;
+use std::mem::offset_of;
+
+/// Fault codes: compiled code and helpers name what went wrong with one of these; the engine
+/// turns the code and its two payload words into a [`rdx_vm::RunErrorKind`].
+pub mod fault {
+    /// The fault was already stored by a helper or a callee: only record the frame.
+    pub const RECORDED: u32 = 0;
+    pub const ASSERT: u32 = 1;
+    pub const FI_THEN: u32 = 2;
+    pub const FI_ELSE: u32 = 3;
+    pub const IF_THEN: u32 = 4;
+    pub const IF_ELSE: u32 = 5;
+    pub const FROM_ENTRY: u32 = 6;
+    pub const FROM_REENTRY: u32 = 7;
+    pub const UNTIL_EXIT: u32 = 8;
+    pub const UNTIL_REENTRY: u32 = 9;
+    /// a = expected, b = actual; the slot is stored by the helper or by compiled code in `ret`.
+    pub const DELOCAL: u32 = 10;
+    /// a = length.
+    pub const STACK_NOT_EMPTY: u32 = 11;
+    /// a = value.
+    pub const POP_NON_ZERO: u32 = 12;
+    pub const EMPTY_STACK: u32 = 13;
+    /// a = index, b = length.
+    pub const OOB: u32 = 14;
+    pub const DIV_ZERO: u32 = 15;
+    /// a = index.
+    pub const ALIAS: u32 = 16;
+    pub const OVERFLOW: u32 = 17;
+    /// a = string index.
+    pub const USER: u32 = 18;
+    pub const NO_HISTORY: u32 = 19;
+    pub const BAD_REF: u32 = 20;
+    pub const RECURSION: u32 = 21;
+}
+
+/// One level of the call stack recorded while an error unwinds through compiled frames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceFrame {
+    pub gene: u32,
+    pub pc: u32,
+    pub backward: bool,
+}
+
+/// The state of one run. `#[repr(C)]`: compiled code accesses the leading fields by offset.
+#[repr(C)]
+pub struct Ctx {
+    /// Current call nesting (1 = the entry gene).
+    pub depth: u64,
+    /// Words of frame memory in use (the interpreter's accounting: array arguments plus the
+    /// words of every active frame).
+    pub used: u64,
+    /// The depth limit.
+    pub max_depth: u64,
+    /// The word limit.
+    pub max_words: u64,
+    /// The deepest nesting reached.
+    pub max_seen: u64,
+    /// Frame memory for local arrays: `max_words` words (null when no gene has local arrays).
+    pub arena: *mut u64,
+    /// Lowest native stack address a call may start below; 0 = no check.
+    pub stack_floor: u64,
+    /// Words written to the history tape.
+    pub lossy: u64,
+    /// A helper's result word.
+    pub ret: u64,
+    // ---- Rust only below ----
+    pub fault: u32,
+    pub fault_a: u64,
+    pub fault_b: u64,
+    /// The slot named by a delocal fault.
+    pub fault_slot: u16,
+    pub trace: Vec<TraceFrame>,
+    pub stacks: Vec<Vec<u64>>,
+    pub live: usize,
+    pub tape: Vec<u64>,
+    pub output: Vec<u8>,
+    pub module: *const Module,
+}
+
+pub const OFF_DEPTH: i32 = offset_of!(Ctx, depth) as i32;
+pub const OFF_USED: i32 = offset_of!(Ctx, used) as i32;
+pub const OFF_MAX_DEPTH: i32 = offset_of!(Ctx, max_depth) as i32;
+pub const OFF_MAX_WORDS: i32 = offset_of!(Ctx, max_words) as i32;
+pub const OFF_MAX_SEEN: i32 = offset_of!(Ctx, max_seen) as i32;
+pub const OFF_ARENA: i32 = offset_of!(Ctx, arena) as i32;
+pub const OFF_STACK_FLOOR: i32 = offset_of!(Ctx, stack_floor) as i32;
+pub const OFF_LOSSY: i32 = offset_of!(Ctx, lossy) as i32;
+pub const OFF_RET: i32 = offset_of!(Ctx, ret) as i32;
+
+impl Ctx {
+    /// A fresh context (the tape is moved in and out by the engine).
+    pub fn new(module: &Module) -> Ctx {
+        Ctx {
+            depth: 1,
+            used: 0,
+            max_depth: 0,
+            max_words: 0,
+            max_seen: 1,
+            arena: std::ptr::null_mut(),
+            stack_floor: 0,
+            lossy: 0,
+            ret: 0,
+            fault: fault::RECORDED,
+            fault_a: 0,
+            fault_b: 0,
+            fault_slot: 0,
+            trace: Vec::new(),
+            stacks: Vec::new(),
+            live: 0,
+            tape: Vec::new(),
+            output: Vec::new(),
+            module,
+        }
+    }
+
+    /// Opens a stack (ids are handed out in LIFO order, as in the interpreter).
+    pub fn new_stack(&mut self) -> usize {
+        if self.live < self.stacks.len() {
+            self.stacks[self.live].clear();
+        } else {
+            self.stacks.push(Vec::new());
+        }
+        self.live += 1;
+        self.live - 1
+    }
+
+    fn stack_id(&mut self, v: u64) -> Option<usize> {
+        let id = v as usize;
+        if id < self.live && id < self.stacks.len() { Some(id) } else { None }
+    }
+
+    fn set_fault(&mut self, code: u32, a: u64, b: u64) -> u32 {
+        self.fault = code;
+        self.fault_a = a;
+        self.fault_b = b;
+        1
+    }
+}
+
+/// The context behind a pointer handed to compiled code.
+///
+/// # Safety
+/// `ctx` is the live, exclusively used context of the current run (the engine passes it to
+/// the entry function and nothing else touches it until the run ends).
+unsafe fn cx<'a>(ctx: *mut Ctx) -> &'a mut Ctx {
+    // SAFETY: see the function's contract.
+    unsafe { &mut *ctx }
+}
+
+/// Records an error: the fault (unless `code` is [`fault::RECORDED`]) and one call-stack
+/// level. Called on the way out of every compiled frame an error passes through.
+pub extern "C" fn rt_error(ctx: *mut Ctx, code: u32, a: u64, b: u64, gene: u32, pc: u32, backward: u32) {
+    // SAFETY: called by compiled code with its context.
+    let c = unsafe { cx(ctx) };
+    if code != fault::RECORDED {
+        c.set_fault(code, a, b);
+    }
+    c.trace.push(TraceFrame { gene, pc, backward: backward != 0 });
+}
+
+/// Records the slot of a delocal fault (set just before [`rt_error`]).
+pub extern "C" fn rt_delocal_slot(ctx: *mut Ctx, slot: u32) {
+    // SAFETY: called by compiled code with its context.
+    unsafe { cx(ctx) }.fault_slot = slot as u16;
+}
+
+/// `push`: moves `v` onto stack `id`.
+pub extern "C" fn rt_push(ctx: *mut Ctx, id: u64, v: u64) -> u32 {
+    // SAFETY: called by compiled code with its context.
+    let c = unsafe { cx(ctx) };
+    match c.stack_id(id) {
+        Some(i) => {
+            c.stacks[i].push(v);
+            0
+        }
+        None => c.set_fault(fault::BAD_REF, 0, 0),
+    }
+}
+
+/// `pop`: `cur` must be 0; the top of stack `id` goes to `ret`.
+pub extern "C" fn rt_pop(ctx: *mut Ctx, id: u64, cur: u64) -> u32 {
+    // SAFETY: called by compiled code with its context.
+    let c = unsafe { cx(ctx) };
+    let Some(i) = c.stack_id(id) else { return c.set_fault(fault::BAD_REF, 0, 0) };
+    if cur != 0 {
+        return c.set_fault(fault::POP_NON_ZERO, cur, 0);
+    }
+    match c.stacks[i].pop() {
+        Some(v) => {
+            c.ret = v;
+            0
+        }
+        None => c.set_fault(fault::EMPTY_STACK, 0, 0),
+    }
+}
+
+/// `top`, `empty` (what = 1) or `size` (what = 2) of stack `id`, into `ret`.
+pub extern "C" fn rt_peek(ctx: *mut Ctx, id: u64, what: u32) -> u32 {
+    // SAFETY: called by compiled code with its context.
+    let c = unsafe { cx(ctx) };
+    let Some(i) = c.stack_id(id) else { return c.set_fault(fault::BAD_REF, 0, 0) };
+    let s = &c.stacks[i];
+    c.ret = match what {
+        0 => match s.last() {
+            Some(&v) => v,
+            None => return c.set_fault(fault::EMPTY_STACK, 0, 0),
+        },
+        1 => s.is_empty() as u64,
+        _ => s.len() as u64,
+    };
+    0
+}
+
+/// `local.stack`: opens an empty stack, returns its id.
+pub extern "C" fn rt_open_stack(ctx: *mut Ctx) -> u64 {
+    // SAFETY: called by compiled code with its context.
+    unsafe { cx(ctx) }.new_stack() as u64
+}
+
+/// `delocal.stack`: closes stack `id`, which must be the last opened and empty.
+pub extern "C" fn rt_close_stack(ctx: *mut Ctx, id: u64) -> u32 {
+    // SAFETY: called by compiled code with its context.
+    let c = unsafe { cx(ctx) };
+    let Some(i) = c.stack_id(id) else { return c.set_fault(fault::BAD_REF, 0, 0) };
+    if i + 1 != c.live {
+        return c.set_fault(fault::BAD_REF, 0, 0);
+    }
+    let n = c.stacks[i].len();
+    if n != 0 {
+        return c.set_fault(fault::STACK_NOT_EMPTY, n as u64, 0);
+    }
+    c.live -= 1;
+    0
+}
+
+/// A lossy write: keeps the overwritten value on the history tape.
+pub extern "C" fn rt_tape_push(ctx: *mut Ctx, v: u64) {
+    // SAFETY: called by compiled code with its context.
+    let c = unsafe { cx(ctx) };
+    c.tape.push(v);
+    c.lossy += 1;
+}
+
+/// Undoes a lossy write: the value goes to `ret`; an empty tape is a fault.
+pub extern "C" fn rt_tape_pop(ctx: *mut Ctx) -> u32 {
+    // SAFETY: called by compiled code with its context.
+    let c = unsafe { cx(ctx) };
+    match c.tape.pop() {
+        Some(v) => {
+            c.ret = v;
+            0
+        }
+        None => c.set_fault(fault::NO_HISTORY, 0, 0),
+    }
+}
+
+/// `local.arr`: every element of the frame storage at `p` (`len` words) becomes `v`.
+///
+/// # Safety
+/// `p..p + len` lies in the frame memory of the calling gene (verifier: `at + len <= words`).
+pub unsafe extern "C" fn rt_fill(p: *mut u64, len: u64, v: u64) {
+    for k in 0..len as usize {
+        // SAFETY: see the function's contract.
+        unsafe { *p.add(k) = v };
+    }
+}
+
+/// `delocal.arr`: every element must equal `v`; on the first that does not, records a delocal
+/// fault for array slot `slot`.
+///
+/// # Safety
+/// As for [`rt_fill`].
+pub unsafe extern "C" fn rt_check(ctx: *mut Ctx, p: *const u64, len: u64, v: u64, slot: u32) -> u32 {
+    for k in 0..len as usize {
+        // SAFETY: see the function's contract.
+        let x = unsafe { *p.add(k) };
+        if x != v {
+            // SAFETY: called by compiled code with its context.
+            let c = unsafe { cx(ctx) };
+            c.fault_slot = slot as u16;
+            return c.set_fault(fault::DELOCAL, v, x);
+        }
+    }
+    0
+}
+
+fn module<'a>(c: &Ctx) -> &'a Module {
+    // SAFETY: the engine keeps the module borrowed for the whole run.
+    unsafe { &*c.module }
+}
+
+/// `print`: a string constant and a newline.
+pub extern "C" fn rt_print(ctx: *mut Ctx, text: u32) {
+    // SAFETY: called by compiled code with its context.
+    let c = unsafe { cx(ctx) };
+    if let Some(s) = module(c).strings.get(text as usize) {
+        c.output.extend_from_slice(s.as_bytes());
+        c.output.push(b'\n');
+    }
+}
+
+/// `printf`: a format string with `n` argument values at `vals`.
+///
+/// # Safety
+/// `vals` points at `n` readable words (a stack slot of the calling function).
+pub unsafe extern "C" fn rt_printf(ctx: *mut Ctx, fmt: u32, vals: *const u64, n: u64) {
+    // SAFETY: called by compiled code with its context.
+    let c = unsafe { cx(ctx) };
+    let m = module(c);
+    let text = m.strings.get(fmt as usize).map_or("", |s| s.as_str());
+    // SAFETY: see the function's contract.
+    let vals = if n == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(vals, n as usize) } };
+    let out = rdx_vm::values::printf(text, vals, m.dialect == rdx_lang::ast::Dialect::Janus);
+    c.output.extend_from_slice(out.as_bytes());
+    c.output.push(b'\n');
+}
+
+/// `show`: `name = value`. For an array format, `v` is the element pointer and `len` its
+/// length; for a stack format, `v` is the stack id.
+///
+/// # Safety
+/// For an array format, `v..v + len` words are readable (an array reference of the caller,
+/// which the trust check guarantees is one).
+pub unsafe extern "C" fn rt_show(ctx: *mut Ctx, name: u32, fmt: u32, v: u64, len: u64) {
+    use rdx_vm::Value;
+    // SAFETY: called by compiled code with its context.
+    let c = unsafe { cx(ctx) };
+    let m = module(c);
+    let name = m.strings.get(name as usize).map_or("?", |s| s.as_str());
+    let fmt = Fmt(fmt as u8);
+    let signed = matches!(fmt, Fmt::I64 | Fmt::ARR_I64 | Fmt::STACK_I64);
+    let value = match fmt {
+        Fmt::U64 | Fmt::I64 => Value::Int(v),
+        Fmt::ARR_U64 | Fmt::ARR_I64 => {
+            let s = if v == 0 || len == 0 {
+                Vec::new()
+            } else {
+                // SAFETY: see the function's contract.
+                unsafe { std::slice::from_raw_parts(v as *const u64, len as usize) }.to_vec()
+            };
+            Value::Array(s)
+        }
+        _ => Value::Stack(c.stack_id(v).map(|i| c.stacks[i].clone()).unwrap_or_default()),
+    };
+    let line = format!("{name} = {}\n", rdx_vm::values::format_value(&value, signed));
+    c.output.extend_from_slice(line.as_bytes());
+}

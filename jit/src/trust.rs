@@ -1,0 +1,106 @@
+//! The trust check: may this module's array references be used as raw pointers?
+//!
+//! Compiled code keeps an array as (element pointer, length) in two slots and accesses
+//! `ptr + 8·idx` after checking `idx < len`. That is safe when every such pair was made by the
+//! engine (array arguments), by `local.arr`, or passed along by `call`, and nothing else ever
+//! writes or misreads those slots. The compiler from source guarantees it; a hand-written
+//! module might not (the interpreter, which stores word indices into its own memory and checks
+//! them, tolerates that). A module fails the check when, in some gene:
+//! - an array slot (either word of a parameter array or of a `local.arr` target) is an
+//!   ordinary slot operand (anything but an array operand, a `show` of an array, or an array
+//!   argument of a call);
+//! - an array operand does not name one of the gene's arrays, or two arrays' slots overlap;
+//! - `local.arr` targets a parameter array;
+//! - a call passes a non-array where the callee expects an array, or an array where it does
+//!   not.
+//!
+//! Untrusted modules run on the interpreter, so every module gives the interpreter's answer.
+
+use rdx_lang::ast::Type;
+use rdx_vm::Module;
+use rdx_vm::module::GeneDef;
+use rdx_vm::ops::{Fmt, Op, OperandRef};
+
+/// The array bases of a gene, each with whether it is a parameter; None when a `local.arr`
+/// targets a parameter array.
+fn arrays(g: &GeneDef) -> Option<Vec<(u16, bool)>> {
+    let mut out: Vec<(u16, bool)> = Vec::new();
+    for (i, p) in g.params.iter().enumerate() {
+        if let Type::Array(..) = p.ty {
+            out.push((*g.param_slots.get(i)?, true));
+        }
+    }
+    for op in &g.code {
+        if let Op::LocalArr { arr, .. } | Op::DelocalArr { arr, .. } = *op {
+            match out.iter().find(|a| a.0 == arr.0) {
+                Some(a) if a.1 => return None,
+                Some(_) => {}
+                None => out.push((arr.0, false)),
+            }
+        }
+    }
+    for (k, a) in out.iter().enumerate() {
+        if out.iter().enumerate().any(|(j, b)| j != k && (b.0 == a.0 || b.0 == a.0 + 1 || a.0 == b.0 + 1)) {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// True when compiled code may treat the module's array slots as pointers (see the module
+/// documentation).
+pub fn trusted(m: &Module) -> bool {
+    if !m.genes.iter().flat_map(|g| &g.code).all(crate::translate::supported) {
+        return false;
+    }
+    let all: Option<Vec<_>> = m.genes.iter().map(arrays).collect();
+    let Some(all) = all else { return false };
+    m.genes.iter().zip(&all).all(|(g, arrs)| gene_trusted(m, g, arrs))
+}
+
+fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
+    let is_array_slot = |s: u16| arrs.iter().any(|a| s == a.0 || s == a.0 + 1);
+    let base = |s: u16| arrs.iter().find(|a| a.0 == s);
+    for op in &g.code {
+        match *op {
+            Op::Show { var, fmt, .. } if fmt == Fmt::ARR_U64 || fmt == Fmt::ARR_I64 => {
+                if base(var.0).is_none() {
+                    return false;
+                }
+                continue;
+            }
+            Op::Call { gene, args } | Op::Uncall { gene, args } => {
+                let Some(callee) = m.genes.get(gene.0 as usize) else { return false };
+                for (i, p) in callee.params.iter().enumerate() {
+                    let Some(s) = g.args.get(args.start as usize + i) else { return false };
+                    let fits = match p.ty {
+                        Type::Array(..) => base(s.0).is_some(),
+                        _ => !is_array_slot(s.0),
+                    };
+                    if !fits {
+                        return false;
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let mut ok = true;
+        op.operands(&mut |_, o| match o {
+            OperandRef::Slot(s) => ok &= !is_array_slot(s.0),
+            OperandRef::Cond(c) => ok &= c.slots().iter().flatten().all(|s| !is_array_slot(s.0)),
+            OperandRef::Arr(a) => ok &= base(a.0).is_some(),
+            OperandRef::Args(a) => {
+                ok &= g
+                    .args
+                    .get(a.start as usize..a.start as usize + a.len as usize)
+                    .is_some_and(|s| s.iter().all(|s| !is_array_slot(s.0)))
+            }
+            _ => {}
+        });
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
