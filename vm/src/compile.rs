@@ -12,7 +12,7 @@
 //! mirror, so the sequence runs backward unchanged.
 
 use crate::module::{DebugInfo, GeneDebug, GeneDef, Module, ParamDef};
-use crate::ops::{Amt, Args, Arr, Cond, Fmt, GeneIdx, Imm, Off, Op, Slot, Str, Word};
+use crate::ops::{Amt, Args, Arr, Cond, Fmt, GeneIdx, Imm, Off, Op, Pre, Slot, Str, Word};
 use rdx_lang::ast::{
     BinOp, Block, Builtin, Dialect, Dir, Elem, Expr, ExprKind, Gene, Ident, Place, Print, Program, Span,
     Stmt, StmtKind, Type, UnOp, UpdateOp,
@@ -134,6 +134,10 @@ struct GeneCompiler<'a> {
     storage_max: u64,
     slot_names: Vec<String>,
     guard: Option<AliasGuard>,
+    /// Pure instructions emitted since the last other one.
+    pure_run: usize,
+    /// An expression needed more than 65 535 instructions.
+    too_long: bool,
 }
 
 type R<T> = Result<T, Box<Diagnostic>>;
@@ -175,6 +179,8 @@ impl<'a> GeneCompiler<'a> {
             storage_max: 0,
             slot_names: Vec::new(),
             guard: None,
+            pure_run: 0,
+            too_long: false,
         }
     }
 
@@ -198,6 +204,9 @@ impl<'a> GeneCompiler<'a> {
         self.emit(Op::Enter {}, g.name.span);
         self.block(&g.body)?;
         self.emit(Op::Exit {}, g.body.span);
+        if self.too_long {
+            return Err(limit(g.span, "an expression needs more than 65 535 instructions"));
+        }
         let slots = u16::try_from(self.next_slot).map_err(|_| limit(g.span, "more than 65 535 slots"))?;
         let words = self.next_slot as u64 + self.storage_max;
         let words = u32::try_from(words)
@@ -220,7 +229,6 @@ impl<'a> GeneCompiler<'a> {
             words,
             args: self.args,
             code: self.code,
-            pre: Vec::new(),
             param_slots: Vec::new(),
         };
         Ok((def, GeneDebug { spans: self.spans, slot_names: self.slot_names }))
@@ -289,7 +297,18 @@ impl<'a> GeneCompiler<'a> {
         }
     }
 
-    fn emit(&mut self, op: Op, span: Span) -> usize {
+    fn emit(&mut self, mut op: Op, span: Span) -> usize {
+        if op.is_pure() {
+            self.pure_run += 1;
+        } else {
+            // The consumer records how much expression code precedes it (checked against
+            // u16 in `run`).
+            op.set_pre(self.pure_run.min(u16::MAX as usize) as u16);
+            if self.pure_run > u16::MAX as usize {
+                self.too_long = true;
+            }
+            self.pure_run = 0;
+        }
         self.code.push(op);
         self.spans.push(span);
         self.code.len() - 1
@@ -483,9 +502,7 @@ impl<'a> GeneCompiler<'a> {
         };
         let (Some(a), Some(c)) = (self.simple_cond(entry), self.simple_cond(until)) else { return Ok(None) };
         let top = self.emit(Op::FromTopC { cond: a, loop_back: Off(0) }, entry.span);
-        for s in rest {
-            self.stmt(s)?;
-        }
+        self.stmts(rest)?;
         let from_top = Off(top as u32);
         let step = if *op == UpdateOp::Add {
             Op::LoopInc { ctr, cond: c, from_top }
@@ -557,10 +574,83 @@ impl<'a> GeneCompiler<'a> {
     // ---- statements ---------------------------------------------------------------------
 
     fn block(&mut self, b: &Block) -> R<()> {
-        for s in &b.stmts {
-            self.stmt(s)?;
+        self.stmts(&b.stmts)
+    }
+
+    fn stmts(&mut self, stmts: &[Stmt]) -> R<()> {
+        let mut k = 0;
+        while k < stmts.len() {
+            if let Some(next) = stmts.get(k + 1)
+                && let Some(op) = self.fuse_rotation(&stmts[k], next)
+            {
+                self.emit(op, stmts[k].span.to(next.span));
+                k += 2;
+                continue;
+            }
+            self.stmt(&stmts[k])?;
+            k += 1;
         }
         Ok(())
+    }
+
+    /// A rotation by a constant and an update by a variable of the same scalar variable, in
+    /// either order, as one instruction (`x >>>= 8` then `x += y`: `rot.add`).
+    fn fuse_rotation(&self, s1: &Stmt, s2: &Stmt) -> Option<Op> {
+        if self.janus() {
+            return None;
+        }
+        let scalar = |p: &Place| -> Option<Slot> {
+            match (&p.index, self.lookup(&p.name.name, p.span).ok()?) {
+                (None, Var::Scalar { slot, .. }) => Some(slot),
+                _ => None,
+            }
+        };
+        let rot = |s: &Stmt| -> Option<(Slot, u8)> {
+            match &s.kind {
+                StmtKind::Rotate { target, dir, amount: Expr { kind: ExprKind::Int(k), .. } } => {
+                    let k = (k % 64) as u8;
+                    let left = if *dir == Dir::Left { k } else { (64 - k) % 64 };
+                    (left != 0).then_some(())?;
+                    Some((scalar(target)?, left))
+                }
+                _ => None,
+            }
+        };
+        let upd = |s: &Stmt| -> Option<(Slot, UpdateOp, Slot)> {
+            match &s.kind {
+                StmtKind::Update { target, op, value: Expr { kind: ExprKind::Var(v), span } } => {
+                    let src = match self.lookup(v, *span).ok()? {
+                        Var::Scalar { slot, .. } => slot,
+                        _ => return None,
+                    };
+                    Some((scalar(target)?, *op, src))
+                }
+                _ => None,
+            }
+        };
+        if let (Some((d, amt)), Some((d2, op, src))) = (rot(s1), upd(s2))
+            && d == d2
+            && src != d
+        {
+            let amt = Amt(amt);
+            return Some(match op {
+                UpdateOp::Add => Op::RotAdd { dst: d, src, amt },
+                UpdateOp::Sub => Op::RotSub { dst: d, src, amt },
+                UpdateOp::Xor => Op::RotXor { dst: d, src, amt },
+            });
+        }
+        if let (Some((d, op, src)), Some((d2, amt))) = (upd(s1), rot(s2))
+            && d == d2
+            && src != d
+        {
+            let amt = Amt(amt);
+            return Some(match op {
+                UpdateOp::Add => Op::AddRot { dst: d, src, amt },
+                UpdateOp::Sub => Op::SubRot { dst: d, src, amt },
+                UpdateOp::Xor => Op::XorRot { dst: d, src, amt },
+            });
+        }
+        None
     }
 
     fn stmt(&mut self, s: &Stmt) -> R<()> {
@@ -599,12 +689,12 @@ impl<'a> GeneCompiler<'a> {
         }
         let t = self.temp(span)?;
         let (arr, idx) = self.elem_index(p)?;
-        self.emit(Op::SwapE { dst: t, arr, idx }, span);
+        self.emit(Op::SwapE { dst: t, arr, idx, pre: Pre(0) }, span);
         self.guard = Some(AliasGuard { arr, idx });
         f(self, t)?;
         self.guard = None;
         let (arr, idx) = self.elem_index(p)?;
-        self.emit(Op::SwapE { dst: t, arr, idx }, span);
+        self.emit(Op::SwapE { dst: t, arr, idx, pre: Pre(0) }, span);
         Ok(())
     }
 
@@ -640,9 +730,9 @@ impl<'a> GeneCompiler<'a> {
                         }
                         Opnd::S(src) => {
                             let op = if dir == Dir::Left {
-                                Op::RotlS { dst: d, src }
+                                Op::RotlS { dst: d, src, pre: Pre(0) }
                             } else {
-                                Op::RotrS { dst: d, src }
+                                Op::RotrS { dst: d, src, pre: Pre(0) }
                             };
                             me.emit(op, sp);
                         }
@@ -669,12 +759,12 @@ impl<'a> GeneCompiler<'a> {
                     (Some(a), None) | (None, Some(a)) => {
                         let e = if p.index.is_some() { p } else { q };
                         let (arr, idx) = self.elem_index(e)?;
-                        self.emit(Op::SwapE { dst: a, arr, idx }, sp);
+                        self.emit(Op::SwapE { dst: a, arr, idx, pre: Pre(0) }, sp);
                     }
                     (None, None) => {
                         let (arr, i) = self.elem_index(p)?;
                         let (arr2, j) = self.elem_index(q)?;
-                        self.emit(Op::SwapEE { arr, i, arr2, j }, sp);
+                        self.emit(Op::SwapEE { arr, i, arr2, j, pre: Pre(0) }, sp);
                     }
                 }
                 Ok(())
@@ -683,20 +773,25 @@ impl<'a> GeneCompiler<'a> {
                 let mark = self.temps.len();
                 let c = self.cond(cond)?;
                 self.free_temps(mark);
-                let top = self.emit(Op::IfTop { cond: c, else_at: Off(0) }, cond.span);
+                let top = self.emit(Op::IfTop { cond: c, else_at: Off(0), pre: Pre(0) }, cond.span);
                 self.block(then_block)?;
                 let a_then = self.cond(fi)?;
                 self.free_temps(mark);
-                let fi_then = self.emit(Op::FiThen { cond: a_then, fi_else: Off(0) }, fi.span);
+                let fi_then = self.emit(Op::FiThen { cond: a_then, fi_else: Off(0), pre: Pre(0) }, fi.span);
                 let else_at = self.emit(Op::ElseMark { if_top: Off(top as u32) }, cond.span);
                 if let Some(b) = else_block {
                     self.block(b)?;
                 }
                 let a = self.cond(fi)?;
                 self.free_temps(mark);
-                let fi_else = self.emit(Op::FiElse { cond: a, fi_then: Off(fi_then as u32) }, fi.span);
-                self.code[top] = Op::IfTop { cond: c, else_at: Off(else_at as u32) };
-                self.code[fi_then] = Op::FiThen { cond: a_then, fi_else: Off(fi_else as u32) };
+                let fi_else =
+                    self.emit(Op::FiElse { cond: a, fi_then: Off(fi_then as u32), pre: Pre(0) }, fi.span);
+                if let Op::IfTop { else_at: t, .. } = &mut self.code[top] {
+                    *t = Off(else_at as u32);
+                }
+                if let Op::FiThen { fi_else: t, .. } = &mut self.code[fi_then] {
+                    *t = Off(fi_else as u32);
+                }
                 Ok(())
             }
             StmtKind::From { entry, body, again, until } => {
@@ -706,20 +801,25 @@ impl<'a> GeneCompiler<'a> {
                 let mark = self.temps.len();
                 let a = self.cond(entry)?;
                 self.free_temps(mark);
-                let top = self.emit(Op::FromTop { cond: a, loop_back: Off(0) }, entry.span);
+                let top = self.emit(Op::FromTop { cond: a, loop_back: Off(0), pre: Pre(0) }, entry.span);
                 self.block(body)?;
                 let c = self.cond(until)?;
                 self.free_temps(mark);
-                let u = self.emit(Op::Until { cond: c, loop_exit: Off(0) }, until.span);
+                let u = self.emit(Op::Until { cond: c, loop_exit: Off(0), pre: Pre(0) }, until.span);
                 if let Some(l) = again {
                     self.block(l)?;
                 }
                 let a2 = self.cond(entry)?;
                 self.free_temps(mark);
-                let back = self.emit(Op::LoopBack { cond: a2, from_top: Off(top as u32) }, entry.span);
+                let back =
+                    self.emit(Op::LoopBack { cond: a2, from_top: Off(top as u32), pre: Pre(0) }, entry.span);
                 let exit = self.emit(Op::LoopExit { until: Off(u as u32) }, until.span);
-                self.code[top] = Op::FromTop { cond: a, loop_back: Off(back as u32) };
-                self.code[u] = Op::Until { cond: c, loop_exit: Off(exit as u32) };
+                if let Op::FromTop { loop_back, .. } = &mut self.code[top] {
+                    *loop_back = Off(back as u32);
+                }
+                if let Op::Until { loop_exit, .. } = &mut self.code[u] {
+                    *loop_exit = Off(exit as u32);
+                }
                 Ok(())
             }
             StmtKind::Call { gene, args, uncall } => {
@@ -747,20 +847,20 @@ impl<'a> GeneCompiler<'a> {
             StmtKind::Push { value, stack } => {
                 let st = self.stack(stack)?;
                 self.on_place(value, sp, &mut |me, d| {
-                    me.emit(Op::Push { var: d, stack: st }, sp);
+                    me.emit(Op::Push { var: d, stack: st, pre: Pre(0) }, sp);
                     Ok(())
                 })
             }
             StmtKind::Pop { target, stack } => {
                 let st = self.stack(stack)?;
                 self.on_place(target, sp, &mut |me, d| {
-                    me.emit(Op::Pop { var: d, stack: st }, sp);
+                    me.emit(Op::Pop { var: d, stack: st, pre: Pre(0) }, sp);
                     Ok(())
                 })
             }
             StmtKind::Assert(e) => {
                 let c = self.cond(e)?;
-                self.emit(Op::Assert { cond: c }, sp);
+                self.emit(Op::Assert { cond: c, pre: Pre(0) }, sp);
                 Ok(())
             }
             StmtKind::Skip => Ok(()),
@@ -790,9 +890,9 @@ impl<'a> GeneCompiler<'a> {
                 let idx = self.expr_slot(i)?;
                 self.emit(
                     match op {
-                        UpdateOp::Add => Op::AddFromE { dst: d, arr, idx },
-                        UpdateOp::Sub => Op::SubFromE { dst: d, arr, idx },
-                        UpdateOp::Xor => Op::XorFromE { dst: d, arr, idx },
+                        UpdateOp::Add => Op::AddFromE { dst: d, arr, idx, pre: Pre(0) },
+                        UpdateOp::Sub => Op::SubFromE { dst: d, arr, idx, pre: Pre(0) },
+                        UpdateOp::Xor => Op::XorFromE { dst: d, arr, idx, pre: Pre(0) },
                     },
                     sp,
                 );
@@ -809,11 +909,11 @@ impl<'a> GeneCompiler<'a> {
                         Opnd::K(k) => self.konst(k, value.span)?,
                     };
                     match (op, janus) {
-                        (UpdateOp::Add, false) => Op::AddS { dst: d, src },
-                        (UpdateOp::Sub, false) => Op::SubS { dst: d, src },
-                        (UpdateOp::Add, true) => Op::AddChk { dst: d, src },
-                        (UpdateOp::Sub, true) => Op::SubChk { dst: d, src },
-                        (UpdateOp::Xor, _) => Op::XorS { dst: d, src },
+                        (UpdateOp::Add, false) => Op::AddS { dst: d, src, pre: Pre(0) },
+                        (UpdateOp::Sub, false) => Op::SubS { dst: d, src, pre: Pre(0) },
+                        (UpdateOp::Add, true) => Op::AddChk { dst: d, src, pre: Pre(0) },
+                        (UpdateOp::Sub, true) => Op::SubChk { dst: d, src, pre: Pre(0) },
+                        (UpdateOp::Xor, _) => Op::XorS { dst: d, src, pre: Pre(0) },
                     }
                 }
             };
@@ -824,7 +924,11 @@ impl<'a> GeneCompiler<'a> {
             return self.on_place(target, sp, &mut |me, d| {
                 let src = me.expr_slot(value)?;
                 me.emit(
-                    if op == UpdateOp::Add { Op::AddChk { dst: d, src } } else { Op::SubChk { dst: d, src } },
+                    if op == UpdateOp::Add {
+                        Op::AddChk { dst: d, src, pre: Pre(0) }
+                    } else {
+                        Op::SubChk { dst: d, src, pre: Pre(0) }
+                    },
                     sp,
                 );
                 Ok(())
@@ -835,12 +939,12 @@ impl<'a> GeneCompiler<'a> {
         let v = self.expr(value)?;
         self.guard = None;
         let ins = match (v, op) {
-            (Opnd::K(k), UpdateOp::Add) => Op::AddEI { arr, idx, imm: Imm(k) },
-            (Opnd::K(k), UpdateOp::Sub) => Op::SubEI { arr, idx, imm: Imm(k) },
-            (Opnd::K(k), UpdateOp::Xor) => Op::XorEI { arr, idx, imm: Imm(k) },
-            (Opnd::S(src), UpdateOp::Add) => Op::AddE { arr, idx, src },
-            (Opnd::S(src), UpdateOp::Sub) => Op::SubE { arr, idx, src },
-            (Opnd::S(src), UpdateOp::Xor) => Op::XorE { arr, idx, src },
+            (Opnd::K(k), UpdateOp::Add) => Op::AddEI { arr, idx, imm: Imm(k), pre: Pre(0) },
+            (Opnd::K(k), UpdateOp::Sub) => Op::SubEI { arr, idx, imm: Imm(k), pre: Pre(0) },
+            (Opnd::K(k), UpdateOp::Xor) => Op::XorEI { arr, idx, imm: Imm(k), pre: Pre(0) },
+            (Opnd::S(src), UpdateOp::Add) => Op::AddE { arr, idx, src, pre: Pre(0) },
+            (Opnd::S(src), UpdateOp::Sub) => Op::SubE { arr, idx, src, pre: Pre(0) },
+            (Opnd::S(src), UpdateOp::Xor) => Op::XorE { arr, idx, src, pre: Pre(0) },
         };
         self.emit(ins, sp);
         Ok(())
@@ -874,7 +978,14 @@ impl<'a> GeneCompiler<'a> {
         };
         let saved = self.guard.take();
         let r = self.on_place(target, sp, &mut |me, d| {
-            me.emit(if undo { Op::Unassign { dst: d, src } } else { Op::Assign { dst: d, src } }, sp);
+            me.emit(
+                if undo {
+                    Op::Unassign { dst: d, src, pre: Pre(0) }
+                } else {
+                    Op::Assign { dst: d, src, pre: Pre(0) }
+                },
+                sp,
+            );
             Ok(())
         });
         self.guard = saved;
@@ -888,7 +999,7 @@ impl<'a> GeneCompiler<'a> {
                 let d = self.fresh(name.span, &name.name)?;
                 match v {
                     Opnd::K(k) => self.emit(Op::LocalImm { dst: d, imm: Imm(k) }, sp),
-                    Opnd::S(src) => self.emit(Op::Local { dst: d, src }, sp),
+                    Opnd::S(src) => self.emit(Op::Local { dst: d, src, pre: Pre(0) }, sp),
                 };
                 Var::Scalar { slot: d, ty }
             }
@@ -902,7 +1013,7 @@ impl<'a> GeneCompiler<'a> {
                 if self.storage > crate::module::MAX_FRAME_WORDS as u64 {
                     return Err(limit(sp, "local arrays too large"));
                 }
-                self.emit(Op::LocalArr { arr, at: Word(at as u32), len: Word(n), src }, sp);
+                self.emit(Op::LocalArr { arr, at: Word(at as u32), len: Word(n), src, pre: Pre(0) }, sp);
                 Var::Array { arr, elem, len, at: at as u32 }
             }
             Type::Stack => {
@@ -924,13 +1035,13 @@ impl<'a> GeneCompiler<'a> {
             Var::Scalar { slot, .. } => {
                 match self.expr(value)? {
                     Opnd::K(k) => self.emit(Op::DelocalImm { dst: slot, imm: Imm(k) }, sp),
-                    Opnd::S(src) => self.emit(Op::Delocal { dst: slot, src }, sp),
+                    Opnd::S(src) => self.emit(Op::Delocal { dst: slot, src, pre: Pre(0) }, sp),
                 };
                 self.release(slot);
             }
             Var::Array { arr, len, at, .. } => {
                 let src = self.expr_slot(value)?;
-                self.emit(Op::DelocalArr { arr, at: Word(at), len: Word(len as u32), src }, sp);
+                self.emit(Op::DelocalArr { arr, at: Word(at), len: Word(len as u32), src, pre: Pre(0) }, sp);
                 self.storage = at as u64;
                 self.release(Slot(arr.0));
                 self.release(Slot(arr.0 + 1));

@@ -42,6 +42,8 @@ pub fn disassemble(m: &Module) -> String {
             let mut parts: Vec<String> = Vec::new();
             op.operands(&mut |name, o| {
                 let v = match o {
+                    // The expression code is listed just above; its length is not shown.
+                    OperandRef::Pre(_) => return,
                     OperandRef::Slot(s) => slot(s),
                     OperandRef::Arr(a) => format!("{}[]", slot(Slot(a.0))),
                     OperandRef::Imm(i) => format!("{}", i.0),

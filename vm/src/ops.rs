@@ -44,6 +44,11 @@ pub struct Str(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Word(pub u32);
 
+/// How many pure instructions immediately precede this one: its expression code, which the
+/// backward walk re-evaluates and then skips.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Pre(pub u16);
+
 /// A run of slots in the gene's argument pool: `start..start + len`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Args {
@@ -120,19 +125,19 @@ macro_rules! for_each_op {
             0x00 Enter "enter" {} => Exit, Frame, direct, "First instruction of a gene. Backward: return to the caller.";
             0x01 Exit "exit" {} => Enter, Frame, direct, "Last instruction of a gene: return to the caller.";
 
-            0x08 IfTop "if" { cond: Cond, else_at: Off } => IfTop, Control, pre,
+            0x08 IfTop "if" { cond: Cond, else_at: Off, pre: Pre } => IfTop, Control, pre,
                 "Head of `if`: when cond is false jump past the `else` marker at else_at. Backward (leaving the then-branch): cond must hold.";
-            0x09 FiThen "fi.then" { cond: Cond, fi_else: Off } => FiThen, Control, pre,
+            0x09 FiThen "fi.then" { cond: Cond, fi_else: Off, pre: Pre } => FiThen, Control, pre,
                 "End of the then-branch: the fi assertion must hold; jump past fi.else. Backward: never reached.";
             0x0a ElseMark "else" { if_top: Off } => ElseMark, Control, direct,
                 "Start of the else-branch; forward never reached. Backward (leaving the else-branch): the `if` condition must be false.";
-            0x0b FiElse "fi.else" { cond: Cond, fi_then: Off } => FiElse, Control, pre,
+            0x0b FiElse "fi.else" { cond: Cond, fi_then: Off, pre: Pre } => FiElse, Control, pre,
                 "End of the else-branch: the fi assertion must be false. Backward: when the fi assertion holds continue at the end of the then-branch, else in the else-branch.";
-            0x0c FromTop "from" { cond: Cond, loop_back: Off } => FromTop, Control, pre,
+            0x0c FromTop "from" { cond: Cond, loop_back: Off, pre: Pre } => FromTop, Control, pre,
                 "Loop entry: the entry assertion must hold. Backward: when it holds leave the loop, else continue at the end of the loop block.";
-            0x0d Until "until" { cond: Cond, loop_exit: Off } => Until, Control, pre,
+            0x0d Until "until" { cond: Cond, loop_exit: Off, pre: Pre } => Until, Control, pre,
                 "Exit test after the do-block: when cond holds jump past loop.exit. Backward: cond must be false (the loop continues backward).";
-            0x0e LoopBack "loop.back" { cond: Cond, from_top: Off } => LoopBack, Control, pre,
+            0x0e LoopBack "loop.back" { cond: Cond, from_top: Off, pre: Pre } => LoopBack, Control, pre,
                 "End of the loop block: the entry assertion must be false; jump to the start of the do-block. Backward: never reached.";
             0x0f LoopExit "loop.exit" { until: Off } => LoopExit, Control, direct,
                 "Loop end marker; forward never reached. Backward (entering the loop): the until condition must hold (for a counted loop, then ctr steps back).";
@@ -146,37 +151,37 @@ macro_rules! for_each_op {
             0x10 Call "call" { gene: GeneIdx, args: Args } => Uncall, Effect, direct, "Run a gene forward on the argument variables (by reference).";
             0x11 Uncall "uncall" { gene: GeneIdx, args: Args } => Call, Effect, direct, "Run a gene backward on the argument variables (by reference).";
 
-            0x18 Local "local" { dst: Slot, src: Slot } => Delocal, Effect, pre, "Open an ancilla: dst = src.";
-            0x19 Delocal "delocal" { dst: Slot, src: Slot } => Local, Effect, pre, "Close an ancilla: dst must equal src.";
+            0x18 Local "local" { dst: Slot, src: Slot, pre: Pre } => Delocal, Effect, pre, "Open an ancilla: dst = src.";
+            0x19 Delocal "delocal" { dst: Slot, src: Slot, pre: Pre } => Local, Effect, pre, "Close an ancilla: dst must equal src.";
             0x1a LocalImm "local.imm" { dst: Slot, imm: Imm } => DelocalImm, Effect, direct, "Open an ancilla: dst = imm.";
             0x1b DelocalImm "delocal.imm" { dst: Slot, imm: Imm } => LocalImm, Effect, direct, "Close an ancilla: dst must equal imm.";
-            0x1c LocalArr "local.arr" { arr: Arr, at: Word, len: Word, src: Slot } => DelocalArr, Effect, pre,
+            0x1c LocalArr "local.arr" { arr: Arr, at: Word, len: Word, src: Slot, pre: Pre } => DelocalArr, Effect, pre,
                 "Open an array ancilla stored at frame word `at`, every element = src.";
-            0x1d DelocalArr "delocal.arr" { arr: Arr, at: Word, len: Word, src: Slot } => LocalArr, Effect, pre,
+            0x1d DelocalArr "delocal.arr" { arr: Arr, at: Word, len: Word, src: Slot, pre: Pre } => LocalArr, Effect, pre,
                 "Close an array ancilla: every element must equal src.";
             0x1e LocalStack "local.stack" { dst: Slot } => DelocalStack, Effect, direct, "Open an empty stack ancilla.";
             0x1f DelocalStack "delocal.stack" { dst: Slot } => LocalStack, Effect, direct, "Close a stack ancilla: it must be empty.";
 
-            0x20 Push "push" { var: Slot, stack: Slot } => Pop, Effect, pre, "Move var onto the stack; var = 0.";
-            0x21 Pop "pop" { var: Slot, stack: Slot } => Push, Effect, pre, "var must be 0; move the stack's top into var.";
-            0x22 Assert "assert" { cond: Cond } => Assert, Effect, pre, "cond must hold (in both directions).";
-            0x23 Assign "assign" { dst: Slot, src: Slot } => Unassign, Effect, pre,
+            0x20 Push "push" { var: Slot, stack: Slot, pre: Pre } => Pop, Effect, pre, "Move var onto the stack; var = 0.";
+            0x21 Pop "pop" { var: Slot, stack: Slot, pre: Pre } => Push, Effect, pre, "var must be 0; move the stack's top into var.";
+            0x22 Assert "assert" { cond: Cond, pre: Pre } => Assert, Effect, pre, "cond must hold (in both directions).";
+            0x23 Assign "assign" { dst: Slot, src: Slot, pre: Pre } => Unassign, Effect, pre,
                 "Lossy: push dst onto the history tape; dst = src.";
-            0x24 Unassign "unassign" { dst: Slot, src: Slot } => Assign, Effect, pre,
+            0x24 Unassign "unassign" { dst: Slot, src: Slot, pre: Pre } => Assign, Effect, pre,
                 "Undo a lossy assignment: dst = value popped from the history tape.";
             0x25 Fail "error" { msg: Str } => Fail, Effect, direct, "Janus `error`: stop with a run-time error.";
             0x26 PrintStr "print" { text: Str } => PrintStr, Effect, direct, "Print text (Janus `print`).";
             0x27 PrintFmt "printf" { fmt: Str, args: Args } => PrintFmt, Effect, direct, "Print a format string with %d/%u/%x arguments.";
             0x28 Show "show" { var: Slot, name: Str, fmt: Fmt } => Show, Effect, direct, "Print `name = value` (Janus `show`).";
 
-            0x30 AddS "add" { dst: Slot, src: Slot } => SubS, Effect, pre, "dst += src (wrapping).";
-            0x31 SubS "sub" { dst: Slot, src: Slot } => AddS, Effect, pre, "dst -= src (wrapping).";
-            0x32 XorS "xor" { dst: Slot, src: Slot } => XorS, Effect, pre, "dst ^= src.";
+            0x30 AddS "add" { dst: Slot, src: Slot, pre: Pre } => SubS, Effect, pre, "dst += src (wrapping).";
+            0x31 SubS "sub" { dst: Slot, src: Slot, pre: Pre } => AddS, Effect, pre, "dst -= src (wrapping).";
+            0x32 XorS "xor" { dst: Slot, src: Slot, pre: Pre } => XorS, Effect, pre, "dst ^= src.";
             0x33 AddI "add.imm" { dst: Slot, imm: Imm } => SubI, Effect, direct, "dst += imm (wrapping).";
             0x34 SubI "sub.imm" { dst: Slot, imm: Imm } => AddI, Effect, direct, "dst -= imm (wrapping).";
             0x35 XorI "xor.imm" { dst: Slot, imm: Imm } => XorI, Effect, direct, "dst ^= imm.";
-            0x36 AddChk "add.chk" { dst: Slot, src: Slot } => SubChk, Effect, pre, "Janus dst += src; signed overflow is an error.";
-            0x37 SubChk "sub.chk" { dst: Slot, src: Slot } => AddChk, Effect, pre, "Janus dst -= src; signed overflow is an error.";
+            0x36 AddChk "add.chk" { dst: Slot, src: Slot, pre: Pre } => SubChk, Effect, pre, "Janus dst += src; signed overflow is an error.";
+            0x37 SubChk "sub.chk" { dst: Slot, src: Slot, pre: Pre } => AddChk, Effect, pre, "Janus dst -= src; signed overflow is an error.";
             0x38 MulI "mul.imm" { dst: Slot, imm: Imm } => MulI, Effect, direct,
                 "dst *= imm, imm odd (wrapping). Mirror: multiply by the inverse of imm mod 2^64.";
             0x39 Xsl "xsl" { dst: Slot, amt: Amt } => UnXsl, Effect, direct, "dst ^= dst << amt (amt 1..=63).";
@@ -185,24 +190,32 @@ macro_rules! for_each_op {
             0x3c UnXsr "xsr.inv" { dst: Slot, amt: Amt } => Xsr, Effect, direct, "Inverse of xsr.";
             0x3d RotlI "rotl.imm" { dst: Slot, amt: Amt } => RotrI, Effect, direct, "dst <<<= amt.";
             0x3e RotrI "rotr.imm" { dst: Slot, amt: Amt } => RotlI, Effect, direct, "dst >>>= amt.";
-            0x3f RotlS "rotl" { dst: Slot, src: Slot } => RotrS, Effect, pre, "dst <<<= src mod 64.";
-            0x40 RotrS "rotr" { dst: Slot, src: Slot } => RotlS, Effect, pre, "dst >>>= src mod 64.";
+            0x3f RotlS "rotl" { dst: Slot, src: Slot, pre: Pre } => RotrS, Effect, pre, "dst <<<= src mod 64.";
+            0x40 RotrS "rotr" { dst: Slot, src: Slot, pre: Pre } => RotlS, Effect, pre, "dst >>>= src mod 64.";
             0x41 Neg "neg" { dst: Slot } => Neg, Effect, direct, "dst = -dst (wrapping).";
             0x42 Not "not" { dst: Slot } => Not, Effect, direct, "dst = !dst.";
             0x43 NegChk "neg.chk" { dst: Slot } => NegChk, Effect, direct, "Janus dst = -dst; overflow is an error.";
             0x44 Swap "swap" { a: Slot, b: Slot } => Swap, Effect, direct, "Exchange two slots.";
+            0x45 RotAdd "rot.add" { dst: Slot, src: Slot, amt: Amt } => SubRot, Effect, direct,
+                "dst = (dst <<< amt) + src: a rotation followed by an update of the same variable (ARX ciphers). Mirror: sub.rot by 64 - amt.";
+            0x46 RotSub "rot.sub" { dst: Slot, src: Slot, amt: Amt } => AddRot, Effect, direct, "dst = (dst <<< amt) - src.";
+            0x47 RotXor "rot.xor" { dst: Slot, src: Slot, amt: Amt } => XorRot, Effect, direct, "dst = (dst <<< amt) ^ src.";
+            0x53 AddRot "add.rot" { dst: Slot, src: Slot, amt: Amt } => RotSub, Effect, direct,
+                "dst = (dst + src) <<< amt: an update followed by a rotation of the same variable.";
+            0x54 SubRot "sub.rot" { dst: Slot, src: Slot, amt: Amt } => RotAdd, Effect, direct, "dst = (dst - src) <<< amt.";
+            0x55 XorRot "xor.rot" { dst: Slot, src: Slot, amt: Amt } => RotXor, Effect, direct, "dst = (dst ^ src) <<< amt.";
 
-            0x48 AddE "add.elem" { arr: Arr, idx: Slot, src: Slot } => SubE, Effect, pre, "arr[idx] += src.";
-            0x49 SubE "sub.elem" { arr: Arr, idx: Slot, src: Slot } => AddE, Effect, pre, "arr[idx] -= src.";
-            0x4a XorE "xor.elem" { arr: Arr, idx: Slot, src: Slot } => XorE, Effect, pre, "arr[idx] ^= src.";
-            0x4b AddEI "add.elem.imm" { arr: Arr, idx: Slot, imm: Imm } => SubEI, Effect, pre, "arr[idx] += imm.";
-            0x4c SubEI "sub.elem.imm" { arr: Arr, idx: Slot, imm: Imm } => AddEI, Effect, pre, "arr[idx] -= imm.";
-            0x4d XorEI "xor.elem.imm" { arr: Arr, idx: Slot, imm: Imm } => XorEI, Effect, pre, "arr[idx] ^= imm.";
-            0x4e AddFromE "add.from" { dst: Slot, arr: Arr, idx: Slot } => SubFromE, Effect, pre, "dst += arr[idx].";
-            0x4f SubFromE "sub.from" { dst: Slot, arr: Arr, idx: Slot } => AddFromE, Effect, pre, "dst -= arr[idx].";
-            0x50 XorFromE "xor.from" { dst: Slot, arr: Arr, idx: Slot } => XorFromE, Effect, pre, "dst ^= arr[idx].";
-            0x51 SwapE "swap.elem" { dst: Slot, arr: Arr, idx: Slot } => SwapE, Effect, pre, "Exchange dst and arr[idx].";
-            0x52 SwapEE "swap.elems" { arr: Arr, i: Slot, arr2: Arr, j: Slot } => SwapEE, Effect, pre, "Exchange arr[i] and arr2[j].";
+            0x48 AddE "add.elem" { arr: Arr, idx: Slot, src: Slot, pre: Pre } => SubE, Effect, pre, "arr[idx] += src.";
+            0x49 SubE "sub.elem" { arr: Arr, idx: Slot, src: Slot, pre: Pre } => AddE, Effect, pre, "arr[idx] -= src.";
+            0x4a XorE "xor.elem" { arr: Arr, idx: Slot, src: Slot, pre: Pre } => XorE, Effect, pre, "arr[idx] ^= src.";
+            0x4b AddEI "add.elem.imm" { arr: Arr, idx: Slot, imm: Imm, pre: Pre } => SubEI, Effect, pre, "arr[idx] += imm.";
+            0x4c SubEI "sub.elem.imm" { arr: Arr, idx: Slot, imm: Imm, pre: Pre } => AddEI, Effect, pre, "arr[idx] -= imm.";
+            0x4d XorEI "xor.elem.imm" { arr: Arr, idx: Slot, imm: Imm, pre: Pre } => XorEI, Effect, pre, "arr[idx] ^= imm.";
+            0x4e AddFromE "add.from" { dst: Slot, arr: Arr, idx: Slot, pre: Pre } => SubFromE, Effect, pre, "dst += arr[idx].";
+            0x4f SubFromE "sub.from" { dst: Slot, arr: Arr, idx: Slot, pre: Pre } => AddFromE, Effect, pre, "dst -= arr[idx].";
+            0x50 XorFromE "xor.from" { dst: Slot, arr: Arr, idx: Slot, pre: Pre } => XorFromE, Effect, pre, "dst ^= arr[idx].";
+            0x51 SwapE "swap.elem" { dst: Slot, arr: Arr, idx: Slot, pre: Pre } => SwapE, Effect, pre, "Exchange dst and arr[idx].";
+            0x52 SwapEE "swap.elems" { arr: Arr, i: Slot, arr2: Arr, j: Slot, pre: Pre } => SwapEE, Effect, pre, "Exchange arr[i] and arr2[j].";
 
             0x60 Const "const" { dst: Slot, imm: Imm } => Const, Pure, direct, "dst = imm.";
             0x61 Add "add3" { dst: Slot, a: Slot, b: Slot } => Add, Pure, direct, "dst = a + b (wrapping).";
@@ -253,6 +266,12 @@ pub trait Operand: Sized + Copy {
     fn put(&self, out: &mut Vec<u8>);
     /// Reads the operand.
     fn get(r: &mut Reader<'_>) -> Result<Self, LoadError>;
+    /// The expression-code length, for a [`Pre`] operand.
+    fn pre_count(&self) -> Option<u16> {
+        None
+    }
+    /// Sets the expression-code length of a [`Pre`] operand (no effect on other operands).
+    fn set_pre_count(&mut self, _n: u16) {}
 }
 
 /// A bounds-checked little-endian reader over module bytes.
@@ -361,6 +380,21 @@ newtype_operand!(GeneIdx, u32, u32);
 newtype_operand!(Str, u32, u32);
 newtype_operand!(Word, u32, u32);
 newtype_operand!(Fmt, u8, u8);
+
+impl Operand for Pre {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.0.to_le_bytes());
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, LoadError> {
+        Ok(Pre(r.u16()?))
+    }
+    fn pre_count(&self) -> Option<u16> {
+        Some(self.0)
+    }
+    fn set_pre_count(&mut self, n: u16) {
+        self.0 = n;
+    }
+}
 
 impl Operand for Args {
     fn put(&self, out: &mut Vec<u8>) {
@@ -494,6 +528,23 @@ macro_rules! define_ops {
                 }
             }
 
+            /// The length of the expression code before this instruction, for instructions
+            /// that consume expression code.
+            #[allow(unused_variables)]
+            pub fn pre(&self) -> Option<u16> {
+                match self {
+                    $( Op::$name { $($f),* } => { None $( .or(Operand::pre_count($f)) )* } )*
+                }
+            }
+
+            /// Sets the expression-code length (no effect on instructions without one).
+            #[allow(unused_variables)]
+            pub fn set_pre(&mut self, n: u16) {
+                match self {
+                    $( Op::$name { $($f),* } => { $( Operand::set_pre_count($f, n); )* } )*
+                }
+            }
+
             /// Calls `f` on each operand, by name, as a printable [`OperandRef`].
             #[allow(unused_variables)]
             pub fn operands(&self, f: &mut dyn FnMut(&'static str, OperandRef)) {
@@ -523,6 +574,7 @@ pub enum OperandRef {
     Args(Args),
     Fmt(Fmt),
     Cond(Cond),
+    Pre(Pre),
 }
 
 macro_rules! operand_from {
@@ -533,7 +585,7 @@ macro_rules! operand_from {
     };
 }
 operand_from!(Slot => Slot, Arr => Arr, Imm => Imm, Amt => Amt, Off => Off, GeneIdx => Gene, Str => Str,
-    Word => Word, Args => Args, Fmt => Fmt, Cond => Cond);
+    Word => Word, Args => Args, Fmt => Fmt, Cond => Cond, Pre => Pre);
 
 impl Op {
     /// The instruction whose forward meaning is this instruction's backward meaning. For
@@ -542,6 +594,24 @@ impl Op {
     pub fn mirror(&self) -> Op {
         match self.mirror_raw() {
             Op::MulI { dst, imm } => Op::MulI { dst, imm: Imm(mul_inverse(imm.0)) },
+            Op::RotAdd { dst, src, amt } => {
+                Op::RotAdd { dst, src, amt: Amt((64 - amt.0 as u32 % 64) as u8 % 64) }
+            }
+            Op::RotSub { dst, src, amt } => {
+                Op::RotSub { dst, src, amt: Amt((64 - amt.0 as u32 % 64) as u8 % 64) }
+            }
+            Op::RotXor { dst, src, amt } => {
+                Op::RotXor { dst, src, amt: Amt((64 - amt.0 as u32 % 64) as u8 % 64) }
+            }
+            Op::AddRot { dst, src, amt } => {
+                Op::AddRot { dst, src, amt: Amt((64 - amt.0 as u32 % 64) as u8 % 64) }
+            }
+            Op::SubRot { dst, src, amt } => {
+                Op::SubRot { dst, src, amt: Amt((64 - amt.0 as u32 % 64) as u8 % 64) }
+            }
+            Op::XorRot { dst, src, amt } => {
+                Op::XorRot { dst, src, amt: Amt((64 - amt.0 as u32 % 64) as u8 % 64) }
+            }
             other => other,
         }
     }
@@ -599,6 +669,17 @@ mod tests {
         for info in OPCODES {
             assert!(seen.insert(info.code), "duplicate opcode byte {:#x}", info.code);
             assert!(names.insert(info.mnemonic), "duplicate mnemonic {}", info.mnemonic);
+        }
+    }
+
+    #[test]
+    fn pre_column_matches_the_pre_operand() {
+        for info in OPCODES {
+            let has = info.operands.iter().any(|(_, t)| *t == "Pre");
+            assert_eq!(has, info.pre, "{}: the pre column and the operands disagree", info.name);
+            if has {
+                assert_eq!(info.operands.last().map(|o| o.1), Some("Pre"), "{}: pre comes last", info.name);
+            }
         }
     }
 

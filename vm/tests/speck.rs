@@ -56,6 +56,6 @@ fn speck_round_trip_many_blocks() {
     let bwd = it.run(&m, g, &mut args, Direction::Backward).unwrap();
     assert_eq!(args, start);
     assert_eq!(fwd.lossy_bits, 0);
-    assert!(fwd.instructions > 32 * 1000 * 6, "{fwd:?}");
-    assert!(bwd.instructions > 32 * 1000 * 6, "{bwd:?}");
+    assert!(fwd.instructions >= 32 * 1000 * 4, "{fwd:?}");
+    assert!(bwd.instructions >= 32 * 1000 * 4, "{bwd:?}");
 }

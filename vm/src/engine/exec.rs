@@ -10,7 +10,7 @@ use super::pure::{Mem, cond, elem, rd, step, wr};
 use super::{Fault, Flow, Interpreter, Trap, trap};
 use crate::Direction;
 use crate::module::{GeneDef, Module};
-use crate::ops::{Args, Fmt, Op, Slot, un_xsl, un_xsr};
+use crate::ops::{Args, Fmt, Op, Pre, Slot, un_xsl, un_xsr};
 
 /// What a dispatch loop needs about its frame.
 struct Ctx<'m> {
@@ -65,6 +65,13 @@ macro_rules! el {
             Err(f) => break Err(trap($pc, f)),
         }
     };
+}
+
+/// `pc - n`: stepping back over expression code (kept out of line, see `back!`).
+#[cold]
+#[inline(never)]
+fn skip_pre(pc: usize, n: usize) -> usize {
+    pc - n
 }
 
 #[inline(always)]
@@ -177,7 +184,10 @@ impl Interpreter {
         self.output.extend_from_slice(line.as_bytes());
     }
 
-    /// Evaluates the pure code `start..at` (the expression code of instruction `at`).
+    /// Evaluates the pure code `start..at` (the expression code of instruction `at`). Marked
+    /// cold so the backward loop keeps its registers for the common case without expression
+    /// code.
+    #[cold]
     #[inline(never)]
     fn eval_range(&mut self, c: &Ctx<'_>, start: usize, at: usize) -> Result<(), Trap> {
         let code = &c.g.code;
@@ -199,6 +209,7 @@ impl Interpreter {
     }
 
     /// Runs the top frame forward.
+    #[inline(never)]
     pub(super) fn exec_fwd(&mut self, m: &Module) -> Result<Flow, Trap> {
         let (c, mut pc) = Ctx::new(self, m)?;
         let code = &c.g.code[..];
@@ -210,37 +221,55 @@ impl Interpreter {
             // inside the code (the last instruction is `exit`, which returns).
             let op = unsafe { code.get_unchecked(pc) };
             match *op {
-                Op::AddS { dst, src } => w!(fp, dst, r!(fp, dst).wrapping_add(r!(fp, src))),
-                Op::SubS { dst, src } => w!(fp, dst, r!(fp, dst).wrapping_sub(r!(fp, src))),
-                Op::XorS { dst, src } => w!(fp, dst, r!(fp, dst) ^ r!(fp, src)),
-                Op::AddI { dst, imm } => w!(fp, dst, r!(fp, dst).wrapping_add(imm.0)),
-                Op::SubI { dst, imm } => w!(fp, dst, r!(fp, dst).wrapping_sub(imm.0)),
-                Op::XorI { dst, imm } => w!(fp, dst, r!(fp, dst) ^ imm.0),
-                Op::RotlI { dst, amt } => w!(fp, dst, r!(fp, dst).rotate_left(amt.0 as u32)),
-                Op::RotrI { dst, amt } => w!(fp, dst, r!(fp, dst).rotate_right(amt.0 as u32)),
-                Op::AddFromE { dst, arr, idx } => {
+                Op::AddS { dst, src, .. } => w!(fp, dst, r!(fp, dst).wrapping_add(r!(fp, src))),
+                Op::SubS { dst, src, .. } => w!(fp, dst, r!(fp, dst).wrapping_sub(r!(fp, src))),
+                Op::XorS { dst, src, .. } => w!(fp, dst, r!(fp, dst) ^ r!(fp, src)),
+                Op::AddI { dst, imm, .. } => w!(fp, dst, r!(fp, dst).wrapping_add(imm.0)),
+                Op::SubI { dst, imm, .. } => w!(fp, dst, r!(fp, dst).wrapping_sub(imm.0)),
+                Op::XorI { dst, imm, .. } => w!(fp, dst, r!(fp, dst) ^ imm.0),
+                Op::RotlI { dst, amt, .. } => w!(fp, dst, r!(fp, dst).rotate_left(amt.0 as u32)),
+                Op::RotrI { dst, amt, .. } => w!(fp, dst, r!(fp, dst).rotate_right(amt.0 as u32)),
+                Op::RotAdd { dst, src, amt } => {
+                    w!(fp, dst, r!(fp, dst).rotate_left(amt.0 as u32).wrapping_add(r!(fp, src)))
+                }
+                Op::RotSub { dst, src, amt } => {
+                    w!(fp, dst, r!(fp, dst).rotate_left(amt.0 as u32).wrapping_sub(r!(fp, src)))
+                }
+                Op::RotXor { dst, src, amt } => {
+                    w!(fp, dst, r!(fp, dst).rotate_left(amt.0 as u32) ^ r!(fp, src))
+                }
+                Op::AddRot { dst, src, amt } => {
+                    w!(fp, dst, r!(fp, dst).wrapping_add(r!(fp, src)).rotate_left(amt.0 as u32))
+                }
+                Op::SubRot { dst, src, amt } => {
+                    w!(fp, dst, r!(fp, dst).wrapping_sub(r!(fp, src)).rotate_left(amt.0 as u32))
+                }
+                Op::XorRot { dst, src, amt } => {
+                    w!(fp, dst, (r!(fp, dst) ^ r!(fp, src)).rotate_left(amt.0 as u32))
+                }
+                Op::AddFromE { dst, arr, idx, .. } => {
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     w!(fp, dst, r!(fp, dst).wrapping_add(unsafe { *p }))
                 }
-                Op::SubFromE { dst, arr, idx } => {
+                Op::SubFromE { dst, arr, idx, .. } => {
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     w!(fp, dst, r!(fp, dst).wrapping_sub(unsafe { *p }))
                 }
-                Op::XorFromE { dst, arr, idx } => {
+                Op::XorFromE { dst, arr, idx, .. } => {
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     w!(fp, dst, r!(fp, dst) ^ unsafe { *p })
                 }
-                Op::Until { cond: k, loop_exit } => {
+                Op::Until { cond: k, loop_exit, .. } => {
                     // SAFETY: verified condition slots.
                     if unsafe { cond(fp, k) } {
                         pc = loop_exit.0 as usize + 1;
                         continue;
                     }
                 }
-                Op::LoopBack { cond: k, from_top } => {
+                Op::LoopBack { cond: k, from_top, .. } => {
                     // SAFETY: verified condition slots.
                     if unsafe { cond(fp, k) } {
                         break Err(trap(pc, Fault::FromReentry));
@@ -248,7 +277,7 @@ impl Interpreter {
                     pc = from_top.0 as usize + 1;
                     continue;
                 }
-                Op::LoopInc { ctr, cond: k, from_top } | Op::LoopDec { ctr, cond: k, from_top } => {
+                Op::LoopInc { ctr, cond: k, from_top, .. } | Op::LoopDec { ctr, cond: k, from_top, .. } => {
                     let step = if matches!(*op, Op::LoopInc { .. }) { 1 } else { u64::MAX };
                     w!(fp, ctr, r!(fp, ctr).wrapping_add(step));
                     // SAFETY: verified condition slots.
@@ -276,14 +305,14 @@ impl Interpreter {
                         break Err(trap(pc, Fault::FromEntry));
                     }
                 }
-                Op::IfTop { cond: k, else_at } => {
+                Op::IfTop { cond: k, else_at, .. } => {
                     // SAFETY: verified condition slots.
                     if !unsafe { cond(fp, k) } {
                         pc = else_at.0 as usize + 1;
                         continue;
                     }
                 }
-                Op::FiThen { cond: k, fi_else } => {
+                Op::FiThen { cond: k, fi_else, .. } => {
                     // SAFETY: verified condition slots.
                     if !unsafe { cond(fp, k) } {
                         break Err(trap(pc, Fault::FiThen));
@@ -305,7 +334,7 @@ impl Interpreter {
                 }
                 Op::ElseMark { .. } | Op::LoopExit { .. } | Op::Enter {} => {}
                 Op::Exit {} => break Ok(Flow::Return),
-                Op::Call { gene, args } | Op::Uncall { gene, args } => {
+                Op::Call { gene, args, .. } | Op::Uncall { gene, args, .. } => {
                     let dir =
                         if matches!(op, Op::Call { .. }) { Direction::Forward } else { Direction::Backward };
                     if let Some(f) = self.frames.last_mut() {
@@ -313,49 +342,49 @@ impl Interpreter {
                     }
                     break Ok(Flow::Call { gene: gene.0, args, dir });
                 }
-                Op::Local { dst, src } => w!(fp, dst, r!(fp, src)),
-                Op::Delocal { dst, src } => {
+                Op::Local { dst, src, .. } => w!(fp, dst, r!(fp, src)),
+                Op::Delocal { dst, src, .. } => {
                     let (e, a) = (r!(fp, src), r!(fp, dst));
                     if e != a {
                         break Err(trap(pc, Fault::Delocal { slot: dst.0, expected: e, actual: a }));
                     }
                 }
-                Op::LocalImm { dst, imm } => w!(fp, dst, imm.0),
-                Op::DelocalImm { dst, imm } => {
+                Op::LocalImm { dst, imm, .. } => w!(fp, dst, imm.0),
+                Op::DelocalImm { dst, imm, .. } => {
                     let a = r!(fp, dst);
                     if a != imm.0 {
                         break Err(trap(pc, Fault::Delocal { slot: dst.0, expected: imm.0, actual: a }));
                     }
                 }
-                Op::LocalArr { arr, at, len, src } => Self::open_array(&c, arr, at.0, len.0, r!(fp, src)),
-                Op::DelocalArr { arr, at, len, src } => {
+                Op::LocalArr { arr, at, len, src, .. } => Self::open_array(&c, arr, at.0, len.0, r!(fp, src)),
+                Op::DelocalArr { arr, at, len, src, .. } => {
                     if let Err(f) = Self::close_array(&c, arr, at.0, len.0, r!(fp, src)) {
                         break Err(trap(pc, f));
                     }
                 }
-                Op::LocalStack { dst } => self.open_stack(fp, dst),
-                Op::DelocalStack { dst } => {
+                Op::LocalStack { dst, .. } => self.open_stack(fp, dst),
+                Op::DelocalStack { dst, .. } => {
                     if let Err(f) = self.close_stack(fp, dst) {
                         break Err(trap(pc, f));
                     }
                 }
-                Op::Push { var, stack } => {
+                Op::Push { var, stack, .. } => {
                     if let Err(f) = self.push_to(fp, var, stack) {
                         break Err(trap(pc, f));
                     }
                 }
-                Op::Pop { var, stack } => {
+                Op::Pop { var, stack, .. } => {
                     if let Err(f) = self.pop_from(fp, var, stack) {
                         break Err(trap(pc, f));
                     }
                 }
-                Op::Assert { cond: k } => {
+                Op::Assert { cond: k, .. } => {
                     // SAFETY: verified condition slots.
                     if !unsafe { cond(fp, k) } {
                         break Err(trap(pc, Fault::Assert));
                     }
                 }
-                Op::Assign { dst, src } => {
+                Op::Assign { dst, src, .. } => {
                     self.tape.push(r!(fp, dst));
                     self.lossy_words += 1;
                     w!(fp, dst, r!(fp, src));
@@ -364,78 +393,84 @@ impl Interpreter {
                     Some(v) => w!(fp, dst, v),
                     None => break Err(trap(pc, Fault::NoHistory)),
                 },
-                Op::Fail { msg } => break Err(trap(pc, Fault::User(msg.0))),
-                Op::PrintStr { text } => {
+                Op::Fail { msg, .. } => break Err(trap(pc, Fault::User(msg.0))),
+                Op::PrintStr { text, .. } => {
                     if let Some(s) = m.strings.get(text.0 as usize) {
                         self.output.extend_from_slice(s.as_bytes());
                         self.output.push(b'\n');
                     }
                 }
-                Op::PrintFmt { fmt, args } => self.print_fmt(m, c.g, fp, fmt, args),
-                Op::Show { var, name, fmt } => self.show(m, &c, var, name, fmt),
-                Op::AddChk { dst, src } => match chk((r!(fp, dst) as i64).checked_add(r!(fp, src) as i64)) {
-                    Ok(v) => w!(fp, dst, v),
-                    Err(f) => break Err(trap(pc, f)),
-                },
-                Op::SubChk { dst, src } => match chk((r!(fp, dst) as i64).checked_sub(r!(fp, src) as i64)) {
-                    Ok(v) => w!(fp, dst, v),
-                    Err(f) => break Err(trap(pc, f)),
-                },
-                Op::MulI { dst, imm } => w!(fp, dst, r!(fp, dst).wrapping_mul(imm.0)),
-                Op::Xsl { dst, amt } => {
+                Op::PrintFmt { fmt, args, .. } => self.print_fmt(m, c.g, fp, fmt, args),
+                Op::Show { var, name, fmt, .. } => self.show(m, &c, var, name, fmt),
+                Op::AddChk { dst, src, .. } => {
+                    match chk((r!(fp, dst) as i64).checked_add(r!(fp, src) as i64)) {
+                        Ok(v) => w!(fp, dst, v),
+                        Err(f) => break Err(trap(pc, f)),
+                    }
+                }
+                Op::SubChk { dst, src, .. } => {
+                    match chk((r!(fp, dst) as i64).checked_sub(r!(fp, src) as i64)) {
+                        Ok(v) => w!(fp, dst, v),
+                        Err(f) => break Err(trap(pc, f)),
+                    }
+                }
+                Op::MulI { dst, imm, .. } => w!(fp, dst, r!(fp, dst).wrapping_mul(imm.0)),
+                Op::Xsl { dst, amt, .. } => {
                     let x = r!(fp, dst);
                     w!(fp, dst, x ^ (x << amt.0))
                 }
-                Op::UnXsl { dst, amt } => w!(fp, dst, un_xsl(r!(fp, dst), amt.0 as u32)),
-                Op::Xsr { dst, amt } => {
+                Op::UnXsl { dst, amt, .. } => w!(fp, dst, un_xsl(r!(fp, dst), amt.0 as u32)),
+                Op::Xsr { dst, amt, .. } => {
                     let x = r!(fp, dst);
                     w!(fp, dst, x ^ (x >> amt.0))
                 }
-                Op::UnXsr { dst, amt } => w!(fp, dst, un_xsr(r!(fp, dst), amt.0 as u32)),
-                Op::RotlS { dst, src } => w!(fp, dst, r!(fp, dst).rotate_left((r!(fp, src) % 64) as u32)),
-                Op::RotrS { dst, src } => w!(fp, dst, r!(fp, dst).rotate_right((r!(fp, src) % 64) as u32)),
-                Op::Neg { dst } => w!(fp, dst, r!(fp, dst).wrapping_neg()),
-                Op::Not { dst } => w!(fp, dst, !r!(fp, dst)),
-                Op::NegChk { dst } => match chk((r!(fp, dst) as i64).checked_neg()) {
+                Op::UnXsr { dst, amt, .. } => w!(fp, dst, un_xsr(r!(fp, dst), amt.0 as u32)),
+                Op::RotlS { dst, src, .. } => w!(fp, dst, r!(fp, dst).rotate_left((r!(fp, src) % 64) as u32)),
+                Op::RotrS { dst, src, .. } => {
+                    w!(fp, dst, r!(fp, dst).rotate_right((r!(fp, src) % 64) as u32))
+                }
+                Op::Neg { dst, .. } => w!(fp, dst, r!(fp, dst).wrapping_neg()),
+                Op::Not { dst, .. } => w!(fp, dst, !r!(fp, dst)),
+                Op::NegChk { dst, .. } => match chk((r!(fp, dst) as i64).checked_neg()) {
                     Ok(v) => w!(fp, dst, v),
                     Err(f) => break Err(trap(pc, f)),
                 },
-                Op::Swap { a, b } => {
+                Op::Swap { a, b, .. } => {
                     let (x, y) = (r!(fp, a), r!(fp, b));
                     w!(fp, a, y);
                     w!(fp, b, x);
                 }
-                Op::AddE { arr, idx, src } => {
+                Op::AddE { arr, idx, src, .. } => {
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     unsafe { *p = (*p).wrapping_add(r!(fp, src)) }
                 }
-                Op::SubE { arr, idx, src } => {
+                Op::SubE { arr, idx, src, .. } => {
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     unsafe { *p = (*p).wrapping_sub(r!(fp, src)) }
                 }
-                Op::XorE { arr, idx, src } => {
+                Op::XorE { arr, idx, src, .. } => {
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     unsafe { *p ^= r!(fp, src) }
                 }
-                Op::AddEI { arr, idx, imm } => {
+                Op::AddEI { arr, idx, imm, .. } => {
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     unsafe { *p = (*p).wrapping_add(imm.0) }
                 }
-                Op::SubEI { arr, idx, imm } => {
+                Op::SubEI { arr, idx, imm, .. } => {
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     unsafe { *p = (*p).wrapping_sub(imm.0) }
                 }
-                Op::XorEI { arr, idx, imm } => {
+                Op::XorEI { arr, idx, imm, .. } => {
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     unsafe { *p ^= imm.0 }
                 }
-                Op::SwapE { dst, arr, idx } => {
+                Op::SwapE { dst, arr, idx, .. } => {
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     let x = unsafe { *p };
@@ -443,7 +478,7 @@ impl Interpreter {
                     unsafe { *p = r!(fp, dst) };
                     w!(fp, dst, x);
                 }
-                Op::SwapEE { arr, i, arr2, j } => {
+                Op::SwapEE { arr, i, arr2, j, .. } => {
                     let p = el!(c, arr, i, pc);
                     let q = el!(c, arr2, j, pc);
                     // SAFETY: both addresses checked by `elem`; `ptr::swap` allows p == q.
@@ -470,28 +505,34 @@ impl Interpreter {
     }
 
     /// Runs the top frame backward.
+    #[inline(never)]
     pub(super) fn exec_bwd(&mut self, m: &Module) -> Result<Flow, Trap> {
         let (c, mut pc) = Ctx::new(self, m)?;
         let code = &c.g.code[..];
-        let pre = &c.g.pre[..];
         let fp = c.fp;
         let mut n: u64 = 0;
         // Continue before the pure code of instruction `pc`.
+        // Continue before instruction `pc` and its `pre` instructions of expression code (the
+        // verifier checked pre < pc: index 0 is `enter`, which is not pure).
+        // (A branch rather than arithmetic: the next instruction's address then does not wait
+        // for this one's `pre` to load, which matters because expression code is rare.)
         macro_rules! back {
-            () => {{
-                // SAFETY: `pre` has one entry per instruction; pre[pc] >= 1 because index 0
-                // is `enter`, which is not pure.
-                pc = unsafe { *pre.get_unchecked(pc) } as usize - 1;
+            ($pre:expr) => {{
+                let n = $pre.0 as usize;
+                if n != 0 {
+                    pc = skip_pre(pc, n);
+                }
+                pc -= 1;
                 continue;
             }};
         }
+        // Evaluate the `pre` instructions of expression code before instruction `at`.
         macro_rules! eval {
-            ($at:expr) => {{
+            ($at:expr, $pre:expr) => {{
                 let at: usize = $at;
-                // SAFETY: `pre` has one entry per instruction and `at` is an instruction index.
-                let start = unsafe { *pre.get_unchecked(at) } as usize;
-                if start != at
-                    && let Err(t) = self.eval_range(&c, start, at)
+                let n = $pre.0 as usize;
+                if n != 0
+                    && let Err(t) = self.eval_range(&c, at - n, at)
                 {
                     break Err(t);
                 }
@@ -503,76 +544,100 @@ impl Interpreter {
             // inside the code (index 0 is `enter`, which returns).
             let op = unsafe { code.get_unchecked(pc) };
             match *op {
-                Op::AddS { dst, src } => {
-                    eval!(pc);
+                Op::AddS { dst, src, pre, .. } => {
+                    eval!(pc, pre);
                     w!(fp, dst, r!(fp, dst).wrapping_sub(r!(fp, src)));
-                    back!()
+                    back!(pre)
                 }
-                Op::SubS { dst, src } => {
-                    eval!(pc);
+                Op::SubS { dst, src, pre, .. } => {
+                    eval!(pc, pre);
                     w!(fp, dst, r!(fp, dst).wrapping_add(r!(fp, src)));
-                    back!()
+                    back!(pre)
                 }
-                Op::XorS { dst, src } => {
-                    eval!(pc);
+                Op::XorS { dst, src, pre, .. } => {
+                    eval!(pc, pre);
                     w!(fp, dst, r!(fp, dst) ^ r!(fp, src));
-                    back!()
+                    back!(pre)
                 }
-                Op::AddI { dst, imm } => w!(fp, dst, r!(fp, dst).wrapping_sub(imm.0)),
-                Op::SubI { dst, imm } => w!(fp, dst, r!(fp, dst).wrapping_add(imm.0)),
-                Op::XorI { dst, imm } => w!(fp, dst, r!(fp, dst) ^ imm.0),
-                Op::RotlI { dst, amt } => w!(fp, dst, r!(fp, dst).rotate_right(amt.0 as u32)),
-                Op::RotrI { dst, amt } => w!(fp, dst, r!(fp, dst).rotate_left(amt.0 as u32)),
-                Op::AddFromE { dst, arr, idx } => {
-                    eval!(pc);
+                Op::AddI { dst, imm, .. } => w!(fp, dst, r!(fp, dst).wrapping_sub(imm.0)),
+                Op::SubI { dst, imm, .. } => w!(fp, dst, r!(fp, dst).wrapping_add(imm.0)),
+                Op::XorI { dst, imm, .. } => w!(fp, dst, r!(fp, dst) ^ imm.0),
+                Op::RotlI { dst, amt, .. } => w!(fp, dst, r!(fp, dst).rotate_right(amt.0 as u32)),
+                Op::RotrI { dst, amt, .. } => w!(fp, dst, r!(fp, dst).rotate_left(amt.0 as u32)),
+                Op::RotAdd { dst, src, amt } => {
+                    w!(fp, dst, r!(fp, dst).wrapping_sub(r!(fp, src)).rotate_right(amt.0 as u32))
+                }
+                Op::RotSub { dst, src, amt } => {
+                    w!(fp, dst, r!(fp, dst).wrapping_add(r!(fp, src)).rotate_right(amt.0 as u32))
+                }
+                Op::RotXor { dst, src, amt } => {
+                    w!(fp, dst, (r!(fp, dst) ^ r!(fp, src)).rotate_right(amt.0 as u32))
+                }
+                Op::AddRot { dst, src, amt } => {
+                    w!(fp, dst, r!(fp, dst).rotate_right(amt.0 as u32).wrapping_sub(r!(fp, src)))
+                }
+                Op::SubRot { dst, src, amt } => {
+                    w!(fp, dst, r!(fp, dst).rotate_right(amt.0 as u32).wrapping_add(r!(fp, src)))
+                }
+                Op::XorRot { dst, src, amt } => {
+                    w!(fp, dst, r!(fp, dst).rotate_right(amt.0 as u32) ^ r!(fp, src))
+                }
+                Op::AddFromE { dst, arr, idx, pre, .. } => {
+                    eval!(pc, pre);
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     w!(fp, dst, r!(fp, dst).wrapping_sub(unsafe { *p }));
-                    back!()
+                    back!(pre)
                 }
-                Op::SubFromE { dst, arr, idx } => {
-                    eval!(pc);
+                Op::SubFromE { dst, arr, idx, pre, .. } => {
+                    eval!(pc, pre);
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     w!(fp, dst, r!(fp, dst).wrapping_add(unsafe { *p }));
-                    back!()
+                    back!(pre)
                 }
-                Op::XorFromE { dst, arr, idx } => {
-                    eval!(pc);
+                Op::XorFromE { dst, arr, idx, pre, .. } => {
+                    eval!(pc, pre);
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     w!(fp, dst, r!(fp, dst) ^ unsafe { *p });
-                    back!()
+                    back!(pre)
                 }
-                Op::FromTop { cond: k, loop_back } => {
-                    eval!(pc);
+                Op::FromTop { cond: k, loop_back, pre, .. } => {
+                    eval!(pc, pre);
                     // SAFETY: verified condition slots.
                     if unsafe { cond(fp, k) } {
-                        back!()
+                        back!(pre)
                     }
-                    pc = loop_back.0 as usize;
-                    back!()
+                    // Around again: continue at the end of the loop block.
+                    let lb = loop_back.0 as usize;
+                    let n = match code[lb] {
+                        Op::LoopBack { pre, .. } => pre,
+                        _ => Pre(0),
+                    };
+                    pc = lb;
+                    back!(n)
                 }
-                Op::Until { cond: k, .. } => {
-                    eval!(pc);
+                Op::Until { cond: k, pre, .. } => {
+                    eval!(pc, pre);
                     // SAFETY: verified condition slots.
                     if unsafe { cond(fp, k) } {
                         break Err(trap(pc, Fault::UntilReentry));
                     }
-                    back!()
+                    back!(pre)
                 }
-                Op::LoopExit { until } => {
+                Op::LoopExit { until, .. } => {
                     let u = until.0 as usize;
                     // The verifier checked that `until` names an `until` or a counted-loop step.
                     match code[u] {
-                        Op::Until { cond: k, .. } => {
-                            eval!(u);
+                        Op::Until { cond: k, pre, .. } => {
+                            eval!(u, pre);
                             // SAFETY: verified condition slots.
                             if !unsafe { cond(fp, k) } {
                                 break Err(trap(pc, Fault::UntilExit));
                             }
                             pc = u;
-                            back!()
+                            back!(pre)
                         }
                         Op::LoopInc { ctr, cond: k, .. } | Op::LoopDec { ctr, cond: k, .. } => {
                             // SAFETY: verified condition slots.
@@ -595,59 +660,68 @@ impl Interpreter {
                     let step = if matches!(*op, Op::LoopInc { .. }) { 1 } else { u64::MAX };
                     w!(fp, ctr, r!(fp, ctr).wrapping_sub(step));
                 }
-                Op::FromTopC { cond: k, loop_back } => {
+                // SAFETY (guard): verified condition slots.
+                Op::FromTopC { cond: k, loop_back, .. } if !unsafe { cond(fp, k) } => {
+                    // Around again: the step's backward meaning, without dispatching it.
+                    let lp = loop_back.0 as usize;
+                    // SAFETY: the verifier checked that `loop_back` is a counted-loop step.
+                    let (ctr, k, step) = match unsafe { code.get_unchecked(lp) } {
+                        Op::LoopInc { ctr, cond, .. } => (*ctr, *cond, 1u64),
+                        Op::LoopDec { ctr, cond, .. } => (*ctr, *cond, u64::MAX),
+                        _ => break Err(trap(pc, Fault::Internal("from.c without its step"))),
+                    };
                     // SAFETY: verified condition slots.
-                    if !unsafe { cond(fp, k) } {
-                        // Around again: the step's backward meaning, without dispatching it.
-                        let lp = loop_back.0 as usize;
-                        // SAFETY: the verifier checked that `loop_back` is a counted-loop step.
-                        let (ctr, k, step) = match unsafe { code.get_unchecked(lp) } {
-                            Op::LoopInc { ctr, cond, .. } => (*ctr, *cond, 1u64),
-                            Op::LoopDec { ctr, cond, .. } => (*ctr, *cond, u64::MAX),
-                            _ => break Err(trap(pc, Fault::Internal("from.c without its step"))),
-                        };
-                        // SAFETY: verified condition slots.
-                        if unsafe { cond(fp, k) } {
-                            break Err(trap(lp, Fault::UntilReentry));
-                        }
-                        w!(fp, ctr, r!(fp, ctr).wrapping_sub(step));
-                        pc = lp - 1;
-                        continue;
+                    if unsafe { cond(fp, k) } {
+                        break Err(trap(lp, Fault::UntilReentry));
                     }
+                    w!(fp, ctr, r!(fp, ctr).wrapping_sub(step));
+                    pc = lp - 1;
+                    continue;
                 }
-                Op::IfTop { cond: k, .. } => {
-                    eval!(pc);
+                // The entry assertion holds: leave the loop.
+                Op::FromTopC { .. } => {}
+                Op::IfTop { cond: k, pre, .. } => {
+                    eval!(pc, pre);
                     // SAFETY: verified condition slots.
                     if !unsafe { cond(fp, k) } {
                         break Err(trap(pc, Fault::IfThen));
                     }
-                    back!()
+                    back!(pre)
                 }
-                Op::ElseMark { if_top } => {
+                Op::ElseMark { if_top, .. } => {
                     let t = if_top.0 as usize;
-                    eval!(t);
-                    let holds = match code[t] {
-                        // SAFETY: verified condition slots.
-                        Op::IfTop { cond: k, .. } => unsafe { cond(fp, k) },
-                        _ => true,
+                    let (k, n) = match code[t] {
+                        Op::IfTop { cond, pre, .. } => (cond, pre),
+                        _ => break Err(trap(pc, Fault::Internal("else without its if"))),
                     };
-                    if holds {
+                    eval!(t, n);
+                    // SAFETY: verified condition slots.
+                    if unsafe { cond(fp, k) } {
                         break Err(trap(pc, Fault::IfElse));
                     }
                     pc = t;
-                    back!()
+                    back!(n)
                 }
-                Op::FiElse { cond: k, fi_then } => {
-                    eval!(pc);
+                Op::FiElse { cond: k, fi_then, pre, .. } => {
+                    eval!(pc, pre);
                     // SAFETY: verified condition slots.
                     if unsafe { cond(fp, k) } {
-                        pc = fi_then.0 as usize;
+                        // The then-branch was taken: continue at its end.
+                        let ft = fi_then.0 as usize;
+                        let n = match code[ft] {
+                            Op::FiThen { pre, .. } => pre,
+                            _ => Pre(0),
+                        };
+                        pc = ft;
+                        back!(n)
                     }
-                    back!()
+                    back!(pre)
                 }
-                Op::FiThen { .. } | Op::LoopBack { .. } | Op::Exit {} => back!(),
+                // Never reached walking backward in a verified module.
+                Op::FiThen { pre, .. } | Op::LoopBack { pre, .. } => back!(pre),
+                Op::Exit {} => back!(Pre(0)),
                 Op::Enter {} => break Ok(Flow::Return),
-                Op::Call { gene, args } | Op::Uncall { gene, args } => {
+                Op::Call { gene, args, .. } | Op::Uncall { gene, args, .. } => {
                     let dir =
                         if matches!(op, Op::Call { .. }) { Direction::Backward } else { Direction::Forward };
                     if let Some(f) = self.frames.last_mut() {
@@ -655,199 +729,199 @@ impl Interpreter {
                     }
                     break Ok(Flow::Call { gene: gene.0, args, dir });
                 }
-                Op::Local { dst, src } => {
-                    eval!(pc);
+                Op::Local { dst, src, pre, .. } => {
+                    eval!(pc, pre);
                     let (e, a) = (r!(fp, src), r!(fp, dst));
                     if e != a {
                         break Err(trap(pc, Fault::Delocal { slot: dst.0, expected: e, actual: a }));
                     }
-                    back!()
+                    back!(pre)
                 }
-                Op::Delocal { dst, src } => {
-                    eval!(pc);
+                Op::Delocal { dst, src, pre, .. } => {
+                    eval!(pc, pre);
                     w!(fp, dst, r!(fp, src));
-                    back!()
+                    back!(pre)
                 }
-                Op::LocalImm { dst, imm } => {
+                Op::LocalImm { dst, imm, .. } => {
                     let a = r!(fp, dst);
                     if a != imm.0 {
                         break Err(trap(pc, Fault::Delocal { slot: dst.0, expected: imm.0, actual: a }));
                     }
                 }
-                Op::DelocalImm { dst, imm } => w!(fp, dst, imm.0),
-                Op::LocalArr { arr, at, len, src } => {
-                    eval!(pc);
+                Op::DelocalImm { dst, imm, .. } => w!(fp, dst, imm.0),
+                Op::LocalArr { arr, at, len, src, pre, .. } => {
+                    eval!(pc, pre);
                     if let Err(f) = Self::close_array(&c, arr, at.0, len.0, r!(fp, src)) {
                         break Err(trap(pc, f));
                     }
-                    back!()
+                    back!(pre)
                 }
-                Op::DelocalArr { arr, at, len, src } => {
-                    eval!(pc);
+                Op::DelocalArr { arr, at, len, src, pre, .. } => {
+                    eval!(pc, pre);
                     Self::open_array(&c, arr, at.0, len.0, r!(fp, src));
-                    back!()
+                    back!(pre)
                 }
-                Op::LocalStack { dst } => {
+                Op::LocalStack { dst, .. } => {
                     if let Err(f) = self.close_stack(fp, dst) {
                         break Err(trap(pc, f));
                     }
                 }
-                Op::DelocalStack { dst } => self.open_stack(fp, dst),
-                Op::Push { var, stack } => {
-                    eval!(pc);
+                Op::DelocalStack { dst, .. } => self.open_stack(fp, dst),
+                Op::Push { var, stack, pre, .. } => {
+                    eval!(pc, pre);
                     if let Err(f) = self.pop_from(fp, var, stack) {
                         break Err(trap(pc, f));
                     }
-                    back!()
+                    back!(pre)
                 }
-                Op::Pop { var, stack } => {
-                    eval!(pc);
+                Op::Pop { var, stack, pre, .. } => {
+                    eval!(pc, pre);
                     if let Err(f) = self.push_to(fp, var, stack) {
                         break Err(trap(pc, f));
                     }
-                    back!()
+                    back!(pre)
                 }
-                Op::Assert { cond: k } => {
-                    eval!(pc);
+                Op::Assert { cond: k, pre, .. } => {
+                    eval!(pc, pre);
                     // SAFETY: verified condition slots.
                     if !unsafe { cond(fp, k) } {
                         break Err(trap(pc, Fault::Assert));
                     }
-                    back!()
+                    back!(pre)
                 }
                 // Backward over `x := e`: restore x; e is not needed (nor evaluated).
-                Op::Assign { dst, .. } => match self.tape.pop() {
+                Op::Assign { dst, pre, .. } => match self.tape.pop() {
                     Some(v) => {
                         w!(fp, dst, v);
-                        back!()
+                        back!(pre)
                     }
                     None => break Err(trap(pc, Fault::NoHistory)),
                 },
-                Op::Unassign { dst, src } => {
-                    eval!(pc);
+                Op::Unassign { dst, src, pre, .. } => {
+                    eval!(pc, pre);
                     self.tape.push(r!(fp, dst));
                     self.lossy_words += 1;
                     w!(fp, dst, r!(fp, src));
-                    back!()
+                    back!(pre)
                 }
-                Op::Fail { msg } => break Err(trap(pc, Fault::User(msg.0))),
-                Op::PrintStr { text } => {
+                Op::Fail { msg, .. } => break Err(trap(pc, Fault::User(msg.0))),
+                Op::PrintStr { text, .. } => {
                     if let Some(s) = m.strings.get(text.0 as usize) {
                         self.output.extend_from_slice(s.as_bytes());
                         self.output.push(b'\n');
                     }
                 }
-                Op::PrintFmt { fmt, args } => self.print_fmt(m, c.g, fp, fmt, args),
-                Op::Show { var, name, fmt } => self.show(m, &c, var, name, fmt),
-                Op::AddChk { dst, src } => {
-                    eval!(pc);
+                Op::PrintFmt { fmt, args, .. } => self.print_fmt(m, c.g, fp, fmt, args),
+                Op::Show { var, name, fmt, .. } => self.show(m, &c, var, name, fmt),
+                Op::AddChk { dst, src, pre, .. } => {
+                    eval!(pc, pre);
                     match chk((r!(fp, dst) as i64).checked_sub(r!(fp, src) as i64)) {
                         Ok(v) => w!(fp, dst, v),
                         Err(f) => break Err(trap(pc, f)),
                     }
-                    back!()
+                    back!(pre)
                 }
-                Op::SubChk { dst, src } => {
-                    eval!(pc);
+                Op::SubChk { dst, src, pre, .. } => {
+                    eval!(pc, pre);
                     match chk((r!(fp, dst) as i64).checked_add(r!(fp, src) as i64)) {
                         Ok(v) => w!(fp, dst, v),
                         Err(f) => break Err(trap(pc, f)),
                     }
-                    back!()
+                    back!(pre)
                 }
-                Op::MulI { dst, imm } => {
+                Op::MulI { dst, imm, .. } => {
                     w!(fp, dst, r!(fp, dst).wrapping_mul(crate::ops::mul_inverse(imm.0)))
                 }
-                Op::Xsl { dst, amt } => w!(fp, dst, un_xsl(r!(fp, dst), amt.0 as u32)),
-                Op::UnXsl { dst, amt } => {
+                Op::Xsl { dst, amt, .. } => w!(fp, dst, un_xsl(r!(fp, dst), amt.0 as u32)),
+                Op::UnXsl { dst, amt, .. } => {
                     let x = r!(fp, dst);
                     w!(fp, dst, x ^ (x << amt.0))
                 }
-                Op::Xsr { dst, amt } => w!(fp, dst, un_xsr(r!(fp, dst), amt.0 as u32)),
-                Op::UnXsr { dst, amt } => {
+                Op::Xsr { dst, amt, .. } => w!(fp, dst, un_xsr(r!(fp, dst), amt.0 as u32)),
+                Op::UnXsr { dst, amt, .. } => {
                     let x = r!(fp, dst);
                     w!(fp, dst, x ^ (x >> amt.0))
                 }
-                Op::RotlS { dst, src } => {
-                    eval!(pc);
+                Op::RotlS { dst, src, pre, .. } => {
+                    eval!(pc, pre);
                     w!(fp, dst, r!(fp, dst).rotate_right((r!(fp, src) % 64) as u32));
-                    back!()
+                    back!(pre)
                 }
-                Op::RotrS { dst, src } => {
-                    eval!(pc);
+                Op::RotrS { dst, src, pre, .. } => {
+                    eval!(pc, pre);
                     w!(fp, dst, r!(fp, dst).rotate_left((r!(fp, src) % 64) as u32));
-                    back!()
+                    back!(pre)
                 }
-                Op::Neg { dst } => w!(fp, dst, r!(fp, dst).wrapping_neg()),
-                Op::Not { dst } => w!(fp, dst, !r!(fp, dst)),
-                Op::NegChk { dst } => match chk((r!(fp, dst) as i64).checked_neg()) {
+                Op::Neg { dst, .. } => w!(fp, dst, r!(fp, dst).wrapping_neg()),
+                Op::Not { dst, .. } => w!(fp, dst, !r!(fp, dst)),
+                Op::NegChk { dst, .. } => match chk((r!(fp, dst) as i64).checked_neg()) {
                     Ok(v) => w!(fp, dst, v),
                     Err(f) => break Err(trap(pc, f)),
                 },
-                Op::Swap { a, b } => {
+                Op::Swap { a, b, .. } => {
                     let (x, y) = (r!(fp, a), r!(fp, b));
                     w!(fp, a, y);
                     w!(fp, b, x);
                 }
-                Op::AddE { arr, idx, src } => {
-                    eval!(pc);
+                Op::AddE { arr, idx, src, pre, .. } => {
+                    eval!(pc, pre);
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     unsafe { *p = (*p).wrapping_sub(r!(fp, src)) };
-                    back!()
+                    back!(pre)
                 }
-                Op::SubE { arr, idx, src } => {
-                    eval!(pc);
+                Op::SubE { arr, idx, src, pre, .. } => {
+                    eval!(pc, pre);
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     unsafe { *p = (*p).wrapping_add(r!(fp, src)) };
-                    back!()
+                    back!(pre)
                 }
-                Op::XorE { arr, idx, src } => {
-                    eval!(pc);
+                Op::XorE { arr, idx, src, pre, .. } => {
+                    eval!(pc, pre);
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     unsafe { *p ^= r!(fp, src) };
-                    back!()
+                    back!(pre)
                 }
-                Op::AddEI { arr, idx, imm } => {
-                    eval!(pc);
+                Op::AddEI { arr, idx, imm, pre, .. } => {
+                    eval!(pc, pre);
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     unsafe { *p = (*p).wrapping_sub(imm.0) };
-                    back!()
+                    back!(pre)
                 }
-                Op::SubEI { arr, idx, imm } => {
-                    eval!(pc);
+                Op::SubEI { arr, idx, imm, pre, .. } => {
+                    eval!(pc, pre);
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     unsafe { *p = (*p).wrapping_add(imm.0) };
-                    back!()
+                    back!(pre)
                 }
-                Op::XorEI { arr, idx, imm } => {
-                    eval!(pc);
+                Op::XorEI { arr, idx, imm, pre, .. } => {
+                    eval!(pc, pre);
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     unsafe { *p ^= imm.0 };
-                    back!()
+                    back!(pre)
                 }
-                Op::SwapE { dst, arr, idx } => {
-                    eval!(pc);
+                Op::SwapE { dst, arr, idx, pre, .. } => {
+                    eval!(pc, pre);
                     let p = el!(c, arr, idx, pc);
                     // SAFETY: `elem` checked the address.
                     let x = unsafe { *p };
                     // SAFETY: as above.
                     unsafe { *p = r!(fp, dst) };
                     w!(fp, dst, x);
-                    back!()
+                    back!(pre)
                 }
-                Op::SwapEE { arr, i, arr2, j } => {
-                    eval!(pc);
+                Op::SwapEE { arr, i, arr2, j, pre, .. } => {
+                    eval!(pc, pre);
                     let p = el!(c, arr, i, pc);
                     let q = el!(c, arr2, j, pc);
                     // SAFETY: both addresses checked by `elem`; `ptr::swap` allows p == q.
                     unsafe { std::ptr::swap(p, q) };
-                    back!()
+                    back!(pre)
                 }
                 // Pure code is never reached walking backward in a verified module (each run
                 // is skipped by its consumer); stepping over it is harmless.

@@ -150,82 +150,82 @@ pub(super) unsafe fn step(
         if id < live { stacks.get(id).ok_or(Fault::BadRef) } else { Err(Fault::BadRef) }
     };
     match *op {
-        Op::Const { dst, imm } => set!(dst, imm.0),
-        Op::Add { dst, a, b } => set!(dst, r!(a).wrapping_add(r!(b))),
-        Op::Sub { dst, a, b } => set!(dst, r!(a).wrapping_sub(r!(b))),
-        Op::Mul { dst, a, b } => set!(dst, r!(a).wrapping_mul(r!(b))),
-        Op::DivU { dst, a, b } => {
+        Op::Const { dst, imm, .. } => set!(dst, imm.0),
+        Op::Add { dst, a, b, .. } => set!(dst, r!(a).wrapping_add(r!(b))),
+        Op::Sub { dst, a, b, .. } => set!(dst, r!(a).wrapping_sub(r!(b))),
+        Op::Mul { dst, a, b, .. } => set!(dst, r!(a).wrapping_mul(r!(b))),
+        Op::DivU { dst, a, b, .. } => {
             let d = r!(b);
             if d == 0 {
                 return Err(Fault::DivZero);
             }
             set!(dst, r!(a) / d)
         }
-        Op::DivS { dst, a, b } => {
+        Op::DivS { dst, a, b, .. } => {
             let d = r!(b) as i64;
             if d == 0 {
                 return Err(Fault::DivZero);
             }
             set!(dst, (r!(a) as i64).wrapping_div(d) as u64)
         }
-        Op::RemU { dst, a, b } => {
+        Op::RemU { dst, a, b, .. } => {
             let d = r!(b);
             if d == 0 {
                 return Err(Fault::DivZero);
             }
             set!(dst, r!(a) % d)
         }
-        Op::RemS { dst, a, b } => {
+        Op::RemS { dst, a, b, .. } => {
             let d = r!(b) as i64;
             if d == 0 {
                 return Err(Fault::DivZero);
             }
             set!(dst, (r!(a) as i64).wrapping_rem(d) as u64)
         }
-        Op::Shl { dst, a, b } => set!(dst, shl(r!(a), r!(b))),
-        Op::ShrU { dst, a, b } => set!(dst, shru(r!(a), r!(b))),
-        Op::ShrS { dst, a, b } => set!(dst, shrs(r!(a), r!(b))),
-        Op::And { dst, a, b } => set!(dst, r!(a) & r!(b)),
-        Op::Or { dst, a, b } => set!(dst, r!(a) | r!(b)),
-        Op::Xor { dst, a, b } => set!(dst, r!(a) ^ r!(b)),
-        Op::Eq { dst, a, b } => set!(dst, (r!(a) == r!(b)) as u64),
-        Op::Ne { dst, a, b } => set!(dst, (r!(a) != r!(b)) as u64),
-        Op::LtU { dst, a, b } => set!(dst, (r!(a) < r!(b)) as u64),
-        Op::LtS { dst, a, b } => set!(dst, ((r!(a) as i64) < (r!(b) as i64)) as u64),
-        Op::LeU { dst, a, b } => set!(dst, (r!(a) <= r!(b)) as u64),
-        Op::LeS { dst, a, b } => set!(dst, ((r!(a) as i64) <= (r!(b) as i64)) as u64),
-        Op::AddO { dst, a, b } => set!(dst, ovf((r!(a) as i64).checked_add(r!(b) as i64))?),
-        Op::SubO { dst, a, b } => set!(dst, ovf((r!(a) as i64).checked_sub(r!(b) as i64))?),
-        Op::MulO { dst, a, b } => set!(dst, ovf((r!(a) as i64).checked_mul(r!(b) as i64))?),
-        Op::DivF { dst, a, b } => set!(dst, div_floor(r!(a), r!(b))?),
-        Op::ModF { dst, a, b } => set!(dst, mod_floor(r!(a), r!(b))?),
-        Op::AddK { dst, a, imm } => set!(dst, r!(a).wrapping_add(imm.0)),
-        Op::NegV { dst, a } => set!(dst, r!(a).wrapping_neg()),
-        Op::NegO { dst, a } => set!(dst, ovf((r!(a) as i64).checked_neg())?),
-        Op::BitNot { dst, a } => set!(dst, !r!(a)),
-        Op::LNot { dst, a } => set!(dst, (r!(a) == 0) as u64),
-        Op::Bool { dst, a } => set!(dst, (r!(a) != 0) as u64),
-        Op::Load { dst, arr, idx } => {
+        Op::Shl { dst, a, b, .. } => set!(dst, shl(r!(a), r!(b))),
+        Op::ShrU { dst, a, b, .. } => set!(dst, shru(r!(a), r!(b))),
+        Op::ShrS { dst, a, b, .. } => set!(dst, shrs(r!(a), r!(b))),
+        Op::And { dst, a, b, .. } => set!(dst, r!(a) & r!(b)),
+        Op::Or { dst, a, b, .. } => set!(dst, r!(a) | r!(b)),
+        Op::Xor { dst, a, b, .. } => set!(dst, r!(a) ^ r!(b)),
+        Op::Eq { dst, a, b, .. } => set!(dst, (r!(a) == r!(b)) as u64),
+        Op::Ne { dst, a, b, .. } => set!(dst, (r!(a) != r!(b)) as u64),
+        Op::LtU { dst, a, b, .. } => set!(dst, (r!(a) < r!(b)) as u64),
+        Op::LtS { dst, a, b, .. } => set!(dst, ((r!(a) as i64) < (r!(b) as i64)) as u64),
+        Op::LeU { dst, a, b, .. } => set!(dst, (r!(a) <= r!(b)) as u64),
+        Op::LeS { dst, a, b, .. } => set!(dst, ((r!(a) as i64) <= (r!(b) as i64)) as u64),
+        Op::AddO { dst, a, b, .. } => set!(dst, ovf((r!(a) as i64).checked_add(r!(b) as i64))?),
+        Op::SubO { dst, a, b, .. } => set!(dst, ovf((r!(a) as i64).checked_sub(r!(b) as i64))?),
+        Op::MulO { dst, a, b, .. } => set!(dst, ovf((r!(a) as i64).checked_mul(r!(b) as i64))?),
+        Op::DivF { dst, a, b, .. } => set!(dst, div_floor(r!(a), r!(b))?),
+        Op::ModF { dst, a, b, .. } => set!(dst, mod_floor(r!(a), r!(b))?),
+        Op::AddK { dst, a, imm, .. } => set!(dst, r!(a).wrapping_add(imm.0)),
+        Op::NegV { dst, a, .. } => set!(dst, r!(a).wrapping_neg()),
+        Op::NegO { dst, a, .. } => set!(dst, ovf((r!(a) as i64).checked_neg())?),
+        Op::BitNot { dst, a, .. } => set!(dst, !r!(a)),
+        Op::LNot { dst, a, .. } => set!(dst, (r!(a) == 0) as u64),
+        Op::Bool { dst, a, .. } => set!(dst, (r!(a) != 0) as u64),
+        Op::Load { dst, arr, idx, .. } => {
             let i = r!(idx);
             // SAFETY: verified array operand.
             let p = unsafe { elem(fp, mem, arr, i)? };
             // SAFETY: `elem` returned an address inside the memory.
             set!(dst, unsafe { *p })
         }
-        Op::Top { dst, stack: s } => set!(dst, *stack(s)?.last().ok_or(Fault::EmptyStack)?),
-        Op::Empty { dst, stack: s } => set!(dst, stack(s)?.is_empty() as u64),
-        Op::Size { dst, stack: s } => set!(dst, stack(s)?.len() as u64),
-        Op::Jz { a, to } => {
+        Op::Top { dst, stack: s, .. } => set!(dst, *stack(s)?.last().ok_or(Fault::EmptyStack)?),
+        Op::Empty { dst, stack: s, .. } => set!(dst, stack(s)?.is_empty() as u64),
+        Op::Size { dst, stack: s, .. } => set!(dst, stack(s)?.len() as u64),
+        Op::Jz { a, to, .. } => {
             if r!(a) == 0 {
                 return Ok(to.0 as usize);
             }
         }
-        Op::Jnz { a, to } => {
+        Op::Jnz { a, to, .. } => {
             if r!(a) != 0 {
                 return Ok(to.0 as usize);
             }
         }
-        Op::NoAlias { a, b } => {
+        Op::NoAlias { a, b, .. } => {
             let i = r!(a);
             if i == r!(b) {
                 return Err(Fault::Alias(i));

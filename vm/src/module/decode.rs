@@ -64,7 +64,6 @@ impl Module {
                     words,
                     args: Vec::new(),
                     code: Vec::new(),
-                    pre: Vec::new(),
                     param_slots: Vec::new(),
                 });
             }

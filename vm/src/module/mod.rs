@@ -54,9 +54,6 @@ pub struct GeneDef {
     pub args: Vec<crate::ops::Slot>,
     /// The instruction stream, `enter … exit`.
     pub code: Vec<Op>,
-    /// Derived by the verifier (not encoded): for each instruction that consumes pure code,
-    /// the index where that code starts (otherwise the instruction's own index).
-    pub pre: Vec<u32>,
     /// Derived by the verifier: the first slot of each parameter.
     pub param_slots: Vec<u16>,
 }

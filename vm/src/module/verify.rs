@@ -12,7 +12,7 @@
 //! - local array storage lies inside the frame, and frames are at most [`MAX_FRAME_WORDS`].
 
 use super::{GeneDef, LoadError, Module};
-use crate::ops::{Class, Op, OperandRef};
+use crate::ops::{Op, OperandRef};
 use rdx_lang::ast::Type;
 
 /// The largest frame (slots plus local arrays) a module may declare, in 64-bit words.
@@ -156,7 +156,7 @@ fn verify_gene(
                     .flatten()
                     .find(|s| s.0 as usize >= slots)
                     .map(|s| format!("slot {} out of range", s.0)),
-                OperandRef::Imm(_) | OperandRef::Word(_) => None,
+                OperandRef::Imm(_) | OperandRef::Word(_) | OperandRef::Pre(_) => None,
             };
             problem = bad.map(|m| format!("operand `{name}`: {m}"));
         });
@@ -173,9 +173,9 @@ fn verify_gene(
         let me = pc as u32;
         match *op {
             Op::IfTop { else_at, .. } => {
-                partner(else_at.0, &|o| matches!(o, Op::ElseMark { if_top } if if_top.0 == me), "else")?
+                partner(else_at.0, &|o| matches!(o, Op::ElseMark { if_top, .. } if if_top.0 == me), "else")?
             }
-            Op::ElseMark { if_top } => {
+            Op::ElseMark { if_top, .. } => {
                 partner(if_top.0, &|o| matches!(o, Op::IfTop { else_at, .. } if else_at.0 == me), "if")?
             }
             Op::FiThen { fi_else, .. } => partner(
@@ -198,10 +198,12 @@ fn verify_gene(
                 &|o| matches!(o, Op::FromTop { loop_back, .. } if loop_back.0 == me),
                 "from",
             )?,
-            Op::Until { loop_exit, .. } => {
-                partner(loop_exit.0, &|o| matches!(o, Op::LoopExit { until } if until.0 == me), "loop.exit")?
-            }
-            Op::LoopExit { until } => partner(
+            Op::Until { loop_exit, .. } => partner(
+                loop_exit.0,
+                &|o| matches!(o, Op::LoopExit { until, .. } if until.0 == me),
+                "loop.exit",
+            )?,
+            Op::LoopExit { until, .. } => partner(
                 until.0,
                 &|o| match o {
                     Op::Until { loop_exit, .. } => loop_exit.0 == me,
@@ -221,9 +223,9 @@ fn verify_gene(
                     &|o| matches!(o, Op::FromTopC { loop_back, .. } if loop_back.0 == me),
                     "from.c",
                 )?;
-                partner(me + 1, &|o| matches!(o, Op::LoopExit { until } if until.0 == me), "loop.exit")?;
+                partner(me + 1, &|o| matches!(o, Op::LoopExit { until, .. } if until.0 == me), "loop.exit")?;
             }
-            Op::Call { gene, args } | Op::Uncall { gene, args } => {
+            Op::Call { gene, args, .. } | Op::Uncall { gene, args, .. } => {
                 let (n, widths) = &params[gene.0 as usize];
                 if args.len as usize != *n {
                     return Err(err(format!("passes {} arguments, the gene has {n} parameters", args.len)));
@@ -254,36 +256,40 @@ fn verify_gene(
             _ => {}
         }
     }
-    // Pure runs and their consumers.
-    let mut pre: Vec<u32> = (0..len as u32).collect();
-    let mut pc = 0;
-    while pc < len {
-        if code[pc].class() != Class::Pure {
-            pc += 1;
+    // Pure runs and their consumers: each run of expression code is followed by the
+    // instruction that consumes it, which records the run's length.
+    let mut run = 0usize;
+    for (pc, op) in code.iter().enumerate() {
+        if op.is_pure() {
+            if let Op::Jz { to, .. } | Op::Jnz { to, .. } = op {
+                // A short-circuit jump stays inside its run (or lands on the consumer).
+                let end = code[pc..].iter().position(|o| !o.is_pure()).map_or(len, |k| pc + k);
+                if to.0 as usize <= pc || to.0 as usize > end {
+                    return Err(format!("instruction {pc}: jump leaves its expression"));
+                }
+            }
+            run += 1;
             continue;
         }
-        let start = pc;
-        while pc < len && code[pc].class() == Class::Pure {
-            pc += 1;
-        }
-        // `exit` is not pure, so the run ends inside the code.
-        let consumer = &code[pc];
-        if !consumer.takes_pre() {
-            return Err(format!(
-                "instructions {start}..{pc}: expression code before `{}`, which takes none",
-                consumer.mnemonic()
-            ));
-        }
-        for (k, op) in code[start..pc].iter().enumerate() {
-            if let Op::Jz { to, .. } | Op::Jnz { to, .. } = op
-                && (to.0 as usize <= start + k || to.0 as usize > pc)
-            {
-                return Err(format!("instruction {}: jump leaves its expression", start + k));
+        match op.pre() {
+            Some(n) if n as usize == run => {}
+            Some(n) => {
+                return Err(format!(
+                    "instruction {pc} ({}): records {n} instructions of expression code, {run} precede it",
+                    op.mnemonic()
+                ));
             }
+            None if run > 0 => {
+                return Err(format!(
+                    "instructions {}..{pc}: expression code before `{}`, which takes none",
+                    pc - run,
+                    op.mnemonic()
+                ));
+            }
+            None => {}
         }
-        pre[pc] = start as u32;
+        run = 0;
     }
-    g.pre = pre;
     g.param_slots = param_slots;
     Ok(())
 }
