@@ -1,0 +1,192 @@
+//! Properties over generated well-formed programs and states (`rdx_lang::generate`):
+//! - `run_back(p, run(p, s)) == s`;
+//! - `run(invert(p), s') == run_back(p, s')` (with `s'` a final state of `p`);
+//! - `decode(encode(m)) == m`;
+//! - lossy programs reverse through the history tape, and not without it;
+//! - each straight-line instruction run backward equals its mirror run forward.
+
+use proptest::prelude::*;
+use rdx_lang::ast::{Program, Type};
+use rdx_vm::module::{GeneDef, ParamDef};
+use rdx_vm::ops::{Amt, Imm, Op, Slot};
+use rdx_vm::{Direction, Engine, Interpreter, Module, RunErrorKind, Value};
+
+fn compile(p: &Program) -> Module {
+    let checked = rdx_lang::check::check(p, &Default::default()).unwrap_or_else(|d| {
+        panic!("generated program does not check: {d:?}\n{}", rdx_lang::print::print_program(p))
+    });
+    rdx_vm::compile(&checked, "gen.rdx", "").expect("compiles")
+}
+
+/// Values for `main`'s parameters from a pool of random words.
+fn state(m: &Module, words: &[u64]) -> Vec<Value> {
+    let mut it = words.iter().copied().cycle();
+    let main = &m.genes[m.gene_index("main").expect("main")];
+    main.params
+        .iter()
+        .map(|p| match p.ty {
+            Type::Array(_, n) => Value::Array((0..n).map(|_| it.next().unwrap_or(0)).collect()),
+            Type::Stack => Value::Stack(Vec::new()),
+            _ => Value::Int(it.next().unwrap_or(0)),
+        })
+        .collect()
+}
+
+fn words() -> impl Strategy<Value = Vec<u64>> {
+    prop::collection::vec(prop_oneof![0u64..8, any::<u64>(), Just(u64::MAX), Just(1 << 63)], 8)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn backward_undoes_forward_and_inverse_equals_backward(p in rdx_lang::generate::arb_valid_program(false), w in words()) {
+        let m = compile(&p);
+        let main = m.gene_index("main").unwrap();
+        let s0 = state(&m, &w);
+        let mut it = Interpreter::new();
+        let mut s1 = s0.clone();
+        let fwd = it.run(&m, main, &mut s1, Direction::Forward);
+        prop_assert!(fwd.is_ok(), "forward failed: {:?}\n{}", fwd, rdx_lang::print::print_program(&p));
+        prop_assert_eq!(fwd.unwrap().lossy_bits, 0);
+        let mut back = s1.clone();
+        let bwd = it.run(&m, main, &mut back, Direction::Backward);
+        prop_assert!(bwd.is_ok(), "backward failed: {:?}\n{}", bwd, rdx_lang::print::print_program(&p));
+        prop_assert_eq!(&back, &s0);
+
+        // The inverse program, run forward, is the backward run.
+        let inv = compile(&rdx_lang::invert::invert_program(&p));
+        let mut via_inverse = s1.clone();
+        let r = it.run(&inv, inv.gene_index("main").unwrap(), &mut via_inverse, Direction::Forward);
+        prop_assert!(r.is_ok(), "inverse failed: {:?}", r);
+        prop_assert_eq!(&via_inverse, &s0);
+
+        // The module survives its encoding.
+        let bytes = m.encode();
+        prop_assert_eq!(&Module::decode(&bytes).unwrap(), &m);
+    }
+
+    #[test]
+    fn lossy_programs_reverse_through_the_tape(p in rdx_lang::generate::arb_valid_program(true), w in words()) {
+        let m = compile(&p);
+        let main = m.gene_index("main").unwrap();
+        let s0 = state(&m, &w);
+        let mut it = Interpreter::new();
+        let mut s1 = s0.clone();
+        let rep = match it.run(&m, main, &mut s1, Direction::Forward) {
+            Ok(r) => r,
+            // `uncall g` of a gene with lossy steps, before any `call g` wrote their history.
+            Err(e) if e.kind == RunErrorKind::NoHistory => return Ok(()),
+            Err(e) => return Err(TestCaseError::fail(format!("forward: {e:?}"))),
+        };
+        prop_assert!(64 * it.tape_len() as u64 <= rep.lossy_bits);
+        if rep.lossy_bits > 0 {
+            // A fresh interpreter has no history: the backward run must say so (or fail an
+            // assertion first, on the state the lost value would have restored).
+            let mut fresh = Interpreter::new();
+            let mut s = s1.clone();
+            if let Err(e) = fresh.run(&m, main, &mut s, Direction::Backward) {
+                prop_assert!(e.kind == RunErrorKind::NoHistory || e.kind.code() != "R0199", "{:?}", e);
+            }
+        }
+        let mut back = s1.clone();
+        it.run(&m, main, &mut back, Direction::Backward).expect("backward with the tape");
+        prop_assert_eq!(&back, &s0);
+        prop_assert_eq!(it.tape_len(), 0);
+    }
+}
+
+// ---- each instruction backward equals its mirror forward ----------------------------------
+
+const NSLOTS: u16 = 4;
+
+/// A module with one gene of four u64 parameters whose body is `op`.
+fn one_op(op: Op) -> Module {
+    let mut m = Module {
+        dialect: Default::default(),
+        strings: Vec::new(),
+        genes: vec![GeneDef {
+            name: "main".into(),
+            params: (0..NSLOTS).map(|i| ParamDef { name: format!("p{i}"), ty: Type::U64 }).collect(),
+            slots: NSLOTS,
+            words: NSLOTS as u32,
+            args: Vec::new(),
+            code: vec![Op::Enter {}, op, Op::Exit {}],
+            param_slots: Vec::new(),
+        }],
+        debug: None,
+    };
+    m.verify().expect("valid one-instruction module");
+    m
+}
+
+fn arb_scalar_op() -> impl Strategy<Value = Op> {
+    let s = || (0..NSLOTS).prop_map(Slot);
+    let two = || (s(), s()).prop_filter("distinct", |(a, b)| a != b);
+    let amt = || (1u8..64).prop_map(Amt);
+    let pre = rdx_vm::ops::Pre(0);
+    prop_oneof![
+        two().prop_map(move |(dst, src)| Op::AddS { dst, src, pre }),
+        two().prop_map(move |(dst, src)| Op::SubS { dst, src, pre }),
+        two().prop_map(move |(dst, src)| Op::XorS { dst, src, pre }),
+        two().prop_map(move |(dst, src)| Op::AddChk { dst, src, pre }),
+        two().prop_map(move |(dst, src)| Op::SubChk { dst, src, pre }),
+        two().prop_map(move |(dst, src)| Op::RotlS { dst, src, pre }),
+        two().prop_map(move |(dst, src)| Op::RotrS { dst, src, pre }),
+        (s(), any::<u64>()).prop_map(|(dst, k)| Op::AddI { dst, imm: Imm(k) }),
+        (s(), any::<u64>()).prop_map(|(dst, k)| Op::SubI { dst, imm: Imm(k) }),
+        (s(), any::<u64>()).prop_map(|(dst, k)| Op::XorI { dst, imm: Imm(k) }),
+        (s(), any::<u64>()).prop_map(|(dst, k)| Op::MulI { dst, imm: Imm(k | 1) }),
+        (s(), amt()).prop_map(|(dst, amt)| Op::Xsl { dst, amt }),
+        (s(), amt()).prop_map(|(dst, amt)| Op::UnXsl { dst, amt }),
+        (s(), amt()).prop_map(|(dst, amt)| Op::Xsr { dst, amt }),
+        (s(), amt()).prop_map(|(dst, amt)| Op::UnXsr { dst, amt }),
+        (s(), 0u8..64).prop_map(|(dst, a)| Op::RotlI { dst, amt: Amt(a) }),
+        (s(), 0u8..64).prop_map(|(dst, a)| Op::RotrI { dst, amt: Amt(a) }),
+        (two(), amt()).prop_map(|((dst, src), amt)| Op::RotAdd { dst, src, amt }),
+        (two(), amt()).prop_map(|((dst, src), amt)| Op::RotSub { dst, src, amt }),
+        (two(), amt()).prop_map(|((dst, src), amt)| Op::RotXor { dst, src, amt }),
+        (two(), amt()).prop_map(|((dst, src), amt)| Op::AddRot { dst, src, amt }),
+        (two(), amt()).prop_map(|((dst, src), amt)| Op::SubRot { dst, src, amt }),
+        (two(), amt()).prop_map(|((dst, src), amt)| Op::XorRot { dst, src, amt }),
+        s().prop_map(|dst| Op::Neg { dst }),
+        s().prop_map(|dst| Op::Not { dst }),
+        s().prop_map(|dst| Op::NegChk { dst }),
+        two().prop_map(|(a, b)| Op::Swap { a, b }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn backward_is_the_mirror_forward(op in arb_scalar_op(), v in prop::collection::vec(any::<u64>(), NSLOTS as usize)) {
+        prop_assert_eq!(op.mirror().mirror(), op);
+        let (m, mm) = (one_op(op), one_op(op.mirror()));
+        let start: Vec<Value> = v.iter().map(|&x| Value::Int(x)).collect();
+        let mut it = Interpreter::new();
+        let mut a = start.clone();
+        let ra = it.run(&m, 0, &mut a, Direction::Backward).map(|_| ()).map_err(|e| e.kind);
+        let mut b = start.clone();
+        let rb = it.run(&mm, 0, &mut b, Direction::Forward).map(|_| ()).map_err(|e| e.kind);
+        prop_assert_eq!(&ra, &rb);
+        if ra.is_ok() {
+            prop_assert_eq!(&a, &b);
+            // And forward then backward is the identity.
+            let mut c = start.clone();
+            if it.run(&m, 0, &mut c, Direction::Forward).is_ok() {
+                it.run(&m, 0, &mut c, Direction::Backward).unwrap();
+                prop_assert_eq!(&c, &start);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_opcode_mirror_is_an_involution_on_the_table() {
+    for info in rdx_vm::ops::OPCODES {
+        let m = rdx_vm::ops::OPCODES.iter().find(|o| o.name == info.mirror).expect("mirror exists");
+        assert_eq!(m.mirror, info.name, "mirror of the mirror of {} is {}", info.name, m.mirror);
+        assert_eq!(m.operands, info.operands, "{} and its mirror {} differ in operands", info.name, m.name);
+    }
+}
