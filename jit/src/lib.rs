@@ -116,7 +116,12 @@ pub fn compile(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
                 .collect();
             tr.translate(&info, gi, backward, &mut cctx.func, &refs);
             if std::env::var_os("RDX_JIT_DUMP").is_some() {
-                eprintln!("; gene {} {}\n{}", m.genes[gi].name, if backward { "backward" } else { "forward" }, cctx.func.display());
+                eprintln!(
+                    "; gene {} {}\n{}",
+                    m.genes[gi].name,
+                    if backward { "backward" } else { "forward" },
+                    cctx.func.display()
+                );
             }
             let id = if backward { ids[gi].1 } else { ids[gi].0 };
             jm.define_function(id, &mut cctx)
@@ -195,6 +200,9 @@ impl Jit {
     /// Compiles `m` now (or finds it in the cache); returns the time compilation took, zero
     /// when cached.
     pub fn prepare(&mut self, m: &Module) -> Result<std::time::Duration, CompileError> {
+        if self.cache.contains_key(&m.cid()) {
+            return Ok(std::time::Duration::ZERO);
+        }
         let t = std::time::Instant::now();
         self.compiled(m)?;
         Ok(t.elapsed())

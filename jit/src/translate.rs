@@ -1320,23 +1320,113 @@ pub fn supported(op: &Op) -> bool {
     use Op::*;
     matches!(
         op,
-        Enter { .. } | Exit { .. } | IfTop { .. } | FiThen { .. } | ElseMark { .. } | FiElse { .. }
-            | FromTop { .. } | Until { .. } | LoopBack { .. } | LoopExit { .. } | FromTopC { .. }
-            | LoopInc { .. } | LoopDec { .. } | Call { .. } | Uncall { .. } | Local { .. } | Delocal { .. }
-            | LocalImm { .. } | DelocalImm { .. } | LocalArr { .. } | DelocalArr { .. } | LocalStack { .. }
-            | DelocalStack { .. } | Push { .. } | Pop { .. } | Assert { .. } | Assign { .. } | Unassign { .. }
-            | Fail { .. } | PrintStr { .. } | PrintFmt { .. } | Show { .. } | AddS { .. } | SubS { .. }
-            | XorS { .. } | AddI { .. } | SubI { .. } | XorI { .. } | AddChk { .. } | SubChk { .. }
-            | MulI { .. } | Xsl { .. } | UnXsl { .. } | Xsr { .. } | UnXsr { .. } | RotlI { .. }
-            | RotrI { .. } | RotlS { .. } | RotrS { .. } | Neg { .. } | Not { .. } | NegChk { .. }
-            | Swap { .. } | RotAdd { .. } | RotSub { .. } | RotXor { .. } | AddRot { .. } | SubRot { .. }
-            | XorRot { .. } | AddE { .. } | SubE { .. } | XorE { .. } | AddEI { .. } | SubEI { .. }
-            | XorEI { .. } | AddFromE { .. } | SubFromE { .. } | XorFromE { .. } | SwapE { .. }
-            | SwapEE { .. } | Const { .. } | Add { .. } | Sub { .. } | Mul { .. } | DivU { .. } | DivS { .. }
-            | RemU { .. } | RemS { .. } | Shl { .. } | ShrU { .. } | ShrS { .. } | And { .. } | Or { .. }
-            | Xor { .. } | Eq { .. } | Ne { .. } | LtU { .. } | LtS { .. } | LeU { .. } | LeS { .. }
-            | AddO { .. } | SubO { .. } | MulO { .. } | DivF { .. } | ModF { .. } | AddK { .. } | NegV { .. }
-            | NegO { .. } | BitNot { .. } | LNot { .. } | Bool { .. } | Load { .. } | Top { .. }
-            | Empty { .. } | Size { .. } | Jz { .. } | Jnz { .. } | NoAlias { .. }
+        Enter { .. }
+            | Exit { .. }
+            | IfTop { .. }
+            | FiThen { .. }
+            | ElseMark { .. }
+            | FiElse { .. }
+            | FromTop { .. }
+            | Until { .. }
+            | LoopBack { .. }
+            | LoopExit { .. }
+            | FromTopC { .. }
+            | LoopInc { .. }
+            | LoopDec { .. }
+            | Call { .. }
+            | Uncall { .. }
+            | Local { .. }
+            | Delocal { .. }
+            | LocalImm { .. }
+            | DelocalImm { .. }
+            | LocalArr { .. }
+            | DelocalArr { .. }
+            | LocalStack { .. }
+            | DelocalStack { .. }
+            | Push { .. }
+            | Pop { .. }
+            | Assert { .. }
+            | Assign { .. }
+            | Unassign { .. }
+            | Fail { .. }
+            | PrintStr { .. }
+            | PrintFmt { .. }
+            | Show { .. }
+            | AddS { .. }
+            | SubS { .. }
+            | XorS { .. }
+            | AddI { .. }
+            | SubI { .. }
+            | XorI { .. }
+            | AddChk { .. }
+            | SubChk { .. }
+            | MulI { .. }
+            | Xsl { .. }
+            | UnXsl { .. }
+            | Xsr { .. }
+            | UnXsr { .. }
+            | RotlI { .. }
+            | RotrI { .. }
+            | RotlS { .. }
+            | RotrS { .. }
+            | Neg { .. }
+            | Not { .. }
+            | NegChk { .. }
+            | Swap { .. }
+            | RotAdd { .. }
+            | RotSub { .. }
+            | RotXor { .. }
+            | AddRot { .. }
+            | SubRot { .. }
+            | XorRot { .. }
+            | AddE { .. }
+            | SubE { .. }
+            | XorE { .. }
+            | AddEI { .. }
+            | SubEI { .. }
+            | XorEI { .. }
+            | AddFromE { .. }
+            | SubFromE { .. }
+            | XorFromE { .. }
+            | SwapE { .. }
+            | SwapEE { .. }
+            | Const { .. }
+            | Add { .. }
+            | Sub { .. }
+            | Mul { .. }
+            | DivU { .. }
+            | DivS { .. }
+            | RemU { .. }
+            | RemS { .. }
+            | Shl { .. }
+            | ShrU { .. }
+            | ShrS { .. }
+            | And { .. }
+            | Or { .. }
+            | Xor { .. }
+            | Eq { .. }
+            | Ne { .. }
+            | LtU { .. }
+            | LtS { .. }
+            | LeU { .. }
+            | LeS { .. }
+            | AddO { .. }
+            | SubO { .. }
+            | MulO { .. }
+            | DivF { .. }
+            | ModF { .. }
+            | AddK { .. }
+            | NegV { .. }
+            | NegO { .. }
+            | BitNot { .. }
+            | LNot { .. }
+            | Bool { .. }
+            | Load { .. }
+            | Top { .. }
+            | Empty { .. }
+            | Size { .. }
+            | Jz { .. }
+            | Jnz { .. }
+            | NoAlias { .. }
     )
 }

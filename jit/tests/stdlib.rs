@@ -9,7 +9,8 @@ use std::path::Path;
 
 fn compile(text: &str, name: &str) -> Module {
     let prog = rdx_lang::parser::parse(text).unwrap_or_else(|d| panic!("{name}: parse: {d:?}"));
-    let checked = rdx_lang::check::check(&prog, &Default::default()).unwrap_or_else(|d| panic!("{name}: check: {d:?}"));
+    let checked =
+        rdx_lang::check::check(&prog, &Default::default()).unwrap_or_else(|d| panic!("{name}: check: {d:?}"));
     rdx_vm::compile(&checked, name, text).unwrap_or_else(|d| panic!("{name}: compile: {d:?}"))
 }
 
@@ -47,7 +48,8 @@ fn values(m: &Module, gene: usize, text: &str) -> Vec<Value> {
 #[test]
 fn stdlib_run_lines_on_the_jit_match_the_interpreter() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../stdlib");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("stdlib").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).expect("stdlib").filter_map(|e| e.ok().map(|e| e.path())).collect();
     files.retain(|p| p.extension().is_some_and(|e| e == "rdx"));
     files.sort();
     assert!(files.len() >= 12);

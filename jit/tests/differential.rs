@@ -1,0 +1,216 @@
+//! Differential tests: the JIT against the interpreter (the reference) on generated programs
+//! and states, forward and backward; final states, error kinds, spans and call stacks compared.
+//! Every JIT here runs Cranelift's verifier on each function it builds.
+
+use proptest::prelude::*;
+use rdx_jit::{Jit, JitOptions};
+use rdx_lang::ast::Type;
+use rdx_lang::generate::arb_valid_program;
+use rdx_vm::{Direction, Engine, Interpreter, Module, RunError, Value};
+
+fn jit() -> Jit {
+    Jit::with_options(JitOptions { verify: true, optimize: true })
+}
+
+/// Source text → module, through the whole front end (real spans for the error comparisons).
+fn compile(text: &str) -> Module {
+    let prog = rdx_lang::parser::parse(text).unwrap_or_else(|d| panic!("parse: {d:?}\n{text}"));
+    let checked =
+        rdx_lang::check::check(&prog, &Default::default()).unwrap_or_else(|d| panic!("check: {d:?}\n{text}"));
+    rdx_vm::compile(&checked, "test.rdx", text).unwrap_or_else(|d| panic!("compile: {d:?}\n{text}"))
+}
+
+fn state(m: &Module, gene: usize, seed: &[u64]) -> Vec<Value> {
+    let mut it = seed.iter().copied().cycle();
+    m.genes[gene]
+        .params
+        .iter()
+        .map(|p| match p.ty {
+            Type::U64 | Type::I64 => Value::Int(it.next().unwrap_or(0)),
+            Type::Array(_, n) => Value::Array((0..n).map(|_| it.next().unwrap_or(0)).collect()),
+            Type::Stack => Value::Stack(Vec::new()),
+        })
+        .collect()
+}
+
+type Outcome = (Result<(), RunError>, Vec<Value>);
+
+fn run(e: &mut dyn Engine, m: &Module, gene: usize, s: &[Value], dir: Direction) -> Outcome {
+    let mut a = s.to_vec();
+    let r = e.run(m, gene, &mut a, dir).map(|_| ());
+    // On error the state is unspecified: compare only the error then.
+    if r.is_err() {
+        a.clear();
+    }
+    (r, a)
+}
+
+/// Runs `gene` both ways on both engines from `s`: forward, backward from the forward result
+/// (using the tape of the forward run), and backward from `s` itself.
+fn agree(m: &Module, gene: usize, s: &[Value]) -> Result<(), String> {
+    let mut it = Interpreter::new();
+    let mut jt = jit();
+    let f_i = run(&mut it, m, gene, s, Direction::Forward);
+    let f_j = run(&mut jt, m, gene, s, Direction::Forward);
+    if f_i != f_j {
+        return Err(format!("forward:\n  interp {f_i:?}\n  jit    {f_j:?}"));
+    }
+    if f_i.0.is_ok() {
+        let b_i = run(&mut it, m, gene, &f_i.1, Direction::Backward);
+        let b_j = run(&mut jt, m, gene, &f_j.1, Direction::Backward);
+        if b_i != b_j {
+            return Err(format!("backward from the output:\n  interp {b_i:?}\n  jit    {b_j:?}"));
+        }
+        if b_i.0.is_ok() && b_i.1 != s {
+            return Err("backward run did not restore the input".into());
+        }
+    }
+    let mut it = Interpreter::new();
+    let mut jt = jit();
+    let r_i = run(&mut it, m, gene, s, Direction::Backward);
+    let r_j = run(&mut jt, m, gene, s, Direction::Backward);
+    if r_i != r_j {
+        return Err(format!("backward from the input:\n  interp {r_i:?}\n  jit    {r_j:?}"));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+    #[test]
+    fn jit_matches_interpreter_on_generated_programs(
+        p in arb_valid_program(true),
+        seed in prop::collection::vec(prop_oneof![0u64..8, any::<u64>()], 1..12),
+    ) {
+        let text = rdx_lang::print::print_program(&p);
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        let s = state(&m, gene, &seed);
+        if let Err(e) = agree(&m, gene, &s) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {s:?}");
+        }
+    }
+
+    #[test]
+    fn jit_matches_interpreter_on_lossless_programs_every_gene(
+        p in arb_valid_program(false),
+        seed in prop::collection::vec(any::<u64>(), 1..12),
+    ) {
+        let text = rdx_lang::print::print_program(&p);
+        let m = compile(&text);
+        for gene in 0..m.genes.len() {
+            let s = state(&m, gene, &seed);
+            if let Err(e) = agree(&m, gene, &s) {
+                prop_assert!(false, "gene {}: {e}\nprogram:\n{text}\nstate: {s:?}", m.genes[gene].name);
+            }
+        }
+    }
+}
+
+/// Programs that fail at run time: each error must be the interpreter's (kind, span, stack).
+const FAILING: &[(&str, &str, &[u64])] = &[
+    ("assert", "gene main(x: u64) { assert x == 1 }", &[0]),
+    ("oob", "gene main(a: u64[4], i: u64, x: u64) { x += a[i] }", &[1, 2, 3, 4, 9, 0]),
+    ("oob_update", "gene main(a: u64[4], i: u64) { a[i] ^= 5 }", &[1, 2, 3, 4, 4]),
+    ("div0", "gene main(x: u64, y: u64) { x += 10 / y }", &[1, 0]),
+    ("fi", "gene main(x: u64) {\n if x == 0 {\n x += 1\n } fi x == 5\n}", &[0]),
+    ("from", "gene main(x: u64) {\n from x == 0 do {\n x += 1\n } until x == 3\n}", &[1]),
+    ("delocal", "gene main(x: u64) { local t: u64 = x\n t += 1\n delocal t = x }", &[7]),
+    ("alias", "gene main(a: u64[4], i: u64, j: u64) { a[i] += a[j] }", &[1, 2, 3, 4, 2, 2]),
+    (
+        "nested",
+        "gene main(x: u64, y: u64) { call inner(x, y) }\ngene inner(a: u64, b: u64) { call leaf(b)\n a += b }\ngene leaf(c: u64) { assert c != 3 }",
+        &[1, 3],
+    ),
+    (
+        "recursion",
+        "gene main(x: u64) { call down(x) }\ngene down(n: u64) {\n if n != 0 {\n n -= 1\n call down(n)\n n += 1\n } fi n != 0\n}",
+        &[300_000],
+    ),
+    (
+        "stack_pop_empty",
+        "gene main(x: u64) { local s: stack = nil\n pop x, s\n push x, s\n delocal s = nil }",
+        &[0],
+    ),
+];
+
+#[test]
+fn run_time_errors_match_the_interpreter() {
+    for (name, text, seed) in FAILING {
+        let Ok(prog) = rdx_lang::parser::parse(text) else { panic!("{name}: does not parse") };
+        let checked = match rdx_lang::check::check(&prog, &Default::default()) {
+            Ok(c) => c,
+            Err(d) => panic!("{name}: does not check: {d:?}"),
+        };
+        let m = rdx_vm::compile(&checked, "t.rdx", text).expect("compiles");
+        let gene = m.gene_index("main").expect("main");
+        let s = state(&m, gene, seed);
+        let mut it = Interpreter::new();
+        let mut jt = jit();
+        for dir in [Direction::Forward, Direction::Backward] {
+            let a = run(&mut it, &m, gene, &s, dir);
+            let b = run(&mut jt, &m, gene, &s, dir);
+            assert_eq!(a, b, "{name} {dir:?}");
+            if dir == Direction::Forward {
+                let e = a.0.expect_err(name);
+                assert!(e.span().is_some(), "{name}: the error has a span");
+            }
+        }
+    }
+}
+
+#[test]
+fn deep_recursion_within_the_limit_runs_and_reverses() {
+    let text = "gene main(x: u64) { call down(x) }\ngene down(n: u64) {\n if n != 0 {\n n -= 1\n call down(n)\n n += 1\n } fi n != 0\n}";
+    let m = compile(text);
+    let gene = m.gene_index("main").expect("main");
+    let s = vec![Value::Int(150_000)];
+    let mut jt = jit();
+    let mut a = s.clone();
+    let r = jt.run(&m, gene, &mut a, Direction::Forward).expect("deep recursion runs");
+    assert_eq!(r.max_depth, 150_002);
+    jt.run(&m, gene, &mut a, Direction::Backward).expect("and reverses");
+    assert_eq!(a, s);
+}
+
+#[test]
+fn lossy_history_round_trips_and_backward_alone_fails() {
+    let text = "gene main(x: u64, y: u64) { x := y + 1 }";
+    let Ok(prog) = rdx_lang::parser::parse(text) else { panic!("parse") };
+    let checked = rdx_lang::check::check(&prog, &Default::default()).expect("checks");
+    let m = rdx_vm::compile(&checked, "t.rdx", text).expect("compiles");
+    let mut jt = jit();
+    let mut a = vec![Value::Int(40), Value::Int(1)];
+    let r = jt.run(&m, 0, &mut a, Direction::Forward).expect("forward");
+    assert_eq!(r.lossy_bits, 64);
+    assert_eq!(a, vec![Value::Int(2), Value::Int(1)]);
+    jt.run(&m, 0, &mut a, Direction::Backward).expect("backward with history");
+    assert_eq!(a, vec![Value::Int(40), Value::Int(1)]);
+    let mut fresh = jit();
+    let e = fresh.run(&m, 0, &mut a, Direction::Backward).expect_err("no history");
+    let mut it = Interpreter::new();
+    let e2 = it.run(&m, 0, &mut a, Direction::Backward).expect_err("no history");
+    assert_eq!(e, e2);
+}
+
+#[test]
+fn bad_arguments_are_the_interpreter_errors() {
+    let m = compile("gene main(x: u64, a: u64[2]) { x += a[0] }");
+    for args in
+        [vec![Value::Int(1)], vec![Value::Int(1), Value::Array(vec![1])], vec![Value::Int(1), Value::Int(2)]]
+    {
+        let (mut a, mut b) = (args.clone(), args.clone());
+        let ei = Interpreter::new().run(&m, 0, &mut a, Direction::Forward).expect_err("bad");
+        let ej = jit().run(&m, 0, &mut b, Direction::Forward).expect_err("bad");
+        assert_eq!(ei, ej);
+    }
+}
+
+#[test]
+fn compiled_once_per_engine() {
+    let m = compile("gene main(x: u64) { x += 1 }");
+    let mut jt = jit();
+    assert!(jt.prepare(&m).expect("compiles") > std::time::Duration::ZERO);
+    assert_eq!(jt.prepare(&m).expect("cached"), std::time::Duration::ZERO);
+}
