@@ -138,4 +138,11 @@ fn main() {
         overhead.median * 1e9,
         overhead_one.median * 1e9
     );
+
+    // how long the default fuel budget lets an endless loop run before it is stopped
+    let spin = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/loop.wat");
+    host.load_bytes(&wat::parse_file(&spin).expect("loop.wat"), "loop.wat").expect("loop kernel");
+    let start = Instant::now();
+    let err = host.call("spin", &mut Buffer::U64(vec![0])).expect_err("an endless loop must fail");
+    println!("endless loop stopped after {:.0} ms: {err}", start.elapsed().as_secs_f64() * 1e3);
 }
