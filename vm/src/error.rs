@@ -158,7 +158,7 @@ impl RunErrorKind {
             ),
             RecursionLimit { limit } => format!("calls nested deeper than the limit ({limit})"),
             Overflow => "integer overflow (Janus integers are unbounded; rdx stops at 64 bits)".into(),
-            UserError(msg) => format!("error: {msg}"),
+            UserError(msg) => format!("`error` statement reached: {msg}"),
             NoHistory => "cannot reverse a lossy operation without its forward history".into(),
             BadArguments(m) => format!("bad arguments: {m}"),
             Internal(m) => format!("internal error: {m}"),

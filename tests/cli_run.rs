@@ -1,0 +1,262 @@
+//! `rdx run`, `rdx asm`, `rdx disasm` end to end: output formats, exit codes (0 ok, 1 run-time
+//! error, 2 usage or compile error), error rendering, modules on disk.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn rdx(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rdx")).args(args).output().expect("rdx runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn stdlib(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib").join(name).display().to_string()
+}
+
+/// A scratch directory for this test.
+fn scratch(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("rdx-cli-run-{}-{test}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+const SUM: &str = "\
+gene sum_to(n: u64, s: u64) {
+    local i: u64 = 0
+    from i == 0 do {
+        i += 1
+        s += i
+    } until i == n
+    delocal i = n
+}
+";
+
+#[test]
+fn forward_text_and_json() {
+    let o = rdx(&["run", &stdlib("fib.rdx"), "--entry", "fib", "--set", "n=10"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "n = 0\nx1 = 89\nx2 = 144\n");
+    let o = rdx(&["run", &stdlib("fib.rdx"), "--entry", "fib", "--set", "n=90", "--json"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(stdout(&o), "{\"n\": 0, \"x1\": 4660046610375530309, \"x2\": 7540113804746346429}\n");
+}
+
+#[test]
+fn reverse_gives_the_initial_state() {
+    let o = rdx(&[
+        "run",
+        &stdlib("fib.rdx"),
+        "--entry",
+        "fib",
+        "--reverse",
+        "--set",
+        "x1=89",
+        "--set",
+        "x2=0x90",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "n = 10\nx1 = 0\nx2 = 0\n");
+}
+
+#[test]
+fn default_entry_is_the_only_gene() {
+    let d = scratch("only");
+    let f = write(&d, "sum.rdx", SUM);
+    let o = rdx(&["run", &f, "--set", "n=100"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "n = 100\ns = 5050\n");
+    let o = rdx(&["run", &f, "--set", "n=100", "--set", "s=5050", "--reverse", "--json"]);
+    assert_eq!(stdout(&o), "{\"n\": 100, \"s\": 0}\n");
+}
+
+#[test]
+fn no_main_lists_the_genes() {
+    let d = scratch("nomain");
+    let f = write(&d, "two.rdx", &format!("{SUM}\ngene other(x: u64) {{\n    x += 1\n}}\n"));
+    let o = rdx(&["run", &f]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--entry"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("sum_to, other"), "{}", stderr(&o));
+    let o = rdx(&["run", &f, "--entry", "other", "--set", "x=1"]);
+    assert_eq!((code(&o), stdout(&o)), (0, "x = 2\n".to_string()));
+    let o = rdx(&["run", &stdlib("fib.rdx"), "--entry", "nope"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("no gene `nope`"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_set_is_a_usage_error_naming_the_parameters() {
+    let o = rdx(&["run", &stdlib("fib.rdx"), "--entry", "fib", "--set", "m=1"]);
+    assert_eq!(code(&o), 2);
+    let e = stderr(&o);
+    assert!(e.contains("no parameter `m`") && e.contains("n: u64, x1: u64, x2: u64"), "{e}");
+    for bad in ["n=-1", "n=abc", "n=18446744073709551616", "n", "n=1,2"] {
+        let o = rdx(&["run", &stdlib("fib.rdx"), "--entry", "fib", "--set", bad]);
+        assert_eq!(code(&o), 2, "--set {bad}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn signed_arrays_and_negative_values() {
+    let d = scratch("signed");
+    let f = write(&d, "neg.rdx", "gene main(x: i64, a: i64[3]) {\n    a[1] -= x\n    neg x\n}\n");
+    let o = rdx(&["run", &f, "--set", "x=-9223372036854775807", "--set", "a=[1, -2, 3]"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "x = 9223372036854775807\na = [1, 9223372036854775805, 3]\n");
+    let o = rdx(&["run", &f, "--set", "a=[1,2]"]);
+    assert_eq!(code(&o), 2, "wrong array length must be a usage error");
+}
+
+#[test]
+fn run_time_errors_exit_1_with_span_and_call_stack() {
+    let d = scratch("errors");
+    let f = write(
+        &d,
+        "err.rdx",
+        "gene main(x: u64, a: u64[3]) {\n    call inner(x, a)\n}\n\ngene inner(i: u64, b: u64[3]) {\n    b[i] += 1\n}\n",
+    );
+    let o = rdx(&["run", &f, "--set", "x=7"]);
+    assert_eq!(code(&o), 1);
+    let e = stderr(&o);
+    assert!(e.contains("R0109") && e.contains("index 7, length 3"), "{e}");
+    assert!(e.contains("b[i] += 1"), "the failing line is shown: {e}");
+    assert!(e.contains("inner") && e.contains("main"), "the call stack is shown: {e}");
+    assert_eq!(stdout(&o), "", "no result on error");
+
+    let f = write(&d, "assert.rdx", "gene main(x: u64) {\n    assert x == 3\n}\n");
+    let o = rdx(&["run", &f, "--set", "x=4"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("R0101"), "{}", stderr(&o));
+
+    let f = write(&d, "div.rdx", "gene main(x: u64, y: u64) {\n    y += 10 / x\n}\n");
+    let o = rdx(&["run", &f]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("division by zero"), "{}", stderr(&o));
+
+    let f = write(
+        &d,
+        "deloc.rdx",
+        "gene main(x: u64) {\n    local t: u64 = x\n    x += 1\n    delocal t = x\n}\n",
+    );
+    let o = rdx(&["run", &f, "--set", "x=4"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("should be 5 but is 4"), "{}", stderr(&o));
+
+    let f = write(&d, "alias.rdx", "gene main(i: u64, j: u64, a: u64[4]) {\n    a[i] += a[j]\n}\n");
+    let o = rdx(&["run", &f, "--set", "i=2", "--set", "j=2"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("R0111"), "{}", stderr(&o));
+    let o = rdx(&["run", &f, "--set", "i=2", "--set", "j=1", "--set", "a=[0,5,1,0]"]);
+    assert_eq!((code(&o), stdout(&o)), (0, "i = 2\nj = 1\na = [0, 5, 6, 0]\n".to_string()));
+}
+
+#[test]
+fn deep_recursion_is_an_error_not_a_crash() {
+    let d = scratch("deep");
+    let f = write(&d, "deep.rdx", "gene main(n: u64) {\n    n += 1\n    call main(n)\n}\n");
+    let o = rdx(&["run", &f]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("R0112"), "{}", stderr(&o));
+}
+
+#[test]
+fn lossy_programs_strict_and_history() {
+    let d = scratch("lossy");
+    let f = write(&d, "lossy.rdx", "gene main(x: u64) {\n    x := 5\n}\n");
+    let o = rdx(&["run", &f, "--set", "x=7"]);
+    assert_eq!((code(&o), stdout(&o)), (0, "x = 5\n".to_string()));
+    let o = rdx(&["run", &f, "--strict"]);
+    assert_eq!(code(&o), 2, "strict refuses lossy programs");
+    let o = rdx(&["run", &f, "--reverse", "--set", "x=5"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("forward history"), "{}", stderr(&o));
+}
+
+#[test]
+fn asm_disasm_and_running_a_module() {
+    let d = scratch("asm");
+    let src = write(&d, "sum.rdx", SUM);
+    let o = rdx(&["asm", &src]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let cid = stdout(&o).trim().to_string();
+    assert_eq!(cid.len(), 64);
+    assert!(cid.chars().all(|c| c.is_ascii_hexdigit()));
+    let module = d.join("sum.rdxb");
+    let bytes = std::fs::read(&module).expect("asm writes FILE.rdxb by default");
+    assert_eq!(rdx_vm::module::cid_of(&bytes), cid);
+    // Same source, same bytes.
+    let out = d.join("again.rdxb").display().to_string();
+    let o = rdx(&["asm", &src, "-o", &out]);
+    assert_eq!(stdout(&o).trim(), cid);
+    assert_eq!(std::fs::read(&out).unwrap(), bytes);
+
+    let m = module.display().to_string();
+    let o = rdx(&["run", &m, "--set", "n=10"]);
+    assert_eq!((code(&o), stdout(&o)), (0, "n = 10\ns = 55\n".to_string()), "{}", stderr(&o));
+
+    let o = rdx(&["disasm", &m]);
+    assert_eq!(code(&o), 0);
+    let listing = stdout(&o);
+    assert!(listing.contains("gene sum_to(n: u64, s: u64)"), "{listing}");
+    assert!(listing.contains("s += i"), "source lines are shown: {listing}");
+    assert!(listing.contains(&cid), "{listing}");
+
+    // A run-time error in a module still shows the source line (from the debug section).
+    let src = write(&d, "assert.rdx", "gene main(x: u64) {\n    assert x == 3\n}\n");
+    assert_eq!(code(&rdx(&["asm", &src])), 0);
+    let o = rdx(&["run", &d.join("assert.rdxb").display().to_string(), "--set", "x=4"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("assert x == 3"), "{}", stderr(&o));
+}
+
+#[test]
+fn corrupt_modules_exit_2() {
+    let d = scratch("corrupt");
+    let src = write(&d, "sum.rdx", SUM);
+    assert_eq!(code(&rdx(&["asm", &src])), 0);
+    let good = std::fs::read(d.join("sum.rdxb")).unwrap();
+    for (name, bytes) in [
+        ("empty.rdxb", Vec::new()),
+        ("short.rdxb", good[..good.len() / 2].to_vec()),
+        ("magic.rdxb", [b"XXXX".as_slice(), &good[4..]].concat()),
+        ("text.rdxb", b"gene main() {}".to_vec()),
+    ] {
+        let p = d.join(name);
+        std::fs::write(&p, &bytes).unwrap();
+        let o = rdx(&["run", &p.display().to_string()]);
+        assert_eq!(code(&o), 2, "{name}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("invalid module") || stderr(&o).contains("not an rdx module"),
+            "{name}: {}",
+            stderr(&o)
+        );
+        let o = rdx(&["disasm", &p.display().to_string()]);
+        assert_eq!(code(&o), 2, "{name}");
+    }
+}
+
+#[test]
+fn compile_errors_exit_2() {
+    let d = scratch("compile");
+    let f = write(&d, "bad.rdx", "gene main(x: u64) {\n    x += x\n}\n");
+    assert_eq!(code(&rdx(&["run", &f])), 2);
+    assert_eq!(code(&rdx(&["asm", &f])), 2);
+    assert_eq!(code(&rdx(&["run", "/nonexistent/file.rdx"])), 2);
+}
