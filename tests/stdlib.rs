@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// Every engine the expectations run on.
 fn engines() -> Vec<Box<dyn Engine>> {
-    vec![Box::new(Interpreter::new())]
+    vec![Box::new(Interpreter::new()), Box::new(rdx_jit::Jit::new())]
 }
 
 /// One `// run:` line.

@@ -10,7 +10,7 @@
 //! can do that; see [`trust`]) run on the interpreter instead, so compiled code never touches
 //! memory through an unchecked pointer. See `spec/jit.md` for the design and its limits.
 
-pub mod runtime;
+pub(crate) mod runtime;
 pub mod translate;
 pub mod trust;
 
@@ -140,6 +140,44 @@ pub fn compile(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
     let calls = ops().any(|o| matches!(o, rdx_vm::ops::Op::Call { .. } | rdx_vm::ops::Op::Uncall { .. }));
     let widest = m.genes.iter().map(|g| g.slots as usize + g.args.len()).max().unwrap_or(0);
     Ok(Compiled { jit: Some(jm), fns, arena, calls, frame_bytes: 256 + 16 * widest })
+}
+
+/// Whether compiling pays off: some gene has a loop, or some gene can reach itself through
+/// calls (recursion). `rdx run --backend auto` uses the JIT exactly then.
+pub fn worth_compiling(m: &Module) -> bool {
+    use rdx_vm::ops::Op;
+    let loops = m.genes.iter().flat_map(|g| &g.code).any(|o| matches!(o, Op::FromTop { .. } | Op::FromTopC { .. }));
+    if loops {
+        return true;
+    }
+    let callees: Vec<Vec<usize>> = m
+        .genes
+        .iter()
+        .map(|g| {
+            g.code
+                .iter()
+                .filter_map(|o| match o {
+                    Op::Call { gene, .. } | Op::Uncall { gene, .. } => Some(gene.0 as usize),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    // A gene recurses when it is reachable from one of its callees.
+    (0..m.genes.len()).any(|start| {
+        let mut seen = vec![false; m.genes.len()];
+        let mut todo: Vec<usize> = callees[start].clone();
+        while let Some(g) = todo.pop() {
+            if g == start {
+                return true;
+            }
+            if g < seen.len() && !seen[g] {
+                seen[g] = true;
+                todo.extend(&callees[g]);
+            }
+        }
+        false
+    })
 }
 
 /// The JIT engine. Compiled modules are cached by content hash for the engine's lifetime.

@@ -95,7 +95,6 @@ pub const OFF_MAX_WORDS: i32 = offset_of!(Ctx, max_words) as i32;
 pub const OFF_MAX_SEEN: i32 = offset_of!(Ctx, max_seen) as i32;
 pub const OFF_ARENA: i32 = offset_of!(Ctx, arena) as i32;
 pub const OFF_STACK_FLOOR: i32 = offset_of!(Ctx, stack_floor) as i32;
-pub const OFF_LOSSY: i32 = offset_of!(Ctx, lossy) as i32;
 pub const OFF_RET: i32 = offset_of!(Ctx, ret) as i32;
 
 impl Ctx {

@@ -439,16 +439,16 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 local.entry(to.0 as usize).or_insert_with(|| self.b.create_block());
             }
         }
-        for q in start..end {
+        for (q, &op) in code.iter().enumerate().take(end).skip(start) {
             if let Some(&blk) = local.get(&q) {
                 self.b.ins().jump(blk, &[]);
                 self.b.switch_to_block(blk);
             }
             self.srcloc(q);
-            match code[q] {
+            match op {
                 Op::Jz { a, to, .. } | Op::Jnz { a, to, .. } => {
                     let x = self.v(a);
-                    let cc = if matches!(code[q], Op::Jz { .. }) { IntCC::Equal } else { IntCC::NotEqual };
+                    let cc = if matches!(op, Op::Jz { .. }) { IntCC::Equal } else { IntCC::NotEqual };
                     let c = self.b.ins().icmp_imm_s(cc, x, 0);
                     let target = local[&(to.0 as usize)];
                     let next = self.b.create_block();

@@ -19,6 +19,10 @@ pub const EXIT_RUNTIME: u8 = 1;
 pub enum Backend {
     /// The bytecode interpreter (the reference engine).
     Interp,
+    /// Native code compiled with Cranelift (rdx-jit).
+    Jit,
+    /// The JIT when some gene loops or recurses, else the interpreter.
+    Auto,
 }
 
 /// Run a gene forward (or backward with --reverse) and print its parameters' final values.
@@ -133,8 +137,18 @@ pub fn run(args: Args) -> ExitCode {
     };
     let dir = if args.reverse { Direction::Backward } else { Direction::Forward };
     // Each engine returns its result and what `print`/`show` wrote, emitted before the result.
-    let (result, printed) = match args.backend {
-        Backend::Interp => {
+    let backend = match args.backend {
+        Backend::Auto if rdx_jit::worth_compiling(m) => Backend::Jit,
+        Backend::Auto => Backend::Interp,
+        b => b,
+    };
+    let (result, printed) = match backend {
+        Backend::Jit => {
+            let mut jit = rdx_jit::Jit::new();
+            let r = jit.run(m, gene, &mut values, dir);
+            (r, jit.take_output())
+        }
+        Backend::Interp | Backend::Auto => {
             let mut it = Interpreter::new();
             let r = it.run(m, gene, &mut values, dir);
             (r, it.take_output())
