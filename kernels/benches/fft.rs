@@ -65,7 +65,7 @@ fn main() {
     let empty = wat::parse_file(&empty).expect("empty.wat");
     host.load_bytes(&empty, "empty.wat").expect("empty kernel");
 
-    println!("rdx-kernels fft benchmark (median time per call)");
+    println!("rdx-kernels fft benchmark (time per call: best batch, median batch)");
     for log2 in [10u32, 16] {
         let n = 1usize << log2;
         let (batches, iters) = if log2 == 10 { (31, 100) } else { (15, 10) };

@@ -292,3 +292,35 @@ fn stdlib_twice_is_a_duplicate() {
     let err = h.register_stdlib().unwrap_err();
     assert!(matches!(err, KernelError::DuplicateKernel { ref name, .. } if name == "fft"), "{err}");
 }
+
+#[test]
+fn host_can_move_between_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<KernelHost>();
+    assert_send::<KernelError>();
+    let mut h = KernelHost::new(Limits::default()).unwrap();
+    h.register_stdlib().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut buf = Buffer::U64(vec![5]);
+        h.call("gray", &mut buf).unwrap();
+        buf
+    })
+    .join()
+    .unwrap();
+    assert_eq!(out, Buffer::U64(vec![7]));
+}
+
+#[test]
+fn bitrev_of_large_buffers_matches_reference() {
+    let mut h = host();
+    for log2 in [12, 13, 14, 16] {
+        let x: Vec<Complex64> = (0..1usize << log2).map(|i| Complex64::new(i as f64, -(i as f64))).collect();
+        let mut native = x.clone();
+        reference::bitrev(&mut native);
+        let mut out = Buffer::C64(x.clone());
+        h.call("bitrev", &mut out).unwrap();
+        assert_eq!(out, Buffer::C64(native), "n = 2^{log2}");
+        h.call("bitrev", &mut out).unwrap();
+        assert_eq!(out, Buffer::C64(x));
+    }
+}
