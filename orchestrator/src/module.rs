@@ -5,6 +5,10 @@
 //! one interpreter. The interpreter is kept between runs, so a backward run can undo the lossy
 //! operations of the forward run before it from the interpreter's history tape; a run that
 //! fails after touching the tape clears it, since its partial history matches no other run.
+//!
+//! The `jit` backend is one [`rdx_jit::Jit`] engine per Python thread (its code cache is not
+//! `Send`); it compiles each module on its first run in that thread and keeps the code, and its
+//! history tape is that thread's.
 
 use crate::errors;
 use crate::values;
@@ -18,7 +22,53 @@ use rdx_vm::{Direction, Engine, Interpreter};
 use std::sync::Mutex;
 
 /// Backends this build can run.
-pub const BACKENDS: &[&str] = &["interp"];
+pub const BACKENDS: &[&str] = &["interp", "jit"];
+
+thread_local! {
+    /// The JIT engine of this thread (see the module docs).
+    static JIT: std::cell::RefCell<rdx_jit::Jit> = std::cell::RefCell::new(rdx_jit::Jit::new());
+}
+
+/// Runs `engine` and clears its history tape when a failed run changed it: that partial
+/// history matches no other run.
+fn run_on(
+    engine: &mut dyn HistoryEngine,
+    vm: &rdx_vm::Module,
+    gene: usize,
+    args: &mut [rdx_vm::Value],
+    dir: Direction,
+) -> Result<rdx_vm::RunReport, rdx_vm::RunError> {
+    let before = engine.tape_len();
+    let result = engine.run(vm, gene, args, dir);
+    if result.is_err() && engine.tape_len() != before {
+        engine.clear_tape();
+    }
+    result
+}
+
+/// An engine with a history tape (both backends have one).
+trait HistoryEngine: Engine {
+    fn tape_len(&self) -> usize;
+    fn clear_tape(&mut self);
+}
+
+impl HistoryEngine for Interpreter {
+    fn tape_len(&self) -> usize {
+        Interpreter::tape_len(self)
+    }
+    fn clear_tape(&mut self) {
+        Interpreter::clear_tape(self)
+    }
+}
+
+impl HistoryEngine for rdx_jit::Jit {
+    fn tape_len(&self) -> usize {
+        rdx_jit::Jit::tape_len(self)
+    }
+    fn clear_tape(&mut self) {
+        rdx_jit::Jit::clear_tape(self)
+    }
+}
 
 /// An assembled rdx program.
 #[pyclass(module = "redoxa._native", frozen)]
@@ -230,16 +280,14 @@ impl Module {
         let params = &self.vm.genes[gene].params;
         let mut args = values::from_python(py, self.vm.dialect, params, values)?;
         let dir = if reverse { Direction::Backward } else { Direction::Forward };
-        // Other Python threads run meanwhile; the lock keeps runs of one module in turn.
+        // Other Python threads run meanwhile; the interpreter's lock keeps runs of one module
+        // in turn, and each thread has its own JIT engine.
         let result = py.detach(|| {
-            let mut interp = self.interpreter();
-            let before = interp.tape_len();
-            let result = interp.run(&self.vm, gene, &mut args, dir);
-            if result.is_err() && interp.tape_len() != before {
-                // A failed run leaves a partial history that no later run matches.
-                interp.clear_tape();
+            if backend == "jit" {
+                JIT.with(|jit| run_on(&mut *jit.borrow_mut(), &self.vm, gene, &mut args, dir))
+            } else {
+                run_on(&mut *self.interpreter(), &self.vm, gene, &mut args, dir)
             }
-            result
         });
         match result {
             Ok(r) => {
@@ -250,16 +298,18 @@ impl Module {
         }
     }
 
-    /// Words on the interpreter's history tape: values overwritten by lossy operations of
-    /// forward runs that no backward run has consumed yet.
-    #[getter]
-    fn history_words(&self) -> usize {
-        self.interpreter().tape_len()
+    /// Words on the history tape of `backend` (the JIT's: this thread's): values overwritten
+    /// by lossy operations of forward runs that no backward run has consumed yet.
+    #[pyo3(signature = (backend = "interp"))]
+    fn history_words(&self, backend: &str) -> usize {
+        if backend == "jit" { JIT.with(|jit| jit.borrow().tape_len()) } else { self.interpreter().tape_len() }
     }
 
-    /// Forgets the history tape (a later backward run over a lossy operation then fails).
+    /// Forgets the history tapes of the interpreter and of this thread's JIT engine (a later
+    /// backward run over a lossy operation then fails).
     fn clear_history(&self) {
         self.interpreter().clear_tape();
+        JIT.with(|jit| jit.borrow_mut().clear_tape());
     }
 }
 

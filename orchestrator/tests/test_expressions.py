@@ -14,6 +14,8 @@ import random
 from pathlib import Path
 from typing import Dict
 
+import redoxa as rx
+
 M64 = (1 << 64) - 1
 VARS = ["a", "b", "c"]
 
@@ -112,9 +114,10 @@ def test_random_expressions_match_python_tree(tmp_path: Path) -> None:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     prog = mod.exprs.compile()
-    for _ in range(20):
+    for k in range(20):
+        backend = rx.backends()[k % len(rx.backends())]
         env = {v: r.choice([0, 1, 5, M64, 1 << 63, r.getrandbits(64), r.getrandbits(4)]) for v in VARS}
-        out = prog.run(**env)
+        out = prog.run(backend=backend, **env)
         for k, e in enumerate(exprs):
             assert out["r"][k] == evaluate(e, env), (ast.unparse(e), prog.source.splitlines()[k + 1], env)
         assert prog.reverse(**out) == {**env, "r": [0] * n}

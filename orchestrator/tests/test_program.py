@@ -31,13 +31,14 @@ def test_fib_as_in_the_brief() -> None:
     assert prog.run(n=10) == {"n": 0, "x1": 89, "x2": 144}
 
 
+@pytest.mark.parametrize("backend", rx.backends())
 @pytest.mark.parametrize("name", sorted(TWINS))
-def test_every_construct_both_ways_and_same_as_rdx(name: str, compiled: dict) -> None:
+def test_every_construct_both_ways_and_same_as_rdx(name: str, backend: str, compiled: dict) -> None:
     prog, twin = compiled[name]
     for case in cases(name, 40):
-        out = prog.run(**case)
+        out = prog.run(backend=backend, **case)
         assert out == twin.run(**case), case
-        back = prog.reverse(**out)
+        back = prog.reverse(backend=backend, **out)
         assert back == dict(zip(prog._names, prog.values_list(case))), (case, out)
         assert twin.reverse(**out) == back
 
@@ -183,6 +184,18 @@ def test_lossy_runs_both_ways_through_the_history_tape() -> None:
     assert info.value.code == "R0115"
     lines, first = inspect.getsourcelines(lossy.__wrapped__)
     assert info.value.py_line == first + next(k for k, t in enumerate(lines) if "# erase" in t)
+
+
+def test_jit_agrees_with_the_interpreter_on_errors() -> None:
+    if "jit" not in rx.backends():
+        pytest.skip("no jit in this build")
+    prog = fib.compile(backend="jit")
+    assert prog.backend == "jit"
+    with pytest.raises(rx.ReversibilityError) as jit_err:
+        prog.reverse(n=5, x1=1, x2=1)  # n is 0 when fib ends
+    with pytest.raises(rx.ReversibilityError) as interp_err:
+        prog.reverse(n=5, x1=1, x2=1, backend="interp")
+    assert (jit_err.value.code, jit_err.value.py_line) == (interp_err.value.code, interp_err.value.py_line)
 
 
 def test_backends() -> None:

@@ -12,6 +12,8 @@ import random
 from pathlib import Path
 from typing import List
 
+import redoxa as rx
+
 M64 = (1 << 64) - 1
 SCALARS = ["a", "b", "c", "d"]
 
@@ -104,3 +106,6 @@ def test_random_genes_reverse_to_their_input(tmp_path: Path) -> None:
             state["xs"] = [r.getrandbits(64) for _ in range(4)]
             out = prog.run(**state)
             assert prog.reverse(**out) == state, (name, state)
+            for backend in rx.backends():  # every engine agrees with the interpreter
+                assert prog.run(backend=backend, **state) == out, (name, backend, state)
+                assert prog.reverse(backend=backend, **out) == state, (name, backend, state)

@@ -222,9 +222,10 @@ class Program:
 
     @property
     def history_words(self) -> int:
-        """Words on the history tape: values overwritten by lossy operations of forward runs,
-        kept so that a following ``reverse`` can restore them."""
-        return self._module.history_words
+        """Words on the history tape of the program's backend: values overwritten by lossy
+        operations of forward runs, kept so that a following ``reverse`` can restore them. The
+        interpreter keeps one tape per program; the JIT one per thread."""
+        return self._module.history_words(self.backend)
 
     def clear_history(self) -> None:
         """Forgets the history tape (a later ``reverse`` over a lossy operation then fails)."""
