@@ -43,12 +43,17 @@ pub enum RunErrorKind {
     Alias { index: u64 },
     /// Calls nested deeper than the limit (or frames larger than the memory limit).
     RecursionLimit { limit: usize },
+    /// More instructions than `Limits::max_steps` allows.
+    StepLimit { limit: u64 },
     /// Janus arithmetic outside 64 bits.
     Overflow,
     /// A Janus `error` statement.
     UserError(String),
     /// Going backward over a lossy operation without its forward history.
     NoHistory,
+    /// Going backward over a lossy operation when the history tape's last value was written by
+    /// another lossy statement (e.g. `uncall g` of a lossy gene with no matching `call g`).
+    HistoryMismatch { written_at: Option<Span> },
     /// The arguments do not fit the gene's parameters (an API misuse, not a program error).
     BadArguments(String),
     /// An inconsistency the verifier cannot rule out (e.g. an invalid array address produced by
@@ -98,6 +103,7 @@ pub const RUN_CODES: &[RunCode] = &[
     RunCode { code: "R0114", title: "error statement" },
     RunCode { code: "R0115", title: "no history for a lossy operation" },
     RunCode { code: "R0116", title: "bad arguments" },
+    RunCode { code: "R0117", title: "step limit reached" },
     RunCode { code: "R0199", title: "internal error" },
 ];
 
@@ -120,8 +126,9 @@ impl RunErrorKind {
             RecursionLimit { .. } => "R0112",
             Overflow => "R0113",
             UserError(_) => "R0114",
-            NoHistory => "R0115",
+            NoHistory | HistoryMismatch { .. } => "R0115",
             BadArguments(_) => "R0116",
+            StepLimit { .. } => "R0117",
             Internal(_) => "R0199",
         }
     }
@@ -160,7 +167,11 @@ impl RunErrorKind {
             Overflow => "integer overflow (Janus integers are unbounded; rdx stops at 64 bits)".into(),
             UserError(msg) => format!("`error` statement reached: {msg}"),
             NoHistory => "cannot reverse a lossy operation without its forward history".into(),
+            HistoryMismatch { .. } => {
+                "cannot reverse this lossy operation: the history tape's last value was written by another one".into()
+            }
             BadArguments(m) => format!("bad arguments: {m}"),
+            StepLimit { limit } => format!("the run executed more than {limit} instructions (the step limit)"),
             Internal(m) => format!("internal error: {m}"),
         }
     }
@@ -168,7 +179,7 @@ impl RunErrorKind {
     fn hint(&self) -> Option<&'static str> {
         use RunErrorKind::*;
         Some(match self {
-            NoHistory => {
+            NoHistory | HistoryMismatch { .. } => {
                 "`:=` and `erase` keep the overwritten value on a history tape of the forward run; a backward run started on its own has none"
             }
             RecursionLimit { .. } => "check that the recursion reaches its base case",
@@ -219,6 +230,9 @@ impl RunError {
                 String::new()
             };
             d = d.hint(format!("call stack: {}{more}", chain.join(" ← ")));
+        }
+        if let RunErrorKind::HistoryMismatch { written_at: Some(sp) } = self.kind {
+            d = d.label(sp, "the tape's last value was written here");
         }
         if let Some(h) = self.kind.hint() {
             d = d.hint(h);

@@ -16,6 +16,8 @@ pub mod compile;
 pub mod disasm;
 pub mod engine;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod jana;
 pub mod module;
 pub mod ops;

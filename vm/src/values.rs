@@ -211,9 +211,9 @@ pub fn json_string(s: &str) -> String {
     out
 }
 
-/// Janus `printf`: `%d` (signed or unsigned per `signed`), `%u`, `%x`, `%%`; missing arguments
+/// `printf`: `%d` (signed, as in C), `%u` (unsigned), `%x` (hex), `%%`; missing arguments
 /// print as nothing.
-pub fn printf(fmt: &str, args: &[u64], signed: bool) -> String {
+pub fn printf(fmt: &str, args: &[u64]) -> String {
     let mut out = String::new();
     let mut it = args.iter();
     let mut chars = fmt.chars().peekable();
@@ -223,7 +223,7 @@ pub fn printf(fmt: &str, args: &[u64], signed: bool) -> String {
             continue;
         }
         match chars.next() {
-            Some('d') | Some('i') => out.push_str(&it.next().map_or(String::new(), |v| word(*v, signed))),
+            Some('d') | Some('i') => out.push_str(&it.next().map_or(String::new(), |v| word(*v, true))),
             Some('u') => out.push_str(&it.next().map_or(String::new(), |v| v.to_string())),
             Some('x') => out.push_str(&it.next().map_or(String::new(), |v| format!("{v:x}"))),
             Some('%') => out.push('%'),
@@ -286,6 +286,6 @@ mod tests {
 
     #[test]
     fn printf_formats() {
-        assert_eq!(printf("x=%d y=%u %x %%", &[u64::MAX, 3, 255], true), "x=-1 y=3 ff %");
+        assert_eq!(printf("x=%d y=%u %x %%", &[u64::MAX, 3, 255]), "x=-1 y=3 ff %");
     }
 }

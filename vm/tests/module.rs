@@ -133,7 +133,16 @@ proptest! {
             b.truncate(n);
         }
         if let Ok(m) = Module::decode(&b) {
-            prop_assert_eq!(m.encode(), b);
+            prop_assert_eq!(m.encode(), b.clone());
         }
+        // The fuzz target's body: load, and run what loads.
+        rdx_vm::fuzzing::load_and_run(&b);
+    }
+}
+
+#[test]
+fn fuzz_body_runs_every_stdlib_module() {
+    for (_, m) in stdlib() {
+        rdx_vm::fuzzing::load_and_run(&m.encode());
     }
 }

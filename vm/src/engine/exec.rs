@@ -7,7 +7,7 @@
 //! at `pre[pc] - 1`, skipping the expression code.
 
 use super::pure::{Mem, cond, elem, rd, step, wr};
-use super::{Fault, Flow, Interpreter, Trap, trap};
+use super::{ANY_TAG, Fault, Flow, Interpreter, Trap, tape_tag, trap};
 use crate::Direction;
 use crate::module::{GeneDef, Module};
 use crate::ops::{Args, Fmt, Op, Pre, Slot, un_xsl, un_xsr};
@@ -15,6 +15,7 @@ use crate::ops::{Args, Fmt, Op, Pre, Slot, un_xsl, un_xsr};
 /// What a dispatch loop needs about its frame.
 struct Ctx<'m> {
     g: &'m GeneDef,
+    gi: usize,
     fp: *mut u64,
     mem: Mem,
     base: usize,
@@ -32,7 +33,7 @@ impl<'m> Ctx<'m> {
         let mem = Mem { ptr: it.mem.as_mut_ptr(), len: it.mem.len() };
         // SAFETY: base + words <= mem.len, checked just above.
         let fp = unsafe { mem.ptr.add(fr.base) };
-        Ok((Ctx { g, fp, mem, base: fr.base }, fr.pc))
+        Ok((Ctx { g, gi: fr.gene as usize, fp, mem, base: fr.base }, fr.pc))
     }
 }
 
@@ -106,6 +107,19 @@ impl Interpreter {
         Ok(())
     }
 
+    /// Pops the history tape for the lossy statement tagged `tag`.
+    #[cold]
+    fn restore(&mut self, tag: u64) -> Result<u64, Fault> {
+        match self.tape.last() {
+            None => Err(Fault::NoHistory),
+            Some(&(_, t)) if t != tag && t != ANY_TAG && tag != ANY_TAG => Err(Fault::HistoryMismatch(t)),
+            Some(&(v, _)) => {
+                self.tape.pop();
+                Ok(v)
+            }
+        }
+    }
+
     fn open_stack(&mut self, fp: *mut u64, dst: Slot) {
         let id = self.new_stack();
         w!(fp, dst, id as u64);
@@ -150,10 +164,9 @@ impl Interpreter {
     #[cold]
     fn print_fmt(&mut self, m: &Module, g: &GeneDef, fp: *mut u64, fmt: crate::ops::Str, args: Args) {
         let text = m.strings.get(fmt.0 as usize).map_or("", |s| s.as_str());
-        let signed = m.dialect == rdx_lang::ast::Dialect::Janus;
         let vals: Vec<u64> =
             g.args[args.start as usize..][..args.len as usize].iter().map(|s| r!(fp, *s)).collect();
-        let out = crate::values::printf(text, &vals, signed);
+        let out = crate::values::printf(text, &vals);
         self.output.extend_from_slice(out.as_bytes());
         self.output.push(b'\n');
     }
@@ -215,6 +228,15 @@ impl Interpreter {
         let code = &c.g.code[..];
         let fp = c.fp;
         let mut n: u64 = 0;
+        // Instructions this call may still execute (checked where loops go around again).
+        let budget = self.limits.max_steps.saturating_sub(self.count);
+        macro_rules! fuel {
+            () => {
+                if n > budget {
+                    break Err(trap(pc, Fault::StepLimit(self.limits.max_steps)));
+                }
+            };
+        }
         let result = loop {
             n += 1;
             // SAFETY: the verifier guarantees every forward successor and jump target is
@@ -274,6 +296,7 @@ impl Interpreter {
                     if unsafe { cond(fp, k) } {
                         break Err(trap(pc, Fault::FromReentry));
                     }
+                    fuel!();
                     pc = from_top.0 as usize + 1;
                     continue;
                 }
@@ -296,6 +319,7 @@ impl Interpreter {
                     if again {
                         break Err(trap(pc, Fault::FromReentry));
                     }
+                    fuel!();
                     pc = top + 1;
                     continue;
                 }
@@ -385,13 +409,13 @@ impl Interpreter {
                     }
                 }
                 Op::Assign { dst, src, .. } => {
-                    self.tape.push(r!(fp, dst));
+                    self.tape.push((r!(fp, dst), tape_tag(m, c.gi, pc)));
                     self.lossy_words += 1;
                     w!(fp, dst, r!(fp, src));
                 }
-                Op::Unassign { dst, .. } => match self.tape.pop() {
-                    Some(v) => w!(fp, dst, v),
-                    None => break Err(trap(pc, Fault::NoHistory)),
+                Op::Unassign { dst, .. } => match self.restore(tape_tag(m, c.gi, pc)) {
+                    Ok(v) => w!(fp, dst, v),
+                    Err(f) => break Err(trap(pc, f)),
                 },
                 Op::Fail { msg, .. } => break Err(trap(pc, Fault::User(msg.0))),
                 Op::PrintStr { text, .. } => {
@@ -511,6 +535,15 @@ impl Interpreter {
         let code = &c.g.code[..];
         let fp = c.fp;
         let mut n: u64 = 0;
+        // Instructions this call may still execute (checked where loops go around again).
+        let budget = self.limits.max_steps.saturating_sub(self.count);
+        macro_rules! fuel {
+            () => {
+                if n > budget {
+                    break Err(trap(pc, Fault::StepLimit(self.limits.max_steps)));
+                }
+            };
+        }
         // Continue before the pure code of instruction `pc`.
         // Continue before instruction `pc` and its `pre` instructions of expression code (the
         // verifier checked pre < pc: index 0 is `enter`, which is not pure).
@@ -615,6 +648,7 @@ impl Interpreter {
                         Op::LoopBack { pre, .. } => pre,
                         _ => Pre(0),
                     };
+                    fuel!();
                     pc = lb;
                     back!(n)
                 }
@@ -675,6 +709,7 @@ impl Interpreter {
                         break Err(trap(lp, Fault::UntilReentry));
                     }
                     w!(fp, ctr, r!(fp, ctr).wrapping_sub(step));
+                    fuel!();
                     pc = lp - 1;
                     continue;
                 }
@@ -790,16 +825,16 @@ impl Interpreter {
                     back!(pre)
                 }
                 // Backward over `x := e`: restore x; e is not needed (nor evaluated).
-                Op::Assign { dst, pre, .. } => match self.tape.pop() {
-                    Some(v) => {
+                Op::Assign { dst, pre, .. } => match self.restore(tape_tag(m, c.gi, pc)) {
+                    Ok(v) => {
                         w!(fp, dst, v);
                         back!(pre)
                     }
-                    None => break Err(trap(pc, Fault::NoHistory)),
+                    Err(f) => break Err(trap(pc, f)),
                 },
                 Op::Unassign { dst, src, pre, .. } => {
                     eval!(pc, pre);
-                    self.tape.push(r!(fp, dst));
+                    self.tape.push((r!(fp, dst), tape_tag(m, c.gi, pc)));
                     self.lossy_words += 1;
                     w!(fp, dst, r!(fp, src));
                     back!(pre)

@@ -18,7 +18,7 @@ use crate::error::{RunError, RunErrorKind, StackFrame};
 use crate::module::Module;
 use crate::ops::Op;
 use crate::{Direction, Engine, RunReport, Value};
-use rdx_lang::ast::Type;
+use rdx_lang::ast::{Span, Type};
 
 /// Resource limits of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,11 +27,14 @@ pub struct Limits {
     pub max_depth: usize,
     /// Largest value memory (arrays and frames), in 64-bit words.
     pub max_words: usize,
+    /// Most instructions a run may execute (checked when a loop goes around and on calls);
+    /// unlimited by default.
+    pub max_steps: u64,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_depth: 200_000, max_words: 1 << 25 }
+        Limits { max_depth: 200_000, max_words: 1 << 25, max_steps: u64::MAX }
     }
 }
 
@@ -74,8 +77,10 @@ pub(crate) enum Fault {
     Overflow,
     User(u32),
     NoHistory,
+    HistoryMismatch(u64),
     BadRef,
     Recursion(usize),
+    StepLimit(u64),
     Internal(&'static str),
 }
 
@@ -99,7 +104,10 @@ pub struct Interpreter {
     /// order); the rest keep their capacity for reuse.
     stacks: Vec<Vec<u64>>,
     live: usize,
-    tape: Vec<u64>,
+    /// The history tape: each overwritten word with the tag of the lossy statement that wrote
+    /// it (its source span, which inversion keeps; [`ANY_TAG`] without debug information), so
+    /// a value is only restored by the same statement undone.
+    tape: Vec<(u64, u64)>,
     output: Vec<u8>,
     /// Limits applied to every run.
     pub limits: Limits,
@@ -303,6 +311,9 @@ impl Interpreter {
         if self.frames.len() >= self.limits.max_depth || need > self.limits.max_words {
             return Err(Fault::Recursion(self.limits.max_depth));
         }
+        if self.count > self.limits.max_steps {
+            return Err(Fault::StepLimit(self.limits.max_steps));
+        }
         if need > self.mem.len() {
             self.mem.resize(need, 0);
         }
@@ -356,6 +367,17 @@ impl Interpreter {
     }
 }
 
+/// The tag of a history-tape entry whose statement is unknown (no debug information).
+pub(crate) const ANY_TAG: u64 = u64::MAX;
+
+/// The history-tape tag of the lossy instruction `pc` of gene `gene`.
+pub(crate) fn tape_tag(m: &Module, gene: usize, pc: usize) -> u64 {
+    match m.span(gene, pc) {
+        Some(s) => ((s.start as u64) << 32) | s.end as u64,
+        None => ANY_TAG,
+    }
+}
+
 fn start_pc(len: usize, dir: Direction) -> usize {
     match dir {
         Direction::Forward => 1,
@@ -396,8 +418,12 @@ impl Fault {
             Fault::Overflow => K::Overflow,
             Fault::User(s) => K::UserError(m.strings.get(s as usize).cloned().unwrap_or_default()),
             Fault::NoHistory => K::NoHistory,
+            Fault::HistoryMismatch(tag) => K::HistoryMismatch {
+                written_at: (tag != ANY_TAG).then(|| Span::new((tag >> 32) as u32, tag as u32)),
+            },
             Fault::BadRef => K::Internal("invalid array or stack reference".into()),
             Fault::Recursion(limit) => K::RecursionLimit { limit },
+            Fault::StepLimit(limit) => K::StepLimit { limit },
             Fault::Internal(what) => K::Internal(what.into()),
         }
     }

