@@ -658,6 +658,35 @@ pub fn un_xsr(y: u64, c: u32) -> u64 {
 
 const _: () = assert!(std::mem::size_of::<Op>() <= 16);
 
+/// The opcode table of `spec/bytecode.md`, generated from [`for_each_op!`] (a test keeps the
+/// spec in sync): one row per opcode with its byte, mnemonic, operands, mirror and meaning.
+pub fn opcode_table_markdown() -> String {
+    let mut s = String::from(
+        "| byte | mnemonic | operands | mirror | class | meaning |\n|---|---|---|---|---|---|\n",
+    );
+    for info in OPCODES {
+        let operands: Vec<String> = info.operands.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+        let mirror = OPCODES.iter().find(|o| o.name == info.mirror).map_or(info.mirror, |o| o.mnemonic);
+        let mirror = if info.mirror == info.name { "itself".to_string() } else { format!("`{mirror}`") };
+        let class = match info.class {
+            Class::Frame => "frame",
+            Class::Control => "control",
+            Class::Effect => "effect",
+            Class::Pure => "pure",
+        };
+        s.push_str(&format!(
+            "| `0x{:02x}` | `{}` | {} | {} | {} | {} |\n",
+            info.code,
+            info.mnemonic,
+            if operands.is_empty() { "—".to_string() } else { operands.join(", ") },
+            mirror,
+            class,
+            info.doc.replace('|', "\\|")
+        ));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -699,33 +728,4 @@ mod tests {
             assert_eq!(c.wrapping_mul(mul_inverse(c)), 1);
         }
     }
-}
-
-/// The opcode table of `spec/bytecode.md`, generated from [`for_each_op!`] (a test keeps the
-/// spec in sync): one row per opcode with its byte, mnemonic, operands, mirror and meaning.
-pub fn opcode_table_markdown() -> String {
-    let mut s = String::from(
-        "| byte | mnemonic | operands | mirror | class | meaning |\n|---|---|---|---|---|---|\n",
-    );
-    for info in OPCODES {
-        let operands: Vec<String> = info.operands.iter().map(|(n, t)| format!("{n}: {t}")).collect();
-        let mirror = OPCODES.iter().find(|o| o.name == info.mirror).map_or(info.mirror, |o| o.mnemonic);
-        let mirror = if info.mirror == info.name { "itself".to_string() } else { format!("`{mirror}`") };
-        let class = match info.class {
-            Class::Frame => "frame",
-            Class::Control => "control",
-            Class::Effect => "effect",
-            Class::Pure => "pure",
-        };
-        s.push_str(&format!(
-            "| `0x{:02x}` | `{}` | {} | {} | {} | {} |\n",
-            info.code,
-            info.mnemonic,
-            if operands.is_empty() { "—".to_string() } else { operands.join(", ") },
-            mirror,
-            class,
-            info.doc.replace('|', "\\|")
-        ));
-    }
-    s
 }
