@@ -258,12 +258,17 @@ fn verify_gene(
     }
     // Pure runs and their consumers: each run of expression code is followed by the
     // instruction that consumes it, which records the run's length.
+    // run_end[pc]: the first non-pure instruction at or after pc (one backward pass).
+    let mut run_end = vec![len; len];
+    for pc in (0..len).rev() {
+        run_end[pc] = if code[pc].is_pure() && pc + 1 < len { run_end[pc + 1] } else { pc };
+    }
     let mut run = 0usize;
     for (pc, op) in code.iter().enumerate() {
         if op.is_pure() {
             if let Op::Jz { to, .. } | Op::Jnz { to, .. } = op {
                 // A short-circuit jump stays inside its run (or lands on the consumer).
-                let end = code[pc..].iter().position(|o| !o.is_pure()).map_or(len, |k| pc + k);
+                let end = run_end[pc];
                 if to.0 as usize <= pc || to.0 as usize > end {
                     return Err(format!("instruction {pc}: jump leaves its expression"));
                 }
