@@ -319,9 +319,14 @@ impl Interpreter {
         }
         self.mem[base..need].fill(0);
         for (i, p) in g.params.iter().enumerate() {
-            let src = caller.base + cg.args[args.start as usize + i].0 as usize;
-            let dst = base + g.param_slots[i] as usize;
+            let slot = cg.args.get(args.start as usize + i).ok_or(Fault::BadRef)?.0 as usize;
             let w = p.width() as usize;
+            // An array argument needs its length slot in the caller's frame too.
+            if slot + w > cg.slots as usize {
+                return Err(Fault::BadRef);
+            }
+            let src = caller.base + slot;
+            let dst = base + g.param_slots[i] as usize;
             self.mem.copy_within(src..src + w, dst);
         }
         self.frames.push(Frame { gene, base, pc: start_pc(g.code.len(), dir), dir });
