@@ -255,9 +255,11 @@ impl Module {
     }
 
     /// Runs gene `entry` on `values` (one per parameter, in order: ints, or lists for arrays
-    /// and stacks) forward, or backward when `reverse`. Returns the final values in the same
-    /// shape and what the run did: `(values, instructions, lossy_bits, max_depth)`. Raises
+    /// and stacks) forward, or backward when `reverse`, stopping with `RunError` (R0117) after
+    /// `max_steps` instructions when given. Returns the final values in the same shape and what
+    /// the run did: `(values, instructions, lossy_bits, max_depth)`. Raises
     /// `ReversibilityError` / `RunError` with the rdx line and column.
+    #[pyo3(signature = (entry, values, reverse, backend, max_steps = None))]
     fn run<'py>(
         &self,
         py: Python<'py>,
@@ -265,7 +267,9 @@ impl Module {
         values: &Bound<'py, PyList>,
         reverse: bool,
         backend: &str,
+        max_steps: Option<u64>,
     ) -> PyResult<(Bound<'py, PyList>, u64, u64, usize)> {
+        let steps = max_steps.unwrap_or(u64::MAX);
         if !BACKENDS.contains(&backend) {
             return Err(errors::make(
                 py,
@@ -283,10 +287,13 @@ impl Module {
         // Other Python threads run meanwhile; the interpreter's lock keeps runs of one module
         // in turn, and each thread has its own JIT engine.
         let result = py.detach(|| {
-            if backend == "jit" {
+            if backend == "jit" && steps == u64::MAX {
                 JIT.with(|jit| run_on(&mut *jit.borrow_mut(), &self.vm, gene, &mut args, dir))
             } else {
-                run_on(&mut *self.interpreter(), &self.vm, gene, &mut args, dir)
+                // Only the interpreter counts instructions, so a step-limited run uses it.
+                let mut interp = self.interpreter();
+                interp.limits.max_steps = steps;
+                run_on(&mut *interp, &self.vm, gene, &mut args, dir)
             }
         });
         match result {

@@ -398,3 +398,20 @@ def test_one_program_from_many_threads() -> None:
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_step_limit_stops_a_run_that_would_not_end() -> None:
+    @rx.gene
+    def endless(i: rx.u64):
+        for _ in rx.loop(entry=i == 0, until=i == 1):  # i stays even: never 1
+            i += 2
+
+    prog = endless.compile()
+    for backend in rx.backends():
+        prog.backend = backend
+        prog.max_steps = 10_000
+        with pytest.raises(rx.RunError) as info:
+            prog.run(i=0)
+        assert info.value.code == "R0117"
+    prog.max_steps = None
+    assert rx.assemble("gene f(x: u64) { x += 1 }").run(x=1) == {"x": 2}

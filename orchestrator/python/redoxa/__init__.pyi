@@ -110,6 +110,7 @@ class CheckReport:
 class Program:
     entry: str
     backend: str
+    max_steps: Optional[int]
     params: List[Tuple[str, Type]]
     @property
     def source(self) -> Optional[str]: ...

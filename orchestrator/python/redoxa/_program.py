@@ -135,6 +135,9 @@ class Program:
         self._index = {n: k for k, n in enumerate(self._names)}
         self._zero = [ty.zero() for _, ty in self.params]
         self._instructions = self._lossy_bits = self._max_depth = 0
+        #: Stop a run with ``RunError`` (code ``R0117``) after this many instructions (``None``:
+        #: no limit). Step-limited runs use the interpreter, the engine that counts them.
+        self.max_steps: Optional[int] = None
 
     # ---- facts -------------------------------------------------------------------------
 
@@ -202,7 +205,7 @@ class Program:
         args = self.values_list(values)
         try:
             out, self._instructions, self._lossy_bits, self._max_depth = self._module.run(
-                self.entry, args, reverse, be
+                self.entry, args, reverse, be, self.max_steps
             )
         except RunError as e:
             self._locate(e)
