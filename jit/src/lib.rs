@@ -146,7 +146,8 @@ pub fn compile(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
 /// calls (recursion). `rdx run --backend auto` uses the JIT exactly then.
 pub fn worth_compiling(m: &Module) -> bool {
     use rdx_vm::ops::Op;
-    let loops = m.genes.iter().flat_map(|g| &g.code).any(|o| matches!(o, Op::FromTop { .. } | Op::FromTopC { .. }));
+    let loops =
+        m.genes.iter().flat_map(|g| &g.code).any(|o| matches!(o, Op::FromTop { .. } | Op::FromTopC { .. }));
     if loops {
         return true;
     }
@@ -187,7 +188,7 @@ pub struct Jit {
     pub options: JitOptions,
     /// Limits applied to every run (the interpreter's defaults).
     pub limits: Limits,
-    tape: Vec<u64>,
+    tape: Vec<(u64, u64)>,
     output: Vec<u8>,
     arena: Vec<u64>,
     fallback: Interpreter,
@@ -450,6 +451,10 @@ impl Jit {
             fault::OVERFLOW => K::Overflow,
             fault::USER => K::UserError(m.strings.get(a as usize).cloned().unwrap_or_default()),
             fault::NO_HISTORY => K::NoHistory,
+            fault::HISTORY_MISMATCH => K::HistoryMismatch {
+                written_at: (a != runtime::ANY_TAG)
+                    .then(|| rdx_lang::ast::Span::new((a >> 32) as u32, a as u32)),
+            },
             fault::BAD_REF => K::Internal("invalid array or stack reference".into()),
             fault::RECURSION => K::RecursionLimit { limit: self.limits.max_depth },
             other => K::Internal(format!("unknown JIT fault {other}")),
@@ -483,7 +488,9 @@ impl Engine for Jit {
         dir: Direction,
     ) -> Result<RunReport, RunError> {
         let area = self.bind(module, gene, args).map_err(RunError::bare)?;
-        if !trust::trusted(module) {
+        // A step limit needs the interpreter's instruction count; untrusted modules need its
+        // checked memory. Both run there, so every run gives the interpreter's answer.
+        if self.limits.max_steps != u64::MAX || !trust::trusted(module) {
             self.fallback.limits = self.limits;
             return self.fallback.run(module, gene, args, dir);
         }

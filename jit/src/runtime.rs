@@ -40,6 +40,8 @@ pub mod fault {
     /// a = string index.
     pub const USER: u32 = 18;
     pub const NO_HISTORY: u32 = 19;
+    /// a = the tag of the tape's last entry.
+    pub const HISTORY_MISMATCH: u32 = 22;
     pub const BAD_REF: u32 = 20;
     pub const RECURSION: u32 = 21;
 }
@@ -83,7 +85,9 @@ pub struct Ctx {
     pub trace: Vec<TraceFrame>,
     pub stacks: Vec<Vec<u64>>,
     pub live: usize,
-    pub tape: Vec<u64>,
+    /// The history tape: overwritten words, each with the tag of the lossy statement that
+    /// wrote it (the interpreter's tags: the statement's span).
+    pub tape: Vec<(u64, u64)>,
     pub output: Vec<u8>,
     pub module: *const Module,
 }
@@ -243,24 +247,41 @@ pub extern "C" fn rt_close_stack(ctx: *mut Ctx, id: u64) -> u32 {
     0
 }
 
-/// A lossy write: keeps the overwritten value on the history tape.
-pub extern "C" fn rt_tape_push(ctx: *mut Ctx, v: u64) {
+/// The tag of a tape entry whose statement is unknown (a module without debug information).
+pub const ANY_TAG: u64 = u64::MAX;
+
+/// The history-tape tag of instruction `pc` of gene `gene`: its source span, as the
+/// interpreter tags it.
+pub fn tape_tag(m: &Module, gene: usize, pc: usize) -> u64 {
+    match m.span(gene, pc) {
+        Some(s) => ((s.start as u64) << 32) | s.end as u64,
+        None => ANY_TAG,
+    }
+}
+
+/// A lossy write: keeps the overwritten value on the history tape, tagged with its statement.
+pub extern "C" fn rt_tape_push(ctx: *mut Ctx, v: u64, tag: u64) {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
-    c.tape.push(v);
+    c.tape.push((v, tag));
     c.lossy += 1;
 }
 
-/// Undoes a lossy write: the value goes to `ret`; an empty tape is a fault.
-pub extern "C" fn rt_tape_pop(ctx: *mut Ctx) -> u32 {
+/// Undoes the lossy write of the statement tagged `tag`: the value goes to `ret`; an empty
+/// tape, or a last entry written by another statement, is a fault.
+pub extern "C" fn rt_tape_pop(ctx: *mut Ctx, tag: u64) -> u32 {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
-    match c.tape.pop() {
-        Some(v) => {
+    match c.tape.last() {
+        None => c.set_fault(fault::NO_HISTORY, 0, 0),
+        Some(&(_, t)) if t != tag && t != ANY_TAG && tag != ANY_TAG => {
+            c.set_fault(fault::HISTORY_MISMATCH, t, 0)
+        }
+        Some(&(v, _)) => {
+            c.tape.pop();
             c.ret = v;
             0
         }
-        None => c.set_fault(fault::NO_HISTORY, 0, 0),
     }
 }
 
@@ -320,7 +341,7 @@ pub unsafe extern "C" fn rt_printf(ctx: *mut Ctx, fmt: u32, vals: *const u64, n:
     let text = m.strings.get(fmt as usize).map_or("", |s| s.as_str());
     // SAFETY: see the function's contract.
     let vals = if n == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(vals, n as usize) } };
-    let out = rdx_vm::values::printf(text, vals, m.dialect == rdx_lang::ast::Dialect::Janus);
+    let out = rdx_vm::values::printf(text, vals);
     c.output.extend_from_slice(out.as_bytes());
     c.output.push(b'\n');
 }

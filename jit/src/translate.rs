@@ -677,7 +677,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     fn tape_pop_into(&mut self, dst: Slot) {
         let ctx = self.ctx;
-        let st = self.call_rt(runtime::rt_tape_pop as *const () as usize, &[I64], Some(I32), &[ctx]);
+        let tag = self.k(runtime::tape_tag(self.info.module, self.gene as usize, self.pc));
+        let st =
+            self.call_rt(runtime::rt_tape_pop as *const () as usize, &[I64, I64], Some(I32), &[ctx, tag]);
         self.check_status(st.expect("helper returns a status"));
         let v = self.ret_word();
         self.set(dst, v);
@@ -777,7 +779,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Assign { dst, src, .. } => {
                 let ctx = self.ctx;
                 let old = self.v(dst);
-                self.call_rt(runtime::rt_tape_push as *const () as usize, &[I64, I64], None, &[ctx, old]);
+                let tag = self.k(runtime::tape_tag(self.info.module, self.gene as usize, self.pc));
+                self.call_rt(
+                    runtime::rt_tape_push as *const () as usize,
+                    &[I64, I64, I64],
+                    None,
+                    &[ctx, old, tag],
+                );
                 let v = self.v(src);
                 self.set(dst, v);
             }

@@ -6,9 +6,10 @@
 //! writes or misreads those slots. The compiler from source guarantees it; a hand-written
 //! module might not (the interpreter, which stores word indices into its own memory and checks
 //! them, tolerates that). A module fails the check when, in some gene:
-//! - an array slot (either word of a parameter array or of a `local.arr` target) is an
-//!   ordinary slot operand (anything but an array operand, a `show` of an array, or an array
-//!   argument of a call);
+//! - an array slot (either word of a parameter array or of a `local.arr` target) is written
+//!   by an ordinary slot operand, or its pointer word is read by one (reading the length,
+//!   `size(a)`, is fine); array operands, a `show` of an array and array arguments of calls
+//!   are the legitimate uses;
 //! - an array operand does not name one of the gene's arrays, or two arrays' slots overlap;
 //! - `local.arr` targets a parameter array;
 //! - a call passes a non-array where the callee expects an array, or an array where it does
@@ -60,6 +61,8 @@ pub fn trusted(m: &Module) -> bool {
 
 fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
     let is_array_slot = |s: u16| arrs.iter().any(|a| s == a.0 || s == a.0 + 1);
+    // A length slot may be read (`size(a)`); a pointer slot never is an ordinary operand.
+    let is_pointer = |s: u16| arrs.iter().any(|a| s == a.0);
     let base = |s: u16| arrs.iter().find(|a| a.0 == s);
     for op in &g.code {
         match *op {
@@ -86,15 +89,18 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
             _ => {}
         }
         let mut ok = true;
-        op.operands(&mut |_, o| match o {
-            OperandRef::Slot(s) => ok &= !is_array_slot(s.0),
-            OperandRef::Cond(c) => ok &= c.slots().iter().flatten().all(|s| !is_array_slot(s.0)),
+        op.operands(&mut |name, o| match o {
+            OperandRef::Slot(s) => {
+                let write = matches!(name, "dst" | "var" | "ctr") || matches!(op, Op::Swap { .. });
+                ok &= if write { !is_array_slot(s.0) } else { !is_pointer(s.0) }
+            }
+            OperandRef::Cond(c) => ok &= c.slots().iter().flatten().all(|s| !is_pointer(s.0)),
             OperandRef::Arr(a) => ok &= base(a.0).is_some(),
             OperandRef::Args(a) => {
                 ok &= g
                     .args
                     .get(a.start as usize..a.start as usize + a.len as usize)
-                    .is_some_and(|s| s.iter().all(|s| !is_array_slot(s.0)))
+                    .is_some_and(|s| s.iter().all(|s| !is_pointer(s.0)))
             }
             _ => {}
         });

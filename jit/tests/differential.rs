@@ -48,6 +48,9 @@ fn run(e: &mut dyn Engine, m: &Module, gene: usize, s: &[Value], dir: Direction)
 /// Runs `gene` both ways on both engines from `s`: forward, backward from the forward result
 /// (using the tape of the forward run), and backward from `s` itself.
 fn agree(m: &Module, gene: usize, s: &[Value]) -> Result<(), String> {
+    if !rdx_jit::trust::trusted(m) {
+        return Err("the module would run on the interpreter, not compiled".into());
+    }
     let mut it = Interpreter::new();
     let mut jt = jit();
     let f_i = run(&mut it, m, gene, s, Direction::Forward);
@@ -213,4 +216,44 @@ fn compiled_once_per_engine() {
     let mut jt = jit();
     assert!(jt.prepare(&m).expect("compiles") > std::time::Duration::ZERO);
     assert_eq!(jt.prepare(&m).expect("cached"), std::time::Duration::ZERO);
+}
+
+/// A hand-written module that grows an array's length slot and then reads past the array:
+/// the trust check sends it to the interpreter, whose checked memory reports it.
+#[test]
+fn untrusted_modules_run_on_the_interpreter() {
+    use rdx_lang::ast::{Dialect, Elem};
+    use rdx_vm::module::{GeneDef, ParamDef};
+    use rdx_vm::ops::{Arr, Imm, Op, Pre, Slot};
+    let gene = GeneDef {
+        name: "main".into(),
+        params: vec![
+            ParamDef { name: "a".into(), ty: Type::Array(Elem::U64, 2) },
+            ParamDef { name: "x".into(), ty: Type::U64 },
+            ParamDef { name: "i".into(), ty: Type::U64 },
+        ],
+        slots: 4,
+        words: 4,
+        args: vec![],
+        code: vec![
+            Op::Enter {},
+            Op::AddI { dst: Slot(1), imm: Imm(1000) },
+            Op::AddFromE { dst: Slot(2), arr: Arr(0), idx: Slot(3), pre: Pre(0) },
+            Op::Exit {},
+        ],
+        param_slots: vec![],
+    };
+    let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None };
+    m.verify().expect("the verifier accepts it");
+    assert!(!rdx_jit::trust::trusted(&m));
+    for i in [1u64, 500] {
+        let s = vec![Value::Array(vec![5, 6]), Value::Int(0), Value::Int(i)];
+        let (mut a, mut b) = (s.clone(), s.clone());
+        let ra = Interpreter::new().run(&m, 0, &mut a, Direction::Forward);
+        let rb = jit().run(&m, 0, &mut b, Direction::Forward);
+        assert_eq!(ra, rb);
+        if ra.is_ok() {
+            assert_eq!(a, b);
+        }
+    }
 }

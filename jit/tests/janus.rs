@@ -27,6 +27,7 @@ fn janus_programs_agree_with_the_interpreter() {
         let name = path.display().to_string();
         let Some(m) = compile(&text, &name) else { continue };
         let Some(gene) = m.default_entry() else { continue };
+        assert!(rdx_jit::trust::trusted(&m), "{name}: would run on the interpreter, not compiled");
         let start: Vec<_> = m.genes[gene].params.iter().map(|p| zero(p.ty)).collect();
         let mut it = Interpreter::new();
         let mut jt = Jit::with_options(JitOptions { verify: true, optimize: true });

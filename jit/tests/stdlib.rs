@@ -59,6 +59,7 @@ fn stdlib_run_lines_on_the_jit_match_the_interpreter() {
         let text = std::fs::read_to_string(path).expect("read");
         let name = path.display().to_string();
         let m = compile(&text, &name);
+        assert!(rdx_jit::trust::trusted(&m), "{name}: would run on the interpreter, not compiled");
         for line in text.lines().filter_map(|l| l.trim_start().strip_prefix("// run:")) {
             let (lhs, rhs) = line.split_once("==").expect("==");
             let lhs = lhs.trim();
