@@ -47,20 +47,20 @@ fn run(e: &mut dyn Engine, m: &Module, gene: usize, s: &[Value], dir: Direction)
 
 /// Runs `gene` both ways on both engines from `s`: forward, backward from the forward result
 /// (using the tape of the forward run), and backward from `s` itself.
-fn agree(m: &Module, gene: usize, s: &[Value]) -> Result<(), String> {
+fn agree(jt: &mut Jit, m: &Module, gene: usize, s: &[Value]) -> Result<(), String> {
     if !rdx_jit::trust::trusted(m) {
         return Err("the module would run on the interpreter, not compiled".into());
     }
     let mut it = Interpreter::new();
-    let mut jt = jit();
+    jt.clear_tape();
     let f_i = run(&mut it, m, gene, s, Direction::Forward);
-    let f_j = run(&mut jt, m, gene, s, Direction::Forward);
+    let f_j = run(jt, m, gene, s, Direction::Forward);
     if f_i != f_j {
         return Err(format!("forward:\n  interp {f_i:?}\n  jit    {f_j:?}"));
     }
     if f_i.0.is_ok() {
         let b_i = run(&mut it, m, gene, &f_i.1, Direction::Backward);
-        let b_j = run(&mut jt, m, gene, &f_j.1, Direction::Backward);
+        let b_j = run(jt, m, gene, &f_j.1, Direction::Backward);
         if b_i != b_j {
             return Err(format!("backward from the output:\n  interp {b_i:?}\n  jit    {b_j:?}"));
         }
@@ -69,9 +69,9 @@ fn agree(m: &Module, gene: usize, s: &[Value]) -> Result<(), String> {
         }
     }
     let mut it = Interpreter::new();
-    let mut jt = jit();
+    jt.clear_tape();
     let r_i = run(&mut it, m, gene, s, Direction::Backward);
-    let r_j = run(&mut jt, m, gene, s, Direction::Backward);
+    let r_j = run(jt, m, gene, s, Direction::Backward);
     if r_i != r_j {
         return Err(format!("backward from the input:\n  interp {r_i:?}\n  jit    {r_j:?}"));
     }
@@ -90,7 +90,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let s = state(&m, gene, &seed);
-        if let Err(e) = agree(&m, gene, &s) {
+        if let Err(e) = agree(&mut jit(), &m, gene, &s) {
             prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {s:?}");
         }
     }
@@ -102,9 +102,10 @@ proptest! {
     ) {
         let text = rdx_lang::print::print_program(&p);
         let m = compile(&text);
+        let mut jt = jit();
         for gene in 0..m.genes.len() {
             let s = state(&m, gene, &seed);
-            if let Err(e) = agree(&m, gene, &s) {
+            if let Err(e) = agree(&mut jt, &m, gene, &s) {
                 prop_assert!(false, "gene {}: {e}\nprogram:\n{text}\nstate: {s:?}", m.genes[gene].name);
             }
         }
