@@ -258,3 +258,49 @@ fn untrusted_modules_run_on_the_interpreter() {
         }
     }
 }
+
+/// Local arrays live in per-frame arena memory: recursion must keep each level's array.
+#[test]
+fn local_arrays_in_recursion_and_their_errors() {
+    let rec = |len: u64| {
+        format!(
+            "gene main(n: u64, s: u64) {{ call rec(n, s) }}\n\
+             gene rec(n: u64, s: u64) {{\n if n != 0 {{\n local q: u64[{len}] = n\n s += q[2]\n n -= 1\n \
+             call rec(n, s)\n n += 1\n delocal q = n\n }} fi n != 0\n}}"
+        )
+    };
+    let cases: Vec<(String, Vec<u64>, bool)> = vec![
+        (rec(3), vec![1000, 0], true),
+        // 2^20-word frames exhaust the 2^25-word memory limit after about 32 levels: R0112.
+        (rec(1 << 20), vec![100, 0], false),
+        ("gene main(x: u64) {\n local q: u64[4] = 0\n q[2] += x\n delocal q = 0\n}".into(), vec![5], false),
+    ];
+    for (text, seed, ok) in cases {
+        let m = compile(&text);
+        assert!(rdx_jit::trust::trusted(&m));
+        let gene = m.gene_index("main").expect("main");
+        let s = state(&m, gene, &seed);
+        if let Err(e) = agree(&mut jit(), &m, gene, &s) {
+            panic!("{e}\n{text}");
+        }
+        let mut a = s.clone();
+        assert_eq!(jit().run(&m, gene, &mut a, Direction::Forward).is_ok(), ok, "{text}");
+        if ok {
+            assert_eq!(a[1], Value::Int(1000 * 1001 / 2));
+        }
+    }
+}
+
+#[test]
+fn auto_backend_compiles_loops_and_recursion_only() {
+    let straight = compile("gene main(x: u64, y: u64) { call f(x)\n y += x }\ngene f(a: u64) { a += 1 }");
+    let looping = compile(
+        "gene main(x: u64) {\n local i: u64 = 0\n from i == 0 do {\n x += i\n i += 1\n } until i == 4\n delocal i = 4\n}",
+    );
+    let recursive = compile(
+        "gene main(x: u64) { call a(x) }\ngene a(n: u64) {\n if n != 0 {\n n -= 1\n call b(n)\n n += 1\n } fi n != 0\n}\ngene b(n: u64) { call a(n) }",
+    );
+    assert!(!rdx_jit::worth_compiling(&straight));
+    assert!(rdx_jit::worth_compiling(&looping));
+    assert!(rdx_jit::worth_compiling(&recursive));
+}
