@@ -10,6 +10,8 @@
 //! can do that; see [`trust`]) run on the interpreter instead, so compiled code never touches
 //! memory through an unchecked pointer. See `spec/jit.md` for the design and its limits.
 
+#![warn(missing_docs)]
+
 pub(crate) mod runtime;
 pub mod translate;
 pub mod trust;
@@ -201,6 +203,7 @@ impl Default for Jit {
 }
 
 impl Jit {
+    /// An engine with the default options (verifier on in debug builds) and limits.
     pub fn new() -> Jit {
         Jit::with_options(JitOptions::default())
     }

@@ -37,8 +37,11 @@ const I32: Type = types::I32;
 
 /// What a translation needs to know about the whole module.
 pub struct ModuleInfo<'m> {
+    /// The verified module being compiled.
     pub module: &'m Module,
+    /// The calling convention of gene functions and runtime helpers.
     pub call_conv: CallConv,
+    /// The target's pointer type and the like, for `FunctionBuilder::finalize`.
     pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
 }
 
@@ -109,6 +112,7 @@ pub struct FuncTranslator {
 }
 
 impl FuncTranslator {
+    /// A translator with an empty builder context.
     pub fn new() -> FuncTranslator {
         FuncTranslator::default()
     }
