@@ -13,7 +13,7 @@ if [ -f orchestrator/pyproject.toml ]; then
     echo "== python: build redoxa into .venv and run pytest"
     python3 -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet pytest
+    .venv/bin/python -m pip install --quiet pytest hypothesis
     .venv/bin/python -m pip install --quiet ./orchestrator
     .venv/bin/python -m pytest -q -W error orchestrator/tests
 fi
