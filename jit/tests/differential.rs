@@ -33,11 +33,12 @@ fn state(m: &Module, gene: usize, seed: &[u64]) -> Vec<Value> {
         .collect()
 }
 
-type Outcome = (Result<(), RunError>, Vec<Value>);
+/// The run's result (lossy bits and deepest nesting, or the error) and final state.
+type Outcome = (Result<(u64, usize), RunError>, Vec<Value>);
 
 fn run(e: &mut dyn Engine, m: &Module, gene: usize, s: &[Value], dir: Direction) -> Outcome {
     let mut a = s.to_vec();
-    let r = e.run(m, gene, &mut a, dir).map(|_| ());
+    let r = e.run(m, gene, &mut a, dir).map(|rep| (rep.lossy_bits, rep.max_depth));
     // On error the state is unspecified: compare only the error then.
     if r.is_err() {
         a.clear();
