@@ -1,5 +1,5 @@
-//! Runs every `// run:` expectation of every `stdlib/*.rdx` program on every engine, forward
-//! and backward.
+//! Runs every `// run:` expectation of every `stdlib/*.rdx` and `spec/examples/*.rdx` program
+//! on every engine, forward and backward.
 //!
 //! A line `// run: gene(a=1, b=[1,2]) == (a=0, b=[2,1])` means: running `gene` forward from
 //! those inputs (unset parameters are 0) gives exactly those outputs (unset: 0); and running it
@@ -125,11 +125,14 @@ fn check_line(engine: &mut dyn Engine, m: &Module, text: &str, file: &str, rl: &
     None
 }
 
+/// The stdlib programs and the spec's example programs (the docs show files the tests run).
 fn stdlib_files() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = ["stdlib", "spec/examples"]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(root.join(dir)).ok())
+        .flat_map(|d| d.filter_map(|e| e.ok().map(|e| e.path())))
+        .collect();
     files.retain(|p| p.extension().is_some_and(|e| e == "rdx"));
     files.sort();
     files
