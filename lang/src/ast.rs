@@ -63,6 +63,33 @@ pub struct Const {
 pub enum Elem {
     U64,
     I64,
+    /// `f64[N]`: IEEE doubles, one word each (a buffer for kernels only).
+    F64,
+    /// `c64[N]`: complex doubles, two words each (re, then im; a buffer for kernels only).
+    C64,
+}
+
+impl Elem {
+    /// Words of value memory per element (2 for `c64`).
+    pub fn words(self) -> u64 {
+        if self == Elem::C64 { 2 } else { 1 }
+    }
+
+    /// Whether the elements are floating point (`f64`, `c64`): such arrays are buffers that
+    /// may only be passed to genes and kernels.
+    pub fn is_float(self) -> bool {
+        matches!(self, Elem::F64 | Elem::C64)
+    }
+
+    /// The element type as written in source.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Elem::U64 => "u64",
+            Elem::I64 => "i64",
+            Elem::F64 => "f64",
+            Elem::C64 => "c64",
+        }
+    }
 }
 
 /// A variable's type.
@@ -70,7 +97,7 @@ pub enum Elem {
 pub enum Type {
     U64,
     I64,
-    /// `u64[N]` / `i64[N]`.
+    /// `u64[N]` / `i64[N]`, and the kernel buffers `f64[N]` / `c64[N]` (N elements).
     Array(Elem, u64),
     /// `stack`: a LIFO of 64-bit integers (signed in Janus).
     Stack,
@@ -198,11 +225,14 @@ pub enum StmtKind {
     /// Lossy `erase place`: sets it to zero, the old value goes to the history tape.
     Erase(Place),
     /// `undo stmt`: runs `stmt` backward. The inverter produces it for statements whose inverse
-    /// has no direct spelling: an xorshift step (`undo x ^= x << 3`) and the lossy `:=` / `erase`
+    /// has no direct spelling: an xorshift step (`undo x ^= x << 3`), a kernel call and the lossy `:=` / `erase`
     /// (undone from the history tape). Inverting `undo s` gives `s` back.
     Undo(Box<Stmt>),
     /// Janus `error "message"`: always a run-time error when reached.
     Error(String),
+    /// `kernel name(buf)`: runs a sandboxed kernel in place over the buffer (an array);
+    /// backward it runs the kernel's mirror. Its inverse is `undo kernel name(buf)`.
+    Kernel { name: Ident, buf: Ident },
     /// Janus `print "text"` / `printf "fmt", args` / `show x, …`: output only, no state change.
     Print(Print),
 }

@@ -17,6 +17,7 @@ use crate::ast::{
     Type,
 };
 use crate::diag::Diagnostic;
+use crate::kernels::{KernelSig, KernelUse};
 use fold::{FoldError, fold};
 use std::collections::HashMap;
 
@@ -25,11 +26,13 @@ pub const MAX_ARRAY_LEN: u64 = 1 << 24;
 /// Deepest nesting of statements and expressions the checker walks.
 pub const MAX_DEPTH: u32 = 600;
 
-/// How strictly to check.
+/// How strictly to check, and against which kernels.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct CheckOptions {
+pub struct CheckOptions<'k> {
     /// Lossy operations (`:=`, `erase`) are errors.
     pub strict: bool,
+    /// The kernels a `kernel NAME(buf)` statement may name (empty: no kernels available).
+    pub kernels: &'k [KernelSig],
 }
 
 /// A program that passed every static rule, with constants folded: the IR.
@@ -41,14 +44,18 @@ pub struct Checked {
     pub warnings: Vec<Diagnostic>,
     /// Spans of the lossy operations (`:=`, `erase`).
     pub lossy: Vec<Span>,
+    /// Every `kernel` statement, in source order, with its catalogue entry (for I4 and I5).
+    pub kernels: Vec<KernelUse>,
 }
 
 /// Checks every static rule; on success returns the IR. On failure returns every error found,
 /// sorted by position.
-pub fn check(program: &Program, opts: &CheckOptions) -> Result<Checked, Vec<Diagnostic>> {
+pub fn check<'p>(program: &'p Program, opts: &CheckOptions<'p>) -> Result<Checked, Vec<Diagnostic>> {
     let mut ck = Checker {
         dialect: program.dialect,
         strict: opts.strict,
+        catalogue: opts.kernels,
+        kernel_uses: Vec::new(),
         consts: HashMap::new(),
         const_names: HashMap::new(),
         genes: HashMap::new(),
@@ -80,7 +87,7 @@ pub fn check(program: &Program, opts: &CheckOptions) -> Result<Checked, Vec<Diag
         return Err(errors);
     }
     let ir = Program { dialect: program.dialect, consts: program.consts.clone(), genes };
-    Ok(Checked { program: ir, warnings, lossy: ck.lossy })
+    Ok(Checked { program: ir, warnings, lossy: ck.lossy, kernels: ck.kernel_uses })
 }
 
 /// A name in scope inside a gene.
@@ -114,6 +121,8 @@ enum Lookup<'s> {
 struct Checker<'p> {
     dialect: Dialect,
     strict: bool,
+    catalogue: &'p [KernelSig],
+    kernel_uses: Vec<KernelUse>,
     /// Folded constant values.
     consts: HashMap<String, u64>,
     /// Every declared constant (also those that failed to fold), with its name's span.
@@ -445,6 +454,10 @@ impl<'p> Checker<'p> {
             }
             Assert(e) => Assert(self.expr(e, scope)),
             Skip => Skip,
+            Kernel { name, buf } => {
+                self.kernel(name, buf, s.span, scope);
+                s.kind.clone()
+            }
             Assign { target, value } => {
                 self.lossy(s.span, ":=");
                 let t = self.place(target, scope);
@@ -536,7 +549,10 @@ impl<'p> Checker<'p> {
         match &inner.kind {
             // Canonical span: the kept statement spans the whole `undo …`, so that inverting
             // it (which drops the `undo`) and inverting back give the same node.
-            StmtKind::XorShift { .. } | StmtKind::Assign { .. } | StmtKind::Erase(_) => {
+            StmtKind::XorShift { .. }
+            | StmtKind::Kernel { .. }
+            | StmtKind::Assign { .. }
+            | StmtKind::Erase(_) => {
                 let checked = self.stmt(inner, scope, open);
                 StmtKind::Undo(Box::new(Stmt { kind: checked.kind, span }))
             }
@@ -551,6 +567,72 @@ impl<'p> Checker<'p> {
                 crate::invert::invert_stmt(&checked).kind
             }
         }
+    }
+
+    /// `kernel name(buf)`: the kernel must be in the catalogue and `buf` an array of its
+    /// element type.
+    fn kernel(&mut self, name: &Ident, buf: &Ident, span: Span, scope: &Scope) {
+        let buf_ty = match self.lookup(scope, &buf.name) {
+            Lookup::Var(v) => Some((v.ty, v.span)),
+            Lookup::Const => {
+                self.err(
+                    Diagnostic::error(
+                        "E0216",
+                        format!("constant `{}` passed to a kernel", buf.name),
+                        buf.span,
+                    )
+                    .hint("a kernel transforms an array variable in place"),
+                );
+                None
+            }
+            Lookup::Unknown => {
+                self.unknown(buf, scope);
+                None
+            }
+        };
+        let Some(sig) = crate::kernels::find(self.catalogue, &name.name).cloned() else {
+            let mut d = Diagnostic::error("E0215", format!("unknown kernel `{}`", name.name), name.span)
+                .note("no kernel of this name is loaded");
+            d = match closest(&name.name, self.catalogue.iter().map(|k| k.name.as_str())) {
+                Some(close) => d.hint(format!("did you mean `{close}`? (`rdx kernels` lists them)")),
+                None => d.hint(
+                    "`rdx kernels` lists the available kernels; load your own with `--kernel FILE.wasm`",
+                ),
+            };
+            self.err(d);
+            return;
+        };
+        match buf_ty {
+            Some((Type::Array(elem, _), _)) if elem == sig.elem => {
+                self.kernel_uses.push(KernelUse { sig, span });
+            }
+            Some((ty, decl)) => {
+                let want = sig.elem.as_str();
+                self.err(
+                    Diagnostic::error(
+                        "E0216",
+                        format!("kernel `{}` works on `{want}` buffers, `{}` is `{ty}`", name.name, buf.name),
+                        buf.span,
+                    )
+                    .label(decl, format!("`{}` declared here", buf.name))
+                    .hint(format!("pass an array `{want}[N]` to `{}`", name.name)),
+                );
+            }
+            None => {}
+        }
+    }
+
+    /// E0214: a float buffer (`f64[N]`, `c64[N]`) used where numbers are needed.
+    fn float_buffer(&mut self, name: &str, ty: Type, span: Span, decl: Span) {
+        self.err(
+            Diagnostic::error(
+                "E0214",
+                format!("`{name}` is a `{ty}` buffer and cannot be read or changed here"),
+                span,
+            )
+            .label(decl, "declared here")
+            .hint("float buffers may only be passed to genes and kernels (`kernel fft(buf)`)"),
+        );
     }
 
     fn lossy(&mut self, span: Span, what: &str) {
@@ -764,6 +846,19 @@ impl<'p> Checker<'p> {
                 );
                 e.clone()
             }
+            (Type::Array(elem, _), kind) if elem.is_float() => {
+                if !matches!(kind, ExprKind::Int(0)) {
+                    self.err(
+                        Diagnostic::error(
+                            "E0214",
+                            format!("a `{ty}` `{kw}` must have the value `0`"),
+                            e.span,
+                        )
+                        .hint("float buffer ancillas start and end as all zeros (+0.0): write `0`"),
+                    );
+                }
+                e.clone()
+            }
             _ => self.expr(e, scope),
         }
     }
@@ -890,6 +985,11 @@ impl<'p> Checker<'p> {
                 );
                 None
             }
+            (Some(i), Type::Array(elem, _)) if elem.is_float() => {
+                self.float_buffer(&p.name.name, ty, p.span, decl);
+                self.expr(i, scope);
+                None
+            }
             (Some(i), Type::Array(..)) => {
                 let index = self.expr(i, scope);
                 Some(Place { name: p.name.clone(), index: Some(Box::new(index)), span: p.span })
@@ -979,6 +1079,10 @@ impl<'p> Checker<'p> {
             ExprKind::Index(name, i) => {
                 let index = self.expr(i, scope);
                 match self.lookup(scope, &name.name) {
+                    Lookup::Var(v) if matches!(v.ty, Type::Array(e, _) if e.is_float()) => {
+                        let (ty, decl) = (v.ty, v.span);
+                        self.float_buffer(&name.name, ty, e.span, decl);
+                    }
                     Lookup::Var(v) if matches!(v.ty, Type::Array(..)) => {}
                     Lookup::Var(v) => {
                         let (ty, decl) = (v.ty, v.span);
@@ -1034,6 +1138,9 @@ impl<'p> Checker<'p> {
             }
         };
         match (f, ty) {
+            (Builtin::Size, Some((ty @ Type::Array(e, _), decl))) if e.is_float() => {
+                self.float_buffer(&name.name, ty, name.span, decl);
+            }
             (Builtin::Size, Some((Type::Array(..) | Type::Stack, _))) => {}
             (Builtin::Empty | Builtin::Top, Some((Type::Stack, _))) => {}
             (Builtin::Size, other) => {

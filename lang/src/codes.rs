@@ -115,6 +115,21 @@ pub const CODES: &[Code] = &[
         explanation: "A `const` is updated or passed to a call; constants are values, not locations.",
     },
     Code {
+        code: "E0214",
+        title: "float buffer used as a number",
+        explanation: "An `f64[N]` or `c64[N]` array is a buffer for kernels: it may only be passed to genes (`call g(buf)`) and kernels (`kernel fft(buf)`). Indexing it, taking its `size`, updating its elements or opening it as a local with a value other than `0` is an error.",
+    },
+    Code {
+        code: "E0215",
+        title: "unknown kernel",
+        explanation: "`kernel NAME(buf)` names a kernel that is not loaded: neither a stdlib kernel nor one from a `--kernel FILE.wasm`. `rdx kernels` lists the available ones.",
+    },
+    Code {
+        code: "E0216",
+        title: "kernel buffer has the wrong type",
+        explanation: "The buffer passed to a kernel must be an array of the kernel's element type (`fft` needs `c64[N]`, `wht` needs `f64[N]`, `haar` needs `i64[N]`, `gray` needs `u64[N]`); a scalar, a stack, a constant or an array of another element type is an error.",
+    },
+    Code {
         code: "E0301",
         title: "updated location in its own expression",
         explanation: "An update `x += e` (also `-=`, `^=`, a rotation amount, or a `delocal` value) mentions the location it changes. The old value could not be recovered going backward: `x -= x` always gives 0. For arrays, `a[i] += a[i]` with the same index is rejected statically; different index expressions that happen to be equal at run time are a run-time error.",

@@ -41,7 +41,7 @@ fn ident(name: impl Into<String>) -> Ident {
     Ident { name: name.into(), span: Span::default() }
 }
 
-/// Any of the five types, with any array length.
+/// Any of the seven types, with any array length.
 pub fn arb_type() -> BoxedStrategy<Type> {
     prop_oneof![
         Just(Type::U64),
@@ -49,6 +49,8 @@ pub fn arb_type() -> BoxedStrategy<Type> {
         Just(Type::Stack),
         any::<u64>().prop_map(|n| Type::Array(Elem::U64, n)),
         (0u64..16).prop_map(|n| Type::Array(Elem::I64, n)),
+        (1u64..16).prop_map(|n| Type::Array(Elem::F64, n)),
+        (1u64..16).prop_map(|n| Type::Array(Elem::C64, n)),
     ]
     .boxed()
 }
@@ -117,6 +119,7 @@ fn arb_undoable() -> BoxedStrategy<Stmt> {
         })),
         (arb_place(), arb_expr()).prop_map(|(target, value)| stmt(StmtKind::Assign { target, value })),
         arb_place().prop_map(|p| stmt(StmtKind::Erase(p))),
+        (arb_ident(), arb_ident()).prop_map(|(name, buf)| stmt(StmtKind::Kernel { name, buf })),
     ]
     .boxed()
 }

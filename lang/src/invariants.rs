@@ -10,12 +10,13 @@
 //!   covered, and which aliasing questions are left to the run-time check (array updates that
 //!   read another element of the same array, swaps of two elements of one array).
 //! - I3 time symmetry: every gene is inverted twice and compared with the original.
-//! - I4 mass conservation and I5 phase coherence concern kernels; without kernels they do not
-//!   apply.
+//! - I4 mass conservation and I5 phase coherence come from the metadata of the kernels the
+//!   program calls ([`kernel_invariants`]); without kernels they do not apply.
 
 use crate::ast::{Block, ExprKind, Gene, Place, Program, Span, Stmt, StmtKind};
 use crate::check::Checked;
 use crate::check::rules;
+use crate::kernels::KernelUse;
 
 /// Outcome of one invariant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,14 +156,111 @@ pub fn evaluate(checked: &Checked, strict: bool) -> Vec<Invariant> {
             spans: broken.iter().map(|g| g.name.span).collect(),
         }
     };
-    let no_kernels = |id, name| Invariant {
-        id,
-        name,
-        status: Status::NotApplicable,
-        evidence: "no kernels".into(),
-        spans: Vec::new(),
+    let (i4, i5) = kernel_invariants(&checked.kernels);
+    vec![i1, i2, i3, i4, i5]
+}
+
+/// I4 and I5 from the kernels the program calls (their catalogue metadata).
+///
+/// - I4 holds when every kernel is unitary over floats or exact over integers (a catalogue
+///   entry pairing `exact` with a float element or `unitary` with an integer one fails it).
+/// - I5 concerns phase-bearing operations, which are the unitary kernels: each must declare
+///   an order dividing 4. Exact kernels permute integer states and carry no phase, so they
+///   are left out (`haar` with order 0 and `gray` with order 64 do not make I5 fail); with
+///   only exact kernels I5 does not apply.
+pub fn kernel_invariants(uses: &[KernelUse]) -> (Invariant, Invariant) {
+    if uses.is_empty() {
+        let na = |id, name| Invariant {
+            id,
+            name,
+            status: Status::NotApplicable,
+            evidence: "no kernels".into(),
+            spans: Vec::new(),
+        };
+        return (na("I4", "mass conservation"), na("I5", "phase coherence"));
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for u in uses {
+        if !names.contains(&u.sig.name.as_str()) {
+            names.push(&u.sig.name);
+        }
+    }
+    let calls = uses.len();
+    let describe = |pred: &dyn Fn(&KernelUse) -> bool| -> Vec<String> {
+        let mut seen: Vec<String> = Vec::new();
+        for u in uses.iter().filter(|u| pred(u)) {
+            let d = format!("{} ({}, order {})", u.sig.name, u.sig.kind_str(), u.sig.order);
+            if !seen.contains(&d) {
+                seen.push(d);
+            }
+        }
+        seen
     };
-    vec![i1, i2, i3, no_kernels("I4", "mass conservation"), no_kernels("I5", "phase coherence")]
+    let bad4: Vec<&KernelUse> = uses.iter().filter(|u| u.sig.exact == u.sig.elem.is_float()).collect();
+    let i4 = if bad4.is_empty() {
+        Invariant {
+            id: "I4",
+            name: "mass conservation",
+            status: Status::Holds,
+            evidence: format!(
+                "{calls} kernel {}, every kernel unitary or exact: {}; `rdx run --checked` verifies each call",
+                plural(calls, "call", "calls"),
+                describe(&|_| true).join(", ")
+            ),
+            spans: Vec::new(),
+        }
+    } else {
+        Invariant {
+            id: "I4",
+            name: "mass conservation",
+            status: Status::Fails,
+            evidence: format!(
+                "kernel metadata inconsistent (exact needs integers, unitary needs floats): {}",
+                describe(&|u| u.sig.exact == u.sig.elem.is_float()).join(", ")
+            ),
+            spans: bad4.iter().map(|u| u.span).collect(),
+        }
+    };
+    let unitary: Vec<&KernelUse> = uses.iter().filter(|u| !u.sig.exact).collect();
+    let bad5: Vec<&KernelUse> = unitary.iter().copied().filter(|u| !u.sig.order_divides_4()).collect();
+    let exact = describe(&|u| u.sig.exact);
+    let exact_note = if exact.is_empty() {
+        String::new()
+    } else {
+        format!("; exact kernels carry no phase: {}", exact.join(", "))
+    };
+    let i5 = if unitary.is_empty() {
+        Invariant {
+            id: "I5",
+            name: "phase coherence",
+            status: Status::NotApplicable,
+            evidence: format!("no unitary kernels{exact_note}"),
+            spans: Vec::new(),
+        }
+    } else if bad5.is_empty() {
+        Invariant {
+            id: "I5",
+            name: "phase coherence",
+            status: Status::Holds,
+            evidence: format!(
+                "every unitary kernel's order divides 4: {}{exact_note}",
+                describe(&|u| !u.sig.exact).join(", ")
+            ),
+            spans: Vec::new(),
+        }
+    } else {
+        Invariant {
+            id: "I5",
+            name: "phase coherence",
+            status: Status::Fails,
+            evidence: format!(
+                "unitary kernels whose declared order does not divide 4: {}",
+                describe(&|u| !u.sig.exact && !u.sig.order_divides_4()).join(", ")
+            ),
+            spans: bad5.iter().map(|u| u.span).collect(),
+        }
+    };
+    (i4, i5)
 }
 
 /// Whether any invariant fails.
@@ -253,6 +351,10 @@ fn count_stmt(s: &Stmt, ev: &mut Evidence) {
         Local { .. } => ev.locals += 1,
         Assign { .. } | Erase(_) => ev.lossy += 1,
         Undo(inner) => count_stmt(inner, ev),
+        Kernel { .. } => {
+            ev.updates += 1;
+            ev.alias_static += 1;
+        }
         Delocal { .. } | Assert(_) | Skip | Error(_) | Print(_) => {}
     }
 }

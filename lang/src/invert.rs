@@ -4,8 +4,9 @@
 //! `+=` ↔ `-=`, `^=` is its own mirror, `x *= c` becomes `x *= c⁻¹` (mod 2⁶⁴), rotations flip
 //! direction, `neg`/`not`/`swap` are their own mirrors, `local` ↔ `delocal`, `push` ↔ `pop`,
 //! `if c … fi a` becomes `if a … fi c`, `from a … until c` becomes `from c … until a`. An
-//! xorshift step and the lossy `:=` / `erase` have no direct spelling of their inverse, so they
-//! become `undo s`, and `undo s` inverts back to `s`.
+//! xorshift step, a `kernel` call and the lossy `:=` / `erase` have no direct spelling of their
+//! inverse (a kernel's mirror is known only from the kernel catalogue), so they become `undo s`,
+//! and `undo s` inverts back to `s`.
 //!
 //! Two modes differ only in calls:
 //! - [`invert_program`] inverts *every* gene, so a `call g` in the inverse program already calls
@@ -80,7 +81,7 @@ fn invert(s: &Stmt, mode: Mode) -> Stmt {
             Rotate { target: target.clone(), dir: dir.flip(), amount: amount.clone() }
         }
         Neg(_) | Not(_) | Swap(..) | Assert(_) | Skip | Error(_) | Print(_) => s.kind.clone(),
-        XorShift { .. } | Assign { .. } | Erase(_) => Undo(Box::new(s.clone())),
+        XorShift { .. } | Kernel { .. } | Assign { .. } | Erase(_) => Undo(Box::new(s.clone())),
         Undo(inner) => return (**inner).clone(),
         If { cond, then_block, else_block, fi } => If {
             cond: fi.clone(),

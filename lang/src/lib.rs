@@ -14,6 +14,7 @@ pub mod generate;
 pub mod invariants;
 pub mod invert;
 pub mod janus;
+pub mod kernels;
 pub mod lexer;
 pub mod parser;
 pub mod print;

@@ -267,7 +267,11 @@ fn stmt_parts<'a>(
             exprs.push(e)
         }
         StmtKind::Undo(inner) => stmts.push(inner),
-        StmtKind::Call { .. } | StmtKind::Skip | StmtKind::Error(_) | StmtKind::Print(_) => {}
+        StmtKind::Call { .. }
+        | StmtKind::Kernel { .. }
+        | StmtKind::Skip
+        | StmtKind::Error(_)
+        | StmtKind::Print(_) => {}
     }
 }
 
@@ -568,16 +572,17 @@ fn missing_do(diags: &mut Vec<Diagnostic>, body: Span) {
     );
 }
 
-/// `undo s`: only an xorshift step, `:=` or `erase` can follow.
+/// `undo s`: only an xorshift step, a kernel call, `:=` or `erase` can follow.
 fn undo(diags: &mut Vec<Diagnostic>, s: Stmt, sp: Span) -> Stmt {
     match s.kind {
-        StmtKind::XorShift { .. } | StmtKind::Assign { .. } | StmtKind::Erase(_) => {
-            Stmt { kind: StmtKind::Undo(Box::new(s)), span: sp }
-        }
+        StmtKind::XorShift { .. }
+        | StmtKind::Kernel { .. }
+        | StmtKind::Assign { .. }
+        | StmtKind::Erase(_) => Stmt { kind: StmtKind::Undo(Box::new(s)), span: sp },
         _ => {
             diags.push(
                 Diagnostic::error("E0101", "this statement cannot follow `undo`", s.span)
-                    .label(Span::new(sp.start, sp.start.saturating_add(4)), "`undo` takes only an xorshift step, `:=` or `erase`")
+                    .label(Span::new(sp.start, sp.start.saturating_add(4)), "`undo` takes only an xorshift step, a `kernel` call, `:=` or `erase`")
                     .hint("every other statement has a direct inverse: write that instead (e.g. `x -= e` for `undo x += e`)"),
             );
             s

@@ -139,6 +139,9 @@ fn write_stmt(out: &mut String, s: &Stmt, level: usize) {
             let _ = write!(out, "assert {}", print_expr(e));
         }
         StmtKind::Skip => out.push_str("skip"),
+        StmtKind::Kernel { name, buf } => {
+            let _ = write!(out, "kernel {}({})", name.name, buf.name);
+        }
         StmtKind::Assign { target, value } => {
             let _ = write!(out, "{} := {}", print_place(target), print_expr(value));
         }
@@ -329,6 +332,10 @@ pub fn strip_stmt(s: &mut Stmt) {
             stack.span = Span::default();
         }
         StmtKind::Assert(e) => strip_expr(e),
+        StmtKind::Kernel { name, buf } => {
+            name.span = Span::default();
+            buf.span = Span::default();
+        }
         StmtKind::Undo(inner) => strip_stmt(inner),
         StmtKind::Print(Print::Format(_, args)) | StmtKind::Print(Print::Show(args)) => {
             args.iter_mut().for_each(|a| a.span = Span::default());

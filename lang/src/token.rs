@@ -44,8 +44,14 @@ pub enum Token<'s> {
     U64,
     #[token("i64")]
     I64,
+    #[token("f64")]
+    F64,
+    #[token("c64")]
+    C64,
     #[token("stack")]
     Stack,
+    #[token("kernel")]
+    Kernel,
     #[token("if")]
     If,
     #[token("else")]
@@ -337,7 +343,10 @@ impl Token<'_> {
             Gene => "gene",
             U64 => "u64",
             I64 => "i64",
+            F64 => "f64",
+            C64 => "c64",
             Stack => "stack",
+            Kernel => "kernel",
             If => "if",
             Else => "else",
             Fi => "fi",
@@ -409,7 +418,7 @@ impl Token<'_> {
 pub const KEYWORDS: &[&str] = &[
     "const", "gene", "u64", "i64", "stack", "if", "else", "fi", "from", "do", "loop", "until", "call",
     "uncall", "local", "delocal", "push", "pop", "assert", "skip", "erase", "undo", "error", "print",
-    "printf", "show", "neg", "not", "swap", "nil",
+    "printf", "show", "neg", "not", "swap", "nil", "f64", "c64", "kernel",
 ];
 
 /// Whether `name` is a reserved word.

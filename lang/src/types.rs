@@ -109,8 +109,7 @@ impl std::fmt::Display for Type {
         match self {
             Type::U64 => f.write_str("u64"),
             Type::I64 => f.write_str("i64"),
-            Type::Array(Elem::U64, n) => write!(f, "u64[{n}]"),
-            Type::Array(Elem::I64, n) => write!(f, "i64[{n}]"),
+            Type::Array(e, n) => write!(f, "{}[{n}]", e.as_str()),
             Type::Stack => f.write_str("stack"),
         }
     }

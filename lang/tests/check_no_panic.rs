@@ -98,7 +98,7 @@ fn everything(src: &str) {
     for strict in [false, true] {
         let diags = match parse(src) {
             Err(d) => d,
-            Ok(p) => match check(&p, &CheckOptions { strict }) {
+            Ok(p) => match check(&p, &CheckOptions { strict, ..Default::default() }) {
                 Err(d) => d,
                 Ok(c) => {
                     let _ = format_report(&evaluate(&c, strict), src);

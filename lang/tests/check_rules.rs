@@ -7,7 +7,7 @@ use rdx_lang::parser::parse;
 
 fn codes_with(src: &str, strict: bool) -> Vec<&'static str> {
     let p = parse(src).unwrap_or_else(|d| panic!("parse failed: {d:?}\n{src}"));
-    match check(&p, &CheckOptions { strict }) {
+    match check(&p, &CheckOptions { strict, ..Default::default() }) {
         Ok(_) => Vec::new(),
         Err(d) => d.iter().map(|d| d.code).collect(),
     }

@@ -54,7 +54,7 @@ proptest! {
     #[test]
     fn checker_total_and_involution_on_arbitrary_trees(p in arb_program()) {
         for strict in [false, true] {
-            if let Ok(c) = check(&p, &CheckOptions { strict }) {
+            if let Ok(c) = check(&p, &CheckOptions { strict, ..Default::default() }) {
                 prop_assert_eq!(invert_program(&invert_program(&c.program)), c.program);
             }
         }

@@ -70,7 +70,7 @@ proptest! {
     #[test]
     fn lossless_valid_programs_pass_strict(p in arb_valid_program(false)) {
         use rdx_lang::check::{check, CheckOptions};
-        if let Err(d) = check(&p, &CheckOptions { strict: true }) {
+        if let Err(d) = check(&p, &CheckOptions { strict: true, ..Default::default() }) {
             let msgs: Vec<String> = d.iter().map(|d| format!("{d} at {:?}", d.span)).collect();
             prop_assert!(false, "{:?}\n{}", msgs, print_program(&p));
         }

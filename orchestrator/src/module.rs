@@ -108,7 +108,7 @@ impl Module {
                 None,
             ));
         };
-        let opts = CheckOptions { strict };
+        let opts = CheckOptions { strict, ..Default::default() };
         let parse =
             if self.vm.dialect == Dialect::Janus { rdx_lang::janus::parse } else { rdx_lang::parser::parse };
         let front = || -> Result<Vec<Invariant>, Vec<Diagnostic>> {
@@ -134,7 +134,7 @@ impl Module {
 #[pyfunction]
 #[pyo3(signature = (source, file = "<rdx>", strict = false, janus = false))]
 pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool, janus: bool) -> PyResult<Module> {
-    let opts = CheckOptions { strict };
+    let opts = CheckOptions { strict, ..Default::default() };
     let parse = if janus { rdx_lang::janus::parse } else { rdx_lang::parser::parse };
     let front = || -> Result<(Checked, rdx_vm::Module), Vec<Diagnostic>> {
         let checked = parse(source).and_then(|p| rdx_lang::check::check(&p, &opts))?;

@@ -34,7 +34,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(EXIT_COMPILE);
         }
     };
-    let checked = match check(&program, &CheckOptions { strict: args.strict }) {
+    let checked = match check(&program, &CheckOptions { strict: args.strict, ..Default::default() }) {
         Ok(c) => {
             src.report(&c.warnings);
             c
@@ -43,7 +43,7 @@ pub fn run(args: Args) -> ExitCode {
             src.report(&diags);
             // Only lossy operations refused by --strict: still show the report, with I1 failing.
             let only_lossy = args.strict && diags.iter().all(|d| d.code == "E0306");
-            match check(&program, &CheckOptions { strict: false }) {
+            match check(&program, &CheckOptions { strict: false, ..Default::default() }) {
                 Ok(c) if only_lossy => c,
                 _ => return ExitCode::from(EXIT_COMPILE),
             }

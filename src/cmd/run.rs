@@ -88,7 +88,7 @@ pub fn load(path: &Path, strict: bool) -> Result<Loaded, ExitCode> {
         return Ok(Loaded { module, name, text });
     }
     let src = Source::read(path)?;
-    let checked = src.compile(&CheckOptions { strict })?;
+    let checked = src.compile(&CheckOptions { strict, ..Default::default() })?;
     match rdx_vm::compile(&checked, &src.name, &src.text) {
         Ok(module) => Ok(Loaded { module, name: src.name, text: Some(src.text) }),
         Err(d) => {

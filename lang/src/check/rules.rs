@@ -127,6 +127,9 @@ fn stmt_changes<'a>(s: &'a Stmt, out: &mut HashSet<&'a str>) {
             }
         }
         StmtKind::Undo(inner) => stmt_changes(inner, out),
+        StmtKind::Kernel { buf, .. } => {
+            out.insert(buf.name.as_str());
+        }
         StmtKind::Local { .. }
         | StmtKind::Delocal { .. }
         | StmtKind::Assert(_)
