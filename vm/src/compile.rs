@@ -564,6 +564,20 @@ impl<'a> GeneCompiler<'a> {
         }
     }
 
+    /// `kernel name(buf)` (or, `undo`ne, its mirror): the name goes to the string table.
+    fn kernel(&mut self, name: &Ident, buf: &Ident, sp: Span, inverse: bool) -> R<()> {
+        let (arr, elem) = self.array(buf)?;
+        let name = self.strings.get(&name.name);
+        let elem = crate::ops::kernel_elem_code(elem);
+        let op = if inverse {
+            Op::KernelInv { name, buf: arr, elem }
+        } else {
+            Op::Kernel { name, buf: arr, elem }
+        };
+        self.emit(op, sp);
+        Ok(())
+    }
+
     fn stack(&self, s: &Ident) -> R<Slot> {
         match self.lookup(&s.name, s.span)? {
             Var::Stack { slot } => Ok(slot),
@@ -866,8 +880,10 @@ impl<'a> GeneCompiler<'a> {
             StmtKind::Skip => Ok(()),
             StmtKind::Assign { target, value } => self.assign(target, Some(value), sp, false),
             StmtKind::Erase(p) => self.assign(p, None, sp, false),
+            StmtKind::Kernel { name, buf } => self.kernel(name, buf, sp, false),
             StmtKind::Undo(inner) => match &inner.kind {
                 StmtKind::XorShift { target, dir, amount } => self.xorshift(target, *dir, amount, sp, true),
+                StmtKind::Kernel { name, buf } => self.kernel(name, buf, sp, true),
                 StmtKind::Assign { target, value } => self.assign(target, Some(value), sp, true),
                 StmtKind::Erase(p) => self.assign(p, None, sp, true),
                 _ => Err(internal(sp, "`undo` of a statement with a direct inverse")),
@@ -1006,9 +1022,11 @@ impl<'a> GeneCompiler<'a> {
             Type::Array(elem, len) => {
                 let src = self.expr_slot(init)?;
                 let arr = self.alloc_pair(name.span, &name.name)?;
-                let n = u32::try_from(len).map_err(|_| limit(sp, "array too long"))?;
+                // Words, not elements: a c64 element takes two.
+                let words = len.saturating_mul(elem.words());
+                let n = u32::try_from(words).map_err(|_| limit(sp, "array too long"))?;
                 let at = self.storage;
-                self.storage += len;
+                self.storage += words;
                 self.storage_max = self.storage_max.max(self.storage);
                 if self.storage > crate::module::MAX_FRAME_WORDS as u64 {
                     return Err(limit(sp, "local arrays too large"));
@@ -1039,9 +1057,13 @@ impl<'a> GeneCompiler<'a> {
                 };
                 self.release(slot);
             }
-            Var::Array { arr, len, at, .. } => {
+            Var::Array { arr, len, at, elem } => {
                 let src = self.expr_slot(value)?;
-                self.emit(Op::DelocalArr { arr, at: Word(at), len: Word(len as u32), src, pre: Pre(0) }, sp);
+                let words = len.saturating_mul(elem.words());
+                self.emit(
+                    Op::DelocalArr { arr, at: Word(at), len: Word(words as u32), src, pre: Pre(0) },
+                    sp,
+                );
                 self.storage = at as u64;
                 self.release(Slot(arr.0));
                 self.release(Slot(arr.0 + 1));

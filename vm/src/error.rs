@@ -56,6 +56,10 @@ pub enum RunErrorKind {
     HistoryMismatch { written_at: Option<Span> },
     /// The arguments do not fit the gene's parameters (an API misuse, not a program error).
     BadArguments(String),
+    /// A `kernel` statement failed: unknown kernel, no kernel host, a trap, fuel or memory
+    /// exhausted, a bad length, or (checked runs) a broken norm or inverse. The message names
+    /// the kernel.
+    KernelFailed(String),
     /// An inconsistency the verifier cannot rule out (e.g. an invalid array address produced by
     /// a hand-written module).
     Internal(String),
@@ -104,6 +108,7 @@ pub const RUN_CODES: &[RunCode] = &[
     RunCode { code: "R0115", title: "no history for a lossy operation" },
     RunCode { code: "R0116", title: "bad arguments" },
     RunCode { code: "R0117", title: "step limit reached" },
+    RunCode { code: "R0118", title: "kernel call failed" },
     RunCode { code: "R0199", title: "internal error" },
 ];
 
@@ -129,6 +134,7 @@ impl RunErrorKind {
             NoHistory | HistoryMismatch { .. } => "R0115",
             BadArguments(_) => "R0116",
             StepLimit { .. } => "R0117",
+            KernelFailed(_) => "R0118",
             Internal(_) => "R0199",
         }
     }
@@ -171,6 +177,7 @@ impl RunErrorKind {
                 "cannot reverse this lossy operation: the history tape's last value was written by another one".into()
             }
             BadArguments(m) => format!("bad arguments: {m}"),
+            KernelFailed(m) => m.clone(),
             StepLimit { limit } => format!("the run executed more than {limit} instructions (the step limit)"),
             Internal(m) => format!("internal error: {m}"),
         }

@@ -24,7 +24,7 @@ pub mod ops;
 pub mod values;
 
 pub use compile::compile;
-pub use engine::{Interpreter, Limits};
+pub use engine::{Interpreter, KernelCall, Limits};
 pub use error::{RunError, RunErrorKind};
 pub use module::{LoadError, Module};
 
@@ -33,7 +33,8 @@ pub use module::{LoadError, Module};
 pub enum Value {
     /// A `u64` or `i64` (same bits).
     Int(u64),
-    /// A fixed array, element 0 first.
+    /// A fixed array, element 0 first. For an `f64[N]` buffer each word holds an f64's bits;
+    /// for `c64[N]` the words are interleaved (re, im) bits, two per element.
     Array(Vec<u64>),
     /// A stack, bottom first (the top is the last element).
     Stack(Vec<u64>),

@@ -40,7 +40,8 @@ pub struct GeneIdx(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Str(pub u32);
 
-/// A 32-bit count or word offset (array storage inside a frame).
+/// A 32-bit count or word offset (array storage inside a frame); also the element-type code
+/// of a kernel call (see [`kernel_elem`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Word(pub u32);
 
@@ -173,6 +174,10 @@ macro_rules! for_each_op {
             0x26 PrintStr "print" { text: Str } => PrintStr, Effect, direct, "Print text (Janus `print`).";
             0x27 PrintFmt "printf" { fmt: Str, args: Args } => PrintFmt, Effect, direct, "Print a format string with %d/%u/%x arguments.";
             0x28 Show "show" { var: Slot, name: Str, fmt: Fmt } => Show, Effect, direct, "Print `name = value` (Janus `show`).";
+            0x29 Kernel "kernel" { name: Str, buf: Arr, elem: Word } => KernelInv, Effect, direct,
+                "Run kernel `name` in place over the array buf through the embedder's kernel host (elem: 0 u64, 1 i64, 2 f64, 3 c64; a c64 element is two words, re then im).";
+            0x2a KernelInv "kernel.inv" { name: Str, buf: Arr, elem: Word } => Kernel, Effect, direct,
+                "Run the mirror of kernel `name` over buf (`undo kernel`; what `kernel` does backward).";
 
             0x30 AddS "add" { dst: Slot, src: Slot, pre: Pre } => SubS, Effect, pre, "dst += src (wrapping).";
             0x31 SubS "sub" { dst: Slot, src: Slot, pre: Pre } => AddS, Effect, pre, "dst -= src (wrapping).";
@@ -657,6 +662,29 @@ pub fn un_xsr(y: u64, c: u32) -> u64 {
 }
 
 const _: () = assert!(std::mem::size_of::<Op>() <= 16);
+
+/// The element type of a `kernel` instruction's `elem` code (None for an unknown code).
+pub fn kernel_elem(code: Word) -> Option<rdx_lang::ast::Elem> {
+    use rdx_lang::ast::Elem;
+    Some(match code.0 {
+        0 => Elem::U64,
+        1 => Elem::I64,
+        2 => Elem::F64,
+        3 => Elem::C64,
+        _ => return None,
+    })
+}
+
+/// The `elem` code of a kernel instruction for an element type.
+pub fn kernel_elem_code(e: rdx_lang::ast::Elem) -> Word {
+    use rdx_lang::ast::Elem;
+    Word(match e {
+        Elem::U64 => 0,
+        Elem::I64 => 1,
+        Elem::F64 => 2,
+        Elem::C64 => 3,
+    })
+}
 
 /// The opcode table of `spec/bytecode.md`, generated from [`for_each_op!`] (a test keeps the
 /// spec in sync): one row per opcode with its byte, mnemonic, operands, mirror and meaning.

@@ -5,6 +5,11 @@
 //! accepted for signed (`i64`) parameters. Arrays and stacks are written `[1, 2, 3]` (a stack
 //! bottom first). Results print as `name = value` lines in declaration order, or as one JSON
 //! object whose numbers carry all 64 bits (written as integers, never through floating point).
+//!
+//! Kernel buffers: an `f64[N]` value is written `[1.5, -2, 0]` and a `c64[N]` value
+//! `[[re, im], …]` (on input a bare number is a complex number with imaginary part 0). Floats
+//! print in the shortest form that reads back to the same bits (`-2`, `0.1`, `1e-20`);
+//! non-finite values print as `NaN`, `inf`, `-inf` (as JSON strings in JSON output).
 
 use crate::module::ParamDef;
 use crate::{Module, Value};
@@ -77,6 +82,32 @@ pub fn parse_value(text: &str, ty: Type, dialect: Dialect) -> Result<Value, Valu
     let signed = is_signed(dialect, ty);
     match ty {
         Type::U64 | Type::I64 => Ok(Value::Int(parse_int(text, signed)?)),
+        Type::Array(e @ (Elem::F64 | Elem::C64), n) => {
+            let items = split_list(text)?;
+            if items.len() as u64 != n {
+                return Err(ValueError::new(format!("the array has {n} elements, {} given", items.len())));
+            }
+            let mut words = Vec::with_capacity(items.len() * e.words() as usize);
+            for item in items {
+                if e == Elem::F64 {
+                    words.push(parse_float(item)?.to_bits());
+                } else if item.trim_start().starts_with('[') {
+                    let pair = split_list(item)?;
+                    let [re, im] = pair[..] else {
+                        return Err(ValueError::new(format!(
+                            "`{}` is not a complex number: write `[re, im]`",
+                            item.trim()
+                        )));
+                    };
+                    words.push(parse_float(re)?.to_bits());
+                    words.push(parse_float(im)?.to_bits());
+                } else {
+                    words.push(parse_float(item)?.to_bits());
+                    words.push(0);
+                }
+            }
+            Ok(Value::Array(words))
+        }
         Type::Array(_, n) => {
             let v = parse_list(text, signed)?;
             if v.len() as u64 != n {
@@ -85,6 +116,87 @@ pub fn parse_value(text: &str, ty: Type, dialect: Dialect) -> Result<Value, Valu
             Ok(Value::Array(v))
         }
         Type::Stack => Ok(Value::Stack(parse_list(text, signed)?)),
+    }
+}
+
+/// Parses one float: a decimal number (`1.5`, `-2`, `1e-3`), `NaN`, `inf` or `-inf`.
+pub fn parse_float(text: &str) -> Result<f64, ValueError> {
+    let t = text.trim();
+    let t = t.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(t);
+    t.parse::<f64>().map_err(|_| ValueError::new(format!("`{t}` is not a number")))
+}
+
+/// The top-level items of `[a, [b, c], d]` (nested brackets kept whole).
+fn split_list(text: &str) -> Result<Vec<&str>, ValueError> {
+    let t = text.trim();
+    let inner = t
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .ok_or_else(|| ValueError::new(format!("`{text}` is not a list: write `[1.5, -2, 0]`")))?;
+    if inner.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut items = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => {
+                depth = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| ValueError::new(format!("`{text}` has unbalanced brackets")))?
+            }
+            ',' if depth == 0 => {
+                items.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(ValueError::new(format!("`{text}` has unbalanced brackets")));
+    }
+    items.push(&inner[start..]);
+    Ok(items)
+}
+
+/// One float as text: the shortest form that reads back to the same bits (`-2`, `0.1`,
+/// `1e-20`); `NaN`, `inf`, `-inf` for the rest (quoted when `json`).
+pub fn format_float(x: f64, json: bool) -> String {
+    let s = if x.is_nan() {
+        "NaN".to_string()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf".to_string() } else { "-inf".to_string() }
+    } else if x.fract() == 0.0 && x.abs() < 1e16 {
+        format!("{x}")
+    } else {
+        format!("{x:?}")
+    };
+    if json && !x.is_finite() { format!("\"{s}\"") } else { s }
+}
+
+/// A value of type `ty` as text, floats decoded for `f64`/`c64` buffers.
+pub fn format_typed(v: &Value, ty: Type, dialect: Dialect, json: bool) -> String {
+    match (ty, v) {
+        (Type::Array(Elem::F64, _), Value::Array(a)) => {
+            let items: Vec<String> = a.iter().map(|w| format_float(f64::from_bits(*w), json)).collect();
+            format!("[{}]", items.join(", "))
+        }
+        (Type::Array(Elem::C64, _), Value::Array(a)) => {
+            let items: Vec<String> = a
+                .chunks(2)
+                .map(|p| {
+                    let im = p.get(1).copied().unwrap_or(0);
+                    format!(
+                        "[{}, {}]",
+                        format_float(f64::from_bits(p[0]), json),
+                        format_float(f64::from_bits(im), json)
+                    )
+                })
+                .collect();
+            format!("[{}]", items.join(", "))
+        }
+        _ => format_value(v, is_signed(dialect, ty)),
     }
 }
 
@@ -104,7 +216,7 @@ fn parse_list(text: &str, signed: bool) -> Result<Vec<u64>, ValueError> {
 pub fn zero(ty: Type) -> Value {
     match ty {
         Type::U64 | Type::I64 => Value::Int(0),
-        Type::Array(_, n) => Value::Array(vec![0; n as usize]),
+        Type::Array(e, n) => Value::Array(vec![0; n.saturating_mul(e.words()) as usize]),
         Type::Stack => Value::Stack(Vec::new()),
     }
 }
@@ -163,7 +275,7 @@ pub fn format_text(params: &[ParamDef], values: &[Value], dialect: Dialect) -> S
     for (p, v) in params.iter().zip(values) {
         s.push_str(&p.name);
         s.push_str(" = ");
-        s.push_str(&format_value(v, is_signed(dialect, p.ty)));
+        s.push_str(&format_typed(v, p.ty, dialect, false));
         s.push('\n');
     }
     s
@@ -174,7 +286,7 @@ pub fn format_json(params: &[ParamDef], values: &[Value], dialect: Dialect) -> S
     let fields: Vec<String> = params
         .iter()
         .zip(values)
-        .map(|(p, v)| format!("{}: {}", json_string(&p.name), format_value(v, is_signed(dialect, p.ty))))
+        .map(|(p, v)| format!("{}: {}", json_string(&p.name), format_typed(v, p.ty, dialect, true)))
         .collect();
     format!("{{{}}}", fields.join(", "))
 }

@@ -161,6 +161,41 @@ impl Interpreter {
         Ok(())
     }
 
+    /// Runs a kernel over the array `buf` in place through the embedder's [`super::KernelCall`].
+    #[cold]
+    #[inline(never)]
+    fn kernel(
+        &mut self,
+        m: &Module,
+        c: &Ctx<'_>,
+        name: crate::ops::Str,
+        buf: crate::ops::Arr,
+        elem: crate::ops::Word,
+        inverse: bool,
+    ) -> Result<(), Fault> {
+        let name = m.strings.get(name.0 as usize).map_or("?", |s| s.as_str());
+        let Some(elem) = crate::ops::kernel_elem(elem) else {
+            return Err(Fault::Internal("unknown kernel element type"));
+        };
+        let start = r!(c.fp, Slot(buf.0)) as usize;
+        let len = r!(c.fp, Slot(buf.0 + 1)) as usize;
+        if start.checked_add(len).is_none_or(|e| e > c.mem.len) || !len.is_multiple_of(elem.words() as usize) {
+            return Err(Fault::BadRef);
+        }
+        let Some(host) = self.kernels.as_mut() else {
+            self.kernel_error =
+                Some(format!("kernel `{name}`: no kernel host (this embedder does not run kernels)"));
+            return Err(Fault::Kernel);
+        };
+        // SAFETY: start + len <= mem.len (checked above); the slice is the only access to
+        // these words while the kernel host runs (it cannot reach the interpreter).
+        let words = unsafe { std::slice::from_raw_parts_mut(c.mem.ptr.add(start), len) };
+        host.call(name, inverse, elem, words).map_err(|e| {
+            self.kernel_error = Some(e);
+            Fault::Kernel
+        })
+    }
+
     #[cold]
     fn print_fmt(&mut self, m: &Module, g: &GeneDef, fp: *mut u64, fmt: crate::ops::Str, args: Args) {
         let text = m.strings.get(fmt.0 as usize).map_or("", |s| s.as_str());
@@ -418,6 +453,12 @@ impl Interpreter {
                     Err(f) => break Err(trap(pc, f)),
                 },
                 Op::Fail { msg, .. } => break Err(trap(pc, Fault::User(msg.0))),
+                Op::Kernel { name, buf, elem } | Op::KernelInv { name, buf, elem } => {
+                    let inverse = matches!(op, Op::KernelInv { .. });
+                    if let Err(f) = self.kernel(m, &c, name, buf, elem, inverse) {
+                        break Err(trap(pc, f));
+                    }
+                }
                 Op::PrintStr { text, .. } => {
                     if let Some(s) = m.strings.get(text.0 as usize) {
                         self.output.extend_from_slice(s.as_bytes());
@@ -840,6 +881,13 @@ impl Interpreter {
                     back!(pre)
                 }
                 Op::Fail { msg, .. } => break Err(trap(pc, Fault::User(msg.0))),
+                Op::Kernel { name, buf, elem } | Op::KernelInv { name, buf, elem } => {
+                    // Backward, `kernel` runs the mirror and `kernel.inv` the kernel itself.
+                    let inverse = matches!(op, Op::Kernel { .. });
+                    if let Err(f) = self.kernel(m, &c, name, buf, elem, inverse) {
+                        break Err(trap(pc, f));
+                    }
+                }
                 Op::PrintStr { text, .. } => {
                     if let Some(s) = m.strings.get(text.0 as usize) {
                         self.output.extend_from_slice(s.as_bytes());

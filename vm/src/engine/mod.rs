@@ -18,7 +18,7 @@ use crate::error::{RunError, RunErrorKind, StackFrame};
 use crate::module::Module;
 use crate::ops::Op;
 use crate::{Direction, Engine, RunReport, Value};
-use rdx_lang::ast::{Span, Type};
+use rdx_lang::ast::{Elem, Span, Type};
 
 /// Resource limits of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +67,11 @@ pub(crate) enum Fault {
     FromReentry,
     UntilExit,
     UntilReentry,
-    Delocal { slot: u16, expected: u64, actual: u64 },
+    Delocal {
+        slot: u16,
+        expected: u64,
+        actual: u64,
+    },
     StackNotEmpty(usize),
     PopNonZero(u64),
     EmptyStack,
@@ -81,6 +85,8 @@ pub(crate) enum Fault {
     BadRef,
     Recursion(usize),
     StepLimit(u64),
+    /// A kernel call failed; the message is in `Interpreter::kernel_error`.
+    Kernel,
     Internal(&'static str),
 }
 
@@ -114,6 +120,19 @@ pub struct Interpreter {
     count: u64,
     lossy_words: u64,
     max_depth: usize,
+    /// Runs `kernel` statements (None: a kernel statement is a run-time error).
+    kernels: Option<Box<dyn KernelCall + Send>>,
+    /// The message of the last failed kernel call.
+    kernel_error: Option<String>,
+}
+
+/// The embedder's kernel host, as the interpreter sees it: runs kernel `name` (or, with
+/// `inverse`, its mirror) in place over a buffer of `elem` elements held as 64-bit words
+/// (`f64` bits; `c64` as interleaved re, im bits, two words per element). The interpreter
+/// never depends on the WebAssembly host itself; the CLI supplies one.
+pub trait KernelCall {
+    /// Runs the kernel; an error message names the kernel and what went wrong.
+    fn call(&mut self, name: &str, inverse: bool, elem: Elem, words: &mut [u64]) -> Result<(), String>;
 }
 
 impl Default for Interpreter {
@@ -135,7 +154,19 @@ impl Interpreter {
             count: 0,
             lossy_words: 0,
             max_depth: 0,
+            kernels: None,
+            kernel_error: None,
         }
+    }
+
+    /// Sets the kernel host that runs `kernel` statements.
+    pub fn set_kernels(&mut self, kernels: Box<dyn KernelCall + Send>) {
+        self.kernels = Some(kernels);
+    }
+
+    /// Takes the kernel host back (None if none was set).
+    pub fn take_kernels(&mut self) -> Option<Box<dyn KernelCall + Send>> {
+        self.kernels.take()
     }
 
     /// With the given limits.
@@ -185,12 +216,14 @@ impl Interpreter {
         for (p, v) in g.params.iter().zip(args) {
             match (p.ty, v) {
                 (Type::U64 | Type::I64, Value::Int(_)) | (Type::Stack, Value::Stack(_)) => {}
-                (Type::Array(_, n), Value::Array(a)) if a.len() as u64 == n => area += a.len(),
-                (Type::Array(_, n), Value::Array(a)) => {
+                (Type::Array(e, n), Value::Array(a)) if a.len() as u64 == n.saturating_mul(e.words()) => {
+                    area += a.len()
+                }
+                (Type::Array(e, n), Value::Array(a)) => {
                     return Err(RunErrorKind::BadArguments(format!(
                         "`{}` has {n} elements, {} given",
                         p.name,
-                        a.len()
+                        a.len() as u64 / e.words()
                     )));
                 }
                 (ty, _) => {
@@ -368,7 +401,7 @@ impl Interpreter {
             });
         }
         let gene = self.frames.last().map_or(0, |f| f.gene as usize);
-        RunError { kind: t.fault.into_kind(m, gene), stack }
+        RunError { kind: t.fault.into_kind(m, gene, self.kernel_error.clone()), stack }
     }
 }
 
@@ -391,7 +424,7 @@ fn start_pc(len: usize, dir: Direction) -> usize {
 }
 
 impl Fault {
-    fn into_kind(self, m: &Module, gene: usize) -> RunErrorKind {
+    fn into_kind(self, m: &Module, gene: usize, kernel_error: Option<String>) -> RunErrorKind {
         use RunErrorKind as K;
         match self {
             Fault::Assert => K::AssertFailed,
@@ -429,6 +462,7 @@ impl Fault {
             Fault::BadRef => K::Internal("invalid array or stack reference".into()),
             Fault::Recursion(limit) => K::RecursionLimit { limit },
             Fault::StepLimit(limit) => K::StepLimit { limit },
+            Fault::Kernel => K::KernelFailed(kernel_error.unwrap_or_else(|| "kernel call failed".into())),
             Fault::Internal(what) => K::Internal(what.into()),
         }
     }

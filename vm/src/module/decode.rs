@@ -3,7 +3,8 @@
 //! loader nor make it allocate much more than its own size.
 
 use super::encode::{
-    SEC_CODE, SEC_CONSTANTS, SEC_DEBUG, SEC_GENES, TY_ARR_I64, TY_ARR_U64, TY_I64, TY_STACK, TY_U64,
+    SEC_CODE, SEC_CONSTANTS, SEC_DEBUG, SEC_GENES, TY_ARR_C64, TY_ARR_F64, TY_ARR_I64, TY_ARR_U64, TY_I64,
+    TY_STACK, TY_U64,
 };
 use super::{DebugInfo, GeneDebug, GeneDef, LoadError, MAGIC, Module, ParamDef, VERSION};
 use crate::ops::{Op, Operand, Reader, Slot};
@@ -157,6 +158,8 @@ fn read_type(s: &mut Reader<'_>) -> Result<Type, LoadError> {
         TY_I64 => Type::I64,
         TY_ARR_U64 => Type::Array(Elem::U64, s.u64()?),
         TY_ARR_I64 => Type::Array(Elem::I64, s.u64()?),
+        TY_ARR_F64 => Type::Array(Elem::F64, s.u64()?),
+        TY_ARR_C64 => Type::Array(Elem::C64, s.u64()?),
         TY_STACK => Type::Stack,
         t => return Err(LoadError::new(at, format!("unknown type tag {t}"))),
     })

@@ -16,6 +16,8 @@ pub(super) const TY_I64: u8 = 1;
 pub(super) const TY_ARR_U64: u8 = 2;
 pub(super) const TY_ARR_I64: u8 = 3;
 pub(super) const TY_STACK: u8 = 4;
+pub(super) const TY_ARR_F64: u8 = 5;
+pub(super) const TY_ARR_C64: u8 = 6;
 
 pub(super) fn dialect_byte(d: Dialect) -> u8 {
     match d {
@@ -43,7 +45,12 @@ fn put_type(out: &mut Vec<u8>, ty: Type) {
         Type::U64 => out.push(TY_U64),
         Type::I64 => out.push(TY_I64),
         Type::Array(e, n) => {
-            out.push(if e == Elem::U64 { TY_ARR_U64 } else { TY_ARR_I64 });
+            out.push(match e {
+                Elem::U64 => TY_ARR_U64,
+                Elem::I64 => TY_ARR_I64,
+                Elem::F64 => TY_ARR_F64,
+                Elem::C64 => TY_ARR_C64,
+            });
             out.extend_from_slice(&n.to_le_bytes());
         }
         Type::Stack => out.push(TY_STACK),

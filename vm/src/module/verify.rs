@@ -100,8 +100,8 @@ fn verify_gene(
     let mut next = 0usize;
     let mut param_slots = Vec::with_capacity(g.params.len());
     for p in &g.params {
-        if let Type::Array(_, n) = p.ty
-            && n > MAX_ARRAY_LEN
+        if let Type::Array(e, n) = p.ty
+            && n.saturating_mul(e.words()) > MAX_ARRAY_LEN
         {
             return Err(format!("parameter `{}` has {n} elements (limit {MAX_ARRAY_LEN})", p.name));
         }
@@ -150,7 +150,9 @@ fn verify_gene(
                 OperandRef::Args(a) => (a.start as usize + a.len as usize > g.args.len())
                     .then(|| "argument list out of range".to_string()),
                 OperandRef::Amt(a) => (a.0 > 63).then(|| format!("amount {} out of range", a.0)),
-                OperandRef::Fmt(f) => (f.0 > 5).then(|| format!("unknown format {}", f.0)),
+                OperandRef::Fmt(f) => {
+                    (!crate::jana::valid_fmt(f.0)).then(|| format!("unknown format {}", f.0))
+                }
                 OperandRef::Cond(c) => c
                     .slots()
                     .iter()
@@ -161,6 +163,12 @@ fn verify_gene(
             };
             problem = bad.map(|m| format!("operand `{name}`: {m}"));
         });
+        if let Op::Kernel { elem, .. } | Op::KernelInv { elem, .. } = op
+            && problem.is_none()
+            && crate::ops::kernel_elem(*elem).is_none()
+        {
+            problem = Some(format!("operand `elem`: unknown element type {}", elem.0));
+        }
         if let Some(p) = problem {
             return Err(err(p));
         }
@@ -234,7 +242,7 @@ fn verify_gene(
                     return Err(err(format!("passes {} arguments, the gene has {n} parameters", args.len)));
                 }
             }
-            Op::Show { var, fmt, .. } if (fmt.0 == 2 || fmt.0 == 3) && var.0 as usize + 1 >= slots => {
+            Op::Show { var, fmt, .. } if matches!(fmt.0 & 7, 2 | 3) && var.0 as usize + 1 >= slots => {
                 return Err(err("array slots out of range".into()));
             }
             Op::MulI { imm, .. } if imm.0 % 2 == 0 => {

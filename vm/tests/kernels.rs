@@ -1,0 +1,123 @@
+//! `kernel` statements in the interpreter, with a test kernel host: forward runs the kernel,
+//! backward its mirror, `undo kernel` the mirror forward; failures become R0118 with the
+//! statement's span; modules with kernel ops encode, decode and disassemble.
+
+use rdx_lang::ast::{Elem, Type};
+use rdx_lang::check::{CheckOptions, check};
+use rdx_lang::kernels::KernelSig;
+use rdx_vm::{Direction, Engine, Interpreter, KernelCall, Module, RunErrorKind, Value};
+
+/// `rot`: rotates the buffer's elements left by one (mirror `unrot`); `flipsign`: negates f64s
+/// (its own mirror); `boom`: always fails.
+struct TestHost;
+
+impl KernelCall for TestHost {
+    fn call(&mut self, name: &str, inverse: bool, elem: Elem, words: &mut [u64]) -> Result<(), String> {
+        let w = elem.words() as usize;
+        match (name, inverse) {
+            ("rot", false) | ("unrot", true) => words.rotate_left(w),
+            ("rot", true) | ("unrot", false) => words.rotate_right(w),
+            ("flipsign", _) => words.iter_mut().for_each(|x| *x = (-f64::from_bits(*x)).to_bits()),
+            _ => return Err(format!("kernel `{name}` trapped: unreachable")),
+        }
+        Ok(())
+    }
+}
+
+fn catalogue() -> Vec<KernelSig> {
+    let sig = |name: &str, mirror: &str, elem, exact, order| KernelSig {
+        name: name.into(),
+        mirror: mirror.into(),
+        elem,
+        exact,
+        order,
+    };
+    vec![
+        sig("rot", "unrot", Elem::C64, false, 0),
+        sig("unrot", "rot", Elem::C64, false, 0),
+        sig("flipsign", "flipsign", Elem::F64, false, 2),
+        sig("boom", "boom", Elem::F64, false, 2),
+    ]
+}
+
+fn module(src: &str) -> Module {
+    let cat = catalogue();
+    let p = rdx_lang::parser::parse(src).unwrap_or_else(|d| panic!("{d:?}"));
+    let c = check(&p, &CheckOptions { strict: false, kernels: &cat }).unwrap_or_else(|d| panic!("{d:?}"));
+    rdx_vm::compile(&c, "k.rdx", src).unwrap()
+}
+
+fn c64(v: &[(f64, f64)]) -> Value {
+    Value::Array(v.iter().flat_map(|&(re, im)| [re.to_bits(), im.to_bits()]).collect())
+}
+
+fn f64s(v: &[f64]) -> Value {
+    Value::Array(v.iter().map(|x| x.to_bits()).collect())
+}
+
+fn host() -> Interpreter {
+    let mut it = Interpreter::new();
+    it.set_kernels(Box::new(TestHost));
+    it
+}
+
+const SRC: &str = "gene main(z: c64[3], x: f64[2], n: u64) {
+    kernel rot(z)
+    kernel rot(z)
+    undo kernel rot(z)
+    local t: f64[2] = 0
+    call flip(x)
+    delocal t = 0
+    n += 1
+}
+gene flip(y: f64[2]) {
+    kernel flipsign(y)
+}
+";
+
+#[test]
+fn forward_runs_kernels_backward_runs_mirrors() {
+    let m = module(SRC);
+    let g = m.gene_index("main").unwrap();
+    let input = vec![c64(&[(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)]), f64s(&[1.5, -2.0]), Value::Int(0)];
+    let mut s = input.clone();
+    let mut it = host();
+    it.run(&m, g, &mut s, Direction::Forward).unwrap();
+    assert_eq!(s, vec![c64(&[(3.0, 4.0), (5.0, 6.0), (1.0, 2.0)]), f64s(&[-1.5, 2.0]), Value::Int(1)]);
+    it.run(&m, g, &mut s, Direction::Backward).unwrap();
+    assert_eq!(s, input);
+}
+
+#[test]
+fn kernel_failures_are_run_errors_with_the_span() {
+    let src = "gene main(x: f64[2]) {\n    kernel boom(x)\n}\n";
+    let m = module(src);
+    let mut s = vec![f64s(&[1.0, 2.0])];
+    let e = host().run(&m, 0, &mut s, Direction::Forward).unwrap_err();
+    assert_eq!(e.kind, RunErrorKind::KernelFailed("kernel `boom` trapped: unreachable".into()));
+    assert_eq!(e.kind.code(), "R0118");
+    let span = e.stack[0].span.expect("span");
+    assert_eq!(&src[span.range()], "kernel boom(x)");
+    // Without a host the statement is an error too, not a silent no-op.
+    let e = Interpreter::new().run(&m, 0, &mut s, Direction::Backward).unwrap_err();
+    assert!(matches!(&e.kind, RunErrorKind::KernelFailed(msg) if msg.contains("no kernel host")), "{e:?}");
+}
+
+#[test]
+fn kernel_modules_encode_decode_and_disassemble() {
+    let m = module(SRC);
+    let bytes = m.encode();
+    let back = Module::decode(&bytes).expect("decodes");
+    assert_eq!(back, m);
+    assert_eq!(back.genes[0].params[0].ty, Type::Array(Elem::C64, 3));
+    let text = rdx_vm::disasm::disassemble(&back);
+    assert!(text.contains("kernel") && text.contains("kernel.inv") && text.contains("\"rot\""), "{text}");
+}
+
+#[test]
+fn c64_arrays_take_two_words_per_element() {
+    let m = module(SRC);
+    let mut short = vec![Value::Array(vec![0; 3]), f64s(&[0.0, 0.0]), Value::Int(0)];
+    let e = host().run(&m, 0, &mut short, Direction::Forward).unwrap_err();
+    assert!(matches!(e.kind, RunErrorKind::BadArguments(_)), "{e:?}");
+}
