@@ -21,11 +21,7 @@ const NOT_RDX_NAMES: &[&str] = &["names"];
 
 /// Programs whose forward output is known to differ from jana's, with the reason. The test
 /// checks they still differ, so an entry is removed as soon as its difference is fixed.
-const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
-    "show_many",
-    "the interpreter prints `show(x, a, s)` as one rdx-style line per variable (jana: one line, \
-     `x = 42, a[3] = {0, 7, 0}, s = nil`), and `printf` rejects arrays (`%a`) and leaves `%t` as is",
-)];
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

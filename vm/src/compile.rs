@@ -1076,11 +1076,78 @@ impl<'a> GeneCompiler<'a> {
         Ok(())
     }
 
+    /// A variable of a Janus `show`/`printf`: its slot, its value format and its kind.
+    fn janus_operand(&mut self, i: &Ident) -> R<(Slot, Fmt, crate::jana::Kind)> {
+        use crate::jana::Kind;
+        Ok(match self.lookup(&i.name, i.span)? {
+            Var::Scalar { slot, .. } => (slot, Fmt::I64, Kind::Int),
+            Var::Array { arr, .. } => (Slot(arr.0), Fmt::ARR_I64, Kind::Array),
+            Var::Stack { slot } => (slot, Fmt::STACK_I64, Kind::Stack),
+        })
+    }
+
+    /// Janus `printf`: whether jana accepts it depends only on the kinds of the variables, so
+    /// it is decided here; an accepted one prints each variable after the text before it (one
+    /// `show` instruction each) and then the rest of the text, all on one line; a refused one
+    /// is jana's run-time error.
+    fn janus_printf(&mut self, f: &str, idents: &[Ident], sp: Span) -> R<()> {
+        if idents.is_empty() {
+            // jana prints a printf without variables as is, `%%` included.
+            let text = self.strings.get(f);
+            self.emit(Op::PrintStr { text }, sp);
+            return Ok(());
+        }
+        let mut vars = Vec::with_capacity(idents.len());
+        for i in idents {
+            vars.push(self.janus_operand(i)?);
+        }
+        let kinds: Vec<crate::jana::Kind> = vars.iter().map(|v| v.2).collect();
+        match crate::jana::printf_plan(f, &kinds) {
+            Ok(plan) => {
+                use crate::jana::{SHOW_FIRST, SHOW_JANA, SHOW_LAST, SHOW_RAW, SHOW_TEXT};
+                let mut last = None;
+                for (k, ((var, base, _), text)) in vars.into_iter().zip(&plan.before).enumerate() {
+                    let name = self.strings.get(text);
+                    let first = if k == 0 { SHOW_FIRST } else { 0 };
+                    self.emit(Op::Show { var, name, fmt: Fmt(base.0 | SHOW_JANA | SHOW_RAW | first) }, sp);
+                    last = Some((var, base));
+                }
+                // The text after the last variable ends the line (the plan has a variable).
+                if let Some((var, base)) = last {
+                    let name = self.strings.get(&plan.after);
+                    self.emit(Op::Show { var, name, fmt: Fmt(base.0 | SHOW_JANA | SHOW_TEXT | SHOW_LAST) }, sp);
+                }
+            }
+            Err(e) => {
+                let msg = self.strings.get(&e.to_string());
+                self.emit(Op::Fail { msg }, sp);
+            }
+        }
+        Ok(())
+    }
+
     fn print(&mut self, p: &Print, sp: Span) -> R<()> {
         match p {
             Print::Text(t) => {
                 let text = self.strings.get(t);
                 self.emit(Op::PrintStr { text }, sp);
+            }
+            Print::Format(f, idents) if self.janus() => self.janus_printf(f, idents, sp)?,
+            Print::Show(idents) if self.janus() => {
+                // One line, as jana prints it: `x = 1, a[2] = {0, 7}, s = nil`.
+                for (k, i) in idents.iter().enumerate() {
+                    let (var, base, _) = self.janus_operand(i)?;
+                    let mut flags = crate::jana::SHOW_JANA;
+                    if k == 0 {
+                        flags |= crate::jana::SHOW_FIRST;
+                    }
+                    if k + 1 == idents.len() {
+                        flags |= crate::jana::SHOW_LAST;
+                    }
+                    let name = if k == 0 { i.name.clone() } else { format!(", {}", i.name) };
+                    let name = self.strings.get(&name);
+                    self.emit(Op::Show { var, name, fmt: Fmt(base.0 | flags) }, sp);
+                }
             }
             Print::Format(f, idents) => {
                 let fmt = self.strings.get(f);

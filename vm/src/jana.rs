@@ -81,52 +81,175 @@ impl std::fmt::Display for PrintfError {
     }
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Int(_) => "an int",
-        Value::Array(_) => "an array",
-        Value::Stack(_) => "a stack",
+/// The kind of a `printf` argument, known when the program is compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `int` (printed by `%d`).
+    Int,
+    /// `int a[n]` (printed by `%a`).
+    Array,
+    /// `stack` (printed by `%t`).
+    Stack,
+}
+
+impl Kind {
+    /// The kind of a value.
+    pub fn of(value: &Value) -> Kind {
+        match value {
+            Value::Int(_) => Kind::Int,
+            Value::Array(_) => Kind::Array,
+            Value::Stack(_) => Kind::Stack,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Int => "an int",
+            Kind::Array => "an array",
+            Kind::Stack => "a stack",
+        }
     }
 }
 
-/// jana's `printf(fmt, vars…)` (without the newline): `%d` an int, `%a` an array, `%t` a stack,
-/// `%%` a percent sign, directives taken left to right. As in jana, a `printf` without
-/// variables prints its text unchanged (`%%` included), and one with variables refuses any `%`
-/// left after the last variable is used (even `%%`).
-pub fn format_printf(fmt: &str, args: &[Value]) -> Result<String, PrintfError> {
-    if args.is_empty() {
-        return Ok(fmt.to_string());
+/// A checked `printf`: the text before each argument's value and the text after the last.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrintfPlan {
+    /// `before[k]` is printed just before argument `k`.
+    pub before: Vec<String>,
+    /// Printed after the last argument (then a newline).
+    pub after: String,
+}
+
+/// Checks jana's `printf(fmt, vars…)` rules against the kinds of the variables, which decide
+/// alone whether jana accepts it: `%d` an int, `%a` an array, `%t` a stack, `%%` a percent
+/// sign, directives taken left to right. As in jana, a `printf` without variables prints its
+/// text unchanged (`%%` included), and one with variables refuses any `%` left after the last
+/// variable is used (even `%%`).
+pub fn printf_plan(fmt: &str, kinds: &[Kind]) -> Result<PrintfPlan, PrintfError> {
+    if kinds.is_empty() {
+        return Ok(PrintfPlan { before: Vec::new(), after: fmt.to_string() });
     }
-    let mut out = String::new();
+    let mut before = Vec::with_capacity(kinds.len());
+    let mut piece = String::new();
     let mut rest = fmt;
-    let mut args = args.iter();
-    let mut next = args.next();
+    let mut kinds = kinds.iter();
+    let mut next = kinds.next();
     loop {
-        let Some(value) = next else {
-            return if rest.contains('%') { Err(PrintfError::NotEnoughArgs) } else { Ok(out + rest) };
+        let Some(&kind) = next else {
+            return if rest.contains('%') {
+                Err(PrintfError::NotEnoughArgs)
+            } else {
+                Ok(PrintfPlan { before, after: piece + rest })
+            };
         };
         let Some(at) = rest.find('%') else { return Err(PrintfError::TooManyArgs) };
-        out.push_str(&rest[..at]);
+        piece.push_str(&rest[..at]);
         let directive = rest[at + 1..].chars().next().unwrap_or(' ');
         let wanted = match directive {
             '%' => {
-                out.push('%');
+                piece.push('%');
                 rest = &rest[at + 2..];
                 continue;
             }
-            'd' => matches!(value, Value::Int(_)),
-            'a' => matches!(value, Value::Array(_)),
-            't' => matches!(value, Value::Stack(_)),
-            // `%b` prints a bool in jana; rdx has no bools, so every value mismatches.
-            'b' => false,
+            'd' => Kind::Int,
+            'a' => Kind::Array,
+            't' => Kind::Stack,
+            // `%b` prints a bool in jana; rdx has no bool variables, so every value mismatches.
+            'b' => return Err(PrintfError::TypeMismatch { directive, found: kind.name() }),
             other => return Err(PrintfError::Unrecognized(other)),
         };
-        if !wanted {
-            return Err(PrintfError::TypeMismatch { directive, found: kind(value) });
+        if wanted != kind {
+            return Err(PrintfError::TypeMismatch { directive, found: kind.name() });
         }
-        out.push_str(&format_value(value));
+        before.push(std::mem::take(&mut piece));
         rest = &rest[at + 1 + directive.len_utf8()..];
-        next = args.next();
+        next = kinds.next();
+    }
+}
+
+/// jana's `printf(fmt, vars…)` (without the newline); see [`printf_plan`] for the rules.
+pub fn format_printf(fmt: &str, args: &[Value]) -> Result<String, PrintfError> {
+    let kinds: Vec<Kind> = args.iter().map(Kind::of).collect();
+    let plan = printf_plan(fmt, &kinds)?;
+    let mut out = String::new();
+    for (text, value) in plan.before.iter().zip(args) {
+        out.push_str(text);
+        out.push_str(&format_value(value));
+    }
+    out.push_str(&plan.after);
+    Ok(out)
+}
+
+/// Flag on the format byte of a `show` instruction (`Op::Show`) of a Janus program: the value
+/// is printed in jana's notation (signed; `a[3] = {1, 2, 3}`, stacks top first, `nil`) as one
+/// piece of a line. The low three bits keep the value's kind (`Fmt::I64`, `Fmt::ARR_I64`,
+/// `Fmt::STACK_I64`). One `show(x, a)` or `printf(…)` statement is several such instructions
+/// whose pieces make one line; [`SHOW_FIRST`] and [`SHOW_LAST`] mark its ends, so that the
+/// line reads the same when the instructions run backward (last piece first).
+pub const SHOW_JANA: u8 = 0x10;
+/// With [`SHOW_JANA`]: the piece is the instruction's name text, then the bare value (no ` = `,
+/// no array length): one argument of a `printf`, the name text being what precedes it.
+pub const SHOW_RAW: u8 = 0x20;
+/// With [`SHOW_JANA`]: the piece is the name text alone (the end of a `printf` text).
+pub const SHOW_TEXT: u8 = 0x08;
+/// With [`SHOW_JANA`]: the first piece of a line.
+pub const SHOW_FIRST: u8 = 0x40;
+/// With [`SHOW_JANA`]: the last piece of a line (a newline follows it).
+pub const SHOW_LAST: u8 = 0x80;
+
+/// Whether `fmt` is a valid format byte of a `show` instruction: a value kind (0 ..= 5), and
+/// flags only with [`SHOW_JANA`], at most one of [`SHOW_RAW`] and [`SHOW_TEXT`].
+pub fn valid_fmt(fmt: u8) -> bool {
+    let flags = fmt & !7;
+    fmt & 7 <= 5 && (flags == 0 || (flags & SHOW_JANA != 0 && flags & SHOW_RAW & (flags << 2) == 0))
+}
+
+/// What a `show` instruction with the [`SHOW_JANA`] flag prints running forward: its piece,
+/// then a newline if it is the [`SHOW_LAST`] one. Backward, use [`write_piece`].
+pub fn show_text(name: &str, flags: u8, value: &Value) -> String {
+    let mut text = show_piece(name, flags, value);
+    if flags & SHOW_LAST != 0 {
+        text.push('\n');
+    }
+    text
+}
+
+/// Writes one piece (from [`show_piece`]) of a Janus output line to `out`. Forward the pieces
+/// come in order; backward the [`SHOW_LAST`] one comes first and each earlier one goes before
+/// the pieces of its line already written: `line_at` (None between lines) keeps where that
+/// line starts.
+pub fn write_piece(out: &mut Vec<u8>, line_at: &mut Option<usize>, text: &str, flags: u8, backward: bool) {
+    let (first, last) = (flags & SHOW_FIRST != 0, flags & SHOW_LAST != 0);
+    match *line_at {
+        Some(at) if backward && at <= out.len() => {
+            out.splice(at..at, text.bytes());
+            if first {
+                *line_at = None;
+            }
+        }
+        _ if backward && !first => {
+            *line_at = Some(out.len());
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'\n');
+        }
+        _ => {
+            out.extend_from_slice(text.as_bytes());
+            if last {
+                out.push(b'\n');
+            }
+        }
+    }
+}
+
+/// The piece of a line that a `show` instruction with the [`SHOW_JANA`] flag prints for `name`
+/// and `value` (without the newline that follows a [`SHOW_LAST`] piece).
+pub fn show_piece(name: &str, flags: u8, value: &Value) -> String {
+    if flags & SHOW_TEXT != 0 {
+        name.to_string()
+    } else if flags & SHOW_RAW != 0 {
+        format!("{name}{}", format_value(value))
+    } else {
+        format_var(name, value)
     }
 }
 
@@ -180,5 +303,45 @@ mod tests {
         assert_eq!(format_printf("%d %d", &[x.clone()]), Err(PrintfError::NotEnoughArgs));
         assert_eq!(format_printf("%d", &[x.clone(), x]), Err(PrintfError::TooManyArgs));
         assert_eq!(format_printf("50%", &[a]), Err(PrintfError::Unrecognized(' ')));
+    }
+
+    #[test]
+    fn printf_plans_split_the_text() {
+        let plan = printf_plan("x=%d, 100%% a=%a.", &[Kind::Int, Kind::Array]).expect("plans");
+        assert_eq!(plan.before, vec!["x=".to_string(), ", 100% a=".to_string()]);
+        assert_eq!(plan.after, ".");
+        assert_eq!(
+            printf_plan("%d", &[Kind::Stack]),
+            Err(PrintfError::TypeMismatch { directive: 'd', found: "a stack" })
+        );
+        assert_eq!(
+            printf_plan("%b", &[Kind::Int]),
+            Err(PrintfError::TypeMismatch { directive: 'b', found: "an int" })
+        );
+    }
+
+    #[test]
+    fn show_pieces() {
+        let a = Value::Array(vec![1, 2]);
+        assert_eq!(show_piece("a", SHOW_JANA, &a), "a[2] = {1, 2}");
+        assert_eq!(show_piece(", a", SHOW_JANA | SHOW_LAST, &a), ", a[2] = {1, 2}");
+        assert_eq!(show_piece("v: ", SHOW_JANA | SHOW_RAW, &a), "v: {1, 2}");
+        assert_eq!(show_piece(" end", SHOW_JANA | SHOW_TEXT, &a), " end");
+        assert_eq!(show_piece("s", SHOW_JANA, &Value::Stack(vec![])), "s = nil");
+        let (mut fwd, mut bwd, mut at) = (Vec::new(), Vec::new(), None);
+        let pieces = [("x = 1", SHOW_FIRST), (", y = 2", 0), (", z = 3", SHOW_LAST)];
+        for (text, flags) in pieces {
+            write_piece(&mut fwd, &mut at, text, flags, false);
+        }
+        for (text, flags) in pieces.iter().rev() {
+            write_piece(&mut bwd, &mut at, text, *flags, true);
+        }
+        write_piece(&mut bwd, &mut at, "w = 0", SHOW_FIRST | SHOW_LAST, true);
+        assert_eq!(String::from_utf8(fwd).expect("UTF-8"), "x = 1, y = 2, z = 3\n");
+        assert_eq!(String::from_utf8(bwd).expect("UTF-8"), "x = 1, y = 2, z = 3\nw = 0\n");
+        assert_eq!(at, None);
+        assert_eq!(show_text("z", SHOW_JANA | SHOW_LAST, &Value::Int(3)), "z = 3\n");
+        assert!(valid_fmt(5) && valid_fmt(SHOW_JANA | SHOW_FIRST | SHOW_LAST | SHOW_RAW | 3));
+        assert!(!valid_fmt(6) && !valid_fmt(SHOW_FIRST | 1) && !valid_fmt(SHOW_JANA | SHOW_RAW | SHOW_TEXT));
     }
 }

@@ -207,10 +207,13 @@ impl Interpreter {
     }
 
     #[cold]
-    fn show(&mut self, m: &Module, c: &Ctx<'_>, var: Slot, name: crate::ops::Str, fmt: Fmt) {
+    fn show(&mut self, m: &Module, c: &Ctx<'_>, var: Slot, name: crate::ops::Str, fmt: Fmt, backward: bool) {
         use crate::values::format_value;
         let name = m.strings.get(name.0 as usize).map_or("?", |s| s.as_str());
         let v = r!(c.fp, var);
+        // Janus programs set flags above the kind (see `crate::jana::SHOW_JANA`).
+        let flags = fmt.0 & !7;
+        let fmt = Fmt(fmt.0 & 7);
         let signed = matches!(fmt, Fmt::I64 | Fmt::ARR_I64 | Fmt::STACK_I64);
         let value = match fmt {
             Fmt::U64 | Fmt::I64 => crate::Value::Int(v),
@@ -228,6 +231,11 @@ impl Interpreter {
             }
             _ => crate::Value::Stack(self.stack_id(v).map(|id| self.stacks[id].clone()).unwrap_or_default()),
         };
+        if flags & crate::jana::SHOW_JANA != 0 {
+            let text = crate::jana::show_piece(name, flags, &value);
+            crate::jana::write_piece(&mut self.output, &mut self.line_at, &text, flags, backward);
+            return;
+        }
         let line = format!("{name} = {}\n", format_value(&value, signed));
         self.output.extend_from_slice(line.as_bytes());
     }
@@ -466,7 +474,7 @@ impl Interpreter {
                     }
                 }
                 Op::PrintFmt { fmt, args, .. } => self.print_fmt(m, c.g, fp, fmt, args),
-                Op::Show { var, name, fmt, .. } => self.show(m, &c, var, name, fmt),
+                Op::Show { var, name, fmt, .. } => self.show(m, &c, var, name, fmt, false),
                 Op::AddChk { dst, src, .. } => {
                     match chk((r!(fp, dst) as i64).checked_add(r!(fp, src) as i64)) {
                         Ok(v) => w!(fp, dst, v),
@@ -895,7 +903,7 @@ impl Interpreter {
                     }
                 }
                 Op::PrintFmt { fmt, args, .. } => self.print_fmt(m, c.g, fp, fmt, args),
-                Op::Show { var, name, fmt, .. } => self.show(m, &c, var, name, fmt),
+                Op::Show { var, name, fmt, .. } => self.show(m, &c, var, name, fmt, true),
                 Op::AddChk { dst, src, pre, .. } => {
                     eval!(pc, pre);
                     match chk((r!(fp, dst) as i64).checked_sub(r!(fp, src) as i64)) {

@@ -115,6 +115,9 @@ pub struct Interpreter {
     /// a value is only restored by the same statement undone.
     tape: Vec<(u64, u64)>,
     output: Vec<u8>,
+    /// Running backward, where the Janus output line being written starts (its last piece was
+    /// printed first; see `crate::jana::SHOW_FIRST`).
+    line_at: Option<usize>,
     /// Limits applied to every run.
     pub limits: Limits,
     count: u64,
@@ -150,6 +153,7 @@ impl Interpreter {
             live: 0,
             tape: Vec::new(),
             output: Vec::new(),
+            line_at: None,
             limits: Limits::default(),
             count: 0,
             lossy_words: 0,
