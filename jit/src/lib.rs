@@ -63,8 +63,9 @@ pub struct Compiled {
     fns: Vec<(usize, usize)>,
     /// Whether any gene has a local array (the run then needs frame memory).
     arena: bool,
-    /// Whether any gene calls another (the run then gets a large native stack).
-    calls: bool,
+    /// Whether calls can nest deeply (some gene reaches itself, or the genes' frames could
+    /// exceed a small stack): runs then happen on the engine's large-stack thread.
+    recursive: bool,
     /// A generous estimate of one compiled frame's native stack use, in bytes.
     frame_bytes: usize,
 }
@@ -139,20 +140,47 @@ pub fn compile(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
     let ops = || m.genes.iter().flat_map(|g| &g.code);
     let arena =
         ops().any(|o| matches!(o, rdx_vm::ops::Op::LocalArr { .. } | rdx_vm::ops::Op::DelocalArr { .. }));
-    let calls = ops().any(|o| matches!(o, rdx_vm::ops::Op::Call { .. } | rdx_vm::ops::Op::Uncall { .. }));
     let widest = m.genes.iter().map(|g| g.slots as usize + g.args.len()).max().unwrap_or(0);
-    Ok(Compiled { jit: Some(jm), fns, arena, calls, frame_bytes: 256 + 16 * widest })
+    let frame_bytes = 256 + 16 * widest;
+    // Without recursion a chain of calls visits each gene at most once.
+    let recursive = recursive(m) || m.genes.len().saturating_mul(frame_bytes) > SMALL_STACK;
+    Ok(Compiled { jit: Some(jm), fns, arena, recursive, frame_bytes })
+}
+
+/// Native stack a run of non-recursive genes may use on the caller's thread.
+const SMALL_STACK: usize = 64 << 10;
+
+/// Native stack any run may use on the caller's thread before moving to the worker.
+const HERE_STACK: usize = 128 << 10;
+
+/// Where a run happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// The caller's thread, within [`HERE_STACK`].
+    Here,
+    /// The engine's large-stack worker thread.
+    Worker,
+}
+
+/// How one attempt at a run ended.
+enum Attempt {
+    /// The run finished (successfully or with a run-time error).
+    Done(Result<RunReport, RunError>),
+    /// The run needed more native stack than this thread's budget: start over on the worker.
+    OutOfStack,
 }
 
 /// Whether compiling pays off: some gene has a loop, or some gene can reach itself through
 /// calls (recursion). `rdx run --backend auto` uses the JIT exactly then.
 pub fn worth_compiling(m: &Module) -> bool {
     use rdx_vm::ops::Op;
-    let loops =
-        m.genes.iter().flat_map(|g| &g.code).any(|o| matches!(o, Op::FromTop { .. } | Op::FromTopC { .. }));
-    if loops {
-        return true;
-    }
+    m.genes.iter().flat_map(|g| &g.code).any(|o| matches!(o, Op::FromTop { .. } | Op::FromTopC { .. }))
+        || recursive(m)
+}
+
+/// Whether some gene can reach itself through calls.
+fn recursive(m: &Module) -> bool {
+    use rdx_vm::ops::Op;
     let callees: Vec<Vec<usize>> = m
         .genes
         .iter()
@@ -194,6 +222,8 @@ pub struct Jit {
     output: Vec<u8>,
     arena: Vec<u64>,
     fallback: Interpreter,
+    /// The large-stack thread that runs recursive modules (started on first need).
+    worker: Option<Worker>,
 }
 
 impl Default for Jit {
@@ -218,6 +248,7 @@ impl Jit {
             output: Vec::new(),
             arena: Vec::new(),
             fallback: Interpreter::new(),
+            worker: None,
         }
     }
 
@@ -309,6 +340,55 @@ impl Jit {
         dir: Direction,
         area: usize,
     ) -> Result<RunReport, RunError> {
+        if !c.recursive {
+            return match self.attempt(m, c, gene, args, dir, area, Place::Here)? {
+                Attempt::Done(r) => r,
+                Attempt::OutOfStack => {
+                    Err(RunError::bare(RunErrorKind::Internal("stack check without calls".into())))
+                }
+            };
+        }
+        // Most recursive runs are shallow: try this thread with a small stack budget first
+        // (when the state is small enough to keep a copy), and only when that budget runs out
+        // start over on the large-stack worker thread.
+        let words: usize = args
+            .iter()
+            .map(|v| match v {
+                Value::Int(_) => 1,
+                Value::Array(a) | Value::Stack(a) => a.len(),
+            })
+            .sum();
+        if self.tape.len() <= 1 << 12 && words <= 1 << 14 {
+            let (saved_args, saved_tape) = (args.to_vec(), self.tape.clone());
+            match self.attempt(m, c, gene, args, dir, area, Place::Here)? {
+                Attempt::Done(r) => return r,
+                Attempt::OutOfStack => {
+                    args.clone_from_slice(&saved_args);
+                    self.tape = saved_tape;
+                }
+            }
+        }
+        match self.attempt(m, c, gene, args, dir, area, Place::Worker)? {
+            Attempt::Done(r) => r,
+            Attempt::OutOfStack => {
+                Err(RunError::bare(RunErrorKind::Internal("stack check on the worker".into())))
+            }
+        }
+    }
+
+    /// One run on this thread or on the worker. `Err` is an engine failure; a run-time error
+    /// of the program is `Attempt::Done(Err(..))`.
+    #[allow(clippy::too_many_arguments)]
+    fn attempt(
+        &mut self,
+        m: &Module,
+        c: &Compiled,
+        gene: usize,
+        args: &mut [Value],
+        dir: Direction,
+        area: usize,
+        place: Place,
+    ) -> Result<Attempt, RunError> {
         let g = &m.genes[gene];
         let mut ctx = Box::new(Ctx::new(m));
         ctx.max_depth = self.limits.max_depth as u64;
@@ -343,52 +423,49 @@ impl Jit {
             Direction::Forward => c.fns[gene].0,
             Direction::Backward => c.fns[gene].1,
         };
-        let status = if c.calls {
+        let status = if place == Place::Worker {
             let stack = self
                 .limits
                 .max_depth
                 .saturating_mul(c.frame_bytes)
                 .saturating_add(1 << 20)
                 .clamp(1 << 22, 1 << 32);
-            let cp = &mut *ctx as *mut Ctx as usize;
-            let bp = buf.as_mut_ptr() as usize;
-            let joined = std::thread::scope(|s| {
-                std::thread::Builder::new()
-                    .stack_size(stack)
-                    .spawn_scoped(s, move || {
-                        let here = 0u8;
-                        let sp = &here as *const u8 as usize;
-                        // Leave 256 KiB for helpers and the thread's own use.
-                        let floor = sp.saturating_sub(stack.saturating_sub(256 << 10));
-                        // SAFETY: `cp` is the boxed context, alive and unaliased until the
-                        // thread is joined (the scope ends before `ctx` is touched again).
-                        unsafe { (*(cp as *mut Ctx)).stack_floor = floor as u64 };
-                        // SAFETY: `f` is a finalized function of `c` with the gene signature;
-                        // `bp` holds the gene's parameter slots; array words point into the
-                        // argument vectors, which stay in place until the scope ends.
-                        unsafe { call(f, cp as *mut Ctx, bp as *mut u64) }
-                    })
-                    .map(|h| h.join())
-            });
-            match joined {
-                Ok(Ok(st)) => st,
-                Ok(Err(_)) => {
-                    return Err(RunError::bare(RunErrorKind::Internal("JIT thread panicked".into())));
-                }
-                Err(e) => {
-                    return Err(RunError::bare(RunErrorKind::Internal(format!(
-                        "cannot start the JIT thread: {e}"
-                    ))));
+            if self.worker.as_ref().is_none_or(|w| w.stack < stack) {
+                self.worker = None;
+                self.worker = Some(Worker::spawn(stack).map_err(|e| {
+                    RunError::bare(RunErrorKind::Internal(format!("cannot start the JIT thread: {e}")))
+                })?);
+            }
+            let w = self
+                .worker
+                .as_ref()
+                .ok_or_else(|| RunError::bare(RunErrorKind::Internal("no JIT thread".into())))?;
+            match w.run(f, &mut *ctx, buf.as_mut_ptr()) {
+                Some(st) => st,
+                None => {
+                    self.worker = None;
+                    return Err(RunError::bare(RunErrorKind::Internal("the JIT thread stopped".into())));
                 }
             }
         } else {
-            // SAFETY: as above, on this thread; genes that make no calls use one frame.
+            let here = 0u8;
+            let sp = &here as *const u8 as usize;
+            // Calls stop 128 KiB below this point (OutOfStack, then the worker takes over);
+            // without recursion the nesting is at most one frame per gene, which `compile`
+            // checked fits in that budget.
+            ctx.stack_floor = sp.saturating_sub(HERE_STACK) as u64;
+            // SAFETY: `f` is a finalized function of `c` with the gene signature; `buf` holds
+            // the gene's parameter slots; array words point into the argument vectors, which
+            // stay in place during the call.
             unsafe { call(f, &mut *ctx, buf.as_mut_ptr()) }
         };
+        if status != 0 && ctx.fault == fault::STACK && place == Place::Here {
+            return Ok(Attempt::OutOfStack);
+        }
         self.tape = std::mem::take(&mut ctx.tape);
         self.output.extend_from_slice(&ctx.output);
         if status != 0 {
-            return Err(self.error(m, &ctx));
+            return Ok(Attempt::Done(Err(self.error(m, &ctx))));
         }
         let bad = || RunError::bare(RunErrorKind::Internal("parameter reference overwritten".into()));
         for (i, v) in args.iter_mut().enumerate() {
@@ -398,13 +475,19 @@ impl Jit {
                 Value::Array(_) => {}
                 Value::Stack(s) => {
                     let id = buf[ps] as usize;
-                    let src = ctx.stacks.get(id).filter(|_| id < ctx.live).ok_or_else(bad)?;
+                    let Some(src) = ctx.stacks.get(id).filter(|_| id < ctx.live) else {
+                        return Ok(Attempt::Done(Err(bad())));
+                    };
                     s.clear();
                     s.extend_from_slice(src);
                 }
             }
         }
-        Ok(RunReport { instructions: 0, lossy_bits: ctx.lossy * 64, max_depth: ctx.max_seen as usize })
+        Ok(Attempt::Done(Ok(RunReport {
+            instructions: 0,
+            lossy_bits: ctx.lossy * 64,
+            max_depth: ctx.max_seen as usize,
+        })))
     }
 
     /// The recorded fault and call stack as the interpreter's error.
@@ -459,10 +542,62 @@ impl Jit {
                     .then(|| rdx_lang::ast::Span::new((a >> 32) as u32, a as u32)),
             },
             fault::BAD_REF => K::Internal("invalid array or stack reference".into()),
-            fault::RECURSION => K::RecursionLimit { limit: self.limits.max_depth },
+            fault::RECURSION | fault::STACK => K::RecursionLimit { limit: self.limits.max_depth },
             other => K::Internal(format!("unknown JIT fault {other}")),
         };
         RunError { kind, stack }
+    }
+}
+
+/// A thread with a large stack that runs compiled code of recursive modules, so deep
+/// recursion fits and the calling thread's stack is never at risk. It lives as long as its
+/// engine; each run is one job, and the caller waits for its status.
+struct Worker {
+    jobs: Option<std::sync::mpsc::Sender<[usize; 3]>>,
+    done: std::sync::mpsc::Receiver<u32>,
+    /// The thread's stack size in bytes.
+    stack: usize,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    fn spawn(stack: usize) -> std::io::Result<Worker> {
+        let (jobs, rx) = std::sync::mpsc::channel::<[usize; 3]>();
+        let (tx, done) = std::sync::mpsc::channel::<u32>();
+        let handle =
+            std::thread::Builder::new().name("rdx-jit".into()).stack_size(stack).spawn(move || {
+                let here = 0u8;
+                let sp = &here as *const u8 as usize;
+                // Calls stop (R0112) 256 KiB above the end of the stack: room for helpers.
+                let floor = sp.saturating_sub(stack.saturating_sub(256 << 10)) as u64;
+                while let Ok([f, ctx, args]) = rx.recv() {
+                    // SAFETY: `Worker::run` sends a live context and argument block and waits for
+                    // this job's status before anything else touches them.
+                    let st = unsafe {
+                        (*(ctx as *mut Ctx)).stack_floor = floor;
+                        call(f, ctx as *mut Ctx, args as *mut u64)
+                    };
+                    if tx.send(st).is_err() {
+                        break;
+                    }
+                }
+            })?;
+        Ok(Worker { jobs: Some(jobs), done, stack, handle: Some(handle) })
+    }
+
+    /// Runs `f` on the worker and waits for its status (None if the worker is gone).
+    fn run(&self, f: usize, ctx: *mut Ctx, args: *mut u64) -> Option<u32> {
+        self.jobs.as_ref()?.send([f, ctx as usize, args as usize]).ok()?;
+        self.done.recv().ok()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
     }
 }
 

@@ -44,6 +44,8 @@ pub mod fault {
     pub const HISTORY_MISMATCH: u32 = 22;
     pub const BAD_REF: u32 = 20;
     pub const RECURSION: u32 = 21;
+    /// The native stack budget of the current thread ran out before a call.
+    pub const STACK: u32 = 23;
 }
 
 /// One level of the call stack recorded while an error unwinds through compiled frames.
@@ -358,7 +360,9 @@ pub unsafe extern "C" fn rt_show(ctx: *mut Ctx, name: u32, fmt: u32, v: u64, len
     let c = unsafe { cx(ctx) };
     let m = module(c);
     let name = m.strings.get(name as usize).map_or("?", |s| s.as_str());
-    let fmt = Fmt(fmt as u8);
+    // The trust check sends `show`s with flags above the kind (Janus output) to the
+    // interpreter.
+    let fmt = Fmt(fmt as u8 & 7);
     let signed = matches!(fmt, Fmt::I64 | Fmt::ARR_I64 | Fmt::STACK_I64);
     let value = match fmt {
         Fmt::U64 | Fmt::I64 => Value::Int(v),

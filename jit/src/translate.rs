@@ -825,7 +825,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Show { var, name, fmt, .. } => {
                 let ctx = self.ctx;
                 let v = self.v(var);
-                let len = if fmt == Fmt::ARR_U64 || fmt == Fmt::ARR_I64 {
+                let len = if matches!(Fmt(fmt.0 & 7), Fmt::ARR_U64 | Fmt::ARR_I64) {
                     self.v(Slot(var.0 + 1))
                 } else {
                     self.k(0)
@@ -1083,8 +1083,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let sp = self.b.ins().get_stack_pointer(I64);
         let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, floor);
         let over = self.b.ins().bor(deep, big);
-        let over = self.b.ins().bor(over, low);
         self.fail_if(over, fault::RECURSION, max_depth, depth);
+        self.fail_if(low, fault::STACK, max_depth, depth);
         let d1 = self.b.ins().iadd_imm_s(depth, 1);
         self.b.ins().store(flags, d1, ctx, runtime::OFF_DEPTH);
         self.b.ins().store(flags, need, ctx, runtime::OFF_USED);

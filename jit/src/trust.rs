@@ -15,6 +15,9 @@
 //! - a call passes a non-array where the callee expects an array, or an array where it does
 //!   not.
 //!
+//! Modules with an opcode the translator does not know, and Janus modules that print (jana's
+//! output rules are the interpreter's), are not trusted either.
+//!
 //! Untrusted modules run on the interpreter, so every module gives the interpreter's answer.
 
 use rdx_lang::ast::Type;
@@ -54,6 +57,17 @@ pub fn trusted(m: &Module) -> bool {
     if !m.genes.iter().flat_map(|g| &g.code).all(crate::translate::supported) {
         return false;
     }
+    // Janus output follows jana's line rules (pieces assembled per direction): the
+    // interpreter's business. Printing is never the hot path.
+    let janus = m.dialect == rdx_lang::ast::Dialect::Janus;
+    let janus_output = m.genes.iter().flat_map(|g| &g.code).any(|o| match o {
+        Op::Show { fmt, .. } => fmt.0 & !7 != 0 || janus,
+        Op::PrintStr { .. } | Op::PrintFmt { .. } => janus,
+        _ => false,
+    });
+    if janus_output {
+        return false;
+    }
     let all: Option<Vec<_>> = m.genes.iter().map(arrays).collect();
     let Some(all) = all else { return false };
     m.genes.iter().zip(&all).all(|(g, arrs)| gene_trusted(m, g, arrs))
@@ -66,7 +80,7 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
     let base = |s: u16| arrs.iter().find(|a| a.0 == s);
     for op in &g.code {
         match *op {
-            Op::Show { var, fmt, .. } if fmt == Fmt::ARR_U64 || fmt == Fmt::ARR_I64 => {
+            Op::Show { var, fmt, .. } if matches!(Fmt(fmt.0 & 7), Fmt::ARR_U64 | Fmt::ARR_I64) => {
                 if base(var.0).is_none() {
                     return false;
                 }

@@ -305,3 +305,20 @@ fn auto_backend_compiles_loops_and_recursion_only() {
     assert!(rdx_jit::worth_compiling(&looping));
     assert!(rdx_jit::worth_compiling(&recursive));
 }
+
+/// A recursion too deep for the caller's thread budget starts over on the worker thread: the
+/// array it changed in place and the tape it wrote before running out must be restored first.
+#[test]
+fn restarted_deep_runs_restore_arrays_and_tape() {
+    let text = "gene main(a: u64[2], n: u64, x: u64) { call down(a, n, x) }\n\
+                gene down(a: u64[2], n: u64, x: u64) {\n if n != 0 {\n a[0] += n\n x := x + 1\n n -= 1\n \
+                call down(a, n, x)\n n += 1\n } fi n != 0\n}";
+    let m = compile(text);
+    let gene = m.gene_index("main").expect("main");
+    for n in [10, 5_000, 40_000] {
+        let s = vec![Value::Array(vec![7, 8]), Value::Int(n), Value::Int(3)];
+        if let Err(e) = agree(&mut jit(), &m, gene, &s) {
+            panic!("n = {n}: {e}");
+        }
+    }
+}
