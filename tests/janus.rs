@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The engines every good program runs on, as `--backend` values.
-const BACKENDS: &[&str] = &["interp"];
+const BACKENDS: &[&str] = &["interp", "jit"];
 
 /// Programs whose inverse is not valid rdx source (their Janus names are not rdx names).
 const NOT_RDX_NAMES: &[&str] = &["names"];
@@ -350,4 +350,30 @@ fn assembled_janus_modules_run_like_the_source() {
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Running backward, output statements run in reverse order but each prints its line as it
+/// does forward (a `show`/`printf` line is several instructions; their pieces must not be
+/// reversed).
+#[test]
+fn output_lines_read_the_same_backward() {
+    let expected = "a[4] = {-5, 0, 0, 12}\n100%% unchanged without variables\n100% of 3\n\ntwo lines:\nend\n\
+                    n=3, a={-5, 0, 0, 12}, s=<30, 20, 10], e=nil\ne = nil, n = 3\ns = <30, 20, 10]\n\
+                    a[4] = {0, 0, 0, 0}\ne = nil\nn = 0\ns = nil\n";
+    for backend in BACKENDS {
+        let out = rdx([
+            "run",
+            "--reverse",
+            "--backend",
+            backend,
+            "--set",
+            "n=3",
+            "--set",
+            "a=[-5,0,0,12]",
+            "--set",
+            "s=[10,20,30]",
+            "tests/janus/printf_kinds.ja",
+        ]);
+        assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (0, expected, ""), "on {backend}");
+    }
 }
