@@ -5,6 +5,7 @@
 
 mod cmd;
 mod frontend;
+mod kernels;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 ///   rdx run stdlib/fib.rdx --reverse --set x1=89 --set x2=144
 ///   rdx invert stdlib/fib.rdx         print the inverse program
 ///   rdx asm stdlib/fib.rdx -o fib.rdxb && rdx disasm fib.rdxb
+///   rdx kernels                       list the kernels (`kernel fft(buf)`)
 ///
 /// Exit codes: 0 ok, 1 run-time error, 2 usage or compile error.
 #[derive(Parser)]
@@ -34,6 +36,7 @@ enum Command {
     Asm(cmd::asm::Args),
     Disasm(cmd::disasm::Args),
     Run(cmd::run::Args),
+    Kernels(cmd::kernels::Args),
 }
 
 /// Deeply nested input is rejected by the parser, but the remaining recursion (checker,
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Asm(args) => cmd::asm::run(args),
         Command::Disasm(args) => cmd::disasm::run(args),
         Command::Run(args) => cmd::run::run(args),
+        Command::Kernels(args) => cmd::kernels::run(args),
     });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

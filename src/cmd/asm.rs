@@ -16,13 +16,15 @@ pub struct Args {
     /// Refuse lossy operations (`:=`, `erase`).
     #[arg(long)]
     strict: bool,
+    #[command(flatten)]
+    kernels: crate::kernels::KernelArgs,
 }
 
 pub fn run(args: Args) -> ExitCode {
     if super::run::is_module_path(&args.file) {
         return usage_error(&format!("{} is already a bytecode module", args.file.display()));
     }
-    let loaded = match load(&args.file, args.strict) {
+    let loaded = match load(&args.file, args.strict, &args.kernels) {
         Ok(l) => l,
         Err(code) => return code,
     };

@@ -1,4 +1,5 @@
-//! `rdx check FILE [--strict]`: compile, then report the five invariants I1–I5.
+//! `rdx check FILE [--strict] [--kernel FILE.wasm]…`: compile, then report the five invariants
+//! I1–I5 (I4 and I5 from the metadata of the kernels the program calls).
 //!
 //! Diagnostics go to stderr, the invariant report (one line per invariant) to stdout. Exit 0
 //! when the program compiles and no invariant fails, 2 otherwise. Under `--strict` a program
@@ -18,11 +19,17 @@ pub struct Args {
     /// Treat lossy operations (`:=`, `erase`) as an I1 failure.
     #[arg(long)]
     strict: bool,
+    #[command(flatten)]
+    kernels: crate::kernels::KernelArgs,
 }
 
 pub fn run(args: Args) -> ExitCode {
     let src = match Source::read(&args.file) {
         Ok(s) => s,
+        Err(code) => return code,
+    };
+    let catalogue = match crate::kernels::catalogue(&args.kernels) {
+        Ok(c) => c,
         Err(code) => return code,
     };
     let parsed =
@@ -34,7 +41,7 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(EXIT_COMPILE);
         }
     };
-    let checked = match check(&program, &CheckOptions { strict: args.strict, ..Default::default() }) {
+    let checked = match check(&program, &CheckOptions { strict: args.strict, kernels: &catalogue }) {
         Ok(c) => {
             src.report(&c.warnings);
             c
@@ -43,7 +50,7 @@ pub fn run(args: Args) -> ExitCode {
             src.report(&diags);
             // Only lossy operations refused by --strict: still show the report, with I1 failing.
             let only_lossy = args.strict && diags.iter().all(|d| d.code == "E0306");
-            match check(&program, &CheckOptions { strict: false, ..Default::default() }) {
+            match check(&program, &CheckOptions { strict: false, kernels: &catalogue }) {
                 Ok(c) if only_lossy => c,
                 _ => return ExitCode::from(EXIT_COMPILE),
             }

@@ -13,7 +13,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    match load(&args.file, false) {
+    match load(&args.file, false, &Default::default()) {
         Ok(l) => {
             print!("{}", rdx_vm::disasm::disassemble(&l.module));
             ExitCode::SUCCESS

@@ -4,4 +4,5 @@ pub mod asm;
 pub mod check;
 pub mod disasm;
 pub mod invert;
+pub mod kernels;
 pub mod run;

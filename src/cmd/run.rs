@@ -52,6 +52,12 @@ pub struct Args {
     /// Refuse lossy operations (`:=`, `erase`).
     #[arg(long)]
     strict: bool,
+    /// Verify every kernel call: a unitary kernel must preserve sum |x|^2 (1e-9 relative), an
+    /// exact kernel's mirror must restore its input bit for bit.
+    #[arg(long)]
+    checked: bool,
+    #[command(flatten)]
+    kernels: crate::kernels::KernelArgs,
 }
 
 /// A module ready to run, with what error messages need.
@@ -70,7 +76,7 @@ pub fn is_module_path(path: &Path) -> bool {
 
 /// Loads a source file (parse, check, compile) or a `.rdxb` module (decode, verify).
 /// Diagnostics go to stderr; the error is the exit code.
-pub fn load(path: &Path, strict: bool) -> Result<Loaded, ExitCode> {
+pub fn load(path: &Path, strict: bool, kernels: &crate::kernels::KernelArgs) -> Result<Loaded, ExitCode> {
     if is_module_path(path) {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| usage_error(&format!("cannot read {name}: {e}")))?;
@@ -88,7 +94,8 @@ pub fn load(path: &Path, strict: bool) -> Result<Loaded, ExitCode> {
         return Ok(Loaded { module, name, text });
     }
     let src = Source::read(path)?;
-    let checked = src.compile(&CheckOptions { strict, ..Default::default() })?;
+    let catalogue = crate::kernels::catalogue(kernels)?;
+    let checked = src.compile(&CheckOptions { strict, kernels: &catalogue })?;
     match rdx_vm::compile(&checked, &src.name, &src.text) {
         Ok(module) => Ok(Loaded { module, name: src.name, text: Some(src.text) }),
         Err(d) => {
@@ -115,7 +122,7 @@ pub fn entry(m: &Module, wanted: Option<&str>) -> Result<usize, ExitCode> {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let loaded = match load(&args.file, args.strict) {
+    let loaded = match load(&args.file, args.strict, &args.kernels) {
         Ok(l) => l,
         Err(code) => return code,
     };
@@ -142,6 +149,17 @@ pub fn run(args: Args) -> ExitCode {
         Backend::Auto => Backend::Interp,
         b => b,
     };
+    // Kernel calls run on the interpreter (the JIT leaves such modules to it as well), with
+    // the WebAssembly host plugged in.
+    let host = if crate::kernels::needs_host(m) {
+        match crate::kernels::host(&args.kernels) {
+            Ok(h) => Some(h),
+            Err(code) => return code,
+        }
+    } else {
+        None
+    };
+    let backend = if host.is_some() { Backend::Interp } else { backend };
     let (result, printed) = match backend {
         Backend::Jit => {
             let mut jit = rdx_jit::Jit::new();
@@ -150,6 +168,9 @@ pub fn run(args: Args) -> ExitCode {
         }
         Backend::Interp | Backend::Auto => {
             let mut it = Interpreter::new();
+            if let Some(host) = host {
+                it.set_kernels(Box::new(crate::kernels::HostCall { host, checked: args.checked }));
+            }
             let r = it.run(m, gene, &mut values, dir);
             (r, it.take_output())
         }
