@@ -175,8 +175,14 @@ impl FuncTranslator {
             })
             .max()
             .unwrap_or(0);
-        let buf = (buf_words > 0).then(|| {
-            b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, buf_words * 8, 3))
+        let needs_buf =
+            g.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. } | Op::PrintFmt { .. }));
+        let buf = needs_buf.then(|| {
+            b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                buf_words.max(1) * 8,
+                3,
+            ))
         });
         let mut t = Tr {
             b,

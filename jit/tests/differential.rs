@@ -322,3 +322,13 @@ fn restarted_deep_runs_restore_arrays_and_tape() {
         }
     }
 }
+
+#[test]
+fn genes_without_parameters_can_be_called() {
+    let m =
+        compile("gene main(x: u64) {\n call nothing()\n uncall nothing()\n x += 1\n}\ngene nothing() {\n}");
+    let gene = m.gene_index("main").expect("main");
+    if let Err(e) = agree(&mut jit(), &m, gene, &[Value::Int(4)]) {
+        panic!("{e}");
+    }
+}
