@@ -136,12 +136,34 @@ fn every_code_has_a_ui_program_and_a_spec_section() {
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
+/// The stdlib kernels as the checker sees them (what `rdx check` uses without `--kernel`).
+fn stdlib_kernels() -> Vec<rdx_lang::kernels::KernelSig> {
+    let mut host = rdx_kernels::KernelHost::new(rdx_kernels::Limits::default()).expect("kernel host");
+    host.register_stdlib().expect("stdlib kernels load");
+    host.kernels()
+        .iter()
+        .map(|k| rdx_lang::kernels::KernelSig {
+            name: k.name.clone(),
+            mirror: k.mirror.clone(),
+            elem: match k.elem {
+                rdx_kernels::ElemType::U64 => rdx_lang::ast::Elem::U64,
+                rdx_kernels::ElemType::I64 => rdx_lang::ast::Elem::I64,
+                rdx_kernels::ElemType::F64 => rdx_lang::ast::Elem::F64,
+                rdx_kernels::ElemType::C64 => rdx_lang::ast::Elem::C64,
+            },
+            exact: k.kind == rdx_kernels::Kind::Exact,
+            order: k.order,
+        })
+        .collect()
+}
+
 /// `rdx invert` on every good UI program prints source that checks, and inverting that source
 /// again prints the original program's IR.
 #[test]
 fn invert_output_checks_and_inverts_back() {
     let tmp = std::env::temp_dir().join(format!("rdx-ui-invert-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).expect("temp dir");
+    let catalogue = stdlib_kernels();
     for p in programs().iter().filter(|p| stem(p).starts_with("ok-")) {
         let name = stem(p);
         let invert = |path: &Path| {
@@ -164,7 +186,8 @@ fn invert_output_checks_and_inverts_back() {
             String::from_utf8_lossy(&checked.stderr)
         );
         let src = std::fs::read_to_string(p).expect("readable");
-        let ir = rdx_lang::check::check(&rdx_lang::parser::parse(&src).expect("parses"), &Default::default())
+        let opts = rdx_lang::check::CheckOptions { strict: false, kernels: &catalogue };
+        let ir = rdx_lang::check::check(&rdx_lang::parser::parse(&src).expect("parses"), &opts)
             .expect("checks")
             .program;
         assert_eq!(invert(&inverse), rdx_lang::print::print_program(&ir), "{name}: invert twice");

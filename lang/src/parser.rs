@@ -369,7 +369,7 @@ fn add_hints(mut d: Diagnostic, tok: &Token<'_>, expected: &[String]) -> Diagnos
 
 const STMT_START: &[&str] = &[
     "Ident", "neg", "not", "swap", "if", "from", "call", "uncall", "local", "delocal", "push", "pop",
-    "assert", "skip", "erase", "undo", "error", "print", "printf", "show",
+    "assert", "skip", "erase", "undo", "error", "print", "printf", "show", "kernel",
 ];
 const EXPR_START: &[&str] = &["Int", "Ident", "nil", "(", "-", "~", "!"];
 const BIN_OPS: &[&str] =

@@ -10,6 +10,8 @@ use std::process::ExitCode;
 pub struct Args {
     /// The program (.rdx, or Janus .ja).
     file: PathBuf,
+    #[command(flatten)]
+    kernels: crate::kernels::KernelArgs,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -17,7 +19,11 @@ pub fn run(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    match src.compile(&CheckOptions::default()) {
+    let catalogue = match crate::kernels::catalogue(&args.kernels) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match src.compile(&CheckOptions { strict: false, kernels: &catalogue }) {
         Ok(checked) => {
             let inverse = rdx_lang::invert::invert_program(&checked.program);
             print!("{}", rdx_lang::print::print_program(&inverse));
