@@ -692,13 +692,10 @@ impl Parser {
     /// Operators of `LEVELS[level]` and tighter; returns the tree and its depth.
     fn binary(&mut self, level: usize) -> PResult<(Expr, u32)> {
         if level == LEVELS.len() {
-            return self.unary();
+            return self.power();
         }
         let (mut lhs, mut depth) = self.binary(level + 1)?;
         loop {
-            if level == LEVELS.len() - 1 && self.at_sym(Sym::StarStar) {
-                return Err(self.unsupported(self.span(), "the power operator `**`", "multiply explicitly"));
-            }
             if level == 2 && self.at_sym(Sym::EqEq) {
                 let sp = self.span();
                 self.report(
@@ -726,6 +723,49 @@ impl Parser {
             lhs = Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span);
         }
         Ok((lhs, depth))
+    }
+
+    /// `a ** k` (later jana versions; tighter than `*`, right-associative): accepted when the
+    /// exponent `k` is a literal in 0 ..= 64, as the product of `k` copies of `a` (1 for 0).
+    fn power(&mut self) -> PResult<(Expr, u32)> {
+        let (base, depth) = self.unary()?;
+        if !self.at_sym(Sym::StarStar) {
+            return Ok((base, depth));
+        }
+        let op = self.bump().span;
+        let (exp, _) = self.power()?;
+        let span = base.span.to(exp.span);
+        let k = match exp.kind {
+            ExprKind::Int(k) if k <= 64 => k,
+            _ => {
+                return Err(self.unsupported(
+                    op.to(exp.span),
+                    "the power operator `**` with an exponent that is not a literal 0 ..= 64",
+                    "multiply explicitly, or use a loop",
+                ));
+            }
+        };
+        if k == 0 {
+            return Ok((Expr::new(ExprKind::Int(1), span), 1));
+        }
+        // A literal power is a literal (so `2 ** 3 ** 2` has the literal exponent 9).
+        if let ExprKind::Int(b) = base.kind
+            && let Some(v) = (b as i64).checked_pow(k as u32)
+        {
+            return Ok((Expr::new(ExprKind::Int(v as u64), span), 1));
+        }
+        let mut product = base.clone();
+        let mut d = depth;
+        for _ in 1..k {
+            d += 1;
+            if d > MAX_DEPTH {
+                self.too_deep(span, "operators");
+                return Err(Fail);
+            }
+            product =
+                Expr::new(ExprKind::Binary(BinOp::Mul, Box::new(product), Box::new(base.clone())), span);
+        }
+        Ok((product, d))
     }
 
     fn unary(&mut self) -> PResult<(Expr, u32)> {

@@ -182,7 +182,8 @@ fn janus_specific_errors() {
     assert_eq!(codes("procedure main(int x)\n x += 1\n"), vec!["J0102"]);
     assert_eq!(codes("procedure main()\n int x\n x *= 2\n"), vec!["J0103"]);
     assert_eq!(codes("procedure main()\n int x\n if x == 0 then skip fi x == 0\n"), vec!["E0101", "E0101"]);
-    assert_eq!(codes("procedure main()\n int x\n x += x ** 2\n"), vec!["J0103"]);
+    assert_eq!(codes("procedure main()\n int x\n int y\n y += x ** y\n"), vec!["J0103"]);
+    assert_eq!(codes("procedure main()\n int x\n int y\n y += x ** 65\n"), vec!["J0103"]);
     assert_eq!(codes("procedure main()\n int x[2][2]\n skip\n"), vec!["J0103"]);
     assert_eq!(codes("procedure p(int x)\n int y\n skip\nprocedure main()\n skip\n"), vec!["J0104"]);
     assert_eq!(codes("procedure main()\n int a[]\n skip\n"), vec!["J0104"]);
