@@ -261,6 +261,10 @@ fn good_programs_run_backward_to_the_initial_store() {
             continue;
         }
         let store = trailing_store(&expected);
+        if expected.ends_with("\n\n") && store.is_empty() {
+            // main has no variables: jana's store is one empty line, and there is nothing to set.
+            continue;
+        }
         assert!(!store.is_empty(), "{}: no store in the .out file", stem(&p));
         let zero: String = store.iter().map(|l| format!("{}\n", l.zero)).collect();
         for backend in BACKENDS {
