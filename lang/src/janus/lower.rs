@@ -507,7 +507,7 @@ impl GeneLowering<'_, '_> {
                 op: *op,
                 value: self.expr(value),
             })),
-            K::Swap(a, b) => out.push(mk(StmtKind::Swap(self.place(a), self.place(b)))),
+            K::Swap(a, b) => self.swap(a, b, span, out),
             K::If { cond, then_block, else_block, fi } => {
                 let cond = self.expr(cond);
                 let then_block = self.block(then_block);
@@ -579,6 +579,110 @@ impl GeneLowering<'_, '_> {
             K::Assert(e) => out.push(mk(StmtKind::Assert(self.expr(e)))),
             K::Skip => out.push(mk(StmtKind::Skip)),
         }
+    }
+
+    /// `a <=> b`. jana also swaps whole arrays and whole stacks; rdx swaps numbers, so an
+    /// array swap becomes a loop of element swaps (arrays of one length) and a stack swap moves
+    /// both stacks through two temporary stacks (order kept).
+    fn swap(&mut self, a: &Place, b: &Place, span: Span, out: &mut Vec<Stmt>) {
+        let whole = |p: &Place| p.index.is_none();
+        let (ta, tb) = (self.type_of(&a.name.name), self.type_of(&b.name.name));
+        let (pa, pb) = (self.place(a), self.place(b));
+        match (ta, tb) {
+            (Some(Type::Array(_, n)), Some(Type::Array(_, m))) if whole(a) && whole(b) && n == m && n > 0 => {
+                self.swap_arrays(pa.name, pb.name, n, span, out)
+            }
+            (Some(Type::Stack), Some(Type::Stack)) if whole(a) && whole(b) => {
+                let (u, v) = (self.fresh(span), self.fresh(span));
+                let nil = Expr::new(ExprKind::Nil, span);
+                for t in [&u, &v] {
+                    out.push(Stmt {
+                        kind: StmtKind::Local { name: t.clone(), ty: Type::Stack, init: nil.clone() },
+                        span,
+                    });
+                }
+                self.move_stack(&pa.name, &u, span, out);
+                self.move_stack(&pb.name, &v, span, out);
+                self.move_stack(&u, &pb.name, span, out);
+                self.move_stack(&v, &pa.name, span, out);
+                for t in [v, u] {
+                    out.push(Stmt {
+                        kind: StmtKind::Delocal { name: t, ty: Some(Type::Stack), value: nil.clone() },
+                        span,
+                    });
+                }
+            }
+            _ => out.push(Stmt { kind: StmtKind::Swap(pa, pb), span }),
+        }
+    }
+
+    /// `local i = 0; from i = 0 do a[i] <=> b[i]; i += 1 until i = n; delocal i = n`.
+    fn swap_arrays(&mut self, a: Ident, b: Ident, n: u64, span: Span, out: &mut Vec<Stmt>) {
+        let i = self.fresh(span);
+        let int = |v: u64| Expr::new(ExprKind::Int(v), span);
+        let var = Expr::new(ExprKind::Var(i.name.clone()), span);
+        let at = |arr: Ident| Place { name: arr, index: Some(Box::new(var.clone())), span };
+        let eq = |v: u64| {
+            Expr::new(ExprKind::Binary(crate::ast::BinOp::Eq, Box::new(var.clone()), Box::new(int(v))), span)
+        };
+        let body = vec![
+            Stmt { kind: StmtKind::Swap(at(a), at(b)), span },
+            Stmt {
+                kind: StmtKind::Update {
+                    target: Place { name: i.clone(), index: None, span },
+                    op: UpdateOp::Add,
+                    value: int(1),
+                },
+                span,
+            },
+        ];
+        out.push(Stmt { kind: StmtKind::Local { name: i.clone(), ty: Type::I64, init: int(0) }, span });
+        out.push(Stmt {
+            kind: StmtKind::From {
+                entry: eq(0),
+                body: Block { stmts: body, span },
+                again: None,
+                until: eq(n),
+            },
+            span,
+        });
+        out.push(Stmt { kind: StmtKind::Delocal { name: i, ty: Some(Type::I64), value: int(n) }, span });
+    }
+
+    /// Moves every element of stack `from` onto the empty stack `to` (reversing their order):
+    /// `local e = 0; if !empty(from) then from empty(to) do pop(e, from); push(e, to)
+    /// until empty(from) fi !empty(to); delocal e = 0`.
+    fn move_stack(&mut self, from: &Ident, to: &Ident, span: Span, out: &mut Vec<Stmt>) {
+        use crate::ast::{Builtin, UnOp};
+        let e = self.fresh(span);
+        let zero = Expr::new(ExprKind::Int(0), span);
+        let empty = |s: &Ident| Expr::new(ExprKind::Builtin(Builtin::Empty, s.clone()), span);
+        let not = |x: Expr| Expr::new(ExprKind::Unary(UnOp::Not, Box::new(x)), span);
+        let place = Place { name: e.clone(), index: None, span };
+        let body = vec![
+            Stmt { kind: StmtKind::Pop { target: place.clone(), stack: from.clone() }, span },
+            Stmt { kind: StmtKind::Push { value: place, stack: to.clone() }, span },
+        ];
+        let moves = Stmt {
+            kind: StmtKind::From {
+                entry: empty(to),
+                body: Block { stmts: body, span },
+                again: None,
+                until: empty(from),
+            },
+            span,
+        };
+        out.push(Stmt { kind: StmtKind::Local { name: e.clone(), ty: Type::I64, init: zero.clone() }, span });
+        out.push(Stmt {
+            kind: StmtKind::If {
+                cond: not(empty(from)),
+                then_block: Block { stmts: vec![moves], span },
+                else_block: None,
+                fi: not(empty(to)),
+            },
+            span,
+        });
+        out.push(Stmt { kind: StmtKind::Delocal { name: e, ty: Some(Type::I64), value: zero }, span });
     }
 
     fn local(
