@@ -537,10 +537,7 @@ impl Jit {
             fault::OVERFLOW => K::Overflow,
             fault::USER => K::UserError(m.strings.get(a as usize).cloned().unwrap_or_default()),
             fault::NO_HISTORY => K::NoHistory,
-            fault::HISTORY_MISMATCH => K::HistoryMismatch {
-                written_at: (a != runtime::ANY_TAG)
-                    .then(|| rdx_lang::ast::Span::new((a >> 32) as u32, a as u32)),
-            },
+            fault::HISTORY_MISMATCH => K::HistoryMismatch { written_at: m.tape_tag_span(a) },
             fault::BAD_REF => K::Internal("invalid array or stack reference".into()),
             fault::RECURSION | fault::STACK => K::RecursionLimit { limit: self.limits.max_depth },
             other => K::Internal(format!("unknown JIT fault {other}")),

@@ -249,17 +249,7 @@ pub extern "C" fn rt_close_stack(ctx: *mut Ctx, id: u64) -> u32 {
     0
 }
 
-/// The tag of a tape entry whose statement is unknown (a module without debug information).
-pub const ANY_TAG: u64 = u64::MAX;
-
-/// The history-tape tag of instruction `pc` of gene `gene`: its source span, as the
-/// interpreter tags it.
-pub fn tape_tag(m: &Module, gene: usize, pc: usize) -> u64 {
-    match m.span(gene, pc) {
-        Some(s) => ((s.start as u64) << 32) | s.end as u64,
-        None => ANY_TAG,
-    }
-}
+pub use rdx_vm::module::ANY_TAG;
 
 /// A lossy write: keeps the overwritten value on the history tape, tagged with its statement.
 pub extern "C" fn rt_tape_push(ctx: *mut Ctx, v: u64, tag: u64) {

@@ -687,7 +687,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     fn tape_pop_into(&mut self, dst: Slot) {
         let ctx = self.ctx;
-        let tag = self.k(runtime::tape_tag(self.info.module, self.gene as usize, self.pc));
+        let tag = self.k(self.info.module.tape_tag(self.gene as usize, self.pc));
         let st =
             self.call_rt(runtime::rt_tape_pop as *const () as usize, &[I64, I64], Some(I32), &[ctx, tag]);
         self.check_status(st.expect("helper returns a status"));
@@ -789,7 +789,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Assign { dst, src, .. } => {
                 let ctx = self.ctx;
                 let old = self.v(dst);
-                let tag = self.k(runtime::tape_tag(self.info.module, self.gene as usize, self.pc));
+                let tag = self.k(self.info.module.tape_tag(self.gene as usize, self.pc));
                 self.call_rt(
                     runtime::rt_tape_push as *const () as usize,
                     &[I64, I64, I64],

@@ -7,8 +7,9 @@
 //! at `pre[pc] - 1`, skipping the expression code.
 
 use super::pure::{Mem, cond, elem, rd, step, wr};
-use super::{ANY_TAG, Fault, Flow, Interpreter, Trap, tape_tag, trap};
+use super::{Fault, Flow, Interpreter, Trap, trap};
 use crate::Direction;
+use crate::module::ANY_TAG;
 use crate::module::{GeneDef, Module};
 use crate::ops::{Args, Fmt, Op, Pre, Slot, un_xsl, un_xsr};
 
@@ -179,7 +180,8 @@ impl Interpreter {
         };
         let start = r!(c.fp, Slot(buf.0)) as usize;
         let len = r!(c.fp, Slot(buf.0 + 1)) as usize;
-        if start.checked_add(len).is_none_or(|e| e > c.mem.len) || !len.is_multiple_of(elem.words() as usize) {
+        if start.checked_add(len).is_none_or(|e| e > c.mem.len) || !len.is_multiple_of(elem.words() as usize)
+        {
             return Err(Fault::BadRef);
         }
         let Some(host) = self.kernels.as_mut() else {
@@ -452,11 +454,11 @@ impl Interpreter {
                     }
                 }
                 Op::Assign { dst, src, .. } => {
-                    self.tape.push((r!(fp, dst), tape_tag(m, c.gi, pc)));
+                    self.tape.push((r!(fp, dst), m.tape_tag(c.gi, pc)));
                     self.lossy_words += 1;
                     w!(fp, dst, r!(fp, src));
                 }
-                Op::Unassign { dst, .. } => match self.restore(tape_tag(m, c.gi, pc)) {
+                Op::Unassign { dst, .. } => match self.restore(m.tape_tag(c.gi, pc)) {
                     Ok(v) => w!(fp, dst, v),
                     Err(f) => break Err(trap(pc, f)),
                 },
@@ -874,7 +876,7 @@ impl Interpreter {
                     back!(pre)
                 }
                 // Backward over `x := e`: restore x; e is not needed (nor evaluated).
-                Op::Assign { dst, pre, .. } => match self.restore(tape_tag(m, c.gi, pc)) {
+                Op::Assign { dst, pre, .. } => match self.restore(m.tape_tag(c.gi, pc)) {
                     Ok(v) => {
                         w!(fp, dst, v);
                         back!(pre)
@@ -883,7 +885,7 @@ impl Interpreter {
                 },
                 Op::Unassign { dst, src, pre, .. } => {
                     eval!(pc, pre);
-                    self.tape.push((r!(fp, dst), tape_tag(m, c.gi, pc)));
+                    self.tape.push((r!(fp, dst), m.tape_tag(c.gi, pc)));
                     self.lossy_words += 1;
                     w!(fp, dst, r!(fp, src));
                     back!(pre)

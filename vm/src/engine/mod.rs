@@ -18,7 +18,7 @@ use crate::error::{RunError, RunErrorKind, StackFrame};
 use crate::module::Module;
 use crate::ops::Op;
 use crate::{Direction, Engine, RunReport, Value};
-use rdx_lang::ast::{Elem, Span, Type};
+use rdx_lang::ast::{Elem, Type};
 
 /// Resource limits of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,8 +111,8 @@ pub struct Interpreter {
     stacks: Vec<Vec<u64>>,
     live: usize,
     /// The history tape: each overwritten word with the tag of the lossy statement that wrote
-    /// it (its source span, which inversion keeps; [`ANY_TAG`] without debug information), so
-    /// a value is only restored by the same statement undone.
+    /// it ([`Module::tape_tag`]: a digest of the statement's target and expression code), so a
+    /// value is only restored by the same statement undone.
     tape: Vec<(u64, u64)>,
     output: Vec<u8>,
     /// Running backward, where the Janus output line being written starts (its last piece was
@@ -409,17 +409,6 @@ impl Interpreter {
     }
 }
 
-/// The tag of a history-tape entry whose statement is unknown (no debug information).
-pub(crate) const ANY_TAG: u64 = u64::MAX;
-
-/// The history-tape tag of the lossy instruction `pc` of gene `gene`.
-pub(crate) fn tape_tag(m: &Module, gene: usize, pc: usize) -> u64 {
-    match m.span(gene, pc) {
-        Some(s) => ((s.start as u64) << 32) | s.end as u64,
-        None => ANY_TAG,
-    }
-}
-
 fn start_pc(len: usize, dir: Direction) -> usize {
     match dir {
         Direction::Forward => 1,
@@ -460,9 +449,7 @@ impl Fault {
             Fault::Overflow => K::Overflow,
             Fault::User(s) => K::UserError(m.strings.get(s as usize).cloned().unwrap_or_default()),
             Fault::NoHistory => K::NoHistory,
-            Fault::HistoryMismatch(tag) => K::HistoryMismatch {
-                written_at: (tag != ANY_TAG).then(|| Span::new((tag >> 32) as u32, tag as u32)),
-            },
+            Fault::HistoryMismatch(tag) => K::HistoryMismatch { written_at: m.tape_tag_span(tag) },
             Fault::BadRef => K::Internal("invalid array or stack reference".into()),
             Fault::Recursion(limit) => K::RecursionLimit { limit },
             Fault::StepLimit(limit) => K::StepLimit { limit },

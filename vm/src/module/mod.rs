@@ -22,6 +22,10 @@ mod verify;
 pub use verify::MAX_FRAME_WORDS;
 
 use crate::ops::Op;
+use std::hash::{Hash, Hasher};
+
+/// The history-tape tag of an entry whose writer is unknown; it matches any undo.
+pub const ANY_TAG: u64 = u64::MAX;
 use rdx_lang::ast::{Dialect, Span, Type};
 
 /// The four bytes every module starts with.
@@ -122,6 +126,38 @@ impl Module {
     /// The source span of instruction `pc` of gene `gene`, if the module has debug info.
     pub fn span(&self, gene: usize, pc: usize) -> Option<Span> {
         self.debug.as_ref()?.genes.get(gene)?.spans.get(pc).copied()
+    }
+
+    /// The history-tape tag of lossy instruction `pc` of gene `gene` (`assign` or `unassign`):
+    /// a digest of what the statement writes — the gene, its target and source slots and the
+    /// pure expression code that computes the new value. `t := e` and a later `undo t := e` (or
+    /// the inverse program's `undo`) get the same tag wherever each stands, so an undo matches
+    /// the write it reverses, and popping an entry another statement wrote is caught (R0115).
+    /// Both engines tag through here.
+    pub fn tape_tag(&self, gene: usize, pc: usize) -> u64 {
+        let Some(code) = self.genes.get(gene).map(|g| &g.code[..]) else { return ANY_TAG };
+        let (dst, src, pre) = match code.get(pc) {
+            Some(Op::Assign { dst, src, pre } | Op::Unassign { dst, src, pre }) => (*dst, *src, *pre),
+            _ => return ANY_TAG,
+        };
+        let Some(expr) = pc.checked_sub(pre.0 as usize).and_then(|start| code.get(start..pc)) else {
+            return ANY_TAG;
+        };
+        let mut h = std::hash::DefaultHasher::new();
+        (gene, dst, src, expr).hash(&mut h);
+        // ANY_TAG is reserved for "unknown writer".
+        h.finish().min(ANY_TAG - 1)
+    }
+
+    /// Where the entry tagged `tag` was written: the span of the first lossy instruction whose
+    /// statement has that tag (for error messages; cold).
+    pub fn tape_tag_span(&self, tag: u64) -> Option<Span> {
+        (0..self.genes.len()).find_map(|g| {
+            (0..self.genes[g].code.len())
+                .filter(|&pc| matches!(self.genes[g].code[pc], Op::Assign { .. }))
+                .find(|&pc| self.tape_tag(g, pc) == tag)
+                .and_then(|pc| self.span(g, pc))
+        })
     }
 
     /// The content identifier: blake3 hex digest of the encoded bytes.
