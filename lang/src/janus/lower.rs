@@ -403,12 +403,16 @@ impl<'a> FreeNames<'a> {
             K::Local { locals, body, delocals } => {
                 let mark = scope.len();
                 for l in locals {
-                    self.expr(&l.value, scope);
+                    for v in l.array.as_ref().map_or(std::slice::from_ref(&l.value), |a| &a.1) {
+                        self.expr(v, scope);
+                    }
                     scope.push(&l.name.name);
                 }
                 self.stmts(body, scope);
                 for l in delocals {
-                    self.expr(&l.value, scope);
+                    for v in l.array.as_ref().map_or(std::slice::from_ref(&l.value), |a| &a.1) {
+                        self.expr(v, scope);
+                    }
                 }
                 scope.truncate(mark);
             }
@@ -685,6 +689,22 @@ impl GeneLowering<'_, '_> {
         out.push(Stmt { kind: StmtKind::Delocal { name: e, ty: Some(Type::I64), value: zero }, span });
     }
 
+    /// `a[k] op= values[k mod len]` for every element whose value is not the literal 0.
+    fn array_values(&mut self, a: &Ident, n: u64, values: &[Expr], op: UpdateOp, out: &mut Vec<Stmt>) {
+        if values.is_empty() {
+            return;
+        }
+        for k in 0..n {
+            let v = &values[(k % values.len() as u64) as usize];
+            if v.kind == ExprKind::Int(0) {
+                continue;
+            }
+            let index = Expr::new(ExprKind::Int(k), v.span);
+            let target = Place { name: a.clone(), index: Some(Box::new(index)), span: v.span };
+            out.push(Stmt { kind: StmtKind::Update { target, op, value: self.expr(v) }, span: v.span });
+        }
+    }
+
     fn local(
         &mut self,
         locals: &[LocalDecl],
@@ -694,6 +714,18 @@ impl GeneLowering<'_, '_> {
     ) {
         let mark = self.scope.len();
         for l in locals {
+            if let Some((n, values)) = &l.array {
+                // A zero array, then `a[k] += v` for each non-zero initial value.
+                let ty = Type::Array(Elem::I64, *n);
+                let zero = Expr::new(ExprKind::Int(0), l.span);
+                out.push(Stmt {
+                    kind: StmtKind::Local { name: l.name.clone(), ty, init: zero },
+                    span: l.span,
+                });
+                self.scope.push((l.name.name.clone(), ty));
+                self.array_values(&l.name, *n, values, UpdateOp::Add, out);
+                continue;
+            }
             let ty = if l.stack { Type::Stack } else { Type::I64 };
             let init = self.expr(&l.value);
             self.scope.push((l.name.name.clone(), ty));
@@ -701,6 +733,17 @@ impl GeneLowering<'_, '_> {
         }
         out.extend(self.stmts(body));
         for l in delocals.iter().rev() {
+            if let Some((n, values)) = &l.array {
+                // `a[k] -= v` for each initial value, then the array must be all zeros.
+                self.array_values(&l.name, *n, values, UpdateOp::Sub, out);
+                let ty = Type::Array(Elem::I64, *n);
+                let value = Expr::new(ExprKind::Int(0), l.span);
+                out.push(Stmt {
+                    kind: StmtKind::Delocal { name: l.name.clone(), ty: Some(ty), value },
+                    span: l.span,
+                });
+                continue;
+            }
             let ty = if l.stack { Type::Stack } else { Type::I64 };
             let value = self.expr(&l.value);
             out.push(Stmt {

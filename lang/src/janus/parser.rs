@@ -669,17 +669,67 @@ impl Parser {
         };
         self.bump();
         let name = self.expect_ident("a variable name")?;
-        if self.at_sym(Sym::LBracket) {
-            return Err(self.unsupported(
-                self.span(),
-                "a local array",
-                "declare the array in `main` and pass it as a parameter",
-            ));
+        let mut len = None;
+        if !stack && let Some(open) = self.eat_sym(Sym::LBracket) {
+            len = match self.peek().clone() {
+                Tok::Int(v) => {
+                    self.bump();
+                    Some(v.unwrap_or(1))
+                }
+                Tok::Sym(Sym::RBracket) => None,
+                _ => return self.expected("an array length (an integer literal) or `]`"),
+            };
+            self.expect_sym(Sym::RBracket)?;
+            if self.at_sym(Sym::LBracket) {
+                return Err(self.unsupported(
+                    self.span(),
+                    "a multi-dimensional array",
+                    "use a one-dimensional array",
+                ));
+            }
+            if len.is_some_and(|n| n > 1 << 16) {
+                self.report(
+                    Diagnostic::error(
+                        J_DECL,
+                        "a local array has at most 65536 elements",
+                        open.to(self.prev_span()),
+                    )
+                    .hint("declare a long array in `main` and pass it as a parameter"),
+                );
+                return Err(Fail);
+            }
+            if len == Some(0) {
+                self.report(
+                    Diagnostic::error(J_DECL, "an array has at least one element", open.to(self.prev_span()))
+                        .hint("give the local array a positive length"),
+                );
+                return Err(Fail);
+            }
+            // Marks an array whose length comes from its initial values.
+            len = len.or(Some(0));
         }
         self.expect_sym(Sym::Assign)?;
-        let value = self.expr()?;
-        let span = ty_span.to(value.span);
-        Ok(LocalDecl { stack, ty_span, name, value, span })
+        let Some(len) = len else {
+            let value = self.expr()?;
+            let span = ty_span.to(value.span);
+            return Ok(LocalDecl { stack, ty_span, name, value, array: None, span });
+        };
+        let mut values = Vec::new();
+        if self.eat_sym(Sym::LBrace).is_some() {
+            loop {
+                values.push(self.expr()?);
+                if self.eat_sym(Sym::Comma).is_none() {
+                    break;
+                }
+            }
+            self.expect_sym(Sym::RBrace)?;
+        } else {
+            values.push(self.expr()?);
+        }
+        let len = if len == 0 { values.len() as u64 } else { len };
+        let value = values[0].clone();
+        let span = ty_span.to(self.prev_span());
+        Ok(LocalDecl { stack, ty_span, name, value, array: Some((len, values)), span })
     }
 
     // ----- expressions -----

@@ -53,7 +53,11 @@ pub struct LocalDecl {
     pub stack: bool,
     pub ty_span: Span,
     pub name: Ident,
+    /// The value (for a local array, its first initial value).
     pub value: Expr,
+    /// A local array (later jana versions), `int a[n] = {e, …}`: its length and its initial
+    /// values, cycled over the array as in declarations.
+    pub array: Option<(u64, Vec<Expr>)>,
     pub span: Span,
 }
 

@@ -187,6 +187,11 @@ fn janus_specific_errors() {
     assert_eq!(codes("procedure main()\n int x[2][2]\n skip\n"), vec!["J0103"]);
     assert_eq!(codes("procedure p(int x)\n int y\n skip\nprocedure main()\n skip\n"), vec!["J0104"]);
     assert_eq!(codes("procedure main()\n int a[]\n skip\n"), vec!["J0104"]);
+    let local = |decl: &str| format!("procedure main()\n local {decl}\n skip\n delocal {decl}\n");
+    assert_eq!(codes(&local("int a[0] = {1}")).first(), Some(&"J0104"));
+    assert_eq!(codes(&local("int a[100000] = {1}")).first(), Some(&"J0104"));
+    assert_eq!(codes(&local("int a[2][2] = {1}")).first(), Some(&"J0103"));
+    assert!(codes(&local("int a[] = {1, 2}")).is_empty());
     assert_eq!(codes("procedure p()\n call main()\nprocedure main()\n skip\n"), vec!["J0105"]);
     for c in super::JANUS_CODES {
         assert!(c.code.starts_with('J') && !c.title.is_empty());
