@@ -63,7 +63,7 @@ fn parse_output(text: &str) -> Vec<(String, String)> {
 
 /// Numbers of a value text `[[1, 2], 3]` → [1, 2, 3] (NaN/inf not used here).
 fn numbers(v: &str) -> Vec<f64> {
-    v.split(|c: char| c == '[' || c == ']' || c == ',')
+    v.split(['[', ']', ','])
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(|t| t.parse::<f64>().unwrap_or_else(|_| panic!("`{t}` in `{v}` is not a number")))
