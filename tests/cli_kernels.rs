@@ -390,3 +390,37 @@ fn check_reports_i4_and_i5_from_kernel_metadata() {
     assert!(out.contains("I4 mass conservation: not applicable (no kernels)"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn modules_with_kernels_assemble_and_run_on_any_backend() {
+    let dir = scratch("asm");
+    let module = dir.join("spectrum.rdxb");
+    let (cid, err, code) = rdx(&["asm", "stdlib/kernels/spectrum.rdx", "-o", s(&module)]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(cid.trim().len(), 64, "{cid}");
+    let (listing, err, code) = rdx(&["disasm", s(&module)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(listing.contains("kernel") && listing.contains("\"fft\""), "{listing}");
+    // The JIT leaves kernel modules to the interpreter: every backend gives the same answer.
+    for backend in ["interp", "jit", "auto"] {
+        let (out, err, code) =
+            rdx(&["run", s(&module), "--entry", "spectrum", "--backend", backend, "--set", "x=[1,1,1,1]"]);
+        assert_eq!(
+            (code, out.as_str()),
+            (0, "z = [[0, 0], [0, 0], [0, 0], [0, 0]]\nx = [2, 0, 0, 0]\n"),
+            "{err}"
+        );
+    }
+    // A module naming a kernel that is not loaded fails when the statement runs.
+    let inc = fixture("inc", &dir);
+    let prog = write(&dir, "inc.rdx", "gene main(a: u64[2]) {\n    kernel inc(a)\n}\n");
+    let module = dir.join("inc.rdxb");
+    let (_, err, code) = rdx(&["asm", s(&prog), "--kernel", s(&inc), "-o", s(&module)]);
+    assert_eq!(code, 0, "{err}");
+    let (_, err, code) = rdx(&["run", s(&module)]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("R0118") && err.contains("unknown kernel `inc`"), "{err}");
+    let (out, err, code) = rdx(&["run", s(&module), "--kernel", s(&inc)]);
+    assert_eq!((code, out.as_str()), (0, "a = [1, 1]\n"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
