@@ -263,7 +263,8 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    /// `x += e` for `int x = e`; `a[k] += e_k` for `int a[N] = {…}` (cycling, as jana does).
+    /// `x += e` for `int x = e`; `a[k] += e_k` for `int a[N] = {…}` (the elements after the list
+    /// stay 0, as in jana; a list longer than the array is an error, as in jana).
     fn init_updates(&mut self, d: &Decl, ty: Type) -> Vec<Stmt> {
         let place = |index: Option<Box<Expr>>| Place { name: d.name.clone(), index, span: d.name.span };
         let update = |target: Place, value: &Expr| Stmt {
@@ -273,8 +274,16 @@ impl<'a> Lowering<'a> {
         match (ty, d.init.as_slice()) {
             (_, []) => Vec::new(),
             (Type::Array(_, n), init) => {
+                if init.len() as u64 > n {
+                    self.diags.push(
+                        Diagnostic::error(J_DECL, "more initial values than array elements", d.span)
+                            .note(format!("the array has {n} elements, the list {}", init.len()))
+                            .hint("give the array a length at least that of the list, or `[]`"),
+                    );
+                    return Vec::new();
+                }
                 let nonzero = init.iter().filter(|e| e.kind != ExprKind::Int(0)).count() as u64;
-                if nonzero > 0 && n / init.len() as u64 * nonzero > MAX_INIT_UPDATES {
+                if nonzero > MAX_INIT_UPDATES {
                     self.diags.push(
                         Diagnostic::error(J_DECL, "array initialiser too large", d.span)
                             .note(format!("this would expand to more than {MAX_INIT_UPDATES} updates"))
@@ -283,7 +292,7 @@ impl<'a> Lowering<'a> {
                     return Vec::new();
                 }
                 (0..n)
-                    .zip(init.iter().cycle())
+                    .zip(init.iter())
                     .filter(|(_, e)| e.kind != ExprKind::Int(0))
                     .map(|(k, e)| {
                         let index = Expr::new(ExprKind::Int(k), d.name.span);
@@ -689,13 +698,10 @@ impl GeneLowering<'_, '_> {
         out.push(Stmt { kind: StmtKind::Delocal { name: e, ty: Some(Type::I64), value: zero }, span });
     }
 
-    /// `a[k] op= values[k mod len]` for every element whose value is not the literal 0.
+    /// `a[k] op= values[k]` for every value that is not the literal 0 (the parser checked that
+    /// there are at most `n`).
     fn array_values(&mut self, a: &Ident, n: u64, values: &[Expr], op: UpdateOp, out: &mut Vec<Stmt>) {
-        if values.is_empty() {
-            return;
-        }
-        for k in 0..n {
-            let v = &values[(k % values.len() as u64) as usize];
+        for (k, v) in (0..n).zip(values) {
             if v.kind == ExprKind::Int(0) {
                 continue;
             }

@@ -727,6 +727,18 @@ impl Parser {
             values.push(self.expr()?);
         }
         let len = if len == 0 { values.len() as u64 } else { len };
+        if values.len() as u64 > len {
+            self.report(
+                Diagnostic::error(
+                    J_DECL,
+                    "more initial values than array elements",
+                    ty_span.to(self.prev_span()),
+                )
+                .note(format!("the array has {len} elements, the list {}", values.len()))
+                .hint("give the array a length at least that of the list, or `[]`"),
+            );
+            return Err(Fail);
+        }
         let value = values[0].clone();
         let span = ty_span.to(self.prev_span());
         Ok(LocalDecl { stack, ty_span, name, value, array: Some((len, values)), span })

@@ -56,7 +56,7 @@ pub struct LocalDecl {
     /// The value (for a local array, its first initial value).
     pub value: Expr,
     /// A local array (later jana versions), `int a[n] = {e, …}`: its length and its initial
-    /// values, cycled over the array as in declarations.
+    /// values (at most the length; the other elements are 0).
     pub array: Option<(u64, Vec<Expr>)>,
     pub span: Span,
 }

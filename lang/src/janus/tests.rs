@@ -89,8 +89,8 @@ fn main_declarations_and_globals_become_parameters() {
         params,
         vec![("g", Type::I64), ("s", Type::Stack), ("a", Type::Array(Elem::I64, 4)), ("x", Type::I64)]
     );
-    // a[0] += 1, a[1] += 2, a[2] += 1, a[3] += 2, x += 3, skip
-    assert_eq!(main.body.stmts.len(), 6);
+    // a[0] += 1, a[1] += 2 (a[2], a[3] stay 0, as in jana), x += 3, skip
+    assert_eq!(main.body.stmts.len(), 4);
 }
 
 #[test]
@@ -192,6 +192,8 @@ fn janus_specific_errors() {
     assert_eq!(codes(&local("int a[100000] = {1}")).first(), Some(&"J0104"));
     assert_eq!(codes(&local("int a[2][2] = {1}")).first(), Some(&"J0103"));
     assert!(codes(&local("int a[] = {1, 2}")).is_empty());
+    assert_eq!(codes(&local("int a[1] = {1, 2}")).first(), Some(&"J0104"));
+    assert_eq!(codes("procedure main()\n int a[1] = {1, 2}\n skip\n"), vec!["J0104"]);
     assert_eq!(codes("procedure p()\n call main()\nprocedure main()\n skip\n"), vec!["J0105"]);
     for c in super::JANUS_CODES {
         assert!(c.code.starts_with('J') && !c.title.is_empty());
