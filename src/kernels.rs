@@ -8,7 +8,7 @@
 //! validated.
 
 use crate::frontend::usage_error;
-use rdx_kernels::{Buffer, Complex64, ElemType, KernelHost, KernelInfo, Kind, Limits};
+use rdx_kernels::{Buffer, Complex64, ElemType, KernelHost, KernelInfo, Kind, Limits, NORM_TOLERANCE};
 use rdx_lang::ast::Elem;
 use rdx_lang::kernels::KernelSig;
 use rdx_vm::Module;
@@ -106,7 +106,8 @@ pub fn needs_host(m: &Module) -> bool {
 pub struct HostCall {
     pub host: KernelHost,
     /// `--checked`: each call verifies its promise (norm preserved within 1e-9 relative for a
-    /// unitary kernel, bit-exact inverse for an exact one).
+    /// unitary kernel, bit-exact inverse for an exact one) and, for a unitary kernel whose
+    /// order divides 4, that applying it `order` times gives the input back (dynamic I5).
     pub checked: bool,
 }
 
@@ -139,16 +140,30 @@ fn from_buffer(buf: &Buffer, words: &mut [u64]) {
 impl rdx_vm::KernelCall for HostCall {
     fn call(&mut self, name: &str, inverse: bool, elem: Elem, words: &mut [u64]) -> Result<(), String> {
         let mut buf = to_buffer(elem, words);
-        let r = match (self.checked, inverse) {
-            (false, false) => self.host.call(name, &mut buf),
-            (false, true) => self.host.call_mirror(name, &mut buf),
-            (true, false) => self.host.call_checked(name, &mut buf),
-            (true, true) => match self.host.get(name) {
-                Some(info) => self.host.call_checked(&info.mirror, &mut buf),
-                None => self.host.call_mirror(name, &mut buf),
-            },
+        if !self.checked {
+            let r =
+                if inverse { self.host.call_mirror(name, &mut buf) } else { self.host.call(name, &mut buf) };
+            r.map_err(|e| e.to_string())?;
+            from_buffer(&buf, words);
+            return Ok(());
+        }
+        let Some(info) = self.host.get(name) else {
+            return Err(rdx_kernels::KernelError::UnknownKernel { name: name.to_string() }.to_string());
         };
-        r.map_err(|e| e.to_string())?;
+        let target = if inverse { info.mirror.clone() } else { info.name.clone() };
+        let input = buf.clone();
+        self.host.call_checked(&target, &mut buf).map_err(|e| e.to_string())?;
+        // The dynamic half of I5: a unitary kernel declaring an order that divides 4 must give
+        // the input back after that many applications.
+        if info.kind == Kind::Unitary && info.order_divides_4() {
+            let back = self.host.verify_order(&target, &input, NORM_TOLERANCE).map_err(|e| e.to_string())?;
+            if !back {
+                return Err(format!(
+                    "kernel `{target}` declares order {}, but applying it {} times did not give the input back (I5)",
+                    info.order, info.order
+                ));
+            }
+        }
         from_buffer(&buf, words);
         Ok(())
     }

@@ -314,6 +314,21 @@ fn checked_runs_verify_each_call() {
     }
     let (_, err, code) = rdx(&["run", spectrum, "--checked", "--entry", "spectrum", "--set", "z=[1,2,3,4]"]);
     assert_eq!(code, 0, "{err}");
+    // A norm-preserving kernel whose declared order is wrong: caught by the dynamic I5 check.
+    let wat = std::fs::read_to_string(root().join("tests/kernels/rot3.wat")).expect("rot3.wat");
+    let wat =
+        wat.replace("name=rotl\\nmirror=rotr", "name=spin2\\nmirror=unspin2").replace("order=3", "order=2");
+    assert!(wat.contains("order=2") && wat.contains("spin2"), "{wat}");
+    let fake = dir.join("spin2.wat");
+    std::fs::write(&fake, wat).expect("write wat");
+    let spin2 = wasm(&fake, &dir);
+    let prog = write(&dir, "spin2.rdx", "gene main(x: f64[3]) {\n    kernel spin2(x)\n}\n");
+    let base = ["run", s(&prog), "--kernel", s(&spin2), "--set", "x=[1,2,3]"];
+    let (out, err, code) = rdx(&base);
+    assert_eq!((code, out.as_str()), (0, "x = [2, 3, 1]\n"), "{err}");
+    let (_, err, code) = rdx(&[&base[..], &["--checked"][..]].concat());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("declares order 2") && err.contains("(I5)"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -52,8 +52,9 @@ pub struct Args {
     /// Refuse lossy operations (`:=`, `erase`).
     #[arg(long)]
     strict: bool,
-    /// Verify every kernel call: a unitary kernel must preserve sum |x|^2 (1e-9 relative), an
-    /// exact kernel's mirror must restore its input bit for bit.
+    /// Verify every kernel call: a unitary kernel must preserve sum |x|^2 (1e-9 relative) and,
+    /// when its order divides 4, give the input back after `order` applications; an exact
+    /// kernel's mirror must restore its input bit for bit.
     #[arg(long)]
     checked: bool,
     #[command(flatten)]
