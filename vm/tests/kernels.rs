@@ -121,3 +121,18 @@ fn c64_arrays_take_two_words_per_element() {
     let e = host().run(&m, 0, &mut short, Direction::Forward).unwrap_err();
     assert!(matches!(e.kind, RunErrorKind::BadArguments(_)), "{e:?}");
 }
+
+#[test]
+fn the_verifier_rejects_unknown_kernel_element_codes() {
+    let mut m = module(SRC);
+    let op = m.genes[0]
+        .code
+        .iter_mut()
+        .find(|op| matches!(op, rdx_vm::ops::Op::Kernel { .. }))
+        .expect("kernel op");
+    if let rdx_vm::ops::Op::Kernel { elem, .. } = op {
+        *elem = rdx_vm::ops::Word(9);
+    }
+    let e = Module::decode(&m.encode()).expect_err("bad element code");
+    assert!(e.to_string().contains("unknown element type 9"), "{e}");
+}
