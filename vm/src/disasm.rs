@@ -56,6 +56,10 @@ pub fn disassemble(m: &Module) -> String {
                         .strings
                         .get(s.0 as usize)
                         .map_or(format!("str#{}", s.0), |s| crate::values::json_string(s)),
+                    // A kernel call's element type, by name (`c64`).
+                    OperandRef::Word(w) if name == "elem" => {
+                        crate::ops::kernel_elem(w).map_or(format!("elem#{}", w.0), |e| e.as_str().to_string())
+                    }
                     OperandRef::Word(w) => format!("{}", w.0),
                     OperandRef::Args(a) => {
                         let list: Vec<String> = g

@@ -111,7 +111,10 @@ fn kernel_modules_encode_decode_and_disassemble() {
     assert_eq!(back, m);
     assert_eq!(back.genes[0].params[0].ty, Type::Array(Elem::C64, 3));
     let text = rdx_vm::disasm::disassemble(&back);
-    assert!(text.contains("kernel") && text.contains("kernel.inv") && text.contains("\"rot\""), "{text}");
+    assert!(
+        text.contains("kernel") && text.contains("kernel.inv") && text.contains("\"rot\", %0:z[], c64"),
+        "{text}"
+    );
 }
 
 #[test]
