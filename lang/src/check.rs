@@ -972,6 +972,10 @@ impl<'p> Checker<'p> {
         let (ty, decl) = var;
         match (&p.index, ty) {
             (None, t) if t.is_scalar() => Some(p.clone()),
+            (None, Type::Array(el, _)) if el.is_float() => {
+                self.float_buffer(&p.name.name, ty, p.span, decl);
+                None
+            }
             (None, _) => {
                 let hint = if ty == Type::Stack {
                     "use `push`/`pop` to change a stack"
@@ -1053,6 +1057,11 @@ impl<'p> Checker<'p> {
             ExprKind::Int(_) => return e.clone(),
             ExprKind::Var(name) => match self.lookup(scope, name) {
                 Lookup::Var(v) if v.ty.is_scalar() => return e.clone(),
+                Lookup::Var(v) if matches!(v.ty, Type::Array(el, _) if el.is_float()) => {
+                    let (ty, decl) = (v.ty, v.span);
+                    self.float_buffer(name, ty, e.span, decl);
+                    return e.clone();
+                }
                 Lookup::Var(v) => {
                     let (ty, decl) = (v.ty, v.span);
                     let hint = if ty == Type::Stack {

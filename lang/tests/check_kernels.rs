@@ -78,7 +78,10 @@ fn float_buffers_are_not_numbers() {
     assert_eq!(run("gene f(x: f64[4], y: u64) { y += x[0] }").unwrap_err(), ["E0214"]);
     assert_eq!(run("gene f(x: f64[4]) { x[0] += 1 }").unwrap_err(), ["E0214"]);
     assert_eq!(run("gene f(x: c64[4], y: u64) { y += size(x) }").unwrap_err(), ["E0214"]);
-    assert_eq!(run("gene f(x: c64[4], y: u64) { y += x }").unwrap_err(), ["E0208"]);
+    assert_eq!(run("gene f(x: c64[4], y: u64) { y += x }").unwrap_err(), ["E0214"]);
+    assert_eq!(run("gene f(x: c64[4], y: u64) { x += y }").unwrap_err(), ["E0214"]);
+    assert_eq!(run("gene f(x: c64[4], y: u64) { swap x, y }").unwrap_err(), ["E0214"]);
+    assert_eq!(run("gene f(a: u64[4], y: u64) { y += a }").unwrap_err(), ["E0208"]);
     assert_eq!(run("gene f(y: u64) { local b: f64[4] = 1  delocal b = 0 }").unwrap_err(), ["E0214"]);
     // Passing to genes (types equal) and zero locals are fine.
     run("gene g(x: f64[4]) { kernel wht(x) }
