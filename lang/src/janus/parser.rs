@@ -795,7 +795,10 @@ impl Parser {
             return Ok((base, depth));
         }
         let op = self.bump().span;
-        let (exp, _) = self.power()?;
+        self.enter(op)?;
+        let r = self.power();
+        self.depth -= 1;
+        let (exp, _) = r?;
         let span = base.span.to(exp.span);
         let k = match exp.kind {
             ExprKind::Int(k) if k <= 64 => k,
@@ -815,6 +818,13 @@ impl Parser {
             && let Some(v) = (b as i64).checked_pow(k as u32)
         {
             return Ok((Expr::new(ExprKind::Int(v as u64), span), 1));
+        }
+        if expr_size(&base).saturating_mul(k) > 1 << 16 {
+            return Err(self.unsupported(
+                op.to(exp.span),
+                "a power that expands to more than 65536 terms",
+                "compute the power with a loop",
+            ));
         }
         let mut product = base.clone();
         let mut d = depth;
@@ -944,5 +954,15 @@ impl Parser {
             _ => return self.expected("an expression"),
         };
         Ok((Expr::new(kind, start), 1))
+    }
+}
+
+/// The number of nodes of an expression tree (its depth is bounded by the parser).
+fn expr_size(e: &Expr) -> u64 {
+    match &e.kind {
+        ExprKind::Unary(_, x) => 1 + expr_size(x),
+        ExprKind::Binary(_, l, r) => 1 + expr_size(l) + expr_size(r),
+        ExprKind::Index(_, i) => 1 + expr_size(i),
+        _ => 1,
     }
 }

@@ -193,6 +193,18 @@ fn janus_specific_errors() {
     assert_eq!(codes(&local("int a[2][2] = {1}")).first(), Some(&"J0103"));
     assert!(codes(&local("int a[] = {1, 2}")).is_empty());
     assert_eq!(codes(&local("int a[1] = {1, 2}")).first(), Some(&"J0104"));
+    // A long `**` chain stops at the nesting limit instead of exhausting the stack.
+    let chain = format!("procedure main()\n int x\n x += 1{}\n", " ** 1".repeat(100_000));
+    assert_eq!(codes(&chain), vec!["E0105"]);
+    let big = "procedure main()\n int x\n int y\n y += (((x ** 64) ** 64) ** 64) ** 64\n";
+    assert_eq!(codes(big), vec!["J0103"]);
+    for src in [
+        "procedure main()\n local int a[] = {}\n",
+        "procedure main()\n int x\n x += x **",
+        "procedure main()\n local int a[3] =",
+    ] {
+        assert!(!codes(src).is_empty(), "{src}");
+    }
     assert_eq!(codes("procedure main()\n int a[1] = {1, 2}\n skip\n"), vec!["J0104"]);
     assert_eq!(codes("procedure p()\n call main()\nprocedure main()\n skip\n"), vec!["J0105"]);
     for c in super::JANUS_CODES {
