@@ -1115,7 +1115,10 @@ impl<'a> GeneCompiler<'a> {
                 // The text after the last variable ends the line (the plan has a variable).
                 if let Some((var, base)) = last {
                     let name = self.strings.get(&plan.after);
-                    self.emit(Op::Show { var, name, fmt: Fmt(base.0 | SHOW_JANA | SHOW_TEXT | SHOW_LAST) }, sp);
+                    self.emit(
+                        Op::Show { var, name, fmt: Fmt(base.0 | SHOW_JANA | SHOW_TEXT | SHOW_LAST) },
+                        sp,
+                    );
                 }
             }
             Err(e) => {
