@@ -139,3 +139,17 @@ fn the_verifier_rejects_unknown_kernel_element_codes() {
     let e = Module::decode(&m.encode()).expect_err("bad element code");
     assert!(e.to_string().contains("unknown element type 9"), "{e}");
 }
+
+#[test]
+fn negative_zeros_from_kernels_close_zero_locals() {
+    // flipsign turns +0.0 into −0.0; the interpreter stores it as +0.0, so the local closes.
+    let src = "gene main(n: u64) {\n    local t: f64[2] = 0\n    call flip(t)\n    delocal t = 0\n    n += 1\n}\n\
+               gene flip(y: f64[2]) {\n    kernel flipsign(y)\n}\n";
+    let m = module(src);
+    let mut s = vec![Value::Int(0)];
+    host().run(&m, 0, &mut s, Direction::Forward).unwrap();
+    host().run(&m, 0, &mut s, Direction::Backward).unwrap();
+    let mut x = vec![f64s(&[0.0, -3.0])];
+    host().run(&m, 1, &mut x, Direction::Forward).unwrap();
+    assert_eq!(x, vec![f64s(&[0.0, 3.0])]);
+}

@@ -195,7 +195,17 @@ impl Interpreter {
         host.call(name, inverse, elem, words).map_err(|e| {
             self.kernel_error = Some(e);
             Fault::Kernel
-        })
+        })?;
+        if elem.is_float() {
+            // −0.0 becomes +0.0 (numerically the same), so a zero buffer that went through a
+            // linear kernel and back still closes as `delocal b = 0`.
+            for w in words.iter_mut() {
+                if *w == 1 << 63 {
+                    *w = 0;
+                }
+            }
+        }
+        Ok(())
     }
 
     #[cold]
