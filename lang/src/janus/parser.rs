@@ -359,6 +359,16 @@ impl Parser {
 
     /// Tokens that end a statement sequence.
     fn at_block_end(&self) -> bool {
+        // `end` closes an `iterate` unless it is a variable being updated.
+        if let Tok::Ident(n) = self.peek()
+            && n == "end"
+            && !matches!(
+                self.peek_at(1),
+                Tok::Sym(Sym::PlusEq | Sym::MinusEq | Sym::CaretEq | Sym::Swap | Sym::LBracket)
+            )
+        {
+            return true;
+        }
         matches!(
             self.peek(),
             Tok::Eof
@@ -436,6 +446,12 @@ impl Parser {
     fn stmt(&mut self) -> PResult<Stmt> {
         let start = self.span();
         let kind = match self.peek().clone() {
+            Tok::Ident(n) if n == "iterate" && matches!(self.peek_at(1), Tok::Kw(Kw::Int)) => {
+                self.enter(start)?;
+                let r = self.iterate_stmt();
+                self.depth -= 1;
+                r?
+            }
             Tok::Ident(_) => return self.update_or_swap(),
             Tok::Kw(Kw::If) => {
                 self.enter(start)?;
@@ -630,6 +646,75 @@ impl Parser {
         self.expect_closing(Kw::Until, from_kw, "from")?;
         let until = self.expr()?;
         Ok(StmtKind::From { entry, body, again, until })
+    }
+
+    /// Whether the next token is the identifier `word` (a contextual keyword).
+    fn at_word(&self, word: &str) -> bool {
+        matches!(self.peek(), Tok::Ident(n) if n == word)
+    }
+
+    /// `iterate int i = a by s to b … end` (later jana versions; `by 1` when omitted) is, as in
+    /// jana, `local int i = a  from i = a loop … i += s until i = b + s  delocal int i = b + s`:
+    /// the body runs for `i = a, a + s, …, b`.
+    fn iterate_stmt(&mut self) -> PResult<StmtKind> {
+        let iterate_kw = self.bump().span;
+        let ty_span = self.expect_kw(Kw::Int)?;
+        let name = self.expect_ident("a variable name")?;
+        self.expect_sym(Sym::Assign)?;
+        let first = self.expr()?;
+        let step = if self.at_word("by") {
+            self.bump();
+            self.expr()?
+        } else {
+            Expr::new(ExprKind::Int(1), first.span)
+        };
+        if !self.at_word("to") {
+            return self.expected("`to` and the last value of the iteration");
+        }
+        self.bump();
+        let last = self.expr()?;
+        let body = self.block();
+        if !self.at_word("end") {
+            self.report(
+                Diagnostic::error("E0101", "`iterate` without its `end`", self.span())
+                    .label(iterate_kw, "this `iterate`")
+                    .hint("close the loop body with `end`"),
+            );
+            return Err(Fail);
+        }
+        let end_kw = self.bump().span;
+        let span = iterate_kw.to(end_kw);
+        let var = || Expr::new(ExprKind::Var(name.name.clone()), name.span);
+        let eq = |a: Expr, b: Expr| {
+            let sp = a.span.to(b.span);
+            Expr::new(ExprKind::Binary(BinOp::Eq, Box::new(a), Box::new(b)), sp)
+        };
+        let past = Expr::new(
+            ExprKind::Binary(BinOp::Add, Box::new(last.clone()), Box::new(step.clone())),
+            last.span,
+        );
+        let mut again = body;
+        again.push(Stmt {
+            kind: StmtKind::Update {
+                target: Place { name: name.clone(), index: None, span: name.span },
+                op: UpdateOp::Add,
+                value: step.clone(),
+            },
+            span: step.span,
+        });
+        let again_span = again.first().map_or(span, |s| s.span).to(end_kw);
+        let decl =
+            |value: Expr| LocalDecl { stack: false, ty_span, name: name.clone(), value, array: None, span };
+        let from = Stmt {
+            kind: StmtKind::From {
+                entry: eq(var(), first.clone()),
+                body: Block { stmts: Vec::new(), span: iterate_kw },
+                again: Some(Block { stmts: again, span: again_span }),
+                until: eq(var(), past.clone()),
+            },
+            span,
+        };
+        Ok(StmtKind::Local { locals: vec![decl(first)], body: vec![from], delocals: vec![decl(past)] })
     }
 
     fn local_stmt(&mut self) -> PResult<StmtKind> {

@@ -196,6 +196,12 @@ fn janus_specific_errors() {
     // A long `**` chain stops at the nesting limit instead of exhausting the stack.
     let chain = format!("procedure main()\n int x\n x += 1{}\n", " ** 1".repeat(100_000));
     assert_eq!(codes(&chain), vec!["E0105"]);
+    assert_eq!(codes("procedure main()\n int x\n iterate int i = 0 to 3\n x += i\n"), vec!["E0101"]);
+    assert_eq!(
+        codes("procedure main()\n int x\n iterate int i = 0 until 3\n x += i\n end\n").first(),
+        Some(&"E0101")
+    );
+    assert!(codes("procedure main()\n int iterate\n iterate += 1\n").is_empty());
     let big = "procedure main()\n int x\n int y\n y += (((x ** 64) ** 64) ** 64) ** 64\n";
     assert_eq!(codes(big), vec!["J0103"]);
     for src in [
