@@ -25,19 +25,46 @@ pub fn format_value(value: &Value) -> String {
     }
 }
 
-/// One variable as jana shows it: `x = 5`, `a[3] = {1, 2, 3}`, `s = nil`.
+/// One variable as jana shows it: `x = 5`, `a[3] = {1, 2, 3}`, `s = nil`. A multi-dimensional
+/// array of a Janus program is named with its dimensions (`m[2][3]`, see `spec/janus.md`) and
+/// shown nested, row by row: `m[2][3] = {{1, 2, 3}, {4, 5, 6}}`.
 pub fn format_var(name: &str, value: &Value) -> String {
     match value {
-        Value::Array(xs) => format!("{name}[{}] = {}", xs.len(), format_value(value)),
+        Value::Array(xs) => match shape(name) {
+            Some(dims) if dims.iter().product::<u64>() == xs.len() as u64 => {
+                format!("{name} = {}", nested(xs, &dims))
+            }
+            _ => format!("{name}[{}] = {}", xs.len(), format_value(value)),
+        },
         _ => format!("{name} = {}", format_value(value)),
     }
+}
+
+/// The dimensions written in a shaped array name (`m[2][3]` → `[2, 3]`).
+fn shape(name: &str) -> Option<Vec<u64>> {
+    let (_, dims) = name.split_once('[')?;
+    dims.strip_suffix(']')?.split("][").map(|d| d.parse().ok()).collect()
+}
+
+/// The name without the dimensions of a shaped array name (`m[2][3]` → `m`).
+fn base_name(name: &str) -> &str {
+    name.split_once('[').map_or(name, |(b, _)| b)
+}
+
+fn nested(xs: &[u64], dims: &[u64]) -> String {
+    if dims.len() <= 1 {
+        return format_value(&Value::Array(xs.to_vec()));
+    }
+    let row = (dims[1..].iter().product::<u64>() as usize).max(1);
+    let rows: Vec<String> = xs.chunks(row).map(|r| nested(r, &dims[1..])).collect();
+    format!("{{{}}}", rows.join(", "))
 }
 
 /// The final store as jana prints it: one line per variable, sorted by name, each ending in a
 /// newline (an empty store is one empty line, as jana prints it).
 pub fn format_store<'a>(vars: impl IntoIterator<Item = (&'a str, &'a Value)>) -> String {
     let mut vars: Vec<(&str, &Value)> = vars.into_iter().collect();
-    vars.sort_by(|a, b| a.0.cmp(b.0));
+    vars.sort_by(|a, b| base_name(a.0).cmp(base_name(b.0)));
     let mut out = String::new();
     for (name, value) in &vars {
         let _ = writeln!(out, "{}", format_var(name, value));
@@ -265,6 +292,17 @@ mod tests {
         assert_eq!(format_value(&Value::Stack(vec![1, 2, 3])), "<3, 2, 1]");
         assert_eq!(format_var("a", &Value::Array(vec![0, 7, 0])), "a[3] = {0, 7, 0}");
         assert_eq!(format_var("s", &Value::Stack(vec![9])), "s = <9]");
+    }
+
+    #[test]
+    fn shaped_arrays_print_nested() {
+        let m = Value::Array(vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(format_var("m[2][3]", &m), "m[2][3] = {{1, 2, 3}, {4, 5, 6}}");
+        assert_eq!(format_var("c[1][2][3]", &m), "c[1][2][3] = {{{1, 2, 3}, {4, 5, 6}}}");
+        // A name whose dimensions do not fit the value prints as a plain array.
+        assert_eq!(format_var("m[4][4]", &m), "m[4][4][6] = {1, 2, 3, 4, 5, 6}");
+        let x = Value::Int(1);
+        assert_eq!(format_store([("AB", &x), ("A[2][3]", &m)]), "A[2][3] = {{1, 2, 3}, {4, 5, 6}}\nAB = 1\n");
     }
 
     #[test]

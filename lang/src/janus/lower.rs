@@ -38,6 +38,8 @@ const MAX_INSTANCES: usize = 10_000;
 struct Global<'a> {
     decl: &'a Decl,
     ty: Type,
+    /// All dimensions of a multi-dimensional array (empty otherwise).
+    dims: Vec<u64>,
 }
 
 /// Lowers a parsed Janus program; problems found on the way are appended to `diags`.
@@ -67,7 +69,37 @@ struct Lowering<'a> {
 }
 
 fn is_generic(p: &Proc) -> bool {
-    p.params.iter().any(|d| d.ty == DeclTy::Array(None))
+    p.params.iter().any(is_generic_param)
+}
+
+/// An array parameter with a dimension taken from the argument (`int a[]`, `int a[][]`, …).
+fn is_generic_param(d: &Decl) -> bool {
+    d.ty == DeclTy::Array(None) || d.inner.contains(&None)
+}
+
+/// The rdx name of a multi-dimensional array: its Janus name with its dimensions,
+/// `a[3][4]` (Janus names cannot contain `[`), so that output shows its shape as jana does.
+fn shaped(name: &str, dims: &[u64]) -> String {
+    if dims.len() < 2 {
+        return name.to_string();
+    }
+    let mut out = name.to_string();
+    for d in dims {
+        out.push_str(&format!("[{d}]"));
+    }
+    out
+}
+
+/// All dimensions of a global or `main` array declaration, when every one is known.
+fn decl_dims(d: &Decl, ty: Type) -> Vec<u64> {
+    match ty {
+        Type::Array(_, n) if !d.inner.is_empty() => {
+            let inner: Vec<u64> = d.inner.iter().map(|x| x.unwrap_or(1)).collect();
+            let row: u64 = inner.iter().product::<u64>().max(1);
+            std::iter::once(n / row).chain(inner).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 impl<'a> Lowering<'a> {
@@ -90,17 +122,37 @@ impl<'a> Lowering<'a> {
         };
         for d in &prog.globals {
             let ty = lw.decl_type(d);
-            lw.globals.push(Global { decl: d, ty });
+            let dims = decl_dims(d, ty);
+            lw.globals.push(Global { decl: d, ty, dims });
         }
         lw
     }
 
     /// The rdx type of a global or `main` declaration (arrays need a length).
     fn decl_type(&mut self, d: &Decl) -> Type {
+        if d.inner.contains(&None) {
+            self.diags.push(
+                Diagnostic::error(
+                    J_DECL,
+                    format!("array `{}` needs all its dimensions", d.name.name),
+                    d.ty_span,
+                )
+                .hint(format!("give every dimension, e.g. `int {}[3][4]`", d.name.name)),
+            );
+            return Type::Array(Elem::I64, 1);
+        }
+        let row = d.inner.iter().map(|x| x.unwrap_or(1)).fold(1u64, |a, b| a.saturating_mul(b));
         match d.ty {
             DeclTy::Int => Type::I64,
             DeclTy::Stack => Type::Stack,
-            DeclTy::Array(Some(n)) => Type::Array(Elem::I64, n),
+            DeclTy::Array(Some(n)) if n.saturating_mul(row) > u32::MAX as u64 => {
+                self.diags.push(
+                    Diagnostic::error(J_DECL, format!("array `{}` is too large", d.name.name), d.ty_span)
+                        .hint("use smaller dimensions"),
+                );
+                Type::Array(Elem::I64, 1)
+            }
+            DeclTy::Array(Some(n)) => Type::Array(Elem::I64, n * row),
             DeclTy::Array(None) if !d.init.is_empty() => Type::Array(Elem::I64, d.init.len() as u64),
             DeclTy::Array(None) => {
                 self.diags.push(
@@ -178,11 +230,8 @@ impl<'a> Lowering<'a> {
     /// The name global `g` has inside procedure `p`.
     fn global_alias(&self, p: usize, g: usize) -> String {
         let name = &self.globals[g].decl.name.name;
-        if self.is_main(p) || !self.declared[p].contains(name.as_str()) {
-            name.clone()
-        } else {
-            format!("_g_{name}")
-        }
+        let ir = shaped(name, &self.globals[g].dims);
+        if self.is_main(p) || !self.declared[p].contains(name.as_str()) { ir } else { format!("_g_{ir}") }
     }
 
     fn is_main(&self, p: usize) -> bool {
@@ -216,27 +265,69 @@ impl<'a> Lowering<'a> {
         let mut params = Vec::new();
         let mut open = lengths.iter();
         let mut prelude = Vec::new();
+        // Multi-dimensional arrays: Janus name → rdx name, and rdx name → dimensions.
+        let mut renamed = HashMap::new();
+        let mut shapes = HashMap::new();
+        for g in &self.globals {
+            if g.dims.len() >= 2 {
+                let ir = shaped(&g.decl.name.name, &g.dims);
+                shapes.insert(ir.clone(), g.dims.clone());
+                shapes.insert(format!("_g_{ir}"), g.dims.clone());
+            }
+        }
+        let mut shape = |name: &Ident, dims: Vec<u64>| -> Ident {
+            if dims.len() < 2 {
+                return name.clone();
+            }
+            let ir = shaped(&name.name, &dims);
+            renamed.insert(name.name.clone(), ir.clone());
+            shapes.insert(ir.clone(), dims);
+            Ident { name: ir, span: name.span }
+        };
         if self.is_main(p) {
-            let globals: Vec<(Ident, Type, Span, &Decl)> =
-                self.globals.iter().map(|g| (g.decl.name.clone(), g.ty, g.decl.ty_span, g.decl)).collect();
-            for (name, ty, ty_span, decl) in globals {
-                params.push(Param { name, ty, ty_span });
-                prelude.extend(self.init_updates(decl, ty));
+            let globals: Vec<(Ident, Type, Span, &Decl, Vec<u64>)> = self
+                .globals
+                .iter()
+                .map(|g| (g.decl.name.clone(), g.ty, g.decl.ty_span, g.decl, g.dims.clone()))
+                .collect();
+            for (name, ty, ty_span, decl, dims) in globals {
+                let name = shape(&name, dims);
+                params.push(Param { name: name.clone(), ty, ty_span });
+                prelude.extend(self.init_updates(decl, &name, ty));
             }
             for d in &proc.decls {
                 let ty = self.decl_type(d);
-                params.push(Param { name: d.name.clone(), ty, ty_span: d.ty_span });
-                prelude.extend(self.init_updates(d, ty));
+                let name = shape(&d.name, decl_dims(d, ty));
+                params.push(Param { name: name.clone(), ty, ty_span: d.ty_span });
+                prelude.extend(self.init_updates(d, &name, ty));
             }
         } else {
             for d in &proc.params {
-                let ty = match d.ty {
-                    DeclTy::Int => Type::I64,
-                    DeclTy::Stack => Type::Stack,
-                    DeclTy::Array(Some(n)) => Type::Array(Elem::I64, n),
-                    DeclTy::Array(None) => Type::Array(Elem::I64, open.next().copied().unwrap_or(1)),
+                let (ty, name) = match d.ty {
+                    DeclTy::Int => (Type::I64, d.name.clone()),
+                    DeclTy::Stack => (Type::Stack, d.name.clone()),
+                    DeclTy::Array(first) => {
+                        // A generic parameter's instance key holds its total length, then its
+                        // open inner dimensions.
+                        let generic = is_generic_param(d);
+                        let total = if generic { open.next().copied().unwrap_or(1) } else { 0 };
+                        let inner: Vec<u64> =
+                            d.inner.iter().map(|x| x.or_else(|| open.next().copied()).unwrap_or(1)).collect();
+                        let row = inner.iter().fold(1u64, |a, b| a.saturating_mul(*b)).max(1);
+                        let (first, total) = match (generic, first) {
+                            (true, _) => (total / row, total),
+                            (false, Some(n)) => (n, n.saturating_mul(row)),
+                            (false, None) => (1, row),
+                        };
+                        let dims: Vec<u64> = if inner.is_empty() {
+                            Vec::new()
+                        } else {
+                            std::iter::once(first).chain(inner).collect()
+                        };
+                        (Type::Array(Elem::I64, total), shape(&d.name, dims))
+                    }
                 };
-                params.push(Param { name: d.name.clone(), ty, ty_span: d.ty_span });
+                params.push(Param { name, ty, ty_span: d.ty_span });
             }
             for &g in &self.uses[p].clone() {
                 let name = Ident { name: self.global_alias(p, g), span: proc.name.span };
@@ -248,9 +339,14 @@ impl<'a> Lowering<'a> {
             proc: p,
             scope: params.iter().map(|q| (q.name.name.clone(), q.ty)).collect(),
             temps: 0,
+            renamed,
+            shapes,
+            expr_errors: Default::default(),
         };
         let mut stmts = prelude;
         stmts.extend(gl.stmts(&proc.body));
+        let errors = gl.expr_errors.take();
+        self.diags.extend(errors);
         let span = match (proc.body.first(), proc.body.last()) {
             (Some(a), Some(b)) => a.span.to(b.span),
             _ => proc.name.span,
@@ -265,8 +361,8 @@ impl<'a> Lowering<'a> {
 
     /// `x += e` for `int x = e`; `a[k] += e_k` for `int a[N] = {…}` (the elements after the list
     /// stay 0, as in jana; a list longer than the array is an error, as in jana).
-    fn init_updates(&mut self, d: &Decl, ty: Type) -> Vec<Stmt> {
-        let place = |index: Option<Box<Expr>>| Place { name: d.name.clone(), index, span: d.name.span };
+    fn init_updates(&mut self, d: &Decl, name: &Ident, ty: Type) -> Vec<Stmt> {
+        let place = |index: Option<Box<Expr>>| Place { name: name.clone(), index, span: d.name.span };
         let update = |target: Place, value: &Expr| Stmt {
             kind: StmtKind::Update { target, op: UpdateOp::Add, value: value.clone() },
             span: d.span,
@@ -448,11 +544,20 @@ struct GeneLowering<'l, 'a> {
     proc: usize,
     scope: Vec<(String, Type)>,
     temps: u32,
+    /// Janus names of multi-dimensional arrays → their rdx names (`a` → `a[3][4]`).
+    renamed: HashMap<String, String>,
+    /// rdx names of multi-dimensional arrays → their dimensions.
+    shapes: HashMap<String, Vec<u64>>,
+    /// Errors found while lowering expressions (which take `&self`).
+    expr_errors: std::cell::RefCell<Vec<Diagnostic>>,
 }
 
 impl GeneLowering<'_, '_> {
     /// The name `n` denotes here: itself when declared, else the global's alias.
     fn resolve(&self, n: &str) -> String {
+        if let Some(ir) = self.renamed.get(n) {
+            return ir.clone();
+        }
         if self.scope.iter().any(|(s, _)| s == n) {
             return n.to_string();
         }
@@ -471,8 +576,27 @@ impl GeneLowering<'_, '_> {
         self.scope.iter().rev().find(|(s, _)| *s == n).map(|(_, t)| *t)
     }
 
+    /// Dimension `k` (1 = the second) of the array that the marker `#name#k` names.
+    fn dimension(&self, marker: &str, span: Span) -> ExprKind {
+        let (name, k) = marker[1..].rsplit_once('#').unwrap_or(("", "0"));
+        let k: usize = k.parse().unwrap_or(0);
+        let ir = self.resolve(name);
+        match self.shapes.get(&ir).and_then(|d| d.get(k)) {
+            Some(&d) => ExprKind::Int(d),
+            None => {
+                self.expr_errors.borrow_mut().push(
+                    Diagnostic::error(J_DECL, format!("`{name}` has fewer than {} dimensions", k + 1), span)
+                        .note("indexed with more dimensions than declared")
+                        .hint("index the array with as many `[…]` as it has dimensions"),
+                );
+                ExprKind::Int(1)
+            }
+        }
+    }
+
     fn expr(&self, e: &Expr) -> Expr {
         let kind = match &e.kind {
+            ExprKind::Var(n) if n.starts_with('#') => self.dimension(n, e.span),
             ExprKind::Var(n) => ExprKind::Var(self.resolve(n)),
             ExprKind::Index(a, i) => ExprKind::Index(self.ident(a), Box::new(self.expr(i))),
             ExprKind::Builtin(b, a) => ExprKind::Builtin(*b, self.ident(a)),
@@ -793,7 +917,7 @@ impl GeneLowering<'_, '_> {
             if is_generic(cproc) {
                 let mut lengths = Vec::new();
                 for (k, d) in cproc.params.iter().enumerate() {
-                    if d.ty != DeclTy::Array(None) {
+                    if !is_generic_param(d) {
                         continue;
                     }
                     let len = match idents.get(k).and_then(|i| self.type_of(&i.name)) {
@@ -802,6 +926,14 @@ impl GeneLowering<'_, '_> {
                         _ => 1,
                     };
                     lengths.push(len);
+                    // The open inner dimensions come from the argument's shape.
+                    let dims =
+                        idents.get(k).and_then(|i| self.shapes.get(&i.name)).cloned().unwrap_or_default();
+                    for (j, x) in d.inner.iter().enumerate() {
+                        if x.is_none() {
+                            lengths.push(dims.get(j + 1).copied().unwrap_or(1));
+                        }
+                    }
                 }
                 gene.name = self.lw.instance(c, lengths);
             }

@@ -52,8 +52,8 @@ pub const JANUS_CODES: &[Code] = &[
     Code {
         code: J_UNSUPPORTED,
         title: "construct of a later jana version",
-        explanation: "`*=`, `/=`, `**` (beyond a literal exponent 0 ..= 64) and multi-dimensional arrays belong \
-                      to later versions of jana, not to jana 1.0, and rdx does not accept them.",
+        explanation: "`*=`, `/=`, `**` (beyond a literal exponent 0 ..= 64) and multi-dimensional local arrays \
+                      belong to later versions of jana, not to jana 1.0, and rdx does not accept them.",
     },
     Code {
         code: J_DECL,

@@ -287,6 +287,7 @@ impl Parser {
         let name = self.expect_ident("a variable name")?;
         let mut ty = if is_stack { DeclTy::Stack } else { DeclTy::Int };
         let mut ty_span = ty_tok.span;
+        let mut inner = Vec::new();
         if !is_stack && let Some(open) = self.eat_sym(Sym::LBracket) {
             let size = match self.peek().clone() {
                 Tok::Int(v) => {
@@ -296,13 +297,19 @@ impl Parser {
                 Tok::Sym(Sym::RBracket) => None,
                 _ => return self.expected("an array length (an integer literal) or `]`"),
             };
-            let close = self.expect_sym(Sym::RBracket)?;
-            if self.at_sym(Sym::LBracket) {
-                return Err(self.unsupported(
-                    self.span(),
-                    "a multi-dimensional array",
-                    "use a one-dimensional array",
-                ));
+            let mut close = self.expect_sym(Sym::RBracket)?;
+            // `int a[3][4]` (later jana versions): the dimensions after the first.
+            while self.eat_sym(Sym::LBracket).is_some() {
+                let dim = match self.peek().clone() {
+                    Tok::Int(v) => {
+                        self.bump();
+                        Some(v.unwrap_or(1))
+                    }
+                    Tok::Sym(Sym::RBracket) => None,
+                    _ => return self.expected("an array dimension (an integer literal) or `]`"),
+                };
+                close = self.expect_sym(Sym::RBracket)?;
+                inner.push(dim);
             }
             ty = DeclTy::Array(size);
             ty_span = ty_tok.span.to(open).to(close);
@@ -312,6 +319,22 @@ impl Parser {
             self.bump();
             match ty {
                 DeclTy::Int => init.push(self.expr()?),
+                DeclTy::Array(_) if !inner.is_empty() => {
+                    let dims: Option<Vec<u64>> =
+                        std::iter::once(size_of(ty)).chain(inner.iter().copied()).collect();
+                    let Some(dims) = dims else {
+                        self.report(
+                            Diagnostic::error(
+                                J_DECL,
+                                "an initialised array needs all its dimensions",
+                                ty_span,
+                            )
+                            .hint("write every dimension, e.g. `int a[2][3] = {{1, 2, 3}, {4, 5, 6}}`"),
+                        );
+                        return Err(Fail);
+                    };
+                    init = self.nested_init(&dims)?;
+                }
                 DeclTy::Array(_) => {
                     self.expect_sym(Sym::LBrace)?;
                     loop {
@@ -329,7 +352,61 @@ impl Parser {
         }
         let end = init.last().map_or(self.prev_span(), |e| e.span);
         let span = ty_tok.span.to(end);
-        Ok(Decl { name, ty, ty_span, init, span })
+        Ok(Decl { name, ty, ty_span, inner, init, span })
+    }
+
+    /// `{{1, 2}, {3}}` for an array of dimensions `dims`, flattened row by row; as in jana,
+    /// each list is padded with zeros to its dimension and may not be longer.
+    fn nested_init(&mut self, dims: &[u64]) -> PResult<Vec<Expr>> {
+        let total = dims.iter().fold(1u64, |a, b| a.saturating_mul(*b));
+        if total > 1 << 16 {
+            self.report(
+                Diagnostic::error(J_DECL, "array initialiser too large", self.span())
+                    .note("an initialised array has at most 65536 elements")
+                    .hint("fill the array with a loop instead"),
+            );
+            return Err(Fail);
+        }
+        let open = self.expect_sym(Sym::LBrace)?;
+        self.enter(open)?;
+        let r = self.nested_items(dims);
+        self.depth -= 1;
+        let mut items = r?;
+        let close = self.expect_sym(Sym::RBrace)?;
+        let row: u64 = dims[1..].iter().product();
+        if items.len() as u64 > dims[0].saturating_mul(row) {
+            self.report(
+                Diagnostic::error(J_DECL, "more initial values than array elements", open.to(close))
+                    .note(format!("this level has {} elements", dims[0]))
+                    .hint("give the array larger dimensions, or fewer values"),
+            );
+            return Err(Fail);
+        }
+        items.resize((dims[0] * row) as usize, Expr::new(ExprKind::Int(0), close));
+        Ok(items)
+    }
+
+    fn nested_items(&mut self, dims: &[u64]) -> PResult<Vec<Expr>> {
+        let row: u64 = dims[1..].iter().product();
+        let mut items = Vec::new();
+        let mut count = 0u64;
+        loop {
+            count += 1;
+            if dims.len() > 1 {
+                items.extend(self.nested_init(&dims[1..])?);
+            } else {
+                items.push(self.expr()?);
+            }
+            if self.eat_sym(Sym::Comma).is_none() || count > dims[0] {
+                break;
+            }
+        }
+        if count > dims[0] {
+            // Reported by the caller (more items than the level holds).
+            items
+                .resize((dims[0].saturating_mul(row) + 1) as usize, Expr::new(ExprKind::Int(0), self.span()));
+        }
+        Ok(items)
     }
 
     // ----- statements -----
@@ -584,12 +661,28 @@ impl Parser {
             let (e, d) = r?;
             depth = d;
             span = span.to(self.expect_sym(Sym::RBracket)?);
-            if self.at_sym(Sym::LBracket) {
-                return Err(self.unsupported(
-                    self.span(),
-                    "a multi-dimensional array",
-                    "use a one-dimensional array",
-                ));
+            // `a[i][j]…` (later jana versions): the row-major index `(i · d1 + j) · d2 + …`,
+            // where `dk` is the marker variable `#a#k` that the lowering replaces by the
+            // array's k-th dimension.
+            let mut e = e;
+            let mut k = 0;
+            while let Some(open) = self.eat_sym(Sym::LBracket) {
+                k += 1;
+                self.enter(open)?;
+                let r = self.binary(0);
+                self.depth -= 1;
+                let (next, d) = r?;
+                let close = self.expect_sym(Sym::RBracket)?;
+                depth = depth.max(d) + 2;
+                if depth > MAX_DEPTH {
+                    self.too_deep(span.to(close), "operators");
+                    return Err(Fail);
+                }
+                let dim = Expr::new(ExprKind::Var(dim_marker(&name.name, k)), open);
+                let sp = e.span.to(next.span);
+                let scaled = Expr::new(ExprKind::Binary(BinOp::Mul, Box::new(e), Box::new(dim)), sp);
+                e = Expr::new(ExprKind::Binary(BinOp::Add, Box::new(scaled), Box::new(next)), sp);
+                span = span.to(close);
             }
             index = Some(Box::new(e));
         }
@@ -1050,4 +1143,18 @@ fn expr_size(e: &Expr) -> u64 {
         ExprKind::Index(_, i) => 1 + expr_size(i),
         _ => 1,
     }
+}
+
+/// The first dimension of an array declaration type, when written.
+fn size_of(ty: DeclTy) -> Option<u64> {
+    match ty {
+        DeclTy::Array(n) => n,
+        _ => None,
+    }
+}
+
+/// The marker variable standing for dimension `k` (1 = the second) of array `name` in a
+/// multi-dimensional index; Janus names cannot contain `#`.
+pub fn dim_marker(name: &str, k: usize) -> String {
+    format!("#{name}#{k}")
 }

@@ -30,6 +30,9 @@ pub struct Decl {
     pub ty: DeclTy,
     /// Span of the type (`int`, `int …[N]`, `stack`).
     pub ty_span: Span,
+    /// The dimensions after the first of a multi-dimensional array (`int a[3][4]`: `[Some(4)]`;
+    /// `None` for `[]`); empty otherwise.
+    pub inner: Vec<Option<u64>>,
     /// `int x = e` / `int a[N] = {e, …}` (globals and `main` variables only).
     pub init: Vec<Expr>,
     pub span: Span,

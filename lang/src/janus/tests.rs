@@ -184,7 +184,13 @@ fn janus_specific_errors() {
     assert_eq!(codes("procedure main()\n int x\n if x == 0 then skip fi x == 0\n"), vec!["E0101", "E0101"]);
     assert_eq!(codes("procedure main()\n int x\n int y\n y += x ** y\n"), vec!["J0103"]);
     assert_eq!(codes("procedure main()\n int x\n int y\n y += x ** 65\n"), vec!["J0103"]);
-    assert_eq!(codes("procedure main()\n int x[2][2]\n skip\n"), vec!["J0103"]);
+    assert!(codes("procedure main()\n int x[2][2]\n x[1][0] += 1\n").is_empty());
+    assert_eq!(codes("procedure main()\n int x[2][]\n skip\n"), vec!["J0104"]);
+    assert_eq!(codes("procedure main()\n int x[2]\n x[1][0] += 1\n"), vec!["J0104"]);
+    assert_eq!(codes("procedure main()\n int x[1][2] = {{1, 2, 3}}\n skip\n").first(), Some(&"J0104"));
+    assert_eq!(codes("procedure main()\n int x[1][2] = {{1}, {2}}\n skip\n").first(), Some(&"J0104"));
+    assert_eq!(codes("procedure main()\n int x[65536][65536] = {{1}}\n skip\n").first(), Some(&"J0104"));
+    assert_eq!(codes("procedure main()\n int x[65536][65536]\n skip\n").first(), Some(&"J0104"));
     assert_eq!(codes("procedure p(int x)\n int y\n skip\nprocedure main()\n skip\n"), vec!["J0104"]);
     assert_eq!(codes("procedure main()\n int a[]\n skip\n"), vec!["J0104"]);
     let local = |decl: &str| format!("procedure main()\n local {decl}\n skip\n delocal {decl}\n");
