@@ -330,15 +330,15 @@ mod tests {
             "100% x=-5 a={1, 2} s=<2, 1]"
         );
         // jana's quirk: once the variables are used up, any `%` left (even `%%`) is an error.
-        assert_eq!(format_printf("%d 100%%", &[x.clone()]), Err(PrintfError::NotEnoughArgs));
-        assert_eq!(ok("100%% %d", &[x.clone()]), "100% -5");
+        assert_eq!(format_printf("%d 100%%", std::slice::from_ref(&x)), Err(PrintfError::NotEnoughArgs));
+        assert_eq!(ok("100%% %d", std::slice::from_ref(&x)), "100% -5");
         assert_eq!(ok("no args: 100%%", &[]), "no args: 100%%");
         assert_eq!(
-            format_printf("%a", &[x.clone()]),
+            format_printf("%a", std::slice::from_ref(&x)),
             Err(PrintfError::TypeMismatch { directive: 'a', found: "an int" })
         );
-        assert_eq!(format_printf("%q", &[x.clone()]), Err(PrintfError::Unrecognized('q')));
-        assert_eq!(format_printf("%d %d", &[x.clone()]), Err(PrintfError::NotEnoughArgs));
+        assert_eq!(format_printf("%q", std::slice::from_ref(&x)), Err(PrintfError::Unrecognized('q')));
+        assert_eq!(format_printf("%d %d", std::slice::from_ref(&x)), Err(PrintfError::NotEnoughArgs));
         assert_eq!(format_printf("%d", &[x.clone(), x]), Err(PrintfError::TooManyArgs));
         assert_eq!(format_printf("50%", &[a]), Err(PrintfError::Unrecognized(' ')));
     }
