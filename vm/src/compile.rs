@@ -1106,8 +1106,16 @@ impl<'a> GeneCompiler<'a> {
             Ok(plan) => {
                 use crate::jana::{SHOW_FIRST, SHOW_JANA, SHOW_LAST, SHOW_RAW, SHOW_TEXT};
                 let mut last = None;
-                for (k, ((var, base, _), text)) in vars.into_iter().zip(&plan.before).enumerate() {
-                    let name = self.strings.get(text);
+                for (k, (((var, base, _), text), id)) in
+                    vars.into_iter().zip(&plan.before).zip(idents).enumerate()
+                {
+                    // A multi-dimensional array (named with its shape, `m[2][3]`) prints nested.
+                    let name = match id.name.find('[') {
+                        Some(at) if base == Fmt::ARR_I64 => {
+                            self.strings.get(&format!("{text}\0{}", &id.name[at..]))
+                        }
+                        _ => self.strings.get(text),
+                    };
                     let first = if k == 0 { SHOW_FIRST } else { 0 };
                     self.emit(Op::Show { var, name, fmt: Fmt(base.0 | SHOW_JANA | SHOW_RAW | first) }, sp);
                     last = Some((var, base));

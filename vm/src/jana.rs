@@ -40,7 +40,7 @@ pub fn format_var(name: &str, value: &Value) -> String {
     }
 }
 
-/// The dimensions written in a shaped array name (`m[2][3]` → `[2, 3]`).
+/// The dimensions written in a shaped array name (`m[2][3]` or `[2][3]` → `[2, 3]`).
 fn shape(name: &str) -> Option<Vec<u64>> {
     let (_, dims) = name.split_once('[')?;
     dims.strip_suffix(']')?.split("][").map(|d| d.parse().ok()).collect()
@@ -274,6 +274,13 @@ pub fn show_piece(name: &str, flags: u8, value: &Value) -> String {
     if flags & SHOW_TEXT != 0 {
         name.to_string()
     } else if flags & SHOW_RAW != 0 {
+        // `text\0[2][3]`: the text before a multi-dimensional array, then its shape.
+        if let Some((text, dims)) = name.rsplit_once('\0')
+            && let (Some(dims), Value::Array(xs)) = (shape(dims), value)
+            && dims.iter().product::<u64>() == xs.len() as u64
+        {
+            return format!("{text}{}", nested(xs, &dims));
+        }
         format!("{name}{}", format_value(value))
     } else {
         format_var(name, value)
@@ -365,6 +372,8 @@ mod tests {
         assert_eq!(show_piece(", a", SHOW_JANA | SHOW_LAST, &a), ", a[2] = {1, 2}");
         assert_eq!(show_piece("v: ", SHOW_JANA | SHOW_RAW, &a), "v: {1, 2}");
         assert_eq!(show_piece(" end", SHOW_JANA | SHOW_TEXT, &a), " end");
+        let m = Value::Array(vec![1, 2, 3, 4]);
+        assert_eq!(show_piece("m: \0[2][2]", SHOW_JANA | SHOW_RAW, &m), "m: {{1, 2}, {3, 4}}");
         assert_eq!(show_piece("s", SHOW_JANA, &Value::Stack(vec![])), "s = nil");
         let (mut fwd, mut bwd, mut at) = (Vec::new(), Vec::new(), None);
         let pieces = [("x = 1", SHOW_FIRST), (", y = 2", 0), (", z = 3", SHOW_LAST)];
