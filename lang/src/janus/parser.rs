@@ -673,15 +673,27 @@ impl Parser {
                 self.depth -= 1;
                 let (next, d) = r?;
                 let close = self.expect_sym(Sym::RBracket)?;
-                depth = depth.max(d) + 2;
+                depth = depth.max(d) + 4;
                 if depth > MAX_DEPTH {
                     self.too_deep(span.to(close), "operators");
                     return Err(Fail);
                 }
                 let dim = Expr::new(ExprKind::Var(dim_marker(&name.name, k)), open);
                 let sp = e.span.to(next.span);
-                let scaled = Expr::new(ExprKind::Binary(BinOp::Mul, Box::new(e), Box::new(dim)), sp);
-                e = Expr::new(ExprKind::Binary(BinOp::Add, Box::new(scaled), Box::new(next)), sp);
+                let bin =
+                    |op, l: Expr, r: Expr| Expr::new(ExprKind::Binary(op, Box::new(l), Box::new(r)), sp);
+                // jana checks every index against its dimension; the flat index checks only the
+                // whole array, so an inner index outside its dimension adds 2^32 (more than any
+                // array's length) to make the access out of bounds: `(j < 0 || j >= dk) * 2^32`.
+                let zero = Expr::new(ExprKind::Int(0), sp);
+                let outside = bin(
+                    BinOp::LogOr,
+                    bin(BinOp::Lt, next.clone(), zero),
+                    bin(BinOp::Ge, next.clone(), dim.clone()),
+                );
+                let guard = bin(BinOp::Mul, outside, Expr::new(ExprKind::Int(1 << 32), sp));
+                let scaled = bin(BinOp::Mul, e, dim);
+                e = bin(BinOp::Add, bin(BinOp::Add, scaled, next), guard);
                 span = span.to(close);
             }
             index = Some(Box::new(e));
