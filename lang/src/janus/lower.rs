@@ -599,7 +599,14 @@ impl GeneLowering<'_, '_> {
             ExprKind::Var(n) if n.starts_with('#') => self.dimension(n, e.span),
             ExprKind::Var(n) => ExprKind::Var(self.resolve(n)),
             ExprKind::Index(a, i) => ExprKind::Index(self.ident(a), Box::new(self.expr(i))),
-            ExprKind::Builtin(b, a) => ExprKind::Builtin(*b, self.ident(a)),
+            ExprKind::Builtin(b, a) => {
+                let a = self.ident(a);
+                // jana's `size` of a multi-dimensional array is its first dimension.
+                match self.shapes.get(&a.name) {
+                    Some(dims) if *b == crate::ast::Builtin::Size => ExprKind::Int(dims[0]),
+                    _ => ExprKind::Builtin(*b, a),
+                }
+            }
             ExprKind::Unary(op, x) => ExprKind::Unary(*op, Box::new(self.expr(x))),
             ExprKind::Binary(op, l, r) => {
                 ExprKind::Binary(*op, Box::new(self.expr(l)), Box::new(self.expr(r)))
