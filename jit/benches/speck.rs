@@ -4,67 +4,16 @@
 //!
 //! Run with `cargo bench -p rdx-jit --bench speck` (optionally `-- BLOCKS`). Prints ns/block,
 //! compile time alone, the first run with compilation included, and the ratios JIT/native and
-//! backward/forward (best of 3 runs each).
+//! backward/forward (best of 3 runs each), and the interpreter forward (one run) for JIT/interp.
 
 use rdx_jit::Jit;
-use rdx_vm::{Direction, Engine, Module, Value};
+use rdx_vm::{Direction, Engine, Interpreter, Value};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-const KEY_K: u64 = 0x0706050403020100;
-const KEY_L: u64 = 0x0f0e0d0c0b0a0908;
-
-fn module() -> Module {
-    let src = include_str!("../../vm/benches/speck.rdx");
-    let prog = rdx_lang::parser::parse(src).expect("speck.rdx parses");
-    let checked = rdx_lang::check::check(&prog, &Default::default()).expect("speck.rdx checks");
-    rdx_vm::compile(&checked, "speck.rdx", src).expect("speck.rdx compiles")
-}
-
-fn native_keys() -> [u64; 32] {
-    let (mut k, mut l) = (KEY_K, KEY_L);
-    let mut rk = [0u64; 32];
-    for (i, r) in rk.iter_mut().enumerate() {
-        *r = k;
-        l = (l.rotate_right(8).wrapping_add(k)) ^ i as u64;
-        k = k.rotate_left(3) ^ l;
-    }
-    rk
-}
-
-#[inline(never)]
-fn native_encrypt(mut x: u64, mut y: u64, rk: &[u64; 32], blocks: u64) -> (u64, u64) {
-    for _ in 0..blocks {
-        for &k in rk {
-            x = x.rotate_right(8).wrapping_add(y) ^ k;
-            y = y.rotate_left(3) ^ x;
-        }
-    }
-    (x, y)
-}
-
-#[inline(never)]
-fn native_decrypt(mut x: u64, mut y: u64, rk: &[u64; 32], blocks: u64) -> (u64, u64) {
-    for _ in 0..blocks {
-        for &k in rk.iter().rev() {
-            y = (y ^ x).rotate_right(3);
-            x = (x ^ k).wrapping_sub(y).rotate_left(8);
-        }
-    }
-    (x, y)
-}
-
-fn best<T>(reps: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut best = Duration::MAX;
-    let mut out = None;
-    for _ in 0..reps {
-        let t = Instant::now();
-        let r = f();
-        best = best.min(t.elapsed());
-        out = Some(r);
-    }
-    (best, out.expect("at least one repetition"))
-}
+#[path = "../../vm/benches/common/speck.rs"]
+mod common;
+use common::*;
 
 fn main() {
     let blocks: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(5_000_000);
@@ -113,6 +62,14 @@ fn main() {
     });
     assert_eq!(bwd_state, plain, "JIT backward run did not decrypt");
 
+    // The interpreter on the same module and input, once (it is the slow one), for JIT/interp.
+    let (t_if, interp_state) = best(1, || {
+        let mut a = plain.clone();
+        Interpreter::new().run(&m, encrypt, &mut a, Direction::Forward).expect("interpreter encrypt");
+        a
+    });
+    assert_eq!(interp_state, fwd_state, "JIT and interpreter differ");
+
     let per = |t: Duration| t.as_nanos() as f64 / blocks as f64;
     println!("Speck128/128 on the JIT, 32 rounds x {blocks} blocks (best of {reps})");
     println!("  compile (all genes, both directions) {:8.2} ms", t_compile.as_secs_f64() * 1e3);
@@ -126,6 +83,11 @@ fn main() {
     println!("  jit     forward  {:9.2} ns/block   {:6.3}x native", per(t_jf), per(t_jf) / per(t_nf));
     println!("  jit     backward {:9.2} ns/block   {:6.3}x native", per(t_jb), per(t_jb) / per(t_nb));
     println!("  jit backward/forward {:.3}", per(t_jb) / per(t_jf));
+    println!(
+        "  interp  forward  {:9.2} ns/block   jit is {:.1}x faster than the interpreter",
+        per(t_if),
+        per(t_if) / per(t_jf)
+    );
     println!(
         "  with compile time: forward {:.3}x native",
         (t_jf + t_compile).as_secs_f64() / t_nf.as_secs_f64()

@@ -5,64 +5,13 @@
 //! Run with `cargo bench -p rdx-vm --bench speck` (optionally `-- BLOCKS`). Prints ns/block,
 //! the ratios rdx/native and backward/forward, and the interpreter's instructions per second.
 
-use rdx_vm::{Direction, Engine, Interpreter, Module, Value};
+use rdx_vm::{Direction, Engine, Interpreter, Value};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const KEY_K: u64 = 0x0706050403020100;
-const KEY_L: u64 = 0x0f0e0d0c0b0a0908;
-
-fn module() -> Module {
-    let src = include_str!("speck.rdx");
-    let prog = rdx_lang::parser::parse(src).expect("speck.rdx parses");
-    let checked = rdx_lang::check::check(&prog, &Default::default()).expect("speck.rdx checks");
-    rdx_vm::compile(&checked, "speck.rdx", src).expect("speck.rdx compiles")
-}
-
-fn native_keys() -> [u64; 32] {
-    let (mut k, mut l) = (KEY_K, KEY_L);
-    let mut rk = [0u64; 32];
-    for (i, r) in rk.iter_mut().enumerate() {
-        *r = k;
-        l = (l.rotate_right(8).wrapping_add(k)) ^ i as u64;
-        k = k.rotate_left(3) ^ l;
-    }
-    rk
-}
-
-#[inline(never)]
-fn native_encrypt(mut x: u64, mut y: u64, rk: &[u64; 32], blocks: u64) -> (u64, u64) {
-    for _ in 0..blocks {
-        for &k in rk {
-            x = x.rotate_right(8).wrapping_add(y) ^ k;
-            y = y.rotate_left(3) ^ x;
-        }
-    }
-    (x, y)
-}
-
-#[inline(never)]
-fn native_decrypt(mut x: u64, mut y: u64, rk: &[u64; 32], blocks: u64) -> (u64, u64) {
-    for _ in 0..blocks {
-        for &k in rk.iter().rev() {
-            y = (y ^ x).rotate_right(3);
-            x = (x ^ k).wrapping_sub(y).rotate_left(8);
-        }
-    }
-    (x, y)
-}
-
-fn best<T>(reps: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut best = Duration::MAX;
-    let mut out = None;
-    for _ in 0..reps {
-        let t = Instant::now();
-        let r = f();
-        best = best.min(t.elapsed());
-        out = Some(r);
-    }
-    (best, out.expect("at least one repetition"))
-}
+#[path = "common/speck.rs"]
+mod common;
+use common::*;
 
 fn main() {
     let blocks: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1_000_000);
