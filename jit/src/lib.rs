@@ -19,7 +19,6 @@ pub mod trust;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module as _};
-use rdx_lang::ast::Type;
 use rdx_vm::error::StackFrame;
 use rdx_vm::{Direction, Engine, Interpreter, Limits, Module, RunError, RunErrorKind, RunReport, Value};
 use runtime::{Ctx, fault};
@@ -291,44 +290,10 @@ impl Jit {
         Ok(c)
     }
 
-    /// Checks `args` against the gene's parameters exactly as the interpreter does; returns
-    /// the words of array arguments.
+    /// Checks `args` against the gene's parameters exactly as the interpreter does (the one
+    /// [`rdx_vm::engine::bind_args`]); returns the words of array arguments.
     fn bind(&self, m: &Module, gene: usize, args: &[Value]) -> Result<usize, RunErrorKind> {
-        let g =
-            m.genes.get(gene).ok_or_else(|| RunErrorKind::BadArguments(format!("no gene number {gene}")))?;
-        if args.len() != g.params.len() {
-            return Err(RunErrorKind::BadArguments(format!(
-                "gene `{}` has {} parameters, {} values given",
-                g.name,
-                g.params.len(),
-                args.len()
-            )));
-        }
-        let mut area = 0usize;
-        for (p, v) in g.params.iter().zip(args) {
-            match (p.ty, v) {
-                (Type::U64 | Type::I64, Value::Int(_)) | (Type::Stack, Value::Stack(_)) => {}
-                (Type::Array(_, n), Value::Array(a)) if a.len() as u64 == n => area += a.len(),
-                (Type::Array(_, n), Value::Array(a)) => {
-                    return Err(RunErrorKind::BadArguments(format!(
-                        "`{}` has {n} elements, {} given",
-                        p.name,
-                        a.len()
-                    )));
-                }
-                (ty, _) => {
-                    return Err(RunErrorKind::BadArguments(format!(
-                        "`{}` is `{ty}`: wrong kind of value",
-                        p.name
-                    )));
-                }
-            }
-        }
-        let need = area.saturating_add(g.words as usize);
-        if need > self.limits.max_words {
-            return Err(RunErrorKind::RecursionLimit { limit: self.limits.max_depth });
-        }
-        Ok(area)
+        rdx_vm::engine::bind_args(m, gene, args, &self.limits).map(|(area, _)| area)
     }
 
     fn run_compiled(

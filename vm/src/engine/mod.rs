@@ -204,45 +204,9 @@ impl Interpreter {
         self.live - 1
     }
 
-    /// Checks `args` against the gene's parameters.
+    /// Checks `args` against the gene's parameters (see [`bind_args`]).
     fn bind(&mut self, m: &Module, gene: usize, args: &[Value]) -> Result<(usize, usize), RunErrorKind> {
-        let g =
-            m.genes.get(gene).ok_or_else(|| RunErrorKind::BadArguments(format!("no gene number {gene}")))?;
-        if args.len() != g.params.len() {
-            return Err(RunErrorKind::BadArguments(format!(
-                "gene `{}` has {} parameters, {} values given",
-                g.name,
-                g.params.len(),
-                args.len()
-            )));
-        }
-        let mut area = 0usize;
-        for (p, v) in g.params.iter().zip(args) {
-            match (p.ty, v) {
-                (Type::U64 | Type::I64, Value::Int(_)) | (Type::Stack, Value::Stack(_)) => {}
-                (Type::Array(e, n), Value::Array(a)) if a.len() as u64 == n.saturating_mul(e.words()) => {
-                    area += a.len()
-                }
-                (Type::Array(e, n), Value::Array(a)) => {
-                    return Err(RunErrorKind::BadArguments(format!(
-                        "`{}` has {n} elements, {} given",
-                        p.name,
-                        a.len() as u64 / e.words()
-                    )));
-                }
-                (ty, _) => {
-                    return Err(RunErrorKind::BadArguments(format!(
-                        "`{}` is `{ty}`: wrong kind of value",
-                        p.name
-                    )));
-                }
-            }
-        }
-        let need = area.saturating_add(g.words as usize);
-        if need > self.limits.max_words {
-            return Err(RunErrorKind::RecursionLimit { limit: self.limits.max_depth });
-        }
-        Ok((area, need))
+        bind_args(m, gene, args, &self.limits)
     }
 
     fn run_gene(
@@ -407,6 +371,54 @@ impl Interpreter {
         let gene = self.frames.last().map_or(0, |f| f.gene as usize);
         RunError { kind: t.fault.into_kind(m, gene, self.kernel_error.clone()), stack }
     }
+}
+
+/// Checks `args` against gene `gene`'s parameters, as every engine must (one value per
+/// parameter, of its kind; arrays of their exact length, in words: a `c64` element takes two).
+/// Returns the words the array arguments take and the words a run needs (those plus the entry
+/// gene's frame), refusing a run larger than `limits.max_words`.
+pub fn bind_args(
+    m: &Module,
+    gene: usize,
+    args: &[Value],
+    limits: &Limits,
+) -> Result<(usize, usize), RunErrorKind> {
+    let g = m.genes.get(gene).ok_or_else(|| RunErrorKind::BadArguments(format!("no gene number {gene}")))?;
+    if args.len() != g.params.len() {
+        return Err(RunErrorKind::BadArguments(format!(
+            "gene `{}` has {} parameters, {} values given",
+            g.name,
+            g.params.len(),
+            args.len()
+        )));
+    }
+    let mut area = 0usize;
+    for (p, v) in g.params.iter().zip(args) {
+        match (p.ty, v) {
+            (Type::U64 | Type::I64, Value::Int(_)) | (Type::Stack, Value::Stack(_)) => {}
+            (Type::Array(e, n), Value::Array(a)) if a.len() as u64 == n.saturating_mul(e.words()) => {
+                area += a.len()
+            }
+            (Type::Array(e, n), Value::Array(a)) => {
+                return Err(RunErrorKind::BadArguments(format!(
+                    "`{}` has {n} elements, {} given",
+                    p.name,
+                    a.len() as u64 / e.words()
+                )));
+            }
+            (ty, _) => {
+                return Err(RunErrorKind::BadArguments(format!(
+                    "`{}` is `{ty}`: wrong kind of value",
+                    p.name
+                )));
+            }
+        }
+    }
+    let need = area.saturating_add(g.words as usize);
+    if need > limits.max_words {
+        return Err(RunErrorKind::RecursionLimit { limit: limits.max_depth });
+    }
+    Ok((area, need))
 }
 
 fn start_pc(len: usize, dir: Direction) -> usize {
