@@ -217,7 +217,7 @@ pub struct Jit {
     pub options: JitOptions,
     /// Limits applied to every run (the interpreter's defaults).
     pub limits: Limits,
-    tape: Vec<(u64, u64)>,
+    tape: Vec<runtime::TapeEntry>,
     output: Vec<u8>,
     arena: Vec<u64>,
     fallback: Interpreter,
@@ -503,6 +503,7 @@ impl Jit {
             fault::USER => K::UserError(m.strings.get(a as usize).cloned().unwrap_or_default()),
             fault::NO_HISTORY => K::NoHistory,
             fault::HISTORY_MISMATCH => K::HistoryMismatch { written_at: m.tape_tag_span(a) },
+            fault::UNDO_MISMATCH => K::UndoMismatch { wrote: a, found: b },
             fault::BAD_REF => K::Internal("invalid array or stack reference".into()),
             fault::RECURSION | fault::STACK => K::RecursionLimit { limit: self.limits.max_depth },
             other => K::Internal(format!("unknown JIT fault {other}")),

@@ -46,6 +46,8 @@ pub mod fault {
     pub const RECURSION: u32 = 21;
     /// The native stack budget of the current thread ran out before a call.
     pub const STACK: u32 = 23;
+    /// a = the word the undone write left, b = the word found there.
+    pub const UNDO_MISMATCH: u32 = 24;
 }
 
 /// One level of the call stack recorded while an error unwinds through compiled frames.
@@ -87,9 +89,8 @@ pub struct Ctx {
     pub trace: Vec<TraceFrame>,
     pub stacks: Vec<Vec<u64>>,
     pub live: usize,
-    /// The history tape: overwritten words, each with the tag of the lossy statement that
-    /// wrote it (the interpreter's tags: the statement's span).
-    pub tape: Vec<(u64, u64)>,
+    /// The history tape, entries as the interpreter keeps them.
+    pub tape: Vec<TapeEntry>,
     pub output: Vec<u8>,
     pub module: *const Module,
 }
@@ -249,29 +250,33 @@ pub extern "C" fn rt_close_stack(ctx: *mut Ctx, id: u64) -> u32 {
     0
 }
 
+pub use rdx_vm::engine::TapeEntry;
 pub use rdx_vm::module::ANY_TAG;
 
-/// A lossy write: keeps the overwritten value on the history tape, tagged with its statement.
-pub extern "C" fn rt_tape_push(ctx: *mut Ctx, v: u64, tag: u64) {
+/// A lossy write of `new` over `old`: keeps `old` on the history tape, tagged with its
+/// statement.
+pub extern "C" fn rt_tape_push(ctx: *mut Ctx, old: u64, tag: u64, new: u64) {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
-    c.tape.push((v, tag));
+    c.tape.push(TapeEntry { old, tag, new });
     c.lossy += 1;
 }
 
-/// Undoes the lossy write of the statement tagged `tag`: the value goes to `ret`; an empty
-/// tape, or a last entry written by another statement, is a fault.
-pub extern "C" fn rt_tape_pop(ctx: *mut Ctx, tag: u64) -> u32 {
+/// Undoes the lossy write of the statement tagged `tag` on a location holding `now`: the old
+/// value goes to `ret`; an empty tape, a last entry written by another statement, or a
+/// location that no longer holds what the write left is a fault (as in the interpreter).
+pub extern "C" fn rt_tape_pop(ctx: *mut Ctx, tag: u64, now: u64) -> u32 {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
     match c.tape.last() {
         None => c.set_fault(fault::NO_HISTORY, 0, 0),
-        Some(&(_, t)) if t != tag && t != ANY_TAG && tag != ANY_TAG => {
-            c.set_fault(fault::HISTORY_MISMATCH, t, 0)
+        Some(e) if e.tag != tag && e.tag != ANY_TAG && tag != ANY_TAG => {
+            c.set_fault(fault::HISTORY_MISMATCH, e.tag, 0)
         }
-        Some(&(v, _)) => {
+        Some(e) if e.new != now => c.set_fault(fault::UNDO_MISMATCH, e.new, now),
+        Some(&TapeEntry { old, .. }) => {
             c.tape.pop();
-            c.ret = v;
+            c.ret = old;
             0
         }
     }

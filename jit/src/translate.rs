@@ -688,8 +688,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     fn tape_pop_into(&mut self, dst: Slot) {
         let ctx = self.ctx;
         let tag = self.k(self.info.module.tape_tag(self.gene as usize, self.pc));
-        let st =
-            self.call_rt(runtime::rt_tape_pop as *const () as usize, &[I64, I64], Some(I32), &[ctx, tag]);
+        let now = self.v(dst);
+        let st = self.call_rt(
+            runtime::rt_tape_pop as *const () as usize,
+            &[I64, I64, I64],
+            Some(I32),
+            &[ctx, tag, now],
+        );
         self.check_status(st.expect("helper returns a status"));
         let v = self.ret_word();
         self.set(dst, v);
@@ -790,13 +795,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let ctx = self.ctx;
                 let old = self.v(dst);
                 let tag = self.k(self.info.module.tape_tag(self.gene as usize, self.pc));
+                let v = self.v(src);
                 self.call_rt(
                     runtime::rt_tape_push as *const () as usize,
-                    &[I64, I64, I64],
+                    &[I64, I64, I64, I64],
                     None,
-                    &[ctx, old, tag],
+                    &[ctx, old, tag, v],
                 );
-                let v = self.v(src);
                 self.set(dst, v);
             }
             Op::Unassign { dst, .. } => self.tape_pop_into(dst),

@@ -54,6 +54,10 @@ pub enum RunErrorKind {
     /// Going backward over a lossy operation when the history tape's last value was written by
     /// another lossy statement (e.g. `uncall g` of a lossy gene with no matching `call g`).
     HistoryMismatch { written_at: Option<Span> },
+    /// Undoing `x := e` (or `erase x`) when x no longer holds what that statement wrote: the
+    /// undo is not the inverse of the write it would consume (e.g. a forward `uncall` of a
+    /// lossy gene on a state its `call` did not produce).
+    UndoMismatch { wrote: u64, found: u64 },
     /// The arguments do not fit the gene's parameters (an API misuse, not a program error).
     BadArguments(String),
     /// A `kernel` statement failed: unknown kernel, no kernel host, a trap, fuel or memory
@@ -131,7 +135,7 @@ impl RunErrorKind {
             RecursionLimit { .. } => "R0112",
             Overflow => "R0113",
             UserError(_) => "R0114",
-            NoHistory | HistoryMismatch { .. } => "R0115",
+            NoHistory | HistoryMismatch { .. } | UndoMismatch { .. } => "R0115",
             BadArguments(_) => "R0116",
             StepLimit { .. } => "R0117",
             KernelFailed(_) => "R0118",
@@ -176,6 +180,9 @@ impl RunErrorKind {
             HistoryMismatch { .. } => {
                 "cannot reverse this lossy operation: the history tape's last value was written by another one".into()
             }
+            UndoMismatch { wrote, found } => format!(
+                "cannot reverse this lossy operation: it wrote {wrote}, but the location now holds {found}"
+            ),
             BadArguments(m) => format!("bad arguments: {m}"),
             KernelFailed(m) => m.clone(),
             StepLimit { limit } => format!("the run executed more than {limit} instructions (the step limit)"),
@@ -186,7 +193,7 @@ impl RunErrorKind {
     fn hint(&self) -> Option<&'static str> {
         use RunErrorKind::*;
         Some(match self {
-            NoHistory | HistoryMismatch { .. } => {
+            NoHistory | HistoryMismatch { .. } | UndoMismatch { .. } => {
                 "`:=` and `erase` keep the overwritten value on a history tape of the forward run; a backward run started on its own has none"
             }
             RecursionLimit { .. } => "check that the recursion reaches its base case",

@@ -191,6 +191,20 @@ fn lossy_history_is_checked_per_statement() {
 }
 
 #[test]
+fn undoing_a_write_checks_the_location_still_holds_what_it_wrote() {
+    // `uncall g(y)` would undo `x := 5`'s history on y, which never held 5: an error, not a
+    // silently wrong value.
+    let src =
+        "gene main(x: u64, y: u64) {\n    call g(x)\n    uncall g(y)\n}\n\ngene g(x: u64) {\n    x := 5\n}\n";
+    let m = module(src, Dialect::Rdx);
+    let e = error(&m, ints(&[1, 2]), Direction::Forward);
+    assert_eq!(e, RunErrorKind::UndoMismatch { wrote: 5, found: 2 });
+    assert_eq!(e.code(), "R0115");
+    // With y holding what the write left, the same undo restores the overwritten value.
+    round_trip(&m, ints(&[1, 5]), ints(&[5, 1]));
+}
+
+#[test]
 fn inverse_program_restores_from_the_forward_runs_tape() {
     let src = "gene main(x: u64, y: u64) {\n    y += x\n    x := 7\n    erase y\n}\n";
     let m = module(src, Dialect::Rdx);

@@ -7,7 +7,7 @@
 //! at `pre[pc] - 1`, skipping the expression code.
 
 use super::pure::{Mem, cond, elem, rd, step, wr};
-use super::{Fault, Flow, Interpreter, Trap, trap};
+use super::{Fault, Flow, Interpreter, TapeEntry, Trap, trap};
 use crate::Direction;
 use crate::module::ANY_TAG;
 use crate::module::{GeneDef, Module};
@@ -110,13 +110,17 @@ impl Interpreter {
 
     /// Pops the history tape for the lossy statement tagged `tag`.
     #[cold]
-    fn restore(&mut self, tag: u64) -> Result<u64, Fault> {
+    /// `now` is the location's current value: it must be what the write left there.
+    fn restore(&mut self, tag: u64, now: u64) -> Result<u64, Fault> {
         match self.tape.last() {
             None => Err(Fault::NoHistory),
-            Some(&(_, t)) if t != tag && t != ANY_TAG && tag != ANY_TAG => Err(Fault::HistoryMismatch(t)),
-            Some(&(v, _)) => {
+            Some(e) if e.tag != tag && e.tag != ANY_TAG && tag != ANY_TAG => {
+                Err(Fault::HistoryMismatch(e.tag))
+            }
+            Some(e) if e.new != now => Err(Fault::UndoMismatch { wrote: e.new, found: now }),
+            Some(&TapeEntry { old, .. }) => {
                 self.tape.pop();
-                Ok(v)
+                Ok(old)
             }
         }
     }
@@ -464,11 +468,15 @@ impl Interpreter {
                     }
                 }
                 Op::Assign { dst, src, .. } => {
-                    self.tape.push((r!(fp, dst), m.tape_tag(c.gi, pc)));
+                    self.tape.push(TapeEntry {
+                        old: r!(fp, dst),
+                        tag: m.tape_tag(c.gi, pc),
+                        new: r!(fp, src),
+                    });
                     self.lossy_words += 1;
                     w!(fp, dst, r!(fp, src));
                 }
-                Op::Unassign { dst, .. } => match self.restore(m.tape_tag(c.gi, pc)) {
+                Op::Unassign { dst, .. } => match self.restore(m.tape_tag(c.gi, pc), r!(fp, dst)) {
                     Ok(v) => w!(fp, dst, v),
                     Err(f) => break Err(trap(pc, f)),
                 },
@@ -885,8 +893,9 @@ impl Interpreter {
                     }
                     back!(pre)
                 }
-                // Backward over `x := e`: restore x; e is not needed (nor evaluated).
-                Op::Assign { dst, pre, .. } => match self.restore(m.tape_tag(c.gi, pc)) {
+                // Backward over `x := e`: restore x, which must hold what the write left; e is
+                // not needed (nor evaluated).
+                Op::Assign { dst, pre, .. } => match self.restore(m.tape_tag(c.gi, pc), r!(fp, dst)) {
                     Ok(v) => {
                         w!(fp, dst, v);
                         back!(pre)
@@ -895,7 +904,11 @@ impl Interpreter {
                 },
                 Op::Unassign { dst, src, pre, .. } => {
                     eval!(pc, pre);
-                    self.tape.push((r!(fp, dst), m.tape_tag(c.gi, pc)));
+                    self.tape.push(TapeEntry {
+                        old: r!(fp, dst),
+                        tag: m.tape_tag(c.gi, pc),
+                        new: r!(fp, src),
+                    });
                     self.lossy_words += 1;
                     w!(fp, dst, r!(fp, src));
                     back!(pre)

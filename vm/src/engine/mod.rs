@@ -38,6 +38,17 @@ impl Default for Limits {
     }
 }
 
+/// One lossy write on the history tape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TapeEntry {
+    /// The word the write overwrote (what an undo restores).
+    pub old: u64,
+    /// [`Module::tape_tag`] of the writing statement.
+    pub tag: u64,
+    /// The word it wrote (what the location must hold when the write is undone).
+    pub new: u64,
+}
+
 /// One active gene.
 #[derive(Clone, Copy, Debug)]
 struct Frame {
@@ -82,6 +93,10 @@ pub(crate) enum Fault {
     User(u32),
     NoHistory,
     HistoryMismatch(u64),
+    UndoMismatch {
+        wrote: u64,
+        found: u64,
+    },
     BadRef,
     Recursion(usize),
     StepLimit(u64),
@@ -110,10 +125,10 @@ pub struct Interpreter {
     /// order); the rest keep their capacity for reuse.
     stacks: Vec<Vec<u64>>,
     live: usize,
-    /// The history tape: each overwritten word with the tag of the lossy statement that wrote
-    /// it ([`Module::tape_tag`]: a digest of the statement's target and expression code), so a
-    /// value is only restored by the same statement undone.
-    tape: Vec<(u64, u64)>,
+    /// The history tape of lossy writes: the overwritten word, the tag of the statement that
+    /// wrote ([`Module::tape_tag`]: a digest of its target and expression code) and the word it
+    /// wrote, so a value is only restored by the same statement undone, on the value it left.
+    tape: Vec<TapeEntry>,
     output: Vec<u8>,
     /// Running backward, where the Janus output line being written starts (its last piece was
     /// printed first; see `crate::jana::SHOW_FIRST`).
@@ -462,6 +477,7 @@ impl Fault {
             Fault::User(s) => K::UserError(m.strings.get(s as usize).cloned().unwrap_or_default()),
             Fault::NoHistory => K::NoHistory,
             Fault::HistoryMismatch(tag) => K::HistoryMismatch { written_at: m.tape_tag_span(tag) },
+            Fault::UndoMismatch { wrote, found } => K::UndoMismatch { wrote, found },
             Fault::BadRef => K::Internal("invalid array or stack reference".into()),
             Fault::Recursion(limit) => K::RecursionLimit { limit },
             Fault::StepLimit(limit) => K::StepLimit { limit },
