@@ -482,16 +482,7 @@ impl Jit {
             fault::UNTIL_EXIT => K::UntilExitFailed,
             fault::UNTIL_REENTRY => K::UntilReentryFailed,
             fault::DELOCAL => {
-                let slot = ctx.fault_slot;
-                let name = m
-                    .debug
-                    .as_ref()
-                    .and_then(|d| d.genes.get(gene))
-                    .and_then(|g| g.slot_names.get(slot as usize))
-                    .filter(|n| !n.is_empty())
-                    .cloned()
-                    .unwrap_or_else(|| format!("slot {slot}"));
-                K::DelocalMismatch { name, expected: a, actual: b }
+                K::DelocalMismatch { name: m.slot_name(gene, ctx.fault_slot), expected: a, actual: b }
             }
             fault::STACK_NOT_EMPTY => K::StackNotEmpty { len: a as usize },
             fault::POP_NON_ZERO => K::PopNonZero { value: a },

@@ -457,15 +457,7 @@ impl Fault {
             Fault::UntilExit => K::UntilExitFailed,
             Fault::UntilReentry => K::UntilReentryFailed,
             Fault::Delocal { slot, expected, actual } => {
-                let name = m
-                    .debug
-                    .as_ref()
-                    .and_then(|d| d.genes.get(gene))
-                    .and_then(|g| g.slot_names.get(slot as usize))
-                    .filter(|n| !n.is_empty())
-                    .cloned()
-                    .unwrap_or_else(|| format!("slot {slot}"));
-                K::DelocalMismatch { name, expected, actual }
+                K::DelocalMismatch { name: m.slot_name(gene, slot), expected, actual }
             }
             Fault::StackNotEmpty(len) => K::StackNotEmpty { len },
             Fault::PopNonZero(value) => K::PopNonZero { value },

@@ -160,6 +160,17 @@ impl Module {
         })
     }
 
+    /// The source name of slot `slot` of gene `gene` (from the debug section), or `slot N`.
+    pub fn slot_name(&self, gene: usize, slot: u16) -> String {
+        self.debug
+            .as_ref()
+            .and_then(|d| d.genes.get(gene))
+            .and_then(|g| g.slot_names.get(slot as usize))
+            .filter(|n| !n.is_empty())
+            .cloned()
+            .unwrap_or_else(|| format!("slot {slot}"))
+    }
+
     /// The content identifier: blake3 hex digest of the encoded bytes.
     pub fn cid(&self) -> String {
         cid_of(&self.encode())
