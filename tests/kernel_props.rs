@@ -1,6 +1,7 @@
 //! Property: for random buffers, running a gene of kernel calls forward and then backward on
 //! the interpreter (with the real stdlib kernels behind `rdx_vm::KernelCall`) gives the input
-//! back: bit for bit for the integer kernels, within 1e-12 relative for the float ones.
+//! back: bit for bit for the integer kernels, within 1e-12 relative for the float ones. The
+//! JIT, with its own host, gives bit for bit the interpreter's states both ways.
 
 use proptest::prelude::*;
 use rdx_kernels::{Buffer, Complex64, KernelHost, Limits};
@@ -119,13 +120,21 @@ proptest! {
         let input = vec![z, x, a, g];
         let mut it = Interpreter::new();
         it.set_kernels(Box::new(Bridge(host())));
+        let mut jit = rdx_jit::Jit::new();
+        jit.set_kernels(Box::new(Bridge(host())));
+        prop_assert!(rdx_jit::trust::trusted(&m), "kernel module not compiled");
         let gene = m.gene_index("main").expect("main");
         let mut s = input.clone();
+        let mut j = input.clone();
         it.run(&m, gene, &mut s, Direction::Forward).expect("forward");
+        jit.run(&m, gene, &mut j, Direction::Forward).expect("JIT forward");
+        prop_assert_eq!(&j, &s, "JIT and interpreter differ forward");
         if n > 1 {
             prop_assert_ne!(&s[2], &input[2], "haar changed nothing");
         }
         it.run(&m, gene, &mut s, Direction::Backward).expect("backward");
+        jit.run(&m, gene, &mut j, Direction::Backward).expect("JIT backward");
+        prop_assert_eq!(&j, &s, "JIT and interpreter differ backward");
         prop_assert!(close(&floats(&s[0]), &floats(&input[0])), "z: {:?}", floats(&s[0]));
         prop_assert!(close(&floats(&s[1]), &floats(&input[1])), "x: {:?}", floats(&s[1]));
         prop_assert_eq!(&s[2], &input[2]);

@@ -20,7 +20,9 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module as _};
 use rdx_vm::error::StackFrame;
-use rdx_vm::{Direction, Engine, Interpreter, Limits, Module, RunError, RunErrorKind, RunReport, Value};
+use rdx_vm::{
+    Direction, Engine, Interpreter, KernelCall, Limits, Module, RunError, RunErrorKind, RunReport, Value,
+};
 use runtime::{Ctx, fault};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -218,7 +220,10 @@ pub struct Jit {
     /// Limits applied to every run (the interpreter's defaults).
     pub limits: Limits,
     tape: Vec<runtime::TapeEntry>,
-    output: Vec<u8>,
+    output: rdx_vm::Output,
+    /// Runs `kernel` statements (lent to each run's context, or to the interpreter when a
+    /// run falls back to it).
+    kernels: Option<Box<dyn KernelCall + Send>>,
     arena: Vec<u64>,
     fallback: Interpreter,
     /// The large-stack thread that runs recursive modules (started on first need).
@@ -244,7 +249,8 @@ impl Jit {
             options,
             limits: Limits::default(),
             tape: Vec::new(),
-            output: Vec::new(),
+            output: rdx_vm::Output::new(),
+            kernels: None,
             arena: Vec::new(),
             fallback: Interpreter::new(),
             worker: None,
@@ -253,9 +259,20 @@ impl Jit {
 
     /// Takes what `print`/`printf`/`show` wrote so far.
     pub fn take_output(&mut self) -> Vec<u8> {
-        let mut out = std::mem::take(&mut self.output);
+        let mut out = self.output.take();
         out.extend(self.fallback.take_output());
         out
+    }
+
+    /// Sets the kernel host that runs `kernel` statements (as
+    /// [`Interpreter::set_kernels`]).
+    pub fn set_kernels(&mut self, kernels: Box<dyn KernelCall + Send>) {
+        self.kernels = Some(kernels);
+    }
+
+    /// Takes the kernel host back (None if none was set).
+    pub fn take_kernels(&mut self) -> Option<Box<dyn KernelCall + Send>> {
+        self.kernels.take()
     }
 
     /// Words on the history tape (kept across runs, as in the interpreter).
@@ -360,6 +377,7 @@ impl Jit {
         ctx.max_words = self.limits.max_words as u64;
         ctx.used = (area + g.words as usize) as u64;
         ctx.tape = std::mem::take(&mut self.tape);
+        ctx.kernels = self.kernels.take();
         if c.arena {
             if self.arena.len() < self.limits.max_words {
                 // Zeroed pages come from the OS lazily; only the words used are touched.
@@ -424,11 +442,12 @@ impl Jit {
             // stay in place during the call.
             unsafe { call(f, &mut *ctx, buf.as_mut_ptr()) }
         };
+        self.kernels = ctx.kernels.take();
         if status != 0 && ctx.fault == fault::STACK && place == Place::Here {
             return Ok(Attempt::OutOfStack);
         }
         self.tape = std::mem::take(&mut ctx.tape);
-        self.output.extend_from_slice(&ctx.output);
+        self.output.append(std::mem::take(&mut ctx.output));
         if status != 0 {
             return Ok(Attempt::Done(Err(self.error(m, &ctx))));
         }
@@ -495,6 +514,7 @@ impl Jit {
             fault::NO_HISTORY => K::NoHistory,
             fault::HISTORY_MISMATCH => K::HistoryMismatch { written_at: m.tape_tag_span(a) },
             fault::UNDO_MISMATCH => K::UndoMismatch { wrote: a, found: b },
+            fault::KERNEL => K::KernelFailed(ctx.kernel_error.clone().unwrap_or_default()),
             fault::BAD_REF => K::Internal("invalid array or stack reference".into()),
             fault::RECURSION | fault::STACK => K::RecursionLimit { limit: self.limits.max_depth },
             other => K::Internal(format!("unknown JIT fault {other}")),
@@ -584,7 +604,12 @@ impl Engine for Jit {
         // checked memory. Both run there, so every run gives the interpreter's answer.
         if self.limits.max_steps != u64::MAX || !trust::trusted(module) {
             self.fallback.limits = self.limits;
-            return self.fallback.run(module, gene, args, dir);
+            if let Some(k) = self.kernels.take() {
+                self.fallback.set_kernels(k);
+            }
+            let r = self.fallback.run(module, gene, args, dir);
+            self.kernels = self.fallback.take_kernels();
+            return r;
         }
         let c = self.compiled(module).map_err(|e| RunError::bare(RunErrorKind::Internal(e.to_string())))?;
         self.run_compiled(module, &c, gene, args, dir, area)

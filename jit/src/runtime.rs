@@ -1,13 +1,13 @@
 //! The run-time context shared by compiled code and Rust, and the `extern "C"` helpers that
 //! compiled code calls for everything off the hot path: stacks, the history tape, local array
-//! fill/check, printing, and recording an error with its call stack.
+//! fill/check, printing, kernels, and recording an error with its call stack.
 //!
 //! Compiled code reads and writes the first fields of [`Ctx`] directly (their byte offsets are
 //! the `OFF_*` constants); the rest is touched only by the helpers. No helper panics: each one
 //! reports a fault by storing it in the context and returning a non-zero status.
 
-use rdx_vm::Module;
 use rdx_vm::ops::Fmt;
+use rdx_vm::{KernelCall, Module, Output};
 use std::mem::offset_of;
 
 /// Fault codes: compiled code and helpers name what went wrong with one of these; the engine
@@ -48,6 +48,8 @@ pub mod fault {
     pub const STACK: u32 = 23;
     /// a = the word the undone write left, b = the word found there.
     pub const UNDO_MISMATCH: u32 = 24;
+    /// A kernel call failed; the message is in `Ctx::kernel_error`.
+    pub const KERNEL: u32 = 25;
 }
 
 /// One level of the call stack recorded while an error unwinds through compiled frames.
@@ -91,7 +93,12 @@ pub struct Ctx {
     pub live: usize,
     /// The history tape, entries as the interpreter keeps them.
     pub tape: Vec<TapeEntry>,
-    pub output: Vec<u8>,
+    pub output: Output,
+    /// Runs `kernel` statements (moved in and out by the engine; None: a kernel statement is
+    /// a run-time error, as in the interpreter).
+    pub kernels: Option<Box<dyn KernelCall + Send>>,
+    /// The message of the failed kernel call.
+    pub kernel_error: Option<String>,
     pub module: *const Module,
 }
 
@@ -125,7 +132,9 @@ impl Ctx {
             stacks: Vec::new(),
             live: 0,
             tape: Vec::new(),
-            output: Vec::new(),
+            output: Output::new(),
+            kernels: None,
+            kernel_error: None,
             module,
         }
     }
@@ -322,8 +331,7 @@ pub extern "C" fn rt_print(ctx: *mut Ctx, text: u32) {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
     if let Some(s) = module(c).strings.get(text as usize) {
-        c.output.extend_from_slice(s.as_bytes());
-        c.output.push(b'\n');
+        c.output.print(s);
     }
 }
 
@@ -338,28 +346,24 @@ pub unsafe extern "C" fn rt_printf(ctx: *mut Ctx, fmt: u32, vals: *const u64, n:
     let text = m.strings.get(fmt as usize).map_or("", |s| s.as_str());
     // SAFETY: see the function's contract.
     let vals = if n == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(vals, n as usize) } };
-    let out = rdx_vm::values::printf(text, vals);
-    c.output.extend_from_slice(out.as_bytes());
-    c.output.push(b'\n');
+    c.output.printf(text, vals);
 }
 
-/// `show`: `name = value`. For an array format, `v` is the element pointer and `len` its
-/// length; for a stack format, `v` is the stack id.
+/// `show`: `name = value` (or a piece of a Janus line, by the flags of `fmt`). For an array
+/// format, `v` is the element pointer and `len` its length; for a stack format, `v` is the
+/// stack id.
 ///
 /// # Safety
 /// For an array format, `v..v + len` words are readable (an array reference of the caller,
 /// which the trust check guarantees is one).
-pub unsafe extern "C" fn rt_show(ctx: *mut Ctx, name: u32, fmt: u32, v: u64, len: u64) {
+pub unsafe extern "C" fn rt_show(ctx: *mut Ctx, name: u32, fmt: u32, v: u64, len: u64, backward: u32) {
     use rdx_vm::Value;
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
     let m = module(c);
     let name = m.strings.get(name as usize).map_or("?", |s| s.as_str());
-    // The trust check sends `show`s with flags above the kind (Janus output) to the
-    // interpreter.
-    let fmt = Fmt(fmt as u8 & 7);
-    let signed = matches!(fmt, Fmt::I64 | Fmt::ARR_I64 | Fmt::STACK_I64);
-    let value = match fmt {
+    let fmt = Fmt(fmt as u8);
+    let value = match Fmt(fmt.0 & 7) {
         Fmt::U64 | Fmt::I64 => Value::Int(v),
         Fmt::ARR_U64 | Fmt::ARR_I64 => {
             let s = if v == 0 || len == 0 {
@@ -372,6 +376,42 @@ pub unsafe extern "C" fn rt_show(ctx: *mut Ctx, name: u32, fmt: u32, v: u64, len
         }
         _ => Value::Stack(c.stack_id(v).map(|i| c.stacks[i].clone()).unwrap_or_default()),
     };
-    let line = format!("{name} = {}\n", rdx_vm::values::format_value(&value, signed));
-    c.output.extend_from_slice(line.as_bytes());
+    c.output.show(name, fmt, &value, backward != 0);
+}
+
+/// `kernel`: runs kernel `name` (string index), or its mirror when `inverse` is set, in place
+/// over the `len` words at `p` through the run's kernel host (the VM's one
+/// [`rdx_vm::engine::call_kernel`]); `elem` is the instruction's element code.
+///
+/// # Safety
+/// `p..p + len` are the words of an array of the caller (the trust check guarantees the
+/// operand is one), and nothing else accesses them during the call.
+pub unsafe extern "C" fn rt_kernel(
+    ctx: *mut Ctx,
+    name: u32,
+    p: u64,
+    len: u64,
+    elem: u32,
+    inverse: u32,
+) -> u32 {
+    // SAFETY: called by compiled code with its context.
+    let c = unsafe { cx(ctx) };
+    let m = module(c);
+    let name = m.strings.get(name as usize).map_or("?", |s| s.as_str());
+    let Some(elem) = rdx_vm::ops::kernel_elem(rdx_vm::ops::Word(elem)) else {
+        return c.set_fault(fault::BAD_REF, 0, 0);
+    };
+    let words: &mut [u64] = if p == 0 || len == 0 {
+        &mut []
+    } else {
+        // SAFETY: see the function's contract.
+        unsafe { std::slice::from_raw_parts_mut(p as *mut u64, len as usize) }
+    };
+    match rdx_vm::engine::call_kernel(c.kernels.as_deref_mut(), name, inverse != 0, elem, words) {
+        Ok(()) => 0,
+        Err(e) => {
+            c.kernel_error = Some(e);
+            c.set_fault(fault::KERNEL, 0, 0)
+        }
+    }
 }

@@ -843,12 +843,27 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 };
                 let nm = self.b.ins().iconst(I32, name.0 as i64);
                 let f = self.b.ins().iconst(I32, fmt.0 as i64);
+                let dir = self.b.ins().iconst(I32, self.backward as i64);
                 self.call_rt(
                     runtime::rt_show as *const () as usize,
-                    &[I64, I32, I32, I64, I64],
+                    &[I64, I32, I32, I64, I64, I32],
                     None,
-                    &[ctx, nm, f, v, len],
+                    &[ctx, nm, f, v, len, dir],
                 );
+            }
+            Op::Kernel { name, buf, elem } | Op::KernelInv { name, buf, elem } => {
+                let ctx = self.ctx;
+                let (p, len) = (self.v(Slot(buf.0)), self.v(Slot(buf.0 + 1)));
+                let nm = self.b.ins().iconst(I32, name.0 as i64);
+                let el = self.b.ins().iconst(I32, elem.0 as i64);
+                let inv = self.b.ins().iconst(I32, matches!(op, Op::KernelInv { .. }) as i64);
+                let st = self.call_rt(
+                    runtime::rt_kernel as *const () as usize,
+                    &[I64, I32, I64, I64, I32, I32],
+                    Some(I32),
+                    &[ctx, nm, p, len, el, inv],
+                );
+                self.check_status(st.expect("helper returns a status"));
             }
             Op::AddS { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().iadd(x, y)),
             Op::SubS { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().isub(x, y)),
@@ -1375,6 +1390,8 @@ pub fn supported(op: &Op) -> bool {
             | PrintStr { .. }
             | PrintFmt { .. }
             | Show { .. }
+            | Kernel { .. }
+            | KernelInv { .. }
             | AddS { .. }
             | SubS { .. }
             | XorS { .. }

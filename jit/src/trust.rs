@@ -15,8 +15,7 @@
 //! - a call passes a non-array where the callee expects an array, or an array where it does
 //!   not.
 //!
-//! Modules with an opcode the translator does not know, and Janus modules that print (jana's
-//! output rules are the interpreter's), are not trusted either.
+//! Modules with an opcode the translator does not know are not trusted either.
 //!
 //! Untrusted modules run on the interpreter, so every module gives the interpreter's answer.
 
@@ -55,17 +54,6 @@ fn arrays(g: &GeneDef) -> Option<Vec<(u16, bool)>> {
 /// documentation).
 pub fn trusted(m: &Module) -> bool {
     if !m.genes.iter().flat_map(|g| &g.code).all(crate::translate::supported) {
-        return false;
-    }
-    // Janus output follows jana's line rules (pieces assembled per direction): the
-    // interpreter's business. Printing is never the hot path.
-    let janus = m.dialect == rdx_lang::ast::Dialect::Janus;
-    let janus_output = m.genes.iter().flat_map(|g| &g.code).any(|o| match o {
-        Op::Show { fmt, .. } => fmt.0 & !7 != 0 || janus,
-        Op::PrintStr { .. } | Op::PrintFmt { .. } => janus,
-        _ => false,
-    });
-    if janus_output {
         return false;
     }
     let all: Option<Vec<_>> = m.genes.iter().map(arrays).collect();

@@ -150,27 +150,28 @@ pub fn run(args: Args) -> ExitCode {
         Backend::Auto => Backend::Interp,
         b => b,
     };
-    // Kernel calls run on the interpreter (the JIT leaves such modules to it as well), with
-    // the WebAssembly host plugged in.
+    // Kernel calls go to the WebAssembly host, plugged into whichever engine runs.
     let host = if crate::kernels::needs_host(m) {
         match crate::kernels::host(&args.kernels) {
-            Ok(h) => Some(h),
+            Ok(h) => Some(crate::kernels::HostCall { host: h, checked: args.checked }),
             Err(code) => return code,
         }
     } else {
         None
     };
-    let backend = if host.is_some() { Backend::Interp } else { backend };
     let (result, printed) = match backend {
         Backend::Jit => {
             let mut jit = rdx_jit::Jit::new();
+            if let Some(host) = host {
+                jit.set_kernels(Box::new(host));
+            }
             let r = jit.run(m, gene, &mut values, dir);
             (r, jit.take_output())
         }
         Backend::Interp | Backend::Auto => {
             let mut it = Interpreter::new();
             if let Some(host) = host {
-                it.set_kernels(Box::new(crate::kernels::HostCall { host, checked: args.checked }));
+                it.set_kernels(Box::new(host));
             }
             let r = it.run(m, gene, &mut values, dir);
             (r, it.take_output())

@@ -21,12 +21,14 @@ pub mod fuzzing;
 pub mod jana;
 pub mod module;
 pub mod ops;
+pub mod output;
 pub mod values;
 
 pub use compile::compile;
 pub use engine::{Interpreter, KernelCall, Limits};
 pub use error::{RunError, RunErrorKind};
 pub use module::{LoadError, Module};
+pub use output::Output;
 
 /// The value of one gene parameter.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

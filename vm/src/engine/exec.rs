@@ -184,32 +184,16 @@ impl Interpreter {
         };
         let start = r!(c.fp, Slot(buf.0)) as usize;
         let len = r!(c.fp, Slot(buf.0 + 1)) as usize;
-        if start.checked_add(len).is_none_or(|e| e > c.mem.len) || !len.is_multiple_of(elem.words() as usize)
-        {
+        if start.checked_add(len).is_none_or(|e| e > c.mem.len) {
             return Err(Fault::BadRef);
         }
-        let Some(host) = self.kernels.as_mut() else {
-            self.kernel_error =
-                Some(format!("kernel `{name}`: no kernel host (this embedder does not run kernels)"));
-            return Err(Fault::Kernel);
-        };
         // SAFETY: start + len <= mem.len (checked above); the slice is the only access to
         // these words while the kernel host runs (it cannot reach the interpreter).
         let words = unsafe { std::slice::from_raw_parts_mut(c.mem.ptr.add(start), len) };
-        host.call(name, inverse, elem, words).map_err(|e| {
+        super::call_kernel(self.kernels.as_deref_mut(), name, inverse, elem, words).map_err(|e| {
             self.kernel_error = Some(e);
             Fault::Kernel
-        })?;
-        if elem.is_float() {
-            // −0.0 becomes +0.0 (numerically the same), so a zero buffer that went through a
-            // linear kernel and back still closes as `delocal b = 0`.
-            for w in words.iter_mut() {
-                if *w == 1 << 63 {
-                    *w = 0;
-                }
-            }
-        }
-        Ok(())
+        })
     }
 
     #[cold]
@@ -217,21 +201,15 @@ impl Interpreter {
         let text = m.strings.get(fmt.0 as usize).map_or("", |s| s.as_str());
         let vals: Vec<u64> =
             g.args[args.start as usize..][..args.len as usize].iter().map(|s| r!(fp, *s)).collect();
-        let out = crate::values::printf(text, &vals);
-        self.output.extend_from_slice(out.as_bytes());
-        self.output.push(b'\n');
+        self.out.printf(text, &vals);
     }
 
     #[cold]
     fn show(&mut self, m: &Module, c: &Ctx<'_>, var: Slot, name: crate::ops::Str, fmt: Fmt, backward: bool) {
-        use crate::values::format_value;
         let name = m.strings.get(name.0 as usize).map_or("?", |s| s.as_str());
         let v = r!(c.fp, var);
-        // Janus programs set flags above the kind (see `crate::jana::SHOW_JANA`).
-        let flags = fmt.0 & !7;
-        let fmt = Fmt(fmt.0 & 7);
-        let signed = matches!(fmt, Fmt::I64 | Fmt::ARR_I64 | Fmt::STACK_I64);
-        let value = match fmt {
+        // The low three bits are the value's kind; Janus flags above them are `Output`'s.
+        let value = match Fmt(fmt.0 & 7) {
             Fmt::U64 | Fmt::I64 => crate::Value::Int(v),
             Fmt::ARR_U64 | Fmt::ARR_I64 => {
                 let len = r!(c.fp, Slot(var.0 + 1)) as usize;
@@ -247,13 +225,7 @@ impl Interpreter {
             }
             _ => crate::Value::Stack(self.stack_id(v).map(|id| self.stacks[id].clone()).unwrap_or_default()),
         };
-        if flags & crate::jana::SHOW_JANA != 0 {
-            let text = crate::jana::show_piece(name, flags, &value);
-            crate::jana::write_piece(&mut self.output, &mut self.line_at, &text, flags, backward);
-            return;
-        }
-        let line = format!("{name} = {}\n", format_value(&value, signed));
-        self.output.extend_from_slice(line.as_bytes());
+        self.out.show(name, fmt, &value, backward);
     }
 
     /// Evaluates the pure code `start..at` (the expression code of instruction `at`). Marked
@@ -489,8 +461,7 @@ impl Interpreter {
                 }
                 Op::PrintStr { text, .. } => {
                     if let Some(s) = m.strings.get(text.0 as usize) {
-                        self.output.extend_from_slice(s.as_bytes());
-                        self.output.push(b'\n');
+                        self.out.print(s);
                     }
                 }
                 Op::PrintFmt { fmt, args, .. } => self.print_fmt(m, c.g, fp, fmt, args),
@@ -923,8 +894,7 @@ impl Interpreter {
                 }
                 Op::PrintStr { text, .. } => {
                     if let Some(s) = m.strings.get(text.0 as usize) {
-                        self.output.extend_from_slice(s.as_bytes());
-                        self.output.push(b'\n');
+                        self.out.print(s);
                     }
                 }
                 Op::PrintFmt { fmt, args, .. } => self.print_fmt(m, c.g, fp, fmt, args),

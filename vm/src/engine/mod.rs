@@ -129,10 +129,8 @@ pub struct Interpreter {
     /// wrote ([`Module::tape_tag`]: a digest of its target and expression code) and the word it
     /// wrote, so a value is only restored by the same statement undone, on the value it left.
     tape: Vec<TapeEntry>,
-    output: Vec<u8>,
-    /// Running backward, where the Janus output line being written starts (its last piece was
-    /// printed first; see `crate::jana::SHOW_FIRST`).
-    line_at: Option<usize>,
+    /// What `print`, `printf` and `show` wrote.
+    out: crate::output::Output,
     /// Limits applied to every run.
     pub limits: Limits,
     count: u64,
@@ -153,6 +151,38 @@ pub trait KernelCall {
     fn call(&mut self, name: &str, inverse: bool, elem: Elem, words: &mut [u64]) -> Result<(), String>;
 }
 
+/// Runs kernel `name` (or, with `inverse`, its mirror) in place over `words` through `host`,
+/// as every engine does: a missing host or a buffer that is not whole `elem` elements is an
+/// error, and afterwards −0.0 becomes +0.0 in float buffers (numerically the same), so a zero
+/// buffer that went through a linear kernel and back still closes as `delocal b = 0`.
+pub fn call_kernel(
+    host: Option<&mut (dyn KernelCall + Send + 'static)>,
+    name: &str,
+    inverse: bool,
+    elem: Elem,
+    words: &mut [u64],
+) -> Result<(), String> {
+    let Some(host) = host else {
+        return Err(format!("kernel `{name}`: no kernel host (this embedder does not run kernels)"));
+    };
+    if !words.len().is_multiple_of(elem.words() as usize) {
+        return Err(format!(
+            "kernel `{name}`: a buffer of {} words is not whole {} elements",
+            words.len(),
+            elem.as_str()
+        ));
+    }
+    host.call(name, inverse, elem, words)?;
+    if elem.is_float() {
+        for w in words.iter_mut() {
+            if *w == 1 << 63 {
+                *w = 0;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Default for Interpreter {
     fn default() -> Interpreter {
         Interpreter::new()
@@ -167,8 +197,7 @@ impl Interpreter {
             stacks: Vec::new(),
             live: 0,
             tape: Vec::new(),
-            output: Vec::new(),
-            line_at: None,
+            out: crate::output::Output::new(),
             limits: Limits::default(),
             count: 0,
             lossy_words: 0,
@@ -195,7 +224,7 @@ impl Interpreter {
 
     /// Takes what `print`/`printf`/`show` wrote so far.
     pub fn take_output(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.output)
+        self.out.take()
     }
 
     /// Words on the history tape (kept across runs, so a backward run can undo the lossy

@@ -1,0 +1,98 @@
+//! What `print`, `printf` and `show` write. Every engine keeps its text in one [`Output`], so
+//! the interpreter and the JIT cannot print differently: an engine only reads the values (from
+//! its own memory) and hands them here.
+
+use crate::Value;
+use crate::jana;
+use crate::ops::Fmt;
+
+/// Text written by a run, with the state of a Janus line being written backward.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    bytes: Vec<u8>,
+    /// Running backward, where the Janus output line being written starts (its last piece was
+    /// printed first; see [`jana::SHOW_FIRST`]).
+    line_at: Option<usize>,
+}
+
+impl Output {
+    /// Empty output.
+    pub fn new() -> Output {
+        Output::default()
+    }
+
+    /// `print`: the text and a newline.
+    pub fn print(&mut self, text: &str) {
+        self.bytes.extend_from_slice(text.as_bytes());
+        self.bytes.push(b'\n');
+    }
+
+    /// `printf`: the format string filled with `vals` ([`crate::values::printf`]), and a
+    /// newline.
+    pub fn printf(&mut self, fmt: &str, vals: &[u64]) {
+        self.print(&crate::values::printf(fmt, vals));
+    }
+
+    /// `show` of `value` under `name` with the instruction's format byte (its low three bits
+    /// are the value's kind, the rest are Janus flags: then the text is one piece of a jana
+    /// line, and `backward` says which way the pieces come).
+    pub fn show(&mut self, name: &str, fmt: Fmt, value: &Value, backward: bool) {
+        let flags = fmt.0 & !7;
+        if flags & jana::SHOW_JANA != 0 {
+            let text = jana::show_piece(name, flags, value);
+            jana::write_piece(&mut self.bytes, &mut self.line_at, &text, flags, backward);
+            return;
+        }
+        let signed = matches!(Fmt(fmt.0 & 7), Fmt::I64 | Fmt::ARR_I64 | Fmt::STACK_I64);
+        let line = format!("{name} = {}\n", crate::values::format_value(value, signed));
+        self.bytes.extend_from_slice(line.as_bytes());
+    }
+
+    /// Moves everything `other` wrote after this output's text.
+    pub fn append(&mut self, other: Output) {
+        if self.bytes.is_empty() {
+            *self = other;
+        } else {
+            let base = self.bytes.len();
+            self.bytes.extend_from_slice(&other.bytes);
+            self.line_at = other.line_at.map(|at| at + base);
+        }
+    }
+
+    /// Takes the text written so far (a Janus line left half-written is finished as it is).
+    pub fn take(&mut self) -> Vec<u8> {
+        self.line_at = None;
+        std::mem::take(&mut self.bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn show_prints_name_and_value() {
+        let mut o = Output::new();
+        o.show("x", Fmt::I64, &Value::Int(u64::MAX), false);
+        o.show("a", Fmt::ARR_U64, &Value::Array(vec![1, 2]), false);
+        o.print("done");
+        o.printf("%d and %u", &[u64::MAX, 3]);
+        assert_eq!(String::from_utf8(o.take()).unwrap(), "x = -1\na = [1, 2]\ndone\n-1 and 3\n");
+        assert!(o.take().is_empty());
+    }
+
+    #[test]
+    fn janus_pieces_make_the_same_line_both_ways() {
+        let f = |flags: u8| Fmt(Fmt::I64.0 | jana::SHOW_JANA | flags);
+        let (x, y) = (Value::Int(1), Value::Int(2));
+        let mut fwd = Output::new();
+        fwd.show("x", f(jana::SHOW_FIRST), &x, false);
+        fwd.show("y", f(jana::SHOW_LAST), &y, false);
+        let mut bwd = Output::new();
+        bwd.show("y", f(jana::SHOW_LAST), &y, true);
+        bwd.show("x", f(jana::SHOW_FIRST), &x, true);
+        let text = fwd.take();
+        assert_eq!(text, bwd.take());
+        assert!(!text.is_empty() && text.ends_with(b"\n"));
+    }
+}
