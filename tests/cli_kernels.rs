@@ -154,7 +154,7 @@ fn sets(pairs: &[(String, String)]) -> Vec<String> {
 // ---- tests --------------------------------------------------------------------------------
 
 #[test]
-fn stdlib_kernel_programs_run_lines_hold_both_ways() {
+fn stdlib_kernel_programs_run_lines_hold_both_ways_on_both_engines() {
     let dir = root().join("stdlib/kernels");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("stdlib/kernels")
@@ -180,20 +180,22 @@ fn stdlib_kernel_programs_run_lines_hold_both_ways() {
                 rhs.trim().strip_prefix('(').and_then(|r| r.strip_suffix(')')).expect("(…)"),
             );
             let types = param_types(&src, gene.trim());
-            for (reverse, from, to) in [(false, &inputs, &outputs), (true, &outputs, &inputs)] {
-                let mut args =
-                    vec!["run".to_string(), rel.clone(), "--entry".into(), gene.trim().to_string()];
-                if reverse {
-                    args.push("--reverse".into());
-                }
-                args.extend(sets(from));
-                let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-                let (out, err, code) = rdx(&argv);
-                let dir = if reverse { "backward" } else { "forward" };
-                if code != 0 {
-                    failures.push(format!("{rel}:{} {dir}: exit {code}\n{err}", i + 1));
-                } else if let Err(e) = matches(&out, to, &types) {
-                    failures.push(format!("{rel}:{} {dir}: {e}", i + 1));
+            for backend in ["interp", "jit"] {
+                for (reverse, from, to) in [(false, &inputs, &outputs), (true, &outputs, &inputs)] {
+                    let mut args = vec!["run".to_string(), rel.clone(), "--entry".into(), gene.trim().into()];
+                    args.extend(["--backend".to_string(), backend.into()]);
+                    if reverse {
+                        args.push("--reverse".into());
+                    }
+                    args.extend(sets(from));
+                    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+                    let (out, err, code) = rdx(&argv);
+                    let dir = if reverse { "backward" } else { "forward" };
+                    if code != 0 {
+                        failures.push(format!("{rel}:{} {dir} on {backend}: exit {code}\n{err}", i + 1));
+                    } else if let Err(e) = matches(&out, to, &types) {
+                        failures.push(format!("{rel}:{} {dir} on {backend}: {e}", i + 1));
+                    }
                 }
             }
         }
