@@ -12,6 +12,7 @@
 
 #![warn(missing_docs)]
 
+pub mod loops;
 pub(crate) mod runtime;
 pub mod translate;
 pub mod trust;

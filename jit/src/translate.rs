@@ -137,6 +137,7 @@ impl FuncTranslator {
         let args = b.block_params(entry)[1];
         let vars: Vec<Variable> = (0..g.slots).map(|_| b.declare_var(I64)).collect();
         let mut params = vec![false; g.slots as usize];
+        let mut fixed = vec![Fixed::No; g.slots as usize];
         let flags = MemFlagsData::trusted();
         for (i, p) in g.params.iter().enumerate() {
             let s = g.param_slots[i] as usize;
@@ -144,6 +145,15 @@ impl FuncTranslator {
                 let v = b.ins().load(I64, flags, args, (8 * (s + k)) as i32);
                 b.def_var(vars[s + k], v);
                 params[s + k] = true;
+            }
+            // A parameter array's (pointer, length) never changes in the gene (the trust
+            // check); its length is the declared one (the engine's argument check and the
+            // trust check's call check).
+            if let rdx_lang::ast::Type::Array(e, n) = p.ty
+                && s + 1 < fixed.len()
+            {
+                fixed[s] = Fixed::Value(b.use_var(vars[s]));
+                fixed[s + 1] = Fixed::Const(n.saturating_mul(e.words()));
             }
         }
         let zero = b.ins().iconst(I64, 0);
@@ -199,6 +209,8 @@ impl FuncTranslator {
             pc: 0,
             blocks: HashMap::new(),
             done: false,
+            fixed,
+            loops: crate::loops::counted_loops(g),
         };
         if backward {
             t.body_backward();
@@ -230,6 +242,19 @@ struct Tr<'a, 'b, 'm> {
     blocks: HashMap<usize, cranelift_codegen::ir::Block>,
     /// The current block ended with an unconditional transfer.
     done: bool,
+    /// Slots whose value is the same everywhere in the function (parameter arrays).
+    fixed: Vec<Fixed>,
+    /// The gene's simple counted loops ([`crate::loops`]).
+    loops: Vec<crate::loops::CountedLoop>,
+}
+
+/// A slot that keeps one value for the whole function.
+#[derive(Clone, Copy, Debug)]
+enum Fixed {
+    No,
+    /// Defined in the entry block (so it dominates every use).
+    Value(Value),
+    Const(u64),
 }
 
 impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
@@ -259,7 +284,16 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     fn v(&mut self, s: Slot) -> Value {
-        self.b.use_var(self.vars[s.0 as usize])
+        match self.fixed[s.0 as usize] {
+            Fixed::Value(v) => v,
+            Fixed::Const(k) => self.k(k),
+            Fixed::No => self.b.use_var(self.vars[s.0 as usize]),
+        }
+    }
+
+    /// Whether the counted loop ending at `step` is simple: its re-entry checks cannot fail.
+    fn simple_loop(&self, step: usize) -> bool {
+        self.loops.iter().any(|l| l.step == step)
     }
 
     fn set(&mut self, s: Slot, v: Value) {
@@ -355,10 +389,20 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// The address of `arr[idx]` after the bounds check.
     fn elem(&mut self, arr: Arr, idx: Slot) -> Value {
         let base = self.v(Slot(arr.0));
-        let len = self.v(Slot(arr.0 + 1));
         let i = self.v(idx);
-        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
-        self.fail_if(oob, fault::OOB, i, len);
+        // In a simple counted loop whose counter stays inside the array, no check.
+        let in_bounds = match self.fixed.get(arr.0 as usize + 1) {
+            Some(Fixed::Const(n)) => self
+                .loops
+                .iter()
+                .any(|l| l.ctr == idx && l.contains(self.pc) && l.range.is_some_and(|(_, hi)| hi < *n)),
+            _ => false,
+        };
+        if !in_bounds {
+            let len = self.v(Slot(arr.0 + 1));
+            let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
+            self.fail_if(oob, fault::OOB, i, len);
+        }
         let off = self.b.ins().ishl_imm_u(i, 3);
         self.b.ins().iadd(base, off)
     }
@@ -548,11 +592,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let c = self.cond(cond);
                 self.branch_to(c, pc + 2);
                 let top = from_top.0 as usize;
-                let again = match self.g.code[top] {
-                    Op::FromTopC { cond, .. } => self.cond(cond),
-                    _ => self.b.ins().iconst(types::I8, 1),
-                };
-                self.fail_if0(again, fault::FROM_REENTRY);
+                if !self.simple_loop(pc) {
+                    let again = match self.g.code[top] {
+                        Op::FromTopC { cond, .. } => self.cond(cond),
+                        _ => self.b.ins().iconst(types::I8, 1),
+                    };
+                    self.fail_if0(again, fault::FROM_REENTRY);
+                }
                 self.jump(top + 1);
             }
             other => self.translate_effect(other),
@@ -591,8 +637,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.jump(u - 1);
             }
             Op::LoopInc { cond, .. } | Op::LoopDec { cond, .. } => {
-                let c = self.cond(cond);
-                self.fail_if0(c, fault::UNTIL_REENTRY);
+                if !self.simple_loop(pc) {
+                    let c = self.cond(cond);
+                    self.fail_if0(c, fault::UNTIL_REENTRY);
+                }
                 self.step_back(pc);
             }
             Op::FromTopC { cond, loop_back, .. } => {
@@ -604,8 +652,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 // Around again: the step's backward meaning (its errors name the step).
                 let lp = loop_back.0 as usize;
                 self.srcloc(lp);
-                let c = self.cond_of_step(lp);
-                self.fail_if0(c, fault::UNTIL_REENTRY);
+                if !self.simple_loop(lp) {
+                    let c = self.cond_of_step(lp);
+                    self.fail_if0(c, fault::UNTIL_REENTRY);
+                }
                 self.step_back(lp);
                 self.jump(lp - 1);
                 self.b.switch_to_block(next);

@@ -13,7 +13,8 @@
 //! - an array operand does not name one of the gene's arrays, or two arrays' slots overlap;
 //! - `local.arr` targets a parameter array;
 //! - a call passes a non-array where the callee expects an array, or an array where it does
-//!   not.
+//!   not, or an array whose length is not the one the callee declares (compiled code takes
+//!   a parameter array's length from its type).
 //!
 //! Modules with an opcode the translator does not know are not trusted either.
 //!
@@ -50,6 +51,26 @@ fn arrays(g: &GeneDef) -> Option<Vec<(u16, bool)>> {
     Some(out)
 }
 
+/// The length in words that array `base` of gene `g` always has: a parameter's declared
+/// length, or the length of every `local.arr` that opens it (None when they differ).
+fn static_len(g: &GeneDef, base: u16) -> Option<u64> {
+    for (i, p) in g.params.iter().enumerate() {
+        if let Type::Array(e, n) = p.ty
+            && g.param_slots.get(i) == Some(&base)
+        {
+            return Some(n.saturating_mul(e.words()));
+        }
+    }
+    let mut lens = g.code.iter().filter_map(|o| match *o {
+        Op::LocalArr { arr, len, .. } | Op::DelocalArr { arr, len, .. } if arr.0 == base => {
+            Some(len.0 as u64)
+        }
+        _ => None,
+    });
+    let first = lens.next()?;
+    lens.all(|l| l == first).then_some(first)
+}
+
 /// True when compiled code may treat the module's array slots as pointers (see the module
 /// documentation).
 pub fn trusted(m: &Module) -> bool {
@@ -79,7 +100,10 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
                 for (i, p) in callee.params.iter().enumerate() {
                     let Some(s) = g.args.get(args.start as usize + i) else { return false };
                     let fits = match p.ty {
-                        Type::Array(..) => base(s.0).is_some(),
+                        // Compiled code takes an array parameter's length from its type.
+                        Type::Array(e, n) => {
+                            base(s.0).is_some() && static_len(g, s.0) == Some(n.saturating_mul(e.words()))
+                        }
                         _ => !is_array_slot(s.0),
                     };
                     if !fits {
@@ -93,7 +117,7 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
         let mut ok = true;
         op.operands(&mut |name, o| match o {
             OperandRef::Slot(s) => {
-                let write = matches!(name, "dst" | "var" | "ctr") || matches!(op, Op::Swap { .. });
+                let write = crate::loops::is_write(op, name);
                 ok &= if write { !is_array_slot(s.0) } else { !is_pointer(s.0) }
             }
             OperandRef::Cond(c) => ok &= c.slots().iter().flatten().all(|s| !is_pointer(s.0)),

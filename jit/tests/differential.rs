@@ -332,3 +332,49 @@ fn genes_without_parameters_can_be_called() {
         panic!("{e}");
     }
 }
+
+/// Compiled code takes a parameter array's length from its type, so a hand-written call that
+/// passes a shorter array than the callee declares is not compiled: the interpreter runs it
+/// (and reports the out-of-bounds access its checked memory sees).
+#[test]
+fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
+    use rdx_lang::ast::{Dialect, Elem};
+    use rdx_vm::module::{GeneDef, ParamDef};
+    use rdx_vm::ops::{Args, Arr, GeneIdx, Imm, Op, Pre, Slot};
+    let arr = |n| ParamDef { name: "a".into(), ty: Type::Array(Elem::U64, n) };
+    let idx = ParamDef { name: "i".into(), ty: Type::U64 };
+    let main = GeneDef {
+        name: "main".into(),
+        params: vec![arr(2), idx.clone()],
+        slots: 3,
+        words: 3,
+        args: vec![Slot(0), Slot(2)],
+        code: vec![Op::Enter {}, Op::Call { gene: GeneIdx(1), args: Args { start: 0, len: 2 } }, Op::Exit {}],
+        param_slots: vec![],
+    };
+    let callee = GeneDef {
+        name: "f".into(),
+        params: vec![arr(4), idx],
+        slots: 3,
+        words: 3,
+        args: vec![],
+        code: vec![
+            Op::Enter {},
+            Op::AddEI { arr: Arr(0), idx: Slot(2), imm: Imm(1), pre: Pre(0) },
+            Op::Exit {},
+        ],
+        param_slots: vec![],
+    };
+    let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![main, callee], debug: None };
+    m.verify().expect("the verifier accepts it");
+    assert!(!rdx_jit::trust::trusted(&m));
+    for i in [1u64, 3] {
+        let s = vec![Value::Array(vec![5, 6]), Value::Int(i)];
+        let (mut a, mut b) = (s.clone(), s.clone());
+        let ra = Interpreter::new().run(&m, 0, &mut a, Direction::Forward);
+        let rb = jit().run(&m, 0, &mut b, Direction::Forward);
+        assert_eq!(ra, rb);
+        assert_eq!(a, b);
+        assert_eq!(ra.is_ok(), i < 2, "{ra:?}");
+    }
+}

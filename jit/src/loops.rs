@@ -1,0 +1,197 @@
+//! Facts about counted loops that let compiled code skip checks that can never fail.
+//!
+//! A counted loop is `from.c` at `top` … `loop.inc`/`loop.dec` at `step` (then `loop.exit`):
+//! the entry assertion `ctr == s`, the body, the step `ctr ± 1` and the exit test `ctr == e`.
+//! It is *simple* when nothing in the body writes `ctr` (or a slot named by `s` or `e`), and
+//! control enters and leaves the body only through the loop's own instructions. Then:
+//!
+//! - **The re-entry assertions hold.** Forward, `ctr` enters at `s` and goes around with the
+//!   values `s ± 1, s ± 2, …` until it meets `e`; it could equal `s` again only after 2⁶⁴
+//!   steps, and it meets `e` first (or at the same step when `e == s`, where the exit test
+//!   comes first). Backward the walk is the mirror: `ctr` starts at `e` and goes around with
+//!   values that meet `s` before `e` again. So `from`'s re-entry check (forward) and `until`'s
+//!   (backward) never fire and are not emitted.
+//! - **The counter's range is known** when `s` and `e` are constants with `s < e` for
+//!   `loop.inc` (`s > e` for `loop.dec`): the body sees exactly `s ..= e - 1` (`e + 1 ..= s`),
+//!   in either direction. An array access `a[ctr]` in the body with the range inside `a`'s
+//!   static length needs no bounds check.
+
+use rdx_vm::module::GeneDef;
+use rdx_vm::ops::{Cond, Op, OperandRef, Slot};
+
+/// One simple counted loop of a gene.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CountedLoop {
+    /// The `from.c` instruction.
+    pub top: usize,
+    /// The `loop.inc` / `loop.dec` instruction (the `loop.exit` follows it).
+    pub step: usize,
+    /// The counter.
+    pub ctr: Slot,
+    /// The counter's values inside the body, inclusive (constant bounds only).
+    pub range: Option<(u64, u64)>,
+}
+
+impl CountedLoop {
+    /// Whether instruction `pc` is in the loop's body.
+    pub fn contains(&self, pc: usize) -> bool {
+        self.top < pc && pc < self.step
+    }
+}
+
+/// Whether operand `name` of `op` is a slot the instruction writes (conservatively: a `show`
+/// counts, and both operands of `swap`). Call arguments are written through by reference; see
+/// [`writes`].
+pub fn is_write(op: &Op, name: &str) -> bool {
+    matches!(name, "dst" | "var" | "ctr") || matches!(op, Op::Swap { .. })
+}
+
+/// Calls `f` with every slot instruction `op` of gene `g` may write.
+fn writes(g: &GeneDef, op: &Op, f: &mut impl FnMut(Slot)) {
+    op.operands(&mut |name, o| match o {
+        OperandRef::Slot(s) if is_write(op, name) => f(s),
+        OperandRef::Args(a) if matches!(op, Op::Call { .. } | Op::Uncall { .. }) => {
+            for s in g.args.iter().skip(a.start as usize).take(a.len as usize) {
+                f(*s);
+            }
+        }
+        _ => {}
+    });
+}
+
+/// `ctr == x` as (the other operand: a slot or a constant), for a condition on `ctr`.
+#[derive(Clone, Copy)]
+enum Bound {
+    Slot(Slot),
+    Const(u64),
+}
+
+fn bound(c: Cond, ctr: Slot) -> Option<Bound> {
+    match c {
+        Cond::EqImm(a, k) if a == ctr => Some(Bound::Const(k as u64)),
+        Cond::Eq(a, b) if a == ctr && b != ctr => Some(Bound::Slot(b)),
+        Cond::Eq(a, b) if b == ctr && a != ctr => Some(Bound::Slot(a)),
+        _ => None,
+    }
+}
+
+/// The simple counted loops of a gene (see the module documentation).
+pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
+    let code = &g.code;
+    let mut out = Vec::new();
+    for (step, op) in code.iter().enumerate() {
+        let (Op::LoopInc { ctr, cond, from_top } | Op::LoopDec { ctr, cond, from_top }) = *op else {
+            continue;
+        };
+        let inc = matches!(op, Op::LoopInc { .. });
+        let top = from_top.0 as usize;
+        let Some(Op::FromTopC { cond: entry, loop_back }) = code.get(top).copied() else { continue };
+        if loop_back.0 as usize != step
+            || top >= step
+            || !matches!(code.get(step + 1), Some(Op::LoopExit { .. }))
+        {
+            continue;
+        }
+        let (Some(s), Some(e)) = (bound(entry, ctr), bound(cond, ctr)) else { continue };
+        // Nothing in the body writes the counter or a bound slot.
+        let mut written = false;
+        for op in &code[top + 1..step] {
+            writes(g, op, &mut |w| {
+                written |= w == ctr
+                    || matches!(s, Bound::Slot(x) if x == w)
+                    || matches!(e, Bound::Slot(x) if x == w);
+            });
+        }
+        if written {
+            continue;
+        }
+        // Control enters and leaves only through the loop's own instructions: every jump
+        // target is on the same side of the loop's edges as its instruction.
+        let inside = |p: usize| top <= p && p <= step + 1;
+        let mut crossing = false;
+        for (pc, op) in code.iter().enumerate() {
+            op.operands(&mut |_, o| {
+                if let OperandRef::Off(t) = o {
+                    crossing |= inside(pc) != inside(t.0 as usize);
+                }
+            });
+        }
+        if crossing {
+            continue;
+        }
+        let range = match (s, e) {
+            (Bound::Const(s), Bound::Const(e)) if inc && s < e => Some((s, e - 1)),
+            (Bound::Const(s), Bound::Const(e)) if !inc && s > e => Some((e + 1, s)),
+            _ => None,
+        };
+        out.push(CountedLoop { top, step, ctr, range });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gene(src: &str) -> GeneDef {
+        let prog = rdx_lang::parser::parse(src).expect("parses");
+        let checked = rdx_lang::check::check(&prog, &Default::default()).expect("checks");
+        let m = rdx_vm::compile(&checked, "t.rdx", src).expect("compiles");
+        m.genes[0].clone()
+    }
+
+    #[test]
+    fn a_constant_counted_loop_has_its_range() {
+        let g = gene(
+            "gene f(a: u64[8], x: u64) {
+                local i: u64 = 0
+                from i == 0 do { x += a[i]  i += 1 } until i == 8
+                delocal i = 8
+            }",
+        );
+        let l = counted_loops(&g);
+        assert_eq!(l.len(), 1, "{:?}", g.code);
+        assert_eq!(l[0].range, Some((0, 7)));
+    }
+
+    #[test]
+    fn a_counter_written_in_the_body_is_not_simple() {
+        let g = gene(
+            "gene f(x: u64) {
+                local i: u64 = 0
+                from i == 0 do { i += 1  x += i  i += 1 } until i == 8
+                delocal i = 8
+            }",
+        );
+        assert!(g.code.iter().any(|o| matches!(o, Op::LoopInc { .. })), "{:?}", g.code);
+        assert!(counted_loops(&g).is_empty());
+    }
+
+    #[test]
+    fn a_counter_passed_to_a_call_is_not_simple() {
+        let g = gene(
+            "gene f(x: u64) {
+                local i: u64 = 0
+                from i == 0 do { call g(i, x)  i += 1 } until i == 8
+                delocal i = 8
+            }
+            gene g(i: u64, x: u64) { x += i }",
+        );
+        assert!(g.code.iter().any(|o| matches!(o, Op::LoopInc { .. })), "{:?}", g.code);
+        assert!(counted_loops(&g).is_empty());
+    }
+
+    #[test]
+    fn a_variable_bound_keeps_the_checks_off_but_has_no_range() {
+        let g = gene(
+            "gene f(n: u64, x: u64) {
+                local i: u64 = 0
+                from i == 0 do { x += 1  i += 1 } until i == n
+                delocal i = n
+            }",
+        );
+        let l = counted_loops(&g);
+        assert_eq!(l.len(), 1);
+        assert_eq!(l[0].range, None);
+    }
+}

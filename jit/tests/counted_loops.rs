@@ -1,0 +1,117 @@
+//! Counted loops on the JIT against the interpreter. Compiled code leaves out the re-entry
+//! checks of simple counted loops and the bounds checks of `a[ctr]` whose counter range fits
+//! the array (`rdx_jit::loops`); these properties drive loops through every case around those
+//! facts (counter ranges inside, at and past the array's end, wrapping below zero, counters
+//! and bounds written in the body, variable bounds) and compare results and errors, both ways.
+
+use proptest::prelude::*;
+use rdx_jit::{Jit, JitOptions};
+use rdx_vm::{Direction, Engine, Interpreter, Module, Value};
+
+fn compile(text: &str) -> Module {
+    let prog = rdx_lang::parser::parse(text).unwrap_or_else(|e| panic!("parse: {e:?}\n{text}"));
+    let checked =
+        rdx_lang::check::check(&prog, &Default::default()).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    rdx_vm::compile(&checked, "t.rdx", text).expect("compiles")
+}
+
+/// A loop over `a[i]` with the given bounds, step and extra body statement.
+fn program(len: u64, s: u64, e: &str, inc: bool, extra: &str) -> String {
+    let step = if inc { "i += 1" } else { "i -= 1" };
+    format!(
+        "gene main(a: u64[{len}], x: u64, i: u64, n: u64) {{
+            from i == {s} do {{
+                x += a[i]
+                a[i] ^= x
+                {extra}
+                {step}
+            }} until i == {e}
+        }}"
+    )
+}
+
+/// Forward from `start`, then backward from the result (or from `start` when forward fails):
+/// both engines give the same results, states and errors.
+fn agree(m: &Module, start: &[Value]) -> Result<(), String> {
+    if !rdx_jit::trust::trusted(m) {
+        return Err("not compiled".into());
+    }
+    let mut it = Interpreter::new();
+    let mut jt = Jit::with_options(JitOptions { verify: true, optimize: true });
+    let (mut a, mut b) = (start.to_vec(), start.to_vec());
+    let ra = it.run(m, 0, &mut a, Direction::Forward).map(|_| ());
+    let rb = jt.run(m, 0, &mut b, Direction::Forward).map(|_| ());
+    if ra != rb || (ra.is_ok() && a != b) {
+        return Err(format!("forward: interp {ra:?} {a:?}\n  jit {rb:?} {b:?}"));
+    }
+    let (mut a, mut b) = if ra.is_ok() { (a, b) } else { (start.to_vec(), start.to_vec()) };
+    let ra = it.run(m, 0, &mut a, Direction::Backward).map(|_| ());
+    let rb = jt.run(m, 0, &mut b, Direction::Backward).map(|_| ());
+    if ra != rb || (ra.is_ok() && a != b) {
+        return Err(format!("backward: interp {ra:?} {a:?}\n  jit {rb:?} {b:?}"));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+    #[test]
+    fn counted_loops_agree_with_the_interpreter(
+        len in 1u64..10,
+        s in 0u64..12,
+        d in 1u64..12,
+        inc in any::<bool>(),
+        kind in 0usize..4,
+        i0 in prop_oneof![Just(None), (0u64..14).prop_map(Some)],
+        n in 0u64..14,
+        seed in prop::collection::vec(any::<u64>(), 10),
+    ) {
+        // Constant bounds d steps apart (a decrement may wrap below zero), a variable bound,
+        // or a counter / bound written in the body.
+        let e_const = if inc { s + d } else { s.wrapping_sub(d) };
+        let (e, extra) = match kind {
+            0 => (e_const.to_string(), ""),
+            1 => ("n".to_string(), ""),
+            2 => (e_const.to_string(), "i += 2\n i -= 2"),
+            _ => ("n".to_string(), "n += 0"),
+        };
+        let m = compile(&program(len, s, &e, inc, extra));
+        let start = vec![
+            Value::Array(seed[..len as usize].to_vec()),
+            Value::Int(seed[9]),
+            Value::Int(i0.unwrap_or(s)),
+            Value::Int(n),
+        ];
+        if let Err(msg) = agree(&m, &start) {
+            prop_assert!(false, "{}\n{}", msg, program(len, s, &e, inc, extra));
+        }
+    }
+}
+
+#[test]
+fn the_checks_left_out_are_exactly_those_that_cannot_fail() {
+    use rdx_jit::loops::counted_loops;
+    // Inside the array: a range; past it, the same range (the bounds check stays: only the
+    // translator compares it with the length).
+    let m = compile(&program(8, 0, "8", true, ""));
+    let l = counted_loops(&m.genes[0]);
+    assert_eq!(l.iter().map(|l| l.range).collect::<Vec<_>>(), [Some((0, 7))]);
+    let m = compile(&program(8, 9, "2", false, ""));
+    assert_eq!(counted_loops(&m.genes[0]).iter().map(|l| l.range).collect::<Vec<_>>(), [Some((3, 9))]);
+    // Wrapping below zero: simple, but no range.
+    let m = compile(&program(8, 1, "5", false, ""));
+    assert_eq!(counted_loops(&m.genes[0]).iter().map(|l| l.range).collect::<Vec<_>>(), [None]);
+    let start = vec![Value::Array(vec![1; 8]), Value::Int(0), Value::Int(1), Value::Int(0)];
+    agree(&m, &start).unwrap();
+    // A counter or bound written in the body: not simple.
+    assert!(counted_loops(&compile(&program(8, 0, "8", true, "i += 2\n i -= 2")).genes[0]).is_empty());
+    assert!(counted_loops(&compile(&program(8, 0, "n", true, "n += 0")).genes[0]).is_empty());
+    // Past the end: the compiled loop still stops with the interpreter's error.
+    let m = compile(&program(8, 0, "9", true, ""));
+    let start = vec![Value::Array(vec![1; 8]), Value::Int(0), Value::Int(0), Value::Int(0)];
+    agree(&m, &start).unwrap();
+    let mut s = start.clone();
+    let err = Jit::new().run(&m, 0, &mut s, Direction::Forward).unwrap_err();
+    assert_eq!(err.kind.code(), "R0109", "{err:?}");
+}
