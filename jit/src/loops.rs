@@ -15,9 +15,16 @@
 //!   `loop.inc` (`s > e` for `loop.dec`): the body sees exactly `s ..= e - 1` (`e + 1 ..= s`),
 //!   in either direction. An array access `a[ctr]` in the body with the range inside `a`'s
 //!   static length needs no bounds check.
+//! - **Unrolling.** With a known trip count `t` (constant bounds) and a short straight-line
+//!   body, the body may be emitted `k` times per trip around, `k` dividing `t`: the counter
+//!   meets its bound only after a multiple of `k` steps from where it entered, so the exit test
+//!   (forward) or entry test (backward) is needed only after every `k`-th copy.
 
 use rdx_vm::module::GeneDef;
-use rdx_vm::ops::{Cond, Op, OperandRef, Slot};
+use rdx_vm::ops::{Class, Cond, Op, OperandRef, Slot};
+
+/// The most instructions an unrolled body may have, all copies together.
+const UNROLL_BUDGET: usize = 128;
 
 /// One simple counted loop of a gene.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +44,23 @@ impl CountedLoop {
     pub fn contains(&self, pc: usize) -> bool {
         self.top < pc && pc < self.step
     }
+}
+
+/// How many copies of the loop's body to emit per trip around (1: no unrolling): the largest
+/// of 8, 4, 2 that divides the trip count, when the body is straight-line code (no control,
+/// calls, frames or `error`) and the copies fit [`UNROLL_BUDGET`].
+pub fn unroll_factor(g: &GeneDef, l: &CountedLoop) -> usize {
+    let Some((lo, hi)) = l.range else { return 1 };
+    let trips = hi - lo + 1;
+    let body = &g.code[l.top + 1..l.step];
+    let straight = body.iter().all(|op| {
+        matches!(op.class(), Class::Effect | Class::Pure)
+            && !matches!(op, Op::Call { .. } | Op::Uncall { .. } | Op::Fail { .. })
+    });
+    if !straight || body.is_empty() {
+        return 1;
+    }
+    [8, 4, 2].into_iter().find(|&k| trips % k as u64 == 0 && k * body.len() <= UNROLL_BUDGET).unwrap_or(1)
 }
 
 /// Whether operand `name` of `op` is a slot the instruction writes (conservatively: a `show`
@@ -152,6 +176,7 @@ mod tests {
         let l = counted_loops(&g);
         assert_eq!(l.len(), 1, "{:?}", g.code);
         assert_eq!(l[0].range, Some((0, 7)));
+        assert_eq!(unroll_factor(&g, &l[0]), 8, "8 trips");
     }
 
     #[test]

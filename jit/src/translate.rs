@@ -211,6 +211,7 @@ impl FuncTranslator {
             done: false,
             fixed,
             loops: crate::loops::counted_loops(g),
+            rots: HashMap::new(),
         };
         if backward {
             t.body_backward();
@@ -246,6 +247,8 @@ struct Tr<'a, 'b, 'm> {
     fixed: Vec<Fixed>,
     /// The gene's simple counted loops ([`crate::loops`]).
     loops: Vec<crate::loops::CountedLoop>,
+    /// Values made by rotating another by a constant: `r ↦ (c, k)` for `r = rotl(c, k)`.
+    rots: HashMap<Value, (Value, u32)>,
 }
 
 /// A slot that keeps one value for the whole function.
@@ -294,6 +297,58 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// Whether the counted loop ending at `step` is simple: its re-entry checks cannot fail.
     fn simple_loop(&self, step: usize) -> bool {
         self.loops.iter().any(|l| l.step == step)
+    }
+
+    /// `x` rotated left by the constant `k` (mod 64), remembered for [`Op::XorRot`]'s rewrite.
+    fn rotl_k(&mut self, x: Value, k: u32) -> Value {
+        let k = k % 64;
+        if k == 0 {
+            return x;
+        }
+        let (base, total) = match self.rots.get(&x) {
+            Some(&(c, j)) => (c, (j + k) % 64),
+            None => (x, k),
+        };
+        if total == 0 {
+            return base;
+        }
+        let r = self.b.ins().rotl_imm_u(base, total as i64);
+        self.rots.insert(r, (base, total));
+        r
+    }
+
+    /// Copies of the body per trip around the counted loop ending at `step`.
+    fn unroll_factor(&self, step: usize) -> usize {
+        self.loops.iter().find(|l| l.step == step).map_or(1, |l| crate::loops::unroll_factor(self.g, l))
+    }
+
+    /// Emits the straight-line code `start..end` forward (a copy of an unrolled loop body).
+    fn forward_range(&mut self, start: usize, end: usize) {
+        let mut pc = start;
+        while pc < end {
+            if self.g.code[pc].is_pure() {
+                let consumer = self.consumer_of(pc);
+                self.emit_pure(pc, consumer);
+                pc = consumer;
+            }
+            self.srcloc(pc);
+            self.translate_forward(pc);
+            pc += 1;
+        }
+    }
+
+    /// Emits the straight-line code `start..end` backward (a copy of an unrolled loop body).
+    fn backward_range(&mut self, start: usize, end: usize) {
+        let mut pc = end - 1;
+        while pc >= start {
+            self.srcloc(pc);
+            self.translate_backward(pc);
+            let below = pre_start(self.g, pc);
+            if below <= start {
+                break;
+            }
+            pc = below - 1;
+        }
     }
 
     fn set(&mut self, s: Slot, v: Value) {
@@ -589,9 +644,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let x = self.v(ctr);
                 let x = self.b.ins().iadd_imm_s(x, step);
                 self.set(ctr, x);
+                // Unrolled: more copies of the body, each with its step, before the exit test.
+                let top = from_top.0 as usize;
+                for _ in 1..self.unroll_factor(pc) {
+                    self.forward_range(top + 1, pc);
+                    self.srcloc(pc);
+                    let x = self.v(ctr);
+                    let x = self.b.ins().iadd_imm_s(x, step);
+                    self.set(ctr, x);
+                }
                 let c = self.cond(cond);
                 self.branch_to(c, pc + 2);
-                let top = from_top.0 as usize;
                 if !self.simple_loop(pc) {
                     let again = match self.g.code[top] {
                         Op::FromTopC { cond, .. } => self.cond(cond),
@@ -644,13 +707,20 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.step_back(pc);
             }
             Op::FromTopC { cond, loop_back, .. } => {
+                // Unrolled: more steps back, each with a copy of the body, before the test.
+                let lp = loop_back.0 as usize;
+                for _ in 1..self.unroll_factor(lp) {
+                    self.srcloc(lp);
+                    self.step_back(lp);
+                    self.backward_range(pc + 1, lp);
+                }
+                self.srcloc(pc);
                 let c = self.cond(cond);
                 let around = self.b.create_block();
                 let next = self.b.create_block();
                 self.b.ins().brif(c, next, &[], around, &[]);
                 self.b.switch_to_block(around);
                 // Around again: the step's backward meaning (its errors name the step).
-                let lp = loop_back.0 as usize;
                 self.srcloc(lp);
                 if !self.simple_loop(lp) {
                     let c = self.cond_of_step(lp);
@@ -961,14 +1031,11 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 }
                 self.set(dst, x);
             }
-            Op::RotlI { dst, amt, .. } => {
+            Op::RotlI { dst, amt, .. } | Op::RotrI { dst, amt, .. } => {
+                let k = u32::from(amt.0 % 64);
+                let k = if matches!(op, Op::RotlI { .. }) { k } else { 64 - k };
                 let x = self.v(dst);
-                let r = self.b.ins().rotl_imm_u(x, amt.0 as i64);
-                self.set(dst, r);
-            }
-            Op::RotrI { dst, amt, .. } => {
-                let x = self.v(dst);
-                let r = self.b.ins().rotr_imm_u(x, amt.0 as i64);
+                let r = self.rotl_k(x, k);
                 self.set(dst, r);
             }
             Op::RotlS { dst, src, .. } => self.update(dst, src, |b, x, y| {
@@ -981,7 +1048,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }),
             Op::RotAdd { dst, src, amt } | Op::RotSub { dst, src, amt } | Op::RotXor { dst, src, amt } => {
                 let x = self.v(dst);
-                let r = self.b.ins().rotl_imm_u(x, (amt.0 % 64) as i64);
+                let r = self.rotl_k(x, u32::from(amt.0));
                 let y = self.v(src);
                 let r = match op {
                     Op::RotAdd { .. } => self.b.ins().iadd(r, y),
@@ -992,12 +1059,25 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             Op::AddRot { dst, src, amt } | Op::SubRot { dst, src, amt } | Op::XorRot { dst, src, amt } => {
                 let (x, y) = (self.v(dst), self.v(src));
-                let r = match op {
-                    Op::AddRot { .. } => self.b.ins().iadd(x, y),
-                    Op::SubRot { .. } => self.b.ins().isub(x, y),
-                    _ => self.b.ins().bxor(x, y),
+                let amt = u32::from(amt.0);
+                let r = match (op, self.rots.get(&y).copied()) {
+                    // (x ^ rotl(c, k)) <<< amt = (x <<< amt) ^ rotl(c, k + amt): rotation
+                    // distributes over xor, and the late operand's chain loses a step (an
+                    // inverse ARX round, such as Speck's decryption, gets its encryption's
+                    // chain length).
+                    (Op::XorRot { .. }, Some((c, k))) => {
+                        let (a, b) = (self.rotl_k(x, amt), self.rotl_k(c, k + amt));
+                        self.b.ins().bxor(a, b)
+                    }
+                    _ => {
+                        let r = match op {
+                            Op::AddRot { .. } => self.b.ins().iadd(x, y),
+                            Op::SubRot { .. } => self.b.ins().isub(x, y),
+                            _ => self.b.ins().bxor(x, y),
+                        };
+                        self.rotl_k(r, amt)
+                    }
                 };
-                let r = self.b.ins().rotl_imm_u(r, (amt.0 % 64) as i64);
                 self.set(dst, r);
             }
             Op::Neg { dst, .. } => {
