@@ -129,8 +129,13 @@ pub fn compile(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
                 );
             }
             let id = if backward { ids[gi].1 } else { ids[gi].0 };
+            let asm = std::env::var_os("RDX_JIT_DUMP").is_some_and(|v| v == "asm");
+            cctx.set_disasm(asm);
             jm.define_function(id, &mut cctx)
                 .map_err(|e| CompileError(format!("gene `{}`: {e:?}", m.genes[gi].name)))?;
+            if let Some(code) = cctx.compiled_code().and_then(|c| c.vcode.as_ref()).filter(|_| asm) {
+                eprintln!("; machine code\n{code}");
+            }
             jm.clear_context(&mut cctx);
         }
     }
