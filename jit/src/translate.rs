@@ -990,7 +990,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::XorS { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().bxor(x, y)),
             Op::AddI { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().iadd(x, y)),
             Op::SubI { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().isub(x, y)),
-            Op::XorI { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().bxor(x, y)),
+            Op::XorI { dst, imm, .. } => {
+                let x = self.v(dst);
+                if let Some(&(c, k)) = self.rots.get(&x) {
+                    // rotl(c, k) ^ imm = rotl(c ^ rotr(imm, k), k), at no cost.
+                    let u = self.b.ins().bxor_imm_u(c, imm.0.rotate_right(k) as i64);
+                    let r = self.rotl_k(u, k);
+                    self.set(dst, r);
+                } else {
+                    self.update_imm(dst, imm.0, |b, x, y| b.ins().bxor(x, y))
+                }
+            }
             Op::MulI { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().imul(x, y)),
             Op::AddChk { dst, src, .. } => {
                 let (x, y) = (self.v(dst), self.v(src));
@@ -1127,7 +1137,22 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.update_from(dst, arr, idx, |b, x, y| b.ins().isub(x, y))
             }
             Op::XorFromE { dst, arr, idx, .. } => {
-                self.update_from(dst, arr, idx, |b, x, y| b.ins().bxor(x, y))
+                let x = self.v(dst);
+                if let Some(&(c, k)) = self.rots.get(&x) {
+                    // rotl(c, k) ^ e = rotl(c ^ rotr(e, k), k): the value stays a rotation
+                    // (which later rotations fold into), the element's rotation is off the
+                    // chain through c, and the chain's rotation moves a step later (Speck's
+                    // decryption: its two rotations of one value no longer compete for the
+                    // same cycle).
+                    let p = self.elem(arr, idx);
+                    let e = self.load(p);
+                    let e = self.rotl_k(e, 64 - k);
+                    let u = self.b.ins().bxor(c, e);
+                    let r = self.rotl_k(u, k);
+                    self.set(dst, r);
+                } else {
+                    self.update_from(dst, arr, idx, |b, x, y| b.ins().bxor(x, y))
+                }
             }
             Op::SwapE { dst, arr, idx, .. } => {
                 let p = self.elem(arr, idx);

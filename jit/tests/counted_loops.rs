@@ -3,7 +3,8 @@
 //! the array (`rdx_jit::loops`); these properties drive loops through every case around those
 //! facts (counter ranges inside, at and past the array's end, wrapping below zero, counters
 //! and bounds written in the body, variable bounds) and compare results and errors, both ways.
-//! Unrolled loop bodies of random add-rotate-xor rounds check the rotation rewrites too.
+//! Unrolled loop bodies of random add-rotate-xor rounds (with round keys and constants) check
+//! the rotation rewrites too.
 
 use proptest::prelude::*;
 use rdx_jit::{Jit, JitOptions};
@@ -94,12 +95,14 @@ proptest! {
 fn arx(op: u8, a: usize, b: usize, k: u8) -> String {
     let v = ["x", "y", "z"];
     let b = if a == b { (b + 1) % 3 } else { b };
-    match op % 6 {
+    match op % 8 {
         0 => format!("{} <<<= {}", v[a], 1 + k % 63),
         1 => format!("{} >>>= {}", v[a], 1 + k % 63),
         2 => format!("{} ^= {}", v[a], v[b]),
         3 => format!("{} += {}", v[a], v[b]),
         4 => format!("{} -= {}", v[a], v[b]),
+        5 => format!("{} ^= key[i]", v[a]),
+        6 => format!("{} ^= {}", v[a], 0x9e37_79b9_u64.wrapping_mul(u64::from(k) + 1)),
         _ => format!("{} ^= {}\n {} >>>= {}", v[a], v[b], v[a], 1 + k % 63),
     }
 }
@@ -112,10 +115,11 @@ proptest! {
         body in prop::collection::vec((any::<u8>(), 0usize..3, 0usize..3, any::<u8>()), 1..12),
         trips in 1u64..17,
         xyz in prop::collection::vec(any::<u64>(), 3),
+        key in prop::collection::vec(any::<u64>(), 16),
     ) {
         let stmts: Vec<String> = body.iter().map(|&(op, a, b, k)| arx(op, a, b, k)).collect();
         let text = format!(
-            "gene main(x: u64, y: u64, z: u64, i: u64) {{
+            "gene main(x: u64, y: u64, z: u64, i: u64, key: u64[16]) {{
                 from i == 0 do {{
                     {}
                     i += 1
@@ -124,7 +128,13 @@ proptest! {
             stmts.join("\n")
         );
         let m = compile(&text);
-        let start = vec![Value::Int(xyz[0]), Value::Int(xyz[1]), Value::Int(xyz[2]), Value::Int(0)];
+        let start = vec![
+            Value::Int(xyz[0]),
+            Value::Int(xyz[1]),
+            Value::Int(xyz[2]),
+            Value::Int(0),
+            Value::Array(key),
+        ];
         if let Err(msg) = agree(&m, &start) {
             prop_assert!(false, "{}\n{}", msg, text);
         }
