@@ -655,6 +655,23 @@ impl Interpreter {
                 Op::XorRot { dst, src, amt } => {
                     w!(fp, dst, r!(fp, dst).rotate_right(amt.0 as u32) ^ r!(fp, src))
                 }
+                // `x += a[i]` and the like without expression code (the common case) have arms
+                // of their own, with no `pre` to evaluate or skip.
+                Op::AddFromE { dst, arr, idx, pre: Pre(0), .. } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    w!(fp, dst, r!(fp, dst).wrapping_sub(unsafe { *p }));
+                }
+                Op::SubFromE { dst, arr, idx, pre: Pre(0), .. } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    w!(fp, dst, r!(fp, dst).wrapping_add(unsafe { *p }));
+                }
+                Op::XorFromE { dst, arr, idx, pre: Pre(0), .. } => {
+                    let p = el!(c, arr, idx, pc);
+                    // SAFETY: `elem` checked the address.
+                    w!(fp, dst, r!(fp, dst) ^ unsafe { *p });
+                }
                 Op::AddFromE { dst, arr, idx, pre, .. } => {
                     eval!(pc, pre);
                     let p = el!(c, arr, idx, pc);
