@@ -4,40 +4,11 @@
 //! JIT, with its own host, gives bit for bit the interpreter's states both ways.
 
 use proptest::prelude::*;
-use rdx_kernels::{Buffer, Complex64, KernelHost, Limits};
-use rdx_lang::ast::Elem;
+use rdx_kernels::bridge::HostCall;
+use rdx_kernels::{KernelHost, Limits};
 use rdx_lang::check::{CheckOptions, check};
 use rdx_lang::kernels::KernelSig;
-use rdx_vm::{Direction, Engine, Interpreter, KernelCall, Value};
-
-/// The test's bridge to the host (the CLI has its own in `src/kernels.rs`).
-struct Bridge(KernelHost);
-
-impl KernelCall for Bridge {
-    fn call(&mut self, name: &str, inverse: bool, elem: Elem, words: &mut [u64]) -> Result<(), String> {
-        let mut buf = match elem {
-            Elem::U64 => Buffer::U64(words.to_vec()),
-            Elem::I64 => Buffer::I64(words.iter().map(|&w| w as i64).collect()),
-            Elem::F64 => Buffer::F64(words.iter().map(|&w| f64::from_bits(w)).collect()),
-            Elem::C64 => Buffer::C64(
-                words
-                    .chunks_exact(2)
-                    .map(|p| Complex64::new(f64::from_bits(p[0]), f64::from_bits(p[1])))
-                    .collect(),
-            ),
-        };
-        let r = if inverse { self.0.call_mirror(name, &mut buf) } else { self.0.call(name, &mut buf) };
-        r.map_err(|e| e.to_string())?;
-        let out: Vec<u64> = match buf {
-            Buffer::U64(v) => v,
-            Buffer::I64(v) => v.into_iter().map(|x| x as u64).collect(),
-            Buffer::F64(v) => v.into_iter().map(f64::to_bits).collect(),
-            Buffer::C64(v) => v.into_iter().flat_map(|z| [z.re.to_bits(), z.im.to_bits()]).collect(),
-        };
-        words.copy_from_slice(&out);
-        Ok(())
-    }
-}
+use rdx_vm::{Direction, Engine, Interpreter, Value};
 
 fn host() -> KernelHost {
     let mut h = KernelHost::new(Limits::default()).expect("host");
@@ -46,21 +17,7 @@ fn host() -> KernelHost {
 }
 
 fn catalogue(h: &KernelHost) -> Vec<KernelSig> {
-    h.kernels()
-        .iter()
-        .map(|k| KernelSig {
-            name: k.name.clone(),
-            mirror: k.mirror.clone(),
-            elem: match k.elem {
-                rdx_kernels::ElemType::U64 => Elem::U64,
-                rdx_kernels::ElemType::I64 => Elem::I64,
-                rdx_kernels::ElemType::F64 => Elem::F64,
-                rdx_kernels::ElemType::C64 => Elem::C64,
-            },
-            exact: k.kind == rdx_kernels::Kind::Exact,
-            order: k.order,
-        })
-        .collect()
+    h.kernels().iter().map(rdx_kernels::bridge::sig_of).collect()
 }
 
 fn module(n: usize) -> rdx_vm::Module {
@@ -119,9 +76,9 @@ proptest! {
         let g = Value::Array(ints[64..64 + n].to_vec());
         let input = vec![z, x, a, g];
         let mut it = Interpreter::new();
-        it.set_kernels(Box::new(Bridge(host())));
+        it.set_kernels(Box::new(HostCall { host: host(), checked: false }));
         let mut jit = rdx_jit::Jit::new();
-        jit.set_kernels(Box::new(Bridge(host())));
+        jit.set_kernels(Box::new(HostCall { host: host(), checked: false }));
         prop_assert!(rdx_jit::trust::trusted(&m), "kernel module not compiled");
         let gene = m.gene_index("main").expect("main");
         let mut s = input.clone();

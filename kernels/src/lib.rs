@@ -6,7 +6,8 @@
 //! [`KernelHost`] loads kernels (the stdlib ones from `wat/`, or user `.wasm` files), runs
 //! them in wasmtime under fuel and memory limits, and offers the checked call used by
 //! `rdx run --checked`. [`reference`] holds native implementations (rustfft and plain Rust)
-//! that the tests and the benchmark compare the kernels with.
+//! that the tests and the benchmark compare the kernels with. [`bridge`] connects the host to
+//! the checker's catalogue and to both engines.
 //!
 //! ```
 //! use rdx_kernels::{Buffer, KernelHost, Limits};
@@ -20,6 +21,7 @@
 //! assert!(buf.approx_eq(&Buffer::C64(vec![Complex64::new(1.0, 0.0); 4]), 1e-12));
 //! ```
 
+pub mod bridge;
 mod buffer;
 mod error;
 mod host;
