@@ -9,6 +9,10 @@
 //! The `jit` backend is one [`rdx_jit::Jit`] engine per Python thread (its code cache is not
 //! `Send`); it compiles each module on its first run in that thread and keeps the code, and its
 //! history tape is that thread's.
+//!
+//! Source is checked against the stdlib kernel catalogue, so genes may call kernels. A module
+//! that calls one gets its own kernel host (the WebAssembly stdlib kernels, through
+//! [`rdx_kernels::bridge::HostCall`]) on its first run; each run lends it to the engine.
 
 use crate::errors;
 use crate::values;
@@ -18,8 +22,21 @@ use rdx_lang::ast::Dialect;
 use rdx_lang::check::{CheckOptions, Checked};
 use rdx_lang::diag::Diagnostic;
 use rdx_lang::invariants::{self, Invariant};
-use rdx_vm::{Direction, Engine, Interpreter};
-use std::sync::Mutex;
+use rdx_vm::{Direction, Engine, Interpreter, KernelCall};
+use std::sync::{Mutex, OnceLock};
+
+/// The stdlib kernels' signatures, for the checker.
+fn catalogue() -> &'static [rdx_lang::kernels::KernelSig] {
+    static CATALOGUE: OnceLock<Vec<rdx_lang::kernels::KernelSig>> = OnceLock::new();
+    CATALOGUE.get_or_init(rdx_kernels::bridge::stdlib_catalogue)
+}
+
+/// A kernel host with the stdlib kernels.
+fn new_host() -> Result<Box<dyn KernelCall + Send>, String> {
+    let mut host = rdx_kernels::KernelHost::new(rdx_kernels::Limits::default()).map_err(|e| e.to_string())?;
+    host.register_stdlib().map_err(|e| e.to_string())?;
+    Ok(Box::new(rdx_kernels::bridge::HostCall { host, checked: false }))
+}
 
 /// Backends this build can run.
 pub const BACKENDS: &[&str] = &["interp", "jit"];
@@ -78,12 +95,14 @@ pub struct Module {
     source: Option<String>,
     cid: String,
     interp: Mutex<Interpreter>,
+    /// The kernel host between runs (None until a run needs it, or while one has it).
+    kernels: Mutex<Option<Box<dyn KernelCall + Send>>>,
 }
 
 impl Module {
     fn new(vm: rdx_vm::Module, checked: Option<Checked>, source: Option<String>) -> Module {
         let cid = vm.cid();
-        Module { vm, checked, source, cid, interp: Mutex::new(Interpreter::new()) }
+        Module { vm, checked, source, cid, interp: Mutex::new(Interpreter::new()), kernels: Mutex::new(None) }
     }
 
     /// Invariant rows: from the IR, or by re-checking the source embedded in a loaded module.
@@ -108,7 +127,7 @@ impl Module {
                 None,
             ));
         };
-        let opts = CheckOptions { strict, ..Default::default() };
+        let opts = CheckOptions { strict, kernels: catalogue() };
         let parse =
             if self.vm.dialect == Dialect::Janus { rdx_lang::janus::parse } else { rdx_lang::parser::parse };
         let front = || -> Result<Vec<Invariant>, Vec<Diagnostic>> {
@@ -134,7 +153,7 @@ impl Module {
 #[pyfunction]
 #[pyo3(signature = (source, file = "<rdx>", strict = false, janus = false))]
 pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool, janus: bool) -> PyResult<Module> {
-    let opts = CheckOptions { strict, ..Default::default() };
+    let opts = CheckOptions { strict, kernels: catalogue() };
     let parse = if janus { rdx_lang::janus::parse } else { rdx_lang::parser::parse };
     let front = || -> Result<(Checked, rdx_vm::Module), Vec<Diagnostic>> {
         let checked = parse(source).and_then(|p| rdx_lang::check::check(&p, &opts))?;
@@ -284,18 +303,34 @@ impl Module {
         let params = &self.vm.genes[gene].params;
         let mut args = values::from_python(py, self.vm.dialect, params, values)?;
         let dir = if reverse { Direction::Backward } else { Direction::Forward };
+        let host = if rdx_kernels::bridge::needs_host(&self.vm) { Some(self.take_host(py)?) } else { None };
         // Other Python threads run meanwhile; the interpreter's lock keeps runs of one module
-        // in turn, and each thread has its own JIT engine.
-        let result = py.detach(|| {
+        // in turn, and each thread has its own JIT engine. The kernel host goes to the engine
+        // for the run and comes back after it.
+        let (result, host) = py.detach(|| {
             if backend == "jit" && steps == u64::MAX {
-                JIT.with(|jit| run_on(&mut *jit.borrow_mut(), &self.vm, gene, &mut args, dir))
+                JIT.with(|jit| {
+                    let mut jit = jit.borrow_mut();
+                    if let Some(h) = host {
+                        jit.set_kernels(h);
+                    }
+                    let r = run_on(&mut *jit, &self.vm, gene, &mut args, dir);
+                    (r, jit.take_kernels())
+                })
             } else {
                 // Only the interpreter counts instructions, so a step-limited run uses it.
                 let mut interp = self.interpreter();
                 interp.limits.max_steps = steps;
-                run_on(&mut *interp, &self.vm, gene, &mut args, dir)
+                if let Some(h) = host {
+                    interp.set_kernels(h);
+                }
+                let r = run_on(&mut *interp, &self.vm, gene, &mut args, dir);
+                (r, interp.take_kernels())
             }
         });
+        if host.is_some() {
+            *self.kernels.lock().unwrap_or_else(|p| p.into_inner()) = host;
+        }
         match result {
             Ok(r) => {
                 let out = values::to_python(py, self.vm.dialect, params, &args)?;
@@ -321,6 +356,17 @@ impl Module {
 }
 
 impl Module {
+    /// The module's kernel host for a run: the one a previous run gave back, or a new one.
+    fn take_host(&self, py: Python<'_>) -> PyResult<Box<dyn KernelCall + Send>> {
+        let kept = self.kernels.lock().unwrap_or_else(|p| p.into_inner()).take();
+        match kept {
+            Some(h) => Ok(h),
+            None => py.detach(new_host).map_err(|e| {
+                errors::make(py, "RdxError", &format!("cannot start the kernel host: {e}"), None)
+            }),
+        }
+    }
+
     fn interpreter(&self) -> std::sync::MutexGuard<'_, Interpreter> {
         // Every run resets the interpreter's frames and memory first, so a run that panicked
         // while holding the lock leaves nothing behind that a later run would read, except
