@@ -15,6 +15,10 @@
 Gene bodies are translated from their Python AST into rdx source (``prog.source``), never
 executed as Python. ``rx.assemble(text)`` compiles rdx source directly and ``rx.load(path)`` a
 saved ``.rdxb`` module. Every error is an ``rx.RdxError``.
+
+Kernel buffers (``z: rx.array(rx.c64, 8)``, ``x: rx.array(rx.f64, 8)``) are lists of complex
+numbers and floats, transformed in place by the sandboxed rdx kernels: ``rx.kernel("fft", z)``
+is rdx ``kernel fft(z)``, and running the gene backward runs the mirror kernel (``ifft``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from ._markers import (
     empty,
     erase,
     fi,
+    kernel,
     local,
     loop,
     pop,
@@ -38,10 +43,11 @@ from ._markers import (
     swap,
     top,
     uncall,
+    undo_kernel,
 )
 from ._program import CheckReport, Invariant, Program, assemble, backends, load
 from ._translate import SPELLINGS, Translation
-from ._types import Array, Scalar, Stack, Type, array, i64, stack, u64
+from ._types import Array, BufferElem, Scalar, Stack, Type, array, c64, f64, i64, stack, u64
 from .errors import (
     BackendError,
     CompileError,
@@ -59,6 +65,7 @@ __all__ = [
     "SPELLINGS",
     "Array",
     "BackendError",
+    "BufferElem",
     "CheckReport",
     "CompileError",
     "Diagnostic",
@@ -81,13 +88,16 @@ __all__ = [
     "assemble",
     "assign",
     "backends",
+    "c64",
     "delocal",
     "empty",
     "erase",
     "experiment",
+    "f64",
     "fi",
     "gene",
     "i64",
+    "kernel",
     "load",
     "local",
     "loop",
@@ -101,4 +111,5 @@ __all__ = [
     "top",
     "u64",
     "uncall",
+    "undo_kernel",
 ]

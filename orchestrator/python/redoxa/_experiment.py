@@ -127,12 +127,34 @@ def _one(program: Program, case: Dict[str, Any], backend: str, repeat: int) -> D
             back = program.reverse(backend=backend, **out)
             bwd = min(bwd, time.perf_counter() - t0)
         row["back"], row["backward_s"] = back, bwd
-        row["roundtrip"] = back == expected
+        row["roundtrip"] = _same_values(back, expected)
     except BackendError:
         raise
     except RdxError as e:
         row["error"] = f"{type(e).__name__}: {e}"
     return row
+
+
+#: Relative tolerance of a float buffer's round trip (kernels round; integers compare exactly).
+FLOAT_RTOL = 1e-12
+
+
+def _same_values(back: Dict[str, Any], expected: Dict[str, Any]) -> bool:
+    """Whether a backward run gave the input back: integers exactly, a float or complex buffer
+    within ``FLOAT_RTOL`` of the buffer's largest magnitude."""
+    if back.keys() != expected.keys():
+        return False
+    for name, want in expected.items():
+        got = back[name]
+        if isinstance(want, list) and want and isinstance(want[0], (float, complex)):
+            if not isinstance(got, list) or len(got) != len(want):
+                return False
+            scale = max([abs(w) for w in want] + [abs(g) for g in got] + [1e-300])
+            if any(abs(g - w) > FLOAT_RTOL * scale for g, w in zip(got, want)):
+                return False
+        elif got != want:
+            return False
+    return True
 
 
 def _table(rows: List[Dict[str, Any]], dataframe: Optional[bool]) -> Any:

@@ -81,6 +81,18 @@ def erase(target: Any) -> None:
     _only_in_gene("erase")
 
 
+def kernel(name: str, buffer: Any) -> None:
+    """``rx.kernel("fft", z)`` is rdx ``kernel fft(z)``: the kernel transforms the buffer in
+    place; running the gene backward runs the kernel's mirror (``ifft``)."""
+    _only_in_gene("kernel")
+
+
+def undo_kernel(name: str, buffer: Any) -> None:
+    """``rx.undo_kernel("fft", z)`` is rdx ``undo kernel fft(z)``: runs the kernel's mirror
+    (``ifft``) forward, and ``fft`` backward."""
+    _only_in_gene("undo_kernel")
+
+
 def empty(s: Any) -> Any:
     """``rx.empty(s)`` is rdx ``empty(s)``: 1 if the stack is empty."""
     _only_in_gene("empty")

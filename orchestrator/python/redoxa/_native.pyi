@@ -4,7 +4,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 
 from .errors import Diagnostic
 
-_Value = Union[int, List[int]]
+_Value = Union[int, List[int], List[float], List[complex]]
 
 BACKENDS: List[str]
 

@@ -16,7 +16,8 @@ from . import _native, _types as T
 from ._translate import Translation
 from .errors import BackendError, CompileError, Diagnostic, RdxError, RdxWarning, RunError
 
-_ARRAY = re.compile(r"(u64|i64)\[(\d+)\]\Z")
+_ARRAY = re.compile(r"(u64|i64|f64|c64)\[(\d+)\]\Z")
+_ELEMS: Dict[str, T.Elem] = {"u64": T.u64, "i64": T.i64, "f64": T.f64, "c64": T.c64}
 
 
 def _parse_type(text: str) -> T.Type:
@@ -28,7 +29,7 @@ def _parse_type(text: str) -> T.Type:
         return T.stack
     m = _ARRAY.match(text)
     if m:
-        return T.Array(T.u64 if m.group(1) == "u64" else T.i64, int(m.group(2)))
+        return T.Array(_ELEMS[m.group(1)], int(m.group(2)))
     raise RdxError(f"unknown parameter type {text!r} reported by the core")  # pragma: no cover
 
 

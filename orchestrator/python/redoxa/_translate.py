@@ -9,7 +9,9 @@ the Python line, saying what is supported instead.
 
 Names in a gene body are resolved at translation time: parameters and ``rx.local`` variables are
 rdx variables; any other name must resolve (closure, module globals, builtins) to an ``int``
-(inlined as a literal), to another gene (``call``), or to one of the ``rx.*`` spellings.
+(inlined as a literal), to another gene (``call``), or to one of the ``rx.*`` spellings. A
+kernel's name (``rx.kernel("fft", z)``) is a string literal or a ``str`` constant resolved the
+same way.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 #: Words the rdx lexer reserves; a Python name equal to one of them cannot be used as-is.
 RESERVED = frozenset(
     """gene const if else fi from do loop until call uncall local delocal push pop assert skip
-    erase swap neg not undo u64 i64 stack nil error print printf show""".split()
+    erase swap neg not undo u64 i64 stack nil error print printf show f64 c64 kernel""".split()
 )
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -55,6 +57,7 @@ SPELLINGS: Sequence[Tuple[str, str]] = (
     ("pass / ...", "skip"),
     ("(x := e) / rx.assign(a[i], e)  (lossy)", "x := e / a[i] := e"),
     ("rx.erase(x)  (lossy)", "erase x"),
+    ('rx.kernel("fft", z) / rx.undo_kernel("fft", z)', "kernel fft(z) / undo kernel fft(z)"),
 )
 
 
@@ -316,7 +319,8 @@ class _GeneTranslator:
             raise self.fail(
                 where,
                 f"{what} has no type annotation",
-                hint="annotate it: `x: rx.u64`, `x: rx.i64`, `xs: rx.array(rx.u64, 8)` or `s: rx.stack`",
+                hint="annotate it: `x: rx.u64`, `x: rx.i64`, `xs: rx.array(rx.u64, 8)`, `s: rx.stack` "
+                "or a kernel buffer `z: rx.array(rx.c64, 8)`",
             )
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             try:
@@ -332,7 +336,7 @@ class _GeneTranslator:
                     raise _Unresolved("call")
                 elem = self.resolve(node.args[0])
                 length = self.const_int(node.args[1])
-                if not isinstance(elem, T.Scalar):
+                if not isinstance(elem, (T.Scalar, T.BufferElem)):
                     raise _Unresolved("elem")
                 try:
                     return T.array(elem, length)
@@ -343,10 +347,18 @@ class _GeneTranslator:
             ty = None
         if isinstance(ty, T.Type):
             return ty
+        if isinstance(ty, T.BufferElem):
+            raise self.fail(
+                node,
+                f"{ty!r} is not a type for {what}: f64 and c64 are kernel buffer element types, "
+                "usable only as array elements",
+                hint=f"declare a buffer, e.g. rx.array({ty!r}, 8), and transform it with rx.kernel",
+            )
         raise self.fail(
             node,
             f"unsupported type for {what}",
-            hint="use rx.u64, rx.i64, rx.array(rx.u64, N), rx.array(rx.i64, N) or rx.stack",
+            hint="use rx.u64, rx.i64, rx.array(rx.u64, N), rx.array(rx.i64, N), rx.stack, "
+            "or a kernel buffer rx.array(rx.f64, N) / rx.array(rx.c64, N)",
         )
 
     def const_int(self, node: ast.AST) -> int:
@@ -526,6 +538,8 @@ class _GeneTranslator:
             self.arity(v, 2, f"rx.{f.__name__}(x, e)")
             op = "<<<=" if f is M.rotl else ">>>="
             self.emit(f"{self.place(args[0])} {op} {self.expr_text(args[1])}", s)
+        elif f is M.kernel or f is M.undo_kernel:
+            self.kernel(s, v, undo=f is M.undo_kernel)
         elif f is M.fi:
             raise self.fail(v, "rx.fi(...) must come right after an `if` statement")
         elif f is M.again:
@@ -534,6 +548,51 @@ class _GeneTranslator:
             raise self.fail(
                 v, f"rx.{getattr(f, '__name__', '?')}(...) is not a statement", list_supported=True
             )
+
+    def kernel(self, s: ast.stmt, call: ast.Call, undo: bool) -> None:
+        spelling = f'rx.{"undo_kernel" if undo else "kernel"}("fft", z)'
+        self.arity(call, 2, f"{spelling}: a kernel name and a buffer")
+        name_node, buf = call.args
+        name = self.const_str(name_node)
+        if name is None:
+            raise self.fail(
+                name_node,
+                "a kernel name must be a string literal or a module-level str constant",
+                hint=f"{spelling}  (`rdx kernels` lists the kernels)",
+            )
+        if not _IDENT.match(name) or name in RESERVED:
+            raise self.fail(
+                name_node,
+                f"kernel name {name!r} is not an rdx identifier (ASCII letters, digits, _; not a reserved word)",
+                hint=f"{spelling}  (`rdx kernels` lists the kernels)",
+            )
+        if not (isinstance(buf, ast.Name) and buf.id in self.vars):
+            raise self.fail(
+                buf,
+                "a kernel's buffer must be an array parameter or local of this gene, by name",
+                hint=f"{spelling} with z: rx.array(rx.c64, 8)",
+            )
+        if not isinstance(self.vars[buf.id], T.Array):
+            raise self.fail(
+                buf,
+                f"`{buf.id}` is a {self.vars[buf.id].rdx}, not an array: a kernel transforms an array buffer",
+                hint="fft takes rx.array(rx.c64, N), wht rx.array(rx.f64, N), haar rx.array(rx.i64, N), "
+                "gray rx.array(rx.u64, N)",
+            )
+        word = "undo kernel" if undo else "kernel"
+        self.emit(f"{word} {name}({buf.id})", s)
+
+    def const_str(self, node: ast.AST) -> Optional[str]:
+        """A string literal, or a name that resolves to a ``str`` constant; else ``None``."""
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else None
+        if isinstance(node, (ast.Name, ast.Attribute)) and not (
+            isinstance(node, ast.Name) and node.id in self.vars
+        ):
+            v = self.resolve_opt(node)
+            if isinstance(v, str):
+                return v
+        return None
 
     def arity(self, call: ast.Call, n: int, spelling: str) -> None:
         if len(call.args) != n:
@@ -603,6 +662,12 @@ class _GeneTranslator:
             if f is M.local:
                 self.local(s, tgt, val)
                 return
+            if f is M.kernel or f is M.undo_kernel:
+                raise self.fail(
+                    val,
+                    f"rx.{f.__name__}(...) is a statement: the kernel transforms its buffer in place",
+                    hint=f'write `rx.{f.__name__}("fft", z)` on its own line',
+                )
             if f is M.rotl or f is M.rotr:
                 self.arity(val, 2, f"x = rx.{f.__name__}(x, e)")
                 if not _same(val.args[0], tgt):
@@ -833,6 +898,8 @@ _MARKERS = frozenset(
         M.swap,
         M.assign,
         M.erase,
+        M.kernel,
+        M.undo_kernel,
         M.empty,
         M.top,
         M.size,

@@ -1,12 +1,17 @@
 """Gene parameter types (``rx.u64``, ``rx.i64``, ``rx.array``, ``rx.stack``) and value checks.
 
 A type here is only a description: it says how the parameter is spelled in rdx source and which
-Python values fit it. Every value crosses into the Rust core as a 64-bit word; the type says
+Python values fit it. Every integer crosses into the Rust core as a 64-bit word; the type says
 whether that word is read as signed.
+
+``rx.f64`` and ``rx.c64`` are element types of kernel buffers only (``rx.array(rx.c64, 8)`` is
+rdx ``c64[8]``): their values are Python ``float`` and ``complex`` numbers, which rdx passes to
+kernels (``rx.kernel("fft", z)``) and genes but never computes with itself.
 """
 
 from __future__ import annotations
 
+import operator
 from typing import Any, List, Union
 
 from .errors import ValueRangeError
@@ -83,10 +88,73 @@ i64 = Scalar("i64", I64_MIN, I64_MAX)
 """Signed 64-bit integer: Python values ``-2**63 ..= 2**63 - 1``."""
 
 
-class Array(Type):
-    """``u64[N]`` / ``i64[N]``: a fixed-length array; Python values are lists of length N."""
+class BufferElem:
+    """``f64`` or ``c64``: the element type of a kernel buffer (``rx.array(rx.f64, N)``).
 
-    def __init__(self, elem: Scalar, length: int) -> None:
+    Not a parameter type by itself: rdx has no float scalars, only buffers that kernels
+    transform in place.
+    """
+
+    def __init__(self, rdx: str, complex_: bool) -> None:
+        self.rdx = rdx
+        self.complex = complex_
+
+    def __repr__(self) -> str:
+        return f"rx.{self.rdx}"
+
+    def zero(self) -> Union[float, complex]:
+        """An element's value in a buffer nobody set: ``0.0`` or ``0j``."""
+        return 0j if self.complex else 0.0
+
+    def check(self, name: str, value: Any) -> Union[float, complex]:
+        """Returns ``value`` as a ``float`` (``f64``) or ``complex`` (``c64``), or raises
+        ``ValueRangeError``. ``f64`` takes ints and floats; ``c64`` also complex numbers."""
+        if isinstance(value, (bool, str, bytes)):
+            raise self._wrong(name, value)
+        kind = type(value)
+        try:
+            if isinstance(value, complex) or (self.complex and hasattr(kind, "__complex__")):
+                if not self.complex:
+                    raise self._wrong(name, value)
+                return complex(value)
+            if isinstance(value, (int, float)) or hasattr(kind, "__float__"):
+                number = float(value)
+            elif hasattr(kind, "__index__"):
+                number = float(operator.index(value))
+            else:
+                raise self._wrong(name, value)
+        except OverflowError:
+            raise ValueRangeError(f"{name} = {value} is too large for {self.rdx}") from None
+        except (TypeError, ValueError):
+            raise self._wrong(name, value) from None
+        return complex(number) if self.complex else number
+
+    def _wrong(self, name: str, value: Any) -> ValueRangeError:
+        kinds = "a complex, float or int" if self.complex else "a float or int"
+        return ValueRangeError(f"{name}: expected {kinds} for {self.rdx}, got {type(value).__name__} {value!r}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BufferElem) and other.rdx == self.rdx
+
+    def __hash__(self) -> int:
+        return hash(self.rdx)
+
+
+f64 = BufferElem("f64", False)
+"""Kernel buffer element: a double (``float``). Only as ``rx.array(rx.f64, N)``."""
+
+c64 = BufferElem("c64", True)
+"""Kernel buffer element: a complex double (``complex``). Only as ``rx.array(rx.c64, N)``."""
+
+#: An element type of ``rx.array``.
+Elem = Union[Scalar, BufferElem]
+
+
+class Array(Type):
+    """``u64[N]`` / ``i64[N]`` / ``f64[N]`` / ``c64[N]``: a fixed-length array; Python values are
+    lists of length N (ints, or floats and complex numbers for the kernel buffers)."""
+
+    def __init__(self, elem: Elem, length: int) -> None:
         self.elem = elem
         self.length = length
         self.rdx = f"{elem.rdx}[{length}]"
@@ -94,20 +162,31 @@ class Array(Type):
     def __repr__(self) -> str:
         return f"rx.array(rx.{self.elem.rdx}, {self.length})"
 
-    def zero(self) -> List[int]:
-        return [0] * self.length
+    @property
+    def buffer(self) -> bool:
+        """Whether this is a float buffer (``f64[N]`` / ``c64[N]``)."""
+        return isinstance(self.elem, BufferElem)
 
-    def check(self, name: str, value: Any) -> List[int]:
+    def zero(self) -> List[Any]:
+        return [self.elem.zero()] * self.length
+
+    def check(self, name: str, value: Any) -> List[Any]:
+        elem = self.elem
+        what = {"f64": "floats", "c64": "complex numbers"}.get(elem.rdx, "integers")
+        if isinstance(value, (str, bytes)):
+            raise ValueRangeError(f"{name}: expected a list of {self.length} {what} for {self.rdx}, got str")
         try:
             items = list(value)
         except TypeError:
             raise ValueRangeError(
-                f"{name}: expected a list of {self.length} integers for {self.rdx}, "
+                f"{name}: expected a list of {self.length} {what} for {self.rdx}, "
                 f"got {type(value).__name__}"
             ) from None
         if len(items) != self.length:
             raise ValueRangeError(f"{name}: expected {self.length} elements for {self.rdx}, got {len(items)}")
-        return [_check_int(f"{name}[{i}]", v, self.elem) for i, v in enumerate(items)]
+        if isinstance(elem, BufferElem):
+            return [elem.check(f"{name}[{i}]", v) for i, v in enumerate(items)]
+        return [_check_int(f"{name}[{i}]", v, elem) for i, v in enumerate(items)]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Array) and (other.elem, other.length) == (self.elem, self.length)
@@ -116,10 +195,11 @@ class Array(Type):
         return hash((self.elem.rdx, self.length))
 
 
-def array(elem: Scalar, length: int) -> Array:
-    """The type of a fixed array: ``rx.array(rx.u64, 8)`` is rdx ``u64[8]``."""
-    if not isinstance(elem, Scalar):
-        raise TypeError(f"rx.array: element type must be rx.u64 or rx.i64, got {elem!r}")
+def array(elem: Elem, length: int) -> Array:
+    """The type of a fixed array: ``rx.array(rx.u64, 8)`` is rdx ``u64[8]``, and
+    ``rx.array(rx.c64, 8)`` a kernel buffer ``c64[8]``."""
+    if not isinstance(elem, (Scalar, BufferElem)):
+        raise TypeError(f"rx.array: element type must be rx.u64, rx.i64, rx.f64 or rx.c64, got {elem!r}")
     if isinstance(length, bool) or not isinstance(length, int):
         raise TypeError(f"rx.array: length must be an int, got {type(length).__name__}")
     if not 1 <= length <= MAX_ARRAY_LEN:
@@ -162,4 +242,4 @@ class Stack(Type):
 stack = Stack()
 """A stack parameter (for Janus-style programs): a list of integers, bottom first."""
 
-Value = Union[int, List[int]]
+Value = Union[int, List[int], List[float], List[complex]]
