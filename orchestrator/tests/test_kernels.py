@@ -6,10 +6,12 @@ The fft is compared against a pure-Python unitary DFT (no numpy); the exact kern
 from __future__ import annotations
 
 import cmath
+import importlib.util
 import inspect
 import math
 import re
 import textwrap
+from pathlib import Path
 from typing import List, Sequence
 
 import pytest
@@ -130,7 +132,10 @@ def test_line_map() -> None:
     tr = there_and_back.translate()
     lines = tr.source.splitlines()
     k = lines.index("    kernel wht(x)") + 1
-    assert tr.origin(k) == (inspect.getsourcefile(there_and_back.__wrapped__), line_of(there_and_back, '"wht"'))
+    assert tr.origin(k) == (
+        inspect.getsourcefile(there_and_back.__wrapped__),
+        line_of(there_and_back, '"wht"'),
+    )
 
 
 def test_types() -> None:
@@ -303,3 +308,180 @@ def test_spellings_table_has_kernels() -> None:
     py = " ".join(p for p, _ in rx.SPELLINGS)
     assert "kernel fft(z)" in rdx and "undo kernel fft(z)" in rdx
     assert 'rx.kernel("fft", z)' in py and 'rx.undo_kernel("fft", z)' in py
+
+
+# ---- running (both backends) ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spectrum_prog() -> rx.Program:
+    return spectrum.compile()
+
+
+def test_compiled_signature(spectrum_prog: rx.Program) -> None:
+    assert spectrum_prog.params == [("z", rx.array(rx.c64, 8))]
+    assert there_and_back.compile().params == [("z", rx.array(rx.c64, 8)), ("x", rx.array(rx.f64, 4))]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_fft_forward_matches_dft(spectrum_prog: rx.Program, backend: str) -> None:
+    out = spectrum_prog.run(z=SIGNAL, backend=backend)["z"]
+    assert all(type(v) is complex for v in out)
+    assert_close(out, dft(SIGNAL))
+    # A real, integer signal is accepted as is.
+    ramp = list(range(1, 9))
+    assert_close(spectrum_prog.run(z=ramp, backend=backend)["z"], dft(ramp))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_fft_backward_gives_the_input_back(spectrum_prog: rx.Program, backend: str) -> None:
+    out = spectrum_prog.run(z=SIGNAL, backend=backend)["z"]
+    back = spectrum_prog.reverse(z=out, backend=backend)["z"]
+    assert_close(back, SIGNAL)
+    # Backward alone is the inverse DFT: reverse(dft(x)) = x.
+    assert_close(spectrum_prog.reverse(z=dft(SIGNAL), backend=backend)["z"], SIGNAL)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_undo_kernel_runs_the_mirror(backend: str) -> None:
+    prog = inverse_spectrum.compile()
+    spec = dft(SIGNAL)
+    assert_close(prog.run(z=spec, backend=backend)["z"], SIGNAL)
+    assert_close(prog.reverse(z=SIGNAL, backend=backend)["z"], spec)
+    out = there_and_back.compile().run(z=SIGNAL, x=[3, 1, 3, 1], backend=backend)
+    assert_close(out["z"], SIGNAL)
+    assert_close(out["x"], [4.0, 2.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_wht_on_f64(backend: str) -> None:
+    prog = hadamard.compile()
+    x = [1.0, -2.5, 3, 0.25, 8, -1, 0, 2]
+    out = prog.run(x=x, backend=backend)["x"]
+    assert all(type(v) is float for v in out)
+    assert_close(out, wht(x))
+    assert_close(prog.run(x=out, backend=backend)["x"], x)  # its own mirror
+    assert_close(prog.reverse(x=out, backend=backend)["x"], x)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_exact_kernels_bit_for_bit(backend: str) -> None:
+    prog = exact.compile()
+    out = prog.run(a=[5, 7, 3, 1], g=[1, 2, 3, 4], backend=backend)
+    assert out == {"a": [4, -4, 2, -2], "g": [1, 3, 2, 6]}
+    big = {"a": [-(1 << 63), (1 << 63) - 1, 12345678901234567, -42], "g": [(1 << 64) - 1, 0, 1 << 63, 977]}
+    fwd = prog.run(backend=backend, **big)
+    assert prog.reverse(backend=backend, **fwd) == big
+    assert fwd["g"] == [v ^ (v >> 1) for v in big["g"]]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_local_buffer_and_calls(backend: str) -> None:
+    prog = scrambled.compile()
+    out = prog.run(z=list(range(1, 9)), backend=backend)["z"]
+    spec = dft(list(range(1, 9)))
+    assert_close(out, [spec[int(f"{k:03b}"[::-1], 2)] for k in range(8)])
+    got = outer.compile().run(z=SIGNAL, n=1, backend=backend)
+    assert got["n"] == 2
+    assert_close(got["z"], dft(SIGNAL))
+
+
+def test_unset_buffer_is_zero(spectrum_prog: rx.Program) -> None:
+    assert spectrum_prog.run()["z"] == [0j] * 8
+
+
+def test_experiment_round_trips_float_buffers() -> None:
+    rows = rx.experiment(spectrum, [{"z": SIGNAL}, {"z": [1] * 8}], BACKENDS, dataframe=False)
+    assert [r["roundtrip"] for r in rows] == [True] * 4
+
+
+def test_wrong_value_kind_raises_value_error(spectrum_prog: rx.Program) -> None:
+    with pytest.raises(
+        rx.ValueRangeError, match=r"z\[3\]: expected a complex, float or int for c64, got str"
+    ):
+        spectrum_prog.run(z=[0, 0, 0, "1", 0, 0, 0, 0])
+    with pytest.raises(ValueError):
+        hadamard.compile().run(x=[0j] * 8)
+    with pytest.raises(rx.ValueRangeError, match="expected 8 elements"):
+        spectrum_prog.run(z=[0] * 4)
+
+
+# ---- checker errors at the Python line ------------------------------------------------------
+
+
+def checker_error(g: rx.Gene, marker: str, code: str) -> rx.CompileError:
+    with pytest.raises(rx.CompileError) as info:
+        g.compile()
+    e = info.value
+    assert e.lineno == line_of(g, marker), e.rendered
+    assert any(d.code == code for d in e.diagnostics), e.rendered
+    return e
+
+
+def test_error_unknown_kernel() -> None:
+    @rx.gene
+    def g(z: rx.array(rx.c64, 8), n: rx.u64):
+        n += 1
+        rx.kernel("nosuch", z)  # here
+
+    checker_error(g, "# here", "E0215")
+
+
+def test_error_buffer_of_the_wrong_type() -> None:
+    @rx.gene
+    def g(x: rx.array(rx.f64, 8), n: rx.u64):
+        n += 1
+        rx.kernel("fft", x)  # here
+
+    checker_error(g, "# here", "E0216")
+
+    @rx.gene
+    def h(a: rx.array(rx.u64, 4)):
+        rx.undo_kernel("haar", a)  # here
+
+    checker_error(h, "# here", "E0216")
+
+
+def test_error_float_buffer_used_as_a_number() -> None:
+    @rx.gene
+    def g(x: rx.array(rx.f64, 8), n: rx.u64):
+        n += 1
+        x[0] += n  # here
+
+    checker_error(g, "# here", "E0214")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_failing_kernel_call_is_a_run_error(backend: str) -> None:
+    @rx.gene
+    def g(z: rx.array(rx.c64, 6)):
+        rx.kernel("fft", z)  # here: fft needs a power-of-two length
+
+    prog = g.compile()
+    with pytest.raises(rx.RunError) as info:
+        prog.run(z=[1] * 6, backend=backend)
+    e = info.value
+    assert e.code == "R0118", str(e)
+    assert e.py_line == line_of(g, "# here")
+
+
+def test_root_readme_example_runs(tmp_path: Path) -> None:
+    """The fft example in the Python section of the repository's README runs as written."""
+    readme = Path(__file__).resolve().parent.parent.parent / "README.md"
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), flags=re.S)
+    code = next(b for b in blocks if "rx.kernel" in b)
+    path = tmp_path / "root_readme_kernels.py"
+    path.write_text("import redoxa as rx\n" + code)
+    spec = importlib.util.spec_from_file_location("root_readme_kernels", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert_close(module.spec, dft(list(range(1, 9))))
+    assert_close(module.prog.reverse(z=module.spec)["z"], list(range(1, 9)))
+
+
+def test_check_reports_kernel_invariants() -> None:
+    report = there_and_back.compile().check()
+    assert report.ok
+    assert report["I4"].status == "holds" and "fft (unitary, order 4)" in report["I4"].evidence
+    assert report["I5"].status == "holds" and "wht" in report["I5"].evidence

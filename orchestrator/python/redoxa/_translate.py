@@ -563,7 +563,8 @@ class _GeneTranslator:
         if not _IDENT.match(name) or name in RESERVED:
             raise self.fail(
                 name_node,
-                f"kernel name {name!r} is not an rdx identifier (ASCII letters, digits, _; not a reserved word)",
+                f"kernel name {name!r} is not an rdx identifier "
+                "(ASCII letters, digits, _; not a reserved word)",
                 hint=f"{spelling}  (`rdx kernels` lists the kernels)",
             )
         if not (isinstance(buf, ast.Name) and buf.id in self.vars):

@@ -131,7 +131,9 @@ class BufferElem:
 
     def _wrong(self, name: str, value: Any) -> ValueRangeError:
         kinds = "a complex, float or int" if self.complex else "a float or int"
-        return ValueRangeError(f"{name}: expected {kinds} for {self.rdx}, got {type(value).__name__} {value!r}")
+        return ValueRangeError(
+            f"{name}: expected {kinds} for {self.rdx}, got {type(value).__name__} {value!r}"
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, BufferElem) and other.rdx == self.rdx
@@ -179,8 +181,7 @@ class Array(Type):
             items = list(value)
         except TypeError:
             raise ValueRangeError(
-                f"{name}: expected a list of {self.length} {what} for {self.rdx}, "
-                f"got {type(value).__name__}"
+                f"{name}: expected a list of {self.length} {what} for {self.rdx}, got {type(value).__name__}"
             ) from None
         if len(items) != self.length:
             raise ValueRangeError(f"{name}: expected {self.length} elements for {self.rdx}, got {len(items)}")
