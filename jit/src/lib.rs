@@ -20,6 +20,7 @@ pub mod trust;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module as _};
+use rdx_vm::engine::Fault;
 use rdx_vm::error::StackFrame;
 use rdx_vm::{
     Direction, Engine, Interpreter, KernelCall, Limits, Module, RunError, RunErrorKind, RunReport, Value,
@@ -483,7 +484,6 @@ impl Jit {
     /// The recorded fault and call stack as the interpreter's error.
     #[cold]
     fn error(&self, m: &Module, ctx: &Ctx) -> RunError {
-        use RunErrorKind as K;
         let stack: Vec<StackFrame> = ctx
             .trace
             .iter()
@@ -496,35 +496,36 @@ impl Jit {
             .collect();
         let gene = ctx.trace.first().map_or(0, |f| f.gene as usize);
         let (a, b) = (ctx.fault_a, ctx.fault_b);
-        let kind = match ctx.fault {
-            fault::ASSERT => K::AssertFailed,
-            fault::FI_THEN => K::FiFailed { then: true },
-            fault::FI_ELSE => K::FiFailed { then: false },
-            fault::IF_THEN => K::IfFailed { then: true },
-            fault::IF_ELSE => K::IfFailed { then: false },
-            fault::FROM_ENTRY => K::FromEntryFailed,
-            fault::FROM_REENTRY => K::FromReentryFailed,
-            fault::UNTIL_EXIT => K::UntilExitFailed,
-            fault::UNTIL_REENTRY => K::UntilReentryFailed,
-            fault::DELOCAL => {
-                K::DelocalMismatch { name: m.slot_name(gene, ctx.fault_slot), expected: a, actual: b }
-            }
-            fault::STACK_NOT_EMPTY => K::StackNotEmpty { len: a as usize },
-            fault::POP_NON_ZERO => K::PopNonZero { value: a },
-            fault::EMPTY_STACK => K::EmptyStack,
-            fault::OOB => K::IndexOutOfBounds { index: a, len: b },
-            fault::DIV_ZERO => K::DivisionByZero,
-            fault::ALIAS => K::Alias { index: a },
-            fault::OVERFLOW => K::Overflow,
-            fault::USER => K::UserError(m.strings.get(a as usize).cloned().unwrap_or_default()),
-            fault::NO_HISTORY => K::NoHistory,
-            fault::HISTORY_MISMATCH => K::HistoryMismatch { written_at: m.tape_tag_span(a) },
-            fault::UNDO_MISMATCH => K::UndoMismatch { wrote: a, found: b },
-            fault::KERNEL => K::KernelFailed(ctx.kernel_error.clone().unwrap_or_default()),
-            fault::BAD_REF => K::Internal("invalid array or stack reference".into()),
-            fault::RECURSION | fault::STACK => K::RecursionLimit { limit: self.limits.max_depth },
-            other => K::Internal(format!("unknown JIT fault {other}")),
+        // Compiled code's fault codes and payload words, decoded into the interpreter's faults,
+        // which word the error.
+        let f = match ctx.fault {
+            fault::ASSERT => Fault::Assert,
+            fault::FI_THEN => Fault::FiThen,
+            fault::FI_ELSE => Fault::FiElse,
+            fault::IF_THEN => Fault::IfThen,
+            fault::IF_ELSE => Fault::IfElse,
+            fault::FROM_ENTRY => Fault::FromEntry,
+            fault::FROM_REENTRY => Fault::FromReentry,
+            fault::UNTIL_EXIT => Fault::UntilExit,
+            fault::UNTIL_REENTRY => Fault::UntilReentry,
+            fault::DELOCAL => Fault::Delocal { slot: ctx.fault_slot, expected: a, actual: b },
+            fault::STACK_NOT_EMPTY => Fault::StackNotEmpty(a as usize),
+            fault::POP_NON_ZERO => Fault::PopNonZero(a),
+            fault::EMPTY_STACK => Fault::EmptyStack,
+            fault::OOB => Fault::Oob(a, b),
+            fault::DIV_ZERO => Fault::DivZero,
+            fault::ALIAS => Fault::Alias(a),
+            fault::OVERFLOW => Fault::Overflow,
+            fault::USER => Fault::User(a as u32),
+            fault::NO_HISTORY => Fault::NoHistory,
+            fault::HISTORY_MISMATCH => Fault::HistoryMismatch(a),
+            fault::UNDO_MISMATCH => Fault::UndoMismatch { wrote: a, found: b },
+            fault::KERNEL => Fault::Kernel,
+            fault::BAD_REF => Fault::BadRef,
+            fault::RECURSION | fault::STACK => Fault::Recursion(self.limits.max_depth),
+            _ => Fault::Internal("unknown fault code from compiled code"),
         };
+        let kind = f.into_kind(m, gene, ctx.kernel_error.clone());
         RunError { kind, stack }
     }
 }

@@ -392,6 +392,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.inst_results(inst).first().copied()
     }
 
+    /// Calls a runtime helper that returns a status and leaves through the error exit when it
+    /// recorded a fault.
+    fn call_checked(&mut self, addr: usize, params: &[Type], args: &[Value]) {
+        let st = self.call_rt(addr, params, Some(I32), args).expect("the helper returns a status");
+        self.check_status(st);
+    }
+
     /// Records an error at the current instruction and returns 1 (in a new cold block).
     fn emit_error(&mut self, code: u32, a: Value, b: Value) {
         let ctx = self.ctx;
@@ -809,13 +816,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let ctx = self.ctx;
         let tag = self.k(self.info.module.tape_tag(self.gene as usize, self.pc));
         let now = self.v(dst);
-        let st = self.call_rt(
-            runtime::rt_tape_pop as *const () as usize,
-            &[I64, I64, I64],
-            Some(I32),
-            &[ctx, tag, now],
-        );
-        self.check_status(st.expect("helper returns a status"));
+        self.call_checked(runtime::rt_tape_pop as *const () as usize, &[I64, I64, I64], &[ctx, tag, now]);
         let v = self.ret_word();
         self.set(dst, v);
     }
@@ -855,13 +856,11 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let v = self.v(src);
                 let slot = self.b.ins().iconst(I32, arr.0 as i64);
                 let ctx = self.ctx;
-                let st = self.call_rt(
+                self.call_checked(
                     runtime::rt_check as *const () as usize,
                     &[I64, I64, I64, I64, I32],
-                    Some(I32),
                     &[ctx, p, n, v, slot],
                 );
-                self.check_status(st.expect("status"));
             }
             Op::LocalStack { dst, .. } => {
                 let ctx = self.ctx;
@@ -872,37 +871,19 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::DelocalStack { dst, .. } => {
                 let ctx = self.ctx;
                 let id = self.v(dst);
-                let st = self.call_rt(
-                    runtime::rt_close_stack as *const () as usize,
-                    &[I64, I64],
-                    Some(I32),
-                    &[ctx, id],
-                );
-                self.check_status(st.expect("status"));
+                self.call_checked(runtime::rt_close_stack as *const () as usize, &[I64, I64], &[ctx, id]);
             }
             Op::Push { var, stack, .. } => {
                 let ctx = self.ctx;
                 let (id, v) = (self.v(stack), self.v(var));
-                let st = self.call_rt(
-                    runtime::rt_push as *const () as usize,
-                    &[I64, I64, I64],
-                    Some(I32),
-                    &[ctx, id, v],
-                );
-                self.check_status(st.expect("status"));
+                self.call_checked(runtime::rt_push as *const () as usize, &[I64, I64, I64], &[ctx, id, v]);
                 let z = self.k(0);
                 self.set(var, z);
             }
             Op::Pop { var, stack, .. } => {
                 let ctx = self.ctx;
                 let (id, cur) = (self.v(stack), self.v(var));
-                let st = self.call_rt(
-                    runtime::rt_pop as *const () as usize,
-                    &[I64, I64, I64],
-                    Some(I32),
-                    &[ctx, id, cur],
-                );
-                self.check_status(st.expect("status"));
+                self.call_checked(runtime::rt_pop as *const () as usize, &[I64, I64, I64], &[ctx, id, cur]);
                 let v = self.ret_word();
                 self.set(var, v);
             }
@@ -977,13 +958,11 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let nm = self.b.ins().iconst(I32, name.0 as i64);
                 let el = self.b.ins().iconst(I32, elem.0 as i64);
                 let inv = self.b.ins().iconst(I32, matches!(op, Op::KernelInv { .. }) as i64);
-                let st = self.call_rt(
+                self.call_checked(
                     runtime::rt_kernel as *const () as usize,
                     &[I64, I32, I64, I64, I32, I32],
-                    Some(I32),
                     &[ctx, nm, p, len, el, inv],
                 );
-                self.check_status(st.expect("helper returns a status"));
             }
             Op::AddS { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().iadd(x, y)),
             Op::SubS { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().isub(x, y)),
@@ -1457,13 +1436,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let ctx = self.ctx;
                 let id = self.v(stack);
                 let w = self.b.ins().iconst(I32, what);
-                let st = self.call_rt(
-                    runtime::rt_peek as *const () as usize,
-                    &[I64, I64, I32],
-                    Some(I32),
-                    &[ctx, id, w],
-                );
-                self.check_status(st.expect("status"));
+                self.call_checked(runtime::rt_peek as *const () as usize, &[I64, I64, I32], &[ctx, id, w]);
                 let v = self.ret_word();
                 self.set(dst, v);
             }

@@ -66,9 +66,11 @@ enum Flow {
     Return,
 }
 
-/// A run-time fault, small and `Copy` for the hot path; see [`Fault::into_kind`].
+/// A run-time fault, small and `Copy` for the hot path; [`Fault::into_kind`] makes it the
+/// [`RunErrorKind`] a user sees. The JIT decodes its compiled code's fault codes into these, so
+/// both engines word every error the same way.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Fault {
+pub enum Fault {
     Assert,
     FiThen,
     FiElse,
@@ -473,7 +475,9 @@ fn start_pc(len: usize, dir: Direction) -> usize {
 }
 
 impl Fault {
-    fn into_kind(self, m: &Module, gene: usize, kernel_error: Option<String>) -> RunErrorKind {
+    /// The error kind, with names and spans looked up in `m` (`gene` is the failing gene, for a
+    /// delocal's variable name); `kernel_error` is a failed kernel call's message.
+    pub fn into_kind(self, m: &Module, gene: usize, kernel_error: Option<String>) -> RunErrorKind {
         use RunErrorKind as K;
         match self {
             Fault::Assert => K::AssertFailed,
