@@ -121,30 +121,8 @@ fn matches(actual: &str, expected: &[(String, String)], types: &[(String, Type)]
     Ok(())
 }
 
-fn split_assignments(s: &str) -> Vec<(String, String)> {
-    let (mut parts, mut depth, mut cur) = (Vec::new(), 0i32, String::new());
-    for c in s.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    if !cur.trim().is_empty() {
-        parts.push(cur);
-    }
-    parts
-        .iter()
-        .map(|p| {
-            let (n, v) = p.split_once('=').expect("name=value");
-            (n.trim().to_string(), v.trim().to_string())
-        })
-        .collect()
+fn assignments(s: &str) -> Vec<(String, String)> {
+    rdx_vm::values::parse_assignments(s).expect("name=value pairs")
 }
 
 fn sets(pairs: &[(String, String)]) -> Vec<String> {
@@ -175,10 +153,9 @@ fn stdlib_kernel_programs_run_lines_hold_both_ways_on_both_engines() {
             count += 1;
             let (lhs, rhs) = rest.split_once("==").expect("==");
             let (gene, args) = lhs.trim().split_once('(').expect("(");
-            let inputs = split_assignments(args.trim().strip_suffix(')').expect(")"));
-            let outputs = split_assignments(
-                rhs.trim().strip_prefix('(').and_then(|r| r.strip_suffix(')')).expect("(…)"),
-            );
+            let inputs = assignments(args.trim().strip_suffix(')').expect(")"));
+            let outputs =
+                assignments(rhs.trim().strip_prefix('(').and_then(|r| r.strip_suffix(')')).expect("(…)"));
             let types = param_types(&src, gene.trim());
             for backend in ["interp", "jit"] {
                 for (reverse, from, to) in [(false, &inputs, &outputs), (true, &outputs, &inputs)] {

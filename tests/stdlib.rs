@@ -24,27 +24,8 @@ struct RunLine {
     outputs: Vec<(String, String)>,
 }
 
-/// Splits `a=1, b=[1, 2]` at the commas outside brackets.
-fn split_assignments(s: &str) -> Result<Vec<(String, String)>, String> {
-    let mut parts = Vec::new();
-    let mut depth = 0i32;
-    let mut cur = String::new();
-    for c in s.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    if !cur.trim().is_empty() {
-        parts.push(cur);
-    }
-    parts.iter().map(|p| rdx_vm::values::parse_assignment(p).map_err(|e| e.to_string())).collect()
+fn assignments(s: &str) -> Result<Vec<(String, String)>, String> {
+    rdx_vm::values::parse_assignments(s).map_err(|e| e.to_string())
 }
 
 fn parse_run_line(line: usize, text: &str) -> Result<RunLine, String> {
@@ -55,7 +36,7 @@ fn parse_run_line(line: usize, text: &str) -> Result<RunLine, String> {
     let args = lhs[open + 1..].strip_suffix(')').ok_or("missing `)` after the inputs")?;
     let rhs = rhs.trim();
     let outs = rhs.strip_prefix('(').and_then(|r| r.strip_suffix(')')).ok_or("outputs must be `(…)`")?;
-    Ok(RunLine { line, gene, inputs: split_assignments(args)?, outputs: split_assignments(outs)? })
+    Ok(RunLine { line, gene, inputs: assignments(args)?, outputs: assignments(outs)? })
 }
 
 /// The `// run:` lines of a source text.

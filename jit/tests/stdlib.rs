@@ -3,7 +3,7 @@
 //! forward result checked against the line's expectation.
 
 use rdx_jit::Jit;
-use rdx_vm::values::{parse_assignment, parse_value, zero};
+use rdx_vm::values::{parse_assignments, parse_value, zero};
 use rdx_vm::{Direction, Engine, Interpreter, Module, Value};
 use std::path::Path;
 
@@ -14,31 +14,10 @@ fn compile(text: &str, name: &str) -> Module {
     rdx_vm::compile(&checked, name, text).unwrap_or_else(|d| panic!("{name}: compile: {d:?}"))
 }
 
-fn split(s: &str) -> Vec<String> {
-    let (mut parts, mut cur, mut depth) = (Vec::new(), String::new(), 0);
-    for c in s.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            ',' if depth == 0 => {
-                parts.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    if !cur.trim().is_empty() {
-        parts.push(cur);
-    }
-    parts
-}
-
 fn values(m: &Module, gene: usize, text: &str) -> Vec<Value> {
     let g = &m.genes[gene];
     let mut out: Vec<Value> = g.params.iter().map(|p| zero(p.ty)).collect();
-    for part in split(text) {
-        let (name, v) = parse_assignment(&part).expect("assignment");
+    for (name, v) in parse_assignments(text).expect("assignments") {
         let i = g.params.iter().position(|p| p.name == name).expect("parameter");
         out[i] = parse_value(&v, g.params[i].ty, m.dialect).expect("value");
     }

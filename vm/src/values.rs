@@ -136,6 +136,11 @@ fn split_list(text: &str) -> Result<Vec<&str>, ValueError> {
     if inner.trim().is_empty() {
         return Ok(Vec::new());
     }
+    split_top(inner, text)
+}
+
+/// `inner` split at the commas outside brackets; `text` names it in errors.
+fn split_top<'a>(inner: &'a str, text: &str) -> Result<Vec<&'a str>, ValueError> {
     let mut items = Vec::new();
     let (mut depth, mut start) = (0usize, 0usize);
     for (i, c) in inner.char_indices() {
@@ -227,6 +232,15 @@ pub fn parse_assignment(text: &str) -> Result<(String, String), ValueError> {
         Some((n, v)) if !n.trim().is_empty() => Ok((n.trim().to_string(), v.trim().to_string())),
         _ => Err(ValueError::new(format!("`{text}` is not `name=value`"))),
     }
+}
+
+/// Parses `a=1, b=[1, 2]` (the form of a `// run:` line's sides) into `name=value` pairs, split
+/// at the commas outside brackets; an empty text is no pairs.
+pub fn parse_assignments(text: &str) -> Result<Vec<(String, String)>, ValueError> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    split_top(text, text)?.into_iter().map(parse_assignment).collect()
 }
 
 /// Builds the argument values of a gene from `name=value` pairs; unset parameters are zero.
@@ -394,6 +408,16 @@ mod tests {
             format_text(&params, &vals, Dialect::Rdx),
             "a = 18446744073709551615\nb = -1\nc = [1, 9223372036854775808]\n"
         );
+    }
+
+    #[test]
+    fn assignments_split_outside_brackets() {
+        let pairs = parse_assignments("a=1, b=[1, [2, 3]], c = -4").unwrap();
+        let want = [("a", "1"), ("b", "[1, [2, 3]]"), ("c", "-4")];
+        assert_eq!(pairs, want.map(|(n, v)| (n.to_string(), v.to_string())));
+        assert!(parse_assignments("  ").unwrap().is_empty());
+        assert!(parse_assignments("a=[1, 2").is_err());
+        assert!(parse_assignments("a=1, 2").is_err());
     }
 
     #[test]
