@@ -36,14 +36,16 @@ impl Source {
         self.name.ends_with(".ja") || self.name.ends_with(".janus")
     }
 
+    /// The syntax tree, in the dialect the file name says.
+    pub fn parse(&self) -> Result<rdx_lang::ast::Program, Vec<Diagnostic>> {
+        let dialect =
+            if self.is_janus() { rdx_lang::ast::Dialect::Janus } else { rdx_lang::ast::Dialect::Rdx };
+        rdx_lang::parse(&self.text, dialect)
+    }
+
     /// Parses and checks; diagnostics (errors and warnings) go to stderr.
     pub fn compile(&self, opts: &CheckOptions) -> Result<Checked, ExitCode> {
-        let parsed = if self.is_janus() {
-            rdx_lang::janus::parse(&self.text)
-        } else {
-            rdx_lang::parser::parse(&self.text)
-        };
-        let checked = parsed.and_then(|p| rdx_lang::check::check(&p, opts));
+        let checked = self.parse().and_then(|p| rdx_lang::check::check(&p, opts));
         match checked {
             Ok(c) => {
                 self.report(&c.warnings);

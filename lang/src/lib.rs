@@ -21,3 +21,11 @@ pub mod print;
 pub mod report;
 pub mod token;
 pub mod types;
+
+/// Parses source of either dialect: rdx ([`parser::parse`]) or Janus ([`janus::parse`]).
+pub fn parse(src: &str, dialect: ast::Dialect) -> Result<ast::Program, Vec<diag::Diagnostic>> {
+    match dialect {
+        ast::Dialect::Rdx => parser::parse(src),
+        ast::Dialect::Janus => janus::parse(src),
+    }
+}

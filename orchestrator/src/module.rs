@@ -128,10 +128,10 @@ impl Module {
             ));
         };
         let opts = CheckOptions { strict, kernels: catalogue() };
-        let parse =
-            if self.vm.dialect == Dialect::Janus { rdx_lang::janus::parse } else { rdx_lang::parser::parse };
+        let dialect = self.vm.dialect;
         let front = || -> Result<Vec<Invariant>, Vec<Diagnostic>> {
-            let checked = parse(&debug.source).and_then(|p| rdx_lang::check::check(&p, &opts))?;
+            let checked =
+                rdx_lang::parse(&debug.source, dialect).and_then(|p| rdx_lang::check::check(&p, &opts))?;
             Ok(invariants::evaluate(&checked, strict))
         };
         match py.detach(|| on_big_stack(front)) {
@@ -154,9 +154,9 @@ impl Module {
 #[pyo3(signature = (source, file = "<rdx>", strict = false, janus = false))]
 pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool, janus: bool) -> PyResult<Module> {
     let opts = CheckOptions { strict, kernels: catalogue() };
-    let parse = if janus { rdx_lang::janus::parse } else { rdx_lang::parser::parse };
+    let dialect = if janus { Dialect::Janus } else { Dialect::Rdx };
     let front = || -> Result<(Checked, rdx_vm::Module), Vec<Diagnostic>> {
-        let checked = parse(source).and_then(|p| rdx_lang::check::check(&p, &opts))?;
+        let checked = rdx_lang::parse(source, dialect).and_then(|p| rdx_lang::check::check(&p, &opts))?;
         let vm = rdx_vm::compile(&checked, file, source)?;
         Ok((checked, vm))
     };

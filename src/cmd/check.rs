@@ -32,9 +32,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let parsed =
-        if src.is_janus() { rdx_lang::janus::parse(&src.text) } else { rdx_lang::parser::parse(&src.text) };
-    let program = match parsed {
+    let program = match src.parse() {
         Ok(p) => p,
         Err(diags) => {
             src.report(&diags);
