@@ -21,12 +21,16 @@ pub fn elem_of(e: ElemType) -> Elem {
 
 /// What the checker needs to know about a loaded kernel.
 pub fn sig_of(k: &KernelInfo) -> KernelSig {
+    sig(&k.name, &k.mirror, k.elem, k.kind, k.order)
+}
+
+fn sig(name: &str, mirror: &str, elem: ElemType, kind: Kind, order: u32) -> KernelSig {
     KernelSig {
-        name: k.name.clone(),
-        mirror: k.mirror.clone(),
-        elem: elem_of(k.elem),
-        exact: k.kind == Kind::Exact,
-        order: k.order,
+        name: name.into(),
+        mirror: mirror.into(),
+        elem: elem_of(elem),
+        exact: kind == Kind::Exact,
+        order,
     }
 }
 
@@ -40,17 +44,10 @@ pub fn stdlib_catalogue() -> Vec<KernelSig> {
         };
         let Some(meta) = sections.first().and_then(|s| std::str::from_utf8(s).ok()) else { continue };
         let Ok(m) = crate::meta::parse(meta) else { continue };
-        let sig = KernelSig {
-            name: m.name.clone(),
-            mirror: m.mirror.clone(),
-            elem: elem_of(m.elem),
-            exact: m.kind == Kind::Exact,
-            order: m.order,
-        };
         if m.mirror != m.name {
-            out.push(KernelSig { name: m.mirror.clone(), mirror: m.name.clone(), ..sig.clone() });
+            out.push(sig(&m.mirror, &m.name, m.elem, m.kind, m.order));
         }
-        out.push(sig);
+        out.push(sig(&m.name, &m.mirror, m.elem, m.kind, m.order));
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out

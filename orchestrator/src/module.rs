@@ -95,6 +95,8 @@ pub struct Module {
     source: Option<String>,
     cid: String,
     interp: Mutex<Interpreter>,
+    /// Whether runs need a kernel host (the module calls kernels or takes float buffers).
+    needs_host: bool,
     /// The kernel host between runs (None until a run needs it, or while one has it).
     kernels: Mutex<Option<Box<dyn KernelCall + Send>>>,
 }
@@ -102,7 +104,9 @@ pub struct Module {
 impl Module {
     fn new(vm: rdx_vm::Module, checked: Option<Checked>, source: Option<String>) -> Module {
         let cid = vm.cid();
-        Module { vm, checked, source, cid, interp: Mutex::new(Interpreter::new()), kernels: Mutex::new(None) }
+        let needs_host = rdx_kernels::bridge::needs_host(&vm);
+        let (interp, kernels) = (Mutex::new(Interpreter::new()), Mutex::new(None));
+        Module { vm, checked, source, cid, interp, needs_host, kernels }
     }
 
     /// Invariant rows: from the IR, or by re-checking the source embedded in a loaded module.
@@ -303,7 +307,7 @@ impl Module {
         let params = &self.vm.genes[gene].params;
         let mut args = values::from_python(py, self.vm.dialect, params, values)?;
         let dir = if reverse { Direction::Backward } else { Direction::Forward };
-        let host = if rdx_kernels::bridge::needs_host(&self.vm) { Some(self.take_host(py)?) } else { None };
+        let host = if self.needs_host { Some(self.take_host(py)?) } else { None };
         // Other Python threads run meanwhile; the interpreter's lock keeps runs of one module
         // in turn, and each thread has its own JIT engine. The kernel host goes to the engine
         // for the run and comes back after it.
