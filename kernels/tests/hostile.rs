@@ -3,10 +3,8 @@
 //! or a crash; the host stays usable afterwards. Also user kernels that behave, and the
 //! checked call catching kernels that lie about their kind.
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
-
 use rdx_kernels::{Buffer, Complex64, KernelError, KernelHost, Limits, Origin};
+use std::path::PathBuf;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
@@ -28,15 +26,15 @@ fn still_works(host: &mut KernelHost) {
 }
 
 #[test]
-fn endless_loop_runs_out_of_fuel_within_a_second() {
+fn endless_loop_runs_out_of_fuel() {
     let mut host = host();
     host.load_bytes(&fixture("loop.wat"), "loop.wat").unwrap();
-    let start = Instant::now();
+    // The loop never ends on its own: only the fuel budget stops it, and the error says which
+    // budget was spent. (How long that takes is a benchmark's business: `cargo bench -p
+    // rdx-kernels`.)
     let err = host.call("spin", &mut Buffer::U64(vec![1, 2, 3])).unwrap_err();
-    let took = start.elapsed();
     assert_eq!(err, KernelError::FuelExhausted { kernel: "spin".into(), fuel: Limits::default().fuel });
     assert!(err.to_string().starts_with("kernel `spin`: fuel exhausted"), "{err}");
-    assert!(took < Duration::from_secs(1), "took {took:?}");
     // The instance is replaced; its inverse and the other kernels still work.
     host.call("unspin", &mut Buffer::U64(vec![1])).unwrap();
     assert!(host.call("spin", &mut Buffer::U64(vec![])).is_err());
