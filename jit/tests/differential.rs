@@ -244,6 +244,7 @@ fn untrusted_modules_run_on_the_interpreter() {
             Op::Exit {},
         ],
         param_slots: vec![],
+        backward: Default::default(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None };
     m.verify().expect("the verifier accepts it");
@@ -351,6 +352,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         args: vec![Slot(0), Slot(2)],
         code: vec![Op::Enter {}, Op::Call { gene: GeneIdx(1), args: Args { start: 0, len: 2 } }, Op::Exit {}],
         param_slots: vec![],
+        backward: Default::default(),
     };
     let callee = GeneDef {
         name: "f".into(),
@@ -364,6 +366,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
             Op::Exit {},
         ],
         param_slots: vec![],
+        backward: Default::default(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![main, callee], debug: None };
     m.verify().expect("the verifier accepts it");

@@ -148,6 +148,12 @@ macro_rules! for_each_op {
                 "Counted loop step: ctr += 1; when cond holds leave the loop (skip the loop.exit that follows), else the entry assertion must be false and the do-block runs again. Backward: cond must be false; ctr -= 1.";
             0x06 LoopDec "loop.dec" { ctr: Slot, cond: Cond, from_top: Off } => LoopDec, Control, direct,
                 "As loop.inc with ctr -= 1 (backward: ctr += 1).";
+            0x02 FromDec "from.dec" { ctr: Slot, cond: Cond, loop_test: Off } => FromDec, Control, direct,
+                "Entry of a counted loop whose step comes first (the backward stream of a `from.c … loop.inc` loop): cond must hold; ctr -= 1. Its latch is the loop.test at loop_test.";
+            0x03 FromInc "from.inc" { ctr: Slot, cond: Cond, loop_test: Off } => FromInc, Control, direct,
+                "As from.dec with ctr += 1 (the backward stream of a `loop.dec` loop).";
+            0x07 LoopTest "loop.test" { cond: Cond, from_step: Off } => LoopTest, Control, direct,
+                "Latch of a step-first counted loop: when cond holds leave the loop (skip the loop.exit that follows); else the head's cond must be false, the head's step runs and the do-block runs again.";
 
             0x10 Call "call" { gene: GeneIdx, args: Args } => Uncall, Effect, direct, "Run a gene forward on the argument variables (by reference).";
             0x11 Uncall "uncall" { gene: GeneIdx, args: Args } => Call, Effect, direct, "Run a gene backward on the argument variables (by reference).";

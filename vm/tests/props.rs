@@ -2,13 +2,12 @@
 //! - `run_back(p, run(p, s)) == s`;
 //! - `run(invert(p), s') == run_back(p, s')` (with `s'` a final state of `p`);
 //! - `decode(encode(m)) == m`;
-//! - lossy programs reverse through the history tape, and not without it;
-//! - each straight-line instruction run backward equals its mirror run forward.
+//! - lossy programs reverse through the history tape, and not without it.
+//!
+//! (Each instruction backward against its mirror forward: `tests/mirror.rs`.)
 
 use proptest::prelude::*;
 use rdx_lang::ast::{Program, Type};
-use rdx_vm::module::{GeneDef, ParamDef};
-use rdx_vm::ops::{Amt, Imm, Op, Slot};
 use rdx_vm::{Direction, Engine, Interpreter, Module, RunErrorKind, Value};
 
 fn compile(p: &Program) -> Module {
@@ -104,92 +103,6 @@ proptest! {
         it.run(&m, main, &mut back, Direction::Backward).expect("backward with the tape");
         prop_assert_eq!(&back, &s0, "{}", rdx_lang::print::print_program(&p));
         prop_assert_eq!(it.tape_len(), 0);
-    }
-}
-
-// ---- each instruction backward equals its mirror forward ----------------------------------
-
-const NSLOTS: u16 = 4;
-
-/// A module with one gene of four u64 parameters whose body is `op`.
-fn one_op(op: Op) -> Module {
-    let mut m = Module {
-        dialect: Default::default(),
-        strings: Vec::new(),
-        genes: vec![GeneDef {
-            name: "main".into(),
-            params: (0..NSLOTS).map(|i| ParamDef { name: format!("p{i}"), ty: Type::U64 }).collect(),
-            slots: NSLOTS,
-            words: NSLOTS as u32,
-            args: Vec::new(),
-            code: vec![Op::Enter {}, op, Op::Exit {}],
-            param_slots: Vec::new(),
-        }],
-        debug: None,
-    };
-    m.verify().expect("valid one-instruction module");
-    m
-}
-
-fn arb_scalar_op() -> impl Strategy<Value = Op> {
-    let s = || (0..NSLOTS).prop_map(Slot);
-    let two = || (s(), s()).prop_filter("distinct", |(a, b)| a != b);
-    let amt = || (1u8..64).prop_map(Amt);
-    let pre = rdx_vm::ops::Pre(0);
-    prop_oneof![
-        two().prop_map(move |(dst, src)| Op::AddS { dst, src, pre }),
-        two().prop_map(move |(dst, src)| Op::SubS { dst, src, pre }),
-        two().prop_map(move |(dst, src)| Op::XorS { dst, src, pre }),
-        two().prop_map(move |(dst, src)| Op::AddChk { dst, src, pre }),
-        two().prop_map(move |(dst, src)| Op::SubChk { dst, src, pre }),
-        two().prop_map(move |(dst, src)| Op::RotlS { dst, src, pre }),
-        two().prop_map(move |(dst, src)| Op::RotrS { dst, src, pre }),
-        (s(), any::<u64>()).prop_map(|(dst, k)| Op::AddI { dst, imm: Imm(k) }),
-        (s(), any::<u64>()).prop_map(|(dst, k)| Op::SubI { dst, imm: Imm(k) }),
-        (s(), any::<u64>()).prop_map(|(dst, k)| Op::XorI { dst, imm: Imm(k) }),
-        (s(), any::<u64>()).prop_map(|(dst, k)| Op::MulI { dst, imm: Imm(k | 1) }),
-        (s(), amt()).prop_map(|(dst, amt)| Op::Xsl { dst, amt }),
-        (s(), amt()).prop_map(|(dst, amt)| Op::UnXsl { dst, amt }),
-        (s(), amt()).prop_map(|(dst, amt)| Op::Xsr { dst, amt }),
-        (s(), amt()).prop_map(|(dst, amt)| Op::UnXsr { dst, amt }),
-        (s(), 0u8..64).prop_map(|(dst, a)| Op::RotlI { dst, amt: Amt(a) }),
-        (s(), 0u8..64).prop_map(|(dst, a)| Op::RotrI { dst, amt: Amt(a) }),
-        (two(), amt()).prop_map(|((dst, src), amt)| Op::RotAdd { dst, src, amt }),
-        (two(), amt()).prop_map(|((dst, src), amt)| Op::RotSub { dst, src, amt }),
-        (two(), amt()).prop_map(|((dst, src), amt)| Op::RotXor { dst, src, amt }),
-        (two(), amt()).prop_map(|((dst, src), amt)| Op::AddRot { dst, src, amt }),
-        (two(), amt()).prop_map(|((dst, src), amt)| Op::SubRot { dst, src, amt }),
-        (two(), amt()).prop_map(|((dst, src), amt)| Op::XorRot { dst, src, amt }),
-        s().prop_map(|dst| Op::Neg { dst }),
-        s().prop_map(|dst| Op::Not { dst }),
-        s().prop_map(|dst| Op::NegChk { dst }),
-        two().prop_map(|(a, b)| Op::Swap { a, b }),
-    ]
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
-
-    #[test]
-    fn backward_is_the_mirror_forward(op in arb_scalar_op(), v in prop::collection::vec(any::<u64>(), NSLOTS as usize)) {
-        prop_assert_eq!(op.mirror().mirror(), op);
-        let (m, mm) = (one_op(op), one_op(op.mirror()));
-        let start: Vec<Value> = v.iter().map(|&x| Value::Int(x)).collect();
-        let mut it = Interpreter::new();
-        let mut a = start.clone();
-        let ra = it.run(&m, 0, &mut a, Direction::Backward).map(|_| ()).map_err(|e| e.kind);
-        let mut b = start.clone();
-        let rb = it.run(&mm, 0, &mut b, Direction::Forward).map(|_| ()).map_err(|e| e.kind);
-        prop_assert_eq!(&ra, &rb);
-        if ra.is_ok() {
-            prop_assert_eq!(&a, &b);
-            // And forward then backward is the identity.
-            let mut c = start.clone();
-            if it.run(&m, 0, &mut c, Direction::Forward).is_ok() {
-                it.run(&m, 0, &mut c, Direction::Backward).unwrap();
-                prop_assert_eq!(&c, &start);
-            }
-        }
     }
 }
 

@@ -6,13 +6,21 @@
 //! crash), a table of stacks, and the history tape of lossy operations.
 //!
 //! Each frame runs in its own direction (`uncall` inside a forward run runs its callee
-//! backward). [`exec`] holds the two dispatch loops; this module is the driver that sets up
-//! frames on calls, copies scalar arguments in and out (equivalent to by-reference passing
-//! because arguments never alias; arrays and stacks are passed as references), and turns traps
-//! into [`RunError`]s with the call stack.
+//! backward): forward it runs the gene's code, backward the gene's backward stream
+//! ([`crate::module::Backward`], built at load from the opcode table's mirror column). Both go
+//! through the one dispatch loop in [`exec`], whose handlers live per category in [`pure`]
+//! (expression code and frame access), [`update`] (reversible updates), [`control`] (`if`,
+//! `from` and their assertions) and [`state`] (ancillas, stacks, the tape, kernels and output).
+//! This module is the driver that sets up frames on calls, copies scalar arguments in and out
+//! (equivalent to by-reference passing because arguments never alias; arrays and stacks are
+//! passed as references), and turns traps into [`RunError`]s with the call stack, naming the
+//! forward instruction a backward one stands for.
 
+mod control;
 mod exec;
 mod pure;
+mod state;
+mod update;
 
 use crate::error::{RunError, RunErrorKind, StackFrame};
 use crate::module::Module;
@@ -107,7 +115,7 @@ pub enum Fault {
     Internal(&'static str),
 }
 
-/// A fault at an instruction of the top frame.
+/// A fault at an instruction of the top frame (a position in the frame's stream).
 pub(crate) struct Trap {
     pc: usize,
     fault: Fault,
@@ -290,7 +298,7 @@ impl Interpreter {
                 }
             }
         }
-        self.frames.push(Frame { gene: gene as u32, base, pc: start_pc(g.code.len(), dir), dir });
+        self.frames.push(Frame { gene: gene as u32, base, pc: 1, dir });
         self.drive(m)?;
         // Copy the final state out (array and stack references are re-checked: a hand-written
         // module could have overwritten them).
@@ -325,12 +333,10 @@ impl Interpreter {
     /// Runs frames until the entry gene returns.
     fn drive(&mut self, m: &Module) -> Result<(), RunError> {
         loop {
-            let Some(top) = self.frames.last().copied() else { return Ok(()) };
-            let flow = match top.dir {
-                Direction::Forward => self.exec_fwd(m),
-                Direction::Backward => self.exec_bwd(m),
-            };
-            match flow {
+            if self.frames.is_empty() {
+                return Ok(());
+            }
+            match self.exec(m) {
                 Ok(Flow::Call { gene, args, dir }) => {
                     if let Err(f) = self.push_frame(m, gene, args, dir) {
                         let pc = self.frames.last().map_or(0, |f| f.pc);
@@ -376,7 +382,7 @@ impl Interpreter {
             let dst = base + g.param_slots[i] as usize;
             self.mem.copy_within(src..src + w, dst);
         }
-        self.frames.push(Frame { gene, base, pc: start_pc(g.code.len(), dir), dir });
+        self.frames.push(Frame { gene, base, pc: 1, dir });
         self.max_depth = self.max_depth.max(self.frames.len());
         Ok(())
     }
@@ -386,7 +392,8 @@ impl Interpreter {
         let Some(caller) = self.frames.last_mut() else { return };
         let cg = &m.genes[caller.gene as usize];
         let g = &m.genes[done.gene as usize];
-        if let Some(Op::Call { args, .. } | Op::Uncall { args, .. }) = cg.code.get(caller.pc) {
+        let code = m.stream(caller.gene as usize, caller.dir);
+        if let Some(Op::Call { args, .. } | Op::Uncall { args, .. }) = code.get(caller.pc) {
             for (i, p) in g.params.iter().enumerate() {
                 if p.ty.is_scalar() {
                     let dst = caller.base + cg.args[args.start as usize + i].0 as usize;
@@ -394,10 +401,7 @@ impl Interpreter {
                 }
             }
         }
-        caller.pc = match caller.dir {
-            Direction::Forward => caller.pc + 1,
-            Direction::Backward => caller.pc - 1,
-        };
+        caller.pc += 1;
     }
 
     /// Builds the error with the call stack, innermost first.
@@ -405,8 +409,8 @@ impl Interpreter {
     fn error(&self, m: &Module, t: Trap) -> RunError {
         let mut stack = Vec::with_capacity(self.frames.len());
         for (k, f) in self.frames.iter().rev().enumerate() {
-            let pc = if k == 0 { t.pc } else { f.pc };
             let gi = f.gene as usize;
+            let pc = m.origin(gi, if k == 0 { t.pc } else { f.pc }, f.dir);
             stack.push(StackFrame {
                 gene: m.genes[gi].name.clone(),
                 pc,
@@ -414,8 +418,12 @@ impl Interpreter {
                 direction: f.dir,
             });
         }
-        let gene = self.frames.last().map_or(0, |f| f.gene as usize);
-        RunError { kind: t.fault.into_kind(m, gene, self.kernel_error.clone()), stack }
+        let (gene, dir) = self.frames.last().map_or((0, Direction::Forward), |f| (f.gene as usize, f.dir));
+        let fault = match dir {
+            Direction::Forward => t.fault,
+            Direction::Backward => t.fault.mirror(),
+        };
+        RunError { kind: fault.into_kind(m, gene, self.kernel_error.clone()), stack }
     }
 }
 
@@ -467,14 +475,24 @@ pub fn bind_args(
     Ok((area, need))
 }
 
-fn start_pc(len: usize, dir: Direction) -> usize {
-    match dir {
-        Direction::Forward => 1,
-        Direction::Backward => len - 2,
-    }
-}
-
 impl Fault {
+    /// The fault as the source program names it when the instruction that raised it runs in a
+    /// backward stream: there a `fi` assertion checks the `if` condition and a `from` assertion
+    /// the `until` condition (the stream exchanged them), so those faults exchange names.
+    pub fn mirror(self) -> Fault {
+        match self {
+            Fault::FiThen => Fault::IfThen,
+            Fault::IfThen => Fault::FiThen,
+            Fault::FiElse => Fault::IfElse,
+            Fault::IfElse => Fault::FiElse,
+            Fault::FromEntry => Fault::UntilExit,
+            Fault::UntilExit => Fault::FromEntry,
+            Fault::FromReentry => Fault::UntilReentry,
+            Fault::UntilReentry => Fault::FromReentry,
+            other => other,
+        }
+    }
+
     /// The error kind, with names and spans looked up in `m` (`gene` is the failing gene, for a
     /// delocal's variable name); `kernel_error` is a failed kernel call's message.
     pub fn into_kind(self, m: &Module, gene: usize, kernel_error: Option<String>) -> RunErrorKind {

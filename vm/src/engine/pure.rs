@@ -1,11 +1,12 @@
-//! Pure expression instructions and the frame-access helpers shared by both dispatch loops.
+//! Frame access and the handlers of pure expression instructions (value in, value out; a
+//! fault where the language has one).
 //!
 //! Every slot access goes through [`rd`]/[`wr`] without a bounds check: the verifier proved
 //! each slot operand is below the gene's slot count, and the driver allocated the frame with
 //! at least that many words before running it.
 
 use super::Fault;
-use crate::ops::{Arr, Cond, Op, Slot};
+use crate::ops::{Arr, Cond, Slot};
 
 /// Reads a slot.
 ///
@@ -74,22 +75,23 @@ pub(super) unsafe fn elem(fp: *mut u64, mem: Mem, arr: Arr, idx: u64) -> Result<
 }
 
 #[inline(always)]
-fn shl(a: u64, b: u64) -> u64 {
+pub(super) fn shl(a: u64, b: u64) -> u64 {
     if b >= 64 { 0 } else { a << b }
 }
 
 #[inline(always)]
-fn shru(a: u64, b: u64) -> u64 {
+pub(super) fn shru(a: u64, b: u64) -> u64 {
     if b >= 64 { 0 } else { a >> b }
 }
 
 #[inline(always)]
-fn shrs(a: u64, b: u64) -> u64 {
+pub(super) fn shrs(a: u64, b: u64) -> u64 {
     ((a as i64) >> b.min(63)) as u64
 }
 
+/// A checked (Janus) result: `None` is an overflow.
 #[inline(always)]
-fn ovf(r: Option<i64>) -> Result<u64, Fault> {
+pub(super) fn ovf(r: Option<i64>) -> Result<u64, Fault> {
     match r {
         Some(v) => Ok(v as u64),
         None => Err(Fault::Overflow),
@@ -117,121 +119,38 @@ pub(crate) fn mod_floor(a: u64, b: u64) -> Result<u64, Fault> {
     Ok((if r != 0 && ((r < 0) != (b < 0)) { r.wrapping_add(b) } else { r }) as u64)
 }
 
-/// Executes one pure instruction at `pc`; returns the next pc.
-///
-/// # Safety
-/// `op` comes from a verified gene whose frame `fp` points at (see [`rd`]).
+/// Unsigned division; by zero is an error.
 #[inline(always)]
-pub(super) unsafe fn step(
-    op: &Op,
-    pc: usize,
-    fp: *mut u64,
-    mem: Mem,
-    stacks: &[Vec<u64>],
-    live: usize,
-) -> Result<usize, Fault> {
-    macro_rules! r {
-        ($s:expr) => {{
-            // SAFETY: verified slot operand (function contract).
-            #[allow(unused_unsafe)]
-            let v = unsafe { rd(fp, $s) };
-            v
-        }};
+pub(super) fn divu(a: u64, b: u64) -> Result<u64, Fault> {
+    a.checked_div(b).ok_or(Fault::DivZero)
+}
+
+/// Signed truncating division (wrapping at `i64::MIN / -1`); by zero is an error.
+#[inline(always)]
+pub(super) fn divs(a: u64, b: u64) -> Result<u64, Fault> {
+    if b == 0 {
+        return Err(Fault::DivZero);
     }
-    macro_rules! set {
-        ($d:expr, $v:expr) => {{
-            let v = $v;
-            // SAFETY: verified slot operand (function contract).
-            unsafe { wr(fp, $d, v) }
-        }};
+    Ok((a as i64).wrapping_div(b as i64) as u64)
+}
+
+/// Unsigned remainder; by zero is an error.
+#[inline(always)]
+pub(super) fn remu(a: u64, b: u64) -> Result<u64, Fault> {
+    a.checked_rem(b).ok_or(Fault::DivZero)
+}
+
+/// Signed truncating remainder; by zero is an error.
+#[inline(always)]
+pub(super) fn rems(a: u64, b: u64) -> Result<u64, Fault> {
+    if b == 0 {
+        return Err(Fault::DivZero);
     }
-    let stack = |s: Slot| -> Result<&Vec<u64>, Fault> {
-        let id = r!(s) as usize;
-        if id < live { stacks.get(id).ok_or(Fault::BadRef) } else { Err(Fault::BadRef) }
-    };
-    match *op {
-        Op::Const { dst, imm, .. } => set!(dst, imm.0),
-        Op::Add { dst, a, b, .. } => set!(dst, r!(a).wrapping_add(r!(b))),
-        Op::Sub { dst, a, b, .. } => set!(dst, r!(a).wrapping_sub(r!(b))),
-        Op::Mul { dst, a, b, .. } => set!(dst, r!(a).wrapping_mul(r!(b))),
-        Op::DivU { dst, a, b, .. } => {
-            let d = r!(b);
-            if d == 0 {
-                return Err(Fault::DivZero);
-            }
-            set!(dst, r!(a) / d)
-        }
-        Op::DivS { dst, a, b, .. } => {
-            let d = r!(b) as i64;
-            if d == 0 {
-                return Err(Fault::DivZero);
-            }
-            set!(dst, (r!(a) as i64).wrapping_div(d) as u64)
-        }
-        Op::RemU { dst, a, b, .. } => {
-            let d = r!(b);
-            if d == 0 {
-                return Err(Fault::DivZero);
-            }
-            set!(dst, r!(a) % d)
-        }
-        Op::RemS { dst, a, b, .. } => {
-            let d = r!(b) as i64;
-            if d == 0 {
-                return Err(Fault::DivZero);
-            }
-            set!(dst, (r!(a) as i64).wrapping_rem(d) as u64)
-        }
-        Op::Shl { dst, a, b, .. } => set!(dst, shl(r!(a), r!(b))),
-        Op::ShrU { dst, a, b, .. } => set!(dst, shru(r!(a), r!(b))),
-        Op::ShrS { dst, a, b, .. } => set!(dst, shrs(r!(a), r!(b))),
-        Op::And { dst, a, b, .. } => set!(dst, r!(a) & r!(b)),
-        Op::Or { dst, a, b, .. } => set!(dst, r!(a) | r!(b)),
-        Op::Xor { dst, a, b, .. } => set!(dst, r!(a) ^ r!(b)),
-        Op::Eq { dst, a, b, .. } => set!(dst, (r!(a) == r!(b)) as u64),
-        Op::Ne { dst, a, b, .. } => set!(dst, (r!(a) != r!(b)) as u64),
-        Op::LtU { dst, a, b, .. } => set!(dst, (r!(a) < r!(b)) as u64),
-        Op::LtS { dst, a, b, .. } => set!(dst, ((r!(a) as i64) < (r!(b) as i64)) as u64),
-        Op::LeU { dst, a, b, .. } => set!(dst, (r!(a) <= r!(b)) as u64),
-        Op::LeS { dst, a, b, .. } => set!(dst, ((r!(a) as i64) <= (r!(b) as i64)) as u64),
-        Op::AddO { dst, a, b, .. } => set!(dst, ovf((r!(a) as i64).checked_add(r!(b) as i64))?),
-        Op::SubO { dst, a, b, .. } => set!(dst, ovf((r!(a) as i64).checked_sub(r!(b) as i64))?),
-        Op::MulO { dst, a, b, .. } => set!(dst, ovf((r!(a) as i64).checked_mul(r!(b) as i64))?),
-        Op::DivF { dst, a, b, .. } => set!(dst, div_floor(r!(a), r!(b))?),
-        Op::ModF { dst, a, b, .. } => set!(dst, mod_floor(r!(a), r!(b))?),
-        Op::AddK { dst, a, imm, .. } => set!(dst, r!(a).wrapping_add(imm.0)),
-        Op::NegV { dst, a, .. } => set!(dst, r!(a).wrapping_neg()),
-        Op::NegO { dst, a, .. } => set!(dst, ovf((r!(a) as i64).checked_neg())?),
-        Op::BitNot { dst, a, .. } => set!(dst, !r!(a)),
-        Op::LNot { dst, a, .. } => set!(dst, (r!(a) == 0) as u64),
-        Op::Bool { dst, a, .. } => set!(dst, (r!(a) != 0) as u64),
-        Op::Load { dst, arr, idx, .. } => {
-            let i = r!(idx);
-            // SAFETY: verified array operand.
-            let p = unsafe { elem(fp, mem, arr, i)? };
-            // SAFETY: `elem` returned an address inside the memory.
-            set!(dst, unsafe { *p })
-        }
-        Op::Top { dst, stack: s, .. } => set!(dst, *stack(s)?.last().ok_or(Fault::EmptyStack)?),
-        Op::Empty { dst, stack: s, .. } => set!(dst, stack(s)?.is_empty() as u64),
-        Op::Size { dst, stack: s, .. } => set!(dst, stack(s)?.len() as u64),
-        Op::Jz { a, to, .. } => {
-            if r!(a) == 0 {
-                return Ok(to.0 as usize);
-            }
-        }
-        Op::Jnz { a, to, .. } => {
-            if r!(a) != 0 {
-                return Ok(to.0 as usize);
-            }
-        }
-        Op::NoAlias { a, b, .. } => {
-            let i = r!(a);
-            if i == r!(b) {
-                return Err(Fault::Alias(i));
-            }
-        }
-        _ => return Err(Fault::Internal("not an expression instruction")),
-    }
-    Ok(pc + 1)
+    Ok((a as i64).wrapping_rem(b as i64) as u64)
+}
+
+/// `a != b`, for a `noalias` check.
+#[inline(always)]
+pub(super) fn no_alias(a: u64, b: u64) -> Result<(), Fault> {
+    if a == b { Err(Fault::Alias(a)) } else { Ok(()) }
 }

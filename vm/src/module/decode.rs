@@ -66,6 +66,7 @@ impl Module {
                     args: Vec::new(),
                     code: Vec::new(),
                     param_slots: Vec::new(),
+                    backward: Default::default(),
                 });
             }
             Ok(v)

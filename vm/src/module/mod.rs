@@ -17,6 +17,7 @@
 
 mod decode;
 mod encode;
+mod mirror;
 mod verify;
 
 pub use verify::MAX_FRAME_WORDS;
@@ -60,6 +61,32 @@ pub struct GeneDef {
     pub code: Vec<Op>,
     /// Derived by the verifier: the first slot of each parameter.
     pub param_slots: Vec<u16>,
+    /// Derived by the verifier: the backward stream (see [`Backward`]).
+    pub backward: Backward,
+}
+
+/// The backward stream of a gene, built at load from the forward code and the opcode table's
+/// mirror column (`module/mirror.rs`): running it forward is running the gene backward, so one
+/// dispatch serves both directions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Backward {
+    /// The instructions, `enter … exit` like the forward code.
+    pub code: Vec<Op>,
+    /// For each instruction of `code`, the forward instruction it stands for: where its span,
+    /// its history-tape tag and the position an error reports come from.
+    pub origin: Vec<u32>,
+    /// For each forward position `p` (the point before instruction `p`, `0..=len`) that is a
+    /// statement boundary, the backward position of the same program point; [`Backward::NONE`]
+    /// elsewhere (inside expression code and control instructions). A run can change direction
+    /// at any statement boundary through this map and [`Backward::to_forward`].
+    pub to_backward: Vec<u32>,
+    /// The inverse of `to_backward`, indexed by backward position.
+    pub to_forward: Vec<u32>,
+}
+
+impl Backward {
+    /// No corresponding position.
+    pub const NONE: u32 = u32::MAX;
 }
 
 /// A gene parameter.
@@ -126,6 +153,28 @@ impl Module {
     /// The source span of instruction `pc` of gene `gene`, if the module has debug info.
     pub fn span(&self, gene: usize, pc: usize) -> Option<Span> {
         self.debug.as_ref()?.genes.get(gene)?.spans.get(pc).copied()
+    }
+
+    /// The code of gene `gene` that runs in direction `dir`: its forward code or its backward
+    /// stream.
+    #[inline]
+    pub fn stream(&self, gene: usize, dir: crate::Direction) -> &[Op] {
+        let g = &self.genes[gene];
+        match dir {
+            crate::Direction::Forward => &g.code,
+            crate::Direction::Backward => &g.backward.code,
+        }
+    }
+
+    /// The forward instruction that instruction `pc` of gene `gene`'s stream in direction `dir`
+    /// stands for (itself going forward).
+    pub fn origin(&self, gene: usize, pc: usize, dir: crate::Direction) -> usize {
+        match dir {
+            crate::Direction::Forward => pc,
+            crate::Direction::Backward => {
+                self.genes.get(gene).and_then(|g| g.backward.origin.get(pc)).map_or(pc, |&o| o as usize)
+            }
+        }
     }
 
     /// The history-tape tag of lossy instruction `pc` of gene `gene` (`assign` or `unassign`):

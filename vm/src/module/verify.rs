@@ -216,7 +216,7 @@ fn verify_gene(
                 until.0,
                 &|o| match o {
                     Op::Until { loop_exit, .. } => loop_exit.0 == me,
-                    Op::LoopInc { .. } | Op::LoopDec { .. } => until.0 + 1 == me,
+                    Op::LoopInc { .. } | Op::LoopDec { .. } | Op::LoopTest { .. } => until.0 + 1 == me,
                     _ => false,
                 },
                 "until",
@@ -231,6 +231,19 @@ fn verify_gene(
                     from_top.0,
                     &|o| matches!(o, Op::FromTopC { loop_back, .. } if loop_back.0 == me),
                     "from.c",
+                )?;
+                partner(me + 1, &|o| matches!(o, Op::LoopExit { until, .. } if until.0 == me), "loop.exit")?;
+            }
+            Op::FromDec { loop_test, .. } | Op::FromInc { loop_test, .. } => partner(
+                loop_test.0,
+                &|o| matches!(o, Op::LoopTest { from_step, .. } if from_step.0 == me),
+                "loop.test",
+            )?,
+            Op::LoopTest { from_step, .. } => {
+                partner(
+                    from_step.0,
+                    &|o| matches!(o, Op::FromDec { loop_test, .. } | Op::FromInc { loop_test, .. } if loop_test.0 == me),
+                    "from.dec",
                 )?;
                 partner(me + 1, &|o| matches!(o, Op::LoopExit { until, .. } if until.0 == me), "loop.exit")?;
             }
@@ -301,5 +314,6 @@ fn verify_gene(
         run = 0;
     }
     g.param_slots = param_slots;
+    g.backward = super::mirror::backward(code)?;
     Ok(())
 }
