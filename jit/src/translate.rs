@@ -1147,8 +1147,62 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.store(y, p);
                 self.store(x, q);
             }
-            // Frame, control and pure instructions are handled by the callers.
-            _ => {}
+            // Frame, control and pure instructions are handled by the callers (step-first
+            // counted loops, which only backward streams hold, are refused by `supported`).
+            Op::Enter { .. }
+            | Op::Exit { .. }
+            | Op::IfTop { .. }
+            | Op::FiThen { .. }
+            | Op::ElseMark { .. }
+            | Op::FiElse { .. }
+            | Op::FromTop { .. }
+            | Op::Until { .. }
+            | Op::LoopBack { .. }
+            | Op::LoopExit { .. }
+            | Op::FromTopC { .. }
+            | Op::LoopInc { .. }
+            | Op::LoopDec { .. }
+            | Op::FromDec { .. }
+            | Op::FromInc { .. }
+            | Op::LoopTest { .. }
+            | Op::Const { .. }
+            | Op::Add { .. }
+            | Op::Sub { .. }
+            | Op::Mul { .. }
+            | Op::DivU { .. }
+            | Op::DivS { .. }
+            | Op::RemU { .. }
+            | Op::RemS { .. }
+            | Op::Shl { .. }
+            | Op::ShrU { .. }
+            | Op::ShrS { .. }
+            | Op::And { .. }
+            | Op::Or { .. }
+            | Op::Xor { .. }
+            | Op::Eq { .. }
+            | Op::Ne { .. }
+            | Op::LtU { .. }
+            | Op::LtS { .. }
+            | Op::LeU { .. }
+            | Op::LeS { .. }
+            | Op::AddO { .. }
+            | Op::SubO { .. }
+            | Op::MulO { .. }
+            | Op::DivF { .. }
+            | Op::ModF { .. }
+            | Op::AddK { .. }
+            | Op::NegV { .. }
+            | Op::NegO { .. }
+            | Op::BitNot { .. }
+            | Op::LNot { .. }
+            | Op::Bool { .. }
+            | Op::Load { .. }
+            | Op::Top { .. }
+            | Op::Empty { .. }
+            | Op::Size { .. }
+            | Op::Jz { .. }
+            | Op::Jnz { .. }
+            | Op::NoAlias { .. } => {}
         }
     }
 
@@ -1447,7 +1501,83 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.fail_if(eq, fault::ALIAS, x, z);
             }
             // Jz/Jnz are handled by `emit_pure`; other classes never reach here.
-            _ => {}
+            Op::Jz { .. }
+            | Op::Jnz { .. }
+            | Op::Enter { .. }
+            | Op::Exit { .. }
+            | Op::IfTop { .. }
+            | Op::FiThen { .. }
+            | Op::ElseMark { .. }
+            | Op::FiElse { .. }
+            | Op::FromTop { .. }
+            | Op::Until { .. }
+            | Op::LoopBack { .. }
+            | Op::LoopExit { .. }
+            | Op::FromTopC { .. }
+            | Op::LoopInc { .. }
+            | Op::LoopDec { .. }
+            | Op::FromDec { .. }
+            | Op::FromInc { .. }
+            | Op::LoopTest { .. }
+            | Op::Call { .. }
+            | Op::Uncall { .. }
+            | Op::Local { .. }
+            | Op::Delocal { .. }
+            | Op::LocalImm { .. }
+            | Op::DelocalImm { .. }
+            | Op::LocalArr { .. }
+            | Op::DelocalArr { .. }
+            | Op::LocalStack { .. }
+            | Op::DelocalStack { .. }
+            | Op::Push { .. }
+            | Op::Pop { .. }
+            | Op::Assert { .. }
+            | Op::Assign { .. }
+            | Op::Unassign { .. }
+            | Op::Fail { .. }
+            | Op::PrintStr { .. }
+            | Op::PrintFmt { .. }
+            | Op::Show { .. }
+            | Op::Kernel { .. }
+            | Op::KernelInv { .. }
+            | Op::AddS { .. }
+            | Op::SubS { .. }
+            | Op::XorS { .. }
+            | Op::AddI { .. }
+            | Op::SubI { .. }
+            | Op::XorI { .. }
+            | Op::AddChk { .. }
+            | Op::SubChk { .. }
+            | Op::MulI { .. }
+            | Op::Xsl { .. }
+            | Op::UnXsl { .. }
+            | Op::Xsr { .. }
+            | Op::UnXsr { .. }
+            | Op::RotlI { .. }
+            | Op::RotrI { .. }
+            | Op::RotlS { .. }
+            | Op::RotrS { .. }
+            | Op::Neg { .. }
+            | Op::Not { .. }
+            | Op::NegChk { .. }
+            | Op::Swap { .. }
+            | Op::RotAdd { .. }
+            | Op::RotSub { .. }
+            | Op::RotXor { .. }
+            | Op::AddRot { .. }
+            | Op::SubRot { .. }
+            | Op::XorRot { .. }
+            | Op::AddE { .. }
+            | Op::SubE { .. }
+            | Op::XorE { .. }
+            | Op::AddEI { .. }
+            | Op::SubEI { .. }
+            | Op::XorEI { .. }
+            | Op::AddFromE { .. }
+            | Op::SubFromE { .. }
+            | Op::XorFromE { .. }
+            | Op::SwapE { .. }
+            | Op::SwapEE { .. } => {}
         }
     }
 
@@ -1482,119 +1612,121 @@ fn pre_start(g: &GeneDef, pc: usize) -> usize {
 }
 
 /// Whether the translator knows the opcode (a module with any other runs on the interpreter).
+/// Exhaustive: a new opcode must be placed on one side or the other.
 pub fn supported(op: &Op) -> bool {
-    use Op::*;
-    matches!(
-        op,
-        Enter { .. }
-            | Exit { .. }
-            | IfTop { .. }
-            | FiThen { .. }
-            | ElseMark { .. }
-            | FiElse { .. }
-            | FromTop { .. }
-            | Until { .. }
-            | LoopBack { .. }
-            | LoopExit { .. }
-            | FromTopC { .. }
-            | LoopInc { .. }
-            | LoopDec { .. }
-            | Call { .. }
-            | Uncall { .. }
-            | Local { .. }
-            | Delocal { .. }
-            | LocalImm { .. }
-            | DelocalImm { .. }
-            | LocalArr { .. }
-            | DelocalArr { .. }
-            | LocalStack { .. }
-            | DelocalStack { .. }
-            | Push { .. }
-            | Pop { .. }
-            | Assert { .. }
-            | Assign { .. }
-            | Unassign { .. }
-            | Fail { .. }
-            | PrintStr { .. }
-            | PrintFmt { .. }
-            | Show { .. }
-            | Kernel { .. }
-            | KernelInv { .. }
-            | AddS { .. }
-            | SubS { .. }
-            | XorS { .. }
-            | AddI { .. }
-            | SubI { .. }
-            | XorI { .. }
-            | AddChk { .. }
-            | SubChk { .. }
-            | MulI { .. }
-            | Xsl { .. }
-            | UnXsl { .. }
-            | Xsr { .. }
-            | UnXsr { .. }
-            | RotlI { .. }
-            | RotrI { .. }
-            | RotlS { .. }
-            | RotrS { .. }
-            | Neg { .. }
-            | Not { .. }
-            | NegChk { .. }
-            | Swap { .. }
-            | RotAdd { .. }
-            | RotSub { .. }
-            | RotXor { .. }
-            | AddRot { .. }
-            | SubRot { .. }
-            | XorRot { .. }
-            | AddE { .. }
-            | SubE { .. }
-            | XorE { .. }
-            | AddEI { .. }
-            | SubEI { .. }
-            | XorEI { .. }
-            | AddFromE { .. }
-            | SubFromE { .. }
-            | XorFromE { .. }
-            | SwapE { .. }
-            | SwapEE { .. }
-            | Const { .. }
-            | Add { .. }
-            | Sub { .. }
-            | Mul { .. }
-            | DivU { .. }
-            | DivS { .. }
-            | RemU { .. }
-            | RemS { .. }
-            | Shl { .. }
-            | ShrU { .. }
-            | ShrS { .. }
-            | And { .. }
-            | Or { .. }
-            | Xor { .. }
-            | Eq { .. }
-            | Ne { .. }
-            | LtU { .. }
-            | LtS { .. }
-            | LeU { .. }
-            | LeS { .. }
-            | AddO { .. }
-            | SubO { .. }
-            | MulO { .. }
-            | DivF { .. }
-            | ModF { .. }
-            | AddK { .. }
-            | NegV { .. }
-            | NegO { .. }
-            | BitNot { .. }
-            | LNot { .. }
-            | Bool { .. }
-            | Load { .. }
-            | Top { .. }
-            | Empty { .. }
-            | Size { .. }
-            | Jz { .. }
-            | Jnz { .. }
-            | NoAlias { .. }
-    )
+    match op {
+        Op::Enter { .. }
+        | Op::Exit { .. }
+        | Op::IfTop { .. }
+        | Op::FiThen { .. }
+        | Op::ElseMark { .. }
+        | Op::FiElse { .. }
+        | Op::FromTop { .. }
+        | Op::Until { .. }
+        | Op::LoopBack { .. }
+        | Op::LoopExit { .. }
+        | Op::FromTopC { .. }
+        | Op::LoopInc { .. }
+        | Op::LoopDec { .. }
+        | Op::Call { .. }
+        | Op::Uncall { .. }
+        | Op::Local { .. }
+        | Op::Delocal { .. }
+        | Op::LocalImm { .. }
+        | Op::DelocalImm { .. }
+        | Op::LocalArr { .. }
+        | Op::DelocalArr { .. }
+        | Op::LocalStack { .. }
+        | Op::DelocalStack { .. }
+        | Op::Push { .. }
+        | Op::Pop { .. }
+        | Op::Assert { .. }
+        | Op::Assign { .. }
+        | Op::Unassign { .. }
+        | Op::Fail { .. }
+        | Op::PrintStr { .. }
+        | Op::PrintFmt { .. }
+        | Op::Show { .. }
+        | Op::Kernel { .. }
+        | Op::KernelInv { .. }
+        | Op::AddS { .. }
+        | Op::SubS { .. }
+        | Op::XorS { .. }
+        | Op::AddI { .. }
+        | Op::SubI { .. }
+        | Op::XorI { .. }
+        | Op::AddChk { .. }
+        | Op::SubChk { .. }
+        | Op::MulI { .. }
+        | Op::Xsl { .. }
+        | Op::UnXsl { .. }
+        | Op::Xsr { .. }
+        | Op::UnXsr { .. }
+        | Op::RotlI { .. }
+        | Op::RotrI { .. }
+        | Op::RotlS { .. }
+        | Op::RotrS { .. }
+        | Op::Neg { .. }
+        | Op::Not { .. }
+        | Op::NegChk { .. }
+        | Op::Swap { .. }
+        | Op::RotAdd { .. }
+        | Op::RotSub { .. }
+        | Op::RotXor { .. }
+        | Op::AddRot { .. }
+        | Op::SubRot { .. }
+        | Op::XorRot { .. }
+        | Op::AddE { .. }
+        | Op::SubE { .. }
+        | Op::XorE { .. }
+        | Op::AddEI { .. }
+        | Op::SubEI { .. }
+        | Op::XorEI { .. }
+        | Op::AddFromE { .. }
+        | Op::SubFromE { .. }
+        | Op::XorFromE { .. }
+        | Op::SwapE { .. }
+        | Op::SwapEE { .. }
+        | Op::Const { .. }
+        | Op::Add { .. }
+        | Op::Sub { .. }
+        | Op::Mul { .. }
+        | Op::DivU { .. }
+        | Op::DivS { .. }
+        | Op::RemU { .. }
+        | Op::RemS { .. }
+        | Op::Shl { .. }
+        | Op::ShrU { .. }
+        | Op::ShrS { .. }
+        | Op::And { .. }
+        | Op::Or { .. }
+        | Op::Xor { .. }
+        | Op::Eq { .. }
+        | Op::Ne { .. }
+        | Op::LtU { .. }
+        | Op::LtS { .. }
+        | Op::LeU { .. }
+        | Op::LeS { .. }
+        | Op::AddO { .. }
+        | Op::SubO { .. }
+        | Op::MulO { .. }
+        | Op::DivF { .. }
+        | Op::ModF { .. }
+        | Op::AddK { .. }
+        | Op::NegV { .. }
+        | Op::NegO { .. }
+        | Op::BitNot { .. }
+        | Op::LNot { .. }
+        | Op::Bool { .. }
+        | Op::Load { .. }
+        | Op::Top { .. }
+        | Op::Empty { .. }
+        | Op::Size { .. }
+        | Op::Jz { .. }
+        | Op::Jnz { .. }
+        | Op::NoAlias { .. } => true,
+        // Step-first counted loops appear in backward streams, which the JIT does not compile
+        // (it translates backward from the forward code).
+        Op::FromDec { .. } | Op::FromInc { .. } | Op::LoopTest { .. } => false,
+    }
 }
