@@ -1,0 +1,699 @@
+//! The benchmark suite's program table, shared (with `#[path]`) by the interpreter's and the
+//! JIT's `suite` benchmarks and by the `suite` tests of both crates.
+//!
+//! Each [`Program`] is one file of `vm/benches/suite/` (rdx or Janus), an entry gene, a workload
+//! size for the benchmark and a small one for the tests, and a native Rust twin that does the
+//! same work: the same algorithm, operation for operation where the rdx program has to do extra
+//! work to stay reversible (the Speck twin also rewinds its key schedule, the fib twin also
+//! uncomputes), so that a ratio measures the engine and not a smarter algorithm.
+//!
+//! [`measure`] times native and engines interleaved, best of k, checking every run's state.
+
+use rdx_lang::ast::Dialect;
+use rdx_vm::{Direction, Engine, Module, RunReport, Value};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// One program of the suite.
+pub struct Program {
+    /// Short name (the table's first column).
+    pub name: &'static str,
+    /// What shape of computation it is.
+    pub shape: &'static str,
+    /// File name under `vm/benches/suite/`; `.ja` is Janus.
+    pub file: &'static str,
+    pub source: &'static str,
+    /// The gene run.
+    pub entry: &'static str,
+    /// What the size counts.
+    pub unit: &'static str,
+    /// Workload size of the benchmark (a forward run takes a few ms on the interpreter).
+    pub bench: u64,
+    /// Workload size of the tests (fast in a debug build).
+    pub test: u64,
+    /// Array lengths that depend on the size: the text just before the length in the source
+    /// (`"x: u64["`, every occurrence) and the length at size n. Array lengths are literals in
+    /// rdx, so the source is rewritten for each size.
+    pub arrays: fn(u64) -> Vec<(&'static str, u64)>,
+    /// The entry gene's input state at size n and the native twin starting from it.
+    pub case: fn(u64) -> Case,
+}
+
+/// A program's input at one size, and its native twin.
+pub struct Case {
+    pub input: Vec<Value>,
+    pub native: Box<dyn Native>,
+}
+
+/// The native twin of a program: state kept in native types, run forward.
+pub trait Native {
+    /// Back to the input state (outside the clock).
+    fn reset(&mut self);
+    /// One forward run from the current state (the timed part).
+    fn run(&mut self);
+    /// The current state as the entry gene's parameter values.
+    fn state(&self) -> Vec<Value>;
+}
+
+struct Twin<S> {
+    input: S,
+    state: S,
+    run: fn(&mut S),
+    values: fn(&S) -> Vec<Value>,
+}
+
+impl<S: Clone> Native for Twin<S> {
+    fn reset(&mut self) {
+        self.state.clone_from(&self.input);
+    }
+
+    fn run(&mut self) {
+        (self.run)(black_box(&mut self.state));
+        black_box(&mut self.state);
+    }
+
+    fn state(&self) -> Vec<Value> {
+        (self.values)(&self.state)
+    }
+}
+
+fn case<S: Clone + 'static>(input: S, run: fn(&mut S), values: fn(&S) -> Vec<Value>) -> Case {
+    let native = Twin { state: input.clone(), input, run, values };
+    Case { input: native.state(), native: Box::new(native) }
+}
+
+fn int(x: u64) -> Value {
+    Value::Int(x)
+}
+
+fn signed(xs: &[i64]) -> Value {
+    Value::Array(xs.iter().map(|&x| x as u64).collect())
+}
+
+fn no_arrays(_: u64) -> Vec<(&'static str, u64)> {
+    Vec::new()
+}
+
+/// `n` pseudo-random words (splitmix64 from `seed`).
+pub fn words(seed: u64, n: usize) -> Vec<u64> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_add(0x9e3779b97f4a7c15);
+            let mut z = s;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+            z ^ (z >> 31)
+        })
+        .collect()
+}
+
+/// The suite, in table order.
+pub fn programs() -> Vec<Program> {
+    vec![
+        Program {
+            name: "speck",
+            shape: "block cipher, key schedule inline",
+            file: "speck.rdx",
+            source: include_str!("../suite/speck.rdx"),
+            entry: "encrypt",
+            unit: "blocks",
+            bench: 1_500,
+            test: 3,
+            arrays: no_arrays,
+            case: |n| {
+                case(
+                    (SPECK_PLAIN.0, SPECK_PLAIN.1, SPECK_KEY.0, SPECK_KEY.1, n),
+                    |s| (s.0, s.1) = speck_encrypt((s.0, s.1), (s.2, s.3), s.4),
+                    |s| vec![int(s.0), int(s.1), int(s.2), int(s.3), int(s.4)],
+                )
+            },
+        },
+        Program {
+            name: "xtea",
+            shape: "Feistel cipher, 32-bit words in 64",
+            file: "xtea.rdx",
+            source: include_str!("../suite/xtea.rdx"),
+            entry: "xtea",
+            unit: "blocks",
+            bench: 400,
+            test: 3,
+            arrays: no_arrays,
+            case: |n| {
+                case(
+                    (XTEA_PLAIN.0, XTEA_PLAIN.1, XTEA_KEY, n),
+                    |s| (s.0, s.1) = xtea_encrypt((s.0, s.1), &s.2, s.3),
+                    |s| vec![int(s.0), int(s.1), Value::Array(s.2.to_vec()), int(s.3)],
+                )
+            },
+        },
+        Program {
+            name: "xorshift*",
+            shape: "PRNG steps, xorshift mirror ops",
+            file: "xorshift.rdx",
+            source: include_str!("../suite/xorshift.rdx"),
+            entry: "xorshift_star",
+            unit: "steps",
+            bench: 80_000,
+            test: 100,
+            arrays: no_arrays,
+            case: |n| {
+                case(
+                    (0x0123456789abcdefu64, 0u64, n),
+                    |s| (s.0, s.1) = xorshift_star(s.0, s.1, s.2),
+                    |s| vec![int(s.0), int(s.1), int(s.2)],
+                )
+            },
+        },
+        Program {
+            name: "crc32",
+            shape: "bitwise checksum, nested bit loop",
+            file: "crc32.rdx",
+            source: include_str!("../suite/crc32.rdx"),
+            entry: "crc32",
+            unit: "words",
+            bench: 768,
+            test: 4,
+            arrays: |n| vec![("data: u64[", n)],
+            case: |n| {
+                case(
+                    (words(1, n as usize), 0u64),
+                    |s| s.1 = crc32_words(&s.0, s.1),
+                    |s| vec![Value::Array(s.0.clone()), int(s.1)],
+                )
+            },
+        },
+        Program {
+            name: "sort",
+            shape: "odd-even transposition sort, swap bits",
+            file: "sort.rdx",
+            source: include_str!("../suite/sort.rdx"),
+            entry: "oets",
+            unit: "elements",
+            bench: 224,
+            test: 16,
+            arrays: |n| vec![("a: u64[", n), ("bits: u64[", sort_record_words(n))],
+            case: |n| {
+                // Values below n, so equal elements occur.
+                let a: Vec<u64> = words(2, n as usize).iter().map(|w| w % n).collect();
+                case(
+                    (a, vec![0u64; sort_record_words(n) as usize]),
+                    |s| oets(&mut s.0, &mut s.1),
+                    |s| vec![Value::Array(s.0.clone()), Value::Array(s.1.clone())],
+                )
+            },
+        },
+        Program {
+            name: "perm_code",
+            shape: "Janus perm-to-code, O(n²) if/fi",
+            file: "perm_code.rdx",
+            source: include_str!("../suite/perm_code.rdx"),
+            entry: "perm_code",
+            unit: "elements",
+            bench: 320,
+            test: 12,
+            arrays: |n| vec![("x: u64[", n)],
+            case: |n| case(permutation(3, n as usize), |x| perm_code(x), |x| vec![Value::Array(x.clone())]),
+        },
+        Program {
+            name: "fib",
+            shape: "recursion: call + uncall fib(90)",
+            file: "fib.rdx",
+            source: include_str!("../suite/fib.rdx"),
+            entry: "fibs",
+            unit: "repetitions",
+            bench: 200,
+            test: 3,
+            arrays: no_arrays,
+            case: |n| {
+                case((90u64, n, 0u64), |s| s.2 = fibs(s.0, s.1, s.2), |s| vec![int(s.0), int(s.1), int(s.2)])
+            },
+        },
+        Program {
+            name: "rle",
+            shape: "Janus stack run-length encoding",
+            file: "rle.ja",
+            source: include_str!("../suite/rle.ja"),
+            entry: "encode",
+            unit: "symbols",
+            bench: 40_000,
+            test: 40,
+            arrays: no_arrays,
+            case: |n| {
+                case(
+                    (rle_text(4, n as usize), Vec::new()),
+                    |s| rle_encode(&mut s.0, &mut s.1),
+                    |s| vec![Value::Stack(s.0.clone()), Value::Stack(s.1.clone())],
+                )
+            },
+        },
+        Program {
+            name: "sums",
+            shape: "Janus loop, checked arithmetic",
+            file: "sums.ja",
+            source: include_str!("../suite/sums.ja"),
+            entry: "sums",
+            unit: "steps",
+            bench: 80_000,
+            test: 100,
+            arrays: no_arrays,
+            case: |n| {
+                case(
+                    (n as i64, 0i64, 0i64),
+                    |s| (s.1, s.2) = sums_checked(s.0, s.1, s.2),
+                    |s| vec![int(s.0 as u64), int(s.1 as u64), int(s.2 as u64)],
+                )
+            },
+        },
+        Program {
+            name: "fmix",
+            shape: "hash chain, multiply + xorshift",
+            file: "fmix.rdx",
+            source: include_str!("../suite/fmix.rdx"),
+            entry: "fmix_chain",
+            unit: "steps",
+            bench: 80_000,
+            test: 100,
+            arrays: no_arrays,
+            case: |n| case((1u64, n), |s| s.0 = fmix_chain(s.0, s.1), |s| vec![int(s.0), int(s.1)]),
+        },
+        Program {
+            name: "prefix",
+            shape: "array prefix sum, one loop",
+            file: "prefix.rdx",
+            source: include_str!("../suite/prefix.rdx"),
+            entry: "prefix",
+            unit: "words",
+            bench: 1 << 16,
+            test: 64,
+            arrays: |n| vec![("a: u64[", n)],
+            case: |n| case(words(5, n as usize), |a| prefix(a), |a| vec![Value::Array(a.clone())]),
+        },
+        Program {
+            name: "haar",
+            shape: "two-array lifting loop, i64",
+            file: "lifting.rdx",
+            source: include_str!("../suite/lifting.rdx"),
+            entry: "haar",
+            unit: "pairs",
+            bench: 1 << 16,
+            test: 64,
+            arrays: |n| vec![("x: i64[", n), ("y: i64[", n)],
+            case: |n| {
+                let w = |seed| words(seed, n as usize).iter().map(|&w| w as i64 >> 16).collect::<Vec<i64>>();
+                case((w(6), w(7)), |s| haar(&mut s.0, &mut s.1), |s| vec![signed(&s.0), signed(&s.1)])
+            },
+        },
+    ]
+}
+
+impl Program {
+    /// The source with the size-dependent array lengths set for size n.
+    pub fn source_at(&self, n: u64) -> String {
+        let mut src = self.source.to_string();
+        for (before, len) in (self.arrays)(n) {
+            let mut out = String::with_capacity(src.len());
+            let mut rest = src.as_str();
+            let mut found = 0;
+            while let Some(at) = rest.find(before) {
+                let digits = &rest[at + before.len()..];
+                let end = digits.find(']').unwrap_or(0);
+                assert!(end > 0, "{}: `{before}` is not followed by a length", self.file);
+                out.push_str(&rest[..at + before.len()]);
+                out.push_str(&len.to_string());
+                rest = &digits[end..];
+                found += 1;
+            }
+            out.push_str(rest);
+            assert!(found > 0, "{}: no `{before}` in the source", self.file);
+            src = out;
+        }
+        src
+    }
+
+    /// The program compiled at size n (parse in the file's dialect, check, compile).
+    pub fn module(&self, n: u64) -> Module {
+        let src = self.source_at(n);
+        let dialect = if self.file.ends_with(".ja") { Dialect::Janus } else { Dialect::Rdx };
+        let prog = rdx_lang::parse(&src, dialect).unwrap_or_else(|e| panic!("{}: {e:?}", self.file));
+        let checked = rdx_lang::check::check(&prog, &Default::default())
+            .unwrap_or_else(|e| panic!("{}: {e:?}", self.file));
+        rdx_vm::compile(&checked, self.file, &src).unwrap_or_else(|e| panic!("{}: {e:?}", self.file))
+    }
+
+    /// The entry gene's index in `m`.
+    pub fn gene(&self, m: &Module) -> usize {
+        m.gene_index(self.entry).unwrap_or_else(|| panic!("{}: no gene {}", self.file, self.entry))
+    }
+}
+
+// ---- The native twins ----
+
+/// Speck128/128's key (k, l) and plaintext (x, y) of the published test vector.
+pub const SPECK_KEY: (u64, u64) = (0x0706050403020100, 0x0f0e0d0c0b0a0908);
+pub const SPECK_PLAIN: (u64, u64) = (0x6c61766975716520, 0x7469206564616d20);
+
+/// speck.rdx: `blocks` chained encryptions; per block the rounds with the key schedule inline,
+/// then the key schedule rewound.
+#[inline(never)]
+pub fn speck_encrypt((mut x, mut y): (u64, u64), (mut k, mut l): (u64, u64), blocks: u64) -> (u64, u64) {
+    for _ in 0..blocks {
+        for i in 0..32 {
+            x = x.rotate_right(8).wrapping_add(y) ^ k;
+            y = y.rotate_left(3) ^ x;
+            l = l.rotate_right(8).wrapping_add(k) ^ i;
+            k = k.rotate_left(3) ^ l;
+        }
+        for i in (0..32).rev() {
+            k = (k ^ l).rotate_right(3);
+            l = (l ^ i).wrapping_sub(k).rotate_left(8);
+        }
+    }
+    (x, y)
+}
+
+/// XTEA's key and plaintext of the usual test vector (big-endian words).
+pub const XTEA_KEY: [u64; 4] = [0x00010203, 0x04050607, 0x08090a0b, 0x0c0d0e0f];
+pub const XTEA_PLAIN: (u64, u64) = (0x41424344, 0x45464748);
+
+/// xtea.rdx: `blocks` chained XTEA encryptions (words below 2^32).
+#[inline(never)]
+pub fn xtea_encrypt((v0, v1): (u64, u64), key: &[u64; 4], blocks: u64) -> (u64, u64) {
+    const DELTA: u32 = 0x9e3779b9;
+    let (mut v0, mut v1) = (v0 as u32, v1 as u32);
+    let key = key.map(|k| k as u32);
+    for _ in 0..blocks {
+        let mut sum = 0u32;
+        for _ in 0..32 {
+            v0 = v0.wrapping_add(
+                ((v1 << 4) ^ (v1 >> 5)).wrapping_add(v1) ^ sum.wrapping_add(key[(sum & 3) as usize]),
+            );
+            sum = sum.wrapping_add(DELTA);
+            v1 = v1.wrapping_add(
+                ((v0 << 4) ^ (v0 >> 5)).wrapping_add(v0) ^ sum.wrapping_add(key[((sum >> 11) & 3) as usize]),
+            );
+        }
+    }
+    (v0 as u64, v1 as u64)
+}
+
+/// xorshift.rdx: n steps of xorshift64*, the outputs added into acc.
+#[inline(never)]
+pub fn xorshift_star(mut x: u64, mut acc: u64, n: u64) -> (u64, u64) {
+    for _ in 0..n {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        acc = acc.wrapping_add(x.wrapping_mul(0x2545f4914f6cdd1d));
+    }
+    (x, acc)
+}
+
+/// crc32.rdx: the bitwise CRC-32 of the words' bytes (little-endian), register `crc`.
+#[inline(never)]
+pub fn crc32_words(data: &[u64], mut crc: u64) -> u64 {
+    crc ^= 0xffffffff;
+    for &w in data {
+        for half in [w & 0xffffffff, w >> 32] {
+            crc ^= half;
+            for _ in 0..32 {
+                let b = crc & 1;
+                crc = (crc >> 1) ^ (b * 0xedb88320);
+            }
+        }
+    }
+    crc ^ 0xffffffff
+}
+
+/// Words of sort.rdx's swap record for n elements: one bit per comparator.
+pub fn sort_record_words(n: u64) -> u64 {
+    (n * (n - 1) / 2).div_ceil(64).max(1)
+}
+
+/// sort.rdx: odd-even transposition sort of `a` (even length), bit p of `bits` set when
+/// comparator p swapped.
+#[inline(never)]
+pub fn oets(a: &mut [u64], bits: &mut [u64]) {
+    let n = a.len();
+    let mut p = 0;
+    for r in 0..n {
+        let mut j = r & 1;
+        while j + 1 < n {
+            if a[j] > a[j + 1] {
+                a.swap(j, j + 1);
+                bits[p >> 6] ^= 1 << (p & 63);
+            }
+            p += 1;
+            j += 2;
+        }
+    }
+}
+
+/// A pseudo-random permutation of 0 .. n (Fisher–Yates).
+pub fn permutation(seed: u64, n: usize) -> Vec<u64> {
+    let mut x: Vec<u64> = (0..n as u64).collect();
+    for (i, w) in words(seed, n).into_iter().enumerate().rev() {
+        x.swap(i, (w % (i as u64 + 1)) as usize);
+    }
+    x
+}
+
+/// perm_code.rdx: a permutation becomes its inversion code, in place.
+#[inline(never)]
+pub fn perm_code(x: &mut [u64]) {
+    for k in (0..x.len()).rev() {
+        for j in 0..k {
+            if x[j] > x[k] {
+                x[j] -= 1;
+            }
+        }
+    }
+}
+
+/// fib.rdx's `fib`: (x1, x2) = (F(n + 1), F(n + 2)) and n = 0, recursively.
+pub fn fib(n: &mut u64, x1: &mut u64, x2: &mut u64) {
+    if *n == 0 {
+        *x1 += 1;
+        *x2 += 1;
+    } else {
+        *n -= 1;
+        fib(n, x1, x2);
+        *x1 = x1.wrapping_add(*x2);
+        std::mem::swap(x1, x2);
+    }
+}
+
+/// The inverse of [`fib`] (fib.rdx's `uncall fib`).
+pub fn unfib(n: &mut u64, x1: &mut u64, x2: &mut u64) {
+    if *x1 == *x2 {
+        *x1 -= 1;
+        *x2 -= 1;
+    } else {
+        std::mem::swap(x1, x2);
+        *x1 = x1.wrapping_sub(*x2);
+        unfib(n, x1, x2);
+        *n += 1;
+    }
+}
+
+/// fib.rdx's `fibs`: reps times, fib computed from a copy of n, F(n + 2) added to acc, and
+/// uncomputed.
+#[inline(never)]
+pub fn fibs(n: u64, reps: u64, mut acc: u64) -> u64 {
+    for _ in 0..reps {
+        let (mut m, mut x1, mut x2) = (black_box(n), 0, 0);
+        fib(&mut m, &mut x1, &mut x2);
+        acc = acc.wrapping_add(x2);
+        unfib(&mut m, &mut x1, &mut x2);
+        assert!(m == n && x1 == 0 && x2 == 0);
+    }
+    acc
+}
+
+/// rle.ja's input: n symbols 1 ..= 3 in runs of 1 ..= 4 (bottom of the stack first).
+pub fn rle_text(seed: u64, n: usize) -> Vec<u64> {
+    let mut text = Vec::with_capacity(n);
+    for w in words(seed, n) {
+        if text.len() == n {
+            break;
+        }
+        let run = (w & 3) as usize + 1;
+        text.extend(std::iter::repeat_n((w >> 2) % 3 + 1, run.min(n - text.len())));
+    }
+    text
+}
+
+/// rle.ja's `encode`: the symbols of `text` (top first) become (symbol, count) pairs on `arc`.
+#[inline(never)]
+pub fn rle_encode(text: &mut Vec<u64>, arc: &mut Vec<u64>) {
+    while let Some(&sym) = text.last() {
+        let mut count = 0;
+        while text.last() == Some(&sym) {
+            text.pop();
+            count += 1;
+        }
+        arc.push(sym);
+        arc.push(count);
+    }
+}
+
+/// sums.ja with Janus's checked arithmetic: 1 + … + n into s, 1² + … + n² into q.
+#[inline(never)]
+pub fn sums_checked(n: i64, mut s: i64, mut q: i64) -> (i64, i64) {
+    let mut i = 0i64;
+    loop {
+        i = i.checked_add(1).expect("overflow");
+        s = s.checked_add(i).expect("overflow");
+        q = q.checked_add(i.checked_mul(i).expect("overflow")).expect("overflow");
+        if i == n {
+            return (s, q);
+        }
+    }
+}
+
+/// MurmurHash3's fmix64.
+pub fn fmix64(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ceb9fe1a85ec53);
+    x ^ (x >> 33)
+}
+
+/// fmix.rdx: fmix64 applied n times.
+#[inline(never)]
+pub fn fmix_chain(mut x: u64, n: u64) -> u64 {
+    for _ in 0..n {
+        x = fmix64(x);
+    }
+    x
+}
+
+/// prefix.rdx: in-place wrapping prefix sums.
+#[inline(never)]
+pub fn prefix(a: &mut [u64]) {
+    for i in 1..a.len() {
+        a[i] = a[i].wrapping_add(a[i - 1]);
+    }
+}
+
+/// lifting.rdx: the integer Haar (S-) transform of the pairs (x[i], y[i]).
+#[inline(never)]
+pub fn haar(x: &mut [i64], y: &mut [i64]) {
+    for (x, y) in x.iter_mut().zip(y.iter_mut()) {
+        *y = y.wrapping_sub(*x);
+        *x = x.wrapping_add(*y >> 1);
+    }
+}
+
+// ---- Measuring ----
+
+/// Best times of one program: native forward, and per engine forward and backward with the
+/// engine's report of its forward run.
+pub struct Times {
+    pub native: Duration,
+    pub engines: Vec<EngineTimes>,
+}
+
+pub struct EngineTimes {
+    pub fwd: Duration,
+    pub bwd: Duration,
+    /// The report of a forward run.
+    pub report: RunReport,
+    /// The report of a backward run.
+    pub report_bwd: RunReport,
+}
+
+/// Runs the native twin and every engine (forward, then backward) `reps` times, interleaved
+/// so a busy machine disturbs the ratios less, and keeps the best time of each. Every engine
+/// run is checked: forward it must leave the native twin's state, backward the input.
+pub fn measure(
+    engines: &mut [&mut dyn Engine],
+    m: &Module,
+    gene: usize,
+    case: &mut Case,
+    reps: usize,
+) -> Times {
+    let native = &mut case.native;
+    native.reset();
+    native.run();
+    let expected = native.state();
+    let mut times = Times {
+        native: Duration::MAX,
+        engines: engines
+            .iter()
+            .map(|_| EngineTimes {
+                fwd: Duration::MAX,
+                bwd: Duration::MAX,
+                report: RunReport::default(),
+                report_bwd: RunReport::default(),
+            })
+            .collect(),
+    };
+    let mut state = case.input.clone();
+    for _ in 0..reps {
+        native.reset();
+        let t = Instant::now();
+        native.run();
+        times.native = times.native.min(t.elapsed());
+        for (e, best) in engines.iter_mut().zip(&mut times.engines) {
+            let t = Instant::now();
+            let r = e.run(m, gene, &mut state, Direction::Forward);
+            let took = t.elapsed();
+            best.report = r.unwrap_or_else(|err| panic!("{} forward: {err:?}", e.name()));
+            best.fwd = best.fwd.min(took);
+            assert!(state == expected, "{} forward differs from native", e.name());
+            let t = Instant::now();
+            let r = e.run(m, gene, &mut state, Direction::Backward);
+            let took = t.elapsed();
+            best.report_bwd = r.unwrap_or_else(|err| panic!("{} backward: {err:?}", e.name()));
+            best.bwd = best.bwd.min(took);
+            assert!(state == case.input, "{} backward did not give the input back", e.name());
+        }
+    }
+    times
+}
+
+/// The geometric mean.
+pub fn geomean(xs: &[f64]) -> f64 {
+    (xs.iter().map(|x| x.ln()).sum::<f64>() / xs.len() as f64).exp()
+}
+
+/// A duration for the tables: µs below a millisecond, else ms.
+pub fn ms(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 1e-3 { format!("{:.1} µs", s * 1e6) } else { format!("{:.2} ms", s * 1e3) }
+}
+
+/// `a / b` of two durations.
+pub fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+/// Benchmark arguments: `--reps K`, and program names to run only those.
+pub struct Args {
+    pub reps: usize,
+    pub only: Vec<String>,
+}
+
+impl Args {
+    pub fn parse(default_reps: usize) -> Args {
+        let mut args = Args { reps: default_reps, only: Vec::new() };
+        let mut it = std::env::args().skip(1);
+        while let Some(a) = it.next() {
+            match a.as_str() {
+                "--reps" => {
+                    args.reps = it.next().and_then(|k| k.parse().ok()).filter(|&k| k > 0).expect("--reps K")
+                }
+                // What cargo bench passes to every harness.
+                "--bench" => {}
+                _ => args.only.push(a),
+            }
+        }
+        args
+    }
+
+    pub fn wants(&self, p: &Program) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == p.name)
+    }
+}
