@@ -993,6 +993,16 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.fail_if0(o, fault::OVERFLOW);
                 self.set(dst, r);
             }
+            Op::AddChkI { dst, imm } | Op::SubChkI { dst, imm } => {
+                let (x, y) = (self.v(dst), self.k(imm.0));
+                let (r, o) = if matches!(op, Op::AddChkI { .. }) {
+                    self.b.ins().sadd_overflow(x, y)
+                } else {
+                    self.b.ins().ssub_overflow(x, y)
+                };
+                self.fail_if0(o, fault::OVERFLOW);
+                self.set(dst, r);
+            }
             Op::Xsl { dst, amt, .. } => {
                 let x = self.v(dst);
                 let s = self.b.ins().ishl_imm_u(x, amt.0 as i64);
@@ -1202,7 +1212,27 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Size { .. }
             | Op::Jz { .. }
             | Op::Jnz { .. }
-            | Op::NoAlias { .. } => {}
+            | Op::NoAlias { .. }
+            | Op::MulK { .. }
+            | Op::AndK { .. }
+            | Op::OrK { .. }
+            | Op::XorK { .. }
+            | Op::ShlK { .. }
+            | Op::ShrUK { .. }
+            | Op::ShrSK { .. }
+            | Op::EqK { .. }
+            | Op::NeK { .. }
+            | Op::LtUK { .. }
+            | Op::LtSK { .. }
+            | Op::LeUK { .. }
+            | Op::LeSK { .. }
+            | Op::GtUK { .. }
+            | Op::GtSK { .. }
+            | Op::GeUK { .. }
+            | Op::GeSK { .. }
+            | Op::AddOK { .. }
+            | Op::SubOK { .. }
+            | Op::MulOK { .. } => {}
         }
     }
 
@@ -1345,6 +1375,26 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.set(dst, r);
     }
 
+    /// A binary operation whose right operand is the immediate `k`.
+    fn bin_k(
+        &mut self,
+        dst: Slot,
+        a: Slot,
+        k: u64,
+        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
+    ) {
+        let (x, y) = (self.v(a), self.k(k));
+        let r = f(&mut self.b, x, y);
+        self.set(dst, r);
+    }
+
+    fn cmp_k(&mut self, dst: Slot, a: Slot, k: u64, cc: IntCC) {
+        self.bin_k(dst, a, k, |bd, x, y| {
+            let c = bd.ins().icmp(cc, x, y);
+            bd.ins().uextend(I64, c)
+        });
+    }
+
     fn cmp(&mut self, dst: Slot, a: Slot, b: Slot, cc: IntCC) {
         self.bin(dst, a, b, |bd, x, y| {
             let c = bd.ins().icmp(cc, x, y);
@@ -1447,6 +1497,33 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 };
                 self.set(dst, res);
             }
+            Op::MulK { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().imul(x, y)),
+            Op::AndK { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().band(x, y)),
+            Op::OrK { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().bor(x, y)),
+            Op::XorK { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().bxor(x, y)),
+            Op::ShlK { dst, a, imm } => self.shift_k(dst, a, imm.0, 0),
+            Op::ShrUK { dst, a, imm } => self.shift_k(dst, a, imm.0, 1),
+            Op::ShrSK { dst, a, imm } => self.shift_k(dst, a, imm.0, 2),
+            Op::EqK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::Equal),
+            Op::NeK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::NotEqual),
+            Op::LtUK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedLessThan),
+            Op::LtSK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedLessThan),
+            Op::LeUK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedLessThanOrEqual),
+            Op::LeSK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedLessThanOrEqual),
+            Op::GtUK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedGreaterThan),
+            Op::GtSK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedGreaterThan),
+            Op::GeUK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedGreaterThanOrEqual),
+            Op::GeSK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedGreaterThanOrEqual),
+            Op::AddOK { dst, a, imm } | Op::SubOK { dst, a, imm } | Op::MulOK { dst, a, imm } => {
+                let (x, y) = (self.v(a), self.k(imm.0));
+                let (r, o) = match op {
+                    Op::AddOK { .. } => self.b.ins().sadd_overflow(x, y),
+                    Op::SubOK { .. } => self.b.ins().ssub_overflow(x, y),
+                    _ => self.b.ins().smul_overflow(x, y),
+                };
+                self.fail_if0(o, fault::OVERFLOW);
+                self.set(dst, r);
+            }
             Op::AddK { dst, a, imm, .. } => {
                 let x = self.v(a);
                 let r = self.b.ins().iadd_imm_s(x, imm.0 as i64);
@@ -1548,6 +1625,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::XorI { .. }
             | Op::AddChk { .. }
             | Op::SubChk { .. }
+            | Op::AddChkI { .. }
+            | Op::SubChkI { .. }
             | Op::MulI { .. }
             | Op::Xsl { .. }
             | Op::UnXsl { .. }
@@ -1581,9 +1660,19 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
     }
 
+    /// A shift by the immediate `k` (see [`Self::shift`]).
+    fn shift_k(&mut self, dst: Slot, a: Slot, k: u64, kind: u8) {
+        let (x, y) = (self.v(a), self.k(k));
+        self.shift_values(dst, x, y, kind);
+    }
+
     /// `shl` (kind 0), `shru` (1), `shrs` (2) with the interpreter's rules for amounts ≥ 64.
     fn shift(&mut self, dst: Slot, a: Slot, b: Slot, kind: u8) {
         let (x, y) = (self.v(a), self.v(b));
+        self.shift_values(dst, x, y, kind);
+    }
+
+    fn shift_values(&mut self, dst: Slot, x: Value, y: Value, kind: u8) {
         let big = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, y, 64);
         let r = match kind {
             0 | 1 => {
@@ -1724,7 +1813,29 @@ pub fn supported(op: &Op) -> bool {
         | Op::Size { .. }
         | Op::Jz { .. }
         | Op::Jnz { .. }
-        | Op::NoAlias { .. } => true,
+        | Op::NoAlias { .. }
+        | Op::AddChkI { .. }
+        | Op::SubChkI { .. }
+        | Op::MulK { .. }
+        | Op::AndK { .. }
+        | Op::OrK { .. }
+        | Op::XorK { .. }
+        | Op::ShlK { .. }
+        | Op::ShrUK { .. }
+        | Op::ShrSK { .. }
+        | Op::EqK { .. }
+        | Op::NeK { .. }
+        | Op::LtUK { .. }
+        | Op::LtSK { .. }
+        | Op::LeUK { .. }
+        | Op::LeSK { .. }
+        | Op::GtUK { .. }
+        | Op::GtSK { .. }
+        | Op::GeUK { .. }
+        | Op::GeSK { .. }
+        | Op::AddOK { .. }
+        | Op::SubOK { .. }
+        | Op::MulOK { .. } => true,
         // Step-first counted loops appear in backward streams, which the JIT does not compile
         // (it translates backward from the forward code).
         Op::FromDec { .. } | Op::FromInc { .. } | Op::LoopTest { .. } => false,

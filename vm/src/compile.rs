@@ -142,6 +142,112 @@ struct GeneCompiler<'a> {
 
 type R<T> = Result<T, Box<Diagnostic>>;
 
+/// Whether `e`'s value is always 0 or 1 (a comparison, a logical operation or `!`).
+fn is_boolean(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Binary(op, ..) => matches!(
+            op,
+            BinOp::Eq
+                | BinOp::Ne
+                | BinOp::Lt
+                | BinOp::Le
+                | BinOp::Gt
+                | BinOp::Ge
+                | BinOp::LogAnd
+                | BinOp::LogOr
+        ),
+        ExprKind::Unary(UnOp::Not, _) => true,
+        _ => false,
+    }
+}
+
+/// Whether `e` is a comparison or `!` (computed by one instruction into a temporary).
+fn is_comparison(e: &Expr) -> bool {
+    is_boolean(e) && !matches!(e.kind, ExprKind::Binary(BinOp::LogAnd | BinOp::LogOr, ..))
+}
+
+/// `op` with its operands exchanged (`k < x` is `x > k`), for operations that have that form.
+fn swapped(op: BinOp) -> Option<BinOp> {
+    Some(match op {
+        BinOp::Add | BinOp::Mul | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Eq | BinOp::Ne => op,
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        _ => return None,
+    })
+}
+
+/// The instruction computing `x op k` with `k` as an immediate, if there is one.
+fn with_imm(op: BinOp, x: Slot, k: u64, signed: bool, janus: bool) -> Option<Box<dyn Fn(Slot) -> Op>> {
+    let imm = Imm(k);
+    let f: Box<dyn Fn(Slot) -> Op> = match (op, janus, signed) {
+        (BinOp::Add, true, _) => Box::new(move |d| Op::AddOK { dst: d, a: x, imm }),
+        (BinOp::Sub, true, _) => Box::new(move |d| Op::SubOK { dst: d, a: x, imm }),
+        (BinOp::Mul, true, _) => Box::new(move |d| Op::MulOK { dst: d, a: x, imm }),
+        (BinOp::Add, false, _) => Box::new(move |d| Op::AddK { dst: d, a: x, imm }),
+        (BinOp::Sub, false, _) => Box::new(move |d| Op::AddK { dst: d, a: x, imm: Imm(k.wrapping_neg()) }),
+        (BinOp::Mul, false, _) => Box::new(move |d| Op::MulK { dst: d, a: x, imm }),
+        (BinOp::And, ..) => Box::new(move |d| Op::AndK { dst: d, a: x, imm }),
+        (BinOp::Or, ..) => Box::new(move |d| Op::OrK { dst: d, a: x, imm }),
+        (BinOp::Xor, ..) => Box::new(move |d| Op::XorK { dst: d, a: x, imm }),
+        (BinOp::Shl, ..) => Box::new(move |d| Op::ShlK { dst: d, a: x, imm }),
+        (BinOp::Shr, _, true) => Box::new(move |d| Op::ShrSK { dst: d, a: x, imm }),
+        (BinOp::Shr, _, false) => Box::new(move |d| Op::ShrUK { dst: d, a: x, imm }),
+        (BinOp::Eq, ..) => Box::new(move |d| Op::EqK { dst: d, a: x, imm }),
+        (BinOp::Ne, ..) => Box::new(move |d| Op::NeK { dst: d, a: x, imm }),
+        (BinOp::Lt, _, true) => Box::new(move |d| Op::LtSK { dst: d, a: x, imm }),
+        (BinOp::Lt, _, false) => Box::new(move |d| Op::LtUK { dst: d, a: x, imm }),
+        (BinOp::Le, _, true) => Box::new(move |d| Op::LeSK { dst: d, a: x, imm }),
+        (BinOp::Le, _, false) => Box::new(move |d| Op::LeUK { dst: d, a: x, imm }),
+        (BinOp::Gt, _, true) => Box::new(move |d| Op::GtSK { dst: d, a: x, imm }),
+        (BinOp::Gt, _, false) => Box::new(move |d| Op::GtUK { dst: d, a: x, imm }),
+        (BinOp::Ge, _, true) => Box::new(move |d| Op::GeSK { dst: d, a: x, imm }),
+        (BinOp::Ge, _, false) => Box::new(move |d| Op::GeUK { dst: d, a: x, imm }),
+        _ => return None,
+    };
+    Some(f)
+}
+
+/// `x op y` computed at compile time, when it is defined (no division by zero, no Janus
+/// overflow: those stay run-time errors at their span).
+fn fold(op: BinOp, x: u64, y: u64, signed: bool, janus: bool) -> Option<u64> {
+    let (a, b) = (x as i64, y as i64);
+    let shift = |f: fn(u64, u64) -> u64| Some(f(x, y));
+    Some(match op {
+        BinOp::Add if janus => a.checked_add(b)? as u64,
+        BinOp::Sub if janus => a.checked_sub(b)? as u64,
+        BinOp::Mul if janus => a.checked_mul(b)? as u64,
+        BinOp::Div | BinOp::Mod if janus => return None,
+        BinOp::Add => x.wrapping_add(y),
+        BinOp::Sub => x.wrapping_sub(y),
+        BinOp::Mul => x.wrapping_mul(y),
+        BinOp::Div if signed => {
+            a.checked_div(b).map(|v| v as u64).or_else(|| (b == -1).then(|| a.wrapping_div(b) as u64))?
+        }
+        BinOp::Div => x.checked_div(y)?,
+        BinOp::Mod if signed => a.checked_rem(b).map(|v| v as u64).or_else(|| (b == -1).then_some(0))?,
+        BinOp::Mod => x.checked_rem(y)?,
+        BinOp::Shl => return shift(|x, y| if y >= 64 { 0 } else { x << y }),
+        BinOp::Shr if signed => (a >> y.min(63)) as u64,
+        BinOp::Shr => return shift(|x, y| if y >= 64 { 0 } else { x >> y }),
+        BinOp::And => x & y,
+        BinOp::Or => x | y,
+        BinOp::Xor => x ^ y,
+        BinOp::Eq => (x == y) as u64,
+        BinOp::Ne => (x != y) as u64,
+        BinOp::Lt if signed => (a < b) as u64,
+        BinOp::Lt => (x < y) as u64,
+        BinOp::Le if signed => (a <= b) as u64,
+        BinOp::Le => (x <= y) as u64,
+        BinOp::Gt if signed => (a > b) as u64,
+        BinOp::Gt => (x > y) as u64,
+        BinOp::Ge if signed => (a >= b) as u64,
+        BinOp::Ge => (x >= y) as u64,
+        BinOp::LogAnd | BinOp::LogOr => return None,
+    })
+}
+
 fn limit(span: Span, what: &str) -> Box<Diagnostic> {
     Box::new(
         Diagnostic::error("E0902", format!("gene too large for the bytecode: {what}"), span)
@@ -290,6 +396,43 @@ impl<'a> GeneCompiler<'a> {
         Ok(s)
     }
 
+    fn is_temp(&self, s: Slot) -> bool {
+        self.temps.contains(&s)
+    }
+
+    /// Makes the comparison just emitted, which computed temporary `b`, write `d` instead;
+    /// false when the last instruction is not such a comparison.
+    fn retarget(&mut self, b: Slot, d: Slot) -> bool {
+        if !self.is_temp(b) {
+            return false;
+        }
+        match self.code.last_mut() {
+            Some(
+                Op::Eq { dst, .. }
+                | Op::Ne { dst, .. }
+                | Op::LtU { dst, .. }
+                | Op::LtS { dst, .. }
+                | Op::LeU { dst, .. }
+                | Op::LeS { dst, .. }
+                | Op::EqK { dst, .. }
+                | Op::NeK { dst, .. }
+                | Op::LtUK { dst, .. }
+                | Op::LtSK { dst, .. }
+                | Op::LeUK { dst, .. }
+                | Op::LeSK { dst, .. }
+                | Op::GtUK { dst, .. }
+                | Op::GtSK { dst, .. }
+                | Op::GeUK { dst, .. }
+                | Op::GeSK { dst, .. }
+                | Op::LNot { dst, .. },
+            ) if *dst == b => {
+                *dst = d;
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn free_temps(&mut self, mark: usize) {
         while self.temps.len() > mark {
             if let Some(t) = self.temps.pop() {
@@ -366,6 +509,17 @@ impl<'a> GeneCompiler<'a> {
                 Opnd::S(d)
             }
             ExprKind::Unary(op, inner) => {
+                if let Opnd::K(k) = self.expr(inner)? {
+                    let folded = match op {
+                        UnOp::Neg if self.janus() => (k as i64).checked_neg().map(|v| v as u64),
+                        UnOp::Neg => Some(k.wrapping_neg()),
+                        UnOp::BitNot => Some(!k),
+                        UnOp::Not => Some((k == 0) as u64),
+                    };
+                    if let Some(v) = folded {
+                        return Ok(Opnd::K(v));
+                    }
+                }
                 let v = self.expr_slot(inner)?;
                 let d = self.temp(e.span)?;
                 let op = match op {
@@ -414,33 +568,49 @@ impl<'a> GeneCompiler<'a> {
 
     fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) -> R<Opnd> {
         if matches!(op, BinOp::LogAnd | BinOp::LogOr) {
+            // The result slot gets each side as 0 or 1; a side that is a comparison or a logical
+            // operation already is, and is computed straight into it (no `bool`).
             let a = self.expr_slot(l)?;
-            let d = self.temp(span)?;
-            self.emit(Op::Bool { dst: d, a }, span);
+            let d = if is_boolean(l) && self.is_temp(a) { a } else { self.temp(span)? };
+            if d != a {
+                self.emit(Op::Bool { dst: d, a }, span);
+            }
             let jump = self.emit(Op::Jz { a: d, to: Off(0) }, span);
             let b = self.expr_slot(r)?;
-            self.emit(Op::Bool { dst: d, a: b }, span);
+            if !(is_comparison(r) && self.retarget(b, d)) {
+                self.emit(Op::Bool { dst: d, a: b }, span);
+            }
             let to = Off(self.here());
             self.code[jump] = if op == BinOp::LogAnd { Op::Jz { a: d, to } } else { Op::Jnz { a: d, to } };
             return Ok(Opnd::S(d));
         }
         let signed = self.operands_signed(l, r);
         let janus = self.janus();
-        let a = self.expr(l)?;
-        // `x + k` has an immediate form.
-        if op == BinOp::Add
-            && !janus
-            && let (Opnd::S(x), ExprKind::Int(k)) = (a, &r.kind)
-        {
+        let (a, b) = (self.expr(l)?, self.expr(r)?);
+        // Constant operands: folded when both are, else an immediate (no `const` instruction)
+        // on the right, or on the left of an operation that can swap its operands.
+        let imm = match (a, b) {
+            (Opnd::K(x), Opnd::K(y)) => match fold(op, x, y, signed, janus) {
+                Some(v) => return Ok(Opnd::K(v)),
+                None => None,
+            },
+            (Opnd::S(x), Opnd::K(k)) => with_imm(op, x, k, signed, janus),
+            (Opnd::K(k), Opnd::S(y)) => swapped(op).and_then(|op| with_imm(op, y, k, signed, janus)),
+            (Opnd::S(_), Opnd::S(_)) => None,
+        };
+        if let Some(make) = imm {
             let d = self.temp(span)?;
-            self.emit(Op::AddK { dst: d, a: x, imm: Imm(*k) }, span);
+            self.emit(make(d), span);
             return Ok(Opnd::S(d));
         }
         let a = match a {
             Opnd::S(s) => s,
             Opnd::K(k) => self.konst(k, l.span)?,
         };
-        let b = self.expr_slot(r)?;
+        let b = match b {
+            Opnd::S(s) => s,
+            Opnd::K(k) => self.konst(k, r.span)?,
+        };
         let d = self.temp(span)?;
         let (x, y) = (a, b);
         let ins = match op {
@@ -920,6 +1090,8 @@ impl<'a> GeneCompiler<'a> {
                 (Opnd::K(k), UpdateOp::Add, false) => Op::AddI { dst: d, imm: Imm(k) },
                 (Opnd::K(k), UpdateOp::Sub, false) => Op::SubI { dst: d, imm: Imm(k) },
                 (Opnd::K(k), UpdateOp::Xor, _) => Op::XorI { dst: d, imm: Imm(k) },
+                (Opnd::K(k), UpdateOp::Add, true) => Op::AddChkI { dst: d, imm: Imm(k) },
+                (Opnd::K(k), UpdateOp::Sub, true) => Op::SubChkI { dst: d, imm: Imm(k) },
                 (v, op, janus) => {
                     let src = match v {
                         Opnd::S(s) => s,

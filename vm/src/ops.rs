@@ -216,6 +216,9 @@ macro_rules! for_each_op {
             0x54 SubRot "sub.rot" { dst: Slot, src: Slot, amt: Amt } => RotAdd, Effect, direct, "dst = (dst - src) <<< amt.";
             0x55 XorRot "xor.rot" { dst: Slot, src: Slot, amt: Amt } => RotXor, Effect, direct, "dst = (dst ^ src) <<< amt.";
 
+            0x56 AddChkI "add.chk.imm" { dst: Slot, imm: Imm } => SubChkI, Effect, direct, "Janus dst += imm; signed overflow is an error.";
+            0x57 SubChkI "sub.chk.imm" { dst: Slot, imm: Imm } => AddChkI, Effect, direct, "Janus dst -= imm; signed overflow is an error.";
+
             0x48 AddE "add.elem" { arr: Arr, idx: Slot, src: Slot, pre: Pre } => SubE, Effect, pre, "arr[idx] += src.";
             0x49 SubE "sub.elem" { arr: Arr, idx: Slot, src: Slot, pre: Pre } => AddE, Effect, pre, "arr[idx] -= src.";
             0x4a XorE "xor.elem" { arr: Arr, idx: Slot, src: Slot, pre: Pre } => XorE, Effect, pre, "arr[idx] ^= src.";
@@ -265,6 +268,26 @@ macro_rules! for_each_op {
             0x82 Size "size" { dst: Slot, stack: Slot } => Size, Pure, direct, "dst = number of elements on the stack.";
             0x83 Jz "jz" { a: Slot, to: Off } => Jz, Pure, direct, "Jump forward to `to` when a == 0 (short-circuit `&&`).";
             0x84 Jnz "jnz" { a: Slot, to: Off } => Jnz, Pure, direct, "Jump forward to `to` when a != 0 (short-circuit `||`).";
+            0x86 MulK "mul3.imm" { dst: Slot, a: Slot, imm: Imm } => MulK, Pure, direct, "dst = a * imm (wrapping).";
+            0x87 AndK "and.imm" { dst: Slot, a: Slot, imm: Imm } => AndK, Pure, direct, "dst = a & imm.";
+            0x88 OrK "or.imm" { dst: Slot, a: Slot, imm: Imm } => OrK, Pure, direct, "dst = a | imm.";
+            0x89 XorK "xor3.imm" { dst: Slot, a: Slot, imm: Imm } => XorK, Pure, direct, "dst = a ^ imm.";
+            0x8a ShlK "shl.imm" { dst: Slot, a: Slot, imm: Imm } => ShlK, Pure, direct, "dst = a << imm (0 when imm >= 64).";
+            0x8b ShrUK "shru.imm" { dst: Slot, a: Slot, imm: Imm } => ShrUK, Pure, direct, "dst = a >> imm logical (0 when imm >= 64).";
+            0x8c ShrSK "shrs.imm" { dst: Slot, a: Slot, imm: Imm } => ShrSK, Pure, direct, "dst = a >> imm arithmetic (sign fill when imm >= 64).";
+            0x8d EqK "eq.imm" { dst: Slot, a: Slot, imm: Imm } => EqK, Pure, direct, "dst = (a == imm).";
+            0x8e NeK "ne.imm" { dst: Slot, a: Slot, imm: Imm } => NeK, Pure, direct, "dst = (a != imm).";
+            0x8f LtUK "ltu.imm" { dst: Slot, a: Slot, imm: Imm } => LtUK, Pure, direct, "dst = (a < imm) unsigned.";
+            0x90 LtSK "lts.imm" { dst: Slot, a: Slot, imm: Imm } => LtSK, Pure, direct, "dst = (a < imm) signed.";
+            0x91 LeUK "leu.imm" { dst: Slot, a: Slot, imm: Imm } => LeUK, Pure, direct, "dst = (a <= imm) unsigned.";
+            0x92 LeSK "les.imm" { dst: Slot, a: Slot, imm: Imm } => LeSK, Pure, direct, "dst = (a <= imm) signed.";
+            0x93 GtUK "gtu.imm" { dst: Slot, a: Slot, imm: Imm } => GtUK, Pure, direct, "dst = (a > imm) unsigned.";
+            0x94 GtSK "gts.imm" { dst: Slot, a: Slot, imm: Imm } => GtSK, Pure, direct, "dst = (a > imm) signed.";
+            0x95 GeUK "geu.imm" { dst: Slot, a: Slot, imm: Imm } => GeUK, Pure, direct, "dst = (a >= imm) unsigned.";
+            0x96 GeSK "ges.imm" { dst: Slot, a: Slot, imm: Imm } => GeSK, Pure, direct, "dst = (a >= imm) signed.";
+            0x97 AddOK "add3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => AddOK, Pure, direct, "Janus dst = a + imm; signed overflow is an error.";
+            0x98 SubOK "sub3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => SubOK, Pure, direct, "Janus dst = a - imm; signed overflow is an error.";
+            0x99 MulOK "mul3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => MulOK, Pure, direct, "Janus dst = a * imm; signed overflow is an error.";
             0x85 NoAlias "noalias" { a: Slot, b: Slot } => NoAlias, Pure, direct,
                 "Error when a == b: an update's target index equals the index of an element its expression reads.";
         }

@@ -1,0 +1,66 @@
+//! Constant operands: `k1 op k2` folded at compile time and `x op k` / `k op x` as immediates
+//! give what the same operation on variables gives (same value, or the same run-time error),
+//! for every binary operator, signed and unsigned, and for `&&`/`||` chains of comparisons.
+
+use proptest::prelude::*;
+use rdx_vm::{Direction, Engine, Interpreter, RunErrorKind, Value};
+
+const OPS: &[&str] = &["+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^", "==", "!=", "<", "<=", ">", ">="];
+
+fn run(src: &str, a: u64, b: u64) -> Option<Result<u64, RunErrorKind>> {
+    let prog = rdx_lang::parser::parse(src).ok()?;
+    let checked = rdx_lang::check::check(&prog, &Default::default()).ok()?;
+    let m = rdx_vm::compile(&checked, "f.rdx", src).expect("compiles");
+    let mut args = vec![Value::Int(0), Value::Int(a), Value::Int(b)];
+    let r = Interpreter::new().run(&m, 0, &mut args, Direction::Forward);
+    Some(
+        r.map(|_| match args[0] {
+            Value::Int(x) => x,
+            _ => unreachable!(),
+        })
+        .map_err(|e| e.kind),
+    )
+}
+
+fn value() -> impl Strategy<Value = u64> {
+    prop_oneof![0u64..70, Just(u64::MAX), Just(1 << 63), Just((1 << 63) - 1), any::<u64>()]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    #[test]
+    fn constants_compute_what_variables_compute(
+        op in prop::sample::select(OPS),
+        signed in any::<bool>(),
+        k1 in value(),
+        k2 in value(),
+    ) {
+        let ty = if signed { "i64" } else { "u64" };
+        let gene = |e: &str| format!("gene f(x: {ty}, a: {ty}, b: {ty}) {{ x ^= {e} }}");
+        let lit = |k: u64| if signed && (k as i64) < 0 { format!("(0 - {})", (k as i64).unsigned_abs()) } else { k.to_string() };
+        let reference = run(&gene(&format!("a {op} b")), k1, k2).expect("variables compile");
+        // Literals alone are unsigned, so the folded form is compared on u64 only.
+        let folded = (!signed).then(|| format!("{} {op} {}", lit(k1), lit(k2)));
+        for e in folded.into_iter().chain([format!("a {op} {}", lit(k2)), format!("{} {op} b", lit(k1))]) {
+            if let Some(r) = run(&gene(&e), k1, k2) {
+                prop_assert_eq!(&r, &reference, "{} with a={}, b={}", e, k1, k2);
+            }
+        }
+    }
+
+    #[test]
+    fn comparison_chains_compute_what_variables_compute(
+        ops in prop::collection::vec(prop::sample::select(&["<", "==", ">=", "!="][..]), 3),
+        logic in prop::collection::vec(prop::sample::select(&["&&", "||"][..]), 2),
+        k in 0u64..4,
+        a in 0u64..4,
+        b in 0u64..4,
+    ) {
+        let chain = |rhs: &str| format!("a {} {rhs} {} b {} a {} (b {} {rhs})", ops[0], logic[0], ops[1], logic[1], ops[2]);
+        let gene = |e: &str| format!("gene f(x: u64, a: u64, b: u64) {{ local k: u64 = {k}\n x += {e}\n delocal k = {k} }}");
+        let with_var = run(&gene(&chain("k")), a, b).expect("compiles");
+        let with_imm = run(&gene(&chain(&k.to_string())), a, b).expect("compiles");
+        prop_assert_eq!(with_imm, with_var);
+    }
+}
