@@ -33,6 +33,8 @@ pub const J_UNSUPPORTED: &str = "J0103";
 pub const J_DECL: &str = "J0104";
 /// `call main` / `uncall main`.
 pub const J_CALL_MAIN: &str = "J0105";
+/// An integer as an operand of `!`, `&&` or `||`, which take conditions.
+pub const J_INT_CONDITION: &str = "J0106";
 
 /// The Janus-only diagnostic codes (the front end also uses the shared E01xx syntax codes, and
 /// the checker its own). `spec/janus.md` has one section per code and `tests/janus/` one failing
@@ -66,6 +68,14 @@ pub const JANUS_CODES: &[Code] = &[
         code: J_CALL_MAIN,
         title: "call of main",
         explanation: "`main` is the program's entry point and cannot be called or uncalled.",
+    },
+    Code {
+        code: J_INT_CONDITION,
+        title: "integer where a condition is needed",
+        explanation: "jana keeps conditions apart from integers: `true`, `false`, the comparisons, `!`, `&&`, `||` \
+                      and `empty(s)` are conditions; literals, variables, array elements, arithmetic, `top(s)` and \
+                      `size(x)` are integers. The logical operators `!`, `&&` and `||` take conditions, so `!x` or \
+                      `x && y` with an integer `x` is a type error: compare instead (`x = 0`, `x != 0`).",
     },
 ];
 

@@ -13,7 +13,7 @@
 
 use super::lexer::{Kw, Sym, Tok, Token};
 use super::syntax::{Block, Decl, DeclTy, LocalDecl, Proc, Program, Stmt, StmtKind};
-use super::{J_DECL, J_MAIN_PARAMS, J_UNSUPPORTED, MAX_DEPTH};
+use super::{J_DECL, J_INT_CONDITION, J_MAIN_PARAMS, J_UNSUPPORTED, MAX_DEPTH};
 use crate::ast::{BinOp, Builtin, Expr, ExprKind, Ident, Place, Span, UnOp, UpdateOp};
 use crate::diag::Diagnostic;
 
@@ -964,13 +964,18 @@ impl Parser {
             }
             let Tok::Sym(sym) = *self.peek() else { break };
             let Some(&(_, op)) = LEVELS[level].iter().find(|(s, _)| *s == sym) else { break };
-            self.bump();
+            let op_span = self.bump().span;
             let (rhs, rd) = self.binary(level + 1)?;
             depth = depth.max(rd) + 1;
             let span = lhs.span.to(rhs.span);
             if depth > MAX_DEPTH {
                 self.too_deep(span, "operators");
                 return Err(Fail);
+            }
+            if matches!(op, BinOp::LogAnd | BinOp::LogOr) {
+                let text = if op == BinOp::LogAnd { "&&" } else { "||" };
+                self.expect_condition(&lhs, text, op_span);
+                self.expect_condition(&rhs, text, op_span);
             }
             lhs = Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span);
         }
@@ -1058,7 +1063,99 @@ impl Parser {
         self.depth -= 1;
         let (inner, d) = r?;
         let span = start.to(inner.span);
+        if op == UnOp::Not
+            && let Some(what) = self.integer_operand(&inner)
+        {
+            let hint = match (what.literal, what.text) {
+                (Some(v), _) => format!("a literal is not a condition: write `{}`", v == 0),
+                (None, Some(t)) => {
+                    format!("jana does not read integers as conditions: to test for zero, write `{t} = 0`")
+                }
+                (None, None) => {
+                    "jana does not read integers as conditions: to test for zero, write `(…) = 0`".into()
+                }
+            };
+            self.report(
+                Diagnostic::error(J_INT_CONDITION, "`!` applied to an integer", span)
+                    .note(format!("`!` takes a condition, and {} is an integer", what.name))
+                    .hint(hint),
+            );
+        }
         Ok((Expr::new(ExprKind::Unary(op, Box::new(inner)), span), d + 1))
+    }
+
+    /// Reports J0106 when an operand of `&&` / `||` (`op`, at `op_span`) is an integer.
+    fn expect_condition(&mut self, operand: &Expr, op: &str, op_span: Span) {
+        let Some(what) = self.integer_operand(operand) else { return };
+        let hint = match (what.literal, what.text) {
+            (Some(v), _) => format!("a literal is not a condition: write `{}`", v != 0),
+            (None, Some(t)) => {
+                format!("jana does not read integers as conditions: to test for non-zero, write `{t} != 0`")
+            }
+            (None, None) => {
+                "jana does not read integers as conditions: to test for non-zero, write `(…) != 0`".into()
+            }
+        };
+        self.report(
+            Diagnostic::error(J_INT_CONDITION, format!("`{op}` applied to an integer"), operand.span)
+                .note(format!("{} is an integer, not a condition", what.name))
+                .label(op_span, format!("`{op}` takes conditions on both sides"))
+                .hint(hint),
+        );
+    }
+
+    /// Why `e` is an integer where jana wants a condition, or `None` when it is a condition.
+    ///
+    /// jana (`Eval.hs`: `unpackBool`) keeps the two apart: `true`, `false`, the comparisons,
+    /// `!`, `&&`, `||` and `empty(s)` (a boolean in later jana versions) are conditions;
+    /// literals, variables, array elements, arithmetic, `top(s)` and `size(x)` are integers.
+    /// `nil` is left to the checker (E0212).
+    fn integer_operand(&self, e: &Expr) -> Option<IntegerOperand> {
+        let mut literal = None;
+        let (name, text) = match &e.kind {
+            ExprKind::Binary(
+                BinOp::Eq
+                | BinOp::Ne
+                | BinOp::Lt
+                | BinOp::Le
+                | BinOp::Gt
+                | BinOp::Ge
+                | BinOp::LogAnd
+                | BinOp::LogOr,
+                ..,
+            )
+            | ExprKind::Unary(UnOp::Not, _)
+            | ExprKind::Builtin(Builtin::Empty, _)
+            | ExprKind::Nil => return None,
+            // `true` and `false` are literals 1 and 0 in the tree; the tokens tell them apart.
+            ExprKind::Int(_) if self.is_bool_literal(e.span) => return None,
+            ExprKind::Int(v) => {
+                literal = Some(*v);
+                (format!("the literal `{}`", *v as i64), None)
+            }
+            ExprKind::Var(name) => (format!("the variable `{name}`"), Some(name.clone())),
+            ExprKind::Index(a, _) => {
+                (format!("the array element `{}[…]`", a.name), Some(format!("{}[…]", a.name)))
+            }
+            ExprKind::Builtin(Builtin::Top, s) => {
+                (format!("`top({})`", s.name), Some(format!("top({})", s.name)))
+            }
+            ExprKind::Builtin(Builtin::Size, x) => {
+                (format!("`size({})`", x.name), Some(format!("size({})", x.name)))
+            }
+            ExprKind::Unary(..) | ExprKind::Binary(..) => ("this arithmetic expression".to_string(), None),
+        };
+        Some(IntegerOperand { name, text, literal })
+    }
+
+    /// Whether the literal expression at `span` was written `true` or `false` (perhaps in
+    /// parentheses).
+    fn is_bool_literal(&self, span: Span) -> bool {
+        let first = self.toks.partition_point(|t| t.span.start < span.start);
+        self.toks[first..]
+            .iter()
+            .take_while(|t| t.span.end <= span.end && t.tok != Tok::Eof)
+            .any(|t| matches!(t.tok, Tok::Kw(Kw::True | Kw::False)))
     }
 
     /// `-n`: the negation of a literal (exactly `-2^63` is the literal of that value).
@@ -1145,6 +1242,14 @@ impl Parser {
         };
         Ok((Expr::new(kind, start), 1))
     }
+}
+
+/// An integer found where jana wants a condition: how to name it in a message, its source text
+/// when it is short enough to quote in a hint, and its value when it is a literal.
+struct IntegerOperand {
+    name: String,
+    text: Option<String>,
+    literal: Option<u64>,
 }
 
 /// The number of nodes of an expression tree (its depth is bounded by the parser).

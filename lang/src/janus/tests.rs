@@ -44,9 +44,53 @@ fn jana_precedence() {
     assert_eq!(print_expr(&expr_of("1 + 2 * 3 - 4 % y")), "1 + 2 * 3 - 4 % y");
     assert_eq!(print_expr(&expr_of("(1 + 2) * 3")), "(1 + 2) * 3");
     assert_eq!(print_expr(&expr_of("10 - 3 - 2")), "10 - 3 - 2");
-    let e = expr_of("!y = z");
+    let e = expr_of("!false = z");
     assert!(
         matches!(e.kind, ExprKind::Binary(BinOp::Eq, ref l, _) if matches!(l.kind, ExprKind::Unary(UnOp::Not, _)))
+    );
+}
+
+/// jana's `!`, `&&` and `||` take conditions (`unpackBool`): an integer operand is J0106.
+#[test]
+fn logical_operators_take_conditions() {
+    let prog =
+        |e: &str| format!("procedure main()\n int x int y int a[2] stack s\n if {e} then skip fi x = 0\n");
+    for good in [
+        "!(x = 0)",
+        "!true",
+        "!(false)",
+        "!!(x < y)",
+        "!empty(s)",
+        "x = 0 && y != 0",
+        "(x < y || true) && !(y >= 2)",
+        "x",
+        "x + 1",
+    ] {
+        assert_eq!(codes(&prog(good)), Vec::<&str>::new(), "{good}");
+    }
+    for (bad, n) in [
+        ("!5", 1),
+        ("!x", 1),
+        ("!(x)", 1),
+        ("!a[1]", 1),
+        ("!(x + y)", 1),
+        ("!top(s)", 1),
+        ("!size(a)", 1),
+        ("!-1", 1),
+        ("!!x", 1),
+        ("x && y", 2),
+        ("x = 0 || y", 1),
+        ("1 || false", 1),
+    ] {
+        assert_eq!(codes(&prog(bad)), vec!["J0106"; n], "{bad}");
+    }
+    // The span is the `!` expression: `!` binds tighter than `=`.
+    let src = "procedure main()\n int x int y\n if !y = x then skip fi x = 0\n";
+    let diags = parse(src).expect_err("`!y` is a type error");
+    assert_eq!(&src[diags[0].span.start as usize..diags[0].span.end as usize], "!y");
+    assert_eq!(
+        diags[0].hints,
+        vec!["jana does not read integers as conditions: to test for zero, write `y = 0`"]
     );
 }
 
