@@ -8,6 +8,7 @@
 
 use proptest::prelude::*;
 use rdx_jit::{Jit, JitOptions};
+use rdx_lang::codes::Code;
 use rdx_vm::{Direction, Engine, Interpreter, Module, Value};
 
 fn compile(text: &str) -> Module {
@@ -165,5 +166,5 @@ fn the_checks_left_out_are_exactly_those_that_cannot_fail() {
     agree(&m, &start).unwrap();
     let mut s = start.clone();
     let err = Jit::new().run(&m, 0, &mut s, Direction::Forward).unwrap_err();
-    assert_eq!(err.kind.code(), "R0109", "{err:?}");
+    assert_eq!(err.kind.code(), Code::R0109, "{err:?}");
 }

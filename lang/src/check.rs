@@ -16,6 +16,7 @@ use crate::ast::{
     Block, Builtin, Const, Dialect, Expr, ExprKind, Gene, Ident, Param, Place, Program, Span, Stmt, StmtKind,
     Type,
 };
+use crate::codes::Code::{self, *};
 use crate::diag::Diagnostic;
 use crate::kernels::{KernelSig, KernelUse};
 use fold::{FoldError, fold};
@@ -70,7 +71,7 @@ pub fn check<'p>(program: &'p Program, opts: &CheckOptions<'p>) -> Result<Checke
     for g in &program.genes {
         if let Some(&first) = ck.genes.get(g.name.name.as_str()) {
             ck.diags.push(
-                Diagnostic::error("E0203", format!("gene `{}` is defined twice", g.name.name), g.name.span)
+                Diagnostic::error(E0203, format!("gene `{}` is defined twice", g.name.name), g.name.span)
                     .note("second definition")
                     .label(first.name.span, "first defined here")
                     .hint("rename one of the two genes"),
@@ -146,7 +147,7 @@ impl<'p> Checker<'p> {
             if !self.too_deep {
                 self.too_deep = true;
                 self.err(
-                    Diagnostic::error("E0901", format!("nesting deeper than {MAX_DEPTH} levels"), span)
+                    Diagnostic::error(E0901, format!("nesting deeper than {MAX_DEPTH} levels"), span)
                         .hint("split the computation into smaller genes"),
                 );
             }
@@ -165,7 +166,7 @@ impl<'p> Checker<'p> {
     }
 
     fn unknown(&mut self, name: &Ident, scope: &Scope) {
-        let mut d = Diagnostic::error("E0201", format!("unknown variable `{}`", name.name), name.span)
+        let mut d = Diagnostic::error(E0201, format!("unknown variable `{}`", name.name), name.span)
             .note("not a parameter, a local in scope or a constant");
         if self.genes.contains_key(name.name.as_str()) {
             d = d.hint(format!("`{}` is a gene; genes are run with `call {}(...)`", name.name, name.name));
@@ -185,7 +186,7 @@ impl<'p> Checker<'p> {
         let name = &c.name.name;
         if let Some(&first) = self.const_names.get(name) {
             self.err(
-                Diagnostic::error("E0204", format!("constant `{name}` is defined twice"), c.name.span)
+                Diagnostic::error(E0204, format!("constant `{name}` is defined twice"), c.name.span)
                     .label(first, "first defined here"),
             );
             return;
@@ -206,28 +207,28 @@ impl<'p> Checker<'p> {
             {
                 // Defined but failed (or is this constant itself): already reported or circular.
                 if n == const_name {
-                    Diagnostic::error("E0406", format!("constant `{n}` refers to itself"), span)
+                    Diagnostic::error(E0406, format!("constant `{n}` refers to itself"), span)
                 } else {
                     return;
                 }
             }
             FoldError::NotConstant(n, span) => {
-                Diagnostic::error("E0406", format!("unknown constant `{n}`"), span)
+                Diagnostic::error(E0406, format!("unknown constant `{n}`"), span)
                     .note("not a constant defined above")
                     .hint("a constant's value may use only literals and constants defined before it")
             }
             FoldError::NotFoldable(span) => Diagnostic::error(
-                "E0405",
+                E0405,
                 format!("the value of `{const_name}` is not a constant expression"),
                 span,
             )
             .hint("use literals, constants and operators only"),
             FoldError::ShiftTooFar(span) => {
-                Diagnostic::error("E0405", format!("the value of `{const_name}` shifts by 64 or more"), span)
+                Diagnostic::error(E0405, format!("the value of `{const_name}` shifts by 64 or more"), span)
                     .hint("shift amounts in constants must be below 64")
             }
             FoldError::DivByZero(span) => {
-                Diagnostic::error("E0407", format!("division by zero in the value of `{const_name}`"), span)
+                Diagnostic::error(E0407, format!("division by zero in the value of `{const_name}`"), span)
             }
         };
         self.err(d);
@@ -263,7 +264,7 @@ impl<'p> Checker<'p> {
             Some((span, kind)) => {
                 self.err(
                     Diagnostic::error(
-                        "E0204",
+                        E0204,
                         format!("{what} `{}` reuses the name of {kind} in scope", name.name),
                         name.span,
                     )
@@ -280,12 +281,12 @@ impl<'p> Checker<'p> {
         if let Type::Array(_, n) = ty {
             if n == 0 {
                 self.err(
-                    Diagnostic::error("E0408", "array of length 0", span)
+                    Diagnostic::error(E0408, "array of length 0", span)
                         .hint("arrays need at least one element"),
                 );
             } else if n > MAX_ARRAY_LEN {
                 self.err(Diagnostic::error(
-                    "E0901",
+                    E0901,
                     format!("array of {n} elements is longer than the limit ({MAX_ARRAY_LEN})"),
                     span,
                 ));
@@ -306,7 +307,7 @@ impl<'p> Checker<'p> {
         for (name, _) in &open {
             self.err(
                 Diagnostic::error(
-                    "E0304",
+                    E0304,
                     format!("local `{}` has no `delocal` in its block", name.name),
                     name.span,
                 )
@@ -356,10 +357,10 @@ impl<'p> Checker<'p> {
                 if let Some(t) = &t {
                     self.index_rule(t, &[t]);
                 }
-                let factor = match self.const_operand(factor, scope, "E0401", "multiplier") {
+                let factor = match self.const_operand(factor, scope, E0401, "multiplier") {
                     Some(c) if c & 1 == 0 => {
                         self.err(
-                            Diagnostic::error("E0402", format!("multiplier {c} is even"), factor.span)
+                            Diagnostic::error(E0402, format!("multiplier {c} is even"), factor.span)
                                 .note("an even factor has no inverse modulo 2^64")
                                 .hint("multiply by an odd constant; `x *= 2` loses the top bit of x"),
                         );
@@ -375,11 +376,11 @@ impl<'p> Checker<'p> {
                 if let Some(t) = &t {
                     self.index_rule(t, &[t]);
                 }
-                let amount = match self.const_operand(amount, scope, "E0403", "shift amount") {
+                let amount = match self.const_operand(amount, scope, E0403, "shift amount") {
                     Some(c) if !(1..=63).contains(&c) => {
                         self.err(
                             Diagnostic::error(
-                                "E0404",
+                                E0404,
                                 format!("shift amount {c} is outside 1..=63"),
                                 amount.span,
                             )
@@ -402,7 +403,7 @@ impl<'p> Checker<'p> {
                         // Stricter than `+=`: any element of the rotated array is refused.
                         Some(read) if t.index.is_some() => self.err(
                             Diagnostic::error(
-                                "E0301",
+                                E0301,
                                 format!("the rotation amount reads the array `{name}` being rotated"),
                                 read,
                             )
@@ -470,13 +471,39 @@ impl<'p> Checker<'p> {
             Undo(inner) => self.undo(inner, s.span, scope, open),
             Error(msg) => Error(msg.clone()),
             Print(p) => {
-                let names: &[Ident] = match p {
-                    crate::ast::Print::Text(_) => &[],
-                    crate::ast::Print::Format(_, names) | crate::ast::Print::Show(names) => names,
+                let (names, kw): (&[Ident], _) = match p {
+                    crate::ast::Print::Text(_) => (&[], "print"),
+                    crate::ast::Print::Format(_, names) => (names, "printf"),
+                    crate::ast::Print::Show(names) => (names, "show"),
                 };
                 for n in names {
-                    if matches!(self.lookup(scope, &n.name), Lookup::Unknown) {
-                        self.unknown(n, scope);
+                    match self.lookup(scope, &n.name) {
+                        Lookup::Unknown => self.unknown(n, scope),
+                        Lookup::Const => self.err(
+                            Diagnostic::error(
+                                E0213,
+                                format!("constant `{}` named in `{kw}`", n.name),
+                                n.span,
+                            )
+                            .label(self.const_names[&n.name], "defined as a constant here")
+                            .hint("output statements print variables: copy it into a local first"),
+                        ),
+                        // rdx's `printf` prints numbers (Janus's follows jana and prints arrays too).
+                        Lookup::Var(v)
+                            if kw == "printf"
+                                && self.dialect == Dialect::Rdx
+                                && matches!(v.ty, Type::Array(..)) =>
+                        {
+                            let d = Diagnostic::error(
+                                E0208,
+                                format!("`{}` is `{}`, not a number", n.name, v.ty),
+                                n.span,
+                            )
+                            .label(v.span, "declared here")
+                            .hint(format!("`printf` prints numbers: print an array with `show {}`", n.name));
+                            self.err(d);
+                        }
+                        Lookup::Var(_) => {}
                     }
                 }
                 Print(p.clone())
@@ -524,7 +551,7 @@ impl<'p> Checker<'p> {
                 )
             };
             self.diags.push(
-                Diagnostic::warning("W0301", "the entry assertion can never become false", entry.span)
+                Diagnostic::warning(W0301, "the entry assertion can never become false", entry.span)
                     .note(what)
                     .hint("the entry assertion must hold on entry and fail on every later iteration; a loop that runs twice stops with an error"),
             );
@@ -576,12 +603,8 @@ impl<'p> Checker<'p> {
             Lookup::Var(v) => Some((v.ty, v.span)),
             Lookup::Const => {
                 self.err(
-                    Diagnostic::error(
-                        "E0216",
-                        format!("constant `{}` passed to a kernel", buf.name),
-                        buf.span,
-                    )
-                    .hint("a kernel transforms an array variable in place"),
+                    Diagnostic::error(E0216, format!("constant `{}` passed to a kernel", buf.name), buf.span)
+                        .hint("a kernel transforms an array variable in place"),
                 );
                 None
             }
@@ -591,7 +614,7 @@ impl<'p> Checker<'p> {
             }
         };
         let Some(sig) = crate::kernels::find(self.catalogue, &name.name).cloned() else {
-            let mut d = Diagnostic::error("E0215", format!("unknown kernel `{}`", name.name), name.span)
+            let mut d = Diagnostic::error(E0215, format!("unknown kernel `{}`", name.name), name.span)
                 .note("no kernel of this name is loaded");
             d = match closest(&name.name, self.catalogue.iter().map(|k| k.name.as_str())) {
                 Some(close) => d.hint(format!("did you mean `{close}`? (`rdx kernels` lists them)")),
@@ -610,7 +633,7 @@ impl<'p> Checker<'p> {
                 let want = sig.elem.as_str();
                 self.err(
                     Diagnostic::error(
-                        "E0216",
+                        E0216,
                         format!("kernel `{}` works on `{want}` buffers, `{}` is `{ty}`", name.name, buf.name),
                         buf.span,
                     )
@@ -626,7 +649,7 @@ impl<'p> Checker<'p> {
     fn float_buffer(&mut self, name: &str, ty: Type, span: Span, decl: Span) {
         self.err(
             Diagnostic::error(
-                "E0214",
+                E0214,
                 format!("`{name}` is a `{ty}` buffer and cannot be read or changed here"),
                 span,
             )
@@ -639,7 +662,7 @@ impl<'p> Checker<'p> {
         self.lossy.push(span);
         if self.strict {
             self.err(
-                Diagnostic::error("E0306", format!("lossy operation `{what}` in strict mode"), span)
+                Diagnostic::error(E0306, format!("lossy operation `{what}` in strict mode"), span)
                     .note("this overwrites information (invariant I1)")
                     .hint("rewrite it reversibly (e.g. `x -= <known value>`), or check without --strict"),
             );
@@ -658,7 +681,7 @@ impl<'p> Checker<'p> {
                 };
             if same {
                 self.err(
-                    Diagnostic::error("E0302", "`swap` names the same location twice", y.span)
+                    Diagnostic::error(E0302, "`swap` names the same location twice", y.span)
                         .label(x.span, "first named here")
                         .hint("swapping a location with itself does nothing; remove the statement"),
                 );
@@ -679,7 +702,7 @@ impl<'p> Checker<'p> {
                 Lookup::Var(v) => arg_types.push(Some(v.ty)),
                 Lookup::Const => {
                     self.err(
-                        Diagnostic::error("E0213", format!("constant `{}` passed to {kw}", a.name), a.span)
+                        Diagnostic::error(E0213, format!("constant `{}` passed to {kw}", a.name), a.span)
                             .note("arguments are passed by reference and must be variables")
                             .hint("copy it into a local: `local t: u64 = NAME`"),
                     );
@@ -693,7 +716,7 @@ impl<'p> Checker<'p> {
             if let Some(&first) = seen.get(a.name.as_str()) {
                 self.err(
                     Diagnostic::error(
-                        "E0303",
+                        E0303,
                         format!("`{}` is passed twice to `{}`", a.name, gene.name),
                         a.span,
                     )
@@ -705,7 +728,7 @@ impl<'p> Checker<'p> {
             }
         }
         let Some(&callee) = self.genes.get(gene.name.as_str()) else {
-            let mut d = Diagnostic::error("E0202", format!("unknown gene `{}`", gene.name), gene.span)
+            let mut d = Diagnostic::error(E0202, format!("unknown gene `{}`", gene.name), gene.span)
                 .note(format!("no gene of this name to {kw}"));
             if let Some(close) = closest(&gene.name, self.genes.keys().copied()) {
                 d = d.hint(format!("did you mean `{close}`?"));
@@ -717,7 +740,7 @@ impl<'p> Checker<'p> {
             let n = callee.params.len();
             self.err(
                 Diagnostic::error(
-                    "E0205",
+                    E0205,
                     format!(
                         "`{}` takes {n} argument{}, {} given",
                         gene.name,
@@ -736,7 +759,7 @@ impl<'p> Checker<'p> {
             {
                 self.err(
                     Diagnostic::error(
-                        "E0206",
+                        E0206,
                         format!("`{}` is `{ty}` but parameter `{}` is `{}`", a.name, p.name.name, p.ty),
                         a.span,
                     )
@@ -775,7 +798,7 @@ impl<'p> Checker<'p> {
     ) -> StmtKind {
         let Some(pos) = open.iter().rposition(|(n, _)| n.name == name.name) else {
             let mut d = Diagnostic::error(
-                "E0305",
+                E0305,
                 format!("`delocal {}` without a `local` in this block", name.name),
                 name.span,
             );
@@ -794,7 +817,7 @@ impl<'p> Checker<'p> {
             let (inner, _) = &open[open.len() - 1];
             self.err(
                 Diagnostic::error(
-                    "E0307",
+                    E0307,
                     format!("`{}` is delocalled before `{}`", name.name, inner.name),
                     name.span,
                 )
@@ -808,7 +831,7 @@ impl<'p> Checker<'p> {
         {
             self.err(
                 Diagnostic::error(
-                    "E0211",
+                    E0211,
                     format!("`delocal {}: {t}` but the local is `{local_ty}`", name.name),
                     name.span,
                 )
@@ -821,7 +844,7 @@ impl<'p> Checker<'p> {
         {
             self.err(
                 Diagnostic::error(
-                    "E0301",
+                    E0301,
                     format!("the final value of `{}` reads `{}` itself", name.name, name.name),
                     read,
                 )
@@ -841,7 +864,7 @@ impl<'p> Checker<'p> {
             (Type::Stack, ExprKind::Nil) => e.clone(),
             (Type::Stack, _) => {
                 self.err(
-                    Diagnostic::error("E0212", format!("a stack `{kw}` must have the value `nil`"), e.span)
+                    Diagnostic::error(E0212, format!("a stack `{kw}` must have the value `nil`"), e.span)
                         .hint("stack ancillas start and end empty: write `nil`"),
                 );
                 e.clone()
@@ -849,12 +872,8 @@ impl<'p> Checker<'p> {
             (Type::Array(elem, _), kind) if elem.is_float() => {
                 if !matches!(kind, ExprKind::Int(0)) {
                     self.err(
-                        Diagnostic::error(
-                            "E0214",
-                            format!("a `{ty}` `{kw}` must have the value `0`"),
-                            e.span,
-                        )
-                        .hint("float buffer ancillas start and end as all zeros (+0.0): write `0`"),
+                        Diagnostic::error(E0214, format!("a `{ty}` `{kw}` must have the value `0`"), e.span)
+                            .hint("float buffer ancillas start and end as all zeros (+0.0): write `0`"),
                     );
                 }
                 e.clone()
@@ -870,7 +889,7 @@ impl<'p> Checker<'p> {
                 let ty = v.ty;
                 self.err(
                     Diagnostic::error(
-                        "E0209",
+                        E0209,
                         format!("`{kw}` needs a stack, `{}` is `{ty}`", stack.name),
                         stack.span,
                     )
@@ -878,7 +897,7 @@ impl<'p> Checker<'p> {
                 )
             }
             Lookup::Const => self.err(Diagnostic::error(
-                "E0209",
+                E0209,
                 format!("`{kw}` needs a stack, `{}` is a constant", stack.name),
                 stack.span,
             )),
@@ -896,7 +915,7 @@ impl<'p> Checker<'p> {
                 if let Some(read) = rules::reads_var(index, &c.name.name) {
                     self.err(
                         Diagnostic::error(
-                            "E0308",
+                            E0308,
                             format!(
                                 "the index of `{}` reads `{}`, which this statement changes",
                                 p.name.name, c.name.name
@@ -911,7 +930,7 @@ impl<'p> Checker<'p> {
             } else if let Some(read) = rules::reads_array(index, &c.name.name) {
                 self.err(
                     Diagnostic::error(
-                        "E0308",
+                        E0308,
                         format!(
                             "the index of `{}` reads the array `{}` it changes",
                             p.name.name, c.name.name
@@ -936,7 +955,7 @@ impl<'p> Checker<'p> {
         if let Some(read) = read {
             let loc = if target.index.is_some() { format!("{name}[…]") } else { name.clone() };
             self.err(
-                Diagnostic::error("E0301", format!("`{loc}` is {verb} by an expression that reads it"), read)
+                Diagnostic::error(E0301, format!("`{loc}` is {verb} by an expression that reads it"), read)
                     .note("reads the location being changed")
                     .label(target.span, format!("{verb} here"))
                     .hint("the right-hand side must not read the updated location: the old value could not be recovered going backward"),
@@ -952,12 +971,8 @@ impl<'p> Checker<'p> {
             Lookup::Var(v) => (v.ty, v.span),
             Lookup::Const => {
                 self.err(
-                    Diagnostic::error(
-                        "E0213",
-                        format!("constant `{}` cannot be changed", p.name.name),
-                        p.span,
-                    )
-                    .label(self.const_names[&p.name.name], "defined as a constant here"),
+                    Diagnostic::error(E0213, format!("constant `{}` cannot be changed", p.name.name), p.span)
+                        .label(self.const_names[&p.name.name], "defined as a constant here"),
                 );
                 return None;
             }
@@ -983,7 +998,7 @@ impl<'p> Checker<'p> {
                     "index the array: `a[i]`"
                 };
                 self.err(
-                    Diagnostic::error("E0208", format!("`{}` is `{ty}`, not a number", p.name.name), p.span)
+                    Diagnostic::error(E0208, format!("`{}` is `{ty}`, not a number", p.name.name), p.span)
                         .label(decl, "declared here")
                         .hint(hint),
                 );
@@ -1001,7 +1016,7 @@ impl<'p> Checker<'p> {
             (Some(i), _) => {
                 self.err(
                     Diagnostic::error(
-                        "E0207",
+                        E0207,
                         format!("`{}` is `{ty}` and cannot be indexed", p.name.name),
                         p.span,
                     )
@@ -1014,7 +1029,7 @@ impl<'p> Checker<'p> {
     }
 
     /// A constant operand (multiplier, shift amount): reports `code` when it does not fold.
-    fn const_operand(&mut self, e: &Expr, scope: &Scope, code: &'static str, what: &str) -> Option<u64> {
+    fn const_operand(&mut self, e: &Expr, scope: &Scope, code: Code, what: &str) -> Option<u64> {
         match fold(self.dialect, e, &self.consts) {
             Ok(v) => Some(v),
             Err(FoldError::NotConstant(n, span)) if matches!(self.lookup(scope, &n), Lookup::Unknown) => {
@@ -1032,11 +1047,11 @@ impl<'p> Checker<'p> {
                 None
             }
             Err(FoldError::ShiftTooFar(span)) => {
-                self.err(Diagnostic::error("E0405", format!("the {what} shifts by 64 or more"), span));
+                self.err(Diagnostic::error(E0405, format!("the {what} shifts by 64 or more"), span));
                 None
             }
             Err(FoldError::DivByZero(span)) => {
-                self.err(Diagnostic::error("E0407", format!("division by zero in the {what}"), span));
+                self.err(Diagnostic::error(E0407, format!("division by zero in the {what}"), span));
                 None
             }
         }
@@ -1070,7 +1085,7 @@ impl<'p> Checker<'p> {
                         "index the array: `a[i]`"
                     };
                     self.err(
-                        Diagnostic::error("E0208", format!("`{name}` is `{ty}`, not a number"), e.span)
+                        Diagnostic::error(E0208, format!("`{name}` is `{ty}`, not a number"), e.span)
                             .label(decl, "declared here")
                             .hint(hint),
                     );
@@ -1097,7 +1112,7 @@ impl<'p> Checker<'p> {
                         let (ty, decl) = (v.ty, v.span);
                         self.err(
                             Diagnostic::error(
-                                "E0207",
+                                E0207,
                                 format!("`{}` is `{ty}` and cannot be indexed", name.name),
                                 e.span,
                             )
@@ -1105,7 +1120,7 @@ impl<'p> Checker<'p> {
                         );
                     }
                     Lookup::Const => self.err(Diagnostic::error(
-                        "E0207",
+                        E0207,
                         format!("constant `{}` cannot be indexed", name.name),
                         e.span,
                     )),
@@ -1123,7 +1138,7 @@ impl<'p> Checker<'p> {
             }
             ExprKind::Nil => {
                 self.err(
-                    Diagnostic::error("E0212", "`nil` is not a number", e.span)
+                    Diagnostic::error(E0212, "`nil` is not a number", e.span)
                         .hint("`nil` only initialises or finalises a `stack` local"),
                 );
                 return e.clone();
@@ -1153,9 +1168,8 @@ impl<'p> Checker<'p> {
             (Builtin::Size, Some((Type::Array(..) | Type::Stack, _))) => {}
             (Builtin::Empty | Builtin::Top, Some((Type::Stack, _))) => {}
             (Builtin::Size, other) => {
-                let mut d =
-                    Diagnostic::error("E0210", format!("`size({})` of a scalar", name.name), name.span)
-                        .hint("`size` is defined for arrays and stacks");
+                let mut d = Diagnostic::error(E0210, format!("`size({})` of a scalar", name.name), name.span)
+                    .hint("`size` is defined for arrays and stacks");
                 if let Some((_, decl)) = other {
                     d = d.label(decl, "declared here");
                 }
@@ -1164,7 +1178,7 @@ impl<'p> Checker<'p> {
             (_, other) => {
                 let what = other.map_or("a constant".to_string(), |(t, _)| format!("`{t}`"));
                 self.err(Diagnostic::error(
-                    "E0209",
+                    E0209,
                     format!("`{fname}` needs a stack, `{}` is {what}", name.name),
                     name.span,
                 ));

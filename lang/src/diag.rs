@@ -1,10 +1,11 @@
 //! Diagnostics: the one error type of the front end.
 //!
 //! Library code returns [`Diagnostic`]s, never strings; rendering (ariadne) happens only at the
-//! edges, through [`crate::report`]. Every diagnostic has a stable code listed in
-//! [`crate::codes::CODES`] and documented in `spec/`.
+//! edges, through [`crate::report`]. Every diagnostic has a stable [`Code`] from the one table
+//! of [`crate::codes`], documented in `spec/`.
 
 use crate::ast::Span;
+pub use crate::codes::Code;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
@@ -21,8 +22,8 @@ pub struct Label {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// Stable code such as `E0301`; see [`crate::codes::CODES`].
-    pub code: &'static str,
+    /// Stable code such as `E0301`; see [`crate::codes`].
+    pub code: Code,
     pub severity: Severity,
     /// One line saying what is wrong.
     pub message: String,
@@ -37,7 +38,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>, span: Span) -> Diagnostic {
         Diagnostic {
             code,
             severity: Severity::Error,
@@ -49,7 +50,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>, span: Span) -> Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message, span) }
     }
 

@@ -6,6 +6,7 @@
 //! sensible token stream and can report further errors in the same run.
 
 use crate::ast::Span;
+use crate::codes::Code::*;
 use crate::diag::Diagnostic;
 use crate::token::{LexError, Token};
 use logos::Logos;
@@ -64,7 +65,7 @@ pub fn lex(src: &str) -> (Vec<Spanned<'_>>, Vec<Diagnostic>) {
                 }
                 if err == LexError::Invalid
                     && let Some(last) = diags.last_mut()
-                    && last.code == "E0103"
+                    && last.code == E0103
                     && last.span.end == sp.start
                     && last.message.starts_with("invalid character")
                 {
@@ -107,7 +108,7 @@ pub fn lex_diagnostic(err: LexError, text: &str, sp: Span) -> Diagnostic {
     match err {
         LexError::Invalid => {
             let shown: String = text.chars().take(1).flat_map(char::escape_debug).collect();
-            let d = Diagnostic::error("E0103", format!("invalid character `{shown}`"), sp)
+            let d = Diagnostic::error(E0103, format!("invalid character `{shown}`"), sp)
                 .note("no rdx token starts with this character");
             if text.starts_with('\'') {
                 d.hint("strings use double quotes: \"…\"")
@@ -118,24 +119,24 @@ pub fn lex_diagnostic(err: LexError, text: &str, sp: Span) -> Diagnostic {
             }
         }
         LexError::IntOverflow => {
-            Diagnostic::error("E0104", "integer literal out of range", sp)
+            Diagnostic::error(E0104, "integer literal out of range", sp)
                 .note("this does not fit in 64 bits")
                 .hint(format!("the largest integer is {} (0x{:X})", u64::MAX, u64::MAX))
         }
-        LexError::MalformedInt(why) => Diagnostic::error("E0107", format!("malformed integer literal: {why}"), sp)
+        LexError::MalformedInt(why) => Diagnostic::error(E0107, format!("malformed integer literal: {why}"), sp)
             .hint("integers are decimal (`42`), hexadecimal (`0x2A`) or binary (`0b101010`), with optional `_` separators"),
         LexError::UnterminatedComment => {
             let start = Span::new(sp.start, sp.start.saturating_add(2));
-            Diagnostic::error("E0106", "unterminated block comment", start)
+            Diagnostic::error(E0106, "unterminated block comment", start)
                 .note("this `/*` has no matching `*/`")
                 .hint("close the comment with `*/` (block comments do not nest)")
         }
         LexError::UnterminatedString(_) => {
             let start = Span::new(sp.start, sp.start.saturating_add(1));
-            Diagnostic::error("E0106", "unterminated string", start)
+            Diagnostic::error(E0106, "unterminated string", start)
                 .note("this string has no closing `\"`")
         }
-        LexError::BadEscape(why) => Diagnostic::error("E0103", why, sp)
+        LexError::BadEscape(why) => Diagnostic::error(E0103, why, sp)
             .hint("the escapes are \\\\ \\\" \\n \\t \\r \\0 and \\u{…}"),
     }
 }

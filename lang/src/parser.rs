@@ -11,6 +11,7 @@ use crate::ast::{
     self, Builtin, Const, Dir, Expr, ExprKind, Gene, Ident, Place, Program, Span, Stmt, StmtKind,
 };
 use crate::ast::{BinOp, UnOp, UpdateOp};
+use crate::codes::Code::*;
 use crate::diag::{Diagnostic, Label};
 use crate::lexer::{self, Spanned, span as mk_span};
 use crate::token::{LexError, Token};
@@ -31,7 +32,7 @@ pub const MAX_DEPTH: u32 = 256;
 /// The result has `Dialect::Rdx`. Errors come sorted by position; see `codes.rs` (E01xx).
 pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
     if u32::try_from(src.len()).is_err() {
-        return Err(vec![Diagnostic::error("E0103", "source file is larger than 4 GiB", Span::default())]);
+        return Err(vec![Diagnostic::error(E0103, "source file is larger than 4 GiB", Span::default())]);
     }
     let (tokens, mut diags) = lexer::lex(src);
     let nesting = check_nesting(&tokens);
@@ -59,10 +60,10 @@ pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
     }
     // A comment or string that runs to the end of the file already explains the early end, and
     // when the parser stopped early, the end it saw is not the file's.
-    if stopped || diags.iter().any(|d| d.code == "E0106") {
-        diags.retain(|d| d.code != "E0102");
+    if stopped || diags.iter().any(|d| d.code == E0106) {
+        diags.retain(|d| d.code != E0102);
     }
-    for d in diags.iter_mut().filter(|d| d.code == "E0102") {
+    for d in diags.iter_mut().filter(|d| d.code == E0102) {
         for &(open, text) in nesting.unclosed.iter().rev().take(3) {
             d.labels.push(Label { span: open, message: format!("this `{text}` is not closed") });
         }
@@ -116,7 +117,7 @@ fn drop_cascades(diags: &mut Vec<Diagnostic>) {
     let mut sorted: Vec<Diagnostic> = std::mem::take(diags);
     sorted.sort_by_key(|d| d.span.start);
     for d in sorted {
-        let cascade = d.code == "E0101"
+        let cascade = d.code == E0101
             && d.message.ends_with(AT_TOP_LEVEL)
             && first_error.is_some_and(|f| f < d.span.start);
         if !cascade {
@@ -136,8 +137,8 @@ fn drop_adjacent(diags: &mut Vec<Diagnostic>, lexed: usize, starts: &[u32]) {
     let mut previous: Option<usize> = None;
     for d in syntax {
         let here = token_index(d.span.start);
-        let adjacent = d.code == "E0101" && previous.is_some_and(|p| here == p + 1);
-        if d.code == "E0101" {
+        let adjacent = d.code == E0101 && previous.is_some_and(|p| here == p + 1);
+        if d.code == E0101 {
             previous = Some(here);
         }
         if !adjacent {
@@ -165,7 +166,7 @@ fn check_nesting(tokens: &[Spanned<'_>]) -> Nesting {
             Token::LBrace | Token::LParen | Token::LBracket => {
                 open.push((sp, tok.text().unwrap_or("(")));
                 if open.len() > MAX_DEPTH as usize {
-                    let d = Diagnostic::error("E0105", "nesting too deep", sp)
+                    let d = Diagnostic::error(E0105, "nesting too deep", sp)
                         .note(format!("this is nesting level {}", open.len()))
                         .hint(format!(
                             "blocks, brackets and parentheses may nest at most {MAX_DEPTH} deep; \
@@ -189,7 +190,7 @@ fn check_nesting(tokens: &[Spanned<'_>]) -> Nesting {
 }
 
 fn too_deep(sp: Span) -> Diagnostic {
-    Diagnostic::error("E0105", "expression nested too deeply", sp)
+    Diagnostic::error(E0105, "expression nested too deeply", sp)
         .note(format!("this expression is more than {MAX_DEPTH} operators deep"))
         .hint("split it over several statements, e.g. with a `local` variable")
 }
@@ -282,7 +283,7 @@ fn syntax_error(e: ParseError<usize, Token<'_>, LexError>) -> Diagnostic {
     match e {
         ParseError::UnrecognizedEof { location, expected } => {
             let sp = mk_span(location, location);
-            let mut d = Diagnostic::error("E0102", "unexpected end of file", sp);
+            let mut d = Diagnostic::error(E0102, "unexpected end of file", sp);
             let want = describe_expected(&expected);
             if !want.is_empty() {
                 d = d.note(format!("expected {want}"));
@@ -300,16 +301,16 @@ fn syntax_error(e: ParseError<usize, Token<'_>, LexError>) -> Diagnostic {
             };
             let note =
                 if want.is_empty() { "not expected here".to_string() } else { format!("expected {want}") };
-            let d = Diagnostic::error("E0101", message, sp).note(note);
+            let d = Diagnostic::error(E0101, message, sp).note(note);
             add_hints(d, &tok, &expected)
         }
         ParseError::ExtraToken { token: (l, tok, r) } => Diagnostic::error(
-            "E0101",
+            E0101,
             format!("unexpected {} after the end of the program", tok.describe()),
             mk_span(l, r),
         ),
         ParseError::InvalidToken { location } => {
-            Diagnostic::error("E0103", "invalid character", mk_span(location, location + 1))
+            Diagnostic::error(E0103, "invalid character", mk_span(location, location + 1))
         }
         ParseError::User { error } => lexer::lex_diagnostic(error, "", Span::default()),
     }
@@ -512,7 +513,7 @@ fn builtin(diags: &mut Vec<Diagnostic>, f: Ident, x: Ident, sp: Span) -> Ex {
         "size" => Builtin::Size,
         _ => {
             diags.push(
-                Diagnostic::error("E0101", format!("unknown function `{}`", f.name), f.span)
+                Diagnostic::error(E0101, format!("unknown function `{}`", f.name), f.span)
                     .note("not a built-in function")
                     .hint("the built-in functions are `empty(s)`, `top(s)` and `size(x)`; genes are run with `call`"),
             );
@@ -566,7 +567,7 @@ pub fn same_expr(a: &Expr, b: &Expr) -> bool {
 fn missing_do(diags: &mut Vec<Diagnostic>, body: Span) {
     let at = Span::new(body.start, body.start.saturating_add(1));
     diags.push(
-        Diagnostic::error("E0101", "unexpected `{`: expected `do`", at)
+        Diagnostic::error(E0101, "unexpected `{`: expected `do`", at)
             .note("expected `do` before the loop body")
             .hint("a loop is written `from entry do { … } until exit`"),
     );
@@ -581,7 +582,7 @@ fn undo(diags: &mut Vec<Diagnostic>, s: Stmt, sp: Span) -> Stmt {
         | StmtKind::Erase(_) => Stmt { kind: StmtKind::Undo(Box::new(s)), span: sp },
         _ => {
             diags.push(
-                Diagnostic::error("E0101", "this statement cannot follow `undo`", s.span)
+                Diagnostic::error(E0101, "this statement cannot follow `undo`", s.span)
                     .label(Span::new(sp.start, sp.start.saturating_add(4)), "`undo` takes only an xorshift step, a `kernel` call, `:=` or `erase`")
                     .hint("every other statement has a direct inverse: write that instead (e.g. `x -= e` for `undo x += e`)"),
             );

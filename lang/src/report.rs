@@ -103,9 +103,10 @@ pub fn line_col(src: &str, offset: u32) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Code;
 
     fn diag(span: Span) -> Diagnostic {
-        Diagnostic::error("E0201", "unknown variable `y`", span)
+        Diagnostic::error(Code::E0201, "unknown variable `y`", span)
             .label(Span::new(0, 4), "a label")
             .hint("try something else")
     }
@@ -135,8 +136,8 @@ mod tests {
     #[test]
     fn sorted_by_position() {
         let src = "abc\ndef\n";
-        let a = Diagnostic::error("E0202", "second", Span::new(5, 6));
-        let b = Diagnostic::error("E0201", "first", Span::new(1, 2));
+        let a = Diagnostic::error(Code::E0202, "second", Span::new(5, 6));
+        let b = Diagnostic::error(Code::E0201, "first", Span::new(1, 2));
         let text = render(&[a, b], "t.rdx", src, false);
         assert!(text.find("first").unwrap() < text.find("second").unwrap());
     }

@@ -3,6 +3,7 @@
 
 use rdx_lang::ast::{Elem, StmtKind, Type};
 use rdx_lang::check::{CheckOptions, Checked, check};
+use rdx_lang::codes::Code;
 use rdx_lang::invariants::{Status, evaluate};
 use rdx_lang::invert::invert_program;
 use rdx_lang::kernels::KernelSig;
@@ -24,7 +25,7 @@ fn catalogue() -> Vec<KernelSig> {
     ]
 }
 
-fn run(src: &str) -> Result<Checked, Vec<&'static str>> {
+fn run(src: &str) -> Result<Checked, Vec<Code>> {
     let cat = catalogue();
     let p = parse(src).unwrap_or_else(|d| panic!("parse failed: {d:?}\n{src}"));
     check(&p, &CheckOptions { strict: false, kernels: &cat }).map_err(|d| d.iter().map(|d| d.code).collect())
@@ -62,32 +63,32 @@ fn kernel_calls_check_and_invert_twice_to_themselves() {
 
 #[test]
 fn unknown_kernel_and_wrong_element_type() {
-    assert_eq!(run("gene f(z: c64[8]) { kernel fftt(z) }").unwrap_err(), ["E0215"]);
-    assert_eq!(run("gene f(x: f64[8]) { kernel fft(x) }").unwrap_err(), ["E0216"]);
-    assert_eq!(run("gene f(x: u64) { kernel fft(x) }").unwrap_err(), ["E0216"]);
-    assert_eq!(run("gene f(a: u64[4]) { kernel haar(a) }").unwrap_err(), ["E0216"]);
-    assert_eq!(run("gene f(z: c64[8]) { kernel fft(w) }").unwrap_err(), ["E0201"]);
+    assert_eq!(run("gene f(z: c64[8]) { kernel fftt(z) }").unwrap_err(), [Code::E0215]);
+    assert_eq!(run("gene f(x: f64[8]) { kernel fft(x) }").unwrap_err(), [Code::E0216]);
+    assert_eq!(run("gene f(x: u64) { kernel fft(x) }").unwrap_err(), [Code::E0216]);
+    assert_eq!(run("gene f(a: u64[4]) { kernel haar(a) }").unwrap_err(), [Code::E0216]);
+    assert_eq!(run("gene f(z: c64[8]) { kernel fft(w) }").unwrap_err(), [Code::E0201]);
     // No catalogue at all: every kernel is unknown.
     let p = parse("gene f(z: c64[8]) { kernel fft(z) }").expect("parses");
     let errs = check(&p, &CheckOptions::default()).unwrap_err();
-    assert_eq!(errs[0].code, "E0215");
+    assert_eq!(errs[0].code, Code::E0215);
 }
 
 #[test]
 fn float_buffers_are_not_numbers() {
-    assert_eq!(run("gene f(x: f64[4], y: u64) { y += x[0] }").unwrap_err(), ["E0214"]);
-    assert_eq!(run("gene f(x: f64[4]) { x[0] += 1 }").unwrap_err(), ["E0214"]);
-    assert_eq!(run("gene f(x: c64[4], y: u64) { y += size(x) }").unwrap_err(), ["E0214"]);
-    assert_eq!(run("gene f(x: c64[4], y: u64) { y += x }").unwrap_err(), ["E0214"]);
-    assert_eq!(run("gene f(x: c64[4], y: u64) { x += y }").unwrap_err(), ["E0214"]);
-    assert_eq!(run("gene f(x: c64[4], y: u64) { swap x, y }").unwrap_err(), ["E0214"]);
-    assert_eq!(run("gene f(a: u64[4], y: u64) { y += a }").unwrap_err(), ["E0208"]);
-    assert_eq!(run("gene f(y: u64) { local b: f64[4] = 1  delocal b = 0 }").unwrap_err(), ["E0214"]);
+    assert_eq!(run("gene f(x: f64[4], y: u64) { y += x[0] }").unwrap_err(), [Code::E0214]);
+    assert_eq!(run("gene f(x: f64[4]) { x[0] += 1 }").unwrap_err(), [Code::E0214]);
+    assert_eq!(run("gene f(x: c64[4], y: u64) { y += size(x) }").unwrap_err(), [Code::E0214]);
+    assert_eq!(run("gene f(x: c64[4], y: u64) { y += x }").unwrap_err(), [Code::E0214]);
+    assert_eq!(run("gene f(x: c64[4], y: u64) { x += y }").unwrap_err(), [Code::E0214]);
+    assert_eq!(run("gene f(x: c64[4], y: u64) { swap x, y }").unwrap_err(), [Code::E0214]);
+    assert_eq!(run("gene f(a: u64[4], y: u64) { y += a }").unwrap_err(), [Code::E0208]);
+    assert_eq!(run("gene f(y: u64) { local b: f64[4] = 1  delocal b = 0 }").unwrap_err(), [Code::E0214]);
     // Passing to genes (types equal) and zero locals are fine.
     run("gene g(x: f64[4]) { kernel wht(x) }
          gene f(y: u64) { local b: f64[4] = 0  call g(b)  uncall g(b)  delocal b = 0 }")
     .expect("checks");
-    assert_eq!(run("gene g(x: f64[4]) { skip } gene f(z: c64[4]) { call g(z) }").unwrap_err(), ["E0206"]);
+    assert_eq!(run("gene g(x: f64[4]) { skip } gene f(z: c64[4]) { call g(z) }").unwrap_err(), [Code::E0206]);
 }
 
 #[test]

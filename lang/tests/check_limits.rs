@@ -3,6 +3,7 @@
 
 use rdx_lang::ast::*;
 use rdx_lang::check::{CheckOptions, MAX_DEPTH, check};
+use rdx_lang::codes::Code;
 
 fn sp() -> Span {
     Span::default()
@@ -68,7 +69,7 @@ fn deep_statements_and_expressions_are_an_error_not_a_crash() {
         }
         out
     });
-    assert_eq!(codes, [Some(vec!["E0901"]), Some(vec!["E0901"])]);
+    assert_eq!(codes, [Some(vec![Code::E0901]), Some(vec![Code::E0901])]);
 }
 
 #[test]

@@ -3,9 +3,10 @@
 
 use rdx_lang::ast::{ExprKind, StmtKind, Type};
 use rdx_lang::check::{CheckOptions, Checked, check};
+use rdx_lang::codes::Code;
 use rdx_lang::parser::parse;
 
-fn codes_with(src: &str, strict: bool) -> Vec<&'static str> {
+fn codes_with(src: &str, strict: bool) -> Vec<Code> {
     let p = parse(src).unwrap_or_else(|d| panic!("parse failed: {d:?}\n{src}"));
     match check(&p, &CheckOptions { strict, ..Default::default() }) {
         Ok(_) => Vec::new(),
@@ -13,7 +14,7 @@ fn codes_with(src: &str, strict: bool) -> Vec<&'static str> {
     }
 }
 
-fn codes(src: &str) -> Vec<&'static str> {
+fn codes(src: &str) -> Vec<Code> {
     codes_with(src, false)
 }
 
@@ -40,97 +41,109 @@ fn the_briefs_examples_check() {
 
 #[test]
 fn target_in_its_own_expression() {
-    assert_eq!(codes(&gene("x += x")), ["E0301"]);
-    assert_eq!(codes(&gene("x -= y * (x + 1)")), ["E0301"]);
-    assert_eq!(codes(&gene("a[i] ^= a[i]")), ["E0301"]);
-    assert_eq!(codes(&gene("a[i + 1] += a[i + 1] & 3")), ["E0301"]);
-    assert_eq!(codes(&gene("x <<<= x")), ["E0301"]);
-    assert_eq!(codes(&gene("a[1] <<<= a[2]")), ["E0301"]);
+    assert_eq!(codes(&gene("x += x")), [Code::E0301]);
+    assert_eq!(codes(&gene("x -= y * (x + 1)")), [Code::E0301]);
+    assert_eq!(codes(&gene("a[i] ^= a[i]")), [Code::E0301]);
+    assert_eq!(codes(&gene("a[i + 1] += a[i + 1] & 3")), [Code::E0301]);
+    assert_eq!(codes(&gene("x <<<= x")), [Code::E0301]);
+    assert_eq!(codes(&gene("a[1] <<<= a[2]")), [Code::E0301]);
     // Different index expressions: legal, aliasing is a run-time check.
-    assert_eq!(codes(&gene("a[i] += a[i - 1]")), Vec::<&str>::new());
-    assert_eq!(codes(&gene("a[x] += x")), Vec::<&str>::new());
-    assert_eq!(codes(&gene("a[i] += b[i]")), Vec::<&str>::new());
+    assert_eq!(codes(&gene("a[i] += a[i - 1]")), Vec::<Code>::new());
+    assert_eq!(codes(&gene("a[x] += x")), Vec::<Code>::new());
+    assert_eq!(codes(&gene("a[i] += b[i]")), Vec::<Code>::new());
     // The target's index must not read the array it changes.
-    assert_eq!(codes(&gene("a[a[0]] += 1")), ["E0308"]);
-    assert_eq!(codes(&gene("x += a[x]")), ["E0301"]);
-    assert_eq!(codes(&gene("a[i] += a[a[i]]")), ["E0301"]);
-    assert_eq!(codes(&gene("a[i] += a[b[i]]")), Vec::<&str>::new());
-    assert_eq!(codes(&gene("swap a[b[0]], b[1]")), ["E0308"]);
-    assert_eq!(codes(&gene("swap a[y], y")), ["E0308"]);
-    assert_eq!(codes(&gene("local t: u64 = 0\ndelocal t = t + 1")), ["E0301"]);
+    assert_eq!(codes(&gene("a[a[0]] += 1")), [Code::E0308]);
+    assert_eq!(codes(&gene("x += a[x]")), [Code::E0301]);
+    assert_eq!(codes(&gene("a[i] += a[a[i]]")), [Code::E0301]);
+    assert_eq!(codes(&gene("a[i] += a[b[i]]")), Vec::<Code>::new());
+    assert_eq!(codes(&gene("swap a[b[0]], b[1]")), [Code::E0308]);
+    assert_eq!(codes(&gene("swap a[y], y")), [Code::E0308]);
+    assert_eq!(codes(&gene("local t: u64 = 0\ndelocal t = t + 1")), [Code::E0301]);
 }
 
 #[test]
 fn swap_and_call_aliasing() {
-    assert_eq!(codes(&gene("swap x, x")), ["E0302"]);
-    assert_eq!(codes(&gene("swap a[i], a[i]")), ["E0302"]);
-    assert_eq!(codes(&gene("swap a[i], a[y]")), Vec::<&str>::new());
+    assert_eq!(codes(&gene("swap x, x")), [Code::E0302]);
+    assert_eq!(codes(&gene("swap a[i], a[i]")), [Code::E0302]);
+    assert_eq!(codes(&gene("swap a[i], a[y]")), Vec::<Code>::new());
     let src = "gene add(p: u64, q: u64) { p += q }\ngene m(x: u64) { call add(x, x) }";
-    assert_eq!(codes(src), ["E0303"]);
+    assert_eq!(codes(src), [Code::E0303]);
 }
 
 #[test]
 fn locals_pair_in_their_block() {
-    assert_eq!(codes(&gene("local t: u64 = 0")), ["E0304"]);
-    assert_eq!(codes(&gene("delocal t = 0")), ["E0305"]);
-    assert_eq!(codes(&gene("delocal x = 0")), ["E0305"]);
-    assert_eq!(codes(&gene("local t: u64 = 0\nif x == 0 { delocal t = 0 } fi x == 0")), ["E0304", "E0305"]);
-    assert_eq!(codes(&gene("local t: u64 = 0\nlocal u: u64 = 0\ndelocal t = 0\ndelocal u = 0")), ["E0307"]);
-    assert_eq!(codes(&gene("local t: u64 = 0\ndelocal t: i64 = 0")), ["E0211"]);
-    assert_eq!(codes(&gene("local x: u64 = 0\ndelocal x = 0")), ["E0204"]);
-    assert_eq!(codes(&gene("local t: stack = 0\ndelocal t = nil")), ["E0212"]);
-    assert_eq!(codes(&gene("x += nil")), ["E0212"]);
+    assert_eq!(codes(&gene("local t: u64 = 0")), [Code::E0304]);
+    assert_eq!(codes(&gene("delocal t = 0")), [Code::E0305]);
+    assert_eq!(codes(&gene("delocal x = 0")), [Code::E0305]);
+    assert_eq!(
+        codes(&gene("local t: u64 = 0\nif x == 0 { delocal t = 0 } fi x == 0")),
+        [Code::E0304, Code::E0305]
+    );
+    assert_eq!(
+        codes(&gene("local t: u64 = 0\nlocal u: u64 = 0\ndelocal t = 0\ndelocal u = 0")),
+        [Code::E0307]
+    );
+    assert_eq!(codes(&gene("local t: u64 = 0\ndelocal t: i64 = 0")), [Code::E0211]);
+    assert_eq!(codes(&gene("local x: u64 = 0\ndelocal x = 0")), [Code::E0204]);
+    assert_eq!(codes(&gene("local t: stack = 0\ndelocal t = nil")), [Code::E0212]);
+    assert_eq!(codes(&gene("x += nil")), [Code::E0212]);
     // A name may be reused once its local is closed.
     assert_eq!(
         codes(&gene("local t: u64 = 0\ndelocal t = 0\nlocal t: u64 = 1\ndelocal t = 1")),
-        Vec::<&str>::new()
+        Vec::<Code>::new()
     );
 }
 
 #[test]
 fn names_and_types() {
-    assert_eq!(codes(&gene("x += q")), ["E0201"]);
-    assert_eq!(codes(&gene("call nothing(x)")), ["E0202"]);
-    assert_eq!(codes("gene f() { skip }\ngene f() { skip }"), ["E0203"]);
-    assert_eq!(codes("gene f(x: u64, x: u64) { skip }"), ["E0204"]);
-    assert_eq!(codes("const x = 1\ngene f(x: u64) { skip }"), ["E0204"]);
-    assert_eq!(codes("gene g(p: u64) { skip }\ngene f(x: u64) { call g(x, x) }"), ["E0205", "E0303"]);
-    assert_eq!(codes("gene g(p: u64) { skip }\ngene f(x: i64) { call g(x) }"), ["E0206"]);
-    assert_eq!(codes("gene g(p: u64[4]) { skip }\ngene f(x: u64[5]) { call g(x) }"), ["E0206"]);
-    assert_eq!(codes(&gene("x += y[0]")), ["E0207"]);
-    assert_eq!(codes(&gene("s[0] += 1")), ["E0207"]);
-    assert_eq!(codes(&gene("x += a")), ["E0208"]);
-    assert_eq!(codes(&gene("a += 1")), ["E0208"]);
-    assert_eq!(codes(&gene("x += s")), ["E0208"]);
-    assert_eq!(codes(&gene("swap a, b")), ["E0208", "E0208"]);
-    assert_eq!(codes(&gene("push x, y")), ["E0209"]);
-    assert_eq!(codes(&gene("x += top(a)")), ["E0209"]);
-    assert_eq!(codes(&gene("x += size(y)")), ["E0210"]);
-    assert_eq!(codes(&gene("x += size(a) + size(s) + top(s) + empty(s)")), Vec::<&str>::new());
-    assert_eq!(codes("const K = 1\ngene f(x: u64) { K += x }"), ["E0213"]);
-    assert_eq!(codes("const K = 1\ngene g(p: u64) { skip }\ngene f(x: u64) { call g(K) }"), ["E0213"]);
+    assert_eq!(codes(&gene("x += q")), [Code::E0201]);
+    assert_eq!(codes(&gene("call nothing(x)")), [Code::E0202]);
+    assert_eq!(codes("gene f() { skip }\ngene f() { skip }"), [Code::E0203]);
+    assert_eq!(codes("gene f(x: u64, x: u64) { skip }"), [Code::E0204]);
+    assert_eq!(codes("const x = 1\ngene f(x: u64) { skip }"), [Code::E0204]);
+    assert_eq!(codes("gene g(p: u64) { skip }\ngene f(x: u64) { call g(x, x) }"), [Code::E0205, Code::E0303]);
+    assert_eq!(codes("gene g(p: u64) { skip }\ngene f(x: i64) { call g(x) }"), [Code::E0206]);
+    assert_eq!(codes("gene g(p: u64[4]) { skip }\ngene f(x: u64[5]) { call g(x) }"), [Code::E0206]);
+    assert_eq!(codes(&gene("x += y[0]")), [Code::E0207]);
+    assert_eq!(codes(&gene("s[0] += 1")), [Code::E0207]);
+    assert_eq!(codes(&gene("x += a")), [Code::E0208]);
+    assert_eq!(codes(&gene("a += 1")), [Code::E0208]);
+    assert_eq!(codes(&gene("x += s")), [Code::E0208]);
+    assert_eq!(codes(&gene("swap a, b")), [Code::E0208, Code::E0208]);
+    assert_eq!(codes(&gene("push x, y")), [Code::E0209]);
+    assert_eq!(codes(&gene("x += top(a)")), [Code::E0209]);
+    assert_eq!(codes(&gene("x += size(y)")), [Code::E0210]);
+    assert_eq!(codes(&gene("x += size(a) + size(s) + top(s) + empty(s)")), Vec::<Code>::new());
+    assert_eq!(codes("const K = 1\ngene f(x: u64) { K += x }"), [Code::E0213]);
+    assert_eq!(codes("const K = 1\ngene g(p: u64) { skip }\ngene f(x: u64) { call g(K) }"), [Code::E0213]);
+    // Output statements name variables; rdx's `printf` prints numbers (the compiler has no
+    // other form, so these were internal errors when compiling).
+    assert_eq!(codes(&gene("printf \"%d %d\", x, y\nshow x, a, s")), Vec::<Code>::new());
+    assert_eq!(codes(&gene("printf \"%d\", a")), [Code::E0208]);
+    assert_eq!(codes("const K = 1\ngene f(x: u64) { printf \"%d\", K }"), [Code::E0213]);
+    assert_eq!(codes("const K = 1\ngene f(x: u64) { show x, K }"), [Code::E0213]);
 }
 
 #[test]
 fn constants_and_mirror_operands() {
-    assert_eq!(codes(&gene("x *= y")), ["E0401"]);
-    assert_eq!(codes(&gene("x *= 4")), ["E0402"]);
-    assert_eq!(codes(&gene("x ^= x << y")), ["E0403"]);
-    assert_eq!(codes(&gene("x ^= x >> 0")), ["E0404"]);
-    assert_eq!(codes(&gene("x ^= x << 64")), ["E0404"]);
-    assert_eq!(codes("const A = 1 << 70\ngene f() { skip }"), ["E0405"]);
-    assert_eq!(codes("const A = B\nconst B = 1\ngene f() { skip }"), ["E0406"]);
-    assert_eq!(codes("const A = 1 / (2 - 2)\ngene f() { skip }"), ["E0407"]);
-    assert_eq!(codes("gene f(a: u64[0]) { skip }"), ["E0408"]);
-    assert_eq!(codes("gene f(a: u64[99999999]) { skip }"), ["E0901"]);
+    assert_eq!(codes(&gene("x *= y")), [Code::E0401]);
+    assert_eq!(codes(&gene("x *= 4")), [Code::E0402]);
+    assert_eq!(codes(&gene("x ^= x << y")), [Code::E0403]);
+    assert_eq!(codes(&gene("x ^= x >> 0")), [Code::E0404]);
+    assert_eq!(codes(&gene("x ^= x << 64")), [Code::E0404]);
+    assert_eq!(codes("const A = 1 << 70\ngene f() { skip }"), [Code::E0405]);
+    assert_eq!(codes("const A = B\nconst B = 1\ngene f() { skip }"), [Code::E0406]);
+    assert_eq!(codes("const A = 1 / (2 - 2)\ngene f() { skip }"), [Code::E0407]);
+    assert_eq!(codes("gene f(a: u64[0]) { skip }"), [Code::E0408]);
+    assert_eq!(codes("gene f(a: u64[99999999]) { skip }"), [Code::E0901]);
     // A constant that failed is reported once, not again at each use.
-    assert_eq!(codes("const A = 1 / 0\ngene f(x: u64) { x += A\nx *= A }"), ["E0407"]);
+    assert_eq!(codes("const A = 1 / 0\ngene f(x: u64) { x += A\nx *= A }"), [Code::E0407]);
 }
 
 #[test]
 fn strict_mode_rejects_lossy_operations() {
     let src = gene("x := 1\nerase y");
-    assert_eq!(codes_with(&src, true), ["E0306", "E0306"]);
+    assert_eq!(codes_with(&src, true), [Code::E0306, Code::E0306]);
     let c = ok(&src);
     assert_eq!(c.lossy.len(), 2);
 }
@@ -138,7 +151,7 @@ fn strict_mode_rejects_lossy_operations() {
 #[test]
 fn every_error_of_a_file_is_reported_in_order() {
     let src = gene("x += x\nq += 1\nx *= 2\nswap y, y\nlocal t: u64 = 0");
-    assert_eq!(codes(&src), ["E0301", "E0201", "E0402", "E0302", "E0304"]);
+    assert_eq!(codes(&src), [Code::E0301, Code::E0201, Code::E0402, Code::E0302, Code::E0304]);
 }
 
 #[test]
@@ -206,10 +219,10 @@ fn loop_entry_assertion_warning() {
             .map(|d| d.code)
             .collect::<Vec<_>>()
     };
-    assert_eq!(warns("from x == 0 do { y += 1 } until y == 3"), ["W0301"]);
-    assert_eq!(warns("from 1 do { y += 1 } until y == 3"), ["W0301"]);
-    assert_eq!(warns("from x == 0 do { x += 1 } until x == 3"), Vec::<&str>::new());
-    assert_eq!(warns("from x == 0 do { skip } loop { swap x, y } until y == 3"), Vec::<&str>::new());
-    assert_eq!(warns("from empty(s) do { skip } loop { push x, s } until x == 3"), Vec::<&str>::new());
-    assert_eq!(warns("from a[0] == 0 do { a[i] += 1 } until i == 3"), Vec::<&str>::new());
+    assert_eq!(warns("from x == 0 do { y += 1 } until y == 3"), [Code::W0301]);
+    assert_eq!(warns("from 1 do { y += 1 } until y == 3"), [Code::W0301]);
+    assert_eq!(warns("from x == 0 do { x += 1 } until x == 3"), Vec::<Code>::new());
+    assert_eq!(warns("from x == 0 do { skip } loop { swap x, y } until y == 3"), Vec::<Code>::new());
+    assert_eq!(warns("from empty(s) do { skip } loop { push x, s } until x == 3"), Vec::<Code>::new());
+    assert_eq!(warns("from a[0] == 0 do { a[i] += 1 } until i == 3"), Vec::<Code>::new());
 }

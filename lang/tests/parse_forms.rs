@@ -1,6 +1,7 @@
 //! One test per statement form and per syntax error code, plus printer details.
 
 use rdx_lang::ast::*;
+use rdx_lang::codes::Code;
 use rdx_lang::diag::Diagnostic;
 use rdx_lang::parser::parse;
 use rdx_lang::print::{print_expr, print_program, print_stmt, strip_spans};
@@ -23,7 +24,7 @@ fn errors(src: &str) -> Vec<Diagnostic> {
     parse(src).expect_err(src)
 }
 
-fn codes(src: &str) -> Vec<&'static str> {
+fn codes(src: &str) -> Vec<Code> {
     errors(src).iter().map(|d| d.code).collect()
 }
 
@@ -275,7 +276,7 @@ fn prints_janus_trees_as_rdx() {
 fn e0101_unexpected_token_says_what_was_expected_in_words() {
     let d = errors("gene f(x: u64) { x = 1 }");
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].code, "E0101");
+    assert_eq!(d[0].code, Code::E0101);
     assert!(d[0].message.contains("unexpected `=`"), "{}", d[0].message);
     assert!(d[0].message.contains("update operator"), "{}", d[0].message);
     assert!(!d[0].message.contains("\"+=\""), "raw token names leak: {}", d[0].message);
@@ -299,12 +300,12 @@ fn e0101_undo_takes_only_lossy_or_xorshift() {
     for bad in ["undo x += 1", "undo swap x, y", "undo skip", "undo x ^= y << 1", "undo x ^= (x << 1)"] {
         let d = errors(&format!("gene f(x: u64, y: u64) {{ {bad} }}"));
         assert_eq!(d.len(), 1, "{bad}");
-        assert_eq!(d[0].code, "E0101");
+        assert_eq!(d[0].code, Code::E0101);
         assert!(d[0].message.contains("cannot follow `undo`"), "{}", d[0].message);
         assert!(!d[0].hints.is_empty());
     }
-    assert_eq!(codes("gene f(x: u64) { undo undo x := 1 }"), ["E0101"]);
-    assert_eq!(codes("gene f(x: u64) { undo if x {} fi x }"), ["E0101"]);
+    assert_eq!(codes("gene f(x: u64) { undo undo x := 1 }"), [Code::E0101]);
+    assert_eq!(codes("gene f(x: u64) { undo if x {} fi x }"), [Code::E0101]);
 }
 
 #[test]
@@ -323,36 +324,36 @@ fn several_errors_in_one_run() {
 fn e0102_unexpected_end_of_file() {
     let d = errors("gene f(x: u64) {\n    if x {\n        x += 1");
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].code, "E0102");
+    assert_eq!(d[0].code, Code::E0102);
     assert_eq!(d[0].span.start as usize, "gene f(x: u64) {\n    if x {\n        x += 1".len());
     assert!(d[0].message.contains("expected"), "{}", d[0].message);
     assert_eq!(d[0].labels.len(), 2, "both open braces are pointed at");
-    assert_eq!(codes("gene"), ["E0102"]);
-    assert_eq!(codes("const N ="), ["E0102"]);
-    assert_eq!(codes("gene f(x: u64) { x += 1 } gene g("), ["E0102"]);
+    assert_eq!(codes("gene"), [Code::E0102]);
+    assert_eq!(codes("const N ="), [Code::E0102]);
+    assert_eq!(codes("gene f(x: u64) { x += 1 } gene g("), [Code::E0102]);
 }
 
 #[test]
 fn e0103_invalid_character() {
     let d = errors("gene f(x: u64) { x += 1 @ }");
-    assert_eq!(d[0].code, "E0103");
+    assert_eq!(d[0].code, Code::E0103);
     assert_eq!(d[0].span, Span::new(24, 25));
-    assert_eq!(codes("gene f() { x += 'a' }")[0], "E0103");
-    assert_eq!(codes("\u{0}"), ["E0103"]);
-    assert_eq!(codes("gene f() { print \"\\q\" }"), ["E0103"]);
+    assert_eq!(codes("gene f() { x += 'a' }")[0], Code::E0103);
+    assert_eq!(codes("\u{0}"), [Code::E0103]);
+    assert_eq!(codes("gene f() { print \"\\q\" }"), [Code::E0103]);
     // A bad character does not hide later syntax errors.
-    assert_eq!(codes("gene f(x: u64) { x += 1 § \n x = 2 }"), ["E0103", "E0101"]);
+    assert_eq!(codes("gene f(x: u64) { x += 1 § \n x = 2 }"), [Code::E0103, Code::E0101]);
 }
 
 #[test]
 fn e0104_integer_out_of_range() {
     let d = errors("const N = 18446744073709551616");
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].code, "E0104");
+    assert_eq!(d[0].code, Code::E0104);
     assert_eq!(d[0].span, Span::new(10, 30));
-    assert_eq!(codes("const N = 0x1_0000_0000_0000_0000"), ["E0104"]);
+    assert_eq!(codes("const N = 0x1_0000_0000_0000_0000"), [Code::E0104]);
     assert!(parse(&format!("const N = 0b1{}", "0".repeat(63))).is_ok(), "2^63 fits");
-    assert_eq!(codes(&format!("const N = 0b1{}", "0".repeat(64))), ["E0104"]);
+    assert_eq!(codes(&format!("const N = 0b1{}", "0".repeat(64))), [Code::E0104]);
 }
 
 #[test]
@@ -360,7 +361,7 @@ fn e0105_nesting_too_deep() {
     let src = format!("gene f(x: u64) {{ x += {}1{} }}", "(".repeat(300), ")".repeat(300));
     let d = errors(&src);
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].code, "E0105");
+    assert_eq!(d[0].code, Code::E0105);
     assert!(!d[0].hints.is_empty());
 }
 
@@ -368,12 +369,12 @@ fn e0105_nesting_too_deep() {
 fn e0106_unterminated_comment_or_string() {
     let d = errors("gene f() { skip } /* never closed");
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].code, "E0106");
+    assert_eq!(d[0].code, Code::E0106);
     assert_eq!(d[0].span, Span::new(18, 20));
     // The early end of file is not reported again.
-    assert_eq!(codes("gene f(x: u64) {\n    x += 1 /* the rest of the file\n}\n"), ["E0106"]);
+    assert_eq!(codes("gene f(x: u64) {\n    x += 1 /* the rest of the file\n}\n"), [Code::E0106]);
     let d = errors("gene f() { print \"no end }");
-    assert_eq!(d[0].code, "E0106");
+    assert_eq!(d[0].code, Code::E0106);
     assert_eq!(d[0].span, Span::new(17, 18));
 }
 
@@ -382,16 +383,18 @@ fn e0107_malformed_integer() {
     for bad in ["0x", "0b", "0b102", "12ab", "0xfg", "1__x"] {
         let d = errors(&format!("const N = {bad}"));
         assert_eq!(d.len(), 1, "{bad}: {d:?}");
-        assert_eq!(d[0].code, "E0107", "{bad}");
+        assert_eq!(d[0].code, Code::E0107, "{bad}");
         assert_eq!(d[0].span, Span::new(10, 10 + bad.len() as u32));
     }
 }
 
 #[test]
-fn every_syntax_code_is_in_the_catalogue() {
-    for code in ["E0101", "E0102", "E0103", "E0104", "E0105", "E0106", "E0107"] {
-        assert!(rdx_lang::codes::lookup(code).is_some(), "{code}");
-    }
+fn the_catalogue_has_the_syntax_codes() {
+    let syntax: Vec<Code> = Code::ALL.iter().copied().filter(|c| c.as_str().starts_with("E01")).collect();
+    assert_eq!(
+        syntax,
+        [Code::E0101, Code::E0102, Code::E0103, Code::E0104, Code::E0105, Code::E0106, Code::E0107]
+    );
 }
 
 #[test]

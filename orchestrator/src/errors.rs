@@ -30,7 +30,7 @@ pub fn diagnostics<'py>(py: Python<'py>, diags: &[Diagnostic], src: &str) -> PyR
         kw.set_item("column", col)?;
         kw.set_item("severity", severity(d.severity))?;
         kw.set_item("hints", d.hints.clone())?;
-        list.append(diag_cls.call((d.code, d.message.as_str()), Some(&kw))?)?;
+        list.append(diag_cls.call((d.code.as_str(), d.message.as_str()), Some(&kw))?)?;
     }
     Ok(list)
 }
@@ -72,7 +72,7 @@ pub fn run_error(py: Python<'_>, e: &RunError, module: &rdx_vm::Module) -> PyErr
             return Ok(make(py, class, &message, None));
         }
         let kw = PyDict::new(py);
-        kw.set_item("code", e.kind.code())?;
+        kw.set_item("code", e.kind.code().as_str())?;
         if let Some(frame) = e.stack.first() {
             kw.set_item("gene", frame.gene.as_str())?;
         }

@@ -1,5 +1,6 @@
-//! `rdx check FILE [--strict] [--kernel FILE.wasm]…`: compile, then report the five invariants
-//! I1–I5 (I4 and I5 from the metadata of the kernels the program calls).
+//! `rdx check FILE [--strict] [--kernel FILE.wasm]…`: compile (parse, check, lower to bytecode),
+//! then report the five invariants I1–I5 (I4 and I5 from the metadata of the kernels the
+//! program calls).
 //!
 //! Diagnostics go to stderr, the invariant report (one line per invariant) to stdout. Exit 0
 //! when the program compiles and no invariant fails, 2 otherwise. Under `--strict` a program
@@ -47,13 +48,18 @@ pub fn run(args: Args) -> ExitCode {
         Err(diags) => {
             src.report(&diags);
             // Only lossy operations refused by --strict: still show the report, with I1 failing.
-            let only_lossy = args.strict && diags.iter().all(|d| d.code == "E0306");
+            let only_lossy = args.strict && diags.iter().all(|d| d.code == rdx_lang::codes::Code::E0306);
             match check(&program, &CheckOptions { strict: false, kernels: &catalogue }) {
                 Ok(c) if only_lossy => c,
                 _ => return ExitCode::from(EXIT_COMPILE),
             }
         }
     };
+    // The bytecode has limits of its own (E0902): a program that checks must also lower.
+    if let Err(diags) = rdx_vm::compile(&checked, &src.name, &src.text) {
+        src.report(&diags);
+        return ExitCode::from(EXIT_COMPILE);
+    }
     let report = invariants::evaluate(&checked, args.strict);
     print!("{}", invariants::format_report(&report, &src.text));
     if invariants::any_fails(&report) { ExitCode::from(EXIT_COMPILE) } else { ExitCode::SUCCESS }

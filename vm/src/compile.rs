@@ -18,7 +18,7 @@ use rdx_lang::ast::{
     Stmt, StmtKind, Type, UnOp, UpdateOp,
 };
 use rdx_lang::check::Checked;
-use rdx_lang::diag::Diagnostic;
+use rdx_lang::diag::{Code, Diagnostic};
 use std::collections::{BTreeSet, HashMap};
 
 /// Lowers a checked program to a module (with debug info naming `file_name` and embedding
@@ -68,7 +68,7 @@ fn compile_inner(p: &Program, file_name: &str, source_text: &str) -> R<Module> {
     }
     m.verify().map_err(|e| {
         Box::new(Diagnostic::error(
-            "R0199",
+            Code::E0999,
             format!("internal error: the compiler produced an invalid module: {e}"),
             Span::default(),
         ))
@@ -250,14 +250,14 @@ fn fold(op: BinOp, x: u64, y: u64, signed: bool, janus: bool) -> Option<u64> {
 
 fn limit(span: Span, what: &str) -> Box<Diagnostic> {
     Box::new(
-        Diagnostic::error("E0902", format!("gene too large for the bytecode: {what}"), span)
+        Diagnostic::error(Code::E0902, format!("gene too large for the bytecode: {what}"), span)
             .hint("split the gene into smaller genes"),
     )
 }
 
 fn internal(span: Span, what: &str) -> Box<Diagnostic> {
     Box::new(Diagnostic::error(
-        "R0199",
+        Code::E0999,
         format!("internal error: {what} (the checker should have rejected this)"),
         span,
     ))

@@ -2,12 +2,12 @@
 //!
 //! An engine stops with a [`RunError`]: what went wrong ([`RunErrorKind`]), the instruction and
 //! its source span, and the gene call stack. [`RunError::to_diagnostic`] turns it into the
-//! front end's [`Diagnostic`] (codes `R01xx`, see [`RUN_CODES`]), so one renderer shows
-//! compile and run-time errors alike.
+//! front end's [`Diagnostic`] (codes `R01xx`, catalogued with every other code in
+//! [`rdx_lang::codes`]), so one renderer shows compile and run-time errors alike.
 
 use crate::Direction;
 use rdx_lang::ast::Span;
-use rdx_lang::diag::Diagnostic;
+use rdx_lang::diag::{Code, Diagnostic};
 
 /// What went wrong at run time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,59 +87,30 @@ pub struct RunError {
     pub stack: Vec<StackFrame>,
 }
 
-/// One run-time error code.
-pub struct RunCode {
-    pub code: &'static str,
-    pub title: &'static str,
-}
-
-/// Every run-time error code, sorted.
-pub const RUN_CODES: &[RunCode] = &[
-    RunCode { code: "R0101", title: "assertion failed" },
-    RunCode { code: "R0102", title: "fi assertion failed" },
-    RunCode { code: "R0103", title: "if condition failed going backward" },
-    RunCode { code: "R0104", title: "from entry assertion failed" },
-    RunCode { code: "R0105", title: "until condition failed going backward" },
-    RunCode { code: "R0106", title: "delocal mismatch" },
-    RunCode { code: "R0107", title: "pop into a non-zero variable" },
-    RunCode { code: "R0108", title: "empty stack" },
-    RunCode { code: "R0109", title: "index out of bounds" },
-    RunCode { code: "R0110", title: "division by zero" },
-    RunCode { code: "R0111", title: "update target aliases its expression" },
-    RunCode { code: "R0112", title: "recursion too deep" },
-    RunCode { code: "R0113", title: "integer overflow" },
-    RunCode { code: "R0114", title: "error statement" },
-    RunCode { code: "R0115", title: "no history for a lossy operation" },
-    RunCode { code: "R0116", title: "bad arguments" },
-    RunCode { code: "R0117", title: "step limit reached" },
-    RunCode { code: "R0118", title: "kernel call failed" },
-    RunCode { code: "R0199", title: "internal error" },
-];
-
 impl RunErrorKind {
-    /// The error's code.
-    pub fn code(&self) -> &'static str {
+    /// The error's code (an R01xx [`rdx_lang::codes::Family::Run`] code).
+    pub fn code(&self) -> Code {
         use RunErrorKind::*;
         match self {
-            AssertFailed => "R0101",
-            FiFailed { .. } => "R0102",
-            IfFailed { .. } => "R0103",
-            FromEntryFailed | FromReentryFailed => "R0104",
-            UntilExitFailed | UntilReentryFailed => "R0105",
-            DelocalMismatch { .. } | StackNotEmpty { .. } => "R0106",
-            PopNonZero { .. } => "R0107",
-            EmptyStack => "R0108",
-            IndexOutOfBounds { .. } => "R0109",
-            DivisionByZero => "R0110",
-            Alias { .. } => "R0111",
-            RecursionLimit { .. } => "R0112",
-            Overflow => "R0113",
-            UserError(_) => "R0114",
-            NoHistory | HistoryMismatch { .. } | UndoMismatch { .. } => "R0115",
-            BadArguments(_) => "R0116",
-            StepLimit { .. } => "R0117",
-            KernelFailed(_) => "R0118",
-            Internal(_) => "R0199",
+            AssertFailed => Code::R0101,
+            FiFailed { .. } => Code::R0102,
+            IfFailed { .. } => Code::R0103,
+            FromEntryFailed | FromReentryFailed => Code::R0104,
+            UntilExitFailed | UntilReentryFailed => Code::R0105,
+            DelocalMismatch { .. } | StackNotEmpty { .. } => Code::R0106,
+            PopNonZero { .. } => Code::R0107,
+            EmptyStack => Code::R0108,
+            IndexOutOfBounds { .. } => Code::R0109,
+            DivisionByZero => Code::R0110,
+            Alias { .. } => Code::R0111,
+            RecursionLimit { .. } => Code::R0112,
+            Overflow => Code::R0113,
+            UserError(_) => Code::R0114,
+            NoHistory | HistoryMismatch { .. } | UndoMismatch { .. } => Code::R0115,
+            BadArguments(_) => Code::R0116,
+            StepLimit { .. } => Code::R0117,
+            KernelFailed(_) => Code::R0118,
+            Internal(_) => Code::R0199,
         }
     }
 

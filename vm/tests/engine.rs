@@ -2,6 +2,7 @@
 //! limits and API misuse, each run forward and (where it succeeds) backward.
 
 use rdx_lang::ast::Dialect;
+use rdx_lang::codes::Code;
 use rdx_vm::{Direction, Engine, Interpreter, Limits, Module, RunErrorKind, Value};
 
 fn module(src: &str, dialect: Dialect) -> Module {
@@ -131,7 +132,7 @@ fn step_limit_stops_endless_loops() {
     let mut it = Interpreter::with_limits(Limits { max_steps: 10_000, ..Limits::default() });
     let e = it.run(&m, 0, &mut ints(&[0]), Direction::Forward).unwrap_err();
     assert_eq!(e.kind, RunErrorKind::StepLimit { limit: 10_000 });
-    assert_eq!(e.kind.code(), "R0117");
+    assert_eq!(e.kind.code(), Code::R0117);
 }
 
 #[test]
@@ -143,7 +144,7 @@ fn recursion_limit_and_call_stack() {
     assert_eq!(e.kind, RunErrorKind::RecursionLimit { limit: 1000 });
     assert_eq!(e.stack.len(), 1000);
     let d = e.to_diagnostic();
-    assert_eq!(d.code, "R0112");
+    assert_eq!(d.code, Code::R0112);
     assert!(d.hints.iter().any(|h| h.contains("call stack: main ← main")), "{d:?}");
 }
 
@@ -187,7 +188,7 @@ fn lossy_history_is_checked_per_statement() {
     let m = module(src, Dialect::Rdx);
     let e = error(&m, ints(&[5, 6]), Direction::Forward);
     assert!(matches!(e, RunErrorKind::HistoryMismatch { written_at: Some(_) }), "{e:?}");
-    assert_eq!(e.code(), "R0115");
+    assert_eq!(e.code(), Code::R0115);
 }
 
 #[test]
@@ -199,7 +200,7 @@ fn undoing_a_write_checks_the_location_still_holds_what_it_wrote() {
     let m = module(src, Dialect::Rdx);
     let e = error(&m, ints(&[1, 2]), Direction::Forward);
     assert_eq!(e, RunErrorKind::UndoMismatch { wrote: 5, found: 2 });
-    assert_eq!(e.code(), "R0115");
+    assert_eq!(e.code(), Code::R0115);
     // With y holding what the write left, the same undo restores the overwritten value.
     round_trip(&m, ints(&[1, 5]), ints(&[5, 1]));
 }
@@ -220,4 +221,28 @@ fn inverse_program_restores_from_the_forward_runs_tape() {
     it.run(&inv, 0, &mut s, Direction::Forward).unwrap();
     assert_eq!(s, ints(&[3, 4]));
     assert_eq!(it.tape_len(), 0);
+}
+
+/// The compiler's own failures have their own codes: a gene beyond the bytecode's limits is
+/// E0902, and a tree that breaks a checker guarantee (compiled without the checker) is an
+/// internal compiler error, E0999.
+#[test]
+fn compiler_failures_have_their_own_codes() {
+    let unchecked = |src: &str| {
+        let p = rdx_lang::parser::parse(src).unwrap_or_else(|d| panic!("{d:?}"));
+        rdx_vm::compile::compile_program(&p, "t.rdx", src).expect_err("the compiler refuses it")
+    };
+    let d = unchecked("gene main(x: u64) {\n    x += y\n}\n");
+    assert_eq!(d[0].code, Code::E0999);
+    assert!(d[0].message.starts_with("internal error: unknown name `y`"), "{}", d[0].message);
+    let d = unchecked("gene main(x: u64) {\n    x *= 2\n}\n");
+    assert_eq!(d[0].code, Code::E0999);
+
+    let locals: String = (1..=9).map(|i| format!("    local a{i}: c64[16777216] = 0\n")).collect();
+    let delocals: String = (1..=9).rev().map(|i| format!("    delocal a{i} = 0\n")).collect();
+    let src = format!("gene main(x: u64) {{\n{locals}{delocals}}}\n");
+    let p = rdx_lang::parser::parse(&src).unwrap_or_else(|d| panic!("{d:?}"));
+    let c = rdx_lang::check::check(&p, &Default::default()).unwrap_or_else(|d| panic!("{d:?}"));
+    let d = rdx_vm::compile(&c, "t.rdx", &src).expect_err("beyond the frame limit");
+    assert_eq!(d[0].code, Code::E0902);
 }

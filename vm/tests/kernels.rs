@@ -4,6 +4,7 @@
 
 use rdx_lang::ast::{Elem, Type};
 use rdx_lang::check::{CheckOptions, check};
+use rdx_lang::codes::Code;
 use rdx_lang::kernels::KernelSig;
 use rdx_vm::{Direction, Engine, Interpreter, KernelCall, Module, RunErrorKind, Value};
 
@@ -95,7 +96,7 @@ fn kernel_failures_are_run_errors_with_the_span() {
     let mut s = vec![f64s(&[1.0, 2.0])];
     let e = host().run(&m, 0, &mut s, Direction::Forward).unwrap_err();
     assert_eq!(e.kind, RunErrorKind::KernelFailed("kernel `boom` trapped: unreachable".into()));
-    assert_eq!(e.kind.code(), "R0118");
+    assert_eq!(e.kind.code(), Code::R0118);
     let span = e.stack[0].span.expect("span");
     assert_eq!(&src[span.range()], "kernel boom(x)");
     // Without a host the statement is an error too, not a silent no-op.

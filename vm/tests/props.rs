@@ -8,6 +8,7 @@
 
 use proptest::prelude::*;
 use rdx_lang::ast::{Program, Type};
+use rdx_lang::codes::Code;
 use rdx_vm::{Direction, Engine, Interpreter, Module, RunErrorKind, Value};
 
 fn compile(p: &Program) -> Module {
@@ -96,7 +97,7 @@ proptest! {
             let mut fresh = Interpreter::new();
             let mut s = s1.clone();
             if let Err(e) = fresh.run(&m, main, &mut s, Direction::Backward) {
-                prop_assert!(e.kind == RunErrorKind::NoHistory || e.kind.code() != "R0199", "{:?}", e);
+                prop_assert!(e.kind == RunErrorKind::NoHistory || e.kind.code() != Code::R0199, "{:?}", e);
             }
         }
         let mut back = s1.clone();

@@ -8,6 +8,7 @@
 //! `0b…` (a leading `-` is handled by the parser); strings use Haskell's common escapes.
 
 use crate::ast::Span;
+use crate::codes::Code::*;
 use crate::diag::Diagnostic;
 
 /// One Janus token.
@@ -227,7 +228,7 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
                 Some(n) => i = i + 2 + n + 2,
                 None => {
                     diags.push(
-                        Diagnostic::error("E0106", "unterminated comment", span(i, i + 2))
+                        Diagnostic::error(E0106, "unterminated comment", span(i, i + 2))
                             .note("this comment is never closed")
                             .hint("close it with `*/` (comments do not nest)"),
                     );
@@ -267,7 +268,7 @@ pub fn lex(src: &str) -> (Vec<Token>, Vec<Diagnostic>) {
             let ch = src[i..].chars().next().unwrap_or('\u{fffd}');
             let end = i + ch.len_utf8();
             diags.push(
-                Diagnostic::error("E0103", format!("invalid character {ch:?}"), span(i, end))
+                Diagnostic::error(E0103, format!("invalid character {ch:?}"), span(i, end))
                     .note("no Janus token starts with this character"),
             );
             i = end;
@@ -291,7 +292,7 @@ fn int_literal(text: &str, sp: Span, diags: &mut Vec<Diagnostic>) -> Option<u64>
     };
     if digits.is_empty() || !digits.chars().all(|d| d.is_digit(radix)) {
         diags.push(
-            Diagnostic::error("E0107", format!("malformed integer literal `{text}`"), sp)
+            Diagnostic::error(E0107, format!("malformed integer literal `{text}`"), sp)
                 .note("not a number")
                 .hint("integer literals are decimal, or hexadecimal `0x…`, octal `0o…`, binary `0b…`"),
         );
@@ -301,7 +302,7 @@ fn int_literal(text: &str, sp: Span, diags: &mut Vec<Diagnostic>) -> Option<u64>
         Ok(v) => Some(v),
         Err(_) => {
             diags.push(
-                Diagnostic::error("E0104", "integer literal out of range", sp)
+                Diagnostic::error(E0104, "integer literal out of range", sp)
                     .note("this does not fit in a signed 64-bit integer")
                     .hint("rdx runs Janus on 64-bit integers: literals lie in -2^63 ..= 2^63-1"),
             );
@@ -331,7 +332,7 @@ fn string_literal(src: &str, start: usize, diags: &mut Vec<Diagnostic>) -> (Tok,
                     '\'' => out.push('\''),
                     other => diags.push(
                         Diagnostic::error(
-                            "E0103",
+                            E0103,
                             format!("unknown escape `\\{other}` in a string"),
                             span(at, at + 1 + other.len_utf8()),
                         )
@@ -344,7 +345,7 @@ fn string_literal(src: &str, start: usize, diags: &mut Vec<Diagnostic>) -> (Tok,
     }
     let end = src[start..].find('\n').map_or(src.len(), |n| start + n);
     diags.push(
-        Diagnostic::error("E0106", "unterminated string", span(start, start + 1))
+        Diagnostic::error(E0106, "unterminated string", span(start, start + 1))
             .note("this string is not closed on its line")
             .hint("close it with `\"`"),
     );
@@ -403,7 +404,7 @@ mod tests {
     fn errors_are_reported_and_skipped() {
         let (toks, diags) = lex("x @ 99999999999999999999 \"abc\n/* open");
         let codes: Vec<_> = diags.iter().map(|d| d.code).collect();
-        assert_eq!(codes, vec!["E0103", "E0104", "E0106", "E0106"]);
+        assert_eq!(codes, vec![E0103, E0104, E0106, E0106]);
         assert_eq!(toks.last().map(|t| &t.tok), Some(&Tok::Eof));
     }
 }

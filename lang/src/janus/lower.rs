@@ -19,11 +19,11 @@
 //! Name and type errors are left to the shared checker, which sees the lowered tree.
 
 use super::syntax::{self, Decl, DeclTy, LocalDecl, Proc};
-use super::{J_CALL_MAIN, J_DECL, J_NO_MAIN};
 use crate::ast::{
     Block, Dialect, Elem, Expr, ExprKind, Gene, Ident, Param, Place, Print, Program, Span, Stmt, StmtKind,
     Type, UpdateOp,
 };
+use crate::codes::Code::*;
 use crate::diag::Diagnostic;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
@@ -133,7 +133,7 @@ impl<'a> Lowering<'a> {
         if d.inner.contains(&None) {
             self.diags.push(
                 Diagnostic::error(
-                    J_DECL,
+                    J0104,
                     format!("array `{}` needs all its dimensions", d.name.name),
                     d.ty_span,
                 )
@@ -147,7 +147,7 @@ impl<'a> Lowering<'a> {
             DeclTy::Stack => Type::Stack,
             DeclTy::Array(Some(n)) if n.saturating_mul(row) > u32::MAX as u64 => {
                 self.diags.push(
-                    Diagnostic::error(J_DECL, format!("array `{}` is too large", d.name.name), d.ty_span)
+                    Diagnostic::error(J0104, format!("array `{}` is too large", d.name.name), d.ty_span)
                         .hint("use smaller dimensions"),
                 );
                 Type::Array(Elem::I64, 1)
@@ -156,7 +156,7 @@ impl<'a> Lowering<'a> {
             DeclTy::Array(None) if !d.init.is_empty() => Type::Array(Elem::I64, d.init.len() as u64),
             DeclTy::Array(None) => {
                 self.diags.push(
-                    Diagnostic::error(J_DECL, format!("array `{}` has no length", d.name.name), d.ty_span)
+                    Diagnostic::error(J0104, format!("array `{}` has no length", d.name.name), d.ty_span)
                         .note("length missing")
                         .hint(format!("give its length, e.g. `int {}[10]`", d.name.name)),
                 );
@@ -168,7 +168,7 @@ impl<'a> Lowering<'a> {
     fn run(&mut self) {
         if !self.procs.contains_key("main") {
             self.diags.push(
-                Diagnostic::error(J_NO_MAIN, "the program has no `main` procedure", Span::new(0, 0))
+                Diagnostic::error(J0101, "the program has no `main` procedure", Span::new(0, 0))
                     .hint("add `procedure main()` with the program's variables and statements"),
             );
         }
@@ -372,7 +372,7 @@ impl<'a> Lowering<'a> {
             (Type::Array(_, n), init) => {
                 if init.len() as u64 > n {
                     self.diags.push(
-                        Diagnostic::error(J_DECL, "more initial values than array elements", d.span)
+                        Diagnostic::error(J0104, "more initial values than array elements", d.span)
                             .note(format!("the array has {n} elements, the list {}", init.len()))
                             .hint("give the array a length at least that of the list, or `[]`"),
                     );
@@ -381,7 +381,7 @@ impl<'a> Lowering<'a> {
                 let nonzero = init.iter().filter(|e| e.kind != ExprKind::Int(0)).count() as u64;
                 if nonzero > MAX_INIT_UPDATES {
                     self.diags.push(
-                        Diagnostic::error(J_DECL, "array initialiser too large", d.span)
+                        Diagnostic::error(J0104, "array initialiser too large", d.span)
                             .note(format!("this would expand to more than {MAX_INIT_UPDATES} updates"))
                             .hint("fill the array with a loop instead"),
                     );
@@ -585,7 +585,7 @@ impl GeneLowering<'_, '_> {
             Some(&d) => ExprKind::Int(d),
             None => {
                 self.expr_errors.borrow_mut().push(
-                    Diagnostic::error(J_DECL, format!("`{name}` has fewer than {} dimensions", k + 1), span)
+                    Diagnostic::error(J0104, format!("`{name}` has fewer than {} dimensions", k + 1), span)
                         .note("indexed with more dimensions than declared")
                         .hint("index the array with as many `[…]` as it has dimensions"),
                 );
@@ -895,7 +895,7 @@ impl GeneLowering<'_, '_> {
         let callee = self.lw.procs.get(proc_name.name.as_str()).copied();
         if proc_name.name == "main" {
             self.lw.diags.push(
-                Diagnostic::error(J_CALL_MAIN, "`main` cannot be called", proc_name.span)
+                Diagnostic::error(J0105, "`main` cannot be called", proc_name.span)
                     .note("called here")
                     .hint("move the statements into a procedure and call that from `main`"),
             );

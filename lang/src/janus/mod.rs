@@ -6,6 +6,10 @@
 //! [`syntax`]) and [`lower`] (globals made explicit, array parameters given their lengths,
 //! argument expressions turned into temporaries). `spec/janus.md` describes the accepted
 //! language and every difference from jana.
+//!
+//! Besides the shared E01xx syntax codes (and the checker's), the front end has its own codes,
+//! J01xx ([`crate::codes::Family::Janus`]); `spec/janus.md` has one section per code and
+//! `tests/janus/` one failing program per code.
 
 pub mod lexer;
 pub mod lower;
@@ -13,7 +17,7 @@ pub mod parser;
 pub mod syntax;
 
 use crate::ast::{Program, Span};
-use crate::codes::Code;
+use crate::codes::Code::*;
 use crate::diag::Diagnostic;
 
 #[cfg(test)]
@@ -22,52 +26,6 @@ mod tests;
 /// The deepest nesting accepted: of statements, parentheses and prefix operators, and of an
 /// expression tree (the same limit as the rdx parser).
 pub const MAX_DEPTH: u32 = 256;
-
-/// The program has no `main` procedure.
-pub const J_NO_MAIN: &str = "J0101";
-/// `main` is declared with parameters.
-pub const J_MAIN_PARAMS: &str = "J0102";
-/// A construct of later jana versions that jana 1.0 (and rdx) does not have.
-pub const J_UNSUPPORTED: &str = "J0103";
-/// A declaration in the wrong place or without a length.
-pub const J_DECL: &str = "J0104";
-/// `call main` / `uncall main`.
-pub const J_CALL_MAIN: &str = "J0105";
-
-/// The Janus-only diagnostic codes (the front end also uses the shared E01xx syntax codes, and
-/// the checker its own). `spec/janus.md` has one section per code and `tests/janus/` one failing
-/// program per code.
-pub const JANUS_CODES: &[Code] = &[
-    Code {
-        code: J_NO_MAIN,
-        title: "no main procedure",
-        explanation: "A Janus program runs its parameterless procedure `main`; this file defines none.",
-    },
-    Code {
-        code: J_MAIN_PARAMS,
-        title: "main with parameters",
-        explanation: "`main` takes no parameters: its variables are declared at the start of its body \
-                      (`int x`, `int a[10]`, `stack s`) or at the top level of the file.",
-    },
-    Code {
-        code: J_UNSUPPORTED,
-        title: "construct of a later jana version",
-        explanation: "`*=`, `/=`, `**` (beyond a literal exponent 0 ..= 64) and multi-dimensional local arrays \
-                      belong to later versions of jana, not to jana 1.0, and rdx does not accept them.",
-    },
-    Code {
-        code: J_DECL,
-        title: "misplaced or incomplete declaration",
-        explanation: "Variable declarations are allowed at the top level and at the start of `main` only \
-                      (procedures use `local … delocal`), and an array declared there needs a length \
-                      (or an initialiser to take it from).",
-    },
-    Code {
-        code: J_CALL_MAIN,
-        title: "call of main",
-        explanation: "`main` is the program's entry point and cannot be called or uncalled.",
-    },
-];
 
 /// Stack for the recursive descent: [`MAX_DEPTH`] nested statements each take a handful of
 /// frames, more than a small thread stack holds in unoptimised builds.
@@ -97,7 +55,7 @@ fn with_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 /// type and reversibility rules are the shared checker's ([`crate::check::check`]).
 pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
     if u32::try_from(src.len()).is_err() {
-        return Err(vec![Diagnostic::error("E0103", "source file is larger than 4 GiB", Span::default())]);
+        return Err(vec![Diagnostic::error(E0103, "source file is larger than 4 GiB", Span::default())]);
     }
     let (tokens, lex_diags) = lexer::lex(src);
     let mut p = parser::Parser::new(tokens, lex_diags);

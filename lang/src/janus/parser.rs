@@ -11,10 +11,11 @@
 //! `< <= > >= = !=`, then (an extension) `<< >>`, then `+ -`, then `* / %`, then the prefix
 //! operators `! ~ -`. Every binary operator is left-associative.
 
+use super::MAX_DEPTH;
 use super::lexer::{Kw, Sym, Tok, Token};
 use super::syntax::{Block, Decl, DeclTy, LocalDecl, Proc, Program, Stmt, StmtKind};
-use super::{J_DECL, J_MAIN_PARAMS, J_UNSUPPORTED, MAX_DEPTH};
 use crate::ast::{BinOp, Builtin, Expr, ExprKind, Ident, Place, Span, UnOp, UpdateOp};
+use crate::codes::Code::*;
 use crate::diag::Diagnostic;
 
 /// More errors than this end the parse (the rest would mostly be follow-on errors).
@@ -124,10 +125,10 @@ impl Parser {
         let found = self.peek().clone();
         let sp = self.span();
         let d = if found == Tok::Eof {
-            Diagnostic::error("E0102", format!("unexpected end of file: expected {what}"), sp)
+            Diagnostic::error(E0102, format!("unexpected end of file: expected {what}"), sp)
                 .note(format!("expected {what} here"))
         } else {
-            Diagnostic::error("E0101", format!("expected {what}, found {}", found.describe()), sp)
+            Diagnostic::error(E0101, format!("expected {what}, found {}", found.describe()), sp)
                 .note(format!("expected {what}"))
         };
         self.report(d);
@@ -182,7 +183,7 @@ impl Parser {
 
     fn too_deep(&mut self, sp: Span, what: &str) {
         self.report(
-            Diagnostic::error("E0105", "nesting too deep", sp)
+            Diagnostic::error(E0105, "nesting too deep", sp)
                 .note(format!("{what} nest more than {MAX_DEPTH} levels deep here"))
                 .hint("move inner parts into their own procedure or a `local` variable"),
         );
@@ -191,7 +192,7 @@ impl Parser {
 
     fn unsupported(&mut self, sp: Span, what: &str, hint: &str) -> Fail {
         self.report(
-            Diagnostic::error(J_UNSUPPORTED, format!("{what} is not supported"), sp)
+            Diagnostic::error(J0103, format!("{what} is not supported"), sp)
                 .note("this belongs to a later jana version, not jana 1.0")
                 .hint(hint.to_string()),
         );
@@ -249,7 +250,7 @@ impl Parser {
             let close = self.expect_sym(Sym::RParen)?;
             if is_main && !params.is_empty() {
                 self.report(
-                    Diagnostic::error(J_MAIN_PARAMS, "`main` takes no parameters", open.to(close))
+                    Diagnostic::error(J0102, "`main` takes no parameters", open.to(close))
                         .note("parameters of `main`")
                         .hint("declare main's variables at the start of its body: `int x`, `int a[10]`, `stack s`"),
                 );
@@ -260,7 +261,7 @@ impl Parser {
             let d = self.decl(true)?;
             if !is_main {
                 self.report(
-                    Diagnostic::error(J_DECL, "variable declarations are only allowed in `main`", d.span)
+                    Diagnostic::error(J0104, "variable declarations are only allowed in `main`", d.span)
                         .note("declared here")
                         .hint("use `local int x = 0 … delocal int x = 0` inside a procedure"),
                 );
@@ -325,7 +326,7 @@ impl Parser {
                     let Some(dims) = dims else {
                         self.report(
                             Diagnostic::error(
-                                J_DECL,
+                                J0104,
                                 "an initialised array needs all its dimensions",
                                 ty_span,
                             )
@@ -361,7 +362,7 @@ impl Parser {
         let total = dims.iter().fold(1u64, |a, b| a.saturating_mul(*b));
         if total > 1 << 16 {
             self.report(
-                Diagnostic::error(J_DECL, "array initialiser too large", self.span())
+                Diagnostic::error(J0104, "array initialiser too large", self.span())
                     .note("an initialised array has at most 65536 elements")
                     .hint("fill the array with a loop instead"),
             );
@@ -376,7 +377,7 @@ impl Parser {
         let row: u64 = dims[1..].iter().product();
         if items.len() as u64 > dims[0].saturating_mul(row) {
             self.report(
-                Diagnostic::error(J_DECL, "more initial values than array elements", open.to(close))
+                Diagnostic::error(J0104, "more initial values than array elements", open.to(close))
                     .note(format!("this level has {} elements", dims[0]))
                     .hint("give the array larger dimensions, or fewer values"),
             );
@@ -781,7 +782,7 @@ impl Parser {
         let body = self.block();
         if !self.at_word("end") {
             self.report(
-                Diagnostic::error("E0101", "`iterate` without its `end`", self.span())
+                Diagnostic::error(E0101, "`iterate` without its `end`", self.span())
                     .label(iterate_kw, "this `iterate`")
                     .hint("close the loop body with `end`"),
             );
@@ -837,7 +838,7 @@ impl Parser {
         if locals.len() != delocals.len() {
             self.report(
                 Diagnostic::error(
-                    "E0101",
+                    E0101,
                     format!("{} variable(s) delocalled, but {} declared local", delocals.len(), locals.len()),
                     delocal_kw.to(self.prev_span()),
                 )
@@ -880,7 +881,7 @@ impl Parser {
             if len.is_some_and(|n| n > 1 << 16) {
                 self.report(
                     Diagnostic::error(
-                        J_DECL,
+                        J0104,
                         "a local array has at most 65536 elements",
                         open.to(self.prev_span()),
                     )
@@ -890,7 +891,7 @@ impl Parser {
             }
             if len == Some(0) {
                 self.report(
-                    Diagnostic::error(J_DECL, "an array has at least one element", open.to(self.prev_span()))
+                    Diagnostic::error(J0104, "an array has at least one element", open.to(self.prev_span()))
                         .hint("give the local array a positive length"),
                 );
                 return Err(Fail);
@@ -920,7 +921,7 @@ impl Parser {
         if values.len() as u64 > len {
             self.report(
                 Diagnostic::error(
-                    J_DECL,
+                    J0104,
                     "more initial values than array elements",
                     ty_span.to(self.prev_span()),
                 )
@@ -951,7 +952,7 @@ impl Parser {
             if level == 2 && self.at_sym(Sym::EqEq) {
                 let sp = self.span();
                 self.report(
-                    Diagnostic::error("E0101", "`==` is not a Janus operator", sp)
+                    Diagnostic::error(E0101, "`==` is not a Janus operator", sp)
                         .note("equality is written `=` in Janus")
                         .hint("write `a = b`"),
                 );
@@ -964,13 +965,18 @@ impl Parser {
             }
             let Tok::Sym(sym) = *self.peek() else { break };
             let Some(&(_, op)) = LEVELS[level].iter().find(|(s, _)| *s == sym) else { break };
-            self.bump();
+            let op_span = self.bump().span;
             let (rhs, rd) = self.binary(level + 1)?;
             depth = depth.max(rd) + 1;
             let span = lhs.span.to(rhs.span);
             if depth > MAX_DEPTH {
                 self.too_deep(span, "operators");
                 return Err(Fail);
+            }
+            if matches!(op, BinOp::LogAnd | BinOp::LogOr) {
+                let text = if op == BinOp::LogAnd { "&&" } else { "||" };
+                self.expect_condition(&lhs, text, op_span);
+                self.expect_condition(&rhs, text, op_span);
             }
             lhs = Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span);
         }
@@ -1058,7 +1064,99 @@ impl Parser {
         self.depth -= 1;
         let (inner, d) = r?;
         let span = start.to(inner.span);
+        if op == UnOp::Not
+            && let Some(what) = self.integer_operand(&inner)
+        {
+            let hint = match (what.literal, what.text) {
+                (Some(v), _) => format!("a literal is not a condition: write `{}`", v == 0),
+                (None, Some(t)) => {
+                    format!("jana does not read integers as conditions: to test for zero, write `{t} = 0`")
+                }
+                (None, None) => {
+                    "jana does not read integers as conditions: to test for zero, write `(…) = 0`".into()
+                }
+            };
+            self.report(
+                Diagnostic::error(J0106, "`!` applied to an integer", span)
+                    .note(format!("`!` takes a condition, and {} is an integer", what.name))
+                    .hint(hint),
+            );
+        }
         Ok((Expr::new(ExprKind::Unary(op, Box::new(inner)), span), d + 1))
+    }
+
+    /// Reports J0106 when an operand of `&&` / `||` (`op`, at `op_span`) is an integer.
+    fn expect_condition(&mut self, operand: &Expr, op: &str, op_span: Span) {
+        let Some(what) = self.integer_operand(operand) else { return };
+        let hint = match (what.literal, what.text) {
+            (Some(v), _) => format!("a literal is not a condition: write `{}`", v != 0),
+            (None, Some(t)) => {
+                format!("jana does not read integers as conditions: to test for non-zero, write `{t} != 0`")
+            }
+            (None, None) => {
+                "jana does not read integers as conditions: to test for non-zero, write `(…) != 0`".into()
+            }
+        };
+        self.report(
+            Diagnostic::error(J0106, format!("`{op}` applied to an integer"), operand.span)
+                .note(format!("{} is an integer, not a condition", what.name))
+                .label(op_span, format!("`{op}` takes conditions on both sides"))
+                .hint(hint),
+        );
+    }
+
+    /// Why `e` is an integer where jana wants a condition, or `None` when it is a condition.
+    ///
+    /// jana (`Eval.hs`: `unpackBool`) keeps the two apart: `true`, `false`, the comparisons,
+    /// `!`, `&&`, `||` and `empty(s)` (a boolean in later jana versions) are conditions;
+    /// literals, variables, array elements, arithmetic, `top(s)` and `size(x)` are integers.
+    /// `nil` is left to the checker (E0212).
+    fn integer_operand(&self, e: &Expr) -> Option<IntegerOperand> {
+        let mut literal = None;
+        let (name, text) = match &e.kind {
+            ExprKind::Binary(
+                BinOp::Eq
+                | BinOp::Ne
+                | BinOp::Lt
+                | BinOp::Le
+                | BinOp::Gt
+                | BinOp::Ge
+                | BinOp::LogAnd
+                | BinOp::LogOr,
+                ..,
+            )
+            | ExprKind::Unary(UnOp::Not, _)
+            | ExprKind::Builtin(Builtin::Empty, _)
+            | ExprKind::Nil => return None,
+            // `true` and `false` are literals 1 and 0 in the tree; the tokens tell them apart.
+            ExprKind::Int(_) if self.is_bool_literal(e.span) => return None,
+            ExprKind::Int(v) => {
+                literal = Some(*v);
+                (format!("the literal `{}`", *v as i64), None)
+            }
+            ExprKind::Var(name) => (format!("the variable `{name}`"), Some(name.clone())),
+            ExprKind::Index(a, _) => {
+                (format!("the array element `{}[…]`", a.name), Some(format!("{}[…]", a.name)))
+            }
+            ExprKind::Builtin(Builtin::Top, s) => {
+                (format!("`top({})`", s.name), Some(format!("top({})", s.name)))
+            }
+            ExprKind::Builtin(Builtin::Size, x) => {
+                (format!("`size({})`", x.name), Some(format!("size({})", x.name)))
+            }
+            ExprKind::Unary(..) | ExprKind::Binary(..) => ("this arithmetic expression".to_string(), None),
+        };
+        Some(IntegerOperand { name, text, literal })
+    }
+
+    /// Whether the literal expression at `span` was written `true` or `false` (perhaps in
+    /// parentheses).
+    fn is_bool_literal(&self, span: Span) -> bool {
+        let first = self.toks.partition_point(|t| t.span.start < span.start);
+        self.toks[first..]
+            .iter()
+            .take_while(|t| t.span.end <= span.end && t.tok != Tok::Eof)
+            .any(|t| matches!(t.tok, Tok::Kw(Kw::True | Kw::False)))
     }
 
     /// `-n`: the negation of a literal (exactly `-2^63` is the literal of that value).
@@ -1079,7 +1177,7 @@ impl Parser {
 
     fn literal_range(&mut self, span: Span) {
         self.report(
-            Diagnostic::error("E0104", "integer literal out of range", span)
+            Diagnostic::error(E0104, "integer literal out of range", span)
                 .note("this does not fit in a signed 64-bit integer")
                 .hint("rdx runs Janus on 64-bit integers: literals lie in -2^63 ..= 2^63-1"),
         );
@@ -1145,6 +1243,14 @@ impl Parser {
         };
         Ok((Expr::new(kind, start), 1))
     }
+}
+
+/// An integer found where jana wants a condition: how to name it in a message, its source text
+/// when it is short enough to quote in a hint, and its value when it is a literal.
+struct IntegerOperand {
+    name: String,
+    text: Option<String>,
+    literal: Option<u64>,
 }
 
 /// The number of nodes of an expression tree (its depth is bounded by the parser).

@@ -2,6 +2,7 @@
 
 use super::parse;
 use crate::ast::{BinOp, Dialect, Elem, Expr, ExprKind, Gene, Program, Stmt, StmtKind, Type, UnOp};
+use crate::codes::Code;
 use crate::print::print_expr;
 use proptest::prelude::*;
 
@@ -12,7 +13,7 @@ fn ok(src: &str) -> Program {
     }
 }
 
-fn codes(src: &str) -> Vec<&'static str> {
+fn codes(src: &str) -> Vec<Code> {
     match parse(src) {
         Ok(_) => Vec::new(),
         Err(d) => d.iter().map(|d| d.code).collect(),
@@ -44,9 +45,53 @@ fn jana_precedence() {
     assert_eq!(print_expr(&expr_of("1 + 2 * 3 - 4 % y")), "1 + 2 * 3 - 4 % y");
     assert_eq!(print_expr(&expr_of("(1 + 2) * 3")), "(1 + 2) * 3");
     assert_eq!(print_expr(&expr_of("10 - 3 - 2")), "10 - 3 - 2");
-    let e = expr_of("!y = z");
+    let e = expr_of("!false = z");
     assert!(
         matches!(e.kind, ExprKind::Binary(BinOp::Eq, ref l, _) if matches!(l.kind, ExprKind::Unary(UnOp::Not, _)))
+    );
+}
+
+/// jana's `!`, `&&` and `||` take conditions (`unpackBool`): an integer operand is J0106.
+#[test]
+fn logical_operators_take_conditions() {
+    let prog =
+        |e: &str| format!("procedure main()\n int x int y int a[2] stack s\n if {e} then skip fi x = 0\n");
+    for good in [
+        "!(x = 0)",
+        "!true",
+        "!(false)",
+        "!!(x < y)",
+        "!empty(s)",
+        "x = 0 && y != 0",
+        "(x < y || true) && !(y >= 2)",
+        "x",
+        "x + 1",
+    ] {
+        assert_eq!(codes(&prog(good)), Vec::<Code>::new(), "{good}");
+    }
+    for (bad, n) in [
+        ("!5", 1),
+        ("!x", 1),
+        ("!(x)", 1),
+        ("!a[1]", 1),
+        ("!(x + y)", 1),
+        ("!top(s)", 1),
+        ("!size(a)", 1),
+        ("!-1", 1),
+        ("!!x", 1),
+        ("x && y", 2),
+        ("x = 0 || y", 1),
+        ("1 || false", 1),
+    ] {
+        assert_eq!(codes(&prog(bad)), vec![Code::J0106; n], "{bad}");
+    }
+    // The span is the `!` expression: `!` binds tighter than `=`.
+    let src = "procedure main()\n int x int y\n if !y = x then skip fi x = 0\n";
+    let diags = parse(src).expect_err("`!y` is a type error");
+    assert_eq!(&src[diags[0].span.start as usize..diags[0].span.end as usize], "!y");
+    assert_eq!(
+        diags[0].hints,
+        vec!["jana does not read integers as conditions: to test for zero, write `y = 0`"]
     );
 }
 
@@ -63,8 +108,8 @@ fn literals() {
     assert_eq!(expr_of("+7").kind, ExprKind::Int(7));
     assert_eq!(expr_of("true").kind, ExprKind::Int(1));
     assert_eq!(expr_of("false").kind, ExprKind::Int(0));
-    assert_eq!(codes("procedure main()\n int x\n x += 9223372036854775808\n"), vec!["E0104"]);
-    assert_eq!(codes("procedure main()\n int x\n x += 99999999999999999999\n"), vec!["E0104"]);
+    assert_eq!(codes("procedure main()\n int x\n x += 9223372036854775808\n"), vec![Code::E0104]);
+    assert_eq!(codes("procedure main()\n int x\n x += 99999999999999999999\n"), vec![Code::E0104]);
 }
 
 trait WithoutSpans {
@@ -173,43 +218,46 @@ fn several_errors_in_one_run() {
     let src = "procedure main()\n int x\n x + = 1\n x -= (1 + ]\n skip\n call 5\n skip\n";
     let c = codes(src);
     assert!(c.len() >= 3, "{c:?}");
-    assert!(c.iter().all(|c| *c == "E0101"), "{c:?}");
+    assert!(c.iter().all(|c| *c == Code::E0101), "{c:?}");
 }
 
 #[test]
 fn janus_specific_errors() {
-    assert_eq!(codes("procedure p()\n skip\n"), vec!["J0101"]);
-    assert_eq!(codes("procedure main(int x)\n x += 1\n"), vec!["J0102"]);
-    assert_eq!(codes("procedure main()\n int x\n x *= 2\n"), vec!["J0103"]);
-    assert_eq!(codes("procedure main()\n int x\n if x == 0 then skip fi x == 0\n"), vec!["E0101", "E0101"]);
-    assert_eq!(codes("procedure main()\n int x\n int y\n y += x ** y\n"), vec!["J0103"]);
-    assert_eq!(codes("procedure main()\n int x\n int y\n y += x ** 65\n"), vec!["J0103"]);
+    assert_eq!(codes("procedure p()\n skip\n"), vec![Code::J0101]);
+    assert_eq!(codes("procedure main(int x)\n x += 1\n"), vec![Code::J0102]);
+    assert_eq!(codes("procedure main()\n int x\n x *= 2\n"), vec![Code::J0103]);
+    assert_eq!(
+        codes("procedure main()\n int x\n if x == 0 then skip fi x == 0\n"),
+        vec![Code::E0101, Code::E0101]
+    );
+    assert_eq!(codes("procedure main()\n int x\n int y\n y += x ** y\n"), vec![Code::J0103]);
+    assert_eq!(codes("procedure main()\n int x\n int y\n y += x ** 65\n"), vec![Code::J0103]);
     assert!(codes("procedure main()\n int x[2][2]\n x[1][0] += 1\n").is_empty());
-    assert_eq!(codes("procedure main()\n int x[2][]\n skip\n"), vec!["J0104"]);
-    assert_eq!(codes("procedure main()\n int x[2]\n x[1][0] += 1\n"), vec!["J0104"]);
-    assert_eq!(codes("procedure main()\n int x[1][2] = {{1, 2, 3}}\n skip\n").first(), Some(&"J0104"));
-    assert_eq!(codes("procedure main()\n int x[1][2] = {{1}, {2}}\n skip\n").first(), Some(&"J0104"));
-    assert_eq!(codes("procedure main()\n int x[65536][65536] = {{1}}\n skip\n").first(), Some(&"J0104"));
-    assert_eq!(codes("procedure main()\n int x[65536][65536]\n skip\n").first(), Some(&"J0104"));
-    assert_eq!(codes("procedure p(int x)\n int y\n skip\nprocedure main()\n skip\n"), vec!["J0104"]);
-    assert_eq!(codes("procedure main()\n int a[]\n skip\n"), vec!["J0104"]);
+    assert_eq!(codes("procedure main()\n int x[2][]\n skip\n"), vec![Code::J0104]);
+    assert_eq!(codes("procedure main()\n int x[2]\n x[1][0] += 1\n"), vec![Code::J0104]);
+    assert_eq!(codes("procedure main()\n int x[1][2] = {{1, 2, 3}}\n skip\n").first(), Some(&Code::J0104));
+    assert_eq!(codes("procedure main()\n int x[1][2] = {{1}, {2}}\n skip\n").first(), Some(&Code::J0104));
+    assert_eq!(codes("procedure main()\n int x[65536][65536] = {{1}}\n skip\n").first(), Some(&Code::J0104));
+    assert_eq!(codes("procedure main()\n int x[65536][65536]\n skip\n").first(), Some(&Code::J0104));
+    assert_eq!(codes("procedure p(int x)\n int y\n skip\nprocedure main()\n skip\n"), vec![Code::J0104]);
+    assert_eq!(codes("procedure main()\n int a[]\n skip\n"), vec![Code::J0104]);
     let local = |decl: &str| format!("procedure main()\n local {decl}\n skip\n delocal {decl}\n");
-    assert_eq!(codes(&local("int a[0] = {1}")).first(), Some(&"J0104"));
-    assert_eq!(codes(&local("int a[100000] = {1}")).first(), Some(&"J0104"));
-    assert_eq!(codes(&local("int a[2][2] = {1}")).first(), Some(&"J0103"));
+    assert_eq!(codes(&local("int a[0] = {1}")).first(), Some(&Code::J0104));
+    assert_eq!(codes(&local("int a[100000] = {1}")).first(), Some(&Code::J0104));
+    assert_eq!(codes(&local("int a[2][2] = {1}")).first(), Some(&Code::J0103));
     assert!(codes(&local("int a[] = {1, 2}")).is_empty());
-    assert_eq!(codes(&local("int a[1] = {1, 2}")).first(), Some(&"J0104"));
+    assert_eq!(codes(&local("int a[1] = {1, 2}")).first(), Some(&Code::J0104));
     // A long `**` chain stops at the nesting limit instead of exhausting the stack.
     let chain = format!("procedure main()\n int x\n x += 1{}\n", " ** 1".repeat(100_000));
-    assert_eq!(codes(&chain), vec!["E0105"]);
-    assert_eq!(codes("procedure main()\n int x\n iterate int i = 0 to 3\n x += i\n"), vec!["E0101"]);
+    assert_eq!(codes(&chain), vec![Code::E0105]);
+    assert_eq!(codes("procedure main()\n int x\n iterate int i = 0 to 3\n x += i\n"), vec![Code::E0101]);
     assert_eq!(
         codes("procedure main()\n int x\n iterate int i = 0 until 3\n x += i\n end\n").first(),
-        Some(&"E0101")
+        Some(&Code::E0101)
     );
     assert!(codes("procedure main()\n int iterate\n iterate += 1\n").is_empty());
     let big = "procedure main()\n int x\n int y\n y += (((x ** 64) ** 64) ** 64) ** 64\n";
-    assert_eq!(codes(big), vec!["J0103"]);
+    assert_eq!(codes(big), vec![Code::J0103]);
     for src in [
         "procedure main()\n local int a[] = {}\n",
         "procedure main()\n int x\n x += x **",
@@ -217,11 +265,8 @@ fn janus_specific_errors() {
     ] {
         assert!(!codes(src).is_empty(), "{src}");
     }
-    assert_eq!(codes("procedure main()\n int a[1] = {1, 2}\n skip\n"), vec!["J0104"]);
-    assert_eq!(codes("procedure p()\n call main()\nprocedure main()\n skip\n"), vec!["J0105"]);
-    for c in super::JANUS_CODES {
-        assert!(c.code.starts_with('J') && !c.title.is_empty());
-    }
+    assert_eq!(codes("procedure main()\n int a[1] = {1, 2}\n skip\n"), vec![Code::J0104]);
+    assert_eq!(codes("procedure p()\n call main()\nprocedure main()\n skip\n"), vec![Code::J0105]);
 }
 
 #[test]
@@ -229,18 +274,18 @@ fn deep_nesting_is_one_error() {
     for (open, close) in [("(", ")"), ("!", ""), ("-(", ")")] {
         let src =
             format!("procedure main()\n int x\n x += {}1{}\n", open.repeat(10_000), close.repeat(10_000));
-        assert_eq!(codes(&src), vec!["E0105"]);
+        assert_eq!(codes(&src), vec![Code::E0105]);
     }
     let src = format!(
         "procedure main()\n int x\n{} skip\n{}",
         "if x = 0 then\n".repeat(5_000),
         "fi x = 0\n".repeat(5_000)
     );
-    assert_eq!(codes(&src), vec!["E0105"]);
+    assert_eq!(codes(&src), vec![Code::E0105]);
     let src = format!("procedure main()\n int x\n x += 1{}\n", " + 1".repeat(100_000));
-    assert_eq!(codes(&src), vec!["E0105"]);
+    assert_eq!(codes(&src), vec![Code::E0105]);
     let src = format!("procedure main()\n int a[2]\n a[0] += {}0{}\n", "a[".repeat(1000), "]".repeat(1000));
-    assert_eq!(codes(&src), vec!["E0105"]);
+    assert_eq!(codes(&src), vec![Code::E0105]);
     // Just under the limit is fine.
     let src = format!("procedure main()\n int x\n x += {}1{}\n", "(".repeat(250), ")".repeat(250));
     ok(&src);
@@ -248,10 +293,10 @@ fn deep_nesting_is_one_error() {
 
 #[test]
 fn lexical_errors() {
-    assert_eq!(codes("procedure main()\n int x\n x += 1 @\n"), vec!["E0103"]);
-    assert_eq!(codes("procedure main()\n print(\"abc\n"), vec!["E0106", "E0102"]);
-    assert_eq!(codes("/* open\nprocedure main()\n skip\n"), vec!["E0106"]);
-    assert_eq!(codes(""), vec!["J0101"]);
+    assert_eq!(codes("procedure main()\n int x\n x += 1 @\n"), vec![Code::E0103]);
+    assert_eq!(codes("procedure main()\n print(\"abc\n"), vec![Code::E0106, Code::E0102]);
+    assert_eq!(codes("/* open\nprocedure main()\n skip\n"), vec![Code::E0106]);
+    assert_eq!(codes(""), vec![Code::J0101]);
 }
 
 proptest! {
