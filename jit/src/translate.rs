@@ -8,7 +8,9 @@
 //! `translate_*` method. Code after an unconditional transfer that no jump reaches is dead
 //! and is skipped.
 //!
-//! The backward function follows the interpreter's backward walk exactly: instructions are
+//! The backward function walks the forward code, which visits the instructions of the gene's
+//! backward stream (what the interpreter runs backward, `rdx_vm::module::Backward`) in the same
+//! order with the same meanings: instructions are
 //! visited from `exit` down to `enter`; an instruction that consumes pure expression code
 //! first re-runs that code forward, then applies its mirror, and continues below its
 //! expression code; control instructions apply their backward meaning (the assertions of
@@ -377,6 +379,37 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Cond::NeImm(a, k) => {
                 let x = self.v(a);
                 self.b.ins().icmp_imm_s(IntCC::NotEqual, x, k as i64)
+            }
+            Cond::LtU(a, b) | Cond::LtS(a, b) | Cond::LeU(a, b) | Cond::LeS(a, b) => {
+                let cc = match c {
+                    Cond::LtU(..) => IntCC::UnsignedLessThan,
+                    Cond::LtS(..) => IntCC::SignedLessThan,
+                    Cond::LeU(..) => IntCC::UnsignedLessThanOrEqual,
+                    _ => IntCC::SignedLessThanOrEqual,
+                };
+                let (x, y) = (self.v(a), self.v(b));
+                self.b.ins().icmp(cc, x, y)
+            }
+            Cond::LtUImm(a, k)
+            | Cond::LtSImm(a, k)
+            | Cond::LeUImm(a, k)
+            | Cond::LeSImm(a, k)
+            | Cond::GtUImm(a, k)
+            | Cond::GtSImm(a, k)
+            | Cond::GeUImm(a, k)
+            | Cond::GeSImm(a, k) => {
+                let cc = match c {
+                    Cond::LtUImm(..) => IntCC::UnsignedLessThan,
+                    Cond::LtSImm(..) => IntCC::SignedLessThan,
+                    Cond::LeUImm(..) => IntCC::UnsignedLessThanOrEqual,
+                    Cond::LeSImm(..) => IntCC::SignedLessThanOrEqual,
+                    Cond::GtUImm(..) => IntCC::UnsignedGreaterThan,
+                    Cond::GtSImm(..) => IntCC::SignedGreaterThan,
+                    Cond::GeUImm(..) => IntCC::UnsignedGreaterThanOrEqual,
+                    _ => IntCC::SignedGreaterThanOrEqual,
+                };
+                let x = self.v(a);
+                self.b.ins().icmp_imm_s(cc, x, k as i64)
             }
         }
     }

@@ -715,6 +715,35 @@ impl<'a> GeneCompiler<'a> {
                 };
                 Some(if eq { Cond::EqImm(a, k) } else { Cond::NeImm(a, k) })
             }
+            ExprKind::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), l, r) => {
+                let signed = self.operands_signed(l, r);
+                if let (Some(a), Some(b)) = (slot_of(l), slot_of(r)) {
+                    // `a > b` is `b < a`.
+                    let (a, b) = if matches!(op, BinOp::Gt | BinOp::Ge) { (b, a) } else { (a, b) };
+                    return Some(match (op, signed) {
+                        (BinOp::Lt | BinOp::Gt, false) => Cond::LtU(a, b),
+                        (BinOp::Lt | BinOp::Gt, true) => Cond::LtS(a, b),
+                        (_, false) => Cond::LeU(a, b),
+                        (_, true) => Cond::LeS(a, b),
+                    });
+                }
+                // `k < a` is `a > k`.
+                let (a, k, op) = match (slot_of(l), small(r), small(l), slot_of(r)) {
+                    (Some(a), Some(k), _, _) => (a, k, *op),
+                    (_, _, Some(k), Some(a)) => (a, k, swapped(*op)?),
+                    _ => return None,
+                };
+                Some(match (op, signed) {
+                    (BinOp::Lt, false) => Cond::LtUImm(a, k),
+                    (BinOp::Lt, true) => Cond::LtSImm(a, k),
+                    (BinOp::Le, false) => Cond::LeUImm(a, k),
+                    (BinOp::Le, true) => Cond::LeSImm(a, k),
+                    (BinOp::Gt, false) => Cond::GtUImm(a, k),
+                    (BinOp::Gt, true) => Cond::GtSImm(a, k),
+                    (BinOp::Ge, false) => Cond::GeUImm(a, k),
+                    (_, _) => Cond::GeSImm(a, k),
+                })
+            }
             ExprKind::Var(_) => slot_of(e).map(Cond::Nz),
             _ => None,
         }

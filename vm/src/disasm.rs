@@ -86,6 +86,18 @@ pub fn disassemble(m: &Module) -> String {
                         Cond::Ne(a, b) => format!("{} != {}", slot(a), slot(b)),
                         Cond::EqImm(a, k) => format!("{} == {k}", slot(a)),
                         Cond::NeImm(a, k) => format!("{} != {k}", slot(a)),
+                        Cond::LtU(a, b) => format!("{} < {}", slot(a), slot(b)),
+                        Cond::LtS(a, b) => format!("{} <s {}", slot(a), slot(b)),
+                        Cond::LeU(a, b) => format!("{} <= {}", slot(a), slot(b)),
+                        Cond::LeS(a, b) => format!("{} <=s {}", slot(a), slot(b)),
+                        Cond::LtUImm(a, k) => format!("{} < {k}", slot(a)),
+                        Cond::LtSImm(a, k) => format!("{} <s {k}", slot(a)),
+                        Cond::LeUImm(a, k) => format!("{} <= {k}", slot(a)),
+                        Cond::LeSImm(a, k) => format!("{} <=s {k}", slot(a)),
+                        Cond::GtUImm(a, k) => format!("{} > {k}", slot(a)),
+                        Cond::GtSImm(a, k) => format!("{} >s {k}", slot(a)),
+                        Cond::GeUImm(a, k) => format!("{} >= {k}", slot(a)),
+                        Cond::GeSImm(a, k) => format!("{} >=s {k}", slot(a)),
                     },
                 };
                 parts.push(if matches!(o, OperandRef::Off(_)) { format!("{name}={v}") } else { v });

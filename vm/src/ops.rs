@@ -46,7 +46,7 @@ pub struct Str(pub u32);
 pub struct Word(pub u32);
 
 /// How many pure instructions immediately precede this one: its expression code, which the
-/// backward walk re-evaluates and then skips.
+/// backward stream copies before the instruction's mirror.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Pre(pub u16);
 
@@ -70,9 +70,10 @@ impl Fmt {
     pub const STACK_I64: Fmt = Fmt(5);
 }
 
-/// The condition of a control instruction, fused with the most common comparisons so that a
-/// loop test is one instruction. Anything else is computed into a slot by pure code and tested
-/// with [`Cond::Nz`].
+/// The condition of a control instruction, fused with the comparisons of two variables or of a
+/// variable and a small constant, so that a branch or loop test on a comparison is one
+/// instruction. Anything else is computed into a slot by pure code and tested with
+/// [`Cond::Nz`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Cond {
     /// `s != 0`
@@ -85,6 +86,40 @@ pub enum Cond {
     EqImm(Slot, u32),
     /// `a != imm`
     NeImm(Slot, u32),
+    /// `a < b` unsigned
+    LtU(Slot, Slot),
+    /// `a < b` signed
+    LtS(Slot, Slot),
+    /// `a <= b` unsigned
+    LeU(Slot, Slot),
+    /// `a <= b` signed
+    LeS(Slot, Slot),
+    /// `a < imm` unsigned
+    LtUImm(Slot, u32),
+    /// `a < imm` signed
+    LtSImm(Slot, u32),
+    /// `a <= imm` unsigned
+    LeUImm(Slot, u32),
+    /// `a <= imm` signed
+    LeSImm(Slot, u32),
+    /// `a > imm` unsigned
+    GtUImm(Slot, u32),
+    /// `a > imm` signed
+    GtSImm(Slot, u32),
+    /// `a >= imm` unsigned
+    GeUImm(Slot, u32),
+    /// `a >= imm` signed
+    GeSImm(Slot, u32),
+}
+
+/// The comparisons a [`Cond`] can make, with the tag each has in the encoding.
+macro_rules! cond_forms {
+    ($m:ident) => {
+        $m! {
+            slots: 1 Eq, 2 Ne, 5 LtU, 6 LtS, 7 LeU, 8 LeS;
+            imm: 3 EqImm, 4 NeImm, 9 LtUImm, 10 LtSImm, 11 LeUImm, 12 LeSImm, 13 GtUImm, 14 GtSImm, 15 GeUImm, 16 GeSImm;
+        }
+    };
 }
 
 /// The class of an opcode, which decides where it may appear.
@@ -440,57 +475,50 @@ impl Operand for Args {
     }
 }
 
-impl Operand for Cond {
-    fn put(&self, out: &mut Vec<u8>) {
-        match *self {
-            Cond::Nz(a) => {
-                out.push(0);
-                a.put(out);
+macro_rules! cond_codec {
+    (slots: $($ts:literal $s:ident),*; imm: $($ti:literal $i:ident),*;) => {
+        impl Operand for Cond {
+            fn put(&self, out: &mut Vec<u8>) {
+                match *self {
+                    Cond::Nz(a) => {
+                        out.push(0);
+                        a.put(out);
+                    }
+                    $( Cond::$s(a, b) => {
+                        out.push($ts);
+                        a.put(out);
+                        b.put(out);
+                    } )*
+                    $( Cond::$i(a, k) => {
+                        out.push($ti);
+                        a.put(out);
+                        out.extend_from_slice(&k.to_le_bytes());
+                    } )*
+                }
             }
-            Cond::Eq(a, b) => {
-                out.push(1);
-                a.put(out);
-                b.put(out);
-            }
-            Cond::Ne(a, b) => {
-                out.push(2);
-                a.put(out);
-                b.put(out);
-            }
-            Cond::EqImm(a, k) => {
-                out.push(3);
-                a.put(out);
-                out.extend_from_slice(&k.to_le_bytes());
-            }
-            Cond::NeImm(a, k) => {
-                out.push(4);
-                a.put(out);
-                out.extend_from_slice(&k.to_le_bytes());
+            fn get(r: &mut Reader<'_>) -> Result<Self, LoadError> {
+                let at = r.pos();
+                Ok(match r.u8()? {
+                    0 => Cond::Nz(Slot::get(r)?),
+                    $( $ts => Cond::$s(Slot::get(r)?, Slot::get(r)?), )*
+                    $( $ti => Cond::$i(Slot::get(r)?, r.u32()?), )*
+                    t => return Err(LoadError::new(at, format!("unknown condition form {t}"))),
+                })
             }
         }
-    }
-    fn get(r: &mut Reader<'_>) -> Result<Self, LoadError> {
-        let at = r.pos();
-        Ok(match r.u8()? {
-            0 => Cond::Nz(Slot::get(r)?),
-            1 => Cond::Eq(Slot::get(r)?, Slot::get(r)?),
-            2 => Cond::Ne(Slot::get(r)?, Slot::get(r)?),
-            3 => Cond::EqImm(Slot::get(r)?, r.u32()?),
-            4 => Cond::NeImm(Slot::get(r)?, r.u32()?),
-            t => return Err(LoadError::new(at, format!("unknown condition form {t}"))),
-        })
-    }
-}
 
-impl Cond {
-    /// The slots the condition reads.
-    pub fn slots(&self) -> [Option<Slot>; 2] {
-        match *self {
-            Cond::Nz(a) | Cond::EqImm(a, _) | Cond::NeImm(a, _) => [Some(a), None],
-            Cond::Eq(a, b) | Cond::Ne(a, b) => [Some(a), Some(b)],
+        impl Cond {
+            /// The slots the condition reads.
+            pub fn slots(&self) -> [Option<Slot>; 2] {
+                match *self {
+                    Cond::Nz(a) $( | Cond::$i(a, _) )* => [Some(a), None],
+                    $( Cond::$s(a, b) )|* => [Some(a), Some(b)],
+                }
+            }
         }
-    }
+    };
 }
+cond_forms!(cond_codec);
 
 macro_rules! define_ops {
     ($( $code:literal $name:ident $mn:literal { $($f:ident : $t:ident),* } => $mirror:ident, $class:ident, $pre:ident, $doc:literal; )*) => {
@@ -624,7 +652,8 @@ operand_from!(Slot => Slot, Arr => Arr, Imm => Imm, Amt => Amt, Off => Off, Gene
 impl Op {
     /// The instruction whose forward meaning is this instruction's backward meaning. For
     /// `mul.imm` the factor becomes its inverse mod 2^64; control instructions are their own
-    /// mirror (each carries both meanings, see the table). `mirror(mirror(op)) == op`.
+    /// mirror (the backward stream exchanges their conditions, see `module/mirror.rs`).
+    /// `mirror(mirror(op)) == op`.
     pub fn mirror(&self) -> Op {
         match self.mirror_raw() {
             Op::MulI { dst, imm } => Op::MulI { dst, imm: Imm(mul_inverse(imm.0)) },

@@ -64,3 +64,29 @@ proptest! {
         prop_assert_eq!(with_imm, with_var);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(600))]
+
+    /// Fused branch conditions (`if a < b`, `if a >= 5`, `if 5 < a`, signed and unsigned) take
+    /// the branch that the comparison computed as a value takes.
+    #[test]
+    fn fused_conditions_branch_as_values_do(
+        op in prop::sample::select(&["<", "<=", ">", ">=", "==", "!="][..]),
+        signed in any::<bool>(),
+        k in 0u64..6,
+        a in prop_oneof![0u64..8, Just(u64::MAX), Just(1 << 63)],
+        b in 0u64..8,
+    ) {
+        let ty = if signed { "i64" } else { "u64" };
+        let gene = |c: &str| format!("gene f(x: {ty}, a: {ty}, b: {ty}) {{ if {c} {{ x += 1 }} fi x == 1 }}");
+        for (fused, value) in [
+            (format!("a {op} b"), format!("(a {op} b) != 0")),
+            (format!("a {op} {k}"), format!("(a {op} {k}) != 0")),
+            (format!("{k} {op} a"), format!("({k} {op} a) != 0")),
+        ] {
+            let r = run(&gene(&fused), a, b).expect("compiles");
+            prop_assert_eq!(r, run(&gene(&value), a, b).expect("compiles"), "{}", fused);
+        }
+    }
+}

@@ -42,6 +42,18 @@ pub(super) unsafe fn cond(fp: *mut u64, c: Cond) -> bool {
             Cond::Ne(a, b) => rd(fp, a) != rd(fp, b),
             Cond::EqImm(a, k) => rd(fp, a) == k as u64,
             Cond::NeImm(a, k) => rd(fp, a) != k as u64,
+            Cond::LtU(a, b) => rd(fp, a) < rd(fp, b),
+            Cond::LtS(a, b) => (rd(fp, a) as i64) < rd(fp, b) as i64,
+            Cond::LeU(a, b) => rd(fp, a) <= rd(fp, b),
+            Cond::LeS(a, b) => rd(fp, a) as i64 <= rd(fp, b) as i64,
+            Cond::LtUImm(a, k) => rd(fp, a) < k as u64,
+            Cond::LtSImm(a, k) => (rd(fp, a) as i64) < k as i64,
+            Cond::LeUImm(a, k) => rd(fp, a) <= k as u64,
+            Cond::LeSImm(a, k) => rd(fp, a) as i64 <= k as i64,
+            Cond::GtUImm(a, k) => rd(fp, a) > k as u64,
+            Cond::GtSImm(a, k) => rd(fp, a) as i64 > k as i64,
+            Cond::GeUImm(a, k) => rd(fp, a) >= k as u64,
+            Cond::GeSImm(a, k) => rd(fp, a) as i64 >= k as i64,
         }
     }
 }
