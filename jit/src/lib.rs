@@ -264,35 +264,6 @@ impl Jit {
         }
     }
 
-    /// Takes what `print`/`printf`/`show` wrote so far.
-    pub fn take_output(&mut self) -> Vec<u8> {
-        let mut out = self.output.take();
-        out.extend(self.fallback.take_output());
-        out
-    }
-
-    /// Sets the kernel host that runs `kernel` statements (as
-    /// [`Interpreter::set_kernels`]).
-    pub fn set_kernels(&mut self, kernels: Box<dyn KernelCall + Send>) {
-        self.kernels = Some(kernels);
-    }
-
-    /// Takes the kernel host back (None if none was set).
-    pub fn take_kernels(&mut self) -> Option<Box<dyn KernelCall + Send>> {
-        self.kernels.take()
-    }
-
-    /// Words on the history tape (kept across runs, as in the interpreter).
-    pub fn tape_len(&self) -> usize {
-        self.tape.len()
-    }
-
-    /// Forgets the history tape.
-    pub fn clear_tape(&mut self) {
-        self.tape.clear();
-        self.fallback.clear_tape();
-    }
-
     /// Compiles `m` now (or finds it in the cache); returns the time compilation took, zero
     /// when cached.
     pub fn prepare(&mut self, m: &Module) -> Result<std::time::Duration, CompileError> {
@@ -620,5 +591,29 @@ impl Engine for Jit {
         }
         let c = self.compiled(module).map_err(|e| RunError::bare(RunErrorKind::Internal(e.to_string())))?;
         self.run_compiled(module, &c, gene, args, dir, area)
+    }
+
+    fn take_output(&mut self) -> Vec<u8> {
+        let mut out = self.output.take();
+        out.extend(self.fallback.take_output());
+        out
+    }
+
+    fn set_kernels(&mut self, kernels: Box<dyn KernelCall + Send>) {
+        self.kernels = Some(kernels);
+    }
+
+    fn take_kernels(&mut self) -> Option<Box<dyn KernelCall + Send>> {
+        self.kernels.take()
+    }
+
+    fn tape_len(&self) -> usize {
+        self.tape.len()
+    }
+
+    /// Forgets the history tape (the fallback interpreter's too).
+    fn clear_tape(&mut self) {
+        self.tape.clear();
+        self.fallback.clear_tape();
     }
 }

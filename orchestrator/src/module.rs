@@ -49,7 +49,7 @@ thread_local! {
 /// Runs `engine` and clears its history tape when a failed run changed it: that partial
 /// history matches no other run.
 fn run_on(
-    engine: &mut dyn HistoryEngine,
+    engine: &mut dyn Engine,
     vm: &rdx_vm::Module,
     gene: usize,
     args: &mut [rdx_vm::Value],
@@ -61,30 +61,6 @@ fn run_on(
         engine.clear_tape();
     }
     result
-}
-
-/// An engine with a history tape (both backends have one).
-trait HistoryEngine: Engine {
-    fn tape_len(&self) -> usize;
-    fn clear_tape(&mut self);
-}
-
-impl HistoryEngine for Interpreter {
-    fn tape_len(&self) -> usize {
-        Interpreter::tape_len(self)
-    }
-    fn clear_tape(&mut self) {
-        Interpreter::clear_tape(self)
-    }
-}
-
-impl HistoryEngine for rdx_jit::Jit {
-    fn tape_len(&self) -> usize {
-        rdx_jit::Jit::tape_len(self)
-    }
-    fn clear_tape(&mut self) {
-        rdx_jit::Jit::clear_tape(self)
-    }
 }
 
 /// An assembled rdx program.

@@ -159,24 +159,15 @@ pub fn run(args: Args) -> ExitCode {
     } else {
         None
     };
-    let (result, printed) = match backend {
-        Backend::Jit => {
-            let mut jit = rdx_jit::Jit::new();
-            if let Some(host) = host {
-                jit.set_kernels(Box::new(host));
-            }
-            let r = jit.run(m, gene, &mut values, dir);
-            (r, jit.take_output())
-        }
-        Backend::Interp | Backend::Auto => {
-            let mut it = Interpreter::new();
-            if let Some(host) = host {
-                it.set_kernels(Box::new(host));
-            }
-            let r = it.run(m, gene, &mut values, dir);
-            (r, it.take_output())
-        }
+    let mut engine: Box<dyn Engine> = match backend {
+        Backend::Jit => Box::new(rdx_jit::Jit::new()),
+        Backend::Interp | Backend::Auto => Box::new(Interpreter::new()),
     };
+    if let Some(host) = host {
+        engine.set_kernels(Box::new(host));
+    }
+    let result = engine.run(m, gene, &mut values, dir);
+    let printed = engine.take_output();
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(&printed);
     match result {

@@ -71,7 +71,9 @@ pub struct RunReport {
     pub max_depth: usize,
 }
 
-/// An execution engine: runs a gene of a module on parameter values, in place.
+/// An execution engine: runs a gene of a module on parameter values, in place, and carries
+/// what a run needs around it (the kernel host, the output, the history tape), so embedders
+/// (the CLI, the Python module) drive every engine the same way.
 ///
 /// `args` has one value per parameter of the gene, in declaration order; on success they hold
 /// the final state. On error they are left unspecified.
@@ -87,4 +89,20 @@ pub trait Engine {
         args: &mut [Value],
         dir: Direction,
     ) -> Result<RunReport, RunError>;
+
+    /// Sets the kernel host that runs `kernel` statements.
+    fn set_kernels(&mut self, kernels: Box<dyn KernelCall + Send>);
+
+    /// Takes the kernel host back (None if none was set).
+    fn take_kernels(&mut self) -> Option<Box<dyn KernelCall + Send>>;
+
+    /// Takes what `print`/`printf`/`show` wrote so far.
+    fn take_output(&mut self) -> Vec<u8>;
+
+    /// Words on the history tape (kept across runs, so a backward run can undo the lossy
+    /// operations of the forward run before it).
+    fn tape_len(&self) -> usize;
+
+    /// Forgets the history tape.
+    fn clear_tape(&mut self);
 }

@@ -217,35 +217,9 @@ impl Interpreter {
         }
     }
 
-    /// Sets the kernel host that runs `kernel` statements.
-    pub fn set_kernels(&mut self, kernels: Box<dyn KernelCall + Send>) {
-        self.kernels = Some(kernels);
-    }
-
-    /// Takes the kernel host back (None if none was set).
-    pub fn take_kernels(&mut self) -> Option<Box<dyn KernelCall + Send>> {
-        self.kernels.take()
-    }
-
     /// With the given limits.
     pub fn with_limits(limits: Limits) -> Interpreter {
         Interpreter { limits, ..Interpreter::new() }
-    }
-
-    /// Takes what `print`/`printf`/`show` wrote so far.
-    pub fn take_output(&mut self) -> Vec<u8> {
-        self.out.take()
-    }
-
-    /// Words on the history tape (kept across runs, so a backward run can undo the lossy
-    /// operations of the forward run before it).
-    pub fn tape_len(&self) -> usize {
-        self.tape.len()
-    }
-
-    /// Forgets the history tape.
-    pub fn clear_tape(&mut self) {
-        self.tape.clear();
     }
 
     fn new_stack(&mut self) -> usize {
@@ -543,5 +517,25 @@ impl Engine for Interpreter {
         dir: Direction,
     ) -> Result<RunReport, RunError> {
         self.run_gene(module, gene, args, dir)
+    }
+
+    fn set_kernels(&mut self, kernels: Box<dyn KernelCall + Send>) {
+        self.kernels = Some(kernels);
+    }
+
+    fn take_kernels(&mut self) -> Option<Box<dyn KernelCall + Send>> {
+        self.kernels.take()
+    }
+
+    fn take_output(&mut self) -> Vec<u8> {
+        self.out.take()
+    }
+
+    fn tape_len(&self) -> usize {
+        self.tape.len()
+    }
+
+    fn clear_tape(&mut self) {
+        self.tape.clear();
     }
 }
