@@ -315,4 +315,20 @@ impl Expr {
     pub fn new(kind: ExprKind, span: Span) -> Expr {
         Expr { kind, span }
     }
+
+    /// Whether the value is always 0 or 1: a comparison, `&&`, `||` or `!`.
+    pub fn is_boolean(&self) -> bool {
+        match &self.kind {
+            ExprKind::Binary(op, ..) => op.is_comparison() || matches!(op, BinOp::LogAnd | BinOp::LogOr),
+            ExprKind::Unary(UnOp::Not, _) => true,
+            _ => false,
+        }
+    }
+}
+
+impl BinOp {
+    /// `== != < <= > >=`.
+    pub fn is_comparison(self) -> bool {
+        matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+    }
 }

@@ -142,28 +142,9 @@ struct GeneCompiler<'a> {
 
 type R<T> = Result<T, Box<Diagnostic>>;
 
-/// Whether `e`'s value is always 0 or 1 (a comparison, a logical operation or `!`).
-fn is_boolean(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Binary(op, ..) => matches!(
-            op,
-            BinOp::Eq
-                | BinOp::Ne
-                | BinOp::Lt
-                | BinOp::Le
-                | BinOp::Gt
-                | BinOp::Ge
-                | BinOp::LogAnd
-                | BinOp::LogOr
-        ),
-        ExprKind::Unary(UnOp::Not, _) => true,
-        _ => false,
-    }
-}
-
 /// Whether `e` is a comparison or `!` (computed by one instruction into a temporary).
 fn is_comparison(e: &Expr) -> bool {
-    is_boolean(e) && !matches!(e.kind, ExprKind::Binary(BinOp::LogAnd | BinOp::LogOr, ..))
+    e.is_boolean() && !matches!(e.kind, ExprKind::Binary(BinOp::LogAnd | BinOp::LogOr, ..))
 }
 
 /// `op` with its operands exchanged (`k < x` is `x > k`), for operations that have that form.
@@ -571,7 +552,7 @@ impl<'a> GeneCompiler<'a> {
             // The result slot gets each side as 0 or 1; a side that is a comparison or a logical
             // operation already is, and is computed straight into it (no `bool`).
             let a = self.expr_slot(l)?;
-            let d = if is_boolean(l) && self.is_temp(a) { a } else { self.temp(span)? };
+            let d = if l.is_boolean() && self.is_temp(a) { a } else { self.temp(span)? };
             if d != a {
                 self.emit(Op::Bool { dst: d, a }, span);
             }

@@ -1114,20 +1114,8 @@ impl Parser {
     fn integer_operand(&self, e: &Expr) -> Option<IntegerOperand> {
         let mut literal = None;
         let (name, text) = match &e.kind {
-            ExprKind::Binary(
-                BinOp::Eq
-                | BinOp::Ne
-                | BinOp::Lt
-                | BinOp::Le
-                | BinOp::Gt
-                | BinOp::Ge
-                | BinOp::LogAnd
-                | BinOp::LogOr,
-                ..,
-            )
-            | ExprKind::Unary(UnOp::Not, _)
-            | ExprKind::Builtin(Builtin::Empty, _)
-            | ExprKind::Nil => return None,
+            _ if e.is_boolean() => return None,
+            ExprKind::Builtin(Builtin::Empty, _) | ExprKind::Nil => return None,
             // `true` and `false` are literals 1 and 0 in the tree; the tokens tell them apart.
             ExprKind::Int(_) if self.is_bool_literal(e.span) => return None,
             ExprKind::Int(v) => {
