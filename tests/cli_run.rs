@@ -218,6 +218,17 @@ fn asm_disasm_and_running_a_module() {
     assert!(listing.contains("s += i"), "source lines are shown: {listing}");
     assert!(listing.contains(&cid), "{listing}");
 
+    // The backward stream: `delocal i = n` opens it, the loop's conditions are exchanged,
+    // `s -= i` for `s += i`; source lines are the forward statements'.
+    let o = rdx(&["disasm", "--backward", &m]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let back = stdout(&o);
+    assert!(back.contains("backward streams"), "{back}");
+    assert!(back.contains("local         %2:i, %0:n"), "{back}");
+    assert!(back.contains("from          %2:i == %0:n"), "{back}");
+    assert!(back.contains("sub           %1:s, %2:i"), "{back}");
+    assert!(back.contains("s += i"), "{back}");
+
     // A run-time error in a module still shows the source line (from the debug section).
     let src = write(&d, "assert.rdx", "gene main(x: u64) {\n    assert x == 3\n}\n");
     assert_eq!(code(&rdx(&["asm", &src])), 0);

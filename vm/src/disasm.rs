@@ -1,14 +1,29 @@
 //! The disassembler: a readable listing of a module, with gene names, slot names and the
 //! source line each statement came from (when the module carries debug information).
 
+use crate::Direction;
 use crate::module::Module;
 use crate::ops::{Cond, Fmt, OperandRef, Slot};
 use std::fmt::Write;
 
 /// The listing of a whole module.
 pub fn disassemble(m: &Module) -> String {
+    listing(m, Direction::Forward)
+}
+
+/// The listing of a module's backward streams: the code each gene runs backward, built at load
+/// from its forward code (see `module/mirror.rs`); source lines are those of the forward
+/// instructions each stands for.
+pub fn disassemble_backward(m: &Module) -> String {
+    listing(m, Direction::Backward)
+}
+
+fn listing(m: &Module, dir: Direction) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "; rdx module, format version {}, cid {}", crate::module::VERSION, m.cid());
+    if dir == Direction::Backward {
+        let _ = writeln!(out, "; backward streams (built at load: what a backward run executes)");
+    }
     if let Some(d) = &m.debug {
         let _ = writeln!(out, "; source: {}", d.file);
     }
@@ -32,8 +47,8 @@ pub fn disassemble(m: &Module) -> String {
             g.words
         );
         let mut last_line = None;
-        for (pc, op) in g.code.iter().enumerate() {
-            if let Some((line_no, text)) = source_line(m, gi, pc)
+        for (pc, op) in m.stream(gi, dir).iter().enumerate() {
+            if let Some((line_no, text)) = source_line(m, gi, m.origin(gi, pc, dir))
                 && last_line != Some(line_no)
             {
                 last_line = Some(line_no);
