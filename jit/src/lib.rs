@@ -45,13 +45,35 @@ impl Default for JitOptions {
     }
 }
 
-/// Why a module could not be compiled (reported as an internal error of the run).
+/// Why a module could not be compiled to machine code (a run reports it as an internal
+/// error). Each variant keeps Cranelift's own description of the failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CompileError(pub String);
+pub enum CompileError {
+    /// The host is not a target the JIT supports (not 64-bit, or no Cranelift backend).
+    UnsupportedTarget(String),
+    /// Cranelift refused a setting of the JIT's configuration.
+    Settings(String),
+    /// Cranelift rejected the function generated for a gene (its IR verifier or code
+    /// generation failed): a bug of the translator.
+    Codegen {
+        /// The gene whose function failed.
+        gene: String,
+        /// Cranelift's description of the failure.
+        message: String,
+    },
+    /// Declaring, defining or finalizing functions in the JIT module failed.
+    Module(String),
+}
 
 impl std::fmt::Display for CompileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "JIT compilation failed: {}", self.0)
+        f.write_str("JIT compilation failed: ")?;
+        match self {
+            CompileError::UnsupportedTarget(m) | CompileError::Settings(m) | CompileError::Module(m) => {
+                f.write_str(m)
+            }
+            CompileError::Codegen { gene, message } => write!(f, "gene `{gene}`: {message}"),
+        }
     }
 }
 
@@ -85,26 +107,27 @@ impl Drop for Compiled {
 
 /// Compiles every gene of a verified module, both directions.
 pub fn compile(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
-    let err = |e: &dyn std::fmt::Display| CompileError(e.to_string());
+    let settings = |e: &dyn std::fmt::Display| CompileError::Settings(e.to_string());
+    let module = |e: &dyn std::fmt::Display| CompileError::Module(e.to_string());
     let mut flags = settings::builder();
-    flags.set("opt_level", if opts.optimize { "speed" } else { "none" }).map_err(|e| err(&e))?;
-    flags.set("enable_verifier", if opts.verify { "true" } else { "false" }).map_err(|e| err(&e))?;
-    flags.set("use_colocated_libcalls", "false").map_err(|e| err(&e))?;
-    flags.set("is_pic", "false").map_err(|e| err(&e))?;
+    flags.set("opt_level", if opts.optimize { "speed" } else { "none" }).map_err(|e| settings(&e))?;
+    flags.set("enable_verifier", if opts.verify { "true" } else { "false" }).map_err(|e| settings(&e))?;
+    flags.set("use_colocated_libcalls", "false").map_err(|e| settings(&e))?;
+    flags.set("is_pic", "false").map_err(|e| settings(&e))?;
     let isa = cranelift_native::builder()
-        .map_err(|e| err(&e))?
+        .map_err(|e| CompileError::UnsupportedTarget(e.to_string()))?
         .finish(settings::Flags::new(flags))
-        .map_err(|e| err(&e))?;
+        .map_err(|e| settings(&e))?;
     if isa.pointer_bytes() != 8 {
-        return Err(CompileError("the JIT needs a 64-bit target".into()));
+        return Err(CompileError::UnsupportedTarget("the JIT needs a 64-bit target".into()));
     }
     let mut jm = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
     let call_conv = jm.isa().default_call_conv();
     let sig = gene_signature(call_conv);
     let mut ids = Vec::with_capacity(m.genes.len());
     for gi in 0..m.genes.len() {
-        let f = jm.declare_function(&format!("g{gi}_fwd"), Linkage::Local, &sig).map_err(|e| err(&e))?;
-        let b = jm.declare_function(&format!("g{gi}_bwd"), Linkage::Local, &sig).map_err(|e| err(&e))?;
+        let f = jm.declare_function(&format!("g{gi}_fwd"), Linkage::Local, &sig).map_err(|e| module(&e))?;
+        let b = jm.declare_function(&format!("g{gi}_bwd"), Linkage::Local, &sig).map_err(|e| module(&e))?;
         ids.push((f, b));
     }
     let info = ModuleInfo { module: m, call_conv, frontend: jm.isa().frontend_config() };
@@ -132,15 +155,17 @@ pub fn compile(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
             let id = if backward { ids[gi].1 } else { ids[gi].0 };
             let asm = std::env::var_os("RDX_JIT_DUMP").is_some_and(|v| v == "asm");
             cctx.set_disasm(asm);
-            jm.define_function(id, &mut cctx)
-                .map_err(|e| CompileError(format!("gene `{}`: {e:?}", m.genes[gi].name)))?;
+            jm.define_function(id, &mut cctx).map_err(|e| CompileError::Codegen {
+                gene: m.genes[gi].name.clone(),
+                message: format!("{e:?}"),
+            })?;
             if let Some(code) = cctx.compiled_code().and_then(|c| c.vcode.as_ref()).filter(|_| asm) {
                 eprintln!("; machine code\n{code}");
             }
             jm.clear_context(&mut cctx);
         }
     }
-    jm.finalize_definitions().map_err(|e| err(&e))?;
+    jm.finalize_definitions().map_err(|e| module(&e))?;
     let fns = ids
         .iter()
         .map(|&(f, b)| (jm.get_finalized_function(f) as usize, jm.get_finalized_function(b) as usize))

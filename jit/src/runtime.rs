@@ -48,7 +48,7 @@ pub mod fault {
     pub const STACK: u32 = 23;
     /// a = the word the undone write left, b = the word found there.
     pub const UNDO_MISMATCH: u32 = 24;
-    /// A kernel call failed; the message is in `Ctx::kernel_error`.
+    /// A kernel call failed; the error is in `Ctx::kernel_error`.
     pub const KERNEL: u32 = 25;
 }
 
@@ -97,8 +97,8 @@ pub struct Ctx {
     /// Runs `kernel` statements (moved in and out by the engine; None: a kernel statement is
     /// a run-time error, as in the interpreter).
     pub kernels: Option<Box<dyn KernelCall + Send>>,
-    /// The message of the failed kernel call.
-    pub kernel_error: Option<String>,
+    /// The failed kernel call.
+    pub kernel_error: Option<rdx_vm::KernelCallError>,
     pub module: *const Module,
 }
 

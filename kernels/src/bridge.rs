@@ -6,8 +6,8 @@
 use crate::{Buffer, Complex64, ElemType, KernelError, KernelHost, KernelInfo, Kind, NORM_TOLERANCE};
 use rdx_lang::ast::Elem;
 use rdx_lang::kernels::KernelSig;
-use rdx_vm::Module;
 use rdx_vm::ops::Op;
+use rdx_vm::{KernelCallError, KernelCallErrorKind, Module};
 
 /// The language's element type for a kernel element type.
 pub fn elem_of(e: ElemType) -> Elem {
@@ -97,31 +97,65 @@ fn from_buffer(buf: &Buffer, words: &mut [u64]) {
     }
 }
 
+/// The host's error as an engine reports it: the same message, classified.
+impl From<KernelError> for KernelCallError {
+    fn from(e: KernelError) -> KernelCallError {
+        use KernelCallErrorKind as K;
+        let message = e.to_string();
+        let (kind, kernel) = match e {
+            KernelError::UnknownKernel { name } => (K::UnknownKernel, name),
+            KernelError::WrongElement { kernel, .. }
+            | KernelError::NotPowerOfTwo { kernel, .. }
+            | KernelError::TooLong { kernel, .. } => (K::BadBuffer, kernel),
+            KernelError::FuelExhausted { kernel, .. } | KernelError::MemoryCap { kernel, .. } => {
+                (K::Limit, kernel)
+            }
+            KernelError::Trap { kernel, .. } => (K::Trap, kernel),
+            KernelError::NormNotPreserved { kernel, .. } | KernelError::NotInverted { kernel, .. } => {
+                (K::Broken, kernel)
+            }
+            KernelError::DuplicateKernel { name, .. } => (K::Other, name),
+            KernelError::Io { origin, .. }
+            | KernelError::BadModule { origin, .. }
+            | KernelError::ImportRejected { origin, .. }
+            | KernelError::BadMetadata { origin, .. } => (K::Other, origin),
+        };
+        KernelCallError { kind, kernel, message }
+    }
+}
+
 impl rdx_vm::KernelCall for HostCall {
-    fn call(&mut self, name: &str, inverse: bool, elem: Elem, words: &mut [u64]) -> Result<(), String> {
+    fn call(
+        &mut self,
+        name: &str,
+        inverse: bool,
+        elem: Elem,
+        words: &mut [u64],
+    ) -> Result<(), KernelCallError> {
         let mut buf = to_buffer(elem, words);
         if !self.checked {
             let r =
                 if inverse { self.host.call_mirror(name, &mut buf) } else { self.host.call(name, &mut buf) };
-            r.map_err(|e| e.to_string())?;
+            r?;
             from_buffer(&buf, words);
             return Ok(());
         }
         let Some(info) = self.host.get(name) else {
-            return Err(KernelError::UnknownKernel { name: name.to_string() }.to_string());
+            return Err(KernelError::UnknownKernel { name: name.to_string() }.into());
         };
         let target = if inverse { info.mirror.clone() } else { info.name.clone() };
         let input = buf.clone();
-        self.host.call_checked(&target, &mut buf).map_err(|e| e.to_string())?;
+        self.host.call_checked(&target, &mut buf)?;
         // The dynamic half of I5: a unitary kernel declaring an order that divides 4 must give
         // the input back after that many applications.
         if info.kind == Kind::Unitary && info.order_divides_4() {
-            let back = self.host.verify_order(&target, &input, NORM_TOLERANCE).map_err(|e| e.to_string())?;
+            let back = self.host.verify_order(&target, &input, NORM_TOLERANCE)?;
             if !back {
-                return Err(format!(
+                let message = format!(
                     "kernel `{target}` declares order {}, but applying it {} times did not give the input back (I5)",
                     info.order, info.order
-                ));
+                );
+                return Err(KernelCallError::new(KernelCallErrorKind::Broken, target, message));
             }
         }
         from_buffer(&buf, words);
@@ -156,7 +190,9 @@ mod tests {
             let back: Vec<f64> = w.iter().map(|&x| f64::from_bits(x)).collect();
             let want: Vec<f64> = input.iter().map(|&x| f64::from_bits(x)).collect();
             assert!(back.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-12), "{back:?}");
-            assert!(call.call("nope", false, Elem::C64, &mut w).unwrap_err().contains("nope"));
+            let e = call.call("nope", false, Elem::C64, &mut w).unwrap_err();
+            assert_eq!((e.kind, e.kernel.as_str()), (KernelCallErrorKind::UnknownKernel, "nope"));
+            assert_eq!(e.message, "unknown kernel `nope`");
         }
     }
 }

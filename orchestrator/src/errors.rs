@@ -35,6 +35,17 @@ pub fn diagnostics<'py>(py: Python<'py>, diags: &[Diagnostic], src: &str) -> PyR
     Ok(list)
 }
 
+/// A `LoadError` with the defect's kind (`"truncated"`, `"bad_magic"`, …) and byte offset.
+pub fn load_error(py: Python<'_>, e: &rdx_vm::LoadError) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let kw = PyDict::new(py);
+        kw.set_item("kind", e.kind.as_str())?;
+        kw.set_item("offset", e.offset)?;
+        Ok(make(py, "LoadError", &e.to_string(), Some(&kw)))
+    };
+    build().unwrap_or_else(|err| err)
+}
+
 /// A `CompileError` carrying every diagnostic, rendered against `src` under the name `file`.
 pub fn compile_error(py: Python<'_>, diags: &[Diagnostic], file: &str, src: &str) -> PyErr {
     let build = || -> PyResult<PyErr> {

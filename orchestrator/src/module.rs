@@ -32,9 +32,9 @@ fn catalogue() -> &'static [rdx_lang::kernels::KernelSig] {
 }
 
 /// A kernel host with the stdlib kernels.
-fn new_host() -> Result<Box<dyn KernelCall + Send>, String> {
-    let mut host = rdx_kernels::KernelHost::new(rdx_kernels::Limits::default()).map_err(|e| e.to_string())?;
-    host.register_stdlib().map_err(|e| e.to_string())?;
+fn new_host() -> Result<Box<dyn KernelCall + Send>, rdx_kernels::KernelError> {
+    let mut host = rdx_kernels::KernelHost::new(rdx_kernels::Limits::default())?;
+    host.register_stdlib()?;
     Ok(Box::new(rdx_kernels::bridge::HostCall { host, checked: false }))
 }
 
@@ -165,7 +165,7 @@ fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
 /// Decodes and verifies a bytecode module (`.rdxb` bytes). Raises `redoxa.errors.LoadError`.
 #[pyfunction]
 pub fn load(py: Python<'_>, data: &[u8]) -> PyResult<Module> {
-    let vm = rdx_vm::Module::decode(data).map_err(|e| errors::make(py, "LoadError", &e.to_string(), None))?;
+    let vm = rdx_vm::Module::decode(data).map_err(|e| errors::load_error(py, &e))?;
     let source = vm.debug.as_ref().map(|d| d.source.clone());
     Ok(Module::new(vm, None, source))
 }

@@ -145,8 +145,14 @@ def test_load_rejects_bad_bytes(tmp_path: Path) -> None:
         rx.load(bad)
     good = fib.compile().to_bytes()
     bad.write_bytes(good[: len(good) // 2])
-    with pytest.raises(rx.LoadError):
+    with pytest.raises(rx.LoadError) as info:
         rx.load(bad)
+    assert info.value.kind == "truncated" and info.value.offset > 0
+    bad.write_bytes(b"ELF\x7f" + good[4:])
+    with pytest.raises(rx.LoadError) as info:
+        rx.load(bad)
+    assert (info.value.kind, info.value.offset) == ("bad_magic", 0)
+    assert "not an rdx module" in str(info.value)
 
 
 def test_check_reports_five_invariants() -> None:

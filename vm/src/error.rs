@@ -61,13 +61,59 @@ pub enum RunErrorKind {
     /// The arguments do not fit the gene's parameters (an API misuse, not a program error).
     BadArguments(String),
     /// A `kernel` statement failed: unknown kernel, no kernel host, a trap, fuel or memory
-    /// exhausted, a bad length, or (checked runs) a broken norm or inverse. The message names
+    /// exhausted, a bad length, or (checked runs) a broken norm or inverse. The error names
     /// the kernel.
-    KernelFailed(String),
+    KernelFailed(KernelCallError),
     /// An inconsistency the verifier cannot rule out (e.g. an invalid array address produced by
     /// a hand-written module).
     Internal(String),
 }
+
+/// What kind of failure stopped a kernel call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KernelCallErrorKind {
+    /// The engine has no kernel host: this embedder does not run kernels.
+    NoHost,
+    /// No kernel of that name is loaded.
+    UnknownKernel,
+    /// The buffer does not suit the kernel: not whole elements, another element type, or a
+    /// length the kernel does not take.
+    BadBuffer,
+    /// The kernel ran out of fuel or over its memory cap.
+    Limit,
+    /// The kernel trapped.
+    Trap,
+    /// A checked call caught the kernel breaking its promise: the norm (I4), the exact
+    /// inverse, or its declared order (I5).
+    Broken,
+    /// Anything else the host reports.
+    Other,
+}
+
+/// Why a kernel call failed, as the engines see it ([`crate::KernelCall`]): the VM owns this
+/// type and does not depend on any kernel host; a host converts its own errors into it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelCallError {
+    pub kind: KernelCallErrorKind,
+    /// The kernel called.
+    pub kernel: String,
+    /// One line naming the kernel and what went wrong.
+    pub message: String,
+}
+
+impl KernelCallError {
+    pub fn new(kind: KernelCallErrorKind, kernel: impl Into<String>, message: impl Into<String>) -> Self {
+        KernelCallError { kind, kernel: kernel.into(), message: message.into() }
+    }
+}
+
+impl std::fmt::Display for KernelCallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for KernelCallError {}
 
 /// One level of the gene call stack.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,7 +201,7 @@ impl RunErrorKind {
                 "cannot reverse this lossy operation: it wrote {wrote}, but the location now holds {found}"
             ),
             BadArguments(m) => format!("bad arguments: {m}"),
-            KernelFailed(m) => m.clone(),
+            KernelFailed(e) => e.message.clone(),
             StepLimit { limit } => format!("the run executed more than {limit} instructions (the step limit)"),
             Internal(m) => format!("internal error: {m}"),
         }

@@ -26,8 +26,8 @@ pub mod values;
 
 pub use compile::compile;
 pub use engine::{Interpreter, KernelCall, Limits};
-pub use error::{RunError, RunErrorKind};
-pub use module::{LoadError, Module};
+pub use error::{KernelCallError, KernelCallErrorKind, RunError, RunErrorKind};
+pub use module::{LoadError, LoadErrorKind, Module};
 pub use output::Output;
 
 /// The value of one gene parameter.

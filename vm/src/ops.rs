@@ -9,7 +9,7 @@
 //! Operands are slot indices into the gene's frame of 64-bit words ([`Slot`], [`Arr`]),
 //! immediates, absolute instruction indices ([`Off`]) and indices into the module's tables.
 
-use crate::module::LoadError;
+use crate::module::{LoadError, LoadErrorKind};
 
 /// A frame slot holding one 64-bit word (a scalar variable, a temporary, a stack id).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -368,6 +368,7 @@ impl<'a> Reader<'a> {
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], LoadError> {
         if n > self.remaining() {
             return Err(LoadError::new(
+                LoadErrorKind::Truncated,
                 self.pos,
                 format!("truncated: needs {n} more bytes, {} left", self.remaining()),
             ));
@@ -405,6 +406,7 @@ impl<'a> Reader<'a> {
         let n = self.u32()? as usize;
         if n.saturating_mul(min_item_bytes.max(1)) > self.remaining() {
             return Err(LoadError::new(
+                LoadErrorKind::Truncated,
                 at,
                 format!("{what}: count {n} is larger than the {} bytes left could hold", self.remaining()),
             ));
@@ -417,7 +419,8 @@ impl<'a> Reader<'a> {
         let n = self.count(1, "string")?;
         let at = self.pos;
         let b = self.take(n)?;
-        String::from_utf8(b.to_vec()).map_err(|_| LoadError::new(at, "string is not valid UTF-8"))
+        String::from_utf8(b.to_vec())
+            .map_err(|_| LoadError::new(LoadErrorKind::NotUtf8, at, "string is not valid UTF-8"))
     }
 }
 
@@ -502,7 +505,13 @@ macro_rules! cond_codec {
                     0 => Cond::Nz(Slot::get(r)?),
                     $( $ts => Cond::$s(Slot::get(r)?, Slot::get(r)?), )*
                     $( $ti => Cond::$i(Slot::get(r)?, r.u32()?), )*
-                    t => return Err(LoadError::new(at, format!("unknown condition form {t}"))),
+                    t => {
+                        return Err(LoadError::new(
+                            LoadErrorKind::BadOperand,
+                            at,
+                            format!("unknown condition form {t}"),
+                        ));
+                    }
                 })
             }
         }
@@ -586,7 +595,7 @@ macro_rules! define_ops {
                 let at = r.pos();
                 match r.u8()? {
                     $( $code => Ok(Op::$name { $($f: <$t as Operand>::get(r)?),* }), )*
-                    b => Err(LoadError::new(at, format!("unknown opcode 0x{b:02x}"))),
+                    b => Err(LoadError::new(LoadErrorKind::UnknownOpcode, at, format!("unknown opcode 0x{b:02x}"))),
                 }
             }
 

@@ -6,20 +6,32 @@ use rdx_lang::ast::{Elem, Type};
 use rdx_lang::check::{CheckOptions, check};
 use rdx_lang::codes::Code;
 use rdx_lang::kernels::KernelSig;
-use rdx_vm::{Direction, Engine, Interpreter, KernelCall, Module, RunErrorKind, Value};
+use rdx_vm::{
+    Direction, Engine, Interpreter, KernelCall, KernelCallError, KernelCallErrorKind, Module, RunErrorKind,
+    Value,
+};
 
 /// `rot`: rotates the buffer's elements left by one (mirror `unrot`); `flipsign`: negates f64s
 /// (its own mirror); `boom`: always fails.
 struct TestHost;
 
 impl KernelCall for TestHost {
-    fn call(&mut self, name: &str, inverse: bool, elem: Elem, words: &mut [u64]) -> Result<(), String> {
+    fn call(
+        &mut self,
+        name: &str,
+        inverse: bool,
+        elem: Elem,
+        words: &mut [u64],
+    ) -> Result<(), KernelCallError> {
         let w = elem.words() as usize;
         match (name, inverse) {
             ("rot", false) | ("unrot", true) => words.rotate_left(w),
             ("rot", true) | ("unrot", false) => words.rotate_right(w),
             ("flipsign", _) => words.iter_mut().for_each(|x| *x = (-f64::from_bits(*x)).to_bits()),
-            _ => return Err(format!("kernel `{name}` trapped: unreachable")),
+            _ => {
+                let message = format!("kernel `{name}` trapped: unreachable");
+                return Err(KernelCallError::new(KernelCallErrorKind::Trap, name, message));
+            }
         }
         Ok(())
     }
@@ -95,13 +107,19 @@ fn kernel_failures_are_run_errors_with_the_span() {
     let m = module(src);
     let mut s = vec![f64s(&[1.0, 2.0])];
     let e = host().run(&m, 0, &mut s, Direction::Forward).unwrap_err();
-    assert_eq!(e.kind, RunErrorKind::KernelFailed("kernel `boom` trapped: unreachable".into()));
+    let failed =
+        KernelCallError::new(KernelCallErrorKind::Trap, "boom", "kernel `boom` trapped: unreachable");
+    assert_eq!(e.kind, RunErrorKind::KernelFailed(failed));
     assert_eq!(e.kind.code(), Code::R0118);
     let span = e.stack[0].span.expect("span");
     assert_eq!(&src[span.range()], "kernel boom(x)");
     // Without a host the statement is an error too, not a silent no-op.
     let e = Interpreter::new().run(&m, 0, &mut s, Direction::Backward).unwrap_err();
-    assert!(matches!(&e.kind, RunErrorKind::KernelFailed(msg) if msg.contains("no kernel host")), "{e:?}");
+    assert!(
+        matches!(&e.kind, RunErrorKind::KernelFailed(k) if k.kind == KernelCallErrorKind::NoHost
+            && k.message.contains("no kernel host")),
+        "{e:?}"
+    );
 }
 
 #[test]

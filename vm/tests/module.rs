@@ -79,6 +79,44 @@ fn not_a_module() {
 }
 
 #[test]
+fn each_defect_has_its_kind() {
+    use rdx_vm::LoadErrorKind as K;
+    let kind = |b: &[u8]| Module::decode(b).map(|_| ()).unwrap_err().kind;
+    assert_eq!(kind(b"hello"), K::BadMagic);
+    assert_eq!(kind(b"RD"), K::BadMagic);
+    let bytes = speck().encode();
+    let with = |i: usize, v: u8| {
+        let mut b = bytes.clone();
+        b[i] = v;
+        b
+    };
+    assert_eq!(kind(&with(4, 99)), K::UnsupportedVersion);
+    assert_eq!(kind(&with(6, 9)), K::BadHeader);
+    assert_eq!(kind(&with(7, 1)), K::BadHeader);
+    assert_eq!(kind(&bytes[..bytes.len() / 2]), K::Truncated);
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(kind(&longer), K::BadSection);
+    let mut empty = speck();
+    empty.genes.clear();
+    empty.debug = None;
+    assert_eq!(kind(&empty.encode()), K::Invalid);
+    // Byte changes all over a real module reach every kind of defect inside it.
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..bytes.len() {
+        for v in [0xee, 0xff] {
+            if let Err(e) = Module::decode(&with(i, v)) {
+                assert!(!e.message.is_empty() && e.offset <= bytes.len(), "{e}");
+                seen.insert(e.kind);
+            }
+        }
+    }
+    for k in [K::Truncated, K::BadSection, K::UnknownOpcode, K::BadOperand, K::NotUtf8, K::Invalid] {
+        assert!(seen.contains(&k), "no byte change gave {k:?}: {seen:?}");
+    }
+}
+
+#[test]
 fn stripped_module_loads() {
     let mut m = speck();
     m.debug = None;

@@ -129,7 +129,19 @@ class ReversibilityError(RunError):
 
 
 class LoadError(RdxError):
-    """A bytecode module that cannot be read or does not verify."""
+    """A bytecode module that cannot be read or does not verify.
+
+    ``kind`` names the defect: ``"bad_magic"``, ``"unsupported_version"``, ``"bad_header"``,
+    ``"truncated"``, ``"bad_section"``, ``"unknown_opcode"``, ``"bad_operand"``,
+    ``"not_utf8"`` or ``"invalid"`` (the bytes decode but break a verifier rule); ``offset`` is
+    the byte it was found at (0 for the whole module).
+    """
+
+    def __init__(self, message: str, *, kind: str = "", offset: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+        self.offset = offset
 
 
 class BackendError(RdxError):

@@ -22,7 +22,7 @@ mod pure;
 mod state;
 mod update;
 
-use crate::error::{RunError, RunErrorKind, StackFrame};
+use crate::error::{KernelCallError, KernelCallErrorKind, RunError, RunErrorKind, StackFrame};
 use crate::module::Module;
 use crate::ops::Op;
 use crate::{Direction, Engine, RunReport, Value};
@@ -110,7 +110,7 @@ pub enum Fault {
     BadRef,
     Recursion(usize),
     StepLimit(u64),
-    /// A kernel call failed; the message is in `Interpreter::kernel_error`.
+    /// A kernel call failed; the error is in `Interpreter::kernel_error`.
     Kernel,
     Internal(&'static str),
 }
@@ -148,8 +148,8 @@ pub struct Interpreter {
     max_depth: usize,
     /// Runs `kernel` statements (None: a kernel statement is a run-time error).
     kernels: Option<Box<dyn KernelCall + Send>>,
-    /// The message of the last failed kernel call.
-    kernel_error: Option<String>,
+    /// The last failed kernel call.
+    kernel_error: Option<KernelCallError>,
 }
 
 /// The embedder's kernel host, as the interpreter sees it: runs kernel `name` (or, with
@@ -157,8 +157,14 @@ pub struct Interpreter {
 /// (`f64` bits; `c64` as interleaved re, im bits, two words per element). The interpreter
 /// never depends on the WebAssembly host itself; the CLI supplies one.
 pub trait KernelCall {
-    /// Runs the kernel; an error message names the kernel and what went wrong.
-    fn call(&mut self, name: &str, inverse: bool, elem: Elem, words: &mut [u64]) -> Result<(), String>;
+    /// Runs the kernel; an error names the kernel and what went wrong.
+    fn call(
+        &mut self,
+        name: &str,
+        inverse: bool,
+        elem: Elem,
+        words: &mut [u64],
+    ) -> Result<(), KernelCallError>;
 }
 
 /// Runs kernel `name` (or, with `inverse`, its mirror) in place over `words` through `host`,
@@ -171,16 +177,18 @@ pub fn call_kernel(
     inverse: bool,
     elem: Elem,
     words: &mut [u64],
-) -> Result<(), String> {
+) -> Result<(), KernelCallError> {
     let Some(host) = host else {
-        return Err(format!("kernel `{name}`: no kernel host (this embedder does not run kernels)"));
+        let message = format!("kernel `{name}`: no kernel host (this embedder does not run kernels)");
+        return Err(KernelCallError::new(KernelCallErrorKind::NoHost, name, message));
     };
     if !words.len().is_multiple_of(elem.words() as usize) {
-        return Err(format!(
+        let message = format!(
             "kernel `{name}`: a buffer of {} words is not whole {} elements",
             words.len(),
             elem.as_str()
-        ));
+        );
+        return Err(KernelCallError::new(KernelCallErrorKind::BadBuffer, name, message));
     }
     host.call(name, inverse, elem, words)?;
     if elem.is_float() {
@@ -468,8 +476,8 @@ impl Fault {
     }
 
     /// The error kind, with names and spans looked up in `m` (`gene` is the failing gene, for a
-    /// delocal's variable name); `kernel_error` is a failed kernel call's message.
-    pub fn into_kind(self, m: &Module, gene: usize, kernel_error: Option<String>) -> RunErrorKind {
+    /// delocal's variable name); `kernel_error` is the failed kernel call's error.
+    pub fn into_kind(self, m: &Module, gene: usize, kernel_error: Option<KernelCallError>) -> RunErrorKind {
         use RunErrorKind as K;
         match self {
             Fault::Assert => K::AssertFailed,
@@ -498,7 +506,9 @@ impl Fault {
             Fault::BadRef => K::Internal("invalid array or stack reference".into()),
             Fault::Recursion(limit) => K::RecursionLimit { limit },
             Fault::StepLimit(limit) => K::StepLimit { limit },
-            Fault::Kernel => K::KernelFailed(kernel_error.unwrap_or_else(|| "kernel call failed".into())),
+            Fault::Kernel => K::KernelFailed(kernel_error.unwrap_or_else(|| {
+                KernelCallError::new(KernelCallErrorKind::Other, "", "kernel call failed")
+            })),
             Fault::Internal(what) => K::Internal(what.into()),
         }
     }

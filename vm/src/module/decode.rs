@@ -6,7 +6,7 @@ use super::encode::{
     SEC_CODE, SEC_CONSTANTS, SEC_DEBUG, SEC_GENES, TY_ARR_C64, TY_ARR_F64, TY_ARR_I64, TY_ARR_U64, TY_I64,
     TY_STACK, TY_U64,
 };
-use super::{DebugInfo, GeneDebug, GeneDef, LoadError, MAGIC, Module, ParamDef, VERSION};
+use super::{DebugInfo, GeneDebug, GeneDef, LoadError, LoadErrorKind as K, MAGIC, Module, ParamDef, VERSION};
 use crate::ops::{Op, Operand, Reader, Slot};
 use rdx_lang::ast::{Dialect, Elem, Span, Type};
 
@@ -15,13 +15,19 @@ impl Module {
     /// jump, gene or string index, a malformed control structure — is a [`LoadError`].
     pub fn decode(bytes: &[u8]) -> Result<Module, LoadError> {
         let mut r = Reader::new(bytes);
-        let magic = r.take(4).map_err(|_| LoadError::new(0, "not an rdx module (file too short)"))?;
+        let magic =
+            r.take(4).map_err(|_| LoadError::new(K::BadMagic, 0, "not an rdx module (file too short)"))?;
         if magic != MAGIC {
-            return Err(LoadError::new(0, "not an rdx module (bad magic bytes; expected \"RDXB\")"));
+            return Err(LoadError::new(
+                K::BadMagic,
+                0,
+                "not an rdx module (bad magic bytes; expected \"RDXB\")",
+            ));
         }
         let version = r.u16()?;
         if version != VERSION {
             return Err(LoadError::new(
+                K::UnsupportedVersion,
                 4,
                 format!("unsupported format version {version} (this rdx reads {VERSION})"),
             ));
@@ -29,10 +35,10 @@ impl Module {
         let dialect = match r.u8()? {
             0 => Dialect::Rdx,
             1 => Dialect::Janus,
-            d => return Err(LoadError::new(6, format!("unknown dialect {d}"))),
+            d => return Err(LoadError::new(K::BadHeader, 6, format!("unknown dialect {d}"))),
         };
         if r.u8()? != 0 {
-            return Err(LoadError::new(7, "unknown flags set"));
+            return Err(LoadError::new(K::BadHeader, 7, "unknown flags set"));
         }
 
         let strings = section(&mut r, SEC_CONSTANTS, "constants", |s| {
@@ -111,7 +117,7 @@ impl Module {
             None
         };
         if r.remaining() > 0 {
-            return Err(LoadError::new(r.pos(), "unexpected bytes after the last section"));
+            return Err(LoadError::new(K::BadSection, r.pos(), "unexpected bytes after the last section"));
         }
         let mut m = Module { dialect, strings, genes, debug };
         m.verify()?;
@@ -127,13 +133,18 @@ fn section<T>(
     parse: impl FnOnce(&mut Reader<'_>) -> Result<T, LoadError>,
 ) -> Result<T, LoadError> {
     let at = r.pos();
-    let got = r.u8().map_err(|_| LoadError::new(at, format!("missing {what} section")))?;
+    let got = r.u8().map_err(|_| LoadError::new(K::BadSection, at, format!("missing {what} section")))?;
     if got != id {
-        return Err(LoadError::new(at, format!("expected the {what} section (id {id}), found id {got}")));
+        return Err(LoadError::new(
+            K::BadSection,
+            at,
+            format!("expected the {what} section (id {id}), found id {got}"),
+        ));
     }
     let len = r.u32()? as usize;
     if len > r.remaining() {
         return Err(LoadError::new(
+            K::Truncated,
             at,
             format!("{what} section is {len} bytes but only {} remain (truncated module)", r.remaining()),
         ));
@@ -142,9 +153,10 @@ fn section<T>(
     let payload = r.take(len)?;
     let mut s = Reader::new(payload);
     let v = parse(&mut s)
-        .map_err(|e| LoadError::new(start + e.offset, format!("{what} section: {}", e.message)))?;
+        .map_err(|e| LoadError::new(e.kind, start + e.offset, format!("{what} section: {}", e.message)))?;
     if s.remaining() != 0 {
         return Err(LoadError::new(
+            K::BadSection,
             start + s.pos(),
             format!("{what} section has {} unused bytes", s.remaining()),
         ));
@@ -162,6 +174,6 @@ fn read_type(s: &mut Reader<'_>) -> Result<Type, LoadError> {
         TY_ARR_F64 => Type::Array(Elem::F64, s.u64()?),
         TY_ARR_C64 => Type::Array(Elem::C64, s.u64()?),
         TY_STACK => Type::Stack,
-        t => return Err(LoadError::new(at, format!("unknown type tag {t}"))),
+        t => return Err(LoadError::new(K::BadOperand, at, format!("unknown type tag {t}"))),
     })
 }

@@ -122,17 +122,65 @@ pub struct GeneDebug {
     pub slot_names: Vec<String>,
 }
 
-/// A module that failed to load: where in the bytes and why.
+/// What kind of defect made a module fail to load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LoadErrorKind {
+    /// Not an rdx module: the magic bytes `RDXB` are missing (or the file is shorter than them).
+    BadMagic,
+    /// A format version this rdx does not read.
+    UnsupportedVersion,
+    /// A header field (dialect, flags) with a value the format does not define.
+    BadHeader,
+    /// The bytes end early: a value, a count or a section needs more bytes than remain.
+    Truncated,
+    /// A section is missing, out of order, or followed by bytes it does not use.
+    BadSection,
+    /// A byte that is no instruction's opcode.
+    UnknownOpcode,
+    /// An operand or tag with a value the format does not define (a condition form, a type tag).
+    BadOperand,
+    /// A string that is not valid UTF-8.
+    NotUtf8,
+    /// The bytes decode, but the module breaks a verifier rule (an index or jump out of range,
+    /// a malformed control structure, a frame over the limit, inconsistent debug info, …).
+    Invalid,
+}
+
+impl LoadErrorKind {
+    /// A stable snake_case name (`"truncated"`, `"bad_magic"`, …) for bindings and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadErrorKind::BadMagic => "bad_magic",
+            LoadErrorKind::UnsupportedVersion => "unsupported_version",
+            LoadErrorKind::BadHeader => "bad_header",
+            LoadErrorKind::Truncated => "truncated",
+            LoadErrorKind::BadSection => "bad_section",
+            LoadErrorKind::UnknownOpcode => "unknown_opcode",
+            LoadErrorKind::BadOperand => "bad_operand",
+            LoadErrorKind::NotUtf8 => "not_utf8",
+            LoadErrorKind::Invalid => "invalid",
+        }
+    }
+}
+
+/// A module that failed to load: what kind of defect, where in the bytes, and a message that
+/// says what exactly.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadError {
+    pub kind: LoadErrorKind,
     /// Byte offset into the module (or 0 for errors about the whole module).
     pub offset: usize,
     pub message: String,
 }
 
 impl LoadError {
-    pub fn new(offset: usize, message: impl Into<String>) -> LoadError {
-        LoadError { offset, message: message.into() }
+    pub fn new(kind: LoadErrorKind, offset: usize, message: impl Into<String>) -> LoadError {
+        LoadError { kind, offset, message: message.into() }
+    }
+
+    /// A verifier error ([`LoadErrorKind::Invalid`]), about the whole module.
+    pub fn invalid(message: impl Into<String>) -> LoadError {
+        LoadError::new(LoadErrorKind::Invalid, 0, message)
     }
 }
 

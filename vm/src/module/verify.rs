@@ -26,12 +26,12 @@ impl Module {
         let ngenes = self.genes.len();
         let nstrings = self.strings.len();
         if ngenes == 0 {
-            return Err(LoadError::new(0, "the module has no genes"));
+            return Err(LoadError::invalid("the module has no genes"));
         }
         let mut names = std::collections::HashSet::with_capacity(ngenes);
         for g in &self.genes {
             if !names.insert(g.name.as_str()) {
-                return Err(LoadError::new(0, format!("gene `{}` is defined twice", g.name)));
+                return Err(LoadError::invalid(format!("gene `{}` is defined twice", g.name)));
             }
         }
         let param_counts: Vec<(usize, Vec<u16>)> = self
@@ -41,24 +41,21 @@ impl Module {
             .collect();
         for (gi, g) in self.genes.iter_mut().enumerate() {
             verify_gene(g, ngenes, nstrings, &param_counts)
-                .map_err(|m| LoadError::new(0, format!("gene `{}`: {m}", g.name)))?;
+                .map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
             let _ = gi;
         }
         if let Some(d) = &self.debug {
             if d.genes.len() != ngenes {
-                return Err(LoadError::new(0, "debug section: wrong number of genes"));
+                return Err(LoadError::invalid("debug section: wrong number of genes"));
             }
             for (g, dg) in self.genes.iter().zip(&d.genes) {
                 if dg.spans.len() != g.code.len() {
-                    return Err(LoadError::new(
-                        0,
-                        format!(
-                            "debug section: gene `{}` has {} spans for {} instructions",
-                            g.name,
-                            dg.spans.len(),
-                            g.code.len()
-                        ),
-                    ));
+                    return Err(LoadError::invalid(format!(
+                        "debug section: gene `{}` has {} spans for {} instructions",
+                        g.name,
+                        dg.spans.len(),
+                        g.code.len()
+                    )));
                 }
                 for s in &dg.spans {
                     let (a, b) = (s.start as usize, s.end as usize);
@@ -67,14 +64,13 @@ impl Module {
                         || !d.source.is_char_boundary(a)
                         || !d.source.is_char_boundary(b)
                     {
-                        return Err(LoadError::new(
-                            0,
-                            format!("debug section: span {a}..{b} is outside the source text"),
-                        ));
+                        return Err(LoadError::invalid(format!(
+                            "debug section: span {a}..{b} is outside the source text"
+                        )));
                     }
                 }
                 if dg.slot_names.len() > g.slots as usize {
-                    return Err(LoadError::new(0, "debug section: more slot names than slots"));
+                    return Err(LoadError::invalid("debug section: more slot names than slots"));
                 }
             }
         }
