@@ -13,7 +13,7 @@
 #[path = "common/big_gene.rs"]
 mod common;
 
-use rdx_lang::check::{CheckOptions, check};
+use rdx_lang::check::{CheckOptions, check, check_owned};
 use std::time::{Duration, Instant};
 
 const REPS: usize = 7;
@@ -59,7 +59,9 @@ fn main() {
     phase("lex", &mut || best(|| rdx_lang::lexer::lex(&src).0.len()));
     phase("grammar parse", &mut || best(|| rdx_lang::parser::parse_reference(&src).map(|p| p.genes.len())));
     phase("parse", &mut || best(|| rdx_lang::parser::parse(&src).map(|p| p.genes.len())));
-    phase("check", &mut || best(|| check(&program, &opts).map(|c| c.program.genes.len())));
+    phase("check", &mut || {
+        best_with(|| program.clone(), |p| check_owned(p, &opts).map(|c| c.program.genes.len()))
+    });
     phase("compile (+ verify)", &mut || {
         best(|| rdx_vm::compile(&checked, "big.rdx", &src).map(|m| m.genes.len()))
     });
@@ -79,7 +81,7 @@ fn main() {
 fn asm(input: &std::path::Path, output: &std::path::Path, opts: &CheckOptions<'_>) -> String {
     let text = std::fs::read_to_string(input).expect("read");
     let program = rdx_lang::parser::parse(&text).expect("parse");
-    let checked = check(&program, opts).expect("check");
+    let checked = check_owned(program, opts).expect("check");
     let module = rdx_vm::compile(&checked, "big.rdx", &text).expect("compile");
     let bytes = module.encode();
     std::fs::write(output, &bytes).expect("write");
