@@ -45,7 +45,7 @@ impl Source {
 
     /// Parses and checks; diagnostics (errors and warnings) go to stderr.
     pub fn compile(&self, opts: &CheckOptions) -> Result<Checked, ExitCode> {
-        let checked = self.parse().and_then(|p| rdx_lang::check::check(&p, opts));
+        let checked = self.parse().and_then(|p| rdx_lang::check::check_owned(p, opts));
         match checked {
             Ok(c) => {
                 self.report(&c.warnings);

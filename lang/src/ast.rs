@@ -42,6 +42,34 @@ pub struct Ident {
     pub span: Span,
 }
 
+/// A cheap summary of a name, for the symbol tables of the checker and the compiler: equal
+/// names have equal keys, and names of at most [`NameKey::EXACT`] bytes are equal exactly when
+/// their keys are, so a lookup compares the strings themselves only for longer names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NameKey(u64);
+
+impl NameKey {
+    /// Names up to this many bytes are told apart by their keys alone.
+    pub const EXACT: usize = 7;
+
+    /// The key of `name`: its first bytes and its length.
+    #[inline]
+    pub fn of(name: &str) -> NameKey {
+        let b = name.as_bytes();
+        let mut k = [0u8; 8];
+        let n = b.len().min(Self::EXACT);
+        k[..n].copy_from_slice(&b[..n]);
+        k[7] = b.len().min(255) as u8;
+        NameKey(u64::from_le_bytes(k))
+    }
+
+    /// Whether `name`, whose key is `self`, equals `other`, whose key is `other_key`.
+    #[inline]
+    pub fn same(self, name: &str, other_key: NameKey, other: &str) -> bool {
+        self == other_key && (name.len() <= Self::EXACT || name == other)
+    }
+}
+
 /// A whole program: top-level constants and genes, in source order.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Program {

@@ -9,12 +9,13 @@
 //! of `s`; the statement inside a kept `undo` carries the span of the whole `undo …`. That
 //! canonical form is what makes `invert(invert(p)) == p` exact, spans included.
 
+mod copy;
 mod fold;
 pub(crate) mod rules;
 
 use crate::ast::{
-    Block, Builtin, Const, Dialect, Expr, ExprKind, Gene, Ident, Param, Place, Program, Span, Stmt, StmtKind,
-    Type,
+    Block, Builtin, Const, Dialect, Expr, ExprKind, Gene, Ident, NameKey, Param, Place, Program, Span, Stmt,
+    StmtKind, Type,
 };
 use crate::codes::Code::{self, *};
 use crate::diag::Diagnostic;
@@ -50,8 +51,25 @@ pub struct Checked {
 }
 
 /// Checks every static rule; on success returns the IR. On failure returns every error found,
-/// sorted by position.
-pub fn check<'p>(program: &'p Program, opts: &CheckOptions<'p>) -> Result<Checked, Vec<Diagnostic>> {
+/// sorted by position. [`check_owned`] does the same without copying the tree.
+pub fn check(program: &Program, opts: &CheckOptions<'_>) -> Result<Checked, Vec<Diagnostic>> {
+    check_owned(copy::program(program), opts)
+}
+
+/// [`check`], turning the tree itself into the IR (constants folded in place) instead of
+/// building a copy: what the command line does with the tree it has just parsed. The tree is
+/// dropped on failure, so pass trees no deeper than the parser builds (or use [`check`]).
+pub fn check_owned(mut program: Program, opts: &CheckOptions<'_>) -> Result<Checked, Vec<Diagnostic>> {
+    // The bodies are checked (and rewritten) apart from the genes, whose names and parameters
+    // the checker reads for every call.
+    let mut bodies: Vec<Block> = program
+        .genes
+        .iter_mut()
+        .map(|g| {
+            let span = g.body.span;
+            std::mem::replace(&mut g.body, Block { stmts: Vec::new(), span })
+        })
+        .collect();
     let mut ck = Checker {
         dialect: program.dialect,
         strict: opts.strict,
@@ -80,20 +98,25 @@ pub fn check<'p>(program: &'p Program, opts: &CheckOptions<'p>) -> Result<Checke
             ck.genes.insert(g.name.name.as_str(), g);
         }
     }
-    let genes: Vec<Gene> = program.genes.iter().map(|g| ck.gene(g)).collect();
-    let mut diags = ck.diags;
+    for (g, body) in program.genes.iter().zip(&mut bodies) {
+        ck.gene(g, body);
+    }
+    let Checker { mut diags, lossy, kernel_uses, .. } = ck;
     diags.sort_by_key(|d| (d.span.start, d.span.end));
     let (errors, warnings): (Vec<_>, Vec<_>) = diags.into_iter().partition(Diagnostic::is_error);
     if !errors.is_empty() {
         return Err(errors);
     }
-    let ir = Program { dialect: program.dialect, consts: program.consts.clone(), genes };
-    Ok(Checked { program: ir, warnings, lossy: ck.lossy, kernels: ck.kernel_uses })
+    for (g, body) in program.genes.iter_mut().zip(bodies) {
+        g.body = body;
+    }
+    Ok(Checked { program, warnings, lossy, kernels: kernel_uses })
 }
 
 /// A name in scope inside a gene.
 struct Var {
     name: String,
+    key: NameKey,
     ty: Type,
     span: Span,
     /// Opened by `local` (as opposed to a parameter).
@@ -108,7 +131,8 @@ struct Scope {
 
 impl Scope {
     fn get(&self, name: &str) -> Option<&Var> {
-        self.vars.iter().rev().find(|v| v.name == name)
+        let key = NameKey::of(name);
+        self.vars.iter().rev().find(|v| key.same(name, v.key, &v.name))
     }
 }
 
@@ -236,14 +260,14 @@ impl<'p> Checker<'p> {
 
     // ---- genes and types ------------------------------------------------------------------
 
-    fn gene(&mut self, g: &'p Gene) -> Gene {
+    /// Checks gene `g` whose body (taken out of it) is `body`.
+    fn gene(&mut self, g: &Gene, body: &mut Block) {
         let mut scope = Scope::default();
         for p in &g.params {
             self.param(p, &mut scope);
         }
         self.depth = 0;
-        let body = self.block(&g.body, &mut scope);
-        Gene { name: g.name.clone(), params: g.params.clone(), body, span: g.span }
+        self.block(body, &mut scope);
     }
 
     fn param(&mut self, p: &Param, scope: &mut Scope) {
@@ -251,7 +275,8 @@ impl<'p> Checker<'p> {
         if !self.fresh_name(&p.name, scope, "parameter") {
             return;
         }
-        scope.vars.push(Var { name: p.name.name.clone(), ty: p.ty, span: p.name.span, local: false });
+        let name = p.name.name.clone();
+        scope.vars.push(Var { key: NameKey::of(&name), name, ty: p.ty, span: p.name.span, local: false });
     }
 
     /// Reports E0204 when `name` is already a variable in scope or a constant.
@@ -296,13 +321,16 @@ impl<'p> Checker<'p> {
 
     // ---- blocks and statements ------------------------------------------------------------
 
-    fn block(&mut self, b: &Block, scope: &mut Scope) -> Block {
+    // The statement and expression walks below rewrite the tree into the IR as they go. Where
+    // they report an error the rewritten tree is thrown away, so what error paths leave in it
+    // does not matter.
+
+    fn block(&mut self, b: &mut Block, scope: &mut Scope) {
         let base = scope.vars.len();
         // Locals opened by this block and not yet delocalled, in opening order.
         let mut open: Vec<(Ident, Type)> = Vec::new();
-        let mut stmts = Vec::with_capacity(b.stmts.len());
-        for s in &b.stmts {
-            stmts.push(self.stmt(s, scope, &mut open));
+        for s in &mut b.stmts {
+            self.stmt(s, scope, &mut open);
         }
         for (name, _) in &open {
             self.err(
@@ -317,66 +345,62 @@ impl<'p> Checker<'p> {
             );
         }
         scope.vars.truncate(base);
-        Block { stmts, span: b.span }
     }
 
-    fn stmt(&mut self, s: &Stmt, scope: &mut Scope, open: &mut Vec<(Ident, Type)>) -> Stmt {
+    fn stmt(&mut self, s: &mut Stmt, scope: &mut Scope, open: &mut Vec<(Ident, Type)>) {
         if !self.enter(s.span) {
-            // Already an error (E0901); a placeholder avoids cloning the deep subtree.
-            return Stmt { kind: StmtKind::Skip, span: s.span };
+            // Already an error (E0901): the deep subtree is not walked.
+            s.kind = StmtKind::Skip;
+            return;
         }
         // `if` and `from` nest: they go through small frames, not the large `stmt_kind` one,
         // so deep nesting costs little stack.
-        let kind = match &s.kind {
+        match &mut s.kind {
             StmtKind::If { cond, then_block, else_block, fi } => {
-                self.if_stmt(cond, then_block, else_block.as_ref(), fi, scope)
+                self.if_stmt(cond, then_block, else_block.as_mut(), fi, scope)
             }
             StmtKind::From { entry, body, again, until } => {
-                self.loop_stmt(entry, body, again.as_ref(), until, scope)
+                self.loop_stmt(entry, body, again.as_mut(), until, scope)
             }
+            StmtKind::Undo(_) => self.undo(s, scope, open),
             _ => self.stmt_kind(s, scope, open),
-        };
+        }
         self.depth -= 1;
-        Stmt { kind, span: s.span }
     }
 
-    fn stmt_kind(&mut self, s: &Stmt, scope: &mut Scope, open: &mut Vec<(Ident, Type)>) -> StmtKind {
+    fn stmt_kind(&mut self, s: &mut Stmt, scope: &mut Scope, open: &mut Vec<(Ident, Type)>) {
         use StmtKind::*;
-        match &s.kind {
-            Update { target, op, value } => {
-                let t = self.place(target, scope);
-                let value = self.expr(value, scope);
-                if let Some(t) = &t {
-                    self.index_rule(t, &[t]);
-                    self.self_reference(t, &value, "updated");
+        let span = s.span;
+        match &mut s.kind {
+            Update { target, value, .. } => {
+                let ok = self.place(target, scope);
+                self.expr(value, scope);
+                if ok {
+                    self.index_rule(target, &[target]);
+                    self.self_reference(target, value, "updated");
                 }
-                Update { target: t.unwrap_or_else(|| target.clone()), op: *op, value }
             }
             Mul { target, factor } => {
-                let t = self.place(target, scope);
-                if let Some(t) = &t {
-                    self.index_rule(t, &[t]);
+                if self.place(target, scope) {
+                    self.index_rule(target, &[target]);
                 }
-                let factor = match self.const_operand(factor, scope, E0401, "multiplier") {
+                match self.const_operand(factor, scope, E0401, "multiplier") {
                     Some(c) if c & 1 == 0 => {
                         self.err(
                             Diagnostic::error(E0402, format!("multiplier {c} is even"), factor.span)
                                 .note("an even factor has no inverse modulo 2^64")
                                 .hint("multiply by an odd constant; `x *= 2` loses the top bit of x"),
                         );
-                        factor.clone()
                     }
-                    Some(c) => Expr::new(ExprKind::Int(c), factor.span),
-                    None => factor.clone(),
-                };
-                Mul { target: t.unwrap_or_else(|| target.clone()), factor }
-            }
-            XorShift { target, dir, amount } => {
-                let t = self.place(target, scope);
-                if let Some(t) = &t {
-                    self.index_rule(t, &[t]);
+                    Some(c) => factor.kind = ExprKind::Int(c),
+                    None => {}
                 }
-                let amount = match self.const_operand(amount, scope, E0403, "shift amount") {
+            }
+            XorShift { target, amount, .. } => {
+                if self.place(target, scope) {
+                    self.index_rule(target, &[target]);
+                }
+                match self.const_operand(amount, scope, E0403, "shift amount") {
                     Some(c) if !(1..=63).contains(&c) => {
                         self.err(
                             Diagnostic::error(
@@ -386,90 +410,76 @@ impl<'p> Checker<'p> {
                             )
                             .hint("an xorshift step needs a shift between 1 and 63"),
                         );
-                        amount.clone()
                     }
-                    Some(c) => Expr::new(ExprKind::Int(c), amount.span),
-                    None => amount.clone(),
-                };
-                XorShift { target: t.unwrap_or_else(|| target.clone()), dir: *dir, amount }
+                    Some(c) => amount.kind = ExprKind::Int(c),
+                    None => {}
+                }
             }
-            Rotate { target, dir, amount } => {
-                let t = self.place(target, scope);
-                let mut amount = self.expr(amount, scope);
-                if let Some(t) = &t {
-                    self.index_rule(t, &[t]);
-                    let name = &t.name.name;
-                    match rules::reads_array(&amount, name) {
+            Rotate { target, amount, .. } => {
+                let ok = self.place(target, scope);
+                self.expr(amount, scope);
+                if ok {
+                    self.index_rule(target, &[target]);
+                    let name = &target.name.name;
+                    match rules::reads_array(amount, name) {
                         // Stricter than `+=`: any element of the rotated array is refused.
-                        Some(read) if t.index.is_some() => self.err(
+                        Some(read) if target.index.is_some() => self.err(
                             Diagnostic::error(
                                 E0301,
                                 format!("the rotation amount reads the array `{name}` being rotated"),
                                 read,
                             )
-                            .label(t.span, "rotated here")
+                            .label(target.span, "rotated here")
                             .hint("copy the amount into a local first"),
                         ),
-                        _ => self.self_reference(t, &amount, "rotated"),
+                        _ => self.self_reference(target, amount, "rotated"),
                     }
                 }
-                if let Ok(c) = fold(self.dialect, &amount, &self.consts) {
-                    amount = Expr::new(ExprKind::Int(c), amount.span);
+                if let Ok(c) = fold(self.dialect, amount, &self.consts) {
+                    amount.kind = ExprKind::Int(c);
                 }
-                Rotate { target: t.unwrap_or_else(|| target.clone()), dir: *dir, amount }
             }
             Neg(p) | Not(p) => {
-                let t = self.place(p, scope);
-                if let Some(t) = &t {
-                    self.index_rule(t, &[t]);
+                if self.place(p, scope) {
+                    self.index_rule(p, &[p]);
                 }
-                let p = t.unwrap_or_else(|| p.clone());
-                if matches!(s.kind, Neg(_)) { Neg(p) } else { Not(p) }
             }
             Swap(a, b) => self.swap(a, b, scope),
             If { cond, then_block, else_block, fi } => {
-                self.if_stmt(cond, then_block, else_block.as_ref(), fi, scope)
+                self.if_stmt(cond, then_block, else_block.as_mut(), fi, scope)
             }
-            From { entry, body, again, until } => self.loop_stmt(entry, body, again.as_ref(), until, scope),
-            Call { gene, args, uncall } => {
-                self.call(gene, args, *uncall, scope);
-                s.kind.clone()
-            }
+            From { entry, body, again, until } => self.loop_stmt(entry, body, again.as_mut(), until, scope),
+            Call { gene, args, uncall } => self.call(gene, args, *uncall, scope),
             Local { name, ty, init } => self.local(name, *ty, init, scope, open),
-            Delocal { name, ty, value } => self.delocal(name, *ty, value, scope, open),
-            Push { value, stack } => {
-                let v = self.place(value, scope);
+            Delocal { name, ty, value } => self.delocal(name, ty, value, scope, open),
+            Push { value: p, stack } => {
+                let ok = self.place(p, scope);
                 self.stack_operand(stack, scope, "push");
-                if let Some(v) = &v {
-                    self.index_rule(v, &[v]);
+                if ok {
+                    self.index_rule(p, &[p]);
                 }
-                Push { value: v.unwrap_or_else(|| value.clone()), stack: stack.clone() }
             }
-            Pop { target, stack } => {
-                let v = self.place(target, scope);
+            Pop { target: p, stack } => {
+                let ok = self.place(p, scope);
                 self.stack_operand(stack, scope, "pop");
-                if let Some(v) = &v {
-                    self.index_rule(v, &[v]);
+                if ok {
+                    self.index_rule(p, &[p]);
                 }
-                Pop { target: v.unwrap_or_else(|| target.clone()), stack: stack.clone() }
             }
-            Assert(e) => Assert(self.expr(e, scope)),
-            Skip => Skip,
-            Kernel { name, buf } => {
-                self.kernel(name, buf, s.span, scope);
-                s.kind.clone()
-            }
+            Assert(e) => self.expr(e, scope),
+            Skip | Error(_) => {}
+            Kernel { name, buf } => self.kernel(name, buf, span, scope),
             Assign { target, value } => {
-                self.lossy(s.span, ":=");
-                let t = self.place(target, scope);
-                Assign { target: t.unwrap_or_else(|| target.clone()), value: self.expr(value, scope) }
+                self.lossy(span, ":=");
+                self.place(target, scope);
+                self.expr(value, scope);
             }
             Erase(p) => {
-                self.lossy(s.span, "erase");
-                Erase(self.place(p, scope).unwrap_or_else(|| p.clone()))
+                self.lossy(span, "erase");
+                self.place(p, scope);
             }
-            Undo(inner) => self.undo(inner, s.span, scope, open),
-            Error(msg) => Error(msg.clone()),
+            // `stmt` sends `undo` to `undo`.
+            Undo(_) => {}
             Print(p) => {
                 let (names, kw): (&[Ident], _) = match p {
                     crate::ast::Print::Text(_) => (&[], "print"),
@@ -506,39 +516,38 @@ impl<'p> Checker<'p> {
                         Lookup::Var(_) => {}
                     }
                 }
-                Print(p.clone())
             }
         }
     }
 
     fn if_stmt(
         &mut self,
-        cond: &Expr,
-        then_block: &Block,
-        else_block: Option<&Block>,
-        fi: &Expr,
+        cond: &mut Expr,
+        then_block: &mut Block,
+        else_block: Option<&mut Block>,
+        fi: &mut Expr,
         scope: &mut Scope,
-    ) -> StmtKind {
-        StmtKind::If {
-            cond: self.expr(cond, scope),
-            then_block: self.block(then_block, scope),
-            else_block: else_block.map(|b| self.block(b, scope)),
-            fi: self.expr(fi, scope),
+    ) {
+        self.expr(cond, scope);
+        self.block(then_block, scope);
+        if let Some(b) = else_block {
+            self.block(b, scope);
         }
+        self.expr(fi, scope);
     }
 
     fn loop_stmt(
         &mut self,
-        entry: &Expr,
-        body: &Block,
-        again: Option<&Block>,
-        until: &Expr,
+        entry: &mut Expr,
+        body: &mut Block,
+        again: Option<&mut Block>,
+        until: &mut Expr,
         scope: &mut Scope,
-    ) -> StmtKind {
+    ) {
         let reads = rules::vars_read(entry);
         let mut changed = std::collections::HashSet::new();
         rules::vars_changed(body, &mut changed);
-        if let Some(b) = again {
+        if let Some(b) = &again {
             rules::vars_changed(b, &mut changed);
         }
         if !reads.iter().any(|r| changed.contains(r.as_str())) {
@@ -556,44 +565,47 @@ impl<'p> Checker<'p> {
                     .hint("the entry assertion must hold on entry and fail on every later iteration; a loop that runs twice stops with an error"),
             );
         }
-        StmtKind::From {
-            entry: self.expr(entry, scope),
-            body: self.block(body, scope),
-            again: again.map(|b| self.block(b, scope)),
-            until: self.expr(until, scope),
+        drop(changed);
+        self.expr(entry, scope);
+        self.block(body, scope);
+        if let Some(b) = again {
+            self.block(b, scope);
         }
+        self.expr(until, scope);
     }
 
-    /// `undo s`: kept for statements without a direct inverse, otherwise replaced by the
-    /// inverse of the checked `s` (which carries the `undo`'s span).
-    fn undo(
-        &mut self,
-        inner: &Stmt,
-        span: Span,
-        scope: &mut Scope,
-        open: &mut Vec<(Ident, Type)>,
-    ) -> StmtKind {
-        match &inner.kind {
+    /// `undo s` (the statement `s` holds): kept for statements without a direct inverse,
+    /// otherwise replaced by the inverse of the checked inner statement (which carries the
+    /// `undo`'s span).
+    fn undo(&mut self, s: &mut Stmt, scope: &mut Scope, open: &mut Vec<(Ident, Type)>) {
+        let span = s.span;
+        let StmtKind::Undo(mut inner) = std::mem::replace(&mut s.kind, StmtKind::Skip) else { return };
+        s.kind = match &mut inner.kind {
             // Canonical span: the kept statement spans the whole `undo …`, so that inverting
             // it (which drops the `undo`) and inverting back give the same node.
             StmtKind::XorShift { .. }
             | StmtKind::Kernel { .. }
             | StmtKind::Assign { .. }
             | StmtKind::Erase(_) => {
-                let checked = self.stmt(inner, scope, open);
-                StmtKind::Undo(Box::new(Stmt { kind: checked.kind, span }))
+                self.stmt(&mut inner, scope, open);
+                inner.span = span;
+                StmtKind::Undo(inner)
             }
-            StmtKind::Undo(twice) => self.stmt(twice, scope, open).kind,
+            StmtKind::Undo(twice) => {
+                self.stmt(twice, scope, open);
+                std::mem::replace(&mut twice.kind, StmtKind::Skip)
+            }
             // Opening or closing an ancilla changes the scope: invert first, then check.
             StmtKind::Local { .. } | StmtKind::Delocal { .. } => {
-                let inv = crate::invert::invert_stmt(inner);
-                self.stmt(&Stmt { kind: inv.kind, span }, scope, open).kind
+                let mut inv = Stmt { kind: crate::invert::invert_stmt(&inner).kind, span };
+                self.stmt(&mut inv, scope, open);
+                inv.kind
             }
             _ => {
-                let checked = self.stmt(inner, scope, open);
-                crate::invert::invert_stmt(&checked).kind
+                self.stmt(&mut inner, scope, open);
+                crate::invert::invert_stmt(&inner).kind
             }
-        }
+        };
     }
 
     /// `kernel name(buf)`: the kernel must be in the catalogue and `buf` an array of its
@@ -669,10 +681,11 @@ impl<'p> Checker<'p> {
         }
     }
 
-    fn swap(&mut self, a: &Place, b: &Place, scope: &Scope) -> StmtKind {
+    fn swap(&mut self, a: &mut Place, b: &mut Place, scope: &Scope) {
         let ra = self.place(a, scope);
         let rb = self.place(b, scope);
-        if let (Some(x), Some(y)) = (&ra, &rb) {
+        if ra && rb {
+            let (x, y) = (&*a, &*b);
             let same = x.name.name == y.name.name
                 && match (&x.index, &y.index) {
                     (None, None) => true,
@@ -689,7 +702,6 @@ impl<'p> Checker<'p> {
             self.index_rule(x, &[x, y]);
             self.index_rule(y, &[x, y]);
         }
-        StmtKind::Swap(ra.unwrap_or_else(|| a.clone()), rb.unwrap_or_else(|| b.clone()))
     }
 
     fn call(&mut self, gene: &Ident, args: &[Ident], uncall: bool, scope: &Scope) {
@@ -774,28 +786,28 @@ impl<'p> Checker<'p> {
         &mut self,
         name: &Ident,
         ty: Type,
-        init: &Expr,
+        init: &mut Expr,
         scope: &mut Scope,
         open: &mut Vec<(Ident, Type)>,
-    ) -> StmtKind {
+    ) {
         self.check_type(ty, name.span);
-        let init = self.ancilla_value(ty, init, scope, "local");
+        self.ancilla_value(ty, init, scope, "local");
         if self.fresh_name(name, scope, "local") {
-            scope.vars.push(Var { name: name.name.clone(), ty, span: name.span, local: true });
+            let key = NameKey::of(&name.name);
+            scope.vars.push(Var { name: name.name.clone(), key, ty, span: name.span, local: true });
         }
         // Opened even when the name clashes, so its `delocal` does not report a second error.
         open.push((name.clone(), ty));
-        StmtKind::Local { name: name.clone(), ty, init }
     }
 
     fn delocal(
         &mut self,
         name: &Ident,
-        ty: Option<Type>,
-        value: &Expr,
+        ty: &mut Option<Type>,
+        value: &mut Expr,
         scope: &mut Scope,
         open: &mut Vec<(Ident, Type)>,
-    ) -> StmtKind {
+    ) {
         let Some(pos) = open.iter().rposition(|(n, _)| n.name == name.name) else {
             let mut d = Diagnostic::error(
                 E0305,
@@ -810,8 +822,8 @@ impl<'p> Checker<'p> {
                 None => d.hint(format!("open it first with `local {}: u64 = ...`", name.name)),
             };
             self.err(d);
-            let value = self.expr(value, scope);
-            return StmtKind::Delocal { name: name.clone(), ty, value };
+            self.expr(value, scope);
+            return;
         };
         if pos + 1 != open.len() {
             let (inner, _) = &open[open.len() - 1];
@@ -826,7 +838,7 @@ impl<'p> Checker<'p> {
             );
         }
         let (opened, local_ty) = open.remove(pos);
-        if let Some(t) = ty
+        if let Some(t) = *ty
             && t != local_ty
         {
             self.err(
@@ -838,9 +850,9 @@ impl<'p> Checker<'p> {
                 .label(opened.span, format!("declared `{local_ty}` here")),
             );
         }
-        let value = self.ancilla_value(local_ty, value, scope, "delocal");
+        self.ancilla_value(local_ty, value, scope, "delocal");
         if local_ty.is_scalar()
-            && let Some(read) = rules::reads_var(&value, &name.name)
+            && let Some(read) = rules::reads_var(value, &name.name)
         {
             self.err(
                 Diagnostic::error(
@@ -855,19 +867,18 @@ impl<'p> Checker<'p> {
         if let Some(i) = scope.vars.iter().rposition(|v| v.name == name.name && v.local) {
             scope.vars.remove(i);
         }
-        StmtKind::Delocal { name: name.clone(), ty: Some(local_ty), value }
+        *ty = Some(local_ty);
     }
 
     /// The value of a `local`/`delocal`: `nil` for a stack, a number otherwise.
-    fn ancilla_value(&mut self, ty: Type, e: &Expr, scope: &Scope, kw: &str) -> Expr {
+    fn ancilla_value(&mut self, ty: Type, e: &mut Expr, scope: &Scope, kw: &str) {
         match (ty, &e.kind) {
-            (Type::Stack, ExprKind::Nil) => e.clone(),
+            (Type::Stack, ExprKind::Nil) => {}
             (Type::Stack, _) => {
                 self.err(
                     Diagnostic::error(E0212, format!("a stack `{kw}` must have the value `nil`"), e.span)
                         .hint("stack ancillas start and end empty: write `nil`"),
                 );
-                e.clone()
             }
             (Type::Array(elem, _), kind) if elem.is_float() => {
                 if !matches!(kind, ExprKind::Int(0)) {
@@ -876,7 +887,6 @@ impl<'p> Checker<'p> {
                             .hint("float buffer ancillas start and end as all zeros (+0.0): write `0`"),
                     );
                 }
-                e.clone()
             }
             _ => self.expr(e, scope),
         }
@@ -966,7 +976,8 @@ impl<'p> Checker<'p> {
     // ---- places and expressions -----------------------------------------------------------
 
     /// Resolves a place that must denote one 64-bit location.
-    fn place(&mut self, p: &Place, scope: &Scope) -> Option<Place> {
+    /// Whether `p` is a 64-bit location (its index, if any, is checked and folded in place).
+    fn place(&mut self, p: &mut Place, scope: &Scope) -> bool {
         let var = match self.lookup(scope, &p.name.name) {
             Lookup::Var(v) => (v.ty, v.span),
             Lookup::Const => {
@@ -974,22 +985,22 @@ impl<'p> Checker<'p> {
                     Diagnostic::error(E0213, format!("constant `{}` cannot be changed", p.name.name), p.span)
                         .label(self.const_names[&p.name.name], "defined as a constant here"),
                 );
-                return None;
+                return false;
             }
             Lookup::Unknown => {
                 self.unknown(&p.name, scope);
-                if let Some(i) = &p.index {
+                if let Some(i) = &mut p.index {
                     self.expr(i, scope);
                 }
-                return None;
+                return false;
             }
         };
         let (ty, decl) = var;
-        match (&p.index, ty) {
-            (None, t) if t.is_scalar() => Some(p.clone()),
+        match (&mut p.index, ty) {
+            (None, t) if t.is_scalar() => true,
             (None, Type::Array(el, _)) if el.is_float() => {
                 self.float_buffer(&p.name.name, ty, p.span, decl);
-                None
+                false
             }
             (None, _) => {
                 let hint = if ty == Type::Stack {
@@ -1002,16 +1013,16 @@ impl<'p> Checker<'p> {
                         .label(decl, "declared here")
                         .hint(hint),
                 );
-                None
+                false
             }
             (Some(i), Type::Array(elem, _)) if elem.is_float() => {
                 self.float_buffer(&p.name.name, ty, p.span, decl);
                 self.expr(i, scope);
-                None
+                false
             }
             (Some(i), Type::Array(..)) => {
-                let index = self.expr(i, scope);
-                Some(Place { name: p.name.clone(), index: Some(Box::new(index)), span: p.span })
+                self.expr(i, scope);
+                true
             }
             (Some(i), _) => {
                 self.err(
@@ -1023,13 +1034,13 @@ impl<'p> Checker<'p> {
                     .label(decl, "declared here"),
                 );
                 self.expr(i, scope);
-                None
+                false
             }
         }
     }
 
     /// A constant operand (multiplier, shift amount): reports `code` when it does not fold.
-    fn const_operand(&mut self, e: &Expr, scope: &Scope, code: Code, what: &str) -> Option<u64> {
+    fn const_operand(&mut self, e: &mut Expr, scope: &Scope, code: Code, what: &str) -> Option<u64> {
         match fold(self.dialect, e, &self.consts) {
             Ok(v) => Some(v),
             Err(FoldError::NotConstant(n, span)) if matches!(self.lookup(scope, &n), Lookup::Unknown) => {
@@ -1057,55 +1068,58 @@ impl<'p> Checker<'p> {
         }
     }
 
-    /// Checks an expression that must give a 64-bit value; returns it with constants folded.
-    fn expr(&mut self, e: &Expr, scope: &Scope) -> Expr {
+    /// Checks an expression that must give a 64-bit value, folding its constants in place.
+    fn expr(&mut self, e: &mut Expr, scope: &Scope) {
         if !self.enter(e.span) {
-            return Expr::new(ExprKind::Int(0), e.span);
+            e.kind = ExprKind::Int(0);
+            return;
         }
-        let out = self.expr_inner(e, scope);
+        self.expr_inner(e, scope);
         self.depth -= 1;
-        out
     }
 
-    fn expr_inner(&mut self, e: &Expr, scope: &Scope) -> Expr {
-        let kind = match &e.kind {
-            ExprKind::Int(_) => return e.clone(),
-            ExprKind::Var(name) => match self.lookup(scope, name) {
-                Lookup::Var(v) if v.ty.is_scalar() => return e.clone(),
-                Lookup::Var(v) if matches!(v.ty, Type::Array(el, _) if el.is_float()) => {
-                    let (ty, decl) = (v.ty, v.span);
-                    self.float_buffer(name, ty, e.span, decl);
-                    return e.clone();
+    fn expr_inner(&mut self, e: &mut Expr, scope: &Scope) {
+        let span = e.span;
+        match &mut e.kind {
+            ExprKind::Int(_) => {}
+            ExprKind::Var(name) => {
+                let folded = match self.lookup(scope, name) {
+                    Lookup::Var(v) if v.ty.is_scalar() => None,
+                    Lookup::Var(v) if matches!(v.ty, Type::Array(el, _) if el.is_float()) => {
+                        let (ty, decl) = (v.ty, v.span);
+                        self.float_buffer(name, ty, span, decl);
+                        None
+                    }
+                    Lookup::Var(v) => {
+                        let (ty, decl) = (v.ty, v.span);
+                        let hint = if ty == Type::Stack {
+                            "read the top with `top(s)`"
+                        } else {
+                            "index the array: `a[i]`"
+                        };
+                        self.err(
+                            Diagnostic::error(E0208, format!("`{name}` is `{ty}`, not a number"), span)
+                                .label(decl, "declared here")
+                                .hint(hint),
+                        );
+                        None
+                    }
+                    Lookup::Const => self.consts.get(name.as_str()).copied(),
+                    Lookup::Unknown => {
+                        self.unknown(&Ident { name: name.clone(), span }, scope);
+                        None
+                    }
+                };
+                if let Some(v) = folded {
+                    e.kind = ExprKind::Int(v);
                 }
-                Lookup::Var(v) => {
-                    let (ty, decl) = (v.ty, v.span);
-                    let hint = if ty == Type::Stack {
-                        "read the top with `top(s)`"
-                    } else {
-                        "index the array: `a[i]`"
-                    };
-                    self.err(
-                        Diagnostic::error(E0208, format!("`{name}` is `{ty}`, not a number"), e.span)
-                            .label(decl, "declared here")
-                            .hint(hint),
-                    );
-                    return e.clone();
-                }
-                Lookup::Const => match self.consts.get(name) {
-                    Some(&v) => ExprKind::Int(v),
-                    None => return e.clone(),
-                },
-                Lookup::Unknown => {
-                    self.unknown(&Ident { name: name.clone(), span: e.span }, scope);
-                    return e.clone();
-                }
-            },
+            }
             ExprKind::Index(name, i) => {
-                let index = self.expr(i, scope);
+                self.expr(i, scope);
                 match self.lookup(scope, &name.name) {
                     Lookup::Var(v) if matches!(v.ty, Type::Array(e, _) if e.is_float()) => {
                         let (ty, decl) = (v.ty, v.span);
-                        self.float_buffer(&name.name, ty, e.span, decl);
+                        self.float_buffer(&name.name, ty, span, decl);
                     }
                     Lookup::Var(v) if matches!(v.ty, Type::Array(..)) => {}
                     Lookup::Var(v) => {
@@ -1114,7 +1128,7 @@ impl<'p> Checker<'p> {
                             Diagnostic::error(
                                 E0207,
                                 format!("`{}` is `{ty}` and cannot be indexed", name.name),
-                                e.span,
+                                span,
                             )
                             .label(decl, "declared here"),
                         );
@@ -1122,29 +1136,24 @@ impl<'p> Checker<'p> {
                     Lookup::Const => self.err(Diagnostic::error(
                         E0207,
                         format!("constant `{}` cannot be indexed", name.name),
-                        e.span,
+                        span,
                     )),
                     Lookup::Unknown => self.unknown(name, scope),
                 }
-                ExprKind::Index(name.clone(), Box::new(index))
             }
-            ExprKind::Unary(op, inner) => ExprKind::Unary(*op, Box::new(self.expr(inner, scope))),
-            ExprKind::Binary(op, l, r) => {
-                ExprKind::Binary(*op, Box::new(self.expr(l, scope)), Box::new(self.expr(r, scope)))
+            ExprKind::Unary(_, inner) => self.expr(inner, scope),
+            ExprKind::Binary(_, l, r) => {
+                self.expr(l, scope);
+                self.expr(r, scope);
             }
-            ExprKind::Builtin(f, name) => {
-                self.builtin(*f, name, scope);
-                return e.clone();
-            }
+            ExprKind::Builtin(f, name) => self.builtin(*f, name, scope),
             ExprKind::Nil => {
                 self.err(
-                    Diagnostic::error(E0212, "`nil` is not a number", e.span)
+                    Diagnostic::error(E0212, "`nil` is not a number", span)
                         .hint("`nil` only initialises or finalises a `stack` local"),
                 );
-                return e.clone();
             }
-        };
-        Expr::new(kind, e.span)
+        }
     }
 
     fn builtin(&mut self, f: Builtin, name: &Ident, scope: &Scope) {

@@ -18,6 +18,8 @@ use crate::token::{LexError, Token};
 use lalrpop_util::{ErrorRecovery, ParseError};
 use std::cell::Cell;
 
+mod fast;
+
 #[allow(clippy::all, clippy::pedantic, unused_qualifications, unused_imports, unused_parens)]
 #[rustfmt::skip]
 mod grammar {
@@ -30,7 +32,28 @@ pub const MAX_DEPTH: u32 = 256;
 /// Parses rdx source text into a syntax tree, reporting every syntax error found.
 ///
 /// The result has `Dialect::Rdx`. Errors come sorted by position; see `codes.rs` (E01xx).
+/// Well-formed source takes the fast path ([`parse_fast`]); anything else goes through the
+/// grammar ([`parse_reference`]), which gives the same tree for well-formed source and
+/// reports every error otherwise.
 pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
+    if u32::try_from(src.len()).is_ok()
+        && let Some(p) = parse_fast(src)
+    {
+        return Ok(p);
+    }
+    parse_reference(src)
+}
+
+/// The tree of well-formed source, from a recursive-descent parser that gives up (`None`) at
+/// the first thing [`parse_reference`] would report. Where it gives a tree, it is the one
+/// `parse_reference` gives (tested in `tests/parse_fast.rs`).
+pub fn parse_fast(src: &str) -> Option<Program> {
+    fast::parse(src)
+}
+
+/// [`parse`] through the lalrpop grammar only, with error recovery: the reference the fast path
+/// is tested against, and the path that reports syntax errors.
+pub fn parse_reference(src: &str) -> Result<Program, Vec<Diagnostic>> {
     if u32::try_from(src.len()).is_err() {
         return Err(vec![Diagnostic::error(E0103, "source file is larger than 4 GiB", Span::default())]);
     }

@@ -5,7 +5,7 @@
 //! `disasm`.
 
 use crate::frontend::{EXIT_COMPILE, Source, usage_error};
-use rdx_lang::check::CheckOptions;
+use rdx_lang::check::{CheckOptions, Checked};
 use rdx_vm::{Direction, Engine, Interpreter, Module};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -78,6 +78,16 @@ pub fn is_module_path(path: &Path) -> bool {
 /// Loads a source file (parse, check, compile) or a `.rdxb` module (decode, verify).
 /// Diagnostics go to stderr; the error is the exit code.
 pub fn load(path: &Path, strict: bool, kernels: &crate::kernels::KernelArgs) -> Result<Loaded, ExitCode> {
+    load_with_ir(path, strict, kernels).map(|(loaded, _ir)| loaded)
+}
+
+/// [`load`], also handing back the checked IR the module was compiled from (`None` for a
+/// `.rdxb`), for a caller that has a better use for it than freeing it right away.
+pub fn load_with_ir(
+    path: &Path,
+    strict: bool,
+    kernels: &crate::kernels::KernelArgs,
+) -> Result<(Loaded, Option<Checked>), ExitCode> {
     if is_module_path(path) {
         let name = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|e| usage_error(&format!("cannot read {name}: {e}")))?;
@@ -92,13 +102,13 @@ pub fn load(path: &Path, strict: bool, kernels: &crate::kernels::KernelArgs) -> 
             Some(d) => (d.file.clone(), Some(d.source.clone())),
             None => (name, None),
         };
-        return Ok(Loaded { module, name, text });
+        return Ok((Loaded { module, name, text }, None));
     }
     let src = Source::read(path)?;
     let catalogue = crate::kernels::catalogue(kernels)?;
     let checked = src.compile(&CheckOptions { strict, kernels: &catalogue })?;
     match rdx_vm::compile(&checked, &src.name, &src.text) {
-        Ok(module) => Ok(Loaded { module, name: src.name, text: Some(src.text) }),
+        Ok(module) => Ok((Loaded { module, name: src.name, text: Some(src.text) }, Some(checked))),
         Err(d) => {
             src.report(&d);
             Err(ExitCode::from(EXIT_COMPILE))

@@ -13,13 +13,14 @@
 
 use crate::module::{DebugInfo, GeneDebug, GeneDef, Module, ParamDef};
 use crate::ops::{Amt, Args, Arr, Cond, Fmt, GeneIdx, Imm, Off, Op, Pre, Slot, Str, Word};
+use rdx_lang::ast::NameKey;
 use rdx_lang::ast::{
     BinOp, Block, Builtin, Dialect, Dir, Elem, Expr, ExprKind, Gene, Ident, Place, Print, Program, Span,
     Stmt, StmtKind, Type, UnOp, UpdateOp,
 };
 use rdx_lang::check::Checked;
 use rdx_lang::diag::{Code, Diagnostic};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// Lowers a checked program to a module (with debug info naming `file_name` and embedding
 /// `source_text`). Fails only when a gene exceeds the bytecode's limits (65 535 slots, frame
@@ -94,6 +95,24 @@ impl Strings {
     }
 }
 
+/// Released slots, handed out again lowest first (a set: releasing a slot twice keeps one).
+/// Kept sorted highest first in a vector: a statement's temporaries are few, so this beats a
+/// B-tree by a wide margin.
+#[derive(Default)]
+struct FreeSlots(Vec<u16>);
+
+impl FreeSlots {
+    fn pop_lowest(&mut self) -> Option<u16> {
+        self.0.pop()
+    }
+
+    fn insert(&mut self, s: u16) {
+        if let Err(at) = self.0.binary_search_by(|x| s.cmp(x)) {
+            self.0.insert(at, s);
+        }
+    }
+}
+
 /// What a name denotes inside a gene.
 #[derive(Clone, Copy, Debug)]
 enum Var {
@@ -125,8 +144,9 @@ struct GeneCompiler<'a> {
     code: Vec<Op>,
     spans: Vec<Span>,
     args: Vec<Slot>,
-    scope: Vec<(String, Var)>,
-    free: BTreeSet<u16>,
+    /// Names in scope, innermost last (the checker guarantees they are distinct).
+    scope: Vec<(NameKey, String, Var)>,
+    free: FreeSlots,
     next_slot: u32,
     temps: Vec<Slot>,
     /// Array storage in use / high-water mark, in words after the slots.
@@ -259,7 +279,7 @@ impl<'a> GeneCompiler<'a> {
             spans: Vec::new(),
             args: Vec::new(),
             scope: Vec::new(),
-            free: BTreeSet::new(),
+            free: FreeSlots::default(),
             next_slot: 0,
             temps: Vec::new(),
             storage: 0,
@@ -285,9 +305,13 @@ impl<'a> GeneCompiler<'a> {
                 }
                 Type::Stack => Var::Stack { slot: self.fresh(p.name.span, &p.name.name)? },
             };
-            self.scope.push((p.name.name.clone(), var));
+            self.scope.push((NameKey::of(&p.name.name), p.name.name.clone(), var));
             params.push(ParamDef { name: p.name.name.clone(), ty: p.ty });
         }
+        // Most statements take one to three instructions: allocate for the common case once.
+        let estimate = g.body.stmts.len().saturating_mul(3) + 2;
+        self.code.reserve(estimate);
+        self.spans.reserve(estimate);
         self.emit(Op::Enter {}, g.name.span);
         self.block(&g.body)?;
         self.emit(Op::Exit {}, g.body.span);
@@ -341,7 +365,7 @@ impl<'a> GeneCompiler<'a> {
     }
 
     fn alloc(&mut self, span: Span) -> R<Slot> {
-        if let Some(s) = self.free.pop_first() {
+        if let Some(s) = self.free.pop_lowest() {
             return Ok(Slot(s));
         }
         if self.next_slot >= u16::MAX as u32 - 1 {
@@ -443,17 +467,17 @@ impl<'a> GeneCompiler<'a> {
         self.code.len() as u32
     }
 
+    fn find(&self, name: &str) -> Option<Var> {
+        let key = NameKey::of(name);
+        self.scope.iter().rev().find(|(k, n, _)| key.same(name, *k, n)).map(|(_, _, v)| *v)
+    }
+
     fn lookup(&self, name: &str, span: Span) -> R<Var> {
-        self.scope
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| *v)
-            .ok_or_else(|| internal(span, &format!("unknown name `{name}`")))
+        self.find(name).ok_or_else(|| internal(span, &format!("unknown name `{name}`")))
     }
 
     fn type_of(&self, name: &str) -> Option<Type> {
-        self.scope.iter().rev().find(|(n, _)| n == name).map(|(_, v)| match *v {
+        self.find(name).map(|v| match v {
             Var::Scalar { ty, .. } => ty,
             Var::Array { elem, len, .. } => Type::Array(elem, len),
             Var::Stack { .. } => Type::Stack,
@@ -565,7 +589,12 @@ impl<'a> GeneCompiler<'a> {
             self.code[jump] = if op == BinOp::LogAnd { Op::Jz { a: d, to } } else { Op::Jnz { a: d, to } };
             return Ok(Opnd::S(d));
         }
-        let signed = self.operands_signed(l, r);
+        // Only these operators have signed forms (walking the operands for the others would
+        // make long expressions quadratic for nothing).
+        let signed = matches!(
+            op,
+            BinOp::Div | BinOp::Mod | BinOp::Shr | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
+        ) && self.operands_signed(l, r);
         let janus = self.janus();
         let (a, b) = (self.expr(l)?, self.expr(r)?);
         // Constant operands: folded when both are, else an immediate (no `const` instruction)
@@ -793,6 +822,23 @@ impl<'a> GeneCompiler<'a> {
     fn fuse_rotation(&self, s1: &Stmt, s2: &Stmt) -> Option<Op> {
         if self.janus() {
             return None;
+        }
+        // Most neighbours are not a rotation and an update of one variable: tell by their
+        // shapes before looking any name up.
+        fn target(s: &Stmt) -> Option<(bool, &str)> {
+            match &s.kind {
+                StmtKind::Rotate { target, amount: Expr { kind: ExprKind::Int(_), .. }, .. } => {
+                    Some((true, &target.name.name))
+                }
+                StmtKind::Update { target, value: Expr { kind: ExprKind::Var(_), .. }, .. } => {
+                    Some((false, &target.name.name))
+                }
+                _ => None,
+            }
+        }
+        match (target(s1), target(s2)) {
+            (Some((r1, n1)), Some((r2, n2))) if r1 != r2 && n1 == n2 => {}
+            _ => return None,
         }
         let scalar = |p: &Place| -> Option<Slot> {
             match (&p.index, self.lookup(&p.name.name, p.span).ok()?) {
@@ -1223,15 +1269,16 @@ impl<'a> GeneCompiler<'a> {
                 Var::Stack { slot: d }
             }
         };
-        self.scope.push((name.name.clone(), var));
+        self.scope.push((NameKey::of(&name.name), name.name.clone(), var));
         Ok(())
     }
 
     fn delocal(&mut self, name: &Ident, value: &Expr, sp: Span) -> R<()> {
-        let Some(pos) = self.scope.iter().rposition(|(n, _)| *n == name.name) else {
+        let key = NameKey::of(&name.name);
+        let Some(pos) = self.scope.iter().rposition(|(k, n, _)| key.same(&name.name, *k, n)) else {
             return Err(internal(name.span, &format!("delocal of unknown `{}`", name.name)));
         };
-        let (_, var) = self.scope.remove(pos);
+        let (_, _, var) = self.scope.remove(pos);
         match var {
             Var::Scalar { slot, .. } => {
                 match self.expr(value)? {

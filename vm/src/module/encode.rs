@@ -34,10 +34,17 @@ fn put_u16(out: &mut Vec<u8>, v: u16) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
-fn section(out: &mut Vec<u8>, id: u8, payload: &[u8]) {
+/// Starts section `id` in place: its length is filled in by [`end_section`], so payloads are
+/// written once, straight into the module's bytes.
+fn begin_section(out: &mut Vec<u8>, id: u8) -> usize {
     out.push(id);
-    put_u32(out, payload.len() as u32);
-    out.extend_from_slice(payload);
+    put_u32(out, 0);
+    out.len()
+}
+
+fn end_section(out: &mut [u8], start: usize) {
+    let len = (out.len() - start) as u32;
+    out[start - 4..start].copy_from_slice(&len.to_le_bytes());
 }
 
 fn put_type(out: &mut Vec<u8>, ty: Type) {
@@ -60,63 +67,76 @@ fn put_type(out: &mut Vec<u8>, ty: Type) {
 impl Module {
     /// The module's bytes. The same module always gives the same bytes.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.size_hint());
         out.extend_from_slice(MAGIC);
         put_u16(&mut out, VERSION);
         out.push(dialect_byte(self.dialect));
         out.push(0);
 
-        let mut p = Vec::new();
-        put_u32(&mut p, self.strings.len() as u32);
+        let p = begin_section(&mut out, SEC_CONSTANTS);
+        put_u32(&mut out, self.strings.len() as u32);
         for s in &self.strings {
-            put_string(&mut p, s);
+            put_string(&mut out, s);
         }
-        section(&mut out, SEC_CONSTANTS, &p);
+        end_section(&mut out, p);
 
-        let mut p = Vec::new();
-        put_u32(&mut p, self.genes.len() as u32);
+        let p = begin_section(&mut out, SEC_GENES);
+        put_u32(&mut out, self.genes.len() as u32);
         for g in &self.genes {
-            put_string(&mut p, &g.name);
-            put_u16(&mut p, g.params.len() as u16);
+            put_string(&mut out, &g.name);
+            put_u16(&mut out, g.params.len() as u16);
             for param in &g.params {
-                put_string(&mut p, &param.name);
-                put_type(&mut p, param.ty);
+                put_string(&mut out, &param.name);
+                put_type(&mut out, param.ty);
             }
-            put_u16(&mut p, g.slots);
-            put_u32(&mut p, g.words);
+            put_u16(&mut out, g.slots);
+            put_u32(&mut out, g.words);
         }
-        section(&mut out, SEC_GENES, &p);
+        end_section(&mut out, p);
 
-        let mut p = Vec::new();
+        let p = begin_section(&mut out, SEC_CODE);
         for g in &self.genes {
-            put_u32(&mut p, g.args.len() as u32);
+            put_u32(&mut out, g.args.len() as u32);
             for a in &g.args {
-                a.put(&mut p);
+                a.put(&mut out);
             }
-            put_u32(&mut p, g.code.len() as u32);
+            put_u32(&mut out, g.code.len() as u32);
             for op in &g.code {
-                op.encode(&mut p);
+                op.encode(&mut out);
             }
         }
-        section(&mut out, SEC_CODE, &p);
+        end_section(&mut out, p);
 
         if let Some(d) = &self.debug {
-            let mut p = Vec::new();
-            put_string(&mut p, &d.file);
-            put_string(&mut p, &d.source);
+            let p = begin_section(&mut out, SEC_DEBUG);
+            put_string(&mut out, &d.file);
+            put_string(&mut out, &d.source);
             for g in &d.genes {
-                put_u32(&mut p, g.spans.len() as u32);
+                put_u32(&mut out, g.spans.len() as u32);
                 for s in &g.spans {
-                    put_u32(&mut p, s.start);
-                    put_u32(&mut p, s.end);
+                    put_u32(&mut out, s.start);
+                    put_u32(&mut out, s.end);
                 }
-                put_u16(&mut p, g.slot_names.len() as u16);
+                put_u16(&mut out, g.slot_names.len() as u16);
                 for n in &g.slot_names {
-                    put_string(&mut p, n);
+                    put_string(&mut out, n);
                 }
             }
-            section(&mut out, SEC_DEBUG, &p);
+            end_section(&mut out, p);
         }
         out
+    }
+
+    /// About the encoded size (instructions taken at 8 bytes), to allocate the output once.
+    fn size_hint(&self) -> usize {
+        let strings: usize = self.strings.iter().map(|s| 4 + s.len()).sum();
+        let genes: usize =
+            self.genes.iter().map(|g| 64 + g.params.len() * 16 + g.args.len() * 2 + g.code.len() * 8).sum();
+        let debug = self.debug.as_ref().map_or(0, |d| {
+            d.file.len()
+                + d.source.len()
+                + d.genes.iter().map(|g| 8 + g.spans.len() * 8 + g.slot_names.len() * 8).sum::<usize>()
+        });
+        64 + strings + genes + debug
     }
 }
