@@ -513,7 +513,7 @@ impl<'p> Checker<'p> {
         &mut self,
         entry: &mut Expr,
         body: &mut Block,
-        mut again: Option<&mut Block>,
+        again: Option<&mut Block>,
         until: &mut Expr,
         scope: &mut Scope,
     ) {
@@ -541,7 +541,7 @@ impl<'p> Checker<'p> {
         drop(changed);
         self.expr(entry, scope);
         self.block(body, scope);
-        if let Some(b) = again.as_deref_mut() {
+        if let Some(b) = again {
             self.block(b, scope);
         }
         self.expr(until, scope);
