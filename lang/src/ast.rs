@@ -56,11 +56,12 @@ impl NameKey {
     #[inline]
     pub fn of(name: &str) -> NameKey {
         let b = name.as_bytes();
-        let mut k = [0u8; 8];
-        let n = b.len().min(Self::EXACT);
-        k[..n].copy_from_slice(&b[..n]);
-        k[7] = b.len().min(255) as u8;
-        NameKey(u64::from_le_bytes(k))
+        // Byte by byte: names are short, and a copy of variable length is a call to memcpy.
+        let mut k = (b.len().min(255) as u64) << 56;
+        for (i, &c) in b.iter().take(Self::EXACT).enumerate() {
+            k |= u64::from(c) << (8 * i);
+        }
+        NameKey(k)
     }
 
     /// Whether `name`, whose key is `self`, equals `other`, whose key is `other_key`.
@@ -358,5 +359,24 @@ impl BinOp {
     /// `== != < <= > >=`.
     pub fn is_comparison(self) -> bool {
         matches!(self, BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NameKey;
+
+    #[test]
+    fn name_keys() {
+        let k = NameKey::of;
+        assert_eq!(k("x1"), k("x1"));
+        assert_ne!(k("x1"), k("x2"));
+        assert_ne!(k("x"), k("x\0"));
+        assert_ne!(k("abcdefg"), k("abcdefgh"));
+        // Same first seven bytes and length: the keys agree, the names are told apart by `same`.
+        assert_eq!(k("counter_a"), k("counter_b"));
+        assert!(!k("counter_a").same("counter_a", k("counter_b"), "counter_b"));
+        assert!(k("counter_a").same("counter_a", k("counter_a"), "counter_a"));
+        assert!(k("x1").same("x1", k("x1"), "x1"));
     }
 }
