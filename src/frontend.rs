@@ -1,6 +1,9 @@
-//! From a path on disk to checked IR: read the file, pick the dialect by extension, parse,
-//! check, and render any diagnostics to stderr. Every subcommand goes through here.
+//! The CLI's edge: reading source files and rendering what `rdx_core` and `rdx_lang` report
+//! (diagnostics against their source, errors as `error: …` lines) on stderr, with the exit
+//! codes every subcommand shares.
 
+use rdx_core::CoreError;
+use rdx_core::run::{LoadError, Program};
 use rdx_lang::check::{CheckOptions, Checked};
 use rdx_lang::diag::Diagnostic;
 use std::io::IsTerminal;
@@ -20,27 +23,13 @@ pub struct Source {
 impl Source {
     /// Reads `path`; a missing or non-UTF-8 file is a usage error.
     pub fn read(path: &Path) -> Result<Source, ExitCode> {
-        let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| usage_error(&format!("cannot read {name}: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            usage_error(&format!(
-                "{name} is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ))
-        })?;
+        let (name, text) = rdx_core::run::read_source(path).map_err(fail)?;
         Ok(Source { name, text })
-    }
-
-    /// Whether the file is Janus (by its `.ja` / `.janus` extension).
-    pub fn is_janus(&self) -> bool {
-        self.name.ends_with(".ja") || self.name.ends_with(".janus")
     }
 
     /// The syntax tree, in the dialect the file name says.
     pub fn parse(&self) -> Result<rdx_lang::ast::Program, Vec<Diagnostic>> {
-        let dialect =
-            if self.is_janus() { rdx_lang::ast::Dialect::Janus } else { rdx_lang::ast::Dialect::Rdx };
-        rdx_lang::parse(&self.text, dialect)
+        rdx_lang::parse(&self.text, rdx_core::run::dialect_of(&self.name))
     }
 
     /// Parses and checks; diagnostics (errors and warnings) go to stderr.
@@ -60,11 +49,48 @@ impl Source {
 
     /// Renders diagnostics against this source on stderr.
     pub fn report(&self, diags: &[Diagnostic]) {
-        if !diags.is_empty() {
-            let color = std::io::stderr().is_terminal();
-            eprint!("{}", rdx_lang::report::render(diags, &self.name, &self.text, color));
-        }
+        report(diags, &self.name, &self.text);
     }
+}
+
+/// Renders diagnostics against `text` (the file `name`) on stderr.
+pub fn report(diags: &[Diagnostic], name: &str, text: &str) {
+    if !diags.is_empty() {
+        let color = std::io::stderr().is_terminal();
+        eprint!("{}", rdx_lang::report::render(diags, name, text, color));
+    }
+}
+
+/// Loads a program as `rdx_core` does (a path, or a CID in `home`'s store), rendering its
+/// diagnostics and warnings on stderr; the error is the exit code.
+pub fn load(
+    what: &str,
+    home: Option<&rdx_core::Home>,
+    strict: bool,
+    kernels: &[rdx_core::kernels::UserKernel],
+) -> Result<Program, ExitCode> {
+    let p = Program::open(what, home, strict, kernels).map_err(load_failed)?;
+    if let (Some(c), Some(text)) = (&p.checked, &p.text) {
+        report(&c.warnings, &p.name, text);
+    }
+    Ok(p)
+}
+
+/// Renders why a program did not load; gives the exit code.
+pub fn load_failed(e: LoadError) -> ExitCode {
+    match e {
+        LoadError::Compile { diagnostics, name, text } => {
+            report(&diagnostics, &name, &text);
+            ExitCode::from(EXIT_COMPILE)
+        }
+        LoadError::Core(e) => fail(e),
+    }
+}
+
+/// Prints an error of the core as `error: …` and gives its exit code.
+pub fn fail(e: CoreError) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(e.exit_code())
 }
 
 /// Prints a usage error and gives exit code 2.

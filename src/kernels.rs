@@ -1,14 +1,9 @@
-//! Kernels for the CLI: the `--kernel FILE.wasm` option and the catalogue the checker gets (I4,
-//! I5, E0215/E0216); the bridge that lets either engine run `kernel` statements on the
-//! WebAssembly host is `rdx_kernels::bridge`, shared with the Python package.
-//!
-//! The stdlib catalogue is read from the kernels' metadata sections without compiling them,
-//! so `rdx check` and programs without kernels pay nothing for wasmtime; a [`KernelHost`] is
-//! created only when a module actually calls a kernel, or when `--kernel` files must be
-//! validated.
+//! Kernels for the CLI: the `--kernel FILE.wasm` option. The catalogue the checker gets and
+//! the host engines call live in `rdx_core::kernels`, shared with the Python package.
 
-use crate::frontend::usage_error;
-use rdx_kernels::{KernelHost, Limits};
+use crate::frontend::fail;
+use rdx_core::kernels::UserKernel;
+use rdx_kernels::KernelHost;
 use rdx_lang::kernels::KernelSig;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,24 +18,20 @@ pub struct KernelArgs {
     pub kernel: Vec<PathBuf>,
 }
 
+impl KernelArgs {
+    /// The kernel files' bytes; a file that cannot be read is a usage error (exit 2).
+    pub fn read(&self) -> Result<Vec<UserKernel>, ExitCode> {
+        self.kernel.iter().map(|p| UserKernel::read(p).map_err(fail)).collect()
+    }
+}
+
 /// A host with the stdlib kernels and the `--kernel` files loaded. A file that does not load
 /// is a usage error (exit 2) with the host's message.
 pub fn host(args: &KernelArgs) -> Result<KernelHost, ExitCode> {
-    let mut host = KernelHost::new(Limits::default()).map_err(|e| usage_error(&e.to_string()))?;
-    host.register_stdlib().map_err(|e| usage_error(&e.to_string()))?;
-    for path in &args.kernel {
-        host.load_user(path).map_err(|e| usage_error(&e.to_string()))?;
-    }
-    Ok(host)
+    rdx_core::kernels::host(&args.read()?).map_err(fail)
 }
 
-/// The catalogue for the checker: the stdlib kernels plus the `--kernel` files (loaded and
-/// validated through a host only when there are any).
+/// The catalogue for the checker: the stdlib kernels plus the `--kernel` files.
 pub fn catalogue(args: &KernelArgs) -> Result<Vec<KernelSig>, ExitCode> {
-    if args.kernel.is_empty() {
-        return Ok(rdx_kernels::bridge::stdlib_catalogue());
-    }
-    Ok(host(args)?.kernels().iter().map(rdx_kernels::bridge::sig_of).collect())
+    rdx_core::kernels::catalogue(&args.read()?).map_err(fail)
 }
-
-pub use rdx_kernels::bridge::{HostCall, needs_host};

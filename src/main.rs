@@ -20,11 +20,19 @@ use std::process::ExitCode;
 ///   rdx invert stdlib/fib.rdx         print the inverse program
 ///   rdx asm stdlib/fib.rdx -o fib.rdxb && rdx disasm fib.rdxb
 ///   rdx kernels                       list the kernels (`kernel fft(buf)`)
+///   rdx log                           the runs recorded in the ledger, newest first
+///   rdx replay 12 / rdx rewind 12     run recorded run 12 again / the other way
 ///
-/// Exit codes: 0 ok, 1 run-time error, 2 usage or compile error.
+/// Every `rdx run` is recorded in a home (--home DIR, else $RDX_HOME, else ~/.rdx): a
+/// content-addressed store of programs and states, and a hash-chained ledger of runs.
+///
+/// Exit codes: 0 ok, 1 run-time error (or a failed verification), 2 usage or compile error.
 #[derive(Parser)]
 #[command(name = "rdx", version, verbatim_doc_comment)]
 struct Cli {
+    /// The home holding the store and the ledger (default: $RDX_HOME, else ~/.rdx).
+    #[arg(long, global = true, value_name = "DIR")]
+    home: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +45,12 @@ enum Command {
     Disasm(cmd::disasm::Args),
     Run(cmd::run::Args),
     Kernels(cmd::kernels::Args),
+    Store(cmd::store::Args),
+    Log(cmd::ledger::LogArgs),
+    Show(cmd::ledger::ShowArgs),
+    Replay(cmd::ledger::ReplayArgs),
+    Rewind(cmd::ledger::RewindArgs),
+    Ledger(cmd::ledger::LedgerArgs),
 }
 
 /// Deeply nested input is rejected by the parser, but the remaining recursion (checker,
@@ -51,13 +65,23 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    let worker = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(move || match cli.command {
-        Command::Check(args) => cmd::check::run(args),
-        Command::Invert(args) => cmd::invert::run(args),
-        Command::Asm(args) => cmd::asm::run(args),
-        Command::Disasm(args) => cmd::disasm::run(args),
-        Command::Run(args) => cmd::run::run(args),
-        Command::Kernels(args) => cmd::kernels::run(args),
+    let home = cli.home;
+    let worker = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(move || {
+        let home = home.as_deref();
+        match cli.command {
+            Command::Check(args) => cmd::check::run(args),
+            Command::Invert(args) => cmd::invert::run(args),
+            Command::Asm(args) => cmd::asm::run(args),
+            Command::Disasm(args) => cmd::disasm::run(args, home),
+            Command::Run(args) => cmd::run::run(args, home),
+            Command::Kernels(args) => cmd::kernels::run(args),
+            Command::Store(args) => cmd::store::run(args, home),
+            Command::Log(args) => cmd::ledger::log(args, home),
+            Command::Show(args) => cmd::ledger::show(args, home),
+            Command::Replay(args) => cmd::ledger::replay(args, home),
+            Command::Rewind(args) => cmd::ledger::rewind(args, home),
+            Command::Ledger(args) => cmd::ledger::ledger(args, home),
+        }
     });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,

@@ -12,8 +12,12 @@ fn root() -> PathBuf {
 
 /// Runs `rdx` from the repository root: (stdout, stderr, exit code).
 fn rdx(args: &[&str]) -> (String, String, i32) {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_rdx")).current_dir(root()).args(args).output().expect("rdx runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .env("RDX_NO_LEDGER", "1")
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("rdx runs");
     (
         String::from_utf8(out.stdout).expect("UTF-8 stdout"),
         String::from_utf8(out.stderr).expect("UTF-8 stderr"),

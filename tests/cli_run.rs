@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn rdx(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rdx")).args(args).output().expect("rdx runs")
+    Command::new(env!("CARGO_BIN_EXE_rdx")).env("RDX_NO_LEDGER", "1").args(args).output().expect("rdx runs")
 }
 
 fn stdout(o: &Output) -> String {

@@ -75,8 +75,12 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_rdx")).current_dir(root()).args(args).output().expect("rdx runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .env("RDX_NO_LEDGER", "1")
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("rdx runs");
     Output {
         stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
         stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),

@@ -45,6 +45,7 @@ fn run(program: &Path) -> (String, String, i32) {
         .map_or(Vec::new(), |a| a.split_whitespace().collect());
     let rel = program.strip_prefix(root()).expect("program under the repository");
     let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .env("RDX_NO_LEDGER", "1")
         .current_dir(root())
         .arg("check")
         .args(extra)
@@ -180,8 +181,12 @@ fn invert_output_checks_and_inverts_back() {
     for p in programs().iter().filter(|p| stem(p).starts_with("ok-")) {
         let name = stem(p);
         let invert = |path: &Path| {
-            let out =
-                Command::new(env!("CARGO_BIN_EXE_rdx")).arg("invert").arg(path).output().expect("rdx runs");
+            let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+                .env("RDX_NO_LEDGER", "1")
+                .arg("invert")
+                .arg(path)
+                .output()
+                .expect("rdx runs");
             assert!(
                 out.status.success(),
                 "{name}: rdx invert failed: {}",
@@ -191,8 +196,12 @@ fn invert_output_checks_and_inverts_back() {
         };
         let inverse = tmp.join(format!("{name}.inv.rdx"));
         std::fs::write(&inverse, invert(p)).expect("write inverse");
-        let checked =
-            Command::new(env!("CARGO_BIN_EXE_rdx")).arg("check").arg(&inverse).output().expect("rdx runs");
+        let checked = Command::new(env!("CARGO_BIN_EXE_rdx"))
+            .env("RDX_NO_LEDGER", "1")
+            .arg("check")
+            .arg(&inverse)
+            .output()
+            .expect("rdx runs");
         assert!(
             checked.status.success(),
             "{name}: inverse does not check: {}",

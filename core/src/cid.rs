@@ -38,7 +38,10 @@ impl Cid {
     pub fn check_prefix(text: &str) -> Result<String, CoreError> {
         let t = text.trim();
         if !t.bytes().all(|b| b.is_ascii_hexdigit()) || t.is_empty() {
-            return Err(CoreError::BadCid { text: t.to_string(), why: "a CID is written in hex digits".into() });
+            return Err(CoreError::BadCid {
+                text: t.to_string(),
+                why: "a CID is written in hex digits".into(),
+            });
         }
         if t.len() < Self::MIN_PREFIX || t.len() > 64 {
             return Err(CoreError::BadCid {

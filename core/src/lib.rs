@@ -14,7 +14,9 @@
 pub mod cid;
 pub mod error;
 pub mod home;
+pub mod kernels;
 pub mod ledger;
+pub mod replay;
 pub mod run;
 pub mod state;
 pub mod store;

@@ -1,1 +1,448 @@
-//! TODO
+//! The one run path: a program is loaded (a source path, a `.rdxb` file or a CID), checked,
+//! compiled, its arguments bound, run on an engine with its kernels, and recorded.
+//!
+//! - [`Program`] loads and names a program: [`Program::open`] takes what a user types (a path
+//!   or a CID), [`Program::from_source`] and [`Program::from_bytes`] take text and bytes.
+//! - [`execute`] runs one gene on an engine the caller keeps (the Python package keeps one per
+//!   module and thread, so a backward run can undo the forward run before it), lending it the
+//!   kernel host and handing back what the run wrote on the history tape.
+//! - [`run`] is a whole run as `rdx run` does it: a fresh engine, then [`record`] in a home.
+//! - [`record`] turns a finished run into a ledger record, putting the program, states, tape
+//!   and user kernels in the store first.
+
+use crate::error::CoreError;
+use crate::kernels::{self, UserKernel};
+use crate::ledger::{self, NewRun, RunRecord};
+use crate::{Cid, Home, state};
+use rdx_lang::ast::Dialect;
+use rdx_lang::check::{CheckOptions, Checked};
+use rdx_lang::diag::Diagnostic;
+use rdx_lang::kernels::KernelSig;
+use rdx_vm::engine::TapeEntry;
+use rdx_vm::{Direction, Engine, Interpreter, KernelCall, Module, RunError, RunReport, Value};
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::{Instant, SystemTime};
+
+/// Why a program did not load.
+#[derive(Debug)]
+pub enum LoadError {
+    /// It did not compile: the diagnostics, with the file name and text they point into.
+    Compile { diagnostics: Vec<Diagnostic>, name: String, text: String },
+    /// It could not be read or found, or is not a valid module.
+    Core(CoreError),
+}
+
+impl From<CoreError> for LoadError {
+    fn from(e: CoreError) -> LoadError {
+        LoadError::Core(e)
+    }
+}
+
+/// Whether a path names a bytecode module (`.rdxb`).
+pub fn is_module_path(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "rdxb")
+}
+
+/// The dialect a file name says: Janus for `.ja` and `.janus`, else rdx.
+pub fn dialect_of(name: &str) -> Dialect {
+    if name.ends_with(".ja") || name.ends_with(".janus") { Dialect::Janus } else { Dialect::Rdx }
+}
+
+/// Reads a source file as UTF-8 text; returns its display name and text.
+pub fn read_source(path: &Path) -> Result<(String, String), CoreError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| CoreError::Usage(format!("cannot read {name}: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        CoreError::Usage(format!(
+            "{name} is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok((name, text))
+}
+
+/// A program ready to run.
+pub struct Program {
+    pub module: Module,
+    /// The file name error messages show (from the debug section for a `.rdxb` or a CID).
+    pub name: String,
+    /// The source text, for rendering errors (none for a module stripped of its debug info).
+    pub text: Option<String>,
+    /// The checked IR it was compiled from (none for a module loaded as bytecode).
+    pub checked: Option<Checked>,
+    /// The encoded module and its CID, computed on first use.
+    encoded: OnceLock<(Cid, Vec<u8>)>,
+}
+
+impl Program {
+    fn new(module: Module, name: String, text: Option<String>, checked: Option<Checked>) -> Program {
+        Program { module, name, text, checked, encoded: OnceLock::new() }
+    }
+
+    /// Loads what a user names: an existing file (source or `.rdxb`), else a CID or unique
+    /// prefix of one (≥ 8 hex digits) in `home`'s store. `user` kernels extend the checker's
+    /// catalogue; `strict` refuses lossy programs.
+    pub fn open(
+        what: &str,
+        home: Option<&Home>,
+        strict: bool,
+        user: &[UserKernel],
+    ) -> Result<Program, LoadError> {
+        let path = Path::new(what);
+        if path.exists() || !looks_like_cid(what) {
+            return Program::from_path(path, strict, user);
+        }
+        let Some(home) = home else {
+            return Err(
+                CoreError::Usage(format!("no file {what}, and no store to look it up in as a CID")).into()
+            );
+        };
+        let cid = home.resolve(what)?;
+        Program::from_store(home, &cid, strict)
+    }
+
+    /// Loads a source file (parse, check, compile) or a `.rdxb` module (decode, verify).
+    pub fn from_path(path: &Path, strict: bool, user: &[UserKernel]) -> Result<Program, LoadError> {
+        if is_module_path(path) {
+            let name = path.display().to_string();
+            let bytes =
+                std::fs::read(path).map_err(|e| CoreError::Usage(format!("cannot read {name}: {e}")))?;
+            return Program::from_bytes(&bytes, &name, strict);
+        }
+        let (name, text) = read_source(path)?;
+        let catalogue = kernels::catalogue(user)?;
+        let dialect = dialect_of(&name);
+        Program::from_source(text, name, dialect, strict, &catalogue)
+    }
+
+    /// Parses, checks and compiles source text; `name` is what diagnostics show.
+    pub fn from_source(
+        text: String,
+        name: String,
+        dialect: Dialect,
+        strict: bool,
+        catalogue: &[KernelSig],
+    ) -> Result<Program, LoadError> {
+        let opts = CheckOptions { strict, kernels: catalogue };
+        let compiled = rdx_lang::parse(&text, dialect)
+            .and_then(|p| rdx_lang::check::check_owned(p, &opts))
+            .and_then(|c| rdx_vm::compile(&c, &name, &text).map(|m| (c, m)));
+        match compiled {
+            Ok((checked, module)) => Ok(Program::new(module, name, Some(text), Some(checked))),
+            Err(diagnostics) => Err(LoadError::Compile { diagnostics, name, text }),
+        }
+    }
+
+    /// Decodes and verifies an encoded module; `name` is what errors show when the module has
+    /// no debug section.
+    pub fn from_bytes(bytes: &[u8], name: &str, strict: bool) -> Result<Program, LoadError> {
+        let module = Module::decode(bytes).map_err(|e| CoreError::Usage(format!("{name}: {e}")))?;
+        if strict && module.lossy_count() > 0 {
+            return Err(CoreError::Usage(format!(
+                "{name}: --strict refuses lossy programs, and this module has {} lossy operations",
+                module.lossy_count()
+            ))
+            .into());
+        }
+        let (name, text) = match &module.debug {
+            Some(d) => (d.file.clone(), Some(d.source.clone())),
+            None => (name.to_string(), None),
+        };
+        Ok(Program::new(module, name, text, None))
+    }
+
+    /// Loads a module stored in `home` under `cid`.
+    pub fn from_store(home: &Home, cid: &Cid, strict: bool) -> Result<Program, LoadError> {
+        let bytes = home.get(cid)?;
+        let program = Program::from_bytes(&bytes, &cid.to_hex(), strict)?;
+        let _ = program.encoded.set((*cid, bytes));
+        Ok(program)
+    }
+
+    /// The content ID of the encoded module.
+    pub fn cid(&self) -> Cid {
+        self.encoded().0
+    }
+
+    /// The encoded module (`.rdxb` bytes) and its CID.
+    pub fn encoded(&self) -> &(Cid, Vec<u8>) {
+        self.encoded.get_or_init(|| {
+            let bytes = self.module.encode();
+            (Cid::of(&bytes), bytes)
+        })
+    }
+
+    /// Picks the entry gene: `wanted`, else `main`, else the only gene.
+    pub fn entry(&self, wanted: Option<&str>) -> Result<usize, CoreError> {
+        let m = &self.module;
+        let names = || m.genes.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ");
+        match wanted {
+            Some(w) => m
+                .gene_index(w)
+                .ok_or_else(|| CoreError::Usage(format!("no gene `{w}` (the genes are: {})", names()))),
+            None => m.default_entry().ok_or_else(|| {
+                CoreError::Usage(format!(
+                    "there is no `main` gene: choose one with --entry (the genes are: {})",
+                    names()
+                ))
+            }),
+        }
+    }
+
+    /// The values of gene `gene`'s parameters from `name=value` texts (unset ones are zero).
+    pub fn bind(&self, gene: usize, sets: &[String]) -> Result<Vec<Value>, CoreError> {
+        let mut pairs = Vec::with_capacity(sets.len());
+        for s in sets {
+            pairs.push(
+                rdx_vm::values::parse_assignment(s).map_err(|e| CoreError::Usage(format!("--set {e}")))?,
+            );
+        }
+        rdx_vm::values::bind(&self.module, gene, &pairs).map_err(|e| CoreError::Usage(format!("--set: {e}")))
+    }
+}
+
+/// Whether `text` could be a CID or a prefix of one.
+fn looks_like_cid(text: &str) -> bool {
+    Cid::check_prefix(text).is_ok()
+}
+
+/// The engine a run asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The bytecode interpreter (the reference engine).
+    Interp,
+    /// Native code compiled with Cranelift.
+    Jit,
+    /// The JIT when some gene loops or recurses, else the interpreter.
+    Auto,
+}
+
+impl Backend {
+    /// The engine that runs `module`, and why when the choice was automatic.
+    pub fn resolve(self, module: &Module) -> (Backend, Option<&'static str>) {
+        match self {
+            Backend::Auto if rdx_jit::worth_compiling(module) => {
+                (Backend::Jit, Some("auto: a gene loops or recurses, so compiling pays off"))
+            }
+            Backend::Auto => {
+                (Backend::Interp, Some("auto: no gene loops or recurses, so interpreting is cheaper"))
+            }
+            b => (b, None),
+        }
+    }
+
+    /// `interp`, `jit` or `auto`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Interp => "interp",
+            Backend::Jit => "jit",
+            Backend::Auto => "auto",
+        }
+    }
+
+    /// A fresh engine of this kind (`Auto` must be resolved first; it gives the interpreter).
+    pub fn engine(self) -> Box<dyn Engine> {
+        match self {
+            Backend::Jit => Box::new(rdx_jit::Jit::new()),
+            Backend::Interp | Backend::Auto => Box::new(Interpreter::new()),
+        }
+    }
+}
+
+/// One run on an engine: what it gave back and what it cost.
+pub struct Execution {
+    pub result: Result<RunReport, RunError>,
+    /// What `print`/`printf`/`show` wrote.
+    pub printed: Vec<u8>,
+    pub started: SystemTime,
+    pub ended: SystemTime,
+    pub wall_ns: u64,
+    /// The entries this run added to the engine's history tape.
+    pub tape: Vec<TapeEntry>,
+}
+
+/// Runs gene `gene` of `module` on `engine`, in place on `args`, lending the engine `host` for
+/// the run. The engine keeps its history tape across runs, so a backward run can undo the
+/// forward run before it; a run that fails after changing the tape clears it, since its
+/// partial history matches no other run.
+pub fn execute(
+    engine: &mut dyn Engine,
+    module: &Module,
+    gene: usize,
+    args: &mut [Value],
+    dir: Direction,
+    host: &mut Option<Box<dyn KernelCall + Send>>,
+) -> Execution {
+    if let Some(h) = host.take() {
+        engine.set_kernels(h);
+    }
+    let before = engine.tape_len();
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let result = engine.run(module, gene, args, dir);
+    let wall_ns = u64::try_from(clock.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    let ended = SystemTime::now();
+    *host = engine.take_kernels();
+    let printed = engine.take_output();
+    let after = engine.tape_len();
+    let tape = if result.is_ok() && after > before { engine.tape()[before..].to_vec() } else { Vec::new() };
+    if result.is_err() && after != before {
+        engine.clear_tape();
+    }
+    Execution { result, printed, started, ended, wall_ns, tape }
+}
+
+/// A whole run as `rdx run` does it.
+pub struct Request<'a> {
+    pub program: &'a Program,
+    pub gene: usize,
+    pub args: Vec<Value>,
+    pub dir: Direction,
+    pub backend: Backend,
+    /// User kernels (recorded by CID).
+    pub kernels: &'a [UserKernel],
+    /// Verify every kernel call (`--checked`).
+    pub checked: bool,
+    /// The history tape to start from (a rewind's recorded tape).
+    pub tape: Vec<TapeEntry>,
+    /// Flags that change a run, recorded as given (`--strict`, `--checked`).
+    pub flags: Vec<String>,
+    /// The run this one replays or rewinds.
+    pub parent: Option<u64>,
+}
+
+/// A finished run: its final state, what it printed and how it went, and its ledger record.
+pub struct Outcome {
+    /// The final values (meaningful when the run succeeded).
+    pub values: Vec<Value>,
+    pub dir: Direction,
+    pub exec: Execution,
+    pub backend: Backend,
+    pub backend_reason: Option<&'static str>,
+    /// The canonical bytes of the input and output states (output: when the run succeeded).
+    pub input: Vec<u8>,
+    pub output: Option<Vec<u8>>,
+}
+
+/// Runs `req` on a fresh engine. Kernel host failures are errors before anything runs.
+pub fn run(req: Request<'_>) -> Result<Outcome, CoreError> {
+    let module = &req.program.module;
+    let (backend, backend_reason) = req.backend.resolve(module);
+    let mut host = if kernels::needs_host(module) {
+        Some(kernels::engine_host(req.kernels, req.checked)?)
+    } else {
+        None
+    };
+    let mut engine = backend.engine();
+    engine.swap_tape(req.tape);
+    let input = state::encode(module, req.gene, &req.args);
+    let mut values = req.args;
+    let exec = execute(&mut *engine, module, req.gene, &mut values, req.dir, &mut host);
+    let output = exec.result.is_ok().then(|| state::encode(module, req.gene, &values));
+    Ok(Outcome { values, dir: req.dir, exec, backend, backend_reason, input, output })
+}
+
+/// Where records go: a home (one transaction per record) or a batch (one per batch).
+pub trait Sink {
+    fn put(&self, bytes: &[u8]) -> Result<Cid, CoreError>;
+    fn record_run(&self, run: &NewRun) -> Result<RunRecord, CoreError>;
+}
+
+impl Sink for Home {
+    fn put(&self, bytes: &[u8]) -> Result<Cid, CoreError> {
+        Home::put(self, bytes)
+    }
+    fn record_run(&self, run: &NewRun) -> Result<RunRecord, CoreError> {
+        Home::record_run(self, run)
+    }
+}
+
+impl Sink for crate::store::Batch<'_> {
+    fn put(&self, bytes: &[u8]) -> Result<Cid, CoreError> {
+        crate::store::Batch::put(self, bytes)
+    }
+    fn record_run(&self, run: &NewRun) -> Result<RunRecord, CoreError> {
+        crate::store::Batch::record_run(self, run)
+    }
+}
+
+/// What a record says about a run besides its [`Execution`].
+pub struct Facts<'a> {
+    pub program: &'a Program,
+    pub gene: usize,
+    pub dir: Direction,
+    pub backend: Backend,
+    pub backend_reason: Option<&'a str>,
+    pub input: &'a [u8],
+    pub output: Option<&'a [u8]>,
+    pub kernels: &'a [UserKernel],
+    pub flags: &'a [String],
+    pub parent: Option<u64>,
+}
+
+/// Records a finished run: puts the program, the states, the tape and the user kernels in the
+/// store and appends the run to the ledger.
+pub fn record(sink: &dyn Sink, facts: &Facts<'_>, exec: &Execution) -> Result<RunRecord, CoreError> {
+    let (program_cid, program_bytes) = facts.program.encoded();
+    let program = sink.put(program_bytes)?;
+    debug_assert_eq!(program, *program_cid);
+    let input = sink.put(facts.input)?;
+    let output = facts.output.map(|o| sink.put(o)).transpose()?;
+    let tape = if exec.tape.is_empty() { None } else { Some(sink.put(&state::encode_tape(&exec.tape))?) };
+    let kernels =
+        facts.kernels.iter().map(|k| sink.put(&k.bytes).map(|c| c.to_hex())).collect::<Result<_, _>>()?;
+    let (erased_bits, instructions) = match &exec.result {
+        Ok(r) => (r.lossy_bits, (facts.backend == Backend::Interp).then_some(r.instructions)),
+        Err(_) => (64 * exec.tape.len() as u64, None),
+    };
+    let (outcome, code, message) = match &exec.result {
+        Ok(_) => ("ok", None, None),
+        Err(e) => {
+            let d = e.to_diagnostic();
+            ("error", Some(d.code.to_string()), Some(d.message))
+        }
+    };
+    let run = NewRun {
+        started: ledger::timestamp(exec.started),
+        ended: ledger::timestamp(exec.ended),
+        program: program.to_hex(),
+        entry: facts.program.module.genes[facts.gene].name.clone(),
+        direction: direction_name(facts.dir).to_string(),
+        backend: facts.backend.name().to_string(),
+        backend_reason: facts.backend_reason.map(str::to_string),
+        input: input.to_hex(),
+        output: output.map(|c| c.to_hex()),
+        tape: tape.map(|c| c.to_hex()),
+        erased_bits,
+        landauer_joules: erased_bits as f64 * ledger::LANDAUER_JOULES_PER_BIT,
+        instructions,
+        wall_ns: exec.wall_ns,
+        outcome: outcome.to_string(),
+        code,
+        message,
+        rdx_version: env!("CARGO_PKG_VERSION").to_string(),
+        host: ledger::host_name(),
+        parent: facts.parent,
+        kernels,
+        flags: facts.flags.to_vec(),
+    };
+    sink.record_run(&run)
+}
+
+/// `forward` or `backward`, as records spell directions.
+pub fn direction_name(dir: Direction) -> &'static str {
+    match dir {
+        Direction::Forward => "forward",
+        Direction::Backward => "backward",
+    }
+}
+
+/// Reads a direction as records spell it.
+pub fn parse_direction(text: &str) -> Result<Direction, CoreError> {
+    match text {
+        "forward" => Ok(Direction::Forward),
+        "backward" => Ok(Direction::Backward),
+        other => Err(CoreError::Usage(format!("`{other}` is not a direction (forward or backward)"))),
+    }
+}

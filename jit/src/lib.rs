@@ -610,7 +610,10 @@ impl Engine for Jit {
             if let Some(k) = self.kernels.take() {
                 self.fallback.set_kernels(k);
             }
+            // One history tape, whichever of the two runs the gene.
+            self.fallback.swap_tape(std::mem::take(&mut self.tape));
             let r = self.fallback.run(module, gene, args, dir);
+            self.tape = self.fallback.swap_tape(Vec::new());
             self.kernels = self.fallback.take_kernels();
             return r;
         }
@@ -632,13 +635,11 @@ impl Engine for Jit {
         self.kernels.take()
     }
 
-    fn tape_len(&self) -> usize {
-        self.tape.len()
+    fn tape(&self) -> &[runtime::TapeEntry] {
+        &self.tape
     }
 
-    /// Forgets the history tape (the fallback interpreter's too).
-    fn clear_tape(&mut self) {
-        self.tape.clear();
-        self.fallback.clear_tape();
+    fn swap_tape(&mut self, tape: Vec<runtime::TapeEntry>) -> Vec<runtime::TapeEntry> {
+        std::mem::replace(&mut self.tape, tape)
     }
 }

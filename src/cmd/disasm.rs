@@ -1,15 +1,15 @@
 //! `rdx disasm FILE`: print a readable listing of a bytecode module.
 
-use super::run::load;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 
-/// Print a readable listing of a bytecode module (.rdxb; a source file is compiled first),
-/// with gene names, slot names and the source line of each statement.
+/// Print a readable listing of a bytecode module (.rdxb, or a CID in the store; a source file
+/// is compiled first), with gene names, slot names and the source line of each statement.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The module (.rdxb) or a program (.rdx, .ja).
-    file: PathBuf,
+    /// The module (.rdxb), a program (.rdx, .ja), or a module's CID in the store.
+    #[arg(value_name = "FILE|CID")]
+    file: String,
     /// List the backward streams instead: the code each gene runs backward (`--reverse`,
     /// `uncall`), which the loader builds from the forward code (statements last first, each
     /// replaced by its mirror; `if`/`from` with their conditions exchanged).
@@ -17,8 +17,10 @@ pub struct Args {
     backward: bool,
 }
 
-pub fn run(args: Args) -> ExitCode {
-    match load(&args.file, false, &Default::default()) {
+pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
+    // The store is opened only for a CID.
+    let home = if Path::new(&args.file).exists() { None } else { rdx_core::Home::open(home).ok() };
+    match crate::frontend::load(&args.file, home.as_ref(), false, &[]) {
         Ok(l) => {
             let text = if args.backward {
                 rdx_vm::disasm::disassemble_backward(&l.module)

@@ -5,4 +5,6 @@ pub mod check;
 pub mod disasm;
 pub mod invert;
 pub mod kernels;
+pub mod ledger;
 pub mod run;
+pub mod store;

@@ -1,14 +1,12 @@
-//! `rdx run FILE`: run a gene forward or backward and print its parameters.
-//!
-//! Also home of [`load`], the one path from a `.rdx`/`.ja` source or a `.rdxb` module on disk
-//! to a runnable [`Module`] (with the source text for error messages), shared by `asm` and
-//! `disasm`.
+//! `rdx run FILE|CID`: run a gene forward or backward, print its parameters, and record the
+//! run in the ledger. The run itself is `rdx_core::run`; this file is options and printing.
 
-use crate::frontend::{EXIT_COMPILE, Source, usage_error};
-use rdx_lang::check::{CheckOptions, Checked};
-use rdx_vm::{Direction, Engine, Interpreter, Module};
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use crate::frontend;
+use rdx_core::Home;
+use rdx_core::run::{Facts, Outcome, Program, Request};
+use rdx_vm::Direction;
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 /// Exit code of a run-time error.
@@ -30,10 +28,17 @@ pub enum Backend {
 /// Values: decimal, 0x hex, 0b binary, negative for i64, arrays and stacks as [1,2,3].
 /// Unset parameters are 0. Output: `name = value` per parameter in declaration order, or one
 /// JSON object with --json. Exit codes: 0 ok, 1 run-time error, 2 usage or compile error.
+///
+/// Every run is recorded in the ledger of the home (--home, $RDX_HOME, else ~/.rdx): the
+/// program, input and output states and history tape go to the store by CID, and `rdx log`
+/// lists the run. --no-ledger (or RDX_NO_LEDGER=1) records nothing; a home that cannot be
+/// written is a warning, and what the run prints never changes.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The program: rdx source (.rdx), Janus (.ja) or a bytecode module (.rdxb).
-    file: PathBuf,
+    /// The program: rdx source (.rdx), Janus (.ja), a bytecode module (.rdxb), or the CID
+    /// of a module in the store (a unique prefix of at least 8 hex digits will do).
+    #[arg(value_name = "FILE|CID")]
+    file: String,
     /// The gene to run (default: `main`, else the only gene).
     #[arg(long, value_name = "GENE")]
     entry: Option<String>,
@@ -57,136 +62,119 @@ pub struct Args {
     /// kernel's mirror must restore its input bit for bit.
     #[arg(long)]
     checked: bool,
+    /// Do not record this run in the ledger (also: RDX_NO_LEDGER=1).
+    #[arg(long)]
+    no_ledger: bool,
     #[command(flatten)]
     kernels: crate::kernels::KernelArgs,
 }
 
-/// A module ready to run, with what error messages need.
-pub struct Loaded {
-    pub module: Module,
-    /// File name and source text for rendering run-time errors (from the module's debug
-    /// section when loading a `.rdxb`).
-    pub name: String,
-    pub text: Option<String>,
-}
-
-/// Whether a path names a bytecode module.
-pub fn is_module_path(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "rdxb")
-}
-
-/// Loads a source file (parse, check, compile) or a `.rdxb` module (decode, verify).
-/// Diagnostics go to stderr; the error is the exit code.
-pub fn load(path: &Path, strict: bool, kernels: &crate::kernels::KernelArgs) -> Result<Loaded, ExitCode> {
-    load_with_ir(path, strict, kernels).map(|(loaded, _ir)| loaded)
-}
-
-/// [`load`], also handing back the checked IR the module was compiled from (`None` for a
-/// `.rdxb`), for a caller that has a better use for it than freeing it right away.
-pub fn load_with_ir(
-    path: &Path,
-    strict: bool,
-    kernels: &crate::kernels::KernelArgs,
-) -> Result<(Loaded, Option<Checked>), ExitCode> {
-    if is_module_path(path) {
-        let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| usage_error(&format!("cannot read {name}: {e}")))?;
-        let module = Module::decode(&bytes).map_err(|e| usage_error(&format!("{name}: {e}")))?;
-        if strict && module.lossy_count() > 0 {
-            return Err(usage_error(&format!(
-                "{name}: --strict refuses lossy programs, and this module has {} lossy operations",
-                module.lossy_count()
-            )));
-        }
-        let (name, text) = match &module.debug {
-            Some(d) => (d.file.clone(), Some(d.source.clone())),
-            None => (name, None),
-        };
-        return Ok((Loaded { module, name, text }, None));
-    }
-    let src = Source::read(path)?;
-    let catalogue = crate::kernels::catalogue(kernels)?;
-    let checked = src.compile(&CheckOptions { strict, kernels: &catalogue })?;
-    match rdx_vm::compile(&checked, &src.name, &src.text) {
-        Ok(module) => Ok((Loaded { module, name: src.name, text: Some(src.text) }, Some(checked))),
-        Err(d) => {
-            src.report(&d);
-            Err(ExitCode::from(EXIT_COMPILE))
+impl From<Backend> for rdx_core::run::Backend {
+    fn from(b: Backend) -> Self {
+        match b {
+            Backend::Interp => rdx_core::run::Backend::Interp,
+            Backend::Jit => rdx_core::run::Backend::Jit,
+            Backend::Auto => rdx_core::run::Backend::Auto,
         }
     }
 }
 
-/// Picks the entry gene: `--entry`, else `main`, else the only gene.
-pub fn entry(m: &Module, wanted: Option<&str>) -> Result<usize, ExitCode> {
-    let names = || m.genes.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ");
-    match wanted {
-        Some(w) => {
-            m.gene_index(w).ok_or_else(|| usage_error(&format!("no gene `{w}` (the genes are: {})", names())))
-        }
-        None => m.default_entry().ok_or_else(|| {
-            usage_error(&format!(
-                "there is no `main` gene: choose one with --entry (the genes are: {})",
-                names()
-            ))
-        }),
-    }
-}
-
-pub fn run(args: Args) -> ExitCode {
-    let loaded = match load(&args.file, args.strict, &args.kernels) {
-        Ok(l) => l,
+pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
+    let record =
+        !args.no_ledger && std::env::var_os("RDX_NO_LEDGER").is_none_or(|v| v.is_empty() || v == "0");
+    let kernels = match args.kernels.read() {
+        Ok(k) => k,
         Err(code) => return code,
     };
-    let m = &loaded.module;
-    let gene = match entry(m, args.entry.as_deref()) {
-        Ok(g) => g,
-        Err(code) => return code,
-    };
-    let mut sets = Vec::with_capacity(args.sets.len());
-    for s in &args.sets {
-        match rdx_vm::values::parse_assignment(s) {
-            Ok(p) => sets.push(p),
-            Err(e) => return usage_error(&format!("--set {e}")),
-        }
-    }
-    let mut values = match rdx_vm::values::bind(m, gene, &sets) {
-        Ok(v) => v,
-        Err(e) => return usage_error(&format!("--set: {e}")),
-    };
-    let dir = if args.reverse { Direction::Backward } else { Direction::Forward };
-    // Each engine returns its result and what `print`/`show` wrote, emitted before the result.
-    let backend = match args.backend {
-        Backend::Auto if rdx_jit::worth_compiling(m) => Backend::Jit,
-        Backend::Auto => Backend::Interp,
-        b => b,
-    };
-    // Kernel calls go to the WebAssembly host, plugged into whichever engine runs.
-    let host = if crate::kernels::needs_host(m) {
-        match crate::kernels::host(&args.kernels) {
-            Ok(h) => Some(crate::kernels::HostCall { host: h, checked: args.checked }),
-            Err(code) => return code,
+    // The home is opened when the program is a CID or the run is recorded; a home that cannot
+    // be opened only costs the record (a warning), unless the program has to come from it.
+    let (home, home_error) = if record || !Path::new(&args.file).exists() {
+        match Home::open(home) {
+            Ok(h) => (Some(h), None),
+            Err(e) => (None, Some(e)),
         }
     } else {
-        None
+        (None, None)
     };
-    let mut engine: Box<dyn Engine> = match backend {
-        Backend::Jit => Box::new(rdx_jit::Jit::new()),
-        Backend::Interp | Backend::Auto => Box::new(Interpreter::new()),
+    let program = match frontend::load(&args.file, home.as_ref(), args.strict, &kernels) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    if let Some(host) = host {
-        engine.set_kernels(Box::new(host));
+    let gene = match program.entry(args.entry.as_deref()) {
+        Ok(g) => g,
+        Err(e) => return frontend::fail(e),
+    };
+    let values = match program.bind(gene, &args.sets) {
+        Ok(v) => v,
+        Err(e) => return frontend::fail(e),
+    };
+    let dir = if args.reverse { Direction::Backward } else { Direction::Forward };
+    let mut flags = Vec::new();
+    if args.strict {
+        flags.push("--strict".to_string());
     }
-    let result = engine.run(m, gene, &mut values, dir);
-    let printed = engine.take_output();
+    if args.checked {
+        flags.push("--checked".to_string());
+    }
+    let request = Request {
+        program: &program,
+        gene,
+        args: values,
+        dir,
+        backend: args.backend.into(),
+        kernels: &kernels,
+        checked: args.checked,
+        tape: Vec::new(),
+        flags,
+        parent: None,
+    };
+    let flags = request.flags.clone();
+    let outcome = match rdx_core::run::run(request) {
+        Ok(o) => o,
+        Err(e) => return frontend::fail(e),
+    };
+    let code = print_outcome(&program, gene, &outcome, args.json);
+    if record {
+        match (&home, home_error) {
+            (Some(home), _) => {
+                let facts = Facts {
+                    program: &program,
+                    gene,
+                    dir,
+                    backend: outcome.backend,
+                    backend_reason: outcome.backend_reason,
+                    input: &outcome.input,
+                    output: outcome.output.as_deref(),
+                    kernels: &kernels,
+                    flags: &flags,
+                    parent: None,
+                };
+                if let Err(e) = rdx_core::run::record(home, &facts, &outcome.exec) {
+                    eprintln!("warning: this run was not recorded: {e}");
+                }
+            }
+            (None, Some(e)) => eprintln!("warning: this run was not recorded: {e}"),
+            (None, None) => {}
+        }
+    }
+    code
+}
+
+/// Prints what a run printed, then its result (stdout) or its error (stderr); gives the exit
+/// code. Shared by `run`, `replay` and `rewind`.
+pub fn print_outcome(program: &Program, gene: usize, outcome: &Outcome, json: bool) -> ExitCode {
+    let m = &program.module;
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(&printed);
-    match result {
+    let _ = out.write_all(&outcome.exec.printed);
+    match &outcome.exec.result {
         Ok(_) => {
             // Janus programs print their store as jana does (sorted, jana's notation).
-            let text = if m.dialect == rdx_lang::ast::Dialect::Janus && !args.json {
-                rdx_vm::jana::format_store(m.genes[gene].params.iter().map(|p| p.name.as_str()).zip(&values))
+            let text = if m.dialect == rdx_lang::ast::Dialect::Janus && !json {
+                rdx_vm::jana::format_store(
+                    m.genes[gene].params.iter().map(|p| p.name.as_str()).zip(&outcome.values),
+                )
             } else {
-                rdx_vm::values::format_result(m, gene, &values, args.json)
+                rdx_vm::values::format_result(m, gene, &outcome.values, json)
             };
             let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
@@ -195,12 +183,9 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => {
             let _ = out.flush();
             let d = e.to_diagnostic();
-            match &loaded.text {
-                Some(text) => {
-                    let color = std::io::stderr().is_terminal();
-                    eprint!("{}", rdx_lang::report::render(&[d], &loaded.name, text, color));
-                }
-                None => eprintln!("error[{}]: {} ({})", d.code, d.message, loaded.name),
+            match &program.text {
+                Some(text) => frontend::report(&[d], &program.name, text),
+                None => eprintln!("error[{}]: {} ({})", d.code, d.message, program.name),
             }
             ExitCode::from(EXIT_RUNTIME)
         }

@@ -99,10 +99,22 @@ pub trait Engine {
     /// Takes what `print`/`printf`/`show` wrote so far.
     fn take_output(&mut self) -> Vec<u8>;
 
-    /// Words on the history tape (kept across runs, so a backward run can undo the lossy
-    /// operations of the forward run before it).
-    fn tape_len(&self) -> usize;
+    /// The history tape, oldest entry first: the words lossy operations overwrote. It is kept
+    /// across runs, so a backward run can undo the lossy operations of the forward run before
+    /// it.
+    fn tape(&self) -> &[engine::TapeEntry];
+
+    /// Replaces the history tape (with one read back from a store, to rewind a recorded run)
+    /// and gives back the one it held.
+    fn swap_tape(&mut self, tape: Vec<engine::TapeEntry>) -> Vec<engine::TapeEntry>;
+
+    /// Entries on the history tape.
+    fn tape_len(&self) -> usize {
+        self.tape().len()
+    }
 
     /// Forgets the history tape.
-    fn clear_tape(&mut self);
+    fn clear_tape(&mut self) {
+        self.swap_tape(Vec::new());
+    }
 }

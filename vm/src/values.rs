@@ -182,10 +182,15 @@ pub fn format_float(x: f64, json: bool) -> String {
 
 /// A value of type `ty` as text, floats decoded for `f64`/`c64` buffers.
 pub fn format_typed(v: &Value, ty: Type, dialect: Dialect, json: bool) -> String {
+    write_typed(v, ty, dialect, json, ", ")
+}
+
+/// [`format_typed`] with list items separated by `sep`.
+fn write_typed(v: &Value, ty: Type, dialect: Dialect, json: bool, sep: &str) -> String {
     match (ty, v) {
         (Type::Array(Elem::F64, _), Value::Array(a)) => {
             let items: Vec<String> = a.iter().map(|w| format_float(f64::from_bits(*w), json)).collect();
-            format!("[{}]", items.join(", "))
+            format!("[{}]", items.join(sep))
         }
         (Type::Array(Elem::C64, _), Value::Array(a)) => {
             let items: Vec<String> = a
@@ -193,15 +198,15 @@ pub fn format_typed(v: &Value, ty: Type, dialect: Dialect, json: bool) -> String
                 .map(|p| {
                     let im = p.get(1).copied().unwrap_or(0);
                     format!(
-                        "[{}, {}]",
+                        "[{}{sep}{}]",
                         format_float(f64::from_bits(p[0]), json),
                         format_float(f64::from_bits(im), json)
                     )
                 })
                 .collect();
-            format!("[{}]", items.join(", "))
+            format!("[{}]", items.join(sep))
         }
-        _ => format_value(v, is_signed(dialect, ty)),
+        _ => write_value(v, is_signed(dialect, ty), sep),
     }
 }
 
@@ -274,11 +279,15 @@ fn word(v: u64, signed: bool) -> String {
 
 /// One value as text: `42`, `-1`, `[1, 2, 3]`.
 pub fn format_value(v: &Value, signed: bool) -> String {
+    write_value(v, signed, ", ")
+}
+
+fn write_value(v: &Value, signed: bool, sep: &str) -> String {
     match v {
         Value::Int(x) => word(*x, signed),
         Value::Array(a) | Value::Stack(a) => {
             let items: Vec<String> = a.iter().map(|x| word(*x, signed)).collect();
-            format!("[{}]", items.join(", "))
+            format!("[{}]", items.join(sep))
         }
     }
 }
@@ -297,12 +306,22 @@ pub fn format_text(params: &[ParamDef], values: &[Value], dialect: Dialect) -> S
 
 /// The result of a run as one JSON object (`{"n": 0, "a": [1, 2]}`), integers exact.
 pub fn format_json(params: &[ParamDef], values: &[Value], dialect: Dialect) -> String {
+    write_json(params, values, dialect, ": ", ", ")
+}
+
+/// A *state*: [`format_json`] without spaces (`{"n":0,"a":[1,2]}`), the canonical bytes that
+/// name a state in a store, so equal states have equal content IDs.
+pub fn format_state(params: &[ParamDef], values: &[Value], dialect: Dialect) -> String {
+    write_json(params, values, dialect, ":", ",")
+}
+
+fn write_json(params: &[ParamDef], values: &[Value], dialect: Dialect, colon: &str, sep: &str) -> String {
     let fields: Vec<String> = params
         .iter()
         .zip(values)
-        .map(|(p, v)| format!("{}: {}", json_string(&p.name), format_typed(v, p.ty, dialect, true)))
+        .map(|(p, v)| format!("{}{colon}{}", json_string(&p.name), write_typed(v, p.ty, dialect, true, sep)))
         .collect();
-    format!("{{{}}}", fields.join(", "))
+    format!("{{{}}}", fields.join(sep))
 }
 
 /// The result of running gene `gene` of `module`: text lines or one JSON object. The one

@@ -541,11 +541,11 @@ impl Engine for Interpreter {
         self.out.take()
     }
 
-    fn tape_len(&self) -> usize {
-        self.tape.len()
+    fn tape(&self) -> &[TapeEntry] {
+        &self.tape
     }
 
-    fn clear_tape(&mut self) {
-        self.tape.clear();
+    fn swap_tape(&mut self, tape: Vec<TapeEntry>) -> Vec<TapeEntry> {
+        std::mem::replace(&mut self.tape, tape)
     }
 }

@@ -1,0 +1,255 @@
+//! Runs again from the ledger: `replay` runs a recorded run again (same program, entry,
+//! direction, input, backend and kernels), `rewind` runs it the other way from its recorded
+//! output and tape. Both are recorded with the original as their parent.
+//!
+//! An input that `rdx store gc --drop-recoverable` deleted is recovered on the way by rewinding
+//! the run it was the input of: a lossless run's output determines its input.
+
+use crate::error::CoreError;
+use crate::kernels::UserKernel;
+use crate::ledger::RunRecord;
+use crate::run::{self, Backend, Facts, LoadError, Outcome, Program, Request};
+use crate::{Cid, Home, state};
+use rdx_vm::Direction;
+
+/// What a replay or rewind found.
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    /// The state it had to give back (the recorded output, or for a rewind the recorded input).
+    Same,
+    /// It gave back another state; the first parameter that differs, with both values.
+    Differs { param: String, expected: String, got: String },
+    /// It failed, or failed differently from the recorded run.
+    Failed { expected: String, got: String },
+}
+
+/// A replay or rewind, run and recorded.
+pub struct Rerun {
+    /// The recorded run it started from.
+    pub original: RunRecord,
+    pub program: Program,
+    pub gene: usize,
+    pub outcome: Outcome,
+    /// Its own ledger record (None when recording failed: `record_error` says why).
+    pub record: Option<RunRecord>,
+    pub record_error: Option<CoreError>,
+    pub verdict: Verdict,
+}
+
+/// Runs recorded run `id` again and compares its output with the recorded one.
+pub fn replay(home: &Home, id: u64) -> Result<Rerun, CoreError> {
+    let original = home.run_record(id)?;
+    let (program, gene, kernels) = reload(home, &original)?;
+    let input = recorded_input(home, &original, &program, gene, &kernels)?;
+    let args = state::decode(&program.module, gene, &input)?;
+    let dir = run::parse_direction(&original.run.direction)?;
+    let outcome = rerun(&program, gene, args, dir, &original, &kernels, Vec::new())?;
+    let verdict = match (&original.run.output, &outcome.output) {
+        (Some(want), Some(got)) => compare(home, &program, gene, want, got)?,
+        (None, None) => same_failure(&original, &outcome),
+        (Some(_), None) => Verdict::Failed { expected: "ok".into(), got: failure(&outcome) },
+        (None, Some(_)) => Verdict::Failed { expected: recorded_failure(&original), got: "ok".into() },
+    };
+    finish(home, original, program, gene, kernels, outcome, verdict)
+}
+
+/// Runs recorded run `id` the other way from its recorded output and tape, and compares what
+/// it gives back with the recorded input.
+pub fn rewind(home: &Home, id: u64) -> Result<Rerun, CoreError> {
+    let original = home.run_record(id)?;
+    let (program, gene, kernels) = reload(home, &original)?;
+    let (outcome, _) = rewind_record(home, &original, &program, gene, &kernels)?;
+    let verdict = match &outcome.output {
+        Some(got) => compare(home, &program, gene, &original.run.input, got)?,
+        None => Verdict::Failed { expected: "ok".into(), got: failure(&outcome) },
+    };
+    finish(home, original, program, gene, kernels, outcome, verdict)
+}
+
+/// Loads a recorded run's program, entry gene and user kernels from the store.
+fn reload(home: &Home, rec: &RunRecord) -> Result<(Program, usize, Vec<UserKernel>), CoreError> {
+    let strict = rec.run.flags.iter().any(|f| f == "--strict");
+    let program = Program::from_store(home, &Cid::parse(&rec.run.program)?, strict).map_err(|e| match e {
+        LoadError::Core(e) => e,
+        LoadError::Compile { name, .. } => CoreError::Usage(format!("{name} does not compile")),
+    })?;
+    let gene = program.entry(Some(&rec.run.entry))?;
+    let kernels = rec
+        .run
+        .kernels
+        .iter()
+        .map(|c| Ok(UserKernel { label: c.clone(), bytes: home.get(&Cid::parse(c)?)? }))
+        .collect::<Result<Vec<_>, CoreError>>()?;
+    Ok((program, gene, kernels))
+}
+
+/// Runs `rec` the other way from its recorded output and tape.
+fn rewind_record(
+    home: &Home,
+    rec: &RunRecord,
+    program: &Program,
+    gene: usize,
+    kernels: &[UserKernel],
+) -> Result<(Outcome, Direction), CoreError> {
+    let Some(output) = &rec.run.output else {
+        return Err(CoreError::Usage(format!(
+            "run {} failed ({}), so it has no output to rewind from",
+            rec.id,
+            recorded_failure(rec)
+        )));
+    };
+    let start = home.get(&Cid::parse(output)?)?;
+    let args = state::decode(&program.module, gene, &start)?;
+    let tape = match &rec.run.tape {
+        Some(t) => state::decode_tape(&home.get(&Cid::parse(t)?)?)?,
+        None => Vec::new(),
+    };
+    let dir = match run::parse_direction(&rec.run.direction)? {
+        Direction::Forward => Direction::Backward,
+        Direction::Backward => Direction::Forward,
+    };
+    Ok((rerun(program, gene, args, dir, rec, kernels, tape)?, dir))
+}
+
+/// The recorded input state's bytes: from the store, or, when gc dropped it as recoverable,
+/// by rewinding the run from its output (and put back).
+fn recorded_input(
+    home: &Home,
+    rec: &RunRecord,
+    program: &Program,
+    gene: usize,
+    kernels: &[UserKernel],
+) -> Result<Vec<u8>, CoreError> {
+    let cid = Cid::parse(&rec.run.input)?;
+    match home.get(&cid) {
+        Err(CoreError::NotFound { .. }) if rec.run.outcome == "ok" && rec.run.tape.is_none() => {
+            let (outcome, _) = rewind_record(home, rec, program, gene, kernels)?;
+            match outcome.output {
+                Some(bytes) if Cid::of(&bytes) == cid => {
+                    home.put(&bytes)?;
+                    Ok(bytes)
+                }
+                _ => Err(CoreError::Usage(format!(
+                    "the input {cid} of run {} is not in the store, and rewinding the run did not give it back",
+                    rec.id
+                ))),
+            }
+        }
+        other => other,
+    }
+}
+
+fn rerun(
+    program: &Program,
+    gene: usize,
+    args: Vec<rdx_vm::Value>,
+    dir: Direction,
+    rec: &RunRecord,
+    kernels: &[UserKernel],
+    tape: Vec<rdx_vm::engine::TapeEntry>,
+) -> Result<Outcome, CoreError> {
+    let backend = if rec.run.backend == "jit" { Backend::Jit } else { Backend::Interp };
+    run::run(Request {
+        program,
+        gene,
+        args,
+        dir,
+        backend,
+        kernels,
+        checked: rec.run.flags.iter().any(|f| f == "--checked"),
+        tape,
+        flags: rec.run.flags.clone(),
+        parent: Some(rec.id),
+    })
+}
+
+fn finish(
+    home: &Home,
+    original: RunRecord,
+    program: Program,
+    gene: usize,
+    kernels: Vec<UserKernel>,
+    outcome: Outcome,
+    verdict: Verdict,
+) -> Result<Rerun, CoreError> {
+    let facts = Facts {
+        program: &program,
+        gene,
+        dir: outcome.dir,
+        backend: outcome.backend,
+        backend_reason: None,
+        input: &outcome.input,
+        output: outcome.output.as_deref(),
+        kernels: &kernels,
+        flags: &original.run.flags,
+        parent: Some(original.id),
+    };
+    let (record, record_error) = match run::record(home, &facts, &outcome.exec) {
+        Ok(r) => (Some(r), None),
+        Err(e) => (None, Some(e)),
+    };
+    Ok(Rerun { original, program, gene, outcome, record, record_error, verdict })
+}
+
+/// Compares the state stored as `want` with `got`, naming the first parameter that differs.
+fn compare(
+    home: &Home,
+    program: &Program,
+    gene: usize,
+    want: &str,
+    got: &[u8],
+) -> Result<Verdict, CoreError> {
+    if Cid::of(got).to_hex() == want {
+        return Ok(Verdict::Same);
+    }
+    let params = &program.module.genes[gene].params;
+    let got_values = state::decode(&program.module, gene, got)?;
+    let want_values = match home.get(&Cid::parse(want)?) {
+        Ok(bytes) => state::decode(&program.module, gene, &bytes)?,
+        Err(CoreError::NotFound { .. }) => {
+            return Ok(Verdict::Differs {
+                param: "(the whole state)".into(),
+                expected: format!("the state {want} (no longer in the store)"),
+                got: String::from_utf8_lossy(got).into_owned(),
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    let show = |i: usize, v: &rdx_vm::Value| {
+        rdx_vm::values::format_typed(v, params[i].ty, program.module.dialect, false)
+    };
+    for (i, (w, g)) in want_values.iter().zip(&got_values).enumerate() {
+        if w != g {
+            return Ok(Verdict::Differs {
+                param: params[i].name.clone(),
+                expected: show(i, w),
+                got: show(i, g),
+            });
+        }
+    }
+    // Equal values with other bytes: only possible for floats (e.g. NaN payloads).
+    Ok(Verdict::Differs {
+        param: "(encoding)".into(),
+        expected: want.to_string(),
+        got: Cid::of(got).to_hex(),
+    })
+}
+
+fn same_failure(rec: &RunRecord, outcome: &Outcome) -> Verdict {
+    let (want, got) = (recorded_failure(rec), failure(outcome));
+    if want == got { Verdict::Same } else { Verdict::Failed { expected: want, got } }
+}
+
+fn recorded_failure(rec: &RunRecord) -> String {
+    format!("error[{}]: {}", rec.run.code.as_deref().unwrap_or("?"), rec.run.message.as_deref().unwrap_or(""))
+}
+
+fn failure(outcome: &Outcome) -> String {
+    match &outcome.exec.result {
+        Ok(_) => "ok".into(),
+        Err(e) => {
+            let d = e.to_diagnostic();
+            format!("error[{}]: {}", d.code, d.message)
+        }
+    }
+}

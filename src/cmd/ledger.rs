@@ -1,0 +1,270 @@
+//! The ledger's commands: `rdx log`, `rdx show RUN`, `rdx replay RUN`, `rdx rewind RUN` and
+//! `rdx ledger verify`.
+
+use crate::frontend::fail;
+use rdx_core::replay::{Rerun, Verdict};
+use rdx_core::{CoreError, Home};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// List recorded runs, newest first.
+///
+/// Columns: id, started (UTC), entry, direction, backend, program, input and output (state
+/// CIDs, first 12 digits), wall_ns, outcome. `rdx show ID` gives every field of one run.
+#[derive(clap::Args)]
+pub struct LogArgs {
+    /// Show at most N runs.
+    #[arg(short = 'n', value_name = "N")]
+    limit: Option<usize>,
+    /// Only runs of this program (a CID or unique prefix).
+    #[arg(long, value_name = "CID")]
+    program: Option<String>,
+    /// One JSON array of records, every field (see spec/ledger.md).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Show every field of one recorded run.
+#[derive(clap::Args)]
+pub struct ShowArgs {
+    /// The run's id (see `rdx log`).
+    #[arg(value_name = "RUN")]
+    run: String,
+    /// One JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Run a recorded run again: the same program, entry, direction, backend and input (from the
+/// store). Exit 0 when the output is the recorded one (same CID), 1 naming the first parameter
+/// that differs. The replay is recorded with the original as its parent.
+#[derive(clap::Args)]
+pub struct ReplayArgs {
+    /// The run's id (see `rdx log`).
+    #[arg(value_name = "RUN")]
+    run: String,
+    /// Print the replay's result as `rdx run` does.
+    #[arg(long)]
+    print: bool,
+}
+
+/// Run a recorded run the other way, from its recorded output and history tape. Exit 0 when
+/// it gives back the recorded input (same CID), 1 otherwise. Recorded with its parent.
+#[derive(clap::Args)]
+pub struct RewindArgs {
+    /// The run's id (see `rdx log`).
+    #[arg(value_name = "RUN")]
+    run: String,
+    /// Print the rewind's result (the recovered input) as `rdx run` does.
+    #[arg(long)]
+    print: bool,
+}
+
+/// The ledger itself.
+#[derive(clap::Args)]
+pub struct LedgerArgs {
+    #[command(subcommand)]
+    command: LedgerCommand,
+}
+
+#[derive(clap::Subcommand)]
+enum LedgerCommand {
+    /// Walk the hash chain: exit 1 naming the first record altered, deleted or reordered.
+    Verify,
+}
+
+fn open(home: Option<&Path>) -> Result<Home, ExitCode> {
+    Home::open(home).map_err(fail)
+}
+
+pub fn log(args: LogArgs, home: Option<&Path>) -> ExitCode {
+    let home = match open(home) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    let program = match args.program.as_deref().map(|p| home.resolve(p)).transpose() {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let runs = match home.runs(args.limit, program.as_ref()) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&runs).unwrap_or_else(|_| "[]".into()));
+        return ExitCode::SUCCESS;
+    }
+    let short = |c: &str| c.chars().take(12).collect::<String>();
+    let header = [
+        "id",
+        "started",
+        "entry",
+        "direction",
+        "backend",
+        "program",
+        "input",
+        "output",
+        "wall_ns",
+        "outcome",
+    ];
+    let rows: Vec<[String; 10]> = runs
+        .iter()
+        .map(|r| {
+            let outcome = match &r.run.code {
+                Some(code) => format!("{} {code}", r.run.outcome),
+                None => r.run.outcome.clone(),
+            };
+            [
+                r.id.to_string(),
+                r.run.started.clone(),
+                r.run.entry.clone(),
+                r.run.direction.clone(),
+                r.run.backend.clone(),
+                short(&r.run.program),
+                short(&r.run.input),
+                r.run.output.as_deref().map_or("-".into(), short),
+                r.run.wall_ns.to_string(),
+                outcome,
+            ]
+        })
+        .collect();
+    print!("{}", table(&header, &rows));
+    ExitCode::SUCCESS
+}
+
+/// Left-aligned columns two spaces apart.
+fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut width = header.map(str::len);
+    for r in rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (c, w) in cells.iter().zip(width) {
+            s.push_str(&format!("{c:<w$}  "));
+        }
+        out.push_str(s.trim_end());
+        out.push('\n');
+    };
+    line(header.to_vec());
+    for r in rows {
+        line(r.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+pub fn show(args: ShowArgs, home: Option<&Path>) -> ExitCode {
+    let record = open(home).and_then(|h| {
+        let id = super::store::run_id(&args.run).map_err(fail)?;
+        h.run_record(id).map_err(fail)
+    });
+    let record = match record {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let json = serde_json::to_value(&record).unwrap_or_default();
+    if args.json {
+        println!("{json}");
+        return ExitCode::SUCCESS;
+    }
+    if let serde_json::Value::Object(fields) = json {
+        let width = fields.keys().map(String::len).max().unwrap_or(0);
+        for (k, v) in fields {
+            let v = match v {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Null => "-".into(),
+                other => other.to_string(),
+            };
+            println!("{k:<width$}  {v}");
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+pub fn replay(args: ReplayArgs, home: Option<&Path>) -> ExitCode {
+    rerun(&args.run, args.print, home, "replays", rdx_core::replay::replay)
+}
+
+pub fn rewind(args: RewindArgs, home: Option<&Path>) -> ExitCode {
+    rerun(&args.run, args.print, home, "rewinds", rdx_core::replay::rewind)
+}
+
+fn rerun(
+    run: &str,
+    print: bool,
+    home: Option<&Path>,
+    verb: &str,
+    how: fn(&Home, u64) -> Result<Rerun, CoreError>,
+) -> ExitCode {
+    let home = match open(home) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    let id = match super::store::run_id(run) {
+        Ok(id) => id,
+        Err(e) => return fail(e),
+    };
+    let r = match how(&home, id) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if print || r.outcome.exec.result.is_err() {
+        let _ = super::run::print_outcome(&r.program, r.gene, &r.outcome, false);
+    }
+    let this = match (&r.record, &r.record_error) {
+        (Some(rec), _) => format!("run {}", rec.id),
+        (None, Some(e)) => {
+            eprintln!("warning: this run was not recorded: {e}");
+            "this run".to_string()
+        }
+        (None, None) => "this run".to_string(),
+    };
+    let wanted = if verb == "replays" { "output" } else { "input" };
+    match &r.verdict {
+        Verdict::Same => {
+            let cid = if verb == "replays" {
+                r.original.run.output.clone()
+            } else {
+                Some(r.original.run.input.clone())
+            };
+            match cid {
+                Some(cid) => println!("{this} {verb} run {id}: the same {wanted}, {cid}"),
+                None => println!("{this} {verb} run {id}: the same error"),
+            }
+            ExitCode::SUCCESS
+        }
+        Verdict::Differs { param, expected, got } => {
+            eprintln!("error: {this} {verb} run {id} and differs: `{param}` was {expected}, is now {got}");
+            ExitCode::from(1)
+        }
+        Verdict::Failed { expected, got } => {
+            eprintln!("error: {this} {verb} run {id} and differs: it gave {got}, the record says {expected}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+pub fn ledger(args: LedgerArgs, home: Option<&Path>) -> ExitCode {
+    let home = match open(home) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    match args.command {
+        LedgerCommand::Verify => match home.verify_ledger() {
+            Ok(report) => match report.first_bad {
+                None => {
+                    println!("ok: {} records, the hash chain holds", report.records);
+                    ExitCode::SUCCESS
+                }
+                Some((id, why)) => {
+                    eprintln!("error: record {id}: {why}");
+                    ExitCode::from(1)
+                }
+            },
+            Err(e) => fail(e),
+        },
+    }
+}
