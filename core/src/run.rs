@@ -21,7 +21,7 @@ use rdx_lang::kernels::KernelSig;
 use rdx_vm::engine::TapeEntry;
 use rdx_vm::{Direction, Engine, Interpreter, KernelCall, Module, RunError, RunReport, Value};
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
 /// Why a program did not load.
@@ -72,7 +72,7 @@ pub struct Program {
     /// The checked IR it was compiled from (none for a module loaded as bytecode).
     pub checked: Option<Checked>,
     /// The encoded module and its CID, computed on first use.
-    encoded: OnceLock<(Cid, Vec<u8>)>,
+    encoded: OnceLock<(Cid, Arc<[u8]>)>,
 }
 
 impl Program {
@@ -145,18 +145,24 @@ impl Program {
             ))
             .into());
         }
+        Ok(Program::from_module(module, name))
+    }
+
+    /// A program of a decoded module: its file name and text come from the debug section;
+    /// `name` is used when the module has none.
+    pub fn from_module(module: Module, name: &str) -> Program {
         let (name, text) = match &module.debug {
             Some(d) => (d.file.clone(), Some(d.source.clone())),
             None => (name.to_string(), None),
         };
-        Ok(Program::new(module, name, text, None))
+        Program::new(module, name, text, None)
     }
 
     /// Loads a module stored in `home` under `cid`.
     pub fn from_store(home: &Home, cid: &Cid, strict: bool) -> Result<Program, LoadError> {
         let bytes = home.get(cid)?;
         let program = Program::from_bytes(&bytes, &cid.to_hex(), strict)?;
-        let _ = program.encoded.set((*cid, bytes));
+        let _ = program.encoded.set((*cid, Arc::from(bytes)));
         Ok(program)
     }
 
@@ -166,10 +172,10 @@ impl Program {
     }
 
     /// The encoded module (`.rdxb` bytes) and its CID.
-    pub fn encoded(&self) -> &(Cid, Vec<u8>) {
+    pub fn encoded(&self) -> &(Cid, Arc<[u8]>) {
         self.encoded.get_or_init(|| {
             let bytes = self.module.encode();
-            (Cid::of(&bytes), bytes)
+            (Cid::of(&bytes), Arc::from(bytes))
         })
     }
 
@@ -381,17 +387,51 @@ pub struct Facts<'a> {
     pub parent: Option<u64>,
 }
 
+/// A run's record ready to be written: the blobs it refers to and its fields, CIDs computed.
+/// [`prepare`] does no I/O, so a caller can gather many and write them in one batch.
+pub struct Prepared {
+    /// The program, the states, the tape and the user kernels, as the record names them.
+    pub blobs: Vec<Arc<[u8]>>,
+    pub run: NewRun,
+}
+
 /// Records a finished run: puts the program, the states, the tape and the user kernels in the
 /// store and appends the run to the ledger.
 pub fn record(sink: &dyn Sink, facts: &Facts<'_>, exec: &Execution) -> Result<RunRecord, CoreError> {
-    let (program_cid, program_bytes) = facts.program.encoded();
-    let program = sink.put(program_bytes)?;
-    debug_assert_eq!(program, *program_cid);
-    let input = sink.put(facts.input)?;
-    let output = facts.output.map(|o| sink.put(o)).transpose()?;
-    let tape = if exec.tape.is_empty() { None } else { Some(sink.put(&state::encode_tape(&exec.tape))?) };
-    let kernels =
-        facts.kernels.iter().map(|k| sink.put(&k.bytes).map(|c| c.to_hex())).collect::<Result<_, _>>()?;
+    write(sink, &prepare(facts, exec))
+}
+
+/// Writes a prepared record: its blobs, then the run.
+pub fn write(sink: &dyn Sink, prepared: &Prepared) -> Result<RunRecord, CoreError> {
+    for blob in &prepared.blobs {
+        sink.put(blob)?;
+    }
+    sink.record_run(&prepared.run)
+}
+
+/// The record of a finished run, without writing it.
+pub fn prepare(facts: &Facts<'_>, exec: &Execution) -> Prepared {
+    let (program, program_bytes) = facts.program.encoded();
+    let mut blobs: Vec<Arc<[u8]>> = vec![program_bytes.clone(), Arc::from(facts.input)];
+    let input = Cid::of(facts.input);
+    let output = facts.output.map(|o| {
+        blobs.push(Arc::from(o));
+        Cid::of(o).to_hex()
+    });
+    let tape = (!exec.tape.is_empty()).then(|| {
+        let bytes = state::encode_tape(&exec.tape);
+        let cid = Cid::of(&bytes);
+        blobs.push(Arc::from(bytes));
+        cid.to_hex()
+    });
+    let kernels = facts
+        .kernels
+        .iter()
+        .map(|k| {
+            blobs.push(Arc::from(&k.bytes[..]));
+            Cid::of(&k.bytes).to_hex()
+        })
+        .collect();
     let (erased_bits, instructions) = match &exec.result {
         Ok(r) => (r.lossy_bits, (facts.backend == Backend::Interp).then_some(r.instructions)),
         Err(_) => (64 * exec.tape.len() as u64, None),
@@ -412,8 +452,8 @@ pub fn record(sink: &dyn Sink, facts: &Facts<'_>, exec: &Execution) -> Result<Ru
         backend: facts.backend.name().to_string(),
         backend_reason: facts.backend_reason.map(str::to_string),
         input: input.to_hex(),
-        output: output.map(|c| c.to_hex()),
-        tape: tape.map(|c| c.to_hex()),
+        output,
+        tape,
         erased_bits,
         landauer_joules: erased_bits as f64 * ledger::LANDAUER_JOULES_PER_BIT,
         instructions,
@@ -427,7 +467,7 @@ pub fn record(sink: &dyn Sink, facts: &Facts<'_>, exec: &Execution) -> Result<Ru
         kernels,
         flags: facts.flags.to_vec(),
     };
-    sink.record_run(&run)
+    Prepared { blobs, run }
 }
 
 /// `forward` or `backward`, as records spell directions.

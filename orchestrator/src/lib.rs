@@ -7,6 +7,7 @@
 //! `orchestrator/python/redoxa/`.
 
 mod errors;
+mod home;
 mod module;
 mod values;
 
@@ -16,6 +17,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<module::Module>()?;
+    m.add_class::<home::Home>()?;
     m.add_function(wrap_pyfunction!(module::assemble, m)?)?;
     m.add_function(wrap_pyfunction!(module::load, m)?)?;
     m.add("BACKENDS", module::BACKENDS.to_vec())?;

@@ -18,25 +18,15 @@ use crate::errors;
 use crate::values;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
+use rdx_core::kernels::stdlib_catalogue as catalogue;
+use crate::home::Home;
+use rdx_core::run::{Backend, Facts, LoadError, Program, execute};
 use rdx_lang::ast::Dialect;
-use rdx_lang::check::{CheckOptions, Checked};
+use rdx_lang::check::CheckOptions;
 use rdx_lang::diag::Diagnostic;
 use rdx_lang::invariants::{self, Invariant};
 use rdx_vm::{Direction, Engine, Interpreter, KernelCall};
-use std::sync::{Mutex, OnceLock};
-
-/// The stdlib kernels' signatures, for the checker.
-fn catalogue() -> &'static [rdx_lang::kernels::KernelSig] {
-    static CATALOGUE: OnceLock<Vec<rdx_lang::kernels::KernelSig>> = OnceLock::new();
-    CATALOGUE.get_or_init(rdx_kernels::bridge::stdlib_catalogue)
-}
-
-/// A kernel host with the stdlib kernels.
-fn new_host() -> Result<Box<dyn KernelCall + Send>, rdx_kernels::KernelError> {
-    let mut host = rdx_kernels::KernelHost::new(rdx_kernels::Limits::default())?;
-    host.register_stdlib()?;
-    Ok(Box::new(rdx_kernels::bridge::HostCall { host, checked: false }))
-}
+use std::sync::Mutex;
 
 /// Backends this build can run.
 pub const BACKENDS: &[&str] = &["interp", "jit"];
@@ -46,29 +36,10 @@ thread_local! {
     static JIT: std::cell::RefCell<rdx_jit::Jit> = std::cell::RefCell::new(rdx_jit::Jit::new());
 }
 
-/// Runs `engine` and clears its history tape when a failed run changed it: that partial
-/// history matches no other run.
-fn run_on(
-    engine: &mut dyn Engine,
-    vm: &rdx_vm::Module,
-    gene: usize,
-    args: &mut [rdx_vm::Value],
-    dir: Direction,
-) -> Result<rdx_vm::RunReport, rdx_vm::RunError> {
-    let before = engine.tape_len();
-    let result = engine.run(vm, gene, args, dir);
-    if result.is_err() && engine.tape_len() != before {
-        engine.clear_tape();
-    }
-    result
-}
-
 /// An assembled rdx program.
 #[pyclass(module = "redoxa._native", frozen)]
 pub struct Module {
-    vm: rdx_vm::Module,
-    checked: Option<Checked>,
-    source: Option<String>,
+    program: Program,
     cid: String,
     interp: Mutex<Interpreter>,
     /// Whether runs need a kernel host (the module calls kernels or takes float buffers).
@@ -78,16 +49,16 @@ pub struct Module {
 }
 
 impl Module {
-    fn new(vm: rdx_vm::Module, checked: Option<Checked>, source: Option<String>) -> Module {
-        let cid = vm.cid();
-        let needs_host = rdx_kernels::bridge::needs_host(&vm);
+    fn new(program: Program) -> Module {
+        let cid = program.cid().to_hex();
+        let needs_host = rdx_core::kernels::needs_host(&program.module);
         let (interp, kernels) = (Mutex::new(Interpreter::new()), Mutex::new(None));
-        Module { vm, checked, source, cid, interp, needs_host, kernels }
+        Module { program, cid, needs_host, kernels, interp }
     }
 
     /// Invariant rows: from the IR, or by re-checking the source embedded in a loaded module.
     fn evaluate(&self, py: Python<'_>, strict: bool) -> PyResult<(Vec<Invariant>, String)> {
-        if let Some(c) = &self.checked {
+        if let Some(c) = &self.program.checked {
             let rows = py.detach(|| on_big_stack(|| invariants::evaluate(c, strict)));
             let Some(rows) = rows else {
                 return Err(errors::make(
@@ -97,9 +68,9 @@ impl Module {
                     None,
                 ));
             };
-            return Ok((rows, self.source.clone().unwrap_or_default()));
+            return Ok((rows, self.program.text.clone().unwrap_or_default()));
         }
-        let Some(debug) = &self.vm.debug else {
+        let Some(debug) = &self.program.module.debug else {
             return Err(errors::make(
                 py,
                 "RdxError",
@@ -108,7 +79,7 @@ impl Module {
             ));
         };
         let opts = CheckOptions { strict, kernels: catalogue() };
-        let dialect = self.vm.dialect;
+        let dialect = self.program.module.dialect;
         let front = || -> Result<Vec<Invariant>, Vec<Diagnostic>> {
             let checked =
                 rdx_lang::parse(&debug.source, dialect).and_then(|p| rdx_lang::check::check(&p, &opts))?;
@@ -133,16 +104,14 @@ impl Module {
 #[pyfunction]
 #[pyo3(signature = (source, file = "<rdx>", strict = false, janus = false))]
 pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool, janus: bool) -> PyResult<Module> {
-    let opts = CheckOptions { strict, kernels: catalogue() };
     let dialect = if janus { Dialect::Janus } else { Dialect::Rdx };
-    let front = || -> Result<(Checked, rdx_vm::Module), Vec<Diagnostic>> {
-        let checked = rdx_lang::parse(source, dialect).and_then(|p| rdx_lang::check::check(&p, &opts))?;
-        let vm = rdx_vm::compile(&checked, file, source)?;
-        Ok((checked, vm))
-    };
+    let front = || Program::from_source(source.to_string(), file.to_string(), dialect, strict, catalogue());
     match py.detach(|| on_big_stack(front)) {
-        Some(Ok((checked, vm))) => Ok(Module::new(vm, Some(checked), Some(source.to_string()))),
-        Some(Err(diags)) => Err(errors::compile_error(py, &diags, file, source)),
+        Some(Ok(program)) => Ok(Module::new(program)),
+        Some(Err(LoadError::Compile { diagnostics, .. })) => {
+            Err(errors::compile_error(py, &diagnostics, file, source))
+        }
+        Some(Err(LoadError::Core(e))) => Err(errors::make(py, "RdxError", &e.to_string(), None)),
         None => {
             Err(errors::make(py, "RdxError", "internal error in the rdx front end (please report it)", None))
         }
@@ -166,8 +135,7 @@ fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
 #[pyfunction]
 pub fn load(py: Python<'_>, data: &[u8]) -> PyResult<Module> {
     let vm = rdx_vm::Module::decode(data).map_err(|e| errors::load_error(py, &e))?;
-    let source = vm.debug.as_ref().map(|d| d.source.clone());
-    Ok(Module::new(vm, None, source))
+    Ok(Module::new(Program::from_module(vm, "<module>")))
 }
 
 #[pymethods]
@@ -175,7 +143,7 @@ impl Module {
     /// The source text of the program (embedded in the debug info of a loaded module), if any.
     #[getter]
     fn source(&self) -> Option<&str> {
-        self.source.as_deref()
+        self.program.text.as_deref()
     }
 
     /// The content id: blake3 of the encoded module, lowercase hex.
@@ -186,14 +154,15 @@ impl Module {
 
     /// The encoded module (`.rdxb`).
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.vm.encode())
+        PyBytes::new(py, &self.program.encoded().1)
     }
 
     /// Every gene: `(name, [(param, type), …])` with types spelled as in rdx (`u64[8]`). In a
     /// Janus module every integer is signed, so its integer types are reported as `i64`.
     fn genes(&self) -> Vec<(String, Vec<(String, String)>)> {
-        let dialect = self.vm.dialect;
-        self.vm
+        let dialect = self.program.module.dialect;
+        self.program
+            .module
             .genes
             .iter()
             .map(|g| {
@@ -207,11 +176,11 @@ impl Module {
 
     /// The checker's warnings, as `redoxa.errors.Diagnostic`s, and their rendered report.
     fn warnings<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyList>, String)> {
-        let (warnings, src) = match (&self.checked, &self.source) {
+        let (warnings, src) = match (&self.program.checked, &self.program.text) {
             (Some(c), Some(src)) => (c.warnings.as_slice(), src.as_str()),
             _ => (&[][..], ""),
         };
-        let file = self.vm.debug.as_ref().map_or("<rdx>", |d| d.file.as_str());
+        let file = self.program.module.debug.as_ref().map_or("<rdx>", |d| d.file.as_str());
         let rendered = if warnings.is_empty() {
             String::new()
         } else {
@@ -222,13 +191,13 @@ impl Module {
 
     /// The bytecode listing (as `rdx disasm` prints it).
     fn disasm(&self) -> String {
-        rdx_vm::disasm::disassemble(&self.vm)
+        rdx_vm::disasm::disassemble(&self.program.module)
     }
 
     /// The language the module was written in: `rdx` or `janus`.
     #[getter]
     fn dialect(&self) -> &'static str {
-        match self.vm.dialect {
+        match self.program.module.dialect {
             Dialect::Rdx => "rdx",
             Dialect::Janus => "janus",
         }
@@ -256,9 +225,12 @@ impl Module {
     /// Runs gene `entry` on `values` (one per parameter, in order: ints, or lists for arrays
     /// and stacks) forward, or backward when `reverse`, stopping with `RunError` (R0117) after
     /// `max_steps` instructions when given. Returns the final values in the same shape and what
-    /// the run did: `(values, instructions, lossy_bits, max_depth)`. Raises
+    /// the run did: `(values, instructions, lossy_bits, max_depth, record)`. With `record`
+    /// (a `Home`) the run is recorded in its ledger, failed runs too: `record` is then the
+    /// run's id, or None when `defer` leaves it for the home's next flush. Raises
     /// `ReversibilityError` / `RunError` with the rdx line and column.
-    #[pyo3(signature = (entry, values, reverse, backend, max_steps = None))]
+    #[pyo3(signature = (entry, values, reverse, backend, max_steps = None, record = None, defer = false))]
+    #[allow(clippy::too_many_arguments)]
     fn run<'py>(
         &self,
         py: Python<'py>,
@@ -267,7 +239,9 @@ impl Module {
         reverse: bool,
         backend: &str,
         max_steps: Option<u64>,
-    ) -> PyResult<(Bound<'py, PyList>, u64, u64, usize)> {
+        record: Option<Bound<'py, Home>>,
+        defer: bool,
+    ) -> PyResult<(Bound<'py, PyList>, u64, u64, usize, Option<u64>)> {
         let steps = max_steps.unwrap_or(u64::MAX);
         if !BACKENDS.contains(&backend) {
             return Err(errors::make(
@@ -277,46 +251,56 @@ impl Module {
                 None,
             ));
         }
-        let Some(gene) = self.vm.gene_index(entry) else {
+        let Some(gene) = self.program.module.gene_index(entry) else {
             return Err(errors::make(py, "RdxError", &format!("no gene named {entry:?}"), None));
         };
-        let params = &self.vm.genes[gene].params;
-        let mut args = values::from_python(py, self.vm.dialect, params, values)?;
+        let params = &self.program.module.genes[gene].params;
+        let mut args = values::from_python(py, self.program.module.dialect, params, values)?;
         let dir = if reverse { Direction::Backward } else { Direction::Forward };
-        let host = if self.needs_host { Some(self.take_host(py)?) } else { None };
+        let mut host = if self.needs_host { Some(self.take_host(py)?) } else { None };
         // Other Python threads run meanwhile; the interpreter's lock keeps runs of one module
         // in turn, and each thread has its own JIT engine. The kernel host goes to the engine
         // for the run and comes back after it.
-        let (result, host) = py.detach(|| {
+        let module = &self.program.module;
+        let input = record.as_ref().map(|_| rdx_core::state::encode(module, gene, &args));
+        let exec = py.detach(|| {
             if backend == "jit" && steps == u64::MAX {
-                JIT.with(|jit| {
-                    let mut jit = jit.borrow_mut();
-                    if let Some(h) = host {
-                        jit.set_kernels(h);
-                    }
-                    let r = run_on(&mut *jit, &self.vm, gene, &mut args, dir);
-                    (r, jit.take_kernels())
-                })
+                JIT.with(|jit| execute(&mut *jit.borrow_mut(), module, gene, &mut args, dir, &mut host))
             } else {
                 // Only the interpreter counts instructions, so a step-limited run uses it.
                 let mut interp = self.interpreter();
                 interp.limits.max_steps = steps;
-                if let Some(h) = host {
-                    interp.set_kernels(h);
-                }
-                let r = run_on(&mut *interp, &self.vm, gene, &mut args, dir);
-                (r, interp.take_kernels())
+                execute(&mut *interp, module, gene, &mut args, dir, &mut host)
             }
         });
         if host.is_some() {
             *self.kernels.lock().unwrap_or_else(|p| p.into_inner()) = host;
         }
-        match result {
-            Ok(r) => {
-                let out = values::to_python(py, self.vm.dialect, params, &args)?;
-                Ok((out, r.instructions, r.lossy_bits, r.max_depth))
+        let id = match (&record, &input) {
+            (Some(home), Some(input)) => {
+                let output = exec.result.is_ok().then(|| rdx_core::state::encode(module, gene, &args));
+                let facts = Facts {
+                    program: &self.program,
+                    gene,
+                    dir,
+                    backend: if backend == "jit" && steps == u64::MAX { Backend::Jit } else { Backend::Interp },
+                    backend_reason: None,
+                    input,
+                    output: output.as_deref(),
+                    kernels: &[],
+                    flags: &[],
+                    parent: None,
+                };
+                home.get().record(py, rdx_core::run::prepare(&facts, &exec), defer)?
             }
-            Err(e) => Err(errors::run_error(py, &e, &self.vm)),
+            _ => None,
+        };
+        match exec.result {
+            Ok(r) => {
+                let out = values::to_python(py, self.program.module.dialect, params, &args)?;
+                Ok((out, r.instructions, r.lossy_bits, r.max_depth, id))
+            }
+            Err(e) => Err(errors::run_error(py, &e, &self.program.module)),
         }
     }
 
@@ -341,7 +325,7 @@ impl Module {
         let kept = self.kernels.lock().unwrap_or_else(|p| p.into_inner()).take();
         match kept {
             Some(h) => Ok(h),
-            None => py.detach(new_host).map_err(|e| {
+            None => py.detach(|| rdx_core::kernels::engine_host(&[], false)).map_err(|e| {
                 errors::make(py, "RdxError", &format!("cannot start the kernel host: {e}"), None)
             }),
         }

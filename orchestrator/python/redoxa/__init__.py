@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from ._experiment import experiment
 from ._gene import Gene, gene
+from ._home import Home
 from ._markers import (
     again,
     assign,
@@ -58,6 +59,7 @@ from .errors import (
     ReversibilityError,
     RoundTripError,
     RunError,
+    StoreError,
     ValueRangeError,
 )
 
@@ -70,6 +72,7 @@ __all__ = [
     "CompileError",
     "Diagnostic",
     "Gene",
+    "Home",
     "Invariant",
     "LoadError",
     "Program",
@@ -80,6 +83,7 @@ __all__ = [
     "RunError",
     "Scalar",
     "Stack",
+    "StoreError",
     "Translation",
     "Type",
     "ValueRangeError",

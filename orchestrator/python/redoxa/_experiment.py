@@ -11,6 +11,7 @@ import sys
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, TextIO
 
+from . import _home
 from ._program import Program
 from .errors import BackendError, RdxError, RoundTripError
 
@@ -55,6 +56,7 @@ def experiment(
     strict: bool = True,
     progress: Optional[TextIO] = None,
     dataframe: Optional[bool] = None,
+    record: Any = False,
 ) -> Any:
     """Runs every input forward then backward on each backend and checks the round trip.
 
@@ -66,7 +68,12 @@ def experiment(
     ``dataframe`` is not False), else a list of dicts with the columns ``input``, ``backend``,
     ``output``, ``back`` (the backward result), ``roundtrip``, ``forward_s``, ``backward_s``,
     ``instructions`` and ``lossy_bits`` (of the forward run) and ``error``.
+
+    ``record`` (``True`` for the default home, or an ``rx.Home``) records every run, forward
+    and backward, in the home's ledger, batched: one transaction per ``batch_size`` runs and
+    one at the end.
     """
+    home = _home.resolve(record)
     if not isinstance(program, Program):
         compile_ = getattr(program, "compile", None)
         if compile_ is None:
@@ -83,12 +90,14 @@ def experiment(
     try:
         for be in names:
             for case in cases:
-                rows.append(_one(program, case, be, repeat))
+                rows.append(_one(program, case, be, repeat, home))
                 if rows[-1]["roundtrip"] is False:
                     failures += 1
                 bar.update(len(rows))
     finally:
         bar.close()
+        if home is not None:
+            home.flush()
     if strict and failures:
         bad = next(r for r in rows if r["roundtrip"] is False)
         raise RoundTripError(
@@ -98,7 +107,9 @@ def experiment(
     return _table(rows, dataframe)
 
 
-def _one(program: Program, case: Dict[str, Any], backend: str, repeat: int) -> Dict[str, Any]:
+def _one(
+    program: Program, case: Dict[str, Any], backend: str, repeat: int, home: Optional[_home.Home]
+) -> Dict[str, Any]:
     expected = dict(zip(program._names, program.values_list(case)))
     row: Dict[str, Any] = {
         "input": case,
@@ -116,7 +127,7 @@ def _one(program: Program, case: Dict[str, Any], backend: str, repeat: int) -> D
         fwd = float("inf")
         for _ in range(repeat):
             t0 = time.perf_counter()
-            out = program.run(backend=backend, **case)
+            out = program._call(case, False, backend, home)
             fwd = min(fwd, time.perf_counter() - t0)
         row["output"], row["forward_s"] = out, fwd
         run = program.last_run
@@ -124,7 +135,7 @@ def _one(program: Program, case: Dict[str, Any], backend: str, repeat: int) -> D
         bwd = float("inf")
         for _ in range(repeat):
             t0 = time.perf_counter()
-            back = program.reverse(backend=backend, **out)
+            back = program._call(out, True, backend, home)
             bwd = min(bwd, time.perf_counter() - t0)
         row["back"], row["backward_s"] = back, bwd
         row["roundtrip"] = _same_values(back, expected)

@@ -12,7 +12,7 @@ import re
 import warnings
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from . import _native, _types as T
+from . import _home, _native, _types as T
 from ._translate import Translation
 from .errors import BackendError, CompileError, Diagnostic, RdxError, RdxWarning, RunError
 
@@ -136,6 +136,7 @@ class Program:
         self._index = {n: k for k, n in enumerate(self._names)}
         self._zero = [ty.zero() for _, ty in self.params]
         self._instructions = self._lossy_bits = self._max_depth = 0
+        self._record: Optional[int] = None
         #: Stop a run with ``RunError`` (code ``R0117``) after this many instructions (``None``:
         #: no limit). Step-limited runs use the interpreter, the engine that counts them.
         self.max_steps: Optional[int] = None
@@ -190,28 +191,52 @@ class Program:
 
     def run(self, **values: Any) -> Dict[str, Any]:
         """Runs the entry gene forward from ``values`` (unset parameters are 0) and returns
-        every parameter's final value. ``backend=`` picks the backend for this call (unless the
-        gene has a parameter called ``backend``)."""
+        every parameter's final value. ``backend=`` picks the backend for this call and
+        ``record=`` records the run in a home's ledger (``True``: the default home, or an
+        ``rx.Home``), each unless the gene has a parameter of that name."""
         return self._exec(values, False)
 
     def reverse(self, **values: Any) -> Dict[str, Any]:
         """Runs the entry gene backward: ``values`` are final values, the result the initial
-        ones. ``backend=`` as for :meth:`run`."""
+        ones. ``backend=`` and ``record=`` as for :meth:`run`."""
         return self._exec(values, True)
 
     def _exec(self, values: Dict[str, Any], reverse: bool) -> Dict[str, Any]:
         be = self.backend
         if "backend" in values and "backend" not in self._index:
             be = _backend(values.pop("backend"))
+        home = None
+        if "record" in values and "record" not in self._index:
+            home = _home.resolve(values.pop("record"))
+        return self._call(values, reverse, be, home, defer=False)
+
+    def _call(
+        self,
+        values: Dict[str, Any],
+        reverse: bool,
+        backend: str,
+        home: Optional[_home.Home],
+        defer: bool = True,
+    ) -> Dict[str, Any]:
+        """One run on ``backend`` (already resolved), recorded in ``home`` when given: right
+        away, or with ``defer`` at the home's next flush."""
+        be = _backend(backend)
         args = self.values_list(values)
+        native_home = None if home is None else home._native
         try:
-            out, self._instructions, self._lossy_bits, self._max_depth = self._module.run(
-                self.entry, args, reverse, be, self.max_steps
+            out, self._instructions, self._lossy_bits, self._max_depth, self._record = self._module.run(
+                self.entry, args, reverse, be, self.max_steps, native_home, defer
             )
         except RunError as e:
             self._locate(e)
             raise
         return dict(zip(self._names, out))
+
+    @property
+    def last_record(self) -> Optional[int]:
+        """The ledger id of the last run recorded with ``record=`` (``None`` when it was not
+        recorded, or waits in a batch)."""
+        return self._record
 
     @property
     def last_run(self) -> Dict[str, int]:

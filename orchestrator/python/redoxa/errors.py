@@ -148,6 +148,11 @@ class BackendError(RdxError):
     """A backend that does not exist or is not available in this build."""
 
 
+class StoreError(RdxError):
+    """A home's store or ledger cannot do what was asked: no such blob or run, a CID that is
+    not hex, a blob whose bytes no longer match its CID, a ledger that cannot be opened."""
+
+
 class RoundTripError(RdxError):
     """``rx.experiment``: running backward did not give the inputs back."""
 

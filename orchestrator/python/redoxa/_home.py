@@ -1,0 +1,109 @@
+"""``rx.Home``: the content-addressed store and the ledger of runs, shared with ``rdx``.
+
+A home is a directory (``$RDX_HOME``, default ``~/.rdx``): blobs named by the blake3 hash of
+their bytes, and a hash-chained SQLite ledger with one record per run (spec/ledger.md). The
+``rdx`` command and Python share it, also at the same time.
+
+    home = rx.Home()                       # or rx.Home("/tmp/h")
+    cid = home.put(b"bytes")               # the blake3 CID, 64 hex digits
+    home.get(cid[:8])                      # the bytes back, verified
+    prog.run(n=10, record=home)            # recorded (record=True: the default home)
+    rx.experiment(prog, inputs, record=home)   # every run recorded, in batches
+    home.log(5)                            # the newest records (a DataFrame with pandas)
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+from typing import Any, Dict, List, Optional, Union
+
+from . import _native
+
+_DEFAULT: Optional["Home"] = None
+
+
+class Home:
+    """A home: its store (``put``/``get``) and its ledger (``log``).
+
+    ``path`` defaults to ``$RDX_HOME``, else ``~/.rdx``. Runs recorded in a batch (as
+    ``rx.experiment(..., record=...)`` does) wait in memory until ``flush()``, or until
+    ``batch_size`` of them are waiting, and are then written in one transaction. Use the home
+    as a context manager to flush on exit.
+    """
+
+    def __init__(self, path: Union[str, "os.PathLike[str]", None] = None, *, batch_size: int = 1000) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._native = _native.Home(None if path is None else os.fspath(path), batch_size)
+        atexit.register(self._native.flush)
+
+    @property
+    def path(self) -> str:
+        """The home's directory."""
+        return self._native.path
+
+    def put(self, data: bytes) -> str:
+        """Stores ``data``; returns its CID (blake3, 64 lowercase hex digits)."""
+        return self._native.put(bytes(data))
+
+    def get(self, cid: str) -> bytes:
+        """The bytes stored under ``cid`` (or a unique prefix of at least 8 hex digits).
+        Raises ``StoreError`` when there is no such blob or its bytes no longer match it."""
+        return self._native.get(cid)
+
+    def log(self, n: Optional[int] = None, *, dataframe: Optional[bool] = None) -> Any:
+        """The newest ``n`` run records (all when ``None``), newest first: one dict per run
+        with the fields of ``rdx log --json``. A pandas DataFrame when pandas is importable
+        (and ``dataframe`` is not False). Deferred records are flushed first."""
+        if n is not None and n < 0:
+            raise ValueError("n must not be negative")
+        records: List[Dict[str, Any]] = json.loads(self._native.log_json(n))
+        if dataframe is False:
+            return records
+        try:
+            import pandas as pd
+        except ImportError:
+            if dataframe:
+                raise
+            return records
+        return pd.DataFrame(records)
+
+    def flush(self) -> int:
+        """Writes the records waiting in this process in one transaction; returns how many."""
+        return self._native.flush()
+
+    @property
+    def pending(self) -> int:
+        """Records waiting for ``flush``."""
+        return self._native.pending()
+
+    def __enter__(self) -> "Home":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.flush()
+
+    def __repr__(self) -> str:
+        return f"<rx.Home {self.path}>"
+
+
+def default_home() -> Home:
+    """The home of ``record=True``: ``$RDX_HOME`` or ``~/.rdx``, opened once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Home()
+    return _DEFAULT
+
+
+def resolve(record: Any) -> Optional[Home]:
+    """The home a ``record=`` option names: None/False for none, True for the default home,
+    or a ``Home``."""
+    if record is None or record is False:
+        return None
+    if record is True:
+        return default_home()
+    if isinstance(record, Home):
+        return record
+    raise TypeError(f"record= takes True, False or an rx.Home, not {type(record).__name__}")

@@ -1,0 +1,126 @@
+//! `Home`: a home (content-addressed store + ledger) as a Python object, and the recording of
+//! runs made from Python.
+//!
+//! A run recorded right away is one transaction (one fsync). Runs recorded with `defer` wait
+//! in memory, already hashed ([`rdx_core::run::Prepared`]), until `flush` writes them all in
+//! one transaction, or until `batch_size` of them are waiting: that is how `rx.experiment`
+//! records thousands of runs per second.
+
+use crate::errors;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rdx_core::CoreError;
+use rdx_core::run::Prepared;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+/// A home: the store and the ledger of `$RDX_HOME` (default `~/.rdx`) or of `path`.
+#[pyclass(module = "redoxa._native", frozen)]
+pub struct Home {
+    inner: Mutex<rdx_core::Home>,
+    pending: Mutex<Vec<Prepared>>,
+    path: String,
+    batch_size: usize,
+}
+
+/// A core error as `redoxa.errors.StoreError`.
+pub fn store_error(py: Python<'_>, e: &CoreError) -> PyErr {
+    errors::make(py, "StoreError", &e.to_string(), None)
+}
+
+#[pymethods]
+impl Home {
+    #[new]
+    #[pyo3(signature = (path = None, batch_size = 1000))]
+    fn new(py: Python<'_>, path: Option<PathBuf>, batch_size: usize) -> PyResult<Home> {
+        let home = py.detach(|| rdx_core::Home::open(path.as_deref())).map_err(|e| store_error(py, &e))?;
+        let path = home.root().display().to_string();
+        Ok(Home { inner: Mutex::new(home), pending: Mutex::new(Vec::new()), path, batch_size: batch_size.max(1) })
+    }
+
+    /// The home's directory.
+    #[getter]
+    fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Stores `data`; returns its CID.
+    fn put(&self, py: Python<'_>, data: &[u8]) -> PyResult<String> {
+        let home = self.lock();
+        py.detach(|| home.put(data)).map(|c| c.to_hex()).map_err(|e| store_error(py, &e))
+    }
+
+    /// The bytes stored under `cid` (or a unique prefix of at least 8 hex digits), verified.
+    fn get<'py>(&self, py: Python<'py>, cid: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let home = self.lock();
+        let bytes = py.detach(|| home.resolve(cid).and_then(|c| home.get(&c))).map_err(|e| store_error(py, &e))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// The newest `n` run records (all when None), newest first, as one JSON array.
+    #[pyo3(signature = (n = None))]
+    fn log_json(&self, py: Python<'_>, n: Option<usize>) -> PyResult<String> {
+        self.flush(py)?;
+        let home = self.lock();
+        let runs = py.detach(|| home.runs(n, None)).map_err(|e| store_error(py, &e))?;
+        serde_json::to_string(&runs).map_err(|e| errors::make(py, "StoreError", &e.to_string(), None))
+    }
+
+    /// Writes the deferred records in one transaction; returns how many.
+    fn flush(&self, py: Python<'_>) -> PyResult<usize> {
+        let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let home = self.lock();
+        py.detach(|| write_all(&home, &pending)).map_err(|e| store_error(py, &e))?;
+        Ok(pending.len())
+    }
+
+    /// Records waiting for `flush`.
+    fn pending(&self) -> usize {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+/// Writes prepared records in one batch (one commit, one fsync).
+fn write_all(home: &rdx_core::Home, records: &[Prepared]) -> Result<(), CoreError> {
+    let batch = home.batch()?;
+    let mut seen = std::collections::HashSet::new();
+    for p in records {
+        for blob in &p.blobs {
+            // Runs of one program share its module (one allocation): put it once per batch.
+            if !seen.insert(blob.as_ptr() as usize) {
+                continue;
+            }
+            batch.put(blob)?;
+        }
+        batch.record_run(&p.run)?;
+    }
+    batch.commit()
+}
+
+impl Home {
+    fn lock(&self) -> MutexGuard<'_, rdx_core::Home> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records one run: now (returning its id), or with `defer` when the next flush does
+    /// (None); a full batch is flushed right away.
+    pub fn record(&self, py: Python<'_>, prepared: Prepared, defer: bool) -> PyResult<Option<u64>> {
+        if !defer {
+            let home = self.lock();
+            let rec = py.detach(|| rdx_core::run::write(&*home, &prepared)).map_err(|e| store_error(py, &e))?;
+            return Ok(Some(rec.id));
+        }
+        let full = {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            pending.push(prepared);
+            pending.len() >= self.batch_size
+        };
+        if full {
+            self.flush(py)?;
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,117 @@
+"""rx.Home: the store and the ledger from Python; runs recorded with record=."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import redoxa as rx
+from genes import fib
+
+
+FIELDS = (
+    "id started ended program entry direction backend backend_reason input output tape "
+    "erased_bits landauer_joules instructions wall_ns outcome code message rdx_version host "
+    "parent kernels flags prev hash"
+).split()
+
+
+def test_put_and_get_round_trip(tmp_path: Path) -> None:
+    home = rx.Home(tmp_path)
+    assert home.path == str(tmp_path)
+    small, big = b"hello", bytes(range(256)) * 40
+    for data in (small, big, b""):
+        cid = home.put(data)
+        assert len(cid) == 64 and all(c in "0123456789abcdef" for c in cid)
+        assert home.get(cid) == data
+        assert home.get(cid[:8].upper()) == data
+        assert home.put(data) == cid
+
+
+@pytest.mark.parametrize("bad", ["xyz", "abc", "0" * 64, "g" * 64])
+def test_bad_and_missing_cids_raise_store_error(tmp_path: Path, bad: str) -> None:
+    home = rx.Home(tmp_path)
+    with pytest.raises(rx.StoreError):
+        home.get(bad)
+
+
+def test_a_recorded_run_names_its_program_and_states(tmp_path: Path) -> None:
+    home = rx.Home(tmp_path)
+    prog = fib.compile()
+    out = prog.run(n=10, record=home)
+    assert out == prog.run(n=10), "recording changes no result"
+    assert prog.last_record == 1
+    back = prog.reverse(record=home, **out)
+    assert back == {"n": 10, "x1": 0, "x2": 0}
+    assert prog.last_record == 2
+    log = home.log(dataframe=False)
+    assert [r["id"] for r in log] == [2, 1]
+    assert list(log[0]) == FIELDS
+    fwd, bwd = log[1], log[0]
+    assert (fwd["direction"], bwd["direction"]) == ("forward", "backward")
+    assert fwd["program"] == prog.cid == bwd["program"]
+    assert home.get(fwd["input"]) == b'{"n":10,"x1":0,"x2":0}'
+    assert fwd["output"] == bwd["input"] and bwd["output"] == fwd["input"]
+    assert bwd["prev"] == fwd["hash"]
+    assert home.get(prog.cid) == prog.to_bytes()
+    assert home.log(1, dataframe=False) == log[:1]
+
+
+def test_failed_runs_are_recorded_and_still_raise(tmp_path: Path) -> None:
+    home = rx.Home(tmp_path)
+    prog = fib.compile()
+    with pytest.raises(rx.RunError):
+        prog.reverse(x1=5, x2=3, record=home)
+    (rec,) = home.log(dataframe=False)
+    assert rec["outcome"] == "error" and rec["code"].startswith("R") and rec["output"] is None
+
+
+def test_record_is_a_parameter_when_the_gene_has_one(tmp_path: Path) -> None:
+    prog = rx.assemble("gene g(record: u64) { record += 1 }")
+    assert prog.run(record=4) == {"record": 5}
+    assert prog.last_record is None
+
+
+def test_record_takes_only_homes_and_bools() -> None:
+    with pytest.raises(TypeError):
+        fib.compile().run(n=1, record="yes")
+
+
+def test_experiment_records_every_run_in_batches(tmp_path: Path) -> None:
+    home = rx.Home(tmp_path, batch_size=7)
+    inputs = [{"n": k} for k in range(20)]
+    rx.experiment(fib, inputs=inputs, dataframe=False, record=home)
+    assert home.pending == 0
+    log = home.log(dataframe=False)
+    assert len(log) == 40, "forward and backward of each input"
+    assert sorted(r["direction"] for r in log).count("forward") == 20
+    for r in log:
+        assert r["outcome"] == "ok"
+        assert r["parent"] is None
+
+
+def test_deferred_records_wait_for_a_full_batch(tmp_path: Path) -> None:
+    home = rx.Home(tmp_path, batch_size=10)
+    prog = fib.compile()
+    for k in range(25):
+        prog._call({"n": k}, False, "interp", home, defer=True)
+    assert home.pending == 5, "two batches of 10 written, 5 waiting"
+    assert home.flush() == 5
+    assert len(home.log(dataframe=False)) == 25
+    with home:
+        prog._call({"n": 1}, False, "interp", home, defer=True)
+    assert home.pending == 0
+
+
+def test_log_is_a_dataframe_with_pandas(tmp_path: Path) -> None:
+    pd = pytest.importorskip("pandas")
+    home = rx.Home(tmp_path)
+    fib.compile().run(n=3, record=home)
+    df = home.log()
+    assert isinstance(df, pd.DataFrame) and list(df.columns) == FIELDS and len(df) == 1
+
+
+def test_a_ledger_of_garbage_is_a_store_error(tmp_path: Path) -> None:
+    (tmp_path / "ledger.sqlite").write_bytes(bytes(range(256)) * 100)
+    with pytest.raises(rx.StoreError):
+        rx.Home(tmp_path).log()

@@ -1,0 +1,281 @@
+//! The home through the `rdx` command: runs recorded in the ledger, the store, replay and
+//! rewind, and the damage a home can suffer (edited blobs and records, a ledger of garbage),
+//! each in a fresh temporary home.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// A temporary home, deleted on drop.
+struct TempHome(PathBuf);
+
+impl TempHome {
+    fn new(tag: &str) -> TempHome {
+        let dir = std::env::temp_dir().join(format!("rdx-cli-ledger-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        TempHome(dir)
+    }
+
+    /// Runs `rdx --home HOME args…` from the repository root.
+    fn rdx(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_rdx"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("RDX_NO_LEDGER")
+            .env_remove("RDX_HOME")
+            .arg("--home")
+            .arg(&self.0)
+            .args(args)
+            .output()
+            .expect("rdx runs")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.rdx(args);
+        assert!(out.status.success(), "rdx {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    fn log(&self) -> Vec<serde_json::Value> {
+        let text = self.ok(&["log", "--json"]);
+        serde_json::from_str::<Vec<serde_json::Value>>(&text).expect("log --json is a JSON array")
+    }
+}
+
+impl Drop for TempHome {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A run that is not a crash: exit code 1 or 2 and an `error:` line.
+fn assert_clean_error(out: &Output, code: i32, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
+    assert!(err.contains(needle), "stderr lacks {needle:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+const FIELDS: [&str; 25] = [
+    "id",
+    "started",
+    "ended",
+    "program",
+    "entry",
+    "direction",
+    "backend",
+    "backend_reason",
+    "input",
+    "output",
+    "tape",
+    "erased_bits",
+    "landauer_joules",
+    "instructions",
+    "wall_ns",
+    "outcome",
+    "code",
+    "message",
+    "rdx_version",
+    "host",
+    "parent",
+    "kernels",
+    "flags",
+    "prev",
+    "hash",
+];
+
+#[test]
+fn a_run_is_recorded_and_its_states_are_stored() {
+    let home = TempHome::new("record");
+    let plain = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "stdlib/fib.rdx", "--set", "n=10", "--no-ledger"])
+        .output()
+        .expect("rdx runs");
+    let recorded = home.ok(&["run", "stdlib/fib.rdx", "--set", "n=10"]);
+    assert_eq!(recorded, String::from_utf8_lossy(&plain.stdout), "the ledger changes nothing on stdout");
+    let log = home.log();
+    assert_eq!(log.len(), 1);
+    let rec = log[0].as_object().expect("an object");
+    assert_eq!(rec.keys().map(String::as_str).collect::<Vec<_>>(), FIELDS, "field names and order");
+    assert_eq!(rec["id"], 1);
+    assert_eq!(rec["entry"], "fib");
+    assert_eq!(rec["direction"], "forward");
+    assert_eq!(rec["backend"], "interp");
+    assert_eq!(rec["outcome"], "ok");
+    assert_eq!(rec["erased_bits"], 0);
+    assert_eq!(rec["prev"], "0".repeat(64));
+    assert!(rec["instructions"].as_u64().is_some_and(|n| n > 0));
+    let cid = |k: &str| rec[k].as_str().expect("a CID").to_string();
+    assert_eq!(home.ok(&["store", "get", &cid("input")]), r#"{"n":10,"x1":0,"x2":0}"#);
+    assert_eq!(home.ok(&["store", "get", &cid("output")[..8]]), r#"{"n":0,"x1":89,"x2":144}"#);
+    // The stored program runs by CID (a prefix will do), and that run is recorded too.
+    assert_eq!(home.ok(&["run", &cid("program")[..10], "--set", "n=10"]), recorded);
+    let log = home.log();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0]["id"], 2, "newest first");
+    assert_eq!(log[0]["prev"], log[1]["hash"], "chained");
+    assert_eq!(log[0]["input"], log[1]["input"], "equal states, equal CIDs");
+    let shown: serde_json::Value =
+        serde_json::from_str(&home.ok(&["show", "1", "--json"])).expect("show --json is JSON");
+    assert_eq!(shown, log[1]);
+    assert!(home.ok(&["log"]).lines().next().is_some_and(|h| h.starts_with("id")));
+    assert!(home.ok(&["ledger", "verify"]).starts_with("ok: 2 records"));
+}
+
+#[test]
+fn no_ledger_and_unwritable_homes_record_nothing() {
+    let home = TempHome::new("noledger");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=3", "--no-ledger"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RDX_NO_LEDGER", "1")
+        .args(["--home"])
+        .arg(&home.0)
+        .args(["run", "stdlib/fib.rdx", "--set", "n=3"])
+        .output()
+        .expect("rdx runs");
+    assert!(out.status.success());
+    assert_eq!(home.log().len(), 0);
+    // A home under a regular file cannot be created: a warning, the same output, exit 0.
+    let file = home.0.join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let blocked = file.join("home");
+    let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--home")
+        .arg(&blocked)
+        .args(["run", "stdlib/fib.rdx", "--set", "n=10"])
+        .output()
+        .expect("rdx runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("warning: this run was not recorded"), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "n = 0\nx1 = 89\nx2 = 144\n");
+}
+
+#[test]
+fn replay_and_rewind_give_back_the_recorded_states() {
+    let home = TempHome::new("replay");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=10"]);
+    home.ok(&["run", "stdlib/fib.rdx", "--reverse", "--set", "x1=89", "--set", "x2=144", "--backend", "jit"]);
+    assert!(home.ok(&["replay", "1"]).contains("replays run 1: the same output"));
+    assert!(home.ok(&["rewind", "1"]).contains("rewinds run 1: the same input"));
+    assert!(home.ok(&["replay", "2"]).contains("the same output"));
+    assert!(home.ok(&["rewind", "2"]).contains("the same input"));
+    let log = home.log();
+    assert_eq!(log.len(), 6);
+    assert_eq!(log[0]["parent"], 2);
+    assert_eq!(log[0]["direction"], "forward", "the rewind of a backward run runs forward");
+    assert_eq!(log[0]["backend"], "jit", "the recorded backend");
+    assert_eq!(log[0]["output"], log[4]["input"]);
+    assert_eq!(log[3]["parent"], 1);
+    assert!(home.ok(&["ledger", "verify"]).starts_with("ok: 6 records"));
+}
+
+/// A lossy program: its tape is stored, and the rewind undoes the overwrite from it.
+#[test]
+fn a_lossy_run_is_rewound_from_its_tape() {
+    let home = TempHome::new("lossy");
+    let src = home.0.join("lossy.rdx");
+    std::fs::create_dir_all(&home.0).unwrap();
+    std::fs::write(&src, "gene main(x: u64, y: u64) {\n    y := x * 3\n    x += y\n}\n").unwrap();
+    let src = src.to_str().unwrap();
+    assert_eq!(home.ok(&["run", src, "--set", "x=5", "--set", "y=7"]), "x = 20\ny = 15\n");
+    let rec = &home.log()[0];
+    assert_eq!(rec["erased_bits"], 64);
+    let joules = rec["landauer_joules"].as_f64().unwrap();
+    assert!((joules - 64.0 * 1.380649e-23 * 300.0 * std::f64::consts::LN_2).abs() < 1e-30, "{joules}");
+    let tape = rec["tape"].as_str().expect("a tape CID");
+    assert!(home.rdx(&["store", "get", tape]).status.success());
+    let out = home.ok(&["rewind", "1", "--print"]);
+    assert!(out.contains("x = 5\ny = 7\n"), "{out}");
+    assert!(out.contains("the same input"), "{out}");
+}
+
+#[test]
+fn failed_runs_are_recorded_and_replay_the_same_error() {
+    let home = TempHome::new("failed");
+    let out = home.rdx(&["run", "stdlib/fib.rdx", "--reverse", "--set", "x1=5", "--set", "x2=3"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rec = &home.log()[0];
+    assert_eq!(rec["outcome"], "error");
+    assert!(rec["code"].as_str().is_some_and(|c| c.starts_with('R')), "{rec}");
+    assert!(rec["output"].is_null());
+    let out = home.rdx(&["replay", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the same error"));
+    assert_clean_error(&home.rdx(&["rewind", "1"]), 2, "has no output to rewind from");
+}
+
+#[test]
+fn gc_keeps_what_runs_need_and_drop_recoverable_inputs_come_back() {
+    let home = TempHome::new("gc");
+    let note = home.0.join("note.txt");
+    std::fs::create_dir_all(&home.0).unwrap();
+    std::fs::write(&note, b"not referenced by any run").unwrap();
+    let line = home.ok(&["store", "put", note.to_str().unwrap()]);
+    let note_cid = line.split_whitespace().next().unwrap().to_string();
+    for n in 1..=5 {
+        home.ok(&["run", "stdlib/fib.rdx", "--set", &format!("n={n}")]);
+    }
+    assert!(home.ok(&["store", "gc", "--dry-run"]).contains(&note_cid));
+    assert!(home.rdx(&["store", "get", &note_cid]).status.success(), "dry run deletes nothing");
+    home.ok(&["store", "gc"]);
+    assert_clean_error(&home.rdx(&["store", "get", &note_cid]), 2, &note_cid);
+    let input = home.log()[0]["input"].as_str().unwrap().to_string();
+    assert!(home.rdx(&["store", "get", &input]).status.success(), "gc keeps what runs refer to");
+    let dropped = home.ok(&["store", "gc", "--drop-recoverable"]);
+    assert!(dropped.contains(&input), "{dropped}");
+    assert!(!home.rdx(&["store", "get", &input]).status.success());
+    // The replay recovers the input by rewinding, and puts it back.
+    assert!(home.ok(&["replay", "5"]).contains("the same output"));
+    assert_eq!(home.ok(&["store", "get", &input]), r#"{"n":5,"x1":0,"x2":0}"#);
+}
+
+#[test]
+fn damage_is_reported_never_a_panic() {
+    let home = TempHome::new("damage");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=10"]);
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=11"]);
+    // Bad names.
+    assert_clean_error(&home.rdx(&["store", "get", "not-hex!"]), 2, "is not a CID");
+    assert_clean_error(&home.rdx(&["store", "get", "abc"]), 2, "is not a CID");
+    assert_clean_error(&home.rdx(&["store", "get", &"0".repeat(64)]), 2, "no blob");
+    assert_clean_error(&home.rdx(&["show", "99"]), 2, "no run 99");
+    assert_clean_error(&home.rdx(&["replay", "x"]), 2, "not a run id");
+    assert_clean_error(&home.rdx(&["run", "deadbeef00"]), 2, "");
+    // A big blob edited on disk: verify names it, get refuses it.
+    let big = home.0.join("big.bin");
+    std::fs::write(&big, vec![7u8; 10_000]).unwrap();
+    let cid = home.ok(&["store", "put", big.to_str().unwrap()]).split_whitespace().next().unwrap().to_string();
+    let file = home.0.join("store/blobs").join(&cid[..2]).join(&cid[2..]);
+    std::fs::write(&file, vec![8u8; 10_000]).unwrap();
+    let out = home.rdx(&["store", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&cid));
+    assert_clean_error(&home.rdx(&["store", "get", &cid]), 1, &cid);
+    // A record altered in the database: the chain names it.
+    let db = rusqlite::Connection::open(home.0.join("ledger.sqlite")).unwrap();
+    let changed = db.execute("UPDATE records SET body = replace(body, '\"n\"', '\"m\"') WHERE id = 1", []).unwrap_or(0)
+        + db.execute("UPDATE records SET prev = '00' WHERE id = 2", []).unwrap_or(0);
+    assert!(changed > 0, "the test could alter a record");
+    drop(db);
+    assert_clean_error(&home.rdx(&["ledger", "verify"]), 1, "record");
+    // A ledger of random bytes: every command that needs it says so.
+    let garbage = TempHome::new("garbage");
+    std::fs::create_dir_all(&garbage.0).unwrap();
+    let noise: Vec<u8> = (0..50_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(garbage.0.join("ledger.sqlite"), &noise).unwrap();
+    for args in [&["log"][..], &["ledger", "verify"], &["store", "ls"], &["replay", "1"]] {
+        let out = garbage.rdx(args);
+        assert!(matches!(out.status.code(), Some(1 | 2)), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("ledger"), "{args:?}: {}", stderr(&out));
+    }
+    // A run still works, unrecorded, with a warning.
+    let out = garbage.rdx(&["run", "stdlib/fib.rdx", "--set", "n=10"]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("warning"), "{}", stderr(&out));
+}
+
