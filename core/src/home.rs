@@ -249,14 +249,19 @@ fn tmp_dir(root: &Path) -> PathBuf {
     root.join("store").join("tmp")
 }
 
-/// Maps an SQLite error: a database that cannot be opened or written for lack of permission is
-/// the home's I/O problem; anything else means the ledger itself cannot be used.
+/// Maps an SQLite error: a database that cannot be opened or written (permissions, a full disk,
+/// a failing device) is the home's I/O problem; anything else means the ledger itself cannot be
+/// used.
 fn ledger_error(root: &Path, e: &rusqlite::Error) -> CoreError {
     let path = root.join(LEDGER_FILE);
     match e.sqlite_error_code() {
         Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
             CoreError::io(path, io::Error::new(io::ErrorKind::PermissionDenied, e.to_string()))
         }
+        Some(ErrorCode::DiskFull) => {
+            CoreError::io(path, io::Error::new(io::ErrorKind::StorageFull, e.to_string()))
+        }
+        Some(ErrorCode::SystemIoFailure) => CoreError::io(path, io::Error::other(e.to_string())),
         _ => CoreError::Ledger { path, why: e.to_string() },
     }
 }

@@ -29,6 +29,10 @@ pub const INLINE_MAX: usize = 4096;
 /// A temp file older than this is left over from a crashed writer, whoever wrote it.
 pub const STALE_TEMP_AGE: Duration = Duration::from_secs(60 * 60);
 
+/// A temp file named after a process that no longer runs is left over once it is this old (the
+/// writer may live in another PID namespace sharing the home).
+pub const DEAD_WRITER_TEMP_AGE: Duration = Duration::from_secs(60);
+
 /// One blob of the store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlobInfo {
@@ -470,7 +474,7 @@ impl Home {
     }
 
     /// Temp files in `store/tmp/` whose writer is gone: older than [`STALE_TEMP_AGE`], or
-    /// named after a process that no longer runs on this machine.
+    /// older than [`DEAD_WRITER_TEMP_AGE`] and named after a process not running here.
     fn stale_temps(&self) -> Result<Vec<PathBuf>, CoreError> {
         let now = SystemTime::now();
         let procs = Path::new("/proc/self").exists();
@@ -479,18 +483,20 @@ impl Home {
             if is_dir {
                 continue;
             }
-            let writer_gone = procs
-                && name
-                    .as_deref()
-                    .and_then(|n| n.split('-').next())
-                    .and_then(|pid| pid.parse::<u32>().ok())
-                    .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
-            let old = match fs::symlink_metadata(&path).and_then(|m| m.modified()) {
-                Ok(modified) => now.duration_since(modified).is_ok_and(|age| age > STALE_TEMP_AGE),
+            let age = match fs::symlink_metadata(&path).and_then(|m| m.modified()) {
+                Ok(modified) => now.duration_since(modified).unwrap_or(Duration::ZERO),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(CoreError::io(path, e)),
             };
-            if writer_gone || old {
+            let writer_gone = || {
+                procs
+                    && name
+                        .as_deref()
+                        .and_then(|n| n.split('-').next())
+                        .and_then(|pid| pid.parse::<u32>().ok())
+                        .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+            };
+            if age > STALE_TEMP_AGE || (age > DEAD_WRITER_TEMP_AGE && writer_gone()) {
                 stale.push(path);
             }
         }
@@ -542,10 +548,10 @@ impl Home {
             if i == o || drops.contains_key(&i) || drops.contains_key(&o) {
                 continue;
             }
-            if !present.get(&i).is_some_and(|b| !b.pinned) || !present.contains_key(&o) {
+            if present.get(&i).is_none_or(|b| b.pinned) || !present.contains_key(&o) {
                 continue;
             }
-            if !refs.get(input).is_some_and(|r| r.total == r.as_lossless_input) {
+            if refs.get(input).is_none_or(|r| r.total != r.as_lossless_input) {
                 continue;
             }
             if *sound.entry(o).or_insert_with(|| self.get(&o).is_ok()) {

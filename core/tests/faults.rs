@@ -5,7 +5,7 @@
 //! saying what to do.
 
 use rdx_core::ledger::{LedgerReport, NewRun};
-use rdx_core::store::{GcOptions, STALE_TEMP_AGE};
+use rdx_core::store::{DEAD_WRITER_TEMP_AGE, GcOptions, STALE_TEMP_AGE};
 use rdx_core::{Cid, CoreError, Home};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -73,17 +73,26 @@ fn sample_run(tag: &str, n: u64) -> NewRun {
     }
 }
 
-/// Not a test of its own: the body of the child processes the other tests spawn.
-/// `RDX_FAULTS_CHILD` is `<mode> <home> <tag> <count>`; mode `append` records `count` runs
-/// (putting a state blob with each) and prints each id after [`ID_MARK`].
+/// Not a test of its own: the body of the child processes the other tests spawn, as
+/// `RDX_FAULTS_CHILD` says. `append <home> <tag> <count>` records `count` runs (putting a state
+/// blob with each) and prints each id after [`ID_MARK`]; `resolve` prints where
+/// `Home::resolve_dir(None)` points, or the error.
 #[test]
 fn child_process() {
     let Ok(spec) = std::env::var(CHILD_ENV) else { return };
     let parts: Vec<&str> = spec.splitn(4, ' ').collect();
-    let [mode, home, tag, count] = parts[..] else { panic!("bad {CHILD_ENV}: {spec}") };
-    assert_eq!(mode, "append");
-    let home = Home::open(Some(Path::new(home))).unwrap();
-    let count: u64 = count.parse().unwrap();
+    match parts[..] {
+        ["append", home, tag, count] => append_forever(Path::new(home), tag, count.parse().unwrap()),
+        ["resolve"] => match Home::resolve_dir(None) {
+            Ok(dir) => println!("\nresolved={}", dir.display()),
+            Err(e) => println!("\nerror={e:?}"),
+        },
+        _ => panic!("bad {CHILD_ENV}: {spec}"),
+    }
+}
+
+fn append_forever(home: &Path, tag: &str, count: u64) {
+    let home = Home::open(Some(home)).unwrap();
     let mut out = std::io::stdout().lock();
     for n in 0..count {
         home.put(format!("{tag} in {n}").as_bytes()).unwrap();
@@ -93,10 +102,14 @@ fn child_process() {
     }
 }
 
+fn child(spec: &str) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command.args(["--exact", "child_process", "--nocapture", "--test-threads=1"]).env(CHILD_ENV, spec);
+    command
+}
+
 fn spawn_child(home: &Path, tag: &str, count: u64) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_process", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, format!("append {} {tag} {count}", home.display()))
+    child(&format!("append {} {tag} {count}", home.display()))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -248,6 +261,10 @@ fn temp_files_are_never_blobs_and_gc_removes_stale_ones() {
     // What a writer killed between write and rename leaves: a partial copy in store/tmp.
     let dead_writer = tmp.join("4194999-0-0.tmp");
     std::fs::write(&dead_writer, &bytes[..8000]).unwrap();
+    let a_while_ago = SystemTime::now() - DEAD_WRITER_TEMP_AGE * 2;
+    std::fs::File::options().write(true).open(&dead_writer).unwrap().set_modified(a_while_ago).unwrap();
+    let dead_but_fresh = tmp.join("4194999-1-0.tmp");
+    std::fs::write(&dead_but_fresh, &bytes[..10]).unwrap();
     let old = tmp.join("leftover.tmp");
     std::fs::write(&old, &bytes[..100]).unwrap();
     let long_ago = SystemTime::now() - STALE_TEMP_AGE * 2;
@@ -269,7 +286,34 @@ fn temp_files_are_never_blobs_and_gc_removes_stale_ones() {
     assert_eq!((done.stale_temp, done.removed.len()), (2, 0));
     assert!(!dead_writer.exists() && !old.exists());
     assert!(in_progress.exists(), "a live writer's temp file stays");
+    assert!(dead_but_fresh.exists(), "a fresh temp file stays whoever wrote it");
 
     assert_eq!(home.put(&bytes).unwrap(), cid);
     assert_eq!(home.get(&cid).unwrap(), bytes);
+}
+
+#[test]
+fn the_home_comes_from_the_environment() {
+    let resolve = |rdx_home: Option<&str>, home: Option<&str>| {
+        let mut command = child("resolve");
+        command.env_remove("RDX_HOME").env_remove("HOME").current_dir(std::env::temp_dir());
+        if let Some(dir) = rdx_home {
+            command.env("RDX_HOME", dir);
+        }
+        if let Some(dir) = home {
+            command.env("HOME", dir);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        stdout.lines().find(|l| l.starts_with("resolved=") || l.starts_with("error=")).unwrap().to_string()
+    };
+    assert_eq!(resolve(Some("/srv/rdx"), Some("/home/u")), "resolved=/srv/rdx");
+    assert_eq!(resolve(Some(""), Some("/home/u")), "resolved=/home/u/.rdx");
+    assert_eq!(resolve(None, Some("/home/u")), "resolved=/home/u/.rdx");
+    let relative = std::env::temp_dir().join("rel");
+    assert_eq!(resolve(Some("rel"), None), format!("resolved={}", relative.display()));
+    assert!(resolve(None, None).starts_with("error=Io"));
+    let explicit = Home::resolve_dir(Some(Path::new("/x/y"))).unwrap();
+    assert_eq!(explicit, Path::new("/x/y"));
 }

@@ -91,9 +91,9 @@ fn records_round_trip() {
 
     let all = home.runs(None, None).unwrap();
     assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), [3, 1]);
-    assert_eq!(home.runs(Some(1), None).unwrap(), [third.clone()]);
+    assert_eq!(home.runs(Some(1), None).unwrap(), std::slice::from_ref(&third));
     let program = Cid::parse(&run.program).unwrap();
-    assert_eq!(home.runs(None, Some(&program)).unwrap(), [first.clone()]);
+    assert_eq!(home.runs(None, Some(&program)).unwrap(), std::slice::from_ref(&first));
     assert!(home.runs(None, Some(&Cid::of(b"nothing"))).unwrap().is_empty());
     assert!(matches!(home.run_record(2), Err(CoreError::NoSuchRun { .. })));
     assert!(matches!(home.run_record(99), Err(CoreError::NoSuchRun { .. })));
@@ -349,6 +349,12 @@ fn timestamps_are_rfc3339_utc_with_nanoseconds() {
     let now = timestamp(std::time::SystemTime::now());
     assert_eq!(now.len(), 30, "{now}");
     assert!(now.ends_with('Z'));
+}
+
+#[test]
+fn a_home_can_move_between_threads() {
+    fn send<T: Send>() {}
+    send::<Home>();
 }
 
 #[test]
