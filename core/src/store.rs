@@ -219,11 +219,13 @@ impl Home {
 
     /// Unpins blob `cid`; unpinning a blob that is not pinned is a no-op.
     pub fn unpin(&self, cid: &Cid) -> Result<(), CoreError> {
-        self.conn
-            .prepare_cached("DELETE FROM pins WHERE cid = ?1")
-            .and_then(|mut s| s.execute([cid.to_hex()]))
-            .map_err(|e| self.sql(e))?;
-        Ok(())
+        self.write(|| {
+            self.conn
+                .prepare_cached("DELETE FROM pins WHERE cid = ?1")
+                .and_then(|mut s| s.execute([cid.to_hex()]))
+                .map_err(|e| self.sql(e))?;
+            Ok(())
+        })
     }
 
     /// Re-hashes every blob, inline and in files, and returns the bad ones sorted by CID, with
@@ -285,7 +287,7 @@ impl Home {
                 false => BTreeMap::new(),
             };
             let mut report = GcReport::default();
-            let mut removed_inline = Vec::new();
+            let (mut removed_inline, mut removed_files) = (Vec::new(), Vec::new());
             for blob in &blobs {
                 let hex = blob.cid.to_hex();
                 if blob.pinned || (refs.contains_key(&hex) && !drops.contains_key(&blob.cid)) {
@@ -294,8 +296,9 @@ impl Home {
                 }
                 report.removed.push((blob.cid, blob.size));
                 report.freed_bytes += blob.size;
-                if blob.inline {
-                    removed_inline.push(hex);
+                match blob.inline {
+                    true => removed_inline.push(hex),
+                    false => removed_files.push(self.blob_path(&blob.cid)),
                 }
             }
             let stale = self.stale_temps()?;
@@ -316,13 +319,7 @@ impl Home {
                     .and_then(|mut s| s.execute(rusqlite::params![cid.to_hex(), run]))
                     .map_err(|e| self.sql(e))?;
             }
-            let inline: HashSet<&String> = removed_inline.iter().collect();
-            for (cid, _) in &report.removed {
-                if !inline.contains(&cid.to_hex()) {
-                    remove_if_present(&self.blob_path(cid))?;
-                }
-            }
-            for path in &stale {
+            for path in removed_files.iter().chain(&stale) {
                 remove_if_present(path)?;
             }
             Ok(report)
@@ -342,11 +339,13 @@ impl Home {
         if self.inline_size(cid)?.is_some() {
             return Ok(());
         }
-        self.conn
-            .prepare_cached("INSERT OR IGNORE INTO blobs (cid, data) VALUES (?1, ?2)")
-            .and_then(|mut s| s.execute(rusqlite::params![cid.to_hex(), bytes]))
-            .map_err(|e| self.sql(e))?;
-        Ok(())
+        self.write(|| {
+            self.conn
+                .prepare_cached("INSERT OR IGNORE INTO blobs (cid, data) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(rusqlite::params![cid.to_hex(), bytes]))
+                .map_err(|e| self.sql(e))?;
+            Ok(())
+        })
     }
 
     /// Writes a file blob: temp file, fsync, rename into place, fsync of the directory.
