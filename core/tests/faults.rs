@@ -75,14 +75,16 @@ fn sample_run(tag: &str, n: u64) -> NewRun {
 
 /// Not a test of its own: the body of the child processes the other tests spawn, as
 /// `RDX_FAULTS_CHILD` says. `append <home> <tag> <count>` records `count` runs (putting a state
-/// blob with each) and prints each id after [`ID_MARK`]; `resolve` prints where
+/// blob with each) and prints each id after [`ID_MARK`]; `batch …` does the same in one batch
+/// committed at the end; `resolve` prints where
 /// `Home::resolve_dir(None)` points, or the error.
 #[test]
 fn child_process() {
     let Ok(spec) = std::env::var(CHILD_ENV) else { return };
     let parts: Vec<&str> = spec.splitn(4, ' ').collect();
     match parts[..] {
-        ["append", home, tag, count] => append_forever(Path::new(home), tag, count.parse().unwrap()),
+        ["append", home, tag, count] => append(Path::new(home), tag, count.parse().unwrap(), false),
+        ["batch", home, tag, count] => append(Path::new(home), tag, count.parse().unwrap(), true),
         ["resolve"] => match Home::resolve_dir(None) {
             Ok(dir) => println!("\nresolved={}", dir.display()),
             Err(e) => println!("\nerror={e:?}"),
@@ -91,14 +93,18 @@ fn child_process() {
     }
 }
 
-fn append_forever(home: &Path, tag: &str, count: u64) {
+fn append(home: &Path, tag: &str, count: u64, in_one_batch: bool) {
     let home = Home::open(Some(home)).unwrap();
+    let batch = in_one_batch.then(|| home.batch().unwrap());
     let mut out = std::io::stdout().lock();
     for n in 0..count {
         home.put(format!("{tag} in {n}").as_bytes()).unwrap();
         let id = home.record_run(&sample_run(tag, n)).unwrap().id;
         writeln!(out, "{ID_MARK}{id}").unwrap();
         out.flush().unwrap();
+    }
+    if let Some(batch) = batch {
+        batch.commit().unwrap();
     }
 }
 
@@ -110,6 +116,27 @@ fn child(spec: &str) -> Command {
 
 fn spawn_child(home: &Path, tag: &str, count: u64) -> Child {
     child(&format!("append {} {tag} {count}", home.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap()
+}
+
+/// Reads ids from `child` until `n` were printed, then kills it with SIGKILL.
+fn kill_after(mut child: Child, n: usize) -> Vec<u64> {
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    while printed.len() < n {
+        let line = lines.next().expect("the child stopped early").unwrap();
+        printed.extend(id_in(&line));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    printed
+}
+
+fn spawn_batch_child(home: &Path, tag: &str, count: u64) -> Child {
+    child(&format!("batch {} {tag} {count}", home.display()))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -149,15 +176,7 @@ fn eight_processes_append_one_chain() {
 fn a_writer_killed_mid_append_loses_nothing_it_reported() {
     let dir = TempDir::new("killed");
     let home_dir = dir.path().join("home");
-    let mut child = spawn_child(&home_dir, "victim", 1_000_000);
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut printed = Vec::new();
-    while printed.len() < 25 {
-        let line = lines.next().expect("the child stopped early").unwrap();
-        printed.extend(id_in(&line));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let printed = kill_after(spawn_child(&home_dir, "victim", 1_000_000), 25);
     let home = Home::open(Some(&home_dir)).unwrap();
     let report = home.verify_ledger().unwrap();
     assert_eq!(report.first_bad, None);
@@ -166,6 +185,19 @@ fn a_writer_killed_mid_append_loses_nothing_it_reported() {
         assert_eq!(home.run_record(id).unwrap().run, sample_run("victim", id - 1));
     }
     assert_eq!(home.record_run(&sample_run("after", 0)).unwrap().id, report.records + 1);
+}
+
+#[test]
+fn a_writer_killed_mid_batch_leaves_none_of_it() {
+    let dir = TempDir::new("killed-batch");
+    let home_dir = dir.path().join("home");
+    let home = Home::open(Some(&home_dir)).unwrap();
+    home.record_run(&sample_run("before", 0)).unwrap();
+    let printed = kill_after(spawn_batch_child(&home_dir, "victim", 1_000_000), 25);
+    assert_eq!(printed[..3], [2, 3, 4]);
+    assert_eq!(home.verify_ledger().unwrap(), LedgerReport { records: 1, first_bad: None });
+    assert!(!home.has(&Cid::of(b"victim in 0")).unwrap());
+    assert_eq!(home.record_run(&sample_run("after", 0)).unwrap().id, 2);
 }
 
 fn assert_ledger_error(result: Result<impl std::fmt::Debug, CoreError>, what: &str) {
