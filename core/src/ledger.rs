@@ -280,16 +280,21 @@ impl Home {
     /// Runs, newest first: at most `limit`, only those of `program` if given.
     pub fn runs(&self, limit: Option<usize>, program: Option<&Cid>) -> Result<Vec<RunRecord>, CoreError> {
         let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        let program = program.map(Cid::to_hex);
-        let mut stmt = self
-            .conn
-            .prepare_cached(
+        let (sql, key) = match program {
+            Some(cid) => (
                 "SELECT id, body, prev, hash FROM records \
-                 WHERE kind = 'run' AND (?1 IS NULL OR program = ?1) ORDER BY id DESC LIMIT ?2",
-            )
-            .map_err(|e| self.sql(e))?;
+                 WHERE program = ?1 AND kind = 'run' ORDER BY id DESC LIMIT ?2",
+                cid.to_hex(),
+            ),
+            None => (
+                "SELECT id, body, prev, hash FROM records \
+                 WHERE kind = ?1 ORDER BY id DESC LIMIT ?2",
+                RUN.to_string(),
+            ),
+        };
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql(e))?;
         let rows = stmt
-            .query_map(params![program, limit], |r| {
+            .query_map(params![key, limit], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?))
             })
             .map_err(|e| self.sql(e))?;
