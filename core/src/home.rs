@@ -1,14 +1,346 @@
-//! TEMPORARY stub (replaced by the ring0 branch).
+//! A home: the directory (`--home`, `$RDX_HOME` or `~/.rdx`) that holds one content-addressed
+//! store and one ledger, shared by every process that runs rdx on the machine.
+//!
+//! ```text
+//! $root/ledger.sqlite        records, inline blobs (≤ 4 KiB), pins (SQLite, WAL)
+//! $root/store/blobs/ab/cd…   bigger blobs, one file each, named by their CID
+//! $root/store/tmp/           blobs being written, renamed into place once synced
+//! ```
+//!
+//! Every write that reads the ledger's head runs inside `BEGIN IMMEDIATE`, so the head is read
+//! under SQLite's write lock and concurrent writers (a server, CLI runs, Python) queue on the
+//! busy timeout instead of forking the hash chain. A [`Batch`] holds that lock across many
+//! writes so they share one commit and one fsync.
+
+use crate::cid::Cid;
 use crate::error::CoreError;
+use crate::ledger::{NewRun, RunRecord};
+use rusqlite::{Connection, ErrorCode};
+use std::cell::{Cell, RefCell};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The ledger's file name inside a home.
+pub const LEDGER_FILE: &str = "ledger.sqlite";
+
+/// The schema version this crate writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// How long a write waits for another process holding the ledger's write lock.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+const SCHEMA: &str = "
+CREATE TABLE blobs (cid TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL);
+CREATE TABLE pins (cid TEXT PRIMARY KEY NOT NULL);
+CREATE TABLE dropped (cid TEXT PRIMARY KEY NOT NULL, run INTEGER NOT NULL);
+CREATE TABLE records (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    prev TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    program TEXT
+);
+CREATE INDEX records_kind ON records (kind, id);
+CREATE INDEX records_program ON records (program, id) WHERE program IS NOT NULL;
+";
+
+/// An open home: its directories and a connection to its ledger.
+///
+/// A `Home` is one SQLite connection, so it is `Send` but not `Sync`; open one per thread.
 pub struct Home {
     root: PathBuf,
+    ledger_path: PathBuf,
+    pub(crate) conn: Connection,
+    in_batch: Cell<bool>,
+    /// The ledger's last `(id, hash)`, known only while a batch holds the write lock.
+    pub(crate) head: RefCell<Option<(u64, String)>>,
 }
+
 impl Home {
+    /// Opens the home at `dir` (an explicit `--home`), else `$RDX_HOME`, else `$HOME/.rdx`.
+    /// Creates the directories and the ledger if missing.
+    ///
+    /// A directory that cannot be created or written is [`CoreError::Io`]; a ledger that is not
+    /// an rdx ledger (random bytes, another program's database, a newer schema) is
+    /// [`CoreError::Ledger`].
     pub fn open(dir: Option<&Path>) -> Result<Home, CoreError> {
-        Ok(Home { root: dir.map(Path::to_path_buf).unwrap_or_default() })
+        let root = Self::resolve_dir(dir)?;
+        for d in [blobs_dir(&root), tmp_dir(&root)] {
+            fs::create_dir_all(&d).map_err(|e| CoreError::io(&d, e))?;
+        }
+        let ledger_path = root.join(LEDGER_FILE);
+        let conn = open_ledger(&root, &ledger_path)?;
+        Ok(Home { root, ledger_path, conn, in_batch: Cell::new(false), head: RefCell::new(None) })
     }
+
+    /// The directory [`Home::open`] would use for `dir`, as an absolute path.
+    pub fn resolve_dir(dir: Option<&Path>) -> Result<PathBuf, CoreError> {
+        let chosen = match dir {
+            Some(d) => d.to_path_buf(),
+            None => match std::env::var_os("RDX_HOME").filter(|v| !v.is_empty()) {
+                Some(d) => PathBuf::from(d),
+                None => match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+                    Some(h) => PathBuf::from(h).join(".rdx"),
+                    None => {
+                        return Err(CoreError::io(
+                            "~/.rdx",
+                            io::Error::new(
+                                io::ErrorKind::NotFound,
+                                "no home: neither RDX_HOME nor HOME is set",
+                            ),
+                        ));
+                    }
+                },
+            },
+        };
+        std::path::absolute(&chosen).map_err(|e| CoreError::io(&chosen, e))
+    }
+
+    /// The home's directory.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The ledger database file.
+    pub fn ledger_path(&self) -> &Path {
+        &self.ledger_path
+    }
+
+    pub(crate) fn blobs_dir(&self) -> PathBuf {
+        blobs_dir(&self.root)
+    }
+
+    pub(crate) fn tmp_dir(&self) -> PathBuf {
+        tmp_dir(&self.root)
+    }
+
+    /// An SQLite error of this home's ledger.
+    pub(crate) fn sql(&self, e: rusqlite::Error) -> CoreError {
+        ledger_error(&self.root, &e)
+    }
+
+    /// A ledger that cannot be used, said in words.
+    pub(crate) fn bad_ledger(&self, why: impl Into<String>) -> CoreError {
+        CoreError::Ledger { path: self.ledger_path.clone(), why: why.into() }
+    }
+
+    /// Starts a batch: the ledger's write lock is held until [`Batch::commit`], so every write
+    /// in it shares one commit and one fsync. Writes made through the `Home` while the batch is
+    /// open join it. Dropping the batch without committing rolls its ledger writes back (blob
+    /// files already written stay, unreferenced, until `gc`).
+    pub fn batch(&self) -> Result<Batch<'_>, CoreError> {
+        if self.in_batch.get() {
+            return Err(CoreError::Usage("a batch is already open on this home".into()));
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.sql(e))?;
+        self.in_batch.set(true);
+        *self.head.borrow_mut() = None;
+        Ok(Batch { home: self, open: true })
+    }
+
+    /// Whether a batch holds the write lock.
+    pub(crate) fn in_batch(&self) -> bool {
+        self.in_batch.get()
+    }
+
+    /// Runs `f` holding the ledger's write lock: inside the open batch, or in a transaction of
+    /// its own that commits when `f` succeeds.
+    pub(crate) fn write<T>(&self, f: impl FnOnce() -> Result<T, CoreError>) -> Result<T, CoreError> {
+        if self.in_batch.get() {
+            if self.conn.is_autocommit() {
+                return Err(self.bad_ledger("the open batch was rolled back by an earlier error"));
+            }
+            return f();
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| self.sql(e))?;
+        match f() {
+            Ok(v) => match self.conn.execute_batch("COMMIT") {
+                Ok(()) => Ok(v),
+                Err(e) => {
+                    self.rollback();
+                    Err(self.sql(e))
+                }
+            },
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    fn rollback(&self) {
+        if !self.conn.is_autocommit() {
+            // The transaction is abandoned either way; a failed ROLLBACK leaves nothing to undo.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+
+    fn end_batch(&self, commit: bool) -> Result<(), CoreError> {
+        self.in_batch.set(false);
+        *self.head.borrow_mut() = None;
+        if !commit {
+            self.rollback();
+            return Ok(());
+        }
+        if self.conn.is_autocommit() {
+            return Err(self
+                .bad_ledger("the batch was rolled back by an earlier error: none of its records were kept"));
+        }
+        self.conn.execute_batch("COMMIT").map_err(|e| {
+            self.rollback();
+            self.sql(e)
+        })
+    }
+}
+
+/// Writes sharing one ledger transaction: one commit and one fsync for the lot.
+///
+/// Made by [`Home::batch`]; dropped without [`Batch::commit`], it rolls back.
+pub struct Batch<'h> {
+    home: &'h Home,
+    open: bool,
+}
+
+impl Batch<'_> {
+    /// The home this batch writes to.
+    pub fn home(&self) -> &Home {
+        self.home
+    }
+
+    /// Stores `bytes` (see [`Home::put`]).
+    pub fn put(&self, bytes: &[u8]) -> Result<Cid, CoreError> {
+        self.home.put(bytes)
+    }
+
+    /// Appends a run record (see [`Home::record_run`]).
+    pub fn record_run(&self, run: &NewRun) -> Result<RunRecord, CoreError> {
+        self.home.record_run(run)
+    }
+
+    /// Appends a record of any kind (see [`Home::append_record`]).
+    pub fn append_record(&self, kind: &str, body: &serde_json::Value) -> Result<u64, CoreError> {
+        self.home.append_record(kind, body)
+    }
+
+    /// Commits every write of the batch.
+    pub fn commit(mut self) -> Result<(), CoreError> {
+        self.open = false;
+        self.home.end_batch(true)
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Rolling back cannot fail in a way the caller could act on.
+            let _ = self.home.end_batch(false);
+        }
+    }
+}
+
+fn blobs_dir(root: &Path) -> PathBuf {
+    root.join("store").join("blobs")
+}
+
+fn tmp_dir(root: &Path) -> PathBuf {
+    root.join("store").join("tmp")
+}
+
+/// Maps an SQLite error: a database that cannot be opened or written (permissions, a full disk,
+/// a failing device) is the home's I/O problem; anything else means the ledger itself cannot be
+/// used.
+fn ledger_error(root: &Path, e: &rusqlite::Error) -> CoreError {
+    let path = root.join(LEDGER_FILE);
+    match e.sqlite_error_code() {
+        Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
+            CoreError::io(path, io::Error::new(io::ErrorKind::PermissionDenied, e.to_string()))
+        }
+        Some(ErrorCode::DiskFull) => {
+            CoreError::io(path, io::Error::new(io::ErrorKind::StorageFull, e.to_string()))
+        }
+        Some(ErrorCode::SystemIoFailure) => CoreError::io(path, io::Error::other(e.to_string())),
+        _ => CoreError::Ledger { path, why: e.to_string() },
+    }
+}
+
+fn open_ledger(root: &Path, path: &Path) -> Result<Connection, CoreError> {
+    let fail = |e: rusqlite::Error| ledger_error(root, &e);
+    let bad = |why: String| CoreError::Ledger { path: path.to_path_buf(), why };
+    let conn = Connection::open(path).map_err(fail)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+    let mode: String =
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).map_err(fail)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(bad(format!("cannot switch to WAL journal mode (it stays in {mode} mode)")));
+    }
+    conn.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
+    let version = user_version(&conn).map_err(fail)?;
+    if version != SCHEMA_VERSION {
+        create_schema(&conn, path).map_err(|e| match e {
+            SchemaError::Sql(e) => fail(e),
+            SchemaError::Bad(why) => bad(why),
+        })?;
+    }
+    conn.set_prepared_statement_cache_capacity(32);
+    Ok(conn)
+}
+
+enum SchemaError {
+    Sql(rusqlite::Error),
+    Bad(String),
+}
+
+impl From<rusqlite::Error> for SchemaError {
+    fn from(e: rusqlite::Error) -> Self {
+        SchemaError::Sql(e)
+    }
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i32> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
+
+/// Creates the schema of a new ledger, under the write lock so that processes opening a fresh
+/// home at once create it once.
+fn create_schema(conn: &Connection, path: &Path) -> Result<(), SchemaError> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| {
+        let version = user_version(conn)?;
+        if version == SCHEMA_VERSION {
+            return Ok(());
+        }
+        if version > SCHEMA_VERSION {
+            return Err(SchemaError::Bad(format!(
+                "its schema version is {version}, newer than this rdx knows ({SCHEMA_VERSION}): \
+                 upgrade rdx"
+            )));
+        }
+        if version != 0 {
+            return Err(SchemaError::Bad(format!("unknown schema version {version}")));
+        }
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        if tables != 0 {
+            return Err(SchemaError::Bad(format!(
+                "{} holds tables but no rdx schema: it is not an rdx ledger",
+                path.display()
+            )));
+        }
+        conn.execute_batch(SCHEMA)?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(())
+        }
+        Err(e) => {
+            // The schema error is what the caller needs; the rollback only releases the lock.
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
     }
 }

@@ -111,8 +111,8 @@ fn rewind_record(
     Ok((rerun(program, gene, args, dir, rec, kernels, tape)?, dir))
 }
 
-/// The recorded input state's bytes: from the store, or, when gc dropped it as recoverable,
-/// by rewinding the run from its output (and put back).
+/// The recorded input state's bytes: from the store, or recovered as [`get_or_recover`] does
+/// when gc dropped it.
 fn recorded_input(
     home: &Home,
     rec: &RunRecord,
@@ -122,20 +122,45 @@ fn recorded_input(
 ) -> Result<Vec<u8>, CoreError> {
     let cid = Cid::parse(&rec.run.input)?;
     match home.get(&cid) {
-        Err(CoreError::NotFound { .. }) if rec.run.outcome == "ok" && rec.run.tape.is_none() => {
-            let (outcome, _) = rewind_record(home, rec, program, gene, kernels)?;
-            match outcome.output {
-                Some(bytes) if Cid::of(&bytes) == cid => {
-                    home.put(&bytes)?;
-                    Ok(bytes)
-                }
-                _ => Err(CoreError::Usage(format!(
-                    "the input {cid} of run {} is not in the store, and rewinding the run did not give it back",
-                    rec.id
-                ))),
-            }
+        Err(CoreError::Dropped { .. } | CoreError::NotFound { .. }) if rec.run.is_lossless() => {
+            recover(home, &cid, rec, program, gene, kernels)
         }
         other => other,
+    }
+}
+
+/// A blob from the store; a state that `rdx store gc --drop-recoverable` deleted is recovered
+/// by rewinding the lossless run it was the input of (checked against its CID, and put back).
+pub fn get_or_recover(home: &Home, cid: &Cid) -> Result<Vec<u8>, CoreError> {
+    match home.get(cid) {
+        Err(CoreError::Dropped { run, .. }) => {
+            let rec = home.run_record(run)?;
+            let (program, gene, kernels) = reload(home, &rec)?;
+            recover(home, cid, &rec, &program, gene, &kernels)
+        }
+        other => other,
+    }
+}
+
+/// Recovers the input `cid` of the lossless run `rec` by rewinding it from its output.
+fn recover(
+    home: &Home,
+    cid: &Cid,
+    rec: &RunRecord,
+    program: &Program,
+    gene: usize,
+    kernels: &[UserKernel],
+) -> Result<Vec<u8>, CoreError> {
+    let (outcome, _) = rewind_record(home, rec, program, gene, kernels)?;
+    match outcome.output {
+        Some(bytes) if Cid::of(&bytes) == *cid => {
+            home.put(&bytes)?;
+            Ok(bytes)
+        }
+        _ => Err(CoreError::Usage(format!(
+            "the input {cid} of run {} is not in the store, and rewinding the run did not give it back",
+            rec.id
+        ))),
     }
 }
 

@@ -364,12 +364,12 @@ impl Sink for Home {
     }
 }
 
-impl Sink for crate::store::Batch<'_> {
+impl Sink for crate::home::Batch<'_> {
     fn put(&self, bytes: &[u8]) -> Result<Cid, CoreError> {
-        crate::store::Batch::put(self, bytes)
+        crate::home::Batch::put(self, bytes)
     }
     fn record_run(&self, run: &NewRun) -> Result<RunRecord, CoreError> {
-        crate::store::Batch::record_run(self, run)
+        crate::home::Batch::record_run(self, run)
     }
 }
 

@@ -1,62 +1,644 @@
-//! TEMPORARY stub (replaced by the ring0 branch).
-use crate::{Cid, CoreError, Home};
-pub struct Batch<'h> {
-    _h: &'h Home,
-}
-impl Home {
-    pub fn put(&self, _b: &[u8]) -> Result<Cid, CoreError> {
-        todo!()
-    }
-    pub fn get(&self, _c: &Cid) -> Result<Vec<u8>, CoreError> {
-        todo!()
-    }
-    pub fn has(&self, _c: &Cid) -> Result<bool, CoreError> {
-        todo!()
-    }
-    pub fn resolve(&self, _t: &str) -> Result<Cid, CoreError> {
-        todo!()
-    }
-}
-impl Batch<'_> {
-    pub fn put(&self, _b: &[u8]) -> Result<Cid, CoreError> {
-        todo!()
-    }
-    pub fn record_run(&self, _r: &crate::ledger::NewRun) -> Result<crate::ledger::RunRecord, CoreError> {
-        todo!()
-    }
-}
+//! The content-addressed store of a [`Home`]: blobs named by the blake3 of their bytes.
+//!
+//! Blobs of at most [`INLINE_MAX`] bytes live in the ledger database (`blobs` table), so a run's
+//! states commit with its record; bigger ones are files `store/blobs/<2 hex>/<62 hex>`, written
+//! to `store/tmp/`, synced and renamed into place, so no partial blob is ever visible under its
+//! CID. Every read re-hashes: a blob whose bytes changed is [`CoreError::Corrupt`], never
+//! returned.
+//!
+//! `gc` keeps pinned blobs and everything a ledger record names. With `drop_recoverable` it also
+//! deletes the inputs of lossless runs, which rewinding the run from its output recomputes, and
+//! remembers which run to rewind (`dropped` table).
+
+use crate::cid::Cid;
+use crate::error::CoreError;
+use crate::home::Home;
+use crate::ledger::{NewRun, RUN};
+use rusqlite::OptionalExtension;
+use rusqlite::types::ValueRef;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The largest blob kept inline in the ledger database, in bytes.
+pub const INLINE_MAX: usize = 4096;
+
+/// A temp file older than this is left over from a crashed writer, whoever wrote it.
+pub const STALE_TEMP_AGE: Duration = Duration::from_secs(60 * 60);
+
+/// A temp file named after a process that no longer runs is left over once it is this old (the
+/// writer may live in another PID namespace sharing the home).
+pub const DEAD_WRITER_TEMP_AGE: Duration = Duration::from_secs(60);
+
+/// One blob of the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlobInfo {
+    /// Its name.
     pub cid: Cid,
+    /// Its length in bytes.
     pub size: u64,
+    /// Whether it lives in the ledger database rather than in a file.
     pub inline: bool,
+    /// Whether `gc` must keep it whatever refers to it.
     pub pinned: bool,
 }
+
+/// What [`Home::gc`] may remove.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GcOptions {
+    /// Report what would be removed; remove nothing.
     pub dry_run: bool,
+    /// Also remove the inputs of lossless runs, recoverable by rewinding from their outputs.
     pub drop_recoverable: bool,
 }
+
+/// What [`Home::gc`] removed (or would remove, in a dry run).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GcReport {
+    /// The blobs removed, with their sizes, sorted by CID.
     pub removed: Vec<(Cid, u64)>,
+    /// How many blobs stay.
     pub kept: usize,
+    /// The bytes of the removed blobs.
     pub freed_bytes: u64,
+    /// Temp files of crashed writers removed from `store/tmp/`.
+    pub stale_temp: usize,
 }
+
+/// An entry under `store/blobs/`: a blob file, or something whose name is not a CID.
+struct FileEntry {
+    path: PathBuf,
+    cid: Option<Cid>,
+    size: u64,
+}
+
+/// How a CID is referred to by the ledger.
+#[derive(Default)]
+struct Refs {
+    total: u64,
+    as_lossless_input: u64,
+}
+
+/// A lossless run: `(id, input, output)`.
+type Rewind = (u64, String, String);
+
+static TEMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
 impl Home {
+    /// Stores `bytes` and returns their CID. Storing a blob already present is a no-op.
+    pub fn put(&self, bytes: &[u8]) -> Result<Cid, CoreError> {
+        let cid = Cid::of(bytes);
+        if bytes.len() <= INLINE_MAX {
+            self.put_inline(&cid, bytes)?;
+        } else {
+            self.put_file(&cid, bytes)?;
+        }
+        Ok(cid)
+    }
+
+    /// The bytes of blob `cid`, checked against their name: [`CoreError::Corrupt`] if they no
+    /// longer hash to it, [`CoreError::NotFound`] (or [`CoreError::Dropped`]) if absent.
+    pub fn get(&self, cid: &Cid) -> Result<Vec<u8>, CoreError> {
+        let bytes = match self.inline_data(cid)? {
+            Some(bytes) => bytes,
+            None => {
+                let path = self.blob_path(cid);
+                match fs::read(&path) {
+                    Ok(bytes) => bytes,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(self.missing(cid)?),
+                    Err(e) => return Err(CoreError::io(path, e)),
+                }
+            }
+        };
+        let actual = Cid::of(&bytes);
+        if actual != *cid {
+            return Err(CoreError::Corrupt { cid: cid.to_hex(), actual: actual.to_hex() });
+        }
+        Ok(bytes)
+    }
+
+    /// Whether blob `cid` is in the store (without reading it).
+    pub fn has(&self, cid: &Cid) -> Result<bool, CoreError> {
+        if self.inline_size(cid)?.is_some() {
+            return Ok(true);
+        }
+        let path = self.blob_path(cid);
+        path.try_exists().map_err(|e| CoreError::io(path, e))
+    }
+
+    /// The blob that `text` names: a whole CID or a unique prefix of at least
+    /// [`Cid::MIN_PREFIX`] hex digits. [`CoreError::BadCid`] if it is not such text,
+    /// [`CoreError::NotFound`] if no blob matches, [`CoreError::Ambiguous`] if several do.
+    pub fn resolve(&self, text: &str) -> Result<Cid, CoreError> {
+        let prefix = Cid::check_prefix(text)?;
+        if prefix.len() == 64 {
+            let cid = Cid::parse(&prefix)?;
+            return if self.has(&cid)? { Ok(cid) } else { Err(self.missing(&cid)?) };
+        }
+        let mut found = BTreeSet::new();
+        let upper = format!("{prefix}g");
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT cid FROM blobs WHERE cid >= ?1 AND cid < ?2")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt.query_map([&prefix, &upper], |r| r.get::<_, String>(0)).map_err(|e| self.sql(e))?;
+        for name in rows {
+            if let Some(cid) = canonical_cid(&name.map_err(|e| self.sql(e))?) {
+                found.insert(cid);
+            }
+        }
+        let (fan, rest) = prefix.split_at(2);
+        let dir = self.blobs_dir().join(fan);
+        match fs::read_dir(&dir) {
+            Ok(entries) => {
+                for entry in entries {
+                    let entry = entry.map_err(|e| CoreError::io(&dir, e))?;
+                    let name = entry.file_name();
+                    let Some(name) = name.to_str().filter(|n| n.starts_with(rest)) else { continue };
+                    if let Some(cid) = canonical_cid(&format!("{fan}{name}")) {
+                        found.insert(cid);
+                    }
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CoreError::io(dir, e)),
+        }
+        let count = found.len();
+        match found.pop_first() {
+            Some(cid) if count == 1 => Ok(cid),
+            Some(_) => Err(CoreError::Ambiguous { prefix, count }),
+            None => Err(self.dropped_prefix(&prefix, &upper)?),
+        }
+    }
+
+    /// Every blob of the store, sorted by CID.
     pub fn list(&self) -> Result<Vec<BlobInfo>, CoreError> {
-        todo!()
+        let pins = self.pins()?;
+        let mut blobs = BTreeMap::new();
+        for file in self.files()? {
+            if let Some(cid) = file.cid {
+                let pinned = pins.contains(&cid);
+                blobs.insert(cid, BlobInfo { cid, size: file.size, inline: false, pinned });
+            }
+        }
+        let mut stmt = self.conn.prepare("SELECT cid, length(data) FROM blobs").map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| self.sql(e))?;
+        for row in rows {
+            let (name, size) = row.map_err(|e| self.sql(e))?;
+            if let Some(cid) = canonical_cid(&name) {
+                let size = u64::try_from(size).unwrap_or(0);
+                blobs.insert(cid, BlobInfo { cid, size, inline: true, pinned: pins.contains(&cid) });
+            }
+        }
+        Ok(blobs.into_values().collect())
     }
-    pub fn pin(&self, _c: &Cid) -> Result<(), CoreError> {
-        todo!()
-    }
-    pub fn unpin(&self, _c: &Cid) -> Result<(), CoreError> {
-        todo!()
-    }
-    pub fn verify(&self) -> Result<Vec<(Cid, String)>, CoreError> {
-        todo!()
-    }
-    pub fn gc(&self, _o: &GcOptions) -> Result<GcReport, CoreError> {
-        todo!()
-    }
+
+    /// The total size of the store's blobs, in bytes.
     pub fn size(&self) -> Result<u64, CoreError> {
-        todo!()
+        Ok(self.list()?.iter().map(|b| b.size).sum())
+    }
+
+    /// Pins blob `cid`, so `gc` keeps it; [`CoreError::NotFound`] if it is not in the store.
+    pub fn pin(&self, cid: &Cid) -> Result<(), CoreError> {
+        self.write(|| {
+            if !self.has(cid)? {
+                return Err(self.missing(cid)?);
+            }
+            self.conn
+                .prepare_cached("INSERT OR IGNORE INTO pins (cid) VALUES (?1)")
+                .and_then(|mut s| s.execute([cid.to_hex()]))
+                .map_err(|e| self.sql(e))?;
+            Ok(())
+        })
+    }
+
+    /// Unpins blob `cid`; unpinning a blob that is not pinned is a no-op.
+    pub fn unpin(&self, cid: &Cid) -> Result<(), CoreError> {
+        self.write(|| {
+            self.conn
+                .prepare_cached("DELETE FROM pins WHERE cid = ?1")
+                .and_then(|mut s| s.execute([cid.to_hex()]))
+                .map_err(|e| self.sql(e))?;
+            Ok(())
+        })
+    }
+
+    /// Re-hashes every blob, inline and in files, and returns the bad ones sorted by CID, with
+    /// what was found: the hash their bytes have, `unreadable: …`, or, for an entry whose name is
+    /// not a CID, `… name is not a CID: …` under the hash of what it holds (all zeros if it
+    /// cannot be read).
+    pub fn verify(&self) -> Result<Vec<(Cid, String)>, CoreError> {
+        let mut bad = Vec::new();
+        let mut stmt = self.conn.prepare("SELECT cid, data FROM blobs").map_err(|e| self.sql(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.sql(e))? {
+            let name: String = row.get(0).map_err(|e| self.sql(e))?;
+            let actual = Cid::of(&value_bytes(row.get_ref(1).map_err(|e| self.sql(e))?));
+            match canonical_cid(&name) {
+                Some(cid) if cid == actual => {}
+                Some(cid) => bad.push((cid, actual.to_hex())),
+                None => bad.push((actual, format!("inline blob name is not a CID: `{name}`"))),
+            }
+        }
+        for file in self.files()? {
+            let shown = file.path.strip_prefix(self.root()).unwrap_or(&file.path).display().to_string();
+            match (fs::read(&file.path), file.cid) {
+                (Ok(bytes), Some(cid)) => {
+                    let actual = Cid::of(&bytes);
+                    if actual != cid {
+                        bad.push((cid, actual.to_hex()));
+                    }
+                }
+                (Ok(bytes), None) => bad.push((Cid::of(&bytes), format!("file name is not a CID: {shown}"))),
+                (Err(e), Some(cid)) => bad.push((cid, format!("unreadable: {e}"))),
+                (Err(e), None) => {
+                    bad.push((Cid([0; 32]), format!("file name is not a CID: {shown} (unreadable: {e})")));
+                }
+            }
+        }
+        bad.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        Ok(bad)
+    }
+
+    /// Removes the blobs nothing needs: every blob is kept that is pinned or named by a ledger
+    /// record (any CID in any record, so a run's program, input, output, tape and kernels).
+    /// Also removes temp files that crashed writers left in `store/tmp/`.
+    ///
+    /// With `drop_recoverable`, the input of a lossless run (ok, no erasure, no tape) goes too,
+    /// provided it is not pinned, every reference to it is as the input of such a run, and the
+    /// output it is recovered from stays and still hashes to its name. Runs are taken in id order
+    /// and an output already dropped is never used, so of two runs that rewind each other at
+    /// most one state goes. Each dropped blob remembers its run (see
+    /// [`Home::dropped_as_recoverable`]).
+    ///
+    /// The ledger's write lock is held throughout, so batches cannot interleave; a blob put
+    /// outside a batch by another process whose run is not yet recorded can still be removed.
+    pub fn gc(&self, opts: &GcOptions) -> Result<GcReport, CoreError> {
+        self.write(|| {
+            let blobs = self.list()?;
+            let (refs, rewinds) = self.references()?;
+            let drops = match opts.drop_recoverable {
+                true => self.recoverable(&blobs, &refs, &rewinds),
+                false => BTreeMap::new(),
+            };
+            let mut report = GcReport::default();
+            let (mut removed_inline, mut removed_files) = (Vec::new(), Vec::new());
+            for blob in &blobs {
+                let hex = blob.cid.to_hex();
+                if blob.pinned || (refs.contains_key(&hex) && !drops.contains_key(&blob.cid)) {
+                    report.kept += 1;
+                    continue;
+                }
+                report.removed.push((blob.cid, blob.size));
+                report.freed_bytes += blob.size;
+                match blob.inline {
+                    true => removed_inline.push(hex),
+                    false => removed_files.push(self.blob_path(&blob.cid)),
+                }
+            }
+            let stale = self.stale_temps()?;
+            report.stale_temp = stale.len();
+            if opts.dry_run {
+                return Ok(report);
+            }
+            for hex in &removed_inline {
+                self.conn
+                    .prepare_cached("DELETE FROM blobs WHERE cid = ?1")
+                    .and_then(|mut s| s.execute([hex]))
+                    .map_err(|e| self.sql(e))?;
+            }
+            for (cid, run) in &drops {
+                let run = i64::try_from(*run).map_err(|_| self.bad_ledger("a run id is too big"))?;
+                self.conn
+                    .prepare_cached("INSERT OR REPLACE INTO dropped (cid, run) VALUES (?1, ?2)")
+                    .and_then(|mut s| s.execute(rusqlite::params![cid.to_hex(), run]))
+                    .map_err(|e| self.sql(e))?;
+            }
+            for path in removed_files.iter().chain(&stale) {
+                remove_if_present(path)?;
+            }
+            Ok(report)
+        })
+    }
+
+    /// The run to rewind to recover blob `cid`, if `gc --drop-recoverable` removed it (and it
+    /// has not been stored again since).
+    pub fn dropped_as_recoverable(&self, cid: &Cid) -> Result<Option<u64>, CoreError> {
+        if self.has(cid)? {
+            return Ok(None);
+        }
+        self.dropped_run(cid)
+    }
+
+    fn put_inline(&self, cid: &Cid, bytes: &[u8]) -> Result<(), CoreError> {
+        if self.inline_size(cid)?.is_some() {
+            return Ok(());
+        }
+        self.write(|| {
+            self.conn
+                .prepare_cached("INSERT OR IGNORE INTO blobs (cid, data) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(rusqlite::params![cid.to_hex(), bytes]))
+                .map_err(|e| self.sql(e))?;
+            Ok(())
+        })
+    }
+
+    /// Writes a file blob: temp file, fsync, rename into place, fsync of the directory.
+    fn put_file(&self, cid: &Cid, bytes: &[u8]) -> Result<(), CoreError> {
+        let hex = cid.to_hex();
+        let dir = self.blobs_dir().join(&hex[..2]);
+        let path = dir.join(&hex[2..]);
+        match fs::symlink_metadata(&path) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(CoreError::io(path, e)),
+        }
+        let tmp = self.tmp_dir().join(temp_name());
+        let written = write_synced(&tmp, bytes)
+            .and_then(|()| self.make_fan_dir(&dir))
+            .and_then(|()| fs::rename(&tmp, &path).map_err(|e| CoreError::io(&path, e)));
+        if let Err(e) = written {
+            // The temp file is garbage now; gc would remove it later anyway.
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+        sync_dir(&dir)
+    }
+
+    fn make_fan_dir(&self, dir: &Path) -> Result<(), CoreError> {
+        match fs::create_dir(dir) {
+            Ok(()) => sync_dir(&self.blobs_dir()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(CoreError::io(dir, e)),
+        }
+    }
+
+    fn blob_path(&self, cid: &Cid) -> PathBuf {
+        let hex = cid.to_hex();
+        self.blobs_dir().join(&hex[..2]).join(&hex[2..])
+    }
+
+    fn inline_size(&self, cid: &Cid) -> Result<Option<u64>, CoreError> {
+        self.conn
+            .prepare_cached("SELECT length(data) FROM blobs WHERE cid = ?1")
+            .and_then(|mut s| s.query_row([cid.to_hex()], |r| r.get::<_, i64>(0)).optional())
+            .map(|size| size.map(|n| u64::try_from(n).unwrap_or(0)))
+            .map_err(|e| self.sql(e))
+    }
+
+    fn inline_data(&self, cid: &Cid) -> Result<Option<Vec<u8>>, CoreError> {
+        self.conn
+            .prepare_cached("SELECT data FROM blobs WHERE cid = ?1")
+            .and_then(|mut s| s.query_row([cid.to_hex()], |r| Ok(value_bytes(r.get_ref(0)?))).optional())
+            .map_err(|e| self.sql(e))
+    }
+
+    fn pins(&self) -> Result<HashSet<Cid>, CoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT cid FROM pins").map_err(|e| self.sql(e))?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| self.sql(e))?;
+        let mut pins = HashSet::new();
+        for name in rows {
+            if let Some(cid) = canonical_cid(&name.map_err(|e| self.sql(e))?) {
+                pins.insert(cid);
+            }
+        }
+        Ok(pins)
+    }
+
+    fn dropped_run(&self, cid: &Cid) -> Result<Option<u64>, CoreError> {
+        self.conn
+            .prepare_cached("SELECT run FROM dropped WHERE cid = ?1")
+            .and_then(|mut s| s.query_row([cid.to_hex()], |r| r.get::<_, i64>(0)).optional())
+            .map(|run| run.and_then(|r| u64::try_from(r).ok()))
+            .map_err(|e| self.sql(e))
+    }
+
+    /// The error for a blob that is not in the store: [`CoreError::Dropped`] if gc dropped it.
+    fn missing(&self, cid: &Cid) -> Result<CoreError, CoreError> {
+        Ok(match self.dropped_run(cid)? {
+            Some(run) => CoreError::Dropped { cid: cid.to_hex(), run },
+            None => CoreError::NotFound { cid: cid.to_hex() },
+        })
+    }
+
+    /// The error for a prefix that names no blob: [`CoreError::Dropped`] if it names exactly one
+    /// dropped blob.
+    fn dropped_prefix(&self, prefix: &str, upper: &str) -> Result<CoreError, CoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT cid, run FROM dropped WHERE cid >= ?1 AND cid < ?2 LIMIT 2")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([prefix, upper], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(e))?;
+        Ok(match rows.as_slice() {
+            [(cid, run)] if *run >= 0 => CoreError::Dropped { cid: cid.clone(), run: run.unsigned_abs() },
+            _ => CoreError::NotFound { cid: prefix.to_string() },
+        })
+    }
+
+    /// Everything under `store/blobs/`.
+    fn files(&self) -> Result<Vec<FileEntry>, CoreError> {
+        let top = self.blobs_dir();
+        let mut out = Vec::new();
+        for entry in read_dir(&top)? {
+            let (path, name, is_dir) = entry;
+            let fan = name.filter(|n| n.len() == 2 && is_lower_hex(n));
+            match fan {
+                Some(fan) if is_dir => {
+                    for (path, name, is_dir) in read_dir(&path)? {
+                        let cid = name
+                            .filter(|n| !is_dir && n.len() == 62)
+                            .and_then(|n| canonical_cid(&format!("{fan}{n}")));
+                        if let Some(size) = entry_size(&path)? {
+                            out.push(FileEntry { path, cid, size });
+                        }
+                    }
+                }
+                _ => {
+                    if let Some(size) = entry_size(&path)? {
+                        out.push(FileEntry { path, cid: None, size });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Temp files in `store/tmp/` whose writer is gone: older than [`STALE_TEMP_AGE`], or
+    /// older than [`DEAD_WRITER_TEMP_AGE`] and named after a process not running here.
+    fn stale_temps(&self) -> Result<Vec<PathBuf>, CoreError> {
+        let now = SystemTime::now();
+        let procs = Path::new("/proc/self").exists();
+        let mut stale = Vec::new();
+        for (path, name, is_dir) in read_dir(&self.tmp_dir())? {
+            if is_dir {
+                continue;
+            }
+            let age = match fs::symlink_metadata(&path).and_then(|m| m.modified()) {
+                Ok(modified) => now.duration_since(modified).unwrap_or(Duration::ZERO),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(CoreError::io(path, e)),
+            };
+            let writer_gone = || {
+                procs
+                    && name
+                        .as_deref()
+                        .and_then(|n| n.split('-').next())
+                        .and_then(|pid| pid.parse::<u32>().ok())
+                        .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
+            };
+            if age > STALE_TEMP_AGE || (age > DEAD_WRITER_TEMP_AGE && writer_gone()) {
+                stale.push(path);
+            }
+        }
+        Ok(stale)
+    }
+
+    /// How each CID is referred to by the ledger's records, and the lossless runs in id order.
+    fn references(&self) -> Result<(HashMap<String, Refs>, Vec<Rewind>), CoreError> {
+        let mut refs: HashMap<String, Refs> = HashMap::new();
+        let mut rewinds = Vec::new();
+        let mut stmt =
+            self.conn.prepare("SELECT id, kind, body FROM records ORDER BY id").map_err(|e| self.sql(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.sql(e))? {
+            let id: i64 = row.get(0).map_err(|e| self.sql(e))?;
+            let kind: String = row.get(1).map_err(|e| self.sql(e))?;
+            let body: String = row.get(2).map_err(|e| self.sql(e))?;
+            let value: serde_json::Value = serde_json::from_str(&body).map_err(|e| {
+                self.bad_ledger(format!(
+                    "record {id} cannot be read ({e}), so gc cannot tell what it needs: \
+                     run `rdx ledger verify`"
+                ))
+            })?;
+            each_cid(&value, &mut |cid| refs.entry(cid).or_default().total += 1);
+            if kind != RUN {
+                continue;
+            }
+            let Ok(run) = serde_json::from_value::<NewRun>(value) else { continue };
+            if let (true, Some(output), Ok(id)) = (run.is_lossless(), &run.output, u64::try_from(id)) {
+                refs.entry(run.input.to_ascii_lowercase()).or_default().as_lossless_input += 1;
+                rewinds.push((id, run.input.to_ascii_lowercase(), output.to_ascii_lowercase()));
+            }
+        }
+        Ok((refs, rewinds))
+    }
+
+    /// The blobs `gc --drop-recoverable` may drop, each with the run that recovers it.
+    fn recoverable(
+        &self,
+        blobs: &[BlobInfo],
+        refs: &HashMap<String, Refs>,
+        rewinds: &[Rewind],
+    ) -> BTreeMap<Cid, u64> {
+        let present: HashMap<Cid, &BlobInfo> = blobs.iter().map(|b| (b.cid, b)).collect();
+        let mut sound: HashMap<Cid, bool> = HashMap::new();
+        let mut drops = BTreeMap::new();
+        for (run, input, output) in rewinds {
+            let (Some(i), Some(o)) = (canonical_cid(input), canonical_cid(output)) else { continue };
+            if i == o || drops.contains_key(&i) || drops.contains_key(&o) {
+                continue;
+            }
+            if present.get(&i).is_none_or(|b| b.pinned) || !present.contains_key(&o) {
+                continue;
+            }
+            if refs.get(input).is_none_or(|r| r.total != r.as_lossless_input) {
+                continue;
+            }
+            if *sound.entry(o).or_insert_with(|| self.get(&o).is_ok()) {
+                drops.insert(i, *run);
+            }
+        }
+        drops
+    }
+}
+
+/// The CID `text` writes in canonical form (64 lowercase hex digits), if it does.
+fn canonical_cid(text: &str) -> Option<Cid> {
+    if text.len() == 64 && is_lower_hex(text) { Cid::parse(text).ok() } else { None }
+}
+
+fn is_lower_hex(text: &str) -> bool {
+    text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Calls `f` with every string in `value` (keys too) that is a CID in either case, lowercased.
+fn each_cid(value: &serde_json::Value, f: &mut impl FnMut(String)) {
+    fn visit(s: &str, f: &mut impl FnMut(String)) {
+        if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            f(s.to_ascii_lowercase());
+        }
+    }
+    match value {
+        serde_json::Value::String(s) => visit(s, f),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| each_cid(v, f)),
+        serde_json::Value::Object(fields) => {
+            for (k, v) in fields {
+                visit(k, f);
+                each_cid(v, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The bytes an inline blob's cell holds, whatever SQL put there.
+fn value_bytes(value: ValueRef<'_>) -> Vec<u8> {
+    match value {
+        ValueRef::Null => Vec::new(),
+        ValueRef::Integer(n) => n.to_string().into_bytes(),
+        ValueRef::Real(x) => x.to_string().into_bytes(),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => bytes.to_vec(),
+    }
+}
+
+/// A temp file name unique to this process and call, starting with the process id.
+fn temp_name() -> String {
+    let seq = TEMP_SEQ.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    format!("{}-{seq}-{nanos}.tmp", std::process::id())
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), CoreError> {
+    let mut file = fs::File::create_new(path).map_err(|e| CoreError::io(path, e))?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| CoreError::io(path, e))
+}
+
+fn sync_dir(dir: &Path) -> Result<(), CoreError> {
+    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| CoreError::io(dir, e))
+}
+
+fn remove_if_present(path: &Path) -> Result<(), CoreError> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(CoreError::io(path, e)),
+        _ => Ok(()),
+    }
+}
+
+/// The entries of `dir`: path, name (if UTF-8) and whether it is a directory.
+fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, Option<String>, bool)>, CoreError> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| CoreError::io(dir, e))? {
+        let entry = entry.map_err(|e| CoreError::io(dir, e))?;
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        out.push((entry.path(), entry.file_name().into_string().ok(), is_dir));
+    }
+    Ok(out)
+}
+
+/// The size of the entry at `path`; `None` if it vanished meanwhile (another process's gc).
+fn entry_size(path: &Path) -> Result<Option<u64>, CoreError> {
+    match fs::symlink_metadata(path) {
+        Ok(m) => Ok(Some(m.len())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(CoreError::io(path, e)),
     }
 }

@@ -35,7 +35,12 @@ impl Home {
     fn new(py: Python<'_>, path: Option<PathBuf>, batch_size: usize) -> PyResult<Home> {
         let home = py.detach(|| rdx_core::Home::open(path.as_deref())).map_err(|e| store_error(py, &e))?;
         let path = home.root().display().to_string();
-        Ok(Home { inner: Mutex::new(home), pending: Mutex::new(Vec::new()), path, batch_size: batch_size.max(1) })
+        Ok(Home {
+            inner: Mutex::new(home),
+            pending: Mutex::new(Vec::new()),
+            path,
+            batch_size: batch_size.max(1),
+        })
     }
 
     /// The home's directory.
@@ -46,14 +51,17 @@ impl Home {
 
     /// Stores `data`; returns its CID.
     fn put(&self, py: Python<'_>, data: &[u8]) -> PyResult<String> {
-        let home = self.lock();
-        py.detach(|| home.put(data)).map(|c| c.to_hex()).map_err(|e| store_error(py, &e))
+        py.detach(|| self.lock().put(data)).map(|c| c.to_hex()).map_err(|e| store_error(py, &e))
     }
 
     /// The bytes stored under `cid` (or a unique prefix of at least 8 hex digits), verified.
     fn get<'py>(&self, py: Python<'py>, cid: &str) -> PyResult<Bound<'py, PyBytes>> {
-        let home = self.lock();
-        let bytes = py.detach(|| home.resolve(cid).and_then(|c| home.get(&c))).map_err(|e| store_error(py, &e))?;
+        let bytes = py
+            .detach(|| {
+                let home = self.lock();
+                home.resolve(cid).and_then(|c| home.get(&c))
+            })
+            .map_err(|e| store_error(py, &e))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
@@ -61,8 +69,7 @@ impl Home {
     #[pyo3(signature = (n = None))]
     fn log_json(&self, py: Python<'_>, n: Option<usize>) -> PyResult<String> {
         self.flush(py)?;
-        let home = self.lock();
-        let runs = py.detach(|| home.runs(n, None)).map_err(|e| store_error(py, &e))?;
+        let runs = py.detach(|| self.lock().runs(n, None)).map_err(|e| store_error(py, &e))?;
         serde_json::to_string(&runs).map_err(|e| errors::make(py, "StoreError", &e.to_string(), None))
     }
 
@@ -72,8 +79,7 @@ impl Home {
         if pending.is_empty() {
             return Ok(0);
         }
-        let home = self.lock();
-        py.detach(|| write_all(&home, &pending)).map_err(|e| store_error(py, &e))?;
+        py.detach(|| write_all(&self.lock(), &pending)).map_err(|e| store_error(py, &e))?;
         Ok(pending.len())
     }
 
@@ -109,8 +115,9 @@ impl Home {
     /// (None); a full batch is flushed right away.
     pub fn record(&self, py: Python<'_>, prepared: Prepared, defer: bool) -> PyResult<Option<u64>> {
         if !defer {
-            let home = self.lock();
-            let rec = py.detach(|| rdx_core::run::write(&*home, &prepared)).map_err(|e| store_error(py, &e))?;
+            let rec = py
+                .detach(|| rdx_core::run::write(&*self.lock(), &prepared))
+                .map_err(|e| store_error(py, &e))?;
             return Ok(Some(rec.id));
         }
         let full = {

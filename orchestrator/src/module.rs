@@ -15,11 +15,11 @@
 //! [`rdx_kernels::bridge::HostCall`]) on its first run; each run lends it to the engine.
 
 use crate::errors;
+use crate::home::Home;
 use crate::values;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 use rdx_core::kernels::stdlib_catalogue as catalogue;
-use crate::home::Home;
 use rdx_core::run::{Backend, Facts, LoadError, Program, execute};
 use rdx_lang::ast::Dialect;
 use rdx_lang::check::CheckOptions;
@@ -283,7 +283,11 @@ impl Module {
                     program: &self.program,
                     gene,
                     dir,
-                    backend: if backend == "jit" && steps == u64::MAX { Backend::Jit } else { Backend::Interp },
+                    backend: if backend == "jit" && steps == u64::MAX {
+                        Backend::Jit
+                    } else {
+                        Backend::Interp
+                    },
                     backend_reason: None,
                     input,
                     output: output.as_deref(),

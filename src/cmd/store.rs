@@ -30,7 +30,8 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// Write a blob's bytes to stdout, or to a file with -o.
+    /// Write a blob's bytes to stdout, or to a file with -o. A state that `gc
+    /// --drop-recoverable` deleted is recovered by rewinding its run.
     Get {
         #[arg(value_name = "CID")]
         cid: String,
@@ -98,8 +99,12 @@ fn put(home: &Home, files: &[PathBuf]) -> Result<ExitCode, rdx_core::CoreError> 
 }
 
 fn get(home: &Home, cid: &str, output: Option<&Path>) -> Result<ExitCode, rdx_core::CoreError> {
-    let cid = home.resolve(cid)?;
-    let bytes = home.get(&cid)?;
+    let cid = match home.resolve(cid) {
+        Ok(c) => c,
+        Err(rdx_core::CoreError::Dropped { cid, .. }) => rdx_core::Cid::parse(&cid)?,
+        Err(e) => return Err(e),
+    };
+    let bytes = rdx_core::replay::get_or_recover(home, &cid)?;
     match output {
         Some(path) => {
             if let Err(e) = std::fs::write(path, &bytes) {
