@@ -36,6 +36,9 @@ thread_local! {
     static JIT: std::cell::RefCell<rdx_jit::Jit> = std::cell::RefCell::new(rdx_jit::Jit::new());
 }
 
+/// What `Module.run` gives back: `(values, instructions, lossy_bits, max_depth, record)`.
+type RunResult<'py> = (Bound<'py, PyList>, u64, u64, usize, Option<u64>);
+
 /// An assembled rdx program.
 #[pyclass(module = "redoxa._native", frozen)]
 pub struct Module {
@@ -241,7 +244,7 @@ impl Module {
         max_steps: Option<u64>,
         record: Option<Bound<'py, Home>>,
         defer: bool,
-    ) -> PyResult<(Bound<'py, PyList>, u64, u64, usize, Option<u64>)> {
+    ) -> PyResult<RunResult<'py>> {
         let steps = max_steps.unwrap_or(u64::MAX);
         if !BACKENDS.contains(&backend) {
             return Err(errors::make(
