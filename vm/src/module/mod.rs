@@ -240,10 +240,20 @@ impl Module {
         let Some(expr) = pc.checked_sub(pre.0 as usize).and_then(|start| code.get(start..pc)) else {
             return ANY_TAG;
         };
-        let mut h = std::hash::DefaultHasher::new();
-        (gene, dst, src, expr).hash(&mut h);
+        // The tag outlives the process (a recorded tape is rewound by a later build), so it is a
+        // fixed function of the statement's bytecode: FNV-1a over its encoding.
+        let mut bytes = Vec::with_capacity(16 + 8 * expr.len());
+        bytes.extend_from_slice(&(gene as u32).to_le_bytes());
+        bytes.extend_from_slice(&dst.0.to_le_bytes());
+        bytes.extend_from_slice(&src.0.to_le_bytes());
+        for op in expr {
+            op.encode(&mut bytes);
+        }
+        let h = bytes
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
         // ANY_TAG is reserved for "unknown writer".
-        h.finish().min(ANY_TAG - 1)
+        h.min(ANY_TAG - 1)
     }
 
     /// Where the entry tagged `tag` was written: the span of the first lossy instruction whose
