@@ -241,6 +241,11 @@ impl Drop for Batch<'_> {
     }
 }
 
+/// `cid` in hex, without going through `fmt` (this is on the path of every put and record).
+pub(crate) fn hex(cid: &Cid) -> String {
+    blake3::Hash::from_bytes(cid.0).to_hex().to_string()
+}
+
 fn blobs_dir(root: &Path) -> PathBuf {
     root.join("store").join("blobs")
 }

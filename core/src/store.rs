@@ -12,7 +12,7 @@
 
 use crate::cid::Cid;
 use crate::error::CoreError;
-use crate::home::Home;
+use crate::home::{Home, hex};
 use crate::ledger::{NewRun, RUN};
 use rusqlite::OptionalExtension;
 use rusqlite::types::ValueRef;
@@ -115,7 +115,7 @@ impl Home {
         };
         let actual = Cid::of(&bytes);
         if actual != *cid {
-            return Err(CoreError::Corrupt { cid: cid.to_hex(), actual: actual.to_hex() });
+            return Err(CoreError::Corrupt { cid: hex(cid), actual: hex(&actual) });
         }
         Ok(bytes)
     }
@@ -211,7 +211,7 @@ impl Home {
             }
             self.conn
                 .prepare_cached("INSERT OR IGNORE INTO pins (cid) VALUES (?1)")
-                .and_then(|mut s| s.execute([cid.to_hex()]))
+                .and_then(|mut s| s.execute([hex(cid)]))
                 .map_err(|e| self.sql(e))?;
             Ok(())
         })
@@ -222,7 +222,7 @@ impl Home {
         self.write(|| {
             self.conn
                 .prepare_cached("DELETE FROM pins WHERE cid = ?1")
-                .and_then(|mut s| s.execute([cid.to_hex()]))
+                .and_then(|mut s| s.execute([hex(cid)]))
                 .map_err(|e| self.sql(e))?;
             Ok(())
         })
@@ -241,7 +241,7 @@ impl Home {
             let actual = Cid::of(&value_bytes(row.get_ref(1).map_err(|e| self.sql(e))?));
             match canonical_cid(&name) {
                 Some(cid) if cid == actual => {}
-                Some(cid) => bad.push((cid, actual.to_hex())),
+                Some(cid) => bad.push((cid, hex(&actual))),
                 None => bad.push((actual, format!("inline blob name is not a CID: `{name}`"))),
             }
         }
@@ -251,7 +251,7 @@ impl Home {
                 (Ok(bytes), Some(cid)) => {
                     let actual = Cid::of(&bytes);
                     if actual != cid {
-                        bad.push((cid, actual.to_hex()));
+                        bad.push((cid, hex(&actual)));
                     }
                 }
                 (Ok(bytes), None) => bad.push((Cid::of(&bytes), format!("file name is not a CID: {shown}"))),
@@ -289,15 +289,15 @@ impl Home {
             let mut report = GcReport::default();
             let (mut removed_inline, mut removed_files) = (Vec::new(), Vec::new());
             for blob in &blobs {
-                let hex = blob.cid.to_hex();
-                if blob.pinned || (refs.contains_key(&hex) && !drops.contains_key(&blob.cid)) {
+                let name = hex(&blob.cid);
+                if blob.pinned || (refs.contains_key(&name) && !drops.contains_key(&blob.cid)) {
                     report.kept += 1;
                     continue;
                 }
                 report.removed.push((blob.cid, blob.size));
                 report.freed_bytes += blob.size;
                 match blob.inline {
-                    true => removed_inline.push(hex),
+                    true => removed_inline.push(name),
                     false => removed_files.push(self.blob_path(&blob.cid)),
                 }
             }
@@ -306,17 +306,17 @@ impl Home {
             if opts.dry_run {
                 return Ok(report);
             }
-            for hex in &removed_inline {
+            for name in &removed_inline {
                 self.conn
                     .prepare_cached("DELETE FROM blobs WHERE cid = ?1")
-                    .and_then(|mut s| s.execute([hex]))
+                    .and_then(|mut s| s.execute([name]))
                     .map_err(|e| self.sql(e))?;
             }
             for (cid, run) in &drops {
                 let run = i64::try_from(*run).map_err(|_| self.bad_ledger("a run id is too big"))?;
                 self.conn
                     .prepare_cached("INSERT OR REPLACE INTO dropped (cid, run) VALUES (?1, ?2)")
-                    .and_then(|mut s| s.execute(rusqlite::params![cid.to_hex(), run]))
+                    .and_then(|mut s| s.execute(rusqlite::params![hex(cid), run]))
                     .map_err(|e| self.sql(e))?;
             }
             for path in removed_files.iter().chain(&stale) {
@@ -336,13 +336,14 @@ impl Home {
     }
 
     fn put_inline(&self, cid: &Cid, bytes: &[u8]) -> Result<(), CoreError> {
-        if self.inline_size(cid)?.is_some() {
+        // A batch holds the write lock already; outside one, looking first spares taking it.
+        if !self.in_batch() && self.inline_size(cid)?.is_some() {
             return Ok(());
         }
         self.write(|| {
             self.conn
                 .prepare_cached("INSERT OR IGNORE INTO blobs (cid, data) VALUES (?1, ?2)")
-                .and_then(|mut s| s.execute(rusqlite::params![cid.to_hex(), bytes]))
+                .and_then(|mut s| s.execute(rusqlite::params![hex(cid), bytes]))
                 .map_err(|e| self.sql(e))?;
             Ok(())
         })
@@ -350,9 +351,9 @@ impl Home {
 
     /// Writes a file blob: temp file, fsync, rename into place, fsync of the directory.
     fn put_file(&self, cid: &Cid, bytes: &[u8]) -> Result<(), CoreError> {
-        let hex = cid.to_hex();
-        let dir = self.blobs_dir().join(&hex[..2]);
-        let path = dir.join(&hex[2..]);
+        let name = hex(cid);
+        let dir = self.blobs_dir().join(&name[..2]);
+        let path = dir.join(&name[2..]);
         match fs::symlink_metadata(&path) {
             Ok(_) => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -379,14 +380,14 @@ impl Home {
     }
 
     fn blob_path(&self, cid: &Cid) -> PathBuf {
-        let hex = cid.to_hex();
-        self.blobs_dir().join(&hex[..2]).join(&hex[2..])
+        let name = hex(cid);
+        self.blobs_dir().join(&name[..2]).join(&name[2..])
     }
 
     fn inline_size(&self, cid: &Cid) -> Result<Option<u64>, CoreError> {
         self.conn
             .prepare_cached("SELECT length(data) FROM blobs WHERE cid = ?1")
-            .and_then(|mut s| s.query_row([cid.to_hex()], |r| r.get::<_, i64>(0)).optional())
+            .and_then(|mut s| s.query_row([hex(cid)], |r| r.get::<_, i64>(0)).optional())
             .map(|size| size.map(|n| u64::try_from(n).unwrap_or(0)))
             .map_err(|e| self.sql(e))
     }
@@ -394,7 +395,7 @@ impl Home {
     fn inline_data(&self, cid: &Cid) -> Result<Option<Vec<u8>>, CoreError> {
         self.conn
             .prepare_cached("SELECT data FROM blobs WHERE cid = ?1")
-            .and_then(|mut s| s.query_row([cid.to_hex()], |r| Ok(value_bytes(r.get_ref(0)?))).optional())
+            .and_then(|mut s| s.query_row([hex(cid)], |r| Ok(value_bytes(r.get_ref(0)?))).optional())
             .map_err(|e| self.sql(e))
     }
 
@@ -413,7 +414,7 @@ impl Home {
     fn dropped_run(&self, cid: &Cid) -> Result<Option<u64>, CoreError> {
         self.conn
             .prepare_cached("SELECT run FROM dropped WHERE cid = ?1")
-            .and_then(|mut s| s.query_row([cid.to_hex()], |r| r.get::<_, i64>(0)).optional())
+            .and_then(|mut s| s.query_row([hex(cid)], |r| r.get::<_, i64>(0)).optional())
             .map(|run| run.and_then(|r| u64::try_from(r).ok()))
             .map_err(|e| self.sql(e))
     }
@@ -421,8 +422,8 @@ impl Home {
     /// The error for a blob that is not in the store: [`CoreError::Dropped`] if gc dropped it.
     fn missing(&self, cid: &Cid) -> Result<CoreError, CoreError> {
         Ok(match self.dropped_run(cid)? {
-            Some(run) => CoreError::Dropped { cid: cid.to_hex(), run },
-            None => CoreError::NotFound { cid: cid.to_hex() },
+            Some(run) => CoreError::Dropped { cid: hex(cid), run },
+            None => CoreError::NotFound { cid: hex(cid) },
         })
     }
 

@@ -367,14 +367,22 @@ fn host_and_landauer() {
 }
 
 /// Recording throughput: 20,000 runs with two ~100-byte inline state blobs each, in batches of
-/// 1,000. Run with `cargo test -p rdx-core --release --test ledger -- --ignored --nocapture`.
+/// 1,000, closing the home (its WAL checkpoint) included. Prints wall-clock and on-CPU rates
+/// (the machine may be shared). Run with
+/// `cargo test -p rdx-core --release --test ledger -- --ignored --nocapture`.
 #[test]
 #[ignore = "a measurement, not a check"]
 fn measure_batched_recording() {
+    let on_cpu = || {
+        std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+            .map(|ns| ns / 1e9)
+    };
     let dir = TempDir::new("bench");
     let home = Home::open(Some(dir.path())).unwrap();
     let (runs, per_batch) = (20_000u64, 1_000u64);
-    let started = Instant::now();
+    let (started, cpu_started) = (Instant::now(), on_cpu());
     for b in 0..runs / per_batch {
         let batch = home.batch().unwrap();
         for i in b * per_batch..(b + 1) * per_batch {
@@ -387,7 +395,14 @@ fn measure_batched_recording() {
         }
         batch.commit().unwrap();
     }
+    drop(home);
     let secs = started.elapsed().as_secs_f64();
-    println!("recorded {runs} runs in {secs:.3} s: {:.0} runs/s", runs as f64 / secs);
+    let cpu = cpu_started.zip(on_cpu()).map(|(a, b)| format!(", {:.0} runs/s on CPU", runs as f64 / (b - a)));
+    println!(
+        "recorded {runs} runs in {secs:.3} s: {:.0} runs/s{}",
+        runs as f64 / secs,
+        cpu.unwrap_or_default()
+    );
+    let home = Home::open(Some(dir.path())).unwrap();
     assert_eq!(home.verify_ledger().unwrap(), LedgerReport { records: runs, first_bad: None });
 }
