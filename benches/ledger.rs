@@ -12,9 +12,9 @@
 //! 3. 1,000 recorded runs of `stdlib/xtea.rdx` (distinct inputs), the store's size (blob bytes
 //!    and bytes on disk) before and after `gc --drop-recoverable`.
 
+use rdx_core::Home;
 use rdx_core::run::{self, Backend, Facts, Program, Request};
 use rdx_core::store::GcOptions;
-use rdx_core::{Home, state};
 use rdx_vm::Direction;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -148,6 +148,7 @@ fn store_size(root: &Path, home_dir: &Path) {
     let gene = program.entry(None).expect("an entry");
     let home = Home::open(Some(home_dir)).expect("a home");
     let batch = home.batch().expect("a batch");
+    let mut seen = std::collections::HashSet::new();
     for i in 0..1000u64 {
         let sets = [format!("v0={i}"), format!("v1={}", i * 7919), format!("key=[{i},2,3,{}]", i ^ 0xff)];
         let args = program.bind(gene, &sets).expect("binds");
@@ -176,13 +177,11 @@ fn store_size(root: &Path, home_dir: &Path) {
             flags: &[],
             parent: None,
         };
-        run::record(&batch, &facts, &outcome.exec).expect("records");
+        run::write_in(&batch, &run::prepare(&facts, &outcome.exec), &mut seen).expect("records");
     }
     batch.commit().expect("commits");
-    let _ = state::encode;
     let (blobs, disk) = (home.size().expect("size"), disk_bytes(home_dir));
     let report = home.gc(&GcOptions { dry_run: false, drop_recoverable: true }).expect("gc");
-    let _ = home.root();
     drop(home);
     let home = Home::open(Some(home_dir)).expect("reopens");
     let (blobs2, disk2) = (home.size().expect("size"), disk_bytes(home_dir));

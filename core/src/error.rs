@@ -16,7 +16,9 @@ pub enum CoreError {
     #[error("the prefix {prefix} names {count} blobs: give more digits")]
     Ambiguous { prefix: String, count: usize },
     /// A blob that `gc --drop-recoverable` deleted because rewinding a lossless run recomputes it.
-    #[error("blob {cid} was dropped by `rdx gc --drop-recoverable`: recover it with `rdx rewind {run}`")]
+    #[error(
+        "blob {cid} was dropped by `rdx store gc --drop-recoverable`: recover it with `rdx rewind {run}`"
+    )]
     Dropped { cid: String, run: u64 },
     /// A blob whose bytes no longer hash to its name.
     #[error("blob {cid} is corrupt: its bytes hash to {actual} (the store was changed on disk)")]

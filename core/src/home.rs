@@ -241,11 +241,6 @@ impl Drop for Batch<'_> {
     }
 }
 
-/// `cid` in hex, without going through `fmt` (this is on the path of every put and record).
-pub(crate) fn hex(cid: &Cid) -> String {
-    blake3::Hash::from_bytes(cid.0).to_hex().to_string()
-}
-
 fn blobs_dir(root: &Path) -> PathBuf {
     root.join("store").join("blobs")
 }
@@ -276,6 +271,17 @@ fn open_ledger(root: &Path, path: &Path) -> Result<Connection, CoreError> {
     let bad = |why: String| CoreError::Ledger { path: path.to_path_buf(), why };
     let conn = Connection::open(path).map_err(fail)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+    // Refuse another program's database before changing anything in it (the journal mode).
+    if user_version(&conn).map_err(fail)? == 0 {
+        let tables: i64 =
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(fail)?;
+        if tables != 0 {
+            return Err(bad(format!(
+                "{} holds tables but no rdx schema: it is not an rdx ledger",
+                path.display()
+            )));
+        }
+    }
     let mode: String =
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).map_err(fail)?;
     if !mode.eq_ignore_ascii_case("wal") {

@@ -9,7 +9,7 @@
 
 use crate::cid::Cid;
 use crate::error::CoreError;
-use crate::home::{Home, hex};
+use crate::home::Home;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -285,7 +285,7 @@ impl Home {
             Some(cid) => (
                 "SELECT id, body, prev, hash FROM records \
                  WHERE program = ?1 AND kind = 'run' ORDER BY id DESC LIMIT ?2",
-                hex(cid),
+                cid.to_hex(),
             ),
             None => (
                 "SELECT id, body, prev, hash FROM records \

@@ -142,6 +142,17 @@ pub fn get_or_recover(home: &Home, cid: &Cid) -> Result<Vec<u8>, CoreError> {
     }
 }
 
+/// The blob a user names (a CID or unique prefix), recovered as [`get_or_recover`] does when
+/// gc dropped it.
+pub fn fetch(home: &Home, text: &str) -> Result<(Cid, Vec<u8>), CoreError> {
+    let cid = match home.resolve(text) {
+        Ok(c) => c,
+        Err(CoreError::Dropped { cid, .. }) => Cid::parse(&cid)?,
+        Err(e) => return Err(e),
+    };
+    Ok((cid, get_or_recover(home, &cid)?))
+}
+
 /// Recovers the input `cid` of the lossless run `rec` by rewinding it from its output.
 fn recover(
     home: &Home,

@@ -11,6 +11,7 @@
 //!   and user kernels in the store first.
 
 use crate::error::CoreError;
+use crate::home::Batch;
 use crate::kernels::{self, UserKernel};
 use crate::ledger::{self, NewRun, RunRecord};
 use crate::{Cid, Home, state};
@@ -20,6 +21,7 @@ use rdx_lang::diag::Diagnostic;
 use rdx_lang::kernels::KernelSig;
 use rdx_vm::engine::TapeEntry;
 use rdx_vm::{Direction, Engine, Interpreter, KernelCall, Module, RunError, RunReport, Value};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
@@ -264,8 +266,10 @@ pub struct Execution {
     pub started: SystemTime,
     pub ended: SystemTime,
     pub wall_ns: u64,
-    /// The entries this run added to the engine's history tape.
+    /// The entries this run added to the engine's history tape (none when it failed).
     pub tape: Vec<TapeEntry>,
+    /// How many entries it wrote, also when it failed (the tape is then cleared).
+    pub tape_written: usize,
 }
 
 /// Runs gene `gene` of `module` on `engine`, in place on `args`, lending the engine `host` for
@@ -296,7 +300,8 @@ pub fn execute(
     if result.is_err() && after != before {
         engine.clear_tape();
     }
-    Execution { result, printed, started, ended, wall_ns, tape }
+    let tape_written = after.saturating_sub(before);
+    Execution { result, printed, started, ended, wall_ns, tape, tape_written }
 }
 
 /// A whole run as `rdx run` does it.
@@ -349,30 +354,6 @@ pub fn run(req: Request<'_>) -> Result<Outcome, CoreError> {
     Ok(Outcome { values, dir: req.dir, exec, backend, backend_reason, input, output })
 }
 
-/// Where records go: a home (one transaction per record) or a batch (one per batch).
-pub trait Sink {
-    fn put(&self, bytes: &[u8]) -> Result<Cid, CoreError>;
-    fn record_run(&self, run: &NewRun) -> Result<RunRecord, CoreError>;
-}
-
-impl Sink for Home {
-    fn put(&self, bytes: &[u8]) -> Result<Cid, CoreError> {
-        Home::put(self, bytes)
-    }
-    fn record_run(&self, run: &NewRun) -> Result<RunRecord, CoreError> {
-        Home::record_run(self, run)
-    }
-}
-
-impl Sink for crate::home::Batch<'_> {
-    fn put(&self, bytes: &[u8]) -> Result<Cid, CoreError> {
-        crate::home::Batch::put(self, bytes)
-    }
-    fn record_run(&self, run: &NewRun) -> Result<RunRecord, CoreError> {
-        crate::home::Batch::record_run(self, run)
-    }
-}
-
 /// What a record says about a run besides its [`Execution`].
 pub struct Facts<'a> {
     pub program: &'a Program,
@@ -396,17 +377,34 @@ pub struct Prepared {
 }
 
 /// Records a finished run: puts the program, the states, the tape and the user kernels in the
-/// store and appends the run to the ledger.
-pub fn record(sink: &dyn Sink, facts: &Facts<'_>, exec: &Execution) -> Result<RunRecord, CoreError> {
-    write(sink, &prepare(facts, exec))
+/// store and appends the run to the ledger, in one transaction.
+pub fn record(home: &Home, facts: &Facts<'_>, exec: &Execution) -> Result<RunRecord, CoreError> {
+    write(home, &prepare(facts, exec))
 }
 
-/// Writes a prepared record: its blobs, then the run.
-pub fn write(sink: &dyn Sink, prepared: &Prepared) -> Result<RunRecord, CoreError> {
+/// Writes a prepared record in one transaction: one commit and one fsync, and a `gc` in
+/// another process cannot run between the blobs and the record that keeps them.
+pub fn write(home: &Home, prepared: &Prepared) -> Result<RunRecord, CoreError> {
+    let batch = home.batch()?;
+    let rec = write_in(&batch, prepared, &mut HashSet::new())?;
+    batch.commit()?;
+    Ok(rec)
+}
+
+/// Writes a prepared record inside `batch`: its blobs, then the run. Blobs whose allocation is
+/// in `seen` were put earlier in the batch (runs of one program share its module's bytes), so
+/// they are skipped.
+pub fn write_in(
+    batch: &Batch<'_>,
+    prepared: &Prepared,
+    seen: &mut HashSet<usize>,
+) -> Result<RunRecord, CoreError> {
     for blob in &prepared.blobs {
-        sink.put(blob)?;
+        if seen.insert(blob.as_ptr() as usize) {
+            batch.put(blob)?;
+        }
     }
-    sink.record_run(&prepared.run)
+    batch.record_run(&prepared.run)
 }
 
 /// The record of a finished run, without writing it.
@@ -434,7 +432,7 @@ pub fn prepare(facts: &Facts<'_>, exec: &Execution) -> Prepared {
         .collect();
     let (erased_bits, instructions) = match &exec.result {
         Ok(r) => (r.lossy_bits, (facts.backend == Backend::Interp).then_some(r.instructions)),
-        Err(_) => (64 * exec.tape.len() as u64, None),
+        Err(_) => (64 * exec.tape_written as u64, None),
     };
     let (outcome, code, message) = match &exec.result {
         Ok(_) => ("ok", None, None),

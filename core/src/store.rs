@@ -12,7 +12,7 @@
 
 use crate::cid::Cid;
 use crate::error::CoreError;
-use crate::home::{Home, hex};
+use crate::home::Home;
 use crate::ledger::{NewRun, RUN};
 use rusqlite::OptionalExtension;
 use rusqlite::types::ValueRef;
@@ -115,7 +115,7 @@ impl Home {
         };
         let actual = Cid::of(&bytes);
         if actual != *cid {
-            return Err(CoreError::Corrupt { cid: hex(cid), actual: hex(&actual) });
+            return Err(CoreError::Corrupt { cid: cid.to_hex(), actual: actual.to_hex() });
         }
         Ok(bytes)
     }
@@ -211,7 +211,7 @@ impl Home {
             }
             self.conn
                 .prepare_cached("INSERT OR IGNORE INTO pins (cid) VALUES (?1)")
-                .and_then(|mut s| s.execute([hex(cid)]))
+                .and_then(|mut s| s.execute([cid.to_hex()]))
                 .map_err(|e| self.sql(e))?;
             Ok(())
         })
@@ -222,7 +222,7 @@ impl Home {
         self.write(|| {
             self.conn
                 .prepare_cached("DELETE FROM pins WHERE cid = ?1")
-                .and_then(|mut s| s.execute([hex(cid)]))
+                .and_then(|mut s| s.execute([cid.to_hex()]))
                 .map_err(|e| self.sql(e))?;
             Ok(())
         })
@@ -241,7 +241,7 @@ impl Home {
             let actual = Cid::of(&value_bytes(row.get_ref(1).map_err(|e| self.sql(e))?));
             match canonical_cid(&name) {
                 Some(cid) if cid == actual => {}
-                Some(cid) => bad.push((cid, hex(&actual))),
+                Some(cid) => bad.push((cid, actual.to_hex())),
                 None => bad.push((actual, format!("inline blob name is not a CID: `{name}`"))),
             }
         }
@@ -251,7 +251,7 @@ impl Home {
                 (Ok(bytes), Some(cid)) => {
                     let actual = Cid::of(&bytes);
                     if actual != cid {
-                        bad.push((cid, hex(&actual)));
+                        bad.push((cid, actual.to_hex()));
                     }
                 }
                 (Ok(bytes), None) => bad.push((Cid::of(&bytes), format!("file name is not a CID: {shown}"))),
@@ -279,7 +279,7 @@ impl Home {
     /// The ledger's write lock is held throughout, so batches cannot interleave; a blob put
     /// outside a batch by another process whose run is not yet recorded can still be removed.
     pub fn gc(&self, opts: &GcOptions) -> Result<GcReport, CoreError> {
-        self.write(|| {
+        let report = self.write(|| {
             let blobs = self.list()?;
             let (refs, rewinds) = self.references()?;
             let drops = match opts.drop_recoverable {
@@ -289,7 +289,7 @@ impl Home {
             let mut report = GcReport::default();
             let (mut removed_inline, mut removed_files) = (Vec::new(), Vec::new());
             for blob in &blobs {
-                let name = hex(&blob.cid);
+                let name = blob.cid.to_hex();
                 if blob.pinned || (refs.contains_key(&name) && !drops.contains_key(&blob.cid)) {
                     report.kept += 1;
                     continue;
@@ -316,14 +316,21 @@ impl Home {
                 let run = i64::try_from(*run).map_err(|_| self.bad_ledger("a run id is too big"))?;
                 self.conn
                     .prepare_cached("INSERT OR REPLACE INTO dropped (cid, run) VALUES (?1, ?2)")
-                    .and_then(|mut s| s.execute(rusqlite::params![hex(cid), run]))
+                    .and_then(|mut s| s.execute(rusqlite::params![cid.to_hex(), run]))
                     .map_err(|e| self.sql(e))?;
             }
             for path in removed_files.iter().chain(&stale) {
                 remove_if_present(path)?;
             }
             Ok(report)
-        })
+        })?;
+        // Give the space of deleted inline blobs back to the filesystem: rebuild the database
+        // and empty the write-ahead log (best effort: a busy reader only delays the latter).
+        if !opts.dry_run && report.removed.iter().any(|(_, size)| *size <= INLINE_MAX as u64) {
+            self.conn.execute_batch("VACUUM").map_err(|e| self.sql(e))?;
+            let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+        Ok(report)
     }
 
     /// The run to rewind to recover blob `cid`, if `gc --drop-recoverable` removed it (and it
@@ -343,7 +350,7 @@ impl Home {
         self.write(|| {
             self.conn
                 .prepare_cached("INSERT OR IGNORE INTO blobs (cid, data) VALUES (?1, ?2)")
-                .and_then(|mut s| s.execute(rusqlite::params![hex(cid), bytes]))
+                .and_then(|mut s| s.execute(rusqlite::params![cid.to_hex(), bytes]))
                 .map_err(|e| self.sql(e))?;
             Ok(())
         })
@@ -351,7 +358,7 @@ impl Home {
 
     /// Writes a file blob: temp file, fsync, rename into place, fsync of the directory.
     fn put_file(&self, cid: &Cid, bytes: &[u8]) -> Result<(), CoreError> {
-        let name = hex(cid);
+        let name = cid.to_hex();
         let dir = self.blobs_dir().join(&name[..2]);
         let path = dir.join(&name[2..]);
         match fs::symlink_metadata(&path) {
@@ -380,14 +387,14 @@ impl Home {
     }
 
     fn blob_path(&self, cid: &Cid) -> PathBuf {
-        let name = hex(cid);
+        let name = cid.to_hex();
         self.blobs_dir().join(&name[..2]).join(&name[2..])
     }
 
     fn inline_size(&self, cid: &Cid) -> Result<Option<u64>, CoreError> {
         self.conn
             .prepare_cached("SELECT length(data) FROM blobs WHERE cid = ?1")
-            .and_then(|mut s| s.query_row([hex(cid)], |r| r.get::<_, i64>(0)).optional())
+            .and_then(|mut s| s.query_row([cid.to_hex()], |r| r.get::<_, i64>(0)).optional())
             .map(|size| size.map(|n| u64::try_from(n).unwrap_or(0)))
             .map_err(|e| self.sql(e))
     }
@@ -395,7 +402,7 @@ impl Home {
     fn inline_data(&self, cid: &Cid) -> Result<Option<Vec<u8>>, CoreError> {
         self.conn
             .prepare_cached("SELECT data FROM blobs WHERE cid = ?1")
-            .and_then(|mut s| s.query_row([hex(cid)], |r| Ok(value_bytes(r.get_ref(0)?))).optional())
+            .and_then(|mut s| s.query_row([cid.to_hex()], |r| Ok(value_bytes(r.get_ref(0)?))).optional())
             .map_err(|e| self.sql(e))
     }
 
@@ -414,7 +421,7 @@ impl Home {
     fn dropped_run(&self, cid: &Cid) -> Result<Option<u64>, CoreError> {
         self.conn
             .prepare_cached("SELECT run FROM dropped WHERE cid = ?1")
-            .and_then(|mut s| s.query_row([hex(cid)], |r| r.get::<_, i64>(0)).optional())
+            .and_then(|mut s| s.query_row([cid.to_hex()], |r| r.get::<_, i64>(0)).optional())
             .map(|run| run.and_then(|r| u64::try_from(r).ok()))
             .map_err(|e| self.sql(e))
     }
@@ -422,8 +429,8 @@ impl Home {
     /// The error for a blob that is not in the store: [`CoreError::Dropped`] if gc dropped it.
     fn missing(&self, cid: &Cid) -> Result<CoreError, CoreError> {
         Ok(match self.dropped_run(cid)? {
-            Some(run) => CoreError::Dropped { cid: hex(cid), run },
-            None => CoreError::NotFound { cid: hex(cid) },
+            Some(run) => CoreError::Dropped { cid: cid.to_hex(), run },
+            None => CoreError::NotFound { cid: cid.to_hex() },
         })
     }
 

@@ -54,14 +54,11 @@ impl Home {
         py.detach(|| self.lock().put(data)).map(|c| c.to_hex()).map_err(|e| store_error(py, &e))
     }
 
-    /// The bytes stored under `cid` (or a unique prefix of at least 8 hex digits), verified.
+    /// The bytes stored under `cid` (or a unique prefix of at least 8 hex digits), verified;
+    /// a state that gc dropped as recoverable is recovered by rewinding its run.
     fn get<'py>(&self, py: Python<'py>, cid: &str) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = py
-            .detach(|| {
-                let home = self.lock();
-                home.resolve(cid).and_then(|c| home.get(&c))
-            })
-            .map_err(|e| store_error(py, &e))?;
+        let (_, bytes) =
+            py.detach(|| rdx_core::replay::fetch(&self.lock(), cid)).map_err(|e| store_error(py, &e))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
@@ -94,14 +91,7 @@ fn write_all(home: &rdx_core::Home, records: &[Prepared]) -> Result<(), CoreErro
     let batch = home.batch()?;
     let mut seen = std::collections::HashSet::new();
     for p in records {
-        for blob in &p.blobs {
-            // Runs of one program share its module (one allocation): put it once per batch.
-            if !seen.insert(blob.as_ptr() as usize) {
-                continue;
-            }
-            batch.put(blob)?;
-        }
-        batch.record_run(&p.run)?;
+        rdx_core::run::write_in(&batch, p, &mut seen)?;
     }
     batch.commit()
 }
@@ -116,7 +106,7 @@ impl Home {
     pub fn record(&self, py: Python<'_>, prepared: Prepared, defer: bool) -> PyResult<Option<u64>> {
         if !defer {
             let rec = py
-                .detach(|| rdx_core::run::write(&*self.lock(), &prepared))
+                .detach(|| rdx_core::run::write(&self.lock(), &prepared))
                 .map_err(|e| store_error(py, &e))?;
             return Ok(Some(rec.id));
         }

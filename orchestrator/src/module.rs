@@ -307,7 +307,12 @@ impl Module {
                 let out = values::to_python(py, self.program.module.dialect, params, &args)?;
                 Ok((out, r.instructions, r.lossy_bits, r.max_depth, id))
             }
-            Err(e) => Err(errors::run_error(py, &e, &self.program.module)),
+            Err(e) => {
+                let err = errors::run_error(py, &e, &self.program.module);
+                // The failed run's ledger id travels with the exception.
+                err.value(py).setattr("record", id)?;
+                Err(err)
+            }
         }
     }
 

@@ -61,8 +61,9 @@ def test_a_recorded_run_names_its_program_and_states(tmp_path: Path) -> None:
 def test_failed_runs_are_recorded_and_still_raise(tmp_path: Path) -> None:
     home = rx.Home(tmp_path)
     prog = fib.compile()
-    with pytest.raises(rx.RunError):
+    with pytest.raises(rx.RunError) as info:
         prog.reverse(x1=5, x2=3, record=home)
+    assert info.value.record == 1 == prog.last_record
     (rec,) = home.log(dataframe=False)
     assert rec["outcome"] == "error" and rec["code"].startswith("R") and rec["output"] is None
 

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 /// List recorded runs, newest first.
 ///
 /// Columns: id, started (UTC), entry, direction, backend, program, input and output (state
-/// CIDs, first 12 digits), wall_ns, outcome. `rdx show ID` gives every field of one run.
+/// CIDs, first 12 digits), wall_ns, outcome, parent (the run a replay or rewind repeats).
+/// `rdx show ID` gives every field of one run.
 #[derive(clap::Args)]
 pub struct LogArgs {
     /// Show at most N runs.
@@ -125,6 +126,7 @@ pub fn log(args: LogArgs, home: Option<&Path>) -> ExitCode {
                 r.run.output.as_deref().map_or("-".into(), short),
                 r.run.wall_ns.to_string(),
                 outcome,
+                r.run.parent.map_or("-".into(), |p| p.to_string()),
             ]
         })
         .collect();
@@ -165,21 +167,42 @@ pub fn show(args: ShowArgs, home: Option<&Path>) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let json = serde_json::to_value(&record).unwrap_or_default();
     if args.json {
-        println!("{json}");
+        println!("{}", serde_json::to_string(&record).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
-    if let serde_json::Value::Object(fields) = json {
-        let width = fields.keys().map(String::len).max().unwrap_or(0);
-        for (k, v) in fields {
-            let v = match v {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Null => "-".into(),
-                other => other.to_string(),
-            };
-            println!("{k:<width$}  {v}");
-        }
+    let r = &record.run;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let num = |v: Option<u64>| v.map_or_else(|| "-".into(), |n| n.to_string());
+    let fields: [(&str, String); 25] = [
+        ("id", record.id.to_string()),
+        ("started", r.started.clone()),
+        ("ended", r.ended.clone()),
+        ("program", r.program.clone()),
+        ("entry", r.entry.clone()),
+        ("direction", r.direction.clone()),
+        ("backend", r.backend.clone()),
+        ("backend_reason", opt(&r.backend_reason)),
+        ("input", r.input.clone()),
+        ("output", opt(&r.output)),
+        ("tape", opt(&r.tape)),
+        ("erased_bits", r.erased_bits.to_string()),
+        ("landauer_joules", format!("{:e}", r.landauer_joules)),
+        ("instructions", num(r.instructions)),
+        ("wall_ns", r.wall_ns.to_string()),
+        ("outcome", r.outcome.clone()),
+        ("code", opt(&r.code)),
+        ("message", opt(&r.message)),
+        ("rdx_version", r.rdx_version.clone()),
+        ("host", r.host.clone()),
+        ("parent", num(r.parent)),
+        ("kernels", if r.kernels.is_empty() { "-".into() } else { r.kernels.join(" ") }),
+        ("flags", if r.flags.is_empty() { "-".into() } else { r.flags.join(" ") }),
+        ("prev", record.prev.clone()),
+        ("hash", record.hash.clone()),
+    ];
+    for (k, v) in fields {
+        println!("{k:<15}  {v}");
     }
     ExitCode::SUCCESS
 }
@@ -259,8 +282,8 @@ pub fn ledger(args: LedgerArgs, home: Option<&Path>) -> ExitCode {
                     println!("ok: {} records, the hash chain holds", report.records);
                     ExitCode::SUCCESS
                 }
-                Some((id, why)) => {
-                    eprintln!("error: record {id}: {why}");
+                Some((_, why)) => {
+                    eprintln!("error: the hash chain breaks: {why}");
                     ExitCode::from(1)
                 }
             },

@@ -99,12 +99,7 @@ fn put(home: &Home, files: &[PathBuf]) -> Result<ExitCode, rdx_core::CoreError> 
 }
 
 fn get(home: &Home, cid: &str, output: Option<&Path>) -> Result<ExitCode, rdx_core::CoreError> {
-    let cid = match home.resolve(cid) {
-        Ok(c) => c,
-        Err(rdx_core::CoreError::Dropped { cid, .. }) => rdx_core::Cid::parse(&cid)?,
-        Err(e) => return Err(e),
-    };
-    let bytes = rdx_core::replay::get_or_recover(home, &cid)?;
+    let (_, bytes) = rdx_core::replay::fetch(home, cid)?;
     match output {
         Some(path) => {
             if let Err(e) = std::fs::write(path, &bytes) {

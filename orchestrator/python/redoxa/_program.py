@@ -228,14 +228,16 @@ class Program:
                 self.entry, args, reverse, be, self.max_steps, native_home, defer
             )
         except RunError as e:
+            self._record = getattr(e, "record", None)
             self._locate(e)
             raise
         return dict(zip(self._names, out))
 
     @property
     def last_record(self) -> Optional[int]:
-        """The ledger id of the last run recorded with ``record=`` (``None`` when it was not
-        recorded, or waits in a batch)."""
+        """The ledger id of the last run recorded with ``record=``, failed runs too (``None``
+        when it was not recorded, or waits in a batch). A ``RunError`` of a recorded run also
+        carries it as ``e.record``."""
         return self._record
 
     @property

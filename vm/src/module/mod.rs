@@ -23,7 +23,7 @@ mod verify;
 pub use verify::MAX_FRAME_WORDS;
 
 use crate::ops::Op;
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 
 /// The history-tape tag of an entry whose writer is unknown; it matches any undo.
 pub const ANY_TAG: u64 = u64::MAX;
