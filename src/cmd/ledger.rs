@@ -108,7 +108,7 @@ pub fn log(args: LogArgs, home: Option<&Path>) -> ExitCode {
         "wall_ns",
         "outcome",
     ];
-    let rows: Vec<[String; 10]> = runs
+    let rows: Vec<[String; 11]> = runs
         .iter()
         .map(|r| {
             let outcome = match &r.run.code {
