@@ -107,6 +107,7 @@ pub fn log(args: LogArgs, home: Option<&Path>) -> ExitCode {
         "output",
         "wall_ns",
         "outcome",
+        "parent",
     ];
     let rows: Vec<[String; 11]> = runs
         .iter()
