@@ -91,33 +91,7 @@ fn keys_in_order(text: &str) -> Vec<String> {
     keys
 }
 
-const FIELDS: [&str; 25] = [
-    "id",
-    "started",
-    "ended",
-    "program",
-    "entry",
-    "direction",
-    "backend",
-    "backend_reason",
-    "input",
-    "output",
-    "tape",
-    "erased_bits",
-    "landauer_joules",
-    "instructions",
-    "wall_ns",
-    "outcome",
-    "code",
-    "message",
-    "rdx_version",
-    "host",
-    "parent",
-    "kernels",
-    "flags",
-    "prev",
-    "hash",
-];
+use rdx_core::ledger::RUN_FIELDS as FIELDS;
 
 #[test]
 fn a_run_is_recorded_and_its_states_are_stored() {

@@ -100,6 +100,35 @@ impl NewRun {
     }
 }
 
+/// The fields of a run record, in the order `rdx log --json` and `rdx show` give them.
+pub const RUN_FIELDS: [&str; 25] = [
+    "id",
+    "started",
+    "ended",
+    "program",
+    "entry",
+    "direction",
+    "backend",
+    "backend_reason",
+    "input",
+    "output",
+    "tape",
+    "erased_bits",
+    "landauer_joules",
+    "instructions",
+    "wall_ns",
+    "outcome",
+    "code",
+    "message",
+    "rdx_version",
+    "host",
+    "parent",
+    "kernels",
+    "flags",
+    "prev",
+    "hash",
+];
+
 /// A run as the ledger holds it. Its JSON is flat: `id`, the fields of [`NewRun`], `prev`,
 /// `hash`, in that order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -8,10 +8,12 @@ use rdx_core::ledger::{LedgerReport, NewRun};
 use rdx_core::store::{DEAD_WRITER_TEMP_AGE, GcOptions, STALE_TEMP_AGE};
 use rdx_core::{Cid, CoreError, Home};
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::SystemTime;
+
+mod common;
+use common::TempDir;
 
 const CHILD_ENV: &str = "RDX_FAULTS_CHILD";
 
@@ -20,30 +22,6 @@ const ID_MARK: &str = "rdx-id=";
 
 fn id_in(line: &str) -> Option<u64> {
     line.split_whitespace().find_map(|w| w.strip_prefix(ID_MARK)).map(|id| id.parse().unwrap())
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static SEQ: AtomicU32 = AtomicU32::new(0);
-        let n = SEQ.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("rdx-faults-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn sample_run(tag: &str, n: u64) -> NewRun {

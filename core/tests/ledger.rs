@@ -2,36 +2,13 @@
 //! shape, the hash chain and what `verify_ledger` says after raw-SQL tampering, batches.
 
 use rdx_core::ledger::{
-    GENESIS, LANDAUER_JOULES_PER_BIT, LedgerReport, NewRun, RunRecord, host_name, timestamp,
+    GENESIS, LANDAUER_JOULES_PER_BIT, LedgerReport, NewRun, RUN_FIELDS, RunRecord, host_name, timestamp,
 };
 use rdx_core::{Cid, CoreError, Home};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static SEQ: AtomicU32 = AtomicU32::new(0);
-        let n = SEQ.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("rdx-ledger-{tag}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::TempDir;
 
 fn sample_run(n: u64) -> NewRun {
     NewRun {
@@ -111,33 +88,7 @@ fn run_json_is_flat_and_ordered() {
     let home = Home::open(Some(dir.path())).unwrap();
     let record = home.record_run(&sample_run(1)).unwrap();
     let json = serde_json::to_string(&record).unwrap();
-    let order = [
-        "id",
-        "started",
-        "ended",
-        "program",
-        "entry",
-        "direction",
-        "backend",
-        "backend_reason",
-        "input",
-        "output",
-        "tape",
-        "erased_bits",
-        "landauer_joules",
-        "instructions",
-        "wall_ns",
-        "outcome",
-        "code",
-        "message",
-        "rdx_version",
-        "host",
-        "parent",
-        "kernels",
-        "flags",
-        "prev",
-        "hash",
-    ];
+    let order = RUN_FIELDS;
     let mut de = serde_json::Deserializer::from_str(&json);
     let map: serde_json::Map<String, serde_json::Value> = serde::Deserialize::deserialize(&mut de).unwrap();
     assert_eq!(map.len(), order.len());

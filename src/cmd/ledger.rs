@@ -2,6 +2,7 @@
 //! `rdx ledger verify`.
 
 use crate::frontend::fail;
+use rdx_core::ledger::RUN_FIELDS;
 use rdx_core::replay::{Rerun, Verdict};
 use rdx_core::{CoreError, Home};
 use std::path::Path;
@@ -175,34 +176,35 @@ pub fn show(args: ShowArgs, home: Option<&Path>) -> ExitCode {
     let r = &record.run;
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     let num = |v: Option<u64>| v.map_or_else(|| "-".into(), |n| n.to_string());
-    let fields: [(&str, String); 25] = [
-        ("id", record.id.to_string()),
-        ("started", r.started.clone()),
-        ("ended", r.ended.clone()),
-        ("program", r.program.clone()),
-        ("entry", r.entry.clone()),
-        ("direction", r.direction.clone()),
-        ("backend", r.backend.clone()),
-        ("backend_reason", opt(&r.backend_reason)),
-        ("input", r.input.clone()),
-        ("output", opt(&r.output)),
-        ("tape", opt(&r.tape)),
-        ("erased_bits", r.erased_bits.to_string()),
-        ("landauer_joules", format!("{:e}", r.landauer_joules)),
-        ("instructions", num(r.instructions)),
-        ("wall_ns", r.wall_ns.to_string()),
-        ("outcome", r.outcome.clone()),
-        ("code", opt(&r.code)),
-        ("message", opt(&r.message)),
-        ("rdx_version", r.rdx_version.clone()),
-        ("host", r.host.clone()),
-        ("parent", num(r.parent)),
-        ("kernels", if r.kernels.is_empty() { "-".into() } else { r.kernels.join(" ") }),
-        ("flags", if r.flags.is_empty() { "-".into() } else { r.flags.join(" ") }),
-        ("prev", record.prev.clone()),
-        ("hash", record.hash.clone()),
+    // In the order of RUN_FIELDS.
+    let values: [String; 25] = [
+        record.id.to_string(),
+        r.started.clone(),
+        r.ended.clone(),
+        r.program.clone(),
+        r.entry.clone(),
+        r.direction.clone(),
+        r.backend.clone(),
+        opt(&r.backend_reason),
+        r.input.clone(),
+        opt(&r.output),
+        opt(&r.tape),
+        r.erased_bits.to_string(),
+        format!("{:e}", r.landauer_joules),
+        num(r.instructions),
+        r.wall_ns.to_string(),
+        r.outcome.clone(),
+        opt(&r.code),
+        opt(&r.message),
+        r.rdx_version.clone(),
+        r.host.clone(),
+        num(r.parent),
+        if r.kernels.is_empty() { "-".into() } else { r.kernels.join(" ") },
+        if r.flags.is_empty() { "-".into() } else { r.flags.join(" ") },
+        record.prev.clone(),
+        record.hash.clone(),
     ];
-    for (k, v) in fields {
+    for (k, v) in RUN_FIELDS.iter().zip(values) {
         println!("{k:<15}  {v}");
     }
     ExitCode::SUCCESS
