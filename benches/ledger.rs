@@ -13,7 +13,7 @@
 //!    and bytes on disk) before and after `gc --drop-recoverable`.
 
 use rdx_core::Home;
-use rdx_core::run::{self, Backend, Facts, Program, Request};
+use rdx_core::run::{self, Backend, Program, Request};
 use rdx_core::store::GcOptions;
 use rdx_vm::Direction;
 use std::path::{Path, PathBuf};
@@ -81,34 +81,12 @@ fn parts(root: &Path, home_dir: &Path, rounds: usize) {
     let (mut open, mut prepare, mut write, mut fsync) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let probe = home_dir.join("fsync-probe");
     for i in 0..rounds {
-        let req = Request {
-            program: &program,
-            gene,
-            args: args.clone(),
-            dir: Direction::Forward,
-            backend: Backend::Interp,
-            kernels: &[],
-            checked: false,
-            tape: Vec::new(),
-            flags: Vec::new(),
-            parent: None,
-        };
+        let req = Request::new(&program, gene, args.clone(), Direction::Forward, Backend::Interp);
         let outcome = run::run(req).expect("runs");
         let t = Instant::now();
         let home = Home::open(Some(home_dir)).expect("opens");
         open.push(t.elapsed());
-        let facts = Facts {
-            program: &program,
-            gene,
-            dir: Direction::Forward,
-            backend: outcome.backend,
-            backend_reason: outcome.backend_reason,
-            input: &outcome.input,
-            output: outcome.output.as_deref(),
-            kernels: &[],
-            flags: &[],
-            parent: None,
-        };
+        let facts = outcome.facts(&program, gene, &[], &[], None);
         let t = Instant::now();
         let prepared = run::prepare(&facts, &outcome.exec);
         prepare.push(t.elapsed());
@@ -152,31 +130,9 @@ fn store_size(root: &Path, home_dir: &Path) {
     for i in 0..1000u64 {
         let sets = [format!("v0={i}"), format!("v1={}", i * 7919), format!("key=[{i},2,3,{}]", i ^ 0xff)];
         let args = program.bind(gene, &sets).expect("binds");
-        let req = Request {
-            program: &program,
-            gene,
-            args,
-            dir: Direction::Forward,
-            backend: Backend::Interp,
-            kernels: &[],
-            checked: false,
-            tape: Vec::new(),
-            flags: Vec::new(),
-            parent: None,
-        };
+        let req = Request::new(&program, gene, args, Direction::Forward, Backend::Interp);
         let outcome = run::run(req).expect("runs");
-        let facts = Facts {
-            program: &program,
-            gene,
-            dir: Direction::Forward,
-            backend: outcome.backend,
-            backend_reason: None,
-            input: &outcome.input,
-            output: outcome.output.as_deref(),
-            kernels: &[],
-            flags: &[],
-            parent: None,
-        };
+        let facts = outcome.facts(&program, gene, &[], &[], None);
         run::write_in(&batch, &run::prepare(&facts, &outcome.exec), &mut seen).expect("records");
     }
     batch.commit().expect("commits");

@@ -8,7 +8,7 @@
 use crate::error::CoreError;
 use crate::kernels::UserKernel;
 use crate::ledger::RunRecord;
-use crate::run::{self, Backend, Facts, LoadError, Outcome, Program, Request};
+use crate::run::{self, Backend, LoadError, Outcome, Program, Request};
 use crate::{Cid, Home, state};
 use rdx_vm::Direction;
 
@@ -208,18 +208,7 @@ fn finish(
     outcome: Outcome,
     verdict: Verdict,
 ) -> Result<Rerun, CoreError> {
-    let facts = Facts {
-        program: &program,
-        gene,
-        dir: outcome.dir,
-        backend: outcome.backend,
-        backend_reason: None,
-        input: &outcome.input,
-        output: outcome.output.as_deref(),
-        kernels: &kernels,
-        flags: &original.run.flags,
-        parent: Some(original.id),
-    };
+    let facts = outcome.facts(&program, gene, &kernels, &original.run.flags, Some(original.id));
     let (record, record_error) = match run::record(home, &facts, &outcome.exec) {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e)),

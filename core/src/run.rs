@@ -323,6 +323,30 @@ pub struct Request<'a> {
     pub parent: Option<u64>,
 }
 
+impl<'a> Request<'a> {
+    /// A run of `gene` on `args` in `dir` on `backend`, with no user kernels, flags or parent.
+    pub fn new(
+        program: &'a Program,
+        gene: usize,
+        args: Vec<Value>,
+        dir: Direction,
+        backend: Backend,
+    ) -> Self {
+        Request {
+            program,
+            gene,
+            args,
+            dir,
+            backend,
+            kernels: &[],
+            checked: false,
+            tape: Vec::new(),
+            flags: Vec::new(),
+            parent: None,
+        }
+    }
+}
+
 /// A finished run: its final state, what it printed and how it went, and its ledger record.
 pub struct Outcome {
     /// The final values (meaningful when the run succeeded).
@@ -352,6 +376,31 @@ pub fn run(req: Request<'_>) -> Result<Outcome, CoreError> {
     let exec = execute(&mut *engine, module, req.gene, &mut values, req.dir, &mut host);
     let output = exec.result.is_ok().then(|| state::encode(module, req.gene, &values));
     Ok(Outcome { values, dir: req.dir, exec, backend, backend_reason, input, output })
+}
+
+impl Outcome {
+    /// What the record of this run of gene `gene` of `program` says besides its execution.
+    pub fn facts<'a>(
+        &'a self,
+        program: &'a Program,
+        gene: usize,
+        kernels: &'a [UserKernel],
+        flags: &'a [String],
+        parent: Option<u64>,
+    ) -> Facts<'a> {
+        Facts {
+            program,
+            gene,
+            dir: self.dir,
+            backend: self.backend,
+            backend_reason: self.backend_reason,
+            input: &self.input,
+            output: self.output.as_deref(),
+            kernels,
+            flags,
+            parent,
+        }
+    }
 }
 
 /// What a record says about a run besides its [`Execution`].

@@ -3,7 +3,7 @@
 
 use crate::frontend;
 use rdx_core::Home;
-use rdx_core::run::{Facts, Outcome, Program, Request};
+use rdx_core::run::{Outcome, Program, Request};
 use rdx_vm::Direction;
 use std::io::Write;
 use std::path::Path;
@@ -137,18 +137,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     if record {
         match (&home, home_error) {
             (Some(home), _) => {
-                let facts = Facts {
-                    program: &program,
-                    gene,
-                    dir,
-                    backend: outcome.backend,
-                    backend_reason: outcome.backend_reason,
-                    input: &outcome.input,
-                    output: outcome.output.as_deref(),
-                    kernels: &kernels,
-                    flags: &flags,
-                    parent: None,
-                };
+                let facts = outcome.facts(&program, gene, &kernels, &flags, None);
                 if let Err(e) = rdx_core::run::record(home, &facts, &outcome.exec) {
                     eprintln!("warning: this run was not recorded: {e}");
                 }
