@@ -53,10 +53,6 @@ enum Command {
     Ledger(cmd::ledger::LedgerArgs),
 }
 
-/// Deeply nested input is rejected by the parser, but the remaining recursion (checker,
-/// printer, dropping trees) gets a generous stack so no accepted input can overflow it.
-const STACK_SIZE: usize = 256 << 20;
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -66,7 +62,9 @@ fn main() -> ExitCode {
         }
     };
     let home = cli.home;
-    let worker = std::thread::Builder::new().stack_size(STACK_SIZE).spawn(move || {
+    // The whole command runs on a big stack (see `on_big_stack`), so no accepted input can
+    // overflow it.
+    let code = rdx_core::run::on_big_stack(move || {
         let home = home.as_deref();
         match cli.command {
             Command::Check(args) => cmd::check::run(args),
@@ -83,9 +81,9 @@ fn main() -> ExitCode {
             Command::Ledger(args) => cmd::ledger::ledger(args, home),
         }
     });
-    match worker.map(|h| h.join()) {
-        Ok(Ok(code)) => code,
-        _ => {
+    match code {
+        Some(code) => code,
+        None => {
             eprintln!("error: internal error (please report it)");
             ExitCode::from(101)
         }

@@ -272,15 +272,19 @@ fn open_ledger(root: &Path, path: &Path) -> Result<Connection, CoreError> {
     let conn = Connection::open(path).map_err(fail)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
     // Refuse another program's database before changing anything in it (the journal mode).
-    if user_version(&conn).map_err(fail)? == 0 {
-        let tables: i64 =
-            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).map_err(fail)?;
-        if tables != 0 {
-            return Err(bad(format!(
-                "{} holds tables but no rdx schema: it is not an rdx ledger",
-                path.display()
-            )));
-        }
+    // One statement, so one snapshot: another process may be creating the schema meanwhile.
+    let (version, tables): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(fail)?;
+    if version == 0 && tables != 0 {
+        return Err(bad(format!(
+            "{} holds tables but no rdx schema: it is not an rdx ledger",
+            path.display()
+        )));
     }
     let mode: String =
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).map_err(fail)?;
@@ -288,6 +292,10 @@ fn open_ledger(root: &Path, path: &Path) -> Result<Connection, CoreError> {
         return Err(bad(format!("cannot switch to WAL journal mode (it stays in {mode} mode)")));
     }
     conn.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
+    // A CLI run is often the only connection: closing it would checkpoint the log into the
+    // database (more fsyncs) on every run. The log is checkpointed as it grows instead, by
+    // whichever commit crosses SQLite's threshold, and by `rdx store gc`.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).map_err(fail)?;
     let version = user_version(&conn).map_err(fail)?;
     if version != SCHEMA_VERSION {
         create_schema(&conn, path).map_err(|e| match e {

@@ -41,6 +41,21 @@ impl From<CoreError> for LoadError {
     }
 }
 
+/// Stack for the front end's recursive passes: deeply nested input is rejected by the parser,
+/// but the passes after it (checker, inverter, compiler, printer, dropping trees) recurse once
+/// per nesting level, so the `rdx` command and the Python package run them on a thread with a
+/// generous stack, whatever stack their caller has.
+pub const BIG_STACK: usize = 256 << 20;
+
+/// Runs `f` on a thread with a [`BIG_STACK`]; `None` if the thread could not start or `f`
+/// panicked.
+pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new().stack_size(BIG_STACK).spawn_scoped(s, f).ok()?;
+        worker.join().ok()
+    })
+}
+
 /// Whether a path names a bytecode module (`.rdxb`).
 pub fn is_module_path(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "rdxb")
@@ -420,8 +435,9 @@ pub struct Facts<'a> {
 /// A run's record ready to be written: the blobs it refers to and its fields, CIDs computed.
 /// [`prepare`] does no I/O, so a caller can gather many and write them in one batch.
 pub struct Prepared {
-    /// The program, the states, the tape and the user kernels, as the record names them.
-    pub blobs: Vec<Arc<[u8]>>,
+    /// The program, the states, the tape and the user kernels, with the CIDs the record names
+    /// them by.
+    pub blobs: Vec<(Cid, Arc<[u8]>)>,
     pub run: NewRun,
 }
 
@@ -440,16 +456,15 @@ pub fn write(home: &Home, prepared: &Prepared) -> Result<RunRecord, CoreError> {
     Ok(rec)
 }
 
-/// Writes a prepared record inside `batch`: its blobs, then the run. Blobs whose allocation is
-/// in `seen` were put earlier in the batch (runs of one program share its module's bytes), so
-/// they are skipped.
+/// Writes a prepared record inside `batch`: its blobs, then the run. Blobs in `seen` were put
+/// earlier in the batch (runs of one program share its module), so they are skipped.
 pub fn write_in(
     batch: &Batch<'_>,
     prepared: &Prepared,
-    seen: &mut HashSet<usize>,
+    seen: &mut HashSet<Cid>,
 ) -> Result<RunRecord, CoreError> {
-    for blob in &prepared.blobs {
-        if seen.insert(blob.as_ptr() as usize) {
+    for (cid, blob) in &prepared.blobs {
+        if seen.insert(*cid) {
             batch.put(blob)?;
         }
     }
@@ -459,26 +474,16 @@ pub fn write_in(
 /// The record of a finished run, without writing it.
 pub fn prepare(facts: &Facts<'_>, exec: &Execution) -> Prepared {
     let (program, program_bytes) = facts.program.encoded();
-    let mut blobs: Vec<Arc<[u8]>> = vec![program_bytes.clone(), Arc::from(facts.input)];
-    let input = Cid::of(facts.input);
-    let output = facts.output.map(|o| {
-        blobs.push(Arc::from(o));
-        Cid::of(o).to_hex()
-    });
-    let tape = (!exec.tape.is_empty()).then(|| {
-        let bytes = state::encode_tape(&exec.tape);
+    let mut blobs: Vec<(Cid, Arc<[u8]>)> = vec![(*program, program_bytes.clone())];
+    let mut put = |bytes: Arc<[u8]>| {
         let cid = Cid::of(&bytes);
-        blobs.push(Arc::from(bytes));
+        blobs.push((cid, bytes));
         cid.to_hex()
-    });
-    let kernels = facts
-        .kernels
-        .iter()
-        .map(|k| {
-            blobs.push(Arc::from(&k.bytes[..]));
-            Cid::of(&k.bytes).to_hex()
-        })
-        .collect();
+    };
+    let input = put(Arc::from(facts.input));
+    let output = facts.output.map(|o| put(Arc::from(o)));
+    let tape = (!exec.tape.is_empty()).then(|| put(Arc::from(state::encode_tape(&exec.tape))));
+    let kernels = facts.kernels.iter().map(|k| put(Arc::from(&k.bytes[..]))).collect();
     let (erased_bits, instructions) = match &exec.result {
         Ok(r) => (r.lossy_bits, (facts.backend == Backend::Interp).then_some(r.instructions)),
         Err(_) => (64 * exec.tape_written as u64, None),
@@ -498,7 +503,7 @@ pub fn prepare(facts: &Facts<'_>, exec: &Execution) -> Prepared {
         direction: direction_name(facts.dir).to_string(),
         backend: facts.backend.name().to_string(),
         backend_reason: facts.backend_reason.map(str::to_string),
-        input: input.to_hex(),
+        input,
         output,
         tape,
         erased_bits,

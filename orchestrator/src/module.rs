@@ -20,7 +20,7 @@ use crate::values;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 use rdx_core::kernels::stdlib_catalogue as catalogue;
-use rdx_core::run::{Backend, Facts, LoadError, Program, execute};
+use rdx_core::run::{Backend, Facts, LoadError, Program, execute, on_big_stack};
 use rdx_lang::ast::Dialect;
 use rdx_lang::check::CheckOptions;
 use rdx_lang::diag::Diagnostic;
@@ -119,19 +119,6 @@ pub fn assemble(py: Python<'_>, source: &str, file: &str, strict: bool, janus: b
             Err(errors::make(py, "RdxError", "internal error in the rdx front end (please report it)", None))
         }
     }
-}
-
-/// Stack for the front end's recursive passes: deeply nested input is rejected by the parser,
-/// but the passes after it (checker, inverter, compiler) recurse once per nesting level, so they
-/// run on a thread with a generous stack whatever stack the calling Python thread has, as the
-/// `rdx` command does. `None` if the thread could not start or panicked.
-const FRONT_END_STACK: usize = 256 << 20;
-
-fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
-    std::thread::scope(|s| {
-        let worker = std::thread::Builder::new().stack_size(FRONT_END_STACK).spawn_scoped(s, f).ok()?;
-        worker.join().ok()
-    })
 }
 
 /// Decodes and verifies a bytecode module (`.rdxb` bytes). Raises `redoxa.errors.LoadError`.
