@@ -189,16 +189,21 @@ fn civil_from_days(days: i128) -> (i128, i128, i128) {
     (y, m, d)
 }
 
-/// This machine's name: `/proc/sys/kernel/hostname`, else `$HOSTNAME`, else `"unknown"`.
+/// This machine's name: `/proc/sys/kernel/hostname`, else `$HOSTNAME`, else `"unknown"` (read once
+/// per process).
 pub fn host_name() -> String {
-    let from_proc = std::fs::read_to_string("/proc/sys/kernel/hostname").ok();
-    let from_env = || std::env::var("HOSTNAME").ok();
-    [from_proc, from_env()]
-        .into_iter()
-        .flatten()
-        .map(|h| h.trim().to_string())
-        .find(|h| !h.is_empty())
-        .unwrap_or_else(|| "unknown".into())
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        let from_proc = std::fs::read_to_string("/proc/sys/kernel/hostname").ok();
+        let from_env = || std::env::var("HOSTNAME").ok();
+        [from_proc, from_env()]
+            .into_iter()
+            .flatten()
+            .map(|h| h.trim().to_string())
+            .find(|h| !h.is_empty())
+            .unwrap_or_else(|| "unknown".into())
+    })
+    .clone()
 }
 
 /// The bytes a record's hash covers: the record as compact JSON without its hash. `body` is
