@@ -276,8 +276,9 @@ impl Home {
     /// most one state goes. Each dropped blob remembers its run (see
     /// [`Home::dropped_as_recoverable`]).
     ///
-    /// The ledger's write lock is held throughout, so batches cannot interleave; a blob put
-    /// outside a batch by another process whose run is not yet recorded can still be removed.
+    /// The ledger's write lock is held throughout, so batches cannot interleave: a run, recorded
+    /// in one batch (`run::write`), never loses a blob between its put and its record. A blob
+    /// `put` alone, outside a batch, is unreferenced until something records or pins it.
     pub fn gc(&self, opts: &GcOptions) -> Result<GcReport, CoreError> {
         let report = self.write(|| {
             let blobs = self.list()?;

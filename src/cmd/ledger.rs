@@ -285,8 +285,8 @@ pub fn ledger(args: LedgerArgs, home: Option<&Path>) -> ExitCode {
                     println!("ok: {} records, the hash chain holds", report.records);
                     ExitCode::SUCCESS
                 }
-                Some((_, why)) => {
-                    eprintln!("error: the hash chain breaks: {why}");
+                Some((id, why)) => {
+                    eprintln!("error: the hash chain breaks at record {id}: {why}");
                     ExitCode::from(1)
                 }
             },

@@ -49,8 +49,10 @@ class Home:
         return self._native.put(bytes(data))
 
     def get(self, cid: str) -> bytes:
-        """The bytes stored under ``cid`` (or a unique prefix of at least 8 hex digits).
-        Raises ``StoreError`` when there is no such blob or its bytes no longer match it."""
+        """The bytes stored under ``cid`` (or a unique prefix of at least 8 hex digits),
+        verified; a state that ``rdx store gc --drop-recoverable`` deleted is recovered by
+        rewinding its run. Raises ``StoreError`` when there is no such blob or its bytes no
+        longer match it."""
         return self._native.get(cid)
 
     def log(self, n: Optional[int] = None, *, dataframe: Optional[bool] = None) -> Any:
