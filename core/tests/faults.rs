@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::SystemTime;
 
 mod common;
-use common::TempDir;
+use common::{TempDir, run};
 
 const CHILD_ENV: &str = "RDX_FAULTS_CHILD";
 
@@ -25,30 +25,9 @@ fn id_in(line: &str) -> Option<u64> {
 }
 
 fn sample_run(tag: &str, n: u64) -> NewRun {
-    NewRun {
-        started: "2026-12-03T21:28:07.000000000Z".into(),
-        ended: "2026-12-03T21:28:07.000000001Z".into(),
-        program: Cid::of(tag.as_bytes()).to_hex(),
-        entry: "main".into(),
-        direction: "forward".into(),
-        backend: "interp".into(),
-        backend_reason: None,
-        input: Cid::of(format!("{tag} in {n}").as_bytes()).to_hex(),
-        output: Some(Cid::of(format!("{tag} out {n}").as_bytes()).to_hex()),
-        tape: None,
-        erased_bits: 0,
-        landauer_joules: 0.0,
-        instructions: Some(n),
-        wall_ns: 1,
-        outcome: "ok".into(),
-        code: None,
-        message: None,
-        rdx_version: "0.1.0".into(),
-        host: "testhost".into(),
-        parent: None,
-        kernels: vec![],
-        flags: vec![],
-    }
+    let (input, output) =
+        (Cid::of(format!("{tag} in {n}").as_bytes()), Cid::of(format!("{tag} out {n}").as_bytes()));
+    NewRun { instructions: Some(n), ..run(&Cid::of(tag.as_bytes()), &input, Some(&output)) }
 }
 
 /// Not a test of its own: the body of the child processes the other tests spawn, as

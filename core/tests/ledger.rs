@@ -8,32 +8,17 @@ use rdx_core::{Cid, CoreError, Home};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 mod common;
-use common::TempDir;
+use common::{TempDir, run};
 
 fn sample_run(n: u64) -> NewRun {
+    let program = Cid::of(format!("program {}", n % 3).as_bytes());
+    let (input, output) = (Cid::of(format!("in {n}").as_bytes()), Cid::of(format!("out {n}").as_bytes()));
     NewRun {
-        started: "2026-12-03T21:28:07.123456789Z".into(),
         ended: "2026-12-03T21:28:07.223456789Z".into(),
-        program: Cid::of(format!("program {}", n % 3).as_bytes()).to_hex(),
-        entry: "main".into(),
-        direction: "forward".into(),
-        backend: "interp".into(),
-        backend_reason: None,
-        input: Cid::of(format!("in {n}").as_bytes()).to_hex(),
-        output: Some(Cid::of(format!("out {n}").as_bytes()).to_hex()),
-        tape: None,
-        erased_bits: 0,
-        landauer_joules: 0.0,
         instructions: Some(1000 + n),
         wall_ns: 12_345,
-        outcome: "ok".into(),
-        code: None,
-        message: None,
-        rdx_version: "0.1.0".into(),
-        host: "testhost".into(),
-        parent: None,
-        kernels: vec![],
         flags: vec!["--strict".into()],
+        ..run(&program, &input, Some(&output))
     }
 }
 

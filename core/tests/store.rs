@@ -1,14 +1,13 @@
 //! The content-addressed store against a real home in a temp dir: round trips, prefixes, pins,
 //! gc (with and without `drop_recoverable`) and verification of blobs edited behind its back.
 
-use rdx_core::ledger::NewRun;
 use rdx_core::store::{BlobInfo, GcOptions, GcReport, INLINE_MAX};
 use rdx_core::{Cid, CoreError, Home};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
 mod common;
-use common::TempDir;
+use common::{TempDir, run};
 
 fn blob_file(home: &Home, cid: &Cid) -> PathBuf {
     let hex = cid.to_hex();
@@ -21,34 +20,6 @@ fn raw(home: &Home) -> rusqlite::Connection {
 
 fn big(seed: u8, len: usize) -> Vec<u8> {
     (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
-}
-
-/// A run from `input` to `output` of `program`; lossless unless changed.
-fn run(program: &Cid, input: &Cid, output: Option<&Cid>) -> NewRun {
-    NewRun {
-        started: "2026-12-03T21:28:07.000000000Z".into(),
-        ended: "2026-12-03T21:28:07.000000001Z".into(),
-        program: program.to_hex(),
-        entry: "main".into(),
-        direction: "forward".into(),
-        backend: "interp".into(),
-        backend_reason: None,
-        input: input.to_hex(),
-        output: output.map(Cid::to_hex),
-        tape: None,
-        erased_bits: 0,
-        landauer_joules: 0.0,
-        instructions: None,
-        wall_ns: 1,
-        outcome: "ok".into(),
-        code: None,
-        message: None,
-        rdx_version: "0.1.0".into(),
-        host: "testhost".into(),
-        parent: None,
-        kernels: vec![],
-        flags: vec![],
-    }
 }
 
 fn cids(report: &GcReport) -> Vec<Cid> {
