@@ -37,9 +37,11 @@ pub struct ShowArgs {
     json: bool,
 }
 
-/// Run a recorded run again: the same program, entry, direction, backend and input (from the
-/// store). Exit 0 when the output is the recorded one (same CID), 1 naming the first parameter
-/// that differs. The replay is recorded with the original as its parent.
+/// Run a recorded run again and check that it gives the same output.
+///
+/// The same program, entry, direction, backend and input (from the store). Exit 0 when the
+/// output is the recorded one (same CID), 1 naming the first parameter that differs. The
+/// replay is recorded with the original as its parent.
 #[derive(clap::Args)]
 pub struct ReplayArgs {
     /// The run's id (see `rdx log`).
@@ -50,8 +52,10 @@ pub struct ReplayArgs {
     print: bool,
 }
 
-/// Run a recorded run the other way, from its recorded output and history tape. Exit 0 when
-/// it gives back the recorded input (same CID), 1 otherwise. Recorded with its parent.
+/// Run a recorded run the other way and check that it gives back the input.
+///
+/// It starts from the recorded output and history tape. Exit 0 when it gives back the recorded
+/// input (same CID), 1 otherwise. Recorded with the original as its parent.
 #[derive(clap::Args)]
 pub struct RewindArgs {
     /// The run's id (see `rdx log`).
@@ -62,7 +66,7 @@ pub struct RewindArgs {
     print: bool,
 }
 
-/// The ledger itself.
+/// Check the ledger: `rdx ledger verify` walks its hash chain.
 #[derive(clap::Args)]
 pub struct LedgerArgs {
     #[command(subcommand)]

@@ -7,8 +7,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The content-addressed store: blobs named by the blake3 hash of their bytes (their CID),
-/// verified on every read. Runs put their programs, states and tapes here.
+/// The content-addressed store: put, get, list, pin, gc and verify blobs
+///
+/// Blobs are named by the blake3 hash of their bytes (their CID) and verified on every read.
+/// Runs put their programs, states and tapes here.
 ///
 /// A CID can be abbreviated to a unique prefix of at least 8 hex digits, as in git.
 ///
