@@ -51,6 +51,7 @@ enum Command {
     Replay(cmd::ledger::ReplayArgs),
     Rewind(cmd::ledger::RewindArgs),
     Ledger(cmd::ledger::LedgerArgs),
+    Probe(cmd::probe::Args),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
             Command::Replay(args) => cmd::ledger::replay(args, home),
             Command::Rewind(args) => cmd::ledger::rewind(args, home),
             Command::Ledger(args) => cmd::ledger::ledger(args, home),
+            Command::Probe(args) => cmd::probe::run(args, home),
         }
     });
     match code {

@@ -360,6 +360,23 @@ impl Home {
         self.run_from_row(sql_id, &body, prev, hash)
     }
 
+    /// Record `id` of any kind: its kind and its body.
+    pub fn record_body(&self, id: u64) -> Result<(String, serde_json::Value), CoreError> {
+        let no_such = || CoreError::Usage(format!("no record {id} in the ledger"));
+        let sql_id = i64::try_from(id).map_err(|_| no_such())?;
+        let row = self
+            .conn
+            .prepare_cached("SELECT kind, body FROM records WHERE id = ?1")
+            .and_then(|mut s| {
+                s.query_row([sql_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).optional()
+            })
+            .map_err(|e| self.sql(e))?;
+        let (kind, body) = row.ok_or_else(no_such)?;
+        let body = serde_json::from_str(&body)
+            .map_err(|e| self.bad_ledger(format!("record {id} cannot be read: {e}")))?;
+        Ok((kind, body))
+    }
+
     fn run_from_row(&self, id: i64, body: &str, prev: String, hash: String) -> Result<RunRecord, CoreError> {
         let run = serde_json::from_str(body)
             .map_err(|e| self.bad_ledger(format!("run {id} cannot be read: {e}")))?;

@@ -6,6 +6,7 @@
 //! - [`store`]: the content-addressed store of a [`Home`]: blobs named by the blake3 of their
 //!   bytes, verified on every read.
 //! - [`ledger`]: the shadow ledger, one hash-chained SQLite record per run.
+//! - [`probe`]: repeated timings, summarised and recorded, for the planner to learn from.
 //! - [`state`]: a gene's parameters as one canonical JSON object, so equal states have equal
 //!   CIDs.
 //!
@@ -16,6 +17,7 @@ pub mod error;
 pub mod home;
 pub mod kernels;
 pub mod ledger;
+pub mod probe;
 pub mod replay;
 pub mod run;
 pub mod state;

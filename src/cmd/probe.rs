@@ -1,0 +1,373 @@
+//! `rdx probe`: time one thing several times, summarise it, record it in the ledger.
+
+use crate::frontend::{self, fail, usage_error};
+use rdx_core::Home;
+use rdx_core::probe::{self, Probe, Subject};
+use rdx_core::run::{self, Backend, Program};
+use rdx_vm::Direction;
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Time a command, an rdx run or a load several times; print the summary and record it.
+///
+///   rdx probe -- python3 script.py            a command (its output is discarded)
+///   rdx probe stdlib/fib.rdx --set n=20       an rdx run, once per backend (--backend)
+///   rdx probe --load 1a2b3c4d                 reading a blob from the store
+///   rdx probe --compare 12 13                 two recorded probes side by side
+///
+/// The summary: n, min, median, mean ± sd, p90, p99, max, outliers (modified z-score > 3.5, as
+/// hyperfine flags them), jitter (RFC 3550's interarrival estimator, and the mean |Δ| of
+/// consecutive samples), throughput for loads. A progress bar shows on stderr when the work
+/// takes over a second. Each probe is recorded in the ledger and its id printed.
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// The program to run (.rdx, .ja, .rdxb or a CID in the store).
+    #[arg(value_name = "FILE", conflicts_with_all = ["load", "compare"])]
+    file: Option<String>,
+    /// The command to time, after `--`.
+    #[arg(last = true, value_name = "COMMAND")]
+    command: Vec<String>,
+    /// Time reading this blob (CID or unique prefix) from the store, verified.
+    #[arg(long, value_name = "CID", conflicts_with = "compare")]
+    load: Option<String>,
+    /// Compare two recorded probes: how many times slower the second is, with a 95% interval.
+    #[arg(long, num_args = 2, value_names = ["ID1", "ID2"])]
+    compare: Vec<String>,
+    /// Timed samples.
+    #[arg(short = 'n', default_value_t = 10, value_name = "N")]
+    n: usize,
+    /// Untimed runs first (caches, the JIT's compilation).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    warmup: usize,
+    /// The gene to run (default: `main`, else the only gene).
+    #[arg(long, value_name = "GENE")]
+    entry: Option<String>,
+    /// Set a parameter: --set n=10. Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    sets: Vec<String>,
+    /// Run backward.
+    #[arg(long)]
+    reverse: bool,
+    /// The engines to time an rdx run on: interp, jit, or all (one probe each).
+    #[arg(long, default_value = "all", value_parser = ["interp", "jit", "all"])]
+    backend: String,
+    /// Print one JSON object per probe (one array).
+    #[arg(long)]
+    json: bool,
+    /// Do not record the probes.
+    #[arg(long)]
+    no_ledger: bool,
+}
+
+pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
+    if args.n == 0 {
+        return usage_error("-n must be at least 1");
+    }
+    let home = match Home::open(home) {
+        Ok(h) => Some(h),
+        Err(e) if args.no_ledger && args.load.is_none() && args.compare.is_empty() => {
+            let _ = e;
+            None
+        }
+        Err(e) => return fail(e),
+    };
+    if !args.compare.is_empty() {
+        return compare(home.as_ref(), &args.compare);
+    }
+    let probes = if let Some(cid) = &args.load {
+        load(home.as_ref(), cid, &args).map(|p| vec![p])
+    } else if !args.command.is_empty() {
+        if args.file.is_some() {
+            return usage_error("give a program or a command after `--`, not both");
+        }
+        command(&args).map(|p| vec![p])
+    } else if let Some(file) = &args.file {
+        runs(home.as_ref(), file, &args)
+    } else {
+        return usage_error(
+            "nothing to probe: give a program, `-- COMMAND`, --load CID or --compare ID1 ID2",
+        );
+    };
+    let probes = match probes {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let mut shown = Vec::new();
+    for p in &probes {
+        let id = match (&home, args.no_ledger) {
+            (Some(h), false) => match h.record_probe(p) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    eprintln!("warning: this probe was not recorded: {e}");
+                    None
+                }
+            },
+            _ => None,
+        };
+        shown.push((id, p));
+    }
+    if args.json {
+        /// A probe with its ledger id first.
+        #[derive(serde::Serialize)]
+        struct Shown<'a> {
+            id: Option<u64>,
+            #[serde(flatten)]
+            probe: &'a Probe,
+        }
+        let items: Vec<Shown<'_>> = shown.iter().map(|(id, p)| Shown { id: *id, probe: p }).collect();
+        println!("{}", serde_json::to_string(&items).unwrap_or_default());
+    } else {
+        for (id, p) in &shown {
+            print!("{}", describe(*id, p));
+        }
+    }
+    if shown.iter().all(|(_, p)| p.outcome == "ok") { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// Takes `warmup` untimed then `n` timed samples of `once`, which returns the time it measured
+/// (or an error that stops the probe); a progress bar shows when the work looks longer than a
+/// second.
+fn sample(
+    n: usize,
+    warmup: usize,
+    what: &str,
+    mut once: impl FnMut() -> Result<Duration, String>,
+) -> (Vec<u64>, String) {
+    let started = Instant::now();
+    for _ in 0..warmup {
+        if let Err(e) = once() {
+            return (Vec::new(), e);
+        }
+    }
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        match once() {
+            Ok(d) => samples.push(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
+            Err(e) => {
+                if let Some(b) = bar {
+                    b.finish_and_clear();
+                }
+                return (samples, e);
+            }
+        }
+        let elapsed = started.elapsed();
+        if bar.is_none() && elapsed * (n as u32) / ((i + 1) as u32) > Duration::from_secs(1) && i + 1 < n {
+            let b = indicatif::ProgressBar::new(n as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} samples, {eta} left")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b.set_message(format!("probe {what}"));
+            bar = Some(b);
+        }
+        if let Some(b) = &bar {
+            b.set_position((i + 1) as u64);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    (samples, "ok".to_string())
+}
+
+fn finish(
+    subject: Subject<'_>,
+    args: &Args,
+    samples: Vec<u64>,
+    bytes: Option<u64>,
+    outcome: String,
+    at: SystemTime,
+) -> Result<Probe, ExitCode> {
+    Probe::new(subject, args.warmup, samples, bytes, &outcome, at)
+        .ok_or_else(|| usage_error(&format!("no sample of {} `{}`: {outcome}", subject.kind, subject.target)))
+}
+
+fn command(args: &Args) -> Result<Probe, ExitCode> {
+    let at = SystemTime::now();
+    let line = args.command.join(" ");
+    let (samples, outcome) = sample(args.n, args.warmup, &line, || {
+        let t = Instant::now();
+        let status = Command::new(&args.command[0])
+            .args(&args.command[1..])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot start `{}`: {e}", args.command[0]))?;
+        let d = t.elapsed();
+        if status.success() { Ok(d) } else { Err(format!("`{line}` failed ({status})")) }
+    });
+    finish(Subject { kind: "command", source: "local", target: &line }, args, samples, None, outcome, at)
+}
+
+fn load(home: Option<&Home>, cid: &str, args: &Args) -> Result<Probe, ExitCode> {
+    let home = home.ok_or_else(|| usage_error("--load needs a home"))?;
+    let cid = home.resolve(cid).map_err(fail)?;
+    let at = SystemTime::now();
+    let mut bytes = 0;
+    let (samples, outcome) = sample(args.n, args.warmup, &cid.to_hex(), || {
+        let t = Instant::now();
+        let got = home.get(&cid).map_err(|e| e.to_string())?;
+        let d = t.elapsed();
+        bytes = got.len() as u64;
+        Ok(d)
+    });
+    let target = cid.to_hex();
+    finish(
+        Subject { kind: "load", source: "local", target: &target },
+        args,
+        samples,
+        Some(bytes),
+        outcome,
+        at,
+    )
+}
+
+fn runs(home: Option<&Home>, file: &str, args: &Args) -> Result<Vec<Probe>, ExitCode> {
+    let program = frontend::load(file, home, false, &[])?;
+    let gene = program.entry(args.entry.as_deref()).map_err(fail)?;
+    let values = program.bind(gene, &args.sets).map_err(fail)?;
+    let dir = if args.reverse { Direction::Backward } else { Direction::Forward };
+    let backends = match args.backend.as_str() {
+        "interp" => vec![Backend::Interp],
+        "jit" => vec![Backend::Jit],
+        _ => vec![Backend::Interp, Backend::Jit],
+    };
+    backends.into_iter().map(|b| one_backend(&program, gene, &values, dir, b, args)).collect()
+}
+
+fn one_backend(
+    program: &Program,
+    gene: usize,
+    values: &[rdx_vm::Value],
+    dir: Direction,
+    backend: Backend,
+    args: &Args,
+) -> Result<Probe, ExitCode> {
+    let module = &program.module;
+    let mut host = if rdx_core::kernels::needs_host(module) {
+        Some(rdx_core::kernels::engine_host(&[], false).map_err(fail)?)
+    } else {
+        None
+    };
+    // One engine for every sample, so the JIT compiles once (in the warm-up).
+    let mut engine = backend.engine();
+    let at = SystemTime::now();
+    let (samples, outcome) = sample(args.n, args.warmup, backend.name(), || {
+        let mut args = values.to_vec();
+        engine.clear_tape();
+        let exec = run::execute(&mut *engine, module, gene, &mut args, dir, &mut host);
+        match exec.result {
+            Ok(_) => Ok(Duration::from_nanos(exec.wall_ns)),
+            Err(e) => Err(format!("the run failed: {}", e.to_diagnostic().message)),
+        }
+    });
+    let target = format!(
+        "{} {} {} {}",
+        program.cid(),
+        module.genes[gene].name,
+        run::direction_name(dir),
+        backend.name()
+    );
+    finish(Subject { kind: "run", source: "local", target: &target }, args, samples, None, outcome, at)
+}
+
+fn compare(home: Option<&Home>, ids: &[String]) -> ExitCode {
+    let Some(home) = home else { return usage_error("--compare needs a home") };
+    let mut probes = Vec::new();
+    for text in ids {
+        let id = match super::store::run_id(text) {
+            Ok(id) => id,
+            Err(e) => return fail(e),
+        };
+        match home.probe(id) {
+            Ok(p) => probes.push((id, p)),
+            Err(e) => return fail(e),
+        }
+    }
+    let [(ia, a), (ib, b)] = [&probes[0], &probes[1]];
+    let Some(c) = probe::compare(a, b) else {
+        return usage_error("the probes have no positive samples to compare");
+    };
+    let name = |id: u64, p: &Probe| format!("probe {id} ({} {} from {})", p.kind, short(&p.target), p.source);
+    let (word, r, lo, hi) = if c.ratio >= 1.0 {
+        ("slower", c.ratio, c.low, c.high)
+    } else {
+        ("faster", 1.0 / c.ratio, 1.0 / c.high, 1.0 / c.low)
+    };
+    println!(
+        "{} is {r:.2}× {word} than {}, 95% interval {lo:.2}×–{hi:.2}× (geometric means {} vs {})",
+        name(*ib, b),
+        name(*ia, a),
+        time(c.geo_b_ns),
+        time(c.geo_a_ns)
+    );
+    if c.low <= 1.0 && 1.0 <= c.high {
+        println!("the interval holds 1: these samples show no clear difference (take more with -n)");
+    }
+    ExitCode::SUCCESS
+}
+
+/// A target with every CID in it cut to 12 digits.
+fn short(target: &str) -> String {
+    let word = |w: &str| {
+        if w.len() == 64 && w.bytes().all(|b| b.is_ascii_hexdigit()) {
+            format!("{}…", &w[..12])
+        } else {
+            w.to_string()
+        }
+    };
+    target.split(' ').map(word).collect::<Vec<_>>().join(" ")
+}
+
+/// A duration in ns as text with a readable unit.
+fn time(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.3} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.3} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.3} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn describe(id: Option<u64>, p: &Probe) -> String {
+    let s = &p.stats;
+    let head = match id {
+        Some(id) => format!("probe {id}"),
+        None => "probe (not recorded)".to_string(),
+    };
+    let mut out = format!(
+        "{head}: {} `{}` ({}), {} samples after {} warm-up\n",
+        p.kind, p.target, p.source, s.n, p.warmup
+    );
+    out.push_str(&format!(
+        "  min {}  median {}  mean {} ± {}  p90 {}  p99 {}  max {}\n",
+        time(s.min_ns),
+        time(s.median_ns),
+        time(s.mean_ns),
+        time(s.sd_ns),
+        time(s.p90_ns),
+        time(s.p99_ns),
+        time(s.max_ns)
+    ));
+    out.push_str(&format!(
+        "  outliers {} (modified z-score > {})  jitter {} (RFC 3550), {} (mean |Δ|)\n",
+        s.outliers,
+        probe::OUTLIER_Z,
+        time(s.jitter_rfc3550_ns),
+        time(s.jitter_mean_delta_ns)
+    ));
+    if let (Some(b), Some(t)) = (p.bytes, p.throughput_bps) {
+        out.push_str(&format!("  {b} bytes each, {:.1} MB/s at the median\n", t / 1e6));
+    }
+    if p.outcome != "ok" {
+        out.push_str(&format!("  stopped: {}\n", p.outcome));
+    }
+    out
+}

@@ -1,0 +1,118 @@
+//! `rdx probe` through the command: commands, rdx runs and loads timed, summarised and
+//! recorded as ledger records of kind `probe`; `--compare`; bad requests.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+struct TempHome(PathBuf);
+
+impl TempHome {
+    fn new(tag: &str) -> TempHome {
+        let dir = std::env::temp_dir().join(format!("rdx-cli-probe-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        TempHome(dir)
+    }
+
+    fn rdx(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_rdx"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("RDX_NO_LEDGER")
+            .arg("--home")
+            .arg(&self.0)
+            .args(args)
+            .output()
+            .expect("rdx runs")
+    }
+
+    fn json(&self, args: &[&str]) -> Vec<serde_json::Value> {
+        let out = self.rdx(args);
+        assert!(out.status.success(), "rdx {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("a JSON array")
+    }
+}
+
+impl Drop for TempHome {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn probes_are_summarised_and_recorded() {
+    let home = TempHome::new("record");
+    let cmd = home.json(&["probe", "-n", "4", "--warmup", "0", "--json", "--", "true"]);
+    assert_eq!(cmd.len(), 1);
+    let p = &cmd[0];
+    assert_eq!(
+        (p["id"].as_u64(), p["what"].as_str(), p["target"].as_str()),
+        (Some(1), Some("command"), Some("true"))
+    );
+    assert_eq!(p["n"], 4);
+    let samples: Vec<u64> = p["samples_ns"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap()).collect();
+    assert_eq!(samples.len(), 4);
+    let (min, max) = (*samples.iter().min().unwrap() as f64, *samples.iter().max().unwrap() as f64);
+    assert_eq!((p["min_ns"].as_f64(), p["max_ns"].as_f64()), (Some(min), Some(max)));
+    for key in [
+        "median_ns",
+        "mean_ns",
+        "sd_ns",
+        "p90_ns",
+        "p99_ns",
+        "outliers",
+        "jitter_rfc3550_ns",
+        "jitter_mean_delta_ns",
+    ] {
+        assert!(p.get(key).is_some(), "{key} missing");
+    }
+    // One probe per backend for an rdx run.
+    let runs = home.json(&["probe", "stdlib/fib.rdx", "--set", "n=12", "-n", "3", "--json"]);
+    assert_eq!(runs.len(), 2);
+    assert!(runs[0]["target"].as_str().unwrap().ends_with("fib forward interp"));
+    assert!(runs[1]["target"].as_str().unwrap().ends_with("fib forward jit"));
+    assert_eq!((runs[0]["id"].as_u64(), runs[1]["id"].as_u64()), (Some(2), Some(3)));
+    // Probes are chained like runs, and `rdx log` lists runs only.
+    let verify = home.rdx(&["ledger", "verify"]);
+    assert!(String::from_utf8_lossy(&verify.stdout).starts_with("ok: 3 records"));
+    assert_eq!(home.json(&["log", "--json"]).len(), 0);
+    let cmp = home.rdx(&["probe", "--compare", "2", "3"]);
+    assert!(cmp.status.success());
+    let text = String::from_utf8_lossy(&cmp.stdout);
+    assert!(text.contains("probe 3 (run") && text.contains("95% interval"), "{text}");
+}
+
+#[test]
+fn loads_report_bytes_and_throughput() {
+    let home = TempHome::new("load");
+    std::fs::create_dir_all(&home.0).unwrap();
+    let file = home.0.join("blob.bin");
+    std::fs::write(&file, vec![5u8; 100_000]).unwrap();
+    let put = home.rdx(&["store", "put", file.to_str().unwrap()]);
+    let cid = String::from_utf8_lossy(&put.stdout).split_whitespace().next().unwrap().to_string();
+    let p = &home.json(&["probe", "--load", &cid[..10], "-n", "5", "--json"])[0];
+    assert_eq!(
+        (p["what"].as_str(), p["source"].as_str(), p["bytes"].as_u64()),
+        (Some("load"), Some("local"), Some(100_000))
+    );
+    assert!(p["throughput_bps"].as_f64().is_some_and(|t| t > 0.0));
+}
+
+#[test]
+fn bad_probes_are_clear_errors() {
+    let home = TempHome::new("bad");
+    for (args, needle) in [
+        (&["probe"][..], "nothing to probe"),
+        (&["probe", "-n", "0", "--", "true"], "-n must be at least 1"),
+        (&["probe", "--", "false"], "failed"),
+        (&["probe", "--", "/no/such/program"], "cannot start"),
+        (&["probe", "--compare", "1", "2"], "no record 1"),
+        (&["probe", "--load", "zz"], "is not a CID"),
+    ] {
+        let out = home.rdx(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(1 | 2)), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    home.rdx(&["run", "stdlib/fib.rdx", "--set", "n=3"]);
+    let out = home.rdx(&["probe", "--compare", "1", "1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a probe"));
+}
