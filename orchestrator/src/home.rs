@@ -80,6 +80,13 @@ impl Home {
         Ok(pending.len())
     }
 
+    /// Appends a probe (the JSON of `probe_summary`) to the ledger; returns its record id.
+    fn record_probe(&self, py: Python<'_>, probe_json: &str) -> PyResult<u64> {
+        let probe: rdx_core::probe::Probe = serde_json::from_str(probe_json)
+            .map_err(|e| errors::make(py, "RdxError", &format!("not a probe: {e}"), None))?;
+        py.detach(|| self.lock().record_probe(&probe)).map_err(|e| store_error(py, &e))
+    }
+
     /// Records waiting for `flush`.
     fn pending(&self) -> usize {
         self.pending.lock().unwrap_or_else(|p| p.into_inner()).len()
@@ -120,4 +127,25 @@ impl Home {
         }
         Ok(None)
     }
+}
+
+/// The summary of timed samples as a probe record (JSON text, the fields of
+/// `rdx probe --json`), for `rx.probe_local` and `rx.probe_network`.
+#[pyfunction]
+#[pyo3(signature = (what, source, target, warmup, samples_ns, bytes = None, outcome = "ok"))]
+#[allow(clippy::too_many_arguments)]
+pub fn probe_summary(
+    py: Python<'_>,
+    what: &str,
+    source: &str,
+    target: &str,
+    warmup: usize,
+    samples_ns: Vec<u64>,
+    bytes: Option<u64>,
+    outcome: &str,
+) -> PyResult<String> {
+    let subject = rdx_core::probe::Subject { kind: what, source, target };
+    let probe = rdx_core::probe::Probe::new(subject, warmup, samples_ns, bytes, outcome, std::time::SystemTime::now())
+        .ok_or_else(|| errors::make(py, "RdxError", "a probe needs at least one sample", None))?;
+    serde_json::to_string(&probe).map_err(|e| errors::make(py, "RdxError", &e.to_string(), None))
 }

@@ -26,6 +26,7 @@ from __future__ import annotations
 from ._experiment import experiment
 from ._gene import Gene, gene
 from ._home import Home
+from ._probe import Probe, probe_local, probe_network
 from ._markers import (
     again,
     assign,
@@ -75,6 +76,7 @@ __all__ = [
     "Home",
     "Invariant",
     "LoadError",
+    "Probe",
     "Program",
     "RdxError",
     "RdxWarning",
@@ -103,6 +105,8 @@ __all__ = [
     "i64",
     "kernel",
     "load",
+    "probe_local",
+    "probe_network",
     "local",
     "loop",
     "pop",

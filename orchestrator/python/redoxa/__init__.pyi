@@ -171,6 +171,37 @@ def experiment(
     record: Union[bool, Home] = ...,
 ) -> Any: ...
 
+class Probe:
+    what: str
+    source: str
+    target: str
+    warmup: int
+    samples_ns: List[int]
+    bytes: Optional[int]
+    outcome: str
+    started: str
+    host: str
+    n: int
+    min_ns: float
+    median_ns: float
+    mean_ns: float
+    sd_ns: float
+    p90_ns: float
+    p99_ns: float
+    max_ns: float
+    outliers: int
+    jitter_rfc3550_ns: float
+    jitter_mean_delta_ns: float
+    throughput_bps: Optional[float]
+    id: Optional[int]
+
+def probe_local(
+    name: str, command: Union[str, Sequence[str]], *, n: int = ..., warmup: int = ..., record: Union[bool, Home] = ...
+) -> Probe: ...
+async def probe_network(
+    url: str, *, n: int = ..., warmup: int = ..., timeout: float = ..., record: Union[bool, Home] = ...
+) -> Probe: ...
+
 class Home:
     def __init__(self, path: Optional[_Path] = ..., *, batch_size: int = ...) -> None: ...
     @property
