@@ -145,7 +145,14 @@ pub fn probe_summary(
     outcome: &str,
 ) -> PyResult<String> {
     let subject = rdx_core::probe::Subject { kind: what, source, target };
-    let probe = rdx_core::probe::Probe::new(subject, warmup, samples_ns, bytes, outcome, std::time::SystemTime::now())
-        .ok_or_else(|| errors::make(py, "RdxError", "a probe needs at least one sample", None))?;
+    let probe = rdx_core::probe::Probe::new(
+        subject,
+        warmup,
+        samples_ns,
+        bytes,
+        outcome,
+        std::time::SystemTime::now(),
+    )
+    .ok_or_else(|| errors::make(py, "RdxError", "a probe needs at least one sample", None))?;
     serde_json::to_string(&probe).map_err(|e| errors::make(py, "RdxError", &e.to_string(), None))
 }
