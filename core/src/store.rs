@@ -101,7 +101,21 @@ impl Home {
 
     /// The bytes of blob `cid`, checked against their name: [`CoreError::Corrupt`] if they no
     /// longer hash to it, [`CoreError::NotFound`] (or [`CoreError::Dropped`]) if absent.
+    ///
+    /// Every get is a load: it is noted as a probe (see [`Home::note_load`]).
     pub fn get(&self, cid: &Cid) -> Result<Vec<u8>, CoreError> {
+        let clock = std::time::Instant::now();
+        let got = self.read_verified(cid);
+        let ns = u64::try_from(clock.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        match &got {
+            Ok(bytes) => self.note_load("local", cid, Some(bytes.len() as u64), ns, "ok"),
+            Err(e) => self.note_load("local", cid, None, ns, &e.to_string()),
+        }
+        got
+    }
+
+    /// The bytes of blob `cid`, verified (no probe).
+    fn read_verified(&self, cid: &Cid) -> Result<Vec<u8>, CoreError> {
         let bytes = match self.inline_data(cid)? {
             Some(bytes) => bytes,
             None => {
@@ -266,7 +280,8 @@ impl Home {
     }
 
     /// Removes the blobs nothing needs: every blob is kept that is pinned or named by a ledger
-    /// record (any CID in any record, so a run's program, input, output, tape and kernels).
+    /// record (any CID in any record but a probe, so a run's program, input, output, tape and
+    /// kernels; a probe only names the blob it timed).
     /// Also removes temp files that crashed writers left in `store/tmp/`.
     ///
     /// With `drop_recoverable`, the input of a lossless run (ok, no erasure, no tape) goes too,
@@ -528,6 +543,10 @@ impl Home {
                      run `rdx ledger verify`"
                 ))
             })?;
+            // A probe names what it timed; it does not need the blob kept.
+            if kind == crate::probe::KIND {
+                continue;
+            }
             each_cid(&value, &mut |cid| refs.entry(cid).or_default().total += 1);
             if kind != RUN {
                 continue;
@@ -562,7 +581,7 @@ impl Home {
             if refs.get(input).is_none_or(|r| r.total != r.as_lossless_input) {
                 continue;
             }
-            if *sound.entry(o).or_insert_with(|| self.get(&o).is_ok()) {
+            if *sound.entry(o).or_insert_with(|| self.read_verified(&o).is_ok()) {
                 drops.insert(i, *run);
             }
         }
