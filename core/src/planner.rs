@@ -234,7 +234,8 @@ pub fn prints(module: &rdx_vm::Module) -> bool {
 pub struct Bucket {
     /// ⌊log₂ instructions⌋, or `None` when unknown.
     pub log2_instructions: Option<u32>,
-    /// `exact input`, `latest run of this program` or `unknown`.
+    /// `same input` (an interpreter run of it counted the instructions), `latest run of this
+    /// program` or `unknown`.
     pub from: &'static str,
 }
 
@@ -312,6 +313,10 @@ pub struct Assessment {
     pub failure: Option<Failure>,
     /// The decision in words.
     pub why: String,
+    /// Why the compute arm was chosen, without reuse or failure (what `run --backend auto`
+    /// records as its `backend_reason`).
+    #[serde(skip)]
+    pub why_backend: String,
 }
 
 impl Assessment {
@@ -393,7 +398,7 @@ impl Planner {
     fn bucket(&self, q: &Query) -> Bucket {
         let family = (q.program.clone(), q.entry.clone(), q.direction.clone());
         if let Some(n) = self.work.get(&(family.clone(), q.input.clone())) {
-            return Bucket { log2_instructions: Some(log2_floor(*n)), from: "exact input" };
+            return Bucket { log2_instructions: Some(log2_floor(*n)), from: "same input" };
         }
         let latest = self.obs.get(&family).and_then(|o| o.iter().find_map(|o| o.bucket));
         match latest {
@@ -499,8 +504,20 @@ impl Planner {
             reuse_blocked,
             failure,
             why: String::new(),
+            why_backend: String::new(),
         };
-        a.why = explain(&a, q);
+        a.why_backend = explain(&a, q);
+        a.why = a.why_backend.clone();
+        if let Some(c) = &a.cached {
+            a.why.push_str(&format!("; run {} recorded this input's output, so it is reused", c.run));
+        }
+        if let Some(f) = &a.failure {
+            a.why.push_str(&format!(
+                "; this input failed in run {} ({}), and will likely fail again",
+                f.run,
+                f.code.as_deref().unwrap_or("error")
+            ));
+        }
         a
     }
 
@@ -656,12 +673,18 @@ pub fn human_ns(ns: f64) -> String {
     } else {
         (ns / 1e9, "s")
     };
-    if unit == "ns" || v >= 100.0 { format!("{v:.0} {unit}") } else { format!("{v:.3} {unit}") }
+    if unit == "ns" || v >= 100.0 {
+        format!("{v:.0} {unit}")
+    } else if v >= 10.0 {
+        format!("{v:.1} {unit}")
+    } else {
+        format!("{v:.2} {unit}")
+    }
 }
 
-/// The decision of `a` in words.
+/// The choice of a compute arm in words.
 fn explain(a: &Assessment, q: &Query) -> String {
-    let mut why = if a.cold {
+    if a.cold {
         let rule = if q.static_jit {
             "a gene loops or recurses, so compiling pays off"
         } else {
@@ -672,7 +695,7 @@ fn explain(a: &Assessment, q: &Query) -> String {
         let view = |arm| a.arm(arm).expect("a compute arm");
         let (i, j) = (view(Arm::Interp), view(Arm::Jit));
         let bucket = match a.bucket.log2_instructions {
-            Some(b) => format!("work bucket 2^{b} instructions ({})", a.bucket.from),
+            Some(b) => format!("work bucket 2^{b} instructions, from the {}", a.bucket.from),
             None => "work bucket unknown".to_string(),
         };
         format!(
@@ -688,18 +711,7 @@ fn explain(a: &Assessment, q: &Query) -> String {
             a.mdl.pooled_bits.min(a.mdl.per_bucket_bits),
             a.mdl.pooled_bits.max(a.mdl.per_bucket_bits),
         )
-    };
-    if let Some(c) = &a.cached {
-        why.push_str(&format!("; run {} recorded this input's output, so it is reused", c.run));
     }
-    if let Some(f) = &a.failure {
-        why.push_str(&format!(
-            "; this input failed in run {} ({}), and will likely fail again",
-            f.run,
-            f.code.as_deref().unwrap_or("error")
-        ));
-    }
-    why
 }
 
 #[cfg(test)]
