@@ -365,7 +365,7 @@ impl Planner {
 
     /// The planner of these runs (in any order).
     pub fn from_runs(mut runs: Vec<RunRecord>) -> Planner {
-        runs.sort_by(|a, b| b.id.cmp(&a.id));
+        runs.sort_by_key(|r| std::cmp::Reverse(r.id));
         let mut work = HashMap::new();
         for r in runs.iter().rev() {
             if let (Some(n), "ok", "interp") =
