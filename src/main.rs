@@ -22,6 +22,7 @@ use std::process::ExitCode;
 ///   rdx kernels                       list the kernels (`kernel fft(buf)`)
 ///   rdx log                           the runs recorded in the ledger, newest first
 ///   rdx replay 12 / rdx rewind 12     run recorded run 12 again / the other way
+///   rdx plan stdlib/fib.rdx --set n=10 how the planner would run it, and why
 ///
 /// Every `rdx run` is recorded in a home (--home DIR, else $RDX_HOME, else ~/.rdx): a
 /// content-addressed store of programs and states, and a hash-chained ledger of runs.
@@ -52,6 +53,10 @@ enum Command {
     Rewind(cmd::ledger::RewindArgs),
     Ledger(cmd::ledger::LedgerArgs),
     Probe(cmd::probe::Args),
+    Hint(cmd::plan::HintArgs),
+    Plan(cmd::plan::PlanArgs),
+    Status(cmd::plan::StatusArgs),
+    Loop(cmd::plan::LoopArgs),
 }
 
 fn main() -> ExitCode {
@@ -81,6 +86,10 @@ fn main() -> ExitCode {
             Command::Rewind(args) => cmd::ledger::rewind(args, home),
             Command::Ledger(args) => cmd::ledger::ledger(args, home),
             Command::Probe(args) => cmd::probe::run(args, home),
+            Command::Hint(args) => cmd::plan::hint(args, home),
+            Command::Plan(args) => cmd::plan::plan(args, home),
+            Command::Status(args) => cmd::plan::status(args, home),
+            Command::Loop(args) => cmd::plan::run_loop(args, home),
         }
     });
     match code {

@@ -19,7 +19,8 @@ pub enum Backend {
     Interp,
     /// Native code compiled with Cranelift (rdx-jit).
     Jit,
-    /// The JIT when some gene loops or recurses, else the interpreter.
+    /// The planner's choice, learned from the ledger's runs (`rdx plan`); on a cold start,
+    /// or with --no-plan, the JIT when some gene loops or recurses, else the interpreter.
     Auto,
 }
 
@@ -62,6 +63,9 @@ pub struct Args {
     /// kernel's mirror must restore its input bit for bit.
     #[arg(long)]
     checked: bool,
+    /// With --backend auto, use the fixed static rule, not the planner.
+    #[arg(long, alias = "no-ce1")]
+    no_plan: bool,
     /// Do not record this run in the ledger (also: RDX_NO_LEDGER=1).
     #[arg(long)]
     no_ledger: bool,
@@ -116,12 +120,17 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     if args.checked {
         flags.push("--checked".to_string());
     }
+    // `--backend auto` asks the planner, which reads the ledger (the static rule without one).
+    let planned = match (&home, args.backend, args.no_plan) {
+        (Some(h), Backend::Auto, false) => crate::cmd::plan::choose(h, &program, gene, &values, dir),
+        _ => None,
+    };
     let request = Request {
         program: &program,
         gene,
         args: values,
         dir,
-        backend: args.backend.into(),
+        backend: planned.as_ref().map_or(args.backend.into(), |(b, _)| *b),
         kernels: &kernels,
         checked: args.checked,
         tape: Vec::new(),
@@ -137,7 +146,10 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     if record {
         match (&home, home_error) {
             (Some(home), _) => {
-                let facts = outcome.facts(&program, gene, &kernels, &flags, None);
+                let mut facts = outcome.facts(&program, gene, &kernels, &flags, None);
+                if let Some((_, reason)) = &planned {
+                    facts.backend_reason = Some(reason);
+                }
                 if let Err(e) = rdx_core::run::record(home, &facts, &outcome.exec) {
                     eprintln!("warning: this run was not recorded: {e}");
                 }

@@ -1,0 +1,939 @@
+//! The planner: which engine should run a gene on an input, learned from the ledger's runs.
+//!
+//! A decision context is (program, entry, direction, work bucket). The bucket is
+//! ⌊log₂ instructions⌋ of the interpreter's runs of the same input (the work, not the input's
+//! size: Speck's work grows with the value of `n`); a JIT run takes the bucket of its input once
+//! an interpreter run of that input has counted it. The arms are `interp` and `jit` (local), and
+//! `reuse` when the ledger holds an ok run of this exact program, entry, direction and input and
+//! the program prints nothing (printed output is not recorded).
+//!
+//! Each arm's wall time is log-normal: ln(wall_ns) is Normal with unknown mean and variance,
+//! under a conjugate Normal-Inverse-Gamma posterior ([`Nig`]). Older runs weigh less (half-life
+//! [`HALF_LIFE`] runs of the same context and arm), so the planner follows a changing machine.
+//! The prior of a context is fitted from every other run of the arm in nearby buckets (any
+//! program), worth at most [`PRIOR_WEIGHT`] runs, so a new program starts from similar ones.
+//! MDL ([`Mdl`]) chooses between one model per arm for every input and one per bucket.
+//!
+//! [`Planner::assess`] gives what `rdx hint` and `rdx plan` print: the arm most likely fastest
+//! (by Monte Carlo with a fixed seed, no sampling of the decision itself); [`Planner::thompson`]
+//! samples an arm for `rdx loop`. With no timed run of the program (a cold start) the decision
+//! is the static rule of `--backend auto`. Everything here is pure: the ledger is read once by
+//! [`Planner::load`].
+
+use crate::error::CoreError;
+use crate::home::Home;
+use crate::ledger::RunRecord;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Runs of a context and arm after which an observation weighs half as much.
+pub const HALF_LIFE: f64 = 50.0;
+
+/// The most runs' worth of evidence the shared prior of a context carries.
+pub const PRIOR_WEIGHT: f64 = 2.0;
+
+/// How many of the newest runs [`Planner::load`] reads.
+pub const LOAD_LIMIT: usize = 5000;
+
+/// Monte Carlo draws for the probability that each arm is fastest and for intervals.
+pub const DRAWS: usize = 4000;
+
+/// The seed of the Monte Carlo estimates of `hint`, `plan` and `status` (fixed, so they are
+/// reproducible).
+pub const MC_SEED: u64 = 0x5eed_c0de;
+
+/// The resolution, in ln units, at which MDL codes timings (1%).
+const MDL_DELTA: f64 = 0.01;
+
+/// The least standard deviation of ln time a fitted Gaussian may have (5%).
+const MIN_SD: f64 = 0.05;
+
+/// A way to get a run's output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arm {
+    /// The bytecode interpreter, here.
+    Interp,
+    /// The Cranelift JIT, here (pays its compilation in every run).
+    Jit,
+    /// The output an earlier identical run recorded.
+    Reuse,
+}
+
+impl Arm {
+    /// The compute arms, the ones `loop` explores.
+    pub const COMPUTE: [Arm; 2] = [Arm::Interp, Arm::Jit];
+
+    /// `interp`, `jit` or `reuse`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arm::Interp => "interp",
+            Arm::Jit => "jit",
+            Arm::Reuse => "reuse",
+        }
+    }
+
+    fn of_backend(backend: &str) -> Option<Arm> {
+        match backend {
+            "interp" => Some(Arm::Interp),
+            "jit" => Some(Arm::Jit),
+            _ => None,
+        }
+    }
+}
+
+/// A Normal-Inverse-Gamma distribution over (μ, σ²) of ln(wall_ns): σ² ~ InvGamma(α, β),
+/// μ | σ² ~ N(mu, σ²/κ).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Nig {
+    pub mu: f64,
+    pub kappa: f64,
+    pub alpha: f64,
+    pub beta: f64,
+}
+
+impl Nig {
+    /// The prior before any evidence: centred on 100 µs, σ ≈ 1 (a factor of e), worth a tenth
+    /// of a run for the mean and one run for the variance.
+    pub const VAGUE: Nig = Nig { mu: 11.512_925_464_970_229, kappa: 0.1, alpha: 1.0, beta: 1.0 };
+
+    /// The posterior after weighted observations `(x, w)` (x = ln wall_ns, w ≥ 0).
+    pub fn update(self, obs: &[(f64, f64)]) -> Nig {
+        let n: f64 = obs.iter().map(|(_, w)| w).sum();
+        if n <= 0.0 {
+            return self;
+        }
+        let mean = obs.iter().map(|(x, w)| x * w).sum::<f64>() / n;
+        let ss: f64 = obs.iter().map(|(x, w)| w * (x - mean).powi(2)).sum();
+        let kappa = self.kappa + n;
+        Nig {
+            mu: (self.kappa * self.mu + n * mean) / kappa,
+            kappa,
+            alpha: self.alpha + n / 2.0,
+            beta: self.beta + ss / 2.0 + self.kappa * n * (mean - self.mu).powi(2) / (2.0 * kappa),
+        }
+    }
+
+    /// One draw of (μ, σ²) from this distribution.
+    pub fn sample(&self, rng: &mut Rng) -> (f64, f64) {
+        let precision = rng.gamma(self.alpha) / self.beta;
+        let var = 1.0 / precision.max(1e-300);
+        (self.mu + (var / self.kappa).sqrt() * rng.normal(), var)
+    }
+
+    /// One draw of ln(wall_ns) of a new run (the posterior predictive, a Student t).
+    pub fn predict(&self, rng: &mut Rng) -> f64 {
+        let (mu, var) = self.sample(rng);
+        mu + var.sqrt() * rng.normal()
+    }
+
+    /// The expected σ² (β / (α − 1), or β / α when α ≤ 1).
+    pub fn mean_var(&self) -> f64 {
+        if self.alpha > 1.0 { self.beta / (self.alpha - 1.0) } else { self.beta / self.alpha }
+    }
+}
+
+/// A small seeded generator (splitmix64), enough for Monte Carlo and Thompson sampling.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1).
+    pub fn uniform(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    /// Standard normal (Box–Muller).
+    pub fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+
+    /// Gamma(shape, 1) (Marsaglia–Tsang; shape < 1 boosted by U^(1/shape)).
+    pub fn gamma(&mut self, shape: f64) -> f64 {
+        if shape < 1.0 {
+            return self.gamma(shape + 1.0) * self.uniform().powf(1.0 / shape);
+        }
+        let d = shape - 1.0 / 3.0;
+        let c = 1.0 / (9.0 * d).sqrt();
+        loop {
+            let x = self.normal();
+            let v = (1.0 + c * x).powi(3);
+            if v <= 0.0 {
+                continue;
+            }
+            let u = self.uniform();
+            if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+                return d * v;
+            }
+        }
+    }
+}
+
+/// What is asked: a run of `entry` of `program` in `direction` on `input`.
+#[derive(Clone, Debug)]
+pub struct Query {
+    /// The program's CID (hex).
+    pub program: String,
+    pub entry: String,
+    /// `forward` or `backward`.
+    pub direction: String,
+    /// The input state's CID (hex).
+    pub input: String,
+    /// Whether the program can print (`print`, `printf`, `show`): its output cannot be reused.
+    pub prints: bool,
+    /// What the static rule picks: the JIT when some gene loops or recurses.
+    pub static_jit: bool,
+}
+
+impl Query {
+    /// The query of a run of gene `gene` of `program` on `args` in `dir`.
+    pub fn of(
+        program: &crate::run::Program,
+        gene: usize,
+        args: &[rdx_vm::Value],
+        dir: rdx_vm::Direction,
+    ) -> Query {
+        let module = &program.module;
+        let input = crate::cid::Cid::of(&crate::state::encode(module, gene, args));
+        Query {
+            program: program.cid().to_hex(),
+            entry: module.genes[gene].name.clone(),
+            direction: crate::run::direction_name(dir).to_string(),
+            input: input.to_hex(),
+            prints: prints(module),
+            static_jit: rdx_jit::worth_compiling(module),
+        }
+    }
+}
+
+/// Whether some gene of `module` prints.
+pub fn prints(module: &rdx_vm::Module) -> bool {
+    use rdx_vm::ops::Op;
+    module
+        .genes
+        .iter()
+        .flat_map(|g| &g.code)
+        .any(|o| matches!(o, Op::PrintStr { .. } | Op::PrintFmt { .. } | Op::Show { .. }))
+}
+
+/// Where a query's work bucket came from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Bucket {
+    /// ⌊log₂ instructions⌋, or `None` when unknown.
+    pub log2_instructions: Option<u32>,
+    /// `same input` (an interpreter run of it counted the instructions), `latest run of this
+    /// program` or `unknown`.
+    pub from: &'static str,
+}
+
+/// One arm's prediction.
+#[derive(Clone, Debug, Serialize)]
+pub struct ArmView {
+    pub arm: Arm,
+    /// Timed ok runs in the context.
+    pub runs: usize,
+    /// Their total weight after discounting.
+    pub weight: f64,
+    /// The posterior (prior included) on ln(wall_ns).
+    pub posterior: Nig,
+    /// exp of the posterior mean of ln(wall_ns): the predicted (geometric mean) wall time.
+    pub predicted_ns: f64,
+    /// The 5% and 95% quantiles of the predictive distribution of a new run's wall time.
+    pub interval_ns: [f64; 2],
+    /// The probability that this arm's median time is the least.
+    pub p_fastest: f64,
+}
+
+/// Two-part code lengths of the timings of a program, entry and direction under two models.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Mdl {
+    /// One Gaussian on ln time per arm, for every input.
+    pub pooled_bits: f64,
+    /// One Gaussian per arm and work bucket.
+    pub per_bucket_bits: f64,
+    /// The timed runs coded.
+    pub runs: usize,
+}
+
+impl Mdl {
+    /// `per-bucket` when it codes the timings in fewer bits, else `pooled`.
+    pub fn chosen(&self) -> &'static str {
+        if self.per_bucket_bits < self.pooled_bits { "per-bucket" } else { "pooled" }
+    }
+}
+
+/// An earlier ok run whose output can be reused.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cached {
+    pub run: u64,
+    pub output: String,
+}
+
+/// An earlier failure of this exact input.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Failure {
+    pub run: u64,
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Everything the planner knows about one query.
+#[derive(Clone, Debug, Serialize)]
+pub struct Assessment {
+    pub bucket: Bucket,
+    /// No timed run of this program, entry and direction: the static rule decides.
+    pub cold: bool,
+    /// The compute arms, interp then jit.
+    pub arms: Vec<ArmView>,
+    /// The largest probability of being fastest.
+    pub confidence: f64,
+    pub mdl: Mdl,
+    /// `pooled` or `per-bucket`: the model the predictions come from.
+    pub model: &'static str,
+    /// The compute arm chosen.
+    pub choice: Arm,
+    /// A recorded output for this exact input, when reuse is possible.
+    pub cached: Option<Cached>,
+    /// Why a recorded output cannot be reused, when one exists.
+    pub reuse_blocked: Option<String>,
+    /// The newest run of this exact input, when it failed.
+    pub failure: Option<Failure>,
+    /// The decision in words.
+    pub why: String,
+    /// Why the compute arm was chosen, without reuse or failure (what `run --backend auto`
+    /// records as its `backend_reason`).
+    #[serde(skip)]
+    pub why_backend: String,
+}
+
+impl Assessment {
+    /// The view of a compute arm.
+    pub fn arm(&self, arm: Arm) -> Option<&ArmView> {
+        self.arms.iter().find(|a| a.arm == arm)
+    }
+}
+
+/// A timed ok run, as the model sees it.
+#[derive(Clone, Debug)]
+struct Obs {
+    id: u64,
+    arm: Arm,
+    bucket: Option<u32>,
+    ln_ns: f64,
+}
+
+/// The key of a family of runs: program, entry, direction.
+type Family = (String, String, String);
+
+/// The planner's view of the ledger.
+pub struct Planner {
+    /// Runs, newest first.
+    runs: Vec<RunRecord>,
+    /// Instructions the interpreter counted per (family, input).
+    work: HashMap<(Family, String), u64>,
+    /// Timed ok runs per family, newest first.
+    obs: BTreeMap<Family, Vec<Obs>>,
+}
+
+/// ⌊log₂ n⌋ (0 for 0).
+fn log2_floor(n: u64) -> u32 {
+    63 - n.max(1).leading_zeros()
+}
+
+fn family_of(r: &RunRecord) -> Family {
+    (r.run.program.clone(), r.run.entry.clone(), r.run.direction.clone())
+}
+
+impl Planner {
+    /// The planner of `home`: its newest [`LOAD_LIMIT`] runs.
+    pub fn load(home: &Home) -> Result<Planner, CoreError> {
+        Ok(Planner::from_runs(home.runs(Some(LOAD_LIMIT), None)?))
+    }
+
+    /// The planner of these runs (in any order).
+    pub fn from_runs(mut runs: Vec<RunRecord>) -> Planner {
+        runs.sort_by_key(|r| std::cmp::Reverse(r.id));
+        let mut work = HashMap::new();
+        for r in runs.iter().rev() {
+            if let (Some(n), "ok", "interp") =
+                (r.run.instructions, r.run.outcome.as_str(), r.run.backend.as_str())
+            {
+                work.insert((family_of(r), r.run.input.clone()), n);
+            }
+        }
+        let mut obs: BTreeMap<Family, Vec<Obs>> = BTreeMap::new();
+        for r in &runs {
+            let Some(arm) = Arm::of_backend(&r.run.backend) else { continue };
+            if r.run.outcome != "ok" {
+                continue;
+            }
+            let family = family_of(r);
+            let bucket = work.get(&(family.clone(), r.run.input.clone())).map(|n| log2_floor(*n));
+            let ln_ns = (r.run.wall_ns.max(1) as f64).ln();
+            obs.entry(family).or_default().push(Obs { id: r.id, arm, bucket, ln_ns });
+        }
+        Planner { runs, work, obs }
+    }
+
+    /// How many runs the planner read.
+    pub fn run_count(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// The bucket of `q`: the instructions of an earlier interpreter run of the same input, else
+    /// the bucket of the newest run of the program (entry, direction) that has one.
+    fn bucket(&self, q: &Query) -> Bucket {
+        let family = (q.program.clone(), q.entry.clone(), q.direction.clone());
+        if let Some(n) = self.work.get(&(family.clone(), q.input.clone())) {
+            return Bucket { log2_instructions: Some(log2_floor(*n)), from: "same input" };
+        }
+        let latest = self.obs.get(&family).and_then(|o| o.iter().find_map(|o| o.bucket));
+        match latest {
+            Some(b) => Bucket { log2_instructions: Some(b), from: "latest run of this program" },
+            None => Bucket { log2_instructions: None, from: "unknown" },
+        }
+    }
+
+    /// The posterior of `arm` from `own` (the context's observations, newest first) and a prior
+    /// fitted from every other observation of the arm in buckets near `bucket`.
+    fn fit(&self, arm: Arm, bucket: Option<u32>, own: &[&Obs]) -> (Nig, usize, f64) {
+        let near = |b: Option<u32>| match (bucket, b) {
+            (Some(q), Some(b)) => q.abs_diff(b) <= 1,
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        let own_ids: std::collections::HashSet<u64> = own.iter().map(|o| o.id).collect();
+        let others: Vec<f64> = self
+            .obs
+            .values()
+            .flatten()
+            .filter(|o| o.arm == arm && near(o.bucket) && !own_ids.contains(&o.id))
+            .map(|o| o.ln_ns)
+            .collect();
+        let prior = if others.is_empty() {
+            Nig::VAGUE
+        } else {
+            let w = (PRIOR_WEIGHT / others.len() as f64).min(1.0);
+            let pairs: Vec<(f64, f64)> = others.iter().map(|x| (*x, w)).collect();
+            Nig::VAGUE.update(&pairs)
+        };
+        let mine: Vec<(f64, f64)> = own
+            .iter()
+            .filter(|o| o.arm == arm)
+            .enumerate()
+            .map(|(age, o)| (o.ln_ns, 0.5f64.powf(age as f64 / HALF_LIFE)))
+            .collect();
+        let weight = mine.iter().map(|(_, w)| w).sum();
+        (prior.update(&mine), mine.len(), weight)
+    }
+
+    /// MDL of a family's timings: pooled (one Gaussian per arm) against per bucket.
+    fn mdl(obs: &[Obs]) -> Mdl {
+        let n = obs.len();
+        let cost = |groups: &BTreeMap<(Arm, Option<u32>), Vec<f64>>| -> f64 {
+            let params = 2.0 * groups.len() as f64;
+            let model = 0.5 * params * (n.max(2) as f64).log2();
+            let data: f64 = groups.values().map(|xs| gaussian_bits(xs)).sum();
+            model + data
+        };
+        let mut pooled: BTreeMap<(Arm, Option<u32>), Vec<f64>> = BTreeMap::new();
+        let mut split: BTreeMap<(Arm, Option<u32>), Vec<f64>> = BTreeMap::new();
+        for o in obs {
+            pooled.entry((o.arm, None)).or_default().push(o.ln_ns);
+            split.entry((o.arm, o.bucket)).or_default().push(o.ln_ns);
+        }
+        Mdl { pooled_bits: cost(&pooled), per_bucket_bits: cost(&split), runs: n }
+    }
+
+    /// What the planner predicts and decides for `q`.
+    pub fn assess(&self, q: &Query) -> Assessment {
+        let family = (q.program.clone(), q.entry.clone(), q.direction.clone());
+        let bucket = self.bucket(q);
+        let empty = Vec::new();
+        let fam = self.obs.get(&family).unwrap_or(&empty);
+        let mdl = Planner::mdl(fam);
+        let model = mdl.chosen();
+        let own: Vec<&Obs> =
+            fam.iter().filter(|o| model == "pooled" || o.bucket == bucket.log2_instructions).collect();
+        let cold = fam.is_empty();
+        let fits: Vec<(Arm, (Nig, usize, f64))> =
+            Arm::COMPUTE.iter().map(|&a| (a, self.fit(a, bucket.log2_instructions, &own))).collect();
+        let posts: Vec<Nig> = fits.iter().map(|(_, (p, _, _))| *p).collect();
+        let p = p_fastest(&posts, &mut Rng::new(MC_SEED));
+        let mut rng = Rng::new(MC_SEED ^ 1);
+        let arms: Vec<ArmView> = fits
+            .iter()
+            .zip(&p)
+            .map(|((arm, (post, runs, weight)), p)| ArmView {
+                arm: *arm,
+                runs: *runs,
+                weight: *weight,
+                posterior: *post,
+                predicted_ns: post.mu.exp(),
+                interval_ns: interval(post, &mut rng),
+                p_fastest: *p,
+            })
+            .collect();
+        let best = if p[1] > p[0] { Arm::Jit } else { Arm::Interp };
+        let confidence = p[0].max(p[1]);
+        let choice = if cold { if q.static_jit { Arm::Jit } else { Arm::Interp } } else { best };
+        let (cached, reuse_blocked) = self.reuse(q, &family);
+        let failure = self.failure(q, &family);
+        let mut a = Assessment {
+            bucket,
+            cold,
+            arms,
+            confidence,
+            mdl,
+            model,
+            choice,
+            cached,
+            reuse_blocked,
+            failure,
+            why: String::new(),
+            why_backend: String::new(),
+        };
+        a.why_backend = explain(&a, q);
+        a.why = a.why_backend.clone();
+        if let Some(c) = &a.cached {
+            a.why.push_str(&format!("; run {} recorded this input's output, so it is reused", c.run));
+        }
+        if let Some(f) = &a.failure {
+            a.why.push_str(&format!(
+                "; this input failed in run {} ({}), and will likely fail again",
+                f.run,
+                f.code.as_deref().unwrap_or("error")
+            ));
+        }
+        a
+    }
+
+    /// The newest ok run of exactly `q` with no user kernels, unless the program prints.
+    fn reuse(&self, q: &Query, family: &Family) -> (Option<Cached>, Option<String>) {
+        let hit = self.runs.iter().find(|r| {
+            r.run.outcome == "ok"
+                && r.run.output.is_some()
+                && r.run.kernels.is_empty()
+                && r.run.input == q.input
+                && &family_of(r) == family
+        });
+        match hit {
+            None => (None, None),
+            Some(r) if q.prints => (
+                None,
+                Some(format!(
+                    "run {} has this output, but the program prints (print, printf or show) and \
+                     printed output is not recorded",
+                    r.id
+                )),
+            ),
+            Some(r) => (Some(Cached { run: r.id, output: r.run.output.clone().unwrap_or_default() }), None),
+        }
+    }
+
+    /// The newest run of exactly `q`, when it failed.
+    fn failure(&self, q: &Query, family: &Family) -> Option<Failure> {
+        let last = self.runs.iter().find(|r| r.run.input == q.input && &family_of(r) == family)?;
+        (last.run.outcome != "ok").then(|| Failure {
+            run: last.id,
+            code: last.run.code.clone(),
+            message: last.run.message.clone(),
+        })
+    }
+
+    /// An arm by Thompson sampling: one draw of each compute arm's median time, the least wins.
+    /// Also gives the estimated regret of that pick: its posterior median time minus the best
+    /// posterior median, in nanoseconds.
+    pub fn thompson(a: &Assessment, rng: &mut Rng) -> (Arm, f64) {
+        let draws: Vec<f64> = a.arms.iter().map(|v| v.posterior.sample(rng).0).collect();
+        let pick = if draws[1] < draws[0] { 1 } else { 0 };
+        let best = a.arms.iter().map(|v| v.predicted_ns).fold(f64::INFINITY, f64::min);
+        (a.arms[pick].arm, a.arms[pick].predicted_ns - best)
+    }
+
+    /// Every context with its arms, as `rdx status` lists them.
+    pub fn status(&self) -> Vec<ContextStatus> {
+        let mut out = Vec::new();
+        for ((program, entry, direction), fam) in &self.obs {
+            let mut buckets: Vec<Option<u32>> = fam.iter().map(|o| o.bucket).collect();
+            buckets.sort();
+            buckets.dedup();
+            let mdl = Planner::mdl(fam);
+            for bucket in buckets {
+                let own: Vec<&Obs> = fam.iter().filter(|o| o.bucket == bucket).collect();
+                let fits: Vec<(Arm, (Nig, usize, f64))> =
+                    Arm::COMPUTE.iter().map(|&a| (a, self.fit(a, bucket, &own))).collect();
+                let posts: Vec<Nig> = fits.iter().map(|(_, (p, _, _))| *p).collect();
+                let p = p_fastest(&posts, &mut Rng::new(MC_SEED));
+                let arms = fits
+                    .iter()
+                    .zip(&p)
+                    .map(|((arm, (post, runs, _)), p)| ArmStatus {
+                        arm: *arm,
+                        runs: *runs,
+                        predicted_ns: post.mu.exp(),
+                        p_fastest: *p,
+                    })
+                    .collect();
+                let best = if p[1] > p[0] { Arm::Jit } else { Arm::Interp };
+                out.push(ContextStatus {
+                    program: program.clone(),
+                    entry: entry.clone(),
+                    direction: direction.clone(),
+                    bucket,
+                    arms,
+                    best,
+                    confidence: p[0].max(p[1]),
+                    mdl,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// One context as `rdx status` shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContextStatus {
+    pub program: String,
+    pub entry: String,
+    pub direction: String,
+    /// ⌊log₂ instructions⌋, `None` when unknown.
+    pub bucket: Option<u32>,
+    pub arms: Vec<ArmStatus>,
+    pub best: Arm,
+    pub confidence: f64,
+    /// The MDL scores of the context's program, entry and direction.
+    pub mdl: Mdl,
+}
+
+/// One arm of a context in `rdx status`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ArmStatus {
+    pub arm: Arm,
+    pub runs: usize,
+    pub predicted_ns: f64,
+    pub p_fastest: f64,
+}
+
+/// Bits to code `xs` (ln times) under the Gaussian fitted to them, at resolution [`MDL_DELTA`].
+fn gaussian_bits(xs: &[f64]) -> f64 {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).max(MIN_SD * MIN_SD);
+    let ln2 = std::f64::consts::LN_2;
+    xs.iter()
+        .map(|x| {
+            0.5 * (std::f64::consts::TAU * var).log2() + (x - mean).powi(2) / (2.0 * var * ln2)
+                - MDL_DELTA.log2()
+        })
+        .sum()
+}
+
+/// The probability that each posterior's μ is the least, by [`DRAWS`] Monte Carlo draws.
+fn p_fastest(posts: &[Nig], rng: &mut Rng) -> Vec<f64> {
+    let mut wins = vec![0usize; posts.len()];
+    for _ in 0..DRAWS {
+        let draws: Vec<f64> = posts.iter().map(|p| p.sample(rng).0).collect();
+        let best = (0..draws.len()).fold(0, |b, i| if draws[i] < draws[b] { i } else { b });
+        wins[best] += 1;
+    }
+    wins.iter().map(|w| *w as f64 / DRAWS as f64).collect()
+}
+
+/// The 90% interval of a new run's wall time under `post`, by Monte Carlo.
+fn interval(post: &Nig, rng: &mut Rng) -> [f64; 2] {
+    let mut xs: Vec<f64> = (0..DRAWS).map(|_| post.predict(rng)).collect();
+    xs.sort_by(f64::total_cmp);
+    let at = |q: f64| xs[((xs.len() - 1) as f64 * q).round() as usize].exp();
+    [at(0.05), at(0.95)]
+}
+
+/// A duration in nanoseconds in words: `830 ns`, `31.2 µs`, `1.20 ms`, `2.50 s`.
+pub fn human_ns(ns: f64) -> String {
+    let (v, unit) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    if unit == "ns" || v >= 100.0 {
+        format!("{v:.0} {unit}")
+    } else if v >= 10.0 {
+        format!("{v:.1} {unit}")
+    } else {
+        format!("{v:.2} {unit}")
+    }
+}
+
+/// The choice of a compute arm in words.
+fn explain(a: &Assessment, q: &Query) -> String {
+    if a.cold {
+        let rule = if q.static_jit {
+            "a gene loops or recurses, so compiling pays off"
+        } else {
+            "no gene loops or recurses, so interpreting is cheaper"
+        };
+        format!("cold start (no timed run of this program, entry and direction): the static rule: {rule}")
+    } else {
+        let view = |arm| a.arm(arm).expect("a compute arm");
+        let (i, j) = (view(Arm::Interp), view(Arm::Jit));
+        let bucket = match a.bucket.log2_instructions {
+            Some(b) => format!("work bucket 2^{b} instructions, from the {}", a.bucket.from),
+            None => "work bucket unknown".to_string(),
+        };
+        format!(
+            "{} is fastest with probability {:.2}: interp {} over {} runs, jit {} over {} runs \
+             ({bucket}); MDL prefers the {} model ({:.1} bits against {:.1})",
+            a.choice.name(),
+            a.confidence,
+            human_ns(i.predicted_ns),
+            i.runs,
+            human_ns(j.predicted_ns),
+            j.runs,
+            a.model,
+            a.mdl.pooled_bits.min(a.mdl.per_bucket_bits),
+            a.mdl.pooled_bits.max(a.mdl.per_bucket_bits),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::NewRun;
+
+    const PROG: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const OTHER: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    const INPUT: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+    const INPUT2: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+    const OUTPUT: &str = "3333333333333333333333333333333333333333333333333333333333333333";
+
+    fn rec(id: u64, program: &str, input: &str, backend: &str, wall_ns: u64, ok: bool) -> RunRecord {
+        RunRecord {
+            id,
+            run: NewRun {
+                started: String::new(),
+                ended: String::new(),
+                program: program.into(),
+                entry: "main".into(),
+                direction: "forward".into(),
+                backend: backend.into(),
+                backend_reason: None,
+                input: input.into(),
+                output: ok.then(|| OUTPUT.to_string()),
+                tape: None,
+                erased_bits: 0,
+                landauer_joules: 0.0,
+                instructions: (ok && backend == "interp").then_some(5000),
+                wall_ns,
+                outcome: if ok { "ok" } else { "error" }.into(),
+                code: (!ok).then(|| "R0110".to_string()),
+                message: (!ok).then(|| "division by zero".to_string()),
+                rdx_version: String::new(),
+                host: String::new(),
+                parent: None,
+                kernels: Vec::new(),
+                flags: Vec::new(),
+            },
+            prev: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    fn query(input: &str) -> Query {
+        Query {
+            program: PROG.into(),
+            entry: "main".into(),
+            direction: "forward".into(),
+            input: input.into(),
+            prints: false,
+            static_jit: false,
+        }
+    }
+
+    /// Ten runs per backend, with a little jitter, `interp_ns` and `jit_ns` apart.
+    fn history(interp_ns: u64, jit_ns: u64) -> Vec<RunRecord> {
+        let mut runs = Vec::new();
+        for k in 0..10u64 {
+            let jitter = 100 + (k * 37 % 11);
+            runs.push(rec(2 * k + 1, PROG, INPUT, "interp", interp_ns * jitter / 100, true));
+            runs.push(rec(2 * k + 2, PROG, INPUT, "jit", jit_ns * jitter / 100, true));
+        }
+        runs
+    }
+
+    #[test]
+    fn the_update_moves_the_mean_to_the_data_and_narrows() {
+        let xs: Vec<(f64, f64)> = [10.0, 10.2, 9.8, 10.1, 9.9].iter().map(|x| (*x, 1.0)).collect();
+        let post = Nig::VAGUE.update(&xs);
+        assert!((post.mu - 10.0).abs() < 0.1, "{post:?}");
+        assert!((post.kappa - 5.1).abs() < 1e-9);
+        assert!((post.alpha - 3.5).abs() < 1e-9);
+        assert!(post.mean_var() < Nig::VAGUE.mean_var());
+        // Weights act as counts: one run of weight 2 is two equal runs.
+        let twice = Nig::VAGUE.update(&[(10.0, 1.0), (10.0, 1.0)]);
+        let weighted = Nig::VAGUE.update(&[(10.0, 2.0)]);
+        assert!((twice.mu - weighted.mu).abs() < 1e-12 && (twice.beta - weighted.beta).abs() < 1e-12);
+        assert_eq!(Nig::VAGUE.update(&[]), Nig::VAGUE);
+    }
+
+    #[test]
+    fn posterior_draws_centre_on_the_posterior() {
+        let post = Nig { mu: 5.0, kappa: 100.0, alpha: 50.0, beta: 5.0 };
+        let mut rng = Rng::new(7);
+        let n = 20_000;
+        let (mut sm, mut sv) = (0.0, 0.0);
+        for _ in 0..n {
+            let (m, v) = post.sample(&mut rng);
+            sm += m;
+            sv += v;
+        }
+        assert!((sm / n as f64 - 5.0).abs() < 0.01);
+        assert!((sv / n as f64 - post.mean_var()).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_jit_ten_times_faster_is_chosen() {
+        let a = Planner::from_runs(history(1_000_000, 100_000)).assess(&query(INPUT));
+        assert!(!a.cold);
+        assert_eq!(a.choice, Arm::Jit, "{}", a.why);
+        assert!(a.arm(Arm::Jit).unwrap().p_fastest > 0.95);
+        assert!(a.confidence > 0.95);
+        let jit = a.arm(Arm::Jit).unwrap();
+        assert!(jit.interval_ns[0] < jit.predicted_ns && jit.predicted_ns < jit.interval_ns[1]);
+        assert_eq!(jit.runs, 10);
+    }
+
+    #[test]
+    fn an_interpreter_ten_times_faster_is_chosen() {
+        let a = Planner::from_runs(history(100_000, 1_000_000)).assess(&query(INPUT));
+        assert_eq!(a.choice, Arm::Interp, "{}", a.why);
+        assert!(a.arm(Arm::Interp).unwrap().p_fastest > 0.95);
+    }
+
+    #[test]
+    fn a_cold_start_takes_the_static_rule() {
+        let planner = Planner::from_runs(Vec::new());
+        let a = planner.assess(&query(INPUT));
+        assert!(a.cold);
+        assert_eq!(a.choice, Arm::Interp);
+        assert!(a.why.contains("static rule"), "{}", a.why);
+        let a = planner.assess(&Query { static_jit: true, ..query(INPUT) });
+        assert_eq!(a.choice, Arm::Jit);
+        assert_eq!(a.bucket.from, "unknown");
+        // Runs of another program do not warm this one up, but they shape its prior.
+        let other: Vec<RunRecord> = history(1_000_000, 100_000)
+            .into_iter()
+            .map(|mut r| {
+                r.run.program = OTHER.into();
+                r
+            })
+            .collect();
+        let a = Planner::from_runs(other).assess(&query(INPUT));
+        assert!(a.cold);
+        assert!(a.arm(Arm::Jit).unwrap().predicted_ns < a.arm(Arm::Interp).unwrap().predicted_ns);
+    }
+
+    #[test]
+    fn reuse_needs_an_exact_ok_input_and_no_prints() {
+        let planner = Planner::from_runs(history(1_000_000, 100_000));
+        let a = planner.assess(&query(INPUT));
+        assert_eq!(a.cached, Some(Cached { run: 20, output: OUTPUT.into() }));
+        assert!(a.why.contains("reused"));
+        let other_input = planner.assess(&query(INPUT2));
+        assert_eq!(other_input.cached, None);
+        assert_eq!(other_input.bucket.from, "latest run of this program");
+        let printing = planner.assess(&Query { prints: true, ..query(INPUT) });
+        assert_eq!(printing.cached, None);
+        assert!(printing.reuse_blocked.is_some_and(|w| w.contains("prints")));
+    }
+
+    #[test]
+    fn a_failed_input_is_predicted_to_fail() {
+        let mut runs = history(1_000_000, 100_000);
+        runs.push(rec(21, PROG, INPUT2, "interp", 5000, false));
+        let planner = Planner::from_runs(runs);
+        let a = planner.assess(&query(INPUT2));
+        let f = a.failure.expect("a predicted failure");
+        assert_eq!((f.run, f.code.as_deref()), (21, Some("R0110")));
+        assert_eq!(a.cached, None);
+        assert!(planner.assess(&query(INPUT)).failure.is_none());
+    }
+
+    #[test]
+    fn mdl_prefers_buckets_only_when_they_explain_the_times() {
+        // Small inputs: interp wins; large inputs: jit wins. Buckets explain the times.
+        let mut runs = Vec::new();
+        for k in 0..8u64 {
+            let mut small = rec(4 * k + 1, PROG, INPUT, "interp", 10_000 + k, true);
+            small.run.instructions = Some(100);
+            runs.push(small);
+            runs.push(rec(4 * k + 2, PROG, INPUT, "jit", 200_000 + k, true));
+            let mut big = rec(4 * k + 3, PROG, INPUT2, "interp", 50_000_000 + k, true);
+            big.run.instructions = Some(10_000_000);
+            runs.push(big);
+            runs.push(rec(4 * k + 4, PROG, INPUT2, "jit", 1_000_000 + k, true));
+        }
+        let planner = Planner::from_runs(runs);
+        let small = planner.assess(&query(INPUT));
+        assert!(small.mdl.per_bucket_bits < small.mdl.pooled_bits, "{:?}", small.mdl);
+        assert_eq!(small.model, "per-bucket");
+        assert_eq!(small.choice, Arm::Interp, "{}", small.why);
+        assert_eq!(planner.assess(&query(INPUT2)).choice, Arm::Jit);
+        // One input only: the split buys nothing, so the pooled model wins.
+        let flat = Planner::from_runs(history(1_000_000, 100_000)).assess(&query(INPUT));
+        assert!(flat.mdl.pooled_bits <= flat.mdl.per_bucket_bits, "{:?}", flat.mdl);
+        assert_eq!(flat.model, "pooled");
+    }
+
+    #[test]
+    fn thompson_explores_an_uncertain_arm_and_exploits_a_known_one() {
+        let planner = Planner::from_runs(history(1_000_000, 100_000));
+        let a = planner.assess(&query(INPUT));
+        let mut rng = Rng::new(1);
+        let picks: Vec<Arm> = (0..100).map(|_| Planner::thompson(&a, &mut rng).0).collect();
+        assert!(picks.iter().filter(|p| **p == Arm::Jit).count() > 95);
+        let cold = Planner::from_runs(Vec::new()).assess(&query(INPUT));
+        let picks: Vec<Arm> = (0..100).map(|_| Planner::thompson(&cold, &mut rng).0).collect();
+        assert!(picks.contains(&Arm::Interp) && picks.contains(&Arm::Jit));
+    }
+
+    #[test]
+    fn newer_runs_weigh_more() {
+        // The machine changed: interp was slow long ago and is fast now.
+        let mut runs = Vec::new();
+        for k in 0..200u64 {
+            let interp = if k < 150 { 10_000_000 } else { 100_000 };
+            runs.push(rec(2 * k + 1, PROG, INPUT, "interp", interp, true));
+            runs.push(rec(2 * k + 2, PROG, INPUT, "jit", 1_000_000, true));
+        }
+        let a = Planner::from_runs(runs).assess(&query(INPUT));
+        assert_eq!(a.choice, Arm::Interp, "{}", a.why);
+    }
+
+    #[test]
+    fn status_lists_each_context() {
+        let status = Planner::from_runs(history(1_000_000, 100_000)).status();
+        assert_eq!(status.len(), 1);
+        assert_eq!(status[0].bucket, Some(12));
+        assert_eq!(status[0].best, Arm::Jit);
+        assert_eq!(status[0].arms.iter().map(|a| a.runs).collect::<Vec<_>>(), [10, 10]);
+    }
+}

@@ -1,0 +1,360 @@
+//! The planner's commands: `rdx hint`, `rdx plan`, `rdx status` and `rdx loop`, and the
+//! choice `rdx run --backend auto` asks of it. The model is `rdx_core::planner`; this file is
+//! options and printing.
+
+use crate::frontend::{self, fail, usage_error};
+use rdx_core::Home;
+use rdx_core::planner::{Arm, Assessment, Planner, Query, Rng, human_ns};
+use rdx_core::run::{self, Backend, Program, Request};
+use rdx_vm::{Direction, Value};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// What to run: a program, its entry, its parameters and the direction.
+#[derive(clap::Args)]
+pub struct Target {
+    /// The program: .rdx, .ja, .rdxb, or the CID of a module in the store.
+    #[arg(value_name = "FILE|CID")]
+    file: String,
+    /// The gene (default: `main`, else the only gene).
+    #[arg(long, value_name = "GENE")]
+    entry: Option<String>,
+    /// Set a parameter: --set n=10. Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    sets: Vec<String>,
+    /// A backward run.
+    #[arg(long)]
+    reverse: bool,
+}
+
+/// Predict each way of running a gene: wall time, the chance it is fastest, a cached result.
+///
+/// Per arm (interp, jit): the runs it learned from, the predicted wall time (exp of the
+/// posterior mean of ln wall_ns) with the 90% interval of a new run, and the probability it is
+/// the fastest. Also the work bucket, the MDL scores of the two models, the recorded output of
+/// this exact input when it can be reused, and a predicted failure when it failed before.
+#[derive(clap::Args)]
+pub struct HintArgs {
+    #[command(flatten)]
+    target: Target,
+    /// One JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Say how the planner would run a gene, and why (without running it).
+///
+/// The arm most likely fastest, with the counts, posteriors and MDL scores behind it; on a
+/// cold start (no timed run of this program), the static rule of `--backend auto`. With
+/// --json: `backend` (interp or jit), `where` (local), `reuse` (true when a recorded output
+/// of this exact input can be given back), `why`, and the numbers.
+#[derive(clap::Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    target: Target,
+    /// One JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The planner's state: each context (program, entry, direction, work bucket) and its arms.
+#[derive(clap::Args)]
+pub struct StatusArgs {
+    /// One JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Run a gene K times, each on the arm Thompson sampling picks, recording every run.
+///
+/// One line per cycle: the cycle, the arm, the measured wall time, the estimated regret (the
+/// chosen arm's predicted time minus the best predicted time) and the confidence before the
+/// choice. Never reuses a recorded output. With --json, one JSON object per line.
+#[derive(clap::Args)]
+pub struct LoopArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Cycles.
+    #[arg(short = 'n', default_value_t = 10, value_name = "K")]
+    n: usize,
+    /// The seed of the sampling.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    seed: u64,
+    /// One JSON object per cycle.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A loaded target, ready to be asked about or run.
+struct Loaded {
+    program: Program,
+    gene: usize,
+    values: Vec<Value>,
+    dir: Direction,
+}
+
+impl Loaded {
+    fn query(&self) -> Query {
+        Query::of(&self.program, self.gene, &self.values, self.dir)
+    }
+}
+
+fn load(t: &Target, home: &Home) -> Result<Loaded, ExitCode> {
+    let program = frontend::load(&t.file, Some(home), false, &[])?;
+    let gene = program.entry(t.entry.as_deref()).map_err(fail)?;
+    let values = program.bind(gene, &t.sets).map_err(fail)?;
+    let dir = if t.reverse { Direction::Backward } else { Direction::Forward };
+    Ok(Loaded { program, gene, values, dir })
+}
+
+fn assess(t: &Target, home: Option<&Path>) -> Result<(Home, Loaded, Assessment), ExitCode> {
+    let home = Home::open(home).map_err(fail)?;
+    let loaded = load(t, &home)?;
+    let planner = Planner::load(&home).map_err(fail)?;
+    let a = planner.assess(&loaded.query());
+    Ok((home, loaded, a))
+}
+
+fn short(cid: &str) -> &str {
+    &cid[..cid.len().min(12)]
+}
+
+fn json(value: &serde_json::Value) -> ExitCode {
+    println!("{}", serde_json::to_string(value).unwrap_or_default());
+    ExitCode::SUCCESS
+}
+
+pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
+    let (_, loaded, a) = match assess(&args.target, home) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let q = loaded.query();
+    if args.json {
+        let mut v = serde_json::to_value(&a).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("program".into(), q.program.into());
+            o.insert("entry".into(), q.entry.into());
+            o.insert("direction".into(), q.direction.into());
+            o.insert("input".into(), q.input.into());
+        }
+        return json(&v);
+    }
+    println!("{} {} {}, input {}", short(&q.program), q.entry, q.direction, short(&q.input));
+    match a.bucket.log2_instructions {
+        Some(b) => println!("work bucket: 2^{b} instructions ({})", a.bucket.from),
+        None => println!("work bucket: unknown (no interpreter run of this program has counted it)"),
+    }
+    println!("{:<8}{:>6}  {:>11}  {:<25}{:>10}", "arm", "runs", "predicted", "90% interval", "P(fastest)");
+    for v in &a.arms {
+        let interval = format!("[{}, {}]", human_ns(v.interval_ns[0]), human_ns(v.interval_ns[1]));
+        println!(
+            "{:<8}{:>6}  {:>11}  {:<25}{:>10.2}",
+            v.arm.name(),
+            v.runs,
+            human_ns(v.predicted_ns),
+            interval,
+            v.p_fastest
+        );
+    }
+    println!(
+        "confidence {:.2}; model {} (MDL: pooled {:.1} bits, per bucket {:.1} bits, {} runs)",
+        a.confidence, a.model, a.mdl.pooled_bits, a.mdl.per_bucket_bits, a.mdl.runs
+    );
+    if a.cold {
+        println!("cold start: no timed run of this program yet, so `plan` follows the static rule");
+    }
+    match (&a.cached, &a.reuse_blocked) {
+        (Some(c), _) => println!("cached: run {} recorded output {}", c.run, c.output),
+        (None, Some(why)) => println!("no reuse: {why}"),
+        (None, None) => {}
+    }
+    if let Some(f) = &a.failure {
+        println!(
+            "predicted failure: run {} failed with {}: {}",
+            f.run,
+            f.code.as_deref().unwrap_or("an error"),
+            f.message.as_deref().unwrap_or("")
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+pub fn plan(args: PlanArgs, home: Option<&Path>) -> ExitCode {
+    let (_, _, a) = match assess(&args.target, home) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let reuse = a.cached.is_some();
+    if args.json {
+        let p = |arm| a.arm(arm).map_or(0.0, |v| v.p_fastest);
+        return json(&serde_json::json!({
+            "backend": a.choice.name(),
+            "where": "local",
+            "reuse": reuse,
+            "why": a.why,
+            "cold": a.cold,
+            "confidence": a.confidence,
+            "p_fastest": { "interp": p(Arm::Interp), "jit": p(Arm::Jit) },
+            "predicted_ns": {
+                "interp": a.arm(Arm::Interp).map(|v| v.predicted_ns),
+                "jit": a.arm(Arm::Jit).map(|v| v.predicted_ns),
+            },
+            "runs": {
+                "interp": a.arm(Arm::Interp).map(|v| v.runs),
+                "jit": a.arm(Arm::Jit).map(|v| v.runs),
+            },
+            "bucket": a.bucket,
+            "model": a.model,
+            "mdl": a.mdl,
+            "cached": a.cached,
+            "failure": a.failure,
+        }));
+    }
+    let action = match &a.cached {
+        Some(c) => format!("reuse the output of run {} ({})", c.run, short(&c.output)),
+        None => format!("run on {} here", a.choice.name()),
+    };
+    println!("{action}");
+    println!("why: {}", a.why);
+    ExitCode::SUCCESS
+}
+
+pub fn status(args: StatusArgs, home: Option<&Path>) -> ExitCode {
+    let home = match Home::open(home) {
+        Ok(h) => h,
+        Err(e) => return fail(e),
+    };
+    let planner = match Planner::load(&home) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let contexts = planner.status();
+    let bytes = std::fs::metadata(home.ledger_path()).map_or(0, |m| m.len());
+    if args.json {
+        return json(&serde_json::json!({
+            "runs": planner.run_count(),
+            "ledger_bytes": bytes,
+            "contexts": contexts,
+        }));
+    }
+    println!("ledger: {} runs read, {} bytes; {} contexts", planner.run_count(), bytes, contexts.len());
+    if contexts.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "{:<14}{:<12}{:<10}{:<8}{:<8}{:>6}  {:>11}{:>11}",
+        "program", "entry", "direction", "bucket", "arm", "runs", "predicted", "P(fastest)"
+    );
+    for c in &contexts {
+        let bucket = c.bucket.map_or("?".to_string(), |b| format!("2^{b}"));
+        for (i, v) in c.arms.iter().enumerate() {
+            let (p, e, d, b) = if i == 0 {
+                (short(&c.program), c.entry.as_str(), c.direction.as_str(), bucket.as_str())
+            } else {
+                ("", "", "", "")
+            };
+            println!(
+                "{p:<14}{e:<12}{d:<10}{b:<8}{:<8}{:>6}  {:>11}{:>11.2}",
+                v.arm.name(),
+                v.runs,
+                human_ns(v.predicted_ns),
+                v.p_fastest
+            );
+        }
+        println!(
+            "{:<44}best {} (confidence {:.2}); MDL pooled {:.1} bits, per bucket {:.1} bits",
+            "",
+            c.best.name(),
+            c.confidence,
+            c.mdl.pooled_bits,
+            c.mdl.per_bucket_bits
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
+    if args.n == 0 {
+        return usage_error("-n must be at least 1");
+    }
+    let home = match Home::open(home) {
+        Ok(h) => h,
+        Err(e) => return fail(e),
+    };
+    let loaded = match load(&args.target, &home) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let query = loaded.query();
+    let mut rng = Rng::new(args.seed);
+    let mut total_regret = 0.0;
+    for cycle in 1..=args.n {
+        // Measure: the ledger, with every earlier cycle's run, gives the posteriors.
+        let planner = match Planner::load(&home) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        let a = planner.assess(&query);
+        // Act: Thompson sampling picks a compute arm.
+        let (arm, regret) = Planner::thompson(&a, &mut rng);
+        total_regret += regret;
+        let backend = if arm == Arm::Jit { Backend::Jit } else { Backend::Interp };
+        let request = Request::new(&loaded.program, loaded.gene, loaded.values.clone(), loaded.dir, backend);
+        let outcome = match run::run(request) {
+            Ok(o) => o,
+            Err(e) => return fail(e),
+        };
+        let reason = format!("loop: Thompson sampling (confidence {:.2})", a.confidence);
+        let mut facts = outcome.facts(&loaded.program, loaded.gene, &[], &[], None);
+        facts.backend_reason = Some(&reason);
+        let id = match run::record(&home, &facts, &outcome.exec) {
+            Ok(r) => r.id,
+            Err(e) => return fail(e),
+        };
+        let result = match &outcome.exec.result {
+            Ok(_) => "ok".to_string(),
+            Err(e) => format!("error {}", e.to_diagnostic().code),
+        };
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "cycle": cycle,
+                    "arm": arm.name(),
+                    "run": id,
+                    "wall_ns": outcome.exec.wall_ns,
+                    "outcome": result,
+                    "regret_ns": regret,
+                    "cumulative_regret_ns": total_regret,
+                    "confidence": a.confidence,
+                })
+            );
+        } else {
+            println!(
+                "cycle {cycle:>3}  {:<6}  {:>11}  regret ~{:>11}  confidence {:.2}  run {id}{}",
+                arm.name(),
+                human_ns(outcome.exec.wall_ns as f64),
+                human_ns(regret),
+                a.confidence,
+                if result == "ok" { String::new() } else { format!("  {result}") }
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The planner's choice for `rdx run --backend auto`: the engine and why (the static rule on a
+/// cold start). `None` when the ledger cannot be read; the caller then uses the static rule.
+pub fn choose(
+    home: &Home,
+    program: &Program,
+    gene: usize,
+    values: &[Value],
+    dir: Direction,
+) -> Option<(Backend, String)> {
+    let planner = Planner::load(home).ok()?;
+    let a = planner.assess(&Query::of(program, gene, values, dir));
+    let backend = if a.choice == Arm::Jit { Backend::Jit } else { Backend::Interp };
+    Some((backend, format!("plan: {}", a.why_backend)))
+}
