@@ -231,6 +231,15 @@ async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Re
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return resp;
     }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        // Refused before a byte of it is read; a body without a length is capped as it streams.
+        return text_resp(StatusCode::PAYLOAD_TOO_LARGE, &format!("a body is at most {MAX_BODY} bytes"));
+    }
     next.run(req).await
 }
 
