@@ -22,6 +22,7 @@ use std::process::ExitCode;
 ///   rdx kernels                       list the kernels (`kernel fft(buf)`)
 ///   rdx log                           the runs recorded in the ledger, newest first
 ///   rdx replay 12 / rdx rewind 12     run recorded run 12 again / the other way
+///   rdx serve / rdx peer add lab URL  share a home over HTTP / look CIDs up on another
 ///
 /// Every `rdx run` is recorded in a home (--home DIR, else $RDX_HOME, else ~/.rdx): a
 /// content-addressed store of programs and states, and a hash-chained ledger of runs.
@@ -51,6 +52,10 @@ enum Command {
     Replay(cmd::ledger::ReplayArgs),
     Rewind(cmd::ledger::RewindArgs),
     Ledger(cmd::ledger::LedgerArgs),
+    Serve(cmd::net::ServeArgs),
+    Peer(cmd::net::PeerArgs),
+    Fetch(cmd::net::FetchArgs),
+    Push(cmd::net::PushArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +84,10 @@ fn main() -> ExitCode {
             Command::Replay(args) => cmd::ledger::replay(args, home),
             Command::Rewind(args) => cmd::ledger::rewind(args, home),
             Command::Ledger(args) => cmd::ledger::ledger(args, home),
+            Command::Serve(args) => cmd::net::serve(args, home),
+            Command::Peer(args) => cmd::net::peer(args, home),
+            Command::Fetch(args) => cmd::net::fetch(args, home),
+            Command::Push(args) => cmd::net::push(args, home),
         }
     });
     match code {

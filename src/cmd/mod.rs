@@ -6,5 +6,6 @@ pub mod disasm;
 pub mod invert;
 pub mod kernels;
 pub mod ledger;
+pub mod net;
 pub mod run;
 pub mod store;
