@@ -93,7 +93,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     };
     // The home is opened when the program is a CID or the run is recorded; a home that cannot
     // be opened only costs the record (a warning), unless the program has to come from it.
-    let (home, home_error) = if record || !Path::new(&args.file).exists() {
+    let (home, home_error) = if record || args.on.is_some() || !Path::new(&args.file).exists() {
         match Home::open(home) {
             Ok(h) => (Some(h), None),
             Err(e) => (None, Some(e)),
