@@ -270,8 +270,8 @@ async fn fallback(req: Request) -> Response {
 }
 
 /// The CID of a request path; 400 for anything but 64 hex digits.
-fn path_cid(text: &str) -> Result<Cid, Response> {
-    Cid::parse(text).map_err(|e| text_resp(StatusCode::BAD_REQUEST, &e.to_string()))
+fn path_cid(text: &str) -> Result<Cid, Box<Response>> {
+    Cid::parse(text).map_err(|e| Box::new(text_resp(StatusCode::BAD_REQUEST, &e.to_string())))
 }
 
 async fn get_blob(
@@ -281,7 +281,7 @@ async fn get_blob(
 ) -> Response {
     let cid = match path_cid(&cid) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let bytes = match shared.with_home(move |home| home.get(&cid)).await {
         Ok(Ok(b)) => b,
@@ -358,7 +358,7 @@ fn parse_range(text: &str, len: u64) -> Range {
 async fn put_blob(State(shared): State<Arc<Shared>>, UrlPath(cid): UrlPath<String>, body: Bytes) -> Response {
     let cid = match path_cid(&cid) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let actual = Cid::of(&body);
     if actual != cid {
