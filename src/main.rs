@@ -23,6 +23,7 @@ use std::process::ExitCode;
 ///   rdx log                           the runs recorded in the ledger, newest first
 ///   rdx replay 12 / rdx rewind 12     run recorded run 12 again / the other way
 ///   rdx plan stdlib/fib.rdx --set n=10 how the planner would run it, and why
+///   rdx serve / rdx peer add lab URL  share a home over HTTP / look CIDs up on another
 ///
 /// Every `rdx run` is recorded in a home (--home DIR, else $RDX_HOME, else ~/.rdx): a
 /// content-addressed store of programs and states, and a hash-chained ledger of runs.
@@ -57,6 +58,10 @@ enum Command {
     Plan(cmd::plan::PlanArgs),
     Status(cmd::plan::StatusArgs),
     Loop(cmd::plan::LoopArgs),
+    Serve(cmd::net::ServeArgs),
+    Peer(cmd::net::PeerArgs),
+    Fetch(cmd::net::FetchArgs),
+    Push(cmd::net::PushArgs),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +95,10 @@ fn main() -> ExitCode {
             Command::Plan(args) => cmd::plan::plan(args, home),
             Command::Status(args) => cmd::plan::status(args, home),
             Command::Loop(args) => cmd::plan::run_loop(args, home),
+            Command::Serve(args) => cmd::net::serve(args, home),
+            Command::Peer(args) => cmd::net::peer(args, home),
+            Command::Fetch(args) => cmd::net::fetch(args, home),
+            Command::Push(args) => cmd::net::push(args, home),
         }
     });
     match code {

@@ -20,6 +20,11 @@ pub struct Args {
 pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     // The store is opened only for a CID.
     let home = if Path::new(&args.file).exists() { None } else { rdx_core::Home::open(home).ok() };
+    if let Some(h) = &home
+        && let Err(code) = crate::cmd::net::ensure_local(h, &args.file)
+    {
+        return code;
+    }
     match crate::frontend::load(&args.file, home.as_ref(), false, &[]) {
         Ok(l) => {
             let text = if args.backward {

@@ -6,6 +6,7 @@ pub mod disasm;
 pub mod invert;
 pub mod kernels;
 pub mod ledger;
+pub mod net;
 pub mod plan;
 pub mod probe;
 pub mod run;

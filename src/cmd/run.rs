@@ -69,6 +69,11 @@ pub struct Args {
     /// Do not record this run in the ledger (also: RDX_NO_LEDGER=1).
     #[arg(long)]
     no_ledger: bool,
+    /// Run on the peer NAME (`rdx peer`): the program and input state it lacks are pushed,
+    /// it runs there on its interpreter and records the run, and the same run is recorded
+    /// here. What is printed is what a local run prints.
+    #[arg(long, value_name = "NAME")]
+    on: Option<String>,
     #[command(flatten)]
     kernels: crate::kernels::KernelArgs,
 }
@@ -92,7 +97,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     };
     // The home is opened when the program is a CID or the run is recorded; a home that cannot
     // be opened only costs the record (a warning), unless the program has to come from it.
-    let (home, home_error) = if record || !Path::new(&args.file).exists() {
+    let (home, home_error) = if record || args.on.is_some() || !Path::new(&args.file).exists() {
         match Home::open(home) {
             Ok(h) => (Some(h), None),
             Err(e) => (None, Some(e)),
@@ -100,6 +105,11 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     } else {
         (None, None)
     };
+    if let Some(h) = &home
+        && let Err(code) = crate::cmd::net::ensure_local(h, &args.file)
+    {
+        return code;
+    }
     let program = match frontend::load(&args.file, home.as_ref(), args.strict, &kernels) {
         Ok(p) => p,
         Err(code) => return code,
@@ -113,6 +123,18 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         Err(e) => return frontend::fail(e),
     };
     let dir = if args.reverse { Direction::Backward } else { Direction::Forward };
+    if let Some(name) = &args.on {
+        if !kernels.is_empty() || args.checked || args.backend != Backend::Interp {
+            return frontend::usage_error(
+                "--on runs on the peer's interpreter, without user kernels or --checked",
+            );
+        }
+        let Some(home) = &home else {
+            return home_error.map_or(ExitCode::from(2), frontend::fail);
+        };
+        let remote = crate::cmd::net::Remote { home, peer: name, program: &program, gene, values, dir };
+        return remote.run(args.json, record);
+    }
     let mut flags = Vec::new();
     if args.strict {
         flags.push("--strict".to_string());
@@ -164,19 +186,11 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
 /// Prints what a run printed, then its result (stdout) or its error (stderr); gives the exit
 /// code. Shared by `run`, `replay` and `rewind`.
 pub fn print_outcome(program: &Program, gene: usize, outcome: &Outcome, json: bool) -> ExitCode {
-    let m = &program.module;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(&outcome.exec.printed);
     match &outcome.exec.result {
         Ok(_) => {
-            // Janus programs print their store as jana does (sorted, jana's notation).
-            let text = if m.dialect == rdx_lang::ast::Dialect::Janus && !json {
-                rdx_vm::jana::format_store(
-                    m.genes[gene].params.iter().map(|p| p.name.as_str()).zip(&outcome.values),
-                )
-            } else {
-                rdx_vm::values::format_result(m, gene, &outcome.values, json)
-            };
+            let text = result_text(program, gene, &outcome.values, json);
             let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
             ExitCode::SUCCESS
@@ -190,5 +204,16 @@ pub fn print_outcome(program: &Program, gene: usize, outcome: &Outcome, json: bo
             }
             ExitCode::from(EXIT_RUNTIME)
         }
+    }
+}
+
+/// How a run prints its final values: `name = value` lines, or JSON with `json`.
+pub fn result_text(program: &Program, gene: usize, values: &[rdx_vm::Value], json: bool) -> String {
+    let m = &program.module;
+    // Janus programs print their store as jana does (sorted, jana's notation).
+    if m.dialect == rdx_lang::ast::Dialect::Janus && !json {
+        rdx_vm::jana::format_store(m.genes[gene].params.iter().map(|p| p.name.as_str()).zip(values))
+    } else {
+        rdx_vm::values::format_result(m, gene, values, json)
     }
 }

@@ -33,7 +33,8 @@ enum Command {
         files: Vec<PathBuf>,
     },
     /// Write a blob's bytes to stdout, or to a file with -o. A state that `gc
-    /// --drop-recoverable` deleted is recovered by rewinding its run.
+    /// --drop-recoverable` deleted is recovered by rewinding its run; a whole CID missing
+    /// from the store is fetched from the peers (`rdx peer`).
     Get {
         #[arg(value_name = "CID")]
         cid: String,
@@ -101,6 +102,9 @@ fn put(home: &Home, files: &[PathBuf]) -> Result<ExitCode, rdx_core::CoreError> 
 }
 
 fn get(home: &Home, cid: &str, output: Option<&Path>) -> Result<ExitCode, rdx_core::CoreError> {
+    if let Err(code) = crate::cmd::net::ensure_local(home, cid) {
+        return Ok(code);
+    }
     let (_, bytes) = rdx_core::replay::fetch(home, cid)?;
     match output {
         Some(path) => {

@@ -1,0 +1,195 @@
+//! A blocking client of `rdx serve` (ureq, plain HTTP). Every blob it fetches is checked
+//! against its CID before it is returned: bytes that are corrupt or cut short are an error
+//! naming the peer, never data.
+
+use crate::MAX_BODY;
+use crate::error::NetError;
+use crate::peers::Peer;
+use rdx_core::Cid;
+use rdx_core::ledger::RunRecord;
+use std::time::Duration;
+use ureq::http::Response;
+
+/// The default timeout for connecting and for each wait on a peer.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The environment variable that overrides [`DEFAULT_TIMEOUT`], in milliseconds.
+pub const TIMEOUT_ENV: &str = "RDX_NET_TIMEOUT_MS";
+
+/// A connection pool and its timeouts; cheap to clone and shared across threads.
+#[derive(Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    timeout: Duration,
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client::new(DEFAULT_TIMEOUT)
+    }
+}
+
+impl Client {
+    /// A client that gives up on a peer after `timeout` without progress: to connect, to get
+    /// the answer's head, and for each read of its body.
+    pub fn new(timeout: Duration) -> Client {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(timeout))
+            .timeout_recv_response(Some(timeout))
+            .timeout_per_read(Some(timeout))
+            .timeout_per_write(Some(timeout))
+            .build();
+        Client { agent: ureq::Agent::new_with_config(config), timeout }
+    }
+
+    /// A client with the timeout of `$RDX_NET_TIMEOUT_MS`, else [`DEFAULT_TIMEOUT`].
+    pub fn from_env() -> Client {
+        let ms = std::env::var(TIMEOUT_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok());
+        Client::new(ms.map_or(DEFAULT_TIMEOUT, Duration::from_millis))
+    }
+
+    /// The timeout of this client.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Blob `cid` from `peer`, verified: its blake3 must equal `cid`.
+    pub fn fetch(&self, peer: &Peer, cid: &Cid) -> Result<Vec<u8>, NetError> {
+        let url = blob_url(peer, cid);
+        let mut resp = self.agent.get(&url).call().map_err(|e| transport(peer, e))?;
+        let resp_status = resp.status().as_u16();
+        if resp_status != 200 {
+            return Err(status(peer, &mut resp));
+        }
+        let bytes = read_body(peer, &mut resp)?;
+        let actual = Cid::of(&bytes);
+        if actual != *cid {
+            return Err(NetError::BadBytes {
+                peer: peer.name.clone(),
+                cid: cid.to_hex(),
+                len: bytes.len(),
+                actual: actual.to_hex(),
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Whether `peer` has blob `cid` (a HEAD request).
+    pub fn has(&self, peer: &Peer, cid: &Cid) -> Result<bool, NetError> {
+        let mut resp = self.agent.head(blob_url(peer, cid)).call().map_err(|e| transport(peer, e))?;
+        match resp.status().as_u16() {
+            200 => Ok(true),
+            404 => Ok(false),
+            _ => Err(status(peer, &mut resp)),
+        }
+    }
+
+    /// Stores `bytes` on `peer` under `cid`, with the peer's token if it has one.
+    pub fn push(&self, peer: &Peer, cid: &Cid, bytes: &[u8]) -> Result<(), NetError> {
+        let mut req = self.agent.put(blob_url(peer, cid));
+        if let Some(token) = peer.token()? {
+            req = req.header("Authorization", format!("Bearer {token}"));
+        }
+        let mut resp = req.send(bytes).map_err(|e| transport(peer, e))?;
+        match resp.status().as_u16() {
+            200 | 201 => Ok(()),
+            _ => Err(status(peer, &mut resp)),
+        }
+    }
+
+    /// `GET /health`: the peer's JSON answer.
+    pub fn health(&self, peer: &Peer) -> Result<serde_json::Value, NetError> {
+        let url = format!("{}/health", base(peer));
+        let mut resp = self.agent.get(&url).call().map_err(|e| transport(peer, e))?;
+        if resp.status().as_u16() != 200 {
+            return Err(status(peer, &mut resp));
+        }
+        let body = read_body(peer, &mut resp)?;
+        serde_json::from_slice(&body).map_err(|e| protocol(peer, e))
+    }
+
+    /// `GET /runs?after=ID`: the peer's runs with ids above `after`, oldest first.
+    pub fn runs(&self, peer: &Peer, after: u64) -> Result<Vec<RunRecord>, NetError> {
+        let url = format!("{}/runs?after={after}", base(peer));
+        let mut resp = self.agent.get(&url).call().map_err(|e| transport(peer, e))?;
+        if resp.status().as_u16() != 200 {
+            return Err(status(peer, &mut resp));
+        }
+        let body = read_body(peer, &mut resp)?;
+        serde_json::from_slice(&body).map_err(|e| protocol(peer, e))
+    }
+
+    /// `POST /runs`: runs `request` on `peer`, waiting up to `budget` more than the timeout.
+    pub fn run(
+        &self,
+        peer: &Peer,
+        request: &crate::remote::RunRequest,
+        budget: Duration,
+    ) -> Result<crate::remote::RunReply, NetError> {
+        let url = format!("{}/runs", base(peer));
+        let body = serde_json::to_vec(request).map_err(|e| NetError::Usage(e.to_string()))?;
+        let mut req = self
+            .agent
+            .post(&url)
+            .config()
+            .timeout_recv_response(Some(self.timeout + budget))
+            .build()
+            .header("Content-Type", "application/json");
+        if let Some(token) = peer.token()? {
+            req = req.header("Authorization", format!("Bearer {token}"));
+        }
+        let mut resp = req.send(&body[..]).map_err(|e| transport(peer, e))?;
+        if resp.status().as_u16() != 200 {
+            return Err(status(peer, &mut resp));
+        }
+        let body = read_body(peer, &mut resp)?;
+        serde_json::from_slice(&body).map_err(|e| protocol(peer, e))
+    }
+}
+
+fn base(peer: &Peer) -> &str {
+    peer.url.trim_end_matches('/')
+}
+
+fn blob_url(peer: &Peer, cid: &Cid) -> String {
+    format!("{}/blobs/{}", base(peer), cid.to_hex())
+}
+
+fn read_body(peer: &Peer, resp: &mut Response<ureq::Body>) -> Result<Vec<u8>, NetError> {
+    resp.body_mut().with_config().limit(MAX_BODY as u64).read_to_vec().map_err(|e| transport(peer, e))
+}
+
+/// An answer with an error status, with the first line of its body.
+fn status(peer: &Peer, resp: &mut Response<ureq::Body>) -> NetError {
+    let code = resp.status().as_u16();
+    let body = resp.body_mut().with_config().limit(4096).read_to_string().unwrap_or_default();
+    let body = body.lines().next().unwrap_or("").trim().to_string();
+    NetError::Status { peer: peer.name.clone(), status: code, body }
+}
+
+fn protocol(peer: &Peer, e: impl std::fmt::Display) -> NetError {
+    NetError::Protocol { peer: peer.name.clone(), why: e.to_string() }
+}
+
+fn transport(peer: &Peer, e: ureq::Error) -> NetError {
+    let (name, url) = (peer.name.clone(), peer.url.clone());
+    match e {
+        ureq::Error::Timeout(t) => NetError::Timeout { peer: name, url, why: t.to_string() },
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            NetError::Timeout { peer: name, url, why: io.to_string() }
+        }
+        ureq::Error::BodyExceedsLimit(n) => {
+            protocol(peer, format!("a body over {n} bytes (the limit is {MAX_BODY})"))
+        }
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
+            ) =>
+        {
+            protocol(peer, format!("the transfer broke off: {io}"))
+        }
+        other => NetError::Unreachable { peer: name, url, why: other.to_string() },
+    }
+}

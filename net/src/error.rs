@@ -1,0 +1,60 @@
+//! Errors of the network layer: each names the peer (or file) involved and what to do.
+
+use rdx_core::CoreError;
+use std::path::PathBuf;
+
+/// An error talking to a peer, or about the peers file.
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    /// An error of the local home.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// The peer could not be reached: connection refused, unknown host, reset.
+    #[error("peer {peer} ({url}) cannot be reached: {why}")]
+    Unreachable { peer: String, url: String, why: String },
+    /// The peer did not answer within the client's timeout.
+    #[error("peer {peer} ({url}) timed out: {why}")]
+    Timeout { peer: String, url: String, why: String },
+    /// The peer answered with an error status.
+    #[error("peer {peer} answered {status}: {body}")]
+    Status { peer: String, status: u16, body: String },
+    /// The peer sent bytes that do not hash to the CID asked for (corrupt or truncated).
+    #[error("peer {peer} sent bad bytes for {cid}: {len} bytes hashing to {actual} (rejected, not stored)")]
+    BadBytes { peer: String, cid: String, len: usize, actual: String },
+    /// The peer sent something that is not what the protocol says.
+    #[error("peer {peer} sent a malformed answer: {why}")]
+    Protocol { peer: String, why: String },
+    /// No peer had the blob: what each one said.
+    #[error("blob {cid} is neither in the store nor on any peer:{}", list(.tried))]
+    Unavailable { cid: String, tried: Vec<(String, String)> },
+    /// The peers file cannot be read or written.
+    #[error("the peers file {path}: {why}")]
+    Peers { path: PathBuf, why: String },
+    /// A mistake of the user's, said in words.
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn list(tried: &[(String, String)]) -> String {
+    if tried.is_empty() {
+        return " no peers are configured (add one with `rdx peer add NAME URL`)".into();
+    }
+    tried.iter().map(|(peer, why)| format!("\n  {peer}: {why}")).collect()
+}
+
+impl NetError {
+    /// The process exit code: 2 for what the user typed wrong, 1 for what went wrong on the way.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            NetError::Core(e) => e.exit_code(),
+            NetError::Usage(_) => 2,
+            NetError::Unavailable { .. }
+            | NetError::Unreachable { .. }
+            | NetError::Timeout { .. }
+            | NetError::Status { .. }
+            | NetError::BadBytes { .. }
+            | NetError::Protocol { .. }
+            | NetError::Peers { .. } => 1,
+        }
+    }
+}

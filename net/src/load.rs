@@ -1,0 +1,53 @@
+//! The load path: a blob from the local store, else from each peer in order. A remote blob is
+//! stored only once its bytes hash to its CID; a peer that is down, slow or sends bad bytes
+//! is skipped, and when none is left the error says what each peer said.
+
+use crate::client::Client;
+use crate::error::NetError;
+use crate::peers::Peer;
+use rdx_core::{Cid, CoreError, Home};
+
+/// Blob `cid`: from `home`'s store, else fetched from `peers` in order (and stored).
+pub fn load(home: &Home, peers: &[Peer], cid: &Cid) -> Result<Vec<u8>, NetError> {
+    load_with(&Client::from_env(), home, peers, cid)
+}
+
+/// [`load`] with a given client.
+pub fn load_with(client: &Client, home: &Home, peers: &[Peer], cid: &Cid) -> Result<Vec<u8>, NetError> {
+    match rdx_core::replay::get_or_recover(home, cid) {
+        Ok(bytes) => return Ok(bytes),
+        Err(CoreError::NotFound { .. } | CoreError::Dropped { .. }) => {}
+        Err(e) => return Err(e.into()),
+    }
+    fetch_from(client, home, peers, cid)
+}
+
+/// Blob `cid` from the first of `peers` that has it, stored in `home` once verified.
+pub fn fetch_from(client: &Client, home: &Home, peers: &[Peer], cid: &Cid) -> Result<Vec<u8>, NetError> {
+    let mut tried = Vec::new();
+    for peer in peers {
+        match client.fetch(peer, cid) {
+            Ok(bytes) => {
+                home.put(&bytes)?;
+                return Ok(bytes);
+            }
+            Err(e) => tried.push((peer.name.clone(), short(&e))),
+        }
+    }
+    Err(NetError::Unavailable { cid: cid.to_hex(), tried })
+}
+
+/// What a peer said, without repeating its name.
+fn short(e: &NetError) -> String {
+    match e {
+        NetError::Unreachable { why, .. } => format!("unreachable ({why})"),
+        NetError::Timeout { why, .. } => format!("timed out ({why})"),
+        NetError::Status { status: 404, .. } => "does not have it (404)".into(),
+        NetError::Status { status, body, .. } => format!("answered {status}: {body}"),
+        NetError::BadBytes { len, actual, .. } => {
+            format!("sent {len} bytes hashing to {actual} (rejected, not stored)")
+        }
+        NetError::Protocol { why, .. } => why.clone(),
+        other => other.to_string(),
+    }
+}

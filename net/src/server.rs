@@ -1,0 +1,478 @@
+//! `rdx serve`: an HTTP/1.1 server over a home.
+//!
+//! | request | answer |
+//! | --- | --- |
+//! | `GET`/`HEAD /blobs/{cid}` | the blob, verified through the store; `Range: bytes=a-b` gives 206 |
+//! | `PUT /blobs/{cid}` | stores the body if it hashes to `cid` (write) |
+//! | `GET /runs?after=ID` | run records with ids above `ID`, oldest first, as `rdx log --json` |
+//! | `POST /runs` | runs a stored program on a stored state, records and returns it (write) |
+//! | `GET /health` | `{"ok":true,"version":…}` |
+//!
+//! Writes need `Authorization: Bearer TOKEN` when the server has a token, checked before
+//! anything else. Bodies are capped at [`MAX_BODY`](crate::MAX_BODY), requests in progress at
+//! [`Config::max_concurrency`]. Each request's store work runs on a blocking thread with a home
+//! of its own (a small pool of [`Home`]s, one SQLite connection each), so blobs other processes
+//! add while the server runs are served.
+
+use crate::MAX_BODY;
+use crate::remote;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rdx_core::{Cid, CoreError, Home};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Requests handled at once by default; more wait their turn.
+pub const MAX_CONCURRENCY: usize = 64;
+
+/// Homes kept open between requests.
+const POOL_SIZE: usize = 16;
+
+/// How a server runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The home it serves.
+    pub home: PathBuf,
+    /// The token writes must carry, if any.
+    pub token: Option<String>,
+    /// A pause before each answer (for tests of timeouts only).
+    pub delay: Duration,
+    /// Requests handled at once.
+    pub max_concurrency: usize,
+    /// The budget of a remote run.
+    pub budget: remote::Budget,
+}
+
+impl Config {
+    /// A server of the home at `home`, with no token, no delay and the default limits.
+    pub fn new(home: PathBuf) -> Config {
+        Config {
+            home,
+            token: None,
+            delay: Duration::ZERO,
+            max_concurrency: MAX_CONCURRENCY,
+            budget: remote::Budget::default(),
+        }
+    }
+}
+
+/// What every handler shares.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    limit: Semaphore,
+    pool: Mutex<Vec<Home>>,
+}
+
+impl Shared {
+    /// Runs `f` on a blocking thread with a home of the pool (or a fresh one).
+    pub(crate) async fn with_home<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Home) -> T + Send + 'static,
+    ) -> Result<T, Response> {
+        let shared = self.clone();
+        let job = tokio::task::spawn_blocking(move || {
+            let pooled = shared.pool.lock().ok().and_then(|mut p| p.pop());
+            let home = match pooled {
+                Some(h) => h,
+                None => Home::open(Some(&shared.config.home))?,
+            };
+            let out = f(&home);
+            if let Ok(mut pool) = shared.pool.lock()
+                && pool.len() < POOL_SIZE
+            {
+                pool.push(home);
+            }
+            Ok::<T, CoreError>(out)
+        });
+        match job.await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(core_error(&e)),
+            Err(_) => Err(text(StatusCode::INTERNAL_SERVER_ERROR, "internal error: a worker failed")),
+        }
+    }
+}
+
+/// The router of a server with `config`.
+pub fn router(config: Config) -> Router {
+    let limit = Semaphore::new(config.max_concurrency.max(1));
+    let shared = Arc::new(Shared { config, limit, pool: Mutex::new(Vec::new()) });
+    Router::new()
+        .route("/health", get(health))
+        .route("/blobs/{cid}", get(get_blob).put(put_blob))
+        .route("/runs", get(list_runs).post(remote::post_run))
+        .fallback(fallback)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(shared.clone(), gate))
+        .with_state(shared)
+}
+
+/// Serves `config` on `listener` until `shutdown` completes, then finishes the requests in
+/// flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(config)).with_graceful_shutdown(shutdown).await
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+/// Runs a server until SIGINT or SIGTERM: binds exactly `addr`, calls `bound` with the
+/// address bound (the port chosen when `addr` says 0), then serves.
+pub fn run(addr: SocketAddr, config: Config, bound: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        bound(listener.local_addr()?);
+        serve(listener, config, shutdown_signal()).await
+    })
+}
+
+/// A server on a thread of its own, stopped (gracefully) when dropped. For tests and embedders.
+pub struct Handle {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Handle {
+    /// Starts a server of `config` on `addr` (port 0: any free port).
+    pub fn start(addr: SocketAddr, config: Config) -> std::io::Result<Handle> {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let listener = rt.block_on(tokio::net::TcpListener::bind(addr))?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            rt.block_on(serve(listener, config, async {
+                let _ = stopped.await;
+            }))
+        });
+        Ok(Handle { addr, stop: Some(stop), thread: Some(thread) })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops it, waiting for the requests in flight.
+    pub fn stop(mut self) -> std::io::Result<()> {
+        self.shut()
+    }
+
+    fn shut(&mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(std::io::Error::other("the server thread panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        let _ = self.shut();
+    }
+}
+
+/// Every request passes here first: a concurrency permit, the test delay, then the token of
+/// a write, before the body is read.
+async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let Ok(_permit) = shared.limit.acquire().await else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down");
+    };
+    if !shared.config.delay.is_zero() {
+        tokio::time::sleep(shared.config.delay).await;
+    }
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if write
+        && let Some(token) = &shared.config.token
+        && !authorized(req.headers(), token)
+    {
+        let mut resp = text(StatusCode::UNAUTHORIZED, "writes need `Authorization: Bearer TOKEN`");
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return resp;
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        // Refused before a byte of it is read; a body without a length is capped as it streams.
+        return text_resp(StatusCode::PAYLOAD_TOO_LARGE, &format!("a body is at most {MAX_BODY} bytes"));
+    }
+    next.run(req).await
+}
+
+/// Whether the headers carry `Bearer token`, compared in constant time (as blake3 hashes,
+/// whose equality is constant-time).
+fn authorized(headers: &HeaderMap, token: &str) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match given {
+        Some(given) => blake3::hash(given.as_bytes()) == blake3::hash(token.as_bytes()),
+        None => false,
+    }
+}
+
+async fn health() -> Response {
+    let body = serde_json::json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") });
+    json(StatusCode::OK, body.to_string())
+}
+
+async fn fallback(req: Request) -> Response {
+    if req.uri().path().starts_with("/blobs") {
+        return text(StatusCode::BAD_REQUEST, "a blob is named /blobs/CID, with a CID of 64 hex digits");
+    }
+    text(StatusCode::NOT_FOUND, "no such endpoint (see /health, /blobs/CID, /runs)")
+}
+
+/// The CID of a request path; 400 for anything but 64 hex digits.
+fn path_cid(text: &str) -> Result<Cid, Box<Response>> {
+    Cid::parse(text).map_err(|e| Box::new(text_resp(StatusCode::BAD_REQUEST, &e.to_string())))
+}
+
+async fn get_blob(
+    State(shared): State<Arc<Shared>>,
+    UrlPath(cid): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    let cid = match path_cid(&cid) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let bytes = match shared.with_home(move |home| home.get(&cid)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => return core_error(&e),
+        Err(r) => return r,
+    };
+    let len = bytes.len() as u64;
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(|r| parse_range(r, len));
+    let (status, body, content_range) = match range {
+        None | Some(Range::Ignored) => (StatusCode::OK, bytes, None),
+        Some(Range::Unsatisfiable) => {
+            let mut resp = text(StatusCode::RANGE_NOT_SATISFIABLE, "the range is outside the blob");
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                resp.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return resp;
+        }
+        Some(Range::Bytes(a, b)) => {
+            let part = bytes[a as usize..=b as usize].to_vec();
+            (StatusCode::PARTIAL_CONTENT, part, Some(format!("bytes {a}-{b}/{len}")))
+        }
+    };
+    let mut resp = Response::new(Body::from(body.clone()));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    if let Some(v) = content_range.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    resp
+}
+
+/// A `Range` header against a blob of `len` bytes.
+#[derive(Debug, PartialEq, Eq)]
+enum Range {
+    /// Bytes `a..=b`.
+    Bytes(u64, u64),
+    /// A range outside the blob: 416.
+    Unsatisfiable,
+    /// Not a single byte range this server understands: the whole blob (RFC 9110 allows it).
+    Ignored,
+}
+
+fn parse_range(text: &str, len: u64) -> Range {
+    let Some(spec) = text.trim().strip_prefix("bytes=") else { return Range::Ignored };
+    if spec.contains(',') {
+        return Range::Ignored;
+    }
+    let Some((a, b)) = spec.split_once('-') else { return Range::Ignored };
+    let (a, b) = (a.trim(), b.trim());
+    let num = |s: &str| s.parse::<u64>().ok();
+    let (start, end) = match (a.is_empty(), b.is_empty()) {
+        // bytes=-n: the last n bytes.
+        (true, false) => match num(b) {
+            Some(0) => return Range::Unsatisfiable,
+            Some(n) => (len.saturating_sub(n), len.saturating_sub(1)),
+            None => return Range::Ignored,
+        },
+        (false, true) => match num(a) {
+            Some(a) => (a, len.saturating_sub(1)),
+            None => return Range::Ignored,
+        },
+        (false, false) => match (num(a), num(b)) {
+            (Some(a), Some(b)) if a <= b => (a, b.min(len.saturating_sub(1))),
+            _ => return Range::Ignored,
+        },
+        (true, true) => return Range::Ignored,
+    };
+    if len == 0 || start >= len { Range::Unsatisfiable } else { Range::Bytes(start, end) }
+}
+
+async fn put_blob(State(shared): State<Arc<Shared>>, UrlPath(cid): UrlPath<String>, body: Bytes) -> Response {
+    let cid = match path_cid(&cid) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let actual = Cid::of(&body);
+    if actual != cid {
+        return text_resp(
+            StatusCode::BAD_REQUEST,
+            &format!("the body ({} bytes) hashes to {actual}, not {cid}", body.len()),
+        );
+    }
+    let stored = shared
+        .with_home(move |home| {
+            let had = home.has(&cid)?;
+            home.put(&body).map(|_| had)
+        })
+        .await;
+    match stored {
+        Ok(Ok(true)) => text(StatusCode::OK, "already stored"),
+        Ok(Ok(false)) => text(StatusCode::CREATED, "stored"),
+        Ok(Err(e)) => core_error(&e),
+        Err(r) => r,
+    }
+}
+
+async fn list_runs(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
+    let mut after = 0u64;
+    for pair in query.as_deref().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("after", v)) => match v.parse::<u64>() {
+                Ok(n) => after = n,
+                Err(_) => return text_resp(StatusCode::BAD_REQUEST, &format!("`{v}` is not a run id")),
+            },
+            _ => {
+                return text_resp(StatusCode::BAD_REQUEST, &format!("unknown query `{pair}` (use after=ID)"));
+            }
+        }
+    }
+    let runs = shared
+        .with_home(move |home| {
+            home.runs(None, None).map(|mut runs| {
+                runs.retain(|r| r.id > after);
+                runs.reverse();
+                runs
+            })
+        })
+        .await;
+    match runs {
+        Ok(Ok(runs)) => match serde_json::to_string(&runs) {
+            Ok(body) => json(StatusCode::OK, body),
+            Err(e) => text_resp(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        },
+        Ok(Err(e)) => core_error(&e),
+        Err(r) => r,
+    }
+}
+
+/// A plain-text answer (one line).
+pub(crate) fn text(status: StatusCode, msg: &'static str) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{msg}\n")).into_response()
+}
+
+/// A plain-text answer (one line) of an owned message.
+pub(crate) fn text_resp(status: StatusCode, msg: &str) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{msg}\n")).into_response()
+}
+
+/// A JSON answer.
+pub(crate) fn json(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The answer for an error of the home: 404 for what is not there, 400 for what was asked
+/// wrong, 500 (naming the blob) for a corrupt store or an unusable ledger.
+pub(crate) fn core_error(e: &CoreError) -> Response {
+    let status = match e {
+        CoreError::NotFound { .. } | CoreError::Dropped { .. } | CoreError::NoSuchRun { .. } => {
+            StatusCode::NOT_FOUND
+        }
+        CoreError::BadCid { .. } | CoreError::Ambiguous { .. } | CoreError::Usage(_) => {
+            StatusCode::BAD_REQUEST
+        }
+        CoreError::Corrupt { .. } | CoreError::Ledger { .. } | CoreError::Io { .. } => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    text_resp(status, &e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-3", 10), Range::Bytes(0, 3));
+        assert_eq!(parse_range("bytes=5-", 10), Range::Bytes(5, 9));
+        assert_eq!(parse_range("bytes=-3", 10), Range::Bytes(7, 9));
+        assert_eq!(parse_range("bytes=-30", 10), Range::Bytes(0, 9));
+        assert_eq!(parse_range("bytes=8-100", 10), Range::Bytes(8, 9));
+        assert_eq!(parse_range("bytes=10-12", 10), Range::Unsatisfiable);
+        assert_eq!(parse_range("bytes=-0", 10), Range::Unsatisfiable);
+        assert_eq!(parse_range("bytes=0-0", 0), Range::Unsatisfiable);
+        assert_eq!(parse_range("bytes=3-1", 10), Range::Ignored);
+        assert_eq!(parse_range("bytes=0-1,3-4", 10), Range::Ignored);
+        assert_eq!(parse_range("items=0-1", 10), Range::Ignored);
+        assert_eq!(parse_range("bytes=x-1", 10), Range::Ignored);
+    }
+
+    #[test]
+    fn tokens() {
+        let mut h = HeaderMap::new();
+        assert!(!authorized(&h, "s3cret"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer s3cret"));
+        assert!(authorized(&h, "s3cret"));
+        assert!(!authorized(&h, "s3cre"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic s3cret"));
+        assert!(!authorized(&h, "s3cret"));
+    }
+}

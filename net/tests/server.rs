@@ -1,0 +1,159 @@
+//! `rdx serve` as a library: blobs in and out, ranges, tokens, bad paths, limits, corruption
+//! and records, each against a real server on a free loopback port.
+
+mod common;
+
+use common::*;
+use rdx_core::Cid;
+use rdx_net::{Client, NetError};
+
+const TOKEN: &str = "s3cret-token";
+
+#[test]
+fn put_get_head_and_ranges() {
+    let dir = TempDir::new("roundtrip");
+    let server = serve(&dir, Some(TOKEN));
+    let peer = peer("a", &server.url(), &dir, Some(TOKEN));
+    let client = Client::default();
+    for (seed, len) in [(1, 0), (2, 100), (3, 70_000)] {
+        let bytes = blob(seed, len);
+        let cid = Cid::of(&bytes);
+        assert!(!client.has(&peer, &cid).unwrap());
+        client.push(&peer, &cid, &bytes).unwrap();
+        client.push(&peer, &cid, &bytes).unwrap();
+        assert!(client.has(&peer, &cid).unwrap());
+        assert_eq!(client.fetch(&peer, &cid).unwrap(), bytes);
+        assert_eq!(dir.home().get(&cid).unwrap(), bytes);
+    }
+    let bytes = blob(3, 70_000);
+    let path = format!("/blobs/{}", Cid::of(&bytes));
+    let head = request(server.addr(), "HEAD", &path, &[], b"");
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-length").as_deref(), Some("70000"));
+    assert!(head.body.is_empty());
+    let part = request(server.addr(), "GET", &path, &["Range: bytes=10-19"], b"");
+    assert_eq!(part.status, 206);
+    assert_eq!(part.body, &bytes[10..20]);
+    assert_eq!(part.header("content-range").as_deref(), Some("bytes 10-19/70000"));
+    let tail = request(server.addr(), "GET", &path, &["Range: bytes=-5"], b"");
+    assert_eq!((tail.status, &tail.body[..]), (206, &bytes[69_995..]));
+    let open = request(server.addr(), "GET", &path, &["Range: bytes=69990-"], b"");
+    assert_eq!((open.status, &open.body[..]), (206, &bytes[69_990..]));
+    let outside = request(server.addr(), "GET", &path, &["Range: bytes=70000-70010"], b"");
+    assert_eq!(outside.status, 416);
+    assert_eq!(outside.header("content-range").as_deref(), Some("bytes */70000"));
+    let missing = Cid::of(b"never stored");
+    match client.fetch(&peer, &missing) {
+        Err(NetError::Status { status: 404, .. }) => {}
+        other => panic!("expected 404, got {other:?}"),
+    }
+    let health = client.health(&peer).unwrap();
+    assert_eq!(health["ok"], true);
+    assert!(health["version"].is_string());
+    server.stop().unwrap();
+}
+
+#[test]
+fn serves_blobs_other_processes_add() {
+    let dir = TempDir::new("live");
+    let server = serve(&dir, None);
+    let peer = peer("a", &server.url(), &dir, None);
+    let client = Client::default();
+    let (small, big) = (blob(7, 40), blob(8, 9000));
+    assert!(!client.has(&peer, &Cid::of(&small)).unwrap());
+    // Another writer of the same home: a connection of its own, as another process has.
+    let other = dir.home();
+    other.put(&small).unwrap();
+    other.put(&big).unwrap();
+    assert_eq!(client.fetch(&peer, &Cid::of(&small)).unwrap(), small);
+    assert_eq!(client.fetch(&peer, &Cid::of(&big)).unwrap(), big);
+}
+
+#[test]
+fn writes_need_the_token_whatever_the_body() {
+    let dir = TempDir::new("auth");
+    let server = serve(&dir, Some(TOKEN));
+    let bytes = blob(4, 64);
+    let path = format!("/blobs/{}", Cid::of(&bytes));
+    let wrong_body = format!("/blobs/{}", Cid::of(b"other"));
+    let garbage = "/blobs/not-a-cid";
+    for p in [&path, &wrong_body, &garbage.to_string()] {
+        for headers in [&[][..], &["Authorization: Bearer wrong"][..], &["Authorization: s3cret-token"][..]] {
+            let r = request(server.addr(), "PUT", p, headers, &bytes);
+            assert_eq!(r.status, 401, "{p} {headers:?}");
+        }
+    }
+    let r = request(server.addr(), "POST", "/runs", &[], b"{not json");
+    assert_eq!(r.status, 401);
+    assert!(!dir.home().has(&Cid::of(&bytes)).unwrap());
+    let auth = format!("Authorization: Bearer {TOKEN}");
+    let r = request(server.addr(), "PUT", &wrong_body, &[&auth], &bytes);
+    assert_eq!(r.status, 400, "a body hashing to another CID");
+    let r = request(server.addr(), "PUT", &path, &[&auth], &bytes);
+    assert_eq!(r.status, 201);
+    // Reads need no token.
+    assert_eq!(request(server.addr(), "GET", &path, &[], b"").status, 200);
+    // A peer whose token file holds the wrong token is told so.
+    let wrong = peer("w", &server.url(), &dir, Some("nope"));
+    match Client::default().push(&wrong, &Cid::of(b"x"), b"x") {
+        Err(NetError::Status { status: 401, .. }) => {}
+        other => panic!("expected 401, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_paths_are_400_never_a_panic() {
+    let dir = TempDir::new("paths");
+    let server = serve(&dir, None);
+    let hex = Cid::of(b"x").to_hex();
+    for path in [
+        "/blobs/../x".to_string(),
+        "/blobs/..%2Fx".to_string(),
+        "/blobs/%2e%2e%2fledger.sqlite".to_string(),
+        "/blobs/xyz".to_string(),
+        format!("/blobs/{}", &hex[..63]),
+        format!("/blobs/{hex}0"),
+        format!("/blobs/{}g", &hex[..63]),
+        format!("/blobs/{hex}/x"),
+        "/blobs/".to_string(),
+        "/blobs/%ff%fe".to_string(),
+    ] {
+        let r = request(server.addr(), "GET", &path, &[], b"");
+        assert_eq!(r.status, 400, "{path}: {}", String::from_utf8_lossy(&r.body));
+    }
+    assert_eq!(request(server.addr(), "GET", "/runs?after=x", &[], b"").status, 400);
+    assert_eq!(request(server.addr(), "GET", "/nothing", &[], b"").status, 404);
+    assert_eq!(request(server.addr(), "GET", "/health", &[], b"").status, 200);
+}
+
+#[test]
+fn oversized_bodies_are_413() {
+    let dir = TempDir::new("big");
+    let server = serve(&dir, None);
+    let path = format!("/blobs/{}", Cid::of(b"x"));
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        rdx_net::MAX_BODY + 1
+    );
+    let r = raw(server.addr(), head.as_bytes());
+    assert_eq!(r.status, 413);
+    assert_eq!(request(server.addr(), "GET", "/health", &[], b"").status, 200);
+}
+
+#[test]
+fn a_corrupt_blob_is_500_naming_it_and_never_served() {
+    let dir = TempDir::new("corrupt");
+    let server = serve(&dir, None);
+    let bytes = blob(5, 10_000);
+    let cid = dir.home().put(&bytes).unwrap();
+    let hex = cid.to_hex();
+    let file = dir.0.join("store/blobs").join(&hex[..2]).join(&hex[2..]);
+    let mut bad = bytes.clone();
+    bad[17] ^= 1;
+    std::fs::write(&file, &bad).unwrap();
+    let r = request(server.addr(), "GET", &format!("/blobs/{hex}"), &[], b"");
+    assert_eq!(r.status, 500);
+    let body = String::from_utf8_lossy(&r.body);
+    assert!(body.contains(&hex) && body.contains("corrupt"), "{body}");
+    assert!(!r.body.windows(64).any(|w| w == &bad[..64]));
+}

@@ -1,0 +1,310 @@
+//! `rdx serve`, `rdx peer`, `rdx fetch`, `rdx push`: a home over HTTP (see `rdx-net`), and
+//! the fallback that loads a CID from the peers when it is not in the local store.
+
+use crate::frontend::{fail, usage_error};
+use rdx_core::{Cid, CoreError, Home};
+use rdx_net::peers::read_token;
+use rdx_net::server::Config;
+use rdx_net::{Client, NetError, Peer, Peers};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Serve this home over HTTP/1.1: blobs by CID, run records, remote runs
+///
+///   GET/HEAD /blobs/CID   a blob, verified (Range: bytes=a-b gives 206)
+///   PUT /blobs/CID        store a blob whose bytes hash to CID (a write)
+///   GET /runs?after=ID    run records with larger ids, oldest first (as `rdx log --json`)
+///   POST /runs            run {program, entry, direction, input} here and record it (a write)
+///   GET /health           {"ok":true,"version":…}
+///
+/// Writes need `Authorization: Bearer TOKEN` when --token-file is given. The first line of
+/// stdout is `listening on http://ADDR`. SIGINT or SIGTERM stops it after the requests in
+/// flight.
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct ServeArgs {
+    /// The address to bind, exactly (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:7370")]
+    addr: SocketAddr,
+    /// A file whose first line is the token writes must carry.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Test only: sleep this many milliseconds before each answer.
+    #[arg(long, hide = true, default_value_t = 0)]
+    delay_ms: u64,
+}
+
+pub fn serve(args: ServeArgs, home: Option<&Path>) -> ExitCode {
+    let home = match Home::open(home) {
+        Ok(h) => h,
+        Err(e) => return fail(e),
+    };
+    let mut config = Config::new(home.root().to_path_buf());
+    drop(home);
+    if let Some(path) = &args.token_file {
+        match read_token(path) {
+            Ok(t) => config.token = Some(t),
+            Err(e) => return net_fail(e),
+        }
+    }
+    config.delay = Duration::from_millis(args.delay_ms);
+    let served = rdx_net::server::run(args.addr, config, |addr| println!("listening on http://{addr}"));
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot serve on {}: {e}", args.addr);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The peers of this home: other homes served with `rdx serve`
+///
+/// A CID missing from the store is looked up on each peer in order (`rdx run`, `rdx store
+/// get`, `rdx disasm`, `rdx fetch`); what a peer sends is stored only if it hashes to the CID.
+/// Peers are kept in $RDX_HOME/peers.toml.
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct PeerArgs {
+    #[command(subcommand)]
+    command: PeerCommand,
+}
+
+#[derive(clap::Subcommand)]
+enum PeerCommand {
+    /// Add a peer: a name and the URL of its server (http://HOST:PORT).
+    Add {
+        name: String,
+        url: String,
+        /// A file whose first line is the token for writes to this peer.
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
+    },
+    /// List the peers, in the order they are asked.
+    Ls,
+    /// Remove a peer.
+    Rm { name: String },
+}
+
+pub fn peer(args: PeerArgs, home: Option<&Path>) -> ExitCode {
+    let home = match Home::open(home) {
+        Ok(h) => h,
+        Err(e) => return fail(e),
+    };
+    let root = home.root();
+    let result = Peers::load(root).and_then(|mut peers| match args.command {
+        PeerCommand::Add { name, url, token_file } => {
+            let token_file = match token_file.map(|p| std::path::absolute(&p).map_err(|e| (p, e))) {
+                Some(Err((p, e))) => return Err(NetError::Usage(format!("{}: {e}", p.display()))),
+                Some(Ok(p)) => Some(p),
+                None => None,
+            };
+            let peer = Peer { name, url, token_file };
+            if let Some(path) = &peer.token_file {
+                read_token(path)?;
+            }
+            peers.add(peer)?;
+            peers.save(root)
+        }
+        PeerCommand::Ls => {
+            for p in &peers.list {
+                match &p.token_file {
+                    Some(t) => println!("{}  {}  token: {}", p.name, p.url, t.display()),
+                    None => println!("{}  {}", p.name, p.url),
+                }
+            }
+            Ok(())
+        }
+        PeerCommand::Rm { name } => {
+            peers.remove(&name)?;
+            peers.save(root)
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => net_fail(e),
+    }
+}
+
+/// Copy a blob from the peers into the store (verified), and print its CID
+#[derive(clap::Args)]
+pub struct FetchArgs {
+    /// The blob's whole CID (64 hex digits).
+    #[arg(value_name = "CID")]
+    cid: String,
+    /// Ask only this peer (default: the store, then each peer in order).
+    #[arg(long, value_name = "NAME")]
+    from: Option<String>,
+}
+
+pub fn fetch(args: FetchArgs, home: Option<&Path>) -> ExitCode {
+    let home = match Home::open(home) {
+        Ok(h) => h,
+        Err(e) => return fail(e),
+    };
+    let cid = match Cid::parse(&args.cid) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let result = Peers::load(home.root()).and_then(|peers| match &args.from {
+        Some(name) => {
+            let peer = peers.get(name)?.clone();
+            rdx_net::load::fetch_from(&Client::from_env(), &home, &[peer], &cid)
+        }
+        None => rdx_net::load(&home, &peers.list, &cid),
+    });
+    match result {
+        Ok(_) => {
+            println!("{cid}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => net_fail(e),
+    }
+}
+
+/// Copy a blob of the store to a peer
+#[derive(clap::Args)]
+pub struct PushArgs {
+    /// The blob (a unique prefix of at least 8 hex digits will do).
+    #[arg(value_name = "CID")]
+    cid: String,
+    /// The peer to copy it to.
+    #[arg(long, value_name = "NAME")]
+    to: String,
+}
+
+pub fn push(args: PushArgs, home: Option<&Path>) -> ExitCode {
+    let home = match Home::open(home) {
+        Ok(h) => h,
+        Err(e) => return fail(e),
+    };
+    let result = Peers::load(home.root()).and_then(|peers| {
+        let peer = peers.get(&args.to)?;
+        let (cid, bytes) = rdx_core::replay::fetch(&home, &args.cid)?;
+        Client::from_env().push(peer, &cid, &bytes)?;
+        Ok(cid)
+    });
+    match result {
+        Ok(cid) => {
+            println!("{cid}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => net_fail(e),
+    }
+}
+
+/// Prints a network error as `error: …` and gives its exit code.
+pub fn net_fail(e: NetError) -> ExitCode {
+    match e {
+        NetError::Core(e) => fail(e),
+        e => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// When `what` names a blob missing from `home`'s store (not an existing file), loads it from
+/// the home's peers, so the command can go on as if it were local. A whole CID is needed for
+/// that: a prefix names blobs only in the local store.
+pub fn ensure_local(home: &Home, what: &str) -> Result<(), ExitCode> {
+    if Path::new(what).exists() || Cid::check_prefix(what).is_err() {
+        return Ok(());
+    }
+    match home.resolve(what) {
+        Err(CoreError::NotFound { .. }) => {}
+        _ => return Ok(()),
+    }
+    let peers = Peers::load(home.root()).map_err(net_fail)?;
+    if peers.list.is_empty() {
+        return Ok(());
+    }
+    match Cid::parse(what) {
+        Ok(cid) => rdx_net::load(home, &peers.list, &cid).map(|_| ()).map_err(net_fail),
+        Err(_) => Err(usage_error(&format!(
+            "no blob {} in the store; a prefix works only locally: give all 64 hex digits \
+             to look it up on the peers",
+            what.trim()
+        ))),
+    }
+}
+
+/// `rdx run --on NAME`: a run on a peer.
+pub struct Remote<'a> {
+    pub home: &'a Home,
+    pub peer: &'a str,
+    pub program: &'a rdx_core::run::Program,
+    pub gene: usize,
+    pub values: Vec<rdx_vm::Value>,
+    pub dir: rdx_vm::Direction,
+}
+
+impl Remote<'_> {
+    /// Pushes what the peer lacks, runs there, prints as a local run does, and records the
+    /// same run here when `record`.
+    pub fn run(self, json: bool, record: bool) -> ExitCode {
+        let module = &self.program.module;
+        let (program_cid, program_bytes) = self.program.encoded();
+        let input = rdx_core::state::encode(module, self.gene, &self.values);
+        let input_cid = Cid::of(&input);
+        let client = Client::from_env();
+        let budget = rdx_net::remote::Budget::default();
+        let sent = Peers::load(self.home.root()).and_then(|peers| {
+            let peer = peers.get(self.peer)?.clone();
+            for (cid, bytes) in [(program_cid, &program_bytes[..]), (&input_cid, &input[..])] {
+                if !client.has(&peer, cid)? {
+                    client.push(&peer, cid, bytes)?;
+                }
+            }
+            let request = rdx_net::remote::RunRequest {
+                program: program_cid.to_hex(),
+                entry: Some(module.genes[self.gene].name.clone()),
+                direction: rdx_core::run::direction_name(self.dir).to_string(),
+                input: input_cid.to_hex(),
+            };
+            let reply = client.run(&peer, &request, budget.wall)?;
+            Ok((peer, reply))
+        });
+        let (peer, reply) = match sent {
+            Ok(r) => r,
+            Err(e) => return net_fail(e),
+        };
+        if record
+            && let Err(e) =
+                rdx_net::remote::record_locally(&client, self.home, &peer, program_bytes, &input, &reply)
+        {
+            eprintln!("warning: this run was not recorded here: {e}");
+        }
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(reply.printed.as_bytes());
+        let run = &reply.record.run;
+        let values = reply
+            .output
+            .as_deref()
+            .filter(|_| run.outcome == "ok")
+            .map(|o| rdx_core::state::decode(module, self.gene, o.as_bytes()));
+        match values {
+            Some(Ok(values)) => {
+                let text = crate::cmd::run::result_text(self.program, self.gene, &values, json);
+                let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+                ExitCode::SUCCESS
+            }
+            Some(Err(e)) => fail(e),
+            None => {
+                let _ = out.flush();
+                eprintln!(
+                    "error[{}]: {} ({}, run {} on {})",
+                    run.code.as_deref().unwrap_or("?"),
+                    run.message.as_deref().unwrap_or("the run failed"),
+                    self.program.name,
+                    reply.record.id,
+                    peer.name
+                );
+                ExitCode::from(crate::cmd::run::EXIT_RUNTIME)
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! Networking through the `rdx` command: `rdx serve` on a free loopback port, peers, the
+//! fallback of `run`, `store get` and `disasm` to peers, fetch and push, remote runs.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+
+/// A temporary home, deleted on drop.
+struct TempHome(PathBuf);
+
+impl TempHome {
+    fn new(tag: &str) -> TempHome {
+        let dir = std::env::temp_dir().join(format!("rdx-cli-net-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        TempHome(dir)
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_rdx"));
+        c.current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("RDX_NO_LEDGER")
+            .env_remove("RDX_HOME")
+            .env("RDX_NET_TIMEOUT_MS", "5000")
+            .arg("--home")
+            .arg(&self.0);
+        c
+    }
+
+    fn rdx(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("rdx runs")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.rdx(args);
+        assert!(out.status.success(), "rdx {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    fn log(&self) -> Vec<serde_json::Value> {
+        serde_json::from_str(&self.ok(&["log", "--json"])).expect("a JSON array")
+    }
+
+    /// `rdx serve` on a free loopback port.
+    fn serve(&self, extra: &[&str]) -> Server {
+        let mut child = self
+            .cmd()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("rdx serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().strip_prefix("listening on ").expect("the first line names the address");
+        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+        Server { child, url: url.to_string() }
+    }
+}
+
+impl Drop for TempHome {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        self.child.wait().unwrap()
+    }
+
+    /// `GET path`: status and body.
+    fn get(&self, path: &str) -> (u16, String) {
+        let addr = self.url.strip_prefix("http://").unwrap();
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        (head.split_whitespace().nth(1).unwrap().parse().unwrap(), body.to_string())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_peer_supplies_what_the_store_lacks() {
+    let (a, b) = (TempHome::new("supply-a"), TempHome::new("supply-b"));
+    let printed = a.ok(&["run", "stdlib/fib.rdx", "--set", "n=10"]);
+    let run = &a.log()[0];
+    let program = run["program"].as_str().unwrap().to_string();
+    let output = run["output"].as_str().unwrap().to_string();
+    let server = a.serve(&[]);
+    // Without peers a missing CID is the usual error.
+    let out = b.rdx(&["store", "get", &program]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    b.ok(&["peer", "add", "a", &server.url]);
+    assert!(b.ok(&["peer", "ls"]).contains(&server.url));
+    // A prefix is local only, and the error says so.
+    let out = b.rdx(&["run", &program[..12], "--set", "n=10"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("prefix works only locally"), "{}", stderr(&out));
+    assert_eq!(b.ok(&["run", &program, "--set", "n=10"]), printed);
+    assert!(b.ok(&["disasm", &program]).contains("fib"));
+    let state = b.ok(&["store", "get", &output]);
+    assert!(state.contains("89"), "{state}");
+    // Records for sync: ascending ids above `after`.
+    let (status, body) = server.get("/runs?after=0");
+    assert_eq!(status, 200);
+    let runs: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["program"], program.as_str());
+    assert_eq!(server.get("/runs?after=1").1.trim(), "[]");
+    assert_eq!(server.terminate().code(), Some(0), "SIGTERM stops it cleanly");
+}
+
+#[test]
+fn fetch_and_push_with_a_token() {
+    let (a, b) = (TempHome::new("push-a"), TempHome::new("push-b"));
+    std::fs::create_dir_all(&b.0).unwrap();
+    let token = b.0.join("token");
+    std::fs::write(&token, "  let-me-in  \nignored\n").unwrap();
+    let server = a.serve(&["--token-file", token.to_str().unwrap()]);
+    let file = b.0.join("note.txt");
+    std::fs::write(&file, "a note that travels\n").unwrap();
+    let cid = b.ok(&["store", "put", file.to_str().unwrap()]).split_whitespace().next().unwrap().to_string();
+    b.ok(&["peer", "add", "open", &server.url]);
+    let out = b.rdx(&["push", &cid, "--to", "open"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("401"), "{}", stderr(&out));
+    b.ok(&["peer", "rm", "open"]);
+    b.ok(&["peer", "add", "a", &server.url, "--token-file", token.to_str().unwrap()]);
+    assert_eq!(b.ok(&["push", &cid[..10], "--to", "a"]).trim(), cid);
+    assert_eq!(a.ok(&["store", "get", &cid]), "a note that travels\n");
+    let c = TempHome::new("push-c");
+    c.ok(&["peer", "add", "a", &server.url]);
+    assert_eq!(c.ok(&["fetch", &cid, "--from", "a"]).trim(), cid);
+    assert_eq!(c.ok(&["store", "get", &cid]), "a note that travels\n");
+}
+
+#[test]
+fn every_peer_failing_is_one_error_naming_each() {
+    let b = TempHome::new("down");
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    b.ok(&["peer", "add", "gone", &dead]);
+    let a = TempHome::new("down-a");
+    a.ok(&["store", "ls"]);
+    let server = a.serve(&[]);
+    b.ok(&["peer", "add", "empty", &server.url]);
+    let cid = "ab".repeat(32);
+    let out = b.rdx(&["fetch", &cid]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("gone: unreachable") && err.contains("empty: does not have it"), "{err}");
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn run_on_a_peer_prints_and_records_the_same_run() {
+    let (a, b) = (TempHome::new("on-a"), TempHome::new("on-b"));
+    let local = b.ok(&["run", "stdlib/fib.rdx", "--set", "n=12", "--no-ledger"]);
+    let server = a.serve(&[]);
+    b.ok(&["peer", "add", "a", &server.url]);
+    let remote = b.ok(&["run", "--on", "a", "stdlib/fib.rdx", "--set", "n=12"]);
+    assert_eq!(remote, local);
+    let json = b.ok(&["run", "--on", "a", "stdlib/fib.rdx", "--set", "n=12", "--json", "--no-ledger"]);
+    assert!(json.trim_start().starts_with('{'), "{json}");
+    let (there, here) = (a.log(), b.log());
+    assert_eq!((there.len(), here.len()), (2, 1));
+    for field in ["program", "input", "output", "entry", "direction"] {
+        assert_eq!(there[1][field], here[0][field], "{field}");
+    }
+    b.ok(&["ledger", "verify"]);
+    let cid = here[0]["output"].as_str().unwrap();
+    assert!(b.ok(&["store", "get", cid]).contains("233"));
+}
