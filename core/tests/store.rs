@@ -162,7 +162,7 @@ fn gc_keeps_what_the_ledger_needs() {
     let tape = home.put(b"tape").unwrap();
     let kernel = home.put(&big(7, 7000)).unwrap();
     let pinned = home.put(b"pinned").unwrap();
-    let probed = home.put(b"named by a probe").unwrap();
+    let probed = home.put(b"named by a decision record").unwrap();
     let garbage_inline = home.put(b"garbage").unwrap();
     let garbage_file = home.put(&big(8, 9000)).unwrap();
     home.pin(&pinned).unwrap();
@@ -170,14 +170,17 @@ fn gc_keeps_what_the_ledger_needs() {
     lossy.tape = Some(tape.to_hex());
     lossy.kernels = vec![kernel.to_hex()];
     home.record_run(&lossy).unwrap();
-    home.append_record("probe", &serde_json::json!({"seen": [probed.to_hex()]})).unwrap();
+    home.append_record("decision", &serde_json::json!({"seen": [probed.to_hex()]})).unwrap();
+    // A probe only names what it timed: that keeps nothing.
+    let timed = home.put(b"timed by a probe").unwrap();
+    home.append_record("probe", &serde_json::json!({"target": timed.to_hex()})).unwrap();
 
     let before = home.list().unwrap();
     let dry = home.gc(&GcOptions { dry_run: true, drop_recoverable: false }).unwrap();
     assert_eq!(home.list().unwrap(), before, "a dry run removes nothing");
-    assert_eq!(sorted(cids(&dry)), sorted(vec![garbage_inline, garbage_file]));
+    assert_eq!(sorted(cids(&dry)), sorted(vec![garbage_inline, garbage_file, timed]));
     assert_eq!(dry.kept, 7);
-    assert_eq!(dry.freed_bytes, 7 + 9000);
+    assert_eq!(dry.freed_bytes, 7 + 9000 + 16);
 
     let done = home.gc(&GcOptions::default()).unwrap();
     assert_eq!(done, dry);
