@@ -194,3 +194,28 @@ fn run_on_a_peer_prints_and_records_the_same_run() {
     let cid = here[0]["output"].as_str().unwrap();
     assert!(b.ok(&["store", "get", cid]).contains("233"));
 }
+
+#[test]
+fn remote_loads_are_probes_and_compare_with_local_ones() {
+    let (a, b) = (TempHome::new("probe-a"), TempHome::new("probe-b"));
+    std::fs::create_dir_all(&a.0).unwrap();
+    let file = a.0.join("blob.bin");
+    std::fs::write(&file, vec![9u8; 50_000]).unwrap();
+    let cid = a.ok(&["store", "put", file.to_str().unwrap()]).split_whitespace().next().unwrap().to_string();
+    let server = a.serve(&[]);
+    b.ok(&["peer", "add", "a", &server.url]);
+    let json = |out: String| serde_json::from_str::<Vec<serde_json::Value>>(&out).expect("a JSON array");
+    let remote = &json(b.ok(&["probe", "--load", &cid, "--from", "a", "-n", "3", "--json"]))[0];
+    assert_eq!((remote["what"].as_str(), remote["source"].as_str()), (Some("load"), Some("a")));
+    assert_eq!((remote["bytes"].as_u64(), remote["n"].as_u64()), (Some(50_000), Some(3)));
+    // Probing a remote load stores nothing; a load through the load path does, and is noted.
+    assert_eq!(b.rdx(&["probe", "--load", &cid, "-n", "1"]).status.code(), Some(2));
+    b.ok(&["store", "get", &cid]);
+    let local = &json(b.ok(&["probe", "--load", &cid, "-n", "3", "--json"]))[0];
+    assert_eq!(local["source"], "local");
+    let (r, l) = (remote["id"].as_u64().unwrap().to_string(), local["id"].as_u64().unwrap().to_string());
+    let cmp = b.ok(&["probe", "--compare", &l, &r]);
+    assert!(cmp.contains(&format!("probe {r} (load")) && cmp.contains("95% interval"), "{cmp}");
+    assert!(b.ok(&["ledger", "verify"]).starts_with("ok: "));
+    assert_eq!(server.terminate().code(), Some(0));
+}

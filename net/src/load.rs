@@ -26,12 +26,21 @@ pub fn load_with(client: &Client, home: &Home, peers: &[Peer], cid: &Cid) -> Res
 pub fn fetch_from(client: &Client, home: &Home, peers: &[Peer], cid: &Cid) -> Result<Vec<u8>, NetError> {
     let mut tried = Vec::new();
     for peer in peers {
-        match client.fetch(peer, cid) {
+        // Every remote load is a probe too (noted, recorded with the next commit).
+        let clock = std::time::Instant::now();
+        let got = client.fetch(peer, cid);
+        let ns = u64::try_from(clock.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        match got {
             Ok(bytes) => {
+                home.note_load(&peer.name, cid, Some(bytes.len() as u64), ns, "ok");
                 home.put(&bytes)?;
                 return Ok(bytes);
             }
-            Err(e) => tried.push((peer.name.clone(), short(&e))),
+            Err(e) => {
+                let why = short(&e);
+                home.note_load(&peer.name, cid, None, ns, &why);
+                tried.push((peer.name.clone(), why));
+            }
         }
     }
     Err(NetError::Unavailable { cid: cid.to_hex(), tried })

@@ -32,6 +32,10 @@ pub struct Args {
     /// Time reading this blob (CID or unique prefix) from the store, verified.
     #[arg(long, value_name = "CID", conflicts_with = "compare")]
     load: Option<String>,
+    /// With --load: fetch the blob from this peer instead (`rdx peer add`), verified, into
+    /// memory (not stored); give all 64 hex digits.
+    #[arg(long, value_name = "NAME", requires = "load")]
+    from: Option<String>,
     /// Compare two recorded probes: how many times slower the second is, with a 95% interval.
     #[arg(long, num_args = 2, value_names = ["ID1", "ID2"])]
     compare: Vec<String>,
@@ -205,6 +209,9 @@ fn command(args: &Args) -> Result<Probe, ExitCode> {
 
 fn load(home: Option<&Home>, cid: &str, args: &Args) -> Result<Probe, ExitCode> {
     let home = home.ok_or_else(|| usage_error("--load needs a home"))?;
+    if let Some(name) = &args.from {
+        return remote_load(home, name, cid, args);
+    }
     let cid = home.resolve(cid).map_err(fail)?;
     let at = SystemTime::now();
     let mut bytes = 0;
@@ -224,6 +231,29 @@ fn load(home: Option<&Home>, cid: &str, args: &Args) -> Result<Probe, ExitCode> 
         outcome,
         at,
     )
+}
+
+/// Fetching `cid` from peer `name` into memory, verified, `n` times.
+fn remote_load(home: &Home, name: &str, cid: &str, args: &Args) -> Result<Probe, ExitCode> {
+    let net_fail = |e: rdx_net::NetError| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    };
+    let cid = rdx_core::Cid::parse(cid).map_err(fail)?;
+    let peers = rdx_net::peers::Peers::load(home.root()).map_err(net_fail)?;
+    let peer = peers.get(name).map_err(net_fail)?.clone();
+    let client = rdx_net::client::Client::from_env();
+    let at = SystemTime::now();
+    let mut bytes = 0;
+    let (samples, outcome) = sample(args.n, args.warmup, &cid.to_hex(), || {
+        let t = Instant::now();
+        let got = client.fetch(&peer, &cid).map_err(|e| e.to_string())?;
+        let d = t.elapsed();
+        bytes = got.len() as u64;
+        Ok(d)
+    });
+    let target = cid.to_hex();
+    finish(Subject { kind: "load", source: name, target: &target }, args, samples, Some(bytes), outcome, at)
 }
 
 fn runs(home: Option<&Home>, file: &str, args: &Args) -> Result<Vec<Probe>, ExitCode> {
