@@ -16,15 +16,8 @@ pub struct Target {
     /// The program: .rdx, .ja, .rdxb, or the CID of a module in the store.
     #[arg(value_name = "FILE|CID")]
     file: String,
-    /// The gene (default: `main`, else the only gene).
-    #[arg(long, value_name = "GENE")]
-    entry: Option<String>,
-    /// Set a parameter: --set n=10. Repeatable.
-    #[arg(long = "set", value_name = "NAME=VALUE")]
-    sets: Vec<String>,
-    /// A backward run.
-    #[arg(long)]
-    reverse: bool,
+    #[command(flatten)]
+    inputs: super::run::Inputs,
 }
 
 /// Predict each way of running a gene: wall time, the chance it is fastest, a cached result.
@@ -101,9 +94,7 @@ impl Loaded {
 
 fn load(t: &Target, home: &Home) -> Result<Loaded, ExitCode> {
     let program = frontend::load(&t.file, Some(home), false, &[])?;
-    let gene = program.entry(t.entry.as_deref()).map_err(fail)?;
-    let values = program.bind(gene, &t.sets).map_err(fail)?;
-    let dir = if t.reverse { Direction::Backward } else { Direction::Forward };
+    let (gene, values, dir) = t.inputs.resolve(&program).map_err(fail)?;
     Ok(Loaded { program, gene, values, dir })
 }
 

@@ -45,15 +45,8 @@ pub struct Args {
     /// Untimed runs first (caches, the JIT's compilation).
     #[arg(long, default_value_t = 1, value_name = "N")]
     warmup: usize,
-    /// The gene to run (default: `main`, else the only gene).
-    #[arg(long, value_name = "GENE")]
-    entry: Option<String>,
-    /// Set a parameter: --set n=10. Repeatable.
-    #[arg(long = "set", value_name = "NAME=VALUE")]
-    sets: Vec<String>,
-    /// Run backward.
-    #[arg(long)]
-    reverse: bool,
+    #[command(flatten)]
+    inputs: super::run::Inputs,
     /// The engines to time an rdx run on: interp, jit, or all (one probe each).
     #[arg(long, default_value = "all", value_parser = ["interp", "jit", "all"])]
     backend: String,
@@ -258,9 +251,7 @@ fn remote_load(home: &Home, name: &str, cid: &str, args: &Args) -> Result<Probe,
 
 fn runs(home: Option<&Home>, file: &str, args: &Args) -> Result<Vec<Probe>, ExitCode> {
     let program = frontend::load(file, home, false, &[])?;
-    let gene = program.entry(args.entry.as_deref()).map_err(fail)?;
-    let values = program.bind(gene, &args.sets).map_err(fail)?;
-    let dir = if args.reverse { Direction::Backward } else { Direction::Forward };
+    let (gene, values, dir) = args.inputs.resolve(&program).map_err(fail)?;
     let backends = match args.backend.as_str() {
         "interp" => vec![Backend::Interp],
         "jit" => vec![Backend::Jit],

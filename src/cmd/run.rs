@@ -24,6 +24,34 @@ pub enum Backend {
     Auto,
 }
 
+/// The gene, its parameters and the direction of a run: `--entry`, `--set`, `--reverse`, as
+/// `run`, `probe`, `hint`, `plan` and `loop` take them.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct Inputs {
+    /// The gene to run (default: `main`, else the only gene).
+    #[arg(long, value_name = "GENE")]
+    pub entry: Option<String>,
+    /// Set a parameter: --set n=10 --set a=[1,2,3]. Repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub sets: Vec<String>,
+    /// Run backward: the values given are the final state.
+    #[arg(long)]
+    pub reverse: bool,
+}
+
+impl Inputs {
+    /// The entry gene of `program`, its bound parameter values and the direction.
+    pub fn resolve(
+        &self,
+        program: &Program,
+    ) -> Result<(usize, Vec<rdx_vm::Value>, Direction), rdx_core::CoreError> {
+        let gene = program.entry(self.entry.as_deref())?;
+        let values = program.bind(gene, &self.sets)?;
+        let dir = if self.reverse { Direction::Backward } else { Direction::Forward };
+        Ok((gene, values, dir))
+    }
+}
+
 /// Run a gene forward (or backward with --reverse) and print its parameters' final values.
 ///
 /// Values: decimal, 0x hex, 0b binary, negative for i64, arrays and stacks as [1,2,3].
@@ -40,15 +68,8 @@ pub struct Args {
     /// of a module in the store (a unique prefix of at least 8 hex digits will do).
     #[arg(value_name = "FILE|CID")]
     file: String,
-    /// The gene to run (default: `main`, else the only gene).
-    #[arg(long, value_name = "GENE")]
-    entry: Option<String>,
-    /// Set a parameter: --set n=10 --set a=[1,2,3]. Repeatable.
-    #[arg(long = "set", value_name = "NAME=VALUE")]
-    sets: Vec<String>,
-    /// Run backward: the values given are the final state; print the initial one.
-    #[arg(long)]
-    reverse: bool,
+    #[command(flatten)]
+    inputs: Inputs,
     /// Print one JSON object instead of `name = value` lines.
     #[arg(long)]
     json: bool,
@@ -114,15 +135,10 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let gene = match program.entry(args.entry.as_deref()) {
-        Ok(g) => g,
+    let (gene, values, dir) = match args.inputs.resolve(&program) {
+        Ok(r) => r,
         Err(e) => return frontend::fail(e),
     };
-    let values = match program.bind(gene, &args.sets) {
-        Ok(v) => v,
-        Err(e) => return frontend::fail(e),
-    };
-    let dir = if args.reverse { Direction::Backward } else { Direction::Forward };
     if let Some(name) = &args.on {
         if !kernels.is_empty() || args.checked || args.backend != Backend::Interp {
             return frontend::usage_error(
