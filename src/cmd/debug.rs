@@ -372,7 +372,7 @@ impl Session<'_, '_> {
     }
 
     /// `name = VALUE` as `rdx run` prints it.
-    fn var_line(&self, v: &Var) -> String {
+    pub fn var_line(&self, v: &Var) -> String {
         let m = &self.program.module;
         if m.dialect == Dialect::Janus {
             format!("{}\n", rdx_vm::jana::format_var(&v.name, &v.value))
@@ -381,7 +381,7 @@ impl Session<'_, '_> {
         }
     }
 
-    fn print(&self, arg: &str) -> String {
+    pub fn print(&self, arg: &str) -> String {
         if arg.is_empty() {
             return "error: print VAR|EXPR\n".into();
         }

@@ -559,12 +559,9 @@ impl<'m> Debugger<'m> {
                 Direction::Backward => &b.to_forward,
             };
             // The top frame stands at a boundary; the others at their call, whose mirror in
-            // the other stream is the instruction before the mirror of the point after it.
-            let q = if k + 1 == n {
-                map.get(f.pc).copied()
-            } else {
-                map.get(f.pc + 1).map(|&q| q.wrapping_sub(1))
-            };
+            // the other stream starts at the mirror of the point after it.
+            let at = if k + 1 == n { f.pc } else { f.pc + 1 };
+            let q = map.get(at).copied().filter(|&q| q != Backward::NONE);
             f.pc = q.map_or(f.pc, |q| q as usize);
             f.dir = f.dir.flip();
         }
