@@ -43,7 +43,11 @@ fn main() {
         instructions = r.instructions;
     }
     let mips = |i: u64, s: f64| i as f64 / s / 1e6;
-    println!("plain run:               {instructions} instructions, {:.1} ms, {:.0} M instructions/s", best * 1e3, mips(instructions, best));
+    println!(
+        "plain run:               {instructions} instructions, {:.1} ms, {:.0} M instructions/s",
+        best * 1e3,
+        mips(instructions, best)
+    );
 
     let mut d = Debugger::new(m, 0, args.clone(), Direction::Forward).expect("session");
     let t = Instant::now();
@@ -51,7 +55,12 @@ fn main() {
     let s = t.elapsed().as_secs_f64();
     assert_eq!(stop, Stop::End);
     let fwd = d.executed();
-    println!("debugger continue:       {fwd} instructions, {:.1} ms, {:.0} M instructions/s ({} steps)", s * 1e3, mips(fwd, s), d.position());
+    println!(
+        "debugger continue:       {fwd} instructions, {:.1} ms, {:.0} M instructions/s ({} steps)",
+        s * 1e3,
+        mips(fwd, s),
+        d.position()
+    );
 
     let b = d.add_break(BreakAt::Line(2));
     let steps = d.position();
@@ -60,6 +69,14 @@ fn main() {
     let s = t.elapsed().as_secs_f64();
     assert_eq!(stop, Stop::Break(b.id));
     let back = d.executed() - fwd;
-    println!("rcontinue to breakpoint: {back} instructions back, {:.1} ms, {:.0} M instructions/s", s * 1e3, mips(back, s));
-    println!("bytes held: {} after {steps} steps forward and back ({} per step)", d.bytes_held(), d.bytes_held() as u64 / steps.max(1));
+    println!(
+        "rcontinue to breakpoint: {back} instructions back, {:.1} ms, {:.0} M instructions/s",
+        s * 1e3,
+        mips(back, s)
+    );
+    println!(
+        "bytes held: {} after {steps} steps forward and back ({} per step)",
+        d.bytes_held(),
+        d.bytes_held() as u64 / steps.max(1)
+    );
 }

@@ -49,7 +49,8 @@ impl Client {
     /// Sends a request; returns its response, and the events that came before it.
     fn request(&mut self, command: &str, arguments: Value) -> (Value, Vec<Value>) {
         self.seq += 1;
-        let body = json!({"seq": self.seq, "type": "request", "command": command, "arguments": arguments}).to_string();
+        let body = json!({"seq": self.seq, "type": "request", "command": command, "arguments": arguments})
+            .to_string();
         write!(self.to, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("send");
         self.to.flush().expect("flush");
         let mut events = Vec::new();
@@ -95,8 +96,9 @@ impl Drop for Client {
 /// (`sum_to` with n = k): what the debugger must show at the k-th stop on `s += i`, before it.
 fn interpreter_state(k: u64) -> (u64, u64) {
     let src = std::fs::read_to_string(stdlib("sum.rdx")).unwrap();
-    let p = rdx_core::run::Program::from_source(src, "sum.rdx".into(), rdx_lang::ast::Dialect::Rdx, false, &[])
-        .unwrap_or_else(|_| panic!("sum.rdx compiles"));
+    let p =
+        rdx_core::run::Program::from_source(src, "sum.rdx".into(), rdx_lang::ast::Dialect::Rdx, false, &[])
+            .unwrap_or_else(|_| panic!("sum.rdx compiles"));
     let g = p.module.gene_index("sum_to").unwrap();
     let mut args = vec![rdx_vm::Value::Int(k), rdx_vm::Value::Int(0)];
     use rdx_vm::Engine;
@@ -120,7 +122,10 @@ fn launch_break_continue_step_back_and_read_variables() {
     let (r, _) = c.request("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=5"]}));
     assert_eq!(r["success"], json!(true), "{r}");
     c.event("initialized");
-    let (r, _) = c.request("setBreakpoints", json!({"source": {"path": sum}, "breakpoints": [{"line": 26}, {"line": 3}]}));
+    let (r, _) = c.request(
+        "setBreakpoints",
+        json!({"source": {"path": sum}, "breakpoints": [{"line": 26}, {"line": 3}]}),
+    );
     let bps = r["body"]["breakpoints"].as_array().unwrap().clone();
     assert_eq!(bps[0]["verified"], json!(true), "{r}");
     assert_eq!(bps[1]["verified"], json!(false), "line 3 is a comment: {r}");

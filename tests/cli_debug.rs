@@ -23,7 +23,12 @@ fn session(args: &[&str], script: &str) -> String {
     child.stdin.take().expect("stdin").write_all(script.as_bytes()).expect("script written");
     let out = child.wait_with_output().expect("rdx debug ends");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(0), "stdout:\n{text}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{text}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     text
 }
 
@@ -111,7 +116,10 @@ fn back_rnext_and_rfinish_undo_what_steps_did() {
 fn break_delete_continue_and_rcontinue() {
     let sum = stdlib("sum.rdx");
     let args = [sum.as_str(), "--entry", "sum_to", "--set", "n=4"];
-    let out = session(&args, "break 26\nc\nprint i\nc\nprint i\nrc\nprint i\ninfo breaks\ndelete 1\nc\ninfo breaks\n");
+    let out = session(
+        &args,
+        "break 26\nc\nprint i\nc\nprint i\nrc\nprint i\ninfo breaks\ndelete 1\nc\ninfo breaks\n",
+    );
     assert!(out.contains("breakpoint 1: line 26"), "{out}");
     assert!(out.contains("i = 1\n") && out.contains("i = 2\n"), "{out}");
     // rcontinue goes back to the previous stop on line 26: i = 1 again.
@@ -147,11 +155,15 @@ fn watch_stops_where_the_variable_changes_both_ways() {
 fn print_expressions_info_list_and_goto() {
     let sum = stdlib("sum.rdx");
     let args = [sum.as_str(), "--entry", "sum_array", "--set", "xs=[1,2,3,4,5,6,7,8]"];
-    let out = session(&args, "goto 7\nprint xs\nprint xs[i] * 2 + s\nprint size(xs)\nprint nosuch\ninfo stack\nlist\ngoto 3\nprint s\ngoto 7\nprint s\n");
+    let out = session(
+        &args,
+        "goto 7\nprint xs\nprint xs[i] * 2 + s\nprint size(xs)\nprint nosuch\ninfo stack\nlist\ngoto 3\nprint s\ngoto 7\nprint s\n",
+    );
     assert!(out.contains("xs = [1, 2, 3, 4, 5, 6, 7, 8]\n"), "{out}");
     assert!(out.contains("step 7, sum_array"), "{out}");
-    // At step 7 (i = 2, s = 3) xs[i] * 2 + s = 9.
-    assert!(out.contains("xs[i] * 2 + s = 9\n"), "{out}");
+    // Step 7 is before `i += 1` of the second iteration (i = 1, s = 1 + 2): xs[1] * 2 + s = 7.
+    assert!(out.contains("step 7, sum_array") && out.contains(">   43 |         i += 1"), "{out}");
+    assert!(out.contains("xs[i] * 2 + s = 7\n"), "{out}");
     assert!(out.contains("size(xs) = 8\n"), "{out}");
     assert!(out.contains("error: no variable `nosuch` in scope"), "{out}");
     assert!(out.contains("#0 sum_array at"), "{out}");
@@ -167,7 +179,8 @@ fn lossy_writes_are_on_the_tape_and_undone() {
     let p = dir.join("lossy.rdx");
     std::fs::write(&p, "gene main(x: u64, y: u64) {\n    x := 7\n    y += x\n    x := 9\n}\n").unwrap();
     let f = p.display().to_string();
-    let out = session(&[&f, "--set", "x=5"], "info tape\nc\ninfo tape\nb\nb\nprint x\ninfo tape\nrun\nprint x\n");
+    let out =
+        session(&[&f, "--set", "x=5"], "info tape\nc\ninfo tape\nb\nb\nprint x\ninfo tape\nrun\nprint x\n");
     assert!(out.contains("history tape: 0 entries, 0 bytes held"), "{out}");
     assert!(out.contains("history tape: 2 entries, 48 bytes held"), "{out}");
     assert!(out.contains("overwrote 5 with 7"), "{out}");
@@ -186,7 +199,11 @@ fn a_run_time_error_stops_before_the_statement_and_can_be_stepped_back() {
     let dir = std::env::temp_dir().join(format!("rdx-cli-debug-err-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("bad.rdx");
-    std::fs::write(&p, "gene main(x: u64, y: u64) {\n    x += 1\n    y += 2\n    assert x == 0\n    y += 3\n}\n").unwrap();
+    std::fs::write(
+        &p,
+        "gene main(x: u64, y: u64) {\n    x += 1\n    y += 2\n    assert x == 0\n    y += 3\n}\n",
+    )
+    .unwrap();
     let f = p.display().to_string();
     let out = session(&[&f], "c\nprint y\nc\nb\nprint y\nb\nprint x\n");
     assert!(out.contains("error[R"), "{out}");
@@ -214,7 +231,8 @@ fn janus_and_bytecode_modules_and_reverse() {
     assert!(out.contains("x1 = 8\n"), "{out}");
     // --reverse: the values given are the final state; continue reaches the input.
     let fib = stdlib("fib.rdx");
-    let out = session(&[&fib, "--reverse", "--set", "x1=89", "--set", "x2=144"], "c\nprint n\nrc\nprint x1\n");
+    let out =
+        session(&[&fib, "--reverse", "--set", "x1=89", "--set", "x2=144"], "c\nprint n\nrc\nprint x1\n");
     let want = run_lines(&[&fib, "--reverse", "--set", "x1=89", "--set", "x2=144"]);
     assert!(out.contains(&format!("{}\n", want[0])), "{out}");
     assert!(out.contains("at the start of the run") && out.contains("x1 = 89\n"), "{out}");

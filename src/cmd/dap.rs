@@ -10,7 +10,7 @@ use rdx_core::run::Program;
 use rdx_vm::engine::debug::{BreakAt, Debugger, Motion, Stop, line_of};
 use rdx_vm::{Engine, Interpreter};
 use serde_json::{Value as Json, json};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::process::ExitCode;
 
 /// Serve the Debug Adapter Protocol on stdin/stdout (for editors; see editors/vscode).
@@ -157,7 +157,12 @@ fn launch(args: &Json) -> Result<Launched, String> {
 }
 
 /// After `launch`: the session.
-fn session<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>, s: &mut Session<'_, '_>, stop_on_entry: bool) {
+fn session<W: Write>(
+    input: &mut impl BufRead,
+    wire: &mut Wire<W>,
+    s: &mut Session<'_, '_>,
+    stop_on_entry: bool,
+) {
     let path = std::fs::canonicalize(&s.program.name)
         .map_or_else(|_| s.program.name.clone(), |p| p.display().to_string());
     while let Some(req) = read_message(input) {
@@ -178,7 +183,10 @@ fn session<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>, s: &mut Sessi
             "configurationDone" => {
                 wire.respond(&req, json!({}));
                 if stop_on_entry {
-                    wire.event("stopped", json!({"reason": "entry", "threadId": 1, "allThreadsStopped": true}));
+                    wire.event(
+                        "stopped",
+                        json!({"reason": "entry", "threadId": 1, "allThreadsStopped": true}),
+                    );
                 } else {
                     let stop = s.dbg.advance(Motion::Continue, true);
                     report(wire, s, stop);
@@ -233,7 +241,8 @@ fn session<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>, s: &mut Sessi
                 match text.strip_prefix("error: ") {
                     Some(e) => wire.refuse(&req, e.trim_end()),
                     None => {
-                        let value = text.trim_end().split_once(" = ").map_or(text.clone(), |(_, v)| v.to_string());
+                        let value =
+                            text.trim_end().split_once(" = ").map_or(text.clone(), |(_, v)| v.to_string());
                         wire.respond(&req, json!({"result": value, "variablesReference": 0}));
                     }
                 }

@@ -34,8 +34,26 @@ pub struct Args {
 }
 
 const COMMANDS: &[&str] = &[
-    "step", "next", "finish", "continue", "back", "rnext", "rfinish", "rcontinue", "break", "delete",
-    "watch", "print", "info", "where", "bt", "list", "goto", "run", "quit", "help",
+    "step",
+    "next",
+    "finish",
+    "continue",
+    "back",
+    "rnext",
+    "rfinish",
+    "rcontinue",
+    "break",
+    "delete",
+    "watch",
+    "print",
+    "info",
+    "where",
+    "bt",
+    "list",
+    "goto",
+    "run",
+    "quit",
+    "help",
 ];
 
 const HELP: &str = "\
@@ -111,8 +129,8 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
 }
 
 fn interactive(s: &mut Session<'_, '_>) -> ExitCode {
-    use rustyline::completion::{Completer, Pair};
     use rustyline::Helper;
+    use rustyline::completion::{Completer, Pair};
     use rustyline::highlight::Highlighter;
     use rustyline::hint::Hinter;
     use rustyline::validate::Validator;
@@ -163,19 +181,14 @@ fn interactive(s: &mut Session<'_, '_>) -> ExitCode {
         }
     };
     rl.set_helper(Some(Names { words }));
-    loop {
-        match rl.readline("(rdx) ") {
-            Ok(line) => {
-                if !line.trim().is_empty() {
-                    let _ = rl.add_history_entry(line.as_str());
-                }
-                let (text, quit) = s.command(&line);
-                print!("{text}");
-                if quit {
-                    break;
-                }
-            }
-            Err(_) => break,
+    while let Ok(line) = rl.readline("(rdx) ") {
+        if !line.trim().is_empty() {
+            let _ = rl.add_history_entry(line.as_str());
+        }
+        let (text, quit) = s.command(&line);
+        print!("{text}");
+        if quit {
+            break;
         }
     }
     ExitCode::SUCCESS
@@ -403,8 +416,9 @@ impl Session<'_, '_> {
     pub fn eval(&self, text: &str) -> Result<u64, String> {
         let m = &self.program.module;
         let src = format!("gene debug_expr() {{ assert {text} }}");
-        let prog = rdx_lang::parse(&src, Dialect::Rdx)
-            .map_err(|d| format!("`{text}` is not an expression: {}", d.first().map_or("", |d| d.message.as_str())))?;
+        let prog = rdx_lang::parse(&src, Dialect::Rdx).map_err(|d| {
+            format!("`{text}` is not an expression: {}", d.first().map_or("", |d| d.message.as_str()))
+        })?;
         let e = match prog.genes.first().and_then(|g| g.body.stmts.first()).map(|s| &s.kind) {
             Some(StmtKind::Assert(e)) => e.clone(),
             _ => return Err(format!("`{text}` is not an expression")),
@@ -435,9 +449,9 @@ fn eval(e: &ExprKind, vars: &[Var], signed: bool) -> Result<u64, String> {
         ExprKind::Index(a, i) => {
             let i = eval(&i.kind, vars, signed)?;
             match &var(&a.name)?.value {
-                Value::Array(xs) => {
-                    *xs.get(i as usize).ok_or_else(|| format!("index {i} out of bounds (size {})", xs.len()))?
-                }
+                Value::Array(xs) => *xs
+                    .get(i as usize)
+                    .ok_or_else(|| format!("index {i} out of bounds (size {})", xs.len()))?,
                 _ => return Err(format!("`{}` is not an array", a.name)),
             }
         }

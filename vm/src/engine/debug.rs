@@ -176,7 +176,12 @@ pub struct Debugger<'m> {
 impl<'m> Debugger<'m> {
     /// A session paused before the first statement of gene `entry` run in direction `dir` on
     /// `args` (bad arguments are an error, as for a run).
-    pub fn new(m: &'m Module, entry: usize, args: Vec<Value>, dir: Direction) -> Result<Debugger<'m>, RunError> {
+    pub fn new(
+        m: &'m Module,
+        entry: usize,
+        args: Vec<Value>,
+        dir: Direction,
+    ) -> Result<Debugger<'m>, RunError> {
         let genes = m
             .genes
             .iter()
@@ -415,15 +420,13 @@ impl<'m> Debugger<'m> {
             }
             let Some(f) = self.it.frames.last().copied() else { return Stop::End };
             let marks = &self.marks.genes[f.gene as usize][side(f.dir)];
-            let end = if self.it.frames.len() == 1 { self.m.stream(f.gene as usize, f.dir).len() - 1 } else { usize::MAX };
-            let mut hook = Stepper {
-                marks,
-                pos: self.pos,
-                ahead,
-                every,
-                target: target.unwrap_or(u64::MAX),
-                end,
+            let end = if self.it.frames.len() == 1 {
+                self.m.stream(f.gene as usize, f.dir).len() - 1
+            } else {
+                usize::MAX
             };
+            let mut hook =
+                Stepper { marks, pos: self.pos, ahead, every, target: target.unwrap_or(u64::MAX), end };
             let before = self.it.count;
             let flow = self.it.exec_with(self.m, &mut hook);
             self.executed += self.it.count - before;
@@ -509,7 +512,8 @@ impl<'m> Debugger<'m> {
                     Some(v) => crate::values::format_value(v, false),
                     None => "(not in scope)".to_string(),
                 };
-                let stop = Stop::Watch { id: w.id, name: w.name.clone(), old: show(&w.last), new: show(&now) };
+                let stop =
+                    Stop::Watch { id: w.id, name: w.name.clone(), old: show(&w.last), new: show(&now) };
                 self.watches[i].last = now;
                 return Some(stop);
             }
@@ -717,9 +721,9 @@ fn locals(code: &[Op]) -> Vec<(usize, Type, usize, usize)> {
                 open.push((arr.0 as usize, Type::Array(Elem::U64, u64::from(len.0)), pc))
             }
             Op::LocalStack { dst } => open.push((dst.0 as usize, Type::Stack, pc)),
-            Op::Delocal { dst, .. }
-            | Op::DelocalImm { dst, .. }
-            | Op::DelocalStack { dst } => close(&mut open, &mut out, dst.0 as usize, pc),
+            Op::Delocal { dst, .. } | Op::DelocalImm { dst, .. } | Op::DelocalStack { dst } => {
+                close(&mut open, &mut out, dst.0 as usize, pc)
+            }
             Op::DelocalArr { arr, .. } => close(&mut open, &mut out, arr.0 as usize, pc),
             _ => {}
         }
@@ -727,7 +731,12 @@ fn locals(code: &[Op]) -> Vec<(usize, Type, usize, usize)> {
     out
 }
 
-fn close(open: &mut Vec<(usize, Type, usize)>, out: &mut Vec<(usize, Type, usize, usize)>, slot: usize, pc: usize) {
+fn close(
+    open: &mut Vec<(usize, Type, usize)>,
+    out: &mut Vec<(usize, Type, usize, usize)>,
+    slot: usize,
+    pc: usize,
+) {
     if let Some(i) = open.iter().rposition(|o| o.0 == slot) {
         let (s, ty, at) = open.remove(i);
         out.push((s, ty, at, pc));

@@ -71,7 +71,11 @@ struct Frame {
 
 /// Why a dispatch loop stopped.
 enum Flow {
-    Call { gene: u32, args: crate::ops::Args, dir: Direction },
+    Call {
+        gene: u32,
+        args: crate::ops::Args,
+        dir: Direction,
+    },
     Return,
     /// A stepping hook paused the loop (the frame's `pc` is where it stopped).
     Pause,
