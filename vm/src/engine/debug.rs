@@ -27,8 +27,9 @@ use rdx_lang::ast::{Elem, Span, Type};
 const BOUNDARY: u8 = 1;
 const BREAK: u8 = 2;
 
-/// Per gene and direction, one byte per instruction: [`BOUNDARY`] where a statement starts (a
-/// point where the run may change direction), [`BREAK`] at breakpoints.
+/// Per gene and direction, one byte per instruction: [`BOUNDARY`] where a source statement
+/// starts (a point where the run may change direction; the backward stream's are the mirrors of
+/// the forward ones), [`BREAK`] at breakpoints.
 struct Marks {
     genes: Vec<[Vec<u8>; 2]>,
 }
@@ -182,12 +183,35 @@ impl<'m> Debugger<'m> {
         args: Vec<Value>,
         dir: Direction,
     ) -> Result<Debugger<'m>, RunError> {
+        let newlines: Option<Vec<u32>> = m.debug.as_ref().map(|d| {
+            d.source.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32).collect()
+        });
+        let line = |gi: usize, p: usize| {
+            let nl = newlines.as_ref()?;
+            let sp = m.span(gi, p)?;
+            Some(nl.partition_point(|&o| o < sp.start))
+        };
         let genes = m
             .genes
             .iter()
-            .map(|g| {
-                let fwd = (0..g.code.len()).map(|p| boundary(&g.backward.to_backward, p)).collect();
-                let bwd = (0..g.backward.code.len()).map(|p| boundary(&g.backward.to_forward, p)).collect();
+            .enumerate()
+            .map(|(gi, g)| {
+                let mut fwd = vec![0u8; g.code.len()];
+                let mut bwd = vec![0u8; g.backward.code.len()];
+                for (p, k) in fwd.iter_mut().enumerate() {
+                    let q = g.backward.to_backward.get(p).copied().unwrap_or(Backward::NONE);
+                    // A source statement may compile to several bytecode statements (a Janus
+                    // update of an array element swaps the element into a temporary, updates
+                    // it and swaps it back); between those the variables do not hold their
+                    // values yet, so only a boundary where the source line changes is a stop.
+                    let starts = p <= 1 || p + 1 >= g.code.len() || line(gi, p) != line(gi, p - 1);
+                    if q != Backward::NONE && (starts || newlines.is_none()) {
+                        *k = BOUNDARY;
+                        if let Some(b) = bwd.get_mut(q as usize) {
+                            *b = BOUNDARY;
+                        }
+                    }
+                }
                 [fwd, bwd]
             })
             .collect();
@@ -439,29 +463,31 @@ impl<'m> Debugger<'m> {
                         let e = self.it.error(self.m, Trap { pc, fault });
                         return self.fail(e, ahead);
                     }
-                    self.count_arrival(ahead);
+                    self.count_arrival(ahead, 1);
                     1
                 }
                 Ok(Flow::Return) => {
                     self.it.pop_frame(self.m);
-                    self.count_arrival(ahead);
-                    self.it.frames.last().map_or(0, |f| f.pc)
+                    let pc = self.it.frames.last().map_or(0, |f| f.pc);
+                    self.count_arrival(ahead, pc);
+                    pc
                 }
                 Err(t) => {
                     let e = self.it.error(self.m, t);
                     return self.fail(e, ahead);
                 }
             };
+            let Some(f) = self.it.frames.last().copied() else { return Stop::End };
+            let k = self.marks.genes[f.gene as usize][side(f.dir)].get(point).copied().unwrap_or(0);
+            if k & BOUNDARY == 0 {
+                // Inside a source statement (a call returned into it), or paused at the end of
+                // the run (checked at the top of the loop).
+                continue;
+            }
             if target == Some(self.pos) {
                 return Stop::Step;
             }
             if target.is_some() {
-                continue;
-            }
-            let Some(f) = self.it.frames.last().copied() else { return Stop::End };
-            let k = self.marks.genes[f.gene as usize][side(f.dir)].get(point).copied().unwrap_or(0);
-            if k & BOUNDARY == 0 {
-                // Paused at the end of the run (checked at the top of the loop).
                 continue;
             }
             if k & BREAK != 0
@@ -489,9 +515,14 @@ impl<'m> Debugger<'m> {
         }
     }
 
-    /// A frame was pushed or popped: its new top stands at a statement boundary.
-    fn count_arrival(&mut self, ahead: bool) {
-        self.pos = if ahead { self.pos.wrapping_add(1) } else { self.pos.wrapping_sub(1) };
+    /// A frame was pushed or popped: a step if its new top stands at a source statement's
+    /// start (`pc`).
+    fn count_arrival(&mut self, ahead: bool, pc: usize) {
+        let Some(f) = self.it.frames.last() else { return };
+        let k = self.marks.genes[f.gene as usize][side(f.dir)].get(pc).copied().unwrap_or(0);
+        if k & BOUNDARY != 0 {
+            self.pos = if ahead { self.pos.wrapping_add(1) } else { self.pos.wrapping_sub(1) };
+        }
     }
 
     fn break_at(&self, gene: usize, dir: Direction, point: usize) -> Option<u32> {
@@ -638,7 +669,7 @@ impl<'m> Debugger<'m> {
         let mut out = Vec::new();
         for (i, p) in g.params.iter().enumerate() {
             let slot = g.param_slots[i] as usize;
-            if let Some(value) = self.read(f.base, slot, p.ty) {
+            if let Some(value) = self.read(k, slot, p.ty) {
                 out.push(Var { name: p.name.clone(), ty: p.ty, value, param: true });
             }
         }
@@ -649,7 +680,7 @@ impl<'m> Debugger<'m> {
                 if out.iter().any(|v: &Var| v.name == name) {
                     continue;
                 }
-                if let Some(value) = self.read(f.base, slot, ty) {
+                if let Some(value) = self.read(k, slot, ty) {
                     out.push(Var { name, ty, value, param: false });
                 }
             }
@@ -673,8 +704,30 @@ impl<'m> Debugger<'m> {
         self.variables(k).into_iter().find(|v| v.name == name)
     }
 
-    fn read(&self, base: usize, slot: usize, ty: Type) -> Option<Value> {
-        let w = *self.it.mem.get(base + slot)?;
+    /// The word in slot `slot` of frame `k`. A scalar passed to a call in progress is the
+    /// callee's parameter (arguments are by reference; the caller's slot is only written back
+    /// when the call returns).
+    fn word(&self, k: usize, slot: usize) -> Option<u64> {
+        let f = self.it.frames.get(k)?;
+        if let Some(callee) = self.it.frames.get(k + 1) {
+            let g = &self.m.genes[f.gene as usize];
+            let cg = &self.m.genes[callee.gene as usize];
+            if let Some(Op::Call { args, .. } | Op::Uncall { args, .. }) =
+                self.m.stream(f.gene as usize, f.dir).get(f.pc)
+            {
+                for (i, p) in cg.params.iter().enumerate() {
+                    let passed = g.args.get(args.start as usize + i).map(|s| s.0 as usize);
+                    if p.ty.is_scalar() && passed == Some(slot) {
+                        return self.word(k + 1, cg.param_slots[i] as usize);
+                    }
+                }
+            }
+        }
+        self.it.mem.get(f.base + slot).copied()
+    }
+
+    fn read(&self, k: usize, slot: usize, ty: Type) -> Option<Value> {
+        let w = self.word(k, slot)?;
         Some(match ty {
             Type::U64 | Type::I64 => Value::Int(w),
             Type::Array(e, n) => {
@@ -696,10 +749,6 @@ fn break_hits(m: &Module, at: &BreakAt, gene: usize, p: usize) -> bool {
                 && m.span(gene, p).is_some_and(|sp| line_of(m, sp) == Some(line))
         }
     }
-}
-
-fn boundary(map: &[u32], p: usize) -> u8 {
-    if map.get(p).is_some_and(|&q| q != Backward::NONE) { BOUNDARY } else { 0 }
 }
 
 /// The 1-based line a span starts on.
