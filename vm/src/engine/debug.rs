@@ -537,6 +537,11 @@ impl<'m> Debugger<'m> {
     fn watch_changed(&mut self) -> Option<Stop> {
         for i in 0..self.watches.len() {
             let now = self.watch_value(i);
+            // A frame coming or going is not a change: the variable is compared where it exists.
+            if now.is_none() || self.watches[i].last.is_none() {
+                self.watches[i].last = now;
+                continue;
+            }
             if now != self.watches[i].last {
                 let w = &self.watches[i];
                 let show = |v: &Option<Value>| match v {
