@@ -17,3 +17,6 @@ if [ -f orchestrator/pyproject.toml ]; then
     .venv/bin/python -m pip install --quiet ./orchestrator
     .venv/bin/python -m pytest -q -W error orchestrator/tests
 fi
+
+echo "== editors/vscode: the TextMate grammars over every stdlib and Janus test program"
+(cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error && node test/grammar.test.js)

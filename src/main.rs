@@ -18,6 +18,7 @@ use std::process::ExitCode;
 ///   rdx run stdlib/fib.rdx --set n=10 run forward
 ///   rdx run stdlib/fib.rdx --reverse --set x1=89 --set x2=144
 ///   rdx invert stdlib/fib.rdx         print the inverse program
+///   rdx debug stdlib/fib.rdx --set n=5 step it forward and backward (`rdx dap`: editors)
 ///   rdx asm stdlib/fib.rdx -o fib.rdxb && rdx disasm fib.rdxb
 ///   rdx kernels                       list the kernels (`kernel fft(buf)`)
 ///   rdx log                           the runs recorded in the ledger, newest first
@@ -46,6 +47,8 @@ enum Command {
     Asm(cmd::asm::Args),
     Disasm(cmd::disasm::Args),
     Run(cmd::run::Args),
+    Debug(cmd::debug::Args),
+    Dap(cmd::dap::Args),
     Kernels(cmd::kernels::Args),
     Store(cmd::store::Args),
     Log(cmd::ledger::LogArgs),
@@ -83,6 +86,8 @@ fn main() -> ExitCode {
             Command::Asm(args) => cmd::asm::run(args),
             Command::Disasm(args) => cmd::disasm::run(args, home),
             Command::Run(args) => cmd::run::run(args, home),
+            Command::Debug(args) => cmd::debug::run(args, home),
+            Command::Dap(args) => cmd::dap::run(args),
             Command::Kernels(args) => cmd::kernels::run(args),
             Command::Store(args) => cmd::store::run(args, home),
             Command::Log(args) => cmd::ledger::log(args, home),

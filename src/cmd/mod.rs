@@ -2,6 +2,8 @@
 
 pub mod asm;
 pub mod check;
+pub mod dap;
+pub mod debug;
 pub mod disasm;
 pub mod invert;
 pub mod kernels;

@@ -10,6 +10,25 @@ use crate::Direction;
 use crate::module::{GeneDef, Module};
 use crate::ops::Op;
 
+/// Asked by the dispatch loop before each instruction (after the first of a call of
+/// [`Interpreter::exec_with`]) whether to pause at position `pc` of the running stream.
+pub(super) trait Hook {
+    /// False for the plain run: the check is not compiled in.
+    const ON: bool;
+    fn pause(&mut self, pc: usize) -> bool;
+}
+
+/// The plain run's hook: never pauses, costs nothing.
+pub(super) struct NoHook;
+
+impl Hook for NoHook {
+    const ON: bool = false;
+    #[inline(always)]
+    fn pause(&mut self, _pc: usize) -> bool {
+        false
+    }
+}
+
 /// What the dispatch loop and the handlers need about the running frame.
 pub(super) struct Ctx<'m> {
     pub g: &'m GeneDef,
@@ -49,6 +68,13 @@ impl Interpreter {
     /// Runs the top frame in its direction.
     #[inline(never)]
     pub(super) fn exec(&mut self, m: &Module) -> Result<Flow, Trap> {
+        self.exec_with(m, &mut NoHook)
+    }
+
+    /// [`Interpreter::exec`] asking `hook` before each instruction after the first whether to
+    /// pause there (the debugger's stepping); with [`NoHook`] the check compiles away.
+    #[inline(always)]
+    pub(super) fn exec_with<H: Hook>(&mut self, m: &Module, hook: &mut H) -> Result<Flow, Trap> {
         let (c, mut pc) = Ctx::new(self, m)?;
         let code = m.stream(c.gi, c.dir);
         let fp = c.fp;
@@ -125,6 +151,12 @@ impl Interpreter {
         }
 
         let result = loop {
+            if H::ON && n > 0 && hook.pause(pc) {
+                if let Some(f) = self.frames.last_mut() {
+                    f.pc = pc;
+                }
+                break Ok(Flow::Pause);
+            }
             n += 1;
             // SAFETY: the verifier guarantees every successor and jump target of either stream
             // is inside the code (the last instruction is `exit`, which returns).

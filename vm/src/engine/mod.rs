@@ -17,6 +17,7 @@
 //! forward instruction a backward one stands for.
 
 mod control;
+pub mod debug;
 mod exec;
 mod pure;
 mod state;
@@ -70,8 +71,14 @@ struct Frame {
 
 /// Why a dispatch loop stopped.
 enum Flow {
-    Call { gene: u32, args: crate::ops::Args, dir: Direction },
+    Call {
+        gene: u32,
+        args: crate::ops::Args,
+        dir: Direction,
+    },
     Return,
+    /// A stepping hook paused the loop (the frame's `pc` is where it stopped).
+    Pause,
 }
 
 /// A run-time fault, small and `Copy` for the hot path; [`Fault::into_kind`] makes it the
@@ -252,6 +259,19 @@ impl Interpreter {
         args: &mut [Value],
         dir: Direction,
     ) -> Result<RunReport, RunError> {
+        let base = self.setup(m, gene, args, dir)?;
+        self.drive(m)?;
+        self.collect(m, gene, base, args)?;
+        Ok(RunReport {
+            instructions: self.count,
+            lossy_bits: self.lossy_words * 64,
+            max_depth: self.max_depth,
+        })
+    }
+
+    /// Lays out the arguments and the entry gene's frame, ready to run; returns the frame's
+    /// base.
+    fn setup(&mut self, m: &Module, gene: usize, args: &[Value], dir: Direction) -> Result<usize, RunError> {
         let (area, need) = self.bind(m, gene, args).map_err(RunError::bare)?;
         let g = &m.genes[gene];
         self.mem.clear();
@@ -281,7 +301,12 @@ impl Interpreter {
             }
         }
         self.frames.push(Frame { gene: gene as u32, base, pc: 1, dir });
-        self.drive(m)?;
+        Ok(base)
+    }
+
+    /// Copies the entry gene's parameters (frame at `base`) out into `args`.
+    fn collect(&self, m: &Module, gene: usize, base: usize, args: &mut [Value]) -> Result<(), RunError> {
+        let g = &m.genes[gene];
         // Copy the final state out (array and stack references are re-checked: a hand-written
         // module could have overwritten them).
         let bad = || RunError::bare(RunErrorKind::Internal("parameter reference overwritten".into()));
@@ -305,11 +330,7 @@ impl Interpreter {
                 }
             }
         }
-        Ok(RunReport {
-            instructions: self.count,
-            lossy_bits: self.lossy_words * 64,
-            max_depth: self.max_depth,
-        })
+        Ok(())
     }
 
     /// Runs frames until the entry gene returns.
@@ -326,6 +347,7 @@ impl Interpreter {
                     }
                 }
                 Ok(Flow::Return) => self.pop_frame(m),
+                Ok(Flow::Pause) => {}
                 Err(t) => return Err(self.error(m, t)),
             }
         }

@@ -1,0 +1,300 @@
+//! `rdx dap`: a Debug Adapter Protocol server over stdin/stdout for editors.
+//!
+//! Messages are JSON bodies after a `Content-Length: N` header and a blank line. The session
+//! is the one `rdx debug` drives ([`super::debug::Session`]); the adapter only translates
+//! requests to its motions and its state to DAP bodies. One thread (id 1); frame ids count from
+//! the innermost frame (0); a frame's variables are reference `frame id + 1`.
+
+use super::debug::Session;
+use rdx_core::run::Program;
+use rdx_vm::engine::debug::{BreakAt, Debugger, Motion, Stop, line_of};
+use rdx_vm::{Engine, Interpreter};
+use serde_json::{Value as Json, json};
+use std::io::{BufRead, BufReader, Write};
+use std::process::ExitCode;
+
+/// Serve the Debug Adapter Protocol on stdin/stdout (for editors; see editors/vscode).
+///
+/// Supports initialize (with supportsStepBack), launch (program, entry, args as
+/// ["n=10", …] or {"n": "10"}, reverse, stopOnEntry), setBreakpoints, configurationDone,
+/// threads, stackTrace, scopes, variables, evaluate, next, stepIn, stepOut, stepBack,
+/// continue, reverseContinue, disconnect; it sends stopped, output and terminated events.
+#[derive(clap::Args)]
+pub struct Args {}
+
+struct Wire<W: Write> {
+    out: W,
+    seq: u64,
+}
+
+impl<W: Write> Wire<W> {
+    fn send(&mut self, mut msg: Json) {
+        self.seq += 1;
+        msg["seq"] = json!(self.seq);
+        let body = msg.to_string();
+        let _ = write!(self.out, "Content-Length: {}\r\n\r\n{body}", body.len());
+        let _ = self.out.flush();
+    }
+
+    fn respond(&mut self, req: &Json, body: Json) {
+        self.send(json!({
+            "type": "response", "request_seq": req["seq"], "success": true,
+            "command": req["command"], "body": body,
+        }));
+    }
+
+    fn refuse(&mut self, req: &Json, message: &str) {
+        self.send(json!({
+            "type": "response", "request_seq": req["seq"], "success": false,
+            "command": req["command"], "message": message,
+        }));
+    }
+
+    fn event(&mut self, event: &str, body: Json) {
+        self.send(json!({"type": "event", "event": event, "body": body}));
+    }
+}
+
+/// Reads one framed message; None at the end of input or on a malformed frame.
+fn read_message(input: &mut impl BufRead) -> Option<Json> {
+    let mut len = None;
+    loop {
+        let mut line = String::new();
+        if input.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length:") {
+            len = v.trim().parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; len?];
+    input.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+pub fn run(_: Args) -> ExitCode {
+    let mut input = BufReader::new(std::io::stdin().lock());
+    let mut wire = Wire { out: std::io::stdout().lock(), seq: 0 };
+    serve(&mut input, &mut wire);
+    ExitCode::SUCCESS
+}
+
+fn capabilities() -> Json {
+    json!({
+        "supportsConfigurationDoneRequest": true,
+        "supportsStepBack": true,
+        "supportsEvaluateForHovers": true,
+        "supportsTerminateRequest": true,
+    })
+}
+
+/// Before `launch`: answers `initialize`, refuses what needs a program.
+fn serve<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>) {
+    while let Some(req) = read_message(input) {
+        match req["command"].as_str().unwrap_or("") {
+            "initialize" => wire.respond(&req, capabilities()),
+            "launch" => match launch(&req["arguments"]) {
+                Ok((program, gene, values, dir, stop_on_entry)) => {
+                    let mut it = Interpreter::new();
+                    if let Ok(host) = rdx_core::kernels::engine_host(&[], false) {
+                        it.set_kernels(host);
+                    }
+                    let dbg = Debugger::new(&program.module, gene, values, dir)
+                        .and_then(|mut d| d.set_interpreter(it).map(|()| d));
+                    match dbg {
+                        Ok(dbg) => {
+                            wire.respond(&req, json!({}));
+                            wire.event("initialized", json!({}));
+                            let mut s = Session { program: &program, dbg };
+                            session(input, wire, &mut s, stop_on_entry);
+                            return;
+                        }
+                        Err(e) => wire.refuse(&req, &e.kind.message()),
+                    }
+                }
+                Err(e) => wire.refuse(&req, &e),
+            },
+            "disconnect" | "terminate" => {
+                wire.respond(&req, json!({}));
+                return;
+            }
+            _ => wire.refuse(&req, "launch a program first"),
+        }
+    }
+}
+
+type Launched = (Program, usize, Vec<rdx_vm::Value>, rdx_vm::Direction, bool);
+
+fn launch(args: &Json) -> Result<Launched, String> {
+    let path = args["program"].as_str().ok_or("launch needs `program`: the file to debug")?;
+    let program = Program::open(path, None, false, &[]).map_err(|e| match e {
+        rdx_core::run::LoadError::Compile { diagnostics, name, .. } => format!(
+            "{name}: {}",
+            diagnostics.first().map_or("does not compile".to_string(), |d| d.message.clone())
+        ),
+        rdx_core::run::LoadError::Core(e) => e.to_string(),
+    })?;
+    let sets: Vec<String> = match &args["args"] {
+        Json::Array(a) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
+        Json::Object(o) => o
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), String::from)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let gene = program.entry(args["entry"].as_str()).map_err(|e| e.to_string())?;
+    let values = program.bind(gene, &sets).map_err(|e| e.to_string())?;
+    let dir = if args["reverse"].as_bool() == Some(true) {
+        rdx_vm::Direction::Backward
+    } else {
+        rdx_vm::Direction::Forward
+    };
+    Ok((program, gene, values, dir, args["stopOnEntry"].as_bool().unwrap_or(true)))
+}
+
+/// After `launch`: the session.
+fn session<W: Write>(
+    input: &mut impl BufRead,
+    wire: &mut Wire<W>,
+    s: &mut Session<'_, '_>,
+    stop_on_entry: bool,
+) {
+    let path = std::fs::canonicalize(&s.program.name)
+        .map_or_else(|_| s.program.name.clone(), |p| p.display().to_string());
+    while let Some(req) = read_message(input) {
+        let args = &req["arguments"];
+        match req["command"].as_str().unwrap_or("") {
+            "initialize" => wire.respond(&req, capabilities()),
+            "setBreakpoints" => {
+                s.dbg.clear_breaks();
+                let mut out = Vec::new();
+                for b in args["breakpoints"].as_array().into_iter().flatten() {
+                    let line = b["line"].as_u64().unwrap_or(0) as u32;
+                    let bp = s.dbg.add_break(BreakAt::Line(line));
+                    out.push(json!({"id": bp.id, "verified": bp.points > 0, "line": line}));
+                }
+                wire.respond(&req, json!({"breakpoints": out}));
+            }
+            "setExceptionBreakpoints" => wire.respond(&req, json!({})),
+            "configurationDone" => {
+                wire.respond(&req, json!({}));
+                if stop_on_entry {
+                    wire.event(
+                        "stopped",
+                        json!({"reason": "entry", "threadId": 1, "allThreadsStopped": true}),
+                    );
+                } else {
+                    let stop = s.dbg.advance(Motion::Continue, true);
+                    report(wire, s, stop);
+                }
+            }
+            "threads" => wire.respond(&req, json!({"threads": [{"id": 1, "name": "main"}]})),
+            "stackTrace" => {
+                let m = &s.program.module;
+                let frames: Vec<Json> = s
+                    .dbg
+                    .stack()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let line = f.span.and_then(|sp| line_of(m, sp)).unwrap_or(0);
+                        json!({
+                            "id": i, "name": f.gene, "line": line, "column": 1,
+                            "source": {"name": s.program.name, "path": path},
+                        })
+                    })
+                    .collect();
+                let total = frames.len();
+                wire.respond(&req, json!({"stackFrames": frames, "totalFrames": total}));
+            }
+            "scopes" => {
+                let id = args["frameId"].as_u64().unwrap_or(0);
+                wire.respond(
+                    &req,
+                    json!({"scopes": [{"name": "Variables", "variablesReference": id + 1, "expensive": false}]}),
+                );
+            }
+            "variables" => {
+                let r = args["variablesReference"].as_u64().unwrap_or(0) as usize;
+                let depth = s.dbg.depth();
+                let vars = match r.checked_sub(1).and_then(|i| depth.checked_sub(i + 1)) {
+                    Some(k) => s.dbg.variables(k),
+                    None => Vec::new(),
+                };
+                let list: Vec<Json> = vars
+                    .iter()
+                    .map(|v| {
+                        let line = s.var_line(v);
+                        let value = line.trim_end().split_once(" = ").map_or(line.clone(), |(_, v)| v.to_string());
+                        json!({"name": v.name, "value": value, "type": v.ty.to_string(), "variablesReference": 0})
+                    })
+                    .collect();
+                wire.respond(&req, json!({"variables": list}));
+            }
+            "evaluate" => {
+                let expr = args["expression"].as_str().unwrap_or("");
+                let text = s.print(expr);
+                match text.strip_prefix("error: ") {
+                    Some(e) => wire.refuse(&req, e.trim_end()),
+                    None => {
+                        let value =
+                            text.trim_end().split_once(" = ").map_or(text.clone(), |(_, v)| v.to_string());
+                        wire.respond(&req, json!({"result": value, "variablesReference": 0}));
+                    }
+                }
+            }
+            cmd @ ("next" | "stepIn" | "stepOut" | "stepBack" | "continue" | "reverseContinue") => {
+                let (motion, ahead) = match cmd {
+                    "next" => (Motion::Next, true),
+                    "stepIn" => (Motion::Step, true),
+                    "stepOut" => (Motion::Finish, true),
+                    "stepBack" => (Motion::Step, false),
+                    "continue" => (Motion::Continue, true),
+                    _ => (Motion::Continue, false),
+                };
+                let body = if cmd == "continue" { json!({"allThreadsContinued": true}) } else { json!({}) };
+                wire.respond(&req, body);
+                let stop = s.dbg.advance(motion, ahead);
+                report(wire, s, stop);
+            }
+            "pause" => wire.respond(&req, json!({})),
+            "disconnect" | "terminate" => {
+                wire.respond(&req, json!({}));
+                wire.event("terminated", json!({}));
+                return;
+            }
+            _ => wire.refuse(&req, "not supported by rdx dap"),
+        }
+    }
+}
+
+/// Sends what the program printed and why it stopped.
+fn report<W: Write>(wire: &mut Wire<W>, s: &mut Session<'_, '_>, stop: Stop) {
+    let printed = s.dbg.take_output();
+    if !printed.is_empty() {
+        wire.event("output", json!({"category": "stdout", "output": String::from_utf8_lossy(&printed)}));
+    }
+    let (reason, text) = match stop {
+        Stop::Step => ("step", None),
+        Stop::Break(_) => ("breakpoint", None),
+        Stop::Watch { name, old, new, .. } => ("data breakpoint", Some(format!("{name}: {old} -> {new}"))),
+        Stop::End => ("end", Some("at the end of the run (step back to go on)".to_string())),
+        Stop::Start => ("start", Some("at the start of the run".to_string())),
+        Stop::Error(e) => {
+            let d = e.to_diagnostic();
+            let msg = format!("error[{}]: {}", d.code, d.message);
+            wire.event("output", json!({"category": "stderr", "output": format!("{msg}\n")}));
+            ("exception", Some(msg))
+        }
+    };
+    let mut body = json!({"reason": reason, "threadId": 1, "allThreadsStopped": true});
+    if let Some(t) = text {
+        body["text"] = json!(t);
+        body["description"] = json!(t);
+    }
+    wire.event("stopped", body);
+}

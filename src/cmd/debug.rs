@@ -1,0 +1,511 @@
+//! `rdx debug FILE`: a time-travel debugger REPL over `rdx_vm::engine::debug::Debugger`.
+//!
+//! Commands come from a terminal (rustyline: history, completion of commands and names) or,
+//! when stdin is not a terminal, one per line from the pipe, with no prompt, so sessions can be
+//! scripted. The session logic ([`Session::command`]) only returns text; reading and printing
+//! are the edges.
+
+use crate::frontend;
+use rdx_core::run::Program;
+use rdx_lang::ast::{BinOp, Builtin, Dialect, ExprKind, StmtKind, Type, UnOp};
+use rdx_vm::engine::debug::{BreakAt, Debugger, Motion, Stop, Var, line_of};
+use rdx_vm::{Engine, Interpreter, Value};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Debug a gene: step it forward and backward, with breakpoints and watchpoints.
+///
+/// Going backward keeps no log: the debugger runs the program's mirror (only lossy `:=`
+/// writes keep what they overwrote, on the history tape, as a plain run does). The session
+/// starts paused before the entry gene's first statement. Reads commands from the terminal,
+/// or one per line from a pipe (no prompt), so sessions can be scripted; `quit` or the end of
+/// input ends it with exit code 0. Type `help` for the commands.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The program: rdx source (.rdx), Janus (.ja), a bytecode module (.rdxb), or the CID
+    /// of a module in the store.
+    #[arg(value_name = "FILE|CID")]
+    file: String,
+    #[command(flatten)]
+    inputs: crate::cmd::run::Inputs,
+    #[command(flatten)]
+    kernels: crate::kernels::KernelArgs,
+}
+
+const COMMANDS: &[&str] = &[
+    "step",
+    "next",
+    "finish",
+    "continue",
+    "back",
+    "rnext",
+    "rfinish",
+    "rcontinue",
+    "break",
+    "delete",
+    "watch",
+    "print",
+    "info",
+    "where",
+    "bt",
+    "list",
+    "goto",
+    "run",
+    "quit",
+    "help",
+];
+
+const HELP: &str = "\
+commands (forward in the run's own direction; r… and back go the other way):
+  step, s            one statement forward, into calls
+  next, n            one statement forward, over calls
+  finish             run until the current gene returns
+  continue, c        run to the next breakpoint, watchpoint change, error or the end
+  back, b            one statement backward, into calls
+  rnext              one statement backward, over calls
+  rfinish            run backward to where the current gene was called
+  rcontinue, rc      run backward to the previous breakpoint, watchpoint change or the start
+  break LINE|GENE    stop before each statement on LINE, or at the start of GENE
+  delete N           delete breakpoint or watchpoint N
+  watch VAR          stop where VAR (of the current gene) changes, in either direction
+  print VAR|EXPR, p  print a variable (`x = VALUE`, as rdx run prints it) or an expression
+  info locals|args|stack|tape|breaks
+  where, bt          the call stack
+  list               the source around the current line
+  goto STEP          go to step STEP of the run (counted from its start), either direction
+  run                restart the run from its start
+  quit, q            end the session
+";
+
+pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
+    let kernels = match args.kernels.read() {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let home = if Path::new(&args.file).exists() { None } else { rdx_core::Home::open(home).ok() };
+    let program = match frontend::load(&args.file, home.as_ref(), false, &kernels) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let (gene, values, dir) = match args.inputs.resolve(&program) {
+        Ok(r) => r,
+        Err(e) => return frontend::fail(e),
+    };
+    let mut it = Interpreter::new();
+    match rdx_core::kernels::engine_host(&kernels, false) {
+        Ok(host) => it.set_kernels(host),
+        Err(e) => return frontend::fail(e),
+    }
+    let mut dbg = match Debugger::new(&program.module, gene, values, dir) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {}", e.kind.message());
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = dbg.set_interpreter(it) {
+        eprintln!("error: {}", e.kind.message());
+        return ExitCode::from(2);
+    }
+    let mut s = Session { program: &program, dbg };
+    let tty = std::io::stdin().is_terminal();
+    let mut out = std::io::stdout();
+    let _ = write!(out, "{}", s.banner());
+    if tty {
+        interactive(&mut s)
+    } else {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            let (text, quit) = s.command(&line);
+            let _ = write!(out, "{text}");
+            let _ = out.flush();
+            if quit {
+                break;
+            }
+        }
+        ExitCode::SUCCESS
+    }
+}
+
+fn interactive(s: &mut Session<'_, '_>) -> ExitCode {
+    use rustyline::Helper;
+    use rustyline::completion::{Completer, Pair};
+    use rustyline::highlight::Highlighter;
+    use rustyline::hint::Hinter;
+    use rustyline::validate::Validator;
+
+    struct Names {
+        words: Vec<String>,
+    }
+    impl Helper for Names {}
+    impl Highlighter for Names {}
+    impl Validator for Names {}
+    impl Hinter for Names {
+        type Hint = String;
+    }
+    impl Completer for Names {
+        type Candidate = Pair;
+        fn complete(
+            &self,
+            line: &str,
+            pos: usize,
+            _: &rustyline::Context<'_>,
+        ) -> rustyline::Result<(usize, Vec<Pair>)> {
+            let start = line[..pos].rfind(' ').map_or(0, |i| i + 1);
+            let word = &line[start..pos];
+            let c = self
+                .words
+                .iter()
+                .filter(|w| w.starts_with(word))
+                .map(|w| Pair { display: w.clone(), replacement: w.clone() })
+                .collect();
+            Ok((start, c))
+        }
+    }
+    let mut words: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
+    words.extend(["locals", "args", "stack", "tape", "breaks"].map(String::from));
+    for (gi, g) in s.program.module.genes.iter().enumerate() {
+        words.push(g.name.clone());
+        words.extend(g.params.iter().map(|p| p.name.clone()));
+        let names = s.program.module.debug.as_ref().and_then(|d| d.genes.get(gi));
+        words.extend(names.into_iter().flat_map(|d| d.slot_names.iter().filter(|n| !n.is_empty()).cloned()));
+    }
+    words.sort();
+    words.dedup();
+    let mut rl = match rustyline::Editor::<Names, rustyline::history::DefaultHistory>::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot read the terminal: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    rl.set_helper(Some(Names { words }));
+    while let Ok(line) = rl.readline("(rdx) ") {
+        if !line.trim().is_empty() {
+            let _ = rl.add_history_entry(line.as_str());
+        }
+        let (text, quit) = s.command(&line);
+        print!("{text}");
+        if quit {
+            break;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// A debugging session: a program and its debugger.
+pub struct Session<'p, 'm> {
+    pub program: &'p Program,
+    pub dbg: Debugger<'m>,
+}
+
+impl Session<'_, '_> {
+    /// What the session shows when it starts.
+    pub fn banner(&self) -> String {
+        let g = &self.program.module.genes[self.dbg.entry()];
+        let mut s = format!("rdx debug: {} `{}` (type `help` for commands)\n", self.program.name, g.name);
+        s.push_str(&self.here(2));
+        s
+    }
+
+    /// Runs one command line; returns its text and whether the session ends.
+    pub fn command(&mut self, line: &str) -> (String, bool) {
+        let line = line.trim();
+        let (cmd, arg) = line.split_once(char::is_whitespace).map_or((line, ""), |(c, a)| (c, a.trim()));
+        let text = match cmd {
+            "" => String::new(),
+            "quit" | "q" | "exit" => return (String::new(), true),
+            "help" | "h" => HELP.to_string(),
+            "step" | "s" => self.motion(Motion::Step, true),
+            "next" | "n" => self.motion(Motion::Next, true),
+            "finish" => self.motion(Motion::Finish, true),
+            "continue" | "c" => self.motion(Motion::Continue, true),
+            "back" | "b" => self.motion(Motion::Step, false),
+            "rnext" => self.motion(Motion::Next, false),
+            "rfinish" => self.motion(Motion::Finish, false),
+            "rcontinue" | "rc" => self.motion(Motion::Continue, false),
+            "break" | "br" => self.add_break(arg),
+            "delete" | "d" => match arg.parse::<u32>() {
+                Ok(n) if self.dbg.delete(n) => format!("deleted {n}\n"),
+                Ok(n) => format!("error: no breakpoint or watchpoint {n}\n"),
+                Err(_) => "error: delete N: N is the number `break` or `watch` gave\n".into(),
+            },
+            "watch" => match self.dbg.add_watch(arg) {
+                Ok(w) => format!("watchpoint {}: {}\n", w.id, w.name),
+                Err(e) => format!("error: {e}\n"),
+            },
+            "print" | "p" => self.print(arg),
+            "info" | "i" => self.info(arg),
+            "where" | "bt" | "backtrace" => self.stack(),
+            "list" | "l" => self.here(5),
+            "goto" => match arg.parse::<u64>() {
+                Ok(n) => {
+                    let stop = self.dbg.goto(n);
+                    self.report(stop)
+                }
+                Err(_) => "error: goto STEP: STEP is a step number (see `info stack`)\n".into(),
+            },
+            "run" | "r" => match self.dbg.restart() {
+                Ok(()) => format!("restarted\n{}", self.here(2)),
+                Err(e) => format!("error: {}\n", e.kind.message()),
+            },
+            other => format!("error: unknown command `{other}` (type `help`)\n"),
+        };
+        (text, false)
+    }
+
+    fn motion(&mut self, motion: Motion, ahead: bool) -> String {
+        let stop = self.dbg.advance(motion, ahead);
+        self.report(stop)
+    }
+
+    /// What the program printed, why the session stopped and where.
+    fn report(&mut self, stop: Stop) -> String {
+        let mut s = String::from_utf8_lossy(&self.dbg.take_output()).into_owned();
+        match stop {
+            Stop::Step => {}
+            Stop::Break(id) => s.push_str(&format!("breakpoint {id}\n")),
+            Stop::Watch { id, name, old, new } => {
+                s.push_str(&format!("watchpoint {id}: {name} changed: {old} -> {new}\n"))
+            }
+            Stop::End => s.push_str("at the end of the run\n"),
+            Stop::Start => s.push_str("at the start of the run\n"),
+            Stop::Error(e) => {
+                let d = e.to_diagnostic();
+                s.push_str(&format!(
+                    "error[{}]: {}\nstopped before the failing statement; `back` steps back from it\n",
+                    d.code, d.message
+                ));
+            }
+        }
+        s.push_str(&self.here(1));
+        s
+    }
+
+    /// The current position, gene and line, with `ctx` lines of source each side.
+    fn here(&self, ctx: u32) -> String {
+        let m = self.program.module.clone();
+        let step = self.dbg.position();
+        let Some((gi, span)) = self.dbg.current() else {
+            return format!("step {step}\n");
+        };
+        let line = line_of(&m, span).unwrap_or(0);
+        let mut s = format!("step {step}, {} at {}:{line}\n", m.genes[gi].name, self.program.name);
+        if let Some(src) = m.debug.as_ref().map(|d| &d.source) {
+            let lines: Vec<&str> = src.lines().collect();
+            let lo = line.saturating_sub(ctx).max(1);
+            let hi = (line + ctx).min(lines.len() as u32);
+            for n in lo..=hi {
+                let mark = if n == line { ">" } else { " " };
+                s.push_str(&format!("{mark}{n:>5} | {}\n", lines[n as usize - 1]));
+            }
+        }
+        s
+    }
+
+    fn add_break(&mut self, arg: &str) -> String {
+        let m = &self.program.module;
+        let at = if let Ok(line) = arg.parse::<u32>() {
+            BreakAt::Line(line)
+        } else if let Some(g) = m.gene_index(arg) {
+            BreakAt::Gene(g)
+        } else {
+            return format!("error: break LINE|GENE: `{arg}` is neither a line number nor a gene\n");
+        };
+        let b = self.dbg.add_break(at);
+        if b.points == 0 {
+            self.dbg.delete(b.id);
+            return format!("error: no statement starts on line {arg}\n");
+        }
+        format!("breakpoint {}: {}\n", b.id, describe(m, &b.at))
+    }
+
+    fn info(&self, arg: &str) -> String {
+        let m = &self.program.module;
+        match arg {
+            "locals" | "args" => {
+                let k = self.dbg.depth() - 1;
+                let vars = self.dbg.variables(k);
+                let want_param = arg == "args";
+                let shown: Vec<String> =
+                    vars.iter().filter(|v| v.param == want_param).map(|v| self.var_line(v)).collect();
+                if shown.is_empty() {
+                    format!("no {}\n", if want_param { "parameters" } else { "locals in scope" })
+                } else {
+                    shown.join("")
+                }
+            }
+            "stack" => self.stack(),
+            "tape" => {
+                let tape = self.dbg.tape();
+                let mut s = format!(
+                    "history tape: {} entries, {} bytes held (lossy writes only; reversible code keeps nothing)\n",
+                    tape.len(),
+                    self.dbg.bytes_held()
+                );
+                for (i, e) in tape.iter().enumerate().rev().take(10) {
+                    let at = m
+                        .tape_tag_span(e.tag)
+                        .and_then(|sp| line_of(m, sp))
+                        .map_or(String::new(), |l| format!(" (line {l})"));
+                    s.push_str(&format!("  #{i}: overwrote {} with {}{at}\n", e.old, e.new));
+                }
+                s
+            }
+            "breaks" | "break" | "watch" => {
+                let mut s = String::new();
+                for b in self.dbg.breakpoints() {
+                    s.push_str(&format!("breakpoint {}: {}\n", b.id, describe(m, &b.at)));
+                }
+                for w in self.dbg.watches() {
+                    s.push_str(&format!("watchpoint {}: {}\n", w.id, w.name));
+                }
+                if s.is_empty() {
+                    s.push_str("no breakpoints or watchpoints\n");
+                }
+                s
+            }
+            _ => "error: info locals|args|stack|tape|breaks\n".into(),
+        }
+    }
+
+    fn stack(&self) -> String {
+        let m = &self.program.module;
+        let mut s = format!("step {}\n", self.dbg.position());
+        for (i, f) in self.dbg.stack().iter().enumerate() {
+            let line = f.span.and_then(|sp| line_of(m, sp)).unwrap_or(0);
+            let dir = match f.dir {
+                rdx_vm::Direction::Forward => "",
+                rdx_vm::Direction::Backward => " (uncalled: runs backward)",
+            };
+            s.push_str(&format!("#{i} {} at {}:{line}{dir}\n", f.gene, self.program.name));
+        }
+        s
+    }
+
+    /// `name = VALUE` as `rdx run` prints it.
+    pub fn var_line(&self, v: &Var) -> String {
+        let m = &self.program.module;
+        if m.dialect == Dialect::Janus {
+            format!("{}\n", rdx_vm::jana::format_var(&v.name, &v.value))
+        } else {
+            format!("{} = {}\n", v.name, rdx_vm::values::format_typed(&v.value, v.ty, m.dialect, false))
+        }
+    }
+
+    pub fn print(&self, arg: &str) -> String {
+        if arg.is_empty() {
+            return "error: print VAR|EXPR\n".into();
+        }
+        let k = self.dbg.depth() - 1;
+        if let Some(v) = self.dbg.lookup(k, arg) {
+            return self.var_line(&v);
+        }
+        match self.eval(arg) {
+            Ok(x) => {
+                let signed = self.program.module.dialect == Dialect::Janus;
+                format!("{arg} = {}\n", rdx_vm::values::format_value(&Value::Int(x), signed))
+            }
+            Err(e) => format!("error: {e}\n"),
+        }
+    }
+
+    /// Evaluates an expression over the current frame's variables (integer arithmetic as the
+    /// program's dialect does it).
+    pub fn eval(&self, text: &str) -> Result<u64, String> {
+        let m = &self.program.module;
+        let src = format!("gene debug_expr() {{ assert {text} }}");
+        let prog = rdx_lang::parse(&src, Dialect::Rdx).map_err(|d| {
+            format!("`{text}` is not an expression: {}", d.first().map_or("", |d| d.message.as_str()))
+        })?;
+        let e = match prog.genes.first().and_then(|g| g.body.stmts.first()).map(|s| &s.kind) {
+            Some(StmtKind::Assert(e)) => e.clone(),
+            _ => return Err(format!("`{text}` is not an expression")),
+        };
+        let vars = self.dbg.variables(self.dbg.depth() - 1);
+        eval(&e.kind, &vars, m.dialect == Dialect::Janus)
+    }
+}
+
+fn describe(m: &rdx_vm::module::Module, at: &BreakAt) -> String {
+    match at {
+        BreakAt::Line(l) => format!("line {l}"),
+        BreakAt::Gene(g) => format!("gene {}", m.genes[*g].name),
+    }
+}
+
+fn eval(e: &ExprKind, vars: &[Var], signed: bool) -> Result<u64, String> {
+    let var = |name: &str| {
+        vars.iter().find(|v| v.name == name).ok_or_else(|| format!("no variable `{name}` in scope"))
+    };
+    Ok(match e {
+        ExprKind::Int(x) => *x,
+        ExprKind::Nil => 0,
+        ExprKind::Var(name) => match &var(name)?.value {
+            Value::Int(x) => *x,
+            _ => return Err(format!("`{name}` is not a number (print it by name)")),
+        },
+        ExprKind::Index(a, i) => {
+            let i = eval(&i.kind, vars, signed)?;
+            match &var(&a.name)?.value {
+                Value::Array(xs) => *xs
+                    .get(i as usize)
+                    .ok_or_else(|| format!("index {i} out of bounds (size {})", xs.len()))?,
+                _ => return Err(format!("`{}` is not an array", a.name)),
+            }
+        }
+        ExprKind::Builtin(b, x) => {
+            let v = var(&x.name)?;
+            match (b, &v.value) {
+                (Builtin::Size, Value::Array(xs) | Value::Stack(xs)) => {
+                    let words = match v.ty {
+                        Type::Array(e, _) => e.words().max(1),
+                        _ => 1,
+                    };
+                    xs.len() as u64 / words
+                }
+                (Builtin::Empty, Value::Stack(xs)) => xs.is_empty() as u64,
+                (Builtin::Top, Value::Stack(xs)) => *xs.last().ok_or("top of an empty stack")?,
+                _ => return Err(format!("`{}` is not a stack", x.name)),
+            }
+        }
+        ExprKind::Unary(op, a) => {
+            let a = eval(&a.kind, vars, signed)?;
+            match op {
+                UnOp::Neg => a.wrapping_neg(),
+                UnOp::BitNot => !a,
+                UnOp::Not => (a == 0) as u64,
+            }
+        }
+        ExprKind::Binary(op, a, b) => {
+            let (a, b) = (eval(&a.kind, vars, signed)?, eval(&b.kind, vars, signed)?);
+            let (sa, sb) = (a as i64, b as i64);
+            let lt = if signed { sa < sb } else { a < b };
+            let gt = if signed { sa > sb } else { a > b };
+            match op {
+                BinOp::Add => a.wrapping_add(b),
+                BinOp::Sub => a.wrapping_sub(b),
+                BinOp::Mul => a.wrapping_mul(b),
+                BinOp::Div | BinOp::Mod if b == 0 => return Err("division by zero".into()),
+                BinOp::Div if signed => sa.wrapping_div(sb) as u64,
+                BinOp::Div => a / b,
+                BinOp::Mod if signed => sa.wrapping_rem(sb) as u64,
+                BinOp::Mod => a % b,
+                BinOp::Shl => a.checked_shl(b as u32).unwrap_or(0),
+                BinOp::Shr => a.checked_shr(b as u32).unwrap_or(0),
+                BinOp::And => a & b,
+                BinOp::Xor => a ^ b,
+                BinOp::Or => a | b,
+                BinOp::Eq => (a == b) as u64,
+                BinOp::Ne => (a != b) as u64,
+                BinOp::Lt => lt as u64,
+                BinOp::Le => (!gt) as u64,
+                BinOp::Gt => gt as u64,
+                BinOp::Ge => (!lt) as u64,
+                BinOp::LogAnd => (a != 0 && b != 0) as u64,
+                BinOp::LogOr => (a != 0 || b != 0) as u64,
+            }
+        }
+    })
+}

@@ -1,0 +1,204 @@
+//! `rdx dap` as an editor drives it: a client over the child's stdin/stdout launches a
+//! program, sets a breakpoint, continues, steps back, reads variables and compares them with
+//! the interpreter's own run of the same gene to the same point.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+struct Client {
+    child: Child,
+    to: ChildStdin,
+    from: BufReader<ChildStdout>,
+    seq: u64,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
+            .arg("dap")
+            .env("RDX_NO_LEDGER", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("rdx dap starts");
+        let to = child.stdin.take().expect("stdin");
+        let from = BufReader::new(child.stdout.take().expect("stdout"));
+        Client { child, to, from, seq: 0 }
+    }
+
+    fn read(&mut self) -> Value {
+        let mut len = 0;
+        loop {
+            let mut line = String::new();
+            assert!(self.from.read_line(&mut line).expect("header") > 0, "rdx dap closed its output");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("Content-Length:") {
+                len = v.trim().parse().expect("length");
+            }
+        }
+        let mut body = vec![0; len];
+        self.from.read_exact(&mut body).expect("body");
+        serde_json::from_slice(&body).expect("JSON body")
+    }
+
+    /// Sends a request; returns its response, and the events that came before it.
+    fn request(&mut self, command: &str, arguments: Value) -> (Value, Vec<Value>) {
+        self.seq += 1;
+        let body = json!({"seq": self.seq, "type": "request", "command": command, "arguments": arguments})
+            .to_string();
+        write!(self.to, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("send");
+        self.to.flush().expect("flush");
+        let mut events = Vec::new();
+        loop {
+            let msg = self.read();
+            if msg["type"] == "response" {
+                assert_eq!(msg["request_seq"], json!(self.seq), "{msg}");
+                return (msg, events);
+            }
+            events.push(msg);
+        }
+    }
+
+    /// Waits for the event `name`.
+    fn event(&mut self, name: &str) -> Value {
+        loop {
+            let msg = self.read();
+            if msg["type"] == "event" && msg["event"] == name {
+                return msg;
+            }
+        }
+    }
+
+    fn variables(&mut self, frame: u64) -> Vec<(String, String)> {
+        let (r, _) = self.request("variables", json!({"variablesReference": frame + 1}));
+        r["body"]["variables"]
+            .as_array()
+            .expect("variables")
+            .iter()
+            .map(|v| (v["name"].as_str().unwrap().to_string(), v["value"].as_str().unwrap().to_string()))
+            .collect()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The parameters of `sum_to(n, s)` after a plain interpreter run of `k` loop iterations
+/// (`sum_to` with n = k): what the debugger must show at the k-th stop on `s += i`, before it.
+fn interpreter_state(k: u64) -> (u64, u64) {
+    let src = std::fs::read_to_string(stdlib("sum.rdx")).unwrap();
+    let p =
+        rdx_core::run::Program::from_source(src, "sum.rdx".into(), rdx_lang::ast::Dialect::Rdx, false, &[])
+            .unwrap_or_else(|_| panic!("sum.rdx compiles"));
+    let g = p.module.gene_index("sum_to").unwrap();
+    let mut args = vec![rdx_vm::Value::Int(k), rdx_vm::Value::Int(0)];
+    use rdx_vm::Engine;
+    rdx_vm::Interpreter::new().run(&p.module, g, &mut args, rdx_vm::Direction::Forward).unwrap();
+    match args[1] {
+        rdx_vm::Value::Int(s) => (k, s),
+        _ => unreachable!(),
+    }
+}
+
+fn stdlib(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib").join(name).display().to_string()
+}
+
+#[test]
+fn launch_break_continue_step_back_and_read_variables() {
+    let mut c = Client::start();
+    let (r, _) = c.request("initialize", json!({"adapterID": "rdx"}));
+    assert_eq!(r["body"]["supportsStepBack"], json!(true), "{r}");
+    let sum = stdlib("sum.rdx");
+    let (r, _) = c.request("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=5"]}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    c.event("initialized");
+    let (r, _) = c.request(
+        "setBreakpoints",
+        json!({"source": {"path": sum}, "breakpoints": [{"line": 26}, {"line": 3}]}),
+    );
+    let bps = r["body"]["breakpoints"].as_array().unwrap().clone();
+    assert_eq!(bps[0]["verified"], json!(true), "{r}");
+    assert_eq!(bps[1]["verified"], json!(false), "line 3 is a comment: {r}");
+    c.request("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("entry"));
+    let (r, _) = c.request("threads", json!({}));
+    assert_eq!(r["body"]["threads"][0]["id"], json!(1));
+
+    // Continue three times: the third stop on `s += i` is before s += 3, so s = 1 + 2, i = 3.
+    for _ in 0..3 {
+        c.request("continue", json!({"threadId": 1}));
+        assert_eq!(c.event("stopped")["body"]["reason"], json!("breakpoint"));
+    }
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1}));
+    let top = &r["body"]["stackFrames"][0];
+    assert_eq!((top["name"].clone(), top["line"].clone()), (json!("sum_to"), json!(26)), "{r}");
+    let (r, _) = c.request("scopes", json!({"frameId": 0}));
+    assert_eq!(r["body"]["scopes"][0]["variablesReference"], json!(1));
+    let vars = c.variables(0);
+    let (_, s2) = interpreter_state(2);
+    assert_eq!(vars, [("n".into(), "5".into()), ("s".into(), s2.to_string()), ("i".into(), "3".into())]);
+
+    // Step back: before `i += 1` of the third iteration, i = 2; s unchanged.
+    c.request("stepBack", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("step"));
+    let vars = c.variables(0);
+    assert_eq!(vars[2], ("i".into(), "2".into()));
+    assert_eq!(vars[1], ("s".into(), s2.to_string()));
+    // reverseContinue: the second stop on line 26 (s = 1).
+    c.request("reverseContinue", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("breakpoint"));
+    let (_, s1) = interpreter_state(1);
+    let (r, _) = c.request("evaluate", json!({"expression": "s", "frameId": 0}));
+    assert_eq!(r["body"]["result"], json!(s1.to_string()), "{r}");
+    let (r, _) = c.request("evaluate", json!({"expression": "i * 10 + n", "frameId": 0}));
+    assert_eq!(r["body"]["result"], json!("25"), "{r}");
+    let (r, _) = c.request("evaluate", json!({"expression": "nosuch"}));
+    assert_eq!(r["success"], json!(false), "{r}");
+
+    // Clear the breakpoints and run to the end: the interpreter's final state.
+    c.request("setBreakpoints", json!({"source": {"path": sum}, "breakpoints": []}));
+    c.request("continue", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("end"));
+    let (_, s5) = interpreter_state(5);
+    assert_eq!(c.variables(0), [("n".into(), "5".into()), ("s".into(), s5.to_string())]);
+    let (r, _) = c.request("disconnect", json!({}));
+    assert_eq!(r["success"], json!(true));
+    c.event("terminated");
+}
+
+#[test]
+fn step_in_out_and_errors() {
+    let mut c = Client::start();
+    let (r, _) = c.request("next", json!({}));
+    assert_eq!(r["success"], json!(false), "no program yet: {r}");
+    c.request("initialize", json!({}));
+    let (r, _) = c.request("launch", json!({"program": "/no/such/file.rdx"}));
+    assert_eq!(r["success"], json!(false), "{r}");
+    let fib = stdlib("fib.rdx");
+    let (r, _) = c.request("launch", json!({"program": fib, "args": {"n": "2"}}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    for _ in 0..3 {
+        c.request("stepIn", json!({"threadId": 1}));
+        c.event("stopped");
+    }
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1}));
+    assert_eq!(r["body"]["totalFrames"], json!(2), "stepIn entered the call: {r}");
+    c.request("stepOut", json!({"threadId": 1}));
+    c.event("stopped");
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1}));
+    assert_eq!(r["body"]["totalFrames"], json!(1), "{r}");
+    assert_eq!(r["body"]["stackFrames"][0]["line"], json!(32), "{r}");
+    c.request("disconnect", json!({}));
+}

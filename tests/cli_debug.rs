@@ -1,0 +1,239 @@
+//! `rdx debug` end to end: scripted sessions through a pipe, one per command, with the values
+//! the session prints checked against a plain forward run (`rdx run`).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn rdx(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rdx")).env("RDX_NO_LEDGER", "1").args(args).output().expect("rdx runs")
+}
+
+/// Runs `rdx debug ARGS` with `script` on stdin; returns stdout (checks exit code 0).
+fn session(args: &[&str], script: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .arg("debug")
+        .args(args)
+        .env("RDX_NO_LEDGER", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rdx debug starts");
+    child.stdin.take().expect("stdin").write_all(script.as_bytes()).expect("script written");
+    let out = child.wait_with_output().expect("rdx debug ends");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{text}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+fn stdlib(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib").join(name).display().to_string()
+}
+
+/// The `name = value` lines of a plain forward run.
+fn run_lines(args: &[&str]) -> Vec<String> {
+    let mut a = vec!["run"];
+    a.extend_from_slice(args);
+    let o = rdx(&a);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).lines().map(String::from).collect()
+}
+
+fn lines(text: &str) -> Vec<&str> {
+    text.lines().collect()
+}
+
+#[test]
+fn starts_paused_before_the_first_statement_and_quits_with_0() {
+    let sum = stdlib("sum.rdx");
+    let out = session(&[&sum, "--entry", "sum_to", "--set", "n=3"], "info args\nquit\nstep\n");
+    assert!(out.contains("step 0, sum_to at"), "{out}");
+    assert!(out.contains(">   22 |     local i: u64 = 0"), "{out}");
+    assert!(out.contains("n = 3\ns = 0\n"), "{out}");
+    // `quit` ends the session: the `step` after it never runs.
+    assert!(!out.contains("step 1,"), "{out}");
+    // The end of input ends it too.
+    session(&[&sum, "--entry", "sum_to"], "");
+}
+
+#[test]
+fn continue_to_the_end_prints_what_rdx_run_prints() {
+    let fib = stdlib("fib.rdx");
+    let out = session(&[&fib, "--set", "n=10"], "continue\nprint n\nprint x1\np x2\n");
+    assert!(out.contains("at the end of the run"), "{out}");
+    let want = run_lines(&[&fib, "--set", "n=10"]);
+    for w in &want {
+        assert!(lines(&out).contains(&w.as_str()), "missing `{w}` in\n{out}");
+    }
+}
+
+#[test]
+fn step_next_and_finish() {
+    let fib = stdlib("fib.rdx");
+    // step goes into the recursive call; next steps over it.
+    let out = session(&[&fib, "--set", "n=2"], "step\nstep\nstep\nwhere\n");
+    assert!(out.contains("#1 fib at"), "step enters the call:\n{out}");
+    let out = session(&[&fib, "--set", "n=2"], "n\nn\nn\nwhere\nprint x1\nprint x2\n");
+    assert!(!out.contains("#1 fib"), "next stays in the frame:\n{out}");
+    // After the call returns in the outer frame, x1 and x2 hold fib(1)'s pair (1, 2).
+    assert!(out.contains("x1 = 1\nx2 = 2\n"), "{out}");
+    // finish from inside the call returns to the caller, after the call.
+    let out = session(&[&fib, "--set", "n=2"], "s\ns\ns\nfinish\nwhere\n");
+    assert!(out.contains(">   32 |         x1 += x2"), "{out}");
+    assert!(out.trim_end().ends_with(&format!("#0 fib at {fib}:32")), "{out}");
+}
+
+#[test]
+fn back_rnext_and_rfinish_undo_what_steps_did() {
+    let sum = stdlib("sum.rdx");
+    let args = [sum.as_str(), "--entry", "sum_to", "--set", "n=5"];
+    // Forward 10 steps, print; back 10 steps: the start values again.
+    let mut script = String::new();
+    script += &"s\n".repeat(10);
+    script += "print s\n";
+    script += &"b\n".repeat(10);
+    script += "print s\ninfo locals\n";
+    let out = session(&args, &script);
+    assert!(out.contains("s = 3\n"), "after 10 steps s = 1 + 2:\n{out}");
+    assert!(out.contains("step 0, sum_to"), "{out}");
+    assert!(out.trim_end().ends_with("no locals in scope"), "{out}");
+    // rnext skips back over a call; rfinish goes back to the call.
+    let fib = stdlib("fib.rdx");
+    let out = session(&[&fib, "--set", "n=3"], "n\nn\nn\nrnext\nwhere\nprint n\n");
+    assert!(out.contains(">   31 |         call fib(n, x1, x2)"), "{out}");
+    assert!(out.trim_end().ends_with("n = 2"), "{out}");
+    let out = session(&[&fib, "--set", "n=3"], "s\ns\ns\ns\nrfinish\nwhere\n");
+    assert!(out.trim_end().ends_with(&format!("#0 fib at {fib}:31")), "{out}");
+}
+
+#[test]
+fn break_delete_continue_and_rcontinue() {
+    let sum = stdlib("sum.rdx");
+    let args = [sum.as_str(), "--entry", "sum_to", "--set", "n=4"];
+    let out = session(
+        &args,
+        "break 26\nc\nprint i\nc\nprint i\nrc\nprint i\ninfo breaks\ndelete 1\nc\ninfo breaks\n",
+    );
+    assert!(out.contains("breakpoint 1: line 26"), "{out}");
+    assert!(out.contains("i = 1\n") && out.contains("i = 2\n"), "{out}");
+    // rcontinue goes back to the previous stop on line 26: i = 1 again.
+    let tail = out.split("i = 2\n").nth(1).unwrap_or("");
+    assert!(tail.contains("i = 1\n"), "{out}");
+    assert!(out.contains("deleted 1"), "{out}");
+    assert!(out.contains("at the end of the run"), "{out}");
+    assert!(out.trim_end().ends_with("no breakpoints or watchpoints"), "{out}");
+    // A gene breakpoint, and errors for a line without statements or an unknown name.
+    let fib = stdlib("fib.rdx");
+    let out = session(&[&fib, "--set", "n=3"], "break fib\nc\nc\nwhere\nbreak 1\nbreak nosuch\n");
+    assert!(out.contains("#2 fib at"), "{out}");
+    assert!(out.contains("error: no statement starts on line 1"), "{out}");
+    assert!(out.contains("`nosuch` is neither"), "{out}");
+}
+
+#[test]
+fn watch_stops_where_the_variable_changes_both_ways() {
+    let sum = stdlib("sum.rdx");
+    let args = [sum.as_str(), "--entry", "sum_to", "--set", "n=3"];
+    let out = session(&args, "watch s\nc\nc\nrc\nc\nc\nc\n");
+    assert!(out.contains("watchpoint 1: s\n"), "{out}");
+    assert!(out.contains("watchpoint 1: s changed: 0 -> 1"), "{out}");
+    assert!(out.contains("watchpoint 1: s changed: 1 -> 3"), "{out}");
+    assert!(out.contains("watchpoint 1: s changed: 3 -> 1"), "backward:\n{out}");
+    assert!(out.contains("watchpoint 1: s changed: 3 -> 6"), "{out}");
+    assert!(out.contains("at the end of the run"), "{out}");
+    let out = session(&args, "watch nosuch\n");
+    assert!(out.contains("error: no variable `nosuch`"), "{out}");
+}
+
+#[test]
+fn print_expressions_info_list_and_goto() {
+    let sum = stdlib("sum.rdx");
+    let args = [sum.as_str(), "--entry", "sum_array", "--set", "xs=[1,2,3,4,5,6,7,8]"];
+    let out = session(
+        &args,
+        "goto 7\nprint xs\nprint xs[i] * 2 + s\nprint size(xs)\nprint nosuch\ninfo stack\nlist\ngoto 3\nprint s\ngoto 7\nprint s\n",
+    );
+    assert!(out.contains("xs = [1, 2, 3, 4, 5, 6, 7, 8]\n"), "{out}");
+    assert!(out.contains("step 7, sum_array"), "{out}");
+    // Step 7 is before `i += 1` of the second iteration (i = 1, s = 1 + 2): xs[1] * 2 + s = 7.
+    assert!(out.contains("step 7, sum_array") && out.contains(">   43 |         i += 1"), "{out}");
+    assert!(out.contains("xs[i] * 2 + s = 7\n"), "{out}");
+    assert!(out.contains("size(xs) = 8\n"), "{out}");
+    assert!(out.contains("error: no variable `nosuch` in scope"), "{out}");
+    assert!(out.contains("#0 sum_array at"), "{out}");
+    // goto back and forward again reaches the same state.
+    let s_values: Vec<&str> = out.lines().filter(|l| l.starts_with("s = ")).collect();
+    assert_eq!(s_values, ["s = 1", "s = 3"], "{out}");
+}
+
+#[test]
+fn lossy_writes_are_on_the_tape_and_undone() {
+    let dir = std::env::temp_dir().join(format!("rdx-cli-debug-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("lossy.rdx");
+    std::fs::write(&p, "gene main(x: u64, y: u64) {\n    x := 7\n    y += x\n    x := 9\n}\n").unwrap();
+    let f = p.display().to_string();
+    let out =
+        session(&[&f, "--set", "x=5"], "info tape\nc\ninfo tape\nb\nb\nprint x\ninfo tape\nrun\nprint x\n");
+    assert!(out.contains("history tape: 0 entries, 0 bytes held"), "{out}");
+    assert!(out.contains("history tape: 2 entries, 48 bytes held"), "{out}");
+    assert!(out.contains("overwrote 5 with 7"), "{out}");
+    assert!(out.contains("x = 7\nhistory tape: 1 entries"), "{out}");
+    assert!(out.contains("restarted"), "{out}");
+    assert!(out.trim_end().ends_with("x = 5"), "{out}");
+    let want = run_lines(&[&f, "--set", "x=5"]);
+    let out = session(&[&f, "--set", "x=5"], "c\nprint x\nprint y\n");
+    for w in &want {
+        assert!(out.contains(w.as_str()), "{out}");
+    }
+}
+
+#[test]
+fn a_run_time_error_stops_before_the_statement_and_can_be_stepped_back() {
+    let dir = std::env::temp_dir().join(format!("rdx-cli-debug-err-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("bad.rdx");
+    std::fs::write(
+        &p,
+        "gene main(x: u64, y: u64) {\n    x += 1\n    y += 2\n    assert x == 0\n    y += 3\n}\n",
+    )
+    .unwrap();
+    let f = p.display().to_string();
+    let out = session(&[&f], "c\nprint y\nc\nb\nprint y\nb\nprint x\n");
+    assert!(out.contains("error[R"), "{out}");
+    assert!(out.contains(">    4 |     assert x == 0"), "{out}");
+    assert!(out.contains("y = 2\n"), "{out}");
+    assert!(out.trim_end().ends_with("x = 0"), "{out}");
+    assert!(out.contains("y = 0\n"), "{out}");
+}
+
+#[test]
+fn janus_and_bytecode_modules_and_reverse() {
+    let ja = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/janus/fib.ja").display().to_string();
+    let out = session(&[&ja], "c\nprint n\nprint x1\nprint x2\n");
+    let want = run_lines(&[&ja]);
+    for w in &want {
+        assert!(lines(&out).contains(&w.as_str()), "missing `{w}` in\n{out}");
+    }
+    // A .rdxb module debugs like its source.
+    let dir = std::env::temp_dir().join(format!("rdx-cli-debug-rdxb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rdxb = dir.join("fib.rdxb").display().to_string();
+    let o = rdx(&["asm", &stdlib("fib.rdx"), "-o", &rdxb]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = session(&[&rdxb, "--set", "n=5"], "c\nprint x1\n");
+    assert!(out.contains("x1 = 8\n"), "{out}");
+    // --reverse: the values given are the final state; continue reaches the input.
+    let fib = stdlib("fib.rdx");
+    let out =
+        session(&[&fib, "--reverse", "--set", "x1=89", "--set", "x2=144"], "c\nprint n\nrc\nprint x1\n");
+    let want = run_lines(&[&fib, "--reverse", "--set", "x1=89", "--set", "x2=144"]);
+    assert!(out.contains(&format!("{}\n", want[0])), "{out}");
+    assert!(out.contains("at the start of the run") && out.contains("x1 = 89\n"), "{out}");
+}

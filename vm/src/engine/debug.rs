@@ -1,0 +1,798 @@
+//! The debugger's driver: runs a gene one statement (or to a stop) at a time, in either
+//! direction, from any statement boundary, through the interpreter's one dispatch loop.
+//!
+//! Going backward needs no log. Every frame runs in its own direction; reversing the session
+//! flips every frame onto its gene's other stream at the same program point, through the
+//! statement-boundary maps of [`crate::module::Backward`] (a suspended frame stands at its
+//! `call`/`uncall`, whose mirror is the same call in the other stream), and the backward stream
+//! undoes what the forward one did. Only lossy writes (`:=`) keep what they overwrote, on the
+//! interpreter's history tape, as a plain run does.
+//!
+//! The session's position is counted in *steps*: arrivals at statement boundaries since the
+//! start of the run (a forward step adds one, a backward step takes one away, so `goto N`
+//! reaches the same program state from either side). Stops are checked by a [`Hook`] asked
+//! before each instruction; the plain run uses [`super::exec::NoHook`], so it pays nothing.
+//! The hook reads one byte per instruction of the running stream ([`Marks`]): statement
+//! boundary, breakpoint. A run-time error stops the session at the start of the statement that
+//! failed (the run is replayed there from its start), from where it can be stepped back.
+
+use super::exec::Hook;
+use super::{Flow, Interpreter, Trap};
+use crate::error::RunError;
+use crate::module::{Backward, Module};
+use crate::ops::Op;
+use crate::{Direction, Value};
+use rdx_lang::ast::{Elem, Span, Type};
+
+const BOUNDARY: u8 = 1;
+const BREAK: u8 = 2;
+
+/// Per gene and direction, one byte per instruction: [`BOUNDARY`] where a source statement
+/// starts (a point where the run may change direction; the backward stream's are the mirrors of
+/// the forward ones), [`BREAK`] at breakpoints.
+struct Marks {
+    genes: Vec<[Vec<u8>; 2]>,
+}
+
+fn side(dir: Direction) -> usize {
+    match dir {
+        Direction::Forward => 0,
+        Direction::Backward => 1,
+    }
+}
+
+/// The hook of one dispatch: counts statement boundaries and pauses where the driver must look.
+struct Stepper<'a> {
+    marks: &'a [u8],
+    /// Steps since the start of the run.
+    pos: u64,
+    /// Whether a boundary counts +1 (the run's own direction) or −1 (reversed).
+    ahead: bool,
+    /// Pause at every boundary (stepping, watchpoints).
+    every: bool,
+    /// Pause when `pos` reaches this (goto).
+    target: u64,
+    /// Pause before this instruction (the entry gene's `exit`: the end of the run).
+    end: usize,
+}
+
+impl Hook for Stepper<'_> {
+    const ON: bool = true;
+
+    #[inline(always)]
+    fn pause(&mut self, pc: usize) -> bool {
+        let k = self.marks.get(pc).copied().unwrap_or(0);
+        if k == 0 {
+            return false;
+        }
+        if k & BOUNDARY != 0 {
+            self.pos = if self.ahead { self.pos.wrapping_add(1) } else { self.pos.wrapping_sub(1) };
+            if self.every || self.pos == self.target {
+                return true;
+            }
+        }
+        k & BREAK != 0 || pc == self.end
+    }
+}
+
+/// Where a breakpoint stops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BreakAt {
+    /// Before each statement starting on this source line (1-based).
+    Line(u32),
+    /// Before the first statement of this gene.
+    Gene(usize),
+}
+
+/// A breakpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Breakpoint {
+    /// Its number (from 1, never reused in a session).
+    pub id: u32,
+    pub at: BreakAt,
+    /// Program points it marks (0: a line with no statement).
+    pub points: usize,
+}
+
+/// A watched variable: the session stops where its value changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Watch {
+    pub id: u32,
+    pub name: String,
+    /// The frame (by depth) and gene it was set in.
+    depth: usize,
+    gene: usize,
+    last: Option<Value>,
+}
+
+/// Why a session stopped.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stop {
+    /// A step finished.
+    Step,
+    /// At breakpoint `id`.
+    Break(u32),
+    /// Watched `name` changed from `old` to `new`.
+    Watch { id: u32, name: String, old: String, new: String },
+    /// At the end of the run (its own direction).
+    End,
+    /// At the start of the run (going backward).
+    Start,
+    /// A run-time error: the session stands before the failing statement.
+    Error(Box<RunError>),
+}
+
+/// What an advance runs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Motion {
+    /// The next statement, into calls.
+    Step,
+    /// The next statement of this frame or a caller (over calls).
+    Next,
+    /// Out of the current gene: the caller's next statement.
+    Finish,
+    /// The next breakpoint, watchpoint, error or end.
+    Continue,
+}
+
+/// A variable of a frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Var {
+    pub name: String,
+    pub ty: Type,
+    pub value: Value,
+    /// A parameter (else a local).
+    pub param: bool,
+}
+
+/// One active gene as the debugger shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameInfo {
+    pub gene: String,
+    /// The forward instruction the frame stands before (or at, for a call in progress).
+    pub pc: usize,
+    pub span: Option<Span>,
+    pub dir: Direction,
+}
+
+/// A debugging session over one run of a gene.
+pub struct Debugger<'m> {
+    m: &'m Module,
+    it: Interpreter,
+    entry: usize,
+    input: Vec<Value>,
+    dir: Direction,
+    reversed: bool,
+    pos: u64,
+    marks: Marks,
+    breaks: Vec<Breakpoint>,
+    watches: Vec<Watch>,
+    next_id: u32,
+    /// The error the session stopped at, and the step where.
+    error: Option<(u64, Box<RunError>)>,
+    /// Instructions executed since the session started (all directions).
+    executed: u64,
+}
+
+impl<'m> Debugger<'m> {
+    /// A session paused before the first statement of gene `entry` run in direction `dir` on
+    /// `args` (bad arguments are an error, as for a run).
+    pub fn new(
+        m: &'m Module,
+        entry: usize,
+        args: Vec<Value>,
+        dir: Direction,
+    ) -> Result<Debugger<'m>, RunError> {
+        let newlines: Option<Vec<u32>> = m.debug.as_ref().map(|d| {
+            d.source.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32).collect()
+        });
+        let line = |gi: usize, p: usize| {
+            let nl = newlines.as_ref()?;
+            let sp = m.span(gi, p)?;
+            Some(nl.partition_point(|&o| o < sp.start))
+        };
+        let genes = m
+            .genes
+            .iter()
+            .enumerate()
+            .map(|(gi, g)| {
+                let mut fwd = vec![0u8; g.code.len()];
+                let mut bwd = vec![0u8; g.backward.code.len()];
+                for (p, k) in fwd.iter_mut().enumerate() {
+                    let q = g.backward.to_backward.get(p).copied().unwrap_or(Backward::NONE);
+                    // A source statement may compile to several bytecode statements (a Janus
+                    // update of an array element swaps the element into a temporary, updates
+                    // it and swaps it back); between those the variables do not hold their
+                    // values yet, so only a boundary where the source line changes is a stop.
+                    let starts = p <= 1 || p + 1 >= g.code.len() || line(gi, p) != line(gi, p - 1);
+                    if q != Backward::NONE && (starts || newlines.is_none()) {
+                        *k = BOUNDARY;
+                        if let Some(b) = bwd.get_mut(q as usize) {
+                            *b = BOUNDARY;
+                        }
+                    }
+                }
+                [fwd, bwd]
+            })
+            .collect();
+        let mut d = Debugger {
+            m,
+            it: Interpreter::new(),
+            entry,
+            input: args,
+            dir,
+            reversed: false,
+            pos: 0,
+            marks: Marks { genes },
+            breaks: Vec::new(),
+            watches: Vec::new(),
+            next_id: 1,
+            error: None,
+            executed: 0,
+        };
+        d.restart()?;
+        Ok(d)
+    }
+
+    /// Sets the interpreter that runs the session (its limits and kernel host), and restarts.
+    pub fn set_interpreter(&mut self, it: Interpreter) -> Result<(), RunError> {
+        self.it = it;
+        self.restart()
+    }
+
+    /// Back to the start of the run (breakpoints and watchpoints stay).
+    pub fn restart(&mut self) -> Result<(), RunError> {
+        self.it.tape.clear();
+        self.it.out.take();
+        self.it.kernel_error = None;
+        self.it.setup(self.m, self.entry, &self.input, self.dir)?;
+        self.reversed = false;
+        self.pos = 0;
+        self.error = None;
+        self.refresh_watches();
+        Ok(())
+    }
+
+    pub fn module(&self) -> &'m Module {
+        self.m
+    }
+
+    /// The entry gene.
+    pub fn entry(&self) -> usize {
+        self.entry
+    }
+
+    /// Steps since the start of the run.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// Instructions executed since the session started, in either direction.
+    pub fn executed(&self) -> u64 {
+        self.executed
+    }
+
+    /// The history tape (lossy writes only).
+    pub fn tape(&self) -> &[super::TapeEntry] {
+        &self.it.tape
+    }
+
+    /// Bytes the session holds to go backward: the history tape's entries.
+    pub fn bytes_held(&self) -> usize {
+        std::mem::size_of_val(self.it.tape.as_slice())
+    }
+
+    /// What the program printed so far (taken).
+    pub fn take_output(&mut self) -> Vec<u8> {
+        self.it.out.take()
+    }
+
+    /// The error the session stands at, if any.
+    pub fn error(&self) -> Option<&RunError> {
+        self.error.as_ref().map(|(_, e)| &**e)
+    }
+
+    pub fn breakpoints(&self) -> &[Breakpoint] {
+        &self.breaks
+    }
+
+    pub fn watches(&self) -> &[Watch] {
+        &self.watches
+    }
+
+    /// Whether the session is at the end of the run (nothing left to run forward).
+    pub fn at_end(&self) -> bool {
+        self.it.frames.len() == 1 && self.at_exit(!self.reversed)
+    }
+
+    /// Whether the session is at the start of the run.
+    pub fn at_start(&self) -> bool {
+        self.it.frames.len() == 1 && self.at_exit(self.reversed)
+    }
+
+    /// Whether the only frame stands before its `exit` when running `ahead` (the run's own
+    /// direction) or against it.
+    fn at_exit(&self, ahead: bool) -> bool {
+        let Some(f) = self.it.frames.last() else { return true };
+        if ahead == self.reversed {
+            // The frame runs the other way: its exit in the other stream is this point's mirror.
+            let code = self.m.stream(f.gene as usize, f.dir);
+            let g = &self.m.genes[f.gene as usize];
+            let map = match f.dir {
+                Direction::Forward => &g.backward.to_backward,
+                Direction::Backward => &g.backward.to_forward,
+            };
+            let other = self.m.stream(f.gene as usize, f.dir.flip());
+            return code.len() > f.pc && map.get(f.pc).is_some_and(|&q| q as usize + 1 == other.len());
+        }
+        matches!(self.m.stream(f.gene as usize, f.dir).get(f.pc), Some(Op::Exit {}))
+    }
+
+    /// Adds a breakpoint; returns it.
+    pub fn add_break(&mut self, at: BreakAt) -> Breakpoint {
+        let b = Breakpoint { id: self.next_id, at, points: 0 };
+        self.next_id += 1;
+        self.breaks.push(b);
+        self.remark();
+        self.breaks.last().cloned().unwrap_or_else(|| unreachable!())
+    }
+
+    /// Deletes breakpoint or watchpoint `id`; false if there is none.
+    pub fn delete(&mut self, id: u32) -> bool {
+        let before = self.breaks.len() + self.watches.len();
+        self.breaks.retain(|b| b.id != id);
+        self.watches.retain(|w| w.id != id);
+        self.remark();
+        before != self.breaks.len() + self.watches.len()
+    }
+
+    /// Removes every breakpoint (not watchpoints).
+    pub fn clear_breaks(&mut self) {
+        self.breaks.clear();
+        self.remark();
+    }
+
+    /// Watches variable `name` of the current frame; an unknown name is an error.
+    pub fn add_watch(&mut self, name: &str) -> Result<Watch, String> {
+        let depth = self.it.frames.len() - 1;
+        let gene = self.it.frames[depth].gene as usize;
+        let last = self.lookup(depth, name);
+        if last.is_none() && !self.names(depth).iter().any(|n| n == name) {
+            return Err(format!("no variable `{name}` in `{}`", self.m.genes[gene].name));
+        }
+        let w = Watch { id: self.next_id, name: name.to_string(), depth, gene, last: last.map(|v| v.value) };
+        self.next_id += 1;
+        self.watches.push(w.clone());
+        Ok(w)
+    }
+
+    fn refresh_watches(&mut self) {
+        for i in 0..self.watches.len() {
+            let v = self.watch_value(i);
+            self.watches[i].last = v;
+        }
+    }
+
+    fn watch_value(&self, i: usize) -> Option<Value> {
+        let w = &self.watches[i];
+        let f = self.it.frames.get(w.depth)?;
+        if f.gene as usize != w.gene {
+            return None;
+        }
+        self.lookup(w.depth, &w.name).map(|v| v.value)
+    }
+
+    /// Rebuilds the breakpoint bytes of the marks.
+    fn remark(&mut self) {
+        let m = self.m;
+        for sides in self.marks.genes.iter_mut() {
+            for s in sides.iter_mut() {
+                for k in s.iter_mut() {
+                    *k &= !BREAK;
+                }
+            }
+        }
+        for b in &mut self.breaks {
+            b.points = 0;
+            for (gi, g) in m.genes.iter().enumerate() {
+                let sides = &mut self.marks.genes[gi];
+                for p in 0..g.code.len() {
+                    if sides[0][p] & BOUNDARY == 0 || !break_hits(m, &b.at, gi, p) {
+                        continue;
+                    }
+                    sides[0][p] |= BREAK;
+                    b.points += 1;
+                    // The same program point in the backward stream, so a backward run stops
+                    // where a forward one would.
+                    if let Some(&q) = g.backward.to_backward.get(p)
+                        && let Some(k) = sides[1].get_mut(q as usize)
+                    {
+                        *k |= BREAK;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Moves in the run's own direction (`ahead`) or against it until `motion` is done.
+    pub fn advance(&mut self, motion: Motion, ahead: bool) -> Stop {
+        self.go(motion, ahead, None)
+    }
+
+    /// Goes to step `target` of the run (either direction), ignoring breakpoints.
+    pub fn goto(&mut self, target: u64) -> Stop {
+        if target == self.pos {
+            return Stop::Step;
+        }
+        let ahead = target > self.pos;
+        self.go(Motion::Continue, ahead, Some(target))
+    }
+
+    fn go(&mut self, motion: Motion, ahead: bool, target: Option<u64>) -> Stop {
+        if let Some((at, e)) = &self.error
+            && ahead
+            && *at == self.pos
+        {
+            return Stop::Error(e.clone());
+        }
+        self.face(ahead);
+        let depth = self.it.frames.len();
+        let every = motion != Motion::Continue || !self.watches.is_empty();
+        loop {
+            if self.it.frames.len() == 1 && self.at_exit(ahead) {
+                return if ahead { Stop::End } else { Stop::Start };
+            }
+            let Some(f) = self.it.frames.last().copied() else { return Stop::End };
+            let marks = &self.marks.genes[f.gene as usize][side(f.dir)];
+            let end = if self.it.frames.len() == 1 {
+                self.m.stream(f.gene as usize, f.dir).len() - 1
+            } else {
+                usize::MAX
+            };
+            let mut hook =
+                Stepper { marks, pos: self.pos, ahead, every, target: target.unwrap_or(u64::MAX), end };
+            let before = self.it.count;
+            let flow = self.it.exec_with(self.m, &mut hook);
+            self.executed += self.it.count - before;
+            self.pos = hook.pos;
+            let point = match flow {
+                Ok(Flow::Pause) => self.it.frames.last().map_or(0, |f| f.pc),
+                Ok(Flow::Call { gene, args, dir }) => {
+                    if let Err(fault) = self.it.push_frame(self.m, gene, args, dir) {
+                        let pc = self.it.frames.last().map_or(0, |f| f.pc);
+                        let e = self.it.error(self.m, Trap { pc, fault });
+                        return self.fail(e, ahead);
+                    }
+                    self.count_arrival(ahead, 1);
+                    1
+                }
+                Ok(Flow::Return) => {
+                    self.it.pop_frame(self.m);
+                    let pc = self.it.frames.last().map_or(0, |f| f.pc);
+                    self.count_arrival(ahead, pc);
+                    pc
+                }
+                Err(t) => {
+                    let e = self.it.error(self.m, t);
+                    return self.fail(e, ahead);
+                }
+            };
+            let Some(f) = self.it.frames.last().copied() else { return Stop::End };
+            let k = self.marks.genes[f.gene as usize][side(f.dir)].get(point).copied().unwrap_or(0);
+            if k & BOUNDARY == 0 {
+                // Inside a source statement (a call returned into it), or paused at the end of
+                // the run (checked at the top of the loop).
+                continue;
+            }
+            if target == Some(self.pos) {
+                return Stop::Step;
+            }
+            if target.is_some() {
+                continue;
+            }
+            if k & BREAK != 0
+                && let Some(id) = self.break_at(f.gene as usize, f.dir, point)
+            {
+                self.refresh_watches();
+                return Stop::Break(id);
+            }
+            if let Some(stop) = self.watch_changed() {
+                return stop;
+            }
+            let now = self.it.frames.len();
+            let done = match motion {
+                Motion::Step => true,
+                Motion::Next => now <= depth,
+                Motion::Finish => now < depth,
+                Motion::Continue => false,
+            };
+            if done {
+                if self.it.frames.len() == 1 && self.at_exit(ahead) {
+                    return if ahead { Stop::End } else { Stop::Start };
+                }
+                return Stop::Step;
+            }
+        }
+    }
+
+    /// A frame was pushed or popped: a step if its new top stands at a source statement's
+    /// start (`pc`).
+    fn count_arrival(&mut self, ahead: bool, pc: usize) {
+        let Some(f) = self.it.frames.last() else { return };
+        let k = self.marks.genes[f.gene as usize][side(f.dir)].get(pc).copied().unwrap_or(0);
+        if k & BOUNDARY != 0 {
+            self.pos = if ahead { self.pos.wrapping_add(1) } else { self.pos.wrapping_sub(1) };
+        }
+    }
+
+    fn break_at(&self, gene: usize, dir: Direction, point: usize) -> Option<u32> {
+        let g = &self.m.genes[gene];
+        let fwd = match dir {
+            Direction::Forward => point,
+            Direction::Backward => *g.backward.to_forward.get(point)? as usize,
+        };
+        self.breaks.iter().find(|b| break_hits(self.m, &b.at, gene, fwd)).map(|b| b.id)
+    }
+
+    fn watch_changed(&mut self) -> Option<Stop> {
+        for i in 0..self.watches.len() {
+            let now = self.watch_value(i);
+            // A frame coming or going is not a change: the variable is compared where it exists.
+            if now.is_none() || self.watches[i].last.is_none() {
+                self.watches[i].last = now;
+                continue;
+            }
+            if now != self.watches[i].last {
+                let w = &self.watches[i];
+                let show = |v: &Option<Value>| match v {
+                    Some(v) => crate::values::format_value(v, false),
+                    None => "(not in scope)".to_string(),
+                };
+                let stop =
+                    Stop::Watch { id: w.id, name: w.name.clone(), old: show(&w.last), new: show(&now) };
+                self.watches[i].last = now;
+                return Some(stop);
+            }
+        }
+        None
+    }
+
+    /// A run-time error: replays the run to the start of the failing statement and stops there.
+    fn fail(&mut self, e: RunError, ahead: bool) -> Stop {
+        // The failing statement started at the last boundary counted.
+        let at = self.pos;
+        let e = Box::new(e);
+        let breaks = std::mem::take(&mut self.breaks);
+        let watches = std::mem::take(&mut self.watches);
+        self.remark();
+        if let Err(e2) = self.restart() {
+            self.breaks = breaks;
+            self.watches = watches;
+            self.remark();
+            return Stop::Error(Box::new(e2));
+        }
+        if at != 0 {
+            let _ = self.go(Motion::Continue, true, Some(at));
+        }
+        self.breaks = breaks;
+        self.watches = watches;
+        self.remark();
+        self.refresh_watches();
+        if !ahead {
+            self.face(false);
+        }
+        self.error = Some((at, e.clone()));
+        Stop::Error(e)
+    }
+
+    /// Faces the run's own direction (`ahead`) or the other, flipping every frame onto its
+    /// gene's other stream at the same program point.
+    fn face(&mut self, ahead: bool) {
+        if ahead != self.reversed {
+            return;
+        }
+        let n = self.it.frames.len();
+        for (k, f) in self.it.frames.iter_mut().enumerate() {
+            let b: &Backward = &self.m.genes[f.gene as usize].backward;
+            let map = match f.dir {
+                Direction::Forward => &b.to_backward,
+                Direction::Backward => &b.to_forward,
+            };
+            // The top frame stands at a boundary; the others at their call, whose mirror in
+            // the other stream starts at the mirror of the point after it.
+            let at = if k + 1 == n { f.pc } else { f.pc + 1 };
+            let q = map.get(at).copied().filter(|&q| q != Backward::NONE);
+            f.pc = q.map_or(f.pc, |q| q as usize);
+            f.dir = f.dir.flip();
+        }
+        self.reversed = !ahead;
+    }
+
+    /// The frames, innermost first, each at the forward instruction it stands before.
+    pub fn stack(&self) -> Vec<FrameInfo> {
+        let n = self.it.frames.len();
+        (0..n)
+            .rev()
+            .map(|k| {
+                let f = self.it.frames[k];
+                let gi = f.gene as usize;
+                let pc = self.forward_point(k);
+                let dir = if self.reversed { f.dir.flip() } else { f.dir };
+                FrameInfo { gene: self.m.genes[gi].name.clone(), pc, span: self.m.span(gi, pc), dir }
+            })
+            .collect()
+    }
+
+    /// The point of frame `k` in its gene's forward code: the instruction it stands before (the
+    /// top frame) or its call (the others).
+    fn forward_point(&self, k: usize) -> usize {
+        let f = self.it.frames[k];
+        let top = k + 1 == self.it.frames.len();
+        let g = &self.m.genes[f.gene as usize];
+        match f.dir {
+            Direction::Forward => f.pc,
+            Direction::Backward if top => g.backward.to_forward.get(f.pc).map_or(f.pc, |&q| q as usize),
+            Direction::Backward => g.backward.to_forward.get(f.pc + 1).map_or(f.pc, |&q| q as usize),
+        }
+    }
+
+    /// The span of the statement the top frame runs next in the run's own direction (for a
+    /// frame running backward: the statement it undoes next).
+    pub fn current(&self) -> Option<(usize, Span)> {
+        let k = self.it.frames.len().checked_sub(1)?;
+        let f = self.it.frames[k];
+        let gi = f.gene as usize;
+        let g = &self.m.genes[gi];
+        let natural = if self.reversed { f.dir.flip() } else { f.dir };
+        let fwd = self.forward_point(k);
+        let pc = match natural {
+            Direction::Forward => fwd,
+            Direction::Backward => {
+                let q = *g.backward.to_backward.get(fwd)? as usize;
+                *g.backward.origin.get(q)? as usize
+            }
+        };
+        Some((gi, self.m.span(gi, pc)?))
+    }
+
+    /// Depth of the frame stack.
+    pub fn depth(&self) -> usize {
+        self.it.frames.len()
+    }
+
+    /// The gene of frame `k` (0: the entry).
+    pub fn frame_gene(&self, k: usize) -> Option<usize> {
+        self.it.frames.get(k).map(|f| f.gene as usize)
+    }
+
+    /// The variables in scope in frame `k` (0: the entry's frame): parameters, then the locals
+    /// open at the frame's point.
+    pub fn variables(&self, k: usize) -> Vec<Var> {
+        let Some(f) = self.it.frames.get(k).copied() else { return Vec::new() };
+        let gi = f.gene as usize;
+        let g = &self.m.genes[gi];
+        let mut out = Vec::new();
+        for (i, p) in g.params.iter().enumerate() {
+            let slot = g.param_slots[i] as usize;
+            if let Some(value) = self.read(k, slot, p.ty) {
+                out.push(Var { name: p.name.clone(), ty: p.ty, value, param: true });
+            }
+        }
+        let point = self.forward_point(k);
+        for (slot, ty, open, close) in locals(&g.code) {
+            if open < point && point <= close {
+                let name = self.m.slot_name(gi, slot as u16);
+                if out.iter().any(|v: &Var| v.name == name) {
+                    continue;
+                }
+                if let Some(value) = self.read(k, slot, ty) {
+                    out.push(Var { name, ty, value, param: false });
+                }
+            }
+        }
+        out
+    }
+
+    /// The names a frame may show (parameters and every named local).
+    fn names(&self, k: usize) -> Vec<String> {
+        let Some(f) = self.it.frames.get(k) else { return Vec::new() };
+        let gi = f.gene as usize;
+        let mut v: Vec<String> = self.m.genes[gi].params.iter().map(|p| p.name.clone()).collect();
+        for (slot, ..) in locals(&self.m.genes[gi].code) {
+            v.push(self.m.slot_name(gi, slot as u16));
+        }
+        v
+    }
+
+    /// Variable `name` of frame `k`.
+    pub fn lookup(&self, k: usize, name: &str) -> Option<Var> {
+        self.variables(k).into_iter().find(|v| v.name == name)
+    }
+
+    /// The word in slot `slot` of frame `k`. A scalar passed to a call in progress is the
+    /// callee's parameter (arguments are by reference; the caller's slot is only written back
+    /// when the call returns).
+    fn word(&self, k: usize, slot: usize) -> Option<u64> {
+        let f = self.it.frames.get(k)?;
+        if let Some(callee) = self.it.frames.get(k + 1) {
+            let g = &self.m.genes[f.gene as usize];
+            let cg = &self.m.genes[callee.gene as usize];
+            if let Some(Op::Call { args, .. } | Op::Uncall { args, .. }) =
+                self.m.stream(f.gene as usize, f.dir).get(f.pc)
+            {
+                for (i, p) in cg.params.iter().enumerate() {
+                    let passed = g.args.get(args.start as usize + i).map(|s| s.0 as usize);
+                    if p.ty.is_scalar() && passed == Some(slot) {
+                        return self.word(k + 1, cg.param_slots[i] as usize);
+                    }
+                }
+            }
+        }
+        self.it.mem.get(f.base + slot).copied()
+    }
+
+    fn read(&self, k: usize, slot: usize, ty: Type) -> Option<Value> {
+        let w = self.word(k, slot)?;
+        Some(match ty {
+            Type::U64 | Type::I64 => Value::Int(w),
+            Type::Array(e, n) => {
+                let len = (n.saturating_mul(e.words())) as usize;
+                let start = w as usize;
+                Value::Array(self.it.mem.get(start..start.checked_add(len)?)?.to_vec())
+            }
+            Type::Stack => Value::Stack(self.it.stacks.get(w as usize)?.clone()),
+        })
+    }
+}
+
+/// Whether a breakpoint at `at` stops at forward point `p` of gene `gene` (a boundary).
+fn break_hits(m: &Module, at: &BreakAt, gene: usize, p: usize) -> bool {
+    match *at {
+        BreakAt::Gene(x) => x == gene && p == 1,
+        BreakAt::Line(line) => {
+            !matches!(m.genes[gene].code.get(p), Some(Op::Exit {}) | None)
+                && m.span(gene, p).is_some_and(|sp| line_of(m, sp) == Some(line))
+        }
+    }
+}
+
+/// The 1-based line a span starts on.
+pub fn line_of(m: &Module, sp: Span) -> Option<u32> {
+    let src = &m.debug.as_ref()?.source;
+    let upto = src.get(..sp.start as usize)?;
+    Some(upto.bytes().filter(|&b| b == b'\n').count() as u32 + 1)
+}
+
+/// The locals of forward code: slot, type, and the positions of the instructions that open and
+/// close it.
+fn locals(code: &[Op]) -> Vec<(usize, Type, usize, usize)> {
+    let mut open: Vec<(usize, Type, usize)> = Vec::new();
+    let mut out = Vec::new();
+    for (pc, op) in code.iter().enumerate() {
+        match *op {
+            Op::Local { dst, .. } | Op::LocalImm { dst, .. } => open.push((dst.0 as usize, Type::U64, pc)),
+            Op::LocalArr { arr, len, .. } => {
+                open.push((arr.0 as usize, Type::Array(Elem::U64, u64::from(len.0)), pc))
+            }
+            Op::LocalStack { dst } => open.push((dst.0 as usize, Type::Stack, pc)),
+            Op::Delocal { dst, .. } | Op::DelocalImm { dst, .. } | Op::DelocalStack { dst } => {
+                close(&mut open, &mut out, dst.0 as usize, pc)
+            }
+            Op::DelocalArr { arr, .. } => close(&mut open, &mut out, arr.0 as usize, pc),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn close(
+    open: &mut Vec<(usize, Type, usize)>,
+    out: &mut Vec<(usize, Type, usize, usize)>,
+    slot: usize,
+    pc: usize,
+) {
+    if let Some(i) = open.iter().rposition(|o| o.0 == slot) {
+        let (s, ty, at) = open.remove(i);
+        out.push((s, ty, at, pc));
+    }
+}
