@@ -543,8 +543,9 @@ impl Home {
                      run `rdx ledger verify`"
                 ))
             })?;
-            // A probe names what it timed; it does not need the blob kept.
-            if kind == crate::probe::KIND {
+            // A probe names what it timed, a decision what it decided about; neither needs the
+            // blob kept.
+            if kind == crate::probe::KIND || kind == crate::planner::DECISION {
                 continue;
             }
             each_cid(&value, &mut |cid| refs.entry(cid).or_default().total += 1);
