@@ -26,10 +26,20 @@ pub struct Target {
 /// posterior mean of ln wall_ns) with the 90% interval of a new run, and the probability it is
 /// the fastest. Also the work bucket, the MDL scores of the two models, the recorded output of
 /// this exact input when it can be reused, and a predicted failure when it failed before.
+///
+/// With --build (and no program): each crate's compile time and the whole build's (the sum of
+/// its rustc times), with 90% intervals, from the certificates `RUSTC_WRAPPER=rdx cargo build`
+/// recorded.
 #[derive(clap::Args)]
 pub struct HintArgs {
+    /// The program: .rdx, .ja, .rdxb, or the CID of a module in the store.
+    #[arg(value_name = "FILE|CID", required_unless_present = "build")]
+    file: Option<String>,
     #[command(flatten)]
-    target: Target,
+    inputs: super::run::Inputs,
+    /// Predict the build's compile times instead (see `RUSTC_WRAPPER=rdx cargo build`).
+    #[arg(long, conflicts_with = "file")]
+    build: bool,
     /// One JSON object.
     #[arg(long)]
     json: bool,
@@ -51,8 +61,13 @@ pub struct PlanArgs {
 }
 
 /// The planner's state: each context (program, entry, direction, work bucket) and its arms.
+///
+/// With --build: the slowest crates of the recorded builds (`RUSTC_WRAPPER=rdx cargo build`).
 #[derive(clap::Args)]
 pub struct StatusArgs {
+    /// List the slowest crates of the recorded builds instead.
+    #[arg(long)]
+    build: bool,
     /// One JSON object.
     #[arg(long)]
     json: bool,
@@ -123,7 +138,11 @@ fn json(value: &serde_json::Value) -> ExitCode {
 }
 
 pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
-    let (home, loaded, a) = match assess(&args.target, home) {
+    if args.build {
+        return build_hint(args.json, home);
+    }
+    let target = Target { file: args.file.unwrap_or_default(), inputs: args.inputs };
+    let (home, loaded, a) = match assess(&target, home) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -226,7 +245,82 @@ pub fn plan(args: PlanArgs, home: Option<&Path>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `rdx hint --build`.
+fn build_hint(as_json: bool, home: Option<&Path>) -> ExitCode {
+    let certs = match Home::open(home).and_then(|h| h.builds()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let predictions = rdx_core::build::predict(&certs);
+    if as_json {
+        return json(&serde_json::json!({ "certificates": certs.len(), "profiles": predictions }));
+    }
+    if predictions.is_empty() {
+        println!("no build recorded: build with RUSTC_WRAPPER=rdx cargo build");
+        return ExitCode::SUCCESS;
+    }
+    for p in &predictions {
+        println!(
+            "profile {}: {} crates, rustc time {} (90% interval [{}, {}])",
+            p.profile,
+            p.crates.len(),
+            human_ns(p.total_ns),
+            human_ns(p.total_interval_ns[0]),
+            human_ns(p.total_interval_ns[1])
+        );
+        println!("  {:<28}{:>7}  {:>11}  {:<25}", "crate", "builds", "predicted", "90% interval");
+        for c in &p.crates {
+            let interval = format!("[{}, {}]", human_ns(c.interval_ns[0]), human_ns(c.interval_ns[1]));
+            println!(
+                "  {:<28}{:>7}  {:>11}  {interval:<25}",
+                c.crate_name,
+                c.builds,
+                human_ns(c.predicted_ns)
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `rdx status --build`: the slowest crates, by their newest certificate.
+fn build_status(as_json: bool, home: Option<&Path>) -> ExitCode {
+    let certs = match Home::open(home).and_then(|h| h.builds()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    // The newest certificate of each crate and profile.
+    let mut newest: Vec<&rdx_core::build::BuildCert> = Vec::new();
+    for (_, c) in &certs {
+        if !newest.iter().any(|n| n.unit() == c.unit() && n.profile == c.profile) {
+            newest.push(c);
+        }
+    }
+    newest.sort_by_key(|c| std::cmp::Reverse(c.wall_ns));
+    if as_json {
+        return json(&serde_json::json!({ "certificates": certs.len(), "slowest": newest }));
+    }
+    println!("{} build certificates, {} crates", certs.len(), newest.len());
+    if newest.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    println!("{:<28}{:<10}{:>11}  {:>6}  {:>12}", "crate (type)", "profile", "last", "exit", "output bytes");
+    for c in newest.iter().take(20) {
+        let exit = c.exit_code.map_or("signal".to_string(), |c| c.to_string());
+        println!(
+            "{:<28}{:<10}{:>11}  {exit:>6}  {:>12}",
+            c.unit(),
+            c.profile,
+            human_ns(c.wall_ns as f64),
+            c.output_bytes
+        );
+    }
+    ExitCode::SUCCESS
+}
+
 pub fn status(args: StatusArgs, home: Option<&Path>) -> ExitCode {
+    if args.build {
+        return build_status(args.json, home);
+    }
     let home = match Home::open(home) {
         Ok(h) => h,
         Err(e) => return fail(e),
