@@ -184,10 +184,10 @@ pub fn predict(certs: &[(u64, BuildCert)]) -> Vec<BuildPrediction> {
     let mut profiles: BTreeMap<String, Vec<CratePrediction>> = BTreeMap::new();
     let mut rng = Rng::new(MC_SEED);
     for ((profile, name), mine) in &by_crate {
-        let others: Vec<(f64, f64)> = by_crate
+        let others: Vec<(&String, f64, f64)> = by_crate
             .iter()
             .filter(|((p, n), _)| p == profile && n != name)
-            .flat_map(|(_, cs)| cs.iter().map(|c| (ln(c), 1.0)))
+            .flat_map(|((_, n), cs)| cs.iter().map(move |c| (n, ln(c), 1.0)))
             .collect();
         let obs: Vec<(f64, f64)> =
             mine.iter().enumerate().map(|(age, c)| (ln(c), 0.5f64.powf(age as f64 / HALF_LIFE))).collect();

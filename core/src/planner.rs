@@ -408,16 +408,39 @@ struct Fit {
     informed: bool,
 }
 
-/// The re-seeded prior (Φ): [`Nig::VAGUE`] updated with `(ln time, recency weight)` pairs,
-/// scaled to be worth at most [`PRIOR_WEIGHT`] runs.
-pub fn reseed(others: &[(f64, f64)]) -> Nig {
-    let total: f64 = others.iter().map(|(_, w)| w).sum();
+/// The re-seeded prior (Φ) from other contexts' observations `(context, ln time, recency
+/// weight)`, worth at most [`PRIOR_WEIGHT`] runs: μ₀ is their weighted mean; the prior on σ²
+/// is centred on their pooled *within*-context variance (how much runs of one context scatter,
+/// not how much contexts differ from each other), or vague when no context has two runs.
+/// [`Nig::VAGUE`] when there are none.
+pub fn reseed<K: Eq + std::hash::Hash>(others: &[(K, f64, f64)]) -> Nig {
+    let total: f64 = others.iter().map(|(_, _, w)| w).sum();
     if total <= 0.0 {
         return Nig::VAGUE;
     }
-    let scale = (PRIOR_WEIGHT / total).min(1.0);
-    let pairs: Vec<(f64, f64)> = others.iter().map(|(x, w)| (*x, w * scale)).collect();
-    Nig::VAGUE.update(&pairs)
+    let mean = others.iter().map(|(_, x, w)| x * w).sum::<f64>() / total;
+    let mut groups: HashMap<&K, (f64, f64, usize)> = HashMap::new();
+    for (k, x, w) in others {
+        let g = groups.entry(k).or_default();
+        g.0 += w;
+        g.1 += w * x;
+        g.2 += 1;
+    }
+    let ss: f64 = others
+        .iter()
+        .map(|(k, x, w)| {
+            let g = groups[k];
+            w * (x - g.1 / g.0).powi(2)
+        })
+        .sum();
+    let (n, k) = (others.len(), groups.len());
+    let weight = PRIOR_WEIGHT.min(total);
+    if n <= k {
+        return Nig { mu: mean, kappa: weight, ..Nig::VAGUE };
+    }
+    // Bessel's correction, one degree of freedom per context.
+    let var = (ss / total * n as f64 / (n - k) as f64).max(MIN_SD * MIN_SD);
+    Nig { mu: mean, kappa: weight, alpha: 1.0 + weight / 2.0, beta: var * weight / 2.0 }
 }
 
 impl Planner {
@@ -525,14 +548,14 @@ impl Planner {
             (Some(_), None) => false,
         };
         let own_ids: std::collections::HashSet<(u64, u32)> = own.iter().map(|o| o.id).collect();
-        let others: Vec<(f64, f64)> = self
+        let others: Vec<((&Family, Option<u32>), f64, f64)> = self
             .obs
-            .values()
-            .flatten()
-            .filter(|o| o.arm == arm && o.site == site && near(o.bucket) && !own_ids.contains(&o.id))
-            .map(|o| {
+            .iter()
+            .flat_map(|(family, fam)| fam.iter().map(move |o| (family, o)))
+            .filter(|(_, o)| o.arm == arm && o.site == site && near(o.bucket) && !own_ids.contains(&o.id))
+            .map(|(family, o)| {
                 let age = self.age.get(&o.id).copied().unwrap_or_default();
-                (o.ln_ns, 0.5f64.powf(age as f64 / RESEED_HALF_LIFE))
+                ((family, o.bucket), o.ln_ns, 0.5f64.powf(age as f64 / RESEED_HALF_LIFE))
             })
             .collect();
         let prior = reseed(&others);
@@ -1175,7 +1198,12 @@ mod tests {
         let prior = a.arm(Arm::Jit).unwrap().prior;
         let (old, new) = ((1_000_000f64).ln(), (10_000_000f64).ln());
         assert!((prior.mu - new).abs() < (prior.mu - old).abs(), "{prior:?}");
-        assert!(reseed(&[]) == Nig::VAGUE);
+        assert!(reseed::<u8>(&[]) == Nig::VAGUE);
+        // Two contexts far apart, each tight: the prior's σ² is theirs, not the gap's.
+        let two: Vec<(u8, f64, f64)> =
+            [(0, 10.0), (0, 10.1), (0, 9.9), (1, 15.0), (1, 15.1), (1, 14.9)].iter().map(|(k, x)| (*k, *x, 1.0)).collect();
+        let prior = reseed(&two);
+        assert!((prior.mu - 12.5).abs() < 1e-9 && prior.mean_var() < 0.05, "{prior:?}");
     }
 
     #[test]
