@@ -548,16 +548,23 @@ impl Planner {
             (Some(_), None) => false,
         };
         let own_ids: std::collections::HashSet<(u64, u32)> = own.iter().map(|o| o.id).collect();
-        let others: Vec<((&Family, Option<u32>), f64, f64)> = self
-            .obs
-            .iter()
-            .flat_map(|(family, fam)| fam.iter().map(move |o| (family, o)))
-            .filter(|(_, o)| o.arm == arm && o.site == site && near(o.bucket) && !own_ids.contains(&o.id))
-            .map(|(family, o)| {
-                let age = self.age.get(&o.id).copied().unwrap_or_default();
-                ((family, o.bucket), o.ln_ns, 0.5f64.powf(age as f64 / RESEED_HALF_LIFE))
-            })
-            .collect();
+        let others_where = |near: &dyn Fn(Option<u32>) -> bool| -> Vec<((&Family, Option<u32>), f64, f64)> {
+            self.obs
+                .iter()
+                .flat_map(|(family, fam)| fam.iter().map(move |o| (family, o)))
+                .filter(|(_, o)| o.arm == arm && o.site == site && near(o.bucket) && !own_ids.contains(&o.id))
+                .map(|(family, o)| {
+                    let age = self.age.get(&o.id).copied().unwrap_or_default();
+                    ((family, o.bucket), o.ln_ns, 0.5f64.powf(age as f64 / RESEED_HALF_LIFE))
+                })
+                .collect()
+        };
+        // Nearby work first; with none, the arm's runs of any work (a JIT's compile time or a
+        // peer's latency do not depend on it) say more than the vague prior.
+        let mut others = others_where(&near);
+        if others.is_empty() {
+            others = others_where(&|_| true);
+        }
         let prior = reseed(&others);
         let mine: Vec<(f64, f64)> = own
             .iter()
@@ -983,6 +990,48 @@ impl Assessment {
     pub fn planned(&self) -> usize {
         self.arms.iter().position(|v| v.arm == self.choice && v.site == self.site).unwrap_or_default()
     }
+}
+
+/// What `--backend auto` decided (the CLI's `rdx run` and Python's `backend="auto"` alike).
+#[derive(Debug)]
+pub struct Auto {
+    /// The engine (for a reuse, the one the plan would have run).
+    pub arm: Arm,
+    /// `local` or a peer's name.
+    pub site: String,
+    /// The recorded output to give back, when reusing.
+    pub reuse: Option<Cached>,
+    /// Why: `plan (decision N): …`, the decision record's id included when it was recorded.
+    pub reason: String,
+    /// Why the decision could not be recorded, when it could not.
+    pub unrecorded: Option<CoreError>,
+}
+
+/// `--backend auto`: the plan for `q` (peers: `q.peers`; reuse only with `allow_reuse`), and,
+/// with `record`, its decision appended to the ledger (by `by`). An error when the ledger
+/// cannot be read.
+pub fn auto(home: &Home, q: &Query, allow_reuse: bool, by: &str, record: bool) -> Result<Auto, CoreError> {
+    let a = Planner::load(home)?.assess(q);
+    let reuse = a.cached.clone().filter(|_| allow_reuse);
+    let how = match (&reuse, a.cold) {
+        (Some(_), _) => "reuse",
+        (None, true) => "static rule",
+        (None, false) => "plan",
+    };
+    let decision = Decision::of(q, &a, a.planned(), reuse.is_some(), by, how);
+    let (id, unrecorded) = if record {
+        match home.record_decision(&decision) {
+            Ok(id) => (Some(id), None),
+            Err(e) => (None, Some(e)),
+        }
+    } else {
+        (None, None)
+    };
+    let reason = match id {
+        Some(id) => format!("plan (decision {id}): {}", a.why_backend),
+        None => format!("plan: {}", a.why_backend),
+    };
+    Ok(Auto { arm: a.choice, site: a.site, reuse, reason, unrecorded })
 }
 
 impl Home {

@@ -108,6 +108,11 @@ impl Home {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Calls `f` with the home (runs deferred to the next flush are not in it yet).
+    pub fn with<T>(&self, f: impl FnOnce(&rdx_core::Home) -> T) -> T {
+        f(&self.lock())
+    }
+
     /// Records one run: now (returning its id), or with `defer` when the next flush does
     /// (None); a full batch is flushed right away.
     pub fn record(&self, py: Python<'_>, prepared: Prepared, defer: bool) -> PyResult<Option<u64>> {

@@ -498,9 +498,9 @@ pub struct Allowed {
 }
 
 /// The planner's choice for `rdx run --backend auto`, and why (the static rule on a cold
-/// start). With `record`, the decision goes to the ledger with the posteriors it came from,
-/// and the reason names it. `None` when the ledger cannot be read; the caller then uses the
-/// static rule.
+/// start), through `rdx_core::planner::auto`, as Python's `backend="auto"`. With `record`, the
+/// decision goes to the ledger with the posteriors it came from, and the reason names it.
+/// `None` when the ledger cannot be read; the caller then uses the static rule.
 pub fn choose(
     home: &Home,
     program: &Program,
@@ -510,41 +510,18 @@ pub fn choose(
     allowed: Allowed,
     record: bool,
 ) -> Option<(Planned, String)> {
-    let planner = Planner::load(home).ok()?;
     let mut q = Query::of(program, gene, values, dir);
     if allowed.peers {
         q.peers = peer_names(home);
     }
-    let a = planner.assess(&q);
-    let cached = a.cached.clone().filter(|_| allowed.reuse);
-    let pick = a.planned();
-    let how = if cached.is_some() {
-        "reuse"
-    } else if a.cold {
-        "static rule"
-    } else {
-        "plan"
-    };
-    let decision = Decision::of(&q, &a, pick, cached.is_some(), "run --backend auto", how);
-    let id = if record {
-        match home.record_decision(&decision) {
-            Ok(id) => Some(id),
-            Err(e) => {
-                eprintln!("warning: the planner's decision was not recorded: {e}");
-                None
-            }
-        }
-    } else {
-        None
-    };
-    let reason = match id {
-        Some(id) => format!("plan (decision {id}): {}", a.why_backend),
-        None => format!("plan: {}", a.why_backend),
-    };
-    let planned = match cached {
+    let auto = rdx_core::planner::auto(home, &q, allowed.reuse, "run --backend auto", record).ok()?;
+    if let Some(e) = &auto.unrecorded {
+        eprintln!("warning: the planner's decision was not recorded: {e}");
+    }
+    let planned = match auto.reuse {
         Some(c) => Planned::Reuse(c),
-        None if a.site != LOCAL => Planned::Remote(a.site.clone()),
-        None => Planned::Local(if a.choice == Arm::Jit { Backend::Jit } else { Backend::Interp }),
+        None if auto.site != LOCAL => Planned::Remote(auto.site.clone()),
+        None => Planned::Local(if auto.arm == Arm::Jit { Backend::Jit } else { Backend::Interp }),
     };
-    Some((planned, reason))
+    Some((planned, auto.reason))
 }

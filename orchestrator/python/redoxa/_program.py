@@ -40,7 +40,8 @@ def backends() -> List[str]:
 
 def _backend(name: str) -> str:
     if name == "auto":
-        return "jit" if "jit" in _native.BACKENDS else "interp"
+        # Decided per run by rdx-core's planner (with a recording home), else the static rule.
+        return "auto"
     if name not in _native.BACKENDS:
         if name == "jit":
             raise BackendError(
