@@ -370,6 +370,9 @@ struct Obs {
     ln_ns: f64,
 }
 
+/// An observation of another context, as re-seeding weighs it: (its context, ln time, weight).
+type Weighed<'a> = ((&'a Family, Option<u32>), f64, f64);
+
 /// The key of a family of runs: program, entry, direction.
 type Family = (String, String, String);
 
@@ -548,7 +551,7 @@ impl Planner {
             (Some(_), None) => false,
         };
         let own_ids: std::collections::HashSet<(u64, u32)> = own.iter().map(|o| o.id).collect();
-        let others_where = |near: &dyn Fn(Option<u32>) -> bool| -> Vec<((&Family, Option<u32>), f64, f64)> {
+        let others_where = |near: &dyn Fn(Option<u32>) -> bool| -> Vec<Weighed<'_>> {
             self.obs
                 .iter()
                 .flat_map(|(family, fam)| fam.iter().map(move |o| (family, o)))
@@ -1249,8 +1252,10 @@ mod tests {
         assert!((prior.mu - new).abs() < (prior.mu - old).abs(), "{prior:?}");
         assert!(reseed::<u8>(&[]) == Nig::VAGUE);
         // Two contexts far apart, each tight: the prior's σ² is theirs, not the gap's.
-        let two: Vec<(u8, f64, f64)> =
-            [(0, 10.0), (0, 10.1), (0, 9.9), (1, 15.0), (1, 15.1), (1, 14.9)].iter().map(|(k, x)| (*k, *x, 1.0)).collect();
+        let two: Vec<(u8, f64, f64)> = [(0, 10.0), (0, 10.1), (0, 9.9), (1, 15.0), (1, 15.1), (1, 14.9)]
+            .iter()
+            .map(|(k, x)| (*k, *x, 1.0))
+            .collect();
         let prior = reseed(&two);
         assert!((prior.mu - 12.5).abs() < 1e-9 && prior.mean_var() < 0.05, "{prior:?}");
     }

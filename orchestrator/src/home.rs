@@ -70,6 +70,15 @@ impl Home {
         serde_json::to_string(&runs).map_err(|e| errors::make(py, "StoreError", &e.to_string(), None))
     }
 
+    /// The planner's state (`rdx status --json`): its contexts and arms, as JSON text.
+    fn status_json(&self, py: Python<'_>) -> PyResult<String> {
+        self.flush(py)?;
+        let planner =
+            py.detach(|| rdx_core::planner::Planner::load(&self.lock())).map_err(|e| store_error(py, &e))?;
+        let value = serde_json::json!({ "runs": planner.run_count(), "contexts": planner.status() });
+        Ok(value.to_string())
+    }
+
     /// Writes the deferred records in one transaction; returns how many.
     fn flush(&self, py: Python<'_>) -> PyResult<usize> {
         let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));

@@ -240,10 +240,12 @@ impl Module {
         let mut args = values::from_python(py, self.program.module.dialect, params, values)?;
         let dir = if reverse { Direction::Backward } else { Direction::Forward };
         // `auto` asks the planner of the home the run is recorded in (rdx-core's, as `rdx run
-        // --backend auto` does, here only: no peers, no reuse), else the static rule.
+        // --backend auto` does, here only: no peers, no reuse), else the static rule; `static`
+        // is the static rule (`--no-ce1`).
         let mut reason = None;
-        let backend = if backend == "auto" {
-            let (chosen, why) = self.auto(py, gene, &args, dir, record.as_ref());
+        let backend = if backend == "auto" || backend == "static" {
+            let home = record.as_ref().filter(|_| backend == "auto");
+            let (chosen, why) = self.auto(py, gene, &args, dir, home);
             reason = Some(why);
             chosen
         } else {
@@ -311,6 +313,36 @@ impl Module {
                 Err(err)
             }
         }
+    }
+
+    /// What the planner of `home` predicts and would do for a run of `entry` on `values`
+    /// (`rdx hint --json`: every arm's prediction, the choice, `why`), as JSON text. Records
+    /// nothing.
+    fn plan_json<'py>(
+        &self,
+        py: Python<'py>,
+        entry: &str,
+        values: &Bound<'py, PyList>,
+        reverse: bool,
+        home: Bound<'py, Home>,
+    ) -> PyResult<String> {
+        let Some(gene) = self.program.module.gene_index(entry) else {
+            return Err(errors::make(py, "RdxError", &format!("no gene named {entry:?}"), None));
+        };
+        let params = &self.program.module.genes[gene].params;
+        let args = values::from_python(py, self.program.module.dialect, params, values)?;
+        let dir = if reverse { Direction::Backward } else { Direction::Forward };
+        let q = rdx_core::planner::Query::of(&self.program, gene, &args, dir);
+        let home = home.get();
+        let assessed = py.detach(|| home.with(rdx_core::planner::Planner::load).map(|p| p.assess(&q)));
+        let a = assessed.map_err(|e| errors::make(py, "StoreError", &e.to_string(), None))?;
+        let mut value = serde_json::to_value(&a).unwrap_or_default();
+        if let Some(o) = value.as_object_mut() {
+            o.insert("backend".into(), a.choice.name().into());
+            o.insert("reuse".into(), a.cached.is_some().into());
+            o.insert("input".into(), q.input.into());
+        }
+        Ok(value.to_string())
     }
 
     /// Words on the history tape of `backend` (the JIT's: this thread's): values overwritten
