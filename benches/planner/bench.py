@@ -14,10 +14,12 @@ For each of N draws (pairs in random order):
     (measure the ledger, Thompson-sample an arm, run it, record run and decision) in the
     planner's own home; its time is what loop reports (for the peer: the wait, pushing and
     network included);
-  * every arm is also run once, live, in a separate home (same draw, so all fixed policies see
-    the same machine state): always-interp, always-JIT, the static rule (JIT when a gene loops or
+  * every arm is also run once, live, in a separate home (same draw, so all policies see the
+    same machine state): always-interp, always-JIT, the static rule (JIT when a gene loops or
     recurses), epsilon-greedy (epsilon 0.1, over the three arms, per pair) and the oracle (the
-    arm with the least median time per pair, from all draws) take their times from these runs.
+    arm with the least median time per pair, from all draws) take their times from these runs,
+    and so does the planner ("planner": the time of the arm it picked, in these same-draw runs;
+    "planner, own runs": the times its own runs took, a second, noisier stream).
 
 Writes table.md, results.json and PNG plots (cumulative regret, total time, confidence and
 calibration over cycles) into --out.
@@ -110,7 +112,13 @@ def main():
     ap.add_argument("--delay-ms", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=50, help="draws left out of the totals")
     ap.add_argument("--out", default=os.path.join(ROOT, "benches/planner/out"))
+    ap.add_argument("--report", metavar="RESULTS_JSON", help="only report (table, plots) on an earlier run")
     args = ap.parse_args()
+    if args.report:
+        with open(args.report) as f:
+            os.makedirs(args.out, exist_ok=True)
+            report(json.load(f)["rows"], args)
+        return
     exe = os.path.abspath(args.rdx)
     os.makedirs(args.out, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="rdx-bench-planner-")
@@ -168,7 +176,8 @@ def report(rows, args):
         eps_ns.append(r["times"][a])
     policies = {
         "oracle": [r["times"][best[r["pair"]]] for r in rows],
-        "planner": [r["planner_ns"] for r in rows],
+        "planner": [r["times"][r["planner_arm"]] for r in rows],
+        "planner, own runs": [r["planner_ns"] for r in rows],
         "always-interp": [r["times"]["interp"] for r in rows],
         "always-JIT": [r["times"]["jit"] for r in rows],
         "static rule": [r["times"]["jit" if PAIRS[r["pair"]][4] else "interp"] for r in rows],
@@ -219,7 +228,7 @@ def plot(rows, policies, args):
     oracle = policies["oracle"]
     fig, ax = plt.subplots(figsize=(8, 5))
     for name, ns in policies.items():
-        if name == "oracle":
+        if name in ("oracle", "planner, own runs"):
             continue
         acc, total = [], 0.0
         for x, o in zip(ns, oracle):
@@ -237,6 +246,8 @@ def plot(rows, policies, args):
     fig, ax = plt.subplots(figsize=(8, 4))
     names = list(policies)
     ax.bar(names, [sum(policies[n][args.warmup:]) / 1e9 for n in names])
+    ax.axhline(1.1 * sum(policies["oracle"][args.warmup:]) / 1e9, color="grey", linestyle=":", label="1.1 × oracle")
+    ax.legend()
     ax.set_ylabel(f"total time after draw {args.warmup} (s)")
     plt.setp(ax.get_xticklabels(), rotation=20)
     fig.tight_layout()
