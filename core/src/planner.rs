@@ -558,7 +558,15 @@ impl Planner {
                 .filter(|(_, o)| o.arm == arm && o.site == site && near(o.bucket) && !own_ids.contains(&o.id))
                 .map(|(family, o)| {
                     let age = self.age.get(&o.id).copied().unwrap_or_default();
-                    ((family, o.bucket), o.ln_ns, 0.5f64.powf(age as f64 / RESEED_HALF_LIFE))
+                    // The interpreter here takes time in proportion to the instructions it runs
+                    // (what the bucket counts), so a run of other work is scaled to this one.
+                    let scaled = match (arm, site, bucket, o.bucket) {
+                        (Arm::Interp, LOCAL, Some(q), Some(b)) => {
+                            o.ln_ns + std::f64::consts::LN_2 * (f64::from(q) - f64::from(b))
+                        }
+                        _ => o.ln_ns,
+                    };
+                    ((family, o.bucket), scaled, 0.5f64.powf(age as f64 / RESEED_HALF_LIFE))
                 })
                 .collect()
         };
@@ -1258,6 +1266,22 @@ mod tests {
             .collect();
         let prior = reseed(&two);
         assert!((prior.mu - 12.5).abs() < 1e-9 && prior.mean_var() < 0.05, "{prior:?}");
+    }
+
+    #[test]
+    fn the_interpreter_s_prior_from_other_work_is_scaled_by_the_instructions() {
+        let mut runs = Vec::new();
+        for k in 0..5u64 {
+            let mut big = rec(k + 1, OTHER, INPUT2, "interp", 1_000_000_000, true);
+            big.run.instructions = Some(1 << 20);
+            runs.push(big);
+        }
+        let mut mine = rec(10, PROG, INPUT, "interp", 1_000_000, true);
+        mine.run.instructions = Some(1 << 10);
+        runs.push(mine);
+        let a = Planner::from_runs(runs).assess(&query(INPUT));
+        let prior = a.arm(Arm::Interp).unwrap().prior;
+        assert!((prior.mu - (1e9f64 / 1024.0).ln()).abs() < 0.01, "{prior:?}");
     }
 
     #[test]

@@ -331,6 +331,9 @@ pub fn show(args: ShowArgs, home: Option<&Path>) -> ExitCode {
     for (k, v) in RUN_FIELDS.iter().zip(values) {
         println!("{k:<15}  {v}");
     }
+    if let Some(printed) = &r.printed {
+        println!("{:<15}  {printed}", "printed");
+    }
     ExitCode::SUCCESS
 }
 
