@@ -543,9 +543,8 @@ impl Home {
                      run `rdx ledger verify`"
                 ))
             })?;
-            // A probe names what it timed, a decision what it decided about; neither needs the
-            // blob kept.
-            if kind == crate::probe::KIND || kind == crate::planner::DECISION {
+            // A probe names what it timed; it does not need the blob kept.
+            if kind == crate::probe::KIND {
                 continue;
             }
             each_cid(&value, &mut |cid| refs.entry(cid).or_default().total += 1);
