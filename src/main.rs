@@ -25,6 +25,7 @@ use std::process::ExitCode;
 ///   rdx replay 12 / rdx rewind 12     run recorded run 12 again / the other way
 ///   rdx plan stdlib/fib.rdx --set n=10 how the planner would run it, and why
 ///   rdx serve / rdx peer add lab URL  share a home over HTTP / look CIDs up on another
+///   RUSTC_WRAPPER=rdx cargo build     record each crate's compile time; rdx hint --build
 ///
 /// Every `rdx run` is recorded in a home (--home DIR, else $RDX_HOME, else ~/.rdx): a
 /// content-addressed store of programs and states, and a hash-chained ledger of runs.
@@ -68,6 +69,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `RUSTC_WRAPPER=rdx cargo build` calls `rdx /path/to/rustc ARGS…`, as it calls sccache.
+    let mut argv = std::env::args_os().skip(1);
+    let first = argv.next();
+    if cmd::build::is_wrapper_call(first.as_ref())
+        && let Some(rustc) = first
+    {
+        cmd::build::wrap(rustc, argv.collect());
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -127,14 +127,20 @@ fn plan_hint_and_status_read_recorded_runs() {
 }
 
 #[test]
-fn reuse_is_not_offered_for_a_program_that_prints() {
+fn a_program_that_prints_is_reused_with_what_it_printed() {
     let home = TempHome::new("prints");
-    let ja = home.file("pr.ja", "procedure main()\n    int x\n    x += 2\n    printf(\"x=%d\", x)\n");
-    home.ok(&["run", &ja]);
+    let ja =
+        home.file("pr.ja", "procedure main()\n    int x\n    x += 2\n    printf(\"x=%d\", x)\n    show(x)\n");
+    let first = home.ok(&["run", &ja]);
+    assert!(first.contains("x=2"), "{first}");
     let plan = home.json(&["plan", "--json", &ja]);
-    assert_eq!(plan["reuse"], false, "{plan}");
-    let hint = home.json(&["hint", "--json", &ja]);
-    assert!(hint["reuse_blocked"].as_str().is_some_and(|w| w.contains("prints")), "{hint}");
+    assert_eq!(plan["reuse"], true, "{plan}");
+    let runs = home.log().len();
+    assert_eq!(home.ok(&["run", "--backend", "auto", &ja]), first, "printed again, byte for byte");
+    assert_eq!(home.log().len(), runs);
+    let printed = home.log()[0]["printed"].as_str().expect("the printed output's CID").to_string();
+    let out = home.ok(&["store", "get", &printed]);
+    assert!(first.starts_with(&out), "{out:?} is what the run printed before its result");
 }
 
 #[test]
@@ -162,7 +168,21 @@ fn loop_records_one_run_per_cycle() {
     assert!(text.lines().all(|l| l.starts_with("cycle") && l.contains("confidence")), "{text}");
     let log = home.log();
     assert_eq!(log.len(), 5);
-    assert!(log.iter().all(|r| r["backend_reason"].as_str().is_some_and(|w| w.starts_with("loop:"))));
+    assert!(
+        log.iter().all(|r| r["backend_reason"].as_str().is_some_and(|w| w.starts_with("loop (decision ")))
+    );
+    // Every cycle's decision is in the ledger, with the posterior of every arm.
+    let decisions = home.json(&["log", "--decisions", "--json"]);
+    let decisions = decisions.as_array().expect("an array");
+    assert_eq!(decisions.len(), 5);
+    assert!(decisions.iter().all(|d| d["by"] == "loop" && d["how"] == "thompson" && d["reuse"] == false));
+    assert_eq!(decisions[0]["arms"].as_array().map(Vec::len), Some(2));
+    let id = decisions[0]["id"].as_u64().unwrap().to_string();
+    let shown = home.ok(&["show", &id]);
+    assert!(
+        shown.contains("decision") && shown.contains("P(fastest)") && shown.contains("posterior"),
+        "{shown}"
+    );
     let lines = home.ok(&with_fib(&["loop", "-n", "2", "--seed", "1", "--json"]));
     for line in lines.lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("one JSON object per line");
@@ -170,6 +190,8 @@ fn loop_records_one_run_per_cycle() {
         assert!(v["regret_ns"].as_f64().is_some_and(|r| r >= 0.0));
     }
     assert_eq!(home.log().len(), 7);
+    // The loop never reuses, though this input's output is recorded.
+    assert_eq!(home.json(&with_fib(&["plan", "--json"]))["reuse"], true);
 }
 
 #[test]
@@ -180,23 +202,145 @@ fn run_backend_auto_asks_the_planner_unless_no_plan() {
     assert_eq!(home.ok(&with_fib(&["run", "--backend", "auto"])), plain, "auto prints what interp prints");
     let first = &home.log()[0];
     assert_eq!(first["backend"], "jit");
-    assert!(first["backend_reason"].as_str().is_some_and(|w| w.starts_with("plan: cold start")), "{first}");
+    let reason = first["backend_reason"].as_str().unwrap_or("");
+    assert!(reason.starts_with("plan (decision 1): cold start"), "{first}");
+    assert!(home.ok(&["show", "1"]).contains("static rule"));
     for backend in ["interp", "interp", "interp"] {
         home.ok(&with_fib(&["run", "--backend", backend]));
     }
-    // `plan` is deterministic (a fixed seed), so auto runs what it said just before.
-    let expected = home.json(&with_fib(&["plan", "--json"]))["backend"].clone();
-    assert_eq!(home.ok(&with_fib(&["run", "--backend", "auto"])), plain);
+    // `plan` is deterministic (a fixed seed), so auto runs what it said just before: on a new
+    // input, an engine; on this one, the recorded output, and no run.
+    let fib11 = ["stdlib/fib.rdx", "--set", "n=11"];
+    let expected = home.json(&[&["plan", "--json"][..], &fib11].concat())["backend"].clone();
+    home.ok(&[&["run", "--backend", "auto"][..], &fib11].concat());
     let planned = &home.log()[0];
     assert_eq!(planned["backend"], expected, "{planned}");
     assert!(
-        planned["backend_reason"].as_str().is_some_and(|w| w.starts_with("plan: ") && !w.contains("cold")),
+        planned["backend_reason"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("plan (decision ") && !w.contains("cold")),
         "{planned}"
     );
+    let runs = home.log().len();
+    assert_eq!(home.ok(&with_fib(&["run", "--backend", "auto"])), plain, "a reuse prints what a run prints");
+    assert_eq!(
+        home.ok(&with_fib(&["run", "--backend", "auto", "--json"])),
+        home.ok(&with_fib(&["run", "--json", "--no-ledger"]))
+    );
+    assert_eq!(home.log().len(), runs, "a reuse runs nothing");
+    let decisions = home.json(&["log", "--decisions", "--json"]);
+    assert_eq!(decisions[0]["reuse"], true, "{decisions}");
+    assert_eq!(decisions[0]["how"], "reuse");
+    assert_eq!(decisions.as_array().map(Vec::len), Some(4));
     for flag in ["--no-plan", "--no-ce1"] {
         assert_eq!(home.ok(&with_fib(&["run", "--backend", "auto", flag])), plain);
         let fixed = &home.log()[0];
         assert_eq!(fixed["backend"], "jit");
         assert_eq!(fixed["backend_reason"], "auto: a gene loops or recurses, so compiling pays off");
     }
+}
+
+/// `rdx serve` of another home on a free loopback port, killed on drop.
+struct Server {
+    child: std::process::Child,
+    url: String,
+    _home: TempHome,
+}
+
+impl Server {
+    fn start(tag: &str) -> Server {
+        use std::io::BufRead;
+        let home = TempHome::new(tag);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
+            .env_remove("RDX_HOME")
+            .arg("--home")
+            .arg(home.0.join("home"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("rdx serve starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().strip_prefix("listening on ").expect("the address").to_string();
+        Server { child, url, _home: home }
+    }
+
+    fn runs(&self) -> usize {
+        let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+            .arg("--home")
+            .arg(self._home.0.join("home"))
+            .args(["log", "--json"])
+            .output()
+            .expect("rdx runs");
+        serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).expect("a JSON array").len()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Notes in `home` that runs of fib on `peer` took `ns` each, as `rdx run --on` notes them.
+fn peer_evidence(home: &TempHome, peer: &str, ns: u64, program: &str, input: &str) {
+    let h = rdx_core::Home::open(Some(&home.0.join("home"))).expect("the home");
+    let target = format!("{program} fib forward interp {input}");
+    let subject = rdx_core::probe::Subject { kind: "run", source: peer, target: &target };
+    let probe =
+        rdx_core::probe::Probe::new(subject, 0, vec![ns; 8], None, "ok", std::time::SystemTime::now());
+    h.record_probe(&probe.expect("a probe")).expect("recorded");
+}
+
+#[test]
+fn a_peer_is_an_arm_and_auto_runs_there_when_the_plan_says_so() {
+    let home = TempHome::new("peer");
+    let server = Server::start("peer-server");
+    home.ok(&["peer", "add", "far", &server.url]);
+    for backend in ["interp", "jit", "interp", "jit"] {
+        home.ok(&with_fib(&["run", "--backend", backend]));
+    }
+    let program = home.log()[0]["program"].as_str().unwrap().to_string();
+    // Nothing known about the peer: it is an arm (hint), but the plan stays here.
+    let hint = home.json(&with_fib(&["hint", "--json"]));
+    let arms = hint["arms"].as_array().expect("arms");
+    assert_eq!(arms.len(), 3, "{hint}");
+    assert_eq!((arms[2]["arm"].as_str(), arms[2]["where"].as_str()), (Some("interp"), Some("far")));
+    // The peer's evidence is of n=12 (whose work a run here counted); the runs are of n=13,
+    // in the same work bucket.
+    let fib12 = ["stdlib/fib.rdx", "--set", "n=12"];
+    home.ok(&[&["run", "--backend", "interp"][..], &fib12].concat());
+    let input = home.json(&[&["hint", "--json"][..], &fib12].concat())["input"].as_str().unwrap().to_string();
+    let fib13 = ["stdlib/fib.rdx", "--set", "n=13"];
+    let with13 = |args: &[&'static str]| [args, &fib13[..]].concat();
+    assert_eq!(home.json(&with13(&["plan", "--json"]))["where"], "local");
+    // A peer probed slow (a second per run) stays unused.
+    peer_evidence(&home, "far", 1_000_000_000, &program, &input);
+    assert_eq!(home.json(&with13(&["plan", "--json"]))["where"], "local");
+    // Probed fast (a nanosecond): the plan sends the run there, and auto runs it there.
+    for _ in 0..3 {
+        peer_evidence(&home, "far", 1, &program, &input);
+    }
+    let plan = home.json(&with13(&["plan", "--json"]));
+    assert_eq!((plan["backend"].as_str(), plan["where"].as_str()), (Some("interp"), Some("far")), "{plan}");
+    let local = home.ok(&with13(&["run", "--no-ledger"]));
+    let before = server.runs();
+    assert_eq!(
+        home.ok(&with13(&["run", "--backend", "auto"])),
+        local,
+        "a remote run prints what a local one does"
+    );
+    assert_eq!(server.runs(), before + 1, "the run was made on the peer");
+    let here = &home.log()[0];
+    assert!(here["flags"].as_array().is_some_and(|f| f.iter().any(|f| f == "--on=far")), "{here}");
+    let decision = &home.json(&["log", "--decisions", "--json"])[0];
+    assert_eq!((decision["where"].as_str(), decision["reuse"].as_bool()), (Some("far"), Some(false)));
+    // The wait was noted as a probe of the peer, which the planner learns from.
+    let hint = home.json(&with13(&["hint", "--json"]));
+    assert_eq!(hint["arms"][2]["runs"], 4 * 8 + 1, "{hint}");
+    // --no-plan keeps the static rule, here.
+    home.ok(&with13(&["run", "--backend", "auto", "--no-plan"]));
+    assert_eq!(server.runs(), before + 1);
 }

@@ -20,6 +20,10 @@ pub const LANDAUER_JOULES_PER_BIT: f64 = 1.380649e-23 * 300.0 * std::f64::consts
 /// The `prev` of the first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The flag of a run recorded here that a peer made (`--on=NAME`): its `wall_ns` is the
+/// peer's compute time, not what the caller waited.
+pub const ON_FLAG: &str = "--on=";
+
 /// The record kind of a run.
 pub const RUN: &str = "run";
 
@@ -70,6 +74,10 @@ pub struct NewRun {
     pub kernels: Vec<String>,
     /// Command-line flags that changed the run, e.g. `["--strict", "--checked"]`.
     pub flags: Vec<String>,
+    /// The CID of what the run printed (`print`, `printf`, `show`), when its program can
+    /// print; absent otherwise (and in records older than the field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub printed: Option<String>,
 }
 
 impl NewRun {
@@ -80,7 +88,13 @@ impl NewRun {
     }
 
     fn check(&self) -> Result<(), CoreError> {
-        let cids = [Some(&self.program), Some(&self.input), self.output.as_ref(), self.tape.as_ref()];
+        let cids = [
+            Some(&self.program),
+            Some(&self.input),
+            self.output.as_ref(),
+            self.tape.as_ref(),
+            self.printed.as_ref(),
+        ];
         for text in cids.into_iter().flatten().chain(&self.kernels) {
             let canonical = text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
             if !canonical {
@@ -358,6 +372,30 @@ impl Home {
             .map_err(|e| self.sql(e))?;
         let (body, prev, hash) = row.ok_or_else(no_such)?;
         self.run_from_row(sql_id, &body, prev, hash)
+    }
+
+    /// Records of kind `kind`, newest first, at most `limit`: each id with its body.
+    pub fn records_of(
+        &self,
+        kind: &str,
+        limit: Option<usize>,
+    ) -> Result<Vec<(u64, serde_json::Value)>, CoreError> {
+        let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, body FROM records WHERE kind = ?1 ORDER BY id DESC LIMIT ?2")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(params![kind, limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, body) = row.map_err(|e| self.sql(e))?;
+            let body = serde_json::from_str(&body)
+                .map_err(|e| self.bad_ledger(format!("record {id} cannot be read: {e}")))?;
+            out.push((u64::try_from(id).unwrap_or_default(), body));
+        }
+        Ok(out)
     }
 
     /// Record `id` of any kind: its kind and its body.

@@ -13,6 +13,7 @@
 //!
 //! Engines stay free of I/O: everything here happens before and after `Engine::run`.
 
+pub mod build;
 pub mod cid;
 pub mod error;
 pub mod home;

@@ -3,15 +3,22 @@
 //! A decision context is (program, entry, direction, work bucket). The bucket is
 //! ⌊log₂ instructions⌋ of the interpreter's runs of the same input (the work, not the input's
 //! size: Speck's work grows with the value of `n`); a JIT run takes the bucket of its input once
-//! an interpreter run of that input has counted it. The arms are `interp` and `jit` (local), and
-//! `reuse` when the ledger holds an ok run of this exact program, entry, direction and input and
-//! the program prints nothing (printed output is not recorded).
+//! an interpreter run of that input has counted it. The arms are `interp` and `jit` here, the
+//! interpreter of each peer the query names (a peer's `/runs` interprets), and `reuse` when the
+//! ledger holds an ok run of this exact program, entry, direction and input (with what it
+//! printed, when the program prints).
+//!
+//! A peer arm's time is what the caller waits: the one-sample probes (`what` = `run`, `source`
+//! = the peer) that `rdx run --on` records, pushing and network included. The run records a
+//! remote run leaves here (flag `--on=NAME`) count the work, not the time.
 //!
 //! Each arm's wall time is log-normal: ln(wall_ns) is Normal with unknown mean and variance,
 //! under a conjugate Normal-Inverse-Gamma posterior ([`Nig`]). Older runs weigh less (half-life
 //! [`HALF_LIFE`] runs of the same context and arm), so the planner follows a changing machine.
 //! The prior of a context is fitted from every other run of the arm in nearby buckets (any
 //! program), worth at most [`PRIOR_WEIGHT`] runs, so a new program starts from similar ones.
+//! Re-seeding (the cycle's Φ): those runs weigh by recency across the whole ledger (half-life
+//! [`RESEED_HALF_LIFE`] runs of the arm), so the prior moves toward recent evidence.
 //! MDL ([`Mdl`]) chooses between one model per arm for every input and one per bucket.
 //!
 //! [`Planner::assess`] gives what `rdx hint` and `rdx plan` print: the arm most likely fastest
@@ -22,8 +29,9 @@
 
 use crate::error::CoreError;
 use crate::home::Home;
-use crate::ledger::RunRecord;
-use serde::Serialize;
+use crate::ledger::{ON_FLAG, RunRecord};
+use crate::probe::Probe;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// Runs of a context and arm after which an observation weighs half as much.
@@ -31,6 +39,9 @@ pub const HALF_LIFE: f64 = 50.0;
 
 /// The most runs' worth of evidence the shared prior of a context carries.
 pub const PRIOR_WEIGHT: f64 = 2.0;
+
+/// Runs of an arm, across the ledger, after which a run weighs half as much in the priors.
+pub const RESEED_HALF_LIFE: f64 = 100.0;
 
 /// How many of the newest runs [`Planner::load`] reads.
 pub const LOAD_LIMIT: usize = 5000;
@@ -84,7 +95,7 @@ impl Arm {
 
 /// A Normal-Inverse-Gamma distribution over (μ, σ²) of ln(wall_ns): σ² ~ InvGamma(α, β),
 /// μ | σ² ~ N(mu, σ²/κ).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Nig {
     pub mu: f64,
     pub kappa: f64,
@@ -196,6 +207,8 @@ pub struct Query {
     pub prints: bool,
     /// What the static rule picks: the JIT when some gene loops or recurses.
     pub static_jit: bool,
+    /// The peers the run may go to (their interpreter); empty to run here only.
+    pub peers: Vec<String>,
 }
 
 impl Query {
@@ -215,6 +228,7 @@ impl Query {
             input: input.to_hex(),
             prints: prints(module),
             static_jit: rdx_jit::worth_compiling(module),
+            peers: Vec::new(),
         }
     }
 }
@@ -243,10 +257,15 @@ pub struct Bucket {
 #[derive(Clone, Debug, Serialize)]
 pub struct ArmView {
     pub arm: Arm,
+    /// `local`, or the peer's name.
+    #[serde(rename = "where")]
+    pub site: String,
     /// Timed ok runs in the context.
     pub runs: usize,
     /// Their total weight after discounting.
     pub weight: f64,
+    /// The prior of the context (re-seeded from the arm's runs in other contexts).
+    pub prior: Nig,
     /// The posterior (prior included) on ln(wall_ns).
     pub posterior: Nig,
     /// exp of the posterior mean of ln(wall_ns): the predicted (geometric mean) wall time.
@@ -279,7 +298,10 @@ impl Mdl {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cached {
     pub run: u64,
+    /// The output state's CID.
     pub output: String,
+    /// The CID of what the run printed, when the program prints.
+    pub printed: Option<String>,
 }
 
 /// An earlier failure of this exact input.
@@ -296,7 +318,7 @@ pub struct Assessment {
     pub bucket: Bucket,
     /// No timed run of this program, entry and direction: the static rule decides.
     pub cold: bool,
-    /// The compute arms, interp then jit.
+    /// The compute arms: interp and jit here, then each peer's interpreter.
     pub arms: Vec<ArmView>,
     /// The largest probability of being fastest.
     pub confidence: f64,
@@ -305,6 +327,9 @@ pub struct Assessment {
     pub model: &'static str,
     /// The compute arm chosen.
     pub choice: Arm,
+    /// Where: `local` or a peer's name.
+    #[serde(rename = "where")]
+    pub site: String,
     /// A recorded output for this exact input, when reuse is possible.
     pub cached: Option<Cached>,
     /// Why a recorded output cannot be reused, when one exists.
@@ -320,20 +345,33 @@ pub struct Assessment {
 }
 
 impl Assessment {
-    /// The view of a compute arm.
+    /// The view of a compute arm here.
     pub fn arm(&self, arm: Arm) -> Option<&ArmView> {
-        self.arms.iter().find(|a| a.arm == arm)
+        self.at(arm, LOCAL)
+    }
+
+    /// The view of a compute arm at `site`.
+    pub fn at(&self, arm: Arm, site: &str) -> Option<&ArmView> {
+        self.arms.iter().find(|a| a.arm == arm && a.site == site)
     }
 }
+
+/// The site of the arms that run here.
+pub const LOCAL: &str = "local";
 
 /// A timed ok run, as the model sees it.
 #[derive(Clone, Debug)]
 struct Obs {
-    id: u64,
+    /// The record, and the sample within it (probes hold several).
+    id: (u64, u32),
     arm: Arm,
+    site: String,
     bucket: Option<u32>,
     ln_ns: f64,
 }
+
+/// An observation of another context, as re-seeding weighs it: (its context, ln time, weight).
+type Weighed<'a> = ((&'a Family, Option<u32>), f64, f64);
 
 /// The key of a family of runs: program, entry, direction.
 type Family = (String, String, String);
@@ -344,8 +382,11 @@ pub struct Planner {
     runs: Vec<RunRecord>,
     /// Instructions the interpreter counted per (family, input).
     work: HashMap<(Family, String), u64>,
-    /// Timed ok runs per family, newest first.
+    /// Timed ok runs (and peer probe samples) per family, newest first.
     obs: BTreeMap<Family, Vec<Obs>>,
+    /// Each observation's age among those of its arm and site across the ledger (0 = newest):
+    /// what re-seeding weighs the priors by.
+    age: HashMap<(u64, u32), usize>,
 }
 
 /// ⌊log₂ n⌋ (0 for 0).
@@ -357,14 +398,75 @@ fn family_of(r: &RunRecord) -> Family {
     (r.run.program.clone(), r.run.entry.clone(), r.run.direction.clone())
 }
 
+/// A context's prior and posterior for one arm.
+#[derive(Clone, Copy, Debug)]
+struct Fit {
+    prior: Nig,
+    posterior: Nig,
+    /// Observations of the context.
+    runs: usize,
+    /// Their weight after discounting.
+    weight: f64,
+    /// Whether anything (this context or another) informs the prior.
+    informed: bool,
+}
+
+/// The re-seeded prior (Φ) from other contexts' observations `(context, ln time, recency
+/// weight)`, worth at most [`PRIOR_WEIGHT`] runs: μ₀ is their weighted mean; the prior on σ²
+/// is centred on their pooled *within*-context variance (how much runs of one context scatter,
+/// not how much contexts differ from each other), or vague when no context has two runs.
+/// [`Nig::VAGUE`] when there are none.
+pub fn reseed<K: Eq + std::hash::Hash>(others: &[(K, f64, f64)]) -> Nig {
+    let total: f64 = others.iter().map(|(_, _, w)| w).sum();
+    if total <= 0.0 {
+        return Nig::VAGUE;
+    }
+    let mean = others.iter().map(|(_, x, w)| x * w).sum::<f64>() / total;
+    let mut groups: HashMap<&K, (f64, f64, usize)> = HashMap::new();
+    for (k, x, w) in others {
+        let g = groups.entry(k).or_default();
+        g.0 += w;
+        g.1 += w * x;
+        g.2 += 1;
+    }
+    let ss: f64 = others
+        .iter()
+        .map(|(k, x, w)| {
+            let g = groups[k];
+            w * (x - g.1 / g.0).powi(2)
+        })
+        .sum();
+    let (n, k) = (others.len(), groups.len());
+    let weight = PRIOR_WEIGHT.min(total);
+    if n <= k {
+        return Nig { mu: mean, kappa: weight, ..Nig::VAGUE };
+    }
+    // Bessel's correction, one degree of freedom per context.
+    let var = (ss / total * n as f64 / (n - k) as f64).max(MIN_SD * MIN_SD);
+    Nig { mu: mean, kappa: weight, alpha: 1.0 + weight / 2.0, beta: var * weight / 2.0 }
+}
+
 impl Planner {
-    /// The planner of `home`: its newest [`LOAD_LIMIT`] runs.
+    /// The planner of `home`: its newest [`LOAD_LIMIT`] runs and probes.
     pub fn load(home: &Home) -> Result<Planner, CoreError> {
-        Ok(Planner::from_runs(home.runs(Some(LOAD_LIMIT), None)?))
+        let runs = home.runs(Some(LOAD_LIMIT), None)?;
+        let probes = home
+            .records_of(crate::probe::KIND, Some(LOAD_LIMIT))?
+            .into_iter()
+            .filter_map(|(id, body)| serde_json::from_value::<Probe>(body).ok().map(|p| (id, p)))
+            .collect();
+        Ok(Planner::from_records(runs, probes))
     }
 
-    /// The planner of these runs (in any order).
-    pub fn from_runs(mut runs: Vec<RunRecord>) -> Planner {
+    /// The planner of these runs (in any order), without probes.
+    pub fn from_runs(runs: Vec<RunRecord>) -> Planner {
+        Planner::from_records(runs, Vec::new())
+    }
+
+    /// The planner of these runs and probes (each with its record id, in any order). Probes of
+    /// runs on a peer (`what` = `run`, `source` = the peer, `target` = `PROGRAM entry direction
+    /// backend [INPUT]`) are the evidence of that peer's arm.
+    pub fn from_records(mut runs: Vec<RunRecord>, probes: Vec<(u64, Probe)>) -> Planner {
         runs.sort_by_key(|r| std::cmp::Reverse(r.id));
         let mut work = HashMap::new();
         for r in runs.iter().rev() {
@@ -374,18 +476,50 @@ impl Planner {
                 work.insert((family_of(r), r.run.input.clone()), n);
             }
         }
+        let bucket_of = |family: &Family, input: &str| {
+            work.get(&(family.clone(), input.to_string())).map(|n| log2_floor(*n))
+        };
         let mut obs: BTreeMap<Family, Vec<Obs>> = BTreeMap::new();
         for r in &runs {
             let Some(arm) = Arm::of_backend(&r.run.backend) else { continue };
-            if r.run.outcome != "ok" {
+            if r.run.outcome != "ok" || r.run.flags.iter().any(|f| f.starts_with(ON_FLAG)) {
                 continue;
             }
             let family = family_of(r);
-            let bucket = work.get(&(family.clone(), r.run.input.clone())).map(|n| log2_floor(*n));
+            let bucket = bucket_of(&family, &r.run.input);
             let ln_ns = (r.run.wall_ns.max(1) as f64).ln();
-            obs.entry(family).or_default().push(Obs { id: r.id, arm, bucket, ln_ns });
+            let site = LOCAL.to_string();
+            obs.entry(family).or_default().push(Obs { id: (r.id, 0), arm, site, bucket, ln_ns });
         }
-        Planner { runs, work, obs }
+        for (id, p) in &probes {
+            if p.kind != "run" || p.source == LOCAL || p.outcome != "ok" {
+                continue;
+            }
+            let words: Vec<&str> = p.target.split(' ').collect();
+            let [program, entry, direction, backend, rest @ ..] = &words[..] else { continue };
+            let Some(arm) = Arm::of_backend(backend) else { continue };
+            let family = (program.to_string(), entry.to_string(), direction.to_string());
+            let bucket = rest.first().and_then(|input| bucket_of(&family, input));
+            let fam = obs.entry(family).or_default();
+            for (k, ns) in p.samples_ns.iter().enumerate() {
+                let ln_ns = ((*ns).max(1) as f64).ln();
+                let id = (*id, u32::try_from(k).unwrap_or(u32::MAX));
+                fam.push(Obs { id, arm, site: p.source.clone(), bucket, ln_ns });
+            }
+        }
+        for fam in obs.values_mut() {
+            fam.sort_by_key(|o| std::cmp::Reverse(o.id));
+        }
+        let mut all: Vec<&Obs> = obs.values().flatten().collect();
+        all.sort_by_key(|o| std::cmp::Reverse(o.id));
+        let mut seen: HashMap<(Arm, &str), usize> = HashMap::new();
+        let mut age = HashMap::new();
+        for o in all {
+            let n = seen.entry((o.arm, o.site.as_str())).or_default();
+            age.insert(o.id, *n);
+            *n += 1;
+        }
+        Planner { runs, work, obs, age }
     }
 
     /// How many runs the planner read.
@@ -407,53 +541,73 @@ impl Planner {
         }
     }
 
-    /// The posterior of `arm` from `own` (the context's observations, newest first) and a prior
-    /// fitted from every other observation of the arm in buckets near `bucket`.
-    fn fit(&self, arm: Arm, bucket: Option<u32>, own: &[&Obs]) -> (Nig, usize, f64) {
+    /// The posterior of `arm` at `site` from `own` (the context's observations, newest first)
+    /// and the re-seeded prior: every other observation of the arm and site in buckets near
+    /// `bucket`, weighed by recency.
+    fn fit(&self, arm: Arm, site: &str, bucket: Option<u32>, own: &[&Obs]) -> Fit {
         let near = |b: Option<u32>| match (bucket, b) {
             (Some(q), Some(b)) => q.abs_diff(b) <= 1,
             (None, _) => true,
             (Some(_), None) => false,
         };
-        let own_ids: std::collections::HashSet<u64> = own.iter().map(|o| o.id).collect();
-        let others: Vec<f64> = self
-            .obs
-            .values()
-            .flatten()
-            .filter(|o| o.arm == arm && near(o.bucket) && !own_ids.contains(&o.id))
-            .map(|o| o.ln_ns)
-            .collect();
-        let prior = if others.is_empty() {
-            Nig::VAGUE
-        } else {
-            let w = (PRIOR_WEIGHT / others.len() as f64).min(1.0);
-            let pairs: Vec<(f64, f64)> = others.iter().map(|x| (*x, w)).collect();
-            Nig::VAGUE.update(&pairs)
+        let own_ids: std::collections::HashSet<(u64, u32)> = own.iter().map(|o| o.id).collect();
+        let others_where = |near: &dyn Fn(Option<u32>) -> bool| -> Vec<Weighed<'_>> {
+            self.obs
+                .iter()
+                .flat_map(|(family, fam)| fam.iter().map(move |o| (family, o)))
+                .filter(|(_, o)| o.arm == arm && o.site == site && near(o.bucket) && !own_ids.contains(&o.id))
+                .map(|(family, o)| {
+                    let age = self.age.get(&o.id).copied().unwrap_or_default();
+                    // The interpreter here takes time in proportion to the instructions it runs
+                    // (what the bucket counts), so a run of other work is scaled to this one.
+                    let scaled = match (arm, site, bucket, o.bucket) {
+                        (Arm::Interp, LOCAL, Some(q), Some(b)) => {
+                            o.ln_ns + std::f64::consts::LN_2 * (f64::from(q) - f64::from(b))
+                        }
+                        _ => o.ln_ns,
+                    };
+                    ((family, o.bucket), scaled, 0.5f64.powf(age as f64 / RESEED_HALF_LIFE))
+                })
+                .collect()
         };
+        // Nearby work first; with none, the arm's runs of any work (a JIT's compile time or a
+        // peer's latency do not depend on it) say more than the vague prior.
+        let mut others = others_where(&near);
+        if others.is_empty() {
+            others = others_where(&|_| true);
+        }
+        let prior = reseed(&others);
         let mine: Vec<(f64, f64)> = own
             .iter()
-            .filter(|o| o.arm == arm)
+            .filter(|o| o.arm == arm && o.site == site)
             .enumerate()
             .map(|(age, o)| (o.ln_ns, 0.5f64.powf(age as f64 / HALF_LIFE)))
             .collect();
         let weight = mine.iter().map(|(_, w)| w).sum();
-        (prior.update(&mine), mine.len(), weight)
+        Fit {
+            prior,
+            posterior: prior.update(&mine),
+            runs: mine.len(),
+            weight,
+            informed: !mine.is_empty() || !others.is_empty(),
+        }
     }
 
     /// MDL of a family's timings: pooled (one Gaussian per arm) against per bucket.
     fn mdl(obs: &[Obs]) -> Mdl {
         let n = obs.len();
-        let cost = |groups: &BTreeMap<(Arm, Option<u32>), Vec<f64>>| -> f64 {
+        type Groups<'a> = BTreeMap<(Arm, &'a str, Option<u32>), Vec<f64>>;
+        let cost = |groups: &Groups| -> f64 {
             let params = 2.0 * groups.len() as f64;
             let model = 0.5 * params * (n.max(2) as f64).log2();
             let data: f64 = groups.values().map(|xs| gaussian_bits(xs)).sum();
             model + data
         };
-        let mut pooled: BTreeMap<(Arm, Option<u32>), Vec<f64>> = BTreeMap::new();
-        let mut split: BTreeMap<(Arm, Option<u32>), Vec<f64>> = BTreeMap::new();
+        let mut pooled: Groups = BTreeMap::new();
+        let mut split: Groups = BTreeMap::new();
         for o in obs {
-            pooled.entry((o.arm, None)).or_default().push(o.ln_ns);
-            split.entry((o.arm, o.bucket)).or_default().push(o.ln_ns);
+            pooled.entry((o.arm, &o.site, None)).or_default().push(o.ln_ns);
+            split.entry((o.arm, &o.site, o.bucket)).or_default().push(o.ln_ns);
         }
         Mdl { pooled_bits: cost(&pooled), per_bucket_bits: cost(&split), runs: n }
     }
@@ -468,28 +622,40 @@ impl Planner {
         let model = mdl.chosen();
         let own: Vec<&Obs> =
             fam.iter().filter(|o| model == "pooled" || o.bucket == bucket.log2_instructions).collect();
-        let cold = fam.is_empty();
-        let fits: Vec<(Arm, (Nig, usize, f64))> =
-            Arm::COMPUTE.iter().map(|&a| (a, self.fit(a, bucket.log2_instructions, &own))).collect();
-        let posts: Vec<Nig> = fits.iter().map(|(_, (p, _, _))| *p).collect();
+        let cold = !fam.iter().any(|o| o.site == LOCAL);
+        let mut keys: Vec<(Arm, String)> = Arm::COMPUTE.iter().map(|a| (*a, LOCAL.to_string())).collect();
+        keys.extend(q.peers.iter().map(|p| (Arm::Interp, p.clone())));
+        let fits: Vec<Fit> =
+            keys.iter().map(|(arm, site)| self.fit(*arm, site, bucket.log2_instructions, &own)).collect();
+        let posts: Vec<Nig> = fits.iter().map(|f| f.posterior).collect();
         let p = p_fastest(&posts, &mut Rng::new(MC_SEED));
         let mut rng = Rng::new(MC_SEED ^ 1);
-        let arms: Vec<ArmView> = fits
+        let arms: Vec<ArmView> = keys
             .iter()
+            .zip(&fits)
             .zip(&p)
-            .map(|((arm, (post, runs, weight)), p)| ArmView {
+            .map(|(((arm, site), fit), p)| ArmView {
                 arm: *arm,
-                runs: *runs,
-                weight: *weight,
-                posterior: *post,
-                predicted_ns: post.mu.exp(),
-                interval_ns: interval(post, &mut rng),
+                site: site.clone(),
+                runs: fit.runs,
+                weight: fit.weight,
+                prior: fit.prior,
+                posterior: fit.posterior,
+                predicted_ns: fit.posterior.mu.exp(),
+                interval_ns: interval(&fit.posterior, &mut rng),
                 p_fastest: *p,
             })
             .collect();
-        let best = if p[1] > p[0] { Arm::Jit } else { Arm::Interp };
-        let confidence = p[0].max(p[1]);
-        let choice = if cold { if q.static_jit { Arm::Jit } else { Arm::Interp } } else { best };
+        // A peer nothing has been learned about is explored by `loop`, never planned.
+        let best = (0..arms.len())
+            .filter(|&i| arms[i].site == LOCAL || fits[i].informed)
+            .fold(0, |b, i| if p[i] > p[b] { i } else { b });
+        let confidence = p[best];
+        let (choice, site) = if cold {
+            (if q.static_jit { Arm::Jit } else { Arm::Interp }, LOCAL.to_string())
+        } else {
+            (arms[best].arm, arms[best].site.clone())
+        };
         let (cached, reuse_blocked) = self.reuse(q, &family);
         let failure = self.failure(q, &family);
         let mut a = Assessment {
@@ -500,6 +666,7 @@ impl Planner {
             mdl,
             model,
             choice,
+            site,
             cached,
             reuse_blocked,
             failure,
@@ -509,7 +676,9 @@ impl Planner {
         a.why_backend = explain(&a, q);
         a.why = a.why_backend.clone();
         if let Some(c) = &a.cached {
-            a.why.push_str(&format!("; run {} recorded this input's output, so it is reused", c.run));
+            let printed = if c.printed.is_some() { " (with what it printed)" } else { "" };
+            a.why
+                .push_str(&format!("; run {} recorded this input's output{printed}, so it is reused", c.run));
         }
         if let Some(f) = &a.failure {
             a.why.push_str(&format!(
@@ -521,7 +690,8 @@ impl Planner {
         a
     }
 
-    /// The newest ok run of exactly `q` with no user kernels, unless the program prints.
+    /// The newest ok run of exactly `q` with no user kernels; when the program prints, only
+    /// with what it printed recorded.
     fn reuse(&self, q: &Query, family: &Family) -> (Option<Cached>, Option<String>) {
         let hit = self.runs.iter().find(|r| {
             r.run.outcome == "ok"
@@ -532,15 +702,22 @@ impl Planner {
         });
         match hit {
             None => (None, None),
-            Some(r) if q.prints => (
+            Some(r) if q.prints && r.run.printed.is_none() => (
                 None,
                 Some(format!(
                     "run {} has this output, but the program prints (print, printf or show) and \
-                     printed output is not recorded",
+                     that run did not record what it printed",
                     r.id
                 )),
             ),
-            Some(r) => (Some(Cached { run: r.id, output: r.run.output.clone().unwrap_or_default() }), None),
+            Some(r) => (
+                Some(Cached {
+                    run: r.id,
+                    output: r.run.output.clone().unwrap_or_default(),
+                    printed: r.run.printed.clone(),
+                }),
+                None,
+            ),
         }
     }
 
@@ -555,13 +732,13 @@ impl Planner {
     }
 
     /// An arm by Thompson sampling: one draw of each compute arm's median time, the least wins.
-    /// Also gives the estimated regret of that pick: its posterior median time minus the best
-    /// posterior median, in nanoseconds.
-    pub fn thompson(a: &Assessment, rng: &mut Rng) -> (Arm, f64) {
+    /// Gives the index of the arm in `a.arms` and the estimated regret of that pick: its
+    /// posterior median time minus the best posterior median, in nanoseconds.
+    pub fn thompson(a: &Assessment, rng: &mut Rng) -> (usize, f64) {
         let draws: Vec<f64> = a.arms.iter().map(|v| v.posterior.sample(rng).0).collect();
-        let pick = if draws[1] < draws[0] { 1 } else { 0 };
+        let pick = (0..draws.len()).fold(0, |b, i| if draws[i] < draws[b] { i } else { b });
         let best = a.arms.iter().map(|v| v.predicted_ns).fold(f64::INFINITY, f64::min);
-        (a.arms[pick].arm, a.arms[pick].predicted_ns - best)
+        (pick, a.arms[pick].predicted_ns - best)
     }
 
     /// Every context with its arms, as `rdx status` lists them.
@@ -571,32 +748,39 @@ impl Planner {
             let mut buckets: Vec<Option<u32>> = fam.iter().map(|o| o.bucket).collect();
             buckets.sort();
             buckets.dedup();
+            let mut keys: Vec<(Arm, String)> = Arm::COMPUTE.iter().map(|a| (*a, LOCAL.to_string())).collect();
+            let mut peers: Vec<&str> = fam.iter().map(|o| o.site.as_str()).filter(|s| *s != LOCAL).collect();
+            peers.sort();
+            peers.dedup();
+            keys.extend(peers.iter().map(|p| (Arm::Interp, p.to_string())));
             let mdl = Planner::mdl(fam);
             for bucket in buckets {
                 let own: Vec<&Obs> = fam.iter().filter(|o| o.bucket == bucket).collect();
-                let fits: Vec<(Arm, (Nig, usize, f64))> =
-                    Arm::COMPUTE.iter().map(|&a| (a, self.fit(a, bucket, &own))).collect();
-                let posts: Vec<Nig> = fits.iter().map(|(_, (p, _, _))| *p).collect();
+                let fits: Vec<Fit> = keys.iter().map(|(a, s)| self.fit(*a, s, bucket, &own)).collect();
+                let posts: Vec<Nig> = fits.iter().map(|f| f.posterior).collect();
                 let p = p_fastest(&posts, &mut Rng::new(MC_SEED));
-                let arms = fits
+                let arms: Vec<ArmStatus> = keys
                     .iter()
+                    .zip(&fits)
                     .zip(&p)
-                    .map(|((arm, (post, runs, _)), p)| ArmStatus {
+                    .map(|(((arm, site), fit), p)| ArmStatus {
                         arm: *arm,
-                        runs: *runs,
-                        predicted_ns: post.mu.exp(),
+                        site: site.clone(),
+                        runs: fit.runs,
+                        predicted_ns: fit.posterior.mu.exp(),
                         p_fastest: *p,
                     })
                     .collect();
-                let best = if p[1] > p[0] { Arm::Jit } else { Arm::Interp };
+                let best = (0..arms.len()).fold(0, |b, i| if p[i] > p[b] { i } else { b });
                 out.push(ContextStatus {
                     program: program.clone(),
                     entry: entry.clone(),
                     direction: direction.clone(),
                     bucket,
+                    best: arms[best].arm,
+                    best_where: arms[best].site.clone(),
+                    confidence: p[best],
                     arms,
-                    best,
-                    confidence: p[0].max(p[1]),
                     mdl,
                 });
             }
@@ -615,6 +799,9 @@ pub struct ContextStatus {
     pub bucket: Option<u32>,
     pub arms: Vec<ArmStatus>,
     pub best: Arm,
+    /// Where the best arm runs: `local` or a peer's name.
+    #[serde(rename = "best_where")]
+    pub best_where: String,
     pub confidence: f64,
     /// The MDL scores of the context's program, entry and direction.
     pub mdl: Mdl,
@@ -624,6 +811,9 @@ pub struct ContextStatus {
 #[derive(Clone, Debug, Serialize)]
 pub struct ArmStatus {
     pub arm: Arm,
+    /// `local`, or the peer's name.
+    #[serde(rename = "where")]
+    pub site: String,
     pub runs: usize,
     pub predicted_ns: f64,
     pub p_fastest: f64,
@@ -682,6 +872,11 @@ pub fn human_ns(ns: f64) -> String {
     }
 }
 
+/// An arm's name with its site: `interp`, `jit`, `interp on NAME`.
+pub fn arm_label(arm: Arm, site: &str) -> String {
+    if site == LOCAL { arm.name().to_string() } else { format!("{} on {site}", arm.name()) }
+}
+
 /// The choice of a compute arm in words.
 fn explain(a: &Assessment, q: &Query) -> String {
     if a.cold {
@@ -692,25 +887,170 @@ fn explain(a: &Assessment, q: &Query) -> String {
         };
         format!("cold start (no timed run of this program, entry and direction): the static rule: {rule}")
     } else {
-        let view = |arm| a.arm(arm).expect("a compute arm");
-        let (i, j) = (view(Arm::Interp), view(Arm::Jit));
         let bucket = match a.bucket.log2_instructions {
             Some(b) => format!("work bucket 2^{b} instructions, from the {}", a.bucket.from),
             None => "work bucket unknown".to_string(),
         };
+        let arms: Vec<String> = a
+            .arms
+            .iter()
+            .map(|v| {
+                format!("{} {} over {} runs", arm_label(v.arm, &v.site), human_ns(v.predicted_ns), v.runs)
+            })
+            .collect();
         format!(
-            "{} is fastest with probability {:.2}: interp {} over {} runs, jit {} over {} runs \
-             ({bucket}); MDL prefers the {} model ({:.1} bits against {:.1})",
-            a.choice.name(),
+            "{} is fastest with probability {:.2}: {} ({bucket}); MDL prefers the {} model ({:.1} bits \
+             against {:.1})",
+            arm_label(a.choice, &a.site),
             a.confidence,
-            human_ns(i.predicted_ns),
-            i.runs,
-            human_ns(j.predicted_ns),
-            j.runs,
+            arms.join(", "),
             a.model,
             a.mdl.pooled_bits.min(a.mdl.per_bucket_bits),
             a.mdl.pooled_bits.max(a.mdl.per_bucket_bits),
         )
+    }
+}
+
+/// The record kind of the planner's decisions (the audit trail).
+pub const DECISION: &str = "decision";
+
+/// A decision as the ledger keeps it (a record of kind [`DECISION`]): what was asked, what was
+/// chosen and how, and every arm's prior and posterior at that moment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Who decided: `run --backend auto`, `loop`, `python`.
+    pub by: String,
+    /// `plan` (the arm most likely fastest), `thompson` (sampled), `reuse` or `static rule`.
+    pub how: String,
+    pub program: String,
+    pub entry: String,
+    pub direction: String,
+    pub input: String,
+    /// `interp` or `jit` (the engine, also for a reuse: the one the plan would have run).
+    pub backend: String,
+    /// `local` or a peer's name.
+    #[serde(rename = "where")]
+    pub site: String,
+    pub reuse: bool,
+    /// The run whose output was reused.
+    pub reused_run: Option<u64>,
+    pub cold: bool,
+    pub confidence: f64,
+    /// `pooled` or `per-bucket`.
+    pub model: String,
+    pub bucket: Option<u32>,
+    pub arms: Vec<DecisionArm>,
+    pub why: String,
+    pub started: String,
+}
+
+/// One arm of a [`Decision`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DecisionArm {
+    pub arm: String,
+    #[serde(rename = "where")]
+    pub site: String,
+    pub runs: usize,
+    pub prior: Nig,
+    pub posterior: Nig,
+    pub predicted_ns: f64,
+    pub p_fastest: f64,
+}
+
+impl Decision {
+    /// The decision to take arm `pick` of `a` (an index into `a.arms`), or its cached output
+    /// when `reuse`; `how` says how it was taken.
+    pub fn of(q: &Query, a: &Assessment, pick: usize, reuse: bool, by: &str, how: &str) -> Decision {
+        let chosen = &a.arms[pick];
+        Decision {
+            by: by.to_string(),
+            how: how.to_string(),
+            program: q.program.clone(),
+            entry: q.entry.clone(),
+            direction: q.direction.clone(),
+            input: q.input.clone(),
+            backend: chosen.arm.name().to_string(),
+            site: chosen.site.clone(),
+            reuse,
+            reused_run: a.cached.as_ref().filter(|_| reuse).map(|c| c.run),
+            cold: a.cold,
+            confidence: a.confidence,
+            model: a.model.to_string(),
+            bucket: a.bucket.log2_instructions,
+            arms: a
+                .arms
+                .iter()
+                .map(|v| DecisionArm {
+                    arm: v.arm.name().to_string(),
+                    site: v.site.clone(),
+                    runs: v.runs,
+                    prior: v.prior,
+                    posterior: v.posterior,
+                    predicted_ns: v.predicted_ns,
+                    p_fastest: v.p_fastest,
+                })
+                .collect(),
+            why: if reuse { a.why.clone() } else { a.why_backend.clone() },
+            started: crate::ledger::timestamp(std::time::SystemTime::now()),
+        }
+    }
+}
+
+impl Assessment {
+    /// The index in `arms` of the planned arm (`choice` at `site`).
+    pub fn planned(&self) -> usize {
+        self.arms.iter().position(|v| v.arm == self.choice && v.site == self.site).unwrap_or_default()
+    }
+}
+
+/// What `--backend auto` decided (the CLI's `rdx run` and Python's `backend="auto"` alike).
+#[derive(Debug)]
+pub struct Auto {
+    /// The engine (for a reuse, the one the plan would have run).
+    pub arm: Arm,
+    /// `local` or a peer's name.
+    pub site: String,
+    /// The recorded output to give back, when reusing.
+    pub reuse: Option<Cached>,
+    /// Why: `plan (decision N): …`, the decision record's id included when it was recorded.
+    pub reason: String,
+    /// Why the decision could not be recorded, when it could not.
+    pub unrecorded: Option<CoreError>,
+}
+
+/// `--backend auto`: the plan for `q` (peers: `q.peers`; reuse only with `allow_reuse`), and,
+/// with `record`, its decision appended to the ledger (by `by`). An error when the ledger
+/// cannot be read.
+pub fn auto(home: &Home, q: &Query, allow_reuse: bool, by: &str, record: bool) -> Result<Auto, CoreError> {
+    let a = Planner::load(home)?.assess(q);
+    let reuse = a.cached.clone().filter(|_| allow_reuse);
+    let how = match (&reuse, a.cold) {
+        (Some(_), _) => "reuse",
+        (None, true) => "static rule",
+        (None, false) => "plan",
+    };
+    let decision = Decision::of(q, &a, a.planned(), reuse.is_some(), by, how);
+    let (id, unrecorded) = if record {
+        match home.record_decision(&decision) {
+            Ok(id) => (Some(id), None),
+            Err(e) => (None, Some(e)),
+        }
+    } else {
+        (None, None)
+    };
+    let reason = match id {
+        Some(id) => format!("plan (decision {id}): {}", a.why_backend),
+        None => format!("plan: {}", a.why_backend),
+    };
+    Ok(Auto { arm: a.choice, site: a.site, reuse, reason, unrecorded })
+}
+
+impl Home {
+    /// Appends a decision to the ledger; returns its record id.
+    pub fn record_decision(&self, d: &Decision) -> Result<u64, CoreError> {
+        let body =
+            serde_json::to_value(d).map_err(|e| CoreError::Usage(format!("a decision as JSON: {e}")))?;
+        self.append_record(DECISION, &body)
     }
 }
 
@@ -751,6 +1091,7 @@ mod tests {
                 parent: None,
                 kernels: Vec::new(),
                 flags: Vec::new(),
+                printed: None,
             },
             prev: String::new(),
             hash: String::new(),
@@ -765,6 +1106,7 @@ mod tests {
             input: input.into(),
             prints: false,
             static_jit: false,
+            peers: Vec::new(),
         }
     }
 
@@ -855,7 +1197,7 @@ mod tests {
     fn reuse_needs_an_exact_ok_input_and_no_prints() {
         let planner = Planner::from_runs(history(1_000_000, 100_000));
         let a = planner.assess(&query(INPUT));
-        assert_eq!(a.cached, Some(Cached { run: 20, output: OUTPUT.into() }));
+        assert_eq!(a.cached, Some(Cached { run: 20, output: OUTPUT.into(), printed: None }));
         assert!(a.why.contains("reused"));
         let other_input = planner.assess(&query(INPUT2));
         assert_eq!(other_input.cached, None);
@@ -863,6 +1205,97 @@ mod tests {
         let printing = planner.assess(&Query { prints: true, ..query(INPUT) });
         assert_eq!(printing.cached, None);
         assert!(printing.reuse_blocked.is_some_and(|w| w.contains("prints")));
+        // A printing run that recorded what it printed can be reused, with that.
+        let mut runs = history(1_000_000, 100_000);
+        runs[19].run.printed = Some(OTHER.into());
+        let printing = Planner::from_runs(runs).assess(&Query { prints: true, ..query(INPUT) });
+        assert_eq!(printing.cached.and_then(|c| c.printed), Some(OTHER.to_string()));
+    }
+
+    fn remote_probe(peer: &str, backend: &str, ns: u64) -> Probe {
+        let target = format!("{PROG} main forward {backend} {INPUT}");
+        let subject = crate::probe::Subject { kind: "run", source: peer, target: &target };
+        Probe::new(subject, 0, vec![ns], None, "ok", std::time::SystemTime::now()).unwrap()
+    }
+
+    #[test]
+    fn a_peer_is_an_arm_learned_from_its_probes() {
+        // Runs made on the peer count the work, not the time the caller waited.
+        let mut runs = history(1_000_000, 2_000_000);
+        let mut remote = rec(21, PROG, INPUT, "interp", 1_000, true);
+        remote.run.flags = vec![format!("{ON_FLAG}fast")];
+        runs.push(remote);
+        let probes: Vec<(u64, Probe)> =
+            (0..10).map(|k| (30 + k, remote_probe("fast", "interp", 200_000 + k * 1000))).collect();
+        let planner = Planner::from_records(runs.clone(), probes);
+        let q = Query { peers: vec!["fast".into(), "unknown".into()], ..query(INPUT) };
+        let a = planner.assess(&q);
+        assert_eq!((a.choice, a.site.as_str()), (Arm::Interp, "fast"), "{}", a.why);
+        assert_eq!(a.arms.len(), 4);
+        assert_eq!(a.at(Arm::Interp, "fast").unwrap().runs, 10);
+        assert_eq!(a.arm(Arm::Interp).unwrap().runs, 10, "the remote run's time is not a local one");
+        // Without the peer, or with only a peer nothing is known about, the run stays here.
+        assert_eq!(planner.assess(&query(INPUT)).site, LOCAL);
+        let unknown = Query { peers: vec!["unknown".into()], ..query(INPUT) };
+        assert_eq!(Planner::from_runs(runs).assess(&unknown).site, LOCAL);
+        // A slow peer (latency) loses.
+        let slow: Vec<(u64, Probe)> =
+            (0..10).map(|k| (30 + k, remote_probe("slow", "interp", 50_000_000 + k))).collect();
+        let a = Planner::from_records(history(1_000_000, 2_000_000), slow)
+            .assess(&Query { peers: vec!["slow".into()], ..query(INPUT) });
+        assert_eq!((a.choice, a.site.as_str()), (Arm::Interp, LOCAL), "{}", a.why);
+    }
+
+    #[test]
+    fn reseeding_moves_a_new_program_s_prior_toward_recent_runs() {
+        // Other programs' jit runs took 1 ms long ago and 10 ms lately.
+        let mut runs = Vec::new();
+        for k in 0..300u64 {
+            let ns = if k < 100 { 1_000_000 } else { 10_000_000 };
+            runs.push(rec(k + 1, OTHER, INPUT, "jit", ns, true));
+        }
+        let a = Planner::from_runs(runs).assess(&query(INPUT2));
+        let prior = a.arm(Arm::Jit).unwrap().prior;
+        let (old, new) = ((1_000_000f64).ln(), (10_000_000f64).ln());
+        assert!((prior.mu - new).abs() < (prior.mu - old).abs(), "{prior:?}");
+        assert!(reseed::<u8>(&[]) == Nig::VAGUE);
+        // Two contexts far apart, each tight: the prior's σ² is theirs, not the gap's.
+        let two: Vec<(u8, f64, f64)> = [(0, 10.0), (0, 10.1), (0, 9.9), (1, 15.0), (1, 15.1), (1, 14.9)]
+            .iter()
+            .map(|(k, x)| (*k, *x, 1.0))
+            .collect();
+        let prior = reseed(&two);
+        assert!((prior.mu - 12.5).abs() < 1e-9 && prior.mean_var() < 0.05, "{prior:?}");
+    }
+
+    #[test]
+    fn the_interpreter_s_prior_from_other_work_is_scaled_by_the_instructions() {
+        let mut runs = Vec::new();
+        for k in 0..5u64 {
+            let mut big = rec(k + 1, OTHER, INPUT2, "interp", 1_000_000_000, true);
+            big.run.instructions = Some(1 << 20);
+            runs.push(big);
+        }
+        let mut mine = rec(10, PROG, INPUT, "interp", 1_000_000, true);
+        mine.run.instructions = Some(1 << 10);
+        runs.push(mine);
+        let a = Planner::from_runs(runs).assess(&query(INPUT));
+        let prior = a.arm(Arm::Interp).unwrap().prior;
+        assert!((prior.mu - (1e9f64 / 1024.0).ln()).abs() < 0.01, "{prior:?}");
+    }
+
+    #[test]
+    fn a_decision_keeps_the_posteriors_it_came_from() {
+        let planner = Planner::from_runs(history(1_000_000, 100_000));
+        let q = query(INPUT2);
+        let a = planner.assess(&q);
+        let d = Decision::of(&q, &a, a.planned(), false, "run --backend auto", "plan");
+        assert_eq!((d.backend.as_str(), d.site.as_str(), d.reuse), ("jit", LOCAL, false));
+        assert_eq!(d.arms.len(), 2);
+        assert_eq!(d.arms[1].posterior, a.arms[1].posterior);
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["where"], "local");
+        assert_eq!(serde_json::from_value::<Decision>(json).unwrap(), d);
     }
 
     #[test]
@@ -908,10 +1341,10 @@ mod tests {
         let planner = Planner::from_runs(history(1_000_000, 100_000));
         let a = planner.assess(&query(INPUT));
         let mut rng = Rng::new(1);
-        let picks: Vec<Arm> = (0..100).map(|_| Planner::thompson(&a, &mut rng).0).collect();
+        let picks: Vec<Arm> = (0..100).map(|_| a.arms[Planner::thompson(&a, &mut rng).0].arm).collect();
         assert!(picks.iter().filter(|p| **p == Arm::Jit).count() > 95);
         let cold = Planner::from_runs(Vec::new()).assess(&query(INPUT));
-        let picks: Vec<Arm> = (0..100).map(|_| Planner::thompson(&cold, &mut rng).0).collect();
+        let picks: Vec<Arm> = (0..100).map(|_| cold.arms[Planner::thompson(&cold, &mut rng).0].arm).collect();
         assert!(picks.contains(&Arm::Interp) && picks.contains(&Arm::Jit));
     }
 

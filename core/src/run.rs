@@ -484,6 +484,8 @@ pub fn prepare(facts: &Facts<'_>, exec: &Execution) -> Prepared {
     let output = facts.output.map(|o| put(Arc::from(o)));
     let tape = (!exec.tape.is_empty()).then(|| put(Arc::from(state::encode_tape(&exec.tape))));
     let kernels = facts.kernels.iter().map(|k| put(Arc::from(&k.bytes[..]))).collect();
+    // What a printing program printed, so a reuse of this run can print it again.
+    let printed = crate::planner::prints(&facts.program.module).then(|| put(Arc::from(&exec.printed[..])));
     let (erased_bits, instructions) = match &exec.result {
         Ok(r) => (r.lossy_bits, (facts.backend == Backend::Interp).then_some(r.instructions)),
         Err(_) => (64 * exec.tape_written as u64, None),
@@ -518,6 +520,7 @@ pub fn prepare(facts: &Facts<'_>, exec: &Execution) -> Prepared {
         parent: facts.parent,
         kernels,
         flags: facts.flags.to_vec(),
+        printed,
     };
     Prepared { blobs, run }
 }

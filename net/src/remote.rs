@@ -179,11 +179,19 @@ pub fn record_locally(
         }
         None => None,
     };
+    let printed = run.printed.is_some().then_some(reply.printed.as_bytes());
+    if run.printed.as_deref() != printed.map(|p| Cid::of(p).to_hex()).as_deref() {
+        return Err(mismatch("printed output"));
+    }
+    // The run is marked as made on the peer, so the planner does not take the peer's compute
+    // time for what a run here costs.
+    let mut run = run.clone();
+    run.flags.push(format!("{}{}", rdx_core::ledger::ON_FLAG, peer.name));
     let batch = home.batch()?;
-    for blob in [Some(program), Some(input), output, tape.as_deref()].into_iter().flatten() {
+    for blob in [Some(program), Some(input), output, tape.as_deref(), printed].into_iter().flatten() {
         batch.put(blob)?;
     }
-    let rec = batch.record_run(run)?;
+    let rec = batch.record_run(&run)?;
     batch.commit()?;
     Ok(rec)
 }

@@ -70,6 +70,15 @@ impl Home {
         serde_json::to_string(&runs).map_err(|e| errors::make(py, "StoreError", &e.to_string(), None))
     }
 
+    /// The planner's state (`rdx status --json`): its contexts and arms, as JSON text.
+    fn status_json(&self, py: Python<'_>) -> PyResult<String> {
+        self.flush(py)?;
+        let planner =
+            py.detach(|| rdx_core::planner::Planner::load(&self.lock())).map_err(|e| store_error(py, &e))?;
+        let value = serde_json::json!({ "runs": planner.run_count(), "contexts": planner.status() });
+        Ok(value.to_string())
+    }
+
     /// Writes the deferred records in one transaction; returns how many.
     fn flush(&self, py: Python<'_>) -> PyResult<usize> {
         let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
@@ -106,6 +115,11 @@ fn write_all(home: &rdx_core::Home, records: &[Prepared]) -> Result<(), CoreErro
 impl Home {
     fn lock(&self) -> MutexGuard<'_, rdx_core::Home> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Calls `f` with the home (runs deferred to the next flush are not in it yet).
+    pub fn with<T>(&self, f: impl FnOnce(&rdx_core::Home) -> T) -> T {
+        f(&self.lock())
     }
 
     /// Records one run: now (returning its id), or with `defer` when the next flush does

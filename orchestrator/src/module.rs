@@ -233,6 +233,24 @@ impl Module {
         defer: bool,
     ) -> PyResult<RunResult<'py>> {
         let steps = max_steps.unwrap_or(u64::MAX);
+        let Some(gene) = self.program.module.gene_index(entry) else {
+            return Err(errors::make(py, "RdxError", &format!("no gene named {entry:?}"), None));
+        };
+        let params = &self.program.module.genes[gene].params;
+        let mut args = values::from_python(py, self.program.module.dialect, params, values)?;
+        let dir = if reverse { Direction::Backward } else { Direction::Forward };
+        // `auto` asks the planner of the home the run is recorded in (rdx-core's, as `rdx run
+        // --backend auto` does, here only: no peers, no reuse), else the static rule; `static`
+        // is the static rule (`--no-ce1`).
+        let mut reason = None;
+        let backend = if backend == "auto" || backend == "static" {
+            let home = record.as_ref().filter(|_| backend == "auto");
+            let (chosen, why) = self.auto(py, gene, &args, dir, home);
+            reason = Some(why);
+            chosen
+        } else {
+            backend
+        };
         if !BACKENDS.contains(&backend) {
             return Err(errors::make(
                 py,
@@ -241,12 +259,6 @@ impl Module {
                 None,
             ));
         }
-        let Some(gene) = self.program.module.gene_index(entry) else {
-            return Err(errors::make(py, "RdxError", &format!("no gene named {entry:?}"), None));
-        };
-        let params = &self.program.module.genes[gene].params;
-        let mut args = values::from_python(py, self.program.module.dialect, params, values)?;
-        let dir = if reverse { Direction::Backward } else { Direction::Forward };
         let mut host = if self.needs_host { Some(self.take_host(py)?) } else { None };
         // Other Python threads run meanwhile; the interpreter's lock keeps runs of one module
         // in turn, and each thread has its own JIT engine. The kernel host goes to the engine
@@ -278,7 +290,7 @@ impl Module {
                     } else {
                         Backend::Interp
                     },
-                    backend_reason: None,
+                    backend_reason: reason.as_deref(),
                     input,
                     output: output.as_deref(),
                     kernels: &[],
@@ -301,6 +313,36 @@ impl Module {
                 Err(err)
             }
         }
+    }
+
+    /// What the planner of `home` predicts and would do for a run of `entry` on `values`
+    /// (`rdx hint --json`: every arm's prediction, the choice, `why`), as JSON text. Records
+    /// nothing.
+    fn plan_json<'py>(
+        &self,
+        py: Python<'py>,
+        entry: &str,
+        values: &Bound<'py, PyList>,
+        reverse: bool,
+        home: Bound<'py, Home>,
+    ) -> PyResult<String> {
+        let Some(gene) = self.program.module.gene_index(entry) else {
+            return Err(errors::make(py, "RdxError", &format!("no gene named {entry:?}"), None));
+        };
+        let params = &self.program.module.genes[gene].params;
+        let args = values::from_python(py, self.program.module.dialect, params, values)?;
+        let dir = if reverse { Direction::Backward } else { Direction::Forward };
+        let q = rdx_core::planner::Query::of(&self.program, gene, &args, dir);
+        let home = home.get();
+        let assessed = py.detach(|| home.with(rdx_core::planner::Planner::load).map(|p| p.assess(&q)));
+        let a = assessed.map_err(|e| errors::make(py, "StoreError", &e.to_string(), None))?;
+        let mut value = serde_json::to_value(&a).unwrap_or_default();
+        if let Some(o) = value.as_object_mut() {
+            o.insert("backend".into(), a.choice.name().into());
+            o.insert("reuse".into(), a.cached.is_some().into());
+            o.insert("input".into(), q.input.into());
+        }
+        Ok(value.to_string())
     }
 
     /// Words on the history tape of `backend` (the JIT's: this thread's): values overwritten
@@ -327,6 +369,31 @@ impl Module {
             None => py.detach(|| rdx_core::kernels::engine_host(&[], false)).map_err(|e| {
                 errors::make(py, "RdxError", &format!("cannot start the kernel host: {e}"), None)
             }),
+        }
+    }
+
+    /// The engine `backend="auto"` runs on, and why: the planner of `home` (its decision
+    /// recorded), else the static rule.
+    fn auto(
+        &self,
+        py: Python<'_>,
+        gene: usize,
+        args: &[rdx_vm::Value],
+        dir: Direction,
+        home: Option<&Bound<'_, Home>>,
+    ) -> (&'static str, String) {
+        let module = &self.program.module;
+        let planned = home.and_then(|h| {
+            let q = rdx_core::planner::Query::of(&self.program, gene, args, dir);
+            let home = h.get();
+            py.detach(|| home.with(|home| rdx_core::planner::auto(home, &q, false, "python", true)).ok())
+        });
+        match planned {
+            Some(a) => (if a.arm == rdx_core::planner::Arm::Jit { "jit" } else { "interp" }, a.reason),
+            None if rdx_jit::worth_compiling(module) => {
+                ("jit", "auto: a gene loops or recurses, so compiling pays off".to_string())
+            }
+            None => ("interp", "auto: no gene loops or recurses, so interpreting is cheaper".to_string()),
         }
     }
 

@@ -3,6 +3,7 @@
 
 use crate::frontend::fail;
 use rdx_core::ledger::RUN_FIELDS;
+use rdx_core::planner::{DECISION, Decision, human_ns};
 use rdx_core::replay::{Rerun, Verdict};
 use rdx_core::{CoreError, Home};
 use std::path::Path;
@@ -24,12 +25,17 @@ pub struct LogArgs {
     /// One JSON array of records, every field (see spec/ledger.md).
     #[arg(long)]
     json: bool,
+    /// List the planner's decisions instead (`rdx run --backend auto`, `rdx loop`): id, when,
+    /// who, how, the arm and where, reuse, confidence. `rdx show ID` gives every arm's
+    /// posterior.
+    #[arg(long)]
+    decisions: bool,
 }
 
-/// Show every field of one recorded run.
+/// Show every field of one recorded run (or of a record of another kind, such as a decision).
 #[derive(clap::Args)]
 pub struct ShowArgs {
-    /// The run's id (see `rdx log`).
+    /// The record's id (see `rdx log`, `rdx log --decisions`).
     #[arg(value_name = "RUN")]
     run: String,
     /// One JSON object.
@@ -88,6 +94,9 @@ pub fn log(args: LogArgs, home: Option<&Path>) -> ExitCode {
         Ok(h) => h,
         Err(code) => return code,
     };
+    if args.decisions {
+        return decisions(&home, &args);
+    }
     let program = match args.program.as_deref().map(|p| home.resolve(p)).transpose() {
         Ok(p) => p,
         Err(e) => return fail(e),
@@ -164,10 +173,121 @@ fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     out
 }
 
+/// `rdx log --decisions`.
+fn decisions(home: &Home, args: &LogArgs) -> ExitCode {
+    let program = match args.program.as_deref().map(|p| home.resolve(p)).transpose() {
+        Ok(p) => p.map(|c| c.to_hex()),
+        Err(e) => return fail(e),
+    };
+    let records = match home.records_of(DECISION, None) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let mut rows: Vec<(u64, Decision)> = records
+        .into_iter()
+        .filter_map(|(id, body)| serde_json::from_value::<Decision>(body).ok().map(|d| (id, d)))
+        .filter(|(_, d)| program.as_ref().is_none_or(|p| &d.program == p))
+        .collect();
+    if let Some(n) = args.limit {
+        rows.truncate(n);
+    }
+    if args.json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(id, d)| {
+                let mut v = serde_json::to_value(d).unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("id".into(), (*id).into());
+                }
+                v
+            })
+            .collect();
+        println!("{}", serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()));
+        return ExitCode::SUCCESS;
+    }
+    let short = |c: &str| c.chars().take(12).collect::<String>();
+    let header = ["id", "started", "by", "how", "arm", "where", "reuse", "confidence", "program", "entry"];
+    let table_rows: Vec<[String; 10]> = rows
+        .iter()
+        .map(|(id, d)| {
+            [
+                id.to_string(),
+                d.started.clone(),
+                d.by.clone(),
+                d.how.clone(),
+                d.backend.clone(),
+                d.site.clone(),
+                d.reuse.to_string(),
+                format!("{:.2}", d.confidence),
+                short(&d.program),
+                d.entry.clone(),
+            ]
+        })
+        .collect();
+    print!("{}", table(&header, &table_rows));
+    ExitCode::SUCCESS
+}
+
+/// `rdx show ID` of a record that is not a run: its kind and fields; a decision's arms as a
+/// table.
+fn show_other(id: u64, kind: &str, body: &serde_json::Value, json: bool) -> ExitCode {
+    if json {
+        let mut v = body.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("kind".into(), kind.into());
+            o.insert("id".into(), id.into());
+        }
+        println!("{}", serde_json::to_string(&v).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    println!("{:<15}  {kind}", "kind");
+    println!("{:<15}  {id}", "id");
+    let Some(fields) = body.as_object() else { return ExitCode::SUCCESS };
+    for (k, v) in fields {
+        if k == "arms" && kind == DECISION {
+            continue;
+        }
+        let text = match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => "-".into(),
+            other => other.to_string(),
+        };
+        println!("{k:<15}  {text}");
+    }
+    if kind == DECISION
+        && let Ok(d) = serde_json::from_value::<Decision>(body.clone())
+    {
+        let header =
+            ["arm", "where", "runs", "predicted", "P(fastest)", "prior mu", "posterior mu,kappa,alpha,beta"];
+        let rows: Vec<[String; 7]> = d
+            .arms
+            .iter()
+            .map(|a| {
+                let p = &a.posterior;
+                [
+                    a.arm.clone(),
+                    a.site.clone(),
+                    a.runs.to_string(),
+                    human_ns(a.predicted_ns),
+                    format!("{:.2}", a.p_fastest),
+                    format!("{:.3}", a.prior.mu),
+                    format!("{:.3}, {:.2}, {:.2}, {:.4}", p.mu, p.kappa, p.alpha, p.beta),
+                ]
+            })
+            .collect();
+        println!();
+        print!("{}", table(&header, &rows));
+    }
+    ExitCode::SUCCESS
+}
+
 pub fn show(args: ShowArgs, home: Option<&Path>) -> ExitCode {
     let record = open(home).and_then(|h| {
         let id = super::store::run_id(&args.run).map_err(fail)?;
-        h.run_record(id).map_err(fail)
+        match h.record_body(id) {
+            Ok((kind, body)) if kind != rdx_core::ledger::RUN => Err(show_other(id, &kind, &body, args.json)),
+            _ => h.run_record(id).map_err(fail),
+        }
     });
     let record = match record {
         Ok(r) => r,
@@ -210,6 +330,9 @@ pub fn show(args: ShowArgs, home: Option<&Path>) -> ExitCode {
     ];
     for (k, v) in RUN_FIELDS.iter().zip(values) {
         println!("{k:<15}  {v}");
+    }
+    if let Some(printed) = &r.printed {
+        println!("{:<15}  {printed}", "printed");
     }
     ExitCode::SUCCESS
 }

@@ -1,6 +1,7 @@
 //! One module per `rdx` subcommand, each with its clap `Args` and a `run` returning the exit code.
 
 pub mod asm;
+pub mod build;
 pub mod check;
 pub mod dap;
 pub mod debug;

@@ -241,42 +241,74 @@ pub struct Remote<'a> {
     pub dir: rdx_vm::Direction,
 }
 
+/// What a remote run gave back: the peer, its reply, and the time the caller waited.
+pub struct RemoteRun {
+    pub peer: rdx_net::peers::Peer,
+    pub reply: rdx_net::remote::RunReply,
+    /// Pushing what the peer lacked, the run and the answer, in nanoseconds.
+    pub waited_ns: u64,
+}
+
 impl Remote<'_> {
-    /// Pushes what the peer lacks, runs there, prints as a local run does, and records the
-    /// same run here when `record`.
-    pub fn run(self, json: bool, record: bool) -> ExitCode {
+    /// Pushes what the peer lacks and runs there.
+    pub fn exec(&self) -> Result<RemoteRun, rdx_net::NetError> {
         let module = &self.program.module;
         let (program_cid, program_bytes) = self.program.encoded();
         let input = rdx_core::state::encode(module, self.gene, &self.values);
         let input_cid = Cid::of(&input);
         let client = Client::from_env();
         let budget = rdx_net::remote::Budget::default();
-        let sent = Peers::load(self.home.root()).and_then(|peers| {
-            let peer = peers.get(self.peer)?.clone();
-            for (cid, bytes) in [(program_cid, &program_bytes[..]), (&input_cid, &input[..])] {
-                if !client.has(&peer, cid)? {
-                    client.push(&peer, cid, bytes)?;
-                }
+        let started = std::time::Instant::now();
+        let peers = Peers::load(self.home.root())?;
+        let peer = peers.get(self.peer)?.clone();
+        for (cid, bytes) in [(program_cid, &program_bytes[..]), (&input_cid, &input[..])] {
+            if !client.has(&peer, cid)? {
+                client.push(&peer, cid, bytes)?;
             }
-            let request = rdx_net::remote::RunRequest {
-                program: program_cid.to_hex(),
-                entry: Some(module.genes[self.gene].name.clone()),
-                direction: rdx_core::run::direction_name(self.dir).to_string(),
-                input: input_cid.to_hex(),
-            };
-            let reply = client.run(&peer, &request, budget.wall)?;
-            Ok((peer, reply))
-        });
-        let (peer, reply) = match sent {
-            Ok(r) => r,
-            Err(e) => return net_fail(e),
-        };
-        if record
-            && let Err(e) =
-                rdx_net::remote::record_locally(&client, self.home, &peer, program_bytes, &input, &reply)
-        {
-            eprintln!("warning: this run was not recorded here: {e}");
         }
+        let request = rdx_net::remote::RunRequest {
+            program: program_cid.to_hex(),
+            entry: Some(module.genes[self.gene].name.clone()),
+            direction: rdx_core::run::direction_name(self.dir).to_string(),
+            input: input_cid.to_hex(),
+        };
+        let reply = client.run(&peer, &request, budget.wall)?;
+        let waited_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        Ok(RemoteRun { peer, reply, waited_ns })
+    }
+
+    /// Records `done` here: the run (flagged `--on=NAME`), and a one-sample probe of the time
+    /// the caller waited, which the planner learns the peer's arm from. Gives the run's id.
+    pub fn record(&self, done: &RemoteRun) -> Result<u64, rdx_net::NetError> {
+        let module = &self.program.module;
+        let (_, program_bytes) = self.program.encoded();
+        let input = rdx_core::state::encode(module, self.gene, &self.values);
+        let client = Client::from_env();
+        let rec = rdx_net::remote::record_locally(
+            &client,
+            self.home,
+            &done.peer,
+            program_bytes,
+            &input,
+            &done.reply,
+        )?;
+        let run = &done.reply.record.run;
+        let target = format!("{} {} {} {} {}", run.program, run.entry, run.direction, run.backend, run.input);
+        let subject = rdx_core::probe::Subject { kind: "run", source: &done.peer.name, target: &target };
+        let started = std::time::SystemTime::now() - std::time::Duration::from_nanos(done.waited_ns);
+        let outcome = if run.outcome == "ok" { "ok" } else { "the run failed" };
+        if let Some(probe) =
+            rdx_core::probe::Probe::new(subject, 0, vec![done.waited_ns], None, outcome, started)
+        {
+            self.home.record_probe(&probe)?;
+        }
+        Ok(rec.id)
+    }
+
+    /// Prints what a remote run printed, then its result or its error; gives the exit code.
+    pub fn print(&self, done: &RemoteRun, json: bool) -> ExitCode {
+        let module = &self.program.module;
+        let reply = &done.reply;
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(reply.printed.as_bytes());
@@ -301,10 +333,23 @@ impl Remote<'_> {
                     run.message.as_deref().unwrap_or("the run failed"),
                     self.program.name,
                     reply.record.id,
-                    peer.name
+                    done.peer.name
                 );
                 ExitCode::from(crate::cmd::run::EXIT_RUNTIME)
             }
         }
+    }
+
+    /// Pushes what the peer lacks, runs there, prints as a local run does, and records the
+    /// same run here when `record`.
+    pub fn run(self, json: bool, record: bool) -> ExitCode {
+        let done = match self.exec() {
+            Ok(r) => r,
+            Err(e) => return net_fail(e),
+        };
+        if record && let Err(e) = self.record(&done) {
+            eprintln!("warning: this run was not recorded here: {e}");
+        }
+        self.print(&done, json)
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::frontend::{self, fail, usage_error};
 use rdx_core::Home;
-use rdx_core::planner::{Arm, Assessment, Planner, Query, Rng, human_ns};
+use rdx_core::planner::{Arm, Assessment, Cached, Decision, LOCAL, Planner, Query, Rng, arm_label, human_ns};
 use rdx_core::run::{self, Backend, Program, Request};
 use rdx_vm::{Direction, Value};
 use std::path::Path;
@@ -26,10 +26,20 @@ pub struct Target {
 /// posterior mean of ln wall_ns) with the 90% interval of a new run, and the probability it is
 /// the fastest. Also the work bucket, the MDL scores of the two models, the recorded output of
 /// this exact input when it can be reused, and a predicted failure when it failed before.
+///
+/// With --build (and no program): each crate's compile time and the whole build's (the sum of
+/// its rustc times), with 90% intervals, from the certificates `RUSTC_WRAPPER=rdx cargo build`
+/// recorded.
 #[derive(clap::Args)]
 pub struct HintArgs {
+    /// The program: .rdx, .ja, .rdxb, or the CID of a module in the store.
+    #[arg(value_name = "FILE|CID", required_unless_present = "build")]
+    file: Option<String>,
     #[command(flatten)]
-    target: Target,
+    inputs: super::run::Inputs,
+    /// Predict the build's compile times instead (see `RUSTC_WRAPPER=rdx cargo build`).
+    #[arg(long, conflicts_with = "file")]
+    build: bool,
     /// One JSON object.
     #[arg(long)]
     json: bool,
@@ -51,8 +61,13 @@ pub struct PlanArgs {
 }
 
 /// The planner's state: each context (program, entry, direction, work bucket) and its arms.
+///
+/// With --build: the slowest crates of the recorded builds (`RUSTC_WRAPPER=rdx cargo build`).
 #[derive(clap::Args)]
 pub struct StatusArgs {
+    /// List the slowest crates of the recorded builds instead.
+    #[arg(long)]
+    build: bool,
     /// One JSON object.
     #[arg(long)]
     json: bool,
@@ -87,9 +102,16 @@ struct Loaded {
 }
 
 impl Loaded {
-    fn query(&self) -> Query {
-        Query::of(&self.program, self.gene, &self.values, self.dir)
+    fn query(&self, home: &Home) -> Query {
+        Query { peers: peer_names(home), ..Query::of(&self.program, self.gene, &self.values, self.dir) }
     }
+}
+
+/// The names of the home's peers (none when `peers.toml` is missing or unreadable).
+fn peer_names(home: &Home) -> Vec<String> {
+    rdx_net::Peers::load(home.root())
+        .map(|p| p.list.into_iter().map(|p| p.name).collect())
+        .unwrap_or_default()
 }
 
 fn load(t: &Target, home: &Home) -> Result<Loaded, ExitCode> {
@@ -102,7 +124,7 @@ fn assess(t: &Target, home: Option<&Path>) -> Result<(Home, Loaded, Assessment),
     let home = Home::open(home).map_err(fail)?;
     let loaded = load(t, &home)?;
     let planner = Planner::load(&home).map_err(fail)?;
-    let a = planner.assess(&loaded.query());
+    let a = planner.assess(&loaded.query(&home));
     Ok((home, loaded, a))
 }
 
@@ -116,11 +138,15 @@ fn json(value: &serde_json::Value) -> ExitCode {
 }
 
 pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
-    let (_, loaded, a) = match assess(&args.target, home) {
+    if args.build {
+        return build_hint(args.json, home);
+    }
+    let target = Target { file: args.file.unwrap_or_default(), inputs: args.inputs };
+    let (home, loaded, a) = match assess(&target, home) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let q = loaded.query();
+    let q = loaded.query(&home);
     if args.json {
         let mut v = serde_json::to_value(&a).unwrap_or_default();
         if let Some(o) = v.as_object_mut() {
@@ -136,12 +162,16 @@ pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
         Some(b) => println!("work bucket: 2^{b} instructions ({})", a.bucket.from),
         None => println!("work bucket: unknown (no interpreter run of this program has counted it)"),
     }
-    println!("{:<8}{:>6}  {:>11}  {:<25}{:>10}", "arm", "runs", "predicted", "90% interval", "P(fastest)");
+    let width = a.arms.iter().map(|v| arm_label(v.arm, &v.site).len()).max().unwrap_or(0).max(6) + 2;
+    println!(
+        "{:<width$}{:>6}  {:>11}  {:<25}{:>10}",
+        "arm", "runs", "predicted", "90% interval", "P(fastest)"
+    );
     for v in &a.arms {
         let interval = format!("[{}, {}]", human_ns(v.interval_ns[0]), human_ns(v.interval_ns[1]));
         println!(
-            "{:<8}{:>6}  {:>11}  {:<25}{:>10.2}",
-            v.arm.name(),
+            "{:<width$}{:>6}  {:>11}  {:<25}{:>10.2}",
+            arm_label(v.arm, &v.site),
             v.runs,
             human_ns(v.predicted_ns),
             interval,
@@ -156,7 +186,12 @@ pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
         println!("cold start: no timed run of this program yet, so `plan` follows the static rule");
     }
     match (&a.cached, &a.reuse_blocked) {
-        (Some(c), _) => println!("cached: run {} recorded output {}", c.run, c.output),
+        (Some(c), _) => println!(
+            "cached: run {} recorded output {}{}",
+            c.run,
+            c.output,
+            c.printed.as_ref().map_or(String::new(), |p| format!(" and printed {p}"))
+        ),
         (None, Some(why)) => println!("no reuse: {why}"),
         (None, None) => {}
     }
@@ -178,23 +213,21 @@ pub fn plan(args: PlanArgs, home: Option<&Path>) -> ExitCode {
     };
     let reuse = a.cached.is_some();
     if args.json {
-        let p = |arm| a.arm(arm).map_or(0.0, |v| v.p_fastest);
+        let by_arm = |f: &dyn Fn(&rdx_core::planner::ArmView) -> serde_json::Value| {
+            let map: serde_json::Map<String, serde_json::Value> =
+                a.arms.iter().map(|v| (arm_label(v.arm, &v.site), f(v))).collect();
+            serde_json::Value::Object(map)
+        };
         return json(&serde_json::json!({
             "backend": a.choice.name(),
-            "where": "local",
+            "where": a.site,
             "reuse": reuse,
             "why": a.why,
             "cold": a.cold,
             "confidence": a.confidence,
-            "p_fastest": { "interp": p(Arm::Interp), "jit": p(Arm::Jit) },
-            "predicted_ns": {
-                "interp": a.arm(Arm::Interp).map(|v| v.predicted_ns),
-                "jit": a.arm(Arm::Jit).map(|v| v.predicted_ns),
-            },
-            "runs": {
-                "interp": a.arm(Arm::Interp).map(|v| v.runs),
-                "jit": a.arm(Arm::Jit).map(|v| v.runs),
-            },
+            "p_fastest": by_arm(&|v| v.p_fastest.into()),
+            "predicted_ns": by_arm(&|v| v.predicted_ns.into()),
+            "runs": by_arm(&|v| v.runs.into()),
             "bucket": a.bucket,
             "model": a.model,
             "mdl": a.mdl,
@@ -204,14 +237,90 @@ pub fn plan(args: PlanArgs, home: Option<&Path>) -> ExitCode {
     }
     let action = match &a.cached {
         Some(c) => format!("reuse the output of run {} ({})", c.run, short(&c.output)),
-        None => format!("run on {} here", a.choice.name()),
+        None if a.site == LOCAL => format!("run on {} here", a.choice.name()),
+        None => format!("run on {}'s interpreter", a.site),
     };
     println!("{action}");
     println!("why: {}", a.why);
     ExitCode::SUCCESS
 }
 
+/// `rdx hint --build`.
+fn build_hint(as_json: bool, home: Option<&Path>) -> ExitCode {
+    let certs = match Home::open(home).and_then(|h| h.builds()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let predictions = rdx_core::build::predict(&certs);
+    if as_json {
+        return json(&serde_json::json!({ "certificates": certs.len(), "profiles": predictions }));
+    }
+    if predictions.is_empty() {
+        println!("no build recorded: build with RUSTC_WRAPPER=rdx cargo build");
+        return ExitCode::SUCCESS;
+    }
+    for p in &predictions {
+        println!(
+            "profile {}: {} crates, rustc time {} (90% interval [{}, {}])",
+            p.profile,
+            p.crates.len(),
+            human_ns(p.total_ns),
+            human_ns(p.total_interval_ns[0]),
+            human_ns(p.total_interval_ns[1])
+        );
+        println!("  {:<28}{:>7}  {:>11}  {:<25}", "crate", "builds", "predicted", "90% interval");
+        for c in &p.crates {
+            let interval = format!("[{}, {}]", human_ns(c.interval_ns[0]), human_ns(c.interval_ns[1]));
+            println!(
+                "  {:<28}{:>7}  {:>11}  {interval:<25}",
+                c.crate_name,
+                c.builds,
+                human_ns(c.predicted_ns)
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `rdx status --build`: the slowest crates, by their newest certificate.
+fn build_status(as_json: bool, home: Option<&Path>) -> ExitCode {
+    let certs = match Home::open(home).and_then(|h| h.builds()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    // The newest certificate of each crate and profile.
+    let mut newest: Vec<&rdx_core::build::BuildCert> = Vec::new();
+    for (_, c) in &certs {
+        if !newest.iter().any(|n| n.unit() == c.unit() && n.profile == c.profile) {
+            newest.push(c);
+        }
+    }
+    newest.sort_by_key(|c| std::cmp::Reverse(c.wall_ns));
+    if as_json {
+        return json(&serde_json::json!({ "certificates": certs.len(), "slowest": newest }));
+    }
+    println!("{} build certificates, {} crates", certs.len(), newest.len());
+    if newest.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    println!("{:<28}{:<10}{:>11}  {:>6}  {:>12}", "crate (type)", "profile", "last", "exit", "output bytes");
+    for c in newest.iter().take(20) {
+        let exit = c.exit_code.map_or("signal".to_string(), |c| c.to_string());
+        println!(
+            "{:<28}{:<10}{:>11}  {exit:>6}  {:>12}",
+            c.unit(),
+            c.profile,
+            human_ns(c.wall_ns as f64),
+            c.output_bytes
+        );
+    }
+    ExitCode::SUCCESS
+}
+
 pub fn status(args: StatusArgs, home: Option<&Path>) -> ExitCode {
+    if args.build {
+        return build_status(args.json, home);
+    }
     let home = match Home::open(home) {
         Ok(h) => h,
         Err(e) => return fail(e),
@@ -234,7 +343,7 @@ pub fn status(args: StatusArgs, home: Option<&Path>) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     println!(
-        "{:<14}{:<12}{:<10}{:<8}{:<8}{:>6}  {:>11}{:>11}",
+        "{:<14}{:<12}{:<10}{:<8}{:<16}{:>6}  {:>11}{:>11}",
         "program", "entry", "direction", "bucket", "arm", "runs", "predicted", "P(fastest)"
     );
     for c in &contexts {
@@ -246,8 +355,8 @@ pub fn status(args: StatusArgs, home: Option<&Path>) -> ExitCode {
                 ("", "", "", "")
             };
             println!(
-                "{p:<14}{e:<12}{d:<10}{b:<8}{:<8}{:>6}  {:>11}{:>11.2}",
-                v.arm.name(),
+                "{p:<14}{e:<12}{d:<10}{b:<8}{:<16}{:>6}  {:>11}{:>11.2}",
+                arm_label(v.arm, &v.site),
                 v.runs,
                 human_ns(v.predicted_ns),
                 v.p_fastest
@@ -256,7 +365,7 @@ pub fn status(args: StatusArgs, home: Option<&Path>) -> ExitCode {
         println!(
             "{:<44}best {} (confidence {:.2}); MDL pooled {:.1} bits, per bucket {:.1} bits",
             "",
-            c.best.name(),
+            arm_label(c.best, &c.best_where),
             c.confidence,
             c.mdl.pooled_bits,
             c.mdl.per_bucket_bits
@@ -277,44 +386,80 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let query = loaded.query();
+    let query = loaded.query(&home);
     let mut rng = Rng::new(args.seed);
     let mut total_regret = 0.0;
     for cycle in 1..=args.n {
-        // Measure: the ledger, with every earlier cycle's run, gives the posteriors.
+        // Measure: the ledger, with every earlier cycle's run, gives the posteriors (their
+        // priors re-seeded from the arm's recent runs elsewhere).
         let planner = match Planner::load(&home) {
             Ok(p) => p,
             Err(e) => return fail(e),
         };
         let a = planner.assess(&query);
-        // Act: Thompson sampling picks a compute arm.
-        let (arm, regret) = Planner::thompson(&a, &mut rng);
+        // Act: Thompson sampling picks a compute arm (never reuse), and the decision is recorded
+        // with the posteriors it came from.
+        let (pick, regret) = Planner::thompson(&a, &mut rng);
         total_regret += regret;
-        let backend = if arm == Arm::Jit { Backend::Jit } else { Backend::Interp };
-        let request = Request::new(&loaded.program, loaded.gene, loaded.values.clone(), loaded.dir, backend);
-        let outcome = match run::run(request) {
-            Ok(o) => o,
+        let decision = Decision::of(&query, &a, pick, false, "loop", "thompson");
+        let decision_id = match home.record_decision(&decision) {
+            Ok(id) => id,
             Err(e) => return fail(e),
         };
-        let reason = format!("loop: Thompson sampling (confidence {:.2})", a.confidence);
-        let mut facts = outcome.facts(&loaded.program, loaded.gene, &[], &[], None);
-        facts.backend_reason = Some(&reason);
-        let id = match run::record(&home, &facts, &outcome.exec) {
-            Ok(r) => r.id,
-            Err(e) => return fail(e),
+        let view = &a.arms[pick];
+        let (id, wall_ns, result) = if view.site == LOCAL {
+            let backend = if view.arm == Arm::Jit { Backend::Jit } else { Backend::Interp };
+            let request =
+                Request::new(&loaded.program, loaded.gene, loaded.values.clone(), loaded.dir, backend);
+            let outcome = match run::run(request) {
+                Ok(o) => o,
+                Err(e) => return fail(e),
+            };
+            let reason =
+                format!("loop (decision {decision_id}): Thompson sampling (confidence {:.2})", a.confidence);
+            let mut facts = outcome.facts(&loaded.program, loaded.gene, &[], &[], None);
+            facts.backend_reason = Some(&reason);
+            let id = match run::record(&home, &facts, &outcome.exec) {
+                Ok(r) => r.id,
+                Err(e) => return fail(e),
+            };
+            let result = match &outcome.exec.result {
+                Ok(_) => "ok".to_string(),
+                Err(e) => format!("error {}", e.to_diagnostic().code),
+            };
+            (id, outcome.exec.wall_ns, result)
+        } else {
+            let remote = crate::cmd::net::Remote {
+                home: &home,
+                peer: &view.site,
+                program: &loaded.program,
+                gene: loaded.gene,
+                values: loaded.values.clone(),
+                dir: loaded.dir,
+            };
+            let done = match remote.exec().and_then(|d| remote.record(&d).map(|id| (d, id))) {
+                Ok(x) => x,
+                Err(e) => return crate::cmd::net::net_fail(e),
+            };
+            let (done, id) = done;
+            let run = &done.reply.record.run;
+            let result = match &run.code {
+                None => "ok".to_string(),
+                Some(code) => format!("error {code}"),
+            };
+            (id, done.waited_ns, result)
         };
-        let result = match &outcome.exec.result {
-            Ok(_) => "ok".to_string(),
-            Err(e) => format!("error {}", e.to_diagnostic().code),
-        };
+        let label = arm_label(view.arm, &view.site);
         if args.json {
             println!(
                 "{}",
                 serde_json::json!({
                     "cycle": cycle,
-                    "arm": arm.name(),
+                    "arm": view.arm.name(),
+                    "where": view.site,
                     "run": id,
-                    "wall_ns": outcome.exec.wall_ns,
+                    "decision": decision_id,
+                    "wall_ns": wall_ns,
                     "outcome": result,
                     "regret_ns": regret,
                     "cumulative_regret_ns": total_regret,
@@ -323,9 +468,8 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
             );
         } else {
             println!(
-                "cycle {cycle:>3}  {:<6}  {:>11}  regret ~{:>11}  confidence {:.2}  run {id}{}",
-                arm.name(),
-                human_ns(outcome.exec.wall_ns as f64),
+                "cycle {cycle:>3}  {label:<6}  {:>11}  regret ~{:>11}  confidence {:.2}  run {id}{}",
+                human_ns(wall_ns as f64),
                 human_ns(regret),
                 a.confidence,
                 if result == "ok" { String::new() } else { format!("  {result}") }
@@ -335,17 +479,49 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The planner's choice for `rdx run --backend auto`: the engine and why (the static rule on a
-/// cold start). `None` when the ledger cannot be read; the caller then uses the static rule.
+/// What `rdx run --backend auto` does, as the planner decided it.
+pub enum Planned {
+    /// Run here on this engine.
+    Local(Backend),
+    /// Run on this peer's interpreter.
+    Remote(String),
+    /// Give back this recorded output (and what the run printed).
+    Reuse(Cached),
+}
+
+/// What may `rdx run --backend auto` do besides running here.
+pub struct Allowed {
+    /// Run on a peer (no user kernels, no --checked).
+    pub peers: bool,
+    /// Give back a recorded output (no user kernels, no --checked).
+    pub reuse: bool,
+}
+
+/// The planner's choice for `rdx run --backend auto`, and why (the static rule on a cold
+/// start), through `rdx_core::planner::auto`, as Python's `backend="auto"`. With `record`, the
+/// decision goes to the ledger with the posteriors it came from, and the reason names it.
+/// `None` when the ledger cannot be read; the caller then uses the static rule.
 pub fn choose(
     home: &Home,
     program: &Program,
     gene: usize,
     values: &[Value],
     dir: Direction,
-) -> Option<(Backend, String)> {
-    let planner = Planner::load(home).ok()?;
-    let a = planner.assess(&Query::of(program, gene, values, dir));
-    let backend = if a.choice == Arm::Jit { Backend::Jit } else { Backend::Interp };
-    Some((backend, format!("plan: {}", a.why_backend)))
+    allowed: Allowed,
+    record: bool,
+) -> Option<(Planned, String)> {
+    let mut q = Query::of(program, gene, values, dir);
+    if allowed.peers {
+        q.peers = peer_names(home);
+    }
+    let auto = rdx_core::planner::auto(home, &q, allowed.reuse, "run --backend auto", record).ok()?;
+    if let Some(e) = &auto.unrecorded {
+        eprintln!("warning: the planner's decision was not recorded: {e}");
+    }
+    let planned = match auto.reuse {
+        Some(c) => Planned::Reuse(c),
+        None if auto.site != LOCAL => Planned::Remote(auto.site.clone()),
+        None => Planned::Local(if auto.arm == Arm::Jit { Backend::Jit } else { Backend::Interp }),
+    };
+    Some((planned, auto.reason))
 }

@@ -158,9 +158,34 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     if args.checked {
         flags.push("--checked".to_string());
     }
-    // `--backend auto` asks the planner, which reads the ledger (the static rule without one).
+    // `--backend auto` asks the planner, which reads the ledger (the static rule without one):
+    // run here on one engine, on a peer, or give back a recorded output.
+    use crate::cmd::plan::{Allowed, Planned};
+    let plain = kernels.is_empty() && !args.checked;
     let planned = match (&home, args.backend, args.no_plan) {
-        (Some(h), Backend::Auto, false) => crate::cmd::plan::choose(h, &program, gene, &values, dir),
+        (Some(h), Backend::Auto, false) => {
+            let allowed = Allowed { peers: plain, reuse: plain };
+            crate::cmd::plan::choose(h, &program, gene, &values, dir, allowed, record)
+        }
+        _ => None,
+    };
+    let planned = match (planned, &home) {
+        (Some((Planned::Remote(peer), _)), Some(home)) => {
+            let remote = crate::cmd::net::Remote { home, peer: &peer, program: &program, gene, values, dir };
+            return remote.run(args.json, record);
+        }
+        (Some((Planned::Reuse(cached), reason)), Some(home)) => match reused(home, &program, gene, &cached) {
+            Ok((printed, values)) => {
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(&printed);
+                let _ = out.write_all(result_text(&program, gene, &values, args.json).as_bytes());
+                let _ = out.flush();
+                return ExitCode::SUCCESS;
+            }
+            // The recorded output is gone (gc): run here, by the static rule.
+            Err(_) => Some((rdx_core::run::Backend::Auto, reason)),
+        },
+        (Some((Planned::Local(b), reason)), _) => Some((b, reason)),
         _ => None,
     };
     let request = Request {
@@ -197,6 +222,22 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         }
     }
     code
+}
+
+/// What a reused run printed and its output values, from the store.
+fn reused(
+    home: &Home,
+    program: &Program,
+    gene: usize,
+    cached: &rdx_core::planner::Cached,
+) -> Result<(Vec<u8>, Vec<rdx_vm::Value>), rdx_core::CoreError> {
+    let output = home.get(&rdx_core::Cid::parse(&cached.output)?)?;
+    let values = rdx_core::state::decode(&program.module, gene, &output)?;
+    let printed = match &cached.printed {
+        Some(cid) => home.get(&rdx_core::Cid::parse(cid)?)?,
+        None => Vec::new(),
+    };
+    Ok((printed, values))
 }
 
 /// Prints what a run printed, then its result (stdout) or its error (stderr); gives the exit

@@ -54,5 +54,6 @@ pub fn run(program: &Cid, input: &Cid, output: Option<&Cid>) -> NewRun {
         parent: None,
         kernels: vec![],
         flags: vec![],
+        printed: None,
     }
 }

@@ -7,6 +7,8 @@ compile errors back to the gene's Python lines when the program was translated f
 
 from __future__ import annotations
 
+import json
+
 import os
 import re
 import warnings
@@ -38,9 +40,25 @@ def backends() -> List[str]:
     return list(_native.BACKENDS)
 
 
+class _Session:
+    """What ``python -m redoxa`` imposes on every run of a script: a backend (``auto``: the
+    planner; ``static``: the static rule, ``--no-ce1``), a home to record in, and the runs
+    made (program, values, reverse), for ``hint`` and ``plan``."""
+
+    def __init__(self, backend: Optional[str], home: Optional[_home.Home]) -> None:
+        self.backend = backend
+        self.home = home
+        self.runs: List[Any] = []
+
+
+_SESSION: Optional[_Session] = None
+
+
 def _backend(name: str) -> str:
-    if name == "auto":
-        return "jit" if "jit" in _native.BACKENDS else "interp"
+    if name in ("auto", "static"):
+        # `auto`: decided per run by rdx-core's planner (from the ledger of the home the run
+        # is recorded in), else the static rule; `static`: the static rule.
+        return name
     if name not in _native.BACKENDS:
         if name == "jit":
             raise BackendError(
@@ -202,13 +220,23 @@ class Program:
         return self._exec(values, True)
 
     def _exec(self, values: Dict[str, Any], reverse: bool) -> Dict[str, Any]:
-        be = self.backend
+        session = _SESSION
+        be = session.backend if session is not None and session.backend else self.backend
         if "backend" in values and "backend" not in self._index:
             be = _backend(values.pop("backend"))
-        home = None
+        home = session.home if session is not None else None
         if "record" in values and "record" not in self._index:
             home = _home.resolve(values.pop("record"))
+        if session is not None:
+            session.runs.append((self, dict(values), reverse))
         return self._call(values, reverse, be, home, defer=False)
+
+    def plan(self, home: _home.Home, reverse: bool = False, **values: Any) -> Dict[str, Any]:
+        """What the planner of ``home`` predicts and would do for a run on ``values`` (as
+        ``rdx hint --json``, with ``backend`` and ``reuse`` as ``rdx plan --json``). Runs and
+        records nothing."""
+        args = self.values_list(values)
+        return json.loads(self._module.plan_json(self.entry, args, reverse, home._native))
 
     def _call(
         self,

@@ -1,0 +1,79 @@
+"""``python -m redoxa run|hint|plan|status``: a script's genes through rdx-core's planner.
+
+    python -m redoxa run SCRIPT [--no-ce1] [--home DIR]   run SCRIPT; every gene run goes
+        through the planner (backend "auto") and is recorded in the home's ledger with its
+        decision; --no-ce1 (alias --no-plan) applies the static rule instead
+    python -m redoxa hint SCRIPT [--home DIR]   run SCRIPT unrecorded on the interpreter to see
+        which genes it runs on which inputs, then print the planner's prediction for each
+    python -m redoxa plan SCRIPT [--home DIR]   the same, with the action and why
+    python -m redoxa status [--home DIR]        the planner's contexts (`rdx status --json`)
+
+The home is --home, else $RDX_HOME, else ~/.rdx, as for `rdx`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import runpy
+import sys
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import _program
+from ._home import Home
+
+
+def _ns(ns: float) -> str:
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.0f} ns"
+
+
+def _run_script(script: str, session: _program._Session) -> None:
+    _program._SESSION = session
+    try:
+        runpy.run_path(script, run_name="__main__")
+    finally:
+        _program._SESSION = None
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m redoxa", description=__doc__.split("\n\n")[0])
+    ap.add_argument("command", choices=["run", "hint", "plan", "status"])
+    ap.add_argument("script", nargs="?")
+    ap.add_argument("--no-ce1", "--no-plan", dest="no_plan", action="store_true",
+                    help="run: the static rule, not the planner")
+    ap.add_argument("--home", help="the home (default: $RDX_HOME, else ~/.rdx)")
+    args = ap.parse_args(argv)
+    home = Home(args.home)
+    if args.command == "status":
+        print(json.dumps(json.loads(home._native.status_json()), indent=1))
+        return 0
+    if not args.script:
+        ap.error(f"{args.command} needs a SCRIPT")
+    if args.command == "run":
+        _run_script(args.script, _program._Session("static" if args.no_plan else "auto", home))
+        return 0
+    session = _program._Session("interp", None)
+    _run_script(args.script, session)
+    seen: Dict[Tuple[str, str, bool], Tuple[Any, Dict[str, Any], bool]] = {}
+    for prog, values, reverse in session.runs:
+        seen.setdefault((prog.cid, json.dumps(values, sort_keys=True, default=str), reverse), (prog, values, reverse))
+    for prog, values, reverse in seen.values():
+        p = prog.plan(home, reverse=reverse, **values)
+        call = f"{prog.entry}({', '.join(f'{k}={v}' for k, v in values.items())}){' reversed' if reverse else ''}"
+        if args.command == "plan":
+            action = "reuse a recorded output" if p["reuse"] else f"run on {p['backend']}"
+            print(f"{call}: {action}\n  why: {p['why']}")
+        else:
+            print(f"{call}: confidence {p['confidence']:.2f}{' (cold start)' if p['cold'] else ''}")
+            for a in p["arms"]:
+                lo, hi = a["interval_ns"]
+                print(f"  {a['arm']:<7}{a['runs']:>5} runs  {_ns(a['predicted_ns']):>10}  "
+                      f"[{_ns(lo)}, {_ns(hi)}]  P(fastest) {a['p_fastest']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
