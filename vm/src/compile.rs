@@ -134,6 +134,8 @@ enum Opnd {
 struct AliasGuard {
     arr: Arr,
     idx: Slot,
+    /// The index as `variable + offset`, when it has that form ([`GeneCompiler::affine`]).
+    at: Option<(Slot, u64)>,
 }
 
 struct GeneCompiler<'a> {
@@ -175,6 +177,23 @@ fn swapped(op: BinOp) -> Option<BinOp> {
         BinOp::Le => BinOp::Ge,
         BinOp::Gt => BinOp::Lt,
         BinOp::Ge => BinOp::Le,
+        _ => return None,
+    })
+}
+
+/// The fused condition `a op k` (a comparison) with a small immediate.
+fn imm_cond(op: BinOp, a: Slot, k: u32, signed: bool) -> Option<Cond> {
+    Some(match (op, signed) {
+        (BinOp::Eq, _) => Cond::EqImm(a, k),
+        (BinOp::Ne, _) => Cond::NeImm(a, k),
+        (BinOp::Lt, false) => Cond::LtUImm(a, k),
+        (BinOp::Lt, true) => Cond::LtSImm(a, k),
+        (BinOp::Le, false) => Cond::LeUImm(a, k),
+        (BinOp::Le, true) => Cond::LeSImm(a, k),
+        (BinOp::Gt, false) => Cond::GtUImm(a, k),
+        (BinOp::Gt, true) => Cond::GtSImm(a, k),
+        (BinOp::Ge, false) => Cond::GeUImm(a, k),
+        (BinOp::Ge, true) => Cond::GeSImm(a, k),
         _ => return None,
     })
 }
@@ -504,8 +523,11 @@ impl<'a> GeneCompiler<'a> {
             ExprKind::Index(a, i) => {
                 let (arr, _) = self.array(a)?;
                 let idx = self.expr_slot(i)?;
+                // `a[v + j]` and `a[v + k]` with j != k (mod 2^64) never alias: no check.
+                let distinct = |g: AliasGuard| matches!((g.at, self.affine(i)), (Some((v, j)), Some((w, k))) if v == w && j != k);
                 if let Some(g) = self.guard
                     && g.arr == arr
+                    && !distinct(g)
                 {
                     self.emit(Op::NoAlias { a: idx, b: g.idx }, e.span);
                 }
@@ -540,7 +562,12 @@ impl<'a> GeneCompiler<'a> {
             ExprKind::Builtin(f, x) => {
                 let var = self.lookup(&x.name, x.span)?;
                 match (f, var) {
-                    (Builtin::Size, Var::Array { arr, .. }) => Opnd::S(Slot(arr.0 + 1)),
+                    // An array's length is its type's (the engine checks arguments, the
+                    // checker calls, and `local.arr` opens it so): a constant, as the length
+                    // slot holds it (words: a c64 element takes two).
+                    (Builtin::Size, Var::Array { elem, len, .. }) => {
+                        Opnd::K(len.saturating_mul(elem.words()))
+                    }
                     (Builtin::Size | Builtin::Empty | Builtin::Top, Var::Stack { slot }) => {
                         let d = self.temp(e.span)?;
                         let op = match f {
@@ -556,6 +583,31 @@ impl<'a> GeneCompiler<'a> {
             }
             ExprKind::Nil => return Err(internal(e.span, "`nil` used as a number")),
         })
+    }
+
+    /// An index expression as `v + k` (a 64-bit scalar variable plus a constant, wrapping),
+    /// so two indices of one variable are known to differ when their constants do.
+    fn affine(&self, e: &Expr) -> Option<(Slot, u64)> {
+        let var = |x: &Expr| match &x.kind {
+            ExprKind::Var(n) => match self.find(n)? {
+                Var::Scalar { slot, ty: Type::U64 | Type::I64 } => Some(slot),
+                _ => None,
+            },
+            _ => None,
+        };
+        let int = |x: &Expr| match x.kind {
+            ExprKind::Int(k) => Some(k),
+            _ => None,
+        };
+        match &e.kind {
+            ExprKind::Var(_) => Some((var(e)?, 0)),
+            ExprKind::Binary(BinOp::Add, l, r) => match (var(l), int(r), int(l), var(r)) {
+                (Some(v), Some(k), ..) | (_, _, Some(k), Some(v)) => Some((v, k)),
+                _ => None,
+            },
+            ExprKind::Binary(BinOp::Sub, l, r) => Some((var(l)?, int(r)?.wrapping_neg())),
+            _ => None,
+        }
     }
 
     fn expr_slot(&mut self, e: &Expr) -> R<Slot> {
@@ -708,8 +760,12 @@ impl<'a> GeneCompiler<'a> {
             }
         };
         let small = |x: &Expr| -> Option<u32> {
-            match x.kind {
-                ExprKind::Int(k) => u32::try_from(k).ok(),
+            match &x.kind {
+                ExprKind::Int(k) => u32::try_from(*k).ok(),
+                ExprKind::Builtin(Builtin::Size, a) => match self.lookup(&a.name, a.span).ok()? {
+                    Var::Array { elem, len, .. } => u32::try_from(len.saturating_mul(elem.words())).ok(),
+                    _ => None,
+                },
                 _ => None,
             }
         };
@@ -759,12 +815,94 @@ impl<'a> GeneCompiler<'a> {
         }
     }
 
-    /// A condition for a control instruction, fused when it has a simple shape.
+    /// A condition for a control instruction, fused when it has a simple shape; a comparison
+    /// of other operands evaluates them into slots and is fused too (no `bool` value).
     fn cond(&mut self, e: &Expr) -> R<Cond> {
         if let Some(c) = self.simple_cond(e) {
             return Ok(c);
         }
+        if let ExprKind::Binary(
+            op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge),
+            l,
+            r,
+        ) = &e.kind
+        {
+            let signed = self.operands_signed(l, r);
+            let (x, y) = (self.expr(l)?, self.expr(r)?);
+            if let Some(c) = self.fused(*op, x, y, signed) {
+                return Ok(c);
+            }
+            // Not fusable (two constants, or a constant too wide for the condition): the value.
+            let v = self.compare(*op, x, y, signed, e.span)?;
+            return Ok(Cond::Nz(v));
+        }
         Ok(Cond::Nz(self.expr_slot(e)?))
+    }
+
+    /// The fused condition `x op y` of two evaluated operands, when it has one.
+    fn fused(&self, op: BinOp, x: Opnd, y: Opnd, signed: bool) -> Option<Cond> {
+        let small = |k: u64| u32::try_from(k).ok();
+        let (a, b) = match (x, y) {
+            (Opnd::S(a), Opnd::S(b)) => (a, b),
+            (Opnd::S(a), Opnd::K(k)) => return imm_cond(op, a, small(k)?, signed),
+            (Opnd::K(k), Opnd::S(a)) => return imm_cond(swapped(op)?, a, small(k)?, signed),
+            (Opnd::K(_), Opnd::K(_)) => return None,
+        };
+        // `a > b` is `b < a`.
+        let (a, b) = if matches!(op, BinOp::Gt | BinOp::Ge) { (b, a) } else { (a, b) };
+        Some(match (op, signed) {
+            (BinOp::Eq, _) => Cond::Eq(a, b),
+            (BinOp::Ne, _) => Cond::Ne(a, b),
+            (BinOp::Lt | BinOp::Gt, false) => Cond::LtU(a, b),
+            (BinOp::Lt | BinOp::Gt, true) => Cond::LtS(a, b),
+            (BinOp::Le | BinOp::Ge, false) => Cond::LeU(a, b),
+            (BinOp::Le | BinOp::Ge, true) => Cond::LeS(a, b),
+            _ => return None,
+        })
+    }
+
+    /// `x op y` (a comparison) computed into a slot, from evaluated operands.
+    fn compare(&mut self, op: BinOp, x: Opnd, y: Opnd, signed: bool, span: Span) -> R<Slot> {
+        let janus = self.janus();
+        let imm = match (x, y) {
+            (Opnd::K(a), Opnd::K(b)) => {
+                if let Some(v) = fold(op, a, b, signed, janus) {
+                    return self.konst(v, span);
+                }
+                None
+            }
+            (Opnd::S(a), Opnd::K(k)) => with_imm(op, a, k, signed, janus),
+            (Opnd::K(k), Opnd::S(b)) => swapped(op).and_then(|op| with_imm(op, b, k, signed, janus)),
+            (Opnd::S(_), Opnd::S(_)) => None,
+        };
+        if let Some(make) = imm {
+            let d = self.temp(span)?;
+            self.emit(make(d), span);
+            return Ok(d);
+        }
+        let a = match x {
+            Opnd::S(s) => s,
+            Opnd::K(k) => self.konst(k, span)?,
+        };
+        let b = match y {
+            Opnd::S(s) => s,
+            Opnd::K(k) => self.konst(k, span)?,
+        };
+        let d = self.temp(span)?;
+        let ins = match (op, signed) {
+            (BinOp::Eq, _) => Op::Eq { dst: d, a, b },
+            (BinOp::Ne, _) => Op::Ne { dst: d, a, b },
+            (BinOp::Lt, true) => Op::LtS { dst: d, a, b },
+            (BinOp::Lt, false) => Op::LtU { dst: d, a, b },
+            (BinOp::Le, true) => Op::LeS { dst: d, a, b },
+            (BinOp::Le, false) => Op::LeU { dst: d, a, b },
+            (BinOp::Gt, true) => Op::LtS { dst: d, a: b, b: a },
+            (BinOp::Gt, false) => Op::LtU { dst: d, a: b, b: a },
+            (BinOp::Ge, true) => Op::LeS { dst: d, a: b, b: a },
+            (_, _) => Op::LeU { dst: d, a: b, b: a },
+        };
+        self.emit(ins, span);
+        Ok(d)
     }
 
     fn array(&self, a: &Ident) -> R<(Arr, Elem)> {
@@ -931,7 +1069,7 @@ impl<'a> GeneCompiler<'a> {
         let t = self.temp(span)?;
         let (arr, idx) = self.elem_index(p)?;
         self.emit(Op::SwapE { dst: t, arr, idx, pre: Pre(0) }, span);
-        self.guard = Some(AliasGuard { arr, idx });
+        self.guard = Some(AliasGuard { arr, idx, at: p.index.as_deref().and_then(|i| self.affine(i)) });
         f(self, t)?;
         self.guard = None;
         let (arr, idx) = self.elem_index(p)?;
@@ -1180,7 +1318,7 @@ impl<'a> GeneCompiler<'a> {
             });
         }
         let (arr, idx) = self.elem_index(target)?;
-        self.guard = Some(AliasGuard { arr, idx });
+        self.guard = Some(AliasGuard { arr, idx, at: target.index.as_deref().and_then(|i| self.affine(i)) });
         let v = self.expr(value)?;
         self.guard = None;
         let ins = match (v, op) {
