@@ -158,6 +158,11 @@ struct GeneCompiler<'a> {
     guard: Option<AliasGuard>,
     /// Pure instructions emitted since the last other one.
     pure_run: usize,
+    /// The pure instructions of the current run of expression code, by their operands (the
+    /// destination set to [`CSE_DST`]), and the temporary each wrote: an expression computed
+    /// twice for one consumer is computed once. Cleared by every other instruction, so a
+    /// consumer's expression code stays self-contained (the backward stream re-runs it).
+    cse: HashMap<Op, Slot>,
     /// An expression needed more than 65 535 instructions.
     too_long: bool,
 }
@@ -180,6 +185,9 @@ fn swapped(op: BinOp) -> Option<BinOp> {
         _ => return None,
     })
 }
+
+/// The destination of the instructions [`GeneCompiler::cse`] is keyed by.
+const CSE_DST: Slot = Slot(u16::MAX);
 
 /// The fused condition `a op k` (a comparison) with a small immediate.
 fn imm_cond(op: BinOp, a: Slot, k: u32, signed: bool) -> Option<Cond> {
@@ -306,6 +314,7 @@ impl<'a> GeneCompiler<'a> {
             slot_names: Vec::new(),
             guard: None,
             pure_run: 0,
+            cse: HashMap::new(),
             too_long: false,
         }
     }
@@ -451,6 +460,7 @@ impl<'a> GeneCompiler<'a> {
                 | Op::LNot { dst, .. },
             ) if *dst == b => {
                 *dst = d;
+                self.cse.clear();
                 true
             }
             _ => false,
@@ -465,7 +475,23 @@ impl<'a> GeneCompiler<'a> {
         }
     }
 
+    /// The temporary holding pure instruction `make(d)`'s value: a new one, or the one an
+    /// identical instruction of the same expression code already wrote.
+    fn pure_op(&mut self, span: Span, make: &dyn Fn(Slot) -> R<Op>) -> R<Slot> {
+        let key = make(CSE_DST)?;
+        if let Some(&d) = self.cse.get(&key) {
+            return Ok(d);
+        }
+        let d = self.temp(span)?;
+        self.emit(make(d)?, span);
+        self.cse.insert(key, d);
+        Ok(d)
+    }
+
     fn emit(&mut self, mut op: Op, span: Span) -> usize {
+        if !op.is_pure() || matches!(op, Op::Jz { .. } | Op::Jnz { .. }) {
+            self.cse.clear();
+        }
         if op.is_pure() {
             self.pure_run += 1;
         } else {
@@ -531,9 +557,7 @@ impl<'a> GeneCompiler<'a> {
                 {
                     self.emit(Op::NoAlias { a: idx, b: g.idx }, e.span);
                 }
-                let d = self.temp(e.span)?;
-                self.emit(Op::Load { dst: d, arr, idx }, e.span);
-                Opnd::S(d)
+                Opnd::S(self.pure_op(e.span, &|d| Ok(Op::Load { dst: d, arr, idx }))?)
             }
             ExprKind::Unary(op, inner) => {
                 if let Opnd::K(k) = self.expr(inner)? {
@@ -548,15 +572,15 @@ impl<'a> GeneCompiler<'a> {
                     }
                 }
                 let v = self.expr_slot(inner)?;
-                let d = self.temp(e.span)?;
-                let op = match op {
-                    UnOp::Neg if self.janus() => Op::NegO { dst: d, a: v },
-                    UnOp::Neg => Op::NegV { dst: d, a: v },
-                    UnOp::BitNot => Op::BitNot { dst: d, a: v },
-                    UnOp::Not => Op::LNot { dst: d, a: v },
-                };
-                self.emit(op, e.span);
-                Opnd::S(d)
+                let janus = self.janus();
+                Opnd::S(self.pure_op(e.span, &|d| {
+                    Ok(match op {
+                        UnOp::Neg if janus => Op::NegO { dst: d, a: v },
+                        UnOp::Neg => Op::NegV { dst: d, a: v },
+                        UnOp::BitNot => Op::BitNot { dst: d, a: v },
+                        UnOp::Not => Op::LNot { dst: d, a: v },
+                    })
+                })?)
             }
             ExprKind::Binary(op, l, r) => return self.binary(*op, l, r, e.span),
             ExprKind::Builtin(f, x) => {
@@ -618,13 +642,14 @@ impl<'a> GeneCompiler<'a> {
     }
 
     fn konst(&mut self, k: u64, span: Span) -> R<Slot> {
-        let d = self.temp(span)?;
-        self.emit(Op::Const { dst: d, imm: Imm(k) }, span);
-        Ok(d)
+        self.pure_op(span, &|d| Ok(Op::Const { dst: d, imm: Imm(k) }))
     }
 
     fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) -> R<Opnd> {
         if matches!(op, BinOp::LogAnd | BinOp::LogOr) {
+            // Each side's comparison is then its own fresh instruction, which `retarget` may
+            // rewrite.
+            self.cse.clear();
             // The result slot gets each side as 0 or 1; a side that is a comparison or a logical
             // operation already is, and is computed straight into it (no `bool`).
             let a = self.expr_slot(l)?;
@@ -639,6 +664,9 @@ impl<'a> GeneCompiler<'a> {
             }
             let to = Off(self.here());
             self.code[jump] = if op == BinOp::LogAnd { Op::Jz { a: d, to } } else { Op::Jnz { a: d, to } };
+            // The right operand's code may have been jumped over: nothing it computed is
+            // known here.
+            self.cse.clear();
             return Ok(Opnd::S(d));
         }
         // Only these operators have signed forms (walking the operands for the others would
@@ -661,9 +689,7 @@ impl<'a> GeneCompiler<'a> {
             (Opnd::S(_), Opnd::S(_)) => None,
         };
         if let Some(make) = imm {
-            let d = self.temp(span)?;
-            self.emit(make(d), span);
-            return Ok(Opnd::S(d));
+            return Ok(Opnd::S(self.pure_op(span, &|d| Ok(make(d)))?));
         }
         let a = match a {
             Opnd::S(s) => s,
@@ -673,41 +699,41 @@ impl<'a> GeneCompiler<'a> {
             Opnd::S(s) => s,
             Opnd::K(k) => self.konst(k, r.span)?,
         };
-        let d = self.temp(span)?;
         let (x, y) = (a, b);
-        let ins = match op {
-            BinOp::Add if janus => Op::AddO { dst: d, a: x, b: y },
-            BinOp::Sub if janus => Op::SubO { dst: d, a: x, b: y },
-            BinOp::Mul if janus => Op::MulO { dst: d, a: x, b: y },
-            BinOp::Div if janus => Op::DivF { dst: d, a: x, b: y },
-            BinOp::Mod if janus => Op::ModF { dst: d, a: x, b: y },
-            BinOp::Add => Op::Add { dst: d, a: x, b: y },
-            BinOp::Sub => Op::Sub { dst: d, a: x, b: y },
-            BinOp::Mul => Op::Mul { dst: d, a: x, b: y },
-            BinOp::Div if signed => Op::DivS { dst: d, a: x, b: y },
-            BinOp::Div => Op::DivU { dst: d, a: x, b: y },
-            BinOp::Mod if signed => Op::RemS { dst: d, a: x, b: y },
-            BinOp::Mod => Op::RemU { dst: d, a: x, b: y },
-            BinOp::Shl => Op::Shl { dst: d, a: x, b: y },
-            BinOp::Shr if signed => Op::ShrS { dst: d, a: x, b: y },
-            BinOp::Shr => Op::ShrU { dst: d, a: x, b: y },
-            BinOp::And => Op::And { dst: d, a: x, b: y },
-            BinOp::Or => Op::Or { dst: d, a: x, b: y },
-            BinOp::Xor => Op::Xor { dst: d, a: x, b: y },
-            BinOp::Eq => Op::Eq { dst: d, a: x, b: y },
-            BinOp::Ne => Op::Ne { dst: d, a: x, b: y },
-            BinOp::Lt if signed => Op::LtS { dst: d, a: x, b: y },
-            BinOp::Lt => Op::LtU { dst: d, a: x, b: y },
-            BinOp::Le if signed => Op::LeS { dst: d, a: x, b: y },
-            BinOp::Le => Op::LeU { dst: d, a: x, b: y },
-            BinOp::Gt if signed => Op::LtS { dst: d, a: y, b: x },
-            BinOp::Gt => Op::LtU { dst: d, a: y, b: x },
-            BinOp::Ge if signed => Op::LeS { dst: d, a: y, b: x },
-            BinOp::Ge => Op::LeU { dst: d, a: y, b: x },
-            BinOp::LogAnd | BinOp::LogOr => return Err(internal(span, "logical operator")),
+        let make = |d: Slot| -> R<Op> {
+            Ok(match op {
+                BinOp::Add if janus => Op::AddO { dst: d, a: x, b: y },
+                BinOp::Sub if janus => Op::SubO { dst: d, a: x, b: y },
+                BinOp::Mul if janus => Op::MulO { dst: d, a: x, b: y },
+                BinOp::Div if janus => Op::DivF { dst: d, a: x, b: y },
+                BinOp::Mod if janus => Op::ModF { dst: d, a: x, b: y },
+                BinOp::Add => Op::Add { dst: d, a: x, b: y },
+                BinOp::Sub => Op::Sub { dst: d, a: x, b: y },
+                BinOp::Mul => Op::Mul { dst: d, a: x, b: y },
+                BinOp::Div if signed => Op::DivS { dst: d, a: x, b: y },
+                BinOp::Div => Op::DivU { dst: d, a: x, b: y },
+                BinOp::Mod if signed => Op::RemS { dst: d, a: x, b: y },
+                BinOp::Mod => Op::RemU { dst: d, a: x, b: y },
+                BinOp::Shl => Op::Shl { dst: d, a: x, b: y },
+                BinOp::Shr if signed => Op::ShrS { dst: d, a: x, b: y },
+                BinOp::Shr => Op::ShrU { dst: d, a: x, b: y },
+                BinOp::And => Op::And { dst: d, a: x, b: y },
+                BinOp::Or => Op::Or { dst: d, a: x, b: y },
+                BinOp::Xor => Op::Xor { dst: d, a: x, b: y },
+                BinOp::Eq => Op::Eq { dst: d, a: x, b: y },
+                BinOp::Ne => Op::Ne { dst: d, a: x, b: y },
+                BinOp::Lt if signed => Op::LtS { dst: d, a: x, b: y },
+                BinOp::Lt => Op::LtU { dst: d, a: x, b: y },
+                BinOp::Le if signed => Op::LeS { dst: d, a: x, b: y },
+                BinOp::Le => Op::LeU { dst: d, a: x, b: y },
+                BinOp::Gt if signed => Op::LtS { dst: d, a: y, b: x },
+                BinOp::Gt => Op::LtU { dst: d, a: y, b: x },
+                BinOp::Ge if signed => Op::LeS { dst: d, a: y, b: x },
+                BinOp::Ge => Op::LeU { dst: d, a: y, b: x },
+                BinOp::LogAnd | BinOp::LogOr => return Err(internal(span, "logical operator")),
+            })
         };
-        self.emit(ins, span);
-        Ok(Opnd::S(d))
+        Ok(Opnd::S(self.pure_op(span, &make)?))
     }
 
     /// A counted loop, `from a do { …; i += 1 } until c` (or `i -= 1`) with no loop block and
@@ -876,9 +902,7 @@ impl<'a> GeneCompiler<'a> {
             (Opnd::S(_), Opnd::S(_)) => None,
         };
         if let Some(make) = imm {
-            let d = self.temp(span)?;
-            self.emit(make(d), span);
-            return Ok(d);
+            return self.pure_op(span, &|d| Ok(make(d)));
         }
         let a = match x {
             Opnd::S(s) => s,
@@ -888,21 +912,20 @@ impl<'a> GeneCompiler<'a> {
             Opnd::S(s) => s,
             Opnd::K(k) => self.konst(k, span)?,
         };
-        let d = self.temp(span)?;
-        let ins = match (op, signed) {
-            (BinOp::Eq, _) => Op::Eq { dst: d, a, b },
-            (BinOp::Ne, _) => Op::Ne { dst: d, a, b },
-            (BinOp::Lt, true) => Op::LtS { dst: d, a, b },
-            (BinOp::Lt, false) => Op::LtU { dst: d, a, b },
-            (BinOp::Le, true) => Op::LeS { dst: d, a, b },
-            (BinOp::Le, false) => Op::LeU { dst: d, a, b },
-            (BinOp::Gt, true) => Op::LtS { dst: d, a: b, b: a },
-            (BinOp::Gt, false) => Op::LtU { dst: d, a: b, b: a },
-            (BinOp::Ge, true) => Op::LeS { dst: d, a: b, b: a },
-            (_, _) => Op::LeU { dst: d, a: b, b: a },
-        };
-        self.emit(ins, span);
-        Ok(d)
+        self.pure_op(span, &|d| {
+            Ok(match (op, signed) {
+                (BinOp::Eq, _) => Op::Eq { dst: d, a, b },
+                (BinOp::Ne, _) => Op::Ne { dst: d, a, b },
+                (BinOp::Lt, true) => Op::LtS { dst: d, a, b },
+                (BinOp::Lt, false) => Op::LtU { dst: d, a, b },
+                (BinOp::Le, true) => Op::LeS { dst: d, a, b },
+                (BinOp::Le, false) => Op::LeU { dst: d, a, b },
+                (BinOp::Gt, true) => Op::LtS { dst: d, a: b, b: a },
+                (BinOp::Gt, false) => Op::LtU { dst: d, a: b, b: a },
+                (BinOp::Ge, true) => Op::LeS { dst: d, a: b, b: a },
+                (_, _) => Op::LeU { dst: d, a: b, b: a },
+            })
+        })
     }
 
     fn array(&self, a: &Ident) -> R<(Arr, Elem)> {
