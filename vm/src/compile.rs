@@ -161,8 +161,9 @@ struct GeneCompiler<'a> {
     /// The pure instructions of the current run of expression code, by their operands (the
     /// destination set to [`CSE_DST`]), and the temporary each wrote: an expression computed
     /// twice for one consumer is computed once. Cleared by every other instruction, so a
-    /// consumer's expression code stays self-contained (the backward stream re-runs it).
-    cse: HashMap<Op, Slot>,
+    /// consumer's expression code stays self-contained (the backward stream re-runs it). Only
+    /// the last [`CSE_WINDOW`] are searched, so long expressions stay linear.
+    cse: Vec<(Op, Slot)>,
     /// An expression needed more than 65 535 instructions.
     too_long: bool,
 }
@@ -188,6 +189,9 @@ fn swapped(op: BinOp) -> Option<BinOp> {
 
 /// The destination of the instructions [`GeneCompiler::cse`] is keyed by.
 const CSE_DST: Slot = Slot(u16::MAX);
+
+/// How many of the latest pure instructions a new one is compared with.
+const CSE_WINDOW: usize = 32;
 
 /// The fused condition `a op k` (a comparison) with a small immediate.
 fn imm_cond(op: BinOp, a: Slot, k: u32, signed: bool) -> Option<Cond> {
@@ -314,7 +318,7 @@ impl<'a> GeneCompiler<'a> {
             slot_names: Vec::new(),
             guard: None,
             pure_run: 0,
-            cse: HashMap::new(),
+            cse: Vec::new(),
             too_long: false,
         }
     }
@@ -479,12 +483,12 @@ impl<'a> GeneCompiler<'a> {
     /// identical instruction of the same expression code already wrote.
     fn pure_op(&mut self, span: Span, make: &dyn Fn(Slot) -> R<Op>) -> R<Slot> {
         let key = make(CSE_DST)?;
-        if let Some(&d) = self.cse.get(&key) {
+        if let Some(&(_, d)) = self.cse.iter().rev().take(CSE_WINDOW).find(|(k, _)| *k == key) {
             return Ok(d);
         }
         let d = self.temp(span)?;
         self.emit(make(d)?, span);
-        self.cse.insert(key, d);
+        self.cse.push((key, d));
         Ok(d)
     }
 
