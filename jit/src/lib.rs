@@ -466,7 +466,7 @@ impl Jit {
                         return Ok(Attempt::Done(Err(bad())));
                     };
                     s.clear();
-                    s.extend_from_slice(src);
+                    s.extend_from_slice(src.as_slice());
                 }
             }
         }

@@ -82,6 +82,9 @@ pub struct Ctx {
     pub lossy: u64,
     /// A helper's result word.
     pub ret: u64,
+    /// `stacks`' elements (moves when a stack is opened past the table's capacity): compiled
+    /// code runs `push`, `pop`, `top`, `empty` and `size` inline on them.
+    pub stack_tab: *mut RtStack,
     // ---- Rust only below ----
     pub fault: u32,
     pub fault_a: u64,
@@ -89,7 +92,7 @@ pub struct Ctx {
     /// The slot named by a delocal fault.
     pub fault_slot: u16,
     pub trace: Vec<TraceFrame>,
-    pub stacks: Vec<Vec<u64>>,
+    pub stacks: Vec<RtStack>,
     pub live: usize,
     /// The history tape, entries as the interpreter keeps them.
     pub tape: Vec<TapeEntry>,
@@ -110,6 +113,84 @@ pub const OFF_MAX_SEEN: i32 = offset_of!(Ctx, max_seen) as i32;
 pub const OFF_ARENA: i32 = offset_of!(Ctx, arena) as i32;
 pub const OFF_STACK_FLOOR: i32 = offset_of!(Ctx, stack_floor) as i32;
 pub const OFF_RET: i32 = offset_of!(Ctx, ret) as i32;
+pub const OFF_STACK_TAB: i32 = offset_of!(Ctx, stack_tab) as i32;
+pub const OFF_LIVE: i32 = offset_of!(Ctx, live) as i32;
+pub const OFF_STACK_PTR: i32 = offset_of!(RtStack, ptr) as i32;
+pub const OFF_STACK_LEN: i32 = offset_of!(RtStack, len) as i32;
+pub const OFF_STACK_CAP: i32 = offset_of!(RtStack, cap) as i32;
+/// Bytes per [`RtStack`].
+pub const STACK_SIZE: i64 = std::mem::size_of::<RtStack>() as i64;
+
+/// A stack's words as compiled code sees them: the buffer, its length and capacity of a
+/// `Vec<u64>` taken apart. Compiled code pushes while `len < cap`, pops while `len > 0`, and
+/// calls a helper for anything else (growing the buffer, or a fault), so the three fields
+/// always describe a `Vec` this type owns.
+#[repr(C)]
+pub struct RtStack {
+    ptr: *mut u64,
+    len: u64,
+    cap: u64,
+}
+
+impl RtStack {
+    fn from_vec(v: Vec<u64>) -> RtStack {
+        let mut v = std::mem::ManuallyDrop::new(v);
+        RtStack { ptr: v.as_mut_ptr(), len: v.len() as u64, cap: v.capacity() as u64 }
+    }
+
+    /// The words as a `Vec` (this stack is left empty until [`RtStack::put`]).
+    fn take(&mut self) -> Vec<u64> {
+        let s = std::mem::ManuallyDrop::new(std::mem::replace(self, RtStack::from_vec(Vec::new())));
+        // SAFETY: (ptr, len, cap) are a Vec's parts (`from_vec`); compiled code only moves
+        // len within 0..=cap after writing the words below it; `s` is not dropped.
+        unsafe { Vec::from_raw_parts(s.ptr, s.len as usize, s.cap as usize) }
+    }
+
+    fn put(&mut self, v: Vec<u64>) {
+        *self = RtStack::from_vec(v);
+    }
+
+    /// Applies `f` to the words as a `Vec`.
+    fn with<R>(&mut self, f: impl FnOnce(&mut Vec<u64>) -> R) -> R {
+        let mut v = self.take();
+        let r = f(&mut v);
+        self.put(v);
+        r
+    }
+
+    /// The words, bottom first.
+    pub fn as_slice(&self) -> &[u64] {
+        // SAFETY: the first len words of the buffer are initialised (see the type's doc); an
+        // empty Vec's pointer is dangling but aligned and non-null, fine for length 0.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len as usize) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn push(&mut self, v: u64) {
+        self.with(|s| s.push(v));
+    }
+
+    pub fn pop(&mut self) -> Option<u64> {
+        self.with(|s| s.pop())
+    }
+
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    pub fn extend_from_slice(&mut self, w: &[u64]) {
+        self.with(|s| s.extend_from_slice(w));
+    }
+}
+
+impl Drop for RtStack {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
+}
 
 impl Ctx {
     /// A fresh context (the tape is moved in and out by the engine).
@@ -124,6 +205,7 @@ impl Ctx {
             stack_floor: 0,
             lossy: 0,
             ret: 0,
+            stack_tab: std::ptr::null_mut(),
             fault: fault::RECORDED,
             fault_a: 0,
             fault_b: 0,
@@ -144,7 +226,8 @@ impl Ctx {
         if self.live < self.stacks.len() {
             self.stacks[self.live].clear();
         } else {
-            self.stacks.push(Vec::new());
+            self.stacks.push(RtStack::from_vec(Vec::new()));
+            self.stack_tab = self.stacks.as_mut_ptr();
         }
         self.live += 1;
         self.live - 1
@@ -225,7 +308,7 @@ pub extern "C" fn rt_peek(ctx: *mut Ctx, id: u64, what: u32) -> u32 {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
     let Some(i) = c.stack_id(id) else { return c.set_fault(fault::BAD_REF, 0, 0) };
-    let s = &c.stacks[i];
+    let s = c.stacks[i].as_slice();
     c.ret = match what {
         0 => match s.last() {
             Some(&v) => v,
@@ -374,7 +457,7 @@ pub unsafe extern "C" fn rt_show(ctx: *mut Ctx, name: u32, fmt: u32, v: u64, len
             };
             Value::Array(s)
         }
-        _ => Value::Stack(c.stack_id(v).map(|i| c.stacks[i].clone()).unwrap_or_default()),
+        _ => Value::Stack(c.stack_id(v).map(|i| c.stacks[i].as_slice().to_vec()).unwrap_or_default()),
     };
     c.output.show(name, fmt, &value, backward != 0);
 }

@@ -502,6 +502,25 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.ins().iadd(base, off)
     }
 
+    /// The address of stack `id`'s [`runtime::RtStack`] when `id` names a live stack; else
+    /// continues in `slow` (where a helper reports the fault).
+    fn stack_hdr(&mut self, id: Value, slow: cranelift_codegen::ir::Block) -> Value {
+        let flags = MemFlagsData::trusted();
+        let live = self.b.ins().load(I64, flags, self.ctx, runtime::OFF_LIVE);
+        let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, id, live);
+        let next = self.b.create_block();
+        self.b.ins().brif(ok, next, &[], slow, &[]);
+        self.b.switch_to_block(next);
+        let tab = self.b.ins().load(I64, flags, self.ctx, runtime::OFF_STACK_TAB);
+        let off = self.b.ins().imul_imm_s(id, runtime::STACK_SIZE);
+        self.b.ins().iadd(tab, off)
+    }
+
+    /// A word of a stack header.
+    fn stack_field(&mut self, hdr: Value, off: i32) -> Value {
+        self.b.ins().load(I64, MemFlagsData::trusted(), hdr, off)
+    }
+
     fn load(&mut self, p: Value) -> Value {
         self.b.ins().load(I64, MemFlagsData::trusted(), p, 0)
     }
@@ -909,15 +928,61 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Push { var, stack, .. } => {
                 let ctx = self.ctx;
                 let (id, v) = (self.v(stack), self.v(var));
+                // Inline while the buffer has room; the helper grows it or reports the fault.
+                let (slow, done) = (self.b.create_block(), self.b.create_block());
+                self.b.set_cold_block(slow);
+                let hdr = self.stack_hdr(id, slow);
+                let (len, cap) = (
+                    self.stack_field(hdr, runtime::OFF_STACK_LEN),
+                    self.stack_field(hdr, runtime::OFF_STACK_CAP),
+                );
+                let room = self.b.ins().icmp(IntCC::UnsignedLessThan, len, cap);
+                let fast = self.b.create_block();
+                self.b.ins().brif(room, fast, &[], slow, &[]);
+                self.b.switch_to_block(fast);
+                let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
+                let off = self.b.ins().ishl_imm_u(len, 3);
+                let at = self.b.ins().iadd(buf, off);
+                self.store(v, at);
+                let len1 = self.b.ins().iadd_imm_s(len, 1);
+                self.b.ins().store(MemFlagsData::trusted(), len1, hdr, runtime::OFF_STACK_LEN);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(slow);
                 self.call_checked(runtime::rt_push as *const () as usize, &[I64, I64, I64], &[ctx, id, v]);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(done);
                 let z = self.k(0);
                 self.set(var, z);
             }
             Op::Pop { var, stack, .. } => {
                 let ctx = self.ctx;
                 let (id, cur) = (self.v(stack), self.v(var));
+                // Inline when the variable is 0 and the stack is not empty; else the helper
+                // reports the fault.
+                let (slow, done) = (self.b.create_block(), self.b.create_block());
+                self.b.set_cold_block(slow);
+                self.b.append_block_param(done, I64);
+                let hdr = self.stack_hdr(id, slow);
+                let len = self.stack_field(hdr, runtime::OFF_STACK_LEN);
+                let empty = self.b.ins().icmp_imm_s(IntCC::Equal, len, 0);
+                let empty = self.b.ins().uextend(I64, empty);
+                let bad = self.b.ins().bor(empty, cur);
+                let fast = self.b.create_block();
+                self.b.ins().brif(bad, slow, &[], fast, &[]);
+                self.b.switch_to_block(fast);
+                let len1 = self.b.ins().iadd_imm_s(len, -1);
+                self.b.ins().store(MemFlagsData::trusted(), len1, hdr, runtime::OFF_STACK_LEN);
+                let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
+                let off = self.b.ins().ishl_imm_u(len1, 3);
+                let at = self.b.ins().iadd(buf, off);
+                let top = self.load(at);
+                self.b.ins().jump(done, &[top.into()]);
+                self.b.switch_to_block(slow);
                 self.call_checked(runtime::rt_pop as *const () as usize, &[I64, I64, I64], &[ctx, id, cur]);
                 let v = self.ret_word();
+                self.b.ins().jump(done, &[v.into()]);
+                self.b.switch_to_block(done);
+                let v = self.b.block_params(done)[0];
                 self.set(var, v);
             }
             Op::Assert { cond, .. } => {
@@ -1599,9 +1664,38 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 };
                 let ctx = self.ctx;
                 let id = self.v(stack);
+                // Inline on a live stack (and, for `top`, a non-empty one); else the helper
+                // reports the fault.
+                let (slow, done) = (self.b.create_block(), self.b.create_block());
+                self.b.set_cold_block(slow);
+                self.b.append_block_param(done, I64);
+                let hdr = self.stack_hdr(id, slow);
+                let len = self.stack_field(hdr, runtime::OFF_STACK_LEN);
+                let v = match what {
+                    0 => {
+                        let fast = self.b.create_block();
+                        self.b.ins().brif(len, fast, &[], slow, &[]);
+                        self.b.switch_to_block(fast);
+                        let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
+                        let last = self.b.ins().iadd_imm_s(len, -1);
+                        let off = self.b.ins().ishl_imm_u(last, 3);
+                        let at = self.b.ins().iadd(buf, off);
+                        self.load(at)
+                    }
+                    1 => {
+                        let e = self.b.ins().icmp_imm_s(IntCC::Equal, len, 0);
+                        self.b.ins().uextend(I64, e)
+                    }
+                    _ => len,
+                };
+                self.b.ins().jump(done, &[v.into()]);
+                self.b.switch_to_block(slow);
                 let w = self.b.ins().iconst(I32, what);
                 self.call_checked(runtime::rt_peek as *const () as usize, &[I64, I64, I32], &[ctx, id, w]);
                 let v = self.ret_word();
+                self.b.ins().jump(done, &[v.into()]);
+                self.b.switch_to_block(done);
+                let v = self.b.block_params(done)[0];
                 self.set(dst, v);
             }
             Op::NoAlias { a, b, .. } => {

@@ -138,6 +138,19 @@ const FAILING: &[(&str, &str, &[u64])] = &[
         "gene main(x: u64) { local s: stack = nil\n pop x, s\n push x, s\n delocal s = nil }",
         &[0],
     ),
+    (
+        "stack_pop_nonzero",
+        "gene main(x: u64, y: u64) { local s: stack = nil\n push x, s\n pop y, s\n push y, s\n pop x, s\n delocal s = nil }",
+        &[5, 7],
+    ),
+    ("stack_top_empty", "gene main(x: u64) { local s: stack = nil\n x += top(s)\n delocal s = nil }", &[0]),
+    (
+        // Pushes past the first buffers (compiled code grows them through the helper), then
+        // reads the top.
+        "stack_grows",
+        "gene main(n: u64, x: u64) {\n local s: stack = nil\n local i: u64 = 0\n from i == 0 do {\n x += i + 1\n push x, s\n i += 1\n } until i == n\n assert top(s) == 1000 && size(s) == n && !empty(s)\n from i == n do {\n i -= 1\n pop x, s\n x -= i + 1\n } until i == 0\n delocal i = 0\n delocal s = nil\n}",
+        &[100, 0],
+    ),
 ];
 
 #[test]

@@ -134,6 +134,8 @@ enum Opnd {
 struct AliasGuard {
     arr: Arr,
     idx: Slot,
+    /// The index as `variable + offset`, when it has that form ([`GeneCompiler::affine`]).
+    at: Option<(Slot, u64)>,
 }
 
 struct GeneCompiler<'a> {
@@ -156,6 +158,12 @@ struct GeneCompiler<'a> {
     guard: Option<AliasGuard>,
     /// Pure instructions emitted since the last other one.
     pure_run: usize,
+    /// The pure instructions of the current run of expression code, by their operands (the
+    /// destination set to [`CSE_DST`]), and the temporary each wrote: an expression computed
+    /// twice for one consumer is computed once. Cleared by every other instruction, so a
+    /// consumer's expression code stays self-contained (the backward stream re-runs it). Only
+    /// the last [`CSE_WINDOW`] are searched, so long expressions stay linear.
+    cse: Vec<(Op, Slot)>,
     /// An expression needed more than 65 535 instructions.
     too_long: bool,
 }
@@ -175,6 +183,29 @@ fn swapped(op: BinOp) -> Option<BinOp> {
         BinOp::Le => BinOp::Ge,
         BinOp::Gt => BinOp::Lt,
         BinOp::Ge => BinOp::Le,
+        _ => return None,
+    })
+}
+
+/// The destination of the instructions [`GeneCompiler::cse`] is keyed by.
+const CSE_DST: Slot = Slot(u16::MAX);
+
+/// How many of the latest pure instructions a new one is compared with.
+const CSE_WINDOW: usize = 32;
+
+/// The fused condition `a op k` (a comparison) with a small immediate.
+fn imm_cond(op: BinOp, a: Slot, k: u32, signed: bool) -> Option<Cond> {
+    Some(match (op, signed) {
+        (BinOp::Eq, _) => Cond::EqImm(a, k),
+        (BinOp::Ne, _) => Cond::NeImm(a, k),
+        (BinOp::Lt, false) => Cond::LtUImm(a, k),
+        (BinOp::Lt, true) => Cond::LtSImm(a, k),
+        (BinOp::Le, false) => Cond::LeUImm(a, k),
+        (BinOp::Le, true) => Cond::LeSImm(a, k),
+        (BinOp::Gt, false) => Cond::GtUImm(a, k),
+        (BinOp::Gt, true) => Cond::GtSImm(a, k),
+        (BinOp::Ge, false) => Cond::GeUImm(a, k),
+        (BinOp::Ge, true) => Cond::GeSImm(a, k),
         _ => return None,
     })
 }
@@ -287,6 +318,7 @@ impl<'a> GeneCompiler<'a> {
             slot_names: Vec::new(),
             guard: None,
             pure_run: 0,
+            cse: Vec::new(),
             too_long: false,
         }
     }
@@ -432,6 +464,7 @@ impl<'a> GeneCompiler<'a> {
                 | Op::LNot { dst, .. },
             ) if *dst == b => {
                 *dst = d;
+                self.cse.clear();
                 true
             }
             _ => false,
@@ -446,7 +479,23 @@ impl<'a> GeneCompiler<'a> {
         }
     }
 
+    /// The temporary holding pure instruction `make(d)`'s value: a new one, or the one an
+    /// identical instruction of the same expression code already wrote.
+    fn pure_op(&mut self, span: Span, make: &dyn Fn(Slot) -> R<Op>) -> R<Slot> {
+        let key = make(CSE_DST)?;
+        if let Some(&(_, d)) = self.cse.iter().rev().take(CSE_WINDOW).find(|(k, _)| *k == key) {
+            return Ok(d);
+        }
+        let d = self.temp(span)?;
+        self.emit(make(d)?, span);
+        self.cse.push((key, d));
+        Ok(d)
+    }
+
     fn emit(&mut self, mut op: Op, span: Span) -> usize {
+        if !op.is_pure() || matches!(op, Op::Jz { .. } | Op::Jnz { .. }) {
+            self.cse.clear();
+        }
         if op.is_pure() {
             self.pure_run += 1;
         } else {
@@ -504,14 +553,15 @@ impl<'a> GeneCompiler<'a> {
             ExprKind::Index(a, i) => {
                 let (arr, _) = self.array(a)?;
                 let idx = self.expr_slot(i)?;
+                // `a[v + j]` and `a[v + k]` with j != k (mod 2^64) never alias: no check.
+                let distinct = |g: AliasGuard| matches!((g.at, self.affine(i)), (Some((v, j)), Some((w, k))) if v == w && j != k);
                 if let Some(g) = self.guard
                     && g.arr == arr
+                    && !distinct(g)
                 {
                     self.emit(Op::NoAlias { a: idx, b: g.idx }, e.span);
                 }
-                let d = self.temp(e.span)?;
-                self.emit(Op::Load { dst: d, arr, idx }, e.span);
-                Opnd::S(d)
+                Opnd::S(self.pure_op(e.span, &|d| Ok(Op::Load { dst: d, arr, idx }))?)
             }
             ExprKind::Unary(op, inner) => {
                 if let Opnd::K(k) = self.expr(inner)? {
@@ -526,21 +576,26 @@ impl<'a> GeneCompiler<'a> {
                     }
                 }
                 let v = self.expr_slot(inner)?;
-                let d = self.temp(e.span)?;
-                let op = match op {
-                    UnOp::Neg if self.janus() => Op::NegO { dst: d, a: v },
-                    UnOp::Neg => Op::NegV { dst: d, a: v },
-                    UnOp::BitNot => Op::BitNot { dst: d, a: v },
-                    UnOp::Not => Op::LNot { dst: d, a: v },
-                };
-                self.emit(op, e.span);
-                Opnd::S(d)
+                let janus = self.janus();
+                Opnd::S(self.pure_op(e.span, &|d| {
+                    Ok(match op {
+                        UnOp::Neg if janus => Op::NegO { dst: d, a: v },
+                        UnOp::Neg => Op::NegV { dst: d, a: v },
+                        UnOp::BitNot => Op::BitNot { dst: d, a: v },
+                        UnOp::Not => Op::LNot { dst: d, a: v },
+                    })
+                })?)
             }
             ExprKind::Binary(op, l, r) => return self.binary(*op, l, r, e.span),
             ExprKind::Builtin(f, x) => {
                 let var = self.lookup(&x.name, x.span)?;
                 match (f, var) {
-                    (Builtin::Size, Var::Array { arr, .. }) => Opnd::S(Slot(arr.0 + 1)),
+                    // An array's length is its type's (the engine checks arguments, the
+                    // checker calls, and `local.arr` opens it so): a constant, as the length
+                    // slot holds it (words: a c64 element takes two).
+                    (Builtin::Size, Var::Array { elem, len, .. }) => {
+                        Opnd::K(len.saturating_mul(elem.words()))
+                    }
                     (Builtin::Size | Builtin::Empty | Builtin::Top, Var::Stack { slot }) => {
                         let d = self.temp(e.span)?;
                         let op = match f {
@@ -558,6 +613,31 @@ impl<'a> GeneCompiler<'a> {
         })
     }
 
+    /// An index expression as `v + k` (a 64-bit scalar variable plus a constant, wrapping),
+    /// so two indices of one variable are known to differ when their constants do.
+    fn affine(&self, e: &Expr) -> Option<(Slot, u64)> {
+        let var = |x: &Expr| match &x.kind {
+            ExprKind::Var(n) => match self.find(n)? {
+                Var::Scalar { slot, ty: Type::U64 | Type::I64 } => Some(slot),
+                _ => None,
+            },
+            _ => None,
+        };
+        let int = |x: &Expr| match x.kind {
+            ExprKind::Int(k) => Some(k),
+            _ => None,
+        };
+        match &e.kind {
+            ExprKind::Var(_) => Some((var(e)?, 0)),
+            ExprKind::Binary(BinOp::Add, l, r) => match (var(l), int(r), int(l), var(r)) {
+                (Some(v), Some(k), ..) | (_, _, Some(k), Some(v)) => Some((v, k)),
+                _ => None,
+            },
+            ExprKind::Binary(BinOp::Sub, l, r) => Some((var(l)?, int(r)?.wrapping_neg())),
+            _ => None,
+        }
+    }
+
     fn expr_slot(&mut self, e: &Expr) -> R<Slot> {
         match self.expr(e)? {
             Opnd::S(s) => Ok(s),
@@ -566,13 +646,14 @@ impl<'a> GeneCompiler<'a> {
     }
 
     fn konst(&mut self, k: u64, span: Span) -> R<Slot> {
-        let d = self.temp(span)?;
-        self.emit(Op::Const { dst: d, imm: Imm(k) }, span);
-        Ok(d)
+        self.pure_op(span, &|d| Ok(Op::Const { dst: d, imm: Imm(k) }))
     }
 
     fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) -> R<Opnd> {
         if matches!(op, BinOp::LogAnd | BinOp::LogOr) {
+            // Each side's comparison is then its own fresh instruction, which `retarget` may
+            // rewrite.
+            self.cse.clear();
             // The result slot gets each side as 0 or 1; a side that is a comparison or a logical
             // operation already is, and is computed straight into it (no `bool`).
             let a = self.expr_slot(l)?;
@@ -587,6 +668,9 @@ impl<'a> GeneCompiler<'a> {
             }
             let to = Off(self.here());
             self.code[jump] = if op == BinOp::LogAnd { Op::Jz { a: d, to } } else { Op::Jnz { a: d, to } };
+            // The right operand's code may have been jumped over: nothing it computed is
+            // known here.
+            self.cse.clear();
             return Ok(Opnd::S(d));
         }
         // Only these operators have signed forms (walking the operands for the others would
@@ -609,9 +693,7 @@ impl<'a> GeneCompiler<'a> {
             (Opnd::S(_), Opnd::S(_)) => None,
         };
         if let Some(make) = imm {
-            let d = self.temp(span)?;
-            self.emit(make(d), span);
-            return Ok(Opnd::S(d));
+            return Ok(Opnd::S(self.pure_op(span, &|d| Ok(make(d)))?));
         }
         let a = match a {
             Opnd::S(s) => s,
@@ -621,41 +703,41 @@ impl<'a> GeneCompiler<'a> {
             Opnd::S(s) => s,
             Opnd::K(k) => self.konst(k, r.span)?,
         };
-        let d = self.temp(span)?;
         let (x, y) = (a, b);
-        let ins = match op {
-            BinOp::Add if janus => Op::AddO { dst: d, a: x, b: y },
-            BinOp::Sub if janus => Op::SubO { dst: d, a: x, b: y },
-            BinOp::Mul if janus => Op::MulO { dst: d, a: x, b: y },
-            BinOp::Div if janus => Op::DivF { dst: d, a: x, b: y },
-            BinOp::Mod if janus => Op::ModF { dst: d, a: x, b: y },
-            BinOp::Add => Op::Add { dst: d, a: x, b: y },
-            BinOp::Sub => Op::Sub { dst: d, a: x, b: y },
-            BinOp::Mul => Op::Mul { dst: d, a: x, b: y },
-            BinOp::Div if signed => Op::DivS { dst: d, a: x, b: y },
-            BinOp::Div => Op::DivU { dst: d, a: x, b: y },
-            BinOp::Mod if signed => Op::RemS { dst: d, a: x, b: y },
-            BinOp::Mod => Op::RemU { dst: d, a: x, b: y },
-            BinOp::Shl => Op::Shl { dst: d, a: x, b: y },
-            BinOp::Shr if signed => Op::ShrS { dst: d, a: x, b: y },
-            BinOp::Shr => Op::ShrU { dst: d, a: x, b: y },
-            BinOp::And => Op::And { dst: d, a: x, b: y },
-            BinOp::Or => Op::Or { dst: d, a: x, b: y },
-            BinOp::Xor => Op::Xor { dst: d, a: x, b: y },
-            BinOp::Eq => Op::Eq { dst: d, a: x, b: y },
-            BinOp::Ne => Op::Ne { dst: d, a: x, b: y },
-            BinOp::Lt if signed => Op::LtS { dst: d, a: x, b: y },
-            BinOp::Lt => Op::LtU { dst: d, a: x, b: y },
-            BinOp::Le if signed => Op::LeS { dst: d, a: x, b: y },
-            BinOp::Le => Op::LeU { dst: d, a: x, b: y },
-            BinOp::Gt if signed => Op::LtS { dst: d, a: y, b: x },
-            BinOp::Gt => Op::LtU { dst: d, a: y, b: x },
-            BinOp::Ge if signed => Op::LeS { dst: d, a: y, b: x },
-            BinOp::Ge => Op::LeU { dst: d, a: y, b: x },
-            BinOp::LogAnd | BinOp::LogOr => return Err(internal(span, "logical operator")),
+        let make = |d: Slot| -> R<Op> {
+            Ok(match op {
+                BinOp::Add if janus => Op::AddO { dst: d, a: x, b: y },
+                BinOp::Sub if janus => Op::SubO { dst: d, a: x, b: y },
+                BinOp::Mul if janus => Op::MulO { dst: d, a: x, b: y },
+                BinOp::Div if janus => Op::DivF { dst: d, a: x, b: y },
+                BinOp::Mod if janus => Op::ModF { dst: d, a: x, b: y },
+                BinOp::Add => Op::Add { dst: d, a: x, b: y },
+                BinOp::Sub => Op::Sub { dst: d, a: x, b: y },
+                BinOp::Mul => Op::Mul { dst: d, a: x, b: y },
+                BinOp::Div if signed => Op::DivS { dst: d, a: x, b: y },
+                BinOp::Div => Op::DivU { dst: d, a: x, b: y },
+                BinOp::Mod if signed => Op::RemS { dst: d, a: x, b: y },
+                BinOp::Mod => Op::RemU { dst: d, a: x, b: y },
+                BinOp::Shl => Op::Shl { dst: d, a: x, b: y },
+                BinOp::Shr if signed => Op::ShrS { dst: d, a: x, b: y },
+                BinOp::Shr => Op::ShrU { dst: d, a: x, b: y },
+                BinOp::And => Op::And { dst: d, a: x, b: y },
+                BinOp::Or => Op::Or { dst: d, a: x, b: y },
+                BinOp::Xor => Op::Xor { dst: d, a: x, b: y },
+                BinOp::Eq => Op::Eq { dst: d, a: x, b: y },
+                BinOp::Ne => Op::Ne { dst: d, a: x, b: y },
+                BinOp::Lt if signed => Op::LtS { dst: d, a: x, b: y },
+                BinOp::Lt => Op::LtU { dst: d, a: x, b: y },
+                BinOp::Le if signed => Op::LeS { dst: d, a: x, b: y },
+                BinOp::Le => Op::LeU { dst: d, a: x, b: y },
+                BinOp::Gt if signed => Op::LtS { dst: d, a: y, b: x },
+                BinOp::Gt => Op::LtU { dst: d, a: y, b: x },
+                BinOp::Ge if signed => Op::LeS { dst: d, a: y, b: x },
+                BinOp::Ge => Op::LeU { dst: d, a: y, b: x },
+                BinOp::LogAnd | BinOp::LogOr => return Err(internal(span, "logical operator")),
+            })
         };
-        self.emit(ins, span);
-        Ok(Opnd::S(d))
+        Ok(Opnd::S(self.pure_op(span, &make)?))
     }
 
     /// A counted loop, `from a do { …; i += 1 } until c` (or `i -= 1`) with no loop block and
@@ -708,8 +790,12 @@ impl<'a> GeneCompiler<'a> {
             }
         };
         let small = |x: &Expr| -> Option<u32> {
-            match x.kind {
-                ExprKind::Int(k) => u32::try_from(k).ok(),
+            match &x.kind {
+                ExprKind::Int(k) => u32::try_from(*k).ok(),
+                ExprKind::Builtin(Builtin::Size, a) => match self.lookup(&a.name, a.span).ok()? {
+                    Var::Array { elem, len, .. } => u32::try_from(len.saturating_mul(elem.words())).ok(),
+                    _ => None,
+                },
                 _ => None,
             }
         };
@@ -759,12 +845,91 @@ impl<'a> GeneCompiler<'a> {
         }
     }
 
-    /// A condition for a control instruction, fused when it has a simple shape.
+    /// A condition for a control instruction, fused when it has a simple shape; a comparison
+    /// of other operands evaluates them into slots and is fused too (no `bool` value).
     fn cond(&mut self, e: &Expr) -> R<Cond> {
         if let Some(c) = self.simple_cond(e) {
             return Ok(c);
         }
+        if let ExprKind::Binary(
+            op @ (BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge),
+            l,
+            r,
+        ) = &e.kind
+        {
+            let signed = self.operands_signed(l, r);
+            let (x, y) = (self.expr(l)?, self.expr(r)?);
+            if let Some(c) = self.fused(*op, x, y, signed) {
+                return Ok(c);
+            }
+            // Not fusable (two constants, or a constant too wide for the condition): the value.
+            let v = self.compare(*op, x, y, signed, e.span)?;
+            return Ok(Cond::Nz(v));
+        }
         Ok(Cond::Nz(self.expr_slot(e)?))
+    }
+
+    /// The fused condition `x op y` of two evaluated operands, when it has one.
+    fn fused(&self, op: BinOp, x: Opnd, y: Opnd, signed: bool) -> Option<Cond> {
+        let small = |k: u64| u32::try_from(k).ok();
+        let (a, b) = match (x, y) {
+            (Opnd::S(a), Opnd::S(b)) => (a, b),
+            (Opnd::S(a), Opnd::K(k)) => return imm_cond(op, a, small(k)?, signed),
+            (Opnd::K(k), Opnd::S(a)) => return imm_cond(swapped(op)?, a, small(k)?, signed),
+            (Opnd::K(_), Opnd::K(_)) => return None,
+        };
+        // `a > b` is `b < a`.
+        let (a, b) = if matches!(op, BinOp::Gt | BinOp::Ge) { (b, a) } else { (a, b) };
+        Some(match (op, signed) {
+            (BinOp::Eq, _) => Cond::Eq(a, b),
+            (BinOp::Ne, _) => Cond::Ne(a, b),
+            (BinOp::Lt | BinOp::Gt, false) => Cond::LtU(a, b),
+            (BinOp::Lt | BinOp::Gt, true) => Cond::LtS(a, b),
+            (BinOp::Le | BinOp::Ge, false) => Cond::LeU(a, b),
+            (BinOp::Le | BinOp::Ge, true) => Cond::LeS(a, b),
+            _ => return None,
+        })
+    }
+
+    /// `x op y` (a comparison) computed into a slot, from evaluated operands.
+    fn compare(&mut self, op: BinOp, x: Opnd, y: Opnd, signed: bool, span: Span) -> R<Slot> {
+        let janus = self.janus();
+        let imm = match (x, y) {
+            (Opnd::K(a), Opnd::K(b)) => {
+                if let Some(v) = fold(op, a, b, signed, janus) {
+                    return self.konst(v, span);
+                }
+                None
+            }
+            (Opnd::S(a), Opnd::K(k)) => with_imm(op, a, k, signed, janus),
+            (Opnd::K(k), Opnd::S(b)) => swapped(op).and_then(|op| with_imm(op, b, k, signed, janus)),
+            (Opnd::S(_), Opnd::S(_)) => None,
+        };
+        if let Some(make) = imm {
+            return self.pure_op(span, &|d| Ok(make(d)));
+        }
+        let a = match x {
+            Opnd::S(s) => s,
+            Opnd::K(k) => self.konst(k, span)?,
+        };
+        let b = match y {
+            Opnd::S(s) => s,
+            Opnd::K(k) => self.konst(k, span)?,
+        };
+        self.pure_op(span, &|d| {
+            Ok(match (op, signed) {
+                (BinOp::Eq, _) => Op::Eq { dst: d, a, b },
+                (BinOp::Ne, _) => Op::Ne { dst: d, a, b },
+                (BinOp::Lt, true) => Op::LtS { dst: d, a, b },
+                (BinOp::Lt, false) => Op::LtU { dst: d, a, b },
+                (BinOp::Le, true) => Op::LeS { dst: d, a, b },
+                (BinOp::Le, false) => Op::LeU { dst: d, a, b },
+                (BinOp::Gt, true) => Op::LtS { dst: d, a: b, b: a },
+                (BinOp::Gt, false) => Op::LtU { dst: d, a: b, b: a },
+                (BinOp::Ge, true) => Op::LeS { dst: d, a: b, b: a },
+                (_, _) => Op::LeU { dst: d, a: b, b: a },
+            })
+        })
     }
 
     fn array(&self, a: &Ident) -> R<(Arr, Elem)> {
@@ -931,7 +1096,7 @@ impl<'a> GeneCompiler<'a> {
         let t = self.temp(span)?;
         let (arr, idx) = self.elem_index(p)?;
         self.emit(Op::SwapE { dst: t, arr, idx, pre: Pre(0) }, span);
-        self.guard = Some(AliasGuard { arr, idx });
+        self.guard = Some(AliasGuard { arr, idx, at: p.index.as_deref().and_then(|i| self.affine(i)) });
         f(self, t)?;
         self.guard = None;
         let (arr, idx) = self.elem_index(p)?;
@@ -1180,7 +1345,7 @@ impl<'a> GeneCompiler<'a> {
             });
         }
         let (arr, idx) = self.elem_index(target)?;
-        self.guard = Some(AliasGuard { arr, idx });
+        self.guard = Some(AliasGuard { arr, idx, at: target.index.as_deref().and_then(|i| self.affine(i)) });
         let v = self.expr(value)?;
         self.guard = None;
         let ins = match (v, op) {

@@ -246,3 +246,28 @@ fn compiler_failures_have_their_own_codes() {
     let d = rdx_vm::compile(&c, "t.rdx", &src).expect_err("beyond the frame limit");
     assert_eq!(d[0].code, Code::E0902);
 }
+
+/// The lowering's mechanisms (fused comparisons of any operands, `size(a)` as a constant, one
+/// computation of a repeated subexpression, no `noalias` between `a[i]` and `a[i ± k]`) leave
+/// fewer instructions and the same results both ways, also across short-circuit code.
+#[test]
+fn lowering_shares_and_fuses_without_changing_results() {
+    let src = "gene main(a: u64[6], x: u64, y: u64) {\n    local i: u64 = 1\n    from i == 1 do {\n    } loop {\n        a[i] += a[i - 1]\n        i += 1\n    } until i == size(a)\n    delocal i = size(a)\n    x += (y >> 3) ^ ((y >> 3) + 1)\n    if (y == 0 || y + 1 == 9) && y + 1 != 0 {\n        x += 100\n    } fi (y == 0 || y + 1 == 9) && y + 1 != 0\n    if a[0] > a[1] - 1 {\n        x += 1\n    } fi a[0] > a[1] - 2\n}\n";
+    let m = module(src, Dialect::Rdx);
+    let code = &m.genes[m.gene_index("main").unwrap()].code;
+    let count = |f: &dyn Fn(&rdx_vm::ops::Op) -> bool| code.iter().filter(|o| f(o)).count();
+    use rdx_vm::ops::Op;
+    assert_eq!(count(&|o| matches!(o, Op::NoAlias { .. })), 0, "a[i] and a[i - 1] never alias");
+    assert_eq!(count(&|o| matches!(o, Op::Eq { .. } | Op::LtU { .. } | Op::LeU { .. })), 0, "fused");
+    assert_eq!(count(&|o| matches!(o, Op::ShrUK { .. })), 1, "y >> 3 once");
+    let arr = |v: &[u64]| Value::Array(v.to_vec());
+    // x = (y >> 3) ^ ((y >> 3) + 1), plus 100 when y is 0 or 8.
+    for (y, x) in [(8u64, 3 + 100), (5, 1), (0, 1 + 100)] {
+        // a = 1..6 becomes its prefix sums 1, 3, 6, 10, 15, 21: a[0] > a[1] - 1 is false.
+        round_trip(
+            &m,
+            vec![arr(&[1, 2, 3, 4, 5, 6]), Value::Int(0), Value::Int(y)],
+            vec![arr(&[1, 3, 6, 10, 15, 21]), Value::Int(x), Value::Int(y)],
+        );
+    }
+}

@@ -173,8 +173,35 @@ impl Interpreter {
                 Op::ElseMark { .. } => go!(control::marker(pc)),
                 Op::FiElse { cond, .. } => go!(unsafe { control::fi_else(fp, cond, pc) }),
                 Op::FromTop { cond, .. } => go!(unsafe { control::from_top(fp, cond, pc) }),
-                Op::Until { cond, loop_exit, .. } => go!(unsafe { control::until(fp, cond, loop_exit, pc) }),
-                Op::LoopBack { cond, from_top, .. } => go!(unsafe { control::loop_back(fp, cond, from_top) }),
+                Op::Until { cond, loop_exit, .. } => {
+                    let next = t!(unsafe { control::until(fp, cond, loop_exit, pc) });
+                    // A loop with an empty loop block goes on to its `loop.back` (when that has
+                    // no expression code): run it here (one dispatch less per trip); a fault
+                    // names the `loop.back`.
+                    if next == pc + 1
+                        // SAFETY: `until` is never the last instruction (the verifier checks
+                        // its `loop.exit` partner follows the loop).
+                        && let Op::LoopBack { cond, from_top, .. } = unsafe { *code.get_unchecked(next) }
+                    {
+                        n += 1;
+                        pc = next;
+                        // SAFETY: verified condition slots.
+                        go!(unsafe { control::loop_back(fp, cond, from_top) })
+                    }
+                    go!(Ok::<usize, Fault>(next))
+                }
+                Op::LoopBack { cond, from_top, .. } => {
+                    let top = t!(unsafe { control::loop_back(fp, cond, from_top) });
+                    // A loop whose do-block is empty goes around to its exit test: run that
+                    // here (one dispatch less per trip; it counts as executed).
+                    // SAFETY: the verifier checked the partner position is inside the code.
+                    if let Op::Until { cond, loop_exit, .. } = unsafe { *code.get_unchecked(top) } {
+                        n += 1;
+                        // SAFETY: verified condition slots.
+                        go!(unsafe { control::until(fp, cond, loop_exit, top) })
+                    }
+                    go!(Ok::<usize, Fault>(top))
+                }
                 Op::LoopExit { .. } => go!(control::marker(pc)),
                 Op::FromTopC { cond, .. } => go!(unsafe { control::from_top(fp, cond, pc) }),
                 Op::LoopInc { ctr, cond, from_top } => {
