@@ -22,6 +22,11 @@ use std::time::Duration;
 /// Writes need `Authorization: Bearer TOKEN` when --token-file is given. The first line of
 /// stdout is `listening on http://ADDR`. SIGINT or SIGTERM stops it after the requests in
 /// flight.
+///
+/// Limits: a request body over --max-body bytes is refused (413) before it is read; at most
+/// --max-concurrency requests are served at once (the others wait their turn); a remote run
+/// executes at most --run-steps instructions and is stopped after --run-ms milliseconds
+/// (error R0119, recorded like any failed run). A client may ask for less, never more.
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct ServeArgs {
@@ -31,6 +36,19 @@ pub struct ServeArgs {
     /// A file whose first line is the token writes must carry.
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
+    /// The largest request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = rdx_net::MAX_BODY)]
+    max_body: usize,
+    /// Requests served at once.
+    #[arg(long, value_name = "N", default_value_t = rdx_net::server::MAX_CONCURRENCY as u64,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    max_concurrency: u64,
+    /// Instructions a remote run may execute.
+    #[arg(long, value_name = "N", default_value_t = rdx_net::remote::Budget::default().max_steps)]
+    run_steps: u64,
+    /// Milliseconds a remote run may take before it is stopped.
+    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    run_ms: u64,
     /// Test only: sleep this many milliseconds before each answer.
     #[arg(long, hide = true, default_value_t = 0)]
     delay_ms: u64,
@@ -50,6 +68,9 @@ pub fn serve(args: ServeArgs, home: Option<&Path>) -> ExitCode {
         }
     }
     config.delay = Duration::from_millis(args.delay_ms);
+    config.max_body = args.max_body;
+    config.max_concurrency = usize::try_from(args.max_concurrency).unwrap_or(1);
+    config.budget = rdx_net::remote::Budget { max_steps: args.run_steps, wall: Duration::from_millis(args.run_ms) };
     let served = rdx_net::server::run(args.addr, config, |addr| println!("listening on http://{addr}"));
     match served {
         Ok(()) => ExitCode::SUCCESS,
@@ -239,6 +260,10 @@ pub struct Remote<'a> {
     pub gene: usize,
     pub values: Vec<rdx_vm::Value>,
     pub dir: rdx_vm::Direction,
+    /// User kernels (`--kernel`), pushed to the peer and loaded there.
+    pub kernels: &'a [rdx_core::kernels::UserKernel],
+    /// Verify every kernel call there (`--checked`).
+    pub checked: bool,
 }
 
 impl Remote<'_> {
@@ -251,11 +276,14 @@ impl Remote<'_> {
         let input_cid = Cid::of(&input);
         let client = Client::from_env();
         let budget = rdx_net::remote::Budget::default();
+        let kernel_cids: Vec<Cid> = self.kernels.iter().map(|k| Cid::of(&k.bytes)).collect();
         let sent = Peers::load(self.home.root()).and_then(|peers| {
             let peer = peers.get(self.peer)?.clone();
-            for (cid, bytes) in [(program_cid, &program_bytes[..]), (&input_cid, &input[..])] {
-                if !client.has(&peer, cid)? {
-                    client.push(&peer, cid, bytes)?;
+            let mut blobs = vec![(*program_cid, &program_bytes[..]), (input_cid, &input[..])];
+            blobs.extend(kernel_cids.iter().copied().zip(self.kernels.iter().map(|k| &k.bytes[..])));
+            for (cid, bytes) in blobs {
+                if !client.has(&peer, &cid)? {
+                    client.push(&peer, &cid, bytes)?;
                 }
             }
             let request = rdx_net::remote::RunRequest {
@@ -263,6 +291,10 @@ impl Remote<'_> {
                 entry: Some(module.genes[self.gene].name.clone()),
                 direction: rdx_core::run::direction_name(self.dir).to_string(),
                 input: input_cid.to_hex(),
+                kernels: kernel_cids.iter().map(Cid::to_hex).collect(),
+                checked: self.checked,
+                max_steps: None,
+                max_ms: None,
             };
             let reply = client.run(&peer, &request, budget.wall)?;
             Ok((peer, reply))
@@ -273,7 +305,15 @@ impl Remote<'_> {
         };
         if record
             && let Err(e) =
-                rdx_net::remote::record_locally(&client, self.home, &peer, program_bytes, &input, &reply)
+                rdx_net::remote::record_locally(
+                &client,
+                self.home,
+                &peer,
+                program_bytes,
+                &input,
+                &self.kernels.iter().map(|k| &k.bytes[..]).collect::<Vec<_>>(),
+                &reply,
+            )
         {
             eprintln!("warning: this run was not recorded here: {e}");
         }
@@ -295,14 +335,18 @@ impl Remote<'_> {
             Some(Err(e)) => fail(e),
             None => {
                 let _ = out.flush();
-                eprintln!(
-                    "error[{}]: {} ({}, run {} on {})",
-                    run.code.as_deref().unwrap_or("?"),
-                    run.message.as_deref().unwrap_or("the run failed"),
-                    self.program.name,
-                    reply.record.id,
-                    peer.name
-                );
+                // As a local run renders it: with source spans when the source is at hand.
+                let diagnostic = reply.error.as_ref().and_then(|w| w.to_diagnostic());
+                match (diagnostic, &self.program.text) {
+                    (Some(d), Some(text)) => crate::frontend::report(&[d], &self.program.name, text),
+                    (Some(d), None) => eprintln!("error[{}]: {} ({})", d.code, d.message, self.program.name),
+                    (None, _) => eprintln!(
+                        "error[{}]: {} ({})",
+                        run.code.as_deref().unwrap_or("?"),
+                        run.message.as_deref().unwrap_or("the run failed"),
+                        self.program.name
+                    ),
+                }
                 ExitCode::from(crate::cmd::run::EXIT_RUNTIME)
             }
         }
