@@ -291,3 +291,26 @@ fn probe_a_url() {
     let tls = b.rdx(&["probe", "https://127.0.0.1:1/", "-n", "1"]);
     assert_eq!(tls.status.code(), Some(2));
 }
+
+#[test]
+fn peer_sync_copies_run_records_once() {
+    let (a, b) = (TempHome::new("sync-a"), TempHome::new("sync-b"));
+    a.ok(&["run", "stdlib/fib.rdx", "--set", "n=5"]);
+    a.ok(&["run", "stdlib/fib.rdx", "--set", "n=6"]);
+    let server = a.serve(&[]);
+    b.ok(&["peer", "add", "a", &server.url]);
+    let first = b.ok(&["peer", "sync", "a"]);
+    assert!(first.starts_with("synced 2 runs from a"), "{first}");
+    let again = b.ok(&["peer", "sync", "a"]);
+    assert!(again.starts_with("nothing new from a"), "{again}");
+    // Foreign records are not local runs.
+    assert!(b.log().is_empty());
+    // A new run there: only it is copied, with its blobs when asked.
+    a.ok(&["run", "stdlib/fib.rdx", "--set", "n=7"]);
+    let third = b.ok(&["peer", "sync", "a", "--blobs"]);
+    assert!(third.starts_with("synced 1 run from a") && third.contains("fetched"), "{third}");
+    let out = a.log()[0]["output"].as_str().unwrap().to_string();
+    drop(server);
+    assert!(b.ok(&["store", "get", &out]).contains("21"), "the blob was fetched eagerly");
+    assert!(b.ok(&["ledger", "verify"]).starts_with("ok: "));
+}

@@ -107,6 +107,15 @@ enum PeerCommand {
     Ls,
     /// Remove a peer.
     Rm { name: String },
+    /// Copy the peer's run records into this ledger, as records of kind `foreign_run`
+    /// (idempotent: a rerun adds only what is new). The blobs they name are fetched when
+    /// first needed, or now with --blobs.
+    Sync {
+        name: String,
+        /// Fetch every blob the records name now (verified), not when first needed.
+        #[arg(long)]
+        blobs: bool,
+    },
 }
 
 pub fn peer(args: PeerArgs, home: Option<&Path>) -> ExitCode {
@@ -141,6 +150,24 @@ pub fn peer(args: PeerArgs, home: Option<&Path>) -> ExitCode {
         PeerCommand::Rm { name } => {
             peers.remove(&name)?;
             peers.save(root)
+        }
+        PeerCommand::Sync { name, blobs } => {
+            let peer = peers.get(&name)?;
+            let report = rdx_net::sync::sync(&Client::from_env(), &home, peer, blobs)?;
+            match (report.added.first(), report.added.last()) {
+                (Some((first, _)), Some((last, _))) => println!(
+                    "synced {} run{} from {name} (records {first}–{last}, kind {}); {} already here",
+                    report.added.len(),
+                    if report.added.len() == 1 { "" } else { "s" },
+                    rdx_net::sync::FOREIGN_RUN,
+                    report.skipped
+                ),
+                _ => println!("nothing new from {name}; {} already here", report.skipped),
+            }
+            if blobs {
+                println!("fetched {} blob{}", report.blobs, if report.blobs == 1 { "" } else { "s" });
+            }
+            Ok(())
         }
     });
     match result {
