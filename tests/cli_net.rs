@@ -238,7 +238,11 @@ fn a_remote_error_renders_as_a_local_one() {
     let remote = b.rdx(&["run", "--on", "a", &file, "--set", "x=1"]);
     assert_eq!(local.status.code(), Some(1));
     assert_eq!(remote.status.code(), Some(1));
-    assert!(stderr(&local).contains("R0101") && stderr(&local).contains("assert x == 5"), "{}", stderr(&local));
+    assert!(
+        stderr(&local).contains("R0101") && stderr(&local).contains("assert x == 5"),
+        "{}",
+        stderr(&local)
+    );
     assert_eq!(stderr(&remote), stderr(&local));
     assert_eq!(remote.stdout, local.stdout);
     // Both ledgers hold the failed run.
@@ -278,7 +282,8 @@ fn probe_a_url() {
     let cid = a.ok(&["store", "put", file.to_str().unwrap()]).split_whitespace().next().unwrap().to_string();
     let server = a.serve(&[]);
     let url = format!("{}/blobs/{cid}", server.url);
-    let out: Vec<serde_json::Value> = serde_json::from_str(&b.ok(&["probe", &url, "-n", "4", "--json"])).unwrap();
+    let out: Vec<serde_json::Value> =
+        serde_json::from_str(&b.ok(&["probe", &url, "-n", "4", "--json"])).unwrap();
     let p = &out[0];
     assert_eq!((p["what"].as_str(), p["target"].as_str()), (Some("url"), Some(url.as_str())));
     assert_eq!((p["n"].as_u64(), p["bytes"].as_u64()), (Some(4), Some(30_000)));

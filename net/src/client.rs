@@ -67,7 +67,10 @@ impl Client {
         }
         let declared = resp.body().content_length();
         if declared.is_some_and(|n| n > MAX_BODY as u64) {
-            return Err(protocol(peer, format!("a blob of {} bytes (the limit is {MAX_BODY})", declared.unwrap_or(0))));
+            return Err(protocol(
+                peer,
+                format!("a blob of {} bytes (the limit is {MAX_BODY})", declared.unwrap_or(0)),
+            ));
         }
         let (bytes, actual) = read_hashed(peer, &mut resp, declared)?;
         if actual != *cid {

@@ -9,9 +9,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use rdx_core::kernels::UserKernel;
 use rdx_core::ledger::RunRecord;
 use rdx_core::run::{Backend, Outcome, Program};
-use rdx_core::kernels::UserKernel;
 use rdx_core::{Cid, CoreError, Home, state};
 use rdx_vm::{Interpreter, Limits};
 use serde::{Deserialize, Serialize};
@@ -121,7 +121,11 @@ impl WireDiagnostic {
     pub fn to_diagnostic(&self) -> Option<rdx_lang::diag::Diagnostic> {
         use rdx_lang::ast::Span;
         let code = rdx_lang::codes::lookup(&self.code)?;
-        let mut d = rdx_lang::diag::Diagnostic::error(code, self.message.clone(), Span::new(self.span[0], self.span[1]));
+        let mut d = rdx_lang::diag::Diagnostic::error(
+            code,
+            self.message.clone(),
+            Span::new(self.span[0], self.span[1]),
+        );
         d.note = self.note.clone();
         d.labels = self
             .labels

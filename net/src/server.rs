@@ -417,7 +417,12 @@ fn whole(bytes: Bytes, headers: &HeaderMap) -> Response {
         Some(Range::Bytes(a, b)) => {
             let part = bytes.slice(a as usize..=b as usize);
             let n = part.len() as u64;
-            blob_response(StatusCode::PARTIAL_CONTENT, Body::from(part), n, Some(format!("bytes {a}-{b}/{len}")))
+            blob_response(
+                StatusCode::PARTIAL_CONTENT,
+                Body::from(part),
+                n,
+                Some(format!("bytes {a}-{b}/{len}")),
+            )
         }
     }
 }

@@ -214,7 +214,12 @@ impl Module {
 
     /// The canonical state blob of gene `entry` with `values` (a run's input or output as
     /// the ledger names it), for `rx.Peer.run`.
-    fn encode_state<'py>(&self, py: Python<'py>, entry: &str, values: &Bound<'py, PyList>) -> PyResult<Bound<'py, PyBytes>> {
+    fn encode_state<'py>(
+        &self,
+        py: Python<'py>,
+        entry: &str,
+        values: &Bound<'py, PyList>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         let module = &self.program.module;
         let Some(gene) = module.gene_index(entry) else {
             return Err(errors::make(py, "RdxError", &format!("no gene named {entry:?}"), None));

@@ -70,7 +70,8 @@ pub fn serve(args: ServeArgs, home: Option<&Path>) -> ExitCode {
     config.delay = Duration::from_millis(args.delay_ms);
     config.max_body = args.max_body;
     config.max_concurrency = usize::try_from(args.max_concurrency).unwrap_or(1);
-    config.budget = rdx_net::remote::Budget { max_steps: args.run_steps, wall: Duration::from_millis(args.run_ms) };
+    config.budget =
+        rdx_net::remote::Budget { max_steps: args.run_steps, wall: Duration::from_millis(args.run_ms) };
     let served = rdx_net::server::run(args.addr, config, |addr| println!("listening on http://{addr}"));
     match served {
         Ok(()) => ExitCode::SUCCESS,
@@ -331,8 +332,7 @@ impl Remote<'_> {
             Err(e) => return net_fail(e),
         };
         if record
-            && let Err(e) =
-                rdx_net::remote::record_locally(
+            && let Err(e) = rdx_net::remote::record_locally(
                 &client,
                 self.home,
                 &peer,
