@@ -15,6 +15,8 @@ if [ -f orchestrator/pyproject.toml ]; then
     .venv/bin/python -m pip install --quiet --upgrade pip
     .venv/bin/python -m pip install --quiet pytest hypothesis
     .venv/bin/python -m pip install --quiet ./orchestrator
+    # rx.Peer tests start the rdx binary cargo test built.
+    export RDX_BIN="$CARGO_TARGET_DIR/debug/rdx"
     .venv/bin/python -m pytest -q -W error orchestrator/tests
 fi
 

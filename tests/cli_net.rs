@@ -219,3 +219,103 @@ fn remote_loads_are_probes_and_compare_with_local_ones() {
     assert!(b.ok(&["ledger", "verify"]).starts_with("ok: "));
     assert_eq!(server.terminate().code(), Some(0));
 }
+
+/// Writes `text` to `name` in `home`'s directory and gives the path.
+fn source(home: &TempHome, name: &str, text: &str) -> String {
+    std::fs::create_dir_all(&home.0).unwrap();
+    let path = home.0.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_remote_error_renders_as_a_local_one() {
+    let (a, b) = (TempHome::new("err-a"), TempHome::new("err-b"));
+    let file = source(&b, "fails.rdx", "gene main(x: u64) {\n    x += 1\n    assert x == 5\n}\n");
+    let local = b.rdx(&["run", &file, "--set", "x=1", "--no-ledger"]);
+    let server = a.serve(&[]);
+    b.ok(&["peer", "add", "a", &server.url]);
+    let remote = b.rdx(&["run", "--on", "a", &file, "--set", "x=1"]);
+    assert_eq!(local.status.code(), Some(1));
+    assert_eq!(remote.status.code(), Some(1));
+    assert!(
+        stderr(&local).contains("R0101") && stderr(&local).contains("assert x == 5"),
+        "{}",
+        stderr(&local)
+    );
+    assert_eq!(stderr(&remote), stderr(&local));
+    assert_eq!(remote.stdout, local.stdout);
+    // Both ledgers hold the failed run.
+    assert_eq!(a.log()[0]["code"], "R0101");
+    assert_eq!(b.log()[0]["code"], "R0101");
+}
+
+#[test]
+fn a_remote_run_is_stopped_at_its_time_and_step_budgets() {
+    let (a, b) = (TempHome::new("budget-a"), TempHome::new("budget-b"));
+    // 2^64 turns of a loop: only a budget ends it.
+    let spin = "gene main(i: u64) {\n    from i == 0 do {\n        i += 1\n    } until i == 0\n}\n";
+    let file = source(&b, "spin.rdx", spin);
+    let server = a.serve(&["--run-ms", "300", "--run-steps", "1000000000000"]);
+    b.ok(&["peer", "add", "a", &server.url]);
+    let out = b.rdx(&["run", "--on", "a", &file]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("R0119"), "{}", stderr(&out));
+    let there = a.log();
+    assert_eq!((there[0]["outcome"].as_str(), there[0]["code"].as_str()), (Some("error"), Some("R0119")));
+    // The server is still up, and its step budget stops a run too.
+    drop(server);
+    let server = a.serve(&["--run-steps", "5000"]);
+    b.ok(&["peer", "rm", "a"]);
+    b.ok(&["peer", "add", "a", &server.url]);
+    let out = b.rdx(&["run", "--on", "a", &file]);
+    assert!(stderr(&out).contains("R0117"), "{}", stderr(&out));
+    assert_eq!(server.get("/health").0, 200);
+}
+
+#[test]
+fn probe_a_url() {
+    let (a, b) = (TempHome::new("url-a"), TempHome::new("url-b"));
+    std::fs::create_dir_all(&a.0).unwrap();
+    let file = a.0.join("blob.bin");
+    std::fs::write(&file, vec![7u8; 30_000]).unwrap();
+    let cid = a.ok(&["store", "put", file.to_str().unwrap()]).split_whitespace().next().unwrap().to_string();
+    let server = a.serve(&[]);
+    let url = format!("{}/blobs/{cid}", server.url);
+    let out: Vec<serde_json::Value> =
+        serde_json::from_str(&b.ok(&["probe", &url, "-n", "4", "--json"])).unwrap();
+    let p = &out[0];
+    assert_eq!((p["what"].as_str(), p["target"].as_str()), (Some("url"), Some(url.as_str())));
+    assert_eq!((p["n"].as_u64(), p["bytes"].as_u64()), (Some(4), Some(30_000)));
+    assert!(p["throughput_bps"].as_f64().unwrap() > 0.0);
+    assert!(p["id"].as_u64().is_some(), "recorded");
+    // A URL that answers 404 stops the probe with a clear outcome; https is refused in words.
+    let missing = b.rdx(&["probe", &format!("{}/blobs/{}", server.url, "0".repeat(64)), "-n", "2"]);
+    assert_ne!(missing.status.code(), Some(0));
+    assert!(stderr(&missing).contains("404"), "{}", stderr(&missing));
+    let tls = b.rdx(&["probe", "https://127.0.0.1:1/", "-n", "1"]);
+    assert_eq!(tls.status.code(), Some(2));
+}
+
+#[test]
+fn peer_sync_copies_run_records_once() {
+    let (a, b) = (TempHome::new("sync-a"), TempHome::new("sync-b"));
+    a.ok(&["run", "stdlib/fib.rdx", "--set", "n=5"]);
+    a.ok(&["run", "stdlib/fib.rdx", "--set", "n=6"]);
+    let server = a.serve(&[]);
+    b.ok(&["peer", "add", "a", &server.url]);
+    let first = b.ok(&["peer", "sync", "a"]);
+    assert!(first.starts_with("synced 2 runs from a"), "{first}");
+    let again = b.ok(&["peer", "sync", "a"]);
+    assert!(again.starts_with("nothing new from a"), "{again}");
+    // Foreign records are not local runs.
+    assert!(b.log().is_empty());
+    // A new run there: only it is copied, with its blobs when asked.
+    a.ok(&["run", "stdlib/fib.rdx", "--set", "n=7"]);
+    let third = b.ok(&["peer", "sync", "a", "--blobs"]);
+    assert!(third.starts_with("synced 1 run from a") && third.contains("fetched"), "{third}");
+    let out = a.log()[0]["output"].as_str().unwrap().to_string();
+    drop(server);
+    assert!(b.ok(&["store", "get", &out]).contains("21"), "the blob was fetched eagerly");
+    assert!(b.ok(&["ledger", "verify"]).starts_with("ok: "));
+}

@@ -415,6 +415,25 @@ impl Home {
         Ok((kind, body))
     }
 
+    /// Every record of kind `kind`, oldest first: its id and its body.
+    pub fn records_of_kind(&self, kind: &str) -> Result<Vec<(u64, serde_json::Value)>, CoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, body FROM records WHERE kind = ?1 ORDER BY id")
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([kind], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.sql(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, body) = row.map_err(|e| self.sql(e))?;
+            let body = serde_json::from_str(&body)
+                .map_err(|e| self.bad_ledger(format!("record {id} cannot be read: {e}")))?;
+            out.push((u64::try_from(id).unwrap_or(0), body));
+        }
+        Ok(out)
+    }
+
     fn run_from_row(&self, id: i64, body: &str, prev: String, hash: String) -> Result<RunRecord, CoreError> {
         let run = serde_json::from_str(body)
             .map_err(|e| self.bad_ledger(format!("run {id} cannot be read: {e}")))?;

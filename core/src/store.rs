@@ -46,6 +46,15 @@ pub struct BlobInfo {
     pub pinned: bool,
 }
 
+/// A blob as [`Home::open_blob`] gives it.
+#[derive(Debug)]
+pub enum BlobSource {
+    /// A small blob from the ledger database, verified.
+    Inline(Vec<u8>),
+    /// A blob file, open, of `len` bytes, not yet verified.
+    File { file: fs::File, len: u64 },
+}
+
 /// What [`Home::gc`] may remove.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GcOptions {
@@ -132,6 +141,28 @@ impl Home {
             return Err(CoreError::Corrupt { cid: cid.to_hex(), actual: actual.to_hex() });
         }
         Ok(bytes)
+    }
+
+    /// Blob `cid` to stream: inline bytes (verified), or its file opened with its length, NOT
+    /// yet verified: the reader must hash what it reads and refuse the bytes if they do not
+    /// hash to `cid` (as `rdx serve` does, so a big blob is never held whole in memory).
+    /// [`CoreError::NotFound`] (or [`CoreError::Dropped`]) if absent. Not noted as a load.
+    pub fn open_blob(&self, cid: &Cid) -> Result<BlobSource, CoreError> {
+        if let Some(bytes) = self.inline_data(cid)? {
+            let actual = Cid::of(&bytes);
+            if actual != *cid {
+                return Err(CoreError::Corrupt { cid: cid.to_hex(), actual: actual.to_hex() });
+            }
+            return Ok(BlobSource::Inline(bytes));
+        }
+        let path = self.blob_path(cid);
+        let file = match fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(self.missing(cid)?),
+            Err(e) => return Err(CoreError::io(path, e)),
+        };
+        let len = file.metadata().map_err(|e| CoreError::io(&path, e))?.len();
+        Ok(BlobSource::File { file, len })
     }
 
     /// Whether blob `cid` is in the store (without reading it).

@@ -231,6 +231,9 @@ macro_rules! for_each_code {
                 "a `kernel` statement failed: unknown kernel, no kernel host, wrong length, a trap, fuel \
                     or memory exhausted, or (checked runs) a broken norm or inverse; the message names the \
                     kernel";
+            R0119 Run "run stopped"
+                "the embedder stopped the run before it finished, e.g. a remote run (`rdx serve`) over \
+                    its time budget";
             R0199 Run "internal error"
                 "an inconsistency a hand-written module can cause and the verifier cannot rule out";
         }

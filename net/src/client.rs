@@ -55,6 +55,9 @@ impl Client {
     }
 
     /// Blob `cid` from `peer`, verified: its blake3 must equal `cid`.
+    ///
+    /// The body is read into a buffer sized from its `Content-Length` and hashed as it
+    /// arrives, so the check costs no second pass over the bytes.
     pub fn fetch(&self, peer: &Peer, cid: &Cid) -> Result<Vec<u8>, NetError> {
         let url = blob_url(peer, cid);
         let mut resp = self.agent.get(&url).call().map_err(|e| transport(peer, e))?;
@@ -62,8 +65,14 @@ impl Client {
         if resp_status != 200 {
             return Err(status(peer, &mut resp));
         }
-        let bytes = read_body(peer, &mut resp)?;
-        let actual = Cid::of(&bytes);
+        let declared = resp.body().content_length();
+        if declared.is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(protocol(
+                peer,
+                format!("a blob of {} bytes (the limit is {MAX_BODY})", declared.unwrap_or(0)),
+            ));
+        }
+        let (bytes, actual) = read_hashed(peer, &mut resp, declared)?;
         if actual != *cid {
             return Err(NetError::BadBytes {
                 peer: peer.name.clone(),
@@ -73,6 +82,18 @@ impl Client {
             });
         }
         Ok(bytes)
+    }
+
+    /// `GET url`, any URL (what `rdx probe URL` times): the number of body bytes read, which
+    /// are not kept. A status other than 2xx is an error.
+    pub fn get_url(&self, url: &str) -> Result<u64, NetError> {
+        let site = Peer { name: url.to_string(), url: url.to_string(), token_file: None };
+        let mut resp = self.agent.get(url).call().map_err(|e| transport(&site, e))?;
+        if !resp.status().is_success() {
+            return Err(status(&site, &mut resp));
+        }
+        let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+        std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| transport(&site, ureq::Error::Io(e)))
     }
 
     /// Whether `peer` has blob `cid` (a HEAD request).
@@ -154,6 +175,49 @@ fn base(peer: &Peer) -> &str {
 
 fn blob_url(peer: &Peer, cid: &Cid) -> String {
     format!("{}/blobs/{}", base(peer), cid.to_hex())
+}
+
+/// Bytes hashed at least this many at a time (blake3 is fastest on long runs).
+const HASH_STEP: usize = 256 << 10;
+
+/// A whole body, with its blake3, hashed while it is read.
+fn read_hashed(
+    peer: &Peer,
+    resp: &mut Response<ureq::Body>,
+    declared: Option<u64>,
+) -> Result<(Vec<u8>, Cid), NetError> {
+    use std::io::Read;
+    // `buf[..filled]` holds the body so far; `buf` beyond it is zeroed room, made once.
+    let first = declared.map_or(64 << 10, |n| usize::try_from(n).unwrap_or(0).max(1));
+    let mut buf: Vec<u8> = vec![0; first];
+    let mut filled = 0;
+    let mut reader = resp.body_mut().with_config().limit(MAX_BODY as u64).reader();
+    let mut hasher = blake3::Hasher::new();
+    let mut hashed = 0;
+    loop {
+        let n = if filled < buf.len() {
+            reader.read(&mut buf[filled..]).map_err(|e| transport(peer, ureq::Error::Io(e)))?
+        } else {
+            // The buffer is full: the end of the body, or more than it said (then grow).
+            let mut more = [0u8; 8192];
+            let n = reader.read(&mut more).map_err(|e| transport(peer, ureq::Error::Io(e)))?;
+            if n > 0 {
+                buf.resize(buf.len() * 2 + n, 0);
+                buf[filled..filled + n].copy_from_slice(&more[..n]);
+            }
+            n
+        };
+        filled += n;
+        if n == 0 || filled - hashed >= HASH_STEP {
+            hasher.update(&buf[hashed..filled]);
+            hashed = filled;
+        }
+        if n == 0 {
+            break;
+        }
+    }
+    buf.truncate(filled);
+    Ok((buf, Cid(*hasher.finalize().as_bytes())))
 }
 
 fn read_body(peer: &Peer, resp: &mut Response<ureq::Body>) -> Result<Vec<u8>, NetError> {

@@ -17,6 +17,7 @@ pub mod load;
 pub mod peers;
 pub mod remote;
 pub mod server;
+pub mod sync;
 
 pub use client::Client;
 pub use error::NetError;

@@ -9,12 +9,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use rdx_core::kernels::UserKernel;
 use rdx_core::ledger::RunRecord;
 use rdx_core::run::{Backend, Outcome, Program};
 use rdx_core::{Cid, CoreError, Home, state};
 use rdx_vm::{Interpreter, Limits};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// What a remote run may spend.
@@ -22,7 +24,8 @@ use std::time::Duration;
 pub struct Budget {
     /// Instructions the interpreter may execute (`Limits::max_steps`).
     pub max_steps: u64,
-    /// Wall-clock time before the server answers 503. The run itself stops at `max_steps`.
+    /// Wall-clock time the run may take: then the interpreter is stopped (run-time error
+    /// R0119, recorded like any failed run).
     pub wall: Duration,
 }
 
@@ -42,7 +45,33 @@ pub struct RunRequest {
     /// `forward` or `backward`.
     pub direction: String,
     pub input: String,
+    /// CIDs of user kernels (WebAssembly modules) to load, as `rdx run --kernel` does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kernels: Vec<String>,
+    /// Verify every kernel call, as `rdx run --checked` does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub checked: bool,
+    /// A smaller instruction budget than the server's (the server's own is the most).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_steps: Option<u64>,
+    /// A shorter time budget than the server's, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_ms: Option<u64>,
 }
+
+impl Budget {
+    /// This budget, lowered to what `req` asks for.
+    pub fn for_request(self, req: &RunRequest) -> Budget {
+        Budget {
+            max_steps: req.max_steps.map_or(self.max_steps, |n| n.min(self.max_steps)),
+            wall: req.max_ms.map_or(self.wall, |ms| Duration::from_millis(ms).min(self.wall)),
+        }
+    }
+}
+
+/// How long past its time budget a stopped run may take to be recorded before the server
+/// gives up waiting and answers 503.
+const GRACE: Duration = Duration::from_secs(10);
 
 /// The answer of `POST /runs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,6 +82,59 @@ pub struct RunReply {
     pub output: Option<String>,
     /// What the run printed.
     pub printed: String,
+    /// The run's error as a diagnostic with its source spans (byte offsets into the
+    /// program's source), so a client holding the source renders it as a local run would.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<WireDiagnostic>,
+}
+
+/// A run-time diagnostic on the wire: [`rdx_lang::diag::Diagnostic`] with its code as text
+/// and its spans as `[start, end]` byte offsets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireDiagnostic {
+    pub code: String,
+    pub message: String,
+    pub span: [u32; 2],
+    #[serde(default)]
+    pub note: String,
+    /// Further places: `[start, end, note]`.
+    #[serde(default)]
+    pub labels: Vec<(u32, u32, String)>,
+    #[serde(default)]
+    pub hints: Vec<String>,
+}
+
+impl WireDiagnostic {
+    /// The wire form of `d`.
+    pub fn from_diagnostic(d: &rdx_lang::diag::Diagnostic) -> WireDiagnostic {
+        WireDiagnostic {
+            code: d.code.to_string(),
+            message: d.message.clone(),
+            span: [d.span.start, d.span.end],
+            note: d.note.clone(),
+            labels: d.labels.iter().map(|l| (l.span.start, l.span.end, l.message.clone())).collect(),
+            hints: d.hints.clone(),
+        }
+    }
+
+    /// The diagnostic again; `None` when its code is not one this rdx knows.
+    pub fn to_diagnostic(&self) -> Option<rdx_lang::diag::Diagnostic> {
+        use rdx_lang::ast::Span;
+        let code = rdx_lang::codes::lookup(&self.code)?;
+        let mut d = rdx_lang::diag::Diagnostic::error(
+            code,
+            self.message.clone(),
+            Span::new(self.span[0], self.span[1]),
+        );
+        d.note = self.note.clone();
+        d.labels = self
+            .labels
+            .iter()
+            .map(|(a, b, m)| rdx_lang::diag::Label { span: Span::new(*a, *b), message: m.clone() })
+            .collect();
+        d.hints = self.hints.clone();
+        Some(d)
+    }
 }
 
 /// `POST /runs`.
@@ -62,16 +144,27 @@ pub(crate) async fn post_run(State(shared): State<Arc<Shared>>, body: Bytes) -> 
         Err(e) => return text_resp(StatusCode::BAD_REQUEST, &format!("not a run request: {e}")),
     };
     let root = shared.config.home.clone();
-    let budget = shared.config.budget;
-    let job = tokio::task::spawn_blocking(move || {
-        rdx_core::run::on_big_stack(move || run_here(&root, &req, budget)).unwrap_or_else(|| {
+    let budget = shared.config.budget.for_request(&req);
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let mut job = tokio::task::spawn_blocking(move || {
+        rdx_core::run::on_big_stack(move || run_here(&root, &req, budget, flag)).unwrap_or_else(|| {
             Err((StatusCode::INTERNAL_SERVER_ERROR, "internal error: the run panicked".to_string()))
         })
     });
-    match tokio::time::timeout(budget.wall, job).await {
+    // At the time budget the interpreter is told to stop; the stopped run is recorded and
+    // answered like any failed run. Only a run that does not come back even then is a 503.
+    let done = match tokio::time::timeout(budget.wall, &mut job).await {
+        Ok(done) => Ok(done),
+        Err(_) => {
+            stop.store(true, Ordering::Relaxed);
+            tokio::time::timeout(GRACE, &mut job).await
+        }
+    };
+    match done {
         Err(_) => text_resp(
             StatusCode::SERVICE_UNAVAILABLE,
-            &format!("the run exceeded the time budget of {} ms", budget.wall.as_millis()),
+            &format!("the run exceeded the time budget of {} ms and did not stop", budget.wall.as_millis()),
         ),
         Ok(Err(_)) => text_resp(StatusCode::INTERNAL_SERVER_ERROR, "internal error: a worker failed"),
         Ok(Ok(Err((status, msg)))) => text_resp(status, &msg),
@@ -105,7 +198,12 @@ fn core_failure(e: CoreError) -> Failure {
 }
 
 /// Runs a request in the home at `root`, fetching what it lacks from the home's own peers.
-fn run_here(root: &std::path::Path, req: &RunRequest, budget: Budget) -> Result<RunReply, Failure> {
+fn run_here(
+    root: &std::path::Path,
+    req: &RunRequest,
+    budget: Budget,
+    stop: Arc<AtomicBool>,
+) -> Result<RunReply, Failure> {
     let program_cid = Cid::parse(&req.program).map_err(bad)?;
     let input_cid = Cid::parse(&req.input).map_err(bad)?;
     let dir = rdx_core::run::parse_direction(&req.direction).map_err(bad)?;
@@ -120,16 +218,25 @@ fn run_here(root: &std::path::Path, req: &RunRequest, budget: Budget) -> Result<
     let input = crate::load(&home, &peers.list, &input_cid).map_err(net_failure)?;
     let values = state::decode(&program.module, gene, &input).map_err(core_failure)?;
     let module = &program.module;
-    let mut host = if rdx_core::kernels::needs_host(module) {
-        Some(rdx_core::kernels::engine_host(&[], false).map_err(core_failure)?)
+    let mut kernels = Vec::new();
+    for text in &req.kernels {
+        let cid = Cid::parse(text).map_err(bad)?;
+        let bytes = crate::load(&home, &peers.list, &cid).map_err(net_failure)?;
+        kernels.push(UserKernel { label: cid.to_hex(), bytes });
+    }
+    let mut host = if rdx_core::kernels::needs_host(module) || !kernels.is_empty() {
+        Some(rdx_core::kernels::engine_host(&kernels, req.checked).map_err(core_failure)?)
     } else {
         None
     };
+    let flags: Vec<String> = if req.checked { vec!["--checked".into()] } else { Vec::new() };
     let limits = Limits { max_steps: budget.max_steps, ..Limits::default() };
     let mut engine = Interpreter::with_limits(limits);
+    engine.set_stop(Some(stop));
     let mut out = values.clone();
     let exec = rdx_core::run::execute(&mut engine, module, gene, &mut out, dir, &mut host);
     let output = exec.result.is_ok().then(|| state::encode(module, gene, &out));
+    let error = exec.result.as_ref().err().map(|e| WireDiagnostic::from_diagnostic(&e.to_diagnostic()));
     let outcome = Outcome {
         values: out,
         dir,
@@ -139,22 +246,24 @@ fn run_here(root: &std::path::Path, req: &RunRequest, budget: Budget) -> Result<
         input: state::encode(module, gene, &values),
         output,
     };
-    let facts = outcome.facts(&program, gene, &[], &[], None);
+    let facts = outcome.facts(&program, gene, &kernels, &flags, None);
     let record = rdx_core::run::record(&home, &facts, &outcome.exec).map_err(core_failure)?;
     let output = outcome.output.map(|o| String::from_utf8_lossy(&o).into_owned());
     let printed = String::from_utf8_lossy(&outcome.exec.printed).into_owned();
-    Ok(RunReply { record, output, printed })
+    Ok(RunReply { record, output, printed, error })
 }
 
 /// Records in `home` the run `reply` that `peer` made of `program` on `input`: checks that
 /// the record names those blobs and that the output hashes to its CID, stores the program,
-/// the states and the tape (fetched from `peer`), and appends the run to the ledger.
+/// the kernels, the states and the tape (fetched from `peer`), and appends the run to the
+/// ledger.
 pub fn record_locally(
     client: &crate::Client,
     home: &Home,
     peer: &Peer,
     program: &[u8],
     input: &[u8],
+    kernels: &[&[u8]],
     reply: &RunReply,
 ) -> Result<RunRecord, NetError> {
     let run = &reply.record.run;
@@ -189,6 +298,9 @@ pub fn record_locally(
     run.flags.push(format!("{}{}", rdx_core::ledger::ON_FLAG, peer.name));
     let batch = home.batch()?;
     for blob in [Some(program), Some(input), output, tape.as_deref(), printed].into_iter().flatten() {
+        batch.put(blob)?;
+    }
+    for blob in kernels {
         batch.put(blob)?;
     }
     let rec = batch.record_run(&run)?;

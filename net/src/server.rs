@@ -9,8 +9,9 @@
 //! | `GET /health` | `{"ok":true,"version":…}` |
 //!
 //! Writes need `Authorization: Bearer TOKEN` when the server has a token, checked before
-//! anything else. Bodies are capped at [`MAX_BODY`](crate::MAX_BODY), requests in progress at
-//! [`Config::max_concurrency`]. Each request's store work runs on a blocking thread with a home
+//! anything else. Bodies are capped at [`Config::max_body`] (default
+//! [`MAX_BODY`](crate::MAX_BODY)), requests in progress at [`Config::max_concurrency`] (a
+//! request holds its turn until its answer's body is sent). Each request's store work runs on a blocking thread with a home
 //! of its own (a small pool of [`Home`]s, one SQLite connection each), so blobs other processes
 //! add while the server runs are served.
 
@@ -23,6 +24,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use rdx_core::store::BlobSource;
 use rdx_core::{Cid, CoreError, Home};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -46,8 +48,10 @@ pub struct Config {
     pub token: Option<String>,
     /// A pause before each answer (for tests of timeouts only).
     pub delay: Duration,
-    /// Requests handled at once.
+    /// Requests handled at once (more wait for a turn).
     pub max_concurrency: usize,
+    /// The largest request body, in bytes (a bigger one is 413).
+    pub max_body: usize,
     /// The budget of a remote run.
     pub budget: remote::Budget,
 }
@@ -60,6 +64,7 @@ impl Config {
             token: None,
             delay: Duration::ZERO,
             max_concurrency: MAX_CONCURRENCY,
+            max_body: MAX_BODY,
             budget: remote::Budget::default(),
         }
     }
@@ -68,7 +73,7 @@ impl Config {
 /// What every handler shares.
 pub(crate) struct Shared {
     pub(crate) config: Config,
-    limit: Semaphore,
+    limit: Arc<Semaphore>,
     pool: Mutex<Vec<Home>>,
 }
 
@@ -103,14 +108,15 @@ impl Shared {
 
 /// The router of a server with `config`.
 pub fn router(config: Config) -> Router {
-    let limit = Semaphore::new(config.max_concurrency.max(1));
+    let limit = Arc::new(Semaphore::new(config.max_concurrency.max(1)));
+    let max_body = config.max_body;
     let shared = Arc::new(Shared { config, limit, pool: Mutex::new(Vec::new()) });
     Router::new()
         .route("/health", get(health))
         .route("/blobs/{cid}", get(get_blob).put(put_blob))
         .route("/runs", get(list_runs).post(remote::post_run))
         .fallback(fallback)
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(shared.clone(), gate))
         .with_state(shared)
 }
@@ -214,9 +220,9 @@ impl Drop for Handle {
 }
 
 /// Every request passes here first: a concurrency permit, the test delay, then the token of
-/// a write, before the body is read.
+/// a write, before the body is read. The permit is released when the answer's body ends.
 async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let Ok(_permit) = shared.limit.acquire().await else {
+    let Ok(permit) = shared.limit.clone().acquire_owned().await else {
         return text(StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down");
     };
     if !shared.config.delay.is_zero() {
@@ -236,11 +242,39 @@ async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Re
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+    let max = shared.config.max_body;
+    if declared.is_some_and(|n| n > max as u64) {
         // Refused before a byte of it is read; a body without a length is capped as it streams.
-        return text_resp(StatusCode::PAYLOAD_TOO_LARGE, &format!("a body is at most {MAX_BODY} bytes"));
+        return text_resp(StatusCode::PAYLOAD_TOO_LARGE, &format!("a body is at most {max} bytes"));
     }
-    next.run(req).await
+    // The permit is held until the body is sent, not only until the head is ready.
+    next.run(req).await.map(|body| Body::new(Held { body, _permit: permit }))
+}
+
+/// A body that holds a concurrency permit until it is sent or dropped.
+struct Held {
+    body: Body,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl http_body::Body for Held {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
 }
 
 /// Whether the headers carry `Bearer token`, compared in constant time (as blake3 hashes,
@@ -274,42 +308,132 @@ fn path_cid(text: &str) -> Result<Cid, Box<Response>> {
     Cid::parse(text).map_err(|e| Box::new(text_resp(StatusCode::BAD_REQUEST, &e.to_string())))
 }
 
+/// Blobs up to this size (and every range request) are read whole and verified before the
+/// answer starts, so a corrupt one is a clean 500; bigger ones stream (see [`stream_file`]).
+pub const STREAM_MIN: u64 = 1 << 20;
+
+/// The size of each piece of a streamed blob.
+const STREAM_CHUNK: usize = 1 << 20;
+
 async fn get_blob(
     State(shared): State<Arc<Shared>>,
     UrlPath(cid): UrlPath<String>,
+    method: Method,
     headers: HeaderMap,
 ) -> Response {
     let cid = match path_cid(&cid) {
         Ok(c) => c,
         Err(r) => return *r,
     };
-    let bytes = match shared.with_home(move |home| home.get(&cid)).await {
-        Ok(Ok(b)) => b,
+    let source = match shared.with_home(move |home| home.open_blob(&cid)).await {
+        Ok(Ok(s)) => s,
         Ok(Err(e)) => return core_error(&e),
         Err(r) => return r,
     };
+    let (file, len) = match source {
+        BlobSource::Inline(bytes) => return whole(Bytes::from(bytes), &headers),
+        BlobSource::File { file, len } => (file, len),
+    };
+    let ranged = headers.contains_key(header::RANGE);
+    if method == Method::HEAD && !ranged {
+        // The length is the file's; the bytes are verified when they are read.
+        return blob_response(StatusCode::OK, Body::empty(), len, None);
+    }
+    if ranged || len <= STREAM_MIN {
+        let read = tokio::task::spawn_blocking(move || read_verified(file, len, &cid)).await;
+        return match read {
+            Ok(Ok(bytes)) => whole(bytes, &headers),
+            Ok(Err(e)) => core_error(&e),
+            Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "internal error: a worker failed"),
+        };
+    }
+    blob_response(StatusCode::OK, stream_file(file, len, cid), len, None)
+}
+
+/// A whole blob file read into one buffer and checked against `cid`.
+fn read_verified(mut file: std::fs::File, len: u64, cid: &Cid) -> Result<Bytes, CoreError> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.read_to_end(&mut bytes).map_err(|e| CoreError::io(cid.to_hex(), e))?;
+    let actual = Cid::of(&bytes);
+    if actual != *cid {
+        return Err(CoreError::Corrupt { cid: cid.to_hex(), actual: actual.to_hex() });
+    }
+    Ok(Bytes::from(bytes))
+}
+
+/// A blob file as a body of `len` bytes, read in pieces on a blocking thread and hashed as it
+/// goes. The last piece is sent only once the whole file hashes to `cid`: when it does not
+/// (the file was corrupted on disk, or changed length), the body ends short of its
+/// `Content-Length` and the connection is dropped, so no client can take the bytes as whole.
+fn stream_file(mut file: std::fs::File, len: u64, cid: Cid) -> Body {
+    use std::io::Read;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut hasher = blake3::Hasher::new();
+        let mut sent = 0u64;
+        loop {
+            let want = usize::try_from((len - sent).min(STREAM_CHUNK as u64)).unwrap_or(STREAM_CHUNK);
+            let mut piece = vec![0u8; want];
+            if let Err(e) = file.read_exact(&mut piece) {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+            hasher.update(&piece);
+            sent += want as u64;
+            if sent == len {
+                let mut extra = [0u8; 1];
+                let longer = !matches!(file.read(&mut extra), Ok(0));
+                if longer || Cid(*hasher.finalize().as_bytes()) != cid {
+                    let why = format!("blob {cid} is corrupt on disk: its bytes no longer hash to its name");
+                    let _ = tx.blocking_send(Err(std::io::Error::other(why)));
+                    return;
+                }
+                let _ = tx.blocking_send(Ok(Bytes::from(piece)));
+                return;
+            }
+            if tx.blocking_send(Ok(Bytes::from(piece))).is_err() {
+                return; // the client went away
+            }
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    Body::from_stream(stream)
+}
+
+/// The answer for a blob held whole: all of it, or the range the headers ask for.
+fn whole(bytes: Bytes, headers: &HeaderMap) -> Response {
     let len = bytes.len() as u64;
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(|r| parse_range(r, len));
-    let (status, body, content_range) = match range {
-        None | Some(Range::Ignored) => (StatusCode::OK, bytes, None),
+    match range {
+        None | Some(Range::Ignored) => blob_response(StatusCode::OK, Body::from(bytes), len, None),
         Some(Range::Unsatisfiable) => {
             let mut resp = text(StatusCode::RANGE_NOT_SATISFIABLE, "the range is outside the blob");
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
                 resp.headers_mut().insert(header::CONTENT_RANGE, v);
             }
-            return resp;
+            resp
         }
         Some(Range::Bytes(a, b)) => {
-            let part = bytes[a as usize..=b as usize].to_vec();
-            (StatusCode::PARTIAL_CONTENT, part, Some(format!("bytes {a}-{b}/{len}")))
+            let part = bytes.slice(a as usize..=b as usize);
+            let n = part.len() as u64;
+            blob_response(
+                StatusCode::PARTIAL_CONTENT,
+                Body::from(part),
+                n,
+                Some(format!("bytes {a}-{b}/{len}")),
+            )
         }
-    };
-    let mut resp = Response::new(Body::from(body.clone()));
+    }
+}
+
+fn blob_response(status: StatusCode, body: Body, len: u64, content_range: Option<String>) -> Response {
+    let mut resp = Response::new(body);
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     if let Some(v) = content_range.and_then(|c| HeaderValue::from_str(&c).ok()) {
         h.insert(header::CONTENT_RANGE, v);
     }

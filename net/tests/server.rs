@@ -157,3 +157,39 @@ fn a_corrupt_blob_is_500_naming_it_and_never_served() {
     assert!(body.contains(&hex) && body.contains("corrupt"), "{body}");
     assert!(!r.body.windows(64).any(|w| w == &bad[..64]));
 }
+
+#[test]
+fn a_big_blob_streams_whole_and_a_corrupt_one_is_cut_short() {
+    let dir = TempDir::new("stream");
+    let server = serve(&dir, None);
+    let peer = peer("a", &server.url(), &dir, None);
+    let len = rdx_net::server::STREAM_MIN as usize * 3 + 12_345;
+    let bytes = blob(21, len);
+    let cid = dir.home().put(&bytes).unwrap();
+    let client = Client::default();
+    assert_eq!(client.fetch(&peer, &cid).unwrap(), bytes);
+    let path = format!("/blobs/{cid}");
+    let head = request(server.addr(), "HEAD", &path, &[], b"");
+    assert_eq!((head.status, head.header("content-length")), (200, Some(len.to_string())));
+    let part = request(server.addr(), "GET", &path, &["Range: bytes=2000000-2000009"], b"");
+    assert_eq!((part.status, &part.body[..]), (206, &bytes[2_000_000..2_000_010]));
+    // Corrupt the file on disk, past the first piece: the answer starts (200), but its body
+    // stops short of its Content-Length, so no client can take it as whole.
+    let hex = cid.to_hex();
+    let file = dir.0.join("store/blobs").join(&hex[..2]).join(&hex[2..]);
+    let mut bad = bytes.clone();
+    bad[len - 10] ^= 1;
+    std::fs::write(&file, &bad).unwrap();
+    let r = request(server.addr(), "GET", &path, &[], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-length"), Some(len.to_string()));
+    assert!(r.body.len() < len, "the last piece is withheld: got {} of {len}", r.body.len());
+    match client.fetch(&peer, &cid) {
+        Err(NetError::Protocol { why, .. }) => assert!(why.contains("broke off"), "{why}"),
+        other => panic!("expected a broken transfer, got {other:?}"),
+    }
+    // A range of it is read whole first, so it is a clean 500.
+    let part = request(server.addr(), "GET", &path, &["Range: bytes=0-9"], b"");
+    assert_eq!(part.status, 500);
+    assert_eq!(request(server.addr(), "GET", "/health", &[], b"").status, 200);
+}

@@ -143,6 +143,12 @@ impl Home {
     }
 }
 
+/// The CID of `data`: its blake3 as 64 hex digits (how `rx.Peer` checks what it fetched).
+#[pyfunction]
+pub fn cid_of(data: &[u8]) -> String {
+    rdx_core::Cid::of(data).to_hex()
+}
+
 /// The summary of timed samples as a probe record (JSON text, the fields of
 /// `rdx probe --json`), for `rx.probe_local` and `rx.probe_network`.
 #[pyfunction]

@@ -21,6 +21,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(module::assemble, m)?)?;
     m.add_function(wrap_pyfunction!(module::load, m)?)?;
     m.add_function(wrap_pyfunction!(home::probe_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(home::cid_of, m)?)?;
     m.add("BACKENDS", module::BACKENDS.to_vec())?;
     Ok(())
 }

@@ -212,6 +212,33 @@ impl Module {
         Ok(invariants::format_report(&rows, &src))
     }
 
+    /// The canonical state blob of gene `entry` with `values` (a run's input or output as
+    /// the ledger names it), for `rx.Peer.run`.
+    fn encode_state<'py>(
+        &self,
+        py: Python<'py>,
+        entry: &str,
+        values: &Bound<'py, PyList>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let module = &self.program.module;
+        let Some(gene) = module.gene_index(entry) else {
+            return Err(errors::make(py, "RdxError", &format!("no gene named {entry:?}"), None));
+        };
+        let args = values::from_python(py, module.dialect, &module.genes[gene].params, values)?;
+        Ok(PyBytes::new(py, &rdx_core::state::encode(module, gene, &args)))
+    }
+
+    /// The values of a state blob of gene `entry` (see `encode_state`).
+    fn decode_state<'py>(&self, py: Python<'py>, entry: &str, data: &[u8]) -> PyResult<Bound<'py, PyList>> {
+        let module = &self.program.module;
+        let Some(gene) = module.gene_index(entry) else {
+            return Err(errors::make(py, "RdxError", &format!("no gene named {entry:?}"), None));
+        };
+        let args = rdx_core::state::decode(module, gene, data)
+            .map_err(|e| errors::make(py, "RdxError", &e.to_string(), None))?;
+        values::to_python(py, module.dialect, &module.genes[gene].params, &args)
+    }
+
     /// Runs gene `entry` on `values` (one per parameter, in order: ints, or lists for arrays
     /// and stacks) forward, or backward when `reverse`, stopping with `RunError` (R0117) after
     /// `max_steps` instructions when given. Returns the final values in the same shape and what

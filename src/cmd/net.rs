@@ -22,6 +22,11 @@ use std::time::Duration;
 /// Writes need `Authorization: Bearer TOKEN` when --token-file is given. The first line of
 /// stdout is `listening on http://ADDR`. SIGINT or SIGTERM stops it after the requests in
 /// flight.
+///
+/// Limits: a request body over --max-body bytes is refused (413) before it is read; at most
+/// --max-concurrency requests are served at once (the others wait their turn); a remote run
+/// executes at most --run-steps instructions and is stopped after --run-ms milliseconds
+/// (error R0119, recorded like any failed run). A client may ask for less, never more.
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct ServeArgs {
@@ -31,6 +36,19 @@ pub struct ServeArgs {
     /// A file whose first line is the token writes must carry.
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
+    /// The largest request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = rdx_net::MAX_BODY)]
+    max_body: usize,
+    /// Requests served at once.
+    #[arg(long, value_name = "N", default_value_t = rdx_net::server::MAX_CONCURRENCY as u64,
+          value_parser = clap::value_parser!(u64).range(1..=4096))]
+    max_concurrency: u64,
+    /// Instructions a remote run may execute.
+    #[arg(long, value_name = "N", default_value_t = rdx_net::remote::Budget::default().max_steps)]
+    run_steps: u64,
+    /// Milliseconds a remote run may take before it is stopped.
+    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    run_ms: u64,
     /// Test only: sleep this many milliseconds before each answer.
     #[arg(long, hide = true, default_value_t = 0)]
     delay_ms: u64,
@@ -50,6 +68,10 @@ pub fn serve(args: ServeArgs, home: Option<&Path>) -> ExitCode {
         }
     }
     config.delay = Duration::from_millis(args.delay_ms);
+    config.max_body = args.max_body;
+    config.max_concurrency = usize::try_from(args.max_concurrency).unwrap_or(1);
+    config.budget =
+        rdx_net::remote::Budget { max_steps: args.run_steps, wall: Duration::from_millis(args.run_ms) };
     let served = rdx_net::server::run(args.addr, config, |addr| println!("listening on http://{addr}"));
     match served {
         Ok(()) => ExitCode::SUCCESS,
@@ -86,6 +108,15 @@ enum PeerCommand {
     Ls,
     /// Remove a peer.
     Rm { name: String },
+    /// Copy the peer's run records into this ledger, as records of kind `foreign_run`
+    /// (idempotent: a rerun adds only what is new). The blobs they name are fetched when
+    /// first needed, or now with --blobs.
+    Sync {
+        name: String,
+        /// Fetch every blob the records name now (verified), not when first needed.
+        #[arg(long)]
+        blobs: bool,
+    },
 }
 
 pub fn peer(args: PeerArgs, home: Option<&Path>) -> ExitCode {
@@ -120,6 +151,24 @@ pub fn peer(args: PeerArgs, home: Option<&Path>) -> ExitCode {
         PeerCommand::Rm { name } => {
             peers.remove(&name)?;
             peers.save(root)
+        }
+        PeerCommand::Sync { name, blobs } => {
+            let peer = peers.get(&name)?;
+            let report = rdx_net::sync::sync(&Client::from_env(), &home, peer, blobs)?;
+            match (report.added.first(), report.added.last()) {
+                (Some((first, _)), Some((last, _))) => println!(
+                    "synced {} run{} from {name} (records {first}–{last}, kind {}); {} already here",
+                    report.added.len(),
+                    if report.added.len() == 1 { "" } else { "s" },
+                    rdx_net::sync::FOREIGN_RUN,
+                    report.skipped
+                ),
+                _ => println!("nothing new from {name}; {} already here", report.skipped),
+            }
+            if blobs {
+                println!("fetched {} blob{}", report.blobs, if report.blobs == 1 { "" } else { "s" });
+            }
+            Ok(())
         }
     });
     match result {
@@ -239,6 +288,10 @@ pub struct Remote<'a> {
     pub gene: usize,
     pub values: Vec<rdx_vm::Value>,
     pub dir: rdx_vm::Direction,
+    /// User kernels (`--kernel`), pushed to the peer and loaded there.
+    pub kernels: &'a [rdx_core::kernels::UserKernel],
+    /// Verify every kernel call there (`--checked`).
+    pub checked: bool,
 }
 
 /// What a remote run gave back: the peer, its reply, and the time the caller waited.
@@ -261,9 +314,12 @@ impl Remote<'_> {
         let started = std::time::Instant::now();
         let peers = Peers::load(self.home.root())?;
         let peer = peers.get(self.peer)?.clone();
-        for (cid, bytes) in [(program_cid, &program_bytes[..]), (&input_cid, &input[..])] {
-            if !client.has(&peer, cid)? {
-                client.push(&peer, cid, bytes)?;
+        let kernel_cids: Vec<Cid> = self.kernels.iter().map(|k| Cid::of(&k.bytes)).collect();
+        let mut blobs = vec![(*program_cid, &program_bytes[..]), (input_cid, &input[..])];
+        blobs.extend(kernel_cids.iter().copied().zip(self.kernels.iter().map(|k| &k.bytes[..])));
+        for (cid, bytes) in blobs {
+            if !client.has(&peer, &cid)? {
+                client.push(&peer, &cid, bytes)?;
             }
         }
         let request = rdx_net::remote::RunRequest {
@@ -271,6 +327,10 @@ impl Remote<'_> {
             entry: Some(module.genes[self.gene].name.clone()),
             direction: rdx_core::run::direction_name(self.dir).to_string(),
             input: input_cid.to_hex(),
+            kernels: kernel_cids.iter().map(Cid::to_hex).collect(),
+            checked: self.checked,
+            max_steps: None,
+            max_ms: None,
         };
         let reply = client.run(&peer, &request, budget.wall)?;
         let waited_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
@@ -290,6 +350,7 @@ impl Remote<'_> {
             &done.peer,
             program_bytes,
             &input,
+            &self.kernels.iter().map(|k| &k.bytes[..]).collect::<Vec<_>>(),
             &done.reply,
         )?;
         let run = &done.reply.record.run;
@@ -327,14 +388,20 @@ impl Remote<'_> {
             Some(Err(e)) => fail(e),
             None => {
                 let _ = out.flush();
-                eprintln!(
-                    "error[{}]: {} ({}, run {} on {})",
-                    run.code.as_deref().unwrap_or("?"),
-                    run.message.as_deref().unwrap_or("the run failed"),
-                    self.program.name,
-                    reply.record.id,
-                    done.peer.name
-                );
+                // As a local run renders it: with source spans when the source is at hand.
+                let diagnostic = reply.error.as_ref().and_then(|w| w.to_diagnostic());
+                match (diagnostic, &self.program.text) {
+                    (Some(d), Some(text)) => crate::frontend::report(&[d], &self.program.name, text),
+                    (Some(d), None) => eprintln!("error[{}]: {} ({})", d.code, d.message, self.program.name),
+                    (None, _) => eprintln!(
+                        "error[{}]: {} ({}, run {} on {})",
+                        run.code.as_deref().unwrap_or("?"),
+                        run.message.as_deref().unwrap_or("the run failed"),
+                        self.program.name,
+                        reply.record.id,
+                        done.peer.name
+                    ),
+                }
                 ExitCode::from(crate::cmd::run::EXIT_RUNTIME)
             }
         }

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant, SystemTime};
 ///   rdx probe -- python3 script.py            a command (its output is discarded)
 ///   rdx probe stdlib/fib.rdx --set n=20       an rdx run, once per backend (--backend)
 ///   rdx probe --load 1a2b3c4d                 reading a blob from the store
+///   rdx probe --load CID --from lab           fetching it from a peer, verified, into memory
+///   rdx probe http://127.0.0.1:7370/health    GET of a URL (its body read, not kept)
 ///   rdx probe --compare 12 13                 two recorded probes side by side
 ///
 /// The summary: n, min, median, mean ± sd, p90, p99, max, outliers (modified z-score > 3.5, as
@@ -23,8 +25,9 @@ use std::time::{Duration, Instant, SystemTime};
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// The program to run (.rdx, .ja, .rdxb or a CID in the store).
-    #[arg(value_name = "FILE", conflicts_with_all = ["load", "compare"])]
+    /// The program to run (.rdx, .ja, .rdxb or a CID in the store), or a URL to GET
+    /// (http://…).
+    #[arg(value_name = "FILE|URL", conflicts_with_all = ["load", "compare"])]
     file: Option<String>,
     /// The command to time, after `--`.
     #[arg(last = true, value_name = "COMMAND")]
@@ -80,11 +83,13 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
             return usage_error("give a program or a command after `--`, not both");
         }
         command(&args).map(|p| vec![p])
+    } else if let Some(url) = args.file.as_deref().filter(|f| is_url(f)) {
+        get_url(url, &args).map(|p| vec![p])
     } else if let Some(file) = &args.file {
         runs(home.as_ref(), file, &args)
     } else {
         return usage_error(
-            "nothing to probe: give a program, `-- COMMAND`, --load CID or --compare ID1 ID2",
+            "nothing to probe: give a program, a URL, `-- COMMAND`, --load CID or --compare ID1 ID2",
         );
     };
     let probes = match probes {
@@ -247,6 +252,33 @@ fn remote_load(home: &Home, name: &str, cid: &str, args: &Args) -> Result<Probe,
     });
     let target = cid.to_hex();
     finish(Subject { kind: "load", source: name, target: &target }, args, samples, Some(bytes), outcome, at)
+}
+
+fn is_url(text: &str) -> bool {
+    text.starts_with("http://") || text.starts_with("https://")
+}
+
+/// `GET url`, `n` times: latency and, from the body's length, throughput.
+fn get_url(url: &str, args: &Args) -> Result<Probe, ExitCode> {
+    if url.starts_with("https://") {
+        return Err(usage_error("https:// is not supported (rdx speaks plain HTTP): give an http:// URL"));
+    }
+    let site = url["http://".len()..].split('/').next().unwrap_or("").to_string();
+    if site.is_empty() {
+        return Err(usage_error(&format!("`{url}` names no host")));
+    }
+    let client = rdx_net::client::Client::from_env();
+    let at = SystemTime::now();
+    let mut bytes = 0;
+    let (samples, outcome) = sample(args.n, args.warmup, url, || {
+        let t = Instant::now();
+        let got = client.get_url(url).map_err(|e| e.to_string())?;
+        let d = t.elapsed();
+        bytes = got;
+        Ok(d)
+    });
+    let bytes = (bytes > 0).then_some(bytes);
+    finish(Subject { kind: "url", source: &site, target: url }, args, samples, bytes, outcome, at)
 }
 
 fn runs(home: Option<&Home>, file: &str, args: &Args) -> Result<Vec<Probe>, ExitCode> {

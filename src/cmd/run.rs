@@ -140,15 +140,22 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         Err(e) => return frontend::fail(e),
     };
     if let Some(name) = &args.on {
-        if !kernels.is_empty() || args.checked || args.backend != Backend::Interp {
-            return frontend::usage_error(
-                "--on runs on the peer's interpreter, without user kernels or --checked",
-            );
+        if args.backend != Backend::Interp {
+            return frontend::usage_error("--on runs on the peer's interpreter: drop --backend");
         }
         let Some(home) = &home else {
             return home_error.map_or(ExitCode::from(2), frontend::fail);
         };
-        let remote = crate::cmd::net::Remote { home, peer: name, program: &program, gene, values, dir };
+        let remote = crate::cmd::net::Remote {
+            home,
+            peer: name,
+            program: &program,
+            gene,
+            values,
+            dir,
+            kernels: &kernels,
+            checked: args.checked,
+        };
         return remote.run(args.json, record);
     }
     let mut flags = Vec::new();

@@ -45,6 +45,8 @@ pub enum RunErrorKind {
     RecursionLimit { limit: usize },
     /// More instructions than `Limits::max_steps` allows.
     StepLimit { limit: u64 },
+    /// The embedder stopped the run (a time budget ran out, a request was cancelled).
+    Stopped,
     /// Janus arithmetic outside 64 bits.
     Overflow,
     /// A Janus `error` statement.
@@ -155,6 +157,7 @@ impl RunErrorKind {
             NoHistory | HistoryMismatch { .. } | UndoMismatch { .. } => Code::R0115,
             BadArguments(_) => Code::R0116,
             StepLimit { .. } => Code::R0117,
+            Stopped => Code::R0119,
             KernelFailed(_) => Code::R0118,
             Internal(_) => Code::R0199,
         }
@@ -203,6 +206,7 @@ impl RunErrorKind {
             BadArguments(m) => format!("bad arguments: {m}"),
             KernelFailed(e) => e.message.clone(),
             StepLimit { limit } => format!("the run executed more than {limit} instructions (the step limit)"),
+            Stopped => "the run was stopped before it finished (its time budget ran out)".into(),
             Internal(m) => format!("internal error: {m}"),
         }
     }

@@ -25,7 +25,7 @@ pub mod output;
 pub mod values;
 
 pub use compile::compile;
-pub use engine::{Interpreter, KernelCall, Limits};
+pub use engine::{Interpreter, KernelCall, Limits, STOP_CHECK_STEPS};
 pub use error::{KernelCallError, KernelCallErrorKind, RunError, RunErrorKind};
 pub use module::{LoadError, LoadErrorKind, Module};
 pub use output::Output;

@@ -136,6 +136,36 @@ fn step_limit_stops_endless_loops() {
 }
 
 #[test]
+fn a_stop_flag_stops_a_run_from_another_thread() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let src = "gene main(x: u64) {\n    from x == 0 do {\n        x += 2\n    } until x == 1\n}\n";
+    let m = module(src, Dialect::Rdx);
+    let flag = Arc::new(AtomicBool::new(false));
+    let mut it = Interpreter::new();
+    it.set_stop(Some(flag.clone()));
+    let raiser = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        flag.store(true, Ordering::Relaxed);
+    });
+    // Endless without the flag; the instruction count shows where it stopped.
+    let e = it.run(&m, 0, &mut ints(&[0]), Direction::Forward).unwrap_err();
+    raiser.join().unwrap();
+    assert_eq!(e.kind, RunErrorKind::Stopped);
+    assert_eq!(e.kind.code(), Code::R0119);
+    // With the flag gone, a step limit still applies exactly.
+    it.set_stop(None);
+    it.limits.max_steps = 10_000;
+    let e = it.run(&m, 0, &mut ints(&[0]), Direction::Forward).unwrap_err();
+    assert_eq!(e.kind, RunErrorKind::StepLimit { limit: 10_000 });
+    // A flag that stays down changes nothing: the step limit is still what ends the loop.
+    it.set_stop(Some(Arc::new(AtomicBool::new(false))));
+    it.limits.max_steps = 3 * rdx_vm::STOP_CHECK_STEPS;
+    let e = it.run(&m, 0, &mut ints(&[0]), Direction::Forward).unwrap_err();
+    assert_eq!(e.kind, RunErrorKind::StepLimit { limit: 3 * rdx_vm::STOP_CHECK_STEPS });
+}
+
+#[test]
 fn recursion_limit_and_call_stack() {
     let src = "gene main(n: u64) {\n    n += 1\n    call main(n)\n}\n";
     let m = module(src, Dialect::Rdx);

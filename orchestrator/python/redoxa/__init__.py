@@ -26,6 +26,7 @@ from __future__ import annotations
 from ._experiment import experiment
 from ._gene import Gene, gene
 from ._home import Home
+from ._peer import Peer, PeerError
 from ._probe import Probe, probe_local, probe_network
 from ._markers import (
     again,
@@ -105,6 +106,8 @@ __all__ = [
     "i64",
     "kernel",
     "load",
+    "Peer",
+    "PeerError",
     "probe_local",
     "probe_network",
     "local",

@@ -202,6 +202,29 @@ async def probe_network(
     url: str, *, n: int = ..., warmup: int = ..., timeout: float = ..., record: Union[bool, Home] = ...
 ) -> Probe: ...
 
+class PeerError(RdxError):
+    status: Optional[int]
+
+class Peer:
+    url: str
+    token: Optional[str]
+    timeout: float
+    def __init__(self, url: str, token: Optional[str] = ..., *, timeout: float = ...) -> None: ...
+    def health(self) -> Dict[str, Any]: ...
+    def has(self, cid: str) -> bool: ...
+    def fetch(self, cid: str, *, store: Union[bool, Home, None] = ...) -> bytes: ...
+    def push(self, data: Union[bytes, bytearray, memoryview, str], *, home: Union[bool, Home, None] = ...) -> str: ...
+    def run(
+        self,
+        program: Program,
+        *,
+        reverse: bool = ...,
+        entry: Optional[str] = ...,
+        max_steps: Optional[int] = ...,
+        max_ms: Optional[int] = ...,
+        **values: Any,
+    ) -> Dict[str, Any]: ...
+
 class Home:
     def __init__(self, path: Optional[_Path] = ..., *, batch_size: int = ...) -> None: ...
     @property

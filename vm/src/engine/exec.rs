@@ -5,7 +5,7 @@
 
 use super::pure::{self, Mem, elem, rd, wr};
 use super::state::delocal;
-use super::{Fault, Flow, Interpreter, Trap, control, trap, update};
+use super::{Fault, Flow, Interpreter, STOP_CHECK_STEPS, Trap, control, trap, update};
 use crate::Direction;
 use crate::module::{GeneDef, Module};
 use crate::ops::Op;
@@ -80,7 +80,9 @@ impl Interpreter {
         let fp = c.fp;
         let mut n: u64 = 0;
         // Instructions this call may still execute (checked where a jump goes back).
-        let budget = self.limits.max_steps.saturating_sub(self.count);
+        let steps_left = self.limits.max_steps.saturating_sub(self.count);
+        // With a stop flag, the budget comes in slices and the flag is read between them.
+        let mut budget = if self.stop.is_some() { steps_left.min(STOP_CHECK_STEPS) } else { steps_left };
 
         macro_rules! r {
             ($s:expr) => {{
@@ -111,7 +113,13 @@ impl Interpreter {
             ($e:expr) => {{
                 let next = t!($e);
                 if next <= pc && n > budget {
-                    break Err(trap(pc, Fault::StepLimit(self.limits.max_steps)));
+                    if n > steps_left {
+                        break Err(trap(pc, Fault::StepLimit(self.limits.max_steps)));
+                    }
+                    if self.stop_asked() {
+                        break Err(trap(pc, Fault::Stopped));
+                    }
+                    budget = steps_left.min(budget.saturating_add(STOP_CHECK_STEPS));
                 }
                 pc = next;
                 continue;

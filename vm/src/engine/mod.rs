@@ -29,6 +29,9 @@ use crate::ops::Op;
 use crate::{Direction, Engine, RunReport, Value};
 use rdx_lang::ast::{Elem, Type};
 
+/// With a stop flag set ([`Interpreter::set_stop`]), instructions run between two looks at it.
+pub const STOP_CHECK_STEPS: u64 = 1 << 20;
+
 /// Resource limits of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -117,6 +120,8 @@ pub enum Fault {
     BadRef,
     Recursion(usize),
     StepLimit(u64),
+    /// The embedder asked the run to stop ([`Interpreter::set_stop`]).
+    Stopped,
     /// A kernel call failed; the error is in `Interpreter::kernel_error`.
     Kernel,
     Internal(&'static str),
@@ -157,6 +162,8 @@ pub struct Interpreter {
     kernels: Option<Box<dyn KernelCall + Send>>,
     /// The last failed kernel call.
     kernel_error: Option<KernelCallError>,
+    /// Raised by another thread to stop the run ([`Interpreter::set_stop`]).
+    stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// The embedder's kernel host, as the interpreter sees it: runs kernel `name` (or, with
@@ -229,12 +236,26 @@ impl Interpreter {
             max_depth: 0,
             kernels: None,
             kernel_error: None,
+            stop: None,
         }
     }
 
     /// With the given limits.
     pub fn with_limits(limits: Limits) -> Interpreter {
         Interpreter { limits, ..Interpreter::new() }
+    }
+
+    /// A flag another thread may raise to stop this engine's runs (a time budget, a
+    /// cancelled request): the run ends with [`RunErrorKind::Stopped`] within
+    /// [`STOP_CHECK_STEPS`] instructions, or at its next call. `None` removes it.
+    pub fn set_stop(&mut self, flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) {
+        self.stop = flag;
+    }
+
+    /// Whether the stop flag is raised.
+    #[cold]
+    pub(crate) fn stop_asked(&self) -> bool {
+        self.stop.as_ref().is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     fn new_stack(&mut self) -> usize {
@@ -370,6 +391,9 @@ impl Interpreter {
         }
         if self.count > self.limits.max_steps {
             return Err(Fault::StepLimit(self.limits.max_steps));
+        }
+        if self.stop.is_some() && self.stop_asked() {
+            return Err(Fault::Stopped);
         }
         if need > self.mem.len() {
             self.mem.resize(need, 0);
@@ -528,6 +552,7 @@ impl Fault {
             Fault::BadRef => K::Internal("invalid array or stack reference".into()),
             Fault::Recursion(limit) => K::RecursionLimit { limit },
             Fault::StepLimit(limit) => K::StepLimit { limit },
+            Fault::Stopped => K::Stopped,
             Fault::Kernel => K::KernelFailed(kernel_error.unwrap_or_else(|| {
                 KernelCallError::new(KernelCallErrorKind::Other, "", "kernel call failed")
             })),

@@ -1,0 +1,95 @@
+//! Sync: a peer's run records, copied into the local ledger as *foreign* records.
+//!
+//! `GET /runs?after=ID` gives the peer's runs in id order. Each one is appended here as a
+//! record of kind [`FOREIGN_RUN`] whose body names the peer and the run as the peer recorded
+//! it (its id and hash there, and its fields):
+//!
+//! ```json
+//! {"peer":"lab","url":"http://…","remote_id":7,"remote_hash":"…","run":{"started":…}}
+//! ```
+//!
+//! They join the local hash chain like any record, but are not local runs: `rdx log`, replay,
+//! gc and the planner's run history read only records of kind `run`. A rerun appends only
+//! what is new: it asks from the highest id already copied from that peer (checking that
+//! record's hash, so a peer whose ledger was replaced is read from the start), and skips any
+//! record whose hash is already here, so nothing is copied twice.
+//!
+//! Blobs are fetched lazily: the records name program, input, output and tape CIDs, and the
+//! load path fetches (and verifies) each from the peers when something first needs it. With
+//! `eager`, sync fetches them all now.
+
+use crate::client::Client;
+use crate::error::NetError;
+use crate::peers::Peer;
+use rdx_core::{Cid, Home};
+use std::collections::HashSet;
+
+/// The record kind of a run copied from a peer.
+pub const FOREIGN_RUN: &str = "foreign_run";
+
+/// What a sync did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Records appended, in the peer's order: (local id, the peer's id).
+    pub added: Vec<(u64, u64)>,
+    /// Records the peer sent that were already here.
+    pub skipped: usize,
+    /// Blobs fetched (eager sync only).
+    pub blobs: usize,
+}
+
+/// Copies `peer`'s run records that `home` lacks into its ledger (one transaction), and with
+/// `eager` the blobs they name.
+pub fn sync(client: &Client, home: &Home, peer: &Peer, eager: bool) -> Result<SyncReport, NetError> {
+    let mut after = 0u64;
+    let mut known = HashSet::new();
+    for (_, body) in home.records_of_kind(FOREIGN_RUN)? {
+        if body["peer"] == peer.name.as_str() || body["url"] == peer.url.as_str() {
+            after = after.max(body["remote_id"].as_u64().unwrap_or(0));
+        }
+        if let Some(h) = body["remote_hash"].as_str() {
+            known.insert(h.to_string());
+        }
+    }
+    // Ask from the last record copied, to see it is still the peer's.
+    let mut runs = client.runs(peer, after.saturating_sub(1))?;
+    let same_ledger = runs.first().is_some_and(|r| r.id == after && known.contains(&r.hash));
+    if after > 0 && !same_ledger {
+        // The peer's ledger is not the one synced before: look at all of it (hashes already
+        // here are skipped).
+        runs = client.runs(peer, 0)?;
+    }
+    let mut report = SyncReport::default();
+    let batch = home.batch()?;
+    for rec in &runs {
+        if !known.insert(rec.hash.clone()) {
+            report.skipped += 1;
+            continue;
+        }
+        let body = serde_json::json!({
+            "peer": peer.name,
+            "url": peer.url,
+            "remote_id": rec.id,
+            "remote_hash": rec.hash,
+            "run": rec.run,
+        });
+        let id = batch.append_record(FOREIGN_RUN, &body)?;
+        report.added.push((id, rec.id));
+    }
+    batch.commit()?;
+    if eager {
+        let mut seen = HashSet::new();
+        for rec in &runs {
+            let r = &rec.run;
+            let cids = [Some(&r.program), Some(&r.input), r.output.as_ref(), r.tape.as_ref()];
+            for text in cids.into_iter().flatten().chain(&r.kernels) {
+                let cid = Cid::parse(text)?;
+                if seen.insert(cid) && !home.has(&cid)? {
+                    crate::load::fetch_from(client, home, std::slice::from_ref(peer), &cid)?;
+                    report.blobs += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
+}

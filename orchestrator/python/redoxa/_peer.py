@@ -1,0 +1,191 @@
+"""``rx.Peer``: another home served by ``rdx serve``, spoken to with Python's own HTTP client.
+
+A peer is a URL (``http://HOST:PORT``) and, for writes, a bearer token. ``fetch`` checks what
+it gets against the CID asked for (blake3, computed by the rdx core), so bytes that are corrupt
+or cut short raise ``PeerError`` and are never returned. ``push`` stores bytes (or a blob of a
+local home) on the peer; ``run`` runs a program there, pushing what the peer lacks, and returns
+the output values with the run's ledger record. The extension carries no HTTP stack: requests
+go through ``urllib``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Dict, Optional, Union
+
+from . import _home, _native
+from .errors import RdxError
+
+_CID = re.compile(r"[0-9a-fA-F]{64}")
+
+
+class PeerError(RdxError):
+    """A peer could not be reached, answered with an error, or sent bad bytes.
+
+    ``status`` is the HTTP status when the peer answered (``None`` otherwise)."""
+
+    def __init__(self, message: str, status: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Peer:
+    """A home served by ``rdx serve`` at ``url`` (``http://HOST:PORT``).
+
+    ``token`` is sent as ``Authorization: Bearer TOKEN`` with writes (``push``, ``run``);
+    ``timeout`` (seconds) bounds connecting and each read.
+    """
+
+    def __init__(self, url: str, token: Optional[str] = None, *, timeout: float = 10.0) -> None:
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "http" or not parts.netloc:
+            raise ValueError(f"not a peer URL: {url!r} (write http://HOST:PORT; TLS is not supported)")
+        self.url = url.rstrip("/")
+        self.token = token.strip() if token is not None else None
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        return f"<rx.Peer {self.url}{' (token)' if self.token else ''}>"
+
+    # ---- HTTP ---------------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        body: Optional[bytes] = None,
+        *,
+        write: bool = False,
+        content_type: str = "application/octet-stream",
+        timeout: Optional[float] = None,
+    ) -> "tuple[int, bytes, Dict[str, str]]":
+        headers = {}
+        if body is not None:
+            headers["Content-Type"] = content_type
+        if write and self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout or self.timeout) as resp:
+                return resp.status, resp.read(), dict(resp.headers)
+        except urllib.error.HTTPError as e:
+            text = e.read().decode("utf-8", "replace").strip().splitlines()
+            why = text[0] if text else e.reason
+            raise PeerError(f"peer {self.url} answered {e.code}: {why}", e.code) from None
+        except (urllib.error.URLError, OSError) as e:
+            reason = getattr(e, "reason", e)
+            raise PeerError(f"peer {self.url} cannot be reached: {reason}") from None
+
+    # ---- blobs --------------------------------------------------------------------------
+
+    def health(self) -> Dict[str, Any]:
+        """``GET /health``: ``{"ok": True, "version": …}``."""
+        _, body, _ = self._request("GET", "/health")
+        return json.loads(body)
+
+    def has(self, cid: str) -> bool:
+        """Whether the peer holds blob ``cid`` (a ``HEAD`` request)."""
+        try:
+            self._request("HEAD", f"/blobs/{_whole(cid)}")
+        except PeerError as e:
+            if e.status == 404:
+                return False
+            raise
+        return True
+
+    def fetch(self, cid: str, *, store: Any = None) -> bytes:
+        """Blob ``cid`` (all 64 hex digits) from the peer, verified: bytes that do not hash to
+        ``cid`` raise ``PeerError`` (nothing is stored). With ``store=`` (``True``: the
+        default home, or an ``rx.Home``) the verified blob is also kept there."""
+        cid = _whole(cid)
+        _, data, _ = self._request("GET", f"/blobs/{cid}")
+        actual = _native.cid_of(data)
+        if actual != cid:
+            raise PeerError(
+                f"peer {self.url} sent bad bytes for {cid}: {len(data)} bytes hashing to {actual} "
+                "(rejected, not stored)"
+            )
+        home = _home.resolve(store)
+        if home is not None:
+            home.put(data)
+        return data
+
+    def push(self, data: Union[bytes, bytearray, memoryview, str], *, home: Any = True) -> str:
+        """Stores a blob on the peer and returns its CID: ``data`` is the bytes, or the CID
+        (or unique prefix) of a blob of ``home`` (``True``: the default home)."""
+        if isinstance(data, str):
+            local = _home.resolve(home)
+            if local is None:
+                raise ValueError("push(cid) needs a home to read the blob from")
+            data = local.get(data)
+        blob = bytes(data)
+        cid = _native.cid_of(blob)
+        self._request("PUT", f"/blobs/{cid}", blob, write=True)
+        return cid
+
+    # ---- runs ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        program: Any,
+        *,
+        reverse: bool = False,
+        entry: Optional[str] = None,
+        max_steps: Optional[int] = None,
+        max_ms: Optional[int] = None,
+        **values: Any,
+    ) -> Dict[str, Any]:
+        """Runs ``program`` (an ``rx.Program``) on the peer from ``values`` (unset
+        parameters are 0), pushing the program and the input state if the peer lacks them,
+        and returns ``{"values": {...}, "record": {...}, "printed": "..."}``: the output
+        values, the run as the peer's ledger recorded it (the fields of ``rdx log --json``)
+        and what it printed. A failed run raises ``PeerError`` naming its error code; the
+        peer's ledger holds it either way. ``max_steps`` / ``max_ms`` ask for a smaller budget
+        than the peer's own."""
+        gene = entry or program.entry
+        module = program._module
+        code = module.to_bytes()
+        state = module.encode_state(gene, program.values_list(values))
+        for blob in (code, state):
+            if not self.has(_native.cid_of(blob)):
+                self.push(blob)
+        request: Dict[str, Any] = {
+            "program": _native.cid_of(code),
+            "entry": gene,
+            "direction": "backward" if reverse else "forward",
+            "input": _native.cid_of(state),
+        }
+        if max_steps is not None:
+            request["max_steps"] = max_steps
+        if max_ms is not None:
+            request["max_ms"] = max_ms
+        wait = self.timeout + (max_ms / 1000 if max_ms is not None else 60.0) + 10.0
+        _, body, _ = self._request(
+            "POST", "/runs", json.dumps(request).encode(), write=True, content_type="application/json", timeout=wait
+        )
+        reply = json.loads(body)
+        record = reply["record"]
+        if record.get("outcome") != "ok" or reply.get("output") is None:
+            raise PeerError(
+                f"the run failed on {self.url}: error[{record.get('code')}]: {record.get('message')} "
+                f"(run {record.get('id')})"
+            )
+        output = reply["output"].encode()
+        if _native.cid_of(output) != record.get("output"):
+            raise PeerError(f"peer {self.url} sent an output that does not hash to its record's")
+        names = [n for n, _ in program.params] if gene == program.entry else None
+        out = module.decode_state(gene, output)
+        if names is None:
+            names = [n for n, _ in dict(module.genes())[gene]]
+        return {"values": dict(zip(names, out)), "record": record, "printed": reply.get("printed", "")}
+
+
+def _whole(cid: str) -> str:
+    text = cid.strip()
+    if not _CID.fullmatch(text):
+        raise ValueError(f"{cid!r} is not a whole CID (64 hex digits)")
+    return text.lower()

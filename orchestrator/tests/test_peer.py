@@ -1,0 +1,133 @@
+"""rx.Peer against a real `rdx serve` (the built binary) on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Iterator, Tuple
+
+import pytest
+
+import redoxa as rx
+
+TOKEN = "py-s3cret"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def rdx_binary() -> str:
+    """`$RDX_BIN` (scripts/test.sh sets it), else the debug build in the target directory."""
+    given = os.environ.get("RDX_BIN")
+    if given:
+        assert Path(given).is_file(), f"RDX_BIN={given} does not exist"
+        return given
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    for candidate in (target / "debug" / "rdx", target / "release" / "rdx"):
+        if candidate.is_file():
+            return str(candidate)
+    found = shutil.which("rdx")
+    if found is None:
+        pytest.skip("no rdx binary: build it (cargo build) or set RDX_BIN")
+    return found
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Tuple[str, Path]]:
+    """`rdx serve` of a fresh home with a token, on a port the OS picks; stopped after."""
+    home = tmp_path / "served"
+    token = tmp_path / "token"
+    token.write_text(TOKEN + "\n")
+    proc = subprocess.Popen(
+        [rdx_binary(), "--home", str(home), "serve", "--addr", "127.0.0.1:0", "--token-file", str(token)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        assert line.startswith("listening on http://"), line
+        yield line.removeprefix("listening on "), home
+    finally:
+        proc.terminate()
+        code = proc.wait(timeout=20)
+        if proc.stdout is not None:
+            proc.stdout.close()
+        assert code == 0, "rdx serve stops cleanly on SIGTERM"
+
+
+FIB = """
+gene fib(n: u64, x1: u64, x2: u64) {
+    if n == 0 {
+        x1 += 1
+        x2 += 1
+    } else {
+        n -= 1
+        call fib(n, x1, x2)
+        x1 += x2
+        swap x1, x2
+    } fi x1 == x2
+}
+"""
+
+
+def test_push_fetch_and_has(served: Tuple[str, Path], tmp_path: Path) -> None:
+    url, home = served
+    peer = rx.Peer(url, token=TOKEN)
+    assert peer.health()["ok"] is True
+    data = os.urandom(70_000)
+    cid = peer.push(data)
+    assert peer.has(cid)
+    assert peer.fetch(cid) == data
+    assert rx.Home(home).get(cid) == data, "the server stored it"
+    # A blob of a local home, pushed by its CID; fetched back into another home.
+    local = rx.Home(tmp_path / "local")
+    small = local.put(b"a small blob")
+    assert peer.push(small, home=local) == small
+    other = rx.Home(tmp_path / "other")
+    assert peer.fetch(small, store=other) == b"a small blob"
+    assert other.get(small) == b"a small blob"
+    assert not peer.has("0" * 64)
+    with pytest.raises(rx.PeerError) as e:
+        peer.fetch("0" * 64)
+    assert e.value.status == 404
+    with pytest.raises(ValueError):
+        peer.fetch("abc")
+
+
+def test_writes_need_the_token(served: Tuple[str, Path]) -> None:
+    url, _ = served
+    for token in (None, "wrong"):
+        with pytest.raises(rx.PeerError) as e:
+            rx.Peer(url, token=token).push(b"no entry")
+        assert e.value.status == 401
+    # Reads need none.
+    assert rx.Peer(url).health()["ok"] is True
+
+
+def test_run_on_the_peer_matches_a_local_run(served: Tuple[str, Path]) -> None:
+    url, _ = served
+    peer = rx.Peer(url, token=TOKEN)
+    prog = rx.assemble(FIB)
+    got = peer.run(prog, n=20)
+    assert got["values"] == prog.run(n=20)
+    rec = got["record"]
+    assert (rec["program"], rec["entry"], rec["direction"], rec["outcome"]) == (prog.cid, "fib", "forward", "ok")
+    back = peer.run(prog, reverse=True, **got["values"])
+    assert back["values"] == {"n": 20, "x1": 0, "x2": 0}
+    # A run over its instruction budget fails there, with the engine's code.
+    with pytest.raises(rx.PeerError, match="R0117"):
+        peer.run(prog, n=60, max_steps=10)
+
+
+def test_a_peer_that_is_down_is_a_clear_error() -> None:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    with pytest.raises(rx.PeerError, match="cannot be reached"):
+        rx.Peer(f"http://127.0.0.1:{port}", timeout=2).health()
+    with pytest.raises(ValueError):
+        rx.Peer("ftp://example.org")
