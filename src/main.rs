@@ -24,6 +24,7 @@ use std::process::ExitCode;
 ///   rdx replay 12 / rdx rewind 12     run recorded run 12 again / the other way
 ///   rdx plan stdlib/fib.rdx --set n=10 how the planner would run it, and why
 ///   rdx serve / rdx peer add lab URL  share a home over HTTP / look CIDs up on another
+///   rdx perm FILE --entry G           a gene over u8…i32 state as a permutation (cycles, order)
 ///
 /// Every `rdx run` is recorded in a home (--home DIR, else $RDX_HOME, else ~/.rdx): a
 /// content-addressed store of programs and states, and a hash-chained ledger of runs.
@@ -62,6 +63,7 @@ enum Command {
     Peer(cmd::net::PeerArgs),
     Fetch(cmd::net::FetchArgs),
     Push(cmd::net::PushArgs),
+    Perm(cmd::perm::Args),
 }
 
 fn main() -> ExitCode {
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
             Command::Peer(args) => cmd::net::peer(args, home),
             Command::Fetch(args) => cmd::net::fetch(args, home),
             Command::Push(args) => cmd::net::push(args, home),
+            Command::Perm(args) => cmd::perm::run(args, home),
         }
     });
     match code {

@@ -19,7 +19,10 @@ fn compile(text: &str) -> Module {
 }
 
 fn engines() -> Vec<Box<dyn Engine>> {
-    vec![Box::new(Interpreter::new()), Box::new(Jit::with_options(JitOptions { verify: true, optimize: true }))]
+    vec![
+        Box::new(Interpreter::new()),
+        Box::new(Jit::with_options(JitOptions { verify: true, optimize: true })),
+    ]
 }
 
 /// A state from seed words, each reduced to its parameter's type.
@@ -42,7 +45,13 @@ fn canonical(m: &Module, gene: usize, s: &[Value]) -> bool {
     })
 }
 
-fn run(e: &mut dyn Engine, m: &Module, gene: usize, s: &[Value], dir: Direction) -> Result<Vec<Value>, String> {
+fn run(
+    e: &mut dyn Engine,
+    m: &Module,
+    gene: usize,
+    s: &[Value],
+    dir: Direction,
+) -> Result<Vec<Value>, String> {
     let mut a = s.to_vec();
     e.run(m, gene, &mut a, dir).map(|_| a).map_err(|e| format!("{:?}", e.kind))
 }
@@ -70,7 +79,10 @@ fn check_program(text: &str, seed: &[u64]) -> Result<(), String> {
             if let Ok(out) = &b
                 && !canonical(&m, gene, out)
             {
-                return Err(format!("{}: gene {gene}: backward, a value outside its type: {out:?}", e.name()));
+                return Err(format!(
+                    "{}: gene {gene}: backward, a value outside its type: {out:?}",
+                    e.name()
+                ));
             }
             results.push((f, b));
         }
@@ -109,7 +121,12 @@ fn forward(src: &str, args: &[u64]) -> Vec<u64> {
         let words: Vec<u64> = a.iter().map(|v| if let Value::Int(x) = v { *x } else { 0 }).collect();
         let mut b = a.clone();
         e.run(&m, gene, &mut b, Direction::Backward).expect("runs backward");
-        assert_eq!(b, args.iter().map(|&x| Value::Int(x)).collect::<Vec<_>>(), "{src}: backward on {}", e.name());
+        assert_eq!(
+            b,
+            args.iter().map(|&x| Value::Int(x)).collect::<Vec<_>>(),
+            "{src}: backward on {}",
+            e.name()
+        );
         out.push(words);
     }
     assert_eq!(out[0], out[1], "{src}: interpreter and JIT differ");
@@ -126,9 +143,15 @@ fn arithmetic_wraps_at_the_width() {
     assert_eq!(forward("gene main(x: u32) { not x }", &[0]), [0xffff_ffff]);
     assert_eq!(forward("gene main(x: i32) { not x }", &[0]), [u64::MAX]);
     // The expression is computed at 8 bits: (200 + 100) wraps to 44 before the shift.
-    assert_eq!(forward("gene main(x: u8, y: u8, z: u8) { z ^= (x + y) >> 1 }", &[200, 100, 0]), [200, 100, 22]);
+    assert_eq!(
+        forward("gene main(x: u8, y: u8, z: u8) { z ^= (x + y) >> 1 }", &[200, 100, 0]),
+        [200, 100, 22]
+    );
     // Mixed with a u64, the expression is computed on 64-bit words; the update wraps.
-    assert_eq!(forward("gene main(x: u8, y: u8, w: u64) { y += (x + w) >> 1 }", &[200, 0, 100]), [200, 150, 100]);
+    assert_eq!(
+        forward("gene main(x: u8, y: u8, w: u64) { y += (x + w) >> 1 }", &[200, 0, 100]),
+        [200, 150, 100]
+    );
     // Literals wrap into the target's width.
     assert_eq!(forward("gene main(x: u8) { x += 300 }", &[0]), [44]);
 }
@@ -166,7 +189,10 @@ fn locals_and_conditions_at_the_width() {
     }";
     assert_eq!(forward(src, &[255, 0]), [255, 1]);
     assert_eq!(forward(src, &[254, 0]), [254, 0]);
-    assert_eq!(forward("gene main(x: i16, y: u8) { if x < 0 { y += 1 } fi x < 0 }", &[(-5i64) as u64, 0]), [(-5i64) as u64, 1]);
+    assert_eq!(
+        forward("gene main(x: i16, y: u8) { if x < 0 { y += 1 } fi x < 0 }", &[(-5i64) as u64, 0]),
+        [(-5i64) as u64, 1]
+    );
 }
 
 #[test]

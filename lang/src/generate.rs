@@ -332,7 +332,10 @@ pub fn arb_valid_program(lossy: bool) -> BoxedStrategy<Program> {
 /// of one type (E0217).
 pub fn arb_fixed_program(w: Width, lossy: bool) -> BoxedStrategy<Program> {
     let scalar = || prop_oneof![3 => Just(Type::Fixed(w)), 1 => Just(Type::U64)].boxed();
-    (arb_gene_recipe_of(scalar(), lossy, false), prop::collection::vec(arb_gene_recipe_of(scalar(), lossy, false), 0..3))
+    (
+        arb_gene_recipe_of(scalar(), lossy, false),
+        prop::collection::vec(arb_gene_recipe_of(scalar(), lossy, false), 0..3),
+    )
         .prop_map(|(main, helpers)| {
             let mut recipes = vec![main];
             recipes.extend(helpers);
@@ -488,7 +491,8 @@ impl Builder {
                 let Some(t) = self.pick(*t) else { return out.push(skip) };
                 let amount = e(ExprKind::Int(u64::from((*c).clamp(1, 63))));
                 // A signed fixed-width target only takes the left step (E0217).
-                let signed_fixed = self.vars[t].ty.width().is_some_and(|w| w.signed) && self.vars[t].index.is_none();
+                let signed_fixed =
+                    self.vars[t].ty.width().is_some_and(|w| w.signed) && self.vars[t].index.is_none();
                 let dir = if signed_fixed { &Dir::Left } else { dir };
                 // The spec makes `x ^= x >> c` a logical shift even on an i64, so it stays a
                 // bijection on signed targets too.

@@ -7,6 +7,7 @@ pub mod invert;
 pub mod kernels;
 pub mod ledger;
 pub mod net;
+pub mod perm;
 pub mod plan;
 pub mod probe;
 pub mod run;

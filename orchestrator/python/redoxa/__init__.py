@@ -49,7 +49,25 @@ from ._markers import (
 )
 from ._program import CheckReport, Invariant, Program, assemble, backends, load
 from ._translate import SPELLINGS, Translation
-from ._types import Array, BufferElem, Scalar, Stack, Type, array, c64, f64, i64, stack, u64
+from ._types import (
+    Array,
+    BufferElem,
+    Scalar,
+    Stack,
+    Type,
+    array,
+    c64,
+    f64,
+    i8,
+    i16,
+    i32,
+    i64,
+    stack,
+    u8,
+    u16,
+    u32,
+    u64,
+)
 from .errors import (
     BackendError,
     CompileError,
@@ -102,6 +120,9 @@ __all__ = [
     "f64",
     "fi",
     "gene",
+    "i8",
+    "i16",
+    "i32",
     "i64",
     "kernel",
     "load",
@@ -117,6 +138,9 @@ __all__ = [
     "stack",
     "swap",
     "top",
+    "u8",
+    "u16",
+    "u32",
     "u64",
     "uncall",
     "undo_kernel",

@@ -3,8 +3,8 @@
 //! loader nor make it allocate much more than its own size.
 
 use super::encode::{
-    SEC_CODE, SEC_CONSTANTS, SEC_DEBUG, SEC_GENES, TY_ARR_C64, TY_ARR_F64, TY_ARR_I64, TY_ARR_U64, TY_I64,
-    TY_FIXED, TY_STACK, TY_U64,
+    SEC_CODE, SEC_CONSTANTS, SEC_DEBUG, SEC_GENES, TY_ARR_C64, TY_ARR_F64, TY_ARR_I64, TY_ARR_U64, TY_FIXED,
+    TY_I64, TY_STACK, TY_U64,
 };
 use super::{DebugInfo, GeneDebug, GeneDef, LoadError, LoadErrorKind as K, MAGIC, Module, ParamDef, VERSION};
 use crate::ops::{Op, Operand, Reader, Slot};
