@@ -107,6 +107,11 @@ macro_rules! for_each_code {
                     `swap` of two locations of different types (one would receive a value it cannot \
                     hold), or `x ^= x >> c` on a signed fixed-width variable (the logical shift at the \
                     width is only defined for unsigned types).";
+            E0218 Source "statement without a circuit"
+                "`rdx circuit` compiles a gene over fixed-width parameters to gates; this statement \
+                    (or expression) has no circuit: arrays, stacks, lossy operations, kernels, rotations by \
+                    a variable, `*=`, loops whose trip count depends on the state, recursion, or arithmetic \
+                    other than `+ -` and `*` by a constant. See spec/circuits.md.";
             // E03xx: reversibility rules
             E0301 Source "updated location in its own expression"
                 "An update `x += e` (also `-=`, `^=`, a rotation amount, or a `delocal` value) mentions \

@@ -2,6 +2,7 @@
 
 pub mod asm;
 pub mod check;
+pub mod circuit;
 pub mod disasm;
 pub mod invert;
 pub mod kernels;
