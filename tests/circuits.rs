@@ -10,7 +10,8 @@ use std::path::Path;
 
 fn front(text: &str) -> (rdx_lang::check::Checked, Module) {
     let prog = rdx_lang::parser::parse(text).unwrap_or_else(|d| panic!("parse: {d:?}\n{text}"));
-    let checked = rdx_lang::check::check(&prog, &Default::default()).unwrap_or_else(|d| panic!("check: {d:?}"));
+    let checked =
+        rdx_lang::check::check(&prog, &Default::default()).unwrap_or_else(|d| panic!("check: {d:?}"));
     let m = rdx_vm::compile(&checked, "t.rdx", text).unwrap_or_else(|d| panic!("compile: {d:?}"));
     (checked, m)
 }
@@ -18,7 +19,8 @@ fn front(text: &str) -> (rdx_lang::check::Checked, Module) {
 /// Compares the circuit with the interpreter on the parameter values `vals` (each its
 /// w-bit pattern). Err: the difference.
 fn agree_on(c: &Circuit, m: &Module, gene: usize, vals: &[u64]) -> Result<(), String> {
-    let mut args: Vec<Value> = c.registers.iter().zip(vals).map(|((_, w, _), &v)| Value::Int(w.wrap(v))).collect();
+    let mut args: Vec<Value> =
+        c.registers.iter().zip(vals).map(|((_, w, _), &v)| Value::Int(w.wrap(v))).collect();
     let ok = Interpreter::new().run(m, gene, &mut args, Direction::Forward).is_ok();
     let mut bits = vec![false; c.qubits() as usize];
     for ((_, _, wires), v) in c.registers.iter().zip(vals) {
@@ -38,7 +40,10 @@ fn agree_on(c: &Circuit, m: &Module, gene: usize, vals: &[u64]) -> Result<(), St
         let got = wires.iter().enumerate().fold(0u64, |a, (i, &q)| a | u64::from(bits[q as usize]) << i);
         let Value::Int(want) = want else { unreachable!() };
         if got != want & w.mask() {
-            return Err(format!("from {vals:x?}: `{name}` circuit {got:#x}, interpreter {:#x} (in {v:#x})", want & w.mask()));
+            return Err(format!(
+                "from {vals:x?}: `{name}` circuit {got:#x}, interpreter {:#x} (in {v:#x})",
+                want & w.mask()
+            ));
         }
     }
     Ok(())
@@ -177,7 +182,11 @@ fn qasm_layout() {
     assert_eq!(lines[4], "qubit[1] anc;");
     for l in &lines[5..] {
         assert!(
-            l.starts_with("x ") || l.starts_with("cx ") || l.starts_with("ccx ") || l.starts_with("swap ") || l.starts_with("ctrl("),
+            l.starts_with("x ")
+                || l.starts_with("cx ")
+                || l.starts_with("ccx ")
+                || l.starts_with("swap ")
+                || l.starts_with("ctrl("),
             "{l}"
         );
         assert!(l.ends_with(';'));

@@ -95,9 +95,21 @@ fn fold(op: BinOp, a: u64, b: u64, signed: bool) -> Option<u64> {
         BinOp::Mod if signed => sa.wrapping_rem(sb) as u64,
         BinOp::Div => a / b,
         BinOp::Mod => a % b,
-        BinOp::Shl => if b >= 64 { 0 } else { a << b },
+        BinOp::Shl => {
+            if b >= 64 {
+                0
+            } else {
+                a << b
+            }
+        }
         BinOp::Shr if signed => (sa >> b.min(63)) as u64,
-        BinOp::Shr => if b >= 64 { 0 } else { a >> b },
+        BinOp::Shr => {
+            if b >= 64 {
+                0
+            } else {
+                a >> b
+            }
+        }
         BinOp::And => a & b,
         BinOp::Or => a | b,
         BinOp::Xor => a ^ b,
@@ -284,7 +296,11 @@ impl<'a> Cc<'a> {
                 let (_, signed) = self.width(l);
                 (0..we)
                     .map(|i| {
-                        let src = if *op == BinOp::Shl { (i as u64).checked_sub(k) } else { (i as u64).checked_add(k) };
+                        let src = if *op == BinOp::Shl {
+                            (i as u64).checked_sub(k)
+                        } else {
+                            (i as u64).checked_add(k)
+                        };
                         match src {
                             Some(s) if s < u64::from(we) => a[s as usize].clone(),
                             Some(_) if *op == BinOp::Shr && signed => a[we as usize - 1].clone(),
@@ -361,7 +377,8 @@ impl<'a> Cc<'a> {
                 Ok(())
             }
             ExprKind::Binary(BinOp::Mul, l, r) if self.known(r).is_some() || self.known(l).is_some() => {
-                let (x, k) = if let Some(k) = self.known(r) { (l, k) } else { (r, self.known(l).unwrap_or(0)) };
+                let (x, k) =
+                    if let Some(k) = self.known(r) { (l, k) } else { (r, self.known(l).unwrap_or(0)) };
                 let (xw, undo) = self.compute(x, bits)?;
                 for j in 0..bits {
                     if k >> j & 1 == 1 {
@@ -372,7 +389,10 @@ impl<'a> Cc<'a> {
                 self.uncompute(undo);
                 Ok(())
             }
-            _ => err(e.span, "this expression has no circuit (use + - * by a constant, & | ^ ~, shifts by constants)"),
+            _ => err(
+                e.span,
+                "this expression has no circuit (use + - * by a constant, & | ^ ~, shifts by constants)",
+            ),
         }
     }
 
@@ -395,7 +415,8 @@ impl<'a> Cc<'a> {
             return;
         }
         let reg = self.alloc(target.len() as u32);
-        let set: Vec<u32> = reg.iter().enumerate().filter(|(i, _)| k >> i & 1 == 1).map(|(_, &q)| q).collect();
+        let set: Vec<u32> =
+            reg.iter().enumerate().filter(|(i, _)| k >> i & 1 == 1).map(|(_, &q)| q).collect();
         for &q in &set {
             self.gates.push(Gate::Mcx { controls: vec![], target: q });
         }
@@ -750,14 +771,22 @@ impl<'a> Cc<'a> {
             }
             StmtKind::From { entry, body, again, until } => {
                 if self.known(entry) != Some(1) && self.known(entry).is_none_or(|v| v == 0) {
-                    return err(entry.span, "a loop whose entry test depends on the state has no circuit: only loops with constant trip counts unroll");
+                    return err(
+                        entry.span,
+                        "a loop whose entry test depends on the state has no circuit: only loops with constant trip counts unroll",
+                    );
                 }
                 loop {
                     self.block(&body.stmts)?;
                     match self.known(until) {
                         Some(0) => {}
                         Some(_) => return Ok(()),
-                        None => return err(until.span, "a loop whose exit test depends on the state has no circuit: only loops with constant trip counts unroll"),
+                        None => {
+                            return err(
+                                until.span,
+                                "a loop whose exit test depends on the state has no circuit: only loops with constant trip counts unroll",
+                            );
+                        }
                     }
                     if let Some(l) = again {
                         self.block(&l.stmts)?;
@@ -786,7 +815,12 @@ impl<'a> Cc<'a> {
                         }
                         Val::Q { wires, w: *w }
                     }
-                    _ => return err(sp, format!("a `{ty}` local has no circuit unless its value is a constant")),
+                    _ => {
+                        return err(
+                            sp,
+                            format!("a `{ty}` local has no circuit unless its value is a constant"),
+                        );
+                    }
                 };
                 self.vars.push(val);
                 let k = self.vars.len() - 1;
@@ -800,8 +834,15 @@ impl<'a> Cc<'a> {
                 match self.vars[i].clone() {
                     Val::K { v, ty } => match self.known(value) {
                         Some(k) if ty.width().map_or(k, |w| w.wrap(k)) == v => {}
-                        Some(k) => return err(sp, format!("`delocal {} = {k}` but it is {v} here", name.name)),
-                        None => return err(value.span, "a constant local closed with a value that depends on the state"),
+                        Some(k) => {
+                            return err(sp, format!("`delocal {} = {k}` but it is {v} here", name.name));
+                        }
+                        None => {
+                            return err(
+                                value.span,
+                                "a constant local closed with a value that depends on the state",
+                            );
+                        }
                     },
                     Val::Q { wires, w } => {
                         if let Some(a) = self.anf(value, u32::from(w.bits)) {
@@ -845,7 +886,10 @@ impl<'a> Cc<'a> {
                 r
             }
             StmtKind::Assert(_) | StmtKind::Skip | StmtKind::Print(_) => Ok(()),
-            _ => err(sp, "this statement has no circuit (supported: ^= += -= with bitwise or +/- expressions, xorshift, rotations by constants, swap, not, neg, if/fi, loops with constant trip counts, locals, call/uncall)"),
+            _ => err(
+                sp,
+                "this statement has no circuit (supported: ^= += -= with bitwise or +/- expressions, xorshift, rotations by constants, swap, not, neg, if/fi, loops with constant trip counts, locals, call/uncall)",
+            ),
         }
     }
 }
@@ -879,7 +923,13 @@ pub fn compile(ast: &Ast, gene: &str) -> Result<Circuit, CircuitError> {
     let mut registers = Vec::new();
     for p in &g.params {
         let Type::Fixed(w) = p.ty else {
-            return err(p.ty_span, format!("parameter `{}` is `{}`: circuits take u8 u16 u32 i8 i16 i32 parameters", p.name.name, p.ty));
+            return err(
+                p.ty_span,
+                format!(
+                    "parameter `{}` is `{}`: circuits take u8 u16 u32 i8 i16 i32 parameters",
+                    p.name.name, p.ty
+                ),
+            );
         };
         let wires = cc.alloc(u32::from(w.bits));
         registers.push((p.name.name.clone(), w, wires.clone()));
@@ -974,14 +1024,94 @@ impl Circuit {
     /// OpenQASM 3 or a gate of `stdgates.inc`, or `anc`.
     pub fn register_names(&self) -> Vec<String> {
         const RESERVED: &[&str] = &[
-            "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "rx", "ry", "rz", "cx", "cy", "cz", "cp", "crx",
-            "cry", "crz", "ch", "swap", "ccx", "cswap", "cu", "CX", "phase", "cphase", "id", "u1", "u2", "u3",
-            "U", "p", "anc", "qubit", "bit", "int", "uint", "float", "angle", "bool", "gate", "ctrl", "negctrl",
-            "inv", "pow", "measure", "reset", "barrier", "if", "else", "for", "while", "in", "let", "const",
-            "include", "def", "return", "input", "output", "pi", "tau", "euler", "qreg", "creg", "opaque",
-            "box", "delay", "duration", "stretch", "complex", "array", "end", "break", "continue", "switch",
-            "case", "default", "extern", "defcal", "cal", "defcalgrammar", "mutable", "readonly", "gphase",
-            "OPENQASM", "void",
+            "x",
+            "y",
+            "z",
+            "h",
+            "s",
+            "sdg",
+            "t",
+            "tdg",
+            "sx",
+            "rx",
+            "ry",
+            "rz",
+            "cx",
+            "cy",
+            "cz",
+            "cp",
+            "crx",
+            "cry",
+            "crz",
+            "ch",
+            "swap",
+            "ccx",
+            "cswap",
+            "cu",
+            "CX",
+            "phase",
+            "cphase",
+            "id",
+            "u1",
+            "u2",
+            "u3",
+            "U",
+            "p",
+            "anc",
+            "qubit",
+            "bit",
+            "int",
+            "uint",
+            "float",
+            "angle",
+            "bool",
+            "gate",
+            "ctrl",
+            "negctrl",
+            "inv",
+            "pow",
+            "measure",
+            "reset",
+            "barrier",
+            "if",
+            "else",
+            "for",
+            "while",
+            "in",
+            "let",
+            "const",
+            "include",
+            "def",
+            "return",
+            "input",
+            "output",
+            "pi",
+            "tau",
+            "euler",
+            "qreg",
+            "creg",
+            "opaque",
+            "box",
+            "delay",
+            "duration",
+            "stretch",
+            "complex",
+            "array",
+            "end",
+            "break",
+            "continue",
+            "switch",
+            "case",
+            "default",
+            "extern",
+            "defcal",
+            "cal",
+            "defcalgrammar",
+            "mutable",
+            "readonly",
+            "gphase",
+            "OPENQASM",
+            "void",
         ];
         self.registers
             .iter()
@@ -1021,7 +1151,9 @@ impl Circuit {
                     };
                     format!("{gate} {};", ops.join(", "))
                 }
-                Gate::Swap(a, b) => format!("swap {}, {};", self.qubit_name(&names, *a), self.qubit_name(&names, *b)),
+                Gate::Swap(a, b) => {
+                    format!("swap {}, {};", self.qubit_name(&names, *a), self.qubit_name(&names, *b))
+                }
             };
             s.push_str(&line);
             s.push('\n');
@@ -1032,7 +1164,8 @@ impl Circuit {
     /// The RevLib `.real` text: t-gates (Toffoli family) and f2 (swap).
     pub fn real(&self) -> String {
         let names = self.register_names();
-        let vars: Vec<String> = (0..self.qubits()).map(|q| self.qubit_name(&names, q).replace(['[', ']'], "_")).collect();
+        let vars: Vec<String> =
+            (0..self.qubits()).map(|q| self.qubit_name(&names, q).replace(['[', ']'], "_")).collect();
         let nparam: u32 = self.registers.iter().map(|r| r.2.len() as u32).sum();
         let constants: String = (0..self.qubits()).map(|q| if q < nparam { '-' } else { '0' }).collect();
         let mut s = format!(
@@ -1046,7 +1179,8 @@ impl Circuit {
         for g in &self.gates {
             match g {
                 Gate::Mcx { controls, target } => {
-                    let ops: Vec<&str> = controls.iter().chain([target]).map(|&q| vars[q as usize].as_str()).collect();
+                    let ops: Vec<&str> =
+                        controls.iter().chain([target]).map(|&q| vars[q as usize].as_str()).collect();
                     s.push_str(&format!("t{} {}\n", ops.len(), ops.join(" ")));
                 }
                 Gate::Swap(a, b) => s.push_str(&format!("f2 {} {}\n", vars[*a as usize], vars[*b as usize])),

@@ -47,7 +47,7 @@ from ._markers import (
     uncall,
     undo_kernel,
 )
-from ._program import CheckReport, Invariant, Program, assemble, backends, load
+from ._program import CheckReport, Invariant, Program, assemble, backends, load, superpose
 from ._translate import SPELLINGS, Translation
 from ._types import (
     Array,
@@ -136,6 +136,7 @@ __all__ = [
     "rotr",
     "size",
     "stack",
+    "superpose",
     "swap",
     "top",
     "u8",
