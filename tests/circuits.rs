@@ -105,7 +105,7 @@ fn stdlib_genes_compile_and_agree_with_the_interpreter() {
     let text = std::fs::read_to_string(path).expect("speck32.rdx");
     for gene in ["speck_round8", "speck_round", "speck_key_step", "simon_round", "simon32", "speck32"] {
         let c = compile_and_verify(&text, gene);
-        assert!(c.gates.len() > 0, "{gene}");
+        assert!(!c.gates.is_empty(), "{gene}");
     }
 }
 

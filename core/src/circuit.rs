@@ -584,16 +584,20 @@ impl<'a> Cc<'a> {
             return err(p.span, "arrays have no circuit");
         }
         let i = self.var(&p.name.name, p.span)?;
-        self.promote(i);
+        self.promote(i, p.span)?;
         Ok(i)
     }
 
     /// A known variable about to change under a condition or by qubits: onto fresh qubits.
-    fn promote(&mut self, i: usize) {
+    fn promote(&mut self, i: usize, span: Span) -> R<()> {
         if let Val::K { v, ty } = self.vars[i].clone() {
-            let w = ty.width().unwrap_or(Width { bits: 32, signed: false });
-            let w = if ty.width().is_none() { Width { bits: 64u8.min(64), signed: false } } else { w };
-            let wires = self.alloc(u32::from(w.bits).min(64));
+            let Some(w) = ty.width() else {
+                return err(
+                    span,
+                    format!("a `{ty}` local changed by the state has no circuit: declare it u8 … i32"),
+                );
+            };
+            let wires = self.alloc(u32::from(w.bits));
             for (j, &q) in wires.iter().enumerate() {
                 if v >> j & 1 == 1 {
                     self.gates.push(Gate::Mcx { controls: vec![], target: q });
@@ -601,6 +605,7 @@ impl<'a> Cc<'a> {
             }
             self.vars[i] = Val::Q { wires, w };
         }
+        Ok(())
     }
 
     fn wires(&self, i: usize) -> Vec<u32> {
