@@ -14,6 +14,8 @@ if [ -f orchestrator/pyproject.toml ]; then
     python3 -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
     .venv/bin/python -m pip install --quiet pytest hypothesis
+    # Qiskit loads `rdx circuit`'s OpenQASM 3 in orchestrator/tests/test_circuits.py.
+    .venv/bin/python -m pip install --quiet qiskit==2.6.1 qiskit-qasm3-import==0.6.0
     .venv/bin/python -m pip install --quiet ./orchestrator
     # rx.Peer tests start the rdx binary cargo test built.
     export RDX_BIN="$CARGO_TARGET_DIR/debug/rdx"

@@ -26,6 +26,8 @@ use std::process::ExitCode;
 ///   rdx plan stdlib/fib.rdx --set n=10 how the planner would run it, and why
 ///   rdx serve / rdx peer add lab URL  share a home over HTTP / look CIDs up on another
 ///   RUSTC_WRAPPER=rdx cargo build     record each crate's compile time; rdx hint --build
+///   rdx perm FILE --entry G           a gene over u8…i32 state as a permutation (cycles, order)
+///   rdx circuit FILE --entry G        the same gene as a reversible circuit (OpenQASM 3)
 ///
 /// Every `rdx run` is recorded in a home (--home DIR, else $RDX_HOME, else ~/.rdx): a
 /// content-addressed store of programs and states, and a hash-chained ledger of runs.
@@ -66,6 +68,8 @@ enum Command {
     Peer(cmd::net::PeerArgs),
     Fetch(cmd::net::FetchArgs),
     Push(cmd::net::PushArgs),
+    Perm(cmd::perm::Args),
+    Circuit(cmd::circuit::Args),
 }
 
 fn main() -> ExitCode {
@@ -113,6 +117,8 @@ fn main() -> ExitCode {
             Command::Peer(args) => cmd::net::peer(args, home),
             Command::Fetch(args) => cmd::net::fetch(args, home),
             Command::Push(args) => cmd::net::push(args, home),
+            Command::Perm(args) => cmd::perm::run(args, home),
+            Command::Circuit(args) => cmd::circuit::run(args),
         }
     });
     match code {

@@ -4,7 +4,8 @@
 //! - `NAME.stderr` / `NAME.stdout`: the expected output (a missing file means empty output).
 //! - Exit code: programs named `ok-*` (good programs) and `W*` (warnings only) must exit 0,
 //!   all others (one failing program per error code, named `CODE-short-name.rdx`) must exit 2.
-//! - A first line `// args: …` adds command-line flags (e.g. `--strict`).
+//! - A first line `// args: …` adds command-line flags (e.g. `--strict`); a first line
+//!   `// command: circuit --entry g` runs `rdx circuit --entry g` instead of `rdx check`.
 //!
 //! `BLESS=1 cargo test -p rdx --test ui` rewrites the expected files from the actual output.
 //! A second test checks that every front-end code of the catalogue (`rdx_lang::codes`,
@@ -38,16 +39,20 @@ fn stem(p: &Path) -> String {
 /// rendered diagnostics do not depend on where the repository lives.
 fn run(program: &Path) -> (String, String, i32) {
     let text = std::fs::read_to_string(program).expect("readable program");
-    let extra: Vec<&str> = text
-        .lines()
-        .next()
-        .and_then(|l| l.strip_prefix("// args:"))
-        .map_or(Vec::new(), |a| a.split_whitespace().collect());
+    let first = text.lines().next().unwrap_or("");
+    let extra: Vec<&str> =
+        first.strip_prefix("// args:").map_or(Vec::new(), |a| a.split_whitespace().collect());
+    // `// command: circuit --entry g` runs another subcommand than `check` (E0218).
+    let mut command: Vec<&str> =
+        first.strip_prefix("// command:").map_or(Vec::new(), |a| a.split_whitespace().collect());
+    if command.is_empty() {
+        command.push("check");
+    }
     let rel = program.strip_prefix(root()).expect("program under the repository");
     let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
         .env("RDX_NO_LEDGER", "1")
         .current_dir(root())
-        .arg("check")
+        .args(command)
         .args(extra)
         .arg(rel)
         .output()

@@ -7,6 +7,8 @@
 //!   bytes, verified on every read.
 //! - [`ledger`]: the shadow ledger, one hash-chained SQLite record per run.
 //! - [`probe`]: repeated timings, summarised and recorded, for the planner to learn from.
+//! - [`circuit`]: a gene over fixed-width state as a reversible circuit (`rdx circuit`).
+//! - [`perm`]: a gene over fixed-width state as a permutation of its states (`rdx perm`).
 //! - [`planner`]: which engine should run a gene on an input, learned from the ledger.
 //! - [`state`]: a gene's parameters as one canonical JSON object, so equal states have equal
 //!   CIDs.
@@ -15,10 +17,12 @@
 
 pub mod build;
 pub mod cid;
+pub mod circuit;
 pub mod error;
 pub mod home;
 pub mod kernels;
 pub mod ledger;
+pub mod perm;
 pub mod planner;
 pub mod probe;
 pub mod replay;

@@ -1062,6 +1062,30 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                     &[ctx, nm, p, len, el, inv],
                 );
             }
+            Op::Fix { dst, w } => {
+                let x = self.v(dst);
+                let r = self.wrap_w(x, w);
+                self.set(dst, r);
+            }
+            Op::RotlW { dst, src, w, .. } | Op::RotrW { dst, src, w, .. } => {
+                let bits = i64::from(w.width().bits);
+                let (x, y) = (self.v(dst), self.v(src));
+                let v = self.b.ins().band_imm_u(x, w.width().mask() as i64);
+                let mut k = self.b.ins().band_imm_u(y, bits - 1);
+                if matches!(op, Op::RotrW { .. }) {
+                    let c = self.k(bits as u64);
+                    let n = self.b.ins().isub(c, k);
+                    k = self.b.ins().band_imm_u(n, bits - 1);
+                }
+                // v < 2^bits, so v >> bits is 0 when k is 0.
+                let hi = self.b.ins().ishl(v, k);
+                let c = self.k(bits as u64);
+                let back = self.b.ins().isub(c, k);
+                let lo = self.b.ins().ushr(v, back);
+                let r = self.b.ins().bor(hi, lo);
+                let r = self.wrap_w(r, w);
+                self.set(dst, r);
+            }
             Op::AddS { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().iadd(x, y)),
             Op::SubS { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().isub(x, y)),
             Op::XorS { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().bxor(x, y)),
@@ -1311,6 +1335,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Jz { .. }
             | Op::Jnz { .. }
             | Op::NoAlias { .. }
+            | Op::Wrap { .. }
             | Op::MulK { .. }
             | Op::AndK { .. }
             | Op::OrK { .. }
@@ -1512,8 +1537,25 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.fail_if0(z, fault::DIV_ZERO);
     }
 
+    /// `x` reduced to the fixed width `w` (zero- or sign-extended).
+    fn wrap_w(&mut self, x: Value, w: rdx_vm::ops::Wid) -> Value {
+        let wd = w.width();
+        if wd.signed {
+            let sh = 64 - i64::from(wd.bits);
+            let t = self.b.ins().ishl_imm_u(x, sh);
+            self.b.ins().sshr_imm_u(t, sh)
+        } else {
+            self.b.ins().band_imm_u(x, wd.mask() as i64)
+        }
+    }
+
     fn translate_pure(&mut self, op: Op) {
         match op {
+            Op::Wrap { dst, a, w } => {
+                let x = self.v(a);
+                let r = self.wrap_w(x, w);
+                self.set(dst, r);
+            }
             Op::Const { dst, imm, .. } => {
                 let v = self.k(imm.0);
                 self.set(dst, v);
@@ -1773,6 +1815,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::AddRot { .. }
             | Op::SubRot { .. }
             | Op::XorRot { .. }
+            | Op::Fix { .. }
+            | Op::RotlW { .. }
+            | Op::RotrW { .. }
             | Op::AddE { .. }
             | Op::SubE { .. }
             | Op::XorE { .. }
@@ -1892,6 +1937,10 @@ pub fn supported(op: &Op) -> bool {
         | Op::AddRot { .. }
         | Op::SubRot { .. }
         | Op::XorRot { .. }
+        | Op::Fix { .. }
+        | Op::RotlW { .. }
+        | Op::RotrW { .. }
+        | Op::Wrap { .. }
         | Op::AddE { .. }
         | Op::SubE { .. }
         | Op::XorE { .. }

@@ -27,6 +27,7 @@ fn state(m: &Module, gene: usize, seed: &[u64]) -> Vec<Value> {
         .iter()
         .map(|p| match p.ty {
             Type::U64 | Type::I64 => Value::Int(it.next().unwrap_or(0)),
+            Type::Fixed(w) => Value::Int(w.wrap(it.next().unwrap_or(0))),
             Type::Array(_, n) => Value::Array((0..n).map(|_| it.next().unwrap_or(0)).collect()),
             Type::Stack => Value::Stack(Vec::new()),
         })

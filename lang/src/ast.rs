@@ -121,11 +121,73 @@ impl Elem {
     }
 }
 
+/// A fixed-width integer narrower than a word: `u8 u16 u32 i8 i16 i32`. Its value lives in a
+/// 64-bit word in canonical form (zero-extended when unsigned, sign-extended when signed), and
+/// every update wraps at the width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Width {
+    /// 8, 16 or 32.
+    pub bits: u8,
+    pub signed: bool,
+}
+
+impl Width {
+    pub const U8: Width = Width { bits: 8, signed: false };
+    pub const U16: Width = Width { bits: 16, signed: false };
+    pub const U32: Width = Width { bits: 32, signed: false };
+    pub const I8: Width = Width { bits: 8, signed: true };
+    pub const I16: Width = Width { bits: 16, signed: true };
+    pub const I32: Width = Width { bits: 32, signed: true };
+
+    /// The low `bits` bits set.
+    pub fn mask(self) -> u64 {
+        (1u64 << self.bits) - 1
+    }
+
+    /// `x` reduced modulo 2^bits, in canonical form.
+    #[inline(always)]
+    pub fn wrap(self, x: u64) -> u64 {
+        let sh = 64 - self.bits as u32;
+        if self.signed { (((x << sh) as i64) >> sh) as u64 } else { x & self.mask() }
+    }
+
+    /// Whether the word `x` is a value of this type in canonical form.
+    pub fn holds(self, x: u64) -> bool {
+        self.wrap(x) == x
+    }
+
+    /// The type as written in source.
+    pub fn as_str(self) -> &'static str {
+        match (self.signed, self.bits) {
+            (false, 8) => "u8",
+            (false, 16) => "u16",
+            (false, 32) => "u32",
+            (true, 8) => "i8",
+            (true, 16) => "i16",
+            (true, 32) => "i32",
+            _ => "?",
+        }
+    }
+
+    /// The one-byte code of the width in bytecode: the bit count, plus 0x80 when signed.
+    pub fn code(self) -> u8 {
+        self.bits | if self.signed { 0x80 } else { 0 }
+    }
+
+    /// The width of a bytecode code (None for an unknown one).
+    pub fn from_code(c: u8) -> Option<Width> {
+        let w = Width { bits: c & 0x7f, signed: c & 0x80 != 0 };
+        matches!(w.bits, 8 | 16 | 32).then_some(w)
+    }
+}
+
 /// A variable's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
     U64,
     I64,
+    /// `u8 u16 u32 i8 i16 i32`.
+    Fixed(Width),
     /// `u64[N]` / `i64[N]`, and the kernel buffers `f64[N]` / `c64[N]` (N elements).
     Array(Elem, u64),
     /// `stack`: a LIFO of 64-bit integers (signed in Janus).
@@ -133,9 +195,22 @@ pub enum Type {
 }
 
 impl Type {
-    /// True for the two scalar types.
+    /// True for the scalar types (words and fixed-width integers).
     pub fn is_scalar(self) -> bool {
-        matches!(self, Type::U64 | Type::I64)
+        matches!(self, Type::U64 | Type::I64 | Type::Fixed(_))
+    }
+
+    /// The width of a fixed-width integer type (None for words and the rest).
+    pub fn width(self) -> Option<Width> {
+        match self {
+            Type::Fixed(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The number of bits of a scalar's value (64 for words).
+    pub fn bits(self) -> u32 {
+        self.width().map_or(64, |w| w.bits as u32)
     }
 }
 

@@ -396,9 +396,22 @@ impl<'p> Checker<'p> {
                     None => {}
                 }
             }
-            XorShift { target, amount, .. } => {
+            XorShift { target, amount, dir } => {
                 if self.place(target, scope) {
                     self.index_rule(target, &[target]);
+                    if *dir == crate::ast::Dir::Right
+                        && let Some(w) = self.place_type(target, scope).and_then(Type::width)
+                        && w.signed
+                    {
+                        self.err(
+                            Diagnostic::error(
+                                E0217,
+                                format!("`^= {} >> c` on `{}`, a signed `{}`", target.name.name, target.name.name, w.as_str()),
+                                target.span,
+                            )
+                            .hint("declare it unsigned (`u8`, `u16`, `u32`): the xorshift step shifts in zeros at the width"),
+                        );
+                    }
                 }
                 match self.const_operand(amount, scope, E0403, "shift amount") {
                     Some(c) if !(1..=63).contains(&c) => {
@@ -701,6 +714,27 @@ impl<'p> Checker<'p> {
             }
             self.index_rule(x, &[x, y]);
             self.index_rule(y, &[x, y]);
+            if let (Some(tx), Some(ty)) = (self.place_type(x, scope), self.place_type(y, scope))
+                && tx != ty
+                && (tx.width().is_some() || ty.width().is_some())
+            {
+                self.err(
+                    Diagnostic::error(E0217, format!("`swap` of a `{tx}` and a `{ty}`"), y.span)
+                        .label(x.span, format!("this is `{tx}`"))
+                        .hint("swap locations of the same type; copy through a local to change the width"),
+                );
+            }
+        }
+    }
+
+    /// The type of the value at a place: the variable's, or an array's element type.
+    fn place_type(&self, p: &Place, scope: &Scope) -> Option<Type> {
+        let Lookup::Var(v) = self.lookup(scope, &p.name.name) else { return None };
+        match (v.ty, &p.index) {
+            (Type::Array(crate::ast::Elem::I64, _), Some(_)) => Some(Type::I64),
+            (Type::Array(_, _), Some(_)) => Some(Type::U64),
+            (t, None) => Some(t),
+            _ => None,
         }
     }
 

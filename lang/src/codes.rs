@@ -102,6 +102,16 @@ macro_rules! for_each_code {
                 "The buffer passed to a kernel must be an array of the kernel's element type (`fft` needs \
                     `c64[N]`, `wht` needs `f64[N]`, `haar` needs `i64[N]`, `gray` needs `u64[N]`); a scalar, \
                     a stack, a constant or an array of another element type is an error.";
+            E0217 Source "unsupported fixed-width operation"
+                "A fixed-width integer (`u8 u16 u32 i8 i16 i32`) is used where its width cannot be kept: \
+                    `swap` of two locations of different types (one would receive a value it cannot \
+                    hold), or `x ^= x >> c` on a signed fixed-width variable (the logical shift at the \
+                    width is only defined for unsigned types).";
+            E0218 Source "statement without a circuit"
+                "`rdx circuit` compiles a gene over fixed-width parameters to gates; this statement \
+                    (or expression) has no circuit: arrays, stacks, lossy operations, kernels, rotations by \
+                    a variable, `*=`, loops whose trip count depends on the state, recursion, or arithmetic \
+                    other than `+ -` and `*` by a constant. See spec/circuits.md.";
             // E03xx: reversibility rules
             E0301 Source "updated location in its own expression"
                 "An update `x += e` (also `-=`, `^=`, a rotation amount, or a `delocal` value) mentions \

@@ -300,6 +300,10 @@ pub const ARRAY_LEN: u64 = 4;
 
 fn arb_gene_recipe(lossy: bool, array: bool) -> BoxedStrategy<GeneRecipe> {
     let scalar = prop_oneof![3 => Just(Type::U64), 1 => Just(Type::I64)];
+    arb_gene_recipe_of(scalar.boxed(), lossy, array)
+}
+
+fn arb_gene_recipe_of(scalar: BoxedStrategy<Type>, lossy: bool, array: bool) -> BoxedStrategy<GeneRecipe> {
     (prop::collection::vec(scalar, 1..5), any::<bool>(), prop::collection::vec(arb_stmt_recipe(lossy), 0..8))
         .prop_map(move |(mut params, with_array, body)| {
             if array && with_array {
@@ -315,6 +319,23 @@ fn arb_gene_recipe(lossy: bool, array: bool) -> BoxedStrategy<GeneRecipe> {
 /// `erase` appear too (the program then fails `--strict`).
 pub fn arb_valid_program(lossy: bool) -> BoxedStrategy<Program> {
     (arb_gene_recipe(lossy, true), prop::collection::vec(arb_gene_recipe(lossy, false), 0..3))
+        .prop_map(|(main, helpers)| {
+            let mut recipes = vec![main];
+            recipes.extend(helpers);
+            build_program(&recipes)
+        })
+        .boxed()
+}
+
+/// Well-formed programs over the fixed-width type `w` (`u8` … `i32`): the parameters are
+/// mostly of type `w`, some `u64`, so expressions mix widths. No arrays; swaps pair variables
+/// of one type (E0217).
+pub fn arb_fixed_program(w: Width, lossy: bool) -> BoxedStrategy<Program> {
+    let scalar = || prop_oneof![3 => Just(Type::Fixed(w)), 1 => Just(Type::U64)].boxed();
+    (
+        arb_gene_recipe_of(scalar(), lossy, false),
+        prop::collection::vec(arb_gene_recipe_of(scalar(), lossy, false), 0..3),
+    )
         .prop_map(|(main, helpers)| {
             let mut recipes = vec![main];
             recipes.extend(helpers);
@@ -469,6 +490,10 @@ impl Builder {
             StmtRecipe::XorShift(t, dir, c) | StmtRecipe::UndoXorShift(t, dir, c) => {
                 let Some(t) = self.pick(*t) else { return out.push(skip) };
                 let amount = e(ExprKind::Int(u64::from((*c).clamp(1, 63))));
+                // A signed fixed-width target only takes the left step (E0217).
+                let signed_fixed =
+                    self.vars[t].ty.width().is_some_and(|w| w.signed) && self.vars[t].index.is_none();
+                let dir = if signed_fixed { &Dir::Left } else { dir };
                 // The spec makes `x ^= x >> c` a logical shift even on an i64, so it stays a
                 // bijection on signed targets too.
                 let s = stmt(StmtKind::XorShift { target: self.place(t), dir: *dir, amount });
@@ -503,7 +528,15 @@ impl Builder {
                     return out.push(skip);
                 }
                 let a = w[a % w.len()];
-                let rest: Vec<usize> = w.into_iter().filter(|&v| v != a).collect();
+                let ty_of = |v: usize| if self.vars[v].index.is_some() { Type::U64 } else { self.vars[v].ty };
+                let fixed = |t: Type| t.width().is_some();
+                let rest: Vec<usize> = w
+                    .into_iter()
+                    .filter(|&v| v != a && (ty_of(v) == ty_of(a) || !(fixed(ty_of(v)) || fixed(ty_of(a)))))
+                    .collect();
+                if rest.is_empty() {
+                    return out.push(skip);
+                }
                 let b = rest[b % rest.len()];
                 out.push(stmt(StmtKind::Swap(self.place(a), self.place(b))));
             }

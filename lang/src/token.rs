@@ -44,6 +44,18 @@ pub enum Token<'s> {
     U64,
     #[token("i64")]
     I64,
+    #[token("u8")]
+    U8,
+    #[token("u16")]
+    U16,
+    #[token("u32")]
+    U32,
+    #[token("i8")]
+    I8,
+    #[token("i16")]
+    I16,
+    #[token("i32")]
+    I32,
     #[token("f64")]
     F64,
     #[token("c64")]
@@ -343,6 +355,12 @@ impl Token<'_> {
             Gene => "gene",
             U64 => "u64",
             I64 => "i64",
+            U8 => "u8",
+            U16 => "u16",
+            U32 => "u32",
+            I8 => "i8",
+            I16 => "i16",
+            I32 => "i32",
             F64 => "f64",
             C64 => "c64",
             Stack => "stack",
@@ -418,7 +436,8 @@ impl Token<'_> {
 pub const KEYWORDS: &[&str] = &[
     "const", "gene", "u64", "i64", "stack", "if", "else", "fi", "from", "do", "loop", "until", "call",
     "uncall", "local", "delocal", "push", "pop", "assert", "skip", "erase", "undo", "error", "print",
-    "printf", "show", "neg", "not", "swap", "nil", "f64", "c64", "kernel",
+    "printf", "show", "neg", "not", "swap", "nil", "f64", "c64", "kernel", "u8", "u16", "u32", "i8", "i16",
+    "i32",
 ];
 
 /// Whether `name` is a reserved word.

@@ -5,12 +5,50 @@
 //! of its operands is signed: an `i64` variable, an element of an `i64[N]` array, or an
 //! expression built from one. Literals are neutral. Comparisons and logical operators give an
 //! unsigned 0 or 1.
+//!
+//! Fixed-width integers (`u8 … i32`) are held in canonical form (zero- or sign-extended) and an
+//! expression over them is computed at its width ([`expr_width`]): every arithmetic step wraps.
 
-use crate::ast::{BinOp, Dialect, Elem, Expr, ExprKind, Type, UnOp};
+use crate::ast::{BinOp, Dialect, Elem, Expr, ExprKind, Type, UnOp, Width};
 
 /// Whether a value of this type is signed.
 pub fn type_signed(ty: Type) -> bool {
-    matches!(ty, Type::I64 | Type::Array(Elem::I64, _))
+    matches!(ty, Type::I64 | Type::Array(Elem::I64, _)) || ty.width().is_some_and(|w| w.signed)
+}
+
+/// The fixed width at which `e` is computed: the widest fixed-width type among its variables,
+/// signed when any operand is (literals are neutral); None when a word-sized variable takes
+/// part or no variable does (then it is computed on 64-bit words). Comparisons and logical
+/// operators give a word-sized 0 or 1.
+pub fn expr_width(e: &Expr, lookup: &dyn Fn(&str) -> Option<Type>) -> Option<Width> {
+    fn go(e: &Expr, lookup: &dyn Fn(&str) -> Option<Type>, acc: &mut Option<Option<Width>>) {
+        let mut take = |t: Option<Type>| {
+            let w = t.and_then(Type::width);
+            *acc = Some(match (*acc, w) {
+                (None, w) => w,
+                (Some(Some(a)), Some(b)) => {
+                    Some(Width { bits: a.bits.max(b.bits), signed: a.signed || b.signed })
+                }
+                _ => None,
+            });
+        };
+        match &e.kind {
+            ExprKind::Int(_) | ExprKind::Nil => {}
+            ExprKind::Builtin(..) => take(None),
+            ExprKind::Var(name) => take(lookup(name)),
+            ExprKind::Index(..) => take(None),
+            ExprKind::Unary(UnOp::Not, _) => take(None),
+            ExprKind::Unary(_, inner) => go(inner, lookup, acc),
+            ExprKind::Binary(op, _, _) if op.is_boolean() => take(None),
+            ExprKind::Binary(_, l, r) => {
+                go(l, lookup, acc);
+                go(r, lookup, acc);
+            }
+        }
+    }
+    let mut acc = None;
+    go(e, lookup, &mut acc);
+    acc.flatten()
 }
 
 /// Whether `e` evaluates to a signed value. `lookup` gives the type of a variable in scope.
@@ -109,6 +147,7 @@ impl std::fmt::Display for Type {
         match self {
             Type::U64 => f.write_str("u64"),
             Type::I64 => f.write_str("i64"),
+            Type::Fixed(w) => f.write_str(w.as_str()),
             Type::Array(e, n) => write!(f, "{}[{n}]", e.as_str()),
             Type::Stack => f.write_str("stack"),
         }

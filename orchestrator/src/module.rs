@@ -179,6 +179,69 @@ impl Module {
         Ok((errors::diagnostics(py, warnings, src)?, rendered))
     }
 
+    /// The permutation table of gene `entry` (`rdx perm`): the image of every state.
+    fn permutation(&self, py: Python<'_>, entry: &str) -> PyResult<Vec<u32>> {
+        let m = &self.program.module;
+        let gene = m
+            .gene_index(entry)
+            .ok_or_else(|| errors::make(py, "RdxError", &format!("no gene `{entry}`"), None))?;
+        let mut it = Interpreter::new();
+        let p = rdx_core::perm::permutation(&mut it, m, gene)
+            .map_err(|e| errors::make(py, "RdxError", &e.to_string(), None))?;
+        if let Some((s, e)) = &p.partial {
+            return Err(errors::make(
+                py,
+                "RdxError",
+                &format!("the gene is partial: state {s} fails ({})", e.kind.message()),
+                None,
+            ));
+        }
+        if let Some((a, b, img)) = p.collision {
+            return Err(errors::make(
+                py,
+                "RdxError",
+                &format!("not a bijection: states {a} and {b} both go to {img}"),
+                None,
+            ));
+        }
+        Ok(p.table)
+    }
+
+    /// The circuit of gene `entry` (`rdx circuit`) as text in `format` (`qasm3` or `real`),
+    /// and its report.
+    fn circuit(&self, py: Python<'_>, entry: &str, format: &str) -> PyResult<(String, String)> {
+        let Some(checked) = &self.program.checked else {
+            return Err(errors::make(py, "RdxError", "a circuit needs the program's source", None));
+        };
+        let c = rdx_core::circuit::compile(&checked.program, entry).map_err(|e| {
+            let at =
+                self.program.text.as_deref().map_or(0, |t| t[..e.span.start as usize].lines().count().max(1));
+            errors::make(py, "RdxError", &format!("line {at}: {}", e.message), None)
+        })?;
+        let text = match format {
+            "qasm3" => c.qasm3(),
+            "real" => c.real(),
+            f => {
+                return Err(errors::make(
+                    py,
+                    "RdxError",
+                    &format!("unknown circuit format {f:?} (qasm3, real)"),
+                    None,
+                ));
+            }
+        };
+        let counts: Vec<String> = c.counts().iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let report = format!(
+            "{} qubits ({} ancillas), {} gates ({}), depth {}",
+            c.qubits(),
+            c.ancillas,
+            c.gates.len(),
+            counts.join(", "),
+            c.depth()
+        );
+        Ok((text, report))
+    }
+
     /// The bytecode listing (as `rdx disasm` prints it).
     fn disasm(&self) -> String {
         rdx_vm::disasm::disassemble(&self.program.module)

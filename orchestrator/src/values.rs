@@ -46,6 +46,12 @@ pub fn from_python(
         let signed = is_signed(dialect, p.ty);
         let value = match p.ty {
             Type::U64 | Type::I64 => Value::Int(word(py, &p.name, &v, signed)?),
+            Type::Fixed(w) => {
+                let x = word(py, &p.name, &v, w.signed)?;
+                let x = rdx_vm::values::check_fixed(x, w, &v.to_string())
+                    .map_err(|e| errors::make(py, "ValueRangeError", &format!("{}: {e}", p.name), None))?;
+                Value::Int(x)
+            }
             Type::Array(e, n) if e.is_float() => {
                 let list = v.cast::<PyList>().map_err(|_| not_numbers(py, &p.name))?;
                 if list.len() as u64 != n {

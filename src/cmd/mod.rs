@@ -3,6 +3,7 @@
 pub mod asm;
 pub mod build;
 pub mod check;
+pub mod circuit;
 pub mod dap;
 pub mod debug;
 pub mod disasm;
@@ -10,6 +11,7 @@ pub mod invert;
 pub mod kernels;
 pub mod ledger;
 pub mod net;
+pub mod perm;
 pub mod plan;
 pub mod probe;
 pub mod run;

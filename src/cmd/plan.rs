@@ -436,6 +436,8 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
                 gene: loaded.gene,
                 values: loaded.values.clone(),
                 dir: loaded.dir,
+                kernels: &[],
+                checked: false,
             };
             let done = match remote.exec().and_then(|d| remote.record(&d).map(|id| (d, id))) {
                 Ok(x) => x,

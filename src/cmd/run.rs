@@ -178,7 +178,16 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     };
     let planned = match (planned, &home) {
         (Some((Planned::Remote(peer), _)), Some(home)) => {
-            let remote = crate::cmd::net::Remote { home, peer: &peer, program: &program, gene, values, dir };
+            let remote = crate::cmd::net::Remote {
+                home,
+                peer: &peer,
+                program: &program,
+                gene,
+                values,
+                dir,
+                kernels: &[],
+                checked: false,
+            };
             return remote.run(args.json, record);
         }
         (Some((Planned::Reuse(cached), reason)), Some(home)) => match reused(home, &program, gene, &cached) {

@@ -12,7 +12,7 @@
 //! mirror, so the sequence runs backward unchanged.
 
 use crate::module::{DebugInfo, GeneDebug, GeneDef, Module, ParamDef};
-use crate::ops::{Amt, Args, Arr, Cond, Fmt, GeneIdx, Imm, Off, Op, Pre, Slot, Str, Word};
+use crate::ops::{Amt, Args, Arr, Cond, Fmt, GeneIdx, Imm, Off, Op, Pre, Slot, Str, Wid, Word};
 use rdx_lang::ast::NameKey;
 use rdx_lang::ast::{
     BinOp, Block, Builtin, Dialect, Dir, Elem, Expr, ExprKind, Gene, Ident, Place, Print, Program, Span,
@@ -166,6 +166,9 @@ struct GeneCompiler<'a> {
     cse: Vec<(Op, Slot)>,
     /// An expression needed more than 65 535 instructions.
     too_long: bool,
+    /// Some variable in scope has a fixed-width type (`u8` … `i32`): expressions are checked
+    /// for the width they are computed at.
+    fixed: bool,
 }
 
 type R<T> = Result<T, Box<Diagnostic>>;
@@ -320,6 +323,7 @@ impl<'a> GeneCompiler<'a> {
             pure_run: 0,
             cse: Vec::new(),
             too_long: false,
+            fixed: false,
         }
     }
 
@@ -327,7 +331,8 @@ impl<'a> GeneCompiler<'a> {
         let mut params = Vec::with_capacity(g.params.len());
         for p in &g.params {
             let var = match p.ty {
-                Type::U64 | Type::I64 => {
+                Type::U64 | Type::I64 | Type::Fixed(_) => {
+                    self.fixed |= p.ty.width().is_some();
                     Var::Scalar { slot: self.fresh(p.name.span, &p.name.name)?, ty: p.ty }
                 }
                 Type::Array(elem, len) => {
@@ -577,16 +582,20 @@ impl<'a> GeneCompiler<'a> {
                 }
                 let v = self.expr_slot(inner)?;
                 let janus = self.janus();
-                Opnd::S(self.pure_op(e.span, &|d| {
+                let d = self.pure_op(e.span, &|d| {
                     Ok(match op {
                         UnOp::Neg if janus => Op::NegO { dst: d, a: v },
                         UnOp::Neg => Op::NegV { dst: d, a: v },
                         UnOp::BitNot => Op::BitNot { dst: d, a: v },
                         UnOp::Not => Op::LNot { dst: d, a: v },
                     })
-                })?)
+                })?;
+                return self.at_width(e, Opnd::S(d));
             }
-            ExprKind::Binary(op, l, r) => return self.binary(*op, l, r, e.span),
+            ExprKind::Binary(op, l, r) => {
+                let v = self.binary(*op, l, r, e.span)?;
+                return self.at_width(e, v);
+            }
             ExprKind::Builtin(f, x) => {
                 let var = self.lookup(&x.name, x.span)?;
                 match (f, var) {
@@ -634,6 +643,64 @@ impl<'a> GeneCompiler<'a> {
                 _ => None,
             },
             ExprKind::Binary(BinOp::Sub, l, r) => Some((var(l)?, int(r)?.wrapping_neg())),
+            _ => None,
+        }
+    }
+
+    /// The fixed width `e` is computed at, if any (see [`rdx_lang::types::expr_width`]).
+    fn width_of(&self, e: &Expr) -> Option<Wid> {
+        if !self.fixed {
+            return None;
+        }
+        rdx_lang::types::expr_width(e, &|n| self.type_of(n)).map(Wid::of)
+    }
+
+    /// The result `v` of an arithmetic step of `e`, reduced to `e`'s fixed width (a `wrap` of
+    /// its temporary); unchanged when `e` is computed on words.
+    fn at_width(&mut self, e: &Expr, v: Opnd) -> R<Opnd> {
+        if let (Opnd::S(d), Some(w)) = (v, self.width_of(e))
+            && self.is_temp(d)
+        {
+            self.emit(Op::Wrap { dst: d, a: d, w }, e.span);
+        }
+        Ok(v)
+    }
+
+    /// The value of `e` converted to the fixed width `w` (a local's initial or final value).
+    fn expr_to_width(&mut self, e: &Expr, w: Option<Wid>) -> R<Opnd> {
+        let v = self.expr(e)?;
+        let Some(w) = w else { return Ok(v) };
+        Ok(match v {
+            Opnd::K(k) => Opnd::K(w.wrap(k)),
+            Opnd::S(s) if self.width_of(e) == Some(w) => Opnd::S(s),
+            Opnd::S(s) => {
+                let d = self.temp(e.span)?;
+                self.emit(Op::Wrap { dst: d, a: s, w }, e.span);
+                Opnd::S(d)
+            }
+        })
+    }
+
+    /// The slot and width of the fixed-width scalar variable a statement updates in place
+    /// (None for anything else): such a statement is emitted between two `fix`.
+    fn fixed_target(&self, s: &Stmt) -> Option<(Slot, Wid)> {
+        if !self.fixed {
+            return None;
+        }
+        let place = match &s.kind {
+            StmtKind::Update { target, .. }
+            | StmtKind::Mul { target, .. }
+            | StmtKind::XorShift { target, .. }
+            | StmtKind::Assign { target, .. } => target,
+            StmtKind::Neg(p) | StmtKind::Not(p) | StmtKind::Erase(p) => p,
+            StmtKind::Undo(inner) => return self.fixed_target(inner),
+            _ => return None,
+        };
+        if place.index.is_some() {
+            return None;
+        }
+        match self.find(&place.name.name)? {
+            Var::Scalar { slot, ty: Type::Fixed(w) } => Some((slot, Wid::of(w))),
             _ => None,
         }
     }
@@ -760,9 +827,12 @@ impl<'a> GeneCompiler<'a> {
         if target.index.is_some() || !matches!(value.kind, ExprKind::Int(1)) {
             return Ok(None);
         }
-        let Ok(Var::Scalar { slot: ctr, .. }) = self.lookup(&target.name.name, target.span) else {
+        let Ok(Var::Scalar { slot: ctr, ty }) = self.lookup(&target.name.name, target.span) else {
             return Ok(None);
         };
+        if ty.width().is_some() {
+            return Ok(None);
+        }
         let (Some(a), Some(c)) = (self.simple_cond(entry), self.simple_cond(until)) else { return Ok(None) };
         let top = self.emit(Op::FromTopC { cond: a, loop_back: Off(0) }, entry.span);
         self.stmts(rest)?;
@@ -1007,7 +1077,7 @@ impl<'a> GeneCompiler<'a> {
         }
         let scalar = |p: &Place| -> Option<Slot> {
             match (&p.index, self.lookup(&p.name.name, p.span).ok()?) {
-                (None, Var::Scalar { slot, .. }) => Some(slot),
+                (None, Var::Scalar { slot, ty }) if ty.width().is_none() => Some(slot),
                 _ => None,
             }
         };
@@ -1061,7 +1131,16 @@ impl<'a> GeneCompiler<'a> {
 
     fn stmt(&mut self, s: &Stmt) -> R<()> {
         let mark = self.temps.len();
+        // `fix x; update x; fix x`: the backward stream is `fix x; update⁻¹ x; fix x`, so x is
+        // reduced to its width after the update in both directions.
+        let fixed = self.fixed_target(s);
+        if let Some((dst, w)) = fixed {
+            self.emit(Op::Fix { dst, w }, s.span);
+        }
         let r = self.stmt_inner(s);
+        if let (Some((dst, w)), Ok(())) = (fixed, &r) {
+            self.emit(Op::Fix { dst, w }, s.span);
+        }
         self.guard = None;
         self.free_temps(mark);
         r
@@ -1123,6 +1202,21 @@ impl<'a> GeneCompiler<'a> {
             StmtKind::XorShift { target, dir, amount } => self.xorshift(target, *dir, amount, sp, false),
             StmtKind::Rotate { target, dir, amount } => {
                 let dir = *dir;
+                if let Some(Var::Scalar { slot: dst, ty: Type::Fixed(w) }) =
+                    target.index.is_none().then(|| self.find(&target.name.name)).flatten()
+                {
+                    let (src, w) = (self.expr_slot(amount)?, Wid::of(w));
+                    let pre = Pre(0);
+                    self.emit(
+                        if dir == Dir::Left {
+                            Op::RotlW { dst, src, w, pre }
+                        } else {
+                            Op::RotrW { dst, src, w, pre }
+                        },
+                        sp,
+                    );
+                    return Ok(());
+                }
                 self.on_place(target, sp, &mut |me, d| {
                     match me.expr(amount)? {
                         Opnd::K(k) => {
@@ -1404,8 +1498,9 @@ impl<'a> GeneCompiler<'a> {
 
     fn local(&mut self, name: &Ident, ty: Type, init: &Expr, sp: Span) -> R<()> {
         let var = match ty {
-            Type::U64 | Type::I64 => {
-                let v = self.expr(init)?;
+            Type::U64 | Type::I64 | Type::Fixed(_) => {
+                let v = self.expr_to_width(init, ty.width().map(Wid::of))?;
+                self.fixed |= ty.width().is_some();
                 let d = self.fresh(name.span, &name.name)?;
                 match v {
                     Opnd::K(k) => self.emit(Op::LocalImm { dst: d, imm: Imm(k) }, sp),
@@ -1445,8 +1540,8 @@ impl<'a> GeneCompiler<'a> {
         };
         let (_, _, var) = self.scope.remove(pos);
         match var {
-            Var::Scalar { slot, .. } => {
-                match self.expr(value)? {
+            Var::Scalar { slot, ty } => {
+                match self.expr_to_width(value, ty.width().map(Wid::of))? {
                     Opnd::K(k) => self.emit(Op::DelocalImm { dst: slot, imm: Imm(k) }, sp),
                     Opnd::S(src) => self.emit(Op::Delocal { dst: slot, src, pre: Pre(0) }, sp),
                 };

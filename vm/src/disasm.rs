@@ -63,6 +63,7 @@ fn listing(m: &Module, dir: Direction) -> String {
                     OperandRef::Arr(a) => format!("{}[]", slot(Slot(a.0))),
                     OperandRef::Imm(i) => format!("{}", i.0),
                     OperandRef::Amt(a) => format!("{}", a.0),
+                    OperandRef::Wid(w) => w.width().as_str().to_string(),
                     OperandRef::Off(o) => format!("@{}", o.0),
                     OperandRef::Gene(g) => {
                         m.genes.get(g.0 as usize).map_or(format!("gene#{}", g.0), |g| g.name.clone())

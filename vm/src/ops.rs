@@ -28,6 +28,30 @@ pub struct Imm(pub u64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Amt(pub u8);
 
+/// The width of a fixed-width integer (`u8` … `i32`): its bit count (8, 16, 32), plus 0x80
+/// when signed (see [`rdx_lang::ast::Width::code`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Wid(pub u8);
+
+impl Wid {
+    /// The width this code stands for (the verifier rejects unknown codes, so engines may
+    /// rely on it being one of the six).
+    #[inline(always)]
+    pub fn width(self) -> rdx_lang::ast::Width {
+        rdx_lang::ast::Width { bits: self.0 & 0x7f, signed: self.0 & 0x80 != 0 }
+    }
+
+    /// `x` reduced to the width, in canonical form (zero- or sign-extended).
+    #[inline(always)]
+    pub fn wrap(self, x: u64) -> u64 {
+        self.width().wrap(x)
+    }
+
+    pub fn of(w: rdx_lang::ast::Width) -> Wid {
+        Wid(w.code())
+    }
+}
+
 /// An absolute instruction index inside the same gene.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Off(pub u32);
@@ -251,6 +275,13 @@ macro_rules! for_each_op {
             0x54 SubRot "sub.rot" { dst: Slot, src: Slot, amt: Amt } => RotAdd, Effect, direct, "dst = (dst - src) <<< amt.";
             0x55 XorRot "xor.rot" { dst: Slot, src: Slot, amt: Amt } => RotXor, Effect, direct, "dst = (dst ^ src) <<< amt.";
 
+            0x58 Fix "fix" { dst: Slot, w: Wid } => Fix, Effect, direct,
+                "dst = dst reduced to the fixed width w (zero-extended for u8/u16/u32, sign-extended for i8/i16/i32). An update of a fixed-width variable is emitted between two: `fix; update; fix`, so the stream is its own mirror around it.";
+            0x59 RotlW "rotl.w" { dst: Slot, src: Slot, w: Wid, pre: Pre } => RotrW, Effect, pre,
+                "dst <<<= src mod bits, at the fixed width w.";
+            0x5a RotrW "rotr.w" { dst: Slot, src: Slot, w: Wid, pre: Pre } => RotlW, Effect, pre,
+                "dst >>>= src mod bits, at the fixed width w.";
+
             0x56 AddChkI "add.chk.imm" { dst: Slot, imm: Imm } => SubChkI, Effect, direct, "Janus dst += imm; signed overflow is an error.";
             0x57 SubChkI "sub.chk.imm" { dst: Slot, imm: Imm } => AddChkI, Effect, direct, "Janus dst -= imm; signed overflow is an error.";
 
@@ -323,6 +354,8 @@ macro_rules! for_each_op {
             0x97 AddOK "add3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => AddOK, Pure, direct, "Janus dst = a + imm; signed overflow is an error.";
             0x98 SubOK "sub3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => SubOK, Pure, direct, "Janus dst = a - imm; signed overflow is an error.";
             0x99 MulOK "mul3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => MulOK, Pure, direct, "Janus dst = a * imm; signed overflow is an error.";
+            0x9a Wrap "wrap" { dst: Slot, a: Slot, w: Wid } => Wrap, Pure, direct,
+                "dst = a reduced to the fixed width w (an arithmetic step of an expression computed at that width).";
             0x85 NoAlias "noalias" { a: Slot, b: Slot } => NoAlias, Pure, direct,
                 "Error when a == b: an update's target index equals the index of an element its expression reads.";
         }
@@ -452,6 +485,7 @@ newtype_operand!(GeneIdx, u32, u32);
 newtype_operand!(Str, u32, u32);
 newtype_operand!(Word, u32, u32);
 newtype_operand!(Fmt, u8, u8);
+newtype_operand!(Wid, u8, u8);
 
 impl Operand for Pre {
     fn put(&self, out: &mut Vec<u8>) {
@@ -644,6 +678,7 @@ pub enum OperandRef {
     Word(Word),
     Args(Args),
     Fmt(Fmt),
+    Wid(Wid),
     Cond(Cond),
     Pre(Pre),
 }
@@ -656,7 +691,7 @@ macro_rules! operand_from {
     };
 }
 operand_from!(Slot => Slot, Arr => Arr, Imm => Imm, Amt => Amt, Off => Off, GeneIdx => Gene, Str => Str,
-    Word => Word, Args => Args, Fmt => Fmt, Cond => Cond, Pre => Pre);
+    Word => Word, Args => Args, Fmt => Fmt, Wid => Wid, Cond => Cond, Pre => Pre);
 
 impl Op {
     /// The instruction whose forward meaning is this instruction's backward meaning. For
@@ -702,6 +737,24 @@ pub fn mul_inverse(c: u64) -> u64 {
         x = x.wrapping_mul(2u64.wrapping_sub(c.wrapping_mul(x)));
     }
     x
+}
+
+/// `x <<< (s mod bits)` at the fixed width `w`, in canonical form.
+#[inline(always)]
+pub fn rotl_w(x: u64, s: u64, w: Wid) -> u64 {
+    let wd = w.width();
+    let bits = wd.bits as u32;
+    let k = (s % bits as u64) as u32;
+    let v = x & wd.mask();
+    let r = if k == 0 { v } else { (v << k) | (v >> (bits - k)) };
+    wd.wrap(r)
+}
+
+/// `x >>> (s mod bits)` at the fixed width `w`, in canonical form.
+#[inline(always)]
+pub fn rotr_w(x: u64, s: u64, w: Wid) -> u64 {
+    let bits = w.width().bits as u64;
+    rotl_w(x, bits - s % bits, w)
 }
 
 /// The inverse of the xorshift step `x ^= x << c` (c in 1..=63).

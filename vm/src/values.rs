@@ -37,7 +37,21 @@ impl std::error::Error for ValueError {}
 
 /// Whether values of this type print signed in this dialect.
 pub fn is_signed(dialect: Dialect, ty: Type) -> bool {
-    dialect == Dialect::Janus || matches!(ty, Type::I64 | Type::Array(Elem::I64, _))
+    dialect == Dialect::Janus || rdx_lang::types::type_signed(ty)
+}
+
+/// Checks that the word `v` (as parsed or given) is a value of the fixed-width type `w`:
+/// `0..2^bits` unsigned, `-2^(bits-1)..2^(bits-1)` signed (given as its 64-bit two's complement).
+pub fn check_fixed(v: u64, w: rdx_lang::ast::Width, shown: &str) -> Result<u64, ValueError> {
+    if w.holds(v) {
+        return Ok(v);
+    }
+    let range = if w.signed {
+        format!("{}..={}", -(1i64 << (w.bits - 1)), (1i64 << (w.bits - 1)) - 1)
+    } else {
+        format!("0..={}", w.mask())
+    };
+    Err(ValueError::new(format!("`{shown}` does not fit in {} ({range})", w.as_str())))
 }
 
 /// Parses one integer; `signed` allows a leading `-` (two's complement).
@@ -82,6 +96,12 @@ pub fn parse_value(text: &str, ty: Type, dialect: Dialect) -> Result<Value, Valu
     let signed = is_signed(dialect, ty);
     match ty {
         Type::U64 | Type::I64 => Ok(Value::Int(parse_int(text, signed)?)),
+        Type::Fixed(w) => {
+            let v = parse_int(text, true).map_err(|e| {
+                ValueError::new(e.to_string().replace("i64", w.as_str()).replace("u64", w.as_str()))
+            })?;
+            Ok(Value::Int(check_fixed(v, w, text.trim())?))
+        }
         Type::Array(e @ (Elem::F64 | Elem::C64), n) => {
             let items = split_list(text)?;
             if items.len() as u64 != n {
@@ -225,7 +245,7 @@ fn parse_list(text: &str, signed: bool) -> Result<Vec<u64>, ValueError> {
 /// The value of a parameter nobody set: zero (an all-zero array, an empty stack).
 pub fn zero(ty: Type) -> Value {
     match ty {
-        Type::U64 | Type::I64 => Value::Int(0),
+        Type::U64 | Type::I64 | Type::Fixed(_) => Value::Int(0),
         Type::Array(e, n) => Value::Array(vec![0; n.saturating_mul(e.words()) as usize]),
         Type::Stack => Value::Stack(Vec::new()),
     }

@@ -58,6 +58,8 @@ fn instance(code: u8, operands: &[(&str, &str)], seed: &[u64]) -> Op {
             }
             "Str" => b.extend_from_slice(&((next() % 2) as u32).to_le_bytes()),
             "Fmt" => b.push(0),
+            // u8 u16 u32 i8 i16 i32.
+            "Wid" => b.push([8u8, 16, 32, 0x88, 0x90, 0xa0][(next() % 6) as usize]),
             "Cond" => {
                 let (x, y) = ((next() % SCALARS as u64) as u16, (next() % SCALARS as u64) as u16);
                 b.push(1); // a == b
@@ -145,6 +147,11 @@ proptest! {
         prop_assert_eq!(op.mnemonic(), info.mnemonic);
         prop_assert_eq!(op.mirror().mirror(), op);
         let (m, mm) = (module(op), module(op.mirror()));
+        // A fixed-width update is a bijection on values of its width (canonical words).
+        let v: Vec<u64> = match op {
+            Op::Fix { w, .. } | Op::RotlW { w, .. } | Op::RotrW { w, .. } => v.iter().map(|&x| w.wrap(x)).collect(),
+            _ => v,
+        };
         let start = state(&v, &arr, &stack);
         let mut it = Interpreter::new();
         let backward = run(&mut it, &m, &start, Direction::Backward);

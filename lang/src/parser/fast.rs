@@ -22,7 +22,7 @@
 use super::{Ex, MAX_DEPTH};
 use crate::ast::{
     BinOp, Block, Builtin, Const, Dir, Elem, Expr, ExprKind, Gene, Ident, Param, Place, Print, Program, Span,
-    Stmt, StmtKind, Type, UnOp, UpdateOp,
+    Stmt, StmtKind, Type, UnOp, UpdateOp, Width,
 };
 use crate::lexer::span as mk_span;
 use crate::token::Token;
@@ -208,6 +208,10 @@ impl<'s> Fast<'s> {
             Some(Token::F64) => Elem::F64,
             Some(Token::C64) => Elem::C64,
             Some(Token::Stack) => return self.bump().map(|()| Type::Stack),
+            Some(ref t) if fixed_width(t).is_some() => {
+                let w = fixed_width(t)?;
+                return self.bump().map(|()| Type::Fixed(w));
+            }
             _ => return None,
         };
         self.bump()?;
@@ -531,4 +535,17 @@ impl<'s> Fast<'s> {
             _ => None,
         }
     }
+}
+
+/// The fixed-width integer type a token names (`u8` … `i32`).
+fn fixed_width(t: &Token<'_>) -> Option<Width> {
+    Some(match t {
+        Token::U8 => Width::U8,
+        Token::U16 => Width::U16,
+        Token::U32 => Width::U32,
+        Token::I8 => Width::I8,
+        Token::I16 => Width::I16,
+        Token::I32 => Width::I32,
+        _ => return None,
+    })
 }

@@ -48,9 +48,27 @@ from ._markers import (
     uncall,
     undo_kernel,
 )
-from ._program import CheckReport, Invariant, Program, assemble, backends, load
+from ._program import CheckReport, Invariant, Program, assemble, backends, load, superpose
 from ._translate import SPELLINGS, Translation
-from ._types import Array, BufferElem, Scalar, Stack, Type, array, c64, f64, i64, stack, u64
+from ._types import (
+    Array,
+    BufferElem,
+    Scalar,
+    Stack,
+    Type,
+    array,
+    c64,
+    f64,
+    i8,
+    i16,
+    i32,
+    i64,
+    stack,
+    u8,
+    u16,
+    u32,
+    u64,
+)
 from .errors import (
     BackendError,
     CompileError,
@@ -103,6 +121,9 @@ __all__ = [
     "f64",
     "fi",
     "gene",
+    "i8",
+    "i16",
+    "i32",
     "i64",
     "kernel",
     "load",
@@ -118,8 +139,12 @@ __all__ = [
     "rotr",
     "size",
     "stack",
+    "superpose",
     "swap",
     "top",
+    "u8",
+    "u16",
+    "u32",
     "u64",
     "uncall",
     "undo_kernel",

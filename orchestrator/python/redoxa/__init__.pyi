@@ -70,6 +70,12 @@ class Stack(Type):
 
 u64: Scalar
 i64: Scalar
+u8: Scalar
+u16: Scalar
+u32: Scalar
+i8: Scalar
+i16: Scalar
+i32: Scalar
 stack: Stack
 f64: BufferElem
 c64: BufferElem

@@ -16,7 +16,15 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _home, _native, _types as T
 from ._translate import Translation
-from .errors import BackendError, CompileError, Diagnostic, RdxError, RdxWarning, RunError
+from .errors import (
+    BackendError,
+    CompileError,
+    Diagnostic,
+    RdxError,
+    RdxWarning,
+    RunError,
+    ValueRangeError,
+)
 
 _ARRAY = re.compile(r"(u64|i64|f64|c64)\[(\d+)\]\Z")
 _ELEMS: Dict[str, T.Elem] = {"u64": T.u64, "i64": T.i64, "f64": T.f64, "c64": T.c64}
@@ -29,6 +37,9 @@ def _parse_type(text: str) -> T.Type:
         return T.i64
     if text == "stack":
         return T.stack
+    for fixed in T.FIXED:
+        if text == fixed.rdx:
+            return fixed
     m = _ARRAY.match(text)
     if m:
         return T.Array(_ELEMS[m.group(1)], int(m.group(2)))
@@ -204,6 +215,45 @@ class Program:
     def __repr__(self) -> str:
         sig = ", ".join(f"{n}: {t.rdx}" for n, t in self.params)
         return f"<rx.Program {self.entry}({sig}) cid={self.cid[:12]}…>"
+
+    # ---- permutations and circuits ------------------------------------------------------
+
+    def permutation(self) -> List[int]:
+        """The entry gene as a permutation of its states: ``perm[s]`` is the state that state
+        ``s`` goes to. The parameters must be fixed-width (``rx.u8`` … ``rx.i32``, at most 24
+        bits in all); a state numbers their values with the first parameter in the lowest bits.
+        Raises ``RdxError`` when the gene fails from some state or is not a bijection."""
+        return list(self._module.permutation(self.entry))
+
+    def unitary(self) -> Any:
+        """The permutation as a sparse unitary: a ``scipy.sparse.csr_matrix`` U with
+        ``U[perm[s], s] = 1`` when scipy is installed, else the dict ``{(perm[s], s): 1}``."""
+        perm = self.permutation()
+        try:
+            from scipy.sparse import csr_matrix  # type: ignore[import-not-found]
+        except ImportError:
+            return {(t, s): 1 for s, t in enumerate(perm)}
+        n = len(perm)
+        return csr_matrix(([1.0] * n, (perm, list(range(n)))), shape=(n, n), dtype=complex)
+
+    def circuit(self, format: str = "qasm3") -> str:
+        """The entry gene as a reversible circuit (``rdx circuit``): OpenQASM 3 text
+        (``"qasm3"``) or RevLib ``"real"``."""
+        text, _report = self._module.circuit(self.entry, format)
+        return text
+
+    def circuit_report(self) -> str:
+        """What ``rdx circuit`` prints on stderr: qubits, ancillas, gates by kind, depth."""
+        return self._module.circuit(self.entry, "qasm3")[1]
+
+    def to_qiskit(self) -> Any:
+        """The circuit as a ``qiskit.QuantumCircuit`` (needs ``qiskit`` and
+        ``qiskit-qasm3-import``)."""
+        try:
+            import qiskit.qasm3  # type: ignore[import-not-found]
+        except ImportError as e:
+            raise RdxError("to_qiskit needs qiskit: pip install qiskit qiskit-qasm3-import") from e
+        return qiskit.qasm3.loads(self.circuit("qasm3"))
 
     # ---- running -----------------------------------------------------------------------
 
@@ -391,3 +441,21 @@ def load(
     with open(path, "rb") as f:
         data = f.read()
     return Program(_native.load(data), entry=entry, backend=backend)
+
+
+def superpose(prog: "Program", amplitudes: Any) -> List[complex]:
+    """Applies the entry gene of ``prog`` to an amplitude vector over its states (length
+    ``2**n``, n the bits of its fixed-width parameters): amplitude ``a[s]`` moves to state
+    ``perm[s]``. A permutation moves amplitudes without changing them, so the norm
+    ``sum(|a|**2)`` is kept exactly (I4). The result is a list of complex numbers, ready for a
+    ``c64[N]`` buffer and the kernels (``fft``)."""
+    perm = prog.permutation()
+    amps = [complex(a) for a in amplitudes]
+    if len(amps) != len(perm):
+        raise ValueRangeError(
+            f"superpose: {len(amps)} amplitudes for a gene over {len(perm)} states (2**n needed)"
+        )
+    out = [0j] * len(perm)
+    for s, t in enumerate(perm):
+        out[t] = amps[s]
+    return out

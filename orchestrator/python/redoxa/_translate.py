@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 #: Words the rdx lexer reserves; a Python name equal to one of them cannot be used as-is.
 RESERVED = frozenset(
     """gene const if else fi from do loop until call uncall local delocal push pop assert skip
-    erase swap neg not undo u64 i64 stack nil error print printf show f64 c64 kernel""".split()
+    erase swap neg not undo u64 i64 stack nil error print printf show f64 c64 kernel u8 u16 u32 i8 i16
+    i32""".split()
 )
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

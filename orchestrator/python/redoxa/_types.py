@@ -44,7 +44,7 @@ class Type:
 
 
 class Scalar(Type):
-    """``u64`` or ``i64``: one 64-bit word, unsigned or signed."""
+    """``u64``/``i64`` (one 64-bit word, unsigned or signed) or a fixed-width ``u8 … i32``."""
 
     def __init__(self, rdx: str, lo: int, hi: int) -> None:
         self.rdx = rdx
@@ -86,6 +86,22 @@ u64 = Scalar("u64", 0, U64_MAX)
 
 i64 = Scalar("i64", I64_MIN, I64_MAX)
 """Signed 64-bit integer: Python values ``-2**63 ..= 2**63 - 1``."""
+
+u8 = Scalar("u8", 0, (1 << 8) - 1)
+"""Unsigned 8-bit integer: every update wraps modulo 2**8."""
+u16 = Scalar("u16", 0, (1 << 16) - 1)
+"""Unsigned 16-bit integer: every update wraps modulo 2**16."""
+u32 = Scalar("u32", 0, (1 << 32) - 1)
+"""Unsigned 32-bit integer: every update wraps modulo 2**32."""
+i8 = Scalar("i8", -(1 << 7), (1 << 7) - 1)
+"""Signed 8-bit integer (two's complement): every update wraps modulo 2**8."""
+i16 = Scalar("i16", -(1 << 15), (1 << 15) - 1)
+"""Signed 16-bit integer (two's complement): every update wraps modulo 2**16."""
+i32 = Scalar("i32", -(1 << 31), (1 << 31) - 1)
+"""Signed 32-bit integer (two's complement): every update wraps modulo 2**32."""
+
+#: The fixed-width scalar types (no arrays of them).
+FIXED = (u8, u16, u32, i8, i16, i32)
 
 
 class BufferElem:
@@ -199,6 +215,8 @@ class Array(Type):
 def array(elem: Elem, length: int) -> Array:
     """The type of a fixed array: ``rx.array(rx.u64, 8)`` is rdx ``u64[8]``, and
     ``rx.array(rx.c64, 8)`` a kernel buffer ``c64[8]``."""
+    if elem in FIXED:
+        raise TypeError(f"rx.array: arrays of {elem.rdx} are not supported; use rx.u64 or rx.i64 elements")
     if not isinstance(elem, (Scalar, BufferElem)):
         raise TypeError(f"rx.array: element type must be rx.u64, rx.i64, rx.f64 or rx.c64, got {elem!r}")
     if isinstance(length, bool) or not isinstance(length, int):

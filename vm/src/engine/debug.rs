@@ -734,7 +734,7 @@ impl<'m> Debugger<'m> {
     fn read(&self, k: usize, slot: usize, ty: Type) -> Option<Value> {
         let w = self.word(k, slot)?;
         Some(match ty {
-            Type::U64 | Type::I64 => Value::Int(w),
+            Type::U64 | Type::I64 | Type::Fixed(_) => Value::Int(w),
             Type::Array(e, n) => {
                 let len = (n.saturating_mul(e.words())) as usize;
                 let start = w as usize;

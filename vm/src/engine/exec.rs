@@ -288,6 +288,9 @@ impl Interpreter {
                 Op::AddRot { dst, src, amt } => w!(dst, update::add_rot(r!(dst), r!(src), amt)),
                 Op::SubRot { dst, src, amt } => w!(dst, update::sub_rot(r!(dst), r!(src), amt)),
                 Op::XorRot { dst, src, amt } => w!(dst, update::xor_rot(r!(dst), r!(src), amt)),
+                Op::Fix { dst, w } => w!(dst, w.wrap(r!(dst))),
+                Op::RotlW { dst, src, w, .. } => w!(dst, crate::ops::rotl_w(r!(dst), r!(src), w)),
+                Op::RotrW { dst, src, w, .. } => w!(dst, crate::ops::rotr_w(r!(dst), r!(src), w)),
 
                 // Updates of an array element.
                 Op::AddE { arr, idx, src, .. } => upd!(el!(arr, idx), |x: u64| x.wrapping_add(r!(src))),
@@ -358,6 +361,7 @@ impl Interpreter {
                 Op::AddOK { dst, a, imm } => w!(dst, t!(update::add_chk(r!(a), imm.0))),
                 Op::SubOK { dst, a, imm } => w!(dst, t!(update::sub_chk(r!(a), imm.0))),
                 Op::MulOK { dst, a, imm } => w!(dst, t!(pure::ovf((r!(a) as i64).checked_mul(imm.0 as i64)))),
+                Op::Wrap { dst, a, w } => w!(dst, w.wrap(r!(a))),
                 Op::NegV { dst, a } => w!(dst, r!(a).wrapping_neg()),
                 Op::NegO { dst, a } => w!(dst, t!(update::neg_chk(r!(a)))),
                 Op::BitNot { dst, a } => w!(dst, !r!(a)),

@@ -478,6 +478,15 @@ pub fn bind_args(
     for (p, v) in g.params.iter().zip(args) {
         match (p.ty, v) {
             (Type::U64 | Type::I64, Value::Int(_)) | (Type::Stack, Value::Stack(_)) => {}
+            (Type::Fixed(w), Value::Int(x)) if w.holds(*x) => {}
+            (Type::Fixed(w), Value::Int(x)) => {
+                return Err(RunErrorKind::BadArguments(format!(
+                    "`{}` is `{w}` and {} does not fit",
+                    p.name,
+                    if w.signed { (*x as i64).to_string() } else { x.to_string() },
+                    w = w.as_str()
+                )));
+            }
             (Type::Array(e, n), Value::Array(a)) if a.len() as u64 == n.saturating_mul(e.words()) => {
                 area += a.len()
             }

@@ -3,8 +3,8 @@
 //! loader nor make it allocate much more than its own size.
 
 use super::encode::{
-    SEC_CODE, SEC_CONSTANTS, SEC_DEBUG, SEC_GENES, TY_ARR_C64, TY_ARR_F64, TY_ARR_I64, TY_ARR_U64, TY_I64,
-    TY_STACK, TY_U64,
+    SEC_CODE, SEC_CONSTANTS, SEC_DEBUG, SEC_GENES, TY_ARR_C64, TY_ARR_F64, TY_ARR_I64, TY_ARR_U64, TY_FIXED,
+    TY_I64, TY_STACK, TY_U64,
 };
 use super::{DebugInfo, GeneDebug, GeneDef, LoadError, LoadErrorKind as K, MAGIC, Module, ParamDef, VERSION};
 use crate::ops::{Op, Operand, Reader, Slot};
@@ -174,6 +174,12 @@ fn read_type(s: &mut Reader<'_>) -> Result<Type, LoadError> {
         TY_ARR_F64 => Type::Array(Elem::F64, s.u64()?),
         TY_ARR_C64 => Type::Array(Elem::C64, s.u64()?),
         TY_STACK => Type::Stack,
+        TY_FIXED => {
+            let c = s.u8()?;
+            Type::Fixed(rdx_lang::ast::Width::from_code(c).ok_or_else(|| {
+                LoadError::new(K::BadOperand, at, format!("unknown fixed-width code {c:#x}"))
+            })?)
+        }
         t => return Err(LoadError::new(K::BadOperand, at, format!("unknown type tag {t}"))),
     })
 }

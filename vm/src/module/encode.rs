@@ -18,6 +18,8 @@ pub(super) const TY_ARR_I64: u8 = 3;
 pub(super) const TY_STACK: u8 = 4;
 pub(super) const TY_ARR_F64: u8 = 5;
 pub(super) const TY_ARR_C64: u8 = 6;
+/// A fixed-width integer: this tag, then its width code (`Width::code`).
+pub(super) const TY_FIXED: u8 = 7;
 
 pub(super) fn dialect_byte(d: Dialect) -> u8 {
     match d {
@@ -51,6 +53,10 @@ fn put_type(out: &mut Vec<u8>, ty: Type) {
     match ty {
         Type::U64 => out.push(TY_U64),
         Type::I64 => out.push(TY_I64),
+        Type::Fixed(w) => {
+            out.push(TY_FIXED);
+            out.push(w.code());
+        }
         Type::Array(e, n) => {
             out.push(match e {
                 Elem::U64 => TY_ARR_U64,

@@ -146,6 +146,9 @@ fn verify_gene(
                 OperandRef::Args(a) => (a.start as usize + a.len as usize > g.args.len())
                     .then(|| "argument list out of range".to_string()),
                 OperandRef::Amt(a) => (a.0 > 63).then(|| format!("amount {} out of range", a.0)),
+                OperandRef::Wid(w) => rdx_lang::ast::Width::from_code(w.0)
+                    .is_none()
+                    .then(|| format!("unknown width {:#x}", w.0)),
                 OperandRef::Fmt(f) => {
                     (!crate::jana::valid_fmt(f.0)).then(|| format!("unknown format {}", f.0))
                 }

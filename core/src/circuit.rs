@@ -1,0 +1,1197 @@
+//! A gene over fixed-width state compiled to a reversible circuit (`rdx circuit`).
+//!
+//! Gates: X, CNOT, Toffoli, multi-controlled X ([`Gate::Mcx`] with 0, 1, 2 or more controls)
+//! and SWAP. Each parameter gets a register of its width (bit i of the value on qubit i), in
+//! declaration order; ancillas follow. What compiles to what (`spec/circuits.md`):
+//! - `x ^= e`, e built from variables, constants, `& | ^ ~` and shifts by constants: each bit of
+//!   e in algebraic normal form (an XOR of ANDs), one (multi-)controlled X per term;
+//! - `x += e` / `x -= e`: the ripple-carry adder of Cuccaro, Draper, Kutin and Moulton (2004)
+//!   with one ancilla (its inverse for `-=`); an addend that is not a variable is computed into
+//!   ancillas first and uncomputed after;
+//! - `x ^= x << c`, `x ^= x >> c`: CNOTs; `not x`: X gates; `neg x`: X gates then `+= 1`;
+//! - rotations by constants and `swap`: rewiring, no gates (controlled swaps inside a branch);
+//! - `if c { … } else { … } fi a`: c computed into an ancilla, the branches controlled by it
+//!   (the else-branch by its negation), then a XORed into it, which returns it to zero;
+//! - locals with constant values and loops over them are evaluated while compiling (unrolled);
+//!   calls are inlined (`uncall` inlines the inverse, `rdx_lang::invert`).
+//!
+//! A statement outside this set is an error at its span. Every ancilla is returned to zero;
+//! a parameter whose bits end on other qubits is moved home with SWAP gates at the end.
+
+use rdx_lang::ast::{
+    BinOp, Dir, Expr, ExprKind, Gene, Program as Ast, Span, Stmt, StmtKind, Type, UnOp, UpdateOp, Width,
+};
+use std::collections::{BTreeSet, HashMap};
+
+/// One gate. `Mcx` with no control is X, with one CNOT, with two Toffoli.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Gate {
+    Mcx { controls: Vec<u32>, target: u32 },
+    Swap(u32, u32),
+}
+
+/// A compiled circuit: the parameters' registers, then `ancillas` more qubits.
+#[derive(Clone, Debug)]
+pub struct Circuit {
+    /// (name, width, qubits) per parameter, in declaration order.
+    pub registers: Vec<(String, Width, Vec<u32>)>,
+    pub ancillas: u32,
+    pub gates: Vec<Gate>,
+}
+
+/// A statement that cannot be compiled, with where it is.
+#[derive(Debug, Clone)]
+pub struct CircuitError {
+    pub span: Span,
+    pub message: String,
+}
+
+type R<T> = Result<T, CircuitError>;
+
+/// The gates `start..end` that computed the ancilla register `reg` (undone in reverse order).
+type Undo = (usize, usize, Vec<u32>);
+
+fn err<T>(span: Span, message: impl Into<String>) -> R<T> {
+    Err(CircuitError { span, message: message.into() })
+}
+
+/// A bit as a Boolean polynomial over GF(2): a set of monomials, each a sorted set of qubits
+/// (the empty monomial is the constant 1).
+type Anf = BTreeSet<Vec<u32>>;
+
+fn anf_xor(a: &Anf, b: &Anf) -> Anf {
+    a.symmetric_difference(b).cloned().collect()
+}
+
+fn anf_and(a: &Anf, b: &Anf) -> Anf {
+    let mut out = Anf::new();
+    for x in a {
+        for y in b {
+            let mut m: Vec<u32> = x.iter().chain(y).copied().collect();
+            m.sort_unstable();
+            m.dedup();
+            if !out.remove(&m) {
+                out.insert(m);
+            }
+        }
+    }
+    out
+}
+
+fn anf_const(bit: bool) -> Anf {
+    if bit { [Vec::new()].into_iter().collect() } else { Anf::new() }
+}
+
+/// A binary operation on known words, as the interpreter computes it (None: division by 0).
+fn fold(op: BinOp, a: u64, b: u64, signed: bool) -> Option<u64> {
+    let (sa, sb) = (a as i64, b as i64);
+    Some(match op {
+        BinOp::Add => a.wrapping_add(b),
+        BinOp::Sub => a.wrapping_sub(b),
+        BinOp::Mul => a.wrapping_mul(b),
+        BinOp::Div if b == 0 => return None,
+        BinOp::Mod if b == 0 => return None,
+        BinOp::Div if signed => sa.wrapping_div(sb) as u64,
+        BinOp::Mod if signed => sa.wrapping_rem(sb) as u64,
+        BinOp::Div => a / b,
+        BinOp::Mod => a % b,
+        BinOp::Shl => {
+            if b >= 64 {
+                0
+            } else {
+                a << b
+            }
+        }
+        BinOp::Shr if signed => (sa >> b.min(63)) as u64,
+        BinOp::Shr => {
+            if b >= 64 {
+                0
+            } else {
+                a >> b
+            }
+        }
+        BinOp::And => a & b,
+        BinOp::Or => a | b,
+        BinOp::Xor => a ^ b,
+        BinOp::Eq => u64::from(a == b),
+        BinOp::Ne => u64::from(a != b),
+        BinOp::Lt => u64::from(if signed { sa < sb } else { a < b }),
+        BinOp::Le => u64::from(if signed { sa <= sb } else { a <= b }),
+        BinOp::Gt => u64::from(if signed { sa > sb } else { a > b }),
+        BinOp::Ge => u64::from(if signed { sa >= sb } else { a >= b }),
+        BinOp::LogAnd => u64::from(a != 0 && b != 0),
+        BinOp::LogOr => u64::from(a != 0 || b != 0),
+    })
+}
+
+/// A variable's value while compiling: on qubits, or known (a constant: loop counters).
+#[derive(Clone, Debug)]
+enum Val {
+    Q { wires: Vec<u32>, w: Width },
+    K { v: u64, ty: Type },
+}
+
+struct Cc<'a> {
+    ast: &'a Ast,
+    genes: HashMap<&'a str, &'a Gene>,
+    consts: HashMap<String, u64>,
+    vars: Vec<Val>,
+    env: Vec<HashMap<String, usize>>,
+    gates: Vec<Gate>,
+    ctrl: Vec<u32>,
+    next: u32,
+    free: Vec<u32>,
+    params_qubits: u32,
+    depth: usize,
+    budget: u64,
+    /// Compiling an inverted gene body, where `call g` means g's inverse.
+    inverted: bool,
+}
+
+const MAX_GATES: usize = 2_000_000;
+
+impl<'a> Cc<'a> {
+    fn emit(&mut self, mut controls: Vec<u32>, target: u32) {
+        controls.extend(self.ctrl.iter().copied());
+        controls.sort_unstable();
+        self.gates.push(Gate::Mcx { controls, target });
+    }
+
+    fn swap(&mut self, a: u32, b: u32) {
+        if self.ctrl.is_empty() {
+            self.gates.push(Gate::Swap(a, b));
+        } else {
+            self.gates.push(Gate::Mcx { controls: vec![b], target: a });
+            self.emit(vec![a], b);
+            self.gates.push(Gate::Mcx { controls: vec![b], target: a });
+        }
+    }
+
+    fn alloc(&mut self, n: u32) -> Vec<u32> {
+        (0..n)
+            .map(|_| {
+                self.free.pop().unwrap_or_else(|| {
+                    self.next += 1;
+                    self.next - 1
+                })
+            })
+            .collect()
+    }
+
+    fn release(&mut self, qs: &[u32]) {
+        self.free.extend(qs.iter().rev());
+    }
+
+    /// Runs `f` with no block controls (compute/uncompute pairs need none), then restores them.
+    fn raw<T>(&mut self, f: impl FnOnce(&mut Self) -> R<T>) -> R<T> {
+        let saved = std::mem::take(&mut self.ctrl);
+        let r = f(self);
+        self.ctrl = saved;
+        r
+    }
+
+    fn lookup(&self, name: &str) -> Option<usize> {
+        self.env.last().and_then(|e| e.get(name).copied())
+    }
+
+    fn var(&self, name: &str, span: Span) -> R<usize> {
+        match self.lookup(name) {
+            Some(i) => Ok(i),
+            None => err(span, format!("`{name}` is not a variable the circuit knows")),
+        }
+    }
+
+    fn ty_of(&self, name: &str) -> Option<Type> {
+        let i = self.lookup(name)?;
+        Some(match &self.vars[i] {
+            Val::Q { w, .. } => Type::Fixed(*w),
+            Val::K { ty, .. } => *ty,
+        })
+    }
+
+    /// The width `e` is computed at (64 when a word takes part).
+    fn width(&self, e: &Expr) -> (u32, bool) {
+        let lookup = |n: &str| self.ty_of(n);
+        match rdx_lang::types::expr_width(e, &lookup) {
+            Some(w) => (u32::from(w.bits), w.signed),
+            None => (64, rdx_lang::types::expr_signed(self.ast.dialect, e, &lookup)),
+        }
+    }
+
+    /// The value of `e` if it depends on no qubit.
+    fn known(&self, e: &Expr) -> Option<u64> {
+        Some(match &e.kind {
+            ExprKind::Int(v) => *v,
+            ExprKind::Var(n) => match self.lookup(n) {
+                Some(i) => match &self.vars[i] {
+                    Val::K { v, .. } => *v,
+                    Val::Q { .. } => return None,
+                },
+                None => *self.consts.get(n)?,
+            },
+            ExprKind::Unary(op, x) => {
+                let v = self.known(x)?;
+                let r = match op {
+                    UnOp::Neg => v.wrapping_neg(),
+                    UnOp::BitNot => !v,
+                    UnOp::Not => u64::from(v == 0),
+                };
+                self.at_width(e, r)
+            }
+            ExprKind::Binary(op, l, r) => {
+                let (a, b) = (self.known(l)?, self.known(r)?);
+                let lookup = |n: &str| self.ty_of(n);
+                let signed = rdx_lang::types::operands_signed(self.ast.dialect, l, r, &lookup);
+                let v = fold(*op, a, b, signed)?;
+                if op.is_boolean() { v } else { self.at_width(e, v) }
+            }
+            _ => return None,
+        })
+    }
+
+    fn at_width(&self, e: &Expr, v: u64) -> u64 {
+        let lookup = |n: &str| self.ty_of(n);
+        rdx_lang::types::expr_width(e, &lookup).map_or(v, |w| w.wrap(v))
+    }
+
+    /// Bit i (of `bits`) of `e` as a polynomial, if `e` is bitwise (no arithmetic on qubits).
+    fn anf(&self, e: &Expr, bits: u32) -> Option<Vec<Anf>> {
+        if let Some(k) = self.known(e) {
+            return Some((0..bits).map(|i| anf_const(i < 64 && k >> i & 1 == 1)).collect());
+        }
+        let (we, _) = self.width(e);
+        let v: Vec<Anf> = match &e.kind {
+            ExprKind::Var(n) => {
+                let Val::Q { wires, w } = &self.vars[self.lookup(n)?] else { return None };
+                (0..we)
+                    .map(|i| {
+                        let q = if (i as usize) < wires.len() {
+                            Some(wires[i as usize])
+                        } else if w.signed {
+                            wires.last().copied()
+                        } else {
+                            None
+                        };
+                        q.map_or_else(Anf::new, |q| [vec![q]].into_iter().collect())
+                    })
+                    .collect()
+            }
+            ExprKind::Unary(UnOp::BitNot, x) => {
+                self.anf(x, we)?.iter().map(|a| anf_xor(a, &anf_const(true))).collect()
+            }
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or | BinOp::Xor), l, r) => {
+                let (a, b) = (self.anf(l, we)?, self.anf(r, we)?);
+                a.iter()
+                    .zip(&b)
+                    .map(|(x, y)| match op {
+                        BinOp::And => anf_and(x, y),
+                        BinOp::Xor => anf_xor(x, y),
+                        _ => anf_xor(&anf_xor(x, y), &anf_and(x, y)),
+                    })
+                    .collect()
+            }
+            ExprKind::Binary(op @ (BinOp::Shl | BinOp::Shr), l, r) => {
+                let k = self.known(r)?;
+                let a = self.anf(l, we)?;
+                let (_, signed) = self.width(l);
+                (0..we)
+                    .map(|i| {
+                        let src = if *op == BinOp::Shl {
+                            (i as u64).checked_sub(k)
+                        } else {
+                            (i as u64).checked_add(k)
+                        };
+                        match src {
+                            Some(s) if s < u64::from(we) => a[s as usize].clone(),
+                            Some(_) if *op == BinOp::Shr && signed => a[we as usize - 1].clone(),
+                            _ => Anf::new(),
+                        }
+                    })
+                    .collect()
+            }
+            _ => return None,
+        };
+        let (_, signed) = self.width(e);
+        Some(
+            (0..bits)
+                .map(|i| match v.get(i as usize) {
+                    Some(a) => a.clone(),
+                    None if signed => v.last().cloned().unwrap_or_default(),
+                    None => Anf::new(),
+                })
+                .collect(),
+        )
+    }
+
+    /// XORs the polynomials into the target qubits (block controls added to every gate).
+    fn xor_anf(&mut self, target: &[u32], bits: &[Anf]) {
+        for (&t, a) in target.iter().zip(bits) {
+            for m in a {
+                self.emit(m.clone(), t);
+            }
+        }
+    }
+
+    /// `e` on `bits` qubits: a variable's own wires when it is one of that width, else computed
+    /// into fresh ancillas. Returns the wires and the gates that computed them (to undo).
+    fn compute(&mut self, e: &Expr, bits: u32) -> R<(Vec<u32>, Option<Undo>)> {
+        if let ExprKind::Var(n) = &e.kind
+            && let Some(i) = self.lookup(n)
+            && let Val::Q { wires, .. } = &self.vars[i]
+            && wires.len() == bits as usize
+        {
+            return Ok((wires.clone(), None));
+        }
+        let start = self.gates.len();
+        let reg = self.alloc(bits);
+        self.raw(|me| me.compute_into(e, &reg))?;
+        Ok((reg.clone(), Some((start, self.gates.len(), reg))))
+    }
+
+    fn uncompute(&mut self, undo: Option<Undo>) {
+        if let Some((start, end, reg)) = undo {
+            let done: Vec<Gate> = self.gates[start..end].to_vec();
+            self.gates.extend(done.into_iter().rev());
+            self.release(&reg);
+        }
+    }
+
+    /// reg ^= e, reg all zero before (no block controls are active).
+    fn compute_into(&mut self, e: &Expr, reg: &[u32]) -> R<()> {
+        let bits = reg.len() as u32;
+        if let Some(a) = self.anf(e, bits) {
+            self.xor_anf(reg, &a);
+            return Ok(());
+        }
+        match &e.kind {
+            ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), l, r) => {
+                self.compute_into(l, reg)?;
+                self.add_expr(reg, r, *op == BinOp::Sub, e.span)
+            }
+            ExprKind::Unary(UnOp::Neg, x) => {
+                self.compute_into(x, reg)?;
+                for &q in reg {
+                    self.emit(vec![], q);
+                }
+                self.add_const(reg, 1, false);
+                Ok(())
+            }
+            ExprKind::Binary(BinOp::Mul, l, r) if self.known(r).is_some() || self.known(l).is_some() => {
+                let (x, k) =
+                    if let Some(k) = self.known(r) { (l, k) } else { (r, self.known(l).unwrap_or(0)) };
+                let (xw, undo) = self.compute(x, bits)?;
+                for j in 0..bits {
+                    if k >> j & 1 == 1 {
+                        let n = (bits - j) as usize;
+                        self.adder(&reg[j as usize..], &xw[..n], false);
+                    }
+                }
+                self.uncompute(undo);
+                Ok(())
+            }
+            _ => err(
+                e.span,
+                "this expression has no circuit (use + - * by a constant, & | ^ ~, shifts by constants)",
+            ),
+        }
+    }
+
+    /// target += e (or -=).
+    fn add_expr(&mut self, target: &[u32], e: &Expr, sub: bool, span: Span) -> R<()> {
+        let _ = span;
+        if let Some(k) = self.known(e) {
+            self.add_const(target, k, sub);
+            return Ok(());
+        }
+        let (a, undo) = self.compute(e, target.len() as u32)?;
+        self.adder(target, &a, sub);
+        self.uncompute(undo);
+        Ok(())
+    }
+
+    fn add_const(&mut self, target: &[u32], k: u64, sub: bool) {
+        let mask = if target.len() >= 64 { u64::MAX } else { (1u64 << target.len()) - 1 };
+        if k & mask == 0 {
+            return;
+        }
+        let reg = self.alloc(target.len() as u32);
+        let set: Vec<u32> =
+            reg.iter().enumerate().filter(|(i, _)| k >> i & 1 == 1).map(|(_, &q)| q).collect();
+        for &q in &set {
+            self.gates.push(Gate::Mcx { controls: vec![], target: q });
+        }
+        self.adder(target, &reg, sub);
+        for &q in &set {
+            self.gates.push(Gate::Mcx { controls: vec![], target: q });
+        }
+        self.release(&reg);
+    }
+
+    /// The CDKM ripple-carry adder modulo 2^n: b += a with one ancilla carry (b: target);
+    /// backward (`sub`) its gates in reverse order. 2n Toffoli and 4n CNOT.
+    fn adder(&mut self, b: &[u32], a: &[u32], sub: bool) {
+        let start = self.gates.len();
+        let c0 = self.alloc(1)[0];
+        let n = b.len().min(a.len());
+        let carry = |i: usize| if i == 0 { c0 } else { a[i - 1] };
+        for i in 0..n {
+            // MAJ(c, b_i, a_i)
+            self.emit(vec![a[i]], b[i]);
+            self.emit(vec![a[i]], carry(i));
+            self.emit(vec![carry(i), b[i]], a[i]);
+        }
+        for i in (0..n).rev() {
+            // UMA(c, b_i, a_i), the 2-CNOT version
+            self.emit(vec![carry(i), b[i]], a[i]);
+            self.emit(vec![a[i]], carry(i));
+            self.emit(vec![carry(i)], b[i]);
+        }
+        if sub {
+            self.gates[start..].reverse();
+        }
+        self.release(&[c0]);
+    }
+
+    /// t ^= (e != 0), block controls on the gates that write t.
+    fn cond_into(&mut self, e: &Expr, t: u32) -> R<()> {
+        if let Some(k) = self.known(e) {
+            if k != 0 {
+                self.emit(vec![], t);
+            }
+            return Ok(());
+        }
+        match &e.kind {
+            ExprKind::Unary(UnOp::Not, x) => {
+                self.cond_into(x, t)?;
+                self.emit(vec![], t);
+                Ok(())
+            }
+            ExprKind::Binary(op @ (BinOp::LogAnd | BinOp::LogOr), l, r) => {
+                let ab = self.alloc(2);
+                self.raw(|me| {
+                    me.cond_into(l, ab[0])?;
+                    me.cond_into(r, ab[1])
+                })?;
+                self.emit(vec![ab[0], ab[1]], t);
+                if *op == BinOp::LogOr {
+                    self.emit(vec![ab[0]], t);
+                    self.emit(vec![ab[1]], t);
+                }
+                self.raw(|me| {
+                    me.cond_into(r, ab[1])?;
+                    me.cond_into(l, ab[0])
+                })?;
+                self.release(&ab);
+                Ok(())
+            }
+            ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) => {
+                let bits = self.width(l).0.max(self.width(r).0);
+                let diff = ExprKind::Binary(BinOp::Xor, l.clone(), r.clone());
+                let d = Expr { kind: diff, span: e.span };
+                let (wires, undo) = self.compute(&d, bits).or_else(|_| {
+                    let s = ExprKind::Binary(BinOp::Sub, l.clone(), r.clone());
+                    self.compute(&Expr { kind: s, span: e.span }, bits)
+                })?;
+                self.zero_test(&wires, t);
+                if *op == BinOp::Ne {
+                    self.emit(vec![], t);
+                }
+                self.uncompute(undo);
+                Ok(())
+            }
+            ExprKind::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), l, r) => {
+                let lookup = |n: &str| self.ty_of(n);
+                let signed = rdx_lang::types::operands_signed(self.ast.dialect, l, r, &lookup);
+                let mixed = signed && !(self.width(l).1 && self.width(r).1);
+                let bits = (self.width(l).0.max(self.width(r).0) + u32::from(mixed)).min(64);
+                // a < b, or its negation: x < y, x <= y = !(y < x), x > y = y < x, x >= y = !(x < y).
+                let (a, b, negate) = match op {
+                    BinOp::Lt => (l, r, false),
+                    BinOp::Le => (r, l, true),
+                    BinOp::Gt => (r, l, false),
+                    _ => (l, r, true),
+                };
+                let (aw, ua) = self.compute_fresh(a, bits)?;
+                let (bw, ub) = self.compute_fresh(b, bits)?;
+                self.less_than(&aw, &bw, signed, t);
+                if negate {
+                    self.emit(vec![], t);
+                }
+                self.uncompute(ub);
+                self.uncompute(ua);
+                Ok(())
+            }
+            _ => {
+                let bits = self.width(e).0;
+                let (wires, undo) = self.compute(e, bits)?;
+                self.zero_test(&wires, t);
+                self.emit(vec![], t);
+                self.uncompute(undo);
+                Ok(())
+            }
+        }
+    }
+
+    /// Like [`Self::compute`], always into fresh ancillas (the comparison changes them).
+    fn compute_fresh(&mut self, e: &Expr, bits: u32) -> R<(Vec<u32>, Option<Undo>)> {
+        let start = self.gates.len();
+        let reg = self.alloc(bits);
+        self.raw(|me| me.compute_into(e, &reg))?;
+        Ok((reg.clone(), Some((start, self.gates.len(), reg))))
+    }
+
+    /// t ^= (all wires are 0).
+    fn zero_test(&mut self, wires: &[u32], t: u32) {
+        for &q in wires {
+            self.gates.push(Gate::Mcx { controls: vec![], target: q });
+        }
+        self.emit(wires.to_vec(), t);
+        for &q in wires {
+            self.gates.push(Gate::Mcx { controls: vec![], target: q });
+        }
+    }
+
+    /// t ^= (a < b) on registers of one width: the carry out of ~a + b, computed by the MAJ
+    /// ladder of the adder and undone after (signed: the top bits flipped first).
+    fn less_than(&mut self, a: &[u32], b: &[u32], signed: bool, t: u32) {
+        let n = a.len();
+        let start = self.gates.len();
+        let c0 = self.alloc(1)[0];
+        let x = |me: &mut Self, q: u32| me.gates.push(Gate::Mcx { controls: vec![], target: q });
+        for &q in a {
+            x(self, q);
+        }
+        if signed {
+            x(self, a[n - 1]);
+            x(self, b[n - 1]);
+        }
+        let carry = |i: usize| if i == 0 { c0 } else { a[i - 1] };
+        for i in 0..n {
+            self.gates.push(Gate::Mcx { controls: vec![a[i]], target: b[i] });
+            self.gates.push(Gate::Mcx { controls: vec![a[i]], target: carry(i) });
+            let mut cs = vec![carry(i), b[i]];
+            cs.sort_unstable();
+            self.gates.push(Gate::Mcx { controls: cs, target: a[i] });
+        }
+        let compute: Vec<Gate> = self.gates[start..].to_vec();
+        self.emit(vec![a[n - 1]], t);
+        self.gates.extend(compute.into_iter().rev());
+        self.release(&[c0]);
+    }
+
+    fn target(&mut self, p: &rdx_lang::ast::Place) -> R<usize> {
+        if p.index.is_some() {
+            return err(p.span, "arrays have no circuit");
+        }
+        let i = self.var(&p.name.name, p.span)?;
+        self.promote(i, p.span)?;
+        Ok(i)
+    }
+
+    /// A known variable about to change under a condition or by qubits: onto fresh qubits.
+    fn promote(&mut self, i: usize, span: Span) -> R<()> {
+        if let Val::K { v, ty } = self.vars[i].clone() {
+            let Some(w) = ty.width() else {
+                return err(
+                    span,
+                    format!("a `{ty}` local changed by the state has no circuit: declare it u8 … i32"),
+                );
+            };
+            let wires = self.alloc(u32::from(w.bits));
+            for (j, &q) in wires.iter().enumerate() {
+                if v >> j & 1 == 1 {
+                    self.gates.push(Gate::Mcx { controls: vec![], target: q });
+                }
+            }
+            self.vars[i] = Val::Q { wires, w };
+        }
+        Ok(())
+    }
+
+    fn wires(&self, i: usize) -> Vec<u32> {
+        match &self.vars[i] {
+            Val::Q { wires, .. } => wires.clone(),
+            Val::K { .. } => Vec::new(),
+        }
+    }
+
+    /// Whether a known variable can be updated classically here.
+    fn classical(&self, p: &rdx_lang::ast::Place) -> Option<usize> {
+        let i = self.lookup(&p.name.name)?;
+        (p.index.is_none() && self.ctrl.is_empty() && matches!(self.vars[i], Val::K { .. })).then_some(i)
+    }
+
+    fn block(&mut self, stmts: &[Stmt]) -> R<()> {
+        for s in stmts {
+            self.stmt(s)?;
+            if self.gates.len() > MAX_GATES {
+                return err(s.span, format!("the circuit passes {MAX_GATES} gates"));
+            }
+        }
+        Ok(())
+    }
+
+    fn stmt(&mut self, s: &Stmt) -> R<()> {
+        let sp = s.span;
+        match &s.kind {
+            StmtKind::Update { target, op, value } => {
+                if let Some(i) = self.classical(target)
+                    && let Some(k) = self.known(value)
+                    && let Val::K { v, ty } = self.vars[i].clone()
+                {
+                    let nv = match op {
+                        UpdateOp::Add => v.wrapping_add(k),
+                        UpdateOp::Sub => v.wrapping_sub(k),
+                        UpdateOp::Xor => v ^ k,
+                    };
+                    self.vars[i] = Val::K { v: ty.width().map_or(nv, |w| w.wrap(nv)), ty };
+                    return Ok(());
+                }
+                let i = self.target(target)?;
+                let t = self.wires(i);
+                match op {
+                    UpdateOp::Xor => {
+                        if let Some(a) = self.anf(value, t.len() as u32) {
+                            self.xor_anf(&t, &a);
+                        } else {
+                            let (w, undo) = self.compute(value, t.len() as u32)?;
+                            for (&q, &s) in t.iter().zip(&w) {
+                                self.emit(vec![s], q);
+                            }
+                            self.uncompute(undo);
+                        }
+                        Ok(())
+                    }
+                    UpdateOp::Add | UpdateOp::Sub => self.add_expr(&t, value, *op == UpdateOp::Sub, sp),
+                }
+            }
+            StmtKind::XorShift { target, dir, amount } => {
+                let i = self.target(target)?;
+                let t = self.wires(i);
+                let c = self.known(amount).unwrap_or(0) as usize;
+                let n = t.len();
+                if *dir == Dir::Left {
+                    for j in (c..n).rev() {
+                        self.emit(vec![t[j - c]], t[j]);
+                    }
+                } else {
+                    for j in 0..n.saturating_sub(c) {
+                        self.emit(vec![t[j + c]], t[j]);
+                    }
+                }
+                Ok(())
+            }
+            StmtKind::Undo(inner) if matches!(inner.kind, StmtKind::XorShift { .. }) => {
+                let start = self.gates.len();
+                self.stmt(inner)?;
+                // x ^= x << c is undone by the same CNOTs in reverse order.
+                self.gates[start..].reverse();
+                Ok(())
+            }
+            StmtKind::Rotate { target, dir, amount } => {
+                let Some(k) = self.known(amount) else {
+                    return err(amount.span, "a rotation by a variable has no circuit: rotate by a constant");
+                };
+                let i = self.target(target)?;
+                let t = self.wires(i);
+                let n = t.len();
+                let k = (k % n as u64) as usize;
+                let left = if *dir == Dir::Left { k } else { (n - k) % n };
+                // Bit j moves to bit j + left: the new wire of bit j is the old wire of j - left.
+                let new: Vec<u32> = (0..n).map(|j| t[(j + n - left) % n]).collect();
+                if self.ctrl.is_empty() {
+                    if let Val::Q { wires, .. } = &mut self.vars[i] {
+                        *wires = new;
+                    }
+                } else {
+                    // Under a condition: move the values with controlled swaps (a cycle
+                    // decomposition of the rotation).
+                    let mut cur: Vec<u32> = t.clone();
+                    for j in 0..n {
+                        let want = new[j];
+                        if let Some(p) = cur.iter().position(|&q| q == want)
+                            && p != j
+                        {
+                            self.swap(t[j], t[p]);
+                            cur.swap(j, p);
+                        }
+                    }
+                }
+                Ok(())
+            }
+            StmtKind::Swap(a, b) => {
+                let (i, j) = (self.target(a)?, self.target(b)?);
+                if self.ctrl.is_empty() {
+                    self.vars.swap(i, j);
+                } else {
+                    let (x, y) = (self.wires(i), self.wires(j));
+                    for (&p, &q) in x.iter().zip(&y) {
+                        self.swap(p, q);
+                    }
+                }
+                Ok(())
+            }
+            StmtKind::Not(p) => {
+                let i = self.target(p)?;
+                for q in self.wires(i) {
+                    self.emit(vec![], q);
+                }
+                Ok(())
+            }
+            StmtKind::Neg(p) => {
+                let i = self.target(p)?;
+                let t = self.wires(i);
+                for &q in &t {
+                    self.emit(vec![], q);
+                }
+                self.add_const(&t, 1, false);
+                Ok(())
+            }
+            StmtKind::If { cond, then_block, else_block, fi } => {
+                if self.ctrl.is_empty()
+                    && let Some(c) = self.known(cond)
+                {
+                    let b = if c != 0 { Some(then_block) } else { else_block.as_ref() };
+                    if let Some(b) = b {
+                        self.block(&b.stmts)?;
+                    }
+                    return Ok(());
+                }
+                let a = self.alloc(1)[0];
+                self.cond_into(cond, a)?;
+                self.ctrl.push(a);
+                self.block(&then_block.stmts)?;
+                self.ctrl.pop();
+                if let Some(b) = else_block {
+                    self.gates.push(Gate::Mcx { controls: vec![], target: a });
+                    self.ctrl.push(a);
+                    let r = self.block(&b.stmts);
+                    self.ctrl.pop();
+                    r?;
+                    self.gates.push(Gate::Mcx { controls: vec![], target: a });
+                }
+                self.cond_into(fi, a)?;
+                self.release(&[a]);
+                Ok(())
+            }
+            StmtKind::From { entry, body, again, until } => {
+                if self.known(entry) != Some(1) && self.known(entry).is_none_or(|v| v == 0) {
+                    return err(
+                        entry.span,
+                        "a loop whose entry test depends on the state has no circuit: only loops with constant trip counts unroll",
+                    );
+                }
+                loop {
+                    self.block(&body.stmts)?;
+                    match self.known(until) {
+                        Some(0) => {}
+                        Some(_) => return Ok(()),
+                        None => {
+                            return err(
+                                until.span,
+                                "a loop whose exit test depends on the state has no circuit: only loops with constant trip counts unroll",
+                            );
+                        }
+                    }
+                    if let Some(l) = again {
+                        self.block(&l.stmts)?;
+                    }
+                    self.budget = self.budget.saturating_sub(1);
+                    if self.budget == 0 {
+                        return err(until.span, "the loop runs too many times to unroll");
+                    }
+                }
+            }
+            StmtKind::Local { name, ty, init } => {
+                let val = match (self.known(init), ty) {
+                    (Some(v), Type::U64 | Type::I64 | Type::Fixed(_)) if self.ctrl.is_empty() => {
+                        Val::K { v: ty.width().map_or(v, |w| w.wrap(v)), ty: *ty }
+                    }
+                    (_, Type::Fixed(w)) => {
+                        let wires = self.alloc(u32::from(w.bits));
+                        if let Some(a) = self.anf(init, u32::from(w.bits)) {
+                            self.xor_anf(&wires, &a);
+                        } else {
+                            let (src, undo) = self.compute(init, u32::from(w.bits))?;
+                            for (&q, &s) in wires.iter().zip(&src) {
+                                self.emit(vec![s], q);
+                            }
+                            self.uncompute(undo);
+                        }
+                        Val::Q { wires, w: *w }
+                    }
+                    _ => {
+                        return err(
+                            sp,
+                            format!("a `{ty}` local has no circuit unless its value is a constant"),
+                        );
+                    }
+                };
+                self.vars.push(val);
+                let k = self.vars.len() - 1;
+                if let Some(e) = self.env.last_mut() {
+                    e.insert(name.name.clone(), k);
+                }
+                Ok(())
+            }
+            StmtKind::Delocal { name, value, .. } => {
+                let i = self.var(&name.name, name.span)?;
+                match self.vars[i].clone() {
+                    Val::K { v, ty } => match self.known(value) {
+                        Some(k) if ty.width().map_or(k, |w| w.wrap(k)) == v => {}
+                        Some(k) => {
+                            return err(sp, format!("`delocal {} = {k}` but it is {v} here", name.name));
+                        }
+                        None => {
+                            return err(
+                                value.span,
+                                "a constant local closed with a value that depends on the state",
+                            );
+                        }
+                    },
+                    Val::Q { wires, w } => {
+                        if let Some(a) = self.anf(value, u32::from(w.bits)) {
+                            self.xor_anf(&wires, &a);
+                        } else {
+                            let (src, undo) = self.compute(value, u32::from(w.bits))?;
+                            for (&q, &s) in wires.iter().zip(&src) {
+                                self.emit(vec![s], q);
+                            }
+                            self.uncompute(undo);
+                        }
+                        self.release(&wires);
+                    }
+                }
+                if let Some(e) = self.env.last_mut() {
+                    e.remove(&name.name);
+                }
+                Ok(())
+            }
+            StmtKind::Call { gene, args, uncall } => {
+                let Some(&g) = self.genes.get(gene.name.as_str()) else {
+                    return err(gene.span, format!("unknown gene `{}`", gene.name));
+                };
+                if self.depth > 64 {
+                    return err(sp, "calls nest too deep to inline (recursion has no circuit)");
+                }
+                let mut frame = HashMap::new();
+                for (a, p) in args.iter().zip(&g.params) {
+                    frame.insert(p.name.name.clone(), self.var(&a.name, a.span)?);
+                }
+                // Inside an inverted body (`rdx_lang::invert`), a call names the callee's inverse.
+                let backward = *uncall != self.inverted;
+                let body = if backward { rdx_lang::invert::invert_gene(g).body } else { g.body.clone() };
+                let saved = std::mem::replace(&mut self.inverted, backward);
+                self.env.push(frame);
+                self.depth += 1;
+                let r = self.block(&body.stmts);
+                self.depth -= 1;
+                self.env.pop();
+                self.inverted = saved;
+                r
+            }
+            StmtKind::Assert(_) | StmtKind::Skip | StmtKind::Print(_) => Ok(()),
+            _ => err(
+                sp,
+                "this statement has no circuit (supported: ^= += -= with bitwise or +/- expressions, xorshift, rotations by constants, swap, not, neg, if/fi, loops with constant trip counts, locals, call/uncall)",
+            ),
+        }
+    }
+}
+
+/// Compiles gene `gene` of the checked program into a circuit.
+pub fn compile(ast: &Ast, gene: &str) -> Result<Circuit, CircuitError> {
+    let Some(g) = ast.genes.iter().find(|g| g.name.name == gene) else {
+        return err(Span::default(), format!("no gene `{gene}`"));
+    };
+    let mut consts = HashMap::new();
+    for c in &ast.consts {
+        if let ExprKind::Int(v) = c.value.kind {
+            consts.insert(c.name.name.clone(), v);
+        }
+    }
+    let mut cc = Cc {
+        ast,
+        genes: ast.genes.iter().map(|g| (g.name.name.as_str(), g)).collect(),
+        consts,
+        vars: Vec::new(),
+        env: vec![HashMap::new()],
+        gates: Vec::new(),
+        ctrl: Vec::new(),
+        next: 0,
+        free: Vec::new(),
+        params_qubits: 0,
+        depth: 0,
+        budget: 1 << 20,
+        inverted: false,
+    };
+    let mut registers = Vec::new();
+    for p in &g.params {
+        let Type::Fixed(w) = p.ty else {
+            return err(
+                p.ty_span,
+                format!(
+                    "parameter `{}` is `{}`: circuits take u8 u16 u32 i8 i16 i32 parameters",
+                    p.name.name, p.ty
+                ),
+            );
+        };
+        let wires = cc.alloc(u32::from(w.bits));
+        registers.push((p.name.name.clone(), w, wires.clone()));
+        cc.vars.push(Val::Q { wires, w });
+        let k = cc.vars.len() - 1;
+        cc.env[0].insert(p.name.name.clone(), k);
+    }
+    cc.params_qubits = cc.next;
+    cc.block(&g.body.stmts)?;
+    // Move each parameter's bits home.
+    let mut at: HashMap<u32, u32> = HashMap::new(); // qubit -> logical home qubit sitting there
+    let mut pos: HashMap<u32, u32> = HashMap::new(); // home -> qubit
+    for (k, (_, _, home)) in registers.iter().enumerate() {
+        let i = cc.env[0][&g.params[k].name.name];
+        for (h, q) in home.iter().zip(cc.wires(i)) {
+            at.insert(q, *h);
+            pos.insert(*h, q);
+        }
+    }
+    for (_, _, home) in &registers {
+        for &h in home {
+            let q = pos[&h];
+            if q != h {
+                cc.gates.push(Gate::Swap(q.min(h), q.max(h)));
+                // What sat on h moves to q.
+                if let Some(&other) = at.get(&h) {
+                    pos.insert(other, q);
+                    at.insert(q, other);
+                } else {
+                    at.remove(&q);
+                }
+                at.insert(h, h);
+                pos.insert(h, h);
+            }
+        }
+    }
+    let ancillas = cc.next - cc.params_qubits;
+    Ok(Circuit { registers, ancillas, gates: cc.gates })
+}
+
+impl Circuit {
+    pub fn qubits(&self) -> u32 {
+        self.registers.iter().map(|r| r.2.len() as u32).sum::<u32>() + self.ancillas
+    }
+
+    /// Runs the circuit on a basis state (one bool per qubit).
+    pub fn simulate(&self, bits: &mut [bool]) {
+        for g in &self.gates {
+            match g {
+                Gate::Mcx { controls, target } => {
+                    if controls.iter().all(|&c| bits[c as usize]) {
+                        bits[*target as usize] ^= true;
+                    }
+                }
+                Gate::Swap(a, b) => bits.swap(*a as usize, *b as usize),
+            }
+        }
+    }
+
+    /// Gate counts by kind: x, cx, ccx, mcx, swap.
+    pub fn counts(&self) -> [(&'static str, usize); 5] {
+        let mut c = [0usize; 5];
+        for g in &self.gates {
+            let k = match g {
+                Gate::Mcx { controls, .. } => controls.len().min(3),
+                Gate::Swap(..) => 4,
+            };
+            c[k] += 1;
+        }
+        [("x", c[0]), ("cx", c[1]), ("ccx", c[2]), ("mcx", c[3]), ("swap", c[4])]
+    }
+
+    /// Depth: gates placed greedily in layers, each after the last gate on any of its qubits.
+    pub fn depth(&self) -> usize {
+        let mut level = vec![0usize; self.qubits() as usize];
+        let mut depth = 0;
+        for g in &self.gates {
+            let qs: Vec<u32> = match g {
+                Gate::Mcx { controls, target } => controls.iter().copied().chain([*target]).collect(),
+                Gate::Swap(a, b) => vec![*a, *b],
+            };
+            let l = qs.iter().map(|&q| level[q as usize]).max().unwrap_or(0) + 1;
+            for q in qs {
+                level[q as usize] = l;
+            }
+            depth = depth.max(l);
+        }
+        depth
+    }
+
+    /// Register names in the text: the parameter's, with `_` added when it is a word of
+    /// OpenQASM 3 or a gate of `stdgates.inc`, or `anc`.
+    pub fn register_names(&self) -> Vec<String> {
+        const RESERVED: &[&str] = &[
+            "x",
+            "y",
+            "z",
+            "h",
+            "s",
+            "sdg",
+            "t",
+            "tdg",
+            "sx",
+            "rx",
+            "ry",
+            "rz",
+            "cx",
+            "cy",
+            "cz",
+            "cp",
+            "crx",
+            "cry",
+            "crz",
+            "ch",
+            "swap",
+            "ccx",
+            "cswap",
+            "cu",
+            "CX",
+            "phase",
+            "cphase",
+            "id",
+            "u1",
+            "u2",
+            "u3",
+            "U",
+            "p",
+            "anc",
+            "qubit",
+            "bit",
+            "int",
+            "uint",
+            "float",
+            "angle",
+            "bool",
+            "gate",
+            "ctrl",
+            "negctrl",
+            "inv",
+            "pow",
+            "measure",
+            "reset",
+            "barrier",
+            "if",
+            "else",
+            "for",
+            "while",
+            "in",
+            "let",
+            "const",
+            "include",
+            "def",
+            "return",
+            "input",
+            "output",
+            "pi",
+            "tau",
+            "euler",
+            "qreg",
+            "creg",
+            "opaque",
+            "box",
+            "delay",
+            "duration",
+            "stretch",
+            "complex",
+            "array",
+            "end",
+            "break",
+            "continue",
+            "switch",
+            "case",
+            "default",
+            "extern",
+            "defcal",
+            "cal",
+            "defcalgrammar",
+            "mutable",
+            "readonly",
+            "gphase",
+            "OPENQASM",
+            "void",
+        ];
+        self.registers
+            .iter()
+            .map(|(n, _, _)| if RESERVED.contains(&n.as_str()) { format!("{n}_") } else { n.clone() })
+            .collect()
+    }
+
+    fn qubit_name(&self, names: &[String], q: u32) -> String {
+        for ((_, _, wires), n) in self.registers.iter().zip(names) {
+            if let Some(i) = wires.iter().position(|&w| w == q) {
+                return format!("{n}[{i}]");
+            }
+        }
+        format!("anc[{}]", q - self.registers.iter().map(|r| r.2.len() as u32).sum::<u32>())
+    }
+
+    /// The OpenQASM 3 text: one register per parameter, `anc`, one gate per line.
+    pub fn qasm3(&self) -> String {
+        let names = self.register_names();
+        let mut s = String::from("OPENQASM 3.0;\ninclude \"stdgates.inc\";\n");
+        for ((_, w, _), n) in self.registers.iter().zip(&names) {
+            s.push_str(&format!("qubit[{}] {n};\n", w.bits));
+        }
+        if self.ancillas > 0 {
+            s.push_str(&format!("qubit[{}] anc;\n", self.ancillas));
+        }
+        for g in &self.gates {
+            let line = match g {
+                Gate::Mcx { controls, target } => {
+                    let mut ops: Vec<String> = controls.iter().map(|&c| self.qubit_name(&names, c)).collect();
+                    ops.push(self.qubit_name(&names, *target));
+                    let gate = match controls.len() {
+                        0 => "x".to_string(),
+                        1 => "cx".to_string(),
+                        2 => "ccx".to_string(),
+                        k => format!("ctrl({k}) @ x"),
+                    };
+                    format!("{gate} {};", ops.join(", "))
+                }
+                Gate::Swap(a, b) => {
+                    format!("swap {}, {};", self.qubit_name(&names, *a), self.qubit_name(&names, *b))
+                }
+            };
+            s.push_str(&line);
+            s.push('\n');
+        }
+        s
+    }
+
+    /// The RevLib `.real` text: t-gates (Toffoli family) and f2 (swap).
+    pub fn real(&self) -> String {
+        let names = self.register_names();
+        let vars: Vec<String> =
+            (0..self.qubits()).map(|q| self.qubit_name(&names, q).replace(['[', ']'], "_")).collect();
+        let nparam: u32 = self.registers.iter().map(|r| r.2.len() as u32).sum();
+        let constants: String = (0..self.qubits()).map(|q| if q < nparam { '-' } else { '0' }).collect();
+        let mut s = format!(
+            ".version 2.0\n.numvars {}\n.variables {}\n.inputs {}\n.outputs {}\n.constants {constants}\n.garbage {}\n.begin\n",
+            self.qubits(),
+            vars.join(" "),
+            vars.join(" "),
+            vars.join(" "),
+            "-".repeat(self.qubits() as usize)
+        );
+        for g in &self.gates {
+            match g {
+                Gate::Mcx { controls, target } => {
+                    let ops: Vec<&str> =
+                        controls.iter().chain([target]).map(|&q| vars[q as usize].as_str()).collect();
+                    s.push_str(&format!("t{} {}\n", ops.len(), ops.join(" ")));
+                }
+                Gate::Swap(a, b) => s.push_str(&format!("f2 {} {}\n", vars[*a as usize], vars[*b as usize])),
+            }
+        }
+        s.push_str(".end\n");
+        s
+    }
+}

@@ -1,0 +1,90 @@
+"""Fixed-width types, permutations, superposition and circuits from Python."""
+
+import cmath
+
+import pytest
+
+import redoxa as rx
+
+SRC = """
+gene step(x: u8, y: u8) {
+    x >>>= 3
+    x += y
+    x ^= 0x4d
+    y <<<= 2
+    y ^= x
+}
+"""
+
+
+def test_fixed_width_types_wrap_and_check_range():
+    @rx.gene
+    def add(x: rx.u8, y: rx.u8):
+        x += y
+
+    prog = add.compile()
+    assert prog.run(x=250, y=10) == {"x": 4, "y": 10}
+    assert prog.reverse(x=4, y=10) == {"x": 250, "y": 10}
+    with pytest.raises(rx.errors.ValueRangeError):
+        prog.run(x=256, y=0)
+
+    @rx.gene
+    def dec(s: rx.i8):
+        s -= 1
+
+    assert dec.compile().run(s=-128) == {"s": 127}
+
+
+def step(x, y):
+    x = ((x >> 3) | (x << 5)) & 0xFF
+    x = ((x + y) & 0xFF) ^ 0x4D
+    y = ((y << 2) | (y >> 6)) & 0xFF
+    return x, y ^ x
+
+
+def test_permutation_matches_an_independent_computation():
+    prog = rx.assemble(SRC)
+    perm = prog.permutation()
+    want = []
+    for s in range(1 << 16):
+        x, y = step(s & 0xFF, s >> 8)
+        want.append(x | y << 8)
+    assert perm == want
+    assert sorted(perm) == list(range(1 << 16))
+
+
+def test_superpose_keeps_the_norm_exactly():
+    prog = rx.assemble(SRC)
+    n = 1 << 16
+    amps = [cmath.exp(1j * 0.001 * s) / 256 for s in range(n)]
+    out = rx.superpose(prog, amps)
+    perm = prog.permutation()
+    assert all(out[perm[s]] == amps[s] for s in range(n))
+    # The same numbers in another order: the norm is the same sum, term for term.
+    assert sorted(abs(a) ** 2 for a in out) == sorted(abs(a) ** 2 for a in amps)
+    with pytest.raises(rx.errors.ValueRangeError):
+        rx.superpose(prog, [1, 0])
+
+
+def test_circuit_text_and_report():
+    prog = rx.assemble(SRC)
+    q = prog.circuit("qasm3")
+    assert q.startswith("OPENQASM 3.0;\ninclude \"stdgates.inc\";\nqubit[8] x_;\nqubit[8] y_;\n")
+    assert prog.circuit("real").startswith(".version 2.0")
+    assert "qubits" in prog.circuit_report()
+
+
+def test_qiskit_agrees_on_basis_states():
+    qiskit = pytest.importorskip("qiskit")
+    pytest.importorskip("qiskit_qasm3_import")
+    from qiskit.quantum_info import Statevector
+
+    prog = rx.assemble("gene g(a: u8, b: u8) {\n    a += b\n    b ^= a & 0x0f\n}\n")
+    qc = prog.to_qiskit()
+    perm = prog.permutation()
+    nq = qc.num_qubits
+    for s in [0, 1, 0x0102, 0xFFFF, 0x8001, 0x3C5A]:
+        sv = Statevector.from_int(s, 2**nq).evolve(qc)
+        out = int(max(range(2**nq), key=lambda k: abs(sv.data[k])))
+        assert out == perm[s], (s, out, perm[s])
+    assert isinstance(qc, qiskit.QuantumCircuit)

@@ -1,0 +1,168 @@
+//! `rdx perm FILE --entry G`: a gene over fixed-width state as a permutation of its states.
+//! The enumeration is `rdx_core::perm`; this file is options and printing.
+
+use crate::frontend;
+use rdx_core::Home;
+use rdx_core::perm::{self, Permutation};
+use rdx_vm::values::format_state;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Run a gene forward from every state of its parameters and report the permutation.
+///
+/// The gene's parameters must be fixed-width integers (u8 u16 u32 i8 i16 i32), at most 24 bits
+/// in all. A state's number concatenates the parameters' values, the first parameter in the
+/// lowest bits (`x: u8, y: u8`: state x + 256·y). rdx perm proves the gene a bijection by
+/// exhaustion and prints the number of states, the cycle type (cycle length × count), the
+/// order (exact), the fixed points and the CID of the permutation table (the images of states
+/// 0, 1, … as little-endian u32), which is kept in the home's store (--home, $RDX_HOME,
+/// ~/.rdx; --no-store keeps nothing).
+///
+/// A state where the gene fails (an assertion, a delocal) makes it partial: the first such
+/// state is reported and the exit code is 1. Two states with the same image (a lossy gene)
+/// are reported too (exit code 1).
+///
+/// Example: rdx perm stdlib/speck32.rdx --entry speck_round8 --json
+#[derive(clap::Args)]
+pub struct Args {
+    /// The program: rdx source (.rdx), Janus (.ja), a bytecode module (.rdxb), or a CID.
+    #[arg(value_name = "FILE|CID")]
+    file: String,
+    /// The gene (default: `main`, else the only gene).
+    #[arg(long, value_name = "GENE")]
+    entry: Option<String>,
+    /// Print one JSON object: states, bijective, order (a JSON integer of any size),
+    /// fixed_points, cycle_type (cycle length → count) and cid.
+    #[arg(long)]
+    json: bool,
+    /// Also print the table: `s -> π(s)` per state (with --json, a `table` array).
+    #[arg(long)]
+    table: bool,
+    /// Do not keep the table in the home's store (the CID is still printed).
+    #[arg(long)]
+    no_store: bool,
+    /// The execution engine.
+    #[arg(long, value_enum, default_value = "interp")]
+    backend: crate::cmd::run::Backend,
+}
+
+pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
+    let home = if args.no_store && Path::new(&args.file).exists() { None } else { Home::open(home).ok() };
+    let program = match frontend::load(&args.file, home.as_ref(), false, &[]) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let gene = match program.entry(args.entry.as_deref()) {
+        Ok(g) => g,
+        Err(e) => return frontend::fail(e),
+    };
+    let backend: rdx_core::run::Backend = args.backend.into();
+    let (backend, _) = backend.resolve(&program.module);
+    let mut engine = backend.engine();
+    let p = match perm::permutation(engine.as_mut(), &program.module, gene) {
+        Ok(p) => p,
+        Err(e) => return frontend::fail(e),
+    };
+    let m = &program.module;
+    let params = &m.genes[gene].params;
+    if let Some((s, e)) = &p.partial {
+        let state = format_state(params, &p.domain.decode(*s), m.dialect);
+        if args.json {
+            println!(
+                "{{\"states\": {}, \"bijective\": false, \"partial\": {{\"state\": {s}, \"values\": {state}, \"error\": {}}}}}",
+                p.domain.states(),
+                rdx_vm::values::json_string(&e.kind.message())
+            );
+        } else {
+            println!("gene `{}` is partial: it fails from state {s} {state}", m.genes[gene].name);
+        }
+        let d = e.to_diagnostic();
+        match &program.text {
+            Some(text) => frontend::report(&[d], &program.name, text),
+            None => eprintln!("error[{}]: {} ({})", d.code, d.message, program.name),
+        }
+        return ExitCode::from(crate::cmd::run::EXIT_RUNTIME);
+    }
+    let bytes = p.table_bytes();
+    let cid = match (&home, args.no_store) {
+        (Some(h), false) => match h.put(&bytes) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("warning: the table was not stored: {e}");
+                rdx_core::Cid::of(&bytes)
+            }
+        },
+        _ => rdx_core::Cid::of(&bytes),
+    };
+    let text = if args.json {
+        json(&p, &cid.to_string(), args.table)
+    } else {
+        report(&p, m, gene, &cid.to_string(), args.table)
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    if let Some((a, b, img)) = p.collision {
+        let (sa, sb) = (
+            format_state(params, &p.domain.decode(a), m.dialect),
+            format_state(params, &p.domain.decode(b), m.dialect),
+        );
+        eprintln!("error: not a bijection: states {a} {sa} and {b} {sb} both go to state {img}");
+        return ExitCode::from(crate::cmd::run::EXIT_RUNTIME);
+    }
+    ExitCode::SUCCESS
+}
+
+fn cycle_list(p: &Permutation) -> Vec<(u64, u64)> {
+    p.cycle_type().into_iter().collect()
+}
+
+fn json(p: &Permutation, cid: &str, table: bool) -> String {
+    let fixed = p.cycle_type().get(&1).copied().unwrap_or(0);
+    let cycles: Vec<String> = cycle_list(p).iter().map(|(l, c)| format!("\"{l}\": {c}")).collect();
+    let mut s = format!(
+        "{{\"states\": {}, \"bits\": {}, \"bijective\": {}, \"order\": {}, \"fixed_points\": {}, \"cycle_type\": {{{}}}, \"cid\": \"{cid}\"",
+        p.domain.states(),
+        p.domain.bits(),
+        p.bijective(),
+        if p.bijective() { p.order() } else { "null".into() },
+        if p.bijective() { fixed.to_string() } else { "null".into() },
+        cycles.join(", "),
+    );
+    if table {
+        let items: Vec<String> = p.table.iter().map(|x| x.to_string()).collect();
+        let _ = write!(s, ", \"table\": [{}]", items.join(", "));
+    }
+    s.push_str("}\n");
+    s
+}
+
+fn report(p: &Permutation, m: &rdx_vm::Module, gene: usize, cid: &str, table: bool) -> String {
+    let g = &m.genes[gene];
+    let params: Vec<String> = g.params.iter().map(|q| format!("{}: {}", q.name, q.ty)).collect();
+    let mut s = format!(
+        "gene {}({}): {} bits, {} states\n",
+        g.name,
+        params.join(", "),
+        p.domain.bits(),
+        p.domain.states()
+    );
+    if p.bijective() {
+        let cycles: Vec<String> = cycle_list(p).iter().map(|(l, c)| format!("{l}×{c}")).collect();
+        let _ = writeln!(s, "bijective: yes (every state has one image and no two share one)");
+        let _ = writeln!(s, "cycle type: {}", cycles.join(" "));
+        let _ = writeln!(s, "order: {}", p.order());
+        let _ = writeln!(s, "fixed points: {}", p.cycle_type().get(&1).copied().unwrap_or(0));
+    } else {
+        let _ = writeln!(s, "bijective: no");
+    }
+    let _ = writeln!(s, "cid: {cid}");
+    if table {
+        for (i, x) in p.table.iter().enumerate() {
+            let _ = writeln!(s, "{i} -> {x}");
+        }
+    }
+    s
+}

@@ -1,0 +1,224 @@
+//! `rdx circuit`: every circuit is simulated on basis states and compared with the
+//! interpreter (every state when the parameters have ≤ 16 bits, sampled states otherwise);
+//! ancillas must come back to zero. The adder's gate counts are Cuccaro et al.'s.
+
+use proptest::prelude::*;
+use rdx_core::circuit::{self, Circuit, Gate};
+use rdx_lang::ast::Width;
+use rdx_vm::{Direction, Engine, Interpreter, Module, Value};
+use std::path::Path;
+
+fn front(text: &str) -> (rdx_lang::check::Checked, Module) {
+    let prog = rdx_lang::parser::parse(text).unwrap_or_else(|d| panic!("parse: {d:?}\n{text}"));
+    let checked =
+        rdx_lang::check::check(&prog, &Default::default()).unwrap_or_else(|d| panic!("check: {d:?}"));
+    let m = rdx_vm::compile(&checked, "t.rdx", text).unwrap_or_else(|d| panic!("compile: {d:?}"));
+    (checked, m)
+}
+
+/// Compares the circuit with the interpreter on the parameter values `vals` (each its
+/// w-bit pattern). Err: the difference.
+fn agree_on(c: &Circuit, m: &Module, gene: usize, vals: &[u64]) -> Result<(), String> {
+    let mut args: Vec<Value> =
+        c.registers.iter().zip(vals).map(|((_, w, _), &v)| Value::Int(w.wrap(v))).collect();
+    let ok = Interpreter::new().run(m, gene, &mut args, Direction::Forward).is_ok();
+    let mut bits = vec![false; c.qubits() as usize];
+    for ((_, _, wires), v) in c.registers.iter().zip(vals) {
+        for (i, &q) in wires.iter().enumerate() {
+            bits[q as usize] = v >> i & 1 == 1;
+        }
+    }
+    c.simulate(&mut bits);
+    if !ok {
+        return Ok(()); // the gene is partial there: the circuit may do anything
+    }
+    let nparam: usize = c.registers.iter().map(|r| r.2.len()).sum();
+    if bits[nparam..].iter().any(|&b| b) {
+        return Err(format!("state {vals:x?}: an ancilla is not back to zero"));
+    }
+    for (((name, w, wires), want), v) in c.registers.iter().zip(&args).zip(vals) {
+        let got = wires.iter().enumerate().fold(0u64, |a, (i, &q)| a | u64::from(bits[q as usize]) << i);
+        let Value::Int(want) = want else { unreachable!() };
+        if got != want & w.mask() {
+            return Err(format!(
+                "from {vals:x?}: `{name}` circuit {got:#x}, interpreter {:#x} (in {v:#x})",
+                want & w.mask()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every state when there are at most 16 parameter bits, else 512 spread states.
+fn verify(c: &Circuit, m: &Module, gene: usize) -> Result<usize, String> {
+    let widths: Vec<u32> = c.registers.iter().map(|r| r.2.len() as u32).collect();
+    let bits: u32 = widths.iter().sum();
+    let states: Vec<Vec<u64>> = if bits <= 16 {
+        (0..1u64 << bits)
+            .map(|s| {
+                let mut at = 0;
+                widths
+                    .iter()
+                    .map(|&w| {
+                        let v = (s >> at) & ((1u64 << w) - 1);
+                        at += w;
+                        v
+                    })
+                    .collect()
+            })
+            .collect()
+    } else {
+        let mut x = 0x243f_6a88_85a3_08d3u64;
+        (0..128)
+            .map(|_| {
+                widths
+                    .iter()
+                    .map(|&w| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        x & ((1u64 << w) - 1)
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    for s in &states {
+        agree_on(c, m, gene, s)?;
+    }
+    Ok(states.len())
+}
+
+fn compile_and_verify(text: &str, gene: &str) -> Circuit {
+    let (checked, m) = front(text);
+    let c = circuit::compile(&checked.program, gene).unwrap_or_else(|e| panic!("{gene}: {}", e.message));
+    let gi = m.gene_index(gene).expect("gene");
+    if let Err(e) = verify(&c, &m, gi) {
+        panic!("{gene}: {e}\n{text}");
+    }
+    c
+}
+
+#[test]
+fn stdlib_genes_compile_and_agree_with_the_interpreter() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib/speck32.rdx");
+    let text = std::fs::read_to_string(path).expect("speck32.rdx");
+    for gene in ["speck_round8", "speck_round", "speck_key_step", "simon_round", "simon32", "speck32"] {
+        let c = compile_and_verify(&text, gene);
+        assert!(!c.gates.is_empty(), "{gene}");
+    }
+}
+
+#[test]
+fn constructs_agree_at_every_width() {
+    let cases = [
+        "gene g(x: u8, y: u8) { x ^= (y & 3) | (y >> 5) }",
+        "gene g(x: u8, y: u8) { x += y }",
+        "gene g(x: u8, y: u8) { x -= y + 3 }",
+        "gene g(x: i8, y: i8) { x += y * 5 }",
+        "gene g(x: u8, y: u8) { x ^= x << 3\n y ^= y >> 2 }",
+        "gene g(x: u8, y: u8) { x <<<= 3\n swap x, y\n y >>>= 1 }",
+        "gene g(x: i8) { neg x }",
+        "gene g(x: u8) { not x\n x += 200 }",
+        "gene g(x: u8, y: u8) { if x == 3 { y += 1 } else { y ^= 7 } fi x == 3 }",
+        "gene g(x: u8, y: u8) { if x < y { x <<<= 1\n swap x, y } fi y < x || y == x }",
+        "gene g(x: i8, y: i8) { if x < 0 && y >= 2 { y += x } fi y < x + 2 && x < 0 }",
+        "gene g(x: u8, y: u16) { y += x }",
+        "gene g(x: u16, y: u8) { local t: u8 = 0\n from t == 0 do { x += y\n t += 1 } until t == 5\n delocal t = 5 }",
+        "gene g(x: u8, y: u8) { call h(x, y)\n uncall h(y, x) }\ngene h(a: u8, b: u8) { a += b\n b <<<= 1 }",
+        "gene g(x: u8, y: u8) { local t: u8 = x + y\n y ^= t\n delocal t = x + y }",
+        "gene g(x: u8, y: u8) { if x != 0 { x <<<= 2 } fi x != 0 }",
+        "gene g(a: u8, b: u8, c: u8) { call s(a, b, c)\n uncall t(a, b, c) }\ngene s(x: u8, y: u8, z: u8) { call t(x, y, z)\n x += 1 }\ngene t(x: u8, y: u8, z: u8) { swap x, y\n y += z\n call u(x)\n swap y, z }\ngene u(x: u8) { x <<<= 3\n x ^= 5 }",
+    ];
+    for src in cases {
+        compile_and_verify(src, "g");
+    }
+}
+
+#[test]
+fn unsupported_statements_are_errors_at_their_span() {
+    for (src, what) in [
+        ("gene g(x: u8) { x *= 3 }", "x *= 3"),
+        ("gene g(x: u8, k: u8) { x <<<= k }", "k"),
+        ("gene g(x: u8, y: u8) { from x == 0 do { y += 1 } until y == 3 }", "x == 0"),
+        ("gene g(x: u64) { x += 1 }", "u64"),
+    ] {
+        let (checked, _) = front(src);
+        let e = circuit::compile(&checked.program, "g").expect_err(src);
+        assert_eq!(&src[e.span.start as usize..e.span.end as usize], what, "{src}: {}", e.message);
+    }
+}
+
+/// Cuccaro, Draper, Kutin and Moulton (2004), the plain ripple-carry adder (MAJ ladder, then
+/// the 2-CNOT UMA ladder) modulo 2^n, one ancilla: 2n Toffoli and 4n CNOT, no NOT.
+#[test]
+fn adder_gate_counts_are_cuccaros() {
+    for (ty, n) in [("u8", 8usize), ("u16", 16), ("u32", 32)] {
+        let src = format!("gene g(x: {ty}, y: {ty}) {{ x += y }}");
+        let (checked, _) = front(&src);
+        let c = circuit::compile(&checked.program, "g").expect("compiles");
+        let [x, cx, ccx, mcx, swap] = c.counts();
+        assert_eq!((x.1, cx.1, ccx.1, mcx.1, swap.1), (0, 4 * n, 2 * n, 0, 0), "{ty}");
+        assert_eq!(c.ancillas, 1, "{ty}");
+        // x -= y is the same gates in reverse order.
+        let src = format!("gene g(x: {ty}, y: {ty}) {{ x -= y }}");
+        let (checked, _) = front(&src);
+        let d = circuit::compile(&checked.program, "g").expect("compiles");
+        let rev: Vec<Gate> = c.gates.iter().rev().cloned().collect();
+        assert_eq!(d.gates, rev);
+    }
+}
+
+#[test]
+fn qasm_layout() {
+    let (checked, _) = front("gene g(x: u8, acc: u8) { acc += x\n x <<<= 1 }");
+    let c = circuit::compile(&checked.program, "g").expect("compiles");
+    let q = c.qasm3();
+    let lines: Vec<&str> = q.lines().collect();
+    assert_eq!(lines[0], "OPENQASM 3.0;");
+    assert_eq!(lines[1], "include \"stdgates.inc\";");
+    assert_eq!(lines[2], "qubit[8] x_;");
+    assert_eq!(lines[3], "qubit[8] acc;");
+    assert_eq!(lines[4], "qubit[1] anc;");
+    for l in &lines[5..] {
+        assert!(
+            l.starts_with("x ")
+                || l.starts_with("cx ")
+                || l.starts_with("ccx ")
+                || l.starts_with("swap ")
+                || l.starts_with("ctrl("),
+            "{l}"
+        );
+        assert!(l.ends_with(';'));
+    }
+    // The rotation left pending is resolved with swaps at the end.
+    assert!(q.contains("swap "), "{q}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// Generated programs that compile (all-fixed parameters, supported statements) agree with
+    /// the interpreter on every state.
+    #[test]
+    fn generated_programs_agree(
+        w in prop_oneof![Just(Width::U8), Just(Width::I8)],
+        p in prop_oneof![
+            rdx_lang::generate::arb_fixed_program(Width::U8, false),
+            rdx_lang::generate::arb_fixed_program(Width::I8, false)
+        ],
+    ) {
+        let _ = w;
+        let text = rdx_lang::print::print_program(&p);
+        let (checked, m) = front(&text);
+        if let Ok(c) = circuit::compile(&checked.program, "main") {
+            let bits: u32 = c.registers.iter().map(|r| r.2.len() as u32).sum();
+            if bits <= 16 {
+                let gi = m.gene_index("main").expect("main");
+                if let Err(e) = verify(&c, &m, gi) {
+                    prop_assert!(false, "{e}\n{text}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! `rdx perm`: the permutation of a gene over fixed-width state, checked against an
+//! independent computation of the same function, with partial and lossy genes and refusals.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn scratch(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("rdx-cli-perm-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("scratch dir");
+    d
+}
+
+fn rdx(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rdx")).arg("--home").arg(home).args(args).output().expect("rdx runs")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p.display().to_string()
+}
+
+/// The Speck-like round of `stdlib/speck32.rdx`'s `speck_round8`, written again in Rust.
+fn speck_round8(x: u8, y: u8) -> (u8, u8) {
+    let x = x.rotate_right(3).wrapping_add(y) ^ 0x4d;
+    let y = y.rotate_left(2) ^ x;
+    (x, y)
+}
+
+fn cycle_type(table: &[u32]) -> BTreeMap<u64, u64> {
+    let mut seen = vec![false; table.len()];
+    let mut out = BTreeMap::new();
+    for s in 0..table.len() {
+        let (mut n, mut t) = (0, s);
+        while !seen[t] {
+            seen[t] = true;
+            t = table[t] as usize;
+            n += 1;
+        }
+        if n > 0 {
+            *out.entry(n).or_insert(0u64) += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn speck_round8_table_cycles_and_cid_match_an_independent_computation() {
+    let home = scratch("speck");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib/speck32.rdx").display().to_string();
+    let o = rdx(&home, &["perm", &file, "--entry", "speck_round8", "--json", "--table"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    // State x + 256·y (first parameter lowest).
+    let want: Vec<u32> = (0..65536u32)
+        .map(|s| {
+            let (x, y) = speck_round8(s as u8, (s >> 8) as u8);
+            u32::from(x) | u32::from(y) << 8
+        })
+        .collect();
+    let table: Vec<u32> =
+        v["table"].as_array().expect("table").iter().map(|x| x.as_u64().unwrap() as u32).collect();
+    assert_eq!(table, want);
+    assert_eq!(v["states"], 65536);
+    assert_eq!(v["bijective"], true);
+    let ct = cycle_type(&want);
+    let got: BTreeMap<u64, u64> = v["cycle_type"]
+        .as_object()
+        .expect("cycle_type")
+        .iter()
+        .map(|(k, c)| (k.parse().unwrap(), c.as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, ct);
+    assert_eq!(v["fixed_points"].as_u64(), Some(ct.get(&1).copied().unwrap_or(0)));
+    // The order is printed as a bare JSON integer even past 2^64: check it divides by every
+    // cycle length and that the text is all digits.
+    let text = String::from_utf8_lossy(&o.stdout);
+    let order = text.split("\"order\": ").nth(1).unwrap().split(',').next().unwrap().to_string();
+    assert!(order.chars().all(|c| c.is_ascii_digit()), "{order}");
+    for len in ct.keys() {
+        let r = order.bytes().fold(0u64, |r, d| (r * 10 + u64::from(d - b'0')) % len);
+        assert_eq!(r, 0, "order {order} is not a multiple of {len}");
+    }
+    // The table is in the store under its CID: 4 bytes per state, little-endian.
+    let cid = v["cid"].as_str().expect("cid");
+    let bytes: Vec<u8> = want.iter().flat_map(|x| x.to_le_bytes()).collect();
+    assert_eq!(cid, rdx_core::Cid::of(&bytes).to_string());
+    let got = rdx(&home, &["store", "get", cid]);
+    assert_eq!(got.status.code(), Some(0), "{}", String::from_utf8_lossy(&got.stderr));
+    assert_eq!(got.stdout, bytes);
+}
+
+#[test]
+fn signed_widths_and_text_report() {
+    let dir = scratch("signed");
+    // neg on an i8: −x mod 256 has fixed points 0 and −128, every other state in a 2-cycle.
+    let f = write(&dir, "neg.rdx", "gene g(x: i8) { neg x }\n");
+    let o = rdx(&dir, &["perm", &f, "--no-store"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("cycle type: 1×2 2×127"), "{out}");
+    assert!(out.contains("order: 2\n"), "{out}");
+    assert!(out.contains("fixed points: 2\n"), "{out}");
+}
+
+#[test]
+fn partial_and_lossy_genes_and_refusals() {
+    let dir = scratch("partial");
+    let f = write(&dir, "p.rdx", "gene g(x: u8, y: u8) {\n    assert x != 7\n    y += x\n}\n");
+    let o = rdx(&dir, &["perm", &f, "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["bijective"], false);
+    assert_eq!(v["partial"]["state"], 7);
+    assert_eq!(v["partial"]["values"]["x"], 7);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("assert"), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let f = write(&dir, "lossy.rdx", "gene g(x: u8, y: u8) {\n    erase y\n}\n");
+    let o = rdx(&dir, &["perm", &f]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("bijective: no"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("both go to state 0"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    let f = write(&dir, "big.rdx", "gene g(x: u16, y: u16) { x += y }\n");
+    let o = rdx(&dir, &["perm", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("32 bits of state"));
+    let f = write(&dir, "word.rdx", "gene g(x: u64) { x += 1 }\n");
+    let o = rdx(&dir, &["perm", &f]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("fixed-width"));
+}
