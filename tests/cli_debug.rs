@@ -161,15 +161,16 @@ fn print_expressions_info_list_and_goto() {
     );
     assert!(out.contains("xs = [1, 2, 3, 4, 5, 6, 7, 8]\n"), "{out}");
     assert!(out.contains("step 7, sum_array"), "{out}");
-    // Step 7 is before `i += 1` of the second iteration (i = 1, s = 1 + 2): xs[1] * 2 + s = 7.
-    assert!(out.contains("step 7, sum_array") && out.contains(">   43 |         i += 1"), "{out}");
-    assert!(out.contains("xs[i] * 2 + s = 7\n"), "{out}");
+    // The loop is counted (`i += 1` is its step, on the `until` line): step 7 is the third
+    // trip's step (i = 2, s = 1 + 2 + 3): xs[2] * 2 + s = 12.
+    assert!(out.contains("step 7, sum_array") && out.contains(">   44 |     } until i == size(xs)"), "{out}");
+    assert!(out.contains("xs[i] * 2 + s = 12\n"), "{out}");
     assert!(out.contains("size(xs) = 8\n"), "{out}");
     assert!(out.contains("error: no variable `nosuch` in scope"), "{out}");
     assert!(out.contains("#0 sum_array at"), "{out}");
     // goto back and forward again reaches the same state.
     let s_values: Vec<&str> = out.lines().filter(|l| l.starts_with("s = ")).collect();
-    assert_eq!(s_values, ["s = 1", "s = 3"], "{out}");
+    assert_eq!(s_values, ["s = 1", "s = 6"], "{out}");
 }
 
 #[test]

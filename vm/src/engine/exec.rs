@@ -186,7 +186,9 @@ impl Interpreter {
                     // A loop with an empty loop block goes on to its `loop.back` (when that has
                     // no expression code): run it here (one dispatch less per trip); a fault
                     // names the `loop.back`.
-                    if next == pc + 1
+                    // (Not under a debugger: it stops where statements start, so it sees each.)
+                    if !H::ON
+                        && next == pc + 1
                         // SAFETY: `until` is never the last instruction (the verifier checks
                         // its `loop.exit` partner follows the loop).
                         && let Op::LoopBack { cond, from_top, .. } = unsafe { *code.get_unchecked(next) }
@@ -203,7 +205,10 @@ impl Interpreter {
                     // A loop whose do-block is empty goes around to its exit test: run that
                     // here (one dispatch less per trip; it counts as executed).
                     // SAFETY: the verifier checked the partner position is inside the code.
-                    if let Op::Until { cond, loop_exit, .. } = unsafe { *code.get_unchecked(top) } {
+                    // (Not under a debugger, which sees every instruction it may stop at.)
+                    if !H::ON
+                        && let Op::Until { cond, loop_exit, .. } = unsafe { *code.get_unchecked(top) }
+                    {
                         n += 1;
                         // SAFETY: verified condition slots.
                         go!(unsafe { control::until(fp, cond, loop_exit, top) })
