@@ -240,7 +240,7 @@ pub fn prints(module: &rdx_vm::Module) -> bool {
         .genes
         .iter()
         .flat_map(|g| &g.code)
-        .any(|o| matches!(o, Op::PrintStr { .. } | Op::PrintFmt { .. } | Op::Show { .. }))
+        .any(|o| matches!(o, Op::Print { .. } | Op::Printf { .. } | Op::Show { .. }))
 }
 
 /// Where a query's work bucket came from.

@@ -207,7 +207,7 @@ enum Attempt {
 /// calls (recursion). `rdx run --backend auto` uses the JIT exactly then.
 pub fn worth_compiling(m: &Module) -> bool {
     use rdx_vm::ops::Op;
-    m.genes.iter().flat_map(|g| &g.code).any(|o| matches!(o, Op::FromTop { .. } | Op::FromTopC { .. }))
+    m.genes.iter().flat_map(|g| &g.code).any(|o| matches!(o, Op::From { .. } | Op::FromC { .. }))
         || recursive(m)
 }
 

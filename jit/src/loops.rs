@@ -55,7 +55,7 @@ pub fn unroll_factor(g: &GeneDef, l: &CountedLoop) -> usize {
     let body = &g.code[l.top + 1..l.step];
     let straight = body.iter().all(|op| {
         matches!(op.class(), Class::Effect | Class::Pure)
-            && !matches!(op, Op::Call { .. } | Op::Uncall { .. } | Op::Fail { .. })
+            && !matches!(op, Op::Call { .. } | Op::Uncall { .. } | Op::Error { .. })
     });
     if !straight || body.is_empty() {
         return 1;
@@ -109,7 +109,7 @@ pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
         };
         let inc = matches!(op, Op::LoopInc { .. });
         let top = from_top.0 as usize;
-        let Some(Op::FromTopC { cond: entry, loop_back }) = code.get(top).copied() else { continue };
+        let Some(Op::FromC { cond: entry, loop_back }) = code.get(top).copied() else { continue };
         if loop_back.0 as usize != step
             || top >= step
             || !matches!(code.get(step + 1), Some(Op::LoopExit { .. }))

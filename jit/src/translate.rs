@@ -66,7 +66,7 @@ impl Targets {
         let mut at = vec![false; g.code.len() + 1];
         for op in &g.code {
             let t = match *op {
-                Op::IfTop { else_at, .. } => Some(else_at.0 as usize + 1),
+                Op::If { else_at, .. } => Some(else_at.0 as usize + 1),
                 Op::FiThen { fi_else, .. } => Some(fi_else.0 as usize + 1),
                 Op::Until { loop_exit, .. } => Some(loop_exit.0 as usize + 1),
                 Op::LoopBack { from_top, .. } => Some(from_top.0 as usize + 1),
@@ -92,11 +92,11 @@ impl Targets {
         let below = |p: usize| pre_start(g, p).wrapping_sub(1);
         for op in &g.code {
             let t = match *op {
-                Op::FromTop { loop_back, .. } => Some(below(loop_back.0 as usize)),
+                Op::From { loop_back, .. } => Some(below(loop_back.0 as usize)),
                 Op::LoopExit { until, .. } => Some(below(until.0 as usize)),
-                Op::ElseMark { if_top, .. } => Some(below(if_top.0 as usize)),
+                Op::Else { if_top, .. } => Some(below(if_top.0 as usize)),
                 Op::FiElse { fi_then, .. } => Some(below(fi_then.0 as usize)),
-                Op::FromTopC { loop_back, .. } => Some(below(loop_back.0 as usize)),
+                Op::FromC { loop_back, .. } => Some(below(loop_back.0 as usize)),
                 _ => None,
             };
             if let Some(t) = t.filter(|&t| t < g.code.len()) {
@@ -182,13 +182,13 @@ impl FuncTranslator {
                 Op::Call { gene, .. } | Op::Uncall { gene, .. } => {
                     m.genes[gene.0 as usize].params.iter().map(|p| p.width() as u32).sum::<u32>()
                 }
-                Op::PrintFmt { args, .. } => args.len as u32,
+                Op::Printf { args, .. } => args.len as u32,
                 _ => 0,
             })
             .max()
             .unwrap_or(0);
         let needs_buf =
-            g.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. } | Op::PrintFmt { .. }));
+            g.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. } | Op::Printf { .. }));
         let buf = needs_buf.then(|| {
             b.create_sized_stack_slot(StackSlotData::new(
                 StackSlotKind::ExplicitSlot,
@@ -662,9 +662,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     fn translate_forward(&mut self, pc: usize) {
         let op = self.g.code[pc];
         match op {
-            Op::Enter {} | Op::ElseMark { .. } | Op::LoopExit { .. } => {}
+            Op::Enter {} | Op::Else { .. } | Op::LoopExit { .. } => {}
             Op::Exit {} => self.emit_return(),
-            Op::IfTop { cond, else_at, .. } => {
+            Op::If { cond, else_at, .. } => {
                 let c = self.cond(cond);
                 let nc = self.b.ins().bxor_imm_u(c, 1);
                 self.branch_to(nc, else_at.0 as usize + 1);
@@ -679,7 +679,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let c = self.cond(cond);
                 self.fail_if0(c, fault::FI_ELSE);
             }
-            Op::FromTop { cond, .. } => {
+            Op::From { cond, .. } => {
                 let c = self.cond(cond);
                 let nc = self.b.ins().bxor_imm_u(c, 1);
                 self.fail_if0(nc, fault::FROM_ENTRY);
@@ -693,7 +693,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.fail_if0(c, fault::FROM_REENTRY);
                 self.jump(from_top.0 as usize + 1);
             }
-            Op::FromTopC { cond, .. } => {
+            Op::FromC { cond, .. } => {
                 let c = self.cond(cond);
                 let nc = self.b.ins().bxor_imm_u(c, 1);
                 self.fail_if0(nc, fault::FROM_ENTRY);
@@ -716,7 +716,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.branch_to(c, pc + 2);
                 if !self.simple_loop(pc) {
                     let again = match self.g.code[top] {
-                        Op::FromTopC { cond, .. } => self.cond(cond),
+                        Op::FromC { cond, .. } => self.cond(cond),
                         _ => self.b.ins().iconst(types::I8, 1),
                     };
                     self.fail_if0(again, fault::FROM_REENTRY);
@@ -735,7 +735,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         match op {
             Op::Enter {} => self.emit_return(),
             Op::Exit {} | Op::FiThen { .. } | Op::LoopBack { .. } => {}
-            Op::FromTop { cond, loop_back, .. } => {
+            Op::From { cond, loop_back, .. } => {
                 self.eval_pre(pc);
                 let c = self.cond(cond);
                 // Holds: leave the loop (fall through below); else go to the loop block's end.
@@ -765,7 +765,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 }
                 self.step_back(pc);
             }
-            Op::FromTopC { cond, loop_back, .. } => {
+            Op::FromC { cond, loop_back, .. } => {
                 // Unrolled: more steps back, each with a copy of the body, before the test.
                 let lp = loop_back.0 as usize;
                 for _ in 1..self.unroll_factor(lp) {
@@ -806,18 +806,18 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let to = below(self, u);
                 self.jump(to);
             }
-            Op::IfTop { cond, .. } => {
+            Op::If { cond, .. } => {
                 self.eval_pre(pc);
                 let c = self.cond(cond);
                 let nc = self.b.ins().bxor_imm_u(c, 1);
                 self.fail_if0(nc, fault::IF_THEN);
             }
-            Op::ElseMark { if_top, .. } => {
+            Op::Else { if_top, .. } => {
                 let t = if_top.0 as usize;
                 self.eval_pre(t);
                 self.srcloc(pc);
                 let holds = match self.g.code[t] {
-                    Op::IfTop { cond, .. } => self.cond(cond),
+                    Op::If { cond, .. } => self.cond(cond),
                     _ => self.b.ins().iconst(types::I8, 1),
                 };
                 self.fail_if0(holds, fault::IF_ELSE);
@@ -1004,17 +1004,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.set(dst, v);
             }
             Op::Unassign { dst, .. } => self.tape_pop_into(dst),
-            Op::Fail { msg, .. } => {
+            Op::Error { msg, .. } => {
                 let a = self.k(msg.0 as u64);
                 let z = self.k(0);
                 self.fail(fault::USER, a, z);
             }
-            Op::PrintStr { text, .. } => {
+            Op::Print { text, .. } => {
                 let ctx = self.ctx;
                 let s = self.b.ins().iconst(I32, text.0 as i64);
                 self.call_rt(runtime::rt_print as *const () as usize, &[I64, I32], None, &[ctx, s]);
             }
-            Op::PrintFmt { fmt, args, .. } => {
+            Op::Printf { fmt, args, .. } => {
                 let slots: Vec<Slot> = self.g.args[args.start as usize..][..args.len as usize].to_vec();
                 let buf = self.buf.expect("printf has a buffer");
                 for (k, s) in slots.iter().enumerate() {
@@ -1086,12 +1086,12 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let r = self.wrap_w(r, w);
                 self.set(dst, r);
             }
-            Op::AddS { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().iadd(x, y)),
-            Op::SubS { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().isub(x, y)),
-            Op::XorS { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().bxor(x, y)),
-            Op::AddI { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().iadd(x, y)),
-            Op::SubI { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().isub(x, y)),
-            Op::XorI { dst, imm, .. } => {
+            Op::Add { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().iadd(x, y)),
+            Op::Sub { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().isub(x, y)),
+            Op::Xor { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().bxor(x, y)),
+            Op::AddImm { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().iadd(x, y)),
+            Op::SubImm { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().isub(x, y)),
+            Op::XorImm { dst, imm, .. } => {
                 let x = self.v(dst);
                 if let Some(&(c, k)) = self.rots.get(&x) {
                     // rotl(c, k) ^ imm = rotl(c ^ rotr(imm, k), k), at no cost.
@@ -1102,7 +1102,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                     self.update_imm(dst, imm.0, |b, x, y| b.ins().bxor(x, y))
                 }
             }
-            Op::MulI { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().imul(x, y)),
+            Op::MulImm { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().imul(x, y)),
             Op::AddChk { dst, src, .. } => {
                 let (x, y) = (self.v(dst), self.v(src));
                 let (r, o) = self.b.ins().sadd_overflow(x, y);
@@ -1115,9 +1115,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.fail_if0(o, fault::OVERFLOW);
                 self.set(dst, r);
             }
-            Op::AddChkI { dst, imm } | Op::SubChkI { dst, imm } => {
+            Op::AddChkImm { dst, imm } | Op::SubChkImm { dst, imm } => {
                 let (x, y) = (self.v(dst), self.k(imm.0));
-                let (r, o) = if matches!(op, Op::AddChkI { .. }) {
+                let (r, o) = if matches!(op, Op::AddChkImm { .. }) {
                     self.b.ins().sadd_overflow(x, y)
                 } else {
                     self.b.ins().ssub_overflow(x, y)
@@ -1137,8 +1137,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let r = self.b.ins().bxor(x, s);
                 self.set(dst, r);
             }
-            Op::UnXsl { dst, amt, .. } | Op::UnXsr { dst, amt, .. } => {
-                let left = matches!(op, Op::UnXsl { .. });
+            Op::XslInv { dst, amt, .. } | Op::XsrInv { dst, amt, .. } => {
+                let left = matches!(op, Op::XslInv { .. });
                 let mut x = self.v(dst);
                 let mut s = amt.0 as u32;
                 while s < 64 {
@@ -1152,18 +1152,18 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 }
                 self.set(dst, x);
             }
-            Op::RotlI { dst, amt, .. } | Op::RotrI { dst, amt, .. } => {
+            Op::RotlImm { dst, amt, .. } | Op::RotrImm { dst, amt, .. } => {
                 let k = u32::from(amt.0 % 64);
-                let k = if matches!(op, Op::RotlI { .. }) { k } else { 64 - k };
+                let k = if matches!(op, Op::RotlImm { .. }) { k } else { 64 - k };
                 let x = self.v(dst);
                 let r = self.rotl_k(x, k);
                 self.set(dst, r);
             }
-            Op::RotlS { dst, src, .. } => self.update(dst, src, |b, x, y| {
+            Op::Rotl { dst, src, .. } => self.update(dst, src, |b, x, y| {
                 let y = b.ins().band_imm_u(y, 63);
                 b.ins().rotl(x, y)
             }),
-            Op::RotrS { dst, src, .. } => self.update(dst, src, |b, x, y| {
+            Op::Rotr { dst, src, .. } => self.update(dst, src, |b, x, y| {
                 let y = b.ins().band_imm_u(y, 63);
                 b.ins().rotr(x, y)
             }),
@@ -1223,31 +1223,31 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.set(a, y);
                 self.set(b, x);
             }
-            Op::AddE { arr, idx, src, .. } => {
+            Op::AddElem { arr, idx, src, .. } => {
                 self.update_elem(arr, idx, Some(src), 0, |b, x, y| b.ins().iadd(x, y))
             }
-            Op::SubE { arr, idx, src, .. } => {
+            Op::SubElem { arr, idx, src, .. } => {
                 self.update_elem(arr, idx, Some(src), 0, |b, x, y| b.ins().isub(x, y))
             }
-            Op::XorE { arr, idx, src, .. } => {
+            Op::XorElem { arr, idx, src, .. } => {
                 self.update_elem(arr, idx, Some(src), 0, |b, x, y| b.ins().bxor(x, y))
             }
-            Op::AddEI { arr, idx, imm, .. } => {
+            Op::AddElemImm { arr, idx, imm, .. } => {
                 self.update_elem(arr, idx, None, imm.0, |b, x, y| b.ins().iadd(x, y))
             }
-            Op::SubEI { arr, idx, imm, .. } => {
+            Op::SubElemImm { arr, idx, imm, .. } => {
                 self.update_elem(arr, idx, None, imm.0, |b, x, y| b.ins().isub(x, y))
             }
-            Op::XorEI { arr, idx, imm, .. } => {
+            Op::XorElemImm { arr, idx, imm, .. } => {
                 self.update_elem(arr, idx, None, imm.0, |b, x, y| b.ins().bxor(x, y))
             }
-            Op::AddFromE { dst, arr, idx, .. } => {
+            Op::AddFrom { dst, arr, idx, .. } => {
                 self.update_from(dst, arr, idx, |b, x, y| b.ins().iadd(x, y))
             }
-            Op::SubFromE { dst, arr, idx, .. } => {
+            Op::SubFrom { dst, arr, idx, .. } => {
                 self.update_from(dst, arr, idx, |b, x, y| b.ins().isub(x, y))
             }
-            Op::XorFromE { dst, arr, idx, .. } => {
+            Op::XorFrom { dst, arr, idx, .. } => {
                 let x = self.v(dst);
                 if let Some(&(c, k)) = self.rots.get(&x) {
                     // rotl(c, k) ^ e = rotl(c ^ rotr(e, k), k): the value stays a rotation
@@ -1265,14 +1265,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                     self.update_from(dst, arr, idx, |b, x, y| b.ins().bxor(x, y))
                 }
             }
-            Op::SwapE { dst, arr, idx, .. } => {
+            Op::SwapElem { dst, arr, idx, .. } => {
                 let p = self.elem(arr, idx);
                 let x = self.load(p);
                 let d = self.v(dst);
                 self.store(d, p);
                 self.set(dst, x);
             }
-            Op::SwapEE { arr, i, arr2, j, .. } => {
+            Op::SwapElems { arr, i, arr2, j, .. } => {
                 let p = self.elem(arr, i);
                 let q = self.elem(arr2, j);
                 let (x, y) = (self.load(p), self.load(q));
@@ -1283,50 +1283,50 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             // counted loops, which only backward streams hold, are refused by `supported`).
             Op::Enter { .. }
             | Op::Exit { .. }
-            | Op::IfTop { .. }
+            | Op::If { .. }
             | Op::FiThen { .. }
-            | Op::ElseMark { .. }
+            | Op::Else { .. }
             | Op::FiElse { .. }
-            | Op::FromTop { .. }
+            | Op::From { .. }
             | Op::Until { .. }
             | Op::LoopBack { .. }
             | Op::LoopExit { .. }
-            | Op::FromTopC { .. }
+            | Op::FromC { .. }
             | Op::LoopInc { .. }
             | Op::LoopDec { .. }
             | Op::FromDec { .. }
             | Op::FromInc { .. }
             | Op::LoopTest { .. }
             | Op::Const { .. }
-            | Op::Add { .. }
-            | Op::Sub { .. }
-            | Op::Mul { .. }
-            | Op::DivU { .. }
-            | Op::DivS { .. }
-            | Op::RemU { .. }
-            | Op::RemS { .. }
+            | Op::Add3 { .. }
+            | Op::Sub3 { .. }
+            | Op::Mul3 { .. }
+            | Op::Divu { .. }
+            | Op::Divs { .. }
+            | Op::Remu { .. }
+            | Op::Rems { .. }
             | Op::Shl { .. }
-            | Op::ShrU { .. }
-            | Op::ShrS { .. }
+            | Op::Shru { .. }
+            | Op::Shrs { .. }
             | Op::And { .. }
             | Op::Or { .. }
-            | Op::Xor { .. }
+            | Op::Xor3 { .. }
             | Op::Eq { .. }
             | Op::Ne { .. }
-            | Op::LtU { .. }
-            | Op::LtS { .. }
-            | Op::LeU { .. }
-            | Op::LeS { .. }
-            | Op::AddO { .. }
-            | Op::SubO { .. }
-            | Op::MulO { .. }
-            | Op::DivF { .. }
-            | Op::ModF { .. }
-            | Op::AddK { .. }
-            | Op::NegV { .. }
-            | Op::NegO { .. }
-            | Op::BitNot { .. }
-            | Op::LNot { .. }
+            | Op::Ltu { .. }
+            | Op::Lts { .. }
+            | Op::Leu { .. }
+            | Op::Les { .. }
+            | Op::Add3Chk { .. }
+            | Op::Sub3Chk { .. }
+            | Op::Mul3Chk { .. }
+            | Op::Divf { .. }
+            | Op::Modf { .. }
+            | Op::Add3Imm { .. }
+            | Op::Neg3 { .. }
+            | Op::Neg3Chk { .. }
+            | Op::Bnot { .. }
+            | Op::Lnot { .. }
             | Op::Bool { .. }
             | Op::Load { .. }
             | Op::Top { .. }
@@ -1334,28 +1334,28 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Size { .. }
             | Op::Jz { .. }
             | Op::Jnz { .. }
-            | Op::NoAlias { .. }
+            | Op::Noalias { .. }
             | Op::Wrap { .. }
-            | Op::MulK { .. }
-            | Op::AndK { .. }
-            | Op::OrK { .. }
-            | Op::XorK { .. }
-            | Op::ShlK { .. }
-            | Op::ShrUK { .. }
-            | Op::ShrSK { .. }
-            | Op::EqK { .. }
-            | Op::NeK { .. }
-            | Op::LtUK { .. }
-            | Op::LtSK { .. }
-            | Op::LeUK { .. }
-            | Op::LeSK { .. }
-            | Op::GtUK { .. }
-            | Op::GtSK { .. }
-            | Op::GeUK { .. }
-            | Op::GeSK { .. }
-            | Op::AddOK { .. }
-            | Op::SubOK { .. }
-            | Op::MulOK { .. } => {}
+            | Op::Mul3Imm { .. }
+            | Op::AndImm { .. }
+            | Op::OrImm { .. }
+            | Op::Xor3Imm { .. }
+            | Op::ShlImm { .. }
+            | Op::ShruImm { .. }
+            | Op::ShrsImm { .. }
+            | Op::EqImm { .. }
+            | Op::NeImm { .. }
+            | Op::LtuImm { .. }
+            | Op::LtsImm { .. }
+            | Op::LeuImm { .. }
+            | Op::LesImm { .. }
+            | Op::GtuImm { .. }
+            | Op::GtsImm { .. }
+            | Op::GeuImm { .. }
+            | Op::GesImm { .. }
+            | Op::Add3ChkImm { .. }
+            | Op::Sub3ChkImm { .. }
+            | Op::Mul3ChkImm { .. } => {}
         }
     }
 
@@ -1560,24 +1560,24 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let v = self.k(imm.0);
                 self.set(dst, v);
             }
-            Op::Add { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().iadd(x, y)),
-            Op::Sub { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().isub(x, y)),
-            Op::Mul { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().imul(x, y)),
-            Op::DivU { dst, a, b, .. } | Op::RemU { dst, a, b, .. } => {
+            Op::Add3 { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().iadd(x, y)),
+            Op::Sub3 { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().isub(x, y)),
+            Op::Mul3 { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().imul(x, y)),
+            Op::Divu { dst, a, b, .. } | Op::Remu { dst, a, b, .. } => {
                 let (x, d) = (self.v(a), self.v(b));
                 self.div_zero_check(d);
-                let r = if matches!(op, Op::DivU { .. }) {
+                let r = if matches!(op, Op::Divu { .. }) {
                     self.b.ins().udiv(x, d)
                 } else {
                     self.b.ins().urem(x, d)
                 };
                 self.set(dst, r);
             }
-            Op::DivS { dst, a, b, .. } | Op::RemS { dst, a, b, .. } => {
+            Op::Divs { dst, a, b, .. } | Op::Rems { dst, a, b, .. } => {
                 let (x, d) = (self.v(a), self.v(b));
                 self.div_zero_check(d);
                 let (sd, m1) = self.safe_divisor(d);
-                let r = if matches!(op, Op::DivS { .. }) {
+                let r = if matches!(op, Op::Divs { .. }) {
                     let q = self.b.ins().sdiv(x, sd);
                     let nq = self.b.ins().ineg(x);
                     self.b.ins().select(m1, nq, q)
@@ -1587,32 +1587,32 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.set(dst, r);
             }
             Op::Shl { dst, a, b, .. } => self.shift(dst, a, b, 0),
-            Op::ShrU { dst, a, b, .. } => self.shift(dst, a, b, 1),
-            Op::ShrS { dst, a, b, .. } => self.shift(dst, a, b, 2),
+            Op::Shru { dst, a, b, .. } => self.shift(dst, a, b, 1),
+            Op::Shrs { dst, a, b, .. } => self.shift(dst, a, b, 2),
             Op::And { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().band(x, y)),
             Op::Or { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().bor(x, y)),
-            Op::Xor { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().bxor(x, y)),
+            Op::Xor3 { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().bxor(x, y)),
             Op::Eq { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::Equal),
             Op::Ne { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::NotEqual),
-            Op::LtU { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::UnsignedLessThan),
-            Op::LtS { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::SignedLessThan),
-            Op::LeU { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::UnsignedLessThanOrEqual),
-            Op::LeS { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::SignedLessThanOrEqual),
-            Op::AddO { dst, a, b, .. } | Op::SubO { dst, a, b, .. } | Op::MulO { dst, a, b, .. } => {
+            Op::Ltu { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::UnsignedLessThan),
+            Op::Lts { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::SignedLessThan),
+            Op::Leu { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::UnsignedLessThanOrEqual),
+            Op::Les { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::SignedLessThanOrEqual),
+            Op::Add3Chk { dst, a, b, .. } | Op::Sub3Chk { dst, a, b, .. } | Op::Mul3Chk { dst, a, b, .. } => {
                 let (x, y) = (self.v(a), self.v(b));
                 let (r, o) = match op {
-                    Op::AddO { .. } => self.b.ins().sadd_overflow(x, y),
-                    Op::SubO { .. } => self.b.ins().ssub_overflow(x, y),
+                    Op::Add3Chk { .. } => self.b.ins().sadd_overflow(x, y),
+                    Op::Sub3Chk { .. } => self.b.ins().ssub_overflow(x, y),
                     _ => self.b.ins().smul_overflow(x, y),
                 };
                 self.fail_if0(o, fault::OVERFLOW);
                 self.set(dst, r);
             }
-            Op::DivF { dst, a, b, .. } | Op::ModF { dst, a, b, .. } => {
+            Op::Divf { dst, a, b, .. } | Op::Modf { dst, a, b, .. } => {
                 let (x, d) = (self.v(a), self.v(b));
                 self.div_zero_check(d);
                 let (sd, m1) = self.safe_divisor(d);
-                if matches!(op, Op::DivF { .. }) {
+                if matches!(op, Op::Divf { .. }) {
                     let min = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
                     let o = self.b.ins().band(min, m1);
                     self.fail_if0(o, fault::OVERFLOW);
@@ -1628,7 +1628,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let sx = self.b.ins().bxor(r, d);
                 let diff = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, sx, 0);
                 let adj = self.b.ins().band(nz, diff);
-                let res = if matches!(op, Op::DivF { .. }) {
+                let res = if matches!(op, Op::Divf { .. }) {
                     let q1 = self.b.ins().iadd_imm_s(q, -1);
                     self.b.ins().select(adj, q1, q)
                 } else {
@@ -1637,58 +1637,60 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 };
                 self.set(dst, res);
             }
-            Op::MulK { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().imul(x, y)),
-            Op::AndK { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().band(x, y)),
-            Op::OrK { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().bor(x, y)),
-            Op::XorK { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().bxor(x, y)),
-            Op::ShlK { dst, a, imm } => self.shift_k(dst, a, imm.0, 0),
-            Op::ShrUK { dst, a, imm } => self.shift_k(dst, a, imm.0, 1),
-            Op::ShrSK { dst, a, imm } => self.shift_k(dst, a, imm.0, 2),
-            Op::EqK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::Equal),
-            Op::NeK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::NotEqual),
-            Op::LtUK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedLessThan),
-            Op::LtSK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedLessThan),
-            Op::LeUK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedLessThanOrEqual),
-            Op::LeSK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedLessThanOrEqual),
-            Op::GtUK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedGreaterThan),
-            Op::GtSK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedGreaterThan),
-            Op::GeUK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedGreaterThanOrEqual),
-            Op::GeSK { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedGreaterThanOrEqual),
-            Op::AddOK { dst, a, imm } | Op::SubOK { dst, a, imm } | Op::MulOK { dst, a, imm } => {
+            Op::Mul3Imm { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().imul(x, y)),
+            Op::AndImm { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().band(x, y)),
+            Op::OrImm { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().bor(x, y)),
+            Op::Xor3Imm { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().bxor(x, y)),
+            Op::ShlImm { dst, a, imm } => self.shift_k(dst, a, imm.0, 0),
+            Op::ShruImm { dst, a, imm } => self.shift_k(dst, a, imm.0, 1),
+            Op::ShrsImm { dst, a, imm } => self.shift_k(dst, a, imm.0, 2),
+            Op::EqImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::Equal),
+            Op::NeImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::NotEqual),
+            Op::LtuImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedLessThan),
+            Op::LtsImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedLessThan),
+            Op::LeuImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedLessThanOrEqual),
+            Op::LesImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedLessThanOrEqual),
+            Op::GtuImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedGreaterThan),
+            Op::GtsImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedGreaterThan),
+            Op::GeuImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedGreaterThanOrEqual),
+            Op::GesImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedGreaterThanOrEqual),
+            Op::Add3ChkImm { dst, a, imm }
+            | Op::Sub3ChkImm { dst, a, imm }
+            | Op::Mul3ChkImm { dst, a, imm } => {
                 let (x, y) = (self.v(a), self.k(imm.0));
                 let (r, o) = match op {
-                    Op::AddOK { .. } => self.b.ins().sadd_overflow(x, y),
-                    Op::SubOK { .. } => self.b.ins().ssub_overflow(x, y),
+                    Op::Add3ChkImm { .. } => self.b.ins().sadd_overflow(x, y),
+                    Op::Sub3ChkImm { .. } => self.b.ins().ssub_overflow(x, y),
                     _ => self.b.ins().smul_overflow(x, y),
                 };
                 self.fail_if0(o, fault::OVERFLOW);
                 self.set(dst, r);
             }
-            Op::AddK { dst, a, imm, .. } => {
+            Op::Add3Imm { dst, a, imm, .. } => {
                 let x = self.v(a);
                 let r = self.b.ins().iadd_imm_s(x, imm.0 as i64);
                 self.set(dst, r);
             }
-            Op::NegV { dst, a, .. } => {
+            Op::Neg3 { dst, a, .. } => {
                 let x = self.v(a);
                 let r = self.b.ins().ineg(x);
                 self.set(dst, r);
             }
-            Op::NegO { dst, a, .. } => {
+            Op::Neg3Chk { dst, a, .. } => {
                 let x = self.v(a);
                 let o = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
                 self.fail_if0(o, fault::OVERFLOW);
                 let r = self.b.ins().ineg(x);
                 self.set(dst, r);
             }
-            Op::BitNot { dst, a, .. } => {
+            Op::Bnot { dst, a, .. } => {
                 let x = self.v(a);
                 let r = self.b.ins().bnot(x);
                 self.set(dst, r);
             }
-            Op::LNot { dst, a, .. } | Op::Bool { dst, a, .. } => {
+            Op::Lnot { dst, a, .. } | Op::Bool { dst, a, .. } => {
                 let x = self.v(a);
-                let cc = if matches!(op, Op::LNot { .. }) { IntCC::Equal } else { IntCC::NotEqual };
+                let cc = if matches!(op, Op::Lnot { .. }) { IntCC::Equal } else { IntCC::NotEqual };
                 let c = self.b.ins().icmp_imm_s(cc, x, 0);
                 let r = self.b.ins().uextend(I64, c);
                 self.set(dst, r);
@@ -1740,7 +1742,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let v = self.b.block_params(done)[0];
                 self.set(dst, v);
             }
-            Op::NoAlias { a, b, .. } => {
+            Op::Noalias { a, b, .. } => {
                 let (x, y) = (self.v(a), self.v(b));
                 let eq = self.b.ins().icmp(IntCC::Equal, x, y);
                 let z = self.k(0);
@@ -1751,15 +1753,15 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Jnz { .. }
             | Op::Enter { .. }
             | Op::Exit { .. }
-            | Op::IfTop { .. }
+            | Op::If { .. }
             | Op::FiThen { .. }
-            | Op::ElseMark { .. }
+            | Op::Else { .. }
             | Op::FiElse { .. }
-            | Op::FromTop { .. }
+            | Op::From { .. }
             | Op::Until { .. }
             | Op::LoopBack { .. }
             | Op::LoopExit { .. }
-            | Op::FromTopC { .. }
+            | Op::FromC { .. }
             | Op::LoopInc { .. }
             | Op::LoopDec { .. }
             | Op::FromDec { .. }
@@ -1780,31 +1782,31 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Assert { .. }
             | Op::Assign { .. }
             | Op::Unassign { .. }
-            | Op::Fail { .. }
-            | Op::PrintStr { .. }
-            | Op::PrintFmt { .. }
+            | Op::Error { .. }
+            | Op::Print { .. }
+            | Op::Printf { .. }
             | Op::Show { .. }
             | Op::Kernel { .. }
             | Op::KernelInv { .. }
-            | Op::AddS { .. }
-            | Op::SubS { .. }
-            | Op::XorS { .. }
-            | Op::AddI { .. }
-            | Op::SubI { .. }
-            | Op::XorI { .. }
+            | Op::Add { .. }
+            | Op::Sub { .. }
+            | Op::Xor { .. }
+            | Op::AddImm { .. }
+            | Op::SubImm { .. }
+            | Op::XorImm { .. }
             | Op::AddChk { .. }
             | Op::SubChk { .. }
-            | Op::AddChkI { .. }
-            | Op::SubChkI { .. }
-            | Op::MulI { .. }
+            | Op::AddChkImm { .. }
+            | Op::SubChkImm { .. }
+            | Op::MulImm { .. }
             | Op::Xsl { .. }
-            | Op::UnXsl { .. }
+            | Op::XslInv { .. }
             | Op::Xsr { .. }
-            | Op::UnXsr { .. }
-            | Op::RotlI { .. }
-            | Op::RotrI { .. }
-            | Op::RotlS { .. }
-            | Op::RotrS { .. }
+            | Op::XsrInv { .. }
+            | Op::RotlImm { .. }
+            | Op::RotrImm { .. }
+            | Op::Rotl { .. }
+            | Op::Rotr { .. }
             | Op::Neg { .. }
             | Op::Not { .. }
             | Op::NegChk { .. }
@@ -1818,17 +1820,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Fix { .. }
             | Op::RotlW { .. }
             | Op::RotrW { .. }
-            | Op::AddE { .. }
-            | Op::SubE { .. }
-            | Op::XorE { .. }
-            | Op::AddEI { .. }
-            | Op::SubEI { .. }
-            | Op::XorEI { .. }
-            | Op::AddFromE { .. }
-            | Op::SubFromE { .. }
-            | Op::XorFromE { .. }
-            | Op::SwapE { .. }
-            | Op::SwapEE { .. } => {}
+            | Op::AddElem { .. }
+            | Op::SubElem { .. }
+            | Op::XorElem { .. }
+            | Op::AddElemImm { .. }
+            | Op::SubElemImm { .. }
+            | Op::XorElemImm { .. }
+            | Op::AddFrom { .. }
+            | Op::SubFrom { .. }
+            | Op::XorFrom { .. }
+            | Op::SwapElem { .. }
+            | Op::SwapElems { .. } => {}
         }
     }
 
@@ -1878,15 +1880,15 @@ pub fn supported(op: &Op) -> bool {
     match op {
         Op::Enter { .. }
         | Op::Exit { .. }
-        | Op::IfTop { .. }
+        | Op::If { .. }
         | Op::FiThen { .. }
-        | Op::ElseMark { .. }
+        | Op::Else { .. }
         | Op::FiElse { .. }
-        | Op::FromTop { .. }
+        | Op::From { .. }
         | Op::Until { .. }
         | Op::LoopBack { .. }
         | Op::LoopExit { .. }
-        | Op::FromTopC { .. }
+        | Op::FromC { .. }
         | Op::LoopInc { .. }
         | Op::LoopDec { .. }
         | Op::Call { .. }
@@ -1904,29 +1906,29 @@ pub fn supported(op: &Op) -> bool {
         | Op::Assert { .. }
         | Op::Assign { .. }
         | Op::Unassign { .. }
-        | Op::Fail { .. }
-        | Op::PrintStr { .. }
-        | Op::PrintFmt { .. }
+        | Op::Error { .. }
+        | Op::Print { .. }
+        | Op::Printf { .. }
         | Op::Show { .. }
         | Op::Kernel { .. }
         | Op::KernelInv { .. }
-        | Op::AddS { .. }
-        | Op::SubS { .. }
-        | Op::XorS { .. }
-        | Op::AddI { .. }
-        | Op::SubI { .. }
-        | Op::XorI { .. }
+        | Op::Add { .. }
+        | Op::Sub { .. }
+        | Op::Xor { .. }
+        | Op::AddImm { .. }
+        | Op::SubImm { .. }
+        | Op::XorImm { .. }
         | Op::AddChk { .. }
         | Op::SubChk { .. }
-        | Op::MulI { .. }
+        | Op::MulImm { .. }
         | Op::Xsl { .. }
-        | Op::UnXsl { .. }
+        | Op::XslInv { .. }
         | Op::Xsr { .. }
-        | Op::UnXsr { .. }
-        | Op::RotlI { .. }
-        | Op::RotrI { .. }
-        | Op::RotlS { .. }
-        | Op::RotrS { .. }
+        | Op::XsrInv { .. }
+        | Op::RotlImm { .. }
+        | Op::RotrImm { .. }
+        | Op::Rotl { .. }
+        | Op::Rotr { .. }
         | Op::Neg { .. }
         | Op::Not { .. }
         | Op::NegChk { .. }
@@ -1941,47 +1943,47 @@ pub fn supported(op: &Op) -> bool {
         | Op::RotlW { .. }
         | Op::RotrW { .. }
         | Op::Wrap { .. }
-        | Op::AddE { .. }
-        | Op::SubE { .. }
-        | Op::XorE { .. }
-        | Op::AddEI { .. }
-        | Op::SubEI { .. }
-        | Op::XorEI { .. }
-        | Op::AddFromE { .. }
-        | Op::SubFromE { .. }
-        | Op::XorFromE { .. }
-        | Op::SwapE { .. }
-        | Op::SwapEE { .. }
+        | Op::AddElem { .. }
+        | Op::SubElem { .. }
+        | Op::XorElem { .. }
+        | Op::AddElemImm { .. }
+        | Op::SubElemImm { .. }
+        | Op::XorElemImm { .. }
+        | Op::AddFrom { .. }
+        | Op::SubFrom { .. }
+        | Op::XorFrom { .. }
+        | Op::SwapElem { .. }
+        | Op::SwapElems { .. }
         | Op::Const { .. }
-        | Op::Add { .. }
-        | Op::Sub { .. }
-        | Op::Mul { .. }
-        | Op::DivU { .. }
-        | Op::DivS { .. }
-        | Op::RemU { .. }
-        | Op::RemS { .. }
+        | Op::Add3 { .. }
+        | Op::Sub3 { .. }
+        | Op::Mul3 { .. }
+        | Op::Divu { .. }
+        | Op::Divs { .. }
+        | Op::Remu { .. }
+        | Op::Rems { .. }
         | Op::Shl { .. }
-        | Op::ShrU { .. }
-        | Op::ShrS { .. }
+        | Op::Shru { .. }
+        | Op::Shrs { .. }
         | Op::And { .. }
         | Op::Or { .. }
-        | Op::Xor { .. }
+        | Op::Xor3 { .. }
         | Op::Eq { .. }
         | Op::Ne { .. }
-        | Op::LtU { .. }
-        | Op::LtS { .. }
-        | Op::LeU { .. }
-        | Op::LeS { .. }
-        | Op::AddO { .. }
-        | Op::SubO { .. }
-        | Op::MulO { .. }
-        | Op::DivF { .. }
-        | Op::ModF { .. }
-        | Op::AddK { .. }
-        | Op::NegV { .. }
-        | Op::NegO { .. }
-        | Op::BitNot { .. }
-        | Op::LNot { .. }
+        | Op::Ltu { .. }
+        | Op::Lts { .. }
+        | Op::Leu { .. }
+        | Op::Les { .. }
+        | Op::Add3Chk { .. }
+        | Op::Sub3Chk { .. }
+        | Op::Mul3Chk { .. }
+        | Op::Divf { .. }
+        | Op::Modf { .. }
+        | Op::Add3Imm { .. }
+        | Op::Neg3 { .. }
+        | Op::Neg3Chk { .. }
+        | Op::Bnot { .. }
+        | Op::Lnot { .. }
         | Op::Bool { .. }
         | Op::Load { .. }
         | Op::Top { .. }
@@ -1989,29 +1991,29 @@ pub fn supported(op: &Op) -> bool {
         | Op::Size { .. }
         | Op::Jz { .. }
         | Op::Jnz { .. }
-        | Op::NoAlias { .. }
-        | Op::AddChkI { .. }
-        | Op::SubChkI { .. }
-        | Op::MulK { .. }
-        | Op::AndK { .. }
-        | Op::OrK { .. }
-        | Op::XorK { .. }
-        | Op::ShlK { .. }
-        | Op::ShrUK { .. }
-        | Op::ShrSK { .. }
-        | Op::EqK { .. }
-        | Op::NeK { .. }
-        | Op::LtUK { .. }
-        | Op::LtSK { .. }
-        | Op::LeUK { .. }
-        | Op::LeSK { .. }
-        | Op::GtUK { .. }
-        | Op::GtSK { .. }
-        | Op::GeUK { .. }
-        | Op::GeSK { .. }
-        | Op::AddOK { .. }
-        | Op::SubOK { .. }
-        | Op::MulOK { .. } => true,
+        | Op::Noalias { .. }
+        | Op::AddChkImm { .. }
+        | Op::SubChkImm { .. }
+        | Op::Mul3Imm { .. }
+        | Op::AndImm { .. }
+        | Op::OrImm { .. }
+        | Op::Xor3Imm { .. }
+        | Op::ShlImm { .. }
+        | Op::ShruImm { .. }
+        | Op::ShrsImm { .. }
+        | Op::EqImm { .. }
+        | Op::NeImm { .. }
+        | Op::LtuImm { .. }
+        | Op::LtsImm { .. }
+        | Op::LeuImm { .. }
+        | Op::LesImm { .. }
+        | Op::GtuImm { .. }
+        | Op::GtsImm { .. }
+        | Op::GeuImm { .. }
+        | Op::GesImm { .. }
+        | Op::Add3ChkImm { .. }
+        | Op::Sub3ChkImm { .. }
+        | Op::Mul3ChkImm { .. } => true,
         // Step-first counted loops appear in backward streams, which the JIT does not compile
         // (it translates backward from the forward code).
         Op::FromDec { .. } | Op::FromInc { .. } | Op::LoopTest { .. } => false,

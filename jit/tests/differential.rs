@@ -253,8 +253,8 @@ fn untrusted_modules_run_on_the_interpreter() {
         args: vec![],
         code: vec![
             Op::Enter {},
-            Op::AddI { dst: Slot(1), imm: Imm(1000) },
-            Op::AddFromE { dst: Slot(2), arr: Arr(0), idx: Slot(3), pre: Pre(0) },
+            Op::AddImm { dst: Slot(1), imm: Imm(1000) },
+            Op::AddFrom { dst: Slot(2), arr: Arr(0), idx: Slot(3), pre: Pre(0) },
             Op::Exit {},
         ],
         param_slots: vec![],
@@ -376,7 +376,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         args: vec![],
         code: vec![
             Op::Enter {},
-            Op::AddEI { arr: Arr(0), idx: Slot(2), imm: Imm(1), pre: Pre(0) },
+            Op::AddElemImm { arr: Arr(0), idx: Slot(2), imm: Imm(1), pre: Pre(0) },
             Op::Exit {},
         ],
         param_slots: vec![],

@@ -33,7 +33,7 @@ fn janus_programs_agree_with_the_interpreter() {
             .genes
             .iter()
             .flat_map(|g| &g.code)
-            .any(|o| matches!(o, Op::Show { .. } | Op::PrintStr { .. } | Op::PrintFmt { .. }));
+            .any(|o| matches!(o, Op::Show { .. } | Op::Print { .. } | Op::Printf { .. }));
         assert!(rdx_jit::trust::trusted(&m), "{name}: would run on the interpreter, not compiled");
         compiled += 1;
         printing += usize::from(prints);

@@ -217,28 +217,28 @@ fn imm_cond(op: BinOp, a: Slot, k: u32, signed: bool) -> Option<Cond> {
 fn with_imm(op: BinOp, x: Slot, k: u64, signed: bool, janus: bool) -> Option<Box<dyn Fn(Slot) -> Op>> {
     let imm = Imm(k);
     let f: Box<dyn Fn(Slot) -> Op> = match (op, janus, signed) {
-        (BinOp::Add, true, _) => Box::new(move |d| Op::AddOK { dst: d, a: x, imm }),
-        (BinOp::Sub, true, _) => Box::new(move |d| Op::SubOK { dst: d, a: x, imm }),
-        (BinOp::Mul, true, _) => Box::new(move |d| Op::MulOK { dst: d, a: x, imm }),
-        (BinOp::Add, false, _) => Box::new(move |d| Op::AddK { dst: d, a: x, imm }),
-        (BinOp::Sub, false, _) => Box::new(move |d| Op::AddK { dst: d, a: x, imm: Imm(k.wrapping_neg()) }),
-        (BinOp::Mul, false, _) => Box::new(move |d| Op::MulK { dst: d, a: x, imm }),
-        (BinOp::And, ..) => Box::new(move |d| Op::AndK { dst: d, a: x, imm }),
-        (BinOp::Or, ..) => Box::new(move |d| Op::OrK { dst: d, a: x, imm }),
-        (BinOp::Xor, ..) => Box::new(move |d| Op::XorK { dst: d, a: x, imm }),
-        (BinOp::Shl, ..) => Box::new(move |d| Op::ShlK { dst: d, a: x, imm }),
-        (BinOp::Shr, _, true) => Box::new(move |d| Op::ShrSK { dst: d, a: x, imm }),
-        (BinOp::Shr, _, false) => Box::new(move |d| Op::ShrUK { dst: d, a: x, imm }),
-        (BinOp::Eq, ..) => Box::new(move |d| Op::EqK { dst: d, a: x, imm }),
-        (BinOp::Ne, ..) => Box::new(move |d| Op::NeK { dst: d, a: x, imm }),
-        (BinOp::Lt, _, true) => Box::new(move |d| Op::LtSK { dst: d, a: x, imm }),
-        (BinOp::Lt, _, false) => Box::new(move |d| Op::LtUK { dst: d, a: x, imm }),
-        (BinOp::Le, _, true) => Box::new(move |d| Op::LeSK { dst: d, a: x, imm }),
-        (BinOp::Le, _, false) => Box::new(move |d| Op::LeUK { dst: d, a: x, imm }),
-        (BinOp::Gt, _, true) => Box::new(move |d| Op::GtSK { dst: d, a: x, imm }),
-        (BinOp::Gt, _, false) => Box::new(move |d| Op::GtUK { dst: d, a: x, imm }),
-        (BinOp::Ge, _, true) => Box::new(move |d| Op::GeSK { dst: d, a: x, imm }),
-        (BinOp::Ge, _, false) => Box::new(move |d| Op::GeUK { dst: d, a: x, imm }),
+        (BinOp::Add, true, _) => Box::new(move |d| Op::Add3ChkImm { dst: d, a: x, imm }),
+        (BinOp::Sub, true, _) => Box::new(move |d| Op::Sub3ChkImm { dst: d, a: x, imm }),
+        (BinOp::Mul, true, _) => Box::new(move |d| Op::Mul3ChkImm { dst: d, a: x, imm }),
+        (BinOp::Add, false, _) => Box::new(move |d| Op::Add3Imm { dst: d, a: x, imm }),
+        (BinOp::Sub, false, _) => Box::new(move |d| Op::Add3Imm { dst: d, a: x, imm: Imm(k.wrapping_neg()) }),
+        (BinOp::Mul, false, _) => Box::new(move |d| Op::Mul3Imm { dst: d, a: x, imm }),
+        (BinOp::And, ..) => Box::new(move |d| Op::AndImm { dst: d, a: x, imm }),
+        (BinOp::Or, ..) => Box::new(move |d| Op::OrImm { dst: d, a: x, imm }),
+        (BinOp::Xor, ..) => Box::new(move |d| Op::Xor3Imm { dst: d, a: x, imm }),
+        (BinOp::Shl, ..) => Box::new(move |d| Op::ShlImm { dst: d, a: x, imm }),
+        (BinOp::Shr, _, true) => Box::new(move |d| Op::ShrsImm { dst: d, a: x, imm }),
+        (BinOp::Shr, _, false) => Box::new(move |d| Op::ShruImm { dst: d, a: x, imm }),
+        (BinOp::Eq, ..) => Box::new(move |d| Op::EqImm { dst: d, a: x, imm }),
+        (BinOp::Ne, ..) => Box::new(move |d| Op::NeImm { dst: d, a: x, imm }),
+        (BinOp::Lt, _, true) => Box::new(move |d| Op::LtsImm { dst: d, a: x, imm }),
+        (BinOp::Lt, _, false) => Box::new(move |d| Op::LtuImm { dst: d, a: x, imm }),
+        (BinOp::Le, _, true) => Box::new(move |d| Op::LesImm { dst: d, a: x, imm }),
+        (BinOp::Le, _, false) => Box::new(move |d| Op::LeuImm { dst: d, a: x, imm }),
+        (BinOp::Gt, _, true) => Box::new(move |d| Op::GtsImm { dst: d, a: x, imm }),
+        (BinOp::Gt, _, false) => Box::new(move |d| Op::GtuImm { dst: d, a: x, imm }),
+        (BinOp::Ge, _, true) => Box::new(move |d| Op::GesImm { dst: d, a: x, imm }),
+        (BinOp::Ge, _, false) => Box::new(move |d| Op::GeuImm { dst: d, a: x, imm }),
         _ => return None,
     };
     Some(f)
@@ -452,21 +452,21 @@ impl<'a> GeneCompiler<'a> {
             Some(
                 Op::Eq { dst, .. }
                 | Op::Ne { dst, .. }
-                | Op::LtU { dst, .. }
-                | Op::LtS { dst, .. }
-                | Op::LeU { dst, .. }
-                | Op::LeS { dst, .. }
-                | Op::EqK { dst, .. }
-                | Op::NeK { dst, .. }
-                | Op::LtUK { dst, .. }
-                | Op::LtSK { dst, .. }
-                | Op::LeUK { dst, .. }
-                | Op::LeSK { dst, .. }
-                | Op::GtUK { dst, .. }
-                | Op::GtSK { dst, .. }
-                | Op::GeUK { dst, .. }
-                | Op::GeSK { dst, .. }
-                | Op::LNot { dst, .. },
+                | Op::Ltu { dst, .. }
+                | Op::Lts { dst, .. }
+                | Op::Leu { dst, .. }
+                | Op::Les { dst, .. }
+                | Op::EqImm { dst, .. }
+                | Op::NeImm { dst, .. }
+                | Op::LtuImm { dst, .. }
+                | Op::LtsImm { dst, .. }
+                | Op::LeuImm { dst, .. }
+                | Op::LesImm { dst, .. }
+                | Op::GtuImm { dst, .. }
+                | Op::GtsImm { dst, .. }
+                | Op::GeuImm { dst, .. }
+                | Op::GesImm { dst, .. }
+                | Op::Lnot { dst, .. },
             ) if *dst == b => {
                 *dst = d;
                 self.cse.clear();
@@ -564,7 +564,7 @@ impl<'a> GeneCompiler<'a> {
                     && g.arr == arr
                     && !distinct(g)
                 {
-                    self.emit(Op::NoAlias { a: idx, b: g.idx }, e.span);
+                    self.emit(Op::Noalias { a: idx, b: g.idx }, e.span);
                 }
                 Opnd::S(self.pure_op(e.span, &|d| Ok(Op::Load { dst: d, arr, idx }))?)
             }
@@ -584,10 +584,10 @@ impl<'a> GeneCompiler<'a> {
                 let janus = self.janus();
                 let d = self.pure_op(e.span, &|d| {
                     Ok(match op {
-                        UnOp::Neg if janus => Op::NegO { dst: d, a: v },
-                        UnOp::Neg => Op::NegV { dst: d, a: v },
-                        UnOp::BitNot => Op::BitNot { dst: d, a: v },
-                        UnOp::Not => Op::LNot { dst: d, a: v },
+                        UnOp::Neg if janus => Op::Neg3Chk { dst: d, a: v },
+                        UnOp::Neg => Op::Neg3 { dst: d, a: v },
+                        UnOp::BitNot => Op::Bnot { dst: d, a: v },
+                        UnOp::Not => Op::Lnot { dst: d, a: v },
                     })
                 })?;
                 return self.at_width(e, Opnd::S(d));
@@ -773,34 +773,34 @@ impl<'a> GeneCompiler<'a> {
         let (x, y) = (a, b);
         let make = |d: Slot| -> R<Op> {
             Ok(match op {
-                BinOp::Add if janus => Op::AddO { dst: d, a: x, b: y },
-                BinOp::Sub if janus => Op::SubO { dst: d, a: x, b: y },
-                BinOp::Mul if janus => Op::MulO { dst: d, a: x, b: y },
-                BinOp::Div if janus => Op::DivF { dst: d, a: x, b: y },
-                BinOp::Mod if janus => Op::ModF { dst: d, a: x, b: y },
-                BinOp::Add => Op::Add { dst: d, a: x, b: y },
-                BinOp::Sub => Op::Sub { dst: d, a: x, b: y },
-                BinOp::Mul => Op::Mul { dst: d, a: x, b: y },
-                BinOp::Div if signed => Op::DivS { dst: d, a: x, b: y },
-                BinOp::Div => Op::DivU { dst: d, a: x, b: y },
-                BinOp::Mod if signed => Op::RemS { dst: d, a: x, b: y },
-                BinOp::Mod => Op::RemU { dst: d, a: x, b: y },
+                BinOp::Add if janus => Op::Add3Chk { dst: d, a: x, b: y },
+                BinOp::Sub if janus => Op::Sub3Chk { dst: d, a: x, b: y },
+                BinOp::Mul if janus => Op::Mul3Chk { dst: d, a: x, b: y },
+                BinOp::Div if janus => Op::Divf { dst: d, a: x, b: y },
+                BinOp::Mod if janus => Op::Modf { dst: d, a: x, b: y },
+                BinOp::Add => Op::Add3 { dst: d, a: x, b: y },
+                BinOp::Sub => Op::Sub3 { dst: d, a: x, b: y },
+                BinOp::Mul => Op::Mul3 { dst: d, a: x, b: y },
+                BinOp::Div if signed => Op::Divs { dst: d, a: x, b: y },
+                BinOp::Div => Op::Divu { dst: d, a: x, b: y },
+                BinOp::Mod if signed => Op::Rems { dst: d, a: x, b: y },
+                BinOp::Mod => Op::Remu { dst: d, a: x, b: y },
                 BinOp::Shl => Op::Shl { dst: d, a: x, b: y },
-                BinOp::Shr if signed => Op::ShrS { dst: d, a: x, b: y },
-                BinOp::Shr => Op::ShrU { dst: d, a: x, b: y },
+                BinOp::Shr if signed => Op::Shrs { dst: d, a: x, b: y },
+                BinOp::Shr => Op::Shru { dst: d, a: x, b: y },
                 BinOp::And => Op::And { dst: d, a: x, b: y },
                 BinOp::Or => Op::Or { dst: d, a: x, b: y },
-                BinOp::Xor => Op::Xor { dst: d, a: x, b: y },
+                BinOp::Xor => Op::Xor3 { dst: d, a: x, b: y },
                 BinOp::Eq => Op::Eq { dst: d, a: x, b: y },
                 BinOp::Ne => Op::Ne { dst: d, a: x, b: y },
-                BinOp::Lt if signed => Op::LtS { dst: d, a: x, b: y },
-                BinOp::Lt => Op::LtU { dst: d, a: x, b: y },
-                BinOp::Le if signed => Op::LeS { dst: d, a: x, b: y },
-                BinOp::Le => Op::LeU { dst: d, a: x, b: y },
-                BinOp::Gt if signed => Op::LtS { dst: d, a: y, b: x },
-                BinOp::Gt => Op::LtU { dst: d, a: y, b: x },
-                BinOp::Ge if signed => Op::LeS { dst: d, a: y, b: x },
-                BinOp::Ge => Op::LeU { dst: d, a: y, b: x },
+                BinOp::Lt if signed => Op::Lts { dst: d, a: x, b: y },
+                BinOp::Lt => Op::Ltu { dst: d, a: x, b: y },
+                BinOp::Le if signed => Op::Les { dst: d, a: x, b: y },
+                BinOp::Le => Op::Leu { dst: d, a: x, b: y },
+                BinOp::Gt if signed => Op::Lts { dst: d, a: y, b: x },
+                BinOp::Gt => Op::Ltu { dst: d, a: y, b: x },
+                BinOp::Ge if signed => Op::Les { dst: d, a: y, b: x },
+                BinOp::Ge => Op::Leu { dst: d, a: y, b: x },
                 BinOp::LogAnd | BinOp::LogOr => return Err(internal(span, "logical operator")),
             })
         };
@@ -834,7 +834,7 @@ impl<'a> GeneCompiler<'a> {
             return Ok(None);
         }
         let (Some(a), Some(c)) = (self.simple_cond(entry), self.simple_cond(until)) else { return Ok(None) };
-        let top = self.emit(Op::FromTopC { cond: a, loop_back: Off(0) }, entry.span);
+        let top = self.emit(Op::FromC { cond: a, loop_back: Off(0) }, entry.span);
         self.stmts(rest)?;
         let from_top = Off(top as u32);
         let step = if *op == UpdateOp::Add {
@@ -844,7 +844,7 @@ impl<'a> GeneCompiler<'a> {
         };
         let lp = self.emit(step, until.span);
         self.emit(Op::LoopExit { until: Off(lp as u32) }, until.span);
-        self.code[top] = Op::FromTopC { cond: a, loop_back: Off(lp as u32) };
+        self.code[top] = Op::FromC { cond: a, loop_back: Off(lp as u32) };
         Ok(Some(()))
     }
 
@@ -990,14 +990,14 @@ impl<'a> GeneCompiler<'a> {
             Ok(match (op, signed) {
                 (BinOp::Eq, _) => Op::Eq { dst: d, a, b },
                 (BinOp::Ne, _) => Op::Ne { dst: d, a, b },
-                (BinOp::Lt, true) => Op::LtS { dst: d, a, b },
-                (BinOp::Lt, false) => Op::LtU { dst: d, a, b },
-                (BinOp::Le, true) => Op::LeS { dst: d, a, b },
-                (BinOp::Le, false) => Op::LeU { dst: d, a, b },
-                (BinOp::Gt, true) => Op::LtS { dst: d, a: b, b: a },
-                (BinOp::Gt, false) => Op::LtU { dst: d, a: b, b: a },
-                (BinOp::Ge, true) => Op::LeS { dst: d, a: b, b: a },
-                (_, _) => Op::LeU { dst: d, a: b, b: a },
+                (BinOp::Lt, true) => Op::Lts { dst: d, a, b },
+                (BinOp::Lt, false) => Op::Ltu { dst: d, a, b },
+                (BinOp::Le, true) => Op::Les { dst: d, a, b },
+                (BinOp::Le, false) => Op::Leu { dst: d, a, b },
+                (BinOp::Gt, true) => Op::Lts { dst: d, a: b, b: a },
+                (BinOp::Gt, false) => Op::Ltu { dst: d, a: b, b: a },
+                (BinOp::Ge, true) => Op::Les { dst: d, a: b, b: a },
+                (_, _) => Op::Leu { dst: d, a: b, b: a },
             })
         })
     }
@@ -1174,12 +1174,12 @@ impl<'a> GeneCompiler<'a> {
         }
         let t = self.temp(span)?;
         let (arr, idx) = self.elem_index(p)?;
-        self.emit(Op::SwapE { dst: t, arr, idx, pre: Pre(0) }, span);
+        self.emit(Op::SwapElem { dst: t, arr, idx, pre: Pre(0) }, span);
         self.guard = Some(AliasGuard { arr, idx, at: p.index.as_deref().and_then(|i| self.affine(i)) });
         f(self, t)?;
         self.guard = None;
         let (arr, idx) = self.elem_index(p)?;
-        self.emit(Op::SwapE { dst: t, arr, idx, pre: Pre(0) }, span);
+        self.emit(Op::SwapElem { dst: t, arr, idx, pre: Pre(0) }, span);
         Ok(())
     }
 
@@ -1195,7 +1195,7 @@ impl<'a> GeneCompiler<'a> {
                     return Err(internal(factor.span, "even factor"));
                 }
                 self.on_place(target, sp, &mut |me, d| {
-                    me.emit(Op::MulI { dst: d, imm: Imm(c) }, sp);
+                    me.emit(Op::MulImm { dst: d, imm: Imm(c) }, sp);
                     Ok(())
                 })
             }
@@ -1222,17 +1222,17 @@ impl<'a> GeneCompiler<'a> {
                         Opnd::K(k) => {
                             let amt = Amt((k % 64) as u8);
                             let op = if dir == Dir::Left {
-                                Op::RotlI { dst: d, amt }
+                                Op::RotlImm { dst: d, amt }
                             } else {
-                                Op::RotrI { dst: d, amt }
+                                Op::RotrImm { dst: d, amt }
                             };
                             me.emit(op, sp);
                         }
                         Opnd::S(src) => {
                             let op = if dir == Dir::Left {
-                                Op::RotlS { dst: d, src, pre: Pre(0) }
+                                Op::Rotl { dst: d, src, pre: Pre(0) }
                             } else {
-                                Op::RotrS { dst: d, src, pre: Pre(0) }
+                                Op::Rotr { dst: d, src, pre: Pre(0) }
                             };
                             me.emit(op, sp);
                         }
@@ -1259,12 +1259,12 @@ impl<'a> GeneCompiler<'a> {
                     (Some(a), None) | (None, Some(a)) => {
                         let e = if p.index.is_some() { p } else { q };
                         let (arr, idx) = self.elem_index(e)?;
-                        self.emit(Op::SwapE { dst: a, arr, idx, pre: Pre(0) }, sp);
+                        self.emit(Op::SwapElem { dst: a, arr, idx, pre: Pre(0) }, sp);
                     }
                     (None, None) => {
                         let (arr, i) = self.elem_index(p)?;
                         let (arr2, j) = self.elem_index(q)?;
-                        self.emit(Op::SwapEE { arr, i, arr2, j, pre: Pre(0) }, sp);
+                        self.emit(Op::SwapElems { arr, i, arr2, j, pre: Pre(0) }, sp);
                     }
                 }
                 Ok(())
@@ -1273,12 +1273,12 @@ impl<'a> GeneCompiler<'a> {
                 let mark = self.temps.len();
                 let c = self.cond(cond)?;
                 self.free_temps(mark);
-                let top = self.emit(Op::IfTop { cond: c, else_at: Off(0), pre: Pre(0) }, cond.span);
+                let top = self.emit(Op::If { cond: c, else_at: Off(0), pre: Pre(0) }, cond.span);
                 self.block(then_block)?;
                 let a_then = self.cond(fi)?;
                 self.free_temps(mark);
                 let fi_then = self.emit(Op::FiThen { cond: a_then, fi_else: Off(0), pre: Pre(0) }, fi.span);
-                let else_at = self.emit(Op::ElseMark { if_top: Off(top as u32) }, cond.span);
+                let else_at = self.emit(Op::Else { if_top: Off(top as u32) }, cond.span);
                 if let Some(b) = else_block {
                     self.block(b)?;
                 }
@@ -1286,7 +1286,7 @@ impl<'a> GeneCompiler<'a> {
                 self.free_temps(mark);
                 let fi_else =
                     self.emit(Op::FiElse { cond: a, fi_then: Off(fi_then as u32), pre: Pre(0) }, fi.span);
-                if let Op::IfTop { else_at: t, .. } = &mut self.code[top] {
+                if let Op::If { else_at: t, .. } = &mut self.code[top] {
                     *t = Off(else_at as u32);
                 }
                 if let Op::FiThen { fi_else: t, .. } = &mut self.code[fi_then] {
@@ -1301,7 +1301,7 @@ impl<'a> GeneCompiler<'a> {
                 let mark = self.temps.len();
                 let a = self.cond(entry)?;
                 self.free_temps(mark);
-                let top = self.emit(Op::FromTop { cond: a, loop_back: Off(0), pre: Pre(0) }, entry.span);
+                let top = self.emit(Op::From { cond: a, loop_back: Off(0), pre: Pre(0) }, entry.span);
                 self.block(body)?;
                 let c = self.cond(until)?;
                 self.free_temps(mark);
@@ -1314,7 +1314,7 @@ impl<'a> GeneCompiler<'a> {
                 let back =
                     self.emit(Op::LoopBack { cond: a2, from_top: Off(top as u32), pre: Pre(0) }, entry.span);
                 let exit = self.emit(Op::LoopExit { until: Off(u as u32) }, until.span);
-                if let Op::FromTop { loop_back, .. } = &mut self.code[top] {
+                if let Op::From { loop_back, .. } = &mut self.code[top] {
                     *loop_back = Off(back as u32);
                 }
                 if let Op::Until { loop_exit, .. } = &mut self.code[u] {
@@ -1376,7 +1376,7 @@ impl<'a> GeneCompiler<'a> {
             },
             StmtKind::Error(msg) => {
                 let msg = self.strings.get(msg);
-                self.emit(Op::Fail { msg }, sp);
+                self.emit(Op::Error { msg }, sp);
                 Ok(())
             }
             StmtKind::Print(p) => self.print(p, sp),
@@ -1392,9 +1392,9 @@ impl<'a> GeneCompiler<'a> {
                 let idx = self.expr_slot(i)?;
                 self.emit(
                     match op {
-                        UpdateOp::Add => Op::AddFromE { dst: d, arr, idx, pre: Pre(0) },
-                        UpdateOp::Sub => Op::SubFromE { dst: d, arr, idx, pre: Pre(0) },
-                        UpdateOp::Xor => Op::XorFromE { dst: d, arr, idx, pre: Pre(0) },
+                        UpdateOp::Add => Op::AddFrom { dst: d, arr, idx, pre: Pre(0) },
+                        UpdateOp::Sub => Op::SubFrom { dst: d, arr, idx, pre: Pre(0) },
+                        UpdateOp::Xor => Op::XorFrom { dst: d, arr, idx, pre: Pre(0) },
                     },
                     sp,
                 );
@@ -1402,22 +1402,22 @@ impl<'a> GeneCompiler<'a> {
             }
             let v = self.expr(value)?;
             let ins = match (v, op, janus) {
-                (Opnd::K(k), UpdateOp::Add, false) => Op::AddI { dst: d, imm: Imm(k) },
-                (Opnd::K(k), UpdateOp::Sub, false) => Op::SubI { dst: d, imm: Imm(k) },
-                (Opnd::K(k), UpdateOp::Xor, _) => Op::XorI { dst: d, imm: Imm(k) },
-                (Opnd::K(k), UpdateOp::Add, true) => Op::AddChkI { dst: d, imm: Imm(k) },
-                (Opnd::K(k), UpdateOp::Sub, true) => Op::SubChkI { dst: d, imm: Imm(k) },
+                (Opnd::K(k), UpdateOp::Add, false) => Op::AddImm { dst: d, imm: Imm(k) },
+                (Opnd::K(k), UpdateOp::Sub, false) => Op::SubImm { dst: d, imm: Imm(k) },
+                (Opnd::K(k), UpdateOp::Xor, _) => Op::XorImm { dst: d, imm: Imm(k) },
+                (Opnd::K(k), UpdateOp::Add, true) => Op::AddChkImm { dst: d, imm: Imm(k) },
+                (Opnd::K(k), UpdateOp::Sub, true) => Op::SubChkImm { dst: d, imm: Imm(k) },
                 (v, op, janus) => {
                     let src = match v {
                         Opnd::S(s) => s,
                         Opnd::K(k) => self.konst(k, value.span)?,
                     };
                     match (op, janus) {
-                        (UpdateOp::Add, false) => Op::AddS { dst: d, src, pre: Pre(0) },
-                        (UpdateOp::Sub, false) => Op::SubS { dst: d, src, pre: Pre(0) },
+                        (UpdateOp::Add, false) => Op::Add { dst: d, src, pre: Pre(0) },
+                        (UpdateOp::Sub, false) => Op::Sub { dst: d, src, pre: Pre(0) },
                         (UpdateOp::Add, true) => Op::AddChk { dst: d, src, pre: Pre(0) },
                         (UpdateOp::Sub, true) => Op::SubChk { dst: d, src, pre: Pre(0) },
-                        (UpdateOp::Xor, _) => Op::XorS { dst: d, src, pre: Pre(0) },
+                        (UpdateOp::Xor, _) => Op::Xor { dst: d, src, pre: Pre(0) },
                     }
                 }
             };
@@ -1443,12 +1443,12 @@ impl<'a> GeneCompiler<'a> {
         let v = self.expr(value)?;
         self.guard = None;
         let ins = match (v, op) {
-            (Opnd::K(k), UpdateOp::Add) => Op::AddEI { arr, idx, imm: Imm(k), pre: Pre(0) },
-            (Opnd::K(k), UpdateOp::Sub) => Op::SubEI { arr, idx, imm: Imm(k), pre: Pre(0) },
-            (Opnd::K(k), UpdateOp::Xor) => Op::XorEI { arr, idx, imm: Imm(k), pre: Pre(0) },
-            (Opnd::S(src), UpdateOp::Add) => Op::AddE { arr, idx, src, pre: Pre(0) },
-            (Opnd::S(src), UpdateOp::Sub) => Op::SubE { arr, idx, src, pre: Pre(0) },
-            (Opnd::S(src), UpdateOp::Xor) => Op::XorE { arr, idx, src, pre: Pre(0) },
+            (Opnd::K(k), UpdateOp::Add) => Op::AddElemImm { arr, idx, imm: Imm(k), pre: Pre(0) },
+            (Opnd::K(k), UpdateOp::Sub) => Op::SubElemImm { arr, idx, imm: Imm(k), pre: Pre(0) },
+            (Opnd::K(k), UpdateOp::Xor) => Op::XorElemImm { arr, idx, imm: Imm(k), pre: Pre(0) },
+            (Opnd::S(src), UpdateOp::Add) => Op::AddElem { arr, idx, src, pre: Pre(0) },
+            (Opnd::S(src), UpdateOp::Sub) => Op::SubElem { arr, idx, src, pre: Pre(0) },
+            (Opnd::S(src), UpdateOp::Xor) => Op::XorElem { arr, idx, src, pre: Pre(0) },
         };
         self.emit(ins, sp);
         Ok(())
@@ -1463,9 +1463,9 @@ impl<'a> GeneCompiler<'a> {
         self.on_place(target, sp, &mut |me, d| {
             let op = match (dir, undo) {
                 (Dir::Left, false) => Op::Xsl { dst: d, amt },
-                (Dir::Left, true) => Op::UnXsl { dst: d, amt },
+                (Dir::Left, true) => Op::XslInv { dst: d, amt },
                 (Dir::Right, false) => Op::Xsr { dst: d, amt },
-                (Dir::Right, true) => Op::UnXsr { dst: d, amt },
+                (Dir::Right, true) => Op::XsrInv { dst: d, amt },
             };
             me.emit(op, sp);
             Ok(())
@@ -1584,7 +1584,7 @@ impl<'a> GeneCompiler<'a> {
         if idents.is_empty() {
             // jana prints a printf without variables as is, `%%` included.
             let text = self.strings.get(f);
-            self.emit(Op::PrintStr { text }, sp);
+            self.emit(Op::Print { text }, sp);
             return Ok(());
         }
         let mut vars = Vec::with_capacity(idents.len());
@@ -1621,7 +1621,7 @@ impl<'a> GeneCompiler<'a> {
             }
             Err(e) => {
                 let msg = self.strings.get(&e.to_string());
-                self.emit(Op::Fail { msg }, sp);
+                self.emit(Op::Error { msg }, sp);
             }
         }
         Ok(())
@@ -1631,7 +1631,7 @@ impl<'a> GeneCompiler<'a> {
         match p {
             Print::Text(t) => {
                 let text = self.strings.get(t);
-                self.emit(Op::PrintStr { text }, sp);
+                self.emit(Op::Print { text }, sp);
             }
             Print::Format(f, idents) if self.janus() => self.janus_printf(f, idents, sp)?,
             Print::Show(idents) if self.janus() => {
@@ -1661,7 +1661,7 @@ impl<'a> GeneCompiler<'a> {
                     self.args.push(slot);
                 }
                 let len = u16::try_from(idents.len()).map_err(|_| limit(sp, "too many printf arguments"))?;
-                self.emit(Op::PrintFmt { fmt, args: Args { start, len } }, sp);
+                self.emit(Op::Printf { fmt, args: Args { start, len } }, sp);
             }
             Print::Show(idents) => {
                 for i in idents {

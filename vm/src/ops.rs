@@ -185,15 +185,15 @@ macro_rules! for_each_op {
             0x00 Enter "enter" {} => Exit, Frame, direct, "First instruction of a gene. Backward: return to the caller.";
             0x01 Exit "exit" {} => Enter, Frame, direct, "Last instruction of a gene: return to the caller.";
 
-            0x08 IfTop "if" { cond: Cond, else_at: Off, pre: Pre } => IfTop, Control, pre,
+            0x08 If "if" { cond: Cond, else_at: Off, pre: Pre } => If, Control, pre,
                 "Head of `if`: when cond is false jump past the `else` marker at else_at. Backward (leaving the then-branch): cond must hold.";
             0x09 FiThen "fi.then" { cond: Cond, fi_else: Off, pre: Pre } => FiThen, Control, pre,
                 "End of the then-branch: the fi assertion must hold; jump past fi.else. Backward: never reached.";
-            0x0a ElseMark "else" { if_top: Off } => ElseMark, Control, direct,
+            0x0a Else "else" { if_top: Off } => Else, Control, direct,
                 "Start of the else-branch; forward never reached. Backward (leaving the else-branch): the `if` condition must be false.";
             0x0b FiElse "fi.else" { cond: Cond, fi_then: Off, pre: Pre } => FiElse, Control, pre,
                 "End of the else-branch: the fi assertion must be false. Backward: when the fi assertion holds continue at the end of the then-branch, else in the else-branch.";
-            0x0c FromTop "from" { cond: Cond, loop_back: Off, pre: Pre } => FromTop, Control, pre,
+            0x0c From "from" { cond: Cond, loop_back: Off, pre: Pre } => From, Control, pre,
                 "Loop entry: the entry assertion must hold. Backward: when it holds leave the loop, else continue at the end of the loop block.";
             0x0d Until "until" { cond: Cond, loop_exit: Off, pre: Pre } => Until, Control, pre,
                 "Exit test after the do-block: when cond holds jump past loop.exit. Backward: cond must be false (the loop continues backward).";
@@ -201,7 +201,7 @@ macro_rules! for_each_op {
                 "End of the loop block: the entry assertion must be false; jump to the start of the do-block. Backward: never reached.";
             0x0f LoopExit "loop.exit" { until: Off } => LoopExit, Control, direct,
                 "Loop end marker; forward never reached. Backward (entering the loop): the until condition must hold (for a counted loop, then ctr steps back).";
-            0x04 FromTopC "from.c" { cond: Cond, loop_back: Off } => FromTopC, Control, direct,
+            0x04 FromC "from.c" { cond: Cond, loop_back: Off } => FromC, Control, direct,
                 "Entry of a counted loop (`from` whose do-block ends in `ctr += 1` or `ctr -= 1`, with no loop block): the entry assertion must hold. Backward: when it holds leave the loop, else continue at loop.inc/loop.dec.";
             0x05 LoopInc "loop.inc" { ctr: Slot, cond: Cond, from_top: Off } => LoopInc, Control, direct,
                 "Counted loop step: ctr += 1; when cond holds leave the loop (skip the loop.exit that follows), else the entry assertion must be false and the do-block runs again. Backward: cond must be false; ctr -= 1.";
@@ -235,33 +235,33 @@ macro_rules! for_each_op {
                 "Lossy: push dst onto the history tape; dst = src.";
             0x24 Unassign "unassign" { dst: Slot, src: Slot, pre: Pre } => Assign, Effect, pre,
                 "Undo a lossy assignment: dst = value popped from the history tape.";
-            0x25 Fail "error" { msg: Str } => Fail, Effect, direct, "Janus `error`: stop with a run-time error.";
-            0x26 PrintStr "print" { text: Str } => PrintStr, Effect, direct, "Print text (Janus `print`).";
-            0x27 PrintFmt "printf" { fmt: Str, args: Args } => PrintFmt, Effect, direct, "Print a format string with %d/%u/%x arguments.";
+            0x25 Error "error" { msg: Str } => Error, Effect, direct, "Janus `error`: stop with a run-time error.";
+            0x26 Print "print" { text: Str } => Print, Effect, direct, "Print text (Janus `print`).";
+            0x27 Printf "printf" { fmt: Str, args: Args } => Printf, Effect, direct, "Print a format string with %d/%u/%x arguments.";
             0x28 Show "show" { var: Slot, name: Str, fmt: Fmt } => Show, Effect, direct, "Print `name = value` (Janus `show`).";
             0x29 Kernel "kernel" { name: Str, buf: Arr, elem: Word } => KernelInv, Effect, direct,
                 "Run kernel `name` in place over the array buf through the embedder's kernel host (elem: 0 u64, 1 i64, 2 f64, 3 c64; a c64 element is two words, re then im).";
             0x2a KernelInv "kernel.inv" { name: Str, buf: Arr, elem: Word } => Kernel, Effect, direct,
                 "Run the mirror of kernel `name` over buf (`undo kernel`; what `kernel` does backward).";
 
-            0x30 AddS "add" { dst: Slot, src: Slot, pre: Pre } => SubS, Effect, pre, "dst += src (wrapping).";
-            0x31 SubS "sub" { dst: Slot, src: Slot, pre: Pre } => AddS, Effect, pre, "dst -= src (wrapping).";
-            0x32 XorS "xor" { dst: Slot, src: Slot, pre: Pre } => XorS, Effect, pre, "dst ^= src.";
-            0x33 AddI "add.imm" { dst: Slot, imm: Imm } => SubI, Effect, direct, "dst += imm (wrapping).";
-            0x34 SubI "sub.imm" { dst: Slot, imm: Imm } => AddI, Effect, direct, "dst -= imm (wrapping).";
-            0x35 XorI "xor.imm" { dst: Slot, imm: Imm } => XorI, Effect, direct, "dst ^= imm.";
+            0x30 Add "add" { dst: Slot, src: Slot, pre: Pre } => Sub, Effect, pre, "dst += src (wrapping).";
+            0x31 Sub "sub" { dst: Slot, src: Slot, pre: Pre } => Add, Effect, pre, "dst -= src (wrapping).";
+            0x32 Xor "xor" { dst: Slot, src: Slot, pre: Pre } => Xor, Effect, pre, "dst ^= src.";
+            0x33 AddImm "add.imm" { dst: Slot, imm: Imm } => SubImm, Effect, direct, "dst += imm (wrapping).";
+            0x34 SubImm "sub.imm" { dst: Slot, imm: Imm } => AddImm, Effect, direct, "dst -= imm (wrapping).";
+            0x35 XorImm "xor.imm" { dst: Slot, imm: Imm } => XorImm, Effect, direct, "dst ^= imm.";
             0x36 AddChk "add.chk" { dst: Slot, src: Slot, pre: Pre } => SubChk, Effect, pre, "Janus dst += src; signed overflow is an error.";
             0x37 SubChk "sub.chk" { dst: Slot, src: Slot, pre: Pre } => AddChk, Effect, pre, "Janus dst -= src; signed overflow is an error.";
-            0x38 MulI "mul.imm" { dst: Slot, imm: Imm } => MulI, Effect, direct,
+            0x38 MulImm "mul.imm" { dst: Slot, imm: Imm } => MulImm, Effect, direct,
                 "dst *= imm, imm odd (wrapping). Mirror: multiply by the inverse of imm mod 2^64.";
-            0x39 Xsl "xsl" { dst: Slot, amt: Amt } => UnXsl, Effect, direct, "dst ^= dst << amt (amt 1..=63).";
-            0x3a UnXsl "xsl.inv" { dst: Slot, amt: Amt } => Xsl, Effect, direct, "Inverse of xsl.";
-            0x3b Xsr "xsr" { dst: Slot, amt: Amt } => UnXsr, Effect, direct, "dst ^= dst >> amt (logical, amt 1..=63).";
-            0x3c UnXsr "xsr.inv" { dst: Slot, amt: Amt } => Xsr, Effect, direct, "Inverse of xsr.";
-            0x3d RotlI "rotl.imm" { dst: Slot, amt: Amt } => RotrI, Effect, direct, "dst <<<= amt.";
-            0x3e RotrI "rotr.imm" { dst: Slot, amt: Amt } => RotlI, Effect, direct, "dst >>>= amt.";
-            0x3f RotlS "rotl" { dst: Slot, src: Slot, pre: Pre } => RotrS, Effect, pre, "dst <<<= src mod 64.";
-            0x40 RotrS "rotr" { dst: Slot, src: Slot, pre: Pre } => RotlS, Effect, pre, "dst >>>= src mod 64.";
+            0x39 Xsl "xsl" { dst: Slot, amt: Amt } => XslInv, Effect, direct, "dst ^= dst << amt (amt 1..=63).";
+            0x3a XslInv "xsl.inv" { dst: Slot, amt: Amt } => Xsl, Effect, direct, "Inverse of xsl.";
+            0x3b Xsr "xsr" { dst: Slot, amt: Amt } => XsrInv, Effect, direct, "dst ^= dst >> amt (logical, amt 1..=63).";
+            0x3c XsrInv "xsr.inv" { dst: Slot, amt: Amt } => Xsr, Effect, direct, "Inverse of xsr.";
+            0x3d RotlImm "rotl.imm" { dst: Slot, amt: Amt } => RotrImm, Effect, direct, "dst <<<= amt.";
+            0x3e RotrImm "rotr.imm" { dst: Slot, amt: Amt } => RotlImm, Effect, direct, "dst >>>= amt.";
+            0x3f Rotl "rotl" { dst: Slot, src: Slot, pre: Pre } => Rotr, Effect, pre, "dst <<<= src mod 64.";
+            0x40 Rotr "rotr" { dst: Slot, src: Slot, pre: Pre } => Rotl, Effect, pre, "dst >>>= src mod 64.";
             0x41 Neg "neg" { dst: Slot } => Neg, Effect, direct, "dst = -dst (wrapping).";
             0x42 Not "not" { dst: Slot } => Not, Effect, direct, "dst = !dst.";
             0x43 NegChk "neg.chk" { dst: Slot } => NegChk, Effect, direct, "Janus dst = -dst; overflow is an error.";
@@ -282,51 +282,51 @@ macro_rules! for_each_op {
             0x5a RotrW "rotr.w" { dst: Slot, src: Slot, w: Wid, pre: Pre } => RotlW, Effect, pre,
                 "dst >>>= src mod bits, at the fixed width w.";
 
-            0x56 AddChkI "add.chk.imm" { dst: Slot, imm: Imm } => SubChkI, Effect, direct, "Janus dst += imm; signed overflow is an error.";
-            0x57 SubChkI "sub.chk.imm" { dst: Slot, imm: Imm } => AddChkI, Effect, direct, "Janus dst -= imm; signed overflow is an error.";
+            0x56 AddChkImm "add.chk.imm" { dst: Slot, imm: Imm } => SubChkImm, Effect, direct, "Janus dst += imm; signed overflow is an error.";
+            0x57 SubChkImm "sub.chk.imm" { dst: Slot, imm: Imm } => AddChkImm, Effect, direct, "Janus dst -= imm; signed overflow is an error.";
 
-            0x48 AddE "add.elem" { arr: Arr, idx: Slot, src: Slot, pre: Pre } => SubE, Effect, pre, "arr[idx] += src.";
-            0x49 SubE "sub.elem" { arr: Arr, idx: Slot, src: Slot, pre: Pre } => AddE, Effect, pre, "arr[idx] -= src.";
-            0x4a XorE "xor.elem" { arr: Arr, idx: Slot, src: Slot, pre: Pre } => XorE, Effect, pre, "arr[idx] ^= src.";
-            0x4b AddEI "add.elem.imm" { arr: Arr, idx: Slot, imm: Imm, pre: Pre } => SubEI, Effect, pre, "arr[idx] += imm.";
-            0x4c SubEI "sub.elem.imm" { arr: Arr, idx: Slot, imm: Imm, pre: Pre } => AddEI, Effect, pre, "arr[idx] -= imm.";
-            0x4d XorEI "xor.elem.imm" { arr: Arr, idx: Slot, imm: Imm, pre: Pre } => XorEI, Effect, pre, "arr[idx] ^= imm.";
-            0x4e AddFromE "add.from" { dst: Slot, arr: Arr, idx: Slot, pre: Pre } => SubFromE, Effect, pre, "dst += arr[idx].";
-            0x4f SubFromE "sub.from" { dst: Slot, arr: Arr, idx: Slot, pre: Pre } => AddFromE, Effect, pre, "dst -= arr[idx].";
-            0x50 XorFromE "xor.from" { dst: Slot, arr: Arr, idx: Slot, pre: Pre } => XorFromE, Effect, pre, "dst ^= arr[idx].";
-            0x51 SwapE "swap.elem" { dst: Slot, arr: Arr, idx: Slot, pre: Pre } => SwapE, Effect, pre, "Exchange dst and arr[idx].";
-            0x52 SwapEE "swap.elems" { arr: Arr, i: Slot, arr2: Arr, j: Slot, pre: Pre } => SwapEE, Effect, pre, "Exchange arr[i] and arr2[j].";
+            0x48 AddElem "add.elem" { arr: Arr, idx: Slot, src: Slot, pre: Pre } => SubElem, Effect, pre, "arr[idx] += src.";
+            0x49 SubElem "sub.elem" { arr: Arr, idx: Slot, src: Slot, pre: Pre } => AddElem, Effect, pre, "arr[idx] -= src.";
+            0x4a XorElem "xor.elem" { arr: Arr, idx: Slot, src: Slot, pre: Pre } => XorElem, Effect, pre, "arr[idx] ^= src.";
+            0x4b AddElemImm "add.elem.imm" { arr: Arr, idx: Slot, imm: Imm, pre: Pre } => SubElemImm, Effect, pre, "arr[idx] += imm.";
+            0x4c SubElemImm "sub.elem.imm" { arr: Arr, idx: Slot, imm: Imm, pre: Pre } => AddElemImm, Effect, pre, "arr[idx] -= imm.";
+            0x4d XorElemImm "xor.elem.imm" { arr: Arr, idx: Slot, imm: Imm, pre: Pre } => XorElemImm, Effect, pre, "arr[idx] ^= imm.";
+            0x4e AddFrom "add.from" { dst: Slot, arr: Arr, idx: Slot, pre: Pre } => SubFrom, Effect, pre, "dst += arr[idx].";
+            0x4f SubFrom "sub.from" { dst: Slot, arr: Arr, idx: Slot, pre: Pre } => AddFrom, Effect, pre, "dst -= arr[idx].";
+            0x50 XorFrom "xor.from" { dst: Slot, arr: Arr, idx: Slot, pre: Pre } => XorFrom, Effect, pre, "dst ^= arr[idx].";
+            0x51 SwapElem "swap.elem" { dst: Slot, arr: Arr, idx: Slot, pre: Pre } => SwapElem, Effect, pre, "Exchange dst and arr[idx].";
+            0x52 SwapElems "swap.elems" { arr: Arr, i: Slot, arr2: Arr, j: Slot, pre: Pre } => SwapElems, Effect, pre, "Exchange arr[i] and arr2[j].";
 
             0x60 Const "const" { dst: Slot, imm: Imm } => Const, Pure, direct, "dst = imm.";
-            0x61 Add "add3" { dst: Slot, a: Slot, b: Slot } => Add, Pure, direct, "dst = a + b (wrapping).";
-            0x62 Sub "sub3" { dst: Slot, a: Slot, b: Slot } => Sub, Pure, direct, "dst = a - b (wrapping).";
-            0x63 Mul "mul3" { dst: Slot, a: Slot, b: Slot } => Mul, Pure, direct, "dst = a * b (wrapping).";
-            0x64 DivU "divu" { dst: Slot, a: Slot, b: Slot } => DivU, Pure, direct, "dst = a / b unsigned; b = 0 is an error.";
-            0x65 DivS "divs" { dst: Slot, a: Slot, b: Slot } => DivS, Pure, direct, "dst = a / b signed, truncating (wrapping).";
-            0x66 RemU "remu" { dst: Slot, a: Slot, b: Slot } => RemU, Pure, direct, "dst = a % b unsigned.";
-            0x67 RemS "rems" { dst: Slot, a: Slot, b: Slot } => RemS, Pure, direct, "dst = a % b signed, truncating.";
+            0x61 Add3 "add3" { dst: Slot, a: Slot, b: Slot } => Add3, Pure, direct, "dst = a + b (wrapping).";
+            0x62 Sub3 "sub3" { dst: Slot, a: Slot, b: Slot } => Sub3, Pure, direct, "dst = a - b (wrapping).";
+            0x63 Mul3 "mul3" { dst: Slot, a: Slot, b: Slot } => Mul3, Pure, direct, "dst = a * b (wrapping).";
+            0x64 Divu "divu" { dst: Slot, a: Slot, b: Slot } => Divu, Pure, direct, "dst = a / b unsigned; b = 0 is an error.";
+            0x65 Divs "divs" { dst: Slot, a: Slot, b: Slot } => Divs, Pure, direct, "dst = a / b signed, truncating (wrapping).";
+            0x66 Remu "remu" { dst: Slot, a: Slot, b: Slot } => Remu, Pure, direct, "dst = a % b unsigned.";
+            0x67 Rems "rems" { dst: Slot, a: Slot, b: Slot } => Rems, Pure, direct, "dst = a % b signed, truncating.";
             0x68 Shl "shl" { dst: Slot, a: Slot, b: Slot } => Shl, Pure, direct, "dst = a << b (0 when b >= 64).";
-            0x69 ShrU "shru" { dst: Slot, a: Slot, b: Slot } => ShrU, Pure, direct, "dst = a >> b logical (0 when b >= 64).";
-            0x6a ShrS "shrs" { dst: Slot, a: Slot, b: Slot } => ShrS, Pure, direct, "dst = a >> b arithmetic (sign fill when b >= 64).";
+            0x69 Shru "shru" { dst: Slot, a: Slot, b: Slot } => Shru, Pure, direct, "dst = a >> b logical (0 when b >= 64).";
+            0x6a Shrs "shrs" { dst: Slot, a: Slot, b: Slot } => Shrs, Pure, direct, "dst = a >> b arithmetic (sign fill when b >= 64).";
             0x6b And "and" { dst: Slot, a: Slot, b: Slot } => And, Pure, direct, "dst = a & b.";
             0x6c Or "or" { dst: Slot, a: Slot, b: Slot } => Or, Pure, direct, "dst = a | b.";
-            0x6d Xor "xor3" { dst: Slot, a: Slot, b: Slot } => Xor, Pure, direct, "dst = a ^ b.";
+            0x6d Xor3 "xor3" { dst: Slot, a: Slot, b: Slot } => Xor3, Pure, direct, "dst = a ^ b.";
             0x6e Eq "eq" { dst: Slot, a: Slot, b: Slot } => Eq, Pure, direct, "dst = (a == b).";
             0x6f Ne "ne" { dst: Slot, a: Slot, b: Slot } => Ne, Pure, direct, "dst = (a != b).";
-            0x70 LtU "ltu" { dst: Slot, a: Slot, b: Slot } => LtU, Pure, direct, "dst = (a < b) unsigned.";
-            0x71 LtS "lts" { dst: Slot, a: Slot, b: Slot } => LtS, Pure, direct, "dst = (a < b) signed.";
-            0x72 LeU "leu" { dst: Slot, a: Slot, b: Slot } => LeU, Pure, direct, "dst = (a <= b) unsigned.";
-            0x73 LeS "les" { dst: Slot, a: Slot, b: Slot } => LeS, Pure, direct, "dst = (a <= b) signed.";
-            0x74 AddO "add3.chk" { dst: Slot, a: Slot, b: Slot } => AddO, Pure, direct, "Janus dst = a + b; signed overflow is an error.";
-            0x75 SubO "sub3.chk" { dst: Slot, a: Slot, b: Slot } => SubO, Pure, direct, "Janus dst = a - b; signed overflow is an error.";
-            0x76 MulO "mul3.chk" { dst: Slot, a: Slot, b: Slot } => MulO, Pure, direct, "Janus dst = a * b; signed overflow is an error.";
-            0x77 DivF "divf" { dst: Slot, a: Slot, b: Slot } => DivF, Pure, direct, "Janus dst = a / b signed, rounding toward negative infinity.";
-            0x78 ModF "modf" { dst: Slot, a: Slot, b: Slot } => ModF, Pure, direct, "Janus dst = a mod b, the sign of b.";
-            0x79 AddK "add3.imm" { dst: Slot, a: Slot, imm: Imm } => AddK, Pure, direct, "dst = a + imm (wrapping).";
-            0x7a NegV "neg3" { dst: Slot, a: Slot } => NegV, Pure, direct, "dst = -a (wrapping).";
-            0x7b NegO "neg3.chk" { dst: Slot, a: Slot } => NegO, Pure, direct, "Janus dst = -a; overflow is an error.";
-            0x7c BitNot "bnot" { dst: Slot, a: Slot } => BitNot, Pure, direct, "dst = ~a.";
-            0x7d LNot "lnot" { dst: Slot, a: Slot } => LNot, Pure, direct, "dst = (a == 0).";
+            0x70 Ltu "ltu" { dst: Slot, a: Slot, b: Slot } => Ltu, Pure, direct, "dst = (a < b) unsigned.";
+            0x71 Lts "lts" { dst: Slot, a: Slot, b: Slot } => Lts, Pure, direct, "dst = (a < b) signed.";
+            0x72 Leu "leu" { dst: Slot, a: Slot, b: Slot } => Leu, Pure, direct, "dst = (a <= b) unsigned.";
+            0x73 Les "les" { dst: Slot, a: Slot, b: Slot } => Les, Pure, direct, "dst = (a <= b) signed.";
+            0x74 Add3Chk "add3.chk" { dst: Slot, a: Slot, b: Slot } => Add3Chk, Pure, direct, "Janus dst = a + b; signed overflow is an error.";
+            0x75 Sub3Chk "sub3.chk" { dst: Slot, a: Slot, b: Slot } => Sub3Chk, Pure, direct, "Janus dst = a - b; signed overflow is an error.";
+            0x76 Mul3Chk "mul3.chk" { dst: Slot, a: Slot, b: Slot } => Mul3Chk, Pure, direct, "Janus dst = a * b; signed overflow is an error.";
+            0x77 Divf "divf" { dst: Slot, a: Slot, b: Slot } => Divf, Pure, direct, "Janus dst = a / b signed, rounding toward negative infinity.";
+            0x78 Modf "modf" { dst: Slot, a: Slot, b: Slot } => Modf, Pure, direct, "Janus dst = a mod b, the sign of b.";
+            0x79 Add3Imm "add3.imm" { dst: Slot, a: Slot, imm: Imm } => Add3Imm, Pure, direct, "dst = a + imm (wrapping).";
+            0x7a Neg3 "neg3" { dst: Slot, a: Slot } => Neg3, Pure, direct, "dst = -a (wrapping).";
+            0x7b Neg3Chk "neg3.chk" { dst: Slot, a: Slot } => Neg3Chk, Pure, direct, "Janus dst = -a; overflow is an error.";
+            0x7c Bnot "bnot" { dst: Slot, a: Slot } => Bnot, Pure, direct, "dst = ~a.";
+            0x7d Lnot "lnot" { dst: Slot, a: Slot } => Lnot, Pure, direct, "dst = (a == 0).";
             0x7e Bool "bool" { dst: Slot, a: Slot } => Bool, Pure, direct, "dst = (a != 0).";
             0x7f Load "load" { dst: Slot, arr: Arr, idx: Slot } => Load, Pure, direct, "dst = arr[idx]; index checked.";
             0x80 Top "top" { dst: Slot, stack: Slot } => Top, Pure, direct, "dst = top of the stack; empty is an error.";
@@ -334,29 +334,29 @@ macro_rules! for_each_op {
             0x82 Size "size" { dst: Slot, stack: Slot } => Size, Pure, direct, "dst = number of elements on the stack.";
             0x83 Jz "jz" { a: Slot, to: Off } => Jz, Pure, direct, "Jump forward to `to` when a == 0 (short-circuit `&&`).";
             0x84 Jnz "jnz" { a: Slot, to: Off } => Jnz, Pure, direct, "Jump forward to `to` when a != 0 (short-circuit `||`).";
-            0x86 MulK "mul3.imm" { dst: Slot, a: Slot, imm: Imm } => MulK, Pure, direct, "dst = a * imm (wrapping).";
-            0x87 AndK "and.imm" { dst: Slot, a: Slot, imm: Imm } => AndK, Pure, direct, "dst = a & imm.";
-            0x88 OrK "or.imm" { dst: Slot, a: Slot, imm: Imm } => OrK, Pure, direct, "dst = a | imm.";
-            0x89 XorK "xor3.imm" { dst: Slot, a: Slot, imm: Imm } => XorK, Pure, direct, "dst = a ^ imm.";
-            0x8a ShlK "shl.imm" { dst: Slot, a: Slot, imm: Imm } => ShlK, Pure, direct, "dst = a << imm (0 when imm >= 64).";
-            0x8b ShrUK "shru.imm" { dst: Slot, a: Slot, imm: Imm } => ShrUK, Pure, direct, "dst = a >> imm logical (0 when imm >= 64).";
-            0x8c ShrSK "shrs.imm" { dst: Slot, a: Slot, imm: Imm } => ShrSK, Pure, direct, "dst = a >> imm arithmetic (sign fill when imm >= 64).";
-            0x8d EqK "eq.imm" { dst: Slot, a: Slot, imm: Imm } => EqK, Pure, direct, "dst = (a == imm).";
-            0x8e NeK "ne.imm" { dst: Slot, a: Slot, imm: Imm } => NeK, Pure, direct, "dst = (a != imm).";
-            0x8f LtUK "ltu.imm" { dst: Slot, a: Slot, imm: Imm } => LtUK, Pure, direct, "dst = (a < imm) unsigned.";
-            0x90 LtSK "lts.imm" { dst: Slot, a: Slot, imm: Imm } => LtSK, Pure, direct, "dst = (a < imm) signed.";
-            0x91 LeUK "leu.imm" { dst: Slot, a: Slot, imm: Imm } => LeUK, Pure, direct, "dst = (a <= imm) unsigned.";
-            0x92 LeSK "les.imm" { dst: Slot, a: Slot, imm: Imm } => LeSK, Pure, direct, "dst = (a <= imm) signed.";
-            0x93 GtUK "gtu.imm" { dst: Slot, a: Slot, imm: Imm } => GtUK, Pure, direct, "dst = (a > imm) unsigned.";
-            0x94 GtSK "gts.imm" { dst: Slot, a: Slot, imm: Imm } => GtSK, Pure, direct, "dst = (a > imm) signed.";
-            0x95 GeUK "geu.imm" { dst: Slot, a: Slot, imm: Imm } => GeUK, Pure, direct, "dst = (a >= imm) unsigned.";
-            0x96 GeSK "ges.imm" { dst: Slot, a: Slot, imm: Imm } => GeSK, Pure, direct, "dst = (a >= imm) signed.";
-            0x97 AddOK "add3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => AddOK, Pure, direct, "Janus dst = a + imm; signed overflow is an error.";
-            0x98 SubOK "sub3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => SubOK, Pure, direct, "Janus dst = a - imm; signed overflow is an error.";
-            0x99 MulOK "mul3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => MulOK, Pure, direct, "Janus dst = a * imm; signed overflow is an error.";
+            0x86 Mul3Imm "mul3.imm" { dst: Slot, a: Slot, imm: Imm } => Mul3Imm, Pure, direct, "dst = a * imm (wrapping).";
+            0x87 AndImm "and.imm" { dst: Slot, a: Slot, imm: Imm } => AndImm, Pure, direct, "dst = a & imm.";
+            0x88 OrImm "or.imm" { dst: Slot, a: Slot, imm: Imm } => OrImm, Pure, direct, "dst = a | imm.";
+            0x89 Xor3Imm "xor3.imm" { dst: Slot, a: Slot, imm: Imm } => Xor3Imm, Pure, direct, "dst = a ^ imm.";
+            0x8a ShlImm "shl.imm" { dst: Slot, a: Slot, imm: Imm } => ShlImm, Pure, direct, "dst = a << imm (0 when imm >= 64).";
+            0x8b ShruImm "shru.imm" { dst: Slot, a: Slot, imm: Imm } => ShruImm, Pure, direct, "dst = a >> imm logical (0 when imm >= 64).";
+            0x8c ShrsImm "shrs.imm" { dst: Slot, a: Slot, imm: Imm } => ShrsImm, Pure, direct, "dst = a >> imm arithmetic (sign fill when imm >= 64).";
+            0x8d EqImm "eq.imm" { dst: Slot, a: Slot, imm: Imm } => EqImm, Pure, direct, "dst = (a == imm).";
+            0x8e NeImm "ne.imm" { dst: Slot, a: Slot, imm: Imm } => NeImm, Pure, direct, "dst = (a != imm).";
+            0x8f LtuImm "ltu.imm" { dst: Slot, a: Slot, imm: Imm } => LtuImm, Pure, direct, "dst = (a < imm) unsigned.";
+            0x90 LtsImm "lts.imm" { dst: Slot, a: Slot, imm: Imm } => LtsImm, Pure, direct, "dst = (a < imm) signed.";
+            0x91 LeuImm "leu.imm" { dst: Slot, a: Slot, imm: Imm } => LeuImm, Pure, direct, "dst = (a <= imm) unsigned.";
+            0x92 LesImm "les.imm" { dst: Slot, a: Slot, imm: Imm } => LesImm, Pure, direct, "dst = (a <= imm) signed.";
+            0x93 GtuImm "gtu.imm" { dst: Slot, a: Slot, imm: Imm } => GtuImm, Pure, direct, "dst = (a > imm) unsigned.";
+            0x94 GtsImm "gts.imm" { dst: Slot, a: Slot, imm: Imm } => GtsImm, Pure, direct, "dst = (a > imm) signed.";
+            0x95 GeuImm "geu.imm" { dst: Slot, a: Slot, imm: Imm } => GeuImm, Pure, direct, "dst = (a >= imm) unsigned.";
+            0x96 GesImm "ges.imm" { dst: Slot, a: Slot, imm: Imm } => GesImm, Pure, direct, "dst = (a >= imm) signed.";
+            0x97 Add3ChkImm "add3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => Add3ChkImm, Pure, direct, "Janus dst = a + imm; signed overflow is an error.";
+            0x98 Sub3ChkImm "sub3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => Sub3ChkImm, Pure, direct, "Janus dst = a - imm; signed overflow is an error.";
+            0x99 Mul3ChkImm "mul3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => Mul3ChkImm, Pure, direct, "Janus dst = a * imm; signed overflow is an error.";
             0x9a Wrap "wrap" { dst: Slot, a: Slot, w: Wid } => Wrap, Pure, direct,
                 "dst = a reduced to the fixed width w (an arithmetic step of an expression computed at that width).";
-            0x85 NoAlias "noalias" { a: Slot, b: Slot } => NoAlias, Pure, direct,
+            0x85 Noalias "noalias" { a: Slot, b: Slot } => Noalias, Pure, direct,
                 "Error when a == b: an update's target index equals the index of an element its expression reads.";
         }
     };
@@ -700,7 +700,7 @@ impl Op {
     /// `mirror(mirror(op)) == op`.
     pub fn mirror(&self) -> Op {
         match self.mirror_raw() {
-            Op::MulI { dst, imm } => Op::MulI { dst, imm: Imm(mul_inverse(imm.0)) },
+            Op::MulImm { dst, imm } => Op::MulImm { dst, imm: Imm(mul_inverse(imm.0)) },
             Op::RotAdd { dst, src, amt } => {
                 Op::RotAdd { dst, src, amt: Amt((64 - amt.0 as u32 % 64) as u8 % 64) }
             }

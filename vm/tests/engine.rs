@@ -287,9 +287,9 @@ fn lowering_shares_and_fuses_without_changing_results() {
     let code = &m.genes[m.gene_index("main").unwrap()].code;
     let count = |f: &dyn Fn(&rdx_vm::ops::Op) -> bool| code.iter().filter(|o| f(o)).count();
     use rdx_vm::ops::Op;
-    assert_eq!(count(&|o| matches!(o, Op::NoAlias { .. })), 0, "a[i] and a[i - 1] never alias");
-    assert_eq!(count(&|o| matches!(o, Op::Eq { .. } | Op::LtU { .. } | Op::LeU { .. })), 0, "fused");
-    assert_eq!(count(&|o| matches!(o, Op::ShrUK { .. })), 1, "y >> 3 once");
+    assert_eq!(count(&|o| matches!(o, Op::Noalias { .. })), 0, "a[i] and a[i - 1] never alias");
+    assert_eq!(count(&|o| matches!(o, Op::Eq { .. } | Op::Ltu { .. } | Op::Leu { .. })), 0, "fused");
+    assert_eq!(count(&|o| matches!(o, Op::ShruImm { .. })), 1, "y >> 3 once");
     let arr = |v: &[u64]| Value::Array(v.to_vec());
     // x = (y >> 3) ^ ((y >> 3) + 1), plus 100 when y is 0 or 8.
     for (y, x) in [(8u64, 3 + 100), (5, 1), (0, 1 + 100)] {

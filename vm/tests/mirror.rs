@@ -91,8 +91,8 @@ fn module(op: Op) -> Module {
     };
     let callee = vec![
         Op::Enter {},
-        Op::MulI { dst: rdx_vm::ops::Slot(0), imm: rdx_vm::ops::Imm(3) },
-        Op::AddI { dst: rdx_vm::ops::Slot(0), imm: rdx_vm::ops::Imm(5) },
+        Op::MulImm { dst: rdx_vm::ops::Slot(0), imm: rdx_vm::ops::Imm(3) },
+        Op::AddImm { dst: rdx_vm::ops::Slot(0), imm: rdx_vm::ops::Imm(5) },
         Op::Exit {},
     ];
     let mut m = Module {

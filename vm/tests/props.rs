@@ -115,3 +115,20 @@ fn every_opcode_mirror_is_an_involution_on_the_table() {
         assert_eq!(m.operands, info.operands, "{} and its mirror {} differ in operands", info.name, m.name);
     }
 }
+
+/// Every `Op` variant is named after its mnemonic in UpperCamelCase, one word per dotted part
+/// (`add3.chk.imm` is `Add3ChkImm`), so reading the code and reading a disassembly agree.
+#[test]
+fn every_opcode_name_is_its_mnemonic() {
+    for info in rdx_vm::ops::OPCODES {
+        let camel: String = info
+            .mnemonic
+            .split('.')
+            .map(|part| {
+                let mut c = part.chars();
+                c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(info.name, camel, "Op::{} has the mnemonic `{}`", info.name, info.mnemonic);
+    }
+}

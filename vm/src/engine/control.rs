@@ -89,8 +89,8 @@ pub(super) unsafe fn loop_step(
             return Ok(pc + 2);
         }
         match code.get_unchecked(top.0 as usize) {
-            Op::FromTopC { cond: a, .. } if cond(fp, *a) => Err(Fault::FromReentry),
-            Op::FromTopC { .. } => Ok(top.0 as usize + 1),
+            Op::FromC { cond: a, .. } if cond(fp, *a) => Err(Fault::FromReentry),
+            Op::FromC { .. } => Ok(top.0 as usize + 1),
             _ => Err(Fault::Internal("loop.inc without its from.c")),
         }
     }

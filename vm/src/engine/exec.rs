@@ -176,11 +176,11 @@ impl Interpreter {
 
                 // Control (handlers in `control`).
                 // SAFETY (every control arm): verified operands of this frame's gene.
-                Op::IfTop { cond, else_at, .. } => go!(unsafe { control::if_top(fp, cond, else_at, pc) }),
+                Op::If { cond, else_at, .. } => go!(unsafe { control::if_top(fp, cond, else_at, pc) }),
                 Op::FiThen { cond, fi_else, .. } => go!(unsafe { control::fi_then(fp, cond, fi_else) }),
-                Op::ElseMark { .. } => go!(control::marker(pc)),
+                Op::Else { .. } => go!(control::marker(pc)),
                 Op::FiElse { cond, .. } => go!(unsafe { control::fi_else(fp, cond, pc) }),
-                Op::FromTop { cond, .. } => go!(unsafe { control::from_top(fp, cond, pc) }),
+                Op::From { cond, .. } => go!(unsafe { control::from_top(fp, cond, pc) }),
                 Op::Until { cond, loop_exit, .. } => {
                     let next = t!(unsafe { control::until(fp, cond, loop_exit, pc) });
                     // A loop with an empty loop block goes on to its `loop.back` (when that has
@@ -216,7 +216,7 @@ impl Interpreter {
                     go!(Ok::<usize, Fault>(top))
                 }
                 Op::LoopExit { .. } => go!(control::marker(pc)),
-                Op::FromTopC { cond, .. } => go!(unsafe { control::from_top(fp, cond, pc) }),
+                Op::FromC { cond, .. } => go!(unsafe { control::from_top(fp, cond, pc) }),
                 Op::LoopInc { ctr, cond, from_top } => {
                     go!(unsafe { control::loop_step(code, fp, ctr, 1, cond, from_top, pc) })
                 }
@@ -252,33 +252,33 @@ impl Interpreter {
                 Op::Pop { var, stack, .. } => t!(self.pop_from(fp, var, stack)),
                 Op::Assign { dst, src, .. } => self.assign(m, &c, c.at(pc), dst, src),
                 Op::Unassign { dst, .. } => t!(self.unassign(m, &c, c.at(pc), dst)),
-                Op::Fail { msg } => break Err(trap(pc, Fault::User(msg.0))),
+                Op::Error { msg } => break Err(trap(pc, Fault::User(msg.0))),
                 Op::Kernel { name, buf, elem } => t!(self.kernel(m, &c, name, buf, elem, false)),
                 Op::KernelInv { name, buf, elem } => t!(self.kernel(m, &c, name, buf, elem, true)),
-                Op::PrintStr { text } => self.print(m, text),
-                Op::PrintFmt { fmt, args } => self.print_fmt(m, c.g, fp, fmt, args),
+                Op::Print { text } => self.print(m, text),
+                Op::Printf { fmt, args } => self.print_fmt(m, c.g, fp, fmt, args),
                 Op::Show { var, name, fmt } => self.show(m, &c, var, name, fmt),
 
                 // Updates of a slot (handlers in `update`).
-                Op::AddS { dst, src, .. } => w!(dst, r!(dst).wrapping_add(r!(src))),
-                Op::SubS { dst, src, .. } => w!(dst, r!(dst).wrapping_sub(r!(src))),
-                Op::XorS { dst, src, .. } => w!(dst, r!(dst) ^ r!(src)),
-                Op::AddI { dst, imm } => w!(dst, r!(dst).wrapping_add(imm.0)),
-                Op::SubI { dst, imm } => w!(dst, r!(dst).wrapping_sub(imm.0)),
-                Op::XorI { dst, imm } => w!(dst, r!(dst) ^ imm.0),
+                Op::Add { dst, src, .. } => w!(dst, r!(dst).wrapping_add(r!(src))),
+                Op::Sub { dst, src, .. } => w!(dst, r!(dst).wrapping_sub(r!(src))),
+                Op::Xor { dst, src, .. } => w!(dst, r!(dst) ^ r!(src)),
+                Op::AddImm { dst, imm } => w!(dst, r!(dst).wrapping_add(imm.0)),
+                Op::SubImm { dst, imm } => w!(dst, r!(dst).wrapping_sub(imm.0)),
+                Op::XorImm { dst, imm } => w!(dst, r!(dst) ^ imm.0),
                 Op::AddChk { dst, src, .. } => w!(dst, t!(update::add_chk(r!(dst), r!(src)))),
                 Op::SubChk { dst, src, .. } => w!(dst, t!(update::sub_chk(r!(dst), r!(src)))),
-                Op::AddChkI { dst, imm } => w!(dst, t!(update::add_chk(r!(dst), imm.0))),
-                Op::SubChkI { dst, imm } => w!(dst, t!(update::sub_chk(r!(dst), imm.0))),
-                Op::MulI { dst, imm } => w!(dst, r!(dst).wrapping_mul(imm.0)),
+                Op::AddChkImm { dst, imm } => w!(dst, t!(update::add_chk(r!(dst), imm.0))),
+                Op::SubChkImm { dst, imm } => w!(dst, t!(update::sub_chk(r!(dst), imm.0))),
+                Op::MulImm { dst, imm } => w!(dst, r!(dst).wrapping_mul(imm.0)),
                 Op::Xsl { dst, amt } => w!(dst, update::xsl(r!(dst), amt)),
-                Op::UnXsl { dst, amt } => w!(dst, update::unxsl(r!(dst), amt)),
+                Op::XslInv { dst, amt } => w!(dst, update::unxsl(r!(dst), amt)),
                 Op::Xsr { dst, amt } => w!(dst, update::xsr(r!(dst), amt)),
-                Op::UnXsr { dst, amt } => w!(dst, update::unxsr(r!(dst), amt)),
-                Op::RotlI { dst, amt } => w!(dst, r!(dst).rotate_left(amt.0 as u32)),
-                Op::RotrI { dst, amt } => w!(dst, r!(dst).rotate_right(amt.0 as u32)),
-                Op::RotlS { dst, src, .. } => w!(dst, update::rotl(r!(dst), r!(src))),
-                Op::RotrS { dst, src, .. } => w!(dst, update::rotr(r!(dst), r!(src))),
+                Op::XsrInv { dst, amt } => w!(dst, update::unxsr(r!(dst), amt)),
+                Op::RotlImm { dst, amt } => w!(dst, r!(dst).rotate_left(amt.0 as u32)),
+                Op::RotrImm { dst, amt } => w!(dst, r!(dst).rotate_right(amt.0 as u32)),
+                Op::Rotl { dst, src, .. } => w!(dst, update::rotl(r!(dst), r!(src))),
+                Op::Rotr { dst, src, .. } => w!(dst, update::rotr(r!(dst), r!(src))),
                 Op::Neg { dst } => w!(dst, r!(dst).wrapping_neg()),
                 Op::Not { dst } => w!(dst, !r!(dst)),
                 Op::NegChk { dst } => w!(dst, t!(update::neg_chk(r!(dst)))),
@@ -298,22 +298,22 @@ impl Interpreter {
                 Op::RotrW { dst, src, w, .. } => w!(dst, crate::ops::rotr_w(r!(dst), r!(src), w)),
 
                 // Updates of an array element.
-                Op::AddE { arr, idx, src, .. } => upd!(el!(arr, idx), |x: u64| x.wrapping_add(r!(src))),
-                Op::SubE { arr, idx, src, .. } => upd!(el!(arr, idx), |x: u64| x.wrapping_sub(r!(src))),
-                Op::XorE { arr, idx, src, .. } => upd!(el!(arr, idx), |x: u64| x ^ r!(src)),
-                Op::AddEI { arr, idx, imm, .. } => upd!(el!(arr, idx), |x: u64| x.wrapping_add(imm.0)),
-                Op::SubEI { arr, idx, imm, .. } => upd!(el!(arr, idx), |x: u64| x.wrapping_sub(imm.0)),
-                Op::XorEI { arr, idx, imm, .. } => upd!(el!(arr, idx), |x: u64| x ^ imm.0),
-                Op::AddFromE { dst, arr, idx, .. } => w!(dst, r!(dst).wrapping_add(ld!(el!(arr, idx)))),
-                Op::SubFromE { dst, arr, idx, .. } => w!(dst, r!(dst).wrapping_sub(ld!(el!(arr, idx)))),
-                Op::XorFromE { dst, arr, idx, .. } => w!(dst, r!(dst) ^ ld!(el!(arr, idx))),
-                Op::SwapE { dst, arr, idx, .. } => {
+                Op::AddElem { arr, idx, src, .. } => upd!(el!(arr, idx), |x: u64| x.wrapping_add(r!(src))),
+                Op::SubElem { arr, idx, src, .. } => upd!(el!(arr, idx), |x: u64| x.wrapping_sub(r!(src))),
+                Op::XorElem { arr, idx, src, .. } => upd!(el!(arr, idx), |x: u64| x ^ r!(src)),
+                Op::AddElemImm { arr, idx, imm, .. } => upd!(el!(arr, idx), |x: u64| x.wrapping_add(imm.0)),
+                Op::SubElemImm { arr, idx, imm, .. } => upd!(el!(arr, idx), |x: u64| x.wrapping_sub(imm.0)),
+                Op::XorElemImm { arr, idx, imm, .. } => upd!(el!(arr, idx), |x: u64| x ^ imm.0),
+                Op::AddFrom { dst, arr, idx, .. } => w!(dst, r!(dst).wrapping_add(ld!(el!(arr, idx)))),
+                Op::SubFrom { dst, arr, idx, .. } => w!(dst, r!(dst).wrapping_sub(ld!(el!(arr, idx)))),
+                Op::XorFrom { dst, arr, idx, .. } => w!(dst, r!(dst) ^ ld!(el!(arr, idx))),
+                Op::SwapElem { dst, arr, idx, .. } => {
                     let p = el!(arr, idx);
                     let x = r!(dst);
                     // SAFETY: `elem` checked the address.
                     w!(dst, std::mem::replace(unsafe { &mut *p }, x));
                 }
-                Op::SwapEE { arr, i, arr2, j, .. } => {
+                Op::SwapElems { arr, i, arr2, j, .. } => {
                     let (p, q) = (el!(arr, i), el!(arr2, j));
                     // SAFETY: both addresses checked by `elem`; `ptr::swap` allows p == q.
                     unsafe { std::ptr::swap(p, q) }
@@ -321,56 +321,58 @@ impl Interpreter {
 
                 // Expression code (handlers in `pure`).
                 Op::Const { dst, imm } => w!(dst, imm.0),
-                Op::Add { dst, a, b } => w!(dst, r!(a).wrapping_add(r!(b))),
-                Op::Sub { dst, a, b } => w!(dst, r!(a).wrapping_sub(r!(b))),
-                Op::Mul { dst, a, b } => w!(dst, r!(a).wrapping_mul(r!(b))),
-                Op::DivU { dst, a, b } => w!(dst, t!(pure::divu(r!(a), r!(b)))),
-                Op::DivS { dst, a, b } => w!(dst, t!(pure::divs(r!(a), r!(b)))),
-                Op::RemU { dst, a, b } => w!(dst, t!(pure::remu(r!(a), r!(b)))),
-                Op::RemS { dst, a, b } => w!(dst, t!(pure::rems(r!(a), r!(b)))),
+                Op::Add3 { dst, a, b } => w!(dst, r!(a).wrapping_add(r!(b))),
+                Op::Sub3 { dst, a, b } => w!(dst, r!(a).wrapping_sub(r!(b))),
+                Op::Mul3 { dst, a, b } => w!(dst, r!(a).wrapping_mul(r!(b))),
+                Op::Divu { dst, a, b } => w!(dst, t!(pure::divu(r!(a), r!(b)))),
+                Op::Divs { dst, a, b } => w!(dst, t!(pure::divs(r!(a), r!(b)))),
+                Op::Remu { dst, a, b } => w!(dst, t!(pure::remu(r!(a), r!(b)))),
+                Op::Rems { dst, a, b } => w!(dst, t!(pure::rems(r!(a), r!(b)))),
                 Op::Shl { dst, a, b } => w!(dst, pure::shl(r!(a), r!(b))),
-                Op::ShrU { dst, a, b } => w!(dst, pure::shru(r!(a), r!(b))),
-                Op::ShrS { dst, a, b } => w!(dst, pure::shrs(r!(a), r!(b))),
+                Op::Shru { dst, a, b } => w!(dst, pure::shru(r!(a), r!(b))),
+                Op::Shrs { dst, a, b } => w!(dst, pure::shrs(r!(a), r!(b))),
                 Op::And { dst, a, b } => w!(dst, r!(a) & r!(b)),
                 Op::Or { dst, a, b } => w!(dst, r!(a) | r!(b)),
-                Op::Xor { dst, a, b } => w!(dst, r!(a) ^ r!(b)),
+                Op::Xor3 { dst, a, b } => w!(dst, r!(a) ^ r!(b)),
                 Op::Eq { dst, a, b } => w!(dst, (r!(a) == r!(b)) as u64),
                 Op::Ne { dst, a, b } => w!(dst, (r!(a) != r!(b)) as u64),
-                Op::LtU { dst, a, b } => w!(dst, (r!(a) < r!(b)) as u64),
-                Op::LtS { dst, a, b } => w!(dst, ((r!(a) as i64) < (r!(b) as i64)) as u64),
-                Op::LeU { dst, a, b } => w!(dst, (r!(a) <= r!(b)) as u64),
-                Op::LeS { dst, a, b } => w!(dst, ((r!(a) as i64) <= (r!(b) as i64)) as u64),
-                Op::AddO { dst, a, b } => w!(dst, t!(update::add_chk(r!(a), r!(b)))),
-                Op::SubO { dst, a, b } => w!(dst, t!(update::sub_chk(r!(a), r!(b)))),
-                Op::MulO { dst, a, b } => w!(dst, t!(pure::ovf((r!(a) as i64).checked_mul(r!(b) as i64)))),
-                Op::DivF { dst, a, b } => w!(dst, t!(pure::div_floor(r!(a), r!(b)))),
-                Op::ModF { dst, a, b } => w!(dst, t!(pure::mod_floor(r!(a), r!(b)))),
-                Op::AddK { dst, a, imm } => w!(dst, r!(a).wrapping_add(imm.0)),
-                Op::MulK { dst, a, imm } => w!(dst, r!(a).wrapping_mul(imm.0)),
-                Op::AndK { dst, a, imm } => w!(dst, r!(a) & imm.0),
-                Op::OrK { dst, a, imm } => w!(dst, r!(a) | imm.0),
-                Op::XorK { dst, a, imm } => w!(dst, r!(a) ^ imm.0),
-                Op::ShlK { dst, a, imm } => w!(dst, pure::shl(r!(a), imm.0)),
-                Op::ShrUK { dst, a, imm } => w!(dst, pure::shru(r!(a), imm.0)),
-                Op::ShrSK { dst, a, imm } => w!(dst, pure::shrs(r!(a), imm.0)),
-                Op::EqK { dst, a, imm } => w!(dst, (r!(a) == imm.0) as u64),
-                Op::NeK { dst, a, imm } => w!(dst, (r!(a) != imm.0) as u64),
-                Op::LtUK { dst, a, imm } => w!(dst, (r!(a) < imm.0) as u64),
-                Op::LtSK { dst, a, imm } => w!(dst, ((r!(a) as i64) < (imm.0 as i64)) as u64),
-                Op::LeUK { dst, a, imm } => w!(dst, (r!(a) <= imm.0) as u64),
-                Op::LeSK { dst, a, imm } => w!(dst, ((r!(a) as i64) <= (imm.0 as i64)) as u64),
-                Op::GtUK { dst, a, imm } => w!(dst, (r!(a) > imm.0) as u64),
-                Op::GtSK { dst, a, imm } => w!(dst, ((r!(a) as i64) > (imm.0 as i64)) as u64),
-                Op::GeUK { dst, a, imm } => w!(dst, (r!(a) >= imm.0) as u64),
-                Op::GeSK { dst, a, imm } => w!(dst, ((r!(a) as i64) >= (imm.0 as i64)) as u64),
-                Op::AddOK { dst, a, imm } => w!(dst, t!(update::add_chk(r!(a), imm.0))),
-                Op::SubOK { dst, a, imm } => w!(dst, t!(update::sub_chk(r!(a), imm.0))),
-                Op::MulOK { dst, a, imm } => w!(dst, t!(pure::ovf((r!(a) as i64).checked_mul(imm.0 as i64)))),
+                Op::Ltu { dst, a, b } => w!(dst, (r!(a) < r!(b)) as u64),
+                Op::Lts { dst, a, b } => w!(dst, ((r!(a) as i64) < (r!(b) as i64)) as u64),
+                Op::Leu { dst, a, b } => w!(dst, (r!(a) <= r!(b)) as u64),
+                Op::Les { dst, a, b } => w!(dst, ((r!(a) as i64) <= (r!(b) as i64)) as u64),
+                Op::Add3Chk { dst, a, b } => w!(dst, t!(update::add_chk(r!(a), r!(b)))),
+                Op::Sub3Chk { dst, a, b } => w!(dst, t!(update::sub_chk(r!(a), r!(b)))),
+                Op::Mul3Chk { dst, a, b } => w!(dst, t!(pure::ovf((r!(a) as i64).checked_mul(r!(b) as i64)))),
+                Op::Divf { dst, a, b } => w!(dst, t!(pure::div_floor(r!(a), r!(b)))),
+                Op::Modf { dst, a, b } => w!(dst, t!(pure::mod_floor(r!(a), r!(b)))),
+                Op::Add3Imm { dst, a, imm } => w!(dst, r!(a).wrapping_add(imm.0)),
+                Op::Mul3Imm { dst, a, imm } => w!(dst, r!(a).wrapping_mul(imm.0)),
+                Op::AndImm { dst, a, imm } => w!(dst, r!(a) & imm.0),
+                Op::OrImm { dst, a, imm } => w!(dst, r!(a) | imm.0),
+                Op::Xor3Imm { dst, a, imm } => w!(dst, r!(a) ^ imm.0),
+                Op::ShlImm { dst, a, imm } => w!(dst, pure::shl(r!(a), imm.0)),
+                Op::ShruImm { dst, a, imm } => w!(dst, pure::shru(r!(a), imm.0)),
+                Op::ShrsImm { dst, a, imm } => w!(dst, pure::shrs(r!(a), imm.0)),
+                Op::EqImm { dst, a, imm } => w!(dst, (r!(a) == imm.0) as u64),
+                Op::NeImm { dst, a, imm } => w!(dst, (r!(a) != imm.0) as u64),
+                Op::LtuImm { dst, a, imm } => w!(dst, (r!(a) < imm.0) as u64),
+                Op::LtsImm { dst, a, imm } => w!(dst, ((r!(a) as i64) < (imm.0 as i64)) as u64),
+                Op::LeuImm { dst, a, imm } => w!(dst, (r!(a) <= imm.0) as u64),
+                Op::LesImm { dst, a, imm } => w!(dst, ((r!(a) as i64) <= (imm.0 as i64)) as u64),
+                Op::GtuImm { dst, a, imm } => w!(dst, (r!(a) > imm.0) as u64),
+                Op::GtsImm { dst, a, imm } => w!(dst, ((r!(a) as i64) > (imm.0 as i64)) as u64),
+                Op::GeuImm { dst, a, imm } => w!(dst, (r!(a) >= imm.0) as u64),
+                Op::GesImm { dst, a, imm } => w!(dst, ((r!(a) as i64) >= (imm.0 as i64)) as u64),
+                Op::Add3ChkImm { dst, a, imm } => w!(dst, t!(update::add_chk(r!(a), imm.0))),
+                Op::Sub3ChkImm { dst, a, imm } => w!(dst, t!(update::sub_chk(r!(a), imm.0))),
+                Op::Mul3ChkImm { dst, a, imm } => {
+                    w!(dst, t!(pure::ovf((r!(a) as i64).checked_mul(imm.0 as i64))))
+                }
                 Op::Wrap { dst, a, w } => w!(dst, w.wrap(r!(a))),
-                Op::NegV { dst, a } => w!(dst, r!(a).wrapping_neg()),
-                Op::NegO { dst, a } => w!(dst, t!(update::neg_chk(r!(a)))),
-                Op::BitNot { dst, a } => w!(dst, !r!(a)),
-                Op::LNot { dst, a } => w!(dst, (r!(a) == 0) as u64),
+                Op::Neg3 { dst, a } => w!(dst, r!(a).wrapping_neg()),
+                Op::Neg3Chk { dst, a } => w!(dst, t!(update::neg_chk(r!(a)))),
+                Op::Bnot { dst, a } => w!(dst, !r!(a)),
+                Op::Lnot { dst, a } => w!(dst, (r!(a) == 0) as u64),
                 Op::Bool { dst, a } => w!(dst, (r!(a) != 0) as u64),
                 Op::Load { dst, arr, idx } => w!(dst, ld!(el!(arr, idx))),
                 Op::Top { dst, stack } => {
@@ -382,7 +384,7 @@ impl Interpreter {
                 Op::Jz { .. } => {}
                 Op::Jnz { a, to } if r!(a) != 0 => go!(Ok::<usize, Fault>(to.0 as usize)),
                 Op::Jnz { .. } => {}
-                Op::NoAlias { a, b } => t!(pure::no_alias(r!(a), r!(b))),
+                Op::Noalias { a, b } => t!(pure::no_alias(r!(a), r!(b))),
             }
             pc += 1;
         };

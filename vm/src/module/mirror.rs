@@ -127,13 +127,13 @@ impl Builder<'_> {
     /// The condition of control instruction `pc`.
     fn cond(&self, pc: usize) -> Cond {
         match self.code[pc] {
-            Op::IfTop { cond, .. }
+            Op::If { cond, .. }
             | Op::FiThen { cond, .. }
             | Op::FiElse { cond, .. }
-            | Op::FromTop { cond, .. }
+            | Op::From { cond, .. }
             | Op::Until { cond, .. }
             | Op::LoopBack { cond, .. }
-            | Op::FromTopC { cond, .. }
+            | Op::FromC { cond, .. }
             | Op::LoopInc { cond, .. }
             | Op::LoopDec { cond, .. }
             | Op::FromDec { cond, .. }
@@ -159,7 +159,7 @@ impl Builder<'_> {
                 match code[last] {
                     Op::FiElse { fi_then, .. } => {
                         let ft = fi_then.0 as usize;
-                        let Op::ElseMark { if_top } = code.get(ft + 1).copied().unwrap_or(Op::Exit {}) else {
+                        let Op::Else { if_top } = code.get(ft + 1).copied().unwrap_or(Op::Exit {}) else {
                             return Err(nesting(ft));
                         };
                         let t = if_top.0 as usize;
@@ -235,7 +235,7 @@ impl Builder<'_> {
             Task::IfHead { fi_else } => {
                 let at = self.with_pre(
                     fi_else,
-                    Op::IfTop { cond: self.cond(fi_else), else_at: Off(0), pre: Pre(0) },
+                    Op::If { cond: self.cond(fi_else), else_at: Off(0), pre: Pre(0) },
                     fi_else,
                 );
                 self.open.push(at);
@@ -250,9 +250,9 @@ impl Builder<'_> {
             }
             Task::IfElse { fi_then } => {
                 let head = self.open[self.open.len() - 2];
-                let at = self.put(Op::ElseMark { if_top: Off(head as u32) }, fi_then);
+                let at = self.put(Op::Else { if_top: Off(head as u32) }, fi_then);
                 self.set_open(head, |op| {
-                    if let Op::IfTop { else_at, .. } = op {
+                    if let Op::If { else_at, .. } = op {
                         *else_at = Off(at as u32);
                     }
                 });
@@ -275,7 +275,7 @@ impl Builder<'_> {
             Task::LoopHead { until, exit } => {
                 let at = self.with_pre(
                     until,
-                    Op::FromTop { cond: self.cond(until), loop_back: Off(0), pre: Pre(0) },
+                    Op::From { cond: self.cond(until), loop_back: Off(0), pre: Pre(0) },
                     exit,
                 );
                 self.open.push(at);
@@ -297,7 +297,7 @@ impl Builder<'_> {
                 );
                 let exit = self.put(Op::LoopExit { until: Off(test as u32) }, from_top);
                 self.set_open(head, |op| {
-                    if let Op::FromTop { loop_back, .. } = op {
+                    if let Op::From { loop_back, .. } = op {
                         *loop_back = Off(back as u32);
                     }
                 });
@@ -312,7 +312,7 @@ impl Builder<'_> {
                 let head = match code[latch] {
                     Op::LoopInc { ctr, cond, .. } => Op::FromDec { ctr, cond, loop_test: Off(0) },
                     Op::LoopDec { ctr, cond, .. } => Op::FromInc { ctr, cond, loop_test: Off(0) },
-                    Op::LoopTest { cond, .. } => Op::FromTopC { cond, loop_back: Off(0) },
+                    Op::LoopTest { cond, .. } => Op::FromC { cond, loop_back: Off(0) },
                     _ => return Err(nesting(latch)),
                 };
                 let at = self.put(head, exit);
@@ -322,7 +322,7 @@ impl Builder<'_> {
                 let h = self.open.pop().ok_or_else(|| nesting(head))?;
                 let back = Off(h as u32);
                 let mirror = match code[head] {
-                    Op::FromTopC { cond, .. } => Op::LoopTest { cond, from_step: back },
+                    Op::FromC { cond, .. } => Op::LoopTest { cond, from_step: back },
                     Op::FromDec { ctr, cond, .. } => Op::LoopInc { ctr, cond, from_top: back },
                     Op::FromInc { ctr, cond, .. } => Op::LoopDec { ctr, cond, from_top: back },
                     _ => return Err(nesting(head)),
@@ -333,7 +333,7 @@ impl Builder<'_> {
                     Op::FromDec { loop_test, .. } | Op::FromInc { loop_test, .. } => {
                         *loop_test = Off(at as u32)
                     }
-                    Op::FromTopC { loop_back, .. } => *loop_back = Off(at as u32),
+                    Op::FromC { loop_back, .. } => *loop_back = Off(at as u32),
                     _ => {}
                 });
             }

@@ -180,11 +180,11 @@ fn verify_gene(
         };
         let me = pc as u32;
         match *op {
-            Op::IfTop { else_at, .. } => {
-                partner(else_at.0, &|o| matches!(o, Op::ElseMark { if_top, .. } if if_top.0 == me), "else")?
+            Op::If { else_at, .. } => {
+                partner(else_at.0, &|o| matches!(o, Op::Else { if_top, .. } if if_top.0 == me), "else")?
             }
-            Op::ElseMark { if_top, .. } => {
-                partner(if_top.0, &|o| matches!(o, Op::IfTop { else_at, .. } if else_at.0 == me), "if")?
+            Op::Else { if_top, .. } => {
+                partner(if_top.0, &|o| matches!(o, Op::If { else_at, .. } if else_at.0 == me), "if")?
             }
             Op::FiThen { fi_else, .. } => partner(
                 fi_else.0,
@@ -196,14 +196,14 @@ fn verify_gene(
                 &|o| matches!(o, Op::FiThen { fi_else, .. } if fi_else.0 == me),
                 "fi.then",
             )?,
-            Op::FromTop { loop_back, .. } => partner(
+            Op::From { loop_back, .. } => partner(
                 loop_back.0,
                 &|o| matches!(o, Op::LoopBack { from_top, .. } if from_top.0 == me),
                 "loop.back",
             )?,
             Op::LoopBack { from_top, .. } => partner(
                 from_top.0,
-                &|o| matches!(o, Op::FromTop { loop_back, .. } if loop_back.0 == me),
+                &|o| matches!(o, Op::From { loop_back, .. } if loop_back.0 == me),
                 "from",
             )?,
             Op::Until { loop_exit, .. } => partner(
@@ -220,7 +220,7 @@ fn verify_gene(
                 },
                 "until",
             )?,
-            Op::FromTopC { loop_back, .. } => partner(
+            Op::FromC { loop_back, .. } => partner(
                 loop_back.0,
                 &|o| matches!(o, Op::LoopInc { from_top, .. } | Op::LoopDec { from_top, .. } if from_top.0 == me),
                 "loop.inc",
@@ -228,7 +228,7 @@ fn verify_gene(
             Op::LoopInc { from_top, .. } | Op::LoopDec { from_top, .. } => {
                 partner(
                     from_top.0,
-                    &|o| matches!(o, Op::FromTopC { loop_back, .. } if loop_back.0 == me),
+                    &|o| matches!(o, Op::FromC { loop_back, .. } if loop_back.0 == me),
                     "from.c",
                 )?;
                 partner(me + 1, &|o| matches!(o, Op::LoopExit { until, .. } if until.0 == me), "loop.exit")?;
@@ -257,10 +257,10 @@ fn verify_gene(
             Op::Show { var, fmt, .. } if matches!(fmt.0 & 7, 2 | 3) && var.0 as usize + 1 >= slots => {
                 return Err(err("array slots out of range".into()));
             }
-            Op::MulI { imm, .. } if imm.0 % 2 == 0 => {
+            Op::MulImm { imm, .. } if imm.0 % 2 == 0 => {
                 return Err(err("even multiplier has no inverse".into()));
             }
-            Op::Xsl { amt, .. } | Op::UnXsl { amt, .. } | Op::Xsr { amt, .. } | Op::UnXsr { amt, .. }
+            Op::Xsl { amt, .. } | Op::XslInv { amt, .. } | Op::Xsr { amt, .. } | Op::XsrInv { amt, .. }
                 if amt.0 == 0 =>
             {
                 return Err(err("xorshift by 0 is not reversible".into()));
