@@ -2,53 +2,10 @@
 //! rewind, and the damage a home can suffer (edited blobs and records, a ledger of garbage),
 //! each in a fresh temporary home.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-/// A temporary home, deleted on drop.
-struct TempHome(PathBuf);
-
-impl TempHome {
-    fn new(tag: &str) -> TempHome {
-        let dir = std::env::temp_dir().join(format!("rdx-cli-ledger-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        TempHome(dir)
-    }
-
-    /// Runs `rdx --home HOME args…` from the repository root.
-    fn rdx(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_rdx"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env_remove("RDX_NO_LEDGER")
-            .env_remove("RDX_HOME")
-            .arg("--home")
-            .arg(&self.0)
-            .args(args)
-            .output()
-            .expect("rdx runs")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.rdx(args);
-        assert!(out.status.success(), "rdx {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).expect("utf-8")
-    }
-
-    fn log(&self) -> Vec<serde_json::Value> {
-        let text = self.ok(&["log", "--json"]);
-        serde_json::from_str::<Vec<serde_json::Value>>(&text).expect("log --json is a JSON array")
-    }
-}
-
-impl Drop for TempHome {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+mod common;
+use common::{TempHome, stderr};
 
 /// A run that is not a crash: exit code 1 or 2 and an `error:` line.
 fn assert_clean_error(out: &Output, code: i32, needle: &str) {

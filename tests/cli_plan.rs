@@ -1,61 +1,8 @@
 //! The planner through the `rdx` command: `hint`, `plan`, `status`, `loop` and `run --backend
 //! auto`, each in a fresh temporary home. Decisions are asserted, never durations.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-/// A temporary home (and a folder for programs), deleted on drop.
-struct TempHome(PathBuf);
-
-impl TempHome {
-    fn new(tag: &str) -> TempHome {
-        let dir = std::env::temp_dir().join(format!("rdx-cli-plan-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a temporary folder");
-        TempHome(dir)
-    }
-
-    /// Writes a program beside the home and gives its path.
-    fn file(&self, name: &str, text: &str) -> String {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).expect("a program file");
-        path.to_string_lossy().into_owned()
-    }
-
-    /// Runs `rdx --home HOME/home args…` from the repository root.
-    fn rdx(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_rdx"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env_remove("RDX_NO_LEDGER")
-            .env_remove("RDX_HOME")
-            .arg("--home")
-            .arg(self.0.join("home"))
-            .args(args)
-            .output()
-            .expect("rdx runs")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.rdx(args);
-        assert!(out.status.success(), "rdx {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).expect("utf-8")
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        let text = self.ok(args);
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("rdx {args:?} gave no JSON ({e}): {text}"))
-    }
-
-    fn log(&self) -> Vec<serde_json::Value> {
-        serde_json::from_value(self.json(&["log", "--json"])).expect("an array")
-    }
-}
-
-impl Drop for TempHome {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::{Server, TempHome};
 
 const FIB: [&str; 3] = ["stdlib/fib.rdx", "--set", "n=10"];
 
@@ -240,53 +187,21 @@ fn run_backend_auto_asks_the_planner_unless_no_plan() {
     }
 }
 
-/// `rdx serve` of another home on a free loopback port, killed on drop.
-struct Server {
-    child: std::process::Child,
-    url: String,
-    _home: TempHome,
+/// `rdx serve` of another home on a free loopback port (the server first, so it stops before
+/// its home is deleted).
+fn serve_other(tag: &str) -> (Server, TempHome) {
+    let home = TempHome::new(tag);
+    (home.serve(&[]), home)
 }
 
-impl Server {
-    fn start(tag: &str) -> Server {
-        use std::io::BufRead;
-        let home = TempHome::new(tag);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
-            .env_remove("RDX_HOME")
-            .arg("--home")
-            .arg(home.0.join("home"))
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .expect("rdx serve starts");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let url = line.trim().strip_prefix("listening on ").expect("the address").to_string();
-        Server { child, url, _home: home }
-    }
-
-    fn runs(&self) -> usize {
-        let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
-            .arg("--home")
-            .arg(self._home.0.join("home"))
-            .args(["log", "--json"])
-            .output()
-            .expect("rdx runs");
-        serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).expect("a JSON array").len()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// How many records `home`'s ledger holds.
+fn runs(home: &TempHome) -> usize {
+    home.log().len()
 }
 
 /// Notes in `home` that runs of fib on `peer` took `ns` each, as `rdx run --on` notes them.
 fn peer_evidence(home: &TempHome, peer: &str, ns: u64, program: &str, input: &str) {
-    let h = rdx_core::Home::open(Some(&home.0.join("home"))).expect("the home");
+    let h = rdx_core::Home::open(Some(&home.0)).expect("the home");
     let target = format!("{program} fib forward interp {input}");
     let subject = rdx_core::probe::Subject { kind: "run", source: peer, target: &target };
     let probe =
@@ -297,7 +212,7 @@ fn peer_evidence(home: &TempHome, peer: &str, ns: u64, program: &str, input: &st
 #[test]
 fn a_peer_is_an_arm_and_auto_runs_there_when_the_plan_says_so() {
     let home = TempHome::new("peer");
-    let server = Server::start("peer-server");
+    let (server, server_home) = serve_other("peer-server");
     home.ok(&["peer", "add", "far", &server.url]);
     for backend in ["interp", "jit", "interp", "jit"] {
         home.ok(&with_fib(&["run", "--backend", backend]));
@@ -326,13 +241,13 @@ fn a_peer_is_an_arm_and_auto_runs_there_when_the_plan_says_so() {
     let plan = home.json(&with13(&["plan", "--json"]));
     assert_eq!((plan["backend"].as_str(), plan["where"].as_str()), (Some("interp"), Some("far")), "{plan}");
     let local = home.ok(&with13(&["run", "--no-ledger"]));
-    let before = server.runs();
+    let before = runs(&server_home);
     assert_eq!(
         home.ok(&with13(&["run", "--backend", "auto"])),
         local,
         "a remote run prints what a local one does"
     );
-    assert_eq!(server.runs(), before + 1, "the run was made on the peer");
+    assert_eq!(runs(&server_home), before + 1, "the run was made on the peer");
     let here = &home.log()[0];
     assert!(here["flags"].as_array().is_some_and(|f| f.iter().any(|f| f == "--on=far")), "{here}");
     let decision = &home.json(&["log", "--decisions", "--json"])[0];
@@ -342,5 +257,5 @@ fn a_peer_is_an_arm_and_auto_runs_there_when_the_plan_says_so() {
     assert_eq!(hint["arms"][2]["runs"], 4 * 8 + 1, "{hint}");
     // --no-plan keeps the static rule, here.
     home.ok(&with13(&["run", "--backend", "auto", "--no-plan"]));
-    assert_eq!(server.runs(), before + 1);
+    assert_eq!(runs(&server_home), before + 1);
 }

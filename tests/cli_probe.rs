@@ -1,46 +1,13 @@
 //! `rdx probe` through the command: commands, rdx runs and loads timed, summarised and
 //! recorded as ledger records of kind `probe`; `--compare`; bad requests.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-struct TempHome(PathBuf);
-
-impl TempHome {
-    fn new(tag: &str) -> TempHome {
-        let dir = std::env::temp_dir().join(format!("rdx-cli-probe-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        TempHome(dir)
-    }
-
-    fn rdx(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_rdx"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env_remove("RDX_NO_LEDGER")
-            .arg("--home")
-            .arg(&self.0)
-            .args(args)
-            .output()
-            .expect("rdx runs")
-    }
-
-    fn json(&self, args: &[&str]) -> Vec<serde_json::Value> {
-        let out = self.rdx(args);
-        assert!(out.status.success(), "rdx {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout).expect("a JSON array")
-    }
-}
-
-impl Drop for TempHome {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::TempHome;
 
 #[test]
 fn probes_are_summarised_and_recorded() {
     let home = TempHome::new("record");
-    let cmd = home.json(&["probe", "-n", "4", "--warmup", "0", "--json", "--", "true"]);
+    let cmd = home.json_list(&["probe", "-n", "4", "--warmup", "0", "--json", "--", "true"]);
     assert_eq!(cmd.len(), 1);
     let p = &cmd[0];
     assert_eq!(
@@ -65,7 +32,7 @@ fn probes_are_summarised_and_recorded() {
         assert!(p.get(key).is_some(), "{key} missing");
     }
     // One probe per backend for an rdx run.
-    let runs = home.json(&["probe", "stdlib/fib.rdx", "--set", "n=12", "-n", "3", "--json"]);
+    let runs = home.json_list(&["probe", "stdlib/fib.rdx", "--set", "n=12", "-n", "3", "--json"]);
     assert_eq!(runs.len(), 2);
     assert!(runs[0]["target"].as_str().unwrap().ends_with("fib forward interp"));
     assert!(runs[1]["target"].as_str().unwrap().ends_with("fib forward jit"));
@@ -73,7 +40,7 @@ fn probes_are_summarised_and_recorded() {
     // Probes are chained like runs, and `rdx log` lists runs only.
     let verify = home.rdx(&["ledger", "verify"]);
     assert!(String::from_utf8_lossy(&verify.stdout).starts_with("ok: 3 records"));
-    assert_eq!(home.json(&["log", "--json"]).len(), 0);
+    assert_eq!(home.json_list(&["log", "--json"]).len(), 0);
     let cmp = home.rdx(&["probe", "--compare", "2", "3"]);
     assert!(cmp.status.success());
     let text = String::from_utf8_lossy(&cmp.stdout);
@@ -88,7 +55,7 @@ fn loads_report_bytes_and_throughput() {
     std::fs::write(&file, vec![5u8; 100_000]).unwrap();
     let put = home.rdx(&["store", "put", file.to_str().unwrap()]);
     let cid = String::from_utf8_lossy(&put.stdout).split_whitespace().next().unwrap().to_string();
-    let p = &home.json(&["probe", "--load", &cid[..10], "-n", "5", "--json"])[0];
+    let p = &home.json_list(&["probe", "--load", &cid[..10], "-n", "5", "--json"])[0];
     assert_eq!(
         (p["what"].as_str(), p["source"].as_str(), p["bytes"].as_u64()),
         (Some("load"), Some("local"), Some(100_000))
