@@ -380,11 +380,23 @@ impl Home {
         kind: &str,
         limit: Option<usize>,
     ) -> Result<Vec<(u64, serde_json::Value)>, CoreError> {
+        self.kind_rows(kind, false, limit)
+    }
+
+    /// Records of kind `kind` in id order (`oldest_first` or not), at most `limit`.
+    fn kind_rows(
+        &self,
+        kind: &str,
+        oldest_first: bool,
+        limit: Option<usize>,
+    ) -> Result<Vec<(u64, serde_json::Value)>, CoreError> {
         let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, body FROM records WHERE kind = ?1 ORDER BY id DESC LIMIT ?2")
-            .map_err(|e| self.sql(e))?;
+        let sql = if oldest_first {
+            "SELECT id, body FROM records WHERE kind = ?1 ORDER BY id LIMIT ?2"
+        } else {
+            "SELECT id, body FROM records WHERE kind = ?1 ORDER BY id DESC LIMIT ?2"
+        };
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql(e))?;
         let rows = stmt
             .query_map(params![kind, limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
             .map_err(|e| self.sql(e))?;
@@ -417,21 +429,7 @@ impl Home {
 
     /// Every record of kind `kind`, oldest first: its id and its body.
     pub fn records_of_kind(&self, kind: &str) -> Result<Vec<(u64, serde_json::Value)>, CoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, body FROM records WHERE kind = ?1 ORDER BY id")
-            .map_err(|e| self.sql(e))?;
-        let rows = stmt
-            .query_map([kind], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-            .map_err(|e| self.sql(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, body) = row.map_err(|e| self.sql(e))?;
-            let body = serde_json::from_str(&body)
-                .map_err(|e| self.bad_ledger(format!("record {id} cannot be read: {e}")))?;
-            out.push((u64::try_from(id).unwrap_or(0), body));
-        }
-        Ok(out)
+        self.kind_rows(kind, true, None)
     }
 
     fn run_from_row(&self, id: i64, body: &str, prev: String, hash: String) -> Result<RunRecord, CoreError> {
