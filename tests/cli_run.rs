@@ -271,3 +271,48 @@ fn compile_errors_exit_2() {
     assert_eq!(code(&rdx(&["asm", &f])), 2);
     assert_eq!(code(&rdx(&["run", "/nonexistent/file.rdx"])), 2);
 }
+
+/// `--input` reads the state `rdx run` prints (lines or `--json`): a run's output fed back with
+/// `--reverse` gives its whole input state back; `--set` overrides one value; a bad file is a
+/// usage error (exit 2) that names it.
+#[test]
+fn input_files_take_a_runs_output_back_through_the_reverse_run() {
+    let d = scratch("input");
+    let prog = write(
+        &d,
+        "mix.rdx",
+        "gene main(n: u64, a: u64[3], s: i64) {\n    local i: u64 = 0\n    from i == 0 do {\n        a[i % 3] += n * 7 + i\n        s -= a[i % 3]\n        i += 1\n    } until i == 5\n    delocal i = 5\n}\n",
+    );
+    let run = |extra: &[&str]| {
+        let out = rdx(&[&["run", prog.as_str()][..], extra].concat());
+        assert_eq!(code(&out), 0, "rdx run {extra:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let given = ["--set", "n=12345", "--set", "a=[1,2,3]", "--set", "s=-4"];
+    let lines = write(&d, "out.txt", &run(&given));
+    assert_eq!(run(&["--reverse", "--input", &lines]), "n = 12345\na = [1, 2, 3]\ns = -4\n");
+    let json = write(&d, "out.json", &run(&[&given[..], &["--json"]].concat()));
+    let back: serde_json::Value =
+        serde_json::from_str(&run(&["--reverse", "--input", &json, "--json"])).unwrap();
+    assert_eq!(back, serde_json::json!({"n": 12345, "a": [1, 2, 3], "s": -4}));
+    // --set wins over the file: the reverse run starts from another state.
+    assert_ne!(
+        run(&["--reverse", "--input", &lines, "--set", "n=1"]),
+        run(&["--reverse", "--input", &lines])
+    );
+
+    let missing = rdx(&["run", &prog, "--input", &d.join("nope.txt").display().to_string()]);
+    assert_eq!(code(&missing), 2);
+    assert!(
+        stderr(&missing).contains("--input") && stderr(&missing).contains("nope.txt"),
+        "{}",
+        stderr(&missing)
+    );
+    let garbage = rdx(&["run", &prog, "--input", &write(&d, "bad.txt", "n = 1\nthis is not a state\n")]);
+    assert_eq!(code(&garbage), 2);
+    assert!(stderr(&garbage).contains("line 2"), "{}", stderr(&garbage));
+    let unknown = rdx(&["run", &prog, "--input", &write(&d, "x.json", "{\"m\": 1}")]);
+    assert_eq!(code(&unknown), 2);
+    assert!(stderr(&unknown).contains("no parameter `m`"), "{}", stderr(&unknown));
+    let _ = std::fs::remove_dir_all(&d);
+}

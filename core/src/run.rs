@@ -215,13 +215,73 @@ impl Program {
 
     /// The values of gene `gene`'s parameters from `name=value` texts (unset ones are zero).
     pub fn bind(&self, gene: usize, sets: &[String]) -> Result<Vec<Value>, CoreError> {
+        self.bind_over(gene, Vec::new(), sets)
+    }
+
+    /// As [`Program::bind`], starting from `base` (name, value text) pairs, e.g. a state file's
+    /// ([`parse_state`]): a parameter named in `sets` takes its value from there.
+    pub fn bind_over(
+        &self,
+        gene: usize,
+        mut base: Vec<(String, String)>,
+        sets: &[String],
+    ) -> Result<Vec<Value>, CoreError> {
         let mut pairs = Vec::with_capacity(sets.len());
         for s in sets {
             pairs.push(
                 rdx_vm::values::parse_assignment(s).map_err(|e| CoreError::Usage(format!("--set {e}")))?,
             );
         }
-        rdx_vm::values::bind(&self.module, gene, &pairs).map_err(|e| CoreError::Usage(format!("--set: {e}")))
+        let from = if base.is_empty() { "--set" } else { "--input/--set" };
+        base.retain(|(name, _)| !pairs.iter().any(|(n, _)| n == name));
+        base.append(&mut pairs);
+        rdx_vm::values::bind(&self.module, gene, &base).map_err(|e| CoreError::Usage(format!("{from}: {e}")))
+    }
+}
+
+/// The (name, value text) pairs of a state: the JSON object that `rdx run --json` prints, or
+/// the `name = value` lines that `rdx run` prints (blank lines and lines starting with `#` are
+/// skipped). So the output of one run is the input of the next, e.g. of the same gene run
+/// backward. `origin` names the text in errors.
+pub fn parse_state(text: &str, origin: &str) -> Result<Vec<(String, String)>, CoreError> {
+    let bad = |what: String| CoreError::Usage(format!("{origin}: {what}"));
+    if text.trim_start().starts_with('{') {
+        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
+            .map_err(|e| bad(format!("not a JSON object of parameter values ({e})")))?;
+        return object
+            .into_iter()
+            .map(|(name, v)| {
+                let value = json_value_text(&v).ok_or_else(|| {
+                    bad(format!("`{name}`: {v} is not a value (numbers, or arrays of them, nested for c64)"))
+                })?;
+                Ok((name, value))
+            })
+            .collect();
+    }
+    let mut pairs = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let pair = rdx_vm::values::parse_assignment(line)
+            .map_err(|e| bad(format!("line {}: {e} (expected `name = value`)", i + 1)))?;
+        pairs.push(pair);
+    }
+    Ok(pairs)
+}
+
+/// A JSON value as value text: numbers as written, the strings `rdx run --json` writes for
+/// non-finite floats (`"inf"`, `"NaN"`) unquoted, arrays bracketed.
+fn json_value_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(items) => {
+            let texts: Option<Vec<String>> = items.iter().map(json_value_text).collect();
+            Some(format!("[{}]", texts?.join(",")))
+        }
+        _ => None,
     }
 }
 

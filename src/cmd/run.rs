@@ -37,6 +37,12 @@ pub struct Inputs {
     /// Run backward: the values given are the final state.
     #[arg(long)]
     pub reverse: bool,
+    /// Read parameter values from FILE (`-`: stdin): the `name = value` lines `rdx run` prints,
+    /// or the JSON object `rdx run --json` prints. --set overrides single values. So
+    /// `rdx run p.rdx --set n=9 > out.txt && rdx run p.rdx --reverse --input out.txt` gives
+    /// the input back.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<std::path::PathBuf>,
 }
 
 impl Inputs {
@@ -46,7 +52,20 @@ impl Inputs {
         program: &Program,
     ) -> Result<(usize, Vec<rdx_vm::Value>, Direction), rdx_core::CoreError> {
         let gene = program.entry(self.entry.as_deref())?;
-        let values = program.bind(gene, &self.sets)?;
+        let base = match &self.input {
+            None => Vec::new(),
+            Some(path) => {
+                let origin = path.display().to_string();
+                let text = if origin == "-" {
+                    std::io::read_to_string(std::io::stdin())
+                } else {
+                    std::fs::read_to_string(path)
+                }
+                .map_err(|e| rdx_core::CoreError::Usage(format!("--input {origin}: {e}")))?;
+                rdx_core::run::parse_state(&text, &format!("--input {origin}"))?
+            }
+        };
+        let values = program.bind_over(gene, base, &self.sets)?;
         let dir = if self.reverse { Direction::Backward } else { Direction::Forward };
         Ok((gene, values, dir))
     }
