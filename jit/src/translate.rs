@@ -28,7 +28,7 @@
 mod effect;
 mod pure;
 
-use crate::runtime::{self, fault};
+use crate::runtime::{self, FaultCode};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     AbiParam, FuncRef, Function, InstBuilder, MemFlagsData, Signature, SourceLoc, StackSlotData,
@@ -441,7 +441,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     /// Records an error at the current instruction and returns 1 (in a new cold block).
-    fn emit_error(&mut self, code: u32, a: Value, b: Value) {
+    fn emit_error(&mut self, code: FaultCode, a: Value, b: Value) {
         let ctx = self.ctx;
         let code = self.b.ins().iconst(I32, code as i64);
         let gene = self.b.ins().iconst(I32, self.gene as i64);
@@ -458,7 +458,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     /// When `c` holds: error `code` with payload (a, b) at the current instruction.
-    fn fail_if(&mut self, c: Value, code: u32, a: Value, b: Value) {
+    fn fail_if(&mut self, c: Value, code: FaultCode, a: Value, b: Value) {
         let err = self.b.create_block();
         let next = self.b.create_block();
         self.b.set_cold_block(err);
@@ -468,13 +468,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.switch_to_block(next);
     }
 
-    fn fail_if0(&mut self, c: Value, code: u32) {
+    fn fail_if0(&mut self, c: Value, code: FaultCode) {
         let z = self.k(0);
         self.fail_if(c, code, z, z);
     }
 
     /// Unconditional error at the current instruction; the rest of the block is dead.
-    fn fail(&mut self, code: u32, a: Value, b: Value) {
+    fn fail(&mut self, code: FaultCode, a: Value, b: Value) {
         self.emit_error(code, a, b);
         self.done = true;
     }
@@ -482,7 +482,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// A helper returned a status: non-zero means it recorded a fault.
     fn check_status(&mut self, st: Value) {
         let z = self.k(0);
-        self.fail_if(st, fault::RECORDED, z, z);
+        self.fail_if(st, FaultCode::Recorded, z, z);
     }
 
     fn ret_word(&mut self) -> Value {
@@ -504,7 +504,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         if !in_bounds {
             let len = self.v(Slot(arr.0 + 1));
             let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
-            self.fail_if(oob, fault::OOB, i, len);
+            self.fail_if(oob, FaultCode::Oob, i, len);
         }
         let off = self.b.ins().ishl_imm_u(i, 3);
         self.b.ins().iadd(base, off)
@@ -680,17 +680,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::FiThen { cond, fi_else, .. } => {
                 let c = self.cond(cond);
                 let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, fault::FI_THEN);
+                self.fail_if0(nc, FaultCode::FiThen);
                 self.jump(fi_else.0 as usize + 1);
             }
             Op::FiElse { cond, .. } => {
                 let c = self.cond(cond);
-                self.fail_if0(c, fault::FI_ELSE);
+                self.fail_if0(c, FaultCode::FiElse);
             }
             Op::From { cond, .. } => {
                 let c = self.cond(cond);
                 let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, fault::FROM_ENTRY);
+                self.fail_if0(nc, FaultCode::FromEntry);
             }
             Op::Until { cond, loop_exit, .. } => {
                 let c = self.cond(cond);
@@ -698,13 +698,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             Op::LoopBack { cond, from_top, .. } => {
                 let c = self.cond(cond);
-                self.fail_if0(c, fault::FROM_REENTRY);
+                self.fail_if0(c, FaultCode::FromReentry);
                 self.jump(from_top.0 as usize + 1);
             }
             Op::FromC { cond, .. } => {
                 let c = self.cond(cond);
                 let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, fault::FROM_ENTRY);
+                self.fail_if0(nc, FaultCode::FromEntry);
             }
             Op::LoopInc { ctr, cond, from_top, .. } | Op::LoopDec { ctr, cond, from_top, .. } => {
                 let step = if matches!(op, Op::LoopInc { .. }) { 1 } else { -1 };
@@ -727,7 +727,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                         Op::FromC { cond, .. } => self.cond(cond),
                         _ => self.b.ins().iconst(types::I8, 1),
                     };
-                    self.fail_if0(again, fault::FROM_REENTRY);
+                    self.fail_if0(again, FaultCode::FromReentry);
                 }
                 self.jump(top + 1);
             }
@@ -754,7 +754,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Until { cond, .. } => {
                 self.eval_pre(pc);
                 let c = self.cond(cond);
-                self.fail_if0(c, fault::UNTIL_REENTRY);
+                self.fail_if0(c, FaultCode::UntilReentry);
             }
             Op::LoopExit { until, .. }
                 if matches!(self.g.code[until.0 as usize], Op::LoopInc { .. } | Op::LoopDec { .. }) =>
@@ -762,14 +762,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let u = until.0 as usize;
                 let c = self.cond_of_step(u);
                 let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, fault::UNTIL_EXIT);
+                self.fail_if0(nc, FaultCode::UntilExit);
                 self.step_back(u);
                 self.jump(u - 1);
             }
             Op::LoopInc { cond, .. } | Op::LoopDec { cond, .. } => {
                 if !self.simple_loop(pc) {
                     let c = self.cond(cond);
-                    self.fail_if0(c, fault::UNTIL_REENTRY);
+                    self.fail_if0(c, FaultCode::UntilReentry);
                 }
                 self.step_back(pc);
             }
@@ -791,7 +791,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.srcloc(lp);
                 if !self.simple_loop(lp) {
                     let c = self.cond_of_step(lp);
-                    self.fail_if0(c, fault::UNTIL_REENTRY);
+                    self.fail_if0(c, FaultCode::UntilReentry);
                 }
                 self.step_back(lp);
                 self.jump(lp - 1);
@@ -810,7 +810,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                     }
                     _ => self.b.ins().iconst(types::I8, 1),
                 };
-                self.fail_if0(ok, fault::UNTIL_EXIT);
+                self.fail_if0(ok, FaultCode::UntilExit);
                 let to = below(self, u);
                 self.jump(to);
             }
@@ -818,7 +818,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.eval_pre(pc);
                 let c = self.cond(cond);
                 let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, fault::IF_THEN);
+                self.fail_if0(nc, FaultCode::IfThen);
             }
             Op::Else { if_top, .. } => {
                 let t = if_top.0 as usize;
@@ -828,7 +828,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                     Op::If { cond, .. } => self.cond(cond),
                     _ => self.b.ins().iconst(types::I8, 1),
                 };
-                self.fail_if0(holds, fault::IF_ELSE);
+                self.fail_if0(holds, FaultCode::IfElse);
                 let to = below(self, t);
                 self.jump(to);
             }

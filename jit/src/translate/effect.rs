@@ -3,7 +3,7 @@
 //! to them.
 
 use super::{I32, I64, Tr};
-use crate::runtime::{self, fault};
+use crate::runtime::{self, FaultCode};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::FunctionBuilder;
@@ -128,7 +128,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_assert(&mut self, cond: Cond) {
         let c = self.cond(cond);
         let nc = self.b.ins().bxor_imm_u(c, 1);
-        self.fail_if0(nc, fault::ASSERT);
+        self.fail_if0(nc, FaultCode::Assert);
     }
 
     pub(super) fn translate_assign(&mut self, dst: Slot, src: Slot) {
@@ -153,7 +153,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_error(&mut self, msg: Str) {
         let a = self.k(msg.0 as u64);
         let z = self.k(0);
-        self.fail(fault::USER, a, z);
+        self.fail(FaultCode::User, a, z);
     }
 
     pub(super) fn translate_print(&mut self, text: Str) {
@@ -252,7 +252,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_add_chk(&mut self, dst: Slot, src: Slot, sub: bool) {
         let (x, y) = (self.v(dst), self.v(src));
         let (r, o) = if sub { self.b.ins().ssub_overflow(x, y) } else { self.b.ins().sadd_overflow(x, y) };
-        self.fail_if0(o, fault::OVERFLOW);
+        self.fail_if0(o, FaultCode::Overflow);
         self.set(dst, r);
     }
 
@@ -260,7 +260,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_add_chk_imm(&mut self, dst: Slot, imm: u64, sub: bool) {
         let (x, y) = (self.v(dst), self.k(imm));
         let (r, o) = if sub { self.b.ins().ssub_overflow(x, y) } else { self.b.ins().sadd_overflow(x, y) };
-        self.fail_if0(o, fault::OVERFLOW);
+        self.fail_if0(o, FaultCode::Overflow);
         self.set(dst, r);
     }
 
@@ -372,7 +372,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_neg_chk(&mut self, dst: Slot) {
         let x = self.v(dst);
         let o = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
-        self.fail_if0(o, fault::OVERFLOW);
+        self.fail_if0(o, FaultCode::Overflow);
         let r = self.b.ins().ineg(x);
         self.set(dst, r);
     }
@@ -493,7 +493,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let ctx = self.ctx;
         let s = self.b.ins().iconst(I32, slot as i64);
         self.call_rt(runtime::rt_delocal_slot as *const () as usize, &[I64, I32], None, &[ctx, s]);
-        self.emit_error(fault::DELOCAL, expected, actual);
+        self.emit_error(FaultCode::Delocal, expected, actual);
         self.b.switch_to_block(next);
     }
 
@@ -519,8 +519,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let sp = self.b.ins().get_stack_pointer(I64);
         let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, floor);
         let over = self.b.ins().bor(deep, big);
-        self.fail_if(over, fault::RECURSION, max_depth, depth);
-        self.fail_if(low, fault::STACK, max_depth, depth);
+        self.fail_if(over, FaultCode::Recursion, max_depth, depth);
+        self.fail_if(low, FaultCode::NativeStack, max_depth, depth);
         let d1 = self.b.ins().iadd_imm_s(depth, 1);
         self.b.ins().store(flags, d1, ctx, runtime::OFF_DEPTH);
         self.b.ins().store(flags, need, ctx, runtime::OFF_USED);

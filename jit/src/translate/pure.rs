@@ -3,7 +3,7 @@
 //! writes only its own temporaries, so it is the same in both directions.
 
 use super::{I32, I64, Tr};
-use crate::runtime::{self, fault};
+use crate::runtime::{self, FaultCode};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{InstBuilder, Value};
 use cranelift_frontend::FunctionBuilder;
@@ -81,7 +81,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Checked::Sub => self.b.ins().ssub_overflow(x, y),
             Checked::Mul => self.b.ins().smul_overflow(x, y),
         };
-        self.fail_if0(o, fault::OVERFLOW);
+        self.fail_if0(o, FaultCode::Overflow);
         self.set(dst, r);
     }
 
@@ -93,7 +93,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         if !modulo {
             let min = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
             let o = self.b.ins().band(min, m1);
-            self.fail_if0(o, fault::OVERFLOW);
+            self.fail_if0(o, FaultCode::Overflow);
         }
         let q = self.b.ins().sdiv(x, sd);
         let q = {
@@ -131,7 +131,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_neg3_chk(&mut self, dst: Slot, a: Slot) {
         let x = self.v(a);
         let o = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
-        self.fail_if0(o, fault::OVERFLOW);
+        self.fail_if0(o, FaultCode::Overflow);
         let r = self.b.ins().ineg(x);
         self.set(dst, r);
     }
@@ -198,7 +198,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let (x, y) = (self.v(a), self.v(b));
         let eq = self.b.ins().icmp(IntCC::Equal, x, y);
         let z = self.k(0);
-        self.fail_if(eq, fault::ALIAS, x, z);
+        self.fail_if(eq, FaultCode::Alias, x, z);
     }
 
     // ------------------------------------------------------------ shared by several
@@ -251,7 +251,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     pub(super) fn div_zero_check(&mut self, d: Value) {
         let z = self.b.ins().icmp_imm_s(IntCC::Equal, d, 0);
-        self.fail_if0(z, fault::DIV_ZERO);
+        self.fail_if0(z, FaultCode::DivZero);
     }
 
     /// `x` reduced to the fixed width `w` (zero- or sign-extended).
