@@ -222,6 +222,7 @@ impl FuncTranslator {
             fixed,
             loops: crate::loops::counted_loops(g),
             rots: HashMap::new(),
+            ranges: HashMap::new(),
         };
         if backward {
             t.body_backward();
@@ -259,6 +260,9 @@ struct Tr<'a, 'b, 'm> {
     loops: Vec<crate::loops::CountedLoop>,
     /// Values made by rotating another by a constant: `r ↦ (c, k)` for `r = rotl(c, k)`.
     rots: HashMap<Value, (Value, u32)>,
+    /// Values known to lie in an inclusive unsigned range wherever they are used: a simple
+    /// counted loop's counter plus or minus a constant ([`Self::range`]).
+    ranges: HashMap<Value, (u64, u64)>,
 }
 
 /// A slot that keeps one value for the whole function.
@@ -493,12 +497,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     fn elem(&mut self, arr: Arr, idx: Slot) -> Value {
         let base = self.v(Slot(arr.0));
         let i = self.v(idx);
-        // In a simple counted loop whose counter stays inside the array, no check.
+        // An index whose range is known to lie inside the array's static length needs no check.
         let in_bounds = match self.fixed.get(arr.0 as usize + 1) {
-            Some(Fixed::Const(n)) => self
-                .loops
-                .iter()
-                .any(|l| l.ctr == idx && l.contains(self.pc) && l.range.is_some_and(|(_, hi)| hi < *n)),
+            Some(Fixed::Const(n)) => self.range(idx, i).is_some_and(|(_, hi)| hi < *n),
             _ => false,
         };
         if !in_bounds {
@@ -508,6 +509,28 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
         let off = self.b.ins().ishl_imm_u(i, 3);
         self.b.ins().iadd(base, off)
+    }
+
+    /// The inclusive unsigned range of `v`, the value of slot `s` at the current instruction,
+    /// when known: inside a simple counted loop with constant bounds the counter lies in the
+    /// loop's range ([`crate::loops`]), and a value made from a known range by adding a
+    /// constant without wrapping has the shifted range (recorded by [`Self::note_offset`]).
+    /// A Value is defined once, so its range holds at every use, in any later trip.
+    fn range(&self, s: Slot, v: Value) -> Option<(u64, u64)> {
+        if let Some(&r) = self.ranges.get(&v) {
+            return Some(r);
+        }
+        self.loops.iter().find(|l| l.ctr == s && l.contains(self.pc)).and_then(|l| l.range)
+    }
+
+    /// Records `r = x + k` (wrapping `k`) for [`Self::range`] when x's range is known and the
+    /// sum cannot wrap; returns the new range.
+    fn note_offset(&mut self, a: Slot, x: Value, k: i64, r: Value) -> Option<(u64, u64)> {
+        let (lo, hi) = self.range(a, x)?;
+        let lo = u64::try_from(i128::from(lo) + i128::from(k)).ok()?;
+        let hi = u64::try_from(i128::from(hi) + i128::from(k)).ok()?;
+        self.ranges.insert(r, (lo, hi));
+        Some((lo, hi))
     }
 
     /// The address of stack `id`'s [`runtime::RtStack`] when `id` names a live stack; else

@@ -168,3 +168,37 @@ fn the_checks_left_out_are_exactly_those_that_cannot_fail() {
     let err = Jit::new().run(&m, 0, &mut s, Direction::Forward).unwrap_err();
     assert_eq!(err.kind.code(), Code::R0109, "{err:?}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
+
+    /// `a[i ± k]` in counted loops: compiled code drops the bounds check when the counter's
+    /// range shifted by k lies inside the array, and must still stop with the interpreter's
+    /// error when it does not (at either end).
+    #[test]
+    fn offset_indexes_agree_with_the_interpreter(
+        len in 1u64..10,
+        s in 0u64..6,
+        d in 1u64..10,
+        k in 0u64..4,
+        minus in any::<bool>(),
+        seed in prop::collection::vec(any::<u64>(), 10),
+    ) {
+        let index = if minus { format!("i - {k}") } else { format!("i + {k}") };
+        let text = format!(
+            "gene main(a: u64[{len}], x: u64, i: u64) {{
+                from i == {s} do {{
+                    x += a[{index}]
+                    a[{index}] ^= x
+                    i += 1
+                }} until i == {e}
+            }}",
+            e = s + d
+        );
+        let m = compile(&text);
+        let start = vec![Value::Array(seed[..len as usize].to_vec()), Value::Int(seed[9]), Value::Int(s)];
+        if let Err(msg) = agree(&m, &start) {
+            prop_assert!(false, "{}\n{}", msg, text);
+        }
+    }
+}

@@ -71,7 +71,25 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     /// `add3.chk.imm`, `sub3.chk.imm`, `mul3.chk.imm`.
     pub(super) fn translate_checked_imm(&mut self, dst: Slot, a: Slot, imm: u64, op: Checked) {
-        let (x, y) = (self.v(a), self.k(imm));
+        let x = self.v(a);
+        // x ± imm with x in a known range below 2^63 whose result stays in 0 ..= 2^63 - 1
+        // cannot overflow: no check (an index `a[i + 1]` in a Janus counted loop).
+        let k = match op {
+            Checked::Add => Some(imm as i64),
+            Checked::Sub => (imm as i64).checked_neg(),
+            Checked::Mul => None,
+        };
+        if let (Some(k), Some((_, hi))) = (k, self.range(a, x))
+            && hi <= i64::MAX as u64
+        {
+            let r = self.b.ins().iadd_imm_s(x, k);
+            if self.note_offset(a, x, k, r).is_some_and(|(_, hi)| hi <= i64::MAX as u64) {
+                self.set(dst, r);
+                return;
+            }
+            self.ranges.remove(&r);
+        }
+        let y = self.k(imm);
         self.checked_values(dst, x, y, op);
     }
 
@@ -119,6 +137,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_add3_imm(&mut self, dst: Slot, a: Slot, imm: u64) {
         let x = self.v(a);
         let r = self.b.ins().iadd_imm_s(x, imm as i64);
+        self.note_offset(a, x, imm as i64, r);
         self.set(dst, r);
     }
 
