@@ -223,6 +223,7 @@ impl FuncTranslator {
             loops: crate::loops::counted_loops(g),
             rots: HashMap::new(),
             ranges: HashMap::new(),
+            carry: None,
         };
         if backward {
             t.body_backward();
@@ -263,6 +264,23 @@ struct Tr<'a, 'b, 'm> {
     /// Values known to lie in an inclusive unsigned range wherever they are used: a simple
     /// counted loop's counter plus or minus a constant ([`Self::range`]).
     ranges: HashMap<Value, (u64, u64)>,
+    /// The counted loop being translated forward that carries a stored word to its next trip
+    /// ([`crate::loops::carried_store`]).
+    carry: Option<Carry>,
+}
+
+/// A word carried across a counted loop's back edge in a `Variable`: `var` holds
+/// `arr[ctr + offset - step]` until the trip's store (`fresh` false after it).
+#[derive(Clone, Debug)]
+struct Carry {
+    store: crate::loops::CarriedStore,
+    ctr: Slot,
+    /// The index offset of the word `var` holds while `fresh`: the store's offset minus the step.
+    load_offset: i64,
+    var: Variable,
+    fresh: bool,
+    /// Values that are the counter plus a constant in the current trip.
+    offsets: HashMap<Value, i64>,
 }
 
 /// A slot that keeps one value for the whole function.
@@ -367,6 +385,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     fn set(&mut self, s: Slot, v: Value) {
         self.b.def_var(self.vars[s.0 as usize], v);
+        // Only the step writes a carrying loop's counter: the next trip starts.
+        if let Some(c) = &mut self.carry
+            && c.ctr == s
+        {
+            c.fresh = true;
+            c.offsets.clear();
+        }
     }
 
     fn k(&mut self, x: u64) -> Value {
@@ -526,6 +551,11 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// Records `r = x + k` (wrapping `k`) for [`Self::range`] when x's range is known and the
     /// sum cannot wrap; returns the new range.
     fn note_offset(&mut self, a: Slot, x: Value, k: i64, r: Value) -> Option<(u64, u64)> {
+        if let Some(c) = &mut self.carry
+            && c.ctr == a
+        {
+            c.offsets.insert(r, k);
+        }
         let (lo, hi) = self.range(a, x)?;
         let lo = u64::try_from(i128::from(lo) + i128::from(k)).ok()?;
         let hi = u64::try_from(i128::from(hi) + i128::from(k)).ok()?;
@@ -714,35 +744,38 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let c = self.cond(cond);
                 let nc = self.b.ins().bxor_imm_u(c, 1);
                 self.fail_if0(nc, FaultCode::FromEntry);
+                self.start_carry(pc);
             }
             Op::Until { cond, loop_exit, .. } => {
                 let c = self.cond(cond);
                 self.branch_to(c, loop_exit.0 as usize + 1);
             }
             Op::LoopBack { cond, from_top, .. } => {
-                let c = self.cond(cond);
-                self.fail_if0(c, FaultCode::FromReentry);
+                // A simple test-first loop's entry assertion never holds again.
+                if !self.loops.iter().any(|l| l.head == from_top.0 as usize) {
+                    let c = self.cond(cond);
+                    self.fail_if0(c, FaultCode::FromReentry);
+                }
+                self.carry = None;
                 self.jump(from_top.0 as usize + 1);
             }
             Op::FromC { cond, .. } => {
                 let c = self.cond(cond);
                 let nc = self.b.ins().bxor_imm_u(c, 1);
                 self.fail_if0(nc, FaultCode::FromEntry);
+                self.start_carry(pc);
             }
             Op::LoopInc { ctr, cond, from_top, .. } | Op::LoopDec { ctr, cond, from_top, .. } => {
                 let step = if matches!(op, Op::LoopInc { .. }) { 1 } else { -1 };
-                let x = self.v(ctr);
-                let x = self.b.ins().iadd_imm_s(x, step);
-                self.set(ctr, x);
+                self.step_forward(ctr, step);
                 // Unrolled: more copies of the body, each with its step, before the exit test.
                 let top = from_top.0 as usize;
                 for _ in 1..self.unroll_factor(pc) {
                     self.forward_range(top + 1, pc);
                     self.srcloc(pc);
-                    let x = self.v(ctr);
-                    let x = self.b.ins().iadd_imm_s(x, step);
-                    self.set(ctr, x);
+                    self.step_forward(ctr, step);
                 }
+                self.carry = None;
                 let c = self.cond(cond);
                 self.branch_to(c, pc + 2);
                 if !self.simple_loop(pc) {
@@ -872,6 +905,74 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 }
                 self.translate_effect(other.mirror());
             }
+        }
+    }
+
+    /// A counted loop's step forward: `ctr += step`; a carried word is the next trip's.
+    fn step_forward(&mut self, ctr: Slot, step: i64) {
+        let x = self.v(ctr);
+        let x = self.b.ins().iadd_imm_s(x, step);
+        self.set(ctr, x);
+    }
+
+    /// At the `from.c` or `from` at `top` (forward): when its loop carries a stored word to the next
+    /// trip ([`crate::loops::carried_store`]) and the first trip's word is provably inside a
+    /// parameter array, loads that word and starts carrying it.
+    fn start_carry(&mut self, top: usize) {
+        self.carry = None;
+        let Some(l) = self.loops.iter().find(|l| l.head == top).copied() else { return };
+        let (Some((lo, hi)), Some(store)) = (l.range, crate::loops::carried_store(self.g, &l)) else {
+            return;
+        };
+        let step = if matches!(self.g.code[l.step], Op::LoopInc { .. } | Op::AddImm { .. }) { 1 } else { -1 };
+        let (Fixed::Value(base), Some(Fixed::Const(n))) =
+            (self.fixed[store.arr.0 as usize], self.fixed.get(store.arr.0 as usize + 1).copied())
+        else {
+            return;
+        };
+        let load_offset = store.offset - step;
+        let first = if step == 1 { lo } else { hi };
+        let Ok(at) = u64::try_from(i128::from(first) + i128::from(load_offset)) else { return };
+        if at >= n {
+            return;
+        }
+        let word = self.b.ins().load(I64, MemFlagsData::trusted(), base, (8 * at) as i32);
+        let var = self.b.declare_var(I64);
+        self.b.def_var(var, word);
+        self.carry =
+            Some(Carry { store, ctr: l.ctr, load_offset, var, fresh: true, offsets: HashMap::new() });
+    }
+
+    /// `arr[idx]` when it is the carried word (see [`Carry`]).
+    fn carried(&mut self, arr: Arr, idx: Slot, i: Value) -> Option<Value> {
+        let c = self.carry.as_ref()?;
+        let off = if idx == c.ctr { Some(0) } else { c.offsets.get(&i).copied() };
+        if !c.fresh || c.store.arr != arr || off != Some(c.load_offset) {
+            return None;
+        }
+        let var = c.var;
+        Some(self.b.use_var(var))
+    }
+
+    /// `arr[idx]`, from the carried word when it is that one.
+    fn load_elem(&mut self, arr: Arr, idx: Slot) -> Value {
+        let i = self.v(idx);
+        if let Some(v) = self.carried(arr, idx, i) {
+            return v;
+        }
+        let p = self.elem(arr, idx);
+        self.load(p)
+    }
+
+    /// After the carrying loop's store of `v`: `v` is the next trip's carried word.
+    fn note_store(&mut self, v: Value) {
+        let pc = self.pc;
+        if let Some(c) = &mut self.carry
+            && c.store.pc == pc
+        {
+            c.fresh = false;
+            let var = c.var;
+            self.b.def_var(var, v);
         }
     }
 

@@ -390,8 +390,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             // rotations fold into), the element's rotation is off the chain through c, and the
             // chain's rotation moves a step later (Speck's decryption: its two rotations of one
             // value no longer compete for the same cycle).
-            let p = self.elem(arr, idx);
-            let e = self.load(p);
+            let e = self.load_elem(arr, idx);
             let e = self.rotl_k(e, 64 - k);
             let u = self.b.ins().bxor(c, e);
             let r = self.rotl_k(u, k);
@@ -467,6 +466,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         };
         let r = f(&mut self.b, x, y);
         self.store(r, p);
+        self.note_store(r);
     }
 
     pub(super) fn update_from(
@@ -476,8 +476,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         idx: Slot,
         f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
     ) {
-        let p = self.elem(arr, idx);
-        let y = self.load(p);
+        let y = self.load_elem(arr, idx);
         let x = self.v(dst);
         let r = f(&mut self.b, x, y);
         self.set(dst, r);

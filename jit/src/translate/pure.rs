@@ -170,8 +170,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     pub(super) fn translate_load(&mut self, dst: Slot, arr: Arr, idx: Slot) {
-        let p = self.elem(arr, idx);
-        let v = self.load(p);
+        let v = self.load_elem(arr, idx);
         self.set(dst, v);
     }
 
