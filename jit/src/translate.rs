@@ -809,8 +809,11 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             Op::Until { cond, .. } => {
                 self.eval_pre(pc);
-                let c = self.cond(cond);
-                self.fail_if0(c, FaultCode::UntilReentry);
+                // Inside a simple test-first loop the exit condition never holds going back.
+                if !self.loops.iter().any(|l| l.top == pc && l.head != l.top) {
+                    let c = self.cond(cond);
+                    self.fail_if0(c, FaultCode::UntilReentry);
+                }
             }
             Op::LoopExit { until, .. }
                 if matches!(self.g.code[until.0 as usize], Op::LoopInc { .. } | Op::LoopDec { .. }) =>
