@@ -318,6 +318,16 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.switch_to_block(next);
     }
 
+    /// Continues at `pc` when `c` is false (the current block goes on in a new block when
+    /// true): the branch's targets exchanged rather than `c` negated, so the comparison feeds
+    /// the branch directly.
+    fn branch_unless(&mut self, c: Value, pc: usize) {
+        let target = self.block(pc);
+        let next = self.b.create_block();
+        self.b.ins().brif(c, next, &[], target, &[]);
+        self.b.switch_to_block(next);
+    }
+
     fn v(&mut self, s: Slot) -> Value {
         match self.fixed[s.0 as usize] {
             Fixed::Value(v) => v,
@@ -494,6 +504,18 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.ins().brif(c, err, &[], next, &[]);
         self.b.switch_to_block(err);
         self.emit_error(code, a, b);
+        self.b.switch_to_block(next);
+    }
+
+    /// Unless `c` holds: error `code` (no payload) at the current instruction.
+    fn fail_unless(&mut self, c: Value, code: FaultCode) {
+        let err = self.b.create_block();
+        let next = self.b.create_block();
+        self.b.set_cold_block(err);
+        self.b.ins().brif(c, next, &[], err, &[]);
+        self.b.switch_to_block(err);
+        let z = self.k(0);
+        self.emit_error(code, z, z);
         self.b.switch_to_block(next);
     }
 
@@ -727,13 +749,11 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Exit {} => self.emit_return(),
             Op::If { cond, else_at, .. } => {
                 let c = self.cond(cond);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.branch_to(nc, else_at.0 as usize + 1);
+                self.branch_unless(c, else_at.0 as usize + 1);
             }
             Op::FiThen { cond, fi_else, .. } => {
                 let c = self.cond(cond);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, FaultCode::FiThen);
+                self.fail_unless(c, FaultCode::FiThen);
                 self.jump(fi_else.0 as usize + 1);
             }
             Op::FiElse { cond, .. } => {
@@ -742,8 +762,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             Op::From { cond, .. } => {
                 let c = self.cond(cond);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, FaultCode::FromEntry);
+                self.fail_unless(c, FaultCode::FromEntry);
                 self.start_carry(pc);
             }
             Op::Until { cond, loop_exit, .. } => {
@@ -761,8 +780,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             Op::FromC { cond, .. } => {
                 let c = self.cond(cond);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, FaultCode::FromEntry);
+                self.fail_unless(c, FaultCode::FromEntry);
                 self.start_carry(pc);
             }
             Op::LoopInc { ctr, cond, from_top, .. } | Op::LoopDec { ctr, cond, from_top, .. } => {
@@ -803,9 +821,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.eval_pre(pc);
                 let c = self.cond(cond);
                 // Holds: leave the loop (fall through below); else go to the loop block's end.
-                let nc = self.b.ins().bxor_imm_u(c, 1);
                 let to = below(self, loop_back.0 as usize);
-                self.branch_to(nc, to);
+                self.branch_unless(c, to);
             }
             Op::Until { cond, .. } => {
                 self.eval_pre(pc);
@@ -820,8 +837,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             {
                 let u = until.0 as usize;
                 let c = self.cond_of_step(u);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, FaultCode::UntilExit);
+                self.fail_unless(c, FaultCode::UntilExit);
                 self.step_back(u);
                 self.jump(u - 1);
             }
@@ -876,8 +892,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::If { cond, .. } => {
                 self.eval_pre(pc);
                 let c = self.cond(cond);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, FaultCode::IfThen);
+                self.fail_unless(c, FaultCode::IfThen);
             }
             Op::Else { if_top, .. } => {
                 let t = if_top.0 as usize;

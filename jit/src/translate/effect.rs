@@ -127,8 +127,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     pub(super) fn translate_assert(&mut self, cond: Cond) {
         let c = self.cond(cond);
-        let nc = self.b.ins().bxor_imm_u(c, 1);
-        self.fail_if0(nc, FaultCode::Assert);
+        self.fail_unless(c, FaultCode::Assert);
     }
 
     pub(super) fn translate_assign(&mut self, dst: Slot, src: Slot) {
