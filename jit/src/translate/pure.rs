@@ -5,7 +5,7 @@
 use super::{I32, I64, Tr};
 use crate::runtime::{self, FaultCode};
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{InstBuilder, Value};
+use cranelift_codegen::ir::{DataFlowGraph, InstBuilder, InstructionData, Opcode, Value, ValueDef};
 use cranelift_frontend::FunctionBuilder;
 use rdx_vm::ops::{Arr, Slot, Wid};
 
@@ -18,6 +18,46 @@ pub(super) enum Shift {
     RightU,
     /// `shrs`: sign fill when the amount is ≥ 64.
     RightS,
+}
+
+/// Wrapping 64-bit multiplication. When one factor is known to be 0 or 1 (`x & 1`, a
+/// comparison, `x >> 63`, the constants 0 and 1, or an `&` with such a value), the product is
+/// the other factor masked by that bit's negation: `b * k == -b & k`, an `and` instead of a
+/// multiply in the dependency chain (crc32's `crc ^= b * POLY`).
+pub(super) fn mul(b: &mut FunctionBuilder<'_>, x: Value, y: Value) -> Value {
+    let (bit, other) = if is_bit(&b.func.dfg, x, 4) {
+        (x, y)
+    } else if is_bit(&b.func.dfg, y, 4) {
+        (y, x)
+    } else {
+        return b.ins().imul(x, y);
+    };
+    let mask = b.ins().ineg(bit);
+    b.ins().band(mask, other)
+}
+
+/// Whether `v` is certainly 0 or 1, from the instruction that defines it (looking through at
+/// most `depth` nested `&`s).
+fn is_bit(dfg: &DataFlowGraph, v: Value, depth: u32) -> bool {
+    let ValueDef::Result(inst, 0) = dfg.value_def(v) else {
+        return false;
+    };
+    match dfg.insts[inst] {
+        InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => matches!(imm.bits(), 0 | 1),
+        InstructionData::Binary { opcode: Opcode::Ushr, args: [_, n] } => is_const(dfg, n, 63),
+        InstructionData::Unary { opcode: Opcode::Uextend, arg } => {
+            matches!(dfg.value_def(arg), ValueDef::Result(i, 0) if matches!(dfg.insts[i].opcode(), Opcode::Icmp))
+        }
+        InstructionData::Binary { opcode: Opcode::Band, args } => {
+            depth > 0 && args.iter().any(|&a| is_bit(dfg, a, depth - 1))
+        }
+        _ => false,
+    }
+}
+
+fn is_const(dfg: &DataFlowGraph, v: Value, k: i64) -> bool {
+    matches!(dfg.value_def(v), ValueDef::Result(i, 0)
+        if matches!(dfg.insts[i], InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } if imm.bits() == k))
 }
 
 /// Janus's checked binary operations.
