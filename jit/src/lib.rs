@@ -25,7 +25,7 @@ use rdx_vm::error::StackFrame;
 use rdx_vm::{
     Direction, Engine, Interpreter, KernelCall, Limits, Module, RunError, RunErrorKind, RunReport, Value,
 };
-use runtime::{Ctx, fault};
+use runtime::{Ctx, FaultCode};
 use std::collections::HashMap;
 use std::rc::Rc;
 use translate::{FuncTranslator, ModuleInfo, func_name, gene_signature};
@@ -45,8 +45,9 @@ impl Default for JitOptions {
     }
 }
 
-/// Why a module could not be compiled to machine code (a run reports it as an internal
-/// error). Each variant keeps Cranelift's own description of the failure.
+/// Why a module could not be compiled to machine code (a run reports it as
+/// [`RunErrorKind::EngineFailed`], code E0998). Each variant keeps Cranelift's own description
+/// of the failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CompileError {
     /// The host is not a target the JIT supports (not 64-bit, or no Cranelift backend).
@@ -329,7 +330,7 @@ impl Jit {
             return match self.attempt(m, c, gene, args, dir, area, Place::Here)? {
                 Attempt::Done(r) => r,
                 Attempt::OutOfStack => {
-                    Err(RunError::bare(RunErrorKind::Internal("stack check without calls".into())))
+                    Err(RunError::bare(RunErrorKind::EngineFailed("stack check without calls".into())))
                 }
             };
         }
@@ -356,7 +357,7 @@ impl Jit {
         match self.attempt(m, c, gene, args, dir, area, Place::Worker)? {
             Attempt::Done(r) => r,
             Attempt::OutOfStack => {
-                Err(RunError::bare(RunErrorKind::Internal("stack check on the worker".into())))
+                Err(RunError::bare(RunErrorKind::EngineFailed("stack check on the worker".into())))
             }
         }
     }
@@ -419,18 +420,18 @@ impl Jit {
             if self.worker.as_ref().is_none_or(|w| w.stack < stack) {
                 self.worker = None;
                 self.worker = Some(Worker::spawn(stack).map_err(|e| {
-                    RunError::bare(RunErrorKind::Internal(format!("cannot start the JIT thread: {e}")))
+                    RunError::bare(RunErrorKind::EngineFailed(format!("cannot start the JIT thread: {e}")))
                 })?);
             }
             let w = self
                 .worker
                 .as_ref()
-                .ok_or_else(|| RunError::bare(RunErrorKind::Internal("no JIT thread".into())))?;
+                .ok_or_else(|| RunError::bare(RunErrorKind::EngineFailed("no JIT thread".into())))?;
             match w.run(f, &mut *ctx, buf.as_mut_ptr()) {
                 Some(st) => st,
                 None => {
                     self.worker = None;
-                    return Err(RunError::bare(RunErrorKind::Internal("the JIT thread stopped".into())));
+                    return Err(RunError::bare(RunErrorKind::EngineFailed("the JIT thread stopped".into())));
                 }
             }
         } else {
@@ -446,7 +447,7 @@ impl Jit {
             unsafe { call(f, &mut *ctx, buf.as_mut_ptr()) }
         };
         self.kernels = ctx.kernels.take();
-        if status != 0 && ctx.fault == fault::STACK && place == Place::Here {
+        if status != 0 && ctx.fault == FaultCode::NativeStack && place == Place::Here {
             return Ok(Attempt::OutOfStack);
         }
         self.tape = std::mem::take(&mut ctx.tape);
@@ -492,35 +493,9 @@ impl Jit {
             .collect();
         let gene = ctx.trace.first().map_or(0, |f| f.gene as usize);
         let (a, b) = (ctx.fault_a, ctx.fault_b);
-        // Compiled code's fault codes and payload words, decoded into the interpreter's faults,
-        // which word the error.
-        let f = match ctx.fault {
-            fault::ASSERT => Fault::Assert,
-            fault::FI_THEN => Fault::FiThen,
-            fault::FI_ELSE => Fault::FiElse,
-            fault::IF_THEN => Fault::IfThen,
-            fault::IF_ELSE => Fault::IfElse,
-            fault::FROM_ENTRY => Fault::FromEntry,
-            fault::FROM_REENTRY => Fault::FromReentry,
-            fault::UNTIL_EXIT => Fault::UntilExit,
-            fault::UNTIL_REENTRY => Fault::UntilReentry,
-            fault::DELOCAL => Fault::Delocal { slot: ctx.fault_slot, expected: a, actual: b },
-            fault::STACK_NOT_EMPTY => Fault::StackNotEmpty(a as usize),
-            fault::POP_NON_ZERO => Fault::PopNonZero(a),
-            fault::EMPTY_STACK => Fault::EmptyStack,
-            fault::OOB => Fault::Oob(a, b),
-            fault::DIV_ZERO => Fault::DivZero,
-            fault::ALIAS => Fault::Alias(a),
-            fault::OVERFLOW => Fault::Overflow,
-            fault::USER => Fault::User(a as u32),
-            fault::NO_HISTORY => Fault::NoHistory,
-            fault::HISTORY_MISMATCH => Fault::HistoryMismatch(a),
-            fault::UNDO_MISMATCH => Fault::UndoMismatch { wrote: a, found: b },
-            fault::KERNEL => Fault::Kernel,
-            fault::BAD_REF => Fault::BadRef,
-            fault::RECURSION | fault::STACK => Fault::Recursion(self.limits.max_depth),
-            _ => Fault::Internal("unknown fault code from compiled code"),
-        };
+        // Compiled code's fault code and payload words, decoded into the interpreter's fault,
+        // which words the error.
+        let f = Fault::decode(ctx.fault, a, b, ctx.fault_slot);
         let kind = f.into_kind(m, gene, ctx.kernel_error.clone());
         RunError { kind, stack }
     }
@@ -617,7 +592,8 @@ impl Engine for Jit {
             self.kernels = self.fallback.take_kernels();
             return r;
         }
-        let c = self.compiled(module).map_err(|e| RunError::bare(RunErrorKind::Internal(e.to_string())))?;
+        let c =
+            self.compiled(module).map_err(|e| RunError::bare(RunErrorKind::EngineFailed(e.to_string())))?;
         self.run_compiled(module, &c, gene, args, dir, area)
     }
 

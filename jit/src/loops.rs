@@ -2,6 +2,9 @@
 //!
 //! A counted loop is `from.c` at `top` … `loop.inc`/`loop.dec` at `step` (then `loop.exit`):
 //! the entry assertion `ctr == s`, the body, the step `ctr ± 1` and the exit test `ctr == e`.
+//! A *test-first* loop is the general form with an empty do-block, `from ctr == s do { } loop
+//! { body; ctr ± 1 } until ctr == e` (`from`, `until`, the body, the step, `loop.back`): the
+//! same facts hold for its body, which runs zero or more times instead of at least once.
 //! It is *simple* when nothing in the body writes `ctr` (or a slot named by `s` or `e`), and
 //! control enters and leaves the body only through the loop's own instructions. Then:
 //!
@@ -19,6 +22,12 @@
 //!   body, the body may be emitted `k` times per trip around, `k` dividing `t`: the counter
 //!   meets its bound only after a multiple of `k` steps from where it entered, so the exit test
 //!   (forward) or entry test (backward) is needed only after every `k`-th copy.
+//! - **A value carried from one trip to the next.** When the body is straight-line code whose
+//!   only memory write is one update `arr[ctr + c]` (no calls, stacks, kernels or swaps), a
+//!   read of `arr[ctr + c - step]` before that update reads what the previous trip wrote
+//!   ([`carried_store`]): compiled code keeps that word in a register across the back edge
+//!   instead of waiting for the store to reach memory and come back (a prefix sum's
+//!   `a[i] += a[i - 1]`). The first trip's word is loaded before the loop.
 
 use rdx_vm::module::GeneDef;
 use rdx_vm::ops::{Class, Cond, Op, OperandRef, Slot};
@@ -29,9 +38,12 @@ const UNROLL_BUDGET: usize = 128;
 /// One simple counted loop of a gene.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CountedLoop {
-    /// The `from.c` instruction.
+    /// The loop's entry instruction: `from.c`, or `from` for a test-first loop.
+    pub head: usize,
+    /// The instruction just before the body: `from.c`, or the `until` of a test-first loop.
     pub top: usize,
-    /// The `loop.inc` / `loop.dec` instruction (the `loop.exit` follows it).
+    /// The step: `loop.inc` / `loop.dec` (the `loop.exit` follows it), or the `add.imm` /
+    /// `sub.imm` of the counter that ends a test-first loop's `loop` block.
     pub step: usize,
     /// The counter.
     pub ctr: Slot,
@@ -61,6 +73,79 @@ pub fn unroll_factor(g: &GeneDef, l: &CountedLoop) -> usize {
         return 1;
     }
     [8, 4, 2].into_iter().find(|&k| trips % k as u64 == 0 && k * body.len() <= UNROLL_BUDGET).unwrap_or(1)
+}
+
+/// The one element update of a simple counted loop's body that a value can be carried from
+/// (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CarriedStore {
+    /// The update instruction.
+    pub pc: usize,
+    /// The array it updates.
+    pub arr: rdx_vm::ops::Arr,
+    /// Its index is the counter plus this constant.
+    pub offset: i64,
+}
+
+/// The body's only memory write, when the loop's body is straight-line code whose one memory
+/// write is an `add.elem` / `sub.elem` / `xor.elem` (or `.imm`) at `ctr + c`, `c` constant
+/// (the index is the counter itself or an `add3.imm` of it in the update's expression code).
+pub fn carried_store(g: &GeneDef, l: &CountedLoop) -> Option<CarriedStore> {
+    let body = l.top + 1..l.step;
+    let mut found = None;
+    for pc in body.clone() {
+        let op = g.code[pc];
+        let (arr, idx) = match op {
+            Op::AddElem { arr, idx, .. }
+            | Op::SubElem { arr, idx, .. }
+            | Op::XorElem { arr, idx, .. }
+            | Op::AddElemImm { arr, idx, .. }
+            | Op::SubElemImm { arr, idx, .. }
+            | Op::XorElemImm { arr, idx, .. } => (arr, idx),
+            Op::SwapElem { .. }
+            | Op::SwapElems { .. }
+            | Op::Call { .. }
+            | Op::Uncall { .. }
+            | Op::Kernel { .. }
+            | Op::KernelInv { .. }
+            | Op::LocalArr { .. }
+            | Op::DelocalArr { .. }
+            | Op::LocalStack { .. }
+            | Op::DelocalStack { .. }
+            | Op::Push { .. }
+            | Op::Pop { .. }
+            | Op::Assign { .. }
+            | Op::Unassign { .. }
+            | Op::Error { .. } => return None,
+            _ if matches!(op.class(), Class::Effect | Class::Pure) => continue,
+            _ => return None,
+        };
+        if found.is_some() {
+            return None;
+        }
+        let offset = if idx == l.ctr {
+            0
+        } else {
+            // The index's definition in the update's own expression code.
+            let start = pc - op.pre().map_or(0, |n| n as usize).min(pc - body.start);
+            let defs: Vec<&Op> = g.code[start..pc]
+                .iter()
+                .filter(|o| {
+                    let mut w = false;
+                    o.operands(&mut |name, x| {
+                        w |= matches!(x, OperandRef::Slot(s) if s == idx && is_write(o, name))
+                    });
+                    w
+                })
+                .collect();
+            match defs.as_slice() {
+                [Op::Add3Imm { a, imm, .. }] if *a == l.ctr => imm.0 as i64,
+                _ => return None,
+            }
+        };
+        found = Some(CarriedStore { pc, arr, offset });
+    }
+    found
 }
 
 /// Whether operand `name` of `op` is a slot the instruction writes (conservatively: a `show`
@@ -148,7 +233,69 @@ pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
             (Bound::Const(s), Bound::Const(e)) if !inc && s > e => Some((e + 1, s)),
             _ => None,
         };
-        out.push(CountedLoop { top, step, ctr, range });
+        out.push(CountedLoop { head: top, top, step, ctr, range });
+    }
+    out.extend(test_first_loops(g));
+    out
+}
+
+/// The simple test-first loops of a gene: `from ctr == s` (entry), `until ctr == e` right
+/// after it (an empty do-block), a loop block that ends with `ctr += 1` or `ctr -= 1` and
+/// writes neither ctr nor a bound slot elsewhere, then `loop.back`; no jump enters or leaves.
+/// The body sees `s ..= e - 1` (`e + 1 ..= s` counting down) when s and e are constants on
+/// the right side of each other; the re-entry assertion never holds again (as for counted
+/// loops).
+fn test_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
+    let code = &g.code;
+    let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
+    let mut out = Vec::new();
+    for (lb, op) in code.iter().enumerate() {
+        let Op::LoopBack { from_top, .. } = *op else { continue };
+        let head = from_top.0 as usize;
+        let Some(Op::From { cond: entry, loop_back, .. }) = code.get(head).copied() else { continue };
+        let Some(Op::LoopExit { until }) = code.get(lb + 1).copied() else { continue };
+        let u = until.0 as usize;
+        let Some(Op::Until { cond: exit, loop_exit, .. }) = code.get(u).copied() else { continue };
+        if loop_back.0 as usize != lb || loop_exit.0 as usize != lb + 1 || head + 1 + pre(u) != u {
+            continue;
+        }
+        // The step just before loop.back's expression code.
+        let Some(step) = (lb - pre(lb)).checked_sub(1).filter(|&p| p > u) else { continue };
+        let (ctr, inc) = match code[step] {
+            Op::AddImm { dst, imm } if imm.0 == 1 => (dst, true),
+            Op::SubImm { dst, imm } if imm.0 == 1 => (dst, false),
+            _ => continue,
+        };
+        let (Some(s), Some(e)) = (bound(entry, ctr), bound(exit, ctr)) else { continue };
+        let mut written = false;
+        for op in &code[u + 1..step] {
+            writes(g, op, &mut |w| {
+                written |= w == ctr
+                    || matches!(s, Bound::Slot(x) if x == w)
+                    || matches!(e, Bound::Slot(x) if x == w);
+            });
+        }
+        if written {
+            continue;
+        }
+        let inside = |p: usize| head <= p && p <= lb + 1;
+        let mut crossing = false;
+        for (pc, op) in code.iter().enumerate() {
+            op.operands(&mut |_, o| {
+                if let OperandRef::Off(t) = o {
+                    crossing |= inside(pc) != inside(t.0 as usize);
+                }
+            });
+        }
+        if crossing {
+            continue;
+        }
+        let range = match (s, e) {
+            (Bound::Const(s), Bound::Const(e)) if inc && s < e => Some((s, e - 1)),
+            (Bound::Const(s), Bound::Const(e)) if !inc && s > e => Some((e + 1, s)),
+            _ => None,
+        };
+        out.push(CountedLoop { head, top: u, step, ctr, range });
     }
     out
 }

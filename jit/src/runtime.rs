@@ -10,47 +10,7 @@ use rdx_vm::ops::Fmt;
 use rdx_vm::{KernelCall, Module, Output};
 use std::mem::offset_of;
 
-/// Fault codes: compiled code and helpers name what went wrong with one of these; the engine
-/// turns the code and its two payload words into a [`rdx_vm::RunErrorKind`].
-pub mod fault {
-    /// The fault was already stored by a helper or a callee: only record the frame.
-    pub const RECORDED: u32 = 0;
-    pub const ASSERT: u32 = 1;
-    pub const FI_THEN: u32 = 2;
-    pub const FI_ELSE: u32 = 3;
-    pub const IF_THEN: u32 = 4;
-    pub const IF_ELSE: u32 = 5;
-    pub const FROM_ENTRY: u32 = 6;
-    pub const FROM_REENTRY: u32 = 7;
-    pub const UNTIL_EXIT: u32 = 8;
-    pub const UNTIL_REENTRY: u32 = 9;
-    /// a = expected, b = actual; the slot is stored by the helper or by compiled code in `ret`.
-    pub const DELOCAL: u32 = 10;
-    /// a = length.
-    pub const STACK_NOT_EMPTY: u32 = 11;
-    /// a = value.
-    pub const POP_NON_ZERO: u32 = 12;
-    pub const EMPTY_STACK: u32 = 13;
-    /// a = index, b = length.
-    pub const OOB: u32 = 14;
-    pub const DIV_ZERO: u32 = 15;
-    /// a = index.
-    pub const ALIAS: u32 = 16;
-    pub const OVERFLOW: u32 = 17;
-    /// a = string index.
-    pub const USER: u32 = 18;
-    pub const NO_HISTORY: u32 = 19;
-    /// a = the tag of the tape's last entry.
-    pub const HISTORY_MISMATCH: u32 = 22;
-    pub const BAD_REF: u32 = 20;
-    pub const RECURSION: u32 = 21;
-    /// The native stack budget of the current thread ran out before a call.
-    pub const STACK: u32 = 23;
-    /// a = the word the undone write left, b = the word found there.
-    pub const UNDO_MISMATCH: u32 = 24;
-    /// A kernel call failed; the error is in `Ctx::kernel_error`.
-    pub const KERNEL: u32 = 25;
-}
+pub use rdx_vm::FaultCode;
 
 /// One level of the call stack recorded while an error unwinds through compiled frames.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,7 +46,7 @@ pub struct Ctx {
     /// code runs `push`, `pop`, `top`, `empty` and `size` inline on them.
     pub stack_tab: *mut RtStack,
     // ---- Rust only below ----
-    pub fault: u32,
+    pub fault: FaultCode,
     pub fault_a: u64,
     pub fault_b: u64,
     /// The slot named by a delocal fault.
@@ -206,7 +166,7 @@ impl Ctx {
             lossy: 0,
             ret: 0,
             stack_tab: std::ptr::null_mut(),
-            fault: fault::RECORDED,
+            fault: FaultCode::Recorded,
             fault_a: 0,
             fault_b: 0,
             fault_slot: 0,
@@ -238,7 +198,7 @@ impl Ctx {
         if id < self.live && id < self.stacks.len() { Some(id) } else { None }
     }
 
-    fn set_fault(&mut self, code: u32, a: u64, b: u64) -> u32 {
+    fn set_fault(&mut self, code: FaultCode, a: u64, b: u64) -> u32 {
         self.fault = code;
         self.fault_a = a;
         self.fault_b = b;
@@ -256,13 +216,21 @@ unsafe fn cx<'a>(ctx: *mut Ctx) -> &'a mut Ctx {
     unsafe { &mut *ctx }
 }
 
-/// Records an error: the fault (unless `code` is [`fault::RECORDED`]) and one call-stack
+/// Records an error: the fault (unless `code` is [`FaultCode::Recorded`]) and one call-stack
 /// level. Called on the way out of every compiled frame an error passes through.
 pub extern "C" fn rt_error(ctx: *mut Ctx, code: u32, a: u64, b: u64, gene: u32, pc: u32, backward: u32) {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
-    if code != fault::RECORDED {
-        c.set_fault(code, a, b);
+    // Compiled code passes `FaultCode as u32`; an unknown number (never emitted) is reported
+    // as an engine inconsistency rather than trusted.
+    match FaultCode::from_u32(code) {
+        Some(FaultCode::Recorded) => {}
+        Some(code) => {
+            c.set_fault(code, a, b);
+        }
+        None => {
+            c.set_fault(FaultCode::Internal, 0, 0);
+        }
     }
     c.trace.push(TraceFrame { gene, pc, backward: backward != 0 });
 }
@@ -282,7 +250,7 @@ pub extern "C" fn rt_push(ctx: *mut Ctx, id: u64, v: u64) -> u32 {
             c.stacks[i].push(v);
             0
         }
-        None => c.set_fault(fault::BAD_REF, 0, 0),
+        None => c.set_fault(FaultCode::BadRef, 0, 0),
     }
 }
 
@@ -290,16 +258,16 @@ pub extern "C" fn rt_push(ctx: *mut Ctx, id: u64, v: u64) -> u32 {
 pub extern "C" fn rt_pop(ctx: *mut Ctx, id: u64, cur: u64) -> u32 {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
-    let Some(i) = c.stack_id(id) else { return c.set_fault(fault::BAD_REF, 0, 0) };
+    let Some(i) = c.stack_id(id) else { return c.set_fault(FaultCode::BadRef, 0, 0) };
     if cur != 0 {
-        return c.set_fault(fault::POP_NON_ZERO, cur, 0);
+        return c.set_fault(FaultCode::PopNonZero, cur, 0);
     }
     match c.stacks[i].pop() {
         Some(v) => {
             c.ret = v;
             0
         }
-        None => c.set_fault(fault::EMPTY_STACK, 0, 0),
+        None => c.set_fault(FaultCode::EmptyStack, 0, 0),
     }
 }
 
@@ -307,12 +275,12 @@ pub extern "C" fn rt_pop(ctx: *mut Ctx, id: u64, cur: u64) -> u32 {
 pub extern "C" fn rt_peek(ctx: *mut Ctx, id: u64, what: u32) -> u32 {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
-    let Some(i) = c.stack_id(id) else { return c.set_fault(fault::BAD_REF, 0, 0) };
+    let Some(i) = c.stack_id(id) else { return c.set_fault(FaultCode::BadRef, 0, 0) };
     let s = c.stacks[i].as_slice();
     c.ret = match what {
         0 => match s.last() {
             Some(&v) => v,
-            None => return c.set_fault(fault::EMPTY_STACK, 0, 0),
+            None => return c.set_fault(FaultCode::EmptyStack, 0, 0),
         },
         1 => s.is_empty() as u64,
         _ => s.len() as u64,
@@ -330,13 +298,13 @@ pub extern "C" fn rt_open_stack(ctx: *mut Ctx) -> u64 {
 pub extern "C" fn rt_close_stack(ctx: *mut Ctx, id: u64) -> u32 {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
-    let Some(i) = c.stack_id(id) else { return c.set_fault(fault::BAD_REF, 0, 0) };
+    let Some(i) = c.stack_id(id) else { return c.set_fault(FaultCode::BadRef, 0, 0) };
     if i + 1 != c.live {
-        return c.set_fault(fault::BAD_REF, 0, 0);
+        return c.set_fault(FaultCode::BadRef, 0, 0);
     }
     let n = c.stacks[i].len();
     if n != 0 {
-        return c.set_fault(fault::STACK_NOT_EMPTY, n as u64, 0);
+        return c.set_fault(FaultCode::StackNotEmpty, n as u64, 0);
     }
     c.live -= 1;
     0
@@ -361,11 +329,11 @@ pub extern "C" fn rt_tape_pop(ctx: *mut Ctx, tag: u64, now: u64) -> u32 {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
     match c.tape.last() {
-        None => c.set_fault(fault::NO_HISTORY, 0, 0),
+        None => c.set_fault(FaultCode::NoHistory, 0, 0),
         Some(e) if e.tag != tag && e.tag != ANY_TAG && tag != ANY_TAG => {
-            c.set_fault(fault::HISTORY_MISMATCH, e.tag, 0)
+            c.set_fault(FaultCode::HistoryMismatch, e.tag, 0)
         }
-        Some(e) if e.new != now => c.set_fault(fault::UNDO_MISMATCH, e.new, now),
+        Some(e) if e.new != now => c.set_fault(FaultCode::UndoMismatch, e.new, now),
         Some(&TapeEntry { old, .. }) => {
             c.tape.pop();
             c.ret = old;
@@ -398,7 +366,7 @@ pub unsafe extern "C" fn rt_check(ctx: *mut Ctx, p: *const u64, len: u64, v: u64
             // SAFETY: called by compiled code with its context.
             let c = unsafe { cx(ctx) };
             c.fault_slot = slot as u16;
-            return c.set_fault(fault::DELOCAL, v, x);
+            return c.set_fault(FaultCode::Delocal, v, x);
         }
     }
     0
@@ -482,7 +450,7 @@ pub unsafe extern "C" fn rt_kernel(
     let m = module(c);
     let name = m.strings.get(name as usize).map_or("?", |s| s.as_str());
     let Some(elem) = rdx_vm::ops::kernel_elem(rdx_vm::ops::Word(elem)) else {
-        return c.set_fault(fault::BAD_REF, 0, 0);
+        return c.set_fault(FaultCode::BadRef, 0, 0);
     };
     let words: &mut [u64] = if p == 0 || len == 0 {
         &mut []
@@ -494,7 +462,7 @@ pub unsafe extern "C" fn rt_kernel(
         Ok(()) => 0,
         Err(e) => {
             c.kernel_error = Some(e);
-            c.set_fault(fault::KERNEL, 0, 0)
+            c.set_fault(FaultCode::Kernel, 0, 0)
         }
     }
 }

@@ -8,6 +8,10 @@
 //! `translate_*` method. Code after an unconditional transfer that no jump reaches is dead
 //! and is skipped.
 //!
+//! The per-opcode translations live in [`effect`] (updates, frames, stacks, calls, output)
+//! and [`pure`] (expression code); the dispatch `match`es here have one arm per opcode and no
+//! wildcard, so a new opcode does not compile until it has a translation.
+//!
 //! The backward function walks the forward code, which visits the instructions of the gene's
 //! backward stream (what the interpreter runs backward, `rdx_vm::module::Backward`) in the same
 //! order with the same meanings: instructions are
@@ -21,7 +25,10 @@
 //! length, stacks as ids); on return the width-1 parameter slots are written back. The result
 //! is 0, or 1 after an error was recorded in the context (see `runtime::rt_error`).
 
-use crate::runtime::{self, fault};
+mod effect;
+mod pure;
+
+use crate::runtime::{self, FaultCode};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     AbiParam, FuncRef, Function, InstBuilder, MemFlagsData, Signature, SourceLoc, StackSlotData,
@@ -29,9 +36,10 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use pure::{Checked, Shift};
 use rdx_vm::Module;
 use rdx_vm::module::GeneDef;
-use rdx_vm::ops::{Arr, Cond, Fmt, Op, Slot};
+use rdx_vm::ops::{Arr, Cond, Op, Slot};
 use std::collections::HashMap;
 
 const I64: Type = types::I64;
@@ -214,6 +222,8 @@ impl FuncTranslator {
             fixed,
             loops: crate::loops::counted_loops(g),
             rots: HashMap::new(),
+            ranges: HashMap::new(),
+            carry: None,
         };
         if backward {
             t.body_backward();
@@ -251,6 +261,26 @@ struct Tr<'a, 'b, 'm> {
     loops: Vec<crate::loops::CountedLoop>,
     /// Values made by rotating another by a constant: `r ↦ (c, k)` for `r = rotl(c, k)`.
     rots: HashMap<Value, (Value, u32)>,
+    /// Values known to lie in an inclusive unsigned range wherever they are used: a simple
+    /// counted loop's counter plus or minus a constant ([`Self::range`]).
+    ranges: HashMap<Value, (u64, u64)>,
+    /// The counted loop being translated forward that carries a stored word to its next trip
+    /// ([`crate::loops::carried_store`]).
+    carry: Option<Carry>,
+}
+
+/// A word carried across a counted loop's back edge in a `Variable`: `var` holds
+/// `arr[ctr + offset - step]` until the trip's store (`fresh` false after it).
+#[derive(Clone, Debug)]
+struct Carry {
+    store: crate::loops::CarriedStore,
+    ctr: Slot,
+    /// The index offset of the word `var` holds while `fresh`: the store's offset minus the step.
+    load_offset: i64,
+    var: Variable,
+    fresh: bool,
+    /// Values that are the counter plus a constant in the current trip.
+    offsets: HashMap<Value, i64>,
 }
 
 /// A slot that keeps one value for the whole function.
@@ -285,6 +315,16 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let target = self.block(pc);
         let next = self.b.create_block();
         self.b.ins().brif(c, target, &[], next, &[]);
+        self.b.switch_to_block(next);
+    }
+
+    /// Continues at `pc` when `c` is false (the current block goes on in a new block when
+    /// true): the branch's targets exchanged rather than `c` negated, so the comparison feeds
+    /// the branch directly.
+    fn branch_unless(&mut self, c: Value, pc: usize) {
+        let target = self.block(pc);
+        let next = self.b.create_block();
+        self.b.ins().brif(c, next, &[], target, &[]);
         self.b.switch_to_block(next);
     }
 
@@ -355,6 +395,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     fn set(&mut self, s: Slot, v: Value) {
         self.b.def_var(self.vars[s.0 as usize], v);
+        // Only the step writes a carrying loop's counter: the next trip starts.
+        if let Some(c) = &mut self.carry
+            && c.ctr == s
+        {
+            c.fresh = true;
+            c.offsets.clear();
+        }
     }
 
     fn k(&mut self, x: u64) -> Value {
@@ -433,7 +480,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     /// Records an error at the current instruction and returns 1 (in a new cold block).
-    fn emit_error(&mut self, code: u32, a: Value, b: Value) {
+    fn emit_error(&mut self, code: FaultCode, a: Value, b: Value) {
         let ctx = self.ctx;
         let code = self.b.ins().iconst(I32, code as i64);
         let gene = self.b.ins().iconst(I32, self.gene as i64);
@@ -450,7 +497,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     /// When `c` holds: error `code` with payload (a, b) at the current instruction.
-    fn fail_if(&mut self, c: Value, code: u32, a: Value, b: Value) {
+    fn fail_if(&mut self, c: Value, code: FaultCode, a: Value, b: Value) {
         let err = self.b.create_block();
         let next = self.b.create_block();
         self.b.set_cold_block(err);
@@ -460,13 +507,25 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.switch_to_block(next);
     }
 
-    fn fail_if0(&mut self, c: Value, code: u32) {
+    /// Unless `c` holds: error `code` (no payload) at the current instruction.
+    fn fail_unless(&mut self, c: Value, code: FaultCode) {
+        let err = self.b.create_block();
+        let next = self.b.create_block();
+        self.b.set_cold_block(err);
+        self.b.ins().brif(c, next, &[], err, &[]);
+        self.b.switch_to_block(err);
+        let z = self.k(0);
+        self.emit_error(code, z, z);
+        self.b.switch_to_block(next);
+    }
+
+    fn fail_if0(&mut self, c: Value, code: FaultCode) {
         let z = self.k(0);
         self.fail_if(c, code, z, z);
     }
 
     /// Unconditional error at the current instruction; the rest of the block is dead.
-    fn fail(&mut self, code: u32, a: Value, b: Value) {
+    fn fail(&mut self, code: FaultCode, a: Value, b: Value) {
         self.emit_error(code, a, b);
         self.done = true;
     }
@@ -474,7 +533,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// A helper returned a status: non-zero means it recorded a fault.
     fn check_status(&mut self, st: Value) {
         let z = self.k(0);
-        self.fail_if(st, fault::RECORDED, z, z);
+        self.fail_if(st, FaultCode::Recorded, z, z);
     }
 
     fn ret_word(&mut self) -> Value {
@@ -485,21 +544,45 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     fn elem(&mut self, arr: Arr, idx: Slot) -> Value {
         let base = self.v(Slot(arr.0));
         let i = self.v(idx);
-        // In a simple counted loop whose counter stays inside the array, no check.
+        // An index whose range is known to lie inside the array's static length needs no check.
         let in_bounds = match self.fixed.get(arr.0 as usize + 1) {
-            Some(Fixed::Const(n)) => self
-                .loops
-                .iter()
-                .any(|l| l.ctr == idx && l.contains(self.pc) && l.range.is_some_and(|(_, hi)| hi < *n)),
+            Some(Fixed::Const(n)) => self.range(idx, i).is_some_and(|(_, hi)| hi < *n),
             _ => false,
         };
         if !in_bounds {
             let len = self.v(Slot(arr.0 + 1));
             let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
-            self.fail_if(oob, fault::OOB, i, len);
+            self.fail_if(oob, FaultCode::Oob, i, len);
         }
         let off = self.b.ins().ishl_imm_u(i, 3);
         self.b.ins().iadd(base, off)
+    }
+
+    /// The inclusive unsigned range of `v`, the value of slot `s` at the current instruction,
+    /// when known: inside a simple counted loop with constant bounds the counter lies in the
+    /// loop's range ([`crate::loops`]), and a value made from a known range by adding a
+    /// constant without wrapping has the shifted range (recorded by [`Self::note_offset`]).
+    /// A Value is defined once, so its range holds at every use, in any later trip.
+    fn range(&self, s: Slot, v: Value) -> Option<(u64, u64)> {
+        if let Some(&r) = self.ranges.get(&v) {
+            return Some(r);
+        }
+        self.loops.iter().find(|l| l.ctr == s && l.contains(self.pc)).and_then(|l| l.range)
+    }
+
+    /// Records `r = x + k` (wrapping `k`) for [`Self::range`] when x's range is known and the
+    /// sum cannot wrap; returns the new range.
+    fn note_offset(&mut self, a: Slot, x: Value, k: i64, r: Value) -> Option<(u64, u64)> {
+        if let Some(c) = &mut self.carry
+            && c.ctr == a
+        {
+            c.offsets.insert(r, k);
+        }
+        let (lo, hi) = self.range(a, x)?;
+        let lo = u64::try_from(i128::from(lo) + i128::from(k)).ok()?;
+        let hi = u64::try_from(i128::from(hi) + i128::from(k)).ok()?;
+        self.ranges.insert(r, (lo, hi));
+        Some((lo, hi))
     }
 
     /// The address of stack `id`'s [`runtime::RtStack`] when `id` names a live stack; else
@@ -666,52 +749,51 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Exit {} => self.emit_return(),
             Op::If { cond, else_at, .. } => {
                 let c = self.cond(cond);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.branch_to(nc, else_at.0 as usize + 1);
+                self.branch_unless(c, else_at.0 as usize + 1);
             }
             Op::FiThen { cond, fi_else, .. } => {
                 let c = self.cond(cond);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, fault::FI_THEN);
+                self.fail_unless(c, FaultCode::FiThen);
                 self.jump(fi_else.0 as usize + 1);
             }
             Op::FiElse { cond, .. } => {
                 let c = self.cond(cond);
-                self.fail_if0(c, fault::FI_ELSE);
+                self.fail_if0(c, FaultCode::FiElse);
             }
             Op::From { cond, .. } => {
                 let c = self.cond(cond);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, fault::FROM_ENTRY);
+                self.fail_unless(c, FaultCode::FromEntry);
+                self.start_carry(pc);
             }
             Op::Until { cond, loop_exit, .. } => {
                 let c = self.cond(cond);
                 self.branch_to(c, loop_exit.0 as usize + 1);
             }
             Op::LoopBack { cond, from_top, .. } => {
-                let c = self.cond(cond);
-                self.fail_if0(c, fault::FROM_REENTRY);
+                // A simple test-first loop's entry assertion never holds again.
+                if !self.loops.iter().any(|l| l.head == from_top.0 as usize) {
+                    let c = self.cond(cond);
+                    self.fail_if0(c, FaultCode::FromReentry);
+                }
+                self.carry = None;
                 self.jump(from_top.0 as usize + 1);
             }
             Op::FromC { cond, .. } => {
                 let c = self.cond(cond);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, fault::FROM_ENTRY);
+                self.fail_unless(c, FaultCode::FromEntry);
+                self.start_carry(pc);
             }
             Op::LoopInc { ctr, cond, from_top, .. } | Op::LoopDec { ctr, cond, from_top, .. } => {
                 let step = if matches!(op, Op::LoopInc { .. }) { 1 } else { -1 };
-                let x = self.v(ctr);
-                let x = self.b.ins().iadd_imm_s(x, step);
-                self.set(ctr, x);
+                self.step_forward(ctr, step);
                 // Unrolled: more copies of the body, each with its step, before the exit test.
                 let top = from_top.0 as usize;
                 for _ in 1..self.unroll_factor(pc) {
                     self.forward_range(top + 1, pc);
                     self.srcloc(pc);
-                    let x = self.v(ctr);
-                    let x = self.b.ins().iadd_imm_s(x, step);
-                    self.set(ctr, x);
+                    self.step_forward(ctr, step);
                 }
+                self.carry = None;
                 let c = self.cond(cond);
                 self.branch_to(c, pc + 2);
                 if !self.simple_loop(pc) {
@@ -719,7 +801,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                         Op::FromC { cond, .. } => self.cond(cond),
                         _ => self.b.ins().iconst(types::I8, 1),
                     };
-                    self.fail_if0(again, fault::FROM_REENTRY);
+                    self.fail_if0(again, FaultCode::FromReentry);
                 }
                 self.jump(top + 1);
             }
@@ -739,29 +821,30 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.eval_pre(pc);
                 let c = self.cond(cond);
                 // Holds: leave the loop (fall through below); else go to the loop block's end.
-                let nc = self.b.ins().bxor_imm_u(c, 1);
                 let to = below(self, loop_back.0 as usize);
-                self.branch_to(nc, to);
+                self.branch_unless(c, to);
             }
             Op::Until { cond, .. } => {
                 self.eval_pre(pc);
-                let c = self.cond(cond);
-                self.fail_if0(c, fault::UNTIL_REENTRY);
+                // Inside a simple test-first loop the exit condition never holds going back.
+                if !self.loops.iter().any(|l| l.top == pc && l.head != l.top) {
+                    let c = self.cond(cond);
+                    self.fail_if0(c, FaultCode::UntilReentry);
+                }
             }
             Op::LoopExit { until, .. }
                 if matches!(self.g.code[until.0 as usize], Op::LoopInc { .. } | Op::LoopDec { .. }) =>
             {
                 let u = until.0 as usize;
                 let c = self.cond_of_step(u);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, fault::UNTIL_EXIT);
+                self.fail_unless(c, FaultCode::UntilExit);
                 self.step_back(u);
                 self.jump(u - 1);
             }
             Op::LoopInc { cond, .. } | Op::LoopDec { cond, .. } => {
                 if !self.simple_loop(pc) {
                     let c = self.cond(cond);
-                    self.fail_if0(c, fault::UNTIL_REENTRY);
+                    self.fail_if0(c, FaultCode::UntilReentry);
                 }
                 self.step_back(pc);
             }
@@ -783,7 +866,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.srcloc(lp);
                 if !self.simple_loop(lp) {
                     let c = self.cond_of_step(lp);
-                    self.fail_if0(c, fault::UNTIL_REENTRY);
+                    self.fail_if0(c, FaultCode::UntilReentry);
                 }
                 self.step_back(lp);
                 self.jump(lp - 1);
@@ -802,15 +885,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                     }
                     _ => self.b.ins().iconst(types::I8, 1),
                 };
-                self.fail_if0(ok, fault::UNTIL_EXIT);
+                self.fail_if0(ok, FaultCode::UntilExit);
                 let to = below(self, u);
                 self.jump(to);
             }
             Op::If { cond, .. } => {
                 self.eval_pre(pc);
                 let c = self.cond(cond);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, fault::IF_THEN);
+                self.fail_unless(c, FaultCode::IfThen);
             }
             Op::Else { if_top, .. } => {
                 let t = if_top.0 as usize;
@@ -820,7 +902,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                     Op::If { cond, .. } => self.cond(cond),
                     _ => self.b.ins().iconst(types::I8, 1),
                 };
-                self.fail_if0(holds, fault::IF_ELSE);
+                self.fail_if0(holds, FaultCode::IfElse);
                 let to = below(self, t);
                 self.jump(to);
             }
@@ -844,6 +926,74 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
     }
 
+    /// A counted loop's step forward: `ctr += step`; a carried word is the next trip's.
+    fn step_forward(&mut self, ctr: Slot, step: i64) {
+        let x = self.v(ctr);
+        let x = self.b.ins().iadd_imm_s(x, step);
+        self.set(ctr, x);
+    }
+
+    /// At the `from.c` or `from` at `top` (forward): when its loop carries a stored word to the next
+    /// trip ([`crate::loops::carried_store`]) and the first trip's word is provably inside a
+    /// parameter array, loads that word and starts carrying it.
+    fn start_carry(&mut self, top: usize) {
+        self.carry = None;
+        let Some(l) = self.loops.iter().find(|l| l.head == top).copied() else { return };
+        let (Some((lo, hi)), Some(store)) = (l.range, crate::loops::carried_store(self.g, &l)) else {
+            return;
+        };
+        let step = if matches!(self.g.code[l.step], Op::LoopInc { .. } | Op::AddImm { .. }) { 1 } else { -1 };
+        let (Fixed::Value(base), Some(Fixed::Const(n))) =
+            (self.fixed[store.arr.0 as usize], self.fixed.get(store.arr.0 as usize + 1).copied())
+        else {
+            return;
+        };
+        let load_offset = store.offset - step;
+        let first = if step == 1 { lo } else { hi };
+        let Ok(at) = u64::try_from(i128::from(first) + i128::from(load_offset)) else { return };
+        if at >= n {
+            return;
+        }
+        let word = self.b.ins().load(I64, MemFlagsData::trusted(), base, (8 * at) as i32);
+        let var = self.b.declare_var(I64);
+        self.b.def_var(var, word);
+        self.carry =
+            Some(Carry { store, ctr: l.ctr, load_offset, var, fresh: true, offsets: HashMap::new() });
+    }
+
+    /// `arr[idx]` when it is the carried word (see [`Carry`]).
+    fn carried(&mut self, arr: Arr, idx: Slot, i: Value) -> Option<Value> {
+        let c = self.carry.as_ref()?;
+        let off = if idx == c.ctr { Some(0) } else { c.offsets.get(&i).copied() };
+        if !c.fresh || c.store.arr != arr || off != Some(c.load_offset) {
+            return None;
+        }
+        let var = c.var;
+        Some(self.b.use_var(var))
+    }
+
+    /// `arr[idx]`, from the carried word when it is that one.
+    fn load_elem(&mut self, arr: Arr, idx: Slot) -> Value {
+        let i = self.v(idx);
+        if let Some(v) = self.carried(arr, idx, i) {
+            return v;
+        }
+        let p = self.elem(arr, idx);
+        self.load(p)
+    }
+
+    /// After the carrying loop's store of `v`: `v` is the next trip's carried word.
+    fn note_store(&mut self, v: Value) {
+        let pc = self.pc;
+        if let Some(c) = &mut self.carry
+            && c.store.pc == pc
+        {
+            c.fresh = false;
+            let var = c.var;
+            self.b.def_var(var, v);
+        }
+    }
+
     /// The condition of the counted-loop step at `at`.
     fn cond_of_step(&mut self, at: usize) -> Value {
         match self.g.code[at] {
@@ -862,425 +1012,109 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
     }
 
-    // ------------------------------------------------------------ effects (forward meaning)
+    // ------------------------------------------------------------ dispatch
 
-    fn tape_pop_into(&mut self, dst: Slot) {
-        let ctx = self.ctx;
-        let tag = self.k(self.info.module.tape_tag(self.gene as usize, self.pc));
-        let now = self.v(dst);
-        self.call_checked(runtime::rt_tape_pop as *const () as usize, &[I64, I64, I64], &[ctx, tag, now]);
-        let v = self.ret_word();
-        self.set(dst, v);
-    }
-
+    /// The forward meaning of an effect instruction (the backward function passes the
+    /// mirror). One arm per opcode, each calling that opcode's `translate_*`
+    /// ([`effect`](self::effect)); control and pure opcodes belong to the callers
+    /// ([`Self::translate_forward`], [`Self::translate_backward`], [`Self::emit_pure`]) and
+    /// have their own arm here so that a new opcode does not compile until it is placed.
     fn translate_effect(&mut self, op: Op) {
+        use FunctionBuilder as B;
         match op {
-            Op::Call { gene, args, .. } => self.translate_call(gene.0 as usize, args, false),
-            Op::Uncall { gene, args, .. } => self.translate_call(gene.0 as usize, args, true),
-            Op::Local { dst, src, .. } => {
-                let v = self.v(src);
-                self.set(dst, v);
+            Op::Call { gene, args } => self.translate_call(gene.0 as usize, args, false),
+            Op::Uncall { gene, args } => self.translate_call(gene.0 as usize, args, true),
+            Op::Local { dst, src, .. } => self.translate_local(dst, src),
+            Op::Delocal { dst, src, .. } => self.translate_delocal(dst, src),
+            Op::LocalImm { dst, imm } => self.translate_local_imm(dst, imm.0),
+            Op::DelocalImm { dst, imm } => self.translate_delocal_imm(dst, imm.0),
+            Op::LocalArr { arr, at, len, src, .. } => self.translate_local_arr(arr, at.0, len.0, src),
+            Op::DelocalArr { arr, at, len, src, .. } => self.translate_delocal_arr(arr, at.0, len.0, src),
+            Op::LocalStack { dst } => self.translate_local_stack(dst),
+            Op::DelocalStack { dst } => self.translate_delocal_stack(dst),
+            Op::Push { var, stack, .. } => self.translate_push(var, stack),
+            Op::Pop { var, stack, .. } => self.translate_pop(var, stack),
+            Op::Assert { cond, .. } => self.translate_assert(cond),
+            Op::Assign { dst, src, .. } => self.translate_assign(dst, src),
+            Op::Unassign { dst, .. } => self.translate_unassign(dst),
+            Op::Error { msg } => self.translate_error(msg),
+            Op::Print { text } => self.translate_print(text),
+            Op::Printf { fmt, args } => self.translate_printf(fmt, args),
+            Op::Show { var, name, fmt } => self.translate_show(var, name, fmt),
+            Op::Kernel { name, buf, elem } => self.translate_kernel(name, buf, elem.0, false),
+            Op::KernelInv { name, buf, elem } => self.translate_kernel(name, buf, elem.0, true),
+            Op::Fix { dst, w } => self.translate_fix(dst, w),
+            Op::RotlW { dst, src, w, .. } => self.translate_rot_w(dst, src, w, false),
+            Op::RotrW { dst, src, w, .. } => self.translate_rot_w(dst, src, w, true),
+            Op::Add { dst, src, .. } => self.update(dst, src, |b: &mut B, x, y| b.ins().iadd(x, y)),
+            Op::Sub { dst, src, .. } => self.update(dst, src, |b: &mut B, x, y| b.ins().isub(x, y)),
+            Op::Xor { dst, src, .. } => self.update(dst, src, |b: &mut B, x, y| b.ins().bxor(x, y)),
+            Op::AddImm { dst, imm } => self.update_imm(dst, imm.0, |b: &mut B, x, y| b.ins().iadd(x, y)),
+            Op::SubImm { dst, imm } => self.update_imm(dst, imm.0, |b: &mut B, x, y| b.ins().isub(x, y)),
+            Op::XorImm { dst, imm } => self.translate_xor_imm(dst, imm.0),
+            Op::MulImm { dst, imm } => self.update_imm(dst, imm.0, pure::mul),
+            Op::AddChk { dst, src, .. } => self.translate_add_chk(dst, src, false),
+            Op::SubChk { dst, src, .. } => self.translate_add_chk(dst, src, true),
+            Op::AddChkImm { dst, imm } => self.translate_add_chk_imm(dst, imm.0, false),
+            Op::SubChkImm { dst, imm } => self.translate_add_chk_imm(dst, imm.0, true),
+            Op::Xsl { dst, amt } => self.translate_xs(dst, amt.0, false),
+            Op::Xsr { dst, amt } => self.translate_xs(dst, amt.0, true),
+            Op::XslInv { dst, amt } => self.translate_xs_inv(dst, amt.0, false),
+            Op::XsrInv { dst, amt } => self.translate_xs_inv(dst, amt.0, true),
+            Op::RotlImm { dst, amt } => self.translate_rot_imm(dst, amt.0, false),
+            Op::RotrImm { dst, amt } => self.translate_rot_imm(dst, amt.0, true),
+            Op::Rotl { dst, src, .. } => self.translate_rot(dst, src, false),
+            Op::Rotr { dst, src, .. } => self.translate_rot(dst, src, true),
+            Op::Neg { dst } => self.translate_neg(dst),
+            Op::Not { dst } => self.translate_not(dst),
+            Op::NegChk { dst } => self.translate_neg_chk(dst),
+            Op::Swap { a, b } => self.translate_swap(a, b),
+            Op::RotAdd { dst, src, amt } => {
+                self.translate_rot_then(dst, src, amt.0, |b: &mut B, x, y| b.ins().iadd(x, y))
             }
-            Op::Delocal { dst, src, .. } => {
-                let (e, a) = (self.v(src), self.v(dst));
-                self.delocal_check(dst.0, e, a);
+            Op::RotSub { dst, src, amt } => {
+                self.translate_rot_then(dst, src, amt.0, |b: &mut B, x, y| b.ins().isub(x, y))
             }
-            Op::LocalImm { dst, imm, .. } => {
-                let v = self.k(imm.0);
-                self.set(dst, v);
+            Op::RotXor { dst, src, amt } => {
+                self.translate_rot_then(dst, src, amt.0, |b: &mut B, x, y| b.ins().bxor(x, y))
             }
-            Op::DelocalImm { dst, imm, .. } => {
-                let e = self.k(imm.0);
-                let a = self.v(dst);
-                self.delocal_check(dst.0, e, a);
+            Op::AddRot { dst, src, amt } => {
+                self.translate_then_rot(dst, src, amt.0, |b: &mut B, x, y| b.ins().iadd(x, y))
             }
-            Op::LocalArr { arr, at, len, src, .. } => {
-                let p = self.frame_word(at.0);
-                let n = self.k(len.0 as u64);
-                let v = self.v(src);
-                self.call_rt(runtime::rt_fill as *const () as usize, &[I64, I64, I64], None, &[p, n, v]);
-                self.set(Slot(arr.0), p);
-                self.set(Slot(arr.0 + 1), n);
+            Op::SubRot { dst, src, amt } => {
+                self.translate_then_rot(dst, src, amt.0, |b: &mut B, x, y| b.ins().isub(x, y))
             }
-            Op::DelocalArr { arr, at, len, src, .. } => {
-                let p = self.frame_word(at.0);
-                let n = self.k(len.0 as u64);
-                let v = self.v(src);
-                let slot = self.b.ins().iconst(I32, arr.0 as i64);
-                let ctx = self.ctx;
-                self.call_checked(
-                    runtime::rt_check as *const () as usize,
-                    &[I64, I64, I64, I64, I32],
-                    &[ctx, p, n, v, slot],
-                );
-            }
-            Op::LocalStack { dst, .. } => {
-                let ctx = self.ctx;
-                let id =
-                    self.call_rt(runtime::rt_open_stack as *const () as usize, &[I64], Some(I64), &[ctx]);
-                self.set(dst, id.expect("id"));
-            }
-            Op::DelocalStack { dst, .. } => {
-                let ctx = self.ctx;
-                let id = self.v(dst);
-                self.call_checked(runtime::rt_close_stack as *const () as usize, &[I64, I64], &[ctx, id]);
-            }
-            Op::Push { var, stack, .. } => {
-                let ctx = self.ctx;
-                let (id, v) = (self.v(stack), self.v(var));
-                // Inline while the buffer has room; the helper grows it or reports the fault.
-                let (slow, done) = (self.b.create_block(), self.b.create_block());
-                self.b.set_cold_block(slow);
-                let hdr = self.stack_hdr(id, slow);
-                let (len, cap) = (
-                    self.stack_field(hdr, runtime::OFF_STACK_LEN),
-                    self.stack_field(hdr, runtime::OFF_STACK_CAP),
-                );
-                let room = self.b.ins().icmp(IntCC::UnsignedLessThan, len, cap);
-                let fast = self.b.create_block();
-                self.b.ins().brif(room, fast, &[], slow, &[]);
-                self.b.switch_to_block(fast);
-                let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
-                let off = self.b.ins().ishl_imm_u(len, 3);
-                let at = self.b.ins().iadd(buf, off);
-                self.store(v, at);
-                let len1 = self.b.ins().iadd_imm_s(len, 1);
-                self.b.ins().store(MemFlagsData::trusted(), len1, hdr, runtime::OFF_STACK_LEN);
-                self.b.ins().jump(done, &[]);
-                self.b.switch_to_block(slow);
-                self.call_checked(runtime::rt_push as *const () as usize, &[I64, I64, I64], &[ctx, id, v]);
-                self.b.ins().jump(done, &[]);
-                self.b.switch_to_block(done);
-                let z = self.k(0);
-                self.set(var, z);
-            }
-            Op::Pop { var, stack, .. } => {
-                let ctx = self.ctx;
-                let (id, cur) = (self.v(stack), self.v(var));
-                // Inline when the variable is 0 and the stack is not empty; else the helper
-                // reports the fault.
-                let (slow, done) = (self.b.create_block(), self.b.create_block());
-                self.b.set_cold_block(slow);
-                self.b.append_block_param(done, I64);
-                let hdr = self.stack_hdr(id, slow);
-                let len = self.stack_field(hdr, runtime::OFF_STACK_LEN);
-                let empty = self.b.ins().icmp_imm_s(IntCC::Equal, len, 0);
-                let empty = self.b.ins().uextend(I64, empty);
-                let bad = self.b.ins().bor(empty, cur);
-                let fast = self.b.create_block();
-                self.b.ins().brif(bad, slow, &[], fast, &[]);
-                self.b.switch_to_block(fast);
-                let len1 = self.b.ins().iadd_imm_s(len, -1);
-                self.b.ins().store(MemFlagsData::trusted(), len1, hdr, runtime::OFF_STACK_LEN);
-                let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
-                let off = self.b.ins().ishl_imm_u(len1, 3);
-                let at = self.b.ins().iadd(buf, off);
-                let top = self.load(at);
-                self.b.ins().jump(done, &[top.into()]);
-                self.b.switch_to_block(slow);
-                self.call_checked(runtime::rt_pop as *const () as usize, &[I64, I64, I64], &[ctx, id, cur]);
-                let v = self.ret_word();
-                self.b.ins().jump(done, &[v.into()]);
-                self.b.switch_to_block(done);
-                let v = self.b.block_params(done)[0];
-                self.set(var, v);
-            }
-            Op::Assert { cond, .. } => {
-                let c = self.cond(cond);
-                let nc = self.b.ins().bxor_imm_u(c, 1);
-                self.fail_if0(nc, fault::ASSERT);
-            }
-            Op::Assign { dst, src, .. } => {
-                let ctx = self.ctx;
-                let old = self.v(dst);
-                let tag = self.k(self.info.module.tape_tag(self.gene as usize, self.pc));
-                let v = self.v(src);
-                self.call_rt(
-                    runtime::rt_tape_push as *const () as usize,
-                    &[I64, I64, I64, I64],
-                    None,
-                    &[ctx, old, tag, v],
-                );
-                self.set(dst, v);
-            }
-            Op::Unassign { dst, .. } => self.tape_pop_into(dst),
-            Op::Error { msg, .. } => {
-                let a = self.k(msg.0 as u64);
-                let z = self.k(0);
-                self.fail(fault::USER, a, z);
-            }
-            Op::Print { text, .. } => {
-                let ctx = self.ctx;
-                let s = self.b.ins().iconst(I32, text.0 as i64);
-                self.call_rt(runtime::rt_print as *const () as usize, &[I64, I32], None, &[ctx, s]);
-            }
-            Op::Printf { fmt, args, .. } => {
-                let slots: Vec<Slot> = self.g.args[args.start as usize..][..args.len as usize].to_vec();
-                let buf = self.buf.expect("printf has a buffer");
-                for (k, s) in slots.iter().enumerate() {
-                    let v = self.v(*s);
-                    self.b.ins().stack_store(I64, v, buf, 8 * k as i32);
-                }
-                let p = self.b.ins().stack_addr(I64, buf, 0);
-                let ctx = self.ctx;
-                let f = self.b.ins().iconst(I32, fmt.0 as i64);
-                let n = self.k(slots.len() as u64);
-                self.call_rt(
-                    runtime::rt_printf as *const () as usize,
-                    &[I64, I32, I64, I64],
-                    None,
-                    &[ctx, f, p, n],
-                );
-            }
-            Op::Show { var, name, fmt, .. } => {
-                let ctx = self.ctx;
-                let v = self.v(var);
-                let len = if matches!(Fmt(fmt.0 & 7), Fmt::ARR_U64 | Fmt::ARR_I64) {
-                    self.v(Slot(var.0 + 1))
-                } else {
-                    self.k(0)
-                };
-                let nm = self.b.ins().iconst(I32, name.0 as i64);
-                let f = self.b.ins().iconst(I32, fmt.0 as i64);
-                let dir = self.b.ins().iconst(I32, self.backward as i64);
-                self.call_rt(
-                    runtime::rt_show as *const () as usize,
-                    &[I64, I32, I32, I64, I64, I32],
-                    None,
-                    &[ctx, nm, f, v, len, dir],
-                );
-            }
-            Op::Kernel { name, buf, elem } | Op::KernelInv { name, buf, elem } => {
-                let ctx = self.ctx;
-                let (p, len) = (self.v(Slot(buf.0)), self.v(Slot(buf.0 + 1)));
-                let nm = self.b.ins().iconst(I32, name.0 as i64);
-                let el = self.b.ins().iconst(I32, elem.0 as i64);
-                let inv = self.b.ins().iconst(I32, matches!(op, Op::KernelInv { .. }) as i64);
-                self.call_checked(
-                    runtime::rt_kernel as *const () as usize,
-                    &[I64, I32, I64, I64, I32, I32],
-                    &[ctx, nm, p, len, el, inv],
-                );
-            }
-            Op::Fix { dst, w } => {
-                let x = self.v(dst);
-                let r = self.wrap_w(x, w);
-                self.set(dst, r);
-            }
-            Op::RotlW { dst, src, w, .. } | Op::RotrW { dst, src, w, .. } => {
-                let bits = i64::from(w.width().bits);
-                let (x, y) = (self.v(dst), self.v(src));
-                let v = self.b.ins().band_imm_u(x, w.width().mask() as i64);
-                let mut k = self.b.ins().band_imm_u(y, bits - 1);
-                if matches!(op, Op::RotrW { .. }) {
-                    let c = self.k(bits as u64);
-                    let n = self.b.ins().isub(c, k);
-                    k = self.b.ins().band_imm_u(n, bits - 1);
-                }
-                // v < 2^bits, so v >> bits is 0 when k is 0.
-                let hi = self.b.ins().ishl(v, k);
-                let c = self.k(bits as u64);
-                let back = self.b.ins().isub(c, k);
-                let lo = self.b.ins().ushr(v, back);
-                let r = self.b.ins().bor(hi, lo);
-                let r = self.wrap_w(r, w);
-                self.set(dst, r);
-            }
-            Op::Add { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().iadd(x, y)),
-            Op::Sub { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().isub(x, y)),
-            Op::Xor { dst, src, .. } => self.update(dst, src, |b, x, y| b.ins().bxor(x, y)),
-            Op::AddImm { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().iadd(x, y)),
-            Op::SubImm { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().isub(x, y)),
-            Op::XorImm { dst, imm, .. } => {
-                let x = self.v(dst);
-                if let Some(&(c, k)) = self.rots.get(&x) {
-                    // rotl(c, k) ^ imm = rotl(c ^ rotr(imm, k), k), at no cost.
-                    let u = self.b.ins().bxor_imm_u(c, imm.0.rotate_right(k) as i64);
-                    let r = self.rotl_k(u, k);
-                    self.set(dst, r);
-                } else {
-                    self.update_imm(dst, imm.0, |b, x, y| b.ins().bxor(x, y))
-                }
-            }
-            Op::MulImm { dst, imm, .. } => self.update_imm(dst, imm.0, |b, x, y| b.ins().imul(x, y)),
-            Op::AddChk { dst, src, .. } => {
-                let (x, y) = (self.v(dst), self.v(src));
-                let (r, o) = self.b.ins().sadd_overflow(x, y);
-                self.fail_if0(o, fault::OVERFLOW);
-                self.set(dst, r);
-            }
-            Op::SubChk { dst, src, .. } => {
-                let (x, y) = (self.v(dst), self.v(src));
-                let (r, o) = self.b.ins().ssub_overflow(x, y);
-                self.fail_if0(o, fault::OVERFLOW);
-                self.set(dst, r);
-            }
-            Op::AddChkImm { dst, imm } | Op::SubChkImm { dst, imm } => {
-                let (x, y) = (self.v(dst), self.k(imm.0));
-                let (r, o) = if matches!(op, Op::AddChkImm { .. }) {
-                    self.b.ins().sadd_overflow(x, y)
-                } else {
-                    self.b.ins().ssub_overflow(x, y)
-                };
-                self.fail_if0(o, fault::OVERFLOW);
-                self.set(dst, r);
-            }
-            Op::Xsl { dst, amt, .. } => {
-                let x = self.v(dst);
-                let s = self.b.ins().ishl_imm_u(x, amt.0 as i64);
-                let r = self.b.ins().bxor(x, s);
-                self.set(dst, r);
-            }
-            Op::Xsr { dst, amt, .. } => {
-                let x = self.v(dst);
-                let s = self.b.ins().ushr_imm_u(x, amt.0 as i64);
-                let r = self.b.ins().bxor(x, s);
-                self.set(dst, r);
-            }
-            Op::XslInv { dst, amt, .. } | Op::XsrInv { dst, amt, .. } => {
-                let left = matches!(op, Op::XslInv { .. });
-                let mut x = self.v(dst);
-                let mut s = amt.0 as u32;
-                while s < 64 {
-                    let sh = if left {
-                        self.b.ins().ishl_imm_u(x, s as i64)
-                    } else {
-                        self.b.ins().ushr_imm_u(x, s as i64)
-                    };
-                    x = self.b.ins().bxor(x, sh);
-                    s *= 2;
-                }
-                self.set(dst, x);
-            }
-            Op::RotlImm { dst, amt, .. } | Op::RotrImm { dst, amt, .. } => {
-                let k = u32::from(amt.0 % 64);
-                let k = if matches!(op, Op::RotlImm { .. }) { k } else { 64 - k };
-                let x = self.v(dst);
-                let r = self.rotl_k(x, k);
-                self.set(dst, r);
-            }
-            Op::Rotl { dst, src, .. } => self.update(dst, src, |b, x, y| {
-                let y = b.ins().band_imm_u(y, 63);
-                b.ins().rotl(x, y)
-            }),
-            Op::Rotr { dst, src, .. } => self.update(dst, src, |b, x, y| {
-                let y = b.ins().band_imm_u(y, 63);
-                b.ins().rotr(x, y)
-            }),
-            Op::RotAdd { dst, src, amt } | Op::RotSub { dst, src, amt } | Op::RotXor { dst, src, amt } => {
-                let x = self.v(dst);
-                let r = self.rotl_k(x, u32::from(amt.0));
-                let y = self.v(src);
-                let r = match op {
-                    Op::RotAdd { .. } => self.b.ins().iadd(r, y),
-                    Op::RotSub { .. } => self.b.ins().isub(r, y),
-                    _ => self.b.ins().bxor(r, y),
-                };
-                self.set(dst, r);
-            }
-            Op::AddRot { dst, src, amt } | Op::SubRot { dst, src, amt } | Op::XorRot { dst, src, amt } => {
-                let (x, y) = (self.v(dst), self.v(src));
-                let amt = u32::from(amt.0);
-                let r = match (op, self.rots.get(&y).copied()) {
-                    // (x ^ rotl(c, k)) <<< amt = (x <<< amt) ^ rotl(c, k + amt): rotation
-                    // distributes over xor, and the late operand's chain loses a step (an
-                    // inverse ARX round, such as Speck's decryption, gets its encryption's
-                    // chain length).
-                    (Op::XorRot { .. }, Some((c, k))) => {
-                        let (a, b) = (self.rotl_k(x, amt), self.rotl_k(c, k + amt));
-                        self.b.ins().bxor(a, b)
-                    }
-                    _ => {
-                        let r = match op {
-                            Op::AddRot { .. } => self.b.ins().iadd(x, y),
-                            Op::SubRot { .. } => self.b.ins().isub(x, y),
-                            _ => self.b.ins().bxor(x, y),
-                        };
-                        self.rotl_k(r, amt)
-                    }
-                };
-                self.set(dst, r);
-            }
-            Op::Neg { dst, .. } => {
-                let x = self.v(dst);
-                let r = self.b.ins().ineg(x);
-                self.set(dst, r);
-            }
-            Op::Not { dst, .. } => {
-                let x = self.v(dst);
-                let r = self.b.ins().bnot(x);
-                self.set(dst, r);
-            }
-            Op::NegChk { dst, .. } => {
-                let x = self.v(dst);
-                let o = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
-                self.fail_if0(o, fault::OVERFLOW);
-                let r = self.b.ins().ineg(x);
-                self.set(dst, r);
-            }
-            Op::Swap { a, b, .. } => {
-                let (x, y) = (self.v(a), self.v(b));
-                self.set(a, y);
-                self.set(b, x);
-            }
+            Op::XorRot { dst, src, amt } => self.translate_xor_rot(dst, src, amt.0),
             Op::AddElem { arr, idx, src, .. } => {
-                self.update_elem(arr, idx, Some(src), 0, |b, x, y| b.ins().iadd(x, y))
+                self.update_elem(arr, idx, Some(src), 0, |b: &mut B, x, y| b.ins().iadd(x, y))
             }
             Op::SubElem { arr, idx, src, .. } => {
-                self.update_elem(arr, idx, Some(src), 0, |b, x, y| b.ins().isub(x, y))
+                self.update_elem(arr, idx, Some(src), 0, |b: &mut B, x, y| b.ins().isub(x, y))
             }
             Op::XorElem { arr, idx, src, .. } => {
-                self.update_elem(arr, idx, Some(src), 0, |b, x, y| b.ins().bxor(x, y))
+                self.update_elem(arr, idx, Some(src), 0, |b: &mut B, x, y| b.ins().bxor(x, y))
             }
             Op::AddElemImm { arr, idx, imm, .. } => {
-                self.update_elem(arr, idx, None, imm.0, |b, x, y| b.ins().iadd(x, y))
+                self.update_elem(arr, idx, None, imm.0, |b: &mut B, x, y| b.ins().iadd(x, y))
             }
             Op::SubElemImm { arr, idx, imm, .. } => {
-                self.update_elem(arr, idx, None, imm.0, |b, x, y| b.ins().isub(x, y))
+                self.update_elem(arr, idx, None, imm.0, |b: &mut B, x, y| b.ins().isub(x, y))
             }
             Op::XorElemImm { arr, idx, imm, .. } => {
-                self.update_elem(arr, idx, None, imm.0, |b, x, y| b.ins().bxor(x, y))
+                self.update_elem(arr, idx, None, imm.0, |b: &mut B, x, y| b.ins().bxor(x, y))
             }
             Op::AddFrom { dst, arr, idx, .. } => {
-                self.update_from(dst, arr, idx, |b, x, y| b.ins().iadd(x, y))
+                self.update_from(dst, arr, idx, |b: &mut B, x, y| b.ins().iadd(x, y))
             }
             Op::SubFrom { dst, arr, idx, .. } => {
-                self.update_from(dst, arr, idx, |b, x, y| b.ins().isub(x, y))
+                self.update_from(dst, arr, idx, |b: &mut B, x, y| b.ins().isub(x, y))
             }
-            Op::XorFrom { dst, arr, idx, .. } => {
-                let x = self.v(dst);
-                if let Some(&(c, k)) = self.rots.get(&x) {
-                    // rotl(c, k) ^ e = rotl(c ^ rotr(e, k), k): the value stays a rotation
-                    // (which later rotations fold into), the element's rotation is off the
-                    // chain through c, and the chain's rotation moves a step later (Speck's
-                    // decryption: its two rotations of one value no longer compete for the
-                    // same cycle).
-                    let p = self.elem(arr, idx);
-                    let e = self.load(p);
-                    let e = self.rotl_k(e, 64 - k);
-                    let u = self.b.ins().bxor(c, e);
-                    let r = self.rotl_k(u, k);
-                    self.set(dst, r);
-                } else {
-                    self.update_from(dst, arr, idx, |b, x, y| b.ins().bxor(x, y))
-                }
-            }
-            Op::SwapElem { dst, arr, idx, .. } => {
-                let p = self.elem(arr, idx);
-                let x = self.load(p);
-                let d = self.v(dst);
-                self.store(d, p);
-                self.set(dst, x);
-            }
-            Op::SwapElems { arr, i, arr2, j, .. } => {
-                let p = self.elem(arr, i);
-                let q = self.elem(arr2, j);
-                let (x, y) = (self.load(p), self.load(q));
-                self.store(y, p);
-                self.store(x, q);
-            }
-            // Frame, control and pure instructions are handled by the callers (step-first
-            // counted loops, which only backward streams hold, are refused by `supported`).
+            Op::XorFrom { dst, arr, idx, .. } => self.translate_xor_from(dst, arr, idx),
+            Op::SwapElem { dst, arr, idx, .. } => self.translate_swap_elem(dst, arr, idx),
+            Op::SwapElems { arr, i, arr2, j, .. } => self.translate_swap_elems(arr, i, arr2, j),
+            // Frame and control instructions: `translate_forward` / `translate_backward`
+            // (step-first counted loops, which only backward streams hold, are refused by
+            // `supported`). Pure instructions: `emit_pure`.
             Op::Enter { .. }
             | Op::Exit { .. }
             | Op::If { .. }
@@ -1296,8 +1130,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::LoopDec { .. }
             | Op::FromDec { .. }
             | Op::FromInc { .. }
-            | Op::LoopTest { .. }
-            | Op::Const { .. }
+            | Op::LoopTest { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
+            Op::Const { .. }
             | Op::Add3 { .. }
             | Op::Sub3 { .. }
             | Op::Mul3 { .. }
@@ -1355,295 +1189,49 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::GesImm { .. }
             | Op::Add3ChkImm { .. }
             | Op::Sub3ChkImm { .. }
-            | Op::Mul3ChkImm { .. } => {}
+            | Op::Mul3ChkImm { .. } => self.translate_pure(op),
         }
     }
 
-    fn update(
-        &mut self,
-        dst: Slot,
-        src: Slot,
-        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
-    ) {
-        let (x, y) = (self.v(dst), self.v(src));
-        let r = f(&mut self.b, x, y);
-        self.set(dst, r);
-    }
-
-    fn update_imm(
-        &mut self,
-        dst: Slot,
-        imm: u64,
-        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
-    ) {
-        let x = self.v(dst);
-        let y = self.k(imm);
-        let r = f(&mut self.b, x, y);
-        self.set(dst, r);
-    }
-
-    fn update_elem(
-        &mut self,
-        arr: Arr,
-        idx: Slot,
-        src: Option<Slot>,
-        imm: u64,
-        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
-    ) {
-        let p = self.elem(arr, idx);
-        let x = self.load(p);
-        let y = match src {
-            Some(s) => self.v(s),
-            None => self.k(imm),
-        };
-        let r = f(&mut self.b, x, y);
-        self.store(r, p);
-    }
-
-    fn update_from(
-        &mut self,
-        dst: Slot,
-        arr: Arr,
-        idx: Slot,
-        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
-    ) {
-        let p = self.elem(arr, idx);
-        let y = self.load(p);
-        let x = self.v(dst);
-        let r = f(&mut self.b, x, y);
-        self.set(dst, r);
-    }
-
-    fn delocal_check(&mut self, slot: u16, expected: Value, actual: Value) {
-        let ne = self.b.ins().icmp(IntCC::NotEqual, expected, actual);
-        let err = self.b.create_block();
-        let next = self.b.create_block();
-        self.b.set_cold_block(err);
-        self.b.ins().brif(ne, err, &[], next, &[]);
-        self.b.switch_to_block(err);
-        let ctx = self.ctx;
-        let s = self.b.ins().iconst(I32, slot as i64);
-        self.call_rt(runtime::rt_delocal_slot as *const () as usize, &[I64, I32], None, &[ctx, s]);
-        self.emit_error(fault::DELOCAL, expected, actual);
-        self.b.switch_to_block(next);
-    }
-
-    fn frame_word(&mut self, at: u32) -> Value {
-        let f = self.frame.expect("genes with local arrays have a frame pointer");
-        self.b.ins().iadd_imm_s(f, 8 * at as i64)
-    }
-
-    fn translate_call(&mut self, callee: usize, args: rdx_vm::ops::Args, backward: bool) {
-        let m = self.info.module;
-        let cg = &m.genes[callee];
-        let flags = MemFlagsData::trusted();
-        let ctx = self.ctx;
-        // Depth, frame-memory and native-stack limits.
-        let depth = self.b.ins().load(I64, flags, ctx, runtime::OFF_DEPTH);
-        let used = self.b.ins().load(I64, flags, ctx, runtime::OFF_USED);
-        let max_depth = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_DEPTH);
-        let max_words = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_WORDS);
-        let floor = self.b.ins().load(I64, flags, ctx, runtime::OFF_STACK_FLOOR);
-        let need = self.b.ins().iadd_imm_s(used, cg.words as i64);
-        let deep = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, depth, max_depth);
-        let big = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, max_words);
-        let sp = self.b.ins().get_stack_pointer(I64);
-        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, floor);
-        let over = self.b.ins().bor(deep, big);
-        self.fail_if(over, fault::RECURSION, max_depth, depth);
-        self.fail_if(low, fault::STACK, max_depth, depth);
-        let d1 = self.b.ins().iadd_imm_s(depth, 1);
-        self.b.ins().store(flags, d1, ctx, runtime::OFF_DEPTH);
-        self.b.ins().store(flags, need, ctx, runtime::OFF_USED);
-        let seen = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_SEEN);
-        let seen = self.b.ins().umax(seen, d1);
-        self.b.ins().store(flags, seen, ctx, runtime::OFF_MAX_SEEN);
-        // Arguments.
-        let buf = self.buf.expect("calls have a buffer");
-        let arg_slots: Vec<Slot> = self.g.args[args.start as usize..][..args.len as usize].to_vec();
-        for (i, p) in cg.params.iter().enumerate() {
-            let s = arg_slots[i].0;
-            let off = 8 * cg.param_slots[i] as i32;
-            for k in 0..p.width() {
-                let v = self.v(Slot(s + k));
-                self.b.ins().stack_store(I64, v, buf, off + 8 * k as i32);
-            }
-        }
-        let p = self.b.ins().stack_addr(I64, buf, 0);
-        let f = if backward { self.funcs[callee].1 } else { self.funcs[callee].0 };
-        let call = self.b.ins().call(f, &[ctx, p]);
-        let st = self.b.inst_results(call)[0];
-        self.check_status(st);
-        self.b.ins().store(flags, depth, ctx, runtime::OFF_DEPTH);
-        self.b.ins().store(flags, used, ctx, runtime::OFF_USED);
-        for (i, p) in cg.params.iter().enumerate() {
-            if p.ty.is_scalar() {
-                let v = self.b.ins().stack_load(I64, I64, buf, 8 * cg.param_slots[i] as i32);
-                self.set(arg_slots[i], v);
-            }
-        }
-    }
-
-    // ------------------------------------------------------------ pure code
-
-    fn bin(
-        &mut self,
-        dst: Slot,
-        a: Slot,
-        b: Slot,
-        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
-    ) {
-        let (x, y) = (self.v(a), self.v(b));
-        let r = f(&mut self.b, x, y);
-        self.set(dst, r);
-    }
-
-    /// A binary operation whose right operand is the immediate `k`.
-    fn bin_k(
-        &mut self,
-        dst: Slot,
-        a: Slot,
-        k: u64,
-        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
-    ) {
-        let (x, y) = (self.v(a), self.k(k));
-        let r = f(&mut self.b, x, y);
-        self.set(dst, r);
-    }
-
-    fn cmp_k(&mut self, dst: Slot, a: Slot, k: u64, cc: IntCC) {
-        self.bin_k(dst, a, k, |bd, x, y| {
-            let c = bd.ins().icmp(cc, x, y);
-            bd.ins().uextend(I64, c)
-        });
-    }
-
-    fn cmp(&mut self, dst: Slot, a: Slot, b: Slot, cc: IntCC) {
-        self.bin(dst, a, b, |bd, x, y| {
-            let c = bd.ins().icmp(cc, x, y);
-            bd.ins().uextend(I64, c)
-        });
-    }
-
-    /// A divisor that is never 0 or -1 (those cases are handled around the division).
-    fn safe_divisor(&mut self, d: Value) -> (Value, Value) {
-        let m1 = self.b.ins().icmp_imm_s(IntCC::Equal, d, -1);
-        let one = self.k(1);
-        (self.b.ins().select(m1, one, d), m1)
-    }
-
-    fn div_zero_check(&mut self, d: Value) {
-        let z = self.b.ins().icmp_imm_s(IntCC::Equal, d, 0);
-        self.fail_if0(z, fault::DIV_ZERO);
-    }
-
-    /// `x` reduced to the fixed width `w` (zero- or sign-extended).
-    fn wrap_w(&mut self, x: Value, w: rdx_vm::ops::Wid) -> Value {
-        let wd = w.width();
-        if wd.signed {
-            let sh = 64 - i64::from(wd.bits);
-            let t = self.b.ins().ishl_imm_u(x, sh);
-            self.b.ins().sshr_imm_u(t, sh)
-        } else {
-            self.b.ins().band_imm_u(x, wd.mask() as i64)
-        }
-    }
-
+    /// A pure instruction (`emit_pure` runs them in order, with their short-circuit jumps).
+    /// One arm per opcode ([`pure`](self::pure) holds the longer ones); effect and control
+    /// opcodes have their own arm so that a new opcode does not compile until it is placed.
     fn translate_pure(&mut self, op: Op) {
+        use FunctionBuilder as B;
         match op {
-            Op::Wrap { dst, a, w } => {
-                let x = self.v(a);
-                let r = self.wrap_w(x, w);
-                self.set(dst, r);
-            }
-            Op::Const { dst, imm, .. } => {
-                let v = self.k(imm.0);
-                self.set(dst, v);
-            }
-            Op::Add3 { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().iadd(x, y)),
-            Op::Sub3 { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().isub(x, y)),
-            Op::Mul3 { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().imul(x, y)),
-            Op::Divu { dst, a, b, .. } | Op::Remu { dst, a, b, .. } => {
-                let (x, d) = (self.v(a), self.v(b));
-                self.div_zero_check(d);
-                let r = if matches!(op, Op::Divu { .. }) {
-                    self.b.ins().udiv(x, d)
-                } else {
-                    self.b.ins().urem(x, d)
-                };
-                self.set(dst, r);
-            }
-            Op::Divs { dst, a, b, .. } | Op::Rems { dst, a, b, .. } => {
-                let (x, d) = (self.v(a), self.v(b));
-                self.div_zero_check(d);
-                let (sd, m1) = self.safe_divisor(d);
-                let r = if matches!(op, Op::Divs { .. }) {
-                    let q = self.b.ins().sdiv(x, sd);
-                    let nq = self.b.ins().ineg(x);
-                    self.b.ins().select(m1, nq, q)
-                } else {
-                    self.b.ins().srem(x, sd)
-                };
-                self.set(dst, r);
-            }
-            Op::Shl { dst, a, b, .. } => self.shift(dst, a, b, 0),
-            Op::Shru { dst, a, b, .. } => self.shift(dst, a, b, 1),
-            Op::Shrs { dst, a, b, .. } => self.shift(dst, a, b, 2),
-            Op::And { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().band(x, y)),
-            Op::Or { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().bor(x, y)),
-            Op::Xor3 { dst, a, b, .. } => self.bin(dst, a, b, |bd, x, y| bd.ins().bxor(x, y)),
-            Op::Eq { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::Equal),
-            Op::Ne { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::NotEqual),
-            Op::Ltu { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::UnsignedLessThan),
-            Op::Lts { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::SignedLessThan),
-            Op::Leu { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::UnsignedLessThanOrEqual),
-            Op::Les { dst, a, b, .. } => self.cmp(dst, a, b, IntCC::SignedLessThanOrEqual),
-            Op::Add3Chk { dst, a, b, .. } | Op::Sub3Chk { dst, a, b, .. } | Op::Mul3Chk { dst, a, b, .. } => {
-                let (x, y) = (self.v(a), self.v(b));
-                let (r, o) = match op {
-                    Op::Add3Chk { .. } => self.b.ins().sadd_overflow(x, y),
-                    Op::Sub3Chk { .. } => self.b.ins().ssub_overflow(x, y),
-                    _ => self.b.ins().smul_overflow(x, y),
-                };
-                self.fail_if0(o, fault::OVERFLOW);
-                self.set(dst, r);
-            }
-            Op::Divf { dst, a, b, .. } | Op::Modf { dst, a, b, .. } => {
-                let (x, d) = (self.v(a), self.v(b));
-                self.div_zero_check(d);
-                let (sd, m1) = self.safe_divisor(d);
-                if matches!(op, Op::Divf { .. }) {
-                    let min = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
-                    let o = self.b.ins().band(min, m1);
-                    self.fail_if0(o, fault::OVERFLOW);
-                }
-                let q = self.b.ins().sdiv(x, sd);
-                let q = {
-                    let nq = self.b.ins().ineg(x);
-                    self.b.ins().select(m1, nq, q)
-                };
-                let r = self.b.ins().srem(x, sd);
-                // Adjust when the remainder is non-zero and its sign differs from the divisor's.
-                let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
-                let sx = self.b.ins().bxor(r, d);
-                let diff = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, sx, 0);
-                let adj = self.b.ins().band(nz, diff);
-                let res = if matches!(op, Op::Divf { .. }) {
-                    let q1 = self.b.ins().iadd_imm_s(q, -1);
-                    self.b.ins().select(adj, q1, q)
-                } else {
-                    let r1 = self.b.ins().iadd(r, d);
-                    self.b.ins().select(adj, r1, r)
-                };
-                self.set(dst, res);
-            }
-            Op::Mul3Imm { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().imul(x, y)),
-            Op::AndImm { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().band(x, y)),
-            Op::OrImm { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().bor(x, y)),
-            Op::Xor3Imm { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd, x, y| bd.ins().bxor(x, y)),
-            Op::ShlImm { dst, a, imm } => self.shift_k(dst, a, imm.0, 0),
-            Op::ShruImm { dst, a, imm } => self.shift_k(dst, a, imm.0, 1),
-            Op::ShrsImm { dst, a, imm } => self.shift_k(dst, a, imm.0, 2),
+            Op::Wrap { dst, a, w } => self.translate_wrap(dst, a, w),
+            Op::Const { dst, imm } => self.translate_const(dst, imm.0),
+            Op::Add3 { dst, a, b } => self.bin(dst, a, b, |bd: &mut B, x, y| bd.ins().iadd(x, y)),
+            Op::Sub3 { dst, a, b } => self.bin(dst, a, b, |bd: &mut B, x, y| bd.ins().isub(x, y)),
+            Op::Mul3 { dst, a, b } => self.bin(dst, a, b, pure::mul),
+            Op::Divu { dst, a, b } => self.translate_divu(dst, a, b, false),
+            Op::Remu { dst, a, b } => self.translate_divu(dst, a, b, true),
+            Op::Divs { dst, a, b } => self.translate_divs(dst, a, b, false),
+            Op::Rems { dst, a, b } => self.translate_divs(dst, a, b, true),
+            Op::Shl { dst, a, b } => self.shift(dst, a, b, Shift::Left),
+            Op::Shru { dst, a, b } => self.shift(dst, a, b, Shift::RightU),
+            Op::Shrs { dst, a, b } => self.shift(dst, a, b, Shift::RightS),
+            Op::And { dst, a, b } => self.bin(dst, a, b, |bd: &mut B, x, y| bd.ins().band(x, y)),
+            Op::Or { dst, a, b } => self.bin(dst, a, b, |bd: &mut B, x, y| bd.ins().bor(x, y)),
+            Op::Xor3 { dst, a, b } => self.bin(dst, a, b, |bd: &mut B, x, y| bd.ins().bxor(x, y)),
+            Op::Eq { dst, a, b } => self.cmp(dst, a, b, IntCC::Equal),
+            Op::Ne { dst, a, b } => self.cmp(dst, a, b, IntCC::NotEqual),
+            Op::Ltu { dst, a, b } => self.cmp(dst, a, b, IntCC::UnsignedLessThan),
+            Op::Lts { dst, a, b } => self.cmp(dst, a, b, IntCC::SignedLessThan),
+            Op::Leu { dst, a, b } => self.cmp(dst, a, b, IntCC::UnsignedLessThanOrEqual),
+            Op::Les { dst, a, b } => self.cmp(dst, a, b, IntCC::SignedLessThanOrEqual),
+            Op::Add3Chk { dst, a, b } => self.translate_checked(dst, a, b, Checked::Add),
+            Op::Sub3Chk { dst, a, b } => self.translate_checked(dst, a, b, Checked::Sub),
+            Op::Mul3Chk { dst, a, b } => self.translate_checked(dst, a, b, Checked::Mul),
+            Op::Divf { dst, a, b } => self.translate_divf(dst, a, b, false),
+            Op::Modf { dst, a, b } => self.translate_divf(dst, a, b, true),
+            Op::Mul3Imm { dst, a, imm } => self.bin_k(dst, a, imm.0, pure::mul),
+            Op::AndImm { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd: &mut B, x, y| bd.ins().band(x, y)),
+            Op::OrImm { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd: &mut B, x, y| bd.ins().bor(x, y)),
+            Op::Xor3Imm { dst, a, imm } => self.bin_k(dst, a, imm.0, |bd: &mut B, x, y| bd.ins().bxor(x, y)),
+            Op::ShlImm { dst, a, imm } => self.shift_k(dst, a, imm.0, Shift::Left),
+            Op::ShruImm { dst, a, imm } => self.shift_k(dst, a, imm.0, Shift::RightU),
+            Op::ShrsImm { dst, a, imm } => self.shift_k(dst, a, imm.0, Shift::RightS),
             Op::EqImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::Equal),
             Op::NeImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::NotEqual),
             Op::LtuImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedLessThan),
@@ -1654,104 +1242,23 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::GtsImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedGreaterThan),
             Op::GeuImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::UnsignedGreaterThanOrEqual),
             Op::GesImm { dst, a, imm } => self.cmp_k(dst, a, imm.0, IntCC::SignedGreaterThanOrEqual),
-            Op::Add3ChkImm { dst, a, imm }
-            | Op::Sub3ChkImm { dst, a, imm }
-            | Op::Mul3ChkImm { dst, a, imm } => {
-                let (x, y) = (self.v(a), self.k(imm.0));
-                let (r, o) = match op {
-                    Op::Add3ChkImm { .. } => self.b.ins().sadd_overflow(x, y),
-                    Op::Sub3ChkImm { .. } => self.b.ins().ssub_overflow(x, y),
-                    _ => self.b.ins().smul_overflow(x, y),
-                };
-                self.fail_if0(o, fault::OVERFLOW);
-                self.set(dst, r);
-            }
-            Op::Add3Imm { dst, a, imm, .. } => {
-                let x = self.v(a);
-                let r = self.b.ins().iadd_imm_s(x, imm.0 as i64);
-                self.set(dst, r);
-            }
-            Op::Neg3 { dst, a, .. } => {
-                let x = self.v(a);
-                let r = self.b.ins().ineg(x);
-                self.set(dst, r);
-            }
-            Op::Neg3Chk { dst, a, .. } => {
-                let x = self.v(a);
-                let o = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
-                self.fail_if0(o, fault::OVERFLOW);
-                let r = self.b.ins().ineg(x);
-                self.set(dst, r);
-            }
-            Op::Bnot { dst, a, .. } => {
-                let x = self.v(a);
-                let r = self.b.ins().bnot(x);
-                self.set(dst, r);
-            }
-            Op::Lnot { dst, a, .. } | Op::Bool { dst, a, .. } => {
-                let x = self.v(a);
-                let cc = if matches!(op, Op::Lnot { .. }) { IntCC::Equal } else { IntCC::NotEqual };
-                let c = self.b.ins().icmp_imm_s(cc, x, 0);
-                let r = self.b.ins().uextend(I64, c);
-                self.set(dst, r);
-            }
-            Op::Load { dst, arr, idx, .. } => {
-                let p = self.elem(arr, idx);
-                let v = self.load(p);
-                self.set(dst, v);
-            }
-            Op::Top { dst, stack, .. } | Op::Empty { dst, stack, .. } | Op::Size { dst, stack, .. } => {
-                let what = match op {
-                    Op::Top { .. } => 0,
-                    Op::Empty { .. } => 1,
-                    _ => 2,
-                };
-                let ctx = self.ctx;
-                let id = self.v(stack);
-                // Inline on a live stack (and, for `top`, a non-empty one); else the helper
-                // reports the fault.
-                let (slow, done) = (self.b.create_block(), self.b.create_block());
-                self.b.set_cold_block(slow);
-                self.b.append_block_param(done, I64);
-                let hdr = self.stack_hdr(id, slow);
-                let len = self.stack_field(hdr, runtime::OFF_STACK_LEN);
-                let v = match what {
-                    0 => {
-                        let fast = self.b.create_block();
-                        self.b.ins().brif(len, fast, &[], slow, &[]);
-                        self.b.switch_to_block(fast);
-                        let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
-                        let last = self.b.ins().iadd_imm_s(len, -1);
-                        let off = self.b.ins().ishl_imm_u(last, 3);
-                        let at = self.b.ins().iadd(buf, off);
-                        self.load(at)
-                    }
-                    1 => {
-                        let e = self.b.ins().icmp_imm_s(IntCC::Equal, len, 0);
-                        self.b.ins().uextend(I64, e)
-                    }
-                    _ => len,
-                };
-                self.b.ins().jump(done, &[v.into()]);
-                self.b.switch_to_block(slow);
-                let w = self.b.ins().iconst(I32, what);
-                self.call_checked(runtime::rt_peek as *const () as usize, &[I64, I64, I32], &[ctx, id, w]);
-                let v = self.ret_word();
-                self.b.ins().jump(done, &[v.into()]);
-                self.b.switch_to_block(done);
-                let v = self.b.block_params(done)[0];
-                self.set(dst, v);
-            }
-            Op::Noalias { a, b, .. } => {
-                let (x, y) = (self.v(a), self.v(b));
-                let eq = self.b.ins().icmp(IntCC::Equal, x, y);
-                let z = self.k(0);
-                self.fail_if(eq, fault::ALIAS, x, z);
-            }
-            // Jz/Jnz are handled by `emit_pure`; other classes never reach here.
-            Op::Jz { .. }
-            | Op::Jnz { .. }
-            | Op::Enter { .. }
+            Op::Add3ChkImm { dst, a, imm } => self.translate_checked_imm(dst, a, imm.0, Checked::Add),
+            Op::Sub3ChkImm { dst, a, imm } => self.translate_checked_imm(dst, a, imm.0, Checked::Sub),
+            Op::Mul3ChkImm { dst, a, imm } => self.translate_checked_imm(dst, a, imm.0, Checked::Mul),
+            Op::Add3Imm { dst, a, imm } => self.translate_add3_imm(dst, a, imm.0),
+            Op::Neg3 { dst, a } => self.translate_neg3(dst, a),
+            Op::Neg3Chk { dst, a } => self.translate_neg3_chk(dst, a),
+            Op::Bnot { dst, a } => self.translate_bnot(dst, a),
+            Op::Lnot { dst, a } => self.translate_is_zero(dst, a, IntCC::Equal),
+            Op::Bool { dst, a } => self.translate_is_zero(dst, a, IntCC::NotEqual),
+            Op::Load { dst, arr, idx } => self.translate_load(dst, arr, idx),
+            Op::Top { dst, stack } => self.translate_peek(dst, stack, 0),
+            Op::Empty { dst, stack } => self.translate_peek(dst, stack, 1),
+            Op::Size { dst, stack } => self.translate_peek(dst, stack, 2),
+            Op::Noalias { a, b } => self.translate_noalias(a, b),
+            // `emit_pure` branches on these itself.
+            Op::Jz { .. } | Op::Jnz { .. } => debug_assert!(false, "jump {op:?} taken for a value"),
+            Op::Enter { .. }
             | Op::Exit { .. }
             | Op::If { .. }
             | Op::FiThen { .. }
@@ -1830,37 +1337,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::SubFrom { .. }
             | Op::XorFrom { .. }
             | Op::SwapElem { .. }
-            | Op::SwapElems { .. } => {}
+            | Op::SwapElems { .. } => debug_assert!(false, "{op:?} is not pure"),
         }
-    }
-
-    /// A shift by the immediate `k` (see [`Self::shift`]).
-    fn shift_k(&mut self, dst: Slot, a: Slot, k: u64, kind: u8) {
-        let (x, y) = (self.v(a), self.k(k));
-        self.shift_values(dst, x, y, kind);
-    }
-
-    /// `shl` (kind 0), `shru` (1), `shrs` (2) with the interpreter's rules for amounts ≥ 64.
-    fn shift(&mut self, dst: Slot, a: Slot, b: Slot, kind: u8) {
-        let (x, y) = (self.v(a), self.v(b));
-        self.shift_values(dst, x, y, kind);
-    }
-
-    fn shift_values(&mut self, dst: Slot, x: Value, y: Value, kind: u8) {
-        let big = self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, y, 64);
-        let r = match kind {
-            0 | 1 => {
-                let s = if kind == 0 { self.b.ins().ishl(x, y) } else { self.b.ins().ushr(x, y) };
-                let z = self.k(0);
-                self.b.ins().select(big, z, s)
-            }
-            _ => {
-                let c63 = self.k(63);
-                let amt = self.b.ins().umin(y, c63);
-                self.b.ins().sshr(x, amt)
-            }
-        };
-        self.set(dst, r);
     }
 }
 

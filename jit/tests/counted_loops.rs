@@ -168,3 +168,125 @@ fn the_checks_left_out_are_exactly_those_that_cannot_fail() {
     let err = Jit::new().run(&m, 0, &mut s, Direction::Forward).unwrap_err();
     assert_eq!(err.kind.code(), Code::R0109, "{err:?}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
+
+    /// `a[i ± k]` in counted loops: compiled code drops the bounds check when the counter's
+    /// range shifted by k lies inside the array, and must still stop with the interpreter's
+    /// error when it does not (at either end).
+    #[test]
+    fn offset_indexes_agree_with_the_interpreter(
+        len in 1u64..10,
+        s in 0u64..6,
+        d in 1u64..10,
+        k in 0u64..4,
+        minus in any::<bool>(),
+        seed in prop::collection::vec(any::<u64>(), 10),
+    ) {
+        let index = if minus { format!("i - {k}") } else { format!("i + {k}") };
+        let text = format!(
+            "gene main(a: u64[{len}], x: u64, i: u64) {{
+                from i == {s} do {{
+                    x += a[{index}]
+                    a[{index}] ^= x
+                    i += 1
+                }} until i == {e}
+            }}",
+            e = s + d
+        );
+        let m = compile(&text);
+        let start = vec![Value::Array(seed[..len as usize].to_vec()), Value::Int(seed[9]), Value::Int(s)];
+        if let Err(msg) = agree(&m, &start) {
+            prop_assert!(false, "{}\n{}", msg, text);
+        }
+    }
+}
+
+fn at(k: i64) -> String {
+    if k < 0 { format!("i - {}", -k) } else { format!("i + {k}") }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 192, ..ProptestConfig::default() })]
+
+    /// Loops whose one store `a[i + cs]` feeds a read `a[i + cs - step]` of the next trip
+    /// (compiled code carries that word in a register): reads before and after the store, at
+    /// every offset around it, counting up and down, inside the array and past its ends, in
+    /// counted and test-first loops (whose bounds checks and re-entry checks are left out too).
+    #[test]
+    fn carried_words_agree_with_the_interpreter(
+        len in 2u64..10,
+        s in 0u64..8,
+        d in 1u64..9,
+        inc in any::<bool>(),
+        cs in -1i64..2,
+        k1 in -2i64..3,
+        k2 in -2i64..3,
+        test_first in any::<bool>(),
+        seed in prop::collection::vec(any::<u64>(), 10),
+    ) {
+        let (step, e) = if inc { ("i += 1", s + d) } else { ("i -= 1", s.saturating_sub(d)) };
+        prop_assume!(e != s);
+        // A counted loop (body, step, exit test) or a test-first one (exit test, body, step).
+        let (open, close) = if test_first { ("} loop {", "") } else { ("", "") };
+        let text = format!(
+            "gene main(a: u64[{len}], b: u64[{len}], x: u64, i: u64) {{
+                from i == {s} do {{ {open}
+                    x += a[{r1}]
+                    a[{w}] += b[{r1}] ^ (x >> 3)
+                    x ^= a[{r2}]
+                    {step} {close}
+                }} until i == {e}
+            }}",
+            r1 = at(k1),
+            w = at(cs),
+            r2 = at(k2),
+        );
+        let m = compile(&text);
+        let start = vec![
+            Value::Array(seed[..len as usize].to_vec()),
+            Value::Array(seed[1..=len as usize].to_vec()),
+            Value::Int(seed[9]),
+            Value::Int(s),
+        ];
+        if let Err(msg) = agree(&m, &start) {
+            prop_assert!(false, "{}\n{}", msg, text);
+        }
+    }
+}
+
+#[test]
+fn a_prefix_sum_carries_its_word() {
+    use rdx_jit::loops::{carried_store, counted_loops};
+    let m = compile(
+        "gene prefix(a: u64[8], i: u64) {
+            from i == 1 do { a[i] += a[i - 1]  i += 1 } until i == 8
+        }",
+    );
+    let g = &m.genes[0];
+    let l = counted_loops(g);
+    let c = carried_store(g, &l[0]).expect("one store at the counter");
+    assert_eq!(c.offset, 0);
+    let start = vec![Value::Array((1..=8).collect()), Value::Int(1)];
+    agree(&m, &start).unwrap();
+    // The test-first form is recognised too, with the body's range.
+    let m = compile(
+        "gene prefix(a: u64[8], i: u64) {
+            from i == 1 do { } loop { a[i] += a[i - 1]  i += 1 } until i == 8
+        }",
+    );
+    let g = &m.genes[0];
+    let l = counted_loops(g);
+    assert_eq!(l.iter().map(|l| l.range).collect::<Vec<_>>(), [Some((1, 7))]);
+    assert!(carried_store(g, &l[0]).is_some());
+    agree(&m, &start).unwrap();
+    // Two stores: nothing is carried.
+    let m = compile(
+        "gene f(a: u64[8], b: u64[8], i: u64) {
+            from i == 1 do { a[i] += a[i - 1]  b[i] += 1  i += 1 } until i == 8
+        }",
+    );
+    let g = &m.genes[0];
+    assert_eq!(carried_store(g, &counted_loops(g)[0]), None);
+}

@@ -395,3 +395,32 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         assert_eq!(ra.is_ok(), i < 2, "{ra:?}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Products with a factor known to be 0 or 1 (`& 1`, a comparison, `>> 63`, the constants,
+    /// an `&` with such a value) compile to a mask instead of a multiply; lookalikes that are
+    /// not bits (`& 3`, `>> 62`, the constant 2) keep the multiply. All agree with the
+    /// interpreter, forward and backward, in both operand orders.
+    #[test]
+    fn products_with_a_bit_factor_match_the_interpreter(
+        x in any::<u64>(),
+        y in prop_oneof![0u64..4, any::<u64>()],
+        z in any::<u64>(),
+        form in 0usize..9,
+        swap in any::<bool>(),
+    ) {
+        let bit = ["y & 1", "y < z", "y >> 63", "1", "0", "(y & 1) & z", "y & 3", "y >> 62", "2"][form];
+        let prod = if swap { format!("z * ({bit})") } else { format!("({bit}) * z") };
+        let text = format!(
+            "gene main(x: u64, y: u64, z: u64) {{\n x ^= {prod}\n x += {prod} * 0xedb88320\n local b: u64 = {bit}\n x ^= b * 0x9e3779b97f4a7c15\n delocal b = {bit}\n}}"
+        );
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        let s = state(&m, gene, &[x, y, z]);
+        if let Err(e) = agree(&mut jit(), &m, gene, &s) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {s:?}");
+        }
+    }
+}

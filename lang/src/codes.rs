@@ -32,7 +32,7 @@ pub enum Family {
 
 /// The table of codes, sorted: `CODE Family "title" "explanation";` per code. E01xx: syntax.
 /// E02xx: names and types. E03xx: reversibility rules. E04xx: constants and operands. E09xx:
-/// limits (E0999: internal compiler error). Wxxxx: warnings (the program still checks).
+/// limits (E0998: internal engine error; E0999: internal compiler error). Wxxxx: warnings (the program still checks).
 /// J01xx: Janus. R01xx: run time.
 ///
 /// Calls `$m!` with the whole table.
@@ -160,7 +160,7 @@ macro_rules! for_each_code {
                 "Folding a constant expression divides by zero.";
             E0408 Source "array of length 0"
                 "Array types need at least one element.";
-            // E09xx: limits; E0999: a bug in rdx
+            // E09xx: limits; E0998, E0999: bugs in rdx
             E0901 Source "limit exceeded"
                 "The program exceeds a checker limit: an array longer than 16,777,216 elements, or \
                     statements/expressions nested deeper than 600 levels (possible only in trees built by \
@@ -171,6 +171,12 @@ macro_rules! for_each_code {
                     more than 65 535 instructions, local arrays that together take more than 2²⁸ words of the \
                     frame, or more than 65 535 arguments in one call or `printf`. `rdx check` reports it too, \
                     since it lowers the program to bytecode.";
+            E0998 Internal "internal engine error"
+                "An engine failed for a reason of its own, not the program's: the JIT could not compile a \
+                    verified module to machine code (Cranelift rejected a generated function, or the host is \
+                    not a target it supports), or could not start the thread that runs deep recursion. This \
+                    is a bug in rdx or a limit of the host; the interpreter (`--backend interp`) runs the \
+                    program.";
             E0999 Internal "internal compiler error"
                 "The bytecode compiler met a program that breaks a guarantee of the checker, or produced a \
                     module that its own verifier rejects. This is a bug in rdx, not in the program; please \

@@ -69,6 +69,9 @@ pub enum RunErrorKind {
     /// An inconsistency the verifier cannot rule out (e.g. an invalid array address produced by
     /// a hand-written module).
     Internal(String),
+    /// An engine failed for a reason of its own, not the program's (the JIT could not compile
+    /// the module, or could not start its thread): a bug in rdx or a limit of the host (E0998).
+    EngineFailed(String),
 }
 
 /// What kind of failure stopped a kernel call.
@@ -136,7 +139,8 @@ pub struct RunError {
 }
 
 impl RunErrorKind {
-    /// The error's code (an R01xx [`rdx_lang::codes::Family::Run`] code).
+    /// The error's code (an R01xx [`rdx_lang::codes::Family::Run`] code; E0998 for an engine's
+    /// own failure).
     pub fn code(&self) -> Code {
         use RunErrorKind::*;
         match self {
@@ -160,6 +164,7 @@ impl RunErrorKind {
             Stopped => Code::R0119,
             KernelFailed(_) => Code::R0118,
             Internal(_) => Code::R0199,
+            EngineFailed(_) => Code::E0998,
         }
     }
 
@@ -208,6 +213,7 @@ impl RunErrorKind {
             StepLimit { limit } => format!("the run executed more than {limit} instructions (the step limit)"),
             Stopped => "the run was stopped before it finished (its time budget ran out)".into(),
             Internal(m) => format!("internal error: {m}"),
+            EngineFailed(m) => format!("internal engine error: {m}"),
         }
     }
 
@@ -218,6 +224,9 @@ impl RunErrorKind {
                 "`:=` and `erase` keep the overwritten value on a history tape of the forward run; a backward run started on its own has none"
             }
             RecursionLimit { .. } => "check that the recursion reaches its base case",
+            EngineFailed(_) => {
+                "this is a bug in rdx, not in the program: `--backend interp` runs it on the interpreter"
+            }
             Alias { .. } => "an update must not read the location it changes: use distinct indices",
             IfFailed { .. } | UntilExitFailed | UntilReentryFailed => {
                 "the state given to the backward run is not one the forward run can produce"
@@ -287,3 +296,227 @@ impl std::fmt::Display for RunError {
 }
 
 impl std::error::Error for RunError {}
+
+/// A run-time fault's kind as one number, shared by every engine: compiled code (the JIT) and
+/// its helpers record a `FaultCode` and up to two payload words, and [`Fault::decode`] makes the
+/// interpreter's [`Fault`] of them, so both engines word every error the same way.
+/// [`Fault::code`] goes the other way; a test checks that the two agree on every fault.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FaultCode {
+    /// Compiled code: the fault was already recorded (by a helper or a callee); only the frame
+    /// is added to the call stack.
+    Recorded = 0,
+    Assert = 1,
+    FiThen = 2,
+    FiElse = 3,
+    IfThen = 4,
+    IfElse = 5,
+    FromEntry = 6,
+    FromReentry = 7,
+    UntilExit = 8,
+    UntilReentry = 9,
+    /// a = expected, b = actual; the slot travels beside the payload.
+    Delocal = 10,
+    /// a = length.
+    StackNotEmpty = 11,
+    /// a = the value.
+    PopNonZero = 12,
+    EmptyStack = 13,
+    /// a = index, b = length.
+    Oob = 14,
+    DivZero = 15,
+    /// a = index.
+    Alias = 16,
+    Overflow = 17,
+    /// a = string index.
+    User = 18,
+    NoHistory = 19,
+    BadRef = 20,
+    /// a = the depth limit.
+    Recursion = 21,
+    /// a = the tag of the tape's last entry.
+    HistoryMismatch = 22,
+    /// Compiled code: the native stack budget of the current thread ran out before a call
+    /// (the engine retries on a larger stack; if that also runs out it is [`Self::Recursion`]).
+    /// a = the depth limit.
+    NativeStack = 23,
+    /// a = the word the undone write left, b = the word found there.
+    UndoMismatch = 24,
+    /// The kernel error travels beside the payload.
+    Kernel = 25,
+    /// a = the step limit.
+    StepLimit = 26,
+    Stopped = 27,
+    /// An engine inconsistency (the text is the interpreter's own).
+    Internal = 28,
+}
+
+impl FaultCode {
+    /// Every code, in numeric order (`ALL[i] as u32 == i`).
+    pub const ALL: [FaultCode; 29] = {
+        use FaultCode::*;
+        [
+            Recorded,
+            Assert,
+            FiThen,
+            FiElse,
+            IfThen,
+            IfElse,
+            FromEntry,
+            FromReentry,
+            UntilExit,
+            UntilReentry,
+            Delocal,
+            StackNotEmpty,
+            PopNonZero,
+            EmptyStack,
+            Oob,
+            DivZero,
+            Alias,
+            Overflow,
+            User,
+            NoHistory,
+            BadRef,
+            Recursion,
+            HistoryMismatch,
+            NativeStack,
+            UndoMismatch,
+            Kernel,
+            StepLimit,
+            Stopped,
+            Internal,
+        ]
+    };
+
+    /// The code with this number, if any.
+    pub fn from_u32(x: u32) -> Option<FaultCode> {
+        FaultCode::ALL.get(x as usize).copied()
+    }
+}
+
+impl crate::engine::Fault {
+    /// The fault's code and payload words `(a, b)` (see [`FaultCode`]; a delocal's slot and a
+    /// kernel's error travel separately).
+    pub fn code(&self) -> (FaultCode, u64, u64) {
+        use crate::engine::Fault as F;
+        match *self {
+            F::Assert => (FaultCode::Assert, 0, 0),
+            F::FiThen => (FaultCode::FiThen, 0, 0),
+            F::FiElse => (FaultCode::FiElse, 0, 0),
+            F::IfThen => (FaultCode::IfThen, 0, 0),
+            F::IfElse => (FaultCode::IfElse, 0, 0),
+            F::FromEntry => (FaultCode::FromEntry, 0, 0),
+            F::FromReentry => (FaultCode::FromReentry, 0, 0),
+            F::UntilExit => (FaultCode::UntilExit, 0, 0),
+            F::UntilReentry => (FaultCode::UntilReentry, 0, 0),
+            F::Delocal { expected, actual, .. } => (FaultCode::Delocal, expected, actual),
+            F::StackNotEmpty(n) => (FaultCode::StackNotEmpty, n as u64, 0),
+            F::PopNonZero(v) => (FaultCode::PopNonZero, v, 0),
+            F::EmptyStack => (FaultCode::EmptyStack, 0, 0),
+            F::Oob(i, n) => (FaultCode::Oob, i, n),
+            F::DivZero => (FaultCode::DivZero, 0, 0),
+            F::Alias(i) => (FaultCode::Alias, i, 0),
+            F::Overflow => (FaultCode::Overflow, 0, 0),
+            F::User(s) => (FaultCode::User, u64::from(s), 0),
+            F::NoHistory => (FaultCode::NoHistory, 0, 0),
+            F::HistoryMismatch(tag) => (FaultCode::HistoryMismatch, tag, 0),
+            F::UndoMismatch { wrote, found } => (FaultCode::UndoMismatch, wrote, found),
+            F::BadRef => (FaultCode::BadRef, 0, 0),
+            F::Recursion(limit) => (FaultCode::Recursion, limit as u64, 0),
+            F::StepLimit(limit) => (FaultCode::StepLimit, limit, 0),
+            F::Stopped => (FaultCode::Stopped, 0, 0),
+            F::Kernel => (FaultCode::Kernel, 0, 0),
+            F::Internal(_) => (FaultCode::Internal, 0, 0),
+        }
+    }
+
+    /// The fault a code and its payload words stand for (`slot`: a delocal's slot).
+    /// [`FaultCode::Recorded`] is not a fault of its own: it decodes as an internal error.
+    pub fn decode(code: FaultCode, a: u64, b: u64, slot: u16) -> crate::engine::Fault {
+        use crate::engine::Fault as F;
+        match code {
+            FaultCode::Assert => F::Assert,
+            FaultCode::FiThen => F::FiThen,
+            FaultCode::FiElse => F::FiElse,
+            FaultCode::IfThen => F::IfThen,
+            FaultCode::IfElse => F::IfElse,
+            FaultCode::FromEntry => F::FromEntry,
+            FaultCode::FromReentry => F::FromReentry,
+            FaultCode::UntilExit => F::UntilExit,
+            FaultCode::UntilReentry => F::UntilReentry,
+            FaultCode::Delocal => F::Delocal { slot, expected: a, actual: b },
+            FaultCode::StackNotEmpty => F::StackNotEmpty(a as usize),
+            FaultCode::PopNonZero => F::PopNonZero(a),
+            FaultCode::EmptyStack => F::EmptyStack,
+            FaultCode::Oob => F::Oob(a, b),
+            FaultCode::DivZero => F::DivZero,
+            FaultCode::Alias => F::Alias(a),
+            FaultCode::Overflow => F::Overflow,
+            FaultCode::User => F::User(a as u32),
+            FaultCode::NoHistory => F::NoHistory,
+            FaultCode::HistoryMismatch => F::HistoryMismatch(a),
+            FaultCode::UndoMismatch => F::UndoMismatch { wrote: a, found: b },
+            FaultCode::BadRef => F::BadRef,
+            FaultCode::Recursion | FaultCode::NativeStack => F::Recursion(a as usize),
+            FaultCode::StepLimit => F::StepLimit(a),
+            FaultCode::Stopped => F::Stopped,
+            FaultCode::Kernel => F::Kernel,
+            FaultCode::Internal => F::Internal("an engine inconsistency"),
+            FaultCode::Recorded => F::Internal("a fault recorded without its code"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FaultCode;
+    use crate::engine::Fault;
+
+    #[test]
+    fn fault_codes_are_numbered_in_order() {
+        for (i, c) in FaultCode::ALL.iter().enumerate() {
+            assert_eq!(*c as u32, i as u32, "{c:?}");
+            assert_eq!(FaultCode::from_u32(i as u32), Some(*c));
+        }
+        assert_eq!(FaultCode::from_u32(FaultCode::ALL.len() as u32), None);
+    }
+
+    #[test]
+    fn every_fault_decodes_from_its_code() {
+        let faults = [
+            Fault::Assert,
+            Fault::FiThen,
+            Fault::FiElse,
+            Fault::IfThen,
+            Fault::IfElse,
+            Fault::FromEntry,
+            Fault::FromReentry,
+            Fault::UntilExit,
+            Fault::UntilReentry,
+            Fault::Delocal { slot: 3, expected: 5, actual: 7 },
+            Fault::StackNotEmpty(4),
+            Fault::PopNonZero(9),
+            Fault::EmptyStack,
+            Fault::Oob(10, 8),
+            Fault::DivZero,
+            Fault::Alias(2),
+            Fault::Overflow,
+            Fault::User(1),
+            Fault::NoHistory,
+            Fault::HistoryMismatch(77),
+            Fault::UndoMismatch { wrote: 1, found: 2 },
+            Fault::BadRef,
+            Fault::Recursion(100),
+            Fault::StepLimit(1000),
+            Fault::Stopped,
+            Fault::Kernel,
+        ];
+        for f in faults {
+            let (code, a, b) = f.code();
+            let slot = if let Fault::Delocal { slot, .. } = f { slot } else { 0 };
+            let back = Fault::decode(code, a, b, slot);
+            assert_eq!(format!("{back:?}"), format!("{f:?}"));
+        }
+    }
+}

@@ -304,6 +304,42 @@ pub fn programs() -> Vec<Program> {
                 case((w(6), w(7)), |s| haar(&mut s.0, &mut s.1), |s| vec![signed(&s.0), signed(&s.1)])
             },
         },
+        Program {
+            name: "stencil",
+            shape: "3-point stencil, a[i - 1] and a[i + 1], loop counting down",
+            file: "stencil.rdx",
+            source: include_str!("../suite/stencil.rdx"),
+            entry: "stencil",
+            unit: "words",
+            bench: 1 << 16,
+            test: 64,
+            arrays: |n| vec![("a: u64[", n), ("b: u64[", n)],
+            case: |n| {
+                case(
+                    (words(8, n as usize), words(9, n as usize)),
+                    |s| stencil(&s.0, &mut s.1),
+                    |s| vec![Value::Array(s.0.clone()), Value::Array(s.1.clone())],
+                )
+            },
+        },
+        Program {
+            name: "histogram",
+            shape: "data-dependent index, general from-loop",
+            file: "histogram.rdx",
+            source: include_str!("../suite/histogram.rdx"),
+            entry: "histogram",
+            unit: "words",
+            bench: 1 << 16,
+            test: 64,
+            arrays: |n| vec![("x: u64[", n)],
+            case: |n| {
+                case(
+                    (words(10, n as usize), vec![0u64; 16]),
+                    |s| histogram(&s.0, &mut s.1),
+                    |s| vec![Value::Array(s.0.clone()), Value::Array(s.1.clone())],
+                )
+            },
+        },
     ]
 }
 
@@ -583,6 +619,23 @@ pub fn haar(x: &mut [i64], y: &mut [i64]) {
     for (x, y) in x.iter_mut().zip(y.iter_mut()) {
         *y = y.wrapping_sub(*x);
         *x = x.wrapping_add(*y >> 1);
+    }
+}
+
+/// stencil.rdx: b[i] += (a[i - 1] ^ (a[i + 1] >> 3)) * 5 for i from N - 2 down to 1.
+#[inline(never)]
+pub fn stencil(a: &[u64], b: &mut [u64]) {
+    for i in (1..a.len() - 1).rev() {
+        b[i] = b[i].wrapping_add((a[i - 1] ^ (a[i + 1] >> 3)).wrapping_mul(5));
+    }
+}
+
+/// histogram.rdx: each word's high bits added to the bin of its low four bits.
+#[inline(never)]
+pub fn histogram(x: &[u64], h: &mut [u64]) {
+    for &v in x {
+        let bin = (v & 15) as usize;
+        h[bin] = h[bin].wrapping_add(v >> 4);
     }
 }
 

@@ -1,0 +1,553 @@
+//! The effect instructions: one `translate_*` per opcode of class `Effect`, with its forward
+//! meaning (the backward function applies the mirror's). [`Tr::translate_effect`] dispatches
+//! to them.
+
+use super::{I32, I64, Tr};
+use crate::runtime::{self, FaultCode};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value};
+use cranelift_frontend::FunctionBuilder;
+use rdx_vm::ops::{Arr, Cond, Fmt, Slot, Str, Wid};
+
+impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
+    pub(super) fn translate_local(&mut self, dst: Slot, src: Slot) {
+        let v = self.v(src);
+        self.set(dst, v);
+    }
+
+    pub(super) fn translate_delocal(&mut self, dst: Slot, src: Slot) {
+        let (e, a) = (self.v(src), self.v(dst));
+        self.delocal_check(dst.0, e, a);
+    }
+
+    pub(super) fn translate_local_imm(&mut self, dst: Slot, imm: u64) {
+        let v = self.k(imm);
+        self.set(dst, v);
+    }
+
+    pub(super) fn translate_delocal_imm(&mut self, dst: Slot, imm: u64) {
+        let e = self.k(imm);
+        let a = self.v(dst);
+        self.delocal_check(dst.0, e, a);
+    }
+
+    pub(super) fn translate_local_arr(&mut self, arr: Arr, at: u32, len: u32, src: Slot) {
+        let p = self.frame_word(at);
+        let n = self.k(len as u64);
+        let v = self.v(src);
+        self.call_rt(runtime::rt_fill as *const () as usize, &[I64, I64, I64], None, &[p, n, v]);
+        self.set(Slot(arr.0), p);
+        self.set(Slot(arr.0 + 1), n);
+    }
+
+    pub(super) fn translate_delocal_arr(&mut self, arr: Arr, at: u32, len: u32, src: Slot) {
+        let p = self.frame_word(at);
+        let n = self.k(len as u64);
+        let v = self.v(src);
+        let slot = self.b.ins().iconst(I32, arr.0 as i64);
+        let ctx = self.ctx;
+        self.call_checked(
+            runtime::rt_check as *const () as usize,
+            &[I64, I64, I64, I64, I32],
+            &[ctx, p, n, v, slot],
+        );
+    }
+
+    pub(super) fn translate_local_stack(&mut self, dst: Slot) {
+        let ctx = self.ctx;
+        let id = self.call_rt(runtime::rt_open_stack as *const () as usize, &[I64], Some(I64), &[ctx]);
+        self.set(dst, id.expect("the helper returns the id"));
+    }
+
+    pub(super) fn translate_delocal_stack(&mut self, dst: Slot) {
+        let ctx = self.ctx;
+        let id = self.v(dst);
+        self.call_checked(runtime::rt_close_stack as *const () as usize, &[I64, I64], &[ctx, id]);
+    }
+
+    pub(super) fn translate_push(&mut self, var: Slot, stack: Slot) {
+        let ctx = self.ctx;
+        let (id, v) = (self.v(stack), self.v(var));
+        // Inline while the buffer has room; the helper grows it or reports the fault.
+        let (slow, done) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        let hdr = self.stack_hdr(id, slow);
+        let (len, cap) =
+            (self.stack_field(hdr, runtime::OFF_STACK_LEN), self.stack_field(hdr, runtime::OFF_STACK_CAP));
+        let room = self.b.ins().icmp(IntCC::UnsignedLessThan, len, cap);
+        let fast = self.b.create_block();
+        self.b.ins().brif(room, fast, &[], slow, &[]);
+        self.b.switch_to_block(fast);
+        let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
+        let off = self.b.ins().ishl_imm_u(len, 3);
+        let at = self.b.ins().iadd(buf, off);
+        self.store(v, at);
+        let len1 = self.b.ins().iadd_imm_s(len, 1);
+        self.b.ins().store(MemFlagsData::trusted(), len1, hdr, runtime::OFF_STACK_LEN);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(slow);
+        self.call_checked(runtime::rt_push as *const () as usize, &[I64, I64, I64], &[ctx, id, v]);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        let z = self.k(0);
+        self.set(var, z);
+    }
+
+    pub(super) fn translate_pop(&mut self, var: Slot, stack: Slot) {
+        let ctx = self.ctx;
+        let (id, cur) = (self.v(stack), self.v(var));
+        // Inline when the variable is 0 and the stack is not empty; else the helper reports
+        // the fault.
+        let (slow, done) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        self.b.append_block_param(done, I64);
+        let hdr = self.stack_hdr(id, slow);
+        let len = self.stack_field(hdr, runtime::OFF_STACK_LEN);
+        let empty = self.b.ins().icmp_imm_s(IntCC::Equal, len, 0);
+        let empty = self.b.ins().uextend(I64, empty);
+        let bad = self.b.ins().bor(empty, cur);
+        let fast = self.b.create_block();
+        self.b.ins().brif(bad, slow, &[], fast, &[]);
+        self.b.switch_to_block(fast);
+        let len1 = self.b.ins().iadd_imm_s(len, -1);
+        self.b.ins().store(MemFlagsData::trusted(), len1, hdr, runtime::OFF_STACK_LEN);
+        let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
+        let off = self.b.ins().ishl_imm_u(len1, 3);
+        let at = self.b.ins().iadd(buf, off);
+        let top = self.load(at);
+        self.b.ins().jump(done, &[top.into()]);
+        self.b.switch_to_block(slow);
+        self.call_checked(runtime::rt_pop as *const () as usize, &[I64, I64, I64], &[ctx, id, cur]);
+        let v = self.ret_word();
+        self.b.ins().jump(done, &[v.into()]);
+        self.b.switch_to_block(done);
+        let v = self.b.block_params(done)[0];
+        self.set(var, v);
+    }
+
+    pub(super) fn translate_assert(&mut self, cond: Cond) {
+        let c = self.cond(cond);
+        self.fail_unless(c, FaultCode::Assert);
+    }
+
+    pub(super) fn translate_assign(&mut self, dst: Slot, src: Slot) {
+        let ctx = self.ctx;
+        let old = self.v(dst);
+        let tag = self.k(self.info.module.tape_tag(self.gene as usize, self.pc));
+        let v = self.v(src);
+        self.call_rt(
+            runtime::rt_tape_push as *const () as usize,
+            &[I64, I64, I64, I64],
+            None,
+            &[ctx, old, tag, v],
+        );
+        self.set(dst, v);
+    }
+
+    /// `unassign` (and `assign` backward): restore dst from the tape.
+    pub(super) fn translate_unassign(&mut self, dst: Slot) {
+        self.tape_pop_into(dst);
+    }
+
+    pub(super) fn translate_error(&mut self, msg: Str) {
+        let a = self.k(msg.0 as u64);
+        let z = self.k(0);
+        self.fail(FaultCode::User, a, z);
+    }
+
+    pub(super) fn translate_print(&mut self, text: Str) {
+        let ctx = self.ctx;
+        let s = self.b.ins().iconst(I32, text.0 as i64);
+        self.call_rt(runtime::rt_print as *const () as usize, &[I64, I32], None, &[ctx, s]);
+    }
+
+    pub(super) fn translate_printf(&mut self, fmt: Str, args: rdx_vm::ops::Args) {
+        let slots: Vec<Slot> = self.g.args[args.start as usize..][..args.len as usize].to_vec();
+        let buf = self.buf.expect("printf has a buffer");
+        for (k, s) in slots.iter().enumerate() {
+            let v = self.v(*s);
+            self.b.ins().stack_store(I64, v, buf, 8 * k as i32);
+        }
+        let p = self.b.ins().stack_addr(I64, buf, 0);
+        let ctx = self.ctx;
+        let f = self.b.ins().iconst(I32, fmt.0 as i64);
+        let n = self.k(slots.len() as u64);
+        self.call_rt(runtime::rt_printf as *const () as usize, &[I64, I32, I64, I64], None, &[ctx, f, p, n]);
+    }
+
+    pub(super) fn translate_show(&mut self, var: Slot, name: Str, fmt: Fmt) {
+        let ctx = self.ctx;
+        let v = self.v(var);
+        let len = if matches!(Fmt(fmt.0 & 7), Fmt::ARR_U64 | Fmt::ARR_I64) {
+            self.v(Slot(var.0 + 1))
+        } else {
+            self.k(0)
+        };
+        let nm = self.b.ins().iconst(I32, name.0 as i64);
+        let f = self.b.ins().iconst(I32, fmt.0 as i64);
+        let dir = self.b.ins().iconst(I32, self.backward as i64);
+        self.call_rt(
+            runtime::rt_show as *const () as usize,
+            &[I64, I32, I32, I64, I64, I32],
+            None,
+            &[ctx, nm, f, v, len, dir],
+        );
+    }
+
+    /// `kernel` (`inverse`: `kernel.inv`).
+    pub(super) fn translate_kernel(&mut self, name: Str, buf: Arr, elem: u32, inverse: bool) {
+        let ctx = self.ctx;
+        let (p, len) = (self.v(Slot(buf.0)), self.v(Slot(buf.0 + 1)));
+        let nm = self.b.ins().iconst(I32, name.0 as i64);
+        let el = self.b.ins().iconst(I32, elem as i64);
+        let inv = self.b.ins().iconst(I32, inverse as i64);
+        self.call_checked(
+            runtime::rt_kernel as *const () as usize,
+            &[I64, I32, I64, I64, I32, I32],
+            &[ctx, nm, p, len, el, inv],
+        );
+    }
+
+    pub(super) fn translate_fix(&mut self, dst: Slot, w: Wid) {
+        let x = self.v(dst);
+        let r = self.wrap_w(x, w);
+        self.set(dst, r);
+    }
+
+    /// `rotl.w` (`right`: `rotr.w`).
+    pub(super) fn translate_rot_w(&mut self, dst: Slot, src: Slot, w: Wid, right: bool) {
+        let bits = i64::from(w.width().bits);
+        let (x, y) = (self.v(dst), self.v(src));
+        let v = self.b.ins().band_imm_u(x, w.width().mask() as i64);
+        let mut k = self.b.ins().band_imm_u(y, bits - 1);
+        if right {
+            let c = self.k(bits as u64);
+            let n = self.b.ins().isub(c, k);
+            k = self.b.ins().band_imm_u(n, bits - 1);
+        }
+        // v < 2^bits, so v >> bits is 0 when k is 0.
+        let hi = self.b.ins().ishl(v, k);
+        let c = self.k(bits as u64);
+        let back = self.b.ins().isub(c, k);
+        let lo = self.b.ins().ushr(v, back);
+        let r = self.b.ins().bor(hi, lo);
+        let r = self.wrap_w(r, w);
+        self.set(dst, r);
+    }
+
+    pub(super) fn translate_xor_imm(&mut self, dst: Slot, imm: u64) {
+        let x = self.v(dst);
+        if let Some(&(c, k)) = self.rots.get(&x) {
+            // rotl(c, k) ^ imm = rotl(c ^ rotr(imm, k), k), at no cost.
+            let u = self.b.ins().bxor_imm_u(c, imm.rotate_right(k) as i64);
+            let r = self.rotl_k(u, k);
+            self.set(dst, r);
+        } else {
+            self.update_imm(dst, imm, |b, x, y| b.ins().bxor(x, y))
+        }
+    }
+
+    /// `add.chk` (`sub`: `sub.chk`): Janus's checked update.
+    pub(super) fn translate_add_chk(&mut self, dst: Slot, src: Slot, sub: bool) {
+        let (x, y) = (self.v(dst), self.v(src));
+        let (r, o) = if sub { self.b.ins().ssub_overflow(x, y) } else { self.b.ins().sadd_overflow(x, y) };
+        self.fail_if0(o, FaultCode::Overflow);
+        self.set(dst, r);
+    }
+
+    /// `add.chk.imm` (`sub`: `sub.chk.imm`).
+    pub(super) fn translate_add_chk_imm(&mut self, dst: Slot, imm: u64, sub: bool) {
+        let (x, y) = (self.v(dst), self.k(imm));
+        let (r, o) = if sub { self.b.ins().ssub_overflow(x, y) } else { self.b.ins().sadd_overflow(x, y) };
+        self.fail_if0(o, FaultCode::Overflow);
+        self.set(dst, r);
+    }
+
+    /// `xsl` (`right`: `xsr`): x ^= x << amt.
+    pub(super) fn translate_xs(&mut self, dst: Slot, amt: u8, right: bool) {
+        let x = self.v(dst);
+        let s = if right {
+            self.b.ins().ushr_imm_u(x, amt as i64)
+        } else {
+            self.b.ins().ishl_imm_u(x, amt as i64)
+        };
+        let r = self.b.ins().bxor(x, s);
+        self.set(dst, r);
+    }
+
+    /// `xsl.inv` (`right`: `xsr.inv`): the xorshift undone by doubling shifts.
+    pub(super) fn translate_xs_inv(&mut self, dst: Slot, amt: u8, right: bool) {
+        let mut x = self.v(dst);
+        let mut s = amt as u32;
+        while s < 64 {
+            let sh = if right {
+                self.b.ins().ushr_imm_u(x, s as i64)
+            } else {
+                self.b.ins().ishl_imm_u(x, s as i64)
+            };
+            x = self.b.ins().bxor(x, sh);
+            s *= 2;
+        }
+        self.set(dst, x);
+    }
+
+    /// `rotl.imm` (`right`: `rotr.imm`).
+    pub(super) fn translate_rot_imm(&mut self, dst: Slot, amt: u8, right: bool) {
+        let k = u32::from(amt % 64);
+        let k = if right { 64 - k } else { k };
+        let x = self.v(dst);
+        let r = self.rotl_k(x, k);
+        self.set(dst, r);
+    }
+
+    /// `rotl` (`right`: `rotr`) by a variable amount mod 64.
+    pub(super) fn translate_rot(&mut self, dst: Slot, src: Slot, right: bool) {
+        self.update(dst, src, |b, x, y| {
+            let y = b.ins().band_imm_u(y, 63);
+            if right { b.ins().rotr(x, y) } else { b.ins().rotl(x, y) }
+        })
+    }
+
+    /// `rot.add`, `rot.sub`, `rot.xor`: dst = (dst <<< amt) ∘ src.
+    pub(super) fn translate_rot_then(
+        &mut self,
+        dst: Slot,
+        src: Slot,
+        amt: u8,
+        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
+    ) {
+        let x = self.v(dst);
+        let r = self.rotl_k(x, u32::from(amt));
+        let y = self.v(src);
+        let r = f(&mut self.b, r, y);
+        self.set(dst, r);
+    }
+
+    /// `add.rot`, `sub.rot`: dst = (dst ∘ src) <<< amt.
+    pub(super) fn translate_then_rot(
+        &mut self,
+        dst: Slot,
+        src: Slot,
+        amt: u8,
+        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
+    ) {
+        let (x, y) = (self.v(dst), self.v(src));
+        let r = f(&mut self.b, x, y);
+        let r = self.rotl_k(r, u32::from(amt));
+        self.set(dst, r);
+    }
+
+    pub(super) fn translate_xor_rot(&mut self, dst: Slot, src: Slot, amt: u8) {
+        let (x, y) = (self.v(dst), self.v(src));
+        let amt = u32::from(amt);
+        let r = match self.rots.get(&y).copied() {
+            // (x ^ rotl(c, k)) <<< amt = (x <<< amt) ^ rotl(c, k + amt): rotation distributes
+            // over xor, and the late operand's chain loses a step (an inverse ARX round, such
+            // as Speck's decryption, gets its encryption's chain length).
+            Some((c, k)) => {
+                let (a, b) = (self.rotl_k(x, amt), self.rotl_k(c, k + amt));
+                self.b.ins().bxor(a, b)
+            }
+            None => {
+                let r = self.b.ins().bxor(x, y);
+                self.rotl_k(r, amt)
+            }
+        };
+        self.set(dst, r);
+    }
+
+    pub(super) fn translate_neg(&mut self, dst: Slot) {
+        let x = self.v(dst);
+        let r = self.b.ins().ineg(x);
+        self.set(dst, r);
+    }
+
+    pub(super) fn translate_not(&mut self, dst: Slot) {
+        let x = self.v(dst);
+        let r = self.b.ins().bnot(x);
+        self.set(dst, r);
+    }
+
+    pub(super) fn translate_neg_chk(&mut self, dst: Slot) {
+        let x = self.v(dst);
+        let o = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
+        self.fail_if0(o, FaultCode::Overflow);
+        let r = self.b.ins().ineg(x);
+        self.set(dst, r);
+    }
+
+    pub(super) fn translate_swap(&mut self, a: Slot, b: Slot) {
+        let (x, y) = (self.v(a), self.v(b));
+        self.set(a, y);
+        self.set(b, x);
+    }
+
+    pub(super) fn translate_xor_from(&mut self, dst: Slot, arr: Arr, idx: Slot) {
+        let x = self.v(dst);
+        if let Some(&(c, k)) = self.rots.get(&x) {
+            // rotl(c, k) ^ e = rotl(c ^ rotr(e, k), k): the value stays a rotation (which later
+            // rotations fold into), the element's rotation is off the chain through c, and the
+            // chain's rotation moves a step later (Speck's decryption: its two rotations of one
+            // value no longer compete for the same cycle).
+            let e = self.load_elem(arr, idx);
+            let e = self.rotl_k(e, 64 - k);
+            let u = self.b.ins().bxor(c, e);
+            let r = self.rotl_k(u, k);
+            self.set(dst, r);
+        } else {
+            self.update_from(dst, arr, idx, |b, x, y| b.ins().bxor(x, y))
+        }
+    }
+
+    pub(super) fn translate_swap_elem(&mut self, dst: Slot, arr: Arr, idx: Slot) {
+        let p = self.elem(arr, idx);
+        let x = self.load(p);
+        let d = self.v(dst);
+        self.store(d, p);
+        self.set(dst, x);
+    }
+
+    pub(super) fn translate_swap_elems(&mut self, arr: Arr, i: Slot, arr2: Arr, j: Slot) {
+        let p = self.elem(arr, i);
+        let q = self.elem(arr2, j);
+        let (x, y) = (self.load(p), self.load(q));
+        self.store(y, p);
+        self.store(x, q);
+    }
+
+    // ------------------------------------------------------------ shared by several
+
+    pub(super) fn tape_pop_into(&mut self, dst: Slot) {
+        let ctx = self.ctx;
+        let tag = self.k(self.info.module.tape_tag(self.gene as usize, self.pc));
+        let now = self.v(dst);
+        self.call_checked(runtime::rt_tape_pop as *const () as usize, &[I64, I64, I64], &[ctx, tag, now]);
+        let v = self.ret_word();
+        self.set(dst, v);
+    }
+
+    pub(super) fn update(
+        &mut self,
+        dst: Slot,
+        src: Slot,
+        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
+    ) {
+        let (x, y) = (self.v(dst), self.v(src));
+        let r = f(&mut self.b, x, y);
+        self.set(dst, r);
+    }
+
+    pub(super) fn update_imm(
+        &mut self,
+        dst: Slot,
+        imm: u64,
+        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
+    ) {
+        let x = self.v(dst);
+        let y = self.k(imm);
+        let r = f(&mut self.b, x, y);
+        self.set(dst, r);
+    }
+
+    pub(super) fn update_elem(
+        &mut self,
+        arr: Arr,
+        idx: Slot,
+        src: Option<Slot>,
+        imm: u64,
+        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
+    ) {
+        let p = self.elem(arr, idx);
+        let x = self.load(p);
+        let y = match src {
+            Some(s) => self.v(s),
+            None => self.k(imm),
+        };
+        let r = f(&mut self.b, x, y);
+        self.store(r, p);
+        self.note_store(r);
+    }
+
+    pub(super) fn update_from(
+        &mut self,
+        dst: Slot,
+        arr: Arr,
+        idx: Slot,
+        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
+    ) {
+        let y = self.load_elem(arr, idx);
+        let x = self.v(dst);
+        let r = f(&mut self.b, x, y);
+        self.set(dst, r);
+    }
+
+    pub(super) fn delocal_check(&mut self, slot: u16, expected: Value, actual: Value) {
+        let ne = self.b.ins().icmp(IntCC::NotEqual, expected, actual);
+        let err = self.b.create_block();
+        let next = self.b.create_block();
+        self.b.set_cold_block(err);
+        self.b.ins().brif(ne, err, &[], next, &[]);
+        self.b.switch_to_block(err);
+        let ctx = self.ctx;
+        let s = self.b.ins().iconst(I32, slot as i64);
+        self.call_rt(runtime::rt_delocal_slot as *const () as usize, &[I64, I32], None, &[ctx, s]);
+        self.emit_error(FaultCode::Delocal, expected, actual);
+        self.b.switch_to_block(next);
+    }
+
+    pub(super) fn frame_word(&mut self, at: u32) -> Value {
+        let f = self.frame.expect("genes with local arrays have a frame pointer");
+        self.b.ins().iadd_imm_s(f, 8 * at as i64)
+    }
+
+    pub(super) fn translate_call(&mut self, callee: usize, args: rdx_vm::ops::Args, backward: bool) {
+        let m = self.info.module;
+        let cg = &m.genes[callee];
+        let flags = MemFlagsData::trusted();
+        let ctx = self.ctx;
+        // Depth, frame-memory and native-stack limits.
+        let depth = self.b.ins().load(I64, flags, ctx, runtime::OFF_DEPTH);
+        let used = self.b.ins().load(I64, flags, ctx, runtime::OFF_USED);
+        let max_depth = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_DEPTH);
+        let max_words = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_WORDS);
+        let floor = self.b.ins().load(I64, flags, ctx, runtime::OFF_STACK_FLOOR);
+        let need = self.b.ins().iadd_imm_s(used, cg.words as i64);
+        let deep = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, depth, max_depth);
+        let big = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, max_words);
+        let sp = self.b.ins().get_stack_pointer(I64);
+        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, floor);
+        let over = self.b.ins().bor(deep, big);
+        self.fail_if(over, FaultCode::Recursion, max_depth, depth);
+        self.fail_if(low, FaultCode::NativeStack, max_depth, depth);
+        let d1 = self.b.ins().iadd_imm_s(depth, 1);
+        self.b.ins().store(flags, d1, ctx, runtime::OFF_DEPTH);
+        self.b.ins().store(flags, need, ctx, runtime::OFF_USED);
+        let seen = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_SEEN);
+        let seen = self.b.ins().umax(seen, d1);
+        self.b.ins().store(flags, seen, ctx, runtime::OFF_MAX_SEEN);
+        // Arguments.
+        let buf = self.buf.expect("calls have a buffer");
+        let arg_slots: Vec<Slot> = self.g.args[args.start as usize..][..args.len as usize].to_vec();
+        for (i, p) in cg.params.iter().enumerate() {
+            let s = arg_slots[i].0;
+            let off = 8 * cg.param_slots[i] as i32;
+            for k in 0..p.width() {
+                let v = self.v(Slot(s + k));
+                self.b.ins().stack_store(I64, v, buf, off + 8 * k as i32);
+            }
+        }
+        let p = self.b.ins().stack_addr(I64, buf, 0);
+        let f = if backward { self.funcs[callee].1 } else { self.funcs[callee].0 };
+        let call = self.b.ins().call(f, &[ctx, p]);
+        let st = self.b.inst_results(call)[0];
+        self.check_status(st);
+        self.b.ins().store(flags, depth, ctx, runtime::OFF_DEPTH);
+        self.b.ins().store(flags, used, ctx, runtime::OFF_USED);
+        for (i, p) in cg.params.iter().enumerate() {
+            if p.ty.is_scalar() {
+                let v = self.b.ins().stack_load(I64, I64, buf, 8 * cg.param_slots[i] as i32);
+                self.set(arg_slots[i], v);
+            }
+        }
+    }
+}
