@@ -674,17 +674,20 @@ pub fn ratio(a: Duration, b: Duration) -> f64 {
 pub struct Args {
     pub reps: usize,
     pub only: Vec<String>,
+    /// Print each program's bytecode (both streams) instead of timing it.
+    pub disasm: bool,
 }
 
 impl Args {
     pub fn parse(default_reps: usize) -> Args {
-        let mut args = Args { reps: default_reps, only: Vec::new() };
+        let mut args = Args { reps: default_reps, only: Vec::new(), disasm: false };
         let mut it = std::env::args().skip(1);
         while let Some(a) = it.next() {
             match a.as_str() {
                 "--reps" => {
                     args.reps = it.next().and_then(|k| k.parse().ok()).filter(|&k| k > 0).expect("--reps K")
                 }
+                "--disasm" => args.disasm = true,
                 // What cargo bench passes to every harness.
                 "--bench" => {}
                 _ => args.only.push(a),
