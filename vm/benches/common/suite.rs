@@ -333,7 +333,13 @@ pub fn programs() -> Vec<Program> {
             bench: 800,
             test: 3,
             arrays: |_| vec![("a: u64[", 64)],
-            case: |n| case((words(11, 64), n), |s| revs(&mut s.0, s.1), |s| vec![Value::Array(s.0.clone()), int(s.1)]),
+            case: |n| {
+                case(
+                    (words(11, 64), n),
+                    |s| revs(&mut s.0, s.1),
+                    |s| vec![Value::Array(s.0.clone()), int(s.1)],
+                )
+            },
         },
     ]
 }

@@ -1,5 +1,6 @@
 //! The dispatch loop: runs the top frame's stream (the gene's forward code, or its backward
-//! stream) until it calls, returns or faults. Both directions go through this one loop and the
+//! stream); in a plain run it follows calls and returns itself (pushing and popping frames)
+//! until the entry frame returns or a fault; under a hook it stops at each call and return. Both directions go through this one loop and the
 //! same handlers; the arms only unpack operands and call the handler of their category. There
 //! is no catch-all arm: an opcode without a handler does not compile.
 

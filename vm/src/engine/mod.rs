@@ -11,7 +11,8 @@
 //! through the one dispatch loop in [`exec`], whose handlers live per category in [`pure`]
 //! (expression code and frame access), [`update`] (reversible updates), [`control`] (`if`,
 //! `from` and their assertions) and [`state`] (ancillas, stacks, the tape, kernels and output).
-//! This module is the driver that sets up frames on calls, copies scalar arguments in and out
+//! This module is the driver that sets up frames on calls (the plain run pushes and pops them
+//! from inside the dispatch loop; the debugger between loop runs), copies scalar arguments in and out
 //! (equivalent to by-reference passing because arguments never alias; arrays and stacks are
 //! passed as references), and turns traps into [`RunError`]s with the call stack, naming the
 //! forward instruction a backward one stands for.
