@@ -1,9 +1,9 @@
-//! The benchmark suite on the interpreter against native Rust: twelve programs of different
+//! The benchmark suite on the interpreter against native Rust: fourteen programs of different
 //! shapes (vm/benches/suite/, table and native twins in vm/benches/common/suite.rs), each run
 //! through the whole pipeline (parse, check, compile) and timed forward and backward,
 //! interleaved with its native twin, best of k.
 //!
-//! Run with `cargo bench -p rdx-vm --bench suite` (optionally `-- [--reps K] [NAME…]`). Prints a
+//! Run with `cargo bench -p rdx-vm --bench suite` (optionally `-- [--reps K] [--disasm] [NAME…]`; `--disasm` prints the bytecode instead). Prints a
 //! markdown table: per program the best times, interp/native, the interpreter's
 //! backward/forward and its ns per executed instruction (each direction); then the geometric means.
 //! `cargo bench -p rdx-jit --bench suite` adds the JIT.
@@ -26,6 +26,10 @@ fn main() {
     let mut it = Interpreter::new();
     for p in programs().iter().filter(|p| args.wants(p)) {
         let m = p.module(p.bench);
+        if args.disasm {
+            println!("{}\n{}", rdx_vm::disasm::disassemble(&m), rdx_vm::disasm::disassemble_backward(&m));
+            continue;
+        }
         let mut case = (p.case)(p.bench);
         let engines: &mut [&mut dyn Engine] = &mut [&mut it];
         let t = measure(engines, &m, p.gene(&m), &mut case, args.reps);

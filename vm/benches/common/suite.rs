@@ -323,6 +323,25 @@ pub fn programs() -> Vec<Program> {
             },
         },
         Program {
+            name: "matvec",
+            shape: "matrix-vector product, nested loops",
+            file: "matvec.rdx",
+            source: include_str!("../suite/matvec.rdx"),
+            entry: "matvec",
+            unit: "rows",
+            bench: 160,
+            test: 4,
+            arrays: |n| vec![("a: u64[", n * n), ("x: u64[", n), ("y: u64[", n)],
+            case: |n| {
+                let n = n as usize;
+                case(
+                    (words(8, n * n), words(9, n), words(10, n)),
+                    |s| matvec(&s.0, &s.1, &mut s.2),
+                    |s| vec![Value::Array(s.0.clone()), Value::Array(s.1.clone()), Value::Array(s.2.clone())],
+                )
+            },
+        },
+        Program {
             name: "histogram",
             shape: "data-dependent index, general from-loop",
             file: "histogram.rdx",
@@ -337,6 +356,24 @@ pub fn programs() -> Vec<Program> {
                     (words(10, n as usize), vec![0u64; 16]),
                     |s| histogram(&s.0, &mut s.1),
                     |s| vec![Value::Array(s.0.clone()), Value::Array(s.1.clone())],
+                )
+            },
+        },
+        Program {
+            name: "rev",
+            shape: "recursion with an array argument",
+            file: "rev.rdx",
+            source: include_str!("../suite/rev.rdx"),
+            entry: "revs",
+            unit: "reversals of 64",
+            bench: 800,
+            test: 3,
+            arrays: |_| vec![("a: u64[", 64)],
+            case: |n| {
+                case(
+                    (words(11, 64), n),
+                    |s| revs(&mut s.0, s.1),
+                    |s| vec![Value::Array(s.0.clone()), int(s.1)],
                 )
             },
         },
@@ -639,6 +676,34 @@ pub fn histogram(x: &[u64], h: &mut [u64]) {
     }
 }
 
+/// matvec.rdx: y += A x (wrapping), A n × n row by row.
+#[inline(never)]
+pub fn matvec(a: &[u64], x: &[u64], y: &mut [u64]) {
+    let n = x.len();
+    for i in 0..n {
+        for j in 0..n {
+            y[i] = y[i].wrapping_add(a[i * n + j].wrapping_mul(x[j]));
+        }
+    }
+}
+
+/// rev.rdx's `rev`: a[lo ..= hi] reversed, one recursive call per pair.
+pub fn rev(a: &mut [u64], lo: usize, hi: usize) {
+    if lo < hi {
+        a.swap(lo, hi);
+        rev(a, lo + 1, hi - 1);
+    }
+}
+
+/// rev.rdx's `revs`: the whole array reversed `reps` times.
+#[inline(never)]
+pub fn revs(a: &mut [u64], reps: u64) {
+    for _ in 0..reps {
+        let hi = black_box(a.len() - 1);
+        rev(a, 0, hi);
+    }
+}
+
 // ---- Measuring ----
 
 /// Best times of one program: native forward, and per engine forward and backward with the
@@ -727,17 +792,20 @@ pub fn ratio(a: Duration, b: Duration) -> f64 {
 pub struct Args {
     pub reps: usize,
     pub only: Vec<String>,
+    /// Print each program's bytecode (both streams) instead of timing it.
+    pub disasm: bool,
 }
 
 impl Args {
     pub fn parse(default_reps: usize) -> Args {
-        let mut args = Args { reps: default_reps, only: Vec::new() };
+        let mut args = Args { reps: default_reps, only: Vec::new(), disasm: false };
         let mut it = std::env::args().skip(1);
         while let Some(a) = it.next() {
             match a.as_str() {
                 "--reps" => {
                     args.reps = it.next().and_then(|k| k.parse().ok()).filter(|&k| k > 0).expect("--reps K")
                 }
+                "--disasm" => args.disasm = true,
                 // What cargo bench passes to every harness.
                 "--bench" => {}
                 _ => args.only.push(a),

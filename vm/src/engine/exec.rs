@@ -1,5 +1,6 @@
 //! The dispatch loop: runs the top frame's stream (the gene's forward code, or its backward
-//! stream) until it calls, returns or faults. Both directions go through this one loop and the
+//! stream); in a plain run it follows calls and returns itself (pushing and popping frames)
+//! until the entry frame returns or a fault; under a hook it stops at each call and return. Both directions go through this one loop and the
 //! same handlers; the arms only unpack operands and call the handler of their category. There
 //! is no catch-all arm: an opcode without a handler does not compile.
 
@@ -75,12 +76,12 @@ impl Interpreter {
     /// pause there (the debugger's stepping); with [`NoHook`] the check compiles away.
     #[inline(always)]
     pub(super) fn exec_with<H: Hook>(&mut self, m: &Module, hook: &mut H) -> Result<Flow, Trap> {
-        let (c, mut pc) = Ctx::new(self, m)?;
-        let code = m.stream(c.gi, c.dir);
-        let fp = c.fp;
+        let (mut c, mut pc) = Ctx::new(self, m)?;
+        let mut code = m.stream(c.gi, c.dir);
+        let mut fp = c.fp;
         let mut n: u64 = 0;
         // Instructions this call may still execute (checked where a jump goes back).
-        let steps_left = self.limits.max_steps.saturating_sub(self.count);
+        let mut steps_left = self.limits.max_steps.saturating_sub(self.count);
         // With a stop flag, the budget comes in slices and the flag is read between them.
         let mut budget = if self.stop.is_some() { steps_left.min(STOP_CHECK_STEPS) } else { steps_left };
 
@@ -148,13 +149,47 @@ impl Interpreter {
                 unsafe { *p = $f(*p) }
             }};
         }
-        // Leaves the loop with a call (the frame remembers where it stopped).
+        // Switches the loop to the (new) top frame, at the position it resumes from.
+        macro_rules! switch {
+            () => {{
+                let Some(&fr) = self.frames.last() else {
+                    break Err(trap(pc, Fault::Internal("no frame")));
+                };
+                c.gi = fr.gene as usize;
+                c.g = &m.genes[c.gi];
+                c.dir = fr.dir;
+                c.base = fr.base;
+                // `push_frame` grew the memory to hold the new frame (a caller's frame lies
+                // below its callee's), so base + words <= mem.len as in `Ctx::new`.
+                c.mem = Mem { ptr: self.mem.as_mut_ptr(), len: self.mem.len() };
+                debug_assert!(fr.base + c.g.words as usize <= c.mem.len);
+                // SAFETY: base + words <= mem.len (above).
+                fp = unsafe { c.mem.ptr.add(fr.base) };
+                c.fp = fp;
+                code = m.stream(c.gi, c.dir);
+                pc = fr.pc;
+                continue;
+            }};
+        }
+        // A call: the plain run pushes the callee's frame and goes on in this loop (no exit
+        // from it per call); under a hook the loop leaves with the call (the debugger's driver
+        // pushes the frame). The frame remembers where it stopped either way.
         macro_rules! call {
             ($gene:expr, $args:expr, $dir:expr) => {{
                 if let Some(f) = self.frames.last_mut() {
                     f.pc = pc;
                 }
-                break Ok(Flow::Call { gene: $gene.0, args: $args, dir: $dir });
+                if H::ON {
+                    break Ok(Flow::Call { gene: $gene.0, args: $args, dir: $dir });
+                }
+                // The instructions so far count before the callee runs (`push_frame` checks
+                // the step limit on `count`).
+                self.count += n;
+                steps_left = steps_left.saturating_sub(n);
+                budget = budget.saturating_sub(n);
+                n = 0;
+                t!(self.push_frame(m, $gene.0, $args, $dir));
+                switch!()
             }};
         }
 
@@ -172,7 +207,15 @@ impl Interpreter {
             match *op {
                 // Frame.
                 Op::Enter {} => go!(control::marker(pc)),
-                Op::Exit {} => break Ok(Flow::Return),
+                Op::Exit {} => {
+                    // The plain run returns to a caller inside this loop; the entry frame's
+                    // return (and any return under a hook) leaves it for the driver.
+                    if H::ON || self.frames.len() <= 1 {
+                        break Ok(Flow::Return);
+                    }
+                    self.pop_frame(m);
+                    switch!()
+                }
 
                 // Control (handlers in `control`).
                 // SAFETY (every control arm): verified operands of this frame's gene.

@@ -11,7 +11,8 @@
 //! through the one dispatch loop in [`exec`], whose handlers live per category in [`pure`]
 //! (expression code and frame access), [`update`] (reversible updates), [`control`] (`if`,
 //! `from` and their assertions) and [`state`] (ancillas, stacks, the tape, kernels and output).
-//! This module is the driver that sets up frames on calls, copies scalar arguments in and out
+//! This module is the driver that sets up frames on calls (the plain run pushes and pops them
+//! from inside the dispatch loop; the debugger between loop runs), copies scalar arguments in and out
 //! (equivalent to by-reference passing because arguments never alias; arrays and stacks are
 //! passed as references), and turns traps into [`RunError`]s with the call stack, naming the
 //! forward instruction a backward one stands for.
@@ -374,6 +375,7 @@ impl Interpreter {
         }
     }
 
+    #[inline]
     fn push_frame(
         &mut self,
         m: &Module,
@@ -398,23 +400,33 @@ impl Interpreter {
         if need > self.mem.len() {
             self.mem.resize(need, 0);
         }
-        self.mem[base..need].fill(0);
-        for (i, p) in g.params.iter().enumerate() {
-            let slot = cg.args.get(args.start as usize + i).ok_or(Fault::BadRef)?.0 as usize;
-            let w = p.width() as usize;
+        // Word by word: frames are small, and a call of `memset`/`memmove` per frame and
+        // parameter cost more than the copies.
+        let frame = &mut self.mem[caller.base..need];
+        for w in &mut frame[base - caller.base..] {
+            *w = 0;
+        }
+        let pool = cg.args.get(args.start as usize..).ok_or(Fault::BadRef)?;
+        if pool.len() < g.params.len() {
+            return Err(Fault::BadRef);
+        }
+        for ((p, &slot), &at) in g.params.iter().zip(pool).zip(&g.param_slots) {
+            let (slot, at) = (slot.0 as usize, base - caller.base + at as usize);
             // An array argument needs its length slot in the caller's frame too.
-            if slot + w > cg.slots as usize {
+            if slot + p.width() as usize > cg.slots as usize {
                 return Err(Fault::BadRef);
             }
-            let src = caller.base + slot;
-            let dst = base + g.param_slots[i] as usize;
-            self.mem.copy_within(src..src + w, dst);
+            frame[at] = frame[slot];
+            if p.width() == 2 {
+                frame[at + 1] = frame[slot + 1];
+            }
         }
         self.frames.push(Frame { gene, base, pc: 1, dir });
         self.max_depth = self.max_depth.max(self.frames.len());
         Ok(())
     }
 
+    #[inline]
     fn pop_frame(&mut self, m: &Module) {
         let Some(done) = self.frames.pop() else { return };
         let Some(caller) = self.frames.last_mut() else { return };
