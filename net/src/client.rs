@@ -228,7 +228,12 @@ fn read_body(peer: &Peer, resp: &mut Response<ureq::Body>) -> Result<Vec<u8>, Ne
 fn status(peer: &Peer, resp: &mut Response<ureq::Body>) -> NetError {
     let code = resp.status().as_u16();
     let body = resp.body_mut().with_config().limit(4096).read_to_string().unwrap_or_default();
-    let body = body.lines().next().unwrap_or("").trim().to_string();
+    let mut body = body.lines().next().unwrap_or("").trim().to_string();
+    if body.is_empty()
+        && let Some(why) = resp.headers().get(crate::server::ERROR_HEADER).and_then(|v| v.to_str().ok())
+    {
+        body = why.to_string();
+    }
     NetError::Status { peer: peer.name.clone(), status: code, body }
 }
 

@@ -25,7 +25,7 @@ pub enum NetError {
     #[error("peer {peer} sent a malformed answer: {why}")]
     Protocol { peer: String, why: String },
     /// No peer had the blob: what each one said.
-    #[error("blob {cid} is neither in the store nor on any peer:{}", list(.tried))]
+    #[error("blob {cid} is not in the store, and no peer gave it:{}", list(.tried))]
     Unavailable { cid: String, tried: Vec<(String, String)> },
     /// The peers file cannot be read or written.
     #[error("the peers file {path}: {why}")]

@@ -16,6 +16,7 @@ pub mod error;
 pub mod load;
 pub mod peers;
 pub mod remote;
+pub mod served;
 pub mod server;
 pub mod sync;
 

@@ -52,6 +52,9 @@ pub struct ServeArgs {
     /// Test only: sleep this many milliseconds before each answer.
     #[arg(long, hide = true, default_value_t = 0)]
     delay_ms: u64,
+    /// Test only: sleep this many milliseconds between the 1 MiB pieces of a streamed blob.
+    #[arg(long, hide = true, default_value_t = 0)]
+    pace_ms: u64,
 }
 
 pub fn serve(args: ServeArgs, home: Option<&Path>) -> ExitCode {
@@ -68,6 +71,7 @@ pub fn serve(args: ServeArgs, home: Option<&Path>) -> ExitCode {
         }
     }
     config.delay = Duration::from_millis(args.delay_ms);
+    config.pace = Duration::from_millis(args.pace_ms);
     config.max_body = args.max_body;
     config.max_concurrency = usize::try_from(args.max_concurrency).unwrap_or(1);
     config.budget =

@@ -104,6 +104,12 @@ impl Server {
         self.child.wait().unwrap()
     }
 
+    /// SIGKILL (no chance to finish anything), then the exit status.
+    pub fn kill(mut self) -> ExitStatus {
+        self.child.kill().expect("the server is killed");
+        self.child.wait().unwrap()
+    }
+
     /// `GET path`: status and body.
     pub fn get(&self, path: &str) -> (u16, String) {
         let addr = self.url.strip_prefix("http://").unwrap();
