@@ -13,6 +13,9 @@ use ureq::http::Response;
 /// The default timeout for connecting and for each wait on a peer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The bytes read from a connection at a time.
+const INPUT_BUFFER: usize = 1 << 20;
+
 /// The environment variable that overrides [`DEFAULT_TIMEOUT`], in milliseconds.
 pub const TIMEOUT_ENV: &str = "RDX_NET_TIMEOUT_MS";
 
@@ -39,6 +42,8 @@ impl Client {
             .timeout_recv_response(Some(timeout))
             .timeout_per_read(Some(timeout))
             .timeout_per_write(Some(timeout))
+            // Big reads from the socket: fewer calls for a large blob.
+            .input_buffer_size(INPUT_BUFFER)
             .build();
         Client { agent: ureq::Agent::new_with_config(config), timeout }
     }

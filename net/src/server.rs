@@ -576,10 +576,19 @@ fn stream_file(
         let mut sent = 0u64;
         loop {
             let want = usize::try_from((len - sent).min(STREAM_CHUNK as u64)).unwrap_or(STREAM_CHUNK);
-            let mut piece = vec![0u8; want];
-            if let Err(e) = file.read_exact(&mut piece) {
-                let _ = tx.blocking_send(Err(e));
-                return;
+            // Read into spare capacity: no zeroing of memory the read overwrites anyway.
+            let mut piece = Vec::with_capacity(want);
+            match (&mut file).take(want as u64).read_to_end(&mut piece) {
+                Ok(n) if n == want => {}
+                Ok(_) => {
+                    let why = format!("blob {cid} is shorter on disk than when it was opened");
+                    let _ = tx.blocking_send(Err(std::io::Error::other(why)));
+                    return;
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
             }
             hasher.update(&piece);
             sent += want as u64;
