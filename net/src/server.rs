@@ -2,7 +2,7 @@
 //!
 //! | request | answer |
 //! | --- | --- |
-//! | `GET`/`HEAD /blobs/{cid}` | the blob, verified through the store; `Range: bytes=a-b` gives 206 |
+//! | `GET`/`HEAD /blobs/{cid}` | the blob, verified (HEAD too); `Range: bytes=a-b` gives 206; each GET a probe |
 //! | `PUT /blobs/{cid}` | stores the body if it hashes to `cid` (write) |
 //! | `GET /runs?after=ID` | run records with ids above `ID`, oldest first, as `rdx log --json` |
 //! | `POST /runs` | runs a stored program on a stored state, records and returns it (write) |

@@ -19,6 +19,10 @@ use std::time::Duration;
 ///   POST /runs            run {program, entry, direction, input} here and record it (a write)
 ///   GET /health           {"ok":true,"version":…}
 ///
+/// HEAD says 200 only for bytes that hash to the CID, as GET does. Every blob sent is a probe
+/// in this home's ledger (what: serve, the client's address, bytes, time, outcome), written
+/// in batches (at 256, every second, and on SIGINT/SIGTERM).
+///
 /// Writes need `Authorization: Bearer TOKEN` when --token-file is given. The first line of
 /// stdout is `listening on http://ADDR`. SIGINT or SIGTERM stops it after the requests in
 /// flight.
