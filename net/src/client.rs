@@ -239,6 +239,16 @@ fn status(peer: &Peer, resp: &mut Response<ureq::Body>) -> NetError {
     {
         body = why.to_string();
     }
+    if code == 401 {
+        body.push_str(&match &peer.token_file {
+            Some(f) => format!(" (the token in {} is not the one this server was given)", f.display()),
+            None => format!(
+                " (this peer has no token file: `rdx peer rm {0}`, then `rdx peer add {0} {1} \
+                 --token-file FILE` with the token of its `rdx serve --token-file`)",
+                peer.name, peer.url
+            ),
+        });
+    }
     NetError::Status { peer: peer.name.clone(), status: code, body }
 }
 

@@ -10,7 +10,7 @@ pub enum NetError {
     #[error(transparent)]
     Core(#[from] CoreError),
     /// The peer could not be reached: connection refused, unknown host, reset.
-    #[error("peer {peer} ({url}) cannot be reached: {why}")]
+    #[error("peer {peer} ({url}) cannot be reached: {why} (is `rdx serve` running there, at that address?)")]
     Unreachable { peer: String, url: String, why: String },
     /// The peer did not answer within the client's timeout.
     #[error("peer {peer} ({url}) timed out: {why}")]
