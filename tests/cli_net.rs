@@ -223,3 +223,99 @@ fn peer_sync_copies_run_records_once() {
     assert!(b.ok(&["store", "get", &out]).contains("21"), "the blob was fetched eagerly");
     assert!(b.ok(&["ledger", "verify"]).starts_with("ok: "));
 }
+
+/// Bytes that process `pid` has read so far (`rchar` of /proc/PID/io).
+#[cfg(target_os = "linux")]
+fn bytes_read(pid: u32) -> u64 {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
+    io.lines().find_map(|l| l.strip_prefix("rchar:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_server_killed_mid_transfer_leaves_nothing_in_the_clients_store() {
+    use std::process::Stdio;
+    let (a, b) = (TempHome::new("kill-a"), TempHome::new("kill-b"));
+    // 16 MiB, sent in 1 MiB pieces with a pause between them: the transfer lasts seconds.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let big: Vec<u8> = (0..16 << 20)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let path = a.file("big.bin", &big);
+    drop(big);
+    let cid = a.ok(&["store", "put", &path]).split_whitespace().next().unwrap().to_string();
+    let server = a.serve(&["--pace-ms", "250"]);
+    b.ok(&["peer", "add", "a", &server.url]);
+    let before = bytes_read(server.pid());
+    let mut fetch = b
+        .cmd()
+        .args(["fetch", &cid])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rdx fetch");
+    // Kill the server once it has read a few pieces of the blob's file to send (socket
+    // traffic is not counted in rchar, file reads are).
+    let mut waited = 0;
+    while bytes_read(server.pid()) < before + (4 << 20) {
+        if fetch.try_wait().unwrap().is_some() {
+            let out = fetch.wait_with_output().unwrap();
+            panic!("rdx fetch ended before the server was killed: {}", stderr(&out));
+        }
+        assert!(waited < 60_000, "rdx fetch read no blob within a minute");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 10;
+    }
+    assert!(server.kill().code().is_none(), "killed by a signal");
+    let out = fetch.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&cid) && err.contains("a: the transfer broke off"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // Nothing of it in the client's store: no blob, no temp file.
+    // (The peer is gone too, so asking for it again is an error naming it.)
+    let again = b.rdx(&["store", "get", &cid]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("a: unreachable"), "{}", stderr(&again));
+    let store = b.0.join("store");
+    let blob = store.join("blobs").join(&cid[..2]).join(&cid[2..]);
+    assert!(!blob.exists());
+    let temps: Vec<_> =
+        std::fs::read_dir(store.join("tmp")).map(|d| d.flatten().collect()).unwrap_or_default();
+    assert!(temps.is_empty(), "temp files left: {temps:?}");
+}
+
+#[test]
+fn run_on_a_peer_passes_user_kernels() {
+    let (a, b) = (TempHome::new("kernel-a"), TempHome::new("kernel-b"));
+    let wat = concat!(env!("CARGO_MANIFEST_DIR"), "/kernels/tests/fixtures/inc.wat");
+    let inc = b.file("inc.wasm", wat::parse_file(wat).expect("inc.wat assembles"));
+    let prog = b.file("inc.rdx", "gene main(a: u64[3]) {\n    kernel inc(a)\n    kernel inc(a)\n}\n");
+    let local = b.ok(&["run", &prog, "--kernel", &inc, "--set", "a=[1,2,3]", "--no-ledger"]);
+    assert_eq!(local, "a = [3, 4, 5]\n");
+    let server = a.serve(&[]);
+    b.ok(&["peer", "add", "a", &server.url]);
+    // The peer has never seen the kernel: it is pushed, loaded there, and named by both runs.
+    let remote = b.ok(&["run", "--on", "a", &prog, "--kernel", &inc, "--set", "a=[1,2,3]"]);
+    assert_eq!(remote, local);
+    let back =
+        b.ok(&["run", "--on", "a", &prog, "--kernel", &inc, "--checked", "--reverse", "--set", "a=[3,4,5]"]);
+    assert_eq!(back, "a = [1, 2, 3]\n");
+    let (there, here) = (a.log(), b.log());
+    assert_eq!((there.len(), here.len()), (2, 2));
+    let kernel_cid = b.ok(&["store", "put", &inc]).split_whitespace().next().unwrap().to_string();
+    for (t, h) in there.iter().zip(&here) {
+        for field in ["program", "input", "output", "direction", "kernels"] {
+            assert_eq!(t[field], h[field], "{field}");
+        }
+        assert_eq!(t["kernels"][0], kernel_cid.as_str());
+    }
+    let stored = a.rdx(&["store", "get", &kernel_cid]);
+    assert!(stored.status.success(), "{}", stderr(&stored));
+    assert_eq!(stored.stdout, std::fs::read(&inc).unwrap(), "the kernel is stored there, whole");
+}

@@ -1,6 +1,10 @@
 //! What a load costs over loopback, against a local load.
 //!
-//! Run with `cargo bench -p rdx-net --bench load` (optionally `-- ROUNDS`, default 15).
+//! Run with `cargo bench -p rdx-net --bench load` (optionally `-- ROUNDS`, default 21).
+//!
+//! The machine may be shared: each figure is a median over many rounds, with the fastest
+//! round, the load average before and after, and the CPU time the fetch cost (client and
+//! server together, from /proc/self/stat), which other processes do not inflate.
 //!
 //! 1. A 64 MiB blob fetched from a server on 127.0.0.1 and verified into memory: the median
 //!    time and MB/s (the target is ≥ 500 MB/s); then the durable write of those bytes into a
@@ -19,7 +23,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn main() {
-    let rounds = std::env::args().skip(1).find_map(|a| a.parse::<usize>().ok()).unwrap_or(15);
+    let rounds = std::env::args().skip(1).find_map(|a| a.parse::<usize>().ok()).unwrap_or(21);
+    println!("load average before: {}", load_average());
     let scratch = std::env::temp_dir().join(format!("rdx-bench-net-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).expect("a scratch directory");
@@ -42,25 +47,49 @@ fn main() {
     drop(server);
     drop(home);
     let _ = std::fs::remove_dir_all(&scratch);
+    println!("load average after: {}", load_average());
+}
+
+/// The 1, 5 and 15 minute load averages (Linux), or `?`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// CPU time of this process so far, all threads, user + system (Linux; 0 elsewhere).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime and stime are 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest.split_whitespace().map(|v| v.parse().unwrap_or(0)).collect();
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10) // USER_HZ is 100 on Linux
 }
 
 fn big_blob(client: &Client, peer: &Peer, big: &[u8], scratch: &Path, rounds: usize) {
     let cid = Cid::of(big);
     let mut fetch = Vec::new();
+    drop(client.fetch(peer, &cid).expect("warm-up"));
+    let cpu = cpu_time();
     for _ in 0..rounds.max(3) {
         let t = Instant::now();
         let got = client.fetch(peer, &cid).expect("fetched and verified");
         fetch.push(t.elapsed());
         assert_eq!(got.len(), big.len());
     }
+    let cpu = (cpu_time() - cpu) / fetch.len() as u32;
     let m = median(&mut fetch);
-    let mbs = big.len() as f64 / m.as_secs_f64() / 1e6;
+    let rate = |d: Duration| big.len() as f64 / d.as_secs_f64() / 1e6;
     println!(
-        "64 MiB over loopback, fetched and verified into memory: median {:.1} ms, {mbs:.0} MB/s \
-         (min {:.1} ms, {} rounds)",
+        "64 MiB over loopback, fetched and verified into memory: median {:.1} ms = {:.0} MB/s; \
+         fastest {:.1} ms = {:.0} MB/s ({} rounds); CPU per fetch {:.1} ms (client + server)",
         ms(m),
+        rate(m),
         ms(fetch[0]),
-        fetch.len()
+        rate(fetch[0]),
+        fetch.len(),
+        ms(cpu)
     );
     let mut writes = Vec::new();
     for i in 0..rounds.clamp(3, 7) {

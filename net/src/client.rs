@@ -13,6 +13,9 @@ use ureq::http::Response;
 /// The default timeout for connecting and for each wait on a peer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The bytes read from a connection at a time.
+const INPUT_BUFFER: usize = 1 << 20;
+
 /// The environment variable that overrides [`DEFAULT_TIMEOUT`], in milliseconds.
 pub const TIMEOUT_ENV: &str = "RDX_NET_TIMEOUT_MS";
 
@@ -39,6 +42,8 @@ impl Client {
             .timeout_recv_response(Some(timeout))
             .timeout_per_read(Some(timeout))
             .timeout_per_write(Some(timeout))
+            // Big reads from the socket: fewer calls for a large blob.
+            .input_buffer_size(INPUT_BUFFER)
             .build();
         Client { agent: ureq::Agent::new_with_config(config), timeout }
     }
@@ -228,7 +233,22 @@ fn read_body(peer: &Peer, resp: &mut Response<ureq::Body>) -> Result<Vec<u8>, Ne
 fn status(peer: &Peer, resp: &mut Response<ureq::Body>) -> NetError {
     let code = resp.status().as_u16();
     let body = resp.body_mut().with_config().limit(4096).read_to_string().unwrap_or_default();
-    let body = body.lines().next().unwrap_or("").trim().to_string();
+    let mut body = body.lines().next().unwrap_or("").trim().to_string();
+    if body.is_empty()
+        && let Some(why) = resp.headers().get(crate::server::ERROR_HEADER).and_then(|v| v.to_str().ok())
+    {
+        body = why.to_string();
+    }
+    if code == 401 {
+        body.push_str(&match &peer.token_file {
+            Some(f) => format!(" (the token in {} is not the one this server was given)", f.display()),
+            None => format!(
+                " (this peer has no token file: `rdx peer rm {0}`, then `rdx peer add {0} {1} \
+                 --token-file FILE` with the token of its `rdx serve --token-file`)",
+                peer.name, peer.url
+            ),
+        });
+    }
     NetError::Status { peer: peer.name.clone(), status: code, body }
 }
 

@@ -10,7 +10,7 @@ pub enum NetError {
     #[error(transparent)]
     Core(#[from] CoreError),
     /// The peer could not be reached: connection refused, unknown host, reset.
-    #[error("peer {peer} ({url}) cannot be reached: {why}")]
+    #[error("peer {peer} ({url}) cannot be reached: {why} (is `rdx serve` running there, at that address?)")]
     Unreachable { peer: String, url: String, why: String },
     /// The peer did not answer within the client's timeout.
     #[error("peer {peer} ({url}) timed out: {why}")]
@@ -25,7 +25,7 @@ pub enum NetError {
     #[error("peer {peer} sent a malformed answer: {why}")]
     Protocol { peer: String, why: String },
     /// No peer had the blob: what each one said.
-    #[error("blob {cid} is neither in the store nor on any peer:{}", list(.tried))]
+    #[error("blob {cid} is not in the store, and no peer gave it:{}", list(.tried))]
     Unavailable { cid: String, tried: Vec<(String, String)> },
     /// The peers file cannot be read or written.
     #[error("the peers file {path}: {why}")]

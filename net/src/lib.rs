@@ -2,6 +2,7 @@
 //!
 //! - [`server`]: `rdx serve`, an HTTP/1.1 server over a home: blobs by CID (verified on every
 //!   read, ranges), run records for sync, health, and remote runs.
+//! - [`served`]: every blob a server sends, a probe in its ledger (batched).
 //! - [`peers`]: the named peers of a home (`$RDX_HOME/peers.toml`).
 //! - [`client`]: a blocking client of such a server; every blob fetched is verified against
 //!   its CID before anyone sees it.
@@ -16,6 +17,7 @@ pub mod error;
 pub mod load;
 pub mod peers;
 pub mod remote;
+pub mod served;
 pub mod server;
 pub mod sync;
 

@@ -2,7 +2,7 @@
 //!
 //! | request | answer |
 //! | --- | --- |
-//! | `GET`/`HEAD /blobs/{cid}` | the blob, verified through the store; `Range: bytes=a-b` gives 206 |
+//! | `GET`/`HEAD /blobs/{cid}` | the blob, verified (HEAD too); `Range: bytes=a-b` gives 206; each GET a probe |
 //! | `PUT /blobs/{cid}` | stores the body if it hashes to `cid` (write) |
 //! | `GET /runs?after=ID` | run records with ids above `ID`, oldest first, as `rdx log --json` |
 //! | `POST /runs` | runs a stored program on a stored state, records and returns it (write) |
@@ -17,20 +17,23 @@
 
 use crate::MAX_BODY;
 use crate::remote;
+use crate::served::{Queue, Served, Tracked};
+use axum::Extension;
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, RawQuery, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path as UrlPath, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rdx_core::store::BlobSource;
 use rdx_core::{Cid, CoreError, Home};
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 /// Requests handled at once by default; more wait their turn.
@@ -48,6 +51,8 @@ pub struct Config {
     pub token: Option<String>,
     /// A pause before each answer (for tests of timeouts only).
     pub delay: Duration,
+    /// A pause between the pieces of a streamed blob (for tests of broken transfers only).
+    pub pace: Duration,
     /// Requests handled at once (more wait for a turn).
     pub max_concurrency: usize,
     /// The largest request body, in bytes (a bigger one is 413).
@@ -63,6 +68,7 @@ impl Config {
             home,
             token: None,
             delay: Duration::ZERO,
+            pace: Duration::ZERO,
             max_concurrency: MAX_CONCURRENCY,
             max_body: MAX_BODY,
             budget: remote::Budget::default(),
@@ -75,6 +81,85 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     limit: Arc<Semaphore>,
     pool: Mutex<Vec<Home>>,
+    /// Served blobs waiting to be recorded as probes.
+    pub(crate) served: crate::served::Queue,
+    /// Blob files this server has read whole and found to hash to their CIDs, with the file's
+    /// stamp then: what lets `HEAD` answer without reading the file again.
+    verified: Mutex<HashMap<Cid, Stamp>>,
+}
+
+/// Verified blobs remembered at most (the index is emptied when full).
+const VERIFIED_MAX: usize = 1 << 16;
+
+/// What identifies one version of a file: a write to it changes its size, mtime or ctime,
+/// and replacing it changes its inode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    ctime: (i64, i64),
+    #[cfg(unix)]
+    inode: (u64, u64),
+}
+
+/// How long a file must have been left alone before its stamp vouches for its bytes: file
+/// times are coarse (a clock tick, or a second on some filesystems), so a write just after a
+/// file was stamped could leave the stamp unchanged.
+const SETTLED: Duration = Duration::from_secs(1);
+
+impl Stamp {
+    /// Whether the file was last changed at least [`SETTLED`] before `at`.
+    fn settled(&self, at: std::time::SystemTime) -> bool {
+        let Some(limit) = at.checked_sub(SETTLED) else { return false };
+        #[cfg(unix)]
+        let changed = u64::try_from(self.ctime.0).ok().and_then(|s| {
+            std::time::UNIX_EPOCH.checked_add(Duration::new(s, u32::try_from(self.ctime.1).unwrap_or(0)))
+        });
+        #[cfg(not(unix))]
+        let changed = self.modified;
+        self.modified.is_some_and(|m| m <= limit) && changed.is_some_and(|c| c <= limit)
+    }
+
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+            #[cfg(unix)]
+            inode: (meta.dev(), meta.ino()),
+        }
+    }
+}
+
+impl Shared {
+    /// Notes that the file of `cid`, as `stamp` says it was, hashed to `cid` when read from
+    /// `at` on; only a file left alone for a while before is remembered (see [`SETTLED`]).
+    fn note_verified(&self, cid: Cid, stamp: Stamp, at: std::time::SystemTime) {
+        if !stamp.settled(at) {
+            return;
+        }
+        if let Ok(mut v) = self.verified.lock() {
+            if v.len() >= VERIFIED_MAX {
+                v.clear();
+            }
+            v.insert(cid, stamp);
+        }
+    }
+
+    /// Whether the file of `cid` was verified by this server and has not changed since.
+    fn is_verified(&self, cid: &Cid, stamp: &Stamp) -> bool {
+        self.verified.lock().is_ok_and(|v| v.get(cid) == Some(stamp))
+    }
+
+    fn forget_verified(&self, cid: &Cid) {
+        if let Ok(mut v) = self.verified.lock() {
+            v.remove(cid);
+        }
+    }
 }
 
 impl Shared {
@@ -106,29 +191,47 @@ impl Shared {
     }
 }
 
-/// The router of a server with `config`.
+/// The router of a server with `config`. Served blobs are recorded as probes when a batch of
+/// them is full; [`serve`] also records them every second and when it stops.
 pub fn router(config: Config) -> Router {
+    app(config).0
+}
+
+fn app(config: Config) -> (Router, Arc<Shared>) {
     let limit = Arc::new(Semaphore::new(config.max_concurrency.max(1)));
     let max_body = config.max_body;
-    let shared = Arc::new(Shared { config, limit, pool: Mutex::new(Vec::new()) });
-    Router::new()
+    let shared = Arc::new(Shared {
+        config,
+        limit,
+        pool: Mutex::new(Vec::new()),
+        served: crate::served::Queue::default(),
+        verified: Mutex::new(HashMap::new()),
+    });
+    let router = Router::new()
         .route("/health", get(health))
         .route("/blobs/{cid}", get(get_blob).put(put_blob))
         .route("/runs", get(list_runs).post(remote::post_run))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(shared.clone(), gate))
-        .with_state(shared)
+        .with_state(shared.clone());
+    (router, shared)
 }
 
 /// Serves `config` on `listener` until `shutdown` completes, then finishes the requests in
-/// flight.
+/// flight and records the last served blobs.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(config)).with_graceful_shutdown(shutdown).await
+    let (router, shared) = app(config);
+    let timer = tokio::spawn(crate::served::Queue::every_second(shared.clone()));
+    let app = router.into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    timer.abort();
+    crate::served::Queue::drain(&shared).await;
+    served
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -303,6 +406,9 @@ async fn fallback(req: Request) -> Response {
     text(StatusCode::NOT_FOUND, "no such endpoint (see /health, /blobs/CID, /runs)")
 }
 
+/// The header that carries the reason of an error answer to `HEAD` (which has no body).
+pub const ERROR_HEADER: &str = "x-rdx-error";
+
 /// The CID of a request path; 400 for anything but 64 hex digits.
 fn path_cid(text: &str) -> Result<Cid, Box<Response>> {
     Cid::parse(text).map_err(|e| Box::new(text_resp(StatusCode::BAD_REQUEST, &e.to_string())))
@@ -320,34 +426,123 @@ async fn get_blob(
     UrlPath(cid): UrlPath<String>,
     method: Method,
     headers: HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
 ) -> Response {
+    let start = Instant::now();
     let cid = match path_cid(&cid) {
         Ok(c) => c,
         Err(r) => return *r,
     };
+    let head = method == Method::HEAD;
+    let answer = blob_answer(&shared, cid, head, &headers).await;
+    if head {
+        // An answer to HEAD has no body: the reason of an error goes in a header.
+        return answer.unwrap_or_else(|(mut resp, why)| {
+            if let Ok(v) = HeaderValue::from_str(&why) {
+                resp.headers_mut().insert(ERROR_HEADER, v);
+            }
+            resp
+        });
+    }
+    // Every blob served (or refused) is a probe in this server's ledger.
+    let client = peer.map_or_else(|| "serve".to_string(), |Extension(ConnectInfo(a))| a.ip().to_string());
+    match answer {
+        Ok(resp) => {
+            let len = resp
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+            resp.map(|body| Body::new(Tracked::new(body, len, shared, client, cid, start)))
+        }
+        Err((resp, why)) => {
+            let ns = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            let at = std::time::SystemTime::now();
+            Queue::push(&shared, Served { client, cid, bytes: None, ns, outcome: why, at });
+            resp
+        }
+    }
+}
+
+/// The answer for blob `cid`, or an error answer with what went wrong in words.
+async fn blob_answer(
+    shared: &Arc<Shared>,
+    cid: Cid,
+    head: bool,
+    headers: &HeaderMap,
+) -> Result<Response, (Response, String)> {
+    let failed = |e: CoreError| (core_error(&e), e.to_string());
+    let worker = || {
+        (text(StatusCode::INTERNAL_SERVER_ERROR, "internal error: a worker failed"), "a worker failed".into())
+    };
     let source = match shared.with_home(move |home| home.open_blob(&cid)).await {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => return core_error(&e),
-        Err(r) => return r,
+        Ok(Err(e)) => return Err(failed(e)),
+        Err(r) => return Err((r, "the home could not be opened".into())),
     };
     let (file, len) = match source {
-        BlobSource::Inline(bytes) => return whole(Bytes::from(bytes), &headers),
+        BlobSource::Inline(bytes) => return Ok(whole(Bytes::from(bytes), headers)),
         BlobSource::File { file, len } => (file, len),
     };
+    let read_at = std::time::SystemTime::now();
+    let stamp = match file.metadata() {
+        Ok(meta) => Stamp::of(&meta),
+        Err(e) => return Err(failed(CoreError::io(cid.to_hex(), e))),
+    };
     let ranged = headers.contains_key(header::RANGE);
-    if method == Method::HEAD && !ranged {
-        // The length is the file's; the bytes are verified when they are read.
-        return blob_response(StatusCode::OK, Body::empty(), len, None);
+    if head && !ranged {
+        // HEAD promises what GET does: 200 only for bytes that hash to the CID. A file this
+        // server verified before, unchanged since, is not read again.
+        if !shared.is_verified(&cid, &stamp) {
+            match tokio::task::spawn_blocking(move || hash_file(file, &cid)).await {
+                Ok(Ok(())) => shared.note_verified(cid, stamp, read_at),
+                Ok(Err(e)) => {
+                    shared.forget_verified(&cid);
+                    return Err(failed(e));
+                }
+                Err(_) => return Err(worker()),
+            }
+        }
+        return Ok(blob_response(StatusCode::OK, Body::empty(), len, None));
     }
     if ranged || len <= STREAM_MIN {
         let read = tokio::task::spawn_blocking(move || read_verified(file, len, &cid)).await;
         return match read {
-            Ok(Ok(bytes)) => whole(bytes, &headers),
-            Ok(Err(e)) => core_error(&e),
-            Err(_) => text(StatusCode::INTERNAL_SERVER_ERROR, "internal error: a worker failed"),
+            Ok(Ok(bytes)) => {
+                shared.note_verified(cid, stamp, read_at);
+                Ok(whole(bytes, headers))
+            }
+            Ok(Err(e)) => {
+                shared.forget_verified(&cid);
+                Err(failed(e))
+            }
+            Err(_) => Err(worker()),
         };
     }
-    blob_response(StatusCode::OK, stream_file(file, len, cid), len, None)
+    let body = stream_file(file, len, cid, shared.clone(), (stamp, read_at));
+    Ok(blob_response(StatusCode::OK, body, len, None))
+}
+
+/// Reads a blob file through and checks that it hashes to `cid` (for `HEAD`).
+fn hash_file(mut file: std::fs::File, cid: &Cid) -> Result<(), CoreError> {
+    let mut hasher = blake3::Hasher::new();
+    let mut piece = vec![0u8; STREAM_CHUNK];
+    loop {
+        use std::io::Read;
+        let n = match file.read(&mut piece) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CoreError::io(cid.to_hex(), e)),
+        };
+        hasher.update(&piece[..n]);
+    }
+    let actual = Cid(*hasher.finalize().as_bytes());
+    if actual != *cid {
+        return Err(CoreError::Corrupt { cid: cid.to_hex(), actual: actual.to_hex() });
+    }
+    Ok(())
 }
 
 /// A whole blob file read into one buffer and checked against `cid`.
@@ -366,18 +561,34 @@ fn read_verified(mut file: std::fs::File, len: u64, cid: &Cid) -> Result<Bytes, 
 /// goes. The last piece is sent only once the whole file hashes to `cid`: when it does not
 /// (the file was corrupted on disk, or changed length), the body ends short of its
 /// `Content-Length` and the connection is dropped, so no client can take the bytes as whole.
-fn stream_file(mut file: std::fs::File, len: u64, cid: Cid) -> Body {
+fn stream_file(
+    mut file: std::fs::File,
+    len: u64,
+    cid: Cid,
+    shared: Arc<Shared>,
+    (stamp, read_at): (Stamp, std::time::SystemTime),
+) -> Body {
     use std::io::Read;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    let pace = shared.config.pace;
     tokio::task::spawn_blocking(move || {
         let mut hasher = blake3::Hasher::new();
         let mut sent = 0u64;
         loop {
             let want = usize::try_from((len - sent).min(STREAM_CHUNK as u64)).unwrap_or(STREAM_CHUNK);
-            let mut piece = vec![0u8; want];
-            if let Err(e) = file.read_exact(&mut piece) {
-                let _ = tx.blocking_send(Err(e));
-                return;
+            // Read into spare capacity: no zeroing of memory the read overwrites anyway.
+            let mut piece = Vec::with_capacity(want);
+            match (&mut file).take(want as u64).read_to_end(&mut piece) {
+                Ok(n) if n == want => {}
+                Ok(_) => {
+                    let why = format!("blob {cid} is shorter on disk than when it was opened");
+                    let _ = tx.blocking_send(Err(std::io::Error::other(why)));
+                    return;
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
             }
             hasher.update(&piece);
             sent += want as u64;
@@ -385,15 +596,20 @@ fn stream_file(mut file: std::fs::File, len: u64, cid: Cid) -> Body {
                 let mut extra = [0u8; 1];
                 let longer = !matches!(file.read(&mut extra), Ok(0));
                 if longer || Cid(*hasher.finalize().as_bytes()) != cid {
+                    shared.forget_verified(&cid);
                     let why = format!("blob {cid} is corrupt on disk: its bytes no longer hash to its name");
                     let _ = tx.blocking_send(Err(std::io::Error::other(why)));
                     return;
                 }
+                shared.note_verified(cid, stamp, read_at);
                 let _ = tx.blocking_send(Ok(Bytes::from(piece)));
                 return;
             }
             if tx.blocking_send(Ok(Bytes::from(piece))).is_err() {
                 return; // the client went away
+            }
+            if !pace.is_zero() {
+                std::thread::sleep(pace);
             }
         }
     });

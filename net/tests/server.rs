@@ -193,3 +193,95 @@ fn a_big_blob_streams_whole_and_a_corrupt_one_is_cut_short() {
     assert_eq!(part.status, 500);
     assert_eq!(request(server.addr(), "GET", "/health", &[], b"").status, 200);
 }
+
+#[test]
+fn head_answers_200_only_for_bytes_that_hash_to_the_cid() {
+    let dir = TempDir::new("head");
+    let server = serve(&dir, None);
+    let peer = peer("a", &server.url(), &dir, None);
+    let client = Client::default();
+    let len = rdx_net::server::STREAM_MIN as usize * 2 + 777;
+    let bytes = blob(31, len);
+    let cid = dir.home().put(&bytes).unwrap();
+    let hex = cid.to_hex();
+    let path = format!("/blobs/{hex}");
+    let file = dir.0.join("store/blobs").join(&hex[..2]).join(&hex[2..]);
+    // Corrupt before the first HEAD: nothing vouches for the file, so HEAD reads it.
+    let mut bad = bytes.clone();
+    bad[len / 2] ^= 0x40;
+    std::fs::write(&file, &bad).unwrap();
+    let head = request(server.addr(), "HEAD", &path, &[], b"");
+    assert_eq!(head.status, 500, "{}", head.head);
+    match client.has(&peer, &cid) {
+        Err(NetError::Status { status: 500, body, .. }) => assert!(body.contains(&hex), "{body}"),
+        other => panic!("expected a 500 naming the blob, got {other:?}"),
+    }
+    // Repaired: 200 with the length, and no body.
+    std::fs::write(&file, &bytes).unwrap();
+    let head = request(server.addr(), "HEAD", &path, &[], b"");
+    assert_eq!((head.status, head.header("content-length")), (200, Some(len.to_string())));
+    assert!(head.body.is_empty());
+    assert!(client.has(&peer, &cid).unwrap());
+    // Corrupted again after a HEAD said 200 (same length): the next HEAD sees it.
+    std::fs::write(&file, &bad).unwrap();
+    assert_eq!(request(server.addr(), "HEAD", &path, &[], b"").status, 500);
+    // A missing blob is 404, a small one is verified as well.
+    assert_eq!(request(server.addr(), "HEAD", &format!("/blobs/{}", "0".repeat(64)), &[], b"").status, 404);
+    let small = blob(32, 5000);
+    let small_cid = dir.home().put(&small).unwrap().to_hex();
+    let small_file = dir.0.join("store/blobs").join(&small_cid[..2]).join(&small_cid[2..]);
+    let mut bad_small = small.clone();
+    bad_small[0] ^= 1;
+    std::fs::write(&small_file, &bad_small).unwrap();
+    assert_eq!(request(server.addr(), "HEAD", &format!("/blobs/{small_cid}"), &[], b"").status, 500);
+}
+
+/// The `serve` probes in the ledger of the home at `dir`: (source, target, bytes, outcome).
+fn served(dir: &TempDir) -> Vec<(String, String, Option<u64>, String)> {
+    let records = dir.home().records_of_kind("probe").unwrap();
+    records
+        .into_iter()
+        .map(|(_, p)| p)
+        .filter(|p| p["what"] == "serve")
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+            (s("source"), s("target"), p["bytes"].as_u64(), s("outcome"))
+        })
+        .collect()
+}
+
+#[test]
+fn every_blob_served_is_a_probe_in_the_servers_ledger() {
+    let dir = TempDir::new("served");
+    let server = serve(&dir, None);
+    let peer = peer("a", &server.url(), &dir, None);
+    let client = Client::default();
+    let small = blob(41, 900);
+    let big = blob(42, rdx_net::server::STREAM_MIN as usize + 5);
+    let (small_cid, big_cid) = (dir.home().put(&small).unwrap(), dir.home().put(&big).unwrap());
+    let missing = Cid::of(b"not here");
+    assert_eq!(client.fetch(&peer, &small_cid).unwrap(), small);
+    assert_eq!(client.fetch(&peer, &big_cid).unwrap(), big);
+    assert!(client.fetch(&peer, &missing).is_err());
+    let part = request(server.addr(), "GET", &format!("/blobs/{big_cid}"), &["Range: bytes=0-99"], b"");
+    assert_eq!(part.status, 206);
+    // HEAD and health send no blob: no probe.
+    assert!(client.has(&peer, &big_cid).unwrap());
+    client.health(&peer).unwrap();
+    server.stop().unwrap();
+    let mut got = served(&dir);
+    got.sort_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)));
+    let mut want = vec![
+        ("127.0.0.1".to_string(), small_cid.to_hex(), Some(900), "ok".to_string()),
+        ("127.0.0.1".to_string(), big_cid.to_hex(), Some(100), "ok".to_string()),
+        ("127.0.0.1".to_string(), big_cid.to_hex(), Some(big.len() as u64), "ok".to_string()),
+    ];
+    want.sort_by(|a, b| (&a.1, a.2).cmp(&(&b.1, b.2)));
+    let refused: Vec<_> = got.iter().filter(|p| p.1 == missing.to_hex()).cloned().collect();
+    assert_eq!(refused.len(), 1, "{got:?}");
+    assert_eq!(refused[0].2, None);
+    assert!(refused[0].3.contains("no blob"), "{:?}", refused[0]);
+    got.retain(|p| p.1 != missing.to_hex());
+    assert_eq!(got, want);
+    assert!(dir.home().verify_ledger().is_ok());
+}

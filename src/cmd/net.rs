@@ -19,6 +19,10 @@ use std::time::Duration;
 ///   POST /runs            run {program, entry, direction, input} here and record it (a write)
 ///   GET /health           {"ok":true,"version":…}
 ///
+/// HEAD says 200 only for bytes that hash to the CID, as GET does. Every blob sent is a probe
+/// in this home's ledger (what: serve, the client's address, bytes, time, outcome), written
+/// in batches (at 256, every second, and on SIGINT/SIGTERM).
+///
 /// Writes need `Authorization: Bearer TOKEN` when --token-file is given. The first line of
 /// stdout is `listening on http://ADDR`. SIGINT or SIGTERM stops it after the requests in
 /// flight.
@@ -52,6 +56,9 @@ pub struct ServeArgs {
     /// Test only: sleep this many milliseconds before each answer.
     #[arg(long, hide = true, default_value_t = 0)]
     delay_ms: u64,
+    /// Test only: sleep this many milliseconds between the 1 MiB pieces of a streamed blob.
+    #[arg(long, hide = true, default_value_t = 0)]
+    pace_ms: u64,
 }
 
 pub fn serve(args: ServeArgs, home: Option<&Path>) -> ExitCode {
@@ -68,6 +75,7 @@ pub fn serve(args: ServeArgs, home: Option<&Path>) -> ExitCode {
         }
     }
     config.delay = Duration::from_millis(args.delay_ms);
+    config.pace = Duration::from_millis(args.pace_ms);
     config.max_body = args.max_body;
     config.max_concurrency = usize::try_from(args.max_concurrency).unwrap_or(1);
     config.budget =

@@ -104,6 +104,17 @@ impl Server {
         self.child.wait().unwrap()
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL (no chance to finish anything), then the exit status.
+    pub fn kill(mut self) -> ExitStatus {
+        self.child.kill().expect("the server is killed");
+        self.child.wait().unwrap()
+    }
+
     /// `GET path`: status and body.
     pub fn get(&self, path: &str) -> (u16, String) {
         let addr = self.url.strip_prefix("http://").unwrap();
