@@ -3,8 +3,8 @@
 //! A decision context is (program, entry, direction, work bucket). The bucket is
 //! ⌊log₂ instructions⌋ of the interpreter's runs of the same input (the work, not the input's
 //! size: Speck's work grows with the value of `n`); a JIT run takes the bucket of its input once
-//! an interpreter run of that input has counted it. The arms are `interp` and `jit` here, the
-//! interpreter of each peer the query names (a peer's `/runs` interprets), and `reuse` when the
+//! an interpreter run of that input has counted it. The arms are `interp` and `jit` here and
+//! on each peer the query names (a peer's `/runs` takes an `engine`), and `reuse` when the
 //! ledger holds an ok run of this exact program, entry, direction and input (with what it
 //! printed, when the program prints).
 //!
@@ -207,7 +207,7 @@ pub struct Query {
     pub prints: bool,
     /// What the static rule picks: the JIT when some gene loops or recurses.
     pub static_jit: bool,
-    /// The peers the run may go to (their interpreter); empty to run here only.
+    /// The peers the run may go to (on either engine); empty to run here only.
     pub peers: Vec<String>,
 }
 
@@ -318,7 +318,7 @@ pub struct Assessment {
     pub bucket: Bucket,
     /// No timed run of this program, entry and direction: the static rule decides.
     pub cold: bool,
-    /// The compute arms: interp and jit here, then each peer's interpreter.
+    /// The compute arms: interp and jit here, then interp and jit on each peer.
     pub arms: Vec<ArmView>,
     /// The largest probability of being fastest.
     pub confidence: f64,
@@ -387,6 +387,14 @@ pub struct Planner {
     /// Each observation's age among those of its arm and site across the ledger (0 = newest):
     /// what re-seeding weighs the priors by.
     age: HashMap<(u64, u32), usize>,
+}
+
+/// The compute arms: each engine here, then each engine on each peer.
+fn arm_keys<'a>(peers: impl Iterator<Item = &'a str>) -> Vec<(Arm, String)> {
+    std::iter::once(LOCAL)
+        .chain(peers)
+        .flat_map(|site| Arm::COMPUTE.iter().map(move |a| (*a, site.to_string())))
+        .collect()
 }
 
 /// ⌊log₂ n⌋ (0 for 0).
@@ -623,8 +631,7 @@ impl Planner {
         let own: Vec<&Obs> =
             fam.iter().filter(|o| model == "pooled" || o.bucket == bucket.log2_instructions).collect();
         let cold = !fam.iter().any(|o| o.site == LOCAL);
-        let mut keys: Vec<(Arm, String)> = Arm::COMPUTE.iter().map(|a| (*a, LOCAL.to_string())).collect();
-        keys.extend(q.peers.iter().map(|p| (Arm::Interp, p.clone())));
+        let keys = arm_keys(q.peers.iter().map(String::as_str));
         let fits: Vec<Fit> =
             keys.iter().map(|(arm, site)| self.fit(*arm, site, bucket.log2_instructions, &own)).collect();
         let posts: Vec<Nig> = fits.iter().map(|f| f.posterior).collect();
@@ -748,11 +755,10 @@ impl Planner {
             let mut buckets: Vec<Option<u32>> = fam.iter().map(|o| o.bucket).collect();
             buckets.sort();
             buckets.dedup();
-            let mut keys: Vec<(Arm, String)> = Arm::COMPUTE.iter().map(|a| (*a, LOCAL.to_string())).collect();
             let mut peers: Vec<&str> = fam.iter().map(|o| o.site.as_str()).filter(|s| *s != LOCAL).collect();
             peers.sort();
             peers.dedup();
-            keys.extend(peers.iter().map(|p| (Arm::Interp, p.to_string())));
+            let keys = arm_keys(peers.into_iter());
             let mdl = Planner::mdl(fam);
             for bucket in buckets {
                 let own: Vec<&Obs> = fam.iter().filter(|o| o.bucket == bucket).collect();
@@ -1045,6 +1051,45 @@ pub fn auto(home: &Home, q: &Query, allow_reuse: bool, by: &str, record: bool) -
     Ok(Auto { arm: a.choice, site: a.site, reuse, reason, unrecorded })
 }
 
+/// One cycle of `loop` up to its run: T (measure: the ledger, every earlier cycle's run
+/// included, gives the posteriors, their priors re-seeded from the arm's recent runs
+/// elsewhere), S (act: Thompson sampling picks a compute arm, never reuse), and the decision
+/// recorded with the posteriors it came from. The caller runs the arm; its run is the
+/// evidence the next cycle's Φ re-seeds from.
+#[derive(Debug)]
+pub struct Cycle {
+    pub assessment: Assessment,
+    /// The arm picked: an index into `assessment.arms`.
+    pub pick: usize,
+    /// The pick's predicted time minus the least predicted time, in nanoseconds.
+    pub regret_ns: f64,
+    /// The decision record's id.
+    pub decision: u64,
+}
+
+impl Cycle {
+    /// The arm picked.
+    pub fn arm(&self) -> &ArmView {
+        &self.assessment.arms[self.pick]
+    }
+
+    /// The `backend_reason` of the run the cycle makes.
+    pub fn reason(&self) -> String {
+        format!(
+            "loop (decision {}): Thompson sampling (confidence {:.2})",
+            self.decision, self.assessment.confidence
+        )
+    }
+}
+
+/// Measures, picks and records one cycle of `loop` for `q` (decisions `by` the caller).
+pub fn cycle(home: &Home, q: &Query, rng: &mut Rng, by: &str) -> Result<Cycle, CoreError> {
+    let assessment = Planner::load(home)?.assess(q);
+    let (pick, regret_ns) = Planner::thompson(&assessment, rng);
+    let decision = home.record_decision(&Decision::of(q, &assessment, pick, false, by, "thompson"))?;
+    Ok(Cycle { assessment, pick, regret_ns, decision })
+}
+
 impl Home {
     /// Appends a decision to the ledger; returns its record id.
     pub fn record_decision(&self, d: &Decision) -> Result<u64, CoreError> {
@@ -1231,7 +1276,7 @@ mod tests {
         let q = Query { peers: vec!["fast".into(), "unknown".into()], ..query(INPUT) };
         let a = planner.assess(&q);
         assert_eq!((a.choice, a.site.as_str()), (Arm::Interp, "fast"), "{}", a.why);
-        assert_eq!(a.arms.len(), 4);
+        assert_eq!(a.arms.len(), 6, "interp and jit, here and on each peer");
         assert_eq!(a.at(Arm::Interp, "fast").unwrap().runs, 10);
         assert_eq!(a.arm(Arm::Interp).unwrap().runs, 10, "the remote run's time is not a local one");
         // Without the peer, or with only a peer nothing is known about, the run stays here.
@@ -1244,6 +1289,33 @@ mod tests {
         let a = Planner::from_records(history(1_000_000, 2_000_000), slow)
             .assess(&Query { peers: vec!["slow".into()], ..query(INPUT) });
         assert_eq!((a.choice, a.site.as_str()), (Arm::Interp, LOCAL), "{}", a.why);
+    }
+
+    #[test]
+    fn a_peer_s_jit_is_an_arm_of_its_own() {
+        // Here both engines take a millisecond or more; the peer's JIT answers in 200 µs, its
+        // interpreter in 50 ms: the plan is the peer's JIT.
+        let mut probes: Vec<(u64, Probe)> =
+            (0..8).map(|k| (30 + k, remote_probe("fast", "jit", 200_000 + k * 1000))).collect();
+        probes.extend((0..8).map(|k| (40 + k, remote_probe("fast", "interp", 50_000_000 + k))));
+        let planner = Planner::from_records(history(1_000_000, 2_000_000), probes);
+        let a = planner.assess(&Query { peers: vec!["fast".into()], ..query(INPUT) });
+        assert_eq!((a.choice, a.site.as_str()), (Arm::Jit, "fast"), "{}", a.why);
+        assert_eq!(a.at(Arm::Jit, "fast").unwrap().runs, 8);
+        assert_eq!(a.at(Arm::Interp, "fast").unwrap().runs, 8);
+        let d = Decision::of(&q_fast(), &a, a.planned(), false, "loop", "plan");
+        assert_eq!((d.backend.as_str(), d.site.as_str()), ("jit", "fast"));
+        // A peer whose JIT nothing is known about: its interpreter may be planned, its JIT not.
+        let interp_only: Vec<(u64, Probe)> =
+            (0..8).map(|k| (30 + k, remote_probe("fast", "interp", 200_000 + k))).collect();
+        let a = Planner::from_records(history(1_000_000, 2_000_000), interp_only)
+            .assess(&Query { peers: vec!["fast".into()], ..query(INPUT) });
+        assert_eq!((a.choice, a.site.as_str()), (Arm::Interp, "fast"), "{}", a.why);
+        assert_eq!(a.at(Arm::Jit, "fast").unwrap().runs, 0);
+    }
+
+    fn q_fast() -> Query {
+        Query { peers: vec!["fast".into()], ..query(INPUT) }
     }
 
     #[test]
