@@ -287,7 +287,13 @@ fn a_peer_s_jit_is_an_arm_and_both_ledgers_record_it() {
         .as_array()
         .expect("arms")
         .iter()
-        .map(|a| (a["arm"].as_str().unwrap().into(), a["where"].as_str().unwrap().into(), a["runs"].as_u64().unwrap()))
+        .map(|a| {
+            (
+                a["arm"].as_str().unwrap().into(),
+                a["where"].as_str().unwrap().into(),
+                a["runs"].as_u64().unwrap(),
+            )
+        })
         .collect();
     let expected = [("interp", "local", 1), ("jit", "local", 1), ("interp", "far", 0), ("jit", "far", 2)];
     assert_eq!(arms, expected.map(|(a, w, n)| (a.to_string(), w.to_string(), n)), "{hint}");
@@ -324,4 +330,25 @@ fn a_peer_s_jit_is_an_arm_and_both_ledgers_record_it() {
     let (status, text) = server.post("/runs", &body);
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("counts no instructions"), "{text}");
+}
+
+#[test]
+fn the_work_of_a_new_input_is_predicted_from_the_value_of_n() {
+    // sum_to's work grows with the value of n: three counted runs predict a fourth input's.
+    let home = TempHome::new("work");
+    let sum = |n: &str| ["stdlib/sum.rdx", "--entry", "sum_to", "--set", &format!("n={n}")].map(String::from);
+    let args =
+        |pre: &[&str], n: &str| -> Vec<String> { pre.iter().map(|s| s.to_string()).chain(sum(n)).collect() };
+    let ok = |a: Vec<String>| home.ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    for n in ["1000", "2000", "4000"] {
+        ok(args(&["run", "--backend", "interp"], n));
+    }
+    let hint: serde_json::Value = serde_json::from_str(&ok(args(&["hint", "--json"], "64000"))).unwrap();
+    assert_eq!(hint["bucket"]["from"], "log-log fit", "{hint}");
+    assert!(hint["bucket"]["sd_log2"].as_f64().is_some_and(|sd| sd < 0.5), "{hint}");
+    // The prediction is the bucket an interpreter run then counts.
+    ok(args(&["run", "--backend", "interp"], "64000"));
+    let counted: serde_json::Value = serde_json::from_str(&ok(args(&["hint", "--json"], "64000"))).unwrap();
+    assert_eq!(counted["bucket"]["from"], "same input");
+    assert_eq!(counted["bucket"]["log2_instructions"], hint["bucket"]["log2_instructions"], "{hint}");
 }

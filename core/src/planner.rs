@@ -288,10 +288,11 @@ pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f6
             .filter(|&j| train.iter().any(|(f, _)| (f[j] - train[0].0[j]).abs() > 1e-9))
             .collect();
         let k = cols.len() + 1;
-        if train.len() < k + 1 {
+        if train.len() < k {
             return None;
         }
-        let row = |f: &[f64]| -> Vec<f64> { std::iter::once(1.0).chain(cols.iter().map(|&j| f[j])).collect() };
+        let row =
+            |f: &[f64]| -> Vec<f64> { std::iter::once(1.0).chain(cols.iter().map(|&j| f[j])).collect() };
         let mut a = vec![vec![0.0; k + 1]; k];
         for (f, y) in train {
             let r = row(f);
@@ -584,14 +585,17 @@ impl Planner {
         let mut planner = Planner::from_records(runs, probes);
         // The counted inputs' features, from their states in the store (read without noting a
         // load: the planner only looks); an input gc dropped teaches nothing.
-        let inputs: std::collections::BTreeSet<String> = planner.work.keys().map(|(_, i)| i.clone()).collect();
+        let inputs: std::collections::BTreeSet<String> =
+            planner.work.keys().map(|(_, i)| i.clone()).collect();
         for input in inputs {
             let Ok(cid) = crate::cid::Cid::parse(&input) else { continue };
             let bytes = match home.open_blob(&cid) {
                 Ok(crate::store::BlobSource::Inline(b)) => b,
                 Ok(crate::store::BlobSource::File { mut file, len }) if len < 1 << 20 => {
                     let mut b = Vec::new();
-                    if std::io::Read::read_to_end(&mut file, &mut b).is_err() || crate::cid::Cid::of(&b) != cid {
+                    if std::io::Read::read_to_end(&mut file, &mut b).is_err()
+                        || crate::cid::Cid::of(&b) != cid
+                    {
                         continue;
                     }
                     b
@@ -691,7 +695,9 @@ impl Planner {
             .work
             .iter()
             .filter(|((f, _), _)| *f == family)
-            .filter_map(|((_, input), n)| Some((self.features.get(input)?.clone(), (*n.max(&1) as f64).log2())))
+            .filter_map(|((_, input), n)| {
+                Some((self.features.get(input)?.clone(), (*n.max(&1) as f64).log2()))
+            })
             .collect();
         if let Some((y, sd, how)) = predict_work(&known, &q.features) {
             let b = y.max(0.0).floor() as u32;
@@ -699,7 +705,9 @@ impl Planner {
         }
         let latest = self.obs.get(&family).and_then(|o| o.iter().find_map(|o| o.bucket));
         match latest {
-            Some(b) => Bucket { log2_instructions: Some(b), from: "latest run of this program", sd_log2: 2.0 },
+            Some(b) => {
+                Bucket { log2_instructions: Some(b), from: "latest run of this program", sd_log2: 2.0 }
+            }
             None => Bucket { log2_instructions: None, from: "unknown", sd_log2: 0.0 },
         }
     }
@@ -1481,7 +1489,9 @@ mod tests {
         // The prediction's uncertainty widens the interpreter's posterior.
         let counted = planner.assess(&Query { input: format!("{:064x}", 13), ..q(8000.0) });
         assert_eq!(counted.bucket.from, "same input");
-        assert!(far.arm(Arm::Interp).unwrap().posterior.kappa < counted.arm(Arm::Interp).unwrap().posterior.kappa);
+        assert!(
+            far.arm(Arm::Interp).unwrap().posterior.kappa < counted.arm(Arm::Interp).unwrap().posterior.kappa
+        );
         // Fit against nearest neighbour by leave-one-out; with one counted input, its work.
         let known: Vec<(Vec<f64>, f64)> =
             [(1.0, 10.0), (1.1, 10.0), (5.0, 30.0), (5.1, 30.0), (9.0, 10.0), (9.1, 10.0)]

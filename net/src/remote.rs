@@ -72,11 +72,11 @@ impl RunRequest {
     pub fn backend(&self) -> Result<Backend, String> {
         match self.engine.as_deref() {
             None | Some("interp") => Ok(Backend::Interp),
-            Some("jit") if self.max_steps.is_some() => Err(
-                "the JIT counts no instructions, so a run on it cannot take max_steps: drop \
+            Some("jit") if self.max_steps.is_some() => {
+                Err("the JIT counts no instructions, so a run on it cannot take max_steps: drop \
                  max_steps or ask for the engine interp"
-                    .to_string(),
-            ),
+                    .to_string())
+            }
             Some("jit") => Ok(Backend::Jit),
             Some(other) => Err(format!(
                 "unknown engine {other:?}: a run's engine is {}",
@@ -184,9 +184,9 @@ pub(crate) async fn post_run(State(shared): State<Arc<Shared>>, body: Bytes) -> 
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let mut job = tokio::task::spawn_blocking(move || {
-        rdx_core::run::on_big_stack(move || run_here(&root, &req, backend, budget, flag)).unwrap_or_else(|| {
-            Err((StatusCode::INTERNAL_SERVER_ERROR, "internal error: the run panicked".to_string()))
-        })
+        rdx_core::run::on_big_stack(move || run_here(&root, &req, backend, budget, flag)).unwrap_or_else(
+            || Err((StatusCode::INTERNAL_SERVER_ERROR, "internal error: the run panicked".to_string())),
+        )
     });
     // At the time budget the interpreter is told to stop; the stopped run is recorded and
     // answered like any failed run. Only a run that does not come back even then is a 503

@@ -470,7 +470,11 @@ impl Module {
                 for cycle in 1..=n {
                     let c = rdx_core::planner::cycle(home, &q, &mut rng, "python loop")?;
                     total += c.regret_ns;
-                    let backend = if c.arm().arm == rdx_core::planner::Arm::Jit { Backend::Jit } else { Backend::Interp };
+                    let backend = if c.arm().arm == rdx_core::planner::Arm::Jit {
+                        Backend::Jit
+                    } else {
+                        Backend::Interp
+                    };
                     let req = rdx_core::run::Request::new(program, gene, args.clone(), dir, backend);
                     let outcome = rdx_core::run::run(req)?;
                     let reason = c.reason();

@@ -238,11 +238,7 @@ pub fn plan(args: PlanArgs, home: Option<&Path>) -> ExitCode {
     let action = match &a.cached {
         Some(c) => format!("reuse the output of run {} ({})", c.run, short(&c.output)),
         None if a.site == LOCAL => format!("run on {} here", a.choice.name()),
-        None => format!(
-            "run on {}'s {}",
-            a.site,
-            if a.choice == Arm::Jit { "JIT" } else { "interpreter" }
-        ),
+        None => format!("run on {}'s {}", a.site, if a.choice == Arm::Jit { "JIT" } else { "interpreter" }),
     };
     println!("{action}");
     println!("why: {}", a.why);
