@@ -309,7 +309,7 @@ pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f6
         let beta = solve(a)?;
         Some(row(x).iter().zip(&beta).map(|(r, b)| r * b).sum())
     };
-    let loo = |predict: &dyn Fn(&[&(Vec<f64>, f64)], &[f64]) -> Option<f64>| -> Option<f64> {
+    let loo = |predict: &Predictor<'_>| -> Option<f64> {
         let mut ss = 0.0;
         for i in 0..known.len() {
             let train: Vec<&(Vec<f64>, f64)> =
@@ -325,6 +325,9 @@ pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f6
     }
 }
 
+/// A work predictor trained on some counted inputs, asked about one feature vector.
+type Predictor<'a> = dyn Fn(&[&(Vec<f64>, f64)], &[f64]) -> Option<f64> + 'a;
+
 /// Solves the augmented system `a` (k rows of k + 1) by Gaussian elimination with pivoting.
 fn solve(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
     let k = a.len();
@@ -334,11 +337,12 @@ fn solve(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
             return None;
         }
         a.swap(c, p);
-        for r in 0..k {
+        let pivot = a[c].clone();
+        for (r, row) in a.iter_mut().enumerate() {
             if r != c {
-                let m = a[r][c] / a[c][c];
-                for j in c..=k {
-                    a[r][j] -= m * a[c][j];
+                let m = row[c] / pivot[c];
+                for (x, p) in row.iter_mut().zip(&pivot).skip(c) {
+                    *x -= m * p;
                 }
             }
         }
