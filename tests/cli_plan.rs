@@ -199,10 +199,11 @@ fn runs(home: &TempHome) -> usize {
     home.log().len()
 }
 
-/// Notes in `home` that runs of fib on `peer` took `ns` each, as `rdx run --on` notes them.
-fn peer_evidence(home: &TempHome, peer: &str, ns: u64, program: &str, input: &str) {
+/// Notes in `home` that runs of fib on `peer`'s `engine` took `ns` each, as `rdx run --on`
+/// notes them.
+fn peer_evidence(home: &TempHome, peer: &str, engine: &str, ns: u64, program: &str, input: &str) {
     let h = rdx_core::Home::open(Some(&home.0)).expect("the home");
-    let target = format!("{program} fib forward interp {input}");
+    let target = format!("{program} fib forward {engine} {input}");
     let subject = rdx_core::probe::Subject { kind: "run", source: peer, target: &target };
     let probe =
         rdx_core::probe::Probe::new(subject, 0, vec![ns; 8], None, "ok", std::time::SystemTime::now());
@@ -221,7 +222,7 @@ fn a_peer_is_an_arm_and_auto_runs_there_when_the_plan_says_so() {
     // Nothing known about the peer: it is an arm (hint), but the plan stays here.
     let hint = home.json(&with_fib(&["hint", "--json"]));
     let arms = hint["arms"].as_array().expect("arms");
-    assert_eq!(arms.len(), 3, "{hint}");
+    assert_eq!(arms.len(), 4, "{hint}");
     assert_eq!((arms[2]["arm"].as_str(), arms[2]["where"].as_str()), (Some("interp"), Some("far")));
     // The peer's evidence is of n=12 (whose work a run here counted); the runs are of n=13,
     // in the same work bucket.
@@ -232,11 +233,11 @@ fn a_peer_is_an_arm_and_auto_runs_there_when_the_plan_says_so() {
     let with13 = |args: &[&'static str]| [args, &fib13[..]].concat();
     assert_eq!(home.json(&with13(&["plan", "--json"]))["where"], "local");
     // A peer probed slow (a second per run) stays unused.
-    peer_evidence(&home, "far", 1_000_000_000, &program, &input);
+    peer_evidence(&home, "far", "interp", 1_000_000_000, &program, &input);
     assert_eq!(home.json(&with13(&["plan", "--json"]))["where"], "local");
     // Probed fast (a nanosecond): the plan sends the run there, and auto runs it there.
     for _ in 0..3 {
-        peer_evidence(&home, "far", 1, &program, &input);
+        peer_evidence(&home, "far", "interp", 1, &program, &input);
     }
     let plan = home.json(&with13(&["plan", "--json"]));
     assert_eq!((plan["backend"].as_str(), plan["where"].as_str()), (Some("interp"), Some("far")), "{plan}");
@@ -258,4 +259,96 @@ fn a_peer_is_an_arm_and_auto_runs_there_when_the_plan_says_so() {
     // --no-plan keeps the static rule, here.
     home.ok(&with13(&["run", "--backend", "auto", "--no-plan"]));
     assert_eq!(runs(&server_home), before + 1);
+}
+
+#[test]
+fn a_peer_s_jit_is_an_arm_and_both_ledgers_record_it() {
+    let home = TempHome::new("peer-jit");
+    let (server, server_home) = serve_other("peer-jit-server");
+    home.ok(&["peer", "add", "far", &server.url]);
+    let fib12 = ["stdlib/fib.rdx", "--set", "n=12"];
+    let with12 = |args: &[&'static str]| [args, &fib12[..]].concat();
+    let local = home.ok(&with12(&["run", "--no-ledger"]));
+    // `--on far --backend jit`: compiled there, recorded as a JIT run on both sides.
+    assert_eq!(home.ok(&with12(&["run", "--on", "far", "--backend", "jit"])), local);
+    let there = &server_home.log()[0];
+    assert_eq!(there["backend"], "jit", "{there}");
+    let here = &home.log()[0];
+    assert_eq!(here["backend"], "jit", "{here}");
+    assert!(here["flags"].as_array().is_some_and(|f| f.iter().any(|f| f == "--on=far")), "{here}");
+    // `auto` on a peer is the static rule (fib recurses: the JIT).
+    home.ok(&with12(&["run", "--on", "far", "--backend", "auto"]));
+    assert_eq!(server_home.log()[0]["backend"], "jit");
+    // The arms are interp and jit, here and on far; each wait taught its arm.
+    home.ok(&with12(&["run", "--backend", "interp"]));
+    home.ok(&with12(&["run", "--backend", "jit"]));
+    let hint = home.json(&with12(&["hint", "--json"]));
+    let arms: Vec<(String, String, u64)> = hint["arms"]
+        .as_array()
+        .expect("arms")
+        .iter()
+        .map(|a| {
+            (
+                a["arm"].as_str().unwrap().into(),
+                a["where"].as_str().unwrap().into(),
+                a["runs"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [("interp", "local", 1), ("jit", "local", 1), ("interp", "far", 0), ("jit", "far", 2)];
+    assert_eq!(arms, expected.map(|(a, w, n)| (a.to_string(), w.to_string(), n)), "{hint}");
+    // The peer's JIT probed fast (a nanosecond), its interpreter slow: the plan is far's JIT,
+    // and `auto` runs it there, a JIT run on both sides and a decision that says so.
+    let program = here["program"].as_str().unwrap().to_string();
+    let input = hint["input"].as_str().unwrap().to_string();
+    peer_evidence(&home, "far", "interp", 1_000_000_000, &program, &input);
+    for _ in 0..3 {
+        peer_evidence(&home, "far", "jit", 1, &program, &input);
+    }
+    let plan = home.json(&with12(&["plan", "--json"]));
+    assert_eq!((plan["backend"].as_str(), plan["where"].as_str()), (Some("jit"), Some("far")), "{plan}");
+    assert_eq!(plan["reuse"], true, "an ok run of this input is on record");
+    let fib13 = ["stdlib/fib.rdx", "--set", "n=13"];
+    let plan = home.json(&[&["plan", "--json"][..], &fib13].concat());
+    assert_eq!((plan["backend"].as_str(), plan["where"].as_str()), (Some("jit"), Some("far")), "{plan}");
+    assert_eq!(home.ok(&[&["plan"][..], &fib13].concat()).lines().next(), Some("run on far's JIT"));
+    let before = server_home.log().len();
+    home.ok(&[&["run", "--backend", "auto"][..], &fib13].concat());
+    let there = server_home.log();
+    assert_eq!((there.len(), there[0]["backend"].as_str()), (before + 1, Some("jit")));
+    assert_eq!(home.log()[0]["backend"], "jit");
+    let decision = &home.json(&["log", "--decisions", "--json"])[0];
+    assert_eq!((decision["backend"].as_str(), decision["where"].as_str()), (Some("jit"), Some("far")));
+    // The server refuses an engine it does not have, and a step budget the JIT cannot count.
+    let body = format!(r#"{{"program":"{program}","direction":"forward","input":"{input}","engine":"gpu"}}"#);
+    let (status, text) = server.post("/runs", &body);
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("unknown engine \"gpu\"") && text.contains("\"jit\""), "{text}");
+    let body = format!(
+        r#"{{"program":"{program}","direction":"forward","input":"{input}","engine":"jit","max_steps":10}}"#
+    );
+    let (status, text) = server.post("/runs", &body);
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("counts no instructions"), "{text}");
+}
+
+#[test]
+fn the_work_of_a_new_input_is_predicted_from_the_value_of_n() {
+    // sum_to's work grows with the value of n: three counted runs predict a fourth input's.
+    let home = TempHome::new("work");
+    let sum = |n: &str| ["stdlib/sum.rdx", "--entry", "sum_to", "--set", &format!("n={n}")].map(String::from);
+    let args =
+        |pre: &[&str], n: &str| -> Vec<String> { pre.iter().map(|s| s.to_string()).chain(sum(n)).collect() };
+    let ok = |a: Vec<String>| home.ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    for n in ["1000", "2000", "4000"] {
+        ok(args(&["run", "--backend", "interp"], n));
+    }
+    let hint: serde_json::Value = serde_json::from_str(&ok(args(&["hint", "--json"], "64000"))).unwrap();
+    assert_eq!(hint["bucket"]["from"], "log-log fit", "{hint}");
+    assert!(hint["bucket"]["sd_log2"].as_f64().is_some_and(|sd| sd < 0.5), "{hint}");
+    // The prediction is the bucket an interpreter run then counts.
+    ok(args(&["run", "--backend", "interp"], "64000"));
+    let counted: serde_json::Value = serde_json::from_str(&ok(args(&["hint", "--json"], "64000"))).unwrap();
+    assert_eq!(counted["bucket"]["from"], "same input");
+    assert_eq!(counted["bucket"]["log2_instructions"], hint["bucket"]["log2_instructions"], "{hint}");
 }

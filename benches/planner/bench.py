@@ -6,7 +6,7 @@
     .venv/bin/python benches/planner/bench.py [--rdx target/debug/rdx] [--runs 300] [--seed 1]
 
 Workloads: program/input pairs whose best arm differs (short runs where the JIT's compile time
-loses, long runs where the JIT wins). Arms: interp and jit here, and the interpreter of a peer
+loses, long runs where the JIT wins). Arms: interp and jit here, and interp and jit on a peer
 (`rdx serve --delay-ms D` on loopback: a peer with added latency).
 
 For each of N draws (pairs in random order):
@@ -16,7 +16,7 @@ For each of N draws (pairs in random order):
     network included);
   * every arm is also run once, live, in a separate home (same draw, so all policies see the
     same machine state): always-interp, always-JIT, the static rule (JIT when a gene loops or
-    recurses), epsilon-greedy (epsilon 0.1, over the three arms, per pair) and the oracle (the
+    recurses), epsilon-greedy (epsilon 0.1, over the four arms, per pair) and the oracle (the
     arm with the least median time per pair, from all draws) take their times from these runs,
     and so does the planner ("planner": the time of the arm it picked, in these same-draw runs;
     "planner, own runs": the times its own runs took, a second, noisier stream).
@@ -55,7 +55,7 @@ PAIRS = [
     ("sum_to n=4e6", "stdlib/sum.rdx", "sum_to", ["n=4000000"], True),
 ]
 
-ARMS = ["interp", "jit", "peer"]
+ARMS = ["interp", "jit", "peer", "peer-jit"]
 
 
 def target(pair):
@@ -97,8 +97,8 @@ def serve(exe, home, delay_ms):
 
 def measure(rdx, pair, arm):
     """One live run of `arm` on `pair` in the measuring home: its time in ns."""
-    if arm == "peer":
-        rdx("run", "--on", "far", *target(pair))
+    if arm in ("peer", "peer-jit"):
+        rdx("run", "--on", "far", "--backend", "jit" if arm == "peer-jit" else "interp", *target(pair))
         return rdx.last("probe")["samples_ns"][0]
     rdx("run", "--backend", arm, *target(pair))
     return rdx.last("run")["wall_ns"]
@@ -137,7 +137,7 @@ def main():
             pair = PAIRS[p]
             hint = json.loads(planner("hint", "--json", *target(pair)))
             line = json.loads(planner("loop", "-n", "1", "--seed", str(args.seed * 100000 + i), "--json", *target(pair)))
-            arm = "peer" if line["where"] != "local" else line["arm"]
+            arm = line["arm"] if line["where"] == "local" else {"interp": "peer", "jit": "peer-jit"}[line["arm"]]
             view = next(a for a in hint["arms"] if a["arm"] == line["arm"] and a["where"] == line["where"])
             inside = view["interval_ns"][0] <= line["wall_ns"] <= view["interval_ns"][1]
             times = {a: measure(meter, pair, a) for a in rng.sample(ARMS, len(ARMS))}
@@ -202,8 +202,8 @@ def report(rows, args):
         f"hint's 90% interval held the measured time in {calib_after:.1%} of draws after warm-up "
         f"({calib_all:.1%} of all draws)",
         "",
-        "| pair | best arm (median) | interp | jit | peer | planner's picks after warm-up |",
-        "|---|---|---|---|---|---|",
+        "| pair | best arm (median) | " + " | ".join(ARMS) + " | planner's picks after warm-up |",
+        "|---|---|" + "---|" * len(ARMS) + "---|",
     ]
     for p in range(n_pairs):
         picks = [r["planner_arm"] for r in rows[w:] if r["pair"] == p]

@@ -3,8 +3,8 @@
 //! A decision context is (program, entry, direction, work bucket). The bucket is
 //! ⌊log₂ instructions⌋ of the interpreter's runs of the same input (the work, not the input's
 //! size: Speck's work grows with the value of `n`); a JIT run takes the bucket of its input once
-//! an interpreter run of that input has counted it. The arms are `interp` and `jit` here, the
-//! interpreter of each peer the query names (a peer's `/runs` interprets), and `reuse` when the
+//! an interpreter run of that input has counted it. The arms are `interp` and `jit` here and
+//! on each peer the query names (a peer's `/runs` takes an `engine`), and `reuse` when the
 //! ledger holds an ok run of this exact program, entry, direction and input (with what it
 //! printed, when the program prints).
 //!
@@ -207,8 +207,11 @@ pub struct Query {
     pub prints: bool,
     /// What the static rule picks: the JIT when some gene loops or recurses.
     pub static_jit: bool,
-    /// The peers the run may go to (their interpreter); empty to run here only.
+    /// The peers the run may go to (on either engine); empty to run here only.
     pub peers: Vec<String>,
+    /// The input's features ([`features`]), which predict the work of an input no
+    /// interpreter run has counted.
+    pub features: Vec<f64>,
 }
 
 impl Query {
@@ -220,8 +223,10 @@ impl Query {
         dir: rdx_vm::Direction,
     ) -> Query {
         let module = &program.module;
-        let input = crate::cid::Cid::of(&crate::state::encode(module, gene, args));
+        let state = crate::state::encode(module, gene, args);
+        let input = crate::cid::Cid::of(&state);
         Query {
+            features: features(&state).unwrap_or_default(),
             program: program.cid().to_hex(),
             entry: module.genes[gene].name.clone(),
             direction: crate::run::direction_name(dir).to_string(),
@@ -231,6 +236,118 @@ impl Query {
             peers: Vec::new(),
         }
     }
+}
+
+/// The features of an input state (its JSON text, spec/ledger.md): per parameter, in the
+/// state's order, log₂(1 + |x|) of a number, and log₂(1 + length) and log₂(1 + max |x|) of an
+/// array. The work of a gene grows with such numbers (`sum_to(n)`, Speck's rounds, an array's
+/// length), so the work of a new input is predicted from them. `None` when the text is not a
+/// JSON object.
+pub fn features(state: &[u8]) -> Option<Vec<f64>> {
+    let value: serde_json::Value = serde_json::from_slice(state).ok()?;
+    fn magnitude(v: &serde_json::Value) -> f64 {
+        match v {
+            serde_json::Value::Number(n) => n.as_f64().unwrap_or(0.0).abs(),
+            serde_json::Value::Array(xs) => xs.iter().map(magnitude).fold(0.0, f64::max),
+            _ => 0.0,
+        }
+    }
+    let mut out = Vec::new();
+    for v in value.as_object()?.values() {
+        match v {
+            serde_json::Value::Array(xs) => {
+                out.push((1.0 + xs.len() as f64).log2());
+                out.push((1.0 + magnitude(v)).log2());
+            }
+            other => out.push((1.0 + magnitude(other)).log2()),
+        }
+    }
+    Some(out)
+}
+
+/// A prediction of log₂ instructions of a new input from recorded ones `(features, log₂
+/// instructions)`: the log-log linear fit (least squares over the features that vary, a
+/// little ridge) or the nearest neighbour, whichever predicts the recorded inputs better when
+/// each is left out; its standard deviation is that leave-one-out error. Gives (prediction,
+/// sd, method).
+pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f64, &'static str)> {
+    let known: Vec<&(Vec<f64>, f64)> = known.iter().filter(|(f, _)| f.len() == query.len()).collect();
+    match known.len() {
+        0 => return None,
+        // One input: its work, give or take a factor of 4.
+        1 => return Some((known[0].1, 2.0, "the one counted input")),
+        _ => {}
+    }
+    let nearest = |train: &[&(Vec<f64>, f64)], x: &[f64]| -> f64 {
+        let d = |f: &[f64]| f.iter().zip(x).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+        train.iter().min_by(|a, b| d(&a.0).total_cmp(&d(&b.0))).map_or(0.0, |k| k.1)
+    };
+    let fit = |train: &[&(Vec<f64>, f64)], x: &[f64]| -> Option<f64> {
+        // Columns that vary in the training set, plus an intercept.
+        let cols: Vec<usize> = (0..x.len())
+            .filter(|&j| train.iter().any(|(f, _)| (f[j] - train[0].0[j]).abs() > 1e-9))
+            .collect();
+        let k = cols.len() + 1;
+        if train.len() < k {
+            return None;
+        }
+        let row =
+            |f: &[f64]| -> Vec<f64> { std::iter::once(1.0).chain(cols.iter().map(|&j| f[j])).collect() };
+        let mut a = vec![vec![0.0; k + 1]; k];
+        for (f, y) in train {
+            let r = row(f);
+            for i in 0..k {
+                for j in 0..k {
+                    a[i][j] += r[i] * r[j];
+                }
+                a[i][k] += r[i] * y;
+            }
+        }
+        for (i, ai) in a.iter_mut().enumerate().skip(1) {
+            ai[i] += 1e-6;
+        }
+        let beta = solve(a)?;
+        Some(row(x).iter().zip(&beta).map(|(r, b)| r * b).sum())
+    };
+    let loo = |predict: &Predictor<'_>| -> Option<f64> {
+        let mut ss = 0.0;
+        for i in 0..known.len() {
+            let train: Vec<&(Vec<f64>, f64)> =
+                known.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, k)| *k).collect();
+            ss += (predict(&train, &known[i].0)? - known[i].1).powi(2);
+        }
+        Some((ss / known.len() as f64).sqrt())
+    };
+    let nn_err = loo(&|t, x| Some(nearest(t, x))).unwrap_or(f64::INFINITY);
+    match (loo(&fit), fit(&known, query)) {
+        (Some(e), Some(y)) if e <= nn_err => Some((y, e.max(0.1), "log-log fit")),
+        _ => Some((nearest(&known, query), nn_err.clamp(0.1, 4.0), "nearest input")),
+    }
+}
+
+/// A work predictor trained on some counted inputs, asked about one feature vector.
+type Predictor<'a> = dyn Fn(&[&(Vec<f64>, f64)], &[f64]) -> Option<f64> + 'a;
+
+/// Solves the augmented system `a` (k rows of k + 1) by Gaussian elimination with pivoting.
+fn solve(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
+    let k = a.len();
+    for c in 0..k {
+        let p = (c..k).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs()))?;
+        if a[p][c].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(c, p);
+        let pivot = a[c].clone();
+        for (r, row) in a.iter_mut().enumerate() {
+            if r != c {
+                let m = row[c] / pivot[c];
+                for (x, p) in row.iter_mut().zip(&pivot).skip(c) {
+                    *x -= m * p;
+                }
+            }
+        }
+    }
+    Some((0..k).map(|i| a[i][k] / a[i][i]).collect())
 }
 
 /// Whether some gene of `module` prints.
@@ -248,9 +365,13 @@ pub fn prints(module: &rdx_vm::Module) -> bool {
 pub struct Bucket {
     /// ⌊log₂ instructions⌋, or `None` when unknown.
     pub log2_instructions: Option<u32>,
-    /// `same input` (an interpreter run of it counted the instructions), `latest run of this
-    /// program` or `unknown`.
+    /// `same input` (an interpreter run of it counted the instructions), `log-log fit`,
+    /// `nearest input` or `the one counted input` (predicted from the counted inputs of the
+    /// program, [`predict_work`]), `latest run of this program` or `unknown`.
     pub from: &'static str,
+    /// The standard deviation of log₂ instructions: 0 when counted; for a prediction, its
+    /// leave-one-out error. It widens the interpreters' posteriors.
+    pub sd_log2: f64,
 }
 
 /// One arm's prediction.
@@ -318,7 +439,7 @@ pub struct Assessment {
     pub bucket: Bucket,
     /// No timed run of this program, entry and direction: the static rule decides.
     pub cold: bool,
-    /// The compute arms: interp and jit here, then each peer's interpreter.
+    /// The compute arms: interp and jit here, then interp and jit on each peer.
     pub arms: Vec<ArmView>,
     /// The largest probability of being fastest.
     pub confidence: f64,
@@ -382,11 +503,21 @@ pub struct Planner {
     runs: Vec<RunRecord>,
     /// Instructions the interpreter counted per (family, input).
     work: HashMap<(Family, String), u64>,
+    /// The features of counted inputs (input CID → [`features`]), read from the store.
+    features: HashMap<String, Vec<f64>>,
     /// Timed ok runs (and peer probe samples) per family, newest first.
     obs: BTreeMap<Family, Vec<Obs>>,
     /// Each observation's age among those of its arm and site across the ledger (0 = newest):
     /// what re-seeding weighs the priors by.
     age: HashMap<(u64, u32), usize>,
+}
+
+/// The compute arms: each engine here, then each engine on each peer.
+fn arm_keys<'a>(peers: impl Iterator<Item = &'a str>) -> Vec<(Arm, String)> {
+    std::iter::once(LOCAL)
+        .chain(peers)
+        .flat_map(|site| Arm::COMPUTE.iter().map(move |a| (*a, site.to_string())))
+        .collect()
 }
 
 /// ⌊log₂ n⌋ (0 for 0).
@@ -455,7 +586,37 @@ impl Planner {
             .into_iter()
             .filter_map(|(id, body)| serde_json::from_value::<Probe>(body).ok().map(|p| (id, p)))
             .collect();
-        Ok(Planner::from_records(runs, probes))
+        let mut planner = Planner::from_records(runs, probes);
+        // The counted inputs' features, from their states in the store (read without noting a
+        // load: the planner only looks); an input gc dropped teaches nothing.
+        let inputs: std::collections::BTreeSet<String> =
+            planner.work.keys().map(|(_, i)| i.clone()).collect();
+        for input in inputs {
+            let Ok(cid) = crate::cid::Cid::parse(&input) else { continue };
+            let bytes = match home.open_blob(&cid) {
+                Ok(crate::store::BlobSource::Inline(b)) => b,
+                Ok(crate::store::BlobSource::File { mut file, len }) if len < 1 << 20 => {
+                    let mut b = Vec::new();
+                    if std::io::Read::read_to_end(&mut file, &mut b).is_err()
+                        || crate::cid::Cid::of(&b) != cid
+                    {
+                        continue;
+                    }
+                    b
+                }
+                _ => continue,
+            };
+            if let Some(f) = features(&bytes) {
+                planner.features.insert(input, f);
+            }
+        }
+        Ok(planner)
+    }
+
+    /// These input features (input CID → [`features`]) for predicting work.
+    pub fn with_features(mut self, features: HashMap<String, Vec<f64>>) -> Planner {
+        self.features.extend(features);
+        self
     }
 
     /// The planner of these runs (in any order), without probes.
@@ -519,7 +680,7 @@ impl Planner {
             age.insert(o.id, *n);
             *n += 1;
         }
-        Planner { runs, work, obs, age }
+        Planner { runs, work, features: HashMap::new(), obs, age }
     }
 
     /// How many runs the planner read.
@@ -532,12 +693,26 @@ impl Planner {
     fn bucket(&self, q: &Query) -> Bucket {
         let family = (q.program.clone(), q.entry.clone(), q.direction.clone());
         if let Some(n) = self.work.get(&(family.clone(), q.input.clone())) {
-            return Bucket { log2_instructions: Some(log2_floor(*n)), from: "same input" };
+            return Bucket { log2_instructions: Some(log2_floor(*n)), from: "same input", sd_log2: 0.0 };
+        }
+        let known: Vec<(Vec<f64>, f64)> = self
+            .work
+            .iter()
+            .filter(|((f, _), _)| *f == family)
+            .filter_map(|((_, input), n)| {
+                Some((self.features.get(input)?.clone(), (*n.max(&1) as f64).log2()))
+            })
+            .collect();
+        if let Some((y, sd, how)) = predict_work(&known, &q.features) {
+            let b = y.max(0.0).floor() as u32;
+            return Bucket { log2_instructions: Some(b), from: how, sd_log2: sd };
         }
         let latest = self.obs.get(&family).and_then(|o| o.iter().find_map(|o| o.bucket));
         match latest {
-            Some(b) => Bucket { log2_instructions: Some(b), from: "latest run of this program" },
-            None => Bucket { log2_instructions: None, from: "unknown" },
+            Some(b) => {
+                Bucket { log2_instructions: Some(b), from: "latest run of this program", sd_log2: 2.0 }
+            }
+            None => Bucket { log2_instructions: None, from: "unknown", sd_log2: 0.0 },
         }
     }
 
@@ -623,10 +798,21 @@ impl Planner {
         let own: Vec<&Obs> =
             fam.iter().filter(|o| model == "pooled" || o.bucket == bucket.log2_instructions).collect();
         let cold = !fam.iter().any(|o| o.site == LOCAL);
-        let mut keys: Vec<(Arm, String)> = Arm::COMPUTE.iter().map(|a| (*a, LOCAL.to_string())).collect();
-        keys.extend(q.peers.iter().map(|p| (Arm::Interp, p.clone())));
-        let fits: Vec<Fit> =
-            keys.iter().map(|(arm, site)| self.fit(*arm, site, bucket.log2_instructions, &own)).collect();
+        let keys = arm_keys(q.peers.iter().map(String::as_str));
+        // A predicted work is uncertain: an interpreter's time is proportional to the work, so
+        // its μ takes the prediction's variance too (κ shrinks so that σ²/κ grows by it).
+        let widen = (bucket.sd_log2 * std::f64::consts::LN_2).powi(2);
+        let fits: Vec<Fit> = keys
+            .iter()
+            .map(|(arm, site)| {
+                let mut fit = self.fit(*arm, site, bucket.log2_instructions, &own);
+                if *arm == Arm::Interp && widen > 0.0 {
+                    let post = &mut fit.posterior;
+                    post.kappa = 1.0 / (1.0 / post.kappa + widen / post.mean_var().max(1e-9));
+                }
+                fit
+            })
+            .collect();
         let posts: Vec<Nig> = fits.iter().map(|f| f.posterior).collect();
         let p = p_fastest(&posts, &mut Rng::new(MC_SEED));
         let mut rng = Rng::new(MC_SEED ^ 1);
@@ -748,11 +934,10 @@ impl Planner {
             let mut buckets: Vec<Option<u32>> = fam.iter().map(|o| o.bucket).collect();
             buckets.sort();
             buckets.dedup();
-            let mut keys: Vec<(Arm, String)> = Arm::COMPUTE.iter().map(|a| (*a, LOCAL.to_string())).collect();
             let mut peers: Vec<&str> = fam.iter().map(|o| o.site.as_str()).filter(|s| *s != LOCAL).collect();
             peers.sort();
             peers.dedup();
-            keys.extend(peers.iter().map(|p| (Arm::Interp, p.to_string())));
+            let keys = arm_keys(peers.into_iter());
             let mdl = Planner::mdl(fam);
             for bucket in buckets {
                 let own: Vec<&Obs> = fam.iter().filter(|o| o.bucket == bucket).collect();
@@ -1045,6 +1230,45 @@ pub fn auto(home: &Home, q: &Query, allow_reuse: bool, by: &str, record: bool) -
     Ok(Auto { arm: a.choice, site: a.site, reuse, reason, unrecorded })
 }
 
+/// One cycle of `loop` up to its run: T (measure: the ledger, every earlier cycle's run
+/// included, gives the posteriors, their priors re-seeded from the arm's recent runs
+/// elsewhere), S (act: Thompson sampling picks a compute arm, never reuse), and the decision
+/// recorded with the posteriors it came from. The caller runs the arm; its run is the
+/// evidence the next cycle's Φ re-seeds from.
+#[derive(Debug)]
+pub struct Cycle {
+    pub assessment: Assessment,
+    /// The arm picked: an index into `assessment.arms`.
+    pub pick: usize,
+    /// The pick's predicted time minus the least predicted time, in nanoseconds.
+    pub regret_ns: f64,
+    /// The decision record's id.
+    pub decision: u64,
+}
+
+impl Cycle {
+    /// The arm picked.
+    pub fn arm(&self) -> &ArmView {
+        &self.assessment.arms[self.pick]
+    }
+
+    /// The `backend_reason` of the run the cycle makes.
+    pub fn reason(&self) -> String {
+        format!(
+            "loop (decision {}): Thompson sampling (confidence {:.2})",
+            self.decision, self.assessment.confidence
+        )
+    }
+}
+
+/// Measures, picks and records one cycle of `loop` for `q` (decisions `by` the caller).
+pub fn cycle(home: &Home, q: &Query, rng: &mut Rng, by: &str) -> Result<Cycle, CoreError> {
+    let assessment = Planner::load(home)?.assess(q);
+    let (pick, regret_ns) = Planner::thompson(&assessment, rng);
+    let decision = home.record_decision(&Decision::of(q, &assessment, pick, false, by, "thompson"))?;
+    Ok(Cycle { assessment, pick, regret_ns, decision })
+}
+
 impl Home {
     /// Appends a decision to the ledger; returns its record id.
     pub fn record_decision(&self, d: &Decision) -> Result<u64, CoreError> {
@@ -1107,6 +1331,7 @@ mod tests {
             prints: false,
             static_jit: false,
             peers: Vec::new(),
+            features: Vec::new(),
         }
     }
 
@@ -1231,7 +1456,7 @@ mod tests {
         let q = Query { peers: vec!["fast".into(), "unknown".into()], ..query(INPUT) };
         let a = planner.assess(&q);
         assert_eq!((a.choice, a.site.as_str()), (Arm::Interp, "fast"), "{}", a.why);
-        assert_eq!(a.arms.len(), 4);
+        assert_eq!(a.arms.len(), 6, "interp and jit, here and on each peer");
         assert_eq!(a.at(Arm::Interp, "fast").unwrap().runs, 10);
         assert_eq!(a.arm(Arm::Interp).unwrap().runs, 10, "the remote run's time is not a local one");
         // Without the peer, or with only a peer nothing is known about, the run stays here.
@@ -1244,6 +1469,71 @@ mod tests {
         let a = Planner::from_records(history(1_000_000, 2_000_000), slow)
             .assess(&Query { peers: vec!["slow".into()], ..query(INPUT) });
         assert_eq!((a.choice, a.site.as_str()), (Arm::Interp, LOCAL), "{}", a.why);
+    }
+
+    #[test]
+    fn the_work_of_a_new_input_is_predicted_from_its_features() {
+        // sum_to-like: 5n instructions for n = 1000, 2000, 4000, 8000 (work grows with the
+        // value of n, not the input's size).
+        let mut runs = Vec::new();
+        let mut features = HashMap::new();
+        for (k, n) in [1000u64, 2000, 4000, 8000].iter().enumerate() {
+            let input = format!("{:064x}", k + 10);
+            let mut r = rec(k as u64 + 1, PROG, &input, "interp", 5 * n, true);
+            r.run.instructions = Some(5 * n);
+            runs.push(r);
+            features.insert(input, vec![(1.0 + *n as f64).log2(), 0.0]);
+        }
+        let planner = Planner::from_runs(runs).with_features(features);
+        let q = |n: f64| Query { features: vec![(1.0 + n).log2(), 0.0], ..query(INPUT) };
+        let far = planner.assess(&q(64_000.0));
+        assert_eq!(far.bucket.from, "log-log fit");
+        assert_eq!(far.bucket.log2_instructions, Some(18), "5 · 64000 = 320000 ≈ 2^18.3");
+        assert!(far.bucket.sd_log2 < 0.2, "{:?}", far.bucket);
+        // The prediction's uncertainty widens the interpreter's posterior.
+        let counted = planner.assess(&Query { input: format!("{:064x}", 13), ..q(8000.0) });
+        assert_eq!(counted.bucket.from, "same input");
+        assert!(
+            far.arm(Arm::Interp).unwrap().posterior.kappa < counted.arm(Arm::Interp).unwrap().posterior.kappa
+        );
+        // Fit against nearest neighbour by leave-one-out; with one counted input, its work.
+        let known: Vec<(Vec<f64>, f64)> =
+            [(1.0, 10.0), (1.1, 10.0), (5.0, 30.0), (5.1, 30.0), (9.0, 10.0), (9.1, 10.0)]
+                .iter()
+                .map(|(x, y)| (vec![*x], *y))
+                .collect();
+        let (y, _, how) = predict_work(&known, &[5.2]).unwrap();
+        assert_eq!((y, how), (30.0, "nearest input"), "work that no line follows");
+        assert_eq!(predict_work(&known[..1], &[9.0]), Some((10.0, 2.0, "the one counted input")));
+        assert_eq!(predict_work(&[], &[9.0]), None);
+        assert_eq!(super::features(br#"{"a":[1,7,3],"n":1023}"#), Some(vec![2.0, 3.0, 10.0]));
+    }
+
+    #[test]
+    fn a_peer_s_jit_is_an_arm_of_its_own() {
+        // Here both engines take a millisecond or more; the peer's JIT answers in 200 µs, its
+        // interpreter in 50 ms: the plan is the peer's JIT.
+        let mut probes: Vec<(u64, Probe)> =
+            (0..8).map(|k| (30 + k, remote_probe("fast", "jit", 200_000 + k * 1000))).collect();
+        probes.extend((0..8).map(|k| (40 + k, remote_probe("fast", "interp", 50_000_000 + k))));
+        let planner = Planner::from_records(history(1_000_000, 2_000_000), probes);
+        let a = planner.assess(&Query { peers: vec!["fast".into()], ..query(INPUT) });
+        assert_eq!((a.choice, a.site.as_str()), (Arm::Jit, "fast"), "{}", a.why);
+        assert_eq!(a.at(Arm::Jit, "fast").unwrap().runs, 8);
+        assert_eq!(a.at(Arm::Interp, "fast").unwrap().runs, 8);
+        let d = Decision::of(&q_fast(), &a, a.planned(), false, "loop", "plan");
+        assert_eq!((d.backend.as_str(), d.site.as_str()), ("jit", "fast"));
+        // A peer whose JIT nothing is known about: its interpreter may be planned, its JIT not.
+        let interp_only: Vec<(u64, Probe)> =
+            (0..8).map(|k| (30 + k, remote_probe("fast", "interp", 200_000 + k))).collect();
+        let a = Planner::from_records(history(1_000_000, 2_000_000), interp_only)
+            .assess(&Query { peers: vec!["fast".into()], ..query(INPUT) });
+        assert_eq!((a.choice, a.site.as_str()), (Arm::Interp, "fast"), "{}", a.why);
+        assert_eq!(a.at(Arm::Jit, "fast").unwrap().runs, 0);
+    }
+
+    fn q_fast() -> Query {
+        Query { peers: vec!["fast".into()], ..query(INPUT) }
     }
 
     #[test]

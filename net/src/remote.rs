@@ -57,6 +57,38 @@ pub struct RunRequest {
     /// A shorter time budget than the server's, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_ms: Option<u64>,
+    /// The engine: `interp` (the default) or `jit`. Sent only when it is not the interpreter,
+    /// so a request to the interpreter reads the same to every server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+}
+
+/// The engines `POST /runs` runs on (`engine` of a [`RunRequest`]).
+pub const ENGINES: [&str; 2] = ["interp", "jit"];
+
+impl RunRequest {
+    /// The engine asked for: the interpreter unless `engine` says `jit`; a clear error for an
+    /// engine the server does not have, or for an instruction budget the JIT cannot count.
+    pub fn backend(&self) -> Result<Backend, String> {
+        match self.engine.as_deref() {
+            None | Some("interp") => Ok(Backend::Interp),
+            Some("jit") if self.max_steps.is_some() => {
+                Err("the JIT counts no instructions, so a run on it cannot take max_steps: drop \
+                 max_steps or ask for the engine interp"
+                    .to_string())
+            }
+            Some("jit") => Ok(Backend::Jit),
+            Some(other) => Err(format!(
+                "unknown engine {other:?}: a run's engine is {}",
+                ENGINES.map(|e| format!("{e:?}")).join(" or ")
+            )),
+        }
+    }
+
+    /// The `engine` field that asks for `backend` (none for the interpreter, the default).
+    pub fn engine_of(backend: Backend) -> Option<String> {
+        (backend == Backend::Jit).then(|| "jit".to_string())
+    }
 }
 
 impl Budget {
@@ -143,17 +175,22 @@ pub(crate) async fn post_run(State(shared): State<Arc<Shared>>, body: Bytes) -> 
         Ok(r) => r,
         Err(e) => return text_resp(StatusCode::BAD_REQUEST, &format!("not a run request: {e}")),
     };
+    let backend = match req.backend() {
+        Ok(b) => b,
+        Err(why) => return text_resp(StatusCode::BAD_REQUEST, &why),
+    };
     let root = shared.config.home.clone();
     let budget = shared.config.budget.for_request(&req);
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     let mut job = tokio::task::spawn_blocking(move || {
-        rdx_core::run::on_big_stack(move || run_here(&root, &req, budget, flag)).unwrap_or_else(|| {
-            Err((StatusCode::INTERNAL_SERVER_ERROR, "internal error: the run panicked".to_string()))
-        })
+        rdx_core::run::on_big_stack(move || run_here(&root, &req, backend, budget, flag)).unwrap_or_else(
+            || Err((StatusCode::INTERNAL_SERVER_ERROR, "internal error: the run panicked".to_string())),
+        )
     });
     // At the time budget the interpreter is told to stop; the stopped run is recorded and
-    // answered like any failed run. Only a run that does not come back even then is a 503.
+    // answered like any failed run. Only a run that does not come back even then is a 503
+    // (compiled code cannot be stopped: a JIT run past its budget is one).
     let done = match tokio::time::timeout(budget.wall, &mut job).await {
         Ok(done) => Ok(done),
         Err(_) => {
@@ -197,10 +234,12 @@ fn core_failure(e: CoreError) -> Failure {
     (status, e.to_string())
 }
 
-/// Runs a request in the home at `root`, fetching what it lacks from the home's own peers.
+/// Runs a request on `backend` in the home at `root`, fetching what it lacks from the home's
+/// own peers.
 fn run_here(
     root: &std::path::Path,
     req: &RunRequest,
+    backend: Backend,
     budget: Budget,
     stop: Arc<AtomicBool>,
 ) -> Result<RunReply, Failure> {
@@ -230,18 +269,26 @@ fn run_here(
         None
     };
     let flags: Vec<String> = if req.checked { vec!["--checked".into()] } else { Vec::new() };
-    let limits = Limits { max_steps: budget.max_steps, ..Limits::default() };
-    let mut engine = Interpreter::with_limits(limits);
-    engine.set_stop(Some(stop));
+    // The interpreter counts its instructions and reads the stop flag; the JIT does neither
+    // (a step limit would send its run to the interpreter), so only the wait is bounded.
+    let mut engine: Box<dyn rdx_vm::Engine> = match backend {
+        Backend::Jit => Backend::Jit.engine(),
+        _ => {
+            let limits = Limits { max_steps: budget.max_steps, ..Limits::default() };
+            let mut interp = Interpreter::with_limits(limits);
+            interp.set_stop(Some(stop));
+            Box::new(interp)
+        }
+    };
     let mut out = values.clone();
-    let exec = rdx_core::run::execute(&mut engine, module, gene, &mut out, dir, &mut host);
+    let exec = rdx_core::run::execute(&mut *engine, module, gene, &mut out, dir, &mut host);
     let output = exec.result.is_ok().then(|| state::encode(module, gene, &out));
     let error = exec.result.as_ref().err().map(|e| WireDiagnostic::from_diagnostic(&e.to_diagnostic()));
     let outcome = Outcome {
         values: out,
         dir,
         exec,
-        backend: Backend::Interp,
+        backend,
         backend_reason: None,
         input: state::encode(module, gene, &values),
         output,

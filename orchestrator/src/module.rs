@@ -435,6 +435,78 @@ impl Module {
         Ok(value.to_string())
     }
 
+    /// `rdx loop` for a run of `entry` on `values`: `n` cycles, each measuring the ledger of
+    /// `home`, picking an engine here by Thompson sampling (seeded with `seed`), recording the
+    /// decision, then running on a fresh engine (the JIT compiling again, as a `rdx run`
+    /// does) and recording the run. One JSON object per cycle (`cycle`, `arm`, `where`, `run`,
+    /// `decision`, `wall_ns`, `outcome`, `regret_ns`, `cumulative_regret_ns`, `confidence`),
+    /// as `rdx loop --json` prints them. Python considers no peers.
+    #[pyo3(signature = (entry, values, reverse, home, n = 10, seed = 1))]
+    #[allow(clippy::too_many_arguments)]
+    fn loop_json<'py>(
+        &self,
+        py: Python<'py>,
+        entry: &str,
+        values: &Bound<'py, PyList>,
+        reverse: bool,
+        home: Bound<'py, Home>,
+        n: usize,
+        seed: u64,
+    ) -> PyResult<Vec<String>> {
+        let Some(gene) = self.program.module.gene_index(entry) else {
+            return Err(errors::make(py, "RdxError", &format!("no gene named {entry:?}"), None));
+        };
+        let params = &self.program.module.genes[gene].params;
+        let args = values::from_python(py, self.program.module.dialect, params, values)?;
+        let dir = if reverse { Direction::Backward } else { Direction::Forward };
+        let q = rdx_core::planner::Query::of(&self.program, gene, &args, dir);
+        let home = home.get();
+        let program = &self.program;
+        let lines = py.detach(|| {
+            home.with(|home| {
+                let mut rng = rdx_core::planner::Rng::new(seed);
+                let mut total = 0.0;
+                let mut lines = Vec::with_capacity(n);
+                for cycle in 1..=n {
+                    let c = rdx_core::planner::cycle(home, &q, &mut rng, "python loop")?;
+                    total += c.regret_ns;
+                    let backend = if c.arm().arm == rdx_core::planner::Arm::Jit {
+                        Backend::Jit
+                    } else {
+                        Backend::Interp
+                    };
+                    let req = rdx_core::run::Request::new(program, gene, args.clone(), dir, backend);
+                    let outcome = rdx_core::run::run(req)?;
+                    let reason = c.reason();
+                    let mut facts = outcome.facts(program, gene, &[], &[], None);
+                    facts.backend_reason = Some(&reason);
+                    let rec = rdx_core::run::record(home, &facts, &outcome.exec)?;
+                    let result = match &outcome.exec.result {
+                        Ok(_) => "ok".to_string(),
+                        Err(e) => format!("error {}", e.to_diagnostic().code),
+                    };
+                    lines.push(
+                        serde_json::json!({
+                            "cycle": cycle,
+                            "arm": c.arm().arm.name(),
+                            "where": c.arm().site,
+                            "run": rec.id,
+                            "decision": c.decision,
+                            "wall_ns": outcome.exec.wall_ns,
+                            "outcome": result,
+                            "regret_ns": c.regret_ns,
+                            "cumulative_regret_ns": total,
+                            "confidence": c.assessment.confidence,
+                        })
+                        .to_string(),
+                    );
+                }
+                Ok::<_, rdx_core::CoreError>(lines)
+            })
+        });
+        lines.map_err(|e| errors::make(py, "StoreError", &e.to_string(), None))
+    }
+
     /// Words on the history tape of `backend` (the JIT's: this thread's): values overwritten
     /// by lossy operations of forward runs that no backward run has consumed yet.
     #[pyo3(signature = (backend = "interp"))]

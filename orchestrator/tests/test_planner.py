@@ -86,3 +86,41 @@ def test_python_m_redoxa_hint_plan_and_status(tmp_path: Path, capsys: Any) -> No
     assert main(["status", "--home", str(home)]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["runs"] == 3 and status["contexts"][0]["entry"] == "count"
+
+
+def test_python_m_redoxa_loop_explores_and_records_every_cycle(tmp_path: Path, capsys: Any) -> None:
+    from redoxa.__main__ import main
+
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT)
+    home = tmp_path / "home"
+    assert main(["loop", str(script), "--home", str(home), "-n", "4", "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["cycle"] for line in lines] == [1, 2, 3, 4], lines
+    assert all(line["call"] == "count(n=5)" and line["where"] == "local" for line in lines)
+    assert all(line["arm"] in ("interp", "jit") and line["outcome"] == "ok" for line in lines)
+    runs = rx.Home(home).log(dataframe=False)
+    assert len(runs) == 4, "one run per cycle, and the script's own runs are not recorded"
+    # Each run names the decision of its cycle and was made on the arm that decision picked.
+    for line, run in zip(lines, reversed(runs)):
+        assert run["id"] == line["run"] and run["backend"] == line["arm"]
+        assert run["backend_reason"].startswith(f"loop (decision {line['decision']}): Thompson sampling")
+    assert lines[-1]["cumulative_regret_ns"] == sum(line["regret_ns"] for line in lines)
+    # The text form: the call, then one line per cycle; a later loop learns from the ledger.
+    assert main(["loop", str(script), "--home", str(home), "-n", "2", "--seed", "7"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "count(n=5)" and out[1].startswith("  cycle   1  ") and "confidence" in out[2], out
+    assert len(rx.Home(home).log(dataframe=False)) == 6
+
+
+def test_program_loop_needs_a_cycle(tmp_path: Path) -> None:
+    prog = fib.compile()
+    home = rx.Home(tmp_path)
+    try:
+        prog.loop(home, cycles=0, n=1)
+    except ValueError as e:
+        assert "at least 1" in str(e)
+    else:
+        raise AssertionError("n=0 is refused")
+    lines = prog.loop(home, cycles=2, n=3)
+    assert [line["cycle"] for line in lines] == [1, 2]

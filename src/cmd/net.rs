@@ -300,6 +300,8 @@ pub struct Remote<'a> {
     pub kernels: &'a [rdx_core::kernels::UserKernel],
     /// Verify every kernel call there (`--checked`).
     pub checked: bool,
+    /// The peer's engine: `Interp` or `Jit`.
+    pub backend: rdx_core::run::Backend,
 }
 
 /// What a remote run gave back: the peer, its reply, and the time the caller waited.
@@ -339,6 +341,7 @@ impl Remote<'_> {
             checked: self.checked,
             max_steps: None,
             max_ms: None,
+            engine: rdx_net::remote::RunRequest::engine_of(self.backend),
         };
         let reply = client.run(&peer, &request, budget.wall)?;
         let waited_ns = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);

@@ -4,7 +4,7 @@
 
 use crate::frontend::{self, fail, usage_error};
 use rdx_core::Home;
-use rdx_core::planner::{Arm, Assessment, Cached, Decision, LOCAL, Planner, Query, Rng, arm_label, human_ns};
+use rdx_core::planner::{Arm, Assessment, Cached, LOCAL, Planner, Query, Rng, arm_label, human_ns};
 use rdx_core::run::{self, Backend, Program, Request};
 use rdx_vm::{Direction, Value};
 use std::path::Path;
@@ -238,7 +238,7 @@ pub fn plan(args: PlanArgs, home: Option<&Path>) -> ExitCode {
     let action = match &a.cached {
         Some(c) => format!("reuse the output of run {} ({})", c.run, short(&c.output)),
         None if a.site == LOCAL => format!("run on {} here", a.choice.name()),
-        None => format!("run on {}'s interpreter", a.site),
+        None => format!("run on {}'s {}", a.site, if a.choice == Arm::Jit { "JIT" } else { "interpreter" }),
     };
     println!("{action}");
     println!("why: {}", a.why);
@@ -390,33 +390,22 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
     let mut rng = Rng::new(args.seed);
     let mut total_regret = 0.0;
     for cycle in 1..=args.n {
-        // Measure: the ledger, with every earlier cycle's run, gives the posteriors (their
-        // priors re-seeded from the arm's recent runs elsewhere).
-        let planner = match Planner::load(&home) {
-            Ok(p) => p,
+        let c = match rdx_core::planner::cycle(&home, &query, &mut rng, "loop") {
+            Ok(c) => c,
             Err(e) => return fail(e),
         };
-        let a = planner.assess(&query);
-        // Act: Thompson sampling picks a compute arm (never reuse), and the decision is recorded
-        // with the posteriors it came from.
-        let (pick, regret) = Planner::thompson(&a, &mut rng);
+        let (a, regret, decision_id) = (&c.assessment, c.regret_ns, c.decision);
         total_regret += regret;
-        let decision = Decision::of(&query, &a, pick, false, "loop", "thompson");
-        let decision_id = match home.record_decision(&decision) {
-            Ok(id) => id,
-            Err(e) => return fail(e),
-        };
-        let view = &a.arms[pick];
+        let view = c.arm();
         let (id, wall_ns, result) = if view.site == LOCAL {
-            let backend = if view.arm == Arm::Jit { Backend::Jit } else { Backend::Interp };
+            let backend = backend_of(view.arm);
             let request =
                 Request::new(&loaded.program, loaded.gene, loaded.values.clone(), loaded.dir, backend);
             let outcome = match run::run(request) {
                 Ok(o) => o,
                 Err(e) => return fail(e),
             };
-            let reason =
-                format!("loop (decision {decision_id}): Thompson sampling (confidence {:.2})", a.confidence);
+            let reason = c.reason();
             let mut facts = outcome.facts(&loaded.program, loaded.gene, &[], &[], None);
             facts.backend_reason = Some(&reason);
             let id = match run::record(&home, &facts, &outcome.exec) {
@@ -438,6 +427,7 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
                 dir: loaded.dir,
                 kernels: &[],
                 checked: false,
+                backend: backend_of(view.arm),
             };
             let done = match remote.exec().and_then(|d| remote.record(&d).map(|id| (d, id))) {
                 Ok(x) => x,
@@ -481,12 +471,17 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The engine of a compute arm.
+fn backend_of(arm: Arm) -> Backend {
+    if arm == Arm::Jit { Backend::Jit } else { Backend::Interp }
+}
+
 /// What `rdx run --backend auto` does, as the planner decided it.
 pub enum Planned {
     /// Run here on this engine.
     Local(Backend),
-    /// Run on this peer's interpreter.
-    Remote(String),
+    /// Run on this peer, on this engine.
+    Remote(String, Backend),
     /// Give back this recorded output (and what the run printed).
     Reuse(Cached),
 }
@@ -522,8 +517,8 @@ pub fn choose(
     }
     let planned = match auto.reuse {
         Some(c) => Planned::Reuse(c),
-        None if auto.site != LOCAL => Planned::Remote(auto.site.clone()),
-        None => Planned::Local(if auto.arm == Arm::Jit { Backend::Jit } else { Backend::Interp }),
+        None if auto.site != LOCAL => Planned::Remote(auto.site.clone(), backend_of(auto.arm)),
+        None => Planned::Local(backend_of(auto.arm)),
     };
     Some((planned, auto.reason))
 }

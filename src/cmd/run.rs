@@ -110,8 +110,8 @@ pub struct Args {
     #[arg(long)]
     no_ledger: bool,
     /// Run on the peer NAME (`rdx peer`): the program and input state it lacks are pushed,
-    /// it runs there on its interpreter and records the run, and the same run is recorded
-    /// here. What is printed is what a local run prints.
+    /// it runs there on the engine of --backend (auto: the static rule) and records the run,
+    /// and the same run is recorded here. What is printed is what a local run prints.
     #[arg(long, value_name = "NAME")]
     on: Option<String>,
     #[command(flatten)]
@@ -159,9 +159,8 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         Err(e) => return frontend::fail(e),
     };
     if let Some(name) = &args.on {
-        if args.backend != Backend::Interp {
-            return frontend::usage_error("--on runs on the peer's interpreter: drop --backend");
-        }
+        // On a peer, `auto` is the static rule: the planner weighs every peer and here.
+        let (backend, _) = rdx_core::run::Backend::from(args.backend).resolve(&program.module);
         let Some(home) = &home else {
             return home_error.map_or(ExitCode::from(2), frontend::fail);
         };
@@ -174,6 +173,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
             dir,
             kernels: &kernels,
             checked: args.checked,
+            backend,
         };
         return remote.run(args.json, record);
     }
@@ -196,7 +196,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         _ => None,
     };
     let planned = match (planned, &home) {
-        (Some((Planned::Remote(peer), _)), Some(home)) => {
+        (Some((Planned::Remote(peer, backend), _)), Some(home)) => {
             let remote = crate::cmd::net::Remote {
                 home,
                 peer: &peer,
@@ -206,6 +206,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
                 dir,
                 kernels: &[],
                 checked: false,
+                backend,
             };
             return remote.run(args.json, record);
         }

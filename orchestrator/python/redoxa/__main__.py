@@ -1,4 +1,4 @@
-"""``python -m redoxa run|hint|plan|status``: a script's genes through rdx-core's planner.
+"""``python -m redoxa run|hint|plan|loop|status``: a script's genes through rdx-core's planner.
 
     python -m redoxa run SCRIPT [--no-ce1] [--home DIR]   run SCRIPT; every gene run goes
         through the planner (backend "auto") and is recorded in the home's ledger with its
@@ -6,6 +6,10 @@
     python -m redoxa hint SCRIPT [--home DIR]   run SCRIPT unrecorded on the interpreter to see
         which genes it runs on which inputs, then print the planner's prediction for each
     python -m redoxa plan SCRIPT [--home DIR]   the same, with the action and why
+    python -m redoxa loop SCRIPT [-n K] [--seed S] [--json] [--home DIR]   the same, then K
+        cycles of `rdx loop` for each gene run: measure the ledger, pick an engine by
+        Thompson sampling, record the decision, run and record; one line per cycle (arm, time,
+        regret estimate, confidence), or one JSON object per line with --json
     python -m redoxa status [--home DIR]        the planner's contexts (`rdx status --json`)
 
 The home is --home, else $RDX_HOME, else ~/.rdx, as for `rdx`.
@@ -40,12 +44,17 @@ def _run_script(script: str, session: _program._Session) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m redoxa", description=__doc__.split("\n\n")[0])
-    ap.add_argument("command", choices=["run", "hint", "plan", "status"])
+    ap.add_argument("command", choices=["run", "hint", "plan", "loop", "status"])
     ap.add_argument("script", nargs="?")
     ap.add_argument("--no-ce1", "--no-plan", dest="no_plan", action="store_true",
                     help="run: the static rule, not the planner")
     ap.add_argument("--home", help="the home (default: $RDX_HOME, else ~/.rdx)")
+    ap.add_argument("-n", type=int, default=10, metavar="K", help="loop: cycles per gene run (default 10)")
+    ap.add_argument("--seed", type=int, default=1, metavar="S", help="loop: the seed of the sampling")
+    ap.add_argument("--json", action="store_true", help="loop: one JSON object per cycle")
     args = ap.parse_args(argv)
+    if args.n < 1:
+        ap.error("-n must be at least 1")
     home = Home(args.home)
     if args.command == "status":
         print(json.dumps(json.loads(home._native.status_json()), indent=1))
@@ -61,8 +70,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     for prog, values, reverse in session.runs:
         seen.setdefault((prog.cid, json.dumps(values, sort_keys=True, default=str), reverse), (prog, values, reverse))
     for prog, values, reverse in seen.values():
-        p = prog.plan(home, reverse=reverse, **values)
         call = f"{prog.entry}({', '.join(f'{k}={v}' for k, v in values.items())}){' reversed' if reverse else ''}"
+        if args.command == "loop":
+            if not args.json:
+                print(call)
+            for line in prog.loop(home, cycles=args.n, seed=args.seed, reverse=reverse, **values):
+                if args.json:
+                    print(json.dumps({"call": call, **line}))
+                    continue
+                outcome = "" if line["outcome"] == "ok" else f"  {line['outcome']}"
+                print(f"  cycle {line['cycle']:>3}  {line['arm']:<6}  {_ns(line['wall_ns']):>10}  "
+                      f"regret ~{_ns(line['regret_ns']):>10}  confidence {line['confidence']:.2f}  "
+                      f"run {line['run']}{outcome}")
+            continue
+        p = prog.plan(home, reverse=reverse, **values)
         if args.command == "plan":
             action = "reuse a recorded output" if p["reuse"] else f"run on {p['backend']}"
             print(f"{call}: {action}\n  why: {p['why']}")

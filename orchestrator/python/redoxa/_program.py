@@ -288,6 +288,18 @@ class Program:
         args = self.values_list(values)
         return json.loads(self._module.plan_json(self.entry, args, reverse, home._native))
 
+    def loop(self, home: _home.Home, cycles: int = 10, seed: int = 1, reverse: bool = False,
+             **values: Any) -> List[Dict[str, Any]]:
+        """``rdx loop``: ``cycles`` cycles, each measuring the ledger of ``home``, picking an engine
+        here by Thompson sampling (seeded with ``seed``), recording the decision and then the
+        run. One dict per cycle, as ``rdx loop --json`` prints them (``arm``, ``wall_ns``,
+        ``regret_ns``, ``confidence``, ...). Never reuses a recorded output; no peers."""
+        if cycles < 1:
+            raise ValueError(f"cycles must be at least 1, not {cycles}")
+        args = self.values_list(values)
+        lines = self._module.loop_json(self.entry, args, reverse, home._native, cycles, seed)
+        return [json.loads(line) for line in lines]
+
     def _call(
         self,
         values: Dict[str, Any],
