@@ -137,11 +137,33 @@ fn constructs_agree_at_every_width() {
     }
 }
 
+/// Bitwise operations and comparisons over sums and products (operands computed into ancillas
+/// and uncomputed), comparisons as values, `x *= c` and rotations by a variable.
+#[test]
+fn arithmetic_operands_products_and_variable_rotations_agree() {
+    let cases = [
+        "gene g(x: u8, y: u8) { x ^= (y + 3) >> 1 }",
+        "gene g(x: i8, y: i8) { x ^= (y - 7) >> 2 ^ ~(y * 3) }",
+        "gene g(x: u8, y: u8) { y += (x * 3 == 9) + (x < 17) }",
+        "gene g(a: u8, b: u8, c: u8) { c ^= (a + b < 7) ^ ((a - b) << 2) }",
+        "gene g(a: u8, b: u8, c: u8) { if a + b < c - 1 { c <<<= 0 } fi a + b < c - 1 }",
+        "gene g(a: u8, b: u8, c: u8) { if a + b < 100 { c += 1 } else { c -= 1 } fi a + b < 100 }",
+        "gene g(x: u8, y: u8) { x *= 5\n y *= 0xc3 }",
+        "gene g(x: u16) { x *= 0x9e37 }",
+        "gene g(x: u8, k: u8) { x <<<= k }",
+        "gene g(x: u8, k: i8) { x >>>= k + 1 }",
+        "gene g(x: u16, k: u8) { if k < 4 { x <<<= k } fi k < 4 }",
+    ];
+    for src in cases {
+        compile_and_verify(src, "g");
+    }
+}
+
 #[test]
 fn unsupported_statements_are_errors_at_their_span() {
     for (src, what) in [
-        ("gene g(x: u8) { x *= 3 }", "x *= 3"),
-        ("gene g(x: u8, k: u8) { x <<<= k }", "k"),
+        ("gene g(x: u8, y: u8) { x ^= y / 3 }", "y / 3"),
+        ("gene g(x: u8, y: u8, k: u8) { x ^= (y >> k) & 1 }", "k"),
         ("gene g(x: u8, y: u8) { from x == 0 do { y += 1 } until y == 3 }", "x == 0"),
         ("gene g(x: u64) { x += 1 }", "u64"),
     ] {
