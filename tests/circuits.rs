@@ -116,6 +116,8 @@ fn constructs_agree_at_every_width() {
         "gene g(x: u8, y: u8) { x += y }",
         "gene g(x: u8, y: u8) { x -= y + 3 }",
         "gene g(x: i8, y: i8) { x += y * 5 }",
+        "gene g(x: u8, y: u8) { x -= y * 0xe1 }",
+        "gene g(x: u8, y: u8) { if y < 9 { x += y * 0x71 } fi y < 9 }",
         "gene g(x: u8, y: u8) { x ^= x << 3\n y ^= y >> 2 }",
         "gene g(x: u8, y: u8) { x <<<= 3\n swap x, y\n y >>>= 1 }",
         "gene g(x: i8) { neg x }",
@@ -135,11 +137,33 @@ fn constructs_agree_at_every_width() {
     }
 }
 
+/// Bitwise operations and comparisons over sums and products (operands computed into ancillas
+/// and uncomputed), comparisons as values, `x *= c` and rotations by a variable.
+#[test]
+fn arithmetic_operands_products_and_variable_rotations_agree() {
+    let cases = [
+        "gene g(x: u8, y: u8) { x ^= (y + 3) >> 1 }",
+        "gene g(x: i8, y: i8) { x ^= (y - 7) >> 2 ^ ~(y * 3) }",
+        "gene g(x: u8, y: u8) { y += (x * 3 == 9) + (x < 17) }",
+        "gene g(a: u8, b: u8, c: u8) { c ^= (a + b < 7) ^ ((a - b) << 2) }",
+        "gene g(a: u8, b: u8, c: u8) { if a + b < c - 1 { c <<<= 0 } fi a + b < c - 1 }",
+        "gene g(a: u8, b: u8, c: u8) { if a + b < 100 { c += 1 } else { c -= 1 } fi a + b < 100 }",
+        "gene g(x: u8, y: u8) { x *= 5\n y *= 0xc3 }",
+        "gene g(x: u16) { x *= 0x9e37 }",
+        "gene g(x: u8, k: u8) { x <<<= k }",
+        "gene g(x: u8, k: i8) { x >>>= k + 1 }",
+        "gene g(x: u16, k: u8) { if k < 4 { x <<<= k } fi k < 4 }",
+    ];
+    for src in cases {
+        compile_and_verify(src, "g");
+    }
+}
+
 #[test]
 fn unsupported_statements_are_errors_at_their_span() {
     for (src, what) in [
-        ("gene g(x: u8) { x *= 3 }", "x *= 3"),
-        ("gene g(x: u8, k: u8) { x <<<= k }", "k"),
+        ("gene g(x: u8, y: u8) { x ^= y / 3 }", "y / 3"),
+        ("gene g(x: u8, y: u8, k: u8) { x ^= (y >> k) & 1 }", "k"),
         ("gene g(x: u8, y: u8) { from x == 0 do { y += 1 } until y == 3 }", "x == 0"),
         ("gene g(x: u64) { x += 1 }", "u64"),
     ] {
@@ -149,16 +173,20 @@ fn unsupported_statements_are_errors_at_their_span() {
     }
 }
 
-/// Cuccaro, Draper, Kutin and Moulton (2004), the plain ripple-carry adder (MAJ ladder, then
-/// the 2-CNOT UMA ladder) modulo 2^n, one ancilla: 2n Toffoli and 4n CNOT, no NOT.
+/// Cuccaro, Draper, Kutin and Moulton (2004), arXiv:quant-ph/0410184: their depth-optimised
+/// n-bit adder with the high bit (Figure 5) has 2n − 1 Toffoli, 5n − 3 CNOT and 2n − 4 NOT.
+/// Addition modulo 2^w is that adder at n = w − 1 with b's top qubit as the high bit, plus one
+/// CNOT: 2w − 3 Toffoli, 5w − 7 CNOT, 2w − 6 NOT, one ancilla.
 #[test]
 fn adder_gate_counts_are_cuccaros() {
-    for (ty, n) in [("u8", 8usize), ("u16", 16), ("u32", 32)] {
+    for (ty, w) in [("u8", 8usize), ("u16", 16), ("u32", 32)] {
+        let n = w - 1;
         let src = format!("gene g(x: {ty}, y: {ty}) {{ x += y }}");
         let (checked, _) = front(&src);
         let c = circuit::compile(&checked.program, "g").expect("compiles");
         let [x, cx, ccx, mcx, swap] = c.counts();
-        assert_eq!((x.1, cx.1, ccx.1, mcx.1, swap.1), (0, 4 * n, 2 * n, 0, 0), "{ty}");
+        assert_eq!((ccx.1, cx.1 - 1, x.1), (2 * n - 1, 5 * n - 3, 2 * n - 4), "{ty}: the paper's counts");
+        assert_eq!((x.1, cx.1, ccx.1, mcx.1, swap.1), (2 * w - 6, 5 * w - 7, 2 * w - 3, 0, 0), "{ty}");
         assert_eq!(c.ancillas, 1, "{ty}");
         // x -= y is the same gates in reverse order.
         let src = format!("gene g(x: {ty}, y: {ty}) {{ x -= y }}");

@@ -8,8 +8,13 @@
 //! - `x += e` / `x -= e`: the ripple-carry adder of Cuccaro, Draper, Kutin and Moulton (2004)
 //!   with one ancilla (its inverse for `-=`); an addend that is not a variable is computed into
 //!   ancillas first and uncomputed after;
+//! - bitwise operations over sums and products: the arithmetic operands computed into
+//!   ancillas first and uncomputed after; comparisons as values: one ancilla qubit;
+//! - `x *= c` (c odd, outside branches): t = c·x by shift-and-add into ancillas, x -= c⁻¹·t
+//!   clears x, and t becomes x;
 //! - `x ^= x << c`, `x ^= x >> c`: CNOTs; `not x`: X gates; `neg x`: X gates then `+= 1`;
 //! - rotations by constants and `swap`: rewiring, no gates (controlled swaps inside a branch);
+//!   rotations by a variable: a barrel shifter of controlled swaps;
 //! - `if c { … } else { … } fi a`: c computed into an ancilla, the branches controlled by it
 //!   (the else-branch by its negation), then a XORed into it, which returns it to zero;
 //! - locals with constant values and loops over them are evaluated while compiling (unrolled);
@@ -122,6 +127,15 @@ fn fold(op: BinOp, a: u64, b: u64, signed: bool) -> Option<u64> {
         BinOp::LogAnd => u64::from(a != 0 && b != 0),
         BinOp::LogOr => u64::from(a != 0 || b != 0),
     })
+}
+
+/// The inverse of an odd number modulo 2^64 (Newton's iteration).
+fn odd_inverse(c: u64) -> u64 {
+    let mut x = c;
+    for _ in 0..6 {
+        x = x.wrapping_mul(2u64.wrapping_sub(c.wrapping_mul(x)));
+    }
+    x
 }
 
 /// A variable's value while compiling: on qubits, or known (a constant: loop counters).
@@ -363,7 +377,42 @@ impl<'a> Cc<'a> {
             self.xor_anf(reg, &a);
             return Ok(());
         }
+        if e.is_boolean() {
+            // A comparison or `&& || !` as a value: 0 or 1 in the low qubit.
+            return self.cond_into(e, reg[0]);
+        }
+        let (we, signed) = self.width(e);
+        if we < bits {
+            // Arithmetic wraps at the expression's own width, then extends to the register's.
+            self.compute_into(e, &reg[..we as usize])?;
+            if signed {
+                for &q in &reg[we as usize..] {
+                    self.emit(vec![reg[we as usize - 1]], q);
+                }
+            }
+            return Ok(());
+        }
         match &e.kind {
+            ExprKind::Binary(BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Shl | BinOp::Shr, ..)
+            | ExprKind::Unary(UnOp::BitNot, _) => {
+                // Bitwise operations over arithmetic: each arithmetic operand computed into
+                // ancillas, the bitwise part XORed in, the operands uncomputed.
+                let mut temps = Vec::new();
+                let r = self.lower(e, &mut temps).and_then(|low| match self.anf(&low, bits) {
+                    Some(a) => {
+                        self.xor_anf(reg, &a);
+                        Ok(())
+                    }
+                    None => err(e.span, "this expression has no circuit"),
+                });
+                for (name, undo) in temps.into_iter().rev() {
+                    if let Some(env) = self.env.last_mut() {
+                        env.remove(&name);
+                    }
+                    self.uncompute(undo);
+                }
+                r
+            }
             ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), l, r) => {
                 self.compute_into(l, reg)?;
                 self.add_expr(reg, r, *op == BinOp::Sub, e.span)
@@ -394,6 +443,49 @@ impl<'a> Cc<'a> {
                 "this expression has no circuit (use + - * by a constant, & | ^ ~, shifts by constants)",
             ),
         }
+    }
+
+    /// `e` with each operand of its bitwise operations that is not bitwise itself (a sum, a
+    /// product, a comparison, a shift by a variable) computed into fresh ancillas and named
+    /// by a temporary variable (`temps`: to uncompute, last first).
+    fn lower(&mut self, e: &Expr, temps: &mut Vec<(String, Option<Undo>)>) -> R<Expr> {
+        let (we, signed) = self.width(e);
+        if self.anf(e, we).is_some() {
+            return Ok(e.clone());
+        }
+        let kind = match &e.kind {
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or | BinOp::Xor), l, r) => {
+                ExprKind::Binary(*op, Box::new(self.lower(l, temps)?), Box::new(self.lower(r, temps)?))
+            }
+            ExprKind::Binary(op @ (BinOp::Shl | BinOp::Shr), l, r) if self.known(r).is_some() => {
+                ExprKind::Binary(*op, Box::new(self.lower(l, temps)?), r.clone())
+            }
+            ExprKind::Unary(UnOp::BitNot, x) => {
+                ExprKind::Unary(UnOp::BitNot, Box::new(self.lower(x, temps)?))
+            }
+            ExprKind::Binary(BinOp::Shl | BinOp::Shr, _, r) => {
+                return err(r.span, "a shift by a variable has no circuit: shift by a constant, or rotate");
+            }
+            _ => {
+                let (bits, w) = if e.is_boolean() {
+                    (1, Width { bits: 1, signed: false })
+                } else if we <= 32 {
+                    (we, Width { bits: we as u8, signed })
+                } else {
+                    return err(e.span, "a 64-bit value has no circuit: use u8 … i32");
+                };
+                let (wires, undo) = self.compute_fresh(e, bits)?;
+                let name = format!("#{}", self.vars.len());
+                self.vars.push(Val::Q { wires, w });
+                let k = self.vars.len() - 1;
+                if let Some(env) = self.env.last_mut() {
+                    env.insert(name.clone(), k);
+                }
+                temps.push((name.clone(), undo));
+                ExprKind::Var(name)
+            }
+        };
+        Ok(Expr { kind, span: e.span })
     }
 
     /// target += e (or -=).
@@ -427,29 +519,98 @@ impl<'a> Cc<'a> {
         self.release(&reg);
     }
 
-    /// The CDKM ripple-carry adder modulo 2^n: b += a with one ancilla carry (b: target);
-    /// backward (`sub`) its gates in reverse order. 2n Toffoli and 4n CNOT.
+    /// b += a modulo 2^n (b the target), backward (`sub`) its gates in reverse order.
+    ///
+    /// Addition modulo 2^n is the (n − 1)-bit adder of Cuccaro, Draper, Kutin and Moulton
+    /// (2004) with its high-bit output z on b's top qubit (which then holds b_{n−1} ⊕ c_{n−1}),
+    /// and one CNOT a_{n−1} → b_{n−1}. For n − 1 ≥ 4 it is the paper's depth-optimised circuit
+    /// (its Figure 5): 2(n−1) − 1 Toffoli, 5(n−1) − 3 CNOT and 2(n−1) − 4 NOT, so
+    /// 2n − 3 Toffoli, 5n − 7 CNOT and 2n − 6 NOT in all, one ancilla. Narrower adders (inside
+    /// `a * c` and comparisons of narrow values) use its plain MAJ/UMA circuit (Figure 4).
     fn adder(&mut self, b: &[u32], a: &[u32], sub: bool) {
-        let start = self.gates.len();
-        let c0 = self.alloc(1)[0];
         let n = b.len().min(a.len());
-        let carry = |i: usize| if i == 0 { c0 } else { a[i - 1] };
-        for i in 0..n {
-            // MAJ(c, b_i, a_i)
+        if n == 0 {
+            return;
+        }
+        let start = self.gates.len();
+        if n > 1 {
+            let m = n - 1;
+            let x = self.alloc(1)[0];
+            if m >= 4 {
+                self.cdkm_optimised(&a[..m], &b[..m], x, b[m]);
+            } else {
+                self.cdkm_plain(&a[..m], &b[..m], x, b[m]);
+            }
+            self.release(&[x]);
+        }
+        self.emit(vec![a[n - 1]], b[n - 1]);
+        if sub {
+            self.gates[start..].reverse();
+        }
+    }
+
+    /// The paper's Figure 5, line by line (m ≥ 4): b += a, z ^= the carry out, x an ancilla
+    /// at zero (it holds c_1 in between). Its NOTs come in pairs on one qubit with only gates
+    /// that carry the block controls between them, so they need no control themselves.
+    fn cdkm_optimised(&mut self, a: &[u32], b: &[u32], x: u32, z: u32) {
+        let m = a.len();
+        let not = |me: &mut Self, q: u32| me.gates.push(Gate::Mcx { controls: vec![], target: q });
+        for i in 1..m {
+            self.emit(vec![a[i]], b[i]);
+        }
+        self.emit(vec![a[1]], x);
+        self.emit(vec![a[0], b[0]], x);
+        self.emit(vec![a[2]], a[1]);
+        self.emit(vec![x, b[1]], a[1]);
+        self.emit(vec![a[3]], a[2]);
+        for i in 2..m - 2 {
+            self.emit(vec![a[i - 1], b[i]], a[i]);
+            self.emit(vec![a[i + 2]], a[i + 1]);
+        }
+        self.emit(vec![a[m - 3], b[m - 2]], a[m - 2]);
+        self.emit(vec![a[m - 1]], z);
+        self.emit(vec![a[m - 2], b[m - 1]], z);
+        for &q in &b[1..m - 1] {
+            not(self, q);
+        }
+        self.emit(vec![x], b[1]);
+        for i in 2..m {
+            self.emit(vec![a[i - 1]], b[i]);
+        }
+        self.emit(vec![a[m - 3], b[m - 2]], a[m - 2]);
+        for i in (2..m - 2).rev() {
+            self.emit(vec![a[i - 1], b[i]], a[i]);
+            self.emit(vec![a[i + 2]], a[i + 1]);
+            not(self, b[i + 1]);
+        }
+        self.emit(vec![x, b[1]], a[1]);
+        self.emit(vec![a[3]], a[2]);
+        not(self, b[2]);
+        self.emit(vec![a[0], b[0]], x);
+        self.emit(vec![a[2]], a[1]);
+        not(self, b[1]);
+        self.emit(vec![a[1]], x);
+        for i in 0..m {
+            self.emit(vec![a[i]], b[i]);
+        }
+    }
+
+    /// The paper's plain circuit (its Figure 4): the MAJ ladder from the low bit up, the carry
+    /// out copied into z, the 2-CNOT UMA ladder back down; x is the carry-in ancilla.
+    fn cdkm_plain(&mut self, a: &[u32], b: &[u32], x: u32, z: u32) {
+        let m = a.len();
+        let carry = |i: usize| if i == 0 { x } else { a[i - 1] };
+        for i in 0..m {
             self.emit(vec![a[i]], b[i]);
             self.emit(vec![a[i]], carry(i));
             self.emit(vec![carry(i), b[i]], a[i]);
         }
-        for i in (0..n).rev() {
-            // UMA(c, b_i, a_i), the 2-CNOT version
+        self.emit(vec![a[m - 1]], z);
+        for i in (0..m).rev() {
             self.emit(vec![carry(i), b[i]], a[i]);
             self.emit(vec![a[i]], carry(i));
             self.emit(vec![carry(i)], b[i]);
         }
-        if sub {
-            self.gates[start..].reverse();
-        }
-        self.release(&[c0]);
     }
 
     /// t ^= (e != 0), block controls on the gates that write t.
@@ -579,6 +740,23 @@ impl<'a> Cc<'a> {
         self.release(&[c0]);
     }
 
+    /// Rotates the value on `t` left by `left` places by moving it (swaps, carrying the
+    /// block controls): a cycle decomposition of the rotation.
+    fn rotate_in_place(&mut self, t: &[u32], left: usize) {
+        let n = t.len();
+        let new: Vec<u32> = (0..n).map(|j| t[(j + n - left) % n]).collect();
+        let mut cur: Vec<u32> = t.to_vec();
+        for j in 0..n {
+            let want = new[j];
+            if let Some(p) = cur.iter().position(|&q| q == want)
+                && p != j
+            {
+                self.swap(t[j], t[p]);
+                cur.swap(j, p);
+            }
+        }
+    }
+
     fn target(&mut self, p: &rdx_lang::ast::Place) -> R<usize> {
         if p.index.is_some() {
             return err(p.span, "arrays have no circuit");
@@ -689,34 +867,69 @@ impl<'a> Cc<'a> {
                 Ok(())
             }
             StmtKind::Rotate { target, dir, amount } => {
-                let Some(k) = self.known(amount) else {
-                    return err(amount.span, "a rotation by a variable has no circuit: rotate by a constant");
-                };
                 let i = self.target(target)?;
                 let t = self.wires(i);
                 let n = t.len();
+                let Some(k) = self.known(amount) else {
+                    // A barrel shifter: for each bit b of the amount (mod n, a power of two),
+                    // a rotation by 2^b controlled by that bit.
+                    let bits = self.width(amount).0.min(64);
+                    let (aw, undo) = self.compute(amount, bits)?;
+                    for (b, &q) in aw.iter().enumerate().take(n.trailing_zeros() as usize) {
+                        let step = 1usize << b;
+                        let left = if *dir == Dir::Left { step } else { n - step };
+                        self.ctrl.push(q);
+                        self.rotate_in_place(&t, left);
+                        self.ctrl.pop();
+                    }
+                    self.uncompute(undo);
+                    return Ok(());
+                };
                 let k = (k % n as u64) as usize;
                 let left = if *dir == Dir::Left { k } else { (n - k) % n };
-                // Bit j moves to bit j + left: the new wire of bit j is the old wire of j - left.
-                let new: Vec<u32> = (0..n).map(|j| t[(j + n - left) % n]).collect();
                 if self.ctrl.is_empty() {
+                    // Bit j moves to bit j + left: the new wire of bit j is the old wire of j - left.
+                    let new: Vec<u32> = (0..n).map(|j| t[(j + n - left) % n]).collect();
                     if let Val::Q { wires, .. } = &mut self.vars[i] {
                         *wires = new;
                     }
                 } else {
-                    // Under a condition: move the values with controlled swaps (a cycle
-                    // decomposition of the rotation).
-                    let mut cur: Vec<u32> = t.clone();
-                    for j in 0..n {
-                        let want = new[j];
-                        if let Some(p) = cur.iter().position(|&q| q == want)
-                            && p != j
-                        {
-                            self.swap(t[j], t[p]);
-                            cur.swap(j, p);
-                        }
+                    self.rotate_in_place(&t, left);
+                }
+                Ok(())
+            }
+            StmtKind::Mul { target, factor } => {
+                let Some(c) = self.known(factor) else {
+                    return err(factor.span, "`*=` needs a constant factor");
+                };
+                let i = self.target(target)?;
+                let t = self.wires(i);
+                let w = t.len();
+                let mask = if w >= 64 { u64::MAX } else { (1u64 << w) - 1 };
+                if c & 1 == 0 {
+                    return err(factor.span, "`*=` needs an odd factor");
+                }
+                if !self.ctrl.is_empty() {
+                    return err(sp, "`*=` inside an `if` has no circuit: move it out of the branch");
+                }
+                // t = c·x by shift-and-add into w fresh ancillas, then x -= c⁻¹·t (which is x)
+                // clears x, and t becomes x: no swap gates, the old qubits are free again.
+                let fresh = self.alloc(w as u32);
+                let ci = odd_inverse(c) & mask;
+                for j in 0..w {
+                    if c >> j & 1 == 1 {
+                        self.adder(&fresh[j..], &t[..w - j], false);
                     }
                 }
+                for j in 0..w {
+                    if ci >> j & 1 == 1 {
+                        self.adder(&t[j..], &fresh[..w - j], true);
+                    }
+                }
+                if let Val::Q { wires, .. } = &mut self.vars[i] {
+                    *wires = fresh;
+                }
+                self.release(&t);
                 Ok(())
             }
             StmtKind::Swap(a, b) => {
