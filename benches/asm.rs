@@ -23,6 +23,9 @@ use std::time::{Duration, Instant};
 
 const REPS: usize = 7;
 
+/// A workload's name, its generator (of a program of so many lines) and its dialect.
+type Workload = (&'static str, fn(usize) -> String, Dialect);
+
 /// The allocator of the `rdx` command (`src/main.rs`), so the phases cost what they cost there.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -31,7 +34,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let lines = args.iter().find_map(|a| a.parse::<usize>().ok()).unwrap_or(200_000);
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1));
-    let workloads: [(&str, fn(usize) -> String, Dialect); 3] = [
+    let workloads: [Workload; 3] = [
         ("straight", common::big_gene, Dialect::Rdx),
         ("structured", common::structured_gene, Dialect::Rdx),
         ("janus", common::big_janus, Dialect::Janus),
