@@ -10,6 +10,12 @@ mod kernels;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// The front end builds a tree node per statement, operand and name and frees them again;
+/// with the system allocator, malloc and free were the largest single cost of `rdx asm` on
+/// large files (`cargo bench --bench asm` measures it with the same allocator).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// rdx (Redoxa): write a reversible program once, run it forward or backward.
 ///
 /// Programs are `.rdx` files (or Janus `.ja`). Typical use:
