@@ -306,9 +306,11 @@ pub enum StmtKind {
     /// `swap a, b`.
     Swap(Place, Place),
     /// `if cond { then } else { else } fi assertion`.
-    If { cond: Expr, then_block: Block, else_block: Option<Block>, fi: Expr },
+    /// The conditions are boxed, as in `From`: the two rarest statements do not set the size of
+    /// every statement (a `Stmt` is 120 bytes rather than 192).
+    If { cond: Box<Expr>, then_block: Block, else_block: Option<Block>, fi: Box<Expr> },
     /// `from entry do { body } loop { again } until exit`.
-    From { entry: Expr, body: Block, again: Option<Block>, until: Expr },
+    From { entry: Box<Expr>, body: Block, again: Option<Block>, until: Box<Expr> },
     /// `call g(args)` or `uncall g(args)`.
     Call { gene: Ident, args: Vec<Ident>, uncall: bool },
     /// `local name: ty = e`: opens an ancilla that lives until its `delocal` later in the block.

@@ -164,11 +164,16 @@ pub fn arb_stmt() -> BoxedStrategy<Stmt> {
             prop_oneof![
                 (arb_expr(), blk.clone(), prop::option::of(blk.clone()), arb_expr()).prop_map(
                     |(cond, then_block, else_block, fi)| {
-                        stmt(StmtKind::If { cond, then_block, else_block, fi })
+                        stmt(StmtKind::If { cond: Box::new(cond), then_block, else_block, fi: Box::new(fi) })
                     }
                 ),
                 (arb_expr(), blk.clone(), prop::option::of(blk), arb_expr()).prop_map(
-                    |(entry, body, again, until)| stmt(StmtKind::From { entry, body, again, until })
+                    |(entry, body, again, until)| stmt(StmtKind::From {
+                        entry: Box::new(entry),
+                        body,
+                        again,
+                        until: Box::new(until)
+                    })
                 ),
             ]
         })
@@ -547,7 +552,12 @@ impl Builder {
                 let then_block = self.block(then_r);
                 let else_block = else_r.as_ref().map(|rs| self.block(rs));
                 self.freeze(&reads, -1);
-                out.push(stmt(StmtKind::If { cond: cond.clone(), then_block, else_block, fi: cond }));
+                out.push(stmt(StmtKind::If {
+                    cond: Box::new(cond.clone()),
+                    then_block,
+                    else_block,
+                    fi: Box::new(cond),
+                }));
             }
             StmtRecipe::Loop(k, body_r, again_r) => {
                 let i = self.fresh_local();
@@ -572,7 +582,12 @@ impl Builder {
                     ty: Type::U64,
                     init: e(ExprKind::Int(0)),
                 }));
-                out.push(stmt(StmtKind::From { entry: eq(var(&i), 0), body, again, until: eq(var(&i), k) }));
+                out.push(stmt(StmtKind::From {
+                    entry: Box::new(eq(var(&i), 0)),
+                    body,
+                    again,
+                    until: Box::new(eq(var(&i), k)),
+                }));
                 out.push(stmt(StmtKind::Delocal { name: ident(i), ty: None, value: e(ExprKind::Int(k)) }));
             }
             StmtRecipe::Local(x, body_r) => {

@@ -32,10 +32,10 @@ fn nested_ifs(depth: usize) -> Program {
     for _ in 0..depth {
         s = Stmt {
             kind: StmtKind::If {
-                cond: var("x"),
+                cond: Box::new(var("x")),
                 then_block: Block { stmts: vec![s], span: sp() },
                 else_block: None,
-                fi: var("x"),
+                fi: Box::new(var("x")),
             },
             span: sp(),
         };

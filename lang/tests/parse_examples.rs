@@ -118,7 +118,7 @@ fn fib_sum_tree() -> Program {
         "fib",
         &["n", "x1", "x2"],
         vec![st(StmtKind::If {
-            cond: eq(var("n"), int(0)),
+            cond: Box::new(eq(var("n"), int(0))),
             then_block: block(vec![upd("x1", UpdateOp::Add, int(1)), upd("x2", UpdateOp::Add, int(1))]),
             else_block: Some(block(vec![
                 upd("n", UpdateOp::Sub, int(1)),
@@ -130,7 +130,7 @@ fn fib_sum_tree() -> Program {
                 upd("x1", UpdateOp::Add, var("x2")),
                 st(StmtKind::Swap(place("x1"), place("x2"))),
             ])),
-            fi: eq(var("x1"), var("x2")),
+            fi: Box::new(eq(var("x1"), var("x2"))),
         })],
     );
     let sum_to = gene(
@@ -139,10 +139,10 @@ fn fib_sum_tree() -> Program {
         vec![
             st(StmtKind::Local { name: id("i"), ty: Type::U64, init: int(0) }),
             st(StmtKind::From {
-                entry: eq(var("i"), int(0)),
+                entry: Box::new(eq(var("i"), int(0))),
                 body: block(vec![upd("i", UpdateOp::Add, int(1)), upd("s", UpdateOp::Add, var("i"))]),
                 again: None,
-                until: eq(var("i"), var("n")),
+                until: Box::new(eq(var("i"), var("n"))),
             }),
             st(StmtKind::Delocal { name: id("i"), ty: None, value: var("n") }),
         ],

@@ -107,10 +107,10 @@ fn xorshift_is_recognised_only_on_the_target() {
 fn control_flow() {
     let k = one("if x == 0 {\n    y += 1\n} else {\n    y -= 1\n} fi y == 1");
     let StmtKind::If { cond, then_block, else_block, fi } = k else { panic!() };
-    assert_eq!(cond, bin(BinOp::Eq, x(), int(0)));
+    assert_eq!(cond, Box::new(bin(BinOp::Eq, x(), int(0))));
     assert_eq!(then_block.stmts.len(), 1);
     assert_eq!(else_block.map(|b| b.stmts.len()), Some(1));
-    assert_eq!(fi, bin(BinOp::Eq, y(), int(1)));
+    assert_eq!(fi, Box::new(bin(BinOp::Eq, y(), int(1))));
     assert!(matches!(one("if x { } fi x"), StmtKind::If { else_block: None, .. }));
     let k = one("from x == 0 do { x += 1 } loop { y += 1 } until x == 10");
     assert!(matches!(k, StmtKind::From { again: Some(_), .. }));

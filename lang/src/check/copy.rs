@@ -47,10 +47,10 @@ fn stmt(s: &Stmt, level: u32) -> Stmt {
 fn if_kind(s: &Stmt, l: u32) -> StmtKind {
     let StmtKind::If { cond, then_block, else_block, fi } = &s.kind else { return StmtKind::Skip };
     StmtKind::If {
-        cond: expr(cond, l),
+        cond: Box::new(expr(cond, l)),
         then_block: block(then_block, l),
         else_block: else_block.as_ref().map(|b| block(b, l)),
-        fi: expr(fi, l),
+        fi: Box::new(expr(fi, l)),
     }
 }
 
@@ -58,10 +58,10 @@ fn if_kind(s: &Stmt, l: u32) -> StmtKind {
 fn loop_kind(s: &Stmt, l: u32) -> StmtKind {
     let StmtKind::From { entry, body, again, until } = &s.kind else { return StmtKind::Skip };
     StmtKind::From {
-        entry: expr(entry, l),
+        entry: Box::new(expr(entry, l)),
         body: block(body, l),
         again: again.as_ref().map(|b| block(b, l)),
-        until: expr(until, l),
+        until: Box::new(expr(until, l)),
     }
 }
 

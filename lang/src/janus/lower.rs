@@ -629,11 +629,17 @@ impl GeneLowering<'_, '_> {
     }
 
     fn stmts(&mut self, stmts: &[syntax::Stmt]) -> Vec<Stmt> {
-        let mut out = Vec::new();
-        for s in stmts {
-            self.stmt(s, &mut out);
-        }
+        let mut out = Vec::with_capacity(stmts.len());
+        self.stmts_into(stmts, &mut out);
         out
+    }
+
+    /// Lowers `stmts` onto the end of `out` (a body inside `local … delocal` goes straight into
+    /// its block, not through a vector of its own).
+    fn stmts_into(&mut self, stmts: &[syntax::Stmt], out: &mut Vec<Stmt>) {
+        for s in stmts {
+            self.stmt(s, out);
+        }
     }
 
     fn fresh(&mut self, span: Span) -> Ident {
@@ -656,13 +662,23 @@ impl GeneLowering<'_, '_> {
                 let cond = self.expr(cond);
                 let then_block = self.block(then_block);
                 let else_block = else_block.as_ref().map(|b| self.block(b));
-                out.push(mk(StmtKind::If { cond, then_block, else_block, fi: self.expr(fi) }));
+                out.push(mk(StmtKind::If {
+                    cond: Box::new(cond),
+                    then_block,
+                    else_block,
+                    fi: Box::new(self.expr(fi)),
+                }));
             }
             K::From { entry, body, again, until } => {
                 let entry = self.expr(entry);
                 let body = self.block(body);
                 let again = again.as_ref().map(|b| self.block(b));
-                out.push(mk(StmtKind::From { entry, body, again, until: self.expr(until) }));
+                out.push(mk(StmtKind::From {
+                    entry: Box::new(entry),
+                    body,
+                    again,
+                    until: Box::new(self.expr(until)),
+                }));
             }
             K::Push { value, stack } => {
                 let stack = self.ident(stack);
@@ -783,10 +799,10 @@ impl GeneLowering<'_, '_> {
         out.push(Stmt { kind: StmtKind::Local { name: i.clone(), ty: Type::I64, init: int(0) }, span });
         out.push(Stmt {
             kind: StmtKind::From {
-                entry: eq(0),
+                entry: Box::new(eq(0)),
                 body: Block { stmts: body, span },
                 again: None,
-                until: eq(n),
+                until: Box::new(eq(n)),
             },
             span,
         });
@@ -809,20 +825,20 @@ impl GeneLowering<'_, '_> {
         ];
         let moves = Stmt {
             kind: StmtKind::From {
-                entry: empty(to),
+                entry: Box::new(empty(to)),
                 body: Block { stmts: body, span },
                 again: None,
-                until: empty(from),
+                until: Box::new(empty(from)),
             },
             span,
         };
         out.push(Stmt { kind: StmtKind::Local { name: e.clone(), ty: Type::I64, init: zero.clone() }, span });
         out.push(Stmt {
             kind: StmtKind::If {
-                cond: not(empty(from)),
+                cond: Box::new(not(empty(from))),
                 then_block: Block { stmts: vec![moves], span },
                 else_block: None,
-                fi: not(empty(to)),
+                fi: Box::new(not(empty(to))),
             },
             span,
         });
@@ -868,7 +884,7 @@ impl GeneLowering<'_, '_> {
             self.scope.push((l.name.name.clone(), ty));
             out.push(Stmt { kind: StmtKind::Local { name: l.name.clone(), ty, init }, span: l.span });
         }
-        out.extend(self.stmts(body));
+        self.stmts_into(body, out);
         for l in delocals.iter().rev() {
             if let Some((n, values)) = &l.array {
                 // `a[k] -= v` for each initial value, then the array must be all zeros.

@@ -44,6 +44,9 @@ const LEVELS: &[&[(Sym, BinOp)]] = &[
     &[(Sym::Star, BinOp::Mul), (Sym::Slash, BinOp::Div), (Sym::Percent, BinOp::Mod)],
 ];
 
+/// The tier of the comparisons in [`LEVELS`], where a stray `==` is reported.
+const EQUALITY: usize = 2;
+
 /// The parser state over one token vector (which always ends with `Tok::Eof`).
 pub struct Parser {
     toks: Vec<Token>,
@@ -80,11 +83,21 @@ impl Parser {
     }
 
     fn bump(&mut self) -> Token {
-        let t = self.toks[self.pos.min(self.toks.len() - 1)].clone();
-        if self.pos < self.toks.len() - 1 {
+        let last = self.toks.len() - 1;
+        let at = self.pos.min(last);
+        let t = &mut self.toks[at];
+        // A consumed token's text is moved out, not copied: only its span and kind are looked
+        // at again (`prev_span`, `is_bool_literal`).
+        let tok = match &mut t.tok {
+            Tok::Ident(text) if at < last => Tok::Ident(std::mem::take(text)),
+            Tok::Str(text) if at < last => Tok::Str(std::mem::take(text)),
+            other => other.clone(),
+        };
+        let span = t.span;
+        if self.pos < last {
             self.pos += 1;
         }
-        t
+        Token { tok, span }
     }
 
     fn at_kw(&self, k: Kw) -> bool {
@@ -163,9 +176,9 @@ impl Parser {
     }
 
     fn expect_ident(&mut self, what: &str) -> PResult<Ident> {
-        if let Tok::Ident(name) = self.peek() {
-            let name = name.clone();
-            let span = self.bump().span;
+        if let Tok::Ident(_) = self.peek()
+            && let Token { tok: Tok::Ident(name), span } = self.bump()
+        {
             return Ok(Ident { name, span });
         }
         self.expected(what)
@@ -523,7 +536,7 @@ impl Parser {
 
     fn stmt(&mut self) -> PResult<Stmt> {
         let start = self.span();
-        let kind = match self.peek().clone() {
+        let kind = match self.peek() {
             Tok::Ident(n) if n == "iterate" && matches!(self.peek_at(1), Tok::Kw(Kw::Int)) => {
                 self.enter(start)?;
                 let r = self.iterate_stmt();
@@ -549,7 +562,7 @@ impl Parser {
                 self.depth -= 1;
                 r?
             }
-            Tok::Kw(k @ (Kw::Push | Kw::Pop)) => {
+            &Tok::Kw(k @ (Kw::Push | Kw::Pop)) => {
                 self.bump();
                 self.expect_sym(Sym::LParen)?;
                 let value = self.expr()?;
@@ -562,7 +575,7 @@ impl Parser {
                     StmtKind::Pop { target: value, stack }
                 }
             }
-            Tok::Kw(k @ (Kw::Call | Kw::Uncall)) => {
+            &Tok::Kw(k @ (Kw::Call | Kw::Uncall)) => {
                 self.bump();
                 let proc_name = self.expect_ident("a procedure name")?;
                 let mut args = Vec::new();
@@ -637,9 +650,9 @@ impl Parser {
     }
 
     fn string(&mut self) -> PResult<String> {
-        if let Tok::Str(s) = self.peek() {
-            let s = s.clone();
-            self.bump();
+        if let Tok::Str(_) = self.peek()
+            && let Tok::Str(s) = self.bump().tok
+        {
             return Ok(s);
         }
         self.expected("a string literal")
@@ -942,14 +955,13 @@ impl Parser {
         self.binary(0).map(|(e, _)| e)
     }
 
-    /// Operators of `LEVELS[level]` and tighter; returns the tree and its depth.
+    /// Operators of tier `level` (an index into [`LEVELS`]) and tighter, all left-associative,
+    /// by precedence climbing: one call per operator present rather than one per tier.
     fn binary(&mut self, level: usize) -> PResult<(Expr, u32)> {
-        if level == LEVELS.len() {
-            return self.power();
-        }
-        let (mut lhs, mut depth) = self.binary(level + 1)?;
+        let (mut lhs, mut depth) = self.power()?;
         loop {
-            if level == 2 && self.at_sym(Sym::EqEq) {
+            let Tok::Sym(sym) = *self.peek() else { break };
+            if sym == Sym::EqEq && level <= EQUALITY {
                 let sp = self.span();
                 self.report(
                     Diagnostic::error(E0101, "`==` is not a Janus operator", sp)
@@ -957,16 +969,20 @@ impl Parser {
                         .hint("write `a = b`"),
                 );
                 self.bump();
-                let (rhs, rd) = self.binary(level + 1)?;
+                let (rhs, rd) = self.binary(EQUALITY + 1)?;
                 depth = depth.max(rd) + 1;
                 let span = lhs.span.to(rhs.span);
                 lhs = Expr::new(ExprKind::Binary(BinOp::Eq, Box::new(lhs), Box::new(rhs)), span);
                 continue;
             }
-            let Tok::Sym(sym) = *self.peek() else { break };
-            let Some(&(_, op)) = LEVELS[level].iter().find(|(s, _)| *s == sym) else { break };
+            let found = LEVELS
+                .iter()
+                .enumerate()
+                .skip(level)
+                .find_map(|(tier, ops)| ops.iter().find(|(s, _)| *s == sym).map(|&(_, op)| (tier, op)));
+            let Some((tier, op)) = found else { break };
             let op_span = self.bump().span;
-            let (rhs, rd) = self.binary(level + 1)?;
+            let (rhs, rd) = self.binary(tier + 1)?;
             depth = depth.max(rd) + 1;
             let span = lhs.span.to(rhs.span);
             if depth > MAX_DEPTH {
@@ -1173,8 +1189,8 @@ impl Parser {
 
     fn primary(&mut self) -> PResult<(Expr, u32)> {
         let start = self.span();
-        let kind = match self.peek().clone() {
-            Tok::Int(v) => {
+        let kind = match self.peek() {
+            &Tok::Int(v) => {
                 self.bump();
                 match v {
                     Some(v) if v <= i64::MAX as u64 => ExprKind::Int(v),
@@ -1205,7 +1221,7 @@ impl Parser {
                 };
                 return Ok((Expr::new(kind, p.span), d + 1));
             }
-            Tok::Kw(k @ (Kw::Empty | Kw::Top | Kw::Size)) => {
+            &Tok::Kw(k @ (Kw::Empty | Kw::Top | Kw::Size)) => {
                 self.bump();
                 self.expect_sym(Sym::LParen)?;
                 let id = self.expect_ident("a variable name")?;

@@ -282,7 +282,7 @@ impl<'s> Fast<'s> {
         let then_block = self.block()?;
         let else_block = if self.eat(Token::Else)? { Some(self.block()?) } else { None };
         self.expect(Token::Fi)?;
-        Some(StmtKind::If { cond, then_block, else_block, fi: self.expr()?.e })
+        Some(StmtKind::If { cond: Box::new(cond), then_block, else_block, fi: Box::new(self.expr()?.e) })
     }
 
     fn loop_stmt(&mut self) -> Option<StmtKind> {
@@ -293,7 +293,7 @@ impl<'s> Fast<'s> {
         let body = self.block()?;
         let again = if self.eat(Token::Loop)? { Some(self.block()?) } else { None };
         self.expect(Token::Until)?;
-        Some(StmtKind::From { entry, body, again, until: self.expr()?.e })
+        Some(StmtKind::From { entry: Box::new(entry), body, again, until: Box::new(self.expr()?.e) })
     }
 
     /// Every statement but `if`, `from` and `undo`.
