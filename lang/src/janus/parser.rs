@@ -959,8 +959,7 @@ impl Parser {
     /// by precedence climbing: one call per operator present rather than one per tier.
     fn binary(&mut self, level: usize) -> PResult<(Expr, u32)> {
         let (mut lhs, mut depth) = self.power()?;
-        loop {
-            let Tok::Sym(sym) = *self.peek() else { break };
+        while let Tok::Sym(sym) = *self.peek() {
             if sym == Sym::EqEq && level <= EQUALITY {
                 let sp = self.span();
                 self.report(
