@@ -8,7 +8,9 @@
 //! parse (what `rdx asm` runs: the rdx fast path, which lexes as it goes, or the Janus parser
 //! and lowering), check, compile (which verifies the module it built), verify alone, encode,
 //! CID; then the whole of `rdx asm` in-process: read the file, parse, check, compile, encode,
-//! CID, write.
+//! CID, write; and last the real command as a process (`rdx asm IN -o OUT`, start-up and exit
+//! included), the figure the README quotes. (In-process, the IR each run leaves behind costs the
+//! next run fresh pages, so "whole" reads slower than the process on a busy machine.)
 //!
 //! Run with `cargo bench --bench asm` (optionally `-- LINES`, `-- --workload NAME`,
 //! `-- --only PHASE`). To time the real command on the same text, write it out with
@@ -103,6 +105,11 @@ fn workload(name: &str, src: &str, dialect: Dialect, only: Option<&str>) {
         report("whole (read … write)", whole, lines);
         assert_eq!(std::fs::read(&output).expect("read output"), bytes, "the module bytes differ");
     }
+    if run("rdx asm") {
+        let process = best(|| rdx_asm(&input, &output));
+        report("rdx asm (the process)", process, lines);
+        assert_eq!(std::fs::read(&output).expect("read output"), bytes, "the module bytes differ");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -124,6 +131,26 @@ fn asm(
     let bytes = module.encode();
     std::fs::write(output, &bytes).expect("write");
     rdx_vm::module::cid_of(&bytes)
+}
+
+/// The real command, `rdx asm IN -o OUT`, as a process: start-up, the whole pipeline, the write
+/// and the exit. Unlike [`asm`] in this long-lived process, every run starts from a fresh address
+/// space, which is what a user gets.
+fn rdx_asm(input: &std::path::Path, output: &std::path::Path) {
+    // Run in the input's directory with its bare name, so the module's debug section names the
+    // file as the in-process phases do and the bytes can be compared.
+    let dir = input.parent().expect("the input has a directory");
+    let name = input.file_name().expect("the input has a name");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .current_dir(dir)
+        .arg("asm")
+        .arg(name)
+        .arg("-o")
+        .arg(output)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("start rdx");
+    assert!(status.success(), "rdx asm failed: {status}");
 }
 
 fn report(name: &str, t: Duration, lines: usize) {
