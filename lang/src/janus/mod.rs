@@ -60,7 +60,8 @@ pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
     let (tokens, lex_diags) = lexer::lex(src);
     let mut p = parser::Parser::new(tokens, lex_diags);
     let surface = with_stack(|| p.program());
-    let mut diags = p.diags;
+    // The tokens go now, so lowering reuses their memory rather than asking for fresh pages.
+    let mut diags = p.finish();
     if !diags.iter().any(Diagnostic::is_error) {
         let program = lower::lower(&surface, &mut diags);
         if !diags.iter().any(Diagnostic::is_error) {

@@ -65,6 +65,11 @@ impl Parser {
         Parser { toks, pos: 0, depth: 0, fatal: false, diags }
     }
 
+    /// The diagnostics, dropping the tokens.
+    pub fn finish(self) -> Vec<Diagnostic> {
+        self.diags
+    }
+
     fn peek(&self) -> &Tok {
         &self.toks[self.pos.min(self.toks.len() - 1)].tok
     }
