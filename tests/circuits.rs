@@ -138,7 +138,8 @@ fn constructs_agree_at_every_width() {
 }
 
 /// Bitwise operations and comparisons over sums and products (operands computed into ancillas
-/// and uncomputed), comparisons as values, `x *= c` and rotations by a variable.
+/// and uncomputed), comparisons as values, `x *= c` (also inside `if`) and rotations by a
+/// variable.
 #[test]
 fn arithmetic_operands_products_and_variable_rotations_agree() {
     let cases = [
@@ -150,6 +151,8 @@ fn arithmetic_operands_products_and_variable_rotations_agree() {
         "gene g(a: u8, b: u8, c: u8) { if a + b < 100 { c += 1 } else { c -= 1 } fi a + b < 100 }",
         "gene g(x: u8, y: u8) { x *= 5\n y *= 0xc3 }",
         "gene g(x: u16) { x *= 0x9e37 }",
+        "gene g(x: u8, y: u8) { if y < 9 { x *= 5 } else { x *= 0xc3 } fi y < 9 }",
+        "gene g(x: u8, y: u8, z: u8) { if y == z { if y < 4 { x *= 7 } fi y < 4 } fi y == z }",
         "gene g(x: u8, k: u8) { x <<<= k }",
         "gene g(x: u8, k: i8) { x >>>= k + 1 }",
         "gene g(x: u16, k: u8) { if k < 4 { x <<<= k } fi k < 4 }",

@@ -909,11 +909,11 @@ impl<'a> Cc<'a> {
                 if c & 1 == 0 {
                     return err(factor.span, "`*=` needs an odd factor");
                 }
-                if !self.ctrl.is_empty() {
-                    return err(sp, "`*=` inside an `if` has no circuit: move it out of the branch");
-                }
                 // t = c·x by shift-and-add into w fresh ancillas, then x -= c⁻¹·t (which is x)
-                // clears x, and t becomes x: no swap gates, the old qubits are free again.
+                // clears x, and t becomes x: no swap gates, the old qubits are free again. Inside
+                // an `if` every adder carries the block's controls (with them off, t stays zero
+                // and x unchanged), and t and x are exchanged by controlled swaps instead of a
+                // renaming, which would not depend on the condition.
                 let fresh = self.alloc(w as u32);
                 let ci = odd_inverse(c) & mask;
                 for j in 0..w {
@@ -926,10 +926,17 @@ impl<'a> Cc<'a> {
                         self.adder(&t[j..], &fresh[..w - j], true);
                     }
                 }
-                if let Val::Q { wires, .. } = &mut self.vars[i] {
-                    *wires = fresh;
+                if self.ctrl.is_empty() {
+                    if let Val::Q { wires, .. } = &mut self.vars[i] {
+                        *wires = fresh;
+                    }
+                    self.release(&t);
+                } else {
+                    for (&p, &q) in t.iter().zip(&fresh) {
+                        self.swap(p, q);
+                    }
+                    self.release(&fresh);
                 }
-                self.release(&t);
                 Ok(())
             }
             StmtKind::Swap(a, b) => {
