@@ -14,7 +14,8 @@
 //!   clears x, and t becomes x;
 //! - `x ^= x << c`, `x ^= x >> c`: CNOTs; `not x`: X gates; `neg x`: X gates then `+= 1`;
 //! - rotations by constants and `swap`: rewiring, no gates (controlled swaps inside a branch);
-//!   rotations by a variable: a barrel shifter of controlled swaps;
+//!   rotations by a variable: a barrel shifter of controlled swaps; shifts by a variable: a
+//!   barrel shifter into ancilla stages, uncomputed;
 //! - `if c { … } else { … } fi a`: c computed into an ancilla, the branches controlled by it
 //!   (the else-branch by its negation), then a XORed into it, which returns it to zero;
 //! - locals with constant values and loops over them are evaluated while compiling (unrolled);
@@ -393,6 +394,9 @@ impl<'a> Cc<'a> {
             return Ok(());
         }
         match &e.kind {
+            ExprKind::Binary(op @ (BinOp::Shl | BinOp::Shr), l, r) if self.known(r).is_none() => {
+                self.shift_into(*op, l, r, reg)
+            }
             ExprKind::Binary(BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Shl | BinOp::Shr, ..)
             | ExprKind::Unary(UnOp::BitNot, _) => {
                 // Bitwise operations over arithmetic: each arithmetic operand computed into
@@ -445,6 +449,80 @@ impl<'a> Cc<'a> {
         }
     }
 
+    /// reg ^= l << r (or >>) for an amount r held in qubits: a barrel shifter. Stage j (for
+    /// each amount bit with 2^j below the width w) is w fresh ancillas holding the previous
+    /// stage shifted by 2^j when bit j is set (three gates a bit: a copy, and the two Toffolis
+    /// of a controlled choice); the amount's higher bits, its sign included, are ORed into one
+    /// ancilla that selects the everything-shifted-out value (zero, or the sign for a signed
+    /// `>>`, as the interpreter computes on 64-bit words). The stages and that ancilla are
+    /// uncomputed after the last stage is XORed into reg.
+    fn shift_into(&mut self, op: BinOp, l: &Expr, r: &Expr, reg: &[u32]) -> R<()> {
+        let (w, signed) = self.width(l);
+        let (wk, _) = self.width(r);
+        for (e, bits) in [(l, w), (r, wk)] {
+            if bits > 32 {
+                return err(e.span, "a 64-bit value has no circuit: use u8 … i32");
+            }
+        }
+        let (x, ux) = self.compute(l, w)?;
+        let (k, uk) = self.compute(r, wk)?;
+        let w = w as usize;
+        let fill_sign = op == BinOp::Shr && signed;
+        let start = self.gates.len();
+        let mut held = Vec::new();
+        let mut cur = x;
+        let mut j = 0;
+        while j < k.len() && (1usize << j) < w {
+            let step = 1usize << j;
+            let next = self.alloc(w as u32);
+            for i in 0..w {
+                let src = if op == BinOp::Shl {
+                    i.checked_sub(step)
+                } else if i + step < w {
+                    Some(i + step)
+                } else {
+                    fill_sign.then_some(w - 1)
+                };
+                self.emit(vec![cur[i]], next[i]);
+                self.emit(vec![k[j], cur[i]], next[i]);
+                if let Some(src) = src {
+                    self.emit(vec![k[j], cur[src]], next[i]);
+                }
+            }
+            held.extend_from_slice(&next);
+            cur = next;
+            j += 1;
+        }
+        // big = k[j] ∨ k[j+1] ∨ …: NOT of the AND of their complements.
+        let high = k[j..].to_vec();
+        let big = self.alloc(1)[0];
+        if !high.is_empty() {
+            for &q in &high {
+                self.emit(vec![], q);
+            }
+            self.emit(high.clone(), big);
+            for &q in &high {
+                self.emit(vec![], q);
+            }
+            self.emit(vec![], big);
+        }
+        held.push(big);
+        let end = self.gates.len();
+        for (i, &t) in reg.iter().enumerate().take(w) {
+            self.emit(vec![cur[i]], t);
+            self.emit(vec![big, cur[i]], t);
+            if fill_sign {
+                self.emit(vec![big, cur[w - 1]], t);
+            }
+        }
+        let stages: Vec<Gate> = self.gates[start..end].to_vec();
+        self.gates.extend(stages.into_iter().rev());
+        self.release(&held);
+        self.uncompute(uk);
+        self.uncompute(ux);
+        Ok(())
+    }
+
     /// `e` with each operand of its bitwise operations that is not bitwise itself (a sum, a
     /// product, a comparison, a shift by a variable) computed into fresh ancillas and named
     /// by a temporary variable (`temps`: to uncompute, last first).
@@ -462,9 +540,6 @@ impl<'a> Cc<'a> {
             }
             ExprKind::Unary(UnOp::BitNot, x) => {
                 ExprKind::Unary(UnOp::BitNot, Box::new(self.lower(x, temps)?))
-            }
-            ExprKind::Binary(BinOp::Shl | BinOp::Shr, _, r) => {
-                return err(r.span, "a shift by a variable has no circuit: shift by a constant, or rotate");
             }
             _ => {
                 let (bits, w) = if e.is_boolean() {
