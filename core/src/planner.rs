@@ -22,8 +22,9 @@
 //! MDL ([`Mdl`]) chooses between one model per arm for every input and one per bucket.
 //!
 //! [`Planner::assess`] gives what `rdx hint` and `rdx plan` print: the arm most likely fastest
-//! (by Monte Carlo with a fixed seed, no sampling of the decision itself); [`Planner::thompson`]
-//! samples an arm for `rdx loop`. With no timed run of the program (a cold start) the decision
+//! (by Monte Carlo with a fixed seed, no sampling of the decision itself); [`Planner::ids`]
+//! picks an arm for `rdx loop` by information-directed sampling, weighing what an exploration
+//! is expected to cost against what it would teach. With no timed run of the program (a cold start) the decision
 //! is the static rule of `--backend auto`. Everything here is pure: the ledger is read once by
 //! [`Planner::load`].
 
@@ -144,7 +145,7 @@ impl Nig {
     }
 }
 
-/// A small seeded generator (splitmix64), enough for Monte Carlo and Thompson sampling.
+/// A small seeded generator (splitmix64), enough for Monte Carlo and sampling.
 #[derive(Clone, Debug)]
 pub struct Rng(u64);
 
@@ -918,13 +919,100 @@ impl Planner {
     }
 
     /// An arm by Thompson sampling: one draw of each compute arm's median time, the least wins.
-    /// Gives the index of the arm in `a.arms` and the estimated regret of that pick: its
-    /// posterior median time minus the best posterior median, in nanoseconds.
-    pub fn thompson(a: &Assessment, rng: &mut Rng) -> (usize, f64) {
+    /// Gives the index of the arm in `a.arms`.
+    pub fn thompson(a: &Assessment, rng: &mut Rng) -> usize {
         let draws: Vec<f64> = a.arms.iter().map(|v| v.posterior.sample(rng).0).collect();
-        let pick = (0..draws.len()).fold(0, |b, i| if draws[i] < draws[b] { i } else { b });
-        let best = a.arms.iter().map(|v| v.predicted_ns).fold(f64::INFINITY, f64::min);
-        (pick, a.arms[pick].predicted_ns - best)
+        (0..draws.len()).fold(0, |b, i| if draws[i] < draws[b] { i } else { b })
+    }
+
+    /// An arm by information-directed sampling ([`Ids`]), from [`DRAWS`] joint draws of every
+    /// compute arm's mean wall time; `rng` draws them and then the arm.
+    pub fn ids(a: &Assessment, rng: &mut Rng) -> Ids {
+        let k = a.arms.len();
+        // Per arm: the sd of μ and the log-normal's mean over its median, both with σ² at its
+        // posterior mean. (With σ² drawn too, μ is a Student t, and exp of a Student t has no
+        // finite mean: a few far draws would decide.)
+        let spread: Vec<(f64, f64)> = a
+            .arms
+            .iter()
+            .map(|v| {
+                let var = v.posterior.mean_var();
+                ((var / v.posterior.kappa).sqrt(), var / 2.0)
+            })
+            .collect();
+        let mut mean = vec![0.0; k];
+        let mut wins = vec![0usize; k];
+        // given[b][i]: the sum of arm i's times over the draws in which arm b is fastest.
+        let mut given = vec![vec![0.0; k]; k];
+        let mut least = 0.0;
+        let mut t = vec![0.0; k];
+        for _ in 0..DRAWS {
+            for ((ti, v), (sd, half)) in t.iter_mut().zip(&a.arms).zip(&spread) {
+                *ti = (v.posterior.mu + sd * rng.normal() + half).exp();
+            }
+            let best = (0..k).fold(0, |b, i| if t[i] < t[b] { i } else { b });
+            wins[best] += 1;
+            least += t[best];
+            for ((sum, g), ti) in mean.iter_mut().zip(given[best].iter_mut()).zip(&t) {
+                *sum += ti;
+                *g += ti;
+            }
+        }
+        let m = DRAWS as f64;
+        let mean: Vec<f64> = mean.iter().map(|x| x / m).collect();
+        let least = least / m;
+        // Below a billionth of the expected least time, a regret or a gain is rounding.
+        let tiny = 1e-9 * least;
+        let regret_ns: Vec<f64> =
+            mean.iter().map(|x| if x - least > tiny { x - least } else { 0.0 }).collect();
+        let information: Vec<f64> = (0..k)
+            .map(|i| {
+                let g: f64 = (0..k)
+                    .filter(|&b| wins[b] > 0)
+                    .map(|b| wins[b] as f64 / m * (given[b][i] / wins[b] as f64 - mean[i]).powi(2))
+                    .sum();
+                if g > tiny * tiny { g } else { 0.0 }
+            })
+            .collect();
+        // The distribution with the least ratio is a mixture of at most two arms (Russo and
+        // Van Roy, Proposition 6): each pair's best mixing weight, the least ratio overall.
+        let ratio = |q: f64, i: usize, j: usize| {
+            let d = q * regret_ns[i] + (1.0 - q) * regret_ns[j];
+            let g = q * information[i] + (1.0 - q) * information[j];
+            if d <= 0.0 {
+                0.0
+            } else if g <= 0.0 {
+                f64::INFINITY
+            } else {
+                d * d / g
+            }
+        };
+        let mut best = (f64::INFINITY, f64::INFINITY, 0, 0, 1.0);
+        for i in 0..k {
+            for j in 0..k {
+                // (d_j + q (d_i − d_j))² / (g_j + q (g_i − g_j)) is convex in q; its minimum is
+                // at q = d_j / (d_i − d_j) − 2 g_j / (g_i − g_j), within [0, 1].
+                let (dd, dg) = (regret_ns[i] - regret_ns[j], information[i] - information[j]);
+                let mut q = if i == j { 1.0 } else { 0.0 };
+                if i != j && dd != 0.0 && dg != 0.0 {
+                    q = (regret_ns[j] / dd - 2.0 * information[j] / dg).clamp(0.0, 1.0);
+                }
+                for q in [q, 1.0] {
+                    let (r, d) = (ratio(q, i, j), q * regret_ns[i] + (1.0 - q) * regret_ns[j]);
+                    // The least ratio; among equal ones (all infinite when nothing is left to
+                    // learn), the least expected regret.
+                    if r.total_cmp(&best.0).then(d.total_cmp(&best.1)).is_lt() {
+                        best = (r, d, i, j, q);
+                    }
+                }
+            }
+        }
+        let (least_ratio, _, i, j, q) = best;
+        let mut probability = vec![0.0; k];
+        probability[i] += q;
+        probability[j] += 1.0 - q;
+        let pick = if rng.uniform() < q { i } else { j };
+        Ids { pick, probability, ratio: least_ratio, regret_ns, information }
     }
 
     /// Every context with its arms, as `rdx status` lists them.
@@ -1105,7 +1193,8 @@ pub const DECISION: &str = "decision";
 pub struct Decision {
     /// Who decided: `run --backend auto`, `loop`, `python`.
     pub by: String,
-    /// `plan` (the arm most likely fastest), `thompson` (sampled), `reuse` or `static rule`.
+    /// `plan` (the arm most likely fastest), `ids` (information-directed sampling, `loop`),
+    /// `thompson` (`loop --rule thompson`), `reuse` or `static rule`.
     pub how: String,
     pub program: String,
     pub entry: String,
@@ -1230,11 +1319,87 @@ pub fn auto(home: &Home, q: &Query, allow_reuse: bool, by: &str, record: bool) -
     Ok(Auto { arm: a.choice, site: a.site, reuse, reason, unrecorded })
 }
 
+/// How `loop` picks a compute arm.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Rule {
+    /// Information-directed sampling ([`Planner::ids`]): an exploration is weighed by what it
+    /// is expected to cost.
+    #[default]
+    Ids,
+    /// Thompson sampling ([`Planner::thompson`]): one posterior draw of each arm's median
+    /// time, the least wins (the earlier rule, kept for comparison).
+    Thompson,
+}
+
+impl Rule {
+    /// `ids` or `thompson`: the decision record's `how`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Ids => "ids",
+            Rule::Thompson => "thompson",
+        }
+    }
+
+    /// The rule of a name ([`Rule::name`]).
+    pub fn of_name(name: &str) -> Option<Rule> {
+        [Rule::Ids, Rule::Thompson].into_iter().find(|r| r.name() == name)
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            Rule::Ids => "information-directed sampling (the least regret² / information)",
+            Rule::Thompson => "Thompson sampling",
+        }
+    }
+}
+
+/// Information-directed sampling (Russo and Van Roy, 2018, the variance form): with a* the
+/// fastest arm of each joint posterior draw of the arms' mean wall times, arm a's expected
+/// regret is Δ_a = E[t_a − t_a*] and its information gain is g_a = Σ_b P(a* = b)
+/// (E[t_a | a* = b] − E[t_a])², how much knowing which arm is fastest would move a's expected
+/// time. The arm is drawn from the distribution π over the arms with the least information
+/// ratio (Σ π_a Δ_a)² / Σ π_a g_a. An arm that can only be slower teaches nothing (g = 0) and
+/// is never drawn; an arm that may be faster is drawn about as often as the regret of not
+/// knowing (the best arm's Δ) over its own regret: rarely when trying it costs much.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ids {
+    /// The arm drawn: an index into the assessment's arms.
+    pub pick: usize,
+    /// π per arm (at most two are positive).
+    pub probability: Vec<f64>,
+    /// π's information ratio (0 when one arm is fastest in every draw).
+    pub ratio: f64,
+    /// Δ per arm, in nanoseconds.
+    pub regret_ns: Vec<f64>,
+    /// g per arm, in nanoseconds squared.
+    pub information: Vec<f64>,
+}
+
+impl Ids {
+    /// The arms drawn with positive probability, in words: `jit 0.97 (regret 12.0 µs),
+    /// interp on far 0.03 (regret 40.1 ms)`.
+    fn words(&self, a: &Assessment) -> String {
+        let arms: Vec<String> = (0..a.arms.len())
+            .filter(|&i| self.probability[i] > 0.0)
+            .map(|i| {
+                let v = &a.arms[i];
+                format!(
+                    "{} {:.2} (regret {})",
+                    arm_label(v.arm, &v.site),
+                    self.probability[i],
+                    human_ns(self.regret_ns[i])
+                )
+            })
+            .collect();
+        arms.join(", ")
+    }
+}
+
 /// One cycle of `loop` up to its run: T (measure: the ledger, every earlier cycle's run
 /// included, gives the posteriors, their priors re-seeded from the arm's recent runs
-/// elsewhere), S (act: Thompson sampling picks a compute arm, never reuse), and the decision
-/// recorded with the posteriors it came from. The caller runs the arm; its run is the
-/// evidence the next cycle's Φ re-seeds from.
+/// elsewhere), S (act: the rule picks a compute arm, never reuse; information-directed sampling
+/// unless told otherwise), and the decision recorded with the posteriors it came from. The
+/// caller runs the arm; its run is the evidence the next cycle's Φ re-seeds from.
 #[derive(Debug)]
 pub struct Cycle {
     pub assessment: Assessment,
@@ -1244,6 +1409,8 @@ pub struct Cycle {
     pub regret_ns: f64,
     /// The decision record's id.
     pub decision: u64,
+    /// The rule that picked.
+    pub rule: Rule,
 }
 
 impl Cycle {
@@ -1255,18 +1422,31 @@ impl Cycle {
     /// The `backend_reason` of the run the cycle makes.
     pub fn reason(&self) -> String {
         format!(
-            "loop (decision {}): Thompson sampling (confidence {:.2})",
-            self.decision, self.assessment.confidence
+            "loop (decision {}): {} (confidence {:.2})",
+            self.decision,
+            self.rule.words(),
+            self.assessment.confidence
         )
     }
 }
 
-/// Measures, picks and records one cycle of `loop` for `q` (decisions `by` the caller).
-pub fn cycle(home: &Home, q: &Query, rng: &mut Rng, by: &str) -> Result<Cycle, CoreError> {
+/// Measures, picks by `rule` and records one cycle of `loop` for `q` (decisions `by` the
+/// caller).
+pub fn cycle(home: &Home, q: &Query, rng: &mut Rng, by: &str, rule: Rule) -> Result<Cycle, CoreError> {
     let assessment = Planner::load(home)?.assess(q);
-    let (pick, regret_ns) = Planner::thompson(&assessment, rng);
-    let decision = home.record_decision(&Decision::of(q, &assessment, pick, false, by, "thompson"))?;
-    Ok(Cycle { assessment, pick, regret_ns, decision })
+    let (pick, note) = match rule {
+        Rule::Ids => {
+            let ids = Planner::ids(&assessment, rng);
+            (ids.pick, format!("; {}: {}", rule.words(), ids.words(&assessment)))
+        }
+        Rule::Thompson => (Planner::thompson(&assessment, rng), String::new()),
+    };
+    let best = assessment.arms.iter().map(|v| v.predicted_ns).fold(f64::INFINITY, f64::min);
+    let regret_ns = assessment.arms[pick].predicted_ns - best;
+    let mut decision = Decision::of(q, &assessment, pick, false, by, rule.name());
+    decision.why.push_str(&note);
+    let decision = home.record_decision(&decision)?;
+    Ok(Cycle { assessment, pick, regret_ns, decision, rule })
 }
 
 impl Home {
@@ -1631,10 +1811,70 @@ mod tests {
         let planner = Planner::from_runs(history(1_000_000, 100_000));
         let a = planner.assess(&query(INPUT));
         let mut rng = Rng::new(1);
-        let picks: Vec<Arm> = (0..100).map(|_| a.arms[Planner::thompson(&a, &mut rng).0].arm).collect();
+        let picks: Vec<Arm> = (0..100).map(|_| a.arms[Planner::thompson(&a, &mut rng)].arm).collect();
         assert!(picks.iter().filter(|p| **p == Arm::Jit).count() > 95);
         let cold = Planner::from_runs(Vec::new()).assess(&query(INPUT));
-        let picks: Vec<Arm> = (0..100).map(|_| cold.arms[Planner::thompson(&cold, &mut rng).0].arm).collect();
+        let picks: Vec<Arm> = (0..100).map(|_| cold.arms[Planner::thompson(&cold, &mut rng)].arm).collect();
+        assert!(picks.contains(&Arm::Interp) && picks.contains(&Arm::Jit));
+    }
+
+    /// An assessment of two arms, interp and jit, with these posteriors on ln wall_ns: (μ, the
+    /// sd of μ), both with σ² about 0.01.
+    fn two_arms(interp: (f64, f64), jit: (f64, f64)) -> Assessment {
+        let mut a = Planner::from_runs(history(1_000_000, 100_000)).assess(&query(INPUT));
+        for (v, (mu, sd)) in a.arms.iter_mut().zip([interp, jit]) {
+            v.posterior = Nig { mu, kappa: 0.01 / (sd * sd), alpha: 10.0, beta: 0.09 };
+            v.predicted_ns = mu.exp();
+        }
+        a
+    }
+
+    /// How often Thompson sampling and information-directed sampling pick the JIT of `a`, in
+    /// `n` cycles from one seed.
+    fn jit_picks(a: &Assessment, n: usize) -> (usize, usize) {
+        let mut rng = Rng::new(5);
+        let thompson = (0..n).filter(|_| a.arms[Planner::thompson(a, &mut rng)].arm == Arm::Jit).count();
+        let ids = (0..n).filter(|_| a.arms[Planner::ids(a, &mut rng).pick].arm == Arm::Jit).count();
+        (thompson, ids)
+    }
+
+    #[test]
+    fn ids_never_tries_an_arm_that_can_only_be_slower() {
+        // interp 1 ms, known to 1.4%; jit 10 ms, to 10%.
+        let a = two_arms(((1e6f64).ln(), 0.014), ((1e7f64).ln(), 0.1));
+        let ids = Planner::ids(&a, &mut Rng::new(1));
+        assert_eq!((ids.probability[1], ids.information[1]), (0.0, 0.0), "{ids:?}");
+        assert_eq!(jit_picks(&a, 100), (0, 0));
+    }
+
+    #[test]
+    fn ids_tries_an_arm_that_may_be_faster_as_often_as_that_is_worth() {
+        // jit 1.5 ms, give or take a factor of 1.6: faster than interp's 1 ms in about one
+        // draw in six. Tried, but less often than Thompson sampling tries it.
+        let a = two_arms(((1e6f64).ln(), 0.014), ((1.5e6f64).ln(), 0.45));
+        let (thompson, ids) = jit_picks(&a, 400);
+        assert!(ids > 4 && 2 * ids < thompson, "jit picked {ids} times by IDS, {thompson} by Thompson");
+        // jit 270 ms against interp's 100 ms, and as uncertain: faster in about one draw in
+        // twenty, but trying it costs 170 ms or more when it is slower, so almost never tried.
+        let a = two_arms(((1e8f64).ln(), 0.014), ((1e8f64).ln() + 1.0, 0.6));
+        let (thompson, ids) = jit_picks(&a, 400);
+        assert!(thompson > 10 && 5 * ids < thompson, "jit picked {ids} times by IDS, {thompson} by Thompson");
+        // As likely to be faster as slower: tried more often than not (it teaches the most).
+        let a = two_arms(((1e8f64).ln(), 0.014), ((1e8f64).ln(), 0.6));
+        let ids = Planner::ids(&a, &mut Rng::new(1));
+        assert!(ids.probability[1] > 0.5, "{ids:?}");
+        // The same seed, the same pick.
+        assert_eq!(Planner::ids(&a, &mut Rng::new(9)), Planner::ids(&a, &mut Rng::new(9)));
+    }
+
+    #[test]
+    fn ids_exploits_a_known_arm_and_explores_a_cold_start() {
+        let a = Planner::from_runs(history(1_000_000, 100_000)).assess(&query(INPUT));
+        let mut rng = Rng::new(1);
+        assert!((0..20).all(|_| a.arms[Planner::ids(&a, &mut rng).pick].arm == Arm::Jit));
+        // With nothing known, both arms are tried.
+        let cold = Planner::from_runs(Vec::new()).assess(&query(INPUT));
+        let picks: Vec<Arm> = (0..50).map(|_| cold.arms[Planner::ids(&cold, &mut rng).pick].arm).collect();
         assert!(picks.contains(&Arm::Interp) && picks.contains(&Arm::Jit));
     }
 
