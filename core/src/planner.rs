@@ -283,11 +283,12 @@ pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f6
         let d = |f: &[f64]| f.iter().zip(x).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
         train.iter().min_by(|a, b| d(&a.0).total_cmp(&d(&b.0))).map_or(0.0, |k| k.1)
     };
+    // Columns that vary among the counted inputs, plus an intercept: the same model when one
+    // input is left out, so that leaving one out checks the fit that predicts.
+    let cols: Vec<usize> = (0..query.len())
+        .filter(|&j| known.iter().any(|(f, _)| (f[j] - known[0].0[j]).abs() > 1e-9))
+        .collect();
     let fit = |train: &[&(Vec<f64>, f64)], x: &[f64]| -> Option<f64> {
-        // Columns that vary in the training set, plus an intercept.
-        let cols: Vec<usize> = (0..x.len())
-            .filter(|&j| train.iter().any(|(f, _)| (f[j] - train[0].0[j]).abs() > 1e-9))
-            .collect();
         let k = cols.len() + 1;
         if train.len() < k {
             return None;
@@ -322,6 +323,9 @@ pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f6
     let nn_err = loo(&|t, x| Some(nearest(t, x))).unwrap_or(f64::INFINITY);
     match (loo(&fit), fit(&known, query)) {
         (Some(e), Some(y)) if e <= nn_err => Some((y, e.max(0.1), "log-log fit")),
+        // No more counted inputs than the fit has unknowns: it passes through each, and leaving
+        // one out cannot check it; its error is taken as with one counted input.
+        (None, Some(y)) => Some((y, 2.0, "log-log fit")),
         _ => Some((nearest(&known, query), nn_err.clamp(0.1, 4.0), "nearest input")),
     }
 }
@@ -1682,6 +1686,10 @@ mod tests {
                 .iter()
                 .map(|(x, y)| (vec![*x], *y))
                 .collect();
+        // Two counted inputs: the line through them, unchecked.
+        let two: Vec<(Vec<f64>, f64)> = vec![(vec![10.0, 0.0], 12.0), (vec![20.0, 0.0], 22.0)];
+        let (y, sd, how) = predict_work(&two, &[17.0, 0.0]).unwrap();
+        assert!((y - 19.0).abs() < 1e-3 && (sd, how) == (2.0, "log-log fit"), "{y} {sd} {how}");
         let (y, _, how) = predict_work(&known, &[5.2]).unwrap();
         assert_eq!((y, how), (30.0, "nearest input"), "work that no line follows");
         assert_eq!(predict_work(&known[..1], &[9.0]), Some((10.0, 2.0, "the one counted input")));
