@@ -731,7 +731,7 @@ impl Planner {
             (Some(_), None) => false,
         };
         let own_ids: std::collections::HashSet<(u64, u32)> = own.iter().map(|o| o.id).collect();
-        let others_where = |near: &dyn Fn(Option<u32>) -> bool| -> Vec<Weighed<'_>> {
+        let others_where = |near: &dyn Fn(Option<u32>) -> bool, by_distance: bool| -> Vec<Weighed<'_>> {
             self.obs
                 .iter()
                 .flat_map(|(family, fam)| fam.iter().map(move |o| (family, o)))
@@ -746,15 +746,23 @@ impl Planner {
                         }
                         _ => o.ln_ns,
                     };
-                    ((family, o.bucket), scaled, 0.5f64.powf(age as f64 / RESEED_HALF_LIFE))
+                    let recency = 0.5f64.powf(age as f64 / RESEED_HALF_LIFE);
+                    let distance = match (bucket, o.bucket) {
+                        (Some(q), Some(b)) if by_distance => 0.5f64.powi(q.abs_diff(b) as i32),
+                        _ => 1.0,
+                    };
+                    ((family, o.bucket), scaled, recency * distance)
                 })
                 .collect()
         };
         // Nearby work first; with none, the arm's runs of any work (a JIT's compile time or a
-        // peer's latency do not depend on it) say more than the vague prior.
-        let mut others = others_where(&near);
+        // peer's latency do not depend on it) say more than the vague prior, each weighing
+        // half as much per doubling of work away from this one: the interpreter's time is
+        // proportional to the work only for long runs (a short one is mostly fixed cost), so
+        // a run of 2^5 instructions scaled to 2^18 would overstate it.
+        let mut others = others_where(&near, false);
         if others.is_empty() {
-            others = others_where(&|_| true);
+            others = others_where(&|_| true, true);
         }
         let prior = reseed(&others);
         let mine: Vec<(f64, f64)> = own
