@@ -156,7 +156,8 @@ def main():
                     "loop", "-n", "1", "--seed", seed, "--rule", rule, "--json", *target(pair)))
             line = lines[rules[0]]
             view = next(a for a in hint["arms"] if a["arm"] == line["arm"] and a["where"] == line["where"])
-            inside = view["interval_ns"][0] <= line["wall_ns"] <= view["interval_ns"][1]
+            low, high = (x if x is not None else float("inf") for x in view["interval_ns"])  # null: overflowed
+            inside = low <= line["wall_ns"] <= high
             times = {a: measure(meter, pair, a) for a in rng.sample(ARMS, len(ARMS))}
             rows.append({
                 "draw": i, "pair": p, "planner_arm": arm_of(line), "planner_ns": line["wall_ns"],

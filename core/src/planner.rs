@@ -573,7 +573,9 @@ pub fn reseed<K: Eq + std::hash::Hash>(others: &[(K, f64, f64)]) -> Nig {
         })
         .sum();
     let (n, k) = (others.len(), groups.len());
-    let weight = PRIOR_WEIGHT.min(total);
+    // Evidence that weighs little (old, or of distant work) makes a prior no vaguer than the
+    // vague one it replaces.
+    let weight = PRIOR_WEIGHT.min(total).max(Nig::VAGUE.kappa);
     if n <= k {
         return Nig { mu: mean, kappa: weight, ..Nig::VAGUE };
     }
