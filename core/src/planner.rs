@@ -976,8 +976,7 @@ impl Planner {
         let least = least / m;
         // Below this (in ln units), a regret or a gain is rounding.
         let tiny = 1e-9;
-        let regret: Vec<f64> =
-            mean.iter().map(|x| if x - least > tiny { x - least } else { 0.0 }).collect();
+        let regret: Vec<f64> = mean.iter().map(|x| if x - least > tiny { x - least } else { 0.0 }).collect();
         let information: Vec<f64> = (0..k)
             .map(|i| {
                 let g: f64 = (0..k)
