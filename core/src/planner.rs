@@ -1396,12 +1396,11 @@ impl Ids {
             .filter(|&i| self.probability[i] > 0.0)
             .map(|i| {
                 let v = &a.arms[i];
-                format!(
-                    "{} {:.2} ({:.2}× the fastest)",
-                    arm_label(v.arm, &v.site),
-                    self.probability[i],
-                    self.regret[i].exp()
-                )
+                let p = self.probability[i];
+                let p = if p < 0.005 { "< 0.01".to_string() } else { format!("{p:.2}") };
+                let times = self.regret[i].exp();
+                let times = if times < 10.0 { format!("{times:.2}") } else { format!("{times:.0}") };
+                format!("{} {p} ({times}× the fastest)", arm_label(v.arm, &v.site))
             })
             .collect();
         arms.join(", ")
