@@ -3,7 +3,7 @@
 
     python3 -m venv .venv && .venv/bin/pip install matplotlib
     cargo build            # or --release, then pass --rdx target/release/rdx
-    .venv/bin/python benches/planner/bench.py [--rdx target/debug/rdx] [--runs 300] [--seed 1]
+    .venv/bin/python benches/planner/bench.py [--rdx target/debug/rdx] [--runs 300] [--seed 1] [--rules ids,thompson]
 
 Workloads: program/input pairs whose best arm differs (short runs where the JIT's compile time
 loses, long runs where the JIT wins). Arms: interp and jit here, and interp and jit on a peer
