@@ -122,7 +122,7 @@ fn loop_records_one_run_per_cycle() {
     let decisions = home.json(&["log", "--decisions", "--json"]);
     let decisions = decisions.as_array().expect("an array");
     assert_eq!(decisions.len(), 5);
-    assert!(decisions.iter().all(|d| d["by"] == "loop" && d["how"] == "thompson" && d["reuse"] == false));
+    assert!(decisions.iter().all(|d| d["by"] == "loop" && d["how"] == "ids" && d["reuse"] == false));
     assert_eq!(decisions[0]["arms"].as_array().map(Vec::len), Some(2));
     let id = decisions[0]["id"].as_u64().unwrap().to_string();
     let shown = home.ok(&["show", &id]);

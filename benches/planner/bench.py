@@ -3,7 +3,7 @@
 
     python3 -m venv .venv && .venv/bin/pip install matplotlib
     cargo build            # or --release, then pass --rdx target/release/rdx
-    .venv/bin/python benches/planner/bench.py [--rdx target/debug/rdx] [--runs 300] [--seed 1]
+    .venv/bin/python benches/planner/bench.py [--rdx target/debug/rdx] [--runs 300] [--seed 1] [--rules ids,thompson]
 
 Workloads: program/input pairs whose best arm differs (short runs where the JIT's compile time
 loses, long runs where the JIT wins). Arms: interp and jit here, and interp and jit on a peer
@@ -11,9 +11,12 @@ loses, long runs where the JIT wins). Arms: interp and jit here, and interp and 
 
 For each of N draws (pairs in random order):
   * the planner acts: `rdx hint --json` (its prediction, for calibration), then `rdx loop -n 1`
-    (measure the ledger, Thompson-sample an arm, run it, record run and decision) in the
-    planner's own home; its time is what loop reports (for the peer: the wait, pushing and
-    network included);
+    (measure the ledger, pick an arm by information-directed sampling, run it, record run and
+    decision) in the planner's own home; its time is what loop reports (for the peer: the wait,
+    pushing and network included);
+  * the earlier rule acts too, in a home of its own: `rdx loop -n 1 --rule thompson` (Thompson
+    sampling), so both rules meet the same draws under the same load (with --rules ids, only
+    the planner);
   * every arm is also run once, live, in a separate home (same draw, so all policies see the
     same machine state): always-interp, always-JIT, the static rule (JIT when a gene loops or
     recurses), epsilon-greedy (epsilon 0.1, over the four arms, per pair) and the oracle (the
@@ -95,6 +98,11 @@ def serve(exe, home, delay_ms):
     return proc, line[len("listening on "):]
 
 
+def arm_of(line):
+    """The bench's name of the arm a `rdx loop --json` line ran on."""
+    return line["arm"] if line["where"] == "local" else {"interp": "peer", "jit": "peer-jit"}[line["arm"]]
+
+
 def measure(rdx, pair, arm):
     """One live run of `arm` on `pair` in the measuring home: its time in ns."""
     if arm in ("peer", "peer-jit"):
@@ -112,6 +120,8 @@ def main():
     ap.add_argument("--delay-ms", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=50, help="draws left out of the totals")
     ap.add_argument("--out", default=os.path.join(ROOT, "benches/planner/out"))
+    ap.add_argument("--rules", default="ids,thompson",
+                    help="loop's rules: the first is the planner's, the others run beside it in homes of their own")
     ap.add_argument("--report", metavar="RESULTS_JSON", help="only report (table, plots) on an earlier run")
     args = ap.parse_args()
     if args.report:
@@ -125,25 +135,34 @@ def main():
     server = None
     try:
         server, url = serve(exe, os.path.join(tmp, "peer"), args.delay_ms)
-        planner = Rdx(exe, os.path.join(tmp, "planner"))
+        rules = args.rules.split(",")
+        planners = {rule: Rdx(exe, os.path.join(tmp, f"planner-{rule}")) for rule in rules}
+        planner = planners[rules[0]]
         meter = Rdx(exe, os.path.join(tmp, "meter"))
-        for r in (planner, meter):
+        for r in (*planners.values(), meter):
             r("peer", "add", "far", url)
         rng = random.Random(args.seed)
+        order = random.Random(args.seed + 13)
         draws = [rng.randrange(len(PAIRS)) for _ in range(args.runs)]
         rows = []
         started = time.time()
         for i, p in enumerate(draws):
             pair = PAIRS[p]
             hint = json.loads(planner("hint", "--json", *target(pair)))
-            line = json.loads(planner("loop", "-n", "1", "--seed", str(args.seed * 100000 + i), "--json", *target(pair)))
-            arm = line["arm"] if line["where"] == "local" else {"interp": "peer", "jit": "peer-jit"}[line["arm"]]
+            lines = {}
+            for rule in order.sample(rules, len(rules)):
+                seed = str(args.seed * 100000 + i)
+                lines[rule] = json.loads(planners[rule](
+                    "loop", "-n", "1", "--seed", seed, "--rule", rule, "--json", *target(pair)))
+            line = lines[rules[0]]
             view = next(a for a in hint["arms"] if a["arm"] == line["arm"] and a["where"] == line["where"])
-            inside = view["interval_ns"][0] <= line["wall_ns"] <= view["interval_ns"][1]
+            low, high = (x if x is not None else float("inf") for x in view["interval_ns"])  # null: overflowed
+            inside = low <= line["wall_ns"] <= high
             times = {a: measure(meter, pair, a) for a in rng.sample(ARMS, len(ARMS))}
             rows.append({
-                "draw": i, "pair": p, "planner_arm": arm, "planner_ns": line["wall_ns"],
+                "draw": i, "pair": p, "planner_arm": arm_of(line), "planner_ns": line["wall_ns"],
                 "confidence": line["confidence"], "in_interval": inside, "times": times,
+                "rules": {rule: {"arm": arm_of(lines[rule]), "ns": lines[rule]["wall_ns"]} for rule in rules[1:]},
             })
             if (i + 1) % 25 == 0:
                 print(f"{i + 1}/{len(draws)} draws, {time.time() - started:.0f} s", file=sys.stderr)
@@ -178,16 +197,20 @@ def report(rows, args):
         "oracle": [r["times"][best[r["pair"]]] for r in rows],
         "planner": [r["times"][r["planner_arm"]] for r in rows],
         "planner, own runs": [r["planner_ns"] for r in rows],
+        **{f"loop --rule {rule}": [r["times"][r["rules"][rule]["arm"]] for r in rows]
+           for rule in rows[0].get("rules", {})},
         "always-interp": [r["times"]["interp"] for r in rows],
         "always-JIT": [r["times"]["jit"] for r in rows],
         "static rule": [r["times"]["jit" if PAIRS[r["pair"]][4] else "interp"] for r in rows],
         "epsilon-greedy": eps_ns,
     }
+    others = list(rows[0].get("rules", {}))
     w = args.warmup
     oracle_after = sum(policies["oracle"][w:])
     lines = [
         f"{len(rows)} draws over {n_pairs} program/input pairs, seed {args.seed}, peer delay "
-        f"{args.delay_ms} ms per answer; totals over draws {w + 1}..{len(rows)}",
+        f"{args.delay_ms} ms per answer; totals over draws {w + 1}..{len(rows)}; the planner is "
+        f"`rdx loop --rule {args.rules.split(',')[0]}`",
         "",
         "| policy | total after warm-up (s) | × oracle | total, all draws (s) |",
         "|---|---|---|---|",
@@ -202,14 +225,20 @@ def report(rows, args):
         f"hint's 90% interval held the measured time in {calib_after:.1%} of draws after warm-up "
         f"({calib_all:.1%} of all draws)",
         "",
-        "| pair | best arm (median) | " + " | ".join(ARMS) + " | planner's picks after warm-up |",
-        "|---|---|" + "---|" * len(ARMS) + "---|",
+        "| pair | best arm (median) | " + " | ".join(ARMS) + " | planner's picks after warm-up |"
+        + "".join(f" --rule {rule}'s picks |" for rule in others),
+        "|---|---|" + "---|" * len(ARMS) + "---|" * (1 + len(others)),
     ]
+
+    def counts(picks):
+        return ", ".join(f"{a} {picks.count(a)}" for a in ARMS if picks.count(a))
+
     for p in range(n_pairs):
-        picks = [r["planner_arm"] for r in rows[w:] if r["pair"] == p]
-        counts = ", ".join(f"{a} {picks.count(a)}" for a in ARMS if picks.count(a))
+        mine = [r for r in rows[w:] if r["pair"] == p]
         lines.append(
-            f"| {PAIRS[p][0]} | {best[p]} | " + " | ".join(f"{med[(p, a)] / 1e6:.3f} ms" for a in ARMS) + f" | {counts} |"
+            f"| {PAIRS[p][0]} | {best[p]} | " + " | ".join(f"{med[(p, a)] / 1e6:.3f} ms" for a in ARMS)
+            + f" | {counts([r['planner_arm'] for r in mine])} |"
+            + "".join(f" {counts([r['rules'][rule]['arm'] for r in mine])} |" for rule in others)
         )
     table = "\n".join(lines) + "\n"
     print(table)

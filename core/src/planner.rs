@@ -22,8 +22,9 @@
 //! MDL ([`Mdl`]) chooses between one model per arm for every input and one per bucket.
 //!
 //! [`Planner::assess`] gives what `rdx hint` and `rdx plan` print: the arm most likely fastest
-//! (by Monte Carlo with a fixed seed, no sampling of the decision itself); [`Planner::thompson`]
-//! samples an arm for `rdx loop`. With no timed run of the program (a cold start) the decision
+//! (by Monte Carlo with a fixed seed, no sampling of the decision itself); [`Planner::ids`]
+//! picks an arm for `rdx loop` by information-directed sampling, weighing what an exploration
+//! is expected to cost against what it would teach. With no timed run of the program (a cold start) the decision
 //! is the static rule of `--backend auto`. Everything here is pure: the ledger is read once by
 //! [`Planner::load`].
 
@@ -144,7 +145,7 @@ impl Nig {
     }
 }
 
-/// A small seeded generator (splitmix64), enough for Monte Carlo and Thompson sampling.
+/// A small seeded generator (splitmix64), enough for Monte Carlo and sampling.
 #[derive(Clone, Debug)]
 pub struct Rng(u64);
 
@@ -282,11 +283,12 @@ pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f6
         let d = |f: &[f64]| f.iter().zip(x).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
         train.iter().min_by(|a, b| d(&a.0).total_cmp(&d(&b.0))).map_or(0.0, |k| k.1)
     };
+    // Columns that vary among the counted inputs, plus an intercept: the same model when one
+    // input is left out, so that leaving one out checks the fit that predicts.
+    let cols: Vec<usize> = (0..query.len())
+        .filter(|&j| known.iter().any(|(f, _)| (f[j] - known[0].0[j]).abs() > 1e-9))
+        .collect();
     let fit = |train: &[&(Vec<f64>, f64)], x: &[f64]| -> Option<f64> {
-        // Columns that vary in the training set, plus an intercept.
-        let cols: Vec<usize> = (0..x.len())
-            .filter(|&j| train.iter().any(|(f, _)| (f[j] - train[0].0[j]).abs() > 1e-9))
-            .collect();
         let k = cols.len() + 1;
         if train.len() < k {
             return None;
@@ -321,6 +323,9 @@ pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f6
     let nn_err = loo(&|t, x| Some(nearest(t, x))).unwrap_or(f64::INFINITY);
     match (loo(&fit), fit(&known, query)) {
         (Some(e), Some(y)) if e <= nn_err => Some((y, e.max(0.1), "log-log fit")),
+        // No more counted inputs than the fit has unknowns: it passes through each, and leaving
+        // one out cannot check it; its error is taken as with one counted input.
+        (None, Some(y)) => Some((y, 2.0, "log-log fit")),
         _ => Some((nearest(&known, query), nn_err.clamp(0.1, 4.0), "nearest input")),
     }
 }
@@ -568,7 +573,9 @@ pub fn reseed<K: Eq + std::hash::Hash>(others: &[(K, f64, f64)]) -> Nig {
         })
         .sum();
     let (n, k) = (others.len(), groups.len());
-    let weight = PRIOR_WEIGHT.min(total);
+    // Evidence that weighs little (old, or of distant work) makes a prior no vaguer than the
+    // vague one it replaces.
+    let weight = PRIOR_WEIGHT.min(total).max(Nig::VAGUE.kappa);
     if n <= k {
         return Nig { mu: mean, kappa: weight, ..Nig::VAGUE };
     }
@@ -726,7 +733,7 @@ impl Planner {
             (Some(_), None) => false,
         };
         let own_ids: std::collections::HashSet<(u64, u32)> = own.iter().map(|o| o.id).collect();
-        let others_where = |near: &dyn Fn(Option<u32>) -> bool| -> Vec<Weighed<'_>> {
+        let others_where = |near: &dyn Fn(Option<u32>) -> bool, by_distance: bool| -> Vec<Weighed<'_>> {
             self.obs
                 .iter()
                 .flat_map(|(family, fam)| fam.iter().map(move |o| (family, o)))
@@ -741,15 +748,23 @@ impl Planner {
                         }
                         _ => o.ln_ns,
                     };
-                    ((family, o.bucket), scaled, 0.5f64.powf(age as f64 / RESEED_HALF_LIFE))
+                    let recency = 0.5f64.powf(age as f64 / RESEED_HALF_LIFE);
+                    let distance = match (bucket, o.bucket) {
+                        (Some(q), Some(b)) if by_distance => 0.5f64.powi(q.abs_diff(b) as i32),
+                        _ => 1.0,
+                    };
+                    ((family, o.bucket), scaled, recency * distance)
                 })
                 .collect()
         };
         // Nearby work first; with none, the arm's runs of any work (a JIT's compile time or a
-        // peer's latency do not depend on it) say more than the vague prior.
-        let mut others = others_where(&near);
+        // peer's latency do not depend on it) say more than the vague prior, each weighing
+        // half as much per doubling of work away from this one: the interpreter's time is
+        // proportional to the work only for long runs (a short one is mostly fixed cost), so
+        // a run of 2^5 instructions scaled to 2^18 would overstate it.
+        let mut others = others_where(&near, false);
         if others.is_empty() {
-            others = others_where(&|_| true);
+            others = others_where(&|_| true, true);
         }
         let prior = reseed(&others);
         let mine: Vec<(f64, f64)> = own
@@ -918,13 +933,98 @@ impl Planner {
     }
 
     /// An arm by Thompson sampling: one draw of each compute arm's median time, the least wins.
-    /// Gives the index of the arm in `a.arms` and the estimated regret of that pick: its
-    /// posterior median time minus the best posterior median, in nanoseconds.
-    pub fn thompson(a: &Assessment, rng: &mut Rng) -> (usize, f64) {
+    /// Gives the index of the arm in `a.arms`.
+    pub fn thompson(a: &Assessment, rng: &mut Rng) -> usize {
         let draws: Vec<f64> = a.arms.iter().map(|v| v.posterior.sample(rng).0).collect();
-        let pick = (0..draws.len()).fold(0, |b, i| if draws[i] < draws[b] { i } else { b });
-        let best = a.arms.iter().map(|v| v.predicted_ns).fold(f64::INFINITY, f64::min);
-        (pick, a.arms[pick].predicted_ns - best)
+        (0..draws.len()).fold(0, |b, i| if draws[i] < draws[b] { i } else { b })
+    }
+
+    /// An arm by information-directed sampling ([`Ids`]), from [`DRAWS`] joint draws of every
+    /// compute arm's ln mean wall time; `rng` draws them and then the arm.
+    pub fn ids(a: &Assessment, rng: &mut Rng) -> Ids {
+        let k = a.arms.len();
+        // Per arm: the sd of μ and ln of the log-normal's mean over its median (σ²/2), both
+        // with σ² at its posterior mean.
+        let spread: Vec<(f64, f64)> = a
+            .arms
+            .iter()
+            .map(|v| {
+                let var = v.posterior.mean_var();
+                ((var / v.posterior.kappa).sqrt(), var / 2.0)
+            })
+            .collect();
+        let mut mean = vec![0.0; k];
+        let mut wins = vec![0usize; k];
+        // given[b][i]: the sum of arm i's times over the draws in which arm b is fastest.
+        let mut given = vec![vec![0.0; k]; k];
+        let mut least = 0.0;
+        let mut t = vec![0.0; k];
+        for _ in 0..DRAWS {
+            for ((ti, v), (sd, half)) in t.iter_mut().zip(&a.arms).zip(&spread) {
+                *ti = v.posterior.mu + sd * rng.normal() + half;
+            }
+            let best = (0..k).fold(0, |b, i| if t[i] < t[b] { i } else { b });
+            wins[best] += 1;
+            least += t[best];
+            for ((sum, g), ti) in mean.iter_mut().zip(given[best].iter_mut()).zip(&t) {
+                *sum += ti;
+                *g += ti;
+            }
+        }
+        let m = DRAWS as f64;
+        let mean: Vec<f64> = mean.iter().map(|x| x / m).collect();
+        let least = least / m;
+        // Below this (in ln units), a regret or a gain is rounding.
+        let tiny = 1e-9;
+        let regret: Vec<f64> = mean.iter().map(|x| if x - least > tiny { x - least } else { 0.0 }).collect();
+        let information: Vec<f64> = (0..k)
+            .map(|i| {
+                let g: f64 = (0..k)
+                    .filter(|&b| wins[b] > 0)
+                    .map(|b| wins[b] as f64 / m * (given[b][i] / wins[b] as f64 - mean[i]).powi(2))
+                    .sum();
+                if g > tiny * tiny { g } else { 0.0 }
+            })
+            .collect();
+        // The distribution with the least ratio is a mixture of at most two arms (Russo and
+        // Van Roy, Proposition 6): each pair's best mixing weight, the least ratio overall.
+        let ratio = |q: f64, i: usize, j: usize| {
+            let d = q * regret[i] + (1.0 - q) * regret[j];
+            let g = q * information[i] + (1.0 - q) * information[j];
+            if d <= 0.0 {
+                0.0
+            } else if g <= 0.0 {
+                f64::INFINITY
+            } else {
+                d * d / g
+            }
+        };
+        let mut best = (f64::INFINITY, f64::INFINITY, 0, 0, 1.0);
+        for i in 0..k {
+            for j in 0..k {
+                // (d_j + q (d_i − d_j))² / (g_j + q (g_i − g_j)) is convex in q; its minimum is
+                // at q = d_j / (d_i − d_j) − 2 g_j / (g_i − g_j), within [0, 1].
+                let (dd, dg) = (regret[i] - regret[j], information[i] - information[j]);
+                let mut q = if i == j { 1.0 } else { 0.0 };
+                if i != j && dd != 0.0 && dg != 0.0 {
+                    q = (regret[j] / dd - 2.0 * information[j] / dg).clamp(0.0, 1.0);
+                }
+                for q in [q, 1.0] {
+                    let (r, d) = (ratio(q, i, j), q * regret[i] + (1.0 - q) * regret[j]);
+                    // The least ratio; among equal ones (all infinite when nothing is left to
+                    // learn), the least expected regret.
+                    if r.total_cmp(&best.0).then(d.total_cmp(&best.1)).is_lt() {
+                        best = (r, d, i, j, q);
+                    }
+                }
+            }
+        }
+        let (least_ratio, _, i, j, q) = best;
+        let mut probability = vec![0.0; k];
+        probability[i] += q;
+        probability[j] += 1.0 - q;
+        let pick = if rng.uniform() < q { i } else { j };
+        Ids { pick, probability, ratio: least_ratio, regret, information }
     }
 
     /// Every context with its arms, as `rdx status` lists them.
@@ -1105,7 +1205,8 @@ pub const DECISION: &str = "decision";
 pub struct Decision {
     /// Who decided: `run --backend auto`, `loop`, `python`.
     pub by: String,
-    /// `plan` (the arm most likely fastest), `thompson` (sampled), `reuse` or `static rule`.
+    /// `plan` (the arm most likely fastest), `ids` (information-directed sampling, `loop`),
+    /// `thompson` (`loop --rule thompson`), `reuse` or `static rule`.
     pub how: String,
     pub program: String,
     pub entry: String,
@@ -1230,11 +1331,87 @@ pub fn auto(home: &Home, q: &Query, allow_reuse: bool, by: &str, record: bool) -
     Ok(Auto { arm: a.choice, site: a.site, reuse, reason, unrecorded })
 }
 
+/// How `loop` picks a compute arm.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Rule {
+    /// Information-directed sampling ([`Planner::ids`]): an exploration is weighed by what it
+    /// is expected to cost.
+    #[default]
+    Ids,
+    /// Thompson sampling ([`Planner::thompson`]): one posterior draw of each arm's median
+    /// time, the least wins (the earlier rule, kept for comparison).
+    Thompson,
+}
+
+impl Rule {
+    /// `ids` or `thompson`: the decision record's `how`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Ids => "ids",
+            Rule::Thompson => "thompson",
+        }
+    }
+
+    /// The rule of a name ([`Rule::name`]).
+    pub fn of_name(name: &str) -> Option<Rule> {
+        [Rule::Ids, Rule::Thompson].into_iter().find(|r| r.name() == name)
+    }
+
+    fn words(self) -> &'static str {
+        match self {
+            Rule::Ids => "information-directed sampling (the least regret² / information)",
+            Rule::Thompson => "Thompson sampling",
+        }
+    }
+}
+
+/// Information-directed sampling (Russo and Van Roy, 2018, the variance form) on ln time: with
+/// t_a the ln of arm a's mean wall time and a* the fastest arm in each joint posterior draw,
+/// a's expected regret is Δ_a = E[t_a − t_a*] (so exp Δ_a is how many times slower than the
+/// fastest it is expected to be) and its information gain is g_a = Σ_b P(a* = b)
+/// (E[t_a | a* = b] − E[t_a])², how much knowing which arm is fastest would move a's expected
+/// time. The arm is drawn from the distribution π over the arms with the least information
+/// ratio (Σ π_a Δ_a)² / Σ π_a g_a. An arm that can only be slower teaches nothing (g = 0) and
+/// is never drawn; an arm that may be faster is drawn about as often as the regret of not
+/// knowing (the best arm's Δ) over its own regret: rarely when trying it costs much.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ids {
+    /// The arm drawn: an index into the assessment's arms.
+    pub pick: usize,
+    /// π per arm (at most two are positive).
+    pub probability: Vec<f64>,
+    /// π's information ratio (0 when one arm is fastest in every draw).
+    pub ratio: f64,
+    /// Δ per arm (ln units).
+    pub regret: Vec<f64>,
+    /// g per arm (ln units squared).
+    pub information: Vec<f64>,
+}
+
+impl Ids {
+    /// The arms drawn with positive probability, in words: `jit 0.97 (1.02× the fastest),
+    /// interp on far 0.03 (2.61× the fastest)`.
+    fn words(&self, a: &Assessment) -> String {
+        let arms: Vec<String> = (0..a.arms.len())
+            .filter(|&i| self.probability[i] > 0.0)
+            .map(|i| {
+                let v = &a.arms[i];
+                let p = self.probability[i];
+                let p = if p < 0.005 { "< 0.01".to_string() } else { format!("{p:.2}") };
+                let times = self.regret[i].exp();
+                let times = if times < 10.0 { format!("{times:.2}") } else { format!("{times:.0}") };
+                format!("{} {p} ({times}× the fastest)", arm_label(v.arm, &v.site))
+            })
+            .collect();
+        arms.join(", ")
+    }
+}
+
 /// One cycle of `loop` up to its run: T (measure: the ledger, every earlier cycle's run
 /// included, gives the posteriors, their priors re-seeded from the arm's recent runs
-/// elsewhere), S (act: Thompson sampling picks a compute arm, never reuse), and the decision
-/// recorded with the posteriors it came from. The caller runs the arm; its run is the
-/// evidence the next cycle's Φ re-seeds from.
+/// elsewhere), S (act: the rule picks a compute arm, never reuse; information-directed sampling
+/// unless told otherwise), and the decision recorded with the posteriors it came from. The
+/// caller runs the arm; its run is the evidence the next cycle's Φ re-seeds from.
 #[derive(Debug)]
 pub struct Cycle {
     pub assessment: Assessment,
@@ -1244,6 +1421,8 @@ pub struct Cycle {
     pub regret_ns: f64,
     /// The decision record's id.
     pub decision: u64,
+    /// The rule that picked.
+    pub rule: Rule,
 }
 
 impl Cycle {
@@ -1255,18 +1434,31 @@ impl Cycle {
     /// The `backend_reason` of the run the cycle makes.
     pub fn reason(&self) -> String {
         format!(
-            "loop (decision {}): Thompson sampling (confidence {:.2})",
-            self.decision, self.assessment.confidence
+            "loop (decision {}): {} (confidence {:.2})",
+            self.decision,
+            self.rule.words(),
+            self.assessment.confidence
         )
     }
 }
 
-/// Measures, picks and records one cycle of `loop` for `q` (decisions `by` the caller).
-pub fn cycle(home: &Home, q: &Query, rng: &mut Rng, by: &str) -> Result<Cycle, CoreError> {
+/// Measures, picks by `rule` and records one cycle of `loop` for `q` (decisions `by` the
+/// caller).
+pub fn cycle(home: &Home, q: &Query, rng: &mut Rng, by: &str, rule: Rule) -> Result<Cycle, CoreError> {
     let assessment = Planner::load(home)?.assess(q);
-    let (pick, regret_ns) = Planner::thompson(&assessment, rng);
-    let decision = home.record_decision(&Decision::of(q, &assessment, pick, false, by, "thompson"))?;
-    Ok(Cycle { assessment, pick, regret_ns, decision })
+    let (pick, note) = match rule {
+        Rule::Ids => {
+            let ids = Planner::ids(&assessment, rng);
+            (ids.pick, format!("; {}: {}", rule.words(), ids.words(&assessment)))
+        }
+        Rule::Thompson => (Planner::thompson(&assessment, rng), String::new()),
+    };
+    let best = assessment.arms.iter().map(|v| v.predicted_ns).fold(f64::INFINITY, f64::min);
+    let regret_ns = assessment.arms[pick].predicted_ns - best;
+    let mut decision = Decision::of(q, &assessment, pick, false, by, rule.name());
+    decision.why.push_str(&note);
+    let decision = home.record_decision(&decision)?;
+    Ok(Cycle { assessment, pick, regret_ns, decision, rule })
 }
 
 impl Home {
@@ -1502,6 +1694,10 @@ mod tests {
                 .iter()
                 .map(|(x, y)| (vec![*x], *y))
                 .collect();
+        // Two counted inputs: the line through them, unchecked.
+        let two: Vec<(Vec<f64>, f64)> = vec![(vec![10.0, 0.0], 12.0), (vec![20.0, 0.0], 22.0)];
+        let (y, sd, how) = predict_work(&two, &[17.0, 0.0]).unwrap();
+        assert!((y - 19.0).abs() < 1e-3 && (sd, how) == (2.0, "log-log fit"), "{y} {sd} {how}");
         let (y, _, how) = predict_work(&known, &[5.2]).unwrap();
         assert_eq!((y, how), (30.0, "nearest input"), "work that no line follows");
         assert_eq!(predict_work(&known[..1], &[9.0]), Some((10.0, 2.0, "the one counted input")));
@@ -1631,10 +1827,70 @@ mod tests {
         let planner = Planner::from_runs(history(1_000_000, 100_000));
         let a = planner.assess(&query(INPUT));
         let mut rng = Rng::new(1);
-        let picks: Vec<Arm> = (0..100).map(|_| a.arms[Planner::thompson(&a, &mut rng).0].arm).collect();
+        let picks: Vec<Arm> = (0..100).map(|_| a.arms[Planner::thompson(&a, &mut rng)].arm).collect();
         assert!(picks.iter().filter(|p| **p == Arm::Jit).count() > 95);
         let cold = Planner::from_runs(Vec::new()).assess(&query(INPUT));
-        let picks: Vec<Arm> = (0..100).map(|_| cold.arms[Planner::thompson(&cold, &mut rng).0].arm).collect();
+        let picks: Vec<Arm> = (0..100).map(|_| cold.arms[Planner::thompson(&cold, &mut rng)].arm).collect();
+        assert!(picks.contains(&Arm::Interp) && picks.contains(&Arm::Jit));
+    }
+
+    /// An assessment of two arms, interp and jit, with these posteriors on ln wall_ns: (μ, the
+    /// sd of μ), both with σ² about 0.01.
+    fn two_arms(interp: (f64, f64), jit: (f64, f64)) -> Assessment {
+        let mut a = Planner::from_runs(history(1_000_000, 100_000)).assess(&query(INPUT));
+        for (v, (mu, sd)) in a.arms.iter_mut().zip([interp, jit]) {
+            v.posterior = Nig { mu, kappa: 0.01 / (sd * sd), alpha: 10.0, beta: 0.09 };
+            v.predicted_ns = mu.exp();
+        }
+        a
+    }
+
+    /// How often Thompson sampling and information-directed sampling pick the JIT of `a`, in
+    /// `n` cycles from one seed.
+    fn jit_picks(a: &Assessment, n: usize) -> (usize, usize) {
+        let mut rng = Rng::new(5);
+        let thompson = (0..n).filter(|_| a.arms[Planner::thompson(a, &mut rng)].arm == Arm::Jit).count();
+        let ids = (0..n).filter(|_| a.arms[Planner::ids(a, &mut rng).pick].arm == Arm::Jit).count();
+        (thompson, ids)
+    }
+
+    #[test]
+    fn ids_never_tries_an_arm_that_can_only_be_slower() {
+        // interp 1 ms, known to 1.4%; jit 10 ms, to 10%.
+        let a = two_arms(((1e6f64).ln(), 0.014), ((1e7f64).ln(), 0.1));
+        let ids = Planner::ids(&a, &mut Rng::new(1));
+        assert_eq!((ids.probability[1], ids.information[1]), (0.0, 0.0), "{ids:?}");
+        assert_eq!(jit_picks(&a, 100), (0, 0));
+    }
+
+    #[test]
+    fn ids_tries_an_arm_that_may_be_faster_as_often_as_that_is_worth() {
+        // jit 1.5 ms, give or take a factor of 1.6: faster than interp's 1 ms in about one
+        // draw in six. Tried, but less often than Thompson sampling tries it.
+        let a = two_arms(((1e6f64).ln(), 0.014), ((1.5e6f64).ln(), 0.45));
+        let (thompson, ids) = jit_picks(&a, 400);
+        assert!(ids > 4 && 2 * ids < thompson, "jit picked {ids} times by IDS, {thompson} by Thompson");
+        // jit 270 ms against interp's 100 ms, and as uncertain: faster in about one draw in
+        // twenty, but when it is slower, it is likely several times slower: tried less often.
+        let a = two_arms(((1e8f64).ln(), 0.014), ((1e8f64).ln() + 1.0, 0.6));
+        let (thompson, ids) = jit_picks(&a, 400);
+        assert!(thompson > 10 && 2 * ids < thompson, "jit picked {ids} times by IDS, {thompson} by Thompson");
+        // As likely to be faster as slower: tried more often than not (it teaches the most).
+        let a = two_arms(((1e8f64).ln(), 0.014), ((1e8f64).ln(), 0.6));
+        let ids = Planner::ids(&a, &mut Rng::new(1));
+        assert!(ids.probability[1] > 0.5, "{ids:?}");
+        // The same seed, the same pick.
+        assert_eq!(Planner::ids(&a, &mut Rng::new(9)), Planner::ids(&a, &mut Rng::new(9)));
+    }
+
+    #[test]
+    fn ids_exploits_a_known_arm_and_explores_a_cold_start() {
+        let a = Planner::from_runs(history(1_000_000, 100_000)).assess(&query(INPUT));
+        let mut rng = Rng::new(1);
+        assert!((0..20).all(|_| a.arms[Planner::ids(&a, &mut rng).pick].arm == Arm::Jit));
+        // With nothing known, both arms are tried.
+        let cold = Planner::from_runs(Vec::new()).assess(&query(INPUT));
+        let picks: Vec<Arm> = (0..50).map(|_| cold.arms[Planner::ids(&cold, &mut rng).pick].arm).collect();
         assert!(picks.contains(&Arm::Interp) && picks.contains(&Arm::Jit));
     }
 

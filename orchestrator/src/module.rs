@@ -436,9 +436,9 @@ impl Module {
     }
 
     /// `rdx loop` for a run of `entry` on `values`: `n` cycles, each measuring the ledger of
-    /// `home`, picking an engine here by Thompson sampling (seeded with `seed`), recording the
-    /// decision, then running on a fresh engine (the JIT compiling again, as a `rdx run`
-    /// does) and recording the run. One JSON object per cycle (`cycle`, `arm`, `where`, `run`,
+    /// `home`, picking an engine here by information-directed sampling (seeded with `seed`),
+    /// recording the decision, then running on a fresh engine (the JIT compiling again, as a
+    /// `rdx run` does) and recording the run. One JSON object per cycle (`cycle`, `arm`, `where`, `run`,
     /// `decision`, `wall_ns`, `outcome`, `regret_ns`, `cumulative_regret_ns`, `confidence`),
     /// as `rdx loop --json` prints them. Python considers no peers.
     #[pyo3(signature = (entry, values, reverse, home, n = 10, seed = 1))]
@@ -468,7 +468,7 @@ impl Module {
                 let mut total = 0.0;
                 let mut lines = Vec::with_capacity(n);
                 for cycle in 1..=n {
-                    let c = rdx_core::planner::cycle(home, &q, &mut rng, "python loop")?;
+                    let c = rdx_core::planner::cycle(home, &q, &mut rng, "python loop", Default::default())?;
                     total += c.regret_ns;
                     let backend = if c.arm().arm == rdx_core::planner::Arm::Jit {
                         Backend::Jit

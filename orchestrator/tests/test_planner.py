@@ -104,7 +104,9 @@ def test_python_m_redoxa_loop_explores_and_records_every_cycle(tmp_path: Path, c
     # Each run names the decision of its cycle and was made on the arm that decision picked.
     for line, run in zip(lines, reversed(runs)):
         assert run["id"] == line["run"] and run["backend"] == line["arm"]
-        assert run["backend_reason"].startswith(f"loop (decision {line['decision']}): Thompson sampling")
+        assert run["backend_reason"].startswith(
+            f"loop (decision {line['decision']}): information-directed sampling"
+        )
     assert lines[-1]["cumulative_regret_ns"] == sum(line["regret_ns"] for line in lines)
     # The text form: the call, then one line per cycle; a later loop learns from the ledger.
     assert main(["loop", str(script), "--home", str(home), "-n", "2", "--seed", "7"]) == 0

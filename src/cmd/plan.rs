@@ -4,7 +4,7 @@
 
 use crate::frontend::{self, fail, usage_error};
 use rdx_core::Home;
-use rdx_core::planner::{Arm, Assessment, Cached, LOCAL, Planner, Query, Rng, arm_label, human_ns};
+use rdx_core::planner::{Arm, Assessment, Cached, LOCAL, Planner, Query, Rng, Rule, arm_label, human_ns};
 use rdx_core::run::{self, Backend, Program, Request};
 use rdx_vm::{Direction, Value};
 use std::path::Path;
@@ -73,11 +73,13 @@ pub struct StatusArgs {
     json: bool,
 }
 
-/// Run a gene K times, each on the arm Thompson sampling picks, recording every run.
+/// Run a gene K times, each on the arm information-directed sampling picks, recording every run.
 ///
-/// One line per cycle: the cycle, the arm, the measured wall time, the estimated regret (the
-/// chosen arm's predicted time minus the best predicted time) and the confidence before the
-/// choice. Never reuses a recorded output. With --json, one JSON object per line.
+/// Each cycle weighs what trying an arm is expected to cost against what it would teach (the
+/// least expected regret² / information gain). One line per cycle: the cycle, the arm, the
+/// measured wall time, the estimated regret (the chosen arm's predicted time minus the best
+/// predicted time) and the confidence before the choice. Never reuses a recorded output.
+/// With --json, one JSON object per line.
 #[derive(clap::Args)]
 pub struct LoopArgs {
     #[command(flatten)]
@@ -88,6 +90,10 @@ pub struct LoopArgs {
     /// The seed of the sampling.
     #[arg(long, default_value_t = 1, value_name = "S")]
     seed: u64,
+    /// The decision rule: `ids` (information-directed sampling) or `thompson` (Thompson
+    /// sampling, the earlier rule, for comparison).
+    #[arg(long, default_value = "ids", value_parser = ["ids", "thompson"])]
+    rule: String,
     /// One JSON object per cycle.
     #[arg(long)]
     json: bool,
@@ -387,10 +393,11 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
         Err(code) => return code,
     };
     let query = loaded.query(&home);
+    let rule = Rule::of_name(&args.rule).unwrap_or_default();
     let mut rng = Rng::new(args.seed);
     let mut total_regret = 0.0;
     for cycle in 1..=args.n {
-        let c = match rdx_core::planner::cycle(&home, &query, &mut rng, "loop") {
+        let c = match rdx_core::planner::cycle(&home, &query, &mut rng, "loop", rule) {
             Ok(c) => c,
             Err(e) => return fail(e),
         };

@@ -8,7 +8,7 @@
     python -m redoxa plan SCRIPT [--home DIR]   the same, with the action and why
     python -m redoxa loop SCRIPT [-n K] [--seed S] [--json] [--home DIR]   the same, then K
         cycles of `rdx loop` for each gene run: measure the ledger, pick an engine by
-        Thompson sampling, record the decision, run and record; one line per cycle (arm, time,
+        information-directed sampling, record the decision, run and record; one line per cycle (arm, time,
         regret estimate, confidence), or one JSON object per line with --json
     python -m redoxa status [--home DIR]        the planner's contexts (`rdx status --json`)
 

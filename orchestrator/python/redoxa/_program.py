@@ -291,7 +291,7 @@ class Program:
     def loop(self, home: _home.Home, cycles: int = 10, seed: int = 1, reverse: bool = False,
              **values: Any) -> List[Dict[str, Any]]:
         """``rdx loop``: ``cycles`` cycles, each measuring the ledger of ``home``, picking an engine
-        here by Thompson sampling (seeded with ``seed``), recording the decision and then the
+        here by information-directed sampling (seeded with ``seed``), recording the decision and then the
         run. One dict per cycle, as ``rdx loop --json`` prints them (``arm``, ``wall_ns``,
         ``regret_ns``, ``confidence``, ...). Never reuses a recorded output; no peers."""
         if cycles < 1:
