@@ -721,7 +721,34 @@ impl<'a> Cc<'a> {
                 Ok(())
             }
             ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) => {
-                let bits = self.width(l).0.max(self.width(r).0);
+                // Against a constant: compared at the other side's width when the constant is
+                // one of its values (the XOR below is computed at that width), and known
+                // otherwise (a `u8` is never 256, as the interpreter's 64-bit words say).
+                let constant = match (self.known(l), self.known(r)) {
+                    (None, Some(c)) => Some((l, c)),
+                    (Some(c), None) => Some((r, c)),
+                    _ => None,
+                };
+                let bits = match constant {
+                    Some((x, c)) => {
+                        let (w, signed) = self.width(x);
+                        let fits = w >= 64
+                            || if signed {
+                                let (v, half) = (c as i64, 1i64 << (w - 1));
+                                (-half..half).contains(&v)
+                            } else {
+                                c >> w == 0
+                            };
+                        if !fits {
+                            if *op == BinOp::Ne {
+                                self.emit(vec![], t);
+                            }
+                            return Ok(());
+                        }
+                        w
+                    }
+                    None => self.width(l).0.max(self.width(r).0),
+                };
                 let diff = ExprKind::Binary(BinOp::Xor, l.clone(), r.clone());
                 let d = Expr { kind: diff, span: e.span };
                 let (wires, undo) = self.compute(&d, bits).or_else(|_| {
@@ -738,8 +765,9 @@ impl<'a> Cc<'a> {
             ExprKind::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), l, r) => {
                 let lookup = |n: &str| self.ty_of(n);
                 let signed = rdx_lang::types::operands_signed(self.ast.dialect, l, r, &lookup);
-                let mixed = signed && !(self.width(l).1 && self.width(r).1);
-                let bits = (self.width(l).0.max(self.width(r).0) + u32::from(mixed)).min(64);
+                let ((lw, ls), (rw, rs)) = (self.cmp_width(l, signed), self.cmp_width(r, signed));
+                let mixed = signed && !(ls && rs);
+                let bits = (lw.max(rw) + u32::from(mixed)).min(64);
                 // a < b, or its negation: x < y, x <= y = !(y < x), x > y = y < x, x >= y = !(x < y).
                 let (a, b, negate) = match op {
                     BinOp::Lt => (l, r, false),
@@ -765,6 +793,20 @@ impl<'a> Cc<'a> {
                 self.uncompute(undo);
                 Ok(())
             }
+        }
+    }
+
+    /// The width at which an operand of a comparison is compared: a constant takes only the
+    /// bits its value needs (a sign bit too when the comparison is signed), so `y < 9` on a
+    /// `u8` is an 8-bit comparison rather than a 64-bit one; anything else, its own width.
+    fn cmp_width(&self, e: &Expr, signed: bool) -> (u32, bool) {
+        match self.known(e) {
+            Some(k) if signed => {
+                let v = k as i64;
+                (65 - (if v < 0 { !v } else { v }).leading_zeros(), true)
+            }
+            Some(k) => ((64 - k.leading_zeros()).max(1), false),
+            None => self.width(e),
         }
     }
 
