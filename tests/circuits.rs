@@ -160,6 +160,8 @@ fn arithmetic_operands_products_and_variable_rotations_agree() {
         "gene g(x: u8, y: u8) { x ^= (y < 9) + (y == 200) + (y >= 255) + (y < 300) + (y != 256) + (y == 0x1ff) }",
         "gene g(x: u8, y: i8) { x ^= (y < -3) + (y == -128) + (y > 100) + (y <= 127) + (y > -129) + (y != 128) + (y == -129) }",
         "gene g(x: u16, y: u8) { if y < 9 { x += 5 } fi y < 9 }",
+        "gene g(x: u8, y: u8) { x ^= y / 3 + y % 0x1ff }",
+        "gene g(x: u8, y: u8) { if x < 100 { y -= (x / 255) % 7 } fi x < 100 }",
         "gene g(x: u8, y: u8, k: u8) { x ^= y << k }",
         "gene g(x: i8, y: i8, k: i8) { x ^= y >> k }",
         "gene g(x: u8, y: u16, k: u8) { y += x << (k & 7) }",
@@ -173,7 +175,8 @@ fn arithmetic_operands_products_and_variable_rotations_agree() {
 #[test]
 fn unsupported_statements_are_errors_at_their_span() {
     for (src, what) in [
-        ("gene g(x: u8, y: u8) { x ^= y / 3 }", "y / 3"),
+        ("gene g(x: u8, y: u8, z: u8) { x ^= y / z }", "y / z"),
+        ("gene g(x: i8, y: i8) { x ^= y % 3 }", "y % 3"),
         ("gene g(x: u8, y: u8) { from x == 0 do { y += 1 } until y == 3 }", "x == 0"),
         ("gene g(x: u64) { x += 1 }", "u64"),
     ] {

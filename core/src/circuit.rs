@@ -397,6 +397,10 @@ impl<'a> Cc<'a> {
             ExprKind::Binary(op @ (BinOp::Shl | BinOp::Shr), l, r) if self.known(r).is_none() => {
                 self.shift_into(*op, l, r, reg)
             }
+            ExprKind::Binary(op @ (BinOp::Div | BinOp::Mod), l, r) if self.known(r).is_some() => {
+                let c = self.known(r).unwrap_or(0);
+                self.divide_into(*op, l, c, reg, e.span)
+            }
             ExprKind::Binary(BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Shl | BinOp::Shr, ..)
             | ExprKind::Unary(UnOp::BitNot, _) => {
                 // Bitwise operations over arithmetic: each arithmetic operand computed into
@@ -442,10 +446,9 @@ impl<'a> Cc<'a> {
                 self.uncompute(undo);
                 Ok(())
             }
-            _ => err(
-                e.span,
-                "this expression has no circuit (use + - * by a constant, & | ^ ~, shifts by constants)",
-            ),
+            _ => {
+                err(e.span, "this expression has no circuit (use + -, * / % by a constant, & | ^ ~, shifts)")
+            }
         }
     }
 
@@ -519,6 +522,68 @@ impl<'a> Cc<'a> {
         self.gates.extend(stages.into_iter().rev());
         self.release(&held);
         self.uncompute(uk);
+        self.uncompute(ux);
+        Ok(())
+    }
+
+    /// reg ^= l / c or l % c for an unsigned l of width w and a constant c: restoring division.
+    /// A remainder register of w + 1 qubits takes the bits of l from the top, one a step (a
+    /// rewiring shift and a CNOT); each step's quotient bit is "remainder ≥ c" (the comparison's
+    /// carry ladder against c held in ancillas) and controls the subtraction of c (a Cuccaro
+    /// adder). The quotient or the remainder is copied out and every step undone.
+    fn divide_into(&mut self, op: BinOp, l: &Expr, c: u64, reg: &[u32], span: Span) -> R<()> {
+        let (w, signed) = self.width(l);
+        if signed {
+            return err(span, "`/` and `%` of a signed value have no circuit: divide an unsigned one");
+        }
+        if w > 32 {
+            return err(l.span, "a 64-bit value has no circuit: use u8 … i32");
+        }
+        if c == 0 {
+            return err(span, "division by zero");
+        }
+        let (x, ux) = self.compute(l, w)?;
+        let w = w as usize;
+        if c >> w != 0 {
+            // c exceeds every value: the quotient is 0 and the remainder the value itself.
+            if op == BinOp::Mod {
+                for (&q, &t) in x.iter().zip(reg) {
+                    self.emit(vec![q], t);
+                }
+            }
+            self.uncompute(ux);
+            return Ok(());
+        }
+        let start = self.gates.len();
+        let mut rem = self.alloc(w as u32 + 1);
+        let divisor = self.alloc(w as u32 + 1);
+        let quotient = self.alloc(w as u32);
+        for (i, &q) in divisor.iter().enumerate() {
+            if c >> i & 1 == 1 {
+                self.emit(vec![], q);
+            }
+        }
+        for i in (0..w).rev() {
+            // rem = 2·rem + x_i: its top qubit is zero (rem < c < 2^w), so the shift is a
+            // rotation of the wires, and x_i lands on that zero.
+            rem.rotate_right(1);
+            self.emit(vec![x[i]], rem[0]);
+            self.less_than(&rem, &divisor, false, quotient[i]);
+            self.emit(vec![], quotient[i]);
+            self.ctrl.push(quotient[i]);
+            self.add_const(&rem, c, true);
+            self.ctrl.pop();
+        }
+        let end = self.gates.len();
+        let out = if op == BinOp::Div { &quotient[..] } else { &rem[..w] };
+        for (&q, &t) in out.iter().zip(reg) {
+            self.emit(vec![q], t);
+        }
+        let steps: Vec<Gate> = self.gates[start..end].to_vec();
+        self.gates.extend(steps.into_iter().rev());
+        self.release(&quotient);
+        self.release(&divisor);
+        self.release(&rem);
         self.uncompute(ux);
         Ok(())
     }
