@@ -510,7 +510,7 @@ impl<'a> Cc<'a> {
             self.emit(vec![], big);
         }
         held.push(big);
-        let end = self.gates.len();
+        let stages = (start, self.gates.len(), held);
         for (i, &t) in reg.iter().enumerate().take(w) {
             self.emit(vec![cur[i]], t);
             self.emit(vec![big, cur[i]], t);
@@ -518,9 +518,7 @@ impl<'a> Cc<'a> {
                 self.emit(vec![big, cur[w - 1]], t);
             }
         }
-        let stages: Vec<Gate> = self.gates[start..end].to_vec();
-        self.gates.extend(stages.into_iter().rev());
-        self.release(&held);
+        self.uncompute(Some(stages));
         self.uncompute(uk);
         self.uncompute(ux);
         Ok(())
@@ -574,16 +572,12 @@ impl<'a> Cc<'a> {
             self.add_const(&rem, c, true);
             self.ctrl.pop();
         }
-        let end = self.gates.len();
-        let out = if op == BinOp::Div { &quotient[..] } else { &rem[..w] };
+        let out = if op == BinOp::Div { quotient.clone() } else { rem[..w].to_vec() };
+        let steps = (start, self.gates.len(), [quotient, divisor, rem].concat());
         for (&q, &t) in out.iter().zip(reg) {
             self.emit(vec![q], t);
         }
-        let steps: Vec<Gate> = self.gates[start..end].to_vec();
-        self.gates.extend(steps.into_iter().rev());
-        self.release(&quotient);
-        self.release(&divisor);
-        self.release(&rem);
+        self.uncompute(Some(steps));
         self.uncompute(ux);
         Ok(())
     }
