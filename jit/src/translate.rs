@@ -39,7 +39,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use pure::{Checked, Shift};
 use rdx_vm::Module;
 use rdx_vm::module::GeneDef;
-use rdx_vm::ops::{Arr, Cond, Op, Slot};
+use rdx_vm::ops::{Arr, Cond, Op, OperandRef, Slot};
 use std::collections::HashMap;
 
 const I64: Type = types::I64;
@@ -113,6 +113,54 @@ impl Targets {
         }
         Targets { at }
     }
+}
+
+/// Whether pure instruction `op` can run where the program would have skipped it: it cannot
+/// fault and writes only its `dst` (no division, checked arithmetic, array or stack read, alias
+/// check or jump).
+fn speculable(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Const { .. }
+            | Op::Add3 { .. }
+            | Op::Sub3 { .. }
+            | Op::Mul3 { .. }
+            | Op::Shl { .. }
+            | Op::Shru { .. }
+            | Op::Shrs { .. }
+            | Op::And { .. }
+            | Op::Or { .. }
+            | Op::Xor3 { .. }
+            | Op::Eq { .. }
+            | Op::Ne { .. }
+            | Op::Ltu { .. }
+            | Op::Lts { .. }
+            | Op::Leu { .. }
+            | Op::Les { .. }
+            | Op::Add3Imm { .. }
+            | Op::Mul3Imm { .. }
+            | Op::AndImm { .. }
+            | Op::OrImm { .. }
+            | Op::Xor3Imm { .. }
+            | Op::ShlImm { .. }
+            | Op::ShruImm { .. }
+            | Op::ShrsImm { .. }
+            | Op::EqImm { .. }
+            | Op::NeImm { .. }
+            | Op::LtuImm { .. }
+            | Op::LtsImm { .. }
+            | Op::LeuImm { .. }
+            | Op::LesImm { .. }
+            | Op::GtuImm { .. }
+            | Op::GtsImm { .. }
+            | Op::GeuImm { .. }
+            | Op::GesImm { .. }
+            | Op::Wrap { .. }
+            | Op::Neg3 { .. }
+            | Op::Bnot { .. }
+            | Op::Lnot { .. }
+            | Op::Bool { .. }
+    )
 }
 
 /// Reusable translator: one instance compiles every function of a module.
@@ -690,12 +738,49 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 local.entry(to.0 as usize).or_insert_with(|| self.b.create_block());
             }
         }
-        for (q, &op) in code.iter().enumerate().take(end).skip(start) {
+        let mut q = start;
+        while q < end {
+            let op = code[q];
             if let Some(&blk) = local.get(&q) {
                 self.b.ins().jump(blk, &[]);
                 self.b.switch_to_block(blk);
             }
             self.srcloc(q);
+            if let Op::Jz { a, to } | Op::Jnz { a, to } = op
+                && let skipped = &code[q + 1..(to.0 as usize).min(end)]
+                && to.0 as usize <= end
+                && skipped.iter().all(speculable)
+            {
+                // Short-circuit code whose skipped part cannot fault (`s > 0 && i == n`): run
+                // it on both paths and keep, for each slot it writes, the old value where the
+                // jump would have skipped it (a select, no branch).
+                let x = self.v(a);
+                let mut written: Vec<Slot> = Vec::new();
+                for o in skipped {
+                    o.operands(&mut |name, r| {
+                        if let OperandRef::Slot(d) = r
+                            && name == "dst"
+                            && !written.contains(&d)
+                        {
+                            written.push(d);
+                        }
+                    });
+                }
+                let old: Vec<Value> = written.iter().map(|&d| self.v(d)).collect();
+                for (k, o) in skipped.iter().enumerate() {
+                    self.srcloc(q + 1 + k);
+                    self.translate_pure(*o);
+                }
+                let cc = if matches!(op, Op::Jz { .. }) { IntCC::Equal } else { IntCC::NotEqual };
+                let jumped = self.b.ins().icmp_imm_s(cc, x, 0);
+                for (&d, &was) in written.iter().zip(&old) {
+                    let now = self.v(d);
+                    let v = self.b.ins().select(jumped, was, now);
+                    self.set(d, v);
+                }
+                q = to.0 as usize;
+                continue;
+            }
             match op {
                 Op::Jz { a, to, .. } | Op::Jnz { a, to, .. } => {
                     let x = self.v(a);
@@ -708,6 +793,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 }
                 op => self.translate_pure(op),
             }
+            q += 1;
         }
         if let Some(&blk) = local.get(&end) {
             self.b.ins().jump(blk, &[]);

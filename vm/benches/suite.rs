@@ -1,4 +1,4 @@
-//! The benchmark suite on the interpreter against native Rust: fourteen programs of different
+//! The benchmark suite on the interpreter against native Rust: seventeen programs of different
 //! shapes (vm/benches/suite/, table and native twins in vm/benches/common/suite.rs), each run
 //! through the whole pipeline (parse, check, compile) and timed forward and backward,
 //! interleaved with its native twin, best of k.

@@ -266,6 +266,24 @@ pub fn programs() -> Vec<Program> {
             },
         },
         Program {
+            name: "count",
+            shape: "Janus loop, checked, `&&` exit test",
+            file: "count.ja",
+            source: include_str!("../suite/count.ja"),
+            entry: "count",
+            unit: "steps",
+            bench: 80_000,
+            test: 100,
+            arrays: no_arrays,
+            case: |n| {
+                case(
+                    (n as i64, 0i64),
+                    |s| s.1 = count_checked(s.0, s.1),
+                    |s| vec![int(s.0 as u64), int(s.1 as u64)],
+                )
+            },
+        },
+        Program {
             name: "fmix",
             shape: "hash chain, multiply + xorshift",
             file: "fmix.rdx",
@@ -620,6 +638,19 @@ pub fn sums_checked(n: i64, mut s: i64, mut q: i64) -> (i64, i64) {
         q = q.checked_add(i.checked_mul(i).expect("overflow")).expect("overflow");
         if i == n {
             return (s, q);
+        }
+    }
+}
+
+/// count.ja with Janus's checked arithmetic: 1 + … + n into s, until s > 0 and i = n.
+#[inline(never)]
+pub fn count_checked(n: i64, mut s: i64) -> i64 {
+    let mut i = 0i64;
+    loop {
+        i = i.checked_add(1).expect("overflow");
+        s = s.checked_add(i).expect("overflow");
+        if s > 0 && i == n {
+            return s;
         }
     }
 }
