@@ -81,7 +81,7 @@ impl std::fmt::Display for CompileError {
 impl std::error::Error for CompileError {}
 
 /// The entry point of a compiled gene function.
-type GeneFn = unsafe extern "C" fn(*mut Ctx, *mut u64) -> u32;
+type GeneFn = unsafe extern "C" fn(*mut Ctx, *mut u64, u64, u64) -> u32;
 
 /// A compiled module: its code memory and each gene's (forward, backward) entry points.
 pub struct Compiled {
@@ -561,8 +561,9 @@ impl Drop for Worker {
 unsafe fn call(f: usize, ctx: *mut Ctx, args: *mut u64) -> u32 {
     // SAFETY: `f` has the gene signature (`gene_signature`, the platform's C convention).
     let func: GeneFn = unsafe { std::mem::transmute::<usize, GeneFn>(f) };
-    // SAFETY: see the function's contract.
-    unsafe { func(ctx, args) }
+    // SAFETY: see the function's contract; the entry gene's depth and words in use are the
+    // context's (compiled code passes them on to its callees in registers).
+    unsafe { func(ctx, args, (*ctx).depth, (*ctx).used) }
 }
 
 impl Engine for Jit {

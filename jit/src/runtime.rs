@@ -23,10 +23,12 @@ pub struct TraceFrame {
 /// The state of one run. `#[repr(C)]`: compiled code accesses the leading fields by offset.
 #[repr(C)]
 pub struct Ctx {
-    /// Current call nesting (1 = the entry gene).
+    /// The entry gene's call nesting (1). Compiled code passes each callee its depth in a
+    /// register (the third argument of every gene function).
     pub depth: u64,
-    /// Words of frame memory in use (the interpreter's accounting: array arguments plus the
-    /// words of every active frame).
+    /// Words of frame memory in use when the entry gene runs (the interpreter's accounting:
+    /// array arguments plus the words of every active frame). Compiled code passes each callee
+    /// the words in use including its frame in a register (the fourth argument).
     pub used: u64,
     /// The depth limit.
     pub max_depth: u64,
@@ -65,8 +67,6 @@ pub struct Ctx {
     pub module: *const Module,
 }
 
-pub const OFF_DEPTH: i32 = offset_of!(Ctx, depth) as i32;
-pub const OFF_USED: i32 = offset_of!(Ctx, used) as i32;
 pub const OFF_MAX_DEPTH: i32 = offset_of!(Ctx, max_depth) as i32;
 pub const OFF_MAX_WORDS: i32 = offset_of!(Ctx, max_words) as i32;
 pub const OFF_MAX_SEEN: i32 = offset_of!(Ctx, max_seen) as i32;

@@ -20,8 +20,10 @@
 //! expression code; control instructions apply their backward meaning (the assertions of
 //! `fi`/`from` choose the way back).
 //!
-//! Calling convention of every compiled function: `fn(ctx: *mut Ctx, args: *mut u64) -> u32`,
-//! where `args` holds the gene's parameter slots (scalars by value, arrays as pointer and
+//! Calling convention of every compiled function:
+//! `fn(ctx: *mut Ctx, args: *mut u64, depth: u64, used: u64) -> u32`, where `depth` is the
+//! call's nesting (1 for the entry gene), `used` the frame words in use including its own
+//! frame, and `args` holds the gene's parameter slots (scalars by value, arrays as pointer and
 //! length, stacks as ids); on return the width-1 parameter slots are written back. The result
 //! is 0, or 1 after an error was recorded in the context (see `runtime::rt_error`).
 
@@ -58,8 +60,9 @@ pub struct ModuleInfo<'m> {
 /// The signature of every compiled gene function.
 pub fn gene_signature(call_conv: CallConv) -> Signature {
     let mut sig = Signature::new(call_conv);
-    sig.params.push(AbiParam::new(I64));
-    sig.params.push(AbiParam::new(I64));
+    for _ in 0..4 {
+        sig.params.push(AbiParam::new(I64));
+    }
     sig.returns.push(AbiParam::new(I32));
     sig
 }
@@ -193,6 +196,8 @@ impl FuncTranslator {
         b.switch_to_block(entry);
         let ctx = b.block_params(entry)[0];
         let args = b.block_params(entry)[1];
+        let depth = b.block_params(entry)[2];
+        let used = b.block_params(entry)[3];
         let vars: Vec<Variable> = (0..g.slots).map(|_| b.declare_var(I64)).collect();
         let mut params = vec![false; g.slots as usize];
         let mut fixed = vec![Fixed::No; g.slots as usize];
@@ -224,7 +229,6 @@ impl FuncTranslator {
             g.code.iter().any(|o| matches!(o, Op::LocalArr { .. } | Op::DelocalArr { .. }));
         let frame = if has_local_arrays {
             let arena = b.ins().load(I64, flags, ctx, runtime::OFF_ARENA);
-            let used = b.ins().load(I64, flags, ctx, runtime::OFF_USED);
             let start = b.ins().iadd_imm_s(used, -(g.words as i64));
             let off = b.ins().ishl_imm_u(start, 3);
             Some(b.ins().iadd(arena, off))
@@ -245,6 +249,13 @@ impl FuncTranslator {
             .unwrap_or(0);
         let needs_buf =
             g.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. } | Op::Printf { .. }));
+        // The limits a call checks are the same for the whole run: read once.
+        let limits =
+            g.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. })).then(|| Limits {
+                max_depth: b.ins().load(I64, flags, ctx, runtime::OFF_MAX_DEPTH),
+                max_words: b.ins().load(I64, flags, ctx, runtime::OFF_MAX_WORDS),
+                stack_floor: b.ins().load(I64, flags, ctx, runtime::OFF_STACK_FLOOR),
+            });
         let buf = needs_buf.then(|| {
             b.create_sized_stack_slot(StackSlotData::new(
                 StackSlotKind::ExplicitSlot,
@@ -260,6 +271,9 @@ impl FuncTranslator {
             backward,
             ctx,
             args,
+            depth,
+            used,
+            limits,
             vars,
             frame,
             buf,
@@ -292,6 +306,12 @@ struct Tr<'a, 'b, 'm> {
     backward: bool,
     ctx: Value,
     args: Value,
+    /// This call's depth (1 for the entry gene) and the frame words in use up to and
+    /// including this gene's frame: passed by the caller in registers.
+    depth: Value,
+    used: Value,
+    /// The run's call limits, loaded at entry in genes that call.
+    limits: Option<Limits>,
     vars: Vec<Variable>,
     /// Address of the frame's word 0 in the arena (genes with local arrays).
     frame: Option<Value>,
@@ -315,6 +335,14 @@ struct Tr<'a, 'b, 'm> {
     /// The counted loop being translated forward that carries a stored word to its next trip
     /// ([`crate::loops::carried_store`]).
     carry: Option<Carry>,
+}
+
+/// The limits a call checks (see [`runtime::Ctx`]).
+#[derive(Clone, Copy)]
+struct Limits {
+    max_depth: Value,
+    max_words: Value,
+    stack_floor: Value,
 }
 
 /// A word carried across a counted loop's back edge in a `Variable`: `var` holds

@@ -505,23 +505,19 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let cg = &m.genes[callee];
         let flags = MemFlagsData::trusted();
         let ctx = self.ctx;
-        // Depth, frame-memory and native-stack limits.
-        let depth = self.b.ins().load(I64, flags, ctx, runtime::OFF_DEPTH);
-        let used = self.b.ins().load(I64, flags, ctx, runtime::OFF_USED);
-        let max_depth = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_DEPTH);
-        let max_words = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_WORDS);
-        let floor = self.b.ins().load(I64, flags, ctx, runtime::OFF_STACK_FLOOR);
+        // Depth, frame-memory and native-stack limits (the depth and the words in use come
+        // in registers and go to the callee the same way: nothing to restore after it).
+        let lim = self.limits.expect("genes that call load the limits at entry");
+        let (depth, used) = (self.depth, self.used);
         let need = self.b.ins().iadd_imm_s(used, cg.words as i64);
-        let deep = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, depth, max_depth);
-        let big = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, max_words);
+        let deep = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, depth, lim.max_depth);
+        let big = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, lim.max_words);
         let sp = self.b.ins().get_stack_pointer(I64);
-        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, floor);
+        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, lim.stack_floor);
         let over = self.b.ins().bor(deep, big);
-        self.fail_if(over, FaultCode::Recursion, max_depth, depth);
-        self.fail_if(low, FaultCode::NativeStack, max_depth, depth);
+        self.fail_if(over, FaultCode::Recursion, lim.max_depth, depth);
+        self.fail_if(low, FaultCode::NativeStack, lim.max_depth, depth);
         let d1 = self.b.ins().iadd_imm_s(depth, 1);
-        self.b.ins().store(flags, d1, ctx, runtime::OFF_DEPTH);
-        self.b.ins().store(flags, need, ctx, runtime::OFF_USED);
         let seen = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_SEEN);
         let seen = self.b.ins().umax(seen, d1);
         self.b.ins().store(flags, seen, ctx, runtime::OFF_MAX_SEEN);
@@ -538,11 +534,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
         let p = self.b.ins().stack_addr(I64, buf, 0);
         let f = if backward { self.funcs[callee].1 } else { self.funcs[callee].0 };
-        let call = self.b.ins().call(f, &[ctx, p]);
+        let call = self.b.ins().call(f, &[ctx, p, d1, need]);
         let st = self.b.inst_results(call)[0];
         self.check_status(st);
-        self.b.ins().store(flags, depth, ctx, runtime::OFF_DEPTH);
-        self.b.ins().store(flags, used, ctx, runtime::OFF_USED);
         for (i, p) in cg.params.iter().enumerate() {
             if p.ty.is_scalar() {
                 let v = self.b.ins().stack_load(I64, I64, buf, 8 * cg.param_slots[i] as i32);
