@@ -274,14 +274,36 @@ pub fn parse_state(text: &str, origin: &str) -> Result<Vec<(String, String)>, Co
 /// A JSON value as value text: numbers as written, the strings `rdx run --json` writes for
 /// non-finite floats (`"inf"`, `"NaN"`) unquoted, arrays bracketed.
 fn json_value_text(v: &serde_json::Value) -> Option<String> {
+    let mut out = String::new();
+    push_json_value_text(v, &mut out).then_some(out)
+}
+
+/// Appends [`json_value_text`] of `v` to `out` (one buffer for a whole array); false for a
+/// value that is not a number, a string or an array of them.
+fn push_json_value_text(v: &serde_json::Value, out: &mut String) -> bool {
+    use std::fmt::Write;
     match v {
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Array(items) => {
-            let texts: Option<Vec<String>> = items.iter().map(json_value_text).collect();
-            Some(format!("[{}]", texts?.join(",")))
+        // Writing to a String cannot fail.
+        serde_json::Value::Number(n) => write!(out, "{n}").is_ok(),
+        serde_json::Value::String(s) => {
+            out.push_str(s);
+            true
         }
-        _ => None,
+        serde_json::Value::Array(items) => {
+            out.reserve(2 + 21 * items.len());
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !push_json_value_text(item, out) {
+                    return false;
+                }
+            }
+            out.push(']');
+            true
+        }
+        _ => false,
     }
 }
 

@@ -303,11 +303,22 @@ pub fn format_value(v: &Value, signed: bool) -> String {
 }
 
 fn write_value(v: &Value, signed: bool, sep: &str) -> String {
+    use std::fmt::Write;
     match v {
         Value::Int(x) => word(*x, signed),
         Value::Array(a) | Value::Stack(a) => {
-            let items: Vec<String> = a.iter().map(|x| word(*x, signed)).collect();
-            format!("[{}]", items.join(sep))
+            // One buffer sized for the usual words (no string per element, no regrowth).
+            let mut s = String::with_capacity(2 + a.len() * (sep.len() + 20));
+            s.push('[');
+            for (i, &x) in a.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(sep);
+                }
+                // Writing to a String cannot fail.
+                let _ = if signed { write!(s, "{}", x as i64) } else { write!(s, "{x}") };
+            }
+            s.push(']');
+            s
         }
     }
 }
