@@ -61,6 +61,12 @@ fn err<T>(span: Span, message: impl Into<String>) -> R<T> {
     Err(CircuitError { span, message: message.into() })
 }
 
+/// The circuit compiler takes values of at most 32 bits (u8 … i32): the error at `e` when
+/// `bits` is above 32.
+fn narrow(e: &Expr, bits: u32) -> R<()> {
+    if bits > 32 { err(e.span, "a 64-bit value has no circuit: use u8 … i32") } else { Ok(()) }
+}
+
 /// A bit as a Boolean polynomial over GF(2): a set of monomials, each a sorted set of qubits
 /// (the empty monomial is the constant 1).
 type Anf = BTreeSet<Vec<u32>>;
@@ -462,11 +468,8 @@ impl<'a> Cc<'a> {
     fn shift_into(&mut self, op: BinOp, l: &Expr, r: &Expr, reg: &[u32]) -> R<()> {
         let (w, signed) = self.width(l);
         let (wk, _) = self.width(r);
-        for (e, bits) in [(l, w), (r, wk)] {
-            if bits > 32 {
-                return err(e.span, "a 64-bit value has no circuit: use u8 … i32");
-            }
-        }
+        narrow(l, w)?;
+        narrow(r, wk)?;
         let (x, ux) = self.compute(l, w)?;
         let (k, uk) = self.compute(r, wk)?;
         let w = w as usize;
@@ -534,9 +537,7 @@ impl<'a> Cc<'a> {
         if signed {
             return err(span, "`/` and `%` of a signed value have no circuit: divide an unsigned one");
         }
-        if w > 32 {
-            return err(l.span, "a 64-bit value has no circuit: use u8 … i32");
-        }
+        narrow(l, w)?;
         if c == 0 {
             return err(span, "division by zero");
         }
@@ -603,10 +604,9 @@ impl<'a> Cc<'a> {
             _ => {
                 let (bits, w) = if e.is_boolean() {
                     (1, Width { bits: 1, signed: false })
-                } else if we <= 32 {
-                    (we, Width { bits: we as u8, signed })
                 } else {
-                    return err(e.span, "a 64-bit value has no circuit: use u8 … i32");
+                    narrow(e, we)?;
+                    (we, Width { bits: we as u8, signed })
                 };
                 let (wires, undo) = self.compute_fresh(e, bits)?;
                 let name = format!("#{}", self.vars.len());

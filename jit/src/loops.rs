@@ -156,7 +156,7 @@ pub fn is_write(op: &Op, name: &str) -> bool {
 }
 
 /// Calls `f` with every slot instruction `op` of gene `g` may write.
-fn writes(g: &GeneDef, op: &Op, f: &mut impl FnMut(Slot)) {
+pub(crate) fn writes(g: &GeneDef, op: &Op, f: &mut impl FnMut(Slot)) {
     op.operands(&mut |name, o| match o {
         OperandRef::Slot(s) if is_write(op, name) => f(s),
         OperandRef::Args(a) if matches!(op, Op::Call { .. } | Op::Uncall { .. }) => {

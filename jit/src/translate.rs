@@ -41,7 +41,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use pure::{Checked, Shift};
 use rdx_vm::Module;
 use rdx_vm::module::GeneDef;
-use rdx_vm::ops::{Arr, Cond, Op, OperandRef, Slot};
+use rdx_vm::ops::{Arr, Cond, Op, Slot};
 use std::collections::HashMap;
 
 const I64: Type = types::I64;
@@ -247,15 +247,14 @@ impl FuncTranslator {
             })
             .max()
             .unwrap_or(0);
-        let needs_buf =
-            g.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. } | Op::Printf { .. }));
+        let calls = g.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. }));
+        let needs_buf = calls || g.code.iter().any(|o| matches!(o, Op::Printf { .. }));
         // The limits a call checks are the same for the whole run: read once.
-        let limits =
-            g.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. })).then(|| Limits {
-                max_depth: b.ins().load(I64, flags, ctx, runtime::OFF_MAX_DEPTH),
-                max_words: b.ins().load(I64, flags, ctx, runtime::OFF_MAX_WORDS),
-                stack_floor: b.ins().load(I64, flags, ctx, runtime::OFF_STACK_FLOOR),
-            });
+        let limits = calls.then(|| Limits {
+            max_depth: b.ins().load(I64, flags, ctx, runtime::OFF_MAX_DEPTH),
+            max_words: b.ins().load(I64, flags, ctx, runtime::OFF_MAX_WORDS),
+            stack_floor: b.ins().load(I64, flags, ctx, runtime::OFF_STACK_FLOOR),
+        });
         let buf = needs_buf.then(|| {
             b.create_sized_stack_slot(StackSlotData::new(
                 StackSlotKind::ExplicitSlot,
@@ -774,9 +773,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.b.switch_to_block(blk);
             }
             self.srcloc(q);
+            // The verifier keeps a short-circuit jump inside its expression: q < to <= end.
             if let Op::Jz { a, to } | Op::Jnz { a, to } = op
-                && let skipped = &code[q + 1..(to.0 as usize).min(end)]
-                && to.0 as usize <= end
+                && let skipped = &code[q + 1..to.0 as usize]
                 && skipped.iter().all(speculable)
             {
                 // Short-circuit code whose skipped part cannot fault (`s > 0 && i == n`): run
@@ -785,11 +784,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let x = self.v(a);
                 let mut written: Vec<Slot> = Vec::new();
                 for o in skipped {
-                    o.operands(&mut |name, r| {
-                        if let OperandRef::Slot(d) = r
-                            && name == "dst"
-                            && !written.contains(&d)
-                        {
+                    crate::loops::writes(self.g, o, &mut |d| {
+                        if !written.contains(&d) {
                             written.push(d);
                         }
                     });
