@@ -258,6 +258,7 @@ fn untrusted_modules_run_on_the_interpreter() {
             Op::Exit {},
         ],
         param_slots: vec![],
+        param_pass: vec![],
         backward: Default::default(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None };
@@ -366,6 +367,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         args: vec![Slot(0), Slot(2)],
         code: vec![Op::Enter {}, Op::Call { gene: GeneIdx(1), args: Args { start: 0, len: 2 } }, Op::Exit {}],
         param_slots: vec![],
+        param_pass: vec![],
         backward: Default::default(),
     };
     let callee = GeneDef {
@@ -380,6 +382,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
             Op::Exit {},
         ],
         param_slots: vec![],
+        param_pass: vec![],
         backward: Default::default(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![main, callee], debug: None };

@@ -378,6 +378,7 @@ impl<'a> GeneCompiler<'a> {
             args: self.args,
             code: self.code,
             param_slots: Vec::new(),
+            param_pass: Vec::new(),
             backward: Default::default(),
         };
         Ok((def, GeneDebug { spans: self.spans, slot_names: self.slot_names }))

@@ -87,6 +87,7 @@ fn module(op: Op) -> Module {
         args,
         code,
         param_slots: Vec::new(),
+        param_pass: Vec::new(),
         backward: Default::default(),
     };
     let callee = vec![

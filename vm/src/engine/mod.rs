@@ -26,7 +26,6 @@ mod update;
 
 use crate::error::{KernelCallError, KernelCallErrorKind, RunError, RunErrorKind, StackFrame};
 use crate::module::Module;
-use crate::ops::Op;
 use crate::{Direction, Engine, RunReport, Value};
 use rdx_lang::ast::{Elem, Type};
 
@@ -71,6 +70,9 @@ struct Frame {
     /// The instruction being executed (for suspended frames: their `call`).
     pc: usize,
     dir: Direction,
+    /// Where the call's arguments start in the caller's argument pool (the scalars are
+    /// copied back through it when the frame returns).
+    args: u32,
 }
 
 /// Why a dispatch loop stopped.
@@ -322,7 +324,7 @@ impl Interpreter {
                 }
             }
         }
-        self.frames.push(Frame { gene: gene as u32, base, pc: 1, dir });
+        self.frames.push(Frame { gene: gene as u32, base, pc: 1, dir, args: 0 });
         Ok(base)
     }
 
@@ -400,48 +402,46 @@ impl Interpreter {
         if need > self.mem.len() {
             self.mem.resize(need, 0);
         }
-        // Word by word: frames are small, and a call of `memset`/`memmove` per frame and
-        // parameter cost more than the copies.
-        let frame = &mut self.mem[caller.base..need];
-        for w in &mut frame[base - caller.base..] {
-            *w = 0;
-        }
+        // The verifier checked that the call passes one argument per parameter, inside the
+        // pool; an array argument's length slot is checked here (see `verify_gene`).
         let pool = cg.args.get(args.start as usize..).ok_or(Fault::BadRef)?;
-        if pool.len() < g.params.len() {
-            return Err(Fault::BadRef);
-        }
-        for ((p, &slot), &at) in g.params.iter().zip(pool).zip(&g.param_slots) {
-            let (slot, at) = (slot.0 as usize, base - caller.base + at as usize);
-            // An array argument needs its length slot in the caller's frame too.
-            if slot + p.width() as usize > cg.slots as usize {
-                return Err(Fault::BadRef);
-            }
+        let (callee, slots) = (base - caller.base, cg.slots as usize);
+        let frame = &mut self.mem[caller.base..need];
+        for (p, &slot) in g.param_pass.iter().zip(pool) {
+            let (slot, at) = (slot.0 as usize, callee + p.at as usize);
             frame[at] = frame[slot];
-            if p.width() == 2 {
+            if p.width == 2 {
+                if slot + 1 >= slots {
+                    return Err(Fault::BadRef);
+                }
                 frame[at + 1] = frame[slot + 1];
             }
         }
-        self.frames.push(Frame { gene, base, pc: 1, dir });
+        // Word by word: frames are small (parameters come first, the rest starts at zero).
+        let params = g.param_pass.last().map_or(0, |p| (p.at + p.width) as usize);
+        for w in &mut frame[callee + params..] {
+            *w = 0;
+        }
+        self.frames.push(Frame { gene, base, pc: 1, dir, args: args.start });
         self.max_depth = self.max_depth.max(self.frames.len());
         Ok(())
     }
 
+    /// Returns from the top frame: its scalar parameters' values go back into the caller's
+    /// argument slots, and the caller goes on after its call.
     #[inline]
     fn pop_frame(&mut self, m: &Module) {
         let Some(done) = self.frames.pop() else { return };
         let Some(caller) = self.frames.last_mut() else { return };
+        caller.pc += 1;
         let cg = &m.genes[caller.gene as usize];
         let g = &m.genes[done.gene as usize];
-        let code = m.stream(caller.gene as usize, caller.dir);
-        if let Some(Op::Call { args, .. } | Op::Uncall { args, .. }) = code.get(caller.pc) {
-            for (i, p) in g.params.iter().enumerate() {
-                if p.ty.is_scalar() {
-                    let dst = caller.base + cg.args[args.start as usize + i].0 as usize;
-                    self.mem[dst] = self.mem[done.base + g.param_slots[i] as usize];
-                }
+        let pool = cg.args.get(done.args as usize..).unwrap_or_default();
+        for (p, &slot) in g.param_pass.iter().zip(pool) {
+            if p.back {
+                self.mem[caller.base + slot.0 as usize] = self.mem[done.base + p.at as usize];
             }
         }
-        caller.pc += 1;
     }
 
     /// Builds the error with the call stack, innermost first.

@@ -72,6 +72,7 @@ impl Module {
                     args: Vec::new(),
                     code: Vec::new(),
                     param_slots: Vec::new(),
+                    param_pass: Vec::new(),
                     backward: Default::default(),
                 });
             }

@@ -61,6 +61,8 @@ pub struct GeneDef {
     pub code: Vec<Op>,
     /// Derived by the verifier: the first slot of each parameter.
     pub param_slots: Vec<u16>,
+    /// Derived by the verifier: how a call passes each parameter (see [`ParamPass`]).
+    pub param_pass: Vec<ParamPass>,
     /// Derived by the verifier: the backward stream (see [`Backward`]).
     pub backward: Backward,
 }
@@ -101,6 +103,18 @@ impl ParamDef {
     pub fn width(&self) -> u16 {
         if matches!(self.ty, Type::Array(..)) { 2 } else { 1 }
     }
+}
+
+/// How a call passes one parameter, derived by the verifier from the parameter list, so a
+/// call copies its arguments in and its scalars back without looking at parameter types.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ParamPass {
+    /// The parameter's first slot in the callee's frame (parameters come first, in order).
+    pub at: u16,
+    /// Slots it takes: 2 for an array (address, length), else 1.
+    pub width: u16,
+    /// A scalar: its final value is copied back into the caller's argument slot.
+    pub back: bool,
 }
 
 /// Debug information: maps instructions back to source.

@@ -21,7 +21,7 @@ pub const MAX_FRAME_WORDS: u32 = 1 << 28;
 pub const MAX_ARRAY_LEN: u64 = 1 << 28;
 
 impl Module {
-    /// Checks every rule above and fills in the derived tables (`pre`, `param_slots`).
+    /// Checks every rule above and fills in the derived tables (`pre`, `param_slots`, `param_pass`).
     pub fn verify(&mut self) -> Result<(), LoadError> {
         let ngenes = self.genes.len();
         let nstrings = self.strings.len();
@@ -95,6 +95,7 @@ fn verify_gene(
     // Parameter layout.
     let mut next = 0usize;
     let mut param_slots = Vec::with_capacity(g.params.len());
+    let mut param_pass = Vec::with_capacity(g.params.len());
     for p in &g.params {
         if let Type::Array(e, n) = p.ty
             && n.saturating_mul(e.words()) > MAX_ARRAY_LEN
@@ -102,6 +103,7 @@ fn verify_gene(
             return Err(format!("parameter `{}` has {n} elements (limit {MAX_ARRAY_LEN})", p.name));
         }
         param_slots.push(next as u16);
+        param_pass.push(super::ParamPass { at: next as u16, width: p.width(), back: p.ty.is_scalar() });
         next += p.width() as usize;
     }
     if next > slots {
@@ -313,6 +315,7 @@ fn verify_gene(
         run = 0;
     }
     g.param_slots = param_slots;
+    g.param_pass = param_pass;
     g.backward = super::mirror::backward(code)?;
     Ok(())
 }
