@@ -617,11 +617,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     /// The address of `arr[idx]` after the bounds check.
     fn elem(&mut self, arr: Arr, idx: Slot) -> Value {
-        let base = self.v(Slot(arr.0));
         let i = self.v(idx);
+        let range = self.range(idx, i);
+        self.elem_at(arr, i, range)
+    }
+
+    /// The address of `arr[i]` (checked), where `i` lies in `range` when that is known.
+    fn elem_at(&mut self, arr: Arr, i: Value, range: Option<(u64, u64)>) -> Value {
+        let base = self.v(Slot(arr.0));
         // An index whose range is known to lie inside the array's static length needs no check.
         let in_bounds = match self.fixed.get(arr.0 as usize + 1) {
-            Some(Fixed::Const(n)) => self.range(idx, i).is_some_and(|(_, hi)| hi < *n),
+            Some(Fixed::Const(n)) => range.is_some_and(|(_, hi)| hi < *n),
             _ => false,
         };
         if !in_bounds {
@@ -1072,9 +1078,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     /// `arr[idx]` when it is the carried word (see [`Carry`]).
-    fn carried(&mut self, arr: Arr, idx: Slot, i: Value) -> Option<Value> {
+    fn carried(&mut self, arr: Arr, idx: Option<Slot>, i: Value) -> Option<Value> {
         let c = self.carry.as_ref()?;
-        let off = if idx == c.ctr { Some(0) } else { c.offsets.get(&i).copied() };
+        let off = if idx == Some(c.ctr) { Some(0) } else { c.offsets.get(&i).copied() };
         if !c.fresh || c.store.arr != arr || off != Some(c.load_offset) {
             return None;
         }
@@ -1085,10 +1091,22 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// `arr[idx]`, from the carried word when it is that one.
     fn load_elem(&mut self, arr: Arr, idx: Slot) -> Value {
         let i = self.v(idx);
-        if let Some(v) = self.carried(arr, idx, i) {
+        if let Some(v) = self.carried(arr, Some(idx), i) {
             return v;
         }
         let p = self.elem(arr, idx);
+        self.load(p)
+    }
+
+    /// `arr[idx + k]` (`load.off`): the sum as `add3.imm` computes it, then as [`Self::load_elem`].
+    fn load_elem_off(&mut self, arr: Arr, idx: Slot, k: i64) -> Value {
+        let x = self.v(idx);
+        let i = self.b.ins().iadd_imm_s(x, k);
+        let range = self.note_offset(idx, x, k, i);
+        if let Some(v) = self.carried(arr, None, i) {
+            return v;
+        }
+        let p = self.elem_at(arr, i, range);
         self.load(p)
     }
 
@@ -1273,6 +1291,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Lnot { .. }
             | Op::Bool { .. }
             | Op::Load { .. }
+            | Op::LoadOff { .. }
             | Op::Top { .. }
             | Op::Empty { .. }
             | Op::Size { .. }
@@ -1362,6 +1381,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Lnot { dst, a } => self.translate_is_zero(dst, a, IntCC::Equal),
             Op::Bool { dst, a } => self.translate_is_zero(dst, a, IntCC::NotEqual),
             Op::Load { dst, arr, idx } => self.translate_load(dst, arr, idx),
+            Op::LoadOff { dst, arr, idx, imm } => {
+                let v = self.load_elem_off(arr, idx, imm.0 as i64);
+                self.set(dst, v);
+            }
             Op::Top { dst, stack } => self.translate_peek(dst, stack, 0),
             Op::Empty { dst, stack } => self.translate_peek(dst, stack, 1),
             Op::Size { dst, stack } => self.translate_peek(dst, stack, 2),
@@ -1574,6 +1597,7 @@ pub fn supported(op: &Op) -> bool {
         | Op::Lnot { .. }
         | Op::Bool { .. }
         | Op::Load { .. }
+        | Op::LoadOff { .. }
         | Op::Top { .. }
         | Op::Empty { .. }
         | Op::Size { .. }

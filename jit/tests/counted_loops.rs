@@ -65,19 +65,22 @@ proptest! {
         s in 0u64..12,
         d in 1u64..12,
         inc in any::<bool>(),
-        kind in 0usize..4,
+        kind in 0usize..6,
         i0 in prop_oneof![Just(None), (0u64..14).prop_map(Some)],
         n in 0u64..14,
         seed in prop::collection::vec(any::<u64>(), 10),
     ) {
         // Constant bounds d steps apart (a decrement may wrap below zero), a variable bound,
-        // or a counter / bound written in the body.
+        // a counter / bound written in the body, or a read of a neighbouring word.
         let e_const = if inc { s + d } else { s.wrapping_sub(d) };
         let (e, extra) = match kind {
             0 => (e_const.to_string(), ""),
             1 => ("n".to_string(), ""),
             2 => (e_const.to_string(), "i += 2\n i -= 2"),
-            _ => ("n".to_string(), "n += 0"),
+            3 => ("n".to_string(), "n += 0"),
+            // Neighbours (`load.off`): past either end, and the word the last trip stored.
+            4 => (e_const.to_string(), "x += a[i - 1]"),
+            _ => (e_const.to_string(), "x ^= a[i + 1]"),
         };
         let m = compile(&program(len, s, &e, inc, extra));
         let start = vec![

@@ -558,13 +558,23 @@ impl<'a> GeneCompiler<'a> {
             },
             ExprKind::Index(a, i) => {
                 let (arr, _) = self.array(a)?;
-                let idx = self.expr_slot(i)?;
                 // `a[v + j]` and `a[v + k]` with j != k (mod 2^64) never alias: no check.
-                let distinct = |g: AliasGuard| matches!((g.at, self.affine(i)), (Some((v, j)), Some((w, k))) if v == w && j != k);
-                if let Some(g) = self.guard
-                    && g.arr == arr
-                    && !distinct(g)
+                let at = self.affine(i);
+                let distinct =
+                    |g: AliasGuard| matches!((g.at, at), (Some((v, j)), Some((w, k))) if v == w && j != k);
+                let check = self.guard.filter(|g| g.arr == arr && !distinct(*g));
+                // `a[v + k]` read in one instruction (the sum wraps as rdx's `+` does; Janus
+                // checks its `+`, so it keeps the sum's instruction), unless an alias check
+                // needs the index in a slot.
+                if let (Some((idx, k)), None, false) = (at, check, self.janus())
+                    && k != 0
                 {
+                    return Ok(Opnd::S(
+                        self.pure_op(e.span, &|d| Ok(Op::LoadOff { dst: d, arr, idx, imm: Imm(k) }))?,
+                    ));
+                }
+                let idx = self.expr_slot(i)?;
+                if let Some(g) = check {
                     self.emit(Op::Noalias { a: idx, b: g.idx }, e.span);
                 }
                 Opnd::S(self.pure_op(e.span, &|d| Ok(Op::Load { dst: d, arr, idx }))?)

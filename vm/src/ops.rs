@@ -356,6 +356,8 @@ macro_rules! for_each_op {
             0x99 Mul3ChkImm "mul3.chk.imm" { dst: Slot, a: Slot, imm: Imm } => Mul3ChkImm, Pure, direct, "Janus dst = a * imm; signed overflow is an error.";
             0x9a Wrap "wrap" { dst: Slot, a: Slot, w: Wid } => Wrap, Pure, direct,
                 "dst = a reduced to the fixed width w (an arithmetic step of an expression computed at that width).";
+            0x9b LoadOff "load.off" { dst: Slot, arr: Arr, idx: Slot, imm: Imm } => LoadOff, Pure, direct,
+                "dst = arr[idx + imm] (wrapping sum); index checked. `a[i - 1]`, `a[j + 1]` in one instruction.";
             0x85 Noalias "noalias" { a: Slot, b: Slot } => Noalias, Pure, direct,
                 "Error when a == b: an update's target index equals the index of an element its expression reads.";
         }
