@@ -246,11 +246,21 @@ impl Program {
 pub fn parse_state(text: &str, origin: &str) -> Result<Vec<(String, String)>, CoreError> {
     let bad = |what: String| CoreError::Usage(format!("{origin}: {what}"));
     if text.trim_start().starts_with('{') {
-        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
-            .map_err(|e| bad(format!("not a JSON object of parameter values ({e})")))?;
+        // Each value's JSON text as written: numbers and (nested) arrays of them are already
+        // value text (no tree of JSON values for a long array); anything else (the strings
+        // `rdx run --json` writes for non-finite floats, or what is not a value) is read as JSON.
+        let object: std::collections::BTreeMap<String, &serde_json::value::RawValue> =
+            serde_json::from_str(text)
+                .map_err(|e| bad(format!("not a JSON object of parameter values ({e})")))?;
+        let plain = |t: &str| t.bytes().all(|b| b.is_ascii_digit() || b",[]-+.eE \t\r\n".contains(&b));
         return object
             .into_iter()
-            .map(|(name, v)| {
+            .map(|(name, raw)| {
+                if plain(raw.get()) {
+                    return Ok((name, raw.get().to_string()));
+                }
+                let v: serde_json::Value =
+                    serde_json::from_str(raw.get()).map_err(|e| bad(format!("`{name}`: not JSON ({e})")))?;
                 let value = json_value_text(&v).ok_or_else(|| {
                     bad(format!("`{name}`: {v} is not a value (numbers, or arrays of them, nested for c64)"))
                 })?;

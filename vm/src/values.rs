@@ -68,7 +68,11 @@ pub fn parse_int(text: &str, signed: bool) -> Result<u64, ValueError> {
     } else {
         (10, body)
     };
-    let digits: String = digits.chars().filter(|&c| c != '_').collect();
+    let digits: std::borrow::Cow<str> = if digits.contains('_') {
+        digits.chars().filter(|&c| c != '_').collect::<String>().into()
+    } else {
+        digits.into()
+    };
     if digits.is_empty() {
         return Err(ValueError::new(format!("`{text}` is not a number")));
     }
@@ -202,31 +206,40 @@ pub fn format_float(x: f64, json: bool) -> String {
 
 /// A value of type `ty` as text, floats decoded for `f64`/`c64` buffers.
 pub fn format_typed(v: &Value, ty: Type, dialect: Dialect, json: bool) -> String {
-    write_typed(v, ty, dialect, json, ", ")
+    let mut out = String::new();
+    write_typed(&mut out, v, ty, dialect, json, ", ");
+    out
 }
 
-/// [`format_typed`] with list items separated by `sep`.
-fn write_typed(v: &Value, ty: Type, dialect: Dialect, json: bool, sep: &str) -> String {
+/// Appends [`format_typed`] of `v` to `out`, list items separated by `sep`.
+fn write_typed(out: &mut String, v: &Value, ty: Type, dialect: Dialect, json: bool, sep: &str) {
     match (ty, v) {
         (Type::Array(Elem::F64, _), Value::Array(a)) => {
-            let items: Vec<String> = a.iter().map(|w| format_float(f64::from_bits(*w), json)).collect();
-            format!("[{}]", items.join(sep))
+            out.push('[');
+            for (i, w) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                out.push_str(&format_float(f64::from_bits(*w), json));
+            }
+            out.push(']');
         }
         (Type::Array(Elem::C64, _), Value::Array(a)) => {
-            let items: Vec<String> = a
-                .chunks(2)
-                .map(|p| {
-                    let im = p.get(1).copied().unwrap_or(0);
-                    format!(
-                        "[{}{sep}{}]",
-                        format_float(f64::from_bits(p[0]), json),
-                        format_float(f64::from_bits(im), json)
-                    )
-                })
-                .collect();
-            format!("[{}]", items.join(sep))
+            out.push('[');
+            for (i, p) in a.chunks(2).enumerate() {
+                if i > 0 {
+                    out.push_str(sep);
+                }
+                let im = p.get(1).copied().unwrap_or(0);
+                out.push('[');
+                out.push_str(&format_float(f64::from_bits(p[0]), json));
+                out.push_str(sep);
+                out.push_str(&format_float(f64::from_bits(im), json));
+                out.push(']');
+            }
+            out.push(']');
         }
-        _ => write_value(v, is_signed(dialect, ty), sep),
+        _ => write_value(out, v, is_signed(dialect, ty), sep),
     }
 }
 
@@ -239,7 +252,12 @@ fn parse_list(text: &str, signed: bool) -> Result<Vec<u64>, ValueError> {
     if inner.trim().is_empty() {
         return Ok(Vec::new());
     }
-    inner.split(',').map(|x| parse_int(x, signed)).collect()
+    // Sized once: a long list does not regrow.
+    let mut words = Vec::with_capacity(1 + inner.bytes().filter(|&b| b == b',').count());
+    for x in inner.split(',') {
+        words.push(parse_int(x, signed)?);
+    }
+    Ok(words)
 }
 
 /// The value of a parameter nobody set: zero (an all-zero array, an empty stack).
@@ -294,31 +312,39 @@ pub fn bind(module: &Module, gene: usize, sets: &[(String, String)]) -> Result<V
 }
 
 fn word(v: u64, signed: bool) -> String {
-    if signed { (v as i64).to_string() } else { v.to_string() }
+    let mut out = String::new();
+    push_word(&mut out, v, signed);
+    out
+}
+
+/// Appends one word in decimal, as `i64` when `signed`.
+fn push_word(out: &mut String, v: u64, signed: bool) {
+    let mut b = itoa::Buffer::new();
+    out.push_str(if signed { b.format(v as i64) } else { b.format(v) });
 }
 
 /// One value as text: `42`, `-1`, `[1, 2, 3]`.
 pub fn format_value(v: &Value, signed: bool) -> String {
-    write_value(v, signed, ", ")
+    let mut out = String::new();
+    write_value(&mut out, v, signed, ", ");
+    out
 }
 
-fn write_value(v: &Value, signed: bool, sep: &str) -> String {
-    use std::fmt::Write;
+/// Appends one value to `out`, list items separated by `sep` (no string per element).
+fn write_value(out: &mut String, v: &Value, signed: bool, sep: &str) {
     match v {
-        Value::Int(x) => word(*x, signed),
+        Value::Int(x) => push_word(out, *x, signed),
         Value::Array(a) | Value::Stack(a) => {
-            // One buffer sized for the usual words (no string per element, no regrowth).
-            let mut s = String::with_capacity(2 + a.len() * (sep.len() + 20));
-            s.push('[');
+            // Room for the usual words, so a long list does not regrow the buffer.
+            out.reserve(2 + a.len() * (sep.len() + 20));
+            out.push('[');
             for (i, &x) in a.iter().enumerate() {
                 if i > 0 {
-                    s.push_str(sep);
+                    out.push_str(sep);
                 }
-                // Writing to a String cannot fail.
-                let _ = if signed { write!(s, "{}", x as i64) } else { write!(s, "{x}") };
+                push_word(out, x, signed);
             }
-            s.push(']');
-            s
+            out.push(']');
         }
     }
 }
@@ -329,7 +355,7 @@ pub fn format_text(params: &[ParamDef], values: &[Value], dialect: Dialect) -> S
     for (p, v) in params.iter().zip(values) {
         s.push_str(&p.name);
         s.push_str(" = ");
-        s.push_str(&format_typed(v, p.ty, dialect, false));
+        write_typed(&mut s, v, p.ty, dialect, false, ", ");
         s.push('\n');
     }
     s
@@ -347,12 +373,19 @@ pub fn format_state(params: &[ParamDef], values: &[Value], dialect: Dialect) -> 
 }
 
 fn write_json(params: &[ParamDef], values: &[Value], dialect: Dialect, colon: &str, sep: &str) -> String {
-    let fields: Vec<String> = params
-        .iter()
-        .zip(values)
-        .map(|(p, v)| format!("{}{colon}{}", json_string(&p.name), write_typed(v, p.ty, dialect, true, sep)))
-        .collect();
-    format!("{{{}}}", fields.join(sep))
+    let mut out = String::from("{");
+    for (i, (p, v)) in params.iter().zip(values).enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(&json_string(&p.name));
+        out.push_str(colon);
+        write_typed(&mut out, v, p.ty, dialect, true, sep);
+    }
+    // Room for the line end `format_result` adds.
+    out.reserve(2);
+    out.push('}');
+    out
 }
 
 /// The result of running gene `gene` of `module`: text lines or one JSON object. The one
