@@ -1,8 +1,9 @@
 //! rdx-jit: bytecode genes compiled to native code with Cranelift, forward and backward.
 //!
-//! [`Jit`] implements [`rdx_vm::Engine`]. The first run of a module compiles every gene twice
-//! (a forward and a backward function, see [`translate`]) into one `JITModule`, cached for the
-//! life of the engine under the module's content hash; nothing is written to disk. A run binds
+//! [`Jit`] implements [`rdx_vm::Engine`]. Each gene compiles to two functions (forward and
+//! backward, see [`translate`]) in one `JITModule` per module, cached for the life of the
+//! engine under the module's content hash; a run compiles the functions it can reach that are
+//! not compiled yet (its entry in its direction and their callees); nothing is written to disk. A run binds
 //! the arguments exactly as the interpreter does, calls the entry function with a [`runtime::Ctx`],
 //! and turns a recorded fault and call stack into the same [`RunError`] the interpreter gives.
 //!
@@ -19,7 +20,7 @@ pub mod trust;
 
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{Linkage, Module as _};
+use cranelift_module::{FuncId, Linkage, Module as _};
 use rdx_vm::engine::Fault;
 use rdx_vm::error::StackFrame;
 use rdx_vm::{
@@ -83,10 +84,16 @@ impl std::error::Error for CompileError {}
 /// The entry point of a compiled gene function.
 type GeneFn = unsafe extern "C" fn(*mut Ctx, *mut u64, u64, u64) -> u32;
 
-/// A compiled module: its code memory and each gene's (forward, backward) entry points.
+/// A compiled module: its code memory and the entry points of the gene functions defined so
+/// far. Every gene function is declared up front; a run defines the ones it can reach (its
+/// entry in its direction and, through `call` and `uncall`, the callees in theirs), so a
+/// forward run of a program that never uncalls compiles half the code.
 pub struct Compiled {
     jit: Option<JITModule>,
-    fns: Vec<(usize, usize)>,
+    /// Each gene's (forward, backward) function.
+    ids: Vec<(FuncId, FuncId)>,
+    /// Each gene's [forward, backward] entry point; 0 while not defined.
+    fns: Vec<[usize; 2]>,
     /// Whether any gene has a local array (the run then needs frame memory).
     arena: bool,
     /// Whether calls can nest deeply (some gene reaches itself, or the genes' frames could
@@ -108,37 +115,101 @@ impl Drop for Compiled {
 
 /// Compiles every gene of a verified module, both directions.
 pub fn compile(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
-    let settings = |e: &dyn std::fmt::Display| CompileError::Settings(e.to_string());
-    let module = |e: &dyn std::fmt::Display| CompileError::Module(e.to_string());
-    let mut flags = settings::builder();
-    flags.set("opt_level", if opts.optimize { "speed" } else { "none" }).map_err(|e| settings(&e))?;
-    flags.set("enable_verifier", if opts.verify { "true" } else { "false" }).map_err(|e| settings(&e))?;
-    flags.set("use_colocated_libcalls", "false").map_err(|e| settings(&e))?;
-    flags.set("is_pic", "false").map_err(|e| settings(&e))?;
-    let isa = cranelift_native::builder()
-        .map_err(|e| CompileError::UnsupportedTarget(e.to_string()))?
-        .finish(settings::Flags::new(flags))
-        .map_err(|e| settings(&e))?;
-    if isa.pointer_bytes() != 8 {
-        return Err(CompileError::UnsupportedTarget("the JIT needs a 64-bit target".into()));
+    let mut c = Compiled::declare(m, opts)?;
+    let all: Vec<(usize, Direction)> =
+        (0..m.genes.len()).flat_map(|g| [(g, Direction::Forward), (g, Direction::Backward)]).collect();
+    c.define(m, &all)?;
+    Ok(c)
+}
+
+/// The slot of `dir` in [`Compiled::fns`].
+fn side(dir: Direction) -> usize {
+    match dir {
+        Direction::Forward => 0,
+        Direction::Backward => 1,
     }
-    let mut jm = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
-    let call_conv = jm.isa().default_call_conv();
-    let sig = gene_signature(call_conv);
-    let mut ids = Vec::with_capacity(m.genes.len());
-    for gi in 0..m.genes.len() {
-        let f = jm.declare_function(&format!("g{gi}_fwd"), Linkage::Local, &sig).map_err(|e| module(&e))?;
-        let b = jm.declare_function(&format!("g{gi}_bwd"), Linkage::Local, &sig).map_err(|e| module(&e))?;
-        ids.push((f, b));
+}
+
+impl Compiled {
+    /// A code module with every gene function declared and none defined.
+    fn declare(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
+        let settings = |e: &dyn std::fmt::Display| CompileError::Settings(e.to_string());
+        let module = |e: &dyn std::fmt::Display| CompileError::Module(e.to_string());
+        let mut flags = settings::builder();
+        flags.set("opt_level", if opts.optimize { "speed" } else { "none" }).map_err(|e| settings(&e))?;
+        flags.set("enable_verifier", if opts.verify { "true" } else { "false" }).map_err(|e| settings(&e))?;
+        flags.set("use_colocated_libcalls", "false").map_err(|e| settings(&e))?;
+        flags.set("is_pic", "false").map_err(|e| settings(&e))?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| CompileError::UnsupportedTarget(e.to_string()))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| settings(&e))?;
+        if isa.pointer_bytes() != 8 {
+            return Err(CompileError::UnsupportedTarget("the JIT needs a 64-bit target".into()));
+        }
+        let mut jm = JITModule::new(JITBuilder::with_isa(isa, cranelift_module::default_libcall_names()));
+        let sig = gene_signature(jm.isa().default_call_conv());
+        let mut ids = Vec::with_capacity(m.genes.len());
+        for gi in 0..m.genes.len() {
+            let f =
+                jm.declare_function(&format!("g{gi}_fwd"), Linkage::Local, &sig).map_err(|e| module(&e))?;
+            let b =
+                jm.declare_function(&format!("g{gi}_bwd"), Linkage::Local, &sig).map_err(|e| module(&e))?;
+            ids.push((f, b));
+        }
+        let ops = || m.genes.iter().flat_map(|g| &g.code);
+        let arena =
+            ops().any(|o| matches!(o, rdx_vm::ops::Op::LocalArr { .. } | rdx_vm::ops::Op::DelocalArr { .. }));
+        let widest = m.genes.iter().map(|g| g.slots as usize + g.args.len()).max().unwrap_or(0);
+        let frame_bytes = 256 + 16 * widest;
+        // Without recursion a chain of calls visits each gene at most once.
+        let recursive = recursive(m) || m.genes.len().saturating_mul(frame_bytes) > SMALL_STACK;
+        let fns = vec![[0; 2]; m.genes.len()];
+        Ok(Compiled { jit: Some(jm), ids, fns, arena, recursive, frame_bytes })
     }
-    let info = ModuleInfo { module: m, call_conv, frontend: jm.isa().frontend_config() };
-    let mut tr = FuncTranslator::new();
-    let mut cctx = jm.make_context();
-    for gi in 0..m.genes.len() {
-        for backward in [false, true] {
+
+    /// The entry point of gene `gene` in direction `dir`, once defined.
+    fn entry(&self, gene: usize, dir: Direction) -> Option<usize> {
+        self.fns.get(gene).map(|f| f[side(dir)]).filter(|&f| f != 0)
+    }
+
+    /// Defines the functions `want` reach through calls (a `call` keeps the direction, an
+    /// `uncall` turns it) that are not defined yet, and makes them callable.
+    fn define(&mut self, m: &Module, want: &[(usize, Direction)]) -> Result<(), CompileError> {
+        use rdx_vm::ops::Op;
+        let mut todo: Vec<(usize, Direction)> = want.to_vec();
+        let mut new = Vec::new();
+        let mut seen = vec![[false; 2]; m.genes.len()];
+        while let Some((g, d)) = todo.pop() {
+            if g >= m.genes.len() || seen[g][side(d)] || self.fns[g][side(d)] != 0 {
+                continue;
+            }
+            seen[g][side(d)] = true;
+            new.push((g, d));
+            for op in &m.genes[g].code {
+                match *op {
+                    Op::Call { gene, .. } => todo.push((gene.0 as usize, d)),
+                    Op::Uncall { gene, .. } => todo.push((gene.0 as usize, d.flip())),
+                    _ => {}
+                }
+            }
+        }
+        if new.is_empty() {
+            return Ok(());
+        }
+        let module = |e: &dyn std::fmt::Display| CompileError::Module(e.to_string());
+        let Some(jm) = self.jit.as_mut() else { return Err(CompileError::Module("code freed".into())) };
+        let call_conv = jm.isa().default_call_conv();
+        let sig = gene_signature(call_conv);
+        let info = ModuleInfo { module: m, call_conv, frontend: jm.isa().frontend_config() };
+        let mut tr = FuncTranslator::new();
+        let mut cctx = jm.make_context();
+        for &(gi, dir) in &new {
+            let backward = dir == Direction::Backward;
             cctx.func.signature = sig.clone();
             cctx.func.name = func_name(gi, backward);
-            let refs: Vec<_> = ids
+            let refs: Vec<_> = self
+                .ids
                 .iter()
                 .map(|&(f, b)| {
                     (jm.declare_func_in_func(f, &mut cctx.func), jm.declare_func_in_func(b, &mut cctx.func))
@@ -153,7 +224,7 @@ pub fn compile(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
                     cctx.func.display()
                 );
             }
-            let id = if backward { ids[gi].1 } else { ids[gi].0 };
+            let id = if backward { self.ids[gi].1 } else { self.ids[gi].0 };
             let asm = std::env::var_os("RDX_JIT_DUMP").is_some_and(|v| v == "asm");
             cctx.set_disasm(asm);
             jm.define_function(id, &mut cctx).map_err(|e| CompileError::Codegen {
@@ -165,20 +236,13 @@ pub fn compile(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
             }
             jm.clear_context(&mut cctx);
         }
+        jm.finalize_definitions().map_err(|e| module(&e))?;
+        for &(gi, dir) in &new {
+            let id = if dir == Direction::Backward { self.ids[gi].1 } else { self.ids[gi].0 };
+            self.fns[gi][side(dir)] = jm.get_finalized_function(id) as usize;
+        }
+        Ok(())
     }
-    jm.finalize_definitions().map_err(|e| module(&e))?;
-    let fns = ids
-        .iter()
-        .map(|&(f, b)| (jm.get_finalized_function(f) as usize, jm.get_finalized_function(b) as usize))
-        .collect();
-    let ops = || m.genes.iter().flat_map(|g| &g.code);
-    let arena =
-        ops().any(|o| matches!(o, rdx_vm::ops::Op::LocalArr { .. } | rdx_vm::ops::Op::DelocalArr { .. }));
-    let widest = m.genes.iter().map(|g| g.slots as usize + g.args.len()).max().unwrap_or(0);
-    let frame_bytes = 256 + 16 * widest;
-    // Without recursion a chain of calls visits each gene at most once.
-    let recursive = recursive(m) || m.genes.len().saturating_mul(frame_bytes) > SMALL_STACK;
-    Ok(Compiled { jit: Some(jm), fns, arena, recursive, frame_bytes })
 }
 
 /// Native stack a run of non-recursive genes may use on the caller's thread.
@@ -290,23 +354,42 @@ impl Jit {
         }
     }
 
-    /// Compiles `m` now (or finds it in the cache); returns the time compilation took, zero
-    /// when cached.
+    /// Compiles every gene of `m` now, both directions (or finds them in the cache); returns
+    /// the time compilation took, zero when cached.
     pub fn prepare(&mut self, m: &Module) -> Result<std::time::Duration, CompileError> {
-        if self.cache.contains_key(&m.cid()) {
+        let all: Vec<(usize, Direction)> =
+            (0..m.genes.len()).flat_map(|g| [(g, Direction::Forward), (g, Direction::Backward)]).collect();
+        if self.cache.get(&m.cid()).is_some_and(|c| all.iter().all(|&(g, d)| c.entry(g, d).is_some())) {
             return Ok(std::time::Duration::ZERO);
         }
         let t = std::time::Instant::now();
-        self.compiled(m)?;
+        self.compiled(m, &all)?;
         Ok(t.elapsed())
     }
 
-    fn compiled(&mut self, m: &Module) -> Result<Rc<Compiled>, CompileError> {
+    /// How many of `m`'s gene functions (two a gene: forward and backward) this engine has
+    /// compiled.
+    pub fn compiled_functions(&self, m: &Module) -> usize {
+        self.cache.get(&m.cid()).map_or(0, |c| c.fns.iter().flatten().filter(|&&f| f != 0).count())
+    }
+
+    /// The compiled module of `m` with the functions `want` reach defined (compiling what is
+    /// missing).
+    fn compiled(&mut self, m: &Module, want: &[(usize, Direction)]) -> Result<Rc<Compiled>, CompileError> {
         let key = m.cid();
-        if let Some(c) = self.cache.get(&key) {
-            return Ok(c.clone());
-        }
-        let c = Rc::new(compile(m, self.options)?);
+        let c = match self.cache.remove(&key) {
+            Some(c) => c,
+            None => Rc::new(Compiled::declare(m, self.options)?),
+        };
+        let c = if want.iter().all(|&(g, d)| c.entry(g, d).is_some()) {
+            c
+        } else {
+            // Runs hold their module only while they run, so the cache's is the only one here;
+            // were it shared, a fresh one is built.
+            let mut c = Rc::try_unwrap(c).or_else(|_| Compiled::declare(m, self.options))?;
+            c.define(m, want)?;
+            Rc::new(c)
+        };
         self.cache.insert(key, c.clone());
         Ok(c)
     }
@@ -406,9 +489,10 @@ impl Jit {
                 }
             }
         }
-        let f = match dir {
-            Direction::Forward => c.fns[gene].0,
-            Direction::Backward => c.fns[gene].1,
+        let Some(f) = c.entry(gene, dir) else {
+            return Err(RunError::bare(RunErrorKind::EngineFailed(
+                "the entry function is not compiled".into(),
+            )));
         };
         let status = if place == Place::Worker {
             let stack = self
@@ -593,8 +677,9 @@ impl Engine for Jit {
             self.kernels = self.fallback.take_kernels();
             return r;
         }
-        let c =
-            self.compiled(module).map_err(|e| RunError::bare(RunErrorKind::EngineFailed(e.to_string())))?;
+        let c = self
+            .compiled(module, &[(gene, dir)])
+            .map_err(|e| RunError::bare(RunErrorKind::EngineFailed(e.to_string())))?;
         self.run_compiled(module, &c, gene, args, dir, area)
     }
 

@@ -234,6 +234,32 @@ fn compiled_once_per_engine() {
     assert_eq!(jt.prepare(&m).expect("cached"), std::time::Duration::ZERO);
 }
 
+/// A run compiles what it can reach: its entry in its direction and the callees in theirs
+/// (`uncall` turns the direction); a later run adds what it needs; results stay the
+/// interpreter's.
+#[test]
+fn a_run_compiles_the_functions_it_reaches() {
+    let m = compile(
+        "gene main(x: u64, y: u64) { call f(x)\n uncall g(y) }\n\
+         gene f(x: u64) { x += 3 }\n\
+         gene g(y: u64) { y ^= 5 }\n\
+         gene unused(x: u64) { x += 1 }",
+    );
+    let main = m.gene_index("main").expect("main");
+    let mut jt = jit();
+    assert_eq!(jt.compiled_functions(&m), 0);
+    let mut a = vec![Value::Int(1), Value::Int(2)];
+    jt.run(&m, main, &mut a, Direction::Forward).expect("runs");
+    // main forward, f forward, g backward.
+    assert_eq!(jt.compiled_functions(&m), 3);
+    jt.run(&m, main, &mut a, Direction::Backward).expect("runs");
+    // and main backward, f backward, g forward; `unused` never.
+    assert_eq!(jt.compiled_functions(&m), 6);
+    assert_eq!(a, vec![Value::Int(1), Value::Int(2)]);
+    assert!(jt.prepare(&m).expect("compiles the rest") > std::time::Duration::ZERO);
+    assert_eq!(jt.compiled_functions(&m), 8);
+}
+
 /// A hand-written module that grows an array's length slot and then reads past the array:
 /// the trust check sends it to the interpreter, whose checked memory reports it.
 #[test]
