@@ -453,3 +453,40 @@ proptest! {
         }
     }
 }
+
+/// A Janus literal for `k` (the front end folds `-n` to a constant).
+fn janus_int(k: i64) -> String {
+    if k < 0 { format!("-{}", k.unsigned_abs()) } else { k.to_string() }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Janus checked arithmetic with a constant (`x += k`, `x -= k`, `y += x + k`,
+    /// `y += x - k`) at and around the overflow boundaries, both signs of `k`: the same
+    /// results and errors as the interpreter, both ways.
+    #[test]
+    fn checked_constant_arithmetic_agrees(
+        x in prop_oneof![any::<i64>(), -3i64..3, (i64::MAX - 3)..=i64::MAX, i64::MIN..(i64::MIN + 3)],
+        k in prop_oneof![any::<i64>(), -3i64..3, Just(i64::MAX), Just(i64::MIN + 1)].prop_filter("a literal", |&k| k != i64::MIN),
+        y in prop_oneof![any::<i64>(), Just(0i64), Just(i64::MAX), Just(i64::MIN)],
+        form in 0usize..4,
+    ) {
+        let k = janus_int(k);
+        let body = match form {
+            0 => format!("x += {k}"),
+            1 => format!("x -= {k}"),
+            2 => format!("y += x + {k}"),
+            _ => format!("y += x - {k}"),
+        };
+        let text = format!("procedure f(int x, int y)\n    {body}\n\nprocedure main()\n    int x\n    int y\n    call f(x, y)\n");
+        let prog = rdx_lang::janus::parse(&text).unwrap_or_else(|d| panic!("parse: {d:?}\n{text}"));
+        let checked = rdx_lang::check::check(&prog, &Default::default()).unwrap_or_else(|d| panic!("{d:?}\n{text}"));
+        let m = rdx_vm::compile(&checked, "t.ja", &text).expect("compiles");
+        let s = vec![Value::Int(x as u64), Value::Int(y as u64)];
+        let f = m.gene_index("f").expect("f");
+        if let Err(e) = agree(&mut jit(), &m, f, &s) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {s:?}");
+        }
+    }
+}

@@ -257,9 +257,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     /// `add.chk.imm` (`sub`: `sub.chk.imm`).
     pub(super) fn translate_add_chk_imm(&mut self, dst: Slot, imm: u64, sub: bool) {
-        let (x, y) = (self.v(dst), self.k(imm));
-        let (r, o) = if sub { self.b.ins().ssub_overflow(x, y) } else { self.b.ins().sadd_overflow(x, y) };
-        self.fail_if0(o, FaultCode::Overflow);
+        let x = self.v(dst);
+        let r = self.add_const_checked(x, imm, sub);
         self.set(dst, r);
     }
 

@@ -129,8 +129,30 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             self.ranges.remove(&r);
         }
-        let y = self.k(imm);
-        self.checked_values(dst, x, y, op);
+        if op == Checked::Mul {
+            let y = self.k(imm);
+            self.checked_values(dst, x, y, op);
+        } else {
+            let r = self.add_const_checked(x, imm, op == Checked::Sub);
+            self.set(dst, r);
+        }
+    }
+
+    /// `x + k` (`sub`: `x - k`) for a constant `k`, an error on signed overflow. The wrapped
+    /// sum lies on the wrong side of `x` exactly when it overflowed (adding a positive `k`
+    /// gives less than `x`, a negative one more), so the check is one comparison of the result
+    /// with `x` and its branch, with no overflow flag copied to a register.
+    pub(super) fn add_const_checked(&mut self, x: Value, k: u64, sub: bool) -> Value {
+        let k = k as i64;
+        let r = self.b.ins().iadd_imm_s(x, if sub { k.wrapping_neg() } else { k });
+        if k != 0 {
+            // Whether the exact result is above x.
+            let up = (k > 0) != sub;
+            let cc = if up { IntCC::SignedLessThan } else { IntCC::SignedGreaterThan };
+            let o = self.b.ins().icmp(cc, r, x);
+            self.fail_if0(o, FaultCode::Overflow);
+        }
+        r
     }
 
     fn checked_values(&mut self, dst: Slot, x: Value, y: Value, op: Checked) {
