@@ -1411,43 +1411,11 @@ impl<'a> GeneCompiler<'a> {
                 );
                 return Ok(());
             }
-            let v = self.expr(value)?;
-            let ins = match (v, op, janus) {
-                (Opnd::K(k), UpdateOp::Add, false) => Op::AddImm { dst: d, imm: Imm(k) },
-                (Opnd::K(k), UpdateOp::Sub, false) => Op::SubImm { dst: d, imm: Imm(k) },
-                (Opnd::K(k), UpdateOp::Xor, _) => Op::XorImm { dst: d, imm: Imm(k) },
-                (Opnd::K(k), UpdateOp::Add, true) => Op::AddChkImm { dst: d, imm: Imm(k) },
-                (Opnd::K(k), UpdateOp::Sub, true) => Op::SubChkImm { dst: d, imm: Imm(k) },
-                (v, op, janus) => {
-                    let src = match v {
-                        Opnd::S(s) => s,
-                        Opnd::K(k) => self.konst(k, value.span)?,
-                    };
-                    match (op, janus) {
-                        (UpdateOp::Add, false) => Op::Add { dst: d, src, pre: Pre(0) },
-                        (UpdateOp::Sub, false) => Op::Sub { dst: d, src, pre: Pre(0) },
-                        (UpdateOp::Add, true) => Op::AddChk { dst: d, src, pre: Pre(0) },
-                        (UpdateOp::Sub, true) => Op::SubChk { dst: d, src, pre: Pre(0) },
-                        (UpdateOp::Xor, _) => Op::Xor { dst: d, src, pre: Pre(0) },
-                    }
-                }
-            };
-            self.emit(ins, sp);
-            return Ok(());
+            return self.update_slot(d, op, janus, value, sp);
         }
         if janus {
-            return self.on_place(target, sp, &mut |me, d| {
-                let src = me.expr_slot(value)?;
-                me.emit(
-                    if op == UpdateOp::Add {
-                        Op::AddChk { dst: d, src, pre: Pre(0) }
-                    } else {
-                        Op::SubChk { dst: d, src, pre: Pre(0) }
-                    },
-                    sp,
-                );
-                Ok(())
-            });
+            // A Janus element update is checked: on the element swapped into a temporary.
+            return self.on_place(target, sp, &mut |me, d| me.update_slot(d, op, true, value, sp));
         }
         let (arr, idx) = self.elem_index(target)?;
         self.guard = Some(AliasGuard { arr, idx, at: target.index.as_deref().and_then(|i| self.affine(i)) });
@@ -1460,6 +1428,28 @@ impl<'a> GeneCompiler<'a> {
             (Opnd::S(src), UpdateOp::Add) => Op::AddElem { arr, idx, src, pre: Pre(0) },
             (Opnd::S(src), UpdateOp::Sub) => Op::SubElem { arr, idx, src, pre: Pre(0) },
             (Opnd::S(src), UpdateOp::Xor) => Op::XorElem { arr, idx, src, pre: Pre(0) },
+        };
+        self.emit(ins, sp);
+        Ok(())
+    }
+
+    /// `d op= value` on a slot (`checked`: Janus's overflow check), a constant as an
+    /// immediate.
+    fn update_slot(&mut self, d: Slot, op: UpdateOp, checked: bool, value: &Expr, sp: Span) -> R<()> {
+        let v = self.expr(value)?;
+        let ins = match (v, op, checked) {
+            (Opnd::K(k), UpdateOp::Add, false) => Op::AddImm { dst: d, imm: Imm(k) },
+            (Opnd::K(k), UpdateOp::Sub, false) => Op::SubImm { dst: d, imm: Imm(k) },
+            (Opnd::K(k), UpdateOp::Xor, _) => Op::XorImm { dst: d, imm: Imm(k) },
+            (Opnd::K(k), UpdateOp::Add, true) => Op::AddChkImm { dst: d, imm: Imm(k) },
+            (Opnd::K(k), UpdateOp::Sub, true) => Op::SubChkImm { dst: d, imm: Imm(k) },
+            (Opnd::S(src), op, checked) => match (op, checked) {
+                (UpdateOp::Add, false) => Op::Add { dst: d, src, pre: Pre(0) },
+                (UpdateOp::Sub, false) => Op::Sub { dst: d, src, pre: Pre(0) },
+                (UpdateOp::Add, true) => Op::AddChk { dst: d, src, pre: Pre(0) },
+                (UpdateOp::Sub, true) => Op::SubChk { dst: d, src, pre: Pre(0) },
+                (UpdateOp::Xor, _) => Op::Xor { dst: d, src, pre: Pre(0) },
+            },
         };
         self.emit(ins, sp);
         Ok(())
