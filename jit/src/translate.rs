@@ -1292,6 +1292,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Bool { .. }
             | Op::Load { .. }
             | Op::LoadOff { .. }
+            | Op::LoadImm { .. }
             | Op::Top { .. }
             | Op::Empty { .. }
             | Op::Size { .. }
@@ -1381,6 +1382,12 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Lnot { dst, a } => self.translate_is_zero(dst, a, IntCC::Equal),
             Op::Bool { dst, a } => self.translate_is_zero(dst, a, IntCC::NotEqual),
             Op::Load { dst, arr, idx } => self.translate_load(dst, arr, idx),
+            Op::LoadImm { dst, arr, imm } => {
+                let i = self.k(imm.0);
+                let p = self.elem_at(arr, i, Some((imm.0, imm.0)));
+                let v = self.load(p);
+                self.set(dst, v);
+            }
             Op::LoadOff { dst, arr, idx, imm } => {
                 let v = self.load_elem_off(arr, idx, imm.0 as i64);
                 self.set(dst, v);
@@ -1598,6 +1605,7 @@ pub fn supported(op: &Op) -> bool {
         | Op::Bool { .. }
         | Op::Load { .. }
         | Op::LoadOff { .. }
+        | Op::LoadImm { .. }
         | Op::Top { .. }
         | Op::Empty { .. }
         | Op::Size { .. }

@@ -490,3 +490,26 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// Reads at a constant index (`load.imm`), inside or past the array, and next to a
+    /// variable index (`load.off`): the same results and errors as the interpreter, both ways.
+    #[test]
+    fn constant_and_offset_indices_agree(
+        len in 1u64..6,
+        k in 0u64..8,
+        j in -2i64..3,
+        i in 0u64..8,
+        seed in prop::collection::vec(any::<u64>(), 8),
+    ) {
+        let j = if j < 0 { format!("- {}", -j) } else { format!("+ {j}") };
+        let text = format!("gene main(a: u64[{len}], x: u64, i: u64) {{\n    x += a[{k}] * 3\n    x ^= a[i {j}] + 1\n}}");
+        let m = compile(&text);
+        let s = vec![Value::Array(seed[..len as usize].to_vec()), Value::Int(seed[7]), Value::Int(i)];
+        if let Err(e) = agree(&mut jit(), &m, 0, &s) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {s:?}");
+        }
+    }
+}

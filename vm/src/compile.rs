@@ -573,7 +573,16 @@ impl<'a> GeneCompiler<'a> {
                         self.pure_op(e.span, &|d| Ok(Op::LoadOff { dst: d, arr, idx, imm: Imm(k) }))?,
                     ));
                 }
-                let idx = self.expr_slot(i)?;
+                let idx = match (self.expr(i)?, check) {
+                    // A constant index (`s[1]`, `a[size(a) - 1]`) as an immediate.
+                    (Opnd::K(k), None) => {
+                        return Ok(Opnd::S(
+                            self.pure_op(e.span, &|d| Ok(Op::LoadImm { dst: d, arr, imm: Imm(k) }))?,
+                        ));
+                    }
+                    (Opnd::K(k), Some(_)) => self.konst(k, i.span)?,
+                    (Opnd::S(s), _) => s,
+                };
                 if let Some(g) = check {
                     self.emit(Op::Noalias { a: idx, b: g.idx }, e.span);
                 }

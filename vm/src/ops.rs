@@ -358,6 +358,8 @@ macro_rules! for_each_op {
                 "dst = a reduced to the fixed width w (an arithmetic step of an expression computed at that width).";
             0x9b LoadOff "load.off" { dst: Slot, arr: Arr, idx: Slot, imm: Imm } => LoadOff, Pure, direct,
                 "dst = arr[idx + imm] (wrapping sum); index checked. `a[i - 1]`, `a[j + 1]` in one instruction.";
+            0x9c LoadImm "load.imm" { dst: Slot, arr: Arr, imm: Imm } => LoadImm, Pure, direct,
+                "dst = arr[imm]; index checked. A constant index (`s[1]`) without a `const`.";
             0x85 Noalias "noalias" { a: Slot, b: Slot } => Noalias, Pure, direct,
                 "Error when a == b: an update's target index equals the index of an element its expression reads.";
         }

@@ -418,6 +418,10 @@ impl Interpreter {
                 Op::Lnot { dst, a } => w!(dst, (r!(a) == 0) as u64),
                 Op::Bool { dst, a } => w!(dst, (r!(a) != 0) as u64),
                 Op::Load { dst, arr, idx } => w!(dst, ld!(el!(arr, idx))),
+                Op::LoadImm { dst, arr, imm } => {
+                    // SAFETY: verified array operand; `elem` checks index and address.
+                    w!(dst, ld!(t!(unsafe { elem(fp, c.mem, arr, imm.0) })))
+                }
                 Op::LoadOff { dst, arr, idx, imm } => {
                     // SAFETY: verified array operand; `elem` checks index and address.
                     w!(dst, ld!(t!(unsafe { elem(fp, c.mem, arr, r!(idx).wrapping_add(imm.0)) })))
