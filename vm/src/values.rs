@@ -215,32 +215,31 @@ pub fn format_typed(v: &Value, ty: Type, dialect: Dialect, json: bool) -> String
 fn write_typed(out: &mut String, v: &Value, ty: Type, dialect: Dialect, json: bool, sep: &str) {
     match (ty, v) {
         (Type::Array(Elem::F64, _), Value::Array(a)) => {
-            out.push('[');
-            for (i, w) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(sep);
-                }
-                out.push_str(&format_float(f64::from_bits(*w), json));
-            }
-            out.push(']');
+            push_list(out, a, sep, |out, w| out.push_str(&format_float(f64::from_bits(*w), json)));
         }
-        (Type::Array(Elem::C64, _), Value::Array(a)) => {
-            out.push('[');
-            for (i, p) in a.chunks(2).enumerate() {
-                if i > 0 {
-                    out.push_str(sep);
-                }
-                let im = p.get(1).copied().unwrap_or(0);
-                out.push('[');
-                out.push_str(&format_float(f64::from_bits(p[0]), json));
-                out.push_str(sep);
-                out.push_str(&format_float(f64::from_bits(im), json));
-                out.push(']');
-            }
-            out.push(']');
-        }
+        (Type::Array(Elem::C64, _), Value::Array(a)) => push_list(out, a.chunks(2), sep, |out, p| {
+            let im = p.get(1).copied().unwrap_or(0);
+            push_list(out, [p[0], im], sep, |out, w| out.push_str(&format_float(f64::from_bits(w), json)));
+        }),
         _ => write_value(out, v, is_signed(dialect, ty), sep),
     }
+}
+
+/// Appends `[x, y, …]` with items separated by `sep`, each written by `item`.
+fn push_list<T>(
+    out: &mut String,
+    items: impl IntoIterator<Item = T>,
+    sep: &str,
+    mut item: impl FnMut(&mut String, T),
+) {
+    out.push('[');
+    for (i, x) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        item(out, x);
+    }
+    out.push(']');
 }
 
 fn parse_list(text: &str, signed: bool) -> Result<Vec<u64>, ValueError> {
@@ -337,14 +336,7 @@ fn write_value(out: &mut String, v: &Value, signed: bool, sep: &str) {
         Value::Array(a) | Value::Stack(a) => {
             // Room for the usual words, so a long list does not regrow the buffer.
             out.reserve(2 + a.len() * (sep.len() + 20));
-            out.push('[');
-            for (i, &x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(sep);
-                }
-                push_word(out, x, signed);
-            }
-            out.push(']');
+            push_list(out, a, sep, |out, &x| push_word(out, x, signed));
         }
     }
 }
