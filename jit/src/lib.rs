@@ -116,10 +116,13 @@ impl Drop for Compiled {
 /// Compiles every gene of a verified module, both directions.
 pub fn compile(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
     let mut c = Compiled::declare(m, opts)?;
-    let all: Vec<(usize, Direction)> =
-        (0..m.genes.len()).flat_map(|g| [(g, Direction::Forward), (g, Direction::Backward)]).collect();
-    c.define(m, &all)?;
+    c.define(m, &every_function(m))?;
     Ok(c)
+}
+
+/// Every gene function of `m`: each gene forward and backward.
+fn every_function(m: &Module) -> Vec<(usize, Direction)> {
+    (0..m.genes.len()).flat_map(|g| [(g, Direction::Forward), (g, Direction::Backward)]).collect()
 }
 
 /// The slot of `dir` in [`Compiled::fns`].
@@ -357,8 +360,7 @@ impl Jit {
     /// Compiles every gene of `m` now, both directions (or finds them in the cache); returns
     /// the time compilation took, zero when cached.
     pub fn prepare(&mut self, m: &Module) -> Result<std::time::Duration, CompileError> {
-        let all: Vec<(usize, Direction)> =
-            (0..m.genes.len()).flat_map(|g| [(g, Direction::Forward), (g, Direction::Backward)]).collect();
+        let all = every_function(m);
         if self.cache.get(&m.cid()).is_some_and(|c| all.iter().all(|&(g, d)| c.entry(g, d).is_some())) {
             return Ok(std::time::Duration::ZERO);
         }

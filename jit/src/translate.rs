@@ -1382,16 +1382,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Lnot { dst, a } => self.translate_is_zero(dst, a, IntCC::Equal),
             Op::Bool { dst, a } => self.translate_is_zero(dst, a, IntCC::NotEqual),
             Op::Load { dst, arr, idx } => self.translate_load(dst, arr, idx),
-            Op::LoadImm { dst, arr, imm } => {
-                let i = self.k(imm.0);
-                let p = self.elem_at(arr, i, Some((imm.0, imm.0)));
-                let v = self.load(p);
-                self.set(dst, v);
-            }
-            Op::LoadOff { dst, arr, idx, imm } => {
-                let v = self.load_elem_off(arr, idx, imm.0 as i64);
-                self.set(dst, v);
-            }
+            Op::LoadImm { dst, arr, imm } => self.translate_load_imm(dst, arr, imm.0),
+            Op::LoadOff { dst, arr, idx, imm } => self.translate_load_off(dst, arr, idx, imm.0),
             Op::Top { dst, stack } => self.translate_peek(dst, stack, 0),
             Op::Empty { dst, stack } => self.translate_peek(dst, stack, 1),
             Op::Size { dst, stack } => self.translate_peek(dst, stack, 2),

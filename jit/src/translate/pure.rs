@@ -236,6 +236,20 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.set(dst, v);
     }
 
+    /// `load.off`: dst = arr[idx + imm].
+    pub(super) fn translate_load_off(&mut self, dst: Slot, arr: Arr, idx: Slot, imm: u64) {
+        let v = self.load_elem_off(arr, idx, imm as i64);
+        self.set(dst, v);
+    }
+
+    /// `load.imm`: dst = arr[imm], the index's range known.
+    pub(super) fn translate_load_imm(&mut self, dst: Slot, arr: Arr, imm: u64) {
+        let i = self.k(imm);
+        let p = self.elem_at(arr, i, Some((imm, imm)));
+        let v = self.load(p);
+        self.set(dst, v);
+    }
+
     /// `top` (what 0), `empty` (1), `size` (2): inline on a live stack (and, for `top`, a
     /// non-empty one); else the helper reports the fault.
     pub(super) fn translate_peek(&mut self, dst: Slot, stack: Slot, what: i64) {
