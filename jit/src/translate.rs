@@ -28,6 +28,7 @@
 //! is 0, or 1 after an error was recorded in the context (see `runtime::rt_error`).
 
 mod effect;
+mod known;
 mod pure;
 
 use crate::runtime::{self, FaultCode};
@@ -69,12 +70,13 @@ pub fn gene_signature(call_conv: CallConv) -> Signature {
 
 /// The jump targets of one gene in one direction.
 struct Targets {
-    at: Vec<bool>,
+    /// How many jumps go to each position.
+    at: Vec<u8>,
 }
 
 impl Targets {
     fn forward(g: &GeneDef) -> Targets {
-        let mut at = vec![false; g.code.len() + 1];
+        let mut at = vec![0u8; g.code.len() + 1];
         for op in &g.code {
             let t = match *op {
                 Op::If { else_at, .. } => Some(else_at.0 as usize + 1),
@@ -84,22 +86,23 @@ impl Targets {
                 _ => None,
             };
             if let Some(t) = t {
-                at[t] = true;
+                at[t] = at[t].saturating_add(1);
             }
             if let Op::LoopInc { from_top, .. } | Op::LoopDec { from_top, .. } = *op {
-                at[from_top.0 as usize + 1] = true;
+                let t = from_top.0 as usize + 1;
+                at[t] = at[t].saturating_add(1);
             }
         }
         for (pc, op) in g.code.iter().enumerate() {
             if matches!(op, Op::LoopInc { .. } | Op::LoopDec { .. }) && pc + 2 <= g.code.len() {
-                at[pc + 2] = true;
+                at[pc + 2] = at[pc + 2].saturating_add(1);
             }
         }
         Targets { at }
     }
 
     fn backward(g: &GeneDef) -> Targets {
-        let mut at = vec![false; g.code.len() + 1];
+        let mut at = vec![0u8; g.code.len() + 1];
         let below = |p: usize| pre_start(g, p).wrapping_sub(1);
         for op in &g.code {
             let t = match *op {
@@ -111,7 +114,7 @@ impl Targets {
                 _ => None,
             };
             if let Some(t) = t.filter(|&t| t < g.code.len()) {
-                at[t] = true;
+                at[t] = at[t].saturating_add(1);
             }
         }
         Targets { at }
@@ -285,6 +288,9 @@ impl FuncTranslator {
             rots: HashMap::new(),
             ranges: HashMap::new(),
             carry: None,
+            known: known::Known::default(),
+            entry_facts: HashMap::new(),
+            sums: HashMap::new(),
         };
         if backward {
             t.body_backward();
@@ -334,6 +340,13 @@ struct Tr<'a, 'b, 'm> {
     /// The counted loop being translated forward that carries a stored word to its next trip
     /// ([`crate::loops::carried_store`]).
     carry: Option<Carry>,
+    /// Array elements checked and loaded at the current point ([`known`]).
+    known: known::Known,
+    /// The element facts at the jumps emitted so far, per target position (the first jump's).
+    entry_facts: HashMap<usize, Vec<known::Fact>>,
+    /// Values made by adding a constant to another: `r ↦ (x, k)` for `r = x + k` (wrapping),
+    /// `x` itself not such a sum; an index is known by its base and constant ([`known::Index`]).
+    sums: HashMap<Value, (Value, i64)>,
 }
 
 /// The limits a call checks (see [`runtime::Ctx`]).
@@ -381,6 +394,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     fn jump(&mut self, pc: usize) {
         let blk = self.block(pc);
+        self.note_jump(pc);
         self.b.ins().jump(blk, &[]);
         self.done = true;
     }
@@ -388,9 +402,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// Continues in a new block when `c` is true (the current block goes on when false).
     fn branch_to(&mut self, c: Value, pc: usize) {
         let target = self.block(pc);
+        self.note_jump(pc);
         let next = self.b.create_block();
         self.b.ins().brif(c, target, &[], next, &[]);
-        self.b.switch_to_block(next);
+        self.go_on(next);
     }
 
     /// Continues at `pc` when `c` is false (the current block goes on in a new block when
@@ -398,9 +413,28 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// the branch directly.
     fn branch_unless(&mut self, c: Value, pc: usize) {
         let target = self.block(pc);
+        self.note_jump(pc);
         let next = self.b.create_block();
         self.b.ins().brif(c, next, &[], target, &[]);
+        self.go_on(next);
+    }
+
+    /// A jump to the block of `pc` is being emitted: keeps the element facts here for that
+    /// block, in case this jump is its one way in ([`Self::start_block`]).
+    fn note_jump(&mut self, pc: usize) {
+        let cur = self.b.current_block();
+        let facts = self.known.snapshot(cur);
+        self.entry_facts.entry(pc).or_insert(facts);
+    }
+
+    /// Goes on in `next`, which only the branch just emitted reaches: sealed at once, with
+    /// the element facts of the branch.
+    fn go_on(&mut self, next: cranelift_codegen::ir::Block) {
+        let cur = self.b.current_block();
+        let facts = self.known.take(cur);
         self.b.switch_to_block(next);
+        self.b.seal_block(next);
+        self.known.resume(next, facts);
     }
 
     fn v(&mut self, s: Slot) -> Value {
@@ -470,6 +504,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     fn set(&mut self, s: Slot, v: Value) {
         self.b.def_var(self.vars[s.0 as usize], v);
+        self.known.forget_slot(s.0);
         // Only the step writes a carrying loop's counter: the next trip starts.
         if let Some(c) = &mut self.carry
             && c.ctr == s
@@ -544,6 +579,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let sref = self.b.import_signature(sig);
         let callee = self.b.ins().iconst(I64, addr as i64);
         let inst = self.b.ins().call_indirect(sref, callee, args);
+        // A helper may write array memory.
+        self.known.forget_words();
         self.b.inst_results(inst).first().copied()
     }
 
@@ -577,9 +614,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let next = self.b.create_block();
         self.b.set_cold_block(err);
         self.b.ins().brif(c, err, &[], next, &[]);
-        self.b.switch_to_block(err);
-        self.emit_error(code, a, b);
-        self.b.switch_to_block(next);
+        self.error_then(err, next, code, a, b);
     }
 
     /// Unless `c` holds: error `code` (no payload) at the current instruction.
@@ -587,11 +622,28 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let err = self.b.create_block();
         let next = self.b.create_block();
         self.b.set_cold_block(err);
-        self.b.ins().brif(c, next, &[], err, &[]);
-        self.b.switch_to_block(err);
         let z = self.k(0);
-        self.emit_error(code, z, z);
+        self.b.ins().brif(c, next, &[], err, &[]);
+        self.error_then(err, next, code, z, z);
+    }
+
+    /// After a branch to `err` or `next`: the error in `err`, then on in `next`.
+    fn error_then(
+        &mut self,
+        err: cranelift_codegen::ir::Block,
+        next: cranelift_codegen::ir::Block,
+        code: FaultCode,
+        a: Value,
+        b: Value,
+    ) {
+        let cur = self.b.current_block();
+        let facts = self.known.take(cur);
+        self.b.switch_to_block(err);
+        self.b.seal_block(err);
+        self.emit_error(code, a, b);
         self.b.switch_to_block(next);
+        self.b.seal_block(next);
+        self.known.resume(next, facts);
     }
 
     fn fail_if0(&mut self, c: Value, code: FaultCode) {
@@ -615,25 +667,30 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.ins().load(I64, MemFlagsData::trusted(), self.ctx, runtime::OFF_RET)
     }
 
-    /// The address of `arr[idx]` after the bounds check.
-    fn elem(&mut self, arr: Arr, idx: Slot) -> Value {
+    /// The address of `arr[idx]` after the bounds check, and the index as element facts know it.
+    fn elem(&mut self, arr: Arr, idx: Slot) -> (Value, known::Index) {
         let i = self.v(idx);
         let range = self.range(idx, i);
-        self.elem_at(arr, i, range)
+        let at = self.index_of(i);
+        (self.elem_at(arr, i, range, at), at)
     }
 
-    /// The address of `arr[i]` (checked), where `i` lies in `range` when that is known.
-    fn elem_at(&mut self, arr: Arr, i: Value, range: Option<(u64, u64)>) -> Value {
+    /// The address of `arr[i]` (checked), where `i` lies in `range` when that is known and is
+    /// `at` for the element facts: no check where one passed on every path to here.
+    fn elem_at(&mut self, arr: Arr, i: Value, range: Option<(u64, u64)>, at: known::Index) -> Value {
         let base = self.v(Slot(arr.0));
         // An index whose range is known to lie inside the array's static length needs no check.
         let in_bounds = match self.fixed.get(arr.0 as usize + 1) {
             Some(Fixed::Const(n)) => range.is_some_and(|(_, hi)| hi < *n),
             _ => false,
         };
-        if !in_bounds {
+        let cur = self.b.current_block();
+        if !in_bounds && !self.known.checked(cur, arr.0, at) {
             let len = self.v(Slot(arr.0 + 1));
             let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
             self.fail_if(oob, FaultCode::Oob, i, len);
+            let cur = self.b.current_block();
+            self.known.note(cur, arr.0, at, None);
         }
         let off = self.b.ins().ishl_imm_u(i, 3);
         self.b.ins().iadd(base, off)
@@ -654,6 +711,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// Records `r = x + k` (wrapping `k`) for [`Self::range`] when x's range is known and the
     /// sum cannot wrap; returns the new range.
     fn note_offset(&mut self, a: Slot, x: Value, k: i64, r: Value) -> Option<(u64, u64)> {
+        let (base, k0) = self.sums.get(&x).copied().unwrap_or((x, 0));
+        self.sums.insert(r, (base, k0.wrapping_add(k)));
         if let Some(c) = &mut self.carry
             && c.ctr == a
         {
@@ -689,8 +748,34 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.ins().load(I64, MemFlagsData::trusted(), p, 0)
     }
 
+    /// Stores `v` at `p`, which may be any array's element: no element's word is known after.
     fn store(&mut self, v: Value, p: Value) {
         self.b.ins().store(MemFlagsData::trusted(), v, p, 0);
+        self.known.forget_words();
+    }
+
+    /// `arr[at]`, whose address `p` came from [`Self::elem_at`]: the word known here, else loaded.
+    fn load_at(&mut self, arr: Arr, at: known::Index, p: Value) -> Value {
+        let cur = self.b.current_block();
+        if let Some(w) = self.known.word(cur, arr.0, at) {
+            return w;
+        }
+        let w = self.load(p);
+        self.known.note(cur, arr.0, at, Some(w));
+        w
+    }
+
+    /// Stores `v` into `arr[at]` (address `p` from [`Self::elem_at`]): the one word known after.
+    fn store_at(&mut self, arr: Arr, at: known::Index, v: Value, p: Value) {
+        self.store(v, p);
+        let cur = self.b.current_block();
+        self.known.note(cur, arr.0, at, Some(v));
+    }
+
+    /// The index `i` as a base value and a constant ([`Self::sums`]).
+    fn index_of(&self, i: Value) -> known::Index {
+        let (base, k) = self.sums.get(&i).copied().unwrap_or((i, 0));
+        known::Index { base: Some(base), k }
     }
 
     fn srcloc(&mut self, pc: usize) {
@@ -705,13 +790,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let targets = Targets::forward(self.g);
         let mut pc = 1;
         while pc < code.len() {
-            if targets.at[pc] || pc == 1 {
-                let blk = self.block(pc);
-                if !self.done {
-                    self.b.ins().jump(blk, &[]);
-                }
-                self.b.switch_to_block(blk);
-                self.done = false;
+            if targets.at[pc] > 0 || pc == 1 {
+                self.start_block(pc, targets.at[pc]);
             } else if self.done {
                 pc += 1;
                 continue;
@@ -733,13 +813,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let targets = Targets::backward(self.g);
         let mut pc = code.len() - 2;
         loop {
-            if targets.at[pc] || pc == code.len() - 2 {
-                let blk = self.block(pc);
-                if !self.done {
-                    self.b.ins().jump(blk, &[]);
-                }
-                self.b.switch_to_block(blk);
-                self.done = false;
+            if targets.at[pc] > 0 || pc == code.len() - 2 {
+                self.start_block(pc, targets.at[pc]);
             }
             if !self.done {
                 self.srcloc(pc);
@@ -751,6 +826,24 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             pc = below - 1;
         }
+    }
+
+    /// Starts the block of jump target `pc`, which `jumps` jumps go to: the code before falls
+    /// into it unless it ended with a transfer. With one jump and no fall-through, the block has
+    /// one way in, so it starts with the element facts of that jump ([`known`]).
+    fn start_block(&mut self, pc: usize, jumps: u8) {
+        let blk = self.block(pc);
+        let only = self.entry_facts.remove(&pc).filter(|_| self.done && jumps == 1);
+        if !self.done {
+            self.b.ins().jump(blk, &[]);
+        }
+        self.b.switch_to_block(blk);
+        if let Some(facts) = only {
+            // Its one predecessor is already emitted.
+            self.b.seal_block(blk);
+            self.known.resume(blk, facts);
+        }
+        self.done = false;
     }
 
     /// The instruction that consumes the pure run starting at `start`.
@@ -1094,8 +1187,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         if let Some(v) = self.carried(arr, Some(idx), i) {
             return v;
         }
-        let p = self.elem(arr, idx);
-        self.load(p)
+        let (p, at) = self.elem(arr, idx);
+        self.load_at(arr, at, p)
     }
 
     /// `arr[idx + k]` (`load.off`): the sum as `add3.imm` computes it, then as [`Self::load_elem`].
@@ -1106,8 +1199,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         if let Some(v) = self.carried(arr, None, i) {
             return v;
         }
-        let p = self.elem_at(arr, i, range);
-        self.load(p)
+        let at = self.index_of(i);
+        let p = self.elem_at(arr, i, range, at);
+        self.load_at(arr, at, p)
     }
 
     /// After the carrying loop's store of `v`: `v` is the next trip's carried word.

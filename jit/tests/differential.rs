@@ -513,3 +513,68 @@ proptest! {
         }
     }
 }
+
+/// Conditions over array elements for [`elements_read_again_agree`]: indices by variable, by
+/// variable plus a constant, and constant, inside or past the array.
+const ELEM_CONDS: [&str; 8] = [
+    "a[i] > a[j]",
+    "a[i] >= a[j]",
+    "a[j] == a[i + 1]",
+    "a[2] < a[i]",
+    "a[i] != x",
+    "(a[i] & 1) == 1",
+    "a[j + 1] <= a[i]",
+    "x < a[j]",
+];
+
+/// Statements of an `if`'s then or else part for [`elements_read_again_agree`]: element
+/// updates and swaps (of the elements the conditions read, maybe the same one), an index moved,
+/// a call that writes the array, a word read into `x`.
+const ELEM_STMTS: [&str; 10] = [
+    "a[i] -= 1",
+    "a[j] += 3",
+    "swap a[i], a[j + 1]",
+    "swap a[i], a[j]",
+    "i += 1",
+    "call bump(a, j)",
+    "x += a[i]",
+    "x ^= a[1] + 1",
+    "a[2] ^= x",
+    "j -= 1",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// An `if`/`fi` whose `fi` reads again the elements its `if` read, with then and else parts
+    /// that store into those elements (or others, or the same one through another index), move
+    /// an index or call a gene that writes the array: the JIT keeps checked elements and loaded
+    /// words only where nothing can have changed them, so results and errors are the
+    /// interpreter's, both ways. After the `fi`, elements read on only one of the ways to it
+    /// are read again (checked again).
+    #[test]
+    fn elements_read_again_agree(
+        c1 in 0usize..ELEM_CONDS.len(),
+        c2 in 0usize..ELEM_CONDS.len(),
+        then in prop::collection::vec(0usize..ELEM_STMTS.len(), 0..3),
+        other in prop::collection::vec(0usize..ELEM_STMTS.len(), 0..3),
+        len in 2u64..6,
+        i in 0u64..6,
+        j in 0u64..6,
+        x in 0u64..4,
+        seed in prop::collection::vec(0u64..4, 6),
+    ) {
+        let part = |s: &[usize]| s.iter().map(|&k| format!("        {}\n", ELEM_STMTS[k])).collect::<String>();
+        let text = format!(
+            "gene bump(a: u64[{len}], k: u64) {{\n    a[k] += 1\n}}\n\
+             gene main(a: u64[{len}], x: u64, i: u64, j: u64) {{\n    if {} {{\n{}    }} else {{\n{}    }} fi {}\n    x += a[i]\n    x ^= a[j + 1]\n    x -= a[1] + 1\n}}",
+            ELEM_CONDS[c1], part(&then), part(&other), ELEM_CONDS[c2]
+        );
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        let s = vec![Value::Array(seed[..len as usize].to_vec()), Value::Int(x), Value::Int(i), Value::Int(j)];
+        if let Err(e) = agree(&mut jit(), &m, gene, &s) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {s:?}");
+        }
+    }
+}

@@ -399,19 +399,20 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     pub(super) fn translate_swap_elem(&mut self, dst: Slot, arr: Arr, idx: Slot) {
-        let p = self.elem(arr, idx);
-        let x = self.load(p);
+        let (p, at) = self.elem(arr, idx);
+        let x = self.load_at(arr, at, p);
         let d = self.v(dst);
-        self.store(d, p);
+        self.store_at(arr, at, d, p);
         self.set(dst, x);
     }
 
     pub(super) fn translate_swap_elems(&mut self, arr: Arr, i: Slot, arr2: Arr, j: Slot) {
-        let p = self.elem(arr, i);
-        let q = self.elem(arr2, j);
-        let (x, y) = (self.load(p), self.load(q));
-        self.store(y, p);
-        self.store(x, q);
+        let (p, at) = self.elem(arr, i);
+        let (q, at2) = self.elem(arr2, j);
+        let x = self.load_at(arr, at, p);
+        let y = self.load_at(arr2, at2, q);
+        self.store_at(arr, at, y, p);
+        self.store_at(arr2, at2, x, q);
     }
 
     // ------------------------------------------------------------ shared by several
@@ -456,14 +457,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         imm: u64,
         f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
     ) {
-        let p = self.elem(arr, idx);
-        let x = self.load(p);
+        let (p, at) = self.elem(arr, idx);
+        let x = self.load_at(arr, at, p);
         let y = match src {
             Some(s) => self.v(s),
             None => self.k(imm),
         };
         let r = f(&mut self.b, x, y);
-        self.store(r, p);
+        self.store_at(arr, at, r, p);
         self.note_store(r);
     }
 
@@ -534,6 +535,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let p = self.b.ins().stack_addr(I64, buf, 0);
         let f = if backward { self.funcs[callee].1 } else { self.funcs[callee].0 };
         let call = self.b.ins().call(f, &[ctx, p, d1, need]);
+        // The callee may write array memory.
+        self.known.forget_words();
         let st = self.b.inst_results(call)[0];
         self.check_status(st);
         for (i, p) in cg.params.iter().enumerate() {

@@ -2,7 +2,7 @@
 //! more than one Cranelift instruction; [`Tr::translate_pure`] dispatches to them. Pure code
 //! writes only its own temporaries, so it is the same in both directions.
 
-use super::{I32, I64, Tr};
+use super::{I32, I64, Tr, known};
 use crate::runtime::{self, FaultCode};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{DataFlowGraph, InstBuilder, InstructionData, Opcode, Value, ValueDef};
@@ -245,8 +245,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// `load.imm`: dst = arr[imm], the index's range known.
     pub(super) fn translate_load_imm(&mut self, dst: Slot, arr: Arr, imm: u64) {
         let i = self.k(imm);
-        let p = self.elem_at(arr, i, Some((imm, imm)));
-        let v = self.load(p);
+        let at = known::Index { base: None, k: imm as i64 };
+        let p = self.elem_at(arr, i, Some((imm, imm)), at);
+        let v = self.load_at(arr, at, p);
         self.set(dst, v);
     }
 

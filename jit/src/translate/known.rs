@@ -1,0 +1,110 @@
+//! What a translation knows about array elements at the point it is emitting code: which
+//! `arr[i]` passed its bounds check there, and which word it holds. A later access on every
+//! path through that point (a `fi` reading again what its `if` read, an update of an element
+//! the condition just read, a swap of two elements just compared) then neither checks nor
+//! loads again.
+//!
+//! Facts hold along a chain of blocks each entered only from the one before it (the
+//! continuation of a bounds check or of a branch) and at a jump target with exactly one way in
+//! (an `if`'s else part, a loop's exit): the point a fact was made dominates all of them, so a
+//! word loaded there may be used. Any other change of block drops every fact ([`Known::here`]).
+//!
+//! An index is an SSA value (which never changes) plus a constant, so `a[j + 1]` read through
+//! `load.off` and swapped through `add3.imm` is one element; a write of an array's slots drops
+//! its facts. A word lasts until a store or a call that may write array memory: such a store
+//! drops every word (arrays may share memory), then records the word it wrote.
+
+use cranelift_codegen::ir::{Block, Value};
+
+/// An index: `base + k` (wrapping), or the constant `k` when `base` is `None`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) struct Index {
+    pub base: Option<Value>,
+    pub k: i64,
+}
+
+/// One element: `arr[at]` passed its bounds check; `word` is what it holds, when known.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Fact {
+    arr: u16,
+    at: Index,
+    word: Option<Value>,
+}
+
+/// The facts at the current point (see the module documentation).
+#[derive(Default)]
+pub(super) struct Known {
+    /// The block the facts hold in.
+    block: Option<Block>,
+    facts: Vec<Fact>,
+}
+
+/// More facts than this are not kept (a long straight-line gene stays linear to translate).
+const MAX_FACTS: usize = 16;
+
+impl Known {
+    /// The facts that hold in `cur`: none when the translation moved to a block it did not
+    /// carry them to.
+    fn here(&mut self, cur: Option<Block>) -> &mut Vec<Fact> {
+        if cur != self.block {
+            self.facts.clear();
+            self.block = cur;
+        }
+        &mut self.facts
+    }
+
+    fn find(&mut self, cur: Option<Block>, arr: u16, at: Index) -> Option<&mut Fact> {
+        self.here(cur).iter_mut().find(|f| f.arr == arr && f.at == at)
+    }
+
+    /// Whether `arr[at]` passed its bounds check on every path to here.
+    pub fn checked(&mut self, cur: Option<Block>, arr: u16, at: Index) -> bool {
+        self.find(cur, arr, at).is_some()
+    }
+
+    /// The word `arr[at]` holds here, when known.
+    pub fn word(&mut self, cur: Option<Block>, arr: u16, at: Index) -> Option<Value> {
+        self.find(cur, arr, at).and_then(|f| f.word)
+    }
+
+    /// `arr[at]` passed its bounds check here; `word` (when given) is what it holds.
+    pub fn note(&mut self, cur: Option<Block>, arr: u16, at: Index, word: Option<Value>) {
+        if let Some(f) = self.find(cur, arr, at) {
+            f.word = word.or(f.word);
+            return;
+        }
+        let facts = self.here(cur);
+        if facts.len() == MAX_FACTS {
+            facts.remove(0);
+        }
+        facts.push(Fact { arr, at, word });
+    }
+
+    /// A store or call may have written any array's memory: no word is known any more.
+    pub fn forget_words(&mut self) {
+        for f in &mut self.facts {
+            f.word = None;
+        }
+    }
+
+    /// Slot `s` was written: the facts about the array it is part of no longer hold.
+    pub fn forget_slot(&mut self, s: u16) {
+        self.facts.retain(|f| f.arr != s && f.arr.wrapping_add(1) != s);
+    }
+
+    /// A copy of the facts at the current point (for a jump target it may be the only way into).
+    pub fn snapshot(&mut self, cur: Option<Block>) -> Vec<Fact> {
+        self.here(cur).clone()
+    }
+
+    /// The facts at the current point, taken out (to resume them in a block only it reaches).
+    pub fn take(&mut self, cur: Option<Block>) -> Vec<Fact> {
+        std::mem::take(self.here(cur))
+    }
+
+    /// Continues with `facts` in `block`, which is entered only from where they were taken.
+    pub fn resume(&mut self, block: Block, facts: Vec<Fact>) {
+        self.block = Some(block);
+        self.facts = facts;
+    }
+}
