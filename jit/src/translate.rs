@@ -34,8 +34,8 @@ mod pure;
 use crate::runtime::{self, FaultCode};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    AbiParam, FuncRef, Function, InstBuilder, MemFlagsData, Signature, SourceLoc, StackSlotData,
-    StackSlotKind, Type, UserFuncName, Value, types,
+    AbiParam, FuncRef, Function, InstBuilder, InstructionData, MemFlagsData, Opcode, Signature, SourceLoc,
+    StackSlotData, StackSlotKind, Type, UserFuncName, Value, ValueDef, types,
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -290,7 +290,6 @@ impl FuncTranslator {
             carry: None,
             known: known::Known::default(),
             entry_facts: HashMap::new(),
-            sums: HashMap::new(),
         };
         if backward {
             t.body_backward();
@@ -344,9 +343,6 @@ struct Tr<'a, 'b, 'm> {
     known: known::Known,
     /// The element facts at the jumps emitted so far, per target position (the first jump's).
     entry_facts: HashMap<usize, Vec<known::Fact>>,
-    /// Values made by adding a constant to another: `r ↦ (x, k)` for `r = x + k` (wrapping),
-    /// `x` itself not such a sum; an index is known by its base and constant ([`known::Index`]).
-    sums: HashMap<Value, (Value, i64)>,
 }
 
 /// The limits a call checks (see [`runtime::Ctx`]).
@@ -711,8 +707,6 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// Records `r = x + k` (wrapping `k`) for [`Self::range`] when x's range is known and the
     /// sum cannot wrap; returns the new range.
     fn note_offset(&mut self, a: Slot, x: Value, k: i64, r: Value) -> Option<(u64, u64)> {
-        let (base, k0) = self.sums.get(&x).copied().unwrap_or((x, 0));
-        self.sums.insert(r, (base, k0.wrapping_add(k)));
         if let Some(c) = &mut self.carry
             && c.ctr == a
         {
@@ -772,10 +766,43 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.known.note(cur, arr.0, at, Some(v));
     }
 
-    /// The index `i` as a base value and a constant ([`Self::sums`]).
+    /// The index `i` as element facts know it: by the instructions that computed it.
     fn index_of(&self, i: Value) -> known::Index {
-        let (base, k) = self.sums.get(&i).copied().unwrap_or((i, 0));
-        known::Index { base: Some(base), k }
+        let dfg = &self.b.func.dfg;
+        let def = |v: Value| match dfg.value_def(dfg.resolve_aliases(v)) {
+            ValueDef::Result(inst, 0) => Some(dfg.insts[inst]),
+            _ => None,
+        };
+        let constant = |v: Value| match def(v)? {
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => Some(imm.bits()),
+            _ => None,
+        };
+        // `(op, Some(a), k)` when `v` is `op(a, k)` for a constant `k`; `(_, None, k)` for `k`.
+        let split = |v: Value| -> Option<(Opcode, Option<Value>, i64)> {
+            match def(v)? {
+                InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => {
+                    Some((Opcode::Iconst, None, imm.bits()))
+                }
+                InstructionData::Binary { opcode, args: [a, b] } => {
+                    Some((opcode, Some(dfg.resolve_aliases(a)), constant(b)?))
+                }
+                _ => None,
+            }
+        };
+        let (mut base, mut k) = (dfg.resolve_aliases(i), 0i64);
+        // Sums of sums: a few levels (`j + 1` of `i + 2`).
+        for _ in 0..4 {
+            match split(base) {
+                Some((Opcode::Iconst, None, c)) => return known::Index::Const(c.wrapping_add(k)),
+                Some((Opcode::Iadd, Some(a), c)) => {
+                    base = a;
+                    k = k.wrapping_add(c);
+                }
+                Some((op, Some(a), c)) if k == 0 => return known::Index::Op(op, a, c),
+                _ => break,
+            }
+        }
+        known::Index::Sum(base, k)
     }
 
     fn srcloc(&mut self, pc: usize) {

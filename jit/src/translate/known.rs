@@ -9,18 +9,23 @@
 //! (an `if`'s else part, a loop's exit): the point a fact was made dominates all of them, so a
 //! word loaded there may be used. Any other change of block drops every fact ([`Known::here`]).
 //!
-//! An index is an SSA value (which never changes) plus a constant, so `a[j + 1]` read through
-//! `load.off` and swapped through `add3.imm` is one element; a write of an array's slots drops
-//! its facts. A word lasts until a store or a call that may write array memory: such a store
+//! An index is known by how it was computed from SSA values (which never change): a value plus
+//! a constant, a constant, or an operation with an immediate, so `a[j + 1]` read through
+//! `load.off` and swapped through `add3.imm` is one element, and so is `b[p >> 6]` computed
+//! twice; a write of an array's slots drops its facts. A word lasts until a store or a call that may write array memory: such a store
 //! drops every word (arrays may share memory), then records the word it wrote.
 
-use cranelift_codegen::ir::{Block, Value};
+use cranelift_codegen::ir::{Block, Opcode, Value};
 
-/// An index: `base + k` (wrapping), or the constant `k` when `base` is `None`.
+/// An index as the facts know it: equal indices are equal values wherever they are computed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) struct Index {
-    pub base: Option<Value>,
-    pub k: i64,
+pub(super) enum Index {
+    /// `base + k` (wrapping).
+    Sum(Value, i64),
+    /// A constant.
+    Const(i64),
+    /// `op(arg, imm)` for another operation with an immediate (`p >> 6`, `r & 1`).
+    Op(Opcode, Value, i64),
 }
 
 /// One element: `arr[at]` passed its bounds check; `word` is what it holds, when known.

@@ -245,7 +245,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// `load.imm`: dst = arr[imm], the index's range known.
     pub(super) fn translate_load_imm(&mut self, dst: Slot, arr: Arr, imm: u64) {
         let i = self.k(imm);
-        let at = known::Index { base: None, k: imm as i64 };
+        let at = known::Index::Const(imm as i64);
         let p = self.elem_at(arr, i, Some((imm, imm)), at);
         let v = self.load_at(arr, at, p);
         self.set(dst, v);
@@ -363,8 +363,18 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     /// A shift by the immediate `k` (see [`Self::shift`]).
     pub(super) fn shift_k(&mut self, dst: Slot, a: Slot, k: u64, kind: Shift) {
-        let (x, y) = (self.v(a), self.k(k));
-        self.shift_values(dst, x, y, kind);
+        let (x, y) = (self.v(a), self.k(k.min(64)));
+        if k >= 64 {
+            return self.shift_values(dst, x, y, kind);
+        }
+        // An amount below 64: the machine shift alone (no range test for later passes to fold,
+        // and `p >> 6` is the same index wherever it is computed, see `known`).
+        let r = match kind {
+            Shift::Left => self.b.ins().ishl(x, y),
+            Shift::RightU => self.b.ins().ushr(x, y),
+            Shift::RightS => self.b.ins().sshr(x, y),
+        };
+        self.set(dst, r);
     }
 
     /// A shift by the variable amount in `b`.
