@@ -196,6 +196,7 @@ fn rerun(
         tape,
         flags: rec.run.flags.clone(),
         parent: Some(rec.id),
+        states: true,
     })
 }
 

@@ -21,6 +21,7 @@ use rdx_lang::diag::Diagnostic;
 use rdx_lang::kernels::KernelSig;
 use rdx_vm::engine::TapeEntry;
 use rdx_vm::{Direction, Engine, Interpreter, KernelCall, Module, RunError, RunReport, Value};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -223,14 +224,14 @@ impl Program {
     pub fn bind_over(
         &self,
         gene: usize,
-        mut base: Vec<(String, String)>,
+        mut base: Vec<(String, Cow<'_, str>)>,
         sets: &[String],
     ) -> Result<Vec<Value>, CoreError> {
         let mut pairs = Vec::with_capacity(sets.len());
         for s in sets {
-            pairs.push(
-                rdx_vm::values::parse_assignment(s).map_err(|e| CoreError::Usage(format!("--set {e}")))?,
-            );
+            let (name, text) =
+                rdx_vm::values::parse_assignment(s).map_err(|e| CoreError::Usage(format!("--set {e}")))?;
+            pairs.push((name, Cow::Owned(text)));
         }
         let from = if base.is_empty() { "--set" } else { "--input/--set" };
         base.retain(|(name, _)| !pairs.iter().any(|(n, _)| n == name));
@@ -243,7 +244,7 @@ impl Program {
 /// the `name = value` lines that `rdx run` prints (blank lines and lines starting with `#` are
 /// skipped). So the output of one run is the input of the next, e.g. of the same gene run
 /// backward. `origin` names the text in errors.
-pub fn parse_state(text: &str, origin: &str) -> Result<Vec<(String, String)>, CoreError> {
+pub fn parse_state<'t>(text: &'t str, origin: &str) -> Result<Vec<(String, Cow<'t, str>)>, CoreError> {
     let bad = |what: String| CoreError::Usage(format!("{origin}: {what}"));
     if text.trim_start().starts_with('{') {
         // Each value's JSON text as written: numbers and (nested) arrays of them are already
@@ -257,14 +258,15 @@ pub fn parse_state(text: &str, origin: &str) -> Result<Vec<(String, String)>, Co
             .into_iter()
             .map(|(name, raw)| {
                 if plain(raw.get()) {
-                    return Ok((name, raw.get().to_string()));
+                    // Borrowed from `text`: a long array is not copied.
+                    return Ok((name, Cow::Borrowed(raw.get())));
                 }
                 let v: serde_json::Value =
                     serde_json::from_str(raw.get()).map_err(|e| bad(format!("`{name}`: not JSON ({e})")))?;
                 let value = json_value_text(&v).ok_or_else(|| {
                     bad(format!("`{name}`: {v} is not a value (numbers, or arrays of them, nested for c64)"))
                 })?;
-                Ok((name, value))
+                Ok((name, Cow::Owned(value)))
             })
             .collect();
     }
@@ -274,9 +276,9 @@ pub fn parse_state(text: &str, origin: &str) -> Result<Vec<(String, String)>, Co
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let pair = rdx_vm::values::parse_assignment(line)
+        let (name, value) = rdx_vm::values::parse_assignment(line)
             .map_err(|e| bad(format!("line {}: {e} (expected `name = value`)", i + 1)))?;
-        pairs.push(pair);
+        pairs.push((name, Cow::Owned(value)));
     }
     Ok(pairs)
 }
@@ -428,6 +430,10 @@ pub struct Request<'a> {
     pub flags: Vec<String>,
     /// The run this one replays or rewinds.
     pub parent: Option<u64>,
+    /// Encode the input and output states ([`Outcome::input`], [`Outcome::output`]): what a
+    /// record or a comparison of states needs. A run that is only printed skips them (for a
+    /// large array, each is a pass over the state and a buffer as large as its JSON).
+    pub states: bool,
 }
 
 impl<'a> Request<'a> {
@@ -450,6 +456,7 @@ impl<'a> Request<'a> {
             tape: Vec::new(),
             flags: Vec::new(),
             parent: None,
+            states: true,
         }
     }
 }
@@ -462,7 +469,8 @@ pub struct Outcome {
     pub exec: Execution,
     pub backend: Backend,
     pub backend_reason: Option<&'static str>,
-    /// The canonical bytes of the input and output states (output: when the run succeeded).
+    /// The canonical bytes of the input and output states (output: when the run succeeded),
+    /// when the request asked for them ([`Request::states`]; else empty and `None`).
     pub input: Vec<u8>,
     pub output: Option<Vec<u8>>,
 }
@@ -478,10 +486,10 @@ pub fn run(req: Request<'_>) -> Result<Outcome, CoreError> {
     };
     let mut engine = backend.engine();
     engine.swap_tape(req.tape);
-    let input = state::encode(module, req.gene, &req.args);
+    let input = if req.states { state::encode(module, req.gene, &req.args) } else { Vec::new() };
     let mut values = req.args;
     let exec = execute(&mut *engine, module, req.gene, &mut values, req.dir, &mut host);
-    let output = exec.result.is_ok().then(|| state::encode(module, req.gene, &values));
+    let output = (req.states && exec.result.is_ok()).then(|| state::encode(module, req.gene, &values));
     Ok(Outcome { values, dir: req.dir, exec, backend, backend_reason, input, output })
 }
 

@@ -52,11 +52,13 @@ impl Inputs {
         program: &Program,
     ) -> Result<(usize, Vec<rdx_vm::Value>, Direction), rdx_core::CoreError> {
         let gene = program.entry(self.entry.as_deref())?;
+        // The input file's text outlives the pairs parsed from it (they borrow long values).
+        let text;
         let base = match &self.input {
             None => Vec::new(),
             Some(path) => {
                 let origin = path.display().to_string();
-                let text = if origin == "-" {
+                text = if origin == "-" {
                     std::io::read_to_string(std::io::stdin())
                 } else {
                     std::fs::read_to_string(path)
@@ -235,6 +237,8 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         tape: Vec::new(),
         flags,
         parent: None,
+        // The states go into the record; a run that is not recorded only prints its result.
+        states: record,
     };
     let flags = request.flags.clone();
     let outcome = match rdx_core::run::run(request) {

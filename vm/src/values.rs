@@ -287,10 +287,15 @@ pub fn parse_assignments(text: &str) -> Result<Vec<(String, String)>, ValueError
 
 /// Builds the argument values of a gene from `name=value` pairs; unset parameters are zero.
 /// An unknown or repeated name is an error that lists the gene's parameters.
-pub fn bind(module: &Module, gene: usize, sets: &[(String, String)]) -> Result<Vec<Value>, ValueError> {
+pub fn bind<N: AsRef<str>, T: AsRef<str>>(
+    module: &Module,
+    gene: usize,
+    sets: &[(N, T)],
+) -> Result<Vec<Value>, ValueError> {
     let g = module.genes.get(gene).ok_or_else(|| ValueError::new("no such gene"))?;
     let mut out: Vec<Option<Value>> = vec![None; g.params.len()];
     for (name, text) in sets {
+        let (name, text) = (name.as_ref(), text.as_ref());
         let Some(i) = g.params.iter().position(|p| p.name == *name) else {
             let names: Vec<String> = g.params.iter().map(|p| format!("{}: {}", p.name, p.ty)).collect();
             let list = if names.is_empty() { "none".to_string() } else { names.join(", ") };
