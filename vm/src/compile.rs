@@ -868,6 +868,24 @@ impl<'a> GeneCompiler<'a> {
         Ok(Some(()))
     }
 
+    /// The value of `e` when it is known at compile time: literals, array sizes and
+    /// operations on them that fold (`size(a) - 2`, `2 * size(x)`), as the expression code
+    /// would compute them (a Janus overflow or a division by zero is not folded).
+    fn constant(&self, e: &Expr) -> Option<u64> {
+        match &e.kind {
+            ExprKind::Int(k) => Some(*k),
+            ExprKind::Builtin(Builtin::Size, a) => match self.lookup(&a.name, a.span).ok()? {
+                Var::Array { elem, len, .. } => Some(len.saturating_mul(elem.words())),
+                _ => None,
+            },
+            ExprKind::Binary(op, l, r) => {
+                let (x, y) = (self.constant(l)?, self.constant(r)?);
+                fold(*op, x, y, self.operands_signed(l, r), self.janus())
+            }
+            _ => None,
+        }
+    }
+
     /// A condition that needs no expression code, if `e` has such a shape.
     fn simple_cond(&self, e: &Expr) -> Option<Cond> {
         let slot_of = |x: &Expr| -> Option<Slot> {
@@ -879,16 +897,7 @@ impl<'a> GeneCompiler<'a> {
                 _ => None,
             }
         };
-        let small = |x: &Expr| -> Option<u32> {
-            match &x.kind {
-                ExprKind::Int(k) => u32::try_from(*k).ok(),
-                ExprKind::Builtin(Builtin::Size, a) => match self.lookup(&a.name, a.span).ok()? {
-                    Var::Array { elem, len, .. } => u32::try_from(len.saturating_mul(elem.words())).ok(),
-                    _ => None,
-                },
-                _ => None,
-            }
-        };
+        let small = |x: &Expr| -> Option<u32> { u32::try_from(self.constant(x)?).ok() };
         match &e.kind {
             ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), l, r) => {
                 let eq = *op == BinOp::Eq;

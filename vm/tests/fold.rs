@@ -90,3 +90,57 @@ proptest! {
         }
     }
 }
+
+/// Runs gene 0 of `src` on `args` in `dir`: the final state, or the error kind.
+fn run_all(src: &str, args: &[Value], dir: Direction) -> (rdx_vm::Module, Result<Vec<Value>, RunErrorKind>) {
+    let prog = rdx_lang::parser::parse(src).unwrap_or_else(|d| panic!("{d:?}\n{src}"));
+    let checked =
+        rdx_lang::check::check(&prog, &Default::default()).unwrap_or_else(|d| panic!("{d:?}\n{src}"));
+    let m = rdx_vm::compile(&checked, "f.rdx", src).expect("compiles");
+    let mut a = args.to_vec();
+    let r = Interpreter::new().run(&m, 0, &mut a, dir).map(|_| a).map_err(|e| e.kind);
+    (m, r)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Loop bounds written as constant expressions (`size(a) - 2`, `2 * size(a) - 3`) make a
+    /// counted loop (`from.c … loop.inc`/`loop.dec`), which runs as the same loop with its
+    /// bounds in variables does, forward and backward (errors included: reads past the end).
+    #[test]
+    fn constant_loop_bounds_run_as_variable_bounds(
+        n in 1u64..6,
+        lo in 0u64..6,
+        span in 1u64..6,
+        down in any::<bool>(),
+        seed in prop::collection::vec(any::<u64>(), 6),
+    ) {
+        let hi = lo + span;
+        let (first, last, step) = if down { (hi, lo, "-=") } else { (lo, hi, "+=") };
+        // `first` and `last` as constant expressions over size(a) = n.
+        let k = |v: u64| format!("2 * size(a) - {}", 2 * n - v.min(2 * n));
+        let (kf, kl) = (k(first), k(last));
+        prop_assume!(first <= 2 * n && last <= 2 * n);
+        let body = |f: &str, l: &str| format!(
+            "    local i: u64 = {f}\n    from i == {f} do {{\n        s += a[i] + i\n        i {step} 1\n    }} until i == {l}\n    delocal i = {l}\n"
+        );
+        let constant = format!("gene g(a: u64[{n}], s: u64, f: u64, l: u64) {{\n{}}}", body(&kf, &kl));
+        let variable = format!("gene g(a: u64[{n}], s: u64, f: u64, l: u64) {{\n{}}}", body("f", "l"));
+        let args = vec![
+            Value::Array(seed[..n as usize].to_vec()),
+            Value::Int(seed[5]),
+            Value::Int(first),
+            Value::Int(last),
+        ];
+        for dir in [Direction::Forward, Direction::Backward] {
+            let (m, rc) = run_all(&constant, &args, dir);
+            let (_, rv) = run_all(&variable, &args, dir);
+            prop_assert!(
+                m.genes[0].code.iter().any(|o| matches!(o, rdx_vm::ops::Op::FromC { .. })),
+                "not a counted loop:\n{constant}"
+            );
+            prop_assert_eq!(rc, rv, "{:?}\n{}", dir, constant);
+        }
+    }
+}
