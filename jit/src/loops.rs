@@ -214,18 +214,8 @@ pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
         if written {
             continue;
         }
-        // Control enters and leaves only through the loop's own instructions: every jump
-        // target is on the same side of the loop's edges as its instruction.
-        let inside = |p: usize| top <= p && p <= step + 1;
-        let mut crossing = false;
-        for (pc, op) in code.iter().enumerate() {
-            op.operands(&mut |_, o| {
-                if let OperandRef::Off(t) = o {
-                    crossing |= inside(pc) != inside(t.0 as usize);
-                }
-            });
-        }
-        if crossing {
+        // Control enters and leaves only through the loop's own instructions.
+        if !closed(code, top, step + 1) {
             continue;
         }
         let range = match (s, e) {
@@ -236,6 +226,74 @@ pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
         out.push(CountedLoop { head: top, top, step, ctr, range });
     }
     out.extend(test_first_loops(g));
+    out.extend(step_first_loops(g));
+    out
+}
+
+/// Whether control enters and leaves `lo..=hi` only through its own instructions: every jump
+/// target is on the same side of the range's edges as its instruction.
+fn closed(code: &[Op], lo: usize, hi: usize) -> bool {
+    let inside = |p: usize| lo <= p && p <= hi;
+    let mut crossing = false;
+    for (pc, op) in code.iter().enumerate() {
+        op.operands(&mut |_, o| {
+            if let OperandRef::Off(t) = o {
+                crossing |= inside(pc) != inside(t.0 as usize);
+            }
+        });
+    }
+    !crossing
+}
+
+/// The step-first loops of a gene, Janus's usual `from i = 0 do i += 1 … loop skip until …`:
+/// `from ctr == s`, a do-block that starts with a checked step `ctr += k` or `ctr -= k`
+/// (`add.chk.imm`/`sub.chk.imm`, `k` ≠ 0) and writes neither `ctr` nor a bound slot after it,
+/// `until`, an empty loop block, `loop.back`; no jump enters or leaves. The checked step makes
+/// the counter strictly monotonic (an overflow stops the run before it could wrap), so going
+/// forward it never equals `s` again: `from`'s re-entry check never fires. When the exit test
+/// is `ctr == e`, going backward the counter never equals `e` again either, so `until`'s
+/// re-entry check never fires (`top` is the `until` then; else `top == head`, which keeps that
+/// check). No range: the exit test may be any condition.
+fn step_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
+    let code = &g.code;
+    let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
+    let mut out = Vec::new();
+    for (lb, op) in code.iter().enumerate() {
+        let Op::LoopBack { from_top, .. } = *op else { continue };
+        let head = from_top.0 as usize;
+        let Some(Op::From { cond: entry, loop_back, .. }) = code.get(head).copied() else { continue };
+        let Some(Op::LoopExit { until }) = code.get(lb + 1).copied() else { continue };
+        let u = until.0 as usize;
+        let Some(Op::Until { cond: exit, loop_exit, .. }) = code.get(u).copied() else { continue };
+        // An empty loop block: only loop.back's expression code between until and loop.back.
+        if loop_back.0 as usize != lb
+            || loop_exit.0 as usize != lb + 1
+            || u + 1 + pre(lb) != lb
+            || head + 1 >= u
+        {
+            continue;
+        }
+        let step = head + 1;
+        let ctr = match code[step] {
+            Op::AddChkImm { dst, imm } | Op::SubChkImm { dst, imm } if imm.0 != 0 => dst,
+            _ => continue,
+        };
+        let Some(s) = bound(entry, ctr) else { continue };
+        let e = bound(exit, ctr);
+        let mut written = false;
+        for op in &code[step + 1..lb] {
+            writes(g, op, &mut |w| {
+                written |= w == ctr
+                    || matches!(s, Bound::Slot(x) if x == w)
+                    || matches!(e, Some(Bound::Slot(x)) if x == w);
+            });
+        }
+        if written || !closed(code, head, lb + 1) {
+            continue;
+        }
+        let top = if e.is_some() { u } else { head };
+        out.push(CountedLoop { head, top, step, ctr, range: None });
+    }
     out
 }
 
@@ -278,16 +336,7 @@ fn test_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
         if written {
             continue;
         }
-        let inside = |p: usize| head <= p && p <= lb + 1;
-        let mut crossing = false;
-        for (pc, op) in code.iter().enumerate() {
-            op.operands(&mut |_, o| {
-                if let OperandRef::Off(t) = o {
-                    crossing |= inside(pc) != inside(t.0 as usize);
-                }
-            });
-        }
-        if crossing {
+        if !closed(code, head, lb + 1) {
             continue;
         }
         let range = match (s, e) {
