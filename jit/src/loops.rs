@@ -230,6 +230,29 @@ pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
     out
 }
 
+/// The bound `e` when the condition `c` of an instruction whose expression code is
+/// `code[lo..at]` is an `&&` chain with `ctr == e` last (`… jz v → at … v = (ctr == e)`, the
+/// condition `v != 0`): false whenever `ctr != e`, as `ctr == e` alone is.
+fn conjunct_bound(code: &[Op], lo: usize, at: usize, c: Cond, ctr: Slot) -> Option<Bound> {
+    let v = match c {
+        Cond::Nz(v) | Cond::NeImm(v, 0) => v,
+        _ => return None,
+    };
+    let last = match *code.get(at.checked_sub(1)?)? {
+        Op::Eq { dst, a, b } if dst == v => Cond::Eq(a, b),
+        Op::EqImm { dst, a, imm } if dst == v => Cond::EqImm(a, u32::try_from(imm.0).ok()?),
+        _ => return None,
+    };
+    // Every jump in the chain skips to the end with `v` false.
+    let and_chain = code[lo..at - 1].iter().all(|op| match *op {
+        Op::Jz { a, to } => a == v && to.0 as usize == at,
+        Op::Jnz { .. } => false,
+        _ => true,
+    });
+    let e = bound(last, ctr)?;
+    (and_chain && !matches!(e, Bound::Slot(x) if x == v)).then_some(e)
+}
+
 /// Whether control enters and leaves `lo..=hi` only through its own instructions: every jump
 /// target is on the same side of the range's edges as its instruction.
 fn closed(code: &[Op], lo: usize, hi: usize) -> bool {
@@ -251,9 +274,10 @@ fn closed(code: &[Op], lo: usize, hi: usize) -> bool {
 /// `until`, an empty loop block, `loop.back`; no jump enters or leaves. The checked step makes
 /// the counter strictly monotonic (an overflow stops the run before it could wrap), so going
 /// forward it never equals `s` again: `from`'s re-entry check never fires. When the exit test
-/// is `ctr == e`, going backward the counter never equals `e` again either, so `until`'s
-/// re-entry check never fires (`top` is the `until` then; else `top == head`, which keeps that
-/// check). No range: the exit test may be any condition.
+/// is `ctr == e` (alone or as the last term of an `&&` chain, `s > 0 && i = n`), going backward
+/// the counter never equals `e` again either, so `until`'s re-entry check never fires (`top` is
+/// the `until` then; else `top == head`, which keeps that check). No range: the exit test may
+/// be any condition.
 fn step_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
     let code = &g.code;
     let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
@@ -279,7 +303,7 @@ fn step_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
             _ => continue,
         };
         let Some(s) = bound(entry, ctr) else { continue };
-        let e = bound(exit, ctr);
+        let e = bound(exit, ctr).or_else(|| conjunct_bound(code, u - pre(u), u, exit, ctr));
         let mut written = false;
         for op in &code[step + 1..lb] {
             writes(g, op, &mut |w| {

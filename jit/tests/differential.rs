@@ -585,20 +585,23 @@ proptest! {
     /// Janus's step-first loop (`from i = S do i += K … loop skip until …`), whose re-entry
     /// checks the JIT leaves out because the checked step never brings the counter back:
     /// counters that reach the exit, that overflow on the way (near `i64::MAX` or `MIN`), exit
-    /// tests on the counter alone or with another condition; the same results and errors as
+    /// tests on the counter alone or after `&&` or `||`; the same results and errors as
     /// the interpreter, both ways.
     #[test]
     fn janus_step_first_loops_agree(
         k in prop_oneof![1i64..4, -3i64..0],
         start in prop_oneof![Just(0i64), Just(5), Just(40), Just(-7), Just(i64::MAX - 4), Just(i64::MIN + 4)],
         trips in 1i64..12,
-        or_s in prop::option::of(-20i64..60),
+        other in prop::option::of(-20i64..60),
+        and in any::<bool>(),
     ) {
         // Where the counter is after `trips` steps, or (past the range) a bound it never meets:
         // the run then ends with the overflow a few steps on.
         let end = i64::try_from(i128::from(start) + i128::from(k) * i128::from(trips)).unwrap_or(start);
-        let exit = match or_s {
-            Some(c) => format!("i = {} || s = {}", janus_int(end), janus_int(c)),
+        let exit = match other {
+            // (A first term that holds wherever the counter is at its bound: the loop ends.)
+            Some(c) if and => format!("s != {} && i = {}", janus_int(c + 123_456_789), janus_int(end)),
+            Some(c) => format!("s = {} || i = {}", janus_int(c), janus_int(end)),
             None => format!("i = {}", janus_int(end)),
         };
         let text = format!(
