@@ -268,6 +268,35 @@ fn closed(code: &[Op], lo: usize, hi: usize) -> bool {
     !crossing
 }
 
+/// A general loop's instructions: `from` at `head` (entry `entry`), `until` at `u` (exit test
+/// `exit`), `loop.back` at `lb`, `loop.exit` after it, each naming its partners.
+struct General {
+    head: usize,
+    u: usize,
+    lb: usize,
+    entry: Cond,
+    exit: Cond,
+}
+
+/// The general loops (`from … until … loop.back loop.exit`) of `code`.
+fn general_loops(code: &[Op]) -> impl Iterator<Item = General> + '_ {
+    code.iter().enumerate().filter_map(|(lb, op)| {
+        let Op::LoopBack { from_top, .. } = *op else { return None };
+        let head = from_top.0 as usize;
+        let Some(Op::From { cond: entry, loop_back, .. }) = code.get(head).copied() else { return None };
+        let Some(Op::LoopExit { until }) = code.get(lb + 1).copied() else { return None };
+        let u = until.0 as usize;
+        let Some(Op::Until { cond: exit, loop_exit, .. }) = code.get(u).copied() else { return None };
+        (loop_back.0 as usize == lb && loop_exit.0 as usize == lb + 1).then_some(General {
+            head,
+            u,
+            lb,
+            entry,
+            exit,
+        })
+    })
+}
+
 /// The step-first loops of a gene, Janus's usual `from i = 0 do i += 1 … loop skip until …`:
 /// `from ctr == s`, a do-block that starts with a checked step `ctr += k` or `ctr -= k`
 /// (`add.chk.imm`/`sub.chk.imm`, `k` ≠ 0) and writes neither `ctr` nor a bound slot after it,
@@ -282,19 +311,9 @@ fn step_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
     let code = &g.code;
     let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
     let mut out = Vec::new();
-    for (lb, op) in code.iter().enumerate() {
-        let Op::LoopBack { from_top, .. } = *op else { continue };
-        let head = from_top.0 as usize;
-        let Some(Op::From { cond: entry, loop_back, .. }) = code.get(head).copied() else { continue };
-        let Some(Op::LoopExit { until }) = code.get(lb + 1).copied() else { continue };
-        let u = until.0 as usize;
-        let Some(Op::Until { cond: exit, loop_exit, .. }) = code.get(u).copied() else { continue };
+    for General { head, u, lb, entry, exit } in general_loops(code) {
         // An empty loop block: only loop.back's expression code between until and loop.back.
-        if loop_back.0 as usize != lb
-            || loop_exit.0 as usize != lb + 1
-            || u + 1 + pre(lb) != lb
-            || head + 1 >= u
-        {
+        if u + 1 + pre(lb) != lb || head + 1 >= u {
             continue;
         }
         let step = head + 1;
@@ -331,14 +350,8 @@ fn test_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
     let code = &g.code;
     let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
     let mut out = Vec::new();
-    for (lb, op) in code.iter().enumerate() {
-        let Op::LoopBack { from_top, .. } = *op else { continue };
-        let head = from_top.0 as usize;
-        let Some(Op::From { cond: entry, loop_back, .. }) = code.get(head).copied() else { continue };
-        let Some(Op::LoopExit { until }) = code.get(lb + 1).copied() else { continue };
-        let u = until.0 as usize;
-        let Some(Op::Until { cond: exit, loop_exit, .. }) = code.get(u).copied() else { continue };
-        if loop_back.0 as usize != lb || loop_exit.0 as usize != lb + 1 || head + 1 + pre(u) != u {
+    for General { head, u, lb, entry, exit } in general_loops(code) {
+        if head + 1 + pre(u) != u {
             continue;
         }
         // The step just before loop.back's expression code.
