@@ -454,6 +454,14 @@ proptest! {
     }
 }
 
+/// Janus source text → module, through the whole front end.
+fn compile_janus(text: &str) -> Module {
+    let prog = rdx_lang::janus::parse(text).unwrap_or_else(|d| panic!("parse: {d:?}\n{text}"));
+    let checked =
+        rdx_lang::check::check(&prog, &Default::default()).unwrap_or_else(|d| panic!("check: {d:?}\n{text}"));
+    rdx_vm::compile(&checked, "t.ja", text).unwrap_or_else(|d| panic!("compile: {d:?}\n{text}"))
+}
+
 /// A Janus literal for `k` (the front end folds `-n` to a constant).
 fn janus_int(k: i64) -> String {
     if k < 0 { format!("-{}", k.unsigned_abs()) } else { k.to_string() }
@@ -480,9 +488,7 @@ proptest! {
             _ => format!("y += x - {k}"),
         };
         let text = format!("procedure f(int x, int y)\n    {body}\n\nprocedure main()\n    int x\n    int y\n    call f(x, y)\n");
-        let prog = rdx_lang::janus::parse(&text).unwrap_or_else(|d| panic!("parse: {d:?}\n{text}"));
-        let checked = rdx_lang::check::check(&prog, &Default::default()).unwrap_or_else(|d| panic!("{d:?}\n{text}"));
-        let m = rdx_vm::compile(&checked, "t.ja", &text).expect("compiles");
+        let m = compile_janus(&text);
         let s = vec![Value::Int(x as u64), Value::Int(y as u64)];
         let f = m.gene_index("f").expect("f");
         if let Err(e) = agree(&mut jit(), &m, f, &s) {
@@ -610,9 +616,7 @@ proptest! {
             k = janus_int(k),
             e = janus_int(end),
         );
-        let prog = rdx_lang::janus::parse(&text).unwrap_or_else(|d| panic!("parse: {d:?}\n{text}"));
-        let checked = rdx_lang::check::check(&prog, &Default::default()).unwrap_or_else(|d| panic!("{d:?}\n{text}"));
-        let m = rdx_vm::compile(&checked, "t.ja", &text).expect("compiles");
+        let m = compile_janus(&text);
         let f = m.gene_index("f").expect("f");
         // Bounds that fit a fused condition's immediate make the loop one the JIT recognises.
         let small = |v: i64| u32::try_from(v).is_ok();
