@@ -258,6 +258,21 @@ impl FuncTranslator {
             max_words: b.ins().load(I64, flags, ctx, runtime::OFF_MAX_WORDS),
             stack_floor: b.ins().load(I64, flags, ctx, runtime::OFF_STACK_FLOOR),
         });
+        // The stack table moves, and the live count changes, only when a stack is opened or
+        // closed: in a gene that does neither and calls no gene (which might), read both once.
+        let stack_ops = g.code.iter().any(|o| {
+            matches!(
+                o,
+                Op::Push { .. } | Op::Pop { .. } | Op::Top { .. } | Op::Empty { .. } | Op::Size { .. }
+            )
+        });
+        let opens = g.code.iter().any(|o| {
+            matches!(o, Op::LocalStack { .. } | Op::DelocalStack { .. } | Op::Call { .. } | Op::Uncall { .. })
+        });
+        let stack_tab = (stack_ops && !opens).then(|| StackTab {
+            live: b.ins().load(I64, flags, ctx, runtime::OFF_LIVE),
+            tab: b.ins().load(I64, flags, ctx, runtime::OFF_STACK_TAB),
+        });
         let buf = needs_buf.then(|| {
             b.create_sized_stack_slot(StackSlotData::new(
                 StackSlotKind::ExplicitSlot,
@@ -276,6 +291,7 @@ impl FuncTranslator {
             depth,
             used,
             limits,
+            stack_tab,
             vars,
             frame,
             buf,
@@ -316,6 +332,8 @@ struct Tr<'a, 'b, 'm> {
     used: Value,
     /// The run's call limits, loaded at entry in genes that call.
     limits: Option<Limits>,
+    /// The stack table, read once at entry in genes where it cannot move ([`StackTab`]).
+    stack_tab: Option<StackTab>,
     vars: Vec<Variable>,
     /// Address of the frame's word 0 in the arena (genes with local arrays).
     frame: Option<Value>,
@@ -351,6 +369,13 @@ struct Limits {
     max_depth: Value,
     max_words: Value,
     stack_floor: Value,
+}
+
+/// The stack table's address and live count, the same for the whole function.
+#[derive(Clone, Copy)]
+struct StackTab {
+    live: Value,
+    tab: Value,
 }
 
 /// A word carried across a counted loop's back edge in a `Variable`: `var` holds
@@ -720,17 +745,58 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     /// The address of stack `id`'s [`runtime::RtStack`] when `id` names a live stack; else
-    /// continues in `slow` (where a helper reports the fault).
+    /// continues in `slow` (where a helper reports the fault). The check is left out where it
+    /// passed on every path to here ([`known`]).
     fn stack_hdr(&mut self, id: Value, slow: cranelift_codegen::ir::Block) -> Value {
         let flags = MemFlagsData::trusted();
-        let live = self.b.ins().load(I64, flags, self.ctx, runtime::OFF_LIVE);
-        let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, id, live);
-        let next = self.b.create_block();
-        self.b.ins().brif(ok, next, &[], slow, &[]);
-        self.b.switch_to_block(next);
-        let tab = self.b.ins().load(I64, flags, self.ctx, runtime::OFF_STACK_TAB);
+        let cur = self.b.current_block();
+        let st = self.stack_tab;
+        if !(st.is_some() && self.known.stack_live(cur, id)) {
+            let live = match st {
+                Some(st) => st.live,
+                None => self.b.ins().load(I64, flags, self.ctx, runtime::OFF_LIVE),
+            };
+            let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, id, live);
+            let next = self.b.create_block();
+            self.b.ins().brif(ok, next, &[], slow, &[]);
+            self.go_on(next);
+            if st.is_some() {
+                let cur = self.b.current_block();
+                self.known.note_stack_live(cur, id);
+            }
+        }
+        let tab = match st {
+            Some(st) => st.tab,
+            None => self.b.ins().load(I64, flags, self.ctx, runtime::OFF_STACK_TAB),
+        };
         let off = self.b.ins().imul_imm_s(id, runtime::STACK_SIZE);
         self.b.ins().iadd(tab, off)
+    }
+
+    /// Ends a stack operation whose fast path is the current block and whose `slow` block is
+    /// reached only when the operation fails (a dead or empty stack, a pop into a non-zero
+    /// variable): `helper(args)` records the fault there. Goes on in a block only the fast
+    /// path reaches, with its facts.
+    fn stack_fault_path(
+        &mut self,
+        slow: cranelift_codegen::ir::Block,
+        helper: usize,
+        params: &[Type],
+        args: &[Value],
+    ) {
+        let done = self.b.create_block();
+        self.b.ins().jump(done, &[]);
+        let cur = self.b.current_block();
+        let facts = self.known.take(cur);
+        self.b.switch_to_block(slow);
+        self.b.seal_block(slow);
+        // The helper finds the fault the inline checks found (its status is not needed).
+        self.call_rt(helper, params, Some(I32), args);
+        let z = self.k(0);
+        self.emit_error(FaultCode::Recorded, z, z);
+        self.b.switch_to_block(done);
+        self.b.seal_block(done);
+        self.known.resume(done, facts);
     }
 
     /// A word of a stack header.

@@ -285,6 +285,7 @@ fn untrusted_modules_run_on_the_interpreter() {
         ],
         param_slots: vec![],
         param_pass: vec![],
+        param_words: 0,
         backward: Default::default(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None };
@@ -394,6 +395,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         code: vec![Op::Enter {}, Op::Call { gene: GeneIdx(1), args: Args { start: 0, len: 2 } }, Op::Exit {}],
         param_slots: vec![],
         param_pass: vec![],
+        param_words: 0,
         backward: Default::default(),
     };
     let callee = GeneDef {
@@ -409,6 +411,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         ],
         param_slots: vec![],
         param_pass: vec![],
+        param_words: 0,
         backward: Default::default(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![main, callee], debug: None };
@@ -631,6 +634,50 @@ proptest! {
             if let Err(e) = agree(&mut jit(), &m, f, &st) {
                 prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
             }
+        }
+    }
+}
+
+/// Statements over two parameter stacks, an array and two words (see
+/// `stack_parameters_agree`): pops into non-zero words, `top` of empty stacks, element reads
+/// before and after stack operations.
+const STACK_STMTS: &[&str] = &[
+    "push x, s",
+    "pop x, s",
+    "push y, t",
+    "pop y, t",
+    "x += top(s)",
+    "y += size(t) + size(s)",
+    "x += a[1]",
+    "a[2] += y",
+    "y ^= a[1] + top(t)",
+    "if empty(s) {\n        x += a[1]\n    } else {\n        y += top(s) + a[1]\n    } fi empty(s)",
+    "if !empty(t) && top(t) > 2 {\n        push x, t\n        pop x, t\n    } fi !empty(t) && top(t) > 2",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// A gene whose stacks are all parameters (no stack opened or closed, no call): the JIT
+    /// reads the stack table once and checks each stack's liveness once along a path, keeps
+    /// known array words across stack operations, and sends every failing stack operation to
+    /// the helper that reports it. Results and errors are the interpreter's, both ways.
+    #[test]
+    fn stack_parameters_agree(
+        stmts in prop::collection::vec(0usize..STACK_STMTS.len(), 1..8),
+        s0 in prop::collection::vec(0u64..5, 0..3),
+        t0 in prop::collection::vec(0u64..5, 0..3),
+        x in prop_oneof![Just(0u64), 0u64..4],
+        y in prop_oneof![Just(0u64), 0u64..4],
+        seed in prop::collection::vec(0u64..4, 4),
+    ) {
+        let body = stmts.iter().map(|&k| format!("    {}\n", STACK_STMTS[k])).collect::<String>();
+        let text = format!("gene main(s: stack, t: stack, a: u64[4], x: u64, y: u64) {{\n{body}}}");
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        let st = vec![Value::Stack(s0), Value::Stack(t0), Value::Array(seed), Value::Int(x), Value::Int(y)];
+        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
         }
     }
 }

@@ -379,6 +379,7 @@ impl<'a> GeneCompiler<'a> {
             code: self.code,
             param_slots: Vec::new(),
             param_pass: Vec::new(),
+            param_words: 0,
             backward: Default::default(),
         };
         Ok((def, GeneDebug { spans: self.spans, slot_names: self.slot_names }))

@@ -88,6 +88,7 @@ fn module(op: Op) -> Module {
         code,
         param_slots: Vec::new(),
         param_pass: Vec::new(),
+        param_words: 0,
         backward: Default::default(),
     };
     let callee = vec![

@@ -77,18 +77,26 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let room = self.b.ins().icmp(IntCC::UnsignedLessThan, len, cap);
         let fast = self.b.create_block();
         self.b.ins().brif(room, fast, &[], slow, &[]);
-        self.b.switch_to_block(fast);
+        self.go_on(fast);
         let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
         let off = self.b.ins().ishl_imm_u(len, 3);
         let at = self.b.ins().iadd(buf, off);
-        self.store(v, at);
+        // A stack's buffer is no array's memory: the words known stay known.
+        let flags = MemFlagsData::trusted();
+        self.b.ins().store(flags, v, at, 0);
         let len1 = self.b.ins().iadd_imm_s(len, 1);
-        self.b.ins().store(MemFlagsData::trusted(), len1, hdr, runtime::OFF_STACK_LEN);
+        self.b.ins().store(flags, len1, hdr, runtime::OFF_STACK_LEN);
         self.b.ins().jump(done, &[]);
+        // Both ways into `done` keep the facts: the helper only grows the stack's buffer.
+        let cur = self.b.current_block();
+        let facts = self.known.take(cur);
         self.b.switch_to_block(slow);
+        self.b.seal_block(slow);
         self.call_checked(runtime::rt_push as *const () as usize, &[I64, I64, I64], &[ctx, id, v]);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
+        self.b.seal_block(done);
+        self.known.resume(done, facts);
         let z = self.k(0);
         self.set(var, z);
     }
@@ -98,9 +106,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let (id, cur) = (self.v(stack), self.v(var));
         // Inline when the variable is 0 and the stack is not empty; else the helper reports
         // the fault.
-        let (slow, done) = (self.b.create_block(), self.b.create_block());
+        let slow = self.b.create_block();
         self.b.set_cold_block(slow);
-        self.b.append_block_param(done, I64);
         let hdr = self.stack_hdr(id, slow);
         let len = self.stack_field(hdr, runtime::OFF_STACK_LEN);
         let empty = self.b.ins().icmp_imm_s(IntCC::Equal, len, 0);
@@ -108,21 +115,15 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let bad = self.b.ins().bor(empty, cur);
         let fast = self.b.create_block();
         self.b.ins().brif(bad, slow, &[], fast, &[]);
-        self.b.switch_to_block(fast);
+        self.go_on(fast);
         let len1 = self.b.ins().iadd_imm_s(len, -1);
         self.b.ins().store(MemFlagsData::trusted(), len1, hdr, runtime::OFF_STACK_LEN);
         let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
         let off = self.b.ins().ishl_imm_u(len1, 3);
         let at = self.b.ins().iadd(buf, off);
         let top = self.load(at);
-        self.b.ins().jump(done, &[top.into()]);
-        self.b.switch_to_block(slow);
-        self.call_checked(runtime::rt_pop as *const () as usize, &[I64, I64, I64], &[ctx, id, cur]);
-        let v = self.ret_word();
-        self.b.ins().jump(done, &[v.into()]);
-        self.b.switch_to_block(done);
-        let v = self.b.block_params(done)[0];
-        self.set(var, v);
+        self.stack_fault_path(slow, runtime::rt_pop as *const () as usize, &[I64, I64, I64], &[ctx, id, cur]);
+        self.set(var, top);
     }
 
     pub(super) fn translate_assert(&mut self, cond: Cond) {

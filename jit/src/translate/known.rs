@@ -9,6 +9,9 @@
 //! (an `if`'s else part, a loop's exit): the point a fact was made dominates all of them, so a
 //! word loaded there may be used. Any other change of block drops every fact ([`Known::here`]).
 //!
+//! In a gene that opens and closes no stack, a stack id that passed its liveness check is a
+//! fact too (the check's operands are SSA values and the live count does not change there).
+//!
 //! An index is known by how it was computed from SSA values (which never change): a value plus
 //! a constant, a constant, or an operation with an immediate, so `a[j + 1]` read through
 //! `load.off` and swapped through `add3.imm` is one element, and so is `b[p >> 6]` computed
@@ -43,6 +46,10 @@ pub(super) struct Known {
     block: Option<Block>,
     facts: Vec<Fact>,
 }
+
+/// The `arr` of a stack fact: a stack id that passed its liveness check (no array operand has
+/// this base: its length slot would be past the last slot there can be).
+const STACK: u16 = u16::MAX;
 
 /// More facts than this are not kept (a long straight-line gene stays linear to translate).
 const MAX_FACTS: usize = 16;
@@ -85,6 +92,17 @@ impl Known {
         facts.push(Fact { arr, at, word });
     }
 
+    /// Whether stack `id` passed its liveness check on every path to here (in a gene where
+    /// no stack is opened or closed, so the check's answer cannot change).
+    pub fn stack_live(&mut self, cur: Option<Block>, id: Value) -> bool {
+        self.checked(cur, STACK, Index::Sum(id, 0))
+    }
+
+    /// Stack `id` passed its liveness check here.
+    pub fn note_stack_live(&mut self, cur: Option<Block>, id: Value) {
+        self.note(cur, STACK, Index::Sum(id, 0), None)
+    }
+
     /// A store or call may have written any array's memory: no word is known any more.
     pub fn forget_words(&mut self) {
         for f in &mut self.facts {
@@ -94,7 +112,7 @@ impl Known {
 
     /// Slot `s` was written: the facts about the array it is part of no longer hold.
     pub fn forget_slot(&mut self, s: u16) {
-        self.facts.retain(|f| f.arr != s && f.arr.wrapping_add(1) != s);
+        self.facts.retain(|f| f.arr == STACK || (f.arr != s && f.arr.wrapping_add(1) != s));
     }
 
     /// A copy of the facts at the current point (for a jump target it may be the only way into).

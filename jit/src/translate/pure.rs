@@ -256,16 +256,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_peek(&mut self, dst: Slot, stack: Slot, what: i64) {
         let ctx = self.ctx;
         let id = self.v(stack);
-        let (slow, done) = (self.b.create_block(), self.b.create_block());
+        let slow = self.b.create_block();
         self.b.set_cold_block(slow);
-        self.b.append_block_param(done, I64);
+        // (Defined before the branches, so that it dominates the slow path.)
+        let w = self.b.ins().iconst(I32, what);
         let hdr = self.stack_hdr(id, slow);
         let len = self.stack_field(hdr, runtime::OFF_STACK_LEN);
         let v = match what {
             0 => {
                 let fast = self.b.create_block();
                 self.b.ins().brif(len, fast, &[], slow, &[]);
-                self.b.switch_to_block(fast);
+                self.go_on(fast);
                 let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
                 let last = self.b.ins().iadd_imm_s(len, -1);
                 let off = self.b.ins().ishl_imm_u(last, 3);
@@ -278,14 +279,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             _ => len,
         };
-        self.b.ins().jump(done, &[v.into()]);
-        self.b.switch_to_block(slow);
-        let w = self.b.ins().iconst(I32, what);
-        self.call_checked(runtime::rt_peek as *const () as usize, &[I64, I64, I32], &[ctx, id, w]);
-        let v = self.ret_word();
-        self.b.ins().jump(done, &[v.into()]);
-        self.b.switch_to_block(done);
-        let v = self.b.block_params(done)[0];
+        self.stack_fault_path(slow, runtime::rt_peek as *const () as usize, &[I64, I64, I32], &[ctx, id, w]);
         self.set(dst, v);
     }
 

@@ -390,6 +390,53 @@ impl Interpreter {
         let g = &m.genes[gene as usize];
         let base = caller.base + cg.words as usize;
         let need = base + g.words as usize;
+        // One test on the common path; the cold one says which limit (if any) the call hits.
+        if self.frames.len() >= self.limits.max_depth
+            || need > self.limits.max_words
+            || self.count > self.limits.max_steps
+            || self.stop.is_some()
+        {
+            self.call_limits(need)?;
+        }
+        if need > self.mem.len() {
+            self.grow(need);
+        }
+        // The verifier checked that the call passes one argument per parameter, inside the
+        // pool, each a slot of the caller, and that the parameters fit the callee's slots; an
+        // array argument's length slot is checked here (see `verify_gene`).
+        let pool = cg.args.get(args.start as usize..).ok_or(Fault::BadRef)?;
+        let slots = cg.slots as usize;
+        // SAFETY: the caller's frame is `mem[caller.base .. base]` and the callee's
+        // `mem[base .. need]`, both inside `mem` (need <= mem.len, above): every argument slot
+        // is below the caller's slot count (verified; an array's second slot checked below),
+        // every parameter word below the callee's slot count (verified), and the callee's
+        // frame has `words` words.
+        unsafe {
+            let from = self.mem.as_mut_ptr().add(caller.base);
+            let to = from.add(cg.words as usize);
+            for (p, &slot) in g.param_pass.iter().zip(pool) {
+                let (slot, at) = (slot.0 as usize, p.at as usize);
+                *to.add(at) = *from.add(slot);
+                if p.width == 2 {
+                    if slot + 1 >= slots {
+                        return Err(Fault::BadRef);
+                    }
+                    *to.add(at + 1) = *from.add(slot + 1);
+                }
+            }
+            // The rest of the frame starts at zero.
+            let params = g.param_words as usize;
+            std::ptr::write_bytes(to.add(params), 0, g.words as usize - params);
+        }
+        self.frames.push(Frame { gene, base, pc: 1, dir, args: args.start });
+        self.max_depth = self.max_depth.max(self.frames.len());
+        Ok(())
+    }
+
+    /// The limit a call would pass (depth, memory, steps) or the stop flag raised, if any.
+    #[cold]
+    #[inline(never)]
+    fn call_limits(&self, need: usize) -> Result<(), Fault> {
         if self.frames.len() >= self.limits.max_depth || need > self.limits.max_words {
             return Err(Fault::Recursion(self.limits.max_depth));
         }
@@ -399,32 +446,14 @@ impl Interpreter {
         if self.stop.is_some() && self.stop_asked() {
             return Err(Fault::Stopped);
         }
-        if need > self.mem.len() {
-            self.mem.resize(need, 0);
-        }
-        // The verifier checked that the call passes one argument per parameter, inside the
-        // pool; an array argument's length slot is checked here (see `verify_gene`).
-        let pool = cg.args.get(args.start as usize..).ok_or(Fault::BadRef)?;
-        let (callee, slots) = (base - caller.base, cg.slots as usize);
-        let frame = &mut self.mem[caller.base..need];
-        for (p, &slot) in g.param_pass.iter().zip(pool) {
-            let (slot, at) = (slot.0 as usize, callee + p.at as usize);
-            frame[at] = frame[slot];
-            if p.width == 2 {
-                if slot + 1 >= slots {
-                    return Err(Fault::BadRef);
-                }
-                frame[at + 1] = frame[slot + 1];
-            }
-        }
-        // Word by word: frames are small (parameters come first, the rest starts at zero).
-        let params = g.param_pass.last().map_or(0, |p| (p.at + p.width) as usize);
-        for w in &mut frame[callee + params..] {
-            *w = 0;
-        }
-        self.frames.push(Frame { gene, base, pc: 1, dir, args: args.start });
-        self.max_depth = self.max_depth.max(self.frames.len());
         Ok(())
+    }
+
+    /// Grows the memory to `need` words (a deeper frame than any so far).
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, need: usize) {
+        self.mem.resize(need, 0);
     }
 
     /// Returns from the top frame: its scalar parameters' values go back into the caller's
@@ -437,9 +466,16 @@ impl Interpreter {
         let cg = &m.genes[caller.gene as usize];
         let g = &m.genes[done.gene as usize];
         let pool = cg.args.get(done.args as usize..).unwrap_or_default();
-        for (p, &slot) in g.param_pass.iter().zip(pool) {
-            if p.back {
-                self.mem[caller.base + slot.0 as usize] = self.mem[done.base + p.at as usize];
+        let (from, to) = (done.base, caller.base);
+        debug_assert!(from + g.words as usize <= self.mem.len());
+        // SAFETY: both frames are inside `mem` (`push_frame`); a scalar parameter's word is
+        // below the callee's slot count and its argument slot below the caller's (verified).
+        unsafe {
+            let mem = self.mem.as_mut_ptr();
+            for (p, &slot) in g.param_pass.iter().zip(pool) {
+                if p.back {
+                    *mem.add(to + slot.0 as usize) = *mem.add(from + p.at as usize);
+                }
             }
         }
     }

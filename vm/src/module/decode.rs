@@ -73,6 +73,7 @@ impl Module {
                     code: Vec::new(),
                     param_slots: Vec::new(),
                     param_pass: Vec::new(),
+                    param_words: 0,
                     backward: Default::default(),
                 });
             }

@@ -63,6 +63,9 @@ pub struct GeneDef {
     pub param_slots: Vec<u16>,
     /// Derived by the verifier: how a call passes each parameter (see [`ParamPass`]).
     pub param_pass: Vec<ParamPass>,
+    /// Derived by the verifier: the words the parameters take (the rest of a new frame starts
+    /// at zero).
+    pub param_words: u16,
     /// Derived by the verifier: the backward stream (see [`Backward`]).
     pub backward: Backward,
 }

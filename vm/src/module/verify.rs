@@ -316,6 +316,7 @@ fn verify_gene(
     }
     g.param_slots = param_slots;
     g.param_pass = param_pass;
+    g.param_words = next as u16;
     g.backward = super::mirror::backward(code)?;
     Ok(())
 }
