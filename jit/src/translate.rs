@@ -306,6 +306,9 @@ impl FuncTranslator {
             carry: None,
             known: known::Known::default(),
             entry_facts: HashMap::new(),
+            ret: None,
+            outer: Vec::new(),
+            inline_budget: INLINE_BUDGET,
         };
         if backward {
             t.body_backward();
@@ -361,7 +364,42 @@ struct Tr<'a, 'b, 'm> {
     known: known::Known,
     /// The element facts at the jumps emitted so far, per target position (the first jump's).
     entry_facts: HashMap<usize, Vec<known::Fact>>,
+    /// Where the gene being translated returns to when it is a call translated in place
+    /// ([`Self::inline_call`]): a block taking its scalar parameters' final values.
+    ret: Option<cranelift_codegen::ir::Block>,
+    /// The calls translated in place around the current point, outermost first: (gene, pc,
+    /// direction) of each caller, the call-stack levels an error there reports too.
+    outer: Vec<(u32, usize, bool)>,
+    /// Instructions this function may still take in from the genes it calls.
+    inline_budget: usize,
 }
+
+/// What the translation of one gene keeps for itself: swapped out while a call to another gene
+/// is translated in place ([`Tr::inline_call`]).
+struct GeneScope<'m> {
+    g: &'m GeneDef,
+    gene: u32,
+    backward: bool,
+    depth: Value,
+    used: Value,
+    vars: Vec<Variable>,
+    frame: Option<Value>,
+    pc: usize,
+    blocks: HashMap<usize, cranelift_codegen::ir::Block>,
+    done: bool,
+    fixed: Vec<Fixed>,
+    loops: Vec<crate::loops::CountedLoop>,
+    carry: Option<Carry>,
+    known: known::Known,
+    entry_facts: HashMap<usize, Vec<known::Fact>>,
+    stack_tab: Option<StackTab>,
+    ret: Option<cranelift_codegen::ir::Block>,
+}
+
+/// The most instructions of a called gene translated in place at one call.
+const INLINE_MAX: usize = 64;
+/// The most instructions one function takes in from the genes it calls.
+const INLINE_BUDGET: usize = 1024;
 
 /// The limits a call checks (see [`runtime::Ctx`]).
 #[derive(Clone, Copy)]
@@ -625,6 +663,22 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             None,
             &[ctx, code, a, b, gene, pc, dir],
         );
+        // Inside calls translated in place: their callers' levels too, innermost first (what
+        // each compiled caller records when its call fails).
+        for k in (0..self.outer.len()).rev() {
+            let (g, at, bw) = self.outer[k];
+            let code = self.b.ins().iconst(I32, FaultCode::Recorded as i64);
+            let z = self.k(0);
+            let gene = self.b.ins().iconst(I32, g as i64);
+            let pc = self.b.ins().iconst(I32, at as i64);
+            let dir = self.b.ins().iconst(I32, bw as i64);
+            self.call_rt(
+                runtime::rt_error as *const () as usize,
+                &[I64, I32, I64, I64, I32, I32, I32],
+                None,
+                &[ctx, code, z, z, gene, pc, dir],
+            );
+        }
         let one = self.b.ins().iconst(I32, 1);
         self.b.ins().return_(&[one]);
     }
@@ -1027,8 +1081,142 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.srcloc(here);
     }
 
+    /// Exchanges the per-gene translation state with `sc` (see [`GeneScope`]).
+    fn swap_scope(&mut self, sc: &mut GeneScope<'m>) {
+        use std::mem::swap;
+        swap(&mut self.g, &mut sc.g);
+        swap(&mut self.gene, &mut sc.gene);
+        swap(&mut self.backward, &mut sc.backward);
+        swap(&mut self.depth, &mut sc.depth);
+        swap(&mut self.used, &mut sc.used);
+        swap(&mut self.vars, &mut sc.vars);
+        swap(&mut self.frame, &mut sc.frame);
+        swap(&mut self.pc, &mut sc.pc);
+        swap(&mut self.blocks, &mut sc.blocks);
+        swap(&mut self.done, &mut sc.done);
+        swap(&mut self.fixed, &mut sc.fixed);
+        swap(&mut self.loops, &mut sc.loops);
+        swap(&mut self.carry, &mut sc.carry);
+        swap(&mut self.known, &mut sc.known);
+        swap(&mut self.entry_facts, &mut sc.entry_facts);
+        swap(&mut self.stack_tab, &mut sc.stack_tab);
+        swap(&mut self.ret, &mut sc.ret);
+    }
+
+    /// Whether a call of `callee` is translated in place: a small gene that calls none and
+    /// prints no formatted values (those use the caller's argument buffer), within this
+    /// function's budget.
+    fn inlinable(&self, callee: usize) -> bool {
+        let cg = &self.info.module.genes[callee];
+        cg.code.len() <= INLINE_MAX.min(self.inline_budget)
+            && !cg.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. } | Op::Printf { .. }))
+    }
+
+    /// Translates a call of `callee` (backward for `uncall`) in place: the callee's code on
+    /// the caller's values, as the callee's own function would run it (its variables start as
+    /// the arguments and zeros, its arrays are the caller's, its local arrays take the frame
+    /// above the caller's), then on in the caller with the scalars' final values. The limits
+    /// and the deepest nesting are the call's (checked by the caller before); an error inside
+    /// reports the callee's level and then the caller's, as a real call does.
+    fn inline_call(
+        &mut self,
+        callee: usize,
+        args: rdx_vm::ops::Args,
+        backward: bool,
+        depth: Value,
+        used: Value,
+    ) {
+        let m = self.info.module;
+        let cg = &m.genes[callee];
+        self.inline_budget -= cg.code.len();
+        let arg_slots: Vec<Slot> = self.g.args[args.start as usize..][..args.len as usize].to_vec();
+        let vars: Vec<Variable> = (0..cg.slots).map(|_| self.b.declare_var(I64)).collect();
+        let mut fixed = vec![Fixed::No; cg.slots as usize];
+        let mut given = vec![false; cg.slots as usize];
+        for (i, p) in cg.params.iter().enumerate() {
+            let (s, a) = (cg.param_slots[i] as usize, arg_slots[i].0);
+            for k in 0..p.width() {
+                let v = self.v(Slot(a + k));
+                self.b.def_var(vars[s + k as usize], v);
+                given[s + k as usize] = true;
+            }
+            // As at a function's entry: a parameter array's (pointer, length) is fixed.
+            if let rdx_lang::ast::Type::Array(e, n) = p.ty
+                && s + 1 < fixed.len()
+            {
+                fixed[s] = Fixed::Value(self.v(Slot(a)));
+                fixed[s + 1] = Fixed::Const(n.saturating_mul(e.words()));
+            }
+        }
+        let zero = self.k(0);
+        for (s, v) in vars.iter().enumerate() {
+            if !given[s] {
+                self.b.def_var(*v, zero);
+            }
+        }
+        // The callee's frame starts where the caller's ends (`used` words in use before it).
+        let frame =
+            cg.code.iter().any(|o| matches!(o, Op::LocalArr { .. } | Op::DelocalArr { .. })).then(|| {
+                let arena = self.b.ins().load(I64, MemFlagsData::trusted(), self.ctx, runtime::OFF_ARENA);
+                let start = self.b.ins().iadd_imm_s(used, -(cg.words as i64));
+                let off = self.b.ins().ishl_imm_u(start, 3);
+                self.b.ins().iadd(arena, off)
+            });
+        let ret = self.b.create_block();
+        let scalars: Vec<Slot> =
+            (cg.params.iter().zip(&arg_slots)).filter(|(p, _)| p.ty.is_scalar()).map(|(_, &a)| a).collect();
+        for _ in &scalars {
+            self.b.append_block_param(ret, I64);
+        }
+        let mut scope = GeneScope {
+            g: cg,
+            gene: callee as u32,
+            backward,
+            depth,
+            used,
+            vars,
+            frame,
+            pc: 0,
+            blocks: HashMap::new(),
+            done: false,
+            fixed,
+            loops: crate::loops::counted_loops(cg),
+            carry: None,
+            known: known::Known::default(),
+            entry_facts: HashMap::new(),
+            stack_tab: None,
+            ret: Some(ret),
+        };
+        self.outer.push((self.gene, self.pc, self.backward));
+        self.swap_scope(&mut scope);
+        if backward {
+            self.body_backward();
+        } else {
+            self.body_forward();
+        }
+        self.swap_scope(&mut scope);
+        self.outer.pop();
+        self.b.switch_to_block(ret);
+        self.b.seal_block(ret);
+        let vals = self.b.block_params(ret).to_vec();
+        for (a, v) in scalars.into_iter().zip(vals) {
+            self.set(a, v);
+        }
+    }
+
     /// Writes the width-1 parameter slots back and returns 0.
     fn emit_return(&mut self) {
+        if let Some(ret) = self.ret {
+            // A call translated in place: on in the caller with the scalars' final values.
+            let g = self.g;
+            let vals: Vec<_> = (g.params.iter().zip(&g.param_slots))
+                .filter(|(p, _)| p.ty.is_scalar())
+                .map(|(_, &s)| self.v(Slot(s)).into())
+                .collect();
+            self.b.ins().jump(ret, &vals);
+            self.done = true;
+            return;
+        }
         let flags = MemFlagsData::trusted();
         for (i, p) in self.g.params.iter().enumerate() {
             if p.width() == 1 {

@@ -513,15 +513,22 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let need = self.b.ins().iadd_imm_s(used, cg.words as i64);
         let deep = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, depth, lim.max_depth);
         let big = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, lim.max_words);
-        let sp = self.b.ins().get_stack_pointer(I64);
-        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, lim.stack_floor);
         let over = self.b.ins().bor(deep, big);
         self.fail_if(over, FaultCode::Recursion, lim.max_depth, depth);
-        self.fail_if(low, FaultCode::NativeStack, lim.max_depth, depth);
+        // (A call translated in place takes no native stack.)
+        let inline = self.inlinable(callee);
+        if !inline {
+            let sp = self.b.ins().get_stack_pointer(I64);
+            let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, lim.stack_floor);
+            self.fail_if(low, FaultCode::NativeStack, lim.max_depth, depth);
+        }
         let d1 = self.b.ins().iadd_imm_s(depth, 1);
         let seen = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_SEEN);
         let seen = self.b.ins().umax(seen, d1);
         self.b.ins().store(flags, seen, ctx, runtime::OFF_MAX_SEEN);
+        if inline {
+            return self.inline_call(callee, args, backward, d1, need);
+        }
         // Arguments.
         let buf = self.buf.expect("calls have a buffer");
         let arg_slots: Vec<Slot> = self.g.args[args.start as usize..][..args.len as usize].to_vec();

@@ -378,6 +378,27 @@ pub fn programs() -> Vec<Program> {
             },
         },
         Program {
+            name: "siprounds",
+            shape: "calls of a small gene in a loop (SipHash rounds)",
+            file: "siprounds.rdx",
+            source: include_str!("../suite/siprounds.rdx"),
+            entry: "sip",
+            unit: "words",
+            bench: 1 << 14,
+            test: 16,
+            arrays: |n| vec![("m: u64[", n)],
+            case: |n| {
+                case(
+                    (words(13, n as usize), SIP_INIT),
+                    |s| sip(&s.0, &mut s.1),
+                    |s| {
+                        let [v0, v1, v2, v3] = s.1;
+                        vec![Value::Array(s.0.clone()), int(v0), int(v1), int(v2), int(v3)]
+                    },
+                )
+            },
+        },
+        Program {
             name: "rev",
             shape: "recursion with an array argument",
             file: "rev.rdx",
@@ -715,6 +736,35 @@ pub fn matvec(a: &[u64], x: &[u64], y: &mut [u64]) {
         for j in 0..n {
             y[i] = y[i].wrapping_add(a[i * n + j].wrapping_mul(x[j]));
         }
+    }
+}
+
+/// SipHash's initial state for the key (0, 0): its four constants.
+const SIP_INIT: [u64; 4] = [0x736f6d6570736575, 0x646f72616e646f6d, 0x6c7967656e657261, 0x7465646279746573];
+
+/// SipHash's round on its four state words.
+#[inline(always)]
+fn sipround(v: &mut [u64; 4]) {
+    v[0] = v[0].wrapping_add(v[1]);
+    v[1] = v[1].rotate_left(13) ^ v[0];
+    v[0] = v[0].rotate_left(32);
+    v[2] = v[2].wrapping_add(v[3]);
+    v[3] = v[3].rotate_left(16) ^ v[2];
+    v[0] = v[0].wrapping_add(v[3]);
+    v[3] = v[3].rotate_left(21) ^ v[0];
+    v[2] = v[2].wrapping_add(v[1]);
+    v[1] = v[1].rotate_left(17) ^ v[2];
+    v[2] = v[2].rotate_left(32);
+}
+
+/// siprounds.rdx's `sip`: each word xored in around two rounds.
+#[inline(never)]
+pub fn sip(m: &[u64], v: &mut [u64; 4]) {
+    for &w in m {
+        v[3] ^= w;
+        sipround(v);
+        sipround(v);
+        v[0] ^= w;
     }
 }
 

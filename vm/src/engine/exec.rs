@@ -149,10 +149,10 @@ impl Interpreter {
                 unsafe { *p = $f(*p) }
             }};
         }
-        // Switches the loop to the (new) top frame, at the position it resumes from.
+        // Switches the loop to frame `fr` (the new top frame), at the position it resumes from.
         macro_rules! switch {
-            () => {{
-                let Some(&fr) = self.frames.last() else {
+            ($fr:expr) => {{
+                let Some(fr) = $fr else {
                     break Err(trap(pc, Fault::Internal("no frame")));
                 };
                 c.gi = fr.gene as usize;
@@ -188,8 +188,8 @@ impl Interpreter {
                 steps_left = steps_left.saturating_sub(n);
                 budget = budget.saturating_sub(n);
                 n = 0;
-                t!(self.push_frame(m, $gene.0, $args, $dir));
-                switch!()
+                let fr = t!(self.push_frame(m, $gene.0, $args, $dir));
+                switch!(Some(fr))
             }};
         }
 
@@ -213,8 +213,8 @@ impl Interpreter {
                     if H::ON || self.frames.len() <= 1 {
                         break Ok(Flow::Return);
                     }
-                    self.pop_frame(m);
-                    switch!()
+                    let fr = self.pop_frame(m);
+                    switch!(fr)
                 }
 
                 // Control (handlers in `control`).

@@ -370,21 +370,23 @@ impl Interpreter {
                         return Err(self.error(m, Trap { pc, fault: f }));
                     }
                 }
-                Ok(Flow::Return) => self.pop_frame(m),
+                Ok(Flow::Return) => {
+                    self.pop_frame(m);
+                }
                 Ok(Flow::Pause) => {}
                 Err(t) => return Err(self.error(m, t)),
             }
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn push_frame(
         &mut self,
         m: &Module,
         gene: u32,
         args: crate::ops::Args,
         dir: Direction,
-    ) -> Result<(), Fault> {
+    ) -> Result<Frame, Fault> {
         let caller = *self.frames.last().ok_or(Fault::Internal("no caller"))?;
         let cg = &m.genes[caller.gene as usize];
         let g = &m.genes[gene as usize];
@@ -428,9 +430,10 @@ impl Interpreter {
             let params = g.param_words as usize;
             std::ptr::write_bytes(to.add(params), 0, g.words as usize - params);
         }
-        self.frames.push(Frame { gene, base, pc: 1, dir, args: args.start });
+        let frame = Frame { gene, base, pc: 1, dir, args: args.start };
+        self.frames.push(frame);
         self.max_depth = self.max_depth.max(self.frames.len());
-        Ok(())
+        Ok(frame)
     }
 
     /// The limit a call would pass (depth, memory, steps) or the stop flag raised, if any.
@@ -458,11 +461,13 @@ impl Interpreter {
 
     /// Returns from the top frame: its scalar parameters' values go back into the caller's
     /// argument slots, and the caller goes on after its call.
+    /// Returns the caller's frame, now at the instruction after its call.
     #[inline]
-    fn pop_frame(&mut self, m: &Module) {
-        let Some(done) = self.frames.pop() else { return };
-        let Some(caller) = self.frames.last_mut() else { return };
+    fn pop_frame(&mut self, m: &Module) -> Option<Frame> {
+        let done = self.frames.pop()?;
+        let caller = self.frames.last_mut()?;
         caller.pc += 1;
+        let caller = *caller;
         let cg = &m.genes[caller.gene as usize];
         let g = &m.genes[done.gene as usize];
         let pool = cg.args.get(done.args as usize..).unwrap_or_default();
@@ -478,6 +483,7 @@ impl Interpreter {
                 }
             }
         }
+        Some(caller)
     }
 
     /// Builds the error with the call stack, innermost first.
