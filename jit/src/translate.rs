@@ -238,20 +238,9 @@ impl FuncTranslator {
         } else {
             None
         };
-        let buf_words = g
-            .code
-            .iter()
-            .map(|o| match *o {
-                Op::Call { gene, .. } | Op::Uncall { gene, .. } => {
-                    m.genes[gene.0 as usize].params.iter().map(|p| p.width() as u32).sum::<u32>()
-                }
-                Op::Printf { args, .. } => args.len as u32,
-                _ => 0,
-            })
-            .max()
-            .unwrap_or(0);
+        let buf_words = buf_words(m, g, INLINE_LEVELS);
         let calls = g.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. }));
-        let needs_buf = calls || g.code.iter().any(|o| matches!(o, Op::Printf { .. }));
+        let needs_buf = buf_words > 0;
         // The limits a call checks are the same for the whole run: read once.
         let limits = calls.then(|| Limits {
             max_depth: b.ins().load(I64, flags, ctx, runtime::OFF_MAX_DEPTH),
@@ -395,6 +384,28 @@ struct GeneScope<'m> {
     stack_tab: Option<StackTab>,
     ret: Option<cranelift_codegen::ir::Block>,
 }
+
+/// The words of argument buffer gene `g` needs: for its calls' arguments and printf's values,
+/// and those of the genes it calls `levels` deep (which may be translated in place in it).
+fn buf_words(m: &rdx_vm::Module, g: &GeneDef, levels: u32) -> u32 {
+    g.code
+        .iter()
+        .map(|o| match *o {
+            Op::Call { gene, .. } | Op::Uncall { gene, .. } => {
+                let cg = &m.genes[gene.0 as usize];
+                let own = cg.params.iter().map(|p| p.width() as u32).sum::<u32>();
+                if levels > 0 { own.max(buf_words(m, cg, levels - 1)) } else { own }
+            }
+            Op::Printf { args, .. } => args.len as u32,
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// How deep calls are translated in place: a gene that calls others once (its calls then are
+/// real calls, or in place if they call none), one that calls none below it.
+const INLINE_LEVELS: u32 = 2;
 
 /// The most instructions of a called gene translated in place at one call.
 const INLINE_MAX: usize = 64;
@@ -1103,13 +1114,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         swap(&mut self.ret, &mut sc.ret);
     }
 
-    /// Whether a call of `callee` is translated in place: a small gene that calls none and
-    /// prints no formatted values (those use the caller's argument buffer), within this
-    /// function's budget.
+    /// Whether a call of `callee` is translated in place: a small gene, within this function's
+    /// budget; one that calls others only where no call is being translated in place (so a
+    /// recursive gene takes in one level of itself, and calls in place go [`INLINE_LEVELS`]
+    /// deep at most).
     fn inlinable(&self, callee: usize) -> bool {
         let cg = &self.info.module.genes[callee];
-        cg.code.len() <= INLINE_MAX.min(self.inline_budget)
-            && !cg.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. } | Op::Printf { .. }))
+        let calls = cg.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. }));
+        cg.code.len() <= INLINE_MAX.min(self.inline_budget) && (!calls || self.outer.is_empty())
     }
 
     /// Translates a call of `callee` (backward for `uncall`) in place: the callee's code on

@@ -700,15 +700,16 @@ const LEAF_STMTS: &[&str] = &[
 proptest! {
     #![proptest_config(ProptestConfig { cases: 384, ..ProptestConfig::default() })]
 
-    /// Calls of a small gene that calls none, which the JIT translates in place: called and
-    /// uncalled from a loop, directly and through a gene it does not translate in place
-    /// (one that calls), with errors inside. The same results, deepest nesting and errors
+    /// Calls the JIT translates in place: of a small gene that calls none, called and uncalled
+    /// from a loop, directly, through a gene that calls it twice (in place too, one level
+    /// up), and from a recursive gene (one level of itself in place, then real calls); with
+    /// errors inside. The same results, deepest nesting and errors
     /// (kind, span, call stack) as the interpreter, both ways.
     #[test]
     fn inlined_calls_agree(
         leaf in prop::collection::vec(0usize..LEAF_STMTS.len(), 1..4),
         uncall in any::<bool>(),
-        through_mid in any::<bool>(),
+        through in 0usize..3,
         n in 1u64..4,
         x in 0u64..9,
         y in 0u64..6,
@@ -716,11 +717,12 @@ proptest! {
     ) {
         let body = leaf.iter().map(|&k| format!("    {}\n", LEAF_STMTS[k])).collect::<String>();
         let verb = if uncall { "uncall" } else { "call" };
-        let callee = if through_mid { "mid" } else { "leaf" };
+        let callee = ["leaf(a, s, x, y)", "mid(a, s, x, y)", "rec(a, s, x, y, n)"][through];
         let text = format!(
             "gene leaf(a: u64[4], s: stack, x: u64, y: u64) {{\n{body}}}\n\
              gene mid(a: u64[4], s: stack, x: u64, y: u64) {{\n    {verb} leaf(a, s, x, y)\n    x += 1\n    call leaf(a, s, y, x)\n}}\n\
-             gene main(a: u64[4], s: stack, x: u64, y: u64, n: u64) {{\n    local i: u64 = 0\n    from i == 0 do {{\n        {verb} {callee}(a, s, x, y)\n        i += 1\n    }} until i == n\n    delocal i = n\n}}"
+             gene rec(a: u64[4], s: stack, x: u64, y: u64, d: u64) {{\n    if d != 0 {{\n        d -= 1\n        {verb} leaf(a, s, x, y)\n        call rec(a, s, y, x, d)\n        d += 1\n    }} fi d != 0\n}}\n\
+             gene main(a: u64[4], s: stack, x: u64, y: u64, n: u64) {{\n    local i: u64 = 0\n    from i == 0 do {{\n        {verb} {callee}\n        i += 1\n    }} until i == n\n    delocal i = n\n}}"
         );
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
