@@ -30,6 +30,7 @@
 mod effect;
 mod known;
 mod pure;
+mod select;
 
 use crate::runtime::{self, FaultCode};
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -298,6 +299,7 @@ impl FuncTranslator {
             ret: None,
             outer: Vec::new(),
             inline_budget: INLINE_BUDGET,
+            skip_to: None,
         };
         if backward {
             t.body_backward();
@@ -361,6 +363,9 @@ struct Tr<'a, 'b, 'm> {
     outer: Vec<(u32, usize, bool)>,
     /// Instructions this function may still take in from the genes it calls.
     inline_budget: usize,
+    /// Set by an instruction translated with the ones after it (an `if`/`fi` without a
+    /// branch, [`select`]): the body goes on after (forward) or below (backward) this one.
+    skip_to: Option<usize>,
 }
 
 /// What the translation of one gene keeps for itself: swapped out while a call to another gene
@@ -556,6 +561,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             self.srcloc(pc);
             self.translate_forward(pc);
+            if let Some(to) = self.skip_to.take() {
+                pc = to;
+            }
             pc += 1;
         }
     }
@@ -566,7 +574,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         while pc >= start {
             self.srcloc(pc);
             self.translate_backward(pc);
-            let below = pre_start(self.g, pc);
+            let below = pre_start(self.g, self.skip_to.take().unwrap_or(pc));
             if below <= start {
                 break;
             }
@@ -964,6 +972,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             self.srcloc(pc);
             self.translate_forward(pc);
+            if let Some(to) = self.skip_to.take() {
+                pc = to;
+            }
             pc += 1;
         }
     }
@@ -980,7 +991,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.srcloc(pc);
                 self.translate_backward(pc);
             }
-            let below = pre_start(self.g, pc);
+            let below = pre_start(self.g, self.skip_to.take().unwrap_or(pc));
             if below == 0 {
                 break;
             }
@@ -1252,8 +1263,12 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Enter {} | Op::Else { .. } | Op::LoopExit { .. } => {}
             Op::Exit {} => self.emit_return(),
             Op::If { cond, else_at, .. } => {
-                let c = self.cond(cond);
-                self.branch_unless(c, else_at.0 as usize + 1);
+                if let Some(end) = self.select_forward(pc) {
+                    self.skip_to = Some(end);
+                } else {
+                    let c = self.cond(cond);
+                    self.branch_unless(c, else_at.0 as usize + 1);
+                }
             }
             Op::FiThen { cond, fi_else, .. } => {
                 let c = self.cond(cond);
@@ -1411,10 +1426,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.jump(to);
             }
             Op::FiElse { cond, fi_then, .. } => {
-                self.eval_pre(pc);
-                let c = self.cond(cond);
-                let to = below(self, fi_then.0 as usize);
-                self.branch_to(c, to);
+                if let Some(top) = self.select_backward(pc) {
+                    self.skip_to = Some(top);
+                } else {
+                    self.eval_pre(pc);
+                    let c = self.cond(cond);
+                    let to = below(self, fi_then.0 as usize);
+                    self.branch_to(c, to);
+                }
             }
             Op::Assign { dst, .. } => {
                 // Backward over `x := e`: restore x from the tape; e is not evaluated.

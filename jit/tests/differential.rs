@@ -735,3 +735,46 @@ proptest! {
         }
     }
 }
+
+/// Conditions and one-statement then parts of `branchless_ifs_agree`.
+const SEL_CONDS: &[&str] = &["x[j] > x[k]", "x[j] >= x[k]", "x[i] == y", "y < 3", "x[j] != 0 && y > 1"];
+const SEL_UPDATES: &[&str] = &[
+    "x[j] -= 1",
+    "x[j] += y",
+    "y += 3",
+    "y ^= x[k]",
+    "swap x[j], x[k]",
+    "x[k] ^= 5",
+    "x[y] += 1",
+    "y <<<= 7",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// `if c { S } fi a` with one update S and no else part, which the JIT runs without a
+    /// branch when S cannot fail (its elements checked by c's code): exit assertions that hold
+    /// and that fail either way, elements read by c or not, in a loop over j. The interpreter's
+    /// results and errors, both ways.
+    #[test]
+    fn branchless_ifs_agree(
+        c in 0usize..SEL_CONDS.len(),
+        a in 0usize..SEL_CONDS.len(),
+        s in 0usize..SEL_UPDATES.len(),
+        seed in prop::collection::vec(0u64..5, 4),
+        y in 0u64..6,
+        i in 0u64..5,
+        k in 0u64..4,
+    ) {
+        let text = format!(
+            "gene main(x: u64[4], y: u64, i: u64, k: u64) {{\n    local j: u64 = 0\n    from j == 0 do {{\n        if {} {{\n            {}\n        }} fi {}\n        j += 1\n    }} until j == 4\n    delocal j = 4\n}}",
+            SEL_CONDS[c], SEL_UPDATES[s], SEL_CONDS[a]
+        );
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        let st = vec![Value::Array(seed), Value::Int(y), Value::Int(i), Value::Int(k)];
+        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
+        }
+    }
+}
