@@ -801,7 +801,41 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         if let Some(&r) = self.ranges.get(&v) {
             return Some(r);
         }
-        self.loops.iter().find(|l| l.ctr == s && l.contains(self.pc)).and_then(|l| l.range)
+        self.loops
+            .iter()
+            .find(|l| l.ctr == s && l.contains(self.pc))
+            .and_then(|l| l.range)
+            .or_else(|| self.made_range(v))
+    }
+
+    /// The range of `v` by the instruction that made it: a constant, `x & k` (0 ..= k),
+    /// `x >> k` unsigned (0 ..= u64::MAX >> k), `x % k` unsigned (0 ..= k - 1), for a
+    /// constant k (`h[x & 15]` needs no bounds check when h has 16 elements).
+    fn made_range(&self, v: Value) -> Option<(u64, u64)> {
+        let dfg = &self.b.func.dfg;
+        let def = |v: Value| match dfg.value_def(dfg.resolve_aliases(v)) {
+            ValueDef::Result(inst, 0) => Some(dfg.insts[inst]),
+            _ => None,
+        };
+        let constant = |v: Value| match def(v)? {
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => Some(imm.bits() as u64),
+            _ => None,
+        };
+        let (op, k) = match def(v)? {
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => {
+                let c = imm.bits() as u64;
+                return Some((c, c));
+            }
+            InstructionData::Binary { opcode, args: [_, b] } => (opcode, constant(b)?),
+            _ => return None,
+        };
+        match op {
+            Opcode::Band => Some((0, k)),
+            // (Cranelift takes a shift amount modulo the width.)
+            Opcode::Ushr => Some((0, u64::MAX >> (k & 63))),
+            Opcode::Urem if k > 0 => Some((0, k - 1)),
+            _ => None,
+        }
     }
 
     /// Records `r = x + k` (wrapping `k`) for [`Self::range`] when x's range is known and the

@@ -778,3 +778,29 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Indices made by `& k`, `>> k` and `% k`, whose range the JIT knows (and leaves out the
+    /// bounds check when it lies inside the array): ranges inside, at the edge of and past the
+    /// array's length. The interpreter's results and errors, both ways.
+    #[test]
+    fn masked_indices_agree(
+        len in 1u64..20,
+        k in 0u64..20,
+        shift in prop_oneof![0u64..6, 58u64..64],
+        m in 1u64..20,
+        x in any::<u64>(),
+    ) {
+        let text = format!(
+            "gene main(h: u64[{len}], x: u64, y: u64) {{\n    h[x & {k}] += 1\n    h[x >> {shift}] ^= 3\n    h[x % {m}] += x >> 60\n    y += h[(x >> 1) & {k}]\n}}"
+        );
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        let st = vec![Value::Array(vec![0; len as usize]), Value::Int(x), Value::Int(0)];
+        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
+        }
+    }
+}
