@@ -812,28 +812,37 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// `x >> k` unsigned (0 ..= u64::MAX >> k), `x % k` unsigned (0 ..= k - 1), for a
     /// constant k (`h[x & 15]` needs no bounds check when h has 16 elements).
     fn made_range(&self, v: Value) -> Option<(u64, u64)> {
+        let (op, _, k) = self.split(v)?;
+        let k = k as u64;
+        match op {
+            Opcode::Iconst => Some((k, k)),
+            Opcode::Band => Some((0, k)),
+            // (Cranelift takes a shift amount modulo the width.)
+            Opcode::Ushr => Some((0, u64::MAX >> (k & 63))),
+            Opcode::Urem if k > 0 => Some((0, k - 1)),
+            _ => None,
+        }
+    }
+
+    /// How `v` was made when by a constant or an operation with a constant second operand:
+    /// `(op, Some(a), k)` for `op(a, k)`, `(Iconst, None, k)` for the constant `k`.
+    fn split(&self, v: Value) -> Option<(Opcode, Option<Value>, i64)> {
         let dfg = &self.b.func.dfg;
         let def = |v: Value| match dfg.value_def(dfg.resolve_aliases(v)) {
             ValueDef::Result(inst, 0) => Some(dfg.insts[inst]),
             _ => None,
         };
         let constant = |v: Value| match def(v)? {
-            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => Some(imm.bits() as u64),
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => Some(imm.bits()),
             _ => None,
         };
-        let (op, k) = match def(v)? {
+        match def(v)? {
             InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => {
-                let c = imm.bits() as u64;
-                return Some((c, c));
+                Some((Opcode::Iconst, None, imm.bits()))
             }
-            InstructionData::Binary { opcode, args: [_, b] } => (opcode, constant(b)?),
-            _ => return None,
-        };
-        match op {
-            Opcode::Band => Some((0, k)),
-            // (Cranelift takes a shift amount modulo the width.)
-            Opcode::Ushr => Some((0, u64::MAX >> (k & 63))),
-            Opcode::Urem if k > 0 => Some((0, k - 1)),
+            InstructionData::Binary { opcode, args: [a, b] } => {
+                Some((opcode, Some(dfg.resolve_aliases(a)), constant(b)?))
+            }
             _ => None,
         }
     }
@@ -943,31 +952,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     /// The index `i` as element facts know it: by the instructions that computed it.
     fn index_of(&self, i: Value) -> known::Index {
-        let dfg = &self.b.func.dfg;
-        let def = |v: Value| match dfg.value_def(dfg.resolve_aliases(v)) {
-            ValueDef::Result(inst, 0) => Some(dfg.insts[inst]),
-            _ => None,
-        };
-        let constant = |v: Value| match def(v)? {
-            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => Some(imm.bits()),
-            _ => None,
-        };
-        // `(op, Some(a), k)` when `v` is `op(a, k)` for a constant `k`; `(_, None, k)` for `k`.
-        let split = |v: Value| -> Option<(Opcode, Option<Value>, i64)> {
-            match def(v)? {
-                InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => {
-                    Some((Opcode::Iconst, None, imm.bits()))
-                }
-                InstructionData::Binary { opcode, args: [a, b] } => {
-                    Some((opcode, Some(dfg.resolve_aliases(a)), constant(b)?))
-                }
-                _ => None,
-            }
-        };
-        let (mut base, mut k) = (dfg.resolve_aliases(i), 0i64);
+        let (mut base, mut k) = (self.b.func.dfg.resolve_aliases(i), 0i64);
         // Sums of sums: a few levels (`j + 1` of `i + 2`).
         for _ in 0..4 {
-            match split(base) {
+            match self.split(base) {
                 Some((Opcode::Iconst, None, c)) => return known::Index::Const(c.wrapping_add(k)),
                 Some((Opcode::Iadd, Some(a), c)) => {
                     base = a;
