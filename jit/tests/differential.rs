@@ -726,9 +726,6 @@ proptest! {
         );
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
-        // (The compiler may reuse a local array's slots for temporaries after its `delocal`,
-        // which the trust check does not follow: such modules run on the interpreter.)
-        prop_assume!(rdx_jit::trust::trusted(&m));
         let st = vec![Value::Array(seed), Value::Stack(vec![1, 2]), Value::Int(x), Value::Int(y), Value::Int(n)];
         if let Err(e) = agree(&mut jit(), &m, gene, &st) {
             prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");

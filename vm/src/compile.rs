@@ -1575,8 +1575,9 @@ impl<'a> GeneCompiler<'a> {
                     sp,
                 );
                 self.storage = at as u64;
-                self.release(Slot(arr.0));
-                self.release(Slot(arr.0 + 1));
+                // An array's two slots are not given to scalars or temporaries afterwards: the
+                // JIT's trust check wants array slots used as arrays only (a later scalar in them
+                // would send the module to the interpreter).
             }
             Var::Stack { slot } => {
                 self.emit(Op::DelocalStack { dst: slot }, sp);
