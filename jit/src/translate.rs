@@ -732,10 +732,28 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         a: Value,
         b: Value,
     ) {
+        self.error_then_naming(err, next, code, a, b, None);
+    }
+
+    /// [`Self::error_then`], the error naming slot `slot` when given (a delocal's variable).
+    fn error_then_naming(
+        &mut self,
+        err: cranelift_codegen::ir::Block,
+        next: cranelift_codegen::ir::Block,
+        code: FaultCode,
+        a: Value,
+        b: Value,
+        slot: Option<u16>,
+    ) {
         let cur = self.b.current_block();
         let facts = self.known.take(cur);
         self.b.switch_to_block(err);
         self.b.seal_block(err);
+        if let Some(slot) = slot {
+            let ctx = self.ctx;
+            let s = self.b.ins().iconst(I32, slot as i64);
+            self.call_rt(runtime::rt_delocal_slot as *const () as usize, &[I64, I32], None, &[ctx, s]);
+        }
         self.emit_error(code, a, b);
         self.b.switch_to_block(next);
         self.b.seal_block(next);
@@ -1105,7 +1123,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                     let target = local[&(to.0 as usize)];
                     let next = self.b.create_block();
                     self.b.ins().brif(c, target, &[], next, &[]);
-                    self.b.switch_to_block(next);
+                    self.go_on(next);
                 }
                 op => self.translate_pure(op),
             }

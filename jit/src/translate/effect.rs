@@ -488,12 +488,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let next = self.b.create_block();
         self.b.set_cold_block(err);
         self.b.ins().brif(ne, err, &[], next, &[]);
-        self.b.switch_to_block(err);
-        let ctx = self.ctx;
-        let s = self.b.ins().iconst(I32, slot as i64);
-        self.call_rt(runtime::rt_delocal_slot as *const () as usize, &[I64, I32], None, &[ctx, s]);
-        self.emit_error(FaultCode::Delocal, expected, actual);
-        self.b.switch_to_block(next);
+        // (The facts here go on in `next`, which only this branch reaches.)
+        self.error_then_naming(err, next, FaultCode::Delocal, expected, actual, Some(slot));
     }
 
     pub(super) fn frame_word(&mut self, at: u32) -> Value {
