@@ -241,7 +241,8 @@ impl FuncTranslator {
         };
         let buf_words = buf_words(m, g, INLINE_LEVELS);
         let calls = g.code.iter().any(|o| matches!(o, Op::Call { .. } | Op::Uncall { .. }));
-        let needs_buf = buf_words > 0;
+        // (A real call passes its arguments through it, even none.)
+        let needs_buf = calls || buf_words > 0;
         // The limits a call checks are the same for the whole run: read once.
         let limits = calls.then(|| Limits {
             max_depth: b.ins().load(I64, flags, ctx, runtime::OFF_MAX_DEPTH),

@@ -374,6 +374,15 @@ fn genes_without_parameters_can_be_called() {
     if let Err(e) = agree(&mut jit(), &m, gene, &[Value::Int(4)]) {
         panic!("{e}");
     }
+    // One too large to be translated in place: a real call, through the argument buffer.
+    let body = "    t += 1\n".repeat(40) + &"    t -= 1\n".repeat(40);
+    let m = compile(&format!(
+        "gene main(x: u64) {{\n call big()\n uncall big()\n x += 1\n}}\ngene big() {{\n    local t: u64 = 0\n{body}    delocal t = 0\n}}"
+    ));
+    let gene = m.gene_index("main").expect("main");
+    if let Err(e) = agree(&mut jit(), &m, gene, &[Value::Int(4)]) {
+        panic!("{e}");
+    }
 }
 
 /// Compiled code takes a parameter array's length from its type, so a hand-written call that
