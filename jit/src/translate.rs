@@ -674,35 +674,36 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     /// Records an error at the current instruction and returns 1 (in a new cold block).
     fn emit_error(&mut self, code: FaultCode, a: Value, b: Value) {
+        self.record_level(code, a, b, (self.gene, self.pc, self.backward));
+        // Inside calls translated in place: their callers' levels too, innermost first (what
+        // each compiled caller records when its call fails).
+        for k in (0..self.outer.len()).rev() {
+            let z = self.k(0);
+            self.record_level(FaultCode::Recorded, z, z, self.outer[k]);
+        }
+        let one = self.b.ins().iconst(I32, 1);
+        self.b.ins().return_(&[one]);
+    }
+
+    /// `rt_error`: fault `code` (payload a, b) and one call-stack level (gene, pc, direction).
+    fn record_level(
+        &mut self,
+        code: FaultCode,
+        a: Value,
+        b: Value,
+        (gene, pc, backward): (u32, usize, bool),
+    ) {
         let ctx = self.ctx;
         let code = self.b.ins().iconst(I32, code as i64);
-        let gene = self.b.ins().iconst(I32, self.gene as i64);
-        let pc = self.b.ins().iconst(I32, self.pc as i64);
-        let dir = self.b.ins().iconst(I32, self.backward as i64);
+        let gene = self.b.ins().iconst(I32, gene as i64);
+        let pc = self.b.ins().iconst(I32, pc as i64);
+        let dir = self.b.ins().iconst(I32, backward as i64);
         self.call_rt(
             runtime::rt_error as *const () as usize,
             &[I64, I32, I64, I64, I32, I32, I32],
             None,
             &[ctx, code, a, b, gene, pc, dir],
         );
-        // Inside calls translated in place: their callers' levels too, innermost first (what
-        // each compiled caller records when its call fails).
-        for k in (0..self.outer.len()).rev() {
-            let (g, at, bw) = self.outer[k];
-            let code = self.b.ins().iconst(I32, FaultCode::Recorded as i64);
-            let z = self.k(0);
-            let gene = self.b.ins().iconst(I32, g as i64);
-            let pc = self.b.ins().iconst(I32, at as i64);
-            let dir = self.b.ins().iconst(I32, bw as i64);
-            self.call_rt(
-                runtime::rt_error as *const () as usize,
-                &[I64, I32, I64, I64, I32, I32, I32],
-                None,
-                &[ctx, code, z, z, gene, pc, dir],
-            );
-        }
-        let one = self.b.ins().iconst(I32, 1);
-        self.b.ins().return_(&[one]);
     }
 
     /// When `c` holds: error `code` with payload (a, b) at the current instruction.
@@ -746,16 +747,30 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         b: Value,
         slot: Option<u16>,
     ) {
+        self.cold_path(err, next, |t| {
+            if let Some(slot) = slot {
+                let ctx = t.ctx;
+                let s = t.b.ins().iconst(I32, slot as i64);
+                t.call_rt(runtime::rt_delocal_slot as *const () as usize, &[I64, I32], None, &[ctx, s]);
+            }
+            t.emit_error(code, a, b);
+        });
+    }
+
+    /// After a branch to `path` or `next` (the current block ended with it): `emit` fills
+    /// `path`, which must end in a return or a jump to `next`; then on in `next`, with the
+    /// facts of the branch when only it and `path` reach `next`.
+    fn cold_path(
+        &mut self,
+        path: cranelift_codegen::ir::Block,
+        next: cranelift_codegen::ir::Block,
+        emit: impl FnOnce(&mut Self),
+    ) {
         let cur = self.b.current_block();
         let facts = self.known.take(cur);
-        self.b.switch_to_block(err);
-        self.b.seal_block(err);
-        if let Some(slot) = slot {
-            let ctx = self.ctx;
-            let s = self.b.ins().iconst(I32, slot as i64);
-            self.call_rt(runtime::rt_delocal_slot as *const () as usize, &[I64, I32], None, &[ctx, s]);
-        }
-        self.emit_error(code, a, b);
+        self.b.switch_to_block(path);
+        self.b.seal_block(path);
+        emit(self);
         self.b.switch_to_block(next);
         self.b.seal_block(next);
         self.known.resume(next, facts);
@@ -923,17 +938,12 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     ) {
         let done = self.b.create_block();
         self.b.ins().jump(done, &[]);
-        let cur = self.b.current_block();
-        let facts = self.known.take(cur);
-        self.b.switch_to_block(slow);
-        self.b.seal_block(slow);
-        // The helper finds the fault the inline checks found (its status is not needed).
-        self.call_rt(helper, params, Some(I32), args);
-        let z = self.k(0);
-        self.emit_error(FaultCode::Recorded, z, z);
-        self.b.switch_to_block(done);
-        self.b.seal_block(done);
-        self.known.resume(done, facts);
+        self.cold_path(slow, done, |t| {
+            // The helper finds the fault the inline checks found (its status is not needed).
+            t.call_rt(helper, params, Some(I32), args);
+            let z = t.k(0);
+            t.emit_error(FaultCode::Recorded, z, z);
+        });
     }
 
     /// A word of a stack header.

@@ -88,15 +88,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.ins().store(flags, len1, hdr, runtime::OFF_STACK_LEN);
         self.b.ins().jump(done, &[]);
         // Both ways into `done` keep the facts: the helper only grows the stack's buffer.
-        let cur = self.b.current_block();
-        let facts = self.known.take(cur);
-        self.b.switch_to_block(slow);
-        self.b.seal_block(slow);
-        self.call_checked(runtime::rt_push as *const () as usize, &[I64, I64, I64], &[ctx, id, v]);
-        self.b.ins().jump(done, &[]);
-        self.b.switch_to_block(done);
-        self.b.seal_block(done);
-        self.known.resume(done, facts);
+        self.cold_path(slow, done, |t| {
+            t.call_checked(runtime::rt_push as *const () as usize, &[I64, I64, I64], &[ctx, id, v]);
+            t.b.ins().jump(done, &[]);
+        });
         let z = self.k(0);
         self.set(var, z);
     }

@@ -145,26 +145,21 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let (err, next) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(err);
         self.b.ins().brif(bad, err, &[], next, &[]);
-        let cur = self.b.current_block();
-        let facts = self.known.take(cur);
         let here = self.pc;
-        self.b.switch_to_block(err);
-        self.b.seal_block(err);
-        let (e1, e2) = (self.b.create_block(), self.b.create_block());
-        self.b.set_cold_block(e1);
-        self.b.set_cold_block(e2);
-        self.b.ins().brif(way, e1, &[], e2, &[]);
-        for (blk, (at, code)) in [(e1, taken), (e2, not_taken)] {
-            self.b.switch_to_block(blk);
-            self.b.seal_block(blk);
-            self.srcloc(at);
-            let z = self.k(0);
-            self.emit_error(code, z, z);
-        }
-        self.srcloc(here);
-        self.b.switch_to_block(next);
-        self.b.seal_block(next);
-        self.known.resume(next, facts);
+        self.cold_path(err, next, |t| {
+            let (e1, e2) = (t.b.create_block(), t.b.create_block());
+            t.b.set_cold_block(e1);
+            t.b.set_cold_block(e2);
+            t.b.ins().brif(way, e1, &[], e2, &[]);
+            for (blk, (at, code)) in [(e1, taken), (e2, not_taken)] {
+                t.b.switch_to_block(blk);
+                t.b.seal_block(blk);
+                t.srcloc(at);
+                let z = t.k(0);
+                t.emit_error(code, z, z);
+            }
+            t.srcloc(here);
+        });
     }
 
     /// Forward at the `if` at `top` (its condition's code already emitted): the whole
