@@ -734,27 +734,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         a: Value,
         b: Value,
     ) {
-        self.error_then_naming(err, next, code, a, b, None);
-    }
-
-    /// [`Self::error_then`], the error naming slot `slot` when given (a delocal's variable).
-    fn error_then_naming(
-        &mut self,
-        err: cranelift_codegen::ir::Block,
-        next: cranelift_codegen::ir::Block,
-        code: FaultCode,
-        a: Value,
-        b: Value,
-        slot: Option<u16>,
-    ) {
-        self.cold_path(err, next, |t| {
-            if let Some(slot) = slot {
-                let ctx = t.ctx;
-                let s = t.b.ins().iconst(I32, slot as i64);
-                t.call_rt(runtime::rt_delocal_slot as *const () as usize, &[I64, I32], None, &[ctx, s]);
-            }
-            t.emit_error(code, a, b);
-        });
+        self.cold_path(err, next, |t| t.emit_error(code, a, b));
     }
 
     /// After a branch to `path` or `next` (the current block ended with it): `emit` fills

@@ -484,7 +484,12 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.set_cold_block(err);
         self.b.ins().brif(ne, err, &[], next, &[]);
         // (The facts here go on in `next`, which only this branch reaches.)
-        self.error_then_naming(err, next, FaultCode::Delocal, expected, actual, Some(slot));
+        self.cold_path(err, next, |t| {
+            let ctx = t.ctx;
+            let s = t.b.ins().iconst(I32, slot as i64);
+            t.call_rt(runtime::rt_delocal_slot as *const () as usize, &[I64, I32], None, &[ctx, s]);
+            t.emit_error(FaultCode::Delocal, expected, actual);
+        });
     }
 
     pub(super) fn frame_word(&mut self, at: u32) -> Value {
