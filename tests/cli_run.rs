@@ -272,6 +272,33 @@ fn compile_errors_exit_2() {
     assert_eq!(code(&rdx(&["run", "/nonexistent/file.rdx"])), 2);
 }
 
+/// A Janus program prints its store as jana does (`a[3] = {…}`, `m[2][2] = {{…}, {…}}`,
+/// `s = <top, …]`, `nil`): that output read back with `--input` and run backward gives the
+/// whole starting state; `--set` takes the same notation.
+#[test]
+fn janus_output_reads_back_through_the_reverse_run() {
+    let d = scratch("janus-input");
+    let prog = write(
+        &d,
+        "st.ja",
+        "procedure main()\n  int a[3]\n  int m[2][2]\n  stack s\n  int x\n  int y\n  x += 5\n  y -= 3\n  a[1] += x\n  m[1][0] += 4\n  push(x, s)\n",
+    );
+    let run = |extra: &[&str]| {
+        let out = rdx(&[&["run", prog.as_str(), "--no-ledger"][..], extra].concat());
+        assert_eq!(code(&out), 0, "rdx run {extra:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let start = ["--set", "a={1, -2, 3}", "--set", "m={{1, 2}, {3, 4}}", "--set", "s=<7, 6]", "--set", "y=9"];
+    let out = run(&start);
+    assert_eq!(out, "a[3] = {1, 3, 3}\nm[2][2] = {{1, 2}, {7, 4}}\ns = <5, 7, 6]\nx = 0\ny = 6\n");
+    let back = run(&["--reverse", "--input", &write(&d, "out.txt", &out)]);
+    assert_eq!(back, "a[3] = {1, -2, 3}\nm[2][2] = {{1, 2}, {3, 4}}\ns = <7, 6]\nx = 0\ny = 9\n");
+    let bad = rdx(&["run", &prog, "--no-ledger", "--set", "m={{1, 2}{3, 4}}"]);
+    assert_eq!(code(&bad), 2);
+    assert!(stderr(&bad).contains("`{{1, 2}{3, 4}}` is not a list"), "{}", stderr(&bad));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
 /// `--input` reads the state `rdx run` prints (lines or `--json`): a run's output fed back with
 /// `--reverse` gives its whole input state back; `--set` overrides one value; a bad file is a
 /// usage error (exit 2) that names it.

@@ -25,6 +25,49 @@ pub fn format_value(value: &Value) -> String {
     }
 }
 
+/// jana's notation of a value (what [`format_value`] writes) as rdx value text, so a Janus
+/// run's printed store reads back (`rdx run --reverse --input`): `{1, 2}` and nested rows
+/// `{{1, 2}, {3, 4}}` (flattened row by row) become `[1, 2]` and `[1, 2, 3, 4]`, a stack
+/// `<3, 2, 1]` (top first) becomes `[1, 2, 3]` (bottom first), `nil` becomes `[]`. `None`
+/// for text in neither notation (an integer, or rdx's own `[…]`), which is read as it is.
+pub fn value_text(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t == "nil" {
+        return Some("[]".to_string());
+    }
+    if let Some(items) = t.strip_prefix('<').and_then(|r| r.strip_suffix(']')) {
+        let mut xs: Vec<&str> = items.split(',').map(str::trim).filter(|x| !x.is_empty()).collect();
+        xs.reverse();
+        return Some(format!("[{}]", xs.join(", ")));
+    }
+    if !t.starts_with('{') {
+        return None;
+    }
+    // Braces only group rows (`{{1, 2}, {3, 4}}`: the rows' comma stays): drop them and keep
+    // the numbers in order. Unbalanced braces are read as they are (the list parser reports
+    // the text).
+    // A row opens at the start or after `{` or `,`, and closes before `}`, `,` or the end.
+    let mut depth = 0i64;
+    let mut prev = ',';
+    for c in t.chars().filter(|c| !c.is_whitespace()) {
+        let fits = match c {
+            '{' => matches!(prev, '{' | ','),
+            '}' => true,
+            _ => prev != '}' || c == ',',
+        };
+        depth += match c {
+            '{' => 1,
+            '}' => -1,
+            _ => 0,
+        };
+        if !fits || depth < 0 {
+            return None;
+        }
+        prev = c;
+    }
+    (depth == 0).then(|| format!("[{}]", t.replace(['{', '}'], "")))
+}
+
 /// One variable as jana shows it: `x = 5`, `a[3] = {1, 2, 3}`, `s = nil`. A multi-dimensional
 /// array of a Janus program is named with its dimensions (`m[2][3]`, see `spec/janus.md`) and
 /// shown nested, row by row: `m[2][3] = {{1, 2, 3}, {4, 5, 6}}`.
@@ -290,6 +333,7 @@ pub fn show_piece(name: &str, flags: u8, value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rdx_lang::ast::{Dialect, Elem, Type};
 
     #[test]
     fn values_print_like_jana() {
@@ -299,6 +343,22 @@ mod tests {
         assert_eq!(format_value(&Value::Stack(vec![1, 2, 3])), "<3, 2, 1]");
         assert_eq!(format_var("a", &Value::Array(vec![0, 7, 0])), "a[3] = {0, 7, 0}");
         assert_eq!(format_var("s", &Value::Stack(vec![9])), "s = <9]");
+    }
+
+    /// What jana prints reads back as the same value; what is not jana's notation is left to
+    /// rdx's parser (which reports it), never flattened into some other list.
+    #[test]
+    fn janas_notation_reads_back() {
+        for v in [Value::Array(vec![1, 2, u64::MAX]), Value::Stack(vec![]), Value::Stack(vec![1, 2, 3])] {
+            let text = value_text(&format_value(&v)).unwrap();
+            let ty = if matches!(v, Value::Stack(_)) { Type::Stack } else { Type::Array(Elem::I64, 3) };
+            assert_eq!(crate::values::parse_value(&text, ty, Dialect::Janus), Ok(v));
+        }
+        assert_eq!(value_text("{{1, 2}, {3, -4}}").as_deref(), Some("[1, 2, 3, -4]"));
+        assert_eq!(value_text(" {} ").as_deref(), Some("[]"));
+        for bad in ["{1, 2", "{1}}", "{{1}{2}}", "{1} 2", "7", "[1, 2]"] {
+            assert_eq!(value_text(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -97,6 +97,18 @@ pub fn parse_int(text: &str, signed: bool) -> Result<u64, ValueError> {
 
 /// Parses a value for a parameter of type `ty`.
 pub fn parse_value(text: &str, ty: Type, dialect: Dialect) -> Result<Value, ValueError> {
+    // A Janus program's values may also be written as jana prints them (`{1, 2}`, `<2, 1]`, `nil`).
+    if dialect == Dialect::Janus
+        && let Some(t) = crate::jana::value_text(text)
+    {
+        // Errors quote the text as given.
+        return parse_value_as(&t, ty, dialect)
+            .map_err(|e| ValueError::new(e.message.replace(&t, text.trim())));
+    }
+    parse_value_as(text, ty, dialect)
+}
+
+fn parse_value_as(text: &str, ty: Type, dialect: Dialect) -> Result<Value, ValueError> {
     let signed = is_signed(dialect, ty);
     match ty {
         Type::U64 | Type::I64 => Ok(Value::Int(parse_int(text, signed)?)),
@@ -296,7 +308,15 @@ pub fn bind<N: AsRef<str>, T: AsRef<str>>(
     let mut out: Vec<Option<Value>> = vec![None; g.params.len()];
     for (name, text) in sets {
         let (name, text) = (name.as_ref(), text.as_ref());
-        let Some(i) = g.params.iter().position(|p| p.name == *name) else {
+        // A Janus run prints an array as jana does, with its length (`a[3] = {…}`), and a
+        // shaped array's parameter is named with its dimensions (`m[2][3]`): an array is found
+        // by its name without them too.
+        let base = |n: &str| n.split_once('[').map_or(n, |(b, _)| b).to_string();
+        let janus_array = |p: &ParamDef| {
+            module.dialect == Dialect::Janus && matches!(p.ty, Type::Array(..)) && base(&p.name) == base(name)
+        };
+        let found = g.params.iter().position(|p| p.name == *name);
+        let Some(i) = found.or_else(|| g.params.iter().position(janus_array)) else {
             let names: Vec<String> = g.params.iter().map(|p| format!("{}: {}", p.name, p.ty)).collect();
             let list = if names.is_empty() { "none".to_string() } else { names.join(", ") };
             return Err(ValueError::new(format!(
