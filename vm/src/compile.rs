@@ -173,9 +173,16 @@ struct GeneCompiler<'a> {
 
 type R<T> = Result<T, Box<Diagnostic>>;
 
-/// Whether `e` is a comparison or `!` (computed by one instruction into a temporary).
+/// Whether `e` is a comparison, `!` or `empty(s)`: 0 or 1, computed by one instruction into a
+/// temporary.
 fn is_comparison(e: &Expr) -> bool {
-    e.is_boolean() && !matches!(e.kind, ExprKind::Binary(BinOp::LogAnd | BinOp::LogOr, ..))
+    (e.is_boolean() && !matches!(e.kind, ExprKind::Binary(BinOp::LogAnd | BinOp::LogOr, ..)))
+        || matches!(e.kind, ExprKind::Builtin(Builtin::Empty, _))
+}
+
+/// Whether the value of `e` is always 0 or 1 (a comparison, `!`, `&&`, `||` or `empty(s)`).
+fn zero_or_one(e: &Expr) -> bool {
+    e.is_boolean() || is_comparison(e)
 }
 
 /// `op` with its operands exchanged (`k < x` is `x > k`), for operations that have that form.
@@ -444,8 +451,8 @@ impl<'a> GeneCompiler<'a> {
         self.temps.contains(&s)
     }
 
-    /// Makes the comparison just emitted, which computed temporary `b`, write `d` instead;
-    /// false when the last instruction is not such a comparison.
+    /// Makes the comparison (or `empty`) just emitted, which computed temporary `b`, write `d`
+    /// instead; false when the last instruction is not such a comparison.
     fn retarget(&mut self, b: Slot, d: Slot) -> bool {
         if !self.is_temp(b) {
             return false;
@@ -468,7 +475,8 @@ impl<'a> GeneCompiler<'a> {
                 | Op::GtsImm { dst, .. }
                 | Op::GeuImm { dst, .. }
                 | Op::GesImm { dst, .. }
-                | Op::Lnot { dst, .. },
+                | Op::Lnot { dst, .. }
+                | Op::Empty { dst, .. },
             ) if *dst == b => {
                 *dst = d;
                 self.cse.clear();
@@ -745,7 +753,7 @@ impl<'a> GeneCompiler<'a> {
             // The result slot gets each side as 0 or 1; a side that is a comparison or a logical
             // operation already is, and is computed straight into it (no `bool`).
             let a = self.expr_slot(l)?;
-            let d = if l.is_boolean() && self.is_temp(a) { a } else { self.temp(span)? };
+            let d = if zero_or_one(l) && self.is_temp(a) { a } else { self.temp(span)? };
             if d != a {
                 self.emit(Op::Bool { dst: d, a }, span);
             }

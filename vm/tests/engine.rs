@@ -301,3 +301,20 @@ fn lowering_shares_and_fuses_without_changing_results() {
         );
     }
 }
+
+/// `empty(s)` is 0 or 1 already: as either side of `&&`/`||` it is computed straight into the
+/// result (no `bool`), and both ways of each short circuit give the same results both ways.
+#[test]
+fn empty_in_short_circuits_needs_no_bool() {
+    let src = "gene main(s: stack, x: u64, r: u64) {\n    if empty(s) || top(s) != x {\n        r += 1\n    } fi empty(s) || top(s) != x\n    if x == 3 && empty(s) {\n        r += 10\n    } fi x == 3 && empty(s)\n}\n";
+    let m = module(src, Dialect::Rdx);
+    let code = &m.genes[m.gene_index("main").unwrap()].code;
+    assert!(!code.iter().any(|o| matches!(o, rdx_vm::ops::Op::Bool { .. })), "{code:?}");
+    for (s, x, r) in [(vec![], 3, 11), (vec![], 0, 1), (vec![5], 5, 0), (vec![5], 3, 1), (vec![1, 3], 3, 0)] {
+        round_trip(
+            &m,
+            vec![Value::Stack(s.clone()), Value::Int(x), Value::Int(7)],
+            vec![Value::Stack(s), Value::Int(x), Value::Int(7 + r)],
+        );
+    }
+}
