@@ -301,6 +301,8 @@ impl FuncTranslator {
             outer: Vec::new(),
             inline_budget: INLINE_BUDGET,
             skip_to: None,
+            spec: None,
+            scratch: None,
         };
         if backward {
             t.body_backward();
@@ -367,6 +369,20 @@ struct Tr<'a, 'b, 'm> {
     /// Set by an instruction translated with the ones after it (an `if`/`fi` without a
     /// branch, [`select`]): the body goes on after (forward) or below (backward) this one.
     skip_to: Option<usize>,
+    /// While code runs speculatively ([`select`]): its element accesses do not fail but are
+    /// noted here (true where one is out of bounds) and read and write a scratch word instead.
+    spec: Option<Spec>,
+    /// The scratch word of speculative out-of-bounds accesses (made when first needed).
+    scratch: Option<cranelift_codegen::ir::StackSlot>,
+}
+
+/// The state of a speculative run ([`Tr::spec`]).
+#[derive(Default)]
+struct Spec {
+    /// True where some access was out of bounds (None: no access needed a check).
+    bad: Option<Value>,
+    /// The elements it accessed with a check, and the address each was accessed at.
+    seen: Vec<(u16, known::Index, Value)>,
 }
 
 /// What the translation of one gene keeps for itself: swapped out while a call to another gene
@@ -795,7 +811,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             _ => false,
         };
         let cur = self.b.current_block();
+        // A speculative run accesses an element it checked at the address it got then (its
+        // facts say checked: it is, but only where the run's accesses were all in bounds).
+        if let Some(&(_, _, p)) =
+            self.spec.as_ref().and_then(|s| s.seen.iter().find(|e| e.0 == arr.0 && e.1 == at))
+        {
+            return p;
+        }
         if !in_bounds && !self.known.checked(cur, arr.0, at) {
+            if self.spec.is_some() {
+                return self.spec_elem(arr, at, base, i);
+            }
             let len = self.v(Slot(arr.0 + 1));
             let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
             self.fail_if(oob, FaultCode::Oob, i, len);
@@ -1297,6 +1323,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 if let Some(end) = self.select_forward(pc) {
                     self.skip_to = Some(end);
                 } else {
+                    // (Also the way taken where the branchless form's accesses were out of
+                    // bounds: it goes on here, as if it had not been tried.)
                     let c = self.cond(cond);
                     self.branch_unless(c, else_at.0 as usize + 1);
                 }

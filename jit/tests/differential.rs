@@ -810,3 +810,42 @@ proptest! {
         }
     }
 }
+
+/// Then parts of two updates for `branchless_multi_updates_agree`: elements whose bounds
+/// check the condition's code did not pass (`x[y]`, `x[i]`, `b[y >> 1]`), an element written
+/// twice, a slot an index or a later update reads.
+const SEL_MORE: &[&str] =
+    &["x[y] += 1", "x[i] ^= 3", "b[y >> 1] ^= 1 << (j & 3)", "x[j] += k", "k += 1", "y -= 1"];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// `if c { S1; S2 } fi a` with two updates and no else part, which the JIT runs without a
+    /// branch when the elements they write were checked, its reads speculative (where one is
+    /// out of bounds, it undoes the writes and goes the usual way): updates that read and
+    /// write elements in and out of bounds, conditions and exit assertions that hold and that
+    /// fail either way. The interpreter's results and errors, both ways.
+    #[test]
+    fn branchless_multi_updates_agree(
+        c in 0usize..SEL_CONDS.len(),
+        a in 0usize..SEL_CONDS.len(),
+        s1 in 0usize..SEL_UPDATES.len() + SEL_MORE.len(),
+        s2 in 0usize..SEL_UPDATES.len() + SEL_MORE.len(),
+        seed in prop::collection::vec(0u64..5, 4),
+        y in 0u64..10,
+        i in 0u64..5,
+        k in 0u64..4,
+    ) {
+        let upd = |n: usize| SEL_UPDATES.get(n).copied().unwrap_or_else(|| SEL_MORE[n - SEL_UPDATES.len()]);
+        let text = format!(
+            "gene main(x: u64[4], b: u64[3], y: u64, i: u64, k: u64) {{\n    local j: u64 = 0\n    from j == 0 do {{\n        if {} {{\n            {}\n            {}\n        }} fi {}\n        j += 1\n    }} until j == 4\n    delocal j = 4\n}}",
+            SEL_CONDS[c], upd(s1), upd(s2), SEL_CONDS[a]
+        );
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        let st = vec![Value::Array(seed), Value::Array(vec![1, 0, 6]), Value::Int(y), Value::Int(i), Value::Int(k)];
+        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
+        }
+    }
+}

@@ -1,21 +1,32 @@
-//! `if`/`fi` without a branch: an `if c { S } fi a` whose then part is one update that cannot
-//! fail and whose else part is empty runs S where c holds by a select, not a jump (a branch
-//! on data, such as `if x[j] > x[k] { x[j] -= 1 }`, is mispredicted half the time).
+//! `if`/`fi` without a branch: an `if c { S } fi a` whose then part is updates that cannot
+//! fail but for their bounds checks (wrapping arithmetic, rotations, swaps of slots and of
+//! elements, `x += a[i]`, each after its own expression code) and whose else part is empty
+//! runs S where c holds by selects, not a jump (a branch on data, such as
+//! `if x[i] > t { c += 1; s += x[i] }` over random words, is mispredicted half the time).
 //!
 //! S runs on every path, then each slot and element it wrote takes back its old value where c
-//! does not hold. That is the interpreter's meaning when S cannot fail and touches only
-//! elements whose bounds check passed on every path to the `if` ([`known`](super::known)).
-//! The exit assertion is then tested once for both ways, with each way's error at its own
-//! instruction (`fi.then` going forward when c held, `fi.else` when it did not; `if` and
-//! `else` going backward). The code that computes it must not fail either, since each way has
-//! its own copy of it (at other positions): only the backward way's `if` test, which both ways
-//! evaluate from the same instructions, may.
+//! does not hold (elements in the reverse order of their writes, so two writes of one element
+//! leave the first one's old value). The exit assertion is then tested once for both ways,
+//! with each way's error at its own instruction (`fi.then` going forward when c held,
+//! `fi.else` when it did not; `if` and `else` going backward).
+//!
+//! Every element S writes must have passed its bounds check on every path to the construct
+//! ([`known`](super::known)): a write on every path costs a load, a select and a store where
+//! a predicted branch would skip it. What S and the assertion's code read may be unchecked:
+//! they run speculatively, such an access not failing but noting whether it is out of bounds
+//! and reading a scratch word then. Where one was, every write is undone (the selects keep the
+//! old values) and a cold branch goes to the usual translation of the `if`/`fi`, which fails
+//! where the interpreter does; the branchless way rejoins it after the construct. The
+//! assertion's code must not fail otherwise (each way has its own copy of it, at other
+//! positions), and its indices must be the same on both ways: only the backward way's `if`
+//! test, which both ways evaluate from the same instructions after the construct, may fail.
 
-use super::{Tr, pre_start, speculable};
+use super::{Spec, Tr, known, pre_start, speculable};
 use crate::runtime::FaultCode;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{InstBuilder, Value};
-use rdx_vm::ops::{Arr, Op, Slot};
+use cranelift_codegen::ir::types::I64;
+use cranelift_codegen::ir::{InstBuilder, StackSlotData, StackSlotKind, Value};
+use rdx_vm::ops::{Arr, Op, OperandRef, Slot};
 
 /// What an update writes: scalar slots, and elements `(array, index slot)`.
 struct Writes {
@@ -23,8 +34,9 @@ struct Writes {
     elems: Vec<(Arr, Slot)>,
 }
 
-/// The writes of `op` when it is an update that cannot fail (given its elements' bounds
-/// checks): wrapping arithmetic and swaps of slots and of elements. Its mirror writes the same.
+/// The writes of `op` when it is an update that cannot fail (given the bounds checks of the
+/// elements it reads and writes): wrapping arithmetic and swaps of slots and of elements. Its
+/// mirror writes the same.
 fn update_writes(op: &Op) -> Option<Writes> {
     let (slots, elems) = match *op {
         Op::Add { dst, .. }
@@ -36,7 +48,10 @@ fn update_writes(op: &Op) -> Option<Writes> {
         | Op::RotlImm { dst, .. }
         | Op::RotrImm { dst, .. }
         | Op::Neg { dst }
-        | Op::Not { dst } => (vec![dst], vec![]),
+        | Op::Not { dst }
+        | Op::AddFrom { dst, .. }
+        | Op::SubFrom { dst, .. }
+        | Op::XorFrom { dst, .. } => (vec![dst], vec![]),
         Op::Swap { a, b } => (vec![a, b], vec![]),
         Op::AddElem { arr, idx, .. }
         | Op::SubElem { arr, idx, .. }
@@ -50,14 +65,65 @@ fn update_writes(op: &Op) -> Option<Writes> {
     Some(Writes { slots, elems })
 }
 
-/// The positions of an `if` with one update in its then part and nothing in its else part.
+/// The positions of an `if` whose then part is updates and whose else part is empty.
 struct Shape {
-    /// The `if`, its update, its `fi.then`, `else` and `fi.else`.
+    /// The `if`, its `fi.then`, `else` and `fi.else`.
     top: usize,
-    update: usize,
     fi_then: usize,
     els: usize,
     fi_else: usize,
+    /// The then part's updates in order (each after its expression code), with their writes.
+    updates: Vec<(usize, Writes)>,
+}
+
+/// At most this many instructions from an `if` to its `fi.then` made branchless (they run on
+/// both ways).
+const MAX_THEN: usize = 24;
+
+/// Expression code that may run speculatively: it cannot fail but for its bounds checks.
+fn speculative(op: &Op) -> bool {
+    speculable(op) || matches!(op, Op::Load { .. } | Op::LoadOff { .. } | Op::LoadImm { .. })
+}
+
+/// The old values a speculative run keeps: of each slot it writes (the first time) and of
+/// each element it writes (every time, in order, with its address).
+#[derive(Default)]
+struct Olds {
+    slots: Vec<(Slot, Value)>,
+    elems: Vec<(Arr, known::Index, Value, Value)>,
+}
+
+/// Whether the indices of the reads in `fi` (the exit assertion's code) are the same on both
+/// ways: none comes from a slot the then part `then` writes or from a read element.
+fn indices_on_both_ways(g: &rdx_vm::module::GeneDef, then: &[Op], fi: &[Op]) -> bool {
+    let mut differ: Vec<Slot> = Vec::new();
+    for op in then {
+        crate::loops::writes(g, op, &mut |s| differ.push(s));
+    }
+    for op in fi {
+        if let Op::Load { idx, .. } | Op::LoadOff { idx, .. } = *op
+            && differ.contains(&idx)
+        {
+            return false;
+        }
+        let mut reads_differ = matches!(op, Op::Load { .. } | Op::LoadOff { .. } | Op::LoadImm { .. });
+        op.operands(&mut |name, o| {
+            if let OperandRef::Slot(s) = o
+                && !crate::loops::is_write(op, name)
+            {
+                reads_differ |= differ.contains(&s);
+            }
+        });
+        let mut dsts = Vec::new();
+        crate::loops::writes(g, op, &mut |s| dsts.push(s));
+        for d in dsts {
+            differ.retain(|&s| s != d);
+            if reads_differ {
+                differ.push(d);
+            }
+        }
+    }
+    true
 }
 
 impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
@@ -69,67 +135,181 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let fi_then = els.checked_sub(1)?;
         let Op::FiThen { fi_else, .. } = *code.get(fi_then)? else { return None };
         let fi_else = fi_else.0 as usize;
-        let update = top + 1;
-        let shape = Shape { top, update, fi_then, els, fi_else };
-        let one_update = pre_start(self.g, fi_then) == update + 1
-            && !code[update].is_pure()
-            && code[update].pre().unwrap_or(0) == 0;
         let empty_else = matches!(code[els], Op::Else { .. })
             && matches!(code.get(fi_else), Some(Op::FiElse { .. }))
             && pre_start(self.g, fi_else) == els + 1;
-        (one_update && empty_else).then_some(shape)
+        let then_end = pre_start(self.g, fi_then);
+        if !empty_else || then_end <= top + 1 || fi_then - top > MAX_THEN {
+            return None;
+        }
+        // Updates, each right after its own expression code (nothing else in between).
+        let mut updates = Vec::new();
+        let mut from = top + 1;
+        for (k, op) in code.iter().enumerate().take(then_end).skip(top + 1) {
+            if op.is_pure() {
+                if !speculative(op) {
+                    return None;
+                }
+                continue;
+            }
+            let w = update_writes(op)?;
+            if pre_start(self.g, k) != from {
+                return None;
+            }
+            updates.push((k, w));
+            from = k + 1;
+        }
+        let fi = &code[then_end..fi_then];
+        let assertion =
+            fi.iter().all(speculative) && indices_on_both_ways(self.g, &code[top + 1..then_end], fi);
+        (!updates.is_empty() && assertion).then_some(Shape { top, fi_then, els, fi_else, updates })
     }
 
-    /// Whether every element `w` names passed its bounds check on every path to here.
-    fn elems_checked(&mut self, elems: &[(Arr, Slot)]) -> bool {
-        elems.iter().all(|&(arr, idx)| {
-            let i = self.v(idx);
-            let at = self.index_of(i);
-            let cur = self.b.current_block();
-            self.known.checked(cur, arr.0, at)
+    /// Whether every element the then part of `s` writes passed its bounds check on every
+    /// path to here, so that none is written speculatively: an element written on every path
+    /// costs a load, a select and a store where a predicted branch would skip it (a histogram
+    /// updated under a condition that mostly holds went 1.7× slower so), while reads, which
+    /// cost no more than the branch's own, may be speculative. The update that writes it
+    /// has no expression code and nothing in the then part writes its index.
+    fn writes_checked(&mut self, s: &Shape) -> bool {
+        let then_end = pre_start(self.g, s.fi_then);
+        let mut written: Vec<Slot> = Vec::new();
+        for op in &self.g.code[s.top + 1..then_end] {
+            crate::loops::writes(self.g, op, &mut |d| written.push(d));
+        }
+        s.updates.iter().filter(|(_, w)| !w.elems.is_empty()).all(|(u, w)| {
+            pre_start(self.g, *u) == *u
+                && w.elems.iter().all(|&(arr, idx)| {
+                    let i = self.v(idx);
+                    let at = self.index_of(i);
+                    let cur = self.b.current_block();
+                    !written.contains(&idx) && self.known.checked(cur, arr.0, at)
+                })
         })
     }
 
-    /// Whether the expression code `start..end` cannot fail here once `w` has run: each
-    /// instruction speculable, or a load of an element checked on every path to here whose
-    /// index no earlier instruction of it (nor `w`) writes.
-    fn pre_cannot_fail(&mut self, start: usize, end: usize, w: &Writes) -> bool {
-        let mut written: Vec<Slot> = w.slots.clone();
-        for k in start..end {
-            let op = self.g.code[k];
-            let ok = match op {
-                Op::Load { arr, idx, .. } if !written.contains(&idx) => self.elems_checked(&[(arr, idx)]),
-                op => speculable(&op),
-            };
-            if !ok {
-                return false;
-            }
-            crate::loops::writes(self.g, &op, &mut |d| written.push(d));
-        }
-        true
+    /// The address of `arr[i]` (at `at`) in a speculative run, at its first access: the
+    /// scratch word where `i` is out of bounds, which is noted.
+    pub(super) fn spec_elem(&mut self, arr: Arr, at: known::Index, base: Value, i: Value) -> Value {
+        let len = self.v(Slot(arr.0 + 1));
+        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, len);
+        let scratch = *self.scratch.get_or_insert_with(|| {
+            self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3))
+        });
+        let spare = self.b.ins().stack_addr(I64, scratch, 0);
+        let off = self.b.ins().ishl_imm_u(i, 3);
+        let real = self.b.ins().iadd(base, off);
+        let p = self.b.ins().select(oob, spare, real);
+        let bad = match self.spec.as_ref().and_then(|s| s.bad) {
+            Some(b) => self.b.ins().bor(b, oob),
+            None => oob,
+        };
+        let spec = self.spec.as_mut().expect("speculating");
+        spec.bad = Some(bad);
+        spec.seen.push((arr.0, at, p));
+        p
     }
 
-    /// Runs `op` (this direction's meaning of the update, writing `w`) only where `c` holds:
-    /// it runs, then what it wrote takes back its old value where `c` does not hold.
-    fn update_where(&mut self, op: Op, w: &Writes, c: Value) {
-        let olds: Vec<Value> = w.slots.iter().map(|&s| self.v(s)).collect();
-        let mut elems = Vec::with_capacity(w.elems.len());
+    /// Runs `op` (this direction's meaning of an update, writing `w`), first keeping in
+    /// `olds` the old value of each slot it writes for the first time and of each element it
+    /// writes.
+    fn update_keeping(&mut self, op: Op, w: &Writes, olds: &mut Olds) {
+        for &s in &w.slots {
+            if !olds.slots.iter().any(|&(t, _)| t == s) {
+                let v = self.v(s);
+                olds.slots.push((s, v));
+            }
+        }
         for &(arr, idx) in &w.elems {
             let (p, at) = self.elem(arr, idx);
             let old = self.load_at(arr, at, p);
-            elems.push((arr, at, p, old));
+            olds.elems.push((arr, at, p, old));
         }
         self.translate_effect(op);
-        for (&s, old) in w.slots.iter().zip(olds) {
+    }
+
+    /// Ends a speculative run that kept the old values in `olds` and ran where `way` holds:
+    /// what it wrote stays where `way` holds and no access was out of bounds (elements latest
+    /// first). Returns the run's state: where an access was out of bounds, and the elements
+    /// it accessed.
+    fn end_spec(&mut self, olds: Olds, way: Value) -> Spec {
+        let spec = self.spec.take().unwrap_or_default();
+        let keep = match spec.bad {
+            Some(bad) => {
+                let fine = self.b.ins().icmp_imm_u(IntCC::Equal, bad, 0);
+                self.b.ins().band(way, fine)
+            }
+            None => way,
+        };
+        for (s, old) in olds.slots {
             let new = self.v(s);
-            let v = self.b.ins().select(c, new, old);
+            let v = self.b.ins().select(keep, new, old);
             self.set(s, v);
         }
-        for (arr, at, p, old) in elems {
+        for (arr, at, p, old) in olds.elems.into_iter().rev() {
             let new = self.load_at(arr, at, p);
-            let v = self.b.ins().select(c, new, old);
+            let v = self.b.ins().select(keep, new, old);
             self.store_at(arr, at, v, p);
         }
+        spec
+    }
+
+    /// What the usual translation of the construct needs if it has to take over: the element
+    /// facts here, and the values of the slots the instructions `range` write.
+    fn before_spec(&mut self, range: std::ops::Range<usize>) -> (Vec<known::Fact>, Vec<(Slot, Value)>) {
+        let cur = self.b.current_block();
+        let facts = self.known.snapshot(cur);
+        let mut written: Vec<Slot> = Vec::new();
+        for op in &self.g.code[range] {
+            crate::loops::writes(self.g, op, &mut |s| {
+                if !written.contains(&s) {
+                    written.push(s);
+                }
+            });
+        }
+        (facts, written.into_iter().map(|s| (s, self.v(s))).collect())
+    }
+
+    /// After a speculative run: `rest` where every access was in bounds (each of them is
+    /// then known checked). Where one was not (`spec.bad`), a cold block in which the caller
+    /// goes on with the usual translation of the construct, from the state `before` it (every
+    /// write to memory was undone; the slots are set back): the branchless way then jumps to
+    /// position `join` after `rest`, where the usual translation arrives too. True when the
+    /// caller goes on so.
+    fn after_spec(
+        &mut self,
+        spec: Spec,
+        before: (Vec<known::Fact>, Vec<(Slot, Value)>),
+        join: usize,
+        rest: impl FnOnce(&mut Self),
+    ) -> bool {
+        let Some(bad) = spec.bad else {
+            rest(self);
+            return false;
+        };
+        let (slow, quick) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(bad, slow, &[], quick, &[]);
+        self.go_on(quick);
+        for (arr, at, _) in spec.seen {
+            let cur = self.b.current_block();
+            self.known.note(cur, arr, at, None);
+        }
+        rest(self);
+        // The join has other ways in (the usual translation's): no facts come with this one.
+        let blk = self.block(join);
+        self.entry_facts.insert(join, Vec::new());
+        self.b.ins().jump(blk, &[]);
+        self.b.switch_to_block(slow);
+        self.b.seal_block(slow);
+        let (facts, slots) = before;
+        self.known.resume(slow, facts);
+        // Every slot the construct's code wrote, its temporaries too, as before it.
+        for (s, v) in slots {
+            self.set(s, v);
+        }
+        self.done = false;
+        true
     }
 
     /// The check both ways share: `got` must equal `way` (the way taken); where it does not,
@@ -163,63 +343,86 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     /// Forward at the `if` at `top` (its condition's code already emitted): the whole
-    /// `if`/`fi` without a branch when it has the shape and its parts cannot fail; returns the
-    /// position of its `fi.else` then (the caller goes on after it).
+    /// `if`/`fi` without a branch when it has the shape; returns the position of its `fi.else`
+    /// then (the caller goes on after it). None when it does not apply, or when the
+    /// branchless way was taken only where its accesses are in bounds: the caller then goes on
+    /// with the usual translation (in the cold block of the other case).
     pub(super) fn select_forward(&mut self, top: usize) -> Option<usize> {
         let s = self.select_shape(top)?;
-        let op = self.g.code[s.update];
-        let w = update_writes(&op)?;
-        if !self.elems_checked(&w.elems) || !self.pre_cannot_fail(pre_start(self.g, s.fi_then), s.fi_then, &w)
-        {
-            return None;
-        }
         let (Op::If { cond, .. }, Op::FiThen { cond: fi, .. }) = (self.g.code[top], self.g.code[s.fi_then])
         else {
             return None;
         };
+        if !self.writes_checked(&s) {
+            return None;
+        }
         let c = self.cond(cond);
-        self.srcloc(s.update);
-        self.update_where(op, &w, c);
-        // The exit assertion, computed once (`fi.then`'s copy of its code).
-        self.emit_pure(pre_start(self.g, s.fi_then), s.fi_then);
-        self.srcloc(s.fi_then);
-        let a = self.cond(fi);
-        // Failing either way: `fi.then`'s error where c held, `fi.else`'s where it did not.
-        self.fail_either(c, a, (s.fi_then, FaultCode::FiThen), (s.fi_else, FaultCode::FiElse));
-        Some(s.fi_else)
+        let before = self.before_spec(top + 1..s.fi_then);
+        self.spec = Some(Spec::default());
+        let mut olds = Olds::default();
+        let mut from = top + 1;
+        for (u, w) in &s.updates {
+            self.emit_pure(from, *u);
+            self.srcloc(*u);
+            self.update_keeping(self.g.code[*u], w, &mut olds);
+            from = u + 1;
+        }
+        // The exit assertion's reads, on this state: their indices are those of the way taken
+        // (`indices_on_both_ways`), so its code runs in bounds on both ways where they are.
+        let then_end = pre_start(self.g, s.fi_then);
+        self.emit_pure(then_end, s.fi_then);
+        let spec = self.end_spec(olds, c);
+        let rest = |t: &mut Self| {
+            // The exit assertion, computed once (`fi.then`'s copy of its code) on the state of
+            // the way taken. Failing either way: `fi.then`'s error where c held, `fi.else`'s
+            // where it did not.
+            t.emit_pure(then_end, s.fi_then);
+            t.srcloc(s.fi_then);
+            let a = t.cond(fi);
+            t.fail_either(c, a, (s.fi_then, FaultCode::FiThen), (s.fi_else, FaultCode::FiElse));
+        };
+        if self.after_spec(spec, before, s.fi_else + 1, rest) { None } else { Some(s.fi_else) }
     }
 
     /// Backward at the `fi.else` at `at`: the same `if`/`fi` undone without a branch; returns
-    /// the position of its `if` then (the caller goes on below it). Emits nothing when it
-    /// does not apply.
+    /// the position of its `if` then (the caller goes on below it), or `at` when it emitted the
+    /// usual `fi.else` itself (the shape's writes were not checked). None (as forward) when it
+    /// does not apply (nothing emitted) or when the usual translation goes on in a cold block.
     pub(super) fn select_backward(&mut self, at: usize) -> Option<usize> {
         let Op::FiElse { cond: fi, fi_then, .. } = self.g.code[at] else { return None };
         let Op::Else { if_top, .. } = *self.g.code.get(fi_then.0 as usize + 1)? else { return None };
         let s = self.select_shape(if_top.0 as usize)?;
+        let Op::If { cond, .. } = self.g.code[s.top] else { return None };
         if s.fi_else != at {
             return None;
         }
-        let op = self.g.code[s.update];
-        let w = update_writes(&op)?;
-        let Op::If { cond, .. } = self.g.code[s.top] else { return None };
         // The exit assertion's code runs first on both ways (here): it may fail as it is.
         self.eval_pre(at);
-        if !self.elems_checked(&w.elems) {
-            // (What follows is the usual backward `fi.else`: its code is emitted already.)
-            let a = self.cond(fi);
+        let a = self.cond(fi);
+        if !self.writes_checked(&s) {
+            // The usual backward `fi.else` (its code is emitted already).
             let to = pre_start(self.g, s.fi_then) - 1;
             self.branch_to(a, to);
             return Some(at);
         }
-        let a = self.cond(fi);
-        self.srcloc(s.update);
-        self.update_where(op.mirror(), &w, a);
-        // The `if` test, whose code both ways evaluate from the same instructions.
-        self.eval_pre(s.top);
-        self.srcloc(s.top);
-        let c = self.cond(cond);
-        // Failing either way: `if`'s error where a held, `else`'s where it did not.
-        self.fail_either(a, c, (s.top, FaultCode::IfThen), (s.els, FaultCode::IfElse));
-        Some(s.top)
+        let before = self.before_spec(s.top + 1..pre_start(self.g, s.fi_then));
+        self.spec = Some(Spec::default());
+        let mut olds = Olds::default();
+        for (u, w) in s.updates.iter().rev() {
+            self.eval_pre(*u);
+            self.srcloc(*u);
+            self.update_keeping(self.g.code[*u].mirror(), w, &mut olds);
+        }
+        let spec = self.end_spec(olds, a);
+        let rest = |t: &mut Self| {
+            // The `if` test, whose code both ways evaluate from the same instructions.
+            t.eval_pre(s.top);
+            t.srcloc(s.top);
+            let c = t.cond(cond);
+            // Failing either way: `if`'s error where a held, `else`'s where it did not.
+            t.fail_either(a, c, (s.top, FaultCode::IfThen), (s.els, FaultCode::IfElse));
+        };
+        let join = pre_start(self.g, s.top) - 1;
+        if self.after_spec(spec, before, join, rest) { None } else { Some(s.top) }
     }
 }

@@ -378,6 +378,24 @@ pub fn programs() -> Vec<Program> {
             },
         },
         Program {
+            name: "filter",
+            shape: "if with two updates on random data (count and sum above a threshold)",
+            file: "filter.rdx",
+            source: include_str!("../suite/filter.rdx"),
+            entry: "filter",
+            unit: "words",
+            bench: 1 << 16,
+            test: 64,
+            arrays: |n| vec![("x: u64[", n)],
+            case: |n| {
+                case(
+                    (words(14, n as usize), [1u64 << 63, 0, 0]),
+                    |s| filter(&s.0, &mut s.1),
+                    |s| vec![Value::Array(s.0.clone()), int(s.1[0]), int(s.1[1]), int(s.1[2])],
+                )
+            },
+        },
+        Program {
             name: "siprounds",
             shape: "calls of a small gene in a loop (SipHash rounds)",
             file: "siprounds.rdx",
@@ -726,6 +744,19 @@ pub fn histogram(x: &[u64], h: &mut [u64]) {
         let bin = (v & 15) as usize;
         h[bin] = h[bin].wrapping_add(v >> 4);
     }
+}
+
+/// filter.rdx: `c` counts and `s` sums (wrapping) the words above `t` (state `[t, c, s]`).
+#[inline(never)]
+pub fn filter(x: &[u64], st: &mut [u64; 3]) {
+    let [t, mut c, mut s] = *st;
+    for &v in x {
+        if v > t {
+            c += 1;
+            s = s.wrapping_add(v);
+        }
+    }
+    *st = [t, c, s];
 }
 
 /// matvec.rdx: y += A x (wrapping), A n × n row by row.
