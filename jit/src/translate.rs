@@ -383,6 +383,11 @@ struct Spec {
     bad: Option<Value>,
     /// The elements it accessed with a check, and the address each was accessed at.
     seen: Vec<(u16, known::Index, Value)>,
+    /// Where a branchless `if`'s writes take effect (its condition, or its exit assertion
+    /// going backward): elsewhere each keeps the old value ([`select`]).
+    way: Option<Value>,
+    /// The elements the update being translated is about to write, with their old values.
+    pending: Vec<(u16, known::Index, Value)>,
 }
 
 /// What the translation of one gene keeps for itself: swapped out while a call to another gene
@@ -979,10 +984,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     /// Stores `v` into `arr[at]` (address `p` from [`Self::elem_at`]): the one word known after.
-    fn store_at(&mut self, arr: Arr, at: known::Index, v: Value, p: Value) {
+    /// Returns the word stored: `v`, or in a branchless `if` `v` where it takes effect
+    /// ([`select`]).
+    fn store_at(&mut self, arr: Arr, at: known::Index, v: Value, p: Value) -> Value {
+        let v = self.spec_store(arr.0, at, v);
         self.store(v, p);
         let cur = self.b.current_block();
         self.known.note(cur, arr.0, at, Some(v));
+        v
     }
 
     /// The index `i` as element facts know it: by the instructions that computed it.

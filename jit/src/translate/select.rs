@@ -4,9 +4,9 @@
 //! runs S where c holds by selects, not a jump (a branch on data, such as
 //! `if x[i] > t { c += 1; s += x[i] }` over random words, is mispredicted half the time).
 //!
-//! S runs on every path, then each slot and element it wrote takes back its old value where c
-//! does not hold (elements in the reverse order of their writes, so two writes of one element
-//! leave the first one's old value). The exit assertion is then tested once for both ways,
+//! S runs on every path, each of its writes a select of the new value where c holds and the
+//! old one where it does not (so each element it updates is stored once, on both ways). The
+//! exit assertion is then tested once for both ways,
 //! with each way's error at its own instruction (`fi.then` going forward when c held,
 //! `fi.else` when it did not; `if` and `else` going backward).
 //!
@@ -14,8 +14,8 @@
 //! ([`known`](super::known)): a write on every path costs a load, a select and a store where
 //! a predicted branch would skip it. What S and the assertion's code read may be unchecked:
 //! they run speculatively, such an access not failing but noting whether it is out of bounds
-//! and reading a scratch word then. Where one was, every write is undone (the selects keep the
-//! old values) and a cold branch goes to the usual translation of the `if`/`fi`, which fails
+//! and reading a scratch word then. Where one was, a cold branch puts back the old value of
+//! every slot and element S wrote and goes to the usual translation of the `if`/`fi`, which fails
 //! where the interpreter does; the branchless way rejoins it after the construct. The
 //! assertion's code must not fail otherwise (each way has its own copy of it, at other
 //! positions), and its indices must be the same on both ways: only the backward way's `if`
@@ -25,7 +25,7 @@ use super::{Spec, Tr, known, pre_start, speculable};
 use crate::runtime::FaultCode;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{InstBuilder, StackSlotData, StackSlotKind, Value};
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value};
 use rdx_vm::ops::{Arr, Op, OperandRef, Slot};
 
 /// What an update writes: scalar slots, and elements `(array, index slot)`.
@@ -85,11 +85,10 @@ fn speculative(op: &Op) -> bool {
     speculable(op) || matches!(op, Op::Load { .. } | Op::LoadOff { .. } | Op::LoadImm { .. })
 }
 
-/// The old values a speculative run keeps: of each slot it writes (the first time) and of
-/// each element it writes (every time, in order, with its address).
+/// The old value of each element a branchless run writes (every time, in order, with its
+/// address), for the cold path to put back.
 #[derive(Default)]
 struct Olds {
-    slots: Vec<(Slot, Value)>,
     elems: Vec<(Arr, known::Index, Value, Value)>,
 }
 
@@ -210,48 +209,39 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         p
     }
 
-    /// Runs `op` (this direction's meaning of an update, writing `w`), first keeping in
-    /// `olds` the old value of each slot it writes for the first time and of each element it
-    /// writes.
-    fn update_keeping(&mut self, op: Op, w: &Writes, olds: &mut Olds) {
-        for &s in &w.slots {
-            if !olds.slots.iter().any(|&(t, _)| t == s) {
-                let v = self.v(s);
-                olds.slots.push((s, v));
-            }
-        }
+    /// Runs `op` (this direction's meaning of an update, writing `w`) where the run's way
+    /// holds: each slot and element it writes gets the new value there and keeps its old one
+    /// elsewhere (a select before the one store, so a branchless `if` stores each element it
+    /// updates once). The old value of each element is kept in `olds` (in order of the
+    /// writes): where an access of the run was out of bounds, the cold path puts them back.
+    fn update_where(&mut self, op: Op, w: &Writes, olds: &mut Olds) {
+        let slots: Vec<(Slot, Value)> = w.slots.iter().map(|&s| (s, self.v(s))).collect();
         for &(arr, idx) in &w.elems {
             let (p, at) = self.elem(arr, idx);
             let old = self.load_at(arr, at, p);
             olds.elems.push((arr, at, p, old));
+            if let Some(spec) = self.spec.as_mut() {
+                spec.pending.push((arr.0, at, old));
+            }
         }
         self.translate_effect(op);
-    }
-
-    /// Ends a speculative run that kept the old values in `olds` and ran where `way` holds:
-    /// what it wrote stays where `way` holds and no access was out of bounds (elements latest
-    /// first). Returns the run's state: where an access was out of bounds, and the elements
-    /// it accessed.
-    fn end_spec(&mut self, olds: Olds, way: Value) -> Spec {
-        let spec = self.spec.take().unwrap_or_default();
-        let keep = match spec.bad {
-            Some(bad) => {
-                let fine = self.b.ins().icmp_imm_u(IntCC::Equal, bad, 0);
-                self.b.ins().band(way, fine)
-            }
-            None => way,
-        };
-        for (s, old) in olds.slots {
+        debug_assert!(self.spec.as_ref().is_none_or(|s| s.pending.is_empty()), "every write selected");
+        let way = self.spec.as_ref().and_then(|s| s.way).expect("a branchless run has its way");
+        for (s, old) in slots {
             let new = self.v(s);
-            let v = self.b.ins().select(keep, new, old);
+            let v = self.b.ins().select(way, new, old);
             self.set(s, v);
         }
-        for (arr, at, p, old) in olds.elems.into_iter().rev() {
-            let new = self.load_at(arr, at, p);
-            let v = self.b.ins().select(keep, new, old);
-            self.store_at(arr, at, v, p);
-        }
-        spec
+    }
+
+    /// The value an element store of the run at `(arr, at)` writes instead of `v`: `v` where
+    /// the run's way holds, the element's old value elsewhere ([`Self::update_where`]).
+    pub(super) fn spec_store(&mut self, arr: u16, at: known::Index, v: Value) -> Value {
+        let Some(spec) = self.spec.as_mut() else { return v };
+        let Some(k) = spec.pending.iter().position(|e| e.0 == arr && e.1 == at) else { return v };
+        let (_, _, old) = spec.pending.remove(k);
+        let way = spec.way.expect("a branchless run has its way");
+        self.b.ins().select(way, v, old)
     }
 
     /// What the usual translation of the construct needs if it has to take over: the element
@@ -272,13 +262,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     /// After a speculative run: `rest` where every access was in bounds (each of them is
     /// then known checked). Where one was not (`spec.bad`), a cold block in which the caller
-    /// goes on with the usual translation of the construct, from the state `before` it (every
-    /// write to memory was undone; the slots are set back): the branchless way then jumps to
-    /// position `join` after `rest`, where the usual translation arrives too. True when the
-    /// caller goes on so.
+    /// goes on with the usual translation of the construct, from the state `before` it (the
+    /// elements the run wrote get their `olds` back; the slots are set back): the branchless
+    /// way then jumps to position `join` after `rest`, where the usual translation arrives
+    /// too. True when the caller goes on so.
     fn after_spec(
         &mut self,
         spec: Spec,
+        olds: Olds,
         before: (Vec<known::Fact>, Vec<(Slot, Value)>),
         join: usize,
         rest: impl FnOnce(&mut Self),
@@ -302,6 +293,11 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.ins().jump(blk, &[]);
         self.b.switch_to_block(slow);
         self.b.seal_block(slow);
+        // The elements as before the construct (latest write first, so an element written
+        // twice gets its first old value), then the facts of before it hold again.
+        for (_, _, p, old) in olds.elems.into_iter().rev() {
+            self.b.ins().store(MemFlagsData::trusted(), old, p, 0);
+        }
         let (facts, slots) = before;
         self.known.resume(slow, facts);
         // Every slot the construct's code wrote, its temporaries too, as before it.
@@ -358,20 +354,20 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
         let c = self.cond(cond);
         let before = self.before_spec(top + 1..s.fi_then);
-        self.spec = Some(Spec::default());
+        self.spec = Some(Spec { way: Some(c), ..Spec::default() });
         let mut olds = Olds::default();
         let mut from = top + 1;
         for (u, w) in &s.updates {
             self.emit_pure(from, *u);
             self.srcloc(*u);
-            self.update_keeping(self.g.code[*u], w, &mut olds);
+            self.update_where(self.g.code[*u], w, &mut olds);
             from = u + 1;
         }
         // The exit assertion's reads, on this state: their indices are those of the way taken
         // (`indices_on_both_ways`), so its code runs in bounds on both ways where they are.
         let then_end = pre_start(self.g, s.fi_then);
         self.emit_pure(then_end, s.fi_then);
-        let spec = self.end_spec(olds, c);
+        let spec = self.spec.take().unwrap_or_default();
         let rest = |t: &mut Self| {
             // The exit assertion, computed once (`fi.then`'s copy of its code) on the state of
             // the way taken. Failing either way: `fi.then`'s error where c held, `fi.else`'s
@@ -381,7 +377,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             let a = t.cond(fi);
             t.fail_either(c, a, (s.fi_then, FaultCode::FiThen), (s.fi_else, FaultCode::FiElse));
         };
-        if self.after_spec(spec, before, s.fi_else + 1, rest) { None } else { Some(s.fi_else) }
+        if self.after_spec(spec, olds, before, s.fi_else + 1, rest) { None } else { Some(s.fi_else) }
     }
 
     /// Backward at the `fi.else` at `at`: the same `if`/`fi` undone without a branch; returns
@@ -406,14 +402,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             return Some(at);
         }
         let before = self.before_spec(s.top + 1..pre_start(self.g, s.fi_then));
-        self.spec = Some(Spec::default());
+        self.spec = Some(Spec { way: Some(a), ..Spec::default() });
         let mut olds = Olds::default();
         for (u, w) in s.updates.iter().rev() {
             self.eval_pre(*u);
             self.srcloc(*u);
-            self.update_keeping(self.g.code[*u].mirror(), w, &mut olds);
+            self.update_where(self.g.code[*u].mirror(), w, &mut olds);
         }
-        let spec = self.end_spec(olds, a);
+        let spec = self.spec.take().unwrap_or_default();
         let rest = |t: &mut Self| {
             // The `if` test, whose code both ways evaluate from the same instructions.
             t.eval_pre(s.top);
@@ -423,6 +419,6 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             t.fail_either(a, c, (s.top, FaultCode::IfThen), (s.els, FaultCode::IfElse));
         };
         let join = pre_start(self.g, s.top) - 1;
-        if self.after_spec(spec, before, join, rest) { None } else { Some(s.top) }
+        if self.after_spec(spec, olds, before, join, rest) { None } else { Some(s.top) }
     }
 }
