@@ -225,8 +225,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
         }
         self.translate_effect(op);
-        debug_assert!(self.spec.as_ref().is_none_or(|s| s.pending.is_empty()), "every write selected");
-        let way = self.spec.as_ref().and_then(|s| s.way).expect("a branchless run has its way");
+        // (An element the update did not store to keeps its value on both ways.)
+        let spec = self.spec.as_mut().expect("a branchless run");
+        spec.pending.clear();
+        let way = spec.way.expect("a branchless run has its way");
         for (s, old) in slots {
             let new = self.v(s);
             let v = self.b.ins().select(way, new, old);
