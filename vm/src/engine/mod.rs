@@ -426,9 +426,10 @@ impl Interpreter {
                     *to.add(at + 1) = *from.add(slot + 1);
                 }
             }
-            // The rest of the frame starts at zero.
-            let params = g.param_words as usize;
-            std::ptr::write_bytes(to.add(params), 0, g.words as usize - params);
+            // The rest of the frame starts at zero (a few words: a loop, not a call of memset).
+            for k in g.param_words as usize..g.words as usize {
+                to.add(k).write(0);
+            }
         }
         let frame = Frame { gene, base, pc: 1, dir, args: args.start };
         self.frames.push(frame);
