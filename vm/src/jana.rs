@@ -36,7 +36,10 @@ pub fn value_text(text: &str) -> Option<String> {
         return Some("[]".to_string());
     }
     if let Some(items) = t.strip_prefix('<').and_then(|r| r.strip_suffix(']')) {
-        let mut xs: Vec<&str> = items.split(',').map(str::trim).filter(|x| !x.is_empty()).collect();
+        let mut xs: Vec<&str> = items.split(',').map(str::trim).collect();
+        if xs.iter().any(|x| x.is_empty()) {
+            return None;
+        }
         xs.reverse();
         return Some(format!("[{}]", xs.join(", ")));
     }
@@ -44,9 +47,8 @@ pub fn value_text(text: &str) -> Option<String> {
         return None;
     }
     // Braces only group rows (`{{1, 2}, {3, 4}}`: the rows' comma stays): drop them and keep
-    // the numbers in order. Unbalanced braces are read as they are (the list parser reports
-    // the text).
-    // A row opens at the start or after `{` or `,`, and closes before `}`, `,` or the end.
+    // the numbers in order. A row opens at the start or after `{` or `,`, and closes before
+    // `}`, `,` or the end; other text is read as it is (the list parser reports it).
     let mut depth = 0i64;
     let mut prev = ',';
     for c in t.chars().filter(|c| !c.is_whitespace()) {
@@ -356,7 +358,7 @@ mod tests {
         }
         assert_eq!(value_text("{{1, 2}, {3, -4}}").as_deref(), Some("[1, 2, 3, -4]"));
         assert_eq!(value_text(" {} ").as_deref(), Some("[]"));
-        for bad in ["{1, 2", "{1}}", "{{1}{2}}", "{1} 2", "7", "[1, 2]"] {
+        for bad in ["{1, 2", "{1}}", "{{1}{2}}", "{1} 2", "7", "[1, 2]", "<1, , 2]", "<]"] {
             assert_eq!(value_text(bad), None, "{bad}");
         }
     }

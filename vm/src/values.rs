@@ -311,7 +311,9 @@ pub fn bind<N: AsRef<str>, T: AsRef<str>>(
         // A Janus run prints an array as jana does, with its length (`a[3] = {…}`), and a
         // shaped array's parameter is named with its dimensions (`m[2][3]`): an array is found
         // by its name without them too.
-        let base = |n: &str| n.split_once('[').map_or(n, |(b, _)| b).to_string();
+        fn base(n: &str) -> &str {
+            n.split_once('[').map_or(n, |(b, _)| b)
+        }
         let janus_array = |p: &ParamDef| {
             module.dialect == Dialect::Janus && matches!(p.ty, Type::Array(..)) && base(&p.name) == base(name)
         };
