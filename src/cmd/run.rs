@@ -38,9 +38,9 @@ pub struct Inputs {
     #[arg(long)]
     pub reverse: bool,
     /// Read parameter values from FILE (`-`: stdin): the `name = value` lines `rdx run` prints,
-    /// or the JSON object `rdx run --json` prints. --set overrides single values. So
-    /// `rdx run p.rdx --set n=9 > out.txt && rdx run p.rdx --reverse --input out.txt` gives
-    /// the input back.
+    /// or the JSON object `rdx run --json` prints (a Janus program's store as it prints it).
+    /// --set overrides single values. So `rdx run p.rdx --set n=9 > out.txt && rdx run p.rdx
+    /// --reverse --input out.txt` gives the input back.
     #[arg(long, value_name = "FILE")]
     pub input: Option<std::path::PathBuf>,
 }
@@ -75,8 +75,9 @@ impl Inputs {
 
 /// Run a gene forward (or backward with --reverse) and print its parameters' final values.
 ///
-/// Values: decimal, 0x hex, 0b binary, negative for i64, arrays and stacks as [1,2,3].
-/// Unset parameters are 0. Output: `name = value` per parameter in declaration order, or one
+/// Values: decimal, 0x hex, 0b binary, negative for i64, arrays and stacks as [1,2,3] (a
+/// stack bottom first); for a Janus program also as jana prints them ({1,2,3}, <3,2,1] top
+/// first, nil). Unset parameters are 0. Output: `name = value` per parameter in declaration order, or one
 /// JSON object with --json. Exit codes: 0 ok, 1 run-time error, 2 usage or compile error.
 ///
 /// Every run is recorded in the ledger of the home (--home, $RDX_HOME, else ~/.rdx): the
