@@ -871,6 +871,34 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     /// How `v` was made when by a constant or an operation with a constant second operand:
     /// `(op, Some(a), k)` for `op(a, k)`, `(Iconst, None, k)` for the constant `k`.
+    /// Whether `v` is 0 or 1 by how it was computed: a comparison made a word, a constant 0
+    /// or 1, or the `and`/`or` of such values.
+    fn is_bool(&self, v: Value) -> bool {
+        let dfg = &self.b.func.dfg;
+        let mut todo = vec![v];
+        let mut seen = 0;
+        while let Some(v) = todo.pop() {
+            seen += 1;
+            let ValueDef::Result(inst, 0) = dfg.value_def(dfg.resolve_aliases(v)) else { return false };
+            match dfg.insts[inst] {
+                InstructionData::Unary { opcode: Opcode::Uextend, arg } => {
+                    let ValueDef::Result(c, 0) = dfg.value_def(dfg.resolve_aliases(arg)) else {
+                        return false;
+                    };
+                    if !matches!(dfg.insts[c].opcode(), Opcode::Icmp) {
+                        return false;
+                    }
+                }
+                InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } if matches!(imm.bits(), 0 | 1) => {}
+                InstructionData::Binary { opcode: Opcode::Band | Opcode::Bor, args } if seen < 8 => {
+                    todo.extend(args);
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+
     fn split(&self, v: Value) -> Option<(Opcode, Option<Value>, i64)> {
         let dfg = &self.b.func.dfg;
         let def = |v: Value| match dfg.value_def(dfg.resolve_aliases(v)) {
@@ -1131,11 +1159,18 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                     self.srcloc(q + 1 + k);
                     self.translate_pure(*o);
                 }
-                let cc = if matches!(op, Op::Jz { .. }) { IntCC::Equal } else { IntCC::NotEqual };
+                let and = matches!(op, Op::Jz { .. });
+                let cc = if and { IntCC::Equal } else { IntCC::NotEqual };
                 let jumped = self.b.ins().icmp_imm_s(cc, x, 0);
                 for (&d, &was) in written.iter().zip(&old) {
                     let now = self.v(d);
-                    let v = self.b.ins().select(jumped, was, now);
+                    // The result of `&&`/`||` itself, both sides 0 or 1: their `and`/`or`
+                    // (what the select picks, in one instruction the branch can use).
+                    let v = if d == a && self.is_bool(was) && self.is_bool(now) {
+                        if and { self.b.ins().band(was, now) } else { self.b.ins().bor(was, now) }
+                    } else {
+                        self.b.ins().select(jumped, was, now)
+                    };
                     self.set(d, v);
                 }
                 q = to.0 as usize;
