@@ -869,8 +869,6 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
     }
 
-    /// How `v` was made when by a constant or an operation with a constant second operand:
-    /// `(op, Some(a), k)` for `op(a, k)`, `(Iconst, None, k)` for the constant `k`.
     /// Whether `v` is 0 or 1 by how it was computed: a comparison made a word, a constant 0
     /// or 1, or the `and`/`or` of such values.
     fn is_bool(&self, v: Value) -> bool {
@@ -899,6 +897,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         true
     }
 
+    /// How `v` was made when by a constant or an operation with a constant second operand:
+    /// `(op, Some(a), k)` for `op(a, k)`, `(Iconst, None, k)` for the constant `k`.
     fn split(&self, v: Value) -> Option<(Opcode, Option<Value>, i64)> {
         let dfg = &self.b.func.dfg;
         let def = |v: Value| match dfg.value_def(dfg.resolve_aliases(v)) {

@@ -849,3 +849,30 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Shifts by a variable amount whose range the JIT knows (`& k`, `% k`, `>> s`, a counted
+    /// loop's counter), which it shifts without the test for 64 and more where the range lies
+    /// below 64: ranges below, at and past 64. The interpreter's results, both ways.
+    #[test]
+    fn shifts_by_known_ranges_agree(
+        k in prop_oneof![0u64..8, 60u64..70, 120u64..130],
+        m in prop_oneof![1u64..8, 62u64..67],
+        s in prop_oneof![0u64..4, 56u64..60],
+        n in prop_oneof![1u64..4, 62u64..67],
+        x in any::<u64>(),
+        y in any::<u64>(),
+    ) {
+        let text = format!(
+            "gene main(x: u64, y: u64, z: u64) {{\n    z += x << (y & {k})\n    z ^= x >> (y % {m})\n    z += (x >> (y >> {s})) ^ (x << (y >> {s}))\n    local i: u64 = 0\n    from i == 0 do {{\n        z ^= x >> i\n        i += 1\n    }} until i == {n}\n    delocal i = {n}\n}}"
+        );
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        let st = vec![Value::Int(x), Value::Int(y), Value::Int(0)];
+        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
+        }
+    }
+}

@@ -363,17 +363,27 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
         // An amount below 64: the machine shift alone (no range test for later passes to fold,
         // and `p >> 6` is the same index wherever it is computed, see `known`).
-        let r = match kind {
-            Shift::Left => self.b.ins().ishl(x, y),
-            Shift::RightU => self.b.ins().ushr(x, y),
-            Shift::RightS => self.b.ins().sshr(x, y),
-        };
+        let r = self.machine_shift(x, y, kind);
         self.set(dst, r);
     }
 
-    /// A shift by the variable amount in `b`.
+    /// `x` shifted by `y`, an amount below 64.
+    fn machine_shift(&mut self, x: Value, y: Value, kind: Shift) -> Value {
+        match kind {
+            Shift::Left => self.b.ins().ishl(x, y),
+            Shift::RightU => self.b.ins().ushr(x, y),
+            Shift::RightS => self.b.ins().sshr(x, y),
+        }
+    }
+
+    /// A shift by the variable amount in `b`: by the machine shift alone when the amount's
+    /// range is known to lie below 64 (`1 << (p & 63)`), else with the test for 64 and more.
     pub(super) fn shift(&mut self, dst: Slot, a: Slot, b: Slot, kind: Shift) {
         let (x, y) = (self.v(a), self.v(b));
+        if self.range(b, y).is_some_and(|(_, hi)| hi < 64) {
+            let r = self.machine_shift(x, y, kind);
+            return self.set(dst, r);
+        }
         self.shift_values(dst, x, y, kind);
     }
 
