@@ -168,6 +168,19 @@ pub(crate) fn writes(g: &GeneDef, op: &Op, f: &mut impl FnMut(Slot)) {
     });
 }
 
+/// Every slot the instructions `ops` of gene `g` may write, each once, in order of first write.
+pub(crate) fn written_by(g: &GeneDef, ops: &[Op]) -> Vec<Slot> {
+    let mut out: Vec<Slot> = Vec::new();
+    for op in ops {
+        writes(g, op, &mut |s| {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        });
+    }
+    out
+}
+
 /// `ctr == x` as (the other operand: a slot or a constant), for a condition on `ctr`.
 #[derive(Clone, Copy)]
 enum Bound {

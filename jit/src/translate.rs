@@ -1146,14 +1146,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 // it on both paths and keep, for each slot it writes, the old value where the
                 // jump would have skipped it (a select, no branch).
                 let x = self.v(a);
-                let mut written: Vec<Slot> = Vec::new();
-                for o in skipped {
-                    crate::loops::writes(self.g, o, &mut |d| {
-                        if !written.contains(&d) {
-                            written.push(d);
-                        }
-                    });
-                }
+                let written = crate::loops::written_by(self.g, skipped);
                 let old: Vec<Value> = written.iter().map(|&d| self.v(d)).collect();
                 for (k, o) in skipped.iter().enumerate() {
                     self.srcloc(q + 1 + k);

@@ -87,18 +87,12 @@ fn speculative(op: &Op) -> bool {
 
 /// The old value of each element a branchless run writes (every time, in order, with its
 /// address), for the cold path to put back.
-#[derive(Default)]
-struct Olds {
-    elems: Vec<(Arr, known::Index, Value, Value)>,
-}
+type Olds = Vec<(Arr, known::Index, Value, Value)>;
 
 /// Whether the indices of the reads in `fi` (the exit assertion's code) are the same on both
 /// ways: none comes from a slot the then part `then` writes or from a read element.
 fn indices_on_both_ways(g: &rdx_vm::module::GeneDef, then: &[Op], fi: &[Op]) -> bool {
-    let mut differ: Vec<Slot> = Vec::new();
-    for op in then {
-        crate::loops::writes(g, op, &mut |s| differ.push(s));
-    }
+    let mut differ = crate::loops::written_by(g, then);
     for op in fi {
         if let Op::Load { idx, .. } | Op::LoadOff { idx, .. } = *op
             && differ.contains(&idx)
@@ -113,9 +107,7 @@ fn indices_on_both_ways(g: &rdx_vm::module::GeneDef, then: &[Op], fi: &[Op]) -> 
                 reads_differ |= differ.contains(&s);
             }
         });
-        let mut dsts = Vec::new();
-        crate::loops::writes(g, op, &mut |s| dsts.push(s));
-        for d in dsts {
+        for d in crate::loops::written_by(g, std::slice::from_ref(op)) {
             differ.retain(|&s| s != d);
             if reads_differ {
                 differ.push(d);
@@ -172,10 +164,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// has no expression code and nothing in the then part writes its index.
     fn writes_checked(&mut self, s: &Shape) -> bool {
         let then_end = pre_start(self.g, s.fi_then);
-        let mut written: Vec<Slot> = Vec::new();
-        for op in &self.g.code[s.top + 1..then_end] {
-            crate::loops::writes(self.g, op, &mut |d| written.push(d));
-        }
+        let written = crate::loops::written_by(self.g, &self.g.code[s.top + 1..then_end]);
         s.updates.iter().filter(|(_, w)| !w.elems.is_empty()).all(|(u, w)| {
             pre_start(self.g, *u) == *u
                 && w.elems.iter().all(|&(arr, idx)| {
@@ -219,7 +208,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         for &(arr, idx) in &w.elems {
             let (p, at) = self.elem(arr, idx);
             let old = self.load_at(arr, at, p);
-            olds.elems.push((arr, at, p, old));
+            olds.push((arr, at, p, old));
             if let Some(spec) = self.spec.as_mut() {
                 spec.pending.push((arr.0, at, old));
             }
@@ -251,14 +240,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     fn before_spec(&mut self, range: std::ops::Range<usize>) -> (Vec<known::Fact>, Vec<(Slot, Value)>) {
         let cur = self.b.current_block();
         let facts = self.known.snapshot(cur);
-        let mut written: Vec<Slot> = Vec::new();
-        for op in &self.g.code[range] {
-            crate::loops::writes(self.g, op, &mut |s| {
-                if !written.contains(&s) {
-                    written.push(s);
-                }
-            });
-        }
+        let written = crate::loops::written_by(self.g, &self.g.code[range]);
         (facts, written.into_iter().map(|s| (s, self.v(s))).collect())
     }
 
@@ -297,7 +279,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.seal_block(slow);
         // The elements as before the construct (latest write first, so an element written
         // twice gets its first old value), then the facts of before it hold again.
-        for (_, _, p, old) in olds.elems.into_iter().rev() {
+        for (_, _, p, old) in olds.into_iter().rev() {
             self.b.ins().store(MemFlagsData::trusted(), old, p, 0);
         }
         let (facts, slots) = before;
@@ -357,7 +339,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let c = self.cond(cond);
         let before = self.before_spec(top + 1..s.fi_then);
         self.spec = Some(Spec { way: Some(c), ..Spec::default() });
-        let mut olds = Olds::default();
+        let mut olds = Olds::new();
         let mut from = top + 1;
         for (u, w) in &s.updates {
             self.emit_pure(from, *u);
@@ -365,16 +347,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             self.update_where(self.g.code[*u], w, &mut olds);
             from = u + 1;
         }
-        // The exit assertion's reads, on this state: their indices are those of the way taken
-        // (`indices_on_both_ways`), so its code runs in bounds on both ways where they are.
+        // The exit assertion's code, once (`fi.then`'s copy) on the state of the way taken,
+        // its reads speculative: their indices are those of the other way too
+        // (`indices_on_both_ways`), so where they are in bounds its values are both ways'.
         let then_end = pre_start(self.g, s.fi_then);
         self.emit_pure(then_end, s.fi_then);
         let spec = self.spec.take().unwrap_or_default();
         let rest = |t: &mut Self| {
-            // The exit assertion, computed once (`fi.then`'s copy of its code) on the state of
-            // the way taken. Failing either way: `fi.then`'s error where c held, `fi.else`'s
-            // where it did not.
-            t.emit_pure(then_end, s.fi_then);
+            // Failing either way: `fi.then`'s error where c held, `fi.else`'s where it did not.
             t.srcloc(s.fi_then);
             let a = t.cond(fi);
             t.fail_either(c, a, (s.fi_then, FaultCode::FiThen), (s.fi_else, FaultCode::FiElse));
@@ -405,7 +385,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
         let before = self.before_spec(s.top + 1..pre_start(self.g, s.fi_then));
         self.spec = Some(Spec { way: Some(a), ..Spec::default() });
-        let mut olds = Olds::default();
+        let mut olds = Olds::new();
         for (u, w) in s.updates.iter().rev() {
             self.eval_pre(*u);
             self.srcloc(*u);
