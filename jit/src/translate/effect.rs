@@ -398,7 +398,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let (p, at) = self.elem(arr, idx);
         let x = self.load_at(arr, at, p);
         let d = self.v(dst);
-        let _ = self.store_at(arr, at, d, p);
+        self.store_at(arr, at, d, p);
         self.set(dst, x);
     }
 
@@ -407,8 +407,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let (q, at2) = self.elem(arr2, j);
         let x = self.load_at(arr, at, p);
         let y = self.load_at(arr2, at2, q);
-        let _ = self.store_at(arr, at, y, p);
-        let _ = self.store_at(arr2, at2, x, q);
+        self.store_at(arr, at, y, p);
+        self.store_at(arr2, at2, x, q);
     }
 
     // ------------------------------------------------------------ shared by several
