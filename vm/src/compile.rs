@@ -16,7 +16,7 @@ use crate::ops::{Amt, Args, Arr, Cond, Fmt, GeneIdx, Imm, Off, Op, Pre, Slot, St
 use rdx_lang::ast::NameKey;
 use rdx_lang::ast::{
     BinOp, Block, Builtin, Dialect, Dir, Elem, Expr, ExprKind, Gene, Ident, Place, Print, Program, Span,
-    Stmt, StmtKind, Type, UnOp, UpdateOp,
+    Stmt, StmtKind, Type, UnOp, UpdateOp, Width,
 };
 use rdx_lang::check::Checked;
 use rdx_lang::diag::{Code, Diagnostic};
@@ -169,6 +169,9 @@ struct GeneCompiler<'a> {
     /// Some variable in scope has a fixed-width type (`u8` … `i32`): expressions are checked
     /// for the width they are computed at.
     fixed: bool,
+    /// How many low bits of the next expression [`Self::expr`] compiles its consumer uses
+    /// (64: all). Set just before the call and taken by it, so every other call sees 64.
+    demand: u8,
 }
 
 type R<T> = Result<T, Box<Diagnostic>>;
@@ -196,6 +199,9 @@ fn swapped(op: BinOp) -> Option<BinOp> {
         _ => return None,
     })
 }
+
+/// How far down [`GeneCompiler::reduced`] looks (long chains of `^` stay linear).
+const REDUCED_DEPTH: u8 = 6;
 
 /// The destination of the instructions [`GeneCompiler::cse`] is keyed by.
 const CSE_DST: Slot = Slot(u16::MAX);
@@ -331,6 +337,7 @@ impl<'a> GeneCompiler<'a> {
             cse: Vec::new(),
             too_long: false,
             fixed: false,
+            demand: 64,
         }
     }
 
@@ -559,6 +566,7 @@ impl<'a> GeneCompiler<'a> {
     // ---- expressions --------------------------------------------------------------------
 
     fn expr(&mut self, e: &Expr) -> R<Opnd> {
+        let demand = std::mem::replace(&mut self.demand, 64);
         Ok(match &e.kind {
             ExprKind::Int(v) => Opnd::K(*v),
             ExprKind::Var(name) => match self.lookup(name, e.span)? {
@@ -598,6 +606,8 @@ impl<'a> GeneCompiler<'a> {
                 Opnd::S(self.pure_op(e.span, &|d| Ok(Op::Load { dst: d, arr, idx }))?)
             }
             ExprKind::Unary(op, inner) => {
+                let inner_demand = self.operand_demand(e, demand, 0);
+                self.demand = inner_demand;
                 if let Opnd::K(k) = self.expr(inner)? {
                     let folded = match op {
                         UnOp::Neg if self.janus() => (k as i64).checked_neg().map(|v| v as u64),
@@ -609,6 +619,7 @@ impl<'a> GeneCompiler<'a> {
                         return Ok(Opnd::K(v));
                     }
                 }
+                self.demand = inner_demand;
                 let v = self.expr_slot(inner)?;
                 let janus = self.janus();
                 let d = self.pure_op(e.span, &|d| {
@@ -619,11 +630,11 @@ impl<'a> GeneCompiler<'a> {
                         UnOp::Not => Op::Lnot { dst: d, a: v },
                     })
                 })?;
-                return self.at_width(e, Opnd::S(d));
+                return self.at_width(e, Opnd::S(d), demand);
             }
-            ExprKind::Binary(op, l, r) => {
-                let v = self.binary(*op, l, r, e.span)?;
-                return self.at_width(e, v);
+            ExprKind::Binary(..) => {
+                let v = self.binary(e, demand)?;
+                return self.at_width(e, v, demand);
             }
             ExprKind::Builtin(f, x) => {
                 let var = self.lookup(&x.name, x.span)?;
@@ -685,14 +696,77 @@ impl<'a> GeneCompiler<'a> {
     }
 
     /// The result `v` of an arithmetic step of `e`, reduced to `e`'s fixed width (a `wrap` of
-    /// its temporary); unchanged when `e` is computed on words.
-    fn at_width(&mut self, e: &Expr, v: Opnd) -> R<Opnd> {
+    /// its temporary); unchanged when `e` is computed on words. No `wrap` either where the
+    /// consumer uses no more low bits than the width has (`demand`, see
+    /// [`Self::operand_demand`]: the bits a wrap changes are never read), or where the value
+    /// is reduced already ([`Self::reduced`]).
+    fn at_width(&mut self, e: &Expr, v: Opnd, demand: u8) -> R<Opnd> {
         if let (Opnd::S(d), Some(w)) = (v, self.width_of(e))
             && self.is_temp(d)
+            && demand > w.width().bits
+            && !self.reduced_by_op(e, w.width(), demand, REDUCED_DEPTH)
         {
             self.emit(Op::Wrap { dst: d, a: d, w }, e.span);
         }
         Ok(v)
+    }
+
+    /// How many low bits of operand `k` (0: left or only) of `e` its value depends on, when
+    /// `e`'s consumer uses its low `demand` bits: an operation whose low bits depend only on
+    /// its operands' low bits (`+ - * & | ^ ~`, unary `-`, the value shifted by `<<`) passes
+    /// the demand on (at most `e`'s width: its wrap reads no more), any other wants all 64.
+    /// Janus's operations are checked: all 64.
+    fn operand_demand(&self, e: &Expr, demand: u8, k: usize) -> u8 {
+        if !self.fixed || self.janus() {
+            return 64;
+        }
+        let passes = match &e.kind {
+            ExprKind::Unary(op, _) => matches!(op, UnOp::Neg | UnOp::BitNot),
+            ExprKind::Binary(op, ..) => {
+                matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::And | BinOp::Or | BinOp::Xor)
+                    || (*op == BinOp::Shl && k == 0)
+            }
+            _ => false,
+        };
+        if !passes {
+            return 64;
+        }
+        self.width_of(e).map_or(demand, |w| demand.min(w.width().bits))
+    }
+
+    /// Whether the value `e` computes (with the wraps [`Self::at_width`] keeps where its
+    /// consumer uses the low `demand` bits) is in canonical form at width `w` already.
+    /// Looks `depth` levels down at most.
+    fn reduced(&self, e: &Expr, w: Width, demand: u8, depth: u8) -> bool {
+        // A value of width `v` is one of width `w` too when `w` holds all of `v`'s values.
+        let fits = |v: Width| v == w || (v.bits < w.bits && (w.signed || !v.signed));
+        match &e.kind {
+            ExprKind::Int(k) => w.holds(*k),
+            ExprKind::Var(n) => self.type_of(n).and_then(Type::width).is_some_and(fits),
+            _ if e.is_boolean() => true,
+            ExprKind::Unary(..) | ExprKind::Binary(..) if depth > 0 => match self.width_of(e) {
+                // Its own wrap (kept, or left out because the value is reduced already).
+                Some(v) if demand > v.width().bits => fits(v.width()),
+                _ => self.reduced_by_op(e, w, demand, depth),
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether operation `e` keeps its operands' canonical form at width `w` (`&`, `|`, `^`,
+    /// `>>`, `~` of signed values): reduced operands give a reduced result.
+    fn reduced_by_op(&self, e: &Expr, w: Width, demand: u8, depth: u8) -> bool {
+        let depth = depth.saturating_sub(1);
+        let side = |x: &Expr, k: usize| self.reduced(x, w, self.operand_demand(e, demand, k), depth);
+        match &e.kind {
+            ExprKind::Binary(BinOp::And, l, r) if !w.signed => side(l, 0) || side(r, 1),
+            ExprKind::Binary(BinOp::And | BinOp::Or | BinOp::Xor, l, r) => side(l, 0) && side(r, 1),
+            // A logical shift of a signed width's negative value is not one of its values;
+            // an arithmetic shift of an unsigned width's value is a logical one.
+            ExprKind::Binary(BinOp::Shr, l, r) => (!w.signed || self.operands_signed(l, r)) && side(l, 0),
+            ExprKind::Unary(UnOp::BitNot, x) => w.signed && side(x, 0),
+            _ => false,
+        }
     }
 
     /// The value of `e` converted to the fixed width `w` (a local's initial or final value).
@@ -725,11 +799,26 @@ impl<'a> GeneCompiler<'a> {
             StmtKind::Undo(inner) => return self.fixed_target(inner),
             _ => return None,
         };
-        if place.index.is_some() {
+        let (slot, w) = self.fixed_scalar(place)?;
+        // `x ^= e`, `x := e` and `erase x` of a value in canonical form leave x in it: no fix.
+        let kept = match &s.kind {
+            StmtKind::Update { op: UpdateOp::Xor, value, .. } => {
+                self.reduced(value, w, w.bits, REDUCED_DEPTH)
+            }
+            StmtKind::Assign { value, .. } => self.reduced(value, w, 64, REDUCED_DEPTH),
+            StmtKind::Erase(_) => true,
+            _ => false,
+        };
+        (!kept).then_some((slot, Wid::of(w)))
+    }
+
+    /// The slot and width of `place` if it is a fixed-width scalar variable.
+    fn fixed_scalar(&self, place: &Place) -> Option<(Slot, Width)> {
+        if !self.fixed || place.index.is_some() {
             return None;
         }
         match self.find(&place.name.name)? {
-            Var::Scalar { slot, ty: Type::Fixed(w) } => Some((slot, Wid::of(w))),
+            Var::Scalar { slot, ty: Type::Fixed(w) } => Some((slot, w)),
             _ => None,
         }
     }
@@ -745,7 +834,11 @@ impl<'a> GeneCompiler<'a> {
         self.pure_op(span, &|d| Ok(Op::Const { dst: d, imm: Imm(k) }))
     }
 
-    fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) -> R<Opnd> {
+    fn binary(&mut self, e: &Expr, demand: u8) -> R<Opnd> {
+        let ExprKind::Binary(op, l, r) = &e.kind else {
+            return Err(internal(e.span, "not a binary operation"));
+        };
+        let (op, span) = (*op, e.span);
         if matches!(op, BinOp::LogAnd | BinOp::LogOr) {
             // Each side's comparison is then its own fresh instruction, which `retarget` may
             // rewrite.
@@ -776,7 +869,10 @@ impl<'a> GeneCompiler<'a> {
             BinOp::Div | BinOp::Mod | BinOp::Shr | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge
         ) && self.operands_signed(l, r);
         let janus = self.janus();
-        let (a, b) = (self.expr(l)?, self.expr(r)?);
+        self.demand = self.operand_demand(e, demand, 0);
+        let a = self.expr(l)?;
+        self.demand = self.operand_demand(e, demand, 1);
+        let b = self.expr(r)?;
         // Constant operands: folded when both are, else an immediate (no `const` instruction)
         // on the right, or on the left of an operation that can swap its operands.
         let imm = match (a, b) {
@@ -1438,11 +1534,17 @@ impl<'a> GeneCompiler<'a> {
                 );
                 return Ok(());
             }
-            return self.update_slot(d, op, janus, value, sp);
+            // `x += e` on a fixed-width `x` is followed by its `fix`: the low bits of x's width
+            // are all of `e` it depends on (`+`, `-` and `^` carry only upwards).
+            let demand = match self.fixed_scalar(target) {
+                Some((_, w)) if !janus => w.bits,
+                _ => 64,
+            };
+            return self.update_slot(d, op, janus, value, sp, demand);
         }
         if janus {
             // A Janus element update is checked: on the element swapped into a temporary.
-            return self.on_place(target, sp, &mut |me, d| me.update_slot(d, op, true, value, sp));
+            return self.on_place(target, sp, &mut |me, d| me.update_slot(d, op, true, value, sp, 64));
         }
         let (arr, idx) = self.elem_index(target)?;
         self.guard = Some(AliasGuard { arr, idx, at: target.index.as_deref().and_then(|i| self.affine(i)) });
@@ -1462,7 +1564,18 @@ impl<'a> GeneCompiler<'a> {
 
     /// `d op= value` on a slot (`checked`: Janus's overflow check), a constant as an
     /// immediate.
-    fn update_slot(&mut self, d: Slot, op: UpdateOp, checked: bool, value: &Expr, sp: Span) -> R<()> {
+    /// `demand`: the low bits of the value the update's result depends on (see
+    /// [`Self::operand_demand`]).
+    fn update_slot(
+        &mut self,
+        d: Slot,
+        op: UpdateOp,
+        checked: bool,
+        value: &Expr,
+        sp: Span,
+        demand: u8,
+    ) -> R<()> {
+        self.demand = demand;
         let v = self.expr(value)?;
         let ins = match (v, op, checked) {
             (Opnd::K(k), UpdateOp::Add, false) => Op::AddImm { dst: d, imm: Imm(k) },
