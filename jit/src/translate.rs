@@ -1535,6 +1535,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 // Backward over `x := e`: restore x from the tape; e is not evaluated.
                 self.tape_pop_into(dst);
             }
+            // `update; fix` undoes as `update⁻¹; fix` (the backward stream's rule).
+            Op::Fix { .. } if rdx_vm::module::paired_fix(&self.g.code, 0, pc) => {
+                self.translate_backward(pc - 1);
+                self.srcloc(pc);
+                self.translate_effect(op);
+                self.skip_to = Some(pc - 1);
+            }
             other if other.is_pure() => {}
             other => {
                 if other.takes_pre() {

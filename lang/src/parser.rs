@@ -8,7 +8,7 @@
 //! are the grammar's actions (the generated parser is a child module, so it can call them).
 
 use crate::ast::{
-    self, Builtin, Const, Dir, Expr, ExprKind, Gene, Ident, Place, Program, Span, Stmt, StmtKind,
+    self, Builtin, Const, Dir, Elem, Expr, ExprKind, Gene, Ident, Place, Program, Span, Stmt, StmtKind, Type,
 };
 use crate::ast::{BinOp, UnOp, UpdateOp};
 use crate::codes::Code::*;
@@ -526,6 +526,17 @@ fn index(diags: &mut Vec<Diagnostic>, a: Ident, i: Ex, sp: Span) -> Ex {
         return Ex::poisoned(sp);
     }
     grow(diags, i.depth + 1, || ExprKind::Index(a, Box::new(i.e)), sp)
+}
+
+/// `u32[N]` and the like: arrays hold 64-bit words. Reported, and read as `u64[N]` so that
+/// checking goes on.
+fn narrow_array(diags: &mut Vec<Diagnostic>, ty: &str, n: u64, sp: Span) -> Type {
+    let elem = if ty.starts_with('i') { "i64" } else { "u64" };
+    diags.push(
+        Diagnostic::error(E0101, format!("arrays hold 64-bit words: `{ty}[{n}]` is not a type"), sp)
+            .hint(format!("write `{elem}[{n}]`: its elements can hold {ty} values")),
+    );
+    Type::Array(if elem == "i64" { Elem::I64 } else { Elem::U64 }, n)
 }
 
 /// `f(x)`: one of the built-ins `empty`, `top`, `size`.

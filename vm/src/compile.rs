@@ -1265,12 +1265,9 @@ impl<'a> GeneCompiler<'a> {
 
     fn stmt(&mut self, s: &Stmt) -> R<()> {
         let mark = self.temps.len();
-        // `fix x; update x; fix x`: the backward stream is `fix x; update⁻¹ x; fix x`, so x is
+        // `update x; fix x`: undone as a unit (`update⁻¹ x; fix x`, see `paired_fix`), so x is
         // reduced to its width after the update in both directions.
         let fixed = self.fixed_target(s);
-        if let Some((dst, w)) = fixed {
-            self.emit(Op::Fix { dst, w }, s.span);
-        }
         let r = self.stmt_inner(s);
         if let (Some((dst, w)), Ok(())) = (fixed, &r) {
             self.emit(Op::Fix { dst, w }, s.span);

@@ -276,7 +276,7 @@ macro_rules! for_each_op {
             0x55 XorRot "xor.rot" { dst: Slot, src: Slot, amt: Amt } => RotXor, Effect, direct, "dst = (dst ^ src) <<< amt.";
 
             0x58 Fix "fix" { dst: Slot, w: Wid } => Fix, Effect, direct,
-                "dst = dst reduced to the fixed width w (zero-extended for u8/u16/u32, sign-extended for i8/i16/i32). An update of a fixed-width variable is emitted between two: `fix; update; fix`, so the stream is its own mirror around it.";
+                "dst = dst reduced to the fixed width w (zero-extended for u8/u16/u32, sign-extended for i8/i16/i32). An update of a fixed-width variable is followed by one: `update; fix`, undone as a unit (`update⁻¹; fix`: a fix right after another effect pairs with it in the backward stream).";
             0x59 RotlW "rotl.w" { dst: Slot, src: Slot, w: Wid, pre: Pre } => RotrW, Effect, pre,
                 "dst <<<= src mod bits, at the fixed width w.";
             0x5a RotrW "rotr.w" { dst: Slot, src: Slot, w: Wid, pre: Pre } => RotlW, Effect, pre,

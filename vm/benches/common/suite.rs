@@ -148,6 +148,24 @@ pub fn programs() -> Vec<Program> {
             },
         },
         Program {
+            name: "xtea32",
+            shape: "Feistel cipher on u32 variables",
+            file: "xtea32.rdx",
+            source: include_str!("../suite/xtea32.rdx"),
+            entry: "xtea32",
+            unit: "blocks",
+            bench: 400,
+            test: 3,
+            arrays: no_arrays,
+            case: |n| {
+                case(
+                    (XTEA_PLAIN.0, XTEA_PLAIN.1, XTEA_KEY, n),
+                    |s| (s.0, s.1) = xtea_encrypt((s.0, s.1), &s.2, s.3),
+                    |s| vec![int(s.0), int(s.1), Value::Array(s.2.to_vec()), int(s.3)],
+                )
+            },
+        },
+        Program {
             name: "xorshift*",
             shape: "PRNG steps, xorshift mirror ops",
             file: "xorshift.rdx",
@@ -506,7 +524,7 @@ pub fn speck_encrypt((mut x, mut y): (u64, u64), (mut k, mut l): (u64, u64), blo
 pub const XTEA_KEY: [u64; 4] = [0x00010203, 0x04050607, 0x08090a0b, 0x0c0d0e0f];
 pub const XTEA_PLAIN: (u64, u64) = (0x41424344, 0x45464748);
 
-/// xtea.rdx: `blocks` chained XTEA encryptions (words below 2^32).
+/// xtea.rdx and xtea32.rdx: `blocks` chained XTEA encryptions (words below 2^32).
 #[inline(never)]
 pub fn xtea_encrypt((v0, v1): (u64, u64), key: &[u64; 4], blocks: u64) -> (u64, u64) {
     const DELTA: u32 = 0x9e3779b9;

@@ -88,6 +88,17 @@ struct Builder<'c> {
     open: Vec<usize>,
 }
 
+/// Whether the `fix` at `pc` undoes as a unit with the effect before it (in the block
+/// starting at `start`): an update of a fixed-width variable is `update; fix`, undone as
+/// `update⁻¹; fix` (see [`Op::Fix`]). Engines that walk the forward code backward (the JIT)
+/// pair by this same rule.
+pub fn paired_fix(code: &[Op], start: usize, pc: usize) -> bool {
+    matches!(code[pc], Op::Fix { .. })
+        && pc > start
+        && code[pc - 1].class() == crate::ops::Class::Effect
+        && !matches!(code[pc - 1], Op::Fix { .. })
+}
+
 fn nesting(pc: usize) -> String {
     format!("instruction {pc}: control instructions do not nest")
 }
@@ -140,6 +151,20 @@ impl Builder<'_> {
             | Op::FromInc { cond, .. }
             | Op::LoopTest { cond, .. } => cond,
             _ => Cond::Nz(crate::ops::Slot(0)),
+        }
+    }
+
+    /// Puts the mirror of effect `pc` after its expression code.
+    fn undo_effect(&mut self, pc: usize) {
+        match self.code[pc].mirror() {
+            // Backward, `x := e` restores x from the tape: e is not evaluated.
+            mut mirror @ Op::Unassign { .. } => {
+                mirror.set_pre(0);
+                self.put(mirror, pc);
+            }
+            mirror => {
+                self.with_pre(pc, mirror, pc);
+            }
         }
     }
 
@@ -211,22 +236,24 @@ impl Builder<'_> {
                             _ => return Err(nesting(last)),
                         }
                     }
+                    // An update and the `fix` after it are undone as a unit: the update's
+                    // mirror, then the fix (the value is in canonical form before either).
+                    Op::Fix { .. } if paired_fix(code, start, last) => {
+                        let upd = last - 1;
+                        let first = self.pre_start(upd);
+                        if first < start {
+                            return Err(nesting(upd));
+                        }
+                        self.undo_effect(upd);
+                        self.put(code[last], last);
+                        tasks.push(Task::Block { start, end: first });
+                    }
                     op if op.class() == crate::ops::Class::Effect => {
                         let first = self.pre_start(last);
                         if first < start {
                             return Err(nesting(last));
                         }
-                        match op.mirror() {
-                            // Backward, `x := e` restores x from the tape: e is not evaluated.
-                            mirror @ Op::Unassign { .. } => {
-                                let mut mirror = mirror;
-                                mirror.set_pre(0);
-                                self.put(mirror, last);
-                            }
-                            mirror => {
-                                self.with_pre(last, mirror, last);
-                            }
-                        }
+                        self.undo_effect(last);
                         tasks.push(Task::Block { start, end: first });
                     }
                     _ => return Err(nesting(last)),

@@ -20,6 +20,7 @@ mod encode;
 mod mirror;
 mod verify;
 
+pub use mirror::paired_fix;
 pub use verify::MAX_FRAME_WORDS;
 
 use crate::ops::Op;
