@@ -315,3 +315,32 @@ proptest! {
         prop_assert_eq!(out[7], want, "{}\ninputs {:x?}", src, vals);
     }
 }
+
+/// A loop counted by a fixed-width variable runs as a counted loop where the counter cannot
+/// wrap (constant bounds in order, nothing else changes it); the others wrap as every update
+/// does.
+#[test]
+fn narrow_loop_counters_wrap_where_they_must() {
+    // i: 250, 251, …, 255, 0, 1, 2, 3: nine trips, each adding i to s (mod 256).
+    let wraps = "gene main(s: u8) { local i: u8 = 250\n from i == 250 do { s += i\n i += 1 } until i == 3\n delocal i = 3 }";
+    let want = (250..=255u64).chain(0..3).fold(0u64, |s, i| (s + i) & 0xff);
+    assert_eq!(forward(wraps, &[0]), [want]);
+    // Counting down through zero at a signed width: -2, -1, 0, 1, 2 … as i8 from 2 to -3.
+    let down = "gene main(s: i16) { local i: i8 = 2\n from i == 2 do { s += i\n i -= 1 } until i == -3\n delocal i = -3 }";
+    assert_eq!(forward(down, &[10]), [10 + 2 + 1 - 1 - 2]);
+    // The body changes the counter too (by 3 a trip): 1, 4 … 253, 0, 3 … 255, 2: the last step
+    // of a trip wraps it (253 + 2 + 1).
+    let body = "gene main(s: u16) { local i: u8 = 1\n from i == 1 do { s += i\n i += 2\n i += 1 } until i == 2\n delocal i = 2 }";
+    let (mut s, mut i) = (0u64, 1u64);
+    loop {
+        s = (s + i) & 0xffff;
+        i = (i + 3) & 0xff;
+        if i == 2 {
+            break;
+        }
+    }
+    assert_eq!(forward(body, &[0]), [s]);
+    // A counted loop proper: from 0 up to 200 at u8.
+    let counted = "gene main(s: u32) { local i: u8 = 0\n from i == 0 do { s += i\n i += 1 } until i == 200\n delocal i = 200 }";
+    assert_eq!(forward(counted, &[0]), [(0..200u64).sum::<u64>()]);
+}

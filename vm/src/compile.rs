@@ -188,6 +188,34 @@ fn zero_or_one(e: &Expr) -> bool {
     e.is_boolean() || is_comparison(e)
 }
 
+/// Whether statement `s` may change the variable `name` (or opens another of that name): as a
+/// target, a swapped place, a call's argument, a pushed or popped place, a kernel's buffer.
+fn may_change(s: &Stmt, name: &str) -> bool {
+    let block = |b: &Block| b.stmts.iter().any(|s| may_change(s, name));
+    match &s.kind {
+        StmtKind::Update { target: p, .. }
+        | StmtKind::Mul { target: p, .. }
+        | StmtKind::XorShift { target: p, .. }
+        | StmtKind::Rotate { target: p, .. }
+        | StmtKind::Assign { target: p, .. }
+        | StmtKind::Neg(p)
+        | StmtKind::Not(p)
+        | StmtKind::Erase(p)
+        | StmtKind::Push { value: p, .. }
+        | StmtKind::Pop { target: p, .. } => p.name.name == name,
+        StmtKind::Swap(a, b) => a.name.name == name || b.name.name == name,
+        StmtKind::If { then_block, else_block, .. } => {
+            block(then_block) || else_block.as_ref().is_some_and(block)
+        }
+        StmtKind::From { body, again, .. } => block(body) || again.as_ref().is_some_and(block),
+        StmtKind::Call { args, .. } => args.iter().any(|a| a.name == name),
+        StmtKind::Local { name: n, .. } | StmtKind::Delocal { name: n, .. } => n.name == name,
+        StmtKind::Kernel { buf, .. } => buf.name == name,
+        StmtKind::Undo(inner) => may_change(inner, name),
+        StmtKind::Assert(_) | StmtKind::Skip | StmtKind::Error(_) | StmtKind::Print(_) => false,
+    }
+}
+
 /// `op` with its operands exchanged (`k < x` is `x > k`), for operations that have that form.
 fn swapped(op: BinOp) -> Option<BinOp> {
     Some(match op {
@@ -955,8 +983,27 @@ impl<'a> GeneCompiler<'a> {
         let Ok(Var::Scalar { slot: ctr, ty }) = self.lookup(&target.name.name, target.span) else {
             return Ok(None);
         };
-        if ty.width().is_some() {
-            return Ok(None);
+        // `loop.inc` steps without wrapping: a fixed-width counter only where it never
+        // wraps, from `ctr == a` to `ctr == c` with constants a < c (a > c down) that nothing
+        // else in the loop changes.
+        if let Some(w) = ty.width() {
+            let bound = |e: &Expr| match &e.kind {
+                ExprKind::Binary(BinOp::Eq, l, r) => match (&l.kind, &r.kind) {
+                    (ExprKind::Var(n), _) if *n == target.name.name => self.constant(r),
+                    (_, ExprKind::Var(n)) if *n == target.name.name => self.constant(l),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let (Some(a), Some(c)) = (bound(entry), bound(until)) else { return Ok(None) };
+            let order = |x: u64| if w.signed { x as i64 as i128 } else { x as i128 };
+            let upward = *op == UpdateOp::Add;
+            if !w.holds(a) || !w.holds(c) || (order(a) < order(c)) != upward || a == c {
+                return Ok(None);
+            }
+            if rest.iter().any(|s| may_change(s, &target.name.name)) {
+                return Ok(None);
+            }
         }
         let (Some(a), Some(c)) = (self.simple_cond(entry), self.simple_cond(until)) else { return Ok(None) };
         let top = self.emit(Op::FromC { cond: a, loop_back: Off(0) }, entry.span);
