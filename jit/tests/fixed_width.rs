@@ -164,6 +164,12 @@ fn rotations_and_shifts_act_at_the_width() {
     assert_eq!(forward("gene main(x: i8) { x <<<= 1 }", &[(-128i64) as u64]), [1]);
     assert_eq!(forward("gene main(x: i8) { x >>>= 1 }", &[1]), [(-128i64) as u64]);
     assert_eq!(forward("gene main(x: u32) { x <<<= 32 }", &[0x1234_5678]), [0x1234_5678]);
+    // Amounts of any size are taken modulo the width.
+    assert_eq!(forward("gene main(x: u8, k: u64) { x <<<= k }", &[0x81, u64::MAX]), [0xc0, u64::MAX]);
+    assert_eq!(forward("gene main(x: u8, k: u64) { x >>>= k }", &[0x81, 67]), [0x30, 67]);
+    let k = 0x8000_0000_0000_0011u64;
+    assert_eq!(forward("gene main(x: i16, k: u64) { x <<<= k }", &[0x4001, k]), [0x8002u16 as i16 as u64, k]);
+    assert_eq!(forward("gene main(x: i32, k: u64) { x >>>= k }", &[3, 33]), [(-0x7fff_ffffi64) as u64, 33]);
     assert_eq!(forward("gene main(x: u8) { x ^= x << 4 }", &[0x1f]), [0xef]);
     assert_eq!(forward("gene main(x: u8) { x ^= x >> 4 }", &[0xf1]), [0xfe]);
     assert_eq!(forward("gene main(x: i8) { x ^= x << 1 }", &[0x40]), [(-64i64) as u64]);

@@ -210,24 +210,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.set(dst, r);
     }
 
-    /// `rotl.w` (`right`: `rotr.w`).
+    /// `rotl.w` (`right`: `rotr.w`): the machine rotation of the width's type (its amount
+    /// taken modulo the width, as rdx's).
     pub(super) fn translate_rot_w(&mut self, dst: Slot, src: Slot, w: Wid, right: bool) {
-        let bits = i64::from(w.width().bits);
         let (x, y) = (self.v(dst), self.v(src));
-        let v = self.b.ins().band_imm_u(x, w.width().mask() as i64);
-        let mut k = self.b.ins().band_imm_u(y, bits - 1);
-        if right {
-            let c = self.k(bits as u64);
-            let n = self.b.ins().isub(c, k);
-            k = self.b.ins().band_imm_u(n, bits - 1);
-        }
-        // v < 2^bits, so v >> bits is 0 when k is 0.
-        let hi = self.b.ins().ishl(v, k);
-        let c = self.k(bits as u64);
-        let back = self.b.ins().isub(c, k);
-        let lo = self.b.ins().ushr(v, back);
-        let r = self.b.ins().bor(hi, lo);
-        let r = self.wrap_w(r, w);
+        let t = self.b.ins().ireduce(super::pure::narrow_type(w), x);
+        let r = if right { self.b.ins().rotr(t, y) } else { self.b.ins().rotl(t, y) };
+        let r = self.extend_w(r, w);
         self.set(dst, r);
     }
 

@@ -345,14 +345,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     /// `x` reduced to the fixed width `w` (zero- or sign-extended).
     pub(super) fn wrap_w(&mut self, x: Value, w: rdx_vm::ops::Wid) -> Value {
-        let wd = w.width();
-        if wd.signed {
-            let sh = 64 - i64::from(wd.bits);
-            let t = self.b.ins().ishl_imm_u(x, sh);
-            self.b.ins().sshr_imm_u(t, sh)
-        } else {
-            self.b.ins().band_imm_u(x, wd.mask() as i64)
-        }
+        let t = self.b.ins().ireduce(narrow_type(w), x);
+        self.extend_w(t, w)
+    }
+
+    /// A value of `w`'s narrow machine type as a word in canonical form (a `movzx`/`movsx`, or
+    /// a 32-bit move).
+    pub(super) fn extend_w(&mut self, t: Value, w: rdx_vm::ops::Wid) -> Value {
+        if w.width().signed { self.b.ins().sextend(I64, t) } else { self.b.ins().uextend(I64, t) }
     }
 
     /// A shift by the immediate `k` (see [`Self::shift`]).
@@ -402,5 +402,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
         };
         self.set(dst, r);
+    }
+}
+
+/// The machine integer type of a fixed width (`i8`, `i16` or `i32`).
+pub(super) fn narrow_type(w: Wid) -> cranelift_codegen::ir::Type {
+    match w.width().bits {
+        8 => cranelift_codegen::ir::types::I8,
+        16 => cranelift_codegen::ir::types::I16,
+        _ => I32,
     }
 }
