@@ -1685,6 +1685,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Fix { dst, w } => self.translate_fix(dst, w),
             Op::RotlW { dst, src, w, .. } => self.translate_rot_w(dst, src, w, false),
             Op::RotrW { dst, src, w, .. } => self.translate_rot_w(dst, src, w, true),
+            Op::RotlWImm { dst, amt, w } => {
+                let k = self.k(u64::from(amt.0));
+                self.rot_w(dst, k, w, false)
+            }
+            Op::RotrWImm { dst, amt, w } => {
+                let k = self.k(u64::from(amt.0));
+                self.rot_w(dst, k, w, true)
+            }
             Op::Add { dst, src, .. } => self.update(dst, src, |b: &mut B, x, y| b.ins().iadd(x, y)),
             Op::Sub { dst, src, .. } => self.update(dst, src, |b: &mut B, x, y| b.ins().isub(x, y)),
             Op::Xor { dst, src, .. } => self.update(dst, src, |b: &mut B, x, y| b.ins().bxor(x, y)),
@@ -1970,6 +1978,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Fix { .. }
             | Op::RotlW { .. }
             | Op::RotrW { .. }
+            | Op::RotlWImm { .. }
+            | Op::RotrWImm { .. }
             | Op::AddElem { .. }
             | Op::SubElem { .. }
             | Op::XorElem { .. }
@@ -2063,6 +2073,8 @@ pub fn supported(op: &Op) -> bool {
         | Op::Fix { .. }
         | Op::RotlW { .. }
         | Op::RotrW { .. }
+        | Op::RotlWImm { .. }
+        | Op::RotrWImm { .. }
         | Op::Wrap { .. }
         | Op::AddElem { .. }
         | Op::SubElem { .. }

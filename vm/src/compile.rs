@@ -1383,16 +1383,15 @@ impl<'a> GeneCompiler<'a> {
                 if let Some(Var::Scalar { slot: dst, ty: Type::Fixed(w) }) =
                     target.index.is_none().then(|| self.find(&target.name.name)).flatten()
                 {
-                    let (src, w) = (self.expr_slot(amount)?, Wid::of(w));
-                    let pre = Pre(0);
-                    self.emit(
-                        if dir == Dir::Left {
-                            Op::RotlW { dst, src, w, pre }
-                        } else {
-                            Op::RotrW { dst, src, w, pre }
-                        },
-                        sp,
-                    );
+                    let (left, pre) = (dir == Dir::Left, Pre(0));
+                    let op = match (self.expr(amount)?, Wid::of(w)) {
+                        // By a constant: the immediate form (the amount modulo the width).
+                        (Opnd::K(k), w) if left => Op::RotlWImm { dst, amt: Amt((k % 64) as u8), w },
+                        (Opnd::K(k), w) => Op::RotrWImm { dst, amt: Amt((k % 64) as u8), w },
+                        (Opnd::S(src), w) if left => Op::RotlW { dst, src, w, pre },
+                        (Opnd::S(src), w) => Op::RotrW { dst, src, w, pre },
+                    };
+                    self.emit(op, sp);
                     return Ok(());
                 }
                 self.on_place(target, sp, &mut |me, d| {

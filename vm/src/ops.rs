@@ -281,6 +281,10 @@ macro_rules! for_each_op {
                 "dst <<<= src mod bits, at the fixed width w.";
             0x5a RotrW "rotr.w" { dst: Slot, src: Slot, w: Wid, pre: Pre } => RotlW, Effect, pre,
                 "dst >>>= src mod bits, at the fixed width w.";
+            0x5b RotlWImm "rotl.w.imm" { dst: Slot, amt: Amt, w: Wid } => RotrWImm, Effect, direct,
+                "dst <<<= amt mod bits, at the fixed width w (a rotation by a constant).";
+            0x5c RotrWImm "rotr.w.imm" { dst: Slot, amt: Amt, w: Wid } => RotlWImm, Effect, direct,
+                "dst >>>= amt mod bits, at the fixed width w (a rotation by a constant).";
 
             0x56 AddChkImm "add.chk.imm" { dst: Slot, imm: Imm } => SubChkImm, Effect, direct, "Janus dst += imm; signed overflow is an error.";
             0x57 SubChkImm "sub.chk.imm" { dst: Slot, imm: Imm } => AddChkImm, Effect, direct, "Janus dst -= imm; signed overflow is an error.";

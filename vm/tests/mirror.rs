@@ -151,7 +151,11 @@ proptest! {
         let (m, mm) = (module(op), module(op.mirror()));
         // A fixed-width update is a bijection on values of its width (canonical words).
         let v: Vec<u64> = match op {
-            Op::Fix { w, .. } | Op::RotlW { w, .. } | Op::RotrW { w, .. } => v.iter().map(|&x| w.wrap(x)).collect(),
+            Op::Fix { w, .. }
+            | Op::RotlW { w, .. }
+            | Op::RotrW { w, .. }
+            | Op::RotlWImm { w, .. }
+            | Op::RotrWImm { w, .. } => v.iter().map(|&x| w.wrap(x)).collect(),
             _ => v,
         };
         let start = state(&v, &arr, &stack);

@@ -213,7 +213,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// `rotl.w` (`right`: `rotr.w`): the machine rotation of the width's type (its amount
     /// taken modulo the width, as rdx's).
     pub(super) fn translate_rot_w(&mut self, dst: Slot, src: Slot, w: Wid, right: bool) {
-        let (x, y) = (self.v(dst), self.v(src));
+        let y = self.v(src);
+        self.rot_w(dst, y, w, right)
+    }
+
+    /// `dst` rotated by `y` at width `w` (see [`Self::translate_rot_w`]).
+    pub(super) fn rot_w(&mut self, dst: Slot, y: Value, w: Wid, right: bool) {
+        let x = self.v(dst);
         let t = self.b.ins().ireduce(super::pure::narrow_type(w), x);
         let r = if right { self.b.ins().rotr(t, y) } else { self.b.ins().rotl(t, y) };
         let r = self.extend_w(r, w);

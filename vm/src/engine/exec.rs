@@ -339,6 +339,8 @@ impl Interpreter {
                 Op::Fix { dst, w } => w!(dst, w.wrap(r!(dst))),
                 Op::RotlW { dst, src, w, .. } => w!(dst, crate::ops::rotl_w(r!(dst), r!(src), w)),
                 Op::RotrW { dst, src, w, .. } => w!(dst, crate::ops::rotr_w(r!(dst), r!(src), w)),
+                Op::RotlWImm { dst, amt, w } => w!(dst, crate::ops::rotl_w(r!(dst), u64::from(amt.0), w)),
+                Op::RotrWImm { dst, amt, w } => w!(dst, crate::ops::rotr_w(r!(dst), u64::from(amt.0), w)),
 
                 // Updates of an array element.
                 Op::AddElem { arr, idx, src, .. } => upd!(el!(arr, idx), |x: u64| x.wrapping_add(r!(src))),
