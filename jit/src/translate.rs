@@ -1685,6 +1685,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Fix { dst, w } => self.translate_fix(dst, w),
             Op::RotlW { dst, src, w, .. } => self.translate_rot_w(dst, src, w, false),
             Op::RotrW { dst, src, w, .. } => self.translate_rot_w(dst, src, w, true),
+            Op::AddW { dst, src, w, .. } => self.update_w(dst, src, w, |b: &mut B, x, y| b.ins().iadd(x, y)),
+            Op::SubW { dst, src, w, .. } => self.update_w(dst, src, w, |b: &mut B, x, y| b.ins().isub(x, y)),
+            Op::XorW { dst, src, w, .. } => self.update_w(dst, src, w, |b: &mut B, x, y| b.ins().bxor(x, y)),
+            Op::AddWImm { dst, imm, w } => {
+                let y = self.k(imm.0);
+                self.update_value_w(dst, y, w, |b: &mut B, x, y| b.ins().iadd(x, y))
+            }
+            Op::SubWImm { dst, imm, w } => {
+                let y = self.k(imm.0);
+                self.update_value_w(dst, y, w, |b: &mut B, x, y| b.ins().isub(x, y))
+            }
             Op::RotlWImm { dst, amt, w } => {
                 let k = self.k(u64::from(amt.0));
                 self.rot_w(dst, k, w, false)
@@ -1980,6 +1991,11 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::RotrW { .. }
             | Op::RotlWImm { .. }
             | Op::RotrWImm { .. }
+            | Op::AddW { .. }
+            | Op::SubW { .. }
+            | Op::XorW { .. }
+            | Op::AddWImm { .. }
+            | Op::SubWImm { .. }
             | Op::AddElem { .. }
             | Op::SubElem { .. }
             | Op::XorElem { .. }
@@ -2075,6 +2091,11 @@ pub fn supported(op: &Op) -> bool {
         | Op::RotrW { .. }
         | Op::RotlWImm { .. }
         | Op::RotrWImm { .. }
+        | Op::AddW { .. }
+        | Op::SubW { .. }
+        | Op::XorW { .. }
+        | Op::AddWImm { .. }
+        | Op::SubWImm { .. }
         | Op::Wrap { .. }
         | Op::AddElem { .. }
         | Op::SubElem { .. }

@@ -828,11 +828,10 @@ impl<'a> GeneCompiler<'a> {
             _ => return None,
         };
         let (slot, w) = self.fixed_scalar(place)?;
-        // `x ^= e`, `x := e` and `erase x` of a value in canonical form leave x in it: no fix.
+        // An update by an expression wraps itself (`add.w` …; `x op= a[i]` does not); `x := e`
+        // and `erase x` of a value in canonical form leave x in it: no fix.
         let kept = match &s.kind {
-            StmtKind::Update { op: UpdateOp::Xor, value, .. } => {
-                self.reduced(value, w, w.bits, REDUCED_DEPTH)
-            }
+            StmtKind::Update { value, .. } => !matches!(value.kind, ExprKind::Index(..)),
             StmtKind::Assign { value, .. } => self.reduced(value, w, 64, REDUCED_DEPTH),
             StmtKind::Erase(_) => true,
             _ => false,
@@ -1577,17 +1576,13 @@ impl<'a> GeneCompiler<'a> {
                 );
                 return Ok(());
             }
-            // `x += e` on a fixed-width `x` is followed by its `fix`: the low bits of x's width
-            // are all of `e` it depends on (`+`, `-` and `^` carry only upwards).
-            let demand = match self.fixed_scalar(target) {
-                Some((_, w)) if !janus => w.bits,
-                _ => 64,
-            };
-            return self.update_slot(d, op, janus, value, sp, demand);
+            // `x += e` on a fixed-width `x` wraps at its width (`add.w`).
+            let w = self.fixed_scalar(target).filter(|_| !janus).map(|(_, w)| w);
+            return self.update_slot(d, op, janus, value, sp, w);
         }
         if janus {
             // A Janus element update is checked: on the element swapped into a temporary.
-            return self.on_place(target, sp, &mut |me, d| me.update_slot(d, op, true, value, sp, 64));
+            return self.on_place(target, sp, &mut |me, d| me.update_slot(d, op, true, value, sp, None));
         }
         let (arr, idx) = self.elem_index(target)?;
         self.guard = Some(AliasGuard { arr, idx, at: target.index.as_deref().and_then(|i| self.affine(i)) });
@@ -1607,8 +1602,8 @@ impl<'a> GeneCompiler<'a> {
 
     /// `d op= value` on a slot (`checked`: Janus's overflow check), a constant as an
     /// immediate.
-    /// `demand`: the low bits of the value the update's result depends on (see
-    /// [`Self::operand_demand`]).
+    /// `width`: d is a fixed-width variable, updated at its width (`add.w` …; `x ^= e` of a
+    /// value reduced already needs no reduction).
     fn update_slot(
         &mut self,
         d: Slot,
@@ -1616,9 +1611,35 @@ impl<'a> GeneCompiler<'a> {
         checked: bool,
         value: &Expr,
         sp: Span,
-        demand: u8,
+        width: Option<Width>,
     ) -> R<()> {
-        self.demand = demand;
+        // The low bits of x's width are all of `e` the update depends on (`+`, `-` and `^`
+        // carry only upwards; see `operand_demand`).
+        if let Some(w) = width {
+            let plain = op == UpdateOp::Xor && self.reduced(value, w, w.bits, REDUCED_DEPTH);
+            self.demand = w.bits;
+            if !plain {
+                let w = Wid::of(w);
+                let ins = match (self.expr(value)?, op) {
+                    (Opnd::K(k), UpdateOp::Add) => Op::AddWImm { dst: d, imm: Imm(k), w },
+                    (Opnd::K(k), UpdateOp::Sub) => Op::SubWImm { dst: d, imm: Imm(k), w },
+                    (v, op) => {
+                        let src = match v {
+                            Opnd::S(s) => s,
+                            Opnd::K(k) => self.konst(k, value.span)?,
+                        };
+                        let pre = Pre(0);
+                        match op {
+                            UpdateOp::Add => Op::AddW { dst: d, src, w, pre },
+                            UpdateOp::Sub => Op::SubW { dst: d, src, w, pre },
+                            UpdateOp::Xor => Op::XorW { dst: d, src, w, pre },
+                        }
+                    }
+                };
+                self.emit(ins, sp);
+                return Ok(());
+            }
+        }
         let v = self.expr(value)?;
         let ins = match (v, op, checked) {
             (Opnd::K(k), UpdateOp::Add, false) => Op::AddImm { dst: d, imm: Imm(k) },

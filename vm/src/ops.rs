@@ -276,7 +276,7 @@ macro_rules! for_each_op {
             0x55 XorRot "xor.rot" { dst: Slot, src: Slot, amt: Amt } => RotXor, Effect, direct, "dst = (dst ^ src) <<< amt.";
 
             0x58 Fix "fix" { dst: Slot, w: Wid } => Fix, Effect, direct,
-                "dst = dst reduced to the fixed width w (zero-extended for u8/u16/u32, sign-extended for i8/i16/i32). An update of a fixed-width variable is followed by one: `update; fix`, undone as a unit (`update⁻¹; fix`: a fix right after another effect pairs with it in the backward stream).";
+                "dst = dst reduced to the fixed width w (zero-extended for u8/u16/u32, sign-extended for i8/i16/i32). An update of a fixed-width variable without a `.w` form (`mul.imm`, `neg`, `xsl`, `add.from` …) is followed by one: `update; fix`, undone as a unit (`update⁻¹; fix`: a fix right after another effect pairs with it in the backward stream).";
             0x59 RotlW "rotl.w" { dst: Slot, src: Slot, w: Wid, pre: Pre } => RotrW, Effect, pre,
                 "dst <<<= src mod bits, at the fixed width w.";
             0x5a RotrW "rotr.w" { dst: Slot, src: Slot, w: Wid, pre: Pre } => RotlW, Effect, pre,
@@ -285,6 +285,16 @@ macro_rules! for_each_op {
                 "dst <<<= amt mod bits, at the fixed width w (a rotation by a constant).";
             0x5c RotrWImm "rotr.w.imm" { dst: Slot, amt: Amt, w: Wid } => RotlWImm, Effect, direct,
                 "dst >>>= amt mod bits, at the fixed width w (a rotation by a constant).";
+            0x5d AddW "add.w" { dst: Slot, src: Slot, w: Wid, pre: Pre } => SubW, Effect, pre,
+                "dst += src, wrapping at the fixed width w (an update of a fixed-width variable: `add` and its `fix` in one).";
+            0x5e SubW "sub.w" { dst: Slot, src: Slot, w: Wid, pre: Pre } => AddW, Effect, pre,
+                "dst -= src, wrapping at the fixed width w.";
+            0x5f XorW "xor.w" { dst: Slot, src: Slot, w: Wid, pre: Pre } => XorW, Effect, pre,
+                "dst ^= src, reduced to the fixed width w (src may have bits above it).";
+            0x2b AddWImm "add.w.imm" { dst: Slot, imm: Imm, w: Wid } => SubWImm, Effect, direct,
+                "dst += imm, wrapping at the fixed width w.";
+            0x2c SubWImm "sub.w.imm" { dst: Slot, imm: Imm, w: Wid } => AddWImm, Effect, direct,
+                "dst -= imm, wrapping at the fixed width w.";
 
             0x56 AddChkImm "add.chk.imm" { dst: Slot, imm: Imm } => SubChkImm, Effect, direct, "Janus dst += imm; signed overflow is an error.";
             0x57 SubChkImm "sub.chk.imm" { dst: Slot, imm: Imm } => AddChkImm, Effect, direct, "Janus dst -= imm; signed overflow is an error.";

@@ -155,7 +155,12 @@ proptest! {
             | Op::RotlW { w, .. }
             | Op::RotrW { w, .. }
             | Op::RotlWImm { w, .. }
-            | Op::RotrWImm { w, .. } => v.iter().map(|&x| w.wrap(x)).collect(),
+            | Op::RotrWImm { w, .. }
+            | Op::AddW { w, .. }
+            | Op::SubW { w, .. }
+            | Op::XorW { w, .. }
+            | Op::AddWImm { w, .. }
+            | Op::SubWImm { w, .. } => v.iter().map(|&x| w.wrap(x)).collect(),
             _ => v,
         };
         let start = state(&v, &arr, &stack);

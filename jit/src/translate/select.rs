@@ -51,7 +51,14 @@ fn update_writes(op: &Op) -> Option<Writes> {
         | Op::Not { dst }
         | Op::AddFrom { dst, .. }
         | Op::SubFrom { dst, .. }
-        | Op::XorFrom { dst, .. } => (vec![dst], vec![]),
+        | Op::XorFrom { dst, .. }
+        | Op::AddW { dst, .. }
+        | Op::SubW { dst, .. }
+        | Op::XorW { dst, .. }
+        | Op::AddWImm { dst, .. }
+        | Op::SubWImm { dst, .. }
+        | Op::RotlWImm { dst, .. }
+        | Op::RotrWImm { dst, .. } => (vec![dst], vec![]),
         Op::Swap { a, b } => (vec![a, b], vec![]),
         Op::AddElem { arr, idx, .. }
         | Op::SubElem { arr, idx, .. }

@@ -339,6 +339,11 @@ impl Interpreter {
                 Op::Fix { dst, w } => w!(dst, w.wrap(r!(dst))),
                 Op::RotlW { dst, src, w, .. } => w!(dst, crate::ops::rotl_w(r!(dst), r!(src), w)),
                 Op::RotrW { dst, src, w, .. } => w!(dst, crate::ops::rotr_w(r!(dst), r!(src), w)),
+                Op::AddW { dst, src, w, .. } => w!(dst, w.wrap(r!(dst).wrapping_add(r!(src)))),
+                Op::SubW { dst, src, w, .. } => w!(dst, w.wrap(r!(dst).wrapping_sub(r!(src)))),
+                Op::XorW { dst, src, w, .. } => w!(dst, w.wrap(r!(dst) ^ r!(src))),
+                Op::AddWImm { dst, imm, w } => w!(dst, w.wrap(r!(dst).wrapping_add(imm.0))),
+                Op::SubWImm { dst, imm, w } => w!(dst, w.wrap(r!(dst).wrapping_sub(imm.0))),
                 Op::RotlWImm { dst, amt, w } => w!(dst, crate::ops::rotl_w(r!(dst), u64::from(amt.0), w)),
                 Op::RotrWImm { dst, amt, w } => w!(dst, crate::ops::rotr_w(r!(dst), u64::from(amt.0), w)),
 
