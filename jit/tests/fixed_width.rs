@@ -172,6 +172,8 @@ fn rotations_and_shifts_act_at_the_width() {
     assert_eq!(forward("gene main(x: i32, k: u64) { x >>>= k }", &[3, 33]), [(-0x7fff_ffffi64) as u64, 33]);
     assert_eq!(forward("gene main(x: u8) { x ^= x << 4 }", &[0x1f]), [0xef]);
     assert_eq!(forward("gene main(x: u8) { x ^= x >> 4 }", &[0xf1]), [0xfe]);
+    assert_eq!(forward("gene main(x: u16) { x ^= x >> 15 }", &[0x8001]), [0x8000]);
+    assert_eq!(forward("gene main(x: u32) { x ^= x << 13\n x ^= x >> 17 }", &[0xdead_beef]), [0x6970_6a57]);
     assert_eq!(forward("gene main(x: i8) { x ^= x << 1 }", &[0x40]), [(-64i64) as u64]);
     assert_eq!(forward("gene main(x: u8, y: u8) { y ^= x << 9 }", &[0xff, 1]), [0xff, 1]);
 }

@@ -832,6 +832,8 @@ impl<'a> GeneCompiler<'a> {
         // and `erase x` of a value in canonical form leave x in it: no fix.
         let kept = match &s.kind {
             StmtKind::Update { value, .. } => !matches!(value.kind, ExprKind::Index(..)),
+            // A right shift of an unsigned width's value stays below its top bit.
+            StmtKind::XorShift { dir: Dir::Right, .. } => !w.signed,
             StmtKind::Assign { value, .. } => self.reduced(value, w, 64, REDUCED_DEPTH),
             StmtKind::Erase(_) => true,
             _ => false,

@@ -139,13 +139,7 @@ pub fn programs() -> Vec<Program> {
             bench: 400,
             test: 3,
             arrays: no_arrays,
-            case: |n| {
-                case(
-                    (XTEA_PLAIN.0, XTEA_PLAIN.1, XTEA_KEY, n),
-                    |s| (s.0, s.1) = xtea_encrypt((s.0, s.1), &s.2, s.3),
-                    |s| vec![int(s.0), int(s.1), Value::Array(s.2.to_vec()), int(s.3)],
-                )
-            },
+            case: xtea_case,
         },
         Program {
             name: "xtea32",
@@ -157,13 +151,7 @@ pub fn programs() -> Vec<Program> {
             bench: 400,
             test: 3,
             arrays: no_arrays,
-            case: |n| {
-                case(
-                    (XTEA_PLAIN.0, XTEA_PLAIN.1, XTEA_KEY, n),
-                    |s| (s.0, s.1) = xtea_encrypt((s.0, s.1), &s.2, s.3),
-                    |s| vec![int(s.0), int(s.1), Value::Array(s.2.to_vec()), int(s.3)],
-                )
-            },
+            case: xtea_case,
         },
         Program {
             name: "xorshift*",
@@ -523,6 +511,15 @@ pub fn speck_encrypt((mut x, mut y): (u64, u64), (mut k, mut l): (u64, u64), blo
 /// XTEA's key and plaintext of the usual test vector (big-endian words).
 pub const XTEA_KEY: [u64; 4] = [0x00010203, 0x04050607, 0x08090a0b, 0x0c0d0e0f];
 pub const XTEA_PLAIN: (u64, u64) = (0x41424344, 0x45464748);
+
+/// The input of xtea.rdx and xtea32.rdx at n blocks, and their twin.
+fn xtea_case(n: u64) -> Case {
+    case(
+        (XTEA_PLAIN.0, XTEA_PLAIN.1, XTEA_KEY, n),
+        |s| (s.0, s.1) = xtea_encrypt((s.0, s.1), &s.2, s.3),
+        |s| vec![int(s.0), int(s.1), Value::Array(s.2.to_vec()), int(s.3)],
+    )
+}
 
 /// xtea.rdx and xtea32.rdx: `blocks` chained XTEA encryptions (words below 2^32).
 #[inline(never)]
