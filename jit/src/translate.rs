@@ -1685,16 +1685,26 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Fix { dst, w } => self.translate_fix(dst, w),
             Op::RotlW { dst, src, w, .. } => self.translate_rot_w(dst, src, w, false),
             Op::RotrW { dst, src, w, .. } => self.translate_rot_w(dst, src, w, true),
-            Op::AddW { dst, src, w, .. } => self.update_w(dst, src, w, |b: &mut B, x, y| b.ins().iadd(x, y)),
-            Op::SubW { dst, src, w, .. } => self.update_w(dst, src, w, |b: &mut B, x, y| b.ins().isub(x, y)),
-            Op::XorW { dst, src, w, .. } => self.update_w(dst, src, w, |b: &mut B, x, y| b.ins().bxor(x, y)),
+            // An update at a fixed width: the word update, then its `fix`.
+            Op::AddW { dst, src, w, .. } => {
+                self.update(dst, src, |b: &mut B, x, y| b.ins().iadd(x, y));
+                self.translate_fix(dst, w)
+            }
+            Op::SubW { dst, src, w, .. } => {
+                self.update(dst, src, |b: &mut B, x, y| b.ins().isub(x, y));
+                self.translate_fix(dst, w)
+            }
+            Op::XorW { dst, src, w, .. } => {
+                self.update(dst, src, |b: &mut B, x, y| b.ins().bxor(x, y));
+                self.translate_fix(dst, w)
+            }
             Op::AddWImm { dst, imm, w } => {
-                let y = self.k(imm.0);
-                self.update_value_w(dst, y, w, |b: &mut B, x, y| b.ins().iadd(x, y))
+                self.update_imm(dst, imm.0, |b: &mut B, x, y| b.ins().iadd(x, y));
+                self.translate_fix(dst, w)
             }
             Op::SubWImm { dst, imm, w } => {
-                let y = self.k(imm.0);
-                self.update_value_w(dst, y, w, |b: &mut B, x, y| b.ins().isub(x, y))
+                self.update_imm(dst, imm.0, |b: &mut B, x, y| b.ins().isub(x, y));
+                self.translate_fix(dst, w)
             }
             Op::RotlWImm { dst, amt, w } => {
                 let k = self.k(u64::from(amt.0));

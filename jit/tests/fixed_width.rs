@@ -154,6 +154,8 @@ fn arithmetic_wraps_at_the_width() {
     );
     // Literals wrap into the target's width.
     assert_eq!(forward("gene main(x: u8) { x += 300 }", &[0]), [44]);
+    assert_eq!(forward("gene main(x: u8) { x ^= 0x1ff }", &[0x0f]), [0xf0]);
+    assert_eq!(forward("gene main(x: i8) { x ^= 0x180 }", &[1]), [(-127i64) as u64]);
 }
 
 #[test]

@@ -1616,46 +1616,34 @@ impl<'a> GeneCompiler<'a> {
         width: Option<Width>,
     ) -> R<()> {
         // The low bits of x's width are all of `e` the update depends on (`+`, `-` and `^`
-        // carry only upwards; see `operand_demand`).
-        if let Some(w) = width {
-            let plain = op == UpdateOp::Xor && self.reduced(value, w, w.bits, REDUCED_DEPTH);
-            self.demand = w.bits;
-            if !plain {
-                let w = Wid::of(w);
-                let ins = match (self.expr(value)?, op) {
-                    (Opnd::K(k), UpdateOp::Add) => Op::AddWImm { dst: d, imm: Imm(k), w },
-                    (Opnd::K(k), UpdateOp::Sub) => Op::SubWImm { dst: d, imm: Imm(k), w },
-                    (v, op) => {
-                        let src = match v {
-                            Opnd::S(s) => s,
-                            Opnd::K(k) => self.konst(k, value.span)?,
-                        };
-                        let pre = Pre(0);
-                        match op {
-                            UpdateOp::Add => Op::AddW { dst: d, src, w, pre },
-                            UpdateOp::Sub => Op::SubW { dst: d, src, w, pre },
-                            UpdateOp::Xor => Op::XorW { dst: d, src, w, pre },
-                        }
-                    }
-                };
-                self.emit(ins, sp);
-                return Ok(());
+        // carry only upwards; see `operand_demand`). `x ^= e` of a reduced value stays reduced.
+        let wid = match width {
+            Some(w) => {
+                self.demand = w.bits;
+                let plain = op == UpdateOp::Xor && self.reduced(value, w, w.bits, REDUCED_DEPTH);
+                (!plain).then(|| Wid::of(w))
             }
-        }
-        let v = self.expr(value)?;
-        let ins = match (v, op, checked) {
-            (Opnd::K(k), UpdateOp::Add, false) => Op::AddImm { dst: d, imm: Imm(k) },
-            (Opnd::K(k), UpdateOp::Sub, false) => Op::SubImm { dst: d, imm: Imm(k) },
-            (Opnd::K(k), UpdateOp::Xor, _) => Op::XorImm { dst: d, imm: Imm(k) },
-            (Opnd::K(k), UpdateOp::Add, true) => Op::AddChkImm { dst: d, imm: Imm(k) },
-            (Opnd::K(k), UpdateOp::Sub, true) => Op::SubChkImm { dst: d, imm: Imm(k) },
-            (Opnd::S(src), op, checked) => match (op, checked) {
-                (UpdateOp::Add, false) => Op::Add { dst: d, src, pre: Pre(0) },
-                (UpdateOp::Sub, false) => Op::Sub { dst: d, src, pre: Pre(0) },
-                (UpdateOp::Add, true) => Op::AddChk { dst: d, src, pre: Pre(0) },
-                (UpdateOp::Sub, true) => Op::SubChk { dst: d, src, pre: Pre(0) },
-                (UpdateOp::Xor, _) => Op::Xor { dst: d, src, pre: Pre(0) },
-            },
+            None => None,
+        };
+        let pre = Pre(0);
+        let ins = match (self.expr(value)?, op, checked, wid) {
+            (Opnd::K(k), UpdateOp::Add, _, Some(w)) => Op::AddWImm { dst: d, imm: Imm(k), w },
+            (Opnd::K(k), UpdateOp::Sub, _, Some(w)) => Op::SubWImm { dst: d, imm: Imm(k), w },
+            // x ^ k reduced is x ^ (k reduced), x being reduced.
+            (Opnd::K(k), UpdateOp::Xor, _, Some(w)) => Op::XorImm { dst: d, imm: Imm(w.wrap(k)) },
+            (Opnd::S(src), UpdateOp::Add, _, Some(w)) => Op::AddW { dst: d, src, w, pre },
+            (Opnd::S(src), UpdateOp::Sub, _, Some(w)) => Op::SubW { dst: d, src, w, pre },
+            (Opnd::S(src), UpdateOp::Xor, _, Some(w)) => Op::XorW { dst: d, src, w, pre },
+            (Opnd::K(k), UpdateOp::Add, false, None) => Op::AddImm { dst: d, imm: Imm(k) },
+            (Opnd::K(k), UpdateOp::Sub, false, None) => Op::SubImm { dst: d, imm: Imm(k) },
+            (Opnd::K(k), UpdateOp::Xor, _, None) => Op::XorImm { dst: d, imm: Imm(k) },
+            (Opnd::K(k), UpdateOp::Add, true, None) => Op::AddChkImm { dst: d, imm: Imm(k) },
+            (Opnd::K(k), UpdateOp::Sub, true, None) => Op::SubChkImm { dst: d, imm: Imm(k) },
+            (Opnd::S(src), UpdateOp::Add, false, None) => Op::Add { dst: d, src, pre },
+            (Opnd::S(src), UpdateOp::Sub, false, None) => Op::Sub { dst: d, src, pre },
+            (Opnd::S(src), UpdateOp::Add, true, None) => Op::AddChk { dst: d, src, pre },
+            (Opnd::S(src), UpdateOp::Sub, true, None) => Op::SubChk { dst: d, src, pre },
+            (Opnd::S(src), UpdateOp::Xor, _, None) => Op::Xor { dst: d, src, pre },
         };
         self.emit(ins, sp);
         Ok(())

@@ -428,32 +428,6 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.set(dst, r);
     }
 
-    /// An update at a fixed width (`add.w` …): the word operation, reduced to `w`.
-    pub(super) fn update_w(
-        &mut self,
-        dst: Slot,
-        src: Slot,
-        w: Wid,
-        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
-    ) {
-        let y = self.v(src);
-        self.update_value_w(dst, y, w, f)
-    }
-
-    /// `dst = f(dst, y)` reduced to `w`.
-    pub(super) fn update_value_w(
-        &mut self,
-        dst: Slot,
-        y: Value,
-        w: Wid,
-        f: impl FnOnce(&mut FunctionBuilder<'b>, Value, Value) -> Value,
-    ) {
-        let x = self.v(dst);
-        let r = f(&mut self.b, x, y);
-        let r = self.wrap_w(r, w);
-        self.set(dst, r);
-    }
-
     pub(super) fn update_imm(
         &mut self,
         dst: Slot,
