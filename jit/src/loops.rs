@@ -19,9 +19,11 @@
 //!   in either direction. An array access `a[ctr]` in the body with the range inside `a`'s
 //!   static length needs no bounds check.
 //! - **Unrolling.** With a known trip count `t` (constant bounds) and a short straight-line
-//!   body, the body may be emitted `k` times per trip around, `k` dividing `t`: the counter
-//!   meets its bound only after a multiple of `k` steps from where it entered, so the exit test
-//!   (forward) or entry test (backward) is needed only after every `k`-th copy.
+//!   body, the body may be emitted `k` times per trip around, after `r = t mod k` trips run
+//!   straight when the loop is entered: the counter then meets its bound only after a multiple
+//!   of `k` steps, so the exit test (forward) is needed only after every `k`-th copy. Going
+//!   backward the entry test becomes `ctr == s ± r` (after every `k`-th copy), and the `r`
+//!   trips run straight after it holds, leaving `ctr == s` as the entry test would.
 //! - **A value carried from one trip to the next.** When the body is straight-line code whose
 //!   only memory write is one update `arr[ctr + c]` (no calls, stacks, kernels or swaps), a
 //!   read of `arr[ctr + c - step]` before that update reads what the previous trip wrote
@@ -58,11 +60,23 @@ impl CountedLoop {
     }
 }
 
-/// How many copies of the loop's body to emit per trip around (1: no unrolling): the largest
-/// of 8, 4, 2 that divides the trip count, when the body is straight-line code (no control,
-/// calls, frames or `error`) and the copies fit [`UNROLL_BUDGET`].
-pub fn unroll_factor(g: &GeneDef, l: &CountedLoop) -> usize {
-    let Some((lo, hi)) = l.range else { return 1 };
+/// How a simple counted loop's body is unrolled ([`unrolling`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unroll {
+    /// Copies of the body per trip around the loop (1: not unrolled).
+    pub copies: usize,
+    /// Trips run once each, straight, before the loop (going forward; after it going
+    /// backward), so that the rest is a multiple of `copies`.
+    pub peeled: usize,
+}
+
+/// How to unroll loop `l`: the largest of 8, 4, 2 copies of the body per trip around that
+/// fit [`UNROLL_BUDGET`] with the trips the count leaves over (trip count mod copies, run
+/// before the loop), when the trip count is known and at least that, and the body is
+/// straight-line code (no control, calls, frames or `error`).
+pub fn unrolling(g: &GeneDef, l: &CountedLoop) -> Unroll {
+    let none = Unroll { copies: 1, peeled: 0 };
+    let Some((lo, hi)) = l.range else { return none };
     let trips = hi - lo + 1;
     let body = &g.code[l.top + 1..l.step];
     let straight = body.iter().all(|op| {
@@ -70,9 +84,26 @@ pub fn unroll_factor(g: &GeneDef, l: &CountedLoop) -> usize {
             && !matches!(op, Op::Call { .. } | Op::Uncall { .. } | Op::Error { .. })
     });
     if !straight || body.is_empty() {
-        return 1;
+        return none;
     }
-    [8, 4, 2].into_iter().find(|&k| trips % k as u64 == 0 && k * body.len() <= UNROLL_BUDGET).unwrap_or(1)
+    [8, 4, 2]
+        .into_iter()
+        .map(|k| Unroll { copies: k, peeled: (trips % k as u64) as usize })
+        .find(|u| u.copies as u64 <= trips && (u.copies + u.peeled) * body.len() <= UNROLL_BUDGET)
+        .unwrap_or(none)
+}
+
+/// The counter's step around loop `l`: 1 or -1.
+pub fn step(g: &GeneDef, l: &CountedLoop) -> i64 {
+    if matches!(g.code[l.step], Op::LoopInc { .. } | Op::AddImm { .. }) { 1 } else { -1 }
+}
+
+/// The counter's value after the trips [`Unroll::peeled`] off loop `l` (which has a range):
+/// where the unrolled loop starts going forward, and its entry test's value going backward.
+pub fn after_peeled(g: &GeneDef, l: &CountedLoop, u: Unroll) -> u64 {
+    let (lo, hi) = l.range.unwrap_or_default();
+    let r = u.peeled as u64;
+    if step(g, l) == 1 { lo.wrapping_add(r) } else { hi.wrapping_sub(r) }
 }
 
 /// The one element update of a simple counted loop's body that a value can be carried from
@@ -422,7 +453,7 @@ mod tests {
         let l = counted_loops(&g);
         assert_eq!(l.len(), 1, "{:?}", g.code);
         assert_eq!(l[0].range, Some((0, 7)));
-        assert_eq!(unroll_factor(&g, &l[0]), 8, "8 trips");
+        assert_eq!(unrolling(&g, &l[0]), Unroll { copies: 8, peeled: 0 }, "8 trips");
     }
 
     #[test]

@@ -567,9 +567,75 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         r
     }
 
-    /// Copies of the body per trip around the counted loop ending at `step`.
-    fn unroll_factor(&self, step: usize) -> usize {
-        self.loops.iter().find(|l| l.step == step).map_or(1, |l| crate::loops::unroll_factor(self.g, l))
+    /// The simple counted loop whose step is at `step`, with its unrolling.
+    fn unrolled(&self, step: usize) -> Option<(crate::loops::CountedLoop, crate::loops::Unroll)> {
+        let l = self.loops.iter().find(|l| l.step == step && l.top < l.step)?;
+        Some((*l, crate::loops::unrolling(self.g, l)))
+    }
+
+    /// The simple counted loop entered at `head` (its `from.c`, or a test-first loop's
+    /// `from`), when trips are peeled off it to unroll the rest ([`crate::loops::Unroll`]).
+    fn peeling(&self, head: usize) -> Option<(crate::loops::CountedLoop, crate::loops::Unroll)> {
+        let l = self.loops.iter().find(|l| l.head == head && l.top < l.step)?;
+        let u = crate::loops::unrolling(self.g, l);
+        (u.peeled > 0).then_some((*l, u))
+    }
+
+    /// One trip around loop `l` forward, straight: its body, then its step.
+    fn trip_forward(&mut self, l: &crate::loops::CountedLoop) {
+        if let Op::LoopInc { ctr, .. } | Op::LoopDec { ctr, .. } = self.g.code[l.step] {
+            self.forward_range(l.top + 1, l.step);
+            self.srcloc(l.step);
+            self.step_forward(ctr, crate::loops::step(self.g, l));
+        } else {
+            self.forward_range(l.top + 1, l.step + 1);
+        }
+    }
+
+    /// One trip around loop `l` backward, straight: its step undone, then its body.
+    fn trip_backward(&mut self, l: &crate::loops::CountedLoop) {
+        if matches!(self.g.code[l.step], Op::LoopInc { .. } | Op::LoopDec { .. }) {
+            self.srcloc(l.step);
+            self.step_back(l.step);
+            self.backward_range(l.top + 1, l.step);
+        } else {
+            self.backward_range(l.top + 1, l.step + 1);
+        }
+    }
+
+    /// Forward, entering loop `head` whose trip count is not a multiple of its copies: the
+    /// trips left over, run straight.
+    fn peel_forward(&mut self, head: usize) {
+        if let Some((l, u)) = self.peeling(head) {
+            for _ in 0..u.peeled {
+                self.trip_forward(&l);
+            }
+            self.srcloc(head);
+        }
+    }
+
+    /// Backward, the entry test of loop `head` (`cond`, its `from.c` or `from`): with trips
+    /// peeled off, the test is for the counter's value after them, and they run when it holds
+    /// (call [`Self::peel_backward`] there).
+    fn entry_test_backward(&mut self, head: usize, cond: Cond) -> Value {
+        match self.peeling(head) {
+            Some((l, u)) => {
+                let x = self.v(l.ctr);
+                self.b.ins().icmp_imm_s(IntCC::Equal, x, crate::loops::after_peeled(self.g, &l, u) as i64)
+            }
+            None => self.cond(cond),
+        }
+    }
+
+    /// Backward, where the entry test of loop `head` held: the trips peeled off it, run
+    /// straight (the counter ends at the loop's first value, as the entry test wants).
+    fn peel_backward(&mut self, head: usize) {
+        if let Some((l, u)) = self.peeling(head) {
+            for _ in 0..u.peeled {
+                self.trip_backward(&l);
+            }
+            self.srcloc(head);
+        }
     }
 
     /// Emits the straight-line code `start..end` forward (a copy of an unrolled loop body).
@@ -833,8 +899,24 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             let cur = self.b.current_block();
             self.known.note(cur, arr.0, at, None);
         }
-        let off = self.b.ins().ishl_imm_u(i, 3);
-        self.b.ins().iadd(base, off)
+        // The constant part of the index goes to the address's displacement (`a[i - 1]` is
+        // `-8(base, i, 8)`, one instruction), the same address modulo 2⁶⁴.
+        let disp = |k: i64| k.checked_mul(8).filter(|d| i32::try_from(*d).is_ok());
+        match at {
+            known::Index::Const(k) if let Some(d) = disp(k) => self.b.ins().iadd_imm_s(base, d),
+            known::Index::Sum(x, k)
+                if k != 0
+                    && let Some(d) = disp(k) =>
+            {
+                let off = self.b.ins().ishl_imm_u(x, 3);
+                let p = self.b.ins().iadd(base, off);
+                self.b.ins().iadd_imm_s(p, d)
+            }
+            _ => {
+                let off = self.b.ins().ishl_imm_u(i, 3);
+                self.b.ins().iadd(base, off)
+            }
+        }
     }
 
     /// The inclusive unsigned range of `v`, the value of slot `s` at the current instruction,
@@ -995,9 +1077,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     /// Stores `v` at `p`, which may be any array's element: no element's word is known after.
-    fn store(&mut self, v: Value, p: Value) {
+    fn store(&mut self, arr: Arr, at: known::Index, v: Value, p: Value) {
         self.b.ins().store(MemFlagsData::trusted(), v, p, 0);
-        self.known.forget_words();
+        self.known.forget_words_at(arr.0, at);
     }
 
     /// `arr[at]`, whose address `p` came from [`Self::elem_at`]: the word known here, else loaded.
@@ -1016,7 +1098,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// ([`select`]).
     fn store_at(&mut self, arr: Arr, at: known::Index, v: Value, p: Value) -> Value {
         let v = self.spec_store(arr.0, at, v);
-        self.store(v, p);
+        self.store(arr, at, v, p);
         let cur = self.b.current_block();
         self.known.note(cur, arr.0, at, Some(v));
         v
@@ -1025,13 +1107,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// The index `i` as element facts know it: by the instructions that computed it.
     fn index_of(&self, i: Value) -> known::Index {
         let (mut base, mut k) = (self.b.func.dfg.resolve_aliases(i), 0i64);
-        // Sums of sums: a few levels (`j + 1` of `i + 2`).
-        for _ in 0..4 {
+        // Sums of sums (`j + 1` of `i + 2`), as deep as the steps of an unrolled loop body.
+        for _ in 0..16 {
             match self.split(base) {
                 Some((Opcode::Iconst, None, c)) => return known::Index::Const(c.wrapping_add(k)),
                 Some((Opcode::Iadd, Some(a), c)) => {
                     base = a;
                     k = k.wrapping_add(c);
+                }
+                Some((Opcode::Isub, Some(a), c)) => {
+                    base = a;
+                    k = k.wrapping_sub(c);
                 }
                 Some((op, Some(a), c)) if k == 0 => return known::Index::Op(op, a, c),
                 _ => break,
@@ -1379,6 +1465,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let c = self.cond(cond);
                 self.fail_unless(c, FaultCode::FromEntry);
                 self.start_carry(pc);
+                self.peel_forward(pc);
             }
             Op::Until { cond, loop_exit, .. } => {
                 let c = self.cond(cond);
@@ -1386,9 +1473,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             Op::LoopBack { cond, from_top, .. } => {
                 // A simple test-first loop's entry assertion never holds again.
-                if !self.loops.iter().any(|l| l.head == from_top.0 as usize) {
+                let simple = self.loops.iter().find(|l| l.head == from_top.0 as usize).copied();
+                if simple.is_none() {
                     let c = self.cond(cond);
                     self.fail_if0(c, FaultCode::FromReentry);
+                }
+                // Unrolled: more copies of the body and its step before the exit test.
+                if let Some((l, u)) = simple.and_then(|l| self.unrolled(l.step)) {
+                    for _ in 1..u.copies {
+                        self.trip_forward(&l);
+                    }
+                    self.srcloc(pc);
                 }
                 self.carry = None;
                 self.jump(from_top.0 as usize + 1);
@@ -1397,16 +1492,18 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let c = self.cond(cond);
                 self.fail_unless(c, FaultCode::FromEntry);
                 self.start_carry(pc);
+                self.peel_forward(pc);
             }
             Op::LoopInc { ctr, cond, from_top, .. } | Op::LoopDec { ctr, cond, from_top, .. } => {
                 let step = if matches!(op, Op::LoopInc { .. }) { 1 } else { -1 };
                 self.step_forward(ctr, step);
                 // Unrolled: more copies of the body, each with its step, before the exit test.
                 let top = from_top.0 as usize;
-                for _ in 1..self.unroll_factor(pc) {
-                    self.forward_range(top + 1, pc);
+                if let Some((l, u)) = self.unrolled(pc) {
+                    for _ in 1..u.copies {
+                        self.trip_forward(&l);
+                    }
                     self.srcloc(pc);
-                    self.step_forward(ctr, step);
                 }
                 self.carry = None;
                 let c = self.cond(cond);
@@ -1434,17 +1531,26 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Exit {} | Op::FiThen { .. } | Op::LoopBack { .. } => {}
             Op::From { cond, loop_back, .. } => {
                 self.eval_pre(pc);
-                let c = self.cond(cond);
+                let c = self.entry_test_backward(pc, cond);
                 // Holds: leave the loop (fall through below); else go to the loop block's end.
                 let to = below(self, loop_back.0 as usize);
                 self.branch_unless(c, to);
+                self.peel_backward(pc);
             }
             Op::Until { cond, .. } => {
                 self.eval_pre(pc);
                 // Inside a simple test-first loop the exit condition never holds going back.
-                if !self.loops.iter().any(|l| l.top == pc && l.head != l.top) {
+                let simple = self.loops.iter().find(|l| l.top == pc && l.head != l.top).copied();
+                if simple.is_none() {
                     let c = self.cond(cond);
                     self.fail_if0(c, FaultCode::UntilReentry);
+                }
+                // Unrolled: more trips back (the step, then the body) before the entry test.
+                if let Some((l, u)) = simple.and_then(|l| self.unrolled(l.step)) {
+                    for _ in 1..u.copies {
+                        self.trip_backward(&l);
+                    }
+                    self.srcloc(pc);
                 }
             }
             Op::LoopExit { until, .. }
@@ -1466,13 +1572,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::FromC { cond, loop_back, .. } => {
                 // Unrolled: more steps back, each with a copy of the body, before the test.
                 let lp = loop_back.0 as usize;
-                for _ in 1..self.unroll_factor(lp) {
-                    self.srcloc(lp);
-                    self.step_back(lp);
-                    self.backward_range(pc + 1, lp);
+                if let Some((l, u)) = self.unrolled(lp) {
+                    for _ in 1..u.copies {
+                        self.trip_backward(&l);
+                    }
                 }
                 self.srcloc(pc);
-                let c = self.cond(cond);
+                let c = self.entry_test_backward(pc, cond);
                 let around = self.b.create_block();
                 let next = self.b.create_block();
                 self.b.ins().brif(c, next, &[], around, &[]);
@@ -1488,6 +1594,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.b.switch_to_block(next);
                 self.done = false;
                 self.srcloc(pc);
+                self.peel_backward(pc);
             }
             Op::LoopExit { until, .. } => {
                 let u = until.0 as usize;
@@ -1568,7 +1675,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let (Some((lo, hi)), Some(store)) = (l.range, crate::loops::carried_store(self.g, &l)) else {
             return;
         };
-        let step = if matches!(self.g.code[l.step], Op::LoopInc { .. } | Op::AddImm { .. }) { 1 } else { -1 };
+        let step = crate::loops::step(self.g, &l);
         let (Fixed::Value(base), Some(Fixed::Const(n))) =
             (self.fixed[store.arr.0 as usize], self.fixed.get(store.arr.0 as usize + 1).copied())
         else {

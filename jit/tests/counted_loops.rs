@@ -18,16 +18,19 @@ fn compile(text: &str) -> Module {
     rdx_vm::compile(&checked, "t.rdx", text).expect("compiles")
 }
 
-/// A loop over `a[i]` with the given bounds, step and extra body statement.
-fn program(len: u64, s: u64, e: &str, inc: bool, extra: &str) -> String {
+/// A loop over `a[i]` with the given bounds, step and extra body statement: the body in the
+/// do-block (it runs at least once), or in the loop block after an empty do-block (test-first:
+/// it runs zero or more times).
+fn program(len: u64, s: u64, e: &str, inc: bool, extra: &str, test_first: bool) -> String {
     let step = if inc { "i += 1" } else { "i -= 1" };
+    let body = format!("x += a[i]\n a[i] ^= x\n {extra}\n {step}");
+    let (first, second) = if test_first { ("", body.as_str()) } else { (body.as_str(), "") };
     format!(
         "gene main(a: u64[{len}], x: u64, i: u64, n: u64) {{
             from i == {s} do {{
-                x += a[i]
-                a[i] ^= x
-                {extra}
-                {step}
+                {first}
+            }} loop {{
+                {second}
             }} until i == {e}
         }}"
     )
@@ -65,6 +68,7 @@ proptest! {
         s in 0u64..12,
         d in 1u64..12,
         inc in any::<bool>(),
+        test_first in any::<bool>(),
         kind in 0usize..6,
         i0 in prop_oneof![Just(None), (0u64..14).prop_map(Some)],
         n in 0u64..14,
@@ -82,7 +86,8 @@ proptest! {
             4 => (e_const.to_string(), "x += a[i - 1]"),
             _ => (e_const.to_string(), "x ^= a[i + 1]"),
         };
-        let m = compile(&program(len, s, &e, inc, extra));
+        let text = program(len, s, &e, inc, extra, test_first);
+        let m = compile(&text);
         let start = vec![
             Value::Array(seed[..len as usize].to_vec()),
             Value::Int(seed[9]),
@@ -90,7 +95,7 @@ proptest! {
             Value::Int(n),
         ];
         if let Err(msg) = agree(&m, &start) {
-            prop_assert!(false, "{}\n{}", msg, program(len, s, &e, inc, extra));
+            prop_assert!(false, "{}\n{}", msg, text);
         }
     }
 }
@@ -150,21 +155,21 @@ fn the_checks_left_out_are_exactly_those_that_cannot_fail() {
     use rdx_jit::loops::counted_loops;
     // Inside the array: a range; past it, the same range (the bounds check stays: only the
     // translator compares it with the length).
-    let m = compile(&program(8, 0, "8", true, ""));
+    let m = compile(&program(8, 0, "8", true, "", false));
     let l = counted_loops(&m.genes[0]);
     assert_eq!(l.iter().map(|l| l.range).collect::<Vec<_>>(), [Some((0, 7))]);
-    let m = compile(&program(8, 9, "2", false, ""));
+    let m = compile(&program(8, 9, "2", false, "", false));
     assert_eq!(counted_loops(&m.genes[0]).iter().map(|l| l.range).collect::<Vec<_>>(), [Some((3, 9))]);
     // Wrapping below zero: simple, but no range.
-    let m = compile(&program(8, 1, "5", false, ""));
+    let m = compile(&program(8, 1, "5", false, "", false));
     assert_eq!(counted_loops(&m.genes[0]).iter().map(|l| l.range).collect::<Vec<_>>(), [None]);
     let start = vec![Value::Array(vec![1; 8]), Value::Int(0), Value::Int(1), Value::Int(0)];
     agree(&m, &start).unwrap();
     // A counter or bound written in the body: not simple.
-    assert!(counted_loops(&compile(&program(8, 0, "8", true, "i += 2\n i -= 2")).genes[0]).is_empty());
-    assert!(counted_loops(&compile(&program(8, 0, "n", true, "n += 0")).genes[0]).is_empty());
+    assert!(counted_loops(&compile(&program(8, 0, "8", true, "i += 2\n i -= 2", false)).genes[0]).is_empty());
+    assert!(counted_loops(&compile(&program(8, 0, "n", true, "n += 0", false)).genes[0]).is_empty());
     // Past the end: the compiled loop still stops with the interpreter's error.
-    let m = compile(&program(8, 0, "9", true, ""));
+    let m = compile(&program(8, 0, "9", true, "", false));
     let start = vec![Value::Array(vec![1; 8]), Value::Int(0), Value::Int(0), Value::Int(0)];
     agree(&m, &start).unwrap();
     let mut s = start.clone();

@@ -514,9 +514,18 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             self.fail_if(low, FaultCode::NativeStack, lim.max_depth, depth);
         }
         let d1 = self.b.ins().iadd_imm_s(depth, 1);
+        // The deepest nesting so far, stored only when this call goes deeper: a branch the
+        // processor predicts, where a load-max-store chain would tie each call's record to the
+        // one before it.
         let seen = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_SEEN);
-        let seen = self.b.ins().umax(seen, d1);
-        self.b.ins().store(flags, seen, ctx, runtime::OFF_MAX_SEEN);
+        let deeper = self.b.ins().icmp(IntCC::UnsignedGreaterThan, d1, seen);
+        let set = self.b.create_block();
+        let next = self.b.create_block();
+        self.b.ins().brif(deeper, set, &[], next, &[]);
+        self.cold_path(set, next, |t| {
+            t.b.ins().store(flags, d1, ctx, runtime::OFF_MAX_SEEN);
+            t.b.ins().jump(next, &[]);
+        });
         if inline {
             return self.inline_call(callee, args, backward, d1, need);
         }

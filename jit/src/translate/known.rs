@@ -15,8 +15,10 @@
 //! An index is known by how it was computed from SSA values (which never change): a value plus
 //! a constant, a constant, or an operation with an immediate, so `a[j + 1]` read through
 //! `load.off` and swapped through `add3.imm` is one element, and so is `b[p >> 6]` computed
-//! twice; a write of an array's slots drops its facts. A word lasts until a store or a call that may write array memory: such a store
-//! drops every word (arrays may share memory), then records the word it wrote.
+//! twice; a write of an array's slots drops its facts. A word lasts until a store or a call
+//! that may write array memory: a call drops every word, a store every word it may have
+//! overwritten (every other array's, as arrays may share memory, and those of its own array
+//! not provably at another index), then records the word it wrote.
 
 use cranelift_codegen::ir::{Block, Opcode, Value};
 
@@ -107,6 +109,23 @@ impl Known {
     pub fn forget_words(&mut self) {
         for f in &mut self.facts {
             f.word = None;
+        }
+    }
+
+    /// A store to `arr[at]` (checked): the words it may have overwritten are no longer known,
+    /// which is every word of another array (arrays may share memory) and of this one every
+    /// word not provably at another index (`a[i - 1]` and `a[i]`, constants that differ).
+    pub fn forget_words_at(&mut self, arr: u16, at: Index) {
+        for f in &mut self.facts {
+            let apart = f.arr == arr
+                && match (f.at, at) {
+                    (Index::Sum(x, j), Index::Sum(y, k)) => x == y && j != k,
+                    (Index::Const(j), Index::Const(k)) => j != k,
+                    _ => false,
+                };
+            if !apart {
+                f.word = None;
+            }
         }
     }
 
