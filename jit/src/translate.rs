@@ -122,54 +122,6 @@ impl Targets {
     }
 }
 
-/// Whether pure instruction `op` can run where the program would have skipped it: it cannot
-/// fault and writes only its `dst` (no division, checked arithmetic, array or stack read, alias
-/// check or jump).
-fn speculable(op: &Op) -> bool {
-    matches!(
-        op,
-        Op::Const { .. }
-            | Op::Add3 { .. }
-            | Op::Sub3 { .. }
-            | Op::Mul3 { .. }
-            | Op::Shl { .. }
-            | Op::Shru { .. }
-            | Op::Shrs { .. }
-            | Op::And { .. }
-            | Op::Or { .. }
-            | Op::Xor3 { .. }
-            | Op::Eq { .. }
-            | Op::Ne { .. }
-            | Op::Ltu { .. }
-            | Op::Lts { .. }
-            | Op::Leu { .. }
-            | Op::Les { .. }
-            | Op::Add3Imm { .. }
-            | Op::Mul3Imm { .. }
-            | Op::AndImm { .. }
-            | Op::OrImm { .. }
-            | Op::Xor3Imm { .. }
-            | Op::ShlImm { .. }
-            | Op::ShruImm { .. }
-            | Op::ShrsImm { .. }
-            | Op::EqImm { .. }
-            | Op::NeImm { .. }
-            | Op::LtuImm { .. }
-            | Op::LtsImm { .. }
-            | Op::LeuImm { .. }
-            | Op::LesImm { .. }
-            | Op::GtuImm { .. }
-            | Op::GtsImm { .. }
-            | Op::GeuImm { .. }
-            | Op::GesImm { .. }
-            | Op::Wrap { .. }
-            | Op::Neg3 { .. }
-            | Op::Bnot { .. }
-            | Op::Lnot { .. }
-            | Op::Bool { .. }
-    )
-}
-
 /// Reusable translator: one instance compiles every function of a module.
 #[derive(Default)]
 pub struct FuncTranslator {
@@ -1226,7 +1178,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             // The verifier keeps a short-circuit jump inside its expression: q < to <= end.
             if let Op::Jz { a, to } | Op::Jnz { a, to } = op
                 && let skipped = &code[q + 1..to.0 as usize]
-                && skipped.iter().all(speculable)
+                && skipped.iter().all(Op::cannot_fault)
             {
                 // Short-circuit code whose skipped part cannot fault (`s > 0 && i == n`): run
                 // it on both paths and keep, for each slot it writes, the old value where the

@@ -19,6 +19,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod jana;
+pub mod loops;
 pub mod module;
 pub mod ops;
 pub mod output;

@@ -745,6 +745,54 @@ impl Op {
     pub fn is_pure(&self) -> bool {
         self.class() == Class::Pure
     }
+
+    /// Whether this pure instruction can run where the program would have skipped it: it
+    /// cannot fault and writes only its `dst` (no division, checked arithmetic, array or stack
+    /// read, alias check or jump).
+    pub fn cannot_fault(&self) -> bool {
+        matches!(
+            self,
+            Op::Const { .. }
+                | Op::Add3 { .. }
+                | Op::Sub3 { .. }
+                | Op::Mul3 { .. }
+                | Op::Shl { .. }
+                | Op::Shru { .. }
+                | Op::Shrs { .. }
+                | Op::And { .. }
+                | Op::Or { .. }
+                | Op::Xor3 { .. }
+                | Op::Eq { .. }
+                | Op::Ne { .. }
+                | Op::Ltu { .. }
+                | Op::Lts { .. }
+                | Op::Leu { .. }
+                | Op::Les { .. }
+                | Op::Add3Imm { .. }
+                | Op::Mul3Imm { .. }
+                | Op::AndImm { .. }
+                | Op::OrImm { .. }
+                | Op::Xor3Imm { .. }
+                | Op::ShlImm { .. }
+                | Op::ShruImm { .. }
+                | Op::ShrsImm { .. }
+                | Op::EqImm { .. }
+                | Op::NeImm { .. }
+                | Op::LtuImm { .. }
+                | Op::LtsImm { .. }
+                | Op::LeuImm { .. }
+                | Op::LesImm { .. }
+                | Op::GtuImm { .. }
+                | Op::GtsImm { .. }
+                | Op::GeuImm { .. }
+                | Op::GesImm { .. }
+                | Op::Wrap { .. }
+                | Op::Neg3 { .. }
+                | Op::Bnot { .. }
+                | Op::Lnot { .. }
+                | Op::Bool { .. }
+        )
+    }
 }
 
 /// The inverse of an odd number modulo 2^64 (for even `c`, some value: callers check oddness).

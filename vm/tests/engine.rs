@@ -318,3 +318,40 @@ fn empty_in_short_circuits_needs_no_bool() {
         );
     }
 }
+
+/// A simple loop's exit test can never hold again going backward (its counter moves away from
+/// the bound by checked steps), so the backward stream leaves that re-entry assertion out with
+/// its expression code: Janus's `until s > 0 && i == n` is three instructions less a trip, and
+/// the run gives the input back. Where that code can fault (a division), it stays: a backward
+/// run from a state whose trips reach `s = 0` still stops there.
+#[test]
+fn backward_streams_leave_out_assertions_that_cannot_fire() {
+    use rdx_vm::ops::{Cond, Op};
+    let loop_with = |test: &str| {
+        format!(
+            "gene main(n: i64, s: i64) {{\n    local i: i64 = 0\n    from i == 0 do {{\n        i += 1\n        s += i\n    }} until {test} && i == n\n    delocal i = n\n}}\n"
+        )
+    };
+    let never = |m: &Module| {
+        m.genes[0]
+            .backward
+            .code
+            .iter()
+            .any(|o| matches!(o, Op::LoopBack { cond: Cond::Ne(a, b), .. } if a == b))
+    };
+    let m = module(&loop_with("s > 0"), Dialect::Janus);
+    assert!(never(&m), "{:?}", m.genes[0].backward.code);
+    let mut it = Interpreter::new();
+    let mut s = ints(&[100, 0]);
+    let fwd = it.run(&m, 0, &mut s, Direction::Forward).unwrap();
+    assert_eq!(s, ints(&[100, 5050]));
+    let bwd = it.run(&m, 0, &mut s, Direction::Backward).unwrap();
+    assert_eq!(s, ints(&[100, 0]));
+    assert!(bwd.instructions + 3 * 99 <= fwd.instructions, "{} vs {}", bwd.instructions, fwd.instructions);
+
+    let m = module(&loop_with("100 / s >= 0"), Dialect::Janus);
+    assert!(!never(&m), "{:?}", m.genes[0].backward.code);
+    round_trip(&m, ints(&[3, 1]), ints(&[3, 7]));
+    // Backward from n = 3, s = 5: s goes 5 → 2 → 0 with i = 1 left, and the re-entry test divides.
+    assert_eq!(error(&m, ints(&[3, 5]), Direction::Backward), RunErrorKind::DivisionByZero);
+}

@@ -21,7 +21,7 @@
 //! positions), and its indices must be the same on both ways: only the backward way's `if`
 //! test, which both ways evaluate from the same instructions after the construct, may fail.
 
-use super::{Spec, Tr, known, pre_start, speculable};
+use super::{Spec, Tr, known, pre_start};
 use crate::runtime::FaultCode;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
@@ -89,7 +89,7 @@ const MAX_THEN: usize = 24;
 
 /// Expression code that may run speculatively: it cannot fail but for its bounds checks.
 fn speculative(op: &Op) -> bool {
-    speculable(op) || matches!(op, Op::Load { .. } | Op::LoadOff { .. } | Op::LoadImm { .. })
+    op.cannot_fault() || matches!(op, Op::Load { .. } | Op::LoadOff { .. } | Op::LoadImm { .. })
 }
 
 /// The old value of each element a branchless run writes (every time, in order, with its

@@ -9,12 +9,15 @@
 //!   for an `assign` has no expression code;
 //! - `if C { T } else { E } fi A` becomes `if A { T⁻¹ } else { E⁻¹ } fi C`: the same control
 //!   instructions with the conditions (and their expression code) exchanged;
-//! - `from A do B loop L until C` becomes `from C do B⁻¹ loop L⁻¹ until A`;
+//! - `from A do B loop L until C` becomes `from C do B⁻¹ loop L⁻¹ until A`; where C can never
+//!   hold again going backward (a simple loop's exit test, [`crate::loops`]) and its expression
+//!   code cannot fault, the re-entry assertion at `loop.back` is `x != x` without that code
+//!   (Janus's `until s > 0 && i = n` costs three instructions less a trip);
 //! - a counted loop `from.c A; B; loop.inc i, C; loop.exit` becomes
 //!   `from.dec i, C; B⁻¹; loop.test A; loop.exit` (`from.inc` for `loop.dec`): its step comes
 //!   first backward, and the stream still spends one control instruction per iteration. The
 //!   step-first form mirrors back to the counted loop, so a backward stream is a valid forward
-//!   code whose backward stream is the original.
+//!   code whose backward stream is the original (but for re-entry assertions left out).
 //!
 //! Each backward instruction records the forward instruction it stands for ([`Backward::origin`]:
 //! spans, tape tags and error positions), and statement boundaries are mapped both ways
@@ -25,13 +28,16 @@
 //! task stack, so deep nesting needs no deep host recursion.
 
 use super::Backward;
-use crate::ops::{Cond, Off, Op, Pre};
+use crate::ops::{Cond, Off, Op, Pre, Slot};
 
 /// Builds the backward stream of verified forward code (`enter … exit`, partners checked).
-pub(super) fn backward(code: &[Op]) -> Result<Backward, String> {
+/// `quiet` lists the `until`s whose condition can never hold again going backward, each with a
+/// slot of its gene ([`crate::loops`]: a simple loop's counter).
+pub(super) fn backward(code: &[Op], quiet: &[(usize, Slot)]) -> Result<Backward, String> {
     let len = code.len();
     let mut b = Builder {
         code,
+        quiet,
         out: Vec::with_capacity(len),
         origin: Vec::with_capacity(len),
         to_backward: vec![Backward::NONE; len + 1],
@@ -81,6 +87,7 @@ enum Task {
 
 struct Builder<'c> {
     code: &'c [Op],
+    quiet: &'c [(usize, Slot)],
     out: Vec<Op>,
     origin: Vec<u32>,
     to_backward: Vec<u32>,
@@ -317,11 +324,25 @@ impl Builder<'_> {
             }
             Task::LoopEnd { from_top, until } => {
                 let (head, test) = (self.open[self.open.len() - 2], self.open[self.open.len() - 1]);
-                let back = self.with_pre(
-                    until,
-                    Op::LoopBack { cond: self.cond(until), from_top: Off(head as u32), pre: Pre(0) },
-                    until,
-                );
+                // The re-entry assertion is the exit test's condition; where that can never hold
+                // again and its expression code cannot fault, neither is run: the condition
+                // `x != x` (of the loop's counter) is never true.
+                let quiet = self.quiet.iter().find(|q| q.0 == until).map(|q| q.1).filter(|_| {
+                    code[self.pre_start(until)..until]
+                        .iter()
+                        .all(|op| op.cannot_fault() || matches!(op, Op::Jz { .. } | Op::Jnz { .. }))
+                });
+                let back = match quiet {
+                    Some(x) => self.put(
+                        Op::LoopBack { cond: Cond::Ne(x, x), from_top: Off(head as u32), pre: Pre(0) },
+                        until,
+                    ),
+                    None => self.with_pre(
+                        until,
+                        Op::LoopBack { cond: self.cond(until), from_top: Off(head as u32), pre: Pre(0) },
+                        until,
+                    ),
+                };
                 let exit = self.put(Op::LoopExit { until: Off(test as u32) }, from_top);
                 self.set_open(head, |op| {
                     if let Op::From { loop_back, .. } = op {

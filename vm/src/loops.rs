@@ -1,0 +1,301 @@
+//! Loops whose shape proves some of their assertions: the counter of a *simple* loop goes
+//! from its start to its bound one step at a time, so it cannot meet either again on the way.
+//! The JIT uses these facts to leave checks out (`rdx-jit`'s `loops`), the loader to leave out
+//! a re-entry assertion's expression code in a backward stream ([`crate::module::Backward`]).
+//!
+//! A counted loop is `from.c` at `top` … `loop.inc`/`loop.dec` at `step` (then `loop.exit`):
+//! the entry assertion `ctr == s`, the body, the step `ctr ± 1` and the exit test `ctr == e`.
+//! A *test-first* loop is the general form with an empty do-block, `from ctr == s do { } loop
+//! { body; ctr ± 1 } until ctr == e` (`from`, `until`, the body, the step, `loop.back`): the
+//! same facts hold for its body, which runs zero or more times instead of at least once.
+//! A *step-first* loop is Janus's `from i = 0 do i += 1 … loop skip until …` with a checked
+//! step ([`step_first_loops`]).
+//! It is *simple* when nothing in the body writes `ctr` (or a slot named by `s` or `e`), and
+//! control enters and leaves the body only through the loop's own instructions. Then:
+//!
+//! - **The re-entry assertions hold.** Forward, `ctr` enters at `s` and goes around with the
+//!   values `s ± 1, s ± 2, …` until it meets `e`; it could equal `s` again only after 2⁶⁴
+//!   steps, and it meets `e` first (or at the same step when `e == s`, where the exit test
+//!   comes first). Backward the walk is the mirror: `ctr` starts at `e` and goes around with
+//!   values that meet `s` before `e` again. So `from`'s re-entry check (forward) and `until`'s
+//!   (backward) never fire.
+//! - **The counter's range is known** when `s` and `e` are constants with `s < e` for
+//!   `loop.inc` (`s > e` for `loop.dec`): the body sees exactly `s ..= e - 1` (`e + 1 ..= s`),
+//!   in either direction.
+
+use crate::module::GeneDef;
+use crate::ops::{Cond, Op, OperandRef, Slot};
+
+/// One simple counted loop of a gene.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CountedLoop {
+    /// The loop's entry instruction: `from.c`, or `from` for a test-first loop.
+    pub head: usize,
+    /// The instruction just before the body: `from.c`, or the `until` of a test-first loop.
+    pub top: usize,
+    /// The step: `loop.inc` / `loop.dec` (the `loop.exit` follows it), or the `add.imm` /
+    /// `sub.imm` of the counter that ends a test-first loop's `loop` block.
+    pub step: usize,
+    /// The counter.
+    pub ctr: Slot,
+    /// The counter's values inside the body, inclusive (constant bounds only).
+    pub range: Option<(u64, u64)>,
+}
+
+impl CountedLoop {
+    /// Whether instruction `pc` is in the loop's body.
+    pub fn contains(&self, pc: usize) -> bool {
+        self.top < pc && pc < self.step
+    }
+}
+
+/// Whether operand `name` of `op` is a slot the instruction writes (conservatively: a `show`
+/// counts, and both operands of `swap`). Call arguments are written through by reference; see
+/// [`writes`].
+pub fn is_write(op: &Op, name: &str) -> bool {
+    matches!(name, "dst" | "var" | "ctr") || matches!(op, Op::Swap { .. })
+}
+
+/// Calls `f` with every slot instruction `op` of gene `g` may write.
+pub fn writes(g: &GeneDef, op: &Op, f: &mut impl FnMut(Slot)) {
+    op.operands(&mut |name, o| match o {
+        OperandRef::Slot(s) if is_write(op, name) => f(s),
+        OperandRef::Args(a) if matches!(op, Op::Call { .. } | Op::Uncall { .. }) => {
+            for s in g.args.iter().skip(a.start as usize).take(a.len as usize) {
+                f(*s);
+            }
+        }
+        _ => {}
+    });
+}
+
+/// Every slot the instructions `ops` of gene `g` may write, each once, in order of first write.
+pub fn written_by(g: &GeneDef, ops: &[Op]) -> Vec<Slot> {
+    let mut out: Vec<Slot> = Vec::new();
+    for op in ops {
+        writes(g, op, &mut |s| {
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        });
+    }
+    out
+}
+
+/// `ctr == x` as (the other operand: a slot or a constant), for a condition on `ctr`.
+#[derive(Clone, Copy)]
+enum Bound {
+    Slot(Slot),
+    Const(u64),
+}
+
+fn bound(c: Cond, ctr: Slot) -> Option<Bound> {
+    match c {
+        Cond::EqImm(a, k) if a == ctr => Some(Bound::Const(k as u64)),
+        Cond::Eq(a, b) if a == ctr && b != ctr => Some(Bound::Slot(b)),
+        Cond::Eq(a, b) if b == ctr && a != ctr => Some(Bound::Slot(a)),
+        _ => None,
+    }
+}
+
+/// The simple counted loops of a gene (see the module documentation).
+pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
+    let code = &g.code;
+    let mut out = Vec::new();
+    for (step, op) in code.iter().enumerate() {
+        let (Op::LoopInc { ctr, cond, from_top } | Op::LoopDec { ctr, cond, from_top }) = *op else {
+            continue;
+        };
+        let inc = matches!(op, Op::LoopInc { .. });
+        let top = from_top.0 as usize;
+        let Some(Op::FromC { cond: entry, loop_back }) = code.get(top).copied() else { continue };
+        if loop_back.0 as usize != step
+            || top >= step
+            || !matches!(code.get(step + 1), Some(Op::LoopExit { .. }))
+        {
+            continue;
+        }
+        let (Some(s), Some(e)) = (bound(entry, ctr), bound(cond, ctr)) else { continue };
+        // Nothing in the body writes the counter or a bound slot.
+        let mut written = false;
+        for op in &code[top + 1..step] {
+            writes(g, op, &mut |w| {
+                written |= w == ctr
+                    || matches!(s, Bound::Slot(x) if x == w)
+                    || matches!(e, Bound::Slot(x) if x == w);
+            });
+        }
+        if written {
+            continue;
+        }
+        // Control enters and leaves only through the loop's own instructions.
+        if !closed(code, top, step + 1) {
+            continue;
+        }
+        let range = match (s, e) {
+            (Bound::Const(s), Bound::Const(e)) if inc && s < e => Some((s, e - 1)),
+            (Bound::Const(s), Bound::Const(e)) if !inc && s > e => Some((e + 1, s)),
+            _ => None,
+        };
+        out.push(CountedLoop { head: top, top, step, ctr, range });
+    }
+    out.extend(test_first_loops(g));
+    out.extend(step_first_loops(g));
+    out
+}
+
+/// The bound `e` when the condition `c` of an instruction whose expression code is
+/// `code[lo..at]` is an `&&` chain with `ctr == e` last (`… jz v → at … v = (ctr == e)`, the
+/// condition `v != 0`): false whenever `ctr != e`, as `ctr == e` alone is.
+fn conjunct_bound(code: &[Op], lo: usize, at: usize, c: Cond, ctr: Slot) -> Option<Bound> {
+    let v = match c {
+        Cond::Nz(v) | Cond::NeImm(v, 0) => v,
+        _ => return None,
+    };
+    let last = match *code.get(at.checked_sub(1)?)? {
+        Op::Eq { dst, a, b } if dst == v => Cond::Eq(a, b),
+        Op::EqImm { dst, a, imm } if dst == v => Cond::EqImm(a, u32::try_from(imm.0).ok()?),
+        _ => return None,
+    };
+    // Every jump in the chain skips to the end with `v` false.
+    let and_chain = code[lo..at - 1].iter().all(|op| match *op {
+        Op::Jz { a, to } => a == v && to.0 as usize == at,
+        Op::Jnz { .. } => false,
+        _ => true,
+    });
+    let e = bound(last, ctr)?;
+    (and_chain && !matches!(e, Bound::Slot(x) if x == v)).then_some(e)
+}
+
+/// Whether control enters and leaves `lo..=hi` only through its own instructions: every jump
+/// target is on the same side of the range's edges as its instruction.
+fn closed(code: &[Op], lo: usize, hi: usize) -> bool {
+    let inside = |p: usize| lo <= p && p <= hi;
+    let mut crossing = false;
+    for (pc, op) in code.iter().enumerate() {
+        op.operands(&mut |_, o| {
+            if let OperandRef::Off(t) = o {
+                crossing |= inside(pc) != inside(t.0 as usize);
+            }
+        });
+    }
+    !crossing
+}
+
+/// A general loop's instructions: `from` at `head` (entry `entry`), `until` at `u` (exit test
+/// `exit`), `loop.back` at `lb`, `loop.exit` after it, each naming its partners.
+struct General {
+    head: usize,
+    u: usize,
+    lb: usize,
+    entry: Cond,
+    exit: Cond,
+}
+
+/// The general loops (`from … until … loop.back loop.exit`) of `code`.
+fn general_loops(code: &[Op]) -> impl Iterator<Item = General> + '_ {
+    code.iter().enumerate().filter_map(|(lb, op)| {
+        let Op::LoopBack { from_top, .. } = *op else { return None };
+        let head = from_top.0 as usize;
+        let Some(Op::From { cond: entry, loop_back, .. }) = code.get(head).copied() else { return None };
+        let Some(Op::LoopExit { until }) = code.get(lb + 1).copied() else { return None };
+        let u = until.0 as usize;
+        let Some(Op::Until { cond: exit, loop_exit, .. }) = code.get(u).copied() else { return None };
+        (loop_back.0 as usize == lb && loop_exit.0 as usize == lb + 1).then_some(General {
+            head,
+            u,
+            lb,
+            entry,
+            exit,
+        })
+    })
+}
+
+/// The step-first loops of a gene, Janus's usual `from i = 0 do i += 1 … loop skip until …`:
+/// `from ctr == s`, a do-block that starts with a checked step `ctr += k` or `ctr -= k`
+/// (`add.chk.imm`/`sub.chk.imm`, `k` ≠ 0) and writes neither `ctr` nor a bound slot after it,
+/// `until`, an empty loop block, `loop.back`; no jump enters or leaves. The checked step makes
+/// the counter strictly monotonic (an overflow stops the run before it could wrap), so going
+/// forward it never equals `s` again: `from`'s re-entry check never fires. When the exit test
+/// is `ctr == e` (alone or as the last term of an `&&` chain, `s > 0 && i = n`), going backward
+/// the counter never equals `e` again either, so `until`'s re-entry check never fires (`top` is
+/// the `until` then; else `top == head`, which keeps that check). No range: the exit test may
+/// be any condition.
+fn step_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
+    let code = &g.code;
+    let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
+    let mut out = Vec::new();
+    for General { head, u, lb, entry, exit } in general_loops(code) {
+        // An empty loop block: only loop.back's expression code between until and loop.back.
+        if u + 1 + pre(lb) != lb || head + 1 >= u {
+            continue;
+        }
+        let step = head + 1;
+        let ctr = match code[step] {
+            Op::AddChkImm { dst, imm } | Op::SubChkImm { dst, imm } if imm.0 != 0 => dst,
+            _ => continue,
+        };
+        let Some(s) = bound(entry, ctr) else { continue };
+        let e = bound(exit, ctr).or_else(|| conjunct_bound(code, u - pre(u), u, exit, ctr));
+        let mut written = false;
+        for op in &code[step + 1..lb] {
+            writes(g, op, &mut |w| {
+                written |= w == ctr
+                    || matches!(s, Bound::Slot(x) if x == w)
+                    || matches!(e, Some(Bound::Slot(x)) if x == w);
+            });
+        }
+        if written || !closed(code, head, lb + 1) {
+            continue;
+        }
+        let top = if e.is_some() { u } else { head };
+        out.push(CountedLoop { head, top, step, ctr, range: None });
+    }
+    out
+}
+
+/// The simple test-first loops of a gene: `from ctr == s` (entry), `until ctr == e` right
+/// after it (an empty do-block), a loop block that ends with `ctr += 1` or `ctr -= 1` and
+/// writes neither ctr nor a bound slot elsewhere, then `loop.back`; no jump enters or leaves.
+/// The body sees `s ..= e - 1` (`e + 1 ..= s` counting down) when s and e are constants on
+/// the right side of each other; the re-entry assertion never holds again (as for counted
+/// loops).
+fn test_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
+    let code = &g.code;
+    let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
+    let mut out = Vec::new();
+    for General { head, u, lb, entry, exit } in general_loops(code) {
+        if head + 1 + pre(u) != u {
+            continue;
+        }
+        // The step just before loop.back's expression code.
+        let Some(step) = (lb - pre(lb)).checked_sub(1).filter(|&p| p > u) else { continue };
+        let (ctr, inc) = match code[step] {
+            Op::AddImm { dst, imm } if imm.0 == 1 => (dst, true),
+            Op::SubImm { dst, imm } if imm.0 == 1 => (dst, false),
+            _ => continue,
+        };
+        let (Some(s), Some(e)) = (bound(entry, ctr), bound(exit, ctr)) else { continue };
+        let mut written = false;
+        for op in &code[u + 1..step] {
+            writes(g, op, &mut |w| {
+                written |= w == ctr
+                    || matches!(s, Bound::Slot(x) if x == w)
+                    || matches!(e, Bound::Slot(x) if x == w);
+            });
+        }
+        if written {
+            continue;
+        }
+        if !closed(code, head, lb + 1) {
+            continue;
+        }
+        let range = match (s, e) {
+            (Bound::Const(s), Bound::Const(e)) if inc && s < e => Some((s, e - 1)),
+            (Bound::Const(s), Bound::Const(e)) if !inc && s > e => Some((e + 1, s)),
+            _ => None,
+        };
+        out.push(CountedLoop { head, top: u, step, ctr, range });
+    }
+    out
+}
