@@ -21,10 +21,84 @@
 
 pub use rdx_vm::loops::{CountedLoop, counted_loops, is_write, writes, written_by};
 use rdx_vm::module::GeneDef;
-use rdx_vm::ops::{Class, Op, OperandRef};
+use rdx_vm::ops::{Class, Op, OperandRef, Slot};
+use std::collections::HashMap;
 
 /// The most instructions an unrolled body may have, all copies together.
 const UNROLL_BUDGET: usize = 128;
+
+/// A gene's simple loops, found by their instructions' positions in constant time (a gene of
+/// thousands of loops is translated in time proportional to its size).
+#[derive(Default)]
+pub struct Loops {
+    all: Vec<CountedLoop>,
+    by_head: HashMap<usize, usize>,
+    by_top: HashMap<usize, usize>,
+    by_step: HashMap<usize, usize>,
+    /// The innermost loop whose body holds each position (`NONE`: none), and the innermost
+    /// loop whose body holds each loop.
+    inner: Vec<u32>,
+    outer: Vec<u32>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Loops {
+    /// The simple loops of `g` ([`counted_loops`]), indexed.
+    pub fn new(g: &GeneDef) -> Loops {
+        let all = counted_loops(g);
+        let index =
+            |key: fn(&CountedLoop) -> usize| all.iter().enumerate().map(|(i, l)| (key(l), i)).collect();
+        let (by_head, by_top, by_step) = (index(|l| l.head), index(|l| l.top), index(|l| l.step));
+        // Larger bodies first, so a nested loop's positions end up naming it.
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        // (A step-first loop's step comes before its top: its body holds no position.)
+        order.sort_by_key(|&i| std::cmp::Reverse(all[i].step.saturating_sub(all[i].top)));
+        let mut inner = vec![NONE; g.code.len() + 1];
+        let mut outer = vec![NONE; all.len()];
+        for i in order {
+            let l = all[i];
+            if l.top < l.step && l.step <= g.code.len() {
+                outer[i] = inner[l.top];
+                inner[l.top + 1..l.step].fill(i as u32);
+            }
+        }
+        Loops { all, by_head, by_top, by_step, inner, outer }
+    }
+
+    fn get(&self, at: Option<&usize>) -> Option<CountedLoop> {
+        at.map(|&i| self.all[i])
+    }
+
+    /// The loop entered at `head` (its `from.c`, or `from`).
+    pub fn at_head(&self, head: usize) -> Option<CountedLoop> {
+        self.get(self.by_head.get(&head))
+    }
+
+    /// The loop whose body starts after `top` (its `from.c`, or `until`).
+    pub fn at_top(&self, top: usize) -> Option<CountedLoop> {
+        self.get(self.by_top.get(&top))
+    }
+
+    /// The loop whose step is at `step`.
+    pub fn at_step(&self, step: usize) -> Option<CountedLoop> {
+        self.get(self.by_step.get(&step))
+    }
+
+    /// The range of counter `ctr` at position `pc`: that of the innermost loop counted by it
+    /// whose body holds `pc`, when that has one.
+    pub fn counter_range(&self, ctr: Slot, pc: usize) -> Option<(u64, u64)> {
+        let mut i = *self.inner.get(pc)?;
+        while i != NONE {
+            let l = &self.all[i as usize];
+            if l.ctr == ctr && l.contains(pc) {
+                return l.range;
+            }
+            i = self.outer[i as usize];
+        }
+        None
+    }
+}
 
 /// How a simple counted loop's body is unrolled ([`unrolling`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

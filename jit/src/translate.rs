@@ -243,7 +243,7 @@ impl FuncTranslator {
             blocks: HashMap::new(),
             done: false,
             fixed,
-            loops: crate::loops::counted_loops(g),
+            loops: crate::loops::Loops::new(g),
             rots: HashMap::new(),
             ranges: HashMap::new(),
             carry: None,
@@ -297,7 +297,7 @@ struct Tr<'a, 'b, 'm> {
     /// Slots whose value is the same everywhere in the function (parameter arrays).
     fixed: Vec<Fixed>,
     /// The gene's simple counted loops ([`crate::loops`]).
-    loops: Vec<crate::loops::CountedLoop>,
+    loops: crate::loops::Loops,
     /// Values made by rotating another by a constant: `r ↦ (c, k)` for `r = rotl(c, k)`.
     rots: HashMap<Value, (Value, u32)>,
     /// Values known to lie in an inclusive unsigned range wherever they are used: a simple
@@ -356,7 +356,7 @@ struct GeneScope<'m> {
     blocks: HashMap<usize, cranelift_codegen::ir::Block>,
     done: bool,
     fixed: Vec<Fixed>,
-    loops: Vec<crate::loops::CountedLoop>,
+    loops: crate::loops::Loops,
     carry: Option<Carry>,
     known: known::Known,
     entry_facts: HashMap<usize, Vec<known::Fact>>,
@@ -498,7 +498,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     /// Whether the counted loop ending at `step` is simple: its re-entry checks cannot fail.
     fn simple_loop(&self, step: usize) -> bool {
-        self.loops.iter().any(|l| l.step == step)
+        self.loops.at_step(step).is_some()
     }
 
     /// `x` rotated left by the constant `k` (mod 64), remembered for [`Op::XorRot`]'s rewrite.
@@ -521,16 +521,16 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     /// The simple counted loop whose step is at `step`, with its unrolling.
     fn unrolled(&self, step: usize) -> Option<(crate::loops::CountedLoop, crate::loops::Unroll)> {
-        let l = self.loops.iter().find(|l| l.step == step && l.top < l.step)?;
-        Some((*l, crate::loops::unrolling(self.g, l)))
+        let l = self.loops.at_step(step).filter(|l| l.top < l.step)?;
+        Some((l, crate::loops::unrolling(self.g, &l)))
     }
 
     /// The simple counted loop entered at `head` (its `from.c`, or a test-first loop's
     /// `from`), when trips are peeled off it to unroll the rest ([`crate::loops::Unroll`]).
     fn peeling(&self, head: usize) -> Option<(crate::loops::CountedLoop, crate::loops::Unroll)> {
-        let l = self.loops.iter().find(|l| l.head == head && l.top < l.step)?;
-        let u = crate::loops::unrolling(self.g, l);
-        (u.peeled > 0).then_some((*l, u))
+        let l = self.loops.at_head(head).filter(|l| l.top < l.step)?;
+        let u = crate::loops::unrolling(self.g, &l);
+        (u.peeled > 0).then_some((l, u))
     }
 
     /// One trip around loop `l` forward, straight: its body, then its step.
@@ -880,11 +880,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         if let Some(&r) = self.ranges.get(&v) {
             return Some(r);
         }
-        self.loops
-            .iter()
-            .find(|l| l.ctr == s && l.contains(self.pc))
-            .and_then(|l| l.range)
-            .or_else(|| self.made_range(v))
+        self.loops.counter_range(s, self.pc).or_else(|| self.made_range(v))
     }
 
     /// The range of `v` by the instruction that made it: a constant, `x & k` (0 ..= k),
@@ -1337,7 +1333,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             blocks: HashMap::new(),
             done: false,
             fixed,
-            loops: crate::loops::counted_loops(cg),
+            loops: crate::loops::Loops::new(cg),
             carry: None,
             known: known::Known::default(),
             entry_facts: HashMap::new(),
@@ -1425,7 +1421,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             Op::LoopBack { cond, from_top, .. } => {
                 // A simple test-first loop's entry assertion never holds again.
-                let simple = self.loops.iter().find(|l| l.head == from_top.0 as usize).copied();
+                let simple = self.loops.at_head(from_top.0 as usize);
                 if simple.is_none() {
                     let c = self.cond(cond);
                     self.fail_if0(c, FaultCode::FromReentry);
@@ -1492,7 +1488,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Until { cond, .. } => {
                 self.eval_pre(pc);
                 // Inside a simple test-first loop the exit condition never holds going back.
-                let simple = self.loops.iter().find(|l| l.top == pc && l.head != l.top).copied();
+                let simple = self.loops.at_top(pc).filter(|l| l.head != l.top);
                 if simple.is_none() {
                     let c = self.cond(cond);
                     self.fail_if0(c, FaultCode::UntilReentry);
@@ -1623,7 +1619,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// parameter array, loads that word and starts carrying it.
     fn start_carry(&mut self, top: usize) {
         self.carry = None;
-        let Some(l) = self.loops.iter().find(|l| l.head == top).copied() else { return };
+        let Some(l) = self.loops.at_head(top) else { return };
         let (Some((lo, hi)), Some(store)) = (l.range, crate::loops::carried_store(self.g, &l)) else {
             return;
         };

@@ -237,6 +237,9 @@ const CSE_DST: Slot = Slot(u16::MAX);
 /// How many of the latest pure instructions a new one is compared with.
 const CSE_WINDOW: usize = 32;
 
+/// The most names a slot's debug name lists (`i/j/k/…`, see `GeneCompiler::fresh`).
+const SLOT_NAMES: usize = 4;
+
 /// The fused condition `a op k` (a comparison) with a small immediate.
 fn imm_cond(op: BinOp, a: Slot, k: u32, signed: bool) -> Option<Cond> {
     Some(match (op, signed) {
@@ -435,12 +438,14 @@ impl<'a> GeneCompiler<'a> {
         if self.slot_names.len() <= i {
             self.slot_names.resize(i + 1, String::new());
         }
+        // A slot reused by locals in turn lists their names (`i/j`), the first few only: a
+        // gene of thousands of loops, each with its own counter, reuses one slot for all.
         let n = &mut self.slot_names[i];
         if n.is_empty() {
             *n = name.to_string();
-        } else if n.split('/').all(|x| x != name) {
+        } else if !n.ends_with("/…") && n.split('/').all(|x| x != name) {
             n.push('/');
-            n.push_str(name);
+            n.push_str(if n.matches('/').count() >= SLOT_NAMES { "…" } else { name });
         }
         Ok(s)
     }

@@ -101,6 +101,7 @@ fn bound(c: Cond, ctr: Slot) -> Option<Bound> {
 /// The simple counted loops of a gene (see the module documentation).
 pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
     let code = &g.code;
+    let jumps = Jumps::new(code);
     let mut out = Vec::new();
     for (step, op) in code.iter().enumerate() {
         let (Op::LoopInc { ctr, cond, from_top } | Op::LoopDec { ctr, cond, from_top }) = *op else {
@@ -129,7 +130,7 @@ pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
             continue;
         }
         // Control enters and leaves only through the loop's own instructions.
-        if !closed(code, top, step + 1) {
+        if !jumps.closed(code, top, step + 1) {
             continue;
         }
         let range = match (s, e) {
@@ -139,8 +140,8 @@ pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
         };
         out.push(CountedLoop { head: top, top, step, ctr, range });
     }
-    out.extend(test_first_loops(g));
-    out.extend(step_first_loops(g));
+    out.extend(test_first_loops(g, &jumps));
+    out.extend(step_first_loops(g, &jumps));
     out
 }
 
@@ -167,19 +168,61 @@ fn conjunct_bound(code: &[Op], lo: usize, at: usize, c: Cond, ctr: Slot) -> Opti
     (and_chain && !matches!(e, Bound::Slot(x) if x == v)).then_some(e)
 }
 
-/// Whether control enters and leaves `lo..=hi` only through its own instructions: every jump
-/// target is on the same side of the range's edges as its instruction.
-fn closed(code: &[Op], lo: usize, hi: usize) -> bool {
-    let inside = |p: usize| lo <= p && p <= hi;
-    let mut crossing = false;
-    for (pc, op) in code.iter().enumerate() {
-        op.operands(&mut |_, o| {
-            if let OperandRef::Off(t) = o {
-                crossing |= inside(pc) != inside(t.0 as usize);
-            }
-        });
+/// The jumps of a gene's code by target: `from[at[t]..at[t + 1]]` are the positions of the
+/// instructions that name position `t` (as a jump target or a partner), so a range's edges are
+/// checked in time proportional to the range ([`Jumps::closed`]), not to the whole gene.
+struct Jumps {
+    at: Vec<u32>,
+    from: Vec<u32>,
+}
+
+impl Jumps {
+    fn new(code: &[Op]) -> Jumps {
+        let targets = |op: &Op, f: &mut dyn FnMut(usize)| {
+            op.operands(&mut |_, o| {
+                if let OperandRef::Off(t) = o {
+                    f(t.0 as usize);
+                }
+            })
+        };
+        let n = code.len() + 1;
+        let mut at = vec![0u32; n + 1];
+        for op in code {
+            targets(op, &mut |t| at[t.min(n - 1) + 1] += 1);
+        }
+        for i in 0..n {
+            at[i + 1] += at[i];
+        }
+        let mut fill = at.clone();
+        let mut from = vec![0u32; at[n] as usize];
+        for (pc, op) in code.iter().enumerate() {
+            targets(op, &mut |t| {
+                let k = &mut fill[t.min(n - 1)];
+                from[*k as usize] = pc as u32;
+                *k += 1;
+            });
+        }
+        Jumps { at, from }
     }
-    !crossing
+
+    /// Whether control enters and leaves `lo..=hi` only through its own instructions: every
+    /// jump from inside lands inside, and every jump into it comes from inside.
+    fn closed(&self, code: &[Op], lo: usize, hi: usize) -> bool {
+        let inside = |p: usize| lo <= p && p <= hi;
+        let mut crossing = false;
+        for pc in lo..=hi.min(code.len()) {
+            if let Some(op) = code.get(pc) {
+                op.operands(&mut |_, o| {
+                    if let OperandRef::Off(t) = o {
+                        crossing |= !inside(t.0 as usize);
+                    }
+                });
+            }
+            let (a, b) = (self.at[pc] as usize, self.at[pc + 1] as usize);
+            crossing |= self.from[a..b].iter().any(|&q| !inside(q as usize));
+        }
+        !crossing
+    }
 }
 
 /// A general loop's instructions: `from` at `head` (entry `entry`), `until` at `u` (exit test
@@ -221,7 +264,7 @@ fn general_loops(code: &[Op]) -> impl Iterator<Item = General> + '_ {
 /// the counter never equals `e` again either, so `until`'s re-entry check never fires (`top` is
 /// the `until` then; else `top == head`, which keeps that check). No range: the exit test may
 /// be any condition.
-fn step_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
+fn step_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
     let code = &g.code;
     let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
     let mut out = Vec::new();
@@ -245,7 +288,7 @@ fn step_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
                     || matches!(e, Some(Bound::Slot(x)) if x == w);
             });
         }
-        if written || !closed(code, head, lb + 1) {
+        if written || !jumps.closed(code, head, lb + 1) {
             continue;
         }
         let top = if e.is_some() { u } else { head };
@@ -260,7 +303,7 @@ fn step_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
 /// The body sees `s ..= e - 1` (`e + 1 ..= s` counting down) when s and e are constants on
 /// the right side of each other; the re-entry assertion never holds again (as for counted
 /// loops).
-fn test_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
+fn test_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
     let code = &g.code;
     let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
     let mut out = Vec::new();
@@ -287,7 +330,7 @@ fn test_first_loops(g: &GeneDef) -> Vec<CountedLoop> {
         if written {
             continue;
         }
-        if !closed(code, head, lb + 1) {
+        if !jumps.closed(code, head, lb + 1) {
             continue;
         }
         let range = match (s, e) {

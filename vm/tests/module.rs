@@ -184,3 +184,20 @@ fn fuzz_body_runs_every_stdlib_module() {
         rdx_vm::fuzzing::load_and_run(&m.encode());
     }
 }
+
+/// A slot reused by locals in turn names the first few (the disassembler's `%3:i/j`), then
+/// `…`: a gene of thousands of loops, each with its own counter in the one slot they share,
+/// compiles without a debug name that grows with every loop (it made compiling quadratic).
+#[test]
+fn a_reused_slot_names_its_first_locals() {
+    let mut src = String::from("gene main(x: u64) {\n");
+    for k in 0..50 {
+        src += &format!("    local v{k}: u64 = 0\n    x += v{k}\n    delocal v{k} = 0\n");
+    }
+    src += "}\n";
+    let p = rdx_lang::parser::parse(&src).unwrap();
+    let c = rdx_lang::check::check(&p, &Default::default()).unwrap();
+    let m = rdx_vm::compile(&c, "t.rdx", &src).unwrap();
+    let names = &m.debug.as_ref().unwrap().genes[0].slot_names;
+    assert!(names.contains(&"v0/v1/v2/v3/…".to_string()), "{names:?}");
+}

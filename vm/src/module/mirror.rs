@@ -32,7 +32,7 @@ use crate::ops::{Cond, Off, Op, Pre, Slot};
 
 /// Builds the backward stream of verified forward code (`enter … exit`, partners checked).
 /// `quiet` lists the `until`s whose condition can never hold again going backward, each with a
-/// slot of its gene ([`crate::loops`]: a simple loop's counter).
+/// slot of its gene ([`crate::loops`]: a simple loop's counter), by position.
 pub(super) fn backward(code: &[Op], quiet: &[(usize, Slot)]) -> Result<Backward, String> {
     let len = code.len();
     let mut b = Builder {
@@ -327,11 +327,14 @@ impl Builder<'_> {
                 // The re-entry assertion is the exit test's condition; where that can never hold
                 // again and its expression code cannot fault, neither is run: the condition
                 // `x != x` (of the loop's counter) is never true.
-                let quiet = self.quiet.iter().find(|q| q.0 == until).map(|q| q.1).filter(|_| {
-                    code[self.pre_start(until)..until]
-                        .iter()
-                        .all(|op| op.cannot_fault() || matches!(op, Op::Jz { .. } | Op::Jnz { .. }))
-                });
+                let quiet =
+                    self.quiet.binary_search_by_key(&until, |q| q.0).ok().map(|i| self.quiet[i].1).filter(
+                        |_| {
+                            code[self.pre_start(until)..until]
+                                .iter()
+                                .all(|op| op.cannot_fault() || matches!(op, Op::Jz { .. } | Op::Jnz { .. }))
+                        },
+                    );
                 let back = match quiet {
                     Some(x) => self.put(
                         Op::LoopBack { cond: Cond::Ne(x, x), from_top: Off(head as u32), pre: Pre(0) },
