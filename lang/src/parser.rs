@@ -379,6 +379,30 @@ fn add_hints(mut d: Diagnostic, tok: &Token<'_>, expected: &[String]) -> Diagnos
     if has("do") && !has("+") {
         d = d.hint("a loop is written `from entry do { … } until exit`");
     }
+    // A reserved word where a name was expected: `local i8: u64`, `from c64 == 0`.
+    if has("Ident")
+        && let Some(t) = tok.text()
+        && t.starts_with(|c: char| c.is_ascii_alphabetic())
+    {
+        let ty = matches!(
+            tok,
+            Token::U64
+                | Token::I64
+                | Token::U8
+                | Token::U16
+                | Token::U32
+                | Token::I8
+                | Token::I16
+                | Token::I32
+                | Token::Stack
+                | Token::F64
+                | Token::C64
+        );
+        if ty || !(has("skip") || has("Int")) {
+            let what = if ty { "a type name" } else { "a keyword" };
+            d = d.hint(format!("`{t}` is {what}, so it cannot name a variable: choose another name"));
+        }
+    }
     if let Token::Ident(name) = tok
         && (has("}") || has("gene"))
     {
