@@ -1015,9 +1015,30 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         });
     }
 
-    /// A word of a stack header.
-    fn stack_field(&mut self, hdr: Value, off: i32) -> Value {
-        self.b.ins().load(I64, MemFlagsData::trusted(), hdr, off)
+    /// The word at offset `off` of stack `id`'s header `hdr`: the one known here, else loaded
+    /// (and known after, in a gene whose stack table does not move).
+    fn stack_field(&mut self, id: Value, hdr: Value, off: i32) -> Value {
+        let cur = self.b.current_block();
+        if self.stack_tab.is_some()
+            && let Some(w) = self.known.stack_word(cur, id, off)
+        {
+            return w;
+        }
+        let w = self.b.ins().load(I64, MemFlagsData::trusted(), hdr, off);
+        if self.stack_tab.is_some() {
+            self.known.note_stack_word(cur, id, off, w);
+        }
+        w
+    }
+
+    /// Stores `len` as stack `id`'s length (header `hdr`): the one header word known after.
+    fn set_stack_len(&mut self, id: Value, hdr: Value, len: Value) {
+        self.b.ins().store(MemFlagsData::trusted(), len, hdr, runtime::OFF_STACK_LEN);
+        self.known.forget_stack_words();
+        if self.stack_tab.is_some() {
+            let cur = self.b.current_block();
+            self.known.note_stack_word(cur, id, runtime::OFF_STACK_LEN, len);
+        }
     }
 
     fn load(&mut self, p: Value) -> Value {

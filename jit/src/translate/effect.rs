@@ -72,26 +72,30 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
         let hdr = self.stack_hdr(id, slow);
-        let (len, cap) =
-            (self.stack_field(hdr, runtime::OFF_STACK_LEN), self.stack_field(hdr, runtime::OFF_STACK_CAP));
+        let (len, cap) = (
+            self.stack_field(id, hdr, runtime::OFF_STACK_LEN),
+            self.stack_field(id, hdr, runtime::OFF_STACK_CAP),
+        );
         let room = self.b.ins().icmp(IntCC::UnsignedLessThan, len, cap);
         let fast = self.b.create_block();
         self.b.ins().brif(room, fast, &[], slow, &[]);
         self.go_on(fast);
-        let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
+        let buf = self.stack_field(id, hdr, runtime::OFF_STACK_PTR);
         let off = self.b.ins().ishl_imm_u(len, 3);
         let at = self.b.ins().iadd(buf, off);
         // A stack's buffer is no array's memory: the words known stay known.
         let flags = MemFlagsData::trusted();
         self.b.ins().store(flags, v, at, 0);
         let len1 = self.b.ins().iadd_imm_s(len, 1);
-        self.b.ins().store(flags, len1, hdr, runtime::OFF_STACK_LEN);
+        self.set_stack_len(id, hdr, len1);
         self.b.ins().jump(done, &[]);
-        // Both ways into `done` keep the facts: the helper only grows the stack's buffer.
+        // Both ways into `done` keep the array facts (the helper only grows the stack's
+        // buffer), not the header's words (the helper's are other values).
         self.cold_path(slow, done, |t| {
             t.call_checked(runtime::rt_push as *const () as usize, &[I64, I64, I64], &[ctx, id, v]);
             t.b.ins().jump(done, &[]);
         });
+        self.known.forget_stack_words();
         let z = self.k(0);
         self.set(var, z);
     }
@@ -104,7 +108,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         let hdr = self.stack_hdr(id, slow);
-        let len = self.stack_field(hdr, runtime::OFF_STACK_LEN);
+        let len = self.stack_field(id, hdr, runtime::OFF_STACK_LEN);
         let empty = self.b.ins().icmp_imm_s(IntCC::Equal, len, 0);
         let empty = self.b.ins().uextend(I64, empty);
         let bad = self.b.ins().bor(empty, cur);
@@ -112,8 +116,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.ins().brif(bad, slow, &[], fast, &[]);
         self.go_on(fast);
         let len1 = self.b.ins().iadd_imm_s(len, -1);
-        self.b.ins().store(MemFlagsData::trusted(), len1, hdr, runtime::OFF_STACK_LEN);
-        let buf = self.stack_field(hdr, runtime::OFF_STACK_PTR);
+        let buf = self.stack_field(id, hdr, runtime::OFF_STACK_PTR);
+        self.set_stack_len(id, hdr, len1);
+        if self.stack_tab.is_some() {
+            // (The buffer stays where it is: a pop never moves it.)
+            let cur = self.b.current_block();
+            self.known.note_stack_word(cur, id, runtime::OFF_STACK_PTR, buf);
+        }
         let off = self.b.ins().ishl_imm_u(len1, 3);
         let at = self.b.ins().iadd(buf, off);
         let top = self.load(at);

@@ -105,6 +105,26 @@ impl Known {
         self.note(cur, STACK, Index::Sum(id, 0), None)
     }
 
+    /// The word at offset `off` of stack `id`'s header here, when known.
+    pub fn stack_word(&mut self, cur: Option<Block>, id: Value, off: i32) -> Option<Value> {
+        self.word(cur, STACK, Index::Op(Opcode::Load, id, off.into()))
+    }
+
+    /// Stack `id`'s header holds `w` at offset `off` here.
+    pub fn note_stack_word(&mut self, cur: Option<Block>, id: Value, off: i32, w: Value) {
+        self.note(cur, STACK, Index::Op(Opcode::Load, id, off.into()), Some(w))
+    }
+
+    /// A stack header was written: no header word is known any more (another id may name the
+    /// same stack); liveness facts stay.
+    pub fn forget_stack_words(&mut self) {
+        for f in &mut self.facts {
+            if f.arr == STACK {
+                f.word = None;
+            }
+        }
+    }
+
     /// A store or call may have written any array's memory: no word is known any more.
     pub fn forget_words(&mut self) {
         for f in &mut self.facts {
@@ -117,12 +137,14 @@ impl Known {
     /// word not provably at another index (`a[i - 1]` and `a[i]`, constants that differ).
     pub fn forget_words_at(&mut self, arr: u16, at: Index) {
         for f in &mut self.facts {
-            let apart = f.arr == arr
-                && match (f.at, at) {
-                    (Index::Sum(x, j), Index::Sum(y, k)) => x == y && j != k,
-                    (Index::Const(j), Index::Const(k)) => j != k,
-                    _ => false,
-                };
+            // (Stack headers and buffers are no array's memory.)
+            let apart = f.arr == STACK
+                || f.arr == arr
+                    && match (f.at, at) {
+                        (Index::Sum(x, j), Index::Sum(y, k)) => x == y && j != k,
+                        (Index::Const(j), Index::Const(k)) => j != k,
+                        _ => false,
+                    };
             if !apart {
                 f.word = None;
             }
