@@ -969,6 +969,11 @@ impl<'a> GeneCompiler<'a> {
     /// A counted loop, `from a do { …; i += 1 } until c` (or `i -= 1`) with no loop block and
     /// conditions of simple shape, as `from.c … loop.inc loop.exit`: one instruction per
     /// iteration for the step, the exit test and the entry assertion. `None`: not that shape.
+    ///
+    /// A test-first loop `from i == a do { } loop { …; i += 1 } until i == c` with constants
+    /// a ≠ c is one too: nothing runs between its entry assertion and its first exit test,
+    /// which therefore never holds, so it is the same loop (both ways, from any state) with
+    /// its loop block as the do-block.
     fn counted_loop(
         &mut self,
         entry: &Expr,
@@ -976,9 +981,15 @@ impl<'a> GeneCompiler<'a> {
         again: Option<&Block>,
         until: &Expr,
     ) -> R<Option<()>> {
-        if self.janus() || again.is_some_and(|l| !l.stmts.is_empty()) {
+        if self.janus() {
             return Ok(None);
         }
+        let (body, test_first) = match again {
+            Some(l) if l.stmts.is_empty() => (body, false),
+            Some(l) if body.stmts.is_empty() => (l, true),
+            Some(_) => return Ok(None),
+            None => (body, false),
+        };
         let Some((last, rest)) = body.stmts.split_last() else { return Ok(None) };
         let StmtKind::Update { target, op: op @ (UpdateOp::Add | UpdateOp::Sub), value } = &last.kind else {
             return Ok(None);
@@ -989,18 +1000,22 @@ impl<'a> GeneCompiler<'a> {
         let Ok(Var::Scalar { slot: ctr, ty }) = self.lookup(&target.name.name, target.span) else {
             return Ok(None);
         };
+        // `ctr == k` for a constant k.
+        let bound = |e: &Expr| match &e.kind {
+            ExprKind::Binary(BinOp::Eq, l, r) => match (&l.kind, &r.kind) {
+                (ExprKind::Var(n), _) if *n == target.name.name => self.constant(r),
+                (_, ExprKind::Var(n)) if *n == target.name.name => self.constant(l),
+                _ => None,
+            },
+            _ => None,
+        };
+        if test_first && !matches!((bound(entry), bound(until)), (Some(a), Some(c)) if a != c) {
+            return Ok(None);
+        }
         // `loop.inc` steps without wrapping: a fixed-width counter only where it never
         // wraps, from `ctr == a` to `ctr == c` with constants a < c (a > c down) that nothing
         // else in the loop changes.
         if let Some(w) = ty.width() {
-            let bound = |e: &Expr| match &e.kind {
-                ExprKind::Binary(BinOp::Eq, l, r) => match (&l.kind, &r.kind) {
-                    (ExprKind::Var(n), _) if *n == target.name.name => self.constant(r),
-                    (_, ExprKind::Var(n)) if *n == target.name.name => self.constant(l),
-                    _ => None,
-                },
-                _ => None,
-            };
             let (Some(a), Some(c)) = (bound(entry), bound(until)) else { return Ok(None) };
             let order = |x: u64| if w.signed { x as i64 as i128 } else { x as i128 };
             let upward = *op == UpdateOp::Add;

@@ -355,3 +355,32 @@ fn backward_streams_leave_out_assertions_that_cannot_fire() {
     // Backward from n = 3, s = 5: s goes 5 → 2 → 0 with i = 1 left, and the re-entry test divides.
     assert_eq!(error(&m, ints(&[3, 5]), Direction::Backward), RunErrorKind::DivisionByZero);
 }
+
+/// A test-first loop `from i == a do { } loop { …; i += 1 } until i == c` with constants
+/// a ≠ c never meets its exit test before the first trip, so it compiles to the counted form
+/// (`from.c … loop.inc`); with a == c it runs no trip and keeps its form. Both give the
+/// results of the loop as written, both ways.
+#[test]
+fn test_first_loops_with_constant_bounds_are_counted() {
+    use rdx_vm::ops::Op;
+    let src = |a: u64, c: u64| {
+        format!(
+            "gene main(x: u64, i: u64) {{\n    from i == {a} do {{\n    }} loop {{\n        x += i * i\n        i += 1\n    }} until i == {c}\n}}\n"
+        )
+    };
+    let counted = |m: &Module| m.genes[0].code.iter().any(|o| matches!(o, Op::LoopInc { .. }));
+    let m = module(&src(2, 6), Dialect::Rdx);
+    assert!(counted(&m), "{:?}", m.genes[0].code);
+    round_trip(&m, ints(&[1, 2]), ints(&[1 + 4 + 9 + 16 + 25, 6]));
+    let m = module(&src(3, 3), Dialect::Rdx);
+    assert!(!counted(&m), "{:?}", m.genes[0].code);
+    round_trip(&m, ints(&[7, 3]), ints(&[7, 3]));
+    // A variable bound may equal the start: the loop stays test-first.
+    let m = module(
+        "gene main(x: u64, i: u64, n: u64) {\n    from i == 0 do {\n    } loop {\n        x += 1\n        i += 1\n    } until i == n\n}\n",
+        Dialect::Rdx,
+    );
+    assert!(!counted(&m), "{:?}", m.genes[0].code);
+    round_trip(&m, ints(&[5, 0, 0]), ints(&[5, 0, 0]));
+    round_trip(&m, ints(&[5, 0, 4]), ints(&[9, 4, 4]));
+}
