@@ -98,6 +98,27 @@ fn bound(c: Cond, ctr: Slot) -> Option<Bound> {
     }
 }
 
+/// Whether none of `ops` writes the counter or a slot one of the bounds names.
+fn untouched(g: &GeneDef, ops: &[Op], ctr: Slot, bounds: [Option<Bound>; 2]) -> bool {
+    let mut written = false;
+    for op in ops {
+        writes(g, op, &mut |w| {
+            written |= w == ctr || bounds.iter().any(|b| matches!(b, Some(Bound::Slot(x)) if *x == w));
+        });
+    }
+    !written
+}
+
+/// The counter's values in the body of a loop from `s` to `e`: `s ..= e - 1` counting up,
+/// `e + 1 ..= s` down, for constant bounds on the right side of each other.
+fn range(s: Bound, e: Bound, inc: bool) -> Option<(u64, u64)> {
+    match (s, e) {
+        (Bound::Const(s), Bound::Const(e)) if inc && s < e => Some((s, e - 1)),
+        (Bound::Const(s), Bound::Const(e)) if !inc && s > e => Some((e + 1, s)),
+        _ => None,
+    }
+}
+
 /// The simple counted loops of a gene (see the module documentation).
 pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
     let code = &g.code;
@@ -117,28 +138,13 @@ pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
             continue;
         }
         let (Some(s), Some(e)) = (bound(entry, ctr), bound(cond, ctr)) else { continue };
-        // Nothing in the body writes the counter or a bound slot.
-        let mut written = false;
-        for op in &code[top + 1..step] {
-            writes(g, op, &mut |w| {
-                written |= w == ctr
-                    || matches!(s, Bound::Slot(x) if x == w)
-                    || matches!(e, Bound::Slot(x) if x == w);
-            });
-        }
-        if written {
+        // Nothing in the body writes the counter or a bound; control enters and leaves only
+        // through the loop's own instructions.
+        if !untouched(g, &code[top + 1..step], ctr, [Some(s), Some(e)]) || !jumps.closed(code, top, step + 1)
+        {
             continue;
         }
-        // Control enters and leaves only through the loop's own instructions.
-        if !jumps.closed(code, top, step + 1) {
-            continue;
-        }
-        let range = match (s, e) {
-            (Bound::Const(s), Bound::Const(e)) if inc && s < e => Some((s, e - 1)),
-            (Bound::Const(s), Bound::Const(e)) if !inc && s > e => Some((e + 1, s)),
-            _ => None,
-        };
-        out.push(CountedLoop { head: top, top, step, ctr, range });
+        out.push(CountedLoop { head: top, top, step, ctr, range: range(s, e, inc) });
     }
     out.extend(test_first_loops(g, &jumps));
     out.extend(step_first_loops(g, &jumps));
@@ -280,15 +286,7 @@ fn step_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
         };
         let Some(s) = bound(entry, ctr) else { continue };
         let e = bound(exit, ctr).or_else(|| conjunct_bound(code, u - pre(u), u, exit, ctr));
-        let mut written = false;
-        for op in &code[step + 1..lb] {
-            writes(g, op, &mut |w| {
-                written |= w == ctr
-                    || matches!(s, Bound::Slot(x) if x == w)
-                    || matches!(e, Some(Bound::Slot(x)) if x == w);
-            });
-        }
-        if written || !jumps.closed(code, head, lb + 1) {
+        if !untouched(g, &code[step + 1..lb], ctr, [Some(s), e]) || !jumps.closed(code, head, lb + 1) {
             continue;
         }
         let top = if e.is_some() { u } else { head };
@@ -319,26 +317,10 @@ fn test_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
             _ => continue,
         };
         let (Some(s), Some(e)) = (bound(entry, ctr), bound(exit, ctr)) else { continue };
-        let mut written = false;
-        for op in &code[u + 1..step] {
-            writes(g, op, &mut |w| {
-                written |= w == ctr
-                    || matches!(s, Bound::Slot(x) if x == w)
-                    || matches!(e, Bound::Slot(x) if x == w);
-            });
-        }
-        if written {
+        if !untouched(g, &code[u + 1..step], ctr, [Some(s), Some(e)]) || !jumps.closed(code, head, lb + 1) {
             continue;
         }
-        if !jumps.closed(code, head, lb + 1) {
-            continue;
-        }
-        let range = match (s, e) {
-            (Bound::Const(s), Bound::Const(e)) if inc && s < e => Some((s, e - 1)),
-            (Bound::Const(s), Bound::Const(e)) if !inc && s > e => Some((e + 1, s)),
-            _ => None,
-        };
-        out.push(CountedLoop { head, top: u, step, ctr, range });
+        out.push(CountedLoop { head, top: u, step, ctr, range: range(s, e, inc) });
     }
     out
 }
