@@ -715,8 +715,17 @@ impl Op {
     /// The instruction whose forward meaning is this instruction's backward meaning. For
     /// `mul.imm` the factor becomes its inverse mod 2^64; control instructions are their own
     /// mirror (the backward stream exchanges their conditions, see `module/mirror.rs`).
-    /// `mirror(mirror(op)) == op`.
+    /// An xorshift step by 32 or more (`x ^= x >> 33`) is its own inverse, so it is its own
+    /// mirror: backward runs the same handler as forward. `mirror(mirror(op)) == op`.
     pub fn mirror(&self) -> Op {
+        match *self {
+            Op::Xsl { amt, .. } | Op::XslInv { amt, .. } | Op::Xsr { amt, .. } | Op::XsrInv { amt, .. }
+                if amt.0 >= 32 =>
+            {
+                return *self;
+            }
+            _ => {}
+        }
         match self.mirror_raw() {
             Op::MulImm { dst, imm } => Op::MulImm { dst, imm: Imm(mul_inverse(imm.0)) },
             Op::RotAdd { dst, src, amt } => {
