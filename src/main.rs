@@ -6,6 +6,7 @@
 mod cmd;
 mod frontend;
 mod kernels;
+mod memory;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -78,6 +79,21 @@ enum Command {
     Circuit(cmd::circuit::Args),
 }
 
+impl Command {
+    /// The file a command reads its program from, if it names one.
+    fn input(&self) -> Option<std::path::PathBuf> {
+        match self {
+            Command::Asm(a) => Some(a.file.clone()),
+            Command::Check(a) => Some(a.file.clone()),
+            Command::Invert(a) => Some(a.file.clone()),
+            Command::Run(a) => Some(a.file.clone().into()),
+            Command::Disasm(a) => Some(a.file.clone().into()),
+            Command::Debug(a) => Some(a.file.clone().into()),
+            _ => None,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     // `RUSTC_WRAPPER=rdx cargo build` calls `rdx /path/to/rustc ARGS…`, as it calls sccache.
     let mut argv = std::env::args_os().skip(1);
@@ -94,6 +110,7 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
+    memory::for_input(cli.command.input().as_deref());
     let home = cli.home;
     // The whole command runs on a big stack (see `on_big_stack`), so no accepted input can
     // overflow it.

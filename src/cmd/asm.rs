@@ -8,7 +8,7 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 pub struct Args {
     /// The program (.rdx, or Janus .ja).
-    file: PathBuf,
+    pub(crate) file: PathBuf,
     /// Where to write the module (default: FILE with the extension .rdxb).
     #[arg(short, long, value_name = "OUT")]
     output: Option<PathBuf>,

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 pub struct Args {
     /// The program (.rdx, or Janus .ja).
-    file: PathBuf,
+    pub(crate) file: PathBuf,
     /// Treat lossy operations (`:=`, `erase`) as an I1 failure.
     #[arg(long)]
     strict: bool,

@@ -26,7 +26,7 @@ pub struct Args {
     /// The program: rdx source (.rdx), Janus (.ja), a bytecode module (.rdxb), or the CID
     /// of a module in the store.
     #[arg(value_name = "FILE|CID")]
-    file: String,
+    pub(crate) file: String,
     #[command(flatten)]
     inputs: crate::cmd::run::Inputs,
     #[command(flatten)]

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 pub struct Args {
     /// The module (.rdxb), a program (.rdx, .ja), or a module's CID in the store.
     #[arg(value_name = "FILE|CID")]
-    file: String,
+    pub(crate) file: String,
     /// List the backward streams instead: the code each gene runs backward (`--reverse`,
     /// `uncall`), which the loader builds from the forward code (statements last first, each
     /// replaced by its mirror; `if`/`from` with their conditions exchanged).

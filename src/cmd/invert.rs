@@ -9,7 +9,7 @@ use std::process::ExitCode;
 #[derive(clap::Args)]
 pub struct Args {
     /// The program (.rdx, or Janus .ja).
-    file: PathBuf,
+    pub(crate) file: PathBuf,
     #[command(flatten)]
     kernels: crate::kernels::KernelArgs,
 }

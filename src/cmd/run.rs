@@ -89,7 +89,7 @@ pub struct Args {
     /// The program: rdx source (.rdx), Janus (.ja), a bytecode module (.rdxb), or the CID
     /// of a module in the store (a unique prefix of at least 8 hex digits will do).
     #[arg(value_name = "FILE|CID")]
-    file: String,
+    pub(crate) file: String,
     #[command(flatten)]
     inputs: Inputs,
     /// Print one JSON object instead of `name = value` lines.

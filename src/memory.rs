@@ -1,0 +1,83 @@
+//! Transparent huge pages, for the commands that need them.
+//!
+//! mimalloc asks the kernel for transparent huge pages for its arenas (`madvise`), and the
+//! kernel then faults memory in 2 MiB at a time instead of 4 KiB: one fault (and one 2 MiB
+//! zeroing) where there were 512. That pays for a process that fills hundreds of megabytes —
+//! assembling the 200,000-line genes of `cargo bench --bench asm` spent a third of its time in
+//! page faults, and takes 190 → 135 ms with huge pages — and costs a small one: zeroing 2 MiB
+//! it will never use at the first touch of each arena (a JIT run of `stdlib/fib.rdx`, 3.7 → 4.1
+//! ms median). So the process starts with them off (`PR_SET_THP_DISABLE`, which the kernel
+//! checks at each fault) and turns them on when its input file is over [`LARGE`] bytes.
+
+use std::path::Path;
+
+/// An input this large (1 MiB: some 60,000 lines of source) gets huge pages.
+pub const LARGE: u64 = 1 << 20;
+
+/// Turns huge pages on for a large input file, off otherwise (or when there is none). Where
+/// the kernel has no such switch, nothing changes.
+pub fn for_input(input: Option<&Path>) {
+    let large = input.and_then(|p| std::fs::metadata(p).ok()).is_some_and(|m| m.len() > LARGE);
+    set_huge_pages(large);
+}
+
+#[cfg(target_os = "linux")]
+fn set_huge_pages(on: bool) {
+    // SAFETY: PR_SET_THP_DISABLE takes a flag and three zero arguments and changes only the
+    // kernel's page-fault policy for this process; a failure (an old kernel) changes nothing.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_THP_DISABLE,
+            libc::c_ulong::from(!on),
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_huge_pages(_on: bool) {}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// The kernel's THP switch for this process (1: huge pages off), or None without one.
+    fn thp_disabled() -> Option<i32> {
+        // SAFETY: PR_GET_THP_DISABLE takes four zero arguments and only reads.
+        let r = unsafe {
+            libc::prctl(
+                libc::PR_GET_THP_DISABLE,
+                0 as libc::c_ulong,
+                0 as libc::c_ulong,
+                0 as libc::c_ulong,
+                0 as libc::c_ulong,
+            )
+        };
+        (r >= 0).then_some(r)
+    }
+
+    #[test]
+    fn huge_pages_follow_the_size_of_the_input() {
+        if thp_disabled().is_none() {
+            return; // a kernel without the switch: nothing to check
+        }
+        let dir = std::env::temp_dir().join(format!("rdx-memory-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (small, large) = (dir.join("small.rdx"), dir.join("large.rdx"));
+        std::fs::write(&small, "gene main(x: u64) {\n    x += 1\n}\n").unwrap();
+        std::fs::write(&large, " ".repeat(LARGE as usize + 1)).unwrap();
+        for_input(Some(&large));
+        assert_eq!(thp_disabled(), Some(0));
+        for_input(Some(&small));
+        assert_eq!(thp_disabled(), Some(1));
+        for_input(Some(&large));
+        assert_eq!(thp_disabled(), Some(0));
+        for_input(None);
+        assert_eq!(thp_disabled(), Some(1));
+        for_input(Some(&dir.join("missing.rdx")));
+        assert_eq!(thp_disabled(), Some(1));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
