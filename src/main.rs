@@ -80,16 +80,21 @@ enum Command {
 }
 
 impl Command {
-    /// The file a command reads its program from, if it names one.
-    fn input(&self) -> Option<std::path::PathBuf> {
+    /// The files a command reads: its program and a run's `--input` file.
+    fn inputs(&self) -> Vec<std::path::PathBuf> {
+        let with = |file: &str, inputs: &cmd::run::Inputs| {
+            std::iter::once(file.into())
+                .chain(inputs.input.clone().filter(|p| p.as_os_str() != "-"))
+                .collect()
+        };
         match self {
-            Command::Asm(a) => Some(a.file.clone()),
-            Command::Check(a) => Some(a.file.clone()),
-            Command::Invert(a) => Some(a.file.clone()),
-            Command::Run(a) => Some(a.file.clone().into()),
-            Command::Disasm(a) => Some(a.file.clone().into()),
-            Command::Debug(a) => Some(a.file.clone().into()),
-            _ => None,
+            Command::Asm(a) => vec![a.file.clone()],
+            Command::Check(a) => vec![a.file.clone()],
+            Command::Invert(a) => vec![a.file.clone()],
+            Command::Disasm(a) => vec![a.file.clone().into()],
+            Command::Run(a) => with(&a.file, &a.inputs),
+            Command::Debug(a) => with(&a.file, &a.inputs),
+            _ => Vec::new(),
         }
     }
 }
@@ -110,7 +115,7 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    memory::for_input(cli.command.input().as_deref());
+    memory::for_inputs(&cli.command.inputs());
     let home = cli.home;
     // The whole command runs on a big stack (see `on_big_stack`), so no accepted input can
     // overflow it.

@@ -7,18 +7,21 @@
 //! page faults, and takes 190 → 135 ms with huge pages — and costs a small one: zeroing 2 MiB
 //! it will never use at the first touch of each arena (a JIT run of `stdlib/fib.rdx`, 3.7 → 4.1
 //! ms median). So the process starts with them off (`PR_SET_THP_DISABLE`, which the kernel
-//! checks at each fault) and turns them on when its input file is over [`LARGE`] bytes.
+//! checks at each fault) and turns them on when the files it reads (a program, a run's
+//! `--input`) are over [`LARGE`] bytes together: `rdx run` of prefix.rdx on a 13 MB `--input`
+//! of 655,360 words, 57 → 43 ms.
 
 use std::path::Path;
 
 /// An input this large (1 MiB: some 60,000 lines of source) gets huge pages.
 pub const LARGE: u64 = 1 << 20;
 
-/// Turns huge pages on for a large input file, off otherwise (or when there is none). Where
-/// the kernel has no such switch, nothing changes.
-pub fn for_input(input: Option<&Path>) {
-    let large = input.and_then(|p| std::fs::metadata(p).ok()).is_some_and(|m| m.len() > LARGE);
-    set_huge_pages(large);
+/// Turns huge pages on when the files a command reads are large together, off otherwise (a
+/// file that cannot be read counts nothing). Where the kernel has no such switch, nothing
+/// changes.
+pub fn for_inputs(inputs: &[impl AsRef<Path>]) {
+    let bytes: u64 = inputs.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    set_huge_pages(bytes > LARGE);
 }
 
 #[cfg(target_os = "linux")]
@@ -68,15 +71,21 @@ mod tests {
         let (small, large) = (dir.join("small.rdx"), dir.join("large.rdx"));
         std::fs::write(&small, "gene main(x: u64) {\n    x += 1\n}\n").unwrap();
         std::fs::write(&large, " ".repeat(LARGE as usize + 1)).unwrap();
-        for_input(Some(&large));
+        let half = dir.join("half.txt");
+        std::fs::write(&half, " ".repeat(LARGE as usize / 2 + 1)).unwrap();
+        for_inputs(&[&large]);
         assert_eq!(thp_disabled(), Some(0));
-        for_input(Some(&small));
+        for_inputs(&[&small]);
         assert_eq!(thp_disabled(), Some(1));
-        for_input(Some(&large));
+        for_inputs(&[&small, &large]);
         assert_eq!(thp_disabled(), Some(0));
-        for_input(None);
+        for_inputs(&[&half, &small]);
         assert_eq!(thp_disabled(), Some(1));
-        for_input(Some(&dir.join("missing.rdx")));
+        for_inputs(&[&half, &half]);
+        assert_eq!(thp_disabled(), Some(0));
+        for_inputs(&[] as &[&Path]);
+        assert_eq!(thp_disabled(), Some(1));
+        for_inputs(&[dir.join("missing.rdx")]);
         assert_eq!(thp_disabled(), Some(1));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(value_name = "FILE|CID")]
     pub(crate) file: String,
     #[command(flatten)]
-    inputs: crate::cmd::run::Inputs,
+    pub(crate) inputs: crate::cmd::run::Inputs,
     #[command(flatten)]
     kernels: crate::kernels::KernelArgs,
 }

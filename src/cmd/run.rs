@@ -91,7 +91,7 @@ pub struct Args {
     #[arg(value_name = "FILE|CID")]
     pub(crate) file: String,
     #[command(flatten)]
-    inputs: Inputs,
+    pub(crate) inputs: Inputs,
     /// Print one JSON object instead of `name = value` lines.
     #[arg(long)]
     json: bool,
