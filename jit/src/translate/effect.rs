@@ -9,6 +9,9 @@ use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value};
 use cranelift_frontend::FunctionBuilder;
 use rdx_vm::ops::{Arr, Cond, Fmt, Slot, Str, Wid};
 
+/// The most terms [`Tr::translate_xs_inv`] xors as a tree.
+const XS_TERMS: usize = 8;
+
 impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_local(&mut self, dst: Slot, src: Slot) {
         let v = self.v(src);
@@ -274,20 +277,38 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.set(dst, r);
     }
 
-    /// `xsl.inv` (`right`: `xsr.inv`): the xorshift undone by doubling shifts.
+    /// `xsl.inv` (`right`: `xsr.inv`): the xorshift undone, `x ^ (x << c) ^ (x << 2c) ^ …`.
+    /// Up to [`XS_TERMS`] terms, the shifts run side by side and a balanced tree xors them (one
+    /// shift and ⌈log₂ terms⌉ xors deep: 4 for c = 12, where doubling the shift — `x ^= x << c;
+    /// x ^= x << 2c; …` — is 6 deep); more terms (c < 8) take the doubling steps, fewer
+    /// instructions.
     pub(super) fn translate_xs_inv(&mut self, dst: Slot, amt: u8, right: bool) {
-        let mut x = self.v(dst);
-        let mut s = amt as u32;
-        while s < 64 {
-            let sh = if right {
-                self.b.ins().ushr_imm_u(x, s as i64)
-            } else {
-                self.b.ins().ishl_imm_u(x, s as i64)
-            };
-            x = self.b.ins().bxor(x, sh);
-            s *= 2;
-        }
-        self.set(dst, x);
+        let x = self.v(dst);
+        let c = u32::from(amt);
+        let shift = |b: &mut FunctionBuilder<'b>, x: Value, s: u32| {
+            if right { b.ins().ushr_imm_u(x, i64::from(s)) } else { b.ins().ishl_imm_u(x, i64::from(s)) }
+        };
+        let r = if c > 0 && 64usize.div_ceil(c as usize) <= XS_TERMS {
+            let mut terms: Vec<Value> = std::iter::once(x)
+                .chain((c..64).step_by(c as usize).map(|s| shift(&mut self.b, x, s)))
+                .collect();
+            while terms.len() > 1 {
+                terms = terms
+                    .chunks(2)
+                    .map(|p| if let [a, b] = *p { self.b.ins().bxor(a, b) } else { p[0] })
+                    .collect();
+            }
+            terms[0]
+        } else {
+            let (mut x, mut s) = (x, c.max(1));
+            while s < 64 {
+                let sh = shift(&mut self.b, x, s);
+                x = self.b.ins().bxor(x, sh);
+                s *= 2;
+            }
+            x
+        };
+        self.set(dst, r);
     }
 
     /// `rotl.imm` (`right`: `rotr.imm`).
