@@ -13,8 +13,11 @@
 
 use std::path::Path;
 
-/// An input this large (1 MiB: some 60,000 lines of source) gets huge pages.
-pub const LARGE: u64 = 1 << 20;
+/// Inputs this large together (64 KiB: some 3,000 lines of source) get huge pages. Where it
+/// turns, by `rdx asm` of the bench's structured gene (median of 25, alternating): 2,000 lines
+/// (40 KB) 6.0 ms without them, 6.4 with; 5,000 lines (99 KB) 8.0 and 7.4; 15,000 lines
+/// (299 KB) 17.8 and 14.8.
+pub const LARGE: u64 = 64 << 10;
 
 /// Turns huge pages on when the files a command reads are large together, off otherwise (a
 /// file that cannot be read counts nothing). Where the kernel has no such switch, nothing
