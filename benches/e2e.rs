@@ -3,8 +3,10 @@
 //! printing) against a native process doing the same work, per program of
 //! vm/benches/suite/ (table and native twins in vm/benches/common/suite.rs).
 //!
-//! Run with `cargo bench --bench e2e` (optionally `-- [--reps K] [--scale S] [NAME…]`; `--scale`
-//! multiplies each program's benchmark size, default 10, so the work is not lost in start-up).
+//! Run with `cargo bench --bench e2e` (optionally `-- [--reps K] [--scale S] [--keep] [NAME…]`;
+//! `--scale` multiplies each program's benchmark size, default 10, so the work is not lost in
+//! start-up; `--keep` leaves the sources and input files in the printed folder, to profile one
+//! `rdx run` by hand).
 //! The native process is this benchmark itself started again with `RDX_E2E_NATIVE=NAME:N`: it
 //! reads and parses the same JSON input file as `rdx run` (then builds its twin's native state
 //! from the same generator), runs the twin once and prints the final state. The outputs of both processes are
@@ -28,6 +30,7 @@ fn main() {
     }
     let mut reps = 11;
     let mut scale = 10;
+    let mut keep = false;
     let mut only = Vec::new();
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -36,6 +39,7 @@ fn main() {
             "--scale" => {
                 scale = it.next().and_then(|k| k.parse().ok()).filter(|&k| k > 0).expect("--scale S")
             }
+            "--keep" => keep = true,
             "--bench" => {}
             _ => only.push(a),
         }
@@ -108,7 +112,11 @@ fn main() {
         println!("| {} | {n} {} | {} | {} | {} | {a:.1} | {b:.2} |", p.name, p.unit, ms(tn), ms(ti), ms(tj));
     }
     println!("| **geometric mean** | | | | | **{:.1}** | **{:.2}** |", geomean(&ri), geomean(&rj));
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep {
+        println!("\nSources and inputs kept in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 /// The program's input state at size n, as the JSON object `rdx run --json` prints.

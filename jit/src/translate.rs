@@ -251,6 +251,7 @@ impl FuncTranslator {
             entry_facts: HashMap::new(),
             ret: None,
             outer: Vec::new(),
+            exits: Vec::new(),
             inline_budget: INLINE_BUDGET,
             skip_to: None,
             spec: None,
@@ -261,6 +262,7 @@ impl FuncTranslator {
         } else {
             t.body_forward();
         }
+        t.fill_error_exits();
         t.b.seal_all_blocks();
         t.b.finalize(info.frontend);
     }
@@ -316,6 +318,9 @@ struct Tr<'a, 'b, 'm> {
     /// The calls translated in place around the current point, outermost first: (gene, pc,
     /// direction) of each caller, the call-stack levels an error there reports too.
     outer: Vec<(u32, usize, bool)>,
+    /// The error exits made so far: (gene, backward), the callers around, the block
+    /// ([`Self::error_exit`]).
+    exits: Vec<((u32, bool), Vec<(u32, usize, bool)>, cranelift_codegen::ir::Block)>,
     /// Instructions this function may still take in from the genes it calls.
     inline_budget: usize,
     /// Set by an instruction translated with the ones after it (an `if`/`fi` without a
@@ -711,32 +716,60 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.check_status(st);
     }
 
-    /// Records an error at the current instruction and returns 1 (in a new cold block).
+    /// Records an error at the current instruction and returns 1: a jump (from a cold block)
+    /// to the error exit of the gene being translated, with the fault and the position.
     fn emit_error(&mut self, code: FaultCode, a: Value, b: Value) {
-        self.record_level(code, a, b, (self.gene, self.pc, self.backward));
-        // Inside calls translated in place: their callers' levels too, innermost first (what
-        // each compiled caller records when its call fails).
-        for k in (0..self.outer.len()).rev() {
-            let z = self.k(0);
-            self.record_level(FaultCode::Recorded, z, z, self.outer[k]);
+        let exit = self.error_exit();
+        let code = self.b.ins().iconst(I32, code as i64);
+        let pc = self.b.ins().iconst(I32, self.pc as i64);
+        self.b.ins().jump(exit, &[code.into(), a.into(), b.into(), pc.into()]);
+    }
+
+    /// The error exit of the current context (the gene being translated, its direction and
+    /// the calls it is translated in place in): one cold block a function per context, taking
+    /// (fault, payload a, payload b, position), filled when the function is finished
+    /// ([`Self::fill_error_exits`]). One call of the runtime a context instead of one per place
+    /// that may fail keeps the function small for the register allocator: `fib`'s three
+    /// functions had 101 calls, 60% of their instructions, on paths no run takes twice.
+    fn error_exit(&mut self) -> cranelift_codegen::ir::Block {
+        let here = (self.gene, self.backward);
+        if let Some((_, _, blk)) = self.exits.iter().find(|(h, o, _)| *h == here && *o == self.outer) {
+            return *blk;
         }
-        let one = self.b.ins().iconst(I32, 1);
-        self.b.ins().return_(&[one]);
+        let blk = self.b.create_block();
+        self.b.set_cold_block(blk);
+        for ty in [I32, I64, I64, I32] {
+            self.b.append_block_param(blk, ty);
+        }
+        self.exits.push((here, self.outer.clone(), blk));
+        blk
+    }
+
+    /// Fills the error exits: each records its fault and call-stack level, then, inside calls
+    /// translated in place, their callers' levels too, innermost first (what each compiled
+    /// caller records when its call fails), and returns 1.
+    fn fill_error_exits(&mut self) {
+        for ((gene, backward), outer, blk) in std::mem::take(&mut self.exits) {
+            self.b.switch_to_block(blk);
+            let p = self.b.block_params(blk).to_vec();
+            let (gene, dir) =
+                (self.b.ins().iconst(I32, gene as i64), self.b.ins().iconst(I32, backward as i64));
+            self.record_level(p[0], p[1], p[2], gene, p[3], dir);
+            for &(gene, pc, backward) in outer.iter().rev() {
+                let z = self.k(0);
+                let [code, gene, pc, dir] =
+                    [FaultCode::Recorded as i64, gene as i64, pc as i64, backward as i64]
+                        .map(|x| self.b.ins().iconst(I32, x));
+                self.record_level(code, z, z, gene, pc, dir);
+            }
+            let one = self.b.ins().iconst(I32, 1);
+            self.b.ins().return_(&[one]);
+        }
     }
 
     /// `rt_error`: fault `code` (payload a, b) and one call-stack level (gene, pc, direction).
-    fn record_level(
-        &mut self,
-        code: FaultCode,
-        a: Value,
-        b: Value,
-        (gene, pc, backward): (u32, usize, bool),
-    ) {
+    fn record_level(&mut self, code: Value, a: Value, b: Value, gene: Value, pc: Value, dir: Value) {
         let ctx = self.ctx;
-        let code = self.b.ins().iconst(I32, code as i64);
-        let gene = self.b.ins().iconst(I32, gene as i64);
-        let pc = self.b.ins().iconst(I32, pc as i64);
-        let dir = self.b.ins().iconst(I32, backward as i64);
         self.call_rt(
             runtime::rt_error as *const () as usize,
             &[I64, I32, I64, I64, I32, I32, I32],

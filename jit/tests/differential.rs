@@ -129,6 +129,12 @@ const FAILING: &[(&str, &str, &[u64])] = &[
         "gene main(x: u64, y: u64) { call inner(x, y) }\ngene inner(a: u64, b: u64) { call leaf(b)\n a += b }\ngene leaf(c: u64) { assert c != 3 }",
         &[1, 3],
     ),
+    // Each context a fault can come from (the gene itself, a callee translated in place at
+    // one call or another) reports its own position and call stack.
+    ("sites_caller", SITES, &[0, 0, 7]),
+    ("sites_first", SITES, &[3, 0, 0]),
+    ("sites_second", SITES, &[0, 3, 0]),
+    ("sites_other", SITES, &[0, 0, 5]),
     (
         "recursion",
         "gene main(x: u64) { call down(x) }\ngene down(n: u64) {\n if n != 0 {\n n -= 1\n call down(n)\n n += 1\n } fi n != 0\n}",
@@ -153,6 +159,10 @@ const FAILING: &[(&str, &str, &[u64])] = &[
         &[100, 0],
     ),
 ];
+
+/// A gene calling one gene at two places and another at a third, each able to fail, and
+/// failing itself (see `FAILING`).
+const SITES: &str = "gene main(x: u64, y: u64, z: u64) {\n call one(x)\n call one(y)\n call two(z)\n assert z != 7\n}\ngene one(p: u64) { assert p != 3 }\ngene two(q: u64) {\n q += 1\n assert q != 6\n q -= 1\n}";
 
 #[test]
 fn run_time_errors_match_the_interpreter() {
