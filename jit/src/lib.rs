@@ -2,8 +2,9 @@
 //!
 //! [`Jit`] implements [`rdx_vm::Engine`]. Each gene compiles to two functions (forward and
 //! backward, see [`translate`]) in one `JITModule` per module, cached for the life of the
-//! engine under the module's content hash; a run compiles the functions it can reach that are
-//! not compiled yet (its entry in its direction and their callees); nothing is written to disk. A run binds
+//! engine under the module's content hash; a run compiles the functions it calls that are
+//! not compiled yet (its entry in its direction and the callees compiled code calls, not those
+//! translated in place); nothing is written to disk. A run binds
 //! the arguments exactly as the interpreter does, calls the entry function with a [`runtime::Ctx`],
 //! and turns a recorded fault and call stack into the same [`RunError`] the interpreter gives.
 //!
@@ -176,30 +177,14 @@ impl Compiled {
         self.fns.get(gene).map(|f| f[side(dir)]).filter(|&f| f != 0)
     }
 
-    /// Defines the functions `want` reach through calls (a `call` keeps the direction, an
-    /// `uncall` turns it) that are not defined yet, and makes them callable.
+    /// Defines the functions `want` reach through the calls their code makes (a `call` keeps
+    /// the direction, an `uncall` turns it) that are not defined yet, and makes them callable.
+    /// A call translated in place is no call: a gene whose every call is inlined is not
+    /// compiled on its own until something calls it for real or a run starts there.
     fn define(&mut self, m: &Module, want: &[(usize, Direction)]) -> Result<(), CompileError> {
-        use rdx_vm::ops::Op;
         let mut todo: Vec<(usize, Direction)> = want.to_vec();
         let mut new = Vec::new();
         let mut seen = vec![[false; 2]; m.genes.len()];
-        while let Some((g, d)) = todo.pop() {
-            if g >= m.genes.len() || seen[g][side(d)] || self.fns[g][side(d)] != 0 {
-                continue;
-            }
-            seen[g][side(d)] = true;
-            new.push((g, d));
-            for op in &m.genes[g].code {
-                match *op {
-                    Op::Call { gene, .. } => todo.push((gene.0 as usize, d)),
-                    Op::Uncall { gene, .. } => todo.push((gene.0 as usize, d.flip())),
-                    _ => {}
-                }
-            }
-        }
-        if new.is_empty() {
-            return Ok(());
-        }
         let module = |e: &dyn std::fmt::Display| CompileError::Module(e.to_string());
         let Some(jm) = self.jit.as_mut() else { return Err(CompileError::Module("code freed".into())) };
         let call_conv = jm.isa().default_call_conv();
@@ -207,7 +192,12 @@ impl Compiled {
         let info = ModuleInfo { module: m, call_conv, frontend: jm.isa().frontend_config() };
         let mut tr = FuncTranslator::new();
         let mut cctx = jm.make_context();
-        for &(gi, dir) in &new {
+        while let Some((gi, dir)) = todo.pop() {
+            if gi >= m.genes.len() || seen[gi][side(dir)] || self.fns[gi][side(dir)] != 0 {
+                continue;
+            }
+            seen[gi][side(dir)] = true;
+            new.push((gi, dir));
             let backward = dir == Direction::Backward;
             cctx.func.signature = sig.clone();
             cctx.func.name = func_name(gi, backward);
@@ -218,7 +208,12 @@ impl Compiled {
                     (jm.declare_func_in_func(f, &mut cctx.func), jm.declare_func_in_func(b, &mut cctx.func))
                 })
                 .collect();
-            tr.translate(&info, gi, backward, &mut cctx.func, &refs);
+            let calls = tr.translate(&info, gi, backward, &mut cctx.func, &refs);
+            todo.extend(
+                calls
+                    .into_iter()
+                    .map(|(g, back)| (g, if back { Direction::Backward } else { Direction::Forward })),
+            );
             if std::env::var_os("RDX_JIT_DUMP").is_some() {
                 eprintln!(
                     "; gene {} {}\n{}",
@@ -238,6 +233,9 @@ impl Compiled {
                 eprintln!("; machine code\n{code}");
             }
             jm.clear_context(&mut cctx);
+        }
+        if new.is_empty() {
+            return Ok(());
         }
         jm.finalize_definitions().map_err(|e| module(&e))?;
         for &(gi, dir) in &new {

@@ -135,7 +135,8 @@ impl FuncTranslator {
     }
 
     /// Builds the IR of gene `gene` in the given direction. `funcs[g]` are the callee
-    /// references (forward, backward) already declared in `func`.
+    /// references (forward, backward) already declared in `func`. Returns the functions the
+    /// IR calls, (gene, backward) (calls translated in place are not among them).
     pub fn translate(
         &mut self,
         info: &ModuleInfo<'_>,
@@ -143,7 +144,7 @@ impl FuncTranslator {
         backward: bool,
         func: &mut Function,
         funcs: &[(FuncRef, FuncRef)],
-    ) {
+    ) -> Vec<(usize, bool)> {
         let m = info.module;
         let g = &m.genes[gene];
         let mut b = FunctionBuilder::new(func, &mut self.fctx);
@@ -252,6 +253,7 @@ impl FuncTranslator {
             ret: None,
             outer: Vec::new(),
             exits: Vec::new(),
+            calls: Vec::new(),
             inline_budget: INLINE_BUDGET,
             skip_to: None,
             spec: None,
@@ -265,6 +267,7 @@ impl FuncTranslator {
         t.fill_error_exits();
         t.b.seal_all_blocks();
         t.b.finalize(info.frontend);
+        t.calls
     }
 }
 
@@ -321,6 +324,8 @@ struct Tr<'a, 'b, 'm> {
     /// The error exits made so far: (gene, backward), the callers around, the block
     /// ([`Self::error_exit`]).
     exits: Vec<((u32, bool), Vec<(u32, usize, bool)>, cranelift_codegen::ir::Block)>,
+    /// The functions this one calls, (gene, backward), each once.
+    calls: Vec<(usize, bool)>,
     /// Instructions this function may still take in from the genes it calls.
     inline_budget: usize,
     /// Set by an instruction translated with the ones after it (an `if`/`fi` without a

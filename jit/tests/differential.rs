@@ -244,30 +244,41 @@ fn compiled_once_per_engine() {
     assert_eq!(jt.prepare(&m).expect("cached"), std::time::Duration::ZERO);
 }
 
-/// A run compiles what it can reach: its entry in its direction and the callees in theirs
-/// (`uncall` turns the direction); a later run adds what it needs; results stay the
-/// interpreter's.
+/// A run compiles what it calls: its entry in its direction and the callees its code calls
+/// in theirs (`uncall` turns the direction); a callee translated in place at every call is
+/// not compiled on its own; a later run adds what it needs; results stay the interpreter's.
 #[test]
-fn a_run_compiles_the_functions_it_reaches() {
+fn a_run_compiles_the_functions_it_calls() {
     let m = compile(
-        "gene main(x: u64, y: u64) { call f(x)\n uncall g(y) }\n\
+        "gene main(x: u64, y: u64) { call f(x)\n uncall g(y)\n call down(x) }\n\
          gene f(x: u64) { x += 3 }\n\
          gene g(y: u64) { y ^= 5 }\n\
+         gene down(n: u64) {\n if n != 0 {\n n -= 1\n call down(n)\n n += 1\n } fi n != 0\n}\n\
          gene unused(x: u64) { x += 1 }",
     );
     let main = m.gene_index("main").expect("main");
     let mut jt = jit();
     assert_eq!(jt.compiled_functions(&m), 0);
-    let mut a = vec![Value::Int(1), Value::Int(2)];
+    let mut a = vec![Value::Int(10), Value::Int(2)];
+    let mut it = Interpreter::new();
+    let mut b = a.clone();
     jt.run(&m, main, &mut a, Direction::Forward).expect("runs");
-    // main forward, f forward, g backward.
-    assert_eq!(jt.compiled_functions(&m), 3);
+    it.run(&m, main, &mut b, Direction::Forward).expect("runs");
+    assert_eq!(a, b);
+    // main forward and down forward (its recursion goes deeper than calls in place go); f
+    // and g run inside main.
+    assert_eq!(jt.compiled_functions(&m), 2);
     jt.run(&m, main, &mut a, Direction::Backward).expect("runs");
-    // and main backward, f backward, g forward; `unused` never.
-    assert_eq!(jt.compiled_functions(&m), 6);
-    assert_eq!(a, vec![Value::Int(1), Value::Int(2)]);
+    // and main backward, down backward; `unused` never.
+    assert_eq!(jt.compiled_functions(&m), 4);
+    assert_eq!(a, vec![Value::Int(10), Value::Int(2)]);
+    // A run that starts at f compiles it.
+    let f = m.gene_index("f").expect("f");
+    let mut x = vec![Value::Int(1)];
+    jt.run(&m, f, &mut x, Direction::Forward).expect("runs");
+    assert_eq!((jt.compiled_functions(&m), &x[..]), (5, &[Value::Int(4)][..]));
     assert!(jt.prepare(&m).expect("compiles the rest") > std::time::Duration::ZERO);
-    assert_eq!(jt.compiled_functions(&m), 8);
+    assert_eq!(jt.compiled_functions(&m), 10);
 }
 
 /// A hand-written module that grows an array's length slot and then reads past the array:

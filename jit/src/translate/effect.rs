@@ -572,6 +572,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
         let p = self.b.ins().stack_addr(I64, buf, 0);
         let f = if backward { self.funcs[callee].1 } else { self.funcs[callee].0 };
+        if !self.calls.contains(&(callee, backward)) {
+            self.calls.push((callee, backward));
+        }
         let call = self.b.ins().call(f, &[ctx, p, d1, need]);
         // The callee may write array memory.
         self.known.forget_words();
