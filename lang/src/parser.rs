@@ -365,6 +365,26 @@ fn add_hints(mut d: Diagnostic, tok: &Token<'_>, expected: &[String]) -> Diagnos
              is the value of the statement before this one missing?",
         );
     }
+    if let Token::Rotl | Token::Rotr = tok {
+        let (op, k) = if *tok == Token::Rotl {
+            ("<<<", "(x << 7) | (x >> 57)")
+        } else {
+            (">>>", "(x >> 7) | (x << 57)")
+        };
+        d = d.hint(format!(
+            "`{op}` rotates a variable in place, as an update: `x {op}= 7`; an expression has no \
+             rotation operator (of a 64-bit word, `x {op} 7` is `{k}`)"
+        ));
+    }
+    if let Token::Shl | Token::Shr = tok
+        && has("+=")
+    {
+        let (op, rot) = if *tok == Token::Shl { ("<<", "<<<") } else { (">>", ">>>") };
+        d = d.hint(format!(
+            "a shift loses bits, so `{op}=` is no update: rotate with `{rot}=`, or shift into a \
+             variable with `^=` (`x ^= y {op} 3`, or the xorshift `x ^= x {op} 3`)"
+        ));
+    }
     if *tok == Token::If && has("{") {
         d = d.hint("there is no `else if`: write `else { if … fi … }`");
     }

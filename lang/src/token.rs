@@ -163,6 +163,13 @@ pub enum Token<'s> {
     Percent,
     #[token("<<")]
     Shl,
+    /// `<<<` outside `<<<=`: no operator, lexed whole so the error names it (and hints at
+    /// the update).
+    #[token("<<<")]
+    Rotl,
+    /// `>>>` outside `>>>=` (see [`Token::Rotl`]).
+    #[token(">>>")]
+    Rotr,
     #[token(">>")]
     Shr,
     #[token("&")]
@@ -414,6 +421,8 @@ impl Token<'_> {
             Percent => "%",
             Shl => "<<",
             Shr => ">>",
+            Rotl => "<<<",
+            Rotr => ">>>",
             Amp => "&",
             Caret => "^",
             Pipe => "|",
