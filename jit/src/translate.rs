@@ -321,9 +321,8 @@ struct Tr<'a, 'b, 'm> {
     /// The calls translated in place around the current point, outermost first: (gene, pc,
     /// direction) of each caller, the call-stack levels an error there reports too.
     outer: Vec<(u32, usize, bool)>,
-    /// The error exits made so far: (gene, backward), the callers around, the block
-    /// ([`Self::error_exit`]).
-    exits: Vec<((u32, bool), Vec<(u32, usize, bool)>, cranelift_codegen::ir::Block)>,
+    /// The error exits made so far ([`Self::error_exit`]).
+    exits: Vec<ErrorExit>,
     /// The functions this one calls, (gene, backward), each once.
     calls: Vec<(usize, bool)>,
     /// Instructions this function may still take in from the genes it calls.
@@ -336,6 +335,15 @@ struct Tr<'a, 'b, 'm> {
     spec: Option<Spec>,
     /// The scratch word of speculative out-of-bounds accesses (made when first needed).
     scratch: Option<cranelift_codegen::ir::StackSlot>,
+}
+
+/// The error exit of one context ([`Tr::error_exit`]): the gene translated, its direction,
+/// the calls it is translated in place in ([`Tr::outer`]), and the exit's block.
+struct ErrorExit {
+    gene: u32,
+    backward: bool,
+    outer: Vec<(u32, usize, bool)>,
+    block: cranelift_codegen::ir::Block,
 }
 
 /// The state of a speculative run ([`Tr::spec`]).
@@ -737,26 +745,28 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// that may fail keeps the function small for the register allocator: `fib`'s three
     /// functions had 101 calls, 60% of their instructions, on paths no run takes twice.
     fn error_exit(&mut self) -> cranelift_codegen::ir::Block {
-        let here = (self.gene, self.backward);
-        if let Some((_, _, blk)) = self.exits.iter().find(|(h, o, _)| *h == here && *o == self.outer) {
-            return *blk;
+        let (gene, backward) = (self.gene, self.backward);
+        if let Some(e) =
+            self.exits.iter().find(|e| e.gene == gene && e.backward == backward && e.outer == self.outer)
+        {
+            return e.block;
         }
-        let blk = self.b.create_block();
-        self.b.set_cold_block(blk);
+        let block = self.b.create_block();
+        self.b.set_cold_block(block);
         for ty in [I32, I64, I64, I32] {
-            self.b.append_block_param(blk, ty);
+            self.b.append_block_param(block, ty);
         }
-        self.exits.push((here, self.outer.clone(), blk));
-        blk
+        self.exits.push(ErrorExit { gene, backward, outer: self.outer.clone(), block });
+        block
     }
 
     /// Fills the error exits: each records its fault and call-stack level, then, inside calls
     /// translated in place, their callers' levels too, innermost first (what each compiled
     /// caller records when its call fails), and returns 1.
     fn fill_error_exits(&mut self) {
-        for ((gene, backward), outer, blk) in std::mem::take(&mut self.exits) {
-            self.b.switch_to_block(blk);
-            let p = self.b.block_params(blk).to_vec();
+        for ErrorExit { gene, backward, outer, block } in std::mem::take(&mut self.exits) {
+            self.b.switch_to_block(block);
+            let p = self.b.block_params(block).to_vec();
             let (gene, dir) =
                 (self.b.ins().iconst(I32, gene as i64), self.b.ins().iconst(I32, backward as i64));
             self.record_level(p[0], p[1], p[2], gene, p[3], dir);
