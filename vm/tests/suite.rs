@@ -46,6 +46,10 @@ fn bench_sizes_compile() {
 fn native_twins_give_the_published_answers() {
     assert_eq!(speck_encrypt(SPECK_PLAIN, SPECK_KEY, 1), (0xa65d985179783265, 0x7860fedf5c570d18));
     assert_eq!(xtea_encrypt(XTEA_PLAIN, &XTEA_KEY, 1), (0x497df3d0, 0x72612cb5));
+    assert_eq!(speck32_encrypt(SPECK32_PLAIN, SPECK32_KEY, 1), (0xa868, 0x42f2));
+    // The walks of 1, 2, 3: 0, 1 and 7 steps (3 10 5 16 8 4 2 1).
+    assert_eq!(collatz_walks(3, 0), 8);
+    assert_eq!(count_digits(&[12345, 0, 7, u64::MAX], 0), 5 + 1 + 20);
     // zlib.crc32(b"12345678" + bytes(24))
     assert_eq!(crc32_words(&[u64::from_le_bytes(*b"12345678"), 0, 0, 0], 0), 0xa4e580a5);
     assert_eq!(fmix64(1), 0xb456bcfc34c2cb2c);

@@ -440,6 +440,75 @@ pub fn programs() -> Vec<Program> {
                 )
             },
         },
+        Program {
+            name: "collatz",
+            shape: "data-dependent branches, a stack trail, call + uncall",
+            file: "collatz.rdx",
+            source: include_str!("../suite/collatz.rdx"),
+            entry: "walks",
+            unit: "starts",
+            bench: 1_000,
+            test: 12,
+            arrays: no_arrays,
+            case: |n| case((n, 0u64), |s| s.1 = collatz_walks(s.0, s.1), |s| vec![int(s.0), int(s.1)]),
+        },
+        Program {
+            name: "transpose",
+            shape: "nested loops, 2-D computed indices, swaps",
+            file: "transpose.rdx",
+            source: include_str!("../suite/transpose.rdx"),
+            entry: "transpose",
+            unit: "64×64 transpositions",
+            bench: 100,
+            test: 1,
+            arrays: no_arrays,
+            case: |n| {
+                case(
+                    (words(15, 4096), n),
+                    |s| transpose(&mut s.0, s.1),
+                    |s| vec![Value::Array(s.0.clone()), int(s.1)],
+                )
+            },
+        },
+        Program {
+            name: "speck32",
+            shape: "16-bit cipher through calls of small genes",
+            file: "speck32.rdx",
+            source: include_str!("../suite/speck32.rdx"),
+            entry: "speck32",
+            unit: "blocks",
+            bench: 1_500,
+            test: 2,
+            arrays: no_arrays,
+            case: |n| {
+                case(
+                    (SPECK32_PLAIN, SPECK32_KEY, n),
+                    |s| s.0 = speck32_encrypt(s.0, s.1, s.2),
+                    |s| {
+                        let ((x, y), [k, l0, l1, l2]) = (s.0, s.1);
+                        [x, y, k, l0, l1, l2].map(|w| int(w.into())).into_iter().chain([int(s.2)]).collect()
+                    },
+                )
+            },
+        },
+        Program {
+            name: "digits",
+            shape: "division by a constant, stack push and pop",
+            file: "digits.rdx",
+            source: include_str!("../suite/digits.rdx"),
+            entry: "count_digits",
+            unit: "words",
+            bench: 2_000,
+            test: 8,
+            arrays: |n| vec![("x: u64[", n)],
+            case: |n| {
+                case(
+                    (words(16, n as usize), 0u64),
+                    |s| s.1 = count_digits(&s.0, s.1),
+                    |s| vec![Value::Array(s.0.clone()), int(s.1)],
+                )
+            },
+        },
     ]
 }
 
@@ -944,4 +1013,102 @@ impl Args {
     pub fn wants(&self, p: &Program) -> bool {
         self.only.is_empty() || self.only.iter().any(|o| o == p.name)
     }
+}
+
+/// collatz.rdx: the Collatz walk of every start 1 ..= n, its rule bits pushed onto a trail, the
+/// steps added to acc, and the walk undone from the trail.
+#[inline(never)]
+pub fn collatz_walks(n: u64, mut acc: u64) -> u64 {
+    // 3 · INV3 = 1 (mod 2^64): undoes m = 3m + 1.
+    const INV3: u64 = 0xaaaaaaaaaaaaaaab;
+    let mut trail = Vec::new();
+    for k in 1..=n {
+        let (mut m, mut steps) = (black_box(k), 0u64);
+        while m != 1 {
+            let b = m & 1;
+            m = if b == 1 { m.wrapping_mul(3).wrapping_add(1) } else { m / 2 };
+            trail.push(b);
+            steps += 1;
+        }
+        acc = acc.wrapping_add(steps);
+        while let Some(b) = trail.pop() {
+            m = if b == 1 { m.wrapping_sub(1).wrapping_mul(INV3) } else { m * 2 };
+            steps -= 1;
+        }
+        assert!(m == k && steps == 0);
+    }
+    acc
+}
+
+/// transpose.rdx: the 64 × 64 matrix `a` (by rows) transposed in place `reps` times.
+#[inline(never)]
+pub fn transpose(a: &mut [u64], reps: u64) {
+    for _ in 0..reps {
+        for i in 0..63 {
+            for j in i + 1..64 {
+                a.swap(i * 64 + j, j * 64 + i);
+            }
+        }
+    }
+}
+
+/// Speck32/64's key (k, l0, l1, l2) and plaintext (x, y) of the published test vector.
+pub const SPECK32_KEY: [u16; 4] = [0x0100, 0x0908, 0x1110, 0x1918];
+pub const SPECK32_PLAIN: (u16, u16) = (0x6574, 0x694c);
+
+/// speck32.rdx's `round`: (x, y) through one Speck32 round with key k.
+fn speck32_round(x: &mut u16, y: &mut u16, k: u16) {
+    *x = x.rotate_right(7).wrapping_add(*y) ^ k;
+    *y = y.rotate_left(2) ^ *x;
+}
+
+/// The inverse of [`speck32_round`].
+fn speck32_unround(x: &mut u16, y: &mut u16, k: u16) {
+    *y = (*y ^ *x).rotate_right(2);
+    *x = (*x ^ k).wrapping_sub(*y).rotate_left(7);
+}
+
+/// speck32.rdx: `blocks` chained Speck32/64 encryptions; per block 22 rounds with the key
+/// schedule stepped beside them, then the schedule rewound.
+#[inline(never)]
+pub fn speck32_encrypt((mut x, mut y): (u16, u16), key: [u16; 4], blocks: u64) -> (u16, u16) {
+    let [mut k, mut l0, mut l1, mut l2] = key;
+    for _ in 0..blocks {
+        for i in 0..22 {
+            speck32_round(&mut x, &mut y, k);
+            speck32_round(&mut l0, &mut k, i);
+            (l0, l1, l2) = (l1, l2, l0);
+        }
+        // (Opaque to the optimiser: else it cancels the rewind against the steps, operation by
+        // operation, and hoists the whole key schedule out of the block loop.)
+        (k, l0, l1, l2) = black_box((k, l0, l1, l2));
+        for i in (0..22).rev() {
+            (l0, l1, l2) = (l2, l0, l1);
+            speck32_unround(&mut l0, &mut k, i);
+        }
+    }
+    (x, y)
+}
+
+/// digits.rdx: the decimal digits of each word split off onto a stack, counted into acc, and
+/// the word put back together from them.
+#[inline(never)]
+pub fn count_digits(x: &[u64], mut acc: u64) -> u64 {
+    let mut s = Vec::new();
+    for &w in x {
+        let (mut v, mut len) = (black_box(w), 0u64);
+        while v != 0 {
+            let d = v % 10;
+            v = (v - d) / 10;
+            s.push(d);
+            len += 1;
+        }
+        acc = acc.wrapping_add(len);
+        while let Some(d) = s.pop() {
+            v = v * 10 + d;
+            len -= 1;
+        }
+        assert!(v == w && len == 0);
+    }
+    acc
 }
