@@ -819,7 +819,10 @@ pub fn mul_inverse(c: u64) -> u64 {
 pub fn rotl_w(x: u64, s: u64, w: Wid) -> u64 {
     let wd = w.width();
     let bits = wd.bits as u32;
-    let k = (s % bits as u64) as u32;
+    // A verified width is 8, 16 or 32 bits, so `s mod bits` is a mask: no division per step
+    // (two `div`s made the u16 rotations the interpreter's costliest handlers).
+    debug_assert!(bits.is_power_of_two(), "width of {bits} bits");
+    let k = (s as u32) & (bits - 1);
     let v = x & wd.mask();
     let r = if k == 0 { v } else { (v << k) | (v >> (bits - k)) };
     wd.wrap(r)
@@ -829,7 +832,7 @@ pub fn rotl_w(x: u64, s: u64, w: Wid) -> u64 {
 #[inline(always)]
 pub fn rotr_w(x: u64, s: u64, w: Wid) -> u64 {
     let bits = w.width().bits as u64;
-    rotl_w(x, bits - s % bits, w)
+    rotl_w(x, bits - (s & (bits - 1)), w)
 }
 
 /// The inverse of the xorshift step `x ^= x << c` (c in 1..=63): `y ^ (y << c) ^ (y << 2c) ^ …`
@@ -934,6 +937,31 @@ mod tests {
             assert_eq!(has, info.pre, "{}: the pre column and the operands disagree", info.name);
             if has {
                 assert_eq!(info.operands.last().map(|o| o.1), Some("Pre"), "{}: pre comes last", info.name);
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_width_rotations_take_the_amount_mod_the_width() {
+        // Against rotations of the width's own integer type, for amounts far past the width.
+        let xs = [0u64, 1, 0x5a, 0x8001, 0xdead_beef, 0xffff_ffff_ffff_ffff, 0x1234_5678_9abc_def0];
+        for s in [0u64, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 1000, u64::MAX] {
+            for x in xs {
+                let (s32, w8, w16, w32) = ((s % 256) as u32, Wid(8), Wid(16), Wid(32));
+                assert_eq!(rotl_w(x, s, w8), u64::from((x as u8).rotate_left(s32 % 8)), "u8 {x:#x} <<< {s}");
+                assert_eq!(
+                    rotl_w(x, s, w16),
+                    u64::from((x as u16).rotate_left(s32 % 16)),
+                    "u16 {x:#x} <<< {s}"
+                );
+                assert_eq!(
+                    rotr_w(x, s, w32),
+                    u64::from((x as u32).rotate_right(s32 % 32)),
+                    "u32 {x:#x} >>> {s}"
+                );
+                let i16w = Wid(0x80 | 16);
+                assert_eq!(rotr_w(x, s, i16w), (x as u16).rotate_right(s32 % 16) as i16 as i64 as u64, "i16");
+                assert_eq!(rotl_w(rotr_w(x, s, w16), s, w16), x & 0xffff, "u16 {x:#x} >>> {s} <<< {s}");
             }
         }
     }
