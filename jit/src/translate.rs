@@ -1922,7 +1922,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::LoopDec { .. }
             | Op::FromDec { .. }
             | Op::FromInc { .. }
-            | Op::LoopTest { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
+            | Op::LoopTest { .. }
+            | Op::CallIn { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
             Op::Const { .. }
             | Op::Add3 { .. }
             | Op::Sub3 { .. }
@@ -2140,7 +2141,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::SubFrom { .. }
             | Op::XorFrom { .. }
             | Op::SwapElem { .. }
-            | Op::SwapElems { .. } => debug_assert!(false, "{op:?} is not pure"),
+            | Op::SwapElems { .. }
+            | Op::CallIn { .. } => debug_assert!(false, "{op:?} is not pure"),
         }
     }
 }
@@ -2306,6 +2308,7 @@ pub fn supported(op: &Op) -> bool {
         | Op::Mul3ChkImm { .. } => true,
         // Step-first counted loops appear in backward streams, which the JIT does not compile
         // (it translates backward from the forward code).
-        Op::FromDec { .. } | Op::FromInc { .. } | Op::LoopTest { .. } => false,
+        // (`call.in` is the interpreter's, never in a module.)
+        Op::FromDec { .. } | Op::FromInc { .. } | Op::LoopTest { .. } | Op::CallIn { .. } => false,
     }
 }

@@ -308,6 +308,7 @@ fn untrusted_modules_run_on_the_interpreter() {
         param_pass: vec![],
         param_words: 0,
         backward: Default::default(),
+        plain: Default::default(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None };
     m.verify().expect("the verifier accepts it");
@@ -427,6 +428,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         param_pass: vec![],
         param_words: 0,
         backward: Default::default(),
+        plain: Default::default(),
     };
     let callee = GeneDef {
         name: "f".into(),
@@ -443,6 +445,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         param_pass: vec![],
         param_words: 0,
         backward: Default::default(),
+        plain: Default::default(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![main, callee], debug: None };
     m.verify().expect("the verifier accepts it");

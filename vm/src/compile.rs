@@ -426,6 +426,7 @@ impl<'a> GeneCompiler<'a> {
             param_pass: Vec::new(),
             param_words: 0,
             backward: Default::default(),
+            plain: Default::default(),
         };
         Ok((def, GeneDebug { spans: self.spans, slot_names: self.slot_names }))
     }

@@ -216,6 +216,8 @@ macro_rules! for_each_op {
 
             0x10 Call "call" { gene: GeneIdx, args: Args } => Uncall, Effect, direct, "Run a gene forward on the argument variables (by reference).";
             0x11 Uncall "uncall" { gene: GeneIdx, args: Args } => Call, Effect, direct, "Run a gene backward on the argument variables (by reference).";
+            0x12 CallIn "call.in" { gene: GeneIdx, args: Args } => CallIn, Frame, direct,
+                "Interpreter only, never in a module file: a call of a small gene whose code follows, translated in place (checks the call's limits, clears the callee's locals, counts its return).";
 
             0x18 Local "local" { dst: Slot, src: Slot, pre: Pre } => Delocal, Effect, pre, "Open an ancilla: dst = src.";
             0x19 Delocal "delocal" { dst: Slot, src: Slot, pre: Pre } => Local, Effect, pre, "Close an ancilla: dst must equal src.";
@@ -392,6 +394,15 @@ pub trait Operand: Sized + Copy {
     }
     /// Sets the expression-code length of a [`Pre`] operand (no effect on other operands).
     fn set_pre_count(&mut self, _n: u16) {}
+    /// Renames the slots and jump targets the operand holds (no effect on other operands).
+    fn remap(&mut self, _m: &mut dyn Remap) {}
+}
+
+/// A renaming of slots and jump targets, for [`Op::remap`] (the interpreter's inlined streams,
+/// `module/inline.rs`).
+pub trait Remap {
+    fn slot(&mut self, s: Slot) -> Slot;
+    fn off(&mut self, o: Off) -> Off;
 }
 
 /// A bounds-checked little-endian reader over module bytes.
@@ -494,11 +505,28 @@ macro_rules! newtype_operand {
     };
 }
 
-newtype_operand!(Slot, u16, u16);
-newtype_operand!(Arr, u16, u16);
+macro_rules! newtype_operand_remap {
+    ($t:ident, $read:ident, |$x:ident, $m:ident| $e:expr) => {
+        impl Operand for $t {
+            fn put(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.0.to_le_bytes());
+            }
+            fn get(r: &mut Reader<'_>) -> Result<Self, LoadError> {
+                Ok($t(r.$read()?))
+            }
+            fn remap(&mut self, $m: &mut dyn Remap) {
+                let $x = *self;
+                *self = $e;
+            }
+        }
+    };
+}
+
+newtype_operand_remap!(Slot, u16, |s, m| m.slot(s));
+newtype_operand_remap!(Arr, u16, |a, m| Arr(m.slot(Slot(a.0)).0));
 newtype_operand!(Imm, u64, u64);
 newtype_operand!(Amt, u8, u8);
-newtype_operand!(Off, u32, u32);
+newtype_operand_remap!(Off, u32, |o, m| m.off(o));
 newtype_operand!(GeneIdx, u32, u32);
 newtype_operand!(Str, u32, u32);
 newtype_operand!(Word, u32, u32);
@@ -549,6 +577,15 @@ macro_rules! cond_codec {
                         a.put(out);
                         out.extend_from_slice(&k.to_le_bytes());
                     } )*
+                }
+            }
+            fn remap(&mut self, m: &mut dyn Remap) {
+                match self {
+                    Cond::Nz(a) $( | Cond::$i(a, _) )* => *a = m.slot(*a),
+                    $( Cond::$s(a, b) )|* => {
+                        *a = m.slot(*a);
+                        *b = m.slot(*b);
+                    }
                 }
             }
             fn get(r: &mut Reader<'_>) -> Result<Self, LoadError> {
@@ -665,6 +702,14 @@ macro_rules! define_ops {
             pub fn set_pre(&mut self, n: u16) {
                 match self {
                     $( Op::$name { $($f),* } => { $( Operand::set_pre_count($f, n); )* } )*
+                }
+            }
+
+            /// Renames the instruction's slots and jump targets.
+            #[allow(unused_variables)]
+            pub fn remap(&mut self, m: &mut dyn Remap) {
+                match self {
+                    $( Op::$name { $($f),* } => { $( Operand::remap($f, m); )* } )*
                 }
             }
 

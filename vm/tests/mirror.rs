@@ -90,6 +90,7 @@ fn module(op: Op) -> Module {
         param_pass: Vec::new(),
         param_words: 0,
         backward: Default::default(),
+        plain: Default::default(),
     };
     let callee = vec![
         Op::Enter {},

@@ -57,7 +57,9 @@ impl<'m> Ctx<'m> {
 
     /// The forward position of instruction `pc` of this frame's stream (cold: tape tags).
     #[cold]
-    fn at(&self, pc: usize) -> usize {
+    fn at(&self, m: &Module, pc: usize, own: bool) -> usize {
+        // A plain stream's position first goes back to the gene's own stream.
+        let pc = if own { pc } else { m.plain_origin(self.gi, pc, self.dir).0 };
         match self.dir {
             Direction::Forward => pc,
             Direction::Backward => self.g.backward.origin.get(pc).map_or(pc, |&o| o as usize),
@@ -77,7 +79,12 @@ impl Interpreter {
     #[inline(always)]
     pub(super) fn exec_with<H: Hook>(&mut self, m: &Module, hook: &mut H) -> Result<Flow, Trap> {
         let (mut c, mut pc) = Ctx::new(self, m)?;
-        let mut code = m.stream(c.gi, c.dir);
+        // The plain run executes the streams with leaf calls translated in place; under a hook
+        // (the debugger) each gene's own, so it stops in every callee.
+        self.plain = !H::ON;
+        let stream =
+            |gi: usize, dir: Direction| if H::ON { m.stream(gi, dir) } else { m.plain_stream(gi, dir) };
+        let mut code = stream(c.gi, c.dir);
         let mut fp = c.fp;
         let mut n: u64 = 0;
         // Instructions this call may still execute (checked where a jump goes back).
@@ -166,7 +173,7 @@ impl Interpreter {
                 // SAFETY: base + words <= mem.len (above).
                 fp = unsafe { c.mem.ptr.add(fr.base) };
                 c.fp = fp;
-                code = m.stream(c.gi, c.dir);
+                code = stream(c.gi, c.dir);
                 pc = fr.pc;
                 continue;
             }};
@@ -279,6 +286,23 @@ impl Interpreter {
                 // Calls.
                 Op::Call { gene, args } => call!(gene, args, Direction::Forward),
                 Op::Uncall { gene, args } => call!(gene, args, Direction::Backward),
+                Op::CallIn { gene, .. } => {
+                    // A leaf call translated in place (only in the plain streams): its limits
+                    // are checked on the count so far, as `call` does; the callee's `exit`,
+                    // which its code here lacks, counts now.
+                    self.count += n;
+                    steps_left = steps_left.saturating_sub(n);
+                    budget = budget.saturating_sub(n);
+                    n = 1;
+                    t!(self.enter_inline(m, c.g, c.base, gene.0));
+                    // The memory may have grown (moved): the frame pointer follows it.
+                    c.mem = Mem { ptr: self.mem.as_mut_ptr(), len: self.mem.len() };
+                    // SAFETY: the frame lies inside the memory, which only grew.
+                    fp = unsafe { c.mem.ptr.add(c.base) };
+                    c.fp = fp;
+                    pc += 1;
+                    continue;
+                }
 
                 // Ancillas, stacks, the tape, kernels and output (handlers in `state`).
                 Op::Local { dst, src, .. } => w!(dst, r!(src)),
@@ -293,8 +317,8 @@ impl Interpreter {
                 Op::DelocalStack { dst } => t!(self.close_stack(fp, dst)),
                 Op::Push { var, stack, .. } => t!(self.push_to(fp, var, stack)),
                 Op::Pop { var, stack, .. } => t!(self.pop_from(fp, var, stack)),
-                Op::Assign { dst, src, .. } => self.assign(m, &c, c.at(pc), dst, src),
-                Op::Unassign { dst, .. } => t!(self.unassign(m, &c, c.at(pc), dst)),
+                Op::Assign { dst, src, .. } => self.assign(m, &c, c.at(m, pc, H::ON), dst, src),
+                Op::Unassign { dst, .. } => t!(self.unassign(m, &c, c.at(m, pc, H::ON), dst)),
                 Op::Error { msg } => break Err(trap(pc, Fault::User(msg.0))),
                 Op::Kernel { name, buf, elem } => t!(self.kernel(m, &c, name, buf, elem, false)),
                 Op::KernelInv { name, buf, elem } => t!(self.kernel(m, &c, name, buf, elem, true)),

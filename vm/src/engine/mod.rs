@@ -25,7 +25,7 @@ mod state;
 mod update;
 
 use crate::error::{KernelCallError, KernelCallErrorKind, RunError, RunErrorKind, StackFrame};
-use crate::module::Module;
+use crate::module::{GeneDef, Module};
 use crate::{Direction, Engine, RunReport, Value};
 use rdx_lang::ast::{Elem, Type};
 
@@ -167,6 +167,9 @@ pub struct Interpreter {
     kernel_error: Option<KernelCallError>,
     /// Raised by another thread to stop the run ([`Interpreter::set_stop`]).
     stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The last dispatch loop ran the plain streams (`module/inline.rs`): its positions are
+    /// theirs.
+    plain: bool,
 }
 
 /// The embedder's kernel host, as the interpreter sees it: runs kernel `name` (or, with
@@ -240,6 +243,7 @@ impl Interpreter {
             kernels: None,
             kernel_error: None,
             stop: None,
+            plain: false,
         }
     }
 
@@ -453,6 +457,32 @@ impl Interpreter {
         Ok(())
     }
 
+    /// `call.in` (a leaf call translated in place, `module/inline.rs`) from the frame of gene
+    /// `caller` at `base`: what [`Interpreter::push_frame`] checks and prepares besides the
+    /// frame itself — the call's limits, memory for the callee's slots past the caller's frame,
+    /// its locals at zero, the depth it reaches.
+    #[inline]
+    fn enter_inline(&mut self, m: &Module, caller: &GeneDef, base: usize, gene: u32) -> Result<(), Fault> {
+        let g = &m.genes[gene as usize];
+        let at = base + caller.words as usize;
+        let need = at + g.words as usize;
+        if self.frames.len() >= self.limits.max_depth
+            || need > self.limits.max_words
+            || self.count > self.limits.max_steps
+            || self.stop.is_some()
+        {
+            self.call_limits(need)?;
+        }
+        if need > self.mem.len() {
+            self.grow(need);
+        }
+        for w in &mut self.mem[at + g.param_words as usize..need] {
+            *w = 0;
+        }
+        self.max_depth = self.max_depth.max(self.frames.len() + 1);
+        Ok(())
+    }
+
     /// Grows the memory to `need` words (a deeper frame than any so far).
     #[cold]
     #[inline(never)]
@@ -492,21 +522,39 @@ impl Interpreter {
     /// Builds the error with the call stack, innermost first.
     #[cold]
     fn error(&self, m: &Module, t: Trap) -> RunError {
-        let mut stack = Vec::with_capacity(self.frames.len());
+        let mut stack = Vec::with_capacity(self.frames.len() + 1);
+        let frame = |gi: usize, pc: usize, dir: Direction| {
+            let pc = m.origin(gi, pc, dir);
+            StackFrame { gene: m.genes[gi].name.clone(), pc, span: m.span(gi, pc), direction: dir }
+        };
+        let (mut gene, mut dir) =
+            self.frames.last().map_or((0, Direction::Forward), |f| (f.gene as usize, f.dir));
+        let mut fault = t.fault;
         for (k, f) in self.frames.iter().rev().enumerate() {
             let gi = f.gene as usize;
-            let pc = m.origin(gi, if k == 0 { t.pc } else { f.pc }, f.dir);
-            stack.push(StackFrame {
-                gene: m.genes[gi].name.clone(),
-                pc,
-                span: m.span(gi, pc),
-                direction: f.dir,
-            });
+            let pc = if k == 0 { t.pc } else { f.pc };
+            // A plain run's positions are in the plain streams, where a leaf call may be
+            // translated in place: the callee's instruction stands for a frame of its own.
+            let (pc, inlined) = if self.plain { m.plain_origin(gi, pc, f.dir) } else { (pc, None) };
+            if let Some(c) = inlined {
+                stack.push(frame(c.gene, c.pc, c.dir));
+                (gene, dir) = (c.gene, c.dir);
+                if let Fault::Delocal { slot, .. } = &mut fault {
+                    // Back to the callee's own slot (`module/inline.rs` renamed it).
+                    let words = m.genes[gi].words as usize;
+                    let args = m.genes[gi].args.get(c.args.start as usize..).unwrap_or_default();
+                    let args = &args[..(c.args.len as usize).min(args.len())];
+                    *slot = match args.iter().position(|a| a.0 == *slot) {
+                        Some(j) => j as u16,
+                        None => (*slot as usize).saturating_sub(words) as u16,
+                    };
+                }
+            }
+            stack.push(frame(gi, pc, f.dir));
         }
-        let (gene, dir) = self.frames.last().map_or((0, Direction::Forward), |f| (f.gene as usize, f.dir));
         let fault = match dir {
-            Direction::Forward => t.fault,
-            Direction::Backward => t.fault.mirror(),
+            Direction::Forward => fault,
+            Direction::Backward => fault.mirror(),
         };
         RunError { kind: fault.into_kind(m, gene, self.kernel_error.clone()), stack }
     }

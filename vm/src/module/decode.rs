@@ -75,6 +75,7 @@ impl Module {
                     param_pass: Vec::new(),
                     param_words: 0,
                     backward: Default::default(),
+                    plain: Default::default(),
                 });
             }
             Ok(v)

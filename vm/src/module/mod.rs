@@ -17,6 +17,7 @@
 
 mod decode;
 mod encode;
+pub mod inline;
 mod mirror;
 mod verify;
 
@@ -69,6 +70,31 @@ pub struct GeneDef {
     pub param_words: u16,
     /// Derived by the verifier: the backward stream (see [`Backward`]).
     pub backward: Backward,
+    /// Derived by the verifier: the interpreter's plain-run streams (`module/inline.rs`).
+    pub plain: Plain,
+}
+
+/// A gene's streams with its leaf calls translated in place, forward and backward (empty:
+/// the gene's own stream), and where each instruction comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plain {
+    pub code: [Vec<Op>; 2],
+    pub origin: [Vec<PlainAt>; 2],
+}
+
+/// Where an instruction of a plain stream comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlainAt {
+    /// Its position in the gene's own stream (inside a translated call: the call's).
+    pub at: u32,
+    /// The callee whose instruction it is, or [`PlainAt::NONE`].
+    pub callee: u32,
+    /// Its position in the callee's stream.
+    pub callee_pc: u32,
+}
+
+impl PlainAt {
+    pub const NONE: u32 = u32::MAX;
 }
 
 /// The backward stream of a gene, built at load from the forward code and the opcode table's

@@ -74,6 +74,7 @@ impl Module {
                 }
             }
         }
+        super::inline::build(self);
         Ok(())
     }
 }
@@ -128,6 +129,9 @@ fn verify_gene(
         let err = |m: String| format!("instruction {pc} ({}): {m}", op.mnemonic());
         if (pc != 0 && matches!(op, Op::Enter {})) || (pc != len - 1 && matches!(op, Op::Exit {})) {
             return Err(err("`enter`/`exit` inside the code".into()));
+        }
+        if matches!(op, Op::CallIn { .. }) {
+            return Err(err("built by the interpreter at load, not read from a module".into()));
         }
         let mut problem: Option<String> = None;
         op.operands(&mut |name, o| {

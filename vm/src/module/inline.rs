@@ -1,0 +1,207 @@
+//! The interpreter's plain-run streams: each gene's forward code and backward stream with the
+//! calls of small leaf genes translated in place.
+//!
+//! A call costs the interpreter a frame pushed and popped, its arguments copied in and its
+//! scalars copied back: several instructions' time, which a gene of a few instructions called
+//! in a loop (a cipher's round, SipHash's round) pays at every call. So at load each `call` or
+//! `uncall` of a *leaf* — a gene of at most [`MAX_BODY`] instructions, every one an update or
+//! expression code on scalars (no control flow, no calls, arrays, stacks, tape, kernels or
+//! output), its parameters all scalars — becomes a `call.in` marker followed by the callee's
+//! stream in the call's direction, its slots renamed: parameter `j` becomes the caller's
+//! argument slot `j` (a call passes by reference and the verifier refused aliased arguments),
+//! the callee's other slots lie just past the caller's frame, where its frame would have been.
+//! `call.in` does what the call would have done besides copying: it checks the call's limits
+//! (depth, memory, steps, the stop flag), clears the callee's locals, notes the depth and
+//! counts the callee's `exit`, so a run gives the same state, instruction count, depth and
+//! faults either way. An error in the callee's code names the callee and the call (see
+//! [`Module::plain_origin`]).
+//!
+//! Only the plain run uses these streams; the debugger steps through the genes' own.
+
+use super::{GeneDef, Module, Plain, PlainAt};
+use crate::Direction;
+use crate::ops::{Args, Class, Off, Op, OperandRef, Remap, Slot};
+
+/// The most instructions a gene translated in place may have (besides `enter` and `exit`).
+pub const MAX_BODY: usize = 48;
+
+/// Builds every gene's plain streams (a gene without a call to translate keeps none).
+pub(super) fn build(m: &mut Module) {
+    for gi in 0..m.genes.len() {
+        let mut plain = Plain::default();
+        for (d, dir) in [Direction::Forward, Direction::Backward].into_iter().enumerate() {
+            if let Some((code, origin)) = plain_stream(m, gi, dir) {
+                plain.code[d] = code;
+                plain.origin[d] = origin;
+            }
+        }
+        m.genes[gi].plain = plain;
+    }
+}
+
+/// The call instruction `op` of gene `gi` translated in place: the callee, its direction and
+/// the arguments; None when it stays a call.
+fn site(m: &Module, gi: usize, op: &Op) -> Option<(usize, Direction, Args)> {
+    let (gene, args, dir) = match *op {
+        Op::Call { gene, args } => (gene.0 as usize, args, Direction::Forward),
+        Op::Uncall { gene, args } => (gene.0 as usize, args, Direction::Backward),
+        _ => return None,
+    };
+    let (g, cg) = (&m.genes[gi], m.genes.get(gene)?);
+    let room = g.words as usize + cg.words as usize <= u16::MAX as usize;
+    (gene != gi && room && leaf(cg, m.stream(gene, dir))).then_some((gene, dir, args))
+}
+
+/// Whether `code` (a stream of gene `g`) may be translated in place.
+fn leaf(g: &GeneDef, code: &[Op]) -> bool {
+    let body = &code[1..code.len() - 1];
+    let scalars = g.param_pass.iter().all(|p| p.width == 1 && p.back);
+    scalars && body.len() <= MAX_BODY && body.iter().all(local_to_the_frame)
+}
+
+/// An instruction whose whole effect is on the frame's scalar slots: expression code and
+/// updates, no control flow, calls, arrays, stacks, history tape, kernels or output.
+fn local_to_the_frame(op: &Op) -> bool {
+    let mut plain_operands = true;
+    op.operands(&mut |_, o| {
+        let ok = matches!(
+            o,
+            OperandRef::Slot(_)
+                | OperandRef::Imm(_)
+                | OperandRef::Amt(_)
+                | OperandRef::Word(_)
+                | OperandRef::Wid(_)
+                | OperandRef::Cond(_)
+                | OperandRef::Pre(_)
+        );
+        plain_operands &= ok;
+    });
+    let kind = match op.class() {
+        Class::Pure => !matches!(op, Op::Top { .. } | Op::Empty { .. } | Op::Size { .. }),
+        Class::Effect => !matches!(
+            op,
+            Op::LocalStack { .. }
+                | Op::DelocalStack { .. }
+                | Op::Push { .. }
+                | Op::Pop { .. }
+                | Op::Assign { .. }
+                | Op::Unassign { .. }
+        ),
+        Class::Frame | Class::Control => false,
+    };
+    plain_operands && kind
+}
+
+/// The callee's slots renamed into the caller's frame.
+struct Renamed<'a> {
+    /// The caller's argument slots, one per (scalar) parameter.
+    args: &'a [Slot],
+    /// The callee's parameter words.
+    params: u16,
+    /// Where the callee's frame would start, in the caller's slots.
+    base: u16,
+}
+
+impl Remap for Renamed<'_> {
+    fn slot(&mut self, s: Slot) -> Slot {
+        if s.0 < self.params { self.args[s.0 as usize] } else { Slot(self.base + s.0) }
+    }
+    fn off(&mut self, o: Off) -> Off {
+        o
+    }
+}
+
+/// The caller's jump targets moved to where their instructions now stand.
+struct Moved<'a>(&'a [u32]);
+
+impl Remap for Moved<'_> {
+    fn slot(&mut self, s: Slot) -> Slot {
+        s
+    }
+    fn off(&mut self, o: Off) -> Off {
+        Off(self.0[o.0 as usize])
+    }
+}
+
+/// Gene `gi`'s stream in direction `dir` with its leaf calls translated in place, and where
+/// each instruction comes from; None when no call is translated.
+fn plain_stream(m: &Module, gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<PlainAt>)> {
+    let stream = m.stream(gi, dir);
+    if !stream.iter().any(|op| site(m, gi, op).is_some()) {
+        return None;
+    }
+    let g = &m.genes[gi];
+    let mut moved = vec![0u32; stream.len()];
+    let (mut code, mut origin) = (Vec::new(), Vec::new());
+    for (pc, op) in stream.iter().enumerate() {
+        moved[pc] = code.len() as u32;
+        let own = PlainAt { at: pc as u32, callee: PlainAt::NONE, callee_pc: 0 };
+        let Some((callee, cdir, args)) = site(m, gi, op) else {
+            code.push(*op);
+            origin.push(own);
+            continue;
+        };
+        code.push(Op::CallIn { gene: crate::ops::GeneIdx(callee as u32), args });
+        origin.push(own);
+        let cg = &m.genes[callee];
+        let mut into = Renamed {
+            args: &g.args[args.start as usize..][..args.len as usize],
+            params: cg.param_words,
+            base: g.words as u16,
+        };
+        let body = m.stream(callee, cdir);
+        for (cpc, cop) in body.iter().enumerate().take(body.len() - 1).skip(1) {
+            let mut op = *cop;
+            op.remap(&mut into);
+            code.push(op);
+            origin.push(PlainAt { at: pc as u32, callee: callee as u32, callee_pc: cpc as u32 });
+        }
+    }
+    for (op, o) in code.iter_mut().zip(&origin) {
+        if o.callee == PlainAt::NONE {
+            op.remap(&mut Moved(&moved));
+        }
+    }
+    Some((code, origin))
+}
+
+/// A call translated in place, as [`Module::plain_origin`] reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Inlined {
+    pub gene: usize,
+    /// The position in the callee's stream in direction `dir`.
+    pub pc: usize,
+    pub dir: Direction,
+    /// The call's arguments (slots of the caller).
+    pub args: Args,
+}
+
+impl Module {
+    /// The stream a plain run of gene `gene` executes in direction `dir`.
+    #[inline]
+    pub fn plain_stream(&self, gene: usize, dir: Direction) -> &[Op] {
+        let d = (dir == Direction::Backward) as usize;
+        let p = &self.genes[gene].plain.code[d];
+        if p.is_empty() { self.stream(gene, dir) } else { p }
+    }
+
+    /// Where instruction `pc` of gene `gene`'s plain stream in direction `dir` comes from: its
+    /// position in the gene's own stream (for a callee's instruction, the call's) and, inside a
+    /// call translated in place, the callee's instruction.
+    pub fn plain_origin(&self, gene: usize, pc: usize, dir: Direction) -> (usize, Option<Inlined>) {
+        let d = (dir == Direction::Backward) as usize;
+        let Some(o) = self.genes.get(gene).and_then(|g| g.plain.origin[d].get(pc)) else {
+            return (pc, None);
+        };
+        let at = o.at as usize;
+        if o.callee == PlainAt::NONE {
+            return (at, None);
+        }
+        let (cdir, args) = match self.stream(gene, dir).get(at) {
+            Some(Op::Call { args, .. }) => (Direction::Forward, *args),
+            Some(Op::Uncall { args, .. }) => (Direction::Backward, *args),
+            _ => return (at, None),
+        };
+        (at, Some(Inlined { gene: o.callee as usize, pc: o.callee_pc as usize, dir: cdir, args }))
+    }
+}

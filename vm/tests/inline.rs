@@ -1,0 +1,150 @@
+//! Leaf calls translated in place in the interpreter's plain streams (`vm/src/module/inline.rs`):
+//! a run gives exactly what the same module gives on its genes' own streams — final state,
+//! instruction count, depth, and every error with its call stack — forward and backward, and
+//! under every step, depth and memory limit around the calls.
+
+use rdx_lang::ast::Dialect;
+use rdx_vm::ops::Op;
+use rdx_vm::{Direction, Engine, Interpreter, Limits, Module, Value};
+
+const SRC: &str = "
+gene round(x: u16, y: u16, k: u16) {
+    x >>>= 7
+    x += y
+    x ^= k
+    y <<<= 2
+    y ^= x
+}
+
+// A local, and a delocal that holds only when b == a on entry.
+gene check(a: u64, b: u64) {
+    local t: u64 = a * 3
+    b += t / 3
+    delocal t = (b - a) * 3
+}
+
+gene main(x: u16, y: u16, k: u16, n: u64, a: u64, b: u64) {
+    local i: u64 = 0
+    from i == 0 do {
+        call round(x, y, k)
+        uncall round(y, x, k)
+        call round(k, y, x)
+        i += 1
+    } until i == n
+    delocal i = n
+    call check(a, b)
+    uncall check(a, b)
+    call check(b, a)
+}
+";
+
+fn module(dialect: Dialect, src: &str) -> Module {
+    let mut p = rdx_lang::parser::parse(src).unwrap_or_else(|d| panic!("{d:?}"));
+    p.dialect = dialect;
+    let c = rdx_lang::check::check(&p, &Default::default()).unwrap_or_else(|d| panic!("{d:?}"));
+    rdx_vm::compile(&c, "t.rdx", src).unwrap()
+}
+
+/// The module with every gene on its own streams (nothing translated in place).
+fn own_streams(m: &Module) -> Module {
+    let mut m = m.clone();
+    for g in &mut m.genes {
+        g.plain = Default::default();
+    }
+    m
+}
+
+/// One run: the final state and the report, or the error (kind and call stack) as text.
+fn run(m: &Module, limits: Limits, input: &[Value], dir: Direction) -> (Vec<Value>, String) {
+    let mut it = Interpreter::with_limits(limits);
+    let mut s = input.to_vec();
+    let r = it.run(m, m.gene_index("main").unwrap(), &mut s, dir);
+    let r = match r {
+        Ok(rep) => format!("ok: {} instructions, depth {}", rep.instructions, rep.max_depth),
+        Err(e) => format!("{:?} {:?}", e.kind, e.stack),
+    };
+    (s, r)
+}
+
+fn ints(v: &[u64]) -> Vec<Value> {
+    v.iter().map(|&x| Value::Int(x)).collect()
+}
+
+#[test]
+fn leaf_calls_run_in_place() {
+    let m = module(Dialect::Rdx, SRC);
+    let main = m.gene_index("main").unwrap();
+    for d in 0..2 {
+        let ins = m.genes[main].plain.code[d].iter().filter(|o| matches!(o, Op::CallIn { .. })).count();
+        assert_eq!(ins, 6, "direction {d}: the six calls of main are translated in place");
+    }
+}
+
+#[test]
+fn in_place_calls_run_as_real_calls_do() {
+    let m = module(Dialect::Rdx, SRC);
+    let reference = own_streams(&m);
+    let inputs = [
+        ints(&[0x6574, 0x694c, 0x0100, 3, 7, 7]),
+        ints(&[1, 2, 3, 1, 5, 5]),
+        // b != a: the delocal in `check` fails, inside a call translated in place.
+        ints(&[1, 2, 3, 2, 5, 6]),
+        ints(&[0xffff, 0, 0x8000, 1, 0, 1]),
+    ];
+    for input in &inputs {
+        for dir in [Direction::Forward, Direction::Backward] {
+            let want = run(&reference, Limits::default(), input, dir);
+            assert_eq!(run(&m, Limits::default(), input, dir), want, "{input:?} {dir:?}");
+            // Every step limit up to the run's length: the fault lands on the same instruction.
+            let total: u64 = 120;
+            for max_steps in 0..total {
+                let limits = Limits { max_steps, ..Limits::default() };
+                assert_eq!(
+                    run(&m, limits, input, dir),
+                    run(&reference, limits, input, dir),
+                    "steps {max_steps}"
+                );
+            }
+            for max_depth in 0..3 {
+                let limits = Limits { max_depth, ..Limits::default() };
+                assert_eq!(
+                    run(&m, limits, input, dir),
+                    run(&reference, limits, input, dir),
+                    "depth {max_depth}"
+                );
+            }
+            for max_words in 0..24 {
+                let limits = Limits { max_words, ..Limits::default() };
+                assert_eq!(
+                    run(&m, limits, input, dir),
+                    run(&reference, limits, input, dir),
+                    "words {max_words}"
+                );
+            }
+        }
+    }
+    // The failing delocal names the callee's own variable, in the callee's frame.
+    let (_, err) = run(&m, Limits::default(), &inputs[2], Direction::Forward);
+    assert!(err.contains("Delocal") && err.contains("\"t\"") && err.contains("check"), "{err}");
+}
+
+#[test]
+fn janus_procedures_with_checked_arithmetic_run_in_place() {
+    // Janus's checked `+=` faults inside the callee (overflow) at the same place either way.
+    let src = "gene bump(x: i64, y: i64) {\n    x += y\n    y += 1\n}\n\ngene main(a: i64, b: i64, n: i64) {\n    from n == 0 do {\n        call bump(a, b)\n        n += 1\n    } until n == 5\n}\n";
+    let m = module(Dialect::Janus, src);
+    let reference = own_streams(&m);
+    let main = m.gene_index("main").unwrap();
+    assert!(m.genes[main].plain.code[0].iter().any(|o| matches!(o, Op::CallIn { .. })));
+    let big = i64::MAX as u64 - 3;
+    let (_, err) = run(&m, Limits::default(), &ints(&[big, 1, 0]), Direction::Forward);
+    assert!(!err.starts_with("ok") && err.contains("bump"), "{err}");
+    for input in [ints(&[0, 0, 0]), ints(&[big, 1, 0]), ints(&[7, big, 0])] {
+        for dir in [Direction::Forward, Direction::Backward] {
+            assert_eq!(
+                run(&m, Limits::default(), &input, dir),
+                run(&reference, Limits::default(), &input, dir)
+            );
+        }
+    }
+}
