@@ -148,3 +148,16 @@ fn janus_procedures_with_checked_arithmetic_run_in_place() {
         }
     }
 }
+
+#[test]
+fn a_module_file_cannot_hold_call_in() {
+    let mut m = module(Dialect::Rdx, SRC);
+    let main = m.gene_index("main").unwrap();
+    let code = &mut m.genes[main].code;
+    let pos = code.iter().position(|o| matches!(o, Op::Call { .. })).unwrap();
+    if let Op::Call { gene, args } = code[pos] {
+        code[pos] = Op::CallIn { gene, args };
+    }
+    let e = Module::decode(&m.encode()).unwrap_err();
+    assert!(e.to_string().contains("call.in") && e.to_string().contains("not read from a module"), "{e}");
+}
