@@ -1923,7 +1923,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::FromDec { .. }
             | Op::FromInc { .. }
             | Op::LoopTest { .. }
-            | Op::CallIn { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
+            | Op::CallIn { .. }
+            | Op::RetIn {} => debug_assert!(false, "control instruction {op:?} taken for an effect"),
             Op::Const { .. }
             | Op::Add3 { .. }
             | Op::Sub3 { .. }
@@ -2142,7 +2143,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::XorFrom { .. }
             | Op::SwapElem { .. }
             | Op::SwapElems { .. }
-            | Op::CallIn { .. } => debug_assert!(false, "{op:?} is not pure"),
+            | Op::CallIn { .. }
+            | Op::RetIn {} => debug_assert!(false, "{op:?} is not pure"),
         }
     }
 }
@@ -2309,6 +2311,8 @@ pub fn supported(op: &Op) -> bool {
         // Step-first counted loops appear in backward streams, which the JIT does not compile
         // (it translates backward from the forward code).
         // (`call.in` is the interpreter's, never in a module.)
-        Op::FromDec { .. } | Op::FromInc { .. } | Op::LoopTest { .. } | Op::CallIn { .. } => false,
+        Op::FromDec { .. } | Op::FromInc { .. } | Op::LoopTest { .. } | Op::CallIn { .. } | Op::RetIn {} => {
+            false
+        }
     }
 }

@@ -217,7 +217,9 @@ macro_rules! for_each_op {
             0x10 Call "call" { gene: GeneIdx, args: Args } => Uncall, Effect, direct, "Run a gene forward on the argument variables (by reference).";
             0x11 Uncall "uncall" { gene: GeneIdx, args: Args } => Call, Effect, direct, "Run a gene backward on the argument variables (by reference).";
             0x12 CallIn "call.in" { gene: GeneIdx, args: Args } => CallIn, Frame, direct,
-                "Interpreter only, never in a module file: a call of a small gene whose code follows, translated in place (checks the call's limits, clears the callee's locals, counts its return).";
+                "Interpreter only, never in a module file: a call of a small gene whose code follows, translated in place (checks the call's limits, clears the callee's locals).";
+            0x13 RetIn "ret.in" {} => RetIn, Frame, direct,
+                "Interpreter only, never in a module file: the end of a call translated in place, where the callee's exit would run.";
 
             0x18 Local "local" { dst: Slot, src: Slot, pre: Pre } => Delocal, Effect, pre, "Open an ancilla: dst = src.";
             0x19 Delocal "delocal" { dst: Slot, src: Slot, pre: Pre } => Local, Effect, pre, "Close an ancilla: dst must equal src.";

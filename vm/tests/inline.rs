@@ -23,7 +23,37 @@ gene check(a: u64, b: u64) {
     delocal t = (b - a) * 3
 }
 
+// A loop and a stack parameter.
+gene digits(v: u64, s: stack, len: u64) {
+    from len == 0 do {
+    } loop {
+        local d: u64 = v % 10
+        v -= d
+        local q: u64 = v / 10
+        swap q, v
+        delocal q = v * 10
+        push d, s
+        delocal d = 0
+        len += 1
+    } until v == 0
+}
+
+// A branch whose exit assertion holds for some inputs only.
+gene halve(m: u64, h: u64) {
+    if (m & 1) == 0 {
+        h += m / 2
+    } else {
+        h += m
+    } fi (h & 2) == 0
+}
+
 gene main(x: u16, y: u16, k: u16, n: u64, a: u64, b: u64) {
+    local s: stack = nil
+    local len: u64 = 0
+    call digits(a, s, len)
+    uncall digits(a, s, len)
+    delocal len = 0
+    delocal s = nil
     local i: u64 = 0
     from i == 0 do {
         call round(x, y, k)
@@ -35,6 +65,7 @@ gene main(x: u16, y: u16, k: u16, n: u64, a: u64, b: u64) {
     call check(a, b)
     uncall check(a, b)
     call check(b, a)
+    call halve(b, a)
 }
 ";
 
@@ -76,7 +107,7 @@ fn leaf_calls_run_in_place() {
     let main = m.gene_index("main").unwrap();
     for d in 0..2 {
         let ins = m.genes[main].plain.code[d].iter().filter(|o| matches!(o, Op::CallIn { .. })).count();
-        assert_eq!(ins, 6, "direction {d}: the six calls of main are translated in place");
+        assert_eq!(ins, 9, "direction {d}: the nine calls of main are translated in place");
     }
 }
 
@@ -90,13 +121,16 @@ fn in_place_calls_run_as_real_calls_do() {
         // b != a: the delocal in `check` fails, inside a call translated in place.
         ints(&[1, 2, 3, 2, 5, 6]),
         ints(&[0xffff, 0, 0x8000, 1, 0, 1]),
+        ints(&[1, 2, 3, 1, 8, 8]),
+        // The `fi` of `halve` fails (it went the else way and h = 9).
+        ints(&[1, 2, 3, 1, 3, 3]),
     ];
     for input in &inputs {
         for dir in [Direction::Forward, Direction::Backward] {
             let want = run(&reference, Limits::default(), input, dir);
             assert_eq!(run(&m, Limits::default(), input, dir), want, "{input:?} {dir:?}");
             // Every step limit up to the run's length: the fault lands on the same instruction.
-            let total: u64 = 120;
+            let total: u64 = 400;
             for max_steps in 0..total {
                 let limits = Limits { max_steps, ..Limits::default() };
                 assert_eq!(
@@ -126,6 +160,10 @@ fn in_place_calls_run_as_real_calls_do() {
     // The failing delocal names the callee's own variable, in the callee's frame.
     let (_, err) = run(&m, Limits::default(), &inputs[2], Direction::Forward);
     assert!(err.contains("Delocal") && err.contains("\"t\"") && err.contains("check"), "{err}");
+    let (_, err) = run(&m, Limits::default(), &inputs[5], Direction::Forward);
+    assert!(err.starts_with("FiFailed") && err.contains("halve"), "{err}");
+    let (_, ok) = run(&m, Limits::default(), &inputs[4], Direction::Forward);
+    assert!(ok.starts_with("ok"), "{ok}");
 }
 
 #[test]

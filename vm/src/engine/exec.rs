@@ -213,7 +213,7 @@ impl Interpreter {
             let op = unsafe { code.get_unchecked(pc) };
             match *op {
                 // Frame.
-                Op::Enter {} => go!(control::marker(pc)),
+                Op::Enter {} | Op::RetIn {} => go!(control::marker(pc)),
                 Op::Exit {} => {
                     // The plain run returns to a caller inside this loop; the entry frame's
                     // return (and any return under a hook) leaves it for the driver.
@@ -288,12 +288,12 @@ impl Interpreter {
                 Op::Uncall { gene, args } => call!(gene, args, Direction::Backward),
                 Op::CallIn { gene, .. } => {
                     // A leaf call translated in place (only in the plain streams): its limits
-                    // are checked on the count so far, as `call` does; the callee's `exit`,
-                    // which its code here lacks, counts now.
+                    // are checked on the count so far, as `call` does (its `ret.in` counts as
+                    // the callee's `exit`).
                     self.count += n;
                     steps_left = steps_left.saturating_sub(n);
                     budget = budget.saturating_sub(n);
-                    n = 1;
+                    n = 0;
                     t!(self.enter_inline(m, c.g, c.base, gene.0));
                     // The memory may have grown (moved): the frame pointer follows it.
                     c.mem = Mem { ptr: self.mem.as_mut_ptr(), len: self.mem.len() };

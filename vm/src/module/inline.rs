@@ -4,16 +4,17 @@
 //! A call costs the interpreter a frame pushed and popped, its arguments copied in and its
 //! scalars copied back: several instructions' time, which a gene of a few instructions called
 //! in a loop (a cipher's round, SipHash's round) pays at every call. So at load each `call` or
-//! `uncall` of a *leaf* — a gene of at most [`MAX_BODY`] instructions, every one an update or
-//! expression code on scalars (no control flow, no calls, arrays, stacks, tape, kernels or
-//! output), its parameters all scalars — becomes a `call.in` marker followed by the callee's
-//! stream in the call's direction, its slots renamed: parameter `j` becomes the caller's
-//! argument slot `j` (a call passes by reference and the verifier refused aliased arguments),
-//! the callee's other slots lie just past the caller's frame, where its frame would have been.
+//! `uncall` of a *leaf* — a gene of at most [`MAX_BODY`] instructions that makes no calls and
+//! touches no array, history tape, kernel or output (updates, expression code, stacks and
+//! control flow), its parameters all scalars or stacks — becomes a `call.in` marker followed by
+//! the callee's stream in the call's direction, its slots renamed: parameter `j` becomes the
+//! caller's argument slot `j` (a call passes by reference and the verifier refused aliased
+//! arguments; a stack's slot holds its id), the callee's other slots lie just past the caller's
+//! frame, where its frame would have been, and its jumps move with it.
 //! `call.in` does what the call would have done besides copying: it checks the call's limits
-//! (depth, memory, steps, the stop flag), clears the callee's locals, notes the depth and
-//! counts the callee's `exit`, so a run gives the same state, instruction count, depth and
-//! faults either way. An error in the callee's code names the callee and the call (see
+//! (depth, memory, steps, the stop flag), clears the callee's locals and notes the depth; the
+//! callee's `exit` becomes `ret.in`, which only counts, so a run gives the same state,
+//! instruction count, depth and faults either way. An error in the callee's code names the callee and the call (see
 //! [`Module::plain_origin`]).
 //!
 //! Only the plain run uses these streams; the debugger steps through the genes' own.
@@ -55,12 +56,15 @@ fn site(m: &Module, gi: usize, op: &Op) -> Option<(usize, Direction, Args)> {
 /// Whether `code` (a stream of gene `g`) may be translated in place.
 fn leaf(g: &GeneDef, code: &[Op]) -> bool {
     let body = &code[1..code.len() - 1];
-    let scalars = g.param_pass.iter().all(|p| p.width == 1 && p.back);
-    scalars && body.len() <= MAX_BODY && body.iter().all(local_to_the_frame)
+    // Scalars and stacks: one slot each, renamed to the caller's (a stack's slot holds its id,
+    // which the callee cannot change).
+    let one_slot = g.param_pass.iter().all(|p| p.width == 1);
+    one_slot && body.len() <= MAX_BODY && body.iter().all(local_to_the_frame)
 }
 
-/// An instruction whose whole effect is on the frame's scalar slots: expression code and
-/// updates, no control flow, calls, arrays, stacks, history tape, kernels or output.
+/// An instruction whose whole effect is on the frame's slots and the stacks: expression code,
+/// updates, stack instructions and control flow; no calls, arrays, history tape, kernels,
+/// output or user errors (their operands or the tape's tags name the gene they stand in).
 fn local_to_the_frame(op: &Op) -> bool {
     let mut plain_operands = true;
     op.operands(&mut |_, o| {
@@ -69,25 +73,17 @@ fn local_to_the_frame(op: &Op) -> bool {
             OperandRef::Slot(_)
                 | OperandRef::Imm(_)
                 | OperandRef::Amt(_)
-                | OperandRef::Word(_)
                 | OperandRef::Wid(_)
                 | OperandRef::Cond(_)
                 | OperandRef::Pre(_)
+                | OperandRef::Off(_)
         );
         plain_operands &= ok;
     });
     let kind = match op.class() {
-        Class::Pure => !matches!(op, Op::Top { .. } | Op::Empty { .. } | Op::Size { .. }),
-        Class::Effect => !matches!(
-            op,
-            Op::LocalStack { .. }
-                | Op::DelocalStack { .. }
-                | Op::Push { .. }
-                | Op::Pop { .. }
-                | Op::Assign { .. }
-                | Op::Unassign { .. }
-        ),
-        Class::Frame | Class::Control => false,
+        Class::Pure | Class::Control => true,
+        Class::Effect => !matches!(op, Op::Assign { .. } | Op::Unassign { .. }),
+        Class::Frame => false,
     };
     plain_operands && kind
 }
@@ -100,6 +96,8 @@ struct Renamed<'a> {
     params: u16,
     /// Where the callee's frame would start, in the caller's slots.
     base: u16,
+    /// Where the callee's instruction 1 (after `enter`) lands in the caller's stream.
+    start: u32,
 }
 
 impl Remap for Renamed<'_> {
@@ -107,7 +105,8 @@ impl Remap for Renamed<'_> {
         if s.0 < self.params { self.args[s.0 as usize] } else { Slot(self.base + s.0) }
     }
     fn off(&mut self, o: Off) -> Off {
-        o
+        // The body keeps its order: a jump to the callee's `exit` goes on after the body.
+        Off(self.start + o.0 - 1)
     }
 }
 
@@ -148,10 +147,13 @@ fn plain_stream(m: &Module, gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<P
             args: &g.args[args.start as usize..][..args.len as usize],
             params: cg.param_words,
             base: g.words as u16,
+            start: code.len() as u32,
         };
         let body = m.stream(callee, cdir);
-        for (cpc, cop) in body.iter().enumerate().take(body.len() - 1).skip(1) {
-            let mut op = *cop;
+        for (cpc, cop) in body.iter().enumerate().skip(1) {
+            // The callee's `exit` becomes `ret.in`, which goes on after the body: the same
+            // count where the `exit` would run (a step limit is checked on it).
+            let mut op = if cpc == body.len() - 1 { Op::RetIn {} } else { *cop };
             op.remap(&mut into);
             code.push(op);
             origin.push(PlainAt { at: pc as u32, callee: callee as u32, callee_pc: cpc as u32 });
