@@ -47,7 +47,23 @@ gene halve(m: u64, h: u64) {
     } fi (h & 2) == 0
 }
 
+// Calls translated in place inside a callee translated in place: a round of the key, and
+// `check` twice around a local of its own.
+gene step(k: u16, l0: u16, l1: u16) {
+    call round(l0, k, l1)
+    swap l0, l1
+}
+
+gene twice(a: u64, b: u64) {
+    local u: u64 = a + 1
+    call check(a, b)
+    uncall check(a, b)
+    delocal u = a + 1
+}
+
 gene main(x: u16, y: u16, k: u16, n: u64, a: u64, b: u64) {
+    call step(k, x, y)
+    call twice(a, b)
     local s: stack = nil
     local len: u64 = 0
     call digits(a, s, len)
@@ -106,8 +122,14 @@ fn leaf_calls_run_in_place() {
     let m = module(Dialect::Rdx, SRC);
     let main = m.gene_index("main").unwrap();
     for d in 0..2 {
-        let ins = m.genes[main].plain.code[d].iter().filter(|o| matches!(o, Op::CallIn { .. })).count();
-        assert_eq!(ins, 9, "direction {d}: the nine calls of main are translated in place");
+        let depth = |k: u8| {
+            m.genes[main].plain.code[d]
+                .iter()
+                .filter(|o| matches!(o, Op::CallIn { depth, .. } if depth.0 == k))
+                .count()
+        };
+        assert_eq!(depth(1), 11, "direction {d}: the eleven calls of main are translated in place");
+        assert_eq!(depth(2), 3, "direction {d}: and the three calls inside step and twice");
     }
 }
 
@@ -139,7 +161,7 @@ fn in_place_calls_run_as_real_calls_do() {
                     "steps {max_steps}"
                 );
             }
-            for max_depth in 0..3 {
+            for max_depth in 0..4 {
                 let limits = Limits { max_depth, ..Limits::default() };
                 assert_eq!(
                     run(&m, limits, input, dir),
@@ -147,7 +169,7 @@ fn in_place_calls_run_as_real_calls_do() {
                     "depth {max_depth}"
                 );
             }
-            for max_words in 0..24 {
+            for max_words in 0..40 {
                 let limits = Limits { max_words, ..Limits::default() };
                 assert_eq!(
                     run(&m, limits, input, dir),
@@ -160,6 +182,9 @@ fn in_place_calls_run_as_real_calls_do() {
     // The failing delocal names the callee's own variable, in the callee's frame.
     let (_, err) = run(&m, Limits::default(), &inputs[2], Direction::Forward);
     assert!(err.contains("Delocal") && err.contains("\"t\"") && err.contains("check"), "{err}");
+    // … above `twice` and `main`: the call stack of the real calls.
+    let frames: Vec<&str> = err.match_indices("gene: \"").map(|(i, _)| &err[i + 7..i + 12]).collect();
+    assert_eq!(frames, ["check", "twice", "main\""], "{err}");
     let (_, err) = run(&m, Limits::default(), &inputs[5], Direction::Forward);
     assert!(err.starts_with("FiFailed") && err.contains("halve"), "{err}");
     let (_, ok) = run(&m, Limits::default(), &inputs[4], Direction::Forward);
@@ -193,8 +218,8 @@ fn a_module_file_cannot_hold_call_in() {
     let main = m.gene_index("main").unwrap();
     let code = &mut m.genes[main].code;
     let pos = code.iter().position(|o| matches!(o, Op::Call { .. })).unwrap();
-    if let Op::Call { gene, args } = code[pos] {
-        code[pos] = Op::CallIn { gene, args };
+    if let Op::Call { gene, .. } = code[pos] {
+        code[pos] = Op::CallIn { gene, at: rdx_vm::ops::Word(8), depth: rdx_vm::ops::Amt(1) };
     }
     let e = Module::decode(&m.encode()).unwrap_err();
     assert!(e.to_string().contains("call.in") && e.to_string().contains("not read from a module"), "{e}");

@@ -286,7 +286,7 @@ impl Interpreter {
                 // Calls.
                 Op::Call { gene, args } => call!(gene, args, Direction::Forward),
                 Op::Uncall { gene, args } => call!(gene, args, Direction::Backward),
-                Op::CallIn { gene, .. } => {
+                Op::CallIn { gene, at, depth } => {
                     // A leaf call translated in place (only in the plain streams): its limits
                     // are checked on the count so far, as `call` does (its `ret.in` counts as
                     // the callee's `exit`).
@@ -294,7 +294,7 @@ impl Interpreter {
                     steps_left = steps_left.saturating_sub(n);
                     budget = budget.saturating_sub(n);
                     n = 0;
-                    t!(self.enter_inline(m, c.g, c.base, gene.0));
+                    t!(self.enter_inline(m, c.base + at.0 as usize, gene.0, depth.0 as usize));
                     // The memory may have grown (moved): the frame pointer follows it.
                     c.mem = Mem { ptr: self.mem.as_mut_ptr(), len: self.mem.len() };
                     // SAFETY: the frame lies inside the memory, which only grew.

@@ -25,7 +25,7 @@ mod state;
 mod update;
 
 use crate::error::{KernelCallError, KernelCallErrorKind, RunError, RunErrorKind, StackFrame};
-use crate::module::{GeneDef, Module};
+use crate::module::Module;
 use crate::{Direction, Engine, RunReport, Value};
 use rdx_lang::ast::{Elem, Type};
 
@@ -402,7 +402,7 @@ impl Interpreter {
             || self.count > self.limits.max_steps
             || self.stop.is_some()
         {
-            self.call_limits(need)?;
+            self.call_limits(self.frames.len(), need)?;
         }
         if need > self.mem.len() {
             self.grow(need);
@@ -441,11 +441,12 @@ impl Interpreter {
         Ok(frame)
     }
 
-    /// The limit a call would pass (depth, memory, steps) or the stop flag raised, if any.
+    /// The limit a call from `levels` frames deep would pass (depth, memory, steps) or the
+    /// stop flag raised, if any.
     #[cold]
     #[inline(never)]
-    fn call_limits(&self, need: usize) -> Result<(), Fault> {
-        if self.frames.len() >= self.limits.max_depth || need > self.limits.max_words {
+    fn call_limits(&self, levels: usize, need: usize) -> Result<(), Fault> {
+        if levels >= self.limits.max_depth || need > self.limits.max_words {
             return Err(Fault::Recursion(self.limits.max_depth));
         }
         if self.count > self.limits.max_steps {
@@ -457,21 +458,22 @@ impl Interpreter {
         Ok(())
     }
 
-    /// `call.in` (a leaf call translated in place, `module/inline.rs`) from the frame of gene
-    /// `caller` at `base`: what [`Interpreter::push_frame`] checks and prepares besides the
-    /// frame itself — the call's limits, memory for the callee's slots past the caller's frame,
+    /// `call.in` (a leaf call translated in place, `module/inline.rs`) of gene `gene`, whose
+    /// frame would be at `at`, `depth` levels above the top frame (more than one inside a
+    /// callee translated in place itself): what [`Interpreter::push_frame`] checks and
+    /// prepares besides the frame itself — the call's limits, memory for the callee's slots,
     /// its locals at zero, the depth it reaches.
     #[inline]
-    fn enter_inline(&mut self, m: &Module, caller: &GeneDef, base: usize, gene: u32) -> Result<(), Fault> {
+    fn enter_inline(&mut self, m: &Module, at: usize, gene: u32, depth: usize) -> Result<(), Fault> {
         let g = &m.genes[gene as usize];
-        let at = base + caller.words as usize;
         let need = at + g.words as usize;
-        if self.frames.len() >= self.limits.max_depth
+        let levels = self.frames.len() + depth - 1;
+        if levels >= self.limits.max_depth
             || need > self.limits.max_words
             || self.count > self.limits.max_steps
             || self.stop.is_some()
         {
-            self.call_limits(need)?;
+            self.call_limits(levels, need)?;
         }
         if need > self.mem.len() {
             self.grow(need);
@@ -479,7 +481,7 @@ impl Interpreter {
         for w in &mut self.mem[at + g.param_words as usize..need] {
             *w = 0;
         }
-        self.max_depth = self.max_depth.max(self.frames.len() + 1);
+        self.max_depth = self.max_depth.max(levels + 1);
         Ok(())
     }
 
@@ -531,14 +533,19 @@ impl Interpreter {
             self.frames.last().map_or((0, Direction::Forward), |f| (f.gene as usize, f.dir));
         let mut fault = t.fault;
         for (k, f) in self.frames.iter().rev().enumerate() {
-            let gi = f.gene as usize;
-            let pc = if k == 0 { t.pc } else { f.pc };
+            let (mut gi, mut pc, mut d) = (f.gene as usize, if k == 0 { t.pc } else { f.pc }, f.dir);
+            if !self.plain {
+                stack.push(frame(gi, pc, d));
+                continue;
+            }
             // A plain run's positions are in the plain streams, where a leaf call may be
-            // translated in place: the callee's instruction stands for a frame of its own.
-            let (pc, inlined) = if self.plain { m.plain_origin(gi, pc, f.dir) } else { (pc, None) };
-            if let Some(c) = inlined {
-                stack.push(frame(c.gene, c.pc, c.dir));
-                (gene, dir) = (c.gene, c.dir);
+            // translated in place (inside another one, too): each callee's instruction stands
+            // for a frame of its own, above its caller's.
+            let mut chain = Vec::new();
+            loop {
+                let (own, inlined) = m.plain_origin(gi, pc, d);
+                chain.push((gi, own, d));
+                let Some(c) = inlined else { break };
                 if let Fault::Delocal { slot, .. } = &mut fault {
                     // Back to the callee's own slot (`module/inline.rs` renamed it).
                     let words = m.genes[gi].words as usize;
@@ -549,8 +556,10 @@ impl Interpreter {
                         None => (*slot as usize).saturating_sub(words) as u16,
                     };
                 }
+                (gi, pc, d) = (c.gene, c.pc, c.dir);
+                (gene, dir) = (c.gene, c.dir);
             }
-            stack.push(frame(gi, pc, f.dir));
+            stack.extend(chain.into_iter().rev().map(|(g, p, d)| frame(g, p, d)));
         }
         let fault = match dir {
             Direction::Forward => fault,

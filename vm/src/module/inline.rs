@@ -21,23 +21,51 @@
 
 use super::{GeneDef, Module, Plain, PlainAt};
 use crate::Direction;
-use crate::ops::{Args, Class, Off, Op, OperandRef, Remap, Slot};
+use crate::ops::{Amt, Args, Class, Off, Op, OperandRef, Remap, Slot, Word};
 
 /// The most instructions a gene translated in place may have (besides `enter` and `exit`).
 pub const MAX_BODY: usize = 48;
 
 /// Builds every gene's plain streams (a gene without a call to translate keeps none).
+/// A callee whose own plain stream holds calls translated in place is translated in place in
+/// turn (its `call.in` one level deeper), so the passes go on until nothing changes: one per
+/// level of nesting, at most [`MAX_PASSES`].
 pub(super) fn build(m: &mut Module) {
-    for gi in 0..m.genes.len() {
-        let mut plain = Plain::default();
-        for (d, dir) in [Direction::Forward, Direction::Backward].into_iter().enumerate() {
-            if let Some((code, origin)) = plain_stream(m, gi, dir) {
-                plain.code[d] = code;
-                plain.origin[d] = origin;
+    for _ in 0..MAX_PASSES {
+        let mut changed = false;
+        for gi in 0..m.genes.len() {
+            let mut plain = Plain::default();
+            for (d, dir) in [Direction::Forward, Direction::Backward].into_iter().enumerate() {
+                if let Some((code, origin)) = plain_stream(m, gi, dir) {
+                    plain.code[d] = code;
+                    plain.origin[d] = origin;
+                }
+            }
+            if plain != m.genes[gi].plain {
+                m.genes[gi].plain = plain;
+                changed = true;
             }
         }
-        m.genes[gi].plain = plain;
+        if !changed {
+            break;
+        }
     }
+}
+
+/// The most passes of [`build`] (levels of calls translated in place inside each other).
+const MAX_PASSES: usize = 4;
+
+/// The words past its frame's start that gene `gi`'s plain stream in direction `dir` uses
+/// (its frame and those of the calls it translated in place).
+fn extent(m: &Module, gi: usize, dir: Direction) -> usize {
+    let own = m.genes[gi].words as usize;
+    m.plain_stream(gi, dir)
+        .iter()
+        .filter_map(|op| match *op {
+            Op::CallIn { gene, at, .. } => Some(at.0 as usize + m.genes[gene.0 as usize].words as usize),
+            _ => None,
+        })
+        .fold(own, usize::max)
 }
 
 /// The call instruction `op` of gene `gi` translated in place: the callee, its direction and
@@ -49,8 +77,11 @@ fn site(m: &Module, gi: usize, op: &Op) -> Option<(usize, Direction, Args)> {
         _ => return None,
     };
     let (g, cg) = (&m.genes[gi], m.genes.get(gene)?);
-    let room = g.words as usize + cg.words as usize <= u16::MAX as usize;
-    (gene != gi && room && leaf(cg, m.stream(gene, dir))).then_some((gene, dir, args))
+    if gene == gi || !leaf(cg, m.plain_stream(gene, dir)) {
+        return None;
+    }
+    let room = g.words as usize + extent(m, gene, dir) <= u16::MAX as usize;
+    room.then_some((gene, dir, args))
 }
 
 /// Whether `code` (a stream of gene `g`) may be translated in place.
@@ -80,6 +111,10 @@ fn local_to_the_frame(op: &Op) -> bool {
         );
         plain_operands &= ok;
     });
+    if matches!(op, Op::CallIn { .. } | Op::RetIn {}) {
+        // A call the callee's own plain stream translated in place already.
+        return true;
+    }
     let kind = match op.class() {
         Class::Pure | Class::Control => true,
         Class::Effect => !matches!(op, Op::Assign { .. } | Op::Unassign { .. }),
@@ -140,7 +175,7 @@ fn plain_stream(m: &Module, gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<P
             origin.push(own);
             continue;
         };
-        code.push(Op::CallIn { gene: crate::ops::GeneIdx(callee as u32), args });
+        code.push(Op::CallIn { gene: crate::ops::GeneIdx(callee as u32), at: Word(g.words), depth: Amt(1) });
         origin.push(own);
         let cg = &m.genes[callee];
         let mut into = Renamed {
@@ -149,11 +184,19 @@ fn plain_stream(m: &Module, gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<P
             base: g.words as u16,
             start: code.len() as u32,
         };
-        let body = m.stream(callee, cdir);
+        let body = m.plain_stream(callee, cdir);
         for (cpc, cop) in body.iter().enumerate().skip(1) {
             // The callee's `exit` becomes `ret.in`, which goes on after the body: the same
             // count where the `exit` would run (a step limit is checked on it).
-            let mut op = if cpc == body.len() - 1 { Op::RetIn {} } else { *cop };
+            let mut op = match *cop {
+                _ if cpc == body.len() - 1 => Op::RetIn {},
+                // A call translated in place inside the callee: one level deeper, its frame
+                // past the callee's, which lies past this gene's.
+                Op::CallIn { gene, at, depth } => {
+                    Op::CallIn { gene, at: Word(at.0 + g.words), depth: Amt(depth.0.saturating_add(1)) }
+                }
+                op => op,
+            };
             op.remap(&mut into);
             code.push(op);
             origin.push(PlainAt { at: pc as u32, callee: callee as u32, callee_pc: cpc as u32 });
@@ -171,7 +214,8 @@ fn plain_stream(m: &Module, gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<P
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Inlined {
     pub gene: usize,
-    /// The position in the callee's stream in direction `dir`.
+    /// The position in the callee's plain stream in direction `dir` (its own stream when it
+    /// has none).
     pub pc: usize,
     pub dir: Direction,
     /// The call's arguments (slots of the caller).
