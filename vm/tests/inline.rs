@@ -151,31 +151,14 @@ fn in_place_calls_run_as_real_calls_do() {
         for dir in [Direction::Forward, Direction::Backward] {
             let want = run(&reference, Limits::default(), input, dir);
             assert_eq!(run(&m, Limits::default(), input, dir), want, "{input:?} {dir:?}");
-            // Every step limit up to the run's length: the fault lands on the same instruction.
-            let total: u64 = 400;
-            for max_steps in 0..total {
-                let limits = Limits { max_steps, ..Limits::default() };
-                assert_eq!(
-                    run(&m, limits, input, dir),
-                    run(&reference, limits, input, dir),
-                    "steps {max_steps}"
-                );
-            }
-            for max_depth in 0..4 {
-                let limits = Limits { max_depth, ..Limits::default() };
-                assert_eq!(
-                    run(&m, limits, input, dir),
-                    run(&reference, limits, input, dir),
-                    "depth {max_depth}"
-                );
-            }
-            for max_words in 0..40 {
-                let limits = Limits { max_words, ..Limits::default() };
-                assert_eq!(
-                    run(&m, limits, input, dir),
-                    run(&reference, limits, input, dir),
-                    "words {max_words}"
-                );
+            // Every step limit up to the run's length (the fault lands on the same instruction),
+            // every depth and memory limit around the calls.
+            let limits = (0..400u64)
+                .map(|max_steps| Limits { max_steps, ..Limits::default() })
+                .chain((0..4).map(|max_depth| Limits { max_depth, ..Limits::default() }))
+                .chain((0..40).map(|max_words| Limits { max_words, ..Limits::default() }));
+            for l in limits {
+                assert_eq!(run(&m, l, input, dir), run(&reference, l, input, dir), "{input:?} {dir:?} {l:?}");
             }
         }
     }
