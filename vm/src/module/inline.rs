@@ -5,12 +5,13 @@
 //! scalars copied back: several instructions' time, which a gene of a few instructions called
 //! in a loop (a cipher's round, SipHash's round) pays at every call. So at load each `call` or
 //! `uncall` of a *leaf* — a gene of at most [`MAX_BODY`] instructions that makes no calls and
-//! touches no array, history tape, kernel or output (updates, expression code, stacks and
-//! control flow), its parameters all scalars or stacks — becomes a `call.in` marker followed by
+//! has no local array, history tape, kernel or output (updates, expression code, stacks,
+//! element instructions and control flow) — becomes a `call.in` marker followed by
 //! the callee's stream in the call's direction, its slots renamed: parameter `j` becomes the
-//! caller's argument slot `j` (a call passes by reference and the verifier refused aliased
-//! arguments; a stack's slot holds its id), the callee's other slots lie just past the caller's
-//! frame, where its frame would have been, and its jumps move with it.
+//! caller's argument slot `j` (its slots, for an array), the callee's other slots lie just past
+//! the caller's frame, where its frame would have been, and its jumps move with it. Renaming
+//! is passing by reference, the same as the call's copying in and out when no two parameters
+//! share a slot and the callee only reads its stack and array parameters (see [`leaf`]).
 //! `call.in` does what the call would have done besides copying: it checks the call's limits
 //! (depth, memory, steps, the stop flag), clears the callee's locals and notes the depth; the
 //! callee's `exit` becomes `ret.in`, which only counts, so a run gives the same state,
@@ -19,7 +20,7 @@
 //!
 //! Only the plain run uses these streams; the debugger steps through the genes' own.
 
-use super::{GeneDef, Module, Plain, PlainAt};
+use super::{GeneDef, Module, ParamPass, Plain, PlainAt};
 use crate::Direction;
 use crate::ops::{Amt, Args, Class, Off, Op, OperandRef, Remap, Slot, Word};
 
@@ -80,28 +81,65 @@ fn site(m: &Module, gi: usize, op: &Op) -> Option<(usize, Direction, Args)> {
     if gene == gi || !leaf(cg, m.plain_stream(gene, dir)) {
         return None;
     }
+    // Renaming is passing by reference: the same as the call's copies only when no two
+    // parameters share a slot of the caller (the checker refuses aliased arguments; a module
+    // written by hand may not).
+    let mut used: Vec<u16> = g
+        .args
+        .get(args.start as usize..)?
+        .iter()
+        .zip(&cg.param_pass)
+        .flat_map(|(a, p)| a.0..a.0 + p.width)
+        .collect();
+    let n = used.len();
+    used.sort_unstable();
+    used.dedup();
+    if used.len() != n {
+        return None;
+    }
     let room = g.words as usize + extent(m, gene, dir) <= u16::MAX as usize;
     room.then_some((gene, dir, args))
 }
 
 /// Whether `code` (a stream of gene `g`) may be translated in place.
+///
+/// Its parameters are renamed to the caller's argument slots, which a call passes by value
+/// and copies back only for scalars: a stack's slot (its id) and an array's two (address and
+/// length) must then only be read, through the operands that read them — a stack instruction's
+/// stack, an element instruction's array — or the caller would see a change the call hides.
 fn leaf(g: &GeneDef, code: &[Op]) -> bool {
     let body = &code[1..code.len() - 1];
-    // Scalars and stacks: one slot each, renamed to the caller's (a stack's slot holds its id,
-    // which the callee cannot change).
-    let one_slot = g.param_pass.iter().all(|p| p.width == 1);
-    one_slot && body.len() <= MAX_BODY && body.iter().all(local_to_the_frame)
+    if body.len() > MAX_BODY || !body.iter().all(local_to_the_frame) {
+        return false;
+    }
+    let param = |s: u16| g.param_pass.iter().find(|p| p.at <= s && s < p.at + p.width);
+    body.iter().all(|op| {
+        let mut ok = true;
+        op.operands(&mut |name, o| match o {
+            OperandRef::Slot(s) => {
+                ok &= param(s.0).is_none_or(|p| p.back || (p.width == 1 && name == "stack"));
+            }
+            // An array operand names a pair of slots: an array parameter's, or two past them.
+            OperandRef::Arr(a) => {
+                ok &= param(a.0).map_or(a.0 >= g.param_words, |p| p.width == 2 && p.at == a.0);
+            }
+            _ => {}
+        });
+        ok
+    })
 }
 
-/// An instruction whose whole effect is on the frame's slots and the stacks: expression code,
-/// updates, stack instructions and control flow; no calls, arrays, history tape, kernels,
-/// output or user errors (their operands or the tape's tags name the gene they stand in).
+/// An instruction whose whole effect is on the frame's slots, the stacks and the arrays it is
+/// passed: expression code, updates, stack and element instructions and control flow; no
+/// calls, local arrays (their storage is in the frame), history tape, kernels, output or user
+/// errors (their operands or the tape's tags name the gene they stand in).
 fn local_to_the_frame(op: &Op) -> bool {
     let mut plain_operands = true;
     op.operands(&mut |_, o| {
         let ok = matches!(
             o,
             OperandRef::Slot(_)
+                | OperandRef::Arr(_)
                 | OperandRef::Imm(_)
                 | OperandRef::Amt(_)
                 | OperandRef::Wid(_)
@@ -125,10 +163,10 @@ fn local_to_the_frame(op: &Op) -> bool {
 
 /// The callee's slots renamed into the caller's frame.
 struct Renamed<'a> {
-    /// The caller's argument slots, one per (scalar) parameter.
+    /// The caller's argument slots, one per parameter (an array's first of two).
     args: &'a [Slot],
-    /// The callee's parameter words.
-    params: u16,
+    /// How the callee's parameters lie in its frame.
+    params: &'a [ParamPass],
     /// Where the callee's frame would start, in the caller's slots.
     base: u16,
     /// Where the callee's instruction 1 (after `enter`) lands in the caller's stream.
@@ -137,7 +175,10 @@ struct Renamed<'a> {
 
 impl Remap for Renamed<'_> {
     fn slot(&mut self, s: Slot) -> Slot {
-        if s.0 < self.params { self.args[s.0 as usize] } else { Slot(self.base + s.0) }
+        match self.params.iter().position(|p| p.at <= s.0 && s.0 < p.at + p.width) {
+            Some(j) => Slot(self.args[j].0 + (s.0 - self.params[j].at)),
+            None => Slot(self.base + s.0),
+        }
     }
     fn off(&mut self, o: Off) -> Off {
         // The body keeps its order: a jump to the callee's `exit` goes on after the body.
@@ -180,7 +221,7 @@ fn plain_stream(m: &Module, gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<P
         let cg = &m.genes[callee];
         let mut into = Renamed {
             args: &g.args[args.start as usize..][..args.len as usize],
-            params: cg.param_words,
+            params: &cg.param_pass,
             base: g.words as u16,
             start: code.len() as u32,
         };
