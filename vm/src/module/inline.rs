@@ -27,58 +27,103 @@ use crate::ops::{Amt, Args, Class, Off, Op, OperandRef, Remap, Slot, Word};
 /// The most instructions a gene translated in place may have (besides `enter` and `exit`).
 pub const MAX_BODY: usize = 48;
 
-/// Builds every gene's plain streams (a gene without a call to translate keeps none).
-/// A callee whose own plain stream holds calls translated in place is translated in place in
-/// turn (its `call.in` one level deeper), so the passes go on until nothing changes: one per
-/// level of nesting, at most [`MAX_PASSES`].
+/// Builds every gene's plain streams (a gene without a call to translate keeps none), callees
+/// before their callers: a callee whose own plain stream holds calls translated in place is
+/// translated in place in turn (its `call.in` one level deeper), so each gene is built once,
+/// from its callees' final streams. (Genes calling each other in a cycle keep those calls:
+/// each holds a real call, so neither is a leaf.)
 pub(super) fn build(m: &mut Module) {
-    for _ in 0..MAX_PASSES {
-        let mut changed = false;
-        for gi in 0..m.genes.len() {
+    let n = m.genes.len();
+    let callees: Vec<Vec<usize>> = m
+        .genes
+        .iter()
+        .map(|g| {
+            let mut c: Vec<usize> = g
+                .code
+                .iter()
+                .filter_map(|op| match *op {
+                    Op::Call { gene, .. } | Op::Uncall { gene, .. } => Some(gene.0 as usize),
+                    _ => None,
+                })
+                .filter(|&c| c < n)
+                .collect();
+            c.sort_unstable();
+            c.dedup();
+            c
+        })
+        .collect();
+    let mut fits: Vec<[Fit; 2]> = vec![[None, None]; n];
+    for gi in callees_first(&callees) {
+        if !callees[gi].is_empty() {
             let mut plain = Plain::default();
             for (d, dir) in [Direction::Forward, Direction::Backward].into_iter().enumerate() {
-                if let Some((code, origin)) = plain_stream(m, gi, dir) {
+                if let Some((code, origin)) = plain_stream(m, &fits, gi, dir) {
                     plain.code[d] = code;
                     plain.origin[d] = origin;
                 }
             }
-            if plain != m.genes[gi].plain {
-                m.genes[gi].plain = plain;
-                changed = true;
-            }
+            m.genes[gi].plain = plain;
         }
-        if !changed {
-            break;
-        }
+        fits[gi] = [fit(m, gi, Direction::Forward), fit(m, gi, Direction::Backward)];
     }
 }
 
-/// The most passes of [`build`] (levels of calls translated in place inside each other).
-const MAX_PASSES: usize = 4;
+/// The genes in an order where each comes after the genes it calls (but in a cycle): a
+/// depth-first walk's post-order, without recursion (call chains can be long).
+fn callees_first(callees: &[Vec<usize>]) -> Vec<usize> {
+    let n = callees.len();
+    let (mut seen, mut order) = (vec![false; n], Vec::with_capacity(n));
+    for root in 0..n {
+        if seen[root] {
+            continue;
+        }
+        seen[root] = true;
+        let mut stack = vec![(root, 0usize)];
+        while let Some((g, next)) = stack.last_mut() {
+            if let Some(&c) = callees[*g].get(*next) {
+                *next += 1;
+                if !seen[c] {
+                    seen[c] = true;
+                    stack.push((c, 0));
+                }
+            } else {
+                order.push(*g);
+                stack.pop();
+            }
+        }
+    }
+    order
+}
 
-/// The words past its frame's start that gene `gi`'s plain stream in direction `dir` uses
-/// (its frame and those of the calls it translated in place).
-fn extent(m: &Module, gi: usize, dir: Direction) -> usize {
-    let own = m.genes[gi].words as usize;
-    m.plain_stream(gi, dir)
-        .iter()
-        .filter_map(|op| match *op {
-            Op::CallIn { gene, at, .. } => Some(at.0 as usize + m.genes[gene.0 as usize].words as usize),
-            _ => None,
-        })
-        .fold(own, usize::max)
+/// Whether a gene's plain stream in one direction may be translated in place, and then the
+/// words past its frame's start it uses (its frame and those of the calls it translated in
+/// place).
+type Fit = Option<usize>;
+
+fn fit(m: &Module, gi: usize, dir: Direction) -> Fit {
+    let g = &m.genes[gi];
+    let code = m.plain_stream(gi, dir);
+    leaf(g, code).then(|| {
+        code.iter()
+            .filter_map(|op| match *op {
+                Op::CallIn { gene, at, .. } => Some(at.0 as usize + m.genes[gene.0 as usize].words as usize),
+                _ => None,
+            })
+            .fold(g.words as usize, usize::max)
+    })
 }
 
 /// The call instruction `op` of gene `gi` translated in place: the callee, its direction and
 /// the arguments; None when it stays a call.
-fn site(m: &Module, gi: usize, op: &Op) -> Option<(usize, Direction, Args)> {
+fn site(m: &Module, fits: &[[Fit; 2]], gi: usize, op: &Op) -> Option<(usize, Direction, Args)> {
     let (gene, args, dir) = match *op {
         Op::Call { gene, args } => (gene.0 as usize, args, Direction::Forward),
         Op::Uncall { gene, args } => (gene.0 as usize, args, Direction::Backward),
         _ => return None,
     };
     let (g, cg) = (&m.genes[gi], m.genes.get(gene)?);
-    if gene == gi || !leaf(cg, m.plain_stream(gene, dir)) {
+    let extent = (*fits.get(gene)?)[dir as usize]?;
+    if gene == gi || g.words as usize + extent > u16::MAX as usize {
         return None;
     }
     // Renaming is passing by reference: the same as the call's copies only when no two
@@ -94,11 +139,7 @@ fn site(m: &Module, gi: usize, op: &Op) -> Option<(usize, Direction, Args)> {
     let n = used.len();
     used.sort_unstable();
     used.dedup();
-    if used.len() != n {
-        return None;
-    }
-    let room = g.words as usize + extent(m, gene, dir) <= u16::MAX as usize;
-    room.then_some((gene, dir, args))
+    (used.len() == n).then_some((gene, dir, args))
 }
 
 /// Whether `code` (a stream of gene `g`) may be translated in place.
@@ -200,9 +241,10 @@ impl Remap for Moved<'_> {
 
 /// Gene `gi`'s stream in direction `dir` with its leaf calls translated in place, and where
 /// each instruction comes from; None when no call is translated.
-fn plain_stream(m: &Module, gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<PlainAt>)> {
+fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<PlainAt>)> {
     let stream = m.stream(gi, dir);
-    if !stream.iter().any(|op| site(m, gi, op).is_some()) {
+    let sites: Vec<_> = stream.iter().map(|op| site(m, fits, gi, op)).collect();
+    if sites.iter().all(Option::is_none) {
         return None;
     }
     let g = &m.genes[gi];
@@ -211,7 +253,7 @@ fn plain_stream(m: &Module, gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<P
     for (pc, op) in stream.iter().enumerate() {
         moved[pc] = code.len() as u32;
         let own = PlainAt { at: pc as u32, callee: PlainAt::NONE, callee_pc: 0 };
-        let Some((callee, cdir, args)) = site(m, gi, op) else {
+        let Some((callee, cdir, args)) = sites[pc] else {
             code.push(*op);
             origin.push(own);
             continue;
