@@ -547,13 +547,15 @@ impl Interpreter {
                 chain.push((gi, own, d));
                 let Some(c) = inlined else { break };
                 if let Fault::Delocal { slot, .. } = &mut fault {
-                    // Back to the callee's own slot (`module/inline.rs` renamed it).
-                    let words = m.genes[gi].words as usize;
+                    // Back to the callee's own slot (`module/inline.rs` renamed it): a
+                    // parameter's from the caller's argument slots, the rest from past the
+                    // caller's frame.
                     let args = m.genes[gi].args.get(c.args.start as usize..).unwrap_or_default();
-                    let args = &args[..(c.args.len as usize).min(args.len())];
-                    *slot = match args.iter().position(|a| a.0 == *slot) {
-                        Some(j) => j as u16,
-                        None => (*slot as usize).saturating_sub(words) as u16,
+                    let params = &m.genes[c.gene].param_pass;
+                    let arg = args.iter().zip(params).find(|(a, p)| a.0 <= *slot && *slot < a.0 + p.width);
+                    *slot = match arg {
+                        Some((a, p)) => p.at + (*slot - a.0),
+                        None => slot.saturating_sub(m.genes[gi].words as u16),
                     };
                 }
                 (gi, pc, d) = (c.gene, c.pc, c.dir);
