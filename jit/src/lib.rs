@@ -279,20 +279,7 @@ pub fn worth_compiling(m: &Module) -> bool {
 
 /// Whether some gene can reach itself through calls.
 fn recursive(m: &Module) -> bool {
-    use rdx_vm::ops::Op;
-    let callees: Vec<Vec<usize>> = m
-        .genes
-        .iter()
-        .map(|g| {
-            g.code
-                .iter()
-                .filter_map(|o| match o {
-                    Op::Call { gene, .. } | Op::Uncall { gene, .. } => Some(gene.0 as usize),
-                    _ => None,
-                })
-                .collect()
-        })
-        .collect();
+    let callees: Vec<Vec<usize>> = m.genes.iter().map(|g| g.callees()).collect();
     // A gene recurses when it is reachable from one of its callees.
     (0..m.genes.len()).any(|start| {
         let mut seen = vec![false; m.genes.len()];

@@ -15,8 +15,8 @@
 //! `call.in` does what the call would have done besides copying: it checks the call's limits
 //! (depth, memory, steps, the stop flag), clears the callee's locals and notes the depth; the
 //! callee's `exit` becomes `ret.in`, which only counts, so a run gives the same state,
-//! instruction count, depth and faults either way. An error in the callee's code names the callee and the call (see
-//! [`Module::plain_origin`]).
+//! instruction count, depth and faults either way. An error in the callee's code names the
+//! callee and the call (see [`Module::plain_origin`]).
 //!
 //! Only the plain run uses these streams; the debugger steps through the genes' own.
 
@@ -34,24 +34,8 @@ pub const MAX_BODY: usize = 48;
 /// each holds a real call, so neither is a leaf.)
 pub(super) fn build(m: &mut Module) {
     let n = m.genes.len();
-    let callees: Vec<Vec<usize>> = m
-        .genes
-        .iter()
-        .map(|g| {
-            let mut c: Vec<usize> = g
-                .code
-                .iter()
-                .filter_map(|op| match *op {
-                    Op::Call { gene, .. } | Op::Uncall { gene, .. } => Some(gene.0 as usize),
-                    _ => None,
-                })
-                .filter(|&c| c < n)
-                .collect();
-            c.sort_unstable();
-            c.dedup();
-            c
-        })
-        .collect();
+    let callees: Vec<Vec<usize>> =
+        m.genes.iter().map(|g| g.callees().into_iter().filter(|&c| c < n).collect()).collect();
     let mut fits: Vec<[Fit; 2]> = vec![[None, None]; n];
     for gi in callees_first(&callees) {
         if !callees[gi].is_empty() {

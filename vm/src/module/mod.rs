@@ -93,6 +93,23 @@ pub struct PlainAt {
     pub callee_pc: u32,
 }
 
+impl GeneDef {
+    /// The genes this gene's code calls or uncalls, each once, in index order.
+    pub fn callees(&self) -> Vec<usize> {
+        let mut c: Vec<usize> = self
+            .code
+            .iter()
+            .filter_map(|op| match *op {
+                Op::Call { gene, .. } | Op::Uncall { gene, .. } => Some(gene.0 as usize),
+                _ => None,
+            })
+            .collect();
+        c.sort_unstable();
+        c.dedup();
+        c
+    }
+}
+
 impl PlainAt {
     pub const NONE: u32 = u32::MAX;
 }
