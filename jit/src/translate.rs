@@ -1924,7 +1924,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::FromInc { .. }
             | Op::LoopTest { .. }
             | Op::CallIn { .. }
-            | Op::RetIn {} => debug_assert!(false, "control instruction {op:?} taken for an effect"),
+            | Op::RetIn {}
+            | Op::LoopIncQ { .. }
+            | Op::LoopDecQ { .. }
+            | Op::LoopTestQ { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
             Op::Const { .. }
             | Op::Add3 { .. }
             | Op::Sub3 { .. }
@@ -2144,7 +2147,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::SwapElem { .. }
             | Op::SwapElems { .. }
             | Op::CallIn { .. }
-            | Op::RetIn {} => debug_assert!(false, "{op:?} is not pure"),
+            | Op::RetIn {}
+            | Op::LoopIncQ { .. }
+            | Op::LoopDecQ { .. }
+            | Op::LoopTestQ { .. } => debug_assert!(false, "{op:?} is not pure"),
         }
     }
 }
@@ -2310,9 +2316,14 @@ pub fn supported(op: &Op) -> bool {
         | Op::Mul3ChkImm { .. } => true,
         // Step-first counted loops appear in backward streams, which the JIT does not compile
         // (it translates backward from the forward code).
-        // (`call.in` is the interpreter's, never in a module.)
-        Op::FromDec { .. } | Op::FromInc { .. } | Op::LoopTest { .. } | Op::CallIn { .. } | Op::RetIn {} => {
-            false
-        }
+        // (`call.in`, `ret.in` and the quiet latches are the interpreter's, never in a module.)
+        Op::FromDec { .. }
+        | Op::FromInc { .. }
+        | Op::LoopTest { .. }
+        | Op::CallIn { .. }
+        | Op::RetIn {}
+        | Op::LoopIncQ { .. }
+        | Op::LoopDecQ { .. }
+        | Op::LoopTestQ { .. } => false,
     }
 }

@@ -213,6 +213,12 @@ macro_rules! for_each_op {
                 "As from.dec with ctr += 1 (the backward stream of a `loop.dec` loop).";
             0x07 LoopTest "loop.test" { cond: Cond, from_step: Off } => LoopTest, Control, direct,
                 "Latch of a step-first counted loop: when cond holds leave the loop (skip the loop.exit that follows); else the head's cond must be false, the head's step runs and the do-block runs again.";
+            0x14 LoopIncQ "loop.inc.q" { ctr: Slot, cond: Cond, from_top: Off } => LoopIncQ, Control, direct,
+                "Interpreter only, never in a module file: the loop.inc of a loop whose entry assertion cannot hold again (a simple counted loop): ctr += 1; when cond holds leave the loop, else the do-block runs again.";
+            0x15 LoopDecQ "loop.dec.q" { ctr: Slot, cond: Cond, from_top: Off } => LoopDecQ, Control, direct,
+                "Interpreter only, never in a module file: as loop.inc.q with ctr -= 1.";
+            0x16 LoopTestQ "loop.test.q" { cond: Cond, from_step: Off } => LoopTestQ, Control, direct,
+                "Interpreter only, never in a module file: the loop.test of a loop whose head's cond cannot hold again (the backward stream of a simple counted loop): when cond holds leave the loop, else the head's step runs and the do-block runs again.";
 
             0x10 Call "call" { gene: GeneIdx, args: Args } => Uncall, Effect, direct, "Run a gene forward on the argument variables (by reference).";
             0x11 Uncall "uncall" { gene: GeneIdx, args: Args } => Call, Effect, direct, "Run a gene backward on the argument variables (by reference).";
@@ -800,6 +806,19 @@ impl Op {
     /// True for pure expression code.
     pub fn is_pure(&self) -> bool {
         self.class() == Class::Pure
+    }
+
+    /// Whether this instruction is built by the interpreter at load for its plain-run streams
+    /// (`module/inline.rs`) and never read from a module file.
+    pub fn plain_only(&self) -> bool {
+        matches!(
+            self,
+            Op::CallIn { .. }
+                | Op::RetIn {}
+                | Op::LoopIncQ { .. }
+                | Op::LoopDecQ { .. }
+                | Op::LoopTestQ { .. }
+        )
     }
 
     /// Whether this pure instruction can run where the program would have skipped it: it

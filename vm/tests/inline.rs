@@ -253,3 +253,67 @@ fn aliased_arguments_in_a_hand_written_module_keep_the_call() {
         );
     }
 }
+
+/// Counted loops: up to an array's size, down from a constant around an inner loop up to a
+/// parameter, and one whose body writes its counter, whose re-entry assertion fails when d = 1.
+const LOOPS: &str = "
+gene main(a: u64[6], n: u64, s: u64, d: u64) {
+    local i: u64 = 0
+    from i == 0 do {
+        s += a[i]
+        i += 1
+    } until i == size(a)
+    delocal i = size(a)
+    local k: u64 = 6
+    from k == 6 do {
+        local j: u64 = 0
+        from j == 0 do {
+            a[k - 1] += j
+            j += 1
+        } until j == n
+        delocal j = n
+        k -= 1
+    } until k == 0
+    delocal k = 0
+    local m: u64 = 0
+    from m == 0 do {
+        m -= d
+        m += 1
+    } until m == 3
+    delocal m = 3
+}
+";
+
+#[test]
+fn simple_counted_loops_skip_their_re_entry_check() {
+    let m = module(Dialect::Rdx, LOOPS);
+    let main = m.gene_index("main").unwrap();
+    let quiet = |d: usize| {
+        m.genes[main].plain.code[d]
+            .iter()
+            .filter(|o| matches!(o, Op::LoopIncQ { .. } | Op::LoopDecQ { .. } | Op::LoopTestQ { .. }))
+            .count()
+    };
+    // The three simple loops each way; the loop whose body writes its counter keeps its check.
+    assert_eq!((quiet(0), quiet(1)), (3, 3));
+    let reference = own_streams(&m);
+    let arr = |v: [u64; 6]| Value::Array(v.to_vec());
+    let inputs = [
+        vec![arr([1, 2, 3, 4, 5, 6]), Value::Int(3), Value::Int(0), Value::Int(0)],
+        vec![arr([u64::MAX, 0, 7, 0, 0, 1]), Value::Int(1), Value::Int(9), Value::Int(0)],
+        // d = 1: the last loop's re-entry assertion fails.
+        vec![arr([1, 2, 3, 4, 5, 6]), Value::Int(2), Value::Int(0), Value::Int(1)],
+    ];
+    for input in &inputs {
+        for dir in [Direction::Forward, Direction::Backward] {
+            for max_steps in (0..200u64).chain([u64::MAX]) {
+                let l = Limits { max_steps, ..Limits::default() };
+                assert_eq!(run(&m, l, input, dir), run(&reference, l, input, dir), "{input:?} {dir:?} {l:?}");
+            }
+        }
+    }
+    let (_, err) = run(&m, Limits::default(), &inputs[2], Direction::Forward);
+    assert!(err.starts_with("FromReentry"), "{err}");
+    let (_, ok) = run(&m, Limits::default(), &inputs[0], Direction::Forward);
+    assert!(ok.starts_with("ok"), "{ok}");
+}

@@ -1,5 +1,6 @@
 //! The interpreter's plain-run streams: each gene's forward code and backward stream with the
-//! calls of small leaf genes translated in place.
+//! calls of small leaf genes translated in place, and the latches of its simple counted loops
+//! without their re-entry check ([`quiet_latches`]).
 //!
 //! A call costs the interpreter a frame pushed and popped, its arguments copied in and its
 //! scalars copied back: several instructions' time, which a gene of a few instructions called
@@ -27,7 +28,8 @@ use crate::ops::{Amt, Args, Class, Off, Op, OperandRef, Remap, Slot, Word};
 /// The most instructions a gene translated in place may have (besides `enter` and `exit`).
 pub const MAX_BODY: usize = 48;
 
-/// Builds every gene's plain streams (a gene without a call to translate keeps none), callees
+/// Builds every gene's plain streams (a gene with neither a call to translate nor a quiet latch
+/// keeps none), callees
 /// before their callers: a callee whose own plain stream holds calls translated in place is
 /// translated in place in turn (its `call.in` one level deeper), so each gene is built once,
 /// from its callees' final streams. (Genes calling each other in a cycle keep those calls:
@@ -38,7 +40,7 @@ pub(super) fn build(m: &mut Module) {
         m.genes.iter().map(|g| g.callees().into_iter().filter(|&c| c < n).collect()).collect();
     let mut fits: Vec<[Fit; 2]> = vec![[None, None]; n];
     for gi in callees_first(&callees) {
-        if !callees[gi].is_empty() {
+        {
             let mut plain = Plain::default();
             for (d, dir) in [Direction::Forward, Direction::Backward].into_iter().enumerate() {
                 if let Some((code, origin)) = plain_stream(m, &fits, gi, dir) {
@@ -223,22 +225,24 @@ impl Remap for Moved<'_> {
     }
 }
 
-/// Gene `gi`'s stream in direction `dir` with its leaf calls translated in place, and where
-/// each instruction comes from; None when no call is translated.
+/// Gene `gi`'s stream in direction `dir` with its leaf calls translated in place and its
+/// simple counted loops' latches quiet, and where each instruction comes from; None when
+/// nothing changes.
 fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<PlainAt>)> {
     let stream = m.stream(gi, dir);
+    let g = &m.genes[gi];
     let sites: Vec<_> = stream.iter().map(|op| site(m, fits, gi, op)).collect();
-    if sites.iter().all(Option::is_none) {
+    let quiet = quiet_latches(g, stream, dir);
+    if sites.iter().all(Option::is_none) && !quiet.contains(&true) {
         return None;
     }
-    let g = &m.genes[gi];
     let mut moved = vec![0u32; stream.len()];
     let (mut code, mut origin) = (Vec::new(), Vec::new());
     for (pc, op) in stream.iter().enumerate() {
         moved[pc] = code.len() as u32;
         let own = PlainAt { at: pc as u32, callee: PlainAt::NONE, callee_pc: 0 };
         let Some((callee, cdir, args)) = sites[pc] else {
-            code.push(*op);
+            code.push(if quiet[pc] { quieted(*op) } else { *op });
             origin.push(own);
             continue;
         };
@@ -275,6 +279,44 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
         }
     }
     Some((code, origin))
+}
+
+/// Which instructions of gene `g`'s stream in direction `dir` are latches of its simple
+/// counted loops ([`crate::loops`]), whose re-entry check can never fail: forward the
+/// `loop.inc`/`loop.dec`, whose loop's entry assertion cannot hold again; backward the
+/// `loop.test` standing for it, whose head's condition (the forward exit test) cannot hold
+/// again. The plain streams run them without that check ([`quieted`]).
+fn quiet_latches(g: &GeneDef, stream: &[Op], dir: Direction) -> Vec<bool> {
+    let mut quiet = vec![false; stream.len()];
+    let latch = |op: &Op| matches!(op, Op::LoopInc { .. } | Op::LoopDec { .. });
+    if !g.code.iter().any(latch) {
+        return quiet;
+    }
+    let mut step = vec![false; g.code.len()];
+    for l in crate::loops::counted_loops(g) {
+        step[l.step] |= l.head == l.top && latch(&g.code[l.step]);
+    }
+    let is_step = |at: usize| step.get(at) == Some(&true);
+    for (pc, op) in stream.iter().enumerate() {
+        quiet[pc] = match dir {
+            Direction::Forward => is_step(pc),
+            Direction::Backward => {
+                matches!(op, Op::LoopTest { .. })
+                    && g.backward.origin.get(pc).is_some_and(|&o| is_step(o as usize))
+            }
+        };
+    }
+    quiet
+}
+
+/// A latch without its re-entry check ([`quiet_latches`]).
+fn quieted(op: Op) -> Op {
+    match op {
+        Op::LoopInc { ctr, cond, from_top } => Op::LoopIncQ { ctr, cond, from_top },
+        Op::LoopDec { ctr, cond, from_top } => Op::LoopDecQ { ctr, cond, from_top },
+        Op::LoopTest { cond, from_step } => Op::LoopTestQ { cond, from_step },
+        op => op,
+    }
 }
 
 /// A call translated in place, as [`Module::plain_origin`] reports it.

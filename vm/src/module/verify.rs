@@ -130,7 +130,7 @@ fn verify_gene(
         if (pc != 0 && matches!(op, Op::Enter {})) || (pc != len - 1 && matches!(op, Op::Exit {})) {
             return Err(err("`enter`/`exit` inside the code".into()));
         }
-        if matches!(op, Op::CallIn { .. } | Op::RetIn {}) {
+        if op.plain_only() {
             return Err(err("built by the interpreter at load, not read from a module".into()));
         }
         let mut problem: Option<String> = None;
