@@ -1935,6 +1935,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Divu { .. }
             | Op::Divs { .. }
             | Op::Remu { .. }
+            | Op::DivuImm { .. }
+            | Op::RemuImm { .. }
             | Op::Rems { .. }
             | Op::Shl { .. }
             | Op::Shru { .. }
@@ -2005,6 +2007,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Mul3 { dst, a, b } => self.bin(dst, a, b, pure::mul),
             Op::Divu { dst, a, b } => self.translate_divu(dst, a, b, false),
             Op::Remu { dst, a, b } => self.translate_divu(dst, a, b, true),
+            Op::DivuImm { dst, a, imm } => self.translate_divu_imm(dst, a, imm.0, false),
+            Op::RemuImm { dst, a, imm } => self.translate_divu_imm(dst, a, imm.0, true),
             Op::Divs { dst, a, b } => self.translate_divs(dst, a, b, false),
             Op::Rems { dst, a, b } => self.translate_divs(dst, a, b, true),
             Op::Shl { dst, a, b } => self.shift(dst, a, b, Shift::Left),
@@ -2259,6 +2263,8 @@ pub fn supported(op: &Op) -> bool {
         | Op::Divu { .. }
         | Op::Divs { .. }
         | Op::Remu { .. }
+        | Op::DivuImm { .. }
+        | Op::RemuImm { .. }
         | Op::Rems { .. }
         | Op::Shl { .. }
         | Op::Shru { .. }

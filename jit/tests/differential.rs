@@ -961,3 +961,51 @@ fn xorshifts_of_every_amount_agree() {
         }
     }
 }
+
+#[test]
+fn division_by_constants_matches_rust_on_both_engines() {
+    // Unsigned `/` and `%` by a constant: a power of two becomes a shift or a mask, any other
+    // divisor an immediate (`divu.imm`, `remu.imm`); 0 stays a run-time error.
+    let ks: [u64; 10] = [1, 2, 3, 7, 10, 16, 1000, (1 << 32) + 1, 1 << 63, u64::MAX];
+    let mut body = String::new();
+    for (i, k) in ks.iter().enumerate() {
+        body.push_str(&format!("    q{i} += x / {k}\n    r{i} += x % {k}\n"));
+    }
+    let params: Vec<String> = (0..ks.len()).map(|i| format!("q{i}: u64, r{i}: u64")).collect();
+    let text = format!("gene main(x: u64, {}) {{\n{body}}}\n", params.join(", "));
+    let m = compile(&text);
+    let code = &m.genes[0].code;
+    let count = |f: fn(&rdx_vm::ops::Op) -> bool| code.iter().filter(|o| f(o)).count();
+    use rdx_vm::ops::Op;
+    assert_eq!(count(|o| matches!(o, Op::DivuImm { .. } | Op::RemuImm { .. })), 12);
+    assert_eq!(count(|o| matches!(o, Op::ShruImm { .. } | Op::AndImm { .. })), 8);
+    assert_eq!(count(|o| matches!(o, Op::Divu { .. } | Op::Remu { .. } | Op::Const { .. })), 0);
+    let xs = [0, 1, 9, 10, 999, 1001, 1 << 32, (1 << 32) + 1, u64::MAX / 3, 1 << 63, u64::MAX - 1, u64::MAX];
+    let mut jt = jit();
+    for &x in &xs {
+        let s: Vec<Value> =
+            std::iter::once(x).chain(ks.iter().flat_map(|_| [0, 0])).map(Value::Int).collect();
+        let want: Vec<Value> =
+            std::iter::once(x).chain(ks.iter().flat_map(|&k| [x / k, x % k])).map(Value::Int).collect();
+        for e in [&mut Interpreter::new() as &mut dyn Engine, &mut jt] {
+            let mut a = s.clone();
+            e.run(&m, 0, &mut a, Direction::Forward).expect("forward");
+            assert_eq!(a, want, "x = {x}");
+            e.run(&m, 0, &mut a, Direction::Backward).expect("backward");
+            assert_eq!(a, s, "x = {x} back");
+        }
+    }
+    // A divisor of 0 in a module file is refused at load.
+    let mut bad = m.clone();
+    let at = bad.genes[0].code.iter().position(|o| matches!(o, Op::DivuImm { .. })).expect("divu.imm");
+    if let Op::DivuImm { dst, a, .. } = bad.genes[0].code[at] {
+        bad.genes[0].code[at] = Op::DivuImm { dst, a, imm: rdx_vm::ops::Imm(0) };
+    }
+    let e = Module::decode(&bad.encode()).expect_err("a constant divisor of 0");
+    assert!(e.to_string().contains("divisor of 0"), "{e}");
+    // `x / 0` stays the run-time error it was.
+    let z = compile("gene main(x: u64, y: u64) {\n    y += x / 0\n}\n");
+    let mut s = vec![Value::Int(5), Value::Int(0)];
+    let err = Interpreter::new().run(&z, 0, &mut s, Direction::Forward).expect_err("division by zero");
+    assert_eq!(format!("{:?}", err.kind), "DivisionByZero", "{err:?}");
+}

@@ -267,6 +267,16 @@ fn with_imm(op: BinOp, x: Slot, k: u64, signed: bool, janus: bool) -> Option<Box
         (BinOp::Add, false, _) => Box::new(move |d| Op::Add3Imm { dst: d, a: x, imm }),
         (BinOp::Sub, false, _) => Box::new(move |d| Op::Add3Imm { dst: d, a: x, imm: Imm(k.wrapping_neg()) }),
         (BinOp::Mul, false, _) => Box::new(move |d| Op::Mul3Imm { dst: d, a: x, imm }),
+        // Unsigned division by a constant: by a power of two a shift or a mask, else the
+        // divisor as an immediate (not 0: that stays a run-time error at its span).
+        (BinOp::Div, false, false) if k.is_power_of_two() => {
+            Box::new(move |d| Op::ShruImm { dst: d, a: x, imm: Imm(k.trailing_zeros() as u64) })
+        }
+        (BinOp::Mod, false, false) if k.is_power_of_two() => {
+            Box::new(move |d| Op::AndImm { dst: d, a: x, imm: Imm(k - 1) })
+        }
+        (BinOp::Div, false, false) if k != 0 => Box::new(move |d| Op::DivuImm { dst: d, a: x, imm }),
+        (BinOp::Mod, false, false) if k != 0 => Box::new(move |d| Op::RemuImm { dst: d, a: x, imm }),
         (BinOp::And, ..) => Box::new(move |d| Op::AndImm { dst: d, a: x, imm }),
         (BinOp::Or, ..) => Box::new(move |d| Op::OrImm { dst: d, a: x, imm }),
         (BinOp::Xor, ..) => Box::new(move |d| Op::Xor3Imm { dst: d, a: x, imm }),

@@ -359,6 +359,8 @@ macro_rules! for_each_op {
             0x83 Jz "jz" { a: Slot, to: Off } => Jz, Pure, direct, "Jump forward to `to` when a == 0 (short-circuit `&&`).";
             0x84 Jnz "jnz" { a: Slot, to: Off } => Jnz, Pure, direct, "Jump forward to `to` when a != 0 (short-circuit `||`).";
             0x86 Mul3Imm "mul3.imm" { dst: Slot, a: Slot, imm: Imm } => Mul3Imm, Pure, direct, "dst = a * imm (wrapping).";
+            0x9d DivuImm "divu.imm" { dst: Slot, a: Slot, imm: Imm } => DivuImm, Pure, direct, "dst = a / imm, unsigned; imm is not 0 (verified).";
+            0x9e RemuImm "remu.imm" { dst: Slot, a: Slot, imm: Imm } => RemuImm, Pure, direct, "dst = a % imm, unsigned; imm is not 0 (verified).";
             0x87 AndImm "and.imm" { dst: Slot, a: Slot, imm: Imm } => AndImm, Pure, direct, "dst = a & imm.";
             0x88 OrImm "or.imm" { dst: Slot, a: Slot, imm: Imm } => OrImm, Pure, direct, "dst = a | imm.";
             0x89 Xor3Imm "xor3.imm" { dst: Slot, a: Slot, imm: Imm } => Xor3Imm, Pure, direct, "dst = a ^ imm.";
@@ -845,6 +847,8 @@ impl Op {
                 | Op::Les { .. }
                 | Op::Add3Imm { .. }
                 | Op::Mul3Imm { .. }
+                | Op::DivuImm { .. }
+                | Op::RemuImm { .. }
                 | Op::AndImm { .. }
                 | Op::OrImm { .. }
                 | Op::Xor3Imm { .. }

@@ -88,6 +88,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.set(dst, r);
     }
 
+    /// `divu.imm` (`rem`: `remu.imm`): the divisor a constant, not 0 (verified), so no check.
+    pub(super) fn translate_divu_imm(&mut self, dst: Slot, a: Slot, k: u64, rem: bool) {
+        let (x, d) = (self.v(a), self.k(k.max(1)));
+        let r = if rem { self.b.ins().urem(x, d) } else { self.b.ins().udiv(x, d) };
+        self.set(dst, r);
+    }
+
     /// `divs` (`rem`: `rems`), truncating and wrapping.
     pub(super) fn translate_divs(&mut self, dst: Slot, a: Slot, b: Slot, rem: bool) {
         let (x, d) = (self.v(a), self.v(b));

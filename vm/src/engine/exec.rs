@@ -431,6 +431,13 @@ impl Interpreter {
                 Op::Modf { dst, a, b } => w!(dst, t!(pure::mod_floor(r!(a), r!(b)))),
                 Op::Add3Imm { dst, a, imm } => w!(dst, r!(a).wrapping_add(imm.0)),
                 Op::Mul3Imm { dst, a, imm } => w!(dst, r!(a).wrapping_mul(imm.0)),
+                // (The verifier refused a divisor 0.)
+                Op::DivuImm { dst, a, imm } => {
+                    w!(dst, std::num::NonZeroU64::new(imm.0).map_or(0, |k| r!(a) / k))
+                }
+                Op::RemuImm { dst, a, imm } => {
+                    w!(dst, std::num::NonZeroU64::new(imm.0).map_or(0, |k| r!(a) % k))
+                }
                 Op::AndImm { dst, a, imm } => w!(dst, r!(a) & imm.0),
                 Op::OrImm { dst, a, imm } => w!(dst, r!(a) | imm.0),
                 Op::Xor3Imm { dst, a, imm } => w!(dst, r!(a) ^ imm.0),

@@ -174,6 +174,12 @@ fn verify_gene(
         {
             problem = Some(format!("operand `elem`: unknown element type {}", elem.0));
         }
+        if let Op::DivuImm { imm, .. } | Op::RemuImm { imm, .. } = op
+            && problem.is_none()
+            && imm.0 == 0
+        {
+            problem = Some("operand `imm`: a constant divisor of 0".into());
+        }
         if let Some(p) = problem {
             return Err(err(p));
         }
