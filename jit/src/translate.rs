@@ -1927,7 +1927,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::RetIn {}
             | Op::LoopIncQ { .. }
             | Op::LoopDecQ { .. }
-            | Op::LoopTestQ { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
+            | Op::LoopTestQ { .. }
+            | Op::Skip { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
             Op::Const { .. }
             | Op::Add3 { .. }
             | Op::Sub3 { .. }
@@ -2154,7 +2155,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::RetIn {}
             | Op::LoopIncQ { .. }
             | Op::LoopDecQ { .. }
-            | Op::LoopTestQ { .. } => debug_assert!(false, "{op:?} is not pure"),
+            | Op::LoopTestQ { .. }
+            | Op::Skip { .. } => debug_assert!(false, "{op:?} is not pure"),
         }
     }
 }
@@ -2330,6 +2332,7 @@ pub fn supported(op: &Op) -> bool {
         | Op::RetIn {}
         | Op::LoopIncQ { .. }
         | Op::LoopDecQ { .. }
-        | Op::LoopTestQ { .. } => false,
+        | Op::LoopTestQ { .. }
+        | Op::Skip { .. } => false,
     }
 }

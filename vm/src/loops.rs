@@ -22,9 +22,15 @@
 //! - **The counter's range is known** when `s` and `e` are constants with `s < e` for
 //!   `loop.inc` (`s > e` for `loop.dec`): the body sees exactly `s ..= e - 1` (`e + 1 ..= s`),
 //!   in either direction.
+//!
+//! An `if` can prove its exit assertion too ([`settled_exits`]): where the `fi` tests the
+//! `if`'s own condition with the same expression code, and a branch writes nothing that code
+//! reads or writes (nor, when it reads array elements or stacks, any of those), the assertion at
+//! the end of that branch gives what the `if`'s test gave: it holds after the then-branch and
+//! fails after the else-branch, so it cannot fail.
 
 use crate::module::GeneDef;
-use crate::ops::{Cond, Op, OperandRef, Slot};
+use crate::ops::{Class, Cond, Op, OperandRef, Slot};
 
 /// One simple counted loop of a gene.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -323,4 +329,134 @@ fn test_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
         out.push(CountedLoop { head, top: u, step, ctr, range: range(s, e, inc) });
     }
     out
+}
+
+/// An exit assertion that cannot fail ([`settled_exits`]): its code starts at `from` (its
+/// expression code, else the `fi.then`/`fi.else` itself) and the branch goes on at `to`
+/// (past the `fi.else`), `n` instructions later than the one at `from`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settled {
+    pub from: usize,
+    pub to: usize,
+    pub n: usize,
+}
+
+/// The exit assertions of the `if`s of `code` (a stream of gene `g`) that cannot fail: the
+/// `fi` condition and its expression code are the `if`'s, that code does not jump and writes
+/// none of the slots it reads first (so it gives the same value again on the same inputs), and
+/// the branch writes none of the slots it reads or writes, nor, when it reads array elements or
+/// stacks, any element or stack ([`writes_memory`]). Control enters a branch only through its
+/// `if` (the loader checked that control instructions nest, and a short-circuit jump stays in
+/// its expression code).
+pub fn settled_exits(g: &GeneDef, code: &[Op]) -> Vec<Settled> {
+    let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
+    let mut out = Vec::new();
+    for (p, op) in code.iter().enumerate() {
+        let Op::If { cond, else_at, .. } = *op else { continue };
+        let e = else_at.0 as usize;
+        let Some(t) = e.checked_sub(1).filter(|&t| t > p) else { continue };
+        let (Some(&Op::Else { if_top }), Some(&Op::FiThen { cond: c_then, fi_else, .. })) =
+            (code.get(e), code.get(t))
+        else {
+            continue;
+        };
+        let f = fi_else.0 as usize;
+        let Some(&Op::FiElse { cond: c_else, fi_then, .. }) = code.get(f) else { continue };
+        if if_top.0 as usize != p || fi_then.0 as usize != t || f <= e || c_then != cond || c_else != cond {
+            continue;
+        }
+        let test = &code[p - pre(p)..p];
+        let Some(inputs) = TestInputs::of(test, cond) else { continue };
+        let mut settle = |branch: &[Op], at: usize| {
+            let exit = &code[at - pre(at)..at];
+            if exit == test && inputs.unchanged_by(g, branch) {
+                out.push(Settled { from: at - exit.len(), to: f + 1, n: exit.len() });
+            }
+        };
+        settle(&code[p + 1..t - pre(t)], t);
+        settle(&code[e + 1..f - pre(f)], f);
+    }
+    out
+}
+
+/// What an `if`'s test (expression code, then condition) depends on.
+struct TestInputs {
+    /// Slots read before the code writes them.
+    reads: Vec<Slot>,
+    /// Slots the code writes.
+    writes: Vec<Slot>,
+    /// Whether it reads array elements or stacks.
+    memory: bool,
+}
+
+impl TestInputs {
+    /// None when the code jumps or overwrites a slot it read first.
+    fn of(test: &[Op], cond: Cond) -> Option<TestInputs> {
+        let mut t = TestInputs { reads: Vec::new(), writes: Vec::new(), memory: false };
+        let read = |t: &mut TestInputs, s: Slot| {
+            if !t.writes.contains(&s) && !t.reads.contains(&s) {
+                t.reads.push(s);
+            }
+        };
+        for op in test {
+            if matches!(op, Op::Jz { .. } | Op::Jnz { .. }) {
+                return None;
+            }
+            let mut slots = Vec::new();
+            op.operands(&mut |name, o| match o {
+                OperandRef::Slot(s) if !is_write(op, name) => {
+                    slots.push(s);
+                    t.memory |= name == "stack";
+                }
+                OperandRef::Arr(a) => {
+                    slots.extend([Slot(a.0), Slot(a.0 + 1)]);
+                    t.memory = true;
+                }
+                _ => {}
+            });
+            for s in slots {
+                read(&mut t, s);
+            }
+            op.operands(&mut |name, o| {
+                if let OperandRef::Slot(s) = o
+                    && is_write(op, name)
+                {
+                    t.writes.push(s);
+                }
+            });
+        }
+        for s in cond.slots().into_iter().flatten() {
+            read(&mut t, s);
+        }
+        t.reads.iter().all(|s| !t.writes.contains(s)).then_some(t)
+    }
+
+    /// Whether `branch` leaves every input of the test and every slot it writes as they are.
+    fn unchanged_by(&self, g: &GeneDef, branch: &[Op]) -> bool {
+        branch.iter().all(|op| {
+            let mut ok = !(self.memory && writes_memory(op));
+            writes(g, op, &mut |s| ok &= !self.reads.contains(&s) && !self.writes.contains(&s));
+            ok
+        })
+    }
+}
+
+/// Whether `op` may write an array element or a stack (conservatively: every effect with an
+/// array, stack, call or kernel operand, but the updates of a slot by an element).
+pub fn writes_memory(op: &Op) -> bool {
+    match op.class() {
+        Class::Pure | Class::Control => false,
+        Class::Frame => true,
+        Class::Effect => {
+            if matches!(op, Op::AddFrom { .. } | Op::SubFrom { .. } | Op::XorFrom { .. }) {
+                return false;
+            }
+            let mut w = matches!(op, Op::LocalStack { .. } | Op::DelocalStack { .. });
+            op.operands(&mut |name, o| {
+                w |= matches!(o, OperandRef::Arr(_) | OperandRef::Args(_) | OperandRef::Gene(_))
+                    || name == "stack";
+            });
+            w
+        }
+    }
 }

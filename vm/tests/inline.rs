@@ -317,3 +317,80 @@ fn simple_counted_loops_skip_their_re_entry_check() {
     let (_, ok) = run(&m, Limits::default(), &inputs[0], Direction::Forward);
     assert!(ok.starts_with("ok"), "{ok}");
 }
+
+/// `if`s whose `fi` repeats the test: the exit assertion cannot fail where the branch leaves the
+/// test's inputs alone, and can where it does not.
+const SETTLED: &str = "
+gene main(a: u64[4], t: u64, c: u64, s: u64, m: u64, b: u64) {
+    local i: u64 = 0
+    from i == 0 do {
+        // Settled both ways: the branch updates c and s; the test reads a[i] and t.
+        if a[i] > t {
+            c += 1
+            s += a[i]
+        } fi a[i] > t
+        // The then-branch writes the element the test reads: checked (fails for odd m).
+        if (a[i] & 1) == 1 {
+            a[i] += m
+        } fi (a[i] & 1) == 1
+        i += 1
+    } until i == size(a)
+    delocal i = size(a)
+    if b == 1 {
+        m *= 3
+        m += 1
+    } else {
+        m += 7
+    } fi b == 1
+    // Nested: the inner if's end jumps to the outer exit assertion's code.
+    if t < c {
+        if s > m {
+            b += 1
+        } fi s > m
+    } fi t < c
+    // Another condition: checked.
+    if c > 3 {
+        c -= 2
+    } fi c > 1
+}
+";
+
+#[test]
+fn exit_assertions_that_cannot_fail_are_passed_over() {
+    let m = module(Dialect::Rdx, SETTLED);
+    let main = m.gene_index("main").unwrap();
+    let skips =
+        |d: usize| m.genes[main].plain.code[d].iter().filter(|o| matches!(o, Op::Skip { .. })).count();
+    assert_eq!((skips(0), skips(1)), (9, 9));
+    let reference = own_streams(&m);
+    let arr = |v: [u64; 4]| Value::Array(v.to_vec());
+    let inputs = [
+        vec![arr([5, 9, 2, 14]), Value::Int(6), Value::Int(0), Value::Int(0), Value::Int(2), Value::Int(1)],
+        vec![arr([1, 3, 5, 7]), Value::Int(0), Value::Int(9), Value::Int(4), Value::Int(6), Value::Int(0)],
+        // Odd m: the second if's exit assertion fails.
+        vec![arr([3, 8, 8, 8]), Value::Int(4), Value::Int(1), Value::Int(1), Value::Int(5), Value::Int(1)],
+        // c = 2 after the loop: the last exit assertion fails.
+        vec![arr([9, 9, 0, 0]), Value::Int(4), Value::Int(0), Value::Int(0), Value::Int(2), Value::Int(1)],
+        vec![
+            arr([u64::MAX, 0, u64::MAX, 2]),
+            Value::Int(u64::MAX - 1),
+            Value::Int(3),
+            Value::Int(u64::MAX),
+            Value::Int(0),
+            Value::Int(7),
+        ],
+    ];
+    let mut outcomes = Vec::new();
+    for input in &inputs {
+        for dir in [Direction::Forward, Direction::Backward] {
+            for max_steps in (0..160u64).chain([u64::MAX]) {
+                let l = Limits { max_steps, ..Limits::default() };
+                assert_eq!(run(&m, l, input, dir), run(&reference, l, input, dir), "{input:?} {dir:?} {l:?}");
+            }
+            outcomes.push(run(&m, Limits::default(), input, dir).1);
+        }
+    }
+    // Both kinds of end were reached: runs through and failed exit assertions.
+    assert!(outcomes.iter().any(|o| o.starts_with("ok")), "{outcomes:?}");
+    assert!(outcomes.iter().any(|o| o.starts_with("FiFailed")), "{outcomes:?}");
+}

@@ -91,6 +91,31 @@ proptest! {
     }
 
     #[test]
+    fn plain_streams_run_as_the_genes_own_do(p in rdx_lang::generate::arb_valid_program(false), w in words()) {
+        // The interpreter's plain streams (calls in place, quiet latches, exit assertions
+        // passed over) against the same module on its genes' own streams: final state, count,
+        // depth and error, both ways, also where a step limit stops the run midway.
+        let m = compile(&p);
+        let mut own = m.clone();
+        for g in &mut own.genes {
+            g.plain = Default::default();
+        }
+        let main = m.gene_index("main").unwrap();
+        let s0 = state(&m, &w);
+        for dir in [Direction::Forward, Direction::Backward] {
+            for max_steps in [u64::MAX, w[0] % 64, w[1] % 512] {
+                let limits = rdx_vm::Limits { max_steps, ..Default::default() };
+                let go = |m: &Module| {
+                    let mut s = s0.clone();
+                    let r = Interpreter::with_limits(limits).run(m, main, &mut s, dir);
+                    (s, format!("{r:?}"))
+                };
+                prop_assert_eq!(go(&m), go(&own), "{:?} {}", dir, rdx_lang::print::print_program(&p));
+            }
+        }
+    }
+
+    #[test]
     fn lossy_programs_reverse_through_the_tape(p in rdx_lang::generate::arb_valid_program(true), w in words()) {
         let m = compile(&p);
         let main = m.gene_index("main").unwrap();

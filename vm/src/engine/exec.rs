@@ -290,6 +290,13 @@ impl Interpreter {
                 Op::LoopTestQ { cond, from_step } => {
                     go!(unsafe { control::loop_test::<true>(code, fp, cond, from_step, pc) })
                 }
+                // An exit assertion that cannot fail, passed over (always forward: no fuel
+                // check, as on the straight code it stands for).
+                Op::Skip { to, count } => {
+                    n += u64::from(count.0);
+                    pc = to.0 as usize;
+                    continue;
+                }
                 // SAFETY: verified condition slots.
                 Op::Assert { cond, .. } => t!(unsafe { control::assert(fp, cond) }),
 

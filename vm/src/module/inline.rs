@@ -1,6 +1,8 @@
 //! The interpreter's plain-run streams: each gene's forward code and backward stream with the
-//! calls of small leaf genes translated in place, and the latches of its simple counted loops
-//! without their re-entry check ([`quiet_latches`]).
+//! calls of small leaf genes translated in place, the latches of its simple counted loops
+//! without their re-entry check ([`quiet_latches`]), and each exit assertion that cannot fail
+//! ([`crate::loops::settled_exits`]) passed over by `skip`, which counts the instructions it
+//! passes.
 //!
 //! A call costs the interpreter a frame pushed and popped, its arguments copied in and its
 //! scalars copied back: several instructions' time, which a gene of a few instructions called
@@ -28,8 +30,7 @@ use crate::ops::{Amt, Args, Class, Off, Op, OperandRef, Remap, Slot, Word};
 /// The most instructions a gene translated in place may have (besides `enter` and `exit`).
 pub const MAX_BODY: usize = 48;
 
-/// Builds every gene's plain streams (a gene with neither a call to translate nor a quiet latch
-/// keeps none), callees
+/// Builds every gene's plain streams (a gene with nothing to change keeps none), callees
 /// before their callers: a callee whose own plain stream holds calls translated in place is
 /// translated in place in turn (its `call.in` one level deeper), so each gene is built once,
 /// from its callees' final streams. (Genes calling each other in a cycle keep those calls:
@@ -225,15 +226,21 @@ impl Remap for Moved<'_> {
     }
 }
 
-/// Gene `gi`'s stream in direction `dir` with its leaf calls translated in place and its
-/// simple counted loops' latches quiet, and where each instruction comes from; None when
-/// nothing changes.
+/// Gene `gi`'s stream in direction `dir` with its leaf calls translated in place, its simple
+/// counted loops' latches quiet and its settled exit assertions passed over, and where each
+/// instruction comes from; None when nothing changes.
 fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<PlainAt>)> {
     let stream = m.stream(gi, dir);
     let g = &m.genes[gi];
     let sites: Vec<_> = stream.iter().map(|op| site(m, fits, gi, op)).collect();
     let quiet = quiet_latches(g, stream, dir);
-    if sites.iter().all(Option::is_none) && !quiet.contains(&true) {
+    let mut skip: Vec<Option<Op>> = vec![None; stream.len()];
+    for s in crate::loops::settled_exits(g, stream) {
+        if let Ok(count) = u8::try_from(s.n) {
+            skip[s.from] = Some(Op::Skip { to: Off(s.to as u32), count: Amt(count) });
+        }
+    }
+    if sites.iter().all(Option::is_none) && !quiet.contains(&true) && skip.iter().all(Option::is_none) {
         return None;
     }
     let mut moved = vec![0u32; stream.len()];
@@ -242,7 +249,11 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
         moved[pc] = code.len() as u32;
         let own = PlainAt { at: pc as u32, callee: PlainAt::NONE, callee_pc: 0 };
         let Some((callee, cdir, args)) = sites[pc] else {
-            code.push(if quiet[pc] { quieted(*op) } else { *op });
+            code.push(match skip[pc] {
+                Some(s) => s,
+                None if quiet[pc] => quieted(*op),
+                None => *op,
+            });
             origin.push(own);
             continue;
         };
