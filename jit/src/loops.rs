@@ -39,6 +39,9 @@ pub struct Loops {
     /// loop whose body holds each loop.
     inner: Vec<u32>,
     outer: Vec<u32>,
+    /// The `fi.then`/`fi.else` positions whose exit assertion cannot fail
+    /// ([`rdx_vm::loops::settled_exits`]).
+    settled: Vec<usize>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -63,7 +66,17 @@ impl Loops {
                 inner[l.top + 1..l.step].fill(i as u32);
             }
         }
-        Loops { all, by_head, by_top, by_step, inner, outer }
+        let mut settled: Vec<usize> =
+            rdx_vm::loops::settled_exits(g, &g.code).iter().map(|s| s.from + s.n).collect();
+        settled.sort_unstable();
+        Loops { all, by_head, by_top, by_step, inner, outer, settled }
+    }
+
+    /// Whether the exit assertion at `at` (a `fi.then` or `fi.else`) cannot fail: then the
+    /// `if` test at the other end of its branch cannot fail going backward either (the branch
+    /// backward writes what it writes forward).
+    pub fn settled(&self, at: usize) -> bool {
+        self.settled.binary_search(&at).is_ok()
     }
 
     fn get(&self, at: Option<&usize>) -> Option<CountedLoop> {

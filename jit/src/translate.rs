@@ -1164,7 +1164,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             let op = code[pc];
             if op.is_pure() {
                 let consumer = self.consumer_of(pc);
-                self.emit_pure(pc, consumer);
+                // (A settled exit assertion's code is not run: see `Op::FiThen` below.)
+                if !self.loops.settled(consumer) {
+                    self.emit_pure(pc, consumer);
+                }
                 pc = consumer;
             }
             self.srcloc(pc);
@@ -1469,14 +1472,20 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                     self.branch_unless(c, else_at.0 as usize + 1);
                 }
             }
+            // An exit assertion that cannot fail is left out with its code
+            // (`rdx_vm::loops::settled_exits`).
             Op::FiThen { cond, fi_else, .. } => {
-                let c = self.cond(cond);
-                self.fail_unless(c, FaultCode::FiThen);
+                if !self.loops.settled(pc) {
+                    let c = self.cond(cond);
+                    self.fail_unless(c, FaultCode::FiThen);
+                }
                 self.jump(fi_else.0 as usize + 1);
             }
             Op::FiElse { cond, .. } => {
-                let c = self.cond(cond);
-                self.fail_if0(c, FaultCode::FiElse);
+                if !self.loops.settled(pc) {
+                    let c = self.cond(cond);
+                    self.fail_if0(c, FaultCode::FiElse);
+                }
             }
             Op::From { cond, .. } => {
                 let c = self.cond(cond);
@@ -1628,20 +1637,30 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 let to = below(self, u);
                 self.jump(to);
             }
-            Op::If { cond, .. } => {
-                self.eval_pre(pc);
-                let c = self.cond(cond);
-                self.fail_unless(c, FaultCode::IfThen);
+            // Backward, the `if` test ends a branch: it cannot fail where the branch's exit
+            // assertion cannot (the branch writes the same backward as forward).
+            Op::If { cond, else_at, .. } => {
+                if !self.loops.settled((else_at.0 as usize).saturating_sub(1)) {
+                    self.eval_pre(pc);
+                    let c = self.cond(cond);
+                    self.fail_unless(c, FaultCode::IfThen);
+                }
             }
             Op::Else { if_top, .. } => {
                 let t = if_top.0 as usize;
-                self.eval_pre(t);
-                self.srcloc(pc);
-                let holds = match self.g.code[t] {
-                    Op::If { cond, .. } => self.cond(cond),
-                    _ => self.b.ins().iconst(types::I8, 1),
+                let fi_else = match self.g.code.get(pc.wrapping_sub(1)) {
+                    Some(Op::FiThen { fi_else, .. }) => Some(fi_else.0 as usize),
+                    _ => None,
                 };
-                self.fail_if0(holds, FaultCode::IfElse);
+                if !fi_else.is_some_and(|f| self.loops.settled(f)) {
+                    self.eval_pre(t);
+                    self.srcloc(pc);
+                    let holds = match self.g.code[t] {
+                        Op::If { cond, .. } => self.cond(cond),
+                        _ => self.b.ins().iconst(types::I8, 1),
+                    };
+                    self.fail_if0(holds, FaultCode::IfElse);
+                }
                 let to = below(self, t);
                 self.jump(to);
             }

@@ -1009,3 +1009,30 @@ fn division_by_constants_matches_rust_on_both_engines() {
     let err = Interpreter::new().run(&z, 0, &mut s, Direction::Forward).expect_err("division by zero");
     assert_eq!(format!("{:?}", err.kind), "DivisionByZero", "{err:?}");
 }
+
+#[test]
+fn settled_exit_assertions_agree_with_the_interpreter() {
+    // Exit assertions that cannot fail are left out (forward the `fi`, backward the `if` test);
+    // those that can still fail where the interpreter's do.
+    let m = compile(include_str!("../../vm/tests/settled.rdx"));
+    let main = m.gene_index("main").expect("main");
+    let seeds: [&[u64]; 5] = [
+        &[5, 9, 2, 14, 6, 0, 0, 2, 1],
+        &[1, 3, 5, 7, 0, 9, 4, 6, 0],
+        &[3, 8, 8, 8, 4, 1, 1, 5, 1],
+        &[9, 9, 0, 0, 4, 0, 0, 2, 1],
+        &[u64::MAX, 0, 7, 2, u64::MAX - 1, 3, u64::MAX, 0, 7],
+    ];
+    let mut jt = jit();
+    let mut failed = 0;
+    for seed in seeds {
+        let s = state(&m, main, seed);
+        agree(&mut jt, &m, main, &s).unwrap_or_else(|e| panic!("{seed:?}: {e}"));
+        let mut a = s.clone();
+        failed += jt.run(&m, main, &mut a, Direction::Forward).is_err() as usize;
+    }
+    assert!(
+        (1..seeds.len()).contains(&failed),
+        "some inputs fail an exit assertion that can fail, some run through: {failed}"
+    );
+}

@@ -318,42 +318,8 @@ fn simple_counted_loops_skip_their_re_entry_check() {
     assert!(ok.starts_with("ok"), "{ok}");
 }
 
-/// `if`s whose `fi` repeats the test: the exit assertion cannot fail where the branch leaves the
-/// test's inputs alone, and can where it does not.
-const SETTLED: &str = "
-gene main(a: u64[4], t: u64, c: u64, s: u64, m: u64, b: u64) {
-    local i: u64 = 0
-    from i == 0 do {
-        // Settled both ways: the branch updates c and s; the test reads a[i] and t.
-        if a[i] > t {
-            c += 1
-            s += a[i]
-        } fi a[i] > t
-        // The then-branch writes the element the test reads: checked (fails for odd m).
-        if (a[i] & 1) == 1 {
-            a[i] += m
-        } fi (a[i] & 1) == 1
-        i += 1
-    } until i == size(a)
-    delocal i = size(a)
-    if b == 1 {
-        m *= 3
-        m += 1
-    } else {
-        m += 7
-    } fi b == 1
-    // Nested: the inner if's end jumps to the outer exit assertion's code.
-    if t < c {
-        if s > m {
-            b += 1
-        } fi s > m
-    } fi t < c
-    // Another condition: checked.
-    if c > 3 {
-        c -= 2
-    } fi c > 1
-}
-";
+/// `if`s whose `fi` repeats the test (settled exit assertions and ones that can fail).
+const SETTLED: &str = include_str!("settled.rdx");
 
 #[test]
 fn exit_assertions_that_cannot_fail_are_passed_over() {

@@ -357,10 +357,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         // The exit assertion's code, once (`fi.then`'s copy) on the state of the way taken,
         // its reads speculative: their indices are those of the other way too
         // (`indices_on_both_ways`), so where they are in bounds its values are both ways'.
+        // (Left out with its check where it cannot fail either way.)
+        let settled = self.loops.settled(s.fi_then) && self.loops.settled(s.fi_else);
         let then_end = pre_start(self.g, s.fi_then);
-        self.emit_pure(then_end, s.fi_then);
+        if !settled {
+            self.emit_pure(then_end, s.fi_then);
+        }
         let spec = self.spec.take().unwrap_or_default();
         let rest = |t: &mut Self| {
+            if settled {
+                return;
+            }
             // Failing either way: `fi.then`'s error where c held, `fi.else`'s where it did not.
             t.srcloc(s.fi_then);
             let a = t.cond(fi);
@@ -399,7 +406,11 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             self.update_where(self.g.code[*u].mirror(), w, &mut olds);
         }
         let spec = self.spec.take().unwrap_or_default();
+        let settled = self.loops.settled(s.fi_then) && self.loops.settled(s.fi_else);
         let rest = |t: &mut Self| {
+            if settled {
+                return;
+            }
             // The `if` test, whose code both ways evaluate from the same instructions.
             t.eval_pre(s.top);
             t.srcloc(s.top);
