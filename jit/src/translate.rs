@@ -1947,7 +1947,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::LoopIncQ { .. }
             | Op::LoopDecQ { .. }
             | Op::LoopTestQ { .. }
-            | Op::Skip { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
+            | Op::Skip { .. }
+            | Op::LoopBackQ { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
             Op::Const { .. }
             | Op::Add3 { .. }
             | Op::Sub3 { .. }
@@ -2175,7 +2176,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::LoopIncQ { .. }
             | Op::LoopDecQ { .. }
             | Op::LoopTestQ { .. }
-            | Op::Skip { .. } => debug_assert!(false, "{op:?} is not pure"),
+            | Op::Skip { .. }
+            | Op::LoopBackQ { .. } => debug_assert!(false, "{op:?} is not pure"),
         }
     }
 }
@@ -2352,6 +2354,7 @@ pub fn supported(op: &Op) -> bool {
         | Op::LoopIncQ { .. }
         | Op::LoopDecQ { .. }
         | Op::LoopTestQ { .. }
-        | Op::Skip { .. } => false,
+        | Op::Skip { .. }
+        | Op::LoopBackQ { .. } => false,
     }
 }

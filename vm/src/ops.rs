@@ -217,6 +217,8 @@ macro_rules! for_each_op {
                 "Interpreter only, never in a module file: the loop.inc of a loop whose entry assertion cannot hold again (a simple counted loop): ctr += 1; when cond holds leave the loop, else the do-block runs again.";
             0x15 LoopDecQ "loop.dec.q" { ctr: Slot, cond: Cond, from_top: Off } => LoopDecQ, Control, direct,
                 "Interpreter only, never in a module file: as loop.inc.q with ctr -= 1.";
+            0x2d LoopBackQ "loop.back.q" { from_top: Off, count: Amt } => LoopBackQ, Control, direct,
+                "Interpreter only, never in a module file: the loop.back of a loop whose entry assertion cannot hold again, in place of its expression code: jump to the start of the do-block, counting the count instructions passed over.";
             0x17 Skip "skip" { to: Off, count: Amt } => Skip, Control, direct,
                 "Interpreter only, never in a module file: an exit assertion that cannot fail (the `fi` repeats the `if`'s test on inputs its branch left alone): go on at `to`, counting the count instructions passed over.";
             0x16 LoopTestQ "loop.test.q" { cond: Cond, from_step: Off } => LoopTestQ, Control, direct,
@@ -823,6 +825,7 @@ impl Op {
                 | Op::LoopDecQ { .. }
                 | Op::LoopTestQ { .. }
                 | Op::Skip { .. }
+                | Op::LoopBackQ { .. }
         )
     }
 

@@ -257,7 +257,7 @@ fn aliased_arguments_in_a_hand_written_module_keep_the_call() {
 /// Counted loops: up to an array's size, down from a constant around an inner loop up to a
 /// parameter, and one whose body writes its counter, whose re-entry assertion fails when d = 1.
 const LOOPS: &str = "
-gene main(a: u64[6], n: u64, s: u64, d: u64) {
+gene main(a: u64[6], n: u64, s: u64, d: u64, e: u64) {
     local i: u64 = 0
     from i == 0 do {
         s += a[i]
@@ -281,6 +281,22 @@ gene main(a: u64[6], n: u64, s: u64, d: u64) {
         m += 1
     } until m == 3
     delocal m = 3
+    // Test-first: zero or more trips (n of them), its loop.back's entry assertion quiet.
+    local j: u64 = 0
+    from j == 0 do {
+    } loop {
+        s += a[j % 6]
+        j += 1
+    } until j == n
+    delocal j = n
+    // Test-first, its body writes its counter: the re-entry assertion fails when e = 1.
+    local q: u64 = 0
+    from q == 0 do {
+    } loop {
+        q += 1
+        q -= e
+    } until q == 2
+    delocal q = 2
 }
 ";
 
@@ -296,24 +312,34 @@ fn simple_counted_loops_skip_their_re_entry_check() {
     };
     // The three simple loops each way; the loop whose body writes its counter keeps its check.
     assert_eq!((quiet(0), quiet(1)), (3, 3));
+    // The simple test-first loop's `loop.back` each way (backward its condition is `x != x`);
+    // the other keeps its check.
+    let back =
+        |d: usize| m.genes[main].plain.code[d].iter().filter(|o| matches!(o, Op::LoopBackQ { .. })).count();
+    assert_eq!((back(0), back(1)), (1, 1));
+
     let reference = own_streams(&m);
     let arr = |v: [u64; 6]| Value::Array(v.to_vec());
     let inputs = [
-        vec![arr([1, 2, 3, 4, 5, 6]), Value::Int(3), Value::Int(0), Value::Int(0)],
-        vec![arr([u64::MAX, 0, 7, 0, 0, 1]), Value::Int(1), Value::Int(9), Value::Int(0)],
-        // d = 1: the last loop's re-entry assertion fails.
-        vec![arr([1, 2, 3, 4, 5, 6]), Value::Int(2), Value::Int(0), Value::Int(1)],
+        vec![arr([1, 2, 3, 4, 5, 6]), Value::Int(3), Value::Int(0), Value::Int(0), Value::Int(0)],
+        vec![arr([u64::MAX, 0, 7, 0, 0, 1]), Value::Int(1), Value::Int(9), Value::Int(0), Value::Int(0)],
+        // d = 1: the counted loop's re-entry assertion fails.
+        vec![arr([1, 2, 3, 4, 5, 6]), Value::Int(2), Value::Int(0), Value::Int(1), Value::Int(0)],
+        // e = 1: the last test-first loop's re-entry assertion fails.
+        vec![arr([1, 2, 3, 4, 5, 6]), Value::Int(2), Value::Int(0), Value::Int(0), Value::Int(1)],
     ];
     for input in &inputs {
         for dir in [Direction::Forward, Direction::Backward] {
-            for max_steps in (0..200u64).chain([u64::MAX]) {
+            for max_steps in (0..260u64).chain([u64::MAX]) {
                 let l = Limits { max_steps, ..Limits::default() };
                 assert_eq!(run(&m, l, input, dir), run(&reference, l, input, dir), "{input:?} {dir:?} {l:?}");
             }
         }
     }
-    let (_, err) = run(&m, Limits::default(), &inputs[2], Direction::Forward);
-    assert!(err.starts_with("FromReentry"), "{err}");
+    for bad in [&inputs[2], &inputs[3]] {
+        let (_, err) = run(&m, Limits::default(), bad, Direction::Forward);
+        assert!(err.starts_with("FromReentry"), "{err}");
+    }
     let (_, ok) = run(&m, Limits::default(), &inputs[0], Direction::Forward);
     assert!(ok.starts_with("ok"), "{ok}");
 }

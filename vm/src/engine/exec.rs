@@ -237,16 +237,24 @@ impl Interpreter {
                     // no expression code): run it here (one dispatch less per trip); a fault
                     // names the `loop.back`.
                     // (Not under a debugger: it stops where statements start, so it sees each.)
-                    if !H::ON
-                        && next == pc + 1
+                    if !H::ON && next == pc + 1 {
                         // SAFETY: `until` is never the last instruction (the verifier checks
                         // its `loop.exit` partner follows the loop).
-                        && let Op::LoopBack { cond, from_top, .. } = unsafe { *code.get_unchecked(next) }
-                    {
-                        n += 1;
-                        pc = next;
-                        // SAFETY: verified condition slots.
-                        go!(unsafe { control::loop_back(fp, cond, from_top) })
+                        match unsafe { *code.get_unchecked(next) } {
+                            Op::LoopBack { cond, from_top, .. } => {
+                                n += 1;
+                                pc = next;
+                                // SAFETY: verified condition slots.
+                                go!(unsafe { control::loop_back(fp, cond, from_top) })
+                            }
+                            // (Its check left out: around, counting what it passed over.)
+                            Op::LoopBackQ { from_top, count } => {
+                                n += 1 + u64::from(count.0);
+                                pc = next;
+                                go!(Ok::<usize, Fault>(from_top.0 as usize + 1))
+                            }
+                            _ => {}
+                        }
                     }
                     go!(Ok::<usize, Fault>(next))
                 }
@@ -289,6 +297,21 @@ impl Interpreter {
                 }
                 Op::LoopTestQ { cond, from_step } => {
                     go!(unsafe { control::loop_test::<true>(code, fp, cond, from_step, pc) })
+                }
+                // A loop.back whose re-entry check cannot fail, in place of its expression code:
+                // the same way around as `loop.back` (and on into an `until` at the top).
+                Op::LoopBackQ { from_top, count } => {
+                    n += u64::from(count.0);
+                    let top = from_top.0 as usize + 1;
+                    // SAFETY: as for `loop.back` (its partner is inside the code).
+                    if !H::ON
+                        && let Op::Until { cond, loop_exit, .. } = unsafe { *code.get_unchecked(top) }
+                    {
+                        n += 1;
+                        // SAFETY: verified condition slots.
+                        go!(unsafe { control::until(fp, cond, loop_exit, top) })
+                    }
+                    go!(Ok::<usize, Fault>(top))
                 }
                 // An exit assertion that cannot fail, passed over (always forward: no fuel
                 // check, as on the straight code it stands for).

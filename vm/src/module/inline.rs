@@ -1,8 +1,6 @@
 //! The interpreter's plain-run streams: each gene's forward code and backward stream with the
-//! calls of small leaf genes translated in place, the latches of its simple counted loops
-//! without their re-entry check ([`quiet_latches`]), and each exit assertion that cannot fail
-//! ([`crate::loops::settled_exits`]) passed over by `skip`, which counts the instructions it
-//! passes.
+//! calls of small leaf genes translated in place and the checks that cannot fail left out
+//! ([`checks_left_out`]: loops' re-entry assertions, settled exit assertions).
 //!
 //! A call costs the interpreter a frame pushed and popped, its arguments copied in and its
 //! scalars copied back: several instructions' time, which a gene of a few instructions called
@@ -25,7 +23,7 @@
 
 use super::{GeneDef, Module, ParamPass, Plain, PlainAt};
 use crate::Direction;
-use crate::ops::{Amt, Args, Class, Off, Op, OperandRef, Remap, Slot, Word};
+use crate::ops::{Amt, Args, Class, Cond, Off, Op, OperandRef, Remap, Slot, Word};
 
 /// The most instructions a gene translated in place may have (besides `enter` and `exit`).
 pub const MAX_BODY: usize = 48;
@@ -233,14 +231,8 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
     let stream = m.stream(gi, dir);
     let g = &m.genes[gi];
     let sites: Vec<_> = stream.iter().map(|op| site(m, fits, gi, op)).collect();
-    let quiet = quiet_latches(g, stream, dir);
-    let mut skip: Vec<Option<Op>> = vec![None; stream.len()];
-    for s in crate::loops::settled_exits(g, stream) {
-        if let Ok(count) = u8::try_from(s.n) {
-            skip[s.from] = Some(Op::Skip { to: Off(s.to as u32), count: Amt(count) });
-        }
-    }
-    if sites.iter().all(Option::is_none) && !quiet.contains(&true) && skip.iter().all(Option::is_none) {
+    let rewrite = checks_left_out(g, stream, dir);
+    if sites.iter().all(Option::is_none) && rewrite.iter().all(Option::is_none) {
         return None;
     }
     let mut moved = vec![0u32; stream.len()];
@@ -249,11 +241,7 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
         moved[pc] = code.len() as u32;
         let own = PlainAt { at: pc as u32, callee: PlainAt::NONE, callee_pc: 0 };
         let Some((callee, cdir, args)) = sites[pc] else {
-            code.push(match skip[pc] {
-                Some(s) => s,
-                None if quiet[pc] => quieted(*op),
-                None => *op,
-            });
+            code.push(rewrite[pc].unwrap_or(*op));
             origin.push(own);
             continue;
         };
@@ -292,42 +280,61 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
     Some((code, origin))
 }
 
-/// Which instructions of gene `g`'s stream in direction `dir` are latches of its simple
-/// counted loops ([`crate::loops`]), whose re-entry check can never fail: forward the
-/// `loop.inc`/`loop.dec`, whose loop's entry assertion cannot hold again; backward the
-/// `loop.test` standing for it, whose head's condition (the forward exit test) cannot hold
-/// again. The plain streams run them without that check ([`quieted`]).
-fn quiet_latches(g: &GeneDef, stream: &[Op], dir: Direction) -> Vec<bool> {
-    let mut quiet = vec![false; stream.len()];
-    let latch = |op: &Op| matches!(op, Op::LoopInc { .. } | Op::LoopDec { .. });
-    if !g.code.iter().any(latch) {
-        return quiet;
-    }
-    let mut step = vec![false; g.code.len()];
-    for l in crate::loops::counted_loops(g) {
-        step[l.step] |= l.head == l.top && latch(&g.code[l.step]);
-    }
-    let is_step = |at: usize| step.get(at) == Some(&true);
-    for (pc, op) in stream.iter().enumerate() {
-        quiet[pc] = match dir {
-            Direction::Forward => is_step(pc),
-            Direction::Backward => {
-                matches!(op, Op::LoopTest { .. })
-                    && g.backward.origin.get(pc).is_some_and(|&o| is_step(o as usize))
+/// The instructions of gene `g`'s stream in direction `dir` that stand in for checks that
+/// cannot fail, by position: the instruction the plain stream has there instead.
+///
+/// - The latches of simple counted loops ([`crate::loops`]): forward the `loop.inc`/`loop.dec`,
+///   whose loop's entry assertion cannot hold again; backward the `loop.test` standing for it,
+///   whose head's condition (the forward exit test) cannot hold again. They become
+///   `loop.inc.q`, `loop.dec.q`, `loop.test.q`.
+/// - The `loop.back` of a simple test-first or step-first loop going forward (its entry
+///   assertion cannot hold again), and any `loop.back` whose condition is `x != x` (the
+///   backward stream's for such loops): its code becomes `loop.back.q`, which goes around
+///   counting the instructions it passes over.
+/// - Settled exit assertions ([`crate::loops::settled_exits`]): their code becomes `skip`.
+fn checks_left_out(g: &GeneDef, stream: &[Op], dir: Direction) -> Vec<Option<Op>> {
+    let mut out = vec![None; stream.len()];
+    let pre = |p: usize| stream[p].pre().map_or(0, |n| n as usize).min(p);
+    let looping = |op: &Op| matches!(op, Op::LoopInc { .. } | Op::LoopDec { .. } | Op::LoopBack { .. });
+    if stream.iter().any(looping) {
+        let loops = crate::loops::counted_loops(g);
+        let (mut step, mut head) = (vec![false; g.code.len()], vec![false; g.code.len()]);
+        for l in &loops {
+            let latch = matches!(g.code[l.step], Op::LoopInc { .. } | Op::LoopDec { .. });
+            step[l.step] |= l.head == l.top && latch;
+            head[l.head] |= matches!(g.code[l.head], Op::From { .. });
+        }
+        let is = |v: &[bool], at: usize| v.get(at) == Some(&true);
+        for (pc, op) in stream.iter().enumerate() {
+            match (*op, dir) {
+                (Op::LoopInc { ctr, cond, from_top }, Direction::Forward) if is(&step, pc) => {
+                    out[pc] = Some(Op::LoopIncQ { ctr, cond, from_top });
+                }
+                (Op::LoopDec { ctr, cond, from_top }, Direction::Forward) if is(&step, pc) => {
+                    out[pc] = Some(Op::LoopDecQ { ctr, cond, from_top });
+                }
+                (Op::LoopTest { cond, from_step }, Direction::Backward)
+                    if g.backward.origin.get(pc).is_some_and(|&o| is(&step, o as usize)) =>
+                {
+                    out[pc] = Some(Op::LoopTestQ { cond, from_step });
+                }
+                (Op::LoopBack { cond, from_top, .. }, _) => {
+                    let never = matches!(cond, Cond::Ne(a, b) if a == b);
+                    let proved = dir == Direction::Forward && is(&head, from_top.0 as usize);
+                    if let (true, Ok(count)) = (never || proved, u8::try_from(pre(pc))) {
+                        out[pc - pre(pc)] = Some(Op::LoopBackQ { from_top, count: Amt(count) });
+                    }
+                }
+                _ => {}
             }
-        };
+        }
     }
-    quiet
-}
-
-/// A latch without its re-entry check ([`quiet_latches`]).
-fn quieted(op: Op) -> Op {
-    match op {
-        Op::LoopInc { ctr, cond, from_top } => Op::LoopIncQ { ctr, cond, from_top },
-        Op::LoopDec { ctr, cond, from_top } => Op::LoopDecQ { ctr, cond, from_top },
-        Op::LoopTest { cond, from_step } => Op::LoopTestQ { cond, from_step },
-        op => op,
+    for s in crate::loops::settled_exits(g, stream) {
+        if let Ok(count) = u8::try_from(s.n) {
+            out[s.from] = Some(Op::Skip { to: Off(s.to as u32), count: Amt(count) });
+        }
     }
+    out
 }
 
 /// A call translated in place, as [`Module::plain_origin`] reports it.
