@@ -995,6 +995,30 @@ fn division_by_constants_matches_rust_on_both_engines() {
             assert_eq!(a, s, "x = {x} back");
         }
     }
+    // The reversible way to divide, the remainder taken off first: `(x - x % k) / k` (the JIT
+    // divides x itself then), also next to a division by another constant (it must not).
+    let pairs: [(u64, u64); 5] = [(10, 10), (7, 7), (3, 1 << 32), (10, 7), (u64::MAX, u64::MAX)];
+    let mut body = String::new();
+    for (i, (k, j)) in pairs.iter().enumerate() {
+        body.push_str(&format!(
+            "    local d{i}: u64 = x % {k}\n    x -= d{i}\n    q{i} += x / {j}\n    x += d{i}\n    delocal d{i} = x % {k}\n"
+        ));
+    }
+    let params: Vec<String> = (0..pairs.len()).map(|i| format!("q{i}: u64")).collect();
+    let text = format!("gene main(x: u64, {}) {{\n{body}}}\n", params.join(", "));
+    let m2 = compile(&text);
+    for &x in &xs {
+        let s: Vec<Value> = std::iter::once(x).chain(pairs.iter().map(|_| 0)).map(Value::Int).collect();
+        let want: Vec<Value> =
+            std::iter::once(x).chain(pairs.iter().map(|&(k, j)| (x - x % k) / j)).map(Value::Int).collect();
+        for e in [&mut Interpreter::new() as &mut dyn Engine, &mut jt] {
+            let mut a = s.clone();
+            e.run(&m2, 0, &mut a, Direction::Forward).expect("forward");
+            assert_eq!(a, want, "x = {x}");
+            e.run(&m2, 0, &mut a, Direction::Backward).expect("backward");
+            assert_eq!(a, s, "x = {x} back");
+        }
+    }
     // A divisor of 0 in a module file is refused at load.
     let mut bad = m.clone();
     let at = bad.genes[0].code.iter().position(|o| matches!(o, Op::DivuImm { .. })).expect("divu.imm");

@@ -55,6 +55,17 @@ fn is_bit(dfg: &DataFlowGraph, v: Value, depth: u32) -> bool {
     }
 }
 
+/// `y` when `x` is `y - y % k` (an `isub` of a `urem` by the constant `k`).
+fn minus_rem(dfg: &DataFlowGraph, x: Value, k: u64) -> Option<Value> {
+    let def = |v: Value| match dfg.value_def(dfg.resolve_aliases(v)) {
+        ValueDef::Result(i, 0) => Some(dfg.insts[i]),
+        _ => None,
+    };
+    let InstructionData::Binary { opcode: Opcode::Isub, args: [y, r] } = def(x)? else { return None };
+    let InstructionData::Binary { opcode: Opcode::Urem, args: [z, kv] } = def(r)? else { return None };
+    (dfg.resolve_aliases(z) == dfg.resolve_aliases(y) && is_const(dfg, kv, k as i64)).then_some(y)
+}
+
 fn is_const(dfg: &DataFlowGraph, v: Value, k: i64) -> bool {
     matches!(dfg.value_def(v), ValueDef::Result(i, 0)
         if matches!(dfg.insts[i], InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } if imm.bits() == k))
@@ -89,8 +100,12 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     /// `divu.imm` (`rem`: `remu.imm`): the divisor a constant, not 0 (verified), so no check.
+    /// `(y - y % k) / k` (the remainder taken off first, the reversible way to divide) is
+    /// `y / k`, which shares its multiply with the remainder's.
     pub(super) fn translate_divu_imm(&mut self, dst: Slot, a: Slot, k: u64, rem: bool) {
-        let (x, d) = (self.v(a), self.k(k.max(1)));
+        let x = self.v(a);
+        let x = if rem { x } else { minus_rem(&self.b.func.dfg, x, k).unwrap_or(x) };
+        let d = self.k(k.max(1));
         let r = if rem { self.b.ins().urem(x, d) } else { self.b.ins().udiv(x, d) };
         self.set(dst, r);
     }
