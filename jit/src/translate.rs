@@ -1946,7 +1946,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::RetIn {}
             | Op::LoopIncQ { .. }
             | Op::LoopDecQ { .. }
-            | Op::LoopTestQ { .. }
+            | Op::LoopTestDecQ { .. }
+            | Op::LoopTestIncQ { .. }
             | Op::Skip { .. }
             | Op::LoopBackQ { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
             Op::Const { .. }
@@ -2175,7 +2176,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::RetIn {}
             | Op::LoopIncQ { .. }
             | Op::LoopDecQ { .. }
-            | Op::LoopTestQ { .. }
+            | Op::LoopTestDecQ { .. }
+            | Op::LoopTestIncQ { .. }
             | Op::Skip { .. }
             | Op::LoopBackQ { .. } => debug_assert!(false, "{op:?} is not pure"),
         }
@@ -2353,7 +2355,8 @@ pub fn supported(op: &Op) -> bool {
         | Op::RetIn {}
         | Op::LoopIncQ { .. }
         | Op::LoopDecQ { .. }
-        | Op::LoopTestQ { .. }
+        | Op::LoopTestDecQ { .. }
+        | Op::LoopTestIncQ { .. }
         | Op::Skip { .. }
         | Op::LoopBackQ { .. } => false,
     }

@@ -221,8 +221,10 @@ macro_rules! for_each_op {
                 "Interpreter only, never in a module file: the loop.back of a loop whose entry assertion cannot hold again, in place of its expression code: jump to the start of the do-block, counting the count instructions passed over.";
             0x17 Skip "skip" { to: Off, count: Amt } => Skip, Control, direct,
                 "Interpreter only, never in a module file: an exit assertion that cannot fail (the `fi` repeats the `if`'s test on inputs its branch left alone): go on at `to`, counting the count instructions passed over.";
-            0x16 LoopTestQ "loop.test.q" { cond: Cond, from_step: Off } => LoopTestQ, Control, direct,
-                "Interpreter only, never in a module file: the loop.test of a loop whose head's cond cannot hold again (the backward stream of a simple counted loop): when cond holds leave the loop, else the head's step runs and the do-block runs again.";
+            0x16 LoopTestDecQ "loop.test.dec.q" { ctr: Slot, cond: Cond, from_step: Off } => LoopTestDecQ, Control, direct,
+                "Interpreter only, never in a module file: the loop.test of a from.dec loop whose head's cond cannot hold again (the backward stream of a simple counted loop): when cond holds leave the loop, else ctr -= 1 and the do-block runs again.";
+            0x2e LoopTestIncQ "loop.test.inc.q" { ctr: Slot, cond: Cond, from_step: Off } => LoopTestIncQ, Control, direct,
+                "Interpreter only, never in a module file: as loop.test.dec.q for a from.inc loop (ctr += 1).";
 
             0x10 Call "call" { gene: GeneIdx, args: Args } => Uncall, Effect, direct, "Run a gene forward on the argument variables (by reference).";
             0x11 Uncall "uncall" { gene: GeneIdx, args: Args } => Call, Effect, direct, "Run a gene backward on the argument variables (by reference).";
@@ -823,7 +825,8 @@ impl Op {
                 | Op::RetIn {}
                 | Op::LoopIncQ { .. }
                 | Op::LoopDecQ { .. }
-                | Op::LoopTestQ { .. }
+                | Op::LoopTestDecQ { .. }
+                | Op::LoopTestIncQ { .. }
                 | Op::Skip { .. }
                 | Op::LoopBackQ { .. }
         )

@@ -307,7 +307,15 @@ fn simple_counted_loops_skip_their_re_entry_check() {
     let quiet = |d: usize| {
         m.genes[main].plain.code[d]
             .iter()
-            .filter(|o| matches!(o, Op::LoopIncQ { .. } | Op::LoopDecQ { .. } | Op::LoopTestQ { .. }))
+            .filter(|o| {
+                matches!(
+                    o,
+                    Op::LoopIncQ { .. }
+                        | Op::LoopDecQ { .. }
+                        | Op::LoopTestDecQ { .. }
+                        | Op::LoopTestIncQ { .. }
+                )
+            })
             .count()
     };
     // The three simple loops each way; the loop whose body writes its counter keeps its check.

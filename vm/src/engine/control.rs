@@ -115,6 +115,28 @@ pub(super) unsafe fn loop_step_quiet(
     }
 }
 
+/// `loop.test.dec.q`/`loop.test.inc.q`: [`loop_test`] of a loop whose head's condition cannot
+/// hold again, its counter and step in the instruction: leave when `c` holds, else step the
+/// counter and run the do-block again.
+#[inline(always)]
+pub(super) unsafe fn loop_test_quiet(
+    fp: *mut u64,
+    ctr: Slot,
+    step: u64,
+    c: Cond,
+    head: Off,
+    pc: usize,
+) -> Next {
+    // SAFETY: verified slots (module contract).
+    unsafe {
+        if cond(fp, c) {
+            return Ok(pc + 2);
+        }
+        bump(fp, ctr, step);
+    }
+    Ok(head.0 as usize + 1)
+}
+
 /// Head of a step-first counted loop (`from.dec`/`from.inc`): `c` must hold; step the counter.
 #[inline(always)]
 pub(super) unsafe fn from_step(fp: *mut u64, ctr: Slot, step: u64, c: Cond, pc: usize) -> Next {
@@ -130,15 +152,8 @@ pub(super) unsafe fn from_step(fp: *mut u64, ctr: Slot, step: u64, c: Cond, pc: 
 
 /// Latch of a step-first counted loop (`loop.test`): leave (past `loop.exit`) when `c` holds,
 /// else the head's condition must be false, the head's step runs and the do-block runs again.
-/// `QUIET` (`loop.test.q`) leaves out the head's condition where it cannot hold again.
 #[inline(always)]
-pub(super) unsafe fn loop_test<const QUIET: bool>(
-    code: &[Op],
-    fp: *mut u64,
-    c: Cond,
-    head: Off,
-    pc: usize,
-) -> Next {
+pub(super) unsafe fn loop_test(code: &[Op], fp: *mut u64, c: Cond, head: Off, pc: usize) -> Next {
     // SAFETY: verified slots and partners (module contract).
     unsafe {
         if cond(fp, c) {
@@ -149,7 +164,7 @@ pub(super) unsafe fn loop_test<const QUIET: bool>(
             Op::FromInc { ctr, cond, .. } => (ctr, cond, 1),
             _ => return Err(Fault::Internal("loop.test without its head")),
         };
-        if !QUIET && cond(fp, a) {
+        if cond(fp, a) {
             return Err(Fault::FromReentry);
         }
         bump(fp, ctr, step);

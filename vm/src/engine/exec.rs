@@ -286,7 +286,7 @@ impl Interpreter {
                 }
                 Op::FromInc { ctr, cond, .. } => go!(unsafe { control::from_step(fp, ctr, 1, cond, pc) }),
                 Op::LoopTest { cond, from_step } => {
-                    go!(unsafe { control::loop_test::<false>(code, fp, cond, from_step, pc) })
+                    go!(unsafe { control::loop_test(code, fp, cond, from_step, pc) })
                 }
                 // Latches of simple counted loops in the plain streams: no re-entry check.
                 Op::LoopIncQ { ctr, cond, from_top } => {
@@ -295,8 +295,11 @@ impl Interpreter {
                 Op::LoopDecQ { ctr, cond, from_top } => {
                     go!(unsafe { control::loop_step_quiet(fp, ctr, u64::MAX, cond, from_top, pc) })
                 }
-                Op::LoopTestQ { cond, from_step } => {
-                    go!(unsafe { control::loop_test::<true>(code, fp, cond, from_step, pc) })
+                Op::LoopTestDecQ { ctr, cond, from_step } => {
+                    go!(unsafe { control::loop_test_quiet(fp, ctr, u64::MAX, cond, from_step, pc) })
+                }
+                Op::LoopTestIncQ { ctr, cond, from_step } => {
+                    go!(unsafe { control::loop_test_quiet(fp, ctr, 1, cond, from_step, pc) })
                 }
                 // A loop.back whose re-entry check cannot fail, in place of its expression code:
                 // the same way around as `loop.back` (and on into an `until` at the top).

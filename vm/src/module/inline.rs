@@ -286,7 +286,7 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
 /// - The latches of simple counted loops ([`crate::loops`]): forward the `loop.inc`/`loop.dec`,
 ///   whose loop's entry assertion cannot hold again; backward the `loop.test` standing for it,
 ///   whose head's condition (the forward exit test) cannot hold again. They become
-///   `loop.inc.q`, `loop.dec.q`, `loop.test.q`.
+///   `loop.inc.q`, `loop.dec.q`, `loop.test.dec.q`/`loop.test.inc.q` (the head's step in it).
 /// - The `loop.back` of a simple test-first or step-first loop going forward (its entry
 ///   assertion cannot hold again), and any `loop.back` whose condition is `x != x` (the
 ///   backward stream's for such loops): its code becomes `loop.back.q`, which goes around
@@ -316,7 +316,11 @@ fn checks_left_out(g: &GeneDef, stream: &[Op], dir: Direction) -> Vec<Option<Op>
                 (Op::LoopTest { cond, from_step }, Direction::Backward)
                     if g.backward.origin.get(pc).is_some_and(|&o| is(&step, o as usize)) =>
                 {
-                    out[pc] = Some(Op::LoopTestQ { cond, from_step });
+                    out[pc] = match stream.get(from_step.0 as usize) {
+                        Some(&Op::FromDec { ctr, .. }) => Some(Op::LoopTestDecQ { ctr, cond, from_step }),
+                        Some(&Op::FromInc { ctr, .. }) => Some(Op::LoopTestIncQ { ctr, cond, from_step }),
+                        _ => None,
+                    };
                 }
                 (Op::LoopBack { cond, from_top, .. }, _) => {
                     let never = matches!(cond, Cond::Ne(a, b) if a == b);
