@@ -325,6 +325,18 @@ fn simple_counted_loops_skip_their_re_entry_check() {
     let back =
         |d: usize| m.genes[main].plain.code[d].iter().filter(|o| matches!(o, Op::LoopBackQ { .. })).count();
     assert_eq!((back(0), back(1)), (1, 1));
+    // A gene with counted loops only: backward, its stream holds no other loop instruction.
+    let one = module(
+        Dialect::Rdx,
+        "gene main(a: u64[4], s: u64) {\n    local i: u64 = 0\n    from i == 0 do {\n        s += a[i]\n        i += 1\n    } until i == 4\n    delocal i = 4\n}\n",
+    );
+    let latches = |d: usize| {
+        one.genes[0].plain.code[d]
+            .iter()
+            .filter(|o| matches!(o, Op::LoopIncQ { .. } | Op::LoopTestDecQ { .. }))
+            .count()
+    };
+    assert_eq!((latches(0), latches(1)), (1, 1));
 
     let reference = own_streams(&m);
     let arr = |v: [u64; 6]| Value::Array(v.to_vec());

@@ -295,7 +295,9 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
 fn checks_left_out(g: &GeneDef, stream: &[Op], dir: Direction) -> Vec<Option<Op>> {
     let mut out = vec![None; stream.len()];
     let pre = |p: usize| stream[p].pre().map_or(0, |n| n as usize).min(p);
-    let looping = |op: &Op| matches!(op, Op::LoopInc { .. } | Op::LoopDec { .. } | Op::LoopBack { .. });
+    let looping = |op: &Op| {
+        matches!(op, Op::LoopInc { .. } | Op::LoopDec { .. } | Op::LoopTest { .. } | Op::LoopBack { .. })
+    };
     if stream.iter().any(looping) {
         let loops = crate::loops::counted_loops(g);
         let (mut step, mut head) = (vec![false; g.code.len()], vec![false; g.code.len()]);
