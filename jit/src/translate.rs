@@ -525,6 +525,15 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         if k == 0 {
             return x;
         }
+        // The bits a rotation would carry round taken off first (the reversible way to shift:
+        // `b = x & 1; x -= b; x >>>= 1`): a plain shift.
+        let dfg = &self.b.func.dfg;
+        if let Some(y) = pure::bits_off(dfg, x, (1u64 << (64 - k)) - 1) {
+            return self.b.ins().ushr_imm_u(y, i64::from(64 - k));
+        }
+        if let Some(y) = pure::bits_off(dfg, x, !(u64::MAX >> k)) {
+            return self.b.ins().ishl_imm_u(y, i64::from(k));
+        }
         let (base, total) = match self.rots.get(&x) {
             Some(&(c, j)) => (c, (j + k) % 64),
             None => (x, k),

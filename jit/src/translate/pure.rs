@@ -55,6 +55,25 @@ fn is_bit(dfg: &DataFlowGraph, v: Value, depth: u32) -> bool {
     }
 }
 
+/// `y` when `x` is `y - (y & m)`: the bits `m` taken off `y` (an `isub` of a `band` with the
+/// constant `m`).
+pub(super) fn bits_off(dfg: &DataFlowGraph, x: Value, m: u64) -> Option<Value> {
+    let def = |v: Value| match dfg.value_def(dfg.resolve_aliases(v)) {
+        ValueDef::Result(i, 0) => Some(dfg.insts[i]),
+        _ => None,
+    };
+    let InstructionData::Binary { opcode: Opcode::Isub, args: [y, r] } = def(x)? else { return None };
+    let same = |v: Value| dfg.resolve_aliases(v) == dfg.resolve_aliases(y);
+    let k = m as i64;
+    let masked = match def(r)? {
+        InstructionData::Binary { opcode: Opcode::Band, args: [a, b] } => {
+            (same(a) && is_const(dfg, b, k)) || (same(b) && is_const(dfg, a, k))
+        }
+        _ => false,
+    };
+    masked.then_some(y)
+}
+
 /// `y` when `x` is `y - y % k` (an `isub` of a `urem` by the constant `k`).
 fn minus_rem(dfg: &DataFlowGraph, x: Value, k: u64) -> Option<Value> {
     let def = |v: Value| match dfg.value_def(dfg.resolve_aliases(v)) {
