@@ -229,6 +229,17 @@ fn asm_disasm_and_running_a_module() {
     assert!(back.contains("sub           %1:s, %2:i"), "{back}");
     assert!(back.contains("s += i"), "{back}");
 
+    // The plain streams: what the interpreter runs, the loop's re-entry check left out.
+    let o = rdx(&["disasm", "--plain", &m]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let plain = stdout(&o);
+    assert!(plain.contains("plain forward streams"), "{plain}");
+    assert!(plain.contains("loop.back.q"), "{plain}");
+    assert!(plain.contains("s += i"), "{plain}");
+    let o = rdx(&["disasm", "--plain", "--backward", &m]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("plain backward streams"), "{}", stdout(&o));
+
     // A run-time error in a module still shows the source line (from the debug section).
     let src = write(&d, "assert.rdx", "gene main(x: u64) {\n    assert x == 3\n}\n");
     assert_eq!(code(&rdx(&["asm", &src])), 0);

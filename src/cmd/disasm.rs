@@ -15,6 +15,12 @@ pub struct Args {
     /// replaced by its mirror; `if`/`from` with their conditions exchanged).
     #[arg(long)]
     backward: bool,
+    /// List what the interpreter's plain run executes (with --backward: backward): each gene's
+    /// stream as the loader rewrote it, small calls translated in place (`call.in` … `ret.in`)
+    /// and checks that cannot fail left out (`loop.inc.q`, `loop.back.q`, `skip`, …;
+    /// spec/bytecode.md §2). `rdx debug` and the JIT use the genes' own streams.
+    #[arg(long)]
+    plain: bool,
 }
 
 pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
@@ -27,10 +33,11 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     }
     match crate::frontend::load(&args.file, home.as_ref(), false, &[]) {
         Ok(l) => {
-            let text = if args.backward {
-                rdx_vm::disasm::disassemble_backward(&l.module)
-            } else {
-                rdx_vm::disasm::disassemble(&l.module)
+            let dir = if args.backward { rdx_vm::Direction::Backward } else { rdx_vm::Direction::Forward };
+            let text = match (args.plain, dir) {
+                (true, _) => rdx_vm::disasm::disassemble_plain(&l.module, dir),
+                (false, rdx_vm::Direction::Backward) => rdx_vm::disasm::disassemble_backward(&l.module),
+                (false, rdx_vm::Direction::Forward) => rdx_vm::disasm::disassemble(&l.module),
             };
             print!("{text}");
             ExitCode::SUCCESS

@@ -8,21 +8,41 @@ use std::fmt::Write;
 
 /// The listing of a whole module.
 pub fn disassemble(m: &Module) -> String {
-    listing(m, Direction::Forward)
+    listing(m, Direction::Forward, false)
 }
 
 /// The listing of a module's backward streams: the code each gene runs backward, built at load
 /// from its forward code (see `module/mirror.rs`); source lines are those of the forward
 /// instructions each stands for.
 pub fn disassemble_backward(m: &Module) -> String {
-    listing(m, Direction::Backward)
+    listing(m, Direction::Backward, false)
 }
 
-fn listing(m: &Module, dir: Direction) -> String {
+/// The listing of the streams the interpreter's plain run executes in direction `dir`
+/// (`module/inline.rs`): small calls translated in place between `call.in` and `ret.in`, and
+/// the checks that cannot fail left out (quiet latches, `loop.back.q`, `skip`). A gene with
+/// nothing to change is listed as its own stream. An instruction of a call in place shows the
+/// callee's source line; the callee's own slots have no names there.
+pub fn disassemble_plain(m: &Module, dir: Direction) -> String {
+    listing(m, dir, true)
+}
+
+fn listing(m: &Module, dir: Direction, plain: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "; rdx module, format version {}, cid {}", crate::module::VERSION, m.cid());
-    if dir == Direction::Backward {
-        let _ = writeln!(out, "; backward streams (built at load: what a backward run executes)");
+    match (dir, plain) {
+        (Direction::Backward, false) => {
+            let _ = writeln!(out, "; backward streams (built at load: what a backward run executes)");
+        }
+        (_, true) => {
+            let _ = writeln!(
+                out,
+                "; plain {} streams (built at load: what the interpreter runs {}, small calls in place, checks that cannot fail left out)",
+                if dir == Direction::Forward { "forward" } else { "backward" },
+                if dir == Direction::Forward { "forward" } else { "backward" },
+            );
+        }
+        _ => {}
     }
     if let Some(d) = &m.debug {
         let _ = writeln!(out, "; source: {}", d.file);
@@ -47,8 +67,19 @@ fn listing(m: &Module, dir: Direction) -> String {
             g.words
         );
         let mut last_line = None;
-        for (pc, op) in m.stream(gi, dir).iter().enumerate() {
-            if let Some((line_no, text)) = source_line(m, gi, m.origin(gi, pc, dir))
+        let stream = if plain { m.plain_stream(gi, dir) } else { m.stream(gi, dir) };
+        for (pc, op) in stream.iter().enumerate() {
+            // A plain stream's position goes back to the gene's own stream, or the callee's.
+            let (at_gene, at) = match (plain, m.plain_origin(gi, pc, dir)) {
+                (false, _) => (gi, pc),
+                (true, (_, Some(c))) => (c.gene, m.plain_origin(c.gene, c.pc, c.dir).0),
+                (true, (own, None)) => (gi, own),
+            };
+            let at_dir = match m.plain_origin(gi, pc, dir) {
+                (_, Some(c)) if plain => c.dir,
+                _ => dir,
+            };
+            if let Some((line_no, text)) = source_line(m, at_gene, m.origin(at_gene, at, at_dir))
                 && last_line != Some(line_no)
             {
                 last_line = Some(line_no);
@@ -116,7 +147,11 @@ fn listing(m: &Module, dir: Direction) -> String {
                         Cond::GeSImm(a, k) => format!("{} >=s {k}", slot(a)),
                     },
                 };
-                parts.push(if matches!(o, OperandRef::Off(_)) { format!("{name}={v}") } else { v });
+                // Targets, and the counts and frame places of the interpreter's own
+                // instructions, by name.
+                let named = matches!(o, OperandRef::Off(_))
+                    || (op.plain_only() && matches!(o, OperandRef::Amt(_) | OperandRef::Word(_)));
+                parts.push(if named { format!("{name}={v}") } else { v });
             });
             let _ = writeln!(out, "{pc:6}  {:<14}{}", op.mnemonic(), parts.join(", "));
         }

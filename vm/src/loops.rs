@@ -271,7 +271,10 @@ fn general_loops(code: &[Op]) -> impl Iterator<Item = General> + '_ {
 /// (`add.chk.imm`/`sub.chk.imm`, `k` ≠ 0) and writes neither `ctr` nor a bound slot after it,
 /// `until`, an empty loop block, `loop.back`; no jump enters or leaves. The checked step makes
 /// the counter strictly monotonic (an overflow stops the run before it could wrap), so going
-/// forward it never equals `s` again: `from`'s re-entry check never fires. When the exit test
+/// forward it never equals `s` again: `from`'s re-entry check never fires. rdx's unchecked
+/// `from i == 0 do { i += 1 … } until i == n` (a step of exactly one) counts too when the exit
+/// test is `ctr == e`: the counter meets `e` before it could wrap round to `s` (as for counted
+/// loops). When the exit test
 /// is `ctr == e` (alone or as the last term of an `&&` chain, `s > 0 && i = n`), going backward
 /// the counter never equals `e` again either, so `until`'s re-entry check never fires (`top` is
 /// the `until` then; else `top == head`, which keeps that check). No range: the exit test may
@@ -286,12 +289,19 @@ fn step_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
             continue;
         }
         let step = head + 1;
-        let ctr = match code[step] {
-            Op::AddChkImm { dst, imm } | Op::SubChkImm { dst, imm } if imm.0 != 0 => dst,
+        let (ctr, checked) = match code[step] {
+            Op::AddChkImm { dst, imm } | Op::SubChkImm { dst, imm } if imm.0 != 0 => (dst, true),
+            Op::AddImm { dst, imm } | Op::SubImm { dst, imm } if imm.0 == 1 => (dst, false),
             _ => continue,
         };
         let Some(s) = bound(entry, ctr) else { continue };
-        let e = bound(exit, ctr).or_else(|| conjunct_bound(code, u - pre(u), u, exit, ctr));
+        // An unchecked step wraps after 2⁶⁴ trips: only an exit test `ctr == e` (met first)
+        // keeps the counter from coming round to `s` again.
+        let e = match bound(exit, ctr) {
+            None if checked => conjunct_bound(code, u - pre(u), u, exit, ctr),
+            None => continue,
+            e => e,
+        };
         if !untouched(g, &code[step + 1..lb], ctr, [Some(s), e]) || !jumps.closed(code, head, lb + 1) {
             continue;
         }

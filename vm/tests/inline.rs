@@ -289,6 +289,13 @@ gene main(a: u64[6], n: u64, s: u64, d: u64, e: u64) {
         j += 1
     } until j == n
     delocal j = n
+    // rdx's step-first loop: an unchecked step by one, then the body.
+    local r: u64 = 0
+    from r == 0 do {
+        r += 1
+        s += r
+    } until r == n
+    delocal r = n
     // Test-first, its body writes its counter: the re-entry assertion fails when e = 1.
     local q: u64 = 0
     from q == 0 do {
@@ -320,11 +327,11 @@ fn simple_counted_loops_skip_their_re_entry_check() {
     };
     // The three simple loops each way; the loop whose body writes its counter keeps its check.
     assert_eq!((quiet(0), quiet(1)), (3, 3));
-    // The simple test-first loop's `loop.back` each way (backward its condition is `x != x`);
-    // the other keeps its check.
+    // The simple test-first and step-first loops' `loop.back` each way (backward its condition
+    // is `x != x`); the other keeps its check.
     let back =
         |d: usize| m.genes[main].plain.code[d].iter().filter(|o| matches!(o, Op::LoopBackQ { .. })).count();
-    assert_eq!((back(0), back(1)), (1, 1));
+    assert_eq!((back(0), back(1)), (2, 2));
     // A gene with counted loops only: backward, its stream holds no other loop instruction.
     let one = module(
         Dialect::Rdx,
