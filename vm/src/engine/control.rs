@@ -71,9 +71,10 @@ unsafe fn bump(fp: *mut u64, ctr: Slot, step: u64) {
 
 /// Latch of a counted loop (`loop.inc`/`loop.dec`): step the counter; leave (past `loop.exit`)
 /// when `c` holds, else the entry assertion of the `from.c` at `top` must be false and the
-/// do-block runs again.
+/// do-block runs again. `QUIET` (`loop.inc.q`/`loop.dec.q`, a simple counted loop,
+/// [`crate::loops`]) leaves out that assertion, which cannot hold again.
 #[inline(always)]
-pub(super) unsafe fn loop_step(
+pub(super) unsafe fn loop_step<const QUIET: bool>(
     code: &[Op],
     fp: *mut u64,
     ctr: Slot,
@@ -88,30 +89,14 @@ pub(super) unsafe fn loop_step(
         if cond(fp, c) {
             return Ok(pc + 2);
         }
+        if QUIET {
+            return Ok(top.0 as usize + 1);
+        }
         match code.get_unchecked(top.0 as usize) {
             Op::FromC { cond: a, .. } if cond(fp, *a) => Err(Fault::FromReentry),
             Op::FromC { .. } => Ok(top.0 as usize + 1),
             _ => Err(Fault::Internal("loop.inc without its from.c")),
         }
-    }
-}
-
-/// `loop.inc.q`/`loop.dec.q`: [`loop_step`] of a loop whose entry assertion cannot hold again
-/// (a simple counted loop, [`crate::loops`]): step the counter; leave when `c` holds, else
-/// the do-block runs again.
-#[inline(always)]
-pub(super) unsafe fn loop_step_quiet(
-    fp: *mut u64,
-    ctr: Slot,
-    step: u64,
-    c: Cond,
-    top: Off,
-    pc: usize,
-) -> Next {
-    // SAFETY: verified slots (module contract).
-    unsafe {
-        bump(fp, ctr, step);
-        Ok(if cond(fp, c) { pc + 2 } else { top.0 as usize + 1 })
     }
 }
 

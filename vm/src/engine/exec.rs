@@ -276,10 +276,10 @@ impl Interpreter {
                 Op::LoopExit { .. } => go!(control::marker(pc)),
                 Op::FromC { cond, .. } => go!(unsafe { control::from_top(fp, cond, pc) }),
                 Op::LoopInc { ctr, cond, from_top } => {
-                    go!(unsafe { control::loop_step(code, fp, ctr, 1, cond, from_top, pc) })
+                    go!(unsafe { control::loop_step::<false>(code, fp, ctr, 1, cond, from_top, pc) })
                 }
                 Op::LoopDec { ctr, cond, from_top } => {
-                    go!(unsafe { control::loop_step(code, fp, ctr, u64::MAX, cond, from_top, pc) })
+                    go!(unsafe { control::loop_step::<false>(code, fp, ctr, u64::MAX, cond, from_top, pc) })
                 }
                 Op::FromDec { ctr, cond, .. } => {
                     go!(unsafe { control::from_step(fp, ctr, u64::MAX, cond, pc) })
@@ -290,10 +290,10 @@ impl Interpreter {
                 }
                 // Latches of simple counted loops in the plain streams: no re-entry check.
                 Op::LoopIncQ { ctr, cond, from_top } => {
-                    go!(unsafe { control::loop_step_quiet(fp, ctr, 1, cond, from_top, pc) })
+                    go!(unsafe { control::loop_step::<true>(code, fp, ctr, 1, cond, from_top, pc) })
                 }
                 Op::LoopDecQ { ctr, cond, from_top } => {
-                    go!(unsafe { control::loop_step_quiet(fp, ctr, u64::MAX, cond, from_top, pc) })
+                    go!(unsafe { control::loop_step::<true>(code, fp, ctr, u64::MAX, cond, from_top, pc) })
                 }
                 Op::LoopTestDecQ { ctr, cond, from_step } => {
                     go!(unsafe { control::loop_test_quiet(fp, ctr, u64::MAX, cond, from_step, pc) })
