@@ -39,16 +39,14 @@ pub(super) fn build(m: &mut Module) {
         m.genes.iter().map(|g| g.callees().into_iter().filter(|&c| c < n).collect()).collect();
     let mut fits: Vec<[Fit; 2]> = vec![[None, None]; n];
     for gi in callees_first(&callees) {
-        {
-            let mut plain = Plain::default();
-            for (d, dir) in [Direction::Forward, Direction::Backward].into_iter().enumerate() {
-                if let Some((code, origin)) = plain_stream(m, &fits, gi, dir) {
-                    plain.code[d] = code;
-                    plain.origin[d] = origin;
-                }
+        let mut plain = Plain::default();
+        for (d, dir) in [Direction::Forward, Direction::Backward].into_iter().enumerate() {
+            if let Some((code, origin)) = plain_stream(m, &fits, gi, dir) {
+                plain.code[d] = code;
+                plain.origin[d] = origin;
             }
-            m.genes[gi].plain = plain;
         }
+        m.genes[gi].plain = plain;
         fits[gi] = [fit(m, gi, Direction::Forward), fit(m, gi, Direction::Backward)];
     }
 }
