@@ -309,6 +309,7 @@ fn untrusted_modules_run_on_the_interpreter() {
         param_words: 0,
         backward: Default::default(),
         plain: Default::default(),
+        loops: Vec::new(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None };
     m.verify().expect("the verifier accepts it");
@@ -429,6 +430,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         param_words: 0,
         backward: Default::default(),
         plain: Default::default(),
+        loops: Vec::new(),
     };
     let callee = GeneDef {
         name: "f".into(),
@@ -446,6 +448,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         param_words: 0,
         backward: Default::default(),
         plain: Default::default(),
+        loops: Vec::new(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![main, callee], debug: None };
     m.verify().expect("the verifier accepts it");

@@ -437,6 +437,7 @@ impl<'a> GeneCompiler<'a> {
             param_words: 0,
             backward: Default::default(),
             plain: Default::default(),
+            loops: Vec::new(),
         };
         Ok((def, GeneDebug { spans: self.spans, slot_names: self.slot_names }))
     }

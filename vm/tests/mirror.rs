@@ -91,6 +91,7 @@ fn module(op: Op) -> Module {
         param_words: 0,
         backward: Default::default(),
         plain: Default::default(),
+        loops: Vec::new(),
     };
     let callee = vec![
         Op::Enter {},

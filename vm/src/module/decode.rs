@@ -76,6 +76,7 @@ impl Module {
                     param_words: 0,
                     backward: Default::default(),
                     plain: Default::default(),
+                    loops: Vec::new(),
                 });
             }
             Ok(v)

@@ -228,18 +228,21 @@ impl Remap for Moved<'_> {
 fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<PlainAt>)> {
     let stream = m.stream(gi, dir);
     let g = &m.genes[gi];
-    let sites: Vec<_> = stream.iter().map(|op| site(m, fits, gi, op)).collect();
-    let rewrite = checks_left_out(g, stream, dir);
-    if sites.iter().all(Option::is_none) && rewrite.iter().all(Option::is_none) {
+    // Both lists by position, sparse (a long gene with nothing to change costs a scan).
+    let sites: Vec<(usize, (usize, Direction, Args))> =
+        stream.iter().enumerate().filter_map(|(pc, op)| Some((pc, site(m, fits, gi, op)?))).collect();
+    let rewrites = checks_left_out(g, stream, dir);
+    if sites.is_empty() && rewrites.is_empty() {
         return None;
     }
+    let (mut sites, mut rewrites) = (sites.into_iter().peekable(), rewrites.into_iter().peekable());
     let mut moved = vec![0u32; stream.len()];
     let (mut code, mut origin) = (Vec::new(), Vec::new());
     for (pc, op) in stream.iter().enumerate() {
         moved[pc] = code.len() as u32;
         let own = PlainAt { at: pc as u32, callee: PlainAt::NONE, callee_pc: 0 };
-        let Some((callee, cdir, args)) = sites[pc] else {
-            code.push(rewrite[pc].unwrap_or(*op));
+        let Some((_, (callee, cdir, args))) = sites.next_if(|s| s.0 == pc) else {
+            code.push(rewrites.next_if(|r| r.0 == pc).map_or(*op, |r| r.1));
             origin.push(own);
             continue;
         };
@@ -279,7 +282,7 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
 }
 
 /// The instructions of gene `g`'s stream in direction `dir` that stand in for checks that
-/// cannot fail, by position: the instruction the plain stream has there instead.
+/// cannot fail, in order of position: the instruction the plain stream has there instead.
 ///
 /// - The latches of simple counted loops ([`crate::loops`]): forward the `loop.inc`/`loop.dec`,
 ///   whose loop's entry assertion cannot hold again; backward the `loop.test` standing for it,
@@ -290,16 +293,15 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
 ///   backward stream's for such loops): its code becomes `loop.back.q`, which goes around
 ///   counting the instructions it passes over.
 /// - Settled exit assertions ([`crate::loops::settled_exits`]): their code becomes `skip`.
-fn checks_left_out(g: &GeneDef, stream: &[Op], dir: Direction) -> Vec<Option<Op>> {
-    let mut out = vec![None; stream.len()];
+fn checks_left_out(g: &GeneDef, stream: &[Op], dir: Direction) -> Vec<(usize, Op)> {
+    let mut out = Vec::new();
     let pre = |p: usize| stream[p].pre().map_or(0, |n| n as usize).min(p);
     let looping = |op: &Op| {
         matches!(op, Op::LoopInc { .. } | Op::LoopDec { .. } | Op::LoopTest { .. } | Op::LoopBack { .. })
     };
     if stream.iter().any(looping) {
-        let loops = crate::loops::counted_loops(g);
         let (mut step, mut head) = (vec![false; g.code.len()], vec![false; g.code.len()]);
-        for l in &loops {
+        for l in &g.loops {
             let latch = matches!(g.code[l.step], Op::LoopInc { .. } | Op::LoopDec { .. });
             step[l.step] |= l.head == l.top && latch;
             head[l.head] |= matches!(g.code[l.head], Op::From { .. });
@@ -308,25 +310,29 @@ fn checks_left_out(g: &GeneDef, stream: &[Op], dir: Direction) -> Vec<Option<Op>
         for (pc, op) in stream.iter().enumerate() {
             match (*op, dir) {
                 (Op::LoopInc { ctr, cond, from_top }, Direction::Forward) if is(&step, pc) => {
-                    out[pc] = Some(Op::LoopIncQ { ctr, cond, from_top });
+                    out.push((pc, Op::LoopIncQ { ctr, cond, from_top }));
                 }
                 (Op::LoopDec { ctr, cond, from_top }, Direction::Forward) if is(&step, pc) => {
-                    out[pc] = Some(Op::LoopDecQ { ctr, cond, from_top });
+                    out.push((pc, Op::LoopDecQ { ctr, cond, from_top }));
                 }
                 (Op::LoopTest { cond, from_step }, Direction::Backward)
                     if g.backward.origin.get(pc).is_some_and(|&o| is(&step, o as usize)) =>
                 {
-                    out[pc] = match stream.get(from_step.0 as usize) {
-                        Some(&Op::FromDec { ctr, .. }) => Some(Op::LoopTestDecQ { ctr, cond, from_step }),
-                        Some(&Op::FromInc { ctr, .. }) => Some(Op::LoopTestIncQ { ctr, cond, from_step }),
-                        _ => None,
-                    };
+                    match stream.get(from_step.0 as usize) {
+                        Some(&Op::FromDec { ctr, .. }) => {
+                            out.push((pc, Op::LoopTestDecQ { ctr, cond, from_step }))
+                        }
+                        Some(&Op::FromInc { ctr, .. }) => {
+                            out.push((pc, Op::LoopTestIncQ { ctr, cond, from_step }))
+                        }
+                        _ => {}
+                    }
                 }
                 (Op::LoopBack { cond, from_top, .. }, _) => {
                     let never = matches!(cond, Cond::Ne(a, b) if a == b);
                     let proved = dir == Direction::Forward && is(&head, from_top.0 as usize);
                     if let (true, Ok(count)) = (never || proved, u8::try_from(pre(pc))) {
-                        out[pc - pre(pc)] = Some(Op::LoopBackQ { from_top, count: Amt(count) });
+                        out.push((pc - pre(pc), Op::LoopBackQ { from_top, count: Amt(count) }));
                     }
                 }
                 _ => {}
@@ -335,9 +341,12 @@ fn checks_left_out(g: &GeneDef, stream: &[Op], dir: Direction) -> Vec<Option<Op>
     }
     for s in crate::loops::settled_exits(g, stream) {
         if let Ok(count) = u8::try_from(s.n) {
-            out[s.from] = Some(Op::Skip { to: Off(s.to as u32), count: Amt(count) });
+            out.push((s.from, Op::Skip { to: Off(s.to as u32), count: Amt(count) }));
         }
     }
+    // (One instruction in place of each check: no two stand at one position.)
+    out.sort_by_key(|r| r.0);
+    out.dedup_by_key(|r| r.0);
     out
 }
 

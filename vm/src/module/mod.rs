@@ -72,6 +72,8 @@ pub struct GeneDef {
     pub backward: Backward,
     /// Derived by the verifier: the interpreter's plain-run streams (`module/inline.rs`).
     pub plain: Plain,
+    /// Derived by the verifier: the simple loops of `code` ([`crate::loops::counted_loops`]).
+    pub loops: Vec<crate::loops::CountedLoop>,
 }
 
 /// A gene's streams with its leaf calls translated in place, forward and backward (empty:

@@ -328,8 +328,9 @@ fn verify_gene(
     g.param_pass = param_pass;
     g.param_words = next as u16;
     // Exit tests that never hold again going backward (simple loops' re-entry assertions).
+    g.loops = crate::loops::counted_loops(g);
     let mut quiet: Vec<(usize, crate::ops::Slot)> =
-        crate::loops::counted_loops(g).iter().filter(|l| l.head != l.top).map(|l| (l.top, l.ctr)).collect();
+        g.loops.iter().filter(|l| l.head != l.top).map(|l| (l.top, l.ctr)).collect();
     quiet.sort_unstable();
     g.backward = super::mirror::backward(code, &quiet)?;
     Ok(())
