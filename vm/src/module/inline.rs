@@ -235,6 +235,15 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
     if sites.is_empty() && rewrites.is_empty() {
         return None;
     }
+    if sites.is_empty() {
+        // Only instructions replaced in place: positions are the stream's own (no origin list,
+        // no jumps to move).
+        let mut code = stream.to_vec();
+        for (pc, op) in rewrites {
+            code[pc] = op;
+        }
+        return Some((code, Vec::new()));
+    }
     let (mut sites, mut rewrites) = (sites.into_iter().peekable(), rewrites.into_iter().peekable());
     let mut moved = vec![0u32; stream.len()];
     let (mut code, mut origin) = (Vec::new(), Vec::new());

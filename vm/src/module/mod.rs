@@ -81,6 +81,7 @@ pub struct GeneDef {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Plain {
     pub code: [Vec<Op>; 2],
+    /// Empty where the stream only replaces instructions in place (each at its own position).
     pub origin: [Vec<PlainAt>; 2],
 }
 
