@@ -72,7 +72,17 @@ gene fold(v: u64[4], acc: u64) {
     delocal i = size(v)
 }
 
+// A wide frame: called first, it grows the memory past the deeper calls' frames, so those
+// find their words in place and must still check the depth and memory limits.
+gene wide(a: u64) {
+    local t: u64[24] = 0
+    t[23] += a
+    t[23] -= a
+    delocal t = 0
+}
+
 gene main(x: u16, y: u16, k: u16, n: u64, a: u64, b: u64) {
+    call wide(a)
     local w: u64[4] = 0
     w[2] += b
     call fold(w, a)
@@ -173,7 +183,7 @@ fn in_place_calls_run_as_real_calls_do() {
             let limits = (0..400u64)
                 .map(|max_steps| Limits { max_steps, ..Limits::default() })
                 .chain((0..4).map(|max_depth| Limits { max_depth, ..Limits::default() }))
-                .chain((0..40).map(|max_words| Limits { max_words, ..Limits::default() }));
+                .chain((0..64).map(|max_words| Limits { max_words, ..Limits::default() }));
             for l in limits {
                 assert_eq!(run(&m, l, input, dir), run(&reference, l, input, dir), "{input:?} {dir:?} {l:?}");
             }

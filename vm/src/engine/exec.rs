@@ -333,6 +333,16 @@ impl Interpreter {
                     // A leaf call translated in place (only in the plain streams): its limits
                     // are checked on the count so far, as `call` does (its `ret.in` counts as
                     // the callee's `exit`).
+                    if self.enter_inline_fast(
+                        m,
+                        c.base + at.0 as usize,
+                        gene.0,
+                        depth.0 as usize,
+                        n <= steps_left,
+                    ) {
+                        pc += 1;
+                        continue;
+                    }
                     self.count += n;
                     steps_left = steps_left.saturating_sub(n);
                     budget = budget.saturating_sub(n);

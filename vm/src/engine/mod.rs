@@ -463,7 +463,35 @@ impl Interpreter {
     /// callee translated in place itself): what [`Interpreter::push_frame`] checks and
     /// prepares besides the frame itself — the call's limits, memory for the callee's slots,
     /// its locals at zero, the depth it reaches.
-    #[inline]
+    ///
+    /// The cheap case first: when the memory already holds the callee's words, no limit is
+    /// reached and `steps_ok` (the instructions run so far, not yet added to `count`, leave
+    /// `count` within the step limit), the dispatch loop need not settle its count nor follow
+    /// a moved memory. False otherwise, having done nothing: take [`Interpreter::enter_inline`].
+    #[inline(always)]
+    fn enter_inline_fast(&mut self, m: &Module, at: usize, gene: u32, depth: usize, steps_ok: bool) -> bool {
+        let Some(g) = m.genes.get(gene as usize) else { return false };
+        let need = at + g.words as usize;
+        let levels = self.frames.len() + depth - 1;
+        if !steps_ok
+            || need > self.mem.len()
+            || levels >= self.limits.max_depth
+            || need > self.limits.max_words
+            || self.stop.is_some()
+        {
+            return false;
+        }
+        let lo = at + g.param_words as usize;
+        if lo < need {
+            self.mem[lo..need].fill(0);
+        }
+        self.max_depth = self.max_depth.max(levels + 1);
+        true
+    }
+
+    /// [`Interpreter::enter_inline_fast`]'s other case (the step count settled first).
+    #[cold]
+    #[inline(never)]
     fn enter_inline(&mut self, m: &Module, at: usize, gene: u32, depth: usize) -> Result<(), Fault> {
         let g = &m.genes[gene as usize];
         let need = at + g.words as usize;
