@@ -77,14 +77,13 @@ impl Interpreter {
     /// [`Interpreter::exec`] asking `hook` before each instruction after the first whether to
     /// pause there (the debugger's stepping); with [`NoHook`] the check compiles away.
     #[inline(always)]
-    pub(super) fn exec_with<H: Hook>(&mut self, m: &Module, hook: &mut H) -> Result<Flow, Trap> {
+    pub(super) fn exec_with<'m, H: Hook>(&mut self, m: &'m Module, hook: &mut H) -> Result<Flow, Trap> {
         let (mut c, mut pc) = Ctx::new(self, m)?;
         // The plain run executes the streams with leaf calls translated in place; under a hook
         // (the debugger) each gene's own, so it stops in every callee.
         self.plain = !H::ON;
-        let stream =
-            |gi: usize, dir: Direction| if H::ON { m.stream(gi, dir) } else { m.plain_stream(gi, dir) };
-        let mut code = stream(c.gi, c.dir);
+        let stream = |g: &'m GeneDef, dir: Direction| if H::ON { g.stream(dir) } else { g.plain_stream(dir) };
+        let mut code = stream(c.g, c.dir);
         let mut fp = c.fp;
         let mut n: u64 = 0;
         // Instructions this call may still execute (checked where a jump goes back).
@@ -173,7 +172,7 @@ impl Interpreter {
                 // SAFETY: base + words <= mem.len (above).
                 fp = unsafe { c.mem.ptr.add(fr.base) };
                 c.fp = fp;
-                code = stream(c.gi, c.dir);
+                code = stream(c.g, c.dir);
                 pc = fr.pc;
                 continue;
             }};
@@ -189,13 +188,9 @@ impl Interpreter {
                 if H::ON {
                     break Ok(Flow::Call { gene: $gene.0, args: $args, dir: $dir });
                 }
-                // The instructions so far count before the callee runs (`push_frame` checks
-                // the step limit on `count`).
-                self.count += n;
-                steps_left = steps_left.saturating_sub(n);
-                budget = budget.saturating_sub(n);
-                n = 0;
-                let fr = t!(self.push_frame(m, $gene.0, $args, $dir));
+                // The instructions so far count before the callee runs (`push_callee` checks
+                // the step limit on `count` and those).
+                let fr = t!(self.push_callee(m, c.g, c.base, $gene.0, $args, $dir, n));
                 switch!(Some(fr))
             }};
         }

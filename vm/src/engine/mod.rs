@@ -383,7 +383,8 @@ impl Interpreter {
         }
     }
 
-    #[inline(always)]
+    /// Pushes the frame of a call of gene `gene` from the top frame (the driver's and the
+    /// debugger's calls, with the instruction count settled).
     fn push_frame(
         &mut self,
         m: &Module,
@@ -392,17 +393,34 @@ impl Interpreter {
         dir: Direction,
     ) -> Result<Frame, Fault> {
         let caller = *self.frames.last().ok_or(Fault::Internal("no caller"))?;
-        let cg = &m.genes[caller.gene as usize];
+        self.push_callee(m, &m.genes[caller.gene as usize], caller.base, gene, args, dir, 0)
+    }
+
+    /// Pushes the frame of a call of gene `gene` from the top frame, which runs gene `cg` at
+    /// `caller_base`; `pending` instructions have run that `count` does not hold yet (the
+    /// dispatch loop settles its count when it leaves).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn push_callee(
+        &mut self,
+        m: &Module,
+        cg: &crate::module::GeneDef,
+        caller_base: usize,
+        gene: u32,
+        args: crate::ops::Args,
+        dir: Direction,
+        pending: u64,
+    ) -> Result<Frame, Fault> {
         let g = &m.genes[gene as usize];
-        let base = caller.base + cg.words as usize;
+        let base = caller_base + cg.words as usize;
         let need = base + g.words as usize;
         // One test on the common path; the cold one says which limit (if any) the call hits.
         if self.frames.len() >= self.limits.max_depth
             || need > self.limits.max_words
-            || self.count > self.limits.max_steps
+            || pending > self.limits.max_steps.saturating_sub(self.count)
             || self.stop.is_some()
         {
-            self.call_limits(self.frames.len(), need)?;
+            self.call_limits(self.frames.len(), need, pending)?;
         }
         if need > self.mem.len() {
             self.grow(need);
@@ -418,7 +436,7 @@ impl Interpreter {
         // every parameter word below the callee's slot count (verified), and the callee's
         // frame has `words` words.
         unsafe {
-            let from = self.mem.as_mut_ptr().add(caller.base);
+            let from = self.mem.as_mut_ptr().add(caller_base);
             let to = from.add(cg.words as usize);
             for (p, &slot) in g.param_pass.iter().zip(pool) {
                 let (slot, at) = (slot.0 as usize, p.at as usize);
@@ -441,15 +459,15 @@ impl Interpreter {
         Ok(frame)
     }
 
-    /// The limit a call from `levels` frames deep would pass (depth, memory, steps) or the
-    /// stop flag raised, if any.
+    /// The limit a call from `levels` frames deep would pass (depth, memory, steps, with
+    /// `pending` instructions not yet in `count`) or the stop flag raised, if any.
     #[cold]
     #[inline(never)]
-    fn call_limits(&self, levels: usize, need: usize) -> Result<(), Fault> {
+    fn call_limits(&self, levels: usize, need: usize, pending: u64) -> Result<(), Fault> {
         if levels >= self.limits.max_depth || need > self.limits.max_words {
             return Err(Fault::Recursion(self.limits.max_depth));
         }
-        if self.count > self.limits.max_steps {
+        if self.count.saturating_add(pending) > self.limits.max_steps {
             return Err(Fault::StepLimit(self.limits.max_steps));
         }
         if self.stop.is_some() && self.stop_asked() {
@@ -501,7 +519,7 @@ impl Interpreter {
             || self.count > self.limits.max_steps
             || self.stop.is_some()
         {
-            self.call_limits(levels, need)?;
+            self.call_limits(levels, need, 0)?;
         }
         if need > self.mem.len() {
             self.grow(need);

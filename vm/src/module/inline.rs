@@ -375,9 +375,7 @@ impl Module {
     /// The stream a plain run of gene `gene` executes in direction `dir`.
     #[inline]
     pub fn plain_stream(&self, gene: usize, dir: Direction) -> &[Op] {
-        let d = (dir == Direction::Backward) as usize;
-        let p = &self.genes[gene].plain.code[d];
-        if p.is_empty() { self.stream(gene, dir) } else { p }
+        self.genes[gene].plain_stream(dir)
     }
 
     /// Where instruction `pc` of gene `gene`'s plain stream in direction `dir` comes from: its

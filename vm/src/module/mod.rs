@@ -97,6 +97,22 @@ pub struct PlainAt {
 }
 
 impl GeneDef {
+    /// The gene's own stream in direction `dir` ([`Module::stream`]).
+    #[inline]
+    pub fn stream(&self, dir: crate::Direction) -> &[Op] {
+        match dir {
+            crate::Direction::Forward => &self.code,
+            crate::Direction::Backward => &self.backward.code,
+        }
+    }
+
+    /// The stream a plain run of the gene executes in direction `dir` ([`Module::plain_stream`]).
+    #[inline]
+    pub fn plain_stream(&self, dir: crate::Direction) -> &[Op] {
+        let p = &self.plain.code[(dir == crate::Direction::Backward) as usize];
+        if p.is_empty() { self.stream(dir) } else { p }
+    }
+
     /// The genes this gene's code calls or uncalls, each once, in index order.
     pub fn callees(&self) -> Vec<usize> {
         let mut c: Vec<usize> = self
@@ -271,11 +287,7 @@ impl Module {
     /// stream.
     #[inline]
     pub fn stream(&self, gene: usize, dir: crate::Direction) -> &[Op] {
-        let g = &self.genes[gene];
-        match dir {
-            crate::Direction::Forward => &g.code,
-            crate::Direction::Backward => &g.backward.code,
-        }
+        self.genes[gene].stream(dir)
     }
 
     /// The forward instruction that instruction `pc` of gene `gene`'s stream in direction `dir`
