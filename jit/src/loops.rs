@@ -148,7 +148,7 @@ pub fn unrolling(g: &GeneDef, l: &CountedLoop) -> Unroll {
 
 /// The counter's step around loop `l`: 1 or -1.
 pub fn step(g: &GeneDef, l: &CountedLoop) -> i64 {
-    if matches!(g.code[l.step], Op::LoopInc { .. } | Op::AddImm { .. }) { 1 } else { -1 }
+    if matches!(g.code[l.step], Op::LoopInc { .. } | Op::AddImm { .. } | Op::AddWImm { .. }) { 1 } else { -1 }
 }
 
 /// The counter's value after the trips [`Unroll::peeled`] off loop `l` (which has a range):
@@ -272,17 +272,27 @@ mod tests {
     }
 
     #[test]
-    fn a_counter_passed_to_a_call_is_not_simple() {
-        let g = gene(
-            "gene f(x: u64) {
-                local i: u64 = 0
-                from i == 0 do { call g(i, x)  i += 1 } until i == 8
-                delocal i = 8
-            }
-            gene g(i: u64, x: u64) { x += i }",
-        );
-        assert!(g.code.iter().any(|o| matches!(o, Op::LoopInc { .. })), "{:?}", g.code);
-        assert!(counted_loops(&g).is_empty());
+    fn a_counter_passed_to_a_call_is_simple_only_if_the_callee_leaves_it() {
+        let f = |callee: &str| {
+            gene(&format!(
+                "gene f(x: u64) {{
+                    local i: u64 = 0
+                    from i == 0 do {{ call g(i, x)  i += 1 }} until i == 8
+                    delocal i = 8
+                }}
+                gene h(v: u64) {{ v += 1 }}
+                {callee}"
+            ))
+        };
+        // `g` reads its `i`; it changes it itself, or through a call of `h`.
+        let reads = f("gene g(i: u64, x: u64) { x += i }");
+        assert!(reads.code.iter().any(|o| matches!(o, Op::LoopInc { .. })), "{:?}", reads.code);
+        assert_eq!(counted_loops(&reads).len(), 1);
+        for writes in ["gene g(i: u64, x: u64) { i += x }", "gene g(i: u64, x: u64) { call h(i) }"] {
+            let g = f(writes);
+            assert!(g.code.iter().any(|o| matches!(o, Op::LoopInc { .. })), "{:?}", g.code);
+            assert!(counted_loops(&g).is_empty(), "{writes}");
+        }
     }
 
     #[test]

@@ -310,6 +310,7 @@ fn untrusted_modules_run_on_the_interpreter() {
         backward: Default::default(),
         plain: Default::default(),
         loops: Vec::new(),
+        arg_written: Vec::new(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None };
     m.verify().expect("the verifier accepts it");
@@ -431,6 +432,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         backward: Default::default(),
         plain: Default::default(),
         loops: Vec::new(),
+        arg_written: Vec::new(),
     };
     let callee = GeneDef {
         name: "f".into(),
@@ -449,6 +451,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         backward: Default::default(),
         plain: Default::default(),
         loops: Vec::new(),
+        arg_written: Vec::new(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![main, callee], debug: None };
     m.verify().expect("the verifier accepts it");
@@ -1062,6 +1065,25 @@ fn settled_exit_assertions_agree_with_the_interpreter() {
         (1..seeds.len()).contains(&failed),
         "some inputs fail an exit assertion that can fail, some run through: {failed}"
     );
+}
+
+#[test]
+fn loops_passing_their_counter_to_calls_agree_with_the_interpreter() {
+    // Counters passed to calls that only read them, and u16 counters, leave their re-entry
+    // checks out; a counter a callee may change (d = 1) and a u8 counter that never meets its
+    // bound (d = 2) keep theirs and fail where the interpreter's do.
+    let m = compile(include_str!("../../vm/tests/called.rdx"));
+    let main = m.gene_index("main").expect("main");
+    let seeds: [&[u64]; 5] = [&[0, 3, 0], &[9, 1, 0], &[u64::MAX, 40, 0], &[5, 2, 1], &[1, 1, 2]];
+    let mut jt = jit();
+    let mut failed = 0;
+    for seed in seeds {
+        let s = state(&m, main, seed);
+        agree(&mut jt, &m, main, &s).unwrap_or_else(|e| panic!("{seed:?}: {e}"));
+        let mut a = s.clone();
+        failed += jt.run(&m, main, &mut a, Direction::Forward).is_err() as usize;
+    }
+    assert_eq!(failed, 2, "d = 1 and d = 2 fail their re-entry assertions");
 }
 
 #[test]

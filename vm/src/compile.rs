@@ -39,10 +39,11 @@ fn compile_inner(p: &Program, file_name: &str, source_text: &str) -> R<Module> {
     let mut strings = Strings::default();
     let gene_index: HashMap<&str, usize> =
         p.genes.iter().enumerate().map(|(i, g)| (g.name.name.as_str(), i)).collect();
+    let calls = ParamWrites::new(p, &gene_index);
     let mut genes = Vec::with_capacity(p.genes.len());
     let mut debug = Vec::with_capacity(p.genes.len());
     for g in &p.genes {
-        let (def, dbg) = GeneCompiler::new(p, &gene_index, &mut strings).run(g)?;
+        let (def, dbg) = GeneCompiler::new(p, &gene_index, &calls, &mut strings).run(g)?;
         genes.push(def);
         debug.push(dbg);
     }
@@ -141,6 +142,8 @@ struct AliasGuard {
 struct GeneCompiler<'a> {
     prog: &'a Program,
     genes: &'a HashMap<&'a str, usize>,
+    /// Which arguments each gene's calls may change.
+    calls: &'a ParamWrites<'a>,
     strings: &'a mut Strings,
     dialect: Dialect,
     code: Vec<Op>,
@@ -189,9 +192,10 @@ fn zero_or_one(e: &Expr) -> bool {
 }
 
 /// Whether statement `s` may change the variable `name` (or opens another of that name): as a
-/// target, a swapped place, a call's argument, a pushed or popped place, a kernel's buffer.
-fn may_change(s: &Stmt, name: &str) -> bool {
-    let block = |b: &Block| b.stmts.iter().any(|s| may_change(s, name));
+/// target, a swapped place, a call's argument the callee may change (`calls`), a pushed or
+/// popped place, a kernel's buffer.
+fn may_change(s: &Stmt, name: &str, calls: &ParamWrites) -> bool {
+    let block = |b: &Block| b.stmts.iter().any(|s| may_change(s, name, calls));
     match &s.kind {
         StmtKind::Update { target: p, .. }
         | StmtKind::Mul { target: p, .. }
@@ -208,11 +212,47 @@ fn may_change(s: &Stmt, name: &str) -> bool {
             block(then_block) || else_block.as_ref().is_some_and(block)
         }
         StmtKind::From { body, again, .. } => block(body) || again.as_ref().is_some_and(block),
-        StmtKind::Call { args, .. } => args.iter().any(|a| a.name == name),
+        StmtKind::Call { gene, args, .. } => {
+            args.iter().enumerate().any(|(k, a)| a.name == name && calls.changes(&gene.name, k))
+        }
         StmtKind::Local { name: n, .. } | StmtKind::Delocal { name: n, .. } => n.name == name,
         StmtKind::Kernel { buf, .. } => buf.name == name,
-        StmtKind::Undo(inner) => may_change(inner, name),
+        StmtKind::Undo(inner) => may_change(inner, name, calls),
         StmtKind::Assert(_) | StmtKind::Skip | StmtKind::Error(_) | StmtKind::Print(_) => false,
+    }
+}
+
+/// For each gene of a program, whether a call or uncall of it may change each argument.
+struct ParamWrites<'a> {
+    index: &'a HashMap<&'a str, usize>,
+    written: Vec<Vec<bool>>,
+}
+
+impl<'a> ParamWrites<'a> {
+    /// A parameter may change when the gene's own statements change it, or pass it to a call
+    /// that may change that argument: computed up from "none changes" until nothing more does
+    /// (recursion included).
+    fn new(p: &Program, index: &'a HashMap<&'a str, usize>) -> ParamWrites<'a> {
+        let mut pw =
+            ParamWrites { index, written: p.genes.iter().map(|g| vec![false; g.params.len()]).collect() };
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (gi, g) in p.genes.iter().enumerate() {
+                for (k, q) in g.params.iter().enumerate() {
+                    if !pw.written[gi][k] && g.body.stmts.iter().any(|s| may_change(s, &q.name.name, &pw)) {
+                        pw.written[gi][k] = true;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        pw
+    }
+
+    /// Whether a call of gene `gene` may change its argument `k` (yes for an unknown gene).
+    fn changes(&self, gene: &str, k: usize) -> bool {
+        self.index.get(gene).and_then(|&g| self.written.get(g)?.get(k).copied()).unwrap_or(true)
     }
 }
 
@@ -356,11 +396,13 @@ impl<'a> GeneCompiler<'a> {
     fn new(
         prog: &'a Program,
         genes: &'a HashMap<&'a str, usize>,
+        calls: &'a ParamWrites<'a>,
         strings: &'a mut Strings,
     ) -> GeneCompiler<'a> {
         GeneCompiler {
             prog,
             genes,
+            calls,
             strings,
             dialect: prog.dialect,
             code: Vec::new(),
@@ -438,6 +480,7 @@ impl<'a> GeneCompiler<'a> {
             backward: Default::default(),
             plain: Default::default(),
             loops: Vec::new(),
+            arg_written: Vec::new(),
         };
         Ok((def, GeneDebug { spans: self.spans, slot_names: self.slot_names }))
     }
@@ -1026,7 +1069,7 @@ impl<'a> GeneCompiler<'a> {
         }
         // `loop.inc` steps without wrapping: a fixed-width counter only where it never
         // wraps, from `ctr == a` to `ctr == c` with constants a < c (a > c down) that nothing
-        // else in the loop changes.
+        // else in the loop changes (a call only where its callee may change that argument).
         if let Some(w) = ty.width() {
             let (Some(a), Some(c)) = (bound(entry), bound(until)) else { return Ok(None) };
             let order = |x: u64| if w.signed { x as i64 as i128 } else { x as i128 };
@@ -1034,7 +1077,7 @@ impl<'a> GeneCompiler<'a> {
             if !w.holds(a) || !w.holds(c) || (order(a) < order(c)) != upward || a == c {
                 return Ok(None);
             }
-            if rest.iter().any(|s| may_change(s, &target.name.name)) {
+            if rest.iter().any(|s| may_change(s, &target.name.name, self.calls)) {
                 return Ok(None);
             }
         }

@@ -62,13 +62,22 @@ pub fn is_write(op: &Op, name: &str) -> bool {
     matches!(name, "dst" | "var" | "ctr") || matches!(op, Op::Swap { .. })
 }
 
-/// Calls `f` with every slot instruction `op` of gene `g` may write.
+/// Calls `f` with every slot instruction `op` of gene `g` may write: a call's or uncall's
+/// arguments that the callee may change (`GeneDef::arg_written`; all of them before the
+/// verifier filled that in).
 pub fn writes(g: &GeneDef, op: &Op, f: &mut impl FnMut(Slot)) {
     op.operands(&mut |name, o| match o {
         OperandRef::Slot(s) if is_write(op, name) => f(s),
+        // An array opened or closed here: its address and length slots.
+        OperandRef::Arr(a) if matches!(op, Op::LocalArr { .. } | Op::DelocalArr { .. }) => {
+            f(Slot(a.0));
+            f(Slot(a.0.wrapping_add(1)));
+        }
         OperandRef::Args(a) if matches!(op, Op::Call { .. } | Op::Uncall { .. }) => {
-            for s in g.args.iter().skip(a.start as usize).take(a.len as usize) {
-                f(*s);
+            for (k, s) in g.args.iter().enumerate().skip(a.start as usize).take(a.len as usize) {
+                if g.arg_written.get(k).copied().unwrap_or(true) {
+                    f(*s);
+                }
             }
         }
         _ => {}
@@ -274,7 +283,8 @@ fn general_loops(code: &[Op]) -> impl Iterator<Item = General> + '_ {
 /// forward it never equals `s` again: `from`'s re-entry check never fires. rdx's unchecked
 /// `from i == 0 do { i += 1 … } until i == n` (a step of exactly one) counts too when the exit
 /// test is `ctr == e`: the counter meets `e` before it could wrap round to `s` (as for counted
-/// loops). When the exit test
+/// loops). So does a step of one that wraps at a narrower width (`add.w.imm`, a `u16`
+/// counter) when `e` is a constant of that width ([`narrow_meets`]). When the exit test
 /// is `ctr == e` (alone or as the last term of an `&&` chain, `s > 0 && i = n`), going backward
 /// the counter never equals `e` again either, so `until`'s re-entry check never fires (`top` is
 /// the `until` then; else `top == head`, which keeps that check). No range: the exit test may
@@ -292,6 +302,11 @@ fn step_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
         let (ctr, checked) = match code[step] {
             Op::AddChkImm { dst, imm } | Op::SubChkImm { dst, imm } if imm.0 != 0 => (dst, true),
             Op::AddImm { dst, imm } | Op::SubImm { dst, imm } if imm.0 == 1 => (dst, false),
+            Op::AddWImm { dst, imm, w } | Op::SubWImm { dst, imm, w }
+                if imm.0 == 1 && narrow_meets(w, exit, dst) =>
+            {
+                (dst, false)
+            }
             _ => continue,
         };
         let Some(s) = bound(entry, ctr) else { continue };
@@ -309,6 +324,13 @@ fn step_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
         out.push(CountedLoop { head, top, step, ctr, range: None });
     }
     out
+}
+
+/// Whether a counter `ctr` stepped by one at width `w` (wrapping round within its `w` bits)
+/// meets the exit test `exit` before it comes round to its start again: when the test is
+/// `ctr == k` for a constant `k` of that width (a wider bound it might never meet).
+fn narrow_meets(w: crate::ops::Wid, exit: Cond, ctr: Slot) -> bool {
+    matches!(bound(exit, ctr), Some(Bound::Const(k)) if w.wrap(k) == k)
 }
 
 /// The simple test-first loops of a gene: `from ctr == s` (entry), `until ctr == e` right
@@ -330,6 +352,8 @@ fn test_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
         let (ctr, inc) = match code[step] {
             Op::AddImm { dst, imm } if imm.0 == 1 => (dst, true),
             Op::SubImm { dst, imm } if imm.0 == 1 => (dst, false),
+            Op::AddWImm { dst, imm, w } if imm.0 == 1 && narrow_meets(w, exit, dst) => (dst, true),
+            Op::SubWImm { dst, imm, w } if imm.0 == 1 && narrow_meets(w, exit, dst) => (dst, false),
             _ => continue,
         };
         let (Some(s), Some(e)) = (bound(entry, ctr), bound(exit, ctr)) else { continue };

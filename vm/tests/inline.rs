@@ -423,3 +423,45 @@ fn exit_assertions_that_cannot_fail_are_passed_over() {
     assert!(outcomes.iter().any(|o| o.starts_with("ok")), "{outcomes:?}");
     assert!(outcomes.iter().any(|o| o.starts_with("FiFailed")), "{outcomes:?}");
 }
+
+/// Loops whose counters go to calls, and counters narrower than a word (`called.rdx`).
+const CALLED: &str = include_str!("called.rdx");
+
+#[test]
+fn loops_passing_their_counter_to_calls_that_only_read_it_stay_simple() {
+    let m = module(Dialect::Rdx, CALLED);
+    let main = m.gene_index("main").unwrap();
+    let count = |d: usize, f: fn(&Op) -> bool| m.genes[main].plain.code[d].iter().filter(|o| f(o)).count();
+    let latch = |o: &Op| {
+        matches!(
+            o,
+            Op::LoopIncQ { .. } | Op::LoopDecQ { .. } | Op::LoopTestDecQ { .. } | Op::LoopTestIncQ { .. }
+        )
+    };
+    let back = |o: &Op| matches!(o, Op::LoopBackQ { .. });
+    // Quiet: the u64 counter passed to `peek`, the u16 counters up (after the body and
+    // test-first) and down (step first). Checked: the counter `maybe` may change, and the u8
+    // counter that never meets 300.
+    assert_eq!((count(0, latch), count(1, latch)), (3, 3));
+    assert_eq!((count(0, back), count(1, back)), (1, 1));
+    let checked = |o: &Op| matches!(o, Op::LoopInc { .. } | Op::LoopBack { .. } | Op::LoopTest { .. });
+    assert_eq!(count(0, checked), 2);
+
+    let reference = own_streams(&m);
+    let inputs = [ints(&[0, 3, 0]), ints(&[9, 0, 0]), ints(&[5, 2, 1]), ints(&[1, 1, 2])];
+    for input in &inputs {
+        for dir in [Direction::Forward, Direction::Backward] {
+            for max_steps in (0..200u64).chain([5_000, 1_000_000]) {
+                let l = Limits { max_steps, ..Limits::default() };
+                assert_eq!(run(&m, l, input, dir), run(&reference, l, input, dir), "{input:?} {dir:?} {l:?}");
+            }
+        }
+    }
+    // d = 1: `maybe` changes the counter through `dec`; d = 2: the u8 counter comes round to 0.
+    for bad in [&inputs[2], &inputs[3]] {
+        let (_, err) = run(&m, Limits::default(), bad, Direction::Forward);
+        assert!(err.starts_with("FromReentry"), "{err}");
+    }
+    let (_, ok) = run(&m, Limits::default(), &inputs[0], Direction::Forward);
+    assert!(ok.starts_with("ok"), "{ok}");
+}

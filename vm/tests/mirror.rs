@@ -92,6 +92,7 @@ fn module(op: Op) -> Module {
         backward: Default::default(),
         plain: Default::default(),
         loops: Vec::new(),
+        arg_written: Vec::new(),
     };
     let callee = vec![
         Op::Enter {},

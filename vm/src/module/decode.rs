@@ -77,6 +77,7 @@ impl Module {
                     backward: Default::default(),
                     plain: Default::default(),
                     loops: Vec::new(),
+                    arg_written: Vec::new(),
                 });
             }
             Ok(v)

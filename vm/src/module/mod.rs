@@ -74,6 +74,10 @@ pub struct GeneDef {
     pub plain: Plain,
     /// Derived by the verifier: the simple loops of `code` ([`crate::loops::counted_loops`]).
     pub loops: Vec<crate::loops::CountedLoop>,
+    /// Derived by the verifier: for each entry of `args`, whether a call or uncall passing it
+    /// may change it (the callee may write that parameter; see [`crate::loops::writes`]).
+    /// Empty: every argument may change.
+    pub arg_written: Vec<bool>,
 }
 
 /// A gene's streams with its leaf calls translated in place, forward and backward (empty:

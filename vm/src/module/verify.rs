@@ -39,10 +39,13 @@ impl Module {
             .iter()
             .map(|g| (g.params.len(), g.params.iter().map(|p| p.width()).collect()))
             .collect();
-        for (gi, g) in self.genes.iter_mut().enumerate() {
+        for g in self.genes.iter_mut() {
             verify_gene(g, ngenes, nstrings, &param_counts)
                 .map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
-            let _ = gi;
+        }
+        arg_writes(&mut self.genes);
+        for g in self.genes.iter_mut() {
+            derive_gene(g).map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
         }
         if let Some(d) = &self.debug {
             if d.genes.len() != ngenes {
@@ -327,11 +330,92 @@ fn verify_gene(
     g.param_slots = param_slots;
     g.param_pass = param_pass;
     g.param_words = next as u16;
-    // Exit tests that never hold again going backward (simple loops' re-entry assertions).
+    Ok(())
+}
+
+/// The tables of a verified gene that come from its code and its callees' parameters: the
+/// simple loops, and the backward stream (which leaves out the exit tests that never hold
+/// again going backward: simple loops' re-entry assertions).
+fn derive_gene(g: &mut GeneDef) -> Result<(), String> {
     g.loops = crate::loops::counted_loops(g);
     let mut quiet: Vec<(usize, crate::ops::Slot)> =
         g.loops.iter().filter(|l| l.head != l.top).map(|l| (l.top, l.ctr)).collect();
     quiet.sort_unstable();
-    g.backward = super::mirror::backward(code, &quiet)?;
+    g.backward = super::mirror::backward(&g.code, &quiet)?;
     Ok(())
+}
+
+/// Fills in every gene's `arg_written`: a parameter may change when the gene's own code
+/// writes its slot, or passes it to a call or uncall that may change that argument. Computed
+/// up from "no parameter changes" until nothing more does (recursion included): each
+/// instruction is looked at once, then only the calls again.
+fn arg_writes(genes: &mut [GeneDef]) {
+    let param = |g: &GeneDef, s: crate::ops::Slot| {
+        if s.0 < g.param_words { g.param_slots.iter().position(|&p| p == s.0) } else { None }
+    };
+    let calls: Vec<Vec<(usize, crate::ops::Args)>> = genes
+        .iter()
+        .map(|g| {
+            g.code
+                .iter()
+                .filter_map(|op| match *op {
+                    Op::Call { gene, args } | Op::Uncall { gene, args } => Some((gene.0 as usize, args)),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    // Only a gene that is called needs its own writes looked at (a long entry gene is not).
+    let mut called = vec![false; genes.len()];
+    for &(c, _) in calls.iter().flatten() {
+        if let Some(x) = called.get_mut(c) {
+            *x = true;
+        }
+    }
+    let mut written: Vec<Vec<bool>> = Vec::with_capacity(genes.len());
+    for (g, &called) in genes.iter().zip(&called) {
+        let mut mine = vec![false; g.params.len()];
+        for op in g.code.iter().filter(|_| called) {
+            if !matches!(op, Op::Call { .. } | Op::Uncall { .. }) {
+                crate::loops::writes(g, op, &mut |s| {
+                    if let Some(p) = param(g, s) {
+                        mine[p] = true;
+                    }
+                });
+            }
+        }
+        written.push(mine);
+    }
+    // Whether a call of gene `c` may change its argument `k` (yes past its parameters).
+    let changes =
+        |w: &[Vec<bool>], c: usize, k: usize| w.get(c).and_then(|p| p.get(k)).copied().unwrap_or(true);
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (gi, g) in genes.iter().enumerate() {
+            for &(c, args) in &calls[gi] {
+                for k in 0..args.len as usize {
+                    if changes(&written, c, k)
+                        && let Some(&s) = g.args.get(args.start as usize + k)
+                        && let Some(p) = param(g, s)
+                        && !written[gi][p]
+                    {
+                        written[gi][p] = true;
+                        changed = true;
+                    }
+                }
+            }
+        }
+    }
+    for (gi, g) in genes.iter_mut().enumerate() {
+        let mut aw = vec![false; g.args.len()];
+        for &(c, args) in &calls[gi] {
+            for k in 0..args.len as usize {
+                if let Some(w) = aw.get_mut(args.start as usize + k) {
+                    *w |= changes(&written, c, k);
+                }
+            }
+        }
+        g.arg_written = aw;
+    }
 }
