@@ -939,7 +939,12 @@ impl<'a> GeneCompiler<'a> {
             if d != a {
                 self.emit(Op::Bool { dst: d, a }, span);
             }
+            // What the left side computed holds on the right (which runs only after it, with
+            // nothing written in between but `d`'s own value, which the right side's result
+            // overwrites last): `x[i] >= 97 && x[i] <= 122` loads `x[i]` once.
+            let left = std::mem::take(&mut self.cse);
             let jump = self.emit(Op::Jz { a: d, to: Off(0) }, span);
+            self.cse = left.into_iter().filter(|&(_, t)| t != d).collect();
             let b = self.expr_slot(r)?;
             if !(is_comparison(r) && self.retarget(b, d)) {
                 self.emit(Op::Bool { dst: d, a: b }, span);

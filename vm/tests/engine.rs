@@ -282,7 +282,7 @@ fn compiler_failures_have_their_own_codes() {
 /// fewer instructions and the same results both ways, also across short-circuit code.
 #[test]
 fn lowering_shares_and_fuses_without_changing_results() {
-    let src = "gene main(a: u64[6], x: u64, y: u64) {\n    local i: u64 = 1\n    from i == 1 do {\n    } loop {\n        a[i] += a[i - 1]\n        i += 1\n    } until i == size(a)\n    delocal i = size(a)\n    x += (y >> 3) ^ ((y >> 3) + 1)\n    if (y == 0 || y + 1 == 9) && y + 1 != 0 {\n        x += 100\n    } fi (y == 0 || y + 1 == 9) && y + 1 != 0\n    if a[0] > a[1] - 1 {\n        x += 1\n    } fi a[0] > a[1] - 2\n}\n";
+    let src = "gene main(a: u64[6], x: u64, y: u64) {\n    local i: u64 = 1\n    from i == 1 do {\n    } loop {\n        a[i] += a[i - 1]\n        i += 1\n    } until i == size(a)\n    delocal i = size(a)\n    x += (y >> 3) ^ ((y >> 3) + 1)\n    if (y == 0 || y + 1 == 9) && y + 1 != 0 {\n        x += 100\n    } fi (y == 0 || y + 1 == 9) && y + 1 != 0\n    if a[0] > a[1] - 1 {\n        x += 1\n    } fi a[0] > a[1] - 2\n    if a[y & 3] >= 3 && a[y & 3] <= 7 {\n        x += 1000\n    } fi a[y & 3] >= 3 && a[y & 3] <= 7\n}\n";
     let m = module(src, Dialect::Rdx);
     let code = &m.genes[m.gene_index("main").unwrap()].code;
     let count = |f: &dyn Fn(&rdx_vm::ops::Op) -> bool| code.iter().filter(|o| f(o)).count();
@@ -290,9 +290,16 @@ fn lowering_shares_and_fuses_without_changing_results() {
     assert_eq!(count(&|o| matches!(o, Op::Noalias { .. })), 0, "a[i] and a[i - 1] never alias");
     assert_eq!(count(&|o| matches!(o, Op::Eq { .. } | Op::Ltu { .. } | Op::Leu { .. })), 0, "fused");
     assert_eq!(count(&|o| matches!(o, Op::ShruImm { .. })), 1, "y >> 3 once");
+    // `&&`'s right side uses what its left side computed: a[y & 3] once per condition.
+    assert_eq!(
+        count(&|o| matches!(o, Op::Load { .. })),
+        3,
+        "a[i - 1], then a[y & 3] once in the if and the fi"
+    );
     let arr = |v: &[u64]| Value::Array(v.to_vec());
-    // x = (y >> 3) ^ ((y >> 3) + 1), plus 100 when y is 0 or 8.
-    for (y, x) in [(8u64, 3 + 100), (5, 1), (0, 1 + 100)] {
+    // x = (y >> 3) ^ ((y >> 3) + 1), plus 100 when y is 0 or 8, plus 1000 when a[y & 3] (of
+    // the prefix sums below) is in 3 ..= 7.
+    for (y, x) in [(8u64, 3 + 100), (5, 1 + 1000), (0, 1 + 100), (6, 1 + 1000), (7, 1)] {
         // a = 1..6 becomes its prefix sums 1, 3, 6, 10, 15, 21: a[0] > a[1] - 1 is false.
         round_trip(
             &m,
