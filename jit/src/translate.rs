@@ -1968,6 +1968,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Remu { .. }
             | Op::DivuImm { .. }
             | Op::RemuImm { .. }
+            | Op::RsubImm { .. }
+            | Op::RshlImm { .. }
             | Op::Rems { .. }
             | Op::Shl { .. }
             | Op::Shru { .. }
@@ -2040,6 +2042,15 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::Remu { dst, a, b } => self.translate_divu(dst, a, b, true),
             Op::DivuImm { dst, a, imm } => self.translate_divu_imm(dst, a, imm.0, false),
             Op::RemuImm { dst, a, imm } => self.translate_divu_imm(dst, a, imm.0, true),
+            Op::RsubImm { dst, a, imm } => {
+                let (x, y) = (self.k(imm.0), self.v(a));
+                let r = self.b.ins().isub(x, y);
+                self.set(dst, r);
+            }
+            Op::RshlImm { dst, a, imm } => {
+                let x = self.k(imm.0);
+                self.shift_by(dst, x, a, Shift::Left);
+            }
             Op::Divs { dst, a, b } => self.translate_divs(dst, a, b, false),
             Op::Rems { dst, a, b } => self.translate_divs(dst, a, b, true),
             Op::Shl { dst, a, b } => self.shift(dst, a, b, Shift::Left),
@@ -2299,6 +2310,8 @@ pub fn supported(op: &Op) -> bool {
         | Op::Remu { .. }
         | Op::DivuImm { .. }
         | Op::RemuImm { .. }
+        | Op::RsubImm { .. }
+        | Op::RshlImm { .. }
         | Op::Rems { .. }
         | Op::Shl { .. }
         | Op::Shru { .. }

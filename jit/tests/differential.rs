@@ -969,6 +969,47 @@ fn xorshifts_of_every_amount_agree() {
 }
 
 #[test]
+fn constants_on_the_left_match_rust_on_both_engines() {
+    // `k - x` and `k << x` take the constant as an immediate (`rsub.imm`, `rshl.imm`): no
+    // `const` instruction. Shifts by 64 and more give 0, as `<<` does.
+    let ks: [u64; 4] = [0, 1, 7, u64::MAX];
+    let mut body = String::new();
+    for (i, k) in ks.iter().enumerate() {
+        body.push_str(&format!(
+            "    d{i} += {k} - x
+    s{i} ^= {k} << x
+"
+        ));
+    }
+    let params: Vec<String> = (0..ks.len()).map(|i| format!("d{i}: u64, s{i}: u64")).collect();
+    let text = format!("gene main(x: u64, {}) {{\n{body}}}\n", params.join(", "));
+    let m = compile(&text);
+    let code = &m.genes[0].code;
+    use rdx_vm::ops::Op;
+    let count = |f: fn(&Op) -> bool| code.iter().filter(|o| f(o)).count();
+    assert_eq!(count(|o| matches!(o, Op::RsubImm { .. })), 4);
+    assert_eq!(count(|o| matches!(o, Op::RshlImm { .. })), 4);
+    assert_eq!(count(|o| matches!(o, Op::Const { .. } | Op::Sub3 { .. } | Op::Shl { .. })), 0);
+    let shl = |k: u64, x: u64| if x >= 64 { 0 } else { k << x };
+    let mut jt = jit();
+    for x in [0, 1, 5, 63, 64, 65, 1 << 40, u64::MAX] {
+        let s: Vec<Value> =
+            std::iter::once(x).chain(ks.iter().flat_map(|_| [0, 0])).map(Value::Int).collect();
+        let want: Vec<Value> = std::iter::once(x)
+            .chain(ks.iter().flat_map(|&k| [k.wrapping_sub(x), shl(k, x)]))
+            .map(Value::Int)
+            .collect();
+        for e in [&mut Interpreter::new() as &mut dyn Engine, &mut jt] {
+            let mut a = s.clone();
+            e.run(&m, 0, &mut a, Direction::Forward).expect("forward");
+            assert_eq!(a, want, "x = {x}");
+            e.run(&m, 0, &mut a, Direction::Backward).expect("backward");
+            assert_eq!(a, s, "x = {x} back");
+        }
+    }
+}
+
+#[test]
 fn division_by_constants_matches_rust_on_both_engines() {
     // Unsigned `/` and `%` by a constant: a power of two becomes a shift or a mask, any other
     // divisor an immediate (`divu.imm`, `remu.imm`); 0 stays a run-time error.

@@ -338,6 +338,18 @@ fn with_imm(op: BinOp, x: Slot, k: u64, signed: bool, janus: bool) -> Option<Box
     Some(f)
 }
 
+/// The instruction computing `k op y` with the constant `k` on the left of an operation that
+/// cannot swap its operands, if there is one (wrapping subtraction, shift left).
+fn with_imm_left(op: BinOp, k: u64, y: Slot, janus: bool) -> Option<Box<dyn Fn(Slot) -> Op>> {
+    let imm = Imm(k);
+    let f: Box<dyn Fn(Slot) -> Op> = match (op, janus) {
+        (BinOp::Sub, false) => Box::new(move |d| Op::RsubImm { dst: d, a: y, imm }),
+        (BinOp::Shl, _) => Box::new(move |d| Op::RshlImm { dst: d, a: y, imm }),
+        _ => return None,
+    };
+    Some(f)
+}
+
 /// `x op y` computed at compile time, when it is defined (no division by zero, no Janus
 /// overflow: those stay run-time errors at their span).
 fn fold(op: BinOp, x: u64, y: u64, signed: bool, janus: bool) -> Option<u64> {
@@ -975,7 +987,9 @@ impl<'a> GeneCompiler<'a> {
                 None => None,
             },
             (Opnd::S(x), Opnd::K(k)) => with_imm(op, x, k, signed, janus),
-            (Opnd::K(k), Opnd::S(y)) => swapped(op).and_then(|op| with_imm(op, y, k, signed, janus)),
+            (Opnd::K(k), Opnd::S(y)) => swapped(op)
+                .and_then(|op| with_imm(op, y, k, signed, janus))
+                .or_else(|| with_imm_left(op, k, y, janus)),
             (Opnd::S(_), Opnd::S(_)) => None,
         };
         if let Some(make) = imm {

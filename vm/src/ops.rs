@@ -367,6 +367,8 @@ macro_rules! for_each_op {
             0x86 Mul3Imm "mul3.imm" { dst: Slot, a: Slot, imm: Imm } => Mul3Imm, Pure, direct, "dst = a * imm (wrapping).";
             0x9d DivuImm "divu.imm" { dst: Slot, a: Slot, imm: Imm } => DivuImm, Pure, direct, "dst = a / imm, unsigned; imm is not 0 (verified).";
             0x9e RemuImm "remu.imm" { dst: Slot, a: Slot, imm: Imm } => RemuImm, Pure, direct, "dst = a % imm, unsigned; imm is not 0 (verified).";
+            0x9f RsubImm "rsub.imm" { dst: Slot, a: Slot, imm: Imm } => RsubImm, Pure, direct, "dst = imm - a (wrapping): a constant minus a value (`size(a) - 1 - i`).";
+            0xa0 RshlImm "rshl.imm" { dst: Slot, a: Slot, imm: Imm } => RshlImm, Pure, direct, "dst = imm << a (0 when a >= 64): a constant shifted by a value (`1 << b`).";
             0x87 AndImm "and.imm" { dst: Slot, a: Slot, imm: Imm } => AndImm, Pure, direct, "dst = a & imm.";
             0x88 OrImm "or.imm" { dst: Slot, a: Slot, imm: Imm } => OrImm, Pure, direct, "dst = a | imm.";
             0x89 Xor3Imm "xor3.imm" { dst: Slot, a: Slot, imm: Imm } => Xor3Imm, Pure, direct, "dst = a ^ imm.";
@@ -842,6 +844,8 @@ impl Op {
                 | Op::Add3 { .. }
                 | Op::Sub3 { .. }
                 | Op::Mul3 { .. }
+                | Op::RsubImm { .. }
+                | Op::RshlImm { .. }
                 | Op::Shl { .. }
                 | Op::Shru { .. }
                 | Op::Shrs { .. }

@@ -420,7 +420,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// A shift by the variable amount in `b`: by the machine shift alone when the amount's
     /// range is known to lie below 64 (`1 << (p & 63)`), else with the test for 64 and more.
     pub(super) fn shift(&mut self, dst: Slot, a: Slot, b: Slot, kind: Shift) {
-        let (x, y) = (self.v(a), self.v(b));
+        let x = self.v(a);
+        self.shift_by(dst, x, b, kind);
+    }
+
+    /// The value `x` shifted by the variable amount in `b` (see [`Self::shift`]).
+    pub(super) fn shift_by(&mut self, dst: Slot, x: Value, b: Slot, kind: Shift) {
+        let y = self.v(b);
         if self.range(b, y).is_some_and(|(_, hi)| hi < 64) {
             let r = self.machine_shift(x, y, kind);
             return self.set(dst, r);

@@ -476,6 +476,8 @@ impl Interpreter {
                 Op::RemuImm { dst, a, imm } => {
                     w!(dst, std::num::NonZeroU64::new(imm.0).map_or(0, |k| r!(a) % k))
                 }
+                Op::RsubImm { dst, a, imm } => w!(dst, imm.0.wrapping_sub(r!(a))),
+                Op::RshlImm { dst, a, imm } => w!(dst, pure::shl(imm.0, r!(a))),
                 Op::AndImm { dst, a, imm } => w!(dst, r!(a) & imm.0),
                 Op::OrImm { dst, a, imm } => w!(dst, r!(a) | imm.0),
                 Op::Xor3Imm { dst, a, imm } => w!(dst, r!(a) ^ imm.0),
