@@ -296,6 +296,32 @@ mod tests {
     }
 
     #[test]
+    fn a_constant_stride_is_simple_when_it_meets_its_bound() {
+        let f = |step: &str, until: &str| {
+            gene(&format!(
+                "gene f(x: u64, y: u64) {{
+                    local s: u64 = 0
+                    from s == 0 do {{ x += s  {step}  y ^= s }} until {until}
+                    delocal s = 0
+                }}"
+            ))
+        };
+        // XTEA's schedule: a stride above u32 to a bound above u32 (met after 32 trips).
+        assert_eq!(counted_loops(&f("s += 0x9e3779b9", "s == 32 * 0x9e3779b9")).len(), 1);
+        assert_eq!(counted_loops(&f("s -= 6", "s == 0 - 6 * 5")).len(), 1);
+        // 2 never meets 7 (the counter would come round to 0); `&&` could stay false at the
+        // bound; a step that runs on some trips only; a second write of the counter.
+        for (step, until) in [
+            ("s += 2", "s == 7"),
+            ("s += 3", "s == 9 && x == 1"),
+            ("if y == 0 { s += 3 } fi y == 0", "s == 9"),
+            ("s += 3  s ^= 1", "s == 9"),
+        ] {
+            assert!(counted_loops(&f(step, until)).is_empty(), "{step} / {until}");
+        }
+    }
+
+    #[test]
     fn a_variable_bound_keeps_the_checks_off_but_has_no_range() {
         let g = gene(
             "gene f(n: u64, x: u64) {

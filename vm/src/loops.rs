@@ -163,6 +163,7 @@ pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
     }
     out.extend(test_first_loops(g, &jumps));
     out.extend(step_first_loops(g, &jumps));
+    out.extend(stride_loops(g, &jumps));
     out
 }
 
@@ -331,6 +332,65 @@ fn step_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
 /// `ctr == k` for a constant `k` of that width (a wider bound it might never meet).
 fn narrow_meets(w: crate::ops::Wid, exit: Cond, ctr: Slot) -> bool {
     matches!(bound(exit, ctr), Some(Bound::Const(k)) if w.wrap(k) == k)
+}
+
+/// The loops that step their counter by a constant anywhere in a straight-line do-block,
+/// `from ctr == s do { …; ctr += k; … } until ctr == e` (no loop block; s, e and k ≠ 0
+/// constants; XTEA's `s += DELTA` between its two half-rounds): the do-block holds no control
+/// instruction, so it runs once per trip, and its one write of `ctr` is an unchecked
+/// `add.imm`/`sub.imm` (nothing else in the loop writes `ctr`; no jump enters or leaves).
+/// After j trips the counter is s + j·k (mod 2⁶⁴), back at s only after 2⁶⁴ / 2ᵗ trips, where
+/// 2ᵗ is the largest power of two dividing k. When e − s is a multiple of 2ᵗ the counter meets
+/// e first (at the same trip when e = s, where the exit test comes first), and going backward
+/// it meets s before e: neither re-entry check fires (`top` is the `until`). The exit test must
+/// be exactly `ctr == e` (a condition that could stay false at e would let the counter come
+/// round). No range.
+fn stride_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
+    let code = &g.code;
+    let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
+    let mut out = Vec::new();
+    for General { head, u, lb, entry, exit } in general_loops(code) {
+        // An empty loop block, a do-block without control instructions.
+        let body = head + 1..u - pre(u);
+        if u + 1 + pre(lb) != lb
+            || body.is_empty()
+            || code[body.clone()].iter().any(|op| op.class() == Class::Control)
+        {
+            continue;
+        }
+        let Cond::EqImm(ctr, s) = entry else { continue };
+        let s = u64::from(s);
+        let steps: Vec<(usize, u64)> = body
+            .clone()
+            .filter_map(|p| match code[p] {
+                Op::AddImm { dst, imm } if dst == ctr => Some((p, imm.0)),
+                Op::SubImm { dst, imm } if dst == ctr => Some((p, imm.0.wrapping_neg())),
+                _ => None,
+            })
+            .collect();
+        let [(step, k)] = steps[..] else { continue };
+        // The exit test `ctr == e`: fused, or `eq.imm v, ctr, e` then `v != 0` (e above u32).
+        let e = match (bound(exit, ctr), exit) {
+            (Some(Bound::Const(e)), _) => e,
+            (None, Cond::Nz(v) | Cond::NeImm(v, 0)) if pre(u) == 1 => match code[u - 1] {
+                Op::EqImm { dst, a, imm } if dst == v && a == ctr => imm.0,
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let low = (1u64 << k.trailing_zeros().min(63)) - 1;
+        // Nothing else in the loop (the exit test's code included) writes the counter.
+        let others: Vec<Op> = (head + 1..lb).filter(|&p| p != step).map(|p| code[p]).collect();
+        if k == 0
+            || e.wrapping_sub(s) & low != 0
+            || !untouched(g, &others, ctr, [None, None])
+            || !jumps.closed(code, head, lb + 1)
+        {
+            continue;
+        }
+        out.push(CountedLoop { head, top: u, step, ctr, range: None });
+    }
+    out
 }
 
 /// The simple test-first loops of a gene: `from ctr == s` (entry), `until ctr == e` right

@@ -306,6 +306,15 @@ gene main(a: u64[6], n: u64, s: u64, d: u64, e: u64) {
         s += r
     } until r == n
     delocal r = n
+    // A constant stride in the middle of the do-block, to a bound above u32 (five trips):
+    // XTEA's `s += DELTA`.
+    local x: u64 = 0
+    from x == 0 do {
+        s += x
+        x += 0x100000001
+        s ^= x
+    } until x == 0x500000005
+    delocal x = 0x500000005
     // Test-first, its body writes its counter: the re-entry assertion fails when e = 1.
     local q: u64 = 0
     from q == 0 do {
@@ -337,11 +346,11 @@ fn simple_counted_loops_skip_their_re_entry_check() {
     };
     // The three simple loops each way; the loop whose body writes its counter keeps its check.
     assert_eq!((quiet(0), quiet(1)), (3, 3));
-    // The simple test-first and step-first loops' `loop.back` each way (backward its condition
-    // is `x != x`); the other keeps its check.
+    // The simple test-first, step-first and stride loops' `loop.back` each way (backward its
+    // condition is `x != x`); the other keeps its check.
     let back =
         |d: usize| m.genes[main].plain.code[d].iter().filter(|o| matches!(o, Op::LoopBackQ { .. })).count();
-    assert_eq!((back(0), back(1)), (2, 2));
+    assert_eq!((back(0), back(1)), (3, 3));
     // A gene with counted loops only: backward, its stream holds no other loop instruction.
     let one = module(
         Dialect::Rdx,
@@ -440,10 +449,10 @@ fn loops_passing_their_counter_to_calls_that_only_read_it_stay_simple() {
     };
     let back = |o: &Op| matches!(o, Op::LoopBackQ { .. });
     // Quiet: the u64 counter passed to `peek`, the u16 counters up (after the body and
-    // test-first) and down (step first). Checked: the counter `maybe` may change, and the u8
-    // counter that never meets 300.
+    // test-first) and down (step first), the constant stride. Checked: the counter `maybe` may
+    // change, and the u8 counter that never meets 300.
     assert_eq!((count(0, latch), count(1, latch)), (3, 3));
-    assert_eq!((count(0, back), count(1, back)), (1, 1));
+    assert_eq!((count(0, back), count(1, back)), (2, 2));
     let checked = |o: &Op| matches!(o, Op::LoopInc { .. } | Op::LoopBack { .. } | Op::LoopTest { .. });
     assert_eq!(count(0, checked), 2);
 
