@@ -231,8 +231,12 @@ struct ParamWrites<'a> {
 impl<'a> ParamWrites<'a> {
     /// A parameter may change when the gene's own statements change it, or pass it to a call
     /// that may change that argument: computed up from "none changes" until nothing more does
-    /// (recursion included).
+    /// (recursion included). Not for Janus, whose loops the compiler leaves as they are: there
+    /// every argument may change.
     fn new(p: &Program, index: &'a HashMap<&'a str, usize>) -> ParamWrites<'a> {
+        if p.dialect == Dialect::Janus {
+            return ParamWrites { index, written: Vec::new() };
+        }
         let mut pw =
             ParamWrites { index, written: p.genes.iter().map(|g| vec![false; g.params.len()]).collect() };
         let mut changed = true;

@@ -365,17 +365,31 @@ fn arg_writes(genes: &mut [GeneDef]) {
                 .collect()
         })
         .collect();
-    // Only a gene that is called needs its own writes looked at (a long entry gene is not).
-    let mut called = vec![false; genes.len()];
-    for &(c, _) in calls.iter().flatten() {
-        if let Some(x) = called.get_mut(c) {
-            *x = true;
+    // Only the loops' and branches' analyses ask what a call writes: the genes called from a
+    // gene with control instructions need their writes looked at, and the genes those call.
+    // Any other gene's parameters all count as written, its code unread (a long gene called
+    // once from straight code, as a Janus `main` calls its work).
+    let mut needed = vec![false; genes.len()];
+    let mut todo: Vec<usize> = Vec::new();
+    for (g, sites) in genes.iter().zip(&calls) {
+        let control = g
+            .code
+            .iter()
+            .any(|op| op.class() == crate::ops::Class::Control && !matches!(op, Op::Enter {} | Op::Exit {}));
+        if control {
+            todo.extend(sites.iter().map(|&(c, _)| c));
+        }
+    }
+    while let Some(c) = todo.pop() {
+        if let Some(n) = needed.get_mut(c).filter(|n| !**n) {
+            *n = true;
+            todo.extend(calls[c].iter().map(|&(c, _)| c));
         }
     }
     let mut written: Vec<Vec<bool>> = Vec::with_capacity(genes.len());
-    for (g, &called) in genes.iter().zip(&called) {
-        let mut mine = vec![false; g.params.len()];
-        for op in g.code.iter().filter(|_| called) {
+    for (g, &needed) in genes.iter().zip(&needed) {
+        let mut mine = vec![!needed; g.params.len()];
+        for op in g.code.iter().filter(|_| needed) {
             if !matches!(op, Op::Call { .. } | Op::Uncall { .. }) {
                 crate::loops::writes(g, op, &mut |s| {
                     if let Some(p) = param(g, s) {
