@@ -1094,14 +1094,7 @@ fn settled_exit_assertions_agree_with_the_interpreter() {
         &[9, 9, 0, 0, 4, 0, 0, 2, 1],
         &[u64::MAX, 0, 7, 2, u64::MAX - 1, 3, u64::MAX, 0, 7],
     ];
-    let mut jt = jit();
-    let mut failed = 0;
-    for seed in seeds {
-        let s = state(&m, main, seed);
-        agree(&mut jt, &m, main, &s).unwrap_or_else(|e| panic!("{seed:?}: {e}"));
-        let mut a = s.clone();
-        failed += jt.run(&m, main, &mut a, Direction::Forward).is_err() as usize;
-    }
+    let failed = agree_on(&m, main, &seeds);
     assert!(
         (1..seeds.len()).contains(&failed),
         "some inputs fail an exit assertion that can fail, some run through: {failed}"
@@ -1116,15 +1109,21 @@ fn loops_passing_their_counter_to_calls_agree_with_the_interpreter() {
     let m = compile(include_str!("../../vm/tests/called.rdx"));
     let main = m.gene_index("main").expect("main");
     let seeds: [&[u64]; 5] = [&[0, 3, 0], &[9, 1, 0], &[u64::MAX, 40, 0], &[5, 2, 1], &[1, 1, 2]];
+    assert_eq!(agree_on(&m, main, &seeds), 2, "d = 1 and d = 2 fail their re-entry assertions");
+}
+
+/// Runs gene `main` of `m` on each seed's state on both engines, both ways ([`agree`]), and
+/// counts the seeds whose forward run fails.
+fn agree_on(m: &Module, main: usize, seeds: &[&[u64]]) -> usize {
     let mut jt = jit();
     let mut failed = 0;
     for seed in seeds {
-        let s = state(&m, main, seed);
-        agree(&mut jt, &m, main, &s).unwrap_or_else(|e| panic!("{seed:?}: {e}"));
+        let s = state(m, main, seed);
+        agree(&mut jt, m, main, &s).unwrap_or_else(|e| panic!("{seed:?}: {e}"));
         let mut a = s.clone();
-        failed += jt.run(&m, main, &mut a, Direction::Forward).is_err() as usize;
+        failed += jt.run(m, main, &mut a, Direction::Forward).is_err() as usize;
     }
-    assert_eq!(failed, 2, "d = 1 and d = 2 fail their re-entry assertions");
+    failed
 }
 
 #[test]

@@ -374,19 +374,35 @@ fn simple_counted_loops_skip_their_re_entry_check() {
         // e = 1: the last test-first loop's re-entry assertion fails.
         vec![arr([1, 2, 3, 4, 5, 6]), Value::Int(2), Value::Int(0), Value::Int(0), Value::Int(1)],
     ];
-    for input in &inputs {
+    same_runs(&m, &reference, &inputs, (0..260u64).chain([u64::MAX]));
+    reentry_fails(&m, &inputs[0], &[&inputs[2], &inputs[3]]);
+}
+
+/// Runs `m` (plain streams) and `reference` (the genes' own) on each input both ways under each
+/// step limit: the same final state, count and error.
+fn same_runs(
+    m: &Module,
+    reference: &Module,
+    inputs: &[Vec<Value>],
+    limits: impl Iterator<Item = u64> + Clone,
+) {
+    for input in inputs {
         for dir in [Direction::Forward, Direction::Backward] {
-            for max_steps in (0..260u64).chain([u64::MAX]) {
+            for max_steps in limits.clone() {
                 let l = Limits { max_steps, ..Limits::default() };
-                assert_eq!(run(&m, l, input, dir), run(&reference, l, input, dir), "{input:?} {dir:?} {l:?}");
+                assert_eq!(run(m, l, input, dir), run(reference, l, input, dir), "{input:?} {dir:?} {l:?}");
             }
         }
     }
-    for bad in [&inputs[2], &inputs[3]] {
-        let (_, err) = run(&m, Limits::default(), bad, Direction::Forward);
+}
+
+/// `good` runs through forward; each of `bad` fails a loop's re-entry assertion.
+fn reentry_fails(m: &Module, good: &[Value], bad: &[&Vec<Value>]) {
+    for bad in bad {
+        let (_, err) = run(m, Limits::default(), bad, Direction::Forward);
         assert!(err.starts_with("FromReentry"), "{err}");
     }
-    let (_, ok) = run(&m, Limits::default(), &inputs[0], Direction::Forward);
+    let (_, ok) = run(m, Limits::default(), good, Direction::Forward);
     assert!(ok.starts_with("ok"), "{ok}");
 }
 
@@ -458,19 +474,8 @@ fn loops_passing_their_counter_to_calls_that_only_read_it_stay_simple() {
 
     let reference = own_streams(&m);
     let inputs = [ints(&[0, 3, 0]), ints(&[9, 0, 0]), ints(&[5, 2, 1]), ints(&[1, 1, 2])];
-    for input in &inputs {
-        for dir in [Direction::Forward, Direction::Backward] {
-            for max_steps in (0..200u64).chain([5_000, 1_000_000]) {
-                let l = Limits { max_steps, ..Limits::default() };
-                assert_eq!(run(&m, l, input, dir), run(&reference, l, input, dir), "{input:?} {dir:?} {l:?}");
-            }
-        }
-    }
+    // (n = 0 never meets the first loop's bound: bounded step limits only.)
+    same_runs(&m, &reference, &inputs, (0..200u64).chain([5_000, 1_000_000]));
     // d = 1: `maybe` changes the counter through `dec`; d = 2: the u8 counter comes round to 0.
-    for bad in [&inputs[2], &inputs[3]] {
-        let (_, err) = run(&m, Limits::default(), bad, Direction::Forward);
-        assert!(err.starts_with("FromReentry"), "{err}");
-    }
-    let (_, ok) = run(&m, Limits::default(), &inputs[0], Direction::Forward);
-    assert!(ok.starts_with("ok"), "{ok}");
+    reentry_fails(&m, &inputs[0], &[&inputs[2], &inputs[3]]);
 }
