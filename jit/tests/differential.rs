@@ -991,19 +991,24 @@ fn constants_on_the_left_match_rust_on_both_engines() {
     assert_eq!(count(|o| matches!(o, Op::RshlImm { .. })), 4);
     assert_eq!(count(|o| matches!(o, Op::Const { .. } | Op::Sub3 { .. } | Op::Shl { .. })), 0);
     let shl = |k: u64, x: u64| if x >= 64 { 0 } else { k << x };
+    let xs = [0, 1, 5, 63, 64, 65, 1 << 40, u64::MAX];
+    runs_match_rust(&m, &xs, 2 * ks.len(), |x| {
+        ks.iter().flat_map(|&k| [k.wrapping_sub(x), shl(k, x)]).collect()
+    });
+}
+
+/// Gene 0 of `m` on state `x` then `n` zeros, on both engines: forward gives `x` then `f(x)`,
+/// backward the state back.
+fn runs_match_rust(m: &Module, xs: &[u64], n: usize, f: impl Fn(u64) -> Vec<u64>) {
     let mut jt = jit();
-    for x in [0, 1, 5, 63, 64, 65, 1 << 40, u64::MAX] {
-        let s: Vec<Value> =
-            std::iter::once(x).chain(ks.iter().flat_map(|_| [0, 0])).map(Value::Int).collect();
-        let want: Vec<Value> = std::iter::once(x)
-            .chain(ks.iter().flat_map(|&k| [k.wrapping_sub(x), shl(k, x)]))
-            .map(Value::Int)
-            .collect();
+    for &x in xs {
+        let s: Vec<Value> = std::iter::once(x).chain(std::iter::repeat_n(0, n)).map(Value::Int).collect();
+        let want: Vec<Value> = std::iter::once(x).chain(f(x)).map(Value::Int).collect();
         for e in [&mut Interpreter::new() as &mut dyn Engine, &mut jt] {
             let mut a = s.clone();
-            e.run(&m, 0, &mut a, Direction::Forward).expect("forward");
+            e.run(m, 0, &mut a, Direction::Forward).expect("forward");
             assert_eq!(a, want, "x = {x}");
-            e.run(&m, 0, &mut a, Direction::Backward).expect("backward");
+            e.run(m, 0, &mut a, Direction::Backward).expect("backward");
             assert_eq!(a, s, "x = {x} back");
         }
     }
@@ -1028,20 +1033,7 @@ fn division_by_constants_matches_rust_on_both_engines() {
     assert_eq!(count(|o| matches!(o, Op::ShruImm { .. } | Op::AndImm { .. })), 8);
     assert_eq!(count(|o| matches!(o, Op::Divu { .. } | Op::Remu { .. } | Op::Const { .. })), 0);
     let xs = [0, 1, 9, 10, 999, 1001, 1 << 32, (1 << 32) + 1, u64::MAX / 3, 1 << 63, u64::MAX - 1, u64::MAX];
-    let mut jt = jit();
-    for &x in &xs {
-        let s: Vec<Value> =
-            std::iter::once(x).chain(ks.iter().flat_map(|_| [0, 0])).map(Value::Int).collect();
-        let want: Vec<Value> =
-            std::iter::once(x).chain(ks.iter().flat_map(|&k| [x / k, x % k])).map(Value::Int).collect();
-        for e in [&mut Interpreter::new() as &mut dyn Engine, &mut jt] {
-            let mut a = s.clone();
-            e.run(&m, 0, &mut a, Direction::Forward).expect("forward");
-            assert_eq!(a, want, "x = {x}");
-            e.run(&m, 0, &mut a, Direction::Backward).expect("backward");
-            assert_eq!(a, s, "x = {x} back");
-        }
-    }
+    runs_match_rust(&m, &xs, 2 * ks.len(), |x| ks.iter().flat_map(|&k| [x / k, x % k]).collect());
     // The reversible way to divide, the remainder taken off first: `(x - x % k) / k` (the JIT
     // divides x itself then), also next to a division by another constant (it must not).
     let pairs: [(u64, u64); 5] = [(10, 10), (7, 7), (3, 1 << 32), (10, 7), (u64::MAX, u64::MAX)];
@@ -1054,18 +1046,7 @@ fn division_by_constants_matches_rust_on_both_engines() {
     let params: Vec<String> = (0..pairs.len()).map(|i| format!("q{i}: u64")).collect();
     let text = format!("gene main(x: u64, {}) {{\n{body}}}\n", params.join(", "));
     let m2 = compile(&text);
-    for &x in &xs {
-        let s: Vec<Value> = std::iter::once(x).chain(pairs.iter().map(|_| 0)).map(Value::Int).collect();
-        let want: Vec<Value> =
-            std::iter::once(x).chain(pairs.iter().map(|&(k, j)| (x - x % k) / j)).map(Value::Int).collect();
-        for e in [&mut Interpreter::new() as &mut dyn Engine, &mut jt] {
-            let mut a = s.clone();
-            e.run(&m2, 0, &mut a, Direction::Forward).expect("forward");
-            assert_eq!(a, want, "x = {x}");
-            e.run(&m2, 0, &mut a, Direction::Backward).expect("backward");
-            assert_eq!(a, s, "x = {x} back");
-        }
-    }
+    runs_match_rust(&m2, &xs, pairs.len(), |x| pairs.iter().map(|&(k, j)| (x - x % k) / j).collect());
     // A divisor of 0 in a module file is refused at load.
     let mut bad = m.clone();
     let at = bad.genes[0].code.iter().position(|o| matches!(o, Op::DivuImm { .. })).expect("divu.imm");
