@@ -298,3 +298,45 @@ fn a_prefix_sum_carries_its_word() {
     let g = &m.genes[0];
     assert_eq!(carried_store(g, &counted_loops(g)[0]), None);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Loops stepping their counter by a constant in the middle of the do-block, to a bound the
+    /// counter meets after `j` trips (strides even and odd, above u32 too, up and down): their
+    /// re-entry checks are left out (`rdx_vm::loops`, constant strides), and both engines give
+    /// the same states both ways; with an `if` in the do-block they are kept.
+    #[test]
+    fn constant_strides_agree_with_the_interpreter(
+        s in 0u64..40,
+        k in prop_oneof![1u64..9, Just(0x9e37_79b9u64), Just(0x1_0000_0002u64), Just(u64::MAX - 3)],
+        j in 1u64..7,
+        down in any::<bool>(),
+        branch in any::<bool>(),
+        x in any::<u64>(),
+        y in any::<u64>(),
+    ) {
+        let (step, e) = if down {
+            (format!("i -= {k}"), s.wrapping_sub(j.wrapping_mul(k)))
+        } else {
+            (format!("i += {k}"), s.wrapping_add(j.wrapping_mul(k)))
+        };
+        let extra = if branch { "if (x & 1) == 0 { y += 1 } fi (x & 1) == 0" } else { "y ^= x" };
+        let text = format!(
+            "gene main(x: u64, y: u64) {{
+                local i: u64 = {s}
+                from i == {s} do {{
+                    x += i
+                    {step}
+                    {extra}
+                    x <<<= 3
+                }} until i == {e}
+                delocal i = {e}
+            }}"
+        );
+        let m = compile(&text);
+        let simple = rdx_vm::loops::counted_loops(&m.genes[0]).len();
+        prop_assert_eq!(simple, usize::from(!branch), "{}", text);
+        agree(&m, &[Value::Int(x), Value::Int(y)]).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+    }
+}
