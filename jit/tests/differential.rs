@@ -883,6 +883,42 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
+    /// `if c { S1; S2 } else { T1; T2 } fi a` with one or two updates in each part, which the
+    /// JIT runs without a branch (S where c holds, then T where it does not) when the elements
+    /// they write were checked: parts that update the same slots and elements, read what the
+    /// other part writes, and read out of bounds on the way not taken (where it undoes both
+    /// parts' writes and goes the usual way); conditions and exit assertions that hold and that
+    /// fail either way. The interpreter's results and errors, both ways.
+    #[test]
+    fn branchless_if_elses_agree(
+        c in 0usize..SEL_CONDS.len(),
+        a in 0usize..SEL_CONDS.len(),
+        ups in prop::collection::vec(0usize..SEL_UPDATES.len() + SEL_MORE.len(), 2..=4),
+        split in 1usize..3,
+        seed in prop::collection::vec(0u64..5, 4),
+        y in 0u64..10,
+        i in 0u64..5,
+        k in 0u64..4,
+    ) {
+        let upd = |n: usize| SEL_UPDATES.get(n).copied().unwrap_or_else(|| SEL_MORE[n - SEL_UPDATES.len()]);
+        let split = split.min(ups.len() - 1);
+        let part = |u: &[usize]| u.iter().map(|&n| format!("            {}\n", upd(n))).collect::<String>();
+        let text = format!(
+            "gene main(x: u64[4], b: u64[3], y: u64, i: u64, k: u64) {{\n    local j: u64 = 0\n    from j == 0 do {{\n        if {} {{\n{}        }} else {{\n{}        }} fi {}\n        j += 1\n    }} until j == 4\n    delocal j = 4\n}}",
+            SEL_CONDS[c], part(&ups[..split]), part(&ups[split..]), SEL_CONDS[a]
+        );
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        let st = vec![Value::Array(seed), Value::Array(vec![1, 0, 6]), Value::Int(y), Value::Int(i), Value::Int(k)];
+        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
     /// Shifts by a variable amount whose range the JIT knows (`& k`, `% k`, `>> s`, a counted
     /// loop's counter), which it shifts without the test for 64 and more where the range lies
     /// below 64: ranges below, at and past 64. The interpreter's results, both ways.

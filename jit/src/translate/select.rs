@@ -1,21 +1,23 @@
-//! `if`/`fi` without a branch: an `if c { S } fi a` whose then part is updates that cannot
-//! fail but for their bounds checks (wrapping arithmetic, rotations, swaps of slots and of
-//! elements, `x += a[i]`, each after its own expression code) and whose else part is empty
-//! runs S where c holds by selects, not a jump (a branch on data, such as
-//! `if x[i] > t { c += 1; s += x[i] }` over random words, is mispredicted half the time).
+//! `if`/`fi` without a branch: an `if c { S } else { T } fi a` whose parts are updates that
+//! cannot fail but for their bounds checks (wrapping arithmetic, rotations, swaps of slots and
+//! of elements, `x += a[i]`, each after its own expression code; T may be empty) runs S where
+//! c holds and T where it does not by selects, not a jump (a branch on data, such as
+//! `if x[i] > t { c += 1; s += x[i] }` or `if x >> 63 == 1 { y += 3 } else { y -= 5 }` over
+//! random words, is mispredicted half the time).
 //!
-//! S runs on every path, each of its writes a select of the new value where c holds and the
-//! old one where it does not (so each element it updates is stored once, on both ways). The
-//! exit assertion is then tested once for both ways,
+//! S and then T run on every path, each write of S a select of the new value where c holds
+//! and the old one where it does not, each of T's where c does not hold (so each element a
+//! part updates is stored once, on both ways; T reads what S left, which is the state before
+//! the construct where T's way is taken). The exit assertion is then tested once for both ways,
 //! with each way's error at its own instruction (`fi.then` going forward when c held,
 //! `fi.else` when it did not; `if` and `else` going backward).
 //!
-//! Every element S writes must have passed its bounds check on every path to the construct
+//! Every element S or T writes must have passed its bounds check on every path to the construct
 //! ([`known`](super::known)): a write on every path costs a load, a select and a store where
 //! a predicted branch would skip it. What S and the assertion's code read may be unchecked:
 //! they run speculatively, such an access not failing but noting whether it is out of bounds
 //! and reading a scratch word then. Where one was, a cold branch puts back the old value of
-//! every slot and element S wrote and goes to the usual translation of the `if`/`fi`, which fails
+//! every slot and element S and T wrote and goes to the usual translation of the `if`/`fi`, which fails
 //! where the interpreter does; the branchless way rejoins it after the construct. The
 //! assertion's code must not fail otherwise (each way has its own copy of it, at other
 //! positions), and its indices must be the same on both ways: only the backward way's `if`
@@ -72,7 +74,8 @@ fn update_writes(op: &Op) -> Option<Writes> {
     Some(Writes { slots, elems })
 }
 
-/// The positions of an `if` whose then part is updates and whose else part is empty.
+/// The positions of an `if` whose then part is updates and whose else part is updates too or
+/// empty.
 struct Shape {
     /// The `if`, its `fi.then`, `else` and `fi.else`.
     top: usize,
@@ -81,10 +84,30 @@ struct Shape {
     fi_else: usize,
     /// The then part's updates in order (each after its expression code), with their writes.
     updates: Vec<(usize, Writes)>,
+    /// The else part's, the same way (none when it is empty).
+    else_updates: Vec<(usize, Writes)>,
 }
 
-/// At most this many instructions from an `if` to its `fi.then` made branchless (they run on
-/// both ways).
+impl Shape {
+    /// Both parts' updates: the then part's, then the else part's.
+    fn all_updates(&self) -> impl Iterator<Item = &(usize, Writes)> {
+        self.updates.iter().chain(&self.else_updates)
+    }
+
+    /// The slots the updates of either part write, each once.
+    fn slots(&self) -> Vec<Slot> {
+        let mut slots = Vec::new();
+        for &s in self.all_updates().flat_map(|(_, w)| &w.slots) {
+            if !slots.contains(&s) {
+                slots.push(s);
+            }
+        }
+        slots
+    }
+}
+
+/// At most this many instructions of an `if`'s two parts together (each with its exit
+/// assertion's code) made branchless: they run on both ways.
 const MAX_THEN: usize = 24;
 
 /// Expression code that may run speculatively: it cannot fail but for its bounds checks.
@@ -133,17 +156,36 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let fi_then = els.checked_sub(1)?;
         let Op::FiThen { fi_else, .. } = *code.get(fi_then)? else { return None };
         let fi_else = fi_else.0 as usize;
-        let empty_else = matches!(code[els], Op::Else { .. })
-            && matches!(code.get(fi_else), Some(Op::FiElse { .. }))
-            && pre_start(self.g, fi_else) == els + 1;
-        let then_end = pre_start(self.g, fi_then);
-        if !empty_else || then_end <= top + 1 || fi_then - top > MAX_THEN {
+        if !matches!(code[els], Op::Else { .. }) || !matches!(code.get(fi_else), Some(Op::FiElse { .. })) {
             return None;
         }
-        // Updates, each right after its own expression code (nothing else in between).
+        let (then_end, else_end) = (pre_start(self.g, fi_then), pre_start(self.g, fi_else));
+        if then_end <= top + 1 || else_end < els + 1 || (fi_then - top) + (fi_else - els) > MAX_THEN {
+            return None;
+        }
+        let updates = self.part_updates(top + 1..then_end)?;
+        let else_updates = self.part_updates(els + 1..else_end)?;
+        let fi = &code[then_end..fi_then];
+        let parts: Vec<Op> =
+            code[top + 1..then_end].iter().chain(&code[els + 1..else_end]).copied().collect();
+        let assertion = fi.iter().all(speculative) && indices_on_both_ways(self.g, &parts, fi);
+        (!updates.is_empty() && assertion).then_some(Shape {
+            top,
+            fi_then,
+            els,
+            fi_else,
+            updates,
+            else_updates,
+        })
+    }
+
+    /// The updates of the part at `range` in order with their writes, when the part is
+    /// nothing but updates, each right after its own expression code (nothing else in between).
+    fn part_updates(&self, range: std::ops::Range<usize>) -> Option<Vec<(usize, Writes)>> {
         let mut updates = Vec::new();
-        let mut from = top + 1;
-        for (k, op) in code.iter().enumerate().take(then_end).skip(top + 1) {
+        let mut from = range.start;
+        for k in range {
+            let op = &self.g.code[k];
             if op.is_pure() {
                 if !speculative(op) {
                     return None;
@@ -157,22 +199,21 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             updates.push((k, w));
             from = k + 1;
         }
-        let fi = &code[then_end..fi_then];
-        let assertion =
-            fi.iter().all(speculative) && indices_on_both_ways(self.g, &code[top + 1..then_end], fi);
-        (!updates.is_empty() && assertion).then_some(Shape { top, fi_then, els, fi_else, updates })
+        Some(updates)
     }
 
-    /// Whether every element the then part of `s` writes passed its bounds check on every
-    /// path to here, so that none is written speculatively: an element written on every path
+    /// Whether every element the parts of `s` write passed its bounds check on every path to
+    /// here, so that none is written speculatively: an element written on every path
     /// costs a load, a select and a store where a predicted branch would skip it (a histogram
     /// updated under a condition that mostly holds went 1.7× slower so), while reads, which
     /// cost no more than the branch's own, may be speculative. The update that writes it
-    /// has no expression code and nothing in the then part writes its index.
+    /// has no expression code and nothing in either part writes its index.
     fn writes_checked(&mut self, s: &Shape) -> bool {
         let then_end = pre_start(self.g, s.fi_then);
-        let written = crate::loops::written_by(self.g, &self.g.code[s.top + 1..then_end]);
-        s.updates.iter().filter(|(_, w)| !w.elems.is_empty()).all(|(u, w)| {
+        let mut written = crate::loops::written_by(self.g, &self.g.code[s.top + 1..then_end]);
+        written
+            .extend(crate::loops::written_by(self.g, &self.g.code[s.els + 1..pre_start(self.g, s.fi_else)]));
+        s.all_updates().filter(|(_, w)| !w.elems.is_empty()).all(|(u, w)| {
             pre_start(self.g, *u) == *u
                 && w.elems.iter().all(|&(arr, idx)| {
                     let i = self.v(idx);
@@ -206,12 +247,12 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     }
 
     /// Runs `op` (this direction's meaning of an update, writing `w`) where the run's way
-    /// holds: each slot and element it writes gets the new value there and keeps its old one
-    /// elsewhere (a select before the one store, so a branchless `if` stores each element it
-    /// updates once). The old value of each element is kept in `olds` (in order of the
-    /// writes): where an access of the run was out of bounds, the cold path puts them back.
+    /// holds: each element it writes gets the new value there and keeps its old one elsewhere
+    /// (a select before the one store, so a branchless `if` stores each element it updates
+    /// once). The slots it writes take the new value (the caller selects them once per part:
+    /// [`Self::select_slots`]). The old value of each element is kept in `olds` (in order of
+    /// the writes): where an access of the run was out of bounds, the cold path puts them back.
     fn update_where(&mut self, op: Op, w: &Writes, olds: &mut Olds) {
-        let slots: Vec<(Slot, Value)> = w.slots.iter().map(|&s| (s, self.v(s))).collect();
         for &(arr, idx) in &w.elems {
             let (p, at) = self.elem(arr, idx);
             let old = self.load_at(arr, at, p);
@@ -222,13 +263,47 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
         self.translate_effect(op);
         // (An element the update did not store to keeps its value on both ways.)
-        let spec = self.spec.as_mut().expect("a branchless run");
-        spec.pending.clear();
-        let way = spec.way.expect("a branchless run has its way");
-        for (s, old) in slots {
-            let new = self.v(s);
-            let v = self.b.ins().select(way, new, old);
+        self.spec.as_mut().expect("a branchless run").pending.clear();
+    }
+
+    /// After a part ran from the values `start` of `slots`: the values it left them, and each
+    /// slot back at its `start` value (for the other part, which runs from the same state).
+    fn part_values(&mut self, slots: &[Slot], start: &[Value]) -> Vec<Value> {
+        let left = slots.iter().map(|&s| self.v(s)).collect();
+        for (&s, &v) in slots.iter().zip(start) {
             self.set(s, v);
+        }
+        left
+    }
+
+    /// Each of `slots` set to its value in `then` where `c` holds and in `els` where it does
+    /// not: one select per slot however many updates of each part wrote it, so a slot's
+    /// chain from trip to trip is its longer part and a select, not both parts.
+    fn select_slots(&mut self, slots: &[Slot], c: Value, then: &[Value], els: &[Value]) {
+        for ((&s, &t), &e) in slots.iter().zip(then).zip(els) {
+            let v = if t == e { t } else { self.b.ins().select(c, t, e) };
+            self.set(s, v);
+        }
+    }
+
+    /// Forward, a part of a branchless `if` (starting at `from`, its `updates`) where the
+    /// run's way holds.
+    fn part_where(&mut self, from: usize, updates: &[(usize, Writes)], olds: &mut Olds) {
+        let mut from = from;
+        for (u, w) in updates {
+            self.emit_pure(from, *u);
+            self.srcloc(*u);
+            self.update_where(self.g.code[*u], w, olds);
+            from = u + 1;
+        }
+    }
+
+    /// Backward, a part of a branchless `if` (its `updates`) undone where the run's way holds.
+    fn part_undone(&mut self, updates: &[(usize, Writes)], olds: &mut Olds) {
+        for (u, w) in updates.iter().rev() {
+            self.eval_pre(*u);
+            self.srcloc(*u);
+            self.update_where(self.g.code[*u].mirror(), w, olds);
         }
     }
 
@@ -344,16 +419,22 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             return None;
         }
         let c = self.cond(cond);
-        let before = self.before_spec(top + 1..s.fi_then);
+        let before = self.before_spec(top + 1..s.fi_else);
+        // Each part from the state before the construct, its element writes selected as it
+        // goes and its slot writes at the end.
+        let slots = s.slots();
+        let start: Vec<Value> = slots.iter().map(|&x| self.v(x)).collect();
         self.spec = Some(Spec { way: Some(c), ..Spec::default() });
         let mut olds = Olds::new();
-        let mut from = top + 1;
-        for (u, w) in &s.updates {
-            self.emit_pure(from, *u);
-            self.srcloc(*u);
-            self.update_where(self.g.code[*u], w, &mut olds);
-            from = u + 1;
+        self.part_where(top + 1, &s.updates, &mut olds);
+        let then = self.part_values(&slots, &start);
+        if !s.else_updates.is_empty() {
+            let not_c = self.b.ins().icmp_imm_s(IntCC::Equal, c, 0);
+            self.spec.as_mut().expect("a branchless run").way = Some(not_c);
+            self.part_where(s.els + 1, &s.else_updates, &mut olds);
         }
+        let els = self.part_values(&slots, &start);
+        self.select_slots(&slots, c, &then, &els);
         // The exit assertion's code, once (`fi.then`'s copy) on the state of the way taken,
         // its reads speculative: their indices are those of the other way too
         // (`indices_on_both_ways`), so where they are in bounds its values are both ways'.
@@ -397,14 +478,20 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             self.branch_to(a, to);
             return Some(at);
         }
-        let before = self.before_spec(s.top + 1..pre_start(self.g, s.fi_then));
-        self.spec = Some(Spec { way: Some(a), ..Spec::default() });
+        let before = self.before_spec(s.top + 1..pre_start(self.g, s.fi_else));
+        let not_a = (!s.else_updates.is_empty()).then(|| self.b.ins().icmp_imm_s(IntCC::Equal, a, 0));
+        let slots = s.slots();
+        let start: Vec<Value> = slots.iter().map(|&x| self.v(x)).collect();
+        self.spec = Some(Spec { way: not_a, ..Spec::default() });
         let mut olds = Olds::new();
-        for (u, w) in s.updates.iter().rev() {
-            self.eval_pre(*u);
-            self.srcloc(*u);
-            self.update_where(self.g.code[*u].mirror(), w, &mut olds);
-        }
+        // The else part undone (where a does not hold), then the then part (where it does),
+        // each from the state after the construct (as forward).
+        self.part_undone(&s.else_updates, &mut olds);
+        let els = self.part_values(&slots, &start);
+        self.spec.as_mut().expect("a branchless run").way = Some(a);
+        self.part_undone(&s.updates, &mut olds);
+        let then = self.part_values(&slots, &start);
+        self.select_slots(&slots, a, &then, &els);
         let spec = self.spec.take().unwrap_or_default();
         let settled = self.loops.settled(s.fi_then) && self.loops.settled(s.fi_else);
         let rest = |t: &mut Self| {

@@ -402,6 +402,20 @@ pub fn programs() -> Vec<Program> {
             },
         },
         Program {
+            name: "walk",
+            shape: "if/else with an update each way on random data (LCG random walk)",
+            file: "walk.rdx",
+            source: include_str!("../suite/walk.rdx"),
+            entry: "walk",
+            unit: "steps",
+            bench: 80_000,
+            test: 100,
+            arrays: no_arrays,
+            case: |n| {
+                case([0x0123456789abcdefu64, 1 << 40, 0, n], walk, |s| s.iter().map(|&v| int(v)).collect())
+            },
+        },
+        Program {
             name: "siprounds",
             shape: "calls of a small gene in a loop (SipHash rounds)",
             file: "siprounds.rdx",
@@ -841,6 +855,23 @@ pub fn filter(x: &[u64], st: &mut [u64; 3]) {
         }
     }
     *st = [t, c, s];
+}
+
+/// walk.rdx: n LCG steps of x, y moving 3 up (counted in up) or 5 down by each step's top bit
+/// (state `[x, y, up, n]`).
+#[inline(never)]
+pub fn walk(st: &mut [u64; 4]) {
+    let [mut x, mut y, mut up, n] = *st;
+    for _ in 0..n {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        if x >> 63 == 1 {
+            y = y.wrapping_add(3);
+            up += 1;
+        } else {
+            y = y.wrapping_sub(5);
+        }
+    }
+    *st = [x, y, up, n];
 }
 
 /// matvec.rdx: y += A x (wrapping), A n × n row by row.
