@@ -42,6 +42,8 @@ pub struct Loops {
     /// The `fi.then`/`fi.else` positions whose exit assertion cannot fail
     /// ([`rdx_vm::loops::settled_exits`]).
     settled: Vec<usize>,
+    /// The parts of the gene's code a run may pass through no times ([`Parts`]).
+    parts: Parts,
 }
 
 const NONE: u32 = u32::MAX;
@@ -69,7 +71,13 @@ impl Loops {
         let mut settled: Vec<usize> =
             rdx_vm::loops::settled_exits(g, &g.code).iter().map(|s| s.from + s.n).collect();
         settled.sort_unstable();
-        Loops { all, by_head, by_top, by_step, inner, outer, settled }
+        let parts = Parts::new(g);
+        Loops { all, by_head, by_top, by_step, inner, outer, settled, parts }
+    }
+
+    /// The gene's parts a run may pass through no times ([`Parts`]).
+    pub fn parts(&self) -> &Parts {
+        &self.parts
     }
 
     /// Whether the exit assertion at `at` (a `fi.then` or `fi.else`) cannot fail: then the
@@ -232,6 +240,95 @@ pub fn carried_store(g: &GeneDef, l: &CountedLoop) -> Option<CarriedStore> {
     found
 }
 
+/// The parts of a gene's code that a run may pass through no times, each pass ended by one
+/// instruction in each direction: an `if`'s then part (ended by its `fi.then` forward, by the
+/// `if` backward) and else part (`fi.else`, `else`), and a loop's `loop` part, between its
+/// `until` and its `loop.back` (`loop.back`, `until`: a loop whose exit test holds at once
+/// runs it no times). Every run of the gene that returns reaches the positions in no part (a
+/// `from`'s do part runs at least once), and every pass through a part the positions in it
+/// that are in no part inside it.
+#[derive(Default)]
+pub struct Parts {
+    /// The innermost part holding each position (`NONE`: none).
+    of: Vec<u32>,
+    parts: Vec<Part>,
+    /// The part each position ends a pass through, forward and backward.
+    ends: [HashMap<usize, usize>; 2],
+}
+
+/// One part ([`Parts`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Part {
+    /// The loop's `until`, for a `loop` part.
+    pub until: Option<usize>,
+    /// Whether a call is in it and in no part inside it.
+    pub calls: bool,
+}
+
+impl Parts {
+    /// The parts of `g`'s code.
+    pub fn new(g: &GeneDef) -> Parts {
+        let n = g.code.len();
+        // (first, last, end forward, end backward, until) of each part.
+        let mut found: Vec<(usize, usize, usize, usize, Option<usize>)> = Vec::new();
+        for (pc, op) in g.code.iter().enumerate() {
+            match *op {
+                Op::If { else_at, .. } => {
+                    let els = else_at.0 as usize;
+                    if let Some(&Op::FiThen { fi_else, .. }) = g.code.get(els.wrapping_sub(1)) {
+                        let fi_else = fi_else.0 as usize;
+                        found.push((pc + 1, els - 1, els - 1, pc, None));
+                        found.push((els + 1, fi_else, fi_else, els, None));
+                    }
+                }
+                Op::Until { loop_exit, .. } => {
+                    let back = (loop_exit.0 as usize).wrapping_sub(1);
+                    if matches!(g.code.get(back), Some(Op::LoopBack { .. })) {
+                        found.push((pc + 1, back, back, pc, Some(pc)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Larger parts first, so that an inner part's positions end up naming it.
+        let mut order: Vec<usize> = (0..found.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(found[i].1.saturating_sub(found[i].0)));
+        let mut of = vec![NONE; n];
+        for i in order {
+            let (first, last, ..) = found[i];
+            if first <= last && last < n {
+                of[first..=last].fill(i as u32);
+            }
+        }
+        let mut parts: Vec<Part> = found.iter().map(|f| Part { until: f.4, calls: false }).collect();
+        for (pc, op) in g.code.iter().enumerate() {
+            if matches!(op, Op::Call { .. } | Op::Uncall { .. }) && of[pc] != NONE {
+                parts[of[pc] as usize].calls = true;
+            }
+        }
+        let ends = [
+            found.iter().enumerate().map(|(i, f)| (f.2, i)).collect(),
+            found.iter().enumerate().map(|(i, f)| (f.3, i)).collect(),
+        ];
+        Parts { of, parts, ends }
+    }
+
+    /// The innermost part holding `pc`, if any.
+    pub fn of(&self, pc: usize) -> Option<usize> {
+        self.of.get(pc).filter(|&&i| i != NONE).map(|&i| i as usize)
+    }
+
+    /// Part number `part`.
+    pub fn get(&self, part: usize) -> Part {
+        self.parts[part]
+    }
+
+    /// The part whose pass the instruction at `pc` ends, going `backward` or forward.
+    pub fn ended_at(&self, pc: usize, backward: bool) -> Option<usize> {
+        self.ends[backward as usize].get(&pc).copied()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +338,57 @@ mod tests {
         let checked = rdx_lang::check::check(&prog, &Default::default()).expect("checks");
         let m = rdx_vm::compile(&checked, "t.rdx", src).expect("compiles");
         m.genes[0].clone()
+    }
+
+    /// Calls at the top level, in a loop's do part and in a do part inside it are reached by
+    /// every run that returns; calls in a `loop` part and in either part of an `if` (at any
+    /// depth below them) are not.
+    #[test]
+    fn every_run_reaches_what_no_if_and_no_loop_part_encloses() {
+        let src = "gene g(x: u64) { x += 1 }
+            gene f(x: u64, n: u64) {
+                call g(x)
+                local i: u64 = 0
+                from i == 0 do {
+                    call g(x)
+                    local j: u64 = 0
+                    from j == 0 do { call g(x)  j += 1 } until j == 2
+                    delocal j = 2
+                    i += 1
+                } loop {
+                    call g(n)
+                } until i == 3
+                delocal i = 3
+                if x > 5 { call g(x) } else { if n > 1 { call g(n) } fi n > 1 } fi x > 5
+                from x == x do { call g(n) } loop { if n == 7 { call g(n) } fi n == 7 } until n != 0
+                call g(n)
+            }";
+        let prog = rdx_lang::parser::parse(src).expect("parses");
+        let checked = rdx_lang::check::check(&prog, &Default::default()).expect("checks");
+        let m = rdx_vm::compile(&checked, "t.rdx", src).expect("compiles");
+        let g = &m.genes[m.gene_index("f").expect("f")];
+        let parts = Parts::new(g);
+        let calls: Vec<bool> = (g.code.iter().enumerate())
+            .filter(|(_, o)| matches!(o, Op::Call { .. }))
+            .map(|(pc, _)| parts.of(pc).is_none())
+            .collect();
+        assert_eq!(calls, [true, true, true, false, false, false, true, false, true], "{:?}", g.code);
+        // Each part's pass ends where the other instructions say, both ways.
+        for (pc, op) in g.code.iter().enumerate() {
+            let (fwd, bwd) = (parts.ended_at(pc, false), parts.ended_at(pc, true));
+            match op {
+                Op::FiThen { .. } | Op::FiElse { .. } | Op::LoopBack { .. } => {
+                    assert!(fwd.is_some() && bwd.is_none(), "{pc}: {op:?}")
+                }
+                Op::If { .. } | Op::Else { .. } | Op::Until { .. } => {
+                    assert!(bwd.is_some() && fwd.is_none(), "{pc}: {op:?}")
+                }
+                _ => assert!(fwd.is_none() && bwd.is_none(), "{pc}: {op:?}"),
+            }
+        }
+        // The parts holding a call directly: the first loop part, the then part, the inner then
+        // part and the then part in the second loop part.
+        assert_eq!((0..parts.parts.len()).filter(|&p| parts.get(p).calls).count(), 4);
     }
 
     #[test]

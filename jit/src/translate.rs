@@ -202,6 +202,7 @@ impl FuncTranslator {
             max_words: b.ins().load(I64, flags, ctx, runtime::OFF_MAX_WORDS),
             stack_floor: b.ins().load(I64, flags, ctx, runtime::OFF_STACK_FLOOR),
         });
+        let room = limits.map(|lim| Room::at_entry(&mut b, lim, depth, used));
         // The stack table moves, and the live count changes, only when a stack is opened or
         // closed: in a gene that does neither and calls no gene (which might), read both once.
         let stack_ops = g.code.iter().any(|o| {
@@ -235,6 +236,10 @@ impl FuncTranslator {
             depth,
             used,
             limits,
+            room,
+            offs: (0, 0),
+            scope: 0,
+            target: Deepest::Entry,
             stack_tab,
             vars,
             frame,
@@ -265,6 +270,9 @@ impl FuncTranslator {
             t.body_forward();
         }
         t.fill_error_exits();
+        if let Some(r) = &t.room {
+            r.finish(&mut t.b);
+        }
         t.b.seal_all_blocks();
         t.b.finalize(info.frontend);
         t.calls
@@ -286,6 +294,17 @@ struct Tr<'a, 'b, 'm> {
     used: Value,
     /// The run's call limits, loaded at entry in genes that call.
     limits: Option<Limits>,
+    /// Whether every call translated in place in this function is within the depth and
+    /// frame-memory limits, tested once at entry ([`Room`]).
+    room: Option<Room>,
+    /// How far this scope's `depth` and `used` are above the function's own: (0, 0) but in
+    /// a call translated in place.
+    offs: (u64, u64),
+    /// This scope's number in the function (0; each call translated in place another).
+    scope: u32,
+    /// Where the calls at the positions of this scope in no part ([`crate::loops::Parts`])
+    /// note their depth: where the call that made the scope does (the entry outside any).
+    target: Deepest,
     /// The stack table, read once at entry in genes where it cannot move ([`StackTab`]).
     stack_tab: Option<StackTab>,
     vars: Vec<Variable>,
@@ -380,6 +399,9 @@ struct GeneScope<'m> {
     entry_facts: HashMap<usize, Vec<known::Fact>>,
     stack_tab: Option<StackTab>,
     ret: Option<cranelift_codegen::ir::Block>,
+    offs: (u64, u64),
+    scope: u32,
+    target: Deepest,
 }
 
 /// The words of argument buffer gene `g` needs: for its calls' arguments and printf's values,
@@ -410,6 +432,95 @@ const INLINE_LEVELS: u32 = 3;
 const INLINE_MAX: usize = 64;
 /// The most instructions one function takes in from the genes it calls.
 const INLINE_BUDGET: usize = 1024;
+
+/// What a function that calls sets up for its calls, with constants known only when its
+/// translation is done (emitted as placeholders that [`Room::finish`] sets):
+///
+/// - "Every call translated in place is within the limits", tested once at the entry as
+///   `depth + D < max_depth && used + W <= max_words`. D is the deepest of those calls'
+///   depths and W the most words any of them checks, both above the function's own `depth`
+///   and `used` ([`Tr::offs`]). Where it holds no such call's own check can fail, and a call
+///   takes one branch on it instead.
+/// - The deepest nesting its calls reach, recorded in the context's `max_seen` (only a run
+///   that returns reports it). A call that every run of the function that returns reaches
+///   (in no part of [`crate::loops::Parts`]) is recorded at the function's return, as
+///   `depth + E` for the deepest E of them; a call that every pass through a part reaches,
+///   once per pass, by the instruction that ends the pass ([`Deepest`]). So no call in a
+///   loop records its depth each trip, and nothing is kept in a register across the loop.
+struct Room {
+    ok: Value,
+    depth: Value,
+    d: cranelift_codegen::ir::Inst,
+    w: cranelift_codegen::ir::Inst,
+    e: cranelift_codegen::ir::Inst,
+    max_d: u64,
+    max_w: u64,
+    max_e: u64,
+    /// The deepest call of each part, by (scope, part); the placeholders recording each.
+    part_max: HashMap<(u32, usize), u64>,
+    part_marks: Vec<((u32, usize), cranelift_codegen::ir::Inst)>,
+    scopes: u32,
+}
+
+/// Where a call records the depth it reaches ([`Room`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Deepest {
+    /// At the function's return.
+    Entry,
+    /// At the end of each pass through part `.1` of scope `.0`.
+    Part(u32, usize),
+    /// At the call itself (in a loop part whose passes are translated more than once).
+    Each,
+}
+
+impl Room {
+    fn at_entry(b: &mut FunctionBuilder, lim: Limits, depth: Value, used: Value) -> Room {
+        let mut placeholder = || {
+            let k = b.ins().iconst(I64, 0);
+            (k, b.func.dfg.value_def(k).unwrap_inst())
+        };
+        let ((dk, d), (wk, w), (_, e)) = (placeholder(), placeholder(), placeholder());
+        let (dd, ww) = (b.ins().iadd(depth, dk), b.ins().iadd(used, wk));
+        let d_ok = b.ins().icmp(IntCC::UnsignedLessThan, dd, lim.max_depth);
+        let w_ok = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, ww, lim.max_words);
+        let ok = b.ins().band(d_ok, w_ok);
+        Room {
+            ok,
+            depth,
+            d,
+            w,
+            e,
+            max_d: 0,
+            max_w: 0,
+            max_e: 0,
+            part_max: HashMap::new(),
+            part_marks: Vec::new(),
+            scopes: 0,
+        }
+    }
+
+    /// The constant `E` (of the entry's placeholder).
+    fn e_value(&self, b: &FunctionBuilder) -> Value {
+        b.func.dfg.first_result(self.e)
+    }
+
+    /// A call translated in place checks `depth + d` and `used + w` (above the function's own).
+    fn note(&mut self, (d, w): (u64, u64)) {
+        self.max_d = self.max_d.max(d);
+        self.max_w = self.max_w.max(w);
+    }
+
+    /// Sets the entry's constants to the translation's D, W and E.
+    fn finish(&self, b: &mut FunctionBuilder) {
+        b.func.replace(self.d).iconst(I64, self.max_d as i64);
+        b.func.replace(self.w).iconst(I64, self.max_w as i64);
+        b.func.replace(self.e).iconst(I64, self.max_e as i64);
+        for (part, k) in &self.part_marks {
+            let max = self.part_max.get(part).copied().unwrap_or(0);
+            b.func.replace(*k).iconst(I64, max as i64);
+        }
+    }
+}
 
 /// The limits a call checks (see [`runtime::Ctx`]).
 #[derive(Clone, Copy)]
@@ -663,6 +774,60 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     fn k(&mut self, x: u64) -> Value {
         self.b.ins().iconst(I64, x as i64)
+    }
+
+    /// Raises the context's deepest nesting (`max_seen`) to `d`: stored only where `d` is
+    /// deeper, a branch the processor predicts, where a load-max-store would tie each record
+    /// to the one before it through memory.
+    fn record_depth(&mut self, d: Value) {
+        let (flags, ctx) = (MemFlagsData::trusted(), self.ctx);
+        let seen = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_SEEN);
+        let deeper = self.b.ins().icmp(IntCC::UnsignedGreaterThan, d, seen);
+        let (set, next) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(set);
+        self.b.ins().brif(deeper, set, &[], next, &[]);
+        self.cold_path(set, next, |t| {
+            t.b.ins().store(flags, d, ctx, runtime::OFF_MAX_SEEN);
+            t.b.ins().jump(next, &[]);
+        });
+    }
+
+    /// Where a call at `pc` records its depth ([`Room`]): its innermost part's pass, where
+    /// the function's translation emits that pass once (a loop unrolled or with trips peeled
+    /// off emits its loop part several times: each call there records at the call).
+    fn deepest_at(&self, pc: usize) -> Deepest {
+        let parts = self.loops.parts();
+        match parts.of(pc) {
+            None => self.target,
+            Some(p) if self.copied(p) => Deepest::Each,
+            Some(p) => Deepest::Part(self.scope, p),
+        }
+    }
+
+    /// Whether part `p` of this scope's gene is translated more than once per pass (the loop
+    /// part of a loop unrolled or with trips peeled off).
+    fn copied(&self, p: usize) -> bool {
+        let until = self.loops.parts().get(p).until;
+        until.and_then(|u| self.loops.at_top(u)).is_some_and(|l| {
+            let u = crate::loops::unrolling(self.g, &l);
+            u.copies > 1 || u.peeled > 0
+        })
+    }
+
+    /// At an instruction that ends a pass through a part holding calls: the record of the
+    /// deepest of them (its constant set when the translation is done).
+    fn end_of_pass(&mut self, pc: usize) {
+        let Some(p) = self.loops.parts().ended_at(pc, self.backward) else { return };
+        if !self.loops.parts().get(p).calls || self.copied(p) {
+            return;
+        }
+        let Some(depth) = self.room.as_ref().map(|r| r.depth) else { return };
+        let k = self.b.ins().iconst(I64, 0);
+        let inst = self.b.func.dfg.value_def(k).unwrap_inst();
+        let d = self.b.ins().iadd(depth, k);
+        self.record_depth(d);
+        let scope = self.scope;
+        self.room.as_mut().expect("checked").part_marks.push(((scope, p), inst));
     }
 
     fn cond(&mut self, c: Cond) -> Value {
@@ -1334,6 +1499,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         swap(&mut self.entry_facts, &mut sc.entry_facts);
         swap(&mut self.stack_tab, &mut sc.stack_tab);
         swap(&mut self.ret, &mut sc.ret);
+        swap(&mut self.offs, &mut sc.offs);
+        swap(&mut self.scope, &mut sc.scope);
+        swap(&mut self.target, &mut sc.target);
     }
 
     /// Whether a call of `callee` is translated in place: a small gene, within this function's
@@ -1420,6 +1588,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             entry_facts: HashMap::new(),
             stack_tab: None,
             ret: Some(ret),
+            offs: (self.offs.0 + 1, self.offs.1 + cg.words as u64),
+            scope: {
+                let room = self.room.as_mut().expect("genes that call have a room");
+                room.scopes += 1;
+                room.scopes
+            },
+            target: self.deepest_at(self.pc),
         };
         self.outer.push((self.gene, self.pc, self.backward));
         self.swap_scope(&mut scope);
@@ -1452,6 +1627,11 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             return;
         }
         let flags = MemFlagsData::trusted();
+        if let Some(r) = &self.room {
+            let (depth, e) = (r.depth, r.e_value(&self.b));
+            let d = self.b.ins().iadd(depth, e);
+            self.record_depth(d);
+        }
         for (i, p) in self.g.params.iter().enumerate() {
             if p.width() == 1 {
                 let s = self.g.param_slots[i];
@@ -1468,6 +1648,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     fn translate_forward(&mut self, pc: usize) {
         let op = self.g.code[pc];
+        self.end_of_pass(pc);
         match op {
             Op::Enter {} | Op::Else { .. } | Op::LoopExit { .. } => {}
             Op::Exit {} => self.emit_return(),
@@ -1560,6 +1741,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
 
     fn translate_backward(&mut self, pc: usize) {
         let op = self.g.code[pc];
+        self.end_of_pass(pc);
         let below = |t: &Self, p: usize| pre_start(t.g, p) - 1;
         match op {
             Op::Enter {} => self.emit_return(),

@@ -943,6 +943,75 @@ proptest! {
     }
 }
 
+/// Callees of `deepest_nesting_agrees`: a leaf, one that calls it in an `if`, one that calls
+/// that in a loop part run `y` times (none when y = 0), and one too long to be translated in
+/// place (a real call) that calls the second.
+const DEEP_CALLEES: &str = "gene g0(x: u64, y: u64) { x += y }
+gene g1(x: u64, y: u64) { if y > 2 { call g0(x, y) } fi y > 2 }
+gene g2(x: u64, y: u64) {
+    local i: u64 = 0
+    from i == 0 do { } loop { call g1(x, y)  i += 1 } until i == y
+    delocal i = y
+}
+gene g3(x: u64, y: u64) {
+";
+
+/// A statement of `deepest_nesting_agrees` calling `call`, its locals numbered `k`.
+fn deep_statement(shape: usize, call: &str, k: usize, c: u64) -> String {
+    match shape {
+        0 => call.to_string(),
+        1 => format!("if y > {c} {{ {call} }} fi y > {c}"),
+        2 => format!("if y > {c} {{ x += 1 }} else {{ {call} }} fi y > {c}"),
+        3 => format!(
+            "local i{k}: u64 = 0\nfrom i{k} == 0 do {{ }} loop {{ {call}\ni{k} += 1 }} until i{k} == n\ndelocal i{k} = n"
+        ),
+        4 => format!(
+            "local i{k}: u64 = 0\nfrom i{k} == 0 do {{ }} loop {{ {call}\ni{k} += 1 }} until i{k} == {c}\ndelocal i{k} = {c}"
+        ),
+        _ => format!(
+            "local i{k}: u64 = 0\nfrom i{k} == 0 do {{ {call}\ni{k} += 1 }} until i{k} == {}\ndelocal i{k} = {}",
+            c + 1,
+            c + 1
+        ),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// The deepest nesting a run reports: calls in place and real calls, nested in callees,
+    /// at the top, in `if` parts run or not, in loop parts run `n` times (none when n = 0) or a
+    /// constant number of times (unrolled, trips peeled off), in do parts, one statement inside
+    /// another. The compiled code records a call's depth at the function's return or once per
+    /// pass through its part; the interpreter's report (and results), both ways.
+    #[test]
+    fn deepest_nesting_agrees(
+        stmts in prop::collection::vec((0usize..6, 0usize..4, 0u64..5, prop::option::of((0usize..6, 0u64..5))), 1..4),
+        x in any::<u64>(),
+        y in 0u64..5,
+        n in 0u64..4,
+    ) {
+        let mut body = String::new();
+        for (k, &(shape, callee, c, outer)) in stmts.iter().enumerate() {
+            let inner = deep_statement(shape, &format!("call g{callee}(x, y)"), k, c);
+            let st = match outer {
+                Some((o, oc)) => deep_statement(o, &inner, k + 10, oc),
+                None => inner,
+            };
+            body.push_str(&st);
+            body.push('\n');
+        }
+        let g3 = "    x += y\n".repeat(70);
+        let text = format!("{DEEP_CALLEES}{g3}    call g1(x, y)\n}}\ngene main(x: u64, y: u64, n: u64) {{\n{body}}}\n");
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        let st = vec![Value::Int(x), Value::Int(y), Value::Int(n)];
+        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
+        }
+    }
+}
+
 /// Compiled code keeps words it read in registers until a store may overwrite them: a store to
 /// `a[j + k]` keeps only `a[i + c]` with the same base and another constant. Indices that are
 /// equal at run time but computed differently (`a[i]` after a store to `a[j]`, i == j) must be

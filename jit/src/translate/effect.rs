@@ -2,7 +2,7 @@
 //! meaning (the backward function applies the mirror's). [`Tr::translate_effect`] dispatches
 //! to them.
 
-use super::{I32, I64, Tr};
+use super::{Deepest, I32, I64, Tr};
 use crate::runtime::{self, FaultCode};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value};
@@ -525,37 +525,54 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_call(&mut self, callee: usize, args: rdx_vm::ops::Args, backward: bool) {
         let m = self.info.module;
         let cg = &m.genes[callee];
-        let flags = MemFlagsData::trusted();
         let ctx = self.ctx;
         // Depth, frame-memory and native-stack limits (the depth and the words in use come
         // in registers and go to the callee the same way: nothing to restore after it).
         let lim = self.limits.expect("genes that call load the limits at entry");
         let (depth, used) = (self.depth, self.used);
         let need = self.b.ins().iadd_imm_s(used, cg.words as i64);
-        let deep = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, depth, lim.max_depth);
-        let big = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, lim.max_words);
-        let over = self.b.ins().bor(deep, big);
-        self.fail_if(over, FaultCode::Recursion, lim.max_depth, depth);
-        // (A call translated in place takes no native stack.)
         let inline = self.inlinable(callee);
+        let check = |t: &mut Self| {
+            let deep = t.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, depth, lim.max_depth);
+            let big = t.b.ins().icmp(IntCC::UnsignedGreaterThan, need, lim.max_words);
+            let over = t.b.ins().bor(deep, big);
+            t.fail_if(over, FaultCode::Recursion, lim.max_depth, depth);
+        };
+        match self.room.as_mut() {
+            // A call in place: its check only where the function's entry test did not pass.
+            Some(room) if inline => {
+                room.note((self.offs.0, self.offs.1 + cg.words as u64));
+                let ok = room.ok;
+                let (chk, next) = (self.b.create_block(), self.b.create_block());
+                self.b.set_cold_block(chk);
+                self.b.ins().brif(ok, next, &[], chk, &[]);
+                self.cold_path(chk, next, |t| {
+                    check(t);
+                    t.b.ins().jump(next, &[]);
+                });
+            }
+            _ => check(self),
+        }
+        // (A call translated in place takes no native stack.)
         if !inline {
             let sp = self.b.ins().get_stack_pointer(I64);
             let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, lim.stack_floor);
             self.fail_if(low, FaultCode::NativeStack, lim.max_depth, depth);
         }
         let d1 = self.b.ins().iadd_imm_s(depth, 1);
-        // The deepest nesting so far, stored only when this call goes deeper: a branch the
-        // processor predicts, where a load-max-store chain would tie each call's record to the
-        // one before it.
-        let seen = self.b.ins().load(I64, flags, ctx, runtime::OFF_MAX_SEEN);
-        let deeper = self.b.ins().icmp(IntCC::UnsignedGreaterThan, d1, seen);
-        let set = self.b.create_block();
-        let next = self.b.create_block();
-        self.b.ins().brif(deeper, set, &[], next, &[]);
-        self.cold_path(set, next, |t| {
-            t.b.ins().store(flags, d1, ctx, runtime::OFF_MAX_SEEN);
-            t.b.ins().jump(next, &[]);
-        });
+        // The deepest nesting: recorded at the function's return, at the end of each pass
+        // through the call's part, or here ([`Room`]).
+        let reach = self.offs.0 + 1;
+        let at = self.deepest_at(self.pc);
+        let room = self.room.as_mut().expect("genes that call keep their deepest nesting");
+        match at {
+            Deepest::Entry => room.max_e = room.max_e.max(reach),
+            Deepest::Part(s, p) => {
+                let m = room.part_max.entry((s, p)).or_insert(0);
+                *m = (*m).max(reach);
+            }
+            Deepest::Each => self.record_depth(d1),
+        }
         if inline {
             return self.inline_call(callee, args, backward, d1, need);
         }
