@@ -204,19 +204,14 @@ impl FuncTranslator {
         });
         let room = limits.map(|lim| Room::at_entry(&mut b, lim, depth, used));
         // The stack table moves, and the live count changes, only when a stack is opened or
-        // closed: in a gene that does neither and calls no gene (which might), read both once.
-        let stack_ops = g.code.iter().any(|o| {
-            matches!(
-                o,
-                Op::Push { .. } | Op::Pop { .. } | Op::Top { .. } | Op::Empty { .. } | Op::Size { .. }
-            )
-        });
-        let opens = g.code.iter().any(|o| {
-            matches!(o, Op::LocalStack { .. } | Op::DelocalStack { .. } | Op::Call { .. } | Op::Uncall { .. })
-        });
-        let stack_tab = (stack_ops && !opens).then(|| StackTab {
-            live: b.ins().load(I64, flags, ctx, runtime::OFF_LIVE),
-            tab: b.ins().load(I64, flags, ctx, runtime::OFF_STACK_TAB),
+        // closed (here or in a real call): both are read at entry and again after those.
+        let stack_tab = uses_stacks(m, g, INLINE_LEVELS).then(|| {
+            let st = StackTab { live: b.declare_var(I64), tab: b.declare_var(I64) };
+            let live = b.ins().load(I64, flags, ctx, runtime::OFF_LIVE);
+            let tab = b.ins().load(I64, flags, ctx, runtime::OFF_STACK_TAB);
+            b.def_var(st.live, live);
+            b.def_var(st.tab, tab);
+            st
         });
         let buf = needs_buf.then(|| {
             b.create_sized_stack_slot(StackSlotData::new(
@@ -305,7 +300,7 @@ struct Tr<'a, 'b, 'm> {
     /// Where the calls at the positions of this scope in no part ([`crate::loops::Parts`])
     /// note their depth: where the call that made the scope does (the entry outside any).
     target: Deepest,
-    /// The stack table, read once at entry in genes where it cannot move ([`StackTab`]).
+    /// The stack table, in a function that uses stacks ([`StackTab`]).
     stack_tab: Option<StackTab>,
     vars: Vec<Variable>,
     /// Address of the frame's word 0 in the arena (genes with local arrays).
@@ -530,11 +525,24 @@ struct Limits {
     stack_floor: Value,
 }
 
-/// The stack table's address and live count, the same for the whole function.
+/// The stack table's address and live count: variables of the function, read at its entry
+/// and again after each instruction that may change them ([`Tr::reload_stack_tab`]).
 #[derive(Clone, Copy)]
 struct StackTab {
-    live: Value,
-    tab: Value,
+    live: Variable,
+    tab: Variable,
+}
+
+/// Whether gene `g`, or a gene it calls `levels` deep (which may be translated in place in
+/// it), uses a stack.
+fn uses_stacks(m: &rdx_vm::Module, g: &GeneDef, levels: u32) -> bool {
+    g.code.iter().any(|o| match *o {
+        Op::Push { .. } | Op::Pop { .. } | Op::Top { .. } | Op::Empty { .. } | Op::Size { .. } => true,
+        Op::Call { gene, .. } | Op::Uncall { gene, .. } => {
+            levels > 0 && m.genes.get(gene.0 as usize).is_some_and(|cg| uses_stacks(m, cg, levels - 1))
+        }
+        _ => false,
+    })
 }
 
 /// A word carried across a counted loop's back edge in a `Variable`: `var` holds
@@ -1196,7 +1204,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let st = self.stack_tab;
         if !(st.is_some() && self.known.stack_live(cur, id)) {
             let live = match st {
-                Some(st) => st.live,
+                Some(st) => self.b.use_var(st.live),
                 None => self.b.ins().load(I64, flags, self.ctx, runtime::OFF_LIVE),
             };
             let ok = self.b.ins().icmp(IntCC::UnsignedLessThan, id, live);
@@ -1209,7 +1217,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
         }
         let tab = match st {
-            Some(st) => st.tab,
+            Some(st) => self.b.use_var(st.tab),
             None => self.b.ins().load(I64, flags, self.ctx, runtime::OFF_STACK_TAB),
         };
         let off = self.b.ins().imul_imm_s(id, runtime::STACK_SIZE);
@@ -1251,6 +1259,19 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             self.known.note_stack_word(cur, id, off, w);
         }
         w
+    }
+
+    /// After an instruction that may have opened or closed a stack (or a real call, which
+    /// may have): the stack table's address and live count read again, and no stack known
+    /// live or its words known.
+    pub(super) fn reload_stack_tab(&mut self) {
+        let Some(st) = self.stack_tab else { return };
+        let flags = MemFlagsData::trusted();
+        let live = self.b.ins().load(I64, flags, self.ctx, runtime::OFF_LIVE);
+        let tab = self.b.ins().load(I64, flags, self.ctx, runtime::OFF_STACK_TAB);
+        self.b.def_var(st.live, live);
+        self.b.def_var(st.tab, tab);
+        self.known.forget_stacks();
     }
 
     /// Stores `len` as stack `id`'s length (header `hdr`): the one header word known after.
@@ -1586,7 +1607,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             carry: None,
             known: known::Known::default(),
             entry_facts: HashMap::new(),
-            stack_tab: None,
+            stack_tab: self.stack_tab,
             ret: Some(ret),
             offs: (self.offs.0 + 1, self.offs.1 + cg.words as u64),
             scope: {

@@ -1012,6 +1012,73 @@ proptest! {
     }
 }
 
+/// Callees of `stacks_opened_and_closed_agree`: `k` words pushed onto `s` in a loop, and a
+/// gene too long to be translated in place (a real call) that opens a stack of its own, fills
+/// and empties it, then pushes onto `s`.
+const STACK_CALLEES: &str = "gene pushn(s: stack, x: u64, k: u64) {
+    local i: u64 = 0
+    from i == 0 do { } loop {
+        local v: u64 = x + i
+        push v, s
+        delocal v = 0
+        i += 1
+    } until i == k
+    delocal i = k
+}
+gene bigpush(s: stack, x: u64, k: u64) {
+    local own: stack = nil
+    call pushn(own, x, k)
+    uncall pushn(own, x, k)
+    delocal own = nil
+    call pushn(s, x, k)
+";
+
+/// A statement of `stacks_opened_and_closed_agree`, its locals numbered `n`.
+fn stack_statement(shape: usize, n: usize, c: u64) -> String {
+    match shape {
+        0 => format!(
+            "local s{n}: stack = nil\ncall pushn(s{n}, x, k)\nif empty(s{n}) {{ acc += 1 }} fi empty(s{n})\nuncall pushn(s{n}, x, k)\ndelocal s{n} = nil"
+        ),
+        1 => "call pushn(t, x, k)".into(),
+        2 => format!(
+            "if k > {c} {{\nlocal s{n}: stack = nil\ncall bigpush(s{n}, x, k)\nuncall bigpush(s{n}, x, k)\ndelocal s{n} = nil\n}} fi k > {c}"
+        ),
+        3 => format!(
+            "local i{n}: u64 = 0\nfrom i{n} == 0 do {{ }} loop {{\nlocal s{n}: stack = nil\ncall pushn(s{n}, x, i{n})\nlocal w{n}: u64 = i{n}\npush w{n}, t\ndelocal w{n} = 0\nuncall pushn(s{n}, x, i{n})\ndelocal s{n} = nil\ni{n} += 1\n}} until i{n} == k\ndelocal i{n} = k"
+        ),
+        4 => "call bigpush(t, x, k)".into(),
+        5 => format!("local z{n}: u64 = 0\npop z{n}, t\nacc += z{n}\npush z{n}, t\ndelocal z{n} = 0"),
+        _ => "if empty(t) { acc += 7 } fi empty(t)".into(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Stacks opened and closed between stack instructions (the compiled code reads the stack
+    /// table and live count again after each, and after each real call): local stacks filled
+    /// and emptied by calls in place and by a real call that opens one of its own, in `if`
+    /// parts and loops, a parameter stack pushed onto and popped (failing when empty). The
+    /// interpreter's results and errors, both ways.
+    #[test]
+    fn stacks_opened_and_closed_agree(
+        stmts in prop::collection::vec((0usize..7, 0u64..4), 1..5),
+        x in any::<u64>(),
+        k in 0u64..4,
+        t in prop::collection::vec(any::<u64>(), 0..3),
+    ) {
+        let body: String = stmts.iter().enumerate().map(|(n, &(sh, c))| stack_statement(sh, n, c) + "\n").collect();
+        let filler = "    x += 1\n    x -= 1\n".repeat(35);
+        let text = format!("{STACK_CALLEES}{filler}}}\ngene main(x: u64, k: u64, t: stack, acc: u64) {{\n{body}}}\n");
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        let st = vec![Value::Int(x), Value::Int(k), Value::Stack(t), Value::Int(0)];
+        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
+            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
+        }
+    }
+}
+
 /// Compiled code keeps words it read in registers until a store may overwrite them: a store to
 /// `a[j + k]` keeps only `a[i + c]` with the same base and another constant. Indices that are
 /// equal at run time but computed differently (`a[i]` after a store to `a[j]`, i == j) must be

@@ -60,12 +60,14 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let ctx = self.ctx;
         let id = self.call_rt(runtime::rt_open_stack as *const () as usize, &[I64], Some(I64), &[ctx]);
         self.set(dst, id.expect("the helper returns the id"));
+        self.reload_stack_tab();
     }
 
     pub(super) fn translate_delocal_stack(&mut self, dst: Slot) {
         let ctx = self.ctx;
         let id = self.v(dst);
         self.call_checked(runtime::rt_close_stack as *const () as usize, &[I64, I64], &[ctx, id]);
+        self.reload_stack_tab();
     }
 
     pub(super) fn translate_push(&mut self, var: Slot, stack: Slot) {
@@ -597,6 +599,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.known.forget_words();
         let st = self.b.inst_results(call)[0];
         self.check_status(st);
+        self.reload_stack_tab();
         for (i, p) in cg.params.iter().enumerate() {
             if p.ty.is_scalar() {
                 let v = self.b.ins().stack_load(I64, I64, buf, 8 * cg.param_slots[i] as i32);

@@ -9,8 +9,8 @@
 //! (an `if`'s else part, a loop's exit): the point a fact was made dominates all of them, so a
 //! word loaded there may be used. Any other change of block drops every fact ([`Known::here`]).
 //!
-//! In a gene that opens and closes no stack, a stack id that passed its liveness check is a
-//! fact too (the check's operands are SSA values and the live count does not change there).
+//! A stack id that passed its liveness check is a fact too (the check's operands are SSA
+//! values), until a stack may have been opened or closed ([`Known::forget_stacks`]).
 //!
 //! An index is known by how it was computed from SSA values (which never change): a value plus
 //! a constant, a constant, or an operation with an immediate, so `a[j + 1]` read through
@@ -123,6 +123,11 @@ impl Known {
                 f.word = None;
             }
         }
+    }
+
+    /// A stack may have been opened or closed: no stack is known live, nor its words.
+    pub fn forget_stacks(&mut self) {
+        self.facts.retain(|f| f.arr != STACK);
     }
 
     /// A store or call may have written any array's memory: no word is known any more.
