@@ -843,9 +843,22 @@ proptest! {
 
 /// Then parts of two updates for `branchless_multi_updates_agree`: elements whose bounds
 /// check the condition's code did not pass (`x[y]`, `x[i]`, `b[y >> 1]`), an element written
-/// twice, a slot an index or a later update reads.
-const SEL_MORE: &[&str] =
-    &["x[y] += 1", "x[i] ^= 3", "b[y >> 1] ^= 1 << (j & 3)", "x[j] += k", "k += 1", "y -= 1"];
+/// twice, a slot an index or a later update reads; and parts that stay branchy (a
+/// multiplication, ancillas whose `delocal` holds or fails), so that both translations meet.
+const SEL_MORE: &[&str] = &[
+    "x[y] += 1",
+    "x[i] ^= 3",
+    "b[y >> 1] ^= 1 << (j & 3)",
+    "x[j] += k",
+    "k += 1",
+    "y -= 1",
+    "y *= 3",
+    // An ancilla whose `delocal` fails where y is odd.
+    "local h: u64 = y >> 1\n            swap h, y\n            delocal h = y << 1",
+    "local g: u64 = x[j]\n            k += g\n            delocal g = x[j]",
+    // Reads that may be out of bounds before a check that may fail.
+    "local f: u64 = x[y]\n            delocal f = x[i]",
+];
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
