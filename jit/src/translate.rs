@@ -234,7 +234,7 @@ impl FuncTranslator {
             room,
             offs: (0, 0),
             scope: 0,
-            target: Deepest::Entry,
+            target: Deepest::Return,
             stack_tab,
             vars,
             frame,
@@ -298,7 +298,8 @@ struct Tr<'a, 'b, 'm> {
     /// This scope's number in the function (0; each call translated in place another).
     scope: u32,
     /// Where the calls at the positions of this scope in no part ([`crate::loops::Parts`])
-    /// note their depth: where the call that made the scope does (the entry outside any).
+    /// record their depth: where the call that made the scope does (the function's return
+    /// outside any).
     target: Deepest,
     /// The stack table, in a function that uses stacks ([`StackTab`]).
     stack_tab: Option<StackTab>,
@@ -461,7 +462,7 @@ struct Room {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Deepest {
     /// At the function's return.
-    Entry,
+    Return,
     /// At the end of each pass through part `.1` of scope `.0`.
     Part(u32, usize),
     /// At the call itself (in a loop part whose passes are translated more than once).

@@ -568,7 +568,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let at = self.deepest_at(self.pc);
         let room = self.room.as_mut().expect("genes that call keep their deepest nesting");
         match at {
-            Deepest::Entry => room.max_e = room.max_e.max(reach),
+            Deepest::Return => room.max_e = room.max_e.max(reach),
             Deepest::Part(s, p) => {
                 let m = room.part_max.entry((s, p)).or_insert(0);
                 *m = (*m).max(reach);

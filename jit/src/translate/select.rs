@@ -5,10 +5,14 @@
 //! `if x[i] > t { c += 1; s += x[i] }` or `if x >> 63 == 1 { y += 3 } else { y -= 5 }` over
 //! random words, is mispredicted half the time).
 //!
-//! S and then T run on every path, each write of S a select of the new value where c holds
-//! and the old one where it does not, each of T's where c does not hold (so each element a
-//! part updates is stored once, on both ways; T reads what S left, which is the state before
-//! the construct where T's way is taken). The exit assertion is then tested once for both ways,
+//! S and then T run on every path, each from the state before the construct: each element
+//! write of S stores a select of the new value where c holds and the old one where it does
+//! not, each of T's where c does not hold (so each element a part updates is stored once, on
+//! both ways; T reads the elements S left, which are the old ones where T's way is taken).
+//! The slots the parts write are set back to their values before the construct between the
+//! parts, and each is selected once at the end between the two parts' values, so a slot's
+//! chain from trip to trip is one part and a select. The exit assertion is then tested once
+//! for both ways,
 //! with each way's error at its own instruction (`fi.then` going forward when c held,
 //! `fi.else` when it did not; `if` and `else` going backward).
 //!
