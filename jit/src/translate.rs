@@ -1649,7 +1649,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             return;
         }
         let flags = MemFlagsData::trusted();
-        if let Some(r) = &self.room {
+        // (The return is translated after every call of the function, forward its `exit` and
+        // backward its `enter`: E is known here, and a function whose calls all record
+        // elsewhere records nothing at its return.)
+        if let Some(r) = self.room.as_ref().filter(|r| r.max_e > 0) {
             let (depth, e) = (r.depth, r.e_value(&self.b));
             let d = self.b.ins().iadd(depth, e);
             self.record_depth(d);
