@@ -391,3 +391,35 @@ fn test_first_loops_with_constant_bounds_are_counted() {
     round_trip(&m, ints(&[5, 0, 0]), ints(&[5, 0, 0]));
     round_trip(&m, ints(&[5, 0, 4]), ints(&[9, 4, 4]));
 }
+
+#[test]
+fn an_array_argument_past_the_callers_slots_is_an_error() {
+    // A hand-written module passes main's last slot as an array argument, whose length slot
+    // would be past main's slots: the verifier leaves that to the call, which reports it. The
+    // callee prints, so its calls are real ones in the plain run too; the first call is a good
+    // one (after it the memory holds the callee's frame, the common case of a call).
+    let src = "gene f(a: u64[2]) {\n    print \"f\"\n    a[0] += 1\n}\n\
+               gene main(a: u64[2], x: u64) {\n    call f(a)\n    call f(a)\n    x += 1\n}\n";
+    let mut m = module(src, Dialect::Rdx);
+    let main = m.gene_index("main").unwrap();
+    let g = &mut m.genes[main];
+    let second = g
+        .code
+        .iter()
+        .filter_map(|o| match o {
+            rdx_vm::ops::Op::Call { args, .. } => Some(args.start as usize),
+            _ => None,
+        })
+        .nth(1)
+        .expect("main calls f twice");
+    g.args[second] = rdx_vm::ops::Slot(g.slots - 1);
+    let m = Module::decode(&m.encode()).expect("the verifier leaves the length slot to the call");
+    let input = vec![Value::Array(vec![1, 2]), Value::Int(5)];
+    for dir in [Direction::Forward, Direction::Backward] {
+        let mut s = input.clone();
+        let e = Interpreter::new().run(&m, main, &mut s, dir).unwrap_err();
+        assert!(matches!(&e.kind, RunErrorKind::Internal(s) if s.contains("invalid array")), "{dir:?}: {e}");
+        // At the call, before f runs.
+        assert_eq!(e.stack.iter().map(|f| f.gene.as_str()).collect::<Vec<_>>(), ["main"], "{dir:?}: {e}");
+    }
+}

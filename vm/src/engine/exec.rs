@@ -177,11 +177,38 @@ impl Interpreter {
                 continue;
             }};
         }
+        // Goes on in gene `g` (index `gi`) in direction `dir`, its frame at `base`, at
+        // position `at`: the new top frame, in the memory the loop already has.
+        macro_rules! enter {
+            ($g:expr, $gi:expr, $dir:expr, $base:expr, $at:expr) => {{
+                c.gi = $gi;
+                c.g = $g;
+                c.dir = $dir;
+                c.base = $base;
+                debug_assert!(c.base + c.g.words as usize <= c.mem.len);
+                // SAFETY: the frame lies inside the memory (`call_fast`, `return_to_caller`).
+                fp = unsafe { c.mem.ptr.add(c.base) };
+                c.fp = fp;
+                code = stream(c.g, c.dir);
+                pc = $at;
+                continue;
+            }};
+        }
         // A call: the plain run pushes the callee's frame and goes on in this loop (no exit
         // from it per call); under a hook the loop leaves with the call (the debugger's driver
         // pushes the frame). The frame remembers where it stopped either way.
         macro_rules! call {
             ($gene:expr, $args:expr, $dir:expr) => {{
+                if !H::ON {
+                    // SAFETY: the operands of a verified call of the running gene, whose frame
+                    // is the top one; `c.mem` is the memory.
+                    let fast = unsafe {
+                        self.call_fast(m, c.g, c.mem, c.base, $gene.0, $args, $dir, pc, n <= steps_left)
+                    };
+                    if let Some((g, base)) = fast {
+                        enter!(g, $gene.0 as usize, $dir, base, 1)
+                    }
+                }
                 if let Some(f) = self.frames.last_mut() {
                     f.pc = pc;
                 }
@@ -215,8 +242,10 @@ impl Interpreter {
                     if H::ON || self.frames.len() <= 1 {
                         break Ok(Flow::Return);
                     }
-                    let fr = self.pop_frame(m);
-                    switch!(fr)
+                    // SAFETY: two frames; this one's gene and frame, pushed by a verified call
+                    // of the one below.
+                    let (fr, g) = unsafe { self.return_to_caller(m, c.g, fp, c.mem) };
+                    enter!(g, fr.gene as usize, fr.dir, fr.base, fr.pc)
                 }
 
                 // Control (handlers in `control`).

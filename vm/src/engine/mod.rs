@@ -398,8 +398,9 @@ impl Interpreter {
 
     /// Pushes the frame of a call of gene `gene` from the top frame, which runs gene `cg` at
     /// `caller_base`; `pending` instructions have run that `count` does not hold yet (the
-    /// dispatch loop settles its count when it leaves).
-    #[inline(always)]
+    /// dispatch loop settles its count when it leaves). The dispatch loop's call takes it when
+    /// [`Interpreter::call_fast`] does not apply.
+    #[inline(never)]
     #[allow(clippy::too_many_arguments)]
     fn push_callee(
         &mut self,
@@ -425,25 +426,49 @@ impl Interpreter {
         if need > self.mem.len() {
             self.grow(need);
         }
-        // The verifier checked that the call passes one argument per parameter, inside the
-        // pool, each a slot of the caller, and that the parameters fit the callee's slots; an
-        // array argument's length slot is checked here (see `verify_gene`).
-        let pool = cg.args.get(args.start as usize..).ok_or(Fault::BadRef)?;
-        let slots = cg.slots as usize;
-        // SAFETY: the caller's frame is `mem[caller.base .. base]` and the callee's
-        // `mem[base .. need]`, both inside `mem` (need <= mem.len, above): every argument slot
-        // is below the caller's slot count (verified; an array's second slot checked below),
-        // every parameter word below the callee's slot count (verified), and the callee's
-        // frame has `words` words.
+        // SAFETY: the operands of a verified call of `cg`, the top frame's gene; the memory
+        // holds both frames (grown above).
+        let mem = pure::Mem { ptr: self.mem.as_mut_ptr(), len: self.mem.len() };
+        unsafe { self.lay_out_frame(mem, cg, caller_base, g, gene, args, dir) }.ok_or(Fault::BadRef)
+    }
+
+    /// Lays out the frame of a call of gene `g` (index `gene`) in direction `dir` from gene `cg`,
+    /// whose frame is at `caller_base`: the arguments copied in, the rest of the frame at zero,
+    /// the frame pushed and the deepest nesting raised to it. Returns the frame; None, having
+    /// pushed nothing, when an array argument's length slot is past the caller's slots (the
+    /// verifier leaves that check to the call, so that verifying many calls of a gene with
+    /// many parameters stays linear).
+    ///
+    /// # Safety
+    /// `gene` and `args` are the operands of a verified `call`/`uncall` of gene `cg` (so the
+    /// argument list lies inside `cg.args` and has one slot per parameter, each below
+    /// `cg.slots`, and the parameters' words are below `g.slots`), `g` is gene `gene`, and
+    /// `mem` holds both frames (`caller_base + cg.words + g.words <= mem.len`).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn lay_out_frame(
+        &mut self,
+        mem: pure::Mem,
+        cg: &crate::module::GeneDef,
+        caller_base: usize,
+        g: &crate::module::GeneDef,
+        gene: u32,
+        args: crate::ops::Args,
+        dir: Direction,
+    ) -> Option<Frame> {
+        // SAFETY: the caller's frame is `mem[caller_base .. base]` and the callee's
+        // `mem[base .. base + g.words]`, inside the memory; the argument slots and parameter
+        // words are in their frames (contract), an array argument's length slot checked here.
         unsafe {
-            let from = self.mem.as_mut_ptr().add(caller_base);
+            let from = mem.ptr.add(caller_base);
             let to = from.add(cg.words as usize);
-            for (p, &slot) in g.param_pass.iter().zip(pool) {
-                let (slot, at) = (slot.0 as usize, p.at as usize);
+            let pool = cg.args.as_ptr().add(args.start as usize);
+            for (k, p) in g.param_pass.iter().enumerate() {
+                let (slot, at) = ((*pool.add(k)).0 as usize, p.at as usize);
                 *to.add(at) = *from.add(slot);
                 if p.width == 2 {
-                    if slot + 1 >= slots {
-                        return Err(Fault::BadRef);
+                    if slot + 1 >= cg.slots as usize {
+                        return None;
                     }
                     *to.add(at + 1) = *from.add(slot + 1);
                 }
@@ -453,10 +478,12 @@ impl Interpreter {
                 to.add(k).write(0);
             }
         }
-        let frame = Frame { gene, base, pc: 1, dir, args: args.start };
+        let frame = Frame { gene, base: caller_base + cg.words as usize, pc: 1, dir, args: args.start };
         self.frames.push(frame);
-        self.max_depth = self.max_depth.max(self.frames.len());
-        Ok(frame)
+        if self.frames.len() > self.max_depth {
+            self.max_depth = self.frames.len();
+        }
+        Some(frame)
     }
 
     /// The limit a call from `levels` frames deep would pass (depth, memory, steps, with
@@ -474,6 +501,87 @@ impl Interpreter {
             return Err(Fault::Stopped);
         }
         Ok(())
+    }
+
+    /// The plain run's call (`call`/`uncall` of gene `gene` from the top frame, which runs gene
+    /// `cg` at `caller_base`, at position `pc`) in the common case: no limit reached
+    /// (`steps_ok`: the instructions run so far leave `count` within the step limit), no stop
+    /// flag, and the memory `mem` (the dispatch loop's view, which it does not have to follow)
+    /// already holds the callee's frame. Does what [`Interpreter::push_callee`] does, and
+    /// returns the callee and its frame's base; None, having pushed nothing, in any other case
+    /// (the dispatch loop then takes `push_callee`, which says why).
+    ///
+    /// # Safety
+    /// `gene` and `args` are the operands of a verified `call`/`uncall` of gene `cg`, the top
+    /// frame's gene (so the gene exists, the argument list lies inside `cg.args` and has one
+    /// slot per parameter, each below `cg.slots`), and `mem` is the interpreter's memory, which
+    /// holds the top frame.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn call_fast<'m>(
+        &mut self,
+        m: &'m Module,
+        cg: &crate::module::GeneDef,
+        mem: pure::Mem,
+        caller_base: usize,
+        gene: u32,
+        args: crate::ops::Args,
+        dir: Direction,
+        pc: usize,
+        steps_ok: bool,
+    ) -> Option<(&'m crate::module::GeneDef, usize)> {
+        // SAFETY: a verified gene index (contract).
+        let g = unsafe { m.genes.get_unchecked(gene as usize) };
+        let need = caller_base + cg.words as usize + g.words as usize;
+        if !steps_ok
+            || self.frames.len() >= self.limits.max_depth
+            || need > self.limits.max_words
+            || need > mem.len
+            || self.stop.is_some()
+        {
+            return None;
+        }
+        // SAFETY: the running frame is the top one (contract: there is one).
+        unsafe { self.frames.last_mut().unwrap_unchecked().pc = pc };
+        // SAFETY: a verified call of `cg`, memory holding both frames (need <= mem.len).
+        let fr = unsafe { self.lay_out_frame(mem, cg, caller_base, g, gene, args, dir) }?;
+        Some((g, fr.base))
+    }
+
+    /// Returns from the top frame, which runs gene `g` with its frame at `fp`, to its caller
+    /// (there is one): the scalar parameters' values go back into the caller's argument slots
+    /// and the caller goes on after its call. Returns the caller's frame, now at the
+    /// instruction after its call, and its gene.
+    ///
+    /// # Safety
+    /// At least two frames are live; `g` is the top frame's gene and `fp` the address of its
+    /// frame in `mem`, the interpreter's memory (which holds both frames); the top frame was
+    /// pushed by a verified call of the frame below it (so its argument list lies inside the
+    /// caller gene's pool, one slot per parameter, each below the caller's slot count).
+    #[inline(always)]
+    unsafe fn return_to_caller<'m>(
+        &mut self,
+        m: &'m Module,
+        g: &crate::module::GeneDef,
+        fp: *mut u64,
+        mem: pure::Mem,
+    ) -> (Frame, &'m crate::module::GeneDef) {
+        // SAFETY: two frames at least, a verified call (contract).
+        unsafe {
+            let done = self.frames.pop().unwrap_unchecked();
+            let caller = self.frames.last_mut().unwrap_unchecked();
+            caller.pc += 1;
+            let caller = *caller;
+            let cg = m.genes.get_unchecked(caller.gene as usize);
+            let to = mem.ptr.add(caller.base);
+            let pool = cg.args.as_ptr().add(done.args as usize);
+            for (k, p) in g.param_pass.iter().enumerate() {
+                if p.back {
+                    *to.add((*pool.add(k)).0 as usize) = *fp.add(p.at as usize);
+                }
+            }
+            (caller, cg)
+        }
     }
 
     /// `call.in` (a leaf call translated in place, `module/inline.rs`) of gene `gene`, whose
@@ -538,33 +646,23 @@ impl Interpreter {
         self.mem.resize(need, 0);
     }
 
-    /// Returns from the top frame: its scalar parameters' values go back into the caller's
-    /// argument slots, and the caller goes on after its call.
-    /// Returns the caller's frame, now at the instruction after its call.
-    #[inline]
+    /// Returns from the top frame ([`Interpreter::return_to_caller`]; the driver's and the
+    /// debugger's returns). Returns the caller's frame, now at the instruction after its call;
+    /// None when the frame popped was the entry frame.
     fn pop_frame(&mut self, m: &Module) -> Option<Frame> {
-        let done = self.frames.pop()?;
-        let caller = self.frames.last_mut()?;
-        caller.pc += 1;
-        let caller = *caller;
-        let cg = &m.genes[caller.gene as usize];
-        let g = &m.genes[done.gene as usize];
-        let pool = cg.args.get(done.args as usize..).unwrap_or_default();
-        let (from, to) = (done.base, caller.base);
-        // Both frames lie inside the memory: `push_frame` grew it to hold them, and it never
-        // shrinks while frames are live (a test here costs call-heavy programs 8-11%).
-        debug_assert!(from + g.slots as usize <= self.mem.len() && to + cg.slots as usize <= self.mem.len());
-        // SAFETY: both frames are inside `mem` (`push_frame`); a scalar parameter's word is
-        // below the callee's slot count and its argument slot below the caller's (verified).
-        unsafe {
-            let mem = self.mem.as_mut_ptr();
-            for (p, &slot) in g.param_pass.iter().zip(pool) {
-                if p.back {
-                    *mem.add(to + slot.0 as usize) = *mem.add(from + p.at as usize);
-                }
-            }
+        if self.frames.len() < 2 {
+            self.frames.pop();
+            return None;
         }
-        Some(caller)
+        let done = *self.frames.last()?;
+        let g = &m.genes[done.gene as usize];
+        // Both frames lie inside the memory: `push_frame` grew it to hold them, and it never
+        // shrinks while frames are live.
+        let mem = pure::Mem { ptr: self.mem.as_mut_ptr(), len: self.mem.len() };
+        debug_assert!(done.base + g.words as usize <= mem.len);
+        // SAFETY: two frames, the top one (gene `g`, at `done.base`, inside the memory) pushed
+        // by a verified call of the one below.
+        Some(unsafe { self.return_to_caller(m, g, mem.ptr.add(done.base), mem) }.0)
     }
 
     /// Builds the error with the call stack, innermost first.

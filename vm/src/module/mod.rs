@@ -177,7 +177,9 @@ impl ParamDef {
 
 /// How a call passes one parameter, derived by the verifier from the parameter list, so a
 /// call copies its arguments in and its scalars back without looking at parameter types.
+/// (Eight bytes, so a loop over a gene's parameters steps by a shift.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(align(8))]
 pub struct ParamPass {
     /// The parameter's first slot in the callee's frame (parameters come first, in order).
     pub at: u16,
