@@ -19,9 +19,12 @@ pub(crate) mod runtime;
 pub mod translate;
 pub mod trust;
 
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::Function;
+use cranelift_codegen::isa::TargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{FuncId, Linkage, Module as _};
+use cranelift_module::{FuncId, Linkage, Module as _, ModuleReloc};
 use rdx_vm::engine::Fault;
 use rdx_vm::error::StackFrame;
 use rdx_vm::{
@@ -191,7 +194,10 @@ impl Compiled {
         let sig = gene_signature(call_conv);
         let info = ModuleInfo { module: m, call_conv, frontend: jm.isa().frontend_config() };
         let mut tr = FuncTranslator::new();
-        let mut cctx = jm.make_context();
+        // Translation first, one function after another (each names the functions its calls
+        // need); then code generation (most of the time), shared with another thread when
+        // there are several functions ([`codegen_all`]); then the definitions, in order.
+        let mut funcs = Vec::new();
         while let Some((gi, dir)) = todo.pop() {
             if gi >= m.genes.len() || seen[gi][side(dir)] || self.fns[gi][side(dir)] != 0 {
                 continue;
@@ -199,16 +205,13 @@ impl Compiled {
             seen[gi][side(dir)] = true;
             new.push((gi, dir));
             let backward = dir == Direction::Backward;
-            cctx.func.signature = sig.clone();
-            cctx.func.name = func_name(gi, backward);
+            let mut func = Function::with_name_signature(func_name(gi, backward), sig.clone());
             let refs: Vec<_> = self
                 .ids
                 .iter()
-                .map(|&(f, b)| {
-                    (jm.declare_func_in_func(f, &mut cctx.func), jm.declare_func_in_func(b, &mut cctx.func))
-                })
+                .map(|&(f, b)| (jm.declare_func_in_func(f, &mut func), jm.declare_func_in_func(b, &mut func)))
                 .collect();
-            let calls = tr.translate(&info, gi, backward, &mut cctx.func, &refs);
+            let calls = tr.translate(&info, gi, backward, &mut func, &refs);
             todo.extend(
                 calls
                     .into_iter()
@@ -219,20 +222,23 @@ impl Compiled {
                     "; gene {} {}\n{}",
                     m.genes[gi].name,
                     if backward { "backward" } else { "forward" },
-                    cctx.func.display()
+                    func.display()
                 );
             }
             let id = if backward { self.ids[gi].1 } else { self.ids[gi].0 };
-            let asm = std::env::var_os("RDX_JIT_DUMP").is_some_and(|v| v == "asm");
-            cctx.set_disasm(asm);
-            jm.define_function(id, &mut cctx).map_err(|e| CompileError::Codegen {
-                gene: m.genes[gi].name.clone(),
-                message: format!("{e:?}"),
-            })?;
-            if let Some(code) = cctx.compiled_code().and_then(|c| c.vcode.as_ref()).filter(|_| asm) {
-                eprintln!("; machine code\n{code}");
+            funcs.push((gi, id, func));
+        }
+        let asm = std::env::var_os("RDX_JIT_DUMP").is_some_and(|v| v == "asm");
+        let codes = codegen_all(jm.isa(), funcs, asm);
+        for (gi, id, code) in codes {
+            let code =
+                code.map_err(|message| CompileError::Codegen { gene: m.genes[gi].name.clone(), message })?;
+            if let Some(text) = &code.vcode {
+                eprintln!("; gene {} machine code\n{text}", m.genes[gi].name);
             }
-            jm.clear_context(&mut cctx);
+            jm.define_function_bytes(id, code.alignment, &code.bytes, &code.relocs).map_err(|e| {
+                CompileError::Codegen { gene: m.genes[gi].name.clone(), message: format!("{e:?}") }
+            })?;
         }
         if new.is_empty() {
             return Ok(());
@@ -244,6 +250,94 @@ impl Compiled {
         }
         Ok(())
     }
+}
+
+/// One function's machine code, ready to be defined in the JIT module.
+struct Code {
+    bytes: Vec<u8>,
+    alignment: u64,
+    relocs: Vec<ModuleReloc>,
+    /// The code as text, when asked for (`RDX_JIT_DUMP=asm`).
+    vcode: Option<String>,
+}
+
+/// Generates the machine code of `func` (the definition of `id`), as `JITModule` would when
+/// defining it; a failure is Cranelift's description of it.
+fn codegen(isa: &dyn TargetIsa, func: Function, id: FuncId, asm: bool) -> Result<Code, String> {
+    let mut ctx = cranelift_codegen::Context::for_function(func);
+    ctx.set_disasm(asm);
+    let alignment = ctx
+        .compile(isa, &mut ControlPlane::default())
+        .map_err(|e| format!("{:?}", e.inner))?
+        .buffer
+        .alignment;
+    let code = ctx.compiled_code().ok_or("no code generated")?;
+    let relocs =
+        code.buffer.relocs().iter().map(|r| ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
+    Ok(Code {
+        bytes: code.code_buffer().to_vec(),
+        alignment: alignment.into(),
+        relocs,
+        vcode: code.vcode.clone().filter(|_| asm),
+    })
+}
+
+/// Functions of fewer instructions than this in all are not worth a second thread.
+const PARALLEL_INSTS: usize = 400;
+
+/// [`codegen`] of every function, in the order given. With two functions or more (and
+/// [`PARALLEL_INSTS`] instructions in all) on a machine with two cores or more, another thread
+/// generates about half the code: the functions go, largest first, to whichever side has
+/// fewer instructions so far.
+fn codegen_all(
+    isa: &dyn TargetIsa,
+    funcs: Vec<(usize, FuncId, Function)>,
+    asm: bool,
+) -> Vec<(usize, FuncId, Result<Code, String>)> {
+    let size = |f: &Function| f.dfg.num_insts();
+    let total: usize = funcs.iter().map(|(_, _, f)| size(f)).sum();
+    // (Asked once: it reads the cgroup's quota.)
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if funcs.len() < 2 || total < PARALLEL_INSTS || cores < 2 {
+        return funcs.into_iter().map(|(gi, id, f)| (gi, id, codegen(isa, f, id, asm))).collect();
+    }
+    let mut order: Vec<usize> = (0..funcs.len()).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(size(&funcs[k].2)));
+    let (mut here, mut there) = (Vec::new(), Vec::new());
+    let (mut here_n, mut there_n) = (0, 0);
+    for k in order {
+        let n = size(&funcs[k].2);
+        if here_n <= there_n {
+            here.push(k);
+            here_n += n;
+        } else {
+            there.push(k);
+            there_n += n;
+        }
+    }
+    let mut slots: Vec<Option<(usize, FuncId, Function)>> = funcs.into_iter().map(Some).collect();
+    let mut take = |ks: &[usize]| -> Vec<(usize, usize, FuncId, Function)> {
+        ks.iter().filter_map(|&k| slots[k].take().map(|(gi, id, f)| (k, gi, id, f))).collect()
+    };
+    let (mine, theirs) = (take(&here), take(&there));
+    let run = |work: Vec<(usize, usize, FuncId, Function)>| {
+        work.into_iter().map(|(k, gi, id, f)| (k, gi, id, codegen(isa, f, id, asm))).collect::<Vec<_>>()
+    };
+    let mut done = std::thread::scope(|s| {
+        // (The caller's stack size: Cranelift's passes recurse little, but a big function is
+        // not the place to find out.)
+        let other = std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn_scoped(s, || run(theirs))
+            .expect("a thread for code generation");
+        let mut done = run(mine);
+        // (A panic in code generation is a bug of the translator, as it would be on one thread.)
+        done.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        done
+    });
+    done.sort_by_key(|d| d.0);
+    done.into_iter().map(|(_, gi, id, c)| (gi, id, c)).collect()
 }
 
 /// Native stack a run of non-recursive genes may use on the caller's thread.
