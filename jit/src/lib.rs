@@ -302,31 +302,22 @@ fn codegen_all(
     if funcs.len() < 2 || total < PARALLEL_INSTS || cores < 2 {
         return funcs.into_iter().map(|(gi, id, f)| (gi, id, codegen(isa, f, id, asm))).collect();
     }
-    let mut order: Vec<usize> = (0..funcs.len()).collect();
-    order.sort_by_key(|&k| std::cmp::Reverse(size(&funcs[k].2)));
-    let (mut here, mut there) = (Vec::new(), Vec::new());
-    let (mut here_n, mut there_n) = (0, 0);
-    for k in order {
-        let n = size(&funcs[k].2);
-        if here_n <= there_n {
-            here.push(k);
-            here_n += n;
-        } else {
-            there.push(k);
-            there_n += n;
-        }
+    // Each function keeps its position, to put the results back in order.
+    let mut by_size: Vec<(usize, (usize, FuncId, Function))> = funcs.into_iter().enumerate().collect();
+    by_size.sort_by_key(|(_, (_, _, f))| std::cmp::Reverse(size(f)));
+    let (mut sides, mut load): ([Vec<_>; 2], [usize; 2]) = Default::default();
+    for (k, (gi, id, f)) in by_size {
+        let side = usize::from(load[1] < load[0]);
+        load[side] += size(&f);
+        sides[side].push((k, gi, id, f));
     }
-    let mut slots: Vec<Option<(usize, FuncId, Function)>> = funcs.into_iter().map(Some).collect();
-    let mut take = |ks: &[usize]| -> Vec<(usize, usize, FuncId, Function)> {
-        ks.iter().filter_map(|&k| slots[k].take().map(|(gi, id, f)| (k, gi, id, f))).collect()
-    };
-    let (mine, theirs) = (take(&here), take(&there));
+    let [mine, theirs] = sides;
     let run = |work: Vec<(usize, usize, FuncId, Function)>| {
         work.into_iter().map(|(k, gi, id, f)| (k, gi, id, codegen(isa, f, id, asm))).collect::<Vec<_>>()
     };
     let mut done = std::thread::scope(|s| {
-        // (The caller's stack size: Cranelift's passes recurse little, but a big function is
-        // not the place to find out.)
+        // (As much stack as a main thread has: Cranelift's passes recurse little, but a big
+        // function is not the place to find out.)
         let other = std::thread::Builder::new()
             .stack_size(8 << 20)
             .spawn_scoped(s, || run(theirs))
