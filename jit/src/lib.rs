@@ -315,16 +315,20 @@ fn codegen_all(
     let run = |work: Vec<(usize, usize, FuncId, Function)>| {
         work.into_iter().map(|(k, gi, id, f)| (k, gi, id, codegen(isa, f, id, asm))).collect::<Vec<_>>()
     };
+    // (Taken by the thread that runs them: this one too, when no thread can be had.)
+    let theirs = std::sync::Mutex::new(Some(theirs));
+    let take_theirs = || theirs.lock().ok().and_then(|mut t| t.take()).unwrap_or_default();
     let mut done = std::thread::scope(|s| {
         // (As much stack as a main thread has: Cranelift's passes recurse little, but a big
         // function is not the place to find out.)
-        let other = std::thread::Builder::new()
-            .stack_size(8 << 20)
-            .spawn_scoped(s, || run(theirs))
-            .expect("a thread for code generation");
+        let other = std::thread::Builder::new().stack_size(8 << 20).spawn_scoped(s, || run(take_theirs()));
         let mut done = run(mine);
-        // (A panic in code generation is a bug of the translator, as it would be on one thread.)
-        done.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        match other {
+            // (A panic in code generation is a bug of the translator, as it would be on one
+            // thread.)
+            Ok(other) => done.extend(other.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+            Err(_) => done.extend(run(take_theirs())),
+        }
         done
     });
     done.sort_by_key(|d| d.0);
