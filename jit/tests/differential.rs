@@ -47,6 +47,13 @@ fn run(e: &mut dyn Engine, m: &Module, gene: usize, s: &[Value], dir: Direction)
     (r, a)
 }
 
+/// [`agree`] on a fresh engine, as a property's outcome: a failure shows the program `text`
+/// that `m` was compiled from and the state.
+fn agrees(m: &Module, gene: usize, text: &str, s: &[Value]) -> Result<(), TestCaseError> {
+    agree(&mut jit(), m, gene, s)
+        .map_err(|e| TestCaseError::fail(format!("{e}\nprogram:\n{text}\nstate: {s:?}")))
+}
+
 /// Runs `gene` both ways on both engines from `s`: forward, backward from the forward result
 /// (using the tape of the forward run), and backward from `s` itself.
 fn agree(jt: &mut Jit, m: &Module, gene: usize, s: &[Value]) -> Result<(), String> {
@@ -92,9 +99,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let s = state(&m, gene, &seed);
-        if let Err(e) = agree(&mut jit(), &m, gene, &s) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {s:?}");
-        }
+        agrees(&m, gene, &text, &s)?;
     }
 
     #[test]
@@ -490,9 +495,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let s = state(&m, gene, &[x, y, z]);
-        if let Err(e) = agree(&mut jit(), &m, gene, &s) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {s:?}");
-        }
+        agrees(&m, gene, &text, &s)?;
     }
 }
 
@@ -533,9 +536,7 @@ proptest! {
         let m = compile_janus(&text);
         let s = vec![Value::Int(x as u64), Value::Int(y as u64)];
         let f = m.gene_index("f").expect("f");
-        if let Err(e) = agree(&mut jit(), &m, f, &s) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {s:?}");
-        }
+        agrees(&m, f, &text, &s)?;
     }
 }
 
@@ -556,9 +557,7 @@ proptest! {
         let text = format!("gene main(a: u64[{len}], x: u64, i: u64) {{\n    x += a[{k}] * 3\n    x ^= a[i {j}] + 1\n}}");
         let m = compile(&text);
         let s = vec![Value::Array(seed[..len as usize].to_vec()), Value::Int(seed[7]), Value::Int(i)];
-        if let Err(e) = agree(&mut jit(), &m, 0, &s) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {s:?}");
-        }
+        agrees(&m, 0, &text, &s)?;
     }
 }
 
@@ -621,9 +620,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let s = vec![Value::Array(seed[..len as usize].to_vec()), Value::Int(x), Value::Int(i), Value::Int(j)];
-        if let Err(e) = agree(&mut jit(), &m, gene, &s) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {s:?}");
-        }
+        agrees(&m, gene, &text, &s)?;
     }
 }
 
@@ -670,9 +667,7 @@ proptest! {
         }
         for s in [0i64, 3, -100] {
             let st = vec![Value::Int(s as u64)];
-            if let Err(e) = agree(&mut jit(), &m, f, &st) {
-                prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
-            }
+            agrees(&m, f, &text, &st)?;
         }
     }
 }
@@ -715,9 +710,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let st = vec![Value::Stack(s0), Value::Stack(t0), Value::Array(seed), Value::Int(x), Value::Int(y)];
-        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
-        }
+        agrees(&m, gene, &text, &st)?;
     }
 }
 
@@ -766,9 +759,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let st = vec![Value::Array(seed), Value::Stack(vec![1, 2]), Value::Int(x), Value::Int(y), Value::Int(n)];
-        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
-        }
+        agrees(&m, gene, &text, &st)?;
     }
 }
 
@@ -809,9 +800,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let st = vec![Value::Array(seed), Value::Int(y), Value::Int(i), Value::Int(k)];
-        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
-        }
+        agrees(&m, gene, &text, &st)?;
     }
 }
 
@@ -835,9 +824,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let st = vec![Value::Array(vec![0; len as usize]), Value::Int(x), Value::Int(0)];
-        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
-        }
+        agrees(&m, gene, &text, &st)?;
     }
 }
 
@@ -887,9 +874,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let st = vec![Value::Array(seed), Value::Array(vec![1, 0, 6]), Value::Int(y), Value::Int(i), Value::Int(k)];
-        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
-        }
+        agrees(&m, gene, &text, &st)?;
     }
 }
 
@@ -923,9 +908,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let st = vec![Value::Array(seed), Value::Array(vec![1, 0, 6]), Value::Int(y), Value::Int(i), Value::Int(k)];
-        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
-        }
+        agrees(&m, gene, &text, &st)?;
     }
 }
 
@@ -950,9 +933,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let st = vec![Value::Int(x), Value::Int(y), Value::Int(0)];
-        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
-        }
+        agrees(&m, gene, &text, &st)?;
     }
 }
 
@@ -1019,9 +1000,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let st = vec![Value::Int(x), Value::Int(y), Value::Int(n)];
-        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
-        }
+        agrees(&m, gene, &text, &st)?;
     }
 }
 
@@ -1086,9 +1065,7 @@ proptest! {
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         let st = vec![Value::Int(x), Value::Int(k), Value::Stack(t), Value::Int(0)];
-        if let Err(e) = agree(&mut jit(), &m, gene, &st) {
-            prop_assert!(false, "{e}\nprogram:\n{text}\nstate: {st:?}");
-        }
+        agrees(&m, gene, &text, &st)?;
     }
 }
 
