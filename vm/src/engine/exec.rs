@@ -85,12 +85,29 @@ impl Interpreter {
         let stream = |g: &'m GeneDef, dir: Direction| if H::ON { g.stream(dir) } else { g.plain_stream(dir) };
         let mut code = stream(c.g, c.dir);
         let mut fp = c.fp;
-        let mut n: u64 = 0;
+        // Instructions executed, counted per straight run of code rather than one by one: with
+        // the instruction at `pc` they are `n + pc + 1` (wrapping: `done!`), `n` being the count
+        // before the current run less the run's first position. Each jump, call and return
+        // re-bases `n` on its target (`settle!`); going on to `pc + 1` costs nothing.
+        let mut n: u64 = (pc as u64).wrapping_neg();
         // Instructions this call may still execute (checked where a jump goes back).
         let mut steps_left = self.limits.max_steps.saturating_sub(self.count);
         // With a stop flag, the budget comes in slices and the flag is read between them.
         let mut budget = if self.stop.is_some() { steps_left.min(STOP_CHECK_STEPS) } else { steps_left };
 
+        // The instructions executed so far, the one at `pc` included.
+        macro_rules! done {
+            () => {
+                n.wrapping_add(pc as u64 + 1)
+            };
+        }
+        // Ends the straight run at `pc` (the instruction there included); the next starts at
+        // position `$next`.
+        macro_rules! settle {
+            ($next:expr) => {{
+                n = done!().wrapping_sub($next as u64);
+            }};
+        }
         macro_rules! r {
             ($s:expr) => {{
                 // SAFETY: verified slot operand; the frame is allocated (see `pure::rd`).
@@ -119,8 +136,8 @@ impl Interpreter {
         macro_rules! go {
             ($e:expr) => {{
                 let next = t!($e);
-                if next <= pc && n > budget {
-                    if n > steps_left {
+                if next <= pc && done!() > budget {
+                    if done!() > steps_left {
                         break Err(trap(pc, Fault::StepLimit(self.limits.max_steps)));
                     }
                     if self.stop_asked() {
@@ -128,6 +145,7 @@ impl Interpreter {
                     }
                     budget = steps_left.min(budget.saturating_add(STOP_CHECK_STEPS));
                 }
+                settle!(next);
                 pc = next;
                 continue;
             }};
@@ -173,6 +191,7 @@ impl Interpreter {
                 fp = unsafe { c.mem.ptr.add(fr.base) };
                 c.fp = fp;
                 code = stream(c.g, c.dir);
+                settle!(fr.pc);
                 pc = fr.pc;
                 continue;
             }};
@@ -190,7 +209,9 @@ impl Interpreter {
                 fp = unsafe { c.mem.ptr.add(c.base) };
                 c.fp = fp;
                 code = stream(c.g, c.dir);
-                pc = $at;
+                let at = $at;
+                settle!(at);
+                pc = at;
                 continue;
             }};
         }
@@ -203,7 +224,7 @@ impl Interpreter {
                     // SAFETY: the operands of a verified call of the running gene, whose frame
                     // is the top one; `c.mem` is the memory.
                     let fast = unsafe {
-                        self.call_fast(m, c.g, c.mem, c.base, $gene.0, $args, $dir, pc, n <= steps_left)
+                        self.call_fast(m, c.g, c.mem, c.base, $gene.0, $args, $dir, pc, done!() <= steps_left)
                     };
                     if let Some((g, base)) = fast {
                         enter!(g, $gene.0 as usize, $dir, base, 1)
@@ -217,19 +238,20 @@ impl Interpreter {
                 }
                 // The instructions so far count before the callee runs (`push_callee` checks
                 // the step limit on `count` and those).
-                let fr = t!(self.push_callee(m, c.g, c.base, $gene.0, $args, $dir, n));
+                let fr = t!(self.push_callee(m, c.g, c.base, $gene.0, $args, $dir, done!()));
                 switch!(Some(fr))
             }};
         }
 
         let result = loop {
-            if H::ON && n > 0 && hook.pause(pc) {
+            if H::ON && done!() > 1 && hook.pause(pc) {
                 if let Some(f) = self.frames.last_mut() {
                     f.pc = pc;
                 }
+                // The instruction at `pc` has not run: `done!` leaves it out.
+                n = n.wrapping_sub(1);
                 break Ok(Flow::Pause);
             }
-            n += 1;
             // SAFETY: the verifier guarantees every successor and jump target of either stream
             // is inside the code (the last instruction is `exit`, which returns).
             let op = unsafe { code.get_unchecked(pc) };
@@ -266,14 +288,13 @@ impl Interpreter {
                         // its `loop.exit` partner follows the loop).
                         match unsafe { *code.get_unchecked(next) } {
                             Op::LoopBack { cond, from_top, .. } => {
-                                n += 1;
                                 pc = next;
                                 // SAFETY: verified condition slots.
                                 go!(unsafe { control::loop_back(fp, cond, from_top) })
                             }
                             // (Its check left out: around, counting what it passed over.)
                             Op::LoopBackQ { from_top, count } => {
-                                n += 1 + u64::from(count.0);
+                                n = n.wrapping_add(u64::from(count.0));
                                 pc = next;
                                 go!(Ok::<usize, Fault>(from_top.0 as usize + 1))
                             }
@@ -291,7 +312,7 @@ impl Interpreter {
                     if !H::ON
                         && let Op::Until { cond, loop_exit, .. } = unsafe { *code.get_unchecked(top) }
                     {
-                        n += 1;
+                        n = n.wrapping_add(1);
                         // SAFETY: verified condition slots.
                         go!(unsafe { control::until(fp, cond, loop_exit, top) })
                     }
@@ -328,13 +349,13 @@ impl Interpreter {
                 // A loop.back whose re-entry check cannot fail, in place of its expression code:
                 // the same way around as `loop.back` (and on into an `until` at the top).
                 Op::LoopBackQ { from_top, count } => {
-                    n += u64::from(count.0);
+                    n = n.wrapping_add(u64::from(count.0));
                     let top = from_top.0 as usize + 1;
                     // SAFETY: as for `loop.back` (its partner is inside the code).
                     if !H::ON
                         && let Op::Until { cond, loop_exit, .. } = unsafe { *code.get_unchecked(top) }
                     {
-                        n += 1;
+                        n = n.wrapping_add(1);
                         // SAFETY: verified condition slots.
                         go!(unsafe { control::until(fp, cond, loop_exit, top) })
                     }
@@ -343,7 +364,8 @@ impl Interpreter {
                 // An exit assertion that cannot fail, passed over (always forward: no fuel
                 // check, as on the straight code it stands for).
                 Op::Skip { to, count } => {
-                    n += u64::from(count.0);
+                    n = n.wrapping_add(u64::from(count.0));
+                    settle!(to.0 as usize);
                     pc = to.0 as usize;
                     continue;
                 }
@@ -362,15 +384,17 @@ impl Interpreter {
                         c.base + at.0 as usize,
                         gene.0,
                         depth.0 as usize,
-                        n <= steps_left,
+                        done!() <= steps_left,
                     ) {
                         pc += 1;
                         continue;
                     }
-                    self.count += n;
-                    steps_left = steps_left.saturating_sub(n);
-                    budget = budget.saturating_sub(n);
-                    n = 0;
+                    let k = done!();
+                    self.count += k;
+                    steps_left = steps_left.saturating_sub(k);
+                    budget = budget.saturating_sub(k);
+                    // Counted up to here, this instruction included (`done!` is 0 here).
+                    n = (pc as u64 + 1).wrapping_neg();
                     t!(self.enter_inline(m, c.base + at.0 as usize, gene.0, depth.0 as usize));
                     // The memory may have grown (moved): the frame pointer follows it.
                     c.mem = Mem { ptr: self.mem.as_mut_ptr(), len: self.mem.len() };
@@ -556,7 +580,9 @@ impl Interpreter {
             }
             pc += 1;
         };
-        self.count += n;
+        // Every way out of the loop leaves the instructions run counted by `done!`, the one at
+        // `pc` included (a pause leaves it out).
+        self.count += done!();
         if let (Err(t), Some(f)) = (&result, self.frames.last_mut()) {
             f.pc = t.pc;
         }
