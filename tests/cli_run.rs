@@ -239,6 +239,16 @@ fn asm_disasm_and_running_a_module() {
     let o = rdx(&["disasm", "--plain", "--backward", &m]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).contains("plain backward streams"), "{}", stdout(&o));
+    // A mnemonic longer than its column is still followed by a space: a counted loop's
+    // backward latch.
+    let counted = write(
+        &d,
+        "counted.rdx",
+        "gene c(s: u64) {\n    local i: u64 = 0\n    from i == 0 do {\n        s += i\n        i += 1\n    } until i == 8\n    delocal i = 8\n}\n",
+    );
+    let o = rdx(&["disasm", "--plain", "--backward", &counted]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("loop.test.dec.q %1:i, %1:i == 0"), "{}", stdout(&o));
 
     // A run-time error in a module still shows the source line (from the debug section).
     let src = write(&d, "assert.rdx", "gene main(x: u64) {\n    assert x == 3\n}\n");

@@ -153,7 +153,8 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
                     || (op.plain_only() && matches!(o, OperandRef::Amt(_) | OperandRef::Word(_)));
                 parts.push(if named { format!("{name}={v}") } else { v });
             });
-            let _ = writeln!(out, "{pc:6}  {:<14}{}", op.mnemonic(), parts.join(", "));
+            // A column of 14, and a space after a mnemonic as long or longer (`loop.test.inc.q`).
+            let _ = writeln!(out, "{pc:6}  {:<13} {}", op.mnemonic(), parts.join(", "));
         }
     }
     out
