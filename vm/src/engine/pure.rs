@@ -75,15 +75,21 @@ pub(super) struct Mem {
 pub(super) unsafe fn elem(fp: *mut u64, mem: Mem, arr: Arr, idx: u64) -> Result<*mut u64, Fault> {
     // SAFETY: the verifier checked arr.0 + 1 < slots.
     let (base, len) = unsafe { (rd(fp, Slot(arr.0)), rd(fp, Slot(arr.0 + 1))) };
-    if idx >= len {
-        return Err(Fault::Oob(idx, len));
-    }
     let addr = base.wrapping_add(idx);
-    if addr >= mem.len as u64 {
-        return Err(Fault::BadRef);
+    if idx < len && addr < mem.len as u64 {
+        // SAFETY: addr < mem.len, the length of the allocation `mem.ptr` points into.
+        Ok(unsafe { mem.ptr.add(addr as usize) })
+    } else {
+        Err(elem_fault(idx, len))
     }
-    // SAFETY: addr < mem.len, the length of the allocation `mem.ptr` points into.
-    Ok(unsafe { mem.ptr.add(addr as usize) })
+}
+
+/// Why [`elem`] refused: out of bounds, else a reference outside the memory. Out of line, so
+/// the dispatch loop's array arms carry no fault values on their hot path.
+#[cold]
+#[inline(never)]
+fn elem_fault(idx: u64, len: u64) -> Fault {
+    if idx >= len { Fault::Oob(idx, len) } else { Fault::BadRef }
 }
 
 #[inline(always)]
