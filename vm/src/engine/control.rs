@@ -46,7 +46,14 @@ pub(super) unsafe fn from_top(fp: *mut u64, c: Cond, pc: usize) -> Next {
 #[inline(always)]
 pub(super) unsafe fn until(fp: *mut u64, c: Cond, loop_exit: Off, pc: usize) -> Next {
     // SAFETY: as above.
-    Ok(if unsafe { cond(fp, c) } { loop_exit.0 as usize + 1 } else { pc + 1 })
+    if unsafe { cond(fp, c) } {
+        // Once per run of the loop. (Also keeps the choice a branch: computed branch-free,
+        // the next instruction's address would wait for the condition's operands.)
+        std::hint::cold_path();
+        Ok(loop_exit.0 as usize + 1)
+    } else {
+        Ok(pc + 1)
+    }
 }
 
 /// End of the loop block: the entry assertion must be false; around again.

@@ -78,18 +78,39 @@ impl Interpreter {
     /// pause there (the debugger's stepping); with [`NoHook`] the check compiles away.
     #[inline(always)]
     pub(super) fn exec_with<'m, H: Hook>(&mut self, m: &'m Module, hook: &mut H) -> Result<Flow, Trap> {
-        let (mut c, mut pc) = Ctx::new(self, m)?;
+        let (mut c, pc0) = Ctx::new(self, m)?;
         // The plain run executes the streams with leaf calls translated in place; under a hook
         // (the debugger) each gene's own, so it stops in every callee.
         self.plain = !H::ON;
         let stream = |g: &'m GeneDef, dir: Direction| if H::ON { g.stream(dir) } else { g.plain_stream(dir) };
         let mut code = stream(c.g, c.dir);
+        // The instruction to run: a pointer into `code`, stepped by one instruction (its
+        // position, `pc!`, is worked out only where a handler, a jump or a fault needs it).
+        // SAFETY: the frame's position is inside its stream (as for every jump target below).
+        let mut ip: *const Op = unsafe { code.as_ptr().add(pc0) };
+        macro_rules! pc {
+            () => {{
+                // SAFETY: `ip` points into `code` (set only by `goto!` and the step to the next
+                // instruction, which the verifier keeps inside the code).
+                #[allow(unused_unsafe)]
+                let pc = unsafe { ip.offset_from(code.as_ptr()) as usize };
+                pc
+            }};
+        }
+        // Goes on at position `$at` of `code`.
+        macro_rules! goto {
+            ($at:expr) => {
+                // SAFETY: the verifier guarantees every successor and jump target of either
+                // stream is inside the code.
+                ip = unsafe { code.as_ptr().add($at) }
+            };
+        }
         let mut fp = c.fp;
         // Instructions executed, counted per straight run of code rather than one by one: with
         // the instruction at `pc` they are `n + pc + 1` (wrapping: `done!`), `n` being the count
         // before the current run less the run's first position. Each jump, call and return
         // re-bases `n` on its target (`settle!`); going on to `pc + 1` costs nothing.
-        let mut n: u64 = (pc as u64).wrapping_neg();
+        let mut n: u64 = (pc0 as u64).wrapping_neg();
         // Instructions this call may still execute (checked where a jump goes back).
         let mut steps_left = self.limits.max_steps.saturating_sub(self.count);
         // With a stop flag, the budget comes in slices and the flag is read between them.
@@ -98,7 +119,7 @@ impl Interpreter {
         // The instructions executed so far, the one at `pc` included.
         macro_rules! done {
             () => {
-                n.wrapping_add(pc as u64 + 1)
+                n.wrapping_add(pc!() as u64 + 1)
             };
         }
         // Ends the straight run at `pc` (the instruction there included); the next starts at
@@ -128,7 +149,7 @@ impl Interpreter {
             ($e:expr) => {
                 match $e {
                     Ok(v) => v,
-                    Err(f) => break Err(trap(pc, f)),
+                    Err(f) => break Err(trap(pc!(), f)),
                 }
             };
         }
@@ -136,17 +157,17 @@ impl Interpreter {
         macro_rules! go {
             ($e:expr) => {{
                 let next = t!($e);
-                if next <= pc && done!() > budget {
+                if next <= pc!() && done!() > budget {
                     if done!() > steps_left {
-                        break Err(trap(pc, Fault::StepLimit(self.limits.max_steps)));
+                        break Err(trap(pc!(), Fault::StepLimit(self.limits.max_steps)));
                     }
                     if self.stop_asked() {
-                        break Err(trap(pc, Fault::Stopped));
+                        break Err(trap(pc!(), Fault::Stopped));
                     }
                     budget = steps_left.min(budget.saturating_add(STOP_CHECK_STEPS));
                 }
                 settle!(next);
-                pc = next;
+                goto!(next);
                 continue;
             }};
         }
@@ -177,8 +198,10 @@ impl Interpreter {
         macro_rules! switch {
             ($fr:expr) => {{
                 let Some(fr) = $fr else {
-                    break Err(trap(pc, Fault::Internal("no frame")));
+                    break Err(trap(pc!(), Fault::Internal("no frame")));
                 };
+                // (Counted on the stream it leaves.)
+                settle!(fr.pc);
                 c.gi = fr.gene as usize;
                 c.g = &m.genes[c.gi];
                 c.dir = fr.dir;
@@ -191,8 +214,7 @@ impl Interpreter {
                 fp = unsafe { c.mem.ptr.add(fr.base) };
                 c.fp = fp;
                 code = stream(c.g, c.dir);
-                settle!(fr.pc);
-                pc = fr.pc;
+                goto!(fr.pc);
                 continue;
             }};
         }
@@ -200,6 +222,9 @@ impl Interpreter {
         // position `at`: the new top frame, in the memory the loop already has.
         macro_rules! enter {
             ($g:expr, $gi:expr, $dir:expr, $base:expr, $at:expr) => {{
+                let at = $at;
+                // (Counted on the stream it leaves.)
+                settle!(at);
                 c.gi = $gi;
                 c.g = $g;
                 c.dir = $dir;
@@ -209,9 +234,7 @@ impl Interpreter {
                 fp = unsafe { c.mem.ptr.add(c.base) };
                 c.fp = fp;
                 code = stream(c.g, c.dir);
-                let at = $at;
-                settle!(at);
-                pc = at;
+                goto!(at);
                 continue;
             }};
         }
@@ -224,14 +247,24 @@ impl Interpreter {
                     // SAFETY: the operands of a verified call of the running gene, whose frame
                     // is the top one; `c.mem` is the memory.
                     let fast = unsafe {
-                        self.call_fast(m, c.g, c.mem, c.base, $gene.0, $args, $dir, pc, done!() <= steps_left)
+                        self.call_fast(
+                            m,
+                            c.g,
+                            c.mem,
+                            c.base,
+                            $gene.0,
+                            $args,
+                            $dir,
+                            pc!(),
+                            done!() <= steps_left,
+                        )
                     };
                     if let Some((g, base)) = fast {
                         enter!(g, $gene.0 as usize, $dir, base, 1)
                     }
                 }
                 if let Some(f) = self.frames.last_mut() {
-                    f.pc = pc;
+                    f.pc = pc!();
                 }
                 if H::ON {
                     break Ok(Flow::Call { gene: $gene.0, args: $args, dir: $dir });
@@ -244,9 +277,9 @@ impl Interpreter {
         }
 
         let result = loop {
-            if H::ON && done!() > 1 && hook.pause(pc) {
+            if H::ON && done!() > 1 && hook.pause(pc!()) {
                 if let Some(f) = self.frames.last_mut() {
-                    f.pc = pc;
+                    f.pc = pc!();
                 }
                 // The instruction at `pc` has not run: `done!` leaves it out.
                 n = n.wrapping_sub(1);
@@ -254,10 +287,10 @@ impl Interpreter {
             }
             // SAFETY: the verifier guarantees every successor and jump target of either stream
             // is inside the code (the last instruction is `exit`, which returns).
-            let op = unsafe { code.get_unchecked(pc) };
+            let op = unsafe { &*ip };
             match *op {
                 // Frame.
-                Op::Enter {} | Op::RetIn {} => go!(control::marker(pc)),
+                Op::Enter {} | Op::RetIn {} => go!(control::marker(pc!())),
                 Op::Exit {} => {
                     // The plain run returns to a caller inside this loop; the entry frame's
                     // return (and any return under a hook) leaves it for the driver.
@@ -272,30 +305,30 @@ impl Interpreter {
 
                 // Control (handlers in `control`).
                 // SAFETY (every control arm): verified operands of this frame's gene.
-                Op::If { cond, else_at, .. } => go!(unsafe { control::if_top(fp, cond, else_at, pc) }),
+                Op::If { cond, else_at, .. } => go!(unsafe { control::if_top(fp, cond, else_at, pc!()) }),
                 Op::FiThen { cond, fi_else, .. } => go!(unsafe { control::fi_then(fp, cond, fi_else) }),
-                Op::Else { .. } => go!(control::marker(pc)),
-                Op::FiElse { cond, .. } => go!(unsafe { control::fi_else(fp, cond, pc) }),
-                Op::From { cond, .. } => go!(unsafe { control::from_top(fp, cond, pc) }),
+                Op::Else { .. } => go!(control::marker(pc!())),
+                Op::FiElse { cond, .. } => go!(unsafe { control::fi_else(fp, cond, pc!()) }),
+                Op::From { cond, .. } => go!(unsafe { control::from_top(fp, cond, pc!()) }),
                 Op::Until { cond, loop_exit, .. } => {
-                    let next = t!(unsafe { control::until(fp, cond, loop_exit, pc) });
+                    let next = t!(unsafe { control::until(fp, cond, loop_exit, pc!()) });
                     // A loop with an empty loop block goes on to its `loop.back` (when that has
                     // no expression code): run it here (one dispatch less per trip); a fault
                     // names the `loop.back`.
                     // (Not under a debugger: it stops where statements start, so it sees each.)
-                    if !H::ON && next == pc + 1 {
+                    if !H::ON && next == pc!() + 1 {
                         // SAFETY: `until` is never the last instruction (the verifier checks
                         // its `loop.exit` partner follows the loop).
                         match unsafe { *code.get_unchecked(next) } {
                             Op::LoopBack { cond, from_top, .. } => {
-                                pc = next;
+                                goto!(next);
                                 // SAFETY: verified condition slots.
                                 go!(unsafe { control::loop_back(fp, cond, from_top) })
                             }
                             // (Its check left out: around, counting what it passed over.)
                             Op::LoopBackQ { from_top, count } => {
                                 n = n.wrapping_add(u64::from(count.0));
-                                pc = next;
+                                goto!(next);
                                 go!(Ok::<usize, Fault>(from_top.0 as usize + 1))
                             }
                             _ => {}
@@ -318,33 +351,35 @@ impl Interpreter {
                     }
                     go!(Ok::<usize, Fault>(top))
                 }
-                Op::LoopExit { .. } => go!(control::marker(pc)),
-                Op::FromC { cond, .. } => go!(unsafe { control::from_top(fp, cond, pc) }),
+                Op::LoopExit { .. } => go!(control::marker(pc!())),
+                Op::FromC { cond, .. } => go!(unsafe { control::from_top(fp, cond, pc!()) }),
                 Op::LoopInc { ctr, cond, from_top } => {
-                    go!(unsafe { control::loop_step::<false>(code, fp, ctr, 1, cond, from_top, pc) })
+                    go!(unsafe { control::loop_step::<false>(code, fp, ctr, 1, cond, from_top, pc!()) })
                 }
                 Op::LoopDec { ctr, cond, from_top } => {
-                    go!(unsafe { control::loop_step::<false>(code, fp, ctr, u64::MAX, cond, from_top, pc) })
+                    go!(unsafe {
+                        control::loop_step::<false>(code, fp, ctr, u64::MAX, cond, from_top, pc!())
+                    })
                 }
                 Op::FromDec { ctr, cond, .. } => {
-                    go!(unsafe { control::from_step(fp, ctr, u64::MAX, cond, pc) })
+                    go!(unsafe { control::from_step(fp, ctr, u64::MAX, cond, pc!()) })
                 }
-                Op::FromInc { ctr, cond, .. } => go!(unsafe { control::from_step(fp, ctr, 1, cond, pc) }),
+                Op::FromInc { ctr, cond, .. } => go!(unsafe { control::from_step(fp, ctr, 1, cond, pc!()) }),
                 Op::LoopTest { cond, from_step } => {
-                    go!(unsafe { control::loop_test(code, fp, cond, from_step, pc) })
+                    go!(unsafe { control::loop_test(code, fp, cond, from_step, pc!()) })
                 }
                 // Latches of simple counted loops in the plain streams: no re-entry check.
                 Op::LoopIncQ { ctr, cond, from_top } => {
-                    go!(unsafe { control::loop_step::<true>(code, fp, ctr, 1, cond, from_top, pc) })
+                    go!(unsafe { control::loop_step::<true>(code, fp, ctr, 1, cond, from_top, pc!()) })
                 }
                 Op::LoopDecQ { ctr, cond, from_top } => {
-                    go!(unsafe { control::loop_step::<true>(code, fp, ctr, u64::MAX, cond, from_top, pc) })
+                    go!(unsafe { control::loop_step::<true>(code, fp, ctr, u64::MAX, cond, from_top, pc!()) })
                 }
                 Op::LoopTestDecQ { ctr, cond, from_step } => {
-                    go!(unsafe { control::loop_test_quiet(fp, ctr, u64::MAX, cond, from_step, pc) })
+                    go!(unsafe { control::loop_test_quiet(fp, ctr, u64::MAX, cond, from_step, pc!()) })
                 }
                 Op::LoopTestIncQ { ctr, cond, from_step } => {
-                    go!(unsafe { control::loop_test_quiet(fp, ctr, 1, cond, from_step, pc) })
+                    go!(unsafe { control::loop_test_quiet(fp, ctr, 1, cond, from_step, pc!()) })
                 }
                 // A loop.back whose re-entry check cannot fail, in place of its expression code:
                 // the same way around as `loop.back` (and on into an `until` at the top).
@@ -366,7 +401,7 @@ impl Interpreter {
                 Op::Skip { to, count } => {
                     n = n.wrapping_add(u64::from(count.0));
                     settle!(to.0 as usize);
-                    pc = to.0 as usize;
+                    goto!(to.0 as usize);
                     continue;
                 }
                 // SAFETY: verified condition slots.
@@ -386,7 +421,9 @@ impl Interpreter {
                         depth.0 as usize,
                         done!() <= steps_left,
                     ) {
-                        pc += 1;
+                        // SAFETY: not the last instruction (that is `exit`).
+                        // SAFETY: not the last instruction (that is `exit`).
+                        ip = unsafe { ip.add(1) };
                         continue;
                     }
                     let k = done!();
@@ -394,14 +431,15 @@ impl Interpreter {
                     steps_left = steps_left.saturating_sub(k);
                     budget = budget.saturating_sub(k);
                     // Counted up to here, this instruction included (`done!` is 0 here).
-                    n = (pc as u64 + 1).wrapping_neg();
+                    n = (pc!() as u64 + 1).wrapping_neg();
                     t!(self.enter_inline(m, c.base + at.0 as usize, gene.0, depth.0 as usize));
                     // The memory may have grown (moved): the frame pointer follows it.
                     c.mem = Mem { ptr: self.mem.as_mut_ptr(), len: self.mem.len() };
                     // SAFETY: the frame lies inside the memory, which only grew.
                     fp = unsafe { c.mem.ptr.add(c.base) };
                     c.fp = fp;
-                    pc += 1;
+                    // SAFETY: not the last instruction (that is `exit`).
+                    ip = unsafe { ip.add(1) };
                     continue;
                 }
 
@@ -418,9 +456,9 @@ impl Interpreter {
                 Op::DelocalStack { dst } => t!(self.close_stack(fp, dst)),
                 Op::Push { var, stack, .. } => t!(self.push_to(fp, var, stack)),
                 Op::Pop { var, stack, .. } => t!(self.pop_from(fp, var, stack)),
-                Op::Assign { dst, src, .. } => self.assign(m, &c, c.at(m, pc, H::ON), dst, src),
-                Op::Unassign { dst, .. } => t!(self.unassign(m, &c, c.at(m, pc, H::ON), dst)),
-                Op::Error { msg } => break Err(trap(pc, Fault::User(msg.0))),
+                Op::Assign { dst, src, .. } => self.assign(m, &c, c.at(m, pc!(), H::ON), dst, src),
+                Op::Unassign { dst, .. } => t!(self.unassign(m, &c, c.at(m, pc!(), H::ON), dst)),
+                Op::Error { msg } => break Err(trap(pc!(), Fault::User(msg.0))),
                 Op::Kernel { name, buf, elem } => t!(self.kernel(m, &c, name, buf, elem, false)),
                 Op::KernelInv { name, buf, elem } => t!(self.kernel(m, &c, name, buf, elem, true)),
                 Op::Print { text } => self.print(m, text),
@@ -578,7 +616,8 @@ impl Interpreter {
                 Op::Jnz { .. } => {}
                 Op::Noalias { a, b } => t!(pure::no_alias(r!(a), r!(b))),
             }
-            pc += 1;
+            // SAFETY: not the last instruction (that is `exit`, which leaves or jumps).
+            ip = unsafe { ip.add(1) };
         };
         // Every way out of the loop leaves the instructions run counted by `done!`, the one at
         // `pc` included (a pause leaves it out).
