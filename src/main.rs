@@ -100,6 +100,7 @@ impl Command {
 }
 
 fn main() -> ExitCode {
+    memory::skip_teardown();
     // `RUSTC_WRAPPER=rdx cargo build` calls `rdx /path/to/rustc ARGS…`, as it calls sccache.
     let mut argv = std::env::args_os().skip(1);
     let first = argv.next();

@@ -41,6 +41,23 @@ static HUGE_PAGES_OFF_AT_START: extern "C" fn() = {
     off
 };
 
+/// mimalloc's option `destroy_on_exit` (its place in `mi_option_e` of mimalloc v3's
+/// `mimalloc.h`; the bindings' `extended` feature, which would name it, needs another crate).
+const MI_OPTION_DESTROY_ON_EXIT: std::ffi::c_int = 22;
+
+unsafe extern "C" {
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// Leaves the memory to the kernel at exit. mimalloc's teardown collects every heap and
+/// purges its arenas (`madvise`) when the process ends, work a process that is about to go
+/// does not need: about 5% of a short JIT run under `perf` (`rdx run` of a one-line gene 2.15 →
+/// 2.03 ms median). `destroy_on_exit` above 1 skips it (`_mi_auto_process_done`).
+pub fn skip_teardown() {
+    // SAFETY: sets one of mimalloc's options (a plain integer it reads at exit).
+    unsafe { mi_option_set(MI_OPTION_DESTROY_ON_EXIT, 2) }
+}
+
 #[cfg(target_os = "linux")]
 fn set_huge_pages(on: bool) {
     // SAFETY: PR_SET_THP_DISABLE takes a flag and three zero arguments and changes only the

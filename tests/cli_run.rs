@@ -364,3 +364,18 @@ fn input_files_take_a_runs_output_back_through_the_reverse_run() {
     assert!(stderr(&unknown).contains("no parameter `m`"), "{}", stderr(&unknown));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// The allocator is not torn down at exit (`src/memory.rs`): with mimalloc's verbose messages
+/// on, its start shows and its "process done" does not.
+#[test]
+fn the_allocator_is_left_to_the_kernel_at_exit() {
+    let o = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .env("MIMALLOC_VERBOSE", "1")
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0);
+    let err = stderr(&o);
+    assert!(err.contains("mimalloc: process init"), "{err}");
+    assert!(!err.contains("process done"), "{err}");
+}
