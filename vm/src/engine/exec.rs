@@ -422,7 +422,6 @@ impl Interpreter {
                         done!() <= steps_left,
                     ) {
                         // SAFETY: not the last instruction (that is `exit`).
-                        // SAFETY: not the last instruction (that is `exit`).
                         ip = unsafe { ip.add(1) };
                         continue;
                     }
