@@ -339,7 +339,8 @@ fn open_ledger(root: &Path, path: &Path) -> Result<Connection, CoreError> {
         )));
     }
     let mode: String =
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).map_err(fail)?;
+        retry_busy(BUSY_TIMEOUT, || conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)))
+            .map_err(fail)?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(bad(format!("cannot switch to WAL journal mode (it stays in {mode} mode)")));
     }
@@ -357,6 +358,27 @@ fn open_ledger(root: &Path, path: &Path) -> Result<Connection, CoreError> {
     }
     conn.set_prepared_statement_cache_capacity(32);
     Ok(conn)
+}
+
+/// Runs `step` again while SQLite answers "database is locked", for up to `timeout`.
+///
+/// The busy handler does not cover every wait: where two connections would wait for each other
+/// (one holding a read lock it wants to turn into a write lock, the other holding the write
+/// lock and waiting for the readers to go), SQLite answers the first at once. Processes opening
+/// a fresh home together meet that in `PRAGMA journal_mode=WAL`, which reads the database and
+/// then writes its header; failing, the step gives its lock up, so trying again lets the other
+/// finish first. (Seen in `core/tests/faults.rs`: one of eight processes opening a new home at
+/// once failed "database is locked".)
+fn retry_busy<T>(timeout: Duration, mut step: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let start = std::time::Instant::now();
+    loop {
+        match step() {
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) && start.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            result => return result,
+        }
+    }
 }
 
 enum SchemaError {
@@ -413,5 +435,46 @@ fn create_schema(conn: &Connection, path: &Path) -> Result<(), SchemaError> {
             let _ = conn.execute_batch("ROLLBACK");
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn busy() -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY), None)
+    }
+
+    #[test]
+    fn a_busy_step_is_tried_again_until_it_passes() {
+        let mut calls = 0;
+        let r = retry_busy(Duration::from_secs(60), || {
+            calls += 1;
+            if calls < 4 { Err(busy()) } else { Ok(calls) }
+        });
+        assert_eq!(r.unwrap(), 4);
+    }
+
+    #[test]
+    fn other_errors_and_a_timeout_end_the_retries() {
+        let mut calls = 0;
+        let r: rusqlite::Result<()> = retry_busy(Duration::from_secs(60), || {
+            calls += 1;
+            Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                None,
+            ))
+        });
+        assert_eq!(r.unwrap_err().sqlite_error_code(), Some(ErrorCode::DatabaseCorrupt));
+        assert_eq!(calls, 1);
+        // With no time to wait, a busy step is tried once.
+        let mut calls = 0;
+        let r: rusqlite::Result<()> = retry_busy(Duration::ZERO, || {
+            calls += 1;
+            Err(busy())
+        });
+        assert_eq!(r.unwrap_err().sqlite_error_code(), Some(ErrorCode::DatabaseBusy));
+        assert_eq!(calls, 1);
     }
 }
