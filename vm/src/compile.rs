@@ -22,6 +22,8 @@ use rdx_lang::check::Checked;
 use rdx_lang::diag::{Code, Diagnostic};
 use std::collections::HashMap;
 
+mod hoist;
+
 /// Lowers a checked program to a module (with debug info naming `file_name` and embedding
 /// `source_text`). Fails only when a gene exceeds the bytecode's limits (65 535 slots, frame
 /// size) or the IR breaks a checker guarantee; the error is a diagnostic with a span (in a
@@ -175,6 +177,12 @@ struct GeneCompiler<'a> {
     /// How many low bits of the next expression [`Self::expr`] compiles its consumer uses
     /// (64: all). Set just before the call and taken by it, so every other call sees 64.
     demand: u8,
+    /// Loop invariants may be computed before their loops (not Janus, whose arithmetic
+    /// checks, and not a gene with a fixed-width variable, whose expressions have widths).
+    may_hoist: bool,
+    /// The loop-invariant expressions of the loops being lowered, outermost first, and the
+    /// slot each was computed into before its loop ([`hoist`]): [`Self::expr`] reads them there.
+    hoisted: Vec<(Expr, Slot)>,
 }
 
 type R<T> = Result<T, Box<Diagnostic>>;
@@ -219,6 +227,39 @@ fn may_change(s: &Stmt, name: &str, calls: &ParamWrites) -> bool {
         StmtKind::Kernel { buf, .. } => buf.name == name,
         StmtKind::Undo(inner) => may_change(inner, name, calls),
         StmtKind::Assert(_) | StmtKind::Skip | StmtKind::Error(_) | StmtKind::Print(_) => false,
+    }
+}
+
+/// Whether a `local` in `b` (at any depth) opens a fixed-width variable.
+fn fixed_local(b: &Block) -> bool {
+    b.stmts.iter().any(|s| match &s.kind {
+        StmtKind::Local { ty, .. } => ty.width().is_some(),
+        StmtKind::If { then_block, else_block, .. } => {
+            fixed_local(then_block) || else_block.as_ref().is_some_and(fixed_local)
+        }
+        StmtKind::From { body, again, .. } => fixed_local(body) || again.as_ref().is_some_and(fixed_local),
+        _ => false,
+    })
+}
+
+/// The names of a loop being lowered, for [`hoist::loop_invariants`]: `stmts` are its body's.
+struct LoopNames<'c, 'a> {
+    c: &'c GeneCompiler<'a>,
+    stmts: Vec<&'c Stmt>,
+}
+
+impl hoist::Names for LoopNames<'_, '_> {
+    fn invariant(&self, name: &str) -> bool {
+        matches!(self.c.find(name), Some(Var::Scalar { ty: Type::U64 | Type::I64, .. }))
+            && !self.stmts.iter().any(|s| may_change(s, name, self.c.calls))
+    }
+
+    fn is_array(&self, name: &str) -> bool {
+        matches!(self.c.find(name), Some(Var::Array { .. }))
+    }
+
+    fn free_index(&self, e: &Expr) -> bool {
+        self.c.affine(e).is_some()
     }
 }
 
@@ -437,6 +478,8 @@ impl<'a> GeneCompiler<'a> {
             too_long: false,
             fixed: false,
             demand: 64,
+            may_hoist: prog.dialect != Dialect::Janus,
+            hoisted: Vec::new(),
         }
     }
 
@@ -458,6 +501,7 @@ impl<'a> GeneCompiler<'a> {
             self.scope.push((NameKey::of(&p.name.name), p.name.name.clone(), var));
             params.push(ParamDef { name: p.name.name.clone(), ty: p.ty });
         }
+        self.may_hoist &= !self.fixed && !fixed_local(&g.body);
         // Most statements take one to three instructions: allocate for the common case once.
         let estimate = g.body.stmts.len().saturating_mul(3) + 2;
         self.code.reserve(estimate);
@@ -671,6 +715,9 @@ impl<'a> GeneCompiler<'a> {
 
     fn expr(&mut self, e: &Expr) -> R<Opnd> {
         let demand = std::mem::replace(&mut self.demand, 64);
+        if let Some(&(_, t)) = self.hoisted.iter().rev().find(|(h, _)| hoist::same(h, e)) {
+            return Ok(Opnd::S(t));
+        }
         Ok(match &e.kind {
             ExprKind::Int(v) => Opnd::K(*v),
             ExprKind::Var(name) => match self.lookup(name, e.span)? {
@@ -1571,32 +1618,9 @@ impl<'a> GeneCompiler<'a> {
                 Ok(())
             }
             StmtKind::From { entry, body, again, until } => {
-                if let Some(done) = self.counted_loop(entry, body, again.as_ref(), until)? {
-                    return Ok(done);
-                }
-                let mark = self.temps.len();
-                let a = self.cond(entry)?;
-                self.free_temps(mark);
-                let top = self.emit(Op::From { cond: a, loop_back: Off(0), pre: Pre(0) }, entry.span);
-                self.block(body)?;
-                let c = self.cond(until)?;
-                self.free_temps(mark);
-                let u = self.emit(Op::Until { cond: c, loop_exit: Off(0), pre: Pre(0) }, until.span);
-                if let Some(l) = again {
-                    self.block(l)?;
-                }
-                let a2 = self.cond(entry)?;
-                self.free_temps(mark);
-                let back =
-                    self.emit(Op::LoopBack { cond: a2, from_top: Off(top as u32), pre: Pre(0) }, entry.span);
-                let exit = self.emit(Op::LoopExit { until: Off(u as u32) }, until.span);
-                if let Op::From { loop_back, .. } = &mut self.code[top] {
-                    *loop_back = Off(back as u32);
-                }
-                if let Op::Until { loop_exit, .. } = &mut self.code[u] {
-                    *loop_exit = Off(exit as u32);
-                }
-                Ok(())
+                let outer = self.hoist(entry, body, again.as_ref(), until)?;
+                self.lower_loop(entry, body, again.as_ref(), until)?;
+                self.unhoist(outer, until.span)
             }
             StmtKind::Call { gene, args, uncall } => {
                 let Some(&gi) = self.genes.get(gene.name.as_str()) else {
@@ -1657,6 +1681,76 @@ impl<'a> GeneCompiler<'a> {
             }
             StmtKind::Print(p) => self.print(p, sp),
         }
+    }
+
+    /// `from entry do body loop again until until`, its invariants computed already.
+    fn lower_loop(&mut self, entry: &Expr, body: &Block, again: Option<&Block>, until: &Expr) -> R<()> {
+        if let Some(done) = self.counted_loop(entry, body, again, until)? {
+            return Ok(done);
+        }
+        let mark = self.temps.len();
+        let a = self.cond(entry)?;
+        self.free_temps(mark);
+        let top = self.emit(Op::From { cond: a, loop_back: Off(0), pre: Pre(0) }, entry.span);
+        self.block(body)?;
+        let c = self.cond(until)?;
+        self.free_temps(mark);
+        let u = self.emit(Op::Until { cond: c, loop_exit: Off(0), pre: Pre(0) }, until.span);
+        if let Some(l) = again {
+            self.block(l)?;
+        }
+        let a2 = self.cond(entry)?;
+        self.free_temps(mark);
+        let back = self.emit(Op::LoopBack { cond: a2, from_top: Off(top as u32), pre: Pre(0) }, entry.span);
+        let exit = self.emit(Op::LoopExit { until: Off(u as u32) }, until.span);
+        if let Op::From { loop_back, .. } = &mut self.code[top] {
+            *loop_back = Off(back as u32);
+        }
+        if let Op::Until { loop_exit, .. } = &mut self.code[u] {
+            *loop_exit = Off(exit as u32);
+        }
+        Ok(())
+    }
+
+    /// Computes the invariant expressions of a loop ([`hoist`]) into slots of their own before
+    /// it (`local`); returns how many of [`Self::hoisted`] were there before.
+    fn hoist(&mut self, entry: &Expr, body: &Block, again: Option<&Block>, until: &Expr) -> R<usize> {
+        let outer = self.hoisted.len();
+        if !self.may_hoist {
+            return Ok(outer);
+        }
+        let found = {
+            let stmts = body.stmts.iter().chain(again.into_iter().flat_map(|b| &b.stmts)).collect();
+            let names = LoopNames { c: self, stmts };
+            hoist::loop_invariants(entry, body, again, until, &names)
+        };
+        for e in found {
+            let mark = self.temps.len();
+            // (Read from an outer loop's slot when an outer loop computed it.)
+            if let Opnd::S(src) = self.expr(&e)?
+                && !self.hoisted[..outer].iter().any(|&(_, t)| t == src)
+            {
+                let t = self.alloc(e.span)?;
+                self.emit(Op::Local { dst: t, src, pre: Pre(0) }, entry.span);
+                self.hoisted.push((e, t));
+            }
+            self.free_temps(mark);
+        }
+        Ok(outer)
+    }
+
+    /// Closes the slots [`Self::hoist`] opened before a loop (`delocal`, the expression computed
+    /// again), innermost first.
+    fn unhoist(&mut self, outer: usize, span: Span) -> R<()> {
+        while self.hoisted.len() > outer {
+            let Some((e, t)) = self.hoisted.pop() else { break };
+            let mark = self.temps.len();
+            let src = self.expr_slot(&e)?;
+            self.emit(Op::Delocal { dst: t, src, pre: Pre(0) }, span);
+            self.free_temps(mark);
+            self.release(t);
+        }
+        Ok(())
     }
 
     fn update(&mut self, target: &Place, op: UpdateOp, value: &Expr, sp: Span) -> R<()> {

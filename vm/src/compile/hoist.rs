@@ -1,0 +1,165 @@
+//! Loop-invariant expressions: the parts of a loop's expressions that read only variables the
+//! loop never changes, found on the IR before the loop is lowered.
+//!
+//! The compiler computes each once per run of the loop, into a slot of its own opened before
+//! the loop (`local t = e`) and closed after it (`delocal t = e`), and the loop's code reads
+//! the slot. Both are ordinary statements, so the backward stream opens the slot before the
+//! backward loop and closes it after, and every engine runs the same code.
+
+use rdx_lang::ast::{BinOp, Block, Builtin, Expr, ExprKind, Place, Stmt, StmtKind, UnOp};
+
+/// Whether `a` and `b` are the same expression (their spans aside).
+pub(super) fn same(a: &Expr, b: &Expr) -> bool {
+    match (&a.kind, &b.kind) {
+        (ExprKind::Int(x), ExprKind::Int(y)) => x == y,
+        (ExprKind::Var(x), ExprKind::Var(y)) => x == y,
+        (ExprKind::Index(a1, i1), ExprKind::Index(a2, i2)) => a1.name == a2.name && same(i1, i2),
+        (ExprKind::Unary(o1, x1), ExprKind::Unary(o2, x2)) => o1 == o2 && same(x1, x2),
+        (ExprKind::Binary(o1, l1, r1), ExprKind::Binary(o2, l2, r2)) => {
+            o1 == o2 && same(l1, l2) && same(r1, r2)
+        }
+        (ExprKind::Builtin(f1, x1), ExprKind::Builtin(f2, x2)) => f1 == f2 && x1.name == x2.name,
+        (ExprKind::Nil, ExprKind::Nil) => true,
+        _ => false,
+    }
+}
+
+/// What the search needs to know about the names in a loop.
+pub(super) trait Names {
+    /// Whether `name` is a 64-bit scalar in scope before the loop that no statement of the
+    /// loop changes.
+    fn invariant(&self, name: &str) -> bool;
+    /// Whether `name` is an array (whose `size` is a constant).
+    fn is_array(&self, name: &str) -> bool;
+    /// Whether index expression `e` of an element read costs no instruction of its own
+    /// (`a[i]`, `a[i + 1]`: read by `load` and `load.off`).
+    fn free_index(&self, e: &Expr) -> bool;
+}
+
+/// Whether `e` reads only constants and invariant variables through operations that cannot
+/// fault; with `var` set when it reads a variable at all.
+fn invariant(e: &Expr, n: &dyn Names, var: &mut bool) -> bool {
+    match &e.kind {
+        ExprKind::Int(_) => true,
+        ExprKind::Var(name) => {
+            *var = true;
+            n.invariant(name)
+        }
+        ExprKind::Builtin(Builtin::Size, a) => n.is_array(&a.name),
+        ExprKind::Unary(UnOp::Neg | UnOp::BitNot, x) => invariant(x, n, var),
+        ExprKind::Binary(
+            BinOp::Add
+            | BinOp::Sub
+            | BinOp::Mul
+            | BinOp::And
+            | BinOp::Or
+            | BinOp::Xor
+            | BinOp::Shl
+            | BinOp::Shr,
+            l,
+            r,
+        ) => invariant(l, n, var) & invariant(r, n, var),
+        // Element and stack reads (the loop may change them, and they fault), division
+        // (faults), and 0/1 values (a condition consumes a comparison at no cost).
+        _ => false,
+    }
+}
+
+/// Adds to `out` the largest invariant parts of `e` that take an instruction to compute (not
+/// a variable, a constant, or an expression that folds to one), each once.
+fn search(e: &Expr, n: &dyn Names, out: &mut Vec<Expr>) {
+    let mut var = false;
+    if !matches!(e.kind, ExprKind::Int(_) | ExprKind::Var(_)) && invariant(e, n, &mut var) {
+        if var && !out.iter().any(|x| same(x, e)) {
+            out.push(e.clone());
+        }
+        return;
+    }
+    match &e.kind {
+        ExprKind::Index(_, i) if n.free_index(i) => {}
+        ExprKind::Index(_, x) | ExprKind::Unary(_, x) => search(x, n, out),
+        ExprKind::Binary(_, l, r) => {
+            search(l, n, out);
+            search(r, n, out);
+        }
+        ExprKind::Int(_) | ExprKind::Var(_) | ExprKind::Builtin(..) | ExprKind::Nil => {}
+    }
+}
+
+fn place(p: &Place, n: &dyn Names, out: &mut Vec<Expr>) {
+    if let Some(i) = &p.index {
+        search(i, n, out);
+    }
+}
+
+fn block(b: &Block, n: &dyn Names, out: &mut Vec<Expr>) {
+    for s in &b.stmts {
+        stmt(s, n, out);
+    }
+}
+
+fn stmt(s: &Stmt, n: &dyn Names, out: &mut Vec<Expr>) {
+    match &s.kind {
+        StmtKind::Update { target, value: e, .. }
+        | StmtKind::Mul { target, factor: e }
+        | StmtKind::XorShift { target, amount: e, .. }
+        | StmtKind::Rotate { target, amount: e, .. }
+        | StmtKind::Assign { target, value: e } => {
+            place(target, n, out);
+            search(e, n, out);
+        }
+        StmtKind::Neg(p)
+        | StmtKind::Not(p)
+        | StmtKind::Erase(p)
+        | StmtKind::Push { value: p, .. }
+        | StmtKind::Pop { target: p, .. } => place(p, n, out),
+        StmtKind::Swap(p, q) => {
+            place(p, n, out);
+            place(q, n, out);
+        }
+        StmtKind::If { cond, then_block, else_block, fi } => {
+            search(cond, n, out);
+            block(then_block, n, out);
+            if let Some(b) = else_block {
+                block(b, n, out);
+            }
+            search(fi, n, out);
+        }
+        StmtKind::From { entry, body, again, until } => {
+            search(entry, n, out);
+            block(body, n, out);
+            if let Some(b) = again {
+                block(b, n, out);
+            }
+            search(until, n, out);
+        }
+        StmtKind::Local { init: e, .. } | StmtKind::Delocal { value: e, .. } | StmtKind::Assert(e) => {
+            search(e, n, out)
+        }
+        StmtKind::Undo(inner) => stmt(inner, n, out),
+        StmtKind::Call { .. }
+        | StmtKind::Skip
+        | StmtKind::Error(_)
+        | StmtKind::Kernel { .. }
+        | StmtKind::Print(_) => {}
+    }
+}
+
+/// The invariant expressions of loop `from entry do body loop again until until` worth
+/// computing once: each the largest such part of an expression, in the order met.
+pub(super) fn loop_invariants(
+    entry: &Expr,
+    body: &Block,
+    again: Option<&Block>,
+    until: &Expr,
+    n: &dyn Names,
+) -> Vec<Expr> {
+    let mut out = Vec::new();
+    search(entry, n, &mut out);
+    block(body, n, &mut out);
+    if let Some(b) = again {
+        block(b, n, &mut out);
+    }
+    search(until, n, &mut out);
+    out
+}
