@@ -238,3 +238,38 @@ fn janus_and_bytecode_modules_and_reverse() {
     assert!(out.contains(&format!("{}\n", want[0])), "{out}");
     assert!(out.contains("at the start of the run") && out.contains("x1 = 89\n"), "{out}");
 }
+
+#[test]
+fn a_loop_invariant_computed_before_its_loop_is_not_a_variable_or_a_stop() {
+    // `i * 4` is computed once per run of the inner loop, into a slot of the compiler's own
+    // (spec/bytecode.md §1): stepping stops once on each line, and only `i` and `j` are listed.
+    let dir = std::env::temp_dir().join(format!("rdx-debug-hoist-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("h.rdx");
+    std::fs::write(
+        &file,
+        "gene main(a: u64[16], s: u64) {
+    local i: u64 = 0
+    from i == 0 do {
+        local j: u64 = 0
+        from j == 0 do {
+            s += a[i * 4 + j]
+            j += 1
+        } until j == 4
+        delocal j = 4
+        i += 1
+    } until i == 2
+    delocal i = 2
+}
+",
+    )
+    .expect("program written");
+    let out = session(&[file.to_str().expect("utf-8 path")], "s\ns\ns\ns\ns\ninfo locals\nq\n");
+    std::fs::remove_dir_all(&dir).ok();
+    let stops: Vec<&str> = lines(&out).into_iter().filter(|l| l.starts_with("step ")).collect();
+    let at: Vec<&str> = stops.iter().filter_map(|l| l.rsplit(':').next()).collect();
+    assert_eq!(at, ["2", "3", "4", "5", "6", "8"], "{out}");
+    let after = out.rsplit("until j == 4").next().expect("the last stop");
+    assert!(after.contains("j = 0") && after.contains("i = 0"), "{out}");
+    assert!(!after.contains("slot"), "{out}");
+}

@@ -1724,32 +1724,43 @@ impl<'a> GeneCompiler<'a> {
             let names = LoopNames { c: self, stmts };
             hoist::loop_invariants(entry, body, again, until, &names)
         };
+        let start = self.code.len();
         for e in found {
             let mark = self.temps.len();
             // (Read from an outer loop's slot when an outer loop computed it.)
             if let Opnd::S(src) = self.expr(&e)?
                 && !self.hoisted[..outer].iter().any(|&(_, t)| t == src)
             {
-                let t = self.alloc(e.span)?;
+                // A slot no variable ever had (and that is never given back), so the debugger
+                // can tell it has no source name and does not list it.
+                if self.next_slot >= u16::MAX as u32 - 1 {
+                    return Err(limit(e.span, "more than 65 535 slots"));
+                }
+                let t = Slot(self.next_slot as u16);
+                self.next_slot += 1;
                 self.emit(Op::Local { dst: t, src, pre: Pre(0) }, entry.span);
                 self.hoisted.push((e, t));
             }
             self.free_temps(mark);
         }
+        // The code is the loop's: the debugger stops before it where it stops before the loop.
+        self.spans[start..].fill(entry.span);
         Ok(outer)
     }
 
     /// Closes the slots [`Self::hoist`] opened before a loop (`delocal`, the expression computed
     /// again), innermost first.
     fn unhoist(&mut self, outer: usize, span: Span) -> R<()> {
+        let start = self.code.len();
         while self.hoisted.len() > outer {
             let Some((e, t)) = self.hoisted.pop() else { break };
             let mark = self.temps.len();
             let src = self.expr_slot(&e)?;
             self.emit(Op::Delocal { dst: t, src, pre: Pre(0) }, span);
             self.free_temps(mark);
-            self.release(t);
         }
+        // On the line of the loop's exit, as the `loop.exit` before it.
+        self.spans[start..].fill(span);
         Ok(())
     }
 

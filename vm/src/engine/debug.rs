@@ -680,7 +680,7 @@ impl<'m> Debugger<'m> {
         }
         let point = self.forward_point(k);
         for (slot, ty, open, close) in locals(&g.code) {
-            if open < point && point <= close {
+            if open < point && point <= close && !self.m.compiler_slot(gi, slot as u16) {
                 let name = self.m.slot_name(gi, slot as u16);
                 if out.iter().any(|v: &Var| v.name == name) {
                     continue;
@@ -699,7 +699,9 @@ impl<'m> Debugger<'m> {
         let gi = f.gene as usize;
         let mut v: Vec<String> = self.m.genes[gi].params.iter().map(|p| p.name.clone()).collect();
         for (slot, ..) in locals(&self.m.genes[gi].code) {
-            v.push(self.m.slot_name(gi, slot as u16));
+            if !self.m.compiler_slot(gi, slot as u16) {
+                v.push(self.m.slot_name(gi, slot as u16));
+            }
         }
         v
     }

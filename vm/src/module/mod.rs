@@ -360,6 +360,15 @@ impl Module {
             .unwrap_or_else(|| format!("slot {slot}"))
     }
 
+    /// Whether slot `slot` of gene `gene` is one the compiler made for itself (a loop
+    /// invariant's, `spec/bytecode.md` §1): the debug section gives it no source name.
+    pub fn compiler_slot(&self, gene: usize, slot: u16) -> bool {
+        self.debug
+            .as_ref()
+            .and_then(|d| d.genes.get(gene))
+            .is_some_and(|g| g.slot_names.get(slot as usize).is_none_or(|n| n.is_empty()))
+    }
+
     /// The content identifier: blake3 hex digest of the encoded bytes.
     pub fn cid(&self) -> String {
         cid_of(&self.encode())
