@@ -228,8 +228,8 @@ macro_rules! for_each_op {
 
             0x10 Call "call" { gene: GeneIdx, args: Args } => Uncall, Effect, direct, "Run a gene forward on the argument variables (by reference).";
             0x11 Uncall "uncall" { gene: GeneIdx, args: Args } => Call, Effect, direct, "Run a gene backward on the argument variables (by reference).";
-            0x12 CallIn "call.in" { gene: GeneIdx, at: Word, depth: Amt } => CallIn, Frame, direct,
-                "Interpreter only, never in a module file: a call of a small gene whose code follows, translated in place, its frame at words past this frame's and depth levels deeper (checks the call's limits, clears the callee's locals).";
+            0x12 CallIn "call.in" { gene: GeneIdx, at: Word, depth: Amt, ret: Amt } => CallIn, Frame, direct,
+                "Interpreter only, never in a module file: a call of a small gene whose code follows, translated in place, its frame at words past this frame's and depth levels deeper (checks the call's limits, clears the callee's locals); ret is 1 when the code can neither fault nor jump and its ret.in is left out (counted here).";
             0x13 RetIn "ret.in" {} => RetIn, Frame, direct,
                 "Interpreter only, never in a module file: the end of a call translated in place, where the callee's exit would run.";
 

@@ -229,7 +229,12 @@ fn a_module_file_cannot_hold_call_in() {
     let code = &mut m.genes[main].code;
     let pos = code.iter().position(|o| matches!(o, Op::Call { .. })).unwrap();
     if let Op::Call { gene, .. } = code[pos] {
-        code[pos] = Op::CallIn { gene, at: rdx_vm::ops::Word(8), depth: rdx_vm::ops::Amt(1) };
+        code[pos] = Op::CallIn {
+            gene,
+            at: rdx_vm::ops::Word(8),
+            depth: rdx_vm::ops::Amt(1),
+            ret: rdx_vm::ops::Amt(0),
+        };
     }
     let e = Module::decode(&m.encode()).unwrap_err();
     assert!(e.to_string().contains("call.in") && e.to_string().contains("not read from a module"), "{e}");

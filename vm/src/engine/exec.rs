@@ -410,7 +410,7 @@ impl Interpreter {
                 // Calls.
                 Op::Call { gene, args } => call!(gene, args, Direction::Forward),
                 Op::Uncall { gene, args } => call!(gene, args, Direction::Backward),
-                Op::CallIn { gene, at, depth } => {
+                Op::CallIn { gene, at, depth, ret } => {
                     // A leaf call translated in place (only in the plain streams): its limits
                     // are checked on the count so far, as `call` does (its `ret.in` counts as
                     // the callee's `exit`).
@@ -421,6 +421,8 @@ impl Interpreter {
                         depth.0 as usize,
                         done!() <= steps_left,
                     ) {
+                        // The left-out `ret.in`, if any, counted now.
+                        n = n.wrapping_add(u64::from(ret.0));
                         // SAFETY: not the last instruction (that is `exit`).
                         ip = unsafe { ip.add(1) };
                         continue;
@@ -432,6 +434,7 @@ impl Interpreter {
                     // Counted up to here, this instruction included (`done!` is 0 here).
                     n = (pc!() as u64 + 1).wrapping_neg();
                     t!(self.enter_inline(m, c.base + at.0 as usize, gene.0, depth.0 as usize));
+                    n = n.wrapping_add(u64::from(ret.0));
                     // The memory may have grown (moved): the frame pointer follows it.
                     c.mem = Mem { ptr: self.mem.as_mut_ptr(), len: self.mem.len() };
                     // SAFETY: the frame lies inside the memory, which only grew.

@@ -16,7 +16,8 @@
 //! `call.in` does what the call would have done besides copying: it checks the call's limits
 //! (depth, memory, steps, the stop flag), clears the callee's locals and notes the depth; the
 //! callee's `exit` becomes `ret.in`, which only counts, so a run gives the same state,
-//! instruction count, depth and faults either way. An error in the callee's code names the
+//! instruction count, depth and faults either way. A body that can neither fault nor jump
+//! observes no count, so its `ret.in` is left out and counted by its `call.in` (`ret`). An error in the callee's code names the
 //! callee and the call (see [`Module::plain_origin`]).
 //!
 //! Only the plain run uses these streams; the debugger steps through the genes' own.
@@ -185,6 +186,51 @@ fn local_to_the_frame(op: &Op) -> bool {
     plain_operands && kind
 }
 
+/// Whether `op` can neither fault nor jump (nor stop on a step limit): expression code that
+/// cannot fault and the updates of a slot.
+fn straight_and_safe(op: &Op) -> bool {
+    op.cannot_fault()
+        || matches!(
+            op,
+            Op::Add { .. }
+                | Op::Sub { .. }
+                | Op::Xor { .. }
+                | Op::AddImm { .. }
+                | Op::SubImm { .. }
+                | Op::XorImm { .. }
+                | Op::MulImm { .. }
+                | Op::Xsl { .. }
+                | Op::XslInv { .. }
+                | Op::Xsr { .. }
+                | Op::XsrInv { .. }
+                | Op::RotlImm { .. }
+                | Op::RotrImm { .. }
+                | Op::Rotl { .. }
+                | Op::Rotr { .. }
+                | Op::Neg { .. }
+                | Op::Not { .. }
+                | Op::Swap { .. }
+                | Op::RotAdd { .. }
+                | Op::RotSub { .. }
+                | Op::RotXor { .. }
+                | Op::AddRot { .. }
+                | Op::SubRot { .. }
+                | Op::XorRot { .. }
+                | Op::Fix { .. }
+                | Op::RotlW { .. }
+                | Op::RotrW { .. }
+                | Op::AddW { .. }
+                | Op::SubW { .. }
+                | Op::XorW { .. }
+                | Op::AddWImm { .. }
+                | Op::SubWImm { .. }
+                | Op::RotlWImm { .. }
+                | Op::RotrWImm { .. }
+                | Op::Local { .. }
+                | Op::LocalImm { .. }
+        )
+}
+
 /// The callee's slots renamed into the caller's frame.
 struct Renamed<'a> {
     /// The caller's argument slots, one per parameter (an array's first of two).
@@ -255,7 +301,17 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
             origin.push(own);
             continue;
         };
-        code.push(Op::CallIn { gene: crate::ops::GeneIdx(callee as u32), at: Word(g.words), depth: Amt(1) });
+        let body = m.plain_stream(callee, cdir);
+        // A body that can neither fault nor jump observes no count: its `ret.in` is left out
+        // and counted by the `call.in` (once its checks passed), one dispatch less a call.
+        let straight = body.len() >= 2 && body[1..body.len() - 1].iter().all(straight_and_safe);
+        let ret = Amt(u8::from(straight));
+        code.push(Op::CallIn {
+            gene: crate::ops::GeneIdx(callee as u32),
+            at: Word(g.words),
+            depth: Amt(1),
+            ret,
+        });
         origin.push(own);
         let cg = &m.genes[callee];
         let mut into = Renamed {
@@ -264,16 +320,16 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
             base: g.words as u16,
             start: code.len() as u32,
         };
-        let body = m.plain_stream(callee, cdir);
         for (cpc, cop) in body.iter().enumerate().skip(1) {
             // The callee's `exit` becomes `ret.in`, which goes on after the body: the same
             // count where the `exit` would run (a step limit is checked on it).
             let mut op = match *cop {
+                _ if cpc == body.len() - 1 && straight => break,
                 _ if cpc == body.len() - 1 => Op::RetIn {},
                 // A call translated in place inside the callee: one level deeper, its frame
                 // past the callee's, which lies past this gene's.
-                Op::CallIn { gene, at, depth } => {
-                    Op::CallIn { gene, at: Word(at.0 + g.words), depth: Amt(depth.0.saturating_add(1)) }
+                Op::CallIn { gene, at, depth, ret } => {
+                    Op::CallIn { gene, at: Word(at.0 + g.words), depth: Amt(depth.0.saturating_add(1)), ret }
                 }
                 op => op,
             };
