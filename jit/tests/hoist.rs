@@ -53,7 +53,7 @@ impl E {
         }
     }
 
-    fn eval(&self, no: &[usize], vals: &[u64; 6]) -> u64 {
+    fn eval(&self, no: &[usize], vals: &[u64; 7]) -> u64 {
         match self {
             E::Var(v) if no.contains(v) => vals[0],
             E::Var(v) => vals[*v],
@@ -105,6 +105,8 @@ const I: usize = 2;
 const J: usize = 3;
 const Z: usize = 4;
 const W: usize = 5;
+/// A `u32` the inner loop counts in (so the gene has a fixed-width variable).
+const U: usize = 6;
 
 impl Recipe {
     fn text(&self) -> String {
@@ -120,7 +122,7 @@ impl Recipe {
             String::new()
         };
         format!(
-            "gene main(a: u64[8], x: u64, y: u64, z: u64, w: u64) {{
+            "gene main(a: u64[8], x: u64, y: u64, z: u64, w: u64, u: u32) {{
     local i: u64 = 0
     from i == 0 do {{
 {first}        z += {e1}
@@ -128,7 +130,8 @@ impl Recipe {
         from j == 0 do {{
             w ^= {e2}
             a[{e3} & 7] += {e4}
-{branch}            j += 1
+{branch}            u += 1
+            j += 1
         }} until j == (x & 3) + 1
         delocal j = (x & 3) + 1
 {last}    }} until i == {n}
@@ -146,7 +149,7 @@ impl Recipe {
     }
 
     /// The loops run in Rust: the final `a` and `x, y, z, w`.
-    fn model(&self, a: &mut [u64; 8], v: &mut [u64; 6]) {
+    fn model(&self, a: &mut [u64; 8], v: &mut [u64; 7]) {
         v[I] = 0;
         loop {
             if self.step_first {
@@ -161,6 +164,7 @@ impl Recipe {
                 if self.branch && self.e[4].eval(&[Z], v) & 1 == 1 {
                     v[Z] = v[Z].wrapping_add(self.e[5].eval(&[Z], v));
                 }
+                v[U] = (v[U] + 1) & 0xffff_ffff;
                 v[J] += 1;
                 if v[J] == (v[X] & 3) + 1 {
                     break;
@@ -176,8 +180,15 @@ impl Recipe {
     }
 }
 
-fn values(a: &[u64; 8], v: &[u64; 6]) -> Vec<Value> {
-    vec![Value::Array(a.to_vec()), Value::Int(v[0]), Value::Int(v[1]), Value::Int(v[Z]), Value::Int(v[W])]
+fn values(a: &[u64; 8], v: &[u64; 7]) -> Vec<Value> {
+    vec![
+        Value::Array(a.to_vec()),
+        Value::Int(v[0]),
+        Value::Int(v[1]),
+        Value::Int(v[Z]),
+        Value::Int(v[W]),
+        Value::Int(v[U]),
+    ]
 }
 
 fn run(e: &mut dyn Engine, m: &Module, s: &[Value], dir: Direction) -> Result<Vec<Value>, String> {
@@ -194,7 +205,7 @@ proptest! {
         let text = r.text();
         let m = compile(&text);
         // (The branch keeps its condition's variables: `z` is not among them.)
-        let vals = [v[0], v[1], 0, 0, v[2], v[3]];
+        let vals = [v[0], v[1], 0, 0, v[2], v[3], v[0] >> 32];
         let input = values(&a, &vals);
         let (mut a2, mut v2) = (a, vals);
         r.model(&mut a2, &mut v2);
@@ -212,10 +223,12 @@ proptest! {
 }
 
 /// Instructions a trip of the loop in `body` costs on the interpreter: the count of a run of
-/// `n + 1` trips less that of `n`.
-fn per_trip(body: &str, dir: Direction) -> u64 {
+/// `n + 1` trips less that of `n`. With `fixed`, the gene also has a `u32` variable (so its
+/// expressions are compiled for their widths).
+fn per_trip(body: &str, dir: Direction, fixed: bool) -> u64 {
+    let extra = if fixed { ", w: u32" } else { "" };
     let text = format!(
-        "gene main(a: u64[64], n: u64, k: u64, s: u64) {{
+        "gene main(a: u64[64], n: u64, k: u64, s: u64{extra}) {{
     local i: u64 = 0
     from i == 0 do {{
 {body}
@@ -228,6 +241,9 @@ fn per_trip(body: &str, dir: Direction) -> u64 {
     let m = compile(&text);
     let count = |n: u64| {
         let mut args = vec![Value::Array(vec![1; 64]), Value::Int(n), Value::Int(7), Value::Int(0)];
+        if fixed {
+            args.push(Value::Int(3));
+        }
         if dir == Direction::Backward {
             // The state the forward run leaves, so the backward run ends at i == 0.
             Interpreter::new().run(&m, 0, &mut args, Direction::Forward).unwrap_or_else(|e| panic!("{e:?}"));
@@ -240,15 +256,19 @@ fn per_trip(body: &str, dir: Direction) -> u64 {
 
 #[test]
 fn an_invariant_costs_nothing_per_trip() {
-    for dir in [Direction::Forward, Direction::Backward] {
+    for (dir, fixed) in
+        [(Direction::Forward, false), (Direction::Backward, false), (Direction::Forward, true)]
+    {
+        let per_trip = |body: &str| per_trip(body, dir, fixed);
+        let at = format!("{dir:?}, fixed-width variable: {fixed}");
         // An update and the loop's step and latch (`add`, `loop.inc`).
-        let plain = per_trip("        s += k", dir);
-        assert_eq!(plain, 2, "{dir:?}");
+        let plain = per_trip("        s += k");
+        assert_eq!(plain, 2, "{at}");
         // `k * 3 + 1` and `(k ^ 5) & 63` read only `k`: computed before the loop, so a trip
         // costs what `s += k` does.
-        assert_eq!(per_trip("        s += k * 3 + 1", dir), plain, "{dir:?}");
-        assert_eq!(per_trip("        s ^= a[(k ^ 5) & 63]", dir), plain, "{dir:?}");
+        assert_eq!(per_trip("        s += k * 3 + 1"), plain, "{at}");
+        assert_eq!(per_trip("        s ^= a[(k ^ 5) & 63]"), plain, "{at}");
         // `i * 4` changes each trip: computed in the loop, and added to `k << 2` from before it.
-        assert_eq!(per_trip("        s += i * 4 + (k << 2)", dir), plain + 2, "{dir:?}");
+        assert_eq!(per_trip("        s += i * 4 + (k << 2)"), plain + 2, "{at}");
     }
 }

@@ -177,8 +177,8 @@ struct GeneCompiler<'a> {
     /// How many low bits of the next expression [`Self::expr`] compiles its consumer uses
     /// (64: all). Set just before the call and taken by it, so every other call sees 64.
     demand: u8,
-    /// Loop invariants may be computed before their loops (not Janus, whose arithmetic
-    /// checks, and not a gene with a fixed-width variable, whose expressions have widths).
+    /// Loop invariants may be computed before their loops (not in Janus, whose arithmetic
+    /// checks; only of 64-bit variables, whose expressions have no width to be computed at).
     may_hoist: bool,
     /// The loop-invariant expressions of the loops being lowered, outermost first, and the
     /// slot each was computed into before its loop ([`hoist`]): [`Self::expr`] reads them there.
@@ -228,18 +228,6 @@ fn may_change(s: &Stmt, name: &str, calls: &ParamWrites) -> bool {
         StmtKind::Undo(inner) => may_change(inner, name, calls),
         StmtKind::Assert(_) | StmtKind::Skip | StmtKind::Error(_) | StmtKind::Print(_) => false,
     }
-}
-
-/// Whether a `local` in `b` (at any depth) opens a fixed-width variable.
-fn fixed_local(b: &Block) -> bool {
-    b.stmts.iter().any(|s| match &s.kind {
-        StmtKind::Local { ty, .. } => ty.width().is_some(),
-        StmtKind::If { then_block, else_block, .. } => {
-            fixed_local(then_block) || else_block.as_ref().is_some_and(fixed_local)
-        }
-        StmtKind::From { body, again, .. } => fixed_local(body) || again.as_ref().is_some_and(fixed_local),
-        _ => false,
-    })
 }
 
 /// The names of a loop being lowered, for [`hoist::loop_invariants`]: `stmts` are its body's.
@@ -501,7 +489,6 @@ impl<'a> GeneCompiler<'a> {
             self.scope.push((NameKey::of(&p.name.name), p.name.name.clone(), var));
             params.push(ParamDef { name: p.name.name.clone(), ty: p.ty });
         }
-        self.may_hoist &= !self.fixed && !fixed_local(&g.body);
         // Most statements take one to three instructions: allocate for the common case once.
         let estimate = g.body.stmts.len().saturating_mul(3) + 2;
         self.code.reserve(estimate);
