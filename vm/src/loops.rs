@@ -425,9 +425,10 @@ fn test_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
     out
 }
 
-/// An exit assertion that cannot fail ([`settled_exits`]): its code starts at `from` (its
-/// expression code, else the `fi.then`/`fi.else` itself) and the branch goes on at `to`
-/// (past the `fi.else`), `n` instructions later than the one at `from`.
+/// An exit assertion that cannot fail ([`settled_exits`]), or whose expression code need not
+/// run again ([`repeated_tests`]): its code starts at `from` (its expression code, else the
+/// `fi.then`/`fi.else` itself) and the branch goes on at `to` (past the `fi.else`, or at the
+/// `fi` for a repeated test), having passed over `n` instructions besides the one at `from`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Settled {
     pub from: usize,
@@ -443,6 +444,21 @@ pub struct Settled {
 /// `if` (the loader checked that control instructions nest, and a short-circuit jump stays in
 /// its expression code).
 pub fn settled_exits(g: &GeneDef, code: &[Op]) -> Vec<Settled> {
+    exits(g, code, true)
+}
+
+/// The exit assertions of the `if`s of `code` whose expression code repeats the `if`'s after a
+/// branch that leaves it alone (as for [`settled_exits`]) but whose condition is another
+/// (`if x[k] < x[j] … fi x[k] <= x[j]`): the code gives what it gave at the `if`, and its values
+/// are still in its slots, so the plain streams pass over it (`skip`) and the `fi.then` or
+/// `fi.else` tests its condition on them. `to` is that `fi`, `n` the code's length less one
+/// (codes of two instructions or more: a `skip` in place of one saves nothing).
+pub fn repeated_tests(g: &GeneDef, code: &[Op]) -> Vec<Settled> {
+    exits(g, code, false)
+}
+
+/// [`settled_exits`] (`settled`) or [`repeated_tests`].
+fn exits(g: &GeneDef, code: &[Op], settled: bool) -> Vec<Settled> {
     let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
     let mut out = Vec::new();
     for (p, op) in code.iter().enumerate() {
@@ -456,7 +472,11 @@ pub fn settled_exits(g: &GeneDef, code: &[Op]) -> Vec<Settled> {
         };
         let f = fi_else.0 as usize;
         let Some(&Op::FiElse { cond: c_else, fi_then, .. }) = code.get(f) else { continue };
-        if if_top.0 as usize != p || fi_then.0 as usize != t || f <= e || c_then != cond || c_else != cond {
+        if if_top.0 as usize != p || fi_then.0 as usize != t || f <= e {
+            continue;
+        }
+        let same = c_then == cond && c_else == cond;
+        if same != settled {
             continue;
         }
         let test = &code[p - pre(p)..p];
@@ -464,7 +484,12 @@ pub fn settled_exits(g: &GeneDef, code: &[Op]) -> Vec<Settled> {
         let mut settle = |branch: &[Op], at: usize| {
             let exit = &code[at - pre(at)..at];
             if exit == test && inputs.unchanged_by(g, branch) {
-                out.push(Settled { from: at - exit.len(), to: f + 1, n: exit.len() });
+                let from = at - exit.len();
+                if settled {
+                    out.push(Settled { from, to: f + 1, n: exit.len() });
+                } else if exit.len() >= 2 {
+                    out.push(Settled { from, to: at, n: exit.len() - 1 });
+                }
             }
         };
         settle(&code[p + 1..t - pre(t)], t);

@@ -220,7 +220,7 @@ macro_rules! for_each_op {
             0x2d LoopBackQ "loop.back.q" { from_top: Off, count: Amt } => LoopBackQ, Control, direct,
                 "Interpreter only, never in a module file: the loop.back of a loop whose entry assertion cannot hold again, in place of its expression code: jump to the start of the do-block, counting the count instructions passed over.";
             0x17 Skip "skip" { to: Off, count: Amt } => Skip, Control, direct,
-                "Interpreter only, never in a module file: an exit assertion that cannot fail (the `fi` repeats the `if`'s test on inputs its branch left alone): go on at `to`, counting the count instructions passed over.";
+                "Interpreter only, never in a module file: an exit assertion's expression code that repeats the `if`'s on inputs its branch left alone: go on at `to` (past the `fi` when it repeats the `if`'s condition too, so it cannot fail; else at the `fi`, which tests its condition on the values still in their slots), counting the count instructions passed over besides this one.";
             0x16 LoopTestDecQ "loop.test.dec.q" { ctr: Slot, cond: Cond, from_step: Off } => LoopTestDecQ, Control, direct,
                 "Interpreter only, never in a module file: the loop.test of a from.dec loop whose head's cond cannot hold again (the backward stream of a simple counted loop): when cond holds leave the loop, else ctr -= 1 and the do-block runs again.";
             0x2e LoopTestIncQ "loop.test.inc.q" { ctr: Slot, cond: Cond, from_step: Off } => LoopTestIncQ, Control, direct,

@@ -420,7 +420,15 @@ fn exit_assertions_that_cannot_fail_are_passed_over() {
     let main = m.gene_index("main").unwrap();
     let skips =
         |d: usize| m.genes[main].plain.code[d].iter().filter(|o| matches!(o, Op::Skip { .. })).count();
-    assert_eq!((skips(0), skips(1)), (9, 9));
+    assert_eq!((skips(0), skips(1)), (10, 10));
+    // The last `if`'s else path goes on at its `fi.else`, both ways.
+    let to_fi = |d: usize| {
+        let code = &m.genes[main].plain.code[d];
+        code.iter()
+            .filter(|o| matches!(o, Op::Skip { to, .. } if matches!(code[to.0 as usize], Op::FiElse { .. })))
+            .count()
+    };
+    assert_eq!((to_fi(0), to_fi(1)), (1, 1));
     let reference = own_streams(&m);
     let arr = |v: [u64; 4]| Value::Array(v.to_vec());
     let inputs = [

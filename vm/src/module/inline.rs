@@ -358,6 +358,8 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
 ///   backward stream's for such loops): its code becomes `loop.back.q`, which goes around
 ///   counting the instructions it passes over.
 /// - Settled exit assertions ([`crate::loops::settled_exits`]): their code becomes `skip`.
+/// - Exit assertions whose code repeats the `if`'s on values still in their slots
+///   ([`crate::loops::repeated_tests`]): their code becomes `skip` to the `fi`.
 fn checks_left_out(g: &GeneDef, stream: &[Op], dir: Direction) -> Vec<(usize, Op)> {
     let mut out = Vec::new();
     let pre = |p: usize| stream[p].pre().map_or(0, |n| n as usize).min(p);
@@ -404,7 +406,8 @@ fn checks_left_out(g: &GeneDef, stream: &[Op], dir: Direction) -> Vec<(usize, Op
             }
         }
     }
-    for s in crate::loops::settled_exits(g, stream) {
+    let settled = crate::loops::settled_exits(g, stream);
+    for s in settled.into_iter().chain(crate::loops::repeated_tests(g, stream)) {
         if let Ok(count) = u8::try_from(s.n) {
             out.push((s.from, Op::Skip { to: Off(s.to as u32), count: Amt(count) }));
         }
