@@ -183,6 +183,8 @@ struct GeneCompiler<'a> {
     /// The loop-invariant expressions of the loops being lowered, outermost first, and the
     /// slot each was computed into before its loop ([`hoist`]): [`Self::expr`] reads them there.
     hoisted: Vec<(Expr, Slot)>,
+    /// Slots that held loop invariants and are free again: only loop invariants take them.
+    hoist_free: Vec<Slot>,
 }
 
 type R<T> = Result<T, Box<Diagnostic>>;
@@ -199,11 +201,17 @@ fn zero_or_one(e: &Expr) -> bool {
     e.is_boolean() || is_comparison(e)
 }
 
-/// Whether statement `s` may change the variable `name` (or opens another of that name): as a
-/// target, a swapped place, a call's argument the callee may change (`calls`), a pushed or
-/// popped place, a kernel's buffer.
+/// Whether statement `s` may change the variable `name` (or opens another of that name).
 fn may_change(s: &Stmt, name: &str, calls: &ParamWrites) -> bool {
-    let block = |b: &Block| b.stmts.iter().any(|s| may_change(s, name, calls));
+    changes(s, calls, &mut |n| n == name)
+}
+
+/// Calls `f` with each variable statement `s` may change (or opens, or closes): as a target, a
+/// swapped place, a call's argument the callee may change (`calls`), a pushed or popped place,
+/// a kernel's buffer; stops, returning true, where `f` does.
+fn changes<'s>(s: &'s Stmt, calls: &ParamWrites, f: &mut dyn FnMut(&'s str) -> bool) -> bool {
+    let block =
+        |b: &'s Block, f: &mut dyn FnMut(&'s str) -> bool| b.stmts.iter().any(|s| changes(s, calls, f));
     match &s.kind {
         StmtKind::Update { target: p, .. }
         | StmtKind::Mul { target: p, .. }
@@ -214,32 +222,33 @@ fn may_change(s: &Stmt, name: &str, calls: &ParamWrites) -> bool {
         | StmtKind::Not(p)
         | StmtKind::Erase(p)
         | StmtKind::Push { value: p, .. }
-        | StmtKind::Pop { target: p, .. } => p.name.name == name,
-        StmtKind::Swap(a, b) => a.name.name == name || b.name.name == name,
+        | StmtKind::Pop { target: p, .. } => f(&p.name.name),
+        StmtKind::Swap(a, b) => f(&a.name.name) || f(&b.name.name),
         StmtKind::If { then_block, else_block, .. } => {
-            block(then_block) || else_block.as_ref().is_some_and(block)
+            block(then_block, f) || else_block.as_ref().is_some_and(|b| block(b, f))
         }
-        StmtKind::From { body, again, .. } => block(body) || again.as_ref().is_some_and(block),
+        StmtKind::From { body, again, .. } => block(body, f) || again.as_ref().is_some_and(|b| block(b, f)),
         StmtKind::Call { gene, args, .. } => {
-            args.iter().enumerate().any(|(k, a)| a.name == name && calls.changes(&gene.name, k))
+            args.iter().enumerate().any(|(k, a)| calls.changes(&gene.name, k) && f(&a.name))
         }
-        StmtKind::Local { name: n, .. } | StmtKind::Delocal { name: n, .. } => n.name == name,
-        StmtKind::Kernel { buf, .. } => buf.name == name,
-        StmtKind::Undo(inner) => may_change(inner, name, calls),
+        StmtKind::Local { name: n, .. } | StmtKind::Delocal { name: n, .. } => f(&n.name),
+        StmtKind::Kernel { buf, .. } => f(&buf.name),
+        StmtKind::Undo(inner) => changes(inner, calls, f),
         StmtKind::Assert(_) | StmtKind::Skip | StmtKind::Error(_) | StmtKind::Print(_) => false,
     }
 }
 
-/// The names of a loop being lowered, for [`hoist::loop_invariants`]: `stmts` are its body's.
+/// The names of a loop being lowered, for [`hoist::loop_invariants`]: `changed` are those its
+/// statements may change.
 struct LoopNames<'c, 'a> {
     c: &'c GeneCompiler<'a>,
-    stmts: Vec<&'c Stmt>,
+    changed: std::collections::HashSet<&'c str>,
 }
 
 impl hoist::Names for LoopNames<'_, '_> {
     fn invariant(&self, name: &str) -> bool {
         matches!(self.c.find(name), Some(Var::Scalar { ty: Type::U64 | Type::I64, .. }))
-            && !self.stmts.iter().any(|s| may_change(s, name, self.c.calls))
+            && !self.changed.contains(name)
     }
 
     fn is_array(&self, name: &str) -> bool {
@@ -468,6 +477,7 @@ impl<'a> GeneCompiler<'a> {
             demand: 64,
             may_hoist: prog.dialect != Dialect::Janus,
             hoisted: Vec::new(),
+            hoist_free: Vec::new(),
         }
     }
 
@@ -1707,26 +1717,40 @@ impl<'a> GeneCompiler<'a> {
             return Ok(outer);
         }
         let found = {
-            let stmts = body.stmts.iter().chain(again.into_iter().flat_map(|b| &b.stmts)).collect();
-            let names = LoopNames { c: self, stmts };
+            let mut changed = std::collections::HashSet::new();
+            for s in body.stmts.iter().chain(again.into_iter().flat_map(|b| &b.stmts)) {
+                changes(s, self.calls, &mut |n| {
+                    changed.insert(n);
+                    false
+                });
+            }
+            let names = LoopNames { c: self, changed };
             hoist::loop_invariants(entry, body, again, until, &names)
         };
         let start = self.code.len();
         for e in found {
-            let mark = self.temps.len();
-            // (Read from an outer loop's slot when an outer loop computed it.)
-            if let Opnd::S(src) = self.expr(&e)?
-                && !self.hoisted[..outer].iter().any(|&(_, t)| t == src)
-            {
-                // A slot no variable ever had (and that is never given back), so the debugger
-                // can tell it has no source name and does not list it.
-                if self.next_slot >= u16::MAX as u32 - 1 {
-                    return Err(limit(e.span, "more than 65 535 slots"));
+            // (An outer loop's slot holds it already.)
+            if self.hoisted.iter().any(|(h, _)| hoist::same(h, &e)) {
+                continue;
+            }
+            // A slot no variable ever has (only loop invariants take it again), so the debugger
+            // can tell it has no source name and does not list it. (None left: the loop
+            // computes the expression each trip, as without this.)
+            let t = match self.hoist_free.pop() {
+                Some(t) => t,
+                None if self.next_slot < u16::MAX as u32 - 1 => {
+                    self.next_slot += 1;
+                    Slot((self.next_slot - 1) as u16)
                 }
-                let t = Slot(self.next_slot as u16);
-                self.next_slot += 1;
-                self.emit(Op::Local { dst: t, src, pre: Pre(0) }, entry.span);
-                self.hoisted.push((e, t));
+                None => break,
+            };
+            let mark = self.temps.len();
+            match self.expr(&e)? {
+                Opnd::S(src) => {
+                    self.emit(Op::Local { dst: t, src, pre: Pre(0) }, entry.span);
+                    self.hoisted.push((e, t));
+                }
+                Opnd::K(_) => self.hoist_free.push(t),
             }
             self.free_temps(mark);
         }
@@ -1745,6 +1769,7 @@ impl<'a> GeneCompiler<'a> {
             let src = self.expr_slot(&e)?;
             self.emit(Op::Delocal { dst: t, src, pre: Pre(0) }, span);
             self.free_temps(mark);
+            self.hoist_free.push(t);
         }
         // On the line of the loop's exit, as the `loop.exit` before it.
         self.spans[start..].fill(span);

@@ -8,6 +8,11 @@
 
 use rdx_lang::ast::{BinOp, Block, Builtin, Expr, ExprKind, Place, Stmt, StmtKind, UnOp};
 
+/// The most expressions computed before one loop (the first found): enough for any loop
+/// written by hand, and it keeps the compiler's searches of them short in a generated loop of
+/// thousands of statements.
+pub(super) const MAX_PER_LOOP: usize = 16;
+
 /// Whether `a` and `b` are the same expression (their spans aside).
 pub(super) fn same(a: &Expr, b: &Expr) -> bool {
     match (&a.kind, &b.kind) {
@@ -68,6 +73,9 @@ fn invariant(e: &Expr, n: &dyn Names, var: &mut bool) -> bool {
 /// Adds to `out` the largest invariant parts of `e` that take an instruction to compute (not
 /// a variable, a constant, or an expression that folds to one), each once.
 fn search(e: &Expr, n: &dyn Names, out: &mut Vec<Expr>) {
+    if out.len() >= MAX_PER_LOOP {
+        return;
+    }
     let mut var = false;
     if !matches!(e.kind, ExprKind::Int(_) | ExprKind::Var(_)) && invariant(e, n, &mut var) {
         if var && !out.iter().any(|x| same(x, e)) {
@@ -146,7 +154,8 @@ fn stmt(s: &Stmt, n: &dyn Names, out: &mut Vec<Expr>) {
 }
 
 /// The invariant expressions of loop `from entry do body loop again until until` worth
-/// computing once: each the largest such part of an expression, in the order met.
+/// computing once: each the largest such part of an expression, in the order met (the first
+/// [`MAX_PER_LOOP`]).
 pub(super) fn loop_invariants(
     entry: &Expr,
     body: &Block,
