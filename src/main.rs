@@ -80,6 +80,23 @@ enum Command {
 }
 
 impl Command {
+    /// Whether the command only prints what it computes from local files (no server, no peer,
+    /// no session, no run): such a command ends quietly when its output's reader goes away
+    /// (`rdx disasm big.rdxb | head`), as `cat` does, instead of failing to print.
+    fn quiet_on_closed_output(&self) -> bool {
+        matches!(
+            self,
+            Command::Check(_)
+                | Command::Invert(_)
+                | Command::Asm(_)
+                | Command::Disasm(_)
+                | Command::Kernels(_)
+                | Command::Log(_)
+                | Command::Perm(_)
+                | Command::Circuit(_)
+        )
+    }
+
     /// The files a command reads: its program and a run's `--input` file.
     fn inputs(&self) -> Vec<std::path::PathBuf> {
         let with = |file: &str, inputs: &cmd::run::Inputs| {
@@ -117,6 +134,10 @@ fn main() -> ExitCode {
         }
     };
     memory::for_inputs(&cli.command.inputs());
+    if cli.command.quiet_on_closed_output() {
+        // SAFETY: restores the default action of a signal at start-up, before any thread.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
     let home = cli.home;
     // The whole command runs on a big stack (see `on_big_stack`), so no accepted input can
     // overflow it.

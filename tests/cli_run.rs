@@ -1,8 +1,9 @@
 //! `rdx run`, `rdx asm`, `rdx disasm` end to end: output formats, exit codes (0 ok, 1 run-time
 //! error, 2 usage or compile error), error rendering, modules on disk.
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 fn rdx(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rdx")).env("RDX_NO_LEDGER", "1").args(args).output().expect("rdx runs")
@@ -378,4 +379,32 @@ fn the_allocator_is_left_to_the_kernel_at_exit() {
     let err = stderr(&o);
     assert!(err.contains("mimalloc: process init"), "{err}");
     assert!(!err.contains("process done"), "{err}");
+}
+
+#[test]
+fn a_listing_piped_into_a_reader_that_stops_early_ends_quietly() {
+    // `rdx disasm big.rdx | head -1`: the reader goes away after one line; rdx ends as `cat`
+    // does (by the pipe's signal), not with "failed printing to stdout" and an internal error.
+    let dir = scratch("closed_pipe");
+    let mut text = String::from("gene main(x: u64) {\n");
+    for k in 0..20_000 {
+        text.push_str(&format!("    x += {k}\n"));
+    }
+    text.push_str("}\n");
+    let file = write(&dir, "big.rdx", &text);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .args(["disasm", &file])
+        .env("RDX_NO_LEDGER", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rdx disasm starts");
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first).expect("a line");
+    assert!(first.starts_with("; rdx module"), "{first}");
+    // (The reader is dropped here: the pipe closes.)
+    let out = child.wait_with_output().expect("rdx disasm ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("internal error") && !err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101), "{err}");
 }

@@ -48,6 +48,9 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
         let _ = writeln!(out, "; source: {}", d.file);
     }
     let _ = writeln!(out, "; dialect: {:?}, {} genes, {} strings", m.dialect, m.genes.len(), m.strings.len());
+    // Where the source's lines end, found once (a search per instruction is linear in the
+    // listing, not quadratic).
+    let newlines = m.debug.as_ref().map(|d| d.line_ends()).unwrap_or_default();
     for (gi, g) in m.genes.iter().enumerate() {
         let names =
             m.debug.as_ref().and_then(|d| d.genes.get(gi)).map(|d| d.slot_names.as_slice()).unwrap_or(&[]);
@@ -79,7 +82,7 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
                 (_, Some(c)) if plain => c.dir,
                 _ => dir,
             };
-            if let Some((line_no, text)) = source_line(m, at_gene, m.origin(at_gene, at, at_dir))
+            if let Some((line_no, text)) = source_line(m, &newlines, at_gene, m.origin(at_gene, at, at_dir))
                 && last_line != Some(line_no)
             {
                 last_line = Some(line_no);
@@ -160,8 +163,9 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
     out
 }
 
-/// The 1-based line number and text of the source line where instruction `pc` starts.
-fn source_line(m: &Module, gene: usize, pc: usize) -> Option<(usize, &str)> {
+/// The 1-based line number and text of the source line where instruction `pc` starts;
+/// `newlines` are the positions of the source's line ends.
+fn source_line<'m>(m: &'m Module, newlines: &[u32], gene: usize, pc: usize) -> Option<(usize, &'m str)> {
     let d = m.debug.as_ref()?;
     let span = m.span(gene, pc)?;
     if span.start == 0 && span.end == 0 {
@@ -169,9 +173,10 @@ fn source_line(m: &Module, gene: usize, pc: usize) -> Option<(usize, &str)> {
     }
     let start = span.start as usize;
     let src = d.source.as_str();
-    let before = src.get(..start)?;
-    let line_no = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
-    Some((line_no, &src[line_start..line_end]))
+    src.get(..start)?;
+    // Lines ending before `start`: the line's number less one.
+    let k = newlines.partition_point(|&e| (e as usize) < start);
+    let line_start = if k == 0 { 0 } else { newlines[k - 1] as usize + 1 };
+    let line_end = newlines.get(k).map_or(src.len(), |&e| e as usize);
+    Some((k + 1, src.get(line_start..line_end)?))
 }

@@ -172,6 +172,8 @@ pub struct Debugger<'m> {
     error: Option<(u64, Box<RunError>)>,
     /// Instructions executed since the session started (all directions).
     executed: u64,
+    /// Where the source's lines end (empty without debug information).
+    newlines: Vec<u32>,
 }
 
 impl<'m> Debugger<'m> {
@@ -183,9 +185,7 @@ impl<'m> Debugger<'m> {
         args: Vec<Value>,
         dir: Direction,
     ) -> Result<Debugger<'m>, RunError> {
-        let newlines: Option<Vec<u32>> = m.debug.as_ref().map(|d| {
-            d.source.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32).collect()
-        });
+        let newlines: Option<Vec<u32>> = m.debug.as_ref().map(|d| d.line_ends());
         let line = |gi: usize, p: usize| {
             let nl = newlines.as_ref()?;
             let sp = m.span(gi, p)?;
@@ -229,6 +229,7 @@ impl<'m> Debugger<'m> {
             next_id: 1,
             error: None,
             executed: 0,
+            newlines: newlines.clone().unwrap_or_default(),
         };
         d.restart()?;
         Ok(d)
@@ -397,7 +398,7 @@ impl<'m> Debugger<'m> {
             for (gi, g) in m.genes.iter().enumerate() {
                 let sides = &mut self.marks.genes[gi];
                 for p in 0..g.code.len() {
-                    if sides[0][p] & BOUNDARY == 0 || !break_hits(m, &b.at, gi, p) {
+                    if sides[0][p] & BOUNDARY == 0 || !break_hits(m, &self.newlines, &b.at, gi, p) {
                         continue;
                     }
                     sides[0][p] |= BREAK;
@@ -531,7 +532,7 @@ impl<'m> Debugger<'m> {
             Direction::Forward => point,
             Direction::Backward => *g.backward.to_forward.get(point)? as usize,
         };
-        self.breaks.iter().find(|b| break_hits(self.m, &b.at, gene, fwd)).map(|b| b.id)
+        self.breaks.iter().find(|b| break_hits(self.m, &self.newlines, &b.at, gene, fwd)).map(|b| b.id)
     }
 
     fn watch_changed(&mut self) -> Option<Stop> {
@@ -747,13 +748,16 @@ impl<'m> Debugger<'m> {
     }
 }
 
-/// Whether a breakpoint at `at` stops at forward point `p` of gene `gene` (a boundary).
-fn break_hits(m: &Module, at: &BreakAt, gene: usize, p: usize) -> bool {
+/// Whether a breakpoint at `at` stops at forward point `p` of gene `gene` (a boundary);
+/// `newlines` are where the source's lines end.
+fn break_hits(m: &Module, newlines: &[u32], at: &BreakAt, gene: usize, p: usize) -> bool {
     match *at {
         BreakAt::Gene(x) => x == gene && p == 1,
         BreakAt::Line(line) => {
-            !matches!(m.genes[gene].code.get(p), Some(Op::Exit {}) | None)
-                && m.span(gene, p).is_some_and(|sp| line_of(m, sp) == Some(line))
+            m.debug.is_some()
+                && !matches!(m.genes[gene].code.get(p), Some(Op::Exit {}) | None)
+                && m.span(gene, p)
+                    .is_some_and(|sp| newlines.partition_point(|&o| o < sp.start) as u32 + 1 == line)
         }
     }
 }

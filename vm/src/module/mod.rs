@@ -199,6 +199,14 @@ pub struct DebugInfo {
     pub genes: Vec<GeneDebug>,
 }
 
+impl DebugInfo {
+    /// The byte offsets of the source's line ends, in order: the line of offset `o` is
+    /// `line_ends.partition_point(|&e| e < o) + 1` (one search, not a count from the start).
+    pub fn line_ends(&self) -> Vec<u32> {
+        self.source.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i as u32).collect()
+    }
+}
+
 /// Debug information of one gene.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GeneDebug {
