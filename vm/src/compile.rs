@@ -239,16 +239,16 @@ fn changes<'s>(s: &'s Stmt, calls: &ParamWrites, f: &mut dyn FnMut(&'s str) -> b
 }
 
 /// The names of a loop being lowered, for [`hoist::loop_invariants`]: `changed` are those its
-/// statements may change.
+/// statements may change, sorted.
 struct LoopNames<'c, 'a> {
     c: &'c GeneCompiler<'a>,
-    changed: std::collections::HashSet<&'c str>,
+    changed: Vec<&'c str>,
 }
 
 impl hoist::Names for LoopNames<'_, '_> {
     fn invariant(&self, name: &str) -> bool {
-        matches!(self.c.find(name), Some(Var::Scalar { ty: Type::U64 | Type::I64, .. }))
-            && !self.changed.contains(name)
+        self.changed.binary_search(&name).is_err()
+            && matches!(self.c.find(name), Some(Var::Scalar { ty: Type::U64 | Type::I64, .. }))
     }
 
     fn is_array(&self, name: &str) -> bool {
@@ -1717,13 +1717,15 @@ impl<'a> GeneCompiler<'a> {
             return Ok(outer);
         }
         let found = {
-            let mut changed = std::collections::HashSet::new();
+            let mut changed = Vec::new();
             for s in body.stmts.iter().chain(again.into_iter().flat_map(|b| &b.stmts)) {
                 changes(s, self.calls, &mut |n| {
-                    changed.insert(n);
+                    changed.push(n);
                     false
                 });
             }
+            changed.sort_unstable();
+            changed.dedup();
             let names = LoopNames { c: self, changed };
             hoist::loop_invariants(entry, body, again, until, &names)
         };

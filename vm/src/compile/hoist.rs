@@ -41,17 +41,36 @@ pub(super) trait Names {
     fn free_index(&self, e: &Expr) -> bool;
 }
 
-/// Whether `e` reads only constants and invariant variables through operations that cannot
-/// fault; with `var` set when it reads a variable at all.
-fn invariant(e: &Expr, n: &dyn Names, var: &mut bool) -> bool {
+/// What [`visit`] found out about an expression.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Found {
+    /// It reads constants and invariant variables only, through operations that cannot fault;
+    /// `var`: it reads a variable.
+    Invariant { var: bool },
+    /// It reads something a trip may change, or it may fault, or it is a 0/1 value.
+    Not,
+}
+
+/// Adds `e` to `out` (once, while there is room) when it is invariant, reads a variable and
+/// takes an instruction to compute (not a variable or a constant).
+fn keep(e: &Expr, f: Found, out: &mut Vec<Expr>) {
+    if f == (Found::Invariant { var: true })
+        && !matches!(e.kind, ExprKind::Var(_) | ExprKind::Int(_))
+        && out.len() < MAX_PER_LOOP
+        && !out.iter().any(|x| same(x, e))
+    {
+        out.push(e.clone());
+    }
+}
+
+/// Finds out whether `e` is invariant (bottom up, each node once), adding to `out` the largest
+/// invariant parts of an expression that is not.
+fn visit(e: &Expr, n: &dyn Names, out: &mut Vec<Expr>) -> Found {
     match &e.kind {
-        ExprKind::Int(_) => true,
-        ExprKind::Var(name) => {
-            *var = true;
-            n.invariant(name)
-        }
-        ExprKind::Builtin(Builtin::Size, a) => n.is_array(&a.name),
-        ExprKind::Unary(UnOp::Neg | UnOp::BitNot, x) => invariant(x, n, var),
+        ExprKind::Int(_) => Found::Invariant { var: false },
+        ExprKind::Var(name) if n.invariant(name) => Found::Invariant { var: true },
+        ExprKind::Builtin(Builtin::Size, a) if n.is_array(&a.name) => Found::Invariant { var: false },
+        ExprKind::Unary(UnOp::Neg | UnOp::BitNot, x) => visit(x, n, out),
         ExprKind::Binary(
             BinOp::Add
             | BinOp::Sub
@@ -63,34 +82,45 @@ fn invariant(e: &Expr, n: &dyn Names, var: &mut bool) -> bool {
             | BinOp::Shr,
             l,
             r,
-        ) => invariant(l, n, var) & invariant(r, n, var),
-        // Element and stack reads (the loop may change them, and they fault), division
-        // (faults), and 0/1 values (a condition consumes a comparison at no cost).
-        _ => false,
+        ) => match (visit(l, n, out), visit(r, n, out)) {
+            (Found::Invariant { var: a }, Found::Invariant { var: b }) => Found::Invariant { var: a || b },
+            (fl, fr) => {
+                keep(l, fl, out);
+                keep(r, fr, out);
+                Found::Not
+            }
+        },
+        // An element read: its index, unless the element instructions take it as it is.
+        ExprKind::Index(_, i) => {
+            let f = visit(i, n, out);
+            if !n.free_index(i) {
+                keep(i, f, out);
+            }
+            Found::Not
+        }
+        // Comparisons, `!`, `&&`, `||`, division (faults): their operands.
+        ExprKind::Unary(_, x) => {
+            let f = visit(x, n, out);
+            keep(x, f, out);
+            Found::Not
+        }
+        ExprKind::Binary(_, l, r) => {
+            let (fl, fr) = (visit(l, n, out), visit(r, n, out));
+            keep(l, fl, out);
+            keep(r, fr, out);
+            Found::Not
+        }
+        // Variables a trip may change, stack reads.
+        ExprKind::Var(_) | ExprKind::Builtin(..) | ExprKind::Nil => Found::Not,
     }
 }
 
 /// Adds to `out` the largest invariant parts of `e` that take an instruction to compute (not
 /// a variable, a constant, or an expression that folds to one), each once.
 fn search(e: &Expr, n: &dyn Names, out: &mut Vec<Expr>) {
-    if out.len() >= MAX_PER_LOOP {
-        return;
-    }
-    let mut var = false;
-    if !matches!(e.kind, ExprKind::Int(_) | ExprKind::Var(_)) && invariant(e, n, &mut var) {
-        if var && !out.iter().any(|x| same(x, e)) {
-            out.push(e.clone());
-        }
-        return;
-    }
-    match &e.kind {
-        ExprKind::Index(_, i) if n.free_index(i) => {}
-        ExprKind::Index(_, x) | ExprKind::Unary(_, x) => search(x, n, out),
-        ExprKind::Binary(_, l, r) => {
-            search(l, n, out);
-            search(r, n, out);
-        }
-        ExprKind::Int(_) | ExprKind::Var(_) | ExprKind::Builtin(..) | ExprKind::Nil => {}
+    if out.len() < MAX_PER_LOOP {
+        let f = visit(e, n, out);
+        keep(e, f, out);
     }
 }
 
