@@ -272,3 +272,39 @@ fn an_invariant_costs_nothing_per_trip() {
         assert_eq!(per_trip("        s += i * 4 + (k << 2)"), plain + 2, "{at}");
     }
 }
+
+#[test]
+fn a_loop_bound_computed_before_the_loop_makes_a_counted_loop() {
+    // `until i == n * 2`: `n * 2` is in a slot of its own, so the loop is a counted loop and a
+    // trip costs its update and its latch (`add`, `loop.inc`), both ways.
+    let text = "gene main(n: u64, k: u64, s: u64) {
+    local i: u64 = 0
+    from i == 0 do {
+        s += k
+        i += 1
+    } until i == n * 2
+    delocal i = n * 2
+}
+";
+    let m = compile(text);
+    for dir in [Direction::Forward, Direction::Backward] {
+        let count = |n: u64| {
+            let start = [Value::Int(n), Value::Int(7), Value::Int(0)];
+            let mut args = start.to_vec();
+            if dir == Direction::Backward {
+                // The state the forward run leaves: s = 7 * 2n.
+                args[2] = Value::Int(14 * n);
+            }
+            let input = args.clone();
+            let rep = Interpreter::new().run(&m, 0, &mut args, dir).unwrap_or_else(|e| panic!("{e:?}"));
+            let want = if dir == Direction::Forward { 14 * n } else { 0 };
+            assert_eq!(args[2], Value::Int(want), "{dir:?}");
+            // The JIT takes it back.
+            let mut jit = Jit::with_options(JitOptions { verify: true, optimize: true });
+            jit.run(&m, 0, &mut args, dir.flip()).unwrap_or_else(|e| panic!("{e:?}"));
+            assert_eq!(args, input, "{dir:?}");
+            rep.instructions
+        };
+        assert_eq!(count(5) - count(4), 2 * 2, "{dir:?}");
+    }
+}

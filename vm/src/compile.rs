@@ -1181,7 +1181,8 @@ impl<'a> GeneCompiler<'a> {
         }
     }
 
-    /// A condition that needs no expression code, if `e` has such a shape.
+    /// A condition that needs no expression code, if `e` has such a shape (an operand computed
+    /// before the loop, [`Self::hoist`], reads its slot).
     fn simple_cond(&self, e: &Expr) -> Option<Cond> {
         let slot_of = |x: &Expr| -> Option<Slot> {
             match &x.kind {
@@ -1189,7 +1190,7 @@ impl<'a> GeneCompiler<'a> {
                     Var::Scalar { slot, .. } => Some(slot),
                     _ => None,
                 },
-                _ => None,
+                _ => self.hoisted.iter().rev().find(|(h, _)| hoist::same(h, x)).map(|&(_, t)| t),
             }
         };
         let small = |x: &Expr| -> Option<u32> { u32::try_from(self.constant(x)?).ok() };
