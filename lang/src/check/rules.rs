@@ -19,21 +19,7 @@ pub(crate) fn reads_element(e: &Expr, name: &str, index: &Expr) -> Option<crate:
     find(e, &|x| matches!(&x.kind, ExprKind::Index(n, i) if n.name == name && same_expr(i, index)))
 }
 
-/// Structural equality, ignoring spans.
-pub(crate) fn same_expr(a: &Expr, b: &Expr) -> bool {
-    match (&a.kind, &b.kind) {
-        (ExprKind::Int(x), ExprKind::Int(y)) => x == y,
-        (ExprKind::Var(x), ExprKind::Var(y)) => x == y,
-        (ExprKind::Index(x, i), ExprKind::Index(y, j)) => x.name == y.name && same_expr(i, j),
-        (ExprKind::Unary(o, x), ExprKind::Unary(p, y)) => o == p && same_expr(x, y),
-        (ExprKind::Binary(o, x1, x2), ExprKind::Binary(p, y1, y2)) => {
-            o == p && same_expr(x1, y1) && same_expr(x2, y2)
-        }
-        (ExprKind::Builtin(f, x), ExprKind::Builtin(g, y)) => f == g && x.name == y.name,
-        (ExprKind::Nil, ExprKind::Nil) => true,
-        _ => false,
-    }
-}
+pub(crate) use crate::parser::same_expr;
 
 fn find(e: &Expr, pred: &dyn Fn(&Expr) -> bool) -> Option<crate::ast::Span> {
     if pred(e) {

@@ -14,20 +14,7 @@ use rdx_lang::ast::{BinOp, Block, Builtin, Expr, ExprKind, Place, Stmt, StmtKind
 pub(super) const MAX_PER_LOOP: usize = 16;
 
 /// Whether `a` and `b` are the same expression (their spans aside).
-pub(super) fn same(a: &Expr, b: &Expr) -> bool {
-    match (&a.kind, &b.kind) {
-        (ExprKind::Int(x), ExprKind::Int(y)) => x == y,
-        (ExprKind::Var(x), ExprKind::Var(y)) => x == y,
-        (ExprKind::Index(a1, i1), ExprKind::Index(a2, i2)) => a1.name == a2.name && same(i1, i2),
-        (ExprKind::Unary(o1, x1), ExprKind::Unary(o2, x2)) => o1 == o2 && same(x1, x2),
-        (ExprKind::Binary(o1, l1, r1), ExprKind::Binary(o2, l2, r2)) => {
-            o1 == o2 && same(l1, l2) && same(r1, r2)
-        }
-        (ExprKind::Builtin(f1, x1), ExprKind::Builtin(f2, x2)) => f1 == f2 && x1.name == x2.name,
-        (ExprKind::Nil, ExprKind::Nil) => true,
-        _ => false,
-    }
-}
+pub(super) use rdx_lang::parser::same_expr as same;
 
 /// What the search needs to know about the names in a loop.
 pub(super) trait Names {
