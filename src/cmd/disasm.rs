@@ -16,8 +16,10 @@ pub struct Args {
     #[arg(long)]
     backward: bool,
     /// List what the interpreter's plain run executes (with --backward: backward): each gene's
-    /// stream as the loader rewrote it, small calls translated in place (`call.in` … `ret.in`)
-    /// and checks that cannot fail left out (`loop.inc.q`, `loop.back.q`, `skip`, …;
+    /// stream as the loader rewrote it, small calls translated in place (`call.in` … `ret.in`;
+    /// `ret=1`: a callee that can neither fault nor jump, its `ret.in` counted by the `call.in`
+    /// and left out), checks that cannot fail left out (`loop.inc.q`, `loop.back.q`, `skip`, …)
+    /// and a `fi`'s code that repeats its `if`'s passed over (`skip` to the `fi`;
     /// spec/bytecode.md §2). `rdx debug` and the JIT use the genes' own streams.
     #[arg(long)]
     plain: bool,
