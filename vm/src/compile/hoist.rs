@@ -150,14 +150,7 @@ fn stmt(s: &Stmt, n: &dyn Names, out: &mut Vec<Expr>) {
             }
             search(fi, n, out);
         }
-        StmtKind::From { entry, body, again, until } => {
-            search(entry, n, out);
-            block(body, n, out);
-            if let Some(b) = again {
-                block(b, n, out);
-            }
-            search(until, n, out);
-        }
+        StmtKind::From { entry, body, again, until } => from_loop(entry, body, again.as_ref(), until, n, out),
         StmtKind::Local { init: e, .. } | StmtKind::Delocal { value: e, .. } | StmtKind::Assert(e) => {
             search(e, n, out)
         }
@@ -181,11 +174,23 @@ pub(super) fn loop_invariants(
     n: &dyn Names,
 ) -> Vec<Expr> {
     let mut out = Vec::new();
-    search(entry, n, &mut out);
-    block(body, n, &mut out);
-    if let Some(b) = again {
-        block(b, n, &mut out);
-    }
-    search(until, n, &mut out);
+    from_loop(entry, body, again, until, n, &mut out);
     out
+}
+
+/// The expressions of loop `from entry do body loop again until until`, in order.
+fn from_loop(
+    entry: &Expr,
+    body: &Block,
+    again: Option<&Block>,
+    until: &Expr,
+    n: &dyn Names,
+    out: &mut Vec<Expr>,
+) {
+    search(entry, n, out);
+    block(body, n, out);
+    if let Some(b) = again {
+        block(b, n, out);
+    }
+    search(until, n, out);
 }
