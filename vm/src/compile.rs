@@ -533,6 +533,8 @@ impl<'a> GeneCompiler<'a> {
             code: self.code,
             param_slots: Vec::new(),
             param_pass: Vec::new(),
+            param_back: Vec::new(),
+            tape_tags: Vec::new(),
             param_words: 0,
             backward: Default::default(),
             plain: Default::default(),

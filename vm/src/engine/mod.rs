@@ -575,10 +575,8 @@ impl Interpreter {
             let cg = m.genes.get_unchecked(caller.gene as usize);
             let to = mem.ptr.add(caller.base);
             let pool = cg.args.as_ptr().add(done.args as usize);
-            for (k, p) in g.param_pass.iter().enumerate() {
-                if p.back {
-                    *to.add((*pool.add(k)).0 as usize) = *fp.add(p.at as usize);
-                }
+            for &(k, at) in &g.param_back {
+                *to.add((*pool.add(k as usize)).0 as usize) = *fp.add(at as usize);
             }
             (caller, cg)
         }

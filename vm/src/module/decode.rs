@@ -73,6 +73,8 @@ impl Module {
                     code: Vec::new(),
                     param_slots: Vec::new(),
                     param_pass: Vec::new(),
+                    param_back: Vec::new(),
+                    tape_tags: Vec::new(),
                     param_words: 0,
                     backward: Default::default(),
                     plain: Default::default(),

@@ -65,6 +65,13 @@ pub struct GeneDef {
     pub param_slots: Vec<u16>,
     /// Derived by the verifier: how a call passes each parameter (see [`ParamPass`]).
     pub param_pass: Vec<ParamPass>,
+    /// Derived by the verifier: the scalar parameters, whose values a return copies back, as
+    /// (position in the argument list, word in the callee's frame).
+    pub param_back: Vec<(u16, u16)>,
+    /// Derived by the verifier: the history-tape tag of each lossy instruction (`assign`,
+    /// `unassign`) as (position, [`Module::tape_tag`]), in position order, so that a run looks
+    /// a tag up instead of hashing the statement's code at each write.
+    pub tape_tags: Vec<(u32, u64)>,
     /// Derived by the verifier: the words the parameters take (the rest of a new frame starts
     /// at zero).
     pub param_words: u16,
@@ -322,28 +329,12 @@ impl Module {
     /// the write it reverses, and popping an entry another statement wrote is caught (R0115).
     /// Both engines tag through here.
     pub fn tape_tag(&self, gene: usize, pc: usize) -> u64 {
-        let Some(code) = self.genes.get(gene).map(|g| &g.code[..]) else { return ANY_TAG };
-        let (dst, src, pre) = match code.get(pc) {
-            Some(Op::Assign { dst, src, pre } | Op::Unassign { dst, src, pre }) => (*dst, *src, *pre),
-            _ => return ANY_TAG,
-        };
-        let Some(expr) = pc.checked_sub(pre.0 as usize).and_then(|start| code.get(start..pc)) else {
-            return ANY_TAG;
-        };
-        // The tag outlives the process (a recorded tape is rewound by a later build), so it is a
-        // fixed function of the statement's bytecode: FNV-1a over its encoding.
-        let mut bytes = Vec::with_capacity(16 + 8 * expr.len());
-        bytes.extend_from_slice(&(gene as u32).to_le_bytes());
-        bytes.extend_from_slice(&dst.0.to_le_bytes());
-        bytes.extend_from_slice(&src.0.to_le_bytes());
-        for op in expr {
-            op.encode(&mut bytes);
+        let Some(g) = self.genes.get(gene) else { return ANY_TAG };
+        match g.tape_tags.binary_search_by_key(&pc, |&(at, _)| at as usize) {
+            Ok(i) => g.tape_tags[i].1,
+            // (A module not verified yet has no table.)
+            Err(_) => statement_tag(gene, &g.code, pc),
         }
-        let h = bytes
-            .iter()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
-        // ANY_TAG is reserved for "unknown writer".
-        h.min(ANY_TAG - 1)
     }
 
     /// Where the entry tagged `tag` was written: the span of the first lossy instruction whose
@@ -400,4 +391,73 @@ impl Module {
 /// The CID of module bytes: blake3, lowercase hex.
 pub fn cid_of(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
+}
+
+/// [`Module::tape_tag`] computed: lossy instruction `pc` of `code`, gene `gene`'s forward stream
+/// (ANY_TAG for any other instruction).
+pub(crate) fn statement_tag(gene: usize, code: &[Op], pc: usize) -> u64 {
+    let (dst, src, pre) = match code.get(pc) {
+        Some(Op::Assign { dst, src, pre } | Op::Unassign { dst, src, pre }) => (*dst, *src, *pre),
+        _ => return ANY_TAG,
+    };
+    let Some(expr) = pc.checked_sub(pre.0 as usize).and_then(|start| code.get(start..pc)) else {
+        return ANY_TAG;
+    };
+    // The tag outlives the process (a recorded tape is rewound by a later build), so it is a
+    // fixed function of the statement's bytecode: FNV-1a over its encoding.
+    let mut bytes = Vec::with_capacity(16 + 8 * expr.len());
+    bytes.extend_from_slice(&(gene as u32).to_le_bytes());
+    bytes.extend_from_slice(&dst.0.to_le_bytes());
+    bytes.extend_from_slice(&src.0.to_le_bytes());
+    for op in expr {
+        op.encode(&mut bytes);
+    }
+    let h = bytes
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    // ANY_TAG is reserved for "unknown writer".
+    h.min(ANY_TAG - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(src: &str) -> Module {
+        let p = rdx_lang::parser::parse(src).unwrap_or_else(|d| panic!("{d:?}"));
+        let c = rdx_lang::check::check(&p, &Default::default()).unwrap_or_else(|d| panic!("{d:?}"));
+        crate::compile(&c, "t.rdx", src).unwrap()
+    }
+
+    /// The verifier's table gives every lossy instruction the tag its statement hashes to (the
+    /// value a recorded tape holds), and nothing else a tag.
+    #[test]
+    fn tape_tags_are_the_statements_digests() {
+        let m = module(
+            "gene main(x: u64, y: u64, z: u64) {\n    x := y + 1\n    z := 2\n    call g(y)\n}\n\n\
+             gene g(y: u64) {\n    y := 2\n    undo y := 2\n    y := 2\n}\n",
+        );
+        let mut lossy = 0;
+        for (gi, g) in m.genes.iter().enumerate() {
+            for pc in 0..g.code.len() {
+                assert_eq!(m.tape_tag(gi, pc), statement_tag(gi, &g.code, pc), "gene {gi} at {pc}");
+                if matches!(g.code[pc], Op::Assign { .. } | Op::Unassign { .. }) {
+                    lossy += 1;
+                    assert_ne!(m.tape_tag(gi, pc), ANY_TAG);
+                } else {
+                    assert_eq!(m.tape_tag(gi, pc), ANY_TAG);
+                }
+            }
+        }
+        assert_eq!(lossy, 5);
+        assert_eq!(m.genes.iter().map(|g| g.tape_tags.len()).sum::<usize>(), lossy);
+        // The same statement in two genes: two tags (`z := 2` and `y := 2` write other slots
+        // too, but the gene alone tells them apart here).
+        let main_z = m.genes[0].tape_tags[1].1;
+        let g_y = m.genes[1].tape_tags[0].1;
+        assert_ne!(main_z, g_y);
+        // `undo y := 2` matches the write before it, and the write after has the same tag.
+        let t: Vec<u64> = m.genes[1].tape_tags.iter().map(|e| e.1).collect();
+        assert_eq!((t[0], t[2]), (t[1], t[1]));
+    }
 }

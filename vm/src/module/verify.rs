@@ -47,6 +47,12 @@ impl Module {
         for g in self.genes.iter_mut() {
             derive_gene(g).map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
         }
+        for (gi, g) in self.genes.iter_mut().enumerate() {
+            g.tape_tags = (g.code.iter().enumerate())
+                .filter(|(_, op)| matches!(op, Op::Assign { .. } | Op::Unassign { .. }))
+                .map(|(pc, _)| (pc as u32, super::statement_tag(gi, &g.code, pc)))
+                .collect();
+        }
         if let Some(d) = &self.debug {
             if d.genes.len() != ngenes {
                 return Err(LoadError::invalid("debug section: wrong number of genes"));
@@ -328,6 +334,8 @@ fn verify_gene(
         run = 0;
     }
     g.param_slots = param_slots;
+    g.param_back =
+        (param_pass.iter().enumerate()).filter(|(_, p)| p.back).map(|(k, p)| (k as u16, p.at)).collect();
     g.param_pass = param_pass;
     g.param_words = next as u16;
     Ok(())
