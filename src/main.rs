@@ -13,9 +13,13 @@ use std::process::ExitCode;
 
 /// The front end builds a tree node per statement, operand and name and frees them again;
 /// with the system allocator, malloc and free were the largest single cost of `rdx asm` on
-/// large files (`cargo bench --bench asm` measures it with the same allocator).
+/// large files (`cargo bench --bench asm` measures it with the same allocator). mimalloc,
+/// with huge pages turned on once a block grows large ([`memory::Alloc`]).
+/// (Not in the unit tests: their allocator is the system's, so that only `memory`'s test
+/// throws the huge-page switch.)
+#[cfg(not(test))]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: memory::Alloc = memory::Alloc;
 
 /// rdx (Redoxa): write a reversible program once, run it forward or backward.
 ///

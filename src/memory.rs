@@ -9,9 +9,13 @@
 //! ms median). So the process starts with them off (`PR_SET_THP_DISABLE`, which the kernel
 //! checks at each fault) and turns them on when the files it reads (a program, a run's
 //! `--input`) are over [`LARGE`] bytes together: `rdx run` of prefix.rdx on a 13 MB `--input`
-//! of 655,360 words, 57 → 43 ms.
+//! of 655,360 words, 57 → 43 ms. A small input may still grow large memory — a run's history
+//! tape, a stack, deep frames — so the first block of [`LARGE_BLOCK`] bytes the process asks
+//! for turns them on too ([`Alloc`]).
 
+use std::alloc::{GlobalAlloc, Layout};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Inputs this large together (64 KiB: some 3,000 lines of source) get huge pages. Where it
 /// turns, by `rdx asm` of the bench's structured gene (median of 25, alternating): 2,000 lines
@@ -19,12 +23,74 @@ use std::path::Path;
 /// (299 KB) 17.8 and 14.8.
 pub const LARGE: u64 = 64 << 10;
 
+/// A single block this large (1 MiB) turns huge pages on for the rest of the process: what a
+/// run grows that far — its history tape, a stack, its frames' memory, an output buffer —
+/// goes on growing, and each 4 KiB fault of it costs more than the few microseconds of a
+/// virtual machine's page fault: `rdx run` of a loop of 4,000,000 `:=` writes (96 MB of tape)
+/// took 187 ms on the interpreter and 146 ms on the JIT with small pages, 63 and 40 ms with
+/// huge pages. The 2 MiB a huge page may zero for nothing is small next to a block that size.
+pub const LARGE_BLOCK: usize = 1 << 20;
+
+/// Whether a block of [`LARGE_BLOCK`] bytes has been asked for (huge pages are then on).
+static GREW: AtomicBool = AtomicBool::new(false);
+
+/// The global allocator: mimalloc, which turns huge pages on at the first block of
+/// [`LARGE_BLOCK`] bytes or more. (One comparison per allocation; the switch is thrown once.)
+pub struct Alloc;
+
+impl Alloc {
+    #[inline(always)]
+    fn note(size: usize) {
+        if size >= LARGE_BLOCK && !GREW.load(Ordering::Relaxed) {
+            grew();
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn grew() {
+    GREW.store(true, Ordering::Relaxed);
+    set_huge_pages(true);
+}
+
+// SAFETY: every call goes to mimalloc's, unchanged; `note` only reads and sets a flag and
+// makes a system call that does not allocate.
+unsafe impl GlobalAlloc for Alloc {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        Self::note(layout.size());
+        // SAFETY: the caller's contract, passed on.
+        unsafe { mimalloc::MiMalloc.alloc(layout) }
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        Self::note(layout.size());
+        // SAFETY: as above.
+        unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        Self::note(new_size);
+        // SAFETY: as above.
+        unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
+    }
+}
+
 /// Turns huge pages on when the files a command reads are large together, off otherwise (a
-/// file that cannot be read counts nothing). Where the kernel has no such switch, nothing
-/// changes.
+/// file that cannot be read counts nothing), unless a large block has turned them on already.
+/// Where the kernel has no such switch, nothing changes.
 pub fn for_inputs(inputs: &[impl AsRef<Path>]) {
     let bytes: u64 = inputs.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
-    set_huge_pages(bytes > LARGE);
+    set_huge_pages(bytes > LARGE || GREW.load(Ordering::Relaxed));
 }
 
 /// Huge pages off before the allocator starts. mimalloc's start-up (a constructor of priority
@@ -124,6 +190,22 @@ mod tests {
         assert_eq!(thp_disabled(), Some(1));
         for_inputs(&[dir.join("missing.rdx")]);
         assert_eq!(thp_disabled(), Some(1));
+        // A block just under LARGE_BLOCK leaves them off; growing it to LARGE_BLOCK turns them
+        // on, for good: small inputs no longer turn them off. (The test binary's own allocator
+        // is the system's, so nothing else here throws the switch.)
+        let under = Layout::array::<u8>(LARGE_BLOCK - 1).unwrap();
+        // SAFETY: a block allocated, grown and freed with the layouts it has.
+        unsafe {
+            let p = Alloc.alloc(under);
+            assert!(!p.is_null());
+            assert_eq!(thp_disabled(), Some(1));
+            let q = Alloc.realloc(p, under, LARGE_BLOCK);
+            assert!(!q.is_null());
+            assert_eq!(thp_disabled(), Some(0));
+            Alloc.dealloc(q, Layout::array::<u8>(LARGE_BLOCK).unwrap());
+        }
+        for_inputs(&[&small]);
+        assert_eq!(thp_disabled(), Some(0));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
