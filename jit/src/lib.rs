@@ -94,6 +94,9 @@ type GeneFn = unsafe extern "C" fn(*mut Ctx, *mut u64, u64, u64) -> u32;
 /// forward run of a program that never uncalls compiles half the code.
 pub struct Compiled {
     jit: Option<JITModule>,
+    /// The JIT module's target with the single-pass register allocator, for a function of
+    /// [`MANY_CALLS`] calls or more.
+    many_calls_isa: cranelift_codegen::isa::OwnedTargetIsa,
     /// Each gene's (forward, backward) function.
     ids: Vec<(FuncId, FuncId)>,
     /// Each gene's [forward, backward] entry point; 0 while not defined.
@@ -142,15 +145,25 @@ impl Compiled {
     fn declare(m: &Module, opts: JitOptions) -> Result<Compiled, CompileError> {
         let settings = |e: &dyn std::fmt::Display| CompileError::Settings(e.to_string());
         let module = |e: &dyn std::fmt::Display| CompileError::Module(e.to_string());
-        let mut flags = settings::builder();
-        flags.set("opt_level", if opts.optimize { "speed" } else { "none" }).map_err(|e| settings(&e))?;
-        flags.set("enable_verifier", if opts.verify { "true" } else { "false" }).map_err(|e| settings(&e))?;
-        flags.set("use_colocated_libcalls", "false").map_err(|e| settings(&e))?;
-        flags.set("is_pic", "false").map_err(|e| settings(&e))?;
-        let isa = cranelift_native::builder()
-            .map_err(|e| CompileError::UnsupportedTarget(e.to_string()))?
-            .finish(settings::Flags::new(flags))
-            .map_err(|e| settings(&e))?;
+        // The same target either way; `single_pass`: the register allocator for functions of
+        // many calls ([`MANY_CALLS`]).
+        let isa = |single_pass: bool| {
+            let mut flags = settings::builder();
+            flags.set("opt_level", if opts.optimize { "speed" } else { "none" }).map_err(|e| settings(&e))?;
+            flags
+                .set("enable_verifier", if opts.verify { "true" } else { "false" })
+                .map_err(|e| settings(&e))?;
+            flags.set("use_colocated_libcalls", "false").map_err(|e| settings(&e))?;
+            flags.set("is_pic", "false").map_err(|e| settings(&e))?;
+            if single_pass {
+                flags.set("regalloc_algorithm", "single_pass").map_err(|e| settings(&e))?;
+            }
+            cranelift_native::builder()
+                .map_err(|e| CompileError::UnsupportedTarget(e.to_string()))?
+                .finish(settings::Flags::new(flags))
+                .map_err(|e| settings(&e))
+        };
+        let (isa, many_calls_isa) = (isa(false)?, isa(true)?);
         if isa.pointer_bytes() != 8 {
             return Err(CompileError::UnsupportedTarget("the JIT needs a 64-bit target".into()));
         }
@@ -172,7 +185,7 @@ impl Compiled {
         // Without recursion a chain of calls visits each gene at most once.
         let recursive = recursive(m) || m.genes.len().saturating_mul(frame_bytes) > SMALL_STACK;
         let fns = vec![[0; 2]; m.genes.len()];
-        Ok(Compiled { jit: Some(jm), ids, fns, arena, recursive, frame_bytes })
+        Ok(Compiled { jit: Some(jm), many_calls_isa, ids, fns, arena, recursive, frame_bytes })
     }
 
     /// The entry point of gene `gene` in direction `dir`, once defined.
@@ -194,6 +207,9 @@ impl Compiled {
         let sig = gene_signature(call_conv);
         let info = ModuleInfo { module: m, call_conv, frontend: jm.isa().frontend_config() };
         let mut tr = FuncTranslator::new();
+        // Each gene's functions (forward, backward), which a call names by their index (the
+        // translation declares in a function only those it calls).
+        let ids: Vec<(u32, u32)> = self.ids.iter().map(|&(f, b)| (f.as_u32(), b.as_u32())).collect();
         // Translation first, one function after another (each names the functions its calls
         // need); then code generation (most of the time), shared with another thread when
         // there are several functions ([`codegen_all`]); then the definitions, in order.
@@ -206,12 +222,7 @@ impl Compiled {
             new.push((gi, dir));
             let backward = dir == Direction::Backward;
             let mut func = Function::with_name_signature(func_name(gi, backward), sig.clone());
-            let refs: Vec<_> = self
-                .ids
-                .iter()
-                .map(|&(f, b)| (jm.declare_func_in_func(f, &mut func), jm.declare_func_in_func(b, &mut func)))
-                .collect();
-            let calls = tr.translate(&info, gi, backward, &mut func, &refs);
+            let calls = tr.translate(&info, gi, backward, &mut func, &ids);
             todo.extend(
                 calls
                     .into_iter()
@@ -229,7 +240,7 @@ impl Compiled {
             funcs.push((gi, id, func));
         }
         let asm = std::env::var_os("RDX_JIT_DUMP").is_some_and(|v| v == "asm");
-        let codes = codegen_all(jm.isa(), funcs, asm);
+        let codes = codegen_all([jm.isa(), &*self.many_calls_isa], funcs, asm);
         for (gi, id, code) in codes {
             let code =
                 code.map_err(|message| CompileError::Codegen { gene: m.genes[gi].name.clone(), message })?;
@@ -285,22 +296,41 @@ fn codegen(isa: &dyn TargetIsa, func: Function, id: FuncId, asm: bool) -> Result
 /// Functions of fewer instructions than this in all are not worth a second thread.
 const PARALLEL_INSTS: usize = 400;
 
+/// A function with this many calls (of genes, not translated in place) or more gets the
+/// single-pass register allocator. The backtracking one, which gives faster code, took time
+/// growing with the square of the calls: a gene of n `call tof(…)` lines (a circuit of gates)
+/// took 239 ms to compile at n = 1,000 and 3.6 s at n = 4,000, against 120 and 307 ms.
+const MANY_CALLS: usize = 256;
+
+/// The calls `f` makes to other functions (not runtime helpers, which are indirect).
+fn calls(f: &Function) -> usize {
+    let dfg = &f.dfg;
+    (f.layout.blocks())
+        .flat_map(|b| f.layout.block_insts(b))
+        .filter(|&i| dfg.insts[i].opcode() == cranelift_codegen::ir::Opcode::Call)
+        .count()
+}
+
 /// [`codegen`] of every function, in the order given. With two functions or more (and
 /// [`PARALLEL_INSTS`] instructions in all) on a machine with two cores or more, another thread
 /// generates about half the code: the functions go, largest first, to whichever side has
 /// fewer instructions so far.
 fn codegen_all(
-    isa: &dyn TargetIsa,
+    [isa, many_calls_isa]: [&dyn TargetIsa; 2],
     funcs: Vec<(usize, FuncId, Function)>,
     asm: bool,
 ) -> Vec<(usize, FuncId, Result<Code, String>)> {
+    let generate = |f: Function, id: FuncId| {
+        let isa = if calls(&f) >= MANY_CALLS { many_calls_isa } else { isa };
+        codegen(isa, f, id, asm)
+    };
     let size = |f: &Function| f.dfg.num_insts();
     let total: usize = funcs.iter().map(|(_, _, f)| size(f)).sum();
     // (Asked once: it reads the cgroup's quota.)
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if funcs.len() < 2 || total < PARALLEL_INSTS || cores < 2 {
-        return funcs.into_iter().map(|(gi, id, f)| (gi, id, codegen(isa, f, id, asm))).collect();
+        return funcs.into_iter().map(|(gi, id, f)| (gi, id, generate(f, id))).collect();
     }
     // Each function keeps its position, to put the results back in order.
     let mut by_size: Vec<(usize, (usize, FuncId, Function))> = funcs.into_iter().enumerate().collect();
@@ -313,7 +343,7 @@ fn codegen_all(
     }
     let [mine, theirs] = sides;
     let run = |work: Vec<(usize, usize, FuncId, Function)>| {
-        work.into_iter().map(|(k, gi, id, f)| (k, gi, id, codegen(isa, f, id, asm))).collect::<Vec<_>>()
+        work.into_iter().map(|(k, gi, id, f)| (k, gi, id, generate(f, id))).collect::<Vec<_>>()
     };
     // (Taken by the thread that runs them: this one too, when no thread can be had.)
     let theirs = std::sync::Mutex::new(Some(theirs));

@@ -134,8 +134,9 @@ impl FuncTranslator {
         FuncTranslator::default()
     }
 
-    /// Builds the IR of gene `gene` in the given direction. `funcs[g]` are the callee
-    /// references (forward, backward) already declared in `func`. Returns the functions the
+    /// Builds the IR of gene `gene` in the given direction. `funcs[g]` names gene g's
+    /// functions (forward, backward) in the JIT module (`FuncId` indices); a call declares in
+    /// `func` the one it calls, once. Returns the functions the
     /// IR calls, (gene, backward) (calls translated in place are not among them).
     pub fn translate(
         &mut self,
@@ -143,7 +144,7 @@ impl FuncTranslator {
         gene: usize,
         backward: bool,
         func: &mut Function,
-        funcs: &[(FuncRef, FuncRef)],
+        funcs: &[(u32, u32)],
     ) -> Vec<(usize, bool)> {
         let m = info.module;
         let g = &m.genes[gene];
@@ -240,6 +241,8 @@ impl FuncTranslator {
             frame,
             buf,
             funcs,
+            callees: HashMap::new(),
+            callee_sig: None,
             pc: 0,
             blocks: HashMap::new(),
             done: false,
@@ -308,7 +311,11 @@ struct Tr<'a, 'b, 'm> {
     frame: Option<Value>,
     /// Scratch stack slot for call arguments and printf values.
     buf: Option<cranelift_codegen::ir::StackSlot>,
-    funcs: &'a [(FuncRef, FuncRef)],
+    /// Each gene's functions (forward, backward) in the JIT module, by `FuncId` index.
+    funcs: &'a [(u32, u32)],
+    /// The functions declared in this one so far, by (gene, backward), and their signature.
+    callees: HashMap<(usize, bool), FuncRef>,
+    callee_sig: Option<cranelift_codegen::ir::SigRef>,
     /// The instruction being translated (errors report it).
     pc: usize,
     blocks: HashMap<usize, cranelift_codegen::ir::Block>,
@@ -892,6 +899,37 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.b.ins().icmp_imm_s(cc, x, k as i64)
             }
         }
+    }
+
+    /// The reference to gene `callee`'s function (its backward one when `backward`), declared
+    /// in this function at its first call, as `cranelift_module`'s `declare_func_in_func`
+    /// does (user name namespace 0 at the `FuncId` index; the module's genes are local, so
+    /// colocated), with one signature for all of them.
+    pub(super) fn callee_ref(&mut self, callee: usize, backward: bool) -> FuncRef {
+        if let Some(&f) = self.callees.get(&(callee, backward)) {
+            return f;
+        }
+        let sig = match self.callee_sig {
+            Some(s) => s,
+            None => {
+                let s = self.b.import_signature(gene_signature(self.info.call_conv));
+                self.callee_sig = Some(s);
+                s
+            }
+        };
+        let (fwd, bwd) = self.funcs[callee];
+        let name = self.b.func.declare_imported_user_function(cranelift_codegen::ir::UserExternalName {
+            namespace: 0,
+            index: if backward { bwd } else { fwd },
+        });
+        let f = self.b.import_function(cranelift_codegen::ir::ExtFuncData {
+            name: cranelift_codegen::ir::ExternalName::user(name),
+            signature: sig,
+            colocated: true,
+            patchable: false,
+        });
+        self.callees.insert((callee, backward), f);
+        f
     }
 
     /// Calls a runtime helper at a fixed address.

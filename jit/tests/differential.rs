@@ -1308,3 +1308,47 @@ fn shifts_written_reversibly_match_rust_on_both_engines() {
         }
     }
 }
+
+/// Gates of `many_calls_agree`: small genes over three variables, one that calls two others
+/// (translated in place one level up), one whose assertion can fail.
+const GATES: &str = "\
+gene tof(x: u64, y: u64, z: u64) {\n    z ^= x & y\n}\n\
+gene rot(x: u64, y: u64, z: u64) {\n    x <<<= 7\n    y += x * 3\n}\n\
+gene pair(x: u64, y: u64, z: u64) {\n    call tof(x, y, z)\n    uncall rot(z, x, y)\n}\n\
+gene odd(x: u64, y: u64, z: u64) {\n    assert x != 12345\n    y -= z\n}\n";
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// A gene of hundreds of calls (a circuit of gates: past the JIT's budget for calls in
+    /// place, so most are real calls, and past the count at which its functions get the
+    /// single-pass register allocator), and a chain of genes each calling the next (calls in
+    /// place whose callees call further): the same results and errors as the interpreter,
+    /// both ways.
+    #[test]
+    fn many_calls_agree(
+        gates in prop::collection::vec((0usize..4, 0usize..6, any::<bool>()), 300..700),
+        chain in 4usize..40,
+        x in prop_oneof![Just(12345u64), any::<u64>()],
+        y in any::<u64>(),
+        z in any::<u64>(),
+    ) {
+        const ORDERS: [[&str; 3]; 6] =
+            [["a", "b", "c"], ["a", "c", "b"], ["b", "a", "c"], ["b", "c", "a"], ["c", "a", "b"], ["c", "b", "a"]];
+        let mut text = String::from(GATES);
+        for k in 0..chain {
+            let next = if k + 1 < chain { format!("    call link{}(y, z, x)\n", k + 1) } else { String::new() };
+            text += &format!("gene link{k}(x: u64, y: u64, z: u64) {{\n    x += {k}\n{next}    z ^= y\n}}\n");
+        }
+        text += "gene main(a: u64, b: u64, c: u64) {\n    call link0(a, b, c)\n";
+        for &(g, order, back) in &gates {
+            let [p, q, r] = ORDERS[order];
+            let verb = if back { "uncall" } else { "call" };
+            text += &format!("    {verb} {}({p}, {q}, {r})\n", ["tof", "rot", "pair", "odd"][g]);
+        }
+        text += "}\n";
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        agrees(&m, gene, &text, &[Value::Int(x), Value::Int(y), Value::Int(z)])?;
+    }
+}

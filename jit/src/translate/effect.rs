@@ -590,7 +590,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
         }
         let p = self.b.ins().stack_addr(I64, buf, 0);
-        let f = if backward { self.funcs[callee].1 } else { self.funcs[callee].0 };
+        let f = self.callee_ref(callee, backward);
         if !self.calls.contains(&(callee, backward)) {
             self.calls.push((callee, backward));
         }
