@@ -1317,25 +1317,31 @@ gene rot(x: u64, y: u64, z: u64) {\n    x <<<= 7\n    y += x * 3\n}\n\
 gene pair(x: u64, y: u64, z: u64) {\n    call tof(x, y, z)\n    uncall rot(z, x, y)\n}\n\
 gene odd(x: u64, y: u64, z: u64) {\n    assert x != 12345\n    y -= z\n}\n";
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+/// A gate too long to be translated in place (more than the JIT's 64 instructions): each
+/// call of it is a real call.
+fn long_gate() -> String {
+    let body: String = (0..40).map(|k| format!("    x += y ^ {k}\n    z ^= x >> {}\n", k % 63 + 1)).collect();
+    format!("gene long(x: u64, y: u64, z: u64) {{\n{body}}}\n")
+}
 
-    /// A gene of hundreds of calls (a circuit of gates: past the JIT's budget for calls in
-    /// place, so most are real calls, and past the count at which its functions get the
-    /// single-pass register allocator), and a chain of genes each calling the next (calls in
-    /// place whose callees call further): the same results and errors as the interpreter,
-    /// both ways.
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3, ..ProptestConfig::default() })]
+
+    /// A gene of hundreds of calls (a circuit of gates, most too long to be translated in
+    /// place: past the count of real calls at which its functions get the single-pass register
+    /// allocator), and a chain of genes each calling the next (calls in place whose callees
+    /// call further): the same results and errors as the interpreter, both ways.
     #[test]
     fn many_calls_agree(
-        gates in prop::collection::vec((0usize..4, 0usize..6, any::<bool>()), 300..700),
-        chain in 4usize..40,
+        gates in prop::collection::vec((0usize..13, 0usize..6, any::<bool>()), 380..420),
+        chain in 4usize..12,
         x in prop_oneof![Just(12345u64), any::<u64>()],
         y in any::<u64>(),
         z in any::<u64>(),
     ) {
         const ORDERS: [[&str; 3]; 6] =
             [["a", "b", "c"], ["a", "c", "b"], ["b", "a", "c"], ["b", "c", "a"], ["c", "a", "b"], ["c", "b", "a"]];
-        let mut text = String::from(GATES);
+        let mut text = String::from(GATES) + &long_gate();
         for k in 0..chain {
             let next = if k + 1 < chain { format!("    call link{}(y, z, x)\n", k + 1) } else { String::new() };
             text += &format!("gene link{k}(x: u64, y: u64, z: u64) {{\n    x += {k}\n{next}    z ^= y\n}}\n");
@@ -1344,11 +1350,61 @@ proptest! {
         for &(g, order, back) in &gates {
             let [p, q, r] = ORDERS[order];
             let verb = if back { "uncall" } else { "call" };
-            text += &format!("    {verb} {}({p}, {q}, {r})\n", ["tof", "rot", "pair", "odd"][g]);
+            text += &format!("    {verb} {}({p}, {q}, {r})\n", ["tof", "rot", "pair", "odd"].get(g).unwrap_or(&"long"));
         }
         text += "}\n";
         let m = compile(&text);
         let gene = m.gene_index("main").expect("main");
         agrees(&m, gene, &text, &[Value::Int(x), Value::Int(y), Value::Int(z)])?;
     }
+}
+
+/// A long gene without loops (more IR instructions than the JIT's threshold for the
+/// single-pass register allocator) of element updates and reads at computed indices, ancillas
+/// and assertions over many variables, some read only far from where they were set: the same
+/// results and errors as the interpreter, both ways (with an index out of bounds half way, and
+/// without).
+#[test]
+fn long_straight_genes_agree() {
+    const VARS: usize = 24;
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % n as u64) as usize
+    };
+    let params: Vec<String> = (0..VARS).map(|k| format!("v{k}: u64")).collect();
+    let mut text = format!("gene main(a: u64[16], {}, w: u64) {{\n", params.join(", "));
+    for k in 0..4200 {
+        if k == 2100 {
+            // Out of bounds where w >> 59 is 12 or more.
+            text += "    v0 += a[(w >> 59) + 4]\n";
+        }
+        let (i, j) = (next(VARS), next(VARS));
+        let j = if i == j { (j + 1) % VARS } else { j };
+        text += &match next(6) {
+            0 => format!("    a[v{i} & 15] += v{j}\n"),
+            1 => format!("    v{i} += a[v{j} & 15]\n"),
+            2 => format!("    v{i} ^= v{j} >> {}\n", k % 63 + 1),
+            3 => format!("    local t{k}: u64 = v{j} * 3\n    v{i} += t{k}\n    delocal t{k} = v{j} * 3\n"),
+            4 => format!("    assert v{i} != {k}\n"),
+            _ => format!("    v{i} += a[(v{j} >> 61) + 8]\n"),
+        };
+    }
+    text += "}\n";
+    let m = compile(&text);
+    let gene = m.gene_index("main").expect("main");
+    let mut outcomes = Vec::new();
+    for (w, top) in [(0u64, 0u64), (7, 11 << 60), (3, u64::MAX)] {
+        let mut s = vec![Value::Array((0..16).map(|k| k * w).collect())];
+        s.extend((0..VARS as u64).map(|k| Value::Int((k * 0x0101).wrapping_add(top >> (k % 4)))));
+        s.push(Value::Int(top));
+        if let Err(e) = agree(&mut jit(), &m, gene, &s) {
+            panic!("{e}\nstate: {s:?}");
+        }
+        outcomes.push(run(&mut Interpreter::new(), &m, gene, &s, Direction::Forward).0.is_ok());
+    }
+    // Runs that end and runs that fail part way.
+    assert!(outcomes.contains(&true) && outcomes.contains(&false), "{outcomes:?}");
 }

@@ -226,3 +226,37 @@ fn loop_entry_assertion_warning() {
     assert_eq!(warns("from empty(s) do { skip } loop { push x, s } until x == 3"), Vec::<Code>::new());
     assert_eq!(warns("from a[0] == 0 do { a[i] += 1 } until i == 3"), Vec::<Code>::new());
 }
+
+/// The same rules in a gene with more names in scope than the checker scans (it keeps an
+/// index of them past 32): a clash with an early parameter, a name reused once its local is
+/// closed, a local closed out of order, a closed local no longer known, blocks closing theirs.
+#[test]
+fn names_in_a_gene_of_many_variables() {
+    let params: Vec<String> = (0..40).map(|k| format!("p{k}: u64")).collect();
+    let locals: String = (0..30).map(|k| format!("local l{k}: u64 = p{k}\n")).collect();
+    let closes: String = (0..30).rev().map(|k| format!("delocal l{k} = p{k}\n")).collect();
+    let gene = |body: &str| format!("gene f({}) {{\n{locals}{body}\n{closes}}}\n", params.join(", "));
+    assert_eq!(codes(&gene("p39 += l3")), Vec::<Code>::new());
+    assert_eq!(codes(&gene("local p1: u64 = 0\ndelocal p1 = 0")), [Code::E0204]);
+    assert_eq!(codes(&gene("local l29: u64 = 0\ndelocal l29 = 0")), [Code::E0204]);
+    assert_eq!(
+        codes(&gene("local t: u64 = 0\ndelocal t = 0\nlocal t: u64 = 1\ndelocal t = 1")),
+        Vec::<Code>::new()
+    );
+    // `u` closed before `t`, which was opened first: E0307, and both names known to the end.
+    assert_eq!(
+        codes(&gene("local t: u64 = 0\nlocal u: u64 = 0\ndelocal t = 0\np0 += u\ndelocal u = 0")),
+        [Code::E0307]
+    );
+    assert_eq!(codes(&gene("local t: u64 = 0\ndelocal t = 0\np0 += t")), [Code::E0201]);
+    assert_eq!(
+        codes(&gene("if p0 == 0 {\nlocal t: u64 = 0\ndelocal t = 0\n} fi p0 == 0\np1 += t")),
+        [Code::E0201]
+    );
+    assert_eq!(codes(&gene("p0 += l0 + p40")), [Code::E0201]);
+    // A local left open in a block is closed with it.
+    assert_eq!(
+        codes(&gene("if p0 == 0 {\nlocal t: u64 = 0\n} fi p0 == 0\np1 += t")),
+        [Code::E0304, Code::E0201]
+    );
+}
