@@ -697,11 +697,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Fixed::Const(k) => self.k(k),
             Fixed::No => {
                 let var = self.vars[s.0 as usize];
-                let cur = self.b.current_block();
-                if self.values.paused > 0 || cur.is_none() {
+                let Some(cur) = self.b.current_block().filter(|_| self.values.paused == 0) else {
                     return self.b.use_var(var);
-                }
-                let cur = cur.expect("checked");
+                };
                 if let Some(v) = self.values.at(cur).get(var) {
                     return v;
                 }
@@ -850,9 +848,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     fn set(&mut self, s: Slot, v: Value) {
         let var = self.vars[s.0 as usize];
         self.b.def_var(var, v);
-        match self.b.current_block() {
-            Some(cur) if self.values.paused == 0 => self.values.at(cur).put(var, v),
-            _ => self.values.set_while_paused = true,
+        if self.values.paused > 0 {
+            self.values.set_while_paused = true;
+        } else if let Some(cur) = self.b.current_block() {
+            self.values.at(cur).put(var, v);
         }
         self.known.forget_slot(s.0);
         // Only the step writes a carrying loop's counter: the next trip starts.
