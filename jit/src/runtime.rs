@@ -347,10 +347,8 @@ pub extern "C" fn rt_tape_pop(ctx: *mut Ctx, tag: u64, now: u64) -> u32 {
 /// # Safety
 /// `p..p + len` lies in the frame memory of the calling gene (verifier: `at + len <= words`).
 pub unsafe extern "C" fn rt_fill(p: *mut u64, len: u64, v: u64) {
-    for k in 0..len as usize {
-        // SAFETY: see the function's contract.
-        unsafe { *p.add(k) = v };
-    }
+    // SAFETY: see the function's contract.
+    unsafe { std::slice::from_raw_parts_mut(p, len as usize) }.fill(v);
 }
 
 /// `delocal.arr`: every element must equal `v`; on the first that does not, records a delocal
@@ -359,17 +357,13 @@ pub unsafe extern "C" fn rt_fill(p: *mut u64, len: u64, v: u64) {
 /// # Safety
 /// As for [`rt_fill`].
 pub unsafe extern "C" fn rt_check(ctx: *mut Ctx, p: *const u64, len: u64, v: u64, slot: u32) -> u32 {
-    for k in 0..len as usize {
-        // SAFETY: see the function's contract.
-        let x = unsafe { *p.add(k) };
-        if x != v {
-            // SAFETY: called by compiled code with its context.
-            let c = unsafe { cx(ctx) };
-            c.fault_slot = slot as u16;
-            return c.set_fault(FaultCode::Delocal, v, x);
-        }
-    }
-    0
+    // SAFETY: see the function's contract.
+    let words = unsafe { std::slice::from_raw_parts(p, len as usize) };
+    let Some(x) = rdx_vm::engine::first_unlike(words, v) else { return 0 };
+    // SAFETY: called by compiled code with its context.
+    let c = unsafe { cx(ctx) };
+    c.fault_slot = slot as u16;
+    c.set_fault(FaultCode::Delocal, v, x)
 }
 
 fn module<'a>(c: &Ctx) -> &'a Module {

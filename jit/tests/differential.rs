@@ -366,6 +366,34 @@ fn local_arrays_in_recursion_and_their_errors() {
     }
 }
 
+/// Local arrays either side of the longest the JIT fills and checks inline (32 words) and of
+/// the runtime check's chunk (64), opened again each trip of a loop and passed to a call: a
+/// `delocal` that fails names the first element that differs.
+#[test]
+fn local_arrays_of_every_length_close_as_in_the_interpreter() {
+    for len in [1u64, 2, 5, 31, 32, 33, 64, 65, 130] {
+        let text = format!(
+            "gene main(x: u64, i: u64, j: u64, y: u64, z: u64, s: u64) {{\n local r: u64 = 0\n \
+             from r == 0 do {{\n local q: u64[{len}] = x + r\n q[(i + r) % {len}] += y\n \
+             call f(q, j, z)\n s += q[r % {len}]\n q[(i + r) % {len}] -= y * (r != 1)\n \
+             delocal q = x + r\n r += 1\n }} until r == 3\n delocal r = 3\n}}\n\
+             gene f(q: u64[{len}], j: u64, z: u64) {{\n q[j % {len}] ^= z\n q[0] += z * 2\n}}"
+        );
+        let m = compile(&text);
+        let main = m.gene_index("main").expect("main");
+        let last = len - 1;
+        // Closes on every trip; the first and the last element differ (the first is named); on
+        // the second trip the last element differs, and only it.
+        let seeds: [&[u64]; 4] = [
+            &[7, 3, 0, 0, 0, 0],
+            &[7, 0, last, 0, 5, 0],
+            &[7, len.saturating_sub(2), 0, 4, 0, 0],
+            &[0, 0, 1, 0, 0, 0],
+        ];
+        assert_eq!(agree_on(&m, main, &seeds), 2, "{text}");
+    }
+}
+
 #[test]
 fn auto_backend_compiles_loops_and_recursion_only() {
     let straight = compile("gene main(x: u64, y: u64) { call f(x)\n y += x }\ngene f(a: u64) { a += 1 }");

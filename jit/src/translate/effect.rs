@@ -12,6 +12,10 @@ use rdx_vm::ops::{Arr, Cond, Fmt, Slot, Str, Wid};
 /// The most terms [`Tr::translate_xs_inv`] xors as a tree.
 const XS_TERMS: usize = 8;
 
+/// Local arrays of at most this many words are filled and checked by inline code (a store,
+/// or a load and an xor, a word); longer ones by a loop in the runtime.
+const INLINE_ARRAY: u32 = 32;
+
 impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_local(&mut self, dst: Slot, src: Slot) {
         let v = self.v(src);
@@ -38,7 +42,16 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let p = self.frame_word(at);
         let n = self.k(len as u64);
         let v = self.v(src);
-        self.call_rt(runtime::rt_fill as *const () as usize, &[I64, I64, I64], None, &[p, n, v]);
+        if len <= INLINE_ARRAY {
+            let flags = MemFlagsData::trusted();
+            for k in 0..len {
+                self.b.ins().store(flags, v, p, 8 * k as i32);
+            }
+            // (The slot may have held an array before: what was known of its words goes.)
+            self.known.forget_words();
+        } else {
+            self.call_rt(runtime::rt_fill as *const () as usize, &[I64, I64, I64], None, &[p, n, v]);
+        }
         self.set(Slot(arr.0), p);
         self.set(Slot(arr.0 + 1), n);
     }
@@ -47,13 +60,46 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let p = self.frame_word(at);
         let n = self.k(len as u64);
         let v = self.v(src);
-        let slot = self.b.ins().iconst(I32, arr.0 as i64);
-        let ctx = self.ctx;
-        self.call_checked(
-            runtime::rt_check as *const () as usize,
-            &[I64, I64, I64, I64, I32],
-            &[ctx, p, n, v, slot],
-        );
+        let check = |t: &mut Self| {
+            let slot = t.b.ins().iconst(I32, arr.0 as i64);
+            let ctx = t.ctx;
+            t.call_rt(
+                runtime::rt_check as *const () as usize,
+                &[I64, I64, I64, I64, I32],
+                Some(I32),
+                &[ctx, p, n, v, slot],
+            )
+            .expect("the helper returns a status")
+        };
+        if len > INLINE_ARRAY {
+            let st = check(self);
+            self.check_status(st);
+            return;
+        }
+        // Inline: the elements' differences from `v`, or-ed as a tree (no chain through the
+        // words), tested once; where one differs, the helper finds the first and records it.
+        let flags = MemFlagsData::trusted();
+        let mut diffs: Vec<Value> = (0..len)
+            .map(|k| {
+                let x = self.b.ins().load(I64, flags, p, 8 * k as i32);
+                self.b.ins().bxor(x, v)
+            })
+            .collect();
+        while diffs.len() > 1 {
+            diffs = diffs
+                .chunks(2)
+                .map(|c| if let [a, b] = *c { self.b.ins().bor(a, b) } else { c[0] })
+                .collect();
+        }
+        let Some(&any) = diffs.first() else { return };
+        let (err, next) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(err);
+        self.b.ins().brif(any, err, &[], next, &[]);
+        self.cold_path(err, next, |t| {
+            check(t);
+            let z = t.k(0);
+            t.emit_error(FaultCode::Recorded, z, z);
+        });
     }
 
     pub(super) fn translate_local_stack(&mut self, dst: Slot) {

@@ -187,6 +187,16 @@ pub trait KernelCall {
     ) -> Result<(), KernelCallError>;
 }
 
+/// The first of `words` that is not `v` (`delocal` of a local array, in every engine): the
+/// words are or-ed in chunks without a branch a word (vector code) and searched only when
+/// one differs.
+pub fn first_unlike(words: &[u64], v: u64) -> Option<u64> {
+    if words.chunks(64).all(|c| c.iter().fold(0, |a, &x| a | (x ^ v)) == 0) {
+        return None;
+    }
+    words.iter().copied().find(|&x| x != v)
+}
+
 /// Runs kernel `name` (or, with `inverse`, its mirror) in place over `words` through `host`,
 /// as every engine does: a missing host or a buffer that is not whole `elem` elements is an
 /// error, and afterwards −0.0 becomes +0.0 in float buffers (numerically the same), so a zero
@@ -861,5 +871,27 @@ impl Engine for Interpreter {
 
     fn swap_tape(&mut self, tape: Vec<TapeEntry>) -> Vec<TapeEntry> {
         std::mem::replace(&mut self.tape, tape)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_unlike;
+
+    #[test]
+    fn first_unlike_names_the_first_word_that_differs() {
+        for len in [0usize, 1, 63, 64, 65, 130] {
+            let mut w = vec![9u64; len];
+            assert_eq!(first_unlike(&w, 9), None, "{len}");
+            if len == 0 {
+                continue;
+            }
+            w[len - 1] = 4;
+            assert_eq!(first_unlike(&w, 9), Some(4), "the last of {len}");
+            w[len / 2] = 5;
+            assert_eq!(first_unlike(&w, 9), Some(5), "the middle of {len}");
+            w[0] = 6;
+            assert_eq!(first_unlike(&w, 9), Some(6), "the first of {len}");
+        }
     }
 }

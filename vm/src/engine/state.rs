@@ -93,11 +93,9 @@ impl Interpreter {
         let start = c.base + at as usize;
         w!(c.fp, Slot(arr.0), start as u64);
         w!(c.fp, Slot(arr.0 + 1), len as u64);
-        for k in 0..len as usize {
-            // SAFETY: the verifier checked at + len <= words, and the frame's words are
-            // allocated: start + k < base + words <= mem.len.
-            unsafe { *c.mem.ptr.add(start + k) = v };
-        }
+        // SAFETY: the verifier checked at + len <= words, and the frame's words are allocated:
+        // start + len <= base + words <= mem.len.
+        unsafe { std::slice::from_raw_parts_mut(c.mem.ptr.add(start), len as usize) }.fill(v);
     }
 
     pub(super) fn close_array(
@@ -108,14 +106,12 @@ impl Interpreter {
         v: u64,
     ) -> Result<(), Fault> {
         let start = c.base + at as usize;
-        for k in 0..len as usize {
-            // SAFETY: as in `open_array`.
-            let x = unsafe { *c.mem.ptr.add(start + k) };
-            if x != v {
-                return Err(Fault::Delocal { slot: arr.0, expected: v, actual: x });
-            }
+        // SAFETY: as in `open_array`.
+        let words = unsafe { std::slice::from_raw_parts(c.mem.ptr.add(start), len as usize) };
+        match super::first_unlike(words, v) {
+            Some(x) => Err(Fault::Delocal { slot: arr.0, expected: v, actual: x }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Runs a kernel over the array `buf` in place through the embedder's [`super::KernelCall`].
