@@ -178,6 +178,34 @@ def test_value_range_errors_before_running() -> None:
     assert rx.stack.check("s", [1, -1]) == [1, (1 << 64) - 1]
 
 
+def test_array_and_stack_values_at_their_bounds() -> None:
+    # Long lists of plain ints are checked in bulk; anything else element by element, so the
+    # error names the element either way.
+    n = 1001
+    top = [0] * (n - 1) + [(1 << 64) - 1]
+    assert rx.array(rx.u64, n).check("a", top) == top
+    with pytest.raises(rx.ValueRangeError, match=r"a\[1000\] = 18446744073709551616 is out of range for u64"):
+        rx.array(rx.u64, n).check("a", [0] * (n - 1) + [1 << 64])
+    with pytest.raises(rx.ValueRangeError, match=r"a\[0\] = -1 is out of range for u64"):
+        rx.array(rx.u64, 2).check("a", [-1, 0])
+    with pytest.raises(rx.ValueRangeError, match=r"a\[2\]: expected an integer for u64, got bool"):
+        rx.array(rx.u64, 3).check("a", [1, 2, True])
+    ends = [-(1 << 63), (1 << 63) - 1]
+    assert rx.array(rx.i64, 2).check("a", ends) == ends
+    with pytest.raises(rx.ValueRangeError, match=r"a\[1\] = 9223372036854775808"):
+        rx.array(rx.i64, 2).check("a", [0, 1 << 63])
+
+    class Index:
+        def __index__(self) -> int:
+            return 5
+
+    assert rx.array(rx.u64, 2).check("a", [Index(), 1]) == [5, 1]
+    assert rx.stack.check("s", [-(1 << 63), (1 << 64) - 1, 3]) == [1 << 63, (1 << 64) - 1, 3]
+    assert rx.stack.check("s", []) == []
+    with pytest.raises(rx.ValueRangeError, match=r"s\[1\] = 18446744073709551616"):
+        rx.stack.check("s", [1, 1 << 64])
+
+
 def test_array_type_constructor_rejects_bad_shapes() -> None:
     with pytest.raises(TypeError):
         rx.array(rx.stack, 3)  # type: ignore[arg-type]
