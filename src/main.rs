@@ -13,13 +13,10 @@ use std::process::ExitCode;
 
 /// The front end builds a tree node per statement, operand and name and frees them again;
 /// with the system allocator, malloc and free were the largest single cost of `rdx asm` on
-/// large files (`cargo bench --bench asm` measures it with the same allocator). mimalloc,
-/// with huge pages turned on once a block grows large ([`memory::Alloc`]).
-/// (Not in the unit tests: their allocator is the system's, so that only `memory`'s test
-/// throws the huge-page switch.)
-#[cfg(not(test))]
+/// large files (`cargo bench --bench asm` measures it with the same allocator). mimalloc, with
+/// transparent huge pages kept off ([`memory`]).
 #[global_allocator]
-static ALLOCATOR: memory::Alloc = memory::Alloc;
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// rdx (Redoxa): write a reversible program once, run it forward or backward.
 ///
@@ -100,24 +97,6 @@ impl Command {
                 | Command::Circuit(_)
         )
     }
-
-    /// The files a command reads: its program and a run's `--input` file.
-    fn inputs(&self) -> Vec<std::path::PathBuf> {
-        let with = |file: &str, inputs: &cmd::run::Inputs| {
-            std::iter::once(file.into())
-                .chain(inputs.input.clone().filter(|p| p.as_os_str() != "-"))
-                .collect()
-        };
-        match self {
-            Command::Asm(a) => vec![a.file.clone()],
-            Command::Check(a) => vec![a.file.clone()],
-            Command::Invert(a) => vec![a.file.clone()],
-            Command::Disasm(a) => vec![a.file.clone().into()],
-            Command::Run(a) => with(&a.file, &a.inputs),
-            Command::Debug(a) => with(&a.file, &a.inputs),
-            _ => Vec::new(),
-        }
-    }
 }
 
 fn main() -> ExitCode {
@@ -137,7 +116,6 @@ fn main() -> ExitCode {
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    memory::for_inputs(&cli.command.inputs());
     if cli.command.quiet_on_closed_output() {
         // SAFETY: restores the default action of a signal at start-up, before any thread.
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };

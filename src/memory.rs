@@ -1,97 +1,18 @@
-//! Transparent huge pages, for the commands that need them.
+//! Transparent huge pages stay off, for the whole process.
 //!
 //! mimalloc asks the kernel for transparent huge pages for its arenas (`madvise`), and the
-//! kernel then faults memory in 2 MiB at a time instead of 4 KiB: one fault (and one 2 MiB
-//! zeroing) where there were 512. That pays for a process that fills hundreds of megabytes —
-//! assembling the 200,000-line genes of `cargo bench --bench asm` spent a third of its time in
-//! page faults, and takes 190 → 135 ms with huge pages — and costs a small one: zeroing 2 MiB
-//! it will never use at the first touch of each arena (a JIT run of `stdlib/fib.rdx`, 3.7 → 4.1
-//! ms median). So the process starts with them off (`PR_SET_THP_DISABLE`, which the kernel
-//! checks at each fault) and turns them on when the files it reads (a program, a run's
-//! `--input`) are over [`LARGE`] bytes together: `rdx run` of prefix.rdx on a 13 MB `--input`
-//! of 655,360 words, 57 → 43 ms. A small input may still grow large memory — a run's history
-//! tape, a stack, deep frames — so the first block of [`LARGE_BLOCK`] bytes the process asks
-//! for turns them on too ([`Alloc`]).
-
-use std::alloc::{GlobalAlloc, Layout};
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// Inputs this large together (64 KiB: some 3,000 lines of source) get huge pages. Where it
-/// turns, by `rdx asm` of the bench's structured gene (median of 25, alternating): 2,000 lines
-/// (40 KB) 6.0 ms without them, 6.4 with; 5,000 lines (99 KB) 8.0 and 7.4; 15,000 lines
-/// (299 KB) 17.8 and 14.8.
-pub const LARGE: u64 = 64 << 10;
-
-/// A single block this large (1 MiB) turns huge pages on for the rest of the process: what a
-/// run grows that far — its history tape, a stack, its frames' memory, an output buffer —
-/// goes on growing, and each 4 KiB fault of it costs more than the few microseconds of a
-/// virtual machine's page fault: `rdx run` of a loop of 4,000,000 `:=` writes (96 MB of tape)
-/// took 187 ms on the interpreter and 146 ms on the JIT with small pages, 63 and 40 ms with
-/// huge pages. The 2 MiB a huge page may zero for nothing is small next to a block that size.
-pub const LARGE_BLOCK: usize = 1 << 20;
-
-/// Whether a block of [`LARGE_BLOCK`] bytes has been asked for (huge pages are then on).
-static GREW: AtomicBool = AtomicBool::new(false);
-
-/// The global allocator: mimalloc, which turns huge pages on at the first block of
-/// [`LARGE_BLOCK`] bytes or more. (One comparison per allocation; the switch is thrown once.)
-pub struct Alloc;
-
-impl Alloc {
-    #[inline(always)]
-    fn note(size: usize) {
-        if size >= LARGE_BLOCK && !GREW.load(Ordering::Relaxed) {
-            grew();
-        }
-    }
-}
-
-#[cold]
-#[inline(never)]
-fn grew() {
-    GREW.store(true, Ordering::Relaxed);
-    set_huge_pages(true);
-}
-
-// SAFETY: every call goes to mimalloc's, unchanged; `note` only reads and sets a flag and
-// makes a system call that does not allocate.
-unsafe impl GlobalAlloc for Alloc {
-    #[inline]
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        Self::note(layout.size());
-        // SAFETY: the caller's contract, passed on.
-        unsafe { mimalloc::MiMalloc.alloc(layout) }
-    }
-
-    #[inline]
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        Self::note(layout.size());
-        // SAFETY: as above.
-        unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) }
-    }
-
-    #[inline]
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
-    }
-
-    #[inline]
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        Self::note(new_size);
-        // SAFETY: as above.
-        unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
-    }
-}
-
-/// Turns huge pages on when the files a command reads are large together, off otherwise (a
-/// file that cannot be read counts nothing), unless a large block has turned them on already.
-/// Where the kernel has no such switch, nothing changes.
-pub fn for_inputs(inputs: &[impl AsRef<Path>]) {
-    let bytes: u64 = inputs.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
-    set_huge_pages(bytes > LARGE || GREW.load(Ordering::Relaxed));
-}
+//! kernel then faults memory in 2 MiB at a time instead of 4 KiB: one fault and one 2 MiB
+//! zeroing where there were 512. Earlier stops turned them on for large inputs (over 64 KiB)
+//! and at the first block of 1 MiB, measured by runs one after another, where they paid:
+//! `rdx asm` of a 200,000-line gene 130 → 109 ms, a loop of 4,000,000 `:=` writes (96 MB of
+//! tape) 135 → 84 ms. A run that comes after a few seconds of quiet, as most do, paid far more
+//! instead: 310–385 ms and 414–659 ms against 133–136 and 134–144 ms without them (this
+//! machine kind, `perf stat` task-clock, a 4 s pause before each run). On a virtual machine that
+//! hands free memory back to its host (free page reporting, which reports whole free 2 MiB
+//! blocks), a huge page is such a block, and its first touch is the host's page faults too.
+//! Small pages come from memory the guest kept. So huge pages are switched off before the
+//! allocator starts and never on again (`PR_SET_THP_DISABLE`, which the kernel checks at each
+//! fault).
 
 /// Huge pages off before the allocator starts. mimalloc's start-up (a constructor of priority
 /// 101) reserves its first arena and the runtime's first allocations touch it, before `main`:
@@ -102,7 +23,7 @@ pub fn for_inputs(inputs: &[impl AsRef<Path>]) {
 #[unsafe(link_section = ".init_array.00100")]
 static HUGE_PAGES_OFF_AT_START: extern "C" fn() = {
     extern "C" fn off() {
-        set_huge_pages(false);
+        huge_pages_off();
     }
     off
 };
@@ -125,13 +46,13 @@ pub fn skip_teardown() {
 }
 
 #[cfg(target_os = "linux")]
-fn set_huge_pages(on: bool) {
+fn huge_pages_off() {
     // SAFETY: PR_SET_THP_DISABLE takes a flag and three zero arguments and changes only the
     // kernel's page-fault policy for this process; a failure (an old kernel) changes nothing.
     unsafe {
         libc::prctl(
             libc::PR_SET_THP_DISABLE,
-            libc::c_ulong::from(!on),
+            1 as libc::c_ulong,
             0 as libc::c_ulong,
             0 as libc::c_ulong,
             0 as libc::c_ulong,
@@ -139,13 +60,8 @@ fn set_huge_pages(on: bool) {
     }
 }
 
-#[cfg(not(target_os = "linux"))]
-fn set_huge_pages(_on: bool) {}
-
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    use super::*;
-
     /// The kernel's THP switch for this process (1: huge pages off), or None without one.
     fn thp_disabled() -> Option<i32> {
         // SAFETY: PR_GET_THP_DISABLE takes four zero arguments and only reads.
@@ -162,50 +78,14 @@ mod tests {
     }
 
     #[test]
-    fn huge_pages_follow_the_size_of_the_input() {
+    fn huge_pages_are_off_from_the_start_and_stay_off() {
         if thp_disabled().is_none() {
             return; // a kernel without the switch: nothing to check
         }
-        // Off from the start, before the allocator's first arena (this test is the only one
-        // that turns the switch).
+        // Off before `main` (the constructor), and a large block does not turn them on.
         assert_eq!(thp_disabled(), Some(1));
-        let dir = std::env::temp_dir().join(format!("rdx-memory-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (small, large) = (dir.join("small.rdx"), dir.join("large.rdx"));
-        std::fs::write(&small, "gene main(x: u64) {\n    x += 1\n}\n").unwrap();
-        std::fs::write(&large, " ".repeat(LARGE as usize + 1)).unwrap();
-        let half = dir.join("half.txt");
-        std::fs::write(&half, " ".repeat(LARGE as usize / 2 + 1)).unwrap();
-        for_inputs(&[&large]);
-        assert_eq!(thp_disabled(), Some(0));
-        for_inputs(&[&small]);
+        let big = vec![1u8; 64 << 20];
+        assert_eq!(big.iter().map(|&b| b as usize).sum::<usize>(), 64 << 20);
         assert_eq!(thp_disabled(), Some(1));
-        for_inputs(&[&small, &large]);
-        assert_eq!(thp_disabled(), Some(0));
-        for_inputs(&[&half, &small]);
-        assert_eq!(thp_disabled(), Some(1));
-        for_inputs(&[&half, &half]);
-        assert_eq!(thp_disabled(), Some(0));
-        for_inputs(&[] as &[&Path]);
-        assert_eq!(thp_disabled(), Some(1));
-        for_inputs(&[dir.join("missing.rdx")]);
-        assert_eq!(thp_disabled(), Some(1));
-        // A block just under LARGE_BLOCK leaves them off; growing it to LARGE_BLOCK turns them
-        // on, for good: small inputs no longer turn them off. (The test binary's own allocator
-        // is the system's, so nothing else here throws the switch.)
-        let under = Layout::array::<u8>(LARGE_BLOCK - 1).unwrap();
-        // SAFETY: a block allocated, grown and freed with the layouts it has.
-        unsafe {
-            let p = Alloc.alloc(under);
-            assert!(!p.is_null());
-            assert_eq!(thp_disabled(), Some(1));
-            let q = Alloc.realloc(p, under, LARGE_BLOCK);
-            assert!(!q.is_null());
-            assert_eq!(thp_disabled(), Some(0));
-            Alloc.dealloc(q, Layout::array::<u8>(LARGE_BLOCK).unwrap());
-        }
-        for_inputs(&[&small]);
-        assert_eq!(thp_disabled(), Some(0));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
