@@ -8,21 +8,21 @@
 //!   `s = nil`.
 
 use crate::Value;
+use crate::values::push_words;
 use std::fmt::Write;
 
 /// A value as jana shows it (`-5`, `{1, 2, 3}`, `<3, 2, 1]`, `nil`); what `printf`'s `%d`,
 /// `%a` and `%t` insert.
 pub fn format_value(value: &Value) -> String {
-    let join = |xs: &mut dyn Iterator<Item = &u64>| {
-        xs.map(|&x| (x as i64).to_string()).collect::<Vec<_>>().join(", ")
-    };
+    let mut out = String::new();
     match value {
-        Value::Int(x) => (*x as i64).to_string(),
-        Value::Array(xs) => format!("{{{}}}", join(&mut xs.iter())),
-        Value::Stack(xs) if xs.is_empty() => "nil".to_string(),
+        Value::Int(x) => out.push_str(itoa::Buffer::new().format(*x as i64)),
+        Value::Array(xs) => push_words(&mut out, ('{', '}'), xs.iter(), true, ", "),
+        Value::Stack(xs) if xs.is_empty() => out.push_str("nil"),
         // Stored bottom first; jana lists the top first.
-        Value::Stack(xs) => format!("<{}]", join(&mut xs.iter().rev())),
+        Value::Stack(xs) => push_words(&mut out, ('<', ']'), xs.iter().rev(), true, ", "),
     }
+    out
 }
 
 /// jana's notation of a value (what [`format_value`] writes) as rdx value text, so a Janus

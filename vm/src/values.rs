@@ -360,12 +360,28 @@ pub fn format_value(v: &Value, signed: bool) -> String {
 fn write_value(out: &mut String, v: &Value, signed: bool, sep: &str) {
     match v {
         Value::Int(x) => push_word(out, *x, signed),
-        Value::Array(a) | Value::Stack(a) => {
-            // Room for the usual words, so a long list does not regrow the buffer.
-            out.reserve(2 + a.len() * (sep.len() + 20));
-            push_list(out, a, sep, |out, &x| push_word(out, x, signed));
-        }
+        Value::Array(a) | Value::Stack(a) => push_words(out, ('[', ']'), a.iter(), signed, sep),
     }
+}
+
+/// Appends words between the `brackets`, separated by `sep` (no string per element; room for
+/// the usual words first, so a long list does not regrow the buffer). rdx lists and jana's.
+pub(crate) fn push_words<'a>(
+    out: &mut String,
+    brackets: (char, char),
+    words: impl ExactSizeIterator<Item = &'a u64>,
+    signed: bool,
+    sep: &str,
+) {
+    out.reserve(2 + words.len() * (sep.len() + 20));
+    out.push(brackets.0);
+    for (i, &x) in words.enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        push_word(out, x, signed);
+    }
+    out.push(brackets.1);
 }
 
 /// The result of a run as text: `name = value`, one line per parameter in declaration order.
