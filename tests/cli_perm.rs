@@ -127,6 +127,17 @@ fn partial_and_lossy_genes_and_refusals() {
         String::from_utf8_lossy(&o.stderr)
     );
 
+    // The first collision names the one earlier state with the same image: x² mod 11 takes
+    // 0, 1, 4, 9, 5, 3 at 0..=5, and 3 again at 6.
+    let f = write(&dir, "mod.rdx", "gene g(x: u8) {\n    x := x * x % 11\n}\n");
+    let o = rdx(&dir, &["perm", &f, "--no-store"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("states 5 ") && err.contains(" and 6 ") && err.contains("both go to state 3"),
+        "{err}"
+    );
+
     let f = write(&dir, "big.rdx", "gene g(x: u16, y: u16) { x += y }\n");
     let o = rdx(&dir, &["perm", &f]);
     assert_eq!(o.status.code(), Some(2));

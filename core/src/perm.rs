@@ -21,6 +21,7 @@ use crate::CoreError;
 use rdx_lang::ast::{Type, Width};
 use rdx_vm::{Direction, Engine, Module, RunError, Value};
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// The most bits of state `rdx perm` enumerates (2²⁴ runs).
 pub const MAX_BITS: u32 = 24;
@@ -110,6 +111,8 @@ pub struct Permutation {
     pub partial: Option<(u64, RunError)>,
     /// Two states with the same image (a lossy gene), the first found: (a, b, image).
     pub collision: Option<(u64, u64, u64)>,
+    /// The cycle type, worked out at the first question (one walk of the table).
+    cycles: OnceLock<BTreeMap<u64, u64>>,
 }
 
 impl Permutation {
@@ -118,27 +121,9 @@ impl Permutation {
         self.partial.is_none() && self.collision.is_none()
     }
 
-    /// Cycle length → number of cycles (a bijection only).
-    pub fn cycle_type(&self) -> BTreeMap<u64, u64> {
-        let mut out = BTreeMap::new();
-        if !self.bijective() {
-            return out;
-        }
-        let mut seen = vec![false; self.table.len()];
-        for start in 0..self.table.len() {
-            if seen[start] {
-                continue;
-            }
-            let mut len = 0u64;
-            let mut s = start;
-            while !seen[s] {
-                seen[s] = true;
-                s = self.table[s] as usize;
-                len += 1;
-            }
-            *out.entry(len).or_insert(0) += 1;
-        }
-        out
+    /// Cycle length → number of cycles (a bijection only; empty otherwise).
+    pub fn cycle_type(&self) -> &BTreeMap<u64, u64> {
+        self.cycles.get_or_init(|| if self.bijective() { cycle_type(&self.table) } else { BTreeMap::new() })
     }
 
     /// The permutation's order (the lcm of its cycle lengths) in decimal, exact.
@@ -157,22 +142,67 @@ pub fn permutation(engine: &mut dyn Engine, module: &Module, gene: usize) -> Res
     let domain = Domain::of(module, gene)?;
     let n = domain.states();
     let mut table = Vec::with_capacity(n as usize);
-    let mut owner: Vec<u32> = vec![u32::MAX; n as usize];
+    // The images taken so far, a bit each: 2 MiB at 24 bits, where a word per state (64 MiB)
+    // cost a TLB and a cache miss a state, most of the time of a small gene's run.
+    let mut taken = Bits::new(n as usize);
     let mut collision = None;
     for s in 0..n {
         let mut args = domain.decode(s);
         if let Err(e) = engine.run(module, gene, &mut args, Direction::Forward) {
-            return Ok(Permutation { domain, table: Vec::new(), partial: Some((s, e)), collision: None });
+            let partial = Some((s, e));
+            return Ok(Permutation {
+                domain,
+                table: Vec::new(),
+                partial,
+                collision: None,
+                cycles: OnceLock::new(),
+            });
         }
         let img = domain.encode(&args);
-        let slot = &mut owner[img as usize];
-        if *slot != u32::MAX && collision.is_none() {
-            collision = Some((u64::from(*slot), s, img));
+        if taken.set(img as usize) && collision.is_none() {
+            // The one earlier state with this image (the first collision: each image so far
+            // had one), found once.
+            let a = table.iter().position(|&t| u64::from(t) == img).unwrap_or(0);
+            collision = Some((a as u64, s, img));
         }
-        *slot = s as u32;
         table.push(img as u32);
     }
-    Ok(Permutation { domain, table, partial: None, collision })
+    Ok(Permutation { domain, table, partial: None, collision, cycles: OnceLock::new() })
+}
+
+/// A set of `0..n` as bits.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: usize) -> Bits {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+
+    /// Adds `i`; whether it was there already.
+    fn set(&mut self, i: usize) -> bool {
+        let (w, b) = (&mut self.0[i / 64], 1u64 << (i % 64));
+        let was = *w & b != 0;
+        *w |= b;
+        was
+    }
+}
+
+/// The cycle type of the bijection `table` (cycle length → number of cycles).
+fn cycle_type(table: &[u32]) -> BTreeMap<u64, u64> {
+    let mut out = BTreeMap::new();
+    let mut seen = Bits::new(table.len());
+    for start in 0..table.len() {
+        let mut len = 0u64;
+        let mut s = start;
+        while !seen.set(s) {
+            s = table[s] as usize;
+            len += 1;
+        }
+        if len > 0 {
+            *out.entry(len).or_insert(0) += 1;
+        }
+    }
+    out
 }
 
 /// The least common multiple of `lens` (1 for none), in decimal: exact at any size.

@@ -394,6 +394,39 @@ fn local_arrays_of_every_length_close_as_in_the_interpreter() {
     }
 }
 
+/// The JIT knows a module it ran before by comparing it with a copy, not by its address: six
+/// modules in turn (more than it remembers), and one changed in place between two runs, each
+/// run their own code.
+#[test]
+fn a_module_run_again_or_changed_runs_its_own_code() {
+    let mut jt = jit();
+    let texts: Vec<String> =
+        (1..=6).map(|k| format!("gene main(x: u64) {{\n x += {k}\n x *= 3\n}}")).collect();
+    for _ in 0..2 {
+        for (k, text) in texts.iter().enumerate() {
+            let m = compile(text);
+            let mut a = vec![Value::Int(10)];
+            jt.run(&m, 0, &mut a, Direction::Forward).expect("runs");
+            assert_eq!(a, vec![Value::Int((10 + k as u64 + 1) * 3)], "{text}");
+        }
+    }
+    let mut m = compile(&texts[0]);
+    let mut a = vec![Value::Int(10)];
+    jt.run(&m, 0, &mut a, Direction::Forward).expect("runs");
+    assert_eq!(a, vec![Value::Int(33)]);
+    let mut changed = 0;
+    for op in &mut m.genes[0].code {
+        if let rdx_vm::ops::Op::AddImm { imm, .. } = op {
+            imm.0 = 100;
+            changed += 1;
+        }
+    }
+    assert_eq!(changed, 1);
+    let mut a = vec![Value::Int(10)];
+    jt.run(&m, 0, &mut a, Direction::Forward).expect("runs");
+    assert_eq!(a, vec![Value::Int(330)]);
+}
+
 #[test]
 fn auto_backend_compiles_loops_and_recursion_only() {
     let straight = compile("gene main(x: u64, y: u64) { call f(x)\n y += x }\ngene f(a: u64) { a += 1 }");

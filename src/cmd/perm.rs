@@ -116,7 +116,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
 }
 
 fn cycle_list(p: &Permutation) -> Vec<(u64, u64)> {
-    p.cycle_type().into_iter().collect()
+    p.cycle_type().iter().map(|(&l, &c)| (l, c)).collect()
 }
 
 fn json(p: &Permutation, cid: &str, table: bool) -> String {
