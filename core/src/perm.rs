@@ -20,7 +20,7 @@
 use crate::CoreError;
 use rdx_lang::ast::{Type, Width};
 use rdx_vm::{Direction, Engine, Module, RunError, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 /// The most bits of state `rdx perm` enumerates (2²⁴ runs).
@@ -178,6 +178,10 @@ impl Bits {
         Bits(vec![0; n.div_ceil(64)])
     }
 
+    fn has(&self, i: usize) -> bool {
+        self.0[i / 64] & (1u64 << (i % 64)) != 0
+    }
+
     /// Adds `i`; whether it was there already.
     fn set(&mut self, i: usize) -> bool {
         let (w, b) = (&mut self.0[i / 64], 1u64 << (i % 64));
@@ -187,20 +191,64 @@ impl Bits {
     }
 }
 
+/// How many walks [`cycle_type`] keeps going at once.
+const WALKERS: usize = 16;
+
 /// The cycle type of the bijection `table` (cycle length → number of cycles).
+///
+/// A walk along a cycle waits for each image before it can ask for the next: at 24 bits every
+/// step is a cache and a TLB miss. So [`WALKERS`] walks go on at once, a step each in turn,
+/// their misses overlapping. Each starts at the lowest state not yet seen and marks the
+/// states it passes; it stops at the first state already marked. That state is always a walk's
+/// start (the state before it is this walk's, so no other walk passed through it): its own,
+/// and the cycle is closed, or another's, and the two are parts of one cycle. Parts are joined
+/// at the end, following each to the start it stopped at.
 fn cycle_type(table: &[u32]) -> BTreeMap<u64, u64> {
     let mut out = BTreeMap::new();
     let mut seen = Bits::new(table.len());
-    for start in 0..table.len() {
-        let mut len = 0u64;
-        let mut s = start;
-        while !seen.set(s) {
-            s = table[s] as usize;
-            len += 1;
+    // Parts that stopped at another walk's start: start → (the start it stopped at, length).
+    let mut parts: HashMap<usize, (usize, u64)> = HashMap::new();
+    // (start, where it is, length so far) of each walk going on.
+    let mut walks: Vec<(usize, usize, u64)> = Vec::with_capacity(WALKERS);
+    let mut next = 0;
+    loop {
+        while walks.len() < WALKERS {
+            while next < table.len() && seen.has(next) {
+                next += 1;
+            }
+            if next == table.len() {
+                break;
+            }
+            seen.set(next);
+            walks.push((next, next, 1));
         }
-        if len > 0 {
-            *out.entry(len).or_insert(0) += 1;
+        if walks.is_empty() {
+            break;
         }
+        let mut w = 0;
+        while w < walks.len() {
+            let (start, at, len) = walks[w];
+            let to = table[at] as usize;
+            if !seen.set(to) {
+                walks[w] = (start, to, len + 1);
+                w += 1;
+                continue;
+            }
+            if to == start {
+                *out.entry(len).or_insert(0) += 1;
+            } else {
+                parts.insert(start, (to, len));
+            }
+            walks.swap_remove(w);
+        }
+    }
+    while let Some(&first) = parts.keys().next() {
+        let (mut at, mut len) = (first, 0);
+        while let Some((to, n)) = parts.remove(&at) {
+            len += n;
+            at = to;
+        }
+        *out.entry(len).or_insert(0) += 1;
     }
     out
 }
@@ -262,6 +310,60 @@ mod tests {
         let primes = [2u64, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53];
         assert_eq!(lcm_decimal(primes.into_iter()), "32589158477190044730");
         assert_eq!(lcm_decimal([1 << 20, 3 << 10].into_iter()), (3u64 << 20).to_string());
+    }
+
+    /// The cycle type by one walk at a time, the plain way.
+    fn one_walk_at_a_time(table: &[u32]) -> BTreeMap<u64, u64> {
+        let mut seen = vec![false; table.len()];
+        let mut out = BTreeMap::new();
+        for s in 0..table.len() {
+            let (mut n, mut t) = (0, s);
+            while !seen[t] {
+                seen[t] = true;
+                t = table[t] as usize;
+                n += 1;
+            }
+            if n > 0 {
+                *out.entry(n).or_insert(0u64) += 1;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn walks_at_once_find_the_cycles_of_one_walk_at_a_time() {
+        // A generator of permutations: shuffles (xorshift), the identity, one long cycle, a
+        // reversal, and a shuffle of few long cycles (n up to 5000, fewer and more states
+        // than walks).
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in [1usize, 2, 3, 15, 16, 17, 100, 1000, 5000] {
+            let mut shuffled: Vec<u32> = (0..n as u32).collect();
+            for i in (1..n).rev() {
+                shuffled.swap(i, (rand() % (i as u64 + 1)) as usize);
+            }
+            let identity: Vec<u32> = (0..n as u32).collect();
+            let long: Vec<u32> = (0..n as u32).map(|s| (s + 1) % n as u32).collect();
+            let reversal: Vec<u32> = (0..n as u32).rev().collect();
+            // Cycles of the shuffled order: each element to the next in `shuffled`, in runs.
+            let mut few = vec![0u32; n];
+            let runs = 3.min(n);
+            for chunk in shuffled.chunks(n.div_ceil(runs)) {
+                for (j, &a) in chunk.iter().enumerate() {
+                    few[a as usize] = chunk[(j + 1) % chunk.len()];
+                }
+            }
+            for table in [shuffled, identity, long, reversal, few] {
+                let want = one_walk_at_a_time(&table);
+                assert_eq!(want.iter().map(|(l, c)| l * c).sum::<u64>(), n as u64);
+                assert_eq!(cycle_type(&table), want, "n = {n}");
+            }
+        }
     }
 
     #[test]
