@@ -108,6 +108,9 @@ pub struct Compiled {
     recursive: bool,
     /// A generous estimate of one compiled frame's native stack use, in bytes.
     frame_bytes: usize,
+    /// The entry functions, as [`Compiled::fns`], whose runs went deeper than the caller's
+    /// thread allows: later runs from them start on the worker, not over again.
+    deep: std::cell::RefCell<Vec<[bool; 2]>>,
 }
 
 impl Drop for Compiled {
@@ -185,7 +188,8 @@ impl Compiled {
         // Without recursion a chain of calls visits each gene at most once.
         let recursive = recursive(m) || m.genes.len().saturating_mul(frame_bytes) > SMALL_STACK;
         let fns = vec![[0; 2]; m.genes.len()];
-        Ok(Compiled { jit: Some(jm), large_isa, ids, fns, arena, recursive, frame_bytes })
+        let deep = std::cell::RefCell::new(vec![[false; 2]; fns.len()]);
+        Ok(Compiled { jit: Some(jm), large_isa, ids, fns, arena, recursive, frame_bytes, deep })
     }
 
     /// The entry point of gene `gene` in direction `dir`, once defined.
@@ -391,6 +395,56 @@ const SMALL_STACK: usize = 64 << 10;
 /// Native stack any run may use on the caller's thread before moving to the worker.
 const HERE_STACK: usize = 128 << 10;
 
+/// Native stack left free below a run on the caller's thread that goes as deep as the thread
+/// allows, for what compiled code calls there (the runtime's helpers, a kernel's WebAssembly).
+const STACK_MARGIN: usize = 2 << 20;
+
+/// The most native stack a run on the caller's thread uses.
+const HERE_MAX: usize = 64 << 20;
+
+/// Where calls of a run on this thread stop, `sp` being a point in the caller's frame: at
+/// [`STACK_MARGIN`] above the bottom of the thread's stack (at most [`HERE_MAX`] below `sp`),
+/// so a recursive run as deep as the thread allows (`rdx run`'s main thread has 8 MiB) need
+/// not start over on the worker; never less than [`HERE_STACK`] below `sp`.
+fn here_floor(sp: usize) -> usize {
+    let least = sp.saturating_sub(HERE_STACK);
+    match thread_stack_bottom() {
+        Some(low) => low.saturating_add(STACK_MARGIN).max(sp.saturating_sub(HERE_MAX)).min(least),
+        None => least,
+    }
+}
+
+thread_local! {
+    /// [`stack_bottom`] of this thread, asked once.
+    static STACK_BOTTOM: Option<usize> = stack_bottom();
+}
+
+fn thread_stack_bottom() -> Option<usize> {
+    STACK_BOTTOM.with(|b| *b)
+}
+
+/// The lowest address of this thread's stack (for the main thread, as far as it may grow).
+#[cfg(target_os = "linux")]
+fn stack_bottom() -> Option<usize> {
+    // SAFETY: the attribute object is initialised by pthread_getattr_np before it is read and
+    // destroyed after; the out-pointers are valid locals.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return None;
+        }
+        let (mut addr, mut size) = (std::ptr::null_mut(), 0usize);
+        let r = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        (r == 0 && !addr.is_null() && size > 0).then_some(addr as usize)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stack_bottom() -> Option<usize> {
+    None
+}
+
 /// Where a run happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Place {
@@ -454,6 +508,8 @@ pub struct Jit {
     fallback: Interpreter,
     /// The large-stack thread that runs recursive modules (started on first need).
     worker: Option<Worker>,
+    /// Runs started over on the worker after the caller's thread ran out of stack.
+    restarts: u64,
 }
 
 /// How many modules [`Jit::known`] remembers.
@@ -491,6 +547,7 @@ impl Jit {
             arena: Vec::new(),
             fallback: Interpreter::new(),
             worker: None,
+            restarts: 0,
         }
     }
 
@@ -523,6 +580,13 @@ impl Jit {
         let t = std::time::Instant::now();
         self.compiled(m, &all)?;
         Ok(t.elapsed())
+    }
+
+    /// How many runs started over on the large-stack thread, the caller's thread having run out
+    /// of native stack (the work done until then is done again; a function that did so once
+    /// starts there from then on).
+    pub fn restarts(&self) -> u64 {
+        self.restarts
     }
 
     /// How many of `m`'s gene functions (two a gene: forward and backward) this engine has
@@ -599,13 +663,18 @@ impl Jit {
                 Value::Array(a) | Value::Stack(a) => a.len(),
             })
             .sum();
-        if self.tape.len() <= 1 << 12 && words <= 1 << 14 {
+        let deep = |c: &Compiled| c.deep.borrow().get(gene).is_some_and(|d| d[side(dir)]);
+        if self.tape.len() <= 1 << 12 && words <= 1 << 14 && !deep(c) {
             let (saved_args, saved_tape) = (args.to_vec(), self.tape.clone());
             match self.attempt(m, c, gene, args, dir, area, Place::Here)? {
                 Attempt::Done(r) => return r,
                 Attempt::OutOfStack => {
                     args.clone_from_slice(&saved_args);
                     self.tape = saved_tape;
+                    self.restarts += 1;
+                    if let Some(d) = c.deep.borrow_mut().get_mut(gene) {
+                        d[side(dir)] = true;
+                    }
                 }
             }
         }
@@ -693,10 +762,10 @@ impl Jit {
         } else {
             let here = 0u8;
             let sp = &here as *const u8 as usize;
-            // Calls stop 128 KiB below this point (OutOfStack, then the worker takes over);
-            // without recursion the nesting is at most one frame per gene, which `compile`
-            // checked fits in that budget.
-            ctx.stack_floor = sp.saturating_sub(HERE_STACK) as u64;
+            // Calls stop as far down as this thread's stack allows (OutOfStack, then the worker
+            // takes over), at least 128 KiB below this point; without recursion the nesting is
+            // at most one frame per gene, which `compile` checked fits in that budget.
+            ctx.stack_floor = here_floor(sp) as u64;
             // SAFETY: `f` is a finalized function of `c` with the gene signature; `buf` holds
             // the gene's parameter slots; array words point into the argument vectors, which
             // stay in place during the call.

@@ -427,6 +427,44 @@ fn a_module_run_again_or_changed_runs_its_own_code() {
     assert_eq!(a, vec![Value::Int(330)]);
 }
 
+/// A recursive run uses as much of the caller's thread's stack as it has before moving to
+/// the large-stack worker, and a function that needed the worker once starts there: neither
+/// a deep run on a large thread nor a second deep run on a small one is started over.
+#[test]
+fn deep_recursion_starts_over_at_most_once() {
+    let text = "gene main(n: u64, s: u64) { call down(n, s) }\n\
+                gene down(n: u64, s: u64) {\n if n != 0 {\n n -= 1\n s += n\n call down(n, s)\n \
+                n += 1\n } fi n != 0\n}";
+    let m = compile(text);
+    let main = m.gene_index("main").expect("main");
+    let run = move |stack: usize| {
+        let m = m.clone();
+        std::thread::Builder::new()
+            .stack_size(stack)
+            .spawn(move || {
+                let mut jt = jit();
+                let mut restarts = Vec::new();
+                for n in [30_000u64, 30_000, 10] {
+                    let mut a = vec![Value::Int(n), Value::Int(0)];
+                    jt.run(&m, main, &mut a, Direction::Forward).expect("runs");
+                    assert_eq!(a, vec![Value::Int(n), Value::Int(n * (n - 1) / 2)]);
+                    let mut b = a.clone();
+                    jt.run(&m, main, &mut b, Direction::Backward).expect("runs back");
+                    assert_eq!(b, vec![Value::Int(n), Value::Int(0)]);
+                    restarts.push(jt.restarts());
+                }
+                restarts
+            })
+            .expect("thread")
+            .join()
+            .expect("no panic")
+    };
+    // 30,000 levels need more than the first try's 128 KiB: on a 64 MiB thread the run stays
+    // there; on a 1 MiB thread the first run of each direction starts over, and only the first.
+    assert_eq!(run(64 << 20), vec![0, 0, 0]);
+    assert_eq!(run(1 << 20), vec![2, 2, 2]);
+}
+
 #[test]
 fn auto_backend_compiles_loops_and_recursion_only() {
     let straight = compile("gene main(x: u64, y: u64) { call f(x)\n y += x }\ngene f(a: u64) { a += 1 }");
