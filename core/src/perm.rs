@@ -312,26 +312,23 @@ mod tests {
         assert_eq!(lcm_decimal([1 << 20, 3 << 10].into_iter()), (3u64 << 20).to_string());
     }
 
-    /// The cycle type by one walk at a time, the plain way.
-    fn one_walk_at_a_time(table: &[u32]) -> BTreeMap<u64, u64> {
-        let mut seen = vec![false; table.len()];
-        let mut out = BTreeMap::new();
+    /// The cycle type from each state's own period (the least k with π^k(s) = s): a length
+    /// shared by c·k states is c cycles of k.
+    fn by_periods(table: &[u32]) -> BTreeMap<u64, u64> {
+        let mut states: BTreeMap<u64, u64> = BTreeMap::new();
         for s in 0..table.len() {
-            let (mut n, mut t) = (0, s);
-            while !seen[t] {
-                seen[t] = true;
+            let (mut k, mut t) = (1, table[s] as usize);
+            while t != s {
                 t = table[t] as usize;
-                n += 1;
+                k += 1;
             }
-            if n > 0 {
-                *out.entry(n).or_insert(0u64) += 1;
-            }
+            *states.entry(k).or_insert(0) += 1;
         }
-        out
+        states.into_iter().map(|(k, n)| (k, n / k)).collect()
     }
 
     #[test]
-    fn walks_at_once_find_the_cycles_of_one_walk_at_a_time() {
+    fn walks_at_once_find_the_cycles_each_state_s_period_gives() {
         // A generator of permutations: shuffles (xorshift), the identity, one long cycle, a
         // reversal, and a shuffle of few long cycles (n up to 5000, fewer and more states
         // than walks).
@@ -359,7 +356,7 @@ mod tests {
                 }
             }
             for table in [shuffled, identity, long, reversal, few] {
-                let want = one_walk_at_a_time(&table);
+                let want = by_periods(&table);
                 assert_eq!(want.iter().map(|(l, c)| l * c).sum::<u64>(), n as u64);
                 assert_eq!(cycle_type(&table), want, "n = {n}");
             }

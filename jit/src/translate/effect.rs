@@ -16,6 +16,19 @@ const XS_TERMS: usize = 8;
 /// or a load and an xor, a word); longer ones by a loop in the runtime.
 const INLINE_ARRAY: u32 = 32;
 
+/// `terms` combined by `op` as a balanced tree, so that no chain runs through them (`None`
+/// for no terms).
+fn tree(
+    b: &mut FunctionBuilder,
+    mut terms: Vec<Value>,
+    op: impl Fn(&mut FunctionBuilder, Value, Value) -> Value,
+) -> Option<Value> {
+    while terms.len() > 1 {
+        terms = terms.chunks(2).map(|p| if let [x, y] = *p { op(b, x, y) } else { p[0] }).collect();
+    }
+    terms.first().copied()
+}
+
 impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_local(&mut self, dst: Slot, src: Slot) {
         let v = self.v(src);
@@ -79,19 +92,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         // Inline: the elements' differences from `v`, or-ed as a tree (no chain through the
         // words), tested once; where one differs, the helper finds the first and records it.
         let flags = MemFlagsData::trusted();
-        let mut diffs: Vec<Value> = (0..len)
+        let diffs: Vec<Value> = (0..len)
             .map(|k| {
                 let x = self.b.ins().load(I64, flags, p, 8 * k as i32);
                 self.b.ins().bxor(x, v)
             })
             .collect();
-        while diffs.len() > 1 {
-            diffs = diffs
-                .chunks(2)
-                .map(|c| if let [a, b] = *c { self.b.ins().bor(a, b) } else { c[0] })
-                .collect();
-        }
-        let Some(&any) = diffs.first() else { return };
+        let Some(any) = tree(&mut self.b, diffs, |b, x, y| b.ins().bor(x, y)) else { return };
         let (err, next) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(err);
         self.b.ins().brif(any, err, &[], next, &[]);
@@ -337,16 +344,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             if right { b.ins().ushr_imm_u(x, i64::from(s)) } else { b.ins().ishl_imm_u(x, i64::from(s)) }
         };
         let r = if c > 0 && 64usize.div_ceil(c as usize) <= XS_TERMS {
-            let mut terms: Vec<Value> = std::iter::once(x)
+            let terms: Vec<Value> = std::iter::once(x)
                 .chain((c..64).step_by(c as usize).map(|s| shift(&mut self.b, x, s)))
                 .collect();
-            while terms.len() > 1 {
-                terms = terms
-                    .chunks(2)
-                    .map(|p| if let [a, b] = *p { self.b.ins().bxor(a, b) } else { p[0] })
-                    .collect();
-            }
-            terms[0]
+            tree(&mut self.b, terms, |b, x, y| b.ins().bxor(x, y)).unwrap_or(x)
         } else {
             let (mut x, mut s) = (x, c.max(1));
             while s < 64 {
