@@ -553,11 +553,12 @@ impl Jit {
 
     /// `m`'s CID and whether it is trusted ([`trust::trusted`]). A module run again (`rdx
     /// perm` runs one gene 2²⁴ times, a Python program runs in a loop) is recognised by
-    /// comparing it with a copy of the modules run last, which costs far less than encoding
-    /// and hashing it again and checking its trust each run (`rdx perm` of a four-statement
-    /// gene over 24 bits spent a third of its time in blake3).
+    /// comparing the fields its CID covers with a copy of the modules run last
+    /// ([`Module::same_encoding`]), which costs far less than encoding and hashing it again
+    /// and checking its trust each run (`rdx perm` of a four-statement gene over 24 bits spent
+    /// a third of its time in blake3).
     fn known(&mut self, m: &Module) -> (String, bool) {
-        if let Some(k) = self.known.iter().find(|k| k.module == *m) {
+        if let Some(k) = self.known.iter().find(|k| k.module.same_encoding(m)) {
             return (k.cid.clone(), k.trusted);
         }
         let k = Known { module: m.clone(), cid: m.cid(), trusted: trust::trusted(m) };

@@ -133,6 +133,24 @@ impl Module {
         out
     }
 
+    /// Whether `self` and `other` encode to the same bytes, found without encoding them: the
+    /// fields [`Module::encode`] writes are equal (keep the two in step). The fields the
+    /// verifier derives are not compared, as a CID does not cover them.
+    pub fn same_encoding(&self, other: &Module) -> bool {
+        self.dialect == other.dialect
+            && self.strings == other.strings
+            && self.genes.len() == other.genes.len()
+            && self.genes.iter().zip(&other.genes).all(|(a, b)| {
+                a.name == b.name
+                    && a.params == b.params
+                    && a.slots == b.slots
+                    && a.words == b.words
+                    && a.args == b.args
+                    && a.code == b.code
+            })
+            && self.debug == other.debug
+    }
+
     /// About the encoded size (instructions taken at 8 bytes), to allocate the output once.
     fn size_hint(&self) -> usize {
         let strings: usize = self.strings.iter().map(|s| 4 + s.len()).sum();

@@ -429,6 +429,42 @@ mod tests {
         crate::compile(&c, "t.rdx", src).unwrap()
     }
 
+    /// `same_encoding` agrees with comparing the encoded bytes, whatever part differs, and
+    /// ignores what the verifier derives.
+    #[test]
+    fn same_encoding_is_equal_bytes() {
+        let sources = [
+            "gene main(x: u64, y: u64) {\n    x += 1\n    y ^= x\n}\n",
+            "gene main(x: u64, y: u64) {\n    x += 2\n    y ^= x\n}\n",
+            "gene main(x: u64, y: u64) {\n    x += 1\n    y ^= x\n}\n\n",
+            "gene main(x: u64, z: u64) {\n    x += 1\n    z ^= x\n}\n",
+            "gene main(x: u64, y: i64) {\n    x += 1\n    y ^= x\n}\n",
+            "gene niam(x: u64, y: u64) {\n    x += 1\n    y ^= x\n}\n",
+            "gene main(x: u64, y: u64) {\n    local t: u64 = x\n    y ^= t\n    delocal t = x\n}\n",
+        ];
+        // Each with its debug section and without (where only the code or a name differs).
+        let mut modules: Vec<Module> = sources.iter().map(|s| module(s)).collect();
+        for s in sources {
+            let mut stripped = module(s);
+            stripped.debug = None;
+            modules.push(stripped);
+        }
+        // Derived by the verifier: not in the bytes, not compared.
+        let mut derived = module(sources[0]);
+        derived.genes[0].param_slots.reverse();
+        derived.genes[0].plain = Plain::default();
+        modules.push(derived);
+        for a in &modules {
+            for b in &modules {
+                assert_eq!(a.same_encoding(b), a.encode() == b.encode(), "{:?}\n{:?}", a.debug, b.debug);
+            }
+        }
+        let (with, without) = (sources.len(), 2 * sources.len());
+        assert!(modules[0].same_encoding(&modules[without]));
+        assert!(!modules[0].same_encoding(&modules[1]));
+        assert!(!modules[with].same_encoding(&modules[with + 1]));
+    }
+
     /// The verifier's table gives every lossy instruction the tag its statement hashes to (the
     /// value a recorded tape holds), and nothing else a tag.
     #[test]
