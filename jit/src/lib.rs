@@ -492,7 +492,7 @@ fn recursive(m: &Module) -> bool {
 
 /// The JIT engine. Compiled modules are cached by content hash for the engine's lifetime.
 pub struct Jit {
-    cache: HashMap<String, Rc<Compiled>>,
+    cache: HashMap<Rc<str>, Rc<Compiled>>,
     /// The modules run last, each with its CID and whether it is trusted ([`Jit::known`]).
     known: Vec<Known>,
     /// Options used for modules compiled from now on.
@@ -518,7 +518,7 @@ const KNOWN_MODULES: usize = 4;
 /// A module run before: a copy to recognise it by, its CID and whether it is trusted.
 struct Known {
     module: Module,
-    cid: String,
+    cid: Rc<str>,
     trusted: bool,
 }
 
@@ -557,11 +557,11 @@ impl Jit {
     /// ([`Module::same_encoding`]), which costs far less than encoding and hashing it again
     /// and checking its trust each run (`rdx perm` of a four-statement gene over 24 bits spent
     /// a third of its time in blake3).
-    fn known(&mut self, m: &Module) -> (String, bool) {
+    fn known(&mut self, m: &Module) -> (Rc<str>, bool) {
         if let Some(k) = self.known.iter().find(|k| k.module.same_encoding(m)) {
             return (k.cid.clone(), k.trusted);
         }
-        let k = Known { module: m.clone(), cid: m.cid(), trusted: trust::trusted(m) };
+        let k = Known { module: m.clone(), cid: m.cid().into(), trusted: trust::trusted(m) };
         let out = (k.cid.clone(), k.trusted);
         if self.known.len() == KNOWN_MODULES {
             self.known.remove(0);
@@ -575,7 +575,7 @@ impl Jit {
     pub fn prepare(&mut self, m: &Module) -> Result<std::time::Duration, CompileError> {
         let all = every_function(m);
         let (cid, _) = self.known(m);
-        if self.cache.get(&cid).is_some_and(|c| all.iter().all(|&(g, d)| c.entry(g, d).is_some())) {
+        if self.cache.get(&*cid).is_some_and(|c| all.iter().all(|&(g, d)| c.entry(g, d).is_some())) {
             return Ok(std::time::Duration::ZERO);
         }
         let t = std::time::Instant::now();
@@ -593,7 +593,7 @@ impl Jit {
     /// How many of `m`'s gene functions (two a gene: forward and backward) this engine has
     /// compiled.
     pub fn compiled_functions(&self, m: &Module) -> usize {
-        self.cache.get(&m.cid()).map_or(0, |c| c.fns.iter().flatten().filter(|&&f| f != 0).count())
+        self.cache.get(m.cid().as_str()).map_or(0, |c| c.fns.iter().flatten().filter(|&&f| f != 0).count())
     }
 
     /// The compiled module of `m` with the functions `want` reach defined (compiling what is
@@ -606,15 +606,15 @@ impl Jit {
     /// [`Jit::compiled`] of `m`, whose CID is `key`.
     fn compiled_as(
         &mut self,
-        key: String,
+        key: Rc<str>,
         m: &Module,
         want: &[(usize, Direction)],
     ) -> Result<Rc<Compiled>, CompileError> {
         let ready = |c: &Rc<Compiled>| want.iter().all(|&(g, d)| c.entry(g, d).is_some());
-        if let Some(c) = self.cache.get(&key).filter(|c| ready(c)) {
+        if let Some(c) = self.cache.get(&*key).filter(|c| ready(c)) {
             return Ok(c.clone());
         }
-        let c = match self.cache.remove(&key) {
+        let c = match self.cache.remove(&*key) {
             Some(c) => c,
             None => Rc::new(Compiled::declare(m, self.options)?),
         };

@@ -8,7 +8,7 @@
 //!   `s = nil`.
 
 use crate::Value;
-use crate::values::push_words;
+use crate::values::{push_word, push_words};
 use std::fmt::Write;
 
 /// A value as jana shows it (`-5`, `{1, 2, 3}`, `<3, 2, 1]`, `nil`); what `printf`'s `%d`,
@@ -16,7 +16,7 @@ use std::fmt::Write;
 pub fn format_value(value: &Value) -> String {
     let mut out = String::new();
     match value {
-        Value::Int(x) => out.push_str(itoa::Buffer::new().format(*x as i64)),
+        Value::Int(x) => push_word(&mut out, *x, true),
         Value::Array(xs) => push_words(&mut out, ('{', '}'), xs.iter(), true, ", "),
         Value::Stack(xs) if xs.is_empty() => out.push_str("nil"),
         // Stored bottom first; jana lists the top first.

@@ -344,7 +344,7 @@ fn word(v: u64, signed: bool) -> String {
 }
 
 /// Appends one word in decimal, as `i64` when `signed`.
-fn push_word(out: &mut String, v: u64, signed: bool) {
+pub(crate) fn push_word(out: &mut String, v: u64, signed: bool) {
     let mut b = itoa::Buffer::new();
     out.push_str(if signed { b.format(v as i64) } else { b.format(v) });
 }
