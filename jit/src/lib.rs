@@ -95,7 +95,7 @@ type GeneFn = unsafe extern "C" fn(*mut Ctx, *mut u64, u64, u64) -> u32;
 pub struct Compiled {
     jit: Option<JITModule>,
     /// The JIT module's target with the single-pass register allocator, for a function of
-    /// [`MANY_CALLS`] calls or more, or of [`LARGE_FUNCTION`] instructions or more and no loop.
+    /// [`MANY_CALLS`] calls or more, or of [`LARGE_FUNCTION`] instructions or more, and no loop.
     large_isa: cranelift_codegen::isa::OwnedTargetIsa,
     /// Each gene's (forward, backward) function.
     ids: Vec<(FuncId, FuncId)>,
@@ -300,20 +300,24 @@ fn codegen(isa: &dyn TargetIsa, func: Function, id: FuncId, asm: bool) -> Result
 /// Functions of fewer instructions than this in all are not worth a second thread.
 const PARALLEL_INSTS: usize = 400;
 
-/// A function with this many calls (of genes, not translated in place) or more gets the
-/// single-pass register allocator. The backtracking one, which gives faster code, took time
-/// growing with the square of the calls: a gene of n `call tof(…)` lines (a circuit of gates)
-/// took 239 ms to compile at n = 1,000 and 3.6 s at n = 4,000, against 120 and 307 ms.
+/// A function without loops with this many calls (of genes, not translated in place) or more
+/// gets the single-pass register allocator. The backtracking one, which gives faster code, took
+/// longer: a gene of n `call tof(…)` lines (a circuit of gates) compiled in 40 ms at n = 1,000
+/// and 250 ms at n = 4,000, against 20 and 150 ms (whole `rdx run` processes). (Its time once
+/// grew with the square of the calls, 3.6 s at n = 4,000: that was one error exit for all the
+/// places that may fail, `EXIT_PLACES` in `translate.rs`.)
 const MANY_CALLS: usize = 256;
 
 /// A function of this many IR instructions or more (some 4,000 statements) and no loop gets
 /// the single-pass register allocator too: its code runs once a call, and the backtracking
 /// allocator's time grows faster than the code beyond that size, faster still with many
-/// values live at once. A gene of n statements over an array and three variables compiled in
-/// 201 ms at n = 8,000 (79,000 instructions) and 830 ms at n = 16,000, against 67 and 134 ms;
-/// one of 20,000 statements over 300 variables in 1,840 ms against 123. (With loops, whose
-/// code the faster allocation pays for, a large function keeps the backtracking one: a gene
-/// of 4,000 small loops compiled in 614 ms with it and 874 ms without.)
+/// values live at once: a gene of 20,000 statements over 300 variables compiled in 1,220 ms
+/// against 80, one of 100,000 statements over four variables in 730 against 440 ms.
+///
+/// A function with loops keeps the backtracking allocator whatever its size or calls: their
+/// code is worth the faster allocation, and the single-pass allocator's time grew faster with
+/// the loops. A gene of 10,000 small loops compiled in 1.35 s with the backtracking one and
+/// 8.6 s with the single-pass one; 5,000 loops each calling a gene in 1.4 against 2.3 s.
 const LARGE_FUNCTION: usize = 30_000;
 
 /// Whether `f` has a loop (a block that a block it dominates branches back to).
@@ -344,7 +348,7 @@ fn codegen_all(
     asm: bool,
 ) -> Vec<(usize, FuncId, Result<Code, String>)> {
     let generate = |f: Function, id: FuncId| {
-        let large = calls(&f) >= MANY_CALLS || (f.dfg.num_insts() >= LARGE_FUNCTION && !has_loop(&f));
+        let large = (calls(&f) >= MANY_CALLS || f.dfg.num_insts() >= LARGE_FUNCTION) && !has_loop(&f);
         let isa = if large { large_isa } else { isa };
         codegen(isa, f, id, asm)
     };

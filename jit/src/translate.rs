@@ -261,6 +261,7 @@ impl FuncTranslator {
             skip_to: None,
             spec: None,
             scratch: None,
+            failed: None,
             values: Values::default(),
         };
         if backward {
@@ -358,6 +359,9 @@ struct Tr<'a, 'b, 'm> {
     spec: Option<Spec>,
     /// The scratch word of speculative out-of-bounds accesses (made when first needed).
     scratch: Option<cranelift_codegen::ir::StackSlot>,
+    /// Where a place that failed leaves the fault, its payload and its position for the error
+    /// exit ([`Self::emit_error`]).
+    failed: Option<cranelift_codegen::ir::StackSlot>,
     /// The slots' values in the current straight run of blocks ([`Values`]).
     values: Values,
 }
@@ -418,7 +422,19 @@ struct ErrorExit {
     backward: bool,
     outer: Vec<(u32, usize, bool)>,
     block: cranelift_codegen::ir::Block,
+    /// The places that jump to it so far.
+    places: u32,
 }
+
+/// The most places one error exit serves ([`Tr::error_exit`]). The places leave what failed
+/// in the function's frame ([`Tr::emit_error`]), not as the exit block's parameters.
+/// Cranelift's time grew with the square of a function's size when one exit with four
+/// parameters served all its places: in the register allocator's moves between blocks, whose
+/// scan of the blocks' incoming arguments restarts for each value (regalloc2 0.15), and, with
+/// thousands of predecessors of one block, in the dominator tree. A gene of 10,000 small
+/// loops, two checks each, took 8.1 s to compile; 2.4 s with no exit parameters; 1.3 s with
+/// an exit every 64 places.
+const EXIT_PLACES: u32 = 64;
 
 /// The state of a speculative run ([`Tr::spec`]).
 #[derive(Default)]
@@ -1025,34 +1041,45 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.check_status(st);
     }
 
-    /// Records an error at the current instruction and returns 1: a jump (from a cold block)
-    /// to the error exit of the gene being translated, with the fault and the position.
+    /// Records an error at the current instruction and returns 1: the payload and the fault
+    /// with its position stored in the function's frame (not passed to the exit as arguments,
+    /// see [`EXIT_PLACES`]; not in the context, whose pointer would then be used in every loop
+    /// with a check and take a register from its code), then a jump (from a cold block) to the
+    /// error exit of the gene being translated.
     fn emit_error(&mut self, code: FaultCode, a: Value, b: Value) {
         let exit = self.error_exit();
-        let code = self.b.ins().iconst(I32, code as i64);
-        let pc = self.b.ins().iconst(I32, self.pc as i64);
-        self.b.ins().jump(exit, &[code.into(), a.into(), b.into(), pc.into()]);
+        let slot = *self.failed.get_or_insert_with(|| {
+            self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 24, 3))
+        });
+        let code_pc = self.b.ins().iconst(I64, ((code as i64) << 32) | self.pc as i64);
+        for (k, v) in [a, b, code_pc].into_iter().enumerate() {
+            self.b.ins().stack_store(I64, v, slot, 8 * k as i32);
+        }
+        self.b.ins().jump(exit, &[]);
     }
 
     /// The error exit of the current context (the gene being translated, its direction and
-    /// the calls it is translated in place in): one cold block a function per context, taking
-    /// (fault, payload a, payload b, position), filled when the function is finished
-    /// ([`Self::fill_error_exits`]). One call of the runtime a context instead of one per place
-    /// that may fail keeps the function small for the register allocator: `fib`'s three
-    /// functions had 101 calls, 60% of their instructions, on paths no run takes twice.
+    /// the calls it is translated in place in): a cold block shared by up to [`EXIT_PLACES`]
+    /// places that may fail, filled when the function is finished
+    /// ([`Self::fill_error_exits`]). One call of the runtime for many places instead of one
+    /// each keeps the function small for the register allocator: `fib`'s three functions had
+    /// 101 calls, 60% of their instructions, on paths no run takes twice.
     fn error_exit(&mut self) -> cranelift_codegen::ir::Block {
         let (gene, backward) = (self.gene, self.backward);
-        if let Some(e) =
-            self.exits.iter().find(|e| e.gene == gene && e.backward == backward && e.outer == self.outer)
+        // (The newest exit of the context: the places of one exit lie close together.)
+        if let Some(e) = self
+            .exits
+            .iter_mut()
+            .rev()
+            .find(|e| e.gene == gene && e.backward == backward && e.outer == self.outer)
+            && e.places < EXIT_PLACES
         {
+            e.places += 1;
             return e.block;
         }
         let block = self.b.create_block();
         self.b.set_cold_block(block);
-        for ty in [I32, I64, I64, I32] {
-            self.b.append_block_param(block, ty);
-        }
-        self.exits.push(ErrorExit { gene, backward, outer: self.outer.clone(), block });
+        self.exits.push(ErrorExit { gene, backward, outer: self.outer.clone(), block, places: 1 });
         block
     }
 
@@ -1060,12 +1087,15 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     /// translated in place, their callers' levels too, innermost first (what each compiled
     /// caller records when its call fails), and returns 1.
     fn fill_error_exits(&mut self) {
-        for ErrorExit { gene, backward, outer, block } in std::mem::take(&mut self.exits) {
+        for ErrorExit { gene, backward, outer, block, .. } in std::mem::take(&mut self.exits) {
             self.b.switch_to_block(block);
-            let p = self.b.block_params(block).to_vec();
             let (gene, dir) =
                 (self.b.ins().iconst(I32, gene as i64), self.b.ins().iconst(I32, backward as i64));
-            self.record_level(p[0], p[1], p[2], gene, p[3], dir);
+            let slot = self.failed.expect("a place that fails stored its error");
+            let [a, b, code_pc] = [0, 8, 16].map(|off| self.b.ins().stack_load(I64, I64, slot, off));
+            let code = self.b.ins().ushr_imm_u(code_pc, 32);
+            let [code, pc] = [code, code_pc].map(|v| self.b.ins().ireduce(I32, v));
+            self.record_level(code, a, b, gene, pc, dir);
             for &(gene, pc, backward) in outer.iter().rev() {
                 let z = self.k(0);
                 let [code, gene, pc, dir] =

@@ -1507,3 +1507,33 @@ fn long_straight_genes_agree() {
     // Runs that end and runs that fail part way.
     assert!(outcomes.contains(&true) && outcomes.contains(&false), "{outcomes:?}");
 }
+
+/// A gene of many small loops, each followed by an assertion that fails where `w` is its
+/// number, called from `main` (so an error records two levels): far more places that may fail
+/// than one error exit serves. Each failure, at the first place, on either side of where one
+/// exit's places end and the next's begin, and at the last, is the interpreter's error (fault,
+/// position, call stack), both ways; with no failure the results agree.
+#[test]
+fn errors_at_every_exit_of_a_long_gene_match_the_interpreter() {
+    const LOOPS: u64 = 300;
+    let mut text = String::from("gene many(w: u64, x: u64, y: u64) {\n");
+    for i in 0..LOOPS {
+        text += &format!(
+            "    local k{i}: u64 = 0\n    from k{i} == 0 do {{\n        x += y ^ k{i}\n        k{i} += 1\n    }} until k{i} == 3\n    delocal k{i} = 3\n    assert w != {i}\n"
+        );
+    }
+    text += "}\ngene main(w: u64, x: u64, y: u64) {\n    y += 1\n    call many(w, x, y)\n}\n";
+    let m = compile(&text);
+    let gene = m.gene_index("main").expect("main");
+    let mut jt = jit();
+    let mut failed = 0;
+    for w in [0, 1, 31, 32, 33, 63, 64, 65, 127, 128, 150, 255, 256, LOOPS - 1, LOOPS, u64::MAX] {
+        let s = [Value::Int(w), Value::Int(w.wrapping_mul(0x9e37_79b9)), Value::Int(7)];
+        if let Err(e) = agree(&mut jt, &m, gene, &s) {
+            panic!("w = {w}: {e}");
+        }
+        let (r, _) = run(&mut Interpreter::new(), &m, gene, &s, Direction::Forward);
+        failed += r.is_err() as usize;
+    }
+    assert_eq!(failed, 14, "every w below {LOOPS} fails, the others do not");
+}
