@@ -245,8 +245,23 @@ impl Drop for Home {
         {
             let _ = batch.commit();
         }
+        // Best effort too (busy while another process reads or writes the home): the log
+        // emptied into the database once it has grown past [`WAL_LIMIT`].
+        let mut wal = self.ledger_path.clone().into_os_string();
+        wal.push("-wal");
+        if fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT) {
+            let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
     }
 }
+
+/// The size of the ledger's write-ahead log past which closing a home empties it into the
+/// database. SQLite's own checkpoints copy the log into the database as it grows, but only a
+/// connection that saw the log from its start can begin it again, and a CLI run is most often
+/// the only connection, opening a home whose log it reads through to rebuild its index. So the
+/// log grew by every run and each run read all of it: after 3,000 runs, 47 MB read by each
+/// (11,565 reads of a page) and a run took 10.7 ms.
+pub const WAL_LIMIT: u64 = 1 << 20;
 
 /// Writes sharing one ledger transaction: one commit and one fsync for the lot.
 ///
@@ -346,8 +361,8 @@ fn open_ledger(root: &Path, path: &Path) -> Result<Connection, CoreError> {
     }
     conn.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
     // A CLI run is often the only connection: closing it would checkpoint the log into the
-    // database (more fsyncs) on every run. The log is checkpointed as it grows instead, by
-    // whichever commit crosses SQLite's threshold, and by `rdx store gc`.
+    // database (more fsyncs) on every run. The log is emptied when it has grown past
+    // `WAL_LIMIT` instead (`Drop for Home`), and by `rdx store gc`.
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).map_err(fail)?;
     let version = user_version(&conn).map_err(fail)?;
     if version != SCHEMA_VERSION {

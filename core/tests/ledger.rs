@@ -342,3 +342,35 @@ fn measure_batched_recording() {
     let home = Home::open(Some(dir.path())).unwrap();
     assert_eq!(home.verify_ledger().unwrap(), LedgerReport { records: runs, first_bad: None });
 }
+
+/// A CLI run opens its home, records and closes it. SQLite's own checkpoints never let such a
+/// connection begin the write-ahead log again, so the log must be emptied on close once it has
+/// grown past `WAL_LIMIT` (else it grows by every run, and every run reads all of it); below
+/// that, closing leaves the log alone (no checkpoint and its fsyncs on every run).
+#[test]
+fn closing_a_home_bounds_its_write_ahead_log() {
+    let dir = TempDir::new("wal");
+    let wal = dir.path().join("ledger.sqlite-wal");
+    let size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    let (mut emptied, mut largest) = (0, 0);
+    for i in 0..400 {
+        let home = Home::open(Some(dir.path())).unwrap();
+        let input = home.put(format!("state {i}").repeat(200).as_bytes()).unwrap();
+        home.record_run(&NewRun { input: input.to_hex(), ..sample_run(i) }).unwrap();
+        drop(home);
+        let now = size();
+        if i == 0 {
+            assert!(now > 0, "a small log is left for later");
+        }
+        emptied += (now == 0) as usize;
+        largest = largest.max(now);
+    }
+    assert!(emptied >= 2, "the log was emptied {emptied} times");
+    assert!(largest <= rdx_core::home::WAL_LIMIT + (256 << 10), "the log grew to {largest} bytes");
+    let home = Home::open(Some(dir.path())).unwrap();
+    assert_eq!(home.verify_ledger().unwrap(), LedgerReport { records: 400, first_bad: None });
+    assert_eq!(
+        home.get(&Cid::of("state 399".repeat(200).as_bytes())).unwrap(),
+        "state 399".repeat(200).as_bytes()
+    );
+}
