@@ -186,7 +186,7 @@ impl Compiled {
         let widest = m.genes.iter().map(|g| g.slots as usize + g.args.len()).max().unwrap_or(0);
         let frame_bytes = 256 + 16 * widest;
         // Without recursion a chain of calls visits each gene at most once.
-        let recursive = recursive(m) || m.genes.len().saturating_mul(frame_bytes) > SMALL_STACK;
+        let recursive = m.recursive() || m.genes.len().saturating_mul(frame_bytes) > SMALL_STACK;
         let fns = vec![[0; 2]; m.genes.len()];
         let deep = std::cell::RefCell::new(vec![[false; 2]; fns.len()]);
         Ok(Compiled { jit: Some(jm), large_isa, ids, fns, arena, recursive, frame_bytes, deep })
@@ -471,27 +471,7 @@ enum Attempt {
 pub fn worth_compiling(m: &Module) -> bool {
     use rdx_vm::ops::Op;
     m.genes.iter().flat_map(|g| &g.code).any(|o| matches!(o, Op::From { .. } | Op::FromC { .. }))
-        || recursive(m)
-}
-
-/// Whether some gene can reach itself through calls.
-fn recursive(m: &Module) -> bool {
-    let callees: Vec<Vec<usize>> = m.genes.iter().map(|g| g.callees()).collect();
-    // A gene recurses when it is reachable from one of its callees.
-    (0..m.genes.len()).any(|start| {
-        let mut seen = vec![false; m.genes.len()];
-        let mut todo: Vec<usize> = callees[start].clone();
-        while let Some(g) = todo.pop() {
-            if g == start {
-                return true;
-            }
-            if g < seen.len() && !seen[g] {
-                seen[g] = true;
-                todo.extend(&callees[g]);
-            }
-        }
-        false
-    })
+        || m.recursive()
 }
 
 /// The JIT engine. Compiled modules are cached by content hash for the engine's lifetime.

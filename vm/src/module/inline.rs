@@ -36,10 +36,8 @@ pub const MAX_BODY: usize = 48;
 /// each holds a real call, so neither is a leaf.)
 pub(super) fn build(m: &mut Module) {
     let n = m.genes.len();
-    let callees: Vec<Vec<usize>> =
-        m.genes.iter().map(|g| g.callees().into_iter().filter(|&c| c < n).collect()).collect();
     let mut fits: Vec<[Fit; 2]> = vec![[None, None]; n];
-    for gi in callees_first(&callees) {
+    for gi in callees_first(&m.call_graph()).0 {
         let mut plain = Plain::default();
         for (d, dir) in [Direction::Forward, Direction::Backward].into_iter().enumerate() {
             if let Some((code, origin)) = plain_stream(m, &fits, gi, dir) {
@@ -52,31 +50,44 @@ pub(super) fn build(m: &mut Module) {
     }
 }
 
-/// The genes in an order where each comes after the genes it calls (but in a cycle): a
-/// depth-first walk's post-order, without recursion (call chains can be long).
-fn callees_first(callees: &[Vec<usize>]) -> Vec<usize> {
+/// The genes in an order where each comes after the genes it calls (but in a cycle), and
+/// whether some gene can reach itself through calls (a cycle): a depth-first walk's post-order,
+/// without recursion (call chains can be long), in time proportional to the genes and calls.
+pub(super) fn callees_first(callees: &[Vec<usize>]) -> (Vec<usize>, bool) {
     let n = callees.len();
-    let (mut seen, mut order) = (vec![false; n], Vec::with_capacity(n));
+    // Each gene: not reached, on the walk's path, or done.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    let (mut mark, mut order, mut cycle) = (vec![Mark::New; n], Vec::with_capacity(n), false);
     for root in 0..n {
-        if seen[root] {
+        if mark[root] != Mark::New {
             continue;
         }
-        seen[root] = true;
+        mark[root] = Mark::OnPath;
         let mut stack = vec![(root, 0usize)];
         while let Some((g, next)) = stack.last_mut() {
             if let Some(&c) = callees[*g].get(*next) {
                 *next += 1;
-                if !seen[c] {
-                    seen[c] = true;
-                    stack.push((c, 0));
+                match mark[c] {
+                    Mark::New => {
+                        mark[c] = Mark::OnPath;
+                        stack.push((c, 0));
+                    }
+                    Mark::OnPath => cycle = true,
+                    Mark::Done => {}
                 }
             } else {
+                mark[*g] = Mark::Done;
                 order.push(*g);
                 stack.pop();
             }
         }
     }
-    order
+    (order, cycle)
 }
 
 /// Whether a gene's plain stream in one direction may be translated in place, and then the

@@ -294,6 +294,18 @@ impl std::fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 impl Module {
+    /// Each gene's callees (genes of this module it calls or uncalls).
+    pub fn call_graph(&self) -> Vec<Vec<usize>> {
+        let n = self.genes.len();
+        self.genes.iter().map(|g| g.callees().into_iter().filter(|&c| c < n).collect()).collect()
+    }
+
+    /// Whether some gene can reach itself through calls (recursion), in time proportional to
+    /// the genes and calls.
+    pub fn recursive(&self) -> bool {
+        inline::callees_first(&self.call_graph()).1
+    }
+
     /// The index of the gene called `name`.
     pub fn gene_index(&self, name: &str) -> Option<usize> {
         self.genes.iter().position(|g| g.name == name)
@@ -427,6 +439,46 @@ mod tests {
         let p = rdx_lang::parser::parse(src).unwrap_or_else(|d| panic!("{d:?}"));
         let c = rdx_lang::check::check(&p, &Default::default()).unwrap_or_else(|d| panic!("{d:?}"));
         crate::compile(&c, "t.rdx", src).unwrap()
+    }
+
+    /// The call graph's walk: every gene once, each after the genes it calls (outside a
+    /// cycle), and a cycle found exactly when one exists, wherever it lies (not reached from
+    /// the first gene, through a gene reached twice, a gene calling itself), on long chains too.
+    #[test]
+    fn the_call_walk_orders_callees_first_and_finds_cycles() {
+        let chain = |n: usize| (0..n).map(|g| if g + 1 < n { vec![g + 1] } else { vec![] }).collect();
+        let cases: Vec<(Vec<Vec<usize>>, bool)> = vec![
+            (vec![], false),
+            (vec![vec![]], false),
+            (vec![vec![0]], true),
+            (vec![vec![1, 2], vec![3], vec![3], vec![]], false),
+            (vec![vec![1, 2], vec![3], vec![3], vec![1]], true),
+            (vec![vec![], vec![2], vec![1]], true),
+            (vec![vec![2], vec![2], vec![]], false),
+            (chain(100_000), false),
+            (
+                {
+                    let mut c: Vec<Vec<usize>> = chain(100_000);
+                    c[99_999] = vec![50_000];
+                    c
+                },
+                true,
+            ),
+        ];
+        for (k, (callees, cycle)) in cases.iter().enumerate() {
+            let (order, found) = inline::callees_first(callees);
+            assert_eq!(found, *cycle, "case {k}");
+            let mut seen = order.clone();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..callees.len()).collect::<Vec<_>>(), "case {k}: each gene once");
+            if !cycle {
+                let at: std::collections::HashMap<usize, usize> =
+                    order.iter().enumerate().map(|(i, &g)| (g, i)).collect();
+                for (g, cs) in callees.iter().enumerate() {
+                    assert!(cs.iter().all(|c| at[c] < at[&g]), "case {k}: gene {g} before a callee");
+                }
+            }
+        }
     }
 
     /// `same_encoding` agrees with comparing the encoded bytes, whatever part differs, and
