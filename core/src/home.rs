@@ -245,11 +245,14 @@ impl Drop for Home {
         {
             let _ = batch.commit();
         }
-        // Best effort too (busy while another process reads or writes the home): the log
-        // emptied into the database once it has grown past [`WAL_LIMIT`].
+        // Best effort too: the log emptied into the database once it has grown past
+        // [`WAL_LIMIT`]. Without waiting: while another process writes the home (a batch may
+        // hold the write lock for many runs) or reads an older snapshot, the checkpoint gives
+        // up at once, and a later close empties the log.
         let mut wal = self.ledger_path.clone().into_os_string();
         wal.push("-wal");
         if fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_LIMIT) {
+            let _ = self.conn.busy_timeout(Duration::ZERO);
             let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         }
     }

@@ -367,8 +367,23 @@ fn closing_a_home_bounds_its_write_ahead_log() {
     }
     assert!(emptied >= 2, "the log was emptied {emptied} times");
     assert!(largest <= rdx_core::home::WAL_LIMIT + (256 << 10), "the log grew to {largest} bytes");
+    // Another process reading an older snapshot: closing gives up on the log (and does not wait
+    // for the reader) until the reader is gone.
+    let reader = rusqlite::Connection::open(dir.path().join("ledger.sqlite")).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let seen: i64 = reader.query_row("SELECT count(*) FROM records", [], |r| r.get(0)).unwrap();
+    assert_eq!(seen, 400);
+    for i in 400..600 {
+        let home = Home::open(Some(dir.path())).unwrap();
+        home.record_run(&sample_run(i)).unwrap();
+    }
+    assert!(size() > rdx_core::home::WAL_LIMIT, "the log kept while a reader needs it");
+    reader.execute_batch("COMMIT").unwrap();
+    drop(reader);
+    drop(Home::open(Some(dir.path())).unwrap());
+    assert_eq!(size(), 0, "emptied once the reader is gone");
     let home = Home::open(Some(dir.path())).unwrap();
-    assert_eq!(home.verify_ledger().unwrap(), LedgerReport { records: 400, first_bad: None });
+    assert_eq!(home.verify_ledger().unwrap(), LedgerReport { records: 600, first_bad: None });
     assert_eq!(
         home.get(&Cid::of("state 399".repeat(200).as_bytes())).unwrap(),
         "state 399".repeat(200).as_bytes()
