@@ -1277,7 +1277,7 @@ impl<'p> Checker<'p> {
 /// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo
 /// (at most one edit per three characters, so names shorter than three get none); ties go to the first in sorted
 /// order so the hint is deterministic.
-fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = name.chars().count() / 3;
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {

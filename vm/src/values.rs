@@ -297,6 +297,23 @@ pub fn parse_assignments(text: &str) -> Result<Vec<(String, String)>, ValueError
     split_top(text, text)?.into_iter().map(parse_assignment).collect()
 }
 
+/// The most parameters an unknown name's error lists.
+const LISTED: usize = 12;
+
+/// What follows "gene `g` has no parameter `name`": the parameter the name is likely a typo of
+/// (as the checker's hints find it), and the parameters, the first [`LISTED`] of a long list.
+fn suggest(g: &crate::module::GeneDef, name: &str) -> String {
+    let close = rdx_lang::check::closest(name, g.params.iter().map(|p| p.name.as_str()));
+    let hint = close.map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+    let names: Vec<String> = g.params.iter().take(LISTED).map(|p| format!("{}: {}", p.name, p.ty)).collect();
+    let list = match g.params.len() {
+        0 => "none".to_string(),
+        n if n > LISTED => format!("{}, … {n} in all", names.join(", ")),
+        _ => names.join(", "),
+    };
+    format!(" ({hint}its parameters: {list})")
+}
+
 /// Builds the argument values of a gene from `name=value` pairs; unset parameters are zero.
 /// An unknown or repeated name is an error that lists the gene's parameters.
 pub fn bind<N: AsRef<str>, T: AsRef<str>>(
@@ -319,11 +336,10 @@ pub fn bind<N: AsRef<str>, T: AsRef<str>>(
         };
         let found = g.params.iter().position(|p| p.name == *name);
         let Some(i) = found.or_else(|| g.params.iter().position(janus_array)) else {
-            let names: Vec<String> = g.params.iter().map(|p| format!("{}: {}", p.name, p.ty)).collect();
-            let list = if names.is_empty() { "none".to_string() } else { names.join(", ") };
             return Err(ValueError::new(format!(
-                "gene `{}` has no parameter `{name}` (its parameters: {list})",
-                g.name
+                "gene `{}` has no parameter `{name}`{}",
+                g.name,
+                suggest(g, name)
             )));
         };
         if out[i].is_some() {
@@ -484,6 +500,35 @@ pub fn printf(fmt: &str, args: &[u64]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An unknown name's error names the parameter it is a likely typo of, and lists a long
+    /// parameter list only in part, with its length.
+    #[test]
+    fn an_unknown_name_is_told_the_likely_one_and_a_short_list() {
+        let compile = |src: &str| {
+            let p = rdx_lang::parser::parse(src).unwrap_or_else(|d| panic!("{d:?}"));
+            let c = rdx_lang::check::check(&p, &Default::default()).unwrap_or_else(|d| panic!("{d:?}"));
+            crate::compile(&c, "t.rdx", src).unwrap()
+        };
+        let error = |m: &Module, name: &str| bind(m, 0, &[(name, "1")]).unwrap_err().message;
+        let small = compile("gene g(count: u64, total: u64) {\n    total += count\n}\n");
+        assert_eq!(
+            error(&small, "cuont"),
+            "gene `g` has no parameter `cuont` (did you mean `count`? its parameters: count: u64, total: u64)"
+        );
+        assert_eq!(
+            error(&small, "x"),
+            "gene `g` has no parameter `x` (its parameters: count: u64, total: u64)"
+        );
+        let params: Vec<String> = (0..300).map(|k| format!("v{k}: u64")).collect();
+        let many = compile(&format!("gene g({}) {{\n    v0 += v1\n}}\n", params.join(", ")));
+        let e = error(&many, "total");
+        assert!(
+            e.ends_with(&format!("(its parameters: {}, … 300 in all)", params[..LISTED].join(", "))),
+            "{e}"
+        );
+        assert!(error(&many, "v2999").contains("did you mean `v299`?"));
+    }
 
     #[test]
     fn parses_numbers() {
