@@ -100,6 +100,10 @@ fn no_main_lists_the_genes() {
     let o = rdx(&["run", &stdlib("fib.rdx"), "--entry", "nope"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("no gene `nope`"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("did you mean"), "{}", stderr(&o));
+    let o = rdx(&["run", &stdlib("fib.rdx"), "--entry", "fbi"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("no gene `fbi` (did you mean `fib`? the genes are: fib)"), "{}", stderr(&o));
 }
 
 #[test]

@@ -200,15 +200,15 @@ impl Program {
     /// Picks the entry gene: `wanted`, else `main`, else the only gene.
     pub fn entry(&self, wanted: Option<&str>) -> Result<usize, CoreError> {
         let m = &self.module;
-        let names = || m.genes.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ");
+        let names: Vec<&str> = m.genes.iter().map(|g| g.name.as_str()).collect();
+        let others =
+            |w: &str| rdx_lang::check::alternatives(w, "the genes are:", &names, |i| names[i].to_string());
         match wanted {
-            Some(w) => m
-                .gene_index(w)
-                .ok_or_else(|| CoreError::Usage(format!("no gene `{w}` (the genes are: {})", names()))),
+            Some(w) => m.gene_index(w).ok_or_else(|| CoreError::Usage(format!("no gene `{w}`{}", others(w)))),
             None => m.default_entry().ok_or_else(|| {
                 CoreError::Usage(format!(
-                    "there is no `main` gene: choose one with --entry (the genes are: {})",
-                    names()
+                    "there is no `main` gene: choose one with --entry{}",
+                    others("main")
                 ))
             }),
         }

@@ -1274,10 +1274,28 @@ impl<'p> Checker<'p> {
     }
 }
 
+/// The most alternatives [`alternatives`] lists.
+pub const LISTED: usize = 12;
+
+/// What a message about an unknown `name` adds in parentheses: the likely one ([`closest`]),
+/// then `label` and the names there are, shown by `shown` (the first [`LISTED`] of a longer
+/// list, with the count): `` (did you mean `fib`? the genes are: fib, main)``.
+pub fn alternatives(name: &str, label: &str, names: &[&str], shown: impl Fn(usize) -> String) -> String {
+    let hint =
+        closest(name, names.iter().copied()).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+    let list: Vec<String> = (0..names.len().min(LISTED)).map(shown).collect();
+    let list = match names.len() {
+        0 => "none".to_string(),
+        n if n > LISTED => format!("{}, … {n} in all", list.join(", ")),
+        _ => list.join(", "),
+    };
+    format!(" ({hint}{label} {list})")
+}
+
 /// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo
 /// (at most one edit per three characters, so names shorter than three get none); ties go to the first in sorted
 /// order so the hint is deterministic.
-pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = name.chars().count() / 3;
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {

@@ -297,23 +297,6 @@ pub fn parse_assignments(text: &str) -> Result<Vec<(String, String)>, ValueError
     split_top(text, text)?.into_iter().map(parse_assignment).collect()
 }
 
-/// The most parameters an unknown name's error lists.
-const LISTED: usize = 12;
-
-/// What follows "gene `g` has no parameter `name`": the parameter the name is likely a typo of
-/// (as the checker's hints find it), and the parameters, the first [`LISTED`] of a long list.
-fn suggest(g: &crate::module::GeneDef, name: &str) -> String {
-    let close = rdx_lang::check::closest(name, g.params.iter().map(|p| p.name.as_str()));
-    let hint = close.map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
-    let names: Vec<String> = g.params.iter().take(LISTED).map(|p| format!("{}: {}", p.name, p.ty)).collect();
-    let list = match g.params.len() {
-        0 => "none".to_string(),
-        n if n > LISTED => format!("{}, … {n} in all", names.join(", ")),
-        _ => names.join(", "),
-    };
-    format!(" ({hint}its parameters: {list})")
-}
-
 /// Builds the argument values of a gene from `name=value` pairs; unset parameters are zero.
 /// An unknown or repeated name is an error that lists the gene's parameters.
 pub fn bind<N: AsRef<str>, T: AsRef<str>>(
@@ -336,11 +319,10 @@ pub fn bind<N: AsRef<str>, T: AsRef<str>>(
         };
         let found = g.params.iter().position(|p| p.name == *name);
         let Some(i) = found.or_else(|| g.params.iter().position(janus_array)) else {
-            return Err(ValueError::new(format!(
-                "gene `{}` has no parameter `{name}`{}",
-                g.name,
-                suggest(g, name)
-            )));
+            let names: Vec<&str> = g.params.iter().map(|p| p.name.as_str()).collect();
+            let shown = |i: usize| format!("{}: {}", g.params[i].name, g.params[i].ty);
+            let others = rdx_lang::check::alternatives(name, "its parameters:", &names, shown);
+            return Err(ValueError::new(format!("gene `{}` has no parameter `{name}`{others}", g.name)));
         };
         if out[i].is_some() {
             return Err(ValueError::new(format!("`{name}` is set twice")));
@@ -524,7 +506,10 @@ mod tests {
         let many = compile(&format!("gene g({}) {{\n    v0 += v1\n}}\n", params.join(", ")));
         let e = error(&many, "total");
         assert!(
-            e.ends_with(&format!("(its parameters: {}, … 300 in all)", params[..LISTED].join(", "))),
+            e.ends_with(&format!(
+                "(its parameters: {}, … 300 in all)",
+                params[..rdx_lang::check::LISTED].join(", ")
+            )),
             "{e}"
         );
         assert!(error(&many, "v2999").contains("did you mean `v299`?"));
