@@ -324,3 +324,28 @@ fn bitrev_of_large_buffers_matches_reference() {
         assert_eq!(out, Buffer::C64(x));
     }
 }
+
+/// A stdlib module is compiled at its first call only, a kernel and its mirror sharing one:
+/// a run pays for the kernels it calls. Each then runs as it would have.
+#[test]
+fn stdlib_modules_are_compiled_when_first_called() {
+    let mut h = KernelHost::new(Limits::default()).unwrap();
+    h.register_stdlib().unwrap();
+    assert_eq!(h.compiled(), 0);
+    assert!(h.get("fft").is_some() && h.get("ungray").is_some(), "known before compiled");
+    let mut g = Buffer::U64(vec![1, 2, 3, 4]);
+    h.call("gray", &mut g).unwrap();
+    let mut expected = vec![1, 2, 3, 4];
+    reference::gray(&mut expected);
+    assert_eq!(g, Buffer::U64(expected));
+    assert_eq!(h.compiled(), 1);
+    h.call("ungray", &mut g).unwrap();
+    assert_eq!((g, h.compiled()), (Buffer::U64(vec![1, 2, 3, 4]), 1));
+    let mut z = Buffer::C64(vec![Complex64::new(1.0, 0.0); 4]);
+    h.call_mirror("ifft", &mut z).unwrap();
+    assert_eq!(h.compiled(), 2);
+    // A length the kernel refuses is refused before anything is compiled.
+    let mut odd = Buffer::I64(vec![1, 2, 3]);
+    assert!(matches!(h.call("haar", &mut odd), Err(KernelError::NotPowerOfTwo { .. })));
+    assert_eq!(h.compiled(), 2);
+}
