@@ -21,7 +21,7 @@ fn a_cold_start_follows_the_static_rule() {
     assert_eq!(plan["cold"], true);
     assert!(plan["why"].as_str().is_some_and(|w| w.contains("static rule")), "{plan}");
     let text = home.ok(&with_fib(&["plan"]));
-    assert!(text.starts_with("run on jit here"), "{text}");
+    assert!(text.starts_with("run on interp here, then on jit if the run is long"), "{text}");
     let flat = home.file("flat.rdx", "gene main(a: u64, b: u64) {\n    a += b\n}\n");
     let plan = home.json(&["plan", "--json", &flat]);
     assert_eq!(plan["backend"], "interp", "no loop, no recursion: {plan}");
@@ -147,10 +147,12 @@ fn run_backend_auto_asks_the_planner_unless_no_plan() {
     let plain = home.ok(&with_fib(&["run", "--backend", "interp", "--no-ledger"]));
     // Cold: the static rule, said to come from the planner.
     assert_eq!(home.ok(&with_fib(&["run", "--backend", "auto"])), plain, "auto prints what interp prints");
+    // fib(10) ends within the interpreter's budget, so nothing is compiled.
     let first = &home.log()[0];
-    assert_eq!(first["backend"], "jit");
+    assert_eq!(first["backend"], "interp");
     let reason = first["backend_reason"].as_str().unwrap_or("");
     assert!(reason.starts_with("plan (decision 1): cold start"), "{first}");
+    assert!(reason.ends_with("so nothing was compiled"), "{first}");
     assert!(home.ok(&["show", "1"]).contains("static rule"));
     for backend in ["interp", "interp", "interp"] {
         home.ok(&with_fib(&["run", "--backend", backend]));
@@ -182,8 +184,37 @@ fn run_backend_auto_asks_the_planner_unless_no_plan() {
     for flag in ["--no-plan", "--no-ce1"] {
         assert_eq!(home.ok(&with_fib(&["run", "--backend", "auto", flag])), plain);
         let fixed = &home.log()[0];
-        assert_eq!(fixed["backend"], "jit");
-        assert_eq!(fixed["backend_reason"], "auto: a gene loops or recurses, so compiling pays off");
+        assert_eq!(fixed["backend"], "interp");
+        let reason = fixed["backend_reason"].as_str().unwrap_or("");
+        assert!(reason.starts_with("auto: a gene loops or recurses; the run ended within"), "{fixed}");
+    }
+}
+
+/// The static rule runs a module that loops on the interpreter first; a run that goes past
+/// the interpreter's budget starts over on the JIT and prints what the interpreter prints.
+#[test]
+fn the_static_rule_moves_a_long_run_to_the_jit() {
+    let home = TempHome::new("tiers");
+    let cases = [("100", "interp", "nothing was compiled"), ("3000000", "jit", "started over on the JIT")];
+    for (n, backend, told) in cases {
+        // A program of its own per case, so the planned run is a cold start.
+        let sum = home.file(
+            &format!("sum{n}.rdx"),
+            format!(
+                "// up to {n}\ngene main(n: u64, s: u64) {{\n    local i: u64 = 0\n    from i == 0 do {{\n        \
+                 s += i\n        i += 1\n    }} until i == n\n    delocal i = n\n}}\n"
+            ),
+        );
+        let set = format!("n={n}");
+        let args = ["run", &sum, "--set", &set];
+        let plain = home.ok(&[&args[..], &["--backend", "interp", "--no-ledger"]].concat());
+        for flags in [&["--backend", "auto"][..], &["--backend", "auto", "--no-plan"]] {
+            assert_eq!(home.ok(&[&args[..], flags].concat()), plain);
+            let run = &home.log()[0];
+            assert_eq!(run["backend"], backend, "{run}");
+            let reason = run["backend_reason"].as_str().unwrap_or("");
+            assert!(reason.ends_with(told), "{run}");
+        }
     }
 }
 

@@ -1166,7 +1166,7 @@ pub fn arm_label(arm: Arm, site: &str) -> String {
 fn explain(a: &Assessment, q: &Query) -> String {
     if a.cold {
         let rule = if q.static_jit {
-            "a gene loops or recurses, so compiling pays off"
+            "a gene loops or recurses, so the run starts on the interpreter and starts over on the JIT if it runs long"
         } else {
             "no gene loops or recurses, so interpreting is cheaper"
         };
@@ -1298,6 +1298,9 @@ pub struct Auto {
     pub site: String,
     /// The recorded output to give back, when reusing.
     pub reuse: Option<Cached>,
+    /// Whether the choice is the static rule's (a cold start): a JIT run then starts on the
+    /// interpreter ([`crate::run::execute_auto`]).
+    pub cold: bool,
     /// Why: `plan (decision N): …`, the decision record's id included when it was recorded.
     pub reason: String,
     /// Why the decision could not be recorded, when it could not.
@@ -1328,7 +1331,7 @@ pub fn auto(home: &Home, q: &Query, allow_reuse: bool, by: &str, record: bool) -
         Some(id) => format!("plan (decision {id}): {}", a.why_backend),
         None => format!("plan: {}", a.why_backend),
     };
-    Ok(Auto { arm: a.choice, site: a.site, reuse, reason, unrecorded })
+    Ok(Auto { arm: a.choice, site: a.site, reuse, reason, unrecorded, cold: a.cold })
 }
 
 /// How `loop` picks a compute arm.

@@ -413,6 +413,70 @@ pub fn execute(
     Execution { result, printed, started, ended, wall_ns, tape, tape_written }
 }
 
+/// The steps the static rule lets a run take on the interpreter before it starts over on the
+/// JIT ([`execute_auto`]), as a fixed part and a part per instruction of the module's code.
+/// Compiling costs about 0.25 ms and then 10–40 µs an instruction (`cargo bench -p rdx-jit
+/// --bench suite`, its compile column), and the interpreter takes 1–2 ns a step, so a run
+/// that stops at the budget has spent about what compiling would have: never more than
+/// twice what the better engine alone would have cost, plus the JIT's own run.
+const TIER_STEPS: u64 = 1 << 17;
+const TIER_STEPS_PER_INSTRUCTION: u64 = 1 << 13;
+
+/// The static rule's reason for a module worth compiling, before how its run ended.
+pub const AUTO_LOOPS: &str = "auto: a gene loops or recurses";
+
+/// How many steps the static rule's interpreter tier may take on `module`.
+pub fn tier_budget(module: &Module) -> u64 {
+    let code: usize = module.genes.iter().map(|g| g.code.len()).sum();
+    TIER_STEPS.saturating_add(TIER_STEPS_PER_INSTRUCTION.saturating_mul(code as u64))
+}
+
+/// Runs gene `gene` as `--backend auto`'s static rule does a module worth compiling
+/// ([`rdx_jit::worth_compiling`]): on `interp` for at most [`tier_budget`] steps, so a short
+/// run pays no compile; a run that goes past them starts over from `args` on the JIT engine
+/// `with_jit` lends, with the history tape it started with (the interpreter then holds the
+/// JIT's tape, so the next run goes on from it). What the first try printed is dropped, so a
+/// run prints what one engine prints. The execution, the engine that gave it and which tier
+/// ended the run, in words.
+pub fn execute_auto(
+    interp: &mut Interpreter,
+    with_jit: impl FnOnce(&mut dyn FnMut(&mut dyn Engine) -> Execution) -> Execution,
+    module: &Module,
+    gene: usize,
+    args: &mut [Value],
+    dir: Direction,
+    host: &mut Option<Box<dyn KernelCall + Send>>,
+) -> (Execution, Backend, String) {
+    let budget = tier_budget(module);
+    let limit = interp.limits.max_steps;
+    let tape = interp.tape().to_vec();
+    interp.limits.max_steps = budget.min(limit);
+    let first = execute(interp, module, gene, args, dir, host);
+    interp.limits.max_steps = limit;
+    let past = budget < limit
+        && matches!(&first.result, Err(e) if matches!(e.kind, rdx_vm::RunErrorKind::StepLimit { .. }));
+    if !past {
+        let why = format!(
+            "the run ended within the interpreter's first {budget} steps (a budget in \
+             proportion to the code), so nothing was compiled"
+        );
+        return (first, Backend::Interp, why);
+    }
+    // A failed interpreter run leaves `args` as they were (it copies its state out at the end).
+    let mut tape = Some(tape);
+    let exec = with_jit(&mut |jit: &mut dyn Engine| {
+        jit.swap_tape(tape.take().unwrap_or_default());
+        let exec = execute(jit, module, gene, args, dir, host);
+        interp.swap_tape(jit.tape().to_vec());
+        exec
+    });
+    let why = format!(
+        "the run went past the interpreter's first {budget} steps (a budget in proportion to \
+         the code), so it started over on the JIT"
+    );
+    (exec, Backend::Jit, why)
+}
+
 /// A whole run as `rdx run` does it.
 pub struct Request<'a> {
     pub program: &'a Program,
@@ -468,7 +532,10 @@ pub struct Outcome {
     pub dir: Direction,
     pub exec: Execution,
     pub backend: Backend,
-    pub backend_reason: Option<&'static str>,
+    pub backend_reason: Option<String>,
+    /// For a run the static rule started on the interpreter ([`execute_auto`]): how it ended,
+    /// in words (also the end of `backend_reason`).
+    pub tier: Option<String>,
     /// The canonical bytes of the input and output states (output: when the run succeeded),
     /// when the request asked for them ([`Request::states`]; else empty and `None`).
     pub input: Vec<u8>,
@@ -478,19 +545,32 @@ pub struct Outcome {
 /// Runs `req` on a fresh engine. Kernel host failures are errors before anything runs.
 pub fn run(req: Request<'_>) -> Result<Outcome, CoreError> {
     let module = &req.program.module;
-    let (backend, backend_reason) = req.backend.resolve(module);
     let mut host = if kernels::needs_host(module) {
         Some(kernels::engine_host(req.kernels, req.checked)?)
     } else {
         None
     };
-    let mut engine = backend.engine();
-    engine.swap_tape(req.tape);
     let input = if req.states { state::encode(module, req.gene, &req.args) } else { Vec::new() };
     let mut values = req.args;
-    let exec = execute(&mut *engine, module, req.gene, &mut values, req.dir, &mut host);
+    let (exec, backend, backend_reason, tier) = match req.backend.resolve(module) {
+        // `auto` chose the JIT: the run starts on the interpreter.
+        (Backend::Jit, Some(_)) => {
+            let mut interp = Interpreter::new();
+            interp.swap_tape(req.tape);
+            let with_jit = |run: &mut dyn FnMut(&mut dyn Engine) -> Execution| run(&mut rdx_jit::Jit::new());
+            let (exec, backend, tier) =
+                execute_auto(&mut interp, with_jit, module, req.gene, &mut values, req.dir, &mut host);
+            (exec, backend, Some(format!("{AUTO_LOOPS}; {tier}")), Some(tier))
+        }
+        (backend, why) => {
+            let mut engine = backend.engine();
+            engine.swap_tape(req.tape);
+            let exec = execute(&mut *engine, module, req.gene, &mut values, req.dir, &mut host);
+            (exec, backend, why.map(str::to_string), None)
+        }
+    };
     let output = (req.states && exec.result.is_ok()).then(|| state::encode(module, req.gene, &values));
-    Ok(Outcome { values, dir: req.dir, exec, backend, backend_reason, input, output })
+    Ok(Outcome { values, dir: req.dir, exec, backend, backend_reason, tier, input, output })
 }
 
 impl Outcome {
@@ -508,7 +588,7 @@ impl Outcome {
             gene,
             dir: self.dir,
             backend: self.backend,
-            backend_reason: self.backend_reason,
+            backend_reason: self.backend_reason.as_deref(),
             input: &self.input,
             output: self.output.as_deref(),
             kernels,

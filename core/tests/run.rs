@@ -37,3 +37,55 @@ fn json_state_values_borrow_the_text() {
     assert!(matches!(get("x"), Cow::Borrowed("7")));
     assert!(matches!(get("f"), Cow::Owned(s) if s == "inf"));
 }
+
+/// A loop that prints now and then and overwrites `t` (a lossy write, on the history tape)
+/// every trip.
+const LONG: &str = "gene main(n: u64, s: u64, t: u64) {
+    local i: u64 = 0
+    from i == 0 do {
+    } loop {
+        i += 1
+        s += i
+        if i % 4096 == 0 {
+            printf \"i = %d\", i
+        } fi i % 4096 == 0
+        t := s
+    } until i == n
+    delocal i = n
+}
+";
+
+/// `--backend auto`'s static rule on a module that loops: a short run ends on the
+/// interpreter and compiles nothing; a run past the interpreter's budget starts over on the
+/// JIT from the same input and history tape. Either way it gives, prints and writes on the
+/// tape what the interpreter alone does, both ways.
+#[test]
+fn the_static_rule_moves_a_long_run_from_the_interpreter_to_the_jit() {
+    let program =
+        Program::from_source(LONG.into(), "long.rdx".into(), Dialect::Rdx, false, &[]).expect("compiles");
+    let budget = rdx_core::run::tier_budget(&program.module);
+    for (n, expected) in [(10, Backend::Interp), (budget, Backend::Jit)] {
+        let args = program.bind(0, &[format!("n={n}"), "t=7".into()]).expect("binds");
+        let on =
+            |backend, dir, args, tape| run(Request { tape, ..Request::new(&program, 0, args, dir, backend) });
+        let auto = on(Backend::Auto, Direction::Forward, args.clone(), Vec::new()).expect("runs");
+        let interp = on(Backend::Interp, Direction::Forward, args.clone(), Vec::new()).expect("runs");
+        assert_eq!(auto.backend, expected, "n = {n}: {:?}", auto.backend_reason);
+        let tier = auto.tier.as_deref().unwrap_or_default();
+        let told = if expected == Backend::Jit { "started over on the JIT" } else { "nothing was compiled" };
+        assert!(tier.contains(told) && tier.contains(&budget.to_string()), "{tier}");
+        assert_eq!(auto.values, interp.values, "n = {n}");
+        assert!(auto.exec.result.is_ok());
+        assert_eq!(auto.exec.printed, interp.exec.printed, "n = {n}: printed once, as one engine prints");
+        assert_eq!(auto.exec.tape, interp.exec.tape, "n = {n}");
+        assert_eq!(auto.exec.tape.len() as u64, n);
+        // Backward from the final state with the forward run's tape: the input again.
+        let (end, tape) = (auto.values.clone(), auto.exec.tape.clone());
+        let back = on(Backend::Auto, Direction::Backward, end.clone(), tape.clone()).expect("runs");
+        let interp_back = on(Backend::Interp, Direction::Backward, end, tape).expect("runs");
+        assert_eq!(back.backend, expected);
+        assert!(back.exec.result.is_ok(), "{:?}", back.exec.result.err());
+        assert_eq!(back.values, args, "n = {n}: backward gives the input back");
+        assert_eq!(back.exec.printed, interp_back.exec.printed);
+    }
+}

@@ -467,7 +467,8 @@ enum Attempt {
 }
 
 /// Whether compiling pays off: some gene has a loop, or some gene can reach itself through
-/// calls (recursion). `rdx run --backend auto` uses the JIT exactly then.
+/// calls (recursion). `rdx run --backend auto`'s static rule moves a long run to the JIT
+/// exactly then (`rdx_core::run::execute_auto`).
 pub fn worth_compiling(m: &Module) -> bool {
     use rdx_vm::ops::Op;
     m.genes.iter().flat_map(|g| &g.code).any(|o| matches!(o, Op::From { .. } | Op::FromC { .. }))

@@ -290,6 +290,7 @@ fn run_here(
         exec,
         backend,
         backend_reason: None,
+        tier: None,
         input: state::encode(module, gene, &values),
         output,
     };

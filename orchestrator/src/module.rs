@@ -20,7 +20,7 @@ use crate::values;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 use rdx_core::kernels::stdlib_catalogue as catalogue;
-use rdx_core::run::{Backend, Facts, LoadError, Program, execute, on_big_stack};
+use rdx_core::run::{Backend, Execution, Facts, LoadError, Program, execute, on_big_stack};
 use rdx_lang::ast::Dialect;
 use rdx_lang::check::CheckOptions;
 use rdx_lang::diag::Diagnostic;
@@ -332,11 +332,14 @@ impl Module {
         // `auto` asks the planner of the home the run is recorded in (rdx-core's, as `rdx run
         // --backend auto` does, here only: no peers, no reuse), else the static rule; `static`
         // is the static rule (`--no-ce1`).
+        // The static rule's JIT starts on the interpreter (`tiered`), as `rdx run` does.
         let mut reason = None;
+        let mut tiered = false;
         let backend = if backend == "auto" || backend == "static" {
             let home = record.as_ref().filter(|_| backend == "auto");
-            let (chosen, why) = self.auto(py, gene, &args, dir, home);
+            let (chosen, why, cold) = self.auto(py, gene, &args, dir, home);
             reason = Some(why);
+            tiered = cold && chosen == "jit" && steps == u64::MAX;
             chosen
         } else {
             backend
@@ -355,14 +358,37 @@ impl Module {
         // for the run and comes back after it.
         let module = &self.program.module;
         let input = record.as_ref().map(|_| rdx_core::state::encode(module, gene, &args));
-        let exec = py.detach(|| {
-            if backend == "jit" && steps == u64::MAX {
-                JIT.with(|jit| execute(&mut *jit.borrow_mut(), module, gene, &mut args, dir, &mut host))
+        let ran_on = if backend == "jit" && steps == u64::MAX { Backend::Jit } else { Backend::Interp };
+        let (exec, ran_on) = py.detach(|| {
+            if tiered {
+                let mut interp = self.interpreter();
+                interp.limits.max_steps = steps;
+                let with_jit = |run: &mut dyn FnMut(&mut dyn Engine) -> Execution| {
+                    JIT.with(|jit| run(&mut *jit.borrow_mut()))
+                };
+                let (exec, ran_on, tier) = rdx_core::run::execute_auto(
+                    &mut interp,
+                    with_jit,
+                    module,
+                    gene,
+                    &mut args,
+                    dir,
+                    &mut host,
+                );
+                if let Some(why) = &mut reason {
+                    *why = format!("{why}; {tier}");
+                }
+                (exec, ran_on)
+            } else if ran_on == Backend::Jit {
+                (
+                    JIT.with(|jit| execute(&mut *jit.borrow_mut(), module, gene, &mut args, dir, &mut host)),
+                    ran_on,
+                )
             } else {
                 // Only the interpreter counts instructions, so a step-limited run uses it.
                 let mut interp = self.interpreter();
                 interp.limits.max_steps = steps;
-                execute(&mut *interp, module, gene, &mut args, dir, &mut host)
+                (execute(&mut *interp, module, gene, &mut args, dir, &mut host), ran_on)
             }
         });
         if host.is_some() {
@@ -375,11 +401,7 @@ impl Module {
                     program: &self.program,
                     gene,
                     dir,
-                    backend: if backend == "jit" && steps == u64::MAX {
-                        Backend::Jit
-                    } else {
-                        Backend::Interp
-                    },
+                    backend: ran_on,
                     backend_reason: reason.as_deref(),
                     input,
                     output: output.as_deref(),
@@ -534,8 +556,8 @@ impl Module {
         }
     }
 
-    /// The engine `backend="auto"` runs on, and why: the planner of `home` (its decision
-    /// recorded), else the static rule.
+    /// The engine `backend="auto"` runs on, why, and whether the choice is the static rule's
+    /// (a cold start): the planner of `home` (its decision recorded), else the static rule.
     fn auto(
         &self,
         py: Python<'_>,
@@ -543,7 +565,7 @@ impl Module {
         args: &[rdx_vm::Value],
         dir: Direction,
         home: Option<&Bound<'_, Home>>,
-    ) -> (&'static str, String) {
+    ) -> (&'static str, String, bool) {
         let module = &self.program.module;
         let planned = home.and_then(|h| {
             let q = rdx_core::planner::Query::of(&self.program, gene, args, dir);
@@ -551,11 +573,13 @@ impl Module {
             py.detach(|| home.with(|home| rdx_core::planner::auto(home, &q, false, "python", true)).ok())
         });
         match planned {
-            Some(a) => (if a.arm == rdx_core::planner::Arm::Jit { "jit" } else { "interp" }, a.reason),
-            None if rdx_jit::worth_compiling(module) => {
-                ("jit", "auto: a gene loops or recurses, so compiling pays off".to_string())
+            Some(a) => {
+                (if a.arm == rdx_core::planner::Arm::Jit { "jit" } else { "interp" }, a.reason, a.cold)
             }
-            None => ("interp", "auto: no gene loops or recurses, so interpreting is cheaper".to_string()),
+            None if rdx_jit::worth_compiling(module) => ("jit", rdx_core::run::AUTO_LOOPS.to_string(), true),
+            None => {
+                ("interp", "auto: no gene loops or recurses, so interpreting is cheaper".to_string(), true)
+            }
         }
     }
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import redoxa as rx
-from genes import fib
+from genes import fib, sum_to
 
 
 def test_auto_follows_the_static_rule_on_a_cold_start_and_names_its_decision(tmp_path: Path) -> None:
@@ -16,8 +16,22 @@ def test_auto_follows_the_static_rule_on_a_cold_start_and_names_its_decision(tmp
     prog = fib.compile()
     assert prog.run(n=5, backend="auto", record=home) == prog.run(n=5)
     first = home.log(dataframe=False)[0]
-    assert first["backend"] == "jit", "fib recurses: the static rule compiles it"
+    # fib loops, so the static rule would compile it, but fib(5) ends within the
+    # interpreter's budget: nothing is compiled.
+    assert first["backend"] == "interp"
     assert first["backend_reason"].startswith("plan (decision 1): cold start")
+    assert first["backend_reason"].endswith("so nothing was compiled")
+
+
+def test_the_static_rule_moves_a_long_run_to_the_jit(tmp_path: Path) -> None:
+    home = rx.Home(tmp_path)
+    prog = sum_to.compile()
+    for n, backend, told in ((100, "interp", "nothing was compiled"), (2_000_000, "jit", "on the JIT")):
+        assert prog.run(n=n, backend="static", record=home) == prog.run(n=n)
+        newest = home.log(dataframe=False)[0]
+        assert newest["backend"] == backend
+        assert newest["backend_reason"].startswith("auto: a gene loops or recurses; ")
+        assert newest["backend_reason"].endswith(told)
 
 
 def test_auto_learns_from_recorded_runs(tmp_path: Path) -> None:

@@ -243,6 +243,10 @@ pub fn plan(args: PlanArgs, home: Option<&Path>) -> ExitCode {
     }
     let action = match &a.cached {
         Some(c) => format!("reuse the output of run {} ({})", c.run, short(&c.output)),
+        // The static rule's JIT starts on the interpreter (`rdx_core::run::execute_auto`).
+        None if a.site == LOCAL && a.cold && a.choice == Arm::Jit => {
+            "run on interp here, then on jit if the run is long".to_string()
+        }
         None if a.site == LOCAL => format!("run on {} here", a.choice.name()),
         None => format!("run on {}'s {}", a.site, if a.choice == Arm::Jit { "JIT" } else { "interpreter" }),
     };
@@ -525,6 +529,8 @@ pub fn choose(
     let planned = match auto.reuse {
         Some(c) => Planned::Reuse(c),
         None if auto.site != LOCAL => Planned::Remote(auto.site.clone(), backend_of(auto.arm)),
+        // The static rule's JIT starts on the interpreter, as `--no-plan` does.
+        None if auto.cold && auto.arm == Arm::Jit => Planned::Local(rdx_core::run::Backend::Auto),
         None => Planned::Local(backend_of(auto.arm)),
     };
     Some((planned, auto.reason))

@@ -20,7 +20,8 @@ pub enum Backend {
     /// Native code compiled with Cranelift (rdx-jit).
     Jit,
     /// The planner's choice, learned from the ledger's runs (`rdx plan`); on a cold start,
-    /// or with --no-plan, the JIT when some gene loops or recurses, else the interpreter.
+    /// or with --no-plan, the interpreter, moving a run to the JIT when some gene loops or
+    /// recurses and the run goes past a step budget in proportion to the code.
     Auto,
 }
 
@@ -251,7 +252,12 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         match (&home, home_error) {
             (Some(home), _) => {
                 let mut facts = outcome.facts(&program, gene, &kernels, &flags, None);
-                if let Some((_, reason)) = &planned {
+                // The planner's reason, and how the run ended when it started on the interpreter.
+                let planned_reason = planned.as_ref().map(|(_, reason)| match &outcome.tier {
+                    Some(tier) => format!("{reason}; {tier}"),
+                    None => reason.clone(),
+                });
+                if let Some(reason) = &planned_reason {
                     facts.backend_reason = Some(reason);
                 }
                 if let Err(e) = rdx_core::run::record(home, &facts, &outcome.exec) {
