@@ -129,10 +129,6 @@ impl RtStack {
         self.len as usize
     }
 
-    pub fn push(&mut self, v: u64) {
-        self.with(|s| s.push(v));
-    }
-
     pub fn pop(&mut self) -> Option<u64> {
         self.with(|s| s.pop())
     }
@@ -204,6 +200,17 @@ impl Ctx {
         self.fault_b = b;
         1
     }
+
+    /// 0 for Ok, else records the fault and gives 1 (a helper's status).
+    fn status(&mut self, r: Result<(), rdx_vm::engine::Fault>) -> u32 {
+        match r {
+            Ok(()) => 0,
+            Err(f) => {
+                let (code, a, b) = f.code();
+                self.set_fault(code, a, b)
+            }
+        }
+    }
 }
 
 /// The context behind a pointer handed to compiled code.
@@ -241,17 +248,21 @@ pub extern "C" fn rt_delocal_slot(ctx: *mut Ctx, slot: u32) {
     unsafe { cx(ctx) }.fault_slot = slot as u16;
 }
 
-/// `push`: moves `v` onto stack `id`.
+/// `push`: moves `v` onto stack `id` (compiled code calls it when the stack's buffer is
+/// full), growing the buffer as the interpreter does ([`rdx_vm::engine::stack_room`]).
 pub extern "C" fn rt_push(ctx: *mut Ctx, id: u64, v: u64) -> u32 {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
-    match c.stack_id(id) {
-        Some(i) => {
-            c.stacks[i].push(v);
-            0
+    let Some(i) = c.stack_id(id) else { return c.set_fault(FaultCode::BadRef, 0, 0) };
+    let max_words = c.max_words as usize;
+    let pushed = c.stacks[i].with(|s| {
+        if s.len() == s.capacity() {
+            rdx_vm::engine::stack_room(s, max_words)?;
         }
-        None => c.set_fault(FaultCode::BadRef, 0, 0),
-    }
+        s.push(v);
+        Ok(())
+    });
+    c.status(pushed)
 }
 
 /// `pop`: `cur` must be 0; the top of stack `id` goes to `ret`.
@@ -315,11 +326,15 @@ pub use rdx_vm::module::ANY_TAG;
 
 /// A lossy write of `new` over `old`: keeps `old` on the history tape, tagged with its
 /// statement.
-pub extern "C" fn rt_tape_push(ctx: *mut Ctx, old: u64, tag: u64, new: u64) {
+pub extern "C" fn rt_tape_push(ctx: *mut Ctx, old: u64, tag: u64, new: u64) -> u32 {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
+    if let Err(f) = rdx_vm::engine::tape_within(c.tape.len(), c.max_words as usize) {
+        return c.status(Err(f));
+    }
     c.tape.push(TapeEntry { old, tag, new });
     c.lossy += 1;
+    0
 }
 
 /// Undoes the lossy write of the statement tagged `tag` on a location holding `now`: the old
@@ -372,19 +387,20 @@ fn module<'a>(c: &Ctx) -> &'a Module {
 }
 
 /// `print`: a string constant and a newline.
-pub extern "C" fn rt_print(ctx: *mut Ctx, text: u32) {
+pub extern "C" fn rt_print(ctx: *mut Ctx, text: u32) -> u32 {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
     if let Some(s) = module(c).strings.get(text as usize) {
         c.output.print(s);
     }
+    c.status(c.output.within(c.max_words as usize))
 }
 
 /// `printf`: a format string with `n` argument values at `vals`.
 ///
 /// # Safety
 /// `vals` points at `n` readable words (a stack slot of the calling function).
-pub unsafe extern "C" fn rt_printf(ctx: *mut Ctx, fmt: u32, vals: *const u64, n: u64) {
+pub unsafe extern "C" fn rt_printf(ctx: *mut Ctx, fmt: u32, vals: *const u64, n: u64) -> u32 {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
     let m = module(c);
@@ -392,6 +408,7 @@ pub unsafe extern "C" fn rt_printf(ctx: *mut Ctx, fmt: u32, vals: *const u64, n:
     // SAFETY: see the function's contract.
     let vals = if n == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(vals, n as usize) } };
     c.output.printf(text, vals);
+    c.status(c.output.within(c.max_words as usize))
 }
 
 /// `show`: `name = value` (or a piece of a Janus line, by the flags of `fmt`). For an array
@@ -401,7 +418,7 @@ pub unsafe extern "C" fn rt_printf(ctx: *mut Ctx, fmt: u32, vals: *const u64, n:
 /// # Safety
 /// For an array format, `v..v + len` words are readable (an array reference of the caller,
 /// which the trust check guarantees is one).
-pub unsafe extern "C" fn rt_show(ctx: *mut Ctx, name: u32, fmt: u32, v: u64, len: u64, backward: u32) {
+pub unsafe extern "C" fn rt_show(ctx: *mut Ctx, name: u32, fmt: u32, v: u64, len: u64, backward: u32) -> u32 {
     use rdx_vm::Value;
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
@@ -422,6 +439,7 @@ pub unsafe extern "C" fn rt_show(ctx: *mut Ctx, name: u32, fmt: u32, v: u64, len
         _ => Value::Stack(c.stack_id(v).map(|i| c.stacks[i].as_slice().to_vec()).unwrap_or_default()),
     };
     c.output.show(name, fmt, &value, backward != 0);
+    c.status(c.output.within(c.max_words as usize))
 }
 
 /// `kernel`: runs kernel `name` (string index), or its mirror when `inverse` is set, in place

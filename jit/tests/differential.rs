@@ -1537,3 +1537,59 @@ fn errors_at_every_exit_of_a_long_gene_match_the_interpreter() {
     }
     assert_eq!(failed, 14, "every w below {LOOPS} fails, the others do not");
 }
+
+/// A stack, the history tape and the printed output may each grow to the word limit: a run
+/// that grows one past it stops with R0120 at the statement that would, on both engines alike
+/// (the same error, call stack and printed output), and a run that stays within it ends.
+#[test]
+fn growth_past_the_word_limit_stops_both_engines_alike() {
+    let text = "gene main(n: u64, k: u64, t: u64, s: stack) {
+    local i: u64 = 0
+    from i == 0 do {
+        i += 1
+        if k == 0 {
+            local x: u64 = i
+            push x, s
+            delocal x = 0
+        } else {
+            if k == 1 {
+                t := i
+            } else {
+                printf \"line %d\", i
+            } fi k == 1
+        } fi k == 0
+    } until i == n
+    delocal i = n
+}
+";
+    let m = compile(text);
+    let limits = rdx_vm::engine::Limits { max_words: 3000, ..Default::default() };
+    // Per kind: the most trips that stay within 3,000 words (pushes of one word, tape entries
+    // of three, and lines `line N` of 7–10 bytes: 24,003 bytes after 2,511 of them).
+    for (k, grown, most) in
+        [(0, rdx_vm::Grown::Stacks, 3000), (1, rdx_vm::Grown::Tape, 1000), (2, rdx_vm::Grown::Output, 2510)]
+    {
+        for n in [most, most + 1, 100 * most] {
+            let args = [Value::Int(n), Value::Int(k), Value::Int(0), Value::Stack(Vec::new())];
+            let mut interp = Interpreter::with_limits(limits);
+            let mut jt = jit();
+            jt.limits = limits;
+            let (ri, si) = run(&mut interp, &m, 0, &args, Direction::Forward);
+            let (rj, sj) = run(&mut jt, &m, 0, &args, Direction::Forward);
+            assert_eq!(ri, rj, "k = {k}, n = {n}");
+            assert_eq!(si, sj, "k = {k}, n = {n}");
+            assert_eq!(interp.take_output(), jt.take_output(), "k = {k}, n = {n}");
+            match ri {
+                Ok(_) => assert_eq!(n, most, "k = {k}: {n} trips ran"),
+                Err(e) => {
+                    assert!(n > most, "k = {k}: {n} trips stopped: {e:?}");
+                    assert_eq!(e.kind, rdx_vm::RunErrorKind::MemoryLimit { grown, limit: 3000 });
+                    assert_eq!(e.to_diagnostic().code.to_string(), "R0120");
+                    let statement = ["push x, s", "t := i", "printf \"line %d\", i"][k as usize];
+                    let span = e.stack[0].span.expect("a span");
+                    assert_eq!(&text[span.start as usize..span.end as usize], statement, "k = {k}");
+                }
+            }
+        }
+    }
+}

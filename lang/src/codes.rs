@@ -250,6 +250,10 @@ macro_rules! for_each_code {
             R0119 Run "run stopped"
                 "the embedder stopped the run before it finished, e.g. a remote run (`rdx serve`) over \
                     its time budget";
+            R0120 Run "memory limit reached"
+                "a stack, the history tape or the printed output grew past the memory limit \
+                    (`Limits::max_words`: 2²⁵ words, 256 MiB, by default), e.g. a loop that pushes \
+                    without end";
             R0199 Run "internal error"
                 "an inconsistency a hand-written module can cause and the verifier cannot rule out";
         }

@@ -45,6 +45,8 @@ pub enum RunErrorKind {
     RecursionLimit { limit: usize },
     /// More instructions than `Limits::max_steps` allows.
     StepLimit { limit: u64 },
+    /// A stack, the history tape or the printed output grew past `Limits::max_words` words.
+    MemoryLimit { grown: Grown, limit: u64 },
     /// The embedder stopped the run (a time budget ran out, a request was cancelled).
     Stopped,
     /// Janus arithmetic outside 64 bits.
@@ -72,6 +74,33 @@ pub enum RunErrorKind {
     /// An engine failed for a reason of its own, not the program's (the JIT could not compile
     /// the module, or could not start its thread): a bug in rdx or a limit of the host (E0998).
     EngineFailed(String),
+}
+
+/// What grew past the memory limit ([`RunErrorKind::MemoryLimit`]). Frames and arrays are
+/// sized before they are made, so a run that needs too many of their words stops at the call
+/// that would make them ([`RunErrorKind::RecursionLimit`]); these grow as the run goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Grown {
+    /// One stack's words.
+    Stacks,
+    /// The history tape (three words an entry).
+    Tape,
+    /// What `print`, `printf` and `show` wrote (eight bytes a word).
+    Output,
+}
+
+impl Grown {
+    /// Every kind, in the order of their payload numbers (`ALL[i] as u64 == i`).
+    pub const ALL: [Grown; 3] = [Grown::Stacks, Grown::Tape, Grown::Output];
+
+    /// What grew, in words: `a stack`, `the history tape`, `the printed output`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Grown::Stacks => "a stack",
+            Grown::Tape => "the history tape",
+            Grown::Output => "the printed output",
+        }
+    }
 }
 
 /// What kind of failure stopped a kernel call.
@@ -162,6 +191,7 @@ impl RunErrorKind {
             BadArguments(_) => Code::R0116,
             StepLimit { .. } => Code::R0117,
             Stopped => Code::R0119,
+            MemoryLimit { .. } => Code::R0120,
             KernelFailed(_) => Code::R0118,
             Internal(_) => Code::R0199,
             EngineFailed(_) => Code::E0998,
@@ -211,6 +241,11 @@ impl RunErrorKind {
             BadArguments(m) => format!("bad arguments: {m}"),
             KernelFailed(e) => e.message.clone(),
             StepLimit { limit } => format!("the run executed more than {limit} instructions (the step limit)"),
+            MemoryLimit { grown, limit } => format!(
+                "{} grew past the memory limit of {limit} words ({} MiB)",
+                grown.name(),
+                limit / (1 << 17)
+            ),
             Stopped => "the run was stopped before it finished (its time budget ran out)".into(),
             Internal(m) => format!("internal error: {m}"),
             EngineFailed(m) => format!("internal engine error: {m}"),
@@ -224,6 +259,7 @@ impl RunErrorKind {
                 "`:=` and `erase` keep the overwritten value on a history tape of the forward run; a backward run started on its own has none"
             }
             RecursionLimit { .. } => "check that the recursion reaches its base case",
+            MemoryLimit { .. } => "check that the loop that pushes, overwrites with `:=` or prints ends",
             EngineFailed(_) => {
                 "this is a bug in rdx, not in the program: `--backend interp` runs it on the interpreter"
             }
@@ -350,11 +386,13 @@ pub enum FaultCode {
     Stopped = 27,
     /// An engine inconsistency (the text is the interpreter's own).
     Internal = 28,
+    /// a = what grew ([`Grown`], its index in [`Grown::ALL`]), b = the limit in words.
+    MemoryLimit = 29,
 }
 
 impl FaultCode {
     /// Every code, in numeric order (`ALL[i] as u32 == i`).
-    pub const ALL: [FaultCode; 29] = {
+    pub const ALL: [FaultCode; 30] = {
         use FaultCode::*;
         [
             Recorded,
@@ -386,6 +424,7 @@ impl FaultCode {
             StepLimit,
             Stopped,
             Internal,
+            MemoryLimit,
         ]
     };
 
@@ -425,6 +464,7 @@ impl crate::engine::Fault {
             F::BadRef => (FaultCode::BadRef, 0, 0),
             F::Recursion(limit) => (FaultCode::Recursion, limit as u64, 0),
             F::StepLimit(limit) => (FaultCode::StepLimit, limit, 0),
+            F::MemoryLimit(grown, limit) => (FaultCode::MemoryLimit, grown as u64, limit),
             F::Stopped => (FaultCode::Stopped, 0, 0),
             F::Kernel => (FaultCode::Kernel, 0, 0),
             F::Internal(_) => (FaultCode::Internal, 0, 0),
@@ -460,6 +500,10 @@ impl crate::engine::Fault {
             FaultCode::BadRef => F::BadRef,
             FaultCode::Recursion | FaultCode::NativeStack => F::Recursion(a as usize),
             FaultCode::StepLimit => F::StepLimit(a),
+            FaultCode::MemoryLimit => match Grown::ALL.get(a as usize) {
+                Some(&grown) => F::MemoryLimit(grown, b),
+                None => F::Internal("a memory limit fault of no kind"),
+            },
             FaultCode::Stopped => F::Stopped,
             FaultCode::Kernel => F::Kernel,
             FaultCode::Internal => F::Internal("an engine inconsistency"),
@@ -470,7 +514,7 @@ impl crate::engine::Fault {
 
 #[cfg(test)]
 mod tests {
-    use super::FaultCode;
+    use super::{FaultCode, Grown};
     use crate::engine::Fault;
 
     #[test]
@@ -509,6 +553,9 @@ mod tests {
             Fault::BadRef,
             Fault::Recursion(100),
             Fault::StepLimit(1000),
+            Fault::MemoryLimit(Grown::Stacks, 64),
+            Fault::MemoryLimit(Grown::Tape, 64),
+            Fault::MemoryLimit(Grown::Output, 64),
             Fault::Stopped,
             Fault::Kernel,
         ];

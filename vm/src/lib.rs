@@ -27,7 +27,7 @@ pub mod values;
 
 pub use compile::compile;
 pub use engine::{Interpreter, KernelCall, Limits, STOP_CHECK_STEPS};
-pub use error::{FaultCode, KernelCallError, KernelCallErrorKind, RunError, RunErrorKind};
+pub use error::{FaultCode, Grown, KernelCallError, KernelCallErrorKind, RunError, RunErrorKind};
 pub use module::{LoadError, LoadErrorKind, Module};
 pub use output::Output;
 

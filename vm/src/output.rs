@@ -27,6 +27,16 @@ impl Output {
         self.bytes.push(b'\n');
     }
 
+    /// A fault once the text is past `max_words` words (eight bytes each): the engines call
+    /// it after each `print`, `printf` and `show`, so a run that prints without end stops.
+    pub fn within(&self, max_words: usize) -> Result<(), crate::engine::Fault> {
+        if self.bytes.len() / 8 < max_words {
+            Ok(())
+        } else {
+            Err(crate::engine::Fault::MemoryLimit(crate::Grown::Output, max_words as u64))
+        }
+    }
+
     /// `printf`: the format string filled with `vals` ([`crate::values::printf`]), and a
     /// newline.
     pub fn printf(&mut self, fmt: &str, vals: &[u64]) {

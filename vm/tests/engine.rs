@@ -423,3 +423,29 @@ fn an_array_argument_past_the_callers_slots_is_an_error() {
         assert_eq!(e.stack.iter().map(|f| f.gene.as_str()).collect::<Vec<_>>(), ["main"], "{dir:?}: {e}");
     }
 }
+
+/// A stack argument longer than the word limit is refused before the run, as an array that
+/// does not fit is.
+#[test]
+fn a_stack_argument_past_the_word_limit_is_refused() {
+    let text = "gene main(s: stack, x: u64) {\n    x += 1\n}\n";
+    let prog = rdx_lang::parser::parse(text).expect("parses");
+    let checked = rdx_lang::check::check(&prog, &Default::default()).expect("checks");
+    let m = rdx_vm::compile(&checked, "t.rdx", text).expect("compiles");
+    let limits = rdx_vm::engine::Limits { max_words: 8, ..Default::default() };
+    let mut interp = rdx_vm::Interpreter::with_limits(limits);
+    for (n, ok) in [(8, true), (9, false)] {
+        let mut args = vec![rdx_vm::Value::Stack((0..n).collect()), rdx_vm::Value::Int(0)];
+        let r = rdx_vm::Engine::run(&mut interp, &m, 0, &mut args, rdx_vm::Direction::Forward);
+        match r {
+            Ok(_) => assert!(ok, "{n} elements ran"),
+            Err(e) => {
+                assert!(!ok, "{n} elements: {e:?}");
+                assert!(
+                    matches!(&e.kind, rdx_vm::RunErrorKind::BadArguments(m) if m.contains("memory limit")),
+                    "{e:?}"
+                );
+            }
+        }
+    }
+}

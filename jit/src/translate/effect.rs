@@ -198,10 +198,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let old = self.v(dst);
         let tag = self.k(self.info.module.tape_tag(self.gene as usize, self.pc));
         let v = self.v(src);
-        self.call_rt(
+        self.call_checked(
             runtime::rt_tape_push as *const () as usize,
             &[I64, I64, I64, I64],
-            None,
             &[ctx, old, tag, v],
         );
         self.set(dst, v);
@@ -221,7 +220,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_print(&mut self, text: Str) {
         let ctx = self.ctx;
         let s = self.b.ins().iconst(I32, text.0 as i64);
-        self.call_rt(runtime::rt_print as *const () as usize, &[I64, I32], None, &[ctx, s]);
+        self.call_checked(runtime::rt_print as *const () as usize, &[I64, I32], &[ctx, s]);
     }
 
     pub(super) fn translate_printf(&mut self, fmt: Str, args: rdx_vm::ops::Args) {
@@ -235,7 +234,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let ctx = self.ctx;
         let f = self.b.ins().iconst(I32, fmt.0 as i64);
         let n = self.k(slots.len() as u64);
-        self.call_rt(runtime::rt_printf as *const () as usize, &[I64, I32, I64, I64], None, &[ctx, f, p, n]);
+        self.call_checked(runtime::rt_printf as *const () as usize, &[I64, I32, I64, I64], &[ctx, f, p, n]);
     }
 
     pub(super) fn translate_show(&mut self, var: Slot, name: Str, fmt: Fmt) {
@@ -249,10 +248,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let nm = self.b.ins().iconst(I32, name.0 as i64);
         let f = self.b.ins().iconst(I32, fmt.0 as i64);
         let dir = self.b.ins().iconst(I32, self.backward as i64);
-        self.call_rt(
+        self.call_checked(
             runtime::rt_show as *const () as usize,
             &[I64, I32, I32, I64, I64, I32],
-            None,
             &[ctx, nm, f, v, len, dir],
         );
     }

@@ -458,14 +458,14 @@ impl Interpreter {
                 Op::DelocalStack { dst } => t!(self.close_stack(fp, dst)),
                 Op::Push { var, stack, .. } => t!(self.push_to(fp, var, stack)),
                 Op::Pop { var, stack, .. } => t!(self.pop_from(fp, var, stack)),
-                Op::Assign { dst, src, .. } => self.assign(m, &c, c.at(m, pc!(), H::ON), dst, src),
+                Op::Assign { dst, src, .. } => t!(self.assign(m, &c, c.at(m, pc!(), H::ON), dst, src)),
                 Op::Unassign { dst, .. } => t!(self.unassign(m, &c, c.at(m, pc!(), H::ON), dst)),
                 Op::Error { msg } => break Err(trap(pc!(), Fault::User(msg.0))),
                 Op::Kernel { name, buf, elem } => t!(self.kernel(m, &c, name, buf, elem, false)),
                 Op::KernelInv { name, buf, elem } => t!(self.kernel(m, &c, name, buf, elem, true)),
-                Op::Print { text } => self.print(m, text),
-                Op::Printf { fmt, args } => self.print_fmt(m, c.g, fp, fmt, args),
-                Op::Show { var, name, fmt } => self.show(m, &c, var, name, fmt),
+                Op::Print { text } => t!(self.print(m, text)),
+                Op::Printf { fmt, args } => t!(self.print_fmt(m, c.g, fp, fmt, args)),
+                Op::Show { var, name, fmt } => t!(self.show(m, &c, var, name, fmt)),
 
                 // Updates of a slot (handlers in `update`).
                 Op::Add { dst, src, .. } => w!(dst, r!(dst).wrapping_add(r!(src))),

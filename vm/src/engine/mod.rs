@@ -37,7 +37,8 @@ pub const STOP_CHECK_STEPS: u64 = 1 << 20;
 pub struct Limits {
     /// Deepest call nesting allowed.
     pub max_depth: usize,
-    /// Largest value memory (arrays and frames), in 64-bit words.
+    /// Largest value memory (arrays and frames), in 64-bit words; also the most words the
+    /// run's stacks, its history tape and its printed output may each grow to.
     pub max_words: usize,
     /// Most instructions a run may execute (checked when a loop goes around and on calls);
     /// unlimited by default.
@@ -48,6 +49,30 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits { max_depth: 200_000, max_words: 1 << 25, max_steps: u64::MAX }
     }
+}
+
+/// Room for one more word on the full stack `s` (its length is its capacity), as both engines
+/// grow a stack: its buffer doubles (at least 4 words) up to `max_words` words, and a push onto
+/// a stack of `max_words` words faults. So a stack's buffer never holds room for more than
+/// `max_words` (unless an argument gave it more), and the push that faults is the same on
+/// every engine.
+#[cold]
+#[inline(never)]
+pub fn stack_room(s: &mut Vec<u64>, max_words: usize) -> Result<(), Fault> {
+    let len = s.len();
+    if len >= max_words {
+        return Err(Fault::MemoryLimit(crate::Grown::Stacks, max_words as u64));
+    }
+    s.reserve_exact(len.max(4).min(max_words - len));
+    Ok(())
+}
+
+/// A fault when a history tape of `len` entries (three words each) cannot take one more
+/// within `max_words` words: the engines ask before each lossy write, so a run that
+/// overwrites without end stops.
+#[inline]
+pub fn tape_within(len: usize, max_words: usize) -> Result<(), Fault> {
+    if len < max_words / 3 { Ok(()) } else { Err(Fault::MemoryLimit(crate::Grown::Tape, max_words as u64)) }
 }
 
 /// One lossy write on the history tape.
@@ -123,6 +148,8 @@ pub enum Fault {
     BadRef,
     Recursion(usize),
     StepLimit(u64),
+    /// Stacks, the tape or the output grew past the limit (the limit's words).
+    MemoryLimit(crate::error::Grown, u64),
     /// The embedder asked the run to stop ([`Interpreter::set_stop`]).
     Stopped,
     /// A kernel call failed; the error is in `Interpreter::kernel_error`.
@@ -745,7 +772,16 @@ pub fn bind_args(
     let mut area = 0usize;
     for (p, v) in g.params.iter().zip(args) {
         match (p.ty, v) {
-            (Type::U64 | Type::I64, Value::Int(_)) | (Type::Stack, Value::Stack(_)) => {}
+            (Type::U64 | Type::I64, Value::Int(_)) => {}
+            (Type::Stack, Value::Stack(s)) if s.len() <= limits.max_words => {}
+            (Type::Stack, Value::Stack(s)) => {
+                return Err(RunErrorKind::BadArguments(format!(
+                    "`{}` has {} elements, more than the memory limit of {} words",
+                    p.name,
+                    s.len(),
+                    limits.max_words
+                )));
+            }
             (Type::Fixed(w), Value::Int(x)) if w.holds(*x) => {}
             (Type::Fixed(w), Value::Int(x)) => {
                 return Err(RunErrorKind::BadArguments(format!(
@@ -829,6 +865,7 @@ impl Fault {
             Fault::BadRef => K::Internal("invalid array or stack reference".into()),
             Fault::Recursion(limit) => K::RecursionLimit { limit },
             Fault::StepLimit(limit) => K::StepLimit { limit },
+            Fault::MemoryLimit(grown, limit) => K::MemoryLimit { grown, limit },
             Fault::Stopped => K::Stopped,
             Fault::Kernel => K::KernelFailed(kernel_error.unwrap_or_else(|| {
                 KernelCallError::new(KernelCallErrorKind::Other, "", "kernel call failed")

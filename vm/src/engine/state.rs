@@ -3,7 +3,7 @@
 
 use super::exec::Ctx;
 use super::pure::{rd, wr};
-use super::{Fault, Interpreter, TapeEntry};
+use super::{Fault, Interpreter, TapeEntry, stack_room, tape_within};
 use crate::module::{ANY_TAG, GeneDef, Module};
 use crate::ops::{Args, Fmt, Slot};
 
@@ -37,7 +37,17 @@ impl Interpreter {
     pub(super) fn push_to(&mut self, fp: *mut u64, var: Slot, stack: Slot) -> Result<(), Fault> {
         let id = self.stack_id(r!(fp, stack))?;
         let v = r!(fp, var);
-        self.stacks[id].push(v);
+        let s = &mut self.stacks[id];
+        let len = s.len();
+        if len == s.capacity() {
+            stack_room(s, self.limits.max_words)?;
+        }
+        // SAFETY: the buffer has room for a word at `len` (it was not full, or `stack_room`
+        // made room); the word is written before the length covers it.
+        unsafe {
+            s.as_mut_ptr().add(len).write(v);
+            s.set_len(len + 1);
+        }
         w!(fp, var, 0);
         Ok(())
     }
@@ -152,15 +162,23 @@ impl Interpreter {
         fp: *mut u64,
         fmt: crate::ops::Str,
         args: Args,
-    ) {
+    ) -> Result<(), Fault> {
         let text = m.strings.get(fmt.0 as usize).map_or("", |s| s.as_str());
         let vals: Vec<u64> =
             g.args[args.start as usize..][..args.len as usize].iter().map(|s| r!(fp, *s)).collect();
         self.out.printf(text, &vals);
+        self.out.within(self.limits.max_words)
     }
 
     #[cold]
-    pub(super) fn show(&mut self, m: &Module, c: &Ctx<'_>, var: Slot, name: crate::ops::Str, fmt: Fmt) {
+    pub(super) fn show(
+        &mut self,
+        m: &Module,
+        c: &Ctx<'_>,
+        var: Slot,
+        name: crate::ops::Str,
+        fmt: Fmt,
+    ) -> Result<(), Fault> {
         let name = m.strings.get(name.0 as usize).map_or("?", |s| s.as_str());
         let v = r!(c.fp, var);
         // The low three bits are the value's kind; Janus flags above them are `Output`'s.
@@ -181,13 +199,15 @@ impl Interpreter {
             _ => crate::Value::Stack(self.stack_id(v).map(|id| self.stacks[id].clone()).unwrap_or_default()),
         };
         self.out.show(name, fmt, &value, c.dir == crate::Direction::Backward);
+        self.out.within(self.limits.max_words)
     }
 
     /// `print`: a string constant.
-    pub(super) fn print(&mut self, m: &Module, text: crate::ops::Str) {
+    pub(super) fn print(&mut self, m: &Module, text: crate::ops::Str) -> Result<(), Fault> {
         if let Some(s) = m.strings.get(text.0 as usize) {
             self.out.print(s);
         }
+        self.out.within(self.limits.max_words)
     }
 
     /// The stack whose id is in slot `s`, for `top`, `empty` and `size`.
@@ -198,11 +218,20 @@ impl Interpreter {
 
     /// `x := e` (lossy): the old value goes to the tape, tagged with the writing statement
     /// (`at`: its forward position).
-    pub(super) fn assign(&mut self, m: &Module, c: &Ctx<'_>, at: usize, dst: Slot, src: Slot) {
+    pub(super) fn assign(
+        &mut self,
+        m: &Module,
+        c: &Ctx<'_>,
+        at: usize,
+        dst: Slot,
+        src: Slot,
+    ) -> Result<(), Fault> {
         let fp = c.fp;
+        tape_within(self.tape.len(), self.limits.max_words)?;
         self.tape.push(TapeEntry { old: r!(fp, dst), tag: m.tape_tag(c.gi, at), new: r!(fp, src) });
         self.lossy_words += 1;
         w!(fp, dst, r!(fp, src));
+        Ok(())
     }
 
     /// Undoes `x := e` written by the statement at forward position `at`: `x` must hold what
