@@ -117,7 +117,8 @@ fn good_programs_pass_the_checker() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-/// `rdx invert` of a Janus program is rdx source that checks again.
+/// `rdx invert` of a Janus program is rdx source that checks again, under a note that its
+/// arithmetic is rdx's.
 #[test]
 fn inverses_are_valid_rdx() {
     let dir = std::env::temp_dir().join(format!("rdx-janus-invert-{}", std::process::id()));
@@ -128,6 +129,10 @@ fn inverses_are_valid_rdx() {
         if out.code != 0 {
             failures.push(format!("{}: rdx invert exit {}\n{}", stem(&p), out.code, out.stderr));
             continue;
+        }
+        // It says first that its arithmetic is rdx's, not Janus's.
+        if !out.stdout.starts_with("// The inverse of a Janus program, printed as rdx source.") {
+            failures.push(format!("{}: the inverse does not start with its note\n{}", stem(&p), out.stdout));
         }
         let file = dir.join(format!("{}.rdx", stem(&p)));
         std::fs::write(&file, &out.stdout).expect("write inverse");

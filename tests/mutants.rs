@@ -3,7 +3,8 @@
 //! replaced, a few at a time. Whatever the text, loading it gives a program or diagnostics that
 //! render, never a panic. A mutant that loads is run on random inputs: the interpreter and the
 //! JIT give the same final state or the same error, a forward run that ends is undone by the
-//! backward run on both engines, and the module's bytecode decodes to the same module.
+//! backward run on both engines and by the inverse program (`rdx invert`, printed and loaded
+//! again), and the module's bytecode decodes to the same module.
 //!
 //! The generated programs of `jit/tests/differential.rs` come from a grammar; these come from
 //! the shapes people wrote, broken in the ways an edit breaks them.
@@ -194,13 +195,28 @@ fn compare(
     (differs, Some(expected))
 }
 
-/// What is wrong with gene `gene` of the loaded mutant `m` (compiled from `text`) on a random
-/// input, or None.
-fn check_gene(m: &Module, text: &str, gene: usize, r: &mut Rng) -> Option<String> {
+/// What is wrong with gene `gene` of the loaded mutant `m` (compiled from `text`, its inverse
+/// program compiled as `inverse`) on a random input, or None.
+fn check_gene(m: &Module, text: &str, inverse: Option<&Module>, gene: usize, r: &mut Rng) -> Option<String> {
     let input = inputs(m, gene, r)?;
     let (differs, forward) = compare(m, text, gene, &input, Direction::Forward);
     if differs.is_some() {
         return differs;
+    }
+    if let (Some(Ok(end)), Some(inv)) = (&forward, inverse) {
+        // The inverse program run forward from where the run ended: the input again (unless
+        // the gene is lossy: then it needs the forward run's tape).
+        let ig = inv.gene_index(&m.genes[gene].name).expect("the inverse keeps the gene's name");
+        let mut interp = Interpreter::with_limits(Limits { max_steps: STEPS, ..Limits::default() });
+        let mut back = end.clone();
+        let ran = interp.run(inv, ig, &mut back, Direction::Forward);
+        let lossy = matches!(&ran, Err(e) if e.kind == RunErrorKind::NoHistory);
+        if !limited(&ran) && !lossy && outcome(&ran, &back) != Ok(input.clone()) {
+            return Some(format!(
+                "the inverse from {end:?} gave {:?}, not the input {input:?}",
+                outcome(&ran, &back)
+            ));
+        }
     }
     if let Some(Ok(end)) = forward {
         // Backward from where the forward run ended: the input again, on both engines.
@@ -245,9 +261,22 @@ fn mutants_of_the_repository_programs_load_or_are_refused_and_run_alike_on_both_
                 Err(LoadError::Core(e)) => return (false, 0, Some(format!("not a compile error: {e}"))),
             };
             let m = &program.module;
+            // Its inverse prints as rdx source that loads again (a Janus program's inverse is
+            // rdx with rdx's arithmetic: spec/janus.md).
+            let inverse = match (*dialect, &program.checked) {
+                (Dialect::Rdx, Some(checked)) => {
+                    let inverse = rdx_lang::invert::invert_program(&checked.program);
+                    let text = rdx_lang::print::print_program(&inverse);
+                    match Program::from_source(text.clone(), "inverse".into(), Dialect::Rdx, false, &[]) {
+                        Ok(p) => Some(p.module),
+                        Err(_) => return (true, 0, Some(format!("its inverse does not load:\n{text}"))),
+                    }
+                }
+                _ => None,
+            };
             let mut ran = 0;
             for gene in 0..m.genes.len().min(3) {
-                if let Some(why) = check_gene(m, &mutant, gene, &mut r) {
+                if let Some(why) = check_gene(m, &mutant, inverse.as_ref(), gene, &mut r) {
                     return (true, ran, Some(format!("gene `{}`: {why}", m.genes[gene].name)));
                 }
                 ran += 1;

@@ -14,6 +14,16 @@ pub struct Args {
     kernels: crate::kernels::KernelArgs,
 }
 
+/// What the inverse of a Janus program says first: it is rdx source, and rdx's arithmetic is
+/// not Janus's, so running it is not always running the Janus program backward.
+const JANUS_NOTE: &str = "\
+// The inverse of a Janus program, printed as rdx source. rdx's arithmetic is not Janus's:
+// `/` and `%` round toward zero (Janus: down) and `+`, `-`, `*` wrap (Janus: an overflow is
+// an error), so where those differ this file computes another result than
+// `rdx run --reverse` of the Janus program, which keeps Janus's arithmetic.
+
+";
+
 pub fn run(args: Args) -> ExitCode {
     let src = match Source::read(&args.file) {
         Ok(s) => s,
@@ -26,6 +36,9 @@ pub fn run(args: Args) -> ExitCode {
     match src.compile(&CheckOptions { strict: false, kernels: &catalogue }) {
         Ok(checked) => {
             let inverse = rdx_lang::invert::invert_program(&checked.program);
+            if checked.program.dialect == rdx_lang::ast::Dialect::Janus {
+                print!("{JANUS_NOTE}");
+            }
             print!("{}", rdx_lang::print::print_program(&inverse));
             ExitCode::SUCCESS
         }
