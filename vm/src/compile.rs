@@ -151,8 +151,10 @@ struct GeneCompiler<'a> {
     code: Vec<Op>,
     spans: Vec<Span>,
     args: Vec<Slot>,
-    /// Names in scope, innermost last (the checker guarantees they are distinct).
-    scope: Vec<(NameKey, String, Var)>,
+    /// Names in scope, by key (the checker guarantees they are distinct; names that share a
+    /// key, innermost last). A map, not a list searched from the end: a gene of n locals open
+    /// at once looked each name up in time growing with n (40,000 locals: 1.3 s to compile).
+    scope: Scope,
     free: FreeSlots,
     next_slot: u32,
     temps: Vec<Slot>,
@@ -462,7 +464,7 @@ impl<'a> GeneCompiler<'a> {
             code: Vec::new(),
             spans: Vec::new(),
             args: Vec::new(),
-            scope: Vec::new(),
+            scope: Scope::default(),
             free: FreeSlots::default(),
             next_slot: 0,
             temps: Vec::new(),
@@ -496,7 +498,7 @@ impl<'a> GeneCompiler<'a> {
                 }
                 Type::Stack => Var::Stack { slot: self.fresh(p.name.span, &p.name.name)? },
             };
-            self.scope.push((NameKey::of(&p.name.name), p.name.name.clone(), var));
+            self.scope.open(&p.name.name, var);
             params.push(ParamDef { name: p.name.name.clone(), ty: p.ty });
         }
         // Most statements take one to three instructions: allocate for the common case once.
@@ -686,8 +688,7 @@ impl<'a> GeneCompiler<'a> {
     }
 
     fn find(&self, name: &str) -> Option<Var> {
-        let key = NameKey::of(name);
-        self.scope.iter().rev().find(|(k, n, _)| key.same(name, *k, n)).map(|(_, _, v)| *v)
+        self.scope.find(name)
     }
 
     fn lookup(&self, name: &str, span: Span) -> R<Var> {
@@ -1944,16 +1945,14 @@ impl<'a> GeneCompiler<'a> {
                 Var::Stack { slot: d }
             }
         };
-        self.scope.push((NameKey::of(&name.name), name.name.clone(), var));
+        self.scope.open(&name.name, var);
         Ok(())
     }
 
     fn delocal(&mut self, name: &Ident, value: &Expr, sp: Span) -> R<()> {
-        let key = NameKey::of(&name.name);
-        let Some(pos) = self.scope.iter().rposition(|(k, n, _)| key.same(&name.name, *k, n)) else {
+        let Some(var) = self.scope.close(&name.name) else {
             return Err(internal(name.span, &format!("delocal of unknown `{}`", name.name)));
         };
-        let (_, _, var) = self.scope.remove(pos);
         match var {
             Var::Scalar { slot, ty } => {
                 match self.expr_to_width(value, ty.width().map(Wid::of))? {
@@ -2100,5 +2099,50 @@ impl<'a> GeneCompiler<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// The names a gene compiler has in scope: per [`NameKey`], the names with that key and their
+/// variables, innermost last.
+#[derive(Default)]
+struct Scope(HashMap<NameKey, Vec<(String, Var)>, std::hash::BuildHasherDefault<KeyHasher>>);
+
+impl Scope {
+    fn open(&mut self, name: &str, var: Var) {
+        self.0.entry(NameKey::of(name)).or_default().push((name.to_string(), var));
+    }
+
+    fn find(&self, name: &str) -> Option<Var> {
+        let named = self.0.get(&NameKey::of(name))?;
+        named.iter().rev().find(|(n, _)| name.len() <= NameKey::EXACT || n == name).map(|&(_, v)| v)
+    }
+
+    /// Takes the innermost `name` out of scope.
+    fn close(&mut self, name: &str) -> Option<Var> {
+        let named = self.0.get_mut(&NameKey::of(name))?;
+        let pos = named.iter().rposition(|(n, _)| name.len() <= NameKey::EXACT || n == name)?;
+        Some(named.remove(pos).1)
+    }
+}
+
+/// Hashes a [`NameKey`], already a summary of its name, with a multiplication, folding the
+/// product's high bits into the low ones the table indexes by (keys of names such as `v0`,
+/// `v1`, … differ in their middle bytes).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
     }
 }

@@ -449,3 +449,28 @@ fn a_stack_argument_past_the_word_limit_is_refused() {
         }
     }
 }
+
+/// Names longer than seven bytes that share their first seven bytes and their length have one
+/// symbol-table key: the compiler tells them apart by the whole name, and a name declared
+/// again after its `delocal` is a new variable.
+#[test]
+fn names_that_share_a_key_are_told_apart() {
+    let text = "gene main(counter_a: u64, counter_b: u64, out: u64) {
+    local counter_c: u64 = counter_a
+    local counter_d: u64 = counter_b
+    out += counter_c * 1000 + counter_d
+    delocal counter_d = counter_b
+    local counter_d: u64 = 7
+    out += counter_d * 1000000
+    delocal counter_d = 7
+    delocal counter_c = counter_a
+}
+";
+    let prog = rdx_lang::parser::parse(text).expect("parses");
+    let checked = rdx_lang::check::check(&prog, &Default::default()).expect("checks");
+    let m = rdx_vm::compile(&checked, "t.rdx", text).expect("compiles");
+    let mut args = vec![rdx_vm::Value::Int(3), rdx_vm::Value::Int(5), rdx_vm::Value::Int(0)];
+    let mut interp = rdx_vm::Interpreter::new();
+    rdx_vm::Engine::run(&mut interp, &m, 0, &mut args, rdx_vm::Direction::Forward).expect("runs");
+    assert_eq!(args[2], rdx_vm::Value::Int(7_003_005));
+}
