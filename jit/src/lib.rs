@@ -575,6 +575,13 @@ impl Jit {
         self.restarts
     }
 
+    /// Whether this engine has compiled any of `m`'s functions (a module among the last it ran
+    /// is known without hashing it).
+    pub fn has_compiled(&mut self, m: &Module) -> bool {
+        let (cid, _) = self.known(m);
+        self.cache.get(&*cid).is_some_and(|c| c.fns.iter().flatten().any(|&f| f != 0))
+    }
+
     /// How many of `m`'s gene functions (two a gene: forward and backward) this engine has
     /// compiled.
     pub fn compiled_functions(&self, m: &Module) -> usize {

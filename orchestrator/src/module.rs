@@ -332,14 +332,22 @@ impl Module {
         // `auto` asks the planner of the home the run is recorded in (rdx-core's, as `rdx run
         // --backend auto` does, here only: no peers, no reuse), else the static rule; `static`
         // is the static rule (`--no-ce1`).
-        // The static rule's JIT starts on the interpreter (`tiered`), as `rdx run` does.
+        // The static rule's JIT starts on the interpreter (`tiered`), as `rdx run` does, unless
+        // this thread's JIT has compiled the module already: then the budget would buy nothing.
         let mut reason = None;
         let mut tiered = false;
         let backend = if backend == "auto" || backend == "static" {
             let home = record.as_ref().filter(|_| backend == "auto");
-            let (chosen, why, cold) = self.auto(py, gene, &args, dir, home);
+            let (chosen, mut why, cold) = self.auto(py, gene, &args, dir, home);
+            if cold && chosen == "jit" && steps == u64::MAX {
+                let module = &self.program.module;
+                if !JIT.with(|jit| jit.borrow_mut().has_compiled(module)) {
+                    tiered = true;
+                } else {
+                    why.push_str("; this thread's JIT has compiled it already");
+                }
+            }
             reason = Some(why);
-            tiered = cold && chosen == "jit" && steps == u64::MAX;
             chosen
         } else {
             backend

@@ -8,15 +8,35 @@ from pathlib import Path
 from typing import Any
 
 import redoxa as rx
-from genes import fib, sum_to
+from genes import fib
+
+
+# Genes of this file's own, one per test: the static rule's JIT runs on the interpreter first
+# only while this thread's JIT has not compiled the module, and other tests compile theirs.
+@rx.gene
+def tally(n: rx.u64, s: rx.u64):
+    i = rx.local(rx.u64, 0)
+    for _ in rx.loop(entry=i == 0, until=i == n):
+        i += 1
+        s += i * 3
+    rx.delocal(i, n)
+
+
+@rx.gene
+def tally5(n: rx.u64, s: rx.u64):
+    i = rx.local(rx.u64, 0)
+    for _ in rx.loop(entry=i == 0, until=i == n):
+        i += 1
+        s += i * 5
+    rx.delocal(i, n)
 
 
 def test_auto_follows_the_static_rule_on_a_cold_start_and_names_its_decision(tmp_path: Path) -> None:
     home = rx.Home(tmp_path)
-    prog = fib.compile()
+    prog = tally.compile()
     assert prog.run(n=5, backend="auto", record=home) == prog.run(n=5)
     first = home.log(dataframe=False)[0]
-    # fib loops, so the static rule would compile it, but fib(5) ends within the
+    # tally loops, so the static rule would compile it, but tally(5) ends within the
     # interpreter's budget: nothing is compiled.
     assert first["backend"] == "interp"
     assert first["backend_reason"].startswith("plan (decision 1): cold start")
@@ -25,13 +45,19 @@ def test_auto_follows_the_static_rule_on_a_cold_start_and_names_its_decision(tmp
 
 def test_the_static_rule_moves_a_long_run_to_the_jit(tmp_path: Path) -> None:
     home = rx.Home(tmp_path)
-    prog = sum_to.compile()
+    prog = tally5.compile()
     for n, backend, told in ((100, "interp", "nothing was compiled"), (2_000_000, "jit", "on the JIT")):
         assert prog.run(n=n, backend="static", record=home) == prog.run(n=n)
         newest = home.log(dataframe=False)[0]
         assert newest["backend"] == backend
         assert newest["backend_reason"].startswith("auto: a gene loops or recurses; ")
         assert newest["backend_reason"].endswith(told)
+    # This thread's JIT has the code now: a later long run goes to it at once, even a short one.
+    for n in (2_000_000, 100):
+        assert prog.run(n=n, backend="static", record=home) == prog.run(n=n)
+        newest = home.log(dataframe=False)[0]
+        assert newest["backend"] == "jit"
+        assert newest["backend_reason"].endswith("this thread's JIT has compiled it already")
 
 
 def test_auto_learns_from_recorded_runs(tmp_path: Path) -> None:
