@@ -11,32 +11,22 @@ import redoxa as rx
 from genes import fib
 
 
-# Genes of this file's own, one per test: the static rule's JIT runs on the interpreter first
-# only while this thread's JIT has not compiled the module, and other tests compile theirs.
-@rx.gene
-def tally(n: rx.u64, s: rx.u64):
-    i = rx.local(rx.u64, 0)
-    for _ in rx.loop(entry=i == 0, until=i == n):
-        i += 1
-        s += i * 3
-    rx.delocal(i, n)
-
-
-@rx.gene
-def tally5(n: rx.u64, s: rx.u64):
-    i = rx.local(rx.u64, 0)
-    for _ in rx.loop(entry=i == 0, until=i == n):
-        i += 1
-        s += i * 5
-    rx.delocal(i, n)
+def tally(k: int) -> rx.Program:
+    """A counting loop of this file's own, `k` making each test's module another: the static
+    rule's JIT runs on the interpreter first only while this thread's JIT has not compiled the
+    module, and other tests compile theirs on the same thread."""
+    return rx.assemble(
+        "gene tally(n: u64, s: u64) {\n    local i: u64 = 0\n    from i == 0 do {\n"
+        f"        i += 1\n        s += i * {k}\n    }} until i == n\n    delocal i = n\n}}\n"
+    )
 
 
 def test_auto_follows_the_static_rule_on_a_cold_start_and_names_its_decision(tmp_path: Path) -> None:
     home = rx.Home(tmp_path)
-    prog = tally.compile()
+    prog = tally(3)
     assert prog.run(n=5, backend="auto", record=home) == prog.run(n=5)
     first = home.log(dataframe=False)[0]
-    # tally loops, so the static rule would compile it, but tally(5) ends within the
+    # tally loops, so the static rule would compile it, but a run of 5 trips ends within the
     # interpreter's budget: nothing is compiled.
     assert first["backend"] == "interp"
     assert first["backend_reason"].startswith("plan (decision 1): cold start")
@@ -45,7 +35,7 @@ def test_auto_follows_the_static_rule_on_a_cold_start_and_names_its_decision(tmp
 
 def test_the_static_rule_moves_a_long_run_to_the_jit(tmp_path: Path) -> None:
     home = rx.Home(tmp_path)
-    prog = tally5.compile()
+    prog = tally(5)
     for n, backend, told in ((100, "interp", "nothing was compiled"), (2_000_000, "jit", "on the JIT")):
         assert prog.run(n=n, backend="static", record=home) == prog.run(n=n)
         newest = home.log(dataframe=False)[0]
