@@ -166,6 +166,11 @@ fn arithmetic_operands_products_and_variable_rotations_agree() {
         "gene g(x: i8, y: i8, k: i8) { x ^= y >> k }",
         "gene g(x: u8, y: u16, k: u8) { y += x << (k & 7) }",
         "gene g(x: u8, y: u8, k: u8) { if k < 3 { x ^= y >> (k + 1) } fi k < 3 }",
+        // A comparison is a word, 0 or 1: its complement is 64 bits, not one.
+        "gene g(x: u8, y: u8) { x ^= ~(y < 5) }",
+        "gene g(x: i8, y: i8) { x >>>= ~(y < 5) }",
+        "gene g(x: u8, y: u8) { x <<<= ~(y == 3) ^ (y != 9) }",
+        "gene g(x: i8, y: u8, z: i8) { x += ~(y >= 7) & (z < 2) }",
     ];
     for src in cases {
         compile_and_verify(src, "g");

@@ -145,12 +145,16 @@ fn odd_inverse(c: u64) -> u64 {
     x
 }
 
-/// A variable's value while compiling: on qubits, or known (a constant: loop counters).
+/// A variable's value while compiling: on qubits (a comparison's temporary is one wire of
+/// width [`FLAG`]), or known (a constant: loop counters).
 #[derive(Clone, Debug)]
 enum Val {
     Q { wires: Vec<u32>, w: Width },
     K { v: u64, ty: Type },
 }
+
+/// The width of a comparison's temporary: one wire, read as a word (0 or 1).
+const FLAG: Width = Width { bits: 1, signed: false };
 
 struct Cc<'a> {
     ast: &'a Ast,
@@ -225,6 +229,8 @@ impl<'a> Cc<'a> {
     fn ty_of(&self, name: &str) -> Option<Type> {
         let i = self.lookup(name)?;
         Some(match &self.vars[i] {
+            // A comparison is a word, 0 or 1, as in the interpreter: `~(a < b)` is 64 bits.
+            Val::Q { w, .. } if *w == FLAG => Type::U64,
             Val::Q { w, .. } => Type::Fixed(*w),
             Val::K { ty, .. } => *ty,
         })
@@ -603,7 +609,7 @@ impl<'a> Cc<'a> {
             }
             _ => {
                 let (bits, w) = if e.is_boolean() {
-                    (1, Width { bits: 1, signed: false })
+                    (1, FLAG)
                 } else {
                     narrow(e, we)?;
                     (we, Width { bits: we as u8, signed })
