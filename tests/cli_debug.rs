@@ -173,6 +173,30 @@ fn print_expressions_info_list_and_goto() {
     assert_eq!(s_values, ["s = 1", "s = 6"], "{out}");
 }
 
+/// Locals that use one slot in turn are each found by their own name where they are open.
+#[test]
+fn locals_that_share_a_slot_are_printed_by_their_own_names() {
+    let dir = std::env::temp_dir().join(format!("rdx-cli-debug-slots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("slots.rdx");
+    std::fs::write(
+        &p,
+        "gene main(x: u64) {\n    local a: u64 = 1\n    x += a\n    delocal a = 1\n    local b: u64 = 2\n    x += b\n    delocal b = 2\n}\n",
+    )
+    .unwrap();
+    let f = p.display().to_string();
+    let out =
+        session(&[&f, "--set", "x=5"], "step\nprint a\ninfo locals\ngoto 4\nprint b\nprint a\ninfo locals\n");
+    assert!(out.contains(">    3 |     x += a\n     4 |     delocal a = 1\na = 1\na = 1\n"), "{out}");
+    assert!(
+        out.contains(
+            ">    6 |     x += b\n     7 |     delocal b = 2\nb = 2\nerror: no variable `a` in scope\nb = 2\n"
+        ),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn lossy_writes_are_on_the_tape_and_undone() {
     let dir = std::env::temp_dir().join(format!("rdx-cli-debug-{}", std::process::id()));

@@ -809,12 +809,12 @@ impl Jit {
                 direction: if f.backward { Direction::Backward } else { Direction::Forward },
             })
             .collect();
-        let gene = ctx.trace.first().map_or(0, |f| f.gene as usize);
+        let (gene, pc) = ctx.trace.first().map_or((0, 0), |f| (f.gene as usize, f.pc as usize));
         let (a, b) = (ctx.fault_a, ctx.fault_b);
         // Compiled code's fault code and payload words, decoded into the interpreter's fault,
         // which words the error.
         let f = Fault::decode(ctx.fault, a, b, ctx.fault_slot);
-        let kind = f.into_kind(m, gene, ctx.kernel_error.clone());
+        let kind = f.into_kind(m, gene, pc, ctx.kernel_error.clone());
         RunError { kind, stack }
     }
 }

@@ -194,6 +194,35 @@ fn run_time_errors_match_the_interpreter() {
     }
 }
 
+/// Locals that use one slot in turn (here and in a callee the interpreter translates in
+/// place): a delocal that fails names the local open there, forward and backward, on both
+/// engines, not every local the slot has held.
+#[test]
+fn a_failed_delocal_names_the_local_open_in_its_slot() {
+    let text = "gene main(x: u64, y: u64) {\n local a: u64 = x\n y += a\n delocal a = 3\n local b: u64 = y\n x += b\n delocal b = 7\n call h(y)\n}\ngene h(p: u64) {\n local c: u64 = 1\n p += c\n delocal c = 1\n local d: u64 = p\n p += d\n delocal d = 4\n}";
+    let m = compile(text);
+    let gene = m.gene_index("main").expect("main");
+    let cases = [
+        ([1, 0], Direction::Forward, "a"),
+        ([3, 0], Direction::Forward, "b"),
+        ([3, 4], Direction::Forward, "d"),
+        ([0, 5], Direction::Backward, "d"),
+        ([0, 8], Direction::Backward, "b"),
+    ];
+    let (mut it, mut jt) = (Interpreter::new(), jit());
+    for (seed, dir, want) in cases {
+        let s = state(&m, gene, &seed);
+        let a = run(&mut it, &m, gene, &s, dir);
+        assert_eq!(a, run(&mut jt, &m, gene, &s, dir), "{seed:?} {dir:?}");
+        match a.0 {
+            Err(RunError { kind: rdx_vm::RunErrorKind::DelocalMismatch { name, .. }, .. }) => {
+                assert_eq!(name, want, "{seed:?} {dir:?}")
+            }
+            other => panic!("{seed:?} {dir:?}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn deep_recursion_within_the_limit_runs_and_reverses() {
     let text = "gene main(x: u64) { call down(x) }\ngene down(n: u64) {\n if n != 0 {\n n -= 1\n call down(n)\n n += 1\n } fi n != 0\n}";

@@ -169,7 +169,10 @@ fn interactive(s: &mut Session<'_, '_>) -> ExitCode {
         words.push(g.name.clone());
         words.extend(g.params.iter().map(|p| p.name.clone()));
         let names = s.program.module.debug.as_ref().and_then(|d| d.genes.get(gi));
-        words.extend(names.into_iter().flat_map(|d| d.slot_names.iter().filter(|n| !n.is_empty()).cloned()));
+        if let Some(d) = names {
+            let slots = 0..d.slot_names.len() as u16;
+            words.extend(slots.flat_map(|s| d.slot_uses(s)).map(|(name, _)| name.to_string()));
+        }
     }
     words.sort();
     words.dedup();

@@ -321,9 +321,6 @@ const CSE_DST: Slot = Slot(u16::MAX);
 /// How many of the latest pure instructions a new one is compared with.
 const CSE_WINDOW: usize = 32;
 
-/// The most names a slot's debug name lists (`i/j/k/…`, see `GeneCompiler::fresh`).
-const SLOT_NAMES: usize = 4;
-
 /// The fused condition `a op k` (a comparison) with a small immediate.
 fn imm_cond(op: BinOp, a: Slot, k: u32, signed: bool) -> Option<Cond> {
     Some(match (op, signed) {
@@ -554,14 +551,29 @@ impl<'a> GeneCompiler<'a> {
         if self.slot_names.len() <= i {
             self.slot_names.resize(i + 1, String::new());
         }
-        // A slot reused by locals in turn lists their names (`i/j`), the first few only: a
-        // gene of thousands of loops, each with its own counter, reuses one slot for all.
+        // A slot reused by locals in turn lists their names in the order they open, `NAME*N`
+        // for N in a row (`GeneDebug::slot_uses`): a gene of thousands of loops, each with its
+        // own counter `i`, names that slot `i*5000`. Only the last entry is looked at, so the
+        // names cost time and space in proportion to the locals.
         let n = &mut self.slot_names[i];
         if n.is_empty() {
             *n = name.to_string();
-        } else if !n.ends_with("/…") && n.split('/').all(|x| x != name) {
-            n.push('/');
-            n.push_str(if n.matches('/').count() >= SLOT_NAMES { "…" } else { name });
+        } else {
+            let last = n.rsplit('/').next().unwrap_or_default();
+            let (last_name, count) = match last.rsplit_once('*') {
+                Some((a, c)) => (a, c.parse::<u64>().unwrap_or(1)),
+                None => (last, 1),
+            };
+            if last_name == name {
+                let keep = n.len() - last.len();
+                n.truncate(keep);
+                n.push_str(name);
+                n.push('*');
+                n.push_str(&(count + 1).to_string());
+            } else {
+                n.push('/');
+                n.push_str(name);
+            }
         }
         Ok(s)
     }

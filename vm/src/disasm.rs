@@ -52,12 +52,18 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
     // listing, not quadratic).
     let newlines = m.debug.as_ref().map(|d| d.line_ends()).unwrap_or_default();
     for (gi, g) in m.genes.iter().enumerate() {
-        let names =
-            m.debug.as_ref().and_then(|d| d.genes.get(gi)).map(|d| d.slot_names.as_slice()).unwrap_or(&[]);
-        let slot = |s: Slot| -> String {
-            match names.get(s.0 as usize) {
-                Some(n) if !n.is_empty() => format!("%{}:{n}", s.0),
-                _ => format!("%{}", s.0),
+        // A slot's name where the instruction is (locals may use a slot in turn); a plain
+        // stream's slots may be a callee's, renamed: all their names.
+        let debug = m.debug.as_ref().and_then(|d| d.genes.get(gi));
+        let names = debug.map(|d| d.names_in(&g.code));
+        let slot = |s: Slot, at: Option<usize>| -> String {
+            let name = match (&names, at) {
+                (Some(n), Some(at)) => n.at(s.0, at).map(str::to_string),
+                _ => debug.and_then(|d| d.slot_label(s.0)),
+            };
+            match name {
+                Some(n) => format!("%{}:{n}", s.0),
+                None => format!("%{}", s.0),
             }
         };
         let params: Vec<String> = g.params.iter().map(|p| format!("{}: {}", p.name, p.ty)).collect();
@@ -88,6 +94,8 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
                 last_line = Some(line_no);
                 let _ = writeln!(out, "    ; {line_no:>4} | {}", text.trim_end());
             }
+            let own = (!plain).then(|| m.origin(gi, pc, dir));
+            let slot = |s: Slot| slot(s, own);
             let mut parts: Vec<String> = Vec::new();
             op.operands(&mut |name, o| {
                 let v = match o {

@@ -185,19 +185,41 @@ fn fuzz_body_runs_every_stdlib_module() {
     }
 }
 
-/// A slot reused by locals in turn names the first few (the disassembler's `%3:i/j`), then
-/// `…`: a gene of thousands of loops, each with its own counter in the one slot they share,
-/// compiles without a debug name that grows with every loop (it made compiling quadratic).
+/// A slot reused by locals in turn names each where it is open; a listing without a position
+/// shows the first few names (`%3:i/j/k/l/…`). A gene of thousands of loops, each with its own
+/// counter `i` in the one slot they share, names that slot `i*N`: a debug name that grew with
+/// every loop made compiling quadratic.
 #[test]
-fn a_reused_slot_names_its_first_locals() {
+fn a_reused_slot_names_each_local_where_it_is_open() {
     let mut src = String::from("gene main(x: u64) {\n");
     for k in 0..50 {
         src += &format!("    local v{k}: u64 = 0\n    x += v{k}\n    delocal v{k} = 0\n");
+    }
+    for _ in 0..3000 {
+        src += "    local i: u64 = 0\n    from i == 0 do { i += 1 } until i == 2\n    delocal i = 2\n";
     }
     src += "}\n";
     let p = rdx_lang::parser::parse(&src).unwrap();
     let c = rdx_lang::check::check(&p, &Default::default()).unwrap();
     let m = rdx_vm::compile(&c, "t.rdx", &src).unwrap();
-    let names = &m.debug.as_ref().unwrap().genes[0].slot_names;
-    assert!(names.contains(&"v0/v1/v2/v3/…".to_string()), "{names:?}");
+    let d = &m.debug.as_ref().unwrap().genes[0];
+    let slot = d.slot_names.iter().position(|n| n.starts_with("v0/")).expect("the shared slot") as u16;
+    let want: Vec<String> = (0..50).map(|k| format!("v{k}")).chain(["i*3000".to_string()]).collect();
+    assert_eq!(d.slot_names[slot as usize], want.join("/"));
+    assert_eq!(d.slot_label(slot).as_deref(), Some("v0/v1/v2/v3/…"));
+    // Each delocal names its own local, by the linear search and by the table.
+    let code = &m.genes[0].code;
+    let names = d.names_in(code);
+    let mut closed = Vec::new();
+    for (pc, op) in code.iter().enumerate() {
+        if let rdx_vm::ops::Op::DelocalImm { dst, .. } = op
+            && dst.0 == slot
+        {
+            assert_eq!(d.name_at(code, slot, pc), names.at(slot, pc));
+            closed.push(names.at(slot, pc).unwrap_or("?").to_string());
+        }
+    }
+    let want: Vec<String> = (0..50).map(|k| format!("v{k}")).chain((0..3000).map(|_| "i".into())).collect();
+    assert_eq!(closed, want);
+    assert_eq!(m.slot_name(0, slot, 0), "v0/v1/v2/v3/…", "before any local opens");
 }

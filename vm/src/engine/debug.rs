@@ -682,7 +682,7 @@ impl<'m> Debugger<'m> {
         let point = self.forward_point(k);
         for (slot, ty, open, close) in locals(&g.code) {
             if open < point && point <= close && !self.m.compiler_slot(gi, slot as u16) {
-                let name = self.m.slot_name(gi, slot as u16);
+                let name = self.m.slot_name(gi, slot as u16, open);
                 if out.iter().any(|v: &Var| v.name == name) {
                     continue;
                 }
@@ -699,9 +699,9 @@ impl<'m> Debugger<'m> {
         let Some(f) = self.it.frames.get(k) else { return Vec::new() };
         let gi = f.gene as usize;
         let mut v: Vec<String> = self.m.genes[gi].params.iter().map(|p| p.name.clone()).collect();
-        for (slot, ..) in locals(&self.m.genes[gi].code) {
+        for (slot, _, open, _) in locals(&self.m.genes[gi].code) {
             if !self.m.compiler_slot(gi, slot as u16) {
-                v.push(self.m.slot_name(gi, slot as u16));
+                v.push(self.m.slot_name(gi, slot as u16, open));
             }
         }
         v

@@ -746,7 +746,8 @@ impl Interpreter {
             Direction::Forward => fault,
             Direction::Backward => fault.mirror(),
         };
-        RunError { kind: fault.into_kind(m, gene, self.kernel_error.clone()), stack }
+        let pc = stack.first().map_or(0, |f| f.pc);
+        RunError { kind: fault.into_kind(m, gene, pc, self.kernel_error.clone()), stack }
     }
 }
 
@@ -834,9 +835,16 @@ impl Fault {
         }
     }
 
-    /// The error kind, with names and spans looked up in `m` (`gene` is the failing gene, for a
-    /// delocal's variable name); `kernel_error` is the failed kernel call's error.
-    pub fn into_kind(self, m: &Module, gene: usize, kernel_error: Option<KernelCallError>) -> RunErrorKind {
+    /// The error kind, with names and spans looked up in `m` (`gene` is the failing gene and
+    /// `pc` the failing instruction's forward position, for a delocal's variable name);
+    /// `kernel_error` is the failed kernel call's error.
+    pub fn into_kind(
+        self,
+        m: &Module,
+        gene: usize,
+        pc: usize,
+        kernel_error: Option<KernelCallError>,
+    ) -> RunErrorKind {
         use RunErrorKind as K;
         match self {
             Fault::Assert => K::AssertFailed,
@@ -849,7 +857,7 @@ impl Fault {
             Fault::UntilExit => K::UntilExitFailed,
             Fault::UntilReentry => K::UntilReentryFailed,
             Fault::Delocal { slot, expected, actual } => {
-                K::DelocalMismatch { name: m.slot_name(gene, slot), expected, actual }
+                K::DelocalMismatch { name: m.slot_name(gene, slot, pc), expected, actual }
             }
             Fault::StackNotEmpty(len) => K::StackNotEmpty { len },
             Fault::PopNonZero(value) => K::PopNonZero { value },

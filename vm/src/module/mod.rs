@@ -24,7 +24,7 @@ mod verify;
 pub use mirror::paired_fix;
 pub use verify::MAX_FRAME_WORDS;
 
-use crate::ops::Op;
+use crate::ops::{Op, Slot};
 use std::hash::Hash;
 
 /// The history-tape tag of an entry whose writer is unknown; it matches any undo.
@@ -219,8 +219,105 @@ impl DebugInfo {
 pub struct GeneDebug {
     /// One span per instruction.
     pub spans: Vec<Span>,
-    /// Names of the first slots (parameters and locals); temporaries are unnamed.
+    /// Names of the first slots (parameters and locals); temporaries are unnamed. A slot that
+    /// locals use in turn lists their names in the order they open, separated by `/`, with
+    /// `NAME*N` for N in a row ([`Self::slot_uses`]).
     pub slot_names: Vec<String>,
+}
+
+/// The open instructions of scalar and stack locals: the ones that may reuse a slot.
+fn opens(op: &Op) -> Option<Slot> {
+    match *op {
+        Op::Local { dst, .. } | Op::LocalImm { dst, .. } | Op::LocalStack { dst } => Some(dst),
+        _ => None,
+    }
+}
+
+impl GeneDebug {
+    /// The names of the variables that use slot `slot` in turn, in the order they open, each
+    /// with how many open in a row under it (empty for a temporary).
+    pub fn slot_uses(&self, slot: u16) -> Vec<(&str, u64)> {
+        let Some(n) = self.slot_names.get(slot as usize).filter(|n| !n.is_empty()) else {
+            return Vec::new();
+        };
+        n.split('/')
+            .map(|e| match e.rsplit_once('*') {
+                Some((name, k)) => (name, k.parse().unwrap_or(1)),
+                None => (e, 1),
+            })
+            .collect()
+    }
+
+    /// The name of the variable in slot `slot` at forward position `pc` of `code` (the gene's
+    /// own code): the one of the latest local opened there at or before `pc`. A slot with one
+    /// name (a parameter, an array, a local alone in it) has it everywhere.
+    pub fn name_at(&self, code: &[Op], slot: u16, pc: usize) -> Option<&str> {
+        let uses = self.slot_uses(slot);
+        if let [(name, _)] = uses[..] {
+            return Some(name);
+        }
+        let end = pc.saturating_add(1).min(code.len());
+        let k = code[..end].iter().filter(|op| opens(op) == Some(Slot(slot))).count();
+        Self::nth(&uses, k.checked_sub(1)?)
+    }
+
+    /// The name of the `k`-th local (from 0) to open in a slot of these uses.
+    fn nth<'a>(uses: &[(&'a str, u64)], mut k: usize) -> Option<&'a str> {
+        for &(name, n) in uses {
+            if (k as u64) < n {
+                return Some(name);
+            }
+            k -= n as usize;
+        }
+        None
+    }
+
+    /// The slot's names for a listing that has no position: the different ones in the order
+    /// they first open, the first four, then `…` (`i/j/k/l/…`).
+    pub fn slot_label(&self, slot: u16) -> Option<String> {
+        let mut seen: Vec<&str> = Vec::new();
+        for (name, _) in self.slot_uses(slot) {
+            if seen.len() == 4 {
+                return Some(seen.join("/") + "/…");
+            }
+            if !seen.contains(&name) {
+                seen.push(name);
+            }
+        }
+        (!seen.is_empty()).then(|| seen.join("/"))
+    }
+
+    /// The names of slot `slot` by the positions of `code` where each use opens, for lookups
+    /// at many positions ([`SlotNames`]).
+    pub fn names_in<'a>(&'a self, code: &[Op]) -> SlotNames<'a> {
+        let mut open_at: Vec<Vec<u32>> = vec![Vec::new(); self.slot_names.len()];
+        for (pc, op) in code.iter().enumerate() {
+            if let Some(s) = opens(op).and_then(|s| open_at.get_mut(s.0 as usize)) {
+                s.push(pc as u32);
+            }
+        }
+        SlotNames { debug: self, open_at }
+    }
+}
+
+/// A gene's slot names with where each use opens: [`GeneDebug::name_at`] at any position in
+/// logarithmic time.
+pub struct SlotNames<'a> {
+    debug: &'a GeneDebug,
+    open_at: Vec<Vec<u32>>,
+}
+
+impl SlotNames<'_> {
+    /// The name of slot `slot` at forward position `pc`, as [`GeneDebug::name_at`].
+    pub fn at(&self, slot: u16, pc: usize) -> Option<&str> {
+        let uses = self.debug.slot_uses(slot);
+        if let [(name, _)] = uses[..] {
+            return Some(name);
+        }
+        let opened = self.open_at.get(slot as usize)?;
+        let k = opened.partition_point(|&p| p as usize <= pc);
+        GeneDebug::nth(&uses, k.checked_sub(1)?)
+    }
 }
 
 /// What kind of defect made a module fail to load.
@@ -360,14 +457,14 @@ impl Module {
         })
     }
 
-    /// The source name of slot `slot` of gene `gene` (from the debug section), or `slot N`.
-    pub fn slot_name(&self, gene: usize, slot: u16) -> String {
-        self.debug
-            .as_ref()
-            .and_then(|d| d.genes.get(gene))
-            .and_then(|g| g.slot_names.get(slot as usize))
-            .filter(|n| !n.is_empty())
-            .cloned()
+    /// The source name of slot `slot` of gene `gene` at its forward position `pc` (from the
+    /// debug section: the local open there, when locals use the slot in turn), else the slot's
+    /// names ([`GeneDebug::slot_label`]), else `slot N`.
+    pub fn slot_name(&self, gene: usize, slot: u16, pc: usize) -> String {
+        let debug = self.debug.as_ref().and_then(|d| d.genes.get(gene));
+        let code = self.genes.get(gene).map_or(&[][..], |g| &g.code[..]);
+        debug
+            .and_then(|d| d.name_at(code, slot, pc).map(str::to_string).or_else(|| d.slot_label(slot)))
             .unwrap_or_else(|| format!("slot {slot}"))
     }
 
