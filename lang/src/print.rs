@@ -263,103 +263,130 @@ fn write_expr(out: &mut String, e: &Expr, min: u8) {
 
 /// Sets every span in the program to `Span::default()`, so trees compare by structure only.
 pub fn strip_spans(p: &mut Program) {
-    for c in &mut p.consts {
-        c.span = Span::default();
-        c.name.span = Span::default();
-        strip_expr(&mut c.value);
-    }
-    for g in &mut p.genes {
-        g.span = Span::default();
-        g.name.span = Span::default();
-        for prm in &mut g.params {
-            prm.name.span = Span::default();
-            prm.ty_span = Span::default();
-        }
-        strip_block(&mut g.body);
+    walk_program(p, &mut Names { span: &mut |s| *s = Span::default(), name: &mut |_| {} });
+}
+
+/// The hooks of a walk over a tree's spans and names (genes' and variables' alike).
+struct Names<'a> {
+    span: &'a mut dyn FnMut(&mut Span),
+    name: &'a mut dyn FnMut(&mut String),
+}
+
+impl Names<'_> {
+    fn ident(&mut self, i: &mut Ident) {
+        (self.span)(&mut i.span);
+        (self.name)(&mut i.name);
     }
 }
 
-fn strip_block(b: &mut Block) {
-    b.span = Span::default();
+fn walk_program(p: &mut Program, v: &mut Names<'_>) {
+    for c in &mut p.consts {
+        (v.span)(&mut c.span);
+        v.ident(&mut c.name);
+        walk_expr(&mut c.value, v);
+    }
+    for g in &mut p.genes {
+        (v.span)(&mut g.span);
+        v.ident(&mut g.name);
+        for prm in &mut g.params {
+            v.ident(&mut prm.name);
+            (v.span)(&mut prm.ty_span);
+        }
+        walk_block(&mut g.body, v);
+    }
+}
+
+fn walk_block(b: &mut Block, v: &mut Names<'_>) {
+    (v.span)(&mut b.span);
     for s in &mut b.stmts {
-        strip_stmt(s);
+        walk_stmt(s, v);
     }
 }
 
 /// Sets every span in the statement to `Span::default()`.
 pub fn strip_stmt(s: &mut Stmt) {
-    s.span = Span::default();
+    walk_stmt(s, &mut Names { span: &mut |s| *s = Span::default(), name: &mut |_| {} });
+}
+
+fn walk_stmt(s: &mut Stmt, v: &mut Names<'_>) {
+    (v.span)(&mut s.span);
     match &mut s.kind {
         StmtKind::Update { target, value: e, .. }
         | StmtKind::Mul { target, factor: e }
         | StmtKind::XorShift { target, amount: e, .. }
         | StmtKind::Rotate { target, amount: e, .. }
         | StmtKind::Assign { target, value: e } => {
-            strip_place(target);
-            strip_expr(e);
+            walk_place(target, v);
+            walk_expr(e, v);
         }
-        StmtKind::Neg(p) | StmtKind::Not(p) | StmtKind::Erase(p) => strip_place(p),
+        StmtKind::Neg(p) | StmtKind::Not(p) | StmtKind::Erase(p) => walk_place(p, v),
         StmtKind::Swap(a, b) => {
-            strip_place(a);
-            strip_place(b);
+            walk_place(a, v);
+            walk_place(b, v);
         }
         StmtKind::If { cond, then_block, else_block, fi } => {
-            strip_expr(cond);
-            strip_block(then_block);
+            walk_expr(cond, v);
+            walk_block(then_block, v);
             if let Some(b) = else_block {
-                strip_block(b);
+                walk_block(b, v);
             }
-            strip_expr(fi);
+            walk_expr(fi, v);
         }
         StmtKind::From { entry, body, again, until } => {
-            strip_expr(entry);
-            strip_block(body);
+            walk_expr(entry, v);
+            walk_block(body, v);
             if let Some(b) = again {
-                strip_block(b);
+                walk_block(b, v);
             }
-            strip_expr(until);
+            walk_expr(until, v);
         }
         StmtKind::Call { gene, args, .. } => {
-            gene.span = Span::default();
-            args.iter_mut().for_each(|a| a.span = Span::default());
+            v.ident(gene);
+            args.iter_mut().for_each(|a| v.ident(a));
         }
         StmtKind::Local { name, init: e, .. } | StmtKind::Delocal { name, value: e, .. } => {
-            name.span = Span::default();
-            strip_expr(e);
+            v.ident(name);
+            walk_expr(e, v);
         }
         StmtKind::Push { value: p, stack } | StmtKind::Pop { target: p, stack } => {
-            strip_place(p);
-            stack.span = Span::default();
+            walk_place(p, v);
+            v.ident(stack);
         }
-        StmtKind::Assert(e) => strip_expr(e),
+        StmtKind::Assert(e) => walk_expr(e, v),
         StmtKind::Kernel { name, buf } => {
-            name.span = Span::default();
-            buf.span = Span::default();
+            // (A kernel's name is the kernel's, not the program's.)
+            (v.span)(&mut name.span);
+            v.ident(buf);
         }
-        StmtKind::Undo(inner) => strip_stmt(inner),
+        StmtKind::Undo(inner) => walk_stmt(inner, v),
         StmtKind::Print(Print::Format(_, args)) | StmtKind::Print(Print::Show(args)) => {
-            args.iter_mut().for_each(|a| a.span = Span::default());
+            args.iter_mut().for_each(|a| v.ident(a));
         }
         StmtKind::Skip | StmtKind::Error(_) | StmtKind::Print(Print::Text(_)) => {}
     }
 }
 
-fn strip_place(p: &mut Place) {
-    p.span = Span::default();
-    p.name.span = Span::default();
+fn walk_place(p: &mut Place, v: &mut Names<'_>) {
+    (v.span)(&mut p.span);
+    v.ident(&mut p.name);
     if let Some(i) = &mut p.index {
-        strip_expr(i);
+        walk_expr(i, v);
     }
 }
 
 /// Sets every span in the expression to `Span::default()` (without recursion).
 pub fn strip_expr(e: &mut Expr) {
+    walk_expr(e, &mut Names { span: &mut |s| *s = Span::default(), name: &mut |_| {} });
+}
+
+/// Walks the expression without recursion.
+fn walk_expr(e: &mut Expr, v: &mut Names<'_>) {
     let mut stack = vec![e];
     while let Some(e) = stack.pop() {
-        e.span = Span::default();
+        (v.span)(&mut e.span);
         match &mut e.kind {
             ExprKind::Index(a, i) => {
-                a.span = Span::default();
+                v.ident(a);
                 stack.push(i);
             }
             ExprKind::Unary(_, i) => stack.push(i),
@@ -367,8 +394,64 @@ pub fn strip_expr(e: &mut Expr) {
                 stack.push(l);
                 stack.push(r);
             }
-            ExprKind::Builtin(_, x) => x.span = Span::default(),
-            ExprKind::Int(_) | ExprKind::Var(_) | ExprKind::Nil => {}
+            ExprKind::Builtin(_, x) => v.ident(x),
+            ExprKind::Var(name) => (v.name)(name),
+            ExprKind::Int(_) | ExprKind::Nil => {}
         }
     }
+}
+
+/// Gives every name of `p` that is not an rdx name (a Janus name with `'` or a letter outside
+/// ASCII, or an rdx keyword such as `swap`) one that is: its characters outside
+/// `[A-Za-z0-9_]` as `_` (`]` left out), a `_` before a digit, then `_` added while it is a
+/// keyword or a name of the program. Returns the renamings, old name first, in the order found.
+pub fn rdx_names(p: &mut Program) -> Vec<(String, String)> {
+    let valid = |n: &str| {
+        let mut cs = n.chars();
+        cs.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !crate::token::is_keyword(n)
+    };
+    let mut taken = std::collections::HashSet::new();
+    walk_program(
+        p,
+        &mut Names {
+            span: &mut |_| {},
+            name: &mut |n| {
+                taken.insert(n.clone());
+            },
+        },
+    );
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    let mut map = std::collections::HashMap::new();
+    walk_program(
+        p,
+        &mut Names {
+            span: &mut |_| {},
+            name: &mut |n| {
+                if valid(n) {
+                    return;
+                }
+                let to = map.entry(n.clone()).or_insert_with(|| {
+                    // (`m[2][3]`: a Janus array of two dimensions, as the front end names it.)
+                    let mut to: String = n
+                        .chars()
+                        .filter(|&c| c != ']')
+                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                        .collect();
+                    if to.starts_with(|c: char| c.is_ascii_digit()) || to.is_empty() {
+                        to.insert(0, '_');
+                    }
+                    while crate::token::is_keyword(&to) || taken.contains(&to) {
+                        to.push('_');
+                    }
+                    taken.insert(to.clone());
+                    renamed.push((n.clone(), to.clone()));
+                    to
+                });
+                *n = to.clone();
+            },
+        },
+    );
+    renamed
 }

@@ -35,9 +35,15 @@ pub fn run(args: Args) -> ExitCode {
     };
     match src.compile(&CheckOptions { strict: false, kernels: &catalogue }) {
         Ok(checked) => {
-            let inverse = rdx_lang::invert::invert_program(&checked.program);
+            let mut inverse = rdx_lang::invert::invert_program(&checked.program);
             if checked.program.dialect == rdx_lang::ast::Dialect::Janus {
                 print!("{JANUS_NOTE}");
+                // Janus names that rdx cannot read (`x'`, `swap`) get names it can.
+                let renamed = rdx_lang::print::rdx_names(&mut inverse);
+                if !renamed.is_empty() {
+                    let list: Vec<String> = renamed.iter().map(|(a, b)| format!("`{a}` is `{b}`")).collect();
+                    println!("// Names that are not rdx names, renamed: {}.\n", list.join(", "));
+                }
             }
             print!("{}", rdx_lang::print::print_program(&inverse));
             ExitCode::SUCCESS
