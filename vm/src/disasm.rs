@@ -52,8 +52,8 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
     // listing, not quadratic).
     let newlines = m.debug.as_ref().map(|d| d.line_ends()).unwrap_or_default();
     for (gi, g) in m.genes.iter().enumerate() {
-        // A slot's name where the instruction is (locals may use a slot in turn); a plain
-        // stream's slots may be a callee's, renamed: all their names.
+        // A slot's name where the instruction is (locals may use a slot in turn); without a
+        // position, all its names.
         let debug = m.debug.as_ref().and_then(|d| d.genes.get(gi));
         let names = debug.map(|d| d.names_in(&g.code));
         let slot = |s: Slot, at: Option<usize>| -> String {
@@ -94,7 +94,13 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
                 last_line = Some(line_no);
                 let _ = writeln!(out, "    ; {line_no:>4} | {}", text.trim_end());
             }
-            let own = (!plain).then(|| m.origin(gi, pc, dir));
+            // Where the instruction is in the gene's own forward code (not for a callee's
+            // instruction translated in place: its slots are renamed into this frame).
+            let own = match (plain, m.plain_origin(gi, pc, dir)) {
+                (false, _) => Some(m.origin(gi, pc, dir)),
+                (true, (own, None)) => Some(m.origin(gi, own, dir)),
+                (true, (_, Some(_))) => None,
+            };
             let slot = |s: Slot| slot(s, own);
             let mut parts: Vec<String> = Vec::new();
             op.operands(&mut |name, o| {
