@@ -209,7 +209,12 @@ impl Compiled {
         let Some(jm) = self.jit.as_mut() else { return Err(CompileError::Module("code freed".into())) };
         let call_conv = jm.isa().default_call_conv();
         let sig = gene_signature(call_conv);
-        let info = ModuleInfo { module: m, call_conv, frontend: jm.isa().frontend_config() };
+        let info = ModuleInfo {
+            module: m,
+            call_conv,
+            frontend: jm.isa().frontend_config(),
+            stack_params_fixed: trust::stack_params_fixed(m),
+        };
         let mut tr = FuncTranslator::new();
         // Each gene's functions (forward, backward), which a call names by their index (the
         // translation declares in a function only those it calls).

@@ -57,6 +57,8 @@ pub struct ModuleInfo<'m> {
     pub call_conv: CallConv,
     /// The target's pointer type and the like, for `FunctionBuilder::finalize`.
     pub frontend: cranelift_codegen::isa::TargetFrontendConfig,
+    /// Stack parameters name live stacks for the whole call ([`crate::trust::stack_params_fixed`]).
+    pub stack_params_fixed: bool,
 }
 
 /// The signature of every compiled gene function.
@@ -1349,14 +1351,24 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         Some((lo, hi))
     }
 
-    /// The address of stack `id`'s [`runtime::RtStack`] when `id` names a live stack; else
-    /// continues in `slow` (where a helper reports the fault). The check is left out where it
-    /// passed on every path to here ([`known`]).
-    fn stack_hdr(&mut self, id: Value, slow: cranelift_codegen::ir::Block) -> Value {
+    /// The address of stack `id`'s [`runtime::RtStack`] (`id` read from slot `stack`) when
+    /// `id` names a live stack; else continues in `slow` (where a helper reports the fault).
+    /// The check is left out where it passed on every path to here ([`known`]), and for a
+    /// stack parameter when the module keeps them fixed.
+    fn stack_hdr(&mut self, stack: Slot, id: Value, slow: cranelift_codegen::ir::Block) -> Value {
         let flags = MemFlagsData::trusted();
         let cur = self.b.current_block();
         let st = self.stack_tab;
-        if !(st.is_some() && self.known.stack_live(cur, id)) {
+        // A stack parameter names a live stack for the whole call (when the module says so).
+        let param = self.info.stack_params_fixed
+            && self
+                .g
+                .params
+                .iter()
+                .zip(&self.g.param_slots)
+                .any(|(p, &s)| p.ty == rdx_lang::ast::Type::Stack && s == stack.0);
+        let known = param || st.is_some() && self.known.stack_live(cur, id);
+        if !known {
             let live = match st {
                 Some(st) => self.b.use_var(st.live),
                 None => self.b.ins().load(I64, flags, self.ctx, runtime::OFF_LIVE),

@@ -136,3 +136,42 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
     }
     true
 }
+
+/// True when every gene's stack parameters name one live stack for the whole call, so compiled
+/// code may use them without checking that the stack is live: no instruction writes a stack
+/// parameter's slot (`local.stack`, `delocal.stack`, `swap` or any other write), and a call
+/// passes it only to a stack parameter of the callee (which the same holds for). The engine
+/// and compiled callers pass live stacks, and a stack outlives the calls it is passed to (its
+/// owner closes it only after they return). The compiler from source guarantees this; a
+/// hand-written module might not.
+pub fn stack_params_fixed(m: &Module) -> bool {
+    m.genes.iter().all(|g| {
+        let stacks: Vec<u16> = g
+            .params
+            .iter()
+            .zip(&g.param_slots)
+            .filter(|(p, _)| p.ty == Type::Stack)
+            .map(|(_, &s)| s)
+            .collect();
+        stacks.is_empty()
+            || g.code.iter().all(|op| {
+                if let Op::Call { gene, args } | Op::Uncall { gene, args } = *op {
+                    let Some(callee) = m.genes.get(gene.0 as usize) else { return false };
+                    let passed = g.args.get(args.start as usize..args.start as usize + args.len as usize);
+                    return passed.is_some_and(|passed| {
+                        passed.iter().enumerate().all(|(i, s)| {
+                            !stacks.contains(&s.0)
+                                || callee.params.get(i).is_some_and(|p| p.ty == Type::Stack)
+                        })
+                    });
+                }
+                let mut ok = true;
+                op.operands(&mut |name, o| {
+                    if let OperandRef::Slot(s) = o {
+                        ok &= !(stacks.contains(&s.0) && crate::loops::is_write(op, name));
+                    }
+                });
+                ok
+            })
+    })
+}

@@ -315,29 +315,17 @@ fn a_run_compiles_the_functions_it_calls() {
     assert_eq!(jt.compiled_functions(&m), 10);
 }
 
-/// A hand-written module that grows an array's length slot and then reads past the array:
-/// the trust check sends it to the interpreter, whose checked memory reports it.
-#[test]
-fn untrusted_modules_run_on_the_interpreter() {
-    use rdx_lang::ast::{Dialect, Elem};
+/// A verified one-gene module `main` written by hand: its parameters (name, type), slots
+/// (as many frame words) and code.
+fn hand_written(params: &[(&str, Type)], slots: u16, code: Vec<rdx_vm::ops::Op>) -> Module {
     use rdx_vm::module::{GeneDef, ParamDef};
-    use rdx_vm::ops::{Arr, Imm, Op, Pre, Slot};
     let gene = GeneDef {
         name: "main".into(),
-        params: vec![
-            ParamDef { name: "a".into(), ty: Type::Array(Elem::U64, 2) },
-            ParamDef { name: "x".into(), ty: Type::U64 },
-            ParamDef { name: "i".into(), ty: Type::U64 },
-        ],
-        slots: 4,
-        words: 4,
+        params: params.iter().map(|&(name, ty)| ParamDef { name: name.into(), ty }).collect(),
+        slots,
+        words: u32::from(slots),
         args: vec![],
-        code: vec![
-            Op::Enter {},
-            Op::AddImm { dst: Slot(1), imm: Imm(1000) },
-            Op::AddFrom { dst: Slot(2), arr: Arr(0), idx: Slot(3), pre: Pre(0) },
-            Op::Exit {},
-        ],
+        code,
         param_slots: vec![],
         param_pass: vec![],
         param_back: vec![],
@@ -348,8 +336,29 @@ fn untrusted_modules_run_on_the_interpreter() {
         loops: Vec::new(),
         arg_written: Vec::new(),
     };
-    let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None };
+    let mut m =
+        Module { dialect: rdx_lang::ast::Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None };
     m.verify().expect("the verifier accepts it");
+    m
+}
+
+/// A hand-written module that grows an array's length slot and then reads past the array:
+/// the trust check sends it to the interpreter, whose checked memory reports it.
+#[test]
+fn untrusted_modules_run_on_the_interpreter() {
+    use rdx_lang::ast::Elem;
+    use rdx_vm::ops::{Arr, Imm, Op, Pre, Slot};
+    let params = [("a", Type::Array(Elem::U64, 2)), ("x", Type::U64), ("i", Type::U64)];
+    let m = hand_written(
+        &params,
+        4,
+        vec![
+            Op::Enter {},
+            Op::AddImm { dst: Slot(1), imm: Imm(1000) },
+            Op::AddFrom { dst: Slot(2), arr: Arr(0), idx: Slot(3), pre: Pre(0) },
+            Op::Exit {},
+        ],
+    );
     assert!(!rdx_jit::trust::trusted(&m));
     for i in [1u64, 500] {
         let s = vec![Value::Array(vec![5, 6]), Value::Int(0), Value::Int(i)];
@@ -361,6 +370,34 @@ fn untrusted_modules_run_on_the_interpreter() {
             assert_eq!(a, b);
         }
     }
+}
+
+/// Compiled code uses a stack parameter without checking that it names a live stack only
+/// when no gene writes one (`trust::stack_params_fixed`): a hand-written module that adds to
+/// a stack parameter's slot before pushing is refused by the rule, and both engines report
+/// the dead stack alike; compiled sources keep the rule.
+#[test]
+fn a_stack_parameter_written_by_hand_is_checked_on_both_engines() {
+    use rdx_vm::ops::{Imm, Op, Pre, Slot};
+    let m = hand_written(
+        &[("s", Type::Stack), ("x", Type::U64)],
+        2,
+        vec![
+            Op::Enter {},
+            Op::AddImm { dst: Slot(0), imm: Imm(1) },
+            Op::Push { var: Slot(1), stack: Slot(0), pre: Pre(0) },
+            Op::Exit {},
+        ],
+    );
+    assert!(!rdx_jit::trust::stack_params_fixed(&m));
+    let s = vec![Value::Stack(vec![4]), Value::Int(7)];
+    let (mut a, mut b) = (s.clone(), s.clone());
+    let ra = Interpreter::new().run(&m, 0, &mut a, Direction::Forward);
+    let rb = jit().run(&m, 0, &mut b, Direction::Forward);
+    assert!(ra.is_err(), "{ra:?}");
+    assert_eq!(ra, rb);
+    let text = format!("{STACK_CALLEES}}}\ngene main(s: stack, x: u64, k: u64) {{ call bigpush(s, x, k) }}");
+    assert!(rdx_jit::trust::stack_params_fixed(&compile(&text)), "{text}");
 }
 
 /// Local arrays live in per-frame arena memory: recursion must keep each level's array.

@@ -129,7 +129,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         // Inline while the buffer has room; the helper grows it or reports the fault.
         let (slow, done) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
-        let hdr = self.stack_hdr(id, slow);
+        let hdr = self.stack_hdr(stack, id, slow);
         let (len, cap) = (
             self.stack_field(id, hdr, runtime::OFF_STACK_LEN),
             self.stack_field(id, hdr, runtime::OFF_STACK_CAP),
@@ -165,7 +165,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         // the fault.
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
-        let hdr = self.stack_hdr(id, slow);
+        let hdr = self.stack_hdr(stack, id, slow);
         let len = self.stack_field(id, hdr, runtime::OFF_STACK_LEN);
         let empty = self.b.ins().icmp_imm_s(IntCC::Equal, len, 0);
         let empty = self.b.ins().uextend(I64, empty);

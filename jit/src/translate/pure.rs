@@ -301,7 +301,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.set_cold_block(slow);
         // (Defined before the branches, so that it dominates the slow path.)
         let w = self.b.ins().iconst(I32, what);
-        let hdr = self.stack_hdr(id, slow);
+        let hdr = self.stack_hdr(stack, id, slow);
         let len = self.stack_field(id, hdr, runtime::OFF_STACK_LEN);
         let v = match what {
             0 => {
