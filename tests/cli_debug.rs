@@ -238,6 +238,17 @@ fn a_run_time_error_stops_before_the_statement_and_can_be_stepped_back() {
     assert!(out.contains("y = 0\n"), "{out}");
 }
 
+/// In a Janus program, `print` reads expressions as Janus: its names (`x'`, the rdx keyword
+/// `not`) and operators (`=` compares; `==` is refused as Janus refuses it).
+#[test]
+fn janus_expressions_are_printed_in_janus() {
+    let ja = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/janus/names.ja").display().to_string();
+    let out = session(&[&ja], "step\nstep\nprint not + 1\nprint x' * 3 = 6 && not = 0\nprint x' == 2\n");
+    assert!(out.contains("not + 1 = 1\n"), "{out}");
+    assert!(out.contains("x' * 3 = 6 && not = 0 = 1\n"), "{out}");
+    assert!(out.contains("error: `x' == 2` is not an expression: `==` is not a Janus operator\n"), "{out}");
+}
+
 #[test]
 fn janus_and_bytecode_modules_and_reverse() {
     let ja = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/janus/fib.ja").display().to_string();

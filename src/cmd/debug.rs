@@ -418,12 +418,17 @@ impl Session<'_, '_> {
     /// program's dialect does it).
     pub fn eval(&self, text: &str) -> Result<u64, String> {
         let m = &self.program.module;
-        let src = format!("gene debug_expr() {{ assert {text} }}");
-        let prog = rdx_lang::parse(&src, Dialect::Rdx).map_err(|d| {
+        // Parsed in the program's own language: a Janus program's names (`x'`, `neg`) and
+        // operators (`=`) are Janus's.
+        let src = match m.dialect {
+            Dialect::Janus => format!("procedure main()\n local int t = {text}\n delocal int t = 0\n"),
+            Dialect::Rdx => format!("gene debug_expr() {{ assert {text} }}"),
+        };
+        let prog = rdx_lang::parse(&src, m.dialect).map_err(|d| {
             format!("`{text}` is not an expression: {}", d.first().map_or("", |d| d.message.as_str()))
         })?;
         let e = match prog.genes.first().and_then(|g| g.body.stmts.first()).map(|s| &s.kind) {
-            Some(StmtKind::Assert(e)) => e.clone(),
+            Some(StmtKind::Assert(e) | StmtKind::Local { init: e, .. }) => e.clone(),
             _ => return Err(format!("`{text}` is not an expression")),
         };
         let vars = self.dbg.variables(self.dbg.depth() - 1);
