@@ -207,7 +207,7 @@ fn a_reused_slot_names_each_local_where_it_is_open() {
     let want: Vec<String> = (0..50).map(|k| format!("v{k}")).chain(["i*3000".to_string()]).collect();
     assert_eq!(d.slot_names[slot as usize], want.join("/"));
     assert_eq!(d.slot_label(slot).as_deref(), Some("v0/v1/v2/v3/…"));
-    // Each delocal names its own local, by the linear search and by the table.
+    // Each delocal names its own local (one lookup, and the table for many).
     let code = &m.genes[0].code;
     let names = d.names_in(code);
     let mut closed = Vec::new();

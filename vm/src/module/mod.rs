@@ -252,13 +252,7 @@ impl GeneDebug {
     /// own code): the one of the latest local opened there at or before `pc`. A slot with one
     /// name (a parameter, an array, a local alone in it) has it everywhere.
     pub fn name_at(&self, code: &[Op], slot: u16, pc: usize) -> Option<&str> {
-        let uses = self.slot_uses(slot);
-        if let [(name, _)] = uses[..] {
-            return Some(name);
-        }
-        let end = pc.saturating_add(1).min(code.len());
-        let k = code[..end].iter().filter(|op| opens(op) == Some(Slot(slot))).count();
-        Self::nth(&uses, k.checked_sub(1)?)
+        self.names_in(code).at(slot, pc)
     }
 
     /// The name of the `k`-th local (from 0) to open in a slot of these uses.
@@ -277,12 +271,13 @@ impl GeneDebug {
     pub fn slot_label(&self, slot: u16) -> Option<String> {
         let mut seen: Vec<&str> = Vec::new();
         for (name, _) in self.slot_uses(slot) {
+            if seen.contains(&name) {
+                continue;
+            }
             if seen.len() == 4 {
                 return Some(seen.join("/") + "/…");
             }
-            if !seen.contains(&name) {
-                seen.push(name);
-            }
+            seen.push(name);
         }
         (!seen.is_empty()).then(|| seen.join("/"))
     }
@@ -300,16 +295,16 @@ impl GeneDebug {
     }
 }
 
-/// A gene's slot names with where each use opens: [`GeneDebug::name_at`] at any position in
-/// logarithmic time.
+/// A gene's slot names with where each use opens: the name at any position in logarithmic
+/// time.
 pub struct SlotNames<'a> {
     debug: &'a GeneDebug,
     open_at: Vec<Vec<u32>>,
 }
 
-impl SlotNames<'_> {
+impl<'a> SlotNames<'a> {
     /// The name of slot `slot` at forward position `pc`, as [`GeneDebug::name_at`].
-    pub fn at(&self, slot: u16, pc: usize) -> Option<&str> {
+    pub fn at(&self, slot: u16, pc: usize) -> Option<&'a str> {
         let uses = self.debug.slot_uses(slot);
         if let [(name, _)] = uses[..] {
             return Some(name);
