@@ -139,7 +139,8 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
 
 /// True when every gene's stack parameters name one live stack for the whole call, so compiled
 /// code may use them without checking that the stack is live: no instruction writes a stack
-/// parameter's slot (`local.stack`, `delocal.stack`, `swap` or any other write), and a call
+/// parameter's slot (`local.stack`, `delocal.stack`, `swap`, an array over it or any other
+/// write), and a call
 /// passes it only to a stack parameter of the callee (which the same holds for). The engine
 /// and compiled callers pass live stacks, and a stack outlives the calls it is passed to (its
 /// owner closes it only after they return). The compiler from source guarantees this; a
@@ -166,10 +167,11 @@ pub fn stack_params_fixed(m: &Module) -> bool {
                     });
                 }
                 let mut ok = true;
-                op.operands(&mut |name, o| {
-                    if let OperandRef::Slot(s) = o {
-                        ok &= !(stacks.contains(&s.0) && crate::loops::is_write(op, name));
-                    }
+                op.operands(&mut |name, o| match o {
+                    OperandRef::Slot(s) => ok &= !(stacks.contains(&s.0) && crate::loops::is_write(op, name)),
+                    // (An array over a stack parameter's slot: `local.arr` would write it.)
+                    OperandRef::Arr(a) => ok &= !stacks.iter().any(|&s| s == a.0 || s == a.0.wrapping_add(1)),
+                    _ => {}
                 });
                 ok
             })

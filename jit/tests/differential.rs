@@ -316,14 +316,14 @@ fn a_run_compiles_the_functions_it_calls() {
 }
 
 /// A verified one-gene module `main` written by hand: its parameters (name, type), slots
-/// (as many frame words) and code.
+/// (and four frame words more, for a local array) and code.
 fn hand_written(params: &[(&str, Type)], slots: u16, code: Vec<rdx_vm::ops::Op>) -> Module {
     use rdx_vm::module::{GeneDef, ParamDef};
     let gene = GeneDef {
         name: "main".into(),
         params: params.iter().map(|&(name, ty)| ParamDef { name: name.into(), ty }).collect(),
         slots,
-        words: u32::from(slots),
+        words: u32::from(slots) + 4,
         args: vec![],
         code,
         param_slots: vec![],
@@ -396,6 +396,19 @@ fn a_stack_parameter_written_by_hand_is_checked_on_both_engines() {
     let rb = jit().run(&m, 0, &mut b, Direction::Forward);
     assert!(ra.is_err(), "{ra:?}");
     assert_eq!(ra, rb);
+    // An array whose length word is a stack parameter's slot: `local.arr` writes the length.
+    use rdx_vm::ops::{Arr, Word};
+    let m = hand_written(
+        &[("x", Type::U64), ("s", Type::Stack), ("y", Type::U64)],
+        3,
+        vec![
+            Op::Enter {},
+            Op::LocalArr { arr: Arr(0), at: Word(3), len: Word(1), src: Slot(2), pre: Pre(0) },
+            Op::Push { var: Slot(2), stack: Slot(1), pre: Pre(0) },
+            Op::Exit {},
+        ],
+    );
+    assert!(!rdx_jit::trust::stack_params_fixed(&m));
     let text = format!("{STACK_CALLEES}}}\ngene main(s: stack, x: u64, k: u64) {{ call bigpush(s, x, k) }}");
     assert!(rdx_jit::trust::stack_params_fixed(&compile(&text)), "{text}");
 }
