@@ -49,6 +49,15 @@ fn lines(text: &str) -> Vec<&str> {
     text.lines().collect()
 }
 
+/// Writes `text` to `name` in a folder of the test's own (`tag`); returns the file's path.
+fn program(tag: &str, name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("rdx-cli-debug-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
 #[test]
 fn starts_paused_before_the_first_statement_and_quits_with_0() {
     let sum = stdlib("sum.rdx");
@@ -176,15 +185,11 @@ fn print_expressions_info_list_and_goto() {
 /// Locals that use one slot in turn are each found by their own name where they are open.
 #[test]
 fn locals_that_share_a_slot_are_printed_by_their_own_names() {
-    let dir = std::env::temp_dir().join(format!("rdx-cli-debug-slots-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("slots.rdx");
-    std::fs::write(
-        &p,
+    let f = program(
+        "slots",
+        "slots.rdx",
         "gene main(x: u64) {\n    local a: u64 = 1\n    x += a\n    delocal a = 1\n    local b: u64 = 2\n    x += b\n    delocal b = 2\n}\n",
-    )
-    .unwrap();
-    let f = p.display().to_string();
+    );
     let out =
         session(&[&f, "--set", "x=5"], "step\nprint a\ninfo locals\ngoto 4\nprint b\nprint a\ninfo locals\n");
     assert!(out.contains(">    3 |     x += a\n     4 |     delocal a = 1\na = 1\na = 1\n"), "{out}");
@@ -194,16 +199,12 @@ fn locals_that_share_a_slot_are_printed_by_their_own_names() {
         ),
         "{out}"
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
 fn lossy_writes_are_on_the_tape_and_undone() {
-    let dir = std::env::temp_dir().join(format!("rdx-cli-debug-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("lossy.rdx");
-    std::fs::write(&p, "gene main(x: u64, y: u64) {\n    x := 7\n    y += x\n    x := 9\n}\n").unwrap();
-    let f = p.display().to_string();
+    let f =
+        program("lossy", "lossy.rdx", "gene main(x: u64, y: u64) {\n    x := 7\n    y += x\n    x := 9\n}\n");
     let out =
         session(&[&f, "--set", "x=5"], "info tape\nc\ninfo tape\nb\nb\nprint x\ninfo tape\nrun\nprint x\n");
     assert!(out.contains("history tape: 0 entries, 0 bytes held"), "{out}");
@@ -221,15 +222,11 @@ fn lossy_writes_are_on_the_tape_and_undone() {
 
 #[test]
 fn a_run_time_error_stops_before_the_statement_and_can_be_stepped_back() {
-    let dir = std::env::temp_dir().join(format!("rdx-cli-debug-err-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join("bad.rdx");
-    std::fs::write(
-        &p,
+    let f = program(
+        "err",
+        "bad.rdx",
         "gene main(x: u64, y: u64) {\n    x += 1\n    y += 2\n    assert x == 0\n    y += 3\n}\n",
-    )
-    .unwrap();
-    let f = p.display().to_string();
+    );
     let out = session(&[&f], "c\nprint y\nc\nb\nprint y\nb\nprint x\n");
     assert!(out.contains("error[R"), "{out}");
     assert!(out.contains(">    4 |     assert x == 0"), "{out}");
