@@ -339,12 +339,9 @@ impl Backend {
     /// The engine that runs `module`, and why when the choice was automatic.
     pub fn resolve(self, module: &Module) -> (Backend, Option<&'static str>) {
         match self {
-            Backend::Auto if rdx_jit::worth_compiling(module) => {
-                (Backend::Jit, Some("auto: a gene loops or recurses, so compiling pays off"))
-            }
-            Backend::Auto => {
-                (Backend::Interp, Some("auto: no gene loops or recurses, so interpreting is cheaper"))
-            }
+            // (A JIT run the static rule chose starts on the interpreter: `execute_auto`.)
+            Backend::Auto if rdx_jit::worth_compiling(module) => (Backend::Jit, Some(AUTO_LOOPS)),
+            Backend::Auto => (Backend::Interp, Some(AUTO_STRAIGHT)),
             b => (b, None),
         }
     }
@@ -424,6 +421,8 @@ const TIER_STEPS_PER_INSTRUCTION: u64 = 1 << 13;
 
 /// The static rule's reason for a module worth compiling, before how its run ended.
 pub const AUTO_LOOPS: &str = "auto: a gene loops or recurses";
+/// The static rule's reason for a module that is not.
+pub const AUTO_STRAIGHT: &str = "auto: no gene loops or recurses, so interpreting is cheaper";
 
 /// How many steps the static rule's interpreter tier may take on `module`.
 pub fn tier_budget(module: &Module) -> u64 {

@@ -584,10 +584,10 @@ impl Module {
             Some(a) => {
                 (if a.arm == rdx_core::planner::Arm::Jit { "jit" } else { "interp" }, a.reason, a.cold)
             }
-            None if rdx_jit::worth_compiling(module) => ("jit", rdx_core::run::AUTO_LOOPS.to_string(), true),
-            None => {
-                ("interp", "auto: no gene loops or recurses, so interpreting is cheaper".to_string(), true)
-            }
+            None => match Backend::Auto.resolve(module) {
+                (Backend::Jit, why) => ("jit", why.unwrap_or_default().to_string(), true),
+                (_, why) => ("interp", why.unwrap_or_default().to_string(), true),
+            },
         }
     }
 

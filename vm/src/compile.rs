@@ -560,10 +560,7 @@ impl<'a> GeneCompiler<'a> {
             *n = name.to_string();
         } else {
             let last = n.rsplit('/').next().unwrap_or_default();
-            let (last_name, count) = match last.rsplit_once('*') {
-                Some((a, c)) => (a, c.parse::<u64>().unwrap_or(1)),
-                None => (last, 1),
-            };
+            let (last_name, count) = crate::module::slot_use(last);
             if last_name == name {
                 let keep = n.len() - last.len();
                 n.truncate(keep);

@@ -225,6 +225,14 @@ pub struct GeneDebug {
     pub slot_names: Vec<String>,
 }
 
+/// One entry of a slot's names: `NAME` (one local) or `NAME*N` (N in a row).
+pub(crate) fn slot_use(entry: &str) -> (&str, u64) {
+    match entry.rsplit_once('*') {
+        Some((name, k)) => (name, k.parse().unwrap_or(1)),
+        None => (entry, 1),
+    }
+}
+
 /// The open instructions of scalar and stack locals: the ones that may reuse a slot.
 fn opens(op: &Op) -> Option<Slot> {
     match *op {
@@ -240,12 +248,7 @@ impl GeneDebug {
         let Some(n) = self.slot_names.get(slot as usize).filter(|n| !n.is_empty()) else {
             return Vec::new();
         };
-        n.split('/')
-            .map(|e| match e.rsplit_once('*') {
-                Some((name, k)) => (name, k.parse().unwrap_or(1)),
-                None => (e, 1),
-            })
-            .collect()
+        n.split('/').map(slot_use).collect()
     }
 
     /// The name of the variable in slot `slot` at forward position `pc` of `code` (the gene's
