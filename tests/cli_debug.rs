@@ -246,6 +246,47 @@ fn janus_expressions_are_printed_in_janus() {
     assert!(out.contains("error: `x' == 2` is not an expression: `==` is not a Janus operator\n"), "{out}");
 }
 
+/// `print`'s parse errors speak of the expression typed, in either dialect: never of the
+/// statement the debugger wraps it in (`unexpected `}``, `found keyword `delocal``).
+#[test]
+fn an_expression_that_does_not_parse_is_refused_for_what_it_is() {
+    let sum = stdlib("sum.rdx");
+    let ja = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/janus/names.ja").display().to_string();
+    let script = "print V +\nprint (V\nprint V)\nprint 1 2\nprint V }\nprint V; s += 1\nprint (V + 1) * 2\n";
+    for (args, n) in
+        [(vec![sum.as_str(), "--entry", "sum_to", "--set", "n=3"], "n"), (vec![ja.as_str()], "not")]
+    {
+        let out = session(&args, &script.replace('V', n));
+        for line in [
+            format!("error: `{n} +` is not an expression: it ends too soon\n"),
+            format!("error: `({n}` is not an expression: it ends too soon\n"),
+            format!("error: `{n})` is not an expression: unexpected `)` after `{n}`\n"),
+            "error: `1 2` is not an expression: unexpected `2` after `1`\n".to_string(),
+        ] {
+            assert!(out.contains(&line), "{line}{out}");
+        }
+        assert!(!out.contains("delocal") && !out.contains("statement"), "{out}");
+        if n == "n" {
+            assert!(!out.contains("`}`"), "{out}");
+            assert!(out.contains("error: `n }` is not an expression\n"), "{out}");
+            assert!(out.contains("error: `n; s += 1` is not an expression\n"), "{out}");
+            assert!(out.contains("(n + 1) * 2 = 8\n"), "{out}");
+        }
+    }
+}
+
+/// A `break` refused (no statement on the line) leaves no breakpoint and uses no number.
+#[test]
+fn a_refused_breakpoint_uses_no_number() {
+    let sum = stdlib("sum.rdx");
+    let out =
+        session(&[&sum, "--entry", "sum_to"], "break 1\nwatch s\nbreak 9999\nbreak sum_to\ninfo breaks\n");
+    assert!(out.contains("error: no statement starts on line 1\n"), "{out}");
+    assert!(out.contains("watchpoint 1: s\n"), "{out}");
+    assert!(out.contains("breakpoint 2: gene sum_to\n"), "{out}");
+    assert!(!out.contains("breakpoint 3") && !out.contains("breakpoint 4"), "{out}");
+}
+
 #[test]
 fn janus_and_bytecode_modules_and_reverse() {
     let ja = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/janus/fib.ja").display().to_string();

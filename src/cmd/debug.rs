@@ -316,11 +316,9 @@ impl Session<'_, '_> {
         } else {
             return format!("error: break LINE|GENE: `{arg}` is neither a line number nor a gene\n");
         };
-        let b = self.dbg.add_break(at);
-        if b.points == 0 {
-            self.dbg.delete(b.id);
+        let Some(b) = self.dbg.add_break_with_code(at) else {
             return format!("error: no statement starts on line {arg}\n");
-        }
+        };
         format!("breakpoint {}: {}\n", b.id, describe(m, &b.at))
     }
 
@@ -420,17 +418,50 @@ impl Session<'_, '_> {
         let m = &self.program.module;
         // Parsed in the program's own language: a Janus program's names (`x'`, `neg`) and
         // operators (`=`) are Janus's.
-        let src = match m.dialect {
-            Dialect::Janus => format!("procedure main()\n local int t = {text}\n delocal int t = 0\n"),
-            Dialect::Rdx => format!("gene debug_expr() {{ assert {text} }}"),
+        let (head, tail) = match m.dialect {
+            Dialect::Janus => ("procedure main()\n local int t = ", "\n delocal int t = 0\n"),
+            Dialect::Rdx => ("gene debug_expr() { assert ", " }"),
         };
-        let prog = rdx_lang::parse(&src, m.dialect).map_err(|d| {
-            format!("`{text}` is not an expression: {}", d.first().map_or("", |d| d.message.as_str()))
+        let not_expr = |why: &str| format!("`{text}` is not an expression{why}");
+        let prog = rdx_lang::parse(&format!("{head}{text}{tail}"), m.dialect).map_err(|d| {
+            let Some(d) = d.first() else { return not_expr("") };
+            // The text is `head.len()..end` of the wrapped source. Where the parser wanted a
+            // statement, the expression before had ended (`acc)`); where it stopped past the
+            // text wanting more of the expression, the text ends too soon (`acc +`, `(acc`).
+            // Other errors past the text are the wrapper's (`acc }` closes the gene).
+            let (start, end) = (d.span.start as usize, head.len() + text.len());
+            let wants_more = ["expected an expression", "expected `)`", "expected `]`"];
+            if start >= end {
+                let soon = wants_more.iter().any(|w| d.message.contains(w));
+                not_expr(if soon { ": it ends too soon" } else { "" })
+            } else if d.message.contains("statement") {
+                let at = start.saturating_sub(head.len());
+                match text.get(at..(d.span.end as usize).min(end) - head.len()) {
+                    Some(tok) if !tok.is_empty() => {
+                        not_expr(&format!(": unexpected `{tok}` after `{}`", text[..at].trim_end()))
+                    }
+                    _ => not_expr(""),
+                }
+            } else {
+                not_expr(&format!(": {}", d.message))
+            }
         })?;
-        let e = match prog.genes.first().and_then(|g| g.body.stmts.first()).map(|s| &s.kind) {
-            Some(StmtKind::Assert(e) | StmtKind::Local { init: e, .. }) => e.clone(),
-            _ => return Err(format!("`{text}` is not an expression")),
+        // One statement holding the whole text (not `x; y += 1`, which parses as two).
+        let e = match prog.genes.as_slice() {
+            [g] => match g.body.stmts.as_slice() {
+                [s] => match &s.kind {
+                    StmtKind::Assert(e) => Some(e.clone()),
+                    _ => None,
+                },
+                [s, _] => match &s.kind {
+                    StmtKind::Local { init: e, .. } => Some(e.clone()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
         };
+        let Some(e) = e else { return Err(not_expr("")) };
         let vars = self.dbg.variables(self.dbg.depth() - 1);
         eval(&e.kind, &vars, m.dialect == Dialect::Janus)
     }

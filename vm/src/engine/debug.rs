@@ -338,6 +338,18 @@ impl<'m> Debugger<'m> {
         self.breaks.last().cloned().unwrap_or_else(|| unreachable!())
     }
 
+    /// Adds a breakpoint where it has code to stop at; None (no breakpoint kept, no number
+    /// used) where it has none (a line without a statement).
+    pub fn add_break_with_code(&mut self, at: BreakAt) -> Option<Breakpoint> {
+        let b = self.add_break(at);
+        if b.points > 0 {
+            return Some(b);
+        }
+        self.delete(b.id);
+        self.next_id -= 1;
+        None
+    }
+
     /// Deletes breakpoint or watchpoint `id`; false if there is none.
     pub fn delete(&mut self, id: u32) -> bool {
         let before = self.breaks.len() + self.watches.len();
