@@ -206,6 +206,17 @@ def test_array_and_stack_values_at_their_bounds() -> None:
         rx.stack.check("s", [1, 1 << 64])
 
 
+def test_text_is_not_a_list_of_numbers() -> None:
+    # A string or bytes is iterable, but never meant as an array's or a stack's words: each is
+    # refused by its own type name (bytes used to pass as a stack of its byte values).
+    for value, kind in [("abc", "str"), (b"abc", "bytes"), (bytearray(b"abc"), "bytearray"), (3, "int")]:
+        with pytest.raises(rx.ValueRangeError, match=rf"^a: expected a list of 3 integers for u64\[3\], got {kind}$"):
+            rx.array(rx.u64, 3).check("a", value)
+        with pytest.raises(rx.ValueRangeError, match=rf"^s: expected a list of integers for stack, got {kind}$"):
+            rx.stack.check("s", value)
+    assert rx.stack.check("s", (1, 2)) == [1, 2]
+
+
 def test_array_type_constructor_rejects_bad_shapes() -> None:
     with pytest.raises(TypeError):
         rx.array(rx.stack, 3)  # type: ignore[arg-type]

@@ -168,6 +168,17 @@ c64 = BufferElem("c64", True)
 Elem = Union[Scalar, BufferElem]
 
 
+def _items(value: Any, expected: str) -> List[Any]:
+    """The items of a list value; a string or bytes (iterable, but never meant as a list of
+    numbers) or a non-iterable is a ``ValueRangeError`` saying what was ``expected``."""
+    if isinstance(value, (str, bytes, bytearray)):
+        raise ValueRangeError(f"{expected}, got {type(value).__name__}")
+    try:
+        return list(value)
+    except TypeError:
+        raise ValueRangeError(f"{expected}, got {type(value).__name__}") from None
+
+
 class Array(Type):
     """``u64[N]`` / ``i64[N]`` / ``f64[N]`` / ``c64[N]``: a fixed-length array; Python values are
     lists of length N (ints, or floats and complex numbers for the kernel buffers)."""
@@ -191,14 +202,7 @@ class Array(Type):
     def check(self, name: str, value: Any) -> List[Any]:
         elem = self.elem
         what = {"f64": "floats", "c64": "complex numbers"}.get(elem.rdx, "integers")
-        if isinstance(value, (str, bytes)):
-            raise ValueRangeError(f"{name}: expected a list of {self.length} {what} for {self.rdx}, got str")
-        try:
-            items = list(value)
-        except TypeError:
-            raise ValueRangeError(
-                f"{name}: expected a list of {self.length} {what} for {self.rdx}, got {type(value).__name__}"
-            ) from None
+        items = _items(value, f"{name}: expected a list of {self.length} {what} for {self.rdx}")
         if len(items) != self.length:
             raise ValueRangeError(f"{name}: expected {self.length} elements for {self.rdx}, got {len(items)}")
         if isinstance(elem, BufferElem):
@@ -239,12 +243,7 @@ class Stack(Type):
         return []
 
     def check(self, name: str, value: Any) -> List[int]:
-        try:
-            items = list(value)
-        except TypeError:
-            raise ValueRangeError(
-                f"{name}: expected a list of integers for stack, got {type(value).__name__}"
-            ) from None
+        items = _items(value, f"{name}: expected a list of integers for stack")
         # Stack entries are untyped words: accept both spellings, give back the unsigned one
         # (the form runs return). Plain ints in range at C speed, as for arrays.
         if set(map(type, items)) <= {int} and (not items or I64_MIN <= min(items) and max(items) <= U64_MAX):
