@@ -1672,3 +1672,53 @@ fn growth_past_the_word_limit_stops_both_engines_alike() {
         }
     }
 }
+
+/// Statements of the loop body of `stacks_in_loops_agree`: stack operations that grow, shrink
+/// and fail (a pop from an empty stack or into a non-zero variable, `top` of an empty one), a
+/// local stack opened and closed on every trip, calls of a gene that opens one, and a nested
+/// loop that drains one stack onto the other and moves the words back (its trip count is the
+/// data's).
+const LOOP_STACK_STMTS: &[&str] = &[
+    "push x, s\n        pop x, s",
+    "push y, t",
+    "pop y, t",
+    "x += size(s)",
+    "y ^= top(t)",
+    "local u: stack = nil\n        push x, u\n        y += top(u)\n        pop x, u\n        delocal u = nil",
+    "call helper(s, x)",
+    "uncall helper(t, y)",
+    "if !empty(s) && top(s) > 2 {\n            x += a[1]\n        } fi !empty(s) && top(s) > 2",
+    "local v: u64 = x + 1\n        push v, t\n        local w: u64 = 0\n        pop w, t\n        delocal w = x + 1\n        delocal v = 0",
+    "a[i & 3] += size(t)",
+    "local c: u64 = 0\n        from c == 0 do {\n        } loop {\n            local e: u64 = 0\n            pop e, t\n            push e, s\n            delocal e = 0\n            c += 1\n        } until empty(t)\n        y += c\n        from empty(t) do {\n        } loop {\n            local e: u64 = 0\n            pop e, s\n            push e, t\n            delocal e = 0\n            c -= 1\n        } until c == 0\n        delocal c = 0",
+    "from empty(s) || top(s) != 7 do {\n            x += 1\n        } until empty(s) || top(s) != 7",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Stack operations inside a counted loop, beside local stacks and calls that open and close
+    /// stacks (so the stack table may move between trips), and data-dependent loops over
+    /// stacks: what the JIT knows about a stack (live, its length) must not outlive what
+    /// changes it. The interpreter's results and errors, both ways.
+    #[test]
+    fn stacks_in_loops_agree(
+        stmts in prop::collection::vec(0usize..LOOP_STACK_STMTS.len(), 1..6),
+        s0 in prop::collection::vec(prop_oneof![Just(7u64), 0u64..5], 0..4),
+        t0 in prop::collection::vec(0u64..5, 0..4),
+        x in prop_oneof![Just(0u64), 0u64..4],
+        y in prop_oneof![Just(0u64), 0u64..4],
+        n in 1u64..4,
+        seed in prop::collection::vec(0u64..4, 4),
+    ) {
+        let body = stmts.iter().map(|&k| format!("        {}\n", LOOP_STACK_STMTS[k])).collect::<String>();
+        let text = format!(
+            "gene helper(s: stack, x: u64) {{\n    local u: stack = nil\n    push x, u\n    local q: u64 = 0\n    pop q, u\n    x += q\n    delocal q = x\n    delocal u = nil\n    if !empty(s) {{\n        x += top(s)\n    }} fi !empty(s)\n}}\n\
+             gene main(s: stack, t: stack, a: u64[4], x: u64, y: u64, n: u64) {{\n    local i: u64 = 0\n    from i == 0 do {{\n{body}        i += 1\n    }} until i == n\n    delocal i = n\n}}"
+        );
+        let m = compile(&text);
+        let gene = m.gene_index("main").expect("main");
+        let st = vec![Value::Stack(s0), Value::Stack(t0), Value::Array(seed), Value::Int(x), Value::Int(y), Value::Int(n)];
+        agrees(&m, gene, &text, &st)?;
+    }
+}
