@@ -1675,9 +1675,9 @@ fn growth_past_the_word_limit_stops_both_engines_alike() {
 
 /// Statements of the loop body of `stacks_in_loops_agree`: stack operations that grow, shrink
 /// and fail (a pop from an empty stack or into a non-zero variable, `top` of an empty one), a
-/// local stack opened and closed on every trip, calls of a gene that opens one, and a nested
-/// loop that drains one stack onto the other and moves the words back (its trip count is the
-/// data's).
+/// local stack opened and closed on every trip, calls of a gene that opens one, real calls
+/// (of a recursive gene) that push onto a stack or pop from it, and a nested loop that drains
+/// one stack onto the other and moves the words back (its trip count is the data's).
 const LOOP_STACK_STMTS: &[&str] = &[
     "push x, s\n        pop x, s",
     "push y, t",
@@ -1692,6 +1692,9 @@ const LOOP_STACK_STMTS: &[&str] = &[
     "a[i & 3] += size(t)",
     "local c: u64 = 0\n        from c == 0 do {\n        } loop {\n            local e: u64 = 0\n            pop e, t\n            push e, s\n            delocal e = 0\n            c += 1\n        } until empty(t)\n        y += c\n        from empty(t) do {\n        } loop {\n            local e: u64 = 0\n            pop e, s\n            push e, t\n            delocal e = 0\n            c -= 1\n        } until c == 0\n        delocal c = 0",
     "from empty(s) || top(s) != 7 do {\n            x += 1\n        } until empty(s) || top(s) != 7",
+    "local d: u64 = 2\n        call deep(s, d)\n        delocal d = 2",
+    "local d: u64 = 1\n        uncall deep(t, d)\n        delocal d = 1",
+    "x += size(s) + size(t)\n        local d: u64 = 1\n        call deep(t, d)\n        delocal d = 1\n        y += size(t)",
 ];
 
 proptest! {
@@ -1714,6 +1717,7 @@ proptest! {
         let body = stmts.iter().map(|&k| format!("        {}\n", LOOP_STACK_STMTS[k])).collect::<String>();
         let text = format!(
             "gene helper(s: stack, x: u64) {{\n    local u: stack = nil\n    push x, u\n    local q: u64 = 0\n    pop q, u\n    x += q\n    delocal q = x\n    delocal u = nil\n    if !empty(s) {{\n        x += top(s)\n    }} fi !empty(s)\n}}\n\
+             gene deep(s: stack, d: u64) {{\n    if d != 0 {{\n        d -= 1\n        call deep(s, d)\n        d += 1\n        local z: u64 = d\n        push z, s\n        delocal z = 0\n    }} fi d != 0\n}}\n\
              gene main(s: stack, t: stack, a: u64[4], x: u64, y: u64, n: u64) {{\n    local i: u64 = 0\n    from i == 0 do {{\n{body}        i += 1\n    }} until i == n\n    delocal i = n\n}}"
         );
         let m = compile(&text);
