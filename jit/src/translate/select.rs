@@ -9,10 +9,11 @@
 //! write of S stores a select of the new value where c holds and the old one where it does
 //! not, each of T's where c does not hold (so each element a part updates is stored once, on
 //! both ways; T reads the elements S left, which are the old ones where T's way is taken).
-//! The slots the parts write are set back to their values before the construct between the
-//! parts, and each is selected once at the end between the two parts' values, so a slot's
-//! chain from trip to trip is one part and a select. The exit assertion is then tested once
-//! for both ways,
+//! The slots the parts write (their expression code's too) are set back to their values before
+//! the construct between the parts, and each is selected once at the end between the two parts'
+//! values, so a slot's chain from trip to trip is one part and a select. The exit assertion is
+//! then tested once for both ways, from `fi.then`'s copy of its code (so `fi.else`'s must be the
+//! same instructions: the compiler's always is, a hand-written module's may not be),
 //! with each way's error at its own instruction (`fi.then` going forward when c held,
 //! `fi.else` when it did not; `if` and `else` going backward).
 //!
@@ -32,11 +33,12 @@ use crate::runtime::FaultCode;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, StackSlotData, StackSlotKind, Value};
+use rdx_vm::module::GeneDef;
 use rdx_vm::ops::{Arr, Op, OperandRef, Slot};
 
-/// What an update writes: scalar slots, and elements `(array, index slot)`.
+/// The elements `(array, index slot)` an update writes (the slots it writes are found with
+/// those of its expression code: [`Shape::slots`]).
 struct Writes {
-    slots: Vec<Slot>,
     elems: Vec<(Arr, Slot)>,
 }
 
@@ -44,38 +46,38 @@ struct Writes {
 /// elements it reads and writes): wrapping arithmetic and swaps of slots and of elements. Its
 /// mirror writes the same.
 fn update_writes(op: &Op) -> Option<Writes> {
-    let (slots, elems) = match *op {
-        Op::Add { dst, .. }
-        | Op::Sub { dst, .. }
-        | Op::Xor { dst, .. }
-        | Op::AddImm { dst, .. }
-        | Op::SubImm { dst, .. }
-        | Op::XorImm { dst, .. }
-        | Op::RotlImm { dst, .. }
-        | Op::RotrImm { dst, .. }
-        | Op::Neg { dst }
-        | Op::Not { dst }
-        | Op::AddFrom { dst, .. }
-        | Op::SubFrom { dst, .. }
-        | Op::XorFrom { dst, .. }
-        | Op::AddW { dst, .. }
-        | Op::SubW { dst, .. }
-        | Op::XorW { dst, .. }
-        | Op::AddWImm { dst, .. }
-        | Op::SubWImm { dst, .. }
-        | Op::RotlWImm { dst, .. }
-        | Op::RotrWImm { dst, .. } => (vec![dst], vec![]),
-        Op::Swap { a, b } => (vec![a, b], vec![]),
+    let elems = match *op {
+        Op::Add { .. }
+        | Op::Sub { .. }
+        | Op::Xor { .. }
+        | Op::AddImm { .. }
+        | Op::SubImm { .. }
+        | Op::XorImm { .. }
+        | Op::RotlImm { .. }
+        | Op::RotrImm { .. }
+        | Op::Neg { .. }
+        | Op::Not { .. }
+        | Op::AddFrom { .. }
+        | Op::SubFrom { .. }
+        | Op::XorFrom { .. }
+        | Op::AddW { .. }
+        | Op::SubW { .. }
+        | Op::XorW { .. }
+        | Op::AddWImm { .. }
+        | Op::SubWImm { .. }
+        | Op::RotlWImm { .. }
+        | Op::RotrWImm { .. }
+        | Op::Swap { .. } => vec![],
         Op::AddElem { arr, idx, .. }
         | Op::SubElem { arr, idx, .. }
         | Op::XorElem { arr, idx, .. }
         | Op::AddElemImm { arr, idx, .. }
         | Op::SubElemImm { arr, idx, .. }
-        | Op::XorElemImm { arr, idx, .. } => (vec![], vec![(arr, idx)]),
-        Op::SwapElems { arr, i, arr2, j, .. } => (vec![], vec![(arr, i), (arr2, j)]),
+        | Op::XorElemImm { arr, idx, .. } => vec![(arr, idx)],
+        Op::SwapElems { arr, i, arr2, j, .. } => vec![(arr, i), (arr2, j)],
         _ => return None,
     };
-    Some(Writes { slots, elems })
+    Some(Writes { elems })
 }
 
 /// The positions of an `if` whose then part is updates and whose else part is updates too or
@@ -98,10 +100,13 @@ impl Shape {
         self.updates.iter().chain(&self.else_updates)
     }
 
-    /// The slots the updates of either part write, each once.
-    fn slots(&self) -> Vec<Slot> {
+    /// The slots either part writes, each once: its updates' and its expression code's (the
+    /// compiler's temporaries are written before they are read again, but a hand-written
+    /// module may read one after the construct, where it must hold the way taken's value).
+    fn slots(&self, g: &GeneDef) -> Vec<Slot> {
+        let parts = [self.top + 1..pre_start(g, self.fi_then), self.els + 1..pre_start(g, self.fi_else)];
         let mut slots = Vec::new();
-        for &s in self.all_updates().flat_map(|(_, w)| &w.slots) {
+        for s in parts.into_iter().flat_map(|r| crate::loops::written_by(g, &g.code[r])) {
             if !slots.contains(&s) {
                 slots.push(s);
             }
@@ -165,6 +170,17 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
         let (then_end, else_end) = (pre_start(self.g, fi_then), pre_start(self.g, fi_else));
         if then_end <= top + 1 || else_end < els + 1 || (fi_then - top) + (fi_else - els) > MAX_THEN {
+            return None;
+        }
+        // The exit assertion runs once, from `fi.then`'s copy of its code, on the state of the
+        // way taken: so `fi.else`'s copy must be the same (the compiler's always is; a
+        // hand-written module's may differ, and then each way tests its own).
+        let (Op::FiThen { cond: a_then, .. }, Op::FiElse { cond: a_else, .. }) =
+            (code[fi_then], code[fi_else])
+        else {
+            return None;
+        };
+        if a_then != a_else || code[then_end..fi_then] != code[else_end..fi_else] {
             return None;
         }
         let updates = self.part_updates(top + 1..then_end)?;
@@ -426,7 +442,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let before = self.before_spec(top + 1..s.fi_else);
         // Each part from the state before the construct, its element writes selected as it
         // goes and its slot writes at the end.
-        let slots = s.slots();
+        let slots = s.slots(self.g);
         let start: Vec<Value> = slots.iter().map(|&x| self.v(x)).collect();
         self.spec = Some(Spec { way: Some(c), ..Spec::default() });
         let mut olds = Olds::new();
@@ -484,7 +500,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
         let before = self.before_spec(s.top + 1..pre_start(self.g, s.fi_else));
         let not_a = (!s.else_updates.is_empty()).then(|| self.b.ins().icmp_imm_s(IntCC::Equal, a, 0));
-        let slots = s.slots();
+        let slots = s.slots(self.g);
         let start: Vec<Value> = slots.iter().map(|&x| self.v(x)).collect();
         self.spec = Some(Spec { way: not_a, ..Spec::default() });
         let mut olds = Olds::new();
