@@ -1605,9 +1605,12 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             }
             self.srcloc(q);
             // The verifier keeps a short-circuit jump inside its expression: q < to <= end.
+            // (No other jump may land in the part it skips: the compiler's jumps nest, but a
+            // hand-written module's may cross, and then that target is translated where it is.)
             if let Op::Jz { a, to } | Op::Jnz { a, to } = op
                 && let skipped = &code[q + 1..to.0 as usize]
                 && skipped.iter().all(Op::cannot_fault)
+                && !(q + 1..to.0 as usize).any(|p| local.contains_key(&p))
             {
                 // Short-circuit code whose skipped part cannot fault (`s > 0 && i == n`): run
                 // it on both paths and keep, for each slot it writes, the old value where the

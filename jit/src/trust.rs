@@ -138,13 +138,20 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
 }
 
 /// True when every gene's stack parameters name one live stack for the whole call, so compiled
-/// code may use them without checking that the stack is live: no instruction writes a stack
-/// parameter's slot (`local.stack`, `delocal.stack`, `swap`, an array over it or any other
-/// write), and a call
-/// passes it only to a stack parameter of the callee (which the same holds for). The engine
-/// and compiled callers pass live stacks, and a stack outlives the calls it is passed to (its
-/// owner closes it only after they return). The compiler from source guarantees this; a
-/// hand-written module might not.
+/// code may use them without checking that the stack is live. In every gene:
+/// - no instruction writes a stack parameter's slot (`local.stack`, `delocal.stack`, `swap`,
+///   an array over it or any other write);
+/// - a call passes to each stack parameter of the callee either a stack parameter of the
+///   caller (for which the same holds) or a local stack open at the call: between a
+///   `local.stack` and the `delocal.stack` of its slot, with no other write of the slot
+///   between them and no jump into or out of the region between them ([`local_stacks`]);
+/// - every `delocal.stack` closes such a local (so no stack is closed through a slot that holds
+///   another's id: stacks close last-opened first, and a closed stack's id is given again).
+///
+/// The engine and compiled callers pass live stacks, and a stack outlives the calls it is
+/// passed to (its owner closes it only after they return). The compiler from source
+/// guarantees all this; a hand-written module might not (one that passed a number as a stack
+/// made compiled code read a stack header far outside the table).
 pub fn stack_params_fixed(m: &Module) -> bool {
     m.genes.iter().all(|g| {
         let stacks: Vec<u16> = g
@@ -154,26 +161,103 @@ pub fn stack_params_fixed(m: &Module) -> bool {
             .filter(|(p, _)| p.ty == Type::Stack)
             .map(|(_, &s)| s)
             .collect();
-        stacks.is_empty()
-            || g.code.iter().all(|op| {
-                if let Op::Call { gene, args } | Op::Uncall { gene, args } = *op {
-                    let Some(callee) = m.genes.get(gene.0 as usize) else { return false };
-                    let passed = g.args.get(args.start as usize..args.start as usize + args.len as usize);
-                    return passed.is_some_and(|passed| {
-                        passed.iter().enumerate().all(|(i, s)| {
+        let Some(locals) = local_stacks(g) else { return false };
+        let open_at = |s: u16, pc: usize| locals.iter().any(|&(l, a, d)| l == s && a < pc && pc < d);
+        g.code.iter().enumerate().all(|(pc, op)| {
+            if let Op::Call { gene, args } | Op::Uncall { gene, args } = *op {
+                let Some(callee) = m.genes.get(gene.0 as usize) else { return false };
+                let passed = g.args.get(args.start as usize..args.start as usize + args.len as usize);
+                return passed.is_some_and(|passed| {
+                    passed.iter().zip(&callee.params).all(|(s, p)| {
+                        if p.ty == Type::Stack {
+                            stacks.contains(&s.0) || open_at(s.0, pc)
+                        } else {
                             !stacks.contains(&s.0)
-                                || callee.params.get(i).is_some_and(|p| p.ty == Type::Stack)
-                        })
-                    });
-                }
-                let mut ok = true;
-                op.operands(&mut |name, o| match o {
-                    OperandRef::Slot(s) => ok &= !(stacks.contains(&s.0) && crate::loops::is_write(op, name)),
-                    // (An array over a stack parameter's slot: `local.arr` would write it.)
-                    OperandRef::Arr(a) => ok &= !stacks.iter().any(|&s| s == a.0 || s == a.0.wrapping_add(1)),
-                    _ => {}
+                        }
+                    })
                 });
-                ok
-            })
+            }
+            if let Op::DelocalStack { dst } = *op
+                && !locals.iter().any(|&(l, _, d)| l == dst.0 && d == pc)
+            {
+                return false;
+            }
+            let mut ok = true;
+            op.operands(&mut |name, o| match o {
+                OperandRef::Slot(s) => ok &= !(stacks.contains(&s.0) && crate::loops::is_write(op, name)),
+                // (An array over a stack parameter's slot: `local.arr` would write it.)
+                OperandRef::Arr(a) => ok &= !stacks.iter().any(|&s| s == a.0 || s == a.0.wrapping_add(1)),
+                _ => {}
+            });
+            ok
+        })
     })
+}
+
+/// The local stacks of gene `g` as `(slot, local.stack position, delocal.stack position)`:
+/// each slot that `local.stack` and `delocal.stack` write (not a parameter) is opened and
+/// closed in turn, with no other write (nor an array over it) between the two, and each pair
+/// encloses a region no jump enters or leaves (a jump inside may go to the `delocal.stack`),
+/// so the stack is open at every instruction between them on every path, and the slot holds
+/// its id. None when some slot that a `local.stack` or `delocal.stack` writes is not so.
+fn local_stacks(g: &GeneDef) -> Option<Vec<(u16, usize, usize)>> {
+    let mut slots: Vec<u16> = Vec::new();
+    for op in &g.code {
+        if let Op::LocalStack { dst } | Op::DelocalStack { dst } = *op
+            && !slots.contains(&dst.0)
+        {
+            slots.push(dst.0);
+        }
+    }
+    let mut out = Vec::new();
+    for s in slots {
+        if g.param_slots.contains(&s) {
+            return None;
+        }
+        let mut open: Option<usize> = None;
+        for (pc, op) in g.code.iter().enumerate() {
+            match *op {
+                Op::LocalStack { dst } if dst.0 == s => {
+                    if open.replace(pc).is_some() {
+                        return None;
+                    }
+                }
+                Op::DelocalStack { dst } if dst.0 == s => out.push((s, open.take()?, pc)),
+                // (Closed, the slot may be anything's, a temporary's say.)
+                _ if open.is_none() => {}
+                _ => {
+                    let mut ok = true;
+                    op.operands(&mut |name, o| match o {
+                        OperandRef::Slot(x) => ok &= !(x.0 == s && crate::loops::is_write(op, name)),
+                        OperandRef::Arr(a) => ok &= a.0 != s && a.0.wrapping_add(1) != s,
+                        _ => {}
+                    });
+                    if !ok {
+                        return None;
+                    }
+                }
+            }
+        }
+        if open.is_some() {
+            return None;
+        }
+    }
+    // No jump crosses a pair's region: from inside to outside (but to its `delocal.stack`),
+    // or from outside in.
+    for (pc, op) in g.code.iter().enumerate() {
+        let mut ok = true;
+        op.operands(&mut |_, o| {
+            if let OperandRef::Off(t) = o {
+                let t = t.0 as usize;
+                ok &= out.iter().all(|&(_, a, d)| {
+                    let inside = |x: usize| a < x && x < d;
+                    inside(pc) == inside(t) || inside(pc) && t == d
+                });
+            }
+        });
+        if !ok {
+            return None;
+        }
+    }
+    Some(out)
 }

@@ -348,6 +348,76 @@ fn hand_written(params: &[(&str, Type)], slots: u16, code: Vec<rdx_vm::ops::Op>)
     m
 }
 
+/// A call that passes a stack parameter something other than a stack open in the caller:
+/// a number (which compiled code, trusting the parameter, once used as an index into the stack
+/// table: the test process crashed), or a local stack the caller already closed (its call moved
+/// after the `delocal.stack`). The rule that lets compiled code trust stack parameters refuses
+/// both modules, and both engines report the interpreter's error.
+#[test]
+fn a_call_passing_a_stack_parameter_a_number_or_a_closed_stack_is_checked() {
+    use rdx_vm::ops::{Op, Slot};
+    let text = "gene put(v: u64, s: stack) {\n    push v, s\n    pop v, s\n}\ngene main(x: u64, y: u64) {\n    local s: stack = nil\n    call put(x, s)\n    delocal s = nil\n}";
+    let m = compile(text);
+    assert!(rdx_jit::trust::stack_params_fixed(&m));
+    let main = m.gene_index("main").expect("main");
+    let call = m.genes[main].code.iter().position(|o| matches!(o, Op::Call { .. })).expect("a call");
+    let mut number = m.clone();
+    // `call put(x, y)`: y (slot 1), a number, for the stack.
+    let Op::Call { args, .. } = number.genes[main].code[call] else { unreachable!() };
+    number.genes[main].args[args.start as usize + 1] = Slot(1);
+    let mut closed = m.clone();
+    closed.genes[main].code.swap(call, call + 1);
+    for (what, hand) in [("a number", number), ("a closed stack", closed)] {
+        let hand = Module::decode(&hand.encode())
+            .unwrap_or_else(|e| panic!("{what}: the verifier accepts it: {e:?}"));
+        assert!(!rdx_jit::trust::stack_params_fixed(&hand), "{what}");
+        for y in [0, 1, 5, 1 << 40, u64::MAX] {
+            let st = vec![Value::Int(3), Value::Int(y)];
+            let (mut a, mut b) = (st.clone(), st.clone());
+            let ra = Interpreter::new().run(&hand, main, &mut a, Direction::Forward);
+            let rb = jit().run(&hand, main, &mut b, Direction::Forward);
+            // (Stack 0, the one main opened, is live: 0 passes for it.)
+            assert!(ra.is_err() || what == "a number" && y == 0, "{what}, y = {y}: {ra:?}");
+            assert_eq!(ra.map(|_| a), rb.map(|_| b), "{what}, y = {y}");
+        }
+    }
+}
+
+/// Short-circuit code whose jumps cross (`jz` to a position inside the part another `jz`
+/// skips), which the compiler never emits: the JIT translated the skipped part without a
+/// branch and left the other jump's target block empty, which made Cranelift panic. Now that
+/// target is translated where it is; the results are the interpreter's.
+#[test]
+fn crossing_short_circuit_jumps_compile_and_agree() {
+    use rdx_vm::ops::{Off, Op};
+    let text = "gene main(a: u64, b: u64, c: u64, r: u64) {\n    if a < b && b <= 9 && !(c > 5) && c != 0 || a == 7 {\n        r += 1\n    } fi r == 1\n}";
+    let m = compile(text);
+    let code = &m.genes[0].code;
+    let jumps: Vec<usize> =
+        (0..code.len()).filter(|&p| matches!(code[p], Op::Jz { .. } | Op::Jnz { .. })).collect();
+    let mut crossed = 0;
+    for &p in &jumps {
+        let (Op::Jz { a, to } | Op::Jnz { a, to }) = code[p] else { unreachable!() };
+        // Each target one further on, where the verifier still takes it.
+        for t in [to.0 + 1, to.0.saturating_sub(1)] {
+            let mut hand = m.clone();
+            hand.debug = None;
+            hand.genes[0].code[p] = match code[p] {
+                Op::Jz { .. } => Op::Jz { a, to: Off(t) },
+                _ => Op::Jnz { a, to: Off(t) },
+            };
+            let Ok(hand) = Module::decode(&hand.encode()) else { continue };
+            crossed += 1;
+            for (a, b, c) in [(1, 2, 3), (1, 2, 0), (5, 2, 9), (0, 12, 0), (7, 7, 6), (0, 0, 0), (2, 9, 5)] {
+                let st = vec![Value::Int(a), Value::Int(b), Value::Int(c), Value::Int(0)];
+                engines_agree(&mut jit(), &hand, 0, &st, false)
+                    .unwrap_or_else(|e| panic!("jump at {p} to {t}: {e}"));
+            }
+        }
+    }
+    assert!(crossed > 0, "some edited jump is accepted: {code:?}");
+}
+
 /// An `if` whose parts the JIT runs without a branch (`if x[j] > x[k] { y += x[k] * 3 } fi
 /// x[j] > x[k]`), changed by hand where the compiler's code never differs: `fi.then`'s
 /// assertion not `fi.else`'s, `fi.then`'s code writing a variable (z, slot 4) that `fi.else`'s
