@@ -12,6 +12,9 @@
 //!   are the legitimate uses;
 //! - an array operand does not name one of the gene's arrays, or two arrays' slots overlap;
 //! - `local.arr` targets a parameter array;
+//! - a local array is used (an array operand, a `show`, a call's argument) anywhere but between
+//!   its `local.arr` and its `delocal.arr`, or these do not pair up in regions that no jump
+//!   enters or leaves (before its `local.arr` the pointer slot holds no address);
 //! - a call passes a non-array where the callee expects an array, or an array where it does
 //!   not, or an array whose length is not the one the callee declares (compiled code takes
 //!   a parameter array's length from its type).
@@ -86,11 +89,24 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
     let is_array_slot = |s: u16| arrs.iter().any(|a| s == a.0 || s == a.0 + 1);
     // A length slot may be read (`size(a)`); a pointer slot never is an ordinary operand.
     let is_pointer = |s: u16| arrs.iter().any(|a| s == a.0);
-    let base = |s: u16| arrs.iter().find(|a| a.0 == s);
-    for op in &g.code {
+    // A local array is used only between its `local.arr` and `delocal.arr` (before, its
+    // pointer slot holds no address).
+    let Some(open) = open_regions(g, |op| match *op {
+        Op::LocalArr { arr, .. } => Some((arr.0, true)),
+        Op::DelocalArr { arr, .. } => Some((arr.0, false)),
+        _ => None,
+    }) else {
+        return false;
+    };
+    let base = |s: u16, pc: usize| {
+        arrs.iter()
+            .find(|a| a.0 == s)
+            .filter(|a| a.1 || open.iter().any(|&(x, o, c)| x == s && o <= pc && pc <= c))
+    };
+    for (pc, op) in g.code.iter().enumerate() {
         match *op {
             Op::Show { var, fmt, .. } if matches!(Fmt(fmt.0 & 7), Fmt::ARR_U64 | Fmt::ARR_I64) => {
-                if base(var.0).is_none() {
+                if base(var.0, pc).is_none() {
                     return false;
                 }
                 continue;
@@ -102,7 +118,7 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
                     let fits = match p.ty {
                         // Compiled code takes an array parameter's length from its type.
                         Type::Array(e, n) => {
-                            base(s.0).is_some() && static_len(g, s.0) == Some(n.saturating_mul(e.words()))
+                            base(s.0, pc).is_some() && static_len(g, s.0) == Some(n.saturating_mul(e.words()))
                         }
                         _ => !is_array_slot(s.0),
                     };
@@ -121,7 +137,7 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
                 ok &= if write { !is_array_slot(s.0) } else { !is_pointer(s.0) }
             }
             OperandRef::Cond(c) => ok &= c.slots().iter().flatten().all(|s| !is_pointer(s.0)),
-            OperandRef::Arr(a) => ok &= base(a.0).is_some(),
+            OperandRef::Arr(a) => ok &= base(a.0, pc).is_some(),
             OperandRef::Args(a) => {
                 ok &= g
                     .args
@@ -194,19 +210,47 @@ pub fn stack_params_fixed(m: &Module) -> bool {
     })
 }
 
-/// The local stacks of gene `g` as `(slot, local.stack position, delocal.stack position)`:
-/// each slot that `local.stack` and `delocal.stack` write (not a parameter) is opened and
-/// closed in turn, with no other write (nor an array over it) between the two, and each pair
-/// encloses a region no jump enters or leaves (a jump inside may go to the `delocal.stack`),
-/// so the stack is open at every instruction between them on every path, and the slot holds
-/// its id. None when some slot that a `local.stack` or `delocal.stack` writes is not so.
+/// The local stacks of gene `g` as `(slot, local.stack position, delocal.stack position)`,
+/// from [`open_regions`], with no other write of the slot (nor an array over it) inside a
+/// region: so the stack is open at every instruction between them on every path, and the slot
+/// holds its id. None when some slot that a `local.stack` or `delocal.stack` writes is not so.
 fn local_stacks(g: &GeneDef) -> Option<Vec<(u16, usize, usize)>> {
+    let out = open_regions(g, |op| match *op {
+        Op::LocalStack { dst } => Some((dst.0, true)),
+        Op::DelocalStack { dst } => Some((dst.0, false)),
+        _ => None,
+    })?;
+    for &(s, a, d) in &out {
+        for op in &g.code[a + 1..d] {
+            let mut ok = true;
+            op.operands(&mut |name, o| match o {
+                OperandRef::Slot(x) => ok &= !(x.0 == s && crate::loops::is_write(op, name)),
+                OperandRef::Arr(x) => ok &= x.0 != s && x.0.wrapping_add(1) != s,
+                _ => {}
+            });
+            if !ok {
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Where gene `g`'s locals of one kind are open, as `(slot, opening position, closing
+/// position)`: `open_close` names the slot an instruction opens (`true`) or closes. Each slot is
+/// opened and closed in turn (not a parameter's), and each pair encloses a region no jump enters
+/// or leaves (a jump inside may go to the closing instruction), so on every path an instruction
+/// between the two runs after the opening and before the closing. None when that does not hold.
+fn open_regions(
+    g: &GeneDef,
+    open_close: impl Fn(&Op) -> Option<(u16, bool)>,
+) -> Option<Vec<(u16, usize, usize)>> {
     let mut slots: Vec<u16> = Vec::new();
     for op in &g.code {
-        if let Op::LocalStack { dst } | Op::DelocalStack { dst } = *op
-            && !slots.contains(&dst.0)
+        if let Some((s, _)) = open_close(op)
+            && !slots.contains(&s)
         {
-            slots.push(dst.0);
+            slots.push(s);
         }
     }
     let mut out = Vec::new();
@@ -216,34 +260,18 @@ fn local_stacks(g: &GeneDef) -> Option<Vec<(u16, usize, usize)>> {
         }
         let mut open: Option<usize> = None;
         for (pc, op) in g.code.iter().enumerate() {
-            match *op {
-                Op::LocalStack { dst } if dst.0 == s => {
-                    if open.replace(pc).is_some() {
-                        return None;
-                    }
-                }
-                Op::DelocalStack { dst } if dst.0 == s => out.push((s, open.take()?, pc)),
-                // (Closed, the slot may be anything's, a temporary's say.)
-                _ if open.is_none() => {}
-                _ => {
-                    let mut ok = true;
-                    op.operands(&mut |name, o| match o {
-                        OperandRef::Slot(x) => ok &= !(x.0 == s && crate::loops::is_write(op, name)),
-                        OperandRef::Arr(a) => ok &= a.0 != s && a.0.wrapping_add(1) != s,
-                        _ => {}
-                    });
-                    if !ok {
-                        return None;
-                    }
-                }
+            match open_close(op) {
+                Some((x, true)) if x == s && open.is_some() => return None,
+                Some((x, true)) if x == s => open = Some(pc),
+                Some((x, false)) if x == s => out.push((s, open.take()?, pc)),
+                _ => {}
             }
         }
         if open.is_some() {
             return None;
         }
     }
-    // No jump crosses a pair's region: from inside to outside (but to its `delocal.stack`),
-    // or from outside in.
+    // No jump crosses a region: from inside to outside (but to its closing), or from outside in.
     for (pc, op) in g.code.iter().enumerate() {
         let mut ok = true;
         op.operands(&mut |_, o| {

@@ -383,6 +383,44 @@ fn a_call_passing_a_stack_parameter_a_number_or_a_closed_stack_is_checked() {
     }
 }
 
+/// A local array used where it is not open: its `local.arr` turned into a `delocal.arr` (so the
+/// array is closed twice and never opened), or a call passing it moved after its `delocal.arr`.
+/// Compiled code passed the array's pointer slot, which holds no address then, to the callee
+/// as one (the process crashed); the trust check now sends such a module to the interpreter.
+#[test]
+fn a_local_array_used_where_it_is_not_open_is_checked() {
+    use rdx_vm::ops::Op;
+    let text = "gene bump(t: u64[4], y: u64) {\n    t[1] += y\n}\ngene main(x: u64[4], y: u64) {\n    local t: u64[4] = 0\n    call bump(t, y)\n    x[2] += t[1]\n    uncall bump(t, y)\n    delocal t = 0\n}";
+    let m = compile(text);
+    assert!(rdx_jit::trust::trusted(&m));
+    let main = m.gene_index("main").expect("main");
+    let code = &m.genes[main].code;
+    let open = code.iter().position(|o| matches!(o, Op::LocalArr { .. })).expect("a local array");
+    let close = code.iter().position(|o| matches!(o, Op::DelocalArr { .. })).expect("its end");
+    let mut never_opened = m.clone();
+    if let Op::LocalArr { arr, at, len, src, pre } = code[open] {
+        never_opened.genes[main].code[open] = Op::DelocalArr { arr, at, len, src, pre };
+    }
+    // `uncall bump(t, y)` moved after `delocal t = 0` (and its code).
+    let mut used_after = m.clone();
+    used_after.genes[main].code[close - 2..=close].rotate_left(1);
+    for (what, hand) in [("never opened", never_opened), ("used after its end", used_after)] {
+        let Ok(hand) = Module::decode(&hand.encode()) else { panic!("{what}: the verifier accepts it") };
+        assert!(!rdx_jit::trust::trusted(&hand), "{what}");
+        for (y, dir) in [(0, Direction::Forward), (3, Direction::Forward), (3, Direction::Backward)] {
+            let st = vec![Value::Array(vec![1, 2, 3, 4]), Value::Int(y)];
+            let (mut a, mut b) = (st.clone(), st.clone());
+            let ra = Interpreter::new().run(&hand, main, &mut a, dir);
+            let rb = jit().run(&hand, main, &mut b, dir);
+            assert!(
+                ra.is_err() || dir == Direction::Backward || what != "never opened",
+                "{what}, y = {y}: {ra:?}"
+            );
+            assert_eq!(ra.map(|_| a), rb.map(|_| b), "{what}, y = {y}, {dir:?}");
+        }
+    }
+}
+
 /// Short-circuit code whose jumps cross (`jz` to a position inside the part another `jz`
 /// skips), which the compiler never emits: the JIT translated the skipped part without a
 /// branch and left the other jump's target block empty, which made Cranelift panic. Now that
