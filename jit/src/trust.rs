@@ -161,6 +161,8 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
 ///   caller (for which the same holds) or a local stack open at the call: between a
 ///   `local.stack` and the `delocal.stack` of its slot, with no other write of the slot
 ///   between them and no jump into or out of the region between them ([`local_stacks`]);
+///   and it passes such a stack once, to a stack parameter (a scalar parameter passed the same
+///   slot would change the id, by reference);
 /// - every `delocal.stack` closes such a local (so no stack is closed through a slot that holds
 ///   another's id: stacks close last-opened first, and a closed stack's id is given again).
 ///
@@ -185,11 +187,10 @@ pub fn stack_params_fixed(m: &Module) -> bool {
                 let passed = g.args.get(args.start as usize..args.start as usize + args.len as usize);
                 return passed.is_some_and(|passed| {
                     passed.iter().zip(&callee.params).all(|(s, p)| {
-                        if p.ty == Type::Stack {
-                            stacks.contains(&s.0) || open_at(s.0, pc)
-                        } else {
-                            !stacks.contains(&s.0)
-                        }
+                        let stack = stacks.contains(&s.0) || open_at(s.0, pc);
+                        // Passed once: an alias, a scalar parameter say, would change the id.
+                        let once = passed.iter().filter(|x| x.0 == s.0).count() == 1;
+                        if p.ty == Type::Stack { stack && once } else { !stack }
                     })
                 });
             }
