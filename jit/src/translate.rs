@@ -2022,9 +2022,12 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 self.jump(to);
             }
             // Backward, the `if` test ends a branch: it cannot fail where the branch's exit
-            // assertion cannot (the branch writes the same backward as forward).
+            // assertion cannot (the branch writes the same backward as forward). The way back
+            // into the then branch was chosen by `fi.else`'s copy of that assertion, so this
+            // holds only where it is the same as `fi.then`'s.
             Op::If { cond, else_at, .. } => {
-                if !self.loops.settled((else_at.0 as usize).saturating_sub(1)) {
+                let fi_then = (else_at.0 as usize).saturating_sub(1);
+                if !(self.loops.settled(fi_then) && fi_copies_same(self.g, fi_then)) {
                     self.eval_pre(pc);
                     let c = self.cond(cond);
                     self.fail_unless(c, FaultCode::IfThen);
@@ -2587,6 +2590,16 @@ pub fn func_name(gene: usize, backward: bool) -> UserFuncName {
 /// Where the expression code of instruction `pc` starts (`pc` itself when it has none).
 fn pre_start(g: &GeneDef, pc: usize) -> usize {
     pc - g.code.get(pc).and_then(|o| o.pre()).map_or(0, |n| n as usize).min(pc)
+}
+
+/// Whether the `fi.then` at `fi_then` and its `fi.else` test the same condition with the same
+/// expression code. The compiler's always do (both are the source's one exit assertion); a
+/// hand-written module's may not, and then what one copy proves says nothing about the other.
+fn fi_copies_same(g: &GeneDef, fi_then: usize) -> bool {
+    let Some(&Op::FiThen { cond, fi_else, .. }) = g.code.get(fi_then) else { return false };
+    let f = fi_else.0 as usize;
+    let Some(&Op::FiElse { cond: c_else, .. }) = g.code.get(f) else { return false };
+    cond == c_else && g.code[pre_start(g, fi_then)..fi_then] == g.code[pre_start(g, f)..f]
 }
 
 /// Whether the translator knows the opcode (a module with any other runs on the interpreter).

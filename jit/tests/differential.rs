@@ -491,7 +491,8 @@ fn crossing_short_circuit_jumps_compile_and_agree() {
 /// An `if` whose parts the JIT runs without a branch (`if x[j] > x[k] { y += x[k] * 3 } fi
 /// x[j] > x[k]`), changed by hand where the compiler's code never differs: `fi.then`'s
 /// assertion not `fi.else`'s, `fi.then`'s code writing a variable (z, slot 4) that `fi.else`'s
-/// does not, an update's expression code writing a variable. Each way must test and write what its own
+/// does not, an update's expression code writing a variable; and in walk, `fi.else`'s code
+/// reading another variable. Each way must test and write what its own
 /// instructions say, as in the interpreter (the branchless form ran `fi.then`'s code on both
 /// ways, and set back only the slots the updates themselves write).
 #[test]
@@ -534,6 +535,23 @@ fn a_hand_written_if_gives_the_interpreters_answer_both_ways() {
             let st = vec![Value::Array(x.to_vec()), Value::Int(k), Value::Int(5), Value::Int(7)];
             engines_agree(&mut jit(), &hand, 0, &st, false).unwrap_or_else(|e| panic!("{what}, {st:?}: {e}"));
         }
+    }
+    // The suite's walk with `fi.else`'s code testing up's top bit for x's (as the fuzzer had
+    // it): backward, the way into the branch is `fi.else`'s test, so the then branch's settled
+    // `fi.then` proves nothing about the `if` test at its other end (it was left out, and a
+    // failing one went unreported).
+    let mut hand = compile(include_str!("../../vm/benches/suite/walk.rdx"));
+    hand.debug = None;
+    let c = &mut hand.genes[0].code;
+    let fe = c.iter().position(|o| matches!(o, Op::FiElse { .. })).expect("fi.else");
+    if let Op::ShruImm { dst, imm, .. } = c[fe - 1] {
+        c[fe - 1] = Op::ShruImm { dst, a: Slot(2), imm };
+    }
+    let hand = Module::decode(&hand.encode()).expect("the verifier accepts it");
+    for (x, up) in [(3, 0), (3, 1 << 63), (1 << 63, 0), (12345678901234567, 13094162477771047518)] {
+        let st = vec![Value::Int(x), Value::Int(0), Value::Int(up), Value::Int(3)];
+        engines_agree(&mut jit(), &hand, 0, &st, false)
+            .unwrap_or_else(|e| panic!("walk, x = {x}, up = {up}: {e}"));
     }
 }
 

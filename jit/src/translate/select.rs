@@ -173,14 +173,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             return None;
         }
         // The exit assertion runs once, from `fi.then`'s copy of its code, on the state of the
-        // way taken: so `fi.else`'s copy must be the same (the compiler's always is; a
-        // hand-written module's may differ, and then each way tests its own).
-        let (Op::FiThen { cond: a_then, .. }, Op::FiElse { cond: a_else, .. }) =
-            (code[fi_then], code[fi_else])
-        else {
-            return None;
-        };
-        if a_then != a_else || code[then_end..fi_then] != code[else_end..fi_else] {
+        // way taken: so `fi.else`'s copy must be the same (else each way tests its own).
+        if !super::fi_copies_same(self.g, fi_then) {
             return None;
         }
         let updates = self.part_updates(top + 1..then_end)?;
