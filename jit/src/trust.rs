@@ -27,68 +27,66 @@ use rdx_lang::ast::Type;
 use rdx_vm::Module;
 use rdx_vm::module::GeneDef;
 use rdx_vm::ops::{Fmt, Op, OperandRef};
+use std::collections::HashMap;
 
 /// The array bases of a gene, each with whether it is a parameter; None when a `local.arr`
-/// targets a parameter array.
-fn arrays(g: &GeneDef) -> Option<Vec<(u16, bool)>> {
-    let mut out: Vec<(u16, bool)> = Vec::new();
+/// targets a parameter array or two arrays' slots overlap.
+fn arrays(g: &GeneDef) -> Option<HashMap<u16, bool>> {
+    let mut out: HashMap<u16, bool> = HashMap::new();
     for (i, p) in g.params.iter().enumerate() {
         if let Type::Array(..) = p.ty {
-            out.push((*g.param_slots.get(i)?, true));
+            out.insert(*g.param_slots.get(i)?, true);
         }
     }
     for op in &g.code {
-        if let Op::LocalArr { arr, .. } | Op::DelocalArr { arr, .. } = *op {
-            match out.iter().find(|a| a.0 == arr.0) {
-                Some(a) if a.1 => return None,
-                Some(_) => {}
-                None => out.push((arr.0, false)),
-            }
-        }
-    }
-    for (k, a) in out.iter().enumerate() {
-        if out.iter().enumerate().any(|(j, b)| j != k && (b.0 == a.0 || b.0 == a.0 + 1 || a.0 == b.0 + 1)) {
+        if let Op::LocalArr { arr, .. } | Op::DelocalArr { arr, .. } = *op
+            && *out.entry(arr.0).or_insert(false)
+        {
             return None;
         }
     }
-    Some(out)
+    // Two slots each: bases one apart (or equal) overlap.
+    let mut bases: Vec<u16> = out.keys().copied().collect();
+    bases.sort_unstable();
+    bases.windows(2).all(|w| w[1] > w[0].saturating_add(1)).then_some(out)
 }
 
-/// The length in words that array `base` of gene `g` always has: a parameter's declared
+/// The length in words that each array of gene `g` always has: a parameter's declared
 /// length, or the length of every `local.arr` that opens it (None when they differ).
-fn static_len(g: &GeneDef, base: u16) -> Option<u64> {
-    for (i, p) in g.params.iter().enumerate() {
-        if let Type::Array(e, n) = p.ty
-            && g.param_slots.get(i) == Some(&base)
-        {
-            return Some(n.saturating_mul(e.words()));
+fn static_lens(g: &GeneDef) -> HashMap<u16, Option<u64>> {
+    let mut lens: HashMap<u16, Option<u64>> = HashMap::new();
+    for op in &g.code {
+        if let Op::LocalArr { arr, len, .. } | Op::DelocalArr { arr, len, .. } = *op {
+            let l = lens.entry(arr.0).or_insert(Some(len.0 as u64));
+            if *l != Some(len.0 as u64) {
+                *l = None;
+            }
         }
     }
-    let mut lens = g.code.iter().filter_map(|o| match *o {
-        Op::LocalArr { arr, len, .. } | Op::DelocalArr { arr, len, .. } if arr.0 == base => {
-            Some(len.0 as u64)
+    for (i, p) in g.params.iter().enumerate() {
+        if let (Type::Array(e, n), Some(&s)) = (p.ty, g.param_slots.get(i)) {
+            lens.insert(s, Some(n.saturating_mul(e.words())));
         }
-        _ => None,
-    });
-    let first = lens.next()?;
-    lens.all(|l| l == first).then_some(first)
+    }
+    lens
 }
 
+/// True when every gene may treat its array slots as pointers (see the module documentation).
 /// True when compiled code may treat the module's array slots as pointers (see the module
 /// documentation).
 pub fn trusted(m: &Module) -> bool {
     if !m.genes.iter().flat_map(|g| &g.code).all(crate::translate::supported) {
         return false;
     }
-    let all: Option<Vec<_>> = m.genes.iter().map(arrays).collect();
-    let Some(all) = all else { return false };
-    m.genes.iter().zip(&all).all(|(g, arrs)| gene_trusted(m, g, arrs))
+    m.genes.iter().all(|g| arrays(g).is_some_and(|arrs| gene_trusted(m, g, &arrs)))
 }
 
-fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
-    let is_array_slot = |s: u16| arrs.iter().any(|a| s == a.0 || s == a.0 + 1);
+fn gene_trusted(m: &Module, g: &GeneDef, arrs: &HashMap<u16, bool>) -> bool {
+    let is_array_slot =
+        |s: u16| arrs.contains_key(&s) || s.checked_sub(1).is_some_and(|b| arrs.contains_key(&b));
     // A length slot may be read (`size(a)`); a pointer slot never is an ordinary operand.
-    let is_pointer = |s: u16| arrs.iter().any(|a| s == a.0);
+    let is_pointer = |s: u16| arrs.contains_key(&s);
+    let lens = static_lens(g);
     // A local array is used only between its `local.arr` and `delocal.arr` (before, its
     // pointer slot holds no address).
     let Some(open) = open_regions(g, |op| match *op {
@@ -98,15 +96,11 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
     }) else {
         return false;
     };
-    let base = |s: u16, pc: usize| {
-        arrs.iter()
-            .find(|a| a.0 == s)
-            .filter(|a| a.1 || open.iter().any(|&(x, o, c)| x == s && o <= pc && pc <= c))
-    };
+    let base = |s: u16, pc: usize| arrs.get(&s).is_some_and(|&param| param || open.open_at(s, pc, true));
     for (pc, op) in g.code.iter().enumerate() {
         match *op {
             Op::Show { var, fmt, .. } if matches!(Fmt(fmt.0 & 7), Fmt::ARR_U64 | Fmt::ARR_I64) => {
-                if base(var.0, pc).is_none() {
+                if !base(var.0, pc) {
                     return false;
                 }
                 continue;
@@ -118,7 +112,7 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
                     let fits = match p.ty {
                         // Compiled code takes an array parameter's length from its type.
                         Type::Array(e, n) => {
-                            base(s.0, pc).is_some() && static_len(g, s.0) == Some(n.saturating_mul(e.words()))
+                            base(s.0, pc) && lens.get(&s.0) == Some(&Some(n.saturating_mul(e.words())))
                         }
                         _ => !is_array_slot(s.0),
                     };
@@ -137,7 +131,7 @@ fn gene_trusted(m: &Module, g: &GeneDef, arrs: &[(u16, bool)]) -> bool {
                 ok &= if write { !is_array_slot(s.0) } else { !is_pointer(s.0) }
             }
             OperandRef::Cond(c) => ok &= c.slots().iter().flatten().all(|s| !is_pointer(s.0)),
-            OperandRef::Arr(a) => ok &= base(a.0, pc).is_some(),
+            OperandRef::Arr(a) => ok &= base(a.0, pc),
             OperandRef::Args(a) => {
                 ok &= g
                     .args
@@ -180,7 +174,7 @@ pub fn stack_params_fixed(m: &Module) -> bool {
             .map(|(_, &s)| s)
             .collect();
         let Some(locals) = local_stacks(g) else { return false };
-        let open_at = |s: u16, pc: usize| locals.iter().any(|&(l, a, d)| l == s && a < pc && pc < d);
+        let open_at = |s: u16, pc: usize| locals.open_at(s, pc, false);
         g.code.iter().enumerate().all(|(pc, op)| {
             if let Op::Call { gene, args } | Op::Uncall { gene, args } = *op {
                 let Some(callee) = m.genes.get(gene.0 as usize) else { return false };
@@ -195,7 +189,7 @@ pub fn stack_params_fixed(m: &Module) -> bool {
                 });
             }
             if let Op::DelocalStack { dst } = *op
-                && !locals.iter().any(|&(l, _, d)| l == dst.0 && d == pc)
+                && !locals.closes(dst.0, pc)
             {
                 return false;
             }
@@ -211,82 +205,137 @@ pub fn stack_params_fixed(m: &Module) -> bool {
     })
 }
 
-/// The local stacks of gene `g` as `(slot, local.stack position, delocal.stack position)`,
-/// from [`open_regions`], with no other write of the slot (nor an array over it) inside a
-/// region: so the stack is open at every instruction between them on every path, and the slot
-/// holds its id. None when some slot that a `local.stack` or `delocal.stack` writes is not so.
-fn local_stacks(g: &GeneDef) -> Option<Vec<(u16, usize, usize)>> {
-    let out = open_regions(g, |op| match *op {
+/// The local stacks of gene `g` ([`open_regions`]), with no other write of the slot (nor an
+/// array over it) inside a region: so the stack is open at every instruction between them on
+/// every path, and the slot holds its id. None when some slot that a `local.stack` or
+/// `delocal.stack` writes is not so.
+fn local_stacks(g: &GeneDef) -> Option<Regions> {
+    let regions = open_regions(g, |op| match *op {
         Op::LocalStack { dst } => Some((dst.0, true)),
         Op::DelocalStack { dst } => Some((dst.0, false)),
         _ => None,
     })?;
-    for &(s, a, d) in &out {
-        for op in &g.code[a + 1..d] {
-            let mut ok = true;
-            op.operands(&mut |name, o| match o {
-                OperandRef::Slot(x) => ok &= !(x.0 == s && crate::loops::is_write(op, name)),
-                OperandRef::Arr(x) => ok &= x.0 != s && x.0.wrapping_add(1) != s,
-                _ => {}
-            });
-            if !ok {
-                return None;
+    // One pass, with the slots open at each instruction.
+    let mut open = vec![false; usize::from(g.slots)];
+    let is_open = |open: &[bool], s: u16| open.get(usize::from(s)).copied().unwrap_or(false);
+    for op in &g.code {
+        match *op {
+            Op::LocalStack { dst } | Op::DelocalStack { dst } => {
+                if let Some(o) = open.get_mut(usize::from(dst.0)) {
+                    *o = matches!(op, Op::LocalStack { .. });
+                }
+            }
+            _ => {
+                let mut ok = true;
+                op.operands(&mut |name, o| match o {
+                    OperandRef::Slot(x) => ok &= !(is_open(&open, x.0) && crate::loops::is_write(op, name)),
+                    OperandRef::Arr(x) => ok &= !is_open(&open, x.0) && !is_open(&open, x.0.wrapping_add(1)),
+                    _ => {}
+                });
+                if !ok {
+                    return None;
+                }
             }
         }
     }
-    Some(out)
+    Some(regions)
 }
 
-/// Where gene `g`'s locals of one kind are open, as `(slot, opening position, closing
-/// position)`: `open_close` names the slot an instruction opens (`true`) or closes. Each slot is
-/// opened and closed in turn (not a parameter's), and each pair encloses a region no jump enters
-/// or leaves (a jump inside may go to the closing instruction), so on every path an instruction
-/// between the two runs after the opening and before the closing. None when that does not hold.
-fn open_regions(
-    g: &GeneDef,
-    open_close: impl Fn(&Op) -> Option<(u16, bool)>,
-) -> Option<Vec<(u16, usize, usize)>> {
-    let mut slots: Vec<u16> = Vec::new();
-    for op in &g.code {
-        if let Some((s, _)) = open_close(op)
-            && !slots.contains(&s)
-        {
-            slots.push(s);
+/// Where a gene's locals of one kind are open ([`open_regions`]): `(opening, closing)`
+/// positions per slot, in order.
+struct Regions {
+    by_slot: HashMap<u16, Vec<(usize, usize)>>,
+}
+
+impl Regions {
+    /// Whether slot `s` is open at `pc`: strictly between an opening and its closing, or at
+    /// either end too when `ends`.
+    fn open_at(&self, s: u16, pc: usize, ends: bool) -> bool {
+        let Some(list) = self.by_slot.get(&s) else { return false };
+        let k = list.partition_point(|&(a, _)| a <= pc);
+        k > 0 && {
+            let (a, d) = list[k - 1];
+            if ends { pc <= d } else { a < pc && pc < d }
         }
     }
-    let mut out = Vec::new();
-    for s in slots {
-        if g.param_slots.contains(&s) {
-            return None;
-        }
-        let mut open: Option<usize> = None;
-        for (pc, op) in g.code.iter().enumerate() {
-            match open_close(op) {
-                Some((x, true)) if x == s && open.is_some() => return None,
-                Some((x, true)) if x == s => open = Some(pc),
-                Some((x, false)) if x == s => out.push((s, open.take()?, pc)),
-                _ => {}
+
+    /// Whether `pc` is a closing position of slot `s`.
+    fn closes(&self, s: u16, pc: usize) -> bool {
+        self.by_slot.get(&s).is_some_and(|list| list.binary_search_by_key(&pc, |&(_, d)| d).is_ok())
+    }
+}
+
+/// Where gene `g`'s locals of one kind are open: `open_close` names the slot an instruction
+/// opens (`true`) or closes. Each slot (not a parameter's) is opened and closed in turn; the
+/// regions between an opening and its closing nest (or are apart); and no jump enters or
+/// leaves a region (a jump inside may go to the closing instruction), so on every path an
+/// instruction between the two runs after the opening and before the closing. None when that
+/// does not hold. Linear in the code but for sorting the regions.
+fn open_regions(g: &GeneDef, open_close: impl Fn(&Op) -> Option<(u16, bool)>) -> Option<Regions> {
+    let mut opened: HashMap<u16, usize> = HashMap::new();
+    let mut by_slot: HashMap<u16, Vec<(usize, usize)>> = HashMap::new();
+    let mut list: Vec<(usize, usize)> = Vec::new();
+    for (pc, op) in g.code.iter().enumerate() {
+        match open_close(op) {
+            Some((s, _)) if g.param_slots.contains(&s) => return None,
+            Some((s, true)) if opened.contains_key(&s) => return None,
+            Some((s, true)) => {
+                opened.insert(s, pc);
             }
-        }
-        if open.is_some() {
-            return None;
+            Some((s, false)) => {
+                let a = opened.remove(&s)?;
+                by_slot.entry(s).or_default().push((a, pc));
+                list.push((a, pc));
+            }
+            None => {}
         }
     }
-    // No jump crosses a region: from inside to outside (but to its closing), or from outside in.
+    if !opened.is_empty() {
+        return None;
+    }
+    // Nested or apart, and the innermost region around each position (its index in `list`).
+    list.sort_by_key(|&(a, d)| (a, std::cmp::Reverse(d)));
+    let mut stack: Vec<usize> = Vec::new();
+    for (k, &(a, d)) in list.iter().enumerate() {
+        while stack.last().is_some_and(|&t| list[t].1 < a) {
+            stack.pop();
+        }
+        if stack.last().is_some_and(|&t| d > list[t].1) {
+            return None;
+        }
+        stack.push(k);
+    }
+    let n = g.code.len();
+    let mut inner: Vec<Option<usize>> = vec![None; n];
+    let (mut stack, mut next) = (Vec::new(), 0);
+    for (p, slot) in inner.iter_mut().enumerate() {
+        // Regions whose inside starts here (opened at p - 1), then those that ended.
+        while next < list.len() && list[next].0 + 1 == p {
+            stack.push(next);
+            next += 1;
+        }
+        while next < list.len() && list[next].0 + 1 < p {
+            next += 1;
+        }
+        while stack.last().is_some_and(|&t| list[t].1 <= p) {
+            stack.pop();
+        }
+        *slot = stack.last().copied();
+    }
+    // No jump crosses a region: it stays in the same innermost region, or goes from inside one
+    // to its closing.
     for (pc, op) in g.code.iter().enumerate() {
         let mut ok = true;
         op.operands(&mut |_, o| {
             if let OperandRef::Off(t) = o {
                 let t = t.0 as usize;
-                ok &= out.iter().all(|&(_, a, d)| {
-                    let inside = |x: usize| a < x && x < d;
-                    inside(pc) == inside(t) || inside(pc) && t == d
-                });
+                let (from, to) = (inner[pc], inner.get(t).copied().flatten());
+                ok &= from == to || from.is_some_and(|r| list[r].1 == t);
             }
         });
         if !ok {
             return None;
         }
     }
-    Some(out)
+    Some(Regions { by_slot })
 }
