@@ -436,7 +436,7 @@ impl Session<'_, '_> {
                 not_expr(if soon { ": it ends too soon" } else { "" })
             } else if d.message.contains("statement") {
                 let at = start.saturating_sub(head.len());
-                match text.get(at..(d.span.end as usize).min(end) - head.len()) {
+                match text.get(at..(d.span.end as usize).min(end).saturating_sub(head.len())) {
                     Some(tok) if !tok.is_empty() => {
                         not_expr(&format!(": unexpected `{tok}` after `{}`", text[..at].trim_end()))
                     }
