@@ -47,6 +47,14 @@ fn run(e: &mut dyn Engine, m: &Module, gene: usize, s: &[Value], dir: Direction)
     (r, a)
 }
 
+/// One run on each engine from `s` (a module the JIT does not trust goes to the interpreter),
+/// checked to be the same; the interpreter's outcome.
+fn both(m: &Module, gene: usize, s: &[Value], dir: Direction) -> Outcome {
+    let i = run(&mut Interpreter::new(), m, gene, s, dir);
+    assert_eq!(i, run(&mut jit(), m, gene, s, dir), "interpreter and JIT, {dir:?} from {s:?}");
+    i
+}
+
 /// [`agree`] on a fresh engine, as a property's outcome: a failure shows the program `text`
 /// that `m` was compiled from and the state.
 fn agrees(m: &Module, gene: usize, text: &str, s: &[Value]) -> Result<(), TestCaseError> {
@@ -377,13 +385,9 @@ fn a_call_passing_a_stack_parameter_a_number_or_a_closed_stack_is_checked() {
             .unwrap_or_else(|e| panic!("{what}: the verifier accepts it: {e:?}"));
         assert!(!rdx_jit::trust::stack_params_fixed(&hand), "{what}");
         for y in [0, 1, 5, 1 << 40, u64::MAX] {
-            let st = vec![Value::Int(3), Value::Int(y)];
-            let (mut a, mut b) = (st.clone(), st.clone());
-            let ra = Interpreter::new().run(&hand, main, &mut a, Direction::Forward);
-            let rb = jit().run(&hand, main, &mut b, Direction::Forward);
+            let (r, _) = both(&hand, main, &[Value::Int(3), Value::Int(y)], Direction::Forward);
             // (Stack 0, the one main opened, is live: 0 passes for it.)
-            assert!(ra.is_err() || what != "a closed stack", "{what}, y = {y}: {ra:?}");
-            assert_eq!(ra.map(|_| a), rb.map(|_| b), "{what}, y = {y}");
+            assert!(r.is_err() || what != "a closed stack", "{what}, y = {y}: {r:?}");
         }
     }
     // The suite's collatz with `uncall walk(m, trail, trail)`: the step count's updates changed
@@ -407,11 +411,7 @@ fn a_call_passing_a_stack_parameter_a_number_or_a_closed_stack_is_checked() {
     let hand = Module::decode(&hand.encode()).expect("the verifier accepts it");
     assert!(!rdx_jit::trust::stack_params_fixed(&hand));
     for dir in [Direction::Forward, Direction::Backward] {
-        let st = vec![Value::Int(781), Value::Int(3)];
-        let (mut a, mut b) = (st.clone(), st.clone());
-        let ra = Interpreter::new().run(&hand, walks, &mut a, dir);
-        let rb = jit().run(&hand, walks, &mut b, dir);
-        assert_eq!(ra.map(|_| a), rb.map(|_| b), "collatz, {dir:?}");
+        let _ = both(&hand, walks, &[Value::Int(781), Value::Int(3)], dir);
     }
 }
 
@@ -440,15 +440,11 @@ fn a_local_array_used_where_it_is_not_open_is_checked() {
         let Ok(hand) = Module::decode(&hand.encode()) else { panic!("{what}: the verifier accepts it") };
         assert!(!rdx_jit::trust::trusted(&hand), "{what}");
         for (y, dir) in [(0, Direction::Forward), (3, Direction::Forward), (3, Direction::Backward)] {
-            let st = vec![Value::Array(vec![1, 2, 3, 4]), Value::Int(y)];
-            let (mut a, mut b) = (st.clone(), st.clone());
-            let ra = Interpreter::new().run(&hand, main, &mut a, dir);
-            let rb = jit().run(&hand, main, &mut b, dir);
+            let (r, _) = both(&hand, main, &[Value::Array(vec![1, 2, 3, 4]), Value::Int(y)], dir);
             assert!(
-                ra.is_err() || dir == Direction::Backward || what != "never opened",
-                "{what}, y = {y}: {ra:?}"
+                r.is_err() || dir == Direction::Backward || what != "never opened",
+                "{what}, y = {y}: {r:?}"
             );
-            assert_eq!(ra.map(|_| a), rb.map(|_| b), "{what}, y = {y}, {dir:?}");
         }
     }
 }
