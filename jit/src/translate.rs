@@ -2337,6 +2337,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::LoopTestIncQ { .. }
             | Op::Skip { .. }
             | Op::LoopBackQ { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
+            // (The interpreter's, never in a module.)
+            Op::DivuM { .. } | Op::RemuM { .. } => debug_assert!(false, "{op:?} taken for an effect"),
             Op::Const { .. }
             | Op::Add3 { .. }
             | Op::Sub3 { .. }
@@ -2578,6 +2580,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::LoopTestIncQ { .. }
             | Op::Skip { .. }
             | Op::LoopBackQ { .. } => debug_assert!(false, "{op:?} is not pure"),
+            Op::DivuM { .. } | Op::RemuM { .. } => {
+                debug_assert!(false, "{op:?} is the interpreter's, never in a module")
+            }
         }
     }
 }
@@ -2757,7 +2762,8 @@ pub fn supported(op: &Op) -> bool {
         | Op::Mul3ChkImm { .. } => true,
         // Step-first counted loops appear in backward streams, which the JIT does not compile
         // (it translates backward from the forward code).
-        // (`call.in`, `ret.in` and the quiet latches are the interpreter's, never in a module.)
+        // (`call.in`, `ret.in`, the quiet latches and the divisions by multiplication are the
+        // interpreter's, never in a module.)
         Op::FromDec { .. }
         | Op::FromInc { .. }
         | Op::LoopTest { .. }
@@ -2768,6 +2774,8 @@ pub fn supported(op: &Op) -> bool {
         | Op::LoopTestDecQ { .. }
         | Op::LoopTestIncQ { .. }
         | Op::Skip { .. }
-        | Op::LoopBackQ { .. } => false,
+        | Op::LoopBackQ { .. }
+        | Op::DivuM { .. }
+        | Op::RemuM { .. } => false,
     }
 }

@@ -109,8 +109,10 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
                     OperandRef::Pre(_) => return,
                     OperandRef::Slot(s) => slot(s),
                     OperandRef::Arr(a) => format!("{}[]", slot(Slot(a.0))),
+                    OperandRef::Imm(i) if name == "magic" => format!("{:#x}", i.0),
                     OperandRef::Imm(i) => format!("{}", i.0),
                     OperandRef::Amt(a) => format!("{}", a.0),
+                    OperandRef::Half(h) => format!("{}", h.0),
                     OperandRef::Wid(w) => w.width().as_str().to_string(),
                     OperandRef::Off(o) => format!("@{}", o.0),
                     OperandRef::Gene(g) => {
@@ -167,7 +169,14 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
                 // Targets, and the counts and frame places of the interpreter's own
                 // instructions, by name.
                 let named = matches!(o, OperandRef::Off(_))
-                    || (op.plain_only() && matches!(o, OperandRef::Amt(_) | OperandRef::Word(_)));
+                    || (op.plain_only()
+                        && matches!(
+                            o,
+                            OperandRef::Amt(_)
+                                | OperandRef::Half(_)
+                                | OperandRef::Word(_)
+                                | OperandRef::Imm(_)
+                        ));
                 parts.push(if named { format!("{name}={v}") } else { v });
             });
             // A column of 14, and a space after a mnemonic as long or longer (`loop.test.inc.q`).

@@ -28,6 +28,10 @@ pub struct Imm(pub u64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Amt(pub u8);
 
+/// A 16-bit constant: the divisor of `remu.m` (interpreter only, never in a module file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Half(pub u16);
+
 /// The width of a fixed-width integer (`u8` … `i32`): its bit count (8, 16, 32), plus 0x80
 /// when signed (see [`rdx_lang::ast::Width::code`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -369,6 +373,10 @@ macro_rules! for_each_op {
             0x9e RemuImm "remu.imm" { dst: Slot, a: Slot, imm: Imm } => RemuImm, Pure, direct, "dst = a % imm, unsigned; imm is not 0 (verified).";
             0x9f RsubImm "rsub.imm" { dst: Slot, a: Slot, imm: Imm } => RsubImm, Pure, direct, "dst = imm - a (wrapping): a constant minus a value (`size(a) - 1 - i`).";
             0xa0 RshlImm "rshl.imm" { dst: Slot, a: Slot, imm: Imm } => RshlImm, Pure, direct, "dst = imm << a (0 when a >= 64): a constant shifted by a value (`1 << b`).";
+            0xa1 DivuM "divu.m" { dst: Slot, a: Slot, sh: Amt, magic: Imm } => DivuM, Pure, direct,
+                "Interpreter only, never in a module file: divu.imm by a constant d of at least 2, as a multiplication: t = (magic × a) >> 64, dst = (t + ((a − t) >> 1)) >> sh, with magic and sh computed from d at load (`ops::Magic`).";
+            0xa2 RemuM "remu.m" { dst: Slot, a: Slot, sh: Amt, d: Half, magic: Imm } => RemuM, Pure, direct,
+                "Interpreter only, never in a module file: remu.imm by a constant d in 2..=65535, as divu.m's quotient q: dst = a − q × d.";
             0x87 AndImm "and.imm" { dst: Slot, a: Slot, imm: Imm } => AndImm, Pure, direct, "dst = a & imm.";
             0x88 OrImm "or.imm" { dst: Slot, a: Slot, imm: Imm } => OrImm, Pure, direct, "dst = a | imm.";
             0x89 Xor3Imm "xor3.imm" { dst: Slot, a: Slot, imm: Imm } => Xor3Imm, Pure, direct, "dst = a ^ imm.";
@@ -544,6 +552,7 @@ newtype_operand_remap!(Slot, u16, |s, m| m.slot(s));
 newtype_operand_remap!(Arr, u16, |a, m| Arr(m.slot(Slot(a.0)).0));
 newtype_operand!(Imm, u64, u64);
 newtype_operand!(Amt, u8, u8);
+newtype_operand!(Half, u16, u16);
 newtype_operand_remap!(Off, u32, |o, m| m.off(o));
 newtype_operand!(GeneIdx, u32, u32);
 newtype_operand!(Str, u32, u32);
@@ -753,6 +762,7 @@ pub enum OperandRef {
     Arr(Arr),
     Imm(Imm),
     Amt(Amt),
+    Half(Half),
     Off(Off),
     Gene(GeneIdx),
     Str(Str),
@@ -771,7 +781,7 @@ macro_rules! operand_from {
         } )*
     };
 }
-operand_from!(Slot => Slot, Arr => Arr, Imm => Imm, Amt => Amt, Off => Off, GeneIdx => Gene, Str => Str,
+operand_from!(Slot => Slot, Arr => Arr, Imm => Imm, Amt => Amt, Half => Half, Off => Off, GeneIdx => Gene, Str => Str,
     Word => Word, Args => Args, Fmt => Fmt, Wid => Wid, Cond => Cond, Pre => Pre);
 
 impl Op {
@@ -831,6 +841,8 @@ impl Op {
                 | Op::LoopTestIncQ { .. }
                 | Op::Skip { .. }
                 | Op::LoopBackQ { .. }
+                | Op::DivuM { .. }
+                | Op::RemuM { .. }
         )
     }
 
@@ -862,6 +874,8 @@ impl Op {
                 | Op::Mul3Imm { .. }
                 | Op::DivuImm { .. }
                 | Op::RemuImm { .. }
+                | Op::DivuM { .. }
+                | Op::RemuM { .. }
                 | Op::AndImm { .. }
                 | Op::OrImm { .. }
                 | Op::Xor3Imm { .. }
@@ -895,6 +909,37 @@ pub fn mul_inverse(c: u64) -> u64 {
         x = x.wrapping_mul(2u64.wrapping_sub(c.wrapping_mul(x)));
     }
     x
+}
+
+/// Unsigned division by a constant `d >= 2` as a multiplication (Granlund and Montgomery,
+/// "Division by invariant integers using multiplication", 1994, figure 4.1): with
+/// `l = ⌈log₂ d⌉`, `magic = ⌊2⁶⁴ (2ˡ − d) / d⌋ + 1` and `sh = l − 1`, the quotient of any
+/// 64-bit `x` is `(t + ((x − t) >> 1)) >> sh` for `t` the high word of `magic × x`. A 64-bit
+/// `div` costs the interpreter several times the multiplication and shifts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Magic {
+    pub magic: u64,
+    pub sh: u8,
+}
+
+impl Magic {
+    /// The multiplier and shift for divisor `d` (None for 0 and 1).
+    pub fn new(d: u64) -> Option<Magic> {
+        if d < 2 {
+            return None;
+        }
+        let l = 64 - (d - 1).leading_zeros();
+        // 2^l - d < d, so the quotient is below 2^64 and magic fits in a word.
+        let magic = ((((1u128 << l) - u128::from(d)) << 64) / u128::from(d)) as u64 + 1;
+        Some(Magic { magic, sh: (l - 1) as u8 })
+    }
+
+    /// `x / d`.
+    #[inline(always)]
+    pub fn div(magic: u64, sh: u8, x: u64) -> u64 {
+        let t = ((u128::from(magic) * u128::from(x)) >> 64) as u64;
+        (t + ((x - t) >> 1)) >> sh
+    }
 }
 
 /// `x <<< (s mod bits)` at the fixed width `w`, in canonical form.
@@ -1047,6 +1092,47 @@ mod tests {
                 assert_eq!(rotl_w(rotr_w(x, s, w16), s, w16), x & 0xffff, "u16 {x:#x} >>> {s} <<< {s}");
             }
         }
+    }
+
+    #[test]
+    fn division_by_a_constant_as_a_multiplication() {
+        // Every divisor up to 2^12, divisors at and around powers of two, and large ones,
+        // each on values at the edges (multiples of d and their neighbours, the top of the
+        // range) and a seeded xorshift stream; against the machine's division.
+        let mut r = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            r ^= r << 13;
+            r ^= r >> 7;
+            r ^= r << 17;
+            r
+        };
+        let mut ds: Vec<u64> = (2..=4096).collect();
+        for k in 1..64 {
+            ds.extend([(1u64 << k) - 1, 1 << k, (1 << k) + 1]);
+        }
+        ds.extend([u64::MAX, u64::MAX - 1, 0x9e37_79b9_7f4a_7c15, 10_000_000_007, 0xffff_ffff]);
+        ds.extend((0..64).map(|_| next()));
+        for d in ds.into_iter().filter(|&d| d >= 2) {
+            let m = Magic::new(d).expect("a divisor of at least 2");
+            let mut xs = vec![
+                0,
+                1,
+                d - 1,
+                d,
+                d.wrapping_add(1),
+                u64::MAX,
+                u64::MAX - 1,
+                u64::MAX / d * d,
+                (u64::MAX / d * d) - 1,
+            ];
+            xs.extend((0..32).map(|_| next()));
+            xs.extend((0..8).map(|_| next() >> (next() % 64)));
+            for x in xs {
+                assert_eq!(Magic::div(m.magic, m.sh, x), x / d, "{x} / {d}");
+            }
+        }
+        assert_eq!(Magic::new(0), None);
+        assert_eq!(Magic::new(1), None);
     }
 
     #[test]

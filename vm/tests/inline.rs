@@ -492,3 +492,52 @@ fn loops_passing_their_counter_to_calls_that_only_read_it_stay_simple() {
     // d = 1: `maybe` changes the counter through `dec`; d = 2: the u8 counter comes round to 0.
     reentry_fails(&m, &inputs[0], &[&inputs[2], &inputs[3]]);
 }
+
+/// Divisions and remainders by constants, some in a gene called in place.
+const DIVISIONS: &str = "
+gene split(v: u64, q: u64, r: u64, t: u64) {
+    q += v / 10
+    r += v % 10
+    t += v / 0x10000000001 + v % 7 + v % 65535 + v % 65536 + v % 65537 + v / 3 + v / 6
+}
+
+gene main(v: u64, q: u64, r: u64, t: u64, n: u64) {
+    local i: u64 = 0
+    from i == 0 do {
+        call split(v, q, r, t)
+        t -= v / 1000 + v % 1000
+        v += 0x9e3779b97f4a7c15
+        i += 1
+    } until i == n
+    delocal i = n
+}
+";
+
+#[test]
+fn divisions_by_a_constant_run_as_multiplications() {
+    let m = module(Dialect::Rdx, DIVISIONS);
+    let main = m.gene_index("main").unwrap();
+    for d in 0..2 {
+        let code = &m.genes[main].plain.code[d];
+        let count = |f: fn(&Op) -> bool| code.iter().filter(|o| f(o)).count();
+        assert!(count(|o| matches!(o, Op::DivuM { .. })) >= 5, "direction {d}: {code:?}");
+        assert!(count(|o| matches!(o, Op::RemuM { .. })) >= 4, "direction {d}: {code:?}");
+        // A remainder by 65537 keeps the machine's division (its divisor is not below 2^16).
+        assert!(code.iter().any(|o| matches!(o, Op::RemuImm { imm, .. } if imm.0 == 65537)), "direction {d}");
+    }
+    let reference = own_streams(&m);
+    let inputs: Vec<Vec<Value>> =
+        [0u64, 9, 10, 65534, 65535, 0x1_0000_0000, 0u64.wrapping_sub(0x9e3779b97f4a7c15), u64::MAX]
+            .iter()
+            .map(|&v| ints(&[v, 0, 0, 0, 3]))
+            .collect();
+    same_runs(&m, &reference, &inputs, (0..120u64).chain([u64::MAX]));
+    // The interpreter's forms are never read from a module file.
+    let mut m = m.clone();
+    let divu_m = m.genes[main].plain.code[0].iter().copied().find(|o| matches!(o, Op::DivuM { .. })).unwrap();
+    let code = &mut m.genes[main].code;
+    let pos = code.iter().position(|o| matches!(o, Op::DivuImm { .. })).unwrap();
+    code[pos] = divu_m;
+    let e = Module::decode(&m.encode()).unwrap_err();
+    assert!(e.to_string().contains("divu.m") && e.to_string().contains("not read from a module"), "{e}");
+}

@@ -9,7 +9,7 @@ use super::state::delocal;
 use super::{Fault, Flow, Interpreter, STOP_CHECK_STEPS, Trap, control, trap, update};
 use crate::Direction;
 use crate::module::{GeneDef, Module};
-use crate::ops::Op;
+use crate::ops::{Magic, Op};
 
 /// Asked by the dispatch loop before each instruction (after the first of a call of
 /// [`Interpreter::exec_with`]) whether to pause at position `pc` of the running stream.
@@ -568,6 +568,12 @@ impl Interpreter {
                 }
                 Op::RemuImm { dst, a, imm } => {
                     w!(dst, std::num::NonZeroU64::new(imm.0).map_or(0, |k| r!(a) % k))
+                }
+                // The same by a multiplication (the plain streams' form, see `ops::Magic`).
+                Op::DivuM { dst, a, sh, magic } => w!(dst, Magic::div(magic.0, sh.0, r!(a))),
+                Op::RemuM { dst, a, sh, d, magic } => {
+                    let x = r!(a);
+                    w!(dst, x - Magic::div(magic.0, sh.0, x) * u64::from(d.0))
                 }
                 Op::RsubImm { dst, a, imm } => w!(dst, imm.0.wrapping_sub(r!(a))),
                 Op::RshlImm { dst, a, imm } => w!(dst, pure::shl(imm.0, r!(a))),

@@ -24,7 +24,7 @@
 
 use super::{GeneDef, Module, ParamPass, Plain, PlainAt};
 use crate::Direction;
-use crate::ops::{Amt, Args, Class, Cond, Off, Op, OperandRef, Remap, Slot, Word};
+use crate::ops::{Amt, Args, Class, Cond, Half, Imm, Magic, Off, Op, OperandRef, Remap, Slot, Word};
 
 /// The most instructions a gene translated in place may have (besides `enter` and `exit`).
 pub const MAX_BODY: usize = 48;
@@ -178,6 +178,7 @@ fn local_to_the_frame(op: &Op) -> bool {
                 | OperandRef::Arr(_)
                 | OperandRef::Imm(_)
                 | OperandRef::Amt(_)
+                | OperandRef::Half(_)
                 | OperandRef::Wid(_)
                 | OperandRef::Cond(_)
                 | OperandRef::Pre(_)
@@ -288,7 +289,11 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
     // Both lists by position, sparse (a long gene with nothing to change costs a scan).
     let sites: Vec<(usize, (usize, Direction, Args))> =
         stream.iter().enumerate().filter_map(|(pc, op)| Some((pc, site(m, fits, gi, op)?))).collect();
-    let rewrites = checks_left_out(g, stream, dir);
+    let mut rewrites = checks_left_out(g, stream, dir);
+    // (A division in code a check's rewrite passes over keeps the check's.)
+    rewrites.extend(divisions(stream));
+    rewrites.sort_by_key(|r| r.0);
+    rewrites.dedup_by_key(|r| r.0);
     if sites.is_empty() && rewrites.is_empty() {
         return None;
     }
@@ -355,6 +360,24 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
         }
     }
     Some((code, origin))
+}
+
+/// Divisions by a constant of at least 2 as multiplications ([`crate::ops::Magic`]), by
+/// position: `divu.imm` becomes `divu.m`, and `remu.imm` by a divisor below 2^16 `remu.m`.
+fn divisions(stream: &[Op]) -> Vec<(usize, Op)> {
+    let magic = |d: u64| Magic::new(d).map(|m| (Amt(m.sh), Imm(m.magic)));
+    (stream.iter().enumerate())
+        .filter_map(|(pc, op)| match *op {
+            Op::DivuImm { dst, a, imm } => {
+                magic(imm.0).map(|(sh, magic)| (pc, Op::DivuM { dst, a, sh, magic }))
+            }
+            Op::RemuImm { dst, a, imm } => {
+                let d = u16::try_from(imm.0).ok()?;
+                magic(imm.0).map(|(sh, magic)| (pc, Op::RemuM { dst, a, sh, d: Half(d), magic }))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// The instructions of gene `g`'s stream in direction `dir` that stand in for checks that

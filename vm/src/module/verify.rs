@@ -173,7 +173,7 @@ fn verify_gene(
                     .flatten()
                     .find(|s| s.0 as usize >= slots)
                     .map(|s| format!("slot {} out of range", s.0)),
-                OperandRef::Imm(_) | OperandRef::Word(_) | OperandRef::Pre(_) => None,
+                OperandRef::Imm(_) | OperandRef::Half(_) | OperandRef::Word(_) | OperandRef::Pre(_) => None,
             };
             problem = bad.map(|m| format!("operand `{name}`: {m}"));
         });
