@@ -202,3 +202,49 @@ fn step_in_out_and_errors() {
     assert_eq!(r["body"]["stackFrames"][0]["line"], json!(32), "{r}");
     c.request("disconnect", json!({}));
 }
+
+#[test]
+fn a_message_that_is_not_a_request_is_skipped_and_a_broken_frame_ends_the_session() {
+    // Not JSON, JSON but not an object, an object without a command: each skipped with a
+    // note, and the session goes on (also after a launch).
+    let mut c = Client::start();
+    for body in ["[1,2", "17", "{\"seq\": 5}"] {
+        write!(c.to, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("send");
+        let note = c.event("output");
+        let text = note["body"]["output"].as_str().unwrap_or_default().to_string();
+        assert!(text.starts_with("rdx dap: skipped a message"), "{note}");
+    }
+    let (r, _) = c.request("initialize", json!({}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    let (r, _) = c.request("launch", json!({"program": stdlib("fib.rdx"), "args": {"n": "2"}}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    write!(c.to, "Content-Length: 4\r\n\r\nnull").expect("send");
+    c.event("output");
+    let (r, _) = c.request("threads", json!({}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    // Frames that cannot be followed: an error and exit code 2, never a panic (a length past
+    // the address space made `vec![0; len]` panic) nor an allocation of the length asked.
+    for frame in [
+        "Content-Length: 18446744073709551615\r\n\r\n{}",
+        "Content-Length: 1000000000000\r\n\r\n{}",
+        "Content-Length: 10\r\n\r\n{}",
+        "Content-Type: text\r\n\r\n{}",
+        "Content-Length: x\r\n\r\n{}",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+            .arg("dap")
+            .env("RDX_NO_LEDGER", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                child.stdin.take().expect("stdin").write_all(frame.as_bytes())?;
+                child.wait_with_output()
+            })
+            .expect("rdx dap runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{frame:?}: {err}");
+        assert!(err.starts_with("error: rdx dap: ") && !err.contains("panicked"), "{frame:?}: {err}");
+    }
+}

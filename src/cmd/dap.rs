@@ -10,7 +10,7 @@ use rdx_core::run::Program;
 use rdx_vm::engine::debug::{BreakAt, Debugger, Motion, Stop, line_of};
 use rdx_vm::{Engine, Interpreter};
 use serde_json::{Value as Json, json};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::ExitCode;
 
 /// Serve the Debug Adapter Protocol on stdin/stdout (for editors; see editors/vscode).
@@ -19,6 +19,10 @@ use std::process::ExitCode;
 /// ["n=10", …] or {"n": "10"}, reverse, stopOnEntry), setBreakpoints, configurationDone,
 /// threads, stackTrace, scopes, variables, evaluate, next, stepIn, stepOut, stepBack,
 /// continue, reverseContinue, disconnect; it sends stopped, output and terminated events.
+/// A message that is not a request (not JSON, or without a `command`) is skipped with a note
+/// on stderr and in an output event; a frame that cannot be read (no or a bad
+/// `Content-Length`, a body over 16 MiB, the input ending inside a message) ends the session
+/// with an error and exit code 2.
 #[derive(clap::Args)]
 pub struct Args {}
 
@@ -55,32 +59,77 @@ impl<W: Write> Wire<W> {
     }
 }
 
-/// Reads one framed message; None at the end of input or on a malformed frame.
-fn read_message(input: &mut impl BufRead) -> Option<Json> {
+/// The longest message body read. A request is a few hundred bytes (`setBreakpoints` for a long
+/// file a few KiB): a longer `Content-Length` is a broken frame, not a reason to allocate it.
+const MAX_BODY: usize = 1 << 24;
+
+/// Reads one framed message: `Ok(None)` at the end of input; `Ok(Some(Err(why)))` for a frame
+/// whose body is not a JSON object (the next frame can still be read); `Err` for a frame that
+/// cannot be read, after which the stream cannot be followed.
+fn read_message(input: &mut impl BufRead) -> Result<Option<Result<Json, String>>, String> {
     let mut len = None;
+    let mut first = true;
     loop {
         let mut line = String::new();
-        if input.read_line(&mut line).ok()? == 0 {
-            return None;
+        let n = input.read_line(&mut line).map_err(|e| format!("cannot read the input: {e}"))?;
+        if n == 0 {
+            return if first { Ok(None) } else { Err("the input ended inside a message header".into()) };
         }
+        first = false;
         let line = line.trim_end();
         if line.is_empty() {
             break;
         }
         if let Some(v) = line.strip_prefix("Content-Length:") {
-            len = v.trim().parse::<usize>().ok();
+            let v = v.trim();
+            len = Some(v.parse::<usize>().ok().filter(|&n| n <= MAX_BODY).ok_or_else(|| {
+                format!("`Content-Length: {v}` is not a length of at most {MAX_BODY} bytes")
+            })?);
         }
     }
-    let mut body = vec![0; len?];
-    input.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
+    let len = len.ok_or("a message header without `Content-Length`")?;
+    let mut body = Vec::with_capacity(len);
+    input.take(len as u64).read_to_end(&mut body).map_err(|e| format!("cannot read the input: {e}"))?;
+    if body.len() < len {
+        return Err(format!("the input ended inside a message ({} of its {len} bytes)", body.len()));
+    }
+    Ok(Some(match serde_json::from_slice::<Json>(&body) {
+        Ok(msg) if msg.is_object() => Ok(msg),
+        Ok(_) => Err("its body is JSON but not an object".into()),
+        Err(e) => Err(format!("its body is not JSON ({e})")),
+    }))
+}
+
+/// The next request: a message that is not one (not JSON, or without a `command`) is skipped
+/// with a note on stderr and in the editor's console; `Ok(None)` at the end of input.
+fn next_request<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>) -> Result<Option<Json>, String> {
+    loop {
+        let why = match read_message(input)? {
+            None => return Ok(None),
+            Some(Ok(msg))
+                if msg["command"].is_string() && matches!(msg["type"].as_str(), Some("request") | None) =>
+            {
+                return Ok(Some(msg));
+            }
+            Some(Ok(_)) => "it is not a request with a `command`".to_string(),
+            Some(Err(why)) => why,
+        };
+        let note = format!("rdx dap: skipped a message: {why}");
+        eprintln!("{note}");
+        wire.event("output", json!({"category": "stderr", "output": format!("{note}\n")}));
+    }
 }
 
 pub fn run(_: Args) -> ExitCode {
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut wire = Wire { out: std::io::stdout().lock(), seq: 0 };
-    serve(&mut input, &mut wire);
-    ExitCode::SUCCESS
+    match serve(&mut input, &mut wire) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: rdx dap: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn capabilities() -> Json {
@@ -93,8 +142,8 @@ fn capabilities() -> Json {
 }
 
 /// Before `launch`: answers `initialize`, refuses what needs a program.
-fn serve<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>) {
-    while let Some(req) = read_message(input) {
+fn serve<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>) -> Result<(), String> {
+    while let Some(req) = next_request(input, wire)? {
         match req["command"].as_str().unwrap_or("") {
             "initialize" => wire.respond(&req, capabilities()),
             "launch" => match launch(&req["arguments"]) {
@@ -110,8 +159,7 @@ fn serve<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>) {
                             wire.respond(&req, json!({}));
                             wire.event("initialized", json!({}));
                             let mut s = Session { program: &program, dbg };
-                            session(input, wire, &mut s, stop_on_entry);
-                            return;
+                            return session(input, wire, &mut s, stop_on_entry);
                         }
                         Err(e) => wire.refuse(&req, &e.kind.message()),
                     }
@@ -120,11 +168,12 @@ fn serve<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>) {
             },
             "disconnect" | "terminate" => {
                 wire.respond(&req, json!({}));
-                return;
+                return Ok(());
             }
             _ => wire.refuse(&req, "launch a program first"),
         }
     }
+    Ok(())
 }
 
 type Launched = (Program, usize, Vec<rdx_vm::Value>, rdx_vm::Direction, bool);
@@ -162,10 +211,10 @@ fn session<W: Write>(
     wire: &mut Wire<W>,
     s: &mut Session<'_, '_>,
     stop_on_entry: bool,
-) {
+) -> Result<(), String> {
     let path = std::fs::canonicalize(&s.program.name)
         .map_or_else(|_| s.program.name.clone(), |p| p.display().to_string());
-    while let Some(req) = read_message(input) {
+    while let Some(req) = next_request(input, wire)? {
         let args = &req["arguments"];
         match req["command"].as_str().unwrap_or("") {
             "initialize" => wire.respond(&req, capabilities()),
@@ -265,11 +314,12 @@ fn session<W: Write>(
             "disconnect" | "terminate" => {
                 wire.respond(&req, json!({}));
                 wire.event("terminated", json!({}));
-                return;
+                return Ok(());
             }
             _ => wire.refuse(&req, "not supported by rdx dap"),
         }
     }
+    Ok(())
 }
 
 /// Sends what the program printed and why it stopped.
