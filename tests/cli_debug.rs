@@ -346,3 +346,53 @@ fn a_loop_invariant_computed_before_its_loop_is_not_a_variable_or_a_stop() {
     assert!(after.contains("j = 0") && after.contains("i = 0"), "{out}");
     assert!(!after.contains("slot"), "{out}");
 }
+
+#[test]
+fn a_count_repeats_a_step_and_a_stray_argument_is_refused() {
+    let fib = stdlib("fib.rdx");
+    // `step 3` stops where three `step`s stop; `back 2` where two `back`s do; `next 2` as two
+    // `next`s. A count runs out early at the end of the run.
+    let apart = |script: &str| {
+        let out = session(&[&fib, "--set", "n=3"], script);
+        out.rsplit("step ").next().unwrap_or_default().to_string()
+    };
+    for (counted, single) in [
+        ("step 3\n", "step\nstep\nstep\n"),
+        ("step 5\nback 2\n", "step\nstep\nstep\nstep\nstep\nback\nback\n"),
+        ("next 2\nrnext 1\n", "next\nnext\nrnext\n"),
+    ] {
+        assert_eq!(apart(counted), apart(single), "{counted:?} against {single:?}");
+    }
+    let out = session(&[&fib, "--set", "n=3"], "step 1000000000000\n");
+    assert!(out.contains("at the end of the run"), "{out}");
+    // A count that is not one, and an argument to a motion that takes none: refused, nothing
+    // moves, and the session goes on.
+    let out = session(&[&fib, "--set", "n=3"], "step -3\nnext 0\nback x\ncontinue 5\nrfinish 1\nwhere\n");
+    for refusal in [
+        "error: step [N]: `-3` is not a count (1 or more)",
+        "error: next [N]: `0` is not a count (1 or more)",
+        "error: back [N]: `x` is not a count (1 or more)",
+        "error: continue takes no argument (`5`)",
+        "error: rfinish takes no argument (`1`)",
+    ] {
+        assert!(out.contains(refusal), "{refusal}:\n{out}");
+    }
+    assert!(out.trim_end().ends_with(&format!("#0 fib at {fib}:26")), "nothing moved:\n{out}");
+}
+
+#[test]
+fn a_line_that_is_not_text_is_refused_and_the_session_goes_on() {
+    let fib = stdlib("fib.rdx");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .args(["debug", &fib, "--set", "n=3"])
+        .env("RDX_NO_LEDGER", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("rdx debug starts");
+    child.stdin.take().expect("stdin").write_all(b"print \xff\xfe\nprint n\n").expect("script written");
+    let out = child.wait_with_output().expect("rdx debug ends");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("error: the line is not UTF-8 text\nn = 3\n"), "{text}");
+}

@@ -58,12 +58,12 @@ const COMMANDS: &[&str] = &[
 
 const HELP: &str = "\
 commands (forward in the run's own direction; r… and back go the other way):
-  step, s            one statement forward, into calls
-  next, n            one statement forward, over calls
+  step, s [N]        one statement forward (N of them), into calls
+  next, n [N]        one statement forward (N of them), over calls
   finish             run until the current gene returns
   continue, c        run to the next breakpoint, watchpoint change, error or the end
-  back, b            one statement backward, into calls
-  rnext              one statement backward, over calls
+  back, b [N]        one statement backward (N of them), into calls
+  rnext [N]          one statement backward (N of them), over calls
   rfinish            run backward to where the current gene was called
   rcontinue, rc      run backward to the previous breakpoint, watchpoint change or the start
   break LINE|GENE    stop before each statement on LINE, or at the start of GENE
@@ -77,6 +77,9 @@ commands (forward in the run's own direction; r… and back go the other way):
   run                restart the run from its start
   quit, q            end the session
 ";
+
+/// What a command line that is not UTF-8 gets (the session goes on).
+const NOT_TEXT: &str = "error: the line is not UTF-8 text";
 
 pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     let kernels = match args.kernels.read() {
@@ -116,7 +119,17 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         interactive(&mut s)
     } else {
         for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
+            let line = match line {
+                Ok(line) => line,
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    let _ = writeln!(out, "{NOT_TEXT}");
+                    continue;
+                }
+                Err(e) => {
+                    eprintln!("error: cannot read a command: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let (text, quit) = s.command(&line);
             let _ = write!(out, "{text}");
             let _ = out.flush();
@@ -184,7 +197,21 @@ fn interactive(s: &mut Session<'_, '_>) -> ExitCode {
         }
     };
     rl.set_helper(Some(Names { words }));
-    while let Ok(line) = rl.readline("(rdx) ") {
+    loop {
+        let line = match rl.readline("(rdx) ") {
+            Ok(line) => line,
+            Err(rustyline::error::ReadlineError::Eof) => break,
+            // Ctrl-C drops the line being typed (`quit` or Ctrl-D end the session).
+            Err(rustyline::error::ReadlineError::Interrupted) => continue,
+            Err(rustyline::error::ReadlineError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
+                println!("{NOT_TEXT}");
+                continue;
+            }
+            Err(e) => {
+                eprintln!("error: cannot read a command: {e}");
+                return ExitCode::from(2);
+            }
+        };
         if !line.trim().is_empty() {
             let _ = rl.add_history_entry(line.as_str());
         }
@@ -220,14 +247,14 @@ impl Session<'_, '_> {
             "" => String::new(),
             "quit" | "q" | "exit" => return (String::new(), true),
             "help" | "h" => HELP.to_string(),
-            "step" | "s" => self.motion(Motion::Step, true),
-            "next" | "n" => self.motion(Motion::Next, true),
-            "finish" => self.motion(Motion::Finish, true),
-            "continue" | "c" => self.motion(Motion::Continue, true),
-            "back" | "b" => self.motion(Motion::Step, false),
-            "rnext" => self.motion(Motion::Next, false),
-            "rfinish" => self.motion(Motion::Finish, false),
-            "rcontinue" | "rc" => self.motion(Motion::Continue, false),
+            "step" | "s" => self.motion(cmd, arg, Motion::Step, true),
+            "next" | "n" => self.motion(cmd, arg, Motion::Next, true),
+            "finish" => self.motion(cmd, arg, Motion::Finish, true),
+            "continue" | "c" => self.motion(cmd, arg, Motion::Continue, true),
+            "back" | "b" => self.motion(cmd, arg, Motion::Step, false),
+            "rnext" => self.motion(cmd, arg, Motion::Next, false),
+            "rfinish" => self.motion(cmd, arg, Motion::Finish, false),
+            "rcontinue" | "rc" => self.motion(cmd, arg, Motion::Continue, false),
             "break" | "br" => self.add_break(arg),
             "delete" | "d" => match arg.parse::<u32>() {
                 Ok(n) if self.dbg.delete(n) => format!("deleted {n}\n"),
@@ -258,8 +285,24 @@ impl Session<'_, '_> {
         (text, false)
     }
 
-    fn motion(&mut self, motion: Motion, ahead: bool) -> String {
-        let stop = self.dbg.advance(motion, ahead);
+    /// A motion (`cmd` as typed): a step or a `next` `arg` times (once when there is no
+    /// argument), ending early where a breakpoint, a watchpoint, an error or an end of the run
+    /// stops it; the other motions take no argument.
+    fn motion(&mut self, cmd: &str, arg: &str, motion: Motion, ahead: bool) -> String {
+        let counted = matches!(motion, Motion::Step | Motion::Next);
+        let times = match arg.parse::<u64>() {
+            _ if arg.is_empty() => 1,
+            Ok(n) if n >= 1 && counted => n,
+            _ if counted => return format!("error: {cmd} [N]: `{arg}` is not a count (1 or more)\n"),
+            _ => return format!("error: {cmd} takes no argument (`{arg}`)\n"),
+        };
+        let mut stop = self.dbg.advance(motion, ahead);
+        for _ in 1..times {
+            if !matches!(stop, Stop::Step) {
+                break;
+            }
+            stop = self.dbg.advance(motion, ahead);
+        }
         self.report(stop)
     }
 
