@@ -367,6 +367,20 @@ fn input_files_take_a_runs_output_back_through_the_reverse_run() {
     let unknown = rdx(&["run", &prog, "--input", &write(&d, "x.json", "{\"m\": 1}")]);
     assert_eq!(code(&unknown), 2);
     assert!(stderr(&unknown).contains("no parameter `m`"), "{}", stderr(&unknown));
+    // A name given twice is refused in either form (JSON kept the last one silently).
+    for (file, text) in
+        [("twice.txt", "n = 1\nn = 2\n"), ("twice.json", "{\"n\": 1, \"a\": [1, 2, 3], \"n\": 2}")]
+    {
+        let twice = rdx(&["run", &prog, "--input", &write(&d, file, text)]);
+        assert_eq!(code(&twice), 2, "{file}");
+        assert!(stderr(&twice).contains("`n` is set twice"), "{file}: {}", stderr(&twice));
+    }
+    // A long value is quoted by its start and its length, not repeated back whole.
+    let long = format!("n = {}\n", "9".repeat(100_000));
+    let big = rdx(&["run", &prog, "--input", &write(&d, "long.txt", &long)]);
+    assert_eq!(code(&big), 2);
+    assert!(stderr(&big).contains("… (100000 characters)` does not fit in 64 bits"), "{}", stderr(&big));
+    assert!(stderr(&big).len() < 400, "{} bytes of error", stderr(&big).len());
     let _ = std::fs::remove_dir_all(&d);
 }
 

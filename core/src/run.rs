@@ -250,9 +250,8 @@ pub fn parse_state<'t>(text: &'t str, origin: &str) -> Result<Vec<(String, Cow<'
         // Each value's JSON text as written: numbers and (nested) arrays of them are already
         // value text (no tree of JSON values for a long array); anything else (the strings
         // `rdx run --json` writes for non-finite floats, or what is not a value) is read as JSON.
-        let object: std::collections::BTreeMap<String, &serde_json::value::RawValue> =
-            serde_json::from_str(text)
-                .map_err(|e| bad(format!("not a JSON object of parameter values ({e})")))?;
+        let Members(object) = serde_json::from_str(text)
+            .map_err(|e| bad(format!("not a JSON object of parameter values ({e})")))?;
         let plain = |t: &str| t.bytes().all(|b| b.is_ascii_digit() || b",[]-+.eE \t\r\n".contains(&b));
         return object
             .into_iter()
@@ -281,6 +280,31 @@ pub fn parse_state<'t>(text: &'t str, origin: &str) -> Result<Vec<(String, Cow<'
         pairs.push((name, Cow::Owned(value)));
     }
     Ok(pairs)
+}
+
+/// A JSON object's members in the order written, a name given twice kept twice: the binding
+/// refuses it ("`n` is set twice") as it does in the `name = value` form, where a map would
+/// have kept the last silently.
+struct Members<'t>(Vec<(String, &'t serde_json::value::RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Members<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 /// A JSON value as value text: numbers as written, the strings `rdx run --json` writes for

@@ -27,6 +27,16 @@ impl ValueError {
     }
 }
 
+/// `text` as an error message quotes it: whole when short, else its start and its length (a
+/// value given as a 200 KB line is not worth repeating back).
+fn q(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 80;
+    match text.char_indices().nth(MAX) {
+        None => text.into(),
+        Some((end, _)) => format!("{}… ({} characters)", &text[..end], text.chars().count()).into(),
+    }
+}
+
 impl std::fmt::Display for ValueError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
@@ -51,7 +61,7 @@ pub fn check_fixed(v: u64, w: rdx_lang::ast::Width, shown: &str) -> Result<u64, 
     } else {
         format!("0..={}", w.mask())
     };
-    Err(ValueError::new(format!("`{shown}` does not fit in {} ({range})", w.as_str())))
+    Err(ValueError::new(format!("`{}` does not fit in {} ({range})", q(shown), w.as_str())))
 }
 
 /// Parses one integer; `signed` allows a leading `-` (two's complement).
@@ -74,23 +84,26 @@ pub fn parse_int(text: &str, signed: bool) -> Result<u64, ValueError> {
         digits.into()
     };
     if digits.is_empty() {
-        return Err(ValueError::new(format!("`{text}` is not a number")));
+        return Err(ValueError::new(format!("`{}` is not a number", q(text))));
     }
     let mag = u64::from_str_radix(&digits, radix).map_err(|e| {
         use std::num::IntErrorKind;
         match e.kind() {
-            IntErrorKind::PosOverflow => ValueError::new(format!("`{text}` does not fit in 64 bits")),
-            _ => ValueError::new(format!("`{text}` is not a number (decimal, 0x hex or 0b binary)")),
+            IntErrorKind::PosOverflow => ValueError::new(format!("`{}` does not fit in 64 bits", q(text))),
+            _ => ValueError::new(format!("`{}` is not a number (decimal, 0x hex or 0b binary)", q(text))),
         }
     })?;
     if !neg {
         return Ok(mag);
     }
     if !signed {
-        return Err(ValueError::new(format!("`{text}` is negative but the parameter is unsigned (u64)")));
+        return Err(ValueError::new(format!(
+            "`{}` is negative but the parameter is unsigned (u64)",
+            q(text)
+        )));
     }
     if mag > 1u64 << 63 {
-        return Err(ValueError::new(format!("`{text}` does not fit in i64")));
+        return Err(ValueError::new(format!("`{}` does not fit in i64", q(text))));
     }
     Ok(mag.wrapping_neg())
 }
@@ -159,7 +172,7 @@ fn parse_value_as(text: &str, ty: Type, dialect: Dialect) -> Result<Value, Value
 pub fn parse_float(text: &str) -> Result<f64, ValueError> {
     let t = text.trim();
     let t = t.strip_prefix('"').and_then(|r| r.strip_suffix('"')).unwrap_or(t);
-    t.parse::<f64>().map_err(|_| ValueError::new(format!("`{t}` is not a number")))
+    t.parse::<f64>().map_err(|_| ValueError::new(format!("`{}` is not a number", q(t))))
 }
 
 /// The top-level items of `[a, [b, c], d]` (nested brackets kept whole).
@@ -168,7 +181,7 @@ fn split_list(text: &str) -> Result<Vec<&str>, ValueError> {
     let inner = t
         .strip_prefix('[')
         .and_then(|r| r.strip_suffix(']'))
-        .ok_or_else(|| ValueError::new(format!("`{text}` is not a list: write `[1.5, -2, 0]`")))?;
+        .ok_or_else(|| ValueError::new(format!("`{}` is not a list: write `[1.5, -2, 0]`", q(text))))?;
     if inner.trim().is_empty() {
         return Ok(Vec::new());
     }
@@ -185,7 +198,7 @@ fn split_top<'a>(inner: &'a str, text: &str) -> Result<Vec<&'a str>, ValueError>
             ']' => {
                 depth = depth
                     .checked_sub(1)
-                    .ok_or_else(|| ValueError::new(format!("`{text}` has unbalanced brackets")))?
+                    .ok_or_else(|| ValueError::new(format!("`{}` has unbalanced brackets", q(text))))?
             }
             ',' if depth == 0 => {
                 items.push(&inner[start..i]);
@@ -195,7 +208,7 @@ fn split_top<'a>(inner: &'a str, text: &str) -> Result<Vec<&'a str>, ValueError>
         }
     }
     if depth != 0 {
-        return Err(ValueError::new(format!("`{text}` has unbalanced brackets")));
+        return Err(ValueError::new(format!("`{}` has unbalanced brackets", q(text))));
     }
     items.push(&inner[start..]);
     Ok(items)
@@ -259,7 +272,7 @@ fn parse_list(text: &str, signed: bool) -> Result<Vec<u64>, ValueError> {
     let inner = t
         .strip_prefix('[')
         .and_then(|r| r.strip_suffix(']'))
-        .ok_or_else(|| ValueError::new(format!("`{text}` is not a list: write `[1, 2, 3]`")))?;
+        .ok_or_else(|| ValueError::new(format!("`{}` is not a list: write `[1, 2, 3]`", q(text))))?;
     if inner.trim().is_empty() {
         return Ok(Vec::new());
     }
@@ -284,7 +297,7 @@ pub fn zero(ty: Type) -> Value {
 pub fn parse_assignment(text: &str) -> Result<(String, String), ValueError> {
     match text.split_once('=') {
         Some((n, v)) if !n.trim().is_empty() => Ok((n.trim().to_string(), v.trim().to_string())),
-        _ => Err(ValueError::new(format!("`{text}` is not `name=value`"))),
+        _ => Err(ValueError::new(format!("`{}` is not `name=value`", q(text)))),
     }
 }
 
