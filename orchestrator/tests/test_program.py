@@ -138,6 +138,25 @@ def test_source_cid_save_load(tmp_path: Path) -> None:
     assert info.value.line is not None and info.value.py_line is None
 
 
+def test_load_reads_source_files_as_rdx_run_does(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    prog = rx.load(root / "stdlib" / "fib.rdx")
+    assert prog.run(n=12) == {"n": 0, "x1": 233, "x2": 377}
+    janus = tmp_path / "double.ja"
+    janus.write_text("procedure main()\n    int x\n    int y\n    x += 21\n    y += x * 2\n")
+    assert rx.load(janus).run() == {"x": 21, "y": 42}
+    assert rx.load(janus).dialect == "janus"
+    broken = tmp_path / "broken.rdx"
+    broken.write_text("gene g(x: u64) {\n    x += \n}\n")
+    with pytest.raises(rx.CompileError) as info:
+        rx.load(broken)
+    assert str(broken) in str(info.value)
+    latin = tmp_path / "latin.rdx"
+    latin.write_bytes(b"gene g(x: u64) { x += 1 } // caf\xe9\n")
+    with pytest.raises(ValueError, match="not UTF-8"):
+        rx.load(latin)
+
+
 def test_load_rejects_bad_bytes(tmp_path: Path) -> None:
     bad = tmp_path / "bad.rdxb"
     bad.write_bytes(b"RDXB\x01\x00garbage")

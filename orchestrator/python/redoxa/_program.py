@@ -449,9 +449,18 @@ def assemble(
 def load(
     path: Union[str, os.PathLike[str]], *, entry: Optional[str] = None, backend: str = "interp"
 ) -> Program:
-    """Loads a bytecode module (``.rdxb``) written by ``Program.save`` or ``rdx asm``."""
+    """Loads a program from a file, as ``rdx run`` reads one: a bytecode module (``.rdxb``,
+    written by ``Program.save`` or ``rdx asm``), or rdx (``.rdx``) or Janus (``.ja``) source,
+    compiled as :func:`assemble` does (its diagnostics name the file)."""
     with open(path, "rb") as f:
         data = f.read()
+    name = os.fspath(path)
+    if not data.startswith(b"RDXB") and name.endswith((".rdx", ".ja")):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ValueError(f"{name}: source is not UTF-8 text ({e.reason} at byte {e.start})") from None
+        return assemble(text, entry=entry, backend=backend, file=name, janus=name.endswith(".ja"))
     return Program(_native.load(data), entry=entry, backend=backend)
 
 
