@@ -27,16 +27,17 @@ pub enum RunErrorKind {
     UntilExitFailed,
     /// Going backward, the `until` condition is true inside the loop.
     UntilReentryFailed,
-    /// `delocal x = e` (or a `local` undone) where x does not hold e.
-    DelocalMismatch { name: String, expected: u64, actual: u64 },
+    /// `delocal x = e` (or a `local` undone) where x does not hold e. (`signed`: the values
+    /// are shown as signed, as every Janus integer is.)
+    DelocalMismatch { name: String, expected: u64, actual: u64, signed: bool },
     /// A stack ancilla is not empty when it is closed.
     StackNotEmpty { len: usize },
     /// `pop x, s` with x not zero.
-    PopNonZero { value: u64 },
+    PopNonZero { value: u64, signed: bool },
     /// `pop` or `top` of an empty stack.
     EmptyStack,
     /// Array index out of bounds.
-    IndexOutOfBounds { index: u64, len: u64 },
+    IndexOutOfBounds { index: u64, len: u64, signed: bool },
     /// Division or remainder by zero.
     DivisionByZero,
     /// An update whose target is the same element its expression read.
@@ -61,7 +62,7 @@ pub enum RunErrorKind {
     /// Undoing `x := e` (or `erase x`) when x no longer holds what that statement wrote: the
     /// undo is not the inverse of the write it would consume (e.g. a forward `uncall` of a
     /// lossy gene on a state its `call` did not produce).
-    UndoMismatch { wrote: u64, found: u64 },
+    UndoMismatch { wrote: u64, found: u64, signed: bool },
     /// The arguments do not fit the gene's parameters (an API misuse, not a program error).
     BadArguments(String),
     /// A `kernel` statement failed: unknown kernel, no kernel host, a trap, fuel or memory
@@ -167,6 +168,11 @@ pub struct RunError {
     pub stack: Vec<StackFrame>,
 }
 
+/// A word as a message shows it: as a signed integer where the program's integers are signed.
+fn word(v: u64, signed: bool) -> String {
+    if signed { (v as i64).to_string() } else { v.to_string() }
+}
+
 impl RunErrorKind {
     /// The error's code (an R01xx [`rdx_lang::codes::Family::Run`] code; E0998 for an engine's
     /// own failure).
@@ -215,14 +221,18 @@ impl RunErrorKind {
             FromReentryFailed => "from entry assertion is true when the loop comes around again".into(),
             UntilExitFailed => "going backward, the until condition is false where the loop ended".into(),
             UntilReentryFailed => "going backward, the until condition is true inside the loop".into(),
-            DelocalMismatch { name, expected, actual } => {
-                format!("delocal mismatch: `{name}` should be {expected} but is {actual}")
-            }
+            DelocalMismatch { name, expected, actual, signed } => format!(
+                "delocal mismatch: `{name}` should be {} but is {}",
+                word(*expected, *signed),
+                word(*actual, *signed)
+            ),
             StackNotEmpty { len } => format!("stack ancilla is not empty when closed ({len} elements)"),
-            PopNonZero { value } => format!("pop into a variable that is not zero (it is {value})"),
+            PopNonZero { value, signed } => {
+                format!("pop into a variable that is not zero (it is {})", word(*value, *signed))
+            }
             EmptyStack => "the stack is empty".into(),
-            IndexOutOfBounds { index, len } => {
-                format!("index out of bounds: index {index}, length {len}")
+            IndexOutOfBounds { index, len, signed } => {
+                format!("index out of bounds: index {}, length {len}", word(*index, *signed))
             }
             DivisionByZero => "division by zero".into(),
             Alias { index } => format!(
@@ -235,8 +245,10 @@ impl RunErrorKind {
             HistoryMismatch { .. } => {
                 "cannot reverse this lossy operation: the history tape's last value was written by another one".into()
             }
-            UndoMismatch { wrote, found } => format!(
-                "cannot reverse this lossy operation: it wrote {wrote}, but the location now holds {found}"
+            UndoMismatch { wrote, found, signed } => format!(
+                "cannot reverse this lossy operation: it wrote {}, but the location now holds {}",
+                word(*wrote, *signed),
+                word(*found, *signed)
             ),
             BadArguments(m) => format!("bad arguments: {m}"),
             KernelFailed(e) => e.message.clone(),
@@ -255,6 +267,14 @@ impl RunErrorKind {
     fn hint(&self) -> Option<&'static str> {
         use RunErrorKind::*;
         Some(match self {
+            // The temporaries of `spec/janus.md` ("Expressions as operands").
+            DelocalMismatch { name, signed: true, .. }
+                if name
+                    .strip_prefix("_t")
+                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
+            {
+                "`_t…` carries an expression passed by value (a call argument that is not a plain variable, such as an array element, a `push` value or a `pop` target): the call must leave it equal to the expression, and the value popped must equal it"
+            }
             NoHistory | HistoryMismatch { .. } | UndoMismatch { .. } => {
                 "`:=` and `erase` keep the overwritten value on a history tape of the forward run; a backward run started on its own has none"
             }

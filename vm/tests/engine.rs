@@ -229,7 +229,7 @@ fn undoing_a_write_checks_the_location_still_holds_what_it_wrote() {
         "gene main(x: u64, y: u64) {\n    call g(x)\n    uncall g(y)\n}\n\ngene g(x: u64) {\n    x := 5\n}\n";
     let m = module(src, Dialect::Rdx);
     let e = error(&m, ints(&[1, 2]), Direction::Forward);
-    assert_eq!(e, RunErrorKind::UndoMismatch { wrote: 5, found: 2 });
+    assert_eq!(e, RunErrorKind::UndoMismatch { wrote: 5, found: 2, signed: false });
     assert_eq!(e.code(), Code::R0115);
     // With y holding what the write left, the same undo restores the overwritten value.
     round_trip(&m, ints(&[1, 5]), ints(&[5, 1]));

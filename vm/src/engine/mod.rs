@@ -846,6 +846,8 @@ impl Fault {
         kernel_error: Option<KernelCallError>,
     ) -> RunErrorKind {
         use RunErrorKind as K;
+        // Every Janus integer is signed (an rdx module keeps no types of its locals).
+        let signed = m.dialect == rdx_lang::ast::Dialect::Janus;
         match self {
             Fault::Assert => K::AssertFailed,
             Fault::FiThen => K::FiFailed { then: true },
@@ -857,19 +859,19 @@ impl Fault {
             Fault::UntilExit => K::UntilExitFailed,
             Fault::UntilReentry => K::UntilReentryFailed,
             Fault::Delocal { slot, expected, actual } => {
-                K::DelocalMismatch { name: m.slot_name(gene, slot, pc), expected, actual }
+                K::DelocalMismatch { name: m.slot_name(gene, slot, pc), expected, actual, signed }
             }
             Fault::StackNotEmpty(len) => K::StackNotEmpty { len },
-            Fault::PopNonZero(value) => K::PopNonZero { value },
+            Fault::PopNonZero(value) => K::PopNonZero { value, signed },
             Fault::EmptyStack => K::EmptyStack,
-            Fault::Oob(index, len) => K::IndexOutOfBounds { index, len },
+            Fault::Oob(index, len) => K::IndexOutOfBounds { index, len, signed },
             Fault::DivZero => K::DivisionByZero,
             Fault::Alias(index) => K::Alias { index },
             Fault::Overflow => K::Overflow,
             Fault::User(s) => K::UserError(m.strings.get(s as usize).cloned().unwrap_or_default()),
             Fault::NoHistory => K::NoHistory,
             Fault::HistoryMismatch(tag) => K::HistoryMismatch { written_at: m.tape_tag_span(tag) },
-            Fault::UndoMismatch { wrote, found } => K::UndoMismatch { wrote, found },
+            Fault::UndoMismatch { wrote, found } => K::UndoMismatch { wrote, found, signed },
             Fault::BadRef => K::Internal("invalid array or stack reference".into()),
             Fault::Recursion(limit) => K::RecursionLimit { limit },
             Fault::StepLimit(limit) => K::StepLimit { limit },
