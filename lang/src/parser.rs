@@ -385,6 +385,14 @@ fn add_hints(mut d: Diagnostic, tok: &Token<'_>, expected: &[String]) -> Diagnos
              variable with `^=` (`x ^= y {op} 3`, or the xorshift `x ^= x {op} 3`)"
         ));
     }
+    // `call f(x[1])`: only the argument lists of calls take names alone.
+    if *tok == Token::LBracket && has(")") && has(",") && expected.len() == 2 {
+        d = d.hint(
+            "a call passes variables by reference, so an argument is a variable, not an array \
+             element: pass the array, or move the element into a local around the call (`local \
+             t: u64 = 0`, `swap t, x[1]`, the call on `t`, `swap t, x[1]`, `delocal t = 0`)",
+        );
+    }
     if *tok == Token::If && has("{") {
         d = d.hint("there is no `else if`: write `else { if … fi … }`");
     }
