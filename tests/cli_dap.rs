@@ -224,12 +224,14 @@ fn a_message_that_is_not_a_request_is_skipped_and_a_broken_frame_ends_the_sessio
     assert_eq!(r["success"], json!(true), "{r}");
     // Frames that cannot be followed: an error and exit code 2, never a panic (a length past
     // the address space made `vec![0; len]` panic) nor an allocation of the length asked.
+    let endless_header = "x".repeat(100_000);
     for frame in [
         "Content-Length: 18446744073709551615\r\n\r\n{}",
         "Content-Length: 1000000000000\r\n\r\n{}",
         "Content-Length: 10\r\n\r\n{}",
         "Content-Type: text\r\n\r\n{}",
         "Content-Length: x\r\n\r\n{}",
+        endless_header.as_str(),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
             .arg("dap")
@@ -239,7 +241,8 @@ fn a_message_that_is_not_a_request_is_skipped_and_a_broken_frame_ends_the_sessio
             .stderr(Stdio::piped())
             .spawn()
             .and_then(|mut child| {
-                child.stdin.take().expect("stdin").write_all(frame.as_bytes())?;
+                // (It may stop reading before the end: a write into the closed pipe is fine.)
+                let _ = child.stdin.take().expect("stdin").write_all(frame.as_bytes());
                 child.wait_with_output()
             })
             .expect("rdx dap runs");

@@ -21,7 +21,8 @@ use std::process::ExitCode;
 /// continue, reverseContinue, disconnect; it sends stopped, output and terminated events.
 /// A message that is not a request (not JSON, or without a `command`) is skipped with a note
 /// on stderr and in an output event; a frame that cannot be read (no or a bad
-/// `Content-Length`, a body over 16 MiB, the input ending inside a message) ends the session
+/// `Content-Length`, a header line over 4 KiB, a body over 16 MiB, the input ending inside a
+/// message) ends the session
 /// with an error and exit code 2.
 #[derive(clap::Args)]
 pub struct Args {}
@@ -63,6 +64,9 @@ impl<W: Write> Wire<W> {
 /// file a few KiB): a longer `Content-Length` is a broken frame, not a reason to allocate it.
 const MAX_BODY: usize = 1 << 24;
 
+/// The longest header line read (`Content-Length: N` is about 20 bytes).
+const MAX_HEADER_LINE: usize = 1 << 12;
+
 /// Reads one framed message: `Ok(None)` at the end of input; `Ok(Some(Err(why)))` for a frame
 /// whose body is not a JSON object (the next frame can still be read); `Err` for a frame that
 /// cannot be read, after which the stream cannot be followed.
@@ -71,9 +75,15 @@ fn read_message(input: &mut impl BufRead) -> Result<Option<Result<Json, String>>
     let mut first = true;
     loop {
         let mut line = String::new();
-        let n = input.read_line(&mut line).map_err(|e| format!("cannot read the input: {e}"))?;
+        let n = (&mut *input)
+            .take(MAX_HEADER_LINE as u64)
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the input: {e}"))?;
         if n == 0 {
             return if first { Ok(None) } else { Err("the input ended inside a message header".into()) };
+        }
+        if n == MAX_HEADER_LINE && !line.ends_with('\n') {
+            return Err(format!("a message header line longer than {MAX_HEADER_LINE} bytes"));
         }
         first = false;
         let line = line.trim_end();
