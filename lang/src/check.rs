@@ -98,6 +98,13 @@ pub fn check_owned(mut program: Program, opts: &CheckOptions<'_>) -> Result<Chec
             ck.genes.insert(g.name.name.as_str(), g);
         }
     }
+    if program.genes.is_empty() {
+        let end = program.consts.last().map_or(Span::default(), |c| c.span);
+        ck.diags.push(
+            Diagnostic::error(E0219, "the program declares no gene", end)
+                .hint("declare the gene to run: `gene main(x: u64) { x += 1 }`"),
+        );
+    }
     for (g, body) in program.genes.iter().zip(&mut bodies) {
         ck.gene(g, body);
     }

@@ -112,6 +112,9 @@ macro_rules! for_each_code {
                     (or expression) has no circuit: arrays, stacks, lossy operations, kernels, rotations by \
                     a variable, `*=`, loops whose trip count depends on the state, recursion, or arithmetic \
                     other than `+ -` and `*` by a constant. See spec/circuits.md.";
+            E0219 Source "no gene"
+                "The program declares no gene: there is nothing to run or call, and a bytecode module \
+                    holds at least one gene.";
             // E03xx: reversibility rules
             E0301 Source "updated location in its own expression"
                 "An update `x += e` (also `-=`, `^=`, a rotation amount, or a `delocal` value) mentions \

@@ -151,6 +151,10 @@ def test_load_reads_source_files_as_rdx_run_does(tmp_path: Path) -> None:
     with pytest.raises(rx.CompileError) as info:
         rx.load(broken)
     assert str(broken) in str(info.value)
+    empty = tmp_path / "empty.rdx"
+    empty.write_text("const K = 3\n")
+    with pytest.raises(rx.CompileError, match="declares no gene"):
+        rx.load(empty)  # was an internal error: the verifier refused the empty module
     latin = tmp_path / "latin.rdx"
     latin.write_bytes(b"gene g(x: u64) { x += 1 } // caf\xe9\n")
     with pytest.raises(ValueError, match="not UTF-8"):
