@@ -472,6 +472,39 @@ def test_error_call_argument_not_variable() -> None:
     check_error(g, "# here", "must be variables")
 
 
+def test_gene_calls_take_keyword_arguments_by_parameter_name() -> None:
+    @rx.gene
+    def add(x: rx.u64, y: rx.u64):
+        x += y
+
+    @rx.gene
+    def g(a: rx.u64, b: rx.u64):
+        add(y=b, x=a)
+        add(a, y=b)
+        rx.uncall(add, x=a, y=b)
+
+    assert "call add(a, b)\n" in g.source.replace("    ", "")
+    assert g.compile().run(a=5, b=3) == {"a": 8, "b": 3}
+
+    @rx.gene
+    def unknown(a: rx.u64, b: rx.u64):
+        add(a, z=b)  # here
+
+    check_error(unknown, "# here", "`add` has no parameter `z` (its parameters: x, y)")
+
+    @rx.gene
+    def twice(a: rx.u64, b: rx.u64):
+        add(a, x=b)  # here
+
+    check_error(twice, "# here", "parameter `x` of `add` is given twice")
+
+    @rx.gene
+    def missing(a: rx.u64, b: rx.u64):
+        add(y=b)  # here
+
+    check_error(missing, "# here", "no argument for parameter `x` of `add`")
+
+
 def test_error_true_division_and_pow() -> None:
     @rx.gene
     def g(x: rx.u64, y: rx.u64):

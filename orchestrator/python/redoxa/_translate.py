@@ -506,7 +506,7 @@ class _GeneTranslator:
 
         f = self.callee(v)
         if isinstance(f, Gene):
-            self.emit(f"call {self.call_text(f, v.args, v)}", s)
+            self.emit(f"call {self.call_text(f, v.args, v, v.keywords)}", s)
             return
         if f is None:
             raise self.fail(
@@ -514,13 +514,14 @@ class _GeneTranslator:
                 "only other genes and the rx.* statements can be called in a gene",
                 list_supported=True,
             )
-        if v.keywords:
-            raise self.fail(v, "keyword arguments are not supported here")
         args = v.args
         if f is M.uncall:
             g = self.callee_gene(args[0] if args else v)
-            self.emit(f"uncall {self.call_text(g, args[1:], v)}", s)
-        elif f is M.delocal:
+            self.emit(f"uncall {self.call_text(g, args[1:], v, v.keywords)}", s)
+            return
+        if v.keywords:
+            raise self.fail(v, "keyword arguments are not supported here")
+        if f is M.delocal:
             self.arity(v, 2, "rx.delocal(var, value)")
             self.emit(f"delocal {self.var(args[0])} = {self.expr_text(args[1])}", s)
         elif f is M.push or f is M.pop:
@@ -610,9 +611,31 @@ class _GeneTranslator:
             raise self.fail(node, "the first argument of rx.uncall must be a gene", hint="rx.uncall(g, x, y)")
         return obj
 
-    def call_text(self, g: Gene, args: Sequence[ast.expr], node: ast.AST) -> str:
+    def call_text(
+        self, g: Gene, args: Sequence[ast.expr], node: ast.AST, keywords: Sequence[ast.keyword] = ()
+    ) -> str:
+        """The rdx call of ``g``: positional arguments in order, keyword ones (``g(x=a)``) at
+        their parameter's position."""
+        code = g.fn.__code__
+        params = list(code.co_varnames[: code.co_argcount])
+        given: List[Optional[ast.expr]] = list(args)
+        if keywords:
+            given += [None] * max(0, len(params) - len(given))
+        for kw in keywords:
+            if kw.arg is None:
+                raise self.fail(kw.value, "`**` arguments are not supported: pass each variable")
+            if kw.arg not in params:
+                raise self.fail(
+                    kw.value, f"`{g.fn.__name__}` has no parameter `{kw.arg}` (its parameters: {', '.join(params)})"
+                )
+            k = params.index(kw.arg)
+            if given[k] is not None:
+                raise self.fail(kw.value, f"parameter `{kw.arg}` of `{g.fn.__name__}` is given twice")
+            given[k] = kw.value
         names = []
-        for a in args:
+        for k, a in enumerate(given):
+            if a is None:
+                raise self.fail(node, f"no argument for parameter `{params[k]}` of `{g.fn.__name__}`")
             if not (isinstance(a, ast.Name) and a.id in self.vars):
                 raise self.fail(
                     a, "gene arguments must be variables (parameters or locals)", hint="pass a variable name"
