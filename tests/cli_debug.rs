@@ -9,8 +9,9 @@ fn rdx(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rdx")).env("RDX_NO_LEDGER", "1").args(args).output().expect("rdx runs")
 }
 
-/// Runs `rdx debug ARGS` with `script` on stdin; returns stdout (checks exit code 0).
-fn session(args: &[&str], script: &str) -> String {
+/// Runs `rdx debug ARGS` with `script` on stdin (text, or any bytes); returns stdout (checks
+/// exit code 0).
+fn session(args: &[&str], script: impl AsRef<[u8]>) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
         .arg("debug")
         .args(args)
@@ -20,7 +21,7 @@ fn session(args: &[&str], script: &str) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("rdx debug starts");
-    child.stdin.take().expect("stdin").write_all(script.as_bytes()).expect("script written");
+    child.stdin.take().expect("stdin").write_all(script.as_ref()).expect("script written");
     let out = child.wait_with_output().expect("rdx debug ends");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(
@@ -383,16 +384,6 @@ fn a_count_repeats_a_step_and_a_stray_argument_is_refused() {
 #[test]
 fn a_line_that_is_not_text_is_refused_and_the_session_goes_on() {
     let fib = stdlib("fib.rdx");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
-        .args(["debug", &fib, "--set", "n=3"])
-        .env("RDX_NO_LEDGER", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("rdx debug starts");
-    child.stdin.take().expect("stdin").write_all(b"print \xff\xfe\nprint n\n").expect("script written");
-    let out = child.wait_with_output().expect("rdx debug ends");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("error: the line is not UTF-8 text\nn = 3\n"), "{text}");
+    let out = session(&[&fib, "--set", "n=3"], b"print \xff\xfe\nprint n\n");
+    assert!(out.contains("error: the line is not UTF-8 text\nn = 3\n"), "{out}");
 }
