@@ -257,7 +257,7 @@ fn an_expression_that_does_not_parse_is_refused_for_what_it_is() {
     for (args, n) in
         [(vec![sum.as_str(), "--entry", "sum_to", "--set", "n=3"], "n"), (vec![ja.as_str()], "not")]
     {
-        let out = session(&args, &script.replace('V', n));
+        let out = session(&args, script.replace('V', n));
         for line in [
             format!("error: `{n} +` is not an expression: it ends too soon\n"),
             format!("error: `({n}` is not an expression: it ends too soon\n"),
