@@ -387,3 +387,25 @@ fn a_line_that_is_not_text_is_refused_and_the_session_goes_on() {
     let out = session(&[&fib, "--set", "n=3"], b"print \xff\xfe\nprint n\n");
     assert!(out.contains("error: the line is not UTF-8 text\nn = 3\n"), "{out}");
 }
+
+#[test]
+fn list_shows_a_line_or_a_gene_and_other_commands_refuse_an_argument() {
+    let fib = stdlib("fib.rdx");
+    // `list 30` shows lines 25..=35 (the current line 26 marked; the file has 35), `list fib`
+    // the gene's start.
+    let out = session(&[&fib, "--set", "n=3"], "list 30\n");
+    let listed = out.split_once("    28 |         x2 += 1\n").map_or("", |(_, after)| after);
+    assert!(listed.starts_with(" ") && listed.contains(">   26 |     if n == 0 {\n"), "{out}");
+    assert!(listed.contains("    35 | }") && !listed.contains("    24 | "), "{out}");
+    let out = session(&[&fib, "--set", "n=3"], "list fib\n");
+    assert!(out.ends_with("    30 |         n -= 1\n") && out.contains("    25 | gene fib("), "{out}");
+    let out = session(&[&fib, "--set", "n=3"], "list 99999\nlist zz\nrun 3\nwhere x\n");
+    for refusal in [
+        "error: no line 99999 in the source\n",
+        "error: list [LINE|GENE]: `zz` is neither a line number nor a gene\n",
+        "error: run takes no argument (`3`)\n",
+        "error: where takes no argument (`x`)\n",
+    ] {
+        assert!(out.contains(refusal), "{refusal}{out}");
+    }
+}

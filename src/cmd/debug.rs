@@ -72,11 +72,16 @@ commands (forward in the run's own direction; r… and back go the other way):
   print VAR|EXPR, p  print a variable (`x = VALUE`, as rdx run prints it) or an expression
   info locals|args|stack|tape|breaks
   where, bt          the call stack
-  list               the source around the current line
+  list [LINE|GENE]   the source around the current line, a line, or a gene's start
   goto STEP          go to step STEP of the run (counted from its start), either direction
   run                restart the run from its start
   quit, q            end the session
 ";
+
+/// What a command that takes no argument answers when given one.
+fn no_argument(cmd: &str, arg: &str) -> String {
+    format!("error: {cmd} takes no argument (`{arg}`)\n")
+}
 
 /// What a command line that is not UTF-8 gets (the session goes on).
 const NOT_TEXT: &str = "error: the line is not UTF-8 text";
@@ -267,8 +272,8 @@ impl Session<'_, '_> {
             },
             "print" | "p" => self.print(arg),
             "info" | "i" => self.info(arg),
-            "where" | "bt" | "backtrace" => self.stack(),
-            "list" | "l" => self.here(5),
+            "where" | "bt" | "backtrace" if arg.is_empty() => self.stack(),
+            "list" | "l" => self.list(arg),
             "goto" => match arg.parse::<u64>() {
                 Ok(n) => {
                     let stop = self.dbg.goto(n);
@@ -276,10 +281,11 @@ impl Session<'_, '_> {
                 }
                 Err(_) => "error: goto STEP: STEP is a step number (see `info stack`)\n".into(),
             },
-            "run" | "r" => match self.dbg.restart() {
+            "run" | "r" if arg.is_empty() => match self.dbg.restart() {
                 Ok(()) => format!("restarted\n{}", self.here(2)),
                 Err(e) => format!("error: {}\n", e.kind.message()),
             },
+            "where" | "bt" | "backtrace" | "run" | "r" => no_argument(cmd, arg),
             other => format!("error: unknown command `{other}` (type `help`)\n"),
         };
         (text, false)
@@ -294,7 +300,7 @@ impl Session<'_, '_> {
             _ if arg.is_empty() => 1,
             Ok(n) if n >= 1 && counted => n,
             _ if counted => return format!("error: {cmd} [N]: `{arg}` is not a count (1 or more)\n"),
-            _ => return format!("error: {cmd} takes no argument (`{arg}`)\n"),
+            _ => return no_argument(cmd, arg),
         };
         let mut stop = self.dbg.advance(motion, ahead);
         for _ in 1..times {
@@ -331,23 +337,55 @@ impl Session<'_, '_> {
 
     /// The current position, gene and line, with `ctx` lines of source each side.
     fn here(&self, ctx: u32) -> String {
-        let m = self.program.module.clone();
+        let m = &self.program.module;
         let step = self.dbg.position();
         let Some((gi, span)) = self.dbg.current() else {
             return format!("step {step}\n");
         };
-        let line = line_of(&m, span).unwrap_or(0);
-        let mut s = format!("step {step}, {} at {}:{line}\n", m.genes[gi].name, self.program.name);
-        if let Some(src) = m.debug.as_ref().map(|d| &d.source) {
-            let lines: Vec<&str> = src.lines().collect();
-            let lo = line.saturating_sub(ctx).max(1);
-            let hi = (line + ctx).min(lines.len() as u32);
-            for n in lo..=hi {
-                let mark = if n == line { ">" } else { " " };
-                s.push_str(&format!("{mark}{n:>5} | {}\n", lines[n as usize - 1]));
-            }
+        let line = line_of(m, span).unwrap_or(0);
+        let head = format!("step {step}, {} at {}:{line}\n", m.genes[gi].name, self.program.name);
+        head + &self.source_around(line, ctx)
+    }
+
+    /// The source lines `center - ctx ..= center + ctx` that exist, the current line marked
+    /// `>`.
+    fn source_around(&self, center: u32, ctx: u32) -> String {
+        let m = &self.program.module;
+        let current = self.dbg.current().and_then(|(_, span)| line_of(m, span));
+        let Some(src) = m.debug.as_ref().map(|d| &d.source) else {
+            return String::new();
+        };
+        let lines: Vec<&str> = src.lines().collect();
+        let lo = center.saturating_sub(ctx).max(1);
+        let hi = center.saturating_add(ctx).min(lines.len() as u32);
+        let mut s = String::new();
+        for n in lo..=hi {
+            let mark = if Some(n) == current { ">" } else { " " };
+            s.push_str(&format!("{mark}{n:>5} | {}\n", lines[n as usize - 1]));
         }
         s
+    }
+
+    /// `list`: the source around the current line; `list LINE` around LINE; `list GENE` around
+    /// the gene's first line.
+    fn list(&self, arg: &str) -> String {
+        if arg.is_empty() {
+            return self.here(5);
+        }
+        let m = &self.program.module;
+        let gene_line = || {
+            let d = m.debug.as_ref()?;
+            let sp = d.genes.get(m.gene_index(arg)?)?.spans.first().copied()?;
+            line_of(m, sp)
+        };
+        let Some(line) = arg.parse::<u32>().ok().or_else(gene_line) else {
+            return format!("error: list [LINE|GENE]: `{arg}` is neither a line number nor a gene\n");
+        };
+        let text = self.source_around(line, 5);
+        if text.is_empty() {
+            return format!("error: no line {line} in the source\n");
+        }
+        text
     }
 
     fn add_break(&mut self, arg: &str) -> String {
