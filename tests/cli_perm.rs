@@ -116,6 +116,27 @@ fn partial_and_lossy_genes_and_refusals() {
     assert_eq!(v["partial"]["state"], 7);
     assert_eq!(v["partial"]["values"]["x"], 7);
     assert!(String::from_utf8_lossy(&o.stderr).contains("assert"), "{}", String::from_utf8_lossy(&o.stderr));
+    // `rdx circuit` of a partial gene warns (its circuit matches it only where it runs); of a
+    // total one it does not.
+    let f = write(
+        &dir,
+        "fi.rdx",
+        "gene g(x: u8, y: u8) {\n    if x < y {\n        x <<<= 3\n    } else {\n        y += 1\n    } fi x < y\n}\n",
+    );
+    let o = rdx(&dir, &["circuit", &f]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning: gene `g` is partial: it fails from state 0 {\"x\":0,\"y\":0} (fi assertion"),
+        "{err}"
+    );
+    let total = write(&dir, "total.rdx", "gene g(x: u8, y: u8) {\n    y += x\n}\n");
+    let o = rdx(&dir, &["circuit", &total]);
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     let f = write(&dir, "lossy.rdx", "gene g(x: u8, y: u8) {\n    erase y\n}\n");
     let o = rdx(&dir, &["perm", &f]);

@@ -24,7 +24,10 @@ pub enum Format {
 /// rotations and swaps are rewiring, `if … fi` is a controlled block, loops with constant trip
 /// counts are unrolled and calls inlined (spec/circuits.md). The circuit goes to stdout (or -o
 /// FILE), the report (qubits, ancillas, gates by kind, Toffoli count, depth) to stderr. A
-/// statement with no circuit is an error at its span (exit code 2).
+/// statement with no circuit is an error at its span (exit code 2). A gene that fails from
+/// some state (a `fi` or a `delocal` that does not hold) matches its circuit only on the states
+/// it runs from: for at most 20 bits of state every state is run, and a warning names the
+/// first that fails.
 ///
 /// Example: rdx circuit stdlib/speck32.rdx --entry speck_round8 -o round.qasm
 #[derive(clap::Args)]
@@ -78,7 +81,31 @@ pub fn run(args: Args) -> ExitCode {
         None => print!("{out}"),
     }
     eprint!("{}", report(&c, &name));
+    if let Some(w) = partial_warning(&program.module, gene) {
+        eprint!("{w}");
+    }
     ExitCode::SUCCESS
+}
+
+/// The most bits of state whose every state `rdx circuit` runs through the interpreter to
+/// find a state the gene fails from (2²⁰ runs: about a tenth of a second for a small gene).
+const CHECKED_BITS: u32 = 20;
+
+/// A warning when the gene fails from some state (an assertion, a `delocal`, a `fi`): the
+/// circuit gives the gene's result, its ancillas back at zero, only on the states the gene
+/// runs from. Checked by running every state, for at most [`CHECKED_BITS`] bits of state.
+fn partial_warning(m: &rdx_vm::Module, gene: usize) -> Option<String> {
+    let domain = rdx_core::perm::Domain::of(m, gene).ok().filter(|d| d.bits() <= CHECKED_BITS)?;
+    let mut engine = rdx_vm::Interpreter::new();
+    let p = rdx_core::perm::permutation(&mut engine, m, gene).ok()?;
+    let (s, e) = p.partial?;
+    let state = rdx_vm::values::format_state(&m.genes[gene].params, &domain.decode(s), m.dialect);
+    Some(format!(
+        "warning: gene `{}` is partial: it fails from state {s} {state} ({}); the circuit gives its \
+         result, every ancilla back at zero, only on the states it runs from\n",
+        m.genes[gene].name,
+        e.kind.message()
+    ))
 }
 
 /// The report: qubits, ancillas, gates by kind, Toffoli count and depth.
