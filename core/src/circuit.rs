@@ -1301,6 +1301,27 @@ impl<'a> Cc<'a> {
     }
 }
 
+/// The most bits of state whose every state [`partial`] runs through the interpreter (2²⁰
+/// runs: about a tenth of a second for a small gene).
+pub const CHECKED_BITS: u32 = 20;
+
+/// Why gene `gene`'s circuit does not match it everywhere, when it does not: the gene fails
+/// from some state (an assertion, a `delocal`, a `fi`), and there the circuit still runs but an
+/// ancilla ends nonzero. Found by running every state (as `rdx perm` does), for at most
+/// [`CHECKED_BITS`] bits of state; None when no state fails or the state is wider.
+pub fn partial(m: &rdx_vm::Module, gene: usize) -> Option<String> {
+    let domain = crate::perm::Domain::of(m, gene).ok().filter(|d| d.bits() <= CHECKED_BITS)?;
+    let mut engine = rdx_vm::Interpreter::new();
+    let (s, e) = crate::perm::permutation(&mut engine, m, gene).ok()?.partial?;
+    let state = rdx_vm::values::format_state(&m.genes[gene].params, &domain.decode(s), m.dialect);
+    Some(format!(
+        "gene `{}` is partial: it fails from state {s} {state} ({}); the circuit gives its result, \
+         every ancilla back at zero, only on the states it runs from",
+        m.genes[gene].name,
+        e.kind.message()
+    ))
+}
+
 /// Compiles gene `gene` of the checked program into a circuit.
 pub fn compile(ast: &Ast, gene: &str) -> Result<Circuit, CircuitError> {
     let Some(g) = ast.genes.iter().find(|g| g.name.name == gene) else {

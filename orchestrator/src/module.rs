@@ -209,7 +209,12 @@ impl Module {
 
     /// The circuit of gene `entry` (`rdx circuit`) as text in `format` (`qasm3` or `real`),
     /// and its report.
-    fn circuit(&self, py: Python<'_>, entry: &str, format: &str) -> PyResult<(String, String)> {
+    fn circuit(
+        &self,
+        py: Python<'_>,
+        entry: &str,
+        format: &str,
+    ) -> PyResult<(String, String, Option<String>)> {
         let Some(checked) = &self.program.checked else {
             return Err(errors::make(py, "RdxError", "a circuit needs the program's source", None));
         };
@@ -239,7 +244,12 @@ impl Module {
             counts.join(", "),
             c.depth()
         );
-        Ok((text, report))
+        let partial = self
+            .program
+            .module
+            .gene_index(entry)
+            .and_then(|g| rdx_core::circuit::partial(&self.program.module, g));
+        Ok((text, report, partial))
     }
 
     /// The bytecode listing (as `rdx disasm` prints it).

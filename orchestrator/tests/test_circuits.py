@@ -74,6 +74,17 @@ def test_circuit_text_and_report():
     assert "qubits" in prog.circuit_report()
 
 
+def test_a_partial_genes_circuit_comes_with_a_warning():
+    # The fi fails from x = y = 0 (the else branch makes x < y): the circuit matches the gene
+    # only where it runs, and says so; a total gene's circuit comes with no warning (-W error).
+    partial = rx.assemble(
+        "gene g(x: u8, y: u8) {\n    if x < y {\n        x <<<= 3\n    } else {\n        y += 1\n    } fi x < y\n}\n"
+    )
+    with pytest.warns(rx.RdxWarning, match=r"gene `g` is partial: it fails from state 0"):
+        partial.circuit()
+    rx.assemble(SRC).circuit()
+
+
 def test_qiskit_agrees_on_basis_states():
     qiskit = pytest.importorskip("qiskit")
     pytest.importorskip("qiskit_qasm3_import")

@@ -81,31 +81,10 @@ pub fn run(args: Args) -> ExitCode {
         None => print!("{out}"),
     }
     eprint!("{}", report(&c, &name));
-    if let Some(w) = partial_warning(&program.module, gene) {
-        eprint!("{w}");
+    if let Some(why) = circuit::partial(&program.module, gene) {
+        eprintln!("warning: {why}");
     }
     ExitCode::SUCCESS
-}
-
-/// The most bits of state whose every state `rdx circuit` runs through the interpreter to
-/// find a state the gene fails from (2²⁰ runs: about a tenth of a second for a small gene).
-const CHECKED_BITS: u32 = 20;
-
-/// A warning when the gene fails from some state (an assertion, a `delocal`, a `fi`): the
-/// circuit gives the gene's result, its ancillas back at zero, only on the states the gene
-/// runs from. Checked by running every state, for at most [`CHECKED_BITS`] bits of state.
-fn partial_warning(m: &rdx_vm::Module, gene: usize) -> Option<String> {
-    let domain = rdx_core::perm::Domain::of(m, gene).ok().filter(|d| d.bits() <= CHECKED_BITS)?;
-    let mut engine = rdx_vm::Interpreter::new();
-    let p = rdx_core::perm::permutation(&mut engine, m, gene).ok()?;
-    let (s, e) = p.partial?;
-    let state = rdx_vm::values::format_state(&m.genes[gene].params, &domain.decode(s), m.dialect);
-    Some(format!(
-        "warning: gene `{}` is partial: it fails from state {s} {state} ({}); the circuit gives its \
-         result, every ancilla back at zero, only on the states it runs from\n",
-        m.genes[gene].name,
-        e.kind.message()
-    ))
 }
 
 /// The report: qubits, ancillas, gates by kind, Toffoli count and depth.

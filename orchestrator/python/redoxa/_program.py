@@ -238,8 +238,12 @@ class Program:
 
     def circuit(self, format: str = "qasm3") -> str:
         """The entry gene as a reversible circuit (``rdx circuit``): OpenQASM 3 text
-        (``"qasm3"``) or RevLib ``"real"``."""
-        text, _report = self._module.circuit(self.entry, format)
+        (``"qasm3"``) or RevLib ``"real"``. A gene that fails from some state (checked for at
+        most 20 bits of state) gets an ``RdxWarning``: its circuit matches it only on the
+        states it runs from."""
+        text, _report, partial = self._module.circuit(self.entry, format)
+        if partial:
+            warnings.warn(partial, RdxWarning, stacklevel=2)
         return text
 
     def circuit_report(self) -> str:
