@@ -223,3 +223,15 @@ fn a_reused_slot_names_each_local_where_it_is_open() {
     assert_eq!(closed, want);
     assert_eq!(m.slot_name(0, slot, 0), "v0/v1/v2/v3/…", "before any local opens");
 }
+
+/// Operands at the top of their range are refused, never a panic: an array whose slots would
+/// be 65535 and 65536 overflowed a `u16` in the verifier's message (found by
+/// `mutated_modules_never_crash_the_jit` in a debug build).
+#[test]
+fn operands_at_the_top_of_their_range_are_refused() {
+    use rdx_vm::ops::{Arr, Op, Slot};
+    let mut m = speck();
+    m.genes[0].code[1] = Op::Load { dst: Slot(0), arr: Arr(u16::MAX), idx: Slot(0) };
+    let e = Module::decode(&m.encode()).unwrap_err();
+    assert!(e.message.contains("array slots 65535..65536 out of range"), "{e}");
+}

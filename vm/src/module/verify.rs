@@ -150,7 +150,7 @@ fn verify_gene(
             let bad = match o {
                 OperandRef::Slot(s) => (s.0 as usize >= slots).then(|| format!("slot {} out of range", s.0)),
                 OperandRef::Arr(a) => (a.0 as usize + 1 >= slots)
-                    .then(|| format!("array slots {}..{} out of range", a.0, a.0 + 1)),
+                    .then(|| format!("array slots {}..{} out of range", a.0, u32::from(a.0) + 1)),
                 OperandRef::Off(o) => (o.0 as usize >= len).then(|| format!("target {} out of range", o.0)),
                 OperandRef::Gene(gi) => {
                     (gi.0 as usize >= ngenes).then(|| format!("gene {} does not exist", gi.0))
