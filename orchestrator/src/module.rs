@@ -208,12 +208,15 @@ impl Module {
     }
 
     /// The circuit of gene `entry` (`rdx circuit`) as text in `format` (`qasm3` or `real`),
-    /// and its report.
+    /// its report, and, when `check` is set, the partial-gene warning
+    /// (`rdx_core::circuit::partial`, which runs the gene from every state).
+    #[pyo3(signature = (entry, format, check = true))]
     fn circuit(
         &self,
         py: Python<'_>,
         entry: &str,
         format: &str,
+        check: bool,
     ) -> PyResult<(String, String, Option<String>)> {
         let Some(checked) = &self.program.checked else {
             return Err(errors::make(py, "RdxError", "a circuit needs the program's source", None));
@@ -244,11 +247,14 @@ impl Module {
             counts.join(", "),
             c.depth()
         );
-        let partial = self
-            .program
-            .module
-            .gene_index(entry)
-            .and_then(|g| rdx_core::circuit::partial(&self.program.module, g));
+        let partial = if check {
+            self.program
+                .module
+                .gene_index(entry)
+                .and_then(|g| rdx_core::circuit::partial(&self.program.module, g))
+        } else {
+            None
+        };
         Ok((text, report, partial))
     }
 

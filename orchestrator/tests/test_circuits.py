@@ -1,6 +1,7 @@
 """Fixed-width types, permutations, superposition and circuits from Python."""
 
 import cmath
+import warnings
 
 import pytest
 
@@ -77,11 +78,15 @@ def test_circuit_text_and_report():
 def test_a_partial_genes_circuit_comes_with_a_warning():
     # The fi fails from x = y = 0 (the else branch makes x < y): the circuit matches the gene
     # only where it runs, and says so; a total gene's circuit comes with no warning (-W error).
+    # The report alone (its counts) is not the circuit: it says nothing, and runs no state.
     partial = rx.assemble(
         "gene g(x: u8, y: u8) {\n    if x < y {\n        x <<<= 3\n    } else {\n        y += 1\n    } fi x < y\n}\n"
     )
     with pytest.warns(rx.RdxWarning, match=r"gene `g` is partial: it fails from state 0"):
         partial.circuit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "qubits" in partial.circuit_report()
     rx.assemble(SRC).circuit()
 
 

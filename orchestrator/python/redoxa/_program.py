@@ -248,7 +248,7 @@ class Program:
 
     def circuit_report(self) -> str:
         """What ``rdx circuit`` prints on stderr: qubits, ancillas, gates by kind, depth."""
-        return self._module.circuit(self.entry, "qasm3")[1]
+        return self._module.circuit(self.entry, "qasm3", False)[1]
 
     def to_qiskit(self) -> Any:
         """The circuit as a ``qiskit.QuantumCircuit`` (needs ``qiskit`` and
