@@ -523,6 +523,7 @@ impl<'p> Checker<'p> {
                 self.stack_operand(stack, scope, "push");
                 if ok {
                     self.index_rule(p, &[p]);
+                    self.stack_index_rule(p, stack, "push");
                 }
             }
             Pop { target: p, stack } => {
@@ -530,6 +531,7 @@ impl<'p> Checker<'p> {
                 self.stack_operand(stack, scope, "pop");
                 if ok {
                     self.index_rule(p, &[p]);
+                    self.stack_index_rule(p, stack, "pop");
                 }
             }
             Assert(e) => self.expr(e, scope),
@@ -1037,6 +1039,27 @@ impl<'p> Checker<'p> {
                 );
                 return;
             }
+        }
+    }
+
+    /// E0308 for `push`/`pop`: the index of `p` must not read the stack the statement
+    /// changes (`push a[size(s)], s`): the element is swapped out before the stack moves and
+    /// back after, so the index would name another element the second time.
+    fn stack_index_rule(&mut self, p: &Place, stack: &Ident, kw: &str) {
+        let Some(index) = &p.index else { return };
+        if let Some(read) = rules::reads_stack(index, &stack.name) {
+            self.err(
+                Diagnostic::error(
+                    E0308,
+                    format!(
+                        "the index of `{}` reads the stack `{}` this `{kw}` changes",
+                        p.name.name, stack.name
+                    ),
+                    read,
+                )
+                .label(stack.span, format!("changed by the `{kw}`"))
+                .hint("copy the index into a local first"),
+            );
         }
     }
 

@@ -84,6 +84,16 @@ def test_argument_passed_twice() -> None:
     expect_at(g, "# here", "E0303")
 
 
+def test_a_push_whose_index_reads_the_stack_is_refused() -> None:
+    # The element is taken before the stack grows and zeroed after: a[size(s)] would name two
+    # elements, and the run would not go back (E0308, as for `a[a[0]] += 1`).
+    @rx.gene
+    def g(a: rx.array(rx.u64, 4), s: rx.stack):
+        rx.push(a[rx.size(s)], s)  # here
+
+    expect_at(g, "# here", "E0308")
+
+
 def test_local_without_delocal() -> None:
     @rx.gene
     def g(x: rx.u64):

@@ -115,6 +115,19 @@ def test_values_out_of_range_raise_before_running() -> None:
     with pytest.raises(TypeError, match="no parameter 'w'"):
         prog.run(w=1)
 
+    class Row:  # like a row of a 2-D numpy array: has __index__, and refuses it
+        def __index__(self) -> int:
+            raise TypeError("only integer scalar arrays can be converted to a scalar index")
+
+    class Word:  # like a numpy integer
+        def __index__(self) -> int:
+            return 7
+
+    arr = rx.assemble("gene f(a: u64[3]) { a[0] += 1 }")
+    with pytest.raises(rx.ValueRangeError, match=r"a\[1\]: expected an integer for u64, got Row"):
+        arr.run(a=[1, Row(), 3])
+    assert arr.run(a=[Word(), 0, 0]) == {"a": [8, 0, 0]}
+
 
 def test_source_cid_save_load(tmp_path: Path) -> None:
     prog = fib.compile()
@@ -444,3 +457,8 @@ def test_step_limit_stops_a_run_that_would_not_end() -> None:
         assert info.value.code == "R0117"
     prog.max_steps = None
     assert rx.assemble("gene f(x: u64) { x += 1 }").run(x=1) == {"x": 2}
+    # A bad limit is refused where it is set, by name.
+    for bad, kind in ((-1, ValueError), (2**64, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(kind, match="max_steps"):
+            prog.max_steps = bad
+    assert prog.max_steps is None

@@ -505,6 +505,59 @@ def test_gene_calls_take_keyword_arguments_by_parameter_name() -> None:
     check_error(missing, "# here", "no argument for parameter `x` of `add`")
 
 
+class _Int:
+    """Like a numpy integer: an int by __index__, not a subclass of int."""
+
+    def __index__(self) -> int:
+        return 7
+
+
+SEVEN = _Int()
+
+
+def test_messages_name_what_was_written() -> None:
+    @rx.gene
+    def bare_len(a: rx.array(rx.u64, 2)):
+        len(a)  # here
+
+    check_error(bare_len, "# here", "`len(...)` is not a statement")
+
+    @rx.gene
+    def length(a: rx.array(rx.u64, 2 * 2)):  # here
+        a[0] += 1
+
+    check_error(length, "# here", "must be an int literal or a module constant, not `2 * 2`")
+
+    @rx.gene
+    def integer_like(x: rx.u64):
+        x += SEVEN
+
+    assert integer_like.compile().run(x=1) == {"x": 8}
+
+
+def test_keyword_only_parameters_keep_their_place_and_are_passed_by_keyword() -> None:
+    # Parameters are in Python's order: `z` after `*` is the third, as `f(x, y, z=…)` says.
+    @rx.gene
+    def f(x: rx.u64, y: rx.u64, *, z: rx.u64):
+        x += y * 2 + z
+
+    assert "gene f(x: u64, y: u64, z: u64)" in f.source
+    assert f(0, 10, z=1) == {"x": 21, "y": 10, "z": 1}
+
+    @rx.gene
+    def g(a: rx.u64, b: rx.u64, c: rx.u64):
+        f(a, b, z=c)
+
+    assert g.compile().run(a=0, b=10, c=1) == {"a": 21, "b": 10, "c": 1}
+
+    @rx.gene
+    def positional(a: rx.u64, b: rx.u64, c: rx.u64):
+        f(a, b, c)  # here
+
+    check_error(positional, "# here", "`f` takes 2 positional arguments but 3 were given")
+    check_error(positional, "# here", "pass z by keyword")
+
+
 def test_error_true_division_and_pow() -> None:
     @rx.gene
     def g(x: rx.u64, y: rx.u64):
@@ -525,6 +578,19 @@ def test_error_literal_too_large() -> None:
         x += 18446744073709551616  # here
 
     check_error(h, "# here", "does not fit in 64 bits")
+
+    # A negative literal is checked as one value: -(2**64 - 1) is not the u64 1.
+    @rx.gene
+    def negative(x: rx.u64, hits: rx.u64):
+        hits += x > -18446744073709551615  # here
+
+    check_error(negative, "# here", "integer -18446744073709551615 does not fit in 64 bits")
+
+    @rx.gene
+    def lowest(x: rx.i64, hits: rx.u64):
+        hits += x > -9223372036854775808
+
+    assert lowest.compile().run(x=0) == {"x": 0, "hits": 1}
 
 
 def test_error_in_callee_names_the_callee_line() -> None:

@@ -14,6 +14,11 @@ pub(crate) fn reads_array(e: &Expr, name: &str) -> Option<crate::ast::Span> {
     find(e, &|x| matches!(&x.kind, ExprKind::Index(n, _) if n.name == name))
 }
 
+/// The span of the first read of the stack `name` in `e` (`size(s)`, `top(s)`, `empty(s)`).
+pub(crate) fn reads_stack(e: &Expr, name: &str) -> Option<crate::ast::Span> {
+    find(e, &|x| matches!(&x.kind, ExprKind::Builtin(_, s) if s.name == name))
+}
+
 /// The span of the first read of exactly the element `name[index]` (same index expression).
 pub(crate) fn reads_element(e: &Expr, name: &str, index: &Expr) -> Option<crate::ast::Span> {
     find(e, &|x| matches!(&x.kind, ExprKind::Index(n, i) if n.name == name && same_expr(i, index)))

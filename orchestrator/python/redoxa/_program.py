@@ -8,7 +8,7 @@ compile errors back to the gene's Python lines when the program was translated f
 from __future__ import annotations
 
 import json
-
+import operator
 import os
 import re
 import warnings
@@ -166,9 +166,23 @@ class Program:
         self._zero = [ty.zero() for _, ty in self.params]
         self._instructions = self._lossy_bits = self._max_depth = 0
         self._record: Optional[int] = None
-        #: Stop a run with ``RunError`` (code ``R0117``) after this many instructions (``None``:
-        #: no limit). Step-limited runs use the interpreter, the engine that counts them.
-        self.max_steps: Optional[int] = None
+        self._max_steps: Optional[int] = None
+
+    @property
+    def max_steps(self) -> Optional[int]:
+        """Stop a run with ``RunError`` (code ``R0117``) after this many instructions (``None``:
+        no limit). Step-limited runs use the interpreter, the engine that counts them."""
+        return self._max_steps
+
+    @max_steps.setter
+    def max_steps(self, n: Optional[int]) -> None:
+        if n is not None:
+            if isinstance(n, bool) or not hasattr(type(n), "__index__"):
+                raise TypeError(f"max_steps must be an int or None, got {type(n).__name__} {n!r}")
+            n = operator.index(n)
+            if not 0 <= n <= T.U64_MAX:
+                raise ValueError(f"max_steps must be in 0..=2**64-1 (or None for no limit), got {n}")
+        self._max_steps = n
 
     # ---- facts -------------------------------------------------------------------------
 

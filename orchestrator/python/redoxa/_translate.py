@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import operator
 import re
 import textwrap
 import types
@@ -336,7 +337,15 @@ class _GeneTranslator:
                 if func is not T.array or node.keywords or len(node.args) != 2:
                     raise _Unresolved("call")
                 elem = self.resolve(node.args[0])
-                length = self.const_int(node.args[1])
+                try:
+                    length = self.const_int(node.args[1])
+                except _Unresolved:
+                    raise self.fail(
+                        node.args[1],
+                        f"the length of {what} must be an int literal or a module constant, "
+                        f"not `{ast.unparse(node.args[1])}`",
+                        hint="write the number, or name a constant: N = 2 * 2 at module level, then rx.array(rx.u64, N)",
+                    ) from None
                 if not isinstance(elem, (T.Scalar, T.BufferElem)):
                     raise _Unresolved("elem")
                 try:
@@ -379,11 +388,11 @@ class _GeneTranslator:
             raise self.fail(fn, "a gene cannot be `async def`")
         self.check_ident(self.name, fn, "gene name")
         a = fn.args
-        extra = list(getattr(a, "posonlyargs", [])) + list(a.kwonlyargs)
         if a.vararg or a.kwarg or a.defaults or a.kw_defaults and any(a.kw_defaults):
             raise self.fail(fn, "gene parameters cannot have defaults, *args or **kwargs")
         plist = []
-        for arg in extra + list(a.args):
+        # Python's order: positional-only, the others, keyword-only (after `*`).
+        for arg in list(getattr(a, "posonlyargs", [])) + list(a.args) + list(a.kwonlyargs):
             name = self.check_ident(arg.arg, arg, "parameter")
             ty = self.type_of(arg.annotation, arg, f"parameter `{name}`")
             if name in self.vars:
@@ -547,9 +556,7 @@ class _GeneTranslator:
         elif f is M.again:
             raise self.fail(v, "rx.again() only separates the two parts of an rx.loop body")
         else:
-            raise self.fail(
-                v, f"rx.{getattr(f, '__name__', '?')}(...) is not a statement", list_supported=True
-            )
+            raise self.fail(v, f"`{ast.unparse(v.func)}(...)` is not a statement", list_supported=True)
 
     def kernel(self, s: ast.stmt, call: ast.Call, undo: bool) -> None:
         spelling = f'rx.{"undo_kernel" if undo else "kernel"}("fft", z)'
@@ -617,7 +624,16 @@ class _GeneTranslator:
         """The rdx call of ``g``: positional arguments in order, keyword ones (``g(x=a)``) at
         their parameter's position."""
         code = g.fn.__code__
-        params = list(code.co_varnames[: code.co_argcount])
+        # co_varnames starts with the parameters: positional ones, then keyword-only ones.
+        params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+        if len(args) > code.co_argcount:
+            many = f"{len(args)} were given" if len(args) > 1 else "1 was given"
+            raise self.fail(
+                node,
+                f"`{g.fn.__name__}` takes {code.co_argcount} positional argument"
+                f"{'s' if code.co_argcount != 1 else ''} but {many}",
+                hint=f"pass {', '.join(params[code.co_argcount:])} by keyword" if code.co_kwonlyargcount else "",
+            )
         given: List[Optional[ast.expr]] = list(args)
         if keywords:
             given += [None] * max(0, len(params) - len(given))
@@ -823,6 +839,10 @@ class _GeneTranslator:
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.UAdd):
                 return self.expr(node.operand)
+            o = node.operand
+            if isinstance(node.op, ast.USub) and isinstance(o, ast.Constant) and type(o.value) is int:
+                # A negative literal is one value, checked as one: -2**64 + 1 does not fit.
+                return self.literal(-o.value, node)
             sym = {ast.USub: "-", ast.Invert: "~", ast.Not: "!"}[type(node.op)]
             inner, p = self.expr(node.operand)
             if p < _UNARY or inner.startswith(("-", "~", "!")):
@@ -897,6 +917,11 @@ class _GeneTranslator:
             return self.literal(int(v), node)
         if isinstance(v, bool):
             return ("1" if v else "0"), _ATOM
+        if hasattr(type(v), "__index__"):  # numpy's integers
+            try:
+                return self.literal(operator.index(v), node)
+            except TypeError:
+                pass
         raise self.fail(
             node, f"`{ast.unparse(node)}` is a {type(v).__name__}, not a variable or an int constant"
         )

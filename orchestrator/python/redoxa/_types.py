@@ -70,12 +70,13 @@ class Scalar(Type):
 
 def _check_int(name: str, value: Any, ty: Scalar) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        if hasattr(value, "__index__") and not isinstance(value, bool):
-            value = value.__index__()
-        else:
-            raise ValueRangeError(
-                f"{name}: expected an integer for {ty.rdx}, got {type(value).__name__} {value!r}"
-            )
+        wrong = ValueRangeError(f"{name}: expected an integer for {ty.rdx}, got {type(value).__name__} {value!r}")
+        if not hasattr(value, "__index__") or isinstance(value, bool):
+            raise wrong
+        try:  # numpy's integers; not its arrays (a row of a 2-D array has __index__ and refuses)
+            value = operator.index(value)
+        except TypeError:
+            raise wrong from None
     if not ty.lo <= value <= ty.hi:
         raise ValueRangeError(f"{name} = {value} is out of range for {ty.rdx} ({ty.lo}..={ty.hi})")
     return int(value)
