@@ -36,6 +36,40 @@ thread_local! {
     static JIT: std::cell::RefCell<rdx_jit::Jit> = std::cell::RefCell::new(rdx_jit::Jit::new());
 }
 
+/// Python's main thread, once a run has been on it: only there are signals (Ctrl-C) seen.
+static MAIN_THREAD: std::sync::OnceLock<std::thread::ThreadId> = std::sync::OnceLock::new();
+
+/// A stop check for the interpreter's runs on Python's main thread: between slices of a
+/// loop (`rdx_vm::STOP_CHECK_STEPS` instructions, a few milliseconds) it takes the GIL and
+/// runs Python's signal handlers; the exception one raises (`KeyboardInterrupt` for Ctrl-C)
+/// stops the run and is left in `raised`. None on other threads, where Python runs no
+/// handler.
+fn signal_check(py: Python<'_>, raised: &std::sync::Arc<Mutex<Option<PyErr>>>) -> Option<rdx_vm::StopCheck> {
+    let here = std::thread::current().id();
+    let main = match MAIN_THREAD.get() {
+        Some(&id) => id == here,
+        None => {
+            let threading = py.import("threading").ok()?;
+            let main = threading.call_method0("main_thread").ok()?;
+            let current = threading.call_method0("current_thread").ok()?;
+            main.is(&current) && *MAIN_THREAD.get_or_init(|| here) == here
+        }
+    };
+    if !main {
+        return None;
+    }
+    let raised = raised.clone();
+    Some(Box::new(move || {
+        Python::attach(|py| match py.check_signals() {
+            Ok(()) => false,
+            Err(e) => {
+                *raised.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                true
+            }
+        })
+    }))
+}
+
 /// What `Module.run` gives back: `(values, instructions, lossy_bits, max_depth, record)`.
 type RunResult<'py> = (Bound<'py, PyList>, u64, u64, usize, Option<u64>);
 
@@ -383,10 +417,14 @@ impl Module {
         let module = &self.program.module;
         let input = record.as_ref().map(|_| rdx_core::state::encode(module, gene, &args));
         let ran_on = if backend == "jit" && steps == u64::MAX { Backend::Jit } else { Backend::Interp };
+        // Ctrl-C stops the interpreter's part of a run (a JIT run goes to its end).
+        let raised = std::sync::Arc::new(Mutex::new(None));
+        let check = signal_check(py, &raised);
         let (exec, ran_on) = py.detach(|| {
             if tiered {
                 let mut interp = self.interpreter();
                 interp.limits.max_steps = steps;
+                interp.set_stop_check(check);
                 let with_jit = |run: &mut dyn FnMut(&mut dyn Engine) -> Execution| {
                     JIT.with(|jit| run(&mut *jit.borrow_mut()))
                 };
@@ -399,6 +437,7 @@ impl Module {
                     dir,
                     &mut host,
                 );
+                interp.set_stop_check(None);
                 if let Some(why) = &mut reason {
                     *why = format!("{why}; {tier}");
                 }
@@ -412,11 +451,19 @@ impl Module {
                 // Only the interpreter counts instructions, so a step-limited run uses it.
                 let mut interp = self.interpreter();
                 interp.limits.max_steps = steps;
-                (execute(&mut *interp, module, gene, &mut args, dir, &mut host), ran_on)
+                interp.set_stop_check(check);
+                let exec = execute(&mut *interp, module, gene, &mut args, dir, &mut host);
+                interp.set_stop_check(None);
+                (exec, ran_on)
             }
         });
         if host.is_some() {
             *self.kernels.lock().unwrap_or_else(|p| p.into_inner()) = host;
+        }
+        // Interrupted (Ctrl-C): the handler's exception, and nothing recorded, as when `rdx run`
+        // is interrupted.
+        if let Some(e) = raised.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            return Err(e);
         }
         let id = match (&record, &input) {
             (Some(home), Some(input)) => {

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import inspect
 import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -127,6 +132,33 @@ def test_values_out_of_range_raise_before_running() -> None:
     with pytest.raises(rx.ValueRangeError, match=r"a\[1\]: expected an integer for u64, got Row"):
         arr.run(a=[1, Row(), 3])
     assert arr.run(a=[Word(), 0, 0]) == {"a": [8, 0, 0]}
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
+def test_ctrl_c_stops_an_interpreter_run_with_keyboard_interrupt() -> None:
+    # A run that would never end, in a child Python; SIGINT (Ctrl-C) once it is running must
+    # come back as KeyboardInterrupt (the interpreter polls Python's signals between slices).
+    child = textwrap.dedent(
+        """
+        import sys, redoxa as rx
+        prog = rx.assemble("gene f(i: u64) { from i == 0 do { i += 2 } until i == 1 }")
+        try:
+            print("running", flush=True)
+            prog.run(i=0)
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            sys.exit(3)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "running\n"
+        time.sleep(0.3)  # into the run (earlier, the interrupt comes as well: from Python)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=120)  # a safety net for the hang this test is about
+    finally:
+        proc.kill()
+    assert (proc.returncode, out) == (3, "interrupted\n")
 
 
 def test_source_cid_save_load(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ pub mod output;
 pub mod values;
 
 pub use compile::compile;
-pub use engine::{Interpreter, KernelCall, Limits, STOP_CHECK_STEPS};
+pub use engine::{Interpreter, KernelCall, Limits, STOP_CHECK_STEPS, StopCheck};
 pub use error::{FaultCode, Grown, KernelCallError, KernelCallErrorKind, RunError, RunErrorKind};
 pub use module::{LoadError, LoadErrorKind, Module};
 pub use output::Output;

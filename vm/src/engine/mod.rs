@@ -32,6 +32,9 @@ use rdx_lang::ast::{Elem, Type};
 /// With a stop flag set ([`Interpreter::set_stop`]), instructions run between two looks at it.
 pub const STOP_CHECK_STEPS: u64 = 1 << 20;
 
+/// Asked between slices of a run whether to stop it ([`Interpreter::set_stop_check`]).
+pub type StopCheck = Box<dyn Fn() -> bool + Send>;
+
 /// Resource limits of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -192,8 +195,13 @@ pub struct Interpreter {
     kernels: Option<Box<dyn KernelCall + Send>>,
     /// The last failed kernel call.
     kernel_error: Option<KernelCallError>,
-    /// Raised by another thread to stop the run ([`Interpreter::set_stop`]).
-    stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Asked between slices of a run whether to stop it ([`Interpreter::set_stop`],
+    /// [`Interpreter::set_stop_check`]).
+    stop: Option<StopCheck>,
+    /// Whether calls ask `stop` too (a flag: [`Interpreter::set_stop`]); a check of
+    /// [`Interpreter::set_stop_check`] is asked only between slices of a loop, so that calls
+    /// keep their fast paths.
+    stop_calls: bool,
     /// The last dispatch loop ran the plain streams (`module/inline.rs`): its positions are
     /// theirs.
     plain: bool,
@@ -280,6 +288,7 @@ impl Interpreter {
             kernels: None,
             kernel_error: None,
             stop: None,
+            stop_calls: false,
             plain: false,
         }
     }
@@ -293,13 +302,25 @@ impl Interpreter {
     /// cancelled request): the run ends with [`RunErrorKind::Stopped`] within
     /// [`STOP_CHECK_STEPS`] instructions, or at its next call. `None` removes it.
     pub fn set_stop(&mut self, flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) {
-        self.stop = flag;
+        self.stop =
+            flag.map(|f| -> StopCheck { Box::new(move || f.load(std::sync::atomic::Ordering::Relaxed)) });
+        self.stop_calls = self.stop.is_some();
     }
 
-    /// Whether the stop flag is raised.
+    /// A question asked on the running thread where a jump back has run [`STOP_CHECK_STEPS`]
+    /// instructions since the last: true stops the run with [`RunErrorKind::Stopped`]. An
+    /// embedder polls its own events there, such as Python's signals (Ctrl-C). Unlike
+    /// [`Interpreter::set_stop`]'s flag it is not asked at calls, which keep their fast paths,
+    /// so a run of calls without loops is not asked. `None` removes it (and a flag).
+    pub fn set_stop_check(&mut self, check: Option<StopCheck>) {
+        self.stop = check;
+        self.stop_calls = false;
+    }
+
+    /// Whether the run is asked to stop.
     #[cold]
     pub(crate) fn stop_asked(&self) -> bool {
-        self.stop.as_ref().is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+        self.stop.as_ref().is_some_and(|ask| ask())
     }
 
     fn new_stack(&mut self) -> usize {
@@ -456,7 +477,7 @@ impl Interpreter {
         if self.frames.len() >= self.limits.max_depth
             || need > self.limits.max_words
             || pending > self.limits.max_steps.saturating_sub(self.count)
-            || self.stop.is_some()
+            || self.stop_calls
         {
             self.call_limits(self.frames.len(), need, pending)?;
         }
@@ -534,7 +555,7 @@ impl Interpreter {
         if self.count.saturating_add(pending) > self.limits.max_steps {
             return Err(Fault::StepLimit(self.limits.max_steps));
         }
-        if self.stop.is_some() && self.stop_asked() {
+        if self.stop_calls && self.stop_asked() {
             return Err(Fault::Stopped);
         }
         Ok(())
@@ -574,7 +595,7 @@ impl Interpreter {
             || self.frames.len() >= self.limits.max_depth
             || need > self.limits.max_words
             || need > mem.len
-            || self.stop.is_some()
+            || self.stop_calls
         {
             return None;
         }
@@ -638,7 +659,7 @@ impl Interpreter {
             || need > self.mem.len()
             || levels >= self.limits.max_depth
             || need > self.limits.max_words
-            || self.stop.is_some()
+            || self.stop_calls
         {
             return false;
         }
@@ -660,7 +681,7 @@ impl Interpreter {
         if levels >= self.limits.max_depth
             || need > self.limits.max_words
             || self.count > self.limits.max_steps
-            || self.stop.is_some()
+            || self.stop_calls
         {
             self.call_limits(levels, need, 0)?;
         }
