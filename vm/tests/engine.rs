@@ -166,6 +166,35 @@ fn a_stop_flag_stops_a_run_from_another_thread() {
 }
 
 #[test]
+fn a_stop_check_is_asked_between_slices_of_a_loop_on_the_running_thread() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let src = "gene main(x: u64) {\n    from x == 0 do {\n        x += 2\n    } until x == 1\n}\n";
+    let m = module(src, Dialect::Rdx);
+    let asked = Arc::new(AtomicU64::new(0));
+    let mut it = Interpreter::new();
+    let count = asked.clone();
+    // Says stop at the third question: the endless loop ends there.
+    it.set_stop_check(Some(Box::new(move || count.fetch_add(1, Ordering::Relaxed) == 2)));
+    let e = it.run(&m, 0, &mut ints(&[0]), Direction::Forward).unwrap_err();
+    assert_eq!(e.kind, RunErrorKind::Stopped);
+    assert_eq!(asked.load(Ordering::Relaxed), 3);
+    // Calls are not asked: a recursion without loops runs to its end.
+    let rec = "gene main(n: u64, k: u64) {\n    if n == 0 {\n        skip\n    } else {\n        n -= 1\n        k += 1\n        call main(n, k)\n        n += 1\n    } fi n == 0\n}\n";
+    let m = module(rec, Dialect::Rdx);
+    asked.store(0, Ordering::Relaxed);
+    let count = asked.clone();
+    it.set_stop_check(Some(Box::new(move || {
+        count.fetch_add(1, Ordering::Relaxed);
+        true
+    })));
+    let mut v = ints(&[1000, 0]);
+    it.run(&m, 0, &mut v, Direction::Forward).unwrap();
+    assert_eq!(v, ints(&[1000, 1000]));
+    assert_eq!(asked.load(Ordering::Relaxed), 0);
+}
+
+#[test]
 fn recursion_limit_and_call_stack() {
     let src = "gene main(n: u64) {\n    n += 1\n    call main(n)\n}\n";
     let m = module(src, Dialect::Rdx);
