@@ -1085,6 +1085,29 @@ impl<'p> Checker<'p> {
 
     /// Resolves a place that must denote one 64-bit location.
     /// Whether `p` is a 64-bit location (its index, if any, is checked and folded in place).
+    /// W0302: a constant index outside the array (`a[4]` of a `u64[4]`) fails whenever it
+    /// runs (R0109).
+    fn constant_index(&mut self, name: &str, index: &Expr, len: u64, decl: Span) {
+        let Ok(k) = fold(self.dialect, index, &self.consts) else { return };
+        if k < len {
+            return;
+        }
+        // A negative index (two's complement) as the program wrote it.
+        let shown = if k > i64::MAX as u64 { (k as i64).to_string() } else { k.to_string() };
+        let last = len - 1;
+        self.err(
+            Diagnostic::warning(
+                W0302,
+                format!(
+                    "index {shown} is outside `{name}` ({len} elements): a run that gets here fails (R0109)"
+                ),
+                index.span,
+            )
+            .label(decl, "declared here")
+            .hint(format!("indices of `{name}` go from 0 to {last}")),
+        );
+    }
+
     fn place(&mut self, p: &mut Place, scope: &Scope) -> bool {
         let var = match self.lookup(scope, &p.name.name) {
             Lookup::Var(v) => (v.ty, v.span),
@@ -1128,8 +1151,9 @@ impl<'p> Checker<'p> {
                 self.expr(i, scope);
                 false
             }
-            (Some(i), Type::Array(..)) => {
+            (Some(i), Type::Array(_, len)) => {
                 self.expr(i, scope);
+                self.constant_index(&p.name.name, i, len, decl);
                 true
             }
             (Some(i), _) => {
@@ -1229,7 +1253,12 @@ impl<'p> Checker<'p> {
                         let (ty, decl) = (v.ty, v.span);
                         self.float_buffer(&name.name, ty, span, decl);
                     }
-                    Lookup::Var(v) if matches!(v.ty, Type::Array(..)) => {}
+                    Lookup::Var(v) if matches!(v.ty, Type::Array(..)) => {
+                        if let Type::Array(_, len) = v.ty {
+                            let decl = v.span;
+                            self.constant_index(&name.name, i, len, decl);
+                        }
+                    }
                     Lookup::Var(v) => {
                         let (ty, decl) = (v.ty, v.span);
                         self.err(

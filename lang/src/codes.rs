@@ -189,6 +189,10 @@ macro_rules! for_each_code {
                 "Warning. Neither the body nor the `loop` block of a `from` loop changes a variable its \
                     entry assertion reads (or the assertion reads none), so the assertion still holds when \
                     the loop comes round and a loop that runs a second time stops with a run-time error.";
+            W0302 Source "constant index outside the array"
+                "Warning. An index that is a constant (a literal, a `const`, or an expression of them) \
+                    is not below the array's length, so the statement fails with R0109 whenever it runs. \
+                    It is a warning, not an error, since code that never runs may hold it.";
             // J01xx: the Janus front end
             J0101 Janus "no main procedure"
                 "A Janus program runs its parameterless procedure `main`; this file defines none.";

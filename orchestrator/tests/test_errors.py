@@ -252,6 +252,20 @@ def test_checker_warnings_point_at_the_python_line() -> None:
     assert w.lineno == line_of(g, "# here")
 
 
+def test_a_negative_index_is_not_the_last_element_and_says_so() -> None:
+    # rdx indices are unsigned words: a[-1] is no element (W0302 at compile time, R0109 if run).
+    @rx.gene
+    def g(a: rx.array(rx.u64, 4)):
+        a[-1] += 1  # here
+
+    with pytest.warns(rx.RdxWarning, match=r"W0302.*index -1 is outside `a` \(4 elements\)") as record:
+        prog = g.compile()
+    assert record.list[0].lineno == line_of(g, "# here")
+    with pytest.raises(rx.RunError) as info:
+        prog.run(a=[1, 2, 3, 4])
+    assert info.value.code == "R0109"
+
+
 def test_assemble_warnings() -> None:
     src = "gene f(n: u64, i: u64) { from n == 0 do { i += 1 } until i == n }"
     with pytest.warns(rx.RdxWarning, match="W0301"):
