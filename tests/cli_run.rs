@@ -384,6 +384,34 @@ fn input_files_take_a_runs_output_back_through_the_reverse_run() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
+#[test]
+fn a_programs_own_output_stays_out_of_the_json_and_the_lines_form_says_why_it_cannot_be_read() {
+    let d = scratch("printed");
+    let prog = write(&d, "show.rdx", "gene main(x: u64, y: u64) {\n    x += 10\n    show x\n    y += x\n}\n");
+    // --json: stdout is the one JSON object, what the program printed is on stderr, and the
+    // object goes back through the reverse run.
+    let out = rdx(&["run", &prog, "--set", "x=1", "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is one JSON object");
+    assert_eq!(v, serde_json::json!({"x": 11, "y": 11}));
+    assert_eq!(stderr(&out), "x = 11\n");
+    let file = write(&d, "out.json", &stdout(&out));
+    let back = rdx(&["run", &prog, "--reverse", "--input", &file, "--json"]);
+    assert_eq!(stdout(&back), "{\"x\": 1, \"y\": 0}\n", "{}", stderr(&back));
+    // The lines form keeps the program's output on stdout (as jana does): such a file is
+    // refused, with the way out.
+    let out = rdx(&["run", &prog, "--set", "x=1"]);
+    assert_eq!(stdout(&out), "x = 11\nx = 11\ny = 11\n");
+    let lines = rdx(&["run", &prog, "--reverse", "--input", &write(&d, "out.txt", &stdout(&out))]);
+    assert_eq!(code(&lines), 2);
+    assert!(
+        stderr(&lines).contains("`x` is set twice") && stderr(&lines).contains("with --json"),
+        "{}",
+        stderr(&lines)
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
 /// The allocator is not torn down at exit (`src/memory.rs`): with mimalloc's verbose messages
 /// on, its start shows and its "process done" does not.
 #[test]

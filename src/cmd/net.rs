@@ -382,8 +382,8 @@ impl Remote<'_> {
         let module = &self.program.module;
         let reply = &done.reply;
         use std::io::Write;
+        crate::cmd::run::write_printed(reply.printed.as_bytes(), json);
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(reply.printed.as_bytes());
         let run = &reply.record.run;
         let values = reply
             .output

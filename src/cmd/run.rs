@@ -41,7 +41,8 @@ pub struct Inputs {
     /// Read parameter values from FILE (`-`: stdin): the `name = value` lines `rdx run` prints,
     /// or the JSON object `rdx run --json` prints (a Janus program's store as it prints it).
     /// --set overrides single values. So `rdx run p.rdx --set n=9 > out.txt && rdx run p.rdx
-    /// --reverse --input out.txt` gives the input back.
+    /// --reverse --input out.txt` gives the input back (for a program that prints, run both with
+    /// --json: what it prints goes to stderr).
     #[arg(long, value_name = "FILE")]
     pub input: Option<std::path::PathBuf>,
 }
@@ -54,7 +55,7 @@ impl Inputs {
     ) -> Result<(usize, Vec<rdx_vm::Value>, Direction), rdx_core::CoreError> {
         let gene = program.entry(self.entry.as_deref())?;
         // The input file's text outlives the pairs parsed from it (they borrow long values).
-        let text;
+        let mut text = String::new();
         let base = match &self.input {
             None => Vec::new(),
             Some(path) => {
@@ -65,12 +66,30 @@ impl Inputs {
                     std::fs::read_to_string(path)
                 }
                 .map_err(|e| rdx_core::CoreError::Usage(format!("--input {origin}: {e}")))?;
-                rdx_core::run::parse_state(&text, &format!("--input {origin}"))?
+                rdx_core::run::parse_state(&text, &format!("--input {origin}"))
+                    .map_err(|e| printed_hint(e, &text))?
             }
         };
-        let values = program.bind_over(gene, base, &self.sets)?;
+        let values = program.bind_over(gene, base, &self.sets).map_err(|e| match &self.input {
+            Some(_) if e.to_string().contains("is set twice") => printed_hint(e, &text),
+            _ => e,
+        })?;
         let dir = if self.reverse { Direction::Backward } else { Direction::Forward };
         Ok((gene, values, dir))
+    }
+}
+
+/// A hint on an `--input` file in the lines form that does not read: it may hold what the
+/// program printed before its result lines.
+fn printed_hint(e: rdx_core::CoreError, text: &str) -> rdx_core::CoreError {
+    match e {
+        rdx_core::CoreError::Usage(m) if !text.trim_start().starts_with('{') => {
+            rdx_core::CoreError::Usage(format!(
+                "{m}\n  = help: `rdx run` writes what the program prints (print, printf, show) before the \
+             result lines; with --json that goes to stderr and the file holds the values alone"
+            ))
+        }
+        e => e,
     }
 }
 
@@ -216,8 +235,8 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         }
         (Some((Planned::Reuse(cached), reason)), Some(home)) => match reused(home, &program, gene, &cached) {
             Ok((printed, values)) => {
+                write_printed(&printed, args.json);
                 let mut out = std::io::stdout().lock();
-                let _ = out.write_all(&printed);
                 let _ = out.write_all(result_text(&program, gene, &values, args.json).as_bytes());
                 let _ = out.flush();
                 return ExitCode::SUCCESS;
@@ -287,11 +306,25 @@ fn reused(
     Ok((printed, values))
 }
 
+/// Writes what the program printed (`print`, `printf`, `show`): on stdout before the result
+/// lines, as jana does, or with `json` on stderr, so that stdout is the one JSON object.
+pub fn write_printed(printed: &[u8], json: bool) {
+    if printed.is_empty() {
+        return;
+    }
+    if json {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(printed).and_then(|()| err.flush());
+    } else {
+        let _ = std::io::stdout().lock().write_all(printed);
+    }
+}
+
 /// Prints what a run printed, then its result (stdout) or its error (stderr); gives the exit
 /// code. Shared by `run`, `replay` and `rewind`.
 pub fn print_outcome(program: &Program, gene: usize, outcome: &Outcome, json: bool) -> ExitCode {
+    write_printed(&outcome.exec.printed, json);
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(&outcome.exec.printed);
     match &outcome.exec.result {
         Ok(_) => {
             let text = result_text(program, gene, &outcome.values, json);
