@@ -354,3 +354,16 @@ fn narrow_loop_counters_wrap_where_they_must() {
     let counted = "gene main(s: u32) { local i: u8 = 0\n from i == 0 do { s += i\n i += 1 } until i == 200\n delocal i = 200 }";
     assert_eq!(forward(counted, &[0]), [(0..200u64).sum::<u64>()]);
 }
+
+#[test]
+fn show_prints_signed_fixed_width_values_with_their_sign() {
+    // i8 … i32 values are kept sign-extended; `show` printed -1 as 18446744073709551615.
+    let src = "gene main(a: i8, b: i16, c: i32, d: u8) {\n    a -= 1\n    b -= 2\n    c -= 3\n    d -= 4\n    show a, b, c, d\n}\n";
+    let m = compile(src);
+    for mut e in engines() {
+        let mut s = vec![Value::Int(0); 4];
+        e.run(&m, 0, &mut s, Direction::Forward).unwrap();
+        let out = String::from_utf8(e.take_output()).unwrap();
+        assert_eq!(out, "a = -1\nb = -2\nc = -3\nd = 252\n", "{}", e.name());
+    }
+}

@@ -2093,7 +2093,9 @@ impl<'a> GeneCompiler<'a> {
                     let signed_all = self.janus();
                     let (var, fmt) = match self.lookup(&i.name, i.span)? {
                         Var::Scalar { slot, ty } => {
-                            (slot, if ty == Type::I64 || signed_all { Fmt::I64 } else { Fmt::U64 })
+                            // A signed fixed-width value is kept sign-extended: it shows as i64.
+                            let signed = ty == Type::I64 || ty.width().is_some_and(|w| w.signed);
+                            (slot, if signed || signed_all { Fmt::I64 } else { Fmt::U64 })
                         }
                         Var::Array { arr, elem, .. } => (
                             Slot(arr.0),
