@@ -454,3 +454,28 @@ fn a_listing_piped_into_a_reader_that_stops_early_ends_quietly() {
     assert!(!err.contains("internal error") && !err.contains("panicked"), "{err}");
     assert_ne!(out.status.code(), Some(101), "{err}");
 }
+
+#[test]
+fn a_failure_under_an_uncall_of_a_forward_run_names_the_uncall() {
+    // The run was asked forward: "the state given to the backward run" would speak of a run
+    // nobody started. The hint names the `uncall` that turned it backward (both engines).
+    let d = scratch("uncall_hint");
+    let prog = write(
+        &d,
+        "nested.rdx",
+        "gene main(x: u64, y: u64) {\n    call a(x, y)\n}\ngene a(x: u64, y: u64) {\n    uncall b(x, y)\n}\ngene b(x: u64, y: u64) {\n    local t: u64 = 0\n    from t == 0 do {\n    } loop {\n        t += 1\n    } until t == x\n    delocal t = 7\n}\n",
+    );
+    for backend in ["interp", "jit"] {
+        let out = rdx(&["run", &prog, "--set", "x=3", "--backend", backend]);
+        assert_eq!(code(&out), 1, "{backend}");
+        let err = stderr(&out);
+        assert!(err.contains("R0105") && err.contains("`a` uncalls `b`"), "{backend}: {err}");
+        assert!(!err.contains("the state given to the backward run"), "{backend}: {err}");
+    }
+    // Asked backward, the hint is about the state given.
+    let out = rdx(&["run", &prog, "--entry", "b", "--reverse", "--set", "x=3"]);
+    let err = stderr(&out);
+    assert!(code(&out) == 1 && err.contains("R0105"), "{err}");
+    assert!(err.contains("the state given to the backward run"), "{err}");
+    let _ = std::fs::remove_dir_all(&d);
+}

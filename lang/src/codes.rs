@@ -49,7 +49,9 @@ macro_rules! for_each_code {
             E0104 Source "integer literal out of range"
                 "An integer literal does not fit in 64 bits.";
             E0105 Source "nesting too deep"
-                "Blocks, brackets or parentheses are nested deeper than the limit (256).";
+                "Blocks, brackets or parentheses are nested deeper than the limit (256), or an \
+                    expression is more than 256 operators deep (a chain `a + b + c + …` counts one level \
+                    per operator).";
             E0106 Source "unterminated comment or string"
                 "A block comment or string literal is not closed before the end of the file.";
             E0107 Source "malformed integer literal"

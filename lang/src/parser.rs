@@ -214,8 +214,11 @@ fn check_nesting(tokens: &[Spanned<'_>]) -> Nesting {
 
 fn too_deep(sp: Span) -> Diagnostic {
     Diagnostic::error(E0105, "expression nested too deeply", sp)
-        .note(format!("this expression is more than {MAX_DEPTH} operators deep"))
-        .hint("split it over several statements, e.g. with a `local` variable")
+        .note(format!(
+            "this expression is more than {MAX_DEPTH} operators deep (a chain `a + b + c + …` \
+             counts one level per operator: more than {MAX_DEPTH} terms)"
+        ))
+        .hint("split it over several statements (`x += a + b + …`, then `x += c + d + …`), or use a `local`")
 }
 
 /// The depth of an expression tree (a leaf has depth 1), measured without recursion.

@@ -334,10 +334,31 @@ impl RunError {
         if let RunErrorKind::HistoryMismatch { written_at: Some(sp) } = self.kind {
             d = d.label(sp, "the tape's last value was written here");
         }
-        if let Some(h) = self.kind.hint() {
+        if let Some(h) = self.uncall_hint() {
+            d = d.hint(h);
+        } else if let Some(h) = self.kind.hint() {
             d = d.hint(h);
         }
         d
+    }
+
+    /// For a failure that only a backward run meets, in a run that was started forward: the
+    /// `uncall` that turned it backward, rather than the hint about the state given to a
+    /// backward run.
+    fn uncall_hint(&self) -> Option<String> {
+        use RunErrorKind::*;
+        if !matches!(self.kind, IfFailed { .. } | UntilExitFailed | UntilReentryFailed) {
+            return None;
+        }
+        // The outermost frame that runs backward, called by one that runs forward.
+        let k = self
+            .stack
+            .windows(2)
+            .rposition(|w| w[0].direction == Direction::Backward && w[1].direction == Direction::Forward)?;
+        let (callee, caller) = (&self.stack[k].gene, &self.stack[k + 1].gene);
+        Some(format!(
+            "`{caller}` uncalls `{callee}`, which runs backward from the state it is given: that state is not one a forward run of `{callee}` can produce"
+        ))
     }
 }
 
