@@ -1089,7 +1089,8 @@ impl<'p> Checker<'p> {
     /// runs (R0109).
     fn constant_index(&mut self, name: &str, index: &Expr, len: u64, decl: Span) {
         let Ok(k) = fold(self.dialect, index, &self.consts) else { return };
-        if k < len {
+        // (An array of length 0 is E0408 already.)
+        if k < len || len == 0 {
             return;
         }
         // A negative index (two's complement) as the program wrote it.
