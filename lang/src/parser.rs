@@ -396,6 +396,13 @@ fn add_hints(mut d: Diagnostic, tok: &Token<'_>, expected: &[String]) -> Diagnos
              t: u64 = 0`, `swap t, x[1]`, the call on `t`, `swap t, x[1]`, `delocal t = 0`)",
         );
     }
+    // `u64[N]`: only an integer literal fits there.
+    if expected.len() == 1 && has("Int") && matches!(tok, Token::Ident(_)) {
+        d = d.hint(
+            "an array's length is an integer literal (`u64[8]`); a `const` does not fit there, \
+             but `size(a)` gives the length where an expression is wanted",
+        );
+    }
     if *tok == Token::If && has("{") {
         d = d.hint("there is no `else if`: write `else { if … fi … }`");
     }
@@ -467,7 +474,10 @@ fn describe_expected(expected: &[String]) -> String {
         }
     };
     take_group(&mut left, STMT_START, "skip", "a statement");
-    take_group(&mut left, EXPR_START, "Int", "an expression");
+    // An integer alone (an array type's length) is not "an expression".
+    if left.contains(&"Ident") {
+        take_group(&mut left, EXPR_START, "Int", "an expression");
+    }
     take_group(&mut left, BIN_OPS, "*", "an operator");
     take_group(&mut left, UPDATE_OPS, "+=", "an update operator (`+=`, `^=`, `:=`, …)");
     take_group(&mut left, TYPES, "u64", "a type (`u64`, `i64`, `u64[N]`, `i64[N]` or `stack`)");
