@@ -258,7 +258,10 @@ impl Module {
         let c = rdx_core::circuit::compile(&checked.program, entry).map_err(|e| {
             let at =
                 self.program.text.as_deref().map_or(0, |t| t[..e.span.start as usize].lines().count().max(1));
-            errors::make(py, "RdxError", &format!("line {at}: {}", e.message), None)
+            let err = errors::make(py, "RdxError", &format!("line {at}: {}", e.message), None);
+            // The line of the rdx source, for a gene written in Python to map to its own.
+            let _ = err.value(py).setattr("line", at);
+            err
         })?;
         let text = match format {
             "qasm3" => c.qasm3(),

@@ -1,6 +1,7 @@
 """Fixed-width types, permutations, superposition and circuits from Python."""
 
 import cmath
+import inspect
 import warnings
 
 import pytest
@@ -104,3 +105,17 @@ def test_qiskit_agrees_on_basis_states():
         out = int(max(range(2**nq), key=lambda k: abs(sv.data[k])))
         assert out == perm[s], (s, out, perm[s])
     assert isinstance(qc, qiskit.QuantumCircuit)
+
+
+def test_a_python_genes_circuit_error_names_the_python_line() -> None:
+    @rx.gene
+    def g(x: rx.u8, y: rx.u8):
+        x += 1
+        x += y * y  # here
+
+    with pytest.raises(rx.RdxError) as info:
+        g.compile().circuit()
+    here = next(i for i, t in enumerate(inspect.getsourcelines(g.__wrapped__)[0]) if "# here" in t)
+    line = inspect.getsourcelines(g.__wrapped__)[1] + here
+    assert str(info.value).startswith(f"{inspect.getsourcefile(g.__wrapped__)}:{line}: "), str(info.value)
+    assert "line 3" not in str(info.value)

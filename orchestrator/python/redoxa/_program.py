@@ -255,14 +255,26 @@ class Program:
         (``"qasm3"``) or RevLib ``"real"``. A gene that fails from some state (checked for at
         most 20 bits of state) gets an ``RdxWarning``: its circuit matches it only on the
         states it runs from."""
-        text, _report, partial = self._module.circuit(self.entry, format)
+        text, _report, partial = self._circuit(format, True)
         if partial:
             warnings.warn(partial, RdxWarning, stacklevel=2)
         return text
 
     def circuit_report(self) -> str:
         """What ``rdx circuit`` prints on stderr: qubits, ancillas, gates by kind, depth."""
-        return self._module.circuit(self.entry, "qasm3", False)[1]
+        return self._circuit("qasm3", False)[1]
+
+    def _circuit(self, format: str, check: bool) -> Tuple[str, str, Optional[str]]:
+        try:
+            return self._module.circuit(self.entry, format, check)
+        except RdxError as e:
+            # A gene written in Python: the statement's Python line, not the generated rdx's.
+            line = getattr(e, "line", None)
+            origin = self._translation.origin(line) if self._translation is not None and line else None
+            if origin is None:
+                raise
+            message = str(e).split(": ", 1)[-1]
+            raise RdxError(f"{origin[0]}:{origin[1]}: {message}") from None
 
     def to_qiskit(self) -> Any:
         """The circuit as a ``qiskit.QuantumCircuit`` (needs ``qiskit`` and
