@@ -479,3 +479,23 @@ fn a_failure_under_an_uncall_of_a_forward_run_names_the_uncall() {
     assert!(err.contains("the state given to the backward run"), "{err}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_local_arrays_delocal_mismatch_names_the_element() {
+    let d = scratch("delocal_elem");
+    let prog = write(
+        &d,
+        "arr.rdx",
+        "gene main(x: u64) {\n    local u: u64[40] = 0\n    u[37] += x\n    delocal u = 0\n}\n",
+    );
+    for backend in ["interp", "jit"] {
+        let out = rdx(&["run", &prog, "--set", "x=3", "--backend", backend]);
+        assert_eq!(code(&out), 1, "{backend}");
+        assert!(
+            stderr(&out).contains("delocal mismatch: `u[37]` should be 0 but is 3"),
+            "{backend}: {}",
+            stderr(&out)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}

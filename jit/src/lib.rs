@@ -818,7 +818,7 @@ impl Jit {
         let (a, b) = (ctx.fault_a, ctx.fault_b);
         // Compiled code's fault code and payload words, decoded into the interpreter's fault,
         // which words the error.
-        let f = Fault::decode(ctx.fault, a, b, ctx.fault_slot);
+        let f = Fault::decode(ctx.fault, a, b, ctx.fault_slot, ctx.fault_elem);
         let kind = f.into_kind(m, gene, pc, ctx.kernel_error.clone());
         RunError { kind, stack }
     }

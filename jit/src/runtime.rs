@@ -53,6 +53,8 @@ pub struct Ctx {
     pub fault_b: u64,
     /// The slot named by a delocal fault.
     pub fault_slot: u16,
+    /// For an array's delocal fault, the first word that differs.
+    pub fault_elem: Option<u32>,
     pub trace: Vec<TraceFrame>,
     pub stacks: Vec<RtStack>,
     pub live: usize,
@@ -166,6 +168,7 @@ impl Ctx {
             fault_a: 0,
             fault_b: 0,
             fault_slot: 0,
+            fault_elem: None,
             trace: Vec::new(),
             stacks: Vec::new(),
             live: 0,
@@ -245,7 +248,9 @@ pub extern "C" fn rt_error(ctx: *mut Ctx, code: u32, a: u64, b: u64, gene: u32, 
 /// Records the slot of a delocal fault (set just before [`rt_error`]).
 pub extern "C" fn rt_delocal_slot(ctx: *mut Ctx, slot: u32) {
     // SAFETY: called by compiled code with its context.
-    unsafe { cx(ctx) }.fault_slot = slot as u16;
+    let c = unsafe { cx(ctx) };
+    c.fault_slot = slot as u16;
+    c.fault_elem = None;
 }
 
 /// `push`: moves `v` onto stack `id` (compiled code calls it when the stack's buffer is
@@ -374,10 +379,11 @@ pub unsafe extern "C" fn rt_fill(p: *mut u64, len: u64, v: u64) {
 pub unsafe extern "C" fn rt_check(ctx: *mut Ctx, p: *const u64, len: u64, v: u64, slot: u32) -> u32 {
     // SAFETY: see the function's contract.
     let words = unsafe { std::slice::from_raw_parts(p, len as usize) };
-    let Some(x) = rdx_vm::engine::first_unlike(words, v) else { return 0 };
+    let Some((k, x)) = rdx_vm::engine::first_unlike(words, v) else { return 0 };
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
     c.fault_slot = slot as u16;
+    c.fault_elem = Some(k as u32);
     c.set_fault(FaultCode::Delocal, v, x)
 }
 

@@ -512,9 +512,10 @@ impl crate::engine::Fault {
         }
     }
 
-    /// The fault a code and its payload words stand for (`slot`: a delocal's slot).
-    /// [`FaultCode::Recorded`] is not a fault of its own: it decodes as an internal error.
-    pub fn decode(code: FaultCode, a: u64, b: u64, slot: u16) -> crate::engine::Fault {
+    /// The fault a code and its payload words stand for (`slot`: a delocal's slot; `elem`: for
+    /// an array's, the first word that differs). [`FaultCode::Recorded`] is not a fault of its
+    /// own: it decodes as an internal error.
+    pub fn decode(code: FaultCode, a: u64, b: u64, slot: u16, elem: Option<u32>) -> crate::engine::Fault {
         use crate::engine::Fault as F;
         match code {
             FaultCode::Assert => F::Assert,
@@ -526,7 +527,7 @@ impl crate::engine::Fault {
             FaultCode::FromReentry => F::FromReentry,
             FaultCode::UntilExit => F::UntilExit,
             FaultCode::UntilReentry => F::UntilReentry,
-            FaultCode::Delocal => F::Delocal { slot, expected: a, actual: b },
+            FaultCode::Delocal => F::Delocal { slot, expected: a, actual: b, elem },
             FaultCode::StackNotEmpty => F::StackNotEmpty(a as usize),
             FaultCode::PopNonZero => F::PopNonZero(a),
             FaultCode::EmptyStack => F::EmptyStack,
@@ -579,7 +580,8 @@ mod tests {
             Fault::FromReentry,
             Fault::UntilExit,
             Fault::UntilReentry,
-            Fault::Delocal { slot: 3, expected: 5, actual: 7 },
+            Fault::Delocal { slot: 3, expected: 5, actual: 7, elem: None },
+            Fault::Delocal { slot: 3, expected: 5, actual: 7, elem: Some(2) },
             Fault::StackNotEmpty(4),
             Fault::PopNonZero(9),
             Fault::EmptyStack,
@@ -602,8 +604,9 @@ mod tests {
         ];
         for f in faults {
             let (code, a, b) = f.code();
-            let slot = if let Fault::Delocal { slot, .. } = f { slot } else { 0 };
-            let back = Fault::decode(code, a, b, slot);
+            let (slot, elem) =
+                if let Fault::Delocal { slot, elem, .. } = f { (slot, elem) } else { (0, None) };
+            let back = Fault::decode(code, a, b, slot, elem);
             assert_eq!(format!("{back:?}"), format!("{f:?}"));
         }
     }

@@ -133,6 +133,8 @@ pub enum Fault {
         slot: u16,
         expected: u64,
         actual: u64,
+        /// The first word that differs, for an array.
+        elem: Option<u32>,
     },
     StackNotEmpty(usize),
     PopNonZero(u64),
@@ -222,14 +224,14 @@ pub trait KernelCall {
     ) -> Result<(), KernelCallError>;
 }
 
-/// The first of `words` that is not `v` (`delocal` of a local array, in every engine): the
-/// words are or-ed in chunks without a branch a word (vector code) and searched only when
-/// one differs.
-pub fn first_unlike(words: &[u64], v: u64) -> Option<u64> {
+/// The first of `words` that is not `v` and its position (`delocal` of a local array, in every
+/// engine): the words are or-ed in chunks without a branch a word (vector code) and searched
+/// only when one differs.
+pub fn first_unlike(words: &[u64], v: u64) -> Option<(usize, u64)> {
     if words.chunks(64).all(|c| c.iter().fold(0, |a, &x| a | (x ^ v)) == 0) {
         return None;
     }
-    words.iter().copied().find(|&x| x != v)
+    words.iter().copied().enumerate().find(|&(_, x)| x != v)
 }
 
 /// Runs kernel `name` (or, with `inverse`, its mirror) in place over `words` through `host`,
@@ -879,8 +881,13 @@ impl Fault {
             Fault::FromReentry => K::FromReentryFailed,
             Fault::UntilExit => K::UntilExitFailed,
             Fault::UntilReentry => K::UntilReentryFailed,
-            Fault::Delocal { slot, expected, actual } => {
-                K::DelocalMismatch { name: m.slot_name(gene, slot, pc), expected, actual, signed }
+            Fault::Delocal { slot, expected, actual, elem } => {
+                let name = m.slot_name(gene, slot, pc);
+                let name = match elem {
+                    Some(k) => format!("{name}[{k}]"),
+                    None => name,
+                };
+                K::DelocalMismatch { name, expected, actual, signed }
             }
             Fault::StackNotEmpty(len) => K::StackNotEmpty { len },
             Fault::PopNonZero(value) => K::PopNonZero { value, signed },
@@ -955,11 +962,11 @@ mod tests {
                 continue;
             }
             w[len - 1] = 4;
-            assert_eq!(first_unlike(&w, 9), Some(4), "the last of {len}");
+            assert_eq!(first_unlike(&w, 9), Some((len - 1, 4)), "the last of {len}");
             w[len / 2] = 5;
-            assert_eq!(first_unlike(&w, 9), Some(5), "the middle of {len}");
+            assert_eq!(first_unlike(&w, 9), Some((len / 2, 5)), "the middle of {len}");
             w[0] = 6;
-            assert_eq!(first_unlike(&w, 9), Some(6), "the first of {len}");
+            assert_eq!(first_unlike(&w, 9), Some((0, 6)), "the first of {len}");
         }
     }
 }
