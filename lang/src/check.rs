@@ -1096,17 +1096,24 @@ impl<'p> Checker<'p> {
         // A negative index (two's complement) as the program wrote it.
         let shown = if k > i64::MAX as u64 { (k as i64).to_string() } else { k.to_string() };
         let last = len - 1;
-        self.err(
-            Diagnostic::warning(
-                W0302,
+        // A Janus multi-dimensional array (its rdx name carries its shape, `m[2][3]`): a
+        // subscript outside its dimension made the flat index 2^32 or more (`spec/janus.md`).
+        let (message, hint) = if name.contains('[') && k >= 1 << 32 {
+            (
+                format!(
+                    "a subscript of `{name}` is outside its dimension: a run that gets here fails (R0109)"
+                ),
+                format!("each subscript of `{name}` goes from 0 to its dimension less one"),
+            )
+        } else {
+            (
                 format!(
                     "index {shown} is outside `{name}` ({len} elements): a run that gets here fails (R0109)"
                 ),
-                index.span,
+                format!("indices of `{name}` go from 0 to {last}"),
             )
-            .label(decl, "declared here")
-            .hint(format!("indices of `{name}` go from 0 to {last}")),
-        );
+        };
+        self.err(Diagnostic::warning(W0302, message, index.span).label(decl, "declared here").hint(hint));
     }
 
     fn place(&mut self, p: &mut Place, scope: &Scope) -> bool {

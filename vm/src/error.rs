@@ -284,6 +284,10 @@ impl RunErrorKind {
                 "this is a bug in rdx, not in the program: `--backend interp` runs it on the interpreter"
             }
             Alias { .. } => "an update must not read the location it changes: use distinct indices",
+            // `spec/janus.md`: a subscript outside its dimension adds 2^32 to the flat index.
+            IndexOutOfBounds { index, signed: true, .. } if *index >= 1 << 32 && *index < 1 << 40 => {
+                "in a Janus multi-dimensional array (`m[2][3]`), an index past 2^32 means a subscript outside its dimension"
+            }
             IfFailed { .. } | UntilExitFailed | UntilReentryFailed => {
                 "the state given to the backward run is not one the forward run can produce"
             }

@@ -576,13 +576,19 @@ impl GeneLowering<'_, '_> {
         self.scope.iter().rev().find(|(s, _)| *s == n).map(|(_, t)| *t)
     }
 
-    /// Dimension `k` (1 = the second) of the array that the marker `#name#k` names.
+    /// Dimension `k` (0 = the first) of the array that the marker `#name#k` names.
     fn dimension(&self, marker: &str, span: Span) -> ExprKind {
         let (name, k) = marker[1..].rsplit_once('#').unwrap_or(("", "0"));
         let k: usize = k.parse().unwrap_or(0);
         let ir = self.resolve(name);
         match self.shapes.get(&ir).and_then(|d| d.get(k)) {
             Some(&d) => ExprKind::Int(d),
+            // The first dimension of an array of one (the second's marker says what is wrong),
+            // or of a name that is no array (the checker says so).
+            None if k == 0 => match self.type_of(name) {
+                Some(Type::Array(_, n)) => ExprKind::Int(n),
+                _ => ExprKind::Int(1),
+            },
             None => {
                 self.expr_errors.borrow_mut().push(
                     Diagnostic::error(J0104, format!("`{name}` has fewer than {} dimensions", k + 1), span)
@@ -598,7 +604,10 @@ impl GeneLowering<'_, '_> {
         let kind = match &e.kind {
             ExprKind::Var(n) if n.starts_with('#') => self.dimension(n, e.span),
             ExprKind::Var(n) => ExprKind::Var(self.resolve(n)),
-            ExprKind::Index(a, i) => ExprKind::Index(self.ident(a), Box::new(self.expr(i))),
+            ExprKind::Index(a, i) => {
+                self.subscripts(a, i);
+                ExprKind::Index(self.ident(a), Box::new(self.expr(i)))
+            }
             ExprKind::Builtin(b, a) => {
                 let a = self.ident(a);
                 // jana's `size` of a multi-dimensional array is its first dimension.
@@ -616,7 +625,70 @@ impl GeneLowering<'_, '_> {
         Expr::new(kind, e.span)
     }
 
+    /// E0206 for an array argument whose shape is not the parameter's: a number of dimensions
+    /// other than the parameter's, or a dimension other than one it fixes (`b[2][2]` for
+    /// `int a[][3]`). Lengths alone are the checker's (a flat length that differs).
+    fn shape_check(&self, d: &Decl, arg: &Ident, span: Span, proc: &str) {
+        let DeclTy::Array(first) = d.ty else { return };
+        let dims = match (self.shapes.get(&arg.name), self.type_of(&arg.name)) {
+            (Some(dims), _) => dims.clone(),
+            (None, Some(Type::Array(_, n))) => vec![n],
+            // Not an array: the checker reports the type.
+            _ => return,
+        };
+        let wanted: Vec<Option<u64>> = std::iter::once(first).chain(d.inner.iter().copied()).collect();
+        let fits =
+            dims.len() == wanted.len() && dims.iter().zip(&wanted).all(|(n, w)| w.is_none_or(|w| w == *n));
+        if fits || (dims.len() == 1 && wanted.len() == 1) {
+            return;
+        }
+        let shape: String = dims.iter().map(|n| format!("[{n}]")).collect();
+        let param: String = wanted.iter().map(|w| w.map_or("[]".to_string(), |n| format!("[{n}]"))).collect();
+        let name = self.janus_name(&arg.name);
+        self.expr_errors.borrow_mut().push(
+            Diagnostic::error(
+                E0206,
+                format!("`{name}{shape}` does not fit the parameter `int {}{param}` of `{proc}`", d.name.name),
+                span,
+            )
+            .label(d.span, "the parameter")
+            .note("an array is passed by reference, with its shape: the number of dimensions and each one the parameter fixes must agree"),
+        );
+    }
+
+    /// The Janus name of an rdx variable (a multi-dimensional array's without its shape).
+    fn janus_name<'n>(&self, ir: &'n str) -> &'n str {
+        if self.shapes.contains_key(ir) { ir.split_once('[').map_or(ir, |(n, _)| n) } else { ir }
+    }
+
+    /// J0104 for a multi-dimensional array indexed with fewer subscripts than it has
+    /// dimensions (`m[1]` of an `int m[2][3]`: a row is not an integer). Its flat index then
+    /// lacks the marker of the last dimension (more subscripts than dimensions are reported
+    /// by [`Self::dimension`]).
+    fn subscripts(&self, a: &Ident, index: &Expr) {
+        let Some(dims) = self.shapes.get(&self.resolve(&a.name)) else { return };
+        let last = super::parser::dim_marker(&a.name, dims.len() - 1);
+        if crate::check::rules::reads_var(index, &last).is_none() {
+            let n = dims.len();
+            let shape: String = dims.iter().map(|d| format!("[{d}]")).collect();
+            let subscripts =
+                ["i", "j", "k", "l", "m", "n"].iter().take(n).map(|x| format!("[{x}]")).collect::<String>();
+            self.expr_errors.borrow_mut().push(
+                Diagnostic::error(
+                    J0104,
+                    format!("`{}` has {n} dimensions: index it with {n} subscripts", a.name),
+                    index.span,
+                )
+                .note(format!("`{}` is declared `{}{shape}`: a row is not an integer", a.name, a.name))
+                .hint(format!("write `{}{subscripts}`", a.name)),
+            );
+        }
+    }
+
     fn place(&self, p: &Place) -> Place {
+        if let Some(i) = &p.index {
+            self.subscripts(&p.name, i);
+        }
         Place {
             name: self.ident(&p.name),
             index: p.index.as_ref().map(|i| Box::new(self.expr(i))),
@@ -936,6 +1008,10 @@ impl GeneLowering<'_, '_> {
         }
         let mut gene = proc_name.clone();
         if let Some(c) = callee.filter(|&c| Some(c) != self.lw.procs.get("main").copied()) {
+            let cproc = &self.lw.prog.procs[c];
+            for (d, (a, arg)) in cproc.params.iter().zip(idents.iter().zip(args)) {
+                self.shape_check(d, a, arg.span, &proc_name.name);
+            }
             let cproc = &self.lw.prog.procs[c];
             if is_generic(cproc) {
                 let mut lengths = Vec::new();

@@ -682,39 +682,24 @@ impl Parser {
             span = span.to(self.expect_sym(Sym::RBracket)?);
             // `a[i][j]…` (later jana versions): the row-major index `(i · d1 + j) · d2 + …`,
             // where `dk` is the marker variable `#a#k` that the lowering replaces by the
-            // array's k-th dimension.
-            let mut e = e;
-            let mut k = 0;
+            // array's k-th dimension (`#a#0` the first).
+            let mut subscripts = vec![(e, open)];
             while let Some(open) = self.eat_sym(Sym::LBracket) {
-                k += 1;
                 self.enter(open)?;
                 let r = self.binary(0);
                 self.depth -= 1;
                 let (next, d) = r?;
                 let close = self.expect_sym(Sym::RBracket)?;
-                depth = depth.max(d) + 4;
+                depth = depth.max(d) + 6;
                 if depth > MAX_DEPTH {
                     self.too_deep(span.to(close), "operators");
                     return Err(Fail);
                 }
-                let dim = Expr::new(ExprKind::Var(dim_marker(&name.name, k)), open);
-                let sp = e.span.to(next.span);
-                let bin =
-                    |op, l: Expr, r: Expr| Expr::new(ExprKind::Binary(op, Box::new(l), Box::new(r)), sp);
-                // jana checks every index against its dimension; the flat index checks only the
-                // whole array, so an inner index outside its dimension adds 2^32 (more than any
-                // array's length) to make the access out of bounds: `(j < 0 || j >= dk) * 2^32`.
-                let zero = Expr::new(ExprKind::Int(0), sp);
-                let outside = bin(
-                    BinOp::LogOr,
-                    bin(BinOp::Lt, next.clone(), zero),
-                    bin(BinOp::Ge, next.clone(), dim.clone()),
-                );
-                let guard = bin(BinOp::Mul, outside, Expr::new(ExprKind::Int(1 << 32), sp));
-                let scaled = bin(BinOp::Mul, e, dim);
-                e = bin(BinOp::Add, bin(BinOp::Add, scaled, next), guard);
+                subscripts.push((next, open));
                 span = span.to(close);
             }
+            let first = subscripts.remove(0);
+            let e = if subscripts.is_empty() { first.0 } else { multi_index(&name.name, first, subscripts) };
             index = Some(Box::new(e));
         }
         Ok((Place { name, index, span }, depth))
@@ -1279,7 +1264,37 @@ fn size_of(ty: DeclTy) -> Option<u64> {
     }
 }
 
-/// The marker variable standing for dimension `k` (1 = the second) of array `name` in a
+/// The flat index of `name[x0][x1]…` (two subscripts or more, each with its `[`'s span).
+/// jana checks every subscript against its own dimension, and the flat index is checked only
+/// against the whole array, so each subscript counts only when it is inside its dimension
+/// (`xk · okk`, `okk = 0 <= xk < dk`: no overflow, whatever the subscripts) and any subscript
+/// outside adds 2^32, more than any array's length, with nothing to cancel it: the access is
+/// out of bounds with the index `2^32 + …`.
+fn multi_index(name: &str, first: (Expr, Span), rest: Vec<(Expr, Span)>) -> Expr {
+    let bin = |op, l: Expr, r: Expr| {
+        let sp = l.span.to(r.span);
+        Expr::new(ExprKind::Binary(op, Box::new(l), Box::new(r)), sp)
+    };
+    // `xk · (0 <= xk < dk)` and `0 <= xk < dk` of subscript k.
+    let subscript = |k: usize, (x, open): (Expr, Span)| {
+        let dim = Expr::new(ExprKind::Var(dim_marker(name, k)), open);
+        let zero = Expr::new(ExprKind::Int(0), x.span);
+        let inside =
+            bin(BinOp::LogAnd, bin(BinOp::Ge, x.clone(), zero), bin(BinOp::Lt, x.clone(), dim.clone()));
+        (bin(BinOp::Mul, x, inside.clone()), inside, dim)
+    };
+    let (mut flat, mut all_inside, _) = subscript(0, first);
+    for (k, s) in rest.into_iter().enumerate() {
+        let (counted, inside, dim) = subscript(k + 1, s);
+        flat = bin(BinOp::Add, bin(BinOp::Mul, flat, dim), counted);
+        all_inside = bin(BinOp::LogAnd, all_inside, inside);
+    }
+    let sp = flat.span;
+    let outside = Expr::new(ExprKind::Unary(UnOp::Not, Box::new(all_inside)), sp);
+    bin(BinOp::Add, flat, bin(BinOp::Mul, outside, Expr::new(ExprKind::Int(1 << 32), sp)))
+}
+
+/// The marker variable standing for dimension `k` (0 = the first) of array `name` in a
 /// multi-dimensional index; Janus names cannot contain `#`.
 pub fn dim_marker(name: &str, k: usize) -> String {
     format!("#{name}#{k}")
