@@ -240,6 +240,9 @@ impl RunErrorKind {
             ),
             RecursionLimit { limit } => format!("calls nested deeper than the limit ({limit})"),
             Overflow => "integer overflow (Janus integers are unbounded; rdx stops at 64 bits)".into(),
+            // A Janus `printf` that jana refuses when it runs is compiled to an `error` with
+            // the printf's own message (`vm/src/jana.rs`): no `error` statement was written.
+            UserError(msg) if msg.starts_with("printf: ") => msg.clone(),
             UserError(msg) => format!("`error` statement reached: {msg}"),
             NoHistory => "cannot reverse a lossy operation without its forward history".into(),
             HistoryMismatch { .. } => {

@@ -136,6 +136,8 @@ pub enum PrintfError {
     NotEnoughArgs,
     /// More variables than `%` directives.
     TooManyArgs,
+    /// The format ends with a `%` alone.
+    Trailing,
 }
 
 impl std::fmt::Display for PrintfError {
@@ -149,6 +151,9 @@ impl std::fmt::Display for PrintfError {
             }
             PrintfError::NotEnoughArgs => f.write_str("printf: more `%` directives than variables"),
             PrintfError::TooManyArgs => f.write_str("printf: more variables than `%` directives"),
+            PrintfError::Trailing => {
+                f.write_str("printf: the format ends with a `%` alone (`%%` prints a percent sign)")
+            }
         }
     }
 }
@@ -216,7 +221,7 @@ pub fn printf_plan(fmt: &str, kinds: &[Kind]) -> Result<PrintfPlan, PrintfError>
         };
         let Some(at) = rest.find('%') else { return Err(PrintfError::TooManyArgs) };
         piece.push_str(&rest[..at]);
-        let directive = rest[at + 1..].chars().next().unwrap_or(' ');
+        let Some(directive) = rest[at + 1..].chars().next() else { return Err(PrintfError::Trailing) };
         let wanted = match directive {
             '%' => {
                 piece.push('%');
@@ -409,7 +414,7 @@ mod tests {
         assert_eq!(format_printf("%q", std::slice::from_ref(&x)), Err(PrintfError::Unrecognized('q')));
         assert_eq!(format_printf("%d %d", std::slice::from_ref(&x)), Err(PrintfError::NotEnoughArgs));
         assert_eq!(format_printf("%d", &[x.clone(), x]), Err(PrintfError::TooManyArgs));
-        assert_eq!(format_printf("50%", &[a]), Err(PrintfError::Unrecognized(' ')));
+        assert_eq!(format_printf("50%", &[a]), Err(PrintfError::Trailing));
     }
 
     #[test]
