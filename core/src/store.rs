@@ -315,7 +315,8 @@ impl Home {
     /// kernels; a probe only names the blob it timed).
     /// Also removes temp files that crashed writers left in `store/tmp/`.
     ///
-    /// With `drop_recoverable`, the input of a lossless run (ok, no erasure, no tape) goes too,
+    /// With `drop_recoverable`, the input of a lossless run (ok, no erasure, no tape, no float
+    /// kernel or user kernel, which rewind only up to rounding) goes too,
     /// provided it is not pinned, every reference to it is as the input of such a run, and the
     /// output it is recovered from stays and still hashes to its name. Runs are taken in id order
     /// and an output already dropped is never used, so of two runs that rewind each other at
@@ -561,6 +562,7 @@ impl Home {
     fn references(&self) -> Result<(HashMap<String, Refs>, Vec<Rewind>), CoreError> {
         let mut refs: HashMap<String, Refs> = HashMap::new();
         let mut rewinds = Vec::new();
+        let mut exact_programs: HashMap<String, bool> = HashMap::new();
         let mut stmt =
             self.conn.prepare("SELECT id, kind, body FROM records ORDER BY id").map_err(|e| self.sql(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
@@ -583,12 +585,36 @@ impl Home {
                 continue;
             }
             let Ok(run) = serde_json::from_value::<NewRun>(value) else { continue };
-            if let (true, Some(output), Ok(id)) = (run.is_lossless(), &run.output, u64::try_from(id)) {
+            let mut exact = || {
+                run.kernels.is_empty()
+                    && *exact_programs
+                        .entry(run.program.to_ascii_lowercase())
+                        .or_insert_with(|| self.rewinds_bit_for_bit(&run.program))
+            };
+            if let (true, Some(output), Ok(id)) = (run.is_lossless(), &run.output, u64::try_from(id))
+                && exact()
+            {
                 refs.entry(run.input.to_ascii_lowercase()).or_default().as_lossless_input += 1;
                 rewinds.push((id, run.input.to_ascii_lowercase(), output.to_ascii_lowercase()));
             }
         }
         Ok((refs, rewinds))
+    }
+
+    /// Whether rewinding a lossless run of `program` gives its input back bit for bit: not if
+    /// the program calls a kernel on a float buffer (a unitary kernel's inverse undoes it up
+    /// to rounding, and −0.0 comes back as +0.0), nor if the module cannot be read from the
+    /// store (then nothing is assumed). A run with user kernels is left out by its caller.
+    fn rewinds_bit_for_bit(&self, program: &str) -> bool {
+        let Some(cid) = canonical_cid(&program.to_ascii_lowercase()) else { return false };
+        let Ok(bytes) = self.read_verified(&cid) else { return false };
+        let Ok(module) = rdx_vm::Module::decode(&bytes) else { return false };
+        !module.genes.iter().flat_map(|g| &g.code).any(|op| match *op {
+            rdx_vm::ops::Op::Kernel { elem, .. } | rdx_vm::ops::Op::KernelInv { elem, .. } => {
+                rdx_vm::ops::kernel_elem(elem).is_none_or(|e| e.is_float())
+            }
+            _ => false,
+        })
     }
 
     /// The blobs `gc --drop-recoverable` may drop, each with the run that recovers it.
