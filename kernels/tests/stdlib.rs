@@ -181,6 +181,30 @@ fn fft_of_a_large_buffer_matches_rustfft() {
 }
 
 #[test]
+fn unitary_kernels_keep_large_finite_values_finite() {
+    // A unitary transform keeps the norm: values near f64::MAX whose result is finite must not
+    // overflow on the way (wht scaled after its passes: [1e308, 1e308] gave [inf, 0]).
+    let mut h = host();
+    for n in [2usize, 4, 64] {
+        let mut x = vec![0.0; n];
+        x[0] = 1e308;
+        x[1] = 1e308;
+        let mut out = Buffer::F64(x.clone());
+        h.call("wht", &mut out).unwrap();
+        let Buffer::F64(y) = &out else { unreachable!("wht keeps f64") };
+        assert!(y.iter().all(|v| v.is_finite()), "wht, n = {n}: {:?}", &y[..2]);
+        h.call("wht", &mut out).unwrap();
+        assert!(out.approx_eq(&Buffer::F64(x), REL), "wht twice, n = {n}");
+        let z: Vec<Complex64> =
+            (0..n).map(|i| Complex64::new(if i < 2 { 1e308 } else { 0.0 }, 0.0)).collect();
+        let mut out = Buffer::C64(z.clone());
+        h.call("fft", &mut out).unwrap();
+        h.call("ifft", &mut out).unwrap();
+        assert!(out.approx_eq(&Buffer::C64(z), REL), "fft then ifft, n = {n}");
+    }
+}
+
+#[test]
 fn fft_squared_reverses_indices() {
     let n = 64;
     let x: Vec<Complex64> = (0..n).map(|i| Complex64::new(i as f64, -(i as f64) / 2.0)).collect();
