@@ -54,6 +54,26 @@ impl Buffer {
         }
     }
 
+    /// Σ|xᵢ|² as `(m, s)` with Σ|xᵢ|² = m²·s: `m` the largest magnitude of a component, `s`
+    /// the sum of the squares scaled by it, so values near `f64::MAX` do not overflow the sum
+    /// (`(0, 0)` for a zero buffer). `None` when a value is NaN or infinite.
+    pub fn scaled_norm_sqr(&self) -> Option<(f64, f64)> {
+        let parts: Vec<f64> = match self {
+            Buffer::F64(v) => v.clone(),
+            Buffer::C64(v) => v.iter().flat_map(|z| [z.re, z.im]).collect(),
+            Buffer::U64(v) => v.iter().map(|&x| x as f64).collect(),
+            Buffer::I64(v) => v.iter().map(|&x| x as f64).collect(),
+        };
+        if !parts.iter().all(|x| x.is_finite()) {
+            return None;
+        }
+        let m = parts.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        if m == 0.0 {
+            return Some((0.0, 0.0));
+        }
+        Some((m, parts.iter().map(|x| (x / m) * (x / m)).sum()))
+    }
+
     /// Size of the buffer's image in linear memory.
     pub fn byte_len(&self) -> usize {
         self.len() * self.elem().size()
@@ -119,21 +139,38 @@ impl Buffer {
     }
 
     /// Whether two buffers are equal: bit for bit for integers, within `rel` relative
-    /// distance (‖a − b‖₂ ≤ rel·max(‖a‖₂, ‖b‖₂)) for floats. Different types are unequal.
+    /// distance (‖a − b‖₂ ≤ rel·max(‖a‖₂, ‖b‖₂)) for floats, computed at a common scale so that
+    /// values near `f64::MAX` do not overflow; a NaN or an infinity must meet the same at its
+    /// place (and is left out of the norms). Different types or lengths are unequal.
     pub fn approx_eq(&self, other: &Buffer, rel: f64) -> bool {
-        let (diff, scale) = match (self, other) {
+        let parts = |b: &Buffer| -> Vec<f64> {
+            match b {
+                Buffer::F64(v) => v.clone(),
+                Buffer::C64(v) => v.iter().flat_map(|z| [z.re, z.im]).collect(),
+                _ => Vec::new(),
+            }
+        };
+        let (a, b) = match (self, other) {
             (Buffer::U64(a), Buffer::U64(b)) => return a == b,
             (Buffer::I64(a), Buffer::I64(b)) => return a == b,
-            (Buffer::F64(a), Buffer::F64(b)) if a.len() == b.len() => (
-                a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>(),
-                self.norm_sqr().max(other.norm_sqr()),
-            ),
-            (Buffer::C64(a), Buffer::C64(b)) if a.len() == b.len() => (
-                a.iter().zip(b).map(|(x, y)| (x - y).norm_sqr()).sum::<f64>(),
-                self.norm_sqr().max(other.norm_sqr()),
-            ),
+            (Buffer::F64(x), Buffer::F64(y)) if x.len() == y.len() => (parts(self), parts(other)),
+            (Buffer::C64(x), Buffer::C64(y)) if x.len() == y.len() => (parts(self), parts(other)),
             _ => return false,
         };
-        diff.sqrt() <= rel * scale.sqrt()
+        let same_kind = |x: f64, y: f64| (x.is_nan() && y.is_nan()) || x == y;
+        if a.iter().zip(&b).any(|(&x, &y)| !(x.is_finite() && y.is_finite()) && !same_kind(x, y)) {
+            return false;
+        }
+        let finite = || a.iter().zip(&b).filter(|(x, y)| x.is_finite() && y.is_finite());
+        let m = finite().fold(0.0f64, |m, (x, y)| m.max(x.abs()).max(y.abs()));
+        if m == 0.0 {
+            return true;
+        }
+        let sq = |v: f64| (v / m) * (v / m);
+        let diff: f64 = finite().map(|(x, y)| sq(x - y)).sum();
+        let na: f64 = finite().map(|(x, _)| sq(*x)).sum();
+        let nb: f64 = finite().map(|(_, y)| sq(*y)).sum();
+        // (x − y) of two values near f64::MAX can itself overflow: then they are far apart.
+        diff.is_finite() && diff.sqrt() <= rel * na.max(nb).sqrt()
     }
 }

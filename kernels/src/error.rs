@@ -32,7 +32,8 @@ pub enum KernelError {
     NotPowerOfTwo { kernel: String, len: usize },
     /// The buffer is longer than the kernel (or the 32-bit address space) allows.
     TooLong { kernel: String, len: usize, max: usize },
-    /// A checked call of a unitary kernel changed the buffer's norm.
+    /// A checked call of a unitary kernel changed the buffer's norm √(Σ|xᵢ|²) (`before`,
+    /// `after`).
     NormNotPreserved { kernel: String, before: f64, after: f64 },
     /// A checked call of an exact kernel: its mirror did not give the input back bit for bit.
     NotInverted { kernel: String, mirror: String },
@@ -70,10 +71,15 @@ impl fmt::Display for KernelError {
             KernelError::TooLong { kernel, len, max } => {
                 write!(f, "kernel `{kernel}`: buffer length {len} is over its maximum {max}")
             }
-            KernelError::NormNotPreserved { kernel, before, after } => write!(
-                f,
-                "kernel `{kernel}` did not preserve the norm: sum |x|^2 was {before:e}, is {after:e}"
-            ),
+            KernelError::NormNotPreserved { kernel, before, after } => {
+                let shown = |x: f64| if x == 0.0 { "0".to_string() } else { format!("{x:e}") };
+                write!(
+                    f,
+                    "kernel `{kernel}` did not preserve the norm: sqrt(sum |x|^2) was {}, is {}",
+                    shown(*before),
+                    shown(*after)
+                )
+            }
             KernelError::NotInverted { kernel, mirror } => write!(
                 f,
                 "kernel `{kernel}` is declared exact, but its mirror `{mirror}` did not restore the input"

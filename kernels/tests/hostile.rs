@@ -170,7 +170,15 @@ fn checked_calls_catch_lying_kernels() {
     host.load_bytes(&fixture("liar_exact.wat"), "liar_exact.wat").unwrap();
     let mut buf = Buffer::F64(vec![3.0, 4.0]);
     let err = host.call_checked("liar", &mut buf).unwrap_err();
-    assert_eq!(err, KernelError::NormNotPreserved { kernel: "liar".into(), before: 25.0, after: 100.0 });
+    assert_eq!(err, KernelError::NormNotPreserved { kernel: "liar".into(), before: 5.0, after: 10.0 });
+    assert!(err.to_string().contains("sqrt(sum |x|^2) was 5e0, is 1e1"), "{err}");
+    // Honest kernels pass on values whose squares overflow, and on NaN and inf (an input that
+    // holds them has no norm to keep; their order check compares them in place).
+    for x in [[1e200, 2.0, 3.0, 4.0], [1.0, f64::NAN, 3.0, f64::INFINITY], [1e308, -1e308, 0.0, 5e-324]] {
+        let mut buf = Buffer::F64(x.to_vec());
+        host.call_checked("wht", &mut buf).unwrap_or_else(|e| panic!("{x:?}: {e}"));
+        assert!(host.verify_order("wht", &Buffer::F64(x.to_vec()), 1e-9).unwrap(), "{x:?}");
+    }
     assert!(!host.verify_order("liar", &Buffer::F64(vec![1.0]), 1e-9).unwrap());
     let mut buf = Buffer::I64(vec![5, 6]);
     let err = host.call_checked("fib", &mut buf).unwrap_err();
