@@ -158,7 +158,8 @@ impl Buffer {
             _ => return false,
         };
         let same_kind = |x: f64, y: f64| (x.is_nan() && y.is_nan()) || x == y;
-        if a.iter().zip(&b).any(|(&x, &y)| !(x.is_finite() && y.is_finite()) && !same_kind(x, y)) {
+        let both_finite = |x: f64, y: f64| x.is_finite() && y.is_finite();
+        if !a.iter().zip(&b).all(|(&x, &y)| both_finite(x, y) || same_kind(x, y)) {
             return false;
         }
         let finite = || a.iter().zip(&b).filter(|(x, y)| x.is_finite() && y.is_finite());
