@@ -2,9 +2,11 @@
 //!
 //! A `Module` holds the bytecode module of [`rdx_vm`], the checked IR when it was assembled
 //! from source (a loaded `.rdxb` re-checks the source embedded in its debug info on demand), and
-//! one interpreter. The interpreter is kept between runs, so a backward run can undo the lossy
-//! operations of the forward run before it from the interpreter's history tape; a run that
-//! fails after touching the tape clears it, since its partial history matches no other run.
+//! one interpreter, which runs take in turn. A backward run undoes the lossy operations of the
+//! forward run before it from the history tape, which is kept per Python thread, as the JIT's
+//! is: a thread's reverse run reads the tape its own forward run left, whatever other threads
+//! ran meanwhile. A run that fails after touching the tape clears it, since its partial history
+//! matches no other run.
 //!
 //! The `jit` backend is one [`rdx_jit::Jit`] engine per Python thread (its code cache is not
 //! `Send`); it compiles each module on its first run in that thread and keeps the code, and its
@@ -34,6 +36,39 @@ pub const BACKENDS: &[&str] = &["interp", "jit"];
 thread_local! {
     /// The JIT engine of this thread (see the module docs).
     static JIT: std::cell::RefCell<rdx_jit::Jit> = std::cell::RefCell::new(rdx_jit::Jit::new());
+}
+
+/// The module's interpreter, lent to one thread with that thread's history tape, which goes
+/// back to the module's `tapes` when the guard is dropped.
+struct ThreadInterpreter<'m> {
+    guard: std::sync::MutexGuard<'m, Interpreter>,
+    tapes: &'m Mutex<std::collections::HashMap<std::thread::ThreadId, Vec<rdx_vm::engine::TapeEntry>>>,
+    thread: std::thread::ThreadId,
+}
+
+impl std::ops::Deref for ThreadInterpreter<'_> {
+    type Target = Interpreter;
+    fn deref(&self) -> &Interpreter {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for ThreadInterpreter<'_> {
+    fn deref_mut(&mut self) -> &mut Interpreter {
+        &mut self.guard
+    }
+}
+
+impl Drop for ThreadInterpreter<'_> {
+    fn drop(&mut self) {
+        let tape = self.guard.swap_tape(Vec::new());
+        let mut tapes = self.tapes.lock().unwrap_or_else(|p| p.into_inner());
+        if tape.is_empty() {
+            tapes.remove(&self.thread);
+        } else {
+            tapes.insert(self.thread, tape);
+        }
+    }
 }
 
 /// Python's main thread, once a run has been on it: only there are signals (Ctrl-C) seen.
@@ -79,6 +114,9 @@ pub struct Module {
     program: Program,
     cid: String,
     interp: Mutex<Interpreter>,
+    /// The interpreter's history tape of each Python thread between its runs (see the module
+    /// docs); the interpreter holds the running thread's.
+    tapes: Mutex<std::collections::HashMap<std::thread::ThreadId, Vec<rdx_vm::engine::TapeEntry>>>,
     /// Whether runs need a kernel host (the module calls kernels or takes float buffers).
     needs_host: bool,
     /// The kernel host between runs (None until a run needs it, or while one has it).
@@ -90,7 +128,7 @@ impl Module {
         let cid = program.cid().to_hex();
         let needs_host = rdx_core::kernels::needs_host(&program.module);
         let (interp, kernels) = (Mutex::new(Interpreter::new()), Mutex::new(None));
-        Module { program, cid, needs_host, kernels, interp }
+        Module { program, cid, needs_host, kernels, interp, tapes: Mutex::default() }
     }
 
     /// Invariant rows: from the IR, or by re-checking the source embedded in a loaded module.
@@ -657,10 +695,15 @@ impl Module {
         }
     }
 
-    fn interpreter(&self) -> std::sync::MutexGuard<'_, Interpreter> {
+    /// The interpreter, holding this thread's history tape until the guard goes.
+    fn interpreter(&self) -> ThreadInterpreter<'_> {
         // Every run resets the interpreter's frames and memory first, so a run that panicked
         // while holding the lock leaves nothing behind that a later run would read, except
         // history-tape words, as a failed run can.
-        self.interp.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        let mut guard = self.interp.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let thread = std::thread::current().id();
+        let tape = self.tapes.lock().unwrap_or_else(|p| p.into_inner()).remove(&thread).unwrap_or_default();
+        guard.swap_tape(tape);
+        ThreadInterpreter { guard, tapes: &self.tapes, thread }
     }
 }

@@ -474,6 +474,44 @@ def test_one_program_from_many_threads() -> None:
     assert errors == []
 
 
+def test_each_thread_undoes_its_own_lossy_run() -> None:
+    # `x := y` keeps the overwritten x on the history tape. Thread A runs forward, then thread
+    # B, then A runs backward: A must get its own x back (the interpreter's tape is kept per
+    # thread, as the JIT's is), and B its own after.
+    import threading
+
+    prog = rx.assemble("gene f(x: u64, y: u64) { x := y }")
+    for backend in rx.backends():
+        prog.backend = backend
+        a_ran, b_ran = threading.Event(), threading.Event()
+        got: dict = {}
+
+        def a() -> None:
+            try:
+                out = prog.run(backend=backend, x=1, y=7)
+            finally:
+                a_ran.set()
+            b_ran.wait(60)  # (a failure in b sets it too: no test waits for ever)
+            got["a"] = prog.reverse(backend=backend, **out)["x"]
+
+        def b() -> None:
+            a_ran.wait(60)
+            try:
+                out = prog.run(backend=backend, x=2, y=7)
+                got["words"] = prog.history_words
+            finally:
+                b_ran.set()
+            got["b"] = prog.reverse(backend=backend, **out)["x"]
+
+        threads = [threading.Thread(target=a), threading.Thread(target=b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert (got.get("a"), got.get("b"), got.get("words")) == (1, 2, 1), backend
+        assert prog.history_words == 0
+
+
 def test_step_limit_stops_a_run_that_would_not_end() -> None:
     @rx.gene
     def endless(i: rx.u64):

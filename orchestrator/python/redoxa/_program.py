@@ -374,8 +374,9 @@ class Program:
     @property
     def history_words(self) -> int:
         """Words on the history tape of the program's backend: values overwritten by lossy
-        operations of forward runs, kept so that a following ``reverse`` can restore them. The
-        interpreter keeps one tape per program; the JIT one per thread."""
+        operations of forward runs, kept so that a following ``reverse`` can restore them. Each
+        Python thread has its own tape, on either backend: a thread's ``reverse`` undoes its own
+        forward run, whatever other threads ran meanwhile."""
         return self._module.history_words(self.backend)
 
     def clear_history(self) -> None:
