@@ -276,3 +276,52 @@ fn damage_is_reported_never_a_panic() {
     assert!(out.status.success());
     assert!(stderr(&out).contains("warning"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_emptied_ledger_is_refused_not_started_again() {
+    let home = TempHome::new("emptied");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=10"]);
+    let ledger = home.0.join("ledger.sqlite");
+    let db = rusqlite::Connection::open(&ledger).unwrap();
+    db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    db.close().unwrap();
+    std::fs::File::create(&ledger).unwrap();
+    for args in [&["ledger", "verify"][..], &["log"], &["store", "ls"]] {
+        let out = home.rdx(args);
+        assert_clean_error(&out, 1, &ledger.display().to_string());
+        assert!(stderr(&out).contains("empty (0 bytes)"), "{args:?}: {}", stderr(&out));
+    }
+    // A run is not recorded as run 1 of a new ledger: it warns, and the file stays empty.
+    let out = home.rdx(&["run", "stdlib/fib.rdx", "--set", "n=3"]);
+    assert!(out.status.success() && stderr(&out).contains("warning: this run was not recorded"));
+    assert_eq!(std::fs::metadata(&ledger).unwrap().len(), 0);
+}
+
+#[test]
+fn special_files_in_the_store_are_reported_never_read() {
+    let home = TempHome::new("special");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=10"]);
+    let fan = home.0.join("store/blobs/ab");
+    std::fs::create_dir_all(&fan).unwrap();
+    // A symlink is not followed, even to bytes that hash to its name.
+    let target = home.file("elsewhere.bin", vec![9u8; 5000]);
+    let linked = home.ok(&["store", "put", &target]).split_whitespace().next().unwrap().to_string();
+    let linked_path = home.0.join("store/blobs").join(&linked[..2]).join(&linked[2..]);
+    std::fs::remove_file(&linked_path).unwrap();
+    std::os::unix::fs::symlink(&target, &linked_path).unwrap();
+    // A FIFO would block the reader for ever; /dev/zero never ends.
+    let fifo = format!("ab{}", "c".repeat(62));
+    assert!(Command::new("mkfifo").arg(fan.join(&fifo[2..])).status().unwrap().success());
+    let zero = format!("ab{}", "d".repeat(62));
+    std::os::unix::fs::symlink("/dev/zero", fan.join(&zero[2..])).unwrap();
+    for (cid, kind) in [(&linked, "a symbolic link"), (&fifo, "a FIFO"), (&zero, "a symbolic link")] {
+        assert_clean_error(&home.rdx(&["store", "get", cid]), 1, &format!("not a regular file but {kind}"));
+    }
+    let out = home.rdx(&["store", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("corrupt {fifo}: not a regular file (a FIFO)")), "{stdout}");
+    assert!(stdout.contains(&format!("corrupt {zero}: not a regular file (a symbolic link)")), "{stdout}");
+    assert!(stdout.contains(&format!("corrupt {linked}: not a regular file (a symbolic link)")), "{stdout}");
+    assert!(!home.ok(&["store", "gc", "--dry-run"]).contains(&fifo), "gc leaves them to whoever made them");
+}

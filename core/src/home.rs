@@ -67,14 +67,15 @@ impl Home {
     /// Creates the directories and the ledger if missing.
     ///
     /// A directory that cannot be created or written is [`CoreError::Io`]; a ledger that is not
-    /// an rdx ledger (random bytes, another program's database, a newer schema) is
-    /// [`CoreError::Ledger`].
+    /// an rdx ledger (random bytes, an empty file, another program's database, a newer schema)
+    /// is [`CoreError::Ledger`].
     pub fn open(dir: Option<&Path>) -> Result<Home, CoreError> {
         let root = Self::resolve_dir(dir)?;
         for d in [blobs_dir(&root), tmp_dir(&root)] {
             fs::create_dir_all(&d).map_err(|e| CoreError::io(&d, e))?;
         }
         let ledger_path = root.join(LEDGER_FILE);
+        ensure_ledger(&root, &ledger_path)?;
         let conn = open_ledger(&root, &ledger_path)?;
         Ok(Home {
             root,
@@ -334,6 +335,62 @@ fn ledger_error(root: &Path, e: &rusqlite::Error) -> CoreError {
         Some(ErrorCode::SystemIoFailure) => CoreError::io(path, io::Error::other(e.to_string())),
         _ => CoreError::Ledger { path, why: e.to_string() },
     }
+}
+
+/// Makes sure a ledger file is at `path`. A new one is built whole under `store/tmp/` and linked
+/// into place, so processes creating a home at once all open one complete file, and an empty
+/// file at `path` is never a ledger being created: it is a ledger cut to nothing, refused
+/// ([`CoreError::Ledger`]) rather than started afresh beside the old runs' blobs.
+fn ensure_ledger(root: &Path, path: &Path) -> Result<(), CoreError> {
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == 0 => {
+            return Err(CoreError::Ledger {
+                path: path.to_path_buf(),
+                why: "the file is empty (0 bytes): it was truncated and its records are lost. rdx \
+                      does not start a new ledger over it; move the file away to start one"
+                    .into(),
+            });
+        }
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(CoreError::io(path, e)),
+    }
+    let tmp = tmp_dir(root).join(crate::store::temp_name());
+    let made = build_ledger(root, &tmp).and_then(|()| match fs::hard_link(&tmp, path) {
+        Ok(()) => crate::store::sync_dir(root),
+        // Another process created it first: that one is opened.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        // A filesystem without hard links: SQLite creates the ledger in place, as before (a
+        // process opening the home at that moment may find the file empty and refuse it).
+        Err(_) => Ok(()),
+    });
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let mut side = tmp.clone().into_os_string();
+        side.push(suffix);
+        // Best effort: what is left is a stale temp file, which gc removes.
+        let _ = fs::remove_file(side);
+    }
+    made
+}
+
+/// Writes a new, empty ledger at `path`: its schema, then WAL journal mode, synced.
+fn build_ledger(root: &Path, path: &Path) -> Result<(), CoreError> {
+    let fail = |e: rusqlite::Error| ledger_error(root, &e);
+    let conn = Connection::open(path).map_err(fail)?;
+    conn.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
+    create_schema(&conn, path).map_err(|e| match e {
+        SchemaError::Sql(e) => fail(e),
+        SchemaError::Bad(why) => CoreError::Ledger { path: path.to_path_buf(), why },
+    })?;
+    let mode: String =
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)).map_err(fail)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(CoreError::Ledger {
+            path: path.to_path_buf(),
+            why: format!("cannot switch to WAL journal mode (it stays in {mode} mode)"),
+        });
+    }
+    conn.close().map_err(|(_, e)| fail(e))
 }
 
 fn open_ledger(root: &Path, path: &Path) -> Result<Connection, CoreError> {

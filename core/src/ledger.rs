@@ -308,7 +308,7 @@ impl Home {
     }
 
     /// The last record's id and hash: `(0, GENESIS)` for an empty ledger.
-    fn read_head(&self) -> Result<(u64, String), CoreError> {
+    pub(crate) fn read_head(&self) -> Result<(u64, String), CoreError> {
         let row = self
             .conn
             .prepare_cached("SELECT id, hash FROM records ORDER BY id DESC LIMIT 1")

@@ -18,7 +18,7 @@ use rusqlite::OptionalExtension;
 use rusqlite::types::ValueRef;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -77,11 +77,14 @@ pub struct GcReport {
     pub stale_temp: usize,
 }
 
-/// An entry under `store/blobs/`: a blob file, or something whose name is not a CID.
+/// An entry under `store/blobs/`: a blob file, or something whose name is not a CID or that is
+/// not a regular file.
 struct FileEntry {
     path: PathBuf,
     cid: Option<Cid>,
     size: u64,
+    /// What it is, when not a regular file (see [`special_kind`]): never a blob, never read.
+    special: Option<&'static str>,
 }
 
 /// How a CID is referred to by the ledger.
@@ -89,6 +92,16 @@ struct FileEntry {
 struct Refs {
     total: u64,
     as_lossless_input: u64,
+}
+
+/// What gc's first transaction left to its second: the blob files to remove with their sizes,
+/// and what that was decided from (the drops, the references, the ledger's last record).
+struct GcFiles {
+    files: Vec<(Cid, u64)>,
+    drops: BTreeMap<Cid, u64>,
+    refs: HashMap<String, Refs>,
+    head: (u64, String),
+    stale: Vec<PathBuf>,
 }
 
 /// A lossless run: `(id, input, output)`.
@@ -127,14 +140,10 @@ impl Home {
     fn read_verified(&self, cid: &Cid) -> Result<Vec<u8>, CoreError> {
         let bytes = match self.inline_data(cid)? {
             Some(bytes) => bytes,
-            None => {
-                let path = self.blob_path(cid);
-                match fs::read(&path) {
-                    Ok(bytes) => bytes,
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(self.missing(cid)?),
-                    Err(e) => return Err(CoreError::io(path, e)),
-                }
-            }
+            None => match read_regular(&self.blob_path(cid))? {
+                Some(bytes) => bytes,
+                None => return Err(self.missing(cid)?),
+            },
         };
         let actual = Cid::of(&bytes);
         if actual != *cid {
@@ -155,23 +164,24 @@ impl Home {
             }
             return Ok(BlobSource::Inline(bytes));
         }
-        let path = self.blob_path(cid);
-        let file = match fs::File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(self.missing(cid)?),
-            Err(e) => return Err(CoreError::io(path, e)),
-        };
-        let len = file.metadata().map_err(|e| CoreError::io(&path, e))?.len();
-        Ok(BlobSource::File { file, len })
+        match open_regular(&self.blob_path(cid))? {
+            Some((file, len)) => Ok(BlobSource::File { file, len }),
+            None => Err(self.missing(cid)?),
+        }
     }
 
-    /// Whether blob `cid` is in the store (without reading it).
+    /// Whether blob `cid` is in the store (without reading it): an inline row, or anything at its
+    /// file's path (a symlink is not followed; reading what is not a regular file is an error).
     pub fn has(&self, cid: &Cid) -> Result<bool, CoreError> {
         if self.inline_size(cid)?.is_some() {
             return Ok(true);
         }
         let path = self.blob_path(cid);
-        path.try_exists().map_err(|e| CoreError::io(path, e))
+        match fs::symlink_metadata(&path) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(CoreError::io(path, e)),
+        }
     }
 
     /// The blob that `text` names: a whole CID or a unique prefix of at least
@@ -224,7 +234,7 @@ impl Home {
         let pins = self.pins()?;
         let mut blobs = BTreeMap::new();
         for file in self.files()? {
-            if let Some(cid) = file.cid {
+            if let (Some(cid), None) = (file.cid, file.special) {
                 let pinned = pins.contains(&cid);
                 blobs.insert(cid, BlobInfo { cid, size: file.size, inline: false, pinned });
             }
@@ -274,9 +284,10 @@ impl Home {
     }
 
     /// Re-hashes every blob, inline and in files, and returns the bad ones sorted by CID, with
-    /// what was found: the hash their bytes have, `unreadable: …`, or, for an entry whose name is
-    /// not a CID, `… name is not a CID: …` under the hash of what it holds (all zeros if it
-    /// cannot be read).
+    /// what was found: the hash their bytes have, `unreadable: …`, `not a regular file (…)` for
+    /// a FIFO, symlink, device or directory (never opened), or, for an entry whose name is not a
+    /// CID, `… name is not a CID: …` under the hash of what it holds (all zeros if it cannot be
+    /// read or is not a regular file).
     pub fn verify(&self) -> Result<Vec<(Cid, String)>, CoreError> {
         let mut bad = Vec::new();
         let mut stmt = self.conn.prepare("SELECT cid, data FROM blobs").map_err(|e| self.sql(e))?;
@@ -292,7 +303,20 @@ impl Home {
         }
         for file in self.files()? {
             let shown = file.path.strip_prefix(self.root()).unwrap_or(&file.path).display().to_string();
-            match (fs::read(&file.path), file.cid) {
+            if let Some(kind) = file.special {
+                match file.cid {
+                    Some(cid) => bad.push((cid, format!("not a regular file ({kind}): {shown}"))),
+                    None => bad.push((Cid([0; 32]), format!("file name is not a CID: {shown} ({kind})"))),
+                }
+                continue;
+            }
+            let read = match read_regular(&file.path) {
+                Ok(Some(bytes)) => Ok(bytes),
+                // Removed meanwhile by another process's gc.
+                Ok(None) => continue,
+                Err(e) => Err(e),
+            };
+            match (read, file.cid) {
                 (Ok(bytes), Some(cid)) => {
                     let actual = Cid::of(&bytes);
                     if actual != cid {
@@ -300,10 +324,11 @@ impl Home {
                     }
                 }
                 (Ok(bytes), None) => bad.push((Cid::of(&bytes), format!("file name is not a CID: {shown}"))),
-                (Err(e), Some(cid)) => bad.push((cid, format!("unreadable: {e}"))),
-                (Err(e), None) => {
-                    bad.push((Cid([0; 32]), format!("file name is not a CID: {shown} (unreadable: {e})")));
-                }
+                (Err(e), Some(cid)) => bad.push((cid, format!("unreadable: {}", io_reason(&e)))),
+                (Err(e), None) => bad.push((
+                    Cid([0; 32]),
+                    format!("file name is not a CID: {shown} (unreadable: {})", io_reason(&e)),
+                )),
             }
         }
         bad.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
@@ -323,55 +348,38 @@ impl Home {
     /// most one state goes. Each dropped blob remembers its run (see
     /// [`Home::dropped_as_recoverable`]).
     ///
-    /// The ledger's write lock is held throughout, so batches cannot interleave: a run, recorded
-    /// in one batch (`run::write`), never loses a blob between its put and its record. A blob
-    /// `put` alone, outside a batch, is unreferenced until something records or pins it.
+    /// gc works in two transactions, each under the ledger's write lock, so batches cannot
+    /// interleave with either: a run, recorded in one batch (`run::write`), never loses a blob
+    /// between its put and its record. The first decides, deletes the inline blobs, records the
+    /// dropped ones and commits; only then does the second remove the blob files, each only if
+    /// nothing pinned or named it meanwhile. So a reader that finds a dropped blob's file gone
+    /// finds its `dropped` row as well. A crash between the two leaves the files: unreferenced
+    /// ones go with the next gc, dropped inputs (read as blobs until then) with the next
+    /// `drop_recoverable` one. A blob `put` alone, outside a batch, is unreferenced until something records
+    /// or pins it. A gc that is not a dry run cannot run inside a batch ([`CoreError::Usage`]):
+    /// the batch would keep its first transaction from committing.
     pub fn gc(&self, opts: &GcOptions) -> Result<GcReport, CoreError> {
-        let report = self.write(|| {
-            let blobs = self.list()?;
-            let (refs, rewinds) = self.references()?;
-            let drops = match opts.drop_recoverable {
-                true => self.recoverable(&blobs, &refs, &rewinds),
-                false => BTreeMap::new(),
-            };
-            let mut report = GcReport::default();
-            let (mut removed_inline, mut removed_files) = (Vec::new(), Vec::new());
-            for blob in &blobs {
-                let name = blob.cid.to_hex();
-                if blob.pinned || (refs.contains_key(&name) && !drops.contains_key(&blob.cid)) {
-                    report.kept += 1;
-                    continue;
-                }
-                report.removed.push((blob.cid, blob.size));
-                report.freed_bytes += blob.size;
-                match blob.inline {
-                    true => removed_inline.push(name),
-                    false => removed_files.push(self.blob_path(&blob.cid)),
-                }
-            }
-            let stale = self.stale_temps()?;
-            report.stale_temp = stale.len();
-            if opts.dry_run {
-                return Ok(report);
-            }
-            for name in &removed_inline {
-                self.conn
-                    .prepare_cached("DELETE FROM blobs WHERE cid = ?1")
-                    .and_then(|mut s| s.execute([name]))
-                    .map_err(|e| self.sql(e))?;
-            }
-            for (cid, run) in &drops {
-                let run = i64::try_from(*run).map_err(|_| self.bad_ledger("a run id is too big"))?;
-                self.conn
-                    .prepare_cached("INSERT OR REPLACE INTO dropped (cid, run) VALUES (?1, ?2)")
-                    .and_then(|mut s| s.execute(rusqlite::params![cid.to_hex(), run]))
-                    .map_err(|e| self.sql(e))?;
-            }
-            for path in removed_files.iter().chain(&stale) {
-                remove_if_present(path)?;
-            }
-            Ok(report)
-        })?;
+        self.gc_pausing(opts, &mut || {})
+    }
+
+    /// [`Home::gc`], calling `after_commit` between its two transactions: a test hook, to look
+    /// at the home, or change it, as another process could at that moment.
+    #[doc(hidden)]
+    pub fn gc_pausing(
+        &self,
+        opts: &GcOptions,
+        after_commit: &mut dyn FnMut(),
+    ) -> Result<GcReport, CoreError> {
+        if self.in_batch() && !opts.dry_run {
+            return Err(CoreError::Usage(
+                "gc cannot run inside a batch: it removes blob files only after its own commit".into(),
+            ));
+        }
+        let (mut report, files) = self.write(|| self.gc_decide(opts))?;
+        if let Some(files) = files {
+            after_commit();
+            self.gc_remove_files(files, &mut report)?;
+        }
         // Give the space of deleted inline blobs back to the filesystem: rebuild the database
         // and empty the write-ahead log (best effort: a busy reader only delays the latter).
         if !opts.dry_run && report.removed.iter().any(|(_, size)| *size <= INLINE_MAX as u64) {
@@ -379,6 +387,86 @@ impl Home {
             let _ = self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         }
         Ok(report)
+    }
+
+    /// gc's first transaction: what goes, with the inline blobs deleted and the dropped ones
+    /// recorded; the files to remove after the commit (`None` in a dry run).
+    fn gc_decide(&self, opts: &GcOptions) -> Result<(GcReport, Option<GcFiles>), CoreError> {
+        let blobs = self.list()?;
+        let (refs, rewinds) = self.references()?;
+        let drops = match opts.drop_recoverable {
+            true => self.recoverable(&blobs, &refs, &rewinds),
+            false => BTreeMap::new(),
+        };
+        let mut report = GcReport::default();
+        let (mut removed_inline, mut files) = (Vec::new(), Vec::new());
+        for blob in &blobs {
+            let name = blob.cid.to_hex();
+            if blob.pinned || (refs.contains_key(&name) && !drops.contains_key(&blob.cid)) {
+                report.kept += 1;
+                continue;
+            }
+            report.removed.push((blob.cid, blob.size));
+            report.freed_bytes += blob.size;
+            match blob.inline {
+                true => removed_inline.push(name),
+                false => files.push((blob.cid, blob.size)),
+            }
+        }
+        let stale = self.stale_temps()?;
+        report.stale_temp = stale.len();
+        if opts.dry_run {
+            return Ok((report, None));
+        }
+        for name in &removed_inline {
+            self.conn
+                .prepare_cached("DELETE FROM blobs WHERE cid = ?1")
+                .and_then(|mut s| s.execute([name]))
+                .map_err(|e| self.sql(e))?;
+        }
+        for (cid, run) in &drops {
+            let run = i64::try_from(*run).map_err(|_| self.bad_ledger("a run id is too big"))?;
+            self.conn
+                .prepare_cached("INSERT OR REPLACE INTO dropped (cid, run) VALUES (?1, ?2)")
+                .and_then(|mut s| s.execute(rusqlite::params![cid.to_hex(), run]))
+                .map_err(|e| self.sql(e))?;
+        }
+        let head = self.read_head()?;
+        Ok((report, Some(GcFiles { files, drops, refs, head, stale })))
+    }
+
+    /// gc's second transaction, after the first committed: removes the files it chose, but
+    /// keeps (and takes out of `report`) any blob pinned since, or named by a record appended
+    /// since other than as the input of a lossless run it dropped.
+    fn gc_remove_files(&self, plan: GcFiles, report: &mut GcReport) -> Result<(), CoreError> {
+        self.write(|| {
+            let pins = self.pins()?;
+            let appended;
+            let refs = match self.read_head()? == plan.head {
+                true => &plan.refs,
+                false => {
+                    appended = self.references()?.0;
+                    &appended
+                }
+            };
+            for (cid, size) in plan.files {
+                let unneeded = !pins.contains(&cid)
+                    && refs
+                        .get(&cid.to_hex())
+                        .is_none_or(|r| plan.drops.contains_key(&cid) && r.total == r.as_lossless_input);
+                if unneeded {
+                    remove_if_present(&self.blob_path(&cid))?;
+                } else {
+                    report.removed.retain(|(removed, _)| *removed != cid);
+                    report.freed_bytes -= size;
+                    report.kept += 1;
+                }
+            }
+            for path in &plan.stale {
+                remove_if_present(path)?;
+            }
+            Ok(())
+        })
     }
 
     /// The run to rewind to recover blob `cid`, if `gc --drop-recoverable` removed it (and it
@@ -513,14 +601,14 @@ impl Home {
                         let cid = name
                             .filter(|n| !is_dir && n.len() == 62)
                             .and_then(|n| canonical_cid(&format!("{fan}{n}")));
-                        if let Some(size) = entry_size(&path)? {
-                            out.push(FileEntry { path, cid, size });
+                        if let Some((size, special)) = entry_kind(&path)? {
+                            out.push(FileEntry { path, cid, size, special });
                         }
                     }
                 }
                 _ => {
-                    if let Some(size) = entry_size(&path)? {
-                        out.push(FileEntry { path, cid: None, size });
+                    if let Some((size, special)) = entry_kind(&path)? {
+                        out.push(FileEntry { path, cid: None, size, special });
                     }
                 }
             }
@@ -686,7 +774,7 @@ fn value_bytes(value: ValueRef<'_>) -> Vec<u8> {
 }
 
 /// A temp file name unique to this process and call, starting with the process id.
-fn temp_name() -> String {
+pub(crate) fn temp_name() -> String {
     let seq = TEMP_SEQ.fetch_add(1, Ordering::Relaxed);
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     format!("{}-{seq}-{nanos}.tmp", std::process::id())
@@ -697,7 +785,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), CoreError> {
     file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| CoreError::io(path, e))
 }
 
-fn sync_dir(dir: &Path) -> Result<(), CoreError> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), CoreError> {
     fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| CoreError::io(dir, e))
 }
 
@@ -719,11 +807,94 @@ fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, Option<String>, bool)>, CoreErro
     Ok(out)
 }
 
-/// The size of the entry at `path`; `None` if it vanished meanwhile (another process's gc).
-fn entry_size(path: &Path) -> Result<Option<u64>, CoreError> {
+/// The size of the entry at `path` and what it is if not a regular file (a symlink is not
+/// followed); `None` if it vanished meanwhile (another process's gc).
+fn entry_kind(path: &Path) -> Result<Option<(u64, Option<&'static str>)>, CoreError> {
     match fs::symlink_metadata(path) {
-        Ok(m) => Ok(Some(m.len())),
+        Ok(m) => Ok(Some((m.len(), special_kind(m.file_type())))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(CoreError::io(path, e)),
+    }
+}
+
+/// What an entry of type `t` is, in words, unless it is a regular file.
+fn special_kind(t: fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_file() {
+        return None;
+    }
+    if t.is_dir() {
+        return Some("a directory");
+    }
+    if t.is_symlink() {
+        return Some("a symbolic link");
+    }
+    #[cfg(unix)]
+    {
+        if t.is_fifo() {
+            return Some("a FIFO");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+        if t.is_char_device() {
+            return Some("a character device");
+        }
+        if t.is_block_device() {
+            return Some("a block device");
+        }
+    }
+    Some("a special file")
+}
+
+/// The error for a blob path that holds something other than a regular file.
+fn not_regular(path: &Path, kind: &str) -> CoreError {
+    let why =
+        format!("not a regular file but {kind}, so it is not read as a blob (the store was changed on disk)");
+    CoreError::io(path, io::Error::new(io::ErrorKind::InvalidData, why))
+}
+
+/// Opens the blob file at `path` with its length, if it is a regular file: a FIFO would block
+/// the reader and a symlink to a device could be endless, so anything else is [`not_regular`]
+/// and never opened (a symlink is not followed). `None` if nothing is there.
+fn open_regular(path: &Path) -> Result<Option<(fs::File, u64)>, CoreError> {
+    let found = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CoreError::io(path, e)),
+    };
+    if let Some(kind) = special_kind(found.file_type()) {
+        return Err(not_regular(path, kind));
+    }
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CoreError::io(path, e)),
+    };
+    // What was opened, in case the entry was replaced after it was looked at.
+    let opened = file.metadata().map_err(|e| CoreError::io(path, e))?;
+    if let Some(kind) = special_kind(opened.file_type()) {
+        return Err(not_regular(path, kind));
+    }
+    Ok(Some((file, opened.len())))
+}
+
+/// The bytes of the blob file at `path`, opened as [`open_regular`] does; `None` if absent.
+fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, CoreError> {
+    let Some((mut file, len)) = open_regular(path)? else { return Ok(None) };
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
+        .map_err(|e| CoreError::io(path, io::Error::new(io::ErrorKind::OutOfMemory, e.to_string())))?;
+    file.read_to_end(&mut bytes).map_err(|e| CoreError::io(path, e))?;
+    Ok(Some(bytes))
+}
+
+/// An error's reason without the path it names.
+fn io_reason(e: &CoreError) -> String {
+    match e {
+        CoreError::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
     }
 }

@@ -219,6 +219,39 @@ fn a_truncated_ledger_is_a_ledger_error() {
 }
 
 #[test]
+fn an_emptied_ledger_is_refused_not_started_again() {
+    let dir = TempDir::new("emptied");
+    let home = Home::open(Some(dir.path())).unwrap();
+    let state: Vec<u8> = (0..9000u32).map(|i| (i % 253) as u8).collect();
+    home.put(&state).unwrap();
+    home.record_run(&sample_run("gone", 0)).unwrap();
+    drop(home);
+    let ledger = dir.path().join("ledger.sqlite");
+    let conn = rusqlite::Connection::open(&ledger).unwrap();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    conn.close().unwrap();
+    std::fs::File::create(&ledger).unwrap();
+    match Home::open(Some(dir.path())).map(|_| ()) {
+        Err(CoreError::Ledger { path, why }) => {
+            assert_eq!(path, ledger);
+            assert!(why.contains("empty (0 bytes)") && why.contains("truncated"), "{why}");
+        }
+        other => panic!("an empty ledger was opened: {other:?}"),
+    }
+    assert_eq!(std::fs::metadata(&ledger).unwrap().len(), 0, "the empty file stays as it was");
+    assert!(Home::open(Some(dir.path())).is_err(), "and is refused again");
+}
+
+#[test]
+fn a_new_home_gets_a_whole_ledger_and_leaves_no_temp_file() {
+    let dir = TempDir::new("new-home");
+    let home = Home::open(Some(&dir.path().join("home"))).unwrap();
+    assert!(std::fs::metadata(home.ledger_path()).unwrap().len() > 0);
+    assert_eq!(std::fs::read_dir(home.root().join("store/tmp")).unwrap().count(), 0);
+    assert_eq!(home.record_run(&sample_run("first", 0)).unwrap().id, 1);
+}
+
+#[test]
 fn a_foreign_or_newer_database_is_a_ledger_error() {
     let dir = TempDir::new("foreign");
     let conn = rusqlite::Connection::open(dir.path().join("ledger.sqlite")).unwrap();

@@ -1,8 +1,10 @@
 //! The content-addressed store against a real home in a temp dir: round trips, prefixes, pins,
 //! gc (with and without `drop_recoverable`) and verification of blobs edited behind its back.
 
+use rdx_core::run::Program;
 use rdx_core::store::{BlobInfo, GcOptions, GcReport, INLINE_MAX};
 use rdx_core::{Cid, CoreError, Home};
+use rdx_lang::ast::Dialect;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
@@ -24,6 +26,14 @@ fn big(seed: u8, len: usize) -> Vec<u8> {
 
 fn cids(report: &GcReport) -> Vec<Cid> {
     report.removed.iter().map(|(cid, _)| *cid).collect()
+}
+
+/// A real module calling no float kernel: `gc --drop-recoverable` drops only the inputs of runs
+/// of such a program.
+fn module(home: &Home) -> Cid {
+    let source = "gene main(x: u64) {\n    x += 1\n}\n";
+    let program = Program::from_source(source.into(), "t.rdx".into(), Dialect::Rdx, false, &[]).unwrap();
+    home.put(&program.encoded().1).unwrap()
 }
 
 fn sorted(mut v: Vec<Cid>) -> Vec<Cid> {
@@ -197,7 +207,7 @@ fn gc_keeps_what_the_ledger_needs() {
 fn drop_recoverable_drops_only_what_a_rewind_recovers() {
     let dir = TempDir::new("recoverable");
     let home = Home::open(Some(dir.path())).unwrap();
-    let program = home.put(b"program").unwrap();
+    let program = module(&home);
     let state = |name: &str| home.put(format!("state {name}").as_bytes()).unwrap();
 
     // Droppable: the input of a lossless run, referenced nowhere else.
@@ -321,4 +331,145 @@ fn verify_finds_edited_blobs() {
     }
     assert_eq!(home.get(&sound).unwrap(), b"untouched");
     assert!(home.list().unwrap().iter().all(|b| b.cid != Cid::of(b"stray")));
+}
+
+#[test]
+fn gc_removes_files_only_after_its_dropped_rows_commit() {
+    let dir = TempDir::new("gc-order");
+    let home = Home::open(Some(dir.path())).unwrap();
+    let program = module(&home);
+    let (input, output) = (home.put(&big(20, 6000)).unwrap(), home.put(b"state out").unwrap());
+    let file_run = home.record_run(&run(&program, &input, Some(&output))).unwrap().id;
+    let (small_in, small_out) = (home.put(b"state small in").unwrap(), home.put(b"state small out").unwrap());
+    let inline_run = home.record_run(&run(&program, &small_in, Some(&small_out))).unwrap().id;
+    let loose = home.put(&big(21, 7000)).unwrap();
+    // Another process's view of the ledger.
+    let other = raw(&home);
+    let dropped_run = |cid: &Cid| -> Option<u64> {
+        other
+            .query_row("SELECT run FROM dropped WHERE cid = ?1", [cid.to_hex()], |r| r.get::<_, i64>(0))
+            .ok()
+            .map(|run| run as u64)
+    };
+    let mut paused = 0;
+    let opts = GcOptions { dry_run: false, drop_recoverable: true };
+    let report = home
+        .gc_pausing(&opts, &mut || {
+            paused += 1;
+            // A reader finding a dropped state's file gone must find its `dropped` row: the rows
+            // are committed before any file goes.
+            assert_eq!(dropped_run(&input), Some(file_run));
+            assert_eq!(dropped_run(&small_in), Some(inline_run));
+            assert!(blob_file(&home, &input).exists(), "a dropped file went before its row committed");
+            assert!(blob_file(&home, &loose).exists(), "a file went before gc's transaction committed");
+            // An inline blob goes in the transaction that records its drop.
+            let inline_rows: i64 = other
+                .query_row("SELECT count(*) FROM blobs WHERE cid = ?1", [small_in.to_hex()], |r| r.get(0))
+                .unwrap();
+            assert_eq!(inline_rows, 0);
+        })
+        .unwrap();
+    assert_eq!(paused, 1);
+    assert_eq!(sorted(cids(&report)), sorted(vec![input, small_in, loose]));
+    assert!(!blob_file(&home, &input).exists() && !blob_file(&home, &loose).exists());
+    assert!(matches!(home.get(&input), Err(CoreError::Dropped { run, .. }) if run == file_run));
+    assert!(matches!(home.get(&loose), Err(CoreError::NotFound { .. })));
+}
+
+#[test]
+fn gc_keeps_a_file_pinned_or_named_after_it_decided() {
+    let dir = TempDir::new("gc-recheck");
+    let home = Home::open(Some(dir.path())).unwrap();
+    let program = module(&home);
+    let (input, output) = (home.put(&big(30, 6000)).unwrap(), home.put(b"state out").unwrap());
+    home.record_run(&run(&program, &input, Some(&output))).unwrap();
+    let (named, pinned, loose) = (
+        home.put(&big(31, 5000)).unwrap(),
+        home.put(&big(32, 5000)).unwrap(),
+        home.put(&big(33, 5000)).unwrap(),
+    );
+    {
+        let batch = home.batch().unwrap();
+        assert!(matches!(home.gc(&GcOptions::default()), Err(CoreError::Usage(_))), "not inside a batch");
+        batch.commit().unwrap();
+    }
+    let opts = GcOptions { dry_run: false, drop_recoverable: true };
+    let report = home
+        .gc_pausing(&opts, &mut || {
+            // Another process, between gc's two transactions: a run names one blob gc chose
+            // (and names the dropped input as its kernel), a pin keeps another.
+            let other = Home::open(Some(dir.path())).unwrap();
+            let mut uses = run(&program, &named, Some(&output));
+            uses.erased_bits = 1;
+            uses.kernels = vec![input.to_hex()];
+            other.record_run(&uses).unwrap();
+            other.pin(&pinned).unwrap();
+        })
+        .unwrap();
+    assert_eq!(cids(&report), [loose]);
+    assert_eq!((report.freed_bytes, report.kept), (5000, 5));
+    for cid in [named, pinned, input] {
+        assert!(blob_file(&home, &cid).exists(), "{cid} was removed");
+        assert!(home.get(&cid).is_ok());
+    }
+    assert!(!blob_file(&home, &loose).exists());
+}
+
+#[test]
+fn special_files_are_reported_and_never_read() {
+    let dir = TempDir::new("special");
+    let home = Home::open(Some(dir.path())).unwrap();
+    let sound = home.put(&big(40, 6000)).unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    let linked_bytes = big(41, 6000);
+    std::fs::write(&elsewhere, &linked_bytes).unwrap();
+    let put_at = |cid: &Cid| {
+        let path = blob_file(&home, cid);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        path
+    };
+    // A symlink to a file holding the right bytes is not followed either.
+    let linked = Cid::of(&linked_bytes);
+    std::os::unix::fs::symlink(&elsewhere, put_at(&linked)).unwrap();
+    // Opened, a FIFO would block the reader for ever, and /dev/zero never ends.
+    let fifo = Cid::parse(&format!("ab{}", "c".repeat(62))).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(put_at(&fifo)).status().unwrap();
+    assert!(made.success());
+    let zero = Cid::parse(&format!("ab{}", "d".repeat(62))).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", put_at(&zero)).unwrap();
+    let socket = Cid::parse(&format!("ab{}", "e".repeat(62))).unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind(put_at(&socket)).unwrap();
+    let directory = Cid::parse(&format!("ab{}", "f".repeat(62))).unwrap();
+    std::fs::create_dir(put_at(&directory)).unwrap();
+    let stray_fifo = home.root().join("store/blobs/zz");
+    assert!(std::process::Command::new("mkfifo").arg(&stray_fifo).status().unwrap().success());
+
+    let specials =
+        [(linked, "a symbolic link"), (fifo, "a FIFO"), (zero, "a symbolic link"), (socket, "a socket")];
+    for (cid, kind) in specials {
+        match home.get(&cid) {
+            Err(CoreError::Io { path, source }) => {
+                assert_eq!(path, blob_file(&home, &cid));
+                assert!(source.to_string().contains(&format!("not a regular file but {kind}")), "{source}");
+            }
+            other => panic!("{cid}: {:?}", other.map(|bytes| bytes.len())),
+        }
+        assert!(home.open_blob(&cid).is_err(), "{cid}");
+    }
+    let found = home.verify().unwrap();
+    for (cid, kind) in specials {
+        let why = format!("not a regular file ({kind})");
+        assert!(found.iter().any(|(c, w)| *c == cid && w.starts_with(&why)), "{cid}: {found:?}");
+    }
+    let reasons: Vec<&str> = found.iter().map(|(_, why)| why.as_str()).collect();
+    assert!(reasons.iter().any(|w| w.contains("store/blobs/zz (a FIFO)")), "{found:?}");
+    assert!(reasons.iter().any(|w| w.contains("(a directory)")), "{found:?}");
+    assert_eq!(found.len(), 6, "{found:?}");
+    // None is a blob: not listed, and gc leaves them where they are.
+    assert_eq!(home.list().unwrap().iter().map(|b| b.cid).collect::<Vec<_>>(), [sound]);
+    let report = home.gc(&GcOptions::default()).unwrap();
+    assert_eq!(cids(&report), [sound]);
+    for (cid, _) in specials {
+        assert!(blob_file(&home, &cid).symlink_metadata().is_ok(), "{cid}");
+    }
 }
