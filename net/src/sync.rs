@@ -14,6 +14,10 @@
 //! record's hash, so a peer whose ledger was replaced is read from the start), and skips any
 //! record whose hash is already here, so nothing is copied twice.
 //!
+//! Syncs may run at once (two `rdx peer sync` of one home): the fetch runs without the ledger's
+//! write lock, and what is already here is read again once the batch holds it, so each of the
+//! peer's records is appended by exactly one of them and the others skip it.
+//!
 //! Blobs are fetched lazily: the records name program, input, output and tape CIDs, and the
 //! load path fetches (and verifies) each from the peers when something first needs it. With
 //! `eager`, sync fetches them all now.
@@ -40,17 +44,11 @@ pub struct SyncReport {
 
 /// Copies `peer`'s run records that `home` lacks into its ledger (one transaction), and with
 /// `eager` the blobs they name.
+///
+/// The peer is asked without holding the ledger's write lock; which records are new is decided
+/// under it, so syncs running at once copy each record once.
 pub fn sync(client: &Client, home: &Home, peer: &Peer, eager: bool) -> Result<SyncReport, NetError> {
-    let mut after = 0u64;
-    let mut known = HashSet::new();
-    for (_, body) in home.records_of_kind(FOREIGN_RUN)? {
-        if body["peer"] == peer.name.as_str() || body["url"] == peer.url.as_str() {
-            after = after.max(body["remote_id"].as_u64().unwrap_or(0));
-        }
-        if let Some(h) = body["remote_hash"].as_str() {
-            known.insert(h.to_string());
-        }
-    }
+    let (after, known) = copied(home, peer)?;
     // Ask from the last record copied, to see it is still the peer's.
     let mut runs = client.runs(peer, after.saturating_sub(1))?;
     let same_ledger = runs.first().is_some_and(|r| r.id == after && known.contains(&r.hash));
@@ -61,6 +59,8 @@ pub fn sync(client: &Client, home: &Home, peer: &Peer, eager: bool) -> Result<Sy
     }
     let mut report = SyncReport::default();
     let batch = home.batch()?;
+    // Read again under the lock: another sync may have copied some of `runs` meanwhile.
+    let (_, mut known) = copied(home, peer)?;
     for rec in &runs {
         if !known.insert(rec.hash.clone()) {
             report.skipped += 1;
@@ -92,4 +92,20 @@ pub fn sync(client: &Client, home: &Home, peer: &Peer, eager: bool) -> Result<Sy
         }
     }
     Ok(report)
+}
+
+/// What `home` already holds of peers' runs: the highest id copied from `peer` (by name or
+/// URL), and the hashes of every foreign run, whichever peer it came from.
+fn copied(home: &Home, peer: &Peer) -> Result<(u64, HashSet<String>), NetError> {
+    let mut after = 0u64;
+    let mut known = HashSet::new();
+    for (_, body) in home.records_of_kind(FOREIGN_RUN)? {
+        if body["peer"] == peer.name.as_str() || body["url"] == peer.url.as_str() {
+            after = after.max(body["remote_id"].as_u64().unwrap_or(0));
+        }
+        if let Some(h) = body["remote_hash"].as_str() {
+            known.insert(h.to_string());
+        }
+    }
+    Ok((after, known))
 }
