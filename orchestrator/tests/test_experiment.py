@@ -30,6 +30,9 @@ def test_rows_verify_and_time_every_input() -> None:
         assert row["error"] is None
         assert row["forward_s"] > 0 and row["backward_s"] > 0
         assert row["instructions"] > 0 and row["lossy_bits"] == 0
+    # One backend may be named alone (it was read as the backends "i", "n", "t", …).
+    alone = rx.experiment(prog, inputs=inputs[:2], backends="interp", dataframe=False)
+    assert [(r["backend"], r["output"]) for r in alone] == [(r["backend"], r["output"]) for r in rows[:2]]
 
 
 def test_accepts_a_gene_and_defaults_to_its_backend() -> None:

@@ -26,6 +26,11 @@ def test_put_and_get_round_trip(tmp_path: Path) -> None:
         assert home.get(cid) == data
         assert home.get(cid[:8].upper()) == data
         assert home.put(data) == cid
+    assert home.get(home.put(bytearray(b"ab"))) == b"ab"
+    # bytes(5) is five zero bytes and bytes([1, 2]) a list's: refused, not stored.
+    for bad in (5, [1, 2], "text"):
+        with pytest.raises(TypeError, match="put takes bytes"):
+            home.put(bad)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("bad", ["xyz", "abc", "0" * 64, "g" * 64])
@@ -103,6 +108,27 @@ def test_deferred_records_wait_for_a_full_batch(tmp_path: Path) -> None:
     with home:
         prog._call({"n": 1}, False, "interp", home, defer=True)
     assert home.pending == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc")
+def test_a_dropped_home_writes_what_waits_and_lets_its_files_go(tmp_path: Path) -> None:
+    import gc
+
+    prog = fib.compile()
+    home = rx.Home(tmp_path, batch_size=10)
+    prog._call({"n": 3}, False, "interp", home, defer=True)
+    assert home.pending == 1
+    del home
+    gc.collect()
+    assert len(rx.Home(tmp_path).log(dataframe=False)) == 1, "the waiting record was written"
+    gc.collect()
+    open_files = lambda: len(list(Path("/proc/self/fd").iterdir()))  # noqa: E731
+    before = open_files()
+    for n in range(40):
+        prog.run(n=n, record=rx.Home(tmp_path))
+    gc.collect()
+    # Each home held its ledger open until the process ended (two files each).
+    assert open_files() - before < 10, (before, open_files())
 
 
 def test_log_is_a_dataframe_with_pandas(tmp_path: Path) -> None:

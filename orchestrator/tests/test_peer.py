@@ -118,6 +118,13 @@ def test_run_on_the_peer_matches_a_local_run(served: Tuple[str, Path]) -> None:
     # A run over its instruction budget fails there, with the engine's code.
     with pytest.raises(rx.PeerError, match="R0117"):
         peer.run(prog, n=60, max_steps=10)
+    # Another gene of the program: its values are its own parameters (they were checked
+    # against the program's entry gene's).
+    two = rx.assemble("gene inc(n: u64) {\n    n += 1\n}\ngene main(a: u64, b: u64) {\n    a += b\n}\n")
+    assert peer.run(two, entry="inc", n=1)["values"] == {"n": 2}
+    assert peer.run(two, a=1, b=2)["values"] == {"a": 3, "b": 2}
+    with pytest.raises(TypeError, match="inc\\(\\) has no parameter 'a'"):
+        peer.run(two, entry="inc", a=1)
 
 
 def test_a_peer_that_is_down_is_a_clear_error() -> None:

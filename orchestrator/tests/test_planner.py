@@ -116,6 +116,13 @@ def test_python_m_redoxa_hint_plan_and_status(tmp_path: Path, capsys: Any) -> No
     assert main(["status", "--home", str(home)]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["runs"] == 3 and status["contexts"][0]["entry"] == "count"
+    # A script that ends with sys.exit() is looked at up to there (it printed nothing).
+    exits = tmp_path / "exits.py"
+    exits.write_text(SCRIPT + "\nimport sys\nsys.exit(3)\n")
+    assert main(["plan", str(exits), "--home", str(home)]) == 0
+    captured = capsys.readouterr()
+    assert "count(n=5): reuse a recorded output" in captured.out, captured
+    assert "exited with 3" in captured.err, captured
 
 
 def test_python_m_redoxa_loop_explores_and_records_every_cycle(tmp_path: Path, capsys: Any) -> None:

@@ -34,10 +34,17 @@ def _ns(ns: float) -> str:
     return f"{ns:.0f} ns"
 
 
-def _run_script(script: str, session: _program._Session) -> None:
+def _run_script(script: str, session: _program._Session, *, past_exit: bool = False) -> None:
+    """Runs ``script`` in ``session``. With ``past_exit`` (hint, plan, loop: the runs it made
+    are what is looked at), a ``sys.exit()`` in the script ends the script, not the command."""
     _program._SESSION = session
     try:
         runpy.run_path(script, run_name="__main__")
+    except SystemExit as e:
+        if not past_exit:
+            raise
+        if e.code not in (None, 0):
+            print(f"python -m redoxa: {script} exited with {e.code!r}; its runs until then follow", file=sys.stderr)
     finally:
         _program._SESSION = None
 
@@ -65,7 +72,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         _run_script(args.script, _program._Session("static" if args.no_plan else "auto", home))
         return 0
     session = _program._Session("interp", None)
-    _run_script(args.script, session)
+    _run_script(args.script, session, past_exit=True)
     seen: Dict[Tuple[str, str, bool], Tuple[Any, Dict[str, Any], bool]] = {}
     for prog, values, reverse in session.runs:
         seen.setdefault((prog.cid, json.dumps(values, sort_keys=True, default=str), reverse), (prog, values, reverse))

@@ -82,7 +82,8 @@ def experiment(
     if repeat < 1:
         raise ValueError("repeat must be at least 1")
     cases = [dict(i) for i in inputs]
-    names = list(backends) if backends is not None else [program.backend]
+    # One name alone is one backend (list("jit") would be three).
+    names = [backends] if isinstance(backends, str) else list(backends) if backends is not None else [program.backend]
     stream = sys.stderr if progress is None else progress
     rows: List[Dict[str, Any]] = []
     bar = _Progress(len(cases) * len(names), stream)

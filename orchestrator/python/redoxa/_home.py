@@ -17,11 +17,32 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import sys
+import weakref
 from typing import Any, Dict, List, Optional, Union
 
 from . import _native
 
 _DEFAULT: Optional["Home"] = None
+
+#: The homes alive, flushed at exit. Weak: a home that is dropped flushes then (``__del__``)
+#: and lets its ledger's files go (a strong reference from ``atexit`` kept every home, and two
+#: open file descriptors each, until the process ended).
+_LIVE: "weakref.WeakSet[Home]" = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all() -> None:
+    for home in list(_LIVE):
+        home._flush_quietly()
+
+
+def as_bytes(data: Any, what: str) -> bytes:
+    """``data`` as bytes, if it is bytes-like: ``bytes(5)`` would be five zero bytes, and
+    ``bytes([1, 2])`` a list's, so an int, a list or a string is refused by name."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{what} takes bytes (or bytearray, memoryview), not {type(data).__name__}")
+    return bytes(data)
 
 
 class Home:
@@ -37,7 +58,20 @@ class Home:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._native = _native.Home(None if path is None else os.fspath(path), batch_size)
-        atexit.register(self._native.flush)
+        _LIVE.add(self)
+
+    def _flush_quietly(self) -> None:
+        # At exit or collection nobody can catch an error: it is said on stderr, and the
+        # records stay unwritten, as a failed flush() leaves them.
+        try:
+            self._native.flush()
+        except Exception as e:
+            sys.stderr.write(f"redoxa: the records waiting for {self.path} were not written: {e}\n")
+
+    def __del__(self) -> None:
+        native = getattr(self, "_native", None)
+        if native is not None and native.pending():
+            self._flush_quietly()
 
     @property
     def path(self) -> str:
@@ -46,7 +80,7 @@ class Home:
 
     def put(self, data: bytes) -> str:
         """Stores ``data``; returns its CID (blake3, 64 lowercase hex digits)."""
-        return self._native.put(bytes(data))
+        return self._native.put(as_bytes(data, "put"))
 
     def get(self, cid: str) -> bytes:
         """The bytes stored under ``cid`` (or a unique prefix of at least 8 hex digits),

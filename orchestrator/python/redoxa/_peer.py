@@ -122,7 +122,7 @@ class Peer:
             if local is None:
                 raise ValueError("push(cid) needs a home to read the blob from")
             data = local.get(data)
-        blob = bytes(data)
+        blob = _home.as_bytes(data, "push")
         cid = _native.cid_of(blob)
         self._request("PUT", f"/blobs/{cid}", blob, write=True)
         return cid
@@ -147,6 +147,9 @@ class Peer:
         peer's ledger holds it either way. ``max_steps`` / ``max_ms`` ask for a smaller budget
         than the peer's own."""
         gene = entry or program.entry
+        if gene != program.entry:
+            # The values are the other gene's: checked against its parameters.
+            program = type(program)(program._module, entry=gene)
         module = program._module
         code = module.to_bytes()
         state = module.encode_state(gene, program.values_list(values))
@@ -177,10 +180,8 @@ class Peer:
         output = reply["output"].encode()
         if _native.cid_of(output) != record.get("output"):
             raise PeerError(f"peer {self.url} sent an output that does not hash to its record's")
-        names = [n for n, _ in program.params] if gene == program.entry else None
+        names = [n for n, _ in program.params]
         out = module.decode_state(gene, output)
-        if names is None:
-            names = [n for n, _ in dict(module.genes())[gene]]
         return {"values": dict(zip(names, out)), "record": record, "printed": reply.get("printed", "")}
 
 
