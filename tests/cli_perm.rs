@@ -138,6 +138,21 @@ fn partial_and_lossy_genes_and_refusals() {
         String::from_utf8_lossy(&o.stderr)
     );
 
+    // A gene that calls a kernel (here through another gene) is refused for what it is, not
+    // reported partial ("no kernel host"); its circuit is refused for the array it needs.
+    let f = write(
+        &dir,
+        "kernel.rdx",
+        "gene g(a: u8) {\n    local b: u64[2] = 0\n    call h(b)\n    delocal b = 0\n}\ngene h(b: u64[2]) {\n    kernel gray(b)\n}\n",
+    );
+    let o = rdx(&dir, &["perm", &f, "--entry", "g"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("gene `g` calls the kernel `gray`"), "{err}");
+    let o = rdx(&dir, &["circuit", &f, "--entry", "g"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("a `u64[2]` local has no circuit: arrays and stacks have none"), "{err}");
+
     let f = write(&dir, "lossy.rdx", "gene g(x: u8, y: u8) {\n    erase y\n}\n");
     let o = rdx(&dir, &["perm", &f]);
     assert_eq!(o.status.code(), Some(1));

@@ -1222,10 +1222,25 @@ impl<'a> Cc<'a> {
                         }
                         Val::Q { wires, w: *w }
                     }
-                    _ => {
+                    (_, Type::Array(..) | Type::Stack) => {
+                        return err(
+                            sp,
+                            format!("a `{ty}` local has no circuit: arrays and stacks have none"),
+                        );
+                    }
+                    (_, _) if self.ctrl.is_empty() => {
                         return err(
                             sp,
                             format!("a `{ty}` local has no circuit unless its value is a constant"),
+                        );
+                    }
+                    _ => {
+                        return err(
+                            sp,
+                            format!(
+                                "a `{ty}` local has no circuit inside an `if` or a loop that depends on the \
+                                 state (only a fixed-width one has wires)"
+                            ),
                         );
                     }
                 };

@@ -137,9 +137,39 @@ impl Permutation {
     }
 }
 
-/// Runs gene `gene` forward on `engine` from every state of its domain.
+/// The first kernel that gene `gene` calls, directly or through the genes it calls.
+fn kernel_called(module: &Module, gene: usize) -> Option<String> {
+    use rdx_vm::ops::Op;
+    let mut seen = vec![false; module.genes.len()];
+    let mut todo = vec![gene];
+    while let Some(g) = todo.pop() {
+        if std::mem::replace(seen.get_mut(g)?, true) {
+            continue;
+        }
+        for op in &module.genes[g].code {
+            match *op {
+                Op::Kernel { name, .. } | Op::KernelInv { name, .. } => {
+                    return Some(module.strings.get(name.0 as usize).cloned().unwrap_or_default());
+                }
+                Op::Call { gene, .. } | Op::Uncall { gene, .. } => todo.push(gene.0 as usize),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// Runs gene `gene` forward on `engine` from every state of its domain. A gene that calls a
+/// kernel is refused ([`CoreError::Usage`]): the permutation is of the gene's own code.
 pub fn permutation(engine: &mut dyn Engine, module: &Module, gene: usize) -> Result<Permutation, CoreError> {
     let domain = Domain::of(module, gene)?;
+    if let Some(kernel) = kernel_called(module, gene) {
+        let name = &module.genes[gene].name;
+        return Err(CoreError::Usage(format!(
+            "gene `{name}` calls the kernel `{kernel}`: a permutation is computed from the gene's own \
+             code, and kernels are not run here"
+        )));
+    }
     let n = domain.states();
     let mut table = Vec::with_capacity(n as usize);
     // The images taken so far, a bit each: 2 MiB at 24 bits, where a word per state (64 MiB)
