@@ -562,5 +562,13 @@ fn instantiate(engine: &Engine, limits: Limits, m: &Loaded) -> Result<Live, Kern
     if base % 16 != 0 {
         return Err(bad(format!("`rdx_base` = {base} is not a multiple of 16")));
     }
+    // A base at or past the memory cap leaves no room for any buffer: every call would fail
+    // (a negative i32, read as an address near 4 GiB, did at length 1).
+    if base >= limits.memory_bytes {
+        return Err(bad(format!(
+            "`rdx_base` = {base} ({}) leaves no room for a buffer under the memory cap of {} bytes",
+            base as u32 as i32, limits.memory_bytes
+        )));
+    }
     Ok(Live { store, memory, forward, inverse, base })
 }

@@ -201,11 +201,21 @@ fn bad_value(key: &str, value: &str) -> String {
     format!("bad value `{value}` for key `{key}`")
 }
 
+/// A kernel's name: an rdx name, so that `kernel NAME(buf)` can be written (a reserved word,
+/// `if` or `kernel`, would load and never be callable).
 fn ident(key: &str, value: &str) -> Result<String, String> {
     let mut chars = value.chars();
     let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok { Ok(value.to_string()) } else { Err(bad_value(key, value)) }
+    if !ok {
+        return Err(bad_value(key, value));
+    }
+    if rdx_lang::token::is_keyword(value) {
+        return Err(format!(
+            "bad value `{value}` for key `{key}`: a reserved word of rdx, so `kernel {value}(buf)` could not be written"
+        ));
+    }
+    Ok(value.to_string())
 }
 
 /// Returns the contents of every custom section called `name` in a WebAssembly binary.
@@ -289,6 +299,8 @@ mod tests {
             ("abi=1\nname=a\nmirror=a\nelem=f64\nkind=unitary\norder=4", "its own mirror"),
             ("abi=1\nname=a\nname=b", "given twice"),
             ("abi=1\nname=1a", "bad value `1a`"),
+            ("abi=1\nname=kernel", "a reserved word of rdx"),
+            ("abi=1\nname=a\nmirror=fi", "`kernel fi(buf)` could not be written"),
             ("abi=1\ncolour=red", "unknown key"),
             ("abi=1\njunk", "expected `key=value`"),
             ("abi=1\nname=a\nmirror=b\nelem=f64\nkind=unitary", "missing key `order`"),

@@ -256,6 +256,10 @@ fn bad_exports_are_rejected() {
             r#"(memory (export "memory") 1) (func $f (export "forward") (param i32 i32)) (export "inverse" (func $f)) (global (export "rdx_base") i32 (i32.const 8))"#,
             "not a multiple of 16",
         ),
+        (
+            r#"(memory (export "memory") 1) (func $f (export "forward") (param i32 i32)) (export "inverse" (func $f)) (global (export "rdx_base") i32 (i32.const -16))"#,
+            "`rdx_base` = 4294967280 (-16) leaves no room for a buffer",
+        ),
     ];
     for (body, want) in cases {
         let err = host().load_bytes(&module(Some(GOOD_META), body), "bad.wasm").unwrap_err();

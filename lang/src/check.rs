@@ -711,10 +711,16 @@ impl<'p> Checker<'p> {
             }
             Some((ty, decl)) => {
                 let want = sig.elem.as_str();
+                // A scalar of the element's type is not a buffer: say so, not only its type.
+                let what = match ty {
+                    Type::Array(..) => format!("`{ty}`"),
+                    Type::Stack => "a stack".to_string(),
+                    _ => format!("a `{ty}` scalar, not an array"),
+                };
                 self.err(
                     Diagnostic::error(
                         E0216,
-                        format!("kernel `{}` works on `{want}` buffers, `{}` is `{ty}`", name.name, buf.name),
+                        format!("kernel `{}` works on `{want}` buffers, `{}` is {what}", name.name, buf.name),
                         buf.span,
                     )
                     .label(decl, format!("`{}` declared here", buf.name))

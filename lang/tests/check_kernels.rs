@@ -67,6 +67,11 @@ fn unknown_kernel_and_wrong_element_type() {
     assert_eq!(run("gene f(x: f64[8]) { kernel fft(x) }").unwrap_err(), [Code::E0216]);
     assert_eq!(run("gene f(x: u64) { kernel fft(x) }").unwrap_err(), [Code::E0216]);
     assert_eq!(run("gene f(a: u64[4]) { kernel haar(a) }").unwrap_err(), [Code::E0216]);
+    // A scalar of the element's own type is named a scalar ("`b` is `u64`" read as a match).
+    let p = parse("gene f(b: u64) { kernel gray(b) }").expect("parses");
+    let cat = catalogue();
+    let errs = check(&p, &CheckOptions { strict: false, kernels: &cat }).unwrap_err();
+    assert!(errs[0].message.ends_with("`b` is a `u64` scalar, not an array"), "{}", errs[0].message);
     assert_eq!(run("gene f(z: c64[8]) { kernel fft(w) }").unwrap_err(), [Code::E0201]);
     // No catalogue at all: every kernel is unknown.
     let p = parse("gene f(z: c64[8]) { kernel fft(z) }").expect("parses");
