@@ -21,7 +21,7 @@ pub enum KernelError {
     /// The `rdx.kernel` metadata section is missing or wrong.
     BadMetadata { origin: String, reason: String },
     /// The call ran out of fuel: the kernel looped too long (probably forever).
-    FuelExhausted { kernel: String, fuel: u64 },
+    FuelExhausted { kernel: String, fuel: u64, len: Option<usize> },
     /// The kernel (or the buffer it was given) needed more linear memory than the cap allows.
     MemoryCap { kernel: String, cap_bytes: usize },
     /// The kernel trapped (unreachable, out-of-bounds access, division by zero, ...).
@@ -54,9 +54,14 @@ impl fmt::Display for KernelError {
             KernelError::BadMetadata { origin, reason } => {
                 write!(f, "kernel module {origin}: bad `rdx.kernel` metadata: {reason}")
             }
-            KernelError::FuelExhausted { kernel, fuel } => write!(
+            KernelError::FuelExhausted { kernel, fuel, len: None } => write!(
                 f,
                 "kernel `{kernel}`: fuel exhausted (ran more than {fuel} fuel units; does it loop forever?)"
+            ),
+            KernelError::FuelExhausted { kernel, fuel, len: Some(len) } => write!(
+                f,
+                "kernel `{kernel}`: fuel exhausted on a buffer of {len} elements (more than {fuel} fuel \
+                 units, one call's budget): it loops forever, or the buffer is too long for the budget"
             ),
             KernelError::MemoryCap { kernel, cap_bytes } => {
                 write!(f, "kernel `{kernel}`: memory cap of {cap_bytes} bytes exceeded")

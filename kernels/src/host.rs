@@ -417,7 +417,7 @@ impl KernelHost {
             // A failed call may leave the instance half-way; start the next call afresh.
             m.live = None;
         }
-        result.map_err(|failure| failure.into_error(kernel, limits))
+        result.map_err(|failure| failure.into_error(kernel, limits, Some(len)))
     }
 }
 
@@ -429,9 +429,10 @@ enum Failure {
 }
 
 impl Failure {
-    fn into_error(self, kernel: String, limits: Limits) -> KernelError {
+    /// The error of a call on a buffer of `len` elements (`None`: at instantiation).
+    fn into_error(self, kernel: String, limits: Limits, len: Option<usize>) -> KernelError {
         match self {
-            Failure::Fuel => KernelError::FuelExhausted { kernel, fuel: limits.fuel },
+            Failure::Fuel => KernelError::FuelExhausted { kernel, fuel: limits.fuel, len },
             Failure::Memory => KernelError::MemoryCap { kernel, cap_bytes: limits.memory_bytes },
             Failure::Trap(message) => KernelError::Trap { kernel, message },
         }
@@ -546,7 +547,7 @@ fn instantiate(engine: &Engine, limits: Limits, m: &Loaded) -> Result<Live, Kern
     };
     let instance = match Instance::new(&mut store, module, &[]) {
         Ok(instance) => instance,
-        Err(err) => return Err(Failure::classify(&err, store.data()).into_error(kernel, limits)),
+        Err(err) => return Err(Failure::classify(&err, store.data()).into_error(kernel, limits, None)),
     };
     let bad = |reason: String| KernelError::BadModule { origin: label.clone(), reason };
     let memory = instance.get_memory(&mut store, "memory").ok_or_else(|| bad("no memory export".into()))?;

@@ -33,8 +33,11 @@ fn endless_loop_runs_out_of_fuel() {
     // budget was spent. (How long that takes is a benchmark's business: `cargo bench -p
     // rdx-kernels`.)
     let err = host.call("spin", &mut Buffer::U64(vec![1, 2, 3])).unwrap_err();
-    assert_eq!(err, KernelError::FuelExhausted { kernel: "spin".into(), fuel: Limits::default().fuel });
-    assert!(err.to_string().starts_with("kernel `spin`: fuel exhausted"), "{err}");
+    assert_eq!(
+        err,
+        KernelError::FuelExhausted { kernel: "spin".into(), fuel: Limits::default().fuel, len: Some(3) }
+    );
+    assert!(err.to_string().starts_with("kernel `spin`: fuel exhausted on a buffer of 3 elements"), "{err}");
     // The instance is replaced; its inverse and the other kernels still work.
     host.call("unspin", &mut Buffer::U64(vec![1])).unwrap();
     assert!(host.call("spin", &mut Buffer::U64(vec![])).is_err());
@@ -46,7 +49,7 @@ fn small_fuel_budget_stops_a_real_kernel() {
     let mut host = KernelHost::new(Limits { fuel: 10_000, ..Limits::default() }).unwrap();
     host.register_stdlib().unwrap();
     let err = host.call("fft", &mut Buffer::C64(vec![Complex64::default(); 4096])).unwrap_err();
-    assert_eq!(err, KernelError::FuelExhausted { kernel: "fft".into(), fuel: 10_000 });
+    assert_eq!(err, KernelError::FuelExhausted { kernel: "fft".into(), fuel: 10_000, len: Some(4096) });
     // small calls still fit in the budget
     host.call("fft", &mut Buffer::C64(vec![Complex64::default(); 4])).unwrap();
 }
