@@ -231,6 +231,38 @@ fn gc_keeps_the_input_of_a_run_that_calls_a_float_kernel() {
 }
 
 #[test]
+fn store_put_reads_stdin_as_dash() {
+    use std::io::Write;
+    let home = TempHome::new("put_stdin");
+    let mut child = home
+        .cmd()
+        .args(["store", "put", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("rdx runs");
+    child.stdin.take().expect("stdin").write_all(b"hello").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let line = String::from_utf8(out.stdout).unwrap();
+    let cid = line.split_whitespace().next().unwrap().to_string();
+    assert_eq!(line, format!("{cid}  -\n"));
+    assert_eq!(home.ok(&["store", "get", &cid]), "hello");
+}
+
+#[test]
+fn a_record_that_is_no_run_is_named_by_its_kind() {
+    let home = TempHome::new("not_a_run");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=3"]);
+    home.ok(&["probe", "-n", "2", "--", "true"]);
+    for cmd in ["replay", "rewind"] {
+        assert_clean_error(&home.rdx(&[cmd, "2"]), 2, "record 2 is a `probe` record, not a run");
+        assert_clean_error(&home.rdx(&[cmd, "9"]), 2, "no run 9 in the ledger");
+    }
+    assert!(home.ok(&["show", "2"]).contains("probe"));
+}
+
+#[test]
 fn damage_is_reported_never_a_panic() {
     let home = TempHome::new("damage");
     home.ok(&["run", "stdlib/fib.rdx", "--set", "n=10"]);

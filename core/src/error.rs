@@ -26,6 +26,11 @@ pub enum CoreError {
     /// No run has this id.
     #[error("no run {id} in the ledger")]
     NoSuchRun { id: String },
+    /// The record with this id is of another kind (a probe, a decision, a peer's run).
+    #[error(
+        "record {id} is a `{kind}` record, not a run: only runs are replayed or rewound (`rdx show {id}` shows it)"
+    )]
+    NotARun { id: u64, kind: String },
     /// The ledger database cannot be opened or read.
     #[error("the ledger {path} cannot be used: {why}")]
     Ledger { path: PathBuf, why: String },
@@ -51,6 +56,7 @@ impl CoreError {
             | CoreError::Dropped { .. }
             | CoreError::Ambiguous { .. }
             | CoreError::NoSuchRun { .. }
+            | CoreError::NotARun { .. }
             | CoreError::Usage(_) => 2,
             CoreError::Corrupt { .. } | CoreError::Ledger { .. } | CoreError::Io { .. } => 1,
         }

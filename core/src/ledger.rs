@@ -355,8 +355,8 @@ impl Home {
         Ok(out)
     }
 
-    /// The run with id `id`; [`CoreError::NoSuchRun`] if there is none (or that record is not
-    /// a run).
+    /// The run with id `id`; [`CoreError::NoSuchRun`] if there is none, [`CoreError::NotARun`]
+    /// if that record is of another kind.
     pub fn run_record(&self, id: u64) -> Result<RunRecord, CoreError> {
         let no_such = || CoreError::NoSuchRun { id: id.to_string() };
         let sql_id = i64::try_from(id).map_err(|_| no_such())?;
@@ -370,7 +370,18 @@ impl Home {
                 .optional()
             })
             .map_err(|e| self.sql(e))?;
-        let (body, prev, hash) = row.ok_or_else(no_such)?;
+        let Some((body, prev, hash)) = row else {
+            // A record of another kind (a probe, a decision, a peer's run) is named as such.
+            let kind: Option<String> = self
+                .conn
+                .prepare_cached("SELECT kind FROM records WHERE id = ?1")
+                .and_then(|mut s| s.query_row([sql_id], |r| r.get(0)).optional())
+                .map_err(|e| self.sql(e))?;
+            return Err(match kind {
+                Some(kind) => CoreError::NotARun { id, kind },
+                None => no_such(),
+            });
+        };
         self.run_from_row(sql_id, &body, prev, hash)
     }
 

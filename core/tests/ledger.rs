@@ -57,7 +57,7 @@ fn records_round_trip() {
     let program = Cid::parse(&run.program).unwrap();
     assert_eq!(home.runs(None, Some(&program)).unwrap(), std::slice::from_ref(&first));
     assert!(home.runs(None, Some(&Cid::of(b"nothing"))).unwrap().is_empty());
-    assert!(matches!(home.run_record(2), Err(CoreError::NoSuchRun { .. })));
+    assert!(matches!(home.run_record(2), Err(CoreError::NotARun { id: 2, ref kind }) if kind == "probe"));
     assert!(matches!(home.run_record(99), Err(CoreError::NoSuchRun { .. })));
     assert!(matches!(home.run_record(u64::MAX), Err(CoreError::NoSuchRun { .. })));
     drop(home);

@@ -772,9 +772,10 @@ pub(crate) fn json(status: StatusCode, body: String) -> Response {
 /// wrong, 500 (naming the blob) for a corrupt store or an unusable ledger.
 pub(crate) fn core_error(e: &CoreError) -> Response {
     let status = match e {
-        CoreError::NotFound { .. } | CoreError::Dropped { .. } | CoreError::NoSuchRun { .. } => {
-            StatusCode::NOT_FOUND
-        }
+        CoreError::NotFound { .. }
+        | CoreError::Dropped { .. }
+        | CoreError::NoSuchRun { .. }
+        | CoreError::NotARun { .. } => StatusCode::NOT_FOUND,
         CoreError::BadCid { .. } | CoreError::Ambiguous { .. } | CoreError::Usage(_) => {
             StatusCode::BAD_REQUEST
         }

@@ -27,7 +27,7 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 enum Command {
-    /// Store files; prints one line per file: its CID, then its name.
+    /// Store files (`-`: stdin); prints one line per file: its CID, then its name.
     Put {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
@@ -91,7 +91,13 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
 
 fn put(home: &Home, files: &[PathBuf]) -> Result<ExitCode, rdx_core::CoreError> {
     for f in files {
-        let bytes = match std::fs::read(f) {
+        let read = if f.as_os_str() == "-" {
+            let mut b = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut b).map(|_| b)
+        } else {
+            std::fs::read(f)
+        };
+        let bytes = match read {
             Ok(b) => b,
             Err(e) => return Ok(usage_error(&format!("cannot read {}: {e}", f.display()))),
         };
