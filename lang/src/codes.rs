@@ -228,7 +228,8 @@ macro_rules! for_each_code {
             R0105 Run "until condition failed going backward"
                 "backward: false where the loop ended, or true inside the loop";
             R0106 Run "delocal mismatch"
-                "`delocal x = e` with x ≠ e (the message gives both values); a stack ancilla not empty";
+                "`delocal x = e` with x ≠ e (the message gives both values; for an array, the first word \
+                    that differs, `u[37]`, counting a `c64` buffer's words); a stack ancilla not empty";
             R0107 Run "pop into a non-zero variable"
                 "`pop x, s` with x ≠ 0";
             R0108 Run "empty stack"
