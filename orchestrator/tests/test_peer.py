@@ -138,3 +138,44 @@ def test_a_peer_that_is_down_is_a_clear_error() -> None:
         rx.Peer(f"http://127.0.0.1:{port}", timeout=2).health()
     with pytest.raises(ValueError):
         rx.Peer("ftp://example.org")
+
+
+def test_a_peer_that_answers_nonsense_is_a_peer_error() -> None:
+    # A fake peer on loopback: a body cut short, a reply that is not HTTP, one that is not
+    # JSON, a run reply without its record. Each is a PeerError (they were http.client's
+    # IncompleteRead and BadStatusLine, json's JSONDecodeError and a KeyError).
+    import socket
+    import threading
+
+    found = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+    replies = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"ok\"",
+        b"SSH-2.0-not-http\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+        found,  # HEAD of the program: the peer has it
+        found,  # and of the input state
+        b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{\"ok\": true}",
+    ]
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+
+    def serve() -> None:
+        for reply in replies:
+            conn, _ = server.accept()
+            conn.recv(65536)
+            conn.sendall(reply)
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    peer = rx.Peer(f"http://127.0.0.1:{server.getsockname()[1]}", timeout=5)
+    try:
+        for want in ("broken reply", "broken reply", "not JSON"):
+            with pytest.raises(rx.PeerError, match=want):
+                peer.health()
+        with pytest.raises(rx.PeerError, match="without the fields record"):
+            peer.run(rx.assemble("gene f(x: u64) {\n    x += 1\n}\n"), x=1)
+    finally:
+        thread.join(10)
+        server.close()

@@ -10,6 +10,7 @@ go through ``urllib``.
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import urllib.error
@@ -79,13 +80,26 @@ class Peer:
         except (urllib.error.URLError, OSError) as e:
             reason = getattr(e, "reason", e)
             raise PeerError(f"peer {self.url} cannot be reached: {reason}") from None
+        except http.client.HTTPException as e:
+            # A reply cut short (IncompleteRead) or not HTTP at all (BadStatusLine).
+            raise PeerError(f"peer {self.url} sent a broken reply: {type(e).__name__}: {e}") from None
+
+    def _json(self, body: bytes, what: str, *keys: str) -> Dict[str, Any]:
+        """The JSON object of a reply, with ``keys`` present; else ``PeerError``."""
+        try:
+            value = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise PeerError(f"peer {self.url} sent {what} that is not JSON: {e}") from None
+        if not isinstance(value, dict) or any(k not in value for k in keys):
+            raise PeerError(f"peer {self.url} sent {what} without the fields {', '.join(keys)}")
+        return value
 
     # ---- blobs --------------------------------------------------------------------------
 
     def health(self) -> Dict[str, Any]:
         """``GET /health``: ``{"ok": True, "version": …}``."""
         _, body, _ = self._request("GET", "/health")
-        return json.loads(body)
+        return self._json(body, "a health reply")
 
     def has(self, cid: str) -> bool:
         """Whether the peer holds blob ``cid`` (a ``HEAD`` request)."""
@@ -170,7 +184,7 @@ class Peer:
         _, body, _ = self._request(
             "POST", "/runs", json.dumps(request).encode(), write=True, content_type="application/json", timeout=wait
         )
-        reply = json.loads(body)
+        reply = self._json(body, "a run reply", "record")
         record = reply["record"]
         if record.get("outcome") != "ok" or reply.get("output") is None:
             raise PeerError(
