@@ -197,6 +197,7 @@ fn rerun(
         flags: rec.run.flags.clone(),
         parent: Some(rec.id),
         states: true,
+        max_steps: None,
     })
 }
 

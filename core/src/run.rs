@@ -521,6 +521,9 @@ pub struct Request<'a> {
     /// record or a comparison of states needs. A run that is only printed skips them (for a
     /// large array, each is a pass over the state and a buffer as large as its JSON).
     pub states: bool,
+    /// Stop the run after this many instructions (R0117). The interpreter counts them, so a
+    /// step-limited run is the interpreter's whatever `backend` says.
+    pub max_steps: Option<u64>,
 }
 
 impl<'a> Request<'a> {
@@ -544,6 +547,7 @@ impl<'a> Request<'a> {
             flags: Vec::new(),
             parent: None,
             states: true,
+            max_steps: None,
         }
     }
 }
@@ -576,6 +580,14 @@ pub fn run(req: Request<'_>) -> Result<Outcome, CoreError> {
     let input = if req.states { state::encode(module, req.gene, &req.args) } else { Vec::new() };
     let mut values = req.args;
     let (exec, backend, backend_reason, tier) = match req.backend.resolve(module) {
+        _ if req.max_steps.is_some() => {
+            let mut interp = Interpreter::new();
+            interp.limits.max_steps = req.max_steps.unwrap_or(u64::MAX);
+            interp.swap_tape(req.tape);
+            let exec = execute(&mut interp, module, req.gene, &mut values, req.dir, &mut host);
+            let why = "a step limit: the interpreter counts the instructions".to_string();
+            (exec, Backend::Interp, Some(why), None)
+        }
         // `auto` chose the JIT: the run starts on the interpreter.
         (Backend::Jit, Some(_)) => {
             let mut interp = Interpreter::new();

@@ -575,7 +575,7 @@ impl Module {
     /// `rdx run` does) and recording the run. One JSON object per cycle (`cycle`, `arm`, `where`, `run`,
     /// `decision`, `wall_ns`, `outcome`, `regret_ns`, `cumulative_regret_ns`, `confidence`),
     /// as `rdx loop --json` prints them. Python considers no peers.
-    #[pyo3(signature = (entry, values, reverse, home, n = 10, seed = 1))]
+    #[pyo3(signature = (entry, values, reverse, home, n = 10, seed = 1, max_steps = None))]
     #[allow(clippy::too_many_arguments)]
     fn loop_json<'py>(
         &self,
@@ -586,6 +586,7 @@ impl Module {
         home: Bound<'py, Home>,
         n: usize,
         seed: u64,
+        max_steps: Option<u64>,
     ) -> PyResult<Vec<String>> {
         let Some(gene) = self.program.module.gene_index(entry) else {
             return Err(errors::make(py, "RdxError", &format!("no gene named {entry:?}"), None));
@@ -609,7 +610,9 @@ impl Module {
                     } else {
                         Backend::Interp
                     };
-                    let req = rdx_core::run::Request::new(program, gene, args.clone(), dir, backend);
+                    let mut req = rdx_core::run::Request::new(program, gene, args.clone(), dir, backend);
+                    // (A step limit runs on the interpreter, which counts; the record says so.)
+                    req.max_steps = max_steps;
                     let outcome = rdx_core::run::run(req)?;
                     let reason = c.reason();
                     let mut facts = outcome.facts(program, gene, &[], &[], None);

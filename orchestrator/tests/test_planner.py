@@ -163,3 +163,11 @@ def test_program_loop_needs_a_cycle(tmp_path: Path) -> None:
         raise AssertionError("n=0 is refused")
     lines = prog.loop(home, cycles=2, n=3)
     assert [line["cycle"] for line in lines] == [1, 2]
+
+
+def test_loop_keeps_the_step_limit(tmp_path: Path) -> None:
+    # A gene that never ends: with max_steps each cycle's run stops there (it hung before).
+    endless = rx.assemble("gene f(x: u64) {\n    from x == 0 do {\n        x += 1\n    } until x == 0\n}\n")
+    endless.max_steps = 1000
+    lines = endless.loop(rx.Home(tmp_path / "home"), cycles=2)
+    assert [line["outcome"] for line in lines] == ["error R0117", "error R0117"], lines

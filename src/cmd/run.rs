@@ -260,6 +260,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         parent: None,
         // The states go into the record; a run that is not recorded only prints its result.
         states: record,
+        max_steps: None,
     };
     let flags = request.flags.clone();
     let outcome = match rdx_core::run::run(request) {

@@ -323,11 +323,13 @@ class Program:
         """``rdx loop``: ``cycles`` cycles, each measuring the ledger of ``home``, picking an engine
         here by information-directed sampling (seeded with ``seed``), recording the decision and then the
         run. One dict per cycle, as ``rdx loop --json`` prints them (``arm``, ``wall_ns``,
-        ``regret_ns``, ``confidence``, ...). Never reuses a recorded output; no peers."""
+        ``regret_ns``, ``confidence``, ...). Never reuses a recorded output; no peers. With
+        ``max_steps`` each run stops there (its cycle's ``outcome`` says R0117), on the
+        interpreter, which counts instructions."""
         if cycles < 1:
             raise ValueError(f"cycles must be at least 1, not {cycles}")
         args = self.values_list(values)
-        lines = self._module.loop_json(self.entry, args, reverse, home._native, cycles, seed)
+        lines = self._module.loop_json(self.entry, args, reverse, home._native, cycles, seed, self.max_steps)
         return [json.loads(line) for line in lines]
 
     def _call(
