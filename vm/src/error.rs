@@ -534,7 +534,9 @@ impl crate::engine::Fault {
             FaultCode::FromReentry => F::FromReentry,
             FaultCode::UntilExit => F::UntilExit,
             FaultCode::UntilReentry => F::UntilReentry,
-            FaultCode::Delocal => F::Delocal { slot, expected: a, actual: b, elem },
+            FaultCode::Delocal => {
+                F::Delocal { slot, expected: a, actual: b, elem: elem.unwrap_or(F::SCALAR) }
+            }
             FaultCode::StackNotEmpty => F::StackNotEmpty(a as usize),
             FaultCode::PopNonZero => F::PopNonZero(a),
             FaultCode::EmptyStack => F::EmptyStack,
@@ -587,8 +589,8 @@ mod tests {
             Fault::FromReentry,
             Fault::UntilExit,
             Fault::UntilReentry,
-            Fault::Delocal { slot: 3, expected: 5, actual: 7, elem: None },
-            Fault::Delocal { slot: 3, expected: 5, actual: 7, elem: Some(2) },
+            Fault::Delocal { slot: 3, expected: 5, actual: 7, elem: Fault::SCALAR },
+            Fault::Delocal { slot: 3, expected: 5, actual: 7, elem: 2 },
             Fault::StackNotEmpty(4),
             Fault::PopNonZero(9),
             Fault::EmptyStack,
@@ -611,8 +613,10 @@ mod tests {
         ];
         for f in faults {
             let (code, a, b) = f.code();
-            let (slot, elem) =
-                if let Fault::Delocal { slot, elem, .. } = f { (slot, elem) } else { (0, None) };
+            let (slot, elem) = match f {
+                Fault::Delocal { slot, elem, .. } => (slot, (elem != Fault::SCALAR).then_some(elem)),
+                _ => (0, None),
+            };
             let back = Fault::decode(code, a, b, slot, elem);
             assert_eq!(format!("{back:?}"), format!("{f:?}"));
         }

@@ -131,10 +131,11 @@ pub enum Fault {
     UntilReentry,
     Delocal {
         slot: u16,
+        /// For an array, the first word that differs; [`Fault::SCALAR`] for a scalar (not an
+        /// `Option`: the fault stays three words, as results of the handlers pass it).
+        elem: u32,
         expected: u64,
         actual: u64,
-        /// The first word that differs, for an array.
-        elem: Option<u32>,
     },
     StackNotEmpty(usize),
     PopNonZero(u64),
@@ -161,6 +162,13 @@ pub enum Fault {
     Kernel,
     Internal(&'static str),
 }
+
+impl Fault {
+    /// [`Fault::Delocal`]'s `elem` of a scalar.
+    pub const SCALAR: u32 = u32::MAX;
+}
+
+const _: () = assert!(std::mem::size_of::<Fault>() <= 24, "a fault is three words");
 
 /// A fault at an instruction of the top frame (a position in the frame's stream).
 pub(crate) struct Trap {
@@ -883,10 +891,7 @@ impl Fault {
             Fault::UntilReentry => K::UntilReentryFailed,
             Fault::Delocal { slot, expected, actual, elem } => {
                 let name = m.slot_name(gene, slot, pc);
-                let name = match elem {
-                    Some(k) => format!("{name}[{k}]"),
-                    None => name,
-                };
+                let name = if elem == Fault::SCALAR { name } else { format!("{name}[{elem}]") };
                 K::DelocalMismatch { name, expected, actual, signed }
             }
             Fault::StackNotEmpty(len) => K::StackNotEmpty { len },

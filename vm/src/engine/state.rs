@@ -119,7 +119,7 @@ impl Interpreter {
         // SAFETY: as in `open_array`.
         let words = unsafe { std::slice::from_raw_parts(c.mem.ptr.add(start), len as usize) };
         match super::first_unlike(words, v) {
-            Some((k, x)) => Err(Fault::Delocal { slot: arr.0, expected: v, actual: x, elem: Some(k as u32) }),
+            Some((k, x)) => Err(Fault::Delocal { slot: arr.0, expected: v, actual: x, elem: k as u32 }),
             None => Ok(()),
         }
     }
@@ -249,6 +249,6 @@ pub(super) fn delocal(slot: Slot, expected: u64, actual: u64) -> Result<(), Faul
     if expected == actual {
         Ok(())
     } else {
-        Err(Fault::Delocal { slot: slot.0, expected, actual, elem: None })
+        Err(Fault::Delocal { slot: slot.0, expected, actual, elem: Fault::SCALAR })
     }
 }
