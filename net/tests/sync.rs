@@ -4,40 +4,23 @@
 mod common;
 
 use common::*;
-use rdx_core::Cid;
-use rdx_core::ledger::NewRun;
+use rdx_core::run::{self, Backend, Program, Request};
+use rdx_lang::ast::Dialect;
 use rdx_net::Client;
 use rdx_net::sync::{FOREIGN_RUN, sync};
+use rdx_vm::{Direction, Value};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 
-/// A successful run of `program` on `input`, as any engine would record it.
-fn sample_run(program: &Cid, input: &Cid) -> NewRun {
-    NewRun {
-        started: "2026-12-03T21:28:07.000000000Z".into(),
-        ended: "2026-12-03T21:28:07.000000001Z".into(),
-        program: program.to_hex(),
-        entry: "main".into(),
-        direction: "forward".into(),
-        backend: "interp".into(),
-        backend_reason: None,
-        input: input.to_hex(),
-        output: Some(input.to_hex()),
-        tape: None,
-        erased_bits: 0,
-        landauer_joules: 0.0,
-        instructions: None,
-        wall_ns: 1,
-        outcome: "ok".into(),
-        code: None,
-        message: None,
-        rdx_version: "0.1.0".into(),
-        host: "testhost".into(),
-        parent: None,
-        kernels: vec![],
-        flags: vec![],
-        printed: None,
+/// Records `n` real runs (distinct inputs) of a small program in `home`.
+fn record_runs(home: &rdx_core::Home, n: u64) {
+    let source = "gene main(x: u64) {\n    x += 1\n}\n";
+    let program = Program::from_source(source.into(), "t.rdx".into(), Dialect::Rdx, false, &[]).unwrap();
+    for x in 0..n {
+        let args = vec![Value::Int(x)];
+        let outcome = run::run(Request::new(&program, 0, args, Direction::Forward, Backend::Interp)).unwrap();
+        run::record(home, &outcome.facts(&program, 0, &[], &[], None), &outcome.exec).unwrap();
     }
 }
 
@@ -87,13 +70,7 @@ fn concurrent_syncs_copy_each_run_once() {
     const RUNS: u64 = 6;
     const SYNCS: usize = 4;
     let (a, b) = (TempDir::new("sync-a"), TempDir::new("sync-b"));
-    let home_a = a.home();
-    let program = home_a.put(b"gene main() {}").unwrap();
-    for i in 0..RUNS {
-        let input = home_a.put(&blob(i, 16)).unwrap();
-        home_a.record_run(&sample_run(&program, &input)).unwrap();
-    }
-    drop(home_a);
+    record_runs(&a.home(), RUNS);
     let server = serve(&a, None);
     // Every sync reads what is already here and asks the peer before any of them hears back:
     // they all see nothing copied, and all fetch the same runs.
