@@ -132,6 +132,19 @@ pub fn blob(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
+/// A request's head as it arrives on `s`: up to the blank line (or the end of the stream).
+pub fn read_head(s: &mut TcpStream) -> String {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
 /// A one-shot fake server: answers each connection with `answer(request_head)` (raw bytes),
 /// then closes it. Runs until the process ends.
 pub fn fake_server(answer: impl Fn(&str) -> Vec<u8> + Send + 'static) -> String {
@@ -140,15 +153,8 @@ pub fn fake_server(answer: impl Fn(&str) -> Vec<u8> + Send + 'static) -> String 
     std::thread::spawn(move || {
         for conn in listener.incoming() {
             let Ok(mut s) = conn else { continue };
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 1024];
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-            let _ = s.write_all(&answer(&String::from_utf8_lossy(&buf)));
+            let head = read_head(&mut s);
+            let _ = s.write_all(&answer(&head));
             let _ = s.flush();
         }
     });

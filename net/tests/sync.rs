@@ -10,7 +10,7 @@ use rdx_net::Client;
 use rdx_net::sync::{FOREIGN_RUN, sync};
 use rdx_vm::{Direction, Value};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 
 /// Records `n` real runs (distinct inputs) of a small program in `home`.
@@ -34,15 +34,7 @@ fn gate(server: SocketAddr, n: usize) -> String {
         let mut waiting = Vec::new();
         for conn in listener.incoming().take(n) {
             let mut s = conn.unwrap();
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 1024];
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(k) => buf.extend_from_slice(&chunk[..k]),
-                }
-            }
-            let head = String::from_utf8_lossy(&buf).into_owned();
+            let head = read_head(&mut s);
             let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
             waiting.push((s, path));
         }
