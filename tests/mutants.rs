@@ -164,7 +164,12 @@ fn outcome(result: &Result<rdx_vm::RunReport, RunError>, values: &[Value]) -> Re
 
 /// Whether a run stopped at a limit (such runs are not compared).
 fn limited(result: &Result<rdx_vm::RunReport, RunError>) -> bool {
-    matches!(result, Err(e) if matches!(e.kind, RunErrorKind::StepLimit { .. } | RunErrorKind::RecursionLimit { .. }))
+    matches!(result, Err(e) if matches!(
+        e.kind,
+        RunErrorKind::StepLimit { .. }
+            | RunErrorKind::RecursionLimit { .. }
+            | RunErrorKind::MemoryLimit { grown: rdx_vm::Grown::Frames, .. }
+    ))
 }
 
 /// Runs gene `gene` of `m` (compiled from `text`) from `input` in `dir` on the interpreter

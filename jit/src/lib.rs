@@ -1,8 +1,8 @@
 //! rdx-jit: bytecode genes compiled to native code with Cranelift, forward and backward.
 //!
 //! [`Jit`] implements [`rdx_vm::Engine`]. Each gene compiles to two functions (forward and
-//! backward, see [`translate`]) in one `JITModule` per module, cached for the life of the
-//! engine under the module's content hash; a run compiles the functions it calls that are
+//! backward, see [`translate`]) in one `JITModule` per module, kept by the engine under the
+//! module's content hash (the last [`CACHED_MODULES`] modules run); a run compiles the functions it calls that are
 //! not compiled yet (its entry in its direction and the callees compiled code calls, not those
 //! translated in place); nothing is written to disk. A run binds
 //! the arguments exactly as the interpreter does, calls the entry function with a [`runtime::Ctx`],
@@ -480,9 +480,13 @@ pub fn worth_compiling(m: &Module) -> bool {
         || m.recursive()
 }
 
-/// The JIT engine. Compiled modules are cached by content hash for the engine's lifetime.
+/// The JIT engine. Compiled modules are cached by content hash, the [`CACHED_MODULES`] run
+/// last: a process that builds program after program (a Python experiment, a planner's
+/// variants) keeps the code of those it runs, not of every one it ever ran.
 pub struct Jit {
-    cache: HashMap<Rc<str>, Rc<Compiled>>,
+    cache: HashMap<Rc<str>, Cached>,
+    /// Counts lookups in the cache, to tell which module was used least recently.
+    clock: u64,
     /// The modules run last, each with its CID and whether it is trusted ([`Jit::known`]).
     known: Vec<Known>,
     /// Options used for modules compiled from now on.
@@ -504,6 +508,16 @@ pub struct Jit {
 
 /// How many modules [`Jit::known`] remembers.
 const KNOWN_MODULES: usize = 4;
+
+/// How many compiled modules a [`Jit`] keeps. Past it, the one used least recently is
+/// dropped (its code memory freed once no run holds it) and compiled again if run again.
+pub const CACHED_MODULES: usize = 64;
+
+/// A compiled module in the cache, with when it was last looked up ([`Jit::clock`]).
+struct Cached {
+    code: Rc<Compiled>,
+    used: u64,
+}
 
 /// A module run before: a copy to recognise it by, its CID and whether it is trusted.
 struct Known {
@@ -528,6 +542,7 @@ impl Jit {
     pub fn with_options(options: JitOptions) -> Jit {
         Jit {
             cache: HashMap::new(),
+            clock: 0,
             known: Vec::new(),
             options,
             limits: Limits::default(),
@@ -565,7 +580,7 @@ impl Jit {
     pub fn prepare(&mut self, m: &Module) -> Result<std::time::Duration, CompileError> {
         let all = every_function(m);
         let (cid, _) = self.known(m);
-        if self.cache.get(&*cid).is_some_and(|c| all.iter().all(|&(g, d)| c.entry(g, d).is_some())) {
+        if self.cache.get(&*cid).is_some_and(|c| all.iter().all(|&(g, d)| c.code.entry(g, d).is_some())) {
             return Ok(std::time::Duration::ZERO);
         }
         let t = std::time::Instant::now();
@@ -584,13 +599,20 @@ impl Jit {
     /// is known without hashing it).
     pub fn has_compiled(&mut self, m: &Module) -> bool {
         let (cid, _) = self.known(m);
-        self.cache.get(&*cid).is_some_and(|c| c.fns.iter().flatten().any(|&f| f != 0))
+        self.cache.get(&*cid).is_some_and(|c| c.code.fns.iter().flatten().any(|&f| f != 0))
     }
 
     /// How many of `m`'s gene functions (two a gene: forward and backward) this engine has
     /// compiled.
     pub fn compiled_functions(&self, m: &Module) -> usize {
-        self.cache.get(m.cid().as_str()).map_or(0, |c| c.fns.iter().flatten().filter(|&&f| f != 0).count())
+        self.cache
+            .get(m.cid().as_str())
+            .map_or(0, |c| c.code.fns.iter().flatten().filter(|&&f| f != 0).count())
+    }
+
+    /// How many compiled modules this engine keeps now (at most [`CACHED_MODULES`]).
+    pub fn cached_modules(&self) -> usize {
+        self.cache.len()
     }
 
     /// The compiled module of `m` with the functions `want` reach defined (compiling what is
@@ -608,11 +630,13 @@ impl Jit {
         want: &[(usize, Direction)],
     ) -> Result<Rc<Compiled>, CompileError> {
         let ready = |c: &Rc<Compiled>| want.iter().all(|&(g, d)| c.entry(g, d).is_some());
-        if let Some(c) = self.cache.get(&*key).filter(|c| ready(c)) {
-            return Ok(c.clone());
+        self.clock += 1;
+        if let Some(c) = self.cache.get_mut(&*key).filter(|c| ready(&c.code)) {
+            c.used = self.clock;
+            return Ok(c.code.clone());
         }
         let c = match self.cache.remove(&*key) {
-            Some(c) => c,
+            Some(c) => c.code,
             None => Rc::new(Compiled::declare(m, self.options)?),
         };
         let c = if ready(&c) {
@@ -624,7 +648,12 @@ impl Jit {
             c.define(m, want)?;
             Rc::new(c)
         };
-        self.cache.insert(key, c.clone());
+        if self.cache.len() >= CACHED_MODULES
+            && let Some(old) = self.cache.iter().min_by_key(|(_, c)| c.used).map(|(k, _)| k.clone())
+        {
+            self.cache.remove(&old);
+        }
+        self.cache.insert(key, Cached { code: c.clone(), used: self.clock });
         Ok(c)
     }
 

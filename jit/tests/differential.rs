@@ -292,6 +292,33 @@ fn compiled_once_per_engine() {
     assert_eq!(jt.prepare(&m).expect("cached"), std::time::Duration::ZERO);
 }
 
+/// An engine that runs program after program keeps the code of the last `CACHED_MODULES`
+/// (the one used least recently goes); a module dropped is compiled again when run again,
+/// and runs stay right throughout.
+#[test]
+fn the_engine_keeps_the_modules_used_last() {
+    let cap = rdx_jit::CACHED_MODULES;
+    let m = |k: usize| compile(&format!("gene main(x: u64) {{ x += {k} }}"));
+    let first = m(1000);
+    let mut jt = jit();
+    for k in 0..cap + 40 {
+        // The first module is run every time, so it is never the least recently used.
+        for (mk, add) in [(&first, 1000), (&m(k + 1), k as u64 + 1)] {
+            let mut s = vec![Value::Int(7)];
+            jt.run(mk, 0, &mut s, Direction::Forward).expect("runs");
+            assert_eq!(s, vec![Value::Int(7 + add)]);
+        }
+        assert!(jt.cached_modules() <= cap, "{} modules kept", jt.cached_modules());
+    }
+    assert_eq!(jt.cached_modules(), cap);
+    assert!(jt.has_compiled(&m(cap + 40)) && jt.has_compiled(&first));
+    assert!(!jt.has_compiled(&m(1)), "the module used least recently is dropped");
+    let mut s = vec![Value::Int(7)];
+    jt.run(&m(1), 0, &mut s, Direction::Forward).expect("compiled again");
+    assert_eq!(s, vec![Value::Int(8)]);
+    assert!(jt.has_compiled(&m(1)) && jt.cached_modules() == cap);
+}
+
 /// A run compiles what it calls: its entry in its direction and the callees its code calls
 /// in theirs (`uncall` turns the direction); a callee translated in place at every call is
 /// not compiled on its own; a later run adds what it needs; results stay the interpreter's.
@@ -634,7 +661,7 @@ fn local_arrays_in_recursion_and_their_errors() {
     };
     let cases: Vec<(String, Vec<u64>, bool)> = vec![
         (rec(3), vec![1000, 0], true),
-        // 2^20-word frames exhaust the 2^25-word memory limit after about 32 levels: R0112.
+        // 2^20-word frames exhaust the 2^25-word memory limit after about 32 levels: R0120.
         (rec(1 << 20), vec![100, 0], false),
         ("gene main(x: u64) {\n local q: u64[4] = 0\n q[2] += x\n delocal q = 0\n}".into(), vec![5], false),
     ];
@@ -1826,6 +1853,67 @@ fn errors_at_every_exit_of_a_long_gene_match_the_interpreter() {
     assert_eq!(failed, 14, "every w below {LOOPS} fails, the others do not");
 }
 
+/// Frames and their local arrays need words before they are made: a call whose frame would
+/// pass the word limit stops with R0120 (the frames), not R0112 (the depth), at the call, on
+/// both engines alike (a shallow call with a large local array, a deep recursion of small
+/// frames within the word limit but not the depth limit, and the entry gene's own frame).
+#[test]
+fn frames_past_the_word_limit_are_a_memory_limit_not_a_depth_limit() {
+    let text = "gene big(x: u64) {
+    local a: u64[4000] = 0
+    a[x] += 1
+    a[x] -= 1
+    delocal a = 0
+}
+gene down(n: u64) {
+    if n != 0 {
+        n -= 1
+        call down(n)
+        n += 1
+    } fi n != 0
+}
+gene main(k: u64, n: u64) {
+    if k == 0 {
+        call big(n)
+    } else {
+        call down(n)
+    } fi k == 0
+}
+";
+    let m = compile(text);
+    let limits = rdx_vm::engine::Limits { max_words: 3000, max_depth: 50, ..Default::default() };
+    let frames = rdx_vm::RunErrorKind::MemoryLimit { grown: rdx_vm::Grown::Frames, limit: 3000 };
+    let depth = rdx_vm::RunErrorKind::RecursionLimit { limit: 50 };
+    for (gene, args, want) in [
+        ("main", vec![0, 5], Some((frames.clone(), "R0120", "call big(n)"))),
+        ("main", vec![1, 40], None),
+        ("main", vec![1, 60], Some((depth, "R0112", "call down(n)"))),
+        ("big", vec![5], Some((frames, "R0120", ""))),
+    ] {
+        let g = m.gene_index(gene).expect("gene");
+        let args: Vec<Value> = args.into_iter().map(Value::Int).collect();
+        let mut interp = Interpreter::with_limits(limits);
+        let mut jt = jit();
+        jt.limits = limits;
+        let (ri, si) = run(&mut interp, &m, g, &args, Direction::Forward);
+        let (rj, sj) = run(&mut jt, &m, g, &args, Direction::Forward);
+        assert_eq!(ri, rj, "{gene}{args:?}");
+        assert_eq!(si, sj, "{gene}{args:?}");
+        match (ri, want) {
+            (Ok(_), None) => {}
+            (Err(e), Some((kind, code, call))) => {
+                assert_eq!(e.kind, kind, "{gene}{args:?}");
+                assert_eq!(e.to_diagnostic().code.to_string(), code);
+                if !call.is_empty() {
+                    let span = e.stack.last().and_then(|f| f.span).expect("a span");
+                    assert_eq!(&text[span.start as usize..span.end as usize], call, "{gene}{args:?}");
+                }
+            }
+            (r, w) => panic!("{gene}{args:?}: {r:?}, expected {w:?}"),
+        }
+    }
+}
+
 /// A stack, the history tape and the printed output may each grow to the word limit: a run
 /// that grows one past it stops with R0120 at the statement that would, on both engines alike
 /// (the same error, call stack and printed output), and a run that stays within it ends.
@@ -1994,7 +2082,14 @@ proptest! {
                 let st = state(&m, gene, &seed);
                 let mut a = st.clone();
                 let r = Interpreter::with_limits(limits).run(&m, gene, &mut a, dir);
-                if r.is_err_and(|e| matches!(e.kind, rdx_vm::RunErrorKind::StepLimit { .. } | rdx_vm::RunErrorKind::RecursionLimit { .. })) {
+                if r.is_err_and(|e| {
+                    matches!(
+                        e.kind,
+                        rdx_vm::RunErrorKind::StepLimit { .. }
+                            | rdx_vm::RunErrorKind::RecursionLimit { .. }
+                            | rdx_vm::RunErrorKind::MemoryLimit { grown: rdx_vm::Grown::Frames, .. }
+                    )
+                }) {
                     continue;
                 }
                 let mut j = jit();

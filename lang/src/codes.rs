@@ -241,7 +241,7 @@ macro_rules! for_each_code {
             R0111 Run "update target aliases its expression"
                 "`a[i] += a[j]` with i = j at run time";
             R0112 Run "recursion too deep"
-                "calls nested deeper than the limit (200 000 by default) or frames beyond the memory limit";
+                "calls nested deeper than the limit (200 000 by default)";
             R0113 Run "integer overflow"
                 "Janus arithmetic outside 64 bits: \"Janus integers are unbounded; rdx stops at 64 bits\"";
             R0114 Run "error statement"
@@ -263,7 +263,7 @@ macro_rules! for_each_code {
             R0120 Run "memory limit reached"
                 "a stack, the history tape or the printed output grew past the memory limit \
                     (`Limits::max_words`: 2²⁵ words, 256 MiB, by default), e.g. a loop that pushes \
-                    without end";
+                    without end, or a call's frame with its local arrays would";
             R0199 Run "internal error"
                 "an inconsistency a hand-written module can cause and the verifier cannot rule out";
         }

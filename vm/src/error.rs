@@ -77,9 +77,9 @@ pub enum RunErrorKind {
     EngineFailed(String),
 }
 
-/// What grew past the memory limit ([`RunErrorKind::MemoryLimit`]). Frames and arrays are
-/// sized before they are made, so a run that needs too many of their words stops at the call
-/// that would make them ([`RunErrorKind::RecursionLimit`]); these grow as the run goes.
+/// What grew past the memory limit ([`RunErrorKind::MemoryLimit`]). Frames and their local
+/// arrays are sized before they are made, so a run that needs too many of their words stops
+/// at the call that would make them ([`Grown::Frames`]); the others grow as the run goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Grown {
     /// One stack's words.
@@ -88,18 +88,22 @@ pub enum Grown {
     Tape,
     /// What `print`, `printf` and `show` wrote (eight bytes a word).
     Output,
+    /// The frames of the calls open at once, with their local arrays.
+    Frames,
 }
 
 impl Grown {
     /// Every kind, in the order of their payload numbers (`ALL[i] as u64 == i`).
-    pub const ALL: [Grown; 3] = [Grown::Stacks, Grown::Tape, Grown::Output];
+    pub const ALL: [Grown; 4] = [Grown::Stacks, Grown::Tape, Grown::Output, Grown::Frames];
 
-    /// What grew, in words: `a stack`, `the history tape`, `the printed output`.
+    /// What grew, in words: `a stack`, `the history tape`, `the printed output`, `the frames
+    /// of the calls open at once (with their local arrays)`.
     pub fn name(self) -> &'static str {
         match self {
             Grown::Stacks => "a stack",
             Grown::Tape => "the history tape",
             Grown::Output => "the printed output",
+            Grown::Frames => "the frames of the calls open at once (with their local arrays)",
         }
     }
 }
@@ -282,6 +286,9 @@ impl RunErrorKind {
                 "`:=` and `erase` keep the overwritten value on a history tape of the forward run; a backward run started on its own has none"
             }
             RecursionLimit { .. } => "check that the recursion reaches its base case",
+            MemoryLimit { grown: Grown::Frames, .. } => {
+                "check that the recursion reaches its base case, and the sizes of the local arrays"
+            }
             MemoryLimit { .. } => "check that the loop that pushes, overwrites with `:=` or prints ends",
             EngineFailed(_) => {
                 "this is a bug in rdx, not in the program: `--backend interp` runs it on the interpreter"
@@ -608,6 +615,7 @@ mod tests {
             Fault::MemoryLimit(Grown::Stacks, 64),
             Fault::MemoryLimit(Grown::Tape, 64),
             Fault::MemoryLimit(Grown::Output, 64),
+            Fault::MemoryLimit(Grown::Frames, 128),
             Fault::Stopped,
             Fault::Kernel,
         ];

@@ -583,7 +583,24 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             let deep = t.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, depth, lim.max_depth);
             let big = t.b.ins().icmp(IntCC::UnsignedGreaterThan, need, lim.max_words);
             let over = t.b.ins().bor(deep, big);
-            t.fail_if(over, FaultCode::Recursion, lim.max_depth, depth);
+            // One branch on the way; the cold path says which limit, the depth first (as the
+            // interpreter's `call_limits`).
+            let (err, next) = (t.b.create_block(), t.b.create_block());
+            t.b.set_cold_block(err);
+            t.b.ins().brif(over, err, &[], next, &[]);
+            t.cold_path(err, next, |t| {
+                let (rec, mem) = (t.b.create_block(), t.b.create_block());
+                t.b.set_cold_block(rec);
+                t.b.set_cold_block(mem);
+                t.b.ins().brif(deep, rec, &[], mem, &[]);
+                t.b.switch_to_block(rec);
+                t.b.seal_block(rec);
+                t.emit_error(FaultCode::Recursion, lim.max_depth, depth);
+                t.b.switch_to_block(mem);
+                t.b.seal_block(mem);
+                let frames = t.k(rdx_vm::Grown::Frames as u64);
+                t.emit_error(FaultCode::MemoryLimit, frames, lim.max_words);
+            });
         };
         match self.room.as_mut() {
             // A call in place: its check only where the function's entry test did not pass.

@@ -559,8 +559,11 @@ impl Interpreter {
     #[cold]
     #[inline(never)]
     fn call_limits(&self, levels: usize, need: usize, pending: u64) -> Result<(), Fault> {
-        if levels >= self.limits.max_depth || need > self.limits.max_words {
+        if levels >= self.limits.max_depth {
             return Err(Fault::Recursion(self.limits.max_depth));
+        }
+        if need > self.limits.max_words {
+            return Err(Fault::MemoryLimit(crate::Grown::Frames, self.limits.max_words as u64));
         }
         if self.count.saturating_add(pending) > self.limits.max_steps {
             return Err(Fault::StepLimit(self.limits.max_steps));
@@ -843,7 +846,10 @@ pub fn bind_args(
     }
     let need = area.saturating_add(g.words as usize);
     if need > limits.max_words {
-        return Err(RunErrorKind::RecursionLimit { limit: limits.max_depth });
+        return Err(RunErrorKind::MemoryLimit {
+            grown: crate::Grown::Frames,
+            limit: limits.max_words as u64,
+        });
     }
     Ok((area, need))
 }
