@@ -251,3 +251,182 @@ fn a_message_that_is_not_a_request_is_skipped_and_a_broken_frame_ends_the_sessio
         assert!(err.starts_with("error: rdx dap: ") && !err.contains("panicked"), "{frame:?}: {err}");
     }
 }
+
+/// Writes `text` to `name` in a folder of the test's own (`tag`); returns the file's path.
+fn program(tag: &str, name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("rdx-cli-dap-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    std::fs::canonicalize(p).unwrap().display().to_string()
+}
+
+/// A program with calls and an `uncall`.
+const CALLS: &str = "gene add_square(x: u64, y: u64) {
+    y += x * x
+}
+
+gene main(x: u64, y: u64, z: i64) {
+    call add_square(x, y)
+    call add_square(x, y)
+    uncall add_square(x, y)
+    z -= 7
+}
+";
+
+/// Launches `program` with `args` and stops on entry.
+fn launched(program: &str, args: Value) -> Client {
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    let (r, _) = c.request("launch", json!({"program": program, "args": args}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    c
+}
+
+fn top_line(c: &mut Client) -> Value {
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1}));
+    r["body"]["stackFrames"][0]["line"].clone()
+}
+
+/// Ids and numbers from the client that name no frame or no line are refused (or answered
+/// unverified), never a panic nor a truncated number.
+#[test]
+fn ids_and_lines_out_of_range_are_refused() {
+    let sum = stdlib("sum.rdx");
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=3"]}));
+    // 4294967322 is 26 + 2³²: no line of the file, not line 26.
+    let (r, _) = c.request(
+        "setBreakpoints",
+        json!({"source": {"path": sum}, "breakpoints": [{"line": 4294967322u64}, {"line": 26}]}),
+    );
+    let bps = &r["body"]["breakpoints"];
+    assert_eq!((bps[0]["verified"].clone(), bps[1]["verified"].clone()), (json!(false), json!(true)), "{r}");
+    assert_eq!(bps[0]["line"], json!(4294967322u64), "{r}");
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    for id in [json!(u64::MAX), json!(1), json!(-1)] {
+        let (r, _) = c.request("scopes", json!({"frameId": id}));
+        assert_eq!(r["success"], json!(false), "{r}");
+        let (r, _) = c.request("evaluate", json!({"expression": "n", "frameId": id}));
+        assert_eq!(r["success"], json!(false), "{r}");
+    }
+    let (r, _) = c.request("variables", json!({"variablesReference": u64::MAX}));
+    assert_eq!(r["body"]["variables"], json!([]), "{r}");
+    let (r, _) = c.request("threads", json!({}));
+    assert_eq!(r["success"], json!(true), "the session goes on: {r}");
+    c.request("continue", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("breakpoint"));
+    assert_eq!(top_line(&mut c), json!(26));
+}
+
+/// Breakpoints are kept per source: another file's are unverified, with a message, and leave
+/// the program's in place.
+#[test]
+fn breakpoints_of_another_file_leave_the_programs() {
+    let sum = stdlib("sum.rdx");
+    let fib = stdlib("fib.rdx");
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=3"]}));
+    let (r, _) = c.request("setBreakpoints", json!({"source": {"path": sum}, "breakpoints": [{"line": 26}]}));
+    assert_eq!(r["body"]["breakpoints"][0]["verified"], json!(true), "{r}");
+    let (r, _) = c.request("setBreakpoints", json!({"source": {"path": fib}, "breakpoints": [{"line": 25}]}));
+    let bp = &r["body"]["breakpoints"][0];
+    assert_eq!(bp["verified"], json!(false), "{r}");
+    assert!(bp["message"].as_str().is_some_and(|m| m.contains("not the program")), "{r}");
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    c.request("continue", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("breakpoint"));
+    assert_eq!(top_line(&mut c), json!(26));
+}
+
+/// `stackTrace` gives the line the REPL marks: inside an `uncall` and in a `--reverse` session.
+#[test]
+fn stack_lines_inside_an_uncall_and_backward() {
+    let f = program("uncall", "calls.rdx", CALLS);
+    let mut c = launched(&f, json!(["x=3"]));
+    for _ in 0..7 {
+        c.request("stepIn", json!({"threadId": 1}));
+        c.event("stopped");
+    }
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1}));
+    let frames = &r["body"]["stackFrames"];
+    assert_eq!(
+        (frames[0]["name"].clone(), frames[0]["line"].clone()),
+        (json!("add_square"), json!(2)),
+        "{r}"
+    );
+    assert_eq!(frames[1]["line"], json!(8), "{r}");
+    let sum = stdlib("sum.rdx");
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=3", "s=6"], "reverse": true}));
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    let mut lines = vec![top_line(&mut c)];
+    for _ in 0..2 {
+        c.request("next", json!({"threadId": 1}));
+        c.event("stopped");
+        lines.push(top_line(&mut c));
+    }
+    // As the REPL marks them: `delocal`, `until`, then the loop's test going back in.
+    assert_eq!(lines, [json!(28), json!(27), json!(23)]);
+}
+
+/// `evaluate` reads the frame asked for; `stepBack` steps back over a call (the mirror of
+/// `next`); lines count from 0 when the client asks so.
+#[test]
+fn evaluate_in_a_frame_and_step_back_over_a_call() {
+    let f = program("frames", "calls.rdx", CALLS);
+    let mut c = Client::start();
+    c.request("initialize", json!({"linesStartAt1": false}));
+    c.request("launch", json!({"program": f, "args": ["x=3"]}));
+    c.request("setBreakpoints", json!({"source": {"path": f}, "breakpoints": [{"line": 1}]}));
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    c.request("continue", json!({"threadId": 1}));
+    c.event("stopped");
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1}));
+    assert_eq!(r["body"]["stackFrames"][1]["line"], json!(5), "{r}");
+    // In add_square, x and y are main's; z is main's only.
+    let (r, _) = c.request("evaluate", json!({"expression": "z - 1", "frameId": 1}));
+    assert_eq!(r["body"]["result"], json!("-1"), "{r}");
+    let (r, _) = c.request("evaluate", json!({"expression": "z", "frameId": 0}));
+    assert_eq!(r["success"], json!(false), "{r}");
+    c.request("setBreakpoints", json!({"source": {"path": f}, "breakpoints": []}));
+    c.request("stepOut", json!({"threadId": 1}));
+    c.event("stopped");
+    c.request("next", json!({"threadId": 1}));
+    c.event("stopped");
+    assert_eq!(top_line(&mut c), json!(7));
+    c.request("stepBack", json!({"threadId": 1}));
+    c.event("stopped");
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1}));
+    assert_eq!(r["body"]["totalFrames"], json!(1), "stepped back over the call: {r}");
+    assert_eq!(r["body"]["stackFrames"][0]["line"], json!(6), "{r}");
+}
+
+/// Thousands of breakpoints in one request are marked in one pass over the code (this took
+/// seconds when each one rebuilt every other's marks): each answer says whether its line has
+/// a statement.
+#[test]
+fn many_breakpoints_in_one_request() {
+    let sum = stdlib("sum.rdx");
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=3"]}));
+    let asked: Vec<Value> = (1..=3000).map(|l| json!({"line": l % 30 + 1})).collect();
+    let (r, _) = c.request("setBreakpoints", json!({"source": {"path": sum}, "breakpoints": asked}));
+    let bps = r["body"]["breakpoints"].as_array().expect("breakpoints");
+    assert_eq!(bps.len(), 3000);
+    for (i, b) in bps.iter().enumerate() {
+        let line = (i as u64 + 1) % 30 + 1;
+        assert_eq!(b["line"], json!(line), "{b}");
+        assert_eq!(b["verified"], json!([22, 23, 25, 26, 27, 28].contains(&line)), "line {line}: {b}");
+    }
+}

@@ -409,3 +409,147 @@ fn list_shows_a_line_or_a_gene_and_other_commands_refuse_an_argument() {
         assert!(out.contains(refusal), "{refusal}{out}");
     }
 }
+
+/// A program with calls, an `uncall`, an `i64` and an array, for the tests below.
+const CALLS: &str = "gene add_square(x: u64, y: u64) {
+    y += x * x
+}
+
+gene main(x: u64, y: u64, z: i64, xs: u64[4]) {
+    call add_square(x, y)
+    call add_square(x, y)
+    uncall add_square(x, y)
+    z -= 7
+    xs[1] += x
+}
+";
+
+/// `where` shows each frame at the line the `>` marks: inside an `uncall` (a frame running
+/// backward) and in a `--reverse` session, whose entry frame runs in the run's own direction
+/// and is not labelled as uncalled.
+#[test]
+fn where_shows_the_marked_line_inside_an_uncall_and_in_a_reverse_session() {
+    let f = program("where", "calls.rdx", CALLS);
+    // Step 7: inside the `uncall`, before undoing `y += x * x` (line 2).
+    let out = session(&[&f, "--set", "x=3"], "goto 7\nwhere\n");
+    assert!(out.contains("step 7, add_square at") && out.contains(">    2 |     y += x * x\n"), "{out}");
+    assert!(out.contains(&format!("#0 add_square at {f}:2 (uncalled: runs backward)\n")), "{out}");
+    assert!(out.contains(&format!("#1 main at {f}:8\n")), "{out}");
+    let sum = stdlib("sum.rdx");
+    let out =
+        session(&[&sum, "--entry", "sum_to", "--set", "n=3", "--set", "s=6", "--reverse"], "next\nwhere\n");
+    assert!(out.contains(">   27 |     } until i == n\n"), "{out}");
+    assert!(out.trim_end().ends_with(&format!("#0 sum_to at {sum}:27")), "{out}");
+}
+
+/// A watchpoint compares from where `goto` lands (not from where it was set), and every watched
+/// variable one statement changes is reported at that statement.
+#[test]
+fn watchpoints_after_goto_and_two_changed_by_one_statement() {
+    let f = program(
+        "watch2",
+        "watch2.rdx",
+        "gene main(a: u64, b: u64, c: u64) {\n    local s: stack = nil\n    push a, s\n    b += 1\n    c += 1\n    c -= 1\n    pop a, s\n    delocal s = nil\n}\n",
+    );
+    // `b += 1` (step 3) is behind step 4: nothing changes b after it.
+    let out = session(&[&f, "--set", "a=7"], "watch b\ngoto 4\ncontinue\n");
+    assert!(!out.contains("changed"), "{out}");
+    assert!(out.contains("at the end of the run"), "{out}");
+    // `push a, s` changes both; `pop a, s` both back.
+    let out = session(&[&f, "--set", "a=7"], "watch s\nwatch a\ncontinue\ncontinue\n");
+    assert!(
+        out.contains("watchpoint 1: s changed: [] -> [7]\nwatchpoint 2: a changed: 7 -> 0\nstep 2, main at"),
+        "{out}"
+    );
+    assert!(
+        out.contains("watchpoint 1: s changed: [7] -> []\nwatchpoint 2: a changed: 0 -> 7\nstep 6, main at"),
+        "{out}"
+    );
+}
+
+/// `print` computes as the language does: rdx `i64` arithmetic is signed; Janus divides and
+/// takes the modulo rounding toward negative infinity and stops at an overflow, as the program
+/// does.
+#[test]
+fn print_computes_as_the_language_does() {
+    let f = program("signed", "calls.rdx", CALLS);
+    let out =
+        session(&[&f, "--set", "x=3"], "continue\nprint z\nprint z < 0\nprint z / 2\nprint z * 2 + 1\n");
+    assert!(out.contains("z = -7\nz < 0 = 1\nz / 2 = -3\nz * 2 + 1 = -13\n"), "{out}");
+    let ja = program(
+        "floor",
+        "neg.ja",
+        "procedure main()\n    int x\n    int q\n    int r\n    x -= 7\n    q += x / 2\n    r += x % 2\n",
+    );
+    let out = session(
+        &[&ja],
+        "continue\nprint x / 2\nprint q\nprint x % 2\nprint r\nprint x * 9223372036854775807\n",
+    );
+    assert!(out.contains("x / 2 = -4\nq = -4\nx % 2 = 1\nr = 1\n"), "{out}");
+    assert!(out.contains("error: integer overflow"), "{out}");
+}
+
+/// A Janus array of several dimensions is printed, indexed and watched by its name.
+#[test]
+fn janus_arrays_of_several_dimensions_are_inspected_by_name() {
+    let ja = program(
+        "matrix",
+        "matrix.ja",
+        "procedure main()\n    int m[2][3] = {{1, 2, 3}, {4}}\n    int r\n    m[1][2] += 5\n    r += m[1][0]\n",
+    );
+    let out = session(&[&ja], "watch m\ncontinue\ncontinue\nprint m\nprint m[1][0] * 2\nprint m[2][3]\n");
+    assert!(out.contains("watchpoint 1: m\n"), "{out}");
+    assert!(
+        out.contains("watchpoint 1: m changed: {{1, 2, 3}, {4, 0, 0}} -> {{1, 2, 3}, {4, 0, 5}}"),
+        "{out}"
+    );
+    assert!(out.contains("\nm[2][3] = {{1, 2, 3}, {4, 0, 5}}\nm[1][0] * 2 = 8\n"), "{out}");
+    // Past the dimensions: the program's own error, not the whole array.
+    assert!(
+        out.trim_end().lines().last().is_some_and(|l| l.starts_with("error: index out of bounds")),
+        "{out}"
+    );
+}
+
+/// Float buffers are shown as `rdx run` shows them, element by element (a `c64` element is a
+/// pair), by `print` and by a watchpoint.
+#[test]
+fn float_buffers_are_printed_and_watched_as_floats() {
+    let f = program(
+        "floats",
+        "floats.rdx",
+        "gene main(z: c64[4], x: f64[4], w: u64) {\n    kernel fft(z)\n    w += 1\n}\n",
+    );
+    let out = session(
+        &[&f, "--set", "z=[1,2,3,4]", "--set", "x=[3,1,3,1]"],
+        "print z[1]\nprint x[0]\nprint x[4]\nwatch z\ncontinue\n",
+    );
+    assert!(out.contains("z[1] = [2, 0]\nx[0] = 3\nerror: index 4 out of bounds (size 4)\n"), "{out}");
+    assert!(
+        out.contains("watchpoint 1: z changed: [[1, 0], [2, 0], [3, 0], [4, 0]] -> [[5, 0], [-1, 1], [-1, 0], [-1, -1]]"),
+        "{out}"
+    );
+}
+
+/// Small refusals: a line 0 or past the file, a line number past `u32`, stray arguments to
+/// `help` and `quit`; at the end of the run the `>` marks the gene's last line.
+#[test]
+fn small_refusals_and_the_line_at_the_end() {
+    let f = program("small", "calls.rdx", CALLS);
+    let out = session(&[&f, "--set", "x=3"], "list 0\nbreak 4294967296\nhelp me\nquit now\ncontinue\n");
+    for refusal in [
+        "error: no line 0 in the source\n",
+        "error: no statement starts on line 4294967296\n",
+        "error: help takes no argument (`me`)\n",
+        "error: quit takes no argument (`now`)\n",
+    ] {
+        assert!(out.contains(refusal), "{refusal}{out}");
+    }
+    assert!(out.contains("at the end of the run\nstep 11, main at") && out.contains(">   11 | }\n"), "{out}");
+    let ja = program("end", "end.ja", "procedure main()\n    int x\n    int y\n    x += 1\n    y += 2\n");
+    let out = session(&[&ja], "continue\n");
+    assert!(
+        out.contains("at the end of the run\nstep 2, main at") && out.contains(">    5 |     y += 2\n"),
+        "{out}"
+    );
+}

@@ -153,9 +153,13 @@ fn capabilities() -> Json {
 
 /// Before `launch`: answers `initialize`, refuses what needs a program.
 fn serve<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>) -> Result<(), String> {
+    let mut lines = Lines { from_one: true };
     while let Some(req) = next_request(input, wire)? {
         match req["command"].as_str().unwrap_or("") {
-            "initialize" => wire.respond(&req, capabilities()),
+            "initialize" => {
+                lines.from_one = req["arguments"]["linesStartAt1"].as_bool() != Some(false);
+                wire.respond(&req, capabilities())
+            }
             "launch" => match launch(&req["arguments"]) {
                 Ok((program, gene, values, dir, stop_on_entry)) => {
                     let mut it = Interpreter::new();
@@ -169,7 +173,7 @@ fn serve<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>) -> Result<(), S
                             wire.respond(&req, json!({}));
                             wire.event("initialized", json!({}));
                             let mut s = Session { program: &program, dbg };
-                            return session(input, wire, &mut s, stop_on_entry);
+                            return session(input, wire, &mut s, stop_on_entry, lines);
                         }
                         Err(e) => wire.refuse(&req, &e.kind.message()),
                     }
@@ -221,6 +225,7 @@ fn session<W: Write>(
     wire: &mut Wire<W>,
     s: &mut Session<'_, '_>,
     stop_on_entry: bool,
+    lines: Lines,
 ) -> Result<(), String> {
     let path = std::fs::canonicalize(&s.program.name)
         .map_or_else(|_| s.program.name.clone(), |p| p.display().to_string());
@@ -229,13 +234,7 @@ fn session<W: Write>(
         match req["command"].as_str().unwrap_or("") {
             "initialize" => wire.respond(&req, capabilities()),
             "setBreakpoints" => {
-                s.dbg.clear_breaks();
-                let mut out = Vec::new();
-                for b in args["breakpoints"].as_array().into_iter().flatten() {
-                    let line = b["line"].as_u64().unwrap_or(0) as u32;
-                    let bp = s.dbg.add_break(BreakAt::Line(line));
-                    out.push(json!({"id": bp.id, "verified": bp.points > 0, "line": line}));
-                }
+                let out = set_breakpoints(s, args, &path, lines);
                 wire.respond(&req, json!({"breakpoints": out}));
             }
             "setExceptionBreakpoints" => wire.respond(&req, json!({})),
@@ -260,7 +259,7 @@ fn session<W: Write>(
                     .iter()
                     .enumerate()
                     .map(|(i, f)| {
-                        let line = f.span.and_then(|sp| line_of(m, sp)).unwrap_or(0);
+                        let line = f.span.and_then(|sp| line_of(m, sp)).map_or(0, |l| lines.to_client(l));
                         json!({
                             "id": i, "name": f.gene, "line": line, "column": 1,
                             "source": {"name": s.program.name, "path": path},
@@ -270,17 +269,20 @@ fn session<W: Write>(
                 let total = frames.len();
                 wire.respond(&req, json!({"stackFrames": frames, "totalFrames": total}));
             }
-            "scopes" => {
-                let id = args["frameId"].as_u64().unwrap_or(0);
-                wire.respond(
-                    &req,
-                    json!({"scopes": [{"name": "Variables", "variablesReference": id + 1, "expensive": false}]}),
-                );
-            }
+            "scopes" => match frame(s, &args["frameId"]) {
+                Some(k) => {
+                    let id = s.dbg.depth() - k;
+                    wire.respond(
+                        &req,
+                        json!({"scopes": [{"name": "Variables", "variablesReference": id, "expensive": false}]}),
+                    )
+                }
+                None => wire.refuse(&req, &format!("no frame {}", args["frameId"])),
+            },
             "variables" => {
-                let r = args["variablesReference"].as_u64().unwrap_or(0) as usize;
-                let depth = s.dbg.depth();
-                let vars = match r.checked_sub(1).and_then(|i| depth.checked_sub(i + 1)) {
+                // Reference `frame id + 1`; any other is no frame's (no variables).
+                let id = args["variablesReference"].as_u64().and_then(|r| r.checked_sub(1));
+                let vars = match frame(s, &id.map_or(Json::Null, |i| json!(i))) {
                     Some(k) => s.dbg.variables(k),
                     None => Vec::new(),
                 };
@@ -296,7 +298,16 @@ fn session<W: Write>(
             }
             "evaluate" => {
                 let expr = args["expression"].as_str().unwrap_or("");
-                let text = s.print(expr);
+                // In the frame asked for (the innermost when none is).
+                let k = match &args["frameId"] {
+                    Json::Null => Some(s.dbg.depth() - 1),
+                    id => frame(s, id),
+                };
+                let Some(k) = k else {
+                    wire.refuse(&req, &format!("no frame {}", args["frameId"]));
+                    continue;
+                };
+                let text = s.print_in(k, expr);
                 match text.strip_prefix("error: ") {
                     Some(e) => wire.refuse(&req, e.trim_end()),
                     None => {
@@ -311,7 +322,8 @@ fn session<W: Write>(
                     "next" => (Motion::Next, true),
                     "stepIn" => (Motion::Step, true),
                     "stepOut" => (Motion::Finish, true),
-                    "stepBack" => (Motion::Step, false),
+                    // VS Code's Step Back mirrors Step Over: it steps back over calls.
+                    "stepBack" => (Motion::Next, false),
                     "continue" => (Motion::Continue, true),
                     _ => (Motion::Continue, false),
                 };
@@ -341,7 +353,11 @@ fn report<W: Write>(wire: &mut Wire<W>, s: &mut Session<'_, '_>, stop: Stop) {
     let (reason, text) = match stop {
         Stop::Step => ("step", None),
         Stop::Break(_) => ("breakpoint", None),
-        Stop::Watch { name, old, new, .. } => ("data breakpoint", Some(format!("{name}: {old} -> {new}"))),
+        Stop::Watch(changes) => {
+            let text: Vec<String> =
+                changes.iter().map(|c| format!("{}: {} -> {}", c.name, c.old, c.new)).collect();
+            ("data breakpoint", Some(text.join("; ")))
+        }
         Stop::End => ("end", Some("at the end of the run (step back to go on)".to_string())),
         Stop::Start => ("start", Some("at the start of the run".to_string())),
         Stop::Error(e) => {
@@ -357,4 +373,63 @@ fn report<W: Write>(wire: &mut Wire<W>, s: &mut Session<'_, '_>, stop: Stop) {
         body["description"] = json!(t);
     }
     wire.event("stopped", body);
+}
+
+/// How the client counts lines (`linesStartAt1` of `initialize`: from 1 unless it says 0).
+#[derive(Clone, Copy)]
+struct Lines {
+    from_one: bool,
+}
+
+impl Lines {
+    /// A source line (from 1) as the client counts it.
+    fn to_client(self, line: u32) -> u32 {
+        if self.from_one { line } else { line - 1 }
+    }
+
+    /// A line from the client as a source line (from 1); None for one that is no line.
+    fn source_line(self, line: &Json) -> Option<u32> {
+        let l = line.as_u64()?.checked_add(u64::from(!self.from_one))?;
+        u32::try_from(l).ok().filter(|&l| l >= 1)
+    }
+}
+
+/// The frame (by depth from the entry's, 0) of DAP frame id `id` (0: the innermost); None
+/// for an id that is no frame's.
+fn frame(s: &Session<'_, '_>, id: &Json) -> Option<usize> {
+    let depth = s.dbg.depth() as u64;
+    let id = id.as_u64().filter(|&i| i < depth)?;
+    Some((depth - 1 - id) as usize)
+}
+
+/// `setBreakpoints`: the breakpoints of one source. The program's replace its breakpoints (a
+/// line with no statement is unverified); another file's are answered unverified and leave
+/// the program's alone.
+fn set_breakpoints(s: &mut Session<'_, '_>, args: &Json, path: &str, lines: Lines) -> Vec<Json> {
+    let asked: Vec<&Json> = args["breakpoints"].as_array().into_iter().flatten().collect();
+    let source = &args["source"];
+    let ours = match source["path"].as_str() {
+        Some(p) => std::fs::canonicalize(p)
+            .map_or_else(|_| p == path || p == s.program.name, |p| p.display().to_string() == path),
+        None => source["name"].as_str().is_none_or(|n| {
+            n == s.program.name || std::path::Path::new(&s.program.name).file_name().is_some_and(|f| f == n)
+        }),
+    };
+    if !ours {
+        let why = format!("not the program being debugged ({})", s.program.name);
+        return asked.iter().map(|b| json!({"verified": false, "line": b["line"], "message": why})).collect();
+    }
+    let wanted: Vec<Option<u32>> = asked.iter().map(|b| lines.source_line(&b["line"])).collect();
+    let set = s.dbg.set_breaks(wanted.iter().flatten().map(|&l| BreakAt::Line(l)));
+    let mut set = set.into_iter();
+    asked
+        .iter()
+        .zip(&wanted)
+        .map(|(b, l)| match l.and_then(|_| set.next()) {
+            Some(bp) if bp.points > 0 => json!({"id": bp.id, "verified": true, "line": b["line"]}),
+            Some(bp) => json!({"id": bp.id, "verified": false, "line": b["line"],
+                "message": "no statement starts on this line"}),
+            None => json!({"verified": false, "line": b["line"], "message": "no such line"}),
+        })
+        .collect()
 }

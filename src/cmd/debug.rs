@@ -7,7 +7,7 @@
 
 use crate::frontend;
 use rdx_core::run::Program;
-use rdx_lang::ast::{BinOp, Builtin, Dialect, ExprKind, StmtKind, Type, UnOp};
+use rdx_lang::ast::{Dialect, ExprKind, StmtKind, Type};
 use rdx_vm::engine::debug::{BreakAt, Debugger, Motion, Stop, Var, line_of};
 use rdx_vm::{Engine, Interpreter, Value};
 use std::io::{BufRead, IsTerminal, Write};
@@ -250,8 +250,8 @@ impl Session<'_, '_> {
         let (cmd, arg) = line.split_once(char::is_whitespace).map_or((line, ""), |(c, a)| (c, a.trim()));
         let text = match cmd {
             "" => String::new(),
-            "quit" | "q" | "exit" => return (String::new(), true),
-            "help" | "h" => HELP.to_string(),
+            "quit" | "q" | "exit" if arg.is_empty() => return (String::new(), true),
+            "help" | "h" if arg.is_empty() => HELP.to_string(),
             "step" | "s" => self.motion(cmd, arg, Motion::Step, true),
             "next" | "n" => self.motion(cmd, arg, Motion::Next, true),
             "finish" => self.motion(cmd, arg, Motion::Finish, true),
@@ -285,7 +285,9 @@ impl Session<'_, '_> {
                 Ok(()) => format!("restarted\n{}", self.here(2)),
                 Err(e) => format!("error: {}\n", e.kind.message()),
             },
-            "where" | "bt" | "backtrace" | "run" | "r" => no_argument(cmd, arg),
+            "where" | "bt" | "backtrace" | "run" | "r" | "quit" | "q" | "exit" | "help" | "h" => {
+                no_argument(cmd, arg)
+            }
             other => format!("error: unknown command `{other}` (type `help`)\n"),
         };
         (text, false)
@@ -318,8 +320,10 @@ impl Session<'_, '_> {
         match stop {
             Stop::Step => {}
             Stop::Break(id) => s.push_str(&format!("breakpoint {id}\n")),
-            Stop::Watch { id, name, old, new } => {
-                s.push_str(&format!("watchpoint {id}: {name} changed: {old} -> {new}\n"))
+            Stop::Watch(changes) => {
+                for c in changes {
+                    s.push_str(&format!("watchpoint {}: {} changed: {} -> {}\n", c.id, c.name, c.old, c.new));
+                }
             }
             Stop::End => s.push_str("at the end of the run\n"),
             Stop::Start => s.push_str("at the start of the run\n"),
@@ -378,20 +382,23 @@ impl Session<'_, '_> {
             let sp = d.genes.get(m.gene_index(arg)?)?.spans.first().copied()?;
             line_of(m, sp)
         };
-        let Some(line) = arg.parse::<u32>().ok().or_else(gene_line) else {
+        let Some(line) = arg.parse::<u64>().ok().or_else(|| gene_line().map(u64::from)) else {
             return format!("error: list [LINE|GENE]: `{arg}` is neither a line number nor a gene\n");
         };
-        let text = self.source_around(line, 5);
-        if text.is_empty() {
-            return format!("error: no line {line} in the source\n");
+        let lines = m.debug.as_ref().map_or(0, |d| d.source.lines().count() as u64);
+        match u32::try_from(line) {
+            Ok(l) if (1..=lines).contains(&line) => self.source_around(l, 5),
+            _ => format!("error: no line {line} in the source\n"),
         }
-        text
     }
 
     fn add_break(&mut self, arg: &str) -> String {
         let m = &self.program.module;
-        let at = if let Ok(line) = arg.parse::<u32>() {
-            BreakAt::Line(line)
+        let at = if let Ok(line) = arg.parse::<u64>() {
+            match u32::try_from(line) {
+                Ok(line) => BreakAt::Line(line),
+                Err(_) => return format!("error: no statement starts on line {line}\n"),
+            }
         } else if let Some(g) = m.gene_index(arg) {
             BreakAt::Gene(g)
         } else {
@@ -457,8 +464,10 @@ impl Session<'_, '_> {
         let mut s = format!("step {}\n", self.dbg.position());
         for (i, f) in self.dbg.stack().iter().enumerate() {
             let line = f.span.and_then(|sp| line_of(m, sp)).unwrap_or(0);
+            // Only a frame running against the run's own direction was uncalled.
             let dir = match f.dir {
-                rdx_vm::Direction::Forward => "",
+                d if d == self.dbg.direction() => "",
+                rdx_vm::Direction::Forward => " (uncalled: runs forward)",
                 rdx_vm::Direction::Backward => " (uncalled: runs backward)",
             };
             s.push_str(&format!("#{i} {} at {}:{line}{dir}\n", f.gene, self.program.name));
@@ -476,35 +485,66 @@ impl Session<'_, '_> {
         }
     }
 
+    /// `print VAR|EXPR` in the top frame.
     pub fn print(&self, arg: &str) -> String {
+        self.print_in(self.dbg.depth() - 1, arg)
+    }
+
+    /// `print VAR|EXPR` in frame `k` (0: the entry's frame).
+    pub fn print_in(&self, k: usize, arg: &str) -> String {
         if arg.is_empty() {
             return "error: print VAR|EXPR\n".into();
         }
-        let k = self.dbg.depth() - 1;
         if let Some(v) = self.dbg.lookup(k, arg) {
             return self.var_line(&v);
         }
-        match self.eval(arg) {
-            Ok(x) => {
-                let signed = self.program.module.dialect == Dialect::Janus;
-                format!("{arg} = {}\n", rdx_vm::values::format_value(&Value::Int(x), signed))
-            }
+        match self.eval(k, arg) {
+            Ok(value) => format!("{arg} = {value}\n"),
             Err(e) => format!("error: {e}\n"),
         }
     }
 
-    /// Evaluates an expression over the current frame's variables (integer arithmetic as the
-    /// program's dialect does it).
-    pub fn eval(&self, text: &str) -> Result<u64, String> {
+    /// Evaluates expression `text` over frame `k`'s variables as the program's language does,
+    /// and shows the value as `rdx run` prints it. The expression is compiled by the program's
+    /// own compiler, as a gene over the frame's variables, and run by the interpreter, so its
+    /// types (signed, fixed width), Janus's floor division and Janus's overflow errors are the
+    /// language's. An element of a float buffer (`z[1]`, which the language only passes to
+    /// kernels) is read and shown as `rdx run` shows the buffer's elements.
+    pub fn eval(&self, k: usize, text: &str) -> Result<String, String> {
         let m = &self.program.module;
-        // Parsed in the program's own language: a Janus program's names (`x'`, `neg`) and
-        // operators (`=`) are Janus's.
-        let (head, tail) = match m.dialect {
-            Dialect::Janus => ("procedure main()\n local int t = ", "\n delocal int t = 0\n"),
-            Dialect::Rdx => ("gene debug_expr() { assert ", " }"),
-        };
+        let vars: Vec<Var> =
+            self.dbg.variables(k).into_iter().filter(|v| declarable(&v.name, m.dialect)).collect();
+        let e = self.expression(text, &vars)?;
+        if let ExprKind::Index(a, i) = &e.expr.kind
+            && let Some(v) = vars.iter().find(|v| base_name(&v.name) == a.name)
+            && let (Type::Array(elem, n), Value::Array(words)) = (v.ty, &v.value)
+            && elem.is_float()
+        {
+            let at = |o: u32| (o as usize).saturating_sub(e.head);
+            let (x, _) = self.compute(k, &text[at(i.span.start)..at(i.span.end)], &vars)?;
+            let w = elem.words() as usize;
+            let item = (x < n).then(|| words.get(x as usize * w..x as usize * w + w)).flatten();
+            let item = item.ok_or_else(|| format!("index {x} out of bounds (size {n})"))?;
+            let floats: Vec<String> =
+                item.iter().map(|b| rdx_vm::values::format_float(f64::from_bits(*b), false)).collect();
+            return Ok(if w == 1 { floats.join("") } else { format!("[{}]", floats.join(", ")) });
+        }
+        let (x, ty) = self.compute(k, text, &vars)?;
+        Ok(match m.dialect {
+            Dialect::Janus => rdx_vm::jana::format_value(&Value::Int(x)),
+            Dialect::Rdx => rdx_vm::values::format_typed(&Value::Int(x), ty, m.dialect, false),
+        })
+    }
+
+    /// Parses `text` as one expression of the program's language over `vars`, whose names it
+    /// must use; text that is not one whole expression is refused, saying where.
+    fn expression(&self, text: &str, vars: &[Var]) -> Result<Parsed, String> {
+        let dialect = self.program.module.dialect;
+        // Parsed in the program's own language: a Janus program's names (`x'`, `neg`),
+        // operators (`=`) and arrays of several dimensions (`m[1][0]`) are Janus's.
+        let (head, tail) = wrapper(dialect, vars, Type::U64);
         let not_expr = |why: &str| format!("`{text}` is not an expression{why}");
-        let prog = rdx_lang::parse(&format!("{head}{text}{tail}"), m.dialect).map_err(|d| {
+        let prog = rdx_lang::parse(&format!("{head}{text}{tail}"), dialect).map_err(|d| {
             let Some(d) = d.first() else { return not_expr("") };
             // The text is `head.len()..end` of the wrapped source. Where the parser wanted a
             // statement, the expression before had ended (`acc)`); where it stopped past the
@@ -528,23 +568,137 @@ impl Session<'_, '_> {
             }
         })?;
         // One statement holding the whole text (not `x; y += 1`, which parses as two).
-        let e = match prog.genes.as_slice() {
+        let expr = match prog.genes.as_slice() {
             [g] => match g.body.stmts.as_slice() {
                 [s] => match &s.kind {
-                    StmtKind::Assert(e) => Some(e.clone()),
-                    _ => None,
-                },
-                [s, _] => match &s.kind {
-                    StmtKind::Local { init: e, .. } => Some(e.clone()),
+                    StmtKind::Update { value, .. } => Some(value.clone()),
                     _ => None,
                 },
                 _ => None,
             },
             _ => None,
         };
-        let Some(e) = e else { return Err(not_expr("")) };
-        let vars = self.dbg.variables(self.dbg.depth() - 1);
-        eval(&e.kind, &vars, m.dialect == Dialect::Janus)
+        let expr = expr.ok_or_else(|| not_expr(""))?;
+        if let Some(name) = unknown_name(&expr, vars) {
+            return Err(format!("no variable `{name}` in scope"));
+        }
+        Ok(Parsed { expr, head: head.len() })
+    }
+
+    /// The value of expression `text` over frame `k`'s variables `vars` and its type: compiled
+    /// as `value += text` in a gene whose parameters are the variables, and run.
+    fn compute(&self, k: usize, text: &str, vars: &[Var]) -> Result<(u64, Type), String> {
+        let m = &self.program.module;
+        let e = self.expression(text, vars)?.expr;
+        let types = |n: &str| vars.iter().find(|v| base_name(&v.name) == n).map(|v| v.ty);
+        let ty = if m.dialect == Dialect::Janus {
+            Type::I64
+        } else if let Some(w) = rdx_lang::types::expr_width(&e, &types) {
+            Type::Fixed(w)
+        } else if rdx_lang::types::expr_signed(m.dialect, &e, &types) {
+            Type::I64
+        } else {
+            Type::U64
+        };
+        let (head, tail) = wrapper(m.dialect, vars, ty);
+        let source = format!("{head}{text}{tail}");
+        let p = Program::from_source(source, "print".into(), m.dialect, false, &[]).map_err(|e| match e {
+            rdx_core::run::LoadError::Compile { diagnostics, .. } => diagnostics
+                .first()
+                .map_or_else(|| format!("`{text}` does not compile"), |d| d.message.clone()),
+            rdx_core::run::LoadError::Core(e) => e.to_string(),
+        })?;
+        let g = p.module.default_entry().unwrap_or(0);
+        let params = &p.module.genes[g].params;
+        let mut args: Vec<Value> = params
+            .iter()
+            .map(|p| vars.iter().find(|v| v.name == p.name).map_or(Value::Int(0), |v| v.value.clone()))
+            .collect();
+        Interpreter::new()
+            .run(&p.module, g, &mut args, rdx_vm::Direction::Forward)
+            .map_err(|e| e.to_diagnostic().message)?;
+        match params.iter().position(|p| p.name == RESULT).map(|i| &args[i]) {
+            Some(Value::Int(x)) => Ok((*x, ty)),
+            _ => Err(format!("`{text}` has no value in frame {k}")),
+        }
+    }
+}
+
+/// An expression `print` parsed, and where the text starts in the source it was parsed in.
+struct Parsed {
+    expr: rdx_lang::ast::Expr,
+    head: usize,
+}
+
+/// The variable a compiled expression adds its value to.
+const RESULT: &str = "rdx_debug_value";
+
+/// The source around an expression that `print` compiles: a gene (a Janus `main`) declaring
+/// `vars` and `RESULT` of type `ty`, whose one statement is `RESULT += ` the expression.
+fn wrapper(dialect: Dialect, vars: &[Var], ty: Type) -> (String, &'static str) {
+    let mut head = String::new();
+    match dialect {
+        Dialect::Janus => {
+            head.push_str("procedure main()\n");
+            for v in vars {
+                let decl = match (&v.value, v.name.contains('[')) {
+                    (Value::Stack(_), _) => format!("stack {}", v.name),
+                    (Value::Array(_), true) => format!("int {}", v.name),
+                    (Value::Array(xs), false) => format!("int {}[{}]", v.name, xs.len()),
+                    (Value::Int(_), _) => format!("int {}", v.name),
+                };
+                head.push_str(&format!("    {decl}\n"));
+            }
+            head.push_str(&format!("    int {RESULT}\n    {RESULT} += "));
+            (head, "\n")
+        }
+        Dialect::Rdx => {
+            head.push_str("gene debug_expr(");
+            for v in vars {
+                head.push_str(&format!("{}: {}, ", v.name, v.ty));
+            }
+            head.push_str(&format!("{RESULT}: {ty}) {{ {RESULT} += "));
+            (head, " }")
+        }
+    }
+}
+
+/// Whether `name` can be declared in the program's language (not a compiler's label such as
+/// `slot 3`, shown for a module without names): an identifier, in Janus with `'` and, for an
+/// array of several dimensions, its dimensions (`m[2][3]`).
+fn declarable(name: &str, dialect: Dialect) -> bool {
+    let base = base_name(name);
+    let ident = base.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && base
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || (c == '\'' && dialect == Dialect::Janus));
+    let dims = &name[base.len()..];
+    ident
+        && (dims.is_empty()
+            || dims.starts_with('[') && dims.chars().all(|c| c.is_ascii_digit() || "[]".contains(c)))
+}
+
+/// The name without the dimensions of a Janus array named with them (`m[2][3]` → `m`).
+fn base_name(name: &str) -> &str {
+    name.split_once('[').map_or(name, |(b, _)| b)
+}
+
+/// The first name `e` uses that is none of `vars`.
+fn unknown_name(e: &rdx_lang::ast::Expr, vars: &[Var]) -> Option<String> {
+    let known = |n: &str| vars.iter().any(|v| base_name(&v.name) == base_name(n));
+    match &e.kind {
+        ExprKind::Int(_) | ExprKind::Nil => None,
+        ExprKind::Var(n) => (!known(n)).then(|| n.clone()),
+        ExprKind::Builtin(_, x) => (!known(&x.name)).then(|| x.name.clone()),
+        ExprKind::Index(a, i) => {
+            if known(&a.name) {
+                unknown_name(i, vars)
+            } else {
+                Some(base_name(&a.name).to_string())
+            }
+        }
+        ExprKind::Unary(_, a) => unknown_name(a, vars),
+        ExprKind::Binary(_, a, b) => unknown_name(a, vars).or_else(|| unknown_name(b, vars)),
     }
 }
 
@@ -553,79 +707,4 @@ fn describe(m: &rdx_vm::module::Module, at: &BreakAt) -> String {
         BreakAt::Line(l) => format!("line {l}"),
         BreakAt::Gene(g) => format!("gene {}", m.genes[*g].name),
     }
-}
-
-fn eval(e: &ExprKind, vars: &[Var], signed: bool) -> Result<u64, String> {
-    let var = |name: &str| {
-        vars.iter().find(|v| v.name == name).ok_or_else(|| format!("no variable `{name}` in scope"))
-    };
-    Ok(match e {
-        ExprKind::Int(x) => *x,
-        ExprKind::Nil => 0,
-        ExprKind::Var(name) => match &var(name)?.value {
-            Value::Int(x) => *x,
-            _ => return Err(format!("`{name}` is not a number (print it by name)")),
-        },
-        ExprKind::Index(a, i) => {
-            let i = eval(&i.kind, vars, signed)?;
-            match &var(&a.name)?.value {
-                Value::Array(xs) => *xs
-                    .get(i as usize)
-                    .ok_or_else(|| format!("index {i} out of bounds (size {})", xs.len()))?,
-                _ => return Err(format!("`{}` is not an array", a.name)),
-            }
-        }
-        ExprKind::Builtin(b, x) => {
-            let v = var(&x.name)?;
-            match (b, &v.value) {
-                (Builtin::Size, Value::Array(xs) | Value::Stack(xs)) => {
-                    let words = match v.ty {
-                        Type::Array(e, _) => e.words().max(1),
-                        _ => 1,
-                    };
-                    xs.len() as u64 / words
-                }
-                (Builtin::Empty, Value::Stack(xs)) => xs.is_empty() as u64,
-                (Builtin::Top, Value::Stack(xs)) => *xs.last().ok_or("top of an empty stack")?,
-                _ => return Err(format!("`{}` is not a stack", x.name)),
-            }
-        }
-        ExprKind::Unary(op, a) => {
-            let a = eval(&a.kind, vars, signed)?;
-            match op {
-                UnOp::Neg => a.wrapping_neg(),
-                UnOp::BitNot => !a,
-                UnOp::Not => (a == 0) as u64,
-            }
-        }
-        ExprKind::Binary(op, a, b) => {
-            let (a, b) = (eval(&a.kind, vars, signed)?, eval(&b.kind, vars, signed)?);
-            let (sa, sb) = (a as i64, b as i64);
-            let lt = if signed { sa < sb } else { a < b };
-            let gt = if signed { sa > sb } else { a > b };
-            match op {
-                BinOp::Add => a.wrapping_add(b),
-                BinOp::Sub => a.wrapping_sub(b),
-                BinOp::Mul => a.wrapping_mul(b),
-                BinOp::Div | BinOp::Mod if b == 0 => return Err("division by zero".into()),
-                BinOp::Div if signed => sa.wrapping_div(sb) as u64,
-                BinOp::Div => a / b,
-                BinOp::Mod if signed => sa.wrapping_rem(sb) as u64,
-                BinOp::Mod => a % b,
-                BinOp::Shl => a.checked_shl(b as u32).unwrap_or(0),
-                BinOp::Shr => a.checked_shr(b as u32).unwrap_or(0),
-                BinOp::And => a & b,
-                BinOp::Xor => a ^ b,
-                BinOp::Or => a | b,
-                BinOp::Eq => (a == b) as u64,
-                BinOp::Ne => (a != b) as u64,
-                BinOp::Lt => lt as u64,
-                BinOp::Le => (!gt) as u64,
-                BinOp::Gt => gt as u64,
-                BinOp::Ge => (!lt) as u64,
-                BinOp::LogAnd => (a != 0 && b != 0) as u64,
-                BinOp::LogOr => (a != 0 || b != 0) as u64,
-            }
-        }
-    })
 }

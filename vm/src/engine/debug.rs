@@ -105,6 +105,16 @@ pub struct Watch {
     last: Option<Value>,
 }
 
+/// A watched variable's change, as a stop reports it: its value before and after, as `rdx run`
+/// prints it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub id: u32,
+    pub name: String,
+    pub old: String,
+    pub new: String,
+}
+
 /// Why a session stopped.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Stop {
@@ -112,8 +122,9 @@ pub enum Stop {
     Step,
     /// At breakpoint `id`.
     Break(u32),
-    /// Watched `name` changed from `old` to `new`.
-    Watch { id: u32, name: String, old: String, new: String },
+    /// Watched variables changed (every one the last statement changed, in the order they
+    /// were set).
+    Watch(Vec<Change>),
     /// At the end of the run (its own direction).
     End,
     /// At the start of the run (going backward).
@@ -174,6 +185,8 @@ pub struct Debugger<'m> {
     executed: u64,
     /// Where the source's lines end (empty without debug information).
     newlines: Vec<u32>,
+    /// Each gene's locals.
+    locals: Vec<Vec<Local>>,
 }
 
 impl<'m> Debugger<'m> {
@@ -230,6 +243,7 @@ impl<'m> Debugger<'m> {
             error: None,
             executed: 0,
             newlines: newlines.clone().unwrap_or_default(),
+            locals: (0..m.genes.len()).map(|gi| locals(m, gi)).collect(),
         };
         d.restart()?;
         Ok(d)
@@ -365,12 +379,24 @@ impl<'m> Debugger<'m> {
         self.remark();
     }
 
+    /// Replaces every breakpoint with one at each of `ats` (numbered in order), in one pass
+    /// over the code however many there are; returns them.
+    pub fn set_breaks(&mut self, ats: impl IntoIterator<Item = BreakAt>) -> Vec<Breakpoint> {
+        self.breaks.clear();
+        for at in ats {
+            self.breaks.push(Breakpoint { id: self.next_id, at, points: 0 });
+            self.next_id += 1;
+        }
+        self.remark();
+        self.breaks.clone()
+    }
+
     /// Watches variable `name` of the current frame; an unknown name is an error.
     pub fn add_watch(&mut self, name: &str) -> Result<Watch, String> {
         let depth = self.it.frames.len() - 1;
         let gene = self.it.frames[depth].gene as usize;
         let last = self.lookup(depth, name);
-        if last.is_none() && !self.names(depth).iter().any(|n| n == name) {
+        if last.is_none() && !self.names(depth).iter().any(|n| base_name(n) == name) {
             return Err(format!("no variable `{name}` in `{}`", self.m.genes[gene].name));
         }
         let w = Watch { id: self.next_id, name: name.to_string(), depth, gene, last: last.map(|v| v.value) };
@@ -395,7 +421,8 @@ impl<'m> Debugger<'m> {
         self.lookup(w.depth, &w.name).map(|v| v.value)
     }
 
-    /// Rebuilds the breakpoint bytes of the marks.
+    /// Rebuilds the breakpoint bytes of the marks: one pass over the code, each point looking
+    /// up the breakpoints of its line and gene.
     fn remark(&mut self) {
         let m = self.m;
         for sides in self.marks.genes.iter_mut() {
@@ -405,23 +432,40 @@ impl<'m> Debugger<'m> {
                 }
             }
         }
-        for b in &mut self.breaks {
+        let mut by_line: std::collections::HashMap<u32, Vec<usize>> = std::collections::HashMap::new();
+        let mut by_gene: std::collections::HashMap<usize, Vec<usize>> = std::collections::HashMap::new();
+        for (i, b) in self.breaks.iter_mut().enumerate() {
             b.points = 0;
-            for (gi, g) in m.genes.iter().enumerate() {
-                let sides = &mut self.marks.genes[gi];
-                for p in 0..g.code.len() {
-                    if sides[0][p] & BOUNDARY == 0 || !break_hits(m, &self.newlines, &b.at, gi, p) {
-                        continue;
-                    }
-                    sides[0][p] |= BREAK;
-                    b.points += 1;
-                    // The same program point in the backward stream, so a backward run stops
-                    // where a forward one would.
-                    if let Some(&q) = g.backward.to_backward.get(p)
-                        && let Some(k) = sides[1].get_mut(q as usize)
-                    {
-                        *k |= BREAK;
-                    }
+            match b.at {
+                BreakAt::Line(l) => by_line.entry(l).or_default().push(i),
+                BreakAt::Gene(g) => by_gene.entry(g).or_default().push(i),
+            }
+        }
+        if self.breaks.is_empty() {
+            return;
+        }
+        for (gi, g) in m.genes.iter().enumerate() {
+            let sides = &mut self.marks.genes[gi];
+            for p in 0..g.code.len() {
+                if sides[0][p] & BOUNDARY == 0 {
+                    continue;
+                }
+                let line = point_line(m, &self.newlines, gi, p);
+                let lines = line.and_then(|l| by_line.get(&l)).map_or(&[][..], Vec::as_slice);
+                let genes = if p == 1 { by_gene.get(&gi).map_or(&[][..], Vec::as_slice) } else { &[] };
+                if lines.is_empty() && genes.is_empty() {
+                    continue;
+                }
+                for &i in lines.iter().chain(genes) {
+                    self.breaks[i].points += 1;
+                }
+                sides[0][p] |= BREAK;
+                // The same program point in the backward stream, so a backward run stops
+                // where a forward one would.
+                if let Some(&q) = g.backward.to_backward.get(p)
+                    && let Some(k) = sides[1].get_mut(q as usize)
+                {
+                    *k |= BREAK;
                 }
             }
         }
@@ -438,7 +482,10 @@ impl<'m> Debugger<'m> {
             return Stop::Step;
         }
         let ahead = target > self.pos;
-        self.go(Motion::Continue, ahead, Some(target))
+        let stop = self.go(Motion::Continue, ahead, Some(target));
+        // Watchpoints are not checked on the way: they compare from the step reached.
+        self.refresh_watches();
+        stop
     }
 
     fn go(&mut self, motion: Motion, ahead: bool, target: Option<u64>) -> Stop {
@@ -547,27 +594,44 @@ impl<'m> Debugger<'m> {
         self.breaks.iter().find(|b| break_hits(self.m, &self.newlines, &b.at, gene, fwd)).map(|b| b.id)
     }
 
+    /// Every watched variable the last statement changed (a frame coming or going is not a
+    /// change: a variable is compared where it exists); each watch then holds its new value.
     fn watch_changed(&mut self) -> Option<Stop> {
+        let mut changes = Vec::new();
         for i in 0..self.watches.len() {
             let now = self.watch_value(i);
-            // A frame coming or going is not a change: the variable is compared where it exists.
-            if now.is_none() || self.watches[i].last.is_none() {
-                self.watches[i].last = now;
-                continue;
+            let w = &self.watches[i];
+            if let (Some(old), Some(new)) = (&w.last, &now)
+                && old != new
+            {
+                let (old, new) =
+                    (self.format_var(&w.name, old, w.gene), self.format_var(&w.name, new, w.gene));
+                changes.push(Change { id: w.id, name: w.name.clone(), old, new });
             }
-            if now != self.watches[i].last {
-                let w = &self.watches[i];
-                let show = |v: &Option<Value>| match v {
-                    Some(v) => crate::values::format_value(v, false),
-                    None => "(not in scope)".to_string(),
-                };
-                let stop =
-                    Stop::Watch { id: w.id, name: w.name.clone(), old: show(&w.last), new: show(&now) };
-                self.watches[i].last = now;
-                return Some(stop);
-            }
+            self.watches[i].last = now;
         }
-        None
+        (!changes.is_empty()).then_some(Stop::Watch(changes))
+    }
+
+    /// A value of variable `name` of gene `gene` as `rdx run` prints it (floats decoded, a
+    /// Janus array of several dimensions nested row by row).
+    fn format_var(&self, name: &str, v: &Value, gene: usize) -> String {
+        let g = &self.m.genes[gene];
+        let param = g.params.iter().find(|p| base_name(&p.name) == name);
+        if self.m.dialect == rdx_lang::ast::Dialect::Janus {
+            let shaped = param.map_or(name, |p| p.name.as_str());
+            let text = crate::jana::format_var(shaped, v);
+            return text.split_once(" = ").map_or(text.clone(), |(_, v)| v.to_string());
+        }
+        let ty = param.map_or(
+            match v {
+                Value::Int(_) => Type::U64,
+                Value::Array(xs) => Type::Array(Elem::U64, xs.len() as u64),
+                Value::Stack(_) => Type::Stack,
+            },
+            |p| p.ty,
+        );
+        crate::values::format_typed(v, ty, self.m.dialect, false)
     }
 
     /// A run-time error: replays the run to the start of the failing statement and stops there.
@@ -621,7 +685,8 @@ impl<'m> Debugger<'m> {
         self.reversed = !ahead;
     }
 
-    /// The frames, innermost first, each at the forward instruction it stands before.
+    /// The frames, innermost first, each at the forward instruction it stands before, with the
+    /// span of its current statement ([`Debugger::frame_span`]).
     pub fn stack(&self) -> Vec<FrameInfo> {
         let n = self.it.frames.len();
         (0..n)
@@ -631,7 +696,7 @@ impl<'m> Debugger<'m> {
                 let gi = f.gene as usize;
                 let pc = self.forward_point(k);
                 let dir = if self.reversed { f.dir.flip() } else { f.dir };
-                FrameInfo { gene: self.m.genes[gi].name.clone(), pc, span: self.m.span(gi, pc), dir }
+                FrameInfo { gene: self.m.genes[gi].name.clone(), pc, span: self.frame_span(k), dir }
             })
             .collect()
     }
@@ -649,23 +714,42 @@ impl<'m> Debugger<'m> {
         }
     }
 
-    /// The span of the statement the top frame runs next in the run's own direction (for a
-    /// frame running backward: the statement it undoes next).
+    /// The gene and span of the statement the top frame runs next in the run's own direction
+    /// (for a frame running backward: the statement it undoes next).
     pub fn current(&self) -> Option<(usize, Span)> {
         let k = self.it.frames.len().checked_sub(1)?;
-        let f = self.it.frames[k];
+        Some((self.it.frames[k].gene as usize, self.frame_span(k)?))
+    }
+
+    /// The span of frame `k`'s current statement: for the top frame the statement it runs next
+    /// in its own direction (for a frame running backward, the one it undoes next), for a
+    /// caller its call. The one place a frame's line comes from: the REPL's `>`, `where` and
+    /// the DAP's `stackTrace` all show it.
+    pub fn frame_span(&self, k: usize) -> Option<Span> {
+        let f = *self.it.frames.get(k)?;
         let gi = f.gene as usize;
         let g = &self.m.genes[gi];
         let natural = if self.reversed { f.dir.flip() } else { f.dir };
         let fwd = self.forward_point(k);
+        let top = k + 1 == self.it.frames.len();
         let pc = match natural {
-            Direction::Forward => fwd,
-            Direction::Backward => {
+            Direction::Backward if top => {
                 let q = *g.backward.to_backward.get(fwd)? as usize;
                 *g.backward.origin.get(q)? as usize
             }
+            _ => fwd,
         };
-        Some((gi, self.m.span(gi, pc)?))
+        let sp = self.m.span(gi, pc)?;
+        // At the gene's `exit` (the end of the run) no statement is next: the gene's last line.
+        Some(match g.code.get(pc) {
+            Some(Op::Exit {}) => Span::new(sp.end.saturating_sub(1).max(sp.start), sp.end),
+            _ => sp,
+        })
+    }
+
+    /// The run's own direction (backward for a `--reverse` session).
+    pub fn direction(&self) -> Direction {
+        self.dir
     }
 
     /// Depth of the frame stack.
@@ -681,47 +765,61 @@ impl<'m> Debugger<'m> {
     /// The variables in scope in frame `k` (0: the entry's frame): parameters, then the locals
     /// open at the frame's point.
     pub fn variables(&self, k: usize) -> Vec<Var> {
-        let Some(f) = self.it.frames.get(k).copied() else { return Vec::new() };
-        let gi = f.gene as usize;
+        let mut out: Vec<Var> = Vec::new();
+        self.visit(k, |name, slot, ty, param| {
+            if !out.iter().any(|v| v.name == name)
+                && let Some(value) = self.read(k, slot, ty)
+            {
+                out.push(Var { name: name.to_string(), ty, value, param });
+            }
+            false
+        });
+        out
+    }
+
+    /// Calls `f(name, slot, type, is a parameter)` for each variable in scope in frame `k`
+    /// (parameters, then the locals open at its point) until it returns true.
+    fn visit(&self, k: usize, mut f: impl FnMut(&str, usize, Type, bool) -> bool) {
+        let Some(fr) = self.it.frames.get(k).copied() else { return };
+        let gi = fr.gene as usize;
         let g = &self.m.genes[gi];
-        let mut out = Vec::new();
         for (i, p) in g.params.iter().enumerate() {
-            let slot = g.param_slots[i] as usize;
-            if let Some(value) = self.read(k, slot, p.ty) {
-                out.push(Var { name: p.name.clone(), ty: p.ty, value, param: true });
+            if f(&p.name, g.param_slots[i] as usize, p.ty, true) {
+                return;
             }
         }
         let point = self.forward_point(k);
-        for (slot, ty, open, close) in locals(&g.code) {
-            if open < point && point <= close && !self.m.compiler_slot(gi, slot as u16) {
-                let name = self.m.slot_name(gi, slot as u16, open);
-                if out.iter().any(|v: &Var| v.name == name) {
-                    continue;
-                }
-                if let Some(value) = self.read(k, slot, ty) {
-                    out.push(Var { name, ty, value, param: false });
-                }
+        for l in &self.locals[gi] {
+            if l.open < point
+                && point <= l.close
+                && let Some(name) = &l.name
+                && f(name, l.slot, l.ty, false)
+            {
+                return;
             }
         }
-        out
     }
 
     /// The names a frame may show (parameters and every named local).
     fn names(&self, k: usize) -> Vec<String> {
         let Some(f) = self.it.frames.get(k) else { return Vec::new() };
         let gi = f.gene as usize;
-        let mut v: Vec<String> = self.m.genes[gi].params.iter().map(|p| p.name.clone()).collect();
-        for (slot, _, open, _) in locals(&self.m.genes[gi].code) {
-            if !self.m.compiler_slot(gi, slot as u16) {
-                v.push(self.m.slot_name(gi, slot as u16, open));
-            }
-        }
-        v
+        let params = self.m.genes[gi].params.iter().map(|p| p.name.clone());
+        params.chain(self.locals[gi].iter().filter_map(|l| l.name.clone())).collect()
     }
 
-    /// Variable `name` of frame `k`.
+    /// Variable `name` of frame `k` (a Janus array named with its dimensions, `m[2][3]`, by
+    /// its name `m`); reads only that variable.
     pub fn lookup(&self, k: usize, name: &str) -> Option<Var> {
-        self.variables(k).into_iter().find(|v| v.name == name)
+        let mut found = None;
+        self.visit(k, |n, slot, ty, param| {
+            if base_name(n) != name {
+                return false;
+            }
+            found = self.read(k, slot, ty).map(|value| Var { name: n.to_string(), ty, value, param });
+            true
+        });
+        found
     }
 
     /// The word in slot `slot` of frame `k`. A scalar passed to a call in progress is the
@@ -765,13 +863,17 @@ impl<'m> Debugger<'m> {
 fn break_hits(m: &Module, newlines: &[u32], at: &BreakAt, gene: usize, p: usize) -> bool {
     match *at {
         BreakAt::Gene(x) => x == gene && p == 1,
-        BreakAt::Line(line) => {
-            m.debug.is_some()
-                && !matches!(m.genes[gene].code.get(p), Some(Op::Exit {}) | None)
-                && m.span(gene, p)
-                    .is_some_and(|sp| newlines.partition_point(|&o| o < sp.start) as u32 + 1 == line)
-        }
+        BreakAt::Line(line) => point_line(m, newlines, gene, p) == Some(line),
     }
+}
+
+/// The 1-based source line where a line breakpoint at forward point `p` of gene `gene` stops
+/// (None: no source, or the gene's `exit`).
+fn point_line(m: &Module, newlines: &[u32], gene: usize, p: usize) -> Option<u32> {
+    if m.debug.is_none() || matches!(m.genes[gene].code.get(p), Some(Op::Exit {}) | None) {
+        return None;
+    }
+    m.span(gene, p).map(|sp| newlines.partition_point(|&o| o < sp.start) as u32 + 1)
 }
 
 /// The 1-based line a span starts on.
@@ -781,9 +883,19 @@ pub fn line_of(m: &Module, sp: Span) -> Option<u32> {
     Some(upto.bytes().filter(|&b| b == b'\n').count() as u32 + 1)
 }
 
-/// The locals of forward code: slot, type, and the positions of the instructions that open and
-/// close it.
-fn locals(code: &[Op]) -> Vec<(usize, Type, usize, usize)> {
+/// A local of a gene's forward code: its slot, type, the instructions that open and close it,
+/// and its name (None for the compiler's own).
+struct Local {
+    slot: usize,
+    ty: Type,
+    open: usize,
+    close: usize,
+    name: Option<String>,
+}
+
+/// The locals of gene `gi`'s forward code, named.
+fn locals(m: &Module, gi: usize) -> Vec<Local> {
+    let code = &m.genes[gi].code;
     let mut open: Vec<(usize, Type, usize)> = Vec::new();
     let mut out = Vec::new();
     for (pc, op) in code.iter().enumerate() {
@@ -800,7 +912,23 @@ fn locals(code: &[Op]) -> Vec<(usize, Type, usize, usize)> {
             _ => {}
         }
     }
-    out
+    let names = m.debug.as_ref().and_then(|d| d.genes.get(gi)).map(|d| d.names_in(code));
+    out.into_iter()
+        .map(|(slot, ty, open, close)| {
+            let name = (!m.compiler_slot(gi, slot as u16)).then(|| {
+                names
+                    .as_ref()
+                    .and_then(|n| n.at(slot as u16, open).map(str::to_string))
+                    .unwrap_or_else(|| m.slot_name(gi, slot as u16, open))
+            });
+            Local { slot, ty, open, close, name }
+        })
+        .collect()
+}
+
+/// The name without the dimensions of a Janus array named with them (`m[2][3]` → `m`).
+fn base_name(name: &str) -> &str {
+    name.split_once('[').map_or(name, |(b, _)| b)
 }
 
 fn close(
