@@ -79,30 +79,43 @@ static MAIN_THREAD: std::sync::OnceLock<std::thread::ThreadId> = std::sync::Once
 /// runs Python's signal handlers; the exception one raises (`KeyboardInterrupt` for Ctrl-C)
 /// stops the run and is left in `raised`. None on other threads, where Python runs no
 /// handler.
-fn signal_check(py: Python<'_>, raised: &std::sync::Arc<Mutex<Option<PyErr>>>) -> Option<rdx_vm::StopCheck> {
-    let here = std::thread::current().id();
-    let main = match MAIN_THREAD.get() {
-        Some(&id) => id == here,
-        None => {
-            let threading = py.import("threading").ok()?;
-            let main = threading.call_method0("main_thread").ok()?;
-            let current = threading.call_method0("current_thread").ok()?;
-            main.is(&current) && *MAIN_THREAD.get_or_init(|| here) == here
-        }
-    };
-    if !main {
+fn signal_check(py: Python<'_>, raised: &Raised) -> Option<rdx_vm::StopCheck> {
+    if !on_main_thread(py) {
         return None;
     }
     let raised = raised.clone();
-    Some(Box::new(move || {
-        Python::attach(|py| match py.check_signals() {
-            Ok(()) => false,
-            Err(e) => {
-                *raised.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                true
-            }
-        })
-    }))
+    Some(Box::new(move || signalled(&raised)))
+}
+
+/// The exception a signal handler raised during a run, for the run's caller to raise.
+type Raised = std::sync::Arc<Mutex<Option<PyErr>>>;
+
+/// Whether this is Python's main thread, the one that runs signal handlers.
+fn on_main_thread(py: Python<'_>) -> bool {
+    let here = std::thread::current().id();
+    match MAIN_THREAD.get() {
+        Some(&id) => id == here,
+        None => {
+            let is_main = || -> PyResult<bool> {
+                let threading = py.import("threading")?;
+                let main = threading.call_method0("main_thread")?;
+                Ok(main.is(&threading.call_method0("current_thread")?))
+            };
+            is_main().unwrap_or(false) && *MAIN_THREAD.get_or_init(|| here) == here
+        }
+    }
+}
+
+/// Runs Python's signal handlers (taking the GIL); true when one raised, its exception then
+/// left in `raised`.
+fn signalled(raised: &Raised) -> bool {
+    Python::attach(|py| match py.check_signals() {
+        Ok(()) => false,
+        Err(e) => {
+            *raised.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+            true
+        }
+    })
 }
 
 /// What `Module.run` gives back: `(values, instructions, lossy_bits, max_depth, record)`.
@@ -459,7 +472,7 @@ impl Module {
         let input = record.as_ref().map(|_| rdx_core::state::encode(module, gene, &args));
         let ran_on = if backend == "jit" && steps == u64::MAX { Backend::Jit } else { Backend::Interp };
         // Ctrl-C stops the interpreter's part of a run (a JIT run goes to its end).
-        let raised = std::sync::Arc::new(Mutex::new(None));
+        let raised = Raised::default();
         let check = signal_check(py, &raised);
         let (exec, ran_on) = py.detach(|| {
             if tiered {
@@ -597,12 +610,19 @@ impl Module {
         let q = rdx_core::planner::Query::of(&self.program, gene, &args, dir);
         let home = home.get();
         let program = &self.program;
+        // Ctrl-C (on Python's main thread) stops the loop between cycles, and an interpreter
+        // run within its cycle, which is then not recorded; a JIT run goes to its end.
+        let raised = Raised::default();
+        let main = on_main_thread(py);
         let lines = py.detach(|| {
             home.with(|home| {
                 let mut rng = rdx_core::planner::Rng::new(seed);
                 let mut total = 0.0;
                 let mut lines = Vec::with_capacity(n);
                 for cycle in 1..=n {
+                    if main && signalled(&raised) {
+                        break;
+                    }
                     let c = rdx_core::planner::cycle(home, &q, &mut rng, "python loop", Default::default())?;
                     total += c.regret_ns;
                     let backend = if c.arm().arm == rdx_core::planner::Arm::Jit {
@@ -610,10 +630,24 @@ impl Module {
                     } else {
                         Backend::Interp
                     };
-                    let mut req = rdx_core::run::Request::new(program, gene, args.clone(), dir, backend);
-                    // (A step limit runs on the interpreter, which counts; the record says so.)
-                    req.max_steps = max_steps;
-                    let outcome = rdx_core::run::run(req)?;
+                    let outcome = if backend == Backend::Interp || max_steps.is_some() {
+                        let stop = main.then(|| -> rdx_vm::StopCheck {
+                            let raised = raised.clone();
+                            Box::new(move || signalled(&raised))
+                        });
+                        interp_outcome(program, gene, args.clone(), dir, max_steps, stop)?
+                    } else {
+                        rdx_core::run::run(rdx_core::run::Request::new(
+                            program,
+                            gene,
+                            args.clone(),
+                            dir,
+                            backend,
+                        ))?
+                    };
+                    if raised.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+                        break;
+                    }
                     let reason = c.reason();
                     let mut facts = outcome.facts(program, gene, &[], &[], None);
                     facts.backend_reason = Some(&reason);
@@ -641,6 +675,9 @@ impl Module {
                 Ok::<_, rdx_core::CoreError>(lines)
             })
         });
+        if let Some(e) = raised.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            return Err(e);
+        }
         lines.map_err(|e| errors::make(py, "StoreError", &e.to_string(), None))
     }
 
@@ -657,6 +694,42 @@ impl Module {
         self.interpreter().clear_tape();
         JIT.with(|jit| jit.borrow_mut().clear_tape());
     }
+}
+
+/// A run on a fresh interpreter, as [`rdx_core::run::run`] makes one for `loop`, with `stop`
+/// checked between slices of the run.
+fn interp_outcome(
+    program: &Program,
+    gene: usize,
+    args: Vec<rdx_vm::Value>,
+    dir: Direction,
+    max_steps: Option<u64>,
+    stop: Option<rdx_vm::StopCheck>,
+) -> Result<rdx_core::run::Outcome, rdx_core::CoreError> {
+    let module = &program.module;
+    let mut host = if rdx_core::kernels::needs_host(module) {
+        Some(rdx_core::kernels::engine_host(&[], false)?)
+    } else {
+        None
+    };
+    let input = rdx_core::state::encode(module, gene, &args);
+    let mut values = args;
+    let mut interp = Interpreter::new();
+    interp.limits.max_steps = max_steps.unwrap_or(u64::MAX);
+    interp.set_stop_check(stop);
+    let exec = execute(&mut interp, module, gene, &mut values, dir, &mut host);
+    interp.set_stop_check(None);
+    let output = exec.result.is_ok().then(|| rdx_core::state::encode(module, gene, &values));
+    Ok(rdx_core::run::Outcome {
+        values,
+        dir,
+        exec,
+        backend: Backend::Interp,
+        backend_reason: None,
+        tier: None,
+        input,
+        output,
+    })
 }
 
 impl Module {

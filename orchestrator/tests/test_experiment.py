@@ -104,3 +104,49 @@ def test_bad_arguments() -> None:
 def test_repeat_keeps_the_best_time() -> None:
     rows = rows_of(rx.experiment(fib, inputs=[{"n": 20}], repeat=5, dataframe=False))
     assert rows[0]["roundtrip"] and rows[0]["forward_s"] > 0
+
+
+def test_nan_or_inf_where_the_input_had_numbers_is_not_a_round_trip() -> None:
+    # An infinity made the tolerance infinite and NaN compared False to nothing: both passed.
+    same = _experiment._same_values
+    inf, nan = float("inf"), float("nan")
+    assert same({"z": [1.0, 2.0]}, {"z": [1.0, 2.0 + 1e-15]})
+    assert not same({"z": [nan, 2.0]}, {"z": [1.0, 2.0]})
+    assert not same({"z": [nan, 0.0]}, {"z": [inf, 0.0]})
+    assert not same({"z": [complex(nan, nan), 0j]}, {"z": [complex(inf, 0), 0j]})
+    assert not same({"z": [inf, 1.0]}, {"z": [inf, 2.0]})
+    assert same({"z": [inf, nan, 1.0]}, {"z": [inf, nan, 1.0]})
+    assert same({"z": [complex(1, inf)]}, {"z": [complex(1, inf)]})
+    # A real run: the inverse DFT of infinities gives NaN back.
+    prog = rx.assemble("gene f(z: c64[4]) { kernel fft(z) }")
+    rows = rx.experiment(prog, [{"z": [inf, 0, 0, 0]}, {"z": [1, 2, 3, 4]}], strict=False, dataframe=False)
+    assert [r["roundtrip"] for r in rows] == [False, True], rows
+    with pytest.raises(rx.RoundTripError, match="1 of 2 runs"):
+        rx.experiment(prog, [{"z": [inf, 0, 0, 0]}, {"z": [1, 2, 3, 4]}], dataframe=False)
+
+
+def test_an_experiment_without_rows_keeps_its_columns() -> None:
+    pd = pytest.importorskip("pandas")
+    df = rx.experiment(fib, inputs=[])
+    assert isinstance(df, pd.DataFrame) and list(df.columns) == list(_experiment.COLUMNS)
+    assert df["roundtrip"].tolist() == []
+    assert list(rx.experiment(fib, inputs=[{"n": 1}], backends=[]).columns) == list(_experiment.COLUMNS)
+
+
+def test_options_are_checked_by_name() -> None:
+    for repeat in (None, "2", 1.5, True):
+        with pytest.raises(TypeError, match="repeat must be an int"):
+            rx.experiment(fib, inputs=[{"n": 1}], repeat=repeat)
+    with pytest.raises(TypeError, match="not bytes"):
+        rx.experiment(fib, inputs=[{"n": 1}], backends=b"jit")
+    with pytest.raises(TypeError, match="named by a str"):
+        rx.experiment(fib, inputs=[{"n": 1}], backends=[None])
+
+
+def test_an_input_that_does_not_fit_is_named_before_anything_runs(tmp_path) -> None:
+    home = rx.Home(tmp_path)
+    with pytest.raises(rx.ValueRangeError, match=r"input 1 \{'n': -5\}: n = -5 is out of range"):
+        rx.experiment(fib, inputs=[{"n": 1}, {"n": -5}, {"n": 3}], record=home)
+    with pytest.raises(TypeError, match=r"input 0 \{'m': 1\}: fib\(\) has no parameter 'm'"):
+        rx.experiment(fib, inputs=[{"m": 1}])
+    assert home.log(dataframe=False) == [], "nothing ran"

@@ -1,4 +1,5 @@
 """Random expressions: Python's parse tree, translated to rdx, evaluates as the tree says.
+``and``/``or`` appear with truth values as operands (elsewhere as values they are refused).
 
 Expressions are random trees printed by ``ast.unparse`` (so with Python's minimal parentheses,
 where Python and C precedence differ: ``a & b == c``, ``not a == b``, ``a + b << 2``, chained
@@ -42,7 +43,19 @@ def rand_expr(r: random.Random, depth: int) -> ast.expr:
         n = r.choice([1, 1, 2])
         ops = [r.choice([ast.Lt(), ast.LtE(), ast.Gt(), ast.GtE(), ast.Eq(), ast.NotEq()]) for _ in range(n)]
         return ast.Compare(left=sub(), ops=ops, comparators=[sub() for _ in range(n)])
-    return ast.BoolOp(op=r.choice([ast.And(), ast.Or()]), values=[sub() for _ in range(r.choice([2, 3]))])
+    # As a value, `and`/`or` must be 0 or 1 in Python too (Python's `a or b` is a itself), so
+    # their operands are truth values; under `not` any operand goes (only its truth counts).
+    values = [truth(r, sub()) for _ in range(r.choice([2, 3]))]
+    return ast.BoolOp(op=r.choice([ast.And(), ast.Or()]), values=values)
+
+
+def truth(r: random.Random, e: ast.expr) -> ast.expr:
+    """``e`` if it is 0 or 1 in Python already, else ``e != 0`` or ``not e``."""
+    if isinstance(e, (ast.Compare, ast.BoolOp)) or isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
+        return e
+    if r.random() < 0.5:
+        return ast.Compare(left=e, ops=[ast.NotEq()], comparators=[ast.Constant(value=0)])
+    return ast.UnaryOp(op=ast.Not(), operand=e)
 
 
 def evaluate(e: ast.expr, env: Dict[str, int]) -> int:

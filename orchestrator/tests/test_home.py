@@ -143,3 +143,21 @@ def test_a_ledger_of_garbage_is_a_store_error(tmp_path: Path) -> None:
     (tmp_path / "ledger.sqlite").write_bytes(bytes(range(256)) * 100)
     with pytest.raises(rx.StoreError):
         rx.Home(tmp_path).log()
+
+
+def test_home_options_are_checked_by_name(tmp_path: Path) -> None:
+    # `batch_size=None` and `log('3')` failed on "'<' not supported", `log(True)` was one
+    # record, and a batch size past 2**64 an OverflowError from the native side.
+    for bad in (None, "5", 1.5, True):
+        with pytest.raises(TypeError, match="batch_size must be an int"):
+            rx.Home(tmp_path, batch_size=bad)
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        rx.Home(tmp_path, batch_size=0)
+    home = rx.Home(tmp_path, batch_size=2**70)
+    rx.assemble("gene f(x: u64) { x += 1 }").run(x=1, record=home)
+    for bad in ("3", True, 1.5):
+        with pytest.raises(TypeError, match="n must be an int"):
+            home.log(bad)
+    with pytest.raises(ValueError, match="n must be at least 0"):
+        home.log(-1)
+    assert len(home.log(2**70, dataframe=False)) == 1

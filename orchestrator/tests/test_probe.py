@@ -76,3 +76,53 @@ def test_probe_network_reports_a_refused_connection() -> None:
         asyncio.run(rx.probe_network(f"http://127.0.0.1:{port}/", n=1, warmup=0, timeout=2))
     with pytest.raises(ValueError):
         asyncio.run(rx.probe_network("ftp://x"))
+
+
+def test_probe_arguments_are_checked_by_name() -> None:
+    # bytes were split into their numbers (list(b"true") is [116, 114, 117, 101]), and n=None
+    # failed on "'<' not supported".
+    with pytest.raises(TypeError, match="not bytes"):
+        rx.probe_local("x", b"true", n=1)
+    with pytest.raises(TypeError, match="n must be an int"):
+        rx.probe_local("x", "true", n=None)
+    with pytest.raises(TypeError, match="warmup must be an int"):
+        asyncio.run(rx.probe_network("http://127.0.0.1:1/", warmup=None))
+
+
+@pytest.fixture
+def flaky() -> Iterator[str]:
+    """A server that answers the first request, then sends what is not HTTP, then a body cut
+    short: http.client raises BadStatusLine and IncompleteRead, not an OSError."""
+    answers = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nConnection: close\r\n\r\nshort",
+    ]
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve() -> None:
+        for answer in answers:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(4096)
+                conn.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/x"
+    finally:
+        listener.close()
+
+
+def test_probe_network_keeps_its_samples_when_the_answer_is_not_http(flaky: str) -> None:
+    p = asyncio.run(rx.probe_network(flaky, n=3, warmup=0, timeout=5))
+    assert p.n == 1 and p.bytes == 5
+    assert p.outcome.startswith("BadStatusLine"), p.outcome
+    with pytest.raises(RuntimeError, match="no sample of url .*IncompleteRead"):
+        asyncio.run(rx.probe_network(flaky, n=1, warmup=0, timeout=5))

@@ -678,3 +678,114 @@ def test_spellings_table_covers_every_statement() -> None:
         "erase",
     ]:
         assert w in words
+
+
+# ---- decorators, values of `and`/`or`, long expressions, names before their local ----------
+
+SCALE = 3
+
+
+def _traced_from_elsewhere():
+    """A ``functools.wraps`` decorator defined in another module, whose globals have a
+    ``SCALE`` of their own and whose wrapper takes ``*args, **kwargs``."""
+    import types
+
+    module = types.ModuleType("decorators_elsewhere")
+    exec(
+        "import functools\nSCALE = 1000\n"
+        "def traced(f):\n    @functools.wraps(f)\n    def wrapper(*a, **k):\n        return f(*a, **k)\n"
+        "    return wrapper\n",
+        module.__dict__,
+    )
+    return module.traced
+
+
+traced = _traced_from_elsewhere()
+
+
+@rx.gene
+@traced
+def scaled(x: rx.u64):
+    x += SCALE
+
+
+@rx.gene
+@traced
+def added(a: rx.u64, b: rx.u64):
+    a += b
+
+
+@rx.gene
+def calls_added(a: rx.u64, b: rx.u64):
+    added(a, b)
+    added(b=b, a=a)
+
+
+def test_a_gene_under_functools_wraps_is_its_inner_function() -> None:
+    # The source came from __wrapped__, but names, parameters and globals from the wrapper:
+    # SCALE was the decorator module's 1000, and a call of `added` had no parameters.
+    assert body(scaled) == "x += 3"
+    assert scaled.compile().run(x=0) == {"x": 3}
+    assert calls_added.compile().run(a=1, b=2) == {"a": 5, "b": 2}
+    assert scaled.fn.__code__.co_filename == __file__
+
+
+def test_and_or_as_values_are_refused_where_python_means_something_else() -> None:
+    # Python's `a or b` is a itself when a is true, rdx's `a || b` is 1: 9 or 2 gave 1, not 9.
+    @rx.gene
+    def or_value(x: rx.u64, a: rx.u64, b: rx.u64):
+        x += (a or b) * 3  # here
+
+    check_error(or_value, "# here", "`or` used as a value")
+
+    @rx.gene
+    def and_value(x: rx.u64, a: rx.u64, b: rx.u64):
+        x += a and b  # here
+
+    check_error(and_value, "# here", "`and` used as a value")
+
+    # In conditions only truth counts; over comparisons the value is 0 or 1 in both.
+    @rx.gene
+    def agree(x: rx.u64, a: rx.u64, b: rx.u64):
+        if a or b:
+            x += (a < b) or (b < a)
+            x += a and (b > 1)
+        rx.fi(a or b)
+        assert (a or b) or x == 0
+        x += not (a or b)
+
+    prog = agree.compile()
+    for a, b in [(9, 2), (0, 0), (0, 5), (3, 3)]:
+        x = (1 if a or b else 0) and (int((a < b) or (b < a)) + int(bool(a and (b > 1))))
+        assert prog.run(a=a, b=b) == {"x": x + int(not (a or b)), "a": a, "b": b}, (a, b)
+
+
+def test_a_very_long_expression_is_e0105_not_a_recursion_error(tmp_path) -> None:
+    import importlib.util
+
+    path = tmp_path / "long_gene.py"
+    terms = " + ".join(["y"] * 2000)
+    path.write_text(f"import redoxa as rx\n@rx.gene\ndef g(x: rx.u64, y: rx.u64):\n    x += {terms}\n")
+    spec = importlib.util.spec_from_file_location("long_gene", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(rx.CompileError) as info:
+        module.g.compile()
+    e = info.value
+    assert (e.filename, e.lineno) == (str(path), 4), e.rendered
+    assert [d.code for d in e.diagnostics] == ["E0105"] and "error[E0105]" in str(e), e.rendered
+
+
+t = 1000
+
+
+def test_a_name_used_before_its_local_is_not_the_global() -> None:
+    # Python makes `t` local to the whole function; the gene added the module's t = 1000.
+    @rx.gene
+    def shadow(x: rx.u64):
+        x += t  # here  # noqa: F823
+        t = rx.local(rx.u64, 0)  # noqa: F841
+        rx.delocal(t, 0)
+
+    check_error(shadow, "# here", "`t` is used before its rx.local")

@@ -7,13 +7,28 @@ stderr only when the whole experiment has run for more than a second.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, TextIO
 
-from . import _home
+from . import _home, _program, _types as T
 from ._program import Program
 from .errors import BackendError, RdxError, RoundTripError
+
+#: The columns of a row, in order (also those of an experiment with no rows).
+COLUMNS = (
+    "input",
+    "backend",
+    "output",
+    "back",
+    "roundtrip",
+    "forward_s",
+    "backward_s",
+    "instructions",
+    "lossy_bits",
+    "error",
+)
 
 #: Seconds before progress starts being shown.
 PROGRESS_AFTER = 1.0
@@ -56,7 +71,7 @@ def experiment(
     strict: bool = True,
     progress: Optional[TextIO] = None,
     dataframe: Optional[bool] = None,
-    record: Any = False,
+    record: Any = None,
 ) -> Any:
     """Runs every input forward then backward on each backend and checks the round trip.
 
@@ -71,27 +86,45 @@ def experiment(
 
     ``record`` (``True`` for the default home, or an ``rx.Home``) records every run, forward
     and backward, in the home's ledger, batched: one transaction per ``batch_size`` runs and
-    one at the end.
+    one at the end; ``False`` records nothing.
+
+    Under ``python -m redoxa`` the runs go through its session, as ``Program.run`` does: the
+    backend is the session's (``auto``: the planner) unless ``backends`` names some, and the
+    runs are recorded in the session's home unless ``record`` says otherwise.
+
+    Every input is checked against the gene's parameters before anything runs; one that does
+    not fit raises, naming the input by its position.
     """
-    home = _home.resolve(record)
+    session = _program._SESSION
+    home = session.home if record is None and session is not None else _home.resolve(record)
     if not isinstance(program, Program):
         compile_ = getattr(program, "compile", None)
         if compile_ is None:
             raise TypeError(f"rx.experiment takes an rx.Program or a gene, not {type(program).__name__}")
         program = compile_()
-    if repeat < 1:
-        raise ValueError("repeat must be at least 1")
+    repeat = T.count(repeat, "repeat", 1)
     cases = [dict(i) for i in inputs]
-    # One name alone is one backend (list("jit") would be three).
-    names = [backends] if isinstance(backends, str) else list(backends) if backends is not None else [program.backend]
+    if isinstance(backends, (bytes, bytearray)):
+        raise TypeError("backends takes a backend name or a list of names, not bytes")
+    if backends is None:
+        default = session.backend if session is not None and session.backend else program.backend
+        names = [default]
+    else:
+        # One name alone is one backend (list("jit") would be three).
+        names = [backends] if isinstance(backends, str) else list(backends)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"a backend is named by a str, not {type(name).__name__} {name!r}")
+        _program._backend(name)
+    expected = [_expected(program, k, case) for k, case in enumerate(cases)]
     stream = sys.stderr if progress is None else progress
     rows: List[Dict[str, Any]] = []
     bar = _Progress(len(cases) * len(names), stream)
     failures = 0
     try:
         for be in names:
-            for case in cases:
-                rows.append(_one(program, case, be, repeat, home))
+            for case, want in zip(cases, expected):
+                rows.append(_one(program, case, want, be, repeat, home, session))
                 if rows[-1]["roundtrip"] is False:
                     failures += 1
                 bar.update(len(rows))
@@ -108,23 +141,28 @@ def experiment(
     return _table(rows, dataframe)
 
 
-def _one(
-    program: Program, case: Dict[str, Any], backend: str, repeat: int, home: Optional[_home.Home]
-) -> Dict[str, Any]:
-    expected = dict(zip(program._names, program.values_list(case)))
-    row: Dict[str, Any] = {
-        "input": case,
-        "backend": backend,
-        "output": None,
-        "back": None,
-        "roundtrip": None,
-        "forward_s": None,
-        "backward_s": None,
-        "instructions": None,
-        "lossy_bits": None,
-        "error": None,
-    }
+def _expected(program: Program, k: int, case: Dict[str, Any]) -> Dict[str, Any]:
+    """Every parameter's value for input number ``k``: what a round trip must give back."""
     try:
+        return dict(zip(program._names, program.values_list(case)))
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"input {k} {case!r}: {e}") from None
+
+
+def _one(
+    program: Program,
+    case: Dict[str, Any],
+    expected: Dict[str, Any],
+    backend: str,
+    repeat: int,
+    home: Optional[_home.Home],
+    session: Optional[_program._Session],
+) -> Dict[str, Any]:
+    row: Dict[str, Any] = dict.fromkeys(COLUMNS)
+    row["input"], row["backend"] = case, backend
+    try:
+        if session is not None:
+            session.runs.append((program, dict(case), False))
         fwd = float("inf")
         for _ in range(repeat):
             t0 = time.perf_counter()
@@ -133,6 +171,8 @@ def _one(
         row["output"], row["forward_s"] = out, fwd
         run = program.last_run
         row["instructions"], row["lossy_bits"] = run["instructions"], run["lossy_bits"]
+        if session is not None:
+            session.runs.append((program, dict(out), True))
         bwd = float("inf")
         for _ in range(repeat):
             t0 = time.perf_counter()
@@ -153,7 +193,9 @@ FLOAT_RTOL = 1e-12
 
 def _same_values(back: Dict[str, Any], expected: Dict[str, Any]) -> bool:
     """Whether a backward run gave the input back: integers exactly, a float or complex buffer
-    within ``FLOAT_RTOL`` of the buffer's largest magnitude."""
+    within ``FLOAT_RTOL`` of the buffer's largest finite magnitude. A NaN or an infinity (of
+    a real or an imaginary part) comes back only as itself: NaN where the input had a number,
+    or NaN for an infinity, is not a round trip."""
     if back.keys() != expected.keys():
         return False
     for name, want in expected.items():
@@ -161,10 +203,29 @@ def _same_values(back: Dict[str, Any], expected: Dict[str, Any]) -> bool:
         if isinstance(want, list) and want and isinstance(want[0], (float, complex)):
             if not isinstance(got, list) or len(got) != len(want):
                 return False
-            scale = max([abs(w) for w in want] + [abs(g) for g in got] + [1e-300])
-            if any(abs(g - w) > FLOAT_RTOL * scale for g, w in zip(got, want)):
+            parts = [p for x in want + got for p in _parts(x) if math.isfinite(p)]
+            tol = FLOAT_RTOL * max([abs(p) for p in parts] + [1e-300])
+            if not all(_close(g, w, tol) for g, w in zip(got, want)):
                 return False
         elif got != want:
+            return False
+    return True
+
+
+def _parts(x: Any) -> List[float]:
+    """A float, or a complex number's real and imaginary parts."""
+    return [x.real, x.imag] if isinstance(x, complex) else [float(x)]
+
+
+def _close(got: Any, want: Any, tol: float) -> bool:
+    for g, w in zip(_parts(complex(got) if isinstance(want, complex) else got), _parts(want)):
+        if math.isnan(g) or math.isnan(w):
+            if not (math.isnan(g) and math.isnan(w)):
+                return False
+        elif math.isinf(g) or math.isinf(w):
+            if g != w:
+                return False
+        elif abs(g - w) > tol:
             return False
     return True
 
@@ -178,4 +239,5 @@ def _table(rows: List[Dict[str, Any]], dataframe: Optional[bool]) -> Any:
         if dataframe:
             raise
         return rows
-    return pd.DataFrame(rows)
+    # Named columns, so an experiment without rows still has `df["roundtrip"]`.
+    return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -7,6 +7,7 @@ Decorating never runs or translates anything; the body is translated on first us
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from ._translate import ParsedGene, Translation, translate_program
@@ -24,8 +25,13 @@ class Gene:
     """
 
     def __init__(self, fn: Callable[..., Any]) -> None:
-        if not callable(fn) or not hasattr(fn, "__code__"):
+        # Under decorators that keep ``__wrapped__`` (``functools.wraps``), the gene is the
+        # innermost function: its source, parameters, globals and file, all from one function.
+        inner = inspect.unwrap(fn) if callable(fn) else fn
+        if not callable(inner) or not hasattr(inner, "__code__"):
             raise TypeError(f"@rx.gene decorates a function, not {type(fn).__name__}")
+        fn = inner
+        #: The function whose body is the gene (the innermost one under ``functools.wraps``).
         self.fn = fn
         self.__name__: str = fn.__name__
         self.__qualname__: str = getattr(fn, "__qualname__", fn.__name__)

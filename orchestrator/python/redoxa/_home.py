@@ -21,7 +21,7 @@ import sys
 import weakref
 from typing import Any, Dict, List, Optional, Union
 
-from . import _native
+from . import _native, _types as T
 
 _DEFAULT: Optional["Home"] = None
 
@@ -55,8 +55,8 @@ class Home:
     """
 
     def __init__(self, path: Union[str, "os.PathLike[str]", None] = None, *, batch_size: int = 1000) -> None:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
+        # More than fits in memory is "flush only when asked"; the native side counts in a usize.
+        batch_size = min(T.count(batch_size, "batch_size", 1, None), 1 << 62)
         self._native = _native.Home(None if path is None else os.fspath(path), batch_size)
         _LIVE.add(self)
 
@@ -93,8 +93,8 @@ class Home:
         """The newest ``n`` run records (all when ``None``), newest first: one dict per run
         with the fields of ``rdx log --json``. A pandas DataFrame when pandas is importable
         (and ``dataframe`` is not False). Deferred records are flushed first."""
-        if n is not None and n < 0:
-            raise ValueError("n must not be negative")
+        if n is not None:
+            n = min(T.count(n, "n", 0, None), 1 << 62)
         records: List[Dict[str, Any]] = json.loads(self._native.log_json(n))
         if dataframe is False:
             return records
@@ -131,6 +131,17 @@ def default_home() -> Home:
     if _DEFAULT is None:
         _DEFAULT = Home()
     return _DEFAULT
+
+
+def require(home: Any, what: str) -> Home:
+    """The home an option that needs one names: an ``rx.Home`` (a path is not opened
+    implicitly, as ``record=`` does not either)."""
+    if isinstance(home, Home):
+        return home
+    if isinstance(home, (str, bytes, os.PathLike)):
+        raise TypeError(f"{what} takes an rx.Home, not a path: pass rx.Home({home!r})")
+    kind = type(home)
+    raise TypeError(f"{what} needs a home: an rx.Home, not {kind.__module__}.{kind.__qualname__}")
 
 
 def resolve(record: Any) -> Optional[Home]:

@@ -13,6 +13,7 @@ extension carries no network stack.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import shlex
 import subprocess
@@ -20,9 +21,9 @@ import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any, Callable, List, Optional, Sequence, Union
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 
-from . import _home, _native
+from . import _home, _native, _types as T
 
 
 @dataclass
@@ -80,18 +81,21 @@ def _summarise(
     return probe
 
 
+def _counts(n: Any, warmup: Any) -> Tuple[int, int]:
+    return T.count(n, "n", 1, None), T.count(warmup, "warmup", 0, None)
+
+
 def _sample(n: int, warmup: int, once: Callable[[], int]) -> "tuple[List[int], str]":
-    if n < 1:
-        raise ValueError("n must be at least 1")
-    if warmup < 0:
-        raise ValueError("warmup must not be negative")
     samples: List[int] = []
     try:
         for _ in range(warmup):
             once()
         for _ in range(n):
             samples.append(once())
-    except (OSError, subprocess.SubprocessError, RuntimeError) as e:
+    # A failure stops the probe and keeps the samples so far: a command that cannot start or
+    # fails, a connection refused or timed out (OSError), an answer that is not HTTP or ends
+    # early (http.client's BadStatusLine, IncompleteRead, …).
+    except (OSError, subprocess.SubprocessError, RuntimeError, http.client.HTTPException) as e:
         return samples, f"{type(e).__name__}: {e}"
     return samples, "ok"
 
@@ -108,6 +112,9 @@ def probe_local(
     after ``warmup`` untimed runs, its output discarded; ``name`` labels it (the probe's
     target). A failing command stops the probe: its ``outcome`` says why, and a probe without
     any sample raises ``RuntimeError``."""
+    if isinstance(command, (bytes, bytearray)):
+        raise TypeError("the command is a string or a list of arguments, not bytes")
+    n, warmup = _counts(n, warmup)
     argv = shlex.split(command) if isinstance(command, str) else list(command)
     if not argv:
         raise ValueError("the command is empty")
@@ -135,6 +142,7 @@ async def probe_network(
     """Times ``n`` GET requests of ``url`` (after ``warmup`` untimed ones), each read to its
     end; the probe's ``bytes`` is the body's size, so it reports throughput. Runs the requests
     in a worker thread, so the event loop stays free."""
+    n, warmup = _counts(n, warmup)
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"not an http(s) URL: {url!r}")

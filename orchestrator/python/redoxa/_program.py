@@ -65,6 +65,29 @@ class _Session:
 _SESSION: Optional[_Session] = None
 
 
+class _Unset:
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+#: An option of ``plan``/``loop`` not given (None is a value a caller may pass by mistake).
+_UNSET: Any = _Unset()
+
+#: The most cycles a loop may be asked for (the native side counts them in a usize).
+_USIZE_MAX = (1 << 63) - 1
+
+
+def _flag(value: Any, what: str) -> bool:
+    """A direction option: unset is forward, else a bool (``reverse=1`` is a typo's way in)."""
+    if value is _UNSET:
+        return False
+    if type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_"):
+        value = bool(value)
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be True or False, not {type(value).__name__} {value!r}")
+    return value
+
+
 def _backend(name: str) -> str:
     if name in ("auto", "static"):
         # `auto`: decided per run by rdx-core's planner (from the ledger of the home the run
@@ -311,23 +334,46 @@ class Program:
             session.runs.append((self, dict(values), reverse))
         return self._call(values, reverse, be, home, defer=False)
 
-    def plan(self, home: _home.Home, reverse: bool = False, **values: Any) -> Dict[str, Any]:
-        """What the planner of ``home`` predicts and would do for a run on ``values`` (as
-        ``rdx hint --json``, with ``backend`` and ``reuse`` as ``rdx plan --json``). Runs and
-        records nothing."""
+    def _option(self, values: Dict[str, Any], name: str, given: Any) -> Any:
+        """An option of ``plan``/``loop``: given by position, else by keyword unless the gene has
+        a parameter of that name (then the keyword is the parameter, as for ``run``'s
+        ``backend=``), else ``_UNSET``."""
+        if given is not _UNSET:
+            return given
+        if name in values and name not in self._index:
+            return values.pop(name)
+        return _UNSET
+
+    def plan(self, home: Any = _UNSET, reverse: Any = _UNSET, /, **values: Any) -> Dict[str, Any]:
+        """What the planner of ``home`` (an ``rx.Home``) predicts and would do for a run on
+        ``values`` (as ``rdx hint --json``, with ``backend`` and ``reuse`` as ``rdx plan
+        --json``); backward with ``reverse=True``. Runs and records nothing. ``home`` and
+        ``reverse`` may be given by keyword unless the gene has a parameter of that name: then
+        the keyword is the parameter, and the option is given by position."""
+        home = _home.require(self._option(values, "home", home), "plan")
+        reverse = _flag(self._option(values, "reverse", reverse), "reverse")
         args = self.values_list(values)
         return json.loads(self._module.plan_json(self.entry, args, reverse, home._native))
 
-    def loop(self, home: _home.Home, cycles: int = 10, seed: int = 1, reverse: bool = False,
-             **values: Any) -> List[Dict[str, Any]]:
-        """``rdx loop``: ``cycles`` cycles, each measuring the ledger of ``home``, picking an engine
-        here by information-directed sampling (seeded with ``seed``), recording the decision and then the
-        run. One dict per cycle, as ``rdx loop --json`` prints them (``arm``, ``wall_ns``,
-        ``regret_ns``, ``confidence``, ...). Never reuses a recorded output; no peers. With
-        ``max_steps`` each run stops there (its cycle's ``outcome`` says R0117), on the
-        interpreter, which counts instructions."""
-        if cycles < 1:
-            raise ValueError(f"cycles must be at least 1, not {cycles}")
+    def loop(
+        self, home: Any = _UNSET, cycles: Any = _UNSET, seed: Any = _UNSET, reverse: Any = _UNSET, /,
+        **values: Any,
+    ) -> List[Dict[str, Any]]:
+        """``rdx loop``: ``cycles`` cycles (default 10), each measuring the ledger of ``home``,
+        picking an engine here by information-directed sampling (seeded with ``seed``, default
+        1), recording the decision and then the run. One dict per cycle, as ``rdx loop --json``
+        prints them (``arm``, ``wall_ns``, ``regret_ns``, ``confidence``, ...). Never reuses a
+        recorded output; no peers. With ``max_steps`` each run stops there (its cycle's
+        ``outcome`` says R0117), on the interpreter, which counts instructions. Ctrl-C stops
+        the loop between cycles and an interpreter run within its cycle (a JIT run goes to its
+        end). The options may be given by keyword unless the gene has a parameter of that name
+        (as for :meth:`plan`)."""
+        home = _home.require(self._option(values, "home", home), "loop")
+        cycles = self._option(values, "cycles", cycles)
+        cycles = T.count(10 if cycles is _UNSET else cycles, "cycles", 1, _USIZE_MAX)
+        seed = self._option(values, "seed", seed)
+        seed = T.count(1 if seed is _UNSET else seed, "seed", 0, T.U64_MAX)
+        reverse = _flag(self._option(values, "reverse", reverse), "reverse")
         args = self.values_list(values)
         lines = self._module.loop_json(self.entry, args, reverse, home._native, cycles, seed, self.max_steps)
         return [json.loads(line) for line in lines]

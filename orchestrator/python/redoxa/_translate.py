@@ -26,7 +26,7 @@ import types
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import _markers as M, _types as T
-from .errors import CompileError
+from .errors import CompileError, Diagnostic
 
 if TYPE_CHECKING:
     from ._gene import Gene
@@ -99,7 +99,7 @@ class ParsedGene:
     """A gene's Python source, parsed once: the ``def`` node and where it sits in its file."""
 
     def __init__(self, fn: Callable[..., Any]) -> None:
-        self.fn = fn
+        self.fn = fn = inspect.unwrap(fn)
         self.filename = inspect.getsourcefile(fn) or getattr(fn.__code__, "co_filename", "<unknown>")
         try:
             lines, first = inspect.getsourcelines(fn)
@@ -234,10 +234,12 @@ class _GeneTranslator:
 
     # ---- errors and output -------------------------------------------------------------
 
-    def fail(self, node: ast.AST, message: str, hint: str = "", list_supported: bool = False) -> CompileError:
+    def fail(
+        self, node: ast.AST, message: str, hint: str = "", list_supported: bool = False, code: str = ""
+    ) -> CompileError:
         line, col = self.p.line(node), self.p.col(node)
         excerpt = self.p.text_of_line(node)
-        parts = [f"{self.p.filename}:{line}:{col}: error: {message}"]
+        parts = [f"{self.p.filename}:{line}:{col}: error{f'[{code}]' if code else ''}: {message}"]
         if excerpt:
             gutter = f"{line:>5} | "
             parts.append(gutter + excerpt)
@@ -247,7 +249,10 @@ class _GeneTranslator:
             parts.append(f"hint: {hint}")
         if list_supported:
             parts.append("supported statements in a gene (Python -> rdx):\n" + supported_statements())
-        return CompileError(message, rendered="\n".join(parts), filename=self.p.filename, lineno=line)
+        diagnostics = [Diagnostic(code, message, py_file=self.p.filename, py_line=line)] if code else []
+        return CompileError(
+            message, rendered="\n".join(parts), diagnostics=diagnostics, filename=self.p.filename, lineno=line
+        )
 
     def emit(self, text: str, node: ast.AST) -> None:
         self.lines.append("    " * self.depth + text)
@@ -257,6 +262,10 @@ class _GeneTranslator:
 
     def lookup(self, name: str) -> Any:
         code = self.fn.__code__
+        if self.is_function_local(name):
+            # Assigned somewhere in the function, so Python makes it local to the function
+            # throughout: it never means the global of the same name.
+            raise _Unresolved(name)
         closure = self.fn.__closure__ or ()
         for var, cell in zip(code.co_freevars, closure):
             if var == name:
@@ -270,6 +279,12 @@ class _GeneTranslator:
         if hasattr(builtins, name):
             return getattr(builtins, name)
         raise _Unresolved(name)
+
+    def is_function_local(self, name: str) -> bool:
+        """Whether Python makes ``name`` a local of the gene's function (it is bound in the body,
+        by ``rx.local``, ``:=`` or a ``for`` target), whether or not the gene declared it yet."""
+        code = self.fn.__code__
+        return name in code.co_varnames or name in code.co_cellvars
 
     def resolve(self, node: ast.AST) -> Any:
         """The Python object a name or dotted name denotes (modules and classes only on the way)."""
@@ -430,11 +445,25 @@ class _GeneTranslator:
                         hint="write `rx.fi(cond)` on the line right after the if/else: `cond` must hold "
                         "after the then-branch and fail after the else-branch (rdx `fi cond`)",
                     )
-                self.if_stmt(s, fi)
+                self.nested(self.if_stmt, s, fi)
                 i += 2
                 continue
-            self.stmt(s)
+            self.nested(self.stmt, s)
             i += 1
+
+    def nested(self, translate: Callable[..., None], s: ast.stmt, *rest: Any) -> None:
+        """Translates statement ``s``; an expression too deep for the translator's recursion
+        (``x += y + y + …`` with hundreds of terms) is the front end's E0105 at its line, as a
+        slightly shallower one is when the rdx parser meets it."""
+        try:
+            translate(s, *rest)
+        except RecursionError:
+            raise self.fail(
+                s,
+                "expression nested too deeply",
+                hint="split it over several statements (x += a, then x += b)",
+                code="E0105",
+            ) from None
 
     def fi_of(self, node: Optional[ast.stmt]) -> Optional[ast.expr]:
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
@@ -446,7 +475,7 @@ class _GeneTranslator:
         return None
 
     def if_stmt(self, s: ast.If, fi: ast.expr) -> None:
-        self.emit(f"if {self.expr_text(s.test)} {{", s)
+        self.emit(f"if {self.cond_text(s.test)} {{", s)
         self.depth += 1
         self.block(s.body, s)
         self.depth -= 1
@@ -462,7 +491,7 @@ class _GeneTranslator:
             self.depth += 1
             self.block(s.orelse, s)
             self.depth -= 1
-        self.emit(f"}} fi {self.expr_text(fi)}", fi)
+        self.emit(f"}} fi {self.cond_text(fi)}", fi)
 
     def _is_elif(self, node: ast.If) -> bool:
         text = self.p.text_of_line(node)
@@ -482,7 +511,7 @@ class _GeneTranslator:
         elif isinstance(s, ast.Assert):
             if s.msg is not None:
                 raise self.fail(s.msg, "an rdx assertion has no message", hint="write `assert cond`")
-            self.emit(f"assert {self.expr_text(s.test)}", s)
+            self.emit(f"assert {self.cond_text(s.test)}", s)
         elif isinstance(s, ast.While):
             raise self.fail(
                 s,
@@ -623,7 +652,7 @@ class _GeneTranslator:
     ) -> str:
         """The rdx call of ``g``: positional arguments in order, keyword ones (``g(x=a)``) at
         their parameter's position."""
-        code = g.fn.__code__
+        code = g._parsed().fn.__code__
         # co_varnames starts with the parameters: positional ones, then keyword-only ones.
         params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
         if len(args) > code.co_argcount:
@@ -763,7 +792,7 @@ class _GeneTranslator:
             body, again = body[:split], body[split + 1 :]
             if any(self.is_again(b) for b in again):
                 raise self.fail(s, "rx.again() may appear once in a loop body")
-        self.emit(f"from {self.expr_text(entry)} do {{", s)
+        self.emit(f"from {self.cond_text(entry)} do {{", s)
         self.depth += 1
         self.block(body, s)
         self.depth -= 1
@@ -772,7 +801,7 @@ class _GeneTranslator:
             self.depth += 1
             self.block(again, s)
             self.depth -= 1
-        self.emit(f"}} until {self.expr_text(until)}", s)
+        self.emit(f"}} until {self.cond_text(until)}", s)
 
     def loop_args(self, call: ast.Call) -> Tuple[ast.expr, ast.expr]:
         given: Dict[str, ast.expr] = {}
@@ -820,7 +849,13 @@ class _GeneTranslator:
         text, prec = self.expr(node)
         return f"({text})" if prec < min_prec else text
 
-    def expr(self, node: ast.AST) -> Tuple[str, int]:
+    def cond_text(self, node: ast.AST) -> str:
+        """A condition (``if``, ``rx.fi``, ``rx.loop``'s, ``assert``): only its truth counts, so
+        ``and``/``or`` may join values there."""
+        return self.expr(node, cond=True)[0]
+
+    def expr(self, node: ast.AST, cond: bool = False) -> Tuple[str, int]:
+        """An expression's rdx text and binding strength. ``cond``: only its truth counts."""
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool):
@@ -844,7 +879,8 @@ class _GeneTranslator:
                 # A negative literal is one value, checked as one: -2**64 + 1 does not fit.
                 return self.literal(-o.value, node)
             sym = {ast.USub: "-", ast.Invert: "~", ast.Not: "!"}[type(node.op)]
-            inner, p = self.expr(node.operand)
+            # `not e` is 0 or 1 from e's truth alone, in Python as in rdx.
+            inner, p = self.expr(node.operand, cond=isinstance(node.op, ast.Not))
             if p < _UNARY or inner.startswith(("-", "~", "!")):
                 inner = f"({inner})"
             return sym + inner, _UNARY
@@ -867,8 +903,19 @@ class _GeneTranslator:
                 left = right
             return self.chain("&&", _LOGAND, parts)
         if isinstance(node, ast.BoolOp):
+            word = "and" if isinstance(node.op, ast.And) else "or"
+            if not cond and not _is_truth(node):
+                # Python's `a or b` is a itself when a is true, rdx's `a || b` is 1: as a value
+                # they differ, as a condition they agree.
+                raise self.fail(
+                    node,
+                    f"`{word}` used as a value: Python gives one of its operands, rdx `"
+                    f"{'&&' if word == 'and' else '||'}` gives 0 or 1",
+                    hint=f"use `{word}` in conditions only (if, rx.fi, rx.loop, assert), or compare "
+                    "its operands (`(a != 0) or (b != 0)` is 0 or 1 in both)",
+                )
             sym, prec = ("&&", _LOGAND) if isinstance(node.op, ast.And) else ("||", _LOGOR)
-            return self.chain(sym, prec, [self.expr(v) for v in node.values])
+            return self.chain(sym, prec, [self.expr(v, cond=True) for v in node.values])
         if isinstance(node, ast.Call):
             f = self.callee(node)
             if f in (M.empty, M.top, M.size, len):
@@ -906,6 +953,13 @@ class _GeneTranslator:
         return str(v), _ATOM
 
     def constant(self, node: ast.AST) -> Tuple[str, int]:
+        if isinstance(node, ast.Name) and self.is_function_local(node.id):
+            raise self.fail(
+                node,
+                f"`{node.id}` is used before its rx.local: Python makes it a local of the whole "
+                "function, never the module's name",
+                hint=f"declare `{node.id} = rx.local(...)` before this line, or rename one of the two",
+            )
         try:
             v = self.resolve(node)
         except _Unresolved:
@@ -976,6 +1030,24 @@ _AUG_WORDS = {
     ast.MatMult: "@",
 }
 _BINOP_WORDS = {ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
+
+
+def _is_truth(node: ast.AST) -> bool:
+    """Whether an expression is 0 or 1 in Python as in rdx: a comparison, `not`, a bool, or
+    `and`/`or` that can only give such a value. Python's `a and b` is a when a is false (0),
+    else b, so it is 0 or 1 when b is; `a or b` is the first true operand itself, so it is
+    when every operand is."""
+    if isinstance(node, ast.Compare):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return True
+    if isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        return True
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+        return _is_truth(node.values[-1])
+    if isinstance(node, ast.BoolOp):
+        return all(_is_truth(v) for v in node.values)
+    return False
 
 
 def _same(a: ast.AST, b: ast.AST) -> bool:

@@ -12,7 +12,7 @@ kernels (``rx.kernel("fft", z)``) and genes but never computes with itself.
 from __future__ import annotations
 
 import operator
-from typing import Any, List, Union
+from typing import Any, List, Optional, Union
 
 from .errors import ValueRangeError
 
@@ -23,6 +23,19 @@ I64_MAX = (1 << 63) - 1
 #: The largest array length a parameter may declare (the Rust core's limit is larger; this keeps
 #: a typo such as ``rx.array(rx.u64, 10**12)`` from allocating before the checker runs).
 MAX_ARRAY_LEN = 1 << 24
+
+
+def count(value: Any, what: str, least: int = 0, most: Optional[int] = U64_MAX) -> int:
+    """``value`` as an int option in ``least..=most`` (a repeat, a batch size, a number of
+    cycles): an int or an integer-like (numpy's), never a bool, a float, a string or None."""
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"{what} must be an int, not {type(value).__name__} {value!r}")
+    n = operator.index(value)
+    if n < least:
+        raise ValueError(f"{what} must be at least {least}, not {n}")
+    if most is not None and n > most:
+        raise ValueError(f"{what} must be at most {most}, not {n}")
+    return n
 
 
 class Type:
