@@ -159,6 +159,18 @@ fn a_lossy_run_is_rewound_from_its_tape() {
     let out = home.ok(&["rewind", "1", "--print"]);
     assert!(out.contains("x = 5\ny = 7\n"), "{out}");
     assert!(out.contains("the same input"), "{out}");
+    // The rewind used up run 1's tape: its record names it as the tape it started from, so a
+    // replay of the rewind starts from it too (it failed with R0115 on an empty tape).
+    let rewind = &home.log()[0];
+    assert_eq!(rewind["tape_in"], rec["tape"], "{rewind}");
+    assert!(rewind["tape"].is_null(), "{rewind}");
+    let id = rewind["id"].to_string();
+    let out = home.ok(&["replay", &id]);
+    assert!(out.contains(&format!("replays run {id}: the same output")), "{out}");
+    assert!(home.ok(&["show", &id]).contains(&format!("tape_in          {tape}")));
+    // A run that used up a tape is no lossless run: gc keeps its input.
+    assert!(!home.ok(&["store", "gc", "--drop-recoverable"]).contains(rewind["input"].as_str().unwrap()));
+    assert!(home.ok(&["ledger", "verify"]).starts_with("ok: "));
 }
 
 #[test]

@@ -78,13 +78,23 @@ pub struct NewRun {
     /// print; absent otherwise (and in records older than the field).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub printed: Option<String>,
+    /// The CID of the entries of the history tape that the run started from and used up
+    /// (undoing lossy writes of runs before it: a rewind, or a Python backward run after its
+    /// forward run), so a replay starts from them too; absent when it used none (and in
+    /// records older than the field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tape_in: Option<String>,
 }
 
 impl NewRun {
     /// Whether the run's input can be recomputed by rewinding it from its output: it succeeded,
-    /// erased nothing and left no tape.
+    /// erased nothing, and left and used no tape.
     pub fn is_lossless(&self) -> bool {
-        self.outcome == "ok" && self.erased_bits == 0 && self.tape.is_none() && self.output.is_some()
+        self.outcome == "ok"
+            && self.erased_bits == 0
+            && self.tape.is_none()
+            && self.tape_in.is_none()
+            && self.output.is_some()
     }
 
     fn check(&self) -> Result<(), CoreError> {
@@ -94,6 +104,7 @@ impl NewRun {
             self.output.as_ref(),
             self.tape.as_ref(),
             self.printed.as_ref(),
+            self.tape_in.as_ref(),
         ];
         for text in cids.into_iter().flatten().chain(&self.kernels) {
             let canonical = text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));

@@ -1511,6 +1511,7 @@ mod tests {
                 kernels: Vec::new(),
                 flags: Vec::new(),
                 printed: None,
+                tape_in: None,
             },
             prev: String::new(),
             hash: String::new(),

@@ -43,7 +43,12 @@ pub fn replay(home: &Home, id: u64) -> Result<Rerun, CoreError> {
     let input = recorded_input(home, &original, &program, gene, &kernels)?;
     let args = state::decode(&program.module, gene, &input)?;
     let dir = run::parse_direction(&original.run.direction)?;
-    let outcome = rerun(&program, gene, args, dir, &original, &kernels, Vec::new())?;
+    // The tape the run started from, as far as it used it (a rewind's, a backward run's).
+    let tape = match &original.run.tape_in {
+        Some(t) => state::decode_tape(&home.get(&Cid::parse(t)?)?)?,
+        None => Vec::new(),
+    };
+    let outcome = rerun(&program, gene, args, dir, &original, &kernels, tape)?;
     let verdict = match (&original.run.output, &outcome.output) {
         (Some(want), Some(got)) => compare(home, &program, gene, want, got)?,
         (None, None) => same_failure(&original, &outcome),

@@ -400,12 +400,17 @@ pub struct Execution {
     pub tape: Vec<TapeEntry>,
     /// How many entries it wrote, also when it failed (the tape is then cleared).
     pub tape_written: usize,
+    /// The entries of the tape it started from that it used up (undoing lossy writes of the
+    /// runs before it), oldest first, when the run succeeded and was asked to keep them
+    /// ([`execute_from`]): what a replay of it must start from.
+    pub tape_in: Vec<TapeEntry>,
 }
 
 /// Runs gene `gene` of `module` on `engine`, in place on `args`, lending the engine `host` for
 /// the run. The engine keeps its history tape across runs, so a backward run can undo the
 /// forward run before it; a run that fails after changing the tape clears it, since its
-/// partial history matches no other run.
+/// partial history matches no other run. A backward run notes what it used up of the tape
+/// it started from ([`Execution::tape_in`]; see [`execute_from`]).
 pub fn execute(
     engine: &mut dyn Engine,
     module: &Module,
@@ -414,10 +419,27 @@ pub fn execute(
     dir: Direction,
     host: &mut Option<Box<dyn KernelCall + Send>>,
 ) -> Execution {
+    execute_from(engine, module, gene, args, dir, host, dir == Direction::Backward)
+}
+
+/// [`execute`], noting what the run used up of the tape it started from when `keep` says so
+/// (a copy of that tape is taken first, so a run that cannot use any does not ask: a forward
+/// run only undoes what it wrote itself, unless it was given a tape to rewind from).
+/// The entries are those past the longest part the run left as it found it.
+pub fn execute_from(
+    engine: &mut dyn Engine,
+    module: &Module,
+    gene: usize,
+    args: &mut [Value],
+    dir: Direction,
+    host: &mut Option<Box<dyn KernelCall + Send>>,
+    keep: bool,
+) -> Execution {
     if let Some(h) = host.take() {
         engine.set_kernels(h);
     }
     let before = engine.tape_len();
+    let start = (keep && before > 0).then(|| engine.tape().to_vec());
     let started = SystemTime::now();
     let clock = Instant::now();
     let result = engine.run(module, gene, args, dir);
@@ -426,12 +448,24 @@ pub fn execute(
     *host = engine.take_kernels();
     let printed = engine.take_output();
     let after = engine.tape_len();
-    let tape = if result.is_ok() && after > before { engine.tape()[before..].to_vec() } else { Vec::new() };
+    // Where the tape the run started from was left as it was found: all of it, unless the
+    // run used some up (then the entries past the common part were used, and those after it
+    // on the tape now are the run's own).
+    let kept = match &start {
+        Some(start) => start.iter().zip(engine.tape()).take_while(|(a, b)| a == b).count(),
+        None => before.min(after),
+    };
+    let (tape, tape_in) = match (&result, start) {
+        (Ok(_), start) => {
+            (engine.tape()[kept.min(after)..].to_vec(), start.map_or_else(Vec::new, |s| s[kept..].to_vec()))
+        }
+        (Err(_), _) => (Vec::new(), Vec::new()),
+    };
     if result.is_err() && after != before {
         engine.clear_tape();
     }
     let tape_written = after.saturating_sub(before);
-    Execution { result, printed, started, ended, wall_ns, tape, tape_written }
+    Execution { result, printed, started, ended, wall_ns, tape, tape_written, tape_in }
 }
 
 /// The steps the static rule lets a run take on the interpreter before it starts over on the
@@ -579,12 +613,14 @@ pub fn run(req: Request<'_>) -> Result<Outcome, CoreError> {
     };
     let input = if req.states { state::encode(module, req.gene, &req.args) } else { Vec::new() };
     let mut values = req.args;
+    // A run given a tape (a rewind's) notes what it uses of it, in either direction.
+    let keep = !req.tape.is_empty() || req.dir == Direction::Backward;
     let (exec, backend, backend_reason, tier) = match req.backend.resolve(module) {
         _ if req.max_steps.is_some() => {
             let mut interp = Interpreter::new();
             interp.limits.max_steps = req.max_steps.unwrap_or(u64::MAX);
             interp.swap_tape(req.tape);
-            let exec = execute(&mut interp, module, req.gene, &mut values, req.dir, &mut host);
+            let exec = execute_from(&mut interp, module, req.gene, &mut values, req.dir, &mut host, keep);
             let why = "a step limit: the interpreter counts the instructions".to_string();
             (exec, Backend::Interp, Some(why), None)
         }
@@ -600,7 +636,7 @@ pub fn run(req: Request<'_>) -> Result<Outcome, CoreError> {
         (backend, why) => {
             let mut engine = backend.engine();
             engine.swap_tape(req.tape);
-            let exec = execute(&mut *engine, module, req.gene, &mut values, req.dir, &mut host);
+            let exec = execute_from(&mut *engine, module, req.gene, &mut values, req.dir, &mut host, keep);
             (exec, backend, why.map(str::to_string), None)
         }
     };
@@ -698,6 +734,7 @@ pub fn prepare(facts: &Facts<'_>, exec: &Execution) -> Prepared {
     let input = put(Arc::from(facts.input));
     let output = facts.output.map(|o| put(Arc::from(o)));
     let tape = (!exec.tape.is_empty()).then(|| put(Arc::from(state::encode_tape(&exec.tape))));
+    let tape_in = (!exec.tape_in.is_empty()).then(|| put(Arc::from(state::encode_tape(&exec.tape_in))));
     let kernels = facts.kernels.iter().map(|k| put(Arc::from(&k.bytes[..]))).collect();
     // What a printing program printed, so a reuse of this run can print it again.
     let printed = crate::planner::prints(&facts.program.module).then(|| put(Arc::from(&exec.printed[..])));
@@ -736,6 +773,7 @@ pub fn prepare(facts: &Facts<'_>, exec: &Execution) -> Prepared {
         kernels,
         flags: facts.flags.to_vec(),
         printed,
+        tape_in,
     };
     Prepared { blobs, run }
 }

@@ -179,3 +179,24 @@ def test_a_peer_that_answers_nonsense_is_a_peer_error() -> None:
     finally:
         thread.join(10)
         server.close()
+
+
+def test_a_backward_run_from_python_replays_from_the_tape_it_used(tmp_path: Path) -> None:
+    # The backward run undoes the forward run's `y := x * 3` from the tape the forward run
+    # left: its record names that tape (`tape_in`), so `rdx replay` starts from it too (it
+    # failed with R0115 on an empty tape, and said the run differs).
+    home = rx.Home(tmp_path / "home")
+    prog = rx.assemble("gene main(x: u64, y: u64) {\n    y := x * 3\n    x += y\n}\n")
+    out = prog.run(x=5, y=7, record=home)
+    assert prog.reverse(**out, record=home) == {"x": 5, "y": 7}
+    home.flush()
+    forward, backward = sorted(home.log(dataframe=False), key=lambda r: r["id"])[-2:]
+    assert backward["direction"] == "backward" and backward["tape_in"] == forward["tape"]
+    result = subprocess.run(
+        [rdx_binary(), "--home", str(tmp_path / "home"), "replay", str(backward["id"])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "the same output" in result.stdout, result.stdout

@@ -334,6 +334,9 @@ pub fn show(args: ShowArgs, home: Option<&Path>) -> ExitCode {
     if let Some(printed) = &r.printed {
         println!("{:<15}  {printed}", "printed");
     }
+    if let Some(tape_in) = &r.tape_in {
+        println!("{:<15}  {tape_in}", "tape_in");
+    }
     ExitCode::SUCCESS
 }
 

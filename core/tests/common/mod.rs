@@ -55,5 +55,6 @@ pub fn run(program: &Cid, input: &Cid, output: Option<&Cid>) -> NewRun {
         kernels: vec![],
         flags: vec![],
         printed: None,
+        tape_in: None,
     }
 }
