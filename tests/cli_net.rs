@@ -319,3 +319,118 @@ fn run_on_a_peer_passes_user_kernels() {
     assert!(stored.status.success(), "{}", stderr(&stored));
     assert_eq!(stored.stdout, std::fs::read(&inc).unwrap(), "the kernel is stored there, whole");
 }
+
+/// `HEAD path`: the status line and headers.
+fn head(server: &common::Server, path: &str) -> String {
+    use std::io::{Read, Write};
+    let addr = server.url.strip_prefix("http://").unwrap();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "HEAD {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    text
+}
+
+#[test]
+fn get_and_head_recover_a_state_gc_dropped() {
+    let a = TempHome::new("dropped-a");
+    a.ok(&["run", "stdlib/fib_loop.rdx", "--set", "n=7"]);
+    let input = a.log()[0]["input"].as_str().unwrap().to_string();
+    a.ok(&["store", "gc", "--drop-recoverable"]);
+    let server = a.serve(&[]);
+    let reply = head(&server, &format!("/blobs/{input}"));
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    let (status, body) = server.get(&format!("/blobs/{input}"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(rdx_core::Cid::of(body.as_bytes()).to_hex(), input);
+    // Another home fetches it, verified.
+    let b = TempHome::new("dropped-b");
+    b.ok(&["peer", "add", "a", &server.url]);
+    assert_eq!(b.ok(&["fetch", &input]).trim(), input);
+}
+
+#[test]
+fn peer_sync_blobs_fetches_what_earlier_syncs_left_out_and_refuses_this_home() {
+    let (a, b) = (TempHome::new("sync-blobs-a"), TempHome::new("sync-blobs-b"));
+    a.ok(&["run", "stdlib/fib.rdx", "--set", "n=8"]);
+    let output = a.log()[0]["output"].as_str().unwrap().to_string();
+    let server = a.serve(&[]);
+    b.ok(&["peer", "add", "a", &server.url]);
+    assert!(b.ok(&["peer", "sync", "a"]).starts_with("synced 1 run"));
+    // Nothing new to copy, but the blobs of the run copied before are fetched now.
+    let again = b.ok(&["peer", "sync", "a", "--blobs"]);
+    assert!(again.starts_with("nothing new from a"), "{again}");
+    assert!(!again.contains("fetched 0 blobs"), "{again}");
+    assert!(b.ok(&["peer", "sync", "a", "--blobs"]).contains("fetched 0 blobs"));
+    // A home that names itself as a peer is refused.
+    a.ok(&["peer", "add", "me", &server.url]);
+    let me = a.rdx(&["peer", "sync", "me"]);
+    assert_eq!(me.status.code(), Some(2), "{}", stderr(&me));
+    assert!(stderr(&me).contains("serves this very home"), "{}", stderr(&me));
+    drop(server);
+    assert!(b.ok(&["store", "get", &output]).contains("34"), "the blob was fetched by the rerun");
+}
+
+#[test]
+fn concurrent_peer_adds_lose_no_peer() {
+    let home = TempHome::new("peer-race");
+    home.ok(&["peer", "ls"]);
+    let adds: Vec<_> = (0..16)
+        .map(|i| {
+            home.cmd()
+                .args(["peer", "add", &format!("p{i}"), &format!("http://127.0.0.1:{}", 1000 + i)])
+                .spawn()
+                .expect("rdx peer add")
+        })
+        .collect();
+    for mut add in adds {
+        assert!(add.wait().unwrap().success());
+    }
+    assert_eq!(home.ok(&["peer", "ls"]).lines().count(), 16);
+}
+
+#[test]
+fn peer_add_refuses_what_cannot_work() {
+    let home = TempHome::new("peer-urls");
+    for (name, url, says) in [
+        ("a", "http://127.0.0.1:99999", "not a port"),
+        ("a", "http://127.0.0.1:abc", "not a port"),
+        ("a", "http://127.0.0.1:7370 junk", "space"),
+        ("a", "http://127.0.0.1:7370?x=1", "query"),
+        ("a", "http://user:pw@127.0.0.1:7370", "credentials"),
+        ("", "http://127.0.0.1:7370", "not a peer name"),
+    ] {
+        let out = home.rdx(&["peer", "add", name, url]);
+        assert_eq!(out.status.code(), Some(2), "{url}");
+        assert!(stderr(&out).contains(says), "{url}: {}", stderr(&out));
+    }
+    assert_eq!(home.ok(&["peer", "ls"]), "");
+    home.ok(&["peer", "add", "v6", "http://[::1]:7370/prefix"]);
+    let token = home.file("token", "\n\n  s3cret\n");
+    let out = home.rdx(&["peer", "add", "t", "http://127.0.0.1:7370", "--token-file", &token]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("first line") && stderr(&out).contains("blank"), "{}", stderr(&out));
+}
+
+#[test]
+fn network_failures_of_probe_exit_1_and_a_url_is_not_a_peer() {
+    let home = TempHome::new("probe-net");
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    home.ok(&["peer", "add", "gone", &dead]);
+    let cid = "ab".repeat(32);
+    let out = home.rdx(&["probe", "--load", &cid, "--from", "gone", "-n", "1", "--warmup", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = home.rdx(&["probe", &format!("{dead}/x"), "-n", "1", "--warmup", "0"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot be reached") && !err.contains("peer") && !err.contains("rdx serve"),
+        "{err}"
+    );
+    // A URL that cannot work is a usage error.
+    let out = home.rdx(&["probe", "http://127.0.0.1:99999/", "-n", "1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

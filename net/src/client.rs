@@ -24,6 +24,8 @@ pub const TIMEOUT_ENV: &str = "RDX_NET_TIMEOUT_MS";
 pub struct Client {
     agent: ureq::Agent,
     timeout: Duration,
+    /// The most bytes read of one answer's body.
+    max_body: usize,
 }
 
 impl Default for Client {
@@ -38,6 +40,8 @@ impl Client {
     pub fn new(timeout: Duration) -> Client {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // A redirect is an answer like any other, said in words: never followed silently.
+            .max_redirects(0)
             .timeout_connect(Some(timeout))
             .timeout_recv_response(Some(timeout))
             .timeout_per_read(Some(timeout))
@@ -45,7 +49,15 @@ impl Client {
             // Big reads from the socket: fewer calls for a large blob.
             .input_buffer_size(INPUT_BUFFER)
             .build();
-        Client { agent: ureq::Agent::new_with_config(config), timeout }
+        Client { agent: ureq::Agent::new_with_config(config), timeout, max_body: MAX_BODY }
+    }
+
+    /// This client, reading at most `max_body` bytes of an answer (default [`MAX_BODY`]): a
+    /// blob said to be longer is refused before it is read, and a body without a length
+    /// (or an endless one) is an error once it goes past it.
+    pub fn with_max_body(mut self, max_body: usize) -> Client {
+        self.max_body = max_body;
+        self
     }
 
     /// A client with the timeout of `$RDX_NET_TIMEOUT_MS`, else [`DEFAULT_TIMEOUT`].
@@ -71,13 +83,14 @@ impl Client {
             return Err(status(peer, &mut resp));
         }
         let declared = resp.body().content_length();
-        if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        let max = self.max_body;
+        if declared.is_some_and(|n| n > max as u64) {
             return Err(protocol(
                 peer,
-                format!("a blob of {} bytes (the limit is {MAX_BODY})", declared.unwrap_or(0)),
+                format!("a blob of {} bytes (the most rdx fetches is {max})", declared.unwrap_or(0)),
             ));
         }
-        let (bytes, actual) = read_hashed(peer, &mut resp, declared)?;
+        let (bytes, actual) = read_hashed(peer, &mut resp, declared, max)?;
         if actual != *cid {
             return Err(NetError::BadBytes {
                 peer: peer.name.clone(),
@@ -90,15 +103,29 @@ impl Client {
     }
 
     /// `GET url`, any URL (what `rdx probe URL` times): the number of body bytes read, which
-    /// are not kept. A status other than 2xx is an error.
+    /// are not kept, at most [`MAX_BODY`]. A status other than 2xx (a redirect too) is an
+    /// error, and so is a longer body.
     pub fn get_url(&self, url: &str) -> Result<u64, NetError> {
+        crate::peers::check_http_url(url)?;
         let site = Peer { name: url.to_string(), url: url.to_string(), token_file: None };
-        let mut resp = self.agent.get(url).call().map_err(|e| transport(&site, e))?;
-        if !resp.status().is_success() {
-            return Err(status(&site, &mut resp));
-        }
-        let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
-        std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| transport(&site, ureq::Error::Io(e)))
+        let got = (|| {
+            let mut resp = self.agent.get(url).call().map_err(|e| transport(&site, e))?;
+            if !resp.status().is_success() {
+                return Err(status(&site, &mut resp));
+            }
+            let mut reader = resp.body_mut().with_config().limit(self.max_body as u64).reader();
+            std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| io_error(&site, e))
+        })();
+        got.map_err(|e| {
+            let why = match e {
+                NetError::Unreachable { why, .. } => format!("cannot be reached: {why}"),
+                NetError::Timeout { why, .. } => format!("timed out: {why}"),
+                NetError::Status { status, body, .. } => format!("answered {status}: {body}"),
+                NetError::Protocol { why, .. } => why,
+                other => return other,
+            };
+            NetError::Url { url: url.to_string(), why }
+        })
     }
 
     /// Whether `peer` has blob `cid` (a HEAD request).
@@ -146,7 +173,20 @@ impl Client {
         serde_json::from_slice(&body).map_err(|e| protocol(peer, e))
     }
 
-    /// `POST /runs`: runs `request` on `peer`, waiting up to `budget` more than the timeout.
+    /// The budget of a remote run on `peer`, as its `/health` says (`run_ms`, `run_steps`);
+    /// the default budget for a server that does not say.
+    pub fn run_budget(&self, peer: &Peer) -> Result<crate::remote::Budget, NetError> {
+        let health = self.health(peer)?;
+        let default = crate::remote::Budget::default();
+        Ok(crate::remote::Budget {
+            max_steps: health["run_steps"].as_u64().unwrap_or(default.max_steps),
+            wall: health["run_ms"].as_u64().map_or(default.wall, Duration::from_millis),
+        })
+    }
+
+    /// `POST /runs`: runs `request` on `peer`, whose runs may take `budget`: the answer is
+    /// awaited that long, plus the server's grace for a run that does not stop
+    /// ([`GRACE`](crate::remote::GRACE)), plus this client's timeout.
     pub fn run(
         &self,
         peer: &Peer,
@@ -155,11 +195,14 @@ impl Client {
     ) -> Result<crate::remote::RunReply, NetError> {
         let url = format!("{}/runs", base(peer));
         let body = serde_json::to_vec(request).map_err(|e| NetError::Usage(e.to_string()))?;
+        let wait = self.timeout.saturating_add(budget).saturating_add(crate::remote::GRACE);
+        // Waiting for the answer's head is one read of the socket: both bounds must allow it.
         let mut req = self
             .agent
             .post(&url)
             .config()
-            .timeout_recv_response(Some(self.timeout + budget))
+            .timeout_recv_response(Some(wait))
+            .timeout_per_read(Some(wait))
             .build()
             .header("Content-Type", "application/json");
         if let Some(token) = peer.token()? {
@@ -190,24 +233,26 @@ fn read_hashed(
     peer: &Peer,
     resp: &mut Response<ureq::Body>,
     declared: Option<u64>,
+    max: usize,
 ) -> Result<(Vec<u8>, Cid), NetError> {
     use std::io::Read;
     // `buf[..filled]` holds the body so far; `buf` beyond it is zeroed room, made once.
-    let first = declared.map_or(64 << 10, |n| usize::try_from(n).unwrap_or(0).max(1));
+    let first = declared.map_or(64 << 10, |n| usize::try_from(n).unwrap_or(0).max(1)).min(max.max(1));
     let mut buf: Vec<u8> = vec![0; first];
     let mut filled = 0;
-    let mut reader = resp.body_mut().with_config().limit(MAX_BODY as u64).reader();
+    let mut reader = resp.body_mut().with_config().limit(max as u64).reader();
     let mut hasher = blake3::Hasher::new();
     let mut hashed = 0;
     loop {
         let n = if filled < buf.len() {
-            reader.read(&mut buf[filled..]).map_err(|e| transport(peer, ureq::Error::Io(e)))?
+            reader.read(&mut buf[filled..]).map_err(|e| io_error(peer, e))?
         } else {
             // The buffer is full: the end of the body, or more than it said (then grow).
             let mut more = [0u8; 8192];
-            let n = reader.read(&mut more).map_err(|e| transport(peer, ureq::Error::Io(e)))?;
+            let n = reader.read(&mut more).map_err(|e| io_error(peer, e))?;
             if n > 0 {
-                buf.resize(buf.len() * 2 + n, 0);
+                // Doubling, but never past the most a body may be (the reader stops there).
+                buf.resize((buf.len() * 2 + n).min(max).max(filled + n), 0);
                 buf[filled..filled + n].copy_from_slice(&more[..n]);
             }
             n
@@ -229,15 +274,25 @@ fn read_body(peer: &Peer, resp: &mut Response<ureq::Body>) -> Result<Vec<u8>, Ne
     resp.body_mut().with_config().limit(MAX_BODY as u64).read_to_vec().map_err(|e| transport(peer, e))
 }
 
-/// An answer with an error status, with the first line of its body.
+/// An answer with an error status, with the first line of its body (or what the status means
+/// when it has none; where a redirect points).
 fn status(peer: &Peer, resp: &mut Response<ureq::Body>) -> NetError {
     let code = resp.status().as_u16();
+    if resp.status().is_redirection() {
+        let to = resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("nowhere said");
+        let body = format!("a redirect to {to} (rdx follows no redirects: ask that URL)");
+        return NetError::Status { peer: peer.name.clone(), status: code, body };
+    }
     let body = resp.body_mut().with_config().limit(4096).read_to_string().unwrap_or_default();
     let mut body = body.lines().next().unwrap_or("").trim().to_string();
     if body.is_empty()
         && let Some(why) = resp.headers().get(crate::server::ERROR_HEADER).and_then(|v| v.to_str().ok())
     {
         body = why.to_string();
+    }
+    if body.is_empty() {
+        let reason = resp.status().canonical_reason().unwrap_or("an error");
+        body = format!("{reason} (with no message)");
     }
     if code == 401 {
         body.push_str(&match &peer.token_file {
@@ -256,6 +311,18 @@ fn protocol(peer: &Peer, e: impl std::fmt::Display) -> NetError {
     NetError::Protocol { peer: peer.name.clone(), why: e.to_string() }
 }
 
+/// An error reading a body: ureq's own error when it is one (a limit, a timeout), else the
+/// I/O error.
+fn io_error(peer: &Peer, e: std::io::Error) -> NetError {
+    if e.get_ref().is_some_and(|inner| inner.is::<ureq::Error>()) {
+        if let Some(Ok(inner)) = e.into_inner().map(|b| b.downcast::<ureq::Error>()) {
+            return transport(peer, *inner);
+        }
+        return NetError::Protocol { peer: peer.name.clone(), why: "a body could not be read".into() };
+    }
+    transport(peer, ureq::Error::Io(e))
+}
+
 fn transport(peer: &Peer, e: ureq::Error) -> NetError {
     let (name, url) = (peer.name.clone(), peer.url.clone());
     match e {
@@ -263,9 +330,13 @@ fn transport(peer: &Peer, e: ureq::Error) -> NetError {
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
             NetError::Timeout { peer: name, url, why: io.to_string() }
         }
-        ureq::Error::BodyExceedsLimit(n) => {
-            protocol(peer, format!("a body over {n} bytes (the limit is {MAX_BODY})"))
-        }
+        ureq::Error::BodyExceedsLimit(n) => protocol(
+            peer,
+            format!(
+                "the answer went on past {n} bytes, the most rdx reads of one, without ending \
+                 (stopped reading it)"
+            ),
+        ),
         ureq::Error::Io(io)
             if matches!(
                 io.kind(),

@@ -30,6 +30,9 @@ pub enum NetError {
     /// The peers file cannot be read or written.
     #[error("the peers file {path}: {why}")]
     Peers { path: PathBuf, why: String },
+    /// `GET URL` of any URL (not a peer) failed: what happened.
+    #[error("GET {url}: {why}")]
+    Url { url: String, why: String },
     /// A mistake of the user's, said in words.
     #[error("{0}")]
     Usage(String),
@@ -54,6 +57,7 @@ impl NetError {
             | NetError::Status { .. }
             | NetError::BadBytes { .. }
             | NetError::Protocol { .. }
+            | NetError::Url { .. }
             | NetError::Peers { .. } => 1,
         }
     }

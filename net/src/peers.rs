@@ -39,7 +39,16 @@ pub fn read_token(path: &Path) -> Result<String, NetError> {
         .map_err(|e| NetError::Usage(format!("cannot read the token file {}: {e}", path.display())))?;
     let token = text.lines().next().unwrap_or("").trim().to_string();
     if token.is_empty() {
-        return Err(NetError::Usage(format!("the token file {} is empty", path.display())));
+        let why = if text.trim().is_empty() {
+            format!("the token file {} is empty", path.display())
+        } else {
+            format!(
+                "the first line of the token file {} is blank: the token is the first line \
+                 (remove the blank lines before it)",
+                path.display()
+            )
+        };
+        return Err(NetError::Usage(why));
     }
     Ok(token)
 }
@@ -68,7 +77,32 @@ impl Peers {
         toml::from_str(&text).map_err(|e| NetError::Peers { path, why: e.to_string() })
     }
 
-    /// Writes the peers of the home at `root` (to a temp file, then renamed into place).
+    /// Changes the peers of the home at `root` with `change`, as one step: under an exclusive
+    /// lock (of `peers.toml.lock`), the file is read, changed and written back, so commands
+    /// that change it at once (two `rdx peer add`) lose nothing. Nothing is written when
+    /// `change` fails.
+    pub fn update<T>(
+        root: &Path,
+        change: impl FnOnce(&mut Peers) -> Result<T, NetError>,
+    ) -> Result<T, NetError> {
+        let lock_path = root.join(format!("{PEERS_FILE}.lock"));
+        let fail = |why: String| NetError::Peers { path: lock_path.clone(), why };
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| fail(e.to_string()))?;
+        lock.lock().map_err(|e| fail(format!("cannot be locked: {e}")))?;
+        let mut peers = Peers::load(root)?;
+        let out = change(&mut peers)?;
+        peers.save(root)?;
+        drop(lock);
+        Ok(out)
+    }
+
+    /// Writes the peers of the home at `root` (to a temp file, then renamed into place). A
+    /// change of what is there should go through [`Peers::update`], which holds the lock.
     pub fn save(&self, root: &Path) -> Result<(), NetError> {
         let path = Self::path(root);
         let fail = |why: String| NetError::Peers { path: path.clone(), why };
@@ -89,8 +123,15 @@ impl Peers {
         })
     }
 
-    /// Adds a peer; a name already used is an error.
+    /// Adds a peer; a name already used, an empty one or one with spaces, and a URL that
+    /// cannot work (see [`check_url`]) are errors.
     pub fn add(&mut self, peer: Peer) -> Result<(), NetError> {
+        if peer.name.is_empty() || peer.name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(NetError::Usage(format!(
+                "{:?} is not a peer name: give a word, without spaces (say `lab`)",
+                peer.name
+            )));
+        }
         if self.list.iter().any(|p| p.name == peer.name) {
             return Err(NetError::Usage(format!(
                 "there is already a peer `{}`: remove it first with `rdx peer rm`",
@@ -110,13 +151,62 @@ impl Peers {
     }
 }
 
-/// A peer URL is plain `http://host:port` (an optional path prefix is kept).
+/// A peer URL is plain `http://HOST[:PORT][/PREFIX]`: a host, a port from 1 to 65535 when
+/// one is given, no credentials (writes use a token file), no query or fragment (paths are
+/// appended to it), no spaces.
 pub fn check_url(url: &str) -> Result<(), NetError> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| {
-        NetError::Usage(format!("`{url}` is not a peer URL: write http://HOST:PORT (TLS is not supported)"))
-    })?;
-    if rest.is_empty() || rest.starts_with('/') {
-        return Err(NetError::Usage(format!("`{url}` names no host")));
+    let authority = check_http_url(url)?;
+    if let Some(c) = url["http://".len() + authority.len()..].chars().find(|c| matches!(c, '?' | '#')) {
+        return Err(NetError::Usage(format!(
+            "`{url}` is not a peer URL: it has a {} (`{c}`…), and rdx appends paths to a peer's URL; \
+             write http://HOST:PORT",
+            if c == '?' { "query" } else { "fragment" }
+        )));
     }
     Ok(())
+}
+
+/// Checks that `url` is a plain-HTTP URL rdx can ask (a host, a valid port if any, no
+/// credentials, no spaces) and gives its authority (`HOST[:PORT]`).
+pub fn check_http_url(url: &str) -> Result<&str, NetError> {
+    let bad = |why: &str| NetError::Usage(format!("`{url}` is not a URL rdx can ask: {why}"));
+    let rest = url.strip_prefix("http://").ok_or_else(|| {
+        if url.starts_with("https://") {
+            bad("TLS is not supported: write http://HOST:PORT")
+        } else {
+            bad("write http://HOST:PORT")
+        }
+    })?;
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("it has a space or a control character in it"));
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(bad("it carries credentials (`user:password@`), which rdx would store and print: \
+             leave them out (writes to a peer use `--token-file`)"));
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        // [IPv6]:port
+        Some(v6) => {
+            let (host, tail) =
+                v6.split_once(']').ok_or_else(|| bad("an IPv6 address needs its closing `]`"))?;
+            match tail {
+                "" => (host, None),
+                _ => (host, Some(tail.strip_prefix(':').ok_or_else(|| bad("write [IPv6]:PORT"))?)),
+            }
+        }
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    if host.is_empty() {
+        return Err(bad("it names no host"));
+    }
+    if let Some(port) = port
+        && !port.parse::<u16>().is_ok_and(|p| p > 0)
+    {
+        return Err(bad(&format!("`{port}` is not a port (a number from 1 to 65535)")));
+    }
+    Ok(authority)
 }

@@ -103,7 +103,7 @@ impl Budget {
 
 /// How long past its time budget a stopped run may take to be recorded before the server
 /// gives up waiting and answers 503.
-const GRACE: Duration = Duration::from_secs(10);
+pub const GRACE: Duration = Duration::from_secs(10);
 
 /// The answer of `POST /runs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -10,10 +10,13 @@
 //!
 //! Writes need `Authorization: Bearer TOKEN` when the server has a token, checked before
 //! anything else. Bodies are capped at [`Config::max_body`] (default
-//! [`MAX_BODY`](crate::MAX_BODY)), requests in progress at [`Config::max_concurrency`] (a
-//! request holds its turn until its answer's body is sent). Each request's store work runs on a blocking thread with a home
-//! of its own (a small pool of [`Home`]s, one SQLite connection each), so blobs other processes
-//! add while the server runs are served.
+//! [`MAX_BODY`](crate::MAX_BODY)) and read whole before a request takes one of the
+//! [`Config::max_concurrency`] turns (held until its answer's body is sent); `/health` takes
+//! none. A client that stalls is dropped: its head, its body, an answer it takes nothing of
+//! each have a timeout, and a stop waits for the requests in flight only so long. Each
+//! request's store work runs on a blocking thread with a home of its own (a small pool of
+//! [`Home`]s, one SQLite connection each), so blobs other processes add while the server runs
+//! are served.
 
 use crate::MAX_BODY;
 use crate::remote;
@@ -59,7 +62,27 @@ pub struct Config {
     pub max_body: usize,
     /// The budget of a remote run.
     pub budget: remote::Budget,
+    /// How long a client may take to send a request's head, and how long an idle
+    /// connection is kept open: then it is closed.
+    pub head_timeout: Duration,
+    /// How long a request's body may go without a byte arriving: then the answer is 408.
+    pub body_timeout: Duration,
+    /// How long an answer may go without the client taking a byte of it: then the
+    /// connection is dropped (and its turn given back).
+    pub send_timeout: Duration,
+    /// How long the requests in flight may take once a stop is asked (SIGINT, SIGTERM):
+    /// then the server stops anyway, whatever still runs.
+    pub stop_timeout: Duration,
 }
+
+/// The default [`Config::head_timeout`].
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default [`Config::body_timeout`].
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default [`Config::send_timeout`].
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+/// The default [`Config::stop_timeout`].
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Config {
     /// A server of the home at `home`, with no token, no delay and the default limits.
@@ -72,6 +95,10 @@ impl Config {
             max_concurrency: MAX_CONCURRENCY,
             max_body: MAX_BODY,
             budget: remote::Budget::default(),
+            head_timeout: HEAD_TIMEOUT,
+            body_timeout: BODY_TIMEOUT,
+            send_timeout: SEND_TIMEOUT,
+            stop_timeout: STOP_TIMEOUT,
         }
     }
 }
@@ -80,6 +107,9 @@ impl Config {
 pub(crate) struct Shared {
     pub(crate) config: Config,
     limit: Arc<Semaphore>,
+    /// Bodies being read at once (as many as turns): what bounds the memory of bodies read
+    /// whole before their turn, without letting a slow sender hold a turn.
+    uploads: Arc<Semaphore>,
     pool: Mutex<Vec<Home>>,
     /// Served blobs waiting to be recorded as probes.
     pub(crate) served: crate::served::Queue,
@@ -199,10 +229,12 @@ pub fn router(config: Config) -> Router {
 
 fn app(config: Config) -> (Router, Arc<Shared>) {
     let limit = Arc::new(Semaphore::new(config.max_concurrency.max(1)));
+    let uploads = Arc::new(Semaphore::new(config.max_concurrency.max(1)));
     let max_body = config.max_body;
     let shared = Arc::new(Shared {
         config,
         limit,
+        uploads,
         pool: Mutex::new(Vec::new()),
         served: crate::served::Queue::default(),
         verified: Mutex::new(HashMap::new()),
@@ -219,7 +251,12 @@ fn app(config: Config) -> (Router, Arc<Shared>) {
 }
 
 /// Serves `config` on `listener` until `shutdown` completes, then finishes the requests in
-/// flight and records the last served blobs.
+/// flight (for at most [`Config::stop_timeout`]: then they are dropped) and records the last
+/// served blobs.
+///
+/// Each connection is HTTP/1.1 with the timeouts of `config`: its head within
+/// [`Config::head_timeout`] (an idle connection is closed after as long), and an answer
+/// that the client takes nothing of for [`Config::send_timeout`] is dropped.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     config: Config,
@@ -227,11 +264,167 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (router, shared) = app(config);
     let timer = tokio::spawn(crate::served::Queue::every_second(shared.clone()));
-    let app = router.into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, addr) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) if is_connection_error(&e) => continue,
+                Err(_) => {
+                    // Out of file descriptors, say: wait for some to be released.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        while connections.try_join_next().is_some() {}
+        connections.spawn(connection(stream, addr, router.clone(), shared.clone(), stopping.clone()));
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    let finished = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(shared.config.stop_timeout, finished).await.is_err() {
+        eprintln!(
+            "warning: stopping with {} connection(s) still busy after {} ms",
+            connections.len(),
+            shared.config.stop_timeout.as_millis()
+        );
+        connections.shutdown().await;
+    }
     timer.abort();
     crate::served::Queue::drain(&shared).await;
-    served
+    Ok(())
+}
+
+/// Whether an error of `accept` concerns only the connection it was accepting.
+fn is_connection_error(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    matches!(e.kind(), ConnectionRefused | ConnectionAborted | ConnectionReset)
+}
+
+/// Serves one connection until the client closes it, a timeout ends it, or the server stops
+/// (then the request in progress is finished and the connection closed).
+async fn connection(
+    stream: tokio::net::TcpStream,
+    addr: SocketAddr,
+    router: Router,
+    shared: Arc<Shared>,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
+    use tower_service::Service;
+    let _ = stream.set_nodelay(true);
+    let io = hyper_util::rt::TokioIo::new(Stalls::new(stream, shared.config.send_timeout));
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(addr));
+        let mut router = router.clone();
+        async move { router.call(req.map(Body::new)).await }
+    });
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(shared.config.head_timeout);
+    let conn = http.serve_connection(io, service);
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = stopping.wait_for(|stop| *stop) => {}
+    }
+    conn.as_mut().graceful_shutdown();
+    let _ = conn.await;
+}
+
+/// A connection whose writes fail once one has made no progress for a while: the client
+/// takes nothing of its answer. (Reads need no such bound here: the head has its own timeout,
+/// and a body is read under [`Config::body_timeout`].)
+struct Stalls<T> {
+    io: T,
+    limit: Duration,
+    /// Armed when a write waits, disarmed when one goes through.
+    stalled: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<T> Stalls<T> {
+    fn new(io: T, limit: Duration) -> Stalls<T> {
+        Stalls { io, limit, stalled: None }
+    }
+
+    /// What a write that is waiting gives: still waiting, or an error once it waited too long.
+    fn waiting<R>(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<R>> {
+        let limit = self.limit;
+        let timer = self.stalled.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match timer.as_mut().poll(cx) {
+            std::task::Poll::Ready(()) => std::task::Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the client took nothing of the answer for {} ms", limit.as_millis()),
+            ))),
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    }
+
+    fn progress<R>(
+        &mut self,
+        polled: std::task::Poll<std::io::Result<R>>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<R>> {
+        match polled {
+            std::task::Poll::Pending => self.waiting(cx),
+            ready => {
+                self.stalled = None;
+                ready
+            }
+        }
+    }
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Stalls<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Stalls<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.io).poll_write(cx, buf);
+        self.progress(polled, cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.progress(polled, cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.io).poll_flush(cx);
+        self.progress(polled, cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.io).poll_shutdown(cx);
+        self.progress(polled, cx)
+    }
 }
 
 /// Completes on SIGINT or SIGTERM.
@@ -260,12 +453,18 @@ pub async fn shutdown_signal() {
 /// address bound (the port chosen when `addr` says 0), then serves.
 pub fn run(addr: SocketAddr, config: Config, bound: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(async move {
+    let served = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         bound(listener.local_addr()?);
         serve(listener, config, shutdown_signal()).await
-    })
+    });
+    // A blocking thread may still run (compiled code cannot be stopped): leave it behind.
+    rt.shutdown_timeout(LEAVE_BEHIND);
+    served
 }
+
+/// How long a stopped server waits for its blocking threads before it leaves them behind.
+const LEAVE_BEHIND: Duration = Duration::from_millis(100);
 
 /// A server on a thread of its own, stopped (gracefully) when dropped. For tests and embedders.
 pub struct Handle {
@@ -282,9 +481,11 @@ impl Handle {
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            rt.block_on(serve(listener, config, async {
+            let served = rt.block_on(serve(listener, config, async {
                 let _ = stopped.await;
-            }))
+            }));
+            rt.shutdown_timeout(LEAVE_BEHIND);
+            served
         });
         Ok(Handle { addr, stop: Some(stop), thread: Some(thread) })
     }
@@ -322,14 +523,14 @@ impl Drop for Handle {
     }
 }
 
-/// Every request passes here first: a concurrency permit, the test delay, then the token of
-/// a write, before the body is read. The permit is released when the answer's body ends.
+/// Every request passes here first: the token of a write and its declared length, then its
+/// body is read whole (under [`Config::body_timeout`], at most [`Config::max_concurrency`]
+/// bodies at once), and only then a concurrency permit is taken, so a client slow to send its
+/// body holds no turn. The permit is released when the
+/// answer's body ends. `/health` needs no turn: it answers however busy the server is.
 async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let Ok(permit) = shared.limit.clone().acquire_owned().await else {
-        return text(StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down");
-    };
-    if !shared.config.delay.is_zero() {
-        tokio::time::sleep(shared.config.delay).await;
+    if req.uri().path() == "/health" {
+        return next.run(req).await;
     }
     let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if write
@@ -350,8 +551,81 @@ async fn gate(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Re
         // Refused before a byte of it is read; a body without a length is capped as it streams.
         return text_resp(StatusCode::PAYLOAD_TOO_LARGE, &format!("a body is at most {max} bytes"));
     }
+    let req = if write {
+        let Ok(_reading) = shared.uploads.clone().acquire_owned().await else {
+            return text(StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down");
+        };
+        let (parts, body) = req.into_parts();
+        match read_body(body, declared, max, shared.config.body_timeout).await {
+            Ok(bytes) => Request::from_parts(parts, Body::from(bytes)),
+            Err(resp) => return *resp,
+        }
+    } else {
+        req
+    };
+    let Ok(permit) = shared.limit.clone().acquire_owned().await else {
+        return text(StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down");
+    };
+    if !shared.config.delay.is_zero() {
+        tokio::time::sleep(shared.config.delay).await;
+    }
     // The permit is held until the body is sent, not only until the head is ready.
     next.run(req).await.map(|body| Body::new(Held { body, _permit: permit }))
+}
+
+/// A request's body, whole: at most `max` bytes, each piece arriving within `wait` of the
+/// one before. An error answer otherwise (413, or 408 and the connection closed).
+async fn read_body(
+    body: Body,
+    declared: Option<u64>,
+    max: usize,
+    wait: Duration,
+) -> Result<Bytes, Box<Response>> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    // Room for what the client says it sends, up to a little: a length alone reserves no memory.
+    let room = declared.map_or(0, |n| usize::try_from(n).unwrap_or(max).min(max).min(1 << 20));
+    let mut buf = Vec::with_capacity(room);
+    let mut single: Option<Bytes> = None;
+    loop {
+        let piece = match tokio::time::timeout(wait, stream.next()).await {
+            Err(_) => {
+                let why = format!(
+                    "the request's body stalled: no byte for {} ms ({} received)",
+                    wait.as_millis(),
+                    buf.len() + single.as_ref().map_or(0, Bytes::len)
+                );
+                let mut resp = text_resp(StatusCode::REQUEST_TIMEOUT, &why);
+                resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+                return Err(Box::new(resp));
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                let why = format!("the request's body could not be read: {e}");
+                let mut resp = text_resp(StatusCode::BAD_REQUEST, &why);
+                resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+                return Err(Box::new(resp));
+            }
+            Ok(Some(Ok(piece))) => piece,
+        };
+        let had = buf.len() + single.as_ref().map_or(0, Bytes::len);
+        if had + piece.len() > max {
+            let mut resp =
+                text_resp(StatusCode::PAYLOAD_TOO_LARGE, &format!("a body is at most {max} bytes"));
+            resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return Err(Box::new(resp));
+        }
+        // One piece is kept as it is (no copy); more are gathered in `buf`.
+        match single.take() {
+            None if buf.is_empty() => single = Some(piece),
+            None => buf.extend_from_slice(&piece),
+            Some(first) => {
+                buf.extend_from_slice(&first);
+                buf.extend_from_slice(&piece);
+            }
+        }
+    }
+    Ok(single.unwrap_or_else(|| Bytes::from(buf)))
 }
 
 /// A body that holds a concurrency permit until it is sent or dropped.
@@ -394,8 +668,16 @@ fn authorized(headers: &HeaderMap, token: &str) -> bool {
     }
 }
 
-async fn health() -> Response {
-    let body = serde_json::json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") });
+/// `{"ok":true,"version":…,"run_ms":…,"run_steps":…}`: the budget of a remote run here, so a
+/// client knows how long one may take.
+async fn health(State(shared): State<Arc<Shared>>) -> Response {
+    let budget = shared.config.budget;
+    let body = serde_json::json!({
+        "ok": true,
+        "version": env!("CARGO_PKG_VERSION"),
+        "run_ms": u64::try_from(budget.wall.as_millis()).unwrap_or(u64::MAX),
+        "run_steps": budget.max_steps,
+    });
     json(StatusCode::OK, body.to_string())
 }
 
@@ -476,7 +758,17 @@ async fn blob_answer(
     let worker = || {
         (text(StatusCode::INTERNAL_SERVER_ERROR, "internal error: a worker failed"), "a worker failed".into())
     };
-    let source = match shared.with_home(move |home| home.open_blob(&cid)).await {
+    // A state gc dropped is recovered (by rewinding the run it was the input of), as the load
+    // path does: what `POST /runs` can use, `GET` can serve.
+    let opened = shared
+        .with_home(move |home| match home.open_blob(&cid) {
+            Err(CoreError::Dropped { .. }) => {
+                rdx_core::replay::get_or_recover(home, &cid).map(BlobSource::Inline)
+            }
+            other => other,
+        })
+        .await;
+    let source = match opened {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => return Err(failed(e)),
         Err(r) => return Err((r, "the home could not be opened".into())),

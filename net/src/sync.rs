@@ -20,7 +20,8 @@
 //!
 //! Blobs are fetched lazily: the records name program, input, output and tape CIDs, and the
 //! load path fetches (and verifies) each from the peers when something first needs it. With
-//! `eager`, sync fetches them all now.
+//! `eager`, sync fetches now every blob that the records copied from that peer name and the
+//! home lacks (of this sync and of earlier ones, so a rerun completes a fetch that failed).
 
 use crate::client::Client;
 use crate::error::NetError;
@@ -57,6 +58,15 @@ pub fn sync(client: &Client, home: &Home, peer: &Peer, eager: bool) -> Result<Sy
         // here are skipped).
         runs = client.runs(peer, 0)?;
     }
+    if let Some(first) = runs.first()
+        && home.run_record(first.id).is_ok_and(|mine| mine.hash == first.hash)
+    {
+        return Err(NetError::Usage(format!(
+            "peer {} ({}) serves this very home: its run {} is this ledger's run {} (same hash); \
+             there is nothing to sync",
+            peer.name, peer.url, first.id, first.id
+        )));
+    }
     let mut report = SyncReport::default();
     let batch = home.batch()?;
     // Read again under the lock: another sync may have copied some of `runs` meanwhile.
@@ -78,20 +88,52 @@ pub fn sync(client: &Client, home: &Home, peer: &Peer, eager: bool) -> Result<Sy
     }
     batch.commit()?;
     if eager {
-        let mut seen = HashSet::new();
-        for rec in &runs {
-            let r = &rec.run;
-            let cids = [Some(&r.program), Some(&r.input), r.output.as_ref(), r.tape.as_ref()];
-            for text in cids.into_iter().flatten().chain(&r.kernels) {
-                let cid = Cid::parse(text)?;
-                if seen.insert(cid) && !home.has(&cid)? {
-                    crate::load::fetch_from(client, home, std::slice::from_ref(peer), &cid)?;
-                    report.blobs += 1;
-                }
+        report.blobs = fetch_missing(client, home, peer)?;
+    }
+    Ok(report)
+}
+
+/// Fetches from `peer` every blob that the runs copied from it name and `home` lacks: those of
+/// earlier syncs too, so a rerun after a failed fetch completes what it left. Gives the number
+/// fetched; the first blob that cannot be fetched is the error (what was fetched is kept).
+fn fetch_missing(client: &Client, home: &Home, peer: &Peer) -> Result<usize, NetError> {
+    let mut seen = HashSet::new();
+    let mut fetched = 0;
+    for (_, body) in home.records_of_kind(FOREIGN_RUN)? {
+        if !from(&body, peer) {
+            continue;
+        }
+        let run: rdx_core::ledger::NewRun = match serde_json::from_value(body["run"].clone()) {
+            Ok(r) => r,
+            Err(e) => {
+                return Err(NetError::Protocol {
+                    peer: peer.name.clone(),
+                    why: format!("a run copied from it cannot be read: {e}"),
+                });
+            }
+        };
+        let cids = [
+            Some(&run.program),
+            Some(&run.input),
+            run.output.as_ref(),
+            run.tape.as_ref(),
+            run.tape_in.as_ref(),
+            run.printed.as_ref(),
+        ];
+        for text in cids.into_iter().flatten().chain(&run.kernels) {
+            let cid = Cid::parse(text)?;
+            if seen.insert(cid) && !home.has(&cid)? {
+                crate::load::fetch_from(client, home, std::slice::from_ref(peer), &cid)?;
+                fetched += 1;
             }
         }
     }
-    Ok(report)
+    Ok(fetched)
+}
+
+/// Whether the foreign record `body` was copied from `peer` (by name or URL).
+fn from(body: &serde_json::Value, peer: &Peer) -> bool {
+    body["peer"] == peer.name.as_str() || body["url"] == peer.url.as_str()
 }
 
 /// What `home` already holds of peers' runs: the highest id copied from `peer` (by name or
@@ -100,7 +142,7 @@ fn copied(home: &Home, peer: &Peer) -> Result<(u64, HashSet<String>), NetError> 
     let mut after = 0u64;
     let mut known = HashSet::new();
     for (_, body) in home.records_of_kind(FOREIGN_RUN)? {
-        if body["peer"] == peer.name.as_str() || body["url"] == peer.url.as_str() {
+        if from(&body, peer) {
             after = after.max(body["remote_id"].as_u64().unwrap_or(0));
         }
         if let Some(h) = body["remote_hash"].as_str() {

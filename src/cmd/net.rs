@@ -25,12 +25,15 @@ use std::time::Duration;
 ///
 /// Writes need `Authorization: Bearer TOKEN` when --token-file is given. The first line of
 /// stdout is `listening on http://ADDR`. SIGINT or SIGTERM stops it after the requests in
-/// flight.
+/// flight, or after --stop-ms milliseconds whatever still runs.
 ///
 /// Limits: a request body over --max-body bytes is refused (413) before it is read; at most
 /// --max-concurrency requests are served at once (the others wait their turn); a remote run
 /// executes at most --run-steps instructions and is stopped after --run-ms milliseconds
 /// (error R0119, recorded like any failed run). A client may ask for less, never more.
+/// A request's body is read before it takes its turn; a client that sends its head or body
+/// too slowly (--head-ms, --body-ms) or takes nothing of its answer (--send-ms) is dropped.
+/// GET /health never waits for a turn.
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct ServeArgs {
@@ -53,12 +56,35 @@ pub struct ServeArgs {
     /// Milliseconds a remote run may take before it is stopped.
     #[arg(long, value_name = "MS", default_value_t = 60_000)]
     run_ms: u64,
+    /// Milliseconds a client may take to send a request's head (an idle connection is closed
+    /// after as long).
+    #[arg(long, value_name = "MS", default_value_t = ms(rdx_net::server::HEAD_TIMEOUT),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    head_ms: u64,
+    /// Milliseconds a request's body may go without a byte arriving (then 408).
+    #[arg(long, value_name = "MS", default_value_t = ms(rdx_net::server::BODY_TIMEOUT),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    body_ms: u64,
+    /// Milliseconds an answer may go without the client taking a byte of it (then the
+    /// connection is dropped).
+    #[arg(long, value_name = "MS", default_value_t = ms(rdx_net::server::SEND_TIMEOUT),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    send_ms: u64,
+    /// Milliseconds the requests in flight may take after SIGINT or SIGTERM: then the server
+    /// stops anyway.
+    #[arg(long, value_name = "MS", default_value_t = ms(rdx_net::server::STOP_TIMEOUT))]
+    stop_ms: u64,
     /// Test only: sleep this many milliseconds before each answer.
     #[arg(long, hide = true, default_value_t = 0)]
     delay_ms: u64,
     /// Test only: sleep this many milliseconds between the 1 MiB pieces of a streamed blob.
     #[arg(long, hide = true, default_value_t = 0)]
     pace_ms: u64,
+}
+
+/// A duration in whole milliseconds (for the defaults of options).
+const fn ms(d: Duration) -> u64 {
+    d.as_millis() as u64
 }
 
 pub fn serve(args: ServeArgs, home: Option<&Path>) -> ExitCode {
@@ -80,6 +106,10 @@ pub fn serve(args: ServeArgs, home: Option<&Path>) -> ExitCode {
     config.max_concurrency = usize::try_from(args.max_concurrency).unwrap_or(1);
     config.budget =
         rdx_net::remote::Budget { max_steps: args.run_steps, wall: Duration::from_millis(args.run_ms) };
+    config.head_timeout = Duration::from_millis(args.head_ms);
+    config.body_timeout = Duration::from_millis(args.body_ms);
+    config.send_timeout = Duration::from_millis(args.send_ms);
+    config.stop_timeout = Duration::from_millis(args.stop_ms);
     let served = rdx_net::server::run(args.addr, config, |addr| println!("listening on http://{addr}"));
     match served {
         Ok(()) => ExitCode::SUCCESS,
@@ -133,7 +163,7 @@ pub fn peer(args: PeerArgs, home: Option<&Path>) -> ExitCode {
         Err(e) => return fail(e),
     };
     let root = home.root();
-    let result = Peers::load(root).and_then(|mut peers| match args.command {
+    let result = Peers::load(root).and_then(|peers| match args.command {
         PeerCommand::Add { name, url, token_file } => {
             let token_file = match token_file.map(|p| std::path::absolute(&p).map_err(|e| (p, e))) {
                 Some(Err((p, e))) => return Err(NetError::Usage(format!("{}: {e}", p.display()))),
@@ -144,8 +174,8 @@ pub fn peer(args: PeerArgs, home: Option<&Path>) -> ExitCode {
             if let Some(path) = &peer.token_file {
                 read_token(path)?;
             }
-            peers.add(peer)?;
-            peers.save(root)
+            // Read again under the lock: another `peer add` may have changed the file.
+            Peers::update(root, |peers| peers.add(peer))
         }
         PeerCommand::Ls => {
             for p in &peers.list {
@@ -156,10 +186,7 @@ pub fn peer(args: PeerArgs, home: Option<&Path>) -> ExitCode {
             }
             Ok(())
         }
-        PeerCommand::Rm { name } => {
-            peers.remove(&name)?;
-            peers.save(root)
-        }
+        PeerCommand::Rm { name } => Peers::update(root, |peers| peers.remove(&name).map(drop)),
         PeerCommand::Sync { name, blobs } => {
             let peer = peers.get(&name)?;
             let report = rdx_net::sync::sync(&Client::from_env(), &home, peer, blobs)?;
@@ -320,10 +347,11 @@ impl Remote<'_> {
         let input = rdx_core::state::encode(module, self.gene, &self.values);
         let input_cid = Cid::of(&input);
         let client = Client::from_env();
-        let budget = rdx_net::remote::Budget::default();
         let started = std::time::Instant::now();
         let peers = Peers::load(self.home.root())?;
         let peer = peers.get(self.peer)?.clone();
+        // The run may take as long as the peer's budget (`rdx serve --run-ms`) allows.
+        let budget = client.run_budget(&peer)?;
         let kernel_cids: Vec<Cid> = self.kernels.iter().map(|k| Cid::of(&k.bytes)).collect();
         let mut blobs = vec![(*program_cid, &program_bytes[..]), (input_cid, &input[..])];
         blobs.extend(kernel_cids.iter().copied().zip(self.kernels.iter().map(|k| &k.bytes[..])));

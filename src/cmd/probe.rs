@@ -233,25 +233,24 @@ fn load(home: Option<&Home>, cid: &str, args: &Args) -> Result<Probe, ExitCode> 
 
 /// Fetching `cid` from peer `name` into memory, verified, `n` times.
 fn remote_load(home: &Home, name: &str, cid: &str, args: &Args) -> Result<Probe, ExitCode> {
-    let net_fail = |e: rdx_net::NetError| {
-        eprintln!("error: {e}");
-        ExitCode::from(2)
-    };
+    let net_fail = crate::cmd::net::net_fail;
     let cid = rdx_core::Cid::parse(cid).map_err(fail)?;
     let peers = rdx_net::peers::Peers::load(home.root()).map_err(net_fail)?;
     let peer = peers.get(name).map_err(net_fail)?.clone();
     let client = rdx_net::client::Client::from_env();
     let at = SystemTime::now();
     let mut bytes = 0;
+    let mut code = None;
     let (samples, outcome) = sample(args.n, args.warmup, &cid.to_hex(), || {
         let t = Instant::now();
-        let got = client.fetch(&peer, &cid).map_err(|e| e.to_string())?;
+        let got = client.fetch(&peer, &cid).map_err(|e| failed(e, &mut code))?;
         let d = t.elapsed();
         bytes = got.len() as u64;
         Ok(d)
     });
     let target = cid.to_hex();
-    finish(Subject { kind: "load", source: name, target: &target }, args, samples, Some(bytes), outcome, at)
+    let subject = Subject { kind: "load", source: name, target: &target };
+    finish_net(subject, args, samples, Some(bytes), outcome, at, code)
 }
 
 fn is_url(text: &str) -> bool {
@@ -260,25 +259,47 @@ fn is_url(text: &str) -> bool {
 
 /// `GET url`, `n` times: latency and, from the body's length, throughput.
 fn get_url(url: &str, args: &Args) -> Result<Probe, ExitCode> {
-    if url.starts_with("https://") {
-        return Err(usage_error("https:// is not supported (rdx speaks plain HTTP): give an http:// URL"));
-    }
-    let site = url["http://".len()..].split('/').next().unwrap_or("").to_string();
-    if site.is_empty() {
-        return Err(usage_error(&format!("`{url}` names no host")));
-    }
+    let site = rdx_net::peers::check_http_url(url).map_err(crate::cmd::net::net_fail)?.to_string();
     let client = rdx_net::client::Client::from_env();
     let at = SystemTime::now();
     let mut bytes = 0;
+    let mut code = None;
     let (samples, outcome) = sample(args.n, args.warmup, url, || {
         let t = Instant::now();
-        let got = client.get_url(url).map_err(|e| e.to_string())?;
+        let got = client.get_url(url).map_err(|e| failed(e, &mut code))?;
         let d = t.elapsed();
         bytes = got;
         Ok(d)
     });
     let bytes = (bytes > 0).then_some(bytes);
-    finish(Subject { kind: "url", source: &site, target: url }, args, samples, bytes, outcome, at)
+    let subject = Subject { kind: "url", source: &site, target: url };
+    finish_net(subject, args, samples, bytes, outcome, at, code)
+}
+
+/// The text of a network error, noting its exit code in `code`.
+fn failed(e: rdx_net::NetError, code: &mut Option<u8>) -> String {
+    *code = Some(e.exit_code());
+    e.to_string()
+}
+
+/// [`finish`] for a probe over the network: when no sample could be taken, the error is the
+/// network's (exit code 1 for what went wrong on the way), not a usage error.
+fn finish_net(
+    subject: Subject<'_>,
+    args: &Args,
+    samples: Vec<u64>,
+    bytes: Option<u64>,
+    outcome: String,
+    at: SystemTime,
+    code: Option<u8>,
+) -> Result<Probe, ExitCode> {
+    match (samples.is_empty(), code) {
+        (true, Some(code)) => {
+            eprintln!("error: no sample of {} `{}`: {outcome}", subject.kind, subject.target);
+            Err(ExitCode::from(code))
+        }
+        _ => finish(subject, args, samples, bytes, outcome, at),
+    }
 }
 
 fn runs(home: Option<&Home>, file: &str, args: &Args) -> Result<Vec<Probe>, ExitCode> {
