@@ -430,3 +430,73 @@ fn many_breakpoints_in_one_request() {
         assert_eq!(b["verified"], json!([22, 23, 25, 26, 27, 28].contains(&line)), "line {line}: {b}");
     }
 }
+
+/// A loop that never ends.
+const FOREVER: &str = "gene main(n: u64) {\n    from n == 0 do {\n        n += 1\n    } until n == 0\n}\n";
+
+/// While a `continue` that never ends runs, the session still answers: `threads`, a refusal
+/// for what needs the program paused, and `pause`, which stops the motion with a `stopped`
+/// event (reason `pause`) at a step past the start; after it the session goes on, and a
+/// `disconnect` during a motion ends the process.
+#[test]
+fn pause_stops_a_running_continue_and_disconnect_ends_a_running_session() {
+    let f = program("pause", "forever.rdx", FOREVER);
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    let (r, _) = c.request("launch", json!({"program": f, "stopOnEntry": false}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    // The motion starts after this answer: every request below comes while it runs.
+    c.request("configurationDone", json!({}));
+    let (r, _) = c.request("threads", json!({}));
+    assert_eq!(r["body"]["threads"][0]["id"], json!(1), "{r}");
+    for (cmd, args) in [("stackTrace", json!({"threadId": 1})), ("next", json!({"threadId": 1}))] {
+        let (r, _) = c.request(cmd, args);
+        assert_eq!(r["success"], json!(false), "{r}");
+        assert!(r["message"].as_str().unwrap_or_default().contains("running"), "{r}");
+    }
+    let (r, _) = c.request("pause", json!({"threadId": 1}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    let stopped = c.event("stopped");
+    assert_eq!(stopped["body"]["reason"], json!("pause"), "{stopped}");
+    // Stopped in the loop, past the start.
+    assert_eq!(top_line(&mut c), json!(4));
+    let (r, _) = c.request("evaluate", json!({"expression": "n"}));
+    let n: u64 = r["body"]["result"].as_str().and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{r}"));
+    assert!(n > 0, "{r}");
+    // The session goes on: back to the start, then again.
+    c.request("reverseContinue", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("start"));
+    c.request("continue", json!({"threadId": 1}));
+    c.request("pause", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("pause"));
+    // `disconnect` while a motion runs ends the session and the process.
+    c.request("continue", json!({"threadId": 1}));
+    let (r, _) = c.request("disconnect", json!({}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    c.event("terminated");
+    assert!(c.child.wait().expect("rdx dap ends").success());
+
+    // So does the end of the input.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .arg("dap")
+        .env("RDX_NO_LEDGER", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("rdx dap starts");
+    let mut to = child.stdin.take().expect("stdin");
+    for (seq, (cmd, args)) in [
+        ("initialize", json!({})),
+        ("launch", json!({"program": f, "stopOnEntry": false})),
+        ("configurationDone", json!({})),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body = json!({"seq": seq + 1, "type": "request", "command": cmd, "arguments": args}).to_string();
+        write!(to, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("send");
+    }
+    drop(to);
+    let out = child.wait_with_output().expect("rdx dap ends");
+    assert!(out.status.success());
+}

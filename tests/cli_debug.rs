@@ -553,3 +553,75 @@ fn small_refusals_and_the_line_at_the_end() {
         "{out}"
     );
 }
+
+/// A loop that never ends.
+const FOREVER: &str = "gene main(n: u64) {\n    from n == 0 do {\n        n += 1\n    } until n == 0\n}\n";
+
+/// Ctrl-C (SIGINT) during a `continue` that never ends stops it at the step it reached and
+/// the session goes on: it answers `where`, `print` and the motions, and `quit` ends it with
+/// exit code 0.
+#[test]
+fn ctrl_c_stops_a_motion_that_never_ends_and_the_session_goes_on() {
+    use std::io::BufRead;
+    use std::sync::mpsc;
+    let f = program("ctrlc", "forever.rdx", FOREVER);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .args(["debug", &f])
+        .env("RDX_NO_LEDGER", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rdx debug starts");
+    let mut to = child.stdin.take().expect("stdin");
+    let from = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in from.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let pid = child.id() as libc::pid_t;
+    let mut seen = Vec::new();
+    let mut wait_for = |want: &str, interrupt: bool| loop {
+        if interrupt {
+            // SAFETY: kill(2) on the child's pid, which has not been waited for.
+            unsafe { libc::kill(pid, libc::SIGINT) };
+        }
+        // (A Ctrl-C before the motion starts is only noted on stderr: send it again until
+        // the motion says it stopped.)
+        match lines.recv_timeout(std::time::Duration::from_millis(100)) {
+            Ok(line) => {
+                let found = line == want;
+                seen.push(line);
+                if found {
+                    return;
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("rdx debug ended:\n{}", seen.join("\n")),
+        }
+    };
+    wait_for(">    2 |     from n == 0 do {", false);
+    writeln!(to, "continue").unwrap();
+    wait_for("interrupted (Ctrl-C)", true);
+    writeln!(to, "where\nprint n\nstep\nrcontinue\nquit").unwrap();
+    let out = child.wait_with_output().expect("rdx debug ends");
+    let rest: String = lines.iter().map(|l| l + "\n").collect();
+    let text = format!("{}\n{rest}", seen.join("\n"));
+    assert_eq!(out.status.code(), Some(0), "{text}\nstderr:\n{}", String::from_utf8_lossy(&out.stderr));
+    // Where it stopped: a step past the start, in the loop.
+    let after = rest.lines().next().unwrap_or_default();
+    let step: u64 = after
+        .strip_prefix("step ")
+        .and_then(|s| s.split_once(',')?.0.parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(step > 0 && after.ends_with(&format!("main at {f}:4")), "{text}");
+    // The session answered every command after it.
+    assert!(rest.contains(&format!("step {step}\n#0 main at {f}:4\n")), "{text}");
+    let n: u64 =
+        rest.lines().find_map(|l| l.strip_prefix("n = ")?.parse().ok()).unwrap_or_else(|| panic!("{text}"));
+    assert!(n > 0, "{text}");
+    assert!(rest.contains(&format!("step {}, main at", step + 1)), "{text}");
+    assert!(rest.contains("at the start of the run\nstep 0, main at"), "{text}");
+}

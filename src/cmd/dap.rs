@@ -4,6 +4,12 @@
 //! is the one `rdx debug` drives ([`super::debug::Session`]); the adapter only translates
 //! requests to its motions and its state to DAP bodies. One thread (id 1); frame ids count from
 //! the innermost frame (0); a frame's variables are reference `frame id + 1`.
+//!
+//! Requests are read on a thread of their own and passed on through a channel, and a motion
+//! runs on a thread of its own, so the session answers while the program runs: `pause` raises
+//! the debugger's interrupt flag ([`Debugger::set_interrupt`]) and the motion stops with a
+//! `stopped` event, reason `pause`; `disconnect` stops it and ends the session; `threads` is
+//! answered; a request that needs the program's state is refused until it stops.
 
 use super::debug::Session;
 use rdx_core::run::Program;
@@ -12,13 +18,17 @@ use rdx_vm::{Engine, Interpreter};
 use serde_json::{Value as Json, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
 
 /// Serve the Debug Adapter Protocol on stdin/stdout (for editors; see editors/vscode).
 ///
 /// Supports initialize (with supportsStepBack), launch (program, entry, args as
 /// ["n=10", …] or {"n": "10"}, reverse, stopOnEntry), setBreakpoints, configurationDone,
 /// threads, stackTrace, scopes, variables, evaluate, next, stepIn, stepOut, stepBack,
-/// continue, reverseContinue, disconnect; it sends stopped, output and terminated events.
+/// continue, reverseContinue, pause (it stops a running motion), disconnect; it sends stopped,
+/// output and terminated events.
 /// A message that is not a request (not JSON, or without a `command`) is skipped with a note
 /// on stderr and in an output event; a frame that cannot be read (no or a bad
 /// `Content-Length`, a header line over 4 KiB, a body over 16 MiB, the input ending inside a
@@ -110,30 +120,76 @@ fn read_message(input: &mut impl BufRead) -> Result<Option<Result<Json, String>>
     }))
 }
 
-/// The next request: a message that is not one (not JSON, or without a `command`) is skipped
-/// with a note on stderr and in the editor's console; `Ok(None)` at the end of input.
-fn next_request<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>) -> Result<Option<Json>, String> {
-    loop {
-        let why = match read_message(input)? {
-            None => return Ok(None),
-            Some(Ok(msg))
-                if msg["command"].is_string() && matches!(msg["type"].as_str(), Some("request") | None) =>
-            {
-                return Ok(Some(msg));
+/// What the reader thread passes on.
+enum Input {
+    Request(Json),
+    /// A message that is not a request was skipped, for this reason.
+    Skipped(String),
+    /// A frame that cannot be read: the stream cannot be followed.
+    Broken(String),
+    /// The end of the input.
+    End,
+}
+
+/// What the session waits for: the client's next input, or the end of a running motion (or
+/// its panic, which the session raises again).
+enum Event {
+    In(Input),
+    Stopped(std::thread::Result<Stop>),
+}
+
+/// Reads messages on a thread of its own and sends them to `tx`, until the end of the input or
+/// a frame that cannot be read.
+fn read_on_a_thread(mut input: impl BufRead + Send + 'static, tx: Sender<Event>) {
+    std::thread::spawn(move || {
+        loop {
+            let got = match read_message(&mut input) {
+                Ok(None) => Input::End,
+                Ok(Some(Ok(msg)))
+                    if msg["command"].is_string()
+                        && matches!(msg["type"].as_str(), Some("request") | None) =>
+                {
+                    Input::Request(msg)
+                }
+                Ok(Some(Ok(_))) => Input::Skipped("it is not a request with a `command`".to_string()),
+                Ok(Some(Err(why))) => Input::Skipped(why),
+                Err(e) => Input::Broken(e),
+            };
+            let last = matches!(got, Input::End | Input::Broken(_));
+            if tx.send(Event::In(got)).is_err() || last {
+                return;
             }
-            Some(Ok(_)) => "it is not a request with a `command`".to_string(),
-            Some(Err(why)) => why,
-        };
-        let note = format!("rdx dap: skipped a message: {why}");
-        eprintln!("{note}");
-        wire.event("output", json!({"category": "stderr", "output": format!("{note}\n")}));
+        }
+    });
+}
+
+/// A message that is not a request is skipped with a note on stderr and in the editor's
+/// console.
+fn skipped<W: Write>(wire: &mut Wire<W>, why: &str) {
+    let note = format!("rdx dap: skipped a message: {why}");
+    eprintln!("{note}");
+    wire.event("output", json!({"category": "stderr", "output": format!("{note}\n")}));
+}
+
+/// The next request (messages that are not one skipped); `Ok(None)` at the end of input.
+fn next_request<W: Write>(events: &Receiver<Event>, wire: &mut Wire<W>) -> Result<Option<Json>, String> {
+    loop {
+        match events.recv() {
+            Ok(Event::In(Input::Request(req))) => return Ok(Some(req)),
+            Ok(Event::In(Input::Skipped(why))) => skipped(wire, &why),
+            Ok(Event::In(Input::Broken(e))) => return Err(e),
+            Ok(Event::In(Input::End)) | Err(_) => return Ok(None),
+            // (No motion runs between requests.)
+            Ok(Event::Stopped(_)) => {}
+        }
     }
 }
 
 pub fn run(_: Args) -> ExitCode {
-    let mut input = BufReader::new(std::io::stdin().lock());
+    let (tx, events) = std::sync::mpsc::channel();
+    read_on_a_thread(BufReader::new(std::io::stdin()), tx.clone());
     let mut wire = Wire { out: std::io::stdout().lock(), seq: 0 };
-    match serve(&mut input, &mut wire) {
+    match serve(&events, &tx, &mut wire) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: rdx dap: {e}");
@@ -152,9 +208,9 @@ fn capabilities() -> Json {
 }
 
 /// Before `launch`: answers `initialize`, refuses what needs a program.
-fn serve<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>) -> Result<(), String> {
+fn serve<W: Write>(events: &Receiver<Event>, tx: &Sender<Event>, wire: &mut Wire<W>) -> Result<(), String> {
     let mut lines = Lines { from_one: true };
-    while let Some(req) = next_request(input, wire)? {
+    while let Some(req) = next_request(events, wire)? {
         match req["command"].as_str().unwrap_or("") {
             "initialize" => {
                 lines.from_one = req["arguments"]["linesStartAt1"].as_bool() != Some(false);
@@ -169,11 +225,14 @@ fn serve<W: Write>(input: &mut impl BufRead, wire: &mut Wire<W>) -> Result<(), S
                     let dbg = Debugger::new(&program.module, gene, values, dir)
                         .and_then(|mut d| d.set_interpreter(it).map(|()| d));
                     match dbg {
-                        Ok(dbg) => {
+                        Ok(mut dbg) => {
                             wire.respond(&req, json!({}));
                             wire.event("initialized", json!({}));
+                            let flag = Arc::new(AtomicBool::new(false));
+                            dbg.set_interrupt(Some(flag.clone()));
                             let mut s = Session { program: &program, dbg };
-                            return session(input, wire, &mut s, stop_on_entry, lines);
+                            let mut run = Running { events, tx, flag };
+                            return session(&mut run, wire, &mut s, stop_on_entry, lines);
                         }
                         Err(e) => wire.refuse(&req, &e.kind.message()),
                     }
@@ -219,9 +278,99 @@ fn launch(args: &Json) -> Result<Launched, String> {
     Ok((program, gene, values, dir, args["stopOnEntry"].as_bool().unwrap_or(true)))
 }
 
+/// What runs a motion needs: the session's events (and a sender for the motion's end) and the
+/// debugger's interrupt flag.
+struct Running<'a> {
+    events: &'a Receiver<Event>,
+    tx: &'a Sender<Event>,
+    flag: Arc<AtomicBool>,
+}
+
+/// How a motion ended for the session.
+enum Moved {
+    /// It stopped (reported as a `stopped` event).
+    Stopped(Stop),
+    /// `disconnect` or `terminate` (this request) came while it ran: it was stopped, and the
+    /// session ends.
+    Disconnect(Json),
+    /// The input ended while it ran: it was stopped, and the session ends.
+    End,
+}
+
+impl Running<'_> {
+    /// Runs `motion` on a thread of its own while this one answers requests: `pause` raises
+    /// the interrupt flag (the motion stops with [`Stop::Interrupted`]), `disconnect` and
+    /// `terminate` too and end the session, `threads` is answered, and a request that needs
+    /// the program's state is refused until it stops.
+    fn motion<W: Write>(
+        &mut self,
+        wire: &mut Wire<W>,
+        s: &mut Session<'_, '_>,
+        motion: Motion,
+        ahead: bool,
+    ) -> Result<Moved, String> {
+        self.flag.store(false, Ordering::SeqCst);
+        let dbg = &mut s.dbg;
+        let moved = std::thread::scope(|scope| {
+            let tx = self.tx.clone();
+            scope.spawn(move || {
+                let stop =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dbg.advance(motion, ahead)));
+                let _ = tx.send(Event::Stopped(stop));
+            });
+            let mut ending: Option<Result<Moved, String>> = None;
+            loop {
+                let Ok(event) = self.events.recv() else { return Ok(Moved::End) };
+                let req = match event {
+                    Event::Stopped(Ok(stop)) => return ending.unwrap_or(Ok(Moved::Stopped(stop))),
+                    Event::Stopped(Err(panic)) => std::panic::resume_unwind(panic),
+                    Event::In(Input::Request(req)) => req,
+                    Event::In(Input::Skipped(why)) => {
+                        skipped(wire, &why);
+                        continue;
+                    }
+                    Event::In(Input::End) => {
+                        self.flag.store(true, Ordering::SeqCst);
+                        ending.get_or_insert(Ok(Moved::End));
+                        continue;
+                    }
+                    Event::In(Input::Broken(e)) => {
+                        self.flag.store(true, Ordering::SeqCst);
+                        ending.get_or_insert(Err(e));
+                        continue;
+                    }
+                };
+                match req["command"].as_str().unwrap_or("") {
+                    "pause" => {
+                        self.flag.store(true, Ordering::SeqCst);
+                        wire.respond(&req, json!({}));
+                    }
+                    "disconnect" | "terminate" if ending.is_none() => {
+                        self.flag.store(true, Ordering::SeqCst);
+                        ending = Some(Ok(Moved::Disconnect(req)));
+                    }
+                    "threads" => wire.respond(&req, json!({"threads": [{"id": 1, "name": "main"}]})),
+                    "initialize" => wire.respond(&req, capabilities()),
+                    _ if ending.is_some() => wire.refuse(&req, "the session is ending"),
+                    cmd => wire.refuse(&req, &format!("the program is running: `{cmd}` needs it paused")),
+                }
+            }
+        });
+        // A `pause` that came as the motion stopped by itself is not kept for the next one.
+        self.flag.store(false, Ordering::SeqCst);
+        moved
+    }
+}
+
+/// Ends a session for `disconnect` or `terminate`.
+fn disconnect<W: Write>(wire: &mut Wire<W>, req: &Json) {
+    wire.respond(req, json!({}));
+    wire.event("terminated", json!({}));
+}
+
 /// After `launch`: the session.
 fn session<W: Write>(
-    input: &mut impl BufRead,
+    run: &mut Running<'_>,
     wire: &mut Wire<W>,
     s: &mut Session<'_, '_>,
     stop_on_entry: bool,
@@ -229,8 +378,9 @@ fn session<W: Write>(
 ) -> Result<(), String> {
     let path = std::fs::canonicalize(&s.program.name)
         .map_or_else(|_| s.program.name.clone(), |p| p.display().to_string());
-    while let Some(req) = next_request(input, wire)? {
+    while let Some(req) = next_request(run.events, wire)? {
         let args = &req["arguments"];
+        let mut moved = None;
         match req["command"].as_str().unwrap_or("") {
             "initialize" => wire.respond(&req, capabilities()),
             "setBreakpoints" => {
@@ -246,8 +396,7 @@ fn session<W: Write>(
                         json!({"reason": "entry", "threadId": 1, "allThreadsStopped": true}),
                     );
                 } else {
-                    let stop = s.dbg.advance(Motion::Continue, true);
-                    report(wire, s, stop);
+                    moved = Some(run.motion(wire, s, Motion::Continue, true)?);
                 }
             }
             "threads" => wire.respond(&req, json!({"threads": [{"id": 1, "name": "main"}]})),
@@ -329,16 +478,24 @@ fn session<W: Write>(
                 };
                 let body = if cmd == "continue" { json!({"allThreadsContinued": true}) } else { json!({}) };
                 wire.respond(&req, body);
-                let stop = s.dbg.advance(motion, ahead);
-                report(wire, s, stop);
+                moved = Some(run.motion(wire, s, motion, ahead)?);
             }
+            // Nothing runs: the program is paused already.
             "pause" => wire.respond(&req, json!({})),
             "disconnect" | "terminate" => {
-                wire.respond(&req, json!({}));
-                wire.event("terminated", json!({}));
+                disconnect(wire, &req);
                 return Ok(());
             }
             _ => wire.refuse(&req, "not supported by rdx dap"),
+        }
+        match moved {
+            None => {}
+            Some(Moved::Stopped(stop)) => report(wire, s, stop),
+            Some(Moved::Disconnect(req)) => {
+                disconnect(wire, &req);
+                return Ok(());
+            }
+            Some(Moved::End) => return Ok(()),
         }
     }
     Ok(())
@@ -360,6 +517,7 @@ fn report<W: Write>(wire: &mut Wire<W>, s: &mut Session<'_, '_>, stop: Stop) {
         }
         Stop::End => ("end", Some("at the end of the run (step back to go on)".to_string())),
         Stop::Start => ("start", Some("at the start of the run".to_string())),
+        Stop::Interrupted => ("pause", None),
         Stop::Error(e) => {
             let d = e.to_diagnostic();
             let msg = format!("error[{}]: {}", d.code, d.message);

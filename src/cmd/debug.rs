@@ -3,7 +3,8 @@
 //! Commands come from a terminal (rustyline: history, completion of commands and names) or,
 //! when stdin is not a terminal, one per line from the pipe, with no prompt, so sessions can be
 //! scripted. The session logic ([`Session::command`]) only returns text; reading and printing
-//! are the edges.
+//! are the edges. Ctrl-C (SIGINT) during a motion interrupts it ([`interrupt`]) and the session
+//! goes on where it stopped.
 
 use crate::frontend;
 use rdx_core::run::Program;
@@ -20,7 +21,8 @@ use std::process::ExitCode;
 /// writes keep what they overwrote, on the history tape, as a plain run does). The session
 /// starts paused before the entry gene's first statement. Reads commands from the terminal,
 /// or one per line from a pipe (no prompt), so sessions can be scripted; `quit` or the end of
-/// input ends it with exit code 0. Type `help` for the commands.
+/// input ends it with exit code 0. Ctrl-C stops a running motion where it is (the session goes
+/// on). Type `help` for the commands.
 #[derive(clap::Args)]
 pub struct Args {
     /// The program: rdx source (.rdx), Janus (.ja), a bytecode module (.rdxb), or the CID
@@ -76,6 +78,7 @@ commands (forward in the run's own direction; r… and back go the other way):
   goto STEP          go to step STEP of the run (counted from its start), either direction
   run                restart the run from its start
   quit, q            end the session
+Ctrl-C stops a running motion (continue into an endless loop) at the step it reached.
 ";
 
 /// What a command that takes no argument answers when given one.
@@ -116,6 +119,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         eprintln!("error: {}", e.kind.message());
         return ExitCode::from(2);
     }
+    dbg.set_interrupt(interrupt::install());
     let mut s = Session { program: &program, dbg };
     let tty = std::io::stdin().is_terminal();
     let mut out = std::io::stdout();
@@ -206,8 +210,11 @@ fn interactive(s: &mut Session<'_, '_>) -> ExitCode {
         let line = match rl.readline("(rdx) ") {
             Ok(line) => line,
             Err(rustyline::error::ReadlineError::Eof) => break,
-            // Ctrl-C drops the line being typed (`quit` or Ctrl-D end the session).
-            Err(rustyline::error::ReadlineError::Interrupted) => continue,
+            // Ctrl-C drops the line being typed; the session goes on.
+            Err(rustyline::error::ReadlineError::Interrupted) => {
+                println!("(`quit` or Ctrl-D ends the session)");
+                continue;
+            }
             Err(rustyline::error::ReadlineError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
                 println!("{NOT_TEXT}");
                 continue;
@@ -221,12 +228,80 @@ fn interactive(s: &mut Session<'_, '_>) -> ExitCode {
             let _ = rl.add_history_entry(line.as_str());
         }
         let (text, quit) = s.command(&line);
+        if interrupt::take_hit() {
+            // After the terminal's `^C`.
+            println!();
+        }
         print!("{text}");
         if quit {
             break;
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Ctrl-C during a motion: a SIGINT handler raises the session's interrupt flag, which the
+/// debugger reads every [`rdx_vm::engine::debug::INTERRUPT_CHECK_STEPS`] steps
+/// ([`Debugger::set_interrupt`]). Outside a motion it only says how to end the session (at the
+/// terminal's prompt the line editor takes Ctrl-C itself: it drops the line being typed).
+mod interrupt {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    /// The flag the debugger reads (set before the handler is installed).
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    /// A motion is running.
+    static RUNNING: AtomicBool = AtomicBool::new(false);
+    /// Ctrl-C came during the last motion.
+    static HIT: AtomicBool = AtomicBool::new(false);
+
+    const NOTE: &[u8] =
+        b"\nrdx debug: Ctrl-C stops a running motion; `quit` or the end of input ends the session\n";
+
+    extern "C" fn on_sigint(_: libc::c_int) {
+        if RUNNING.load(Ordering::SeqCst) {
+            if let Some(flag) = FLAG.get() {
+                flag.store(true, Ordering::SeqCst);
+            }
+            HIT.store(true, Ordering::SeqCst);
+        } else {
+            // SAFETY: write(2) is async-signal-safe; NOTE is a static buffer of NOTE.len() bytes.
+            let _ = unsafe { libc::write(2, NOTE.as_ptr().cast(), NOTE.len()) };
+        }
+    }
+
+    /// Installs the SIGINT handler; returns the flag it raises (None if it cannot be installed:
+    /// Ctrl-C then ends the process, as before).
+    pub fn install() -> Option<Arc<AtomicBool>> {
+        let flag = FLAG.get_or_init(|| Arc::new(AtomicBool::new(false))).clone();
+        // SAFETY: a zeroed `sigaction` is a valid value of the C struct; the handler only
+        // touches atomics (the flag is initialised above, so `get` only loads) and write(2),
+        // all async-signal-safe. SA_RESTART: a read waiting for the next command goes on.
+        let installed = unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            sa.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut()) == 0
+        };
+        installed.then_some(flag)
+    }
+
+    /// Runs motion `f` so that Ctrl-C interrupts it (a Ctrl-C from before it is forgotten).
+    pub fn during<T>(f: impl FnOnce() -> T) -> T {
+        if let Some(flag) = FLAG.get() {
+            flag.store(false, Ordering::SeqCst);
+        }
+        RUNNING.store(true, Ordering::SeqCst);
+        let r = f();
+        RUNNING.store(false, Ordering::SeqCst);
+        r
+    }
+
+    /// Whether Ctrl-C came during the last motion (forgotten once asked).
+    pub fn take_hit() -> bool {
+        HIT.swap(false, Ordering::SeqCst)
+    }
 }
 
 /// A debugging session: a program and its debugger.
@@ -276,7 +351,7 @@ impl Session<'_, '_> {
             "list" | "l" => self.list(arg),
             "goto" => match arg.parse::<u64>() {
                 Ok(n) => {
-                    let stop = self.dbg.goto(n);
+                    let stop = interrupt::during(|| self.dbg.goto(n));
                     self.report(stop)
                 }
                 Err(_) => "error: goto STEP: STEP is a step number (see `info stack`)\n".into(),
@@ -304,13 +379,16 @@ impl Session<'_, '_> {
             _ if counted => return format!("error: {cmd} [N]: `{arg}` is not a count (1 or more)\n"),
             _ => return no_argument(cmd, arg),
         };
-        let mut stop = self.dbg.advance(motion, ahead);
-        for _ in 1..times {
-            if !matches!(stop, Stop::Step) {
-                break;
+        let stop = interrupt::during(|| {
+            let mut stop = self.dbg.advance(motion, ahead);
+            for _ in 1..times {
+                if !matches!(stop, Stop::Step) {
+                    break;
+                }
+                stop = self.dbg.advance(motion, ahead);
             }
-            stop = self.dbg.advance(motion, ahead);
-        }
+            stop
+        });
         self.report(stop)
     }
 
@@ -327,6 +405,7 @@ impl Session<'_, '_> {
             }
             Stop::End => s.push_str("at the end of the run\n"),
             Stop::Start => s.push_str("at the start of the run\n"),
+            Stop::Interrupted => s.push_str("interrupted (Ctrl-C)\n"),
             Stop::Error(e) => {
                 let d = e.to_diagnostic();
                 s.push_str(&format!(

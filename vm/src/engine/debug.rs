@@ -15,17 +15,27 @@
 //! The hook reads one byte per instruction of the running stream ([`Marks`]): statement
 //! boundary, breakpoint. A run-time error stops the session at the start of the statement that
 //! failed (the run is replayed there from its start), from where it can be stepped back.
+//!
+//! A motion that never ends (a `continue` into an endless loop) is interrupted by a flag that
+//! another thread or a signal handler raises ([`Debugger::set_interrupt`]): the hook counts
+//! steps down and, every [`INTERRUPT_CHECK_STEPS`] of them, the driver reads the flag, so the
+//! stepping pays a counter decrement per step and no system call.
 
 use super::exec::Hook;
-use super::{Flow, Interpreter, Trap};
+use super::{Fault, Flow, Interpreter, Trap};
 use crate::error::RunError;
 use crate::module::{Backward, Module};
 use crate::ops::Op;
 use crate::{Direction, Value};
 use rdx_lang::ast::{Elem, Span, Type};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 const BOUNDARY: u8 = 1;
 const BREAK: u8 = 2;
+
+/// Steps a motion runs between two looks at the interrupt flag ([`Debugger::set_interrupt`]).
+pub const INTERRUPT_CHECK_STEPS: u32 = 1 << 12;
 
 /// Per gene and direction, one byte per instruction: [`BOUNDARY`] where a source statement
 /// starts (a point where the run may change direction; the backward stream's are the mirrors of
@@ -54,6 +64,8 @@ struct Stepper<'a> {
     target: u64,
     /// Pause before this instruction (the entry gene's `exit`: the end of the run).
     end: usize,
+    /// Steps left before the driver looks at the interrupt flag: pause when it reaches 0.
+    tick: u32,
 }
 
 impl Hook for Stepper<'_> {
@@ -67,7 +79,8 @@ impl Hook for Stepper<'_> {
         }
         if k & BOUNDARY != 0 {
             self.pos = if self.ahead { self.pos.wrapping_add(1) } else { self.pos.wrapping_sub(1) };
-            if self.every || self.pos == self.target {
+            self.tick = self.tick.wrapping_sub(1);
+            if self.every || self.pos == self.target || self.tick == 0 {
                 return true;
             }
         }
@@ -131,6 +144,9 @@ pub enum Stop {
     Start,
     /// A run-time error: the session stands before the failing statement.
     Error(Box<RunError>),
+    /// The interrupt flag was raised ([`Debugger::set_interrupt`]): the session stands at the
+    /// statement the motion had reached.
+    Interrupted,
 }
 
 /// What an advance runs to.
@@ -187,6 +203,13 @@ pub struct Debugger<'m> {
     newlines: Vec<u32>,
     /// Each gene's locals.
     locals: Vec<Vec<Local>>,
+    /// Raised to interrupt a motion ([`Debugger::set_interrupt`]).
+    interrupt: Option<Arc<AtomicBool>>,
+    /// The interpreter's stop check saw `interrupt` raised at its last look (lowered when a
+    /// motion starts).
+    seen: Arc<AtomicBool>,
+    /// Steps left before a motion looks at `interrupt` (counted down by the hook).
+    tick: u32,
 }
 
 impl<'m> Debugger<'m> {
@@ -244,6 +267,9 @@ impl<'m> Debugger<'m> {
             executed: 0,
             newlines: newlines.clone().unwrap_or_default(),
             locals: (0..m.genes.len()).map(|gi| locals(m, gi)).collect(),
+            interrupt: None,
+            seen: Arc::new(AtomicBool::new(false)),
+            tick: INTERRUPT_CHECK_STEPS,
         };
         d.restart()?;
         Ok(d)
@@ -252,7 +278,39 @@ impl<'m> Debugger<'m> {
     /// Sets the interpreter that runs the session (its limits and kernel host), and restarts.
     pub fn set_interpreter(&mut self, it: Interpreter) -> Result<(), RunError> {
         self.it = it;
+        self.install_stop_check();
         self.restart()
+    }
+
+    /// A flag that interrupts a motion when raised (by another thread, or a signal handler):
+    /// the motion stops at the next statement boundary where it looks (every
+    /// [`INTERRUPT_CHECK_STEPS`] steps) with [`Stop::Interrupted`], and lowers the flag. A
+    /// statement that runs on without reaching a boundary (a loop written on one line) is
+    /// stopped by the interpreter between slices of its loop, and the session replayed from
+    /// the start to the last boundary it passed. A flag raised between motions interrupts the
+    /// next one; lower it first to ignore it. `None` removes it.
+    pub fn set_interrupt(&mut self, flag: Option<Arc<AtomicBool>>) {
+        self.interrupt = flag;
+        self.install_stop_check();
+    }
+
+    /// Whether the interrupt flag is raised (it is lowered).
+    fn interrupted(&self) -> bool {
+        self.interrupt.as_ref().is_some_and(|f| f.swap(false, Ordering::Relaxed))
+    }
+
+    /// Installs the interpreter's stop check for the interrupt flag. It answers yes only when
+    /// the flag is still up at its second look in a motion (one slice of a loop later): a
+    /// boundary, where the session stops without a replay, usually comes first.
+    fn install_stop_check(&mut self) {
+        let check = self.interrupt.clone().map(|flag| -> super::StopCheck {
+            let seen = self.seen.clone();
+            Box::new(move || {
+                let up = flag.load(Ordering::Relaxed);
+                seen.swap(up, Ordering::Relaxed) && up
+            })
+        });
+        self.it.set_stop_check(check);
     }
 
     /// Back to the start of the run (breakpoints and watchpoints stay).
@@ -473,6 +531,7 @@ impl<'m> Debugger<'m> {
 
     /// Moves in the run's own direction (`ahead`) or against it until `motion` is done.
     pub fn advance(&mut self, motion: Motion, ahead: bool) -> Stop {
+        self.seen.store(false, Ordering::Relaxed);
         self.go(motion, ahead, None)
     }
 
@@ -482,6 +541,7 @@ impl<'m> Debugger<'m> {
             return Stop::Step;
         }
         let ahead = target > self.pos;
+        self.seen.store(false, Ordering::Relaxed);
         let stop = self.go(Motion::Continue, ahead, Some(target));
         // Watchpoints are not checked on the way: they compare from the step reached.
         self.refresh_watches();
@@ -509,12 +569,13 @@ impl<'m> Debugger<'m> {
             } else {
                 usize::MAX
             };
-            let mut hook =
-                Stepper { marks, pos: self.pos, ahead, every, target: target.unwrap_or(u64::MAX), end };
+            let (pos, tick, stop_at) = (self.pos, self.tick, target.unwrap_or(u64::MAX));
+            let mut hook = Stepper { marks, pos, ahead, every, target: stop_at, end, tick };
             let before = self.it.count;
             let flow = self.it.exec_with(self.m, &mut hook);
             self.executed += self.it.count - before;
             self.pos = hook.pos;
+            self.tick = hook.tick;
             let point = match flow {
                 Ok(Flow::Pause) => self.it.frames.last().map_or(0, |f| f.pc),
                 Ok(Flow::Call { gene, args, dir }) => {
@@ -532,6 +593,9 @@ impl<'m> Debugger<'m> {
                     self.count_arrival(ahead, pc);
                     pc
                 }
+                Err(Trap { fault: Fault::Stopped, .. }) if self.interrupt.is_some() => {
+                    return self.interrupted_inside(ahead);
+                }
                 Err(t) => {
                     let e = self.it.error(self.m, t);
                     return self.fail(e, ahead);
@@ -544,10 +608,18 @@ impl<'m> Debugger<'m> {
                 // the run (checked at the top of the loop).
                 continue;
             }
+            // The hook paused with its count down at 0: time to look at the interrupt flag.
+            let look = self.tick == 0;
+            if look {
+                self.tick = INTERRUPT_CHECK_STEPS;
+            }
             if target == Some(self.pos) {
                 return Stop::Step;
             }
             if target.is_some() {
+                if look && self.interrupted() {
+                    return Stop::Interrupted;
+                }
                 continue;
             }
             if k & BREAK != 0
@@ -558,6 +630,9 @@ impl<'m> Debugger<'m> {
             }
             if let Some(stop) = self.watch_changed() {
                 return stop;
+            }
+            if look && self.interrupted() {
+                return Stop::Interrupted;
             }
             let now = self.it.frames.len();
             let done = match motion {
@@ -638,28 +713,48 @@ impl<'m> Debugger<'m> {
     fn fail(&mut self, e: RunError, ahead: bool) -> Stop {
         // The failing statement started at the last boundary counted.
         let at = self.pos;
+        if let Err(e2) = self.replay(at, ahead) {
+            return Stop::Error(e2);
+        }
         let e = Box::new(e);
+        self.error = Some((at, e.clone()));
+        Stop::Error(e)
+    }
+
+    /// Interrupted inside a statement (the interpreter stopped a loop that passes no
+    /// boundary): replays the run to the last boundary counted and stops there.
+    #[cold]
+    fn interrupted_inside(&mut self, ahead: bool) -> Stop {
+        self.interrupted();
+        match self.replay(self.pos, ahead) {
+            Ok(()) => Stop::Interrupted,
+            Err(e) => Stop::Error(e),
+        }
+    }
+
+    /// Restarts the run and goes to step `at` (facing the run's own direction, or the other
+    /// if not `ahead`), stopping nowhere on the way: no breakpoint, watchpoint or interrupt.
+    fn replay(&mut self, at: u64, ahead: bool) -> Result<(), Box<RunError>> {
         let breaks = std::mem::take(&mut self.breaks);
         let watches = std::mem::take(&mut self.watches);
+        let interrupt = self.interrupt.take();
         self.remark();
-        if let Err(e2) = self.restart() {
-            self.breaks = breaks;
-            self.watches = watches;
-            self.remark();
-            return Stop::Error(Box::new(e2));
-        }
-        if at != 0 {
+        self.install_stop_check();
+        let restarted = self.restart();
+        if restarted.is_ok() && at != 0 {
             let _ = self.go(Motion::Continue, true, Some(at));
         }
         self.breaks = breaks;
         self.watches = watches;
+        self.interrupt = interrupt;
         self.remark();
+        self.install_stop_check();
+        restarted.map_err(Box::new)?;
         self.refresh_watches();
         if !ahead {
             self.face(false);
         }
-        self.error = Some((at, e.clone()));
-        Stop::Error(e)
+        Ok(())
     }
 
     /// Faces the run's own direction (`ahead`) or the other, flipping every frame onto its
@@ -940,5 +1035,97 @@ fn close(
     if let Some(i) = open.iter().rposition(|o| o.0 == slot) {
         let (s, ty, at) = open.remove(i);
         out.push((s, ty, at, pc));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Debugger, INTERRUPT_CHECK_STEPS, Motion, Stop};
+    use crate::{Direction, Module, Value};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    fn module(src: &str) -> Module {
+        let p = rdx_lang::parser::parse(src).unwrap_or_else(|d| panic!("{d:?}"));
+        let c = rdx_lang::check::check(&p, &Default::default()).unwrap_or_else(|d| panic!("{d:?}"));
+        crate::compile(&c, "t.rdx", src).unwrap()
+    }
+
+    /// A loop that never ends, a statement a line.
+    const FOREVER: &str =
+        "gene main(n: u64) {\n    from n == 0 do {\n        n += 1\n    } until n == 0\n}\n";
+
+    #[test]
+    fn a_raised_flag_stops_a_motion_at_a_step_and_is_lowered() {
+        let m = module(FOREVER);
+        let mut d = Debugger::new(&m, 0, vec![Value::Int(0)], Direction::Forward).unwrap();
+        let flag = Arc::new(AtomicBool::new(true));
+        d.set_interrupt(Some(flag.clone()));
+        // The flag is read every INTERRUPT_CHECK_STEPS steps: the first look stops there.
+        assert_eq!(d.advance(Motion::Continue, true), Stop::Interrupted);
+        assert_eq!(d.position(), u64::from(INTERRUPT_CHECK_STEPS));
+        assert!(!flag.load(Ordering::Relaxed), "the flag is lowered");
+        let n = d.lookup(0, "n").unwrap().value;
+        assert!(matches!(n, Value::Int(x) if x > 0), "{n:?}");
+        // The session goes on from there, both ways.
+        assert_eq!(d.advance(Motion::Step, true), Stop::Step);
+        assert_eq!(d.position(), u64::from(INTERRUPT_CHECK_STEPS) + 1);
+        assert_eq!(d.advance(Motion::Continue, false), Stop::Start);
+        assert_eq!(d.lookup(0, "n").unwrap().value, Value::Int(0));
+        // Stepping many times one by one is interrupted too, and so is `goto`.
+        flag.store(true, Ordering::Relaxed);
+        let mut steps = 0;
+        while d.advance(Motion::Step, true) == Stop::Step {
+            steps += 1;
+            assert!(steps <= 2 * INTERRUPT_CHECK_STEPS, "never interrupted");
+        }
+        flag.store(true, Ordering::Relaxed);
+        assert_eq!(d.goto(u64::MAX), Stop::Interrupted);
+        assert!(d.position() > u64::from(INTERRUPT_CHECK_STEPS));
+        // A motion that ends on a step where the flag is read reads it again as often after.
+        let mut d = Debugger::new(&m, 0, vec![Value::Int(0)], Direction::Forward).unwrap();
+        d.set_interrupt(Some(flag.clone()));
+        assert_eq!(d.goto(u64::from(INTERRUPT_CHECK_STEPS)), Stop::Step);
+        flag.store(true, Ordering::Relaxed);
+        assert_eq!(d.advance(Motion::Continue, true), Stop::Interrupted);
+        assert_eq!(d.position(), 2 * u64::from(INTERRUPT_CHECK_STEPS));
+    }
+
+    #[test]
+    fn a_loop_that_passes_no_step_is_stopped_at_the_step_before_it() {
+        // The loop is one line: no statement of it starts a line, so it passes no boundary
+        // and the interpreter stops it; the session is replayed to the step before the loop.
+        let src = "gene main(n: u64, k: u64) {\n    k += 5\n    from n == 0 do { n += 1 } until n == 0\n}\n";
+        let m = module(src);
+        let mut d = Debugger::new(&m, 0, vec![Value::Int(0), Value::Int(0)], Direction::Forward).unwrap();
+        let flag = Arc::new(AtomicBool::new(true));
+        d.set_interrupt(Some(flag.clone()));
+        assert_eq!(d.advance(Motion::Step, true), Stop::Step);
+        assert_eq!(d.position(), 1);
+        flag.store(true, Ordering::Relaxed);
+        assert_eq!(d.advance(Motion::Step, true), Stop::Interrupted);
+        assert_eq!(d.position(), 1);
+        assert_eq!(d.lookup(0, "n").unwrap().value, Value::Int(0));
+        assert_eq!(d.lookup(0, "k").unwrap().value, Value::Int(5));
+        assert!(!flag.load(Ordering::Relaxed), "the flag is lowered");
+        assert_eq!(d.advance(Motion::Step, false), Stop::Start);
+    }
+
+    #[test]
+    fn a_flag_raised_by_another_thread_stops_continue() {
+        let m = module(FOREVER);
+        let mut d = Debugger::new(&m, 0, vec![Value::Int(0)], Direction::Forward).unwrap();
+        let flag = Arc::new(AtomicBool::new(false));
+        d.set_interrupt(Some(flag.clone()));
+        let stop = std::thread::scope(|s| {
+            let run = s.spawn(|| d.advance(Motion::Continue, true));
+            while !run.is_finished() {
+                flag.store(true, Ordering::Relaxed);
+                std::thread::yield_now();
+            }
+            run.join().unwrap()
+        });
+        assert_eq!(stop, Stop::Interrupted);
+        assert!(d.position() > 0);
     }
 }
