@@ -183,3 +183,20 @@ fn partial_and_lossy_genes_and_refusals() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("fixed-width"));
 }
+
+/// The table is kept in the home's store: a home that cannot be opened (a plain file) is an
+/// error, not a table silently left unstored; with `--no-store` no home is needed.
+#[test]
+fn a_home_that_cannot_be_opened_is_an_error_unless_nothing_is_stored() {
+    let dir = scratch("home");
+    let f = write(&dir, "neg.rdx", "gene g(x: u8) { neg x }\n");
+    let home = dir.join("home-is-a-file");
+    std::fs::write(&home, b"not a directory").expect("write");
+    let o = rdx(&home, &["perm", &f]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(matches!(o.status.code(), Some(1 | 2)), "{err}");
+    assert!(err.contains("error"), "{err}");
+    assert!(o.stdout.is_empty(), "no table printed as if stored: {}", String::from_utf8_lossy(&o.stdout));
+    let o = rdx(&home, &["perm", &f, "--no-store"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+}

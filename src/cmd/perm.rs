@@ -49,7 +49,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
-    let home = if args.no_store && Path::new(&args.file).exists() { None } else { Home::open(home).ok() };
+    // The table goes to the home's store: a home that cannot be opened is an error (as for
+    // every command that records), unless nothing is stored and the program is a file.
+    let home = if args.no_store && Path::new(&args.file).exists() {
+        None
+    } else {
+        match Home::open(home) {
+            Ok(h) => Some(h),
+            Err(e) => return frontend::fail(e),
+        }
+    };
     let program = match frontend::load(&args.file, home.as_ref(), false, &[]) {
         Ok(p) => p,
         Err(code) => return code,
