@@ -89,9 +89,29 @@ fn verify(c: &Circuit, m: &Module, gene: usize) -> Result<usize, String> {
     Ok(states.len())
 }
 
+/// OpenQASM 3 forbids a gate that names one qubit twice.
+fn distinct_operands(c: &Circuit) -> Result<(), String> {
+    for g in &c.gates {
+        let mut qs: Vec<u32> = match g {
+            Gate::Mcx { controls, target } => controls.iter().copied().chain([*target]).collect(),
+            Gate::Swap(a, b) => vec![*a, *b],
+        };
+        let n = qs.len();
+        qs.sort_unstable();
+        qs.dedup();
+        if qs.len() != n {
+            return Err(format!("{g:?} names a qubit twice"));
+        }
+    }
+    Ok(())
+}
+
 fn compile_and_verify(text: &str, gene: &str) -> Circuit {
     let (checked, m) = front(text);
     let c = circuit::compile(&checked.program, gene).unwrap_or_else(|e| panic!("{gene}: {}", e.message));
+    if let Err(e) = distinct_operands(&c) {
+        panic!("{gene}: {e}\n{text}");
+    }
     let gi = m.gene_index(gene).expect("gene");
     if let Err(e) = verify(&c, &m, gi) {
         panic!("{gene}: {e}\n{text}");
@@ -174,6 +194,87 @@ fn arithmetic_operands_products_and_variable_rotations_agree() {
     ];
     for src in cases {
         compile_and_verify(src, "g");
+    }
+}
+
+/// Shifts by a constant of the width or more (a negative amount is a huge one) shift everything
+/// out, as the interpreter does: zero, or the sign for a signed `>>`.
+#[test]
+fn shifts_by_huge_or_negative_constants_agree() {
+    for src in [
+        "gene g(x: i8, y: i8) { y ^= x >> -1 }",
+        "gene g(x: i8, y: i8) { y ^= x >> -8 }",
+        "gene g(x: i8, y: i8) { y ^= x >> 8 }",
+        "gene g(x: i8, y: i8) { y ^= x >> 64 }",
+        "gene g(x: u8, y: u8) { y ^= x >> -1 }",
+        "gene g(x: i16, y: i8) { y ^= x >> -2 }",
+        "gene g(x: i8, y: i8) { y ^= (x + 1) >> -1 }",
+        "gene g(x: i8, y: i8) { y ^= x << -1 }",
+    ] {
+        compile_and_verify(src, "g");
+    }
+}
+
+/// A gate whose controls are one qubit twice is a gate with that control once (checked on
+/// every circuit by `compile_and_verify`).
+#[test]
+fn no_gate_names_a_qubit_twice() {
+    for src in [
+        "gene g(y: u8, z: u8) { z ^= y << y }",
+        "gene g(y: u8, z: u8) { z ^= y >> y }",
+        "gene g(x: i8, y: i8) { y ^= x >> x }",
+        "gene g(y: u8, z: u8) { z ^= (y << 1) << y }",
+        "gene g(y: u8, z: u8) { z ^= (y < y) }",
+        "gene g(y: u8, z: u8) { z ^= (y & 3) & (y & 5) }",
+        "gene g(y: u8, z: u8) { if y & 1 { z <<<= y } fi y & 1 }",
+    ] {
+        let c = compile_and_verify(src, "g");
+        for text in [c.qasm3(), c.real()] {
+            assert!(!text.contains("y_[0], y_[0]") && !text.contains("y__0_ y__0_"), "{src}\n{text}");
+        }
+    }
+}
+
+/// Each register has its own name, in OpenQASM 3 and in `.real`, even when renaming a reserved
+/// name meets another parameter's.
+#[test]
+fn register_names_are_unique() {
+    for (src, want) in [
+        ("gene g(x: u8, x_: u8) { x += x_ }", &["x__", "x_"][..]),
+        ("gene g(x_: u8, x: u8) { x += x_ }", &["x_", "x__"]),
+        ("gene g(anc: u8, anc_: u8) { anc += anc_ }", &["anc__", "anc_"]),
+        ("gene g(y: u8, y_: u8, y__: u8) { y += 3\n y_ ^= y\n y__ += y_ }", &["y___", "y_", "y__"]),
+    ] {
+        let c = compile_and_verify(src, "g");
+        assert_eq!(c.register_names(), want, "{src}");
+        let q = c.qasm3();
+        let decls: Vec<&str> = q.lines().filter(|l| l.starts_with("qubit[")).collect();
+        let mut names: Vec<&str> = decls.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "{src}\n{q}");
+        let real = c.real();
+        let vars: Vec<&str> =
+            real.lines().find_map(|l| l.strip_prefix(".variables ")).unwrap().split(' ').collect();
+        let mut uniq = vars.clone();
+        uniq.sort_unstable();
+        uniq.dedup();
+        assert_eq!(uniq.len(), vars.len(), "{src}\n{real}");
+    }
+}
+
+/// OpenQASM 3 keywords, built-in constants and functions as parameter names get a `_`.
+#[test]
+fn openqasm_words_are_escaped() {
+    for word in
+        ["true", "false", "durationof", "sizeof", "im", "pi", "tau", "euler", "sin", "nop", "x", "anc"]
+    {
+        let src = format!("gene g({word}: u8, zz: u8) {{ zz += {word} }}");
+        let (checked, _) = front(&src);
+        let c = circuit::compile(&checked.program, "g").expect("compiles");
+        assert_eq!(c.register_names()[0], format!("{word}_"), "{src}");
+        assert!(c.qasm3().contains(&format!("qubit[8] {word}_;")), "{src}");
     }
 }
 

@@ -263,6 +263,31 @@ fn asm_disasm_and_running_a_module() {
     assert!(stderr(&o).contains("assert x == 3"), "{}", stderr(&o));
 }
 
+/// `rdx asm F -o F` wrote the module over its own source: an output that is the program (by
+/// any path to it, a hard link too) or has a source extension is refused, and the source is
+/// left as it was.
+#[test]
+fn asm_refuses_to_write_over_its_source() {
+    let d = scratch("asm_over");
+    let src = write(&d, "sum.rdx", SUM);
+    let other = d.join("sub").join("..").join("sum.rdx").display().to_string();
+    std::fs::create_dir_all(d.join("sub")).unwrap();
+    let link = d.join("link.rdxb");
+    std::fs::hard_link(&src, &link).unwrap();
+    for (out, why) in [
+        (src.clone(), "a .rdx name is for source"),
+        (other, "a .rdx name is for source"),
+        (d.join("m.ja").display().to_string(), "a .ja name is for source"),
+        (link.display().to_string(), "over its own source"),
+    ] {
+        let o = rdx(&["asm", &src, "-o", &out]);
+        assert_eq!(code(&o), 2, "{out}: {}", stderr(&o));
+        assert!(stderr(&o).contains(why), "{out}: {}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&src).unwrap(), SUM, "{out}");
+    }
+    assert!(!d.join("m.ja").exists());
+}
+
 #[test]
 fn corrupt_modules_exit_2() {
     let d = scratch("corrupt");

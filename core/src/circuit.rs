@@ -176,9 +176,12 @@ struct Cc<'a> {
 const MAX_GATES: usize = 2_000_000;
 
 impl<'a> Cc<'a> {
+    /// Appends a multi-controlled X; a qubit named twice among the controls is one control
+    /// (a ∧ a = a), since OpenQASM 3 forbids a gate naming one qubit twice.
     fn emit(&mut self, mut controls: Vec<u32>, target: u32) {
         controls.extend(self.ctrl.iter().copied());
         controls.sort_unstable();
+        controls.dedup();
         self.gates.push(Gate::Mcx { controls, target });
     }
 
@@ -326,7 +329,9 @@ impl<'a> Cc<'a> {
                         let src = if *op == BinOp::Shl {
                             (i as u64).checked_sub(k)
                         } else {
-                            (i as u64).checked_add(k)
+                            // An amount past the width (a negative one is huge) shifts
+                            // everything out: zero, or the sign for a signed `>>`.
+                            Some((i as u64).saturating_add(k))
                         };
                         match src {
                             Some(s) if s < u64::from(we) => a[s as usize].clone(),
@@ -914,6 +919,7 @@ impl<'a> Cc<'a> {
             self.gates.push(Gate::Mcx { controls: vec![a[i]], target: carry(i) });
             let mut cs = vec![carry(i), b[i]];
             cs.sort_unstable();
+            cs.dedup();
             self.gates.push(Gate::Mcx { controls: cs, target: a[i] });
         }
         let compute: Vec<Gate> = self.gates[start..].to_vec();
@@ -1464,7 +1470,9 @@ impl Circuit {
     }
 
     /// Register names in the text: the parameter's, with `_` added when it is a word of
-    /// OpenQASM 3 or a gate of `stdgates.inc`, or `anc`.
+    /// OpenQASM 3 (keyword, built-in constant, function or gate), a gate of `stdgates.inc`,
+    /// or `anc`; more `_` while the name is another parameter's or still reserved, so every
+    /// register has its own name.
     pub fn register_names(&self) -> Vec<String> {
         const RESERVED: &[&str] = &[
             "x",
@@ -1555,10 +1563,55 @@ impl Circuit {
             "gphase",
             "OPENQASM",
             "void",
+            "true",
+            "false",
+            "durationof",
+            "sizeof",
+            "im",
+            "nop",
+            "pragma",
+            "dim",
+            "dt",
+            "ns",
+            "us",
+            "ms",
+            "arccos",
+            "arcsin",
+            "arctan",
+            "ceiling",
+            "cos",
+            "exp",
+            "floor",
+            "log",
+            "mod",
+            "popcount",
+            "rotl",
+            "rotr",
+            "sin",
+            "sqrt",
+            "tan",
+            "real",
+            "imag",
         ];
+        let mut taken: std::collections::HashSet<String> = self
+            .registers
+            .iter()
+            .map(|(n, _, _)| n.clone())
+            .filter(|n| !RESERVED.contains(&n.as_str()))
+            .collect();
         self.registers
             .iter()
-            .map(|(n, _, _)| if RESERVED.contains(&n.as_str()) { format!("{n}_") } else { n.clone() })
+            .map(|(n, _, _)| {
+                if !RESERVED.contains(&n.as_str()) {
+                    return n.clone();
+                }
+                let mut name = format!("{n}_");
+                while taken.contains(&name) || RESERVED.contains(&name.as_str()) {
+                    name.push('_');
+                }
+                taken.insert(name.clone());
+                name
+            })
             .collect()
     }
 

@@ -55,11 +55,12 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
         // A slot's name where the instruction is (locals may use a slot in turn); without a
         // position, all its names.
         let debug = m.debug.as_ref().and_then(|d| d.genes.get(gi));
-        let names = debug.map(|d| d.names_in(&g.code));
+        let names = std::cell::RefCell::new(debug.map(|d| d.names_in(&g.code)));
         let slot = |s: Slot, at: Option<usize>| -> String {
-            let name = match (&names, at) {
+            let name = match (&mut *names.borrow_mut(), at) {
                 (Some(n), Some(at)) => n.at(s.0, at).map(str::to_string),
-                _ => debug.and_then(|d| d.slot_label(s.0)),
+                (Some(n), None) => n.label(s.0),
+                (None, _) => None,
             };
             match name {
                 Some(n) => format!("%{}:{n}", s.0),

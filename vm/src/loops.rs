@@ -113,15 +113,62 @@ fn bound(c: Cond, ctr: Slot) -> Option<Bound> {
     }
 }
 
-/// Whether none of `ops` writes the counter or a slot one of the bounds names.
-fn untouched(g: &GeneDef, ops: &[Op], ctr: Slot, bounds: [Option<Bound>; 2]) -> bool {
-    let mut written = false;
-    for op in ops {
-        writes(g, op, &mut |w| {
-            written |= w == ctr || bounds.iter().any(|b| matches!(b, Some(Bound::Slot(x)) if *x == w));
-        });
+/// Whether no instruction of `code[range]` writes the counter or a slot one of the bounds
+/// names (looked up in `index`, so nested loops do not rescan each other's bodies).
+fn untouched(
+    index: &WriteIndex,
+    range: std::ops::Range<usize>,
+    ctr: Slot,
+    bounds: [Option<Bound>; 2],
+) -> bool {
+    !index.writes_in(ctr, range.clone())
+        && bounds.iter().all(|b| !matches!(b, Some(Bound::Slot(x)) if index.writes_in(*x, range.clone())))
+}
+
+/// Where a stream writes each slot and which of its instructions may write memory, found in one
+/// pass, so that "does this range of the stream write slot `s`" costs a binary search instead of
+/// a walk over the range: the loops and branches of a gene nest, and a walk over each one's
+/// body would be quadratic in the nesting depth.
+pub struct WriteIndex {
+    /// Per slot, the positions of the instructions that may write it ([`writes`]), ascending.
+    at: Vec<Vec<u32>>,
+    /// `memory[p]`: how many of the first `p` instructions may write memory ([`writes_memory`]).
+    memory: Vec<u32>,
+}
+
+impl WriteIndex {
+    /// The index of `code`, a stream of gene `g`.
+    pub fn new(g: &GeneDef, code: &[Op]) -> WriteIndex {
+        let mut at: Vec<Vec<u32>> = Vec::new();
+        let mut memory = Vec::with_capacity(code.len() + 1);
+        memory.push(0u32);
+        for (pc, op) in code.iter().enumerate() {
+            writes(g, op, &mut |s| {
+                let s = s.0 as usize;
+                if at.len() <= s {
+                    at.resize_with(s + 1, Vec::new);
+                }
+                if at[s].last() != Some(&(pc as u32)) {
+                    at[s].push(pc as u32);
+                }
+            });
+            memory.push(memory[pc] + writes_memory(op) as u32);
+        }
+        WriteIndex { at, memory }
     }
-    !written
+
+    /// Whether an instruction in `range` may write slot `s`.
+    pub fn writes_in(&self, s: Slot, range: std::ops::Range<usize>) -> bool {
+        let Some(at) = self.at.get(s.0 as usize) else { return false };
+        let k = at.partition_point(|&p| (p as usize) < range.start);
+        at.get(k).is_some_and(|&p| (p as usize) < range.end)
+    }
+
+    /// Whether an instruction in `range` may write an array element or a stack.
+    pub fn memory_in(&self, range: std::ops::Range<usize>) -> bool {
+        let end = range.end.min(self.memory.len() - 1);
+        range.start < end && self.memory[end] > self.memory[range.start]
+    }
 }
 
 /// The counter's values in the body of a loop from `s` to `e`: `s ..= e - 1` counting up,
@@ -137,7 +184,7 @@ fn range(s: Bound, e: Bound, inc: bool) -> Option<(u64, u64)> {
 /// The simple counted loops of a gene (see the module documentation).
 pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
     let code = &g.code;
-    let jumps = Jumps::new(code);
+    let jumps = Jumps::new(g, code);
     let mut out = Vec::new();
     for (step, op) in code.iter().enumerate() {
         let (Op::LoopInc { ctr, cond, from_top } | Op::LoopDec { ctr, cond, from_top }) = *op else {
@@ -155,8 +202,7 @@ pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
         let (Some(s), Some(e)) = (bound(entry, ctr), bound(cond, ctr)) else { continue };
         // Nothing in the body writes the counter or a bound; control enters and leaves only
         // through the loop's own instructions.
-        if !untouched(g, &code[top + 1..step], ctr, [Some(s), Some(e)]) || !jumps.closed(code, top, step + 1)
-        {
+        if !untouched(&jumps.writes, top + 1..step, ctr, [Some(s), Some(e)]) || !jumps.closed(top, step + 1) {
             continue;
         }
         out.push(CountedLoop { head: top, top, step, ctr, range: range(s, e, inc) });
@@ -190,60 +236,79 @@ fn conjunct_bound(code: &[Op], lo: usize, at: usize, c: Cond, ctr: Slot) -> Opti
     (and_chain && !matches!(e, Bound::Slot(x) if x == v)).then_some(e)
 }
 
-/// The jumps of a gene's code by target: `from[at[t]..at[t + 1]]` are the positions of the
-/// instructions that name position `t` (as a jump target or a partner), so a range's edges are
-/// checked in time proportional to the range ([`Jumps::closed`]), not to the whole gene.
+/// The jumps of a gene's code (every jump target and partner index, as an edge between two
+/// positions) for the question "does control enter or leave this range only through its own
+/// instructions" in logarithmic time ([`Jumps::closed`]), and the code's [`WriteIndex`].
 struct Jumps {
-    at: Vec<u32>,
-    from: Vec<u32>,
+    /// Over positions `a`: the farthest other end `b > a` of an edge whose nearer end is `a`.
+    far: RangeMax,
+    /// Over positions `b`: the nearest other end `a < b` of an edge whose farther end is `b`,
+    /// stored as `n - a` (so the nearest is the maximum).
+    near: RangeMax,
+    n: usize,
+    writes: WriteIndex,
 }
 
 impl Jumps {
-    fn new(code: &[Op]) -> Jumps {
-        let targets = |op: &Op, f: &mut dyn FnMut(usize)| {
+    fn new(g: &GeneDef, code: &[Op]) -> Jumps {
+        let n = code.len() + 1;
+        let mut far = vec![0u32; n];
+        let mut near = vec![0u32; n];
+        for (pc, op) in code.iter().enumerate() {
             op.operands(&mut |_, o| {
                 if let OperandRef::Off(t) = o {
-                    f(t.0 as usize);
+                    let t = (t.0 as usize).min(n - 1);
+                    let (a, b) = (pc.min(t), pc.max(t));
+                    far[a] = far[a].max(b as u32);
+                    near[b] = near[b].max((n - a) as u32);
                 }
-            })
-        };
-        let n = code.len() + 1;
-        let mut at = vec![0u32; n + 1];
-        for op in code {
-            targets(op, &mut |t| at[t.min(n - 1) + 1] += 1);
-        }
-        for i in 0..n {
-            at[i + 1] += at[i];
-        }
-        let mut fill = at.clone();
-        let mut from = vec![0u32; at[n] as usize];
-        for (pc, op) in code.iter().enumerate() {
-            targets(op, &mut |t| {
-                let k = &mut fill[t.min(n - 1)];
-                from[*k as usize] = pc as u32;
-                *k += 1;
             });
         }
-        Jumps { at, from }
+        Jumps { far: RangeMax::new(far), near: RangeMax::new(near), n, writes: WriteIndex::new(g, code) }
     }
 
     /// Whether control enters and leaves `lo..=hi` only through its own instructions: every
-    /// jump from inside lands inside, and every jump into it comes from inside.
-    fn closed(&self, code: &[Op], lo: usize, hi: usize) -> bool {
-        let inside = |p: usize| lo <= p && p <= hi;
-        let mut crossing = false;
-        for pc in lo..=hi.min(code.len()) {
-            if let Some(op) = code.get(pc) {
-                op.operands(&mut |_, o| {
-                    if let OperandRef::Off(t) = o {
-                        crossing |= !inside(t.0 as usize);
-                    }
-                });
-            }
-            let (a, b) = (self.at[pc] as usize, self.at[pc + 1] as usize);
-            crossing |= self.from[a..b].iter().any(|&q| !inside(q as usize));
+    /// jump from inside lands inside, and every jump into it comes from inside. (An edge with
+    /// one end inside has its other end past `hi` or before `lo`.)
+    fn closed(&self, lo: usize, hi: usize) -> bool {
+        let hi = hi.min(self.n - 1);
+        lo > hi || (self.far.max(lo, hi) as usize <= hi && self.near.max(lo, hi) as usize <= self.n - lo)
+    }
+}
+
+/// The largest value over any range of positions, in logarithmic time (a segment tree).
+struct RangeMax {
+    n: usize,
+    tree: Vec<u32>,
+}
+
+impl RangeMax {
+    fn new(values: Vec<u32>) -> RangeMax {
+        let n = values.len();
+        let mut tree = vec![0u32; n];
+        tree.extend(values);
+        for i in (1..n).rev() {
+            tree[i] = tree[2 * i].max(tree[2 * i + 1]);
         }
-        !crossing
+        RangeMax { n, tree }
+    }
+
+    /// The largest value at positions `lo..=hi`.
+    fn max(&self, lo: usize, hi: usize) -> u32 {
+        let (mut l, mut r, mut m) = (lo + self.n, hi + 1 + self.n, 0);
+        while l < r {
+            if l & 1 == 1 {
+                m = m.max(self.tree[l]);
+                l += 1;
+            }
+            if r & 1 == 1 {
+                r -= 1;
+                m = m.max(self.tree[r]);
+            }
+            l /= 2;
+            r /= 2;
+        }
+        m
     }
 }
 
@@ -318,7 +383,7 @@ fn step_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
             None => continue,
             e => e,
         };
-        if !untouched(g, &code[step + 1..lb], ctr, [Some(s), e]) || !jumps.closed(code, head, lb + 1) {
+        if !untouched(&jumps.writes, step + 1..lb, ctr, [Some(s), e]) || !jumps.closed(head, lb + 1) {
             continue;
         }
         let top = if e.is_some() { u } else { head };
@@ -380,11 +445,11 @@ fn stride_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
         };
         let low = (1u64 << k.trailing_zeros().min(63)) - 1;
         // Nothing else in the loop (the exit test's code included) writes the counter.
-        let others: Vec<Op> = (head + 1..lb).filter(|&p| p != step).map(|p| code[p]).collect();
         if k == 0
             || e.wrapping_sub(s) & low != 0
-            || !untouched(g, &others, ctr, [None, None])
-            || !jumps.closed(code, head, lb + 1)
+            || !untouched(&jumps.writes, head + 1..step, ctr, [None, None])
+            || !untouched(&jumps.writes, step + 1..lb, ctr, [None, None])
+            || !jumps.closed(head, lb + 1)
         {
             continue;
         }
@@ -417,7 +482,7 @@ fn test_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
             _ => continue,
         };
         let (Some(s), Some(e)) = (bound(entry, ctr), bound(exit, ctr)) else { continue };
-        if !untouched(g, &code[u + 1..step], ctr, [Some(s), Some(e)]) || !jumps.closed(code, head, lb + 1) {
+        if !untouched(&jumps.writes, u + 1..step, ctr, [Some(s), Some(e)]) || !jumps.closed(head, lb + 1) {
             continue;
         }
         out.push(CountedLoop { head, top: u, step, ctr, range: range(s, e, inc) });
@@ -461,6 +526,7 @@ pub fn repeated_tests(g: &GeneDef, code: &[Op]) -> Vec<Settled> {
 fn exits(g: &GeneDef, code: &[Op], settled: bool) -> Vec<Settled> {
     let pre = |p: usize| code[p].pre().map_or(0, |n| n as usize).min(p);
     let mut out = Vec::new();
+    let mut index: Option<WriteIndex> = None;
     for (p, op) in code.iter().enumerate() {
         let Op::If { cond, else_at, .. } = *op else { continue };
         let e = else_at.0 as usize;
@@ -481,9 +547,10 @@ fn exits(g: &GeneDef, code: &[Op], settled: bool) -> Vec<Settled> {
         }
         let test = &code[p - pre(p)..p];
         let Some(inputs) = TestInputs::of(test, cond) else { continue };
-        let mut settle = |branch: &[Op], at: usize| {
+        let index = index.get_or_insert_with(|| WriteIndex::new(g, code));
+        let mut settle = |branch: std::ops::Range<usize>, at: usize| {
             let exit = &code[at - pre(at)..at];
-            if exit == test && inputs.unchanged_by(g, branch) {
+            if exit == test && inputs.unchanged_by(index, branch) {
                 let from = at - exit.len();
                 if settled {
                     out.push(Settled { from, to: f + 1, n: exit.len() });
@@ -492,8 +559,8 @@ fn exits(g: &GeneDef, code: &[Op], settled: bool) -> Vec<Settled> {
                 }
             }
         };
-        settle(&code[p + 1..t - pre(t)], t);
-        settle(&code[e + 1..f - pre(f)], f);
+        settle(p + 1..t - pre(t), t);
+        settle(e + 1..f - pre(f), f);
     }
     out
 }
@@ -550,13 +617,11 @@ impl TestInputs {
         t.reads.iter().all(|s| !t.writes.contains(s)).then_some(t)
     }
 
-    /// Whether `branch` leaves every input of the test and every slot it writes as they are.
-    fn unchanged_by(&self, g: &GeneDef, branch: &[Op]) -> bool {
-        branch.iter().all(|op| {
-            let mut ok = !(self.memory && writes_memory(op));
-            writes(g, op, &mut |s| ok &= !self.reads.contains(&s) && !self.writes.contains(&s));
-            ok
-        })
+    /// Whether the instructions `branch` of the stream `index` was built from leave every
+    /// input of the test and every slot it writes as they are.
+    fn unchanged_by(&self, index: &WriteIndex, branch: std::ops::Range<usize>) -> bool {
+        !(self.memory && index.memory_in(branch.clone()))
+            && self.reads.iter().chain(&self.writes).all(|&s| !index.writes_in(s, branch.clone()))
     }
 }
 

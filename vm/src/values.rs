@@ -345,7 +345,31 @@ pub fn bind<N: AsRef<str>, T: AsRef<str>>(
             .map_err(|e| ValueError::new(format!("`{name}` ({}): {}", p.ty, e.message)))?;
         out[i] = Some(v);
     }
-    Ok(out.into_iter().zip(&g.params).map(|(v, p)| v.unwrap_or_else(|| zero(p.ty))).collect())
+    // A frame over the memory limit is refused when the run starts (R0120, `bind_args`, from
+    // the parameters' types): its unset arrays are not allocated for it (sixteen parameters of
+    // 2^28 words each would be 32 GiB of zeros before that check).
+    let words = param_words(g).saturating_add(u64::from(g.words));
+    let over = words > crate::Limits::default().max_words as u64;
+    Ok(out
+        .into_iter()
+        .zip(&g.params)
+        .map(|(v, p)| match v {
+            Some(v) => v,
+            None if over && matches!(p.ty, Type::Array(..)) => Value::Array(Vec::new()),
+            None => zero(p.ty),
+        })
+        .collect())
+}
+
+/// The words gene `g`'s array parameters take, from their types.
+pub fn param_words(g: &crate::module::GeneDef) -> u64 {
+    g.params
+        .iter()
+        .map(|p| match p.ty {
+            Type::Array(e, n) => n.saturating_mul(e.words()),
+            _ => 0,
+        })
+        .fold(0u64, u64::saturating_add)
 }
 
 fn word(v: u64, signed: bool) -> String {

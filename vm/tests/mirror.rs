@@ -73,10 +73,31 @@ fn instance(code: u8, operands: &[(&str, &str)], seed: &[u64]) -> Op {
     Op::decode(&mut Reader::new(&b)).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// A module whose `main` runs `op` (and a callee `g(q)` for calls).
+/// The fixed width `op` computes at, if any.
+fn width(op: Op) -> Option<rdx_vm::ops::Wid> {
+    match op {
+        Op::Fix { w, .. }
+        | Op::RotlW { w, .. }
+        | Op::RotrW { w, .. }
+        | Op::RotlWImm { w, .. }
+        | Op::RotrWImm { w, .. }
+        | Op::AddW { w, .. }
+        | Op::SubW { w, .. }
+        | Op::XorW { w, .. }
+        | Op::AddWImm { w, .. }
+        | Op::SubWImm { w, .. } => Some(w),
+        _ => None,
+    }
+}
+
+/// A module whose `main` runs `op` (and a callee `g(q)` for calls). The scalar parameters are
+/// of `op`'s width, if it has one (the verifier refuses an instruction of a width on a
+/// parameter of another type).
 fn module(op: Op) -> Module {
     let u64p = |n: &str| ParamDef { name: n.into(), ty: Type::U64 };
-    let mut params: Vec<ParamDef> = (0..SCALARS).map(|i| u64p(&format!("p{i}"))).collect();
+    let scalar = width(op).map_or(Type::U64, |w| Type::Fixed(w.width()));
+    let mut params: Vec<ParamDef> =
+        (0..SCALARS).map(|i| ParamDef { name: format!("p{i}"), ty: scalar }).collect();
     params.push(ParamDef { name: "a".into(), ty: Type::Array(Elem::U64, 4) });
     params.push(ParamDef { name: "s".into(), ty: Type::Stack });
     let gene = |name: &str, params, slots, words, args, code| GeneDef {
@@ -155,18 +176,9 @@ proptest! {
         prop_assert_eq!(op.mirror().mirror(), op);
         let (m, mm) = (module(op), module(op.mirror()));
         // A fixed-width update is a bijection on values of its width (canonical words).
-        let v: Vec<u64> = match op {
-            Op::Fix { w, .. }
-            | Op::RotlW { w, .. }
-            | Op::RotrW { w, .. }
-            | Op::RotlWImm { w, .. }
-            | Op::RotrWImm { w, .. }
-            | Op::AddW { w, .. }
-            | Op::SubW { w, .. }
-            | Op::XorW { w, .. }
-            | Op::AddWImm { w, .. }
-            | Op::SubWImm { w, .. } => v.iter().map(|&x| w.wrap(x)).collect(),
-            _ => v,
+        let v: Vec<u64> = match width(op) {
+            Some(w) => v.iter().map(|&x| w.wrap(x)).collect(),
+            None => v,
         };
         let start = state(&v, &arr, &stack);
         let mut it = Interpreter::new();

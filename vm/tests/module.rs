@@ -209,7 +209,11 @@ fn a_reused_slot_names_each_local_where_it_is_open() {
     assert_eq!(d.slot_label(slot).as_deref(), Some("v0/v1/v2/v3/…"));
     // Each delocal names its own local (one lookup, and the table for many).
     let code = &m.genes[0].code;
-    let names = d.names_in(code);
+    let mut names = d.names_in(code);
+    // The table splits each slot's names once (a listing split them per operand: quadratic).
+    for s in 0..d.slot_names.len() as u16 {
+        assert_eq!(names.label(s), d.slot_label(s), "slot {s}");
+    }
     let mut closed = Vec::new();
     for (pc, op) in code.iter().enumerate() {
         if let rdx_vm::ops::Op::DelocalImm { dst, .. } = op

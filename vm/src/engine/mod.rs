@@ -804,6 +804,15 @@ pub fn bind_args(
             args.len()
         )));
     }
+    // The memory first, from the parameters' types (what the values must match): an array
+    // argument over the limit need not even be allocated ([`crate::values::bind`]).
+    let typed = crate::values::param_words(g).saturating_add(u64::from(g.words));
+    if typed > limits.max_words as u64 {
+        return Err(RunErrorKind::MemoryLimit {
+            grown: crate::Grown::Frames,
+            limit: limits.max_words as u64,
+        });
+    }
     let mut area = 0usize;
     for (p, v) in g.params.iter().zip(args) {
         match (p.ty, v) {

@@ -19,6 +19,7 @@ mod decode;
 mod encode;
 pub mod inline;
 mod mirror;
+mod reversible;
 mod verify;
 
 pub use mirror::paired_fix;
@@ -272,21 +273,11 @@ impl GeneDebug {
     /// The slot's names for a listing that has no position: the different ones in the order
     /// they first open, the first four, then `…` (`i/j/k/l/…`).
     pub fn slot_label(&self, slot: u16) -> Option<String> {
-        let mut seen: Vec<&str> = Vec::new();
-        for (name, _) in self.slot_uses(slot) {
-            if seen.contains(&name) {
-                continue;
-            }
-            if seen.len() == 4 {
-                return Some(seen.join("/") + "/…");
-            }
-            seen.push(name);
-        }
-        (!seen.is_empty()).then(|| seen.join("/"))
+        label_of(self.slot_uses(slot).into_iter().map(|(n, _)| n))
     }
 
     /// The names of slot `slot` by the positions of `code` where each use opens, for lookups
-    /// at many positions ([`SlotNames`]).
+    /// at many positions ([`SlotNames`]). Each slot's names are split once, here.
     pub fn names_in<'a>(&'a self, code: &[Op]) -> SlotNames<'a> {
         let mut open_at: Vec<Vec<u32>> = vec![Vec::new(); self.slot_names.len()];
         for (pc, op) in code.iter().enumerate() {
@@ -294,28 +285,56 @@ impl GeneDebug {
                 s.push(pc as u32);
             }
         }
-        SlotNames { debug: self, open_at }
+        let uses = (0..self.slot_names.len()).map(|s| self.slot_uses(s as u16)).collect();
+        SlotNames { uses, open_at, labels: (0..self.slot_names.len()).map(|_| None).collect() }
     }
 }
 
 /// A gene's slot names with where each use opens: the name at any position in logarithmic
-/// time.
+/// time (a slot's names are split once, not at each lookup: a slot that thousands of locals
+/// use in turn made a listing quadratic).
 pub struct SlotNames<'a> {
-    debug: &'a GeneDebug,
+    /// Per slot, [`GeneDebug::slot_uses`].
+    uses: Vec<Vec<(&'a str, u64)>>,
     open_at: Vec<Vec<u32>>,
+    /// Per slot, its [`GeneDebug::slot_label`] once asked for.
+    labels: Vec<Option<Option<String>>>,
 }
 
 impl<'a> SlotNames<'a> {
     /// The name of slot `slot` at forward position `pc`, as [`GeneDebug::name_at`].
     pub fn at(&self, slot: u16, pc: usize) -> Option<&'a str> {
-        let uses = self.debug.slot_uses(slot);
+        let uses = self.uses.get(slot as usize)?;
         if let [(name, _)] = uses[..] {
             return Some(name);
         }
         let opened = self.open_at.get(slot as usize)?;
         let k = opened.partition_point(|&p| p as usize <= pc);
-        GeneDebug::nth(&uses, k.checked_sub(1)?)
+        GeneDebug::nth(uses, k.checked_sub(1)?)
     }
+
+    /// The slot's names without a position, as [`GeneDebug::slot_label`] (found once a slot).
+    pub fn label(&mut self, slot: u16) -> Option<String> {
+        let uses = self.uses.get(slot as usize)?;
+        let cell = &mut self.labels[slot as usize];
+        cell.get_or_insert_with(|| label_of(uses.iter().map(|&(n, _)| n))).clone()
+    }
+}
+
+/// The names for a listing that has no position: the different ones in the order they first
+/// open, the first four, then `…` (`i/j/k/l/…`).
+fn label_of<'a>(names: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in names {
+        if seen.contains(&name) {
+            continue;
+        }
+        if seen.len() == 4 {
+            return Some(seen.join("/") + "/…");
+        }
+        seen.push(name);
+    }
+    (!seen.is_empty()).then(|| seen.join("/"))
 }
 
 /// What kind of defect made a module fail to load.
@@ -364,7 +383,8 @@ impl LoadErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadError {
     pub kind: LoadErrorKind,
-    /// Byte offset into the module (or 0 for errors about the whole module).
+    /// Byte offset into the module of what the decoder could not read; 0 for a verifier error
+    /// ([`LoadErrorKind::Invalid`]), whose message names the gene and instruction instead.
     pub offset: usize,
     pub message: String,
 }
@@ -382,7 +402,12 @@ impl LoadError {
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid module at byte {}: {}", self.offset, self.message)
+        match self.kind {
+            // The verifier's rules are about the decoded module: its message names the gene and
+            // instruction (a byte offset would be made up).
+            LoadErrorKind::Invalid => write!(f, "invalid module: {}", self.message),
+            _ => write!(f, "invalid module at byte {}: {}", self.offset, self.message),
+        }
     }
 }
 

@@ -30,8 +30,26 @@ impl Module {
         }
         let mut names = std::collections::HashSet::with_capacity(ngenes);
         for g in &self.genes {
+            if !is_name(&g.name) {
+                return Err(LoadError::invalid(format!("gene name {:?} is not a name", g.name)));
+            }
             if !names.insert(g.name.as_str()) {
                 return Err(LoadError::invalid(format!("gene `{}` is defined twice", g.name)));
+            }
+            let mut params = std::collections::HashSet::with_capacity(g.params.len());
+            for p in &g.params {
+                if !is_name(&p.name) {
+                    return Err(LoadError::invalid(format!(
+                        "gene `{}`: parameter name {:?} is not a name",
+                        g.name, p.name
+                    )));
+                }
+                if !params.insert(p.name.as_str()) {
+                    return Err(LoadError::invalid(format!(
+                        "gene `{}`: two parameters are named `{}`",
+                        g.name, p.name
+                    )));
+                }
             }
         }
         let param_counts: Vec<(usize, Vec<u16>)> = self
@@ -39,8 +57,11 @@ impl Module {
             .iter()
             .map(|g| (g.params.len(), g.params.iter().map(|p| p.width()).collect()))
             .collect();
+        let param_types: Vec<Vec<Type>> =
+            self.genes.iter().map(|g| g.params.iter().map(|p| p.ty).collect()).collect();
         for g in self.genes.iter_mut() {
             verify_gene(g, ngenes, nstrings, &param_counts)
+                .and_then(|()| super::reversible::check(g, &param_types))
                 .map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
         }
         arg_writes(&mut self.genes);
@@ -86,6 +107,22 @@ impl Module {
         super::inline::build(self);
         Ok(())
     }
+}
+
+/// Whether `s` is a name a program can have: a letter or `_`, then letters, digits, `_` and
+/// `'` (Janus's names: Unicode letters too), then, for a Janus array of several dimensions,
+/// its dimensions (`m[2][3]`). Not empty, no quote, space, `=` or line break, which would make
+/// `--set name=value`, a listing or a state file mean something else.
+pub fn is_name(s: &str) -> bool {
+    let base = s.find('[').map_or(s, |i| &s[..i]);
+    let mut chars = base.chars();
+    let head = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_');
+    let dims = &s[base.len()..];
+    head && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '\'')
+        && dims.split_terminator(']').all(|d| {
+            d.strip_prefix('[').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        && (dims.is_empty() || dims.ends_with(']'))
 }
 
 fn verify_gene(
