@@ -11,13 +11,14 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-/// A server of `dir` with one turn and short timeouts for head, body and answer.
+/// A server of `dir` with one turn and short timeouts for head, body and answer: short for a
+/// stalled client, long enough that a well-behaved one on a busy machine never meets them.
 fn strict(dir: &TempDir) -> Handle {
     let mut config = Config::new(dir.0.clone());
     config.max_concurrency = 1;
-    config.head_timeout = Duration::from_millis(300);
-    config.body_timeout = Duration::from_millis(300);
-    config.send_timeout = Duration::from_millis(300);
+    config.head_timeout = Duration::from_millis(1500);
+    config.body_timeout = Duration::from_millis(1500);
+    config.send_timeout = Duration::from_millis(1500);
     Handle::start(loopback(), config).expect("server starts")
 }
 
