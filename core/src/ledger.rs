@@ -97,16 +97,24 @@ impl NewRun {
             && self.output.is_some()
     }
 
-    fn check(&self) -> Result<(), CoreError> {
-        let cids = [
+    /// The CIDs of every blob the run names, as written: program, states, tapes, what it
+    /// printed and its user kernels.
+    pub fn blob_cids(&self) -> impl Iterator<Item = &String> {
+        [
             Some(&self.program),
             Some(&self.input),
             self.output.as_ref(),
             self.tape.as_ref(),
             self.printed.as_ref(),
             self.tape_in.as_ref(),
-        ];
-        for text in cids.into_iter().flatten().chain(&self.kernels) {
+        ]
+        .into_iter()
+        .flatten()
+        .chain(&self.kernels)
+    }
+
+    fn check(&self) -> Result<(), CoreError> {
+        for text in self.blob_cids() {
             let canonical = text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
             if !canonical {
                 return Err(CoreError::BadCid {

@@ -112,15 +112,7 @@ fn fetch_missing(client: &Client, home: &Home, peer: &Peer) -> Result<usize, Net
                 });
             }
         };
-        let cids = [
-            Some(&run.program),
-            Some(&run.input),
-            run.output.as_ref(),
-            run.tape.as_ref(),
-            run.tape_in.as_ref(),
-            run.printed.as_ref(),
-        ];
-        for text in cids.into_iter().flatten().chain(&run.kernels) {
+        for text in run.blob_cids() {
             let cid = Cid::parse(text)?;
             if seen.insert(cid) && !home.has(&cid)? {
                 crate::load::fetch_from(client, home, std::slice::from_ref(peer), &cid)?;
