@@ -108,6 +108,22 @@ pub fn parse_int(text: &str, signed: bool) -> Result<u64, ValueError> {
     Ok(mag.wrapping_neg())
 }
 
+/// Parses one 64-bit word of a parameter, array or stack: [`parse_int`], and a signed word
+/// refuses a magnitude past `i64::MAX` written without a `-` (`18446744073709551615` or
+/// `0xffffffffffffffff` is not the `-1` it would wrap to, as `0xff` is not an `i8`'s `-1`).
+fn parse_word(text: &str, signed: bool) -> Result<u64, ValueError> {
+    let v = parse_int(text, signed)?;
+    if signed && v > i64::MAX as u64 && !text.trim_start().starts_with('-') {
+        return Err(ValueError::new(format!(
+            "`{}` does not fit in i64 ({}..={})",
+            q(text.trim()),
+            i64::MIN,
+            i64::MAX
+        )));
+    }
+    Ok(v)
+}
+
 /// Parses a value for a parameter of type `ty`.
 pub fn parse_value(text: &str, ty: Type, dialect: Dialect) -> Result<Value, ValueError> {
     // A Janus program's values may also be written as jana prints them (`{1, 2}`, `<2, 1]`, `nil`).
@@ -124,7 +140,7 @@ pub fn parse_value(text: &str, ty: Type, dialect: Dialect) -> Result<Value, Valu
 fn parse_value_as(text: &str, ty: Type, dialect: Dialect) -> Result<Value, ValueError> {
     let signed = is_signed(dialect, ty);
     match ty {
-        Type::U64 | Type::I64 => Ok(Value::Int(parse_int(text, signed)?)),
+        Type::U64 | Type::I64 => Ok(Value::Int(parse_word(text, signed)?)),
         Type::Fixed(w) => {
             let v = parse_int(text, true).map_err(|e| {
                 ValueError::new(e.to_string().replace("i64", w.as_str()).replace("u64", w.as_str()))
@@ -279,7 +295,7 @@ fn parse_list(text: &str, signed: bool) -> Result<Vec<u64>, ValueError> {
     // Sized once: a long list does not regrow.
     let mut words = Vec::with_capacity(1 + inner.bytes().filter(|&b| b == b',').count());
     for x in inner.split(',') {
-        words.push(parse_int(x, signed)?);
+        words.push(parse_word(x, signed)?);
     }
     Ok(words)
 }
@@ -566,6 +582,24 @@ mod tests {
         assert!(parse_int("18446744073709551616", false).is_err());
         assert!(parse_int("x", false).is_err());
         assert!(parse_int("", false).is_err());
+    }
+
+    #[test]
+    fn a_signed_word_refuses_what_would_wrap() {
+        for dialect in [Dialect::Rdx, Dialect::Janus] {
+            let max = parse_value("9223372036854775807", Type::I64, dialect);
+            assert_eq!(max, Ok(Value::Int(i64::MAX as u64)));
+            let min = parse_value("-9223372036854775808", Type::I64, dialect);
+            assert_eq!(min, Ok(Value::Int(1 << 63)));
+            for text in ["9223372036854775808", "18446744073709551615", "0xffffffffffffffff"] {
+                let e = parse_value(text, Type::I64, dialect).unwrap_err().to_string();
+                assert!(e.contains("does not fit in i64 (-9223372036854775808..=9223372036854775807)"), "{e}");
+                let list = parse_value(&format!("[1, {text}]"), Type::Array(Elem::I64, 2), dialect);
+                assert!(list.is_err(), "{text}");
+            }
+        }
+        let top = parse_value("18446744073709551615", Type::U64, Dialect::Rdx);
+        assert_eq!(top, Ok(Value::Int(u64::MAX)));
     }
 
     #[test]
