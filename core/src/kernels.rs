@@ -47,13 +47,20 @@ pub fn engine_host(user: &[UserKernel], checked: bool) -> Result<Box<dyn KernelC
     Ok(Box::new(rdx_kernels::bridge::HostCall { host: host(user)?, checked }))
 }
 
-/// The catalogue for the checker: the stdlib kernels, plus `user` (validated through a host
-/// only when there are any).
+/// The catalogue for the checker: the stdlib kernels, plus `user`. A user kernel is checked
+/// (size bounds, imports, exports, metadata, valid code) but not compiled: the checker needs
+/// its metadata only (`KernelHost::declare_bytes`). One that fails is a usage error.
 pub fn catalogue(user: &[UserKernel]) -> Result<Vec<KernelSig>, CoreError> {
     if user.is_empty() {
         return Ok(stdlib_catalogue().to_vec());
     }
-    Ok(host(user)?.kernels().iter().map(rdx_kernels::bridge::sig_of).collect())
+    let usage = |e: rdx_kernels::KernelError| CoreError::Usage(e.to_string());
+    let mut host = KernelHost::new(Limits::default()).map_err(usage)?;
+    host.register_stdlib().map_err(usage)?;
+    for k in user {
+        host.declare_bytes(&k.bytes, &k.label).map_err(usage)?;
+    }
+    Ok(host.kernels().iter().map(rdx_kernels::bridge::sig_of).collect())
 }
 
 /// The stdlib kernels' signatures, read once.

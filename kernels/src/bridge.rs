@@ -65,9 +65,11 @@ pub fn needs_host(m: &Module) -> bool {
 /// runs the kernel (or its mirror; checked when `checked`) and writes the result back.
 pub struct HostCall {
     pub host: KernelHost,
-    /// Each call verifies its promise (norm preserved within 1e-9 relative for a unitary
-    /// kernel, bit-exact inverse for an exact one) and, for a unitary kernel whose order
-    /// divides 4, that applying it `order` times gives the input back (dynamic I5).
+    /// Each call verifies its promise ([`KernelHost::call_checked`]: norm preserved for a
+    /// unitary kernel, the mirror restoring the input, to 1e-9 relative for a unitary kernel
+    /// and bit for bit for an exact one, a self-mirror kernel applied twice giving the input
+    /// back) and, for a unitary kernel whose order divides 4, that applying it `order` times
+    /// gives the input back (dynamic I5).
     pub checked: bool,
 }
 
@@ -111,13 +113,14 @@ impl From<KernelError> for KernelCallError {
                 (K::Limit, kernel)
             }
             KernelError::Trap { kernel, .. } => (K::Trap, kernel),
-            KernelError::NormNotPreserved { kernel, .. } | KernelError::NotInverted { kernel, .. } => {
-                (K::Broken, kernel)
-            }
+            KernelError::NormNotPreserved { kernel, .. }
+            | KernelError::NotInverted { kernel, .. }
+            | KernelError::NotSelfInverse { kernel } => (K::Broken, kernel),
             KernelError::DuplicateKernel { name, .. } => (K::Other, name),
             KernelError::Io { origin, .. }
             | KernelError::BadModule { origin, .. }
             | KernelError::ImportRejected { origin, .. }
+            | KernelError::OverLimit { origin, .. }
             | KernelError::BadMetadata { origin, .. } => (K::Other, origin),
         };
         KernelCallError { kind, kernel, message }
@@ -143,13 +146,23 @@ impl rdx_vm::KernelCall for HostCall {
         let Some(info) = self.host.get(name) else {
             return Err(KernelError::UnknownKernel { name: name.to_string() }.into());
         };
+        // The same export as the unchecked call: looking the mirror up by name would find
+        // `forward` again for a self-mirror kernel, where the unchecked call runs `inverse`.
         let target = if inverse { info.mirror.clone() } else { info.name.clone() };
         let input = buf.clone();
-        self.host.call_checked(&target, &mut buf)?;
+        if inverse {
+            self.host.call_mirror_checked(name, &mut buf)?;
+        } else {
+            self.host.call_checked(name, &mut buf)?;
+        }
         // The dynamic half of I5: a unitary kernel declaring an order that divides 4 must give
         // the input back after that many applications.
         if info.kind == Kind::Unitary && info.order_divides_4() {
-            let back = self.host.verify_order(&target, &input, NORM_TOLERANCE)?;
+            let back = if inverse {
+                self.host.verify_mirror_order(name, &input, NORM_TOLERANCE)?
+            } else {
+                self.host.verify_order(name, &input, NORM_TOLERANCE)?
+            };
             if !back {
                 let message = format!(
                     "kernel `{target}` declares order {}, but applying it {} times did not give the input back (I5)",

@@ -143,6 +143,13 @@ impl Buffer {
     /// values near `f64::MAX` do not overflow; a NaN or an infinity must meet the same at its
     /// place (and is left out of the norms). Different types or lengths are unequal.
     pub fn approx_eq(&self, other: &Buffer, rel: f64) -> bool {
+        self.close_to(other, rel, 0.0)
+    }
+
+    /// [`Self::approx_eq`] with an absolute floor for floats: equal when
+    /// ‖a − b‖₂ ≤ rel·max(‖a‖₂, ‖b‖₂) + abs. The floor lets values in the subnormal range,
+    /// which have no relative precision, differ by their rounding.
+    pub fn close_to(&self, other: &Buffer, rel: f64, abs: f64) -> bool {
         let parts = |b: &Buffer| -> Vec<f64> {
             match b {
                 Buffer::F64(v) => v.clone(),
@@ -172,6 +179,6 @@ impl Buffer {
         let na: f64 = finite().map(|(x, _)| sq(*x)).sum();
         let nb: f64 = finite().map(|(_, y)| sq(*y)).sum();
         // (x − y) of two values near f64::MAX can itself overflow: then they are far apart.
-        diff.is_finite() && diff.sqrt() <= rel * na.max(nb).sqrt()
+        diff.is_finite() && diff.sqrt() <= rel * na.max(nb).sqrt() + abs / m
     }
 }

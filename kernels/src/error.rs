@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::meta::ElemType;
+use crate::meta::{ElemType, Kind};
 
 /// Everything that can go wrong when loading or calling a kernel.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +16,9 @@ pub enum KernelError {
     Io { origin: String, message: String },
     /// The bytes are not a valid WebAssembly module, or the module does not have the ABI's exports.
     BadModule { origin: String, reason: String },
+    /// The module is over one of the size bounds checked before it is compiled
+    /// (`spec/kernels.md` §2): `what` is `found`, the bound is `max`.
+    OverLimit { origin: String, what: String, found: usize, max: usize },
     /// The module imports something; kernels may import nothing.
     ImportRejected { origin: String, import: String },
     /// The `rdx.kernel` metadata section is missing or wrong.
@@ -35,8 +38,12 @@ pub enum KernelError {
     /// A checked call of a unitary kernel changed the buffer's norm √(Σ|xᵢ|²) (`before`,
     /// `after`).
     NormNotPreserved { kernel: String, before: f64, after: f64 },
-    /// A checked call of an exact kernel: its mirror did not give the input back bit for bit.
-    NotInverted { kernel: String, mirror: String },
+    /// A checked call: the mirror did not give the input back (bit for bit for an exact
+    /// kernel, within [`crate::NORM_TOLERANCE`] relative for a unitary one).
+    NotInverted { kernel: String, mirror: String, kind: Kind },
+    /// A checked call of a self-mirror kernel (K = K⁻¹): applying it twice did not give the
+    /// input back.
+    NotSelfInverse { kernel: String },
 }
 
 impl fmt::Display for KernelError {
@@ -48,6 +55,9 @@ impl fmt::Display for KernelError {
             }
             KernelError::Io { origin, message } => write!(f, "cannot read kernel {origin}: {message}"),
             KernelError::BadModule { origin, reason } => write!(f, "kernel module {origin}: {reason}"),
+            KernelError::OverLimit { origin, what, found, max } => {
+                write!(f, "kernel module {origin}: {what} is {found}, over the limit of {max}")
+            }
             KernelError::ImportRejected { origin, import } => {
                 write!(f, "kernel module {origin} imports `{import}`: kernels may not import anything")
             }
@@ -77,6 +87,8 @@ impl fmt::Display for KernelError {
                 write!(f, "kernel `{kernel}`: buffer length {len} is over its maximum {max}")
             }
             KernelError::NormNotPreserved { kernel, before, after } => {
+                // `{:e}` prints the shortest text that reads back as the same double, so two
+                // different norms never print the same.
                 let shown = |x: f64| if x == 0.0 { "0".to_string() } else { format!("{x:e}") };
                 write!(
                     f,
@@ -85,9 +97,19 @@ impl fmt::Display for KernelError {
                     shown(*after)
                 )
             }
-            KernelError::NotInverted { kernel, mirror } => write!(
+            KernelError::NotInverted { kernel, mirror, kind: Kind::Exact } => write!(
                 f,
                 "kernel `{kernel}` is declared exact, but its mirror `{mirror}` did not restore the input"
+            ),
+            KernelError::NotInverted { kernel, mirror, kind: Kind::Unitary } => write!(
+                f,
+                "kernel `{kernel}` is declared unitary, but its mirror `{mirror}` did not restore the input \
+                 (to {:e} relative)",
+                crate::NORM_TOLERANCE
+            ),
+            KernelError::NotSelfInverse { kernel } => write!(
+                f,
+                "kernel `{kernel}` is declared its own mirror, but applying it twice did not give the input back"
             ),
         }
     }

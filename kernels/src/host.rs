@@ -2,22 +2,28 @@
 //! metadata), keeps one instance per module alive across calls, and runs calls under a fuel
 //! budget and a memory cap, copying the buffer into and out of linear memory.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use wasmtime::{
-    Config, Engine, ExternType, Instance, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc, Val,
-    ValType,
-};
+use wasmtime::{Config, Engine, Instance, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc, Val};
 
 use crate::buffer::Buffer;
 use crate::error::KernelError;
 use crate::meta::{self, ElemType, Kind, LengthRule, Metadata};
 use crate::stdlib;
 
-/// Relative tolerance of the norm check in [`KernelHost::call_checked`].
+/// Relative tolerance of the checks in [`KernelHost::call_checked`]: of the norm check (on
+/// Σ|xᵢ|²) and of the mirror round trip of a unitary kernel (on ‖K⁻¹(K(x)) − x‖₂).
 pub const NORM_TOLERANCE: f64 = 1e-9;
+
+/// Absolute floor of the checks in [`KernelHost::call_checked`] and of the order check: norms
+/// √(Σ|xᵢ|²), or a round trip and its input, that differ by at most this much (‖·‖₂) pass
+/// whatever their relative change. It is the smallest normal double: below it values are
+/// subnormal and have no relative precision left, so a kernel's rounding there (half of
+/// 5·10⁻³²⁴ per operation) can change a tiny norm by far more than [`NORM_TOLERANCE`].
+pub const NORM_FLOOR: f64 = f64::MIN_POSITIVE;
 
 /// Resource limits applied to every kernel call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,10 +148,12 @@ struct Live {
 }
 
 struct Loaded {
-    /// `None` for a stdlib module not called yet: compiled at its first call ([`Self::wasm`]).
+    /// `None` for a module not called yet that was registered from its metadata alone (a
+    /// stdlib module, or one given to [`KernelHost::declare_bytes`]): compiled at its first
+    /// call from [`Self::wasm`].
     module: Option<Module>,
-    /// A stdlib module's bytes, compiled when first needed.
-    wasm: &'static [u8],
+    /// Such a module's bytes, compiled when first needed (empty once compiled at load).
+    wasm: Cow<'static, [u8]>,
     meta: Metadata,
     origin: Origin,
     /// `None` after a failed call: the next call instantiates afresh.
@@ -184,8 +192,8 @@ impl KernelHost {
         self.limits
     }
 
-    /// How many of the loaded modules are compiled (a stdlib module is compiled at its first
-    /// call, a user module when it is loaded).
+    /// How many of the loaded modules are compiled (a stdlib module, or one given to
+    /// [`Self::declare_bytes`], is compiled at its first call, a user module when it is loaded).
     pub fn compiled(&self) -> usize {
         self.modules.iter().filter(|m| m.module.is_some()).count()
     }
@@ -196,9 +204,25 @@ impl KernelHost {
     /// every `rdx run` of a program with a kernel statement, against 1.8 ms for a run without.)
     pub fn register_stdlib(&mut self) -> Result<(), KernelError> {
         for (_, wasm) in stdlib::MODULES {
-            self.load(wasm, Origin::Stdlib, Some(wasm))?;
+            self.load(wasm, Origin::Stdlib, Some(Cow::Borrowed(wasm)))?;
         }
         Ok(())
+    }
+
+    /// Registers a kernel module from bytes without compiling it, labelled `label`: its size
+    /// bounds, imports, exports and metadata are checked and its code is validated, as by
+    /// [`Self::load_bytes`], but it is compiled and instantiated only at its first call, so
+    /// defects that only compiling or instantiating shows (a start function that traps, too
+    /// large an initial memory) are reported then. For what needs only the metadata:
+    /// `rdx check`, `rdx invert`, `rdx asm`.
+    pub fn declare_bytes(&mut self, wasm: &[u8], label: &str) -> Result<Vec<String>, KernelError> {
+        let origin = Origin::Bytes(label.to_string());
+        // The bounds first (`load` scans again, in linear time), so that the validator never
+        // sees a module over them.
+        crate::scan::scan(wasm, label)?;
+        Module::validate(&self.engine, wasm)
+            .map_err(|e| KernelError::BadModule { origin: label.to_string(), reason: format!("{e:#}") })?;
+        self.load(wasm, origin, Some(Cow::Owned(wasm.to_vec())))
     }
 
     /// Loads a user kernel from a `.wasm` file; returns the names it registered.
@@ -214,24 +238,19 @@ impl KernelHost {
         self.load(wasm, Origin::Bytes(label.to_string()), None)
     }
 
-    /// Loads a module: its metadata, and, unless it is a stdlib module (`lazy`: its bytes, kept
-    /// to compile at the first call), its code, compiled and instantiated now, so a user
-    /// kernel's defects are reported when it is loaded.
+    /// Loads a module: scans it (size bounds, imports, exports; `crate::scan`) and reads its
+    /// metadata, then, unless `lazy` holds the bytes to compile at the first call, compiles
+    /// and instantiates it now, so a user kernel's defects are reported when it is loaded.
     fn load(
         &mut self,
         wasm: &[u8],
         origin: Origin,
-        lazy: Option<&'static [u8]>,
+        lazy: Option<Cow<'static, [u8]>>,
     ) -> Result<Vec<String>, KernelError> {
         let label = origin.to_string();
-        let bad_module = |reason: String| KernelError::BadModule { origin: label.clone(), reason };
         let bad_meta = |reason: String| KernelError::BadMetadata { origin: label.clone(), reason };
 
-        let sections = meta::custom_sections(wasm, meta::SECTION).map_err(bad_module)?;
-        let module = match lazy {
-            Some(_) => None,
-            None => Some(compile(&self.engine, wasm, &label)?),
-        };
+        let sections = crate::scan::scan(wasm, &label)?.metadata;
         let meta = match sections.as_slice() {
             [] => return Err(bad_meta(format!("no `{}` custom section", meta::SECTION))),
             [one] => {
@@ -240,9 +259,6 @@ impl KernelHost {
             }
             _ => return Err(bad_meta(format!("more than one `{}` section", meta::SECTION))),
         };
-        if let Some(module) = &module {
-            check_exports(module).map_err(bad_module)?;
-        }
 
         let mut names = vec![meta.name.clone()];
         if meta.mirror != meta.name {
@@ -253,8 +269,10 @@ impl KernelHost {
                 return Err(KernelError::DuplicateKernel { name: name.clone(), origin: label.clone() });
             }
         }
+        let eager = lazy.is_none();
+        let module = if eager { Some(compile(&self.engine, wasm, &label)?) } else { None };
         let mut loaded = Loaded { module, wasm: lazy.unwrap_or_default(), meta, origin, live: None };
-        if lazy.is_none() {
+        if eager {
             loaded.live = Some(instantiate(&self.engine, self.limits, &loaded)?);
         }
         let idx = self.modules.len();
@@ -305,47 +323,75 @@ impl KernelHost {
         self.invoke(idx, dir.flip(), buf)
     }
 
-    /// Runs kernel `name` and verifies its promise: a unitary kernel must preserve Σ|xᵢ|²
-    /// (relative [`NORM_TOLERANCE`]; an input holding NaN or inf is not checked); an exact
-    /// kernel's mirror must restore the input bit for bit (checked on a copy). On success
-    /// `buf` holds the kernel's output.
+    /// Runs kernel `name` and verifies its promise (on copies; on success `buf` holds the
+    /// kernel's output, on failure its input):
+    /// - a unitary kernel must preserve the norm: Σ|xᵢ|² within [`NORM_TOLERANCE`] relative,
+    ///   or √(Σ|xᵢ|²) within [`NORM_FLOOR`] absolute;
+    /// - its mirror must restore the input: bit for bit for an exact kernel, within
+    ///   [`NORM_TOLERANCE`] relative distance plus [`NORM_FLOOR`]
+    ///   (‖K⁻¹(K(x)) − x‖₂ ≤ tol·‖x‖₂ + floor) for a unitary one;
+    /// - a self-mirror kernel (K = K⁻¹) applied twice must give the input back, so that the
+    ///   `forward` and `inverse` exports, which a run uses in turn for it, agree.
+    ///
+    /// A float input holding NaN or inf has no norm to keep and cannot come back through a
+    /// transform that mixes its elements, so it is not checked.
     pub fn call_checked(&mut self, name: &str, buf: &mut Buffer) -> Result<(), KernelError> {
         let (idx, dir) = self.lookup(name)?;
-        match self.modules[idx].meta.kind {
+        self.checked(idx, dir, buf)
+    }
+
+    /// [`Self::call_checked`] for the mirror of kernel `name`: what a checked run does for
+    /// `kernel name(buf)` backward. It runs the same export as [`Self::call_mirror`] (for a
+    /// self-mirror kernel, `inverse`).
+    pub fn call_mirror_checked(&mut self, name: &str, buf: &mut Buffer) -> Result<(), KernelError> {
+        let (idx, dir) = self.lookup(name)?;
+        self.checked(idx, dir.flip(), buf)
+    }
+
+    fn checked(&mut self, idx: usize, dir: Dir, buf: &mut Buffer) -> Result<(), KernelError> {
+        let input = buf.clone();
+        let result = self.checked_in_place(idx, dir, buf);
+        if result.is_err() {
+            *buf = input;
+        }
+        result
+    }
+
+    fn checked_in_place(&mut self, idx: usize, dir: Dir, buf: &mut Buffer) -> Result<(), KernelError> {
+        let m = &self.modules[idx];
+        let (kind, kernel, mirror) = (m.meta.kind, m.name(dir).to_string(), m.name(dir.flip()).to_string());
+        let input = buf.clone();
+        match kind {
             Kind::Unitary => {
-                // Compared at a common scale, so values near f64::MAX do not overflow; an input
-                // that holds NaN or inf has no norm to keep, so nothing is checked.
-                let Some((mb, sb)) = buf.scaled_norm_sqr() else { return self.invoke(idx, dir, buf) };
+                // Compared at a common scale, so values near f64::MAX do not overflow.
+                let Some(before) = buf.scaled_norm_sqr() else { return self.invoke(idx, dir, buf) };
                 self.invoke(idx, dir, buf)?;
-                let norm = |m: f64, s: f64| m * s.sqrt();
-                let Some((ma, sa)) = buf.scaled_norm_sqr() else {
+                let norm = |(m, s): (f64, f64)| m * s.sqrt();
+                let Some(after) = buf.scaled_norm_sqr() else {
                     let after = if buf.norm_sqr().is_nan() { f64::NAN } else { f64::INFINITY };
-                    return Err(KernelError::NormNotPreserved {
-                        kernel: name.to_string(),
-                        before: norm(mb, sb),
-                        after,
-                    });
+                    return Err(KernelError::NormNotPreserved { kernel, before: norm(before), after });
                 };
-                let m = mb.max(ma);
-                let at = |mx: f64, s: f64| if m == 0.0 { 0.0 } else { s * (mx / m) * (mx / m) };
-                let (before, after) = (at(mb, sb), at(ma, sa));
-                if (after - before).abs() > NORM_TOLERANCE * before.max(after) {
+                if !norm_kept(before, after) {
                     return Err(KernelError::NormNotPreserved {
-                        kernel: name.to_string(),
-                        before: norm(mb, sb),
-                        after: norm(ma, sa),
+                        kernel,
+                        before: norm(before),
+                        after: norm(after),
                     });
                 }
             }
-            Kind::Exact => {
-                let input = buf.clone();
-                self.invoke(idx, dir, buf)?;
-                let mut back = buf.clone();
-                self.invoke(idx, dir.flip(), &mut back)?;
-                if back != input {
-                    let mirror = self.modules[idx].name(dir.flip()).to_string();
-                    return Err(KernelError::NotInverted { kernel: name.to_string(), mirror });
-                }
+            Kind::Exact => self.invoke(idx, dir, buf)?,
+        }
+        // Integers compare bit for bit (`close_to` ignores the tolerances for them).
+        let mut back = buf.clone();
+        self.invoke(idx, dir.flip(), &mut back)?;
+        if !back.close_to(&input, NORM_TOLERANCE, NORM_FLOOR) {
+            return Err(KernelError::NotInverted { kernel, mirror, kind });
+        }
+        if kernel == mirror {
+            let mut twice = buf.clone();
+            self.invoke(idx, dir, &mut twice)?;
+            if !twice.close_to(&input, NORM_TOLERANCE, NORM_FLOOR) {
+                return Err(KernelError::NotSelfInverse { kernel });
             }
         }
         Ok(())
@@ -353,10 +399,22 @@ impl KernelHost {
 
     /// The dynamic I5 check: applies kernel `name` to a copy of `buf` as many times as its
     /// declared order and reports whether the copy came back (bit for bit for integers,
-    /// within `rel` relative distance for floats). `Ok(false)` when no order is declared;
+    /// within `rel` relative distance plus [`NORM_FLOOR`] for floats). `Ok(false)` when no
+    /// order is declared;
     /// `Ok(true)` for a float buffer holding NaN or inf, which is no evidence either way.
     pub fn verify_order(&mut self, name: &str, buf: &Buffer, rel: f64) -> Result<bool, KernelError> {
         let (idx, dir) = self.lookup(name)?;
+        self.order_holds(idx, dir, buf, rel)
+    }
+
+    /// [`Self::verify_order`] for the mirror of kernel `name`, through the export
+    /// [`Self::call_mirror`] runs.
+    pub fn verify_mirror_order(&mut self, name: &str, buf: &Buffer, rel: f64) -> Result<bool, KernelError> {
+        let (idx, dir) = self.lookup(name)?;
+        self.order_holds(idx, dir.flip(), buf, rel)
+    }
+
+    fn order_holds(&mut self, idx: usize, dir: Dir, buf: &Buffer, rel: f64) -> Result<bool, KernelError> {
         let order = self.modules[idx].meta.order;
         if order == 0 {
             return Ok(false);
@@ -370,7 +428,7 @@ impl KernelHost {
         for _ in 0..order {
             self.invoke(idx, dir, &mut work)?;
         }
-        Ok(work.approx_eq(buf, rel))
+        Ok(work.close_to(buf, rel, NORM_FLOOR))
     }
 
     fn lookup(&self, name: &str) -> Result<(usize, Dir), KernelError> {
@@ -396,9 +454,8 @@ impl KernelHost {
         }
         if m.module.is_none() {
             let label = m.origin.to_string();
-            let module = compile(engine, m.wasm, &label)?;
-            check_exports(&module).map_err(|reason| KernelError::BadModule { origin: label, reason })?;
-            m.module = Some(module);
+            m.module = Some(compile(engine, &m.wasm, &label)?);
+            m.wasm = Cow::Borrowed(&[]);
         }
         if m.live.is_none() {
             m.live = Some(instantiate(engine, limits, m)?);
@@ -419,6 +476,19 @@ impl KernelHost {
         }
         result.map_err(|failure| failure.into_error(kernel, limits, Some(len)))
     }
+}
+
+/// The norm check of a checked call, on `(m, s)` pairs from [`Buffer::scaled_norm_sqr`]
+/// (Σ|xᵢ|² = m²·s) before and after: Σ|xᵢ|² kept within [`NORM_TOLERANCE`] relative, or
+/// √(Σ|xᵢ|²) within [`NORM_FLOOR`] absolute. Both sides are compared at the larger scale.
+fn norm_kept((mb, sb): (f64, f64), (ma, sa): (f64, f64)) -> bool {
+    let m = mb.max(ma);
+    if m == 0.0 {
+        return true;
+    }
+    let (before, after) = (sb * (mb / m) * (mb / m), sa * (ma / m) * (ma / m));
+    (after - before).abs() <= NORM_TOLERANCE * before.max(after)
+        || (after.sqrt() - before.sqrt()).abs() * m <= NORM_FLOOR
 }
 
 /// How a call failed, before it is given the kernel's name.
@@ -445,7 +515,7 @@ impl Failure {
         match err.downcast_ref::<Trap>() {
             Some(Trap::OutOfFuel) => Failure::Fuel,
             Some(trap) => Failure::Trap(trap.to_string()),
-            None => Failure::Trap(err.to_string()),
+            None => Failure::Trap(format!("{err:#}")),
         }
     }
 }
@@ -488,48 +558,12 @@ fn run(
 
 const PAGE: usize = 65536;
 
-/// Compiles a kernel module and checks that it imports nothing (what it exports is checked
-/// by [`check_exports`]).
+/// Compiles a kernel module that passed [`crate::scan::scan`] (size bounds, no imports, the
+/// ABI's exports). A failure's message is wasmtime's whole chain of causes (the outermost
+/// alone, e.g. "failed to compile: wasm[0]::function[0]::f", does not say why).
 fn compile(engine: &Engine, wasm: &[u8], label: &str) -> Result<Module, KernelError> {
-    let module = Module::new(engine, wasm)
-        .map_err(|e| KernelError::BadModule { origin: label.to_string(), reason: e.to_string() })?;
-    if let Some(import) = module.imports().next() {
-        return Err(KernelError::ImportRejected {
-            origin: label.to_string(),
-            import: format!("{}::{}", import.module(), import.name()),
-        });
-    }
-    Ok(module)
-}
-
-/// Checks the exports the ABI requires: `memory` (32-bit, unshared), and `forward` and
-/// `inverse` of type `(i32, i32) -> ()`; `rdx_base`, if present, an i32 global.
-fn check_exports(module: &Module) -> Result<(), String> {
-    match module.get_export("memory") {
-        Some(ExternType::Memory(mem)) if !mem.is_64() && !mem.is_shared() => {}
-        Some(ExternType::Memory(_)) => return Err("export `memory` must be a 32-bit unshared memory".into()),
-        _ => return Err("no exported memory called `memory`".into()),
-    }
-    for entry in ["forward", "inverse"] {
-        match module.get_export(entry) {
-            Some(ExternType::Func(ty)) => {
-                let params: Vec<ValType> = ty.params().collect();
-                let ok = params.len() == 2
-                    && params.iter().all(|p| matches!(p, ValType::I32))
-                    && ty.results().len() == 0;
-                if !ok {
-                    return Err(format!("export `{entry}` must have type (i32, i32) -> ()"));
-                }
-            }
-            _ => return Err(format!("no exported function called `{entry}`")),
-        }
-    }
-    match module.get_export("rdx_base") {
-        None => {}
-        Some(ExternType::Global(g)) if matches!(g.content(), ValType::I32) => {}
-        Some(_) => return Err("export `rdx_base` must be an i32 global".into()),
-    }
-    Ok(())
+    Module::new(engine, wasm)
+        .map_err(|e| KernelError::BadModule { origin: label.to_string(), reason: format!("{e:#}") })
 }
 
 /// Instantiates a module in a fresh store with the memory cap; the start function (if any)
@@ -547,7 +581,19 @@ fn instantiate(engine: &Engine, limits: Limits, m: &Loaded) -> Result<Live, Kern
     };
     let instance = match Instance::new(&mut store, module, &[]) {
         Ok(instance) => instance,
-        Err(err) => return Err(Failure::classify(&err, store.data()).into_error(kernel, limits, None)),
+        // A trap here (in the start function, or a segment out of bounds) is the module's
+        // defect, not a call's: it is reported against the module, named by its origin.
+        Err(err) => {
+            return Err(match Failure::classify(&err, store.data()) {
+                Failure::Trap(message) => KernelError::BadModule {
+                    origin: label,
+                    reason: format!(
+                        "trapped while instantiating (start function or segment initialisation): {message}"
+                    ),
+                },
+                failure => failure.into_error(kernel, limits, None),
+            });
+        }
     };
     let bad = |reason: String| KernelError::BadModule { origin: label.clone(), reason };
     let memory = instance.get_memory(&mut store, "memory").ok_or_else(|| bad("no memory export".into()))?;

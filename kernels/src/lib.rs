@@ -5,7 +5,8 @@
 //! an `rdx.kernel` metadata section (the ABI is written in `spec/kernels.md`). The
 //! [`KernelHost`] loads kernels (the stdlib ones from `wat/`, or user `.wasm` files), runs
 //! them in wasmtime under fuel and memory limits, and offers the checked call used by
-//! `rdx run --checked`. [`reference`] holds native implementations (rustfft and plain Rust)
+//! `rdx run --checked`. [`scan`] reads a module before it is compiled: the size bounds that
+//! keep a hostile module from compiling for minutes, imports and exports. [`reference`] holds native implementations (rustfft and plain Rust)
 //! that the tests and the benchmark compare the kernels with. [`bridge`] connects the host to
 //! the checker's catalogue and to both engines.
 //!
@@ -27,10 +28,11 @@ mod error;
 mod host;
 pub mod meta;
 pub mod reference;
+pub mod scan;
 pub mod stdlib;
 
 pub use buffer::Buffer;
 pub use error::KernelError;
-pub use host::{KernelHost, KernelInfo, Limits, NORM_TOLERANCE, Origin};
+pub use host::{KernelHost, KernelInfo, Limits, NORM_FLOOR, NORM_TOLERANCE, Origin};
 pub use meta::{ElemType, Kind, LengthRule};
 pub use num_complex::Complex64;

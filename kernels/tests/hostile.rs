@@ -3,7 +3,8 @@
 //! or a crash; the host stays usable afterwards. Also user kernels that behave, and the
 //! checked call catching kernels that lie about their kind.
 
-use rdx_kernels::{Buffer, Complex64, KernelError, KernelHost, Limits, Origin};
+use rdx_kernels::scan::{self, MAX_BODY_BYTES, MAX_FUNCTIONS, MAX_MODULE_BYTES, MAX_NESTING};
+use rdx_kernels::{Buffer, Complex64, KernelError, KernelHost, Kind, Limits, Origin};
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -185,7 +186,10 @@ fn checked_calls_catch_lying_kernels() {
     assert!(!host.verify_order("liar", &Buffer::F64(vec![1.0]), 1e-9).unwrap());
     let mut buf = Buffer::I64(vec![5, 6]);
     let err = host.call_checked("fib", &mut buf).unwrap_err();
-    assert_eq!(err, KernelError::NotInverted { kernel: "fib".into(), mirror: "unfib".into() });
+    assert_eq!(
+        err,
+        KernelError::NotInverted { kernel: "fib".into(), mirror: "unfib".into(), kind: Kind::Exact }
+    );
     // unchecked calls do not notice
     host.call("fib", &mut Buffer::I64(vec![5])).unwrap();
 }
@@ -287,4 +291,217 @@ fn garbage_bytes_are_rejected() {
     let err = host.load_bytes(&module(Some(GOOD_META), body), "invalid").unwrap_err();
     assert!(matches!(err, KernelError::BadModule { .. }), "{err:?}");
     still_works(&mut host);
+}
+
+#[test]
+fn checked_calls_catch_a_unitary_mirror_that_does_not_undo_the_kernel() {
+    let mut host = host();
+    host.load_bytes(&fixture("liar_mirror.wat"), "liar_mirror.wat").unwrap();
+    // The norm is kept and the order is not looked at here: only the round trip can tell.
+    let mut buf = Buffer::F64(vec![6.0, 0.0]);
+    let err = host.call_checked("lf", &mut buf).unwrap_err();
+    assert_eq!(
+        err,
+        KernelError::NotInverted { kernel: "lf".into(), mirror: "lb".into(), kind: Kind::Unitary }
+    );
+    assert_eq!(
+        err.to_string(),
+        "kernel `lf` is declared unitary, but its mirror `lb` did not restore the input (to 1e-9 relative)"
+    );
+    assert_eq!(buf, Buffer::F64(vec![6.0, 0.0]), "a failed check leaves the buffer as it was");
+    let err = host.call_mirror_checked("lf", &mut Buffer::F64(vec![6.0, 0.0])).unwrap_err();
+    assert!(matches!(err, KernelError::NotInverted { ref kernel, .. } if kernel == "lb"), "{err}");
+    // every stdlib unitary kernel passes, both ways, on an ordinary input
+    for (name, mut buf) in [
+        ("fft", Buffer::C64((0..16).map(|i| Complex64::new(i as f64, -0.5 * i as f64)).collect())),
+        ("bitrev", Buffer::C64((0..8).map(|i| Complex64::new(i as f64, 1.0)).collect())),
+        ("wht", Buffer::F64((0..32).map(|i| (i as f64).sin()).collect())),
+        ("kravchuk", Buffer::F64((0..300).map(|i| (i as f64).cos()).collect())),
+    ] {
+        host.call_checked(name, &mut buf).unwrap_or_else(|e| panic!("{name}: {e}"));
+        host.call_mirror_checked(name, &mut buf).unwrap_or_else(|e| panic!("{name} mirror: {e}"));
+    }
+}
+
+#[test]
+fn checked_and_unchecked_calls_run_the_same_export_of_a_self_mirror_kernel() {
+    use rdx_kernels::bridge::HostCall;
+    use rdx_lang::ast::Elem;
+    use rdx_vm::{KernelCall, KernelCallErrorKind};
+    let call = |checked: bool, inverse: bool, words: &mut [u64]| {
+        let mut c = HostCall { host: host(), checked };
+        c.host.load_bytes(&fixture("liar_self.wat"), "liar_self.wat").unwrap();
+        c.host.load_bytes(&fixture("flip.wat"), "flip.wat").unwrap();
+        c.call(if words[1] == 1 { "flip" } else { "idk" }, inverse, Elem::U64, words)
+    };
+    // unchecked, backward runs `inverse`: 6 - 1
+    let mut w = [6, 0];
+    call(false, true, &mut w).unwrap();
+    assert_eq!(w, [5, 0]);
+    // checked, backward must run `inverse` too; K² = I does not hold, so the check fails
+    for inverse in [false, true] {
+        let mut w = [6, 0];
+        let e = call(true, inverse, &mut w).unwrap_err();
+        assert_eq!((e.kind, e.kernel.as_str()), (KernelCallErrorKind::Broken, "idk"));
+        assert_eq!(
+            e.message,
+            "kernel `idk` is declared its own mirror, but applying it twice did not give the input back"
+        );
+        assert_eq!(w, [6, 0]);
+    }
+    // an honest self-mirror kernel passes checked, both ways, with the unchecked result
+    for inverse in [false, true] {
+        let (mut a, mut b) = ([6, 1], [6, 1]);
+        call(false, inverse, &mut a).unwrap();
+        call(true, inverse, &mut b).unwrap();
+        assert_eq!((a, b), ([!6, 1], [!6, 1]));
+    }
+    // the host's own API: the mirror of a self-mirror kernel is its `inverse` export
+    let mut h = host();
+    h.load_bytes(&fixture("liar_self.wat"), "liar_self.wat").unwrap();
+    let mut buf = Buffer::U64(vec![6]);
+    h.call_mirror("idk", &mut buf).unwrap();
+    assert_eq!(buf, Buffer::U64(vec![5]));
+    let err = h.call_mirror_checked("idk", &mut Buffer::U64(vec![6])).unwrap_err();
+    assert_eq!(err, KernelError::NotSelfInverse { kernel: "idk".into() });
+}
+
+#[test]
+fn the_norm_check_has_an_absolute_floor_for_subnormal_values() {
+    let mut host = host();
+    host.load_bytes(&fixture("liar_norm.wat"), "liar_norm.wat").unwrap();
+    // wht of [5e-324, 0]: the outputs round in the subnormal range, so the norm changes by
+    // far more than 1e-9 relative, but by less than the smallest normal double
+    for x in [[5e-324, 0.0], [5e-324, 5e-324], [1e-310, -3e-311], [f64::MIN_POSITIVE, 0.0]] {
+        let mut buf = Buffer::F64(x.to_vec());
+        host.call_checked("wht", &mut buf).unwrap_or_else(|e| panic!("{x:?}: {e}"));
+    }
+    // the floor lets a liar through only below it ...
+    host.call_checked("liar", &mut Buffer::F64(vec![1e-310, 0.0])).unwrap();
+    // ... and a failure prints two different norms
+    let err = host.call_checked("liar", &mut Buffer::F64(vec![1e-300, 0.0])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "kernel `liar` did not preserve the norm: sqrt(sum |x|^2) was 1e-300, is 2e-300"
+    );
+    let err = host.call_checked("liar", &mut Buffer::F64(vec![2.0 * f64::MIN_POSITIVE, 0.0])).unwrap_err();
+    let KernelError::NormNotPreserved { before, after, .. } = err else { panic!("{err:?}") };
+    assert_ne!(format!("{before:e}"), format!("{after:e}"));
+}
+
+#[test]
+fn load_errors_give_the_whole_chain_of_causes() {
+    let mut host = host();
+    let err = host.load_bytes(&fixture("atomic_wait.wat"), "atomic_wait.wat").unwrap_err();
+    let KernelError::BadModule { origin, reason } = &err else { panic!("{err:?}") };
+    assert_eq!(origin, "atomic_wait.wat");
+    // the outermost message names only the function; the cause is further down the chain
+    assert!(reason.starts_with("failed to compile: wasm[0]::function[0]::f: "), "{reason}");
+    assert!(reason.len() > "failed to compile: wasm[0]::function[0]::f: ".len() + 10, "{reason}");
+    // a trap while instantiating is the module's defect: the message names the module file
+    let err = host.load_bytes(&fixture("start_trap.wat"), "start_trap.wat").unwrap_err();
+    let KernelError::BadModule { origin, reason } = &err else { panic!("{err:?}") };
+    assert_eq!(origin, "start_trap.wat");
+    assert!(reason.contains("trapped while instantiating") && reason.contains("unreachable"), "{reason}");
+    assert!(
+        err.to_string().starts_with("kernel module start_trap.wat: trapped while instantiating"),
+        "{err}"
+    );
+    assert!(host.get("kf").is_none());
+    still_works(&mut host);
+}
+
+/// A module with a good ABI and metadata whose `forward` has `body` as its code.
+fn with_forward(body: &str) -> Vec<u8> {
+    module(
+        Some(GOOD_META),
+        &format!(
+            r#"(memory (export "memory") 1) (func $f (export "forward") (param i32 i32) {body})
+            (export "inverse" (func $f))"#
+        ),
+    )
+}
+
+#[test]
+fn modules_over_the_size_bounds_are_refused_before_compiling() {
+    let over = |wasm: &[u8]| {
+        let mut host = host();
+        let err = host.load_bytes(wasm, "big.wasm").unwrap_err();
+        assert_eq!(host.compiled(), 0, "refused before anything was compiled");
+        let KernelError::OverLimit { origin, what, found, max } = &err else { panic!("{err:?}") };
+        assert_eq!(origin, "big.wasm");
+        assert!(found > max, "{err}");
+        assert!(err.to_string().starts_with("kernel module big.wasm: "), "{err}");
+        (what.clone(), *max)
+    };
+    // 20 000 nested blocks (60 KB): compiling it took 25 s
+    let nested = with_forward(&format!("{}{}", "(block ".repeat(20_000), ")".repeat(20_000)));
+    assert!(nested.len() < MAX_BODY_BYTES);
+    assert_eq!(over(&nested), ("the block nesting depth of function 0".to_string(), MAX_NESTING));
+    // one long straight function
+    let straight = with_forward(&"(drop (i32.const 1))".repeat(100_000));
+    assert_eq!(over(&straight), ("the body of function 0 in bytes".to_string(), MAX_BODY_BYTES));
+    // too many functions, and too many bytes
+    let many = module(Some(GOOD_META), &format!("{GOOD_BODY} {}", "(func)".repeat(MAX_FUNCTIONS)));
+    assert_eq!(over(&many), ("the number of functions".to_string(), MAX_FUNCTIONS));
+    let big = module(
+        Some(GOOD_META),
+        &format!("{GOOD_BODY} (data (i32.const 0) \"{}\")", "x".repeat(MAX_MODULE_BYTES)),
+    );
+    assert_eq!(over(&big), ("the module's size in bytes".to_string(), MAX_MODULE_BYTES));
+    // at the bounds, modules load
+    let deep = with_forward(&format!("{}{}", "(block ".repeat(MAX_NESTING), ")".repeat(MAX_NESTING)));
+    host().load_bytes(&deep, "deep.wasm").unwrap();
+}
+
+#[test]
+fn every_real_kernel_is_far_inside_the_size_bounds() {
+    let mut modules: Vec<(String, Vec<u8>)> =
+        rdx_kernels::stdlib::MODULES.iter().map(|(n, w)| (n.to_string(), w.to_vec())).collect();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for dir in [root.join("tests/fixtures"), root.join("../tests/kernels")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "wat") {
+                modules.push((path.display().to_string(), wat::parse_file(&path).unwrap()));
+            }
+        }
+    }
+    assert!(modules.len() > 15);
+    for (name, wasm) in &modules {
+        // fixtures that are meant to fail the scan (an import) are skipped
+        let Ok(found) = scan::scan(wasm, name) else { continue };
+        assert!(wasm.len() * 100 < MAX_MODULE_BYTES, "{name}: {} bytes", wasm.len());
+        assert!(found.largest_body * 100 < MAX_BODY_BYTES, "{name}: body of {} bytes", found.largest_body);
+        assert!(found.deepest_nesting * 100 < MAX_NESTING, "{name}: nesting {}", found.deepest_nesting);
+    }
+}
+
+#[test]
+fn declaring_a_module_reads_its_metadata_without_compiling_it() {
+    let mut host = KernelHost::new(Limits::default()).unwrap();
+    host.register_stdlib().unwrap();
+    let names = host.declare_bytes(&fixture("start_trap.wat"), "start_trap.wat").unwrap();
+    assert_eq!(names, vec!["kf".to_string()]);
+    assert_eq!(host.compiled(), 0);
+    assert_eq!(host.get("kf").unwrap().origin, Origin::Bytes("start_trap.wat".into()));
+    // what is checked without compiling: the bounds, imports, exports, metadata, validity
+    let nested = with_forward(&format!("{}{}", "(block ".repeat(20_000), ")".repeat(20_000)));
+    assert!(matches!(host.declare_bytes(&nested, "n").unwrap_err(), KernelError::OverLimit { .. }));
+    let err = host.declare_bytes(&fixture("import.wat"), "import.wat").unwrap_err();
+    assert!(matches!(err, KernelError::ImportRejected { .. }), "{err:?}");
+    let body = r#"(memory (export "memory") 1) (func $f (export "forward") (param i32 i32) i32.add)
+        (export "inverse" (func $f))"#;
+    let err = host.declare_bytes(&module(Some(GOOD_META), body), "invalid").unwrap_err();
+    assert!(matches!(err, KernelError::BadModule { .. }), "{err:?}");
+    let err =
+        host.declare_bytes(&module(Some(GOOD_META), "(memory (export \"memory\") 1)"), "x").unwrap_err();
+    assert!(err.to_string().contains("no exported function called `forward`"), "{err}");
+    assert_eq!(host.compiled(), 0);
+    // the start function's trap shows at the first call, against the module
+    let err = host.call("kf", &mut Buffer::U64(vec![1])).unwrap_err();
+    assert!(
+        err.to_string().starts_with("kernel module start_trap.wat: trapped while instantiating"),
+        "{err}"
+    );
 }
