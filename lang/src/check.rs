@@ -14,8 +14,8 @@ mod fold;
 pub(crate) mod rules;
 
 use crate::ast::{
-    Block, Builtin, Const, Dialect, Expr, ExprKind, Gene, Ident, NameKey, Param, Place, Program, Span, Stmt,
-    StmtKind, Type,
+    Block, Builtin, Const, Dialect, Elem, Expr, ExprKind, Gene, Ident, NameKey, Param, Place, Program, Span,
+    Stmt, StmtKind, Type,
 };
 use crate::codes::Code::{self, *};
 use crate::diag::Diagnostic;
@@ -240,6 +240,20 @@ impl<'p> Checker<'p> {
             None if self.const_names.contains_key(name) => Lookup::Const,
             None => Lookup::Unknown,
         }
+    }
+
+    /// Why jana's rules refuse `printf fmt, names` (None when they accept it, or when a name
+    /// is not a variable: that is reported on its own).
+    fn printf_refusal(&self, fmt: &str, names: &[Ident], scope: &Scope) -> Option<String> {
+        use crate::janus::printf::{Kind, printf_plan};
+        let kinds = names
+            .iter()
+            .map(|n| match self.lookup(scope, &n.name) {
+                Lookup::Var(v) => Some(Kind::of_type(v.ty)),
+                _ => None,
+            })
+            .collect::<Option<Vec<Kind>>>()?;
+        printf_plan(fmt, &kinds).err().map(|e| e.to_string())
     }
 
     fn unknown(&mut self, name: &Ident, scope: &Scope) {
@@ -549,10 +563,10 @@ impl<'p> Checker<'p> {
             // `stmt` sends `undo` to `undo`.
             Undo(_) => {}
             Print(p) => {
-                let (names, kw): (&[Ident], _) = match p {
-                    crate::ast::Print::Text(_) => (&[], "print"),
-                    crate::ast::Print::Format(_, names) => (names, "printf"),
-                    crate::ast::Print::Show(names) => (names, "show"),
+                let (names, kw, fmt): (&[Ident], _, _) = match &*p {
+                    crate::ast::Print::Text(_) => (&[], "print", None),
+                    crate::ast::Print::Format(f, names) => (names, "printf", Some(f.as_str())),
+                    crate::ast::Print::Show(names) => (names, "show", None),
                 };
                 for n in names {
                     match self.lookup(scope, &n.name) {
@@ -566,20 +580,40 @@ impl<'p> Checker<'p> {
                             .label(self.const_names[&n.name], "defined as a constant here")
                             .hint("output statements print variables: copy it into a local first"),
                         ),
-                        // rdx's `printf` prints numbers (Janus's follows jana and prints arrays too).
+                        // `printf` prints integers; a float buffer is shown with `show`.
                         Lookup::Var(v)
-                            if kw == "printf"
-                                && self.dialect == Dialect::Rdx
-                                && matches!(v.ty, Type::Array(..)) =>
+                            if kw == "printf" && matches!(v.ty, Type::Array(Elem::F64 | Elem::C64, _)) =>
                         {
                             let d = Diagnostic::error(
                                 E0208,
-                                format!("`{}` is `{}`, not a number", n.name, v.ty),
+                                format!("`{}` is `{}`: `printf` prints integers", n.name, v.ty),
                                 n.span,
                             )
                             .label(v.span, "declared here")
-                            .hint(format!("`printf` prints numbers: print an array with `show {}`", n.name));
+                            .hint(format!("print a float buffer with `show {}`", n.name));
                             self.err(d);
+                        }
+                        // An rdx `printf` of an array or a stack follows jana's rules (`%a`,
+                        // `%t`): one they refuse is refused here (a Janus program's is jana's
+                        // run-time error, decided by the front end).
+                        Lookup::Var(v)
+                            if self.dialect == Dialect::Rdx
+                                && matches!(v.ty, Type::Array(..) | Type::Stack)
+                                && let Some(f) = fmt
+                                && let Some(e) = self.printf_refusal(f, names, scope) =>
+                        {
+                            let d = Diagnostic::error(
+                                E0208,
+                                format!("{e} (`{}` is `{}`)", n.name, v.ty),
+                                n.span,
+                            )
+                            .label(v.span, "declared here")
+                            .hint(
+                                "a `printf` of an array or a stack prints as jana's: `%d` an integer, \
+                                     `%a` an array, `%t` a stack, `%%` a percent sign",
+                            );
+                            self.err(d);
+                            break;
                         }
                         Lookup::Var(_) => {}
                     }

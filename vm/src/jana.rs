@@ -14,13 +14,18 @@ use std::fmt::Write;
 /// A value as jana shows it (`-5`, `{1, 2, 3}`, `<3, 2, 1]`, `nil`); what `printf`'s `%d`,
 /// `%a` and `%t` insert.
 pub fn format_value(value: &Value) -> String {
+    format_words(value, true)
+}
+
+/// [`format_value`] with the words read as signed or not (an rdx `printf` of a `u64` array).
+pub fn format_words(value: &Value, signed: bool) -> String {
     let mut out = String::new();
     match value {
-        Value::Int(x) => push_word(&mut out, *x, true),
-        Value::Array(xs) => push_words(&mut out, ('{', '}'), xs.iter(), true, ", "),
+        Value::Int(x) => push_word(&mut out, *x, signed),
+        Value::Array(xs) => push_words(&mut out, ('{', '}'), xs.iter(), signed, ", "),
         Value::Stack(xs) if xs.is_empty() => out.push_str("nil"),
         // Stored bottom first; jana lists the top first.
-        Value::Stack(xs) => push_words(&mut out, ('<', ']'), xs.iter().rev(), true, ", "),
+        Value::Stack(xs) => push_words(&mut out, ('<', ']'), xs.iter().rev(), signed, ", "),
     }
     out
 }
@@ -125,128 +130,21 @@ pub fn format_show<'a>(vars: impl IntoIterator<Item = (&'a str, &'a Value)>) -> 
     vars.into_iter().map(|(name, value)| format_var(name, value)).collect::<Vec<_>>().join(", ")
 }
 
-/// Why jana refuses a `printf`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PrintfError {
-    /// `%d` given an array, `%a` given an integer, …: the directive and the value's kind.
-    TypeMismatch { directive: char, found: &'static str },
-    /// A `%` followed by a letter jana does not know (it knows `d a b t %`).
-    Unrecognized(char),
-    /// More `%` directives than variables.
-    NotEnoughArgs,
-    /// More variables than `%` directives.
-    TooManyArgs,
-    /// The format ends with a `%` alone.
-    Trailing,
-}
+/// jana's `printf` rules live with the Janus front end, which decides with them too.
+pub use rdx_lang::janus::printf::{Kind, PrintfError, PrintfPlan, printf_plan};
 
-impl std::fmt::Display for PrintfError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PrintfError::TypeMismatch { directive, found } => {
-                write!(f, "printf: `%{directive}` cannot print {found}")
-            }
-            PrintfError::Unrecognized(c) => {
-                write!(f, "printf: unknown directive `%{c}` (known: %d %a %t %%)")
-            }
-            PrintfError::NotEnoughArgs => f.write_str("printf: more `%` directives than variables"),
-            PrintfError::TooManyArgs => f.write_str("printf: more variables than `%` directives"),
-            PrintfError::Trailing => {
-                f.write_str("printf: the format ends with a `%` alone (`%%` prints a percent sign)")
-            }
-        }
-    }
-}
-
-/// The kind of a `printf` argument, known when the program is compiled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// `int` (printed by `%d`).
-    Int,
-    /// `int a[n]` (printed by `%a`).
-    Array,
-    /// `stack` (printed by `%t`).
-    Stack,
-}
-
-impl Kind {
-    /// The kind of a value.
-    pub fn of(value: &Value) -> Kind {
-        match value {
-            Value::Int(_) => Kind::Int,
-            Value::Array(_) => Kind::Array,
-            Value::Stack(_) => Kind::Stack,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Int => "an int",
-            Kind::Array => "an array",
-            Kind::Stack => "a stack",
-        }
-    }
-}
-
-/// A checked `printf`: the text before each argument's value and the text after the last.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PrintfPlan {
-    /// `before[k]` is printed just before argument `k`.
-    pub before: Vec<String>,
-    /// Printed after the last argument (then a newline).
-    pub after: String,
-}
-
-/// Checks jana's `printf(fmt, vars…)` rules against the kinds of the variables, which decide
-/// alone whether jana accepts it: `%d` an int, `%a` an array, `%t` a stack, `%%` a percent
-/// sign, directives taken left to right. As in jana, a `printf` without variables prints its
-/// text unchanged (`%%` included), and one with variables refuses any `%` left after the last
-/// variable is used (even `%%`).
-pub fn printf_plan(fmt: &str, kinds: &[Kind]) -> Result<PrintfPlan, PrintfError> {
-    if kinds.is_empty() {
-        return Ok(PrintfPlan { before: Vec::new(), after: fmt.to_string() });
-    }
-    let mut before = Vec::with_capacity(kinds.len());
-    let mut piece = String::new();
-    let mut rest = fmt;
-    let mut kinds = kinds.iter();
-    let mut next = kinds.next();
-    loop {
-        let Some(&kind) = next else {
-            return if rest.contains('%') {
-                Err(PrintfError::NotEnoughArgs)
-            } else {
-                Ok(PrintfPlan { before, after: piece + rest })
-            };
-        };
-        let Some(at) = rest.find('%') else { return Err(PrintfError::TooManyArgs) };
-        piece.push_str(&rest[..at]);
-        let Some(directive) = rest[at + 1..].chars().next() else { return Err(PrintfError::Trailing) };
-        let wanted = match directive {
-            '%' => {
-                piece.push('%');
-                rest = &rest[at + 2..];
-                continue;
-            }
-            'd' => Kind::Int,
-            'a' => Kind::Array,
-            't' => Kind::Stack,
-            // `%b` prints a bool in jana; rdx has no bool variables, so every value mismatches.
-            'b' => return Err(PrintfError::TypeMismatch { directive, found: kind.name() }),
-            other => return Err(PrintfError::Unrecognized(other)),
-        };
-        if wanted != kind {
-            return Err(PrintfError::TypeMismatch { directive, found: kind.name() });
-        }
-        before.push(std::mem::take(&mut piece));
-        rest = &rest[at + 1 + directive.len_utf8()..];
-        next = kinds.next();
+/// The `printf` kind of a value.
+pub fn kind_of(value: &Value) -> Kind {
+    match value {
+        Value::Int(_) => Kind::Int,
+        Value::Array(_) => Kind::Array,
+        Value::Stack(_) => Kind::Stack,
     }
 }
 
 /// jana's `printf(fmt, vars…)` (without the newline); see [`printf_plan`] for the rules.
 pub fn format_printf(fmt: &str, args: &[Value]) -> Result<String, PrintfError> {
-    let kinds: Vec<Kind> = args.iter().map(Kind::of).collect();
+    let kinds: Vec<Kind> = args.iter().map(kind_of).collect();
     let plan = printf_plan(fmt, &kinds)?;
     let mut out = String::new();
     for (text, value) in plan.before.iter().zip(args) {
@@ -284,7 +182,7 @@ pub fn valid_fmt(fmt: u8) -> bool {
 /// What a `show` instruction with the [`SHOW_JANA`] flag prints running forward: its piece,
 /// then a newline if it is the [`SHOW_LAST`] one. Backward, use [`write_piece`].
 pub fn show_text(name: &str, flags: u8, value: &Value) -> String {
-    let mut text = show_piece(name, flags, value);
+    let mut text = show_piece(name, flags, value, true);
     if flags & SHOW_LAST != 0 {
         text.push('\n');
     }
@@ -320,7 +218,7 @@ pub fn write_piece(out: &mut Vec<u8>, line_at: &mut Option<usize>, text: &str, f
 
 /// The piece of a line that a `show` instruction with the [`SHOW_JANA`] flag prints for `name`
 /// and `value` (without the newline that follows a [`SHOW_LAST`] piece).
-pub fn show_piece(name: &str, flags: u8, value: &Value) -> String {
+pub fn show_piece(name: &str, flags: u8, value: &Value, signed: bool) -> String {
     if flags & SHOW_TEXT != 0 {
         name.to_string()
     } else if flags & SHOW_RAW != 0 {
@@ -331,7 +229,7 @@ pub fn show_piece(name: &str, flags: u8, value: &Value) -> String {
         {
             return format!("{text}{}", nested(xs, &dims));
         }
-        format!("{name}{}", format_value(value))
+        format!("{name}{}", format_words(value, signed))
     } else {
         format_var(name, value)
     }
@@ -435,13 +333,13 @@ mod tests {
     #[test]
     fn show_pieces() {
         let a = Value::Array(vec![1, 2]);
-        assert_eq!(show_piece("a", SHOW_JANA, &a), "a[2] = {1, 2}");
-        assert_eq!(show_piece(", a", SHOW_JANA | SHOW_LAST, &a), ", a[2] = {1, 2}");
-        assert_eq!(show_piece("v: ", SHOW_JANA | SHOW_RAW, &a), "v: {1, 2}");
-        assert_eq!(show_piece(" end", SHOW_JANA | SHOW_TEXT, &a), " end");
+        assert_eq!(show_piece("a", SHOW_JANA, &a, true), "a[2] = {1, 2}");
+        assert_eq!(show_piece(", a", SHOW_JANA | SHOW_LAST, &a, true), ", a[2] = {1, 2}");
+        assert_eq!(show_piece("v: ", SHOW_JANA | SHOW_RAW, &a, true), "v: {1, 2}");
+        assert_eq!(show_piece(" end", SHOW_JANA | SHOW_TEXT, &a, true), " end");
         let m = Value::Array(vec![1, 2, 3, 4]);
-        assert_eq!(show_piece("m: \0[2][2]", SHOW_JANA | SHOW_RAW, &m), "m: {{1, 2}, {3, 4}}");
-        assert_eq!(show_piece("s", SHOW_JANA, &Value::Stack(vec![])), "s = nil");
+        assert_eq!(show_piece("m: \0[2][2]", SHOW_JANA | SHOW_RAW, &m, true), "m: {{1, 2}, {3, 4}}");
+        assert_eq!(show_piece("s", SHOW_JANA, &Value::Stack(vec![]), true), "s = nil");
         let (mut fwd, mut bwd, mut at) = (Vec::new(), Vec::new(), None);
         let pieces = [("x = 1", SHOW_FIRST), (", y = 2", 0), (", z = 3", SHOW_LAST)];
         for (text, flags) in pieces {

@@ -48,12 +48,12 @@ impl Output {
     /// line, and `backward` says which way the pieces come).
     pub fn show(&mut self, name: &str, fmt: Fmt, value: &Value, backward: bool) {
         let flags = fmt.0 & !7;
+        let signed = matches!(Fmt(fmt.0 & 7), Fmt::I64 | Fmt::ARR_I64 | Fmt::STACK_I64);
         if flags & jana::SHOW_JANA != 0 {
-            let text = jana::show_piece(name, flags, value);
+            let text = jana::show_piece(name, flags, value, signed);
             jana::write_piece(&mut self.bytes, &mut self.line_at, &text, flags, backward);
             return;
         }
-        let signed = matches!(Fmt(fmt.0 & 7), Fmt::I64 | Fmt::ARR_I64 | Fmt::STACK_I64);
         let line = format!("{name} = {}\n", crate::values::format_value(value, signed));
         self.bytes.extend_from_slice(line.as_bytes());
     }

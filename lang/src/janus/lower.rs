@@ -18,6 +18,7 @@
 //!
 //! Name and type errors are left to the shared checker, which sees the lowered tree.
 
+use super::printf::{Kind, printf_plan};
 use super::syntax::{self, Decl, DeclTy, LocalDecl, Proc};
 use crate::ast::{
     Block, Dialect, Elem, Expr, ExprKind, Gene, Ident, Param, Place, Print, Program, Span, Stmt, StmtKind,
@@ -285,6 +286,7 @@ impl<'a> Lowering<'a> {
             Ident { name: ir, span: name.span }
         };
         if self.is_main(p) {
+            self.bind_in_order(&proc.decls);
             let globals: Vec<(Ident, Type, Span, &Decl, Vec<u64>)> = self
                 .globals
                 .iter()
@@ -359,6 +361,52 @@ impl<'a> Lowering<'a> {
         }
     }
 
+    /// E0201 for an initialiser that reads a variable declared after it, or its own: jana binds
+    /// the declarations one at a time (globals first, then those of `main`), so an initialiser
+    /// sees only the variables declared before it.
+    fn bind_in_order(&mut self, main_decls: &[Decl]) {
+        let decls: Vec<&Decl> = self.prog.globals.iter().chain(main_decls).collect();
+        let globals = self.prog.globals.len();
+        for (k, d) in decls.iter().enumerate() {
+            // One store holds the globals and `main`'s variables: a name is declared once.
+            if let Some(j) = decls[..k].iter().position(|e| e.name.name == d.name.name) {
+                let name = &d.name.name;
+                let what = |i: usize| if i < globals { "a global" } else { "a variable of `main`" };
+                self.diags.push(
+                    Diagnostic::error(
+                        E0204,
+                        format!("`{name}` is declared twice: as {} and as {}", what(j), what(k)),
+                        d.name.span,
+                    )
+                    .note("declared again here")
+                    .label(decls[j].name.span, format!("`{name}` is declared here"))
+                    .hint("the globals and the variables of `main` are one store: give one of them another name"),
+                );
+            }
+            let mut uses = Vec::new();
+            for e in &d.init {
+                reads(e, &mut uses);
+            }
+            for (name, span) in uses {
+                let Some(later) = decls[k..].iter().find(|l| l.name.name == name) else { continue };
+                if decls[..k].iter().any(|e| e.name.name == name) {
+                    continue;
+                }
+                let what = if later.name.span == d.name.span {
+                    "in its own initialiser"
+                } else {
+                    "before its declaration"
+                };
+                self.diags.push(
+                    Diagnostic::error(E0201, format!("unknown variable `{name}`: used {what}"), span)
+                        .note("not declared yet")
+                        .label(later.name.span, format!("`{name}` is declared here"))
+                        .hint("declarations bind one at a time, as in jana: an initialiser can use only the variables declared before it"),
+                );
+            }
+        }
+    }
+
     /// `x += e` for `int x = e`; `a[k] += e_k` for `int a[N] = {…}` (the elements after the list
     /// stay 0, as in jana; a list longer than the array is an error, as in jana).
     fn init_updates(&mut self, d: &Decl, name: &Ident, ty: Type) -> Vec<Stmt> {
@@ -398,6 +446,25 @@ impl<'a> Lowering<'a> {
             }
             (_, [e]) => vec![update(place(None), e)],
             (_, _) => Vec::new(),
+        }
+    }
+}
+
+/// The variables `e` reads, with the span of each use (not the dimension markers of
+/// multi-dimensional subscripts).
+fn reads(e: &Expr, out: &mut Vec<(String, Span)>) {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Var(n) if !n.starts_with('#') => out.push((n.clone(), e.span)),
+            ExprKind::Index(a, i) => {
+                out.push((a.name.clone(), a.span));
+                stack.push(i);
+            }
+            ExprKind::Builtin(_, a) => out.push((a.name.clone(), a.span)),
+            ExprKind::Unary(_, x) => stack.push(x),
+            ExprKind::Binary(_, l, r) => stack.extend([&**r, &**l]),
+            ExprKind::Var(_) | ExprKind::Int(_) | ExprKind::Nil => {}
         }
     }
 }
@@ -800,17 +867,57 @@ impl GeneLowering<'_, '_> {
             K::Call { proc_name, args, uncall } => self.call(proc_name, args, *uncall, span, out),
             K::Error(msg) => out.push(mk(StmtKind::Error(msg.clone()))),
             K::Print(text) => out.push(mk(StmtKind::Print(Print::Text(text.clone())))),
-            K::Printf(fmt, ids) => {
-                let ids = ids.iter().map(|i| self.ident(i)).collect();
-                out.push(mk(StmtKind::Print(Print::Format(fmt.clone(), ids))));
-            }
-            K::Show(ids) => {
-                let ids = ids.iter().map(|i| self.ident(i)).collect();
-                out.push(mk(StmtKind::Print(Print::Show(ids))));
-            }
+            K::Printf(fmt, ids) => out.push(mk(self.printf(fmt, ids))),
+            K::Show(ids) => out.push(mk(self.show(ids))),
             K::Assert(e) => out.push(mk(StmtKind::Assert(self.expr(e)))),
             K::Skip => out.push(mk(StmtKind::Skip)),
         }
+    }
+
+    /// The kinds (`%d`, `%a`, `%t`) of these variables, if all are declared (the checker
+    /// reports the others).
+    fn kinds(&self, ids: &[Ident]) -> Option<Vec<Kind>> {
+        ids.iter().map(|i| self.type_of(&i.name).map(Kind::of_type)).collect()
+    }
+
+    /// jana's `printf`, in the form rdx source prints the same way: without variables its text
+    /// unchanged (`print`); one jana refuses, jana's run-time error (`error "printf: …"`); else
+    /// the `printf` itself, which prints as jana's in rdx source too.
+    fn printf(&self, fmt: &str, ids: &[Ident]) -> StmtKind {
+        if ids.is_empty() {
+            return StmtKind::Print(Print::Text(fmt.to_string()));
+        }
+        if let Some(kinds) = self.kinds(ids)
+            && let Err(e) = printf_plan(fmt, &kinds)
+        {
+            return StmtKind::Error(e.to_string());
+        }
+        StmtKind::Print(Print::Format(fmt.to_string(), ids.iter().map(|i| self.ident(i)).collect()))
+    }
+
+    /// jana's `show(x, a, s)`, one line `x = 1, a[2] = {0, 7}, s = nil`: the `printf` that
+    /// prints it (`printf("x = %d, a[2] = %a, s = %t", x, a, s)`), so rdx source prints the
+    /// same line.
+    fn show(&self, ids: &[Ident]) -> StmtKind {
+        let ir: Vec<Ident> = ids.iter().map(|i| self.ident(i)).collect();
+        let Some(kinds) = self.kinds(ids) else { return StmtKind::Print(Print::Show(ir)) };
+        let mut fmt = String::new();
+        for (k, (id, kind)) in ir.iter().zip(kinds).enumerate() {
+            if k > 0 {
+                fmt.push_str(", ");
+            }
+            fmt.push_str(&id.name);
+            match (kind, self.type_of(&id.name)) {
+                // A multi-dimensional array's name carries its shape (`m[2][3]`).
+                (Kind::Array, Some(Type::Array(_, n))) if !self.shapes.contains_key(&id.name) => {
+                    fmt.push_str(&format!("[{n}] = %a"))
+                }
+                (Kind::Array, _) => fmt.push_str(" = %a"),
+                (Kind::Stack, _) => fmt.push_str(" = %t"),
+                (Kind::Int, _) => fmt.push_str(" = %d"),
+            }
+        }
+        StmtKind::Print(Print::Format(fmt, ir))
     }
 
     /// `a <=> b`. jana also swaps whole arrays and whole stacks; rdx swaps numbers, so an
@@ -957,6 +1064,11 @@ impl GeneLowering<'_, '_> {
             out.push(Stmt { kind: StmtKind::Local { name: l.name.clone(), ty, init }, span: l.span });
         }
         self.stmts_into(body, out);
+        for (l, d) in locals.iter().zip(delocals) {
+            if l.name.name != d.name.name {
+                self.mismatched_delocal(l, d);
+            }
+        }
         for l in delocals.iter().rev() {
             if let Some((n, values)) = &l.array {
                 // `a[k] -= v` for each initial value, then the array must be all zeros.
@@ -977,6 +1089,29 @@ impl GeneLowering<'_, '_> {
             });
         }
         self.scope.truncate(mark);
+    }
+
+    /// `local int a = … delocal int b = …`: `a` is not closed and `b` not opened (in Janus
+    /// words; the checker would say it with rdx's).
+    fn mismatched_delocal(&mut self, l: &LocalDecl, d: &LocalDecl) {
+        let ty = |x: &LocalDecl| match (&x.array, x.stack) {
+            (Some((n, _)), _) => format!("int {}[{n}]", x.name.name),
+            (None, true) => format!("stack {}", x.name.name),
+            (None, false) => format!("int {}", x.name.name),
+        };
+        self.lw.diags.push(
+            Diagnostic::error(E0304, format!("local `{}` has no `delocal`", l.name.name), l.name.span)
+                .note("opened here")
+                .label(
+                    d.name.span,
+                    format!("the `delocal` here closes `{}`, not `{}`", d.name.name, l.name.name),
+                )
+                .hint(format!("close it with `delocal {} = <its final value>`", ty(l))),
+        );
+        self.lw.diags.push(
+            Diagnostic::error(E0305, format!("`delocal {}` without a `local`", d.name.name), d.name.span)
+                .hint(format!("open it first with `local {} = …`", ty(d))),
+        );
     }
 
     fn call(&mut self, proc_name: &Ident, args: &[Expr], uncall: bool, span: Span, out: &mut Vec<Stmt>) {

@@ -14,6 +14,7 @@
 pub mod lexer;
 pub mod lower;
 pub mod parser;
+pub mod printf;
 pub mod syntax;
 
 use crate::ast::{Program, Span};

@@ -364,9 +364,11 @@ impl Parser {
                     }
                     self.expect_sym(Sym::RBrace)?;
                 }
-                DeclTy::Stack => {
-                    return self.expected("a declaration without initial value (stacks start as `nil`)");
+                // `stack s = nil` (later jana versions): the empty stack, as without a value.
+                DeclTy::Stack if self.peek() == &Tok::Kw(Kw::Nil) => {
+                    self.bump();
                 }
+                DeclTy::Stack => return self.expected("`nil` (a stack starts empty)"),
             }
         }
         let end = init.last().map_or(self.prev_span(), |e| e.span);
@@ -399,7 +401,7 @@ impl Parser {
                     .note(format!("this level has {} elements", dims[0]))
                     .hint("give the array larger dimensions, or fewer values"),
             );
-            return Err(Fail);
+            // The list is whole: parsing goes on after it.
         }
         items.resize((dims[0] * row) as usize, Expr::new(ExprKind::Int(0), close));
         Ok(items)
@@ -931,7 +933,8 @@ impl Parser {
                 .note(format!("the array has {len} elements, the list {}", values.len()))
                 .hint("give the array a length at least that of the list, or `[]`"),
             );
-            return Err(Fail);
+            // The statement is whole: parsing goes on after it.
+            values.truncate(len as usize);
         }
         let value = values[0].clone();
         let span = ty_span.to(self.prev_span());

@@ -1,7 +1,7 @@
 //! Unit tests of the Janus front end: the tree it builds, its limits and its error recovery.
 
 use super::parse;
-use crate::ast::{BinOp, Dialect, Elem, Expr, ExprKind, Gene, Program, Stmt, StmtKind, Type, UnOp};
+use crate::ast::{BinOp, Dialect, Elem, Expr, ExprKind, Gene, Print, Program, Stmt, StmtKind, Type, UnOp};
 use crate::codes::Code;
 use crate::print::print_expr;
 use proptest::prelude::*;
@@ -359,4 +359,28 @@ proptest! {
             }
         }
     }
+}
+
+/// `stack s = nil` (later jana versions) is a stack declared empty; any other value is refused.
+#[test]
+fn a_stack_may_be_declared_nil() {
+    let p = ok("procedure main()\n    stack s = nil\n    int x\n    push(x, s)\n    pop(x, s)\n");
+    assert_eq!(gene(&p, "main").params.len(), 2);
+    assert_eq!(codes("procedure main()\n    stack s = 3\n    skip\n"), [Code::E0101]);
+}
+
+/// Output statements are lowered to the form rdx source prints the same way: a `printf`
+/// without variables is its text, a `show` is the `printf` of its line, and a `printf` jana
+/// refuses is jana's run-time error.
+#[test]
+fn output_is_lowered_to_forms_rdx_prints_alike() {
+    let p = ok(
+        "procedure main()\n    int x\n    int a[2]\n    stack s\n    printf(\"100%% %d\")\n    show(x, a, s)\n    printf(\"%d%%\", x)\n    printf(\"a=%a\", a)\n",
+    );
+    let kinds: Vec<&StmtKind> = gene(&p, "main").body.stmts.iter().map(|s| &s.kind).collect();
+    assert_eq!(kinds[0], &StmtKind::Print(Print::Text("100%% %d".into())));
+    let StmtKind::Print(Print::Format(f, args)) = kinds[1] else { panic!("{:?}", kinds[1]) };
+    assert_eq!((f.as_str(), args.len()), ("x = %d, a[2] = %a, s = %t", 3));
+    assert_eq!(kinds[2], &StmtKind::Error("printf: more `%` directives than variables".into()));
+    assert!(matches!(kinds[3], StmtKind::Print(Print::Format(f, _)) if f == "a=%a"));
 }
