@@ -13,7 +13,8 @@ if [ -f orchestrator/pyproject.toml ]; then
     echo "== python: build redoxa into .venv and run pytest"
     python3 -m venv .venv
     .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet pytest hypothesis
+    # pandas: the DataFrame forms of Home.log and of experiments' rows are tested too.
+    .venv/bin/python -m pip install --quiet pytest hypothesis pandas
     # Qiskit loads `rdx circuit`'s OpenQASM 3 in orchestrator/tests/test_circuits.py.
     .venv/bin/python -m pip install --quiet qiskit==2.6.1 qiskit-qasm3-import==0.6.0
     .venv/bin/python -m pip install --quiet ./orchestrator

@@ -524,3 +524,95 @@ fn a_local_arrays_delocal_mismatch_names_the_element() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `pop` into a fixed-width variable takes only a value of its type (it kept 44 of 300, so the
+/// reverse run did not come back), and `push` of one compiles (it was an internal error):
+/// both engines, both ways, and through a `.rdxb` module.
+#[test]
+fn push_and_pop_of_a_fixed_width_variable_keep_its_width() {
+    let d = scratch("pushpop_fixed");
+    let pop = write(&d, "pop.rdx", "gene main(x: u8, s: stack) {\n    pop x, s\n    x += 0\n}\n");
+    let push = write(&d, "push.rdx", "gene main(x: i8, s: stack) {\n    push x, s\n}\n");
+    let check = rdx(&["check", &push]);
+    assert_eq!(code(&check), 0, "{}{}", stdout(&check), stderr(&check));
+    let module = d.join("push.rdxb").display().to_string();
+    let asm = rdx(&["asm", &push, "-o", &module]);
+    assert_eq!(code(&asm), 0, "{}", stderr(&asm));
+    for backend in ["interp", "jit"] {
+        let run = |args: &[&str]| rdx(&[&["run"][..], args, &["--backend", backend, "--json"]].concat());
+        let out = run(&[&pop, "--set", "s=[300]"]);
+        assert_eq!(code(&out), 1, "{backend}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("R0113") && err.contains("the top of the stack, 300, does not fit in `x: u8`"),
+            "{err}"
+        );
+        let out = run(&[&pop, "--set", "s=[7, 200]"]);
+        assert_eq!(stdout(&out), "{\"x\": 200, \"s\": [7]}\n", "{backend}: {}", stderr(&out));
+        let out = run(&[&pop, "--reverse", "--set", "x=200", "--set", "s=[7]"]);
+        assert_eq!(stdout(&out), "{\"x\": 0, \"s\": [7, 200]}\n", "{backend}: {}", stderr(&out));
+        // (A stack holds words and shows them unsigned: an i8's -5 is the word 2^64 - 5.)
+        let minus5 = (-5i64 as u64).to_string();
+        for prog in [&push, &module] {
+            let out = run(&[prog, "--set", "x=-5"]);
+            assert_eq!(
+                stdout(&out),
+                format!("{{\"x\": 0, \"s\": [{minus5}]}}\n"),
+                "{backend}: {}",
+                stderr(&out)
+            );
+            let out = run(&[prog, "--reverse", "--set", &format!("s=[{minus5}]")]);
+            assert_eq!(stdout(&out), "{\"x\": -5, \"s\": []}\n", "{backend}: {}", stderr(&out));
+            let out = run(&[prog, "--reverse", "--set", "s=[200]"]);
+            assert_eq!(code(&out), 1, "{backend}: {}", stdout(&out));
+            let err = stderr(&out);
+            assert!(err.contains("the top of the stack, 200, does not fit in `x: i8`"), "{backend}: {err}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// An rdx `printf` of an array or a stack (jana's `%a`, `%t`) prints each value as its type
+/// says, as `show` does: a `u64` word past `i64::MAX` unsigned, an `i64` signed; a float buffer
+/// is refused at check time (E0208), not printed as the integers of its bits.
+#[test]
+fn rdx_printf_of_arrays_prints_values_by_their_types() {
+    let d = scratch("printf_types");
+    let p = write(
+        &d,
+        "p.rdx",
+        "gene main(a: u64[2], b: i64[2], s: stack, n: u64) {\n    printf \"%a %a %t %d\", a, b, s, n\n}\n",
+    );
+    for backend in ["interp", "jit"] {
+        let out = rdx(&[
+            "run",
+            &p,
+            "--backend",
+            backend,
+            "--set",
+            "a=[18446744073709551615, 1]",
+            "--set",
+            "b=[-1, 2]",
+            "--set",
+            "s=[18446744073709551615]",
+            "--set",
+            "n=18446744073709551615",
+        ]);
+        assert_eq!(code(&out), 0, "{backend}: {}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with(
+                "{18446744073709551615, 1} {-1, 2} <18446744073709551615] 18446744073709551615\n"
+            ),
+            "{backend}: {}",
+            stdout(&out)
+        );
+    }
+    let f = write(&d, "f.rdx", "gene main(z: f64[2]) {\n    printf \"%a\", z\n}\n");
+    let out = rdx(&["check", &f]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("E0208") && stderr(&out).contains("`printf` prints integers"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -206,6 +206,8 @@ pub fn carried_store(g: &GeneDef, l: &CountedLoop) -> Option<CarriedStore> {
             | Op::DelocalStack { .. }
             | Op::Push { .. }
             | Op::Pop { .. }
+            | Op::PushW { .. }
+            | Op::PopW { .. }
             | Op::Assign { .. }
             | Op::Unassign { .. }
             | Op::Error { .. } => return None,

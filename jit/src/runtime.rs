@@ -51,7 +51,7 @@ pub struct Ctx {
     pub fault: FaultCode,
     pub fault_a: u64,
     pub fault_b: u64,
-    /// The slot named by a delocal fault.
+    /// The slot named by a delocal or `pop.w` fault.
     pub fault_slot: u16,
     /// For an array's delocal fault, the first word that differs.
     pub fault_elem: Option<u32>,
@@ -245,8 +245,8 @@ pub extern "C" fn rt_error(ctx: *mut Ctx, code: u32, a: u64, b: u64, gene: u32, 
     c.trace.push(TraceFrame { gene, pc, backward: backward != 0 });
 }
 
-/// Records the slot of a delocal fault (set just before [`rt_error`]).
-pub extern "C" fn rt_delocal_slot(ctx: *mut Ctx, slot: u32) {
+/// Records the slot of a delocal or `pop.w` fault (set just before [`rt_error`]).
+pub extern "C" fn rt_fault_slot(ctx: *mut Ctx, slot: u32) {
     // SAFETY: called by compiled code with its context.
     let c = unsafe { cx(ctx) };
     c.fault_slot = slot as u16;

@@ -617,7 +617,13 @@ struct StackTab {
 /// it), uses a stack.
 fn uses_stacks(m: &rdx_vm::Module, g: &GeneDef, levels: u32) -> bool {
     g.code.iter().any(|o| match *o {
-        Op::Push { .. } | Op::Pop { .. } | Op::Top { .. } | Op::Empty { .. } | Op::Size { .. } => true,
+        Op::Push { .. }
+        | Op::Pop { .. }
+        | Op::PushW { .. }
+        | Op::PopW { .. }
+        | Op::Top { .. }
+        | Op::Empty { .. }
+        | Op::Size { .. } => true,
         Op::Call { gene, .. } | Op::Uncall { gene, .. } => {
             levels > 0 && m.genes.get(gene.0 as usize).is_some_and(|cg| uses_stacks(m, cg, levels - 1))
         }
@@ -2202,7 +2208,10 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             Op::LocalStack { dst } => self.translate_local_stack(dst),
             Op::DelocalStack { dst } => self.translate_delocal_stack(dst),
             Op::Push { var, stack, .. } => self.translate_push(var, stack),
-            Op::Pop { var, stack, .. } => self.translate_pop(var, stack),
+            Op::Pop { var, stack, .. } => self.translate_pop(var, stack, None),
+            // (A fixed-width variable holds its canonical form: pushing it is `push`.)
+            Op::PushW { var, stack, .. } => self.translate_push(var, stack),
+            Op::PopW { var, stack, w, .. } => self.translate_pop(var, stack, Some(w)),
             Op::Assert { cond, .. } => self.translate_assert(cond),
             Op::Assign { dst, src, .. } => self.translate_assign(dst, src),
             Op::Unassign { dst, .. } => self.translate_unassign(dst),
@@ -2513,6 +2522,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::DelocalStack { .. }
             | Op::Push { .. }
             | Op::Pop { .. }
+            | Op::PushW { .. }
+            | Op::PopW { .. }
             | Op::Assert { .. }
             | Op::Assign { .. }
             | Op::Unassign { .. }
@@ -2636,6 +2647,8 @@ pub fn supported(op: &Op) -> bool {
         | Op::DelocalStack { .. }
         | Op::Push { .. }
         | Op::Pop { .. }
+        | Op::PushW { .. }
+        | Op::PopW { .. }
         | Op::Assert { .. }
         | Op::Assign { .. }
         | Op::Unassign { .. }

@@ -79,8 +79,9 @@ macro_rules! for_each_code {
                     indexed.";
             E0208 Source "array or stack used as a number"
                 "A whole array or stack appears where a 64-bit value is needed: in arithmetic, as the \
-                    target of an update, in `swap`, or (in an rdx program) as an argument of `printf`. \
-                    Index the array (`a[i]`) or use `top(s)`; print a whole array with `show`.";
+                    target of an update, in `swap`, or (in an rdx program) in a `printf` whose directives jana's \
+                    rules refuse (`%d` of an array: write `%a`, `%t` for a stack). Index the array \
+                    (`a[i]`) or use `top(s)`; print a whole array with `show` or `printf \"%a\"`.";
             E0209 Source "stack operation on a non-stack"
                 "`push`, `pop`, `empty(...)` or `top(...)` names something that is not a `stack`.";
             E0210 Source "size of a scalar"
@@ -243,7 +244,9 @@ macro_rules! for_each_code {
             R0112 Run "recursion too deep"
                 "calls nested deeper than the limit (200 000 by default)";
             R0113 Run "integer overflow"
-                "Janus arithmetic outside 64 bits: \"Janus integers are unbounded; rdx stops at 64 bits\"";
+                "Janus arithmetic outside 64 bits: \"Janus integers are unbounded; rdx stops at 64 bits\"; a \
+                    `pop x, s` into a fixed-width x (or a `push x, s` undone) whose top of the stack is not a \
+                    value of x's type: \"the top of the stack, 300, does not fit in `x: u8`\"";
             R0114 Run "error statement"
                 "Janus `error \"…\"` reached";
             R0115 Run "no history for a lossy operation"

@@ -11,7 +11,10 @@
 //!   deterministic builder that keeps every rule: updates never read their target, an `if`'s
 //!   branches leave its condition's variables alone (so `fi` repeats the condition), every loop
 //!   runs a fresh counter from 0 to a constant, calls only go to later genes (no recursion) and
-//!   stay within [`CALL_BUDGET`] statements, and divisions are by `(e | 1)`.
+//!   stay within [`CALL_BUDGET`] statements, and divisions are by `(e | 1)`. Variables pushed
+//!   onto a local stack are popped back from it; in [`arb_fixed_program`]'s programs a value
+//!   may then go back into a variable of another type, and a run stops (R0113) when it does
+//!   not fit.
 //!
 //! All spans are `Span::default()`.
 
@@ -226,6 +229,10 @@ pub enum StmtRecipe {
     If(ExprRecipe, Vec<StmtRecipe>, Option<Vec<StmtRecipe>>),
     Loop(u8, Vec<StmtRecipe>, Option<Vec<StmtRecipe>>),
     Local(ExprRecipe, Vec<StmtRecipe>),
+    /// A local stack: some variables pushed onto it, the body, then popped back (`true`: in
+    /// the order they were pushed, so their values change places, across types too, and a
+    /// value too wide for a fixed-width variable stops the run).
+    Stack(Vec<usize>, bool, Vec<StmtRecipe>),
     Call(usize, Vec<usize>, bool),
     Assert(ExprRecipe),
     Skip,
@@ -287,7 +294,9 @@ fn arb_stmt_recipe(lossy: bool) -> BoxedStrategy<StmtRecipe> {
                     .prop_map(|(c, t, e)| StmtRecipe::If(c, t, e)),
                 (1u8..5, body.clone(), prop::option::of(body.clone()))
                     .prop_map(|(k, b, a)| StmtRecipe::Loop(k, b, a)),
-                (arb_expr_recipe(), body).prop_map(|(x, b)| StmtRecipe::Local(x, b)),
+                (arb_expr_recipe(), body.clone()).prop_map(|(x, b)| StmtRecipe::Local(x, b)),
+                (prop::collection::vec(any::<usize>(), 1..4), prop::bool::weighted(0.25), body)
+                    .prop_map(|(vs, turn, b)| StmtRecipe::Stack(vs, turn, b)),
             ]
         })
         .boxed()
@@ -602,6 +611,42 @@ impl Builder {
                 out.push(stmt(StmtKind::Local { name: ident(t.clone()), ty: Type::U64, init: init.clone() }));
                 out.extend(body.stmts);
                 out.push(stmt(StmtKind::Delocal { name: ident(t), ty: None, value: init }));
+            }
+            StmtRecipe::Stack(sels, turn, body_r) => {
+                let s = self.fresh_local();
+                let mut pushed: Vec<usize> = Vec::new();
+                for &sel in sels {
+                    let w: Vec<usize> = self.writable().into_iter().filter(|v| !pushed.contains(v)).collect();
+                    if let Some(&v) = w.get(sel % w.len().max(1)) {
+                        pushed.push(v);
+                    }
+                }
+                let on = |p: Place| (p, ident(s.clone()));
+                out.push(stmt(StmtKind::Local {
+                    name: ident(s.clone()),
+                    ty: Type::Stack,
+                    init: e(ExprKind::Nil),
+                }));
+                for &v in &pushed {
+                    let (value, stack) = on(self.place(v));
+                    out.push(stmt(StmtKind::Push { value, stack }));
+                }
+                // They hold 0 until they are popped into.
+                self.freeze(&pushed, 1);
+                out.extend(self.block(body_r).stmts);
+                self.freeze(&pushed, -1);
+                let mut targets = pushed.clone();
+                if !*turn {
+                    targets.reverse();
+                }
+                for &v in &targets {
+                    let (target, stack) = on(self.place(v));
+                    out.push(stmt(StmtKind::Pop { target, stack }));
+                }
+                self.cost = self.cost.saturating_add(self.mult.saturating_mul(2 * pushed.len() as u64 + 1));
+                // (Typed, as the checker leaves it: the inverse's `local` takes its type.)
+                let ty = Some(Type::Stack);
+                out.push(stmt(StmtKind::Delocal { name: ident(s), ty, value: e(ExprKind::Nil) }));
             }
             StmtRecipe::Call(g, sels, uncall) => {
                 if self.callees.is_empty() {

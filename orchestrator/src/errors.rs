@@ -101,7 +101,7 @@ pub fn run_error(py: Python<'_>, e: &RunError, module: &rdx_vm::Module) -> PyErr
 
 /// The errors that mean "this state is not one a reversible run can be in": failed
 /// assertions of `assert`, `fi`, `if` (backward), `from`, `until` (backward), `delocal` and
-/// `pop`.
+/// `pop` (a zero target, and for a fixed-width one a value of its type on top of the stack).
 fn is_reversibility(kind: &RunErrorKind) -> bool {
     use RunErrorKind::*;
     matches!(
@@ -116,5 +116,6 @@ fn is_reversibility(kind: &RunErrorKind) -> bool {
             | DelocalMismatch { .. }
             | StackNotEmpty { .. }
             | PopNonZero { .. }
+            | PopOutOfRange { .. }
     )
 }

@@ -966,8 +966,8 @@ impl<'a> GeneCompiler<'a> {
             StmtKind::Update { value, .. } => !matches!(value.kind, ExprKind::Index(..)),
             // A right shift of an unsigned width's value stays below its top bit.
             StmtKind::XorShift { dir: Dir::Right, .. } => !w.signed,
-            StmtKind::Assign { value, .. } => self.reduced(value, w, 64, REDUCED_DEPTH),
-            StmtKind::Erase(_) => true,
+            // `x := e` writes `e` reduced to the width (`assign`), `erase x` a zero.
+            StmtKind::Assign { .. } | StmtKind::Erase(_) => true,
             _ => false,
         };
         (!kept).then_some((slot, Wid::of(w)))
@@ -1656,6 +1656,12 @@ impl<'a> GeneCompiler<'a> {
             StmtKind::Delocal { name, value, .. } => self.delocal(name, value, sp),
             StmtKind::Push { value, stack } => {
                 let st = self.stack(stack)?;
+                // A fixed-width variable's push and pop carry its width: the pop (a push's
+                // mirror too) takes back only a value of its type.
+                if let Some((var, w)) = self.fixed_scalar(value) {
+                    self.emit(Op::PushW { var, stack: st, w: Wid::of(w), pre: Pre(0) }, sp);
+                    return Ok(());
+                }
                 self.on_place(value, sp, &mut |me, d| {
                     me.emit(Op::Push { var: d, stack: st, pre: Pre(0) }, sp);
                     Ok(())
@@ -1663,6 +1669,10 @@ impl<'a> GeneCompiler<'a> {
             }
             StmtKind::Pop { target, stack } => {
                 let st = self.stack(stack)?;
+                if let Some((var, w)) = self.fixed_scalar(target) {
+                    self.emit(Op::PopW { var, stack: st, w: Wid::of(w), pre: Pre(0) }, sp);
+                    return Ok(());
+                }
                 self.on_place(target, sp, &mut |me, d| {
                     me.emit(Op::Pop { var: d, stack: st, pre: Pre(0) }, sp);
                     Ok(())
@@ -1900,9 +1910,15 @@ impl<'a> GeneCompiler<'a> {
     /// `x := e` / `erase x` (value `None`), or their undo.
     fn assign(&mut self, target: &Place, value: Option<&Expr>, sp: Span, undo: bool) -> R<()> {
         // The value is computed before the element is swapped out, so `a[i] := a[i] + 1`
-        // reads the old element.
+        // reads the old element. A fixed-width target gets its value reduced to the width
+        // before the write, so the tape records the value the variable holds (a `fix` after the
+        // write would leave another value than the one recorded, and the `undo` would fail).
+        let width = self.fixed_scalar(target).map(|(_, w)| Wid::of(w));
         let src = match value {
-            Some(v) => self.expr_slot(v)?,
+            Some(v) => match self.expr_to_width(v, width)? {
+                Opnd::S(s) => s,
+                Opnd::K(k) => self.konst(k, sp)?,
+            },
             None => self.konst(0, sp)?,
         };
         let saved = self.guard.take();
@@ -1993,10 +2009,18 @@ impl<'a> GeneCompiler<'a> {
     /// A variable of a Janus `show`/`printf`: its slot, its value format and its kind.
     fn janus_operand(&mut self, i: &Ident) -> R<(Slot, Fmt, crate::jana::Kind)> {
         use crate::jana::Kind;
+        // Janus integers are signed; an rdx program's values print as their types say (as `show`).
+        let janus = self.janus();
         Ok(match self.lookup(&i.name, i.span)? {
-            Var::Scalar { slot, .. } => (slot, Fmt::I64, Kind::Int),
-            Var::Array { arr, .. } => (Slot(arr.0), Fmt::ARR_I64, Kind::Array),
-            Var::Stack { slot } => (slot, Fmt::STACK_I64, Kind::Stack),
+            Var::Scalar { slot, ty } => {
+                let signed = janus || ty == Type::I64 || ty.width().is_some_and(|w| w.signed);
+                (slot, if signed { Fmt::I64 } else { Fmt::U64 }, Kind::Int)
+            }
+            Var::Array { arr, elem, .. } => {
+                let fmt = if janus || elem == Elem::I64 { Fmt::ARR_I64 } else { Fmt::ARR_U64 };
+                (Slot(arr.0), fmt, Kind::Array)
+            }
+            Var::Stack { slot } => (slot, if janus { Fmt::STACK_I64 } else { Fmt::STACK_U64 }, Kind::Stack),
         })
     }
 
@@ -2057,7 +2081,15 @@ impl<'a> GeneCompiler<'a> {
                 let text = self.strings.get(t);
                 self.emit(Op::Print { text }, sp);
             }
-            Print::Format(f, idents) if self.janus() => self.janus_printf(f, idents, sp)?,
+            // A `printf` of an array or a stack follows jana's rules in rdx programs too.
+            Print::Format(f, idents)
+                if self.janus()
+                    || idents.iter().any(|i| {
+                        matches!(self.lookup(&i.name, i.span), Ok(Var::Array { .. } | Var::Stack { .. }))
+                    }) =>
+            {
+                self.janus_printf(f, idents, sp)?
+            }
             Print::Show(idents) if self.janus() => {
                 // One line, as jana prints it: `x = 1, a[2] = {0, 7}, s = nil`.
                 for (k, i) in idents.iter().enumerate() {

@@ -34,6 +34,9 @@ pub enum RunErrorKind {
     StackNotEmpty { len: usize },
     /// `pop x, s` with x not zero.
     PopNonZero { value: u64, signed: bool },
+    /// `pop x, s` into a fixed-width variable (or, backward, `push x, s` undone) where the top
+    /// of the stack is not a value of x's type in canonical form (`name` is x, `ty` its type).
+    PopOutOfRange { value: u64, name: String, ty: rdx_lang::ast::Width },
     /// `pop` or `top` of an empty stack.
     EmptyStack,
     /// Array index out of bounds.
@@ -195,7 +198,7 @@ impl RunErrorKind {
             DivisionByZero => Code::R0110,
             Alias { .. } => Code::R0111,
             RecursionLimit { .. } => Code::R0112,
-            Overflow => Code::R0113,
+            Overflow | PopOutOfRange { .. } => Code::R0113,
             UserError(_) => Code::R0114,
             NoHistory | HistoryMismatch { .. } | UndoMismatch { .. } => Code::R0115,
             BadArguments(_) => Code::R0116,
@@ -230,10 +233,17 @@ impl RunErrorKind {
                 word(*expected, *signed),
                 word(*actual, *signed)
             ),
-            StackNotEmpty { len } => format!("stack ancilla is not empty when closed ({len} elements)"),
+            StackNotEmpty { len } => {
+                format!("stack ancilla is not empty when closed ({len} element{})", if *len == 1 { "" } else { "s" })
+            }
             PopNonZero { value, signed } => {
                 format!("pop into a variable that is not zero (it is {})", word(*value, *signed))
             }
+            PopOutOfRange { value, name, ty } => format!(
+                "the top of the stack, {}, does not fit in `{name}: {}`",
+                word(*value, ty.signed),
+                ty.as_str()
+            ),
             EmptyStack => "the stack is empty".into(),
             IndexOutOfBounds { index, len, signed } => {
                 format!("index out of bounds: index {}, length {len}", word(*index, *signed))
@@ -286,6 +296,9 @@ impl RunErrorKind {
                 "`:=` and `erase` keep the overwritten value on a history tape of the forward run; a backward run started on its own has none"
             }
             RecursionLimit { .. } => "check that the recursion reaches its base case",
+            PopOutOfRange { .. } => {
+                "a `pop` into a fixed-width variable takes only a value of its type: push values of that type onto the stack, or pop into a `u64`/`i64`"
+            }
             MemoryLimit { grown: Grown::Frames, .. } => {
                 "check that the recursion reaches its base case, and the sizes of the local arrays"
             }
@@ -443,11 +456,14 @@ pub enum FaultCode {
     Internal = 28,
     /// a = what grew ([`Grown`], its index in [`Grown::ALL`]), b = the limit in words.
     MemoryLimit = 29,
+    /// a = the word on top of the stack, b = the width's code ([`crate::ops::Wid`]); the
+    /// slot popped into travels beside the payload.
+    PopRange = 30,
 }
 
 impl FaultCode {
     /// Every code, in numeric order (`ALL[i] as u32 == i`).
-    pub const ALL: [FaultCode; 30] = {
+    pub const ALL: [FaultCode; 31] = {
         use FaultCode::*;
         [
             Recorded,
@@ -480,6 +496,7 @@ impl FaultCode {
             Stopped,
             Internal,
             MemoryLimit,
+            PopRange,
         ]
     };
 
@@ -507,6 +524,7 @@ impl crate::engine::Fault {
             F::Delocal { expected, actual, .. } => (FaultCode::Delocal, expected, actual),
             F::StackNotEmpty(n) => (FaultCode::StackNotEmpty, n as u64, 0),
             F::PopNonZero(v) => (FaultCode::PopNonZero, v, 0),
+            F::PopRange { value, w, .. } => (FaultCode::PopRange, value, u64::from(w)),
             F::EmptyStack => (FaultCode::EmptyStack, 0, 0),
             F::Oob(i, n) => (FaultCode::Oob, i, n),
             F::DivZero => (FaultCode::DivZero, 0, 0),
@@ -546,6 +564,7 @@ impl crate::engine::Fault {
             }
             FaultCode::StackNotEmpty => F::StackNotEmpty(a as usize),
             FaultCode::PopNonZero => F::PopNonZero(a),
+            FaultCode::PopRange => F::PopRange { slot, w: b as u8, value: a },
             FaultCode::EmptyStack => F::EmptyStack,
             FaultCode::Oob => F::Oob(a, b),
             FaultCode::DivZero => F::DivZero,
@@ -600,6 +619,7 @@ mod tests {
             Fault::Delocal { slot: 3, expected: 5, actual: 7, elem: 2 },
             Fault::StackNotEmpty(4),
             Fault::PopNonZero(9),
+            Fault::PopRange { slot: 4, w: 0x88, value: 200 },
             Fault::EmptyStack,
             Fault::Oob(10, 8),
             Fault::DivZero,
@@ -623,6 +643,7 @@ mod tests {
             let (code, a, b) = f.code();
             let (slot, elem) = match f {
                 Fault::Delocal { slot, elem, .. } => (slot, (elem != Fault::SCALAR).then_some(elem)),
+                Fault::PopRange { slot, .. } => (slot, None),
                 _ => (0, None),
             };
             let back = Fault::decode(code, a, b, slot, elem);

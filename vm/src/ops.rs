@@ -250,6 +250,10 @@ macro_rules! for_each_op {
 
             0x20 Push "push" { var: Slot, stack: Slot, pre: Pre } => Pop, Effect, pre, "Move var onto the stack; var = 0.";
             0x21 Pop "pop" { var: Slot, stack: Slot, pre: Pre } => Push, Effect, pre, "var must be 0; move the stack's top into var.";
+            0x2f PushW "push.w" { var: Slot, stack: Slot, w: Wid, pre: Pre } => PopW, Effect, pre,
+                "Move var, a variable of the fixed width w (in canonical form), onto the stack; var = 0. Its mirror, pop.w, checks the word it takes back.";
+            0xa3 PopW "pop.w" { var: Slot, stack: Slot, w: Wid, pre: Pre } => PushW, Effect, pre,
+                "var must be 0 and the stack's top a value of the fixed width w in canonical form (else R0113, the stack left as it is); move the top into var.";
             0x22 Assert "assert" { cond: Cond, pre: Pre } => Assert, Effect, pre, "cond must hold (in both directions).";
             0x23 Assign "assign" { dst: Slot, src: Slot, pre: Pre } => Unassign, Effect, pre,
                 "Lossy: push dst onto the history tape; dst = src.";

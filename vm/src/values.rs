@@ -593,7 +593,10 @@ mod tests {
             assert_eq!(min, Ok(Value::Int(1 << 63)));
             for text in ["9223372036854775808", "18446744073709551615", "0xffffffffffffffff"] {
                 let e = parse_value(text, Type::I64, dialect).unwrap_err().to_string();
-                assert!(e.contains("does not fit in i64 (-9223372036854775808..=9223372036854775807)"), "{e}");
+                assert!(
+                    e.contains("does not fit in i64 (-9223372036854775808..=9223372036854775807)"),
+                    "{e}"
+                );
                 let list = parse_value(&format!("[1, {text}]"), Type::Array(Elem::I64, 2), dialect);
                 assert!(list.is_err(), "{text}");
             }

@@ -85,7 +85,9 @@ fn width(op: Op) -> Option<rdx_vm::ops::Wid> {
         | Op::SubW { w, .. }
         | Op::XorW { w, .. }
         | Op::AddWImm { w, .. }
-        | Op::SubWImm { w, .. } => Some(w),
+        | Op::SubWImm { w, .. }
+        | Op::PushW { w, .. }
+        | Op::PopW { w, .. } => Some(w),
         _ => None,
     }
 }

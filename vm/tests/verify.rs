@@ -177,6 +177,42 @@ fn an_instruction_of_another_width_on_a_parameter_is_refused() {
 }
 
 #[test]
+fn a_fixed_width_parameter_moves_to_and_from_a_stack_only_by_the_forms_of_its_width() {
+    let (u8w, u16w) = (Wid::of(Width::U8), Wid::of(Width::U16));
+    let (x, s) = (Slot(0), Slot(1));
+    let params = |ty: Type| vec![("x", ty), ("s", Type::Stack)];
+    let push_w = |w| Op::PushW { var: x, stack: s, w, pre: Pre(0) };
+    let pop_w = |w| Op::PopW { var: x, stack: s, w, pre: Pre(0) };
+    // The compiler's `push x, s` and `pop x, s` of a u8 load.
+    let ok = main(params(U8), 2, vec![push_w(u8w), pop_w(u8w)]);
+    Module::decode(&ok.encode()).expect("loads");
+    let m = compile("gene main(x: u8, s: stack) {\n    push x, s\n    pop x, s\n}\n");
+    assert!(
+        m.genes[0].code.contains(&push_w(u8w)) && m.genes[0].code.contains(&pop_w(u8w)),
+        "{:?}",
+        m.genes[0].code
+    );
+    let cases: Vec<(Type, Vec<Op>, &str)> = vec![
+        (U8, vec![push_w(u16w)], "(push.w): is an instruction of another width on parameter `x: u8`"),
+        (U8, vec![pop_w(u16w)], "(pop.w): is an instruction of another width on parameter `x: u8`"),
+        (Type::U64, vec![pop_w(u8w)], "is an instruction of a fixed width on parameter `x: u64`"),
+        // A pop of any word into a u8 (what the compiler emitted before `pop.w`), with or
+        // without a `fix` after it: its mirror would not give the word back.
+        (U8, vec![Op::Pop { var: x, stack: s, pre: Pre(0) }], "(pop): is a pop without its width"),
+        (
+            U8,
+            vec![Op::Pop { var: x, stack: s, pre: Pre(0) }, Op::Fix { dst: x, w: u8w }],
+            "(pop): is a pop without its width",
+        ),
+        (U8, vec![Op::Push { var: x, stack: s, pre: Pre(0) }], "(push): is a push without its width"),
+    ];
+    for (ty, body, what) in cases {
+        let e = refused(&main(params(ty), 2, body.clone()));
+        assert!(e.contains(what), "{body:?}: {e}");
+    }
+}
+
+#[test]
 fn names_that_are_not_names_or_are_repeated_are_refused() {
     let body = || vec![Op::AddImm { dst: Slot(0), imm: Imm(1) }];
     let m = main(vec![("x", Type::U64), ("x", Type::U64)], 2, body());

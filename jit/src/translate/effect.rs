@@ -158,7 +158,8 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.set(var, z);
     }
 
-    pub(super) fn translate_pop(&mut self, var: Slot, stack: Slot) {
+    /// `pop` (`w`: `pop.w`, whose word must be a value of the width in canonical form).
+    pub(super) fn translate_pop(&mut self, var: Slot, stack: Slot, w: Option<Wid>) {
         let ctx = self.ctx;
         let (id, cur) = (self.v(stack), self.v(var));
         // Inline when the variable is 0 and the stack is not empty; else the helper reports
@@ -175,15 +176,29 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.go_on(fast);
         let len1 = self.b.ins().iadd_imm_s(len, -1);
         let buf = self.stack_field(id, hdr, runtime::OFF_STACK_PTR);
+        let off = self.b.ins().ishl_imm_u(len1, 3);
+        let at = self.b.ins().iadd(buf, off);
+        let top = self.load(at);
+        if let Some(w) = w {
+            // Tested before the length changes: the fault leaves the stack as it is.
+            let canon = self.wrap_w(top, w);
+            let ne = self.b.ins().icmp(IntCC::NotEqual, canon, top);
+            let (err, next) = (self.b.create_block(), self.b.create_block());
+            self.b.set_cold_block(err);
+            self.b.ins().brif(ne, err, &[], next, &[]);
+            self.cold_path(err, next, |t| {
+                let s = t.b.ins().iconst(I32, var.0 as i64);
+                t.call_rt(runtime::rt_fault_slot as *const () as usize, &[I64, I32], None, &[ctx, s]);
+                let code = t.k(u64::from(w.0));
+                t.emit_error(FaultCode::PopRange, top, code);
+            });
+        }
         self.set_stack_len(id, hdr, len1);
         if self.stack_tab.is_some() {
             // (The buffer stays where it is: a pop never moves it.)
             let cur = self.b.current_block();
             self.known.note_stack_word(cur, id, runtime::OFF_STACK_PTR, buf);
         }
-        let off = self.b.ins().ishl_imm_u(len1, 3);
-        let at = self.b.ins().iadd(buf, off);
-        let top = self.load(at);
         self.stack_fault_path(slow, runtime::rt_pop as *const () as usize, &[I64, I64, I64], &[ctx, id, cur]);
         self.set(var, top);
     }
@@ -559,7 +574,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.cold_path(err, next, |t| {
             let ctx = t.ctx;
             let s = t.b.ins().iconst(I32, slot as i64);
-            t.call_rt(runtime::rt_delocal_slot as *const () as usize, &[I64, I32], None, &[ctx, s]);
+            t.call_rt(runtime::rt_fault_slot as *const () as usize, &[I64, I32], None, &[ctx, s]);
             t.emit_error(FaultCode::Delocal, expected, actual);
         });
     }

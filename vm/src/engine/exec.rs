@@ -458,6 +458,9 @@ impl Interpreter {
                 Op::DelocalStack { dst } => t!(self.close_stack(fp, dst)),
                 Op::Push { var, stack, .. } => t!(self.push_to(fp, var, stack)),
                 Op::Pop { var, stack, .. } => t!(self.pop_from(fp, var, stack)),
+                // (A fixed-width variable holds its canonical form: pushing it is `push`.)
+                Op::PushW { var, stack, .. } => t!(self.push_to(fp, var, stack)),
+                Op::PopW { var, stack, w, .. } => t!(self.pop_fixed(fp, var, stack, w)),
                 Op::Assign { dst, src, .. } => t!(self.assign(m, &c, c.at(m, pc!(), H::ON), dst, src)),
                 Op::Unassign { dst, .. } => t!(self.unassign(m, &c, c.at(m, pc!(), H::ON), dst)),
                 Op::Error { msg } => break Err(trap(pc!(), Fault::User(msg.0))),

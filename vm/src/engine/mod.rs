@@ -139,6 +139,13 @@ pub enum Fault {
     },
     StackNotEmpty(usize),
     PopNonZero(u64),
+    /// `pop.w`: the top of the stack, `value`, is not a value of width `w` (a [`crate::ops::Wid`]
+    /// code) in canonical form; `slot` is the variable popped into.
+    PopRange {
+        slot: u16,
+        w: u8,
+        value: u64,
+    },
     EmptyStack,
     Oob(u64, u64),
     DivZero,
@@ -759,7 +766,7 @@ impl Interpreter {
                 let (own, inlined) = m.plain_origin(gi, pc, d);
                 chain.push((gi, own, d));
                 let Some(c) = inlined else { break };
-                if let Fault::Delocal { slot, .. } = &mut fault {
+                if let Fault::Delocal { slot, .. } | Fault::PopRange { slot, .. } = &mut fault {
                     // Back to the callee's own slot (`module/inline.rs` renamed it): a
                     // parameter's from the caller's argument slots, the rest from past the
                     // caller's frame.
@@ -911,6 +918,9 @@ impl Fault {
             }
             Fault::StackNotEmpty(len) => K::StackNotEmpty { len },
             Fault::PopNonZero(value) => K::PopNonZero { value, signed },
+            Fault::PopRange { slot, w, value } => {
+                K::PopOutOfRange { value, name: m.slot_name(gene, slot, pc), ty: crate::ops::Wid(w).width() }
+            }
             Fault::EmptyStack => K::EmptyStack,
             Fault::Oob(index, len) => K::IndexOutOfBounds { index, len, signed },
             Fault::DivZero => K::DivisionByZero,

@@ -5,7 +5,7 @@ use super::exec::Ctx;
 use super::pure::{rd, wr};
 use super::{Fault, Interpreter, TapeEntry, stack_room, tape_within};
 use crate::module::{ANY_TAG, GeneDef, Module};
-use crate::ops::{Args, Fmt, Slot};
+use crate::ops::{Args, Fmt, Slot, Wid};
 
 macro_rules! r {
     ($fp:expr, $s:expr) => {{
@@ -60,6 +60,25 @@ impl Interpreter {
             return Err(Fault::PopNonZero(cur));
         }
         let v = self.stacks[id].pop().ok_or(Fault::EmptyStack)?;
+        w!(fp, var, v);
+        Ok(())
+    }
+
+    /// `pop.w`: as [`Self::pop_from`], and the top must be a value of width `w` in canonical
+    /// form (else the stack is left as it is).
+    #[inline(always)]
+    pub(super) fn pop_fixed(&mut self, fp: *mut u64, var: Slot, stack: Slot, w: Wid) -> Result<(), Fault> {
+        let id = self.stack_id(r!(fp, stack))?;
+        let cur = r!(fp, var);
+        if cur != 0 {
+            return Err(Fault::PopNonZero(cur));
+        }
+        let s = &mut self.stacks[id];
+        let v = *s.last().ok_or(Fault::EmptyStack)?;
+        if w.wrap(v) != v {
+            return Err(Fault::PopRange { slot: var.0, w: w.0, value: v });
+        }
+        s.pop();
         w!(fp, var, v);
         Ok(())
     }

@@ -541,7 +541,14 @@ pub(crate) fn statement_tag(gene: usize, code: &[Op], pc: usize) -> u64 {
     bytes.extend_from_slice(&(gene as u32).to_le_bytes());
     bytes.extend_from_slice(&dst.0.to_le_bytes());
     bytes.extend_from_slice(&src.0.to_le_bytes());
+    // A jump in the expression (`&&`, `||`) is encoded relative to the code's start, so that
+    // the same statement's `assign` and its `undo`'s `unassign`, at two places, tag alike.
+    let start = pc - expr.len();
     for op in expr {
+        let mut op = *op;
+        if let Op::Jz { to, .. } | Op::Jnz { to, .. } = &mut op {
+            to.0 = to.0.wrapping_sub(start as u32);
+        }
         op.encode(&mut bytes);
     }
     let h = bytes

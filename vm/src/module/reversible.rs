@@ -11,7 +11,8 @@
 //!   passes it to a parameter of the same type (E0206; arrays of the same element type, whose
 //!   lengths the engines compare at the call); a fixed-width parameter is changed only by the
 //!   instructions of its width (the `.w` forms and `fix`, an update followed by its `fix`, a
-//!   `xor` of a value of the width, `xsr` of an unsigned one), never stepped by a counted loop's latch; a 64-bit one by
+//!   `xor` of a value of the width, `xsr` of an unsigned one; moved to or from a stack only by
+//!   `push.w`/`pop.w`), never stepped by a counted loop's latch; a 64-bit one by
 //!   no instruction of a width. (What an array's or a stack's slots hold the engines check
 //!   where they use it.)
 
@@ -133,12 +134,22 @@ fn keeps_type(
             let fixed_next =
                 matches!(code.get(pc + 1), Some(Op::Fix { dst, w: fw }) if *dst == t && fw.width() == *w);
             match *op {
+                // A `fix` after them would change a word moved to or from a stack: the mirror
+                // could not give it back. Only `push.w`/`pop.w` check the word popped.
+                Op::Push { .. } => {
+                    Some("is a push without its width (`push.w`, whose mirror checks the word it pops) of")
+                }
+                Op::Pop { .. } => {
+                    Some("is a pop without its width (`pop.w`, which checks the word it pops) into")
+                }
                 _ if fixed_next => None,
                 // A right shift of an unsigned width's value stays below its top bit.
                 Op::Xsr { .. } | Op::XsrInv { .. } => w.signed.then_some("is a full-width xorshift of"),
                 Op::XorImm { imm, .. } => (!w.holds(imm.0)).then_some("xors a value wider than"),
                 Op::Xor { src, .. } => match param(src) {
-                    Some((k, _)) if g.params[k].ty != *ty => Some("xors a value of another type into"),
+                    Some((k, _)) if !canonical_within(&g.params[k].ty, *w) => {
+                        Some("xors a value of another type into")
+                    }
                     _ => None,
                 },
                 Op::Swap { a, b } => {
@@ -149,7 +160,7 @@ fn keeps_type(
                     }
                 }
                 // What these move in is not known here (a local's type is not in the module).
-                Op::Pop { .. } | Op::Assign { .. } | Op::Unassign { .. } => None,
+                Op::Assign { .. } | Op::Unassign { .. } => None,
                 _ => Some("is a full-width update (no `.w` form, no `fix` after it) of"),
             }
         }
@@ -165,6 +176,17 @@ fn same_kind(a: &Type, b: &Type) -> bool {
     }
 }
 
+/// Whether every value of type `a`, held in its canonical form, is also in the canonical form
+/// of the fixed width `w`, so that xoring it into a `w` keeps that in canonical form: the same
+/// type, a narrower unsigned one (zero-extended), or a narrower signed one into a signed `w`
+/// (sign-extended).
+fn canonical_within(a: &Type, w: rdx_lang::ast::Width) -> bool {
+    match a {
+        Type::Fixed(v) => *v == w || (v.bits < w.bits && (!v.signed || w.signed)),
+        _ => false,
+    }
+}
+
 /// The fixed width an instruction computes at, if any.
 fn op_width(op: &Op) -> Option<rdx_lang::ast::Width> {
     match *op {
@@ -177,7 +199,9 @@ fn op_width(op: &Op) -> Option<rdx_lang::ast::Width> {
         | Op::RotlWImm { w, .. }
         | Op::RotrWImm { w, .. }
         | Op::AddWImm { w, .. }
-        | Op::SubWImm { w, .. } => Some(w.width()),
+        | Op::SubWImm { w, .. }
+        | Op::PushW { w, .. }
+        | Op::PopW { w, .. } => Some(w.width()),
         _ => None,
     }
 }
