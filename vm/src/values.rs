@@ -93,7 +93,7 @@ pub fn parse_int(text: &str, signed: bool) -> Result<u64, ValueError> {
             _ => ValueError::new(format!("`{}` is not a number (decimal, 0x hex or 0b binary)", q(text))),
         }
     })?;
-    if !neg {
+    if !neg || mag == 0 {
         return Ok(mag);
     }
     if !signed {
@@ -579,6 +579,7 @@ mod tests {
         assert_eq!(parse_int("-9223372036854775808", true), Ok(1 << 63));
         assert!(parse_int("-9223372036854775809", true).is_err());
         assert!(parse_int("-1", false).is_err());
+        assert_eq!(parse_int("-0", false), Ok(0));
         assert!(parse_int("18446744073709551616", false).is_err());
         assert!(parse_int("x", false).is_err());
         assert!(parse_int("", false).is_err());
