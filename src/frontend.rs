@@ -98,3 +98,41 @@ pub fn usage_error(msg: &str) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(EXIT_COMPILE)
 }
+
+/// How writing to stdout failed, once it has (the first failure counts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StdoutFailed {
+    /// The reader went away (`rdx run … | head -1`): the command ends as `cat` does, by the
+    /// pipe's signal, once its work is done (a run is still recorded).
+    ReaderGone,
+    /// Any other error (`rdx log > /dev/full`), said on stderr: exit code 1.
+    Error,
+}
+
+static STDOUT_FAILED: std::sync::OnceLock<StdoutFailed> = std::sync::OnceLock::new();
+
+/// Notes that writing to stdout failed with the error text `why` and, unless the reader went
+/// away, says so on stderr (`error: cannot write to stdout: No space left on device`), once.
+/// The command goes on; `main` gives the exit code ([`stdout_failure`]).
+pub fn stdout_failed(why: &str) {
+    let gone = why == std::io::Error::from_raw_os_error(libc::EPIPE).to_string();
+    let failure = if gone { StdoutFailed::ReaderGone } else { StdoutFailed::Error };
+    if STDOUT_FAILED.set(failure).is_ok() && !gone {
+        let why = why.find(" (os error ").map_or(why, |at| &why[..at]);
+        eprintln!("error: cannot write to stdout: {why}");
+    }
+}
+
+/// How writing to stdout failed, if it has ([`stdout_failed`]).
+pub fn stdout_failure() -> Option<StdoutFailed> {
+    STDOUT_FAILED.get().copied()
+}
+
+/// Writes `bytes` to stdout and flushes it; a failure is noted ([`stdout_failed`]).
+pub fn write_stdout(bytes: &[u8]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
+        stdout_failed(&e.to_string());
+    }
+}

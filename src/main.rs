@@ -9,6 +9,7 @@ mod kernels;
 mod memory;
 
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// The front end builds a tree node per statement, operand and name and frees them again;
@@ -120,6 +121,7 @@ fn main() -> ExitCode {
         // SAFETY: restores the default action of a signal at start-up, before any thread.
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     }
+    stdout_errors_are_errors();
     let home = cli.home;
     // The whole command runs on a big stack (see `on_big_stack`), so no accepted input can
     // overflow it.
@@ -153,11 +155,44 @@ fn main() -> ExitCode {
             Command::Circuit(args) => cmd::circuit::run(args),
         }
     });
-    match code {
-        Some(code) => code,
-        None => {
+    // What is still buffered; `std` would flush it at exit and drop the error.
+    if let Err(e) = std::io::stdout().flush() {
+        frontend::stdout_failed(&e.to_string());
+    }
+    match (frontend::stdout_failure(), code) {
+        (Some(frontend::StdoutFailed::ReaderGone), _) => end_by_closed_pipe(),
+        (Some(frontend::StdoutFailed::Error), _) => ExitCode::from(1),
+        (None, Some(code)) => code,
+        (None, None) => {
             eprintln!("error: internal error (please report it)");
             ExitCode::from(101)
         }
     }
+}
+
+/// Ends the process by `SIGPIPE`, as `cat` ends when its reader goes away: quietly, with the
+/// status a shell reports as 141.
+fn end_by_closed_pipe() -> ExitCode {
+    // SAFETY: restores the signal's default action and raises it on this thread; nothing runs
+    // after it but the exit below, should the signal be blocked.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::raise(libc::SIGPIPE);
+    }
+    ExitCode::from(1)
+}
+
+/// `println!` panics when stdout cannot be written (`rdx log > /dev/full`, or a closed pipe for
+/// a command that ignores `SIGPIPE`): such a panic is noted by [`frontend::stdout_failed`] and
+/// ends the command with `error: cannot write to stdout: …` and exit code 1 (or by the pipe's
+/// signal), not as an internal error. Other panics keep the default report.
+fn stdout_errors_are_errors() {
+    const PRINT_FAILED: &str = "failed printing to stdout: ";
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        match info.payload_as_str().and_then(|t| t.strip_prefix(PRINT_FAILED)) {
+            Some(why) => frontend::stdout_failed(why),
+            None => default(info),
+        }
+    }));
 }

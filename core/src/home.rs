@@ -72,7 +72,14 @@ impl Home {
     pub fn open(dir: Option<&Path>) -> Result<Home, CoreError> {
         let root = Self::resolve_dir(dir)?;
         for d in [blobs_dir(&root), tmp_dir(&root)] {
-            fs::create_dir_all(&d).map_err(|e| CoreError::io(&d, e))?;
+            fs::create_dir_all(&d).map_err(|e| match fs::metadata(&root) {
+                // `RDX_HOME=some/file`: say so, not that `store/blobs` cannot be created.
+                Ok(m) if !m.is_dir() => CoreError::io(
+                    &root,
+                    io::Error::new(io::ErrorKind::NotADirectory, "the home is not a directory"),
+                ),
+                _ => CoreError::io(&d, e),
+            })?;
         }
         let ledger_path = root.join(LEDGER_FILE);
         ensure_ledger(&root, &ledger_path)?;

@@ -33,7 +33,8 @@ impl Peer {
     }
 }
 
-/// The first line of a token file, whitespace trimmed; an empty token is an error.
+/// The first line of a token file, whitespace trimmed; an empty token, or one over
+/// [`MAX_TOKEN`] bytes, is an error.
 pub fn read_token(path: &Path) -> Result<String, NetError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| NetError::Usage(format!("cannot read the token file {}: {e}", path.display())))?;
@@ -50,8 +51,19 @@ pub fn read_token(path: &Path) -> Result<String, NetError> {
         };
         return Err(NetError::Usage(why));
     }
+    if token.len() > MAX_TOKEN {
+        return Err(NetError::Usage(format!(
+            "the token in {} is {} bytes long, over the limit of {MAX_TOKEN}: it is sent in an HTTP \
+             header, so use a shorter one (32 random bytes in hex are plenty)",
+            path.display(),
+            token.len()
+        )));
+    }
     Ok(token)
 }
+
+/// The longest token [`read_token`] accepts, in bytes: it travels in a request's head.
+pub const MAX_TOKEN: usize = 4096;
 
 /// The peers of a home, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -149,19 +149,28 @@ pub fn log(args: LogArgs, home: Option<&Path>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Left-aligned columns two spaces apart.
-fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
-    let mut width = header.map(str::len);
+/// The longest cell a table's column is widened for: a longer one (a generated gene's name) is
+/// printed whole and pushes the rest of its row right, so the other rows stay aligned and narrow.
+const MAX_COLUMN: usize = 64;
+
+/// Left-aligned columns two spaces apart (`rdx log`, `rdx log --decisions`, `rdx kernels`).
+pub(crate) fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut width = header.map(|h| h.chars().count());
     for r in rows {
         for (w, c) in width.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
+            let n = c.chars().count();
+            if n <= MAX_COLUMN {
+                *w = (*w).max(n);
+            }
         }
     }
     let mut out = String::new();
     let mut line = |cells: Vec<&str>| {
         let mut s = String::new();
         for (c, w) in cells.iter().zip(width) {
-            s.push_str(&format!("{c:<w$}  "));
+            s.push_str(c);
+            // Padded by hand: a width given to `format!` past 65 535 panics.
+            s.extend(std::iter::repeat_n(' ', w.saturating_sub(c.chars().count()) + 2));
         }
         out.push_str(s.trim_end());
         out.push('\n');

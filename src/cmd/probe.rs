@@ -42,7 +42,7 @@ pub struct Args {
     /// Compare two recorded probes: how many times slower the second is, with a 95% interval.
     #[arg(long, num_args = 2, value_names = ["ID1", "ID2"])]
     compare: Vec<String>,
-    /// Timed samples.
+    /// Timed samples (1 to 1000000: each is kept, in memory and in the ledger's record).
     #[arg(short = 'n', default_value_t = 10, value_name = "N")]
     n: usize,
     /// Untimed runs first (caches, the JIT's compilation).
@@ -61,9 +61,19 @@ pub struct Args {
     no_ledger: bool,
 }
 
+/// The most samples one probe takes: each is kept in memory and in the probe's ledger record
+/// (about 10 MB of JSON at this bound).
+const MAX_SAMPLES: usize = 1_000_000;
+
 pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     if args.n == 0 {
         return usage_error("-n must be at least 1");
+    }
+    if args.n > MAX_SAMPLES {
+        return usage_error(&format!(
+            "-n {} is too many samples: at most {MAX_SAMPLES} (each is kept, in memory and in the ledger)",
+            args.n
+        ));
     }
     let home = match Home::open(home) {
         Ok(h) => Some(h),
@@ -144,7 +154,8 @@ fn sample(
         }
     }
     let mut bar: Option<indicatif::ProgressBar> = None;
-    let mut samples = Vec::with_capacity(n);
+    // Grown as samples come: a probe stopped by an error keeps only what it took.
+    let mut samples = Vec::with_capacity(n.min(1024));
     for i in 0..n {
         match once() {
             Ok(d) => samples.push(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)),
@@ -156,7 +167,7 @@ fn sample(
             }
         }
         let elapsed = started.elapsed();
-        if bar.is_none() && elapsed * (n as u32) / ((i + 1) as u32) > Duration::from_secs(1) && i + 1 < n {
+        if bar.is_none() && elapsed.as_secs_f64() * n as f64 / (i + 1) as f64 > 1.0 && i + 1 < n {
             let b = indicatif::ProgressBar::new(n as u64);
             b.set_style(
                 indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} samples, {eta} left")

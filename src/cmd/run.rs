@@ -236,9 +236,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         (Some((Planned::Reuse(cached), reason)), Some(home)) => match reused(home, &program, gene, &cached) {
             Ok((printed, values)) => {
                 write_printed(&printed, args.json);
-                let mut out = std::io::stdout().lock();
-                let _ = out.write_all(result_text(&program, gene, &values, args.json).as_bytes());
-                let _ = out.flush();
+                frontend::write_stdout(result_text(&program, gene, &values, args.json).as_bytes());
                 return ExitCode::SUCCESS;
             }
             // The recorded output is gone (gc): run here, by the static rule.
@@ -317,7 +315,7 @@ pub fn write_printed(printed: &[u8], json: bool) {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(printed).and_then(|()| err.flush());
     } else {
-        let _ = std::io::stdout().lock().write_all(printed);
+        frontend::write_stdout(printed);
     }
 }
 
@@ -325,16 +323,12 @@ pub fn write_printed(printed: &[u8], json: bool) {
 /// code. Shared by `run`, `replay` and `rewind`.
 pub fn print_outcome(program: &Program, gene: usize, outcome: &Outcome, json: bool) -> ExitCode {
     write_printed(&outcome.exec.printed, json);
-    let mut out = std::io::stdout().lock();
     match &outcome.exec.result {
         Ok(_) => {
-            let text = result_text(program, gene, &outcome.values, json);
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+            frontend::write_stdout(result_text(program, gene, &outcome.values, json).as_bytes());
             ExitCode::SUCCESS
         }
         Err(e) => {
-            let _ = out.flush();
             let d = e.to_diagnostic();
             match &program.text {
                 Some(text) => frontend::report(&[d], &program.name, text),

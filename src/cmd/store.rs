@@ -3,7 +3,6 @@
 use crate::frontend::{fail, usage_error};
 use rdx_core::Home;
 use rdx_core::store::GcOptions;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -119,8 +118,7 @@ fn get(home: &Home, cid: &str, output: Option<&Path>) -> Result<ExitCode, rdx_co
             }
         }
         None => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(&bytes).and_then(|()| out.flush());
+            crate::frontend::write_stdout(&bytes);
         }
     }
     Ok(ExitCode::SUCCESS)
