@@ -383,3 +383,57 @@ fn the_work_of_a_new_input_is_predicted_from_the_value_of_n() {
     assert_eq!(counted["bucket"]["from"], "same input");
     assert_eq!(counted["bucket"]["log2_instructions"], hint["bucket"]["log2_instructions"], "{hint}");
 }
+
+/// A loopback address nothing listens on: a port the system gave out and took back.
+fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("an address").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn loop_learns_that_a_peer_cannot_be_reached_and_runs_the_cycle_here() {
+    let home = TempHome::new("loop-dead");
+    home.ok(&["peer", "add", "dead", &dead_url()]);
+    // Nothing known about the peer: `loop` explores its arms. Each failed try is recorded, and
+    // the cycle runs here instead.
+    let text = home.ok(&with_fib(&["loop", "-n", "5", "--seed", "1", "--json"]));
+    let cycles: Vec<serde_json::Value> =
+        text.lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect();
+    assert_eq!(cycles.len(), 5, "{text}");
+    assert!(cycles.iter().all(|c| c["where"] == "local" && c["outcome"] == "ok"), "{text}");
+    let fell_back: Vec<&serde_json::Value> =
+        cycles.iter().map(|c| &c["fell_back_from"]).filter(|f| !f.is_null()).collect();
+    assert!(!fell_back.is_empty(), "{text}");
+    assert!(fell_back.iter().all(
+        |f| f["where"] == "dead" && f["error"].as_str().is_some_and(|e| e.contains("cannot be reached"))
+    ));
+    assert_eq!(home.log().len(), 5, "every cycle ran here, once");
+    // Each failure is a probe of the peer's arm, and that arm now rests: left out of the next
+    // cycles and of the plan.
+    let hint = home.json(&with_fib(&["hint", "--json"]));
+    let resting = hint["resting"].as_array().expect("a list");
+    assert_eq!(resting.len(), fell_back.len(), "{hint}");
+    assert!(resting.iter().all(|r| r["where"] == "dead" && r["failures"] == 1));
+    assert!(hint["arms"].as_array().unwrap().iter().all(|a| a["where"] == "local" || a["runs"] == 0));
+    let again = home.ok(&with_fib(&["loop", "-n", "5", "--seed", "2", "--json"]));
+    assert!(again.lines().all(|l| l.contains("\"fell_back_from\":null")), "{again}");
+    let decisions = home.json_list(&["log", "--decisions", "--json"]);
+    assert_eq!(decisions.len(), 10 + fell_back.len(), "one more decision per cycle that fell back");
+    let text = home.ok(&with_fib(&["hint"]));
+    assert!(text.contains("resting: "), "{text}");
+}
+
+#[test]
+fn loop_exits_as_run_does_when_a_cycle_s_run_fails() {
+    let home = TempHome::new("loop-fail");
+    let div = home.file("div.rdx", "gene main(a: u64, b: u64) {\n    a += 10 / b\n}\n");
+    let out = home.rdx(&["loop", &div, "--set", "b=0", "-n", "3"]);
+    assert_eq!(out.status.code(), Some(1), "as `rdx run` of this input");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().filter(|l| l.contains("error R0110")).count(), 3, "every cycle ran: {text}");
+    assert!(common::stderr(&out).contains("the run failed in 3 of 3 cycles"), "{}", common::stderr(&out));
+    assert_eq!(home.log().len(), 3);
+    assert_eq!(home.rdx(&["loop", &div, "--set", "b=2", "-n", "2"]).status.code(), Some(0));
+}

@@ -462,6 +462,8 @@ pub struct Assessment {
     pub reuse_blocked: Option<String>,
     /// The newest run of this exact input, when it failed.
     pub failure: Option<Failure>,
+    /// The peer arms of the query left out for now, because their newest tries did not run.
+    pub resting: Vec<Resting>,
     /// The decision in words.
     pub why: String,
     /// Why the compute arm was chosen, without reuse or failure (what `run --backend auto`
@@ -484,6 +486,52 @@ impl Assessment {
 
 /// The site of the arms that run here.
 pub const LOCAL: &str = "local";
+
+/// How the `outcome` of a probe of a peer arm that did not run the gene begins (the peer could
+/// not be reached, timed out, or answered with an error): see [`peer_failure_probe`].
+pub const PEER_FAILED: &str = "the peer did not run it";
+
+/// Runs recorded after a peer arm's first failure in a row before the planner considers the
+/// arm again; each further failure in a row doubles it (up to [`RETRY_MAX_DOUBLINGS`] times).
+pub const RETRY_RUNS: usize = 20;
+
+/// The most times a resting arm's wait is doubled (20 · 2⁸ = 5120 runs, past what
+/// [`Planner::load`] reads, so the newest failure is forgotten before that).
+pub const RETRY_MAX_DOUBLINGS: u32 = 8;
+
+/// The probe `loop` records when `arm` on `peer` did not run `q` (`why`: the error): one
+/// sample, `waited_ns`, the wait until the failure. It teaches no time; it makes the arm rest
+/// ([`Resting`]).
+pub fn peer_failure_probe(
+    q: &Query,
+    arm: Arm,
+    peer: &str,
+    waited_ns: u64,
+    why: &str,
+    started: std::time::SystemTime,
+) -> Option<Probe> {
+    let target = format!("{} {} {} {} {}", q.program, q.entry, q.direction, arm.name(), q.input);
+    let subject = crate::probe::Subject { kind: "run", source: peer, target: &target };
+    Probe::new(subject, 0, vec![waited_ns.max(1)], None, &format!("{PEER_FAILED}: {why}"), started)
+}
+
+/// A peer arm left out of every decision for now: its newest tries (of any program) did not
+/// run there. It is considered again once [`RETRY_RUNS`] · 2^(failures − 1) runs have been
+/// recorded since the newest failure; a try that reaches the peer ends the rest.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Resting {
+    pub arm: Arm,
+    #[serde(rename = "where")]
+    pub site: String,
+    /// Failures in a row (since the newest try that reached the peer).
+    pub failures: u32,
+    /// The probe record of the newest failure.
+    pub probe: u64,
+    /// Its error.
+    pub error: String,
+    /// Runs still to be recorded before the arm is considered again.
+    pub runs_left: usize,
+}
 
 /// A timed ok run, as the model sees it.
 #[derive(Clone, Debug)]
@@ -515,6 +563,9 @@ pub struct Planner {
     /// Each observation's age among those of its arm and site across the ledger (0 = newest):
     /// what re-seeding weighs the priors by.
     age: HashMap<(u64, u32), usize>,
+    /// Per peer arm whose newest try did not run there: the failures in a row, the newest
+    /// one's probe id and its error.
+    failed: HashMap<(Arm, String), (u32, u64, String)>,
 }
 
 /// The compute arms: each engine here, then each engine on each peer.
@@ -687,7 +738,45 @@ impl Planner {
             age.insert(o.id, *n);
             *n += 1;
         }
-        Planner { runs, work, features: HashMap::new(), obs, age }
+        // Newest first: a peer arm's failures up to its newest try that reached the peer.
+        let mut tries: Vec<&(u64, Probe)> =
+            probes.iter().filter(|(_, p)| p.kind == "run" && p.source != LOCAL).collect();
+        tries.sort_by_key(|(id, _)| std::cmp::Reverse(*id));
+        let mut failed: HashMap<(Arm, String), (u32, u64, String)> = HashMap::new();
+        let mut reached: std::collections::HashSet<(Arm, &str)> = std::collections::HashSet::new();
+        for (id, p) in tries {
+            let Some(arm) = p.target.split(' ').nth(3).and_then(Arm::of_backend) else { continue };
+            if reached.contains(&(arm, p.source.as_str())) {
+                continue;
+            }
+            match p.outcome.strip_prefix(PEER_FAILED) {
+                Some(why) => {
+                    let entry = failed
+                        .entry((arm, p.source.clone()))
+                        .or_insert_with(|| (0, *id, why.trim_start_matches(':').trim_start().to_string()));
+                    entry.0 += 1;
+                }
+                None => {
+                    reached.insert((arm, p.source.as_str()));
+                }
+            }
+        }
+        Planner { runs, work, features: HashMap::new(), obs, age, failed }
+    }
+
+    /// Whether `arm` on `site` rests now, and until when.
+    fn resting(&self, arm: Arm, site: &str) -> Option<Resting> {
+        let (failures, probe, error) = self.failed.get(&(arm, site.to_string()))?;
+        let window = RETRY_RUNS << (failures.saturating_sub(1)).min(RETRY_MAX_DOUBLINGS);
+        let since = self.runs.iter().take_while(|r| r.id > *probe).count();
+        (since < window).then(|| Resting {
+            arm,
+            site: site.to_string(),
+            failures: *failures,
+            probe: *probe,
+            error: error.clone(),
+            runs_left: window - since,
+        })
     }
 
     /// How many runs the planner read.
@@ -813,7 +902,13 @@ impl Planner {
         let own: Vec<&Obs> =
             fam.iter().filter(|o| model == "pooled" || o.bucket == bucket.log2_instructions).collect();
         let cold = !fam.iter().any(|o| o.site == LOCAL);
-        let keys = arm_keys(q.peers.iter().map(String::as_str));
+        let mut keys = arm_keys(q.peers.iter().map(String::as_str));
+        let resting: Vec<Resting> = keys
+            .iter()
+            .filter(|(_, site)| site != LOCAL)
+            .filter_map(|(arm, site)| self.resting(*arm, site))
+            .collect();
+        keys.retain(|(arm, site)| !resting.iter().any(|r| r.arm == *arm && &r.site == site));
         // A predicted work is uncertain: an interpreter's time is proportional to the work, so
         // its μ takes the prediction's variance too (κ shrinks so that σ²/κ grows by it).
         let widen = (bucket.sd_log2 * std::f64::consts::LN_2).powi(2);
@@ -871,10 +966,22 @@ impl Planner {
             cached,
             reuse_blocked,
             failure,
+            resting,
             why: String::new(),
             why_backend: String::new(),
         };
         a.why_backend = explain(&a, q);
+        for r in &a.resting {
+            a.why_backend.push_str(&format!(
+                "; {} is left out: it did not run the last {} {} (probe {}: {}), so it rests for {} more runs",
+                arm_label(r.arm, &r.site),
+                r.failures,
+                if r.failures == 1 { "try" } else { "tries" },
+                r.probe,
+                r.error,
+                r.runs_left
+            ));
+        }
         a.why = a.why_backend.clone();
         if let Some(c) = &a.cached {
             let printed = if c.printed.is_some() { " (with what it printed)" } else { "" };
@@ -1665,6 +1772,66 @@ mod tests {
         let a = Planner::from_records(history(1_000_000, 2_000_000), slow)
             .assess(&Query { peers: vec!["slow".into()], ..query(INPUT) });
         assert_eq!((a.choice, a.site.as_str()), (Arm::Interp, LOCAL), "{}", a.why);
+    }
+
+    #[test]
+    fn a_peer_arm_that_did_not_run_rests_longer_after_each_failure() {
+        // A peer nothing is known about is explored by `loop`.
+        let dead = Query { peers: vec!["dead".into()], ..query(INPUT) };
+        let dead_picks = |a: &Assessment| {
+            let mut rng = Rng::new(3);
+            (0..200).filter(|_| a.arms[Planner::ids(a, &mut rng).pick].site == "dead").count()
+        };
+        let unknown = Planner::from_runs(history(1_000_000, 2_000_000)).assess(&dead);
+        assert!(dead_picks(&unknown) > 0, "a peer nothing is known about is explored");
+        let failed = |arm: Arm, id: u64| {
+            let now = std::time::SystemTime::now();
+            (id, peer_failure_probe(&dead, arm, "dead", 300_000, "cannot be reached", now).expect("a sample"))
+        };
+        // The jit on dead failed after the 20 runs of the history: it rests for 20 runs.
+        let a =
+            Planner::from_records(history(1_000_000, 2_000_000), vec![failed(Arm::Jit, 30)]).assess(&dead);
+        assert!(a.at(Arm::Jit, "dead").is_none() && a.at(Arm::Interp, "dead").is_some());
+        let expected = Resting {
+            arm: Arm::Jit,
+            site: "dead".into(),
+            failures: 1,
+            probe: 30,
+            error: "cannot be reached".into(),
+            runs_left: RETRY_RUNS,
+        };
+        assert_eq!(a.resting, [expected]);
+        assert!(a.why.contains("jit on dead is left out"), "{}", a.why);
+        assert!(Planner::ids(&a, &mut Rng::new(1)).probability.len() == 3, "IDS never sees it");
+        // Both arms failed: nothing on the peer is tried, planned or drawn.
+        let both = vec![failed(Arm::Jit, 30), failed(Arm::Interp, 31)];
+        let a = Planner::from_records(history(1_000_000, 2_000_000), both.clone()).assess(&dead);
+        assert_eq!((a.arms.len(), a.resting.len(), dead_picks(&a)), (2, 2, 0));
+        // After 19 more runs it still rests; after 20 it is considered again.
+        let more = |n: u64| {
+            let mut runs = history(1_000_000, 2_000_000);
+            runs.extend((0..n).map(|k| rec(40 + k, PROG, INPUT, "interp", 1_000_000, true)));
+            runs
+        };
+        let a = Planner::from_records(more(19), vec![failed(Arm::Jit, 30)]).assess(&dead);
+        assert_eq!(a.resting.iter().map(|r| r.runs_left).collect::<Vec<_>>(), [1]);
+        let a = Planner::from_records(more(20), vec![failed(Arm::Jit, 30)]).assess(&dead);
+        assert!(a.resting.is_empty() && a.at(Arm::Jit, "dead").is_some());
+        // Three failures in a row: 80 runs from the newest (20 of them recorded since). A try
+        // that reached the peer (a run that failed there included) ends the count: failures
+        // before it do not add up.
+        let three = vec![failed(Arm::Jit, 30), failed(Arm::Jit, 31), failed(Arm::Jit, 32)];
+        let a = Planner::from_records(more(20), three).assess(&dead);
+        let rests =
+            |a: &Assessment| a.resting.iter().map(|r| (r.failures, r.probe, r.runs_left)).collect::<Vec<_>>();
+        assert_eq!(rests(&a), [(3, 32, 60)]);
+        let mut ran = remote_probe("dead", "jit", 1_300_000);
+        ran.outcome = "the run failed".into();
+        let reached = vec![failed(Arm::Jit, 30), (31, ran), failed(Arm::Jit, 32)];
+        let a = Planner::from_records(more(19), reached).assess(&dead);
+        assert_eq!(rests(&a), [(1, 32, 1)]);
+        // A failure teaches no time.
+        assert_eq!(a.at(Arm::Interp, "dead").unwrap().runs, 0);
     }
 
     #[test]

@@ -79,7 +79,9 @@ pub struct StatusArgs {
 /// least expected regret² / information gain). One line per cycle: the cycle, the arm, the
 /// measured wall time, the estimated regret (the chosen arm's predicted time minus the best
 /// predicted time) and the confidence before the choice. Never reuses a recorded output.
-/// With --json, one JSON object per line.
+/// A peer arm that does not run the gene (unreachable, timed out, an error answer) is recorded
+/// as a failure, rests for a while, and the cycle runs here. Exits 1, as `rdx run`, when the run
+/// of any cycle failed. With --json, one JSON object per line.
 #[derive(clap::Args)]
 pub struct LoopArgs {
     #[command(flatten)]
@@ -168,7 +170,11 @@ pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
         Some(b) => println!("work bucket: 2^{b} instructions ({})", a.bucket.from),
         None => println!("work bucket: unknown (no interpreter run of this program has counted it)"),
     }
-    let width = a.arms.iter().map(|v| arm_label(v.arm, &v.site).len()).max().unwrap_or(0).max(6) + 2;
+    // A column fits labels of up to 64 characters; a longer one (a peer's name has no bound)
+    // is printed whole and pushes the rest of its row (a format width past 65,535 panics).
+    let width =
+        a.arms.iter().map(|v| arm_label(v.arm, &v.site).len()).filter(|&n| n <= 64).max().unwrap_or(0).max(6)
+            + 2;
     println!(
         "{:<width$}{:>6}  {:>11}  {:<25}{:>10}",
         "arm", "runs", "predicted", "90% interval", "P(fastest)"
@@ -190,6 +196,15 @@ pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
     );
     if a.cold {
         println!("cold start: no timed run of this program yet, so `plan` follows the static rule");
+    }
+    for r in &a.resting {
+        println!(
+            "resting: {} did not run the last {} tries (probe {}), so it is left out for {} more runs",
+            arm_label(r.arm, &r.site),
+            r.failures,
+            r.probe,
+            r.runs_left
+        );
     }
     match (&a.cached, &a.reuse_blocked) {
         (Some(c), _) => println!(
@@ -239,6 +254,7 @@ pub fn plan(args: PlanArgs, home: Option<&Path>) -> ExitCode {
             "mdl": a.mdl,
             "cached": a.cached,
             "failure": a.failure,
+            "resting": a.resting,
         }));
     }
     let action = match &a.cached {
@@ -384,6 +400,59 @@ pub fn status(args: StatusArgs, home: Option<&Path>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// What a cycle's run gave: its record, the wall time (for a peer: the wait), and `ok` or
+/// `error CODE`.
+struct CycleRun {
+    id: u64,
+    wall_ns: u64,
+    result: String,
+}
+
+/// A peer arm a cycle picked that did not run the gene: the cycle ran here instead.
+struct FellBack {
+    arm: Arm,
+    site: String,
+    decision: u64,
+    waited_ns: u64,
+    error: String,
+}
+
+/// Runs the cycle `c` picked here and records the run.
+fn run_here(home: &Home, loaded: &Loaded, c: &rdx_core::planner::Cycle) -> Result<CycleRun, ExitCode> {
+    let view = c.arm();
+    let request =
+        Request::new(&loaded.program, loaded.gene, loaded.values.clone(), loaded.dir, backend_of(view.arm));
+    let outcome = run::run(request).map_err(fail)?;
+    let reason = c.reason();
+    let mut facts = outcome.facts(&loaded.program, loaded.gene, &[], &[], None);
+    facts.backend_reason = Some(&reason);
+    let id = run::record(home, &facts, &outcome.exec).map_err(fail)?.id;
+    let result = match &outcome.exec.result {
+        Ok(_) => "ok".to_string(),
+        Err(e) => format!("error {}", e.to_diagnostic().code),
+    };
+    Ok(CycleRun { id, wall_ns: outcome.exec.wall_ns, result })
+}
+
+/// Whether a remote run's error says the peer did not run the gene (it cannot be reached,
+/// timed out, answered with an error or with something malformed), rather than that this home
+/// or the peers file is at fault.
+fn peer_did_not_run(e: &rdx_net::NetError) -> bool {
+    use rdx_net::NetError;
+    match e {
+        NetError::Unreachable { .. }
+        | NetError::Timeout { .. }
+        | NetError::Status { .. }
+        | NetError::BadBytes { .. }
+        | NetError::Protocol { .. } => true,
+        NetError::Core(_)
+        | NetError::Usage(_)
+        | NetError::Peers { .. }
+        | NetError::Unavailable { .. }
+        | NetError::Url { .. } => false,
+    }
+}
+
 pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
     if args.n == 0 {
         return usage_error("-n must be at least 1");
@@ -397,37 +466,28 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
         Err(code) => return code,
     };
     let query = loaded.query(&home);
+    // A cycle whose peer did not run the gene runs again here, over the local arms only.
+    let here_only = Query { peers: Vec::new(), ..query.clone() };
     let rule = Rule::of_name(&args.rule).unwrap_or_default();
     let mut rng = Rng::new(args.seed);
     let mut total_regret = 0.0;
+    // The cycles whose run failed, and the first failure's result.
+    let mut failed: Vec<usize> = Vec::new();
+    let mut first_failure = String::new();
     for cycle in 1..=args.n {
         let c = match rdx_core::planner::cycle(&home, &query, &mut rng, "loop", rule) {
             Ok(c) => c,
             Err(e) => return fail(e),
         };
-        let (a, regret, decision_id) = (&c.assessment, c.regret_ns, c.decision);
+        let (confidence, regret) = (c.assessment.confidence, c.regret_ns);
         total_regret += regret;
         let view = c.arm();
-        let (id, wall_ns, result) = if view.site == LOCAL {
-            let backend = backend_of(view.arm);
-            let request =
-                Request::new(&loaded.program, loaded.gene, loaded.values.clone(), loaded.dir, backend);
-            let outcome = match run::run(request) {
-                Ok(o) => o,
-                Err(e) => return fail(e),
-            };
-            let reason = c.reason();
-            let mut facts = outcome.facts(&loaded.program, loaded.gene, &[], &[], None);
-            facts.backend_reason = Some(&reason);
-            let id = match run::record(&home, &facts, &outcome.exec) {
-                Ok(r) => r.id,
-                Err(e) => return fail(e),
-            };
-            let result = match &outcome.exec.result {
-                Ok(_) => "ok".to_string(),
-                Err(e) => format!("error {}", e.to_diagnostic().code),
-            };
-            (id, outcome.exec.wall_ns, result)
+        let mut fell_back = None;
+        let (decision, arm, site, done) = if view.site == LOCAL {
+            match run_here(&home, &loaded, &c) {
+                Ok(r) => (c.decision, view.arm, LOCAL.to_string(), r),
+                Err(code) => return code,
+            }
         } else {
             let remote = crate::cmd::net::Remote {
                 home: &home,
@@ -440,46 +500,109 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
                 checked: false,
                 backend: backend_of(view.arm),
             };
-            let done = match remote.exec().and_then(|d| remote.record(&d).map(|id| (d, id))) {
-                Ok(x) => x,
+            let started = std::time::SystemTime::now();
+            let clock = std::time::Instant::now();
+            match remote.exec() {
+                Ok(d) => {
+                    let id = match remote.record(&d) {
+                        Ok(id) => id,
+                        Err(e) => return crate::cmd::net::net_fail(e),
+                    };
+                    let result = match &d.reply.record.run.code {
+                        None => "ok".to_string(),
+                        Some(code) => format!("error {code}"),
+                    };
+                    (c.decision, view.arm, view.site.clone(), CycleRun { id, wall_ns: d.waited_ns, result })
+                }
+                Err(e) if peer_did_not_run(&e) => {
+                    let waited_ns = u64::try_from(clock.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    let error = e.to_string();
+                    // The failure makes the arm rest (spec/planner.md §3) before the cycle
+                    // runs again here: its own decision, over the local arms.
+                    if let Some(p) = rdx_core::planner::peer_failure_probe(
+                        &query, view.arm, &view.site, waited_ns, &error, started,
+                    ) && let Err(e) = home.record_probe(&p)
+                    {
+                        return fail(e);
+                    }
+                    let local = match rdx_core::planner::cycle(&home, &here_only, &mut rng, "loop", rule) {
+                        Ok(c) => c,
+                        Err(e) => return fail(e),
+                    };
+                    let done = match run_here(&home, &loaded, &local) {
+                        Ok(r) => r,
+                        Err(code) => return code,
+                    };
+                    eprintln!(
+                        "warning: cycle {cycle}: {} did not run it: {error}; the cycle ran here (decision {})",
+                        arm_label(view.arm, &view.site),
+                        local.decision
+                    );
+                    fell_back = Some(FellBack {
+                        arm: view.arm,
+                        site: view.site.clone(),
+                        decision: c.decision,
+                        waited_ns,
+                        error,
+                    });
+                    let arm = local.arm().arm;
+                    (local.decision, arm, LOCAL.to_string(), done)
+                }
                 Err(e) => return crate::cmd::net::net_fail(e),
-            };
-            let (done, id) = done;
-            let run = &done.reply.record.run;
-            let result = match &run.code {
-                None => "ok".to_string(),
-                Some(code) => format!("error {code}"),
-            };
-            (id, done.waited_ns, result)
+            }
         };
-        let label = arm_label(view.arm, &view.site);
+        if done.result != "ok" {
+            if failed.is_empty() {
+                first_failure = format!("run {}: {}", done.id, done.result);
+            }
+            failed.push(cycle);
+        }
+        let label = arm_label(arm, &site);
         if args.json {
+            let fell_back = fell_back.as_ref().map(|f| {
+                serde_json::json!({
+                    "arm": f.arm.name(),
+                    "where": f.site,
+                    "decision": f.decision,
+                    "waited_ns": f.waited_ns,
+                    "error": f.error,
+                })
+            });
             println!(
                 "{}",
                 serde_json::json!({
                     "cycle": cycle,
-                    "arm": view.arm.name(),
-                    "where": view.site,
-                    "run": id,
-                    "decision": decision_id,
-                    "wall_ns": wall_ns,
-                    "outcome": result,
+                    "arm": arm.name(),
+                    "where": site,
+                    "run": done.id,
+                    "decision": decision,
+                    "wall_ns": done.wall_ns,
+                    "outcome": done.result,
                     "regret_ns": regret,
                     "cumulative_regret_ns": total_regret,
-                    "confidence": a.confidence,
+                    "confidence": confidence,
+                    "fell_back_from": fell_back,
                 })
             );
         } else {
+            let note = fell_back
+                .as_ref()
+                .map_or(String::new(), |f| format!("  ({} did not run it)", arm_label(f.arm, &f.site)));
             println!(
-                "cycle {cycle:>3}  {label:<6}  {:>11}  regret ~{:>11}  confidence {:.2}  run {id}{}",
-                human_ns(wall_ns as f64),
+                "cycle {cycle:>3}  {label:<6}  {:>11}  regret ~{:>11}  confidence {confidence:.2}  run {}{}{note}",
+                human_ns(done.wall_ns as f64),
                 human_ns(regret),
-                a.confidence,
-                if result == "ok" { String::new() } else { format!("  {result}") }
+                done.id,
+                if done.result == "ok" { String::new() } else { format!("  {}", done.result) },
             );
         }
     }
-    ExitCode::SUCCESS
+    if failed.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    // As `rdx run` exits for a failed run: every cycle's run is recorded, and the loop says so.
+    eprintln!("error: the run failed in {} of {} cycles (the first: {first_failure})", failed.len(), args.n);
+    ExitCode::from(crate::cmd::run::EXIT_RUNTIME)
 }
 
 /// The engine of a compute arm.

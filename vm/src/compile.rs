@@ -240,6 +240,48 @@ fn changes<'s>(s: &'s Stmt, calls: &ParamWrites, f: &mut dyn FnMut(&'s str) -> b
     }
 }
 
+/// Appends each call or uncall in statement `s` (nested ones included): the gene and the
+/// arguments.
+fn calls_in<'s>(s: &'s Stmt, out: &mut Vec<(&'s Ident, &'s [Ident])>) {
+    let block = |b: &'s Block, out: &mut Vec<(&'s Ident, &'s [Ident])>| {
+        b.stmts.iter().for_each(|s| calls_in(s, out));
+    };
+    match &s.kind {
+        StmtKind::Call { gene, args, .. } => out.push((gene, args)),
+        StmtKind::If { then_block, else_block, .. } => {
+            block(then_block, out);
+            if let Some(b) = else_block {
+                block(b, out);
+            }
+        }
+        StmtKind::From { body, again, .. } => {
+            block(body, out);
+            if let Some(b) = again {
+                block(b, out);
+            }
+        }
+        StmtKind::Undo(inner) => calls_in(inner, out),
+        StmtKind::Update { .. }
+        | StmtKind::Mul { .. }
+        | StmtKind::XorShift { .. }
+        | StmtKind::Rotate { .. }
+        | StmtKind::Assign { .. }
+        | StmtKind::Neg(_)
+        | StmtKind::Not(_)
+        | StmtKind::Erase(_)
+        | StmtKind::Push { .. }
+        | StmtKind::Pop { .. }
+        | StmtKind::Swap(..)
+        | StmtKind::Local { .. }
+        | StmtKind::Delocal { .. }
+        | StmtKind::Kernel { .. }
+        | StmtKind::Assert(_)
+        | StmtKind::Skip
+        | StmtKind::Error(_)
+        | StmtKind::Print(_) => {}
+    }
+}
+
 /// The names of a loop being lowered, for [`hoist::loop_invariants`]: `changed` are those its
 /// statements may change, sorted.
 struct LoopNames<'c, 'a> {
@@ -268,30 +310,89 @@ struct ParamWrites<'a> {
     written: Vec<Vec<bool>>,
 }
 
+/// What [`ParamWrites::written`] did: the gene bodies it walked and the links from a callee's
+/// parameter to a caller's it followed (each at most once), so a test can see that a call chain
+/// costs one walk per gene rather than one round over every gene per link.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct ParamWritesWork {
+    bodies: usize,
+    links: usize,
+}
+
 impl<'a> ParamWrites<'a> {
     /// A parameter may change when the gene's own statements change it, or pass it to a call
-    /// that may change that argument: computed up from "none changes" until nothing more does
-    /// (recursion included). Not for Janus, whose loops the compiler leaves as they are: there
-    /// every argument may change.
+    /// that may change that argument (recursion included). Not for Janus, whose loops the
+    /// compiler leaves as they are: there every argument may change.
     fn new(p: &Program, index: &'a HashMap<&'a str, usize>) -> ParamWrites<'a> {
         if p.dialect == Dialect::Janus {
             return ParamWrites { index, written: Vec::new() };
         }
-        let mut pw =
+        let (written, _) = Self::written(p, index);
+        ParamWrites { index, written }
+    }
+
+    /// The least set of parameters that may change, as [`ParamWrites::new`] defines it. Each
+    /// gene's body is walked once: for the parameters its own statements change (a call of an
+    /// unknown gene included) and, for each call of a known gene, which of its parameters it
+    /// passes as which argument. A changed parameter then marks the callers' parameters passed
+    /// to it, each link followed once: linear in the program, also along a chain of calls.
+    fn written(p: &Program, index: &HashMap<&str, usize>) -> (Vec<Vec<bool>>, ParamWritesWork) {
+        let mut work = ParamWritesWork::default();
+        // A (gene, parameter) pair is one node, numbered gene by gene.
+        let mut base = Vec::with_capacity(p.genes.len() + 1);
+        base.push(0usize);
+        for g in &p.genes {
+            base.push(base[base.len() - 1] + g.params.len());
+        }
+        let node_of = |gi: usize, k: usize| base[gi] + k;
+        // With nothing written yet, `changes` reports exactly a body's own writes (a call of an
+        // unknown gene, or an argument past the callee's parameters, included).
+        let none =
             ParamWrites { index, written: p.genes.iter().map(|g| vec![false; g.params.len()]).collect() };
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for (gi, g) in p.genes.iter().enumerate() {
-                for (k, q) in g.params.iter().enumerate() {
-                    if !pw.written[gi][k] && g.body.stmts.iter().any(|s| may_change(s, &q.name.name, &pw)) {
-                        pw.written[gi][k] = true;
-                        changed = true;
+        let mut written = vec![false; base[p.genes.len()]];
+        // For each node, the callers' nodes passed to it as that argument.
+        let mut callers: Vec<Vec<usize>> = vec![Vec::new(); written.len()];
+        let mut spread = Vec::new();
+        for (gi, g) in p.genes.iter().enumerate() {
+            work.bodies += 1;
+            let mut own: Vec<&str> = Vec::new();
+            let mut sites: Vec<(&Ident, &[Ident])> = Vec::new();
+            for s in &g.body.stmts {
+                changes(s, &none, &mut |n| {
+                    own.push(n);
+                    false
+                });
+                calls_in(s, &mut sites);
+            }
+            own.sort_unstable();
+            let mut params: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (k, q) in g.params.iter().enumerate() {
+                params.entry(q.name.name.as_str()).or_default().push(k);
+                if own.binary_search(&q.name.name.as_str()).is_ok() {
+                    written[node_of(gi, k)] = true;
+                    spread.push(node_of(gi, k));
+                }
+            }
+            for (callee, args) in sites {
+                let Some(&c) = index.get(callee.name.as_str()) else { continue };
+                for (j, a) in args.iter().enumerate().take(p.genes[c].params.len()) {
+                    for &k in params.get(a.name.as_str()).into_iter().flatten() {
+                        callers[node_of(c, j)].push(node_of(gi, k));
                     }
                 }
             }
         }
-        pw
+        while let Some(n) = spread.pop() {
+            for &m in &callers[n] {
+                work.links += 1;
+                if !written[m] {
+                    written[m] = true;
+                    spread.push(m);
+                }
+            }
+        }
+        let written = (0..p.genes.len()).map(|gi| written[base[gi]..base[gi + 1]].to_vec()).collect();
+        (written, work)
     }
 
     /// Whether a call of gene `gene` may change its argument `k` (yes for an unknown gene).
@@ -2187,5 +2288,72 @@ impl std::hash::Hasher for KeyHasher {
 
     fn finish(&self) -> u64 {
         self.0 ^ (self.0 >> 29)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn index(p: &Program) -> HashMap<&str, usize> {
+        p.genes.iter().enumerate().map(|(i, g)| (g.name.name.as_str(), i)).collect()
+    }
+
+    /// The definition computed the plain way: rounds over every gene until nothing more changes
+    /// (one round per link of a call chain).
+    fn written_by_rounds(p: &Program, index: &HashMap<&str, usize>) -> Vec<Vec<bool>> {
+        let mut pw =
+            ParamWrites { index, written: p.genes.iter().map(|g| vec![false; g.params.len()]).collect() };
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (gi, g) in p.genes.iter().enumerate() {
+                for (k, q) in g.params.iter().enumerate() {
+                    if !pw.written[gi][k] && g.body.stmts.iter().any(|s| may_change(s, &q.name.name, &pw)) {
+                        pw.written[gi][k] = true;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        pw.written
+    }
+
+    /// A chain g0 → g1 → … → gN, declared in calling order (the order a round over the genes
+    /// learns one link at a time): each body is walked once, each link followed once.
+    #[test]
+    fn param_writes_walk_each_gene_once_along_a_call_chain() {
+        let n = 20_000;
+        let mut src: String =
+            (0..n).map(|i| format!("gene g{i}(x: u64, y: u64) {{ call g{}(x, y) }}\n", i + 1)).collect();
+        src.push_str(&format!(
+            "gene g{n}(x: u64, y: u64) {{ x += y }}\ngene main(x: u64, y: u64) {{ call g0(x, y) }}\n"
+        ));
+        let parsed = rdx_lang::parser::parse(&src).unwrap_or_else(|d| panic!("{d:?}"));
+        let checked =
+            rdx_lang::check::check(&parsed, &Default::default()).unwrap_or_else(|d| panic!("{d:?}"));
+        let p = &checked.program;
+        let (written, work) = ParamWrites::written(p, &index(p));
+        assert!(written.iter().all(|w| w == &[true, false]), "x changes through the chain, y never");
+        // n + 2 genes; every x but main's is passed to by one caller, and no y changes.
+        assert_eq!(work, ParamWritesWork { bodies: n + 2, links: n + 1 });
+        let m = compile_program(p, "chain.rdx", &src).unwrap_or_else(|d| panic!("{d:?}"));
+        assert_eq!(m.genes.len(), n + 2);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Arbitrary programs (unknown genes, wrong arities and repeated names included) and
+        /// valid ones with calls: the walk gives what the rounds give.
+        #[test]
+        fn param_writes_equal_the_rounds(p in prop_oneof![
+            rdx_lang::generate::arb_program(),
+            rdx_lang::generate::arb_valid_program(false),
+        ]) {
+            let index = index(&p);
+            prop_assert_eq!(ParamWrites::written(&p, &index).0, written_by_rounds(&p, &index));
+        }
     }
 }
