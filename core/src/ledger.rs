@@ -177,6 +177,17 @@ pub struct RunRecord {
     pub hash: String,
 }
 
+impl RunRecord {
+    /// Whether its fields hash to its `hash`, as [`Home::record_run`] computed it: false for a
+    /// record altered after it was written (or on its way from a peer).
+    pub fn hash_matches(&self) -> bool {
+        serde_json::to_string(&self.run)
+            .ok()
+            .and_then(|body| canonical(RUN, self.id, &body, &self.prev))
+            .is_some_and(|text| hash_of(&text) == self.hash)
+    }
+}
+
 /// What [`Home::verify_ledger`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LedgerReport {

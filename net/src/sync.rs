@@ -67,6 +67,17 @@ pub fn sync(client: &Client, home: &Home, peer: &Peer, eager: bool) -> Result<Sy
             peer.name, peer.url, first.id, first.id
         )));
     }
+    // A record is copied as the peer's ledger holds it, so its hash must be that of its fields:
+    // an altered one would join this chain (and hide the true record of that hash) otherwise.
+    if let Some(bad) = runs.iter().find(|r| !r.hash_matches()) {
+        return Err(NetError::Protocol {
+            peer: peer.name.clone(),
+            why: format!(
+                "its run {} does not hash to the hash it sent (altered in its ledger, or on the way);                  nothing was copied",
+                bad.id
+            ),
+        });
+    }
     let mut report = SyncReport::default();
     let batch = home.batch()?;
     // Read again under the lock: another sync may have copied some of `runs` meanwhile.

@@ -90,3 +90,40 @@ fn concurrent_syncs_copy_each_run_once() {
     assert!(b.home().verify_ledger().is_ok());
     server.stop().unwrap();
 }
+
+/// A loopback proxy in front of `server` that alters the first run of every answer (its
+/// `erased_bits` 0 becomes 1, the length kept), as a peer whose ledger was edited would send it.
+fn tampering(server: SocketAddr) -> String {
+    let listener = TcpListener::bind(loopback()).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut s) = conn else { return };
+            let head = read_head(&mut s);
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let answer = request(server, "GET", &path, &[], b"");
+            let body =
+                String::from_utf8_lossy(&answer.body).replacen("\"erased_bits\":0", "\"erased_bits\":1", 1);
+            let _ = s.write_all(answer.head.as_bytes());
+            let _ = s.write_all(b"\r\n\r\n");
+            let _ = s.write_all(body.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn a_run_that_does_not_hash_to_its_hash_is_not_copied() {
+    let (a, b) = (TempDir::new("sync-tampered-a"), TempDir::new("sync-tampered-b"));
+    record_runs(&a.home(), 3);
+    let server = serve(&a, None);
+    let altered = peer("a", &tampering(server.addr()), &b, None);
+    let e = sync(&Client::default(), &b.home(), &altered, false).unwrap_err().to_string();
+    assert!(e.contains("does not hash to the hash it sent"), "{e}");
+    assert!(copies(&b).is_empty(), "nothing copied");
+    // The same peer's true answer is copied whole.
+    let direct = peer("a", &server.url(), &b, None);
+    let report = sync(&Client::default(), &b.home(), &direct, false).unwrap();
+    assert_eq!(report.added.len(), 3, "{report:?}");
+    server.stop().unwrap();
+}
