@@ -437,3 +437,36 @@ fn loop_exits_as_run_does_when_a_cycle_s_run_fails() {
     assert_eq!(home.log().len(), 3);
     assert_eq!(home.rdx(&["loop", &div, "--set", "b=2", "-n", "2"]).status.code(), Some(0));
 }
+
+/// `run --backend auto` sent to a peer that cannot be reached runs here instead, by the static
+/// rule, and records the failure as `loop` does: the arm rests and the next plan stays here.
+#[test]
+fn auto_runs_here_when_the_peer_it_chose_cannot_be_reached() {
+    let home = TempHome::new("auto-dead");
+    home.ok(&["peer", "add", "far", &dead_url()]);
+    for backend in ["interp", "jit", "interp", "jit"] {
+        home.ok(&with_fib(&["run", "--backend", backend]));
+    }
+    let program = home.log()[0]["program"].as_str().unwrap().to_string();
+    let fib12 = ["stdlib/fib.rdx", "--set", "n=12"];
+    home.ok(&[&["run", "--backend", "interp"][..], &fib12].concat());
+    let input = home.json(&[&["hint", "--json"][..], &fib12].concat())["input"].as_str().unwrap().to_string();
+    let fib13 = ["stdlib/fib.rdx", "--set", "n=13"];
+    let with13 = |args: &[&'static str]| [args, &fib13[..]].concat();
+    // Probed fast before it went away: the plan sends the run there.
+    for _ in 0..3 {
+        peer_evidence(&home, "far", "interp", 1, &program, &input);
+    }
+    assert_eq!(home.json(&with13(&["plan", "--json"]))["where"], "far");
+    let local = home.ok(&with13(&["run", "--no-ledger"]));
+    let out = home.rdx(&with13(&["run", "--backend", "auto"]));
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), local, "ran here, printing what a run here prints");
+    assert!(common::stderr(&out).contains("interp on far did not run it"), "{}", common::stderr(&out));
+    let here = &home.log()[0];
+    assert!(here["backend_reason"].as_str().is_some_and(|r| r.contains("far did not run it")), "{here}");
+    let hint = home.json(&with13(&["hint", "--json"]));
+    let resting = hint["resting"].as_array().expect("a list");
+    assert!(resting.iter().any(|r| r["where"] == "far" && r["arm"] == "interp"), "{hint}");
+    assert_eq!(home.json(&with13(&["plan", "--json"]))["where"], "local");
+}

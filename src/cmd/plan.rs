@@ -437,7 +437,7 @@ fn run_here(home: &Home, loaded: &Loaded, c: &rdx_core::planner::Cycle) -> Resul
 /// Whether a remote run's error says the peer did not run the gene (it cannot be reached,
 /// timed out, answered with an error or with something malformed), rather than that this home
 /// or the peers file is at fault.
-fn peer_did_not_run(e: &rdx_net::NetError) -> bool {
+pub fn peer_did_not_run(e: &rdx_net::NetError) -> bool {
     use rdx_net::NetError;
     match e {
         NetError::Unreachable { .. }
@@ -608,6 +608,33 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
 /// The engine of a compute arm.
 fn backend_of(arm: Arm) -> Backend {
     if arm == Arm::Jit { Backend::Jit } else { Backend::Interp }
+}
+
+/// `rdx run --backend auto` chose `peer` (on `backend`) and the peer did not run the gene
+/// ([`peer_did_not_run`]): records the failure as `loop` does, so the arm rests (spec/planner.md
+/// §3), and says on stderr that the run goes on here. A failure to record is only said.
+#[allow(clippy::too_many_arguments)]
+pub fn peer_failed(
+    home: &Home,
+    program: &Program,
+    gene: usize,
+    values: &[Value],
+    dir: Direction,
+    (peer, backend): (&str, Backend),
+    waited: std::time::Duration,
+    error: &rdx_net::NetError,
+    started: std::time::SystemTime,
+) {
+    let q = Query::of(program, gene, values, dir);
+    let arm = if backend == Backend::Jit { Arm::Jit } else { Arm::Interp };
+    let waited_ns = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
+    let error = error.to_string();
+    if let Some(p) = rdx_core::planner::peer_failure_probe(&q, arm, peer, waited_ns, &error, started)
+        && let Err(e) = home.record_probe(&p)
+    {
+        eprintln!("warning: the peer's failure was not recorded: {e}");
+    }
+    eprintln!("warning: {} did not run it: {error}; it runs here", arm_label(arm, peer));
 }
 
 /// What `rdx run --backend auto` does, as the planner decided it.

@@ -219,19 +219,48 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         _ => None,
     };
     let planned = match (planned, &home) {
-        (Some((Planned::Remote(peer, backend), _)), Some(home)) => {
+        (Some((Planned::Remote(peer, backend), reason)), Some(home)) => {
             let remote = crate::cmd::net::Remote {
                 home,
                 peer: &peer,
                 program: &program,
                 gene,
-                values,
+                values: values.clone(),
                 dir,
                 kernels: &[],
                 checked: false,
                 backend,
             };
-            return remote.run(args.json, record);
+            let (started, clock) = (std::time::SystemTime::now(), std::time::Instant::now());
+            match remote.exec() {
+                Ok(done) => {
+                    if record && let Err(e) = remote.record(&done) {
+                        eprintln!("warning: this run was not recorded here: {e}");
+                    }
+                    return remote.print(&done, args.json);
+                }
+                // A peer that did not run it (unreachable, timed out, an error answer) rests,
+                // as in `loop`, and the run goes on here by the static rule.
+                Err(e) if crate::cmd::plan::peer_did_not_run(&e) => {
+                    let arm = (peer.as_str(), backend);
+                    crate::cmd::plan::peer_failed(
+                        home,
+                        &program,
+                        gene,
+                        &values,
+                        dir,
+                        arm,
+                        clock.elapsed(),
+                        &e,
+                        started,
+                    );
+                    Some((
+                        rdx_core::run::Backend::Auto,
+                        format!("{reason}; {peer} did not run it: static rule here"),
+                    ))
+                }
+                Err(e) => return crate::cmd::net::net_fail(e),
+            }
         }
         (Some((Planned::Reuse(cached), reason)), Some(home)) => match reused(home, &program, gene, &cached) {
             Ok((printed, values)) => {
