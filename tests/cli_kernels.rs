@@ -333,11 +333,11 @@ fn hostile_kernels_fail_cleanly() {
         assert_eq!(code, 1, "{err}");
         assert!(err.contains("trapped") && err.contains("boom"), "{err}");
     }
-    // A length the kernel refuses is a run-time error too.
+    // A length the kernel never takes is in the buffer's type: refused when checking (E0216).
     let prog = write(&dir, "len.rdx", "gene main(z: c64[3]) {\n    kernel fft(z)\n}\n");
     let (_, err, code) = rdx(&["run", s(&prog)]);
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("power of two"), "{err}");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("E0216") && err.contains("power of two, `z` has 3 elements"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

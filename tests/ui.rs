@@ -159,21 +159,7 @@ fn every_code_has_a_ui_program_and_a_spec_section() {
 fn stdlib_kernels() -> Vec<rdx_lang::kernels::KernelSig> {
     let mut host = rdx_kernels::KernelHost::new(rdx_kernels::Limits::default()).expect("kernel host");
     host.register_stdlib().expect("stdlib kernels load");
-    host.kernels()
-        .iter()
-        .map(|k| rdx_lang::kernels::KernelSig {
-            name: k.name.clone(),
-            mirror: k.mirror.clone(),
-            elem: match k.elem {
-                rdx_kernels::ElemType::U64 => rdx_lang::ast::Elem::U64,
-                rdx_kernels::ElemType::I64 => rdx_lang::ast::Elem::I64,
-                rdx_kernels::ElemType::F64 => rdx_lang::ast::Elem::F64,
-                rdx_kernels::ElemType::C64 => rdx_lang::ast::Elem::C64,
-            },
-            exact: k.kind == rdx_kernels::Kind::Exact,
-            order: k.order,
-        })
-        .collect()
+    host.kernels().iter().map(rdx_kernels::bridge::sig_of).collect()
 }
 
 /// `rdx invert` on every good UI program prints source that checks, and inverting that source

@@ -3,6 +3,7 @@
 //! [`HostCall`], the [`rdx_vm::KernelCall`] through which both engines run `kernel` statements
 //! on a [`KernelHost`]. The `rdx` command, the Python package and the tests all use these.
 
+use crate::meta::LengthRule;
 use crate::{Buffer, Complex64, ElemType, KernelError, KernelHost, KernelInfo, Kind, NORM_TOLERANCE};
 use rdx_lang::ast::Elem;
 use rdx_lang::kernels::KernelSig;
@@ -21,16 +22,25 @@ pub fn elem_of(e: ElemType) -> Elem {
 
 /// What the checker needs to know about a loaded kernel.
 pub fn sig_of(k: &KernelInfo) -> KernelSig {
-    sig(&k.name, &k.mirror, k.elem, k.kind, k.order)
+    sig(&k.name, &k.mirror, k.elem, k.kind, k.order, (k.length, k.max_len))
 }
 
-fn sig(name: &str, mirror: &str, elem: ElemType, kind: Kind, order: u32) -> KernelSig {
+fn sig(
+    name: &str,
+    mirror: &str,
+    elem: ElemType,
+    kind: Kind,
+    order: u32,
+    (length, max_len): (LengthRule, Option<usize>),
+) -> KernelSig {
     KernelSig {
         name: name.into(),
         mirror: mirror.into(),
         elem: elem_of(elem),
         exact: kind == Kind::Exact,
         order,
+        power_of_two: length == LengthRule::PowerOfTwo,
+        max_len: max_len.map(|n| n as u64),
     }
 }
 
@@ -44,10 +54,11 @@ pub fn stdlib_catalogue() -> Vec<KernelSig> {
         };
         let Some(meta) = sections.first().and_then(|s| std::str::from_utf8(s).ok()) else { continue };
         let Ok(m) = crate::meta::parse(meta) else { continue };
+        let lengths = (m.length, m.max_len);
         if m.mirror != m.name {
-            out.push(sig(&m.mirror, &m.name, m.elem, m.kind, m.order));
+            out.push(sig(&m.mirror, &m.name, m.elem, m.kind, m.order, lengths));
         }
-        out.push(sig(&m.name, &m.mirror, m.elem, m.kind, m.order));
+        out.push(sig(&m.name, &m.mirror, m.elem, m.kind, m.order, lengths));
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out

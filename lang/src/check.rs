@@ -740,8 +740,26 @@ impl<'p> Checker<'p> {
             return;
         };
         match buf_ty {
-            Some((Type::Array(elem, _), _)) if elem == sig.elem => {
-                self.kernel_uses.push(KernelUse { sig, span });
+            // The length is in the array's type: one the kernel never takes fails every run.
+            Some((Type::Array(elem, len), decl)) if elem == sig.elem => {
+                let refused = if sig.power_of_two && !len.is_power_of_two() {
+                    Some(format!(
+                        "a buffer whose length is a power of two, `{}` has {len} elements",
+                        buf.name
+                    ))
+                } else {
+                    sig.max_len
+                        .filter(|&max| len > max)
+                        .map(|max| format!("buffers of at most {max} elements, `{}` has {len}", buf.name))
+                };
+                match refused {
+                    Some(why) => self.err(
+                        Diagnostic::error(E0216, format!("kernel `{}` takes {why}", name.name), buf.span)
+                            .label(decl, format!("`{}` declared here", buf.name))
+                            .note("the call would fail at every run (R0118)"),
+                    ),
+                    None => self.kernel_uses.push(KernelUse { sig, span }),
+                }
             }
             Some((ty, decl)) => {
                 let want = sig.elem.as_str();

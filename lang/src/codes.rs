@@ -104,7 +104,9 @@ macro_rules! for_each_code {
             E0216 Source "kernel buffer has the wrong type"
                 "The buffer passed to a kernel must be an array of the kernel's element type (`fft` needs \
                     `c64[N]`, `wht` needs `f64[N]`, `haar` needs `i64[N]`, `gray` needs `u64[N]`); a scalar, \
-                    a stack, a constant or an array of another element type is an error.";
+                    a stack, a constant or an array of another element type is an error, and so is an array of a length \
+                    the kernel never takes (`fft` and `wht` take powers of two; a kernel may declare a longest \
+                    buffer), which would fail every run.";
             E0217 Source "unsupported fixed-width operation"
                 "A fixed-width integer (`u8 u16 u32 i8 i16 i32`) is used where its width cannot be kept: \
                     `swap` of two locations of different types (one would receive a value it cannot \

@@ -20,6 +20,10 @@ pub struct KernelSig {
     pub exact: bool,
     /// The smallest k ≥ 1 with Kᵏ = I, or 0 when none is declared.
     pub order: u32,
+    /// It takes only buffers whose length is a power of two (`fft`, `wht`).
+    pub power_of_two: bool,
+    /// The longest buffer it takes, if it declares one.
+    pub max_len: Option<u64>,
 }
 
 impl KernelSig {

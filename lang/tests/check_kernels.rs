@@ -11,7 +11,9 @@ use rdx_lang::parser::parse;
 use rdx_lang::print::print_program;
 
 fn sig(name: &str, mirror: &str, elem: Elem, exact: bool, order: u32) -> KernelSig {
-    KernelSig { name: name.into(), mirror: mirror.into(), elem, exact, order }
+    let power_of_two = matches!(name, "fft" | "ifft" | "wht");
+    let max_len = (name == "odd").then_some(16);
+    KernelSig { name: name.into(), mirror: mirror.into(), elem, exact, order, power_of_two, max_len }
 }
 
 fn catalogue() -> Vec<KernelSig> {
@@ -77,6 +79,30 @@ fn unknown_kernel_and_wrong_element_type() {
     let p = parse("gene f(z: c64[8]) { kernel fft(z) }").expect("parses");
     let errs = check(&p, &CheckOptions::default()).unwrap_err();
     assert_eq!(errs[0].code, Code::E0215);
+}
+
+/// A buffer whose length (in its type) the kernel never takes is refused at check time, where it
+/// failed every run with R0118: `fft` of a `c64[12]`, a buffer past a declared `max_len`.
+#[test]
+fn buffer_lengths_a_kernel_never_takes_are_refused() {
+    assert_eq!(run("gene f(z: c64[12]) { kernel fft(z) }").unwrap_err(), [Code::E0216]);
+    assert_eq!(run("gene f(z: c64[12]) { undo kernel ifft(z) }").unwrap_err(), [Code::E0216]);
+    assert_eq!(run("gene f(x: f64[6]) { kernel wht(x) }").unwrap_err(), [Code::E0216]);
+    assert_eq!(run("gene f(x: f64[32]) { kernel odd(x) }").unwrap_err(), [Code::E0216]);
+    assert!(
+        run("gene f(z: c64[16], x: f64[16], a: i64[12]) { kernel fft(z)  kernel odd(x)  kernel haar(a) }")
+            .is_ok()
+    );
+    let p = parse("gene f(z: c64[12]) { kernel fft(z) }").expect("parses");
+    let cat = catalogue();
+    let errs = check(&p, &CheckOptions { strict: false, kernels: &cat }).unwrap_err();
+    assert_eq!(
+        errs[0].message,
+        "kernel `fft` takes a buffer whose length is a power of two, `z` has 12 elements"
+    );
+    let p = parse("gene f(x: f64[32]) { kernel odd(x) }").expect("parses");
+    let errs = check(&p, &CheckOptions { strict: false, kernels: &cat }).unwrap_err();
+    assert_eq!(errs[0].message, "kernel `odd` takes buffers of at most 16 elements, `x` has 32");
 }
 
 #[test]

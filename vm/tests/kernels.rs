@@ -44,6 +44,8 @@ fn catalogue() -> Vec<KernelSig> {
         elem,
         exact,
         order,
+        power_of_two: false,
+        max_len: None,
     };
     vec![
         sig("rot", "unrot", Elem::C64, false, 0),
