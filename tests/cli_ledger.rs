@@ -216,6 +216,15 @@ fn gc_keeps_what_runs_need_and_drop_recoverable_inputs_come_back() {
     // So does `store get`.
     assert_eq!(home.ok(&["store", "get", &input(1)]), r#"{"n":4,"x1":0,"x2":0}"#);
     assert!(home.ok(&["ledger", "verify"]).starts_with("ok: "));
+    // A dropped state whose row names a run that does not give it back is the home's fault
+    // (exit 1), not the user's: here the row of run 1's input is edited to name run 2.
+    let db = rusqlite::Connection::open(home.0.join("ledger.sqlite")).unwrap();
+    let changed = db
+        .execute("UPDATE dropped SET run = (SELECT MIN(run) + 1 FROM dropped) WHERE cid = ?1", [&input(4)])
+        .unwrap();
+    assert_eq!(changed, 1);
+    drop(db);
+    assert_clean_error(&home.rdx(&["store", "get", &input(4)]), 1, "rewinding run 2 did not give it back");
 }
 
 #[test]

@@ -577,6 +577,8 @@ fn check_record(expected_id: u64, expected_prev: &str, record: &Stored) -> Optio
             }
             Ok(_) => {}
         }
+    } else if program.is_some() {
+        return Some((id, format!("it is a `{kind}` record but indexes a program (the index was altered)")));
     }
     None
 }

@@ -173,10 +173,11 @@ fn recover(
             home.put(&bytes)?;
             Ok(bytes)
         }
-        _ => Err(CoreError::Usage(format!(
-            "the input {cid} of run {} is not in the store, and rewinding the run did not give it back",
-            rec.id
-        ))),
+        // The home's fault, not the user's: its `dropped` row or the run's record is wrong.
+        _ => Err(CoreError::Ledger {
+            path: home.ledger_path().to_path_buf(),
+            why: format!("blob {cid} is not in the store, and rewinding run {} did not give it back", rec.id),
+        }),
     }
 }
 

@@ -215,6 +215,15 @@ fn verify_names_an_altered_index_column() {
     let home = ledger_of(&dir, 5);
     raw(&home).execute("UPDATE records SET program = ?1 WHERE id = 3", [Cid::of(b"x").to_hex()]).unwrap();
     assert_eq!(first_bad(&home).0, 3);
+    // A record of another kind indexes no program.
+    let dir = TempDir::new("index_probe");
+    let home = ledger_of(&dir, 2);
+    let probe2 = home.append_record("probe", &serde_json::json!({"target": "t"})).unwrap();
+    raw(&home)
+        .execute("UPDATE records SET program = ?1 WHERE id = ?2", (Cid::of(b"x").to_hex(), probe2 as i64))
+        .unwrap();
+    let (at, why) = first_bad(&home);
+    assert_eq!((at, why.contains("`probe` record but indexes a program")), (probe2, true), "{why}");
 }
 
 #[test]
