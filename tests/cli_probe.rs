@@ -73,6 +73,8 @@ fn bad_probes_are_clear_errors() {
         (&["probe", "--", "/no/such/program"], "cannot start"),
         (&["probe", "--compare", "1", "2"], "no record 1"),
         (&["probe", "--load", "zz"], "is not a CID"),
+        // A URL's scheme in any case is a URL (port 1 of loopback refuses the connection).
+        (&["probe", "-n", "1", "HTTP://127.0.0.1:1/"], "no sample of url"),
     ] {
         let out = home.rdx(args);
         let err = String::from_utf8_lossy(&out.stderr);

@@ -3,7 +3,7 @@
 //! naming the peer, never data.
 
 use crate::MAX_BODY;
-use crate::error::NetError;
+use crate::error::{NetError, printable};
 use crate::peers::Peer;
 use rdx_core::Cid;
 use rdx_core::ledger::RunRecord;
@@ -107,6 +107,8 @@ impl Client {
     /// error, and so is a longer body.
     pub fn get_url(&self, url: &str) -> Result<u64, NetError> {
         crate::peers::check_http_url(url)?;
+        // The scheme in lower case (it may be written in any).
+        let url = &format!("http://{}", &url["http://".len()..]);
         let site = Peer { name: url.to_string(), url: url.to_string(), token_file: None };
         let got = (|| {
             let mut resp = self.agent.get(url).call().map_err(|e| transport(&site, e))?;
@@ -274,25 +276,31 @@ fn read_body(peer: &Peer, resp: &mut Response<ureq::Body>) -> Result<Vec<u8>, Ne
     resp.body_mut().with_config().limit(MAX_BODY as u64).read_to_vec().map_err(|e| transport(peer, e))
 }
 
+/// The most bytes of an error answer's body read for its message.
+const ERROR_BODY: usize = 4096;
+
 /// An answer with an error status, with the first line of its body (or what the status means
-/// when it has none; where a redirect points).
+/// when it has none; where a redirect points). What the peer sent is made printable
+/// ([`printable`]): it goes to the user's terminal.
 fn status(peer: &Peer, resp: &mut Response<ureq::Body>) -> NetError {
     let code = resp.status().as_u16();
     if resp.status().is_redirection() {
         let to = resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("nowhere said");
-        let body = format!("a redirect to {to} (rdx follows no redirects: ask that URL)");
+        let body = format!("a redirect to {} (rdx follows no redirects: ask that URL)", printable(to));
         return NetError::Status { peer: peer.name.clone(), status: code, body };
     }
-    let body = resp.body_mut().with_config().limit(4096).read_to_string().unwrap_or_default();
-    let mut body = body.lines().next().unwrap_or("").trim().to_string();
+    let (mut body, unread) = error_body(resp);
     if body.is_empty()
         && let Some(why) = resp.headers().get(crate::server::ERROR_HEADER).and_then(|v| v.to_str().ok())
     {
-        body = why.to_string();
+        body = printable(why.trim());
     }
     if body.is_empty() {
         let reason = resp.status().canonical_reason().unwrap_or("an error");
-        body = format!("{reason} (with no message)");
+        body = match unread {
+            Some(why) => format!("{reason} (its message could not be read: {why})"),
+            None => format!("{reason} (with no message)"),
+        };
     }
     if code == 401 {
         body.push_str(&match &peer.token_file {
@@ -307,8 +315,37 @@ fn status(peer: &Peer, resp: &mut Response<ureq::Body>) -> NetError {
     NetError::Status { peer: peer.name.clone(), status: code, body }
 }
 
+/// The first line of an error answer's body, printable, and why the body could not be read
+/// through if it could not. At most [`ERROR_BODY`] bytes are read: a first line cut there ends
+/// in `…`, and so does one cut where the body broke off (with why).
+fn error_body(resp: &mut Response<ureq::Body>) -> (String, Option<String>) {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    // One byte past the most kept tells a longer body from one of just that length.
+    let read = resp.body_mut().as_reader().take(ERROR_BODY as u64 + 1).read_to_end(&mut bytes);
+    let unread = read.err().map(|e| printable(&e.to_string()));
+    let cut = bytes.len() > ERROR_BODY || unread.is_some();
+    bytes.truncate(ERROR_BODY);
+    if cut
+        && let Err(e) = std::str::from_utf8(&bytes)
+        && e.error_len().is_none()
+    {
+        // A character cut in two is dropped, not shown as a replacement character.
+        bytes.truncate(e.valid_up_to());
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let mut line = printable(text.lines().next().unwrap_or("").trim());
+    if cut && !text.contains('\n') && !line.is_empty() {
+        line.push('…');
+        if let Some(why) = &unread {
+            line.push_str(&format!(" (the rest could not be read: {why})"));
+        }
+    }
+    (line, unread)
+}
+
 fn protocol(peer: &Peer, e: impl std::fmt::Display) -> NetError {
-    NetError::Protocol { peer: peer.name.clone(), why: e.to_string() }
+    NetError::Protocol { peer: peer.name.clone(), why: printable(&e.to_string()) }
 }
 
 /// An error reading a body: ureq's own error when it is one (a limit, a timeout), else the
@@ -323,12 +360,14 @@ fn io_error(peer: &Peer, e: std::io::Error) -> NetError {
     transport(peer, ureq::Error::Io(e))
 }
 
+/// An error of the connection, in words (made printable: an error may quote what the peer
+/// sent).
 fn transport(peer: &Peer, e: ureq::Error) -> NetError {
     let (name, url) = (peer.name.clone(), peer.url.clone());
     match e {
-        ureq::Error::Timeout(t) => NetError::Timeout { peer: name, url, why: t.to_string() },
+        ureq::Error::Timeout(t) => NetError::Timeout { peer: name, url, why: printable(&t.to_string()) },
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
-            NetError::Timeout { peer: name, url, why: io.to_string() }
+            NetError::Timeout { peer: name, url, why: printable(&io.to_string()) }
         }
         ureq::Error::BodyExceedsLimit(n) => protocol(
             peer,
@@ -345,6 +384,6 @@ fn transport(peer: &Peer, e: ureq::Error) -> NetError {
         {
             protocol(peer, format!("the transfer broke off: {io}"))
         }
-        other => NetError::Unreachable { peer: name, url, why: other.to_string() },
+        other => NetError::Unreachable { peer: name, url, why: printable(&other.to_string()) },
     }
 }

@@ -38,6 +38,23 @@ pub enum NetError {
     Usage(String),
 }
 
+/// Text a peer sent, made safe to put in a message for a terminal: control characters (ESC,
+/// BEL, CR, …) and the bidirectional-text controls, which would let a peer recolour, retitle
+/// or rewrite the user's terminal or reorder what it shows, are escaped as Rust writes them
+/// (`\u{1b}`, `\r`, `\u{202e}`); all other text, Unicode included, is kept as it is.
+/// Escaping twice changes nothing.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn list(tried: &[(String, String)]) -> String {
     if tried.is_empty() {
         return " no peers are configured (add one with `rdx peer add NAME URL`)".into();
@@ -60,5 +77,20 @@ impl NetError {
             | NetError::Url { .. }
             | NetError::Peers { .. } => 1,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn printable_escapes_controls_and_keeps_text() {
+        assert_eq!(printable("\x1b[31mred\x07\r\t"), r"\u{1b}[31mred\u{7}\r\t");
+        assert_eq!(printable("\u{202e}exe.txt\u{2066}"), r"\u{202e}exe.txt\u{2066}");
+        let plain = "größe ✓ \"quoted\" 'it' back\\slash";
+        assert_eq!(printable(plain), plain);
+        let once = printable("\x1b]0;x\x07");
+        assert_eq!(printable(&once), once);
     }
 }

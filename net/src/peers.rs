@@ -7,7 +7,7 @@
 //! token_file = "/home/me/.rdx-lab-token"   # optional: sent as `Authorization: Bearer`
 //! ```
 
-use crate::error::NetError;
+use crate::error::{NetError, printable};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -150,8 +150,8 @@ impl Peers {
                 peer.name
             )));
         }
-        check_url(&peer.url)?;
-        self.list.push(peer);
+        let url = check_url(&peer.url)?;
+        self.list.push(Peer { url, ..peer });
         Ok(())
     }
 
@@ -165,30 +165,47 @@ impl Peers {
 
 /// A peer URL is plain `http://HOST[:PORT][/PREFIX]`: a host, a port from 1 to 65535 when
 /// one is given, no credentials (writes use a token file), no query or fragment (paths are
-/// appended to it), no spaces.
-pub fn check_url(url: &str) -> Result<(), NetError> {
+/// appended to it), no spaces (see [`check_http_url`]), and every `%` in the prefix starting a
+/// percent-escape (`%` and two hex digits). Gives the URL to store: its scheme
+/// lower-cased (`HTTP://` will do; schemes are case-insensitive).
+pub fn check_url(url: &str) -> Result<String, NetError> {
     let authority = check_http_url(url)?;
-    if let Some(c) = url["http://".len() + authority.len()..].chars().find(|c| matches!(c, '?' | '#')) {
+    let prefix = &url["http://".len() + authority.len()..];
+    if let Some(c) = prefix.chars().find(|c| matches!(c, '?' | '#')) {
         return Err(NetError::Usage(format!(
             "`{url}` is not a peer URL: it has a {} (`{c}`…), and rdx appends paths to a peer's URL; \
              write http://HOST:PORT",
             if c == '?' { "query" } else { "fragment" }
         )));
     }
-    Ok(())
+    for (i, _) in prefix.match_indices('%') {
+        let escape = prefix.as_bytes().get(i + 1..i + 3);
+        if !escape.is_some_and(|e| e.iter().all(u8::is_ascii_hexdigit)) {
+            let shown: String = prefix[i..].chars().take(3).collect();
+            return Err(NetError::Usage(format!(
+                "`{url}` is not a peer URL: `{shown}` in its path is not a percent-escape (a `%` and \
+                 two hex digits; write %25 for a `%`)"
+            )));
+        }
+    }
+    Ok(format!("http://{}", &url["http://".len()..]))
 }
 
-/// Checks that `url` is a plain-HTTP URL rdx can ask (a host, a valid port if any, no
-/// credentials, no spaces) and gives its authority (`HOST[:PORT]`).
+/// Checks that `url` is a plain-HTTP URL rdx can ask and gives its authority (`HOST[:PORT]`):
+/// the scheme `http` (in any case); a host that is a name (letters, digits and `-._~!$&'()*+,;=`,
+/// no percent-escapes) or a bracketed IPv6 address; a port from 1 to 65535 if any; no
+/// credentials; no spaces or control characters.
 pub fn check_http_url(url: &str) -> Result<&str, NetError> {
-    let bad = |why: &str| NetError::Usage(format!("`{url}` is not a URL rdx can ask: {why}"));
-    let rest = url.strip_prefix("http://").ok_or_else(|| {
-        if url.starts_with("https://") {
+    let bad = |why: &str| NetError::Usage(format!("`{}` is not a URL rdx can ask: {why}", printable(url)));
+    let scheme = |s: &str| url.get(..s.len()).is_some_and(|head| head.eq_ignore_ascii_case(s));
+    if !scheme("http://") {
+        return Err(if scheme("https://") {
             bad("TLS is not supported: write http://HOST:PORT")
         } else {
             bad("write http://HOST:PORT")
-        }
-    })?;
+        });
+    }
+    let rest = &url["http://".len()..];
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad("it has a space or a control character in it"));
     }
@@ -202,6 +219,9 @@ pub fn check_http_url(url: &str) -> Result<&str, NetError> {
         Some(v6) => {
             let (host, tail) =
                 v6.split_once(']').ok_or_else(|| bad("an IPv6 address needs its closing `]`"))?;
+            if host.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(bad(&format!("`[{host}]` is not an IPv6 address (without a zone: no `%`)")));
+            }
             match tail {
                 "" => (host, None),
                 _ => (host, Some(tail.strip_prefix(':').ok_or_else(|| bad("write [IPv6]:PORT"))?)),
@@ -215,10 +235,76 @@ pub fn check_http_url(url: &str) -> Result<&str, NetError> {
     if host.is_empty() {
         return Err(bad("it names no host"));
     }
+    if !authority.starts_with('[') {
+        if host.contains('%') {
+            return Err(bad(&format!(
+                "its host `{host}` has a percent-escape: write the host as it is (a name or an address)"
+            )));
+        }
+        if let Some(c) = host.chars().find(|c| !c.is_ascii_alphanumeric() && !"-._~!$&'()*+,;=".contains(*c))
+        {
+            return Err(bad(&format!("`{c}` cannot be in a host (`{host}`)")));
+        }
+    }
     if let Some(port) = port
         && !port.parse::<u16>().is_ok_and(|p| p > 0)
     {
         return Err(bad(&format!("`{port}` is not a port (a number from 1 to 65535)")));
     }
     Ok(authority)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(url: &str) -> String {
+        match check_url(url) {
+            Err(e @ NetError::Usage(_)) => {
+                assert_eq!(e.exit_code(), 2);
+                e.to_string()
+            }
+            other => panic!("{url:?} was not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn urls_are_checked_when_added() {
+        for (url, says) in [
+            ("http://x%00y", "percent-escape"),
+            ("http://x%41y:7370", "percent-escape"),
+            ("http://x:1/%zz", "`%zz` in its path is not a percent-escape"),
+            ("http://x:1/a%2", "`%2` in its path"),
+            ("http://x:1/a%", "`%` in its path"),
+            ("http://a:b:80", "`:` cannot be in a host"),
+            ("http://caf\u{e9}:80", "cannot be in a host"),
+            ("http://[fe80::1%25eth0]:7370", "not an IPv6 address"),
+            ("http://[nonsense]:7370", "not an IPv6 address"),
+            ("http://x:0", "not a port"),
+            ("http://x:65536", "not a port"),
+            ("http://x\u{1b}[31m:1", r"\u{1b}"),
+            ("HTTPS://x", "TLS"),
+            ("ftp://x", "write http://HOST:PORT"),
+        ] {
+            let why = refused(url);
+            assert!(why.contains(says), "{url:?}: {why}");
+            assert!(!why.contains('\u{1b}'), "{url:?}: {why:?}");
+        }
+        for (url, stored) in [
+            ("HTTP://127.0.0.1:7370", "http://127.0.0.1:7370"),
+            ("Http://lab.example:65535/pre%2Ffix", "http://lab.example:65535/pre%2Ffix"),
+            ("http://[::1]:7370/prefix", "http://[::1]:7370/prefix"),
+            ("http://my_host-1.local", "http://my_host-1.local"),
+        ] {
+            assert_eq!(check_url(url).unwrap(), stored, "{url}");
+        }
+        let mut peers = Peers::default();
+        peers
+            .add(Peer { name: "lab".into(), url: "HTTP://127.0.0.1:7370".into(), token_file: None })
+            .unwrap();
+        assert_eq!(peers.get("lab").unwrap().url, "http://127.0.0.1:7370");
+        let bad = Peer { name: "p".into(), url: "http://x%00y".into(), token_file: None };
+        assert_eq!(peers.add(bad).map_err(|e| e.exit_code()), Err(2));
+        assert_eq!(peers.list.len(), 1);
+    }
 }

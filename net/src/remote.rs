@@ -2,7 +2,7 @@
 //! a time budget, records the run in the server's ledger and answers with the record and the
 //! output state; [`record_locally`] records that same run in the caller's home.
 
-use crate::error::NetError;
+use crate::error::{NetError, printable};
 use crate::peers::{Peer, Peers};
 use crate::server::{Shared, json, text_resp};
 use axum::body::Bytes;
@@ -149,22 +149,23 @@ impl WireDiagnostic {
         }
     }
 
-    /// The diagnostic again; `None` when its code is not one this rdx knows.
+    /// The diagnostic again; `None` when its code is not one this rdx knows. Its text came from
+    /// a peer, so it is made printable ([`printable`]).
     pub fn to_diagnostic(&self) -> Option<rdx_lang::diag::Diagnostic> {
         use rdx_lang::ast::Span;
         let code = rdx_lang::codes::lookup(&self.code)?;
         let mut d = rdx_lang::diag::Diagnostic::error(
             code,
-            self.message.clone(),
+            printable(&self.message),
             Span::new(self.span[0], self.span[1]),
         );
-        d.note = self.note.clone();
+        d.note = printable(&self.note);
         d.labels = self
             .labels
             .iter()
-            .map(|(a, b, m)| rdx_lang::diag::Label { span: Span::new(*a, *b), message: m.clone() })
+            .map(|(a, b, m)| rdx_lang::diag::Label { span: Span::new(*a, *b), message: printable(m) })
             .collect();
-        d.hints = self.hints.clone();
+        d.hints = self.hints.iter().map(|h| printable(h)).collect();
         Some(d)
     }
 }
@@ -354,4 +355,26 @@ pub fn record_locally(
     let rec = batch.record_run(&run)?;
     batch.commit()?;
     Ok(rec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WireDiagnostic;
+
+    #[test]
+    fn a_peers_diagnostic_is_made_printable() {
+        let wire = WireDiagnostic {
+            code: "R0119".into(),
+            message: "run \x1b[2Jstopped".into(),
+            span: [0, 1],
+            note: "in gene \x1b]0;x\x07".into(),
+            labels: vec![(0, 1, "here\r".into())],
+            hints: vec!["größe \u{202e}".into()],
+        };
+        let d = wire.to_diagnostic().expect("a known code");
+        assert_eq!(d.message, r"run \u{1b}[2Jstopped");
+        assert_eq!(d.note, r"in gene \u{1b}]0;x\u{7}");
+        assert_eq!(d.labels[0].message, r"here\r");
+        assert_eq!(d.hints, vec![r"größe \u{202e}".to_string()]);
+    }
 }

@@ -19,6 +19,7 @@
 //! are served.
 
 use crate::MAX_BODY;
+use crate::error::printable;
 use crate::remote;
 use crate::served::{Queue, Served, Tracked};
 use axum::Extension;
@@ -655,13 +656,15 @@ impl http_body::Body for Held {
 }
 
 /// Whether the headers carry `Bearer token`, compared in constant time (as blake3 hashes,
-/// whose equality is constant-time).
+/// whose equality is constant-time). The scheme is case-insensitive (RFC 7235: `bearer`
+/// will do); the token is compared as it is.
 fn authorized(headers: &HeaderMap, token: &str) -> bool {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, given)| given.trim());
     match given {
         Some(given) => blake3::hash(given.as_bytes()) == blake3::hash(token.as_bytes()),
         None => false,
@@ -1014,18 +1017,10 @@ async fn put_blob(State(shared): State<Arc<Shared>>, UrlPath(cid): UrlPath<Strin
 }
 
 async fn list_runs(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
-    let mut after = 0u64;
-    for pair in query.as_deref().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-        match pair.split_once('=') {
-            Some(("after", v)) => match v.parse::<u64>() {
-                Ok(n) => after = n,
-                Err(_) => return text_resp(StatusCode::BAD_REQUEST, &format!("`{v}` is not a run id")),
-            },
-            _ => {
-                return text_resp(StatusCode::BAD_REQUEST, &format!("unknown query `{pair}` (use after=ID)"));
-            }
-        }
-    }
+    let after = match runs_after(query.as_deref().unwrap_or("")) {
+        Ok(after) => after,
+        Err(why) => return text_resp(StatusCode::BAD_REQUEST, &why),
+    };
     let runs = shared
         .with_home(move |home| {
             home.runs(None, None).map(|mut runs| {
@@ -1043,6 +1038,68 @@ async fn list_runs(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery)
         Ok(Err(e)) => core_error(&e),
         Err(r) => r,
     }
+}
+
+/// The run id of the query of `GET /runs` (`after=ID`; 0 when absent): its names and values
+/// percent-decoded as a form's are (`+` is a space), `ID` decimal digits. An unknown name, a
+/// name given twice, a bad escape or another `ID` is an error saying which.
+fn runs_after(query: &str) -> Result<u64, String> {
+    let mut after = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (name, value) = (form_decode(name)?, form_decode(value)?);
+        if name != "after" {
+            return Err(format!("unknown query `{}` (use after=ID)", printable(&name)));
+        }
+        if after.is_some() {
+            return Err("`after` is given twice: give it once (after=ID)".to_string());
+        }
+        let id = Some(&value)
+            .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|v| v.parse::<u64>().ok());
+        match id {
+            Some(id) => after = Some(id),
+            None => {
+                return Err(format!(
+                    "`{}` is not a run id (after=ID takes decimal digits)",
+                    printable(&value)
+                ));
+            }
+        }
+    }
+    Ok(after.unwrap_or(0))
+}
+
+/// A name or value of a query, decoded as `application/x-www-form-urlencoded` says: `+` is a
+/// space and `%XX` the byte of hex `XX`; the bytes must be UTF-8. A `%` not followed by two
+/// hex digits is an error.
+fn form_decode(text: &str) -> Result<String, String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        match b {
+            b'+' => bytes.push(b' '),
+            b'%' => match (rest.first().and_then(hex_digit), rest.get(1).and_then(hex_digit)) {
+                (Some(high), Some(low)) => {
+                    bytes.push(high << 4 | low);
+                    rest = &rest[2..];
+                }
+                _ => {
+                    return Err(format!(
+                        "`{}` has a `%` without two hex digits after it (write %25 for a `%`)",
+                        printable(text)
+                    ));
+                }
+            },
+            _ => bytes.push(b),
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| format!("`{}` does not decode to UTF-8 text", printable(text)))
+}
+
+fn hex_digit(b: &u8) -> Option<u8> {
+    char::from(*b).to_digit(16).and_then(|d| u8::try_from(d).ok())
 }
 
 /// A plain-text answer (one line).
@@ -1107,5 +1164,48 @@ mod tests {
         assert!(!authorized(&h, "s3cre"));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic s3cret"));
         assert!(!authorized(&h, "s3cret"));
+        // The scheme in any case (RFC 7235); the token exactly.
+        for given in ["bearer s3cret", "BEARER s3cret", "bEaReR  s3cret"] {
+            h.insert(header::AUTHORIZATION, HeaderValue::from_static(given));
+            assert!(authorized(&h, "s3cret"), "{given}");
+        }
+        for given in ["bearer S3CRET", "Bearers3cret", "bearer", "Bearer s3cret2"] {
+            h.insert(header::AUTHORIZATION, HeaderValue::from_static(given));
+            assert!(!authorized(&h, "s3cret"), "{given}");
+        }
+    }
+
+    #[test]
+    fn runs_queries() {
+        for (query, after) in [
+            ("", 0),
+            ("after=5", 5),
+            ("after=%31", 1),
+            ("%61fter=%32%30", 20),
+            ("after=007", 7),
+            ("&after=3&", 3),
+        ] {
+            assert_eq!(runs_after(query), Ok(after), "{query}");
+        }
+        for (query, says) in [
+            ("after=0&after=5", "`after` is given twice"),
+            ("after=+1", "is not a run id"),
+            ("after=%2B1", "`+1` is not a run id"),
+            ("after=-1", "is not a run id"),
+            ("after=1+", "is not a run id"),
+            ("after=", "`` is not a run id"),
+            ("after", "`` is not a run id"),
+            ("after=99999999999999999999", "is not a run id"),
+            ("after=%zz", "without two hex digits"),
+            ("after=%3", "without two hex digits"),
+            ("after=%ff", "UTF-8"),
+            ("before=1", "unknown query `before`"),
+            ("after=%1b[2J", r"`\u{1b}[2J` is not a run id"),
+        ] {
+            match runs_after(query) {
+                Err(why) => assert!(why.contains(says), "{query}: {why}"),
+                Ok(n) => panic!("{query} gave {n}"),
+            }
+        }
     }
 }

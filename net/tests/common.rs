@@ -168,3 +168,45 @@ pub fn dead_url() -> String {
     drop(l);
     url
 }
+
+/// A fake server like [`fake_server`] (each connection answered with `answer(request_head)`,
+/// then closed), stopped and its thread joined when dropped.
+pub struct Fake {
+    pub url: String,
+    addr: SocketAddr,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Fake {
+    pub fn start(answer: impl Fn(&str) -> Vec<u8> + Send + 'static) -> Fake {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind(loopback()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(mut s) = conn else { continue };
+                let head = read_head(&mut s);
+                let _ = s.write_all(&answer(&head));
+                let _ = s.flush();
+            }
+        });
+        Fake { url: format!("http://{addr}"), addr, stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for Fake {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wakes the thread from `accept`, so it sees the flag.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

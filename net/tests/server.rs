@@ -127,6 +127,25 @@ fn bad_paths_are_400_never_a_panic() {
 }
 
 #[test]
+fn runs_queries_are_decoded_and_the_auth_scheme_is_any_case() {
+    let dir = TempDir::new("query");
+    let server = serve(&dir, Some(TOKEN));
+    let decoded = request(server.addr(), "GET", "/runs?after=%31", &[], b"");
+    assert_eq!((decoded.status, String::from_utf8_lossy(&decoded.body).trim()), (200, "[]"));
+    let twice = request(server.addr(), "GET", "/runs?after=0&after=5", &[], b"");
+    assert_eq!(twice.status, 400);
+    assert!(String::from_utf8_lossy(&twice.body).contains("`after` is given twice"));
+    assert_eq!(request(server.addr(), "GET", "/runs?after=+1", &[], b"").status, 400);
+    let bytes = blob(9, 64);
+    let path = format!("/blobs/{}", Cid::of(&bytes));
+    let auth = format!("Authorization: bearer {TOKEN}");
+    assert_eq!(request(server.addr(), "PUT", &path, &[&auth], &bytes).status, 201);
+    let upper = format!("Authorization: bearer {}", TOKEN.to_uppercase());
+    assert_eq!(request(server.addr(), "PUT", &path, &[&upper], &bytes).status, 401);
+    server.stop().unwrap();
+}
+
+#[test]
 fn oversized_bodies_are_413() {
     let dir = TempDir::new("big");
     let server = serve(&dir, None);

@@ -434,8 +434,8 @@ impl Remote<'_> {
                     (Some(d), None) => eprintln!("error[{}]: {} ({})", d.code, d.message, self.program.name),
                     (None, _) => eprintln!(
                         "error[{}]: {} ({}, run {} on {})",
-                        run.code.as_deref().unwrap_or("?"),
-                        run.message.as_deref().unwrap_or("the run failed"),
+                        rdx_net::error::printable(run.code.as_deref().unwrap_or("?")),
+                        rdx_net::error::printable(run.message.as_deref().unwrap_or("the run failed")),
                         self.program.name,
                         reply.record.id,
                         done.peer.name

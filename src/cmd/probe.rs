@@ -265,7 +265,10 @@ fn remote_load(home: &Home, name: &str, cid: &str, args: &Args) -> Result<Probe,
 }
 
 fn is_url(text: &str) -> bool {
-    text.starts_with("http://") || text.starts_with("https://")
+    // The scheme in any case, as `peer add` takes it.
+    ["http://", "https://"]
+        .iter()
+        .any(|scheme| text.get(..scheme.len()).is_some_and(|s| s.eq_ignore_ascii_case(scheme)))
 }
 
 /// `GET url`, `n` times: latency and, from the body's length, throughput.
