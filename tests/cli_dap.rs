@@ -225,6 +225,8 @@ fn a_message_that_is_not_a_request_is_skipped_and_a_broken_frame_ends_the_sessio
     // Frames that cannot be followed: an error and exit code 2, never a panic (a length past
     // the address space made `vec![0; len]` panic) nor an allocation of the length asked.
     let endless_header = "x".repeat(100_000);
+    // A header of more than 64 lines (a stream of them was read for ever).
+    let many_lines = format!("{}Content-Length: 2\r\n\r\n{{}}", "X-Note: 1\r\n".repeat(65));
     for frame in [
         "Content-Length: 18446744073709551615\r\n\r\n{}",
         "Content-Length: 1000000000000\r\n\r\n{}",
@@ -232,6 +234,7 @@ fn a_message_that_is_not_a_request_is_skipped_and_a_broken_frame_ends_the_sessio
         "Content-Type: text\r\n\r\n{}",
         "Content-Length: x\r\n\r\n{}",
         endless_header.as_str(),
+        many_lines.as_str(),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
             .arg("dap")
@@ -499,4 +502,147 @@ fn pause_stops_a_running_continue_and_disconnect_ends_a_running_session() {
     drop(to);
     let out = child.wait_with_output().expect("rdx dap ends");
     assert!(out.status.success());
+}
+
+fn janus(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/janus").join(name).display().to_string()
+}
+
+/// In a Janus caller whose call passes an expression (`call twice(r - 2, s)` goes through a
+/// temporary `_t3`), the temporary is not a variable, and every expression computes in that
+/// frame (`_t3`, which the Janus parser refuses, made each one fail).
+#[test]
+fn a_janus_callers_temporaries_are_not_variables_and_its_expressions_compute() {
+    let ja = janus("locals.ja");
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": ja}));
+    c.request("setBreakpoints", json!({"source": {"path": ja}, "breakpoints": [{"line": 4}]}));
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    c.request("continue", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("breakpoint"));
+    let names: Vec<String> = c.variables(1).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["r", "s", "st"]);
+    for (expr, value) in [("r - 2", "10"), ("1", "1"), ("s", "13")] {
+        let (r, _) = c.request("evaluate", json!({"expression": expr, "frameId": 1}));
+        assert_eq!(r["body"]["result"], json!(value), "{expr}: {r}");
+    }
+    let (r, _) = c.request("evaluate", json!({"expression": "_t3", "frameId": 1}));
+    assert_eq!(r["message"], json!("no variable `_t3` in scope"), "{r}");
+}
+
+/// Launch arguments of the wrong type are refused, naming the argument and the type it takes
+/// (a string `args` launched with n = 0, `"reverse": "true"` ran forward); the messages name
+/// launch arguments, not the command line's flags. The session goes on to a good launch.
+#[test]
+fn launch_arguments_of_the_wrong_type_are_refused() {
+    let sum = stdlib("sum.rdx");
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    for (args, says) in [
+        (
+            json!({"entry": "sum_to", "args": "n=5"}),
+            "launch argument `args` must be a list of `name=value` strings",
+        ),
+        (json!({"entry": "sum_to", "args": [5]}), "launch argument `args`: `5` is not a `name=value` string"),
+        (
+            json!({"entry": "sum_to", "args": ["n=5", 7]}),
+            "launch argument `args`: `7` is not a `name=value` string",
+        ),
+        (json!({"entry": "sum_to", "args": ["n"]}), "launch argument `args`: `n` is not `name=value`"),
+        (json!({"entry": "sum_to", "args": ["n=1", "n=2"]}), "launch argument `args`: `n` is set twice"),
+        (json!({"entry": "sum_to", "reverse": "true"}), "launch argument `reverse` must be true or false"),
+        (
+            json!({"entry": "sum_to", "stopOnEntry": "yes"}),
+            "launch argument `stopOnEntry` must be true or false",
+        ),
+        (json!({"entry": 5}), "launch argument `entry` must be the name of a gene (a string), not `5`"),
+        (json!({}), "there is no `main` gene: set the launch argument `entry` to the gene to debug"),
+        (json!({"entry": "nosuch"}), "launch argument `entry`: no gene `nosuch`"),
+    ] {
+        let mut args = args;
+        args["program"] = json!(sum);
+        let (r, _) = c.request("launch", args.clone());
+        let message = r["message"].as_str().unwrap_or_default();
+        assert!(r["success"] == json!(false) && message.starts_with(says), "{args}: {r}");
+        assert!(!message.contains("--"), "{args}: {r}");
+    }
+    let (r, _) = c.request("launch", json!({"program": 5}));
+    assert_eq!(
+        r["message"],
+        json!("launch argument `program` must be the file to debug (a string), not `5`")
+    );
+    let (r, _) = c.request(
+        "launch",
+        json!({"program": sum, "entry": "sum_to", "args": ["n=3", "s=6"], "reverse": true}),
+    );
+    assert_eq!(r["success"], json!(true), "{r}");
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    assert_eq!(c.variables(0), [("n".into(), "3".into()), ("s".into(), "6".into())]);
+}
+
+/// Requests at the protocol's edges: `threads` before `launch` (no thread), a second `launch`,
+/// `setBreakpoints` without a source, `evaluate` without an expression, a thread that is not
+/// the program's, a header named in lower case; after `terminate` the client's `disconnect`
+/// is answered before the adapter exits.
+#[test]
+fn protocol_edges_and_disconnect_after_terminate() {
+    let sum = stdlib("sum.rdx");
+    let mut c = Client::start();
+    let (r, _) = c.request("threads", json!({}));
+    assert_eq!((r["success"].clone(), r["body"]["threads"].clone()), (json!(true), json!([])), "{r}");
+    c.request("initialize", json!({}));
+    let launch = json!({"program": sum, "entry": "sum_to", "args": ["n=3"]});
+    let (r, _) = c.request("launch", launch.clone());
+    assert_eq!(r["success"], json!(true), "{r}");
+    let (r, _) = c.request("launch", launch);
+    assert_eq!(
+        r["message"],
+        json!("the program is launched already (`rdx dap` debugs one program per session)"),
+        "{r}"
+    );
+    for args in [json!({"source": {}, "breakpoints": [{"line": 26}]}), json!({"breakpoints": [{"line": 26}]})]
+    {
+        let (r, _) = c.request("setBreakpoints", args);
+        assert!(r["message"].as_str().is_some_and(|m| m.starts_with("setBreakpoints needs `source`")), "{r}");
+    }
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    for args in [json!({}), json!({"expression": 5}), json!({"expression": " "})] {
+        let (r, _) = c.request("evaluate", args);
+        assert!(r["message"].as_str().is_some_and(|m| m.starts_with("evaluate needs `expression`")), "{r}");
+    }
+    for cmd in ["next", "stepIn", "stepBack", "continue", "stackTrace", "pause"] {
+        let (r, _) = c.request(cmd, json!({"threadId": 7}));
+        assert_eq!(r["message"], json!("no thread 7 (the program's one thread is 1)"), "{cmd}: {r}");
+    }
+    assert_eq!(top_line(&mut c), json!(22), "nothing moved");
+    c.seq += 1;
+    let body = json!({"seq": c.seq, "type": "request", "command": "threads"}).to_string();
+    write!(c.to, "content-length: {}\r\n\r\n{body}", body.len()).expect("send");
+    let r = c.read();
+    assert_eq!(r["body"]["threads"][0]["id"], json!(1), "{r}");
+    let (r, _) = c.request("terminate", json!({}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    c.event("terminated");
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1}));
+    assert_eq!(r["success"], json!(false), "{r}");
+    let (r, _) = c.request("disconnect", json!({}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    assert!(c.child.wait().expect("rdx dap ends").success());
+
+    // So after a `terminate` that stops a running motion.
+    let f = program("terminate", "forever.rdx", FOREVER);
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": f, "stopOnEntry": false}));
+    c.request("configurationDone", json!({}));
+    let (r, _) = c.request("terminate", json!({}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    c.event("terminated");
+    let (r, _) = c.request("disconnect", json!({}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    assert!(c.child.wait().expect("rdx dap ends").success());
 }

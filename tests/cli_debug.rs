@@ -368,13 +368,18 @@ fn a_count_repeats_a_step_and_a_stray_argument_is_refused() {
     assert!(out.contains("at the end of the run"), "{out}");
     // A count that is not one, and an argument to a motion that takes none: refused, nothing
     // moves, and the session goes on.
-    let out = session(&[&fib, "--set", "n=3"], "step -3\nnext 0\nback x\ncontinue 5\nrfinish 1\nwhere\n");
+    // A count or a step past 64 bits is too large, and says so.
+    let script = "step -3\nnext 0\nback x\ncontinue 5\nrfinish 1\nstep 99999999999999999999999\n\
+                  goto 18446744073709551616\nwhere\n";
+    let out = session(&[&fib, "--set", "n=3"], script);
     for refusal in [
         "error: step [N]: `-3` is not a count (1 or more)",
         "error: next [N]: `0` is not a count (1 or more)",
         "error: back [N]: `x` is not a count (1 or more)",
         "error: continue takes no argument (`5`)",
         "error: rfinish takes no argument (`1`)",
+        "error: step [N]: `99999999999999999999999` is too large (at most 18446744073709551615)",
+        "error: goto STEP: `18446744073709551616` is too large (at most 18446744073709551615)",
     ] {
         assert!(out.contains(refusal), "{refusal}:\n{out}");
     }
@@ -504,11 +509,39 @@ fn janus_arrays_of_several_dimensions_are_inspected_by_name() {
         "{out}"
     );
     assert!(out.contains("\nm[2][3] = {{1, 2, 3}, {4, 0, 5}}\nm[1][0] * 2 = 8\n"), "{out}");
-    // Past the dimensions: the program's own error, not the whole array.
+    // Past the dimensions: the program's own error, not the whole array, with the help
+    // `rdx run` gives for it.
+    let last: Vec<&str> = out.trim_end().lines().rev().take(2).collect();
+    assert!(last[1].starts_with("error: index out of bounds"), "{out}");
     assert!(
-        out.trim_end().lines().last().is_some_and(|l| l.starts_with("error: index out of bounds")),
+        last[0].starts_with("help: in a Janus multi-dimensional array")
+            && last[0].ends_with("an index past 2^32 means a subscript outside its dimension"),
         "{out}"
     );
+}
+
+/// A Janus program's compiler-made names are not variables: its temporaries (`_t3`, an
+/// expression passed to a call) are neither printed nor watched, and neither they nor a global
+/// hidden by a parameter (`_g_counter`), which the Janus parser refuses, keep an expression
+/// from being computed in that frame; a name of Unicode letters is one (`été`).
+#[test]
+fn janus_compiler_names_are_not_variables_and_expressions_compute_in_their_frames() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/janus");
+    let locals = dir.join("locals.ja").display().to_string();
+    let out = session(&[&locals], "break 21\ncontinue\nprint r - 2\nprint _t3\nwatch _t3\n");
+    assert!(out.contains("\nr - 2 = 10\n"), "{out}");
+    assert_eq!(out.matches("error: no variable `_t3` in scope\n").count(), 2, "{out}");
+    let globals = dir.join("globals.ja").display().to_string();
+    let out = session(&[&globals], "break 19\ncontinue\ninfo args\nprint counter + 1\n");
+    assert!(out.contains("counter = 2\n_g_counter = 6\n"), "{out}");
+    assert!(out.contains("\ncounter + 1 = 3\n"), "{out}");
+    let uni = program(
+        "unicode",
+        "uni.ja",
+        "procedure main()\n    int été\n    int x\n    été += 2\n    x += été\n",
+    );
+    let out = session(&[&uni], "step\nstep\nprint été + x\n");
+    assert!(out.contains("\nété + x = 4\n"), "{out}");
 }
 
 /// Float buffers are shown as `rdx run` shows them, element by element (a `c64` element is a

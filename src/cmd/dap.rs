@@ -9,7 +9,8 @@
 //! runs on a thread of its own, so the session answers while the program runs: `pause` raises
 //! the debugger's interrupt flag ([`Debugger::set_interrupt`]) and the motion stops with a
 //! `stopped` event, reason `pause`; `disconnect` stops it and ends the session; `threads` is
-//! answered; a request that needs the program's state is refused until it stops.
+//! answered; a request that needs the program's state is refused until it stops. After
+//! `terminate` the adapter answers the client's `disconnect` before it exits.
 
 use super::debug::Session;
 use rdx_core::run::Program;
@@ -27,13 +28,12 @@ use std::sync::mpsc::{Receiver, Sender};
 /// Supports initialize (with supportsStepBack), launch (program, entry, args as
 /// ["n=10", …] or {"n": "10"}, reverse, stopOnEntry), setBreakpoints, configurationDone,
 /// threads, stackTrace, scopes, variables, evaluate, next, stepIn, stepOut, stepBack,
-/// continue, reverseContinue, pause (it stops a running motion), disconnect; it sends stopped,
-/// output and terminated events.
+/// continue, reverseContinue, pause (it stops a running motion), terminate (then it waits
+/// for disconnect), disconnect; it sends stopped, output and terminated events.
 /// A message that is not a request (not JSON, or without a `command`) is skipped with a note
 /// on stderr and in an output event; a frame that cannot be read (no or a bad
-/// `Content-Length`, a header line over 4 KiB, a body over 16 MiB, the input ending inside a
-/// message) ends the session
-/// with an error and exit code 2.
+/// `Content-Length`, a header line over 4 KiB, a header of more than 64 lines, a body over
+/// 16 MiB, the input ending inside a message) ends the session with an error and exit code 2.
 #[derive(clap::Args)]
 pub struct Args {}
 
@@ -77,12 +77,16 @@ const MAX_BODY: usize = 1 << 24;
 /// The longest header line read (`Content-Length: N` is about 20 bytes).
 const MAX_HEADER_LINE: usize = 1 << 12;
 
+/// The most header lines a message may have (DAP sends one, `Content-Length`).
+const MAX_HEADER_LINES: usize = 64;
+
 /// Reads one framed message: `Ok(None)` at the end of input; `Ok(Some(Err(why)))` for a frame
 /// whose body is not a JSON object (the next frame can still be read); `Err` for a frame that
 /// cannot be read, after which the stream cannot be followed.
 fn read_message(input: &mut impl BufRead) -> Result<Option<Result<Json, String>>, String> {
     let mut len = None;
     let mut first = true;
+    let mut header_lines = 0;
     loop {
         let mut line = String::new();
         let n = (&mut *input)
@@ -100,7 +104,14 @@ fn read_message(input: &mut impl BufRead) -> Result<Option<Result<Json, String>>
         if line.is_empty() {
             break;
         }
-        if let Some(v) = line.strip_prefix("Content-Length:") {
+        header_lines += 1;
+        if header_lines > MAX_HEADER_LINES {
+            return Err(format!("a message header of more than {MAX_HEADER_LINES} lines"));
+        }
+        // Header names are case-insensitive (as in HTTP).
+        if let Some((name, v)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("Content-Length")
+        {
             let v = v.trim();
             len = Some(v.parse::<usize>().ok().filter(|&n| n <= MAX_BODY).ok_or_else(|| {
                 format!("`Content-Length: {v}` is not a length of at most {MAX_BODY} bytes")
@@ -239,10 +250,16 @@ fn serve<W: Write>(events: &Receiver<Event>, tx: &Sender<Event>, wire: &mut Wire
                 }
                 Err(e) => wire.refuse(&req, &e),
             },
-            "disconnect" | "terminate" => {
+            "disconnect" => {
                 wire.respond(&req, json!({}));
                 return Ok(());
             }
+            "terminate" => {
+                disconnect(wire, &req);
+                return terminated(events, wire);
+            }
+            // No program, no thread.
+            "threads" => wire.respond(&req, json!({"threads": []})),
             _ => wire.refuse(&req, "launch a program first"),
         }
     }
@@ -251,8 +268,51 @@ fn serve<W: Write>(events: &Receiver<Event>, tx: &Sender<Event>, wire: &mut Wire
 
 type Launched = (Program, usize, Vec<rdx_vm::Value>, rdx_vm::Direction, bool);
 
+/// Launch argument `key`: None when it is not given (or null); refused, naming the type it
+/// wants (`kind`), when `want` does not take it.
+fn launch_arg<'a, T>(
+    args: &'a Json,
+    key: &str,
+    kind: &str,
+    want: impl Fn(&'a Json) -> Option<T>,
+) -> Result<Option<T>, String> {
+    match &args[key] {
+        Json::Null => Ok(None),
+        v => want(v).map(Some).ok_or_else(|| format!("launch argument `{key}` must be {kind}, not `{v}`")),
+    }
+}
+
 fn launch(args: &Json) -> Result<Launched, String> {
-    let path = args["program"].as_str().ok_or("launch needs `program`: the file to debug")?;
+    let path = launch_arg(args, "program", "the file to debug (a string)", Json::as_str)?
+        .filter(|p| !p.is_empty())
+        .ok_or("launch needs `program`: the file to debug")?;
+    let entry = launch_arg(args, "entry", "the name of a gene (a string)", Json::as_str)?;
+    let reverse = launch_arg(args, "reverse", "true or false", Json::as_bool)?;
+    let stop_on_entry = launch_arg(args, "stopOnEntry", "true or false", Json::as_bool)?;
+    // (name, value text) pairs, from `["n=10", …]` or `{"n": "10", …}`.
+    let sets: Vec<(String, String)> = match &args["args"] {
+        Json::Null => Vec::new(),
+        Json::Array(a) => {
+            a.iter()
+                .map(|v| match v.as_str() {
+                    Some(s) => rdx_vm::values::parse_assignment(s)
+                        .map_err(|e| format!("launch argument `args`: {e}")),
+                    None => Err(format!("launch argument `args`: `{v}` is not a `name=value` string")),
+                })
+                .collect::<Result<_, _>>()?
+        }
+        Json::Object(o) => o
+            .iter()
+            .map(|(k, v)| {
+                (k.trim().to_string(), v.as_str().map_or_else(|| v.to_string(), |s| s.trim().to_string()))
+            })
+            .collect(),
+        v => {
+            return Err(format!(
+                "launch argument `args` must be a list of `name=value` strings or an object of values, not `{v}`"
+            ));
+        }
+    };
     let program = Program::open(path, None, false, &[]).map_err(|e| match e {
         rdx_core::run::LoadError::Compile { diagnostics, name, .. } => format!(
             "{name}: {}",
@@ -260,22 +320,33 @@ fn launch(args: &Json) -> Result<Launched, String> {
         ),
         rdx_core::run::LoadError::Core(e) => e.to_string(),
     })?;
-    let sets: Vec<String> = match &args["args"] {
-        Json::Array(a) => a.iter().filter_map(|v| v.as_str().map(String::from)).collect(),
-        Json::Object(o) => o
-            .iter()
-            .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), String::from)))
-            .collect(),
-        _ => Vec::new(),
+    // Messages name the launch arguments, not the command line's `--entry` and `--set`.
+    let m = &program.module;
+    let gene = match entry {
+        Some(_) => program.entry(entry).map_err(|e| format!("launch argument `entry`: {e}"))?,
+        None => m.default_entry().ok_or_else(|| {
+            let names: Vec<&str> = m.genes.iter().map(|g| g.name.as_str()).collect();
+            let others =
+                rdx_lang::check::alternatives("main", "the genes are:", &names, |i| names[i].to_string());
+            format!("there is no `main` gene: set the launch argument `entry` to the gene to debug{others}")
+        })?,
     };
-    let gene = program.entry(args["entry"].as_str()).map_err(|e| e.to_string())?;
-    let values = program.bind(gene, &sets).map_err(|e| e.to_string())?;
-    let dir = if args["reverse"].as_bool() == Some(true) {
-        rdx_vm::Direction::Backward
-    } else {
-        rdx_vm::Direction::Forward
-    };
-    Ok((program, gene, values, dir, args["stopOnEntry"].as_bool().unwrap_or(true)))
+    let values = rdx_vm::values::bind(m, gene, &sets).map_err(|e| format!("launch argument `args`: {e}"))?;
+    let dir = if reverse == Some(true) { rdx_vm::Direction::Backward } else { rdx_vm::Direction::Forward };
+    Ok((program, gene, values, dir, stop_on_entry.unwrap_or(true)))
+}
+
+/// What a second `launch` gets.
+const LAUNCHED: &str = "the program is launched already (`rdx dap` debugs one program per session)";
+
+/// Refuses a request naming a thread other than the program's one (id 1); a request without
+/// `threadId` means that one.
+fn thread(args: &Json) -> Result<(), String> {
+    match &args["threadId"] {
+        Json::Null => Ok(()),
+        id if id.as_u64() == Some(1) => Ok(()),
+        id => Err(format!("no thread {id} (the program's one thread is 1)")),
+    }
 }
 
 /// What runs a motion needs: the session's events (and a sender for the motion's end) and the
@@ -341,10 +412,13 @@ impl Running<'_> {
                     }
                 };
                 match req["command"].as_str().unwrap_or("") {
-                    "pause" => {
-                        self.flag.store(true, Ordering::SeqCst);
-                        wire.respond(&req, json!({}));
-                    }
+                    "pause" => match thread(&req["arguments"]) {
+                        Ok(()) => {
+                            self.flag.store(true, Ordering::SeqCst);
+                            wire.respond(&req, json!({}));
+                        }
+                        Err(e) => wire.refuse(&req, &e),
+                    },
                     "disconnect" | "terminate" if ending.is_none() => {
                         self.flag.store(true, Ordering::SeqCst);
                         ending = Some(Ok(Moved::Disconnect(req)));
@@ -352,6 +426,7 @@ impl Running<'_> {
                     "threads" => wire.respond(&req, json!({"threads": [{"id": 1, "name": "main"}]})),
                     "initialize" => wire.respond(&req, capabilities()),
                     _ if ending.is_some() => wire.refuse(&req, "the session is ending"),
+                    "launch" => wire.refuse(&req, LAUNCHED),
                     cmd => wire.refuse(&req, &format!("the program is running: `{cmd}` needs it paused")),
                 }
             }
@@ -366,6 +441,23 @@ impl Running<'_> {
 fn disconnect<W: Write>(wire: &mut Wire<W>, req: &Json) {
     wire.respond(req, json!({}));
     wire.event("terminated", json!({}));
+}
+
+/// After `terminate`: the program is gone, and the client's `disconnect` (or the end of the
+/// input) ends the session; `disconnect` is answered, every other request refused.
+fn terminated<W: Write>(events: &Receiver<Event>, wire: &mut Wire<W>) -> Result<(), String> {
+    while let Some(req) = next_request(events, wire)? {
+        match req["command"].as_str().unwrap_or("") {
+            "disconnect" => {
+                wire.respond(&req, json!({}));
+                return Ok(());
+            }
+            "terminate" => wire.respond(&req, json!({})),
+            "threads" => wire.respond(&req, json!({"threads": []})),
+            _ => wire.refuse(&req, "the program was terminated: `disconnect` ends the session"),
+        }
+    }
+    Ok(())
 }
 
 /// After `launch`: the session.
@@ -383,9 +475,16 @@ fn session<W: Write>(
         let mut moved = None;
         match req["command"].as_str().unwrap_or("") {
             "initialize" => wire.respond(&req, capabilities()),
-            "setBreakpoints" => {
-                let out = set_breakpoints(s, args, &path, lines);
-                wire.respond(&req, json!({"breakpoints": out}));
+            "launch" => wire.refuse(&req, LAUNCHED),
+            "setBreakpoints" => match set_breakpoints(s, args, &path, lines) {
+                Ok(out) => wire.respond(&req, json!({"breakpoints": out})),
+                Err(e) => wire.refuse(&req, &e),
+            },
+            "stackTrace" | "pause" | "next" | "stepIn" | "stepOut" | "stepBack" | "continue"
+            | "reverseContinue"
+                if let Err(e) = thread(args) =>
+            {
+                wire.refuse(&req, &e)
             }
             "setExceptionBreakpoints" => wire.respond(&req, json!({})),
             "configurationDone" => {
@@ -432,7 +531,7 @@ fn session<W: Write>(
                 // Reference `frame id + 1`; any other is no frame's (no variables).
                 let id = args["variablesReference"].as_u64().and_then(|r| r.checked_sub(1));
                 let vars = match frame(s, &id.map_or(Json::Null, |i| json!(i))) {
-                    Some(k) => s.dbg.variables(k),
+                    Some(k) => s.variables(k),
                     None => Vec::new(),
                 };
                 let list: Vec<Json> = vars
@@ -446,7 +545,10 @@ fn session<W: Write>(
                 wire.respond(&req, json!({"variables": list}));
             }
             "evaluate" => {
-                let expr = args["expression"].as_str().unwrap_or("");
+                let Some(expr) = args["expression"].as_str().filter(|e| !e.trim().is_empty()) else {
+                    wire.refuse(&req, "evaluate needs `expression`: a variable or an expression (a string)");
+                    continue;
+                };
                 // In the frame asked for (the innermost when none is).
                 let k = match &args["frameId"] {
                     Json::Null => Some(s.dbg.depth() - 1),
@@ -482,9 +584,13 @@ fn session<W: Write>(
             }
             // Nothing runs: the program is paused already.
             "pause" => wire.respond(&req, json!({})),
-            "disconnect" | "terminate" => {
+            "disconnect" => {
                 disconnect(wire, &req);
                 return Ok(());
+            }
+            "terminate" => {
+                disconnect(wire, &req);
+                return terminated(run.events, wire);
             }
             _ => wire.refuse(&req, "not supported by rdx dap"),
         }
@@ -493,6 +599,9 @@ fn session<W: Write>(
             Some(Moved::Stopped(stop)) => report(wire, s, stop),
             Some(Moved::Disconnect(req)) => {
                 disconnect(wire, &req);
+                if req["command"] == "terminate" {
+                    return terminated(run.events, wire);
+                }
                 return Ok(());
             }
             Some(Moved::End) => return Ok(()),
@@ -560,27 +669,41 @@ fn frame(s: &Session<'_, '_>, id: &Json) -> Option<usize> {
     Some((depth - 1 - id) as usize)
 }
 
-/// `setBreakpoints`: the breakpoints of one source. The program's replace its breakpoints (a
-/// line with no statement is unverified); another file's are answered unverified and leave
-/// the program's alone.
-fn set_breakpoints(s: &mut Session<'_, '_>, args: &Json, path: &str, lines: Lines) -> Vec<Json> {
+/// `setBreakpoints`: the breakpoints of one source, named by its `path` (or its `name`; one
+/// with neither is refused). The program's replace its breakpoints (a line with no statement is
+/// unverified); another file's are answered unverified and leave the program's alone.
+fn set_breakpoints(
+    s: &mut Session<'_, '_>,
+    args: &Json,
+    path: &str,
+    lines: Lines,
+) -> Result<Vec<Json>, String> {
     let asked: Vec<&Json> = args["breakpoints"].as_array().into_iter().flatten().collect();
     let source = &args["source"];
-    let ours = match source["path"].as_str() {
-        Some(p) => std::fs::canonicalize(p)
+    let ours = match (source["path"].as_str(), source["name"].as_str()) {
+        (Some(p), _) => std::fs::canonicalize(p)
             .map_or_else(|_| p == path || p == s.program.name, |p| p.display().to_string() == path),
-        None => source["name"].as_str().is_none_or(|n| {
+        (None, Some(n)) => {
             n == s.program.name || std::path::Path::new(&s.program.name).file_name().is_some_and(|f| f == n)
-        }),
+        }
+        (None, None) => {
+            return Err(
+                "setBreakpoints needs `source` with a `path` (or a `name`): the file the breakpoints are in"
+                    .into(),
+            );
+        }
     };
     if !ours {
         let why = format!("not the program being debugged ({})", s.program.name);
-        return asked.iter().map(|b| json!({"verified": false, "line": b["line"], "message": why})).collect();
+        return Ok(asked
+            .iter()
+            .map(|b| json!({"verified": false, "line": b["line"], "message": why}))
+            .collect());
     }
     let wanted: Vec<Option<u32>> = asked.iter().map(|b| lines.source_line(&b["line"])).collect();
     let set = s.dbg.set_breaks(wanted.iter().flatten().map(|&l| BreakAt::Line(l)));
     let mut set = set.into_iter();
-    asked
+    Ok(asked
         .iter()
         .zip(&wanted)
         .map(|(b, l)| match l.and_then(|_| set.next()) {
@@ -589,5 +712,5 @@ fn set_breakpoints(s: &mut Session<'_, '_>, args: &Json, path: &str, lines: Line
                 "message": "no statement starts on this line"}),
             None => json!({"verified": false, "line": b["line"], "message": "no such line"}),
         })
-        .collect()
+        .collect())
 }

@@ -12,6 +12,7 @@ use rdx_lang::ast::{Dialect, ExprKind, StmtKind, Type};
 use rdx_vm::engine::debug::{BreakAt, Debugger, Motion, Stop, Var, line_of};
 use rdx_vm::{Engine, Interpreter, Value};
 use std::io::{BufRead, IsTerminal, Write};
+use std::num::IntErrorKind;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -187,13 +188,15 @@ fn interactive(s: &mut Session<'_, '_>) -> ExitCode {
     }
     let mut words: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
     words.extend(["locals", "args", "stack", "tape", "breaks"].map(String::from));
+    let dialect = s.program.module.dialect;
     for (gi, g) in s.program.module.genes.iter().enumerate() {
         words.push(g.name.clone());
         words.extend(g.params.iter().map(|p| p.name.clone()));
         let names = s.program.module.debug.as_ref().and_then(|d| d.genes.get(gi));
         if let Some(d) = names {
             let slots = 0..d.slot_names.len() as u16;
-            words.extend(slots.flat_map(|s| d.slot_uses(s)).map(|(name, _)| name.to_string()));
+            let named = slots.flat_map(|s| d.slot_uses(s)).map(|(name, _)| name);
+            words.extend(named.filter(|n| !temporary(n, dialect)).map(String::from));
         }
     }
     words.sort();
@@ -341,6 +344,7 @@ impl Session<'_, '_> {
                 Ok(n) => format!("error: no breakpoint or watchpoint {n}\n"),
                 Err(_) => "error: delete N: N is the number `break` or `watch` gave\n".into(),
             },
+            "watch" if temporary(arg, self.program.module.dialect) => no_variable(arg),
             "watch" => match self.dbg.add_watch(arg) {
                 Ok(w) => format!("watchpoint {}: {}\n", w.id, w.name),
                 Err(e) => format!("error: {e}\n"),
@@ -353,6 +357,9 @@ impl Session<'_, '_> {
                 Ok(n) => {
                     let stop = interrupt::during(|| self.dbg.goto(n));
                     self.report(stop)
+                }
+                Err(e) if *e.kind() == IntErrorKind::PosOverflow => {
+                    format!("error: goto STEP: `{arg}` is too large (at most {})\n", u64::MAX)
                 }
                 Err(_) => "error: goto STEP: STEP is a step number (see `info stack`)\n".into(),
             },
@@ -376,6 +383,9 @@ impl Session<'_, '_> {
         let times = match arg.parse::<u64>() {
             _ if arg.is_empty() => 1,
             Ok(n) if n >= 1 && counted => n,
+            Err(e) if counted && *e.kind() == IntErrorKind::PosOverflow => {
+                return format!("error: {cmd} [N]: `{arg}` is too large (at most {})\n", u64::MAX);
+            }
             _ if counted => return format!("error: {cmd} [N]: `{arg}` is not a count (1 or more)\n"),
             _ => return no_argument(cmd, arg),
         };
@@ -493,8 +503,7 @@ impl Session<'_, '_> {
         let m = &self.program.module;
         match arg {
             "locals" | "args" => {
-                let k = self.dbg.depth() - 1;
-                let vars = self.dbg.variables(k);
+                let vars = self.variables(self.dbg.depth() - 1);
                 let want_param = arg == "args";
                 let shown: Vec<String> =
                     vars.iter().filter(|v| v.param == want_param).map(|v| self.var_line(v)).collect();
@@ -554,6 +563,13 @@ impl Session<'_, '_> {
         s
     }
 
+    /// The variables in scope in frame `k` (0: the entry's frame) that the program declares:
+    /// not the compiler's temporaries.
+    pub fn variables(&self, k: usize) -> Vec<Var> {
+        let dialect = self.program.module.dialect;
+        self.dbg.variables(k).into_iter().filter(|v| !temporary(&v.name, dialect)).collect()
+    }
+
     /// `name = VALUE` as `rdx run` prints it.
     pub fn var_line(&self, v: &Var) -> String {
         let m = &self.program.module;
@@ -574,6 +590,9 @@ impl Session<'_, '_> {
         if arg.is_empty() {
             return "error: print VAR|EXPR\n".into();
         }
+        if temporary(arg, self.program.module.dialect) {
+            return no_variable(arg);
+        }
         if let Some(v) = self.dbg.lookup(k, arg) {
             return self.var_line(&v);
         }
@@ -592,7 +611,7 @@ impl Session<'_, '_> {
     pub fn eval(&self, k: usize, text: &str) -> Result<String, String> {
         let m = &self.program.module;
         let vars: Vec<Var> =
-            self.dbg.variables(k).into_iter().filter(|v| declarable(&v.name, m.dialect)).collect();
+            self.variables(k).into_iter().filter(|v| declarable(&v.name, m.dialect)).collect();
         let e = self.expression(text, &vars)?;
         if let ExprKind::Index(a, i) = &e.expr.kind
             && let Some(v) = vars.iter().find(|v| base_name(&v.name) == a.name)
@@ -693,9 +712,12 @@ impl Session<'_, '_> {
             .iter()
             .map(|p| vars.iter().find(|v| v.name == p.name).map_or(Value::Int(0), |v| v.value.clone()))
             .collect();
-        Interpreter::new()
-            .run(&p.module, g, &mut args, rdx_vm::Direction::Forward)
-            .map_err(|e| e.to_diagnostic().message)?;
+        // The error as `rdx run` reports it: its message and its help (a Janus subscript
+        // outside its dimension).
+        Interpreter::new().run(&p.module, g, &mut args, rdx_vm::Direction::Forward).map_err(|e| {
+            let d = e.to_diagnostic();
+            d.hints.iter().fold(d.message, |s, h| format!("{s}\nhelp: {h}"))
+        })?;
         match params.iter().position(|p| p.name == RESULT).map(|i| &args[i]) {
             Some(Value::Int(x)) => Ok((*x, ty)),
             _ => Err(format!("`{text}` has no value in frame {k}")),
@@ -743,18 +765,38 @@ fn wrapper(dialect: Dialect, vars: &[Var], ty: Type) -> (String, &'static str) {
 }
 
 /// Whether `name` can be declared in the program's language (not a compiler's label such as
-/// `slot 3`, shown for a module without names): an identifier, in Janus with `'` and, for an
-/// array of several dimensions, its dimensions (`m[2][3]`).
+/// `slot 3`, shown for a module without names, nor a Janus program's `_t1` or `_g_x`, which
+/// the Janus parser refuses): an identifier (a Janus one starts with a letter, Unicode ones too,
+/// and may hold `'`) and, for a Janus array of several dimensions, its dimensions (`m[2][3]`).
 fn declarable(name: &str, dialect: Dialect) -> bool {
     let base = base_name(name);
-    let ident = base.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && base
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || (c == '\'' && dialect == Dialect::Janus));
+    let ident = match dialect {
+        Dialect::Janus => {
+            base.chars().next().is_some_and(char::is_alphabetic)
+                && base.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '\'')
+        }
+        Dialect::Rdx => {
+            base.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && base.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        }
+    };
     let dims = &name[base.len()..];
     ident
         && (dims.is_empty()
             || dims.starts_with('[') && dims.chars().all(|c| c.is_ascii_digit() || "[]".contains(c)))
+}
+
+/// Whether `name` is a temporary the Janus compiler made (`_t1`: an expression passed as a call
+/// argument or to `push`/`pop`, a loop counter of a whole-array swap; `spec/janus.md`), which
+/// the debugger does not show as a variable. An rdx program's names are all its own.
+fn temporary(name: &str, dialect: Dialect) -> bool {
+    dialect == Dialect::Janus
+        && name.strip_prefix("_t").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// What `print` or `watch` of a name no variable in scope has answers.
+fn no_variable(name: &str) -> String {
+    format!("error: no variable `{name}` in scope\n")
 }
 
 /// The name without the dimensions of a Janus array named with them (`m[2][3]` → `m`).
