@@ -551,14 +551,18 @@ impl<'p> Checker<'p> {
             Assert(e) => self.expr(e, scope),
             Skip | Error(_) => {}
             Kernel { name, buf } => self.kernel(name, buf, span, scope),
+            // Going backward the write's index is computed again, after the write: it must
+            // not read the array written (`a[a[0]] := 3` would name another element).
             Assign { target, value } => {
                 self.lossy(span, ":=");
                 self.place(target, scope);
                 self.expr(value, scope);
+                self.index_rule(target, &[target]);
             }
             Erase(p) => {
                 self.lossy(span, "erase");
                 self.place(p, scope);
+                self.index_rule(p, &[p]);
             }
             // `stmt` sends `undo` to `undo`.
             Undo(_) => {}
