@@ -309,3 +309,39 @@ fn array_parameters_over_the_memory_limit_are_not_allocated() {
     let v = rdx_vm::values::bind::<&str, &str>(&small, 0, &[]).expect("binds");
     assert_eq!(v, vec![rdx_vm::Value::Array(vec![0; 3])]);
 }
+
+#[test]
+fn an_index_computed_from_the_array_it_changes_is_refused() {
+    // `a[c[0] & 3] += 1` and `swap a[c[0] & 3], b[1]`, with the index's load moved from `c`
+    // to `a`: `a[a[0] & 3] += 1` (E0308 at the source), refused at load too.
+    for src in [
+        "gene main(a: u64[4], c: u64[4]) {\n    a[c[0] & 3] += 1\n}\n",
+        "gene main(a: u64[4], b: u64[4], c: u64[4]) {\n    swap a[c[0] & 3], b[1]\n}\n",
+    ] {
+        let mut m = compile(src);
+        let code = &mut m.genes[0].code;
+        let at = code.iter().position(|o| matches!(o, Op::LoadImm { .. })).expect("the load of c[0]");
+        let Op::LoadImm { dst, imm, .. } = code[at] else { unreachable!() };
+        let a = code
+            .iter()
+            .find_map(|o| match *o {
+                Op::AddElemImm { arr, .. } | Op::SwapElems { arr, .. } => Some(arr),
+                _ => None,
+            })
+            .expect("the update of a");
+        code[at] = Op::LoadImm { dst, arr: a, imm };
+        let why = refused(&m);
+        assert!(
+            why.contains(&format!("its index is computed from an array it changes (instruction {at}")),
+            "{why}"
+        );
+    }
+    // What the compiler emits for reads of the array in the value, or for an index copied
+    // first, loads.
+    for ok in [
+        "gene main(a: u64[4], i: u64) {\n    a[i & 3] := a[i & 3] + 1\n    a[0] += a[1]\n}\n",
+        "gene main(a: u64[4]) {\n    local k: u64 = a[0] & 3\n    a[k ^ 1] += 1\n    delocal k = a[0] & 3\n}\n",
+    ] {
+        Module::decode(&compile(ok).encode()).expect("loads");
+    }
+}

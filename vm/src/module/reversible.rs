@@ -58,6 +58,12 @@ pub(super) fn check(g: &GeneDef, callees: &[Vec<Type>]) -> Result<(), String> {
                 }
             }
         }
+        if let Some(q) = index_reads_changed_array(code, pc) {
+            return Err(err(format!(
+                "its index is computed from an array it changes (instruction {q} reads it): going \
+                 backward the index would name another element"
+            )));
+        }
         for &t in &written {
             let Some((k, _)) = param(t) else { continue };
             if let Some(m) = keeps_type(code, pc, t, &g.params[k].ty, &param, g) {
@@ -93,6 +99,42 @@ pub(super) fn check(g: &GeneDef, callees: &[Vec<Type>]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// E0308 in a module: the instruction of the expression code of `code[pc]` that reads an array
+/// whose element `code[pc]` changes, when the value of an index of `code[pc]` comes from it
+/// (followed back through the expression code's temporaries). Going backward the index is
+/// computed again after the change, so it could name another element. (An index copied into
+/// a variable before the statement is the source's way around this, and is not followed.)
+fn index_reads_changed_array(code: &[Op], pc: usize) -> Option<usize> {
+    use crate::ops::Arr;
+    let (changed, indices): (Vec<Arr>, Vec<Slot>) = match code[pc] {
+        Op::AddElem { arr, idx, .. }
+        | Op::SubElem { arr, idx, .. }
+        | Op::XorElem { arr, idx, .. }
+        | Op::AddElemImm { arr, idx, .. }
+        | Op::SubElemImm { arr, idx, .. }
+        | Op::XorElemImm { arr, idx, .. }
+        | Op::SwapElem { arr, idx, .. } => (vec![arr], vec![idx]),
+        Op::SwapElems { arr, i, arr2, j, .. } => (vec![arr, arr2], vec![i, j]),
+        _ => return None,
+    };
+    let n = code[pc].pre().map_or(0, |n| n as usize).min(pc);
+    let mut needed = indices;
+    for q in (pc - n..pc).rev() {
+        let (w, r) = slots_of(&code[q]);
+        if !w.iter().any(|s| needed.contains(s)) {
+            continue;
+        }
+        if let Op::Load { arr, .. } | Op::LoadOff { arr, .. } | Op::LoadImm { arr, .. } = code[q]
+            && changed.contains(&arr)
+        {
+            return Some(q);
+        }
+        needed.retain(|s| !w.contains(s));
+        needed.extend(r);
+    }
+    None
 }
 
 /// The slots `op` writes and the slots it reads (an array operand's two, a condition's), call
