@@ -227,6 +227,18 @@ def test_text_is_not_a_list_of_numbers() -> None:
     assert rx.stack.check("s", (1, 2)) == [1, 2]
 
 
+def test_a_dict_or_a_set_is_not_a_list_of_values() -> None:
+    # Iterating gives a dict's keys and a set's items in no order of the caller's.
+    prog = rx.assemble("gene f(a: u64[3], s: stack) { skip }")
+    for value in ({1: 2, 3: 4, 5: 6}, {1, 2, 3}, frozenset({1, 2, 3}), {1: 0, 2: 0, 3: 0}.keys()):
+        with pytest.raises(TypeError, match=r"^a: expected a list of 3 integers .*pass a sequence"):
+            prog.run(a=value)
+        with pytest.raises(TypeError, match=r"^s: expected a list of integers for stack"):
+            prog.run(s=value)
+    assert prog.run(a=(1, 2, 3), s=iter([4])) == {"a": [1, 2, 3], "s": [4]}
+    assert prog.run(a={1: 5, 2: 6, 3: 7}.values()) == {"a": [5, 6, 7], "s": []}
+
+
 def test_array_type_constructor_rejects_bad_shapes() -> None:
     with pytest.raises(TypeError):
         rx.array(rx.stack, 3)  # type: ignore[arg-type]

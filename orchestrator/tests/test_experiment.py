@@ -150,3 +150,17 @@ def test_an_input_that_does_not_fit_is_named_before_anything_runs(tmp_path) -> N
     with pytest.raises(TypeError, match=r"input 0 \{'m': 1\}: fib\(\) has no parameter 'm'"):
         rx.experiment(fib, inputs=[{"m": 1}])
     assert home.log(dataframe=False) == [], "nothing ran"
+
+
+def test_an_input_that_is_not_a_mapping_is_named() -> None:
+    prog = rx.assemble("gene f(x: u64) { x += 1 }")
+    with pytest.raises(TypeError, match=r"^input 1 'x': each input must be a mapping of parameter values"):
+        rx.experiment(prog, [{"x": 1}, "x"])
+    with pytest.raises(TypeError, match=r"^input 0 5: each input must be a mapping .*not int"):
+        rx.experiment(prog, [5])
+    with pytest.raises(TypeError, match=r"^input 0 \('x', 1\): .*not tuple"):
+        rx.experiment(prog, [("x", 1)])
+    with pytest.raises(TypeError, match="wrap a single input in a list"):
+        rx.experiment(prog, {"x": 1})
+    with pytest.raises(TypeError, match="inputs must be a list of mappings"):
+        rx.experiment(prog, 5)  # type: ignore[arg-type]

@@ -297,6 +297,38 @@ def test_entry_selection() -> None:
     assert rx.assemble(main).entry == "main"
 
 
+def test_save_warns_when_load_would_run_another_gene(tmp_path: Path) -> None:
+    prog = rx.assemble("gene main(x: u64) { x += 5 }\ngene ent(y: u64) { call main(y)  y += 1 }", entry="ent")
+    path = tmp_path / "ent.rdxb"
+    with pytest.warns(rx.RdxWarning, match=r"rx.load\(path, entry='ent'\)"):
+        prog.save(path)
+    assert rx.load(path).entry == "main"
+    assert rx.load(path, entry="ent").run(y=0) == {"y": 6}
+    # The entry is the one load picks: nothing to say.
+    rx.assemble("gene main(x: u64) { x += 5 }\ngene ent(y: u64) { call main(y) }").save(tmp_path / "m.rdxb")
+
+
+def test_calling_a_gene_binds_arguments_as_python_does() -> None:
+    @rx.gene
+    def kw(n: rx.u64, *, m: rx.u64):
+        m += n
+
+    @rx.gene
+    def po(n: rx.u64, /, m: rx.u64):
+        m += n
+
+    assert kw(1, m=2) == {"n": 1, "m": 3}
+    assert kw(m=2) == {"n": 0, "m": 2}  # an unset parameter is 0
+    with pytest.raises(TypeError, match=r"^kw\(\): too many positional arguments"):
+        kw(1, 2)  # m is keyword-only
+    assert po(1, 2) == po(1, m=2) == {"n": 1, "m": 3}
+    with pytest.raises(TypeError, match=r"^po\(\): 'n' parameter is positional only"):
+        po(n=1, m=2)
+    with pytest.raises(TypeError, match="multiple values for argument 'm'"):
+        po(1, 2, m=3)
+    assert po(1, 2, backend="jit") == {"n": 1, "m": 3}
+
+
 def test_gene_call_shortcut() -> None:
     assert fib(n=6) == {"n": 0, "x1": 13, "x2": 21}
     assert fib(6) == fib(n=6)

@@ -653,6 +653,50 @@ def test_markers_refuse_to_run_as_python() -> None:
 def test_gene_decorator_rejects_non_functions() -> None:
     with pytest.raises(TypeError):
         rx.gene(3)  # type: ignore[arg-type]
+    # A lambda is a function, but its body is one expression: say so, not "no definition".
+    with pytest.raises(TypeError, match="a lambda cannot be a gene .*define the gene with `def`"):
+        rx.gene(lambda x: x)
+
+
+def test_a_positional_only_parameter_is_passed_by_position() -> None:
+    @rx.gene
+    def posonly(n: rx.u64, /, m: rx.u64):
+        m += n
+
+    @rx.gene
+    def by_position(a: rx.u64, b: rx.u64):
+        posonly(a, m=b)
+
+    assert by_position.compile().run(a=2, b=3) == {"a": 2, "b": 5}
+
+    @rx.gene
+    def by_keyword(a: rx.u64, b: rx.u64):
+        posonly(n=a, m=b)  # here
+
+    check_error(by_keyword, "# here", "parameter `n` of `posonly` is positional-only (before `/`)")
+    check_error(by_keyword, "# here", "pass `n` by position")
+
+
+def test_a_called_gene_named_main_is_not_main_in_rdx(tmp_path) -> None:
+    # `main` is the gene rx.load and `rdx run` pick in a module: only the entry is called so.
+    @rx.gene
+    def main(x: rx.u64):
+        x += 5
+
+    @rx.gene
+    def ent(y: rx.u64):
+        main(y)
+        y += 1
+
+    prog = ent.compile()
+    assert prog.genes == ["ent", "main_2"] and "call main_2(y)" in prog.source
+    assert prog.run(y=0) == {"y": 6}
+    path = tmp_path / "ent.rdxb"
+    prog.save(path)  # no warning: no gene of the module is called main
+    with pytest.raises(rx.RdxError, match="pass entry=NAME"):
+        rx.load(path)  # never the callee in the entry's place
+    assert rx.load(path, entry="ent").run(y=0) == {"y": 6}
+    assert main.compile().genes == ["main"]
 
 
 def test_spellings_table_covers_every_statement() -> None:

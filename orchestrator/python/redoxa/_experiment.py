@@ -103,7 +103,7 @@ def experiment(
             raise TypeError(f"rx.experiment takes an rx.Program or a gene, not {type(program).__name__}")
         program = compile_()
     repeat = T.count(repeat, "repeat", 1)
-    cases = [dict(i) for i in inputs]
+    cases = _cases(inputs)
     if isinstance(backends, (bytes, bytearray)):
         raise TypeError("backends takes a backend name or a list of names, not bytes")
     if backends is None:
@@ -139,6 +139,31 @@ def experiment(
             f"{bad['backend']}, input {bad['input']}, output {bad['output']}, back {bad['back']}"
         )
     return _table(rows, dataframe)
+
+
+def _cases(inputs: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
+    """Each input as a dict of parameter values; anything but a mapping is a ``TypeError``
+    naming its position."""
+    if isinstance(inputs, Mapping):
+        raise TypeError(
+            "inputs is a list of inputs, each a mapping of parameter values: wrap a single input "
+            "in a list, as in inputs=[{'x': 1}]"
+        )
+    if isinstance(inputs, (str, bytes, bytearray)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(
+            f"inputs must be a list of mappings of parameter values, not {type(inputs).__name__}"
+        )
+    cases = []
+    for k, case in enumerate(inputs):
+        # The mapping protocol (keys and items), as dict() reads it; not a list of pairs or a
+        # str, whose dict() would be a different input or an error about sequence elements.
+        if not callable(getattr(case, "keys", None)):
+            raise TypeError(
+                f"input {k} {case!r}: each input must be a mapping of parameter values, such as "
+                f"{{'x': 1}}, not {type(case).__name__}"
+            )
+        cases.append(dict(case))
+    return cases
 
 
 def _expected(program: Program, k: int, case: Dict[str, Any]) -> Dict[str, Any]:

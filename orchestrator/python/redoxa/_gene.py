@@ -30,6 +30,11 @@ class Gene:
         inner = inspect.unwrap(fn) if callable(fn) else fn
         if not callable(inner) or not hasattr(inner, "__code__"):
             raise TypeError(f"@rx.gene decorates a function, not {type(fn).__name__}")
+        if inner.__name__ == "<lambda>":
+            raise TypeError(
+                "rx.gene: a lambda cannot be a gene (its body is one expression, a gene's is "
+                "statements); define the gene with `def`"
+            )
         fn = inner
         #: The function whose body is the gene (the innermost one under ``functools.wraps``).
         self.fn = fn
@@ -40,6 +45,7 @@ class Gene:
         self.__wrapped__ = fn
         self._parsed_cache: Optional[ParsedGene] = None
         self._program: Optional[Program] = None
+        self._signature: Optional[inspect.Signature] = None
 
     def __repr__(self) -> str:
         return f"<rx.gene {self.__qualname__}>"
@@ -70,17 +76,20 @@ class Gene:
         return compile_translation(self.translate(), backend=backend, strict=strict)
 
     def __call__(self, *args: Any, **values: Any) -> Dict[str, Any]:
-        if self._program is None:
-            self._program = self.compile()
-        if args:
-            names = [n for n, _ in self._program.params]
-            if len(args) > len(names):
-                raise TypeError(f"{self.__name__} takes {len(names)} parameters, {len(args)} given")
-            for n, v in zip(names, args):
-                if n in values:
-                    raise TypeError(f"{self.__name__}: parameter {n!r} given twice")
-                values[n] = v
-        return self._program.run(**values)
+        """``g(5, m=2)``: ``g.compile().run(...)`` with the arguments bound to the function's
+        parameters as Python binds them (a positional-only parameter by position, a
+        keyword-only one by keyword, none twice); an unset parameter is 0. ``backend=`` and
+        ``record=`` go to ``run`` unless the gene has a parameter of that name."""
+        if self._program is None or self._signature is None:
+            self._program, self._signature = self.compile(), inspect.signature(self.fn)
+        sig = self._signature
+        given = {k: v for k, v in values.items() if k in sig.parameters}
+        options = {k: v for k, v in values.items() if k not in sig.parameters}
+        try:
+            bound = sig.bind_partial(*args, **given)
+        except TypeError as e:
+            raise TypeError(f"{self.__name__}(): {e}") from None
+        return self._program.run(**bound.arguments, **options)
 
 
 def gene(fn: Callable[..., Any]) -> Gene:

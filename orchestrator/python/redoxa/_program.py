@@ -47,7 +47,9 @@ def _parse_type(text: str) -> T.Type:
 
 
 def backends() -> List[str]:
-    """The backends this build can run (``"interp"``, and ``"jit"`` once it exists)."""
+    """The backends this build can run: ``"interp"`` (the interpreter, the reference) and
+    ``"jit"`` (the Cranelift JIT). ``"auto"`` and ``"static"``, which ``run`` also takes, are
+    rules that pick one of them per run, not backends."""
     return list(_native.BACKENDS)
 
 
@@ -238,9 +240,25 @@ class Program:
         return self._module.to_bytes()
 
     def save(self, path: Union[str, os.PathLike[str]]) -> str:
-        """Writes the bytecode module to ``path`` and returns the CID."""
+        """Writes the bytecode module to ``path`` and returns the CID.
+
+        The module holds every gene but not which one is the entry: ``rx.load`` (like ``rdx
+        run``) takes ``entry=``, else the gene named ``main``, else the only gene. Load a
+        program whose entry is another gene with ``rx.load(path, entry=prog.entry)``. When a
+        gene named ``main`` is not the entry, loading without ``entry=`` would run the wrong
+        gene, so saving such a program warns (``rx.RdxWarning``). A gene's translation never
+        names a called gene ``main`` (it becomes ``main_2``), so only rdx source can do that.
+        """
         with open(path, "wb") as f:
             f.write(self._module.to_bytes())
+        if self.entry != "main" and "main" in self.genes:
+            warnings.warn(
+                f"{os.fspath(path)}: a module does not record its entry gene, and rx.load (like "
+                f"rdx run) runs the gene named 'main' unless told: load this one with "
+                f"rx.load(path, entry={self.entry!r})",
+                RdxWarning,
+                stacklevel=2,
+            )
         return self.cid
 
     def check(self, strict: Optional[bool] = None) -> CheckReport:

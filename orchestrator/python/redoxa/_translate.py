@@ -23,7 +23,7 @@ import operator
 import re
 import textwrap
 import types
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import _markers as M, _types as T
 from .errors import CompileError, Diagnostic
@@ -186,7 +186,10 @@ def translate_program(root: Gene) -> Translation:
             return names[key]
         base = g.__name__
         name, k = base, 2
-        while name in taken:
+        # `main` is the entry that `rdx run` and `rx.load` pick in a module that does not say
+        # which: a called gene of that name would be run in the entry's place once the
+        # program is saved, so only the entry gene itself is called `main`.
+        while name in taken or (order and name == "main"):
             name, k = f"{base}_{k}", k + 1
         names[key] = name
         taken[name] = g
@@ -231,6 +234,7 @@ class _GeneTranslator:
         self.lines: List[str] = []
         self.origins: List[Tuple[str, int]] = []
         self.depth = 0
+        self._operands: Dict[int, _Operand] = {}
 
     # ---- errors and output -------------------------------------------------------------
 
@@ -651,7 +655,8 @@ class _GeneTranslator:
         self, g: Gene, args: Sequence[ast.expr], node: ast.AST, keywords: Sequence[ast.keyword] = ()
     ) -> str:
         """The rdx call of ``g``: positional arguments in order, keyword ones (``g(x=a)``) at
-        their parameter's position."""
+        their parameter's position, bound as Python binds them (a positional-only parameter
+        by position, a keyword-only one by keyword)."""
         code = g._parsed().fn.__code__
         # co_varnames starts with the parameters: positional ones, then keyword-only ones.
         params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
@@ -674,6 +679,13 @@ class _GeneTranslator:
                     kw.value, f"`{g.fn.__name__}` has no parameter `{kw.arg}` (its parameters: {', '.join(params)})"
                 )
             k = params.index(kw.arg)
+            if k < code.co_posonlyargcount:
+                raise self.fail(
+                    kw.value,
+                    f"parameter `{kw.arg}` of `{g.fn.__name__}` is positional-only (before `/`), "
+                    "so Python does not bind it by keyword",
+                    hint=f"pass `{kw.arg}` by position",
+                )
             if given[k] is not None:
                 raise self.fail(kw.value, f"parameter `{kw.arg}` of `{g.fn.__name__}` is given twice")
             given[k] = kw.value
@@ -698,6 +710,17 @@ class _GeneTranslator:
         ):
             if _same(s.value.left, s.target):
                 sym = "<<" if isinstance(s.value.op, ast.LShift) else ">>"
+                ty = self.place_type(s.target)
+                if sym == ">>" and isinstance(ty, T.Scalar) and ty.signed:
+                    raise self.fail(
+                        s,
+                        f"`{ast.unparse(s)}` on a signed `{ast.unparse(s.target)}` ({ty.rdx}): rdx's "
+                        "xorshift shifts logically (zeros come in at the top) where Python's `>>` on a "
+                        "signed value shifts arithmetically (copies of the sign bit), and the arithmetic "
+                        "step is not reversible",
+                        hint=f"declare `{ast.unparse(s.target)}` unsigned (rx.u64, rx.u32, …) if the bits "
+                        "are what count; `x ^= x << c` means the same on signed values",
+                    )
                 self.emit(f"{target} ^= {target} {sym} {self.expr_text(s.value.right, 9)}", s)
                 return
         if op in (ast.Add, ast.Sub, ast.BitXor):
@@ -832,6 +855,13 @@ class _GeneTranslator:
             raise self.fail(node, f"`{node.id}` is not a parameter or local of this gene")
         raise self.fail(node, "expected a variable name")
 
+    def place_type(self, node: ast.AST) -> Optional[Any]:
+        """The type of a place (a variable, or an element's type), if it is one."""
+        if isinstance(node, ast.Subscript):
+            ty = self.vars.get(node.value.id) if isinstance(node.value, ast.Name) else None
+            return ty.elem if isinstance(ty, T.Array) else None
+        return self.vars.get(node.id) if isinstance(node, ast.Name) else None
+
     def place(self, node: ast.AST) -> str:
         if isinstance(node, ast.Name):
             return self.var(node)
@@ -856,6 +886,12 @@ class _GeneTranslator:
 
     def expr(self, node: ast.AST, cond: bool = False) -> Tuple[str, int]:
         """An expression's rdx text and binding strength. ``cond``: only its truth counts."""
+        out = self._expr(node, cond)
+        if cond:
+            self.check_truth(node)
+        return out
+
+    def _expr(self, node: ast.AST, cond: bool) -> Tuple[str, int]:
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool):
@@ -891,7 +927,10 @@ class _GeneTranslator:
                 raise self.fail(
                     node, f"operator `{_BINOP_WORDS.get(type(node.op), '?')}` is not in rdx", hint=hint
                 )
-            return self.binary(op[0], op[1], node.left, node.right)
+            out = self.binary(op[0], op[1], node.left, node.right)
+            if isinstance(node.op, (ast.LShift, ast.RShift, ast.FloorDiv, ast.Mod)):
+                self.check_signs(node, node.op, node.left, node.right)
+            return out
         if isinstance(node, ast.Compare):
             parts = []
             left = node.left
@@ -900,6 +939,7 @@ class _GeneTranslator:
                 if op is None:
                     raise self.fail(node, "only ==, !=, <, <=, >, >= compare in rdx")
                 parts.append(self.binary(op[0], op[1], left, right))
+                self.check_signs(node, op_node, left, right)
                 left = right
             return self.chain("&&", _LOGAND, parts)
         if isinstance(node, ast.BoolOp):
@@ -979,6 +1019,278 @@ class _GeneTranslator:
         raise self.fail(
             node, f"`{ast.unparse(node)}` is a {type(v).__name__}, not a variable or an int constant"
         )
+
+    # ---- Python's meaning of the operations that depend on a sign ----------------------
+
+    def check_signs(self, node: ast.AST, op: ast.AST, left: ast.AST, right: ast.AST) -> None:
+        """Refuses a comparison, ``//``, ``%`` or shift whose rdx meaning is not Python's.
+
+        rdx computes a comparison, ``/``, ``%`` and ``>>`` on signed words when an operand is
+        signed (an ``i64``/``i8``… variable, an ``i64`` element, or an expression built from
+        one) and on unsigned words otherwise, a constant having no sign of its own. Python
+        compares and divides the numbers themselves. The two agree unless a negative constant
+        meets an unsigned operation (rdx reads -1 as 2**64 - 1), a constant of 2**63 or more a
+        signed one, or an unsigned word that may be 2**63 or more (a ``u64``) a signed one
+        (read as negative). A negative constant shift count is Python's ``ValueError``. ``==``
+        and ``!=`` compare words, so the same cases differ there too.
+        """
+        lo, ro = self.operand(left), self.operand(right)
+        shift = isinstance(op, (ast.LShift, ast.RShift))
+        if shift and ro.is_const and ro.value is not None and ro.value < 0:
+            raise self.fail(
+                right,
+                f"negative shift count {ro.value}: Python raises ValueError, rdx would shift by "
+                f"the word {ro.value & T.U64_MAX}",
+                hint="shift the other way by a positive amount",
+            )
+        if isinstance(op, ast.LShift):
+            return  # wrapping: the low 64 bits are Python's
+        signed = lo.signed or ro.signed
+        kind = "signed" if signed else "unsigned"
+        if isinstance(op, (ast.Eq, ast.NotEq)):
+            how = "compares their 64-bit words"
+        elif isinstance(op, ast.cmpop):
+            how = f"compares them as {kind} 64-bit words"
+        elif shift:
+            how = f"shifts `{ast.unparse(left)}` as a{'n' * (not signed)} {kind} 64-bit word"
+        else:
+            how = f"divides them as {kind} 64-bit words"
+        # The amount of `>>` is an unsigned number in rdx and a count in Python: only the
+        # shifted value's reading matters (a negative count was refused above).
+        sides = [(left, lo, right, ro)] + ([] if shift else [(right, ro, left, lo)])
+        pair = node if isinstance(node, ast.BinOp) else ast.Compare(left=left, ops=[op], comparators=[right])
+        text = ast.unparse(pair)
+        python = "where Python uses the numbers themselves"
+        for this, o, other, oo in sides:
+            v = o.value
+            if signed and o.big:  # then the other operand is the signed one
+                equality = isinstance(op, (ast.Eq, ast.NotEq))
+                reads = "is the word of a negative one" if equality else "reads as negative"
+                raise self.fail(
+                    node,
+                    f"`{text}` mixes an unsigned operand, {self.describe(this)}, with a signed one, "
+                    f"{self.describe(other)}: rdx {how}, so an unsigned value of 2**63 or more "
+                    f"{reads}, {python}",
+                    hint="give both operands the same signedness (both rx.i64, or both rx.u64), or "
+                    "convert one explicitly into a local of the other type: `t = rx.local(rx.i64, n)` "
+                    "… `rx.delocal(t, n)` reads n's word as signed, and says so",
+                )
+            if o.is_const and v is None:
+                raise self.fail(
+                    node,
+                    f"`{text}`: the constant `{ast.unparse(this)}` has no 64-bit value (Python's is "
+                    "an error or a number far past 64 bits), so rdx would compute with another",
+                    hint="compute the value in Python, or write a constant that fits in 64 bits",
+                )
+            if not o.is_const or (T.I64_MIN if signed else 0) <= v <= (T.I64_MAX if signed else T.U64_MAX):
+                continue
+            reading = f"reading {v} as {_as_signed(v) if signed else v & T.U64_MAX}"
+            if not T.I64_MIN <= v <= T.U64_MAX:
+                reading = f"wrapping {v}, which does not fit in 64 bits, to {v & T.U64_MAX}"
+            if signed:
+                raise self.fail(
+                    node,
+                    f"`{text}` has a signed operand, {self.describe(other)}, and the constant {v}: "
+                    f"rdx {how}, {reading}, {python}",
+                    hint="use a constant in -2**63 ..= 2**63 - 1, or make the operands unsigned (rx.u64)",
+                )
+            if oo.is_const:
+                raise self.fail(
+                    node,
+                    f"`{text}` has two constant operands, and a constant has no sign in rdx: it {how}, "
+                    f"{reading}, {python}",
+                    hint="compute the value in Python instead: a module-level constant "
+                    f"(C = {text}) is inlined with Python's value",
+                )
+            raise self.fail(
+                node,
+                f"`{text}` has an unsigned operand, {self.describe(other)}, and the "
+                f"{'negative ' if v < 0 else ''}constant {v}: a constant has no sign in rdx, so it "
+                f"{how}, {reading}, {python}",
+                hint="use a constant in 0 ..= 2**64 - 1, declare the other operand signed "
+                f"(rx.i64), or write the word {v & T.U64_MAX} if that is what you mean",
+            )
+
+    def check_truth(self, node: ast.AST) -> None:
+        """Refuses a constant whose truth rdx would take from another value than Python's: one
+        past 64 bits, whose word may be 0 (``not ~0xFFFF_FFFF_FFFF_FFFF``)."""
+        o = self.operand(node)
+        if o.is_const and (o.value is None or not T.I64_MIN <= o.value <= T.U64_MAX):
+            raise self.fail(
+                node,
+                f"the constant `{ast.unparse(node)}` does not fit in 64 bits, so its truth in rdx "
+                "(whether its 64-bit word is 0) is not Python's",
+                hint="write a constant that fits in 64 bits",
+            )
+
+    def describe(self, node: ast.AST) -> str:
+        """An operand for a message: its text and type."""
+        text = ast.unparse(node)
+        if isinstance(node, ast.Name) and node.id in self.vars:
+            return f"`{text}` ({self.vars[node.id].rdx})"
+        base = node.value if isinstance(node, ast.Subscript) else None
+        if isinstance(base, ast.Name) and base.id in self.vars:
+            return f"`{text}` (an element of {self.vars[base.id].rdx})"
+        o = self.operand(node)
+        if o.is_const:
+            return f"the constant {text}"
+        return f"`{text}` ({'signed' if o.signed else 'unsigned'})"
+
+    def operand(self, node: ast.AST) -> _Operand:
+        """How rdx reads an expression that was translated already (memoised)."""
+        found = self._operands.get(id(node))
+        if found is None:
+            found = self._operands[id(node)] = self._operand(node)
+        return found
+
+    def _operand(self, node: ast.AST) -> _Operand:
+        if isinstance(node, ast.Constant):
+            return _Operand.const(int(node.value))
+        if isinstance(node, ast.Name) and node.id in self.vars:
+            return _Operand.of_type(self.vars[node.id])
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            return _Operand.const(self.const_value(node))
+        if isinstance(node, ast.Subscript):
+            ty = self.vars.get(node.value.id) if isinstance(node.value, ast.Name) else None
+            return _Operand.of_type(ty.elem if isinstance(ty, T.Array) else None)
+        if isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not):
+            inner = self.operand(node.operand)
+            if isinstance(node.op, ast.UAdd):
+                return inner
+            if inner.is_const:
+                v = inner.value
+                return _Operand.const(None if v is None else -v if isinstance(node.op, ast.USub) else ~v)
+            if inner.signed:
+                return _SIGNED
+            return _SMALL if self.fixed_width(node) else _BIG
+        if isinstance(node, ast.BinOp):
+            lo, ro = self.operand(node.left), self.operand(node.right)
+            if lo.is_const and ro.is_const:
+                return _Operand.const(_fold(node.op, lo.value, ro.value))
+            if lo.signed or ro.signed:
+                return _SIGNED
+            return _SMALL if self.fixed_width(node) or _bounded(node.op, lo, ro) else _BIG
+        if isinstance(node, ast.Call) and self.callee(node) is M.top:
+            return _BIG
+        # Comparisons, `and`/`or`, `not`, len/size/empty: 0, 1 or a length.
+        return _SMALL
+
+    def const_value(self, node: ast.AST) -> Optional[int]:
+        """The int a constant name (already translated as one) stands for."""
+        try:
+            v = self.resolve(node)
+        except _Unresolved:  # pragma: no cover - translated as a constant already
+            return None
+        if isinstance(v, (bool, int)):
+            return int(v)
+        try:
+            return operator.index(v)
+        except TypeError:  # pragma: no cover - translated as a constant already
+            return None
+
+    def fixed_width(self, node: ast.AST) -> Optional[Tuple[int, bool]]:
+        """The fixed width (bits, signed) rdx computes an expression at: the widest of the
+        ``u8`` … ``i32`` variables it reads, signed when one is; ``None`` (64-bit words) when
+        it reads a ``u64``/``i64``, an element, a built-in or a comparison, or no variable
+        (``rdx_lang::types::expr_width``)."""
+        widths: List[Tuple[int, bool]] = []
+        todo = [node]
+        while todo:
+            n = todo.pop()
+            if isinstance(n, ast.BinOp):
+                todo += [n.left, n.right]
+            elif isinstance(n, ast.UnaryOp) and not isinstance(n.op, ast.Not):
+                todo.append(n.operand)
+            elif isinstance(n, ast.Name) and n.id in self.vars:
+                ty = self.vars[n.id]
+                if not (isinstance(ty, T.Scalar) and ty in T.FIXED):
+                    return None
+                widths.append(((ty.hi - ty.lo).bit_length(), ty.signed))
+            elif not isinstance(n, (ast.Constant, ast.Name, ast.Attribute)):
+                return None
+        if not widths:
+            return None
+        return max(b for b, _ in widths), any(sg for _, sg in widths)
+
+
+class _Operand(NamedTuple):
+    """An expression as rdx reads it where a sign matters: ``signed`` (an operation on it is
+    signed), ``big`` (unsigned and possibly 2**63 or more), or a constant of Python value
+    ``value`` (``None`` if not computed)."""
+
+    signed: bool
+    big: bool
+    is_const: bool
+    value: Optional[int]
+
+    @staticmethod
+    def const(value: Optional[int]) -> _Operand:
+        return _Operand(False, False, True, value)
+
+    @staticmethod
+    def of_type(ty: Any) -> _Operand:
+        if isinstance(ty, T.Scalar) and ty.signed:
+            return _SIGNED
+        return _SMALL if ty in T.FIXED else _BIG
+
+
+_SIGNED = _Operand(True, False, False, None)
+_BIG = _Operand(False, True, False, None)
+_SMALL = _Operand(False, False, False, None)
+
+#: The most bits a constant expression is folded to (beyond, it is left uncomputed).
+_FOLD_BITS = 4096
+
+
+def _fold(op: ast.operator, a: Optional[int], b: Optional[int]) -> Optional[int]:
+    """Python's value of ``a op b`` for constants, or ``None`` (unknown, an error, huge)."""
+    if a is None or b is None:
+        return None
+    fn = _FOLD.get(type(op))
+    if fn is None or (isinstance(op, (ast.LShift, ast.RShift)) and not 0 <= b <= _FOLD_BITS):
+        return None
+    try:
+        v = fn(a, b)
+    except ZeroDivisionError:
+        return None
+    return v if v.bit_length() <= _FOLD_BITS else None
+
+
+_FOLD: Dict[type, Callable[[int, int], int]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+}
+
+
+def _bounded(op: ast.operator, a: _Operand, b: _Operand) -> bool:
+    """Whether an unsigned word operation on ``a``, ``b`` stays below 2**63."""
+
+    def fits(o: _Operand) -> bool:
+        return not o.big and (not o.is_const or (o.value is not None and 0 <= o.value <= T.I64_MAX))
+
+    if isinstance(op, ast.BitAnd):
+        return fits(a) or fits(b)
+    if isinstance(op, (ast.BitOr, ast.BitXor)):
+        return fits(a) and fits(b)
+    if isinstance(op, ast.Mod):
+        return fits(b)
+    if isinstance(op, (ast.RShift, ast.FloorDiv)):
+        least = 1 if isinstance(op, ast.RShift) else 2
+        return b.is_const and b.value is not None and b.value >= least
+    return False
+
+
+def _as_signed(v: int) -> int:
+    """A 64-bit word read as a signed number."""
+    return v - (1 << 64) if v > T.I64_MAX else v
 
 
 class _Self:

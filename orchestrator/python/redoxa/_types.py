@@ -12,6 +12,7 @@ kernels (``rx.kernel("fft", z)``) and genes but never computes with itself.
 from __future__ import annotations
 
 import operator
+from collections.abc import Mapping, Set as AbstractSet
 from typing import Any, List, Optional, Union
 
 from .errors import ValueRangeError
@@ -184,9 +185,17 @@ Elem = Union[Scalar, BufferElem]
 
 def _items(value: Any, expected: str) -> List[Any]:
     """The items of a list value; a string or bytes (iterable, but never meant as a list of
-    numbers) or a non-iterable is a ``ValueRangeError`` saying what was ``expected``."""
+    numbers) or a non-iterable is a ``ValueRangeError`` saying what was ``expected``. A dict or
+    a set is a ``TypeError``: iterating gives a dict's keys and a set's items in no order of
+    the caller's, never the sequence of values meant."""
     if isinstance(value, (str, bytes, bytearray)):
         raise ValueRangeError(f"{expected}, got {type(value).__name__}")
+    if isinstance(value, (Mapping, AbstractSet)):
+        what = "its keys" if isinstance(value, Mapping) else "its items in no set order"
+        raise TypeError(
+            f"{expected}, got {type(value).__name__} (iterating it gives {what}): pass a sequence, "
+            "such as a list"
+        )
     try:
         return list(value)
     except TypeError:
