@@ -528,3 +528,18 @@ fn output_lines_read_the_same_backward() {
         assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (0, expected, ""), "on {backend}");
     }
 }
+
+#[test]
+fn janus_type_errors_name_janus_types() {
+    let messages = |src: &str| -> Vec<String> {
+        let checked = rdx_lang::parse(src, rdx_lang::ast::Dialect::Janus)
+            .and_then(|p| rdx_lang::check::check_owned(p, &Default::default()));
+        checked.err().expect("refused").into_iter().map(|d| format!("[{}] {}", d.code, d.message)).collect()
+    };
+    let call = "procedure f(int a[3])\n    a[0] += 1\nprocedure main()\n    int x\n    call f(x)\n";
+    assert_eq!(messages(call), ["[E0206] `x` is `int` but parameter `a` is `int[3]`"]);
+    let index = "procedure main()\n    int x\n    x[1] += 1\n";
+    assert_eq!(messages(index), ["[E0207] `x` is `int` and cannot be indexed"]);
+    let stack = "procedure main()\n    int x\n    stack s\n    x += s\n";
+    assert_eq!(messages(stack), ["[E0208] `s` is `stack`, not a number"]);
+}

@@ -214,6 +214,15 @@ struct Checker<'p> {
 }
 
 impl<'p> Checker<'p> {
+    /// A type as the program's language writes it: Janus's `int`, `int[3]` and `stack`.
+    fn type_name(&self, ty: Type) -> String {
+        match (self.dialect, ty) {
+            (Dialect::Janus, Type::I64) => "int".into(),
+            (Dialect::Janus, Type::Array(Elem::I64, n)) => format!("int[{n}]"),
+            _ => ty.to_string(),
+        }
+    }
+
     fn err(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
@@ -608,7 +617,7 @@ impl<'p> Checker<'p> {
                         {
                             let d = Diagnostic::error(
                                 E0208,
-                                format!("{e} (`{}` is `{}`)", n.name, v.ty),
+                                format!("{e} (`{}` is `{}`)", n.name, self.type_name(v.ty)),
                                 n.span,
                             )
                             .label(v.span, "declared here")
@@ -923,7 +932,13 @@ impl<'p> Checker<'p> {
                 self.err(
                     Diagnostic::error(
                         E0206,
-                        format!("`{}` is `{ty}` but parameter `{}` is `{}`", a.name, p.name.name, p.ty),
+                        format!(
+                            "`{}` is `{}` but parameter `{}` is `{}`",
+                            a.name,
+                            self.type_name(ty),
+                            p.name.name,
+                            self.type_name(p.ty)
+                        ),
                         a.span,
                     )
                     .label(p.ty_span, format!("parameter `{}` declared here", p.name.name))
@@ -1049,7 +1064,7 @@ impl<'p> Checker<'p> {
                 self.err(
                     Diagnostic::error(
                         E0209,
-                        format!("`{kw}` needs a stack, `{}` is `{ty}`", stack.name),
+                        format!("`{kw}` needs a stack, `{}` is `{}`", stack.name, self.type_name(ty)),
                         stack.span,
                     )
                     .label(v.span, "declared here"),
@@ -1210,9 +1225,13 @@ impl<'p> Checker<'p> {
                     "index the array: `a[i]`"
                 };
                 self.err(
-                    Diagnostic::error(E0208, format!("`{}` is `{ty}`, not a number", p.name.name), p.span)
-                        .label(decl, "declared here")
-                        .hint(hint),
+                    Diagnostic::error(
+                        E0208,
+                        format!("`{}` is `{}`, not a number", p.name.name, self.type_name(ty)),
+                        p.span,
+                    )
+                    .label(decl, "declared here")
+                    .hint(hint),
                 );
                 false
             }
@@ -1230,7 +1249,7 @@ impl<'p> Checker<'p> {
                 self.err(
                     Diagnostic::error(
                         E0207,
-                        format!("`{}` is `{ty}` and cannot be indexed", p.name.name),
+                        format!("`{}` is `{}` and cannot be indexed", p.name.name, self.type_name(ty)),
                         p.span,
                     )
                     .label(decl, "declared here"),
@@ -1300,9 +1319,13 @@ impl<'p> Checker<'p> {
                             "index the array: `a[i]`"
                         };
                         self.err(
-                            Diagnostic::error(E0208, format!("`{name}` is `{ty}`, not a number"), span)
-                                .label(decl, "declared here")
-                                .hint(hint),
+                            Diagnostic::error(
+                                E0208,
+                                format!("`{name}` is `{}`, not a number", self.type_name(ty)),
+                                span,
+                            )
+                            .label(decl, "declared here")
+                            .hint(hint),
                         );
                         None
                     }
@@ -1334,7 +1357,7 @@ impl<'p> Checker<'p> {
                         self.err(
                             Diagnostic::error(
                                 E0207,
-                                format!("`{}` is `{ty}` and cannot be indexed", name.name),
+                                format!("`{}` is `{}` and cannot be indexed", name.name, self.type_name(ty)),
                                 span,
                             )
                             .label(decl, "declared here"),
