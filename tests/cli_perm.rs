@@ -200,3 +200,160 @@ fn a_home_that_cannot_be_opened_is_an_error_unless_nothing_is_stored() {
     let o = rdx(&home, &["perm", &f, "--no-store"]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// Each state's run has a step budget (`--max-steps`, by default 10000000 instructions): a
+/// gene that never stops from some state stops the sweep with that state named, rather than
+/// running forever. The budget is per state, and needs the interpreter (the JIT counts no
+/// instructions).
+#[test]
+fn a_state_past_the_step_budget_stops_the_sweep_and_is_named() {
+    let dir = scratch("steps");
+    // From x = 0 (2⁶³ rounds before i comes back to 0) and from an odd x it never stops.
+    let inf = write(
+        &dir,
+        "inf.rdx",
+        "gene g(x: u8) {\n    local i: u64 = 0\n    from i == 0 do {\n        i += 2\n    } until i == x\n    delocal i = x\n}\n",
+    );
+    let o = rdx(&dir, &["perm", &inf, "--no-store", "--max-steps", "1000"]);
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(
+        out.contains("gene `g` did not finish from state 0 {\"x\":0} within 1000 instructions (--max-steps)"),
+        "{out}"
+    );
+    assert!(err.contains("R0117") && err.contains("more than 1000 instructions"), "{err}");
+    let o = rdx(&dir, &["perm", &inf, "--no-store"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let default = rdx_core::perm::DEFAULT_MAX_STEPS;
+    assert!(out.contains(&format!("within {default} instructions")), "{out}");
+    // The help says the default the code uses.
+    let help = String::from_utf8_lossy(&rdx(&dir, &["perm", "--help"]).stdout).to_string();
+    assert!(help.contains(&format!("--max-steps instructions (default {default})")), "{help}");
+    assert!(help.contains(&format!("may execute (default {default})")), "{help}");
+    let o = rdx(&dir, &["perm", &inf, "--no-store", "--json", "--max-steps", "1000"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["partial"]["state"], 0);
+    assert_eq!(v["partial"]["code"], "R0117");
+    assert!(v["partial"]["error"].as_str().unwrap().contains("more than 1000 instructions"), "{v}");
+    // `auto` keeps the budget (it runs on the interpreter).
+    let o = rdx(&dir, &["perm", &inf, "--no-store", "--backend", "auto", "--max-steps", "1000"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("did not finish from state 0"));
+
+    // The budget is per state: 256 runs of about a thousand instructions each pass 5000.
+    let slow = write(
+        &dir,
+        "slow.rdx",
+        "gene g(x: u8) {\n    local i: u8 = 0\n    from i == 0 do {\n        i += 1\n        x += 1\n    } until i == 200\n    delocal i = 200\n}\n",
+    );
+    let o = rdx(&dir, &["perm", &slow, "--no-store", "--max-steps", "5000"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = rdx(&dir, &["perm", &slow, "--no-store", "--max-steps", "100"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("did not finish from state 0 {\"x\":0} within 100"));
+
+    // The JIT counts no instructions: it runs with no budget, and refuses one asked for.
+    let o = rdx(&dir, &["perm", &slow, "--no-store", "--backend", "jit"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = rdx(&dir, &["perm", &inf, "--no-store", "--backend", "jit", "--max-steps", "1000"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("the JIT counts no instructions, so it cannot keep --max-steps"), "{err}");
+}
+
+/// `--json` prints every field of spec/circuits.md §2 whatever the gene: `order`,
+/// `fixed_points` null and `cycle_type` empty unless it is a bijection, `cid` and `table` null
+/// for a partial gene, `partial` and `collision` null unless it is partial or lossy.
+#[test]
+fn json_has_every_field_for_bijective_partial_and_lossy_genes() {
+    let dir = scratch("json");
+    let fields = |v: &serde_json::Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().expect("object").keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let mut want: Vec<String> = [
+        "states",
+        "bits",
+        "bijective",
+        "order",
+        "fixed_points",
+        "cycle_type",
+        "cid",
+        "partial",
+        "collision",
+        "table",
+    ]
+    .map(String::from)
+    .to_vec();
+    want.sort();
+    let run = |name: &str, src: &str, code: i32| -> serde_json::Value {
+        let f = write(&dir, name, src);
+        let o = rdx(&dir, &["perm", &f, "--json", "--table", "--no-store"]);
+        assert_eq!(o.status.code(), Some(code), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).expect("JSON")
+    };
+
+    let v = run("bij.rdx", "gene g(x: u8, y: u8) {\n    y += x\n}\n", 0);
+    assert_eq!(fields(&v), want, "{v}");
+    assert_eq!(
+        (v["states"].as_u64(), v["bits"].as_u64(), v["bijective"].as_bool()),
+        (Some(65536), Some(16), Some(true))
+    );
+    assert!(v["order"].is_u64() && v["fixed_points"].is_u64() && v["cid"].is_string(), "{v}");
+    assert!(v["partial"].is_null() && v["collision"].is_null(), "{v}");
+    assert_eq!(v["table"].as_array().map(Vec::len), Some(65536));
+
+    let v = run("partial.rdx", "gene g(x: u8, y: u8) {\n    assert x != 7\n    y += x\n}\n", 1);
+    assert_eq!(fields(&v), want, "{v}");
+    assert_eq!(
+        (v["states"].as_u64(), v["bits"].as_u64(), v["bijective"].as_bool()),
+        (Some(65536), Some(16), Some(false))
+    );
+    assert!(v["order"].is_null() && v["fixed_points"].is_null() && v["cid"].is_null(), "{v}");
+    assert_eq!(v["cycle_type"], serde_json::json!({}));
+    assert!(v["table"].is_null() && v["collision"].is_null(), "{v}");
+    assert_eq!(v["partial"]["state"], 7);
+    assert_eq!(v["partial"]["values"], serde_json::json!({"x": 7, "y": 0}));
+    assert_eq!(v["partial"]["code"], "R0101");
+    assert!(v["partial"]["error"].is_string(), "{v}");
+
+    let v = run("lossy.rdx", "gene g(x: u8, y: u8) {\n    erase y\n}\n", 1);
+    assert_eq!(fields(&v), want, "{v}");
+    assert_eq!((v["bits"].as_u64(), v["bijective"].as_bool()), (Some(16), Some(false)));
+    assert!(v["order"].is_null() && v["fixed_points"].is_null() && v["partial"].is_null(), "{v}");
+    assert_eq!(v["cycle_type"], serde_json::json!({}));
+    assert!(v["cid"].is_string(), "{v}");
+    assert_eq!(v["collision"], serde_json::json!({"states": [0, 256], "image": 0}));
+    assert_eq!(v["table"].as_array().map(Vec::len), Some(65536));
+
+    // Without --table there is no `table` field; the others are all there.
+    let f = write(&dir, "p2.rdx", "gene g(x: u8) {\n    assert x != 3\n}\n");
+    let o = rdx(&dir, &["perm", &f, "--json", "--no-store"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let no_table: Vec<String> = want.iter().filter(|k| *k != "table").cloned().collect();
+    assert_eq!(fields(&v), no_table, "{v}");
+}
+
+/// A Janus program's state is its variables: `main` takes the globals and `main`'s own, and
+/// they are 64-bit `int`s, which have no permutation; the error says variable, not parameter.
+#[test]
+fn janus_state_is_named_as_variables() {
+    let dir = scratch("janus");
+    let f = write(
+        &dir,
+        "j.ja",
+        "procedure f(int x, int y)\n    x += y\nprocedure main()\n    int a\n    int b\n    call f(a, b)\n",
+    );
+    let o = rdx(&dir, &["perm", &f, "--no-store"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("procedure `main`: variable `a` is `int` (64 bits)"), "{err}");
+    assert!(!err.contains("parameter"), "{err}");
+    let o = rdx(&dir, &["circuit", &f]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("variable `a` is `int` (64 bits)") && !err.contains("parameter"), "{err}");
+}

@@ -534,7 +534,7 @@ fn janus_type_errors_name_janus_types() {
     let messages = |src: &str| -> Vec<String> {
         let checked = rdx_lang::parse(src, rdx_lang::ast::Dialect::Janus)
             .and_then(|p| rdx_lang::check::check_owned(p, &Default::default()));
-        checked.err().expect("refused").into_iter().map(|d| format!("[{}] {}", d.code, d.message)).collect()
+        checked.expect_err("refused").into_iter().map(|d| format!("[{}] {}", d.code, d.message)).collect()
     };
     let call = "procedure f(int a[3])\n    a[0] += 1\nprocedure main()\n    int x\n    call f(x)\n";
     assert_eq!(messages(call), ["[E0206] `x` is `int` but parameter `a` is `int[3]`"]);

@@ -10,22 +10,24 @@
 //!   ancillas first and uncomputed after;
 //! - bitwise operations over sums and products: the arithmetic operands computed into
 //!   ancillas first and uncomputed after; comparisons as values: one ancilla qubit;
-//! - `x *= c` (c odd, outside branches): t = c·x by shift-and-add into ancillas, x -= c⁻¹·t
-//!   clears x, and t becomes x;
+//! - `x *= c` (c odd): t = c·x by shift-and-add into ancillas, x -= c⁻¹·t clears x, and t
+//!   becomes x (inside a branch, by controlled swaps);
 //! - `x ^= x << c`, `x ^= x >> c`: CNOTs; `not x`: X gates; `neg x`: X gates then `+= 1`;
 //! - rotations by constants and `swap`: rewiring, no gates (controlled swaps inside a branch);
 //!   rotations by a variable: a barrel shifter of controlled swaps; shifts by a variable: a
 //!   barrel shifter into ancilla stages, uncomputed;
 //! - `if c { … } else { … } fi a`: c computed into an ancilla, the branches controlled by it
 //!   (the else-branch by its negation), then a XORed into it, which returns it to zero;
-//! - locals with constant values and loops over them are evaluated while compiling (unrolled);
-//!   calls are inlined (`uncall` inlines the inverse, `rdx_lang::invert`).
+//! - locals with constant values and loops over them are evaluated while compiling (unrolled),
+//!   inside `if` blocks too (a local opened there lives only there: [`Val`]); calls are inlined
+//!   (`uncall` inlines the inverse, `rdx_lang::invert`).
 //!
 //! A statement outside this set is an error at its span. Every ancilla is returned to zero;
 //! a parameter whose bits end on other qubits is moved home with SWAP gates at the end.
 
 use rdx_lang::ast::{
-    BinOp, Dir, Expr, ExprKind, Gene, Program as Ast, Span, Stmt, StmtKind, Type, UnOp, UpdateOp, Width,
+    BinOp, Dialect, Dir, Expr, ExprKind, Gene, Program as Ast, Span, Stmt, StmtKind, Type, UnOp, UpdateOp,
+    Width,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -53,6 +55,12 @@ pub struct CircuitError {
 }
 
 type R<T> = Result<T, CircuitError>;
+
+/// The statements that have a circuit, as the error for one that has none lists them: one arm
+/// of [`Cc::stmt`] each (spec/circuits.md §3 has the table).
+pub const STATEMENTS: &str = "^= += -= of + - & | ^ ~, shifts, comparisons and * / % by constants; \
+     *= by an odd constant; xorshift (x ^= x << c); rotations (by a constant or a variable); swap; \
+     not; neg; if/fi; loops with constant trip counts; locals; call/uncall; assert; skip; print";
 
 /// The gates `start..end` that computed the ancilla register `reg` (undone in reverse order).
 type Undo = (usize, usize, Vec<u32>);
@@ -147,10 +155,17 @@ fn odd_inverse(c: u64) -> u64 {
 
 /// A variable's value while compiling: on qubits (a comparison's temporary is one wire of
 /// width [`FLAG`]), or known (a constant: loop counters).
+///
+/// A known local opened inside `if` blocks on qubits (`level` block controls active) stays
+/// known there: it lives only inside them, so whether their controls hold or not changes
+/// nothing anyone sees of it, and its value is the one it takes when they hold. It is updated
+/// classically at its own level only: changed inside a deeper `if`, or by a value on qubits, it
+/// moves onto qubits ([`Cc::promote`]), which then hold its value when the first `level`
+/// controls hold and zero otherwise, as a local computed into qubits there does.
 #[derive(Clone, Debug)]
 enum Val {
     Q { wires: Vec<u32>, w: Width },
-    K { v: u64, ty: Type },
+    K { v: u64, ty: Type, level: usize },
 }
 
 /// The width of a comparison's temporary: one wire, read as a word (0 or 1).
@@ -954,9 +969,11 @@ impl<'a> Cc<'a> {
         Ok(i)
     }
 
-    /// A known variable about to change under a condition or by qubits: onto fresh qubits.
+    /// A known variable about to change under a condition or by qubits: onto fresh qubits,
+    /// its value written under the controls of the blocks it was opened in (zero when they do
+    /// not hold, as every local opened there).
     fn promote(&mut self, i: usize, span: Span) -> R<()> {
-        if let Val::K { v, ty } = self.vars[i].clone() {
+        if let Val::K { v, ty, level } = self.vars[i].clone() {
             let Some(w) = ty.width() else {
                 return err(
                     span,
@@ -964,9 +981,10 @@ impl<'a> Cc<'a> {
                 );
             };
             let wires = self.alloc(u32::from(w.bits));
+            let outer = self.ctrl[..level.min(self.ctrl.len())].to_vec();
             for (j, &q) in wires.iter().enumerate() {
                 if v >> j & 1 == 1 {
-                    self.gates.push(Gate::Mcx { controls: vec![], target: q });
+                    self.gates.push(Gate::Mcx { controls: outer.clone(), target: q });
                 }
             }
             self.vars[i] = Val::Q { wires, w };
@@ -981,10 +999,12 @@ impl<'a> Cc<'a> {
         }
     }
 
-    /// Whether a known variable can be updated classically here.
+    /// Whether a known variable can be updated classically here: at the level of `if` blocks
+    /// it was opened at, not inside a deeper one.
     fn classical(&self, p: &rdx_lang::ast::Place) -> Option<usize> {
         let i = self.lookup(&p.name.name)?;
-        (p.index.is_none() && self.ctrl.is_empty() && matches!(self.vars[i], Val::K { .. })).then_some(i)
+        let here = matches!(self.vars[i], Val::K { level, .. } if level == self.ctrl.len());
+        (p.index.is_none() && here).then_some(i)
     }
 
     fn block(&mut self, stmts: &[Stmt]) -> R<()> {
@@ -1003,14 +1023,14 @@ impl<'a> Cc<'a> {
             StmtKind::Update { target, op, value } => {
                 if let Some(i) = self.classical(target)
                     && let Some(k) = self.known(value)
-                    && let Val::K { v, ty } = self.vars[i].clone()
+                    && let Val::K { v, ty, level } = self.vars[i].clone()
                 {
                     let nv = match op {
                         UpdateOp::Add => v.wrapping_add(k),
                         UpdateOp::Sub => v.wrapping_sub(k),
                         UpdateOp::Xor => v ^ k,
                     };
-                    self.vars[i] = Val::K { v: ty.width().map_or(nv, |w| w.wrap(nv)), ty };
+                    self.vars[i] = Val::K { v: ty.width().map_or(nv, |w| w.wrap(nv)), ty, level };
                     return Ok(());
                 }
                 let i = self.target(target)?;
@@ -1156,12 +1176,21 @@ impl<'a> Cc<'a> {
                 Ok(())
             }
             StmtKind::If { cond, then_block, else_block, fi } => {
-                if self.ctrl.is_empty()
-                    && let Some(c) = self.known(cond)
-                {
+                if let Some(c) = self.known(cond) {
+                    // A known test chooses the branch while compiling. The assertion, unless it
+                    // is known to hold after the branch, is checked into an ancilla as on
+                    // qubits: the test XOR the assertion, zero exactly where the `fi` holds.
                     let b = if c != 0 { Some(then_block) } else { else_block.as_ref() };
                     if let Some(b) = b {
                         self.block(&b.stmts)?;
+                    }
+                    if self.known(fi).is_none_or(|a| (a != 0) != (c != 0)) {
+                        let a = self.alloc(1)[0];
+                        if c != 0 {
+                            self.emit(vec![], a);
+                        }
+                        self.cond_into(fi, a)?;
+                        self.release(&[a]);
                     }
                     return Ok(());
                 }
@@ -1212,8 +1241,8 @@ impl<'a> Cc<'a> {
             }
             StmtKind::Local { name, ty, init } => {
                 let val = match (self.known(init), ty) {
-                    (Some(v), Type::U64 | Type::I64 | Type::Fixed(_)) if self.ctrl.is_empty() => {
-                        Val::K { v: ty.width().map_or(v, |w| w.wrap(v)), ty: *ty }
+                    (Some(v), Type::U64 | Type::I64 | Type::Fixed(_)) => {
+                        Val::K { v: ty.width().map_or(v, |w| w.wrap(v)), ty: *ty, level: self.ctrl.len() }
                     }
                     (_, Type::Fixed(w)) => {
                         let wires = self.alloc(u32::from(w.bits));
@@ -1234,19 +1263,10 @@ impl<'a> Cc<'a> {
                             format!("a `{ty}` local has no circuit: arrays and stacks have none"),
                         );
                     }
-                    (_, _) if self.ctrl.is_empty() => {
+                    (_, _) => {
                         return err(
                             sp,
                             format!("a `{ty}` local has no circuit unless its value is a constant"),
-                        );
-                    }
-                    _ => {
-                        return err(
-                            sp,
-                            format!(
-                                "a `{ty}` local has no circuit inside an `if` or a loop that depends on the \
-                                 state (only a fixed-width one has wires)"
-                            ),
                         );
                     }
                 };
@@ -1259,19 +1279,28 @@ impl<'a> Cc<'a> {
             }
             StmtKind::Delocal { name, value, .. } => {
                 let i = self.var(&name.name, name.span)?;
-                match self.vars[i].clone() {
-                    Val::K { v, ty } => match self.known(value) {
-                        Some(k) if ty.width().map_or(k, |w| w.wrap(k)) == v => {}
-                        Some(k) => {
+                if let Val::K { v, ty, .. } = self.vars[i].clone() {
+                    let holds = self.known(value).map(|k| ty.width().map_or(k, |w| w.wrap(k)) == v);
+                    // Inside a block on qubits a delocal that fails (or may) fails only where
+                    // the block's controls hold: the local goes onto qubits, which end nonzero
+                    // there, as a `fi` that fails leaves its ancilla.
+                    let on_qubits = !self.ctrl.is_empty() && ty.width().is_some();
+                    match (holds, self.known(value)) {
+                        (Some(true), _) => {}
+                        _ if on_qubits => self.promote(i, sp)?,
+                        (_, Some(k)) => {
                             return err(sp, format!("`delocal {} = {k}` but it is {v} here", name.name));
                         }
-                        None => {
+                        (_, None) => {
                             return err(
                                 value.span,
                                 "a constant local closed with a value that depends on the state",
                             );
                         }
-                    },
+                    }
+                }
+                match self.vars[i].clone() {
+                    Val::K { .. } => {}
                     Val::Q { wires, w } => {
                         if let Some(a) = self.anf(value, u32::from(w.bits)) {
                             self.xor_anf(&wires, &a);
@@ -1314,10 +1343,7 @@ impl<'a> Cc<'a> {
                 r
             }
             StmtKind::Assert(_) | StmtKind::Skip | StmtKind::Print(_) => Ok(()),
-            _ => err(
-                sp,
-                "this statement has no circuit (supported: ^= += -= with bitwise or +/- expressions, xorshift, rotations by constants, swap, not, neg, if/fi, loops with constant trip counts, locals, call/uncall)",
-            ),
+            _ => err(sp, format!("this statement has no circuit (supported: {STATEMENTS})")),
         }
     }
 }
@@ -1372,12 +1398,15 @@ pub fn compile(ast: &Ast, gene: &str) -> Result<Circuit, CircuitError> {
     let mut registers = Vec::new();
     for p in &g.params {
         let Type::Fixed(w) = p.ty else {
+            let what = crate::perm::state_variable(ast.dialect, &p.name.name, &p.ty);
             return err(
                 p.ty_span,
-                format!(
-                    "parameter `{}` is `{}`: circuits take u8 u16 u32 i8 i16 i32 parameters",
-                    p.name.name, p.ty
-                ),
+                match ast.dialect {
+                    Dialect::Rdx => format!("{what}: circuits take u8 u16 u32 i8 i16 i32 parameters"),
+                    Dialect::Janus => {
+                        format!("{what}: circuits take u8 u16 u32 i8 i16 i32 values, and Janus has none")
+                    }
+                },
             );
         };
         let wires = cc.alloc(u32::from(w.bits));

@@ -18,13 +18,31 @@
 //! same function.
 
 use crate::CoreError;
-use rdx_lang::ast::{Type, Width};
+use rdx_lang::ast::{Dialect, Type, Width};
 use rdx_vm::{Direction, Engine, Module, RunError, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 /// The most bits of state `rdx perm` enumerates (2²⁴ runs).
 pub const MAX_BITS: u32 = 24;
+
+/// The instructions `rdx perm` lets each state's run execute by default (`--max-steps`), on the
+/// interpreter: a run past it stops the sweep with that state named, so a gene that never
+/// stops from some state is reported rather than run forever. Ten million instructions take
+/// well under a second, and are far above a round function's few thousand.
+pub const DEFAULT_MAX_STEPS: u64 = 10_000_000;
+
+/// How messages name a gene's state variable `name` of type `ty`: a parameter in rdx; in Janus,
+/// where a procedure's state also holds the globals it uses (and `main`'s, its own variables),
+/// a variable, with its Janus type (`int` is 64 bits).
+pub fn state_variable(dialect: Dialect, name: &str, ty: &Type) -> String {
+    match (dialect, ty) {
+        (Dialect::Rdx, _) => format!("parameter `{name}` is `{ty}`"),
+        (Dialect::Janus, Type::Array(_, n)) => format!("variable `{name}` is `int[{n}]`"),
+        (Dialect::Janus, Type::Stack) => format!("variable `{name}` is a `stack`"),
+        (Dialect::Janus, _) => format!("variable `{name}` is `int` (64 bits)"),
+    }
+}
 
 /// The state space of a gene: its parameters (name, width), first parameter lowest.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,11 +59,20 @@ impl Domain {
         for p in &g.params {
             match p.ty {
                 Type::Fixed(w) => params.push((p.name.clone(), w)),
+                ty if module.dialect == Dialect::Janus => {
+                    return Err(CoreError::Usage(format!(
+                        "procedure `{}`: {}; a permutation needs fixed-width integer state (u8, u16, \
+                         u32, i8, i16, i32) of at most {MAX_BITS} bits in all, and Janus has none",
+                        g.name,
+                        state_variable(module.dialect, &p.name, &ty)
+                    )));
+                }
                 ty => {
                     return Err(CoreError::Usage(format!(
-                        "gene `{}`: parameter `{}` is `{ty}`; a permutation needs fixed-width integer \
-                         parameters (u8, u16, u32, i8, i16, i32) of at most {MAX_BITS} bits in all",
-                        g.name, p.name
+                        "gene `{}`: {}; a permutation needs fixed-width integer parameters (u8, u16, \
+                         u32, i8, i16, i32) of at most {MAX_BITS} bits in all",
+                        g.name,
+                        state_variable(module.dialect, &p.name, &ty)
                     )));
                 }
             }

@@ -5,6 +5,7 @@ use crate::frontend;
 use rdx_core::Home;
 use rdx_core::perm::{self, Permutation};
 use rdx_vm::values::format_state;
+use rdx_vm::{Engine, Interpreter, Limits};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -22,7 +23,9 @@ use std::process::ExitCode;
 ///
 /// A state where the gene fails (an assertion, a delocal) makes it partial: the first such
 /// state is reported and the exit code is 1. Two states with the same image (a lossy gene)
-/// are reported too (exit code 1).
+/// are reported too (exit code 1). Each state's run may execute at most --max-steps
+/// instructions (default 10000000): a run past them stops the sweep, with that state named
+/// (exit code 1), so a gene that never stops from some state is reported, not run forever.
 ///
 /// Example: rdx perm stdlib/speck32.rdx --entry speck_round8 --json
 #[derive(clap::Args)]
@@ -33,8 +36,9 @@ pub struct Args {
     /// The gene (default: `main`, else the only gene).
     #[arg(long, value_name = "GENE")]
     entry: Option<String>,
-    /// Print one JSON object: states, bijective, order (a JSON integer of any size),
-    /// fixed_points, cycle_type (cycle length → count) and cid.
+    /// Print one JSON object: states, bits, bijective, order (a JSON integer of any size),
+    /// fixed_points, cycle_type (cycle length → count), cid, partial and collision (null where
+    /// they do not apply), and with --table the table.
     #[arg(long)]
     json: bool,
     /// Also print the table: `s -> π(s)` per state (with --json, a `table` array).
@@ -43,9 +47,15 @@ pub struct Args {
     /// Do not keep the table in the home's store (the CID is still printed).
     #[arg(long)]
     no_store: bool,
-    /// The execution engine.
+    /// The execution engine. The JIT counts no instructions: `jit` runs with no step budget
+    /// (a gene that never stops from some state never finishes) and refuses --max-steps;
+    /// `auto` runs on the interpreter, which keeps the budget.
     #[arg(long, value_enum, default_value = "interp")]
     backend: crate::cmd::run::Backend,
+    /// The instructions each state's run may execute (default 10000000); past them the sweep
+    /// stops with an error naming that state.
+    #[arg(long, value_name = "N")]
+    max_steps: Option<u64>,
 }
 
 pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
@@ -67,9 +77,10 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         Ok(g) => g,
         Err(e) => return frontend::fail(e),
     };
-    let backend: rdx_core::run::Backend = args.backend.into();
-    let (backend, _) = backend.resolve(&program.module);
-    let mut engine = backend.engine();
+    let mut engine = match engine(args.backend, args.max_steps) {
+        Ok(e) => e,
+        Err(msg) => return frontend::usage_error(msg),
+    };
     let p = match perm::permutation(engine.as_mut(), &program.module, gene) {
         Ok(p) => p,
         Err(e) => return frontend::fail(e),
@@ -78,14 +89,16 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     let params = &m.genes[gene].params;
     if let Some((s, e)) = &p.partial {
         let state = format_state(params, &p.domain.decode(*s), m.dialect);
+        let name = &m.genes[gene].name;
         if args.json {
+            print!("{}", json(&p, m, gene, None, args.table));
+        } else if let rdx_vm::RunErrorKind::StepLimit { limit } = e.kind {
             println!(
-                "{{\"states\": {}, \"bijective\": false, \"partial\": {{\"state\": {s}, \"values\": {state}, \"error\": {}}}}}",
-                p.domain.states(),
-                rdx_vm::values::json_string(&e.kind.message())
+                "gene `{name}` did not finish from state {s} {state} within {limit} instructions \
+                 (--max-steps): it may never stop there"
             );
         } else {
-            println!("gene `{}` is partial: it fails from state {s} {state}", m.genes[gene].name);
+            println!("gene `{name}` is partial: it fails from state {s} {state}");
         }
         let d = e.to_diagnostic();
         match &program.text {
@@ -106,7 +119,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         _ => rdx_core::Cid::of(&bytes),
     };
     let text = if args.json {
-        json(&p, &cid.to_string(), args.table)
+        json(&p, m, gene, Some(&cid.to_string()), args.table)
     } else {
         report(&p, m, gene, &cid.to_string(), args.table)
     };
@@ -128,21 +141,65 @@ fn cycle_list(p: &Permutation) -> Vec<(u64, u64)> {
     p.cycle_type().iter().map(|(&l, &c)| (l, c)).collect()
 }
 
-fn json(p: &Permutation, cid: &str, table: bool) -> String {
+/// The engine for `--backend` and `--max-steps`: the interpreter with the step budget, or the
+/// JIT with none (it counts no instructions, so it refuses a budget asked for; `auto` keeps
+/// the budget and so runs on the interpreter).
+fn engine(
+    backend: crate::cmd::run::Backend,
+    max_steps: Option<u64>,
+) -> Result<Box<dyn Engine>, &'static str> {
+    use crate::cmd::run::Backend;
+    match (backend, max_steps) {
+        (Backend::Jit, None) => Ok(rdx_core::run::Backend::Jit.engine()),
+        (Backend::Jit, Some(_)) => {
+            Err("the JIT counts no instructions, so it cannot keep --max-steps: drop \
+             --max-steps (the JIT then runs every state with no budget) or --backend jit")
+        }
+        (Backend::Interp | Backend::Auto, steps) => Ok(Box::new(Interpreter::with_limits(Limits {
+            max_steps: steps.unwrap_or(perm::DEFAULT_MAX_STEPS),
+            ..Limits::default()
+        }))),
+    }
+}
+
+/// The `--json` object, every field in every case (spec/circuits.md §2): `order`,
+/// `fixed_points` null and `cycle_type` empty unless the gene is a bijection; `cid` null when
+/// there is no table (`cid` None: a partial gene); `partial` and `collision` null unless the
+/// gene is partial or lossy; `table` (with `table`) null for a partial gene.
+fn json(p: &Permutation, m: &rdx_vm::Module, gene: usize, cid: Option<&str>, table: bool) -> String {
     let fixed = p.cycle_type().get(&1).copied().unwrap_or(0);
     let cycles: Vec<String> = cycle_list(p).iter().map(|(l, c)| format!("\"{l}\": {c}")).collect();
+    let params = &m.genes[gene].params;
+    let partial = match &p.partial {
+        Some((s, e)) => format!(
+            "{{\"state\": {s}, \"values\": {}, \"error\": {}, \"code\": \"{}\"}}",
+            format_state(params, &p.domain.decode(*s), m.dialect),
+            rdx_vm::values::json_string(&e.kind.message()),
+            e.kind.code()
+        ),
+        None => "null".into(),
+    };
+    let collision = match p.collision {
+        Some((a, b, img)) => format!("{{\"states\": [{a}, {b}], \"image\": {img}}}"),
+        None => "null".into(),
+    };
     let mut s = format!(
-        "{{\"states\": {}, \"bits\": {}, \"bijective\": {}, \"order\": {}, \"fixed_points\": {}, \"cycle_type\": {{{}}}, \"cid\": \"{cid}\"",
+        "{{\"states\": {}, \"bits\": {}, \"bijective\": {}, \"order\": {}, \"fixed_points\": {}, \"cycle_type\": {{{}}}, \"cid\": {}, \"partial\": {partial}, \"collision\": {collision}",
         p.domain.states(),
         p.domain.bits(),
         p.bijective(),
         if p.bijective() { p.order() } else { "null".into() },
         if p.bijective() { fixed.to_string() } else { "null".into() },
         cycles.join(", "),
+        cid.map_or("null".into(), |c| format!("\"{c}\"")),
     );
     if table {
-        let items: Vec<String> = p.table.iter().map(|x| x.to_string()).collect();
-        let _ = write!(s, ", \"table\": [{}]", items.join(", "));
+        if p.partial.is_some() {
+            s.push_str(", \"table\": null");
+        } else {
+            let items: Vec<String> = p.table.iter().map(|x| x.to_string()).collect();
+            let _ = write!(s, ", \"table\": [{}]", items.join(", "));
+        }
     }
     s.push_str("}\n");
     s
