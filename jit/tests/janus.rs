@@ -66,3 +66,33 @@ fn janus_programs_agree_with_the_interpreter() {
         "{ran} Janus programs agree ({compiled} compiled, {printing} print, {errors} stop with an error)"
     );
 }
+
+/// An element update whose target index is computed (`z[i + 1] += z[j + 1]`) checks for an
+/// alias in both directions with the indices of that direction: backward from a state where
+/// i = j the update is R0111 as it is forward, on both engines (the check once compared with
+/// a target index computed only later in the backward run, a stale one, and let it pass).
+#[test]
+fn an_element_updates_alias_check_runs_backward_with_its_own_indices() {
+    let text = "procedure main()\n    int z[4]\n    int i\n    int j\n    z[i + 1] += z[j + 1]\n";
+    let m = compile(text, "alias.ja").expect("compiles");
+    let gene = m.default_entry().expect("main");
+    let names: Vec<&str> = m.genes[gene].params.iter().map(|p| p.name.as_str()).collect();
+    let start: Vec<_> = m.genes[gene]
+        .params
+        .iter()
+        .map(|p| match p.name.as_str() {
+            "z" => rdx_vm::Value::Array(vec![1, 2, 3, 4]),
+            _ => zero(p.ty),
+        })
+        .collect();
+    for dir in [Direction::Forward, Direction::Backward] {
+        let mut it = Interpreter::new();
+        let mut jt = Jit::with_options(JitOptions { verify: true, optimize: true });
+        let (mut sa, mut sb) = (start.clone(), start.clone());
+        let ra = it.run(&m, gene, &mut sa, dir).map(|_| ());
+        let rb = jt.run(&m, gene, &mut sb, dir).map(|_| ());
+        assert_eq!(ra, rb, "{dir:?}");
+        let kind = ra.map_err(|e| e.kind).err();
+        assert_eq!(kind, Some(rdx_vm::RunErrorKind::Alias { index: 1 }), "{dir:?} {names:?}");
+    }
+}

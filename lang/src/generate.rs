@@ -237,6 +237,9 @@ pub enum StmtRecipe {
     Assert(ExprRecipe),
     Skip,
     Assign(usize, ExprRecipe),
+    /// `t := e` (`erase t` without an expression), an update of another place by `t`, then
+    /// `undo t := e`: the scratch pattern, whose `undo` runs backward as the `:=` it undoes.
+    Scratch(usize, Option<ExprRecipe>, UpdateOp, usize),
     Erase(usize),
     UndoXorShift(usize, Dir, u8),
 }
@@ -259,7 +262,7 @@ fn arb_stmt_recipe(lossy: bool) -> BoxedStrategy<StmtRecipe> {
     let update = prop::sample::select(vec![UpdateOp::Add, UpdateOp::Sub, UpdateOp::Xor]);
     let odd = any::<u64>().prop_map(|c| c | 1);
     let simple = prop_oneof![
-        6 => (update, any::<usize>(), arb_expr_recipe()).prop_map(|(o, t, x)| StmtRecipe::Update(o, t, x)),
+        6 => (update.clone(), any::<usize>(), arb_expr_recipe()).prop_map(|(o, t, x)| StmtRecipe::Update(o, t, x)),
         1 => (any::<usize>(), odd).prop_map(|(t, c)| StmtRecipe::Mul(t, c)),
         1 => (any::<usize>(), arb_dir(), 1u8..64).prop_map(|(t, d, c)| StmtRecipe::XorShift(t, d, c)),
         1 => (any::<usize>(), arb_dir(), arb_expr_recipe()).prop_map(|(t, d, x)| StmtRecipe::Rotate(t, d, x)),
@@ -276,6 +279,8 @@ fn arb_stmt_recipe(lossy: bool) -> BoxedStrategy<StmtRecipe> {
             8 => simple,
             1 => (any::<usize>(), arb_expr_recipe()).prop_map(|(t, x)| StmtRecipe::Assign(t, x)),
             1 => any::<usize>().prop_map(StmtRecipe::Erase),
+            1 => (any::<usize>(), prop::option::of(arb_expr_recipe()), update.clone(), any::<usize>())
+                .prop_map(|(t, x, o, y)| StmtRecipe::Scratch(t, x, o, y)),
             1 => (any::<usize>(), arb_dir(), 1u8..64).prop_map(|(t, d, c)| StmtRecipe::UndoXorShift(t, d, c)),
         ]
         .boxed()
@@ -535,6 +540,28 @@ impl Builder {
                 let Some(t) = self.pick(*t) else { return out.push(skip) };
                 let value = self.expr(x, Some(&self.vars[t].name), &mut Vec::new());
                 out.push(stmt(StmtKind::Assign { target: self.place(t), value }));
+            }
+            StmtRecipe::Scratch(t, x, op, y) => {
+                let Some(t) = self.pick(*t) else { return out.push(skip) };
+                let mut reads = Vec::new();
+                let value = x.as_ref().map(|x| self.expr(x, Some(&self.vars[t].name), &mut reads));
+                // `y` is neither `t`'s variable or array nor read by `e` (which the `undo`
+                // computes again, backward after the update).
+                let names: Vec<&str> =
+                    reads.iter().chain([&t]).map(|&v| self.vars[v].name.as_str()).collect();
+                let ys: Vec<usize> = self
+                    .writable()
+                    .into_iter()
+                    .filter(|&v| !names.contains(&self.vars[v].name.as_str()))
+                    .collect();
+                let Some(&y) = ys.get(y % ys.len().max(1)) else { return out.push(skip) };
+                let write = |value: Option<Expr>| match value {
+                    Some(value) => StmtKind::Assign { target: self.place(t), value },
+                    None => StmtKind::Erase(self.place(t)),
+                };
+                out.push(stmt(write(value.clone())));
+                out.push(stmt(StmtKind::Update { target: self.place(y), op: *op, value: self.read(t) }));
+                out.push(stmt(StmtKind::Undo(Box::new(stmt(write(value))))));
             }
             StmtRecipe::Swap(a, b) => {
                 let w = self.writable();

@@ -136,7 +136,9 @@ enum Opnd {
 #[derive(Clone, Copy)]
 struct AliasGuard {
     arr: Arr,
-    idx: Slot,
+    /// The index's slot, computed in the expression code of the instruction that reads it;
+    /// None until a read needs it (then computed from [`GeneCompiler::guard_index`]).
+    idx: Option<Slot>,
     /// The index as `variable + offset`, when it has that form ([`GeneCompiler::affine`]).
     at: Option<(Slot, u64)>,
 }
@@ -163,6 +165,8 @@ struct GeneCompiler<'a> {
     storage_max: u64,
     slot_names: Vec<String>,
     guard: Option<AliasGuard>,
+    /// The index expression of a guard whose `idx` is not computed yet ([`Self::on_place`]).
+    guard_index: Option<Expr>,
     /// Pure instructions emitted since the last other one.
     pure_run: usize,
     /// The pure instructions of the current run of expression code, by their operands (the
@@ -570,6 +574,7 @@ impl<'a> GeneCompiler<'a> {
             storage_max: 0,
             slot_names: Vec::new(),
             guard: None,
+            guard_index: None,
             pure_run: 0,
             cse: Vec::new(),
             too_long: false,
@@ -862,26 +867,31 @@ impl<'a> GeneCompiler<'a> {
                     (Opnd::S(s), _) => s,
                 };
                 if let Some(g) = check {
-                    self.emit(Op::Noalias { a: idx, b: g.idx }, e.span);
+                    let b = self.guard_slot(g)?;
+                    self.emit(Op::Noalias { a: idx, b }, e.span);
                 }
                 Opnd::S(self.pure_op(e.span, &|d| Ok(Op::Load { dst: d, arr, idx }))?)
             }
             ExprKind::Unary(op, inner) => {
                 let inner_demand = self.operand_demand(e, demand, 0);
                 self.demand = inner_demand;
-                if let Opnd::K(k) = self.expr(inner)? {
-                    let folded = match op {
-                        UnOp::Neg if self.janus() => (k as i64).checked_neg().map(|v| v as u64),
-                        UnOp::Neg => Some(k.wrapping_neg()),
-                        UnOp::BitNot => Some(!k),
-                        UnOp::Not => Some((k == 0) as u64),
-                    };
-                    if let Some(v) = folded {
-                        return Ok(Opnd::K(v));
+                // The operand is compiled once (compiled again to get its slot, a chain of n
+                // unary operators took 2ⁿ compilations: `- - … - y`).
+                let v = match self.expr(inner)? {
+                    Opnd::S(s) => s,
+                    Opnd::K(k) => {
+                        let folded = match op {
+                            UnOp::Neg if self.janus() => (k as i64).checked_neg().map(|v| v as u64),
+                            UnOp::Neg => Some(k.wrapping_neg()),
+                            UnOp::BitNot => Some(!k),
+                            UnOp::Not => Some((k == 0) as u64),
+                        };
+                        match folded {
+                            Some(v) => return Ok(Opnd::K(v)),
+                            None => self.konst(k, inner.span)?,
+                        }
                     }
-                }
-                self.demand = inner_demand;
-                let v = self.expr_slot(inner)?;
+                };
                 let janus = self.janus();
                 let d = self.pure_op(e.span, &|d| {
                     Ok(match op {
@@ -1601,6 +1611,22 @@ impl<'a> GeneCompiler<'a> {
         Ok((arr, idx))
     }
 
+    /// The slot of guard `g`'s index; one not computed yet is computed here, in the reading
+    /// instruction's own expression code (at each read: expression code may hold a jump, so a
+    /// slot computed for one read is not kept for the next; a repeat is found by `cse`).
+    fn guard_slot(&mut self, g: AliasGuard) -> R<Slot> {
+        if let Some(s) = g.idx {
+            return Ok(s);
+        }
+        let Some(i) = self.guard_index.clone() else {
+            return Err(internal(Span::default(), "alias guard without its index"));
+        };
+        let saved = self.guard.take();
+        let s = self.expr_slot(&i);
+        self.guard = saved;
+        s
+    }
+
     /// Lowers a scalar operation on the place: directly on a variable, or swap-in / `f` /
     /// swap-out on an array element. `f` receives the slot to operate on.
     fn on_place(&mut self, p: &Place, span: Span, f: &mut dyn FnMut(&mut Self, Slot) -> R<()>) -> R<()> {
@@ -1610,9 +1636,13 @@ impl<'a> GeneCompiler<'a> {
         let t = self.temp(span)?;
         let (arr, idx) = self.elem_index(p)?;
         self.emit(Op::SwapElem { dst: t, arr, idx, pre: Pre(0) }, span);
-        self.guard = Some(AliasGuard { arr, idx, at: p.index.as_deref().and_then(|i| self.affine(i)) });
+        // The guard's index is computed again where a read in `f`'s code needs it: `idx` is
+        // computed in the swap's expression code, which backward runs after `f`'s.
+        self.guard = Some(AliasGuard { arr, idx: None, at: p.index.as_deref().and_then(|i| self.affine(i)) });
+        self.guard_index = p.index.as_deref().cloned();
         f(self, t)?;
         self.guard = None;
+        self.guard_index = None;
         let (arr, idx) = self.elem_index(p)?;
         self.emit(Op::SwapElem { dst: t, arr, idx, pre: Pre(0) }, span);
         Ok(())
@@ -1928,7 +1958,11 @@ impl<'a> GeneCompiler<'a> {
             return self.on_place(target, sp, &mut |me, d| me.update_slot(d, op, true, value, sp, None));
         }
         let (arr, idx) = self.elem_index(target)?;
-        self.guard = Some(AliasGuard { arr, idx, at: target.index.as_deref().and_then(|i| self.affine(i)) });
+        self.guard = Some(AliasGuard {
+            arr,
+            idx: Some(idx),
+            at: target.index.as_deref().and_then(|i| self.affine(i)),
+        });
         let v = self.expr(value)?;
         self.guard = None;
         let ins = match (v, op) {
@@ -2010,6 +2044,9 @@ impl<'a> GeneCompiler<'a> {
 
     /// `x := e` / `erase x` (value `None`), or their undo.
     fn assign(&mut self, target: &Place, value: Option<&Expr>, sp: Span, undo: bool) -> R<()> {
+        if undo && target.index.is_some() {
+            return self.unassign_elem(target, value, sp);
+        }
         // The value is computed before the element is swapped out, so `a[i] := a[i] + 1`
         // reads the old element. A fixed-width target gets its value reduced to the width
         // before the write, so the tape records the value the variable holds (a `fix` after the
@@ -2036,6 +2073,41 @@ impl<'a> GeneCompiler<'a> {
         });
         self.guard = saved;
         r
+    }
+
+    /// `undo a[i] := e` / `undo erase a[i]`: the backward stream of `a[i] := e`'s three
+    /// instructions. `a[i] := e` computes `e` in the swap in's expression code (the element still
+    /// in the array), then `assign`s, then swaps back; its backward run swaps, `unassign`s
+    /// (reading no value), swaps back with `e`'s code. So here `e`'s code goes before the swap
+    /// back: backward (`a[i] := e` forward) it then runs before the `assign`, the element in
+    /// the array. In the swap in's code, as a forward `:=` has it, it would run backward only
+    /// after the `assign` and leave it a stale slot. The slots are allocated in `a[i] := e`'s
+    /// order, so the two tag alike (`statement_tag`: the gene, target and value slots).
+    fn unassign_elem(&mut self, target: &Place, value: Option<&Expr>, sp: Span) -> R<()> {
+        let (from, run) = (self.code.len(), self.pure_run);
+        let src = match value {
+            Some(v) => self.expr_slot(v)?,
+            None => self.konst(0, sp)?,
+        };
+        let code: Vec<Op> = self.code.drain(from..).collect();
+        let spans: Vec<Span> = self.spans.drain(from..).collect();
+        self.pure_run = run;
+        self.cse.clear();
+        let t = self.temp(sp)?;
+        let (arr, idx) = self.elem_index(target)?;
+        self.emit(Op::SwapElem { dst: t, arr, idx, pre: Pre(0) }, sp);
+        self.emit(Op::Unassign { dst: t, src, pre: Pre(0) }, sp);
+        let (arr, idx) = self.elem_index(target)?;
+        // The value's code, moved: its jumps (`&&`, `||`) move with it.
+        let shift = self.code.len().wrapping_sub(from) as u32;
+        for (mut op, span) in code.into_iter().zip(spans) {
+            if let Op::Jz { to, .. } | Op::Jnz { to, .. } = &mut op {
+                to.0 = to.0.wrapping_add(shift);
+            }
+            self.emit(op, span);
+        }
+        self.emit(Op::SwapElem { dst: t, arr, idx, pre: Pre(0) }, sp);
+        Ok(())
     }
 
     fn local(&mut self, name: &Ident, ty: Type, init: &Expr, sp: Span) -> R<()> {
