@@ -50,7 +50,7 @@ fn agree_on(c: &Circuit, m: &Module, gene: usize, vals: &[u64]) -> Result<(), St
     Ok(())
 }
 
-/// Every state when there are at most 16 parameter bits, else 512 spread states.
+/// Every state when there are at most 16 parameter bits, else 128 spread states.
 fn verify(c: &Circuit, m: &Module, gene: usize) -> Result<usize, String> {
     let widths: Vec<u32> = c.registers.iter().map(|r| r.2.len() as u32).collect();
     let bits: u32 = widths.iter().sum();
@@ -69,20 +69,7 @@ fn verify(c: &Circuit, m: &Module, gene: usize) -> Result<usize, String> {
             })
             .collect()
     } else {
-        let mut x = 0x243f_6a88_85a3_08d3u64;
-        (0..128)
-            .map(|_| {
-                widths
-                    .iter()
-                    .map(|&w| {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
-                        x & ((1u64 << w) - 1)
-                    })
-                    .collect()
-            })
-            .collect()
+        spread_states(&widths, 128)
     };
     for s in &states {
         agree_on(c, m, gene, s)?;

@@ -1357,15 +1357,18 @@ pub const CHECKED_BITS: u32 = 20;
 /// ancilla ends nonzero. Found by running every state (as `rdx perm` does), for at most
 /// [`CHECKED_BITS`] bits of state; None when no state fails or the state is wider.
 pub fn partial(m: &rdx_vm::Module, gene: usize) -> Option<String> {
-    let domain = crate::perm::Domain::of(m, gene).ok().filter(|d| d.bits() <= CHECKED_BITS)?;
-    let mut engine = rdx_vm::Interpreter::new();
-    let (s, e) = crate::perm::permutation(&mut engine, m, gene).ok()?.partial?;
-    let state = rdx_vm::values::format_state(&m.genes[gene].params, &domain.decode(s), m.dialect);
+    crate::perm::Domain::of(m, gene).ok().filter(|d| d.bits() <= CHECKED_BITS)?;
+    let mut engine = crate::perm::sweeper(None);
+    let p = crate::perm::permutation(&mut engine, m, gene).ok()?;
+    let why = p.failure(m, gene, "a sweep's step budget")?;
+    let (_, e) = p.partial.as_ref()?;
+    let cause = match e.kind {
+        rdx_vm::RunErrorKind::StepLimit { .. } => String::new(),
+        _ => format!(" ({})", e.kind.message()),
+    };
     Some(format!(
-        "gene `{}` is partial: it fails from state {s} {state} ({}); the circuit gives its result, \
-         every ancilla back at zero, only on the states it runs from",
-        m.genes[gene].name,
-        e.kind.message()
+        "{why}{cause}; the circuit gives its result, every ancilla back at zero, only on the \
+         states it runs from"
     ))
 }
 

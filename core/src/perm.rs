@@ -142,7 +142,36 @@ pub struct Permutation {
     cycles: OnceLock<BTreeMap<u64, u64>>,
 }
 
+/// The interpreter that sweeps a gene's states with `max_steps` instructions for each state's
+/// run ([`DEFAULT_MAX_STEPS`] when none is given): `rdx perm`, Python's `Program.permutation()`
+/// and the circuit's partial-gene check share it, so none of them runs forever on a gene that
+/// never stops from some state.
+pub fn sweeper(max_steps: Option<u64>) -> rdx_vm::Interpreter {
+    rdx_vm::Interpreter::with_limits(rdx_vm::Limits {
+        max_steps: max_steps.unwrap_or(DEFAULT_MAX_STEPS),
+        ..rdx_vm::Limits::default()
+    })
+}
+
 impl Permutation {
+    /// Why the sweep stopped (None unless the gene is partial), as one sentence naming the
+    /// state: a run past the step budget "did not finish … within N instructions (`knob`)",
+    /// where `knob` is how the caller sets the budget (`--max-steps`, `max_steps=`); any other
+    /// error "fails from state …", its message left to the caller's diagnostic.
+    pub fn failure(&self, m: &Module, gene: usize, knob: &str) -> Option<String> {
+        let (s, e) = self.partial.as_ref()?;
+        let g = &m.genes[gene];
+        let state = rdx_vm::values::format_state(&g.params, &self.domain.decode(*s), m.dialect);
+        Some(match e.kind {
+            rdx_vm::RunErrorKind::StepLimit { limit } => format!(
+                "gene `{}` did not finish from state {s} {state} within {limit} instructions \
+                 ({knob}): it may never stop there",
+                g.name
+            ),
+            _ => format!("gene `{}` is partial: it fails from state {s} {state}", g.name),
+        })
+    }
+
     /// Every state has an image and no two share one.
     pub fn bijective(&self) -> bool {
         self.partial.is_none() && self.collision.is_none()

@@ -119,3 +119,34 @@ def test_a_python_genes_circuit_error_names_the_python_line() -> None:
     line = inspect.getsourcelines(g.__wrapped__)[1] + here
     assert str(info.value).startswith(f"{inspect.getsourcefile(g.__wrapped__)}:{line}: "), str(info.value)
     assert "line 3" not in str(info.value)
+
+
+# From x = 0 (2**63 rounds before i comes back to 0) and from an odd x the loop never stops.
+NEVER_STOPS = (
+    "gene g(x: u8) {\n    local i: u64 = 0\n    from i == 0 do {\n        i += 2\n    }"
+    " until i == x\n    delocal i = x\n}\n"
+)
+
+
+def test_permutation_stops_a_state_that_runs_past_its_step_budget() -> None:
+    prog = rx.assemble(NEVER_STOPS)
+    with pytest.raises(rx.RdxError) as info:
+        prog.permutation(max_steps=1000)
+    msg = str(info.value)
+    assert 'did not finish from state 0 {"x":0} within 1000 instructions (max_steps=)' in msg, msg
+    # The program's own budget is the default; the budget is per state (256 runs of a few
+    # hundred instructions each pass 1000 in all).
+    prog.max_steps = 500
+    with pytest.raises(rx.RdxError, match="within 500 instructions"):
+        prog.permutation()
+    slow = rx.assemble(
+        "gene g(x: u8) {\n    local i: u8 = 0\n    from i == 0 do {\n        i += 1\n"
+        "        x += 1\n    } until i == 100\n    delocal i = 100\n}\n"
+    )
+    assert slow.permutation(max_steps=1000) == [(s + 100) % 256 for s in range(256)]
+    # Without a budget asked for, rdx perm's default stops it too.
+    with pytest.raises(rx.RdxError, match="within 10000000 instructions"):
+        rx.assemble(NEVER_STOPS).permutation()
+    for bad, kind in [(-1, ValueError), (2**64, ValueError), (True, TypeError), (1.5, TypeError)]:
+        with pytest.raises(kind, match="max_steps"):
+            prog.permutation(max_steps=bad)  # type: ignore[arg-type]

@@ -4,8 +4,8 @@
 use crate::frontend;
 use rdx_core::Home;
 use rdx_core::perm::{self, Permutation};
+use rdx_vm::Engine;
 use rdx_vm::values::format_state;
-use rdx_vm::{Engine, Interpreter, Limits};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
@@ -87,18 +87,11 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     };
     let m = &program.module;
     let params = &m.genes[gene].params;
-    if let Some((s, e)) = &p.partial {
-        let state = format_state(params, &p.domain.decode(*s), m.dialect);
-        let name = &m.genes[gene].name;
+    if let (Some((_, e)), Some(why)) = (&p.partial, p.failure(m, gene, "--max-steps")) {
         if args.json {
             print!("{}", json(&p, m, gene, None, args.table));
-        } else if let rdx_vm::RunErrorKind::StepLimit { limit } = e.kind {
-            println!(
-                "gene `{name}` did not finish from state {s} {state} within {limit} instructions \
-                 (--max-steps): it may never stop there"
-            );
         } else {
-            println!("gene `{name}` is partial: it fails from state {s} {state}");
+            println!("{why}");
         }
         let d = e.to_diagnostic();
         match &program.text {
@@ -155,10 +148,7 @@ fn engine(
             Err("the JIT counts no instructions, so it cannot keep --max-steps: drop \
              --max-steps (the JIT then runs every state with no budget) or --backend jit")
         }
-        (Backend::Interp | Backend::Auto, steps) => Ok(Box::new(Interpreter::with_limits(Limits {
-            max_steps: steps.unwrap_or(perm::DEFAULT_MAX_STEPS),
-            ..Limits::default()
-        }))),
+        (Backend::Interp | Backend::Auto, steps) => Ok(Box::new(perm::sweeper(steps))),
     }
 }
 

@@ -156,6 +156,18 @@ class CheckReport:
         return f"<CheckReport ok={self.ok}: " + "; ".join(f"{r.id} {r.status}" for r in self.rows) + ">"
 
 
+def _steps(n: Optional[int], none: str) -> Optional[int]:
+    """``n`` checked as an instruction budget: an int in 0..=2**64-1, or None (meaning ``none``)."""
+    if n is None:
+        return None
+    if isinstance(n, bool) or not hasattr(type(n), "__index__"):
+        raise TypeError(f"max_steps must be an int or None, got {type(n).__name__} {n!r}")
+    n = operator.index(n)
+    if not 0 <= n <= T.U64_MAX:
+        raise ValueError(f"max_steps must be in 0..=2**64-1 (or None for {none}), got {n}")
+    return n
+
+
 class Program:
     """A checked and assembled rdx program with one entry gene.
 
@@ -201,13 +213,7 @@ class Program:
 
     @max_steps.setter
     def max_steps(self, n: Optional[int]) -> None:
-        if n is not None:
-            if isinstance(n, bool) or not hasattr(type(n), "__index__"):
-                raise TypeError(f"max_steps must be an int or None, got {type(n).__name__} {n!r}")
-            n = operator.index(n)
-            if not 0 <= n <= T.U64_MAX:
-                raise ValueError(f"max_steps must be in 0..=2**64-1 (or None for no limit), got {n}")
-        self._max_steps = n
+        self._max_steps = _steps(n, "no limit")
 
     # ---- facts -------------------------------------------------------------------------
 
@@ -273,12 +279,16 @@ class Program:
 
     # ---- permutations and circuits ------------------------------------------------------
 
-    def permutation(self) -> List[int]:
+    def permutation(self, max_steps: Optional[int] = None) -> List[int]:
         """The entry gene as a permutation of its states: ``perm[s]`` is the state that state
         ``s`` goes to. The parameters must be fixed-width (``rx.u8`` … ``rx.i32``, at most 24
         bits in all); a state numbers their values with the first parameter in the lowest bits.
-        Raises ``RdxError`` when the gene fails from some state or is not a bijection."""
-        return list(self._module.permutation(self.entry))
+        Raises ``RdxError`` when the gene fails from some state or is not a bijection. Each
+        state's run may execute ``max_steps`` instructions (else the program's ``max_steps``,
+        else 10,000,000, as ``rdx perm``): a gene that does not finish from some state raises
+        ``RdxError`` naming that state instead of running forever."""
+        steps = _steps(max_steps, "the program's max_steps") if max_steps is not None else self._max_steps
+        return list(self._module.permutation(self.entry, steps))
 
     def unitary(self) -> Any:
         """The permutation as a sparse unitary: a ``scipy.sparse.csr_matrix`` U with
