@@ -470,7 +470,10 @@ fn a_local_array_used_where_it_is_not_open_is_checked() {
     // `uncall bump(t, y)` moved after `delocal t = 0` (and its code).
     let mut used_after = m.clone();
     used_after.genes[main].code[close - 2..=close].rotate_left(1);
-    for (what, hand) in [("never opened", never_opened), ("used after its end", used_after)] {
+    // Read where it was never opened: refused (rule 18: its slots hold no variable there).
+    let e = Module::decode(&never_opened.encode()).expect_err("never opened");
+    assert!(e.message.contains("(rule 18)"), "{e}");
+    for (what, hand) in [("used after its end", used_after)] {
         let Ok(hand) = Module::decode(&hand.encode()) else { panic!("{what}: the verifier accepts it") };
         assert!(!rdx_jit::trust::trusted(&hand), "{what}");
         for (y, dir) in [(0, Direction::Forward), (3, Direction::Forward), (3, Direction::Backward)] {
@@ -557,14 +560,9 @@ fn a_hand_written_if_gives_the_interpreters_answer_both_ways() {
         hand.debug = None;
         edit(&mut hand.genes[0].code, fi_then, Slot(4));
         assert_ne!(hand.genes[0].code, m.genes[0].code, "{what}: the edit applies");
-        let hand = Module::decode(&hand.encode())
-            .unwrap_or_else(|e| panic!("{what}: the verifier accepts it: {e:?}"));
-        for (x, k) in
-            [([3, 1, 2, 0], 0), ([3, 1, 2, 0], 3), ([0, 5, 5, 1], 1), ([2, 2, 2, 2], 2), ([9, 0, 4, 4], 1)]
-        {
-            let st = vec![Value::Array(x.to_vec()), Value::Int(k), Value::Int(5), Value::Int(7)];
-            engines_agree(&mut jit(), &hand, 0, &st, false).unwrap_or_else(|e| panic!("{what}, {st:?}: {e}"));
-        }
+        // Not a reversible program: the verifier refuses it (spec/bytecode.md §5, rules 15 and 17).
+        let e = Module::decode(&hand.encode()).expect_err(what);
+        assert!(e.message.contains("(rule 17)") || e.message.contains("(rule 15)"), "{what}: {e}");
     }
     // The suite's walk with `fi.else`'s code testing up's top bit for x's (as the fuzzer had
     // it): backward, the way into the branch is `fi.else`'s test, so the then branch's settled
@@ -577,12 +575,8 @@ fn a_hand_written_if_gives_the_interpreters_answer_both_ways() {
     if let Op::ShruImm { dst, imm, .. } = c[fe - 1] {
         c[fe - 1] = Op::ShruImm { dst, a: Slot(2), imm };
     }
-    let hand = Module::decode(&hand.encode()).expect("the verifier accepts it");
-    for (x, up) in [(3, 0), (3, 1 << 63), (1 << 63, 0), (12345678901234567, 13094162477771047518)] {
-        let st = vec![Value::Int(x), Value::Int(0), Value::Int(up), Value::Int(3)];
-        engines_agree(&mut jit(), &hand, 0, &st, false)
-            .unwrap_or_else(|e| panic!("walk, x = {x}, up = {up}: {e}"));
-    }
+    let e = Module::decode(&hand.encode()).expect_err("fi.else tests another condition");
+    assert!(e.message.contains("(rule 17)"), "{e}");
 }
 
 /// A hand-written module that grows an array's length slot and then reads past the array:
@@ -641,17 +635,36 @@ fn a_stack_parameter_written_by_hand_is_checked_on_both_engines() {
     assert_eq!(ra, rb);
     // An array whose length word is a stack parameter's slot: `local.arr` writes the length.
     use rdx_vm::ops::{Arr, Word};
-    let m = hand_written(
-        &[("x", Type::U64), ("s", Type::Stack), ("y", Type::U64)],
-        3,
-        vec![
+    // (The verifier refuses it now: a local opened over parameters, rule 16.)
+    let gene = rdx_vm::module::GeneDef {
+        name: "main".into(),
+        params: [("x", Type::U64), ("s", Type::Stack), ("y", Type::U64)]
+            .into_iter()
+            .map(|(n, ty)| rdx_vm::module::ParamDef { name: n.into(), ty })
+            .collect(),
+        slots: 3,
+        words: 4,
+        args: vec![],
+        code: vec![
             Op::Enter {},
             Op::LocalArr { arr: Arr(0), at: Word(3), len: Word(1), src: Slot(2), pre: Pre(0) },
             Op::Push { var: Slot(2), stack: Slot(1), pre: Pre(0) },
             Op::Exit {},
         ],
-    );
-    assert!(!rdx_jit::trust::stack_params_fixed(&m));
+        param_slots: vec![],
+        param_pass: vec![],
+        param_back: vec![],
+        tape_tags: vec![],
+        param_words: 0,
+        backward: Default::default(),
+        plain: Default::default(),
+        loops: Vec::new(),
+        arg_written: Vec::new(),
+    };
+    let mut m =
+        Module { dialect: rdx_lang::ast::Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None };
+    let e = m.verify().expect_err("a local array over parameters");
+    assert!(e.message.contains("(rule 16)"), "{e}");
     let text = format!("{STACK_CALLEES}}}\ngene main(s: stack, x: u64, k: u64) {{ call bigpush(s, x, k) }}");
     assert!(rdx_jit::trust::stack_params_fixed(&compile(&text)), "{text}");
 }
@@ -2104,6 +2117,28 @@ proptest! {
                 let mut b = st.clone();
                 let _ = j.run(&m, gene, &mut b, dir);
             }
+        }
+    }
+}
+
+/// A chain of unary operators on a variable compiles each level once (it compiled the operand
+/// twice, once to find out whether it was a constant: 2ⁿ compilations, so a chain of 40 `-`
+/// never finished) and computes what Rust computes, on both engines, both ways.
+#[test]
+fn a_long_chain_of_unary_operators_compiles_and_agrees() {
+    for chain in ["-~".repeat(120), "-".repeat(41), "~-".repeat(60) + "~"] {
+        let text = format!("gene main(x: u64, y: u64) {{\n    x += {chain}y\n}}\n");
+        let m = compile(&text);
+        let gene = m.gene_index("main").unwrap();
+        for y in [0u64, 1, 7, u64::MAX, 1 << 63] {
+            let want = chain.chars().rev().fold(y, |v, c| if c == '-' { v.wrapping_neg() } else { !v });
+            let s = [Value::Int(5), Value::Int(y)];
+            let (r, out) = both(&m, gene, &s, Direction::Forward);
+            assert!(r.is_ok(), "{r:?}");
+            assert_eq!(out, vec![Value::Int(5u64.wrapping_add(want)), Value::Int(y)], "{chain} y = {y}");
+            let (r, back) = both(&m, gene, &out, Direction::Backward);
+            assert!(r.is_ok(), "{r:?}");
+            assert_eq!(back, s.to_vec());
         }
     }
 }

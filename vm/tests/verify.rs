@@ -5,7 +5,7 @@
 
 use rdx_lang::ast::{Elem, Type, Width};
 use rdx_vm::module::{GeneDef, ParamDef};
-use rdx_vm::ops::{Args, Cond, Imm, Off, Op, Pre, Slot, Wid};
+use rdx_vm::ops::{Args, Cond, Imm, Off, Op, Pre, Slot, Wid, Word};
 use rdx_vm::{LoadErrorKind, Module};
 
 fn compile(src: &str) -> Module {
@@ -232,7 +232,7 @@ fn names_that_are_not_names_or_are_repeated_are_refused() {
 }
 
 /// `depth` nested `if x != 0 { … } fi x != 0` around `depth` nested counted loops (each with
-/// its own counter slot), around one update: the loader's loop and branch analyses used to
+/// its own counter, a parameter), around one update: the loader's loop and branch analyses used to
 /// walk each one's body (quadratic in the depth: 8,000 levels took seconds, 100,000 never
 /// finished); now each structure costs a lookup. This checks what they find at a depth the old
 /// walk took minutes over.
@@ -262,7 +262,11 @@ fn deep_nesting_loads_and_is_analysed() {
     }
     code[body] = Op::AddImm { dst: acc, imm: Imm(1) };
     *code.last_mut().unwrap() = Op::Exit {};
-    let m = hand(vec![("main", vec![("acc", Type::U64), ("x", Type::U64)], slots, vec![], code)]);
+    // The counters are parameters: a slot no local opened is a temporary (rule 18).
+    let names: Vec<String> = (0..depth).map(|k| format!("c{k}")).collect();
+    let mut params = vec![("acc", Type::U64), ("x", Type::U64)];
+    params.extend(names.iter().map(|n| (n.as_str(), Type::U64)));
+    let m = hand(vec![("main", params, slots, vec![], code)]);
     let m = Module::decode(&m.encode()).unwrap_or_else(|e| panic!("{e}"));
     let g = &m.genes[0];
     // Every loop is simple (nothing in its body writes its counter), every `fi` settled after
@@ -343,5 +347,337 @@ fn an_index_computed_from_the_array_it_changes_is_refused() {
         "gene main(a: u64[4]) {\n    local k: u64 = a[0] & 3\n    a[k ^ 1] += 1\n    delocal k = a[0] & 3\n}\n",
     ] {
         Module::decode(&compile(ok).encode()).expect("loads");
+    }
+}
+
+/// The slot a compiled module's first `op` (by `pick`) writes, with its position.
+fn find(m: &Module, pick: impl Fn(&Op) -> Option<Slot>) -> (usize, Slot) {
+    (m.genes[0].code.iter().enumerate())
+        .find_map(|(pc, o)| pick(o).map(|s| (pc, s)))
+        .expect("the instruction")
+}
+
+/// Rule 15: expression code writes temporaries only. `y ^= x << 3` with the shift computed
+/// into x (the tester's module: forward x = 5, y = 7 gave x = 40, backward x = 320), into an
+/// open local, or into the slot of a loop invariant the compiler computes before its loop.
+#[test]
+fn expression_code_writing_a_variable_is_refused() {
+    let shl = |o: &Op| match *o {
+        Op::ShlImm { dst, .. } => Some(dst),
+        _ => None,
+    };
+    let set_shl = |m: &mut Module, at: usize, to: Slot| {
+        if let Op::ShlImm { a, imm, .. } = m.genes[0].code[at] {
+            m.genes[0].code[at] = Op::ShlImm { dst: to, a, imm };
+        }
+    };
+    let mut m = compile("gene main(x: u64, y: u64) {\n    y ^= x << 3\n}\n");
+    let (at, _) = find(&m, shl);
+    set_shl(&mut m, at, Slot(0));
+    let why = refused(&m);
+    assert!(
+        why.starts_with(&format!(
+            "gene `main`: instruction {at} (shl.imm): writes slot 0, which holds parameter `x: u64`: \
+             expression code writes only temporaries (rule 15)"
+        )),
+        "{why}"
+    );
+    // An open local's slot.
+    let mut m = compile(
+        "gene main(x: u64, y: u64) {\n    local t: u64 = x + 1\n    y ^= x << 3\n    delocal t = x + 1\n}\n",
+    );
+    let (_, t) = find(&m, |o| match *o {
+        Op::Local { dst, .. } => Some(dst),
+        _ => None,
+    });
+    let (at, _) = find(&m, shl);
+    set_shl(&mut m, at, t);
+    let why = refused(&m);
+    assert!(
+        why.contains(&format!("(shl.imm): writes slot {}, which holds the local opened at instruction", t.0))
+    );
+    assert!(why.contains("(rule 15)"), "{why}");
+    // A loop invariant's slot (`n & 3` computed once before the loop, into a slot the loop's
+    // code reads): the loop's index code computing into it.
+    let src = "gene main(a: u64[16], n: u64, s: u64) {\n    local j: u64 = 0\n    from j == 0 do {\n        \
+               s += a[(n & 3) * 4 + j]\n        j += 1\n    } until j == 4\n    delocal j = 4\n}\n";
+    let ok = compile(src);
+    Module::decode(&ok.encode()).expect("loads");
+    let code = &ok.genes[0].code;
+    let from = code.iter().position(|o| matches!(o, Op::FromC { .. } | Op::From { .. })).expect("a loop");
+    let hoisted = code[..from]
+        .iter()
+        .rev()
+        .find_map(|o| match *o {
+            Op::Local { dst, .. } => Some(dst),
+            _ => None,
+        })
+        .expect("the invariant's local");
+    let inner = (from..code.len()).find(|&pc| code[pc].is_pure()).expect("the loop's expression code");
+    let mut m = ok.clone();
+    m.genes[0].code[inner].remap(&mut Dst(Some(hoisted)));
+    let why = refused(&m);
+    assert!(why.contains(&format!("instruction {inner} (")), "{why}");
+    assert!(why.contains(&format!("writes slot {}, which holds the local opened at", hoisted.0)), "{why}");
+}
+
+/// Renames an instruction's first slot (its `dst`).
+struct Dst(Option<Slot>);
+impl rdx_vm::ops::Remap for Dst {
+    fn slot(&mut self, s: Slot) -> Slot {
+        self.0.take().unwrap_or(s)
+    }
+    fn off(&mut self, o: Off) -> Off {
+        o
+    }
+}
+
+/// Rule 16: a local opens on a slot that holds no variable and closes in its block. `local i =
+/// 0` opened on parameter a (the tester's module), on a local open already, a `delocal` of a
+/// parameter, a local opened in a branch and closed after it, and local arrays sharing storage.
+#[test]
+fn a_local_on_a_variable_or_outside_its_block_is_refused() {
+    let src = "gene main(a: u64, b: u64) {\n    local i: u64 = 0\n    local k: u64 = a\n    b += i + k\n    \
+               delocal k = a\n    delocal i = 0\n}\n";
+    let ok = compile(src);
+    Module::decode(&ok.encode()).expect("loads");
+    let (at_i, i) = find(&ok, |o| match *o {
+        Op::LocalImm { dst, .. } => Some(dst),
+        _ => None,
+    });
+    let (at_k, _) = find(&ok, |o| match *o {
+        Op::Local { dst, .. } => Some(dst),
+        _ => None,
+    });
+    let rule = "a local opens on a slot that holds no variable and closes in its block (rule 16)";
+    let mut m = ok.clone();
+    m.genes[0].code[at_i] = Op::LocalImm { dst: Slot(0), imm: Imm(0) };
+    let why = refused(&m);
+    assert!(
+        why.starts_with(&format!(
+            "gene `main`: instruction {at_i} (local.imm): opens a local on slot 0, which holds parameter `a: u64`: {rule}"
+        )),
+        "{why}"
+    );
+    let mut m = ok.clone();
+    m.genes[0].code[at_k].remap(&mut Dst(Some(i)));
+    let why = refused(&m);
+    assert!(
+        why.contains(&format!(
+            "instruction {at_k} (local): opens a local on slot {}, which holds the local opened at instruction {at_i}",
+            i.0
+        )),
+        "{why}"
+    );
+    // `delocal` of a parameter: backward, a `local` over it.
+    let m = main(vec![("a", Type::U64)], 2, vec![Op::DelocalImm { dst: Slot(0), imm: Imm(0) }]);
+    assert!(
+        refused(&m).contains("instruction 1 (delocal.imm): closes slot 0, which holds parameter `a: u64`")
+    );
+    // A local opened inside a branch and closed after it (on the else path never opened).
+    let nz = Cond::NeImm(Slot(0), 0);
+    let m = main(
+        vec![("a", Type::U64), ("b", Type::U64)],
+        3,
+        vec![
+            Op::If { cond: nz, else_at: Off(4), pre: Pre(0) },
+            Op::Local { dst: Slot(2), src: Slot(0), pre: Pre(0) },
+            Op::FiThen { cond: nz, fi_else: Off(5), pre: Pre(0) },
+            Op::Else { if_top: Off(1) },
+            Op::FiElse { cond: nz, fi_then: Off(3), pre: Pre(0) },
+            Op::Add { dst: Slot(1), src: Slot(2), pre: Pre(0) },
+            Op::Delocal { dst: Slot(2), src: Slot(0), pre: Pre(0) },
+        ],
+    );
+    let why = refused(&m);
+    assert!(
+        why.contains(&format!(
+            "instruction 3 (fi.then): the local opened at instruction 2 (slot 2) is still open at the end of its block: {rule}"
+        )),
+        "{why}"
+    );
+    // Two local arrays open at once on the same storage: opening the second overwrites the
+    // first's elements.
+    let arr = |a: u16, at: u32| Op::LocalArr {
+        arr: rdx_vm::ops::Arr(a),
+        at: Word(at),
+        len: Word(2),
+        src: Slot(0),
+        pre: Pre(0),
+    };
+    let darr = |a: u16, at: u32| Op::DelocalArr {
+        arr: rdx_vm::ops::Arr(a),
+        at: Word(at),
+        len: Word(2),
+        src: Slot(0),
+        pre: Pre(0),
+    };
+    let mut m = main(vec![("a", Type::U64)], 5, vec![arr(1, 5), arr(3, 6), darr(3, 6), darr(1, 5)]);
+    m.genes[0].words = 9;
+    assert!(refused(&m).contains("instruction 2 (local.arr): its storage, words 6..8, overlaps that of the local array opened at instruction 1"));
+    let mut ok = main(vec![("a", Type::U64)], 5, vec![arr(1, 5), arr(3, 7), darr(3, 7), darr(1, 5)]);
+    ok.genes[0].words = 9;
+    Module::decode(&ok.encode()).expect("loads");
+}
+
+/// Rule 17: `fi.then` and `fi.else` test the same exit assertion, `from` and `loop.back` the
+/// same entry assertion, with the same expression code (up to its temporaries' slots).
+/// Backward only one of each pair is tested: `fi.else`'s test picks the branch to undo
+/// (Janus's fib with another `fi.else` condition ran forward 0, 0, 0 → 89, 144, 0, backward
+/// to x1 = −1).
+#[test]
+fn partners_testing_other_conditions_are_refused() {
+    let rule = "partners test the same condition with the same expression code (rule 17)";
+    let ok = compile(
+        "gene main(x: u64, y: u64) {\n    if x == 0 {\n        y += 1\n    } else {\n        y += 2\n    } fi y == 1\n}\n",
+    );
+    Module::decode(&ok.encode()).expect("loads");
+    let (fi_then, _) = find(&ok, |o| matches!(o, Op::FiThen { .. }).then_some(Slot(0)));
+    let (fi_else, _) = find(&ok, |o| matches!(o, Op::FiElse { .. }).then_some(Slot(0)));
+    let mut m = ok.clone();
+    if let Op::FiElse { fi_then, pre, .. } = m.genes[0].code[fi_else] {
+        m.genes[0].code[fi_else] = Op::FiElse { cond: Cond::EqImm(Slot(0), 1), fi_then, pre };
+    }
+    let why = refused(&m);
+    assert!(
+        why.starts_with(&format!(
+            "gene `main`: instruction {fi_else} (fi.else): tests another exit assertion than its partner, \
+             instruction {fi_then} (fi.then): {rule}"
+        )),
+        "{why}"
+    );
+    // A loop's re-entry assertion (`loop.back`) other than its entry assertion (`from`).
+    let src = "gene main(x: u64, y: u64, n: u64) {\n    from x == 0 do {\n        x += 1\n    } loop {\n        \
+               y += x\n    } until x == n\n}\n";
+    let ok = compile(src);
+    Module::decode(&ok.encode()).expect("loads");
+    let (from, _) = find(&ok, |o| matches!(o, Op::From { .. }).then_some(Slot(0)));
+    let (back, _) = find(&ok, |o| matches!(o, Op::LoopBack { .. }).then_some(Slot(0)));
+    let mut m = ok.clone();
+    if let Op::LoopBack { from_top, pre, .. } = m.genes[0].code[back] {
+        m.genes[0].code[back] = Op::LoopBack { cond: Cond::EqImm(Slot(1), 0), from_top, pre };
+    }
+    let why = refused(&m);
+    assert!(
+        why.contains(&format!(
+            "instruction {back} (loop.back): tests another entry assertion than its partner, instruction {from} (from)"
+        )),
+        "{why}"
+    );
+    // The same condition on values the expression code computes otherwise: `fi.else`'s code
+    // loading another element.
+    let src =
+        "gene main(a: u64[4], y: u64) {\n    if a[0] > a[1] {\n        y += 1\n    } fi a[0] > a[1]\n}\n";
+    let ok = compile(src);
+    Module::decode(&ok.encode()).expect("loads");
+    let (fi_else, _) = find(&ok, |o| matches!(o, Op::FiElse { .. }).then_some(Slot(0)));
+    let load =
+        (0..fi_else).rev().find(|&pc| matches!(ok.genes[0].code[pc], Op::LoadImm { .. })).expect("a load");
+    let mut m = ok.clone();
+    if let Op::LoadImm { dst, arr, imm } = m.genes[0].code[load] {
+        m.genes[0].code[load] = Op::LoadImm { dst, arr, imm: Imm(imm.0 ^ 2) };
+    }
+    assert!(refused(&m).contains(&format!("instruction {fi_else} (fi.else): tests another exit assertion")));
+    // The same code computing into other temporaries loads.
+    let mut m = ok.clone();
+    let free = m.genes[0].slots;
+    m.genes[0].slots += 1;
+    m.genes[0].words += 1;
+    let Op::LoadImm { dst: old, .. } = m.genes[0].code[load] else { unreachable!() };
+    struct Rename(Slot, Slot);
+    impl rdx_vm::ops::Remap for Rename {
+        fn slot(&mut self, s: Slot) -> Slot {
+            if s == self.0 { self.1 } else { s }
+        }
+        fn off(&mut self, o: Off) -> Off {
+            o
+        }
+    }
+    for pc in fi_else - 2..=fi_else {
+        m.genes[0].code[pc].remap(&mut Rename(old, Slot(free)));
+    }
+    assert_ne!(m.genes[0].code, ok.genes[0].code);
+    Module::decode(&m.encode()).unwrap_or_else(|e| panic!("{e}: {:?}", &m.genes[0].code));
+}
+
+/// Rule 18: a statement reads only the temporaries its own expression code computed.
+/// `z += x * 5` with its multiplication dropped reads what `y += x * 3` left in the temporary
+/// (forward z += 3x; backward the temporary holds nothing of the kind). A write a short-circuit
+/// jump may pass over does not count, nor a scalar argument in a slot no variable holds. The
+/// element statements (`a[i] := e`: e computed before the swap in) load.
+#[test]
+fn a_temporary_read_before_its_statement_writes_it_is_refused() {
+    let rule = "a statement reads only the temporaries its own expression code computed (rule 18)";
+    let ok = compile("gene main(x: u64, y: u64, z: u64) {\n    y += x * 3\n    z += x * 5\n}\n");
+    Module::decode(&ok.encode()).expect("loads");
+    let code = &ok.genes[0].code;
+    let second = code.iter().rposition(|o| matches!(o, Op::Mul3Imm { .. })).expect("x * 5");
+    let Op::Add { dst, src, .. } = code[second + 1] else { panic!("z += t: {:?}", code[second + 1]) };
+    let mut m = ok.clone();
+    m.genes[0].code.splice(second..second + 2, [Op::Add { dst, src, pre: Pre(0) }]);
+    let why = refused(&m);
+    assert!(
+        why.starts_with(&format!(
+            "gene `main`: instruction {second} (add): reads slot {}, which no expression code before it in its \
+             statement wrote: {rule}",
+            src.0
+        )),
+        "{why}"
+    );
+    // `t = 5` on the path that does not jump only.
+    let m = main(
+        vec![("x", Type::U64), ("y", Type::U64)],
+        5,
+        vec![
+            Op::Bool { dst: Slot(3), a: Slot(0) },
+            Op::Jz { a: Slot(3), to: Off(4) },
+            Op::Const { dst: Slot(4), imm: Imm(5) },
+            Op::Add { dst: Slot(1), src: Slot(4), pre: Pre(3) },
+        ],
+    );
+    assert!(refused(&m).contains("instruction 4 (add): reads slot 4, which no expression code"));
+    // A value moved into a slot no variable holds, where it is lost at the end: `swap x, t`,
+    // or a `swap.elem` of t that no update and swap back follow.
+    let m = main(vec![("x", Type::U64), ("y", Type::U64)], 3, vec![Op::Swap { a: Slot(0), b: Slot(2) }]);
+    assert!(refused(&m).contains(&format!(
+        "instruction 1 (swap): changes slot 2, which holds no variable, outside an element statement \
+         (`swap.elem` of it, an update of it, `swap.elem` back): {rule}"
+    )));
+    let swap = Op::SwapElem { dst: Slot(3), arr: rdx_vm::ops::Arr(0), idx: Slot(2), pre: Pre(0) };
+    let arr4 = || vec![("a", Type::Array(Elem::U64, 4)), ("i", Type::U64)];
+    let m = main(arr4(), 4, vec![swap, Op::AddImm { dst: Slot(3), imm: Imm(1) }]);
+    assert!(refused(&m).contains("instruction 1 (swap.elem): changes slot 3, which holds no variable"));
+    let ok = main(arr4(), 4, vec![swap, Op::AddImm { dst: Slot(3), imm: Imm(1) }, swap]);
+    Module::decode(&ok.encode()).expect("an element statement loads");
+    // A call passing a slot no variable holds: `y += t` in the callee, t whatever was left.
+    let call = Op::Call { gene: rdx_vm::ops::GeneIdx(1), args: Args { start: 0, len: 2 } };
+    let m = hand(vec![
+        (
+            "main",
+            vec![("x", Type::U64), ("y", Type::U64)],
+            3,
+            vec![Slot(2), Slot(1)],
+            vec![Op::Enter {}, call, Op::Exit {}],
+        ),
+        (
+            "g",
+            vec![("t", Type::U64), ("y", Type::U64)],
+            2,
+            vec![],
+            vec![Op::Enter {}, Op::Add { dst: Slot(1), src: Slot(0), pre: Pre(0) }, Op::Exit {}],
+        ),
+    ]);
+    assert!(refused(&m).contains(&format!("gene `main`: instruction 1 (call): reads slot 2, which no expression code before it in its statement wrote: {rule}")));
+    for src in [
+        "gene main(a: u64[4], i: u64, x: u64) {\n    a[i & 3] := a[i & 3] + x\n    a[i & 3] *= 3\n}\n",
+        "gene main(a: u64[4], i: u64, x: u64, s: stack) {\n    push a[i & 3], s\n    pop a[i & 3], s\n}\n",
+        "gene main(a: u64[4], i: u64, x: u64) {\n    a[i & 3] := x + 1\n    undo a[i & 3] := x + 1\n}\n",
+        // (Found by the JIT's generated programs: the update's own expression code between.)
+        "gene main(p0: u64, a1: u64[4]) {\n    a1[0] <<<= -(p0 * 4)\n}\n",
+        "gene main(p0: u64, a1: u64[4]) {\n    local t2: stack = nil\n    push a1[0], t2\n    a1[1] <<<= 0 * p0 * 3\n    \
+         pop a1[0], t2\n    delocal t2: stack = nil\n}\n",
+        "gene main(x: u64, y: u64, z: u64) {\n    if x != 0 && (y > 3 || z < 2) {\n        x += 1\n    } fi x != 1 && (y > 3 || z < 2)\n}\n",
+    ] {
+        Module::decode(&compile(src).encode()).unwrap_or_else(|e| panic!("{src}: {e}"));
     }
 }

@@ -15,6 +15,18 @@
 //!   `push.w`/`pop.w`), never stepped by a counted loop's latch; a 64-bit one by
 //!   no instruction of a width. (What an array's or a stack's slots hold the engines check
 //!   where they use it.)
+//! - Expression code writes only temporaries: no parameter, no local open there (rule 15).
+//! - A local opens on a slot that holds no variable (nor local array storage that one open
+//!   array holds) and closes where it opened, in the same block; every local opened in a
+//!   branch or loop is closed by the end of its block (rule 16).
+//! - Partners that both test the construct's condition (`fi.then`/`fi.else`, `from`/
+//!   `loop.back`) test the same one, computed by the same expression code up to its
+//!   temporaries' slots (rule 17).
+//! - A statement reads only the temporaries its own expression code computed, on every path
+//!   through it; an element statement's `assign` may read what the `swap.elem` before it
+//!   computed, an `unassign` what the `swap.elem` after it computes; a call's scalar argument
+//!   is a variable; and no effect changes a temporary but an element statement's three
+//!   instructions, `swap.elem t`, an update of t, `swap.elem t` (rule 18).
 
 use super::GeneDef;
 use crate::loops::is_write;
@@ -98,7 +110,8 @@ pub(super) fn check(g: &GeneDef, callees: &[Vec<Type>]) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    variables(g, callees, &describe)?;
+    partners_agree(code)
 }
 
 /// E0308 in a module: the instruction of the expression code of `code[pc]` that reads an array
@@ -246,4 +259,404 @@ fn op_width(op: &Op) -> Option<rdx_lang::ast::Width> {
         | Op::PopW { w, .. } => Some(w.width()),
         _ => None,
     }
+}
+
+/// Rules 15, 16 and 18: one walk over the code keeps the locals open at each instruction, and
+/// the temporaries the current statement's code has written. Locals
+/// open and close in the same block (between two control instructions of one construct, the
+/// constructs nested within it aside), so the walk's set is the one every path through the code
+/// has there: a jump goes from a control instruction to just past one of the same construct.
+fn variables(g: &GeneDef, callees: &[Vec<Type>], describe: &impl Fn(usize) -> String) -> Result<(), String> {
+    let slots = g.slots as usize;
+    let params = g.param_words as usize;
+    let param_of = |s: Slot| -> Option<usize> {
+        g.param_slots.iter().zip(&g.params).position(|(&at, p)| (at..at + p.width()).contains(&s.0))
+    };
+    // Per slot: the block depth and instruction where its local opened.
+    let mut open: Vec<Option<(usize, usize)>> = vec![None; slots];
+    // Per open block: how many locals it opened that are still open.
+    let mut blocks: Vec<usize> = vec![0];
+    // Open local arrays' storage: start word → (end word, instruction that opened it).
+    let mut storage: std::collections::BTreeMap<u32, (u64, usize)> = Default::default();
+    const RULE15: &str = "expression code writes only temporaries (rule 15)";
+    const RULE16: &str = "a local opens on a slot that holds no variable and closes in its block (rule 16)";
+    const RULE18: &str = "a statement reads only the temporaries its own expression code computed (rule 18)";
+    let code = &g.code;
+    // Rule 18. cross[p]: the nearest target of a short-circuit jump that passes over
+    // instruction p (from before it to after it), so a write at p has certainly happened
+    // before any instruction up to cross[p] (exclusive).
+    let mut cross = vec![usize::MAX; code.len()];
+    let mut jumps: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = Default::default();
+    for (p, op) in code.iter().enumerate() {
+        while jumps.peek().is_some_and(|t| t.0 <= p) {
+            jumps.pop();
+        }
+        cross[p] = jumps.peek().map_or(usize::MAX, |t| t.0);
+        if let Op::Jz { to, .. } | Op::Jnz { to, .. } = *op {
+            jumps.push(std::cmp::Reverse(to.0 as usize));
+        }
+    }
+    // Per temporary written by the current statement's code: before which instruction it has
+    // certainly been written (0: not written). The previous statement's, for an `assign` after
+    // a `swap.elem` (the element statements, `a[i] := e`, compute e before the swap). An
+    // `unassign` before a `swap.elem` whose code computes its value (`undo a[i] := e`).
+    let mut written_by: Vec<usize> = vec![0; slots];
+    let mut touched: Vec<Slot> = Vec::new();
+    let mut before: (usize, Vec<(Slot, usize)>) = (usize::MAX, Vec::new());
+    let mut pending: Option<(usize, Slot)> = None;
+    // next[pc]: the first instruction after pc that is not expression code.
+    let mut next = vec![code.len(); code.len() + 1];
+    for pc in (0..code.len()).rev() {
+        next[pc] = if code.get(pc + 1).is_some_and(|o| !o.is_pure()) { pc + 1 } else { next[pc + 1] };
+    }
+    // The element statement under way: its temporary, its update and its swap back.
+    let mut element: Option<(Slot, usize, usize, usize)> = None;
+    for (pc, op) in code.iter().enumerate() {
+        let err = |m: String| format!("instruction {pc} ({}): {m}", op.mnemonic());
+        let is_temp = |s: Slot, open: &[Option<(usize, usize)>]| {
+            (s.0 as usize) >= params && open.get(s.0 as usize).is_some_and(|o| o.is_none())
+        };
+        let stale = |s: Slot, open: &[Option<(usize, usize)>]| {
+            is_temp(s, open) && written_by.get(s.0 as usize).is_none_or(|&w| w <= pc)
+        };
+        let (written, mut read) = slots_of(op);
+        // A call's scalar arguments: variables passed by reference, never a value left in a
+        // slot. (An array's or a stack's reference the call checks: R0199.)
+        if let Op::Call { gene, args } | Op::Uncall { gene, args } = *op {
+            let at = args.start as usize;
+            let types = callees.get(gene.0 as usize).map_or(&[][..], Vec::as_slice);
+            let passed = g.args.get(at..at + args.len as usize).unwrap_or(&[]);
+            read.extend(passed.iter().zip(types).filter(|(_, ty)| ty.is_scalar()).map(|(&s, _)| s));
+        }
+        let statement = pc - op.pre().map_or(0, usize::from).min(pc);
+        for &s in &read {
+            let value = match *op {
+                Op::Assign { src, .. } | Op::Unassign { src, .. } => src == s,
+                _ => false,
+            };
+            let after_swap = value
+                && matches!(op, Op::Assign { .. })
+                && before.0.checked_add(1) == Some(statement)
+                && matches!(code[before.0], Op::SwapElem { .. })
+                && before.1.iter().any(|&(t, w)| t == s && w > before.0);
+            if matches!(op, Op::Unassign { .. }) && value && stale(s, &open) {
+                pending = Some((pc, s));
+            } else if !after_swap && stale(s, &open) {
+                return Err(err(format!(
+                    "reads slot {}, which no expression code before it in its statement wrote: {RULE18}",
+                    s.0
+                )));
+            }
+        }
+        // An effect that changes a temporary: only an element statement's three instructions
+        // (`swap.elem t, a[i]`, an update of t, `swap.elem t, a[i]`), which leave t as it was.
+        // Any other would move a value into a slot no variable holds, or out of one.
+        let opens_or_closes = matches!(
+            op,
+            Op::Local { .. }
+                | Op::LocalImm { .. }
+                | Op::LocalArr { .. }
+                | Op::LocalStack { .. }
+                | Op::Delocal { .. }
+                | Op::DelocalImm { .. }
+                | Op::DelocalArr { .. }
+                | Op::DelocalStack { .. }
+        );
+        if op.class() == Class::Effect && !opens_or_closes {
+            if let Op::SwapElem { dst, arr, .. } = *op
+                && element.is_none()
+                && is_temp(dst, &open)
+            {
+                let m = next[pc];
+                let back = next.get(m).copied().unwrap_or(code.len());
+                let updates =
+                    code.get(m).is_some_and(|o| o.class() == Class::Effect && slots_of(o).0.contains(&dst));
+                let swaps_back = matches!(code.get(back), Some(Op::SwapElem { dst: d, arr: a, .. }) if *d == dst && *a == arr);
+                if updates && swaps_back {
+                    element = Some((dst, pc, m, back));
+                }
+            }
+            let ours =
+                |s: Slot| element.is_some_and(|(t, first, m, back)| t == s && [first, m, back].contains(&pc));
+            if let Some(&s) = written.iter().find(|&&s| is_temp(s, &open) && !ours(s)) {
+                return Err(err(format!(
+                    "changes slot {}, which holds no variable, outside an element statement \
+                     (`swap.elem` of it, an update of it, `swap.elem` back): {RULE18}",
+                    s.0
+                )));
+            }
+            if element.is_some_and(|(.., back)| back == pc) {
+                element = None;
+            }
+        }
+        if op.is_pure() {
+            for &s in &written {
+                if let Some(w) = written_by.get_mut(s.0 as usize) {
+                    *w = (*w).max(cross[pc]);
+                    touched.push(s);
+                }
+            }
+        } else {
+            if let Some((at, s)) = pending.filter(|&(at, _)| at < pc) {
+                pending = None;
+                let next_swap = matches!(op, Op::SwapElem { .. }) && before.0 == at;
+                if !(next_swap && written_by.get(s.0 as usize).is_some_and(|&w| w > pc)) {
+                    return Err(format!(
+                        "instruction {at} ({}): reads slot {}, which no expression code before it in its \
+                         statement, or of the `swap.elem` after it, wrote: {RULE18}",
+                        code[at].mnemonic(),
+                        s.0
+                    ));
+                }
+            }
+            before.0 = pc;
+            before.1.clear();
+            for s in touched.drain(..) {
+                if let Some(w) = written_by.get_mut(s.0 as usize) {
+                    before.1.push((s, *w));
+                    *w = 0;
+                }
+            }
+        }
+        let holder = |s: Slot, open: &[Option<(usize, usize)>]| -> Option<String> {
+            if (s.0 as usize) < params {
+                return Some(match param_of(s) {
+                    Some(k) => describe(k),
+                    None => format!("parameter slot {}", s.0),
+                });
+            }
+            open.get(s.0 as usize)
+                .copied()
+                .flatten()
+                .map(|(_, at)| format!("the local opened at instruction {at}"))
+        };
+        if op.is_pure() {
+            let (written, _) = slots_of(op);
+            for s in written {
+                if let Some(h) = holder(s, &open) {
+                    return Err(err(format!("writes slot {}, which holds {h}: {RULE15}", s.0)));
+                }
+            }
+            continue;
+        }
+        let depth = blocks.len() - 1;
+        let mut opens: Vec<Slot> = Vec::new();
+        let mut closes: Vec<Slot> = Vec::new();
+        match *op {
+            Op::Local { dst, .. } | Op::LocalImm { dst, .. } | Op::LocalStack { dst } => opens.push(dst),
+            Op::Delocal { dst, .. } | Op::DelocalImm { dst, .. } | Op::DelocalStack { dst } => {
+                closes.push(dst)
+            }
+            Op::LocalArr { arr, at, len, .. } => {
+                opens.extend([Slot(arr.0), Slot(arr.0.wrapping_add(1))]);
+                let end = u64::from(at.0) + u64::from(len.0);
+                let before = storage.range(..=at.0).next_back().map(|(_, &v)| v);
+                let after = storage.range(at.0..).next().map(|(&a, &v)| (a, v));
+                let clash = match (before, after) {
+                    (Some((e, q)), _) if len.0 > 0 && e > u64::from(at.0) => Some(q),
+                    (_, Some((a, (e, q)))) if len.0 > 0 && e > u64::from(a) && u64::from(a) < end => Some(q),
+                    _ => None,
+                };
+                if let Some(q) = clash {
+                    return Err(err(format!(
+                        "its storage, words {}..{end}, overlaps that of the local array opened at \
+                         instruction {q}: {RULE16}",
+                        at.0
+                    )));
+                }
+                if len.0 > 0 {
+                    storage.insert(at.0, (end, pc));
+                }
+            }
+            Op::DelocalArr { arr, at, len, .. } => {
+                closes.extend([Slot(arr.0), Slot(arr.0.wrapping_add(1))]);
+                let opened = open.get(arr.0 as usize).copied().flatten().map(|(_, q)| q);
+                let same = opened.is_some_and(
+                    |q| matches!(g.code[q], Op::LocalArr { at: a, len: n, .. } if a == at && n == len),
+                );
+                if opened.is_some() && !same {
+                    return Err(err(format!(
+                        "closes the local array opened at instruction {} with other storage \
+                         (words {}..{}): {RULE16}",
+                        opened.unwrap_or(0),
+                        at.0,
+                        u64::from(at.0) + u64::from(len.0)
+                    )));
+                }
+                if len.0 > 0 {
+                    storage.remove(&at.0);
+                }
+            }
+            _ => {}
+        }
+        for s in opens {
+            if let Some(h) = holder(s, &open) {
+                return Err(err(format!("opens a local on slot {}, which holds {h}: {RULE16}", s.0)));
+            }
+            if let Some(o) = open.get_mut(s.0 as usize) {
+                *o = Some((depth, pc));
+            }
+            blocks[depth] += 1;
+        }
+        for s in closes {
+            match open.get(s.0 as usize).copied().flatten() {
+                Some((d, _)) if d == depth => {}
+                Some((_, at)) => {
+                    return Err(err(format!(
+                        "closes slot {}, the local opened at instruction {at}, in another block: {RULE16}",
+                        s.0
+                    )));
+                }
+                // Outside every construct, the mirror of a local left open at the end (below).
+                None if depth == 0 && holder(s, &open).is_none() => continue,
+                None => {
+                    let h = holder(s, &open).unwrap_or_else(|| "no open local".into());
+                    return Err(err(format!("closes slot {}, which holds {h}: {RULE16}", s.0)));
+                }
+            }
+            open[s.0 as usize] = None;
+            blocks[depth] -= 1;
+        }
+        let still_open = |blocks: &[usize], open: &[Option<(usize, usize)>]| -> Result<(), String> {
+            if blocks[depth] == 0 {
+                return Ok(());
+            }
+            let (s, at) = (open.iter().enumerate())
+                .find_map(|(s, o)| o.filter(|&(d, _)| d == depth).map(|(_, at)| (s, at)))
+                .unwrap_or((0, 0));
+            Err(err(format!(
+                "the local opened at instruction {at} (slot {s}) is still open at the end of its block: {RULE16}"
+            )))
+        };
+        match op {
+            Op::If { .. } | Op::From { .. } | Op::FromC { .. } | Op::FromDec { .. } | Op::FromInc { .. } => {
+                blocks.push(0)
+            }
+            Op::FiThen { .. }
+            | Op::Else { .. }
+            | Op::Until { .. }
+            | Op::LoopBack { .. }
+            | Op::LoopInc { .. }
+            | Op::LoopDec { .. }
+            | Op::LoopTest { .. } => still_open(&blocks, &open)?,
+            // (A local the gene's own block leaves open at its end loads: a lone `local` is
+            // an effect of its own, which `vm/tests/mirror.rs` runs both ways.)
+            Op::Exit {} if depth != 0 => return Err(err("control instructions do not nest".into())),
+            Op::FiElse { .. } | Op::LoopExit { .. } => {
+                if depth == 0 {
+                    return Err(err("control instructions do not nest".into()));
+                }
+                still_open(&blocks, &open)?;
+                blocks.pop();
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Rule 17: `fi.then` and `fi.else` test the `if`'s exit assertion, `from` and `loop.back` the
+/// loop's entry assertion, each after its own copy of the condition's expression code; going
+/// backward only one of them is tested (the `fi.else`'s decides the branch, the `from`'s leaves
+/// the loop), so they must be the same test. The copies may compute into other temporaries
+/// (the compiler allocates them afresh), so each is compared in a form where the slots its code
+/// writes are numbered in the order written and its jumps are relative.
+fn partners_agree(code: &[Op]) -> Result<(), String> {
+    for (pc, op) in code.iter().enumerate() {
+        let (other, cond, what) = match *op {
+            Op::FiThen { fi_else, cond, .. } => (fi_else.0 as usize, cond, "exit assertion"),
+            Op::From { loop_back, cond, .. } => (loop_back.0 as usize, cond, "entry assertion"),
+            _ => continue,
+        };
+        let Some(partner) = code.get(other) else { continue };
+        let Some(partner_cond) = (match *partner {
+            Op::FiElse { cond, .. } | Op::LoopBack { cond, .. } => Some(cond),
+            _ => None,
+        }) else {
+            continue;
+        };
+        if test_form(code, pc, cond) != test_form(code, other, partner_cond) {
+            return Err(format!(
+                "instruction {other} ({}): tests another {what} than its partner, instruction {pc} \
+                 ({}): partners test the same condition with the same expression code (rule 17)",
+                partner.mnemonic(),
+                op.mnemonic()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The test instruction `code[pc]` makes of `cond` after its expression code, as tokens: the
+/// code's instructions and the condition, with the slots the code writes numbered in the order
+/// written (a slot read before the code writes it, or never written, stays itself) and jump
+/// targets relative to the code's start.
+fn test_form(code: &[Op], pc: usize, cond: crate::ops::Cond) -> Vec<u64> {
+    use crate::ops::Operand;
+    const TEMP: u64 = 1 << 32;
+    let n = code[pc].pre().map_or(0, |n| n as usize).min(pc);
+    let start = pc - n;
+    let mut named: std::collections::HashMap<Slot, u64> = Default::default();
+    let mut out = Vec::new();
+    let token = |named: &std::collections::HashMap<Slot, u64>, s: Slot| {
+        named.get(&s).map_or(u64::from(s.0), |&k| TEMP + k)
+    };
+    for e in &code[start..pc] {
+        out.push(u64::from(e.code()));
+        let mut writes: Vec<usize> = Vec::new();
+        let mut written: Vec<Slot> = Vec::new();
+        e.operands(&mut |name, o| match o {
+            OperandRef::Slot(s) if is_write(e, name) => {
+                writes.push(out.len());
+                written.push(s);
+                out.push(0);
+            }
+            OperandRef::Slot(s) => out.push(token(&named, s)),
+            OperandRef::Arr(a) => out.push(token(&named, Slot(a.0))),
+            OperandRef::Off(o) => out.push(u64::from(o.0).wrapping_sub(start as u64)),
+            OperandRef::Imm(i) => out.push(i.0),
+            OperandRef::Cond(c) => out.extend(cond_tokens(&named, c, &token)),
+            other => {
+                let mut bytes = Vec::new();
+                match other {
+                    OperandRef::Amt(x) => x.put(&mut bytes),
+                    OperandRef::Half(x) => x.put(&mut bytes),
+                    OperandRef::Wid(x) => x.put(&mut bytes),
+                    OperandRef::Word(x) => x.put(&mut bytes),
+                    OperandRef::Pre(x) => x.put(&mut bytes),
+                    _ => bytes.push(0xff),
+                }
+                out.extend(bytes.into_iter().map(u64::from));
+            }
+        });
+        for (at, s) in writes.into_iter().zip(written) {
+            let next = named.len() as u64;
+            let k = *named.entry(s).or_insert(next);
+            out[at] = TEMP + k;
+        }
+    }
+    out.push(u64::MAX);
+    out.extend(cond_tokens(&named, cond, &token));
+    out
+}
+
+/// A condition's form and constant, then its slots as [`test_form`] names them.
+fn cond_tokens<M>(named: &M, c: crate::ops::Cond, token: &impl Fn(&M, Slot) -> u64) -> Vec<u64> {
+    use crate::ops::{Off, Operand, Remap};
+    struct Zero;
+    impl Remap for Zero {
+        fn slot(&mut self, _: Slot) -> Slot {
+            Slot(0)
+        }
+        fn off(&mut self, o: Off) -> Off {
+            o
+        }
+    }
+    let mut shape = c;
+    shape.remap(&mut Zero);
+    let mut bytes = Vec::new();
+    shape.put(&mut bytes);
+    let mut out: Vec<u64> = bytes.into_iter().map(u64::from).collect();
+    out.extend(c.slots().into_iter().flatten().map(|s| token(named, s)));
+    out
 }
