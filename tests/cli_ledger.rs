@@ -378,3 +378,20 @@ fn special_files_in_the_store_are_reported_never_read() {
     assert!(stdout.contains(&format!("corrupt {linked}: not a regular file (a symbolic link)")), "{stdout}");
     assert!(!home.ok(&["store", "gc", "--dry-run"]).contains(&fifo), "gc leaves them to whoever made them");
 }
+
+#[test]
+fn a_blob_missing_from_the_store_fails_replay_and_rewind_with_1() {
+    let home = TempHome::new("missing-blob");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=10"]);
+    let run = &home.log()[0];
+    let program = run["program"].as_str().unwrap();
+    let db = rusqlite::Connection::open(home.0.join("ledger.sqlite")).unwrap();
+    db.execute("DELETE FROM blobs WHERE cid = ?1", [program]).unwrap();
+    for verb in ["replay", "rewind"] {
+        let want = format!("run 1's program {}… is not in the store", &program[..12]);
+        assert_clean_error(&home.rdx(&[verb, "1"]), 1, &want);
+    }
+    // With the program back, the run replays.
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=3"]);
+    assert!(home.ok(&["replay", "1"]).contains("the same output"));
+}

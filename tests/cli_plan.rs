@@ -15,7 +15,8 @@ fn with_fib<'a>(args: &[&'a str]) -> Vec<&'a str> {
 fn a_cold_start_follows_the_static_rule() {
     let home = TempHome::new("cold");
     let plan = home.json(&with_fib(&["plan", "--json"]));
-    assert_eq!(plan["backend"], "jit", "fib recurses: {plan}");
+    // fib recurses: the static rule's JIT, which starts on the interpreter.
+    assert_eq!((plan["backend"].as_str(), plan["tiered"].as_bool()), (Some("interp"), Some(true)), "{plan}");
     assert_eq!(plan["where"], "local");
     assert_eq!(plan["reuse"], false);
     assert_eq!(plan["cold"], true);
@@ -25,6 +26,12 @@ fn a_cold_start_follows_the_static_rule() {
     let flat = home.file("flat.rdx", "gene main(a: u64, b: u64) {\n    a += b\n}\n");
     let plan = home.json(&["plan", "--json", &flat]);
     assert_eq!(plan["backend"], "interp", "no loop, no recursion: {plan}");
+    assert_eq!(plan["tiered"], false, "{plan}");
+    // The decision says what the plan said, and the run starts (here, ends) on interp.
+    home.ok(&with_fib(&["run", "--backend", "auto"]));
+    let decision = &home.json(&["log", "--decisions", "--json"])[0];
+    assert_eq!((decision["backend"].as_str(), decision["tiered"].as_bool()), (Some("interp"), Some(true)));
+    assert_eq!(home.log()[0]["backend"], "interp");
 }
 
 #[test]
@@ -422,7 +429,10 @@ fn loop_learns_that_a_peer_cannot_be_reached_and_runs_the_cycle_here() {
     let decisions = home.json_list(&["log", "--decisions", "--json"]);
     assert_eq!(decisions.len(), 10 + fell_back.len(), "one more decision per cycle that fell back");
     let text = home.ok(&with_fib(&["hint"]));
-    assert!(text.contains("resting: "), "{text}");
+    assert!(text.contains("resting: ") && text.contains("did not run its last try (probe "), "{text}");
+    assert!(!text.contains("1 tries") && !text.contains(" 1 more runs"), "{text}");
+    let why = hint["why"].as_str().unwrap_or("");
+    assert!(why.contains("it did not run its last try (probe ") && !why.contains("1 tries"), "{why}");
 }
 
 #[test]
@@ -469,4 +479,102 @@ fn auto_runs_here_when_the_peer_it_chose_cannot_be_reached() {
     let resting = hint["resting"].as_array().expect("a list");
     assert!(resting.iter().any(|r| r["where"] == "far" && r["arm"] == "interp"), "{hint}");
     assert_eq!(home.json(&with13(&["plan", "--json"]))["where"], "local");
+}
+
+/// The home's ledger, to alter as damage would.
+fn db(home: &TempHome) -> rusqlite::Connection {
+    rusqlite::Connection::open(home.0.join("ledger.sqlite")).expect("the ledger opens")
+}
+
+#[test]
+fn auto_says_why_when_the_planner_cannot_be_used() {
+    let home = TempHome::new("plan-error");
+    for _ in 0..2 {
+        home.ok(&with_fib(&["run", "--backend", "interp"]));
+    }
+    db(&home).execute("UPDATE records SET body = 'not json' WHERE id = 1", []).unwrap();
+    let plan = home.rdx(&with_fib(&["plan"]));
+    let plan_error = String::from_utf8_lossy(&plan.stderr).into_owned();
+    assert_eq!(plan.status.code(), Some(1), "{plan_error}");
+    assert!(plan_error.contains("run 1 cannot be read"), "{plan_error}");
+    // The run still runs, by the static rule, and says why on stderr and in its record.
+    let out = home.rdx(&with_fib(&["run", "--backend", "auto"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("x1 = 89"));
+    assert!(
+        err.contains("warning: the planner could not be used") && err.contains("run 1 cannot be read"),
+        "{err}"
+    );
+    let reason: String = db(&home)
+        .query_row("SELECT json_extract(body, '$.backend_reason') FROM records WHERE id = 3", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(reason.starts_with("auto: the planner could not be used ("), "{reason}");
+    assert!(
+        reason.contains("run 1 cannot be read") && reason.contains("so the static rule: a gene loops"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_reuse_whose_output_is_damaged_runs_and_says_so() {
+    let home = TempHome::new("reuse-damaged");
+    for _ in 0..2 {
+        home.ok(&with_fib(&["run", "--backend", "interp"]));
+    }
+    let output = home.log()[0]["output"].as_str().expect("an output").to_string();
+    let plain = home.ok(&with_fib(&["run", "--backend", "interp", "--no-ledger"]));
+    // Corrupt: the bytes no longer hash to the CID.
+    db(&home).execute("UPDATE blobs SET data = CAST('{\"n\":0}' AS BLOB) WHERE cid = ?1", [&output]).unwrap();
+    let out = home.rdx(&with_fib(&["run", "--backend", "auto"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), plain, "the run gives the result");
+    assert!(err.contains("the output of run 2 cannot be reused") && err.contains("is corrupt"), "{err}");
+    let last = &home.log()[0];
+    let reason = last["backend_reason"].as_str().unwrap_or("");
+    assert!(reason.starts_with("plan (decision 3): "), "{last}");
+    assert!(
+        reason.contains("the output of run 2 could not be reused (blob") && reason.contains("is corrupt"),
+        "{last}"
+    );
+    // Gone: the run says that instead.
+    db(&home).execute("DELETE FROM blobs WHERE cid = ?1", [&output]).unwrap();
+    let out = home.rdx(&with_fib(&["run", "--backend", "auto"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("cannot be reused: no blob") || err.contains("cannot be reused: blob"), "{err}");
+}
+
+#[test]
+fn status_counts_the_write_ahead_log_in_the_ledger_s_size() {
+    let home = TempHome::new("status-wal");
+    home.ok(&with_fib(&["run"]));
+    // A writer that keeps its changes in the WAL (no checkpoint) while `status` runs.
+    let db = db(&home);
+    db.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    db.execute("UPDATE records SET body = body WHERE id = 1", []).unwrap();
+    let size = |name: &str| std::fs::metadata(home.0.join(name)).map_or(0, |m| m.len());
+    let wal = size("ledger.sqlite-wal");
+    assert!(wal > 0, "the test keeps pages in the WAL");
+    let status = home.json(&["status", "--json"]);
+    assert_eq!(status["ledger_bytes"].as_u64(), Some(size("ledger.sqlite") + wal), "{status}");
+}
+
+#[test]
+fn plan_text_has_its_articles_and_plurals() {
+    let home = TempHome::new("words");
+    let sum = ["stdlib/sum.rdx", "--entry", "sum_to"];
+    home.ok(&[&["run", "--backend", "interp", "--set", "n=10"][..], &sum].concat());
+    // One counted input, a new one asked about: the bucket comes from `the one counted input`.
+    let why = home.json(&[&["plan", "--json", "--set", "n=20"][..], &sum].concat())["why"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(why.contains("from the one counted input") && !why.contains("the the"), "{why}");
+    assert!(why.contains("interp") && why.contains(" over 1 run,") && why.contains(" over 0 runs"), "{why}");
+    let hint = home.ok(&[&["hint", "--set", "n=20"][..], &sum].concat());
+    assert!(hint.contains(", 1 run)"), "{hint}");
 }

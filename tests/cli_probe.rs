@@ -85,3 +85,50 @@ fn bad_probes_are_clear_errors() {
     let out = home.rdx(&["probe", "--compare", "1", "1"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a probe"));
 }
+
+#[test]
+fn one_sample_gives_a_ratio_and_no_interval() {
+    let home = TempHome::new("one");
+    for n in ["1", "1", "2"] {
+        home.ok(&["probe", "-n", n, "--warmup", "0", "--", "true"]);
+    }
+    let text = home.ok(&["probe", "--compare", "1", "2"]);
+    assert!(text.contains("no interval: probe 1 has one sample; take more with -n"), "{text}");
+    assert!(!text.contains("95% interval") && text.contains("no evidence of a clear difference"), "{text}");
+    let text = home.ok(&["probe", "--compare", "3", "2"]);
+    assert!(text.contains("no interval: probe 2 has one sample"), "{text}");
+    let v = home.json(&["probe", "--compare", "1", "3", "--json"]);
+    assert!(v["interval"].is_null() && v["ratio"].as_f64().is_some_and(|r| r > 0.0), "{v}");
+    assert_eq!(
+        (v["a"].as_u64(), v["b"].as_u64(), v["clear_difference"].as_bool()),
+        (Some(1), Some(3), Some(false))
+    );
+    // Two samples a side: an interval.
+    home.ok(&["probe", "-n", "2", "--warmup", "0", "--", "true"]);
+    let v = home.json(&["probe", "--compare", "3", "4", "--json"]);
+    assert!(v["interval"].as_array().is_some_and(|i| i.len() == 2) && v["no_interval"].is_null(), "{v}");
+    // Singular and plural.
+    let text = home.ok(&["probe", "-n", "1", "--", "true"]);
+    assert!(text.contains("1 sample after 1 warm-up\n"), "{text}");
+    let text = home.ok(&["probe", "-n", "2", "--warmup", "2", "--", "true"]);
+    assert!(text.contains("2 samples after 2 warm-ups\n"), "{text}");
+}
+
+#[test]
+fn a_measured_run_or_command_that_fails_exits_1() {
+    let home = TempHome::new("fails");
+    let bad = home.file("bad.rdx", "gene main(x: u64, y: u64) {\n    y += 10 / (x - 4)\n}\n");
+    for (args, needle) in [
+        (&["probe", "-n", "3", &bad, "--set", "x=4"][..], "division by zero"),
+        (&["probe", "-n", "2", "--", "false"], "`false` failed"),
+    ] {
+        let out = home.rdx(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("error: no sample of") && err.contains(needle), "{args:?}: {err}");
+    }
+    // A command that cannot be started, an option out of range: usage errors.
+    for args in [&["probe", "--", "/no/such/program"][..], &["probe", "-n", "0", &bad]] {
+        assert_eq!(home.rdx(args).status.code(), Some(2), "{args:?}");
+    }
+}

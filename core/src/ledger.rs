@@ -424,6 +424,19 @@ impl Home {
         self.kind_rows(kind, false, limit)
     }
 
+    /// Records of kind `kind` whose body passes `filter`, newest first, at most `limit`: an SQL
+    /// condition on `body` the caller writes (a constant, never user text; `json_extract`
+    /// on a body that is not JSON is an error, so a filter tests `json_valid(body)` first and
+    /// lets such a body through, to be reported as [`Home::records_of`] reports it).
+    pub fn records_where(
+        &self,
+        kind: &str,
+        filter: &'static str,
+        limit: Option<usize>,
+    ) -> Result<Vec<(u64, serde_json::Value)>, CoreError> {
+        self.kind_rows_where(kind, filter, false, limit)
+    }
+
     /// Records of kind `kind` in id order (`oldest_first` or not), at most `limit`.
     fn kind_rows(
         &self,
@@ -431,13 +444,23 @@ impl Home {
         oldest_first: bool,
         limit: Option<usize>,
     ) -> Result<Vec<(u64, serde_json::Value)>, CoreError> {
+        self.kind_rows_where(kind, "1", oldest_first, limit)
+    }
+
+    /// [`Self::kind_rows`] of the records whose body passes `filter` (an SQL condition).
+    fn kind_rows_where(
+        &self,
+        kind: &str,
+        filter: &'static str,
+        oldest_first: bool,
+        limit: Option<usize>,
+    ) -> Result<Vec<(u64, serde_json::Value)>, CoreError> {
         let limit = limit.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
-        let sql = if oldest_first {
-            "SELECT id, body FROM records WHERE kind = ?1 ORDER BY id LIMIT ?2"
-        } else {
-            "SELECT id, body FROM records WHERE kind = ?1 ORDER BY id DESC LIMIT ?2"
-        };
-        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql(e))?;
+        let order = if oldest_first { "" } else { " DESC" };
+        let sql = format!(
+            "SELECT id, body FROM records WHERE kind = ?1 AND ({filter}) ORDER BY id{order} LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.sql(e))?;
         let rows = stmt
             .query_map(params![kind, limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
             .map_err(|e| self.sql(e))?;

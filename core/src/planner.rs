@@ -44,7 +44,8 @@ pub const PRIOR_WEIGHT: f64 = 2.0;
 /// Runs of an arm, across the ledger, after which a run weighs half as much in the priors.
 pub const RESEED_HALF_LIFE: f64 = 100.0;
 
-/// How many of the newest runs [`Planner::load`] reads.
+/// How many of the newest runs, and of the newest probes it learns from (those of runs on a
+/// peer), [`Planner::load`] reads.
 pub const LOAD_LIMIT: usize = 5000;
 
 /// Monte Carlo draws for the probability that each arm is fastest and for intervals.
@@ -273,10 +274,21 @@ pub fn features(state: &[u8]) -> Option<Vec<f64>> {
 /// sd, method).
 pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f64, &'static str)> {
     let known: Vec<&(Vec<f64>, f64)> = known.iter().filter(|(f, _)| f.len() == query.len()).collect();
+    // A prediction nothing checks (one counted input; a fit through every counted input) is
+    // given or taken a factor of 4, or more the farther the query lies from the nearest
+    // counted input: the features are log₂ sizes, and work often grows as fast as a size, so
+    // n = 1000 predicted from n = 2 000 000 alone is uncertain by about 2¹¹, not 4 (taken as
+    // 4, a JIT run that counts nothing was planned on every later run of the small input).
+    let unchecked = || {
+        let d = known
+            .iter()
+            .map(|(f, _)| f.iter().zip(query).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt())
+            .fold(f64::INFINITY, f64::min);
+        d.max(2.0)
+    };
     match known.len() {
         0 => return None,
-        // One input: its work, give or take a factor of 4.
-        1 => return Some((known[0].1, 2.0, "the one counted input")),
+        1 => return Some((known[0].1, unchecked(), "the one counted input")),
         _ => {}
     }
     let nearest = |train: &[&(Vec<f64>, f64)], x: &[f64]| -> f64 {
@@ -325,7 +337,7 @@ pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f6
         (Some(e), Some(y)) if e <= nn_err => Some((y, e.max(0.1), "log-log fit")),
         // No more counted inputs than the fit has unknowns: it passes through each, and leaving
         // one out cannot check it; its error is taken as with one counted input.
-        (None, Some(y)) => Some((y, 2.0, "log-log fit")),
+        (None, Some(y)) => Some((y, unchecked(), "log-log fit")),
         _ => Some((nearest(&known, query), nn_err.clamp(0.1, 4.0), "nearest input")),
     }
 }
@@ -495,8 +507,9 @@ pub const PEER_FAILED: &str = "the peer did not run it";
 /// arm again; each further failure in a row doubles it (up to [`RETRY_MAX_DOUBLINGS`] times).
 pub const RETRY_RUNS: usize = 20;
 
-/// The most times a resting arm's wait is doubled (20 · 2⁸ = 5120 runs, past what
-/// [`Planner::load`] reads, so the newest failure is forgotten before that).
+/// The most times a resting arm's wait is doubled (20 · 2⁸ = 5120 runs, past the
+/// [`LOAD_LIMIT`] runs [`Planner::load`] reads: a failure older than every run read ends the
+/// rest, so the arm is considered again after at most that many runs).
 pub const RETRY_MAX_DOUBLINGS: u32 = 8;
 
 /// The probe `loop` records when `arm` on `peer` did not run `q` (`why`: the error): one
@@ -531,6 +544,22 @@ pub struct Resting {
     pub error: String,
     /// Runs still to be recorded before the arm is considered again.
     pub runs_left: usize,
+}
+
+impl Resting {
+    /// The failures in words: `its last try`, `the last 3 tries`.
+    pub fn tries(&self) -> String {
+        if self.failures == 1 {
+            "its last try".to_string()
+        } else {
+            format!("the last {} tries", self.failures)
+        }
+    }
+}
+
+/// `n` and the noun for it: `1 run`, `3 runs`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A timed ok run, as the model sees it.
@@ -635,12 +664,19 @@ pub fn reseed<K: Eq + std::hash::Hash>(others: &[(K, f64, f64)]) -> Nig {
     Nig { mu: mean, kappa: weight, alpha: 1.0 + weight / 2.0, beta: var * weight / 2.0 }
 }
 
+/// The probe records the planner learns from: those of runs on a peer (`what` `run`, `source`
+/// not [`LOCAL`]; [`Planner::from_records`]), so the other probes (a load is noted on every
+/// read of the store) do not take their place in its window. A body that is not JSON passes,
+/// and is an error, as in [`Home::records_of`].
+const PEER_RUN_PROBES: &str = "NOT json_valid(body) OR (CASE WHEN json_valid(body) THEN \
+     json_extract(body, '$.what') = 'run' AND json_extract(body, '$.source') IS NOT 'local' END)";
+
 impl Planner {
-    /// The planner of `home`: its newest [`LOAD_LIMIT`] runs and probes.
+    /// The planner of `home`: its newest [`LOAD_LIMIT`] runs and probes of runs on a peer.
     pub fn load(home: &Home) -> Result<Planner, CoreError> {
         let runs = home.runs(Some(LOAD_LIMIT), None)?;
         let probes = home
-            .records_of(crate::probe::KIND, Some(LOAD_LIMIT))?
+            .records_where(crate::probe::KIND, PEER_RUN_PROBES, Some(LOAD_LIMIT))?
             .into_iter()
             .filter_map(|(id, body)| serde_json::from_value::<Probe>(body).ok().map(|p| (id, p)))
             .collect();
@@ -769,6 +805,10 @@ impl Planner {
         let (failures, probe, error) = self.failed.get(&(arm, site.to_string()))?;
         let window = RETRY_RUNS << (failures.saturating_sub(1)).min(RETRY_MAX_DOUBLINGS);
         let since = self.runs.iter().take_while(|r| r.id > *probe).count();
+        // Every run of a full window came after the failure: at least that many runs since.
+        if since == self.runs.len() && since >= LOAD_LIMIT {
+            return None;
+        }
         (since < window).then(|| Resting {
             arm,
             site: site.to_string(),
@@ -973,13 +1013,12 @@ impl Planner {
         a.why_backend = explain(&a, q);
         for r in &a.resting {
             a.why_backend.push_str(&format!(
-                "; {} is left out: it did not run the last {} {} (probe {}: {}), so it rests for {} more runs",
+                "; {} is left out: it did not run {} (probe {}: {}), so it rests for {}",
                 arm_label(r.arm, &r.site),
-                r.failures,
-                if r.failures == 1 { "try" } else { "tries" },
+                r.tries(),
                 r.probe,
                 r.error,
-                r.runs_left
+                count(r.runs_left, "more run", "more runs")
             ));
         }
         a.why = a.why_backend.clone();
@@ -1280,14 +1319,20 @@ fn explain(a: &Assessment, q: &Query) -> String {
         format!("cold start (no timed run of this program, entry and direction): the static rule: {rule}")
     } else {
         let bucket = match a.bucket.log2_instructions {
-            Some(b) => format!("work bucket 2^{b} instructions, from the {}", a.bucket.from),
+            // `the one counted input` has its article.
+            Some(b) => {
+                let from = a.bucket.from;
+                let the = if from.starts_with("the ") { "" } else { "the " };
+                format!("work bucket 2^{b} instructions, from {the}{from}")
+            }
             None => "work bucket unknown".to_string(),
         };
         let arms: Vec<String> = a
             .arms
             .iter()
             .map(|v| {
-                format!("{} {} over {} runs", arm_label(v.arm, &v.site), human_ns(v.predicted_ns), v.runs)
+                let runs = count(v.runs, "run", "runs");
+                format!("{} {} over {runs}", arm_label(v.arm, &v.site), human_ns(v.predicted_ns))
             })
             .collect();
         format!(
@@ -1319,8 +1364,13 @@ pub struct Decision {
     pub entry: String,
     pub direction: String,
     pub input: String,
-    /// `interp` or `jit` (the engine, also for a reuse: the one the plan would have run).
+    /// `interp` or `jit` (the engine, also for a reuse: the one the plan would have run; for
+    /// the static rule's JIT, `interp`, where the run starts, with `tiered`).
     pub backend: String,
+    /// The run starts on the interpreter and moves to the JIT past a step budget (the static
+    /// rule's JIT on a cold start); false in records older than the field.
+    #[serde(default)]
+    pub tiered: bool,
     /// `local` or a peer's name.
     #[serde(rename = "where")]
     pub site: String,
@@ -1363,6 +1413,7 @@ impl Decision {
             direction: q.direction.clone(),
             input: q.input.clone(),
             backend: chosen.arm.name().to_string(),
+            tiered: false,
             site: chosen.site.clone(),
             reuse,
             reused_run: a.cached.as_ref().filter(|_| reuse).map(|c| c.run),
@@ -1390,6 +1441,19 @@ impl Decision {
 }
 
 impl Assessment {
+    /// Whether the plan is the static rule's JIT here (a cold start of a gene that loops or
+    /// recurses): the run starts on the interpreter and moves to the JIT only past a step
+    /// budget ([`crate::run::execute_auto`]).
+    pub fn tiered(&self) -> bool {
+        self.cold && self.choice == Arm::Jit && self.site == LOCAL
+    }
+
+    /// The engine the planned run starts on: the interpreter when [`Assessment::tiered`], else
+    /// `choice`.
+    pub fn starts_on(&self) -> Arm {
+        if self.tiered() { Arm::Interp } else { self.choice }
+    }
+
     /// The index in `arms` of the planned arm (`choice` at `site`).
     pub fn planned(&self) -> usize {
         self.arms.iter().position(|v| v.arm == self.choice && v.site == self.site).unwrap_or_default()
@@ -1425,7 +1489,12 @@ pub fn auto(home: &Home, q: &Query, allow_reuse: bool, by: &str, record: bool) -
         (None, true) => "static rule",
         (None, false) => "plan",
     };
-    let decision = Decision::of(q, &a, a.planned(), reuse.is_some(), by, how);
+    let mut decision = Decision::of(q, &a, a.planned(), reuse.is_some(), by, how);
+    // The static rule's JIT runs first on the interpreter: the decision says where it starts.
+    if a.tiered() {
+        decision.backend = a.starts_on().name().to_string();
+        decision.tiered = true;
+    }
     let (id, unrecorded) = if record {
         match home.record_decision(&decision) {
             Ok(id) => (Some(id), None),
@@ -1832,6 +1901,48 @@ mod tests {
         assert_eq!(rests(&a), [(1, 32, 1)]);
         // A failure teaches no time.
         assert_eq!(a.at(Arm::Interp, "dead").unwrap().runs, 0);
+        // Nine failures in a row rest 5120 runs, more than the planner reads: a failure older
+        // than its whole window of runs is over.
+        let nine: Vec<(u64, Probe)> = (0..9).map(|k| failed(Arm::Jit, 30 + k)).collect();
+        let after = |n: u64| -> Vec<RunRecord> {
+            let mut runs = history(1_000_000, 2_000_000);
+            runs.extend((0..n).map(|k| rec(40 + k, PROG, INPUT, "interp", 1_000_000, true)));
+            // What `load` reads: the newest LOAD_LIMIT.
+            runs.sort_by_key(|r| std::cmp::Reverse(r.id));
+            runs.truncate(LOAD_LIMIT);
+            runs
+        };
+        let n = LOAD_LIMIT as u64 - 1;
+        let a = Planner::from_records(after(n), nine.clone()).assess(&dead);
+        assert_eq!(rests(&a), [(9, 38, 5120 - (LOAD_LIMIT - 1))], "the window reaches back past the failure");
+        let a = Planner::from_records(after(n + 1), nine).assess(&dead);
+        assert!(a.resting.is_empty(), "{:?}", a.resting);
+    }
+
+    #[test]
+    fn the_probe_window_counts_only_the_probes_the_planner_uses() {
+        let dir = std::env::temp_dir().join(format!("rdx-planner-window-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let home = Home::open(Some(&dir)).unwrap();
+        let dead = Query { peers: vec!["dead".into()], ..query(INPUT) };
+        let now = std::time::SystemTime::now();
+        let failure = peer_failure_probe(&dead, Arm::Jit, "dead", 300_000, "cannot be reached", now).unwrap();
+        let batch = home.batch().unwrap();
+        let id = home.record_probe(&failure).unwrap();
+        // More local probes (loads, commands, local runs) than the window holds, and no run.
+        for k in 0..LOAD_LIMIT + 1 {
+            let target = format!("{k}");
+            let subject = crate::probe::Subject { kind: "load", source: LOCAL, target: &target };
+            home.record_probe(&Probe::new(subject, 0, vec![1000], Some(8), "ok", now).unwrap()).unwrap();
+        }
+        batch.commit().unwrap();
+        let a = Planner::load(&home).unwrap().assess(&dead);
+        let rests: Vec<(u32, u64, usize)> =
+            a.resting.iter().map(|r| (r.failures, r.probe, r.runs_left)).collect();
+        assert_eq!(rests, [(1, id, RETRY_RUNS)], "the failure is still in the window; no run since");
+        assert!(a.at(Arm::Jit, "dead").is_none());
+        drop(home);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -1868,10 +1979,14 @@ mod tests {
         // Two counted inputs: the line through them, unchecked.
         let two: Vec<(Vec<f64>, f64)> = vec![(vec![10.0, 0.0], 12.0), (vec![20.0, 0.0], 22.0)];
         let (y, sd, how) = predict_work(&two, &[17.0, 0.0]).unwrap();
-        assert!((y - 19.0).abs() < 1e-3 && (sd, how) == (2.0, "log-log fit"), "{y} {sd} {how}");
+        assert!((y - 19.0).abs() < 1e-3 && (sd, how) == (3.0, "log-log fit"), "{y} {sd} {how}");
+        let (_, sd, _) = predict_work(&two, &[11.0, 0.0]).unwrap();
+        assert_eq!(sd, 2.0, "near a counted input: a factor of 4");
         let (y, _, how) = predict_work(&known, &[5.2]).unwrap();
         assert_eq!((y, how), (30.0, "nearest input"), "work that no line follows");
-        assert_eq!(predict_work(&known[..1], &[9.0]), Some((10.0, 2.0, "the one counted input")));
+        // One counted input: its work, the farther the query the less sure (log₂ distance).
+        assert_eq!(predict_work(&known[..1], &[9.0]), Some((10.0, 8.0, "the one counted input")));
+        assert_eq!(predict_work(&known[..1], &[2.0]), Some((10.0, 2.0, "the one counted input")));
         assert_eq!(predict_work(&[], &[9.0]), None);
         assert_eq!(super::features(br#"{"a":[1,7,3],"n":1023}"#), Some(vec![2.0, 3.0, 10.0]));
     }

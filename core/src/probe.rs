@@ -7,7 +7,8 @@
 //! samples) and as the mean |Δ| of consecutive samples; throughput when the bytes are known.
 //! [`compare`] puts two probes side by side: the ratio of their typical times with a 95%
 //! interval (Welch's interval on the logarithms of the samples, so the ratio is of geometric
-//! means and the interval is not symmetric).
+//! means and the interval is not symmetric). A probe of one sample says nothing of its spread,
+//! so a comparison with one has the ratio and no interval.
 
 use crate::error::CoreError;
 use crate::home::Home;
@@ -182,8 +183,12 @@ impl Home {
 pub struct Comparison {
     /// exp(mean ln b − mean ln a): the ratio of geometric means.
     pub ratio: f64,
-    pub low: f64,
-    pub high: f64,
+    /// The 95% interval of the ratio, `[low, high]`; `None` when a probe has fewer than two
+    /// (positive) samples, whose spread is then unknown.
+    pub interval: Option<[f64; 2]>,
+    /// The (positive) samples compared of each probe.
+    pub n_a: usize,
+    pub n_b: usize,
     /// The two geometric means, in nanoseconds.
     pub geo_a_ns: f64,
     pub geo_b_ns: f64,
@@ -203,25 +208,30 @@ pub fn compare(a: &Probe, b: &Probe) -> Option<Comparison> {
         if v.len() > 1 { v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64 } else { 0.0 }
     };
     let (ma, mb) = (mean(&la), mean(&lb));
+    let d = mb - ma;
+    let (n_a, n_b) = (la.len(), lb.len());
+    let (geo_a_ns, geo_b_ns) = (ma.exp(), mb.exp());
+    if n_a < 2 || n_b < 2 {
+        return Some(Comparison { ratio: d.exp(), interval: None, n_a, n_b, geo_a_ns, geo_b_ns });
+    }
     let (va, vb) = (var(&la, ma) / la.len() as f64, var(&lb, mb) / lb.len() as f64);
     let se = (va + vb).sqrt();
     // Welch–Satterthwaite degrees of freedom, then Student's t at 97.5%.
     let df = if va + vb > 0.0 {
-        (va + vb).powi(2)
-            / (va.powi(2) / (la.len().saturating_sub(1).max(1)) as f64
-                + vb.powi(2) / (lb.len().saturating_sub(1).max(1)) as f64)
+        (va + vb).powi(2) / (va.powi(2) / (n_a - 1) as f64 + vb.powi(2) / (n_b - 1) as f64)
     } else {
         f64::INFINITY
     };
     let t = t975(df);
-    let d = mb - ma;
-    Some(Comparison {
-        ratio: d.exp(),
-        low: (d - t * se).exp(),
-        high: (d + t * se).exp(),
-        geo_a_ns: ma.exp(),
-        geo_b_ns: mb.exp(),
-    })
+    let interval = Some([(d - t * se).exp(), (d + t * se).exp()]);
+    Some(Comparison { ratio: d.exp(), interval, n_a, n_b, geo_a_ns, geo_b_ns })
+}
+
+impl Comparison {
+    /// Whether the samples show a clear difference: the interval exists and does not hold 1.
+    pub fn clear(&self) -> bool {
+        self.interval.is_some_and(|[low, high]| !(low <= 1.0 && 1.0 <= high))
+    }
 }
 
 /// Student's t quantile at 0.975 for `df` degrees of freedom (table values, interpolated in
@@ -302,8 +312,24 @@ mod tests {
         let b = probe((0..50).map(|i| 3000 + 3 * (i % 7)).collect());
         let c = compare(&a, &b).unwrap();
         assert!((c.ratio - 3.0).abs() < 0.01, "{c:?}");
-        assert!(c.low < c.ratio && c.ratio < c.high && c.high - c.low < 0.1, "{c:?}");
+        let [low, high] = c.interval.unwrap();
+        assert!(low < c.ratio && c.ratio < high && high - low < 0.1 && c.clear(), "{c:?}");
         assert!((t975(1.0) - 12.706).abs() < 1e-9 && (t975(f64::INFINITY) - 1.96).abs() < 1e-9);
         assert!(t975(7.0) < t975(6.0) && t975(7.0) > t975(8.0));
+    }
+
+    #[test]
+    fn one_sample_gives_a_ratio_and_no_interval() {
+        let probe = |samples: Vec<u64>| {
+            let subject = Subject { kind: "command", source: "local", target: "x" };
+            Probe::new(subject, 0, samples, None, "ok", std::time::SystemTime::now()).unwrap()
+        };
+        let (one, other, two) = (probe(vec![1000]), probe(vec![2000]), probe(vec![10, 100_000]));
+        for (a, b) in [(&one, &other), (&one, &two), (&two, &one)] {
+            let c = compare(a, b).unwrap();
+            assert_eq!((c.interval, c.clear()), (None, false), "{c:?}");
+        }
+        let c = compare(&one, &other).unwrap();
+        assert!((c.ratio - 2.0).abs() < 1e-9 && (c.n_a, c.n_b) == (1, 1), "{c:?}");
     }
 }

@@ -264,22 +264,19 @@ impl Module {
         Ok((errors::diagnostics(py, warnings, src)?, rendered))
     }
 
-    /// The permutation table of gene `entry` (`rdx perm`): the image of every state.
-    fn permutation(&self, py: Python<'_>, entry: &str) -> PyResult<Vec<u32>> {
+    /// The permutation table of gene `entry` (`rdx perm`): the image of every state, each
+    /// state's run given `max_steps` instructions (`rdx perm`'s default when None).
+    #[pyo3(signature = (entry, max_steps = None))]
+    fn permutation(&self, py: Python<'_>, entry: &str, max_steps: Option<u64>) -> PyResult<Vec<u32>> {
         let m = &self.program.module;
         let gene = m
             .gene_index(entry)
             .ok_or_else(|| errors::make(py, "RdxError", &format!("no gene `{entry}`"), None))?;
-        let mut it = Interpreter::new();
+        let mut it = rdx_core::perm::sweeper(max_steps);
         let p = rdx_core::perm::permutation(&mut it, m, gene)
             .map_err(|e| errors::make(py, "RdxError", &e.to_string(), None))?;
-        if let Some((s, e)) = &p.partial {
-            return Err(errors::make(
-                py,
-                "RdxError",
-                &format!("the gene is partial: state {s} fails ({})", e.kind.message()),
-                None,
-            ));
+        if let (Some((_, e)), Some(why)) = (&p.partial, p.failure(m, gene, "max_steps=")) {
+            return Err(errors::make(py, "RdxError", &format!("{why}: {}", e.kind.message()), None));
         }
         if let Some((a, b, img)) = p.collision {
             return Err(errors::make(
@@ -575,7 +572,9 @@ impl Module {
         let a = assessed.map_err(|e| errors::make(py, "StoreError", &e.to_string(), None))?;
         let mut value = serde_json::to_value(&a).unwrap_or_default();
         if let Some(o) = value.as_object_mut() {
-            o.insert("backend".into(), a.choice.name().into());
+            // As `rdx plan --json`: a cold start's run starts on the interpreter (tiered).
+            o.insert("backend".into(), a.starts_on().name().into());
+            o.insert("tiered".into(), a.tiered().into());
             o.insert("reuse".into(), a.cached.is_some().into());
             o.insert("input".into(), q.input.into());
         }

@@ -304,3 +304,11 @@ def test_python_m_redoxa_passes_the_scripts_arguments(tmp_path: Path, capsys: An
     assert main(argv) == 0
     assert capsys.readouterr().out == "['extra', '--size', '8', '--home', 'x']\n"
     assert sys.argv == before
+
+
+def test_a_cold_start_plan_says_the_run_starts_on_the_interpreter(tmp_path: Path) -> None:
+    # As `rdx plan --json`: the static rule picks the JIT for a gene that loops, but the run
+    # starts on the interpreter and moves to the JIT only past its step budget.
+    plan = tally(3).plan(rx.Home(tmp_path), n=5)
+    assert plan["cold"] is True
+    assert (plan["backend"], plan["tiered"]) == ("interp", True), plan

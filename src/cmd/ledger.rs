@@ -374,6 +374,7 @@ fn rerun(
     };
     let r = match how(&home, id) {
         Ok(r) => r,
+        Err(CoreError::NotFound { cid }) => return missing_blob(&home, id, &cid),
         Err(e) => return fail(e),
     };
     if print || r.outcome.exec.result.is_err() {
@@ -410,6 +411,33 @@ fn rerun(
             ExitCode::from(1)
         }
     }
+}
+
+/// A blob run `id` needs is not in the store: the home holds something wrong (exit 1, as a
+/// corrupt blob), not the user's request. Names which of the run's blobs it is.
+fn missing_blob(home: &Home, id: u64, cid: &str) -> ExitCode {
+    let what = home.run_record(id).ok().and_then(|rec| {
+        let r = rec.run;
+        let named = [
+            ("program", Some(r.program)),
+            ("input", Some(r.input)),
+            ("output", r.output),
+            ("tape", r.tape),
+            ("tape_in", r.tape_in),
+            ("printed", r.printed),
+        ];
+        named
+            .into_iter()
+            .find(|(_, c)| c.as_deref() == Some(cid))
+            .map(|(name, _)| name.to_string())
+            .or_else(|| r.kernels.iter().any(|k| k == cid).then(|| "kernel".to_string()))
+    });
+    let short = &cid[..cid.len().min(12)];
+    match what {
+        Some(what) => eprintln!("error: run {id}'s {what} {short}… is not in the store"),
+        None => eprintln!("error: run {id} needs blob {cid}, which is not in the store"),
+    }
+    ExitCode::from(1)
 }
 
 pub fn ledger(args: LedgerArgs, home: Option<&Path>) -> ExitCode {

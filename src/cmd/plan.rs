@@ -4,7 +4,9 @@
 
 use crate::frontend::{self, fail, usage_error};
 use rdx_core::Home;
-use rdx_core::planner::{Arm, Assessment, Cached, LOCAL, Planner, Query, Rng, Rule, arm_label, human_ns};
+use rdx_core::planner::{
+    Arm, Assessment, Cached, LOCAL, Planner, Query, Rng, Rule, arm_label, count, human_ns,
+};
 use rdx_core::run::{self, Backend, Program, Request};
 use rdx_vm::{Direction, Value};
 use std::path::Path;
@@ -191,19 +193,23 @@ pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
         );
     }
     println!(
-        "confidence {:.2}; model {} (MDL: pooled {:.1} bits, per bucket {:.1} bits, {} runs)",
-        a.confidence, a.model, a.mdl.pooled_bits, a.mdl.per_bucket_bits, a.mdl.runs
+        "confidence {:.2}; model {} (MDL: pooled {:.1} bits, per bucket {:.1} bits, {})",
+        a.confidence,
+        a.model,
+        a.mdl.pooled_bits,
+        a.mdl.per_bucket_bits,
+        count(a.mdl.runs, "run", "runs")
     );
     if a.cold {
         println!("cold start: no timed run of this program yet, so `plan` follows the static rule");
     }
     for r in &a.resting {
         println!(
-            "resting: {} did not run the last {} tries (probe {}), so it is left out for {} more runs",
+            "resting: {} did not run {} (probe {}), so it is left out for {}",
             arm_label(r.arm, &r.site),
-            r.failures,
+            r.tries(),
             r.probe,
-            r.runs_left
+            count(r.runs_left, "more run", "more runs")
         );
     }
     match (&a.cached, &a.reuse_blocked) {
@@ -240,7 +246,8 @@ pub fn plan(args: PlanArgs, home: Option<&Path>) -> ExitCode {
             serde_json::Value::Object(map)
         };
         return json(&serde_json::json!({
-            "backend": a.choice.name(),
+            "backend": a.starts_on().name(),
+            "tiered": a.tiered(),
             "where": a.site,
             "reuse": reuse,
             "why": a.why,
@@ -260,9 +267,7 @@ pub fn plan(args: PlanArgs, home: Option<&Path>) -> ExitCode {
     let action = match &a.cached {
         Some(c) => format!("reuse the output of run {} ({})", c.run, short(&c.output)),
         // The static rule's JIT starts on the interpreter (`rdx_core::run::execute_auto`).
-        None if a.site == LOCAL && a.cold && a.choice == Arm::Jit => {
-            "run on interp here, then on jit if the run is long".to_string()
-        }
+        None if a.tiered() => "run on interp here, then on jit if the run is long".to_string(),
         None if a.site == LOCAL => format!("run on {} here", a.choice.name()),
         None => format!("run on {}'s {}", a.site, if a.choice == Arm::Jit { "JIT" } else { "interpreter" }),
     };
@@ -356,7 +361,12 @@ pub fn status(args: StatusArgs, home: Option<&Path>) -> ExitCode {
         Err(e) => return fail(e),
     };
     let contexts = planner.status();
-    let bytes = std::fs::metadata(home.ledger_path()).map_or(0, |m| m.len());
+    // The database and its write-ahead log (SQLite's `-wal` file beside it).
+    let ledger = home.ledger_path();
+    let mut wal = ledger.as_os_str().to_owned();
+    wal.push("-wal");
+    let bytes: u64 =
+        [ledger.to_path_buf(), wal.into()].iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum();
     if args.json {
         return json(&serde_json::json!({
             "runs": planner.run_count(),
@@ -658,7 +668,8 @@ pub struct Allowed {
 /// The planner's choice for `rdx run --backend auto`, and why (the static rule on a cold
 /// start), through `rdx_core::planner::auto`, as Python's `backend="auto"`. With `record`, the
 /// decision goes to the ledger with the posteriors it came from, and the reason names it.
-/// `None` when the ledger cannot be read; the caller then uses the static rule.
+/// When the planner cannot be used (the ledger cannot be read), it says so on stderr and the
+/// run follows the static rule, with a reason that names the planner's error.
 pub fn choose(
     home: &Home,
     program: &Program,
@@ -667,12 +678,21 @@ pub fn choose(
     dir: Direction,
     allowed: Allowed,
     record: bool,
-) -> Option<(Planned, String)> {
+) -> (Planned, String) {
     let mut q = Query::of(program, gene, values, dir);
     if allowed.peers {
         q.peers = peer_names(home);
     }
-    let auto = rdx_core::planner::auto(home, &q, allowed.reuse, "run --backend auto", record).ok()?;
+    let auto = match rdx_core::planner::auto(home, &q, allowed.reuse, "run --backend auto", record) {
+        Ok(auto) => auto,
+        Err(e) => {
+            eprintln!("warning: the planner could not be used: {e}; the run follows the static rule");
+            let (_, rule) = Backend::Auto.resolve(&program.module);
+            let rule = rule.unwrap_or_default().trim_start_matches("auto: ");
+            let reason = format!("auto: the planner could not be used ({e}), so the static rule: {rule}");
+            return (Planned::Local(Backend::Auto), reason);
+        }
+    };
     if let Some(e) = &auto.unrecorded {
         eprintln!("warning: the planner's decision was not recorded: {e}");
     }
@@ -683,5 +703,5 @@ pub fn choose(
         None if auto.cold && auto.arm == Arm::Jit => Planned::Local(rdx_core::run::Backend::Auto),
         None => Planned::Local(backend_of(auto.arm)),
     };
-    Some((planned, auto.reason))
+    (planned, auto.reason)
 }

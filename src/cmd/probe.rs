@@ -84,7 +84,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         Err(e) => return fail(e),
     };
     if !args.compare.is_empty() {
-        return compare(home.as_ref(), &args.compare);
+        return compare(home.as_ref(), &args.compare, args.json);
     }
     let probes = if let Some(cid) = &args.load {
         load(home.as_ref(), cid, &args).map(|p| vec![p])
@@ -201,6 +201,9 @@ fn finish(
 fn command(args: &Args) -> Result<Probe, ExitCode> {
     let at = SystemTime::now();
     let line = args.command.join(" ");
+    // A command that ran and failed is a failed measurement (exit 1); one that cannot be
+    // started is a usage error (exit 2).
+    let mut code = None;
     let (samples, outcome) = sample(args.n, args.warmup, &line, || {
         let t = Instant::now();
         let status = Command::new(&args.command[0])
@@ -211,9 +214,15 @@ fn command(args: &Args) -> Result<Probe, ExitCode> {
             .status()
             .map_err(|e| format!("cannot start `{}`: {e}", args.command[0]))?;
         let d = t.elapsed();
-        if status.success() { Ok(d) } else { Err(format!("`{line}` failed ({status})")) }
+        if status.success() {
+            Ok(d)
+        } else {
+            code = Some(1);
+            Err(format!("`{line}` failed ({status})"))
+        }
     });
-    finish(Subject { kind: "command", source: "local", target: &line }, args, samples, None, outcome, at)
+    let subject = Subject { kind: "command", source: "local", target: &line };
+    finish_coded(subject, args, samples, None, outcome, at, code)
 }
 
 fn load(home: Option<&Home>, cid: &str, args: &Args) -> Result<Probe, ExitCode> {
@@ -261,7 +270,7 @@ fn remote_load(home: &Home, name: &str, cid: &str, args: &Args) -> Result<Probe,
     });
     let target = cid.to_hex();
     let subject = Subject { kind: "load", source: name, target: &target };
-    finish_net(subject, args, samples, Some(bytes), outcome, at, code)
+    finish_coded(subject, args, samples, Some(bytes), outcome, at, code)
 }
 
 fn is_url(text: &str) -> bool {
@@ -287,7 +296,7 @@ fn get_url(url: &str, args: &Args) -> Result<Probe, ExitCode> {
     });
     let bytes = (bytes > 0).then_some(bytes);
     let subject = Subject { kind: "url", source: &site, target: url };
-    finish_net(subject, args, samples, bytes, outcome, at, code)
+    finish_coded(subject, args, samples, bytes, outcome, at, code)
 }
 
 /// The text of a network error, noting its exit code in `code`.
@@ -296,9 +305,10 @@ fn failed(e: rdx_net::NetError, code: &mut Option<u8>) -> String {
     e.to_string()
 }
 
-/// [`finish`] for a probe over the network: when no sample could be taken, the error is the
-/// network's (exit code 1 for what went wrong on the way), not a usage error.
-fn finish_net(
+/// [`finish`] for a probe whose failures carry an exit code (`code`): when no sample could be
+/// taken, the error exits with it (a command or run that failed, or the network's error: 1),
+/// not as a usage error.
+fn finish_coded(
     subject: Subject<'_>,
     args: &Args,
     samples: Vec<u64>,
@@ -344,13 +354,19 @@ fn one_backend(
     // One engine for every sample, so the JIT compiles once (in the warm-up).
     let mut engine = backend.engine();
     let at = SystemTime::now();
+    let mut code = None;
     let (samples, outcome) = sample(args.n, args.warmup, backend.name(), || {
         let mut args = values.to_vec();
         engine.clear_tape();
         let exec = run::execute(&mut *engine, module, gene, &mut args, dir, &mut host);
         match exec.result {
             Ok(_) => Ok(Duration::from_nanos(exec.wall_ns)),
-            Err(e) => Err(format!("the run failed: {}", e.to_diagnostic().message)),
+            Err(e) => {
+                // As `rdx run` exits for a run-time error.
+                code = Some(super::run::EXIT_RUNTIME);
+                let d = e.to_diagnostic();
+                Err(format!("the run failed: error[{}]: {}", d.code, d.message))
+            }
         }
     });
     let target = format!(
@@ -360,10 +376,18 @@ fn one_backend(
         run::direction_name(dir),
         backend.name()
     );
-    finish(Subject { kind: "run", source: "local", target: &target }, args, samples, None, outcome, at)
+    finish_coded(
+        Subject { kind: "run", source: "local", target: &target },
+        args,
+        samples,
+        None,
+        outcome,
+        at,
+        code,
+    )
 }
 
-fn compare(home: Option<&Home>, ids: &[String]) -> ExitCode {
+fn compare(home: Option<&Home>, ids: &[String], as_json: bool) -> ExitCode {
     let Some(home) = home else { return usage_error("--compare needs a home") };
     let mut probes = Vec::new();
     for text in ids {
@@ -380,21 +404,47 @@ fn compare(home: Option<&Home>, ids: &[String]) -> ExitCode {
     let Some(c) = probe::compare(a, b) else {
         return usage_error("the probes have no positive samples to compare");
     };
+    // Welch's interval needs the spread of each side: none with one sample.
+    let no_interval = [(ia, c.n_a), (ib, c.n_b)]
+        .iter()
+        .find(|(_, n)| *n < 2)
+        .map(|(id, _)| format!("probe {id} has one sample; take more with -n"));
+    if as_json {
+        let v = serde_json::json!({
+            "a": ia,
+            "b": ib,
+            "ratio": c.ratio,
+            "interval": c.interval,
+            "no_interval": no_interval,
+            "clear_difference": c.clear(),
+            "geo_a_ns": c.geo_a_ns,
+            "geo_b_ns": c.geo_b_ns,
+        });
+        println!("{v}");
+        return ExitCode::SUCCESS;
+    }
     let name = |id: u64, p: &Probe| format!("probe {id} ({} {} from {})", p.kind, short(&p.target), p.source);
-    let (word, r, lo, hi) = if c.ratio >= 1.0 {
-        ("slower", c.ratio, c.low, c.high)
-    } else {
-        ("faster", 1.0 / c.ratio, 1.0 / c.high, 1.0 / c.low)
+    let (word, r) = if c.ratio >= 1.0 { ("slower", c.ratio) } else { ("faster", 1.0 / c.ratio) };
+    let interval = match (c.interval, &no_interval) {
+        (Some([low, high]), _) => {
+            let (lo, hi) = if c.ratio >= 1.0 { (low, high) } else { (1.0 / high, 1.0 / low) };
+            format!("95% interval {lo:.2}×–{hi:.2}×")
+        }
+        (None, why) => format!("no interval: {}", why.as_deref().unwrap_or("too few samples")),
     };
     println!(
-        "{} is {r:.2}× {word} than {}, 95% interval {lo:.2}×–{hi:.2}× (geometric means {} vs {})",
+        "{} is {r:.2}× {word} than {} (geometric means {} vs {}), {interval}",
         name(*ib, b),
         name(*ia, a),
         time(c.geo_b_ns),
         time(c.geo_a_ns)
     );
-    if c.low <= 1.0 && 1.0 <= c.high {
-        println!("the interval holds 1: these samples show no clear difference (take more with -n)");
+    match c.interval {
+        Some(_) if !c.clear() => {
+            println!("the interval holds 1: these samples show no clear difference (take more with -n)")
+        }
+        Some(_) => {}
+        None => println!("one sample shows no spread, so this is no evidence of a clear difference"),
     }
     ExitCode::SUCCESS
 }
@@ -424,6 +474,11 @@ fn time(ns: f64) -> String {
     }
 }
 
+/// `n` and the noun for it: `1 sample`, `3 samples`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn describe(id: Option<u64>, p: &Probe) -> String {
     let s = &p.stats;
     let head = match id {
@@ -431,8 +486,12 @@ fn describe(id: Option<u64>, p: &Probe) -> String {
         None => "probe (not recorded)".to_string(),
     };
     let mut out = format!(
-        "{head}: {} `{}` ({}), {} samples after {} warm-up\n",
-        p.kind, p.target, p.source, s.n, p.warmup
+        "{head}: {} `{}` ({}), {} after {}\n",
+        p.kind,
+        p.target,
+        p.source,
+        count(s.n, "sample", "samples"),
+        count(p.warmup, "warm-up", "warm-ups")
     );
     out.push_str(&format!(
         "  min {}  median {}  mean {} ± {}  p90 {}  p99 {}  max {}\n",

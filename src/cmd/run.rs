@@ -67,11 +67,11 @@ impl Inputs {
                 }
                 .map_err(|e| rdx_core::CoreError::Usage(format!("--input {origin}: {e}")))?;
                 rdx_core::run::parse_state(&text, &format!("--input {origin}"))
-                    .map_err(|e| printed_hint(e, &text))?
+                    .map_err(|e| printed_hint(e, &text, program))?
             }
         };
         let values = program.bind_over(gene, base, &self.sets).map_err(|e| match &self.input {
-            Some(_) if e.to_string().contains("is set twice") => printed_hint(e, &text),
+            Some(_) if e.to_string().contains("is set twice") => printed_hint(e, &text, program),
             _ => e,
         })?;
         let dir = if self.reverse { Direction::Backward } else { Direction::Forward };
@@ -79,11 +79,13 @@ impl Inputs {
     }
 }
 
-/// A hint on an `--input` file in the lines form that does not read: it may hold what the
-/// program printed before its result lines.
-fn printed_hint(e: rdx_core::CoreError, text: &str) -> rdx_core::CoreError {
+/// A hint on an `--input` file in the lines form that does not read, for a program that
+/// prints: the file may hold what the program printed before its result lines.
+fn printed_hint(e: rdx_core::CoreError, text: &str, program: &Program) -> rdx_core::CoreError {
     match e {
-        rdx_core::CoreError::Usage(m) if !text.trim_start().starts_with('{') => {
+        rdx_core::CoreError::Usage(m)
+            if !text.trim_start().starts_with('{') && rdx_core::planner::prints(&program.module) =>
+        {
             rdx_core::CoreError::Usage(format!(
                 "{m}\n  = help: `rdx run` writes what the program prints (print, printf, show) before the \
              result lines; with --json that goes to stderr and the file holds the values alone"
@@ -214,7 +216,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     let planned = match (&home, args.backend, args.no_plan) {
         (Some(h), Backend::Auto, false) => {
             let allowed = Allowed { peers: plain, reuse: plain };
-            crate::cmd::plan::choose(h, &program, gene, &values, dir, allowed, record)
+            Some(crate::cmd::plan::choose(h, &program, gene, &values, dir, allowed, record))
         }
         _ => None,
     };
@@ -268,8 +270,15 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
                 frontend::write_stdout(result_text(&program, gene, &values, args.json).as_bytes());
                 return ExitCode::SUCCESS;
             }
-            // The recorded output is gone (gc): run here, by the static rule.
-            Err(_) => Some((rdx_core::run::Backend::Auto, reason)),
+            // The recorded output (or what the run printed) is gone or corrupt: run here, by
+            // the static rule, saying so on stderr and in the new run's record.
+            Err(e) => {
+                let run = cached.run;
+                eprintln!("warning: the output of run {run} cannot be reused: {e}; it runs here");
+                let reason =
+                    format!("{reason}; the output of run {run} could not be reused ({e}): static rule here");
+                Some((rdx_core::run::Backend::Auto, reason))
+            }
         },
         (Some((Planned::Local(b), reason)), _) => Some((b, reason)),
         _ => None,
@@ -359,9 +368,16 @@ pub fn print_outcome(program: &Program, gene: usize, outcome: &Outcome, json: bo
         }
         Err(e) => {
             let d = e.to_diagnostic();
-            match &program.text {
-                Some(text) => frontend::report(&[d], &program.name, text),
-                None => eprintln!("error[{}]: {} ({})", d.code, d.message, program.name),
+            // An error of no statement (bad arguments, R0116) shows no source line: the
+            // program's first line is not where it is.
+            match (&program.text, e.span()) {
+                (Some(text), Some(_)) => frontend::report(&[d], &program.name, text),
+                _ => {
+                    eprintln!("error[{}]: {} ({})", d.code, d.message, program.name);
+                    for h in &d.hints {
+                        eprintln!("  = help: {h}");
+                    }
+                }
             }
             ExitCode::from(EXIT_RUNTIME)
         }
