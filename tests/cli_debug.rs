@@ -181,6 +181,17 @@ fn print_expressions_info_list_and_goto() {
     // goto back and forward again reaches the same state.
     let s_values: Vec<&str> = out.lines().filter(|l| l.starts_with("s = ")).collect();
     assert_eq!(s_values, ["s = 1", "s = 6"], "{out}");
+    // A step past the run's last says so, with the last step's number.
+    let out = session(
+        &args,
+        "goto 100000
+goto 100000
+",
+    );
+    let end = out.lines().find_map(|l| l.strip_prefix("there is no step 100000: the run ends at step "));
+    let end: u64 = end.and_then(|e| e.parse().ok()).unwrap_or_else(|| panic!("{out}"));
+    assert!(out.contains(&format!("at the end of the run\nstep {end}, sum_array")), "{out}");
+    assert_eq!(out.matches("there is no step 100000").count(), 2, "{out}");
 }
 
 /// Locals that use one slot in turn are each found by their own name where they are open.

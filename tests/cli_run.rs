@@ -399,6 +399,8 @@ fn input_files_take_a_runs_output_back_through_the_reverse_run() {
         let twice = rdx(&["run", &prog, "--input", &write(&d, file, text)]);
         assert_eq!(code(&twice), 2, "{file}");
         assert!(stderr(&twice).contains("`n` is set twice"), "{file}: {}", stderr(&twice));
+        // The hint about a program's printed lines is for programs that print; this one does not.
+        assert!(!stderr(&twice).contains("help"), "{file}: {}", stderr(&twice));
     }
     // A long value is quoted by its start and its length, not repeated back whole.
     let long = format!("n = {}\n", "9".repeat(100_000));

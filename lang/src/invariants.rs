@@ -166,7 +166,7 @@ pub fn evaluate(checked: &Checked, strict: bool) -> Vec<Invariant> {
 ///   entry pairing `exact` with a float element or `unitary` with an integer one fails it).
 /// - I5 concerns phase-bearing operations, which are the unitary kernels: each must declare
 ///   an order dividing 4. Exact kernels permute integer states and carry no phase, so they
-///   are left out (`haar` with order 0 and `gray` with order 64 do not make I5 fail); with
+///   are left out (`haar` with no order and `gray` with order 64 do not make I5 fail); with
 ///   only exact kernels I5 does not apply.
 pub fn kernel_invariants(uses: &[KernelUse]) -> (Invariant, Invariant) {
     if uses.is_empty() {
@@ -189,7 +189,12 @@ pub fn kernel_invariants(uses: &[KernelUse]) -> (Invariant, Invariant) {
     let describe = |pred: &dyn Fn(&KernelUse) -> bool| -> Vec<String> {
         let mut seen: Vec<String> = Vec::new();
         for u in uses.iter().filter(|u| pred(u)) {
-            let d = format!("{} ({}, order {})", u.sig.name, u.sig.kind_str(), u.sig.order);
+            // Order 0 is "no small finite order" (`haar`), shown as `rdx kernels` shows it.
+            let order = match u.sig.order {
+                0 => "no order".to_string(),
+                n => format!("order {n}"),
+            };
+            let d = format!("{} ({}, {order})", u.sig.name, u.sig.kind_str());
             if !seen.contains(&d) {
                 seen.push(d);
             }

@@ -132,6 +132,10 @@ fn i4_and_i5_from_the_catalogue() {
         statuses("gene f(a: i64[4], x: f64[4]) { kernel haar(a)  kernel wht(x) }"),
         (Status::Holds, Status::Holds)
     );
+    // Order 0 (no small finite order) reads as `rdx kernels` shows it, not "order 0".
+    let c = run("gene f(a: i64[4]) { kernel haar(a) }").expect("checks");
+    let inv = evaluate(&c, false);
+    assert!(inv[3].evidence.contains("haar (exact, no order)"), "{}", inv[3].evidence);
     // A unitary kernel of order 3 fails I5, with the statement's span.
     let c = run("gene f(x: f64[4]) {\n kernel odd(x)\n}").expect("checks");
     let inv = evaluate(&c, false);

@@ -356,7 +356,15 @@ impl Session<'_, '_> {
             "goto" => match arg.parse::<u64>() {
                 Ok(n) => {
                     let stop = interrupt::during(|| self.dbg.goto(n));
-                    self.report(stop)
+                    // Past the last step: say so, rather than only where it stopped.
+                    let past = matches!(stop, Stop::End) && self.dbg.position() < n;
+                    let end = self.dbg.position();
+                    let report = self.report(stop);
+                    if past {
+                        format!("there is no step {n}: the run ends at step {end}\n{report}")
+                    } else {
+                        report
+                    }
                 }
                 Err(e) if *e.kind() == IntErrorKind::PosOverflow => {
                     format!("error: goto STEP: `{arg}` is too large (at most {})\n", u64::MAX)

@@ -74,8 +74,9 @@ pub struct ServeArgs {
     /// stops anyway.
     #[arg(long, value_name = "MS", default_value_t = ms(rdx_net::server::STOP_TIMEOUT))]
     stop_ms: u64,
-    /// Test only: sleep this many milliseconds before each answer.
-    #[arg(long, hide = true, default_value_t = 0)]
+    /// Sleep this many milliseconds before each answer: a slow peer on one machine, to try
+    /// the planner (README "The planner") or a client's timeouts.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
     delay_ms: u64,
     /// Test only: sleep this many milliseconds between the 1 MiB pieces of a streamed blob.
     #[arg(long, hide = true, default_value_t = 0)]
