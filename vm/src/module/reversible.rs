@@ -152,8 +152,8 @@ fn index_reads_changed_array(code: &[Op], pc: usize) -> Option<usize> {
 
 /// The slots `op` writes and the slots it reads (an array operand's two, a condition's), call
 /// arguments aside.
-fn slots_of(op: &Op) -> (Vec<Slot>, Vec<Slot>) {
-    let (mut w, mut r) = (Vec::new(), Vec::new());
+fn slots_of(op: &Op) -> (Slots, Slots) {
+    let (mut w, mut r) = (Slots::default(), Slots::default());
     let frame_arr = matches!(op, Op::LocalArr { .. } | Op::DelocalArr { .. });
     op.operands(&mut |name, o| match o {
         OperandRef::Slot(s) if is_write(op, name) && !matches!(op, Op::Show { .. }) => w.push(s),
@@ -164,6 +164,65 @@ fn slots_of(op: &Op) -> (Vec<Slot>, Vec<Slot>) {
         _ => {}
     });
     (w, r)
+}
+
+/// The most slots an instruction names (a slot operand one, an array's two, a condition's up
+/// to two); a test checks every opcode of the table against it.
+const MAX_SLOTS: usize = 8;
+
+/// An instruction's slots, on the stack: the verifier asks for them several times an
+/// instruction, and a vector each time cost the loader a tenth of its time.
+#[derive(Clone, Copy)]
+pub(super) struct Slots {
+    len: usize,
+    at: [Slot; MAX_SLOTS],
+}
+
+impl Default for Slots {
+    fn default() -> Slots {
+        Slots { len: 0, at: [Slot(0); MAX_SLOTS] }
+    }
+}
+
+impl Slots {
+    fn push(&mut self, s: Slot) {
+        // (Never full: `every_opcode_names_at_most_max_slots`.)
+        if let Some(x) = self.at.get_mut(self.len) {
+            *x = s;
+            self.len += 1;
+        }
+    }
+}
+
+impl Extend<Slot> for Slots {
+    fn extend<I: IntoIterator<Item = Slot>>(&mut self, it: I) {
+        for s in it {
+            self.push(s);
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Slots {
+    type Item = &'a Slot;
+    type IntoIter = std::slice::Iter<'a, Slot>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl IntoIterator for Slots {
+    type Item = Slot;
+    type IntoIter = std::iter::Take<std::array::IntoIter<Slot, MAX_SLOTS>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.at.into_iter().take(self.len)
+    }
+}
+
+impl std::ops::Deref for Slots {
+    type Target = [Slot];
+    fn deref(&self) -> &[Slot] {
+        &self.at[..self.len]
+    }
 }
 
 /// Why instruction `pc` of `code`, which writes slot `t` of a parameter of type `ty`, would
@@ -319,17 +378,19 @@ fn variables(g: &GeneDef, callees: &[Vec<Type>], describe: &impl Fn(usize) -> St
         let stale = |s: Slot, open: &[Option<(usize, usize)>]| {
             is_temp(s, open) && written_by.get(s.0 as usize).is_none_or(|&w| w <= pc)
         };
-        let (written, mut read) = slots_of(op);
+        let (written, read) = slots_of(op);
         // A call's scalar arguments: variables passed by reference, never a value left in a
         // slot. (An array's or a stack's reference the call checks: R0199.)
+        let mut passed: &[Slot] = &[];
+        let mut types: &[Type] = &[];
         if let Op::Call { gene, args } | Op::Uncall { gene, args } = *op {
             let at = args.start as usize;
-            let types = callees.get(gene.0 as usize).map_or(&[][..], Vec::as_slice);
-            let passed = g.args.get(at..at + args.len as usize).unwrap_or(&[]);
-            read.extend(passed.iter().zip(types).filter(|(_, ty)| ty.is_scalar()).map(|(&s, _)| s));
+            types = callees.get(gene.0 as usize).map_or(&[][..], Vec::as_slice);
+            passed = g.args.get(at..at + args.len as usize).unwrap_or(&[]);
         }
+        let scalar_args = passed.iter().zip(types).filter(|(_, ty)| ty.is_scalar()).map(|(&s, _)| s);
         let statement = pc - op.pre().map_or(0, usize::from).min(pc);
-        for &s in &read {
+        for s in read.iter().copied().chain(scalar_args) {
             let value = match *op {
                 Op::Assign { src, .. } | Op::Unassign { src, .. } => src == s,
                 _ => false,
@@ -431,8 +492,7 @@ fn variables(g: &GeneDef, callees: &[Vec<Type>], describe: &impl Fn(usize) -> St
                 .map(|(_, at)| format!("the local opened at instruction {at}"))
         };
         if op.is_pure() {
-            let (written, _) = slots_of(op);
-            for s in written {
+            for &s in written.iter() {
                 if let Some(h) = holder(s, &open) {
                     return Err(err(format!("writes slot {}, which holds {h}: {RULE15}", s.0)));
                 }
@@ -659,4 +719,28 @@ fn cond_tokens<M>(named: &M, c: crate::ops::Cond, token: &impl Fn(&M, Slot) -> u
     let mut out: Vec<u64> = bytes.into_iter().map(u64::from).collect();
     out.extend(c.slots().into_iter().flatten().map(|s| token(named, s)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MAX_SLOTS;
+    use crate::ops::OPCODES;
+
+    /// [`super::Slots`] holds every slot an instruction names: a `Slot` operand one, an
+    /// `Arr` two (address and length), a `Cond` up to two.
+    #[test]
+    fn every_opcode_names_at_most_max_slots() {
+        for info in OPCODES {
+            let n: usize = info
+                .operands
+                .iter()
+                .map(|(_, ty)| match *ty {
+                    "Slot" => 1,
+                    "Arr" | "Cond" => 2,
+                    _ => 0,
+                })
+                .sum();
+            assert!(n <= MAX_SLOTS, "{} names {n} slots", info.mnemonic);
+        }
+    }
 }
