@@ -359,6 +359,13 @@ fn a_run_compiles_the_functions_it_calls() {
 /// A verified one-gene module `main` written by hand: its parameters (name, type), slots
 /// (and four frame words more, for a local array) and code.
 fn hand_written(params: &[(&str, Type)], slots: u16, code: Vec<rdx_vm::ops::Op>) -> Module {
+    let mut m = unverified(params, slots, code);
+    m.verify().expect("the verifier accepts it");
+    m
+}
+
+/// [`hand_written`]'s module before the verifier has seen it.
+fn unverified(params: &[(&str, Type)], slots: u16, code: Vec<rdx_vm::ops::Op>) -> Module {
     use rdx_vm::module::{GeneDef, ParamDef};
     let gene = GeneDef {
         name: "main".into(),
@@ -377,10 +384,7 @@ fn hand_written(params: &[(&str, Type)], slots: u16, code: Vec<rdx_vm::ops::Op>)
         loops: Vec::new(),
         arg_written: Vec::new(),
     };
-    let mut m =
-        Module { dialect: rdx_lang::ast::Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None };
-    m.verify().expect("the verifier accepts it");
-    m
+    Module { dialect: rdx_lang::ast::Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None }
 }
 
 /// A call that passes a stack parameter something other than a stack open in the caller, once:
@@ -636,33 +640,16 @@ fn a_stack_parameter_written_by_hand_is_checked_on_both_engines() {
     // An array whose length word is a stack parameter's slot: `local.arr` writes the length.
     use rdx_vm::ops::{Arr, Word};
     // (The verifier refuses it now: a local opened over parameters, rule 16.)
-    let gene = rdx_vm::module::GeneDef {
-        name: "main".into(),
-        params: [("x", Type::U64), ("s", Type::Stack), ("y", Type::U64)]
-            .into_iter()
-            .map(|(n, ty)| rdx_vm::module::ParamDef { name: n.into(), ty })
-            .collect(),
-        slots: 3,
-        words: 4,
-        args: vec![],
-        code: vec![
+    let mut m = unverified(
+        &[("x", Type::U64), ("s", Type::Stack), ("y", Type::U64)],
+        3,
+        vec![
             Op::Enter {},
             Op::LocalArr { arr: Arr(0), at: Word(3), len: Word(1), src: Slot(2), pre: Pre(0) },
             Op::Push { var: Slot(2), stack: Slot(1), pre: Pre(0) },
             Op::Exit {},
         ],
-        param_slots: vec![],
-        param_pass: vec![],
-        param_back: vec![],
-        tape_tags: vec![],
-        param_words: 0,
-        backward: Default::default(),
-        plain: Default::default(),
-        loops: Vec::new(),
-        arg_written: Vec::new(),
-    };
-    let mut m =
-        Module { dialect: rdx_lang::ast::Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None };
+    );
     let e = m.verify().expect_err("a local array over parameters");
     assert!(e.message.contains("(rule 16)"), "{e}");
     let text = format!("{STACK_CALLEES}}}\ngene main(s: stack, x: u64, k: u64) {{ call bigpush(s, x, k) }}");
