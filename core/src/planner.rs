@@ -1921,6 +1921,8 @@ mod tests {
 
     #[test]
     fn the_probe_window_counts_only_the_probes_the_planner_uses() {
+        // The filter names the local site as `LOCAL` spells it (SQL text cannot take the const).
+        assert!(super::PEER_RUN_PROBES.contains(&format!("IS NOT '{LOCAL}'")));
         let dir = std::env::temp_dir().join(format!("rdx-planner-window-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let home = Home::open(Some(&dir)).unwrap();

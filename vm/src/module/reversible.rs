@@ -110,7 +110,9 @@ pub(super) fn check(g: &GeneDef, callees: &[Vec<Type>]) -> Result<(), String> {
             }
         }
     }
-    variables(g, callees, &describe)?;
+    // The parameter holding a slot, named (the table `check`'s own rules use).
+    let parameter = |s: Slot| param(s).map(|(k, _)| describe(k));
+    variables(g, callees, &parameter)?;
     partners_agree(code)
 }
 
@@ -325,12 +327,13 @@ fn op_width(op: &Op) -> Option<rdx_lang::ast::Width> {
 /// open and close in the same block (between two control instructions of one construct, the
 /// constructs nested within it aside), so the walk's set is the one every path through the code
 /// has there: a jump goes from a control instruction to just past one of the same construct.
-fn variables(g: &GeneDef, callees: &[Vec<Type>], describe: &impl Fn(usize) -> String) -> Result<(), String> {
+fn variables(
+    g: &GeneDef,
+    callees: &[Vec<Type>],
+    parameter: &impl Fn(Slot) -> Option<String>,
+) -> Result<(), String> {
     let slots = g.slots as usize;
     let params = g.param_words as usize;
-    let param_of = |s: Slot| -> Option<usize> {
-        g.param_slots.iter().zip(&g.params).position(|(&at, p)| (at..at + p.width()).contains(&s.0))
-    };
     // Per slot: the block depth and instruction where its local opened.
     let mut open: Vec<Option<(usize, usize)>> = vec![None; slots];
     // Per open block: how many locals it opened that are still open.
@@ -481,10 +484,7 @@ fn variables(g: &GeneDef, callees: &[Vec<Type>], describe: &impl Fn(usize) -> St
         }
         let holder = |s: Slot, open: &[Option<(usize, usize)>]| -> Option<String> {
             if (s.0 as usize) < params {
-                return Some(match param_of(s) {
-                    Some(k) => describe(k),
-                    None => format!("parameter slot {}", s.0),
-                });
+                return Some(parameter(s).unwrap_or_else(|| format!("parameter slot {}", s.0)));
             }
             open.get(s.0 as usize)
                 .copied()
