@@ -55,8 +55,14 @@ fn fetch_and_push_with_a_token() {
     assert_eq!(a.ok(&["store", "get", &cid]), "a note that travels\n");
     let c = TempHome::new("push-c");
     c.ok(&["peer", "add", "a", &server.url]);
+    // A prefix names a local blob only: unknown here, then known once fetched whole.
+    let out = c.rdx(&["fetch", &cid[..10], "--from", "a"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("give all 64 hex digits to fetch it from a peer"), "{}", stderr(&out));
     assert_eq!(c.ok(&["fetch", &cid, "--from", "a"]).trim(), cid);
     assert_eq!(c.ok(&["store", "get", &cid]), "a note that travels\n");
+    assert_eq!(c.ok(&["fetch", &cid[..10]]).trim(), cid);
+    assert_eq!(c.ok(&["fetch", &cid[..10], "--from", "a"]).trim(), cid);
 }
 
 #[test]

@@ -90,7 +90,7 @@ impl BuildCert {
             crate_name,
             crate_type: crate_types.join(","),
             profile,
-            args: crate::cid::Cid::of(args.join("\n").as_bytes()).to_hex(),
+            args: crate::cid::Cid::of(args_text(args).as_bytes()).to_hex(),
             wall_ns,
             exit_code,
             output_bytes,
@@ -98,6 +98,11 @@ impl BuildCert {
             host: crate::ledger::host_name(),
         })
     }
+}
+
+/// The arguments as a certificate's `args` blob holds them: one per line.
+fn args_text(args: &[String]) -> String {
+    args.join("\n")
 }
 
 impl BuildCert {
@@ -127,11 +132,23 @@ fn output_bytes(dir: &std::path::Path, stem: &str, since: std::time::SystemTime)
 }
 
 impl Home {
-    /// Appends a build certificate to the ledger; returns its record id.
-    pub fn record_build(&self, cert: &BuildCert) -> Result<u64, CoreError> {
+    /// Appends the certificate of the rustc invocation with `args` to the ledger and stores
+    /// the arguments as the blob its `args` names, in one transaction (a gc in between would
+    /// take a blob no record names yet); returns the record's id.
+    pub fn record_build(&self, cert: &BuildCert, args: &[String]) -> Result<u64, CoreError> {
         let body = serde_json::to_value(cert)
             .map_err(|e| CoreError::Usage(format!("a build certificate as JSON: {e}")))?;
-        self.append_record(KIND, &body)
+        let batch = self.batch()?;
+        let cid = batch.put(args_text(args).as_bytes())?;
+        if cid.to_hex() != cert.args {
+            return Err(CoreError::Usage(format!(
+                "the certificate of {} names other arguments",
+                cert.crate_name
+            )));
+        }
+        let id = batch.append_record(KIND, &body)?;
+        batch.commit()?;
+        Ok(id)
     }
 
     /// Every build certificate, newest first.

@@ -31,7 +31,7 @@ pub fn wrap(rustc: OsString, args: Vec<OsString>) -> ! {
     let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
     let off = std::env::var_os("RDX_NO_LEDGER").is_some_and(|v| !v.is_empty() && v != "0");
     if !off && let Some(cert) = BuildCert::of(&args, wall_ns, status.code(), started) {
-        let recorded = Home::open(None).and_then(|home| home.record_build(&cert));
+        let recorded = Home::open(None).and_then(|home| home.record_build(&cert, &args));
         if let Err(e) = recorded
             && std::env::var_os("RDX_WRAPPER_VERBOSE").is_some_and(|v| v == "1")
         {

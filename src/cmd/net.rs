@@ -216,7 +216,8 @@ pub fn peer(args: PeerArgs, home: Option<&Path>) -> ExitCode {
 /// Copy a blob from the peers into the store (verified), and print its CID
 #[derive(clap::Args)]
 pub struct FetchArgs {
-    /// The blob's whole CID (64 hex digits).
+    /// The blob's whole CID (64 hex digits); a prefix of at least 8 names a blob this home
+    /// already holds (with --from, fetched again from that peer and verified).
     #[arg(value_name = "CID")]
     cid: String,
     /// Ask only this peer (default: the store, then each peer in order).
@@ -229,9 +230,9 @@ pub fn fetch(args: FetchArgs, home: Option<&Path>) -> ExitCode {
         Ok(h) => h,
         Err(e) => return fail(e),
     };
-    let cid = match Cid::parse(&args.cid) {
+    let cid = match fetch_cid(&home, &args.cid) {
         Ok(c) => c,
-        Err(e) => return fail(e),
+        Err(code) => return code,
     };
     let result = Peers::load(home.root()).and_then(|peers| match &args.from {
         Some(name) => {
@@ -246,6 +247,24 @@ pub fn fetch(args: FetchArgs, home: Option<&Path>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => net_fail(e),
+    }
+}
+
+/// The CID `rdx fetch` asks for: all 64 digits as given, or a prefix of a blob this home
+/// already holds (a prefix names only local blobs: a peer is asked by whole CIDs).
+fn fetch_cid(home: &Home, text: &str) -> Result<Cid, ExitCode> {
+    let prefix = Cid::check_prefix(text).map_err(fail)?;
+    if prefix.len() == 64 {
+        return Cid::parse(&prefix).map_err(fail);
+    }
+    match home.resolve(&prefix) {
+        Ok(cid) => Ok(cid),
+        Err(CoreError::Dropped { cid, .. }) => Cid::parse(&cid).map_err(fail),
+        Err(CoreError::NotFound { .. }) => Err(usage_error(&format!(
+            "no blob {prefix} in the store; a prefix works only locally: give all 64 hex digits \
+             to fetch it from a peer"
+        ))),
+        Err(e) => Err(fail(e)),
     }
 }
 
