@@ -474,9 +474,12 @@ fn a_local_array_used_where_it_is_not_open_is_checked() {
     // `uncall bump(t, y)` moved after `delocal t = 0` (and its code).
     let mut used_after = m.clone();
     used_after.genes[main].code[close - 2..=close].rotate_left(1);
-    // Read where it was never opened: refused (rule 18: its slots hold no variable there).
+    // Closed where it was never opened: refused (rule 16).
     let e = Module::decode(&never_opened.encode()).expect_err("never opened");
-    assert!(e.message.contains("(rule 18)"), "{e}");
+    assert!(
+        e.message.contains("closes slot 4, which holds no open local") && e.message.contains("(rule 16)"),
+        "{e}"
+    );
     for (what, hand) in [("used after its end", used_after)] {
         let Ok(hand) = Module::decode(&hand.encode()) else { panic!("{what}: the verifier accepts it") };
         assert!(!rdx_jit::trust::trusted(&hand), "{what}");

@@ -474,6 +474,30 @@ fn a_local_on_a_variable_or_outside_its_block_is_refused() {
     assert!(
         refused(&m).contains("instruction 1 (delocal.imm): closes slot 0, which holds parameter `a: u64`")
     );
+    // A local left open at the gene's exit takes its value with the frame: `x -= t` with t a
+    // copy of x turned 5 into 0 forward, and 0 into 0 backward. Its mirror, a lone `delocal`,
+    // closes what nothing opened.
+    let m = main(
+        vec![("a", Type::U64)],
+        2,
+        vec![
+            Op::Local { dst: Slot(1), src: Slot(0), pre: Pre(0) },
+            Op::Sub { dst: Slot(0), src: Slot(1), pre: Pre(0) },
+        ],
+    );
+    let why = refused(&m);
+    assert!(
+        why.contains(&format!(
+            "instruction 3 (exit): the local opened at instruction 1 (slot 1) is still open at the end of its block: {rule}"
+        )),
+        "{why}"
+    );
+    let lone = main(vec![("a", Type::U64)], 2, vec![Op::Delocal { dst: Slot(1), src: Slot(0), pre: Pre(0) }]);
+    let why = refused(&lone);
+    assert!(
+        why.contains(&format!("instruction 1 (delocal): closes slot 1, which holds no open local: {rule}")),
+        "{why}"
+    );
     // A local opened inside a branch and closed after it (on the else path never opened).
     let nz = Cond::NeImm(Slot(0), 0);
     let m = main(

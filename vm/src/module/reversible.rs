@@ -18,7 +18,8 @@
 //! - Expression code writes only temporaries: no parameter, no local open there (rule 15).
 //! - A local opens on a slot that holds no variable (nor local array storage that one open
 //!   array holds) and closes where it opened, in the same block; every local opened in a
-//!   branch or loop is closed by the end of its block (rule 16).
+//!   branch or loop is closed by the end of its block, and one opened in the gene's own block
+//!   by its `exit`; nothing closes a local it did not open (rule 16).
 //! - Partners that both test the construct's condition (`fi.then`/`fi.else`, `from`/
 //!   `loop.back`) test the same one, computed by the same expression code up to its
 //!   temporaries' slots (rule 17).
@@ -34,8 +35,9 @@ use crate::ops::{Class, Op, OperandRef, Slot};
 use rdx_lang::ast::Type;
 
 /// Checks gene `g` (its structure verified, its parameter layout derived) against the rules
-/// above; `callees[k]` are the parameter types of gene `k`.
-pub(super) fn check(g: &GeneDef, callees: &[Vec<Type>]) -> Result<(), String> {
+/// above; `callees[k]` are the parameter types of gene `k`. `lone_ancillas`: the gene's own
+/// block may leave a local open or close one it never opened ([`super::Module::verify_unit`]).
+pub(super) fn check(g: &GeneDef, callees: &[Vec<Type>], lone_ancillas: bool) -> Result<(), String> {
     // The parameter at each parameter slot, and whether the slot is the parameter's first.
     let mut param_at: Vec<Option<(usize, bool)>> = vec![None; g.param_words as usize];
     for (k, (p, &at)) in g.params.iter().zip(&g.param_slots).enumerate() {
@@ -112,7 +114,7 @@ pub(super) fn check(g: &GeneDef, callees: &[Vec<Type>]) -> Result<(), String> {
     }
     // The parameter holding a slot, named (the table `check`'s own rules use).
     let parameter = |s: Slot| param(s).map(|(k, _)| describe(k));
-    variables(g, callees, &parameter)?;
+    variables(g, callees, &parameter, lone_ancillas)?;
     partners_agree(code)
 }
 
@@ -331,6 +333,7 @@ fn variables(
     g: &GeneDef,
     callees: &[Vec<Type>],
     parameter: &impl Fn(Slot) -> Option<String>,
+    lone_ancillas: bool,
 ) -> Result<(), String> {
     let slots = g.slots as usize;
     let params = g.param_words as usize;
@@ -567,8 +570,8 @@ fn variables(
                         s.0
                     )));
                 }
-                // Outside every construct, the mirror of a local left open at the end (below).
-                None if depth == 0 && holder(s, &open).is_none() => continue,
+                // A lone `delocal` (the mirror of a local left open at the end, below).
+                None if lone_ancillas && depth == 0 && holder(s, &open).is_none() => continue,
                 None => {
                     let h = holder(s, &open).unwrap_or_else(|| "no open local".into());
                     return Err(err(format!("closes slot {}, which holds {h}: {RULE16}", s.0)));
@@ -599,9 +602,9 @@ fn variables(
             | Op::LoopInc { .. }
             | Op::LoopDec { .. }
             | Op::LoopTest { .. } => still_open(&blocks, &open)?,
-            // (A local the gene's own block leaves open at its end loads: a lone `local` is
-            // an effect of its own, which `vm/tests/mirror.rs` runs both ways.)
             Op::Exit {} if depth != 0 => return Err(err("control instructions do not nest".into())),
+            // A local still open when the frame goes takes its value with it.
+            Op::Exit {} if !lone_ancillas => still_open(&blocks, &open)?,
             Op::FiElse { .. } | Op::LoopExit { .. } => {
                 if depth == 0 {
                     return Err(err("control instructions do not nest".into()));

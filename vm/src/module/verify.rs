@@ -23,6 +23,19 @@ pub const MAX_ARRAY_LEN: u64 = 1 << 28;
 impl Module {
     /// Checks every rule above and fills in the derived tables (`pre`, `param_slots`, `param_pass`).
     pub fn verify(&mut self) -> Result<(), LoadError> {
+        self.verify_with(false)
+    }
+
+    /// [`Module::verify`], except that a gene may open a local it never closes, or close one it
+    /// never opened, outside every construct: one half of an ancilla pair as a gene of its own,
+    /// which tests of single instructions run both ways. Not reversible as a program (the open
+    /// local's value is lost when the frame goes), so nothing loads a module this way.
+    #[doc(hidden)]
+    pub fn verify_unit(&mut self) -> Result<(), LoadError> {
+        self.verify_with(true)
+    }
+
+    fn verify_with(&mut self, lone_ancillas: bool) -> Result<(), LoadError> {
         let ngenes = self.genes.len();
         let nstrings = self.strings.len();
         if ngenes == 0 {
@@ -61,7 +74,7 @@ impl Module {
             self.genes.iter().map(|g| g.params.iter().map(|p| p.ty).collect()).collect();
         for g in self.genes.iter_mut() {
             verify_gene(g, ngenes, nstrings, &param_counts)
-                .and_then(|()| super::reversible::check(g, &param_types))
+                .and_then(|()| super::reversible::check(g, &param_types, lone_ancillas))
                 .map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
         }
         arg_writes(&mut self.genes);
