@@ -1531,9 +1531,11 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             let op = code[pc];
             if op.is_pure() {
                 let consumer = self.consumer_of(pc);
-                // (A settled exit assertion's code is not run: see `Op::FiThen` below.)
+                // (A settled exit assertion's code is not run: see `Op::FiThen` below. Nor is
+                // the value of an `undo x := e`: rdx_vm::module::forward.)
                 if !self.loops.settled(consumer) {
-                    self.emit_pure(pc, consumer);
+                    let unread = rdx_vm::module::forward::unread_value(code, consumer);
+                    self.emit_pure_but(pc, consumer, unread);
                 }
                 pc = consumer;
             }
@@ -1665,14 +1667,28 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         }
     }
 
-    /// Re-runs the pure code of instruction `at` (backward direction).
+    /// Re-runs the pure code of instruction `at` (backward direction), but for a value the
+    /// backward run does not read (rdx_vm::module::forward).
     fn eval_pre(&mut self, at: usize) {
         let here = self.pc;
         let start = pre_start(self.g, at);
         if start < at {
-            self.emit_pure(start, at);
+            let unread = rdx_vm::module::forward::unread_value_backward(&self.g.code, at);
+            self.emit_pure_but(start, at, unread);
         }
         self.srcloc(here);
+    }
+
+    /// [`Tr::emit_pure`] of `start..end` but for the part `unread` (inside it, jumps kept
+    /// inside each side: `value_part`).
+    fn emit_pure_but(&mut self, start: usize, end: usize, unread: Option<(usize, usize)>) {
+        match unread.filter(|&(from, until)| start <= from && until <= end) {
+            Some((from, until)) => {
+                self.emit_pure(start, from);
+                self.emit_pure(until, end);
+            }
+            None => self.emit_pure(start, end),
+        }
     }
 
     /// Exchanges the per-gene translation state with `sc` (see [`GeneScope`]).

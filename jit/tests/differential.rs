@@ -383,6 +383,7 @@ fn unverified(params: &[(&str, Type)], slots: u16, code: Vec<rdx_vm::ops::Op>) -
         plain: Default::default(),
         loops: Vec::new(),
         arg_written: Vec::new(),
+        skipping: Default::default(),
     };
     Module { dialect: rdx_lang::ast::Dialect::Rdx, strings: vec![], genes: vec![gene], debug: None }
 }
@@ -866,6 +867,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         plain: Default::default(),
         loops: Vec::new(),
         arg_written: Vec::new(),
+        skipping: Default::default(),
     };
     let callee = GeneDef {
         name: "f".into(),
@@ -887,6 +889,7 @@ fn calls_passing_arrays_of_another_length_run_on_the_interpreter() {
         plain: Default::default(),
         loops: Vec::new(),
         arg_written: Vec::new(),
+        skipping: Default::default(),
     };
     let mut m = Module { dialect: Dialect::Rdx, strings: vec![], genes: vec![main, callee], debug: None };
     m.verify().expect("the verifier accepts it");
@@ -2129,6 +2132,30 @@ fn a_long_chain_of_unary_operators_compiles_and_agrees() {
             let (r, back) = both(&m, gene, &out, Direction::Backward);
             assert!(r.is_ok(), "{r:?}");
             assert_eq!(back, s.to_vec());
+        }
+    }
+}
+
+/// An element's `:=` is tagged on the tape with its array and index, as a variable's is with
+/// the variable: an `undo` of another element's write is R0115 on both engines (every
+/// element statement's stand-in temporary is the same slot, and `undo a[1] := 5` took back
+/// what `b[2] := 9` saved: exit 0, a[1] = 30). (The same element written twice passes: the
+/// undo takes back the last write, and the location still holds what that wrote.)
+#[test]
+fn an_undo_of_another_elements_write_is_refused_on_both_engines() {
+    let arrays = || vec![Value::Array(vec![1, 2, 3, 4]), Value::Array(vec![10, 20, 30, 40])];
+    for (other, ok) in [("b[2]", false), ("a[2]", false), ("b[1]", false), ("a[1]", true)] {
+        let text = format!(
+            "gene g(a: u64[4], b: u64[4]) {{\n    a[1] := 5\n    {other} := 9\n    undo {other} := 9\n    undo a[1] := 5\n}}\n\
+             gene h(a: u64[4], b: u64[4]) {{\n    a[1] := 5\n    {other} := 9\n    undo a[1] := 5\n}}"
+        );
+        let m = compile(&text);
+        let (r, out) = both(&m, 0, &arrays(), Direction::Forward);
+        assert!(r.is_ok() && out == arrays(), "{other}: {r:?} {out:?}");
+        let (r, _) = both(&m, 1, &arrays(), Direction::Forward);
+        match r {
+            Err(e) if !ok => assert_eq!(e.kind.code(), rdx_lang::codes::Code::R0115, "{other}: {e:?}"),
+            r => assert!(ok && r.is_ok(), "{other}: {r:?}"),
         }
     }
 }

@@ -645,6 +645,7 @@ impl<'a> GeneCompiler<'a> {
             plain: Default::default(),
             loops: Vec::new(),
             arg_written: Vec::new(),
+            skipping: Default::default(),
         };
         Ok((def, GeneDebug { spans: self.spans, slot_names: self.slot_names }))
     }

@@ -118,6 +118,7 @@ fn module(op: Op) -> Module {
         plain: Default::default(),
         loops: Vec::new(),
         arg_written: Vec::new(),
+        skipping: Default::default(),
     };
     let callee = vec![
         Op::Enter {},

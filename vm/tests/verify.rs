@@ -37,6 +37,7 @@ fn hand(genes: Vec<Gene<'_>>) -> Module {
             plain: Default::default(),
             loops: Vec::new(),
             arg_written: Vec::new(),
+            skipping: Default::default(),
         })
         .collect();
     Module { dialect: Default::default(), strings: vec![], genes, debug: None }

@@ -82,7 +82,8 @@ impl Interpreter {
         // The plain run executes the streams with leaf calls translated in place; under a hook
         // (the debugger) each gene's own, so it stops in every callee.
         self.plain = !H::ON;
-        let stream = |g: &'m GeneDef, dir: Direction| if H::ON { g.stream(dir) } else { g.plain_stream(dir) };
+        let stream =
+            |g: &'m GeneDef, dir: Direction| if H::ON { g.run_stream(dir) } else { g.plain_stream(dir) };
         let mut code = stream(c.g, c.dir);
         // The instruction to run: a pointer into `code`, stepped by one instruction (its
         // position, `pc!`, is worked out only where a handler, a jump or a fault needs it).

@@ -80,6 +80,7 @@ impl Module {
                     plain: Default::default(),
                     loops: Vec::new(),
                     arg_written: Vec::new(),
+                    skipping: Default::default(),
                 });
             }
             Ok(v)

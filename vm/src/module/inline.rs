@@ -284,8 +284,8 @@ impl Remap for Moved<'_> {
 /// counted loops' latches quiet and its settled exit assertions passed over, and where each
 /// instruction comes from; None when nothing changes.
 fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Option<(Vec<Op>, Vec<PlainAt>)> {
-    let stream = m.stream(gi, dir);
     let g = &m.genes[gi];
+    let stream = g.run_stream(dir);
     // Both lists by position, sparse (a long gene with nothing to change costs a scan).
     let sites: Vec<(usize, (usize, Direction, Args))> =
         stream.iter().enumerate().filter_map(|(pc, op)| Some((pc, site(m, fits, gi, op)?))).collect();

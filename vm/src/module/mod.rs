@@ -17,6 +17,7 @@
 
 mod decode;
 mod encode;
+pub mod forward;
 pub mod inline;
 mod mirror;
 mod reversible;
@@ -86,6 +87,11 @@ pub struct GeneDef {
     /// may change it (the callee may write that parameter; see [`crate::loops::writes`]).
     /// Empty: every argument may change.
     pub arg_written: Vec<bool>,
+    /// Derived by the verifier: the streams a run executes, forward and backward, where they
+    /// differ from the gene's own: with the code computing a lossy assignment's value passed
+    /// over in the direction that does not read it (`module/forward.rs`); empty where they do
+    /// not differ.
+    pub skipping: [Vec<Op>; 2],
 }
 
 /// A gene's streams with its leaf calls translated in place, forward and backward (empty:
@@ -118,11 +124,20 @@ impl GeneDef {
         }
     }
 
+    /// The stream a run of the gene executes in direction `dir` under the debugger: its own
+    /// ([`GeneDef::stream`]), with the value code that direction does not read passed over
+    /// ([`GeneDef::skipping`]).
+    #[inline]
+    pub fn run_stream(&self, dir: crate::Direction) -> &[Op] {
+        let s = &self.skipping[(dir == crate::Direction::Backward) as usize];
+        if s.is_empty() { self.stream(dir) } else { s }
+    }
+
     /// The stream a plain run of the gene executes in direction `dir` ([`Module::plain_stream`]).
     #[inline]
     pub fn plain_stream(&self, dir: crate::Direction) -> &[Op] {
         let p = &self.plain.code[(dir == crate::Direction::Backward) as usize];
-        if p.is_empty() { self.stream(dir) } else { p }
+        if p.is_empty() { self.run_stream(dir) } else { p }
     }
 
     /// The genes this gene's code calls or uncalls, each once, in index order.
@@ -550,6 +565,23 @@ pub(crate) fn statement_tag(gene: usize, code: &[Op], pc: usize) -> u64 {
             to.0 = to.0.wrapping_sub(start as u32);
         }
         op.encode(&mut bytes);
+    }
+    // An element's (`swap.elem t, a[i]`, the assign or unassign of t, `swap.elem t, a[i]`):
+    // t stands in for every element a gene assigns, so the element is named too, by the swap
+    // whose code computes only the index (after an `assign`, before an `unassign`; the other
+    // computes the value), in a form its temporaries' numbers do not change.
+    let swap = match code[pc] {
+        Op::Assign { .. } => (pc + 1..code.len()).find(|&p| !code[p].is_pure()),
+        _ => pc.checked_sub(1),
+    };
+    if let Some(q) = swap
+        && let Some(Op::SwapElem { dst: t, .. }) = code.get(q)
+        && *t == dst
+    {
+        let from = q - code[q].pre().map_or(0, usize::from).min(q);
+        for token in reversible::code_form(code, from, q + 1).0 {
+            bytes.extend_from_slice(&token.to_le_bytes());
+        }
     }
     let h = bytes
         .iter()

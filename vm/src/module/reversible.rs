@@ -655,16 +655,34 @@ fn partners_agree(code: &[Op]) -> Result<(), String> {
 /// written (a slot read before the code writes it, or never written, stays itself) and jump
 /// targets relative to the code's start.
 fn test_form(code: &[Op], pc: usize, cond: crate::ops::Cond) -> Vec<u64> {
-    use crate::ops::Operand;
-    const TEMP: u64 = 1 << 32;
     let n = code[pc].pre().map_or(0, |n| n as usize).min(pc);
-    let start = pc - n;
-    let mut named: std::collections::HashMap<Slot, u64> = Default::default();
+    let (mut out, named) = code_form(code, pc - n, pc);
+    out.push(u64::MAX);
+    out.extend(cond_tokens(&named, cond, &|named: &Named, s| named.token(s)));
+    out
+}
+
+/// The slots a piece of code writes, numbered in the order written ([`code_form`]).
+pub(super) struct Named(std::collections::HashMap<Slot, u64>);
+
+impl Named {
+    const TEMP: u64 = 1 << 32;
+
+    /// A slot as the form names it: its number in write order, or itself if not written yet.
+    fn token(&self, s: Slot) -> u64 {
+        self.0.get(&s).map_or(u64::from(s.0), |&k| Self::TEMP + k)
+    }
+}
+
+/// The form of `code[start..end]`: each instruction's opcode and operands, the slots the code
+/// writes numbered in the order written (a slot read before the code writes it, or never
+/// written, stays itself) and jump targets relative to `start`. Two copies of one computation
+/// into other temporaries have the same form.
+pub(super) fn code_form(code: &[Op], start: usize, end: usize) -> (Vec<u64>, Named) {
+    use crate::ops::Operand;
+    let mut named = Named(Default::default());
     let mut out = Vec::new();
-    let token = |named: &std::collections::HashMap<Slot, u64>, s: Slot| {
-        named.get(&s).map_or(u64::from(s.0), |&k| TEMP + k)
-    };
-    for e in &code[start..pc] {
+    for e in &code[start..end] {
         out.push(u64::from(e.code()));
         let mut writes: Vec<usize> = Vec::new();
         let mut written: Vec<Slot> = Vec::new();
@@ -674,11 +692,11 @@ fn test_form(code: &[Op], pc: usize, cond: crate::ops::Cond) -> Vec<u64> {
                 written.push(s);
                 out.push(0);
             }
-            OperandRef::Slot(s) => out.push(token(&named, s)),
-            OperandRef::Arr(a) => out.push(token(&named, Slot(a.0))),
+            OperandRef::Slot(s) => out.push(named.token(s)),
+            OperandRef::Arr(a) => out.push(named.token(Slot(a.0))),
             OperandRef::Off(o) => out.push(u64::from(o.0).wrapping_sub(start as u64)),
             OperandRef::Imm(i) => out.push(i.0),
-            OperandRef::Cond(c) => out.extend(cond_tokens(&named, c, &token)),
+            OperandRef::Cond(c) => out.extend(cond_tokens(&named, c, &|named: &Named, s| named.token(s))),
             other => {
                 let mut bytes = Vec::new();
                 match other {
@@ -693,14 +711,12 @@ fn test_form(code: &[Op], pc: usize, cond: crate::ops::Cond) -> Vec<u64> {
             }
         });
         for (at, s) in writes.into_iter().zip(written) {
-            let next = named.len() as u64;
-            let k = *named.entry(s).or_insert(next);
-            out[at] = TEMP + k;
+            let next = named.0.len() as u64;
+            let k = *named.0.entry(s).or_insert(next);
+            out[at] = Named::TEMP + k;
         }
     }
-    out.push(u64::MAX);
-    out.extend(cond_tokens(&named, cond, &token));
-    out
+    (out, named)
 }
 
 /// A condition's form and constant, then its slots as [`test_form`] names them.

@@ -400,6 +400,8 @@ fn derive_gene(g: &mut GeneDef) -> Result<(), String> {
         g.loops.iter().filter(|l| l.head != l.top).map(|l| (l.top, l.ctr)).collect();
     quiet.sort_unstable();
     g.backward = super::mirror::backward(&g.code, &quiet)?;
+    use super::forward::{passed, stream};
+    g.skipping = [stream(&g.code, &passed(&g.code)), stream(&g.backward.code, &passed(&g.backward.code))];
     Ok(())
 }
 
