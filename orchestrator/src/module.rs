@@ -3,14 +3,16 @@
 //! A `Module` holds the bytecode module of [`rdx_vm`], the checked IR when it was assembled
 //! from source (a loaded `.rdxb` re-checks the source embedded in its debug info on demand), and
 //! one interpreter, which runs take in turn. A backward run undoes the lossy operations of the
-//! forward run before it from the history tape, which is kept per Python thread, as the JIT's
-//! is: a thread's reverse run reads the tape its own forward run left, whatever other threads
-//! ran meanwhile. A run that fails after touching the tape clears it, since its partial history
-//! matches no other run.
+//! forward run before it from the history tape. The module keeps one tape per Python thread,
+//! whichever engine ran: a thread's reverse run reads the tape its own forward run left, on
+//! the interpreter or the JIT, whatever other threads ran meanwhile. Each run lends its
+//! thread's tape to the engine it runs on and takes it back after (both engines write the same
+//! [`TapeEntry`]s). A run that fails after touching the tape clears it, since its partial
+//! history matches no other run.
 //!
 //! The `jit` backend is one [`rdx_jit::Jit`] engine per Python thread (its code cache is not
-//! `Send`); it compiles each module on its first run in that thread and keeps the code, and its
-//! history tape is that thread's.
+//! `Send`); it compiles each module on its first run in that thread and keeps the code. Between
+//! runs its own tape is empty: the tapes are the modules'.
 //!
 //! Source is checked against the stdlib kernel catalogue, so genes may call kernels. A module
 //! that calls one gets its own kernel host (the WebAssembly stdlib kernels, through
@@ -27,8 +29,11 @@ use rdx_lang::ast::Dialect;
 use rdx_lang::check::CheckOptions;
 use rdx_lang::diag::Diagnostic;
 use rdx_lang::invariants::{self, Invariant};
+use rdx_vm::engine::TapeEntry;
 use rdx_vm::{Direction, Engine, Interpreter, KernelCall};
+use std::collections::HashMap;
 use std::sync::Mutex;
+use std::thread::ThreadId;
 
 /// Backends this build can run.
 pub const BACKENDS: &[&str] = &["interp", "jit"];
@@ -38,12 +43,40 @@ thread_local! {
     static JIT: std::cell::RefCell<rdx_jit::Jit> = std::cell::RefCell::new(rdx_jit::Jit::new());
 }
 
+/// A module's history tape of each Python thread between its runs (see the module docs).
+#[derive(Default)]
+struct Tapes(Mutex<HashMap<ThreadId, Vec<TapeEntry>>>);
+
+impl Tapes {
+    /// This thread's tape, for a run to hold (empty when there is none).
+    fn take(&self) -> Vec<TapeEntry> {
+        let thread = std::thread::current().id();
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&thread).unwrap_or_default()
+    }
+
+    /// Gives `thread`'s tape back after a run.
+    fn keep(&self, thread: ThreadId, tape: Vec<TapeEntry>) {
+        let mut tapes = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if tape.is_empty() {
+            tapes.remove(&thread);
+        } else {
+            tapes.insert(thread, tape);
+        }
+    }
+
+    /// Words on this thread's tape.
+    fn words(&self) -> usize {
+        let thread = std::thread::current().id();
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&thread).map_or(0, Vec::len)
+    }
+}
+
 /// The module's interpreter, lent to one thread with that thread's history tape, which goes
 /// back to the module's `tapes` when the guard is dropped.
 struct ThreadInterpreter<'m> {
     guard: std::sync::MutexGuard<'m, Interpreter>,
-    tapes: &'m Mutex<std::collections::HashMap<std::thread::ThreadId, Vec<rdx_vm::engine::TapeEntry>>>,
-    thread: std::thread::ThreadId,
+    tapes: &'m Tapes,
+    thread: ThreadId,
 }
 
 impl std::ops::Deref for ThreadInterpreter<'_> {
@@ -62,12 +95,7 @@ impl std::ops::DerefMut for ThreadInterpreter<'_> {
 impl Drop for ThreadInterpreter<'_> {
     fn drop(&mut self) {
         let tape = self.guard.swap_tape(Vec::new());
-        let mut tapes = self.tapes.lock().unwrap_or_else(|p| p.into_inner());
-        if tape.is_empty() {
-            tapes.remove(&self.thread);
-        } else {
-            tapes.insert(self.thread, tape);
-        }
+        self.tapes.keep(self.thread, tape);
     }
 }
 
@@ -127,9 +155,9 @@ pub struct Module {
     program: Program,
     cid: String,
     interp: Mutex<Interpreter>,
-    /// The interpreter's history tape of each Python thread between its runs (see the module
-    /// docs); the interpreter holds the running thread's.
-    tapes: Mutex<std::collections::HashMap<std::thread::ThreadId, Vec<rdx_vm::engine::TapeEntry>>>,
+    /// The history tape of each Python thread between its runs, on either engine (see the
+    /// module docs); the engine of a run holds the running thread's.
+    tapes: Tapes,
     /// Whether runs need a kernel host (the module calls kernels or takes float buffers).
     needs_host: bool,
     /// The kernel host between runs (None until a run needs it, or while one has it).
@@ -141,7 +169,7 @@ impl Module {
         let cid = program.cid().to_hex();
         let needs_host = rdx_core::kernels::needs_host(&program.module);
         let (interp, kernels) = (Mutex::new(Interpreter::new()), Mutex::new(None));
-        Module { program, cid, needs_host, kernels, interp, tapes: Mutex::default() }
+        Module { program, cid, needs_host, kernels, interp, tapes: Tapes::default() }
     }
 
     /// Invariant rows: from the IR, or by re-checking the source embedded in a loaded module.
@@ -476,8 +504,16 @@ impl Module {
                 let mut interp = self.interpreter();
                 interp.limits.max_steps = steps;
                 interp.set_stop_check(check);
+                // The run starts on the interpreter, holding this thread's tape; if it starts over
+                // on the JIT, `execute_auto` lends the JIT that tape and gives the interpreter
+                // the JIT's after, so the JIT keeps none of this module's.
                 let with_jit = |run: &mut dyn FnMut(&mut dyn Engine) -> Execution| {
-                    JIT.with(|jit| run(&mut *jit.borrow_mut()))
+                    JIT.with(|jit| {
+                        let mut jit = jit.borrow_mut();
+                        let exec = run(&mut *jit);
+                        jit.swap_tape(Vec::new());
+                        exec
+                    })
                 };
                 let (exec, ran_on, tier) = rdx_core::run::execute_auto(
                     &mut interp,
@@ -494,10 +530,7 @@ impl Module {
                 }
                 (exec, ran_on)
             } else if ran_on == Backend::Jit {
-                (
-                    JIT.with(|jit| execute(&mut *jit.borrow_mut(), module, gene, &mut args, dir, &mut host)),
-                    ran_on,
-                )
+                (self.on_jit(|jit| execute(jit, module, gene, &mut args, dir, &mut host)), ran_on)
             } else {
                 // Only the interpreter counts instructions, so a step-limited run uses it.
                 let mut interp = self.interpreter();
@@ -680,18 +713,16 @@ impl Module {
         lines.map_err(|e| errors::make(py, "StoreError", &e.to_string(), None))
     }
 
-    /// Words on the history tape of `backend` (the JIT's: this thread's): values overwritten
-    /// by lossy operations of forward runs that no backward run has consumed yet.
-    #[pyo3(signature = (backend = "interp"))]
-    fn history_words(&self, backend: &str) -> usize {
-        if backend == "jit" { JIT.with(|jit| jit.borrow().tape_len()) } else { self.interpreter().tape_len() }
+    /// Words on this thread's history tape, whichever engine wrote them: values overwritten by
+    /// lossy operations of forward runs that no backward run has consumed yet.
+    fn history_words(&self) -> usize {
+        self.tapes.words()
     }
 
-    /// Forgets the history tapes of the interpreter and of this thread's JIT engine (a later
-    /// backward run over a lossy operation then fails).
+    /// Forgets this thread's history tape (a later backward run over a lossy operation then
+    /// fails).
     fn clear_history(&self) {
-        self.interpreter().clear_tape();
-        JIT.with(|jit| jit.borrow_mut().clear_tape());
+        self.tapes.take();
     }
 }
 
@@ -776,9 +807,21 @@ impl Module {
         // while holding the lock leaves nothing behind that a later run would read, except
         // history-tape words, as a failed run can.
         let mut guard = self.interp.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let thread = std::thread::current().id();
-        let tape = self.tapes.lock().unwrap_or_else(|p| p.into_inner()).remove(&thread).unwrap_or_default();
-        guard.swap_tape(tape);
-        ThreadInterpreter { guard, tapes: &self.tapes, thread }
+        guard.swap_tape(self.tapes.take());
+        ThreadInterpreter { guard, tapes: &self.tapes, thread: std::thread::current().id() }
+    }
+
+    /// `run` on this thread's JIT engine holding this thread's history tape, which goes back
+    /// to `tapes` after (the engine serves every module this thread runs).
+    fn on_jit<R>(&self, run: impl FnOnce(&mut rdx_jit::Jit) -> R) -> R {
+        let tape = self.tapes.take();
+        JIT.with(|jit| {
+            let mut jit = jit.borrow_mut();
+            jit.swap_tape(tape);
+            let out = run(&mut jit);
+            let tape = jit.swap_tape(Vec::new());
+            self.tapes.keep(std::thread::current().id(), tape);
+            out
+        })
     }
 }

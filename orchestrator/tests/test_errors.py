@@ -216,6 +216,39 @@ def test_array_and_stack_values_at_their_bounds() -> None:
         rx.stack.check("s", [1, 1 << 64])
 
 
+#: More digits than Python prints (4300, sys.get_int_max_str_digits()).
+HUGE = 10**5000
+
+
+def test_an_integer_too_long_to_print_is_named_by_its_length() -> None:
+    # Each error below was Python's own ValueError ("Exceeds the limit (4300 digits) for integer
+    # string conversion"), raised while the message was built.
+    prog = rx.assemble("gene f(x: u64, y: i8, xs: u64[2], s: stack, z: f64[1]) {\n    x += 1\n}\n")
+    for values, said in [
+        ({"x": HUGE}, "x = a 5001-digit integer is out of range for u64"),
+        ({"y": -HUGE}, "y = a negative 5001-digit integer is out of range for i8"),
+        ({"xs": [HUGE, 0]}, r"xs\[0\] = a 5001-digit integer is out of range for u64"),
+        ({"s": [1, HUGE]}, r"s\[1\] = a 5001-digit integer is out of range for u64"),
+        ({"z": [HUGE]}, r"z\[0\] = a 5001-digit integer is too large for f64"),
+        ({"x": [HUGE]}, r"x: expected an integer for u64, got list \[a 5001-digit integer\]"),
+    ]:
+        with pytest.raises(rx.ValueRangeError, match=f"^{said}"):
+            prog.run(**values)
+    with pytest.raises(rx.ValueRangeError, match=r"^input 0 \{'x': a 5001-digit integer\}: x = a 5001-digit"):
+        rx.experiment(prog, [{"x": HUGE}])
+    with pytest.raises(ValueError, match=r"^max_steps must be in 0..=2\*\*64-1 .* got a 5001-digit integer$"):
+        prog.max_steps = HUGE
+    with pytest.raises(rx.ValueRangeError, match="^superpose: amplitude 0 = a 5001-digit integer is too"):
+        rx.superpose(rx.assemble("gene f(x: u8) {\n    x += 1\n}\n"), [HUGE] * 256)
+
+    @rx.gene
+    def g(x: rx.u64):
+        x += HUGE  # here
+
+    e = compile_error(g)
+    assert e.lineno == line_of(g, "# here") and "a 5001-digit integer does not fit in 64 bits" in str(e)
+
+
 def test_text_is_not_a_list_of_numbers() -> None:
     # A string or bytes is iterable, but never meant as an array's or a stack's words: each is
     # refused by its own type name (bytes used to pass as a stack of its byte values).

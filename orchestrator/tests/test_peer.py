@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -125,6 +126,54 @@ def test_run_on_the_peer_matches_a_local_run(served: Tuple[str, Path]) -> None:
     assert peer.run(two, a=1, b=2)["values"] == {"a": 3, "b": 2}
     with pytest.raises(TypeError, match="inc\\(\\) has no parameter 'a'"):
         peer.run(two, entry="inc", a=1)
+
+
+def test_a_peer_run_gives_a_parameter_named_as_an_option_to_the_gene(served: Tuple[str, Path]) -> None:
+    # Each keyword Peer.run takes as an option is the gene's value when the gene has a parameter
+    # of that name, as Program.run does with backend=; the option then goes by position. They
+    # were options: reverse=5 ran backward, max_steps=5 was a budget, program=1 a TypeError.
+    url, _ = served
+    peer = rx.Peer(url, token=TOKEN)
+    prog = rx.assemble(
+        "gene f(x: u64, reverse: u64, entry: u64, max_steps: u64, max_ms: u64, program: u64) {\n"
+        "    local i: u64 = 0\n"
+        "    from i == 0 do {\n        i += 1\n    } until i == max_steps\n"
+        "    delocal i = max_steps\n"
+        "    x += reverse + entry + max_steps + max_ms + program\n}\n"
+    )
+    given = {"x": 1, "reverse": 2, "entry": 3, "max_steps": 4, "max_ms": 5, "program": 6}
+    out = peer.run(prog, **given)["values"]
+    assert out == prog.run(**given) == {**given, "x": 21}
+    back = peer.run(prog, True, "f", 1000, 60_000, **out)
+    assert back["values"] == given and back["record"]["direction"] == "backward"
+    with pytest.raises(rx.PeerError, match="R0117"):
+        peer.run(prog, False, None, 2, None, **given)
+
+
+def test_peer_calls_check_their_arguments_before_asking_the_peer() -> None:
+    # Nothing listens at port 1: each mistake is said before any request.
+    peer = rx.Peer("http://127.0.0.1:1", token=TOKEN, timeout=2)
+    prog = rx.assemble(FIB)
+    for options, kind, said in [
+        ({"reverse": "no"}, TypeError, "reverse must be True or False, not str 'no'"),
+        ({"reverse": 1}, TypeError, "reverse must be True or False, not int 1"),
+        ({"max_steps": 2**70}, ValueError, "max_steps must be in 0..=2**64-1"),
+        ({"max_steps": -1}, ValueError, "max_steps must be in 0..=2**64-1"),
+        ({"max_steps": "x"}, TypeError, "max_steps must be an int or None, got str 'x'"),
+        ({"max_ms": 1.5}, TypeError, "max_ms must be an int, not float 1.5"),
+        ({"max_ms": 0}, ValueError, "max_ms must be at least 1, not 0"),
+        ({"entry": 3}, TypeError, "entry must be a gene name (a str) or None, not int"),
+    ]:
+        with pytest.raises(kind, match=re.escape(said)):
+            peer.run(prog, n=3, **options)
+    with pytest.raises(TypeError, match=re.escape("Peer.run takes an rx.Program")):
+        peer.run("fib", n=3)
+    with pytest.raises(TypeError, match="^has: cid must be a str of 64 hex digits, not NoneType$"):
+        peer.has(None)
+    with pytest.raises(TypeError, match="^store= takes True, False or an rx.Home, not a path"):
+        peer.fetch("ab" * 32, store="/tmp/blobs")
+    with pytest.raises(TypeError, match="^home= takes True, False or an rx.Home, not int"):
+        peer.push("ab" * 32, home=5)
 
 
 def test_a_peer_that_is_down_is_a_clear_error() -> None:

@@ -131,6 +131,37 @@ def test_python_m_redoxa_hint_plan_and_status(tmp_path: Path, capsys: Any) -> No
     assert "exited with 3" in captured.err, captured
 
 
+def test_python_m_redoxa_looks_only_at_the_calls_whose_values_fit(tmp_path: Path, capsys: Any) -> None:
+    # A call with a value out of range or an unknown parameter raises in the script, which may
+    # catch it; it was noted as a run all the same, and hint, plan and loop exited with 1 when
+    # they came to it.
+    from redoxa.__main__ import main
+
+    script = tmp_path / "caught.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import redoxa as rx
+            prog = rx.assemble("gene g(a: u8, b: u64) {\\n    a += b\\n}\\n")
+            prog.run(a=1, b=2)
+            for bad in ({"a": -1}, {"zz": 3}, {"a": 1, "backend": "nope"}):
+                try:
+                    prog.run(**bad)
+                except (rx.ValueRangeError, rx.BackendError, TypeError) as e:
+                    print("caught", type(e).__name__)
+            prog.reverse(a=3, b=2)
+            """
+        )
+    )
+    home = tmp_path / "home"
+    for command in (["hint"], ["plan"], ["loop"]):
+        assert main([*command, str(script), "-n", "1", "--home", str(home)]) == 0, command
+        captured = capsys.readouterr()
+        assert captured.out.count("caught") == 3, captured
+        assert "g(a=1, b=2)" in captured.out and "g(a=3, b=2) reversed" in captured.out, captured
+        assert "-1" not in captured.out and "zz" not in captured.out and captured.err == "", captured
+
+
 def test_python_m_redoxa_loop_explores_and_records_every_cycle(tmp_path: Path, capsys: Any) -> None:
     from redoxa.__main__ import main
 

@@ -544,6 +544,54 @@ def test_each_thread_undoes_its_own_lossy_run() -> None:
         assert prog.history_words == 0
 
 
+@pytest.mark.skipif("jit" not in rx.backends(), reason="needs the JIT")
+def test_a_reverse_undoes_the_last_forward_run_whichever_engines_ran() -> None:
+    # One history tape per program and thread, whichever engine runs: a forward run on one
+    # engine is undone by a reverse on any. Each engine kept its own tape: a JIT run's history
+    # was the JIT's only, so a reverse on the interpreter failed (R0115), and once this thread's
+    # JIT had compiled the module, a `static` reverse ran there and undid an older run (wrong
+    # input, no error).
+    prog = rx.assemble(
+        "gene f(n: u64, w: u64, a: u64) {\n    local i: u64 = 0\n"
+        "    from i == 0 do {\n        i += 1\n        w := a + i\n    } until i == n\n"
+        "    delocal i = n\n}\n"
+    )
+    engines = [*rx.backends(), "auto", "static"]
+    for forward in engines:
+        for backward in engines:
+            prog.clear_history()
+            out = prog.run(backend=forward, n=3, w=5, a=20)
+            assert prog.history_words == 3, (forward, backward)
+            assert prog.reverse(backend=backward, **out) == {"n": 3, "w": 5, "a": 20}, (forward, backward)
+            assert prog.history_words == 0
+    prog.run(backend="jit", n=3, w=111, a=20)  # the JIT has compiled the module
+    out = prog.run(backend="interp", n=3, w=222, a=20)
+    assert prog.reverse(backend="static", **out)["w"] == 222
+    assert prog.reverse(backend="jit", **out)["w"] == 111
+    # Two programs on this thread's one JIT engine: each its own tape.
+    other = rx.assemble("gene g(x: u64, y: u64) {\n    x := y + 1\n}\n")
+    mine = prog.run(backend="jit", n=2, w=7, a=1)
+    theirs = other.run(backend="jit", x=4, y=9)
+    assert prog.reverse(backend="jit", **mine) == {"n": 2, "w": 7, "a": 1}
+    assert other.reverse(backend="jit", **theirs) == {"x": 4, "y": 9}
+
+
+class Counter:
+    @rx.gene
+    def step(self: rx.u64, n: rx.u64):
+        self += n
+
+
+def test_a_gene_parameter_named_self_is_a_value_like_any_other() -> None:
+    # It compiled, but run, reverse and calling the gene took `self=` as their own first
+    # argument: "got multiple values for argument 'self'".
+    prog = Counter.step.compile()
+    assert prog.run(self=1, n=2) == {"self": 3, "n": 2}
+    assert prog.reverse(self=3, n=2) == {"self": 1, "n": 2}
+    assert Counter.step(self=1, n=2) == {"self": 3, "n": 2}
+    assert Counter.step(1, 2) == {"self": 3, "n": 2}
+
+
 def test_step_limit_stops_a_run_that_would_not_end() -> None:
     @rx.gene
     def endless(i: rx.u64):

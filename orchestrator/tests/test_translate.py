@@ -607,6 +607,40 @@ def test_error_in_callee_names_the_callee_line() -> None:
     assert e.lineno == line_of(bad, "# here")
 
 
+def test_a_nested_gene_with_lines_less_indented_than_its_def() -> None:
+    # A comment at column 0, a docstring's next line, a parameter on a continuation line: lines
+    # whose indentation Python ignores. textwrap.dedent then removed nothing, and each gene
+    # failed with "cannot parse gene source: unexpected indent".
+    @rx.gene
+    def commented(x: rx.u64):
+        x += 1
+#       x += 2
+        x += 3
+
+    @rx.gene
+    def documented(x: rx.u64):
+        """A docstring whose next line
+starts at column 0."""
+        x += 1
+
+    @rx.gene
+    def continued(x: rx.u64,
+y: rx.u64):
+        x += y
+
+    @rx.gene
+    def wrong(x: rx.u64,
+y: rx.u64):
+        x //= y  # here
+
+    assert commented(x=1) == {"x": 5}
+    assert documented(x=1) == {"x": 2}
+    assert continued(x=1, y=2) == {"x": 3, "y": 2}
+    check_error(wrong, "# here", "`//=` is not reversible")
+    # The column is the file's: the statement's own indentation, not the dedented text's.
+    assert f":{line_of(wrong, '# here')}:9: error" in str(translate_error(wrong))
+
+
 def test_error_loop_shapes() -> None:
     @rx.gene
     def g(x: rx.u64):

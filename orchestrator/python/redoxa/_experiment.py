@@ -159,7 +159,7 @@ def _cases(inputs: Iterable[Mapping[str, Any]]) -> List[Dict[str, Any]]:
         # str, whose dict() would be a different input or an error about sequence elements.
         if not callable(getattr(case, "keys", None)):
             raise TypeError(
-                f"input {k} {case!r}: each input must be a mapping of parameter values, such as "
+                f"input {k} {T.show(case)}: each input must be a mapping of parameter values, such as "
                 f"{{'x': 1}}, not {type(case).__name__}"
             )
         cases.append(dict(case))
@@ -171,7 +171,7 @@ def _expected(program: Program, k: int, case: Dict[str, Any]) -> Dict[str, Any]:
     try:
         return dict(zip(program._names, program.values_list(case)))
     except (TypeError, ValueError) as e:
-        raise type(e)(f"input {k} {case!r}: {e}") from None
+        raise type(e)(f"input {k} {T.show(case)}: {e}") from None
 
 
 def _one(

@@ -75,7 +75,7 @@ class Gene:
 
         return compile_translation(self.translate(), backend=backend, strict=strict)
 
-    def __call__(self, *args: Any, **values: Any) -> Dict[str, Any]:
+    def __call__(self, /, *args: Any, **values: Any) -> Dict[str, Any]:
         """``g(5, m=2)``: ``g.compile().run(...)`` with the arguments bound to the function's
         parameters as Python binds them (a positional-only parameter by position, a
         keyword-only one by keyword, none twice); an unset parameter is 0. ``backend=`` and

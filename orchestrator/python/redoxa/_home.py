@@ -144,13 +144,15 @@ def require(home: Any, what: str) -> Home:
     raise TypeError(f"{what} needs a home: an rx.Home, not {kind.__module__}.{kind.__qualname__}")
 
 
-def resolve(record: Any) -> Optional[Home]:
-    """The home a ``record=`` option names: None/False for none, True for the default home,
-    or a ``Home``."""
+def resolve(record: Any, what: str = "record") -> Optional[Home]:
+    """The home a ``record=`` option (or another, named ``what``) names: None/False for none,
+    True for the default home, or a ``Home``."""
     if record is None or record is False:
         return None
     if record is True:
         return default_home()
     if isinstance(record, Home):
         return record
-    raise TypeError(f"record= takes True, False or an rx.Home, not {type(record).__name__}")
+    if isinstance(record, (str, bytes, os.PathLike)):
+        raise TypeError(f"{what}= takes True, False or an rx.Home, not a path: pass rx.Home({record!r})")
+    raise TypeError(f"{what}= takes True, False or an rx.Home, not {type(record).__name__}")

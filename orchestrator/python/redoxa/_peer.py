@@ -18,7 +18,8 @@ import urllib.parse
 import urllib.request
 from typing import Any, Dict, Optional, Union
 
-from . import _home, _native
+from . import _home, _native, _types as T
+from ._program import _UNSET, Program, _flag, _steps
 from .errors import RdxError
 
 _CID = re.compile(r"[0-9a-fA-F]{64}")
@@ -104,7 +105,7 @@ class Peer:
     def has(self, cid: str) -> bool:
         """Whether the peer holds blob ``cid`` (a ``HEAD`` request)."""
         try:
-            self._request("HEAD", f"/blobs/{_whole(cid)}")
+            self._request("HEAD", f"/blobs/{_whole(cid, 'has')}")
         except PeerError as e:
             if e.status == 404:
                 return False
@@ -115,7 +116,8 @@ class Peer:
         """Blob ``cid`` (all 64 hex digits) from the peer, verified: bytes that do not hash to
         ``cid`` raise ``PeerError`` (nothing is stored). With ``store=`` (``True``: the
         default home, or an ``rx.Home``) the verified blob is also kept there."""
-        cid = _whole(cid)
+        cid = _whole(cid, "fetch")
+        home = _home.resolve(store, "store")
         _, data, _ = self._request("GET", f"/blobs/{cid}")
         actual = _native.cid_of(data)
         if actual != cid:
@@ -123,7 +125,6 @@ class Peer:
                 f"peer {self.url} sent bad bytes for {cid}: {len(data)} bytes hashing to {actual} "
                 "(rejected, not stored)"
             )
-        home = _home.resolve(store)
         if home is not None:
             home.put(data)
         return data
@@ -132,7 +133,7 @@ class Peer:
         """Stores a blob on the peer and returns its CID: ``data`` is the bytes, or the CID
         (or unique prefix) of a blob of ``home`` (``True``: the default home)."""
         if isinstance(data, str):
-            local = _home.resolve(home)
+            local = _home.resolve(home, "home")
             if local is None:
                 raise ValueError("push(cid) needs a home to read the blob from")
             data = local.get(data)
@@ -146,11 +147,11 @@ class Peer:
     def run(
         self,
         program: Any,
-        *,
-        reverse: bool = False,
-        entry: Optional[str] = None,
-        max_steps: Optional[int] = None,
-        max_ms: Optional[int] = None,
+        reverse: Any = _UNSET,
+        entry: Any = _UNSET,
+        max_steps: Any = _UNSET,
+        max_ms: Any = _UNSET,
+        /,
         **values: Any,
     ) -> Dict[str, Any]:
         """Runs ``program`` (an ``rx.Program``) on the peer from ``values`` (unset
@@ -158,12 +159,29 @@ class Peer:
         and returns ``{"values": {...}, "record": {...}, "printed": "..."}``: the output
         values, the run as the peer's ledger recorded it (the fields of ``rdx log --json``)
         and what it printed. A failed run raises ``PeerError`` naming its error code; the
-        peer's ledger holds it either way. ``max_steps`` / ``max_ms`` ask for a smaller budget
-        than the peer's own."""
-        gene = entry or program.entry
-        if gene != program.entry:
-            # The values are the other gene's: checked against its parameters.
-            program = type(program)(program._module, entry=gene)
+        peer's ledger holds it either way.
+
+        ``reverse=True`` runs backward; ``entry=`` names another gene of the program to run;
+        ``max_steps`` / ``max_ms`` ask for a smaller budget than the peer's own. Each may be
+        given by keyword unless the gene has a parameter of that name (``entry``: the
+        program's entry gene): then the keyword is the parameter, as for ``Program.run``'s
+        ``backend=``, and the option is given by position, as for ``Program.plan``:
+        ``peer.run(prog, True, None, 1000, None, reverse=5)``."""
+        if not isinstance(program, Program):
+            raise TypeError(f"Peer.run takes an rx.Program (gene.compile()), not {type(program).__name__}")
+        entry = program._option(values, "entry", entry)
+        if entry is not _UNSET and entry is not None:
+            if not isinstance(entry, str):
+                raise TypeError(f"entry must be a gene name (a str) or None, not {type(entry).__name__}")
+            if entry != program.entry:
+                # The values are the other gene's: checked against its parameters.
+                program = Program(program._module, entry=entry)
+        gene = program.entry
+        reverse = _flag(program._option(values, "reverse", reverse), "reverse")
+        max_steps = program._option(values, "max_steps", max_steps)
+        max_steps = _steps(None if max_steps is _UNSET else max_steps, "the peer's budget")
+        max_ms = program._option(values, "max_ms", max_ms)
+        max_ms = None if max_ms is _UNSET or max_ms is None else T.count(max_ms, "max_ms", 1, T.U64_MAX)
         module = program._module
         code = module.to_bytes()
         state = module.encode_state(gene, program.values_list(values))
@@ -180,7 +198,8 @@ class Peer:
             request["max_steps"] = max_steps
         if max_ms is not None:
             request["max_ms"] = max_ms
-        wait = self.timeout + (max_ms / 1000 if max_ms is not None else 60.0) + 10.0
+        # The peer lowers a larger max_ms to its own budget; a socket waits at most ~11 days.
+        wait = self.timeout + (min(max_ms / 1000, 1e6) if max_ms is not None else 60.0) + 10.0
         _, body, _ = self._request(
             "POST", "/runs", json.dumps(request).encode(), write=True, content_type="application/json", timeout=wait
         )
@@ -199,7 +218,9 @@ class Peer:
         return {"values": dict(zip(names, out)), "record": record, "printed": reply.get("printed", "")}
 
 
-def _whole(cid: str) -> str:
+def _whole(cid: str, what: str) -> str:
+    if not isinstance(cid, str):
+        raise TypeError(f"{what}: cid must be a str of 64 hex digits, not {type(cid).__name__}")
     text = cid.strip()
     if not _CID.fullmatch(text):
         raise ValueError(f"{cid!r} is not a whole CID (64 hex digits)")

@@ -86,7 +86,7 @@ def _flag(value: Any, what: str) -> bool:
     if type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_"):
         value = bool(value)
     if not isinstance(value, bool):
-        raise TypeError(f"{what} must be True or False, not {type(value).__name__} {value!r}")
+        raise TypeError(f"{what} must be True or False, not {type(value).__name__} {T.show(value)}")
     return value
 
 
@@ -161,10 +161,10 @@ def _steps(n: Optional[int], none: str) -> Optional[int]:
     if n is None:
         return None
     if isinstance(n, bool) or not hasattr(type(n), "__index__"):
-        raise TypeError(f"max_steps must be an int or None, got {type(n).__name__} {n!r}")
+        raise TypeError(f"max_steps must be an int or None, got {type(n).__name__} {T.show(n)}")
     n = operator.index(n)
     if not 0 <= n <= T.U64_MAX:
-        raise ValueError(f"max_steps must be in 0..=2**64-1 (or None for {none}), got {n}")
+        raise ValueError(f"max_steps must be in 0..=2**64-1 (or None for {none}), got {T.show_int(n)}")
     return n
 
 
@@ -338,14 +338,14 @@ class Program:
 
     # ---- running -----------------------------------------------------------------------
 
-    def run(self, **values: Any) -> Dict[str, Any]:
+    def run(self, /, **values: Any) -> Dict[str, Any]:
         """Runs the entry gene forward from ``values`` (unset parameters are 0) and returns
         every parameter's final value. ``backend=`` picks the backend for this call and
         ``record=`` records the run in a home's ledger (``True``: the default home, or an
         ``rx.Home``), each unless the gene has a parameter of that name."""
         return self._exec(values, False)
 
-    def reverse(self, **values: Any) -> Dict[str, Any]:
+    def reverse(self, /, **values: Any) -> Dict[str, Any]:
         """Runs the entry gene backward: ``values`` are final values, the result the initial
         ones. ``backend=`` and ``record=`` as for :meth:`run`."""
         return self._exec(values, True)
@@ -358,9 +358,12 @@ class Program:
         home = session.home if session is not None else None
         if "record" in values and "record" not in self._index:
             home = _home.resolve(values.pop("record"))
+        # Checked before the session notes the run: a call with values that do not fit raised
+        # in the script, and `python -m redoxa hint|plan|loop` replays only calls that ran.
+        args = self.values_list(values)
         if session is not None:
             session.runs.append((self, dict(values), reverse))
-        return self._call(values, reverse, be, home, defer=False)
+        return self._call(values, reverse, be, home, defer=False, args=args)
 
     def _option(self, values: Dict[str, Any], name: str, given: Any) -> Any:
         """An option of ``plan``/``loop``: given by position, else by keyword unless the gene has
@@ -413,11 +416,14 @@ class Program:
         backend: str,
         home: Optional[_home.Home],
         defer: bool = True,
+        args: Optional[List[Any]] = None,
     ) -> Dict[str, Any]:
         """One run on ``backend`` (already resolved), recorded in ``home`` when given: right
-        away, or with ``defer`` at the home's next flush."""
+        away, or with ``defer`` at the home's next flush. ``args`` are ``values`` as
+        :meth:`values_list` gives them, when the caller has them already."""
         be = _backend(backend)
-        args = self.values_list(values)
+        if args is None:
+            args = self.values_list(values)
         native_home = None if home is None else home._native
         try:
             out, self._instructions, self._lossy_bits, self._max_depth, self._record = self._module.run(
@@ -449,11 +455,11 @@ class Program:
 
     @property
     def history_words(self) -> int:
-        """Words on the history tape of the program's backend: values overwritten by lossy
-        operations of forward runs, kept so that a following ``reverse`` can restore them. Each
-        Python thread has its own tape, on either backend: a thread's ``reverse`` undoes its own
-        forward run, whatever other threads ran meanwhile."""
-        return self._module.history_words(self.backend)
+        """Words on the history tape: values overwritten by lossy operations of forward runs,
+        kept so that a following ``reverse`` can restore them. Each Python thread has one tape
+        per program, whichever engine runs: a thread's ``reverse`` undoes its own last forward
+        run, on any backend, whatever other threads ran meanwhile."""
+        return self._module.history_words()
 
     def clear_history(self) -> None:
         """Forgets the history tape (a later ``reverse`` over a lossy operation then fails)."""
@@ -578,7 +584,14 @@ def superpose(prog: "Program", amplitudes: Any) -> List[complex]:
     ``sum(|a|**2)`` is kept exactly (I4). The result is a list of complex numbers, ready for a
     ``c64[N]`` buffer and the kernels (``fft``)."""
     perm = prog.permutation()
-    amps = [complex(a) for a in amplitudes]
+    amps = []
+    for k, a in enumerate(amplitudes):
+        try:
+            amps.append(complex(a))
+        except OverflowError:
+            raise ValueRangeError(
+                f"superpose: amplitude {k} = {T.show(a)} is too large for a complex number"
+            ) from None
     if len(amps) != len(perm):
         raise ValueRangeError(
             f"superpose: {len(amps)} amplitudes for a gene over {len(perm)} states (2**n needed)"

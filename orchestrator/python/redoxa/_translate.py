@@ -21,7 +21,6 @@ import builtins
 import inspect
 import operator
 import re
-import textwrap
 import types
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -110,10 +109,8 @@ class ParsedGene:
                 filename=self.filename,
                 lineno=getattr(fn.__code__, "co_firstlineno", None),
             ) from None
-        raw = "".join(lines)
-        text = textwrap.dedent(raw)
+        text, self.col_shifts = _dedent(lines)
         self.first_line = first
-        self.col_shift = _indent_of(raw) - _indent_of(text)
         self.file_lines = lines
         try:
             module = ast.parse(text)
@@ -130,18 +127,31 @@ class ParsedGene:
 
     def col(self, node: ast.AST) -> int:
         """The 1-based file column of a node."""
-        return getattr(node, "col_offset", 0) + self.col_shift + 1
+        i = getattr(node, "lineno", 1) - 1
+        shift = self.col_shifts[i] if 0 <= i < len(self.col_shifts) else 0
+        return getattr(node, "col_offset", 0) + shift + 1
 
     def text_of_line(self, node: ast.AST) -> str:
         i = getattr(node, "lineno", 1) - 1
         return self.file_lines[i].rstrip("\n") if 0 <= i < len(self.file_lines) else ""
 
 
-def _indent_of(text: str) -> int:
-    for line in text.splitlines():
-        if line.strip():
-            return len(line) - len(line.lstrip())
-    return 0
+def _dedent(lines: Sequence[str]) -> Tuple[str, List[int]]:
+    """The source of a function (its decorators first) moved to column 0, and how many columns
+    each line lost. Each line loses the indentation of the first, or as much of it as it has:
+    a line indented less (a comment at column 0, a line of a string, a continuation line inside
+    brackets) is one whose indentation Python ignores, so the ``def`` parses where it was
+    nested. ``textwrap.dedent`` removes only what every line has, nothing then."""
+    first = lines[0] if lines else ""
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    out, shifts = [], []
+    for line in lines:
+        n = 0
+        while n < len(indent) and n < len(line) and line[n] == indent[n]:
+            n += 1
+        out.append(line[n:])
+        shifts.append(n)
+    return "".join(out), shifts
 
 
 class Translation:
@@ -987,7 +997,9 @@ class _GeneTranslator:
 
     def literal(self, v: int, node: ast.AST) -> Tuple[str, int]:
         if v > T.U64_MAX or v < T.I64_MIN:
-            raise self.fail(node, f"integer {v} does not fit in 64 bits")
+            shown = T.show_int(v)
+            what = f"integer {shown}" if shown[-1].isdigit() else shown  # "a 5001-digit integer"
+            raise self.fail(node, f"{what} does not fit in 64 bits")
         if v < 0:
             return f"-{-v}", _UNARY
         return str(v), _ATOM
@@ -1039,7 +1051,7 @@ class _GeneTranslator:
         if shift and ro.is_const and ro.value is not None and ro.value < 0:
             raise self.fail(
                 right,
-                f"negative shift count {ro.value}: Python raises ValueError, rdx would shift by "
+                f"negative shift count {T.show_int(ro.value)}: Python raises ValueError, rdx would shift by "
                 f"the word {ro.value & T.U64_MAX}",
                 hint="shift the other way by a positive amount",
             )
@@ -1084,14 +1096,14 @@ class _GeneTranslator:
                 )
             if not o.is_const or (T.I64_MIN if signed else 0) <= v <= (T.I64_MAX if signed else T.U64_MAX):
                 continue
-            reading = f"reading {v} as {_as_signed(v) if signed else v & T.U64_MAX}"
+            reading = f"reading {T.show_int(v)} as {_as_signed(v) if signed else v & T.U64_MAX}"
             if not T.I64_MIN <= v <= T.U64_MAX:
-                reading = f"wrapping {v}, which does not fit in 64 bits, to {v & T.U64_MAX}"
+                reading = f"wrapping {T.show_int(v)}, which does not fit in 64 bits, to {v & T.U64_MAX}"
             if signed:
                 raise self.fail(
                     node,
-                    f"`{text}` has a signed operand, {self.describe(other)}, and the constant {v}: "
-                    f"rdx {how}, {reading}, {python}",
+                    f"`{text}` has a signed operand, {self.describe(other)}, and the constant "
+                    f"{T.show_int(v)}: rdx {how}, {reading}, {python}",
                     hint="use a constant in -2**63 ..= 2**63 - 1, or make the operands unsigned (rx.u64)",
                 )
             if oo.is_const:
@@ -1105,8 +1117,8 @@ class _GeneTranslator:
             raise self.fail(
                 node,
                 f"`{text}` has an unsigned operand, {self.describe(other)}, and the "
-                f"{'negative ' if v < 0 else ''}constant {v}: a constant has no sign in rdx, so it "
-                f"{how}, {reading}, {python}",
+                f"{'negative ' if v < 0 else ''}constant {T.show_int(v)}: a constant has no sign in rdx, "
+                f"so it {how}, {reading}, {python}",
                 hint="use a constant in 0 ..= 2**64 - 1, declare the other operand signed "
                 f"(rx.i64), or write the word {v & T.U64_MAX} if that is what you mean",
             )

@@ -11,6 +11,7 @@ kernels (``rx.kernel("fft", z)``) and genes but never computes with itself.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Mapping, Set as AbstractSet
 from typing import Any, List, Optional, Union
@@ -26,16 +27,49 @@ I64_MAX = (1 << 63) - 1
 MAX_ARRAY_LEN = 1 << 24
 
 
+def show_int(n: int) -> str:
+    """``n`` for a message: its digits, or past 128 bits its length ("a 5001-digit integer").
+    Python refuses to print an int of more than 4300 digits (``sys.get_int_max_str_digits``),
+    and a message that tries raises a plain ``ValueError`` in place of the one meant."""
+    if n.bit_length() <= 128:
+        return str(n)
+    size = abs(n)
+    digits = int(math.log10(size)) + 1
+    # log10 of a float near a power of ten may land on either side of it.
+    if 10 ** (digits - 1) > size:
+        digits -= 1
+    elif 10**digits <= size:
+        digits += 1
+    return f"a {'negative ' if n < 0 else ''}{digits}-digit integer"
+
+
+def show(value: Any) -> str:
+    """``repr(value)`` for a message, with every int past 128 bits in it (in a list, tuple or
+    dict too) given by its length, as :func:`show_int` does."""
+    try:
+        return repr(value)
+    except ValueError:
+        pass
+    if isinstance(value, int):
+        return show_int(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{show(k)}: {show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(show(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' * (len(value) == 1)})"
+    return f"<{type(value).__name__} that cannot be printed>"
+
+
 def count(value: Any, what: str, least: int = 0, most: Optional[int] = U64_MAX) -> int:
     """``value`` as an int option in ``least..=most`` (a repeat, a batch size, a number of
     cycles): an int or an integer-like (numpy's), never a bool, a float, a string or None."""
     if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise TypeError(f"{what} must be an int, not {type(value).__name__} {value!r}")
+        raise TypeError(f"{what} must be an int, not {type(value).__name__} {show(value)}")
     n = operator.index(value)
     if n < least:
-        raise ValueError(f"{what} must be at least {least}, not {n}")
+        raise ValueError(f"{what} must be at least {least}, not {show_int(n)}")
     if most is not None and n > most:
-        raise ValueError(f"{what} must be at most {most}, not {n}")
+        raise ValueError(f"{what} must be at most {most}, not {show_int(n)}")
     return n
 
 
@@ -84,7 +118,9 @@ class Scalar(Type):
 
 def _check_int(name: str, value: Any, ty: Scalar) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        wrong = ValueRangeError(f"{name}: expected an integer for {ty.rdx}, got {type(value).__name__} {value!r}")
+        wrong = ValueRangeError(
+            f"{name}: expected an integer for {ty.rdx}, got {type(value).__name__} {show(value)}"
+        )
         if not hasattr(value, "__index__") or isinstance(value, bool):
             raise wrong
         try:  # numpy's integers; not its arrays (a row of a 2-D array has __index__ and refuses)
@@ -92,7 +128,9 @@ def _check_int(name: str, value: Any, ty: Scalar) -> int:
         except TypeError:
             raise wrong from None
     if not ty.lo <= value <= ty.hi:
-        raise ValueRangeError(f"{name} = {value} is out of range for {ty.rdx} ({ty.lo}..={ty.hi})")
+        raise ValueRangeError(
+            f"{name} = {show_int(value)} is out of range for {ty.rdx} ({ty.lo}..={ty.hi})"
+        )
     return int(value)
 
 
@@ -155,7 +193,7 @@ class BufferElem:
             else:
                 raise self._wrong(name, value)
         except OverflowError:
-            raise ValueRangeError(f"{name} = {value} is too large for {self.rdx}") from None
+            raise ValueRangeError(f"{name} = {show(value)} is too large for {self.rdx}") from None
         except (TypeError, ValueError):
             raise self._wrong(name, value) from None
         return complex(number) if self.complex else number
@@ -163,7 +201,7 @@ class BufferElem:
     def _wrong(self, name: str, value: Any) -> ValueRangeError:
         kinds = "a complex, float or int" if self.complex else "a float or int"
         return ValueRangeError(
-            f"{name}: expected {kinds} for {self.rdx}, got {type(value).__name__} {value!r}"
+            f"{name}: expected {kinds} for {self.rdx}, got {type(value).__name__} {show(value)}"
         )
 
     def __eq__(self, other: object) -> bool:
@@ -253,7 +291,7 @@ def array(elem: Elem, length: int) -> Array:
     if isinstance(length, bool) or not isinstance(length, int):
         raise TypeError(f"rx.array: length must be an int, got {type(length).__name__}")
     if not 1 <= length <= MAX_ARRAY_LEN:
-        raise ValueError(f"rx.array: length must be in 1..={MAX_ARRAY_LEN}, got {length}")
+        raise ValueError(f"rx.array: length must be in 1..={MAX_ARRAY_LEN}, got {show_int(length)}")
     return Array(elem, length)
 
 
