@@ -2363,7 +2363,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Skip { .. }
             | Op::LoopBackQ { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
             // (The interpreter's, never in a module.)
-            Op::DivuM { .. } | Op::RemuM { .. } => debug_assert!(false, "{op:?} taken for an effect"),
+            Op::DivuM { .. } | Op::RemuM { .. } | Op::MulFix { .. } => {
+                debug_assert!(false, "{op:?} is the interpreter's, never in a module")
+            }
             Op::Const { .. }
             | Op::Add3 { .. }
             | Op::Sub3 { .. }
@@ -2606,6 +2608,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::LoopTestDecQ { .. }
             | Op::LoopTestIncQ { .. }
             | Op::Skip { .. }
+            | Op::MulFix { .. }
             | Op::LoopBackQ { .. } => debug_assert!(false, "{op:?} is not pure"),
             Op::DivuM { .. } | Op::RemuM { .. } => {
                 debug_assert!(false, "{op:?} is the interpreter's, never in a module")
@@ -2805,6 +2808,7 @@ pub fn supported(op: &Op) -> bool {
         | Op::Skip { .. }
         | Op::LoopBackQ { .. }
         | Op::DivuM { .. }
-        | Op::RemuM { .. } => false,
+        | Op::RemuM { .. }
+        | Op::MulFix { .. } => false,
     }
 }

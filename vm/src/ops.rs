@@ -381,6 +381,8 @@ macro_rules! for_each_op {
                 "Interpreter only, never in a module file: divu.imm by a constant d of at least 2, as a multiplication: t = (magic × a) >> 64, dst = (t + ((a − t) >> 1)) >> sh, with magic and sh computed from d at load (`ops::Magic`).";
             0xa2 RemuM "remu.m" { dst: Slot, a: Slot, sh: Amt, d: Half, magic: Imm } => RemuM, Pure, direct,
                 "Interpreter only, never in a module file: remu.imm by a constant d in 2..=65535, as divu.m's quotient q: dst = a − q × d.";
+            0xa4 MulFix "mul.fix" { dst: Slot, imm: Imm, w: Wid } => MulFix, Effect, direct,
+                "Interpreter only, never in a module file: a mul.imm and the fix after it (`x *= c` on a fixed-width x), in one dispatch: dst = (dst * imm) reduced to w; the fix's position is passed over and counted.";
             0x87 AndImm "and.imm" { dst: Slot, a: Slot, imm: Imm } => AndImm, Pure, direct, "dst = a & imm.";
             0x88 OrImm "or.imm" { dst: Slot, a: Slot, imm: Imm } => OrImm, Pure, direct, "dst = a | imm.";
             0x89 Xor3Imm "xor3.imm" { dst: Slot, a: Slot, imm: Imm } => Xor3Imm, Pure, direct, "dst = a ^ imm.";
@@ -847,6 +849,7 @@ impl Op {
                 | Op::LoopBackQ { .. }
                 | Op::DivuM { .. }
                 | Op::RemuM { .. }
+                | Op::MulFix { .. }
         )
     }
 

@@ -532,3 +532,36 @@ fn divisions_by_a_constant_run_as_multiplications() {
     let e = Module::decode(&m.encode()).unwrap_err();
     assert!(e.to_string().contains("divu.m") && e.to_string().contains("not read from a module"), "{e}");
 }
+
+/// A fixed-width `x *= c` (`mul.imm`, `fix`) runs as one `mul.fix` in the plain streams, both
+/// ways, and gives what the genes' own streams give (the `fix` passed over still counts).
+#[test]
+fn fixed_width_multiplications_run_in_one_dispatch() {
+    let text = "gene main(a: u32, b: i16, c: u8, n: u64) {
+    local i: u64 = 0
+    from i == 0 do {
+        a *= 0xcc9e2d51
+        a <<<= 15
+        b *= -3
+        b += a
+        c *= 5
+        c ^= b
+        i += 1
+    } until i == n
+    delocal i = n
+}
+";
+    let m = module(Dialect::Rdx, text);
+    let main = m.gene_index("main").unwrap();
+    for d in 0..2 {
+        let code = &m.genes[main].plain.code[d];
+        let fused = code.iter().filter(|o| matches!(o, Op::MulFix { .. })).count();
+        assert_eq!(fused, 3, "direction {d}: {code:?}");
+    }
+    let reference = own_streams(&m);
+    let inputs: Vec<Vec<Value>> = [(0u64, 0i64, 0u64), (u32::MAX as u64, -32768, 255), (0x1234_5678, 77, 3)]
+        .iter()
+        .map(|&(a, b, c)| vec![Value::Int(a), Value::Int(b as u64), Value::Int(c), Value::Int(5)])
+        .collect();
+    same_runs(&m, &reference, &inputs, (0..60u64).chain([u64::MAX]));
+}

@@ -506,6 +506,12 @@ impl Interpreter {
                 Op::SubRot { dst, src, amt } => w!(dst, update::sub_rot(r!(dst), r!(src), amt)),
                 Op::XorRot { dst, src, amt } => w!(dst, update::xor_rot(r!(dst), r!(src), amt)),
                 Op::Fix { dst, w } => w!(dst, w.wrap(r!(dst))),
+                // The `fix` after it is passed over: a straight run counts its position.
+                Op::MulFix { dst, imm, w } => {
+                    w!(dst, w.wrap(r!(dst).wrapping_mul(imm.0)));
+                    goto!(pc!() + 2);
+                    continue;
+                }
                 Op::RotlW { dst, src, w, .. } => w!(dst, crate::ops::rotl_w(r!(dst), r!(src), w)),
                 Op::RotrW { dst, src, w, .. } => w!(dst, crate::ops::rotr_w(r!(dst), r!(src), w)),
                 Op::AddW { dst, src, w, .. } => w!(dst, w.wrap(r!(dst).wrapping_add(r!(src)))),

@@ -292,6 +292,7 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
     let mut rewrites = checks_left_out(g, stream, dir);
     // (A division in code a check's rewrite passes over keeps the check's.)
     rewrites.extend(divisions(stream));
+    rewrites.extend(fixed_multiplies(stream));
     rewrites.sort_by_key(|r| r.0);
     rewrites.dedup_by_key(|r| r.0);
     if sites.is_empty() && rewrites.is_empty() {
@@ -360,6 +361,20 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
         }
     }
     Some((code, origin))
+}
+
+/// A fixed-width variable's `x *= c` (`mul.imm` and the `fix` after it, which the compiler
+/// and the backward stream keep together) as one `mul.fix`, by position: the `fix` stays at
+/// its own, passed over.
+fn fixed_multiplies(stream: &[Op]) -> Vec<(usize, Op)> {
+    (stream.windows(2).enumerate())
+        .filter_map(|(pc, pair)| match *pair {
+            [Op::MulImm { dst, imm }, Op::Fix { dst: d, w }] if d == dst => {
+                Some((pc, Op::MulFix { dst, imm, w }))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Divisions by a constant of at least 2 as multiplications ([`crate::ops::Magic`]), by
