@@ -16,8 +16,14 @@ struct Client {
 
 impl Client {
     fn start() -> Client {
+        Client::start_in(Path::new("."))
+    }
+
+    /// `rdx dap` started in directory `dir`.
+    fn start_in(dir: &Path) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
             .arg("dap")
+            .current_dir(dir)
             .env("RDX_NO_LEDGER", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -255,11 +261,12 @@ fn a_message_that_is_not_a_request_is_skipped_and_a_broken_frame_ends_the_sessio
     }
 }
 
-/// Writes `text` to `name` in a folder of the test's own (`tag`); returns the file's path.
+/// Writes `text` to `name` (which may name a folder too) in a folder of the test's own
+/// (`tag`); returns the file's path.
 fn program(tag: &str, name: &str, text: &str) -> String {
     let dir = std::env::temp_dir().join(format!("rdx-cli-dap-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(&p, text).unwrap();
     std::fs::canonicalize(p).unwrap().display().to_string()
 }
@@ -645,4 +652,362 @@ fn protocol_edges_and_disconnect_after_terminate() {
     let (r, _) = c.request("disconnect", json!({}));
     assert_eq!(r["success"], json!(true), "{r}");
     assert!(c.child.wait().expect("rdx dap ends").success());
+}
+
+/// Sends `requests` (command, arguments) and ends the input; returns every message `rdx dap`
+/// sent, in order, and whether it exited with 0.
+fn whole_session(requests: &[(&str, Value)]) -> (Vec<Value>, bool) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .arg("dap")
+        .env("RDX_NO_LEDGER", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("rdx dap starts");
+    let mut to = child.stdin.take().expect("stdin");
+    for (seq, (cmd, args)) in requests.iter().enumerate() {
+        let body = json!({"seq": seq + 1, "type": "request", "command": cmd, "arguments": args}).to_string();
+        write!(to, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("send");
+    }
+    drop(to);
+    let out = child.wait_with_output().expect("rdx dap ends");
+    let mut from = BufReader::new(&out.stdout[..]);
+    let mut messages = Vec::new();
+    loop {
+        let mut len = None;
+        loop {
+            let mut line = String::new();
+            if from.read_line(&mut line).expect("header") == 0 {
+                return (messages, out.status.success());
+            }
+            match line.trim_end() {
+                "" => break,
+                l => {
+                    len =
+                        l.strip_prefix("Content-Length:").map(|v| v.trim().parse::<usize>().expect("length"))
+                }
+            }
+        }
+        let mut body = vec![0; len.expect("Content-Length")];
+        from.read_exact(&mut body).expect("body");
+        messages.push(serde_json::from_slice(&body).expect("JSON body"));
+    }
+}
+
+/// The names of the events among `messages`.
+fn events(messages: &[Value]) -> Vec<String> {
+    messages
+        .iter()
+        .filter(|m| m["type"] == "event")
+        .map(|m| m["event"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `evaluate` answers the expression's value itself: a Janus expression holding `=` (`acc = 0`,
+/// a comparison) was cut at its first ` = ` out of the REPL's `EXPR = VALUE` line ("0 = 1").
+#[test]
+fn evaluate_answers_the_value_of_a_janus_expression_holding_equals() {
+    let ja = program("equals", "equals.ja", "int acc\nint v[3]\n\nprocedure main()\n    acc += 2\n");
+    let mut c = launched(&ja, json!([]));
+    for (expr, value) in
+        [("acc = 0", "1"), ("acc = 1", "0"), ("(acc = 0) + 5", "6"), ("v[0] = 0 && acc = 0", "1")]
+    {
+        let (r, _) = c.request("evaluate", json!({"expression": expr, "context": "hover"}));
+        assert_eq!(r["body"]["result"], json!(value), "{expr}: {r}");
+    }
+    let (r, _) = c.request("evaluate", json!({"expression": "v"}));
+    assert_eq!(r["body"]["result"], json!("{0, 0, 0}"), "{r}");
+}
+
+/// Signed and narrow locals.
+const TYPED_LOCALS: &str = "gene main(x: i64, y: u8) {
+    local d: i64 = 0
+    local e: u8 = 0
+    local w: i32 = 0
+    d -= 5
+    e -= 1
+    w -= 7
+    x += d
+    y += e
+    x += w
+    w += 7
+    e += 1
+    d += 5
+    delocal w = 0
+    delocal e = 0
+    delocal d = 0
+}
+";
+
+/// Assembles `source` (in its own folder) into a module whose debug section's source no
+/// longer parses (`gene main` made `gene@main`): a module that does not tell its locals'
+/// types. Returns the module's path.
+fn module_without_local_types(tag: &str, source: &str) -> String {
+    let src = program(tag, "typed.rdx", source);
+    let dir = Path::new(&src).parent().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .args(["asm", &src, "-o", "typed.rdxb", "--home"])
+        .arg(dir.join("home"))
+        .current_dir(dir)
+        .env("RDX_NO_LEDGER", "1")
+        .output()
+        .expect("rdx asm runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let module = dir.join("typed.rdxb");
+    let mut bytes = std::fs::read(&module).unwrap();
+    let at = bytes.windows(9).position(|w| w == b"gene main").expect("the source is in the module");
+    bytes[at + 4] = b'@';
+    let broken = dir.join("untyped.rdxb");
+    std::fs::write(&broken, bytes).unwrap();
+    broken.display().to_string()
+}
+
+/// Locals have the types the source declares (the bytecode keeps none: they were all shown,
+/// and computed, as `u64`: `d < 0` was 0 for d = -5). A module that does not tell them says
+/// so in the type.
+#[test]
+fn locals_are_shown_and_computed_with_their_declared_types() {
+    let f = program("typed", "typed.rdx", TYPED_LOCALS);
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": f, "args": ["x=10", "y=3"]}));
+    c.request("setBreakpoints", json!({"source": {"path": f}, "breakpoints": [{"line": 10}]}));
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    c.request("continue", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("breakpoint"));
+    let (r, _) = c.request("variables", json!({"variablesReference": 1}));
+    let typed: Vec<(String, String, String)> = r["body"]["variables"]
+        .as_array()
+        .expect("variables")
+        .iter()
+        .map(|v| (v["name"].to_string(), v["type"].to_string(), v["value"].to_string()))
+        .collect();
+    let want =
+        [("x", "i64", "5"), ("y", "u8", "2"), ("w", "i32", "-7"), ("e", "u8", "255"), ("d", "i64", "-5")];
+    let want: Vec<(String, String, String)> = want
+        .iter()
+        .map(|(n, t, v)| (json!(n).to_string(), json!(t).to_string(), json!(v).to_string()))
+        .collect();
+    assert_eq!(typed, want, "{r}");
+    for (expr, value) in [("d < 0", "1"), ("d / 2", "-2"), ("w * 2", "-14"), ("e + 1", "0"), ("x + d", "0")] {
+        let (r, _) = c.request("evaluate", json!({"expression": expr}));
+        assert_eq!(r["body"]["result"], json!(value), "{expr}: {r}");
+    }
+
+    let f = module_without_local_types("untyped", TYPED_LOCALS);
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": f, "args": ["x=10", "y=3"]}));
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    for _ in 0..8 {
+        c.request("next", json!({"threadId": 1}));
+        c.event("stopped");
+    }
+    let (r, _) = c.request("variables", json!({"variablesReference": 1}));
+    let d = &r["body"]["variables"][4];
+    assert_eq!(d["name"], json!("d"), "{r}");
+    assert_eq!(d["type"], json!("u64 (a word: type not recorded)"), "{r}");
+    let (r, _) = c.request("evaluate", json!({"expression": "d < 0"}));
+    assert_eq!(
+        r["body"]["result"],
+        json!("0 (`d` read as a u64 word: the module does not record its type)"),
+        "{r}"
+    );
+}
+
+/// `stackTrace` sends the frames asked for (`startFrame`, `levels`) and counts them all in
+/// `totalFrames`: a deep recursion sent every frame at each stop (29 MB at 200,000).
+#[test]
+fn stack_trace_sends_the_frames_asked_for() {
+    let f = program(
+        "deep",
+        "deep.rdx",
+        "gene r(n: u64, c: u64) {\n    if n != 0 {\n        n -= 1\n        c += 1\n        call r(n, c)\n        n += 1\n    } fi n != 0\n}\n",
+    );
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": f, "args": ["n=50"]}));
+    c.request("setBreakpoints", json!({"source": {"path": f}, "breakpoints": [{"line": 6}]}));
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    c.request("continue", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("breakpoint"));
+    let ids = |r: &Value| -> Vec<u64> {
+        r["body"]["stackFrames"]
+            .as_array()
+            .expect("frames")
+            .iter()
+            .map(|f| f["id"].as_u64().unwrap())
+            .collect()
+    };
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1, "startFrame": 1, "levels": 2}));
+    assert_eq!((ids(&r), r["body"]["totalFrames"].clone()), (vec![1, 2], json!(50)), "{r}");
+    assert_eq!(r["body"]["stackFrames"][0]["line"], json!(5), "a caller at its call: {r}");
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1, "startFrame": 48, "levels": 5}));
+    assert_eq!(ids(&r), [48, 49], "{r}");
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1, "startFrame": 60}));
+    assert_eq!((ids(&r), r["body"]["totalFrames"].clone()), (vec![], json!(50)), "{r}");
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1, "levels": 0}));
+    assert_eq!(ids(&r), (0..50).collect::<Vec<u64>>(), "levels 0: all of them");
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1, "levels": "20"}));
+    assert!(r["message"].as_str().is_some_and(|m| m.contains("`levels` must be a count")), "{r}");
+}
+
+/// A module assembled from a relative path (`rdx asm progs/e.rdx` run in D) and debugged from
+/// another directory: its frames name the source by its absolute path, found next to the
+/// module, and breakpoints set by that path, by the module's, or by another spelling of either
+/// are the program's (they were "not the program being debugged (progs/e.rdx)").
+#[test]
+fn a_module_assembled_elsewhere_names_its_source_by_a_path_the_editor_opens() {
+    let src = program("elsewhere", "progs/e.rdx", CALLS);
+    let progs = Path::new(&src).parent().unwrap();
+    let d = progs.parent().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .args(["asm", "progs/e.rdx", "-o", "progs/e.rdxb", "--home", "home"])
+        .current_dir(d)
+        .env("RDX_NO_LEDGER", "1")
+        .output()
+        .expect("rdx asm runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let module = progs.join("e.rdxb").display().to_string();
+    let mut c = Client::start_in(Path::new("/"));
+    c.request("initialize", json!({}));
+    let (r, _) = c.request("launch", json!({"program": module, "args": ["x=3"]}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    let roundabout = d.join("progs/../progs/e.rdx").display().to_string();
+    for path in [&src, &module, &roundabout] {
+        let (r, _) =
+            c.request("setBreakpoints", json!({"source": {"path": path}, "breakpoints": [{"line": 2}]}));
+        assert_eq!(r["body"]["breakpoints"][0]["verified"], json!(true), "{path}: {r}");
+    }
+    let (r, _) = c.request(
+        "setBreakpoints",
+        json!({"source": {"path": stdlib("sum.rdx")}, "breakpoints": [{"line": 26}]}),
+    );
+    assert_eq!(r["body"]["breakpoints"][0]["verified"], json!(false), "{r}");
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    c.request("continue", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("breakpoint"));
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1}));
+    for f in r["body"]["stackFrames"].as_array().expect("frames") {
+        assert_eq!(f["source"]["path"], json!(src), "{r}");
+    }
+}
+
+/// `configurationDone` starts the session once: another one sent no second `stopped`
+/// (reason entry, after a step had moved on) and, with `stopOnEntry: false`, no second
+/// `continue`. Before `launch` a request the adapter does not know is "not supported" (not
+/// "launch a program first"), its name cut short.
+#[test]
+fn configuration_done_acts_once_and_unknown_requests_are_not_supported() {
+    let sum = stdlib("sum.rdx");
+    let mut c = Client::start();
+    let (r, _) = c.request("stackTrace", json!({"threadId": 1}));
+    assert_eq!(r["message"], json!("launch a program first"), "{r}");
+    let (r, _) = c.request("fooBar", json!({}));
+    assert_eq!(r["message"], json!("`fooBar` is not supported by rdx dap"), "{r}");
+    let (r, _) = c.request(&"x".repeat(10_000), json!({}));
+    let message = r["message"].as_str().unwrap_or_default();
+    assert!(message.len() < 200 && message.contains("x…`"), "{r}");
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=3"]}));
+    c.request("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("entry"));
+    c.request("next", json!({"threadId": 1}));
+    c.event("stopped");
+    let line = top_line(&mut c);
+    let (r, events) = c.request("configurationDone", json!({}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    let (_, more) = c.request("threads", json!({}));
+    assert_eq!((events, more), (vec![], vec![]), "no second stop on entry");
+    assert_eq!(top_line(&mut c), line);
+    let (r, _) = c.request("fooBar", json!({}));
+    assert_eq!(r["message"], json!("`fooBar` is not supported by rdx dap"), "{r}");
+
+    // A step before `configurationDone` has started the session: no stop on entry after it.
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=3"]}));
+    c.request("next", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("step"));
+    c.request("configurationDone", json!({}));
+    let (_, events) = c.request("threads", json!({}));
+    assert_eq!(events, Vec::<Value>::new(), "no stop on entry after a step");
+
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=3"], "stopOnEntry": false}));
+    c.request("configurationDone", json!({}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("end"));
+    c.request("stepBack", json!({"threadId": 1}));
+    c.event("stopped");
+    let line = top_line(&mut c);
+    c.request("configurationDone", json!({}));
+    let (_, events) = c.request("threads", json!({}));
+    assert_eq!(events, Vec::<Value>::new(), "no second continue");
+    assert_eq!(top_line(&mut c), line);
+}
+
+/// The end of the input ends a launched session with a `terminated` event (spec/debugger.md),
+/// also while a motion runs; the adapter exits with 0.
+#[test]
+fn the_end_of_the_input_ends_the_session_with_terminated() {
+    let sum = stdlib("sum.rdx");
+    let forever = program("end", "forever.rdx", FOREVER);
+    for requests in [
+        vec![
+            ("initialize", json!({})),
+            ("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=3"]})),
+            ("configurationDone", json!({})),
+        ],
+        vec![
+            ("initialize", json!({})),
+            ("launch", json!({"program": forever, "stopOnEntry": false})),
+            ("configurationDone", json!({})),
+        ],
+    ] {
+        let (messages, ok) = whole_session(&requests);
+        assert!(ok, "{messages:?}");
+        let events = events(&messages);
+        assert_eq!(events.last().map(String::as_str), Some("terminated"), "{messages:?}");
+        assert_eq!(events.iter().filter(|e| *e == "terminated").count(), 1, "{messages:?}");
+    }
+    // After `disconnect`, one `terminated` (the end of the input sends no second).
+    let (messages, _) = whole_session(&[
+        ("initialize", json!({})),
+        ("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=3"]})),
+        ("disconnect", json!({})),
+    ]);
+    assert_eq!(events(&messages).iter().filter(|e| *e == "terminated").count(), 1, "{messages:?}");
+}
+
+/// A breakpoint's `line` that is not a number is refused (it was echoed back as the line); a
+/// program that does not compile is refused with each error at its file, line and column.
+#[test]
+fn a_line_that_is_not_a_number_and_a_program_that_does_not_compile_are_refused() {
+    let sum = stdlib("sum.rdx");
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    let bad = program("compile", "bad.rdx", "gene main(x: u64) {\n    x += y\n    z -= 1\n}\n");
+    let (r, _) = c.request("launch", json!({"program": bad}));
+    assert_eq!(
+        r["message"],
+        json!(format!(
+            "{bad}:2:10: error[E0201]: unknown variable `y`\n{bad}:3:5: error[E0201]: unknown variable `z`"
+        )),
+        "{r}"
+    );
+    c.request("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=3"]}));
+    let (r, _) = c.request(
+        "setBreakpoints",
+        json!({"source": {"path": sum}, "breakpoints": [{"line": 26}, {"line": "x"}]}),
+    );
+    assert_eq!(
+        r["message"],
+        json!("setBreakpoints: a breakpoint's `line` must be a line number, not `\"x\"`"),
+        "{r}"
+    );
 }

@@ -669,3 +669,108 @@ fn ctrl_c_stops_a_motion_that_never_ends_and_the_session_goes_on() {
     assert!(rest.contains(&format!("step {}, main at", step + 1)), "{text}");
     assert!(rest.contains("at the start of the run\nstep 0, main at"), "{text}");
 }
+
+/// Signed and narrow locals.
+const TYPED_LOCALS: &str = "gene main(x: i64, y: u8) {
+    local d: i64 = 0
+    local e: u8 = 0
+    local w: i32 = 0
+    d -= 5
+    e -= 1
+    w -= 7
+    x += d
+    y += e
+    x += w
+    w += 7
+    e += 1
+    d += 5
+    delocal w = 0
+    delocal e = 0
+    delocal d = 0
+}
+";
+
+/// Locals are shown, printed, computed and watched with the types the source declares (the
+/// bytecode keeps none: `local d: i64` = -5 was 18446744073709551611, `d < 0` was 0).
+#[test]
+fn locals_are_printed_and_computed_with_their_declared_types() {
+    let f = program("typed", "typed.rdx", TYPED_LOCALS);
+    let out = session(
+        &[&f, "--set", "x=10", "--set", "y=3"],
+        "goto 8\ninfo locals\nprint d\nprint d < 0\nprint d / 2\nprint w * 2\nprint e + 1\nwatch d\ncontinue\n",
+    );
+    assert!(out.contains("w = -7\ne = 255\nd = -5\n"), "{out}");
+    for line in
+        ["d = -5\n", "d < 0 = 1\n", "d / 2 = -2\n", "w * 2 = -14\n", "e + 1 = 0\n", "d changed: -5 -> 0\n"]
+    {
+        assert!(out.contains(line), "{line}{out}");
+    }
+}
+
+/// A module whose debug section does not declare its locals (its source no longer parses:
+/// `gene main` made `gene@main`) shows them as words and says so, in `info locals` and in
+/// `print` of an expression that reads one.
+#[test]
+fn locals_of_a_module_that_does_not_type_them_are_shown_as_words_and_say_so() {
+    let src = program("untyped", "typed.rdx", TYPED_LOCALS);
+    let dir = Path::new(&src).parent().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .args(["asm", &src, "-o", "typed.rdxb", "--home"])
+        .arg(dir.join("home"))
+        .current_dir(dir)
+        .env("RDX_NO_LEDGER", "1")
+        .output()
+        .expect("rdx asm runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut bytes = std::fs::read(dir.join("typed.rdxb")).unwrap();
+    let at = bytes.windows(9).position(|w| w == b"gene main").expect("the source is in the module");
+    bytes[at + 4] = b'@';
+    let module = dir.join("untyped.rdxb");
+    std::fs::write(&module, bytes).unwrap();
+    let module = module.display().to_string();
+    let out = session(
+        &[&module, "--set", "x=10", "--set", "y=3"],
+        "goto 8\ninfo locals\nprint d < 0\nprint x + 1\n",
+    );
+    let word = "(a u64 word: the module does not record this local's type)";
+    assert!(out.contains(&format!("d = 18446744073709551611 {word}\n")), "{out}");
+    assert!(
+        out.contains("d < 0 = 0 (`d` read as a u64 word: the module does not record its type)\n"),
+        "{out}"
+    );
+    assert!(out.contains("x + 1 = 6\n"), "parameters keep their types: {out}");
+}
+
+/// A stray `;` is refused (`print n;` printed `n; = 3`), and a `//` comment ends an expression
+/// as a `/* */` one does (it commented out what `print` wraps the expression in); an unknown
+/// command is echoed cut short (a 20 MB line was echoed whole).
+#[test]
+fn a_stray_semicolon_is_refused_comments_end_an_expression_and_long_lines_are_cut() {
+    let f = program("semicolon", "calls.rdx", CALLS);
+    let long = "y".repeat(1000);
+    let out = session(
+        &[&f, "--set", "x=3"],
+        format!("print x;\nprint x ;;\nprint x // c\nprint x /* c */\n{long}\n"),
+    );
+    assert!(out.contains("error: `x;` is not an expression: unexpected `;` after `x`\n"), "{out}");
+    assert!(out.contains("error: `x ;;` is not an expression: unexpected `;` after `x`\n"), "{out}");
+    assert!(out.contains("x // c = 3\nx /* c */ = 3\n"), "{out}");
+    let unknown =
+        out.lines().find(|l| l.starts_with("error: unknown command")).unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(unknown, format!("error: unknown command `{}…` (type `help`)", "y".repeat(80)));
+}
+
+/// `goto 0` gives the inputs back exactly: stepping back over a float kernel runs its mirror
+/// (`fft` undone by `ifft`), which rounds, so going back to step 0 gave 0.09999999999999998
+/// for an input of 0.1.
+#[test]
+fn goto_0_gives_the_exact_inputs_back_after_a_float_kernel() {
+    let f = program("fft", "fft.rdx", "gene main(z: c64[4], w: u64) {\n    kernel fft(z)\n    w += 1\n}\n");
+    let out = session(
+        &[&f, "--set", "z=[0.1,0.2,0.3,0.7]"],
+        "step\nstep\ngoto 0\nprint z\nstep\ngoto 0\nprint z\n",
+    );
+    let zs: Vec<&str> = out.lines().filter(|l| l.starts_with("z = ")).collect();
+    assert_eq!(zs, ["z = [[0.1, 0], [0.2, 0], [0.3, 0], [0.7, 0]]"; 2], "{out}");
+    assert!(out.contains("step 0, main at"), "{out}");
+}

@@ -12,7 +12,7 @@
 //! answered; a request that needs the program's state is refused until it stops. After
 //! `terminate` the adapter answers the client's `disconnect` before it exits.
 
-use super::debug::Session;
+use super::debug::{Session, clip};
 use rdx_core::run::Program;
 use rdx_vm::engine::debug::{BreakAt, Debugger, Motion, Stop, line_of};
 use rdx_vm::{Engine, Interpreter};
@@ -228,7 +228,7 @@ fn serve<W: Write>(events: &Receiver<Event>, tx: &Sender<Event>, wire: &mut Wire
                 wire.respond(&req, capabilities())
             }
             "launch" => match launch(&req["arguments"]) {
-                Ok((program, gene, values, dir, stop_on_entry)) => {
+                Ok(Launched { program, gene, values, dir, stop_on_entry, file }) => {
                     let mut it = Interpreter::new();
                     if let Ok(host) = rdx_core::kernels::engine_host(&[], false) {
                         it.set_kernels(host);
@@ -243,7 +243,9 @@ fn serve<W: Write>(events: &Receiver<Event>, tx: &Sender<Event>, wire: &mut Wire
                             dbg.set_interrupt(Some(flag.clone()));
                             let mut s = Session { program: &program, dbg };
                             let mut run = Running { events, tx, flag };
-                            return session(&mut run, wire, &mut s, stop_on_entry, lines);
+                            let source = Source::find(&program, &file);
+                            let how = How { stop_on_entry, lines, source };
+                            return session(&mut run, wire, &mut s, &how);
                         }
                         Err(e) => wire.refuse(&req, &e.kind.message()),
                     }
@@ -260,13 +262,47 @@ fn serve<W: Write>(events: &Receiver<Event>, tx: &Sender<Event>, wire: &mut Wire
             }
             // No program, no thread.
             "threads" => wire.respond(&req, json!({"threads": []})),
-            _ => wire.refuse(&req, "launch a program first"),
+            cmd if NEED_A_PROGRAM.contains(&cmd) => wire.refuse(&req, "launch a program first"),
+            cmd => wire.refuse(&req, &not_supported(cmd)),
         }
     }
     Ok(())
 }
 
-type Launched = (Program, usize, Vec<rdx_vm::Value>, rdx_vm::Direction, bool);
+/// The requests that need a launched program (any other but `initialize`, `launch`,
+/// `threads`, `disconnect` and `terminate` is not one `rdx dap` supports).
+const NEED_A_PROGRAM: &[&str] = &[
+    "setBreakpoints",
+    "setExceptionBreakpoints",
+    "configurationDone",
+    "stackTrace",
+    "scopes",
+    "variables",
+    "evaluate",
+    "next",
+    "stepIn",
+    "stepOut",
+    "stepBack",
+    "continue",
+    "reverseContinue",
+    "pause",
+];
+
+/// What a request `rdx dap` does not support gets.
+fn not_supported(cmd: &str) -> String {
+    format!("`{}` is not supported by rdx dap", clip(cmd))
+}
+
+/// A launched program, and how it was launched.
+struct Launched {
+    program: Program,
+    gene: usize,
+    values: Vec<rdx_vm::Value>,
+    dir: rdx_vm::Direction,
+    stop_on_entry: bool,
+    /// The launch argument `program`: the file (or CID) loaded.
+    file: String,
+}
 
 /// Launch argument `key`: None when it is not given (or null); refused, naming the type it
 /// wants (`kind`), when `want` does not take it.
@@ -278,7 +314,9 @@ fn launch_arg<'a, T>(
 ) -> Result<Option<T>, String> {
     match &args[key] {
         Json::Null => Ok(None),
-        v => want(v).map(Some).ok_or_else(|| format!("launch argument `{key}` must be {kind}, not `{v}`")),
+        v => want(v)
+            .map(Some)
+            .ok_or_else(|| format!("launch argument `{key}` must be {kind}, not `{}`", clip(&v.to_string()))),
     }
 }
 
@@ -297,7 +335,10 @@ fn launch(args: &Json) -> Result<Launched, String> {
                 .map(|v| match v.as_str() {
                     Some(s) => rdx_vm::values::parse_assignment(s)
                         .map_err(|e| format!("launch argument `args`: {e}")),
-                    None => Err(format!("launch argument `args`: `{v}` is not a `name=value` string")),
+                    None => Err(format!(
+                        "launch argument `args`: `{}` is not a `name=value` string",
+                        clip(&v.to_string())
+                    )),
                 })
                 .collect::<Result<_, _>>()?
         }
@@ -309,15 +350,15 @@ fn launch(args: &Json) -> Result<Launched, String> {
             .collect(),
         v => {
             return Err(format!(
-                "launch argument `args` must be a list of `name=value` strings or an object of values, not `{v}`"
+                "launch argument `args` must be a list of `name=value` strings or an object of values, not `{}`",
+                clip(&v.to_string())
             ));
         }
     };
     let program = Program::open(path, None, false, &[]).map_err(|e| match e {
-        rdx_core::run::LoadError::Compile { diagnostics, name, .. } => format!(
-            "{name}: {}",
-            diagnostics.first().map_or("does not compile".to_string(), |d| d.message.clone())
-        ),
+        rdx_core::run::LoadError::Compile { diagnostics, name, text } => {
+            compile_errors(&diagnostics, &name, &text)
+        }
         rdx_core::run::LoadError::Core(e) => e.to_string(),
     })?;
     // Messages name the launch arguments, not the command line's `--entry` and `--set`.
@@ -333,7 +374,25 @@ fn launch(args: &Json) -> Result<Launched, String> {
     };
     let values = rdx_vm::values::bind(m, gene, &sets).map_err(|e| format!("launch argument `args`: {e}"))?;
     let dir = if reverse == Some(true) { rdx_vm::Direction::Backward } else { rdx_vm::Direction::Forward };
-    Ok((program, gene, values, dir, stop_on_entry.unwrap_or(true)))
+    let stop_on_entry = stop_on_entry.unwrap_or(true);
+    Ok(Launched { program, gene, values, dir, stop_on_entry, file: path.to_string() })
+}
+
+/// Why a program does not compile: each diagnostic on a line, `FILE:LINE:COLUMN: error[CODE]:
+/// MESSAGE` (the first line of what `rdx check` shows for it).
+fn compile_errors(diagnostics: &[rdx_lang::diag::Diagnostic], name: &str, text: &str) -> String {
+    if diagnostics.is_empty() {
+        return format!("{name}: it does not compile");
+    }
+    let lines: Vec<String> = diagnostics
+        .iter()
+        .map(|d| {
+            let (line, col) = rdx_lang::report::line_col(text, d.span.start);
+            let kind = if d.is_error() { "error" } else { "warning" };
+            format!("{name}:{line}:{col}: {kind}[{}]: {}", d.code, d.message)
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// What a second `launch` gets.
@@ -345,7 +404,7 @@ fn thread(args: &Json) -> Result<(), String> {
     match &args["threadId"] {
         Json::Null => Ok(()),
         id if id.as_u64() == Some(1) => Ok(()),
-        id => Err(format!("no thread {id} (the program's one thread is 1)")),
+        id => Err(format!("no thread {} (the program's one thread is 1)", clip(&id.to_string()))),
     }
 }
 
@@ -427,7 +486,10 @@ impl Running<'_> {
                     "initialize" => wire.respond(&req, capabilities()),
                     _ if ending.is_some() => wire.refuse(&req, "the session is ending"),
                     "launch" => wire.refuse(&req, LAUNCHED),
-                    cmd => wire.refuse(&req, &format!("the program is running: `{cmd}` needs it paused")),
+                    cmd if NEED_A_PROGRAM.contains(&cmd) => {
+                        wire.refuse(&req, &format!("the program is running: `{cmd}` needs it paused"))
+                    }
+                    cmd => wire.refuse(&req, &not_supported(cmd)),
                 }
             }
         });
@@ -460,23 +522,54 @@ fn terminated<W: Write>(events: &Receiver<Event>, wire: &mut Wire<W>) -> Result<
     Ok(())
 }
 
-/// After `launch`: the session.
+/// How the program was launched: what the session needs besides the program.
+struct How {
+    stop_on_entry: bool,
+    lines: Lines,
+    source: Source,
+}
+
+/// How a session ended.
+enum Ended {
+    /// `disconnect` or `terminate` ended it (and sent `terminated`).
+    Asked,
+    /// The input ended.
+    Input,
+}
+
+/// After `launch`: the session. It ends with a `terminated` event: for `disconnect` and
+/// `terminate` as they are answered, else when the input ends (or a frame cannot be read).
 fn session<W: Write>(
     run: &mut Running<'_>,
     wire: &mut Wire<W>,
     s: &mut Session<'_, '_>,
-    stop_on_entry: bool,
-    lines: Lines,
+    how: &How,
 ) -> Result<(), String> {
-    let path = std::fs::canonicalize(&s.program.name)
-        .map_or_else(|_| s.program.name.clone(), |p| p.display().to_string());
+    let ended = serve_program(run, wire, s, how);
+    if !matches!(ended, Ok(Ended::Asked)) {
+        wire.event("terminated", json!({}));
+    }
+    ended.map(|_| ())
+}
+
+/// The requests of a launched program, until the session ends.
+fn serve_program<W: Write>(
+    run: &mut Running<'_>,
+    wire: &mut Wire<W>,
+    s: &mut Session<'_, '_>,
+    how: &How,
+) -> Result<Ended, String> {
+    let lines = how.lines;
+    // `configurationDone` starts the session once (a stop on entry, or a `continue`), and not
+    // after a motion has.
+    let mut configured = false;
     while let Some(req) = next_request(run.events, wire)? {
         let args = &req["arguments"];
         let mut moved = None;
         match req["command"].as_str().unwrap_or("") {
             "initialize" => wire.respond(&req, capabilities()),
             "launch" => wire.refuse(&req, LAUNCHED),
-            "setBreakpoints" => match set_breakpoints(s, args, &path, lines) {
+            "setBreakpoints" => match set_breakpoints(s, args, &how.source, lines) {
                 Ok(out) => wire.respond(&req, json!({"breakpoints": out})),
                 Err(e) => wire.refuse(&req, &e),
             },
@@ -489,34 +582,23 @@ fn session<W: Write>(
             "setExceptionBreakpoints" => wire.respond(&req, json!({})),
             "configurationDone" => {
                 wire.respond(&req, json!({}));
-                if stop_on_entry {
-                    wire.event(
-                        "stopped",
-                        json!({"reason": "entry", "threadId": 1, "allThreadsStopped": true}),
-                    );
-                } else {
-                    moved = Some(run.motion(wire, s, Motion::Continue, true)?);
+                if !configured {
+                    configured = true;
+                    if how.stop_on_entry {
+                        wire.event(
+                            "stopped",
+                            json!({"reason": "entry", "threadId": 1, "allThreadsStopped": true}),
+                        );
+                    } else {
+                        moved = Some(run.motion(wire, s, Motion::Continue, true)?);
+                    }
                 }
             }
             "threads" => wire.respond(&req, json!({"threads": [{"id": 1, "name": "main"}]})),
-            "stackTrace" => {
-                let m = &s.program.module;
-                let frames: Vec<Json> = s
-                    .dbg
-                    .stack()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| {
-                        let line = f.span.and_then(|sp| line_of(m, sp)).map_or(0, |l| lines.to_client(l));
-                        json!({
-                            "id": i, "name": f.gene, "line": line, "column": 1,
-                            "source": {"name": s.program.name, "path": path},
-                        })
-                    })
-                    .collect();
-                let total = frames.len();
-                wire.respond(&req, json!({"stackFrames": frames, "totalFrames": total}));
-            }
+            "stackTrace" => match stack_trace(s, args, &how.source, lines) {
+                Ok(body) => wire.respond(&req, body),
+                Err(e) => wire.refuse(&req, &e),
+            },
             "scopes" => match frame(s, &args["frameId"]) {
                 Some(k) => {
                     let id = s.dbg.depth() - k;
@@ -525,7 +607,7 @@ fn session<W: Write>(
                         json!({"scopes": [{"name": "Variables", "variablesReference": id, "expensive": false}]}),
                     )
                 }
-                None => wire.refuse(&req, &format!("no frame {}", args["frameId"])),
+                None => wire.refuse(&req, &format!("no frame {}", clip(&args["frameId"].to_string()))),
             },
             "variables" => {
                 // Reference `frame id + 1`; any other is no frame's (no variables).
@@ -537,9 +619,8 @@ fn session<W: Write>(
                 let list: Vec<Json> = vars
                     .iter()
                     .map(|v| {
-                        let line = s.var_line(v);
-                        let value = line.trim_end().split_once(" = ").map_or(line.clone(), |(_, v)| v.to_string());
-                        json!({"name": v.name, "value": value, "type": v.ty.to_string(), "variablesReference": 0})
+                        let (_, value) = s.var_value(v);
+                        json!({"name": v.name, "value": value, "type": s.var_type(v), "variablesReference": 0})
                     })
                     .collect();
                 wire.respond(&req, json!({"variables": list}));
@@ -555,17 +636,14 @@ fn session<W: Write>(
                     id => frame(s, id),
                 };
                 let Some(k) = k else {
-                    wire.refuse(&req, &format!("no frame {}", args["frameId"]));
+                    wire.refuse(&req, &format!("no frame {}", clip(&args["frameId"].to_string())));
                     continue;
                 };
-                let text = s.print_in(k, expr);
-                match text.strip_prefix("error: ") {
-                    Some(e) => wire.refuse(&req, e.trim_end()),
-                    None => {
-                        let value =
-                            text.trim_end().split_once(" = ").map_or(text.clone(), |(_, v)| v.to_string());
-                        wire.respond(&req, json!({"result": value, "variablesReference": 0}));
-                    }
+                // The value itself, not cut out of the REPL's `EXPR = VALUE` line: a Janus
+                // expression holds `=` (`acc = 0`).
+                match s.evaluate(k, expr.trim()) {
+                    Ok((_, value)) => wire.respond(&req, json!({"result": value, "variablesReference": 0})),
+                    Err(e) => wire.refuse(&req, e.trim_end()),
                 }
             }
             cmd @ ("next" | "stepIn" | "stepOut" | "stepBack" | "continue" | "reverseContinue") => {
@@ -580,19 +658,20 @@ fn session<W: Write>(
                 };
                 let body = if cmd == "continue" { json!({"allThreadsContinued": true}) } else { json!({}) };
                 wire.respond(&req, body);
+                configured = true;
                 moved = Some(run.motion(wire, s, motion, ahead)?);
             }
             // Nothing runs: the program is paused already.
             "pause" => wire.respond(&req, json!({})),
             "disconnect" => {
                 disconnect(wire, &req);
-                return Ok(());
+                return Ok(Ended::Asked);
             }
             "terminate" => {
                 disconnect(wire, &req);
-                return terminated(run.events, wire);
+                return terminated(run.events, wire).map(|()| Ended::Asked);
             }
-            _ => wire.refuse(&req, "not supported by rdx dap"),
+            cmd => wire.refuse(&req, &not_supported(cmd)),
         }
         match moved {
             None => {}
@@ -600,14 +679,85 @@ fn session<W: Write>(
             Some(Moved::Disconnect(req)) => {
                 disconnect(wire, &req);
                 if req["command"] == "terminate" {
-                    return terminated(run.events, wire);
+                    return terminated(run.events, wire).map(|()| Ended::Asked);
                 }
-                return Ok(());
+                return Ok(Ended::Asked);
             }
-            Some(Moved::End) => return Ok(()),
+            Some(Moved::End) => return Ok(Ended::Input),
         }
     }
-    Ok(())
+    Ok(Ended::Input)
+}
+
+/// `stackTrace`: the frames from `startFrame` (0: the innermost), `levels` of them (all when it
+/// is 0 or not given), each at the line the REPL shows; `totalFrames` counts them all. Only the
+/// frames sent are read: a deep recursion's top costs what its few frames do.
+fn stack_trace(s: &Session<'_, '_>, args: &Json, source: &Source, lines: Lines) -> Result<Json, String> {
+    let count = |key: &str| match &args[key] {
+        Json::Null => Ok(0),
+        v => v.as_u64().ok_or_else(|| {
+            format!("stackTrace argument `{key}` must be a count (0 or more), not `{}`", clip(&v.to_string()))
+        }),
+    };
+    let (start, levels) = (count("startFrame")?, count("levels")?);
+    let depth = s.dbg.depth() as u64;
+    let end = if levels == 0 { depth } else { start.saturating_add(levels).min(depth) };
+    let m = &s.program.module;
+    let frames: Vec<Json> = (start.min(depth)..end)
+        .filter_map(|id| {
+            let f = s.dbg.frame((depth - 1 - id) as usize)?;
+            let line = f.span.and_then(|sp| line_of(m, sp)).map_or(0, |l| lines.to_client(l));
+            Some(json!({
+                "id": id, "name": f.gene, "line": line, "column": 1,
+                "source": {"name": s.program.name, "path": source.path},
+            }))
+        })
+        .collect();
+    Ok(json!({"stackFrames": frames, "totalFrames": depth}))
+}
+
+/// The program's source file as the editor names it.
+struct Source {
+    /// Its path: absolute when the file was found.
+    path: String,
+    /// The file launched (an `.rdxb`, or the source itself), canonical; None for a CID.
+    launched: Option<std::path::PathBuf>,
+}
+
+impl Source {
+    /// Finds the source of `program`, launched as `file`. A module keeps the name its source
+    /// had when it was assembled (`progs/e1.rdx`, relative to where `rdx asm` ran): it is looked
+    /// for in the current directory, then in the launched file's directory and the directories
+    /// above it (`/work/progs/e1.rdxb` → `/work/progs/progs/e1.rdx`, `/work/progs/e1.rdx`, …).
+    /// A file holding the module's source wins over one that only has its name; with none, the
+    /// name stays as recorded.
+    fn find(program: &Program, file: &str) -> Source {
+        use std::path::{Path, PathBuf};
+        let recorded = Path::new(&program.name);
+        let launched = std::fs::canonicalize(file).ok().filter(|p| p.is_file());
+        let mut places: Vec<PathBuf> = vec![recorded.to_path_buf()];
+        if recorded.is_relative()
+            && let Some(dir) = launched.as_ref().and_then(|l| l.parent())
+        {
+            places.extend(dir.ancestors().map(|d| d.join(recorded)));
+        }
+        let found: Vec<PathBuf> =
+            places.iter().filter_map(|p| std::fs::canonicalize(p).ok()).filter(|p| p.is_file()).collect();
+        let text = program.module.debug.as_ref().map(|d| d.source.as_bytes());
+        let same = found.iter().find(|p| text.is_some_and(|t| std::fs::read(p).is_ok_and(|f| f == t)));
+        let path = same.or(found.first()).map_or_else(|| program.name.clone(), |p| p.display().to_string());
+        Source { path, launched }
+    }
+
+    /// Whether `path` (as the client names it; relative to the current directory) is this
+    /// source, or the launched file: the same file by any path.
+    fn is(&self, path: &str, recorded: &str) -> bool {
+        if path == self.path || path == recorded {
+            return true;
+        }
+        std::fs::canonicalize(path)
+            .is_ok_and(|p| p.display().to_string() == self.path || self.launched.as_ref() == Some(&p))
+    }
 }
 
 /// Sends what the program printed and why it stopped.
@@ -675,16 +825,24 @@ fn frame(s: &Session<'_, '_>, id: &Json) -> Option<usize> {
 fn set_breakpoints(
     s: &mut Session<'_, '_>,
     args: &Json,
-    path: &str,
+    program: &Source,
     lines: Lines,
 ) -> Result<Vec<Json>, String> {
     let asked: Vec<&Json> = args["breakpoints"].as_array().into_iter().flatten().collect();
+    // A line is a number (one that is no line, 0 or past 32 bits, is answered unverified).
+    if let Some(b) = asked.iter().find(|b| !b["line"].is_number()) {
+        return Err(format!(
+            "setBreakpoints: a breakpoint's `line` must be a line number, not `{}`",
+            clip(&b["line"].to_string())
+        ));
+    }
     let source = &args["source"];
+    let name = &s.program.name;
     let ours = match (source["path"].as_str(), source["name"].as_str()) {
-        (Some(p), _) => std::fs::canonicalize(p)
-            .map_or_else(|_| p == path || p == s.program.name, |p| p.display().to_string() == path),
+        (Some(p), _) => program.is(p, name),
         (None, Some(n)) => {
-            n == s.program.name || std::path::Path::new(&s.program.name).file_name().is_some_and(|f| f == n)
+            let file_name = |p: &str| std::path::Path::new(p).file_name().is_some_and(|f| f == n);
+            n == name || file_name(name) || file_name(&program.path)
         }
         (None, None) => {
             return Err(
@@ -694,7 +852,7 @@ fn set_breakpoints(
         }
     };
     if !ours {
-        let why = format!("not the program being debugged ({})", s.program.name);
+        let why = format!("not the program being debugged ({})", program.path);
         return Ok(asked
             .iter()
             .map(|b| json!({"verified": false, "line": b["line"], "message": why}))

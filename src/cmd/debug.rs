@@ -84,7 +84,19 @@ Ctrl-C stops a running motion (continue into an endless loop) at the step it rea
 
 /// What a command that takes no argument answers when given one.
 fn no_argument(cmd: &str, arg: &str) -> String {
-    format!("error: {cmd} takes no argument (`{arg}`)\n")
+    format!("error: {cmd} takes no argument (`{}`)\n", clip(arg))
+}
+
+/// The most characters of a client's text an error echoes.
+const CLIP: usize = 80;
+
+/// `text` cut to [`CLIP`] characters (`…` marks the cut), to echo what was typed or sent: a
+/// 20 MB line is not echoed whole.
+pub(crate) fn clip(text: &str) -> String {
+    match text.char_indices().nth(CLIP) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
 }
 
 /// What a command line that is not UTF-8 gets (the session goes on).
@@ -367,7 +379,7 @@ impl Session<'_, '_> {
                     }
                 }
                 Err(e) if *e.kind() == IntErrorKind::PosOverflow => {
-                    format!("error: goto STEP: `{arg}` is too large (at most {})\n", u64::MAX)
+                    format!("error: goto STEP: `{}` is too large (at most {})\n", clip(arg), u64::MAX)
                 }
                 Err(_) => "error: goto STEP: STEP is a step number (see `info stack`)\n".into(),
             },
@@ -378,7 +390,7 @@ impl Session<'_, '_> {
             "where" | "bt" | "backtrace" | "run" | "r" | "quit" | "q" | "exit" | "help" | "h" => {
                 no_argument(cmd, arg)
             }
-            other => format!("error: unknown command `{other}` (type `help`)\n"),
+            other => format!("error: unknown command `{}` (type `help`)\n", clip(other)),
         };
         (text, false)
     }
@@ -392,9 +404,9 @@ impl Session<'_, '_> {
             _ if arg.is_empty() => 1,
             Ok(n) if n >= 1 && counted => n,
             Err(e) if counted && *e.kind() == IntErrorKind::PosOverflow => {
-                return format!("error: {cmd} [N]: `{arg}` is too large (at most {})\n", u64::MAX);
+                return format!("error: {cmd} [N]: `{}` is too large (at most {})\n", clip(arg), u64::MAX);
             }
-            _ if counted => return format!("error: {cmd} [N]: `{arg}` is not a count (1 or more)\n"),
+            _ if counted => return format!("error: {cmd} [N]: `{}` is not a count (1 or more)\n", clip(arg)),
             _ => return no_argument(cmd, arg),
         };
         let stop = interrupt::during(|| {
@@ -480,7 +492,7 @@ impl Session<'_, '_> {
             line_of(m, sp)
         };
         let Some(line) = arg.parse::<u64>().ok().or_else(|| gene_line().map(u64::from)) else {
-            return format!("error: list [LINE|GENE]: `{arg}` is neither a line number nor a gene\n");
+            return format!("error: list [LINE|GENE]: `{}` is neither a line number nor a gene\n", clip(arg));
         };
         let lines = m.debug.as_ref().map_or(0, |d| d.source.lines().count() as u64);
         match u32::try_from(line) {
@@ -499,7 +511,7 @@ impl Session<'_, '_> {
         } else if let Some(g) = m.gene_index(arg) {
             BreakAt::Gene(g)
         } else {
-            return format!("error: break LINE|GENE: `{arg}` is neither a line number nor a gene\n");
+            return format!("error: break LINE|GENE: `{}` is neither a line number nor a gene\n", clip(arg));
         };
         let Some(b) = self.dbg.add_break_with_code(at) else {
             return format!("error: no statement starts on line {arg}\n");
@@ -580,11 +592,43 @@ impl Session<'_, '_> {
 
     /// `name = VALUE` as `rdx run` prints it.
     pub fn var_line(&self, v: &Var) -> String {
+        let (name, value) = self.var_value(v);
+        format!("{name} = {value}\n")
+    }
+
+    /// A variable as `rdx run` prints it: its name (a Janus array's with its size, `v[5]`) and
+    /// its value. A local whose type the module does not record is shown as a `u64` word, and
+    /// says so.
+    pub fn var_value(&self, v: &Var) -> (String, String) {
         let m = &self.program.module;
         if m.dialect == Dialect::Janus {
-            format!("{}\n", rdx_vm::jana::format_var(&v.name, &v.value))
-        } else {
-            format!("{} = {}\n", v.name, rdx_vm::values::format_typed(&v.value, v.ty, m.dialect, false))
+            let line = rdx_vm::jana::format_var(&v.name, &v.value);
+            // The name is an identifier (with a Janus array's dimensions): never ` = `.
+            return match line.split_once(" = ") {
+                Some((name, value)) => (name.to_string(), value.to_string()),
+                None => (v.name.clone(), line),
+            };
+        }
+        let mut value = rdx_vm::values::format_typed(&v.value, v.ty, m.dialect, false);
+        if self.untyped(v) {
+            value.push_str(&format!(" ({UNTYPED})"));
+        }
+        (v.name.clone(), value)
+    }
+
+    /// Whether `v` is shown as words of unknown type: an rdx local whose type the module does
+    /// not record ([`Var::typed`]). Janus has one integer type, and a stack is a stack.
+    fn untyped(&self, v: &Var) -> bool {
+        !v.typed && self.program.module.dialect == Dialect::Rdx && v.ty != Type::Stack
+    }
+
+    /// The type of `v` as the DAP's `variables` shows it: the declared one, or what is known of
+    /// a local whose type the module does not record.
+    pub fn var_type(&self, v: &Var) -> String {
+        match v.ty {
+            Type::Array(_, n) if self.untyped(v) => format!("u64[{n}] (words: type not recorded)"),
+            _ if self.untyped(v) => "u64 (a word: type not recorded)".to_string(),
+            ty => ty.to_string(),
         }
     }
 
@@ -595,19 +639,25 @@ impl Session<'_, '_> {
 
     /// `print VAR|EXPR` in frame `k` (0: the entry's frame).
     pub fn print_in(&self, k: usize, arg: &str) -> String {
-        if arg.is_empty() {
-            return "error: print VAR|EXPR\n".into();
-        }
-        if temporary(arg, self.program.module.dialect) {
-            return no_variable(arg);
-        }
-        if let Some(v) = self.dbg.lookup(k, arg) {
-            return self.var_line(&v);
-        }
-        match self.eval(k, arg) {
-            Ok(value) => format!("{arg} = {value}\n"),
+        match self.evaluate(k, arg) {
+            Ok((name, value)) => format!("{name} = {value}\n"),
             Err(e) => format!("error: {e}\n"),
         }
+    }
+
+    /// What `print VAR|EXPR` shows in frame `k`: the variable's name (a Janus array's with its
+    /// size) or the expression as typed, and its value; the DAP's `evaluate` shows the value.
+    pub fn evaluate(&self, k: usize, arg: &str) -> Result<(String, String), String> {
+        if arg.is_empty() {
+            return Err("print VAR|EXPR".into());
+        }
+        if temporary(arg, self.program.module.dialect) {
+            return Err(format!("no variable `{arg}` in scope"));
+        }
+        if let Some(v) = self.dbg.lookup(k, arg) {
+            return Ok(self.var_value(&v));
+        }
+        self.eval(k, arg).map(|value| (arg.to_string(), value))
     }
 
     /// Evaluates expression `text` over frame `k`'s variables as the program's language does,
@@ -638,7 +688,28 @@ impl Session<'_, '_> {
         let (x, ty) = self.compute(k, text, &vars)?;
         Ok(match m.dialect {
             Dialect::Janus => rdx_vm::jana::format_value(&Value::Int(x)),
-            Dialect::Rdx => rdx_vm::values::format_typed(&Value::Int(x), ty, m.dialect, false),
+            Dialect::Rdx => {
+                let mut value = rdx_vm::values::format_typed(&Value::Int(x), ty, m.dialect, false);
+                // Computed over words for the locals whose types are not recorded: say which.
+                let mut read = Vec::new();
+                names_read(&e.expr, &mut read);
+                let words: Vec<String> = vars
+                    .iter()
+                    .filter(|v| self.untyped(v) && read.contains(&v.name.as_str()))
+                    .map(|v| format!("`{}`", v.name))
+                    .collect();
+                match words.as_slice() {
+                    [] => {}
+                    [one] => value.push_str(&format!(
+                        " ({one} read as a u64 word: the module does not record its type)"
+                    )),
+                    _ => value.push_str(&format!(
+                        " ({} read as u64 words: the module does not record their types)",
+                        words.join(", ")
+                    )),
+                }
+                value
+            }
         })
     }
 
@@ -685,6 +756,13 @@ impl Session<'_, '_> {
             _ => None,
         };
         let expr = expr.ok_or_else(|| not_expr(""))?;
+        // `;` ends a statement in rdx: the wrapper's one statement would take `n;` whole.
+        if dialect == Dialect::Rdx
+            && let Some(&(at, ..)) =
+                rdx_lang::lexer::lex(text).0.iter().find(|(_, t, _)| *t == rdx_lang::token::Token::Semi)
+        {
+            return Err(not_expr(&format!(": unexpected `;` after `{}`", text[..at].trim_end())));
+        }
         if let Some(name) = unknown_name(&expr, vars) {
             return Err(format!("no variable `{name}` in scope"));
         }
@@ -767,7 +845,8 @@ fn wrapper(dialect: Dialect, vars: &[Var], ty: Type) -> (String, &'static str) {
                 head.push_str(&format!("{}: {}, ", v.name, v.ty));
             }
             head.push_str(&format!("{RESULT}: {ty}) {{ {RESULT} += "));
-            (head, " }")
+            // On a line of its own, so a `//` comment ends the expression as `/* … */` does.
+            (head, "\n}")
         }
     }
 }
@@ -810,6 +889,27 @@ fn no_variable(name: &str) -> String {
 /// The name without the dimensions of a Janus array named with them (`m[2][3]` → `m`).
 fn base_name(name: &str) -> &str {
     name.split_once('[').map_or(name, |(b, _)| b)
+}
+
+/// What `print` says of a local shown as a word (the module records no local's type).
+const UNTYPED: &str = "a u64 word: the module does not record this local's type";
+
+/// Appends the names of the variables `e` reads.
+fn names_read<'e>(e: &'e rdx_lang::ast::Expr, out: &mut Vec<&'e str>) {
+    match &e.kind {
+        ExprKind::Int(_) | ExprKind::Nil => {}
+        ExprKind::Var(n) => out.push(n),
+        ExprKind::Builtin(_, x) => out.push(&x.name),
+        ExprKind::Index(a, i) => {
+            out.push(&a.name);
+            names_read(i, out);
+        }
+        ExprKind::Unary(_, a) => names_read(a, out),
+        ExprKind::Binary(_, a, b) => {
+            names_read(a, out);
+            names_read(b, out);
+        }
+    }
 }
 
 /// The first name `e` uses that is none of `vars`.

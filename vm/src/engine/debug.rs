@@ -115,7 +115,7 @@ pub struct Watch {
     /// The frame (by depth) and gene it was set in.
     depth: usize,
     gene: usize,
-    last: Option<Value>,
+    last: Option<Var>,
 }
 
 /// A watched variable's change, as a stop reports it: its value before and after, as `rdx run`
@@ -170,6 +170,19 @@ pub struct Var {
     pub value: Value,
     /// A parameter (else a local).
     pub param: bool,
+    /// Whether `ty` is the declared type. A local's type is not in the bytecode: the debugger
+    /// reads it from the source in the module's debug section; without one (or when the source
+    /// does not declare it) a scalar local is a `u64` word, an array local `u64` words.
+    pub typed: bool,
+}
+
+/// A variable in scope, before it is read: its name, slot and type.
+struct Decl<'a> {
+    name: &'a str,
+    slot: usize,
+    ty: Type,
+    param: bool,
+    typed: bool,
 }
 
 /// One active gene as the debugger shows it.
@@ -266,7 +279,10 @@ impl<'m> Debugger<'m> {
             error: None,
             executed: 0,
             newlines: newlines.clone().unwrap_or_default(),
-            locals: (0..m.genes.len()).map(|gi| locals(m, gi)).collect(),
+            locals: {
+                let declared = declared_locals(m);
+                (0..m.genes.len()).map(|gi| locals(m, gi, &declared)).collect()
+            },
             interrupt: None,
             seen: Arc::new(AtomicBool::new(false)),
             tick: INTERRUPT_CHECK_STEPS,
@@ -457,7 +473,7 @@ impl<'m> Debugger<'m> {
         if last.is_none() && !self.names(depth).iter().any(|n| base_name(n) == name) {
             return Err(format!("no variable `{name}` in `{}`", self.m.genes[gene].name));
         }
-        let w = Watch { id: self.next_id, name: name.to_string(), depth, gene, last: last.map(|v| v.value) };
+        let w = Watch { id: self.next_id, name: name.to_string(), depth, gene, last };
         self.next_id += 1;
         self.watches.push(w.clone());
         Ok(w)
@@ -470,13 +486,13 @@ impl<'m> Debugger<'m> {
         }
     }
 
-    fn watch_value(&self, i: usize) -> Option<Value> {
+    fn watch_value(&self, i: usize) -> Option<Var> {
         let w = &self.watches[i];
         let f = self.it.frames.get(w.depth)?;
         if f.gene as usize != w.gene {
             return None;
         }
-        self.lookup(w.depth, &w.name).map(|v| v.value)
+        self.lookup(w.depth, &w.name)
     }
 
     /// Rebuilds the breakpoint bytes of the marks: one pass over the code, each point looking
@@ -535,10 +551,18 @@ impl<'m> Debugger<'m> {
         self.go(motion, ahead, None)
     }
 
-    /// Goes to step `target` of the run (either direction), ignoring breakpoints.
+    /// Goes to step `target` of the run (either direction), ignoring breakpoints. Step 0 is
+    /// reached by a restart: the inputs exactly, where running back to them would give what a
+    /// float kernel's mirror (`kernel fft` undone by `ifft`) rounds them to.
     pub fn goto(&mut self, target: u64) -> Stop {
         if target == self.pos {
             return Stop::Step;
+        }
+        if target == 0 {
+            return match self.restart() {
+                Ok(()) => Stop::Step,
+                Err(e) => Stop::Error(Box::new(e)),
+            };
         }
         let ahead = target > self.pos;
         self.seen.store(false, Ordering::Relaxed);
@@ -677,10 +701,9 @@ impl<'m> Debugger<'m> {
             let now = self.watch_value(i);
             let w = &self.watches[i];
             if let (Some(old), Some(new)) = (&w.last, &now)
-                && old != new
+                && old.value != new.value
             {
-                let (old, new) =
-                    (self.format_var(&w.name, old, w.gene), self.format_var(&w.name, new, w.gene));
+                let (old, new) = (self.format_var(old), self.format_var(new));
                 changes.push(Change { id: w.id, name: w.name.clone(), old, new });
             }
             self.watches[i].last = now;
@@ -688,25 +711,15 @@ impl<'m> Debugger<'m> {
         (!changes.is_empty()).then_some(Stop::Watch(changes))
     }
 
-    /// A value of variable `name` of gene `gene` as `rdx run` prints it (floats decoded, a
-    /// Janus array of several dimensions nested row by row).
-    fn format_var(&self, name: &str, v: &Value, gene: usize) -> String {
-        let g = &self.m.genes[gene];
-        let param = g.params.iter().find(|p| base_name(&p.name) == name);
+    /// A variable's value as `rdx run` prints it (floats decoded, a Janus array of several
+    /// dimensions nested row by row).
+    fn format_var(&self, v: &Var) -> String {
         if self.m.dialect == rdx_lang::ast::Dialect::Janus {
-            let shaped = param.map_or(name, |p| p.name.as_str());
-            let text = crate::jana::format_var(shaped, v);
+            // A name is an identifier, with its dimensions for a Janus array: never ` = `.
+            let text = crate::jana::format_var(&v.name, &v.value);
             return text.split_once(" = ").map_or(text.clone(), |(_, v)| v.to_string());
         }
-        let ty = param.map_or(
-            match v {
-                Value::Int(_) => Type::U64,
-                Value::Array(xs) => Type::Array(Elem::U64, xs.len() as u64),
-                Value::Stack(_) => Type::Stack,
-            },
-            |p| p.ty,
-        );
-        crate::values::format_typed(v, ty, self.m.dialect, false)
+        crate::values::format_typed(&v.value, v.ty, self.m.dialect, false)
     }
 
     /// A run-time error: replays the run to the start of the failing statement and stops there.
@@ -783,17 +796,17 @@ impl<'m> Debugger<'m> {
     /// The frames, innermost first, each at the forward instruction it stands before, with the
     /// span of its current statement ([`Debugger::frame_span`]).
     pub fn stack(&self) -> Vec<FrameInfo> {
-        let n = self.it.frames.len();
-        (0..n)
-            .rev()
-            .map(|k| {
-                let f = self.it.frames[k];
-                let gi = f.gene as usize;
-                let pc = self.forward_point(k);
-                let dir = if self.reversed { f.dir.flip() } else { f.dir };
-                FrameInfo { gene: self.m.genes[gi].name.clone(), pc, span: self.frame_span(k), dir }
-            })
-            .collect()
+        (0..self.it.frames.len()).rev().filter_map(|k| self.frame(k)).collect()
+    }
+
+    /// Frame `k` (0: the entry's) as [`Debugger::stack`] shows it; reads only that frame (a
+    /// client showing the top of a deep stack asks for a few).
+    pub fn frame(&self, k: usize) -> Option<FrameInfo> {
+        let f = *self.it.frames.get(k)?;
+        let gi = f.gene as usize;
+        let pc = self.forward_point(k);
+        let dir = if self.reversed { f.dir.flip() } else { f.dir };
+        Some(FrameInfo { gene: self.m.genes[gi].name.clone(), pc, span: self.frame_span(k), dir })
     }
 
     /// The point of frame `k` in its gene's forward code: the instruction it stands before (the
@@ -861,25 +874,27 @@ impl<'m> Debugger<'m> {
     /// open at the frame's point.
     pub fn variables(&self, k: usize) -> Vec<Var> {
         let mut out: Vec<Var> = Vec::new();
-        self.visit(k, |name, slot, ty, param| {
-            if !out.iter().any(|v| v.name == name)
-                && let Some(value) = self.read(k, slot, ty)
+        self.visit(k, |d| {
+            if !out.iter().any(|v| v.name == d.name)
+                && let Some(v) = self.var(k, &d)
             {
-                out.push(Var { name: name.to_string(), ty, value, param });
+                out.push(v);
             }
             false
         });
         out
     }
 
-    /// Calls `f(name, slot, type, is a parameter)` for each variable in scope in frame `k`
-    /// (parameters, then the locals open at its point) until it returns true.
-    fn visit(&self, k: usize, mut f: impl FnMut(&str, usize, Type, bool) -> bool) {
+    /// Calls `f` with each variable in scope in frame `k` (parameters, then the locals open at
+    /// its point) until it returns true.
+    fn visit(&self, k: usize, mut f: impl FnMut(Decl<'_>) -> bool) {
         let Some(fr) = self.it.frames.get(k).copied() else { return };
         let gi = fr.gene as usize;
         let g = &self.m.genes[gi];
         for (i, p) in g.params.iter().enumerate() {
-            if f(&p.name, g.param_slots[i] as usize, p.ty, true) {
+            let d =
+                Decl { name: &p.name, slot: g.param_slots[i] as usize, ty: p.ty, param: true, typed: true };
+            if f(d) {
                 return;
             }
         }
@@ -888,11 +903,17 @@ impl<'m> Debugger<'m> {
             if l.open < point
                 && point <= l.close
                 && let Some(name) = &l.name
-                && f(name, l.slot, l.ty, false)
+                && f(Decl { name, slot: l.slot, ty: l.ty, param: false, typed: l.typed })
             {
                 return;
             }
         }
+    }
+
+    /// Variable `d` of frame `k`, read.
+    fn var(&self, k: usize, d: &Decl<'_>) -> Option<Var> {
+        let value = self.read(k, d.slot, d.ty)?;
+        Some(Var { name: d.name.to_string(), ty: d.ty, value, param: d.param, typed: d.typed })
     }
 
     /// The names a frame may show (parameters and every named local).
@@ -907,11 +928,11 @@ impl<'m> Debugger<'m> {
     /// its name `m`); reads only that variable.
     pub fn lookup(&self, k: usize, name: &str) -> Option<Var> {
         let mut found = None;
-        self.visit(k, |n, slot, ty, param| {
-            if base_name(n) != name {
+        self.visit(k, |d| {
+            if base_name(d.name) != name {
                 return false;
             }
-            found = self.read(k, slot, ty).map(|value| Var { name: n.to_string(), ty, value, param });
+            found = self.var(k, &d);
             true
         });
         found
@@ -983,13 +1004,71 @@ pub fn line_of(m: &Module, sp: Span) -> Option<u32> {
 struct Local {
     slot: usize,
     ty: Type,
+    /// Whether `ty` is the type the source declares (else the word the bytecode shows).
+    typed: bool,
     open: usize,
     close: usize,
     name: Option<String>,
 }
 
-/// The locals of gene `gi`'s forward code, named.
-fn locals(m: &Module, gi: usize) -> Vec<Local> {
+/// The types the source declares for its locals, by the span of their `local` statement (the
+/// span the compiler gives the `local` instruction). The bytecode does not keep a local's type,
+/// but the debug section keeps the source: parsed again, it says `local d: i64`. Empty without
+/// a debug section, or when its source does not parse.
+fn declared_locals(m: &Module) -> std::collections::HashMap<Span, Type> {
+    fn walk(b: &rdx_lang::ast::Block, out: &mut std::collections::HashMap<Span, Type>) {
+        for s in &b.stmts {
+            walk_stmt(s, out);
+        }
+    }
+    fn walk_stmt(s: &rdx_lang::ast::Stmt, out: &mut std::collections::HashMap<Span, Type>) {
+        use rdx_lang::ast::StmtKind;
+        match &s.kind {
+            StmtKind::Local { ty, .. } => {
+                out.insert(s.span, *ty);
+            }
+            StmtKind::If { then_block, else_block, .. } => {
+                walk(then_block, out);
+                else_block.iter().for_each(|b| walk(b, out));
+            }
+            StmtKind::From { body, again, .. } => {
+                walk(body, out);
+                again.iter().for_each(|b| walk(b, out));
+            }
+            StmtKind::Undo(inner) => walk_stmt(inner, out),
+            _ => {}
+        }
+    }
+    let mut out = std::collections::HashMap::new();
+    if let Some(Ok(p)) = m.debug.as_ref().map(|d| rdx_lang::parse(&d.source, m.dialect)) {
+        p.genes.iter().for_each(|g| walk(&g.body, &mut out));
+    }
+    out
+}
+
+/// The type of the local gene `gi` opens at `pc` as `seen` (the word, words or stack its
+/// instruction opens): the source's, when `declared` has one of that shape there.
+fn local_type(
+    m: &Module,
+    declared: &std::collections::HashMap<Span, Type>,
+    gi: usize,
+    pc: usize,
+    seen: Type,
+) -> Option<Type> {
+    let ty = *declared.get(&m.span(gi, pc)?)?;
+    match (seen, ty) {
+        (Type::U64, t) if t.is_scalar() => Some(t),
+        (Type::Stack, Type::Stack) => Some(ty),
+        // The instruction's length counts words (two per `c64` element).
+        (Type::Array(_, words), Type::Array(e, _)) if words % e.words() == 0 => {
+            Some(Type::Array(e, words / e.words()))
+        }
+        _ => None,
+    }
+}
+
+/// The locals of gene `gi`'s forward code, named, typed as `declared` says.
+fn locals(m: &Module, gi: usize, declared: &std::collections::HashMap<Span, Type>) -> Vec<Local> {
     let code = &m.genes[gi].code;
     let mut open: Vec<(usize, Type, usize)> = Vec::new();
     let mut out = Vec::new();
@@ -1009,14 +1088,17 @@ fn locals(m: &Module, gi: usize) -> Vec<Local> {
     }
     let names = m.debug.as_ref().and_then(|d| d.genes.get(gi)).map(|d| d.names_in(code));
     out.into_iter()
-        .map(|(slot, ty, open, close)| {
+        .map(|(slot, seen, open, close)| {
             let name = (!m.compiler_slot(gi, slot as u16)).then(|| {
                 names
                     .as_ref()
                     .and_then(|n| n.at(slot as u16, open).map(str::to_string))
                     .unwrap_or_else(|| m.slot_name(gi, slot as u16, open))
             });
-            Local { slot, ty, open, close, name }
+            let declared = local_type(m, declared, gi, open, seen);
+            // A stack is a stack whatever the source says.
+            let typed = declared.is_some() || seen == Type::Stack;
+            Local { slot, ty: declared.unwrap_or(seen), typed, open, close, name }
         })
         .collect()
 }
@@ -1042,6 +1124,7 @@ fn close(
 mod tests {
     use super::{Debugger, INTERRUPT_CHECK_STEPS, Motion, Stop};
     use crate::{Direction, Module, Value};
+    use rdx_lang::ast::{Elem, Type};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -1109,6 +1192,26 @@ mod tests {
         assert_eq!(d.lookup(0, "k").unwrap().value, Value::Int(5));
         assert!(!flag.load(Ordering::Relaxed), "the flag is lowered");
         assert_eq!(d.advance(Motion::Step, false), Stop::Start);
+    }
+
+    #[test]
+    fn locals_have_the_types_their_source_declares() {
+        // The bytecode opens a word and four words: the source says `i64` and two `c64`s.
+        let src = "gene main(x: u64) {\n    local d: i64 = 0\n    local t: c64[2] = 0\n    d -= 5\n    d += 5\n    delocal t = 0\n    delocal d = 0\n}\n";
+        let m = module(src);
+        let mut d = Debugger::new(&m, 0, vec![Value::Int(0)], Direction::Forward).unwrap();
+        assert_eq!(d.goto(3), Stop::Step);
+        let v = d.lookup(0, "d").unwrap();
+        assert_eq!((v.ty, v.typed, v.value), (Type::I64, true, Value::Int(5u64.wrapping_neg())));
+        let t = d.lookup(0, "t").unwrap();
+        assert_eq!((t.ty, t.typed, t.value), (Type::Array(Elem::C64, 2), true, Value::Array(vec![0; 4])));
+        // Without a debug section there is no source to ask: words, and not typed.
+        let mut bare = m.clone();
+        bare.debug = None;
+        let mut d = Debugger::new(&bare, 0, vec![Value::Int(0)], Direction::Forward).unwrap();
+        assert_eq!(d.goto(3), Stop::Step);
+        let vars = d.variables(0);
+        assert_eq!(vars.iter().filter(|v| !v.param && !v.typed && v.ty == Type::U64).count(), 1, "{vars:?}");
     }
 
     #[test]
