@@ -1220,6 +1220,11 @@ impl<'a> GeneCompiler<'a> {
     /// a ≠ c is one too: nothing runs between its entry assertion and its first exit test,
     /// which therefore never holds, so it is the same loop (both ways, from any state) with
     /// its loop block as the do-block.
+    ///
+    /// A Janus loop is one only between constants, upward from a to c > a (downward to c < a)
+    /// with nothing else changing the counter (Janus's `iterate int i = 0 to 4095`): its step
+    /// is checked arithmetic, which then never overflows, so `loop.inc` (which does not check)
+    /// is the same step.
     fn counted_loop(
         &mut self,
         entry: &Expr,
@@ -1227,9 +1232,6 @@ impl<'a> GeneCompiler<'a> {
         again: Option<&Block>,
         until: &Expr,
     ) -> R<Option<()>> {
-        if self.janus() {
-            return Ok(None);
-        }
         let (body, test_first) = match again {
             Some(l) if l.stmts.is_empty() => (body, false),
             Some(l) if body.stmts.is_empty() => (l, true),
@@ -1240,7 +1242,13 @@ impl<'a> GeneCompiler<'a> {
         let StmtKind::Update { target, op: op @ (UpdateOp::Add | UpdateOp::Sub), value } = &last.kind else {
             return Ok(None);
         };
-        if target.index.is_some() || !matches!(value.kind, ExprKind::Int(1)) {
+        // A step of one, up or down (`i += -1`, Janus's `by -1`, steps down).
+        let upward = match (op, self.constant(value)) {
+            (UpdateOp::Add, Some(1)) | (UpdateOp::Sub, Some(u64::MAX)) => true,
+            (UpdateOp::Sub, Some(1)) | (UpdateOp::Add, Some(u64::MAX)) => false,
+            _ => return Ok(None),
+        };
+        if target.index.is_some() {
             return Ok(None);
         }
         let Ok(Var::Scalar { slot: ctr, ty }) = self.lookup(&target.name.name, target.span) else {
@@ -1258,14 +1266,21 @@ impl<'a> GeneCompiler<'a> {
         if test_first && !matches!((bound(entry), bound(until)), (Some(a), Some(c)) if a != c) {
             return Ok(None);
         }
-        // `loop.inc` steps without wrapping: a fixed-width counter only where it never
-        // wraps, from `ctr == a` to `ctr == c` with constants a < c (a > c down) that nothing
-        // else in the loop changes (a call only where its callee may change that argument).
-        if let Some(w) = ty.width() {
+        // `loop.inc` steps without wrapping (or a Janus overflow check): a fixed-width or
+        // Janus counter only where it never wraps, from `ctr == a` to `ctr == c` with
+        // constants a < c (a > c down) that nothing else in the loop changes (a call only
+        // where its callee may change that argument).
+        // (A Janus integer is a signed word: every constant is one.)
+        let signed_word = |_: u64| true;
+        let (holds, signed): (&dyn Fn(u64) -> bool, bool) = match ty.width() {
+            Some(w) => (&move |x| w.holds(x), w.signed),
+            None if self.janus() => (&signed_word, true),
+            None => (&signed_word, false),
+        };
+        if ty.width().is_some() || self.janus() {
             let (Some(a), Some(c)) = (bound(entry), bound(until)) else { return Ok(None) };
-            let order = |x: u64| if w.signed { x as i64 as i128 } else { x as i128 };
-            let upward = *op == UpdateOp::Add;
-            if !w.holds(a) || !w.holds(c) || (order(a) < order(c)) != upward || a == c {
+            let order = |x: u64| if signed { x as i64 as i128 } else { x as i128 };
+            if !holds(a) || !holds(c) || (order(a) < order(c)) != upward || a == c {
                 return Ok(None);
             }
             if rest.iter().any(|s| may_change(s, &target.name.name, self.calls)) {
@@ -1276,7 +1291,7 @@ impl<'a> GeneCompiler<'a> {
         let top = self.emit(Op::FromC { cond: a, loop_back: Off(0) }, entry.span);
         self.stmts(rest)?;
         let from_top = Off(top as u32);
-        let step = if *op == UpdateOp::Add {
+        let step = if upward {
             Op::LoopInc { ctr, cond: c, from_top }
         } else {
             Op::LoopDec { ctr, cond: c, from_top }
@@ -1300,6 +1315,11 @@ impl<'a> GeneCompiler<'a> {
             ExprKind::Binary(op, l, r) => {
                 let (x, y) = (self.constant(l)?, self.constant(r)?);
                 fold(*op, x, y, self.operands_signed(l, r), self.janus())
+            }
+            // (Janus's `-x` of the smallest integer overflows: not folded.)
+            ExprKind::Unary(UnOp::Neg, x) => {
+                let k = self.constant(x)?;
+                (!self.janus() || k != 1 << 63).then(|| k.wrapping_neg())
             }
             _ => None,
         }

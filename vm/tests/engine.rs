@@ -421,6 +421,43 @@ fn test_first_loops_with_constant_bounds_are_counted() {
     round_trip(&m, ints(&[5, 0, 4]), ints(&[9, 4, 4]));
 }
 
+/// A Janus loop between constants (`iterate int i = 0 to 4095`, and `from i = a … until i =
+/// c`) is counted too: its checked step cannot overflow from a to c. One that another
+/// statement steps, or whose bound is a variable, keeps the checked step. All run as written,
+/// both ways.
+#[test]
+fn janus_loops_between_constants_are_counted() {
+    use rdx_vm::ops::Op;
+    let janus = |body: &str| {
+        let text = format!("int x\nint n\nprocedure main()\n{body}");
+        let p = rdx_lang::janus::parse(&text).unwrap_or_else(|d| panic!("{d:?}"));
+        let c = rdx_lang::check::check(&p, &Default::default()).unwrap_or_else(|d| panic!("{d:?}"));
+        rdx_vm::compile(&c, "t.ja", &text).unwrap()
+    };
+    let counted = |m: &Module| {
+        let main = m.gene_index("main").unwrap();
+        m.genes[main].code.iter().any(|o| matches!(o, Op::LoopInc { .. } | Op::LoopDec { .. }))
+    };
+    let m = janus("    iterate int i = 2 to 5\n        x += i * i\n    end\n");
+    assert!(counted(&m));
+    round_trip(&m, ints(&[1, 0]), ints(&[1 + 4 + 9 + 16 + 25, 0]));
+    let m = janus("    iterate int i = 5 by -1 to 2\n        x += i\n    end\n");
+    assert!(counted(&m));
+    round_trip(&m, ints(&[0, 0]), ints(&[14, 0]));
+    // Up to the largest integer: the step past it overflows, on every form of the loop.
+    let m =
+        janus("    iterate int i = 9223372036854775805 to 9223372036854775807\n        x += 1\n    end\n");
+    assert_eq!(error(&m, ints(&[0, 0]), Direction::Forward), RunErrorKind::Overflow);
+    for body in [
+        "    iterate int i = 0 to n\n        x += i\n    end\n",
+        "    local int i = 0\n    from i = 0 do\n        x += i\n        i += 2\n        i -= 1\n    until i = 4\n    delocal int i = 4\n",
+    ] {
+        let m = janus(body);
+        assert!(!counted(&m), "{body}");
+        round_trip(&m, ints(&[0, 3]), ints(&[6, 3]));
+    }
+}
+
 #[test]
 fn an_array_argument_past_the_callers_slots_is_an_error() {
     // A hand-written module passes main's last slot as an array argument, whose length slot
