@@ -175,21 +175,7 @@ fn inverses_print_what_the_program_prints_backward() {
         }
         let inverse = rdx([Path::new("invert"), &rel(&p)]);
         assert_eq!(inverse.code, 0, "{}: {}", stem(&p), inverse.stderr);
-        // `// Names that are not rdx names, renamed: `x'` is `x_`, …`
-        let renamed: Vec<(String, String)> = inverse
-            .stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("// Names that are not rdx names, renamed: "))
-            .map(|list| {
-                list.trim_end_matches('.')
-                    .split("`, `")
-                    .filter_map(|pair| {
-                        let (a, b) = pair.trim_matches('`').split_once("` is `")?;
-                        Some((a.to_string(), b.to_string()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let renamed = renamed_names(&inverse.stdout);
         let file = dir.join(format!("{}.rdx", stem(&p)));
         std::fs::write(&file, &inverse.stdout).expect("write inverse");
         let mut back = vec!["run".to_string(), "--reverse".into()];
@@ -226,6 +212,74 @@ fn inverses_print_what_the_program_prints_backward() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(compared >= 3, "only {compared} programs print something");
+}
+
+/// The printed inverse of a Janus program, run forward from where the program's run ended,
+/// ends where the program started (all zeros): it keeps Janus's meaning, literals included
+/// (`-1 < 0` is true in Janus; rdx reads a literal as unsigned, so the front end writes such
+/// literal expressions' values).
+#[test]
+fn inverses_run_back_to_the_initial_store() {
+    let dir = std::env::temp_dir().join(format!("rdx-janus-invert-back-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let mut failures = Vec::new();
+    for p in good() {
+        let expected = std::fs::read_to_string(p.with_extension("out")).expect("readable .out");
+        let store = trailing_store(&expected);
+        if store.is_empty() {
+            continue;
+        }
+        let inverse = rdx([Path::new("invert"), &rel(&p)]);
+        assert_eq!(inverse.code, 0, "{}: {}", stem(&p), inverse.stderr);
+        let renamed = renamed_names(&inverse.stdout);
+        let file = dir.join(format!("{}.rdx", stem(&p)));
+        std::fs::write(&file, &inverse.stdout).expect("write inverse");
+        for backend in BACKENDS {
+            let mut args = vec!["run".to_string(), "--json".into(), "--backend".into(), backend.to_string()];
+            for l in &store {
+                let name = renamed.iter().find(|(a, _)| *a == l.name).map_or(l.name.as_str(), |(_, b)| b);
+                args.extend(["--set".to_string(), format!("{name}={}", l.set)]);
+            }
+            args.push(file.display().to_string());
+            let out = rdx(&args);
+            // `{"x": 0, "a": [0, 0], "s": []}` after whatever the program prints.
+            let json = out.stdout.lines().last().unwrap_or_default();
+            let zero = json
+                .trim_matches(|c| c == '{' || c == '}')
+                .split(['[', ']', ','])
+                .filter_map(|part| part.split(':').next_back().map(str::trim))
+                .all(|v| v.is_empty() || v == "0");
+            if out.code != 0 || !zero {
+                failures.push(format!(
+                    "{} inverse on {backend}: exit {}\n{}{}",
+                    stem(&p),
+                    out.code,
+                    out.stdout,
+                    out.stderr
+                ));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The renamings an inverse lists in its note, ``// Names that are not rdx names, renamed: `x'`
+/// is `x_`, …``.
+fn renamed_names(inverse: &str) -> Vec<(String, String)> {
+    inverse
+        .lines()
+        .find_map(|l| l.strip_prefix("// Names that are not rdx names, renamed: "))
+        .map(|list| {
+            list.trim_end_matches('.')
+                .split("`, `")
+                .filter_map(|pair| {
+                    let (a, b) = pair.trim_matches('`').split_once("` is `")?;
+                    Some((a.to_string(), b.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Janus names rdx cannot read (`x'`, the keywords `swap`, `not`, `neg`) are renamed in the
@@ -542,4 +596,62 @@ fn janus_type_errors_name_janus_types() {
     assert_eq!(messages(index), ["[E0207] `x` is `int` and cannot be indexed"]);
     let stack = "procedure main()\n    int x\n    stack s\n    x += s\n";
     assert_eq!(messages(stack), ["[E0208] `s` is `stack`, not a number"]);
+    let top = "procedure main()\n    int x\n    int y\n    y += top(x)\n";
+    assert_eq!(messages(top), ["[E0209] `top` needs a stack, `x` is `int`"]);
+    let delocal =
+        "procedure main()\n    int x\n    local int t[2] = {1}\n    x += t[0]\n    delocal int t[3] = {1}\n";
+    assert_eq!(messages(delocal), ["[E0211] `delocal int t[3]` but the local is `int t[2]`"]);
+    // An expression passed for an array or stack parameter is named as written, not as the
+    // temporary that carries it.
+    let by_value = "procedure f(stack s)\n    skip\nprocedure g(int a[])\n    a[0] += 1\n\
+                    procedure main()\n    int x\n    int b[2]\n    call f(x + 1)\n    call g(b[0])\n";
+    assert_eq!(
+        messages(by_value),
+        [
+            "[E0206] `x + 1` is an `int` but parameter `s` of `f` is `stack s`",
+            "[E0206] `b[0]` is an `int` but parameter `a` of `g` is `int a[]`"
+        ]
+    );
+}
+
+/// A matrix given with `--set` must have the array's shape: jana's nested notation is read with
+/// its nesting (`{{1, 2, 3}, {4}}` is not a `[2][3]` value, though it is six numbers padded),
+/// and a name with dimensions must have the array's (`m[3][2]` does not set `m[2][3]`).
+#[test]
+fn set_values_have_the_arrays_shape() {
+    let run = |set: &str| rdx(["run", "tests/janus/matrix.ja", "--reverse", "--set", set]);
+    let wrong = run("m={{1,2,3},{4}}");
+    assert_eq!(wrong.code, 2, "{}", wrong.stdout);
+    assert!(
+        wrong.stderr.contains("`m`: the value is not `[2][3]`, its lists differ in length (3 and 1)"),
+        "{}",
+        wrong.stderr
+    );
+    let flat = run("m={1,2,3,4,5,6}");
+    assert!(flat.stderr.contains("the value is `[6]` but `m` is `int m[2][3]`"), "{}", flat.stderr);
+    let named = run("m[3][2]=[1,2,3,4,5,6]");
+    assert!(
+        named.stderr.contains("`m[3][2]`: not the shape of `m`, which is `int m[2][3]`"),
+        "{}",
+        named.stderr
+    );
+    for good in ["m={{1,2,3},{4,5,6}}", "m[2][3]=[1,2,3,4,5,6]", "m=[1,2,3,4,5,6]"] {
+        let out = run(good);
+        assert_eq!((out.code, out.stderr.as_str()), (0, ""), "{good}");
+    }
+}
+
+/// The `delocal` of a local array names the element that differs, with its expected value, in
+/// both directions (the values move through a scalar named after the element).
+#[test]
+fn local_array_mismatches_name_the_element_both_ways() {
+    let src = "tests/janus/err_local_array_delocal.ja";
+    for backend in BACKENDS {
+        let fwd = rdx(["run", "--backend", backend, src]);
+        assert!(fwd.stderr.contains("delocal mismatch: `t[1]` should be 3 but is 2"), "{}", fwd.stderr);
+        // Backward, the `local` is the check: t opens as {1, 3}, `x -= t[0]` and closes as
+        // {1, 2} is expected.
+        let back = rdx(["run", "--reverse", "--backend", backend, "--set", "x=1", src]);
+        assert!(back.stderr.contains("delocal mismatch: `t[1]` should be 2 but is 3"), "{}", back.stderr);
+    }
 }

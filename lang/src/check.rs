@@ -1415,7 +1415,8 @@ impl<'p> Checker<'p> {
                 self.err(d);
             }
             (_, other) => {
-                let what = other.map_or("a constant".to_string(), |(t, _)| format!("`{t}`"));
+                let what =
+                    other.map_or("a constant".to_string(), |(t, _)| format!("`{}`", self.type_name(t)));
                 self.err(Diagnostic::error(
                     E0209,
                     format!("`{fname}` needs a stack, `{}` is {what}", name.name),

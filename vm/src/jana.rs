@@ -75,6 +75,119 @@ pub fn value_text(text: &str) -> Option<String> {
     (depth == 0).then(|| format!("[{}]", t.replace(['{', '}'], "")))
 }
 
+/// The shape of a value in jana's nested notation (`{{1, 2, 3}, {4, 5, 6}}` is `[2, 3]`,
+/// `{1, 2}` is `[2]`); `Err` saying what is irregular when lists of one level differ in length
+/// (`{{1, 2, 3}, {4}}`) or mix numbers and lists. `None` for text that is not well-formed in
+/// that notation (the value parser reports it).
+fn brace_shape(text: &str) -> Option<Result<Vec<u64>, String>> {
+    /// One item: a list's shape, or `None` for a number.
+    fn item(t: &[u8], at: &mut usize, depth: u32) -> Option<Result<Option<Vec<u64>>, String>> {
+        if depth > MAX_NESTING {
+            return Some(Err("it nests too deep".to_string()));
+        }
+        if t.get(*at) != Some(&b'{') {
+            let start = *at;
+            while *at < t.len() && !matches!(t[*at], b',' | b'}' | b'{') {
+                *at += 1;
+            }
+            return (*at > start).then_some(Ok(None));
+        }
+        *at += 1;
+        let mut items: Vec<Option<Vec<u64>>> = Vec::new();
+        if t.get(*at) != Some(&b'}') {
+            loop {
+                match item(t, at, depth + 1)? {
+                    Ok(s) => items.push(s),
+                    Err(e) => return Some(Err(e)),
+                }
+                match t.get(*at) {
+                    Some(b',') => *at += 1,
+                    _ => break,
+                }
+            }
+        }
+        if t.get(*at) != Some(&b'}') {
+            return None;
+        }
+        *at += 1;
+        let n = items.len() as u64;
+        let first = items.first().cloned().flatten();
+        if let Some(other) = items.iter().find(|s| **s != first) {
+            return Some(Err(match (&first, other) {
+                (Some(a), Some(b)) if a.len() == b.len() => {
+                    format!("its lists differ in length ({} and {})", a[0], b[0])
+                }
+                (Some(_), Some(_)) => "its lists nest to different depths".to_string(),
+                _ => "it mixes numbers and lists".to_string(),
+            }));
+        }
+        Some(Ok(Some(std::iter::once(n).chain(first.unwrap_or_default()).collect())))
+    }
+    let t: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    let mut at = 0;
+    match item(&t, &mut at, 0)? {
+        Err(e) => Some(Err(e)),
+        _ if at != t.len() => None,
+        Ok(Some(shape)) => Some(Ok(shape)),
+        Ok(None) => None,
+    }
+}
+
+/// The deepest nesting of braces [`brace_shape`] reads (a value has a level per dimension).
+const MAX_NESTING: u32 = 64;
+
+/// The dimensions of an array of a Janus program: those in its name (`m[2][3]`), else its
+/// length.
+pub fn dims_of(name: &str, len: u64) -> Vec<u64> {
+    shape(name).filter(|d| d.len() >= 2).unwrap_or_else(|| vec![len])
+}
+
+/// Checks a `--set` of array `param` (its dimensions `dims`) under the name `given` with the
+/// value `text`: a name with dimensions must have the array's (`m[2][3]` does not set an
+/// `m[2][2]`), and a value in jana's nested notation must have its shape (`{{1, 2, 3}, {4}}`
+/// is not a `[2][2]` value, though it holds 4 numbers). A flat list in rdx's notation
+/// (`[1, 2, 3, 4]`, row by row) is checked for its length only, by the value parser.
+pub fn check_shape(given: &str, param: &str, dims: &[u64], text: &str) -> Result<(), String> {
+    let written = |d: &[u64]| d.iter().map(|n| format!("[{n}]")).collect::<String>();
+    let base = base_name(param);
+    let decl = format!("int {base}{}", written(dims));
+    if let Some(named) = shape(given)
+        && named != dims
+    {
+        return Err(format!("not the shape of `{base}`, which is `{decl}`"));
+    }
+    if !text.trim_start().starts_with('{') {
+        return Ok(());
+    }
+    let total = dims.iter().product::<u64>();
+    let how = match dims {
+        [n, m] => format!("{n} rows of {m} elements"),
+        [n, rest @ ..] if !rest.is_empty() => format!("{n} blocks of `{}`", written(rest)),
+        _ => format!("one list of {total} elements"),
+    };
+    let (nested_eg, flat_eg) = if total <= 12 {
+        let xs: Vec<u64> = (1..=total).collect();
+        (format!(" (`{}`)", nested(&xs, dims)), format!(" (`{}`)", format_typed_list(&xs)))
+    } else {
+        (String::new(), String::new())
+    };
+    let fix =
+        format!("write {how} in braces{nested_eg}, or the {total} elements row by row in brackets{flat_eg}");
+    match brace_shape(text) {
+        Some(Ok(got)) if got != dims && (got.len() > 1 || dims.len() > 1) => {
+            Err(format!("the value is `{}` but `{base}` is `{decl}`: {fix}", written(&got)))
+        }
+        Some(Err(what)) => Err(format!("the value is not `{}`, {what}: {fix}", written(dims))),
+        _ => Ok(()),
+    }
+}
+
+/// `[1, 2, 3]`: rdx's notation of a list.
+fn format_typed_list(xs: &[u64]) -> String {
+    let items: Vec<String> = xs.iter().map(u64::to_string).collect();
+    format!("[{}]", items.join(", "))
+}
+
 /// One variable as jana shows it: `x = 5`, `a[3] = {1, 2, 3}`, `s = nil`. A multi-dimensional
 /// array of a Janus program is named with its dimensions (`m[2][3]`, see `spec/janus.md`) and
 /// shown nested, row by row: `m[2][3] = {{1, 2, 3}, {4, 5, 6}}`.
@@ -264,6 +377,40 @@ mod tests {
         for bad in ["{1, 2", "{1}}", "{{1}{2}}", "{1} 2", "7", "[1, 2]", "<1, , 2]", "<]"] {
             assert_eq!(value_text(bad), None, "{bad}");
         }
+    }
+
+    /// A `--set` value in jana's nested notation is read with its nesting: it must have the
+    /// array's shape, not only its number of elements.
+    #[test]
+    fn set_values_keep_their_shape() {
+        assert_eq!(brace_shape("{{1, 2, 3}, {4, 5, 6}}"), Some(Ok(vec![2, 3])));
+        assert_eq!(brace_shape(" { 1 , -2 } "), Some(Ok(vec![2])));
+        assert_eq!(brace_shape("{}"), Some(Ok(vec![0])));
+        assert_eq!(brace_shape("{{1, 2, 3}, {4}}"), Some(Err("its lists differ in length (3 and 1)".into())));
+        assert_eq!(brace_shape("{{1}, 2}"), Some(Err("it mixes numbers and lists".into())));
+        assert_eq!(brace_shape("{{{1}}, {2}}"), Some(Err("its lists nest to different depths".into())));
+        for bad in ["{1, 2", "{1}}", "{1} 2", "7", "[1, 2]", "{1,,2}"] {
+            assert_eq!(brace_shape(bad), None, "{bad}");
+        }
+        let deep = format!("{}1{}", "{".repeat(100_000), "}".repeat(100_000));
+        assert_eq!(brace_shape(&deep), Some(Err("it nests too deep".into())));
+        assert_eq!(dims_of("m[2][3]", 6), vec![2, 3]);
+        assert_eq!(dims_of("a", 4), vec![4]);
+        let m = |given: &str, text: &str| check_shape(given, "m[2][2]", &[2, 2], text);
+        assert_eq!(m("m", "{{1, 2}, {3, 4}}"), Ok(()));
+        assert_eq!(m("m[2][2]", "[1, 2, 3, 4]"), Ok(()));
+        assert_eq!(m("m", "[1, 2, 3]"), Ok(()), "a flat list's length is the value parser's");
+        let ragged = m("m", "{{1, 2, 3}, {4}}").unwrap_err();
+        assert!(ragged.starts_with("the value is not `[2][2]`, its lists differ in length (3 and 1): write 2 rows of 2 elements in braces (`{{1, 2}, {3, 4}}`)"), "{ragged}");
+        assert!(
+            m("m", "{1, 2, 3, 4}").unwrap_err().starts_with("the value is `[4]` but `m` is `int m[2][2]`")
+        );
+        assert_eq!(
+            m("m[2][3]", "[1, 2, 3, 4, 5, 6]"),
+            Err("not the shape of `m`, which is `int m[2][2]`".into())
+        );
+        assert_eq!(check_shape("a", "a", &[3], "{1, 2}"), Ok(()), "a length is the value parser's");
+        assert!(check_shape("a", "a", &[2], "{{1, 2}}").is_err());
     }
 
     #[test]

@@ -357,8 +357,21 @@ pub fn bind<N: AsRef<str>, T: AsRef<str>>(
             return Err(ValueError::new(format!("`{name}` is set twice")));
         }
         let p = &g.params[i];
+        // A Janus program's types are named as Janus writes them (`int m[2][3]`).
+        let ty = match (module.dialect, p.ty) {
+            (Dialect::Janus, Type::I64) => "int".to_string(),
+            (Dialect::Janus, Type::Stack) => "stack".to_string(),
+            (Dialect::Janus, Type::Array(_, n)) => {
+                let dims = crate::jana::dims_of(&p.name, n);
+                crate::jana::check_shape(name, &p.name, &dims, text)
+                    .map_err(|e| ValueError::new(format!("`{name}`: {e}")))?;
+                let dims: String = dims.iter().map(|d| format!("[{d}]")).collect();
+                format!("int{dims}")
+            }
+            (_, ty) => ty.to_string(),
+        };
         let v = parse_value(text, p.ty, module.dialect)
-            .map_err(|e| ValueError::new(format!("`{name}` ({}): {}", p.ty, e.message)))?;
+            .map_err(|e| ValueError::new(format!("`{name}` ({ty}): {}", e.message)))?;
         out[i] = Some(v);
     }
     // A frame over the memory limit is refused when the run starts (R0120, `bind_args`, from

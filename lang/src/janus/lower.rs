@@ -21,8 +21,8 @@
 use super::printf::{Kind, printf_plan};
 use super::syntax::{self, Decl, DeclTy, LocalDecl, Proc};
 use crate::ast::{
-    Block, Dialect, Elem, Expr, ExprKind, Gene, Ident, Param, Place, Print, Program, Span, Stmt, StmtKind,
-    Type, UpdateOp,
+    BinOp, Block, Dialect, Elem, Expr, ExprKind, Gene, Ident, Param, Place, Print, Program, Span, Stmt,
+    StmtKind, Type, UnOp, UpdateOp,
 };
 use crate::codes::Code::*;
 use crate::diag::Diagnostic;
@@ -44,14 +44,16 @@ struct Global<'a> {
 }
 
 /// Lowers a parsed Janus program; problems found on the way are appended to `diags`.
-pub fn lower(prog: &syntax::Program, diags: &mut Vec<Diagnostic>) -> Program {
-    let mut cx = Lowering::new(prog, diags);
+pub fn lower(prog: &syntax::Program, src: &str, diags: &mut Vec<Diagnostic>) -> Program {
+    let mut cx = Lowering::new(prog, src, diags);
     cx.run();
     Program { dialect: Dialect::Janus, consts: Vec::new(), genes: cx.finish() }
 }
 
 struct Lowering<'a> {
     prog: &'a syntax::Program,
+    /// The source text, to quote expressions in messages.
+    src: &'a str,
     diags: &'a mut Vec<Diagnostic>,
     globals: Vec<Global<'a>>,
     /// Procedure name → index of its first definition.
@@ -104,13 +106,14 @@ fn decl_dims(d: &Decl, ty: Type) -> Vec<u64> {
 }
 
 impl<'a> Lowering<'a> {
-    fn new(prog: &'a syntax::Program, diags: &'a mut Vec<Diagnostic>) -> Lowering<'a> {
+    fn new(prog: &'a syntax::Program, src: &'a str, diags: &'a mut Vec<Diagnostic>) -> Lowering<'a> {
         let mut procs = HashMap::new();
         for (i, p) in prog.procs.iter().enumerate() {
             procs.entry(p.name.name.as_str()).or_insert(i);
         }
         let mut lw = Lowering {
             prog,
+            src,
             diags,
             globals: Vec::new(),
             procs,
@@ -345,7 +348,14 @@ impl<'a> Lowering<'a> {
             shapes,
             expr_errors: Default::default(),
         };
+        // Initialisers are expressions of `main` like the others (`int y = m[1][1]` reads a
+        // multi-dimensional array, `int z = -7 / 2` has a value of literals).
         let mut stmts = prelude;
+        for s in &mut stmts {
+            if let StmtKind::Update { value, .. } = &mut s.kind {
+                *value = gl.expr(value);
+            }
+        }
         stmts.extend(gl.stmts(&proc.body));
         let errors = gl.expr_errors.take();
         self.diags.extend(errors);
@@ -466,6 +476,87 @@ fn reads(e: &Expr, out: &mut Vec<(String, Span)>) {
             ExprKind::Binary(_, l, r) => stack.extend([&**r, &**l]),
             ExprKind::Var(_) | ExprKind::Int(_) | ExprKind::Nil => {}
         }
+    }
+}
+
+/// Whether rdx computes `op` otherwise on operands it reads as unsigned: an rdx literal is
+/// unsigned (`spec/language.md` §4), a Janus one is signed.
+fn sign_sensitive(op: BinOp) -> bool {
+    matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Div | BinOp::Mod | BinOp::Shr)
+}
+
+/// The value of an expression of literals alone, computed as jana does; `None` for anything
+/// else, and where jana would stop (a division by zero, an overflow) or rdx's shift differs
+/// (by a negative amount or by 64 or more), which are left to run time.
+///
+/// rdx reads literals as unsigned, so `-1 < 0`, `-7 / 2` and `-8 >> 1` would mean something
+/// else in the printed inverse (`rdx invert`); the lowering puts their values in their place.
+fn literal_value(kind: &ExprKind) -> Option<i64> {
+    use BinOp::*;
+    match kind {
+        ExprKind::Int(v) => Some(*v as i64),
+        ExprKind::Unary(op, x) => {
+            let v = literal_value(&x.kind)?;
+            match op {
+                UnOp::Neg => v.checked_neg(),
+                UnOp::BitNot => Some(!v),
+                UnOp::Not => Some(i64::from(v == 0)),
+            }
+        }
+        ExprKind::Binary(op, l, r) => {
+            let (a, b) = (literal_value(&l.kind)?, literal_value(&r.kind)?);
+            match op {
+                Add => a.checked_add(b),
+                Sub => a.checked_sub(b),
+                Mul => a.checked_mul(b),
+                Div => floor_div(a, b),
+                Mod => floor_div(a, b).map(|q| a.wrapping_sub(q.wrapping_mul(b))),
+                Shl => (0..64).contains(&b).then(|| ((a as u64) << b) as i64),
+                Shr => (0..64).contains(&b).then(|| a >> b),
+                And => Some(a & b),
+                Or => Some(a | b),
+                Xor => Some(a ^ b),
+                Eq => Some(i64::from(a == b)),
+                Ne => Some(i64::from(a != b)),
+                Lt => Some(i64::from(a < b)),
+                Le => Some(i64::from(a <= b)),
+                Gt => Some(i64::from(a > b)),
+                Ge => Some(i64::from(a >= b)),
+                LogAnd => Some(i64::from(a != 0 && b != 0)),
+                LogOr => Some(i64::from(a != 0 || b != 0)),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `a / b` rounded toward minus infinity (Haskell's `div`); `None` for a division by zero or
+/// an overflow.
+fn floor_div(a: i64, b: i64) -> Option<i64> {
+    let q = a.checked_div(b)?;
+    Some(if a % b != 0 && ((a < 0) != (b < 0)) { q - 1 } else { q })
+}
+
+/// The literal for `v` as the parser writes it: a negative value is the negation of its
+/// magnitude (so the printed inverse reads `-4`), -2^63 the literal 2^63.
+fn literal(v: i64, span: Span) -> Expr {
+    match v {
+        i64::MIN => Expr::new(ExprKind::Int(1 << 63), span),
+        v if v < 0 => {
+            let magnitude = Expr::new(ExprKind::Int(v.unsigned_abs()), span);
+            Expr::new(ExprKind::Unary(UnOp::Neg, Box::new(magnitude)), span)
+        }
+        v => Expr::new(ExprKind::Int(v as u64), span),
+    }
+}
+
+/// A `local`/`delocal` declaration without its value, as Janus writes it: `int t[3]`,
+/// `stack s`, `int x`.
+fn local_decl_text(x: &LocalDecl) -> String {
+    match (&x.array, x.stack) {
+        (Some((n, _)), _) => format!("int {}[{n}]", x.name.name),
+        (None, true) => format!("stack {}", x.name.name),
+        (None, false) => format!("int {}", x.name.name),
     }
 }
 
@@ -685,7 +776,13 @@ impl GeneLowering<'_, '_> {
             }
             ExprKind::Unary(op, x) => ExprKind::Unary(*op, Box::new(self.expr(x))),
             ExprKind::Binary(op, l, r) => {
-                ExprKind::Binary(*op, Box::new(self.expr(l)), Box::new(self.expr(r)))
+                let kind = ExprKind::Binary(*op, Box::new(self.expr(l)), Box::new(self.expr(r)));
+                if sign_sensitive(*op)
+                    && let Some(v) = literal_value(&kind)
+                {
+                    return literal(v, e.span);
+                }
+                kind
             }
             k @ (ExprKind::Int(_) | ExprKind::Nil) => k.clone(),
         };
@@ -720,6 +817,35 @@ impl GeneLowering<'_, '_> {
             )
             .label(d.span, "the parameter")
             .note("an array is passed by reference, with its shape: the number of dimensions and each one the parameter fixes must agree"),
+        );
+    }
+
+    /// E0206 for an expression (`x + 1`, `a[0]`) passed for an array or stack parameter: it is
+    /// an integer, passed through a temporary, so the checker would name the temporary.
+    fn by_value_check(&self, d: &Decl, arg: &Expr, proc: &str) {
+        let param = match d.ty {
+            DeclTy::Int => return,
+            DeclTy::Stack => format!("stack {}", d.name.name),
+            DeclTy::Array(first) => {
+                let dims: String = std::iter::once(first)
+                    .chain(d.inner.iter().copied())
+                    .map(|n| n.map_or("[]".to_string(), |n| format!("[{n}]")))
+                    .collect();
+                format!("int {}{dims}", d.name.name)
+            }
+        };
+        let text = self.lw.src.get(arg.span.start as usize..arg.span.end as usize).unwrap_or("the argument");
+        self.expr_errors.borrow_mut().push(
+            Diagnostic::error(
+                E0206,
+                format!("`{text}` is an `int` but parameter `{}` of `{proc}` is `{param}`", d.name.name),
+                arg.span,
+            )
+            .label(d.span, "the parameter")
+            .hint(format!(
+                "an expression is passed by value, as an integer: pass {} variable",
+                if d.ty == DeclTy::Stack { "a stack" } else { "an array" }
+            )),
         );
     }
 
@@ -887,12 +1013,35 @@ impl GeneLowering<'_, '_> {
         if ids.is_empty() {
             return StmtKind::Print(Print::Text(fmt.to_string()));
         }
-        if let Some(kinds) = self.kinds(ids)
-            && let Err(e) = printf_plan(fmt, &kinds)
-        {
-            return StmtKind::Error(e.to_string());
+        let ir: Vec<Ident> = ids.iter().map(|i| self.ident(i)).collect();
+        let Some(kinds) = self.kinds(ids) else { return StmtKind::Print(Print::Format(fmt.to_string(), ir)) };
+        let plan = match printf_plan(fmt, &kinds) {
+            Ok(plan) => plan,
+            Err(e) => return StmtKind::Error(e.to_string()),
+        };
+        // The compiler names the piece before a multi-dimensional array `text\0[2][3]`, and its
+        // printing reads a shape after the last NUL (`rdx_vm::jana::show_piece`): a NUL in the
+        // text before a one-dimensional array (`"v\0[1][2]%a"`) would be read as a shape, so
+        // that text gets the array's own shape after it (`\0[2]`), which prints as nothing.
+        if !plan.before.iter().any(|t| t.contains('\0')) {
+            return StmtKind::Print(Print::Format(fmt.to_string(), ir));
         }
-        StmtKind::Print(Print::Format(fmt.to_string(), ids.iter().map(|i| self.ident(i)).collect()))
+        let mut text = String::new();
+        for ((before, kind), id) in plan.before.iter().zip(&kinds).zip(&ir) {
+            text.push_str(&before.replace('%', "%%"));
+            match (kind, self.type_of(&id.name)) {
+                (Kind::Array, Some(Type::Array(_, n)))
+                    if before.contains('\0') && !self.shapes.contains_key(&id.name) =>
+                {
+                    text.push_str(&format!("\0[{n}]%a"))
+                }
+                (Kind::Array, _) => text.push_str("%a"),
+                (Kind::Stack, _) => text.push_str("%t"),
+                (Kind::Int, _) => text.push_str("%d"),
+            }
+        }
+        text.push_str(&plan.after);
+        StmtKind::Print(Print::Format(text, ir))
     }
 
     /// jana's `show(x, a, s)`, one line `x = 1, a[2] = {0, 7}, s = nil`: the `printf` that
@@ -928,8 +1077,13 @@ impl GeneLowering<'_, '_> {
         let (ta, tb) = (self.type_of(&a.name.name), self.type_of(&b.name.name));
         let (pa, pb) = (self.place(a), self.place(b));
         match (ta, tb) {
-            (Some(Type::Array(_, n)), Some(Type::Array(_, m))) if whole(a) && whole(b) && n == m && n > 0 => {
-                self.swap_arrays(pa.name, pb.name, n, span, out)
+            (Some(Type::Array(_, n)), Some(Type::Array(_, m))) if whole(a) && whole(b) => {
+                let (sa, sb) = (self.dims(&pa.name.name, n), self.dims(&pb.name.name, m));
+                if sa != sb {
+                    self.shapes_differ(a, b, &sa, &sb);
+                } else if n > 0 {
+                    self.swap_arrays(pa.name, pb.name, n, span, out)
+                }
             }
             (Some(Type::Stack), Some(Type::Stack)) if whole(a) && whole(b) => {
                 let (u, v) = (self.fresh(span), self.fresh(span));
@@ -953,6 +1107,36 @@ impl GeneLowering<'_, '_> {
             }
             _ => out.push(Stmt { kind: StmtKind::Swap(pa, pb), span }),
         }
+    }
+
+    /// The dimensions of the array with rdx name `ir` and `len` elements (`[len]` unless it is
+    /// multi-dimensional).
+    fn dims(&self, ir: &str, len: u64) -> Vec<u64> {
+        self.shapes.get(ir).cloned().unwrap_or_else(|| vec![len])
+    }
+
+    /// E0206 for `a <=> b` of arrays of different shapes: jana swaps the whole values, shapes
+    /// included, but an rdx array's shape is its static type (and, for a multi-dimensional
+    /// array, part of its name), so neither can take the other's.
+    fn shapes_differ(&self, a: &Place, b: &Place, sa: &[u64], sb: &[u64]) {
+        let shape = |d: &[u64]| d.iter().map(|n| format!("[{n}]")).collect::<String>();
+        let (na, nb) = (&a.name.name, &b.name.name);
+        let (fa, fb) = (shape(sa), shape(sb));
+        let (what, one) =
+            if sa.len() == 1 && sb.len() == 1 { ("lengths", "length") } else { ("shapes", "shape") };
+        self.expr_errors.borrow_mut().push(
+            Diagnostic::error(
+                E0206,
+                format!("`{na} <=> {nb}` swaps arrays of different {what}"),
+                a.name.span,
+            )
+            .note(format!("`{na}` is `int {na}{fa}`"))
+            .label(b.name.span, format!("`{nb}` is `int {nb}{fb}`"))
+            .hint(format!(
+                "jana swaps whole arrays, {what} included, but an rdx array's {one} is fixed: \
+                     swap arrays of one {one}, or their elements one by one"
+            )),
+        );
     }
 
     /// `local i = 0; from i = 0 do a[i] <=> b[i]; i += 1 until i = n; delocal i = n`.
@@ -1024,16 +1208,28 @@ impl GeneLowering<'_, '_> {
         out.push(Stmt { kind: StmtKind::Delocal { name: e, ty: Some(Type::I64), value: zero }, span });
     }
 
-    /// `a[k] op= values[k]` for every value that is not the literal 0 (the parser checked that
-    /// there are at most `n`).
-    fn array_values(&mut self, a: &Ident, n: u64, values: &[Expr], op: UpdateOp, out: &mut Vec<Stmt>) {
+    /// Moves `values[k]` into element `a[k]` of a zero array (`into`), or out of it: for every
+    /// value that is not the literal 0, a scalar named `a[k]` (Janus names cannot contain `[`)
+    /// carries it, `local a[k] = v; a[k] <=> a[k]; delocal a[k] = 0` (`into`), else
+    /// `local a[k] = 0; a[k] <=> a[k]; delocal a[k] = v`. So the `delocal` of a local array
+    /// that does not hold its values fails naming the element, its value and the expected one
+    /// (``delocal mismatch: `t[1]` should be 3 but is 2``), in both directions. The parser
+    /// checked that there are at most `n` values.
+    fn array_values(&mut self, a: &Ident, n: u64, values: &[Expr], into: bool, out: &mut Vec<Stmt>) {
         for (k, v) in (0..n).zip(values) {
             if v.kind == ExprKind::Int(0) {
                 continue;
             }
-            let index = Expr::new(ExprKind::Int(k), v.span);
-            let target = Place { name: a.clone(), index: Some(Box::new(index)), span: v.span };
-            out.push(Stmt { kind: StmtKind::Update { target, op, value: self.expr(v) }, span: v.span });
+            let span = v.span;
+            let carrier = Ident { name: format!("{}[{k}]", a.name), span };
+            let index = Expr::new(ExprKind::Int(k), span);
+            let element = Place { name: a.clone(), index: Some(Box::new(index)), span };
+            let zero = Expr::new(ExprKind::Int(0), span);
+            let (init, value) = if into { (self.expr(v), zero) } else { (zero, self.expr(v)) };
+            out.push(Stmt { kind: StmtKind::Local { name: carrier.clone(), ty: Type::I64, init }, span });
+            let whole = Place { name: carrier.clone(), index: None, span };
+            out.push(Stmt { kind: StmtKind::Swap(whole, element), span });
+            out.push(Stmt { kind: StmtKind::Delocal { name: carrier, ty: Some(Type::I64), value }, span });
         }
     }
 
@@ -1047,7 +1243,7 @@ impl GeneLowering<'_, '_> {
         let mark = self.scope.len();
         for l in locals {
             if let Some((n, values)) = &l.array {
-                // A zero array, then `a[k] += v` for each non-zero initial value.
+                // A zero array, then each non-zero initial value moved into its element.
                 let ty = Type::Array(Elem::I64, *n);
                 let zero = Expr::new(ExprKind::Int(0), l.span);
                 out.push(Stmt {
@@ -1055,7 +1251,7 @@ impl GeneLowering<'_, '_> {
                     span: l.span,
                 });
                 self.scope.push((l.name.name.clone(), ty));
-                self.array_values(&l.name, *n, values, UpdateOp::Add, out);
+                self.array_values(&l.name, *n, values, true, out);
                 continue;
             }
             let ty = if l.stack { Type::Stack } else { Type::I64 };
@@ -1067,12 +1263,22 @@ impl GeneLowering<'_, '_> {
         for (l, d) in locals.iter().zip(delocals) {
             if l.name.name != d.name.name {
                 self.mismatched_delocal(l, d);
+            } else if local_decl_text(l) != local_decl_text(d) {
+                self.lw.diags.push(
+                    Diagnostic::error(
+                        E0211,
+                        format!("`delocal {}` but the local is `{}`", local_decl_text(d), local_decl_text(l)),
+                        d.ty_span.to(d.name.span),
+                    )
+                    .label(l.ty_span.to(l.name.span), format!("declared `{}` here", local_decl_text(l)))
+                    .hint("a `delocal` repeats the type of its `local`"),
+                );
             }
         }
         for l in delocals.iter().rev() {
             if let Some((n, values)) = &l.array {
-                // `a[k] -= v` for each initial value, then the array must be all zeros.
-                self.array_values(&l.name, *n, values, UpdateOp::Sub, out);
+                // Each initial value moved out of its element, then the array must be all zeros.
+                self.array_values(&l.name, *n, values, false, out);
                 let ty = Type::Array(Elem::I64, *n);
                 let value = Expr::new(ExprKind::Int(0), l.span);
                 out.push(Stmt {
@@ -1094,11 +1300,7 @@ impl GeneLowering<'_, '_> {
     /// `local int a = … delocal int b = …`: `a` is not closed and `b` not opened (in Janus
     /// words; the checker would say it with rdx's).
     fn mismatched_delocal(&mut self, l: &LocalDecl, d: &LocalDecl) {
-        let ty = |x: &LocalDecl| match (&x.array, x.stack) {
-            (Some((n, _)), _) => format!("int {}[{n}]", x.name.name),
-            (None, true) => format!("stack {}", x.name.name),
-            (None, false) => format!("int {}", x.name.name),
-        };
+        let ty = local_decl_text;
         self.lw.diags.push(
             Diagnostic::error(E0304, format!("local `{}` has no `delocal`", l.name.name), l.name.span)
                 .note("opened here")
@@ -1145,7 +1347,11 @@ impl GeneLowering<'_, '_> {
         if let Some(c) = callee.filter(|&c| Some(c) != self.lw.procs.get("main").copied()) {
             let cproc = &self.lw.prog.procs[c];
             for (d, (a, arg)) in cproc.params.iter().zip(idents.iter().zip(args)) {
-                self.shape_check(d, a, arg.span, &proc_name.name);
+                if matches!(arg.kind, ExprKind::Var(_)) {
+                    self.shape_check(d, a, arg.span, &proc_name.name);
+                } else {
+                    self.by_value_check(d, arg, &proc_name.name);
+                }
             }
             let cproc = &self.lw.prog.procs[c];
             if is_generic(cproc) {

@@ -64,7 +64,7 @@ pub fn parse(src: &str) -> Result<Program, Vec<Diagnostic>> {
     // The tokens go now, so lowering reuses their memory rather than asking for fresh pages.
     let mut diags = p.finish();
     if !diags.iter().any(Diagnostic::is_error) {
-        let program = lower::lower(&surface, &mut diags);
+        let program = lower::lower(&surface, src, &mut diags);
         if !diags.iter().any(Diagnostic::is_error) {
             return Ok(program);
         }

@@ -259,6 +259,9 @@ impl Parser {
         if let Some(open) = self.eat_sym(Sym::LParen) {
             if !self.at_sym(Sym::RParen) {
                 loop {
+                    if !matches!(self.peek(), Tok::Kw(Kw::Int | Kw::Stack)) {
+                        return self.expected("a parameter (`int x`, `int a[]` or `stack s`)");
+                    }
                     params.push(self.decl(false)?);
                     if self.eat_sym(Sym::Comma).is_none() {
                         break;
@@ -830,16 +833,23 @@ impl Parser {
 
     fn local_stmt(&mut self) -> PResult<StmtKind> {
         let local_kw = self.expect_kw(Kw::Local)?;
-        let mut locals = vec![self.local_decl()?];
-        while self.eat_sym(Sym::Comma).is_some() {
-            locals.push(self.local_decl()?);
+        // After a bad declaration the block is still read to its `delocal`, so that keyword is
+        // not reported again as a misplaced one.
+        let locals = self.local_decls();
+        if locals.is_err() {
+            // The rest of the declarations (`int`/`stack` end a block elsewhere).
+            loop {
+                self.recover_stmt();
+                if !matches!(self.peek(), Tok::Kw(Kw::Int | Kw::Stack)) {
+                    break;
+                }
+                self.bump();
+            }
         }
         let body = self.block();
         let delocal_kw = self.expect_closing(Kw::Delocal, local_kw, "local")?;
-        let mut delocals = vec![self.local_decl()?];
-        while self.eat_sym(Sym::Comma).is_some() {
-            delocals.push(self.local_decl()?);
-        }
+        let delocals = self.local_decls()?;
+        let locals = locals?;
         if locals.len() != delocals.len() {
             self.report(
                 Diagnostic::error(
@@ -853,6 +863,15 @@ impl Parser {
             return Err(Fail);
         }
         Ok(StmtKind::Local { locals, body, delocals })
+    }
+
+    /// The declarations of a `local` or `delocal`, separated by commas.
+    fn local_decls(&mut self) -> PResult<Vec<LocalDecl>> {
+        let mut decls = vec![self.local_decl()?];
+        while self.eat_sym(Sym::Comma).is_some() {
+            decls.push(self.local_decl()?);
+        }
+        Ok(decls)
     }
 
     /// `int x = e` or `stack s = e` in a `local` / `delocal`.
@@ -920,7 +939,22 @@ impl Parser {
             }
             self.expect_sym(Sym::RBrace)?;
         } else {
-            values.push(self.expr()?);
+            // jana refuses a number for an array (an array size error), as rdx does in a
+            // declaration (`int a[3] = 5`); the statement is whole, so parsing goes on.
+            let value = self.expr()?;
+            self.report(
+                Diagnostic::error(
+                    E0101,
+                    format!("array `{}` is given a number, not a list", name.name),
+                    value.span,
+                )
+                .note("an array's value is a list in braces")
+                .hint(match value.kind {
+                    ExprKind::Int(v) => format!("write a list: `{{{v}}}` is {v} followed by zeros"),
+                    _ => "write a list: `{e}` is `e` followed by zeros".to_string(),
+                }),
+            );
+            values.push(value);
         }
         let len = if len == 0 { values.len() as u64 } else { len };
         if values.len() as u64 > len {
@@ -1015,7 +1049,21 @@ impl Parser {
             }
         };
         if k == 0 {
-            return Ok((Expr::new(ExprKind::Int(1), span), 1));
+            // jana evaluates the base (Haskell's `^` is strict in it): its faults (a division by
+            // zero, an index out of bounds) and its reads count, so `e ** 0` is `e * 0 + 1`
+            // unless `e` is a literal.
+            if matches!(base.kind, ExprKind::Int(_)) {
+                return Ok((Expr::new(ExprKind::Int(1), span), 1));
+            }
+            let zero = Expr::new(ExprKind::Int(0), exp.span);
+            let one = Expr::new(ExprKind::Int(1), exp.span);
+            let times_zero = Expr::new(ExprKind::Binary(BinOp::Mul, Box::new(base), Box::new(zero)), span);
+            let plus_one = ExprKind::Binary(BinOp::Add, Box::new(times_zero), Box::new(one));
+            if depth + 2 > MAX_DEPTH {
+                self.too_deep(span, "operators");
+                return Err(Fail);
+            }
+            return Ok((Expr::new(plus_one, span), depth + 2));
         }
         // A literal power is a literal (so `2 ** 3 ** 2` has the literal exponent 9).
         if let ExprKind::Int(b) = base.kind

@@ -384,3 +384,84 @@ fn output_is_lowered_to_forms_rdx_prints_alike() {
     assert_eq!(kinds[2], &StmtKind::Error("printf: more `%` directives than variables".into()));
     assert!(matches!(kinds[3], StmtKind::Print(Print::Format(f, _)) if f == "a=%a"));
 }
+
+/// `e ** 0` evaluates `e` (jana's `^` is strict in its base): its reads count for the
+/// reversibility rules and its faults at run time, so it is `e * 0 + 1`; a literal's is 1.
+#[test]
+fn power_zero_evaluates_its_base() {
+    assert_eq!(print_expr(&expr_of("(1 / y) ** 0")), "1 / y * 0 + 1");
+    assert_eq!(print_expr(&expr_of("y ** 0 ** 0")), "y");
+    assert_eq!(expr_of("7 ** 0").kind, ExprKind::Int(1));
+    assert_eq!(expr_of("2 ** 3 ** 0").kind, ExprKind::Int(2));
+    let checked = |e: &str| {
+        let src = format!("procedure main()\n int x\n int a[2]\n x += {e}\n");
+        crate::check::check_owned(ok(&src), &Default::default())
+            .map(|_| ())
+            .map_err(|d| d.iter().map(|d| d.code).collect::<Vec<_>>())
+    };
+    assert_eq!(checked("x ** 0"), Err(vec![Code::E0301]));
+    assert_eq!(checked("(x * 0) ** 1"), Err(vec![Code::E0301]));
+    assert_eq!(checked("a[1] ** 0"), Ok(()));
+}
+
+/// An expression of literals whose meaning depends on their sign (a comparison, `/`, `%`,
+/// `>>`) is replaced by its Janus value, so the printed inverse, where rdx reads literals as
+/// unsigned, means the same; faults and overflows are left to run time.
+#[test]
+fn signed_literal_expressions_are_their_values() {
+    assert_eq!(print_expr(&expr_of("-7 / 2")), "-4");
+    assert_eq!(print_expr(&expr_of("(0 - 7) % 3")), "2");
+    assert_eq!(print_expr(&expr_of("-8 >> 1")), "-4");
+    assert_eq!(print_expr(&expr_of("-1 < 0")), "1");
+    assert_eq!(print_expr(&expr_of("y < -1 + 0")), "y < -1 + 0");
+    assert_eq!(print_expr(&expr_of("(1 + 2) * 3")), "(1 + 2) * 3");
+    assert_eq!(print_expr(&expr_of("-9223372036854775807 - 1 < 0")), "1");
+    assert_eq!(print_expr(&expr_of("(-9223372036854775807 - 1) / -1")), "(-9223372036854775807 - 1) / -1");
+    assert_eq!(print_expr(&expr_of("1 / 0")), "1 / 0");
+    assert_eq!(print_expr(&expr_of("-1 >> 64")), "-1 >> 64");
+    assert_eq!(expr_of("(-9223372036854775807 - 1) / 1").kind, ExprKind::Int(1 << 63));
+}
+
+/// A bad declaration in a `local` is one error: the block is still read to its `delocal`, which
+/// is not reported again as a statement out of place; a trailing comma in a parameter list is
+/// reported where it is.
+#[test]
+fn bad_declarations_are_one_error_each() {
+    let local = |decl: &str| {
+        format!("procedure main()\n int x\n local {decl}\n x += 1\n delocal int t[1] = {{0}}\n x += 2\n")
+    };
+    assert_eq!(codes(&local("int t[0] = {0}")), [Code::J0104]);
+    assert_eq!(codes(&local("int t[70000] = {0}")), [Code::J0104]);
+    assert_eq!(codes(&local("int t[2][2] = {1}")), [Code::J0103]);
+    assert_eq!(codes(&local("int t[x] = {0}")), [Code::E0101]);
+    assert_eq!(codes(&local("int t[] = {}")), [Code::E0101]);
+    assert_eq!(codes(&local("int t[x] = {0}, int u = 1")), [Code::E0101]);
+    // A number for an array is refused (jana: an array size error), once per declaration.
+    assert_eq!(codes(&local("int t[1] = 5")), [Code::E0101]);
+    let trailing = parse("procedure f(int a,)\n    a += 1\n\nprocedure main()\n    int x\n    call f(x)\n");
+    let diags = trailing.expect_err("refused");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(
+        (diags[0].span.start, diags[0].message.as_str()),
+        (18, "expected a parameter (`int x`, `int a[]` or `stack s`), found `)`")
+    );
+}
+
+/// Initialisers are lowered like every expression of `main`: one may read a multi-dimensional
+/// array declared before it, and a value of signed literals is its Janus value.
+#[test]
+fn initialisers_are_lowered_expressions() {
+    let p =
+        ok("procedure main()\n int m[2][2] = {{1, 2}, {3, 4}}\n int y = m[1][1]\n int z = -7 / 2\n skip\n");
+    let values: Vec<String> = gene(&p, "main")
+        .body
+        .stmts
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StmtKind::Update { value, .. } => Some(print_expr(value)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(values.last().map(String::as_str), Some("-4"));
+    assert!(values.iter().all(|v| !v.contains('#')), "{values:?}");
+}
