@@ -19,8 +19,10 @@ pub struct Args {
 const JANUS_NOTE: &str = "\
 // The inverse of a Janus program, printed as rdx source. rdx's arithmetic is not Janus's:
 // `/` and `%` round toward zero (Janus: down) and `+`, `-`, `*` wrap (Janus: an overflow is
-// an error), so where those differ this file computes another result than
-// `rdx run --reverse` of the Janus program, which keeps Janus's arithmetic.
+// an error), and `top(s)`, `size`, `empty` and a comparison's result are unsigned words (a
+// negative `top(s)` compares, divides and shifts as a large number), so where those differ
+// this file computes another result than `rdx run --reverse` of the Janus program, which
+// keeps Janus's arithmetic.
 
 ";
 
