@@ -487,28 +487,12 @@ fn pause_stops_a_running_continue_and_disconnect_ends_a_running_session() {
     assert!(c.child.wait().expect("rdx dap ends").success());
 
     // So does the end of the input.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
-        .arg("dap")
-        .env("RDX_NO_LEDGER", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("rdx dap starts");
-    let mut to = child.stdin.take().expect("stdin");
-    for (seq, (cmd, args)) in [
+    let (_, ok) = whole_session(&[
         ("initialize", json!({})),
         ("launch", json!({"program": f, "stopOnEntry": false})),
         ("configurationDone", json!({})),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let body = json!({"seq": seq + 1, "type": "request", "command": cmd, "arguments": args}).to_string();
-        write!(to, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("send");
-    }
-    drop(to);
-    let out = child.wait_with_output().expect("rdx dap ends");
-    assert!(out.status.success());
+    ]);
+    assert!(ok);
 }
 
 fn janus(name: &str) -> String {
@@ -720,24 +704,7 @@ fn evaluate_answers_the_value_of_a_janus_expression_holding_equals() {
 }
 
 /// Signed and narrow locals.
-const TYPED_LOCALS: &str = "gene main(x: i64, y: u8) {
-    local d: i64 = 0
-    local e: u8 = 0
-    local w: i32 = 0
-    d -= 5
-    e -= 1
-    w -= 7
-    x += d
-    y += e
-    x += w
-    w += 7
-    e += 1
-    d += 5
-    delocal w = 0
-    delocal e = 0
-    delocal d = 0
-}
-";
+const TYPED_LOCALS: &str = include_str!("common/typed_locals.rdx");
 
 /// Assembles `source` (in its own folder) into a module whose debug section's source no
 /// longer parses (`gene main` made `gene@main`): a module that does not tell its locals'

@@ -671,24 +671,7 @@ fn ctrl_c_stops_a_motion_that_never_ends_and_the_session_goes_on() {
 }
 
 /// Signed and narrow locals.
-const TYPED_LOCALS: &str = "gene main(x: i64, y: u8) {
-    local d: i64 = 0
-    local e: u8 = 0
-    local w: i32 = 0
-    d -= 5
-    e -= 1
-    w -= 7
-    x += d
-    y += e
-    x += w
-    w += 7
-    e += 1
-    d += 5
-    delocal w = 0
-    delocal e = 0
-    delocal d = 0
-}
-";
+const TYPED_LOCALS: &str = include_str!("common/typed_locals.rdx");
 
 /// Locals are shown, printed, computed and watched with the types the source declares (the
 /// bytecode keeps none: `local d: i64` = -5 was 18446744073709551611, `d < 0` was 0).

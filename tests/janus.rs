@@ -164,20 +164,9 @@ fn inverses_are_valid_rdx() {
 #[test]
 fn inverses_print_what_the_program_prints_backward() {
     let dir = std::env::temp_dir().join(format!("rdx-janus-invert-print-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
     let mut failures = Vec::new();
     let mut compared = 0;
-    for p in good() {
-        let expected = std::fs::read_to_string(p.with_extension("out")).expect("readable .out");
-        let store = trailing_store(&expected);
-        if store.is_empty() {
-            continue;
-        }
-        let inverse = rdx([Path::new("invert"), &rel(&p)]);
-        assert_eq!(inverse.code, 0, "{}: {}", stem(&p), inverse.stderr);
-        let renamed = renamed_names(&inverse.stdout);
-        let file = dir.join(format!("{}.rdx", stem(&p)));
-        std::fs::write(&file, &inverse.stdout).expect("write inverse");
+    for Inverse { program: p, store, renamed, file } in inverses(&dir) {
         let mut back = vec!["run".to_string(), "--reverse".into()];
         let mut forward = vec!["run".to_string(), file.display().to_string()];
         for l in &store {
@@ -221,19 +210,8 @@ fn inverses_print_what_the_program_prints_backward() {
 #[test]
 fn inverses_run_back_to_the_initial_store() {
     let dir = std::env::temp_dir().join(format!("rdx-janus-invert-back-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temporary directory");
     let mut failures = Vec::new();
-    for p in good() {
-        let expected = std::fs::read_to_string(p.with_extension("out")).expect("readable .out");
-        let store = trailing_store(&expected);
-        if store.is_empty() {
-            continue;
-        }
-        let inverse = rdx([Path::new("invert"), &rel(&p)]);
-        assert_eq!(inverse.code, 0, "{}: {}", stem(&p), inverse.stderr);
-        let renamed = renamed_names(&inverse.stdout);
-        let file = dir.join(format!("{}.rdx", stem(&p)));
-        std::fs::write(&file, &inverse.stdout).expect("write inverse");
+    for Inverse { program: p, store, renamed, file } in inverses(&dir) {
         for backend in BACKENDS {
             let mut args = vec!["run".to_string(), "--json".into(), "--backend".into(), backend.to_string()];
             for l in &store {
@@ -262,6 +240,35 @@ fn inverses_run_back_to_the_initial_store() {
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A good program whose run ends with a store, and its printed inverse written to `file`.
+struct Inverse {
+    program: PathBuf,
+    store: Vec<StoreLine>,
+    /// The names the inverse renamed ([`renamed_names`]).
+    renamed: Vec<(String, String)>,
+    file: PathBuf,
+}
+
+/// [`Inverse`] of each good program whose run ends with a store, written into `dir`.
+fn inverses(dir: &Path) -> Vec<Inverse> {
+    std::fs::create_dir_all(dir).expect("temporary directory");
+    let mut out = Vec::new();
+    for p in good() {
+        let expected = std::fs::read_to_string(p.with_extension("out")).expect("readable .out");
+        let store = trailing_store(&expected);
+        if store.is_empty() {
+            continue;
+        }
+        let inverse = rdx([Path::new("invert"), &rel(&p)]);
+        assert_eq!(inverse.code, 0, "{}: {}", stem(&p), inverse.stderr);
+        let renamed = renamed_names(&inverse.stdout);
+        let file = dir.join(format!("{}.rdx", stem(&p)));
+        std::fs::write(&file, &inverse.stdout).expect("write inverse");
+        out.push(Inverse { program: p, store, renamed, file });
+    }
+    out
 }
 
 /// The renamings an inverse lists in its note, ``// Names that are not rdx names, renamed: `x'`
