@@ -183,7 +183,8 @@ def test_python_m_redoxa_loop_explores_and_records_every_cycle(tmp_path: Path, c
         )
     assert lines[-1]["cumulative_regret_ns"] == sum(line["regret_ns"] for line in lines)
     # The text form: the call, then one line per cycle; a later loop learns from the ledger.
-    assert main(["loop", str(script), "--home", str(home), "-n", "2", "--seed", "7"]) == 0
+    # (Options before the script too.)
+    assert main(["loop", "-n", "2", "--seed", "7", str(script), "--home", str(home)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "count(n=5)" and out[1].startswith("  cycle   1  ") and "confidence" in out[2], out
     assert len(rx.Home(home).log(dataframe=False)) == 6

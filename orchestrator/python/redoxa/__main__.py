@@ -107,7 +107,8 @@ def _main(argv: List[str]) -> int:
     ap.add_argument("--json", action="store_true", help="loop: one JSON object per cycle")
     # The script's own arguments: what redoxa does not know, and everything after `--`.
     cut = argv.index("--") if "--" in argv else len(argv)
-    args, script_argv = ap.parse_known_args(argv[:cut])
+    # (Intermixed: `loop -n 4 SCRIPT` takes SCRIPT as the script, not as one of its arguments.)
+    args, script_argv = ap.parse_known_intermixed_args(argv[:cut])
     script_argv += argv[cut + 1 :]
     if args.n < 1:
         ap.error("-n must be at least 1")
