@@ -843,7 +843,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         while pc < end {
             if self.g.code[pc].is_pure() {
                 let consumer = self.consumer_of(pc);
-                self.emit_pure(pc, consumer);
+                self.emit_pure_forward(pc, consumer);
                 pc = consumer;
             }
             self.srcloc(pc);
@@ -1531,11 +1531,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             let op = code[pc];
             if op.is_pure() {
                 let consumer = self.consumer_of(pc);
-                // (A settled exit assertion's code is not run: see `Op::FiThen` below. Nor is
-                // the value of an `undo x := e`: rdx_vm::module::forward.)
+                // (A settled exit assertion's code is not run: see `Op::FiThen` below.)
                 if !self.loops.settled(consumer) {
-                    let unread = rdx_vm::module::forward::unread_value(code, consumer);
-                    self.emit_pure_but(pc, consumer, unread);
+                    self.emit_pure_forward(pc, consumer);
                 }
                 pc = consumer;
             }
@@ -1677,6 +1675,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             self.emit_pure_but(start, at, unread);
         }
         self.srcloc(here);
+    }
+
+    /// Runs the pure code `start..consumer` forward, but for the value of an `undo x := e`,
+    /// which a forward run does not read (rdx_vm::module::forward).
+    pub(super) fn emit_pure_forward(&mut self, start: usize, consumer: usize) {
+        let unread = rdx_vm::module::forward::unread_value(&self.g.code, consumer);
+        self.emit_pure_but(start, consumer, unread);
     }
 
     /// [`Tr::emit_pure`] of `start..end` but for the part `unread` (inside it, jumps kept

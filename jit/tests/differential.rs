@@ -2136,18 +2136,19 @@ fn a_long_chain_of_unary_operators_compiles_and_agrees() {
     }
 }
 
-/// An element's `:=` is tagged on the tape with its array and index, as a variable's is with
-/// the variable: an `undo` of another element's write is R0115 on both engines (every
-/// element statement's stand-in temporary is the same slot, and `undo a[1] := 5` took back
-/// what `b[2] := 9` saved: exit 0, a[1] = 30). (The same element written twice passes: the
-/// undo takes back the last write, and the location still holds what that wrote.)
+/// An element's `:=` is tagged on the tape with its array, index and value, as a variable's
+/// is with the variable and value: an `undo` of another statement's write is R0115 on both
+/// engines (every element statement's stand-in temporary is the same slot, and `undo a[1] :=
+/// 5` took back what `b[2] := 9` saved: exit 0, a[1] = 30; `a[1] := 5; y += a[1]; undo a[1] :=
+/// 7` ran backward to another y). Undone in order, each passes.
 #[test]
 fn an_undo_of_another_elements_write_is_refused_on_both_engines() {
     let arrays = || vec![Value::Array(vec![1, 2, 3, 4]), Value::Array(vec![10, 20, 30, 40])];
-    for (other, ok) in [("b[2]", false), ("a[2]", false), ("b[1]", false), ("a[1]", true)] {
+    for (other, ok) in [("b[2]", false), ("a[2]", false), ("b[1]", false), ("a[1]", false)] {
         let text = format!(
             "gene g(a: u64[4], b: u64[4]) {{\n    a[1] := 5\n    {other} := 9\n    undo {other} := 9\n    undo a[1] := 5\n}}\n\
-             gene h(a: u64[4], b: u64[4]) {{\n    a[1] := 5\n    {other} := 9\n    undo a[1] := 5\n}}"
+             gene h(a: u64[4], b: u64[4]) {{\n    a[1] := 5\n    {other} := 9\n    undo a[1] := 5\n}}\n\
+             gene v(a: u64[4], b: u64[4]) {{\n    a[1] := 5\n    {other} += 1\n    undo a[1] := 7\n}}"
         );
         let m = compile(&text);
         let (r, out) = both(&m, 0, &arrays(), Direction::Forward);
@@ -2156,6 +2157,14 @@ fn an_undo_of_another_elements_write_is_refused_on_both_engines() {
         match r {
             Err(e) if !ok => assert_eq!(e.kind.code(), rdx_lang::codes::Code::R0115, "{other}: {e:?}"),
             r => assert!(ok && r.is_ok(), "{other}: {r:?}"),
+        }
+        // Another value (both ways: backward the `undo` assigns 7, and the `:=` takes back 5).
+        for dir in [Direction::Forward, Direction::Backward] {
+            let (r, _) = both(&m, 2, &arrays(), dir);
+            assert!(
+                matches!(&r, Err(e) if e.kind.code() == rdx_lang::codes::Code::R0115),
+                "{other} {dir:?}: {r:?}"
+            );
         }
     }
 }

@@ -305,7 +305,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     fn part_where(&mut self, from: usize, updates: &[(usize, Writes)], olds: &mut Olds) {
         let mut from = from;
         for (u, w) in updates {
-            self.emit_pure(from, *u);
+            self.emit_pure_forward(from, *u);
             self.srcloc(*u);
             self.update_where(self.g.code[*u], w, olds);
             from = u + 1;

@@ -111,6 +111,33 @@ pub fn value_part(code: &[Op], swap: usize, v: Slot, idx: Slot) -> Option<(usize
     (!crossing && !rest_reads).then_some((from, until))
 }
 
+/// Whether the value's code `from..until` (inside the expression code `start..swap`) reads no
+/// slot the rest of that code writes: its form then names only variables and its own
+/// temporaries, the same wherever the statement's other copy (`:=` or its `undo`) puts it.
+pub fn self_contained(code: &[Op], start: usize, swap: usize, from: usize, until: usize) -> bool {
+    let writes = |p: usize| {
+        let op = &code[p];
+        let mut w = Vec::new();
+        op.operands(&mut |name, o| {
+            if let OperandRef::Slot(s) = o
+                && crate::loops::is_write(op, name)
+            {
+                w.push(s);
+            }
+        });
+        w
+    };
+    let rest: Vec<Slot> = (start..from).chain(until..swap).flat_map(writes).collect();
+    !(from..until).any(|p| {
+        let op = &code[p];
+        let mut hit = false;
+        op.operands(&mut |name, o| {
+            hit |= matches!(o, OperandRef::Slot(s) if !crate::loops::is_write(op, name) && rest.contains(&s))
+        });
+        hit
+    })
+}
+
 /// `code` with a `skip` over each range of `passed` ([`passed`]), or nothing when there is
 /// none. A `skip` passes over at most 255 instructions besides itself, so a longer range gets
 /// one every 256.

@@ -568,19 +568,30 @@ pub(crate) fn statement_tag(gene: usize, code: &[Op], pc: usize) -> u64 {
     }
     // An element's (`swap.elem t, a[i]`, the assign or unassign of t, `swap.elem t, a[i]`):
     // t stands in for every element a gene assigns, so the element is named too, by the swap
-    // whose code computes only the index (after an `assign`, before an `unassign`; the other
-    // computes the value), in a form its temporaries' numbers do not change.
-    let swap = match code[pc] {
-        Op::Assign { .. } => (pc + 1..code.len()).find(|&p| !code[p].is_pure()),
-        _ => pc.checked_sub(1),
+    // whose code computes only the index (after an `assign`, before an `unassign`), and the
+    // value by its part of the other swap's code, each in a form its temporaries' numbers do
+    // not change.
+    let next = (pc + 1..code.len()).find(|&p| !code[p].is_pure());
+    let (index_swap, value_swap) = match code[pc] {
+        Op::Assign { .. } => (next, pc.checked_sub(1)),
+        _ => (pc.checked_sub(1), next),
     };
-    if let Some(q) = swap
-        && let Some(Op::SwapElem { dst: t, .. }) = code.get(q)
-        && *t == dst
-    {
-        let from = q - code[q].pre().map_or(0, usize::from).min(q);
-        for token in reversible::code_form(code, from, q + 1).0 {
+    let element = |q: Option<usize>| match q.and_then(|q| Some((q, code.get(q)?))) {
+        Some((q, &Op::SwapElem { dst: t, idx, .. })) if t == dst => Some((q, idx)),
+        _ => None,
+    };
+    if let (Some((q, _)), Some((vq, idx))) = (element(index_swap), element(value_swap)) {
+        let start = |q: usize| q - code[q].pre().map_or(0, usize::from).min(q);
+        for token in reversible::code_form(code, start(q), q + 1).0 {
             bytes.extend_from_slice(&token.to_le_bytes());
+        }
+        if let Some((from, until)) = forward::value_part(code, vq, src, idx)
+            && forward::self_contained(code, start(vq), vq, from, until)
+        {
+            bytes.push(0xff);
+            for token in reversible::code_form(code, from, until).0 {
+                bytes.extend_from_slice(&token.to_le_bytes());
+            }
         }
     }
     let h = bytes
