@@ -462,8 +462,10 @@ impl<'p> Checker<'p> {
                 }
                 match self.const_operand(factor, scope, E0401, "multiplier") {
                     Some(c) if c & 1 == 0 => {
+                        // As written: `x *= -128` is the word 2^64 - 128.
+                        let shown = if (c as i64) < 0 { (c as i64).to_string() } else { c.to_string() };
                         self.err(
-                            Diagnostic::error(E0402, format!("multiplier {c} is even"), factor.span)
+                            Diagnostic::error(E0402, format!("multiplier {shown} is even"), factor.span)
                                 .note("an even factor has no inverse modulo 2^64")
                                 .hint("multiply by an odd constant; `x *= 2` loses the top bit of x"),
                         );
