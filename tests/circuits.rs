@@ -183,6 +183,21 @@ fn arithmetic_operands_products_and_variable_rotations_agree() {
     for src in cases {
         compile_and_verify(src, "g");
     }
+    // A signed value against an unsigned one: their values, not their bits (an `i8` -128 is
+    // not a `u8` 128, though the circuit said it was), for every x and the z with x's bits.
+    for (src, zbits) in [
+        ("gene g(x: i8, z: u8, y: u8) { y ^= (x == z) + (x != z) * 2 }", 8),
+        ("gene g(x: i8, z: u16) { if x == z { z += 1 } fi x == z - 1 }", 16),
+    ] {
+        let c = compile_and_verify(src, "g");
+        let (_, m) = front(src);
+        for x in 0..256u64 {
+            let same_bits = (x as u8 as i8 as i64 as u64) & ((1 << zbits) - 1);
+            for z in [x, same_bits, same_bits.wrapping_sub(1) & ((1 << zbits) - 1)] {
+                agree_on(&c, &m, 0, &[x, z, 0]).unwrap_or_else(|e| panic!("{src}: {e}"));
+            }
+        }
+    }
 }
 
 /// Shifts by a constant of the width or more (a negative amount is a huge one) shift everything

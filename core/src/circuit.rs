@@ -832,7 +832,33 @@ impl<'a> Cc<'a> {
                         }
                         w
                     }
-                    None => self.width(l).0.max(self.width(r).0),
+                    None => {
+                        let ((lw, ls), (rw, rs)) = (self.width(l), self.width(r));
+                        if ls != rs {
+                            // A signed operand against an unsigned one: each its own value,
+                            // one bit wider than both, as the interpreter compares them (an
+                            // `i8` -128 is not a `u8` 128, though their bits are; `l ^ r`
+                            // would be computed at the signed width). a ^= b, tested, undone.
+                            let bits = (lw.max(rw) + 1).min(64);
+                            let (aw, ua) = self.compute_fresh(l, bits)?;
+                            let (bw, ub) = self.compute_fresh(r, bits)?;
+                            let xor = |me: &mut Self| {
+                                for (&a, &b) in aw.iter().zip(&bw) {
+                                    me.gates.push(Gate::Mcx { controls: vec![b], target: a });
+                                }
+                            };
+                            xor(self);
+                            self.zero_test(&aw, t);
+                            xor(self);
+                            if *op == BinOp::Ne {
+                                self.emit(vec![], t);
+                            }
+                            self.uncompute(ub);
+                            self.uncompute(ua);
+                            return Ok(());
+                        }
+                        lw.max(rw)
+                    }
                 };
                 let diff = ExprKind::Binary(BinOp::Xor, l.clone(), r.clone());
                 let d = Expr { kind: diff, span: e.span };
