@@ -706,27 +706,12 @@ fn evaluate_answers_the_value_of_a_janus_expression_holding_equals() {
 /// Signed and narrow locals.
 const TYPED_LOCALS: &str = include_str!("common/typed_locals.rdx");
 
-/// Assembles `source` (in its own folder) into a module whose debug section's source no
-/// longer parses (`gene main` made `gene@main`): a module that does not tell its locals'
-/// types. Returns the module's path.
+#[path = "common/untyped.rs"]
+mod untyped;
+
+/// [`untyped::module_without_local_types`] of `source`, written in its own folder.
 fn module_without_local_types(tag: &str, source: &str) -> String {
-    let src = program(tag, "typed.rdx", source);
-    let dir = Path::new(&src).parent().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
-        .args(["asm", &src, "-o", "typed.rdxb", "--home"])
-        .arg(dir.join("home"))
-        .current_dir(dir)
-        .env("RDX_NO_LEDGER", "1")
-        .output()
-        .expect("rdx asm runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let module = dir.join("typed.rdxb");
-    let mut bytes = std::fs::read(&module).unwrap();
-    let at = bytes.windows(9).position(|w| w == b"gene main").expect("the source is in the module");
-    bytes[at + 4] = b'@';
-    let broken = dir.join("untyped.rdxb");
-    std::fs::write(&broken, bytes).unwrap();
-    broken.display().to_string()
+    untyped::module_without_local_types(&program(tag, "typed.rdx", source))
 }
 
 /// Locals have the types the source declares (the bytecode keeps none: they were all shown,

@@ -673,6 +673,9 @@ fn ctrl_c_stops_a_motion_that_never_ends_and_the_session_goes_on() {
 /// Signed and narrow locals.
 const TYPED_LOCALS: &str = include_str!("common/typed_locals.rdx");
 
+#[path = "common/untyped.rs"]
+mod untyped;
+
 /// Locals are shown, printed, computed and watched with the types the source declares (the
 /// bytecode keeps none: `local d: i64` = -5 was 18446744073709551611, `d < 0` was 0).
 #[test]
@@ -695,22 +698,7 @@ fn locals_are_printed_and_computed_with_their_declared_types() {
 /// `print` of an expression that reads one.
 #[test]
 fn locals_of_a_module_that_does_not_type_them_are_shown_as_words_and_say_so() {
-    let src = program("untyped", "typed.rdx", TYPED_LOCALS);
-    let dir = Path::new(&src).parent().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
-        .args(["asm", &src, "-o", "typed.rdxb", "--home"])
-        .arg(dir.join("home"))
-        .current_dir(dir)
-        .env("RDX_NO_LEDGER", "1")
-        .output()
-        .expect("rdx asm runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let mut bytes = std::fs::read(dir.join("typed.rdxb")).unwrap();
-    let at = bytes.windows(9).position(|w| w == b"gene main").expect("the source is in the module");
-    bytes[at + 4] = b'@';
-    let module = dir.join("untyped.rdxb");
-    std::fs::write(&module, bytes).unwrap();
-    let module = module.display().to_string();
+    let module = untyped::module_without_local_types(&program("untyped", "typed.rdx", TYPED_LOCALS));
     let out = session(
         &[&module, "--set", "x=10", "--set", "y=3"],
         "goto 8\ninfo locals\nprint d < 0\nprint x + 1\n",

@@ -58,15 +58,7 @@ pub fn unread_value_backward(code: &[Op], at: usize) -> Option<(usize, usize)> {
 /// reads written by the value's, or a jump from one into the other).
 pub fn value_part(code: &[Op], swap: usize, v: Slot, idx: Slot) -> Option<(usize, usize)> {
     let start = swap - code[swap].pre().map_or(0, usize::from).min(swap);
-    let writes = |p: usize, s: Slot| {
-        let op = &code[p];
-        let mut hit = false;
-        op.operands(&mut |name, o| {
-            hit |= matches!(o, OperandRef::Slot(w) if w == s && crate::loops::is_write(op, name))
-        });
-        hit
-    };
-    let of = |s: Slot| (start..swap).filter(move |&p| writes(p, s));
+    let of = |s: Slot| (start..swap).filter(move |&p| slots(&code[p], true).contains(&s));
     let (first_v, last_v) = (of(v).next()?, of(v).next_back()?);
     let (from, until) = match (of(idx).next(), of(idx).next_back()) {
         (None, _) => (start, swap),
@@ -86,28 +78,9 @@ pub fn value_part(code: &[Op], swap: usize, v: Slot, idx: Slot) -> Option<(usize
         })
     });
     // The rest (the index's code) reads nothing the value's code writes.
-    let value_writes: Vec<Slot> = (from..until)
-        .flat_map(|p| {
-            let op = &code[p];
-            let mut w = Vec::new();
-            op.operands(&mut |name, o| {
-                if let OperandRef::Slot(s) = o
-                    && crate::loops::is_write(op, name)
-                {
-                    w.push(s);
-                }
-            });
-            w
-        })
-        .collect();
-    let rest_reads = (start..from).chain(until..swap).any(|p| {
-        let op = &code[p];
-        let mut hit = false;
-        op.operands(&mut |name, o| {
-            hit |= matches!(o, OperandRef::Slot(s) if !crate::loops::is_write(op, name) && value_writes.contains(&s))
-        });
-        hit
-    }) || value_writes.contains(&idx);
+    let value_writes: Vec<Slot> = (from..until).flat_map(|p| slots(&code[p], true)).collect();
+    let rest_reads =
+        reads_any(code, (start..from).chain(until..swap), &value_writes) || value_writes.contains(&idx);
     (!crossing && !rest_reads).then_some((from, until))
 }
 
@@ -115,27 +88,26 @@ pub fn value_part(code: &[Op], swap: usize, v: Slot, idx: Slot) -> Option<(usize
 /// slot the rest of that code writes: its form then names only variables and its own
 /// temporaries, the same wherever the statement's other copy (`:=` or its `undo`) puts it.
 pub fn self_contained(code: &[Op], start: usize, swap: usize, from: usize, until: usize) -> bool {
-    let writes = |p: usize| {
-        let op = &code[p];
-        let mut w = Vec::new();
-        op.operands(&mut |name, o| {
-            if let OperandRef::Slot(s) = o
-                && crate::loops::is_write(op, name)
-            {
-                w.push(s);
-            }
-        });
-        w
-    };
-    let rest: Vec<Slot> = (start..from).chain(until..swap).flat_map(writes).collect();
-    !(from..until).any(|p| {
-        let op = &code[p];
-        let mut hit = false;
-        op.operands(&mut |name, o| {
-            hit |= matches!(o, OperandRef::Slot(s) if !crate::loops::is_write(op, name) && rest.contains(&s))
-        });
-        hit
-    })
+    let rest: Vec<Slot> = (start..from).chain(until..swap).flat_map(|p| slots(&code[p], true)).collect();
+    !reads_any(code, from..until, &rest)
+}
+
+/// The slot operands `op` writes (`written`), or those it reads.
+fn slots(op: &Op, written: bool) -> Vec<Slot> {
+    let mut out = Vec::new();
+    op.operands(&mut |name, o| {
+        if let OperandRef::Slot(s) = o
+            && crate::loops::is_write(op, name) == written
+        {
+            out.push(s);
+        }
+    });
+    out
+}
+
+/// Whether an instruction of `code` at one of `at` reads one of `slots`.
+fn reads_any(code: &[Op], mut at: impl Iterator<Item = usize>, slots_: &[Slot]) -> bool {
+    at.any(|p| slots(&code[p], false).iter().any(|s| slots_.contains(s)))
 }
 
 /// `code` with a `skip` over each range of `passed` ([`passed`]), or nothing when there is
