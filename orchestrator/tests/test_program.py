@@ -544,7 +544,6 @@ def test_each_thread_undoes_its_own_lossy_run() -> None:
         assert prog.history_words == 0
 
 
-@pytest.mark.skipif("jit" not in rx.backends(), reason="needs the JIT")
 def test_a_reverse_undoes_the_last_forward_run_whichever_engines_ran() -> None:
     # One history tape per program and thread, whichever engine runs: a forward run on one
     # engine is undone by a reverse on any. Each engine kept its own tape: a JIT run's history
