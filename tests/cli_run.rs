@@ -609,6 +609,17 @@ fn rdx_printf_of_arrays_prints_values_by_their_types() {
             stdout(&out)
         );
     }
+    // A NUL in the text prints as written, even where what follows it reads as a shape.
+    let nul = write(
+        &d,
+        "nul.rdx",
+        "gene main(a: u64[2], x: u64) {\n    printf \"v\\0[1][2]%a x\\0[1]%d\", a, x\n}\n",
+    );
+    for backend in ["interp", "jit"] {
+        let out = rdx(&["run", &nul, "--backend", backend, "--set", "a=[0, 5]", "--set", "x=3"]);
+        assert_eq!(code(&out), 0, "{backend}: {}", stderr(&out));
+        assert!(stdout(&out).starts_with("v\0[1][2]{0, 5} x\0[1]3\n"), "{backend}: {:?}", stdout(&out));
+    }
     let f = write(&d, "f.rdx", "gene main(z: f64[2]) {\n    printf \"%a\", z\n}\n");
     let out = rdx(&["check", &f]);
     assert_eq!(code(&out), 2);

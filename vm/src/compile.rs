@@ -2241,12 +2241,17 @@ impl<'a> GeneCompiler<'a> {
                 for (k, (((var, base, _), text), id)) in
                     vars.into_iter().zip(&plan.before).zip(idents).enumerate()
                 {
-                    // A multi-dimensional array (named with its shape, `m[2][3]`) prints nested.
-                    let name = match id.name.find('[') {
-                        Some(at) if base == Fmt::ARR_I64 => {
-                            self.strings.get(&format!("{text}\0{}", &id.name[at..]))
-                        }
-                        _ => self.strings.get(text),
+                    // A multi-dimensional array (named with its shape, `m[2][3]`) prints nested:
+                    // its piece is `text\0[2][3]`. A NUL in the text itself is followed by an
+                    // empty shape, so the printing never reads the text as one.
+                    let shape = match id.name.find('[') {
+                        Some(at) if base == Fmt::ARR_I64 => &id.name[at..],
+                        _ => "",
+                    };
+                    let name = if shape.is_empty() && !text.contains('\0') {
+                        self.strings.get(text)
+                    } else {
+                        self.strings.get(&format!("{text}\0{shape}"))
                     };
                     let first = if k == 0 { SHOW_FIRST } else { 0 };
                     self.emit(Op::Show { var, name, fmt: Fmt(base.0 | SHOW_JANA | SHOW_RAW | first) }, sp);

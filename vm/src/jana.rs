@@ -335,14 +335,17 @@ pub fn show_piece(name: &str, flags: u8, value: &Value, signed: bool) -> String 
     if flags & SHOW_TEXT != 0 {
         name.to_string()
     } else if flags & SHOW_RAW != 0 {
-        // `text\0[2][3]`: the text before a multi-dimensional array, then its shape.
-        if let Some((text, dims)) = name.rsplit_once('\0')
-            && let (Some(dims), Value::Array(xs)) = (shape(dims), value)
+        // `text\0[2][3]`: the text before a multi-dimensional array, then its shape (empty
+        // after a text that has a NUL of its own: the shape starts after the last one).
+        let Some((text, dims)) = name.rsplit_once('\0') else {
+            return format!("{name}{}", format_words(value, signed));
+        };
+        if let (Some(dims), Value::Array(xs)) = (shape(dims), value)
             && dims.iter().product::<u64>() == xs.len() as u64
         {
             return format!("{text}{}", nested(xs, &dims));
         }
-        format!("{name}{}", format_words(value, signed))
+        format!("{text}{}", format_words(value, signed))
     } else {
         format_var(name, value)
     }

@@ -1015,33 +1015,10 @@ impl GeneLowering<'_, '_> {
         }
         let ir: Vec<Ident> = ids.iter().map(|i| self.ident(i)).collect();
         let Some(kinds) = self.kinds(ids) else { return StmtKind::Print(Print::Format(fmt.to_string(), ir)) };
-        let plan = match printf_plan(fmt, &kinds) {
-            Ok(plan) => plan,
-            Err(e) => return StmtKind::Error(e.to_string()),
-        };
-        // The compiler names the piece before a multi-dimensional array `text\0[2][3]`, and its
-        // printing reads a shape after the last NUL (`rdx_vm::jana::show_piece`): a NUL in the
-        // text before a one-dimensional array (`"v\0[1][2]%a"`) would be read as a shape, so
-        // that text gets the array's own shape after it (`\0[2]`), which prints as nothing.
-        if !plan.before.iter().any(|t| t.contains('\0')) {
-            return StmtKind::Print(Print::Format(fmt.to_string(), ir));
+        if let Err(e) = printf_plan(fmt, &kinds) {
+            return StmtKind::Error(e.to_string());
         }
-        let mut text = String::new();
-        for ((before, kind), id) in plan.before.iter().zip(&kinds).zip(&ir) {
-            text.push_str(&before.replace('%', "%%"));
-            match (kind, self.type_of(&id.name)) {
-                (Kind::Array, Some(Type::Array(_, n)))
-                    if before.contains('\0') && !self.shapes.contains_key(&id.name) =>
-                {
-                    text.push_str(&format!("\0[{n}]%a"))
-                }
-                (Kind::Array, _) => text.push_str("%a"),
-                (Kind::Stack, _) => text.push_str("%t"),
-                (Kind::Int, _) => text.push_str("%d"),
-            }
-        }
-        text.push_str(&plan.after);
-        StmtKind::Print(Print::Format(text, ir))
+        StmtKind::Print(Print::Format(fmt.to_string(), ir))
     }
 
     /// jana's `show(x, a, s)`, one line `x = 1, a[2] = {0, 7}, s = nil`: the `printf` that
