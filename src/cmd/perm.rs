@@ -47,10 +47,11 @@ pub struct Args {
     /// Do not keep the table in the home's store (the CID is still printed).
     #[arg(long)]
     no_store: bool,
-    /// The execution engine. The JIT counts no instructions: `jit` runs with no step budget
-    /// (a gene that never stops from some state never finishes) and refuses --max-steps;
-    /// `auto` runs on the interpreter, which keeps the budget.
-    #[arg(long, value_enum, default_value = "interp")]
+    /// The execution engine: `interp` (the default), `jit` or `auto`. The JIT counts no
+    /// instructions: `jit` runs with no step budget (a gene that never stops from some state
+    /// never finishes) and refuses --max-steps; `auto` runs on the interpreter, which keeps the
+    /// budget (a sweep has no planner).
+    #[arg(long, value_enum, default_value = "interp", hide_possible_values = true)]
     backend: crate::cmd::run::Backend,
     /// The instructions each state's run may execute (default 10000000); past them the sweep
     /// stops with an error naming that state.
