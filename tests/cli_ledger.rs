@@ -395,3 +395,149 @@ fn a_blob_missing_from_the_store_fails_replay_and_rewind_with_1() {
     home.ok(&["run", "stdlib/fib.rdx", "--set", "n=3"]);
     assert!(home.ok(&["replay", "1"]).contains("the same output"));
 }
+
+/// The file a blob of `home` lives in.
+fn blob_path(home: &TempHome, cid: &str) -> std::path::PathBuf {
+    home.0.join("store/blobs").join(&cid[..2]).join(&cid[2..])
+}
+
+#[test]
+fn a_run_stores_its_blob_over_what_is_not_a_blob_file() {
+    // A state of 2100 words is over 4 KiB: a file blob. Its output's CID is known beforehand.
+    let home = TempHome::new("blob-path-taken");
+    let src = home.file("wide.rdx", "gene wide(a: u64[2100]) {\n    a[0] += 1\n}\n");
+    let output = format!("{{\"a\":[1{}]}}", ",0".repeat(2099));
+    let cid = rdx_core::Cid::of(output.as_bytes()).to_hex();
+    let path = blob_path(&home, &cid);
+    std::fs::create_dir_all(&path).unwrap();
+    home.ok(&["run", &src]);
+    assert_eq!(home.log()[0]["output"], cid.as_str());
+    assert_eq!(home.ok(&["store", "get", &cid]), output, "the empty directory gave way to the blob");
+    // A FIFO (or a symlink) is replaced by the rename; the run's output reads back.
+    std::fs::remove_file(&path).unwrap();
+    assert!(Command::new("mkfifo").arg(&path).status().unwrap().success());
+    home.ok(&["run", &src]);
+    assert_eq!(home.ok(&["store", "get", &cid]), output);
+    assert!(home.ok(&["store", "verify"]).starts_with("ok: "));
+    // A directory that holds something is not removed: the run is not recorded, and says so.
+    std::fs::remove_file(&path).unwrap();
+    std::fs::create_dir_all(path.join("keep")).unwrap();
+    let before = home.log().len();
+    let out = home.rdx(&["run", &src]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("warning: this run was not recorded") && err.contains("not empty"), "{err}");
+    assert_eq!(home.log().len(), before);
+    // verify names the directory by its CID, as it does a FIFO; a stray entry gets no CID.
+    std::fs::write(home.0.join("store/blobs/zz"), b"stray").unwrap();
+    let out = home.rdx(&["store", "verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let shown = format!("store/blobs/{}/{}", &cid[..2], &cid[2..]);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "corrupt: file name is not a CID: store/blobs/zz".to_string(),
+            format!("corrupt {cid}: not a regular file (a directory): {shown}"),
+        ],
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_pin_whose_blob_is_gone_can_be_removed() {
+    let home = TempHome::new("unpin-gone");
+    let file = home.file("s2.bin", vec![5u8; 6000]);
+    let cid = home.ok(&["store", "put", &file]).split_whitespace().next().unwrap().to_string();
+    home.ok(&["store", "pin", &cid]);
+    assert!(home.ok(&["store", "ls"]).contains("pinned"));
+    std::fs::remove_file(blob_path(&home, &cid)).unwrap();
+    home.ok(&["store", "unpin", &cid[..10]]);
+    let db = rusqlite::Connection::open(home.0.join("ledger.sqlite")).unwrap();
+    let pins: i64 = db.query_row("SELECT count(*) FROM pins", [], |r| r.get(0)).unwrap();
+    assert_eq!(pins, 0, "the pin went with its blob");
+    // With no pin and no blob left, the CID names nothing.
+    assert_clean_error(&home.rdx(&["store", "unpin", &cid]), 2, "no blob");
+}
+
+#[test]
+fn show_gives_the_fields_in_the_order_of_show_json() {
+    let home = TempHome::new("show-order");
+    let lossy = home.file("lossy.rdx", "gene main(x: u64, y: u64) {\n    y := x * 3\n    x += y\n}\n");
+    home.ok(&["run", &lossy, "--set", "x=5", "--set", "y=7"]);
+    home.ok(&["rewind", "1"]);
+    let printy = home.file("printy.rdx", "gene f(x: u64) {\n    x += 3\n    printf \"x is %d\", x\n}\n");
+    home.ok(&["run", &printy, "--set", "x=1"]);
+    let log = home.log();
+    let (printed, rewind) = (log[0]["id"].to_string(), log[1]["id"].to_string());
+    for (id, field) in [(rewind.as_str(), "tape_in"), (printed.as_str(), "printed")] {
+        let json = home.ok(&["show", id, "--json"]);
+        let keys = keys_in_order(&json);
+        assert!(keys.iter().any(|k| k == field), "{json}");
+        let shown: Vec<String> = home
+            .ok(&["show", id])
+            .lines()
+            .map(|l| l.split_whitespace().next().unwrap().to_string())
+            .collect();
+        assert_eq!(shown, keys, "rdx show {id}");
+        let all: Vec<&str> = rdx_core::ledger::ALL_RUN_FIELDS
+            .iter()
+            .copied()
+            .filter(|f| keys.contains(&f.to_string()))
+            .collect();
+        assert_eq!(keys, all, "the order of ALL_RUN_FIELDS");
+    }
+}
+
+#[test]
+fn a_tampered_record_fails_replay_with_1_naming_the_run_and_field() {
+    let home = TempHome::new("tampered");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=10"]);
+    let lossy = home.file("lossy.rdx", "gene main(x: u64, y: u64) {\n    y := x * 3\n    x += y\n}\n");
+    home.ok(&["run", &lossy, "--set", "x=5", "--set", "y=7"]);
+    let log = home.log();
+    let (fib, lossy) = (&log[1], &log[0]);
+    let cid = |r: &serde_json::Value, k: &str| r[k].as_str().unwrap().to_string();
+    let db = rusqlite::Connection::open(home.0.join("ledger.sqlite")).unwrap();
+    let body = |id: i64| -> String {
+        db.query_row("SELECT body FROM records WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+    };
+    let set_body = |id: i64, text: &str| {
+        db.execute("UPDATE records SET body = ?1 WHERE id = ?2", (text, id)).unwrap();
+    };
+    let field = |k: &str, v: &str| format!(r#""{k}":"{v}""#);
+    // (record, text replaced, its replacement, command, what the error names)
+    let cases = [
+        (1, field("entry", "fib"), field("entry", "fob"), "replay", "run 1's entry `fob`".to_string()),
+        (
+            1,
+            field("direction", "forward"),
+            field("direction", "sideways"),
+            "rewind",
+            "run 1's direction `sideways`".into(),
+        ),
+        (
+            1,
+            cid(fib, "output"),
+            cid(fib, "program"),
+            "replay",
+            format!("run 1's output `{}`", cid(fib, "program")),
+        ),
+        (
+            2,
+            cid(lossy, "tape"),
+            cid(lossy, "output"),
+            "rewind",
+            format!("run 2's tape `{}`", cid(lossy, "output")),
+        ),
+    ];
+    for (id, from, to, verb, want) in cases {
+        let original = body(id);
+        assert!(original.contains(&from), "{original}");
+        set_body(id, &original.replacen(&from, &to, 1));
+        assert_clean_error(&home.rdx(&[verb, &id.to_string()]), 1, &want);
+        set_body(id, &original);
+    }
+    assert!(home.ok(&["replay", "1"]).contains("the same output"));
+}

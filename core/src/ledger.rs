@@ -133,8 +133,10 @@ impl NewRun {
     }
 }
 
-/// The fields of a run record, in the order `rdx log --json` and `rdx show` give them.
-pub const RUN_FIELDS: [&str; 25] = [
+/// Every field a run record can have, in the order `rdx log --json`, `rdx show --json` and
+/// `rdx show` give them (the order [`RunRecord`] serialises in). A record has all of them but
+/// the [`OPTIONAL_RUN_FIELDS`] it does not set.
+pub const ALL_RUN_FIELDS: [&str; 27] = [
     "id",
     "started",
     "ended",
@@ -158,9 +160,52 @@ pub const RUN_FIELDS: [&str; 25] = [
     "parent",
     "kernels",
     "flags",
+    "printed",
+    "tape_in",
     "prev",
     "hash",
 ];
+
+/// The fields of [`ALL_RUN_FIELDS`] that a run record has only when they are set.
+pub const OPTIONAL_RUN_FIELDS: [&str; 2] = ["printed", "tape_in"];
+
+/// The fields every run record has, in the order of [`ALL_RUN_FIELDS`].
+pub const RUN_FIELDS: [&str; 25] = required_run_fields();
+
+/// [`ALL_RUN_FIELDS`] without [`OPTIONAL_RUN_FIELDS`] (checked when compiled: a field added to
+/// one list but not the other does not build).
+const fn required_run_fields() -> [&'static str; 25] {
+    const fn same(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let mut out = [""; 25];
+    let (mut i, mut n) = (0, 0);
+    while i < ALL_RUN_FIELDS.len() {
+        let field = ALL_RUN_FIELDS[i];
+        let mut j = 0;
+        while j < OPTIONAL_RUN_FIELDS.len() && !same(field, OPTIONAL_RUN_FIELDS[j]) {
+            j += 1;
+        }
+        if j == OPTIONAL_RUN_FIELDS.len() {
+            out[n] = field;
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == out.len(), "every optional field is one of ALL_RUN_FIELDS");
+    out
+}
 
 /// A run as the ledger holds it. Its JSON is flat: `id`, the fields of [`NewRun`], `prev`,
 /// `hash`, in that order.

@@ -4,6 +4,10 @@
 //!
 //! An input that `rdx store gc --drop-recoverable` deleted is recovered on the way by rewinding
 //! the run it was the input of: a lossless run's output determines its input.
+//!
+//! What a record says is not what the user asked: a field that does not fit its run (an entry
+//! that is no gene, a CID of a blob that is no state or tape) is a problem in the home,
+//! [`CoreError::Ledger`], naming the run and the field.
 
 use crate::error::CoreError;
 use crate::kernels::UserKernel;
@@ -41,16 +45,19 @@ pub fn replay(home: &Home, id: u64) -> Result<Rerun, CoreError> {
     let original = home.run_record(id)?;
     let (program, gene, kernels) = reload(home, &original)?;
     let input = recorded_input(home, &original, &program, gene, &kernels)?;
-    let args = state::decode(&program.module, gene, &input)?;
-    let dir = run::parse_direction(&original.run.direction)?;
+    let r = &original.run;
+    let args =
+        state::decode(&program.module, gene, &input).map_err(blame(home, &original, "input", &r.input))?;
+    let dir =
+        run::parse_direction(&r.direction).map_err(blame(home, &original, "direction", &r.direction))?;
     // The tape the run started from, as far as it used it (a rewind's, a backward run's).
     let tape = match &original.run.tape_in {
-        Some(t) => state::decode_tape(&home.get(&Cid::parse(t)?)?)?,
+        Some(t) => recorded_tape(home, &original, "tape_in", t)?,
         None => Vec::new(),
     };
     let outcome = rerun(&program, gene, args, dir, &original, &kernels, tape)?;
     let verdict = match (&original.run.output, &outcome.output) {
-        (Some(want), Some(got)) => compare(home, &program, gene, want, got)?,
+        (Some(want), Some(got)) => compare(home, &original, "output", &program, gene, want, got)?,
         (None, None) => same_failure(&original, &outcome),
         (Some(_), None) => Verdict::Failed { expected: "ok".into(), got: failure(&outcome) },
         (None, Some(_)) => Verdict::Failed { expected: recorded_failure(&original), got: "ok".into() },
@@ -65,7 +72,7 @@ pub fn rewind(home: &Home, id: u64) -> Result<Rerun, CoreError> {
     let (program, gene, kernels) = reload(home, &original)?;
     let (outcome, _) = rewind_record(home, &original, &program, gene, &kernels)?;
     let verdict = match &outcome.output {
-        Some(got) => compare(home, &program, gene, &original.run.input, got)?,
+        Some(got) => compare(home, &original, "input", &program, gene, &original.run.input, got)?,
         None => Verdict::Failed { expected: "ok".into(), got: failure(&outcome) },
     };
     finish(home, original, program, gene, kernels, outcome, verdict)
@@ -74,18 +81,62 @@ pub fn rewind(home: &Home, id: u64) -> Result<Rerun, CoreError> {
 /// Loads a recorded run's program, entry gene and user kernels from the store.
 fn reload(home: &Home, rec: &RunRecord) -> Result<(Program, usize, Vec<UserKernel>), CoreError> {
     let strict = rec.run.flags.iter().any(|f| f == "--strict");
-    let program = Program::from_store(home, &Cid::parse(&rec.run.program)?, strict).map_err(|e| match e {
-        LoadError::Core(e) => e,
-        LoadError::Compile { name, .. } => CoreError::Usage(format!("{name} does not compile")),
-    })?;
-    let gene = program.entry(Some(&rec.run.entry))?;
+    let program = Cid::parse(&rec.run.program)
+        .and_then(|cid| {
+            Program::from_store(home, &cid, strict).map_err(|e| match e {
+                LoadError::Core(e) => e,
+                LoadError::Compile { name, .. } => CoreError::Usage(format!("{name} does not compile")),
+            })
+        })
+        .map_err(blame(home, rec, "program", &rec.run.program))?;
+    let gene = program.entry(Some(&rec.run.entry)).map_err(blame(home, rec, "entry", &rec.run.entry))?;
     let kernels = rec
         .run
         .kernels
         .iter()
-        .map(|c| Ok(UserKernel { label: c.clone(), bytes: home.get(&Cid::parse(c)?)? }))
+        .map(|c| {
+            let bytes =
+                Cid::parse(c).and_then(|cid| home.get(&cid)).map_err(blame(home, rec, "kernel", c))?;
+            Ok(UserKernel { label: c.clone(), bytes })
+        })
         .collect::<Result<Vec<_>, CoreError>>()?;
     Ok((program, gene, kernels))
+}
+
+/// The error of a value that run `rec` recorded in `field` (or of the blob it names) and that
+/// cannot be used: the record's fault, not the request's, so a problem in the home
+/// ([`CoreError::Ledger`], exit 1) that names the run and the field. Errors that already say
+/// the home is at fault (I/O, a corrupt or missing blob) pass unchanged.
+fn blame<'a>(
+    home: &'a Home,
+    rec: &'a RunRecord,
+    field: &'a str,
+    value: &'a str,
+) -> impl Fn(CoreError) -> CoreError + 'a {
+    move |e| match e {
+        CoreError::Usage(_) | CoreError::BadCid { .. } => CoreError::Ledger {
+            path: home.ledger_path().to_path_buf(),
+            why: format!(
+                "run {}'s {field} `{value}` does not fit the run: {e}; was the record or the store \
+                 changed on disk? (`rdx ledger verify` and `rdx store verify` check them)",
+                rec.id
+            ),
+        },
+        other => other,
+    }
+}
+
+/// The history tape that run `rec` recorded in `field` (`tape` or `tape_in`), from the store.
+fn recorded_tape(
+    home: &Home,
+    rec: &RunRecord,
+    field: &str,
+    cid: &str,
+) -> Result<Vec<rdx_vm::engine::TapeEntry>, CoreError> {
+    Cid::parse(cid)
+        .and_then(|c| home.get(&c))
+        .and_then(|bytes| state::decode_tape(&bytes))
+        .map_err(blame(home, rec, field, cid))
 }
 
 /// Runs `rec` the other way from its recorded output and tape.
@@ -103,13 +154,21 @@ fn rewind_record(
             recorded_failure(rec)
         )));
     };
-    let start = home.get(&Cid::parse(output)?)?;
-    let args = state::decode(&program.module, gene, &start)?;
+    let args = Cid::parse(output)
+        .and_then(|c| home.get(&c))
+        .and_then(|start| state::decode(&program.module, gene, &start))
+        .map_err(blame(home, rec, "output", output))?;
     let tape = match &rec.run.tape {
-        Some(t) => state::decode_tape(&home.get(&Cid::parse(t)?)?)?,
+        Some(t) => recorded_tape(home, rec, "tape", t)?,
         None => Vec::new(),
     };
-    let dir = match run::parse_direction(&rec.run.direction)? {
+    let dir = run::parse_direction(&rec.run.direction).map_err(blame(
+        home,
+        rec,
+        "direction",
+        &rec.run.direction,
+    ))?;
+    let dir = match dir {
         Direction::Forward => Direction::Backward,
         Direction::Backward => Direction::Forward,
     };
@@ -125,7 +184,7 @@ fn recorded_input(
     gene: usize,
     kernels: &[UserKernel],
 ) -> Result<Vec<u8>, CoreError> {
-    let cid = Cid::parse(&rec.run.input)?;
+    let cid = Cid::parse(&rec.run.input).map_err(blame(home, rec, "input", &rec.run.input))?;
     match home.get(&cid) {
         Err(CoreError::Dropped { .. } | CoreError::NotFound { .. }) if rec.run.is_lossless() => {
             recover(home, &cid, rec, program, gene, kernels)
@@ -224,9 +283,12 @@ fn finish(
     Ok(Rerun { original, program, gene, outcome, record, record_error, verdict })
 }
 
-/// Compares the state stored as `want` with `got`, naming the first parameter that differs.
+/// Compares the state stored as `want` (what `rec` recorded in `field`) with `got`, naming the
+/// first parameter that differs.
 fn compare(
     home: &Home,
+    rec: &RunRecord,
+    field: &str,
     program: &Program,
     gene: usize,
     want: &str,
@@ -237,8 +299,8 @@ fn compare(
     }
     let params = &program.module.genes[gene].params;
     let got_values = state::decode(&program.module, gene, got)?;
-    let want_values = match home.get(&Cid::parse(want)?) {
-        Ok(bytes) => state::decode(&program.module, gene, &bytes)?,
+    let want_values = match Cid::parse(want).and_then(|c| home.get(&c)) {
+        Ok(bytes) => state::decode(&program.module, gene, &bytes).map_err(blame(home, rec, field, want))?,
         Err(CoreError::NotFound { .. }) => {
             return Ok(Verdict::Differs {
                 param: "(the whole state)".into(),
@@ -246,7 +308,7 @@ fn compare(
                 got: String::from_utf8_lossy(got).into_owned(),
             });
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(blame(home, rec, field, want)(e)),
     };
     let show = |i: usize, v: &rdx_vm::Value| {
         rdx_vm::values::format_typed(v, params[i].ty, program.module.dialect, false)

@@ -55,6 +55,17 @@ pub enum BlobSource {
     File { file: fs::File, len: u64 },
 }
 
+/// A blob, or an entry of the store, that [`Home::verify_entries`] found wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BadEntry {
+    /// The blob it is; `None` for an entry whose name is not a CID, which is no blob.
+    pub cid: Option<Cid>,
+    /// What was found.
+    pub why: String,
+    /// The hash of the bytes it holds, when they were read.
+    pub held: Option<Cid>,
+}
+
 /// What [`Home::gc`] may remove.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct GcOptions {
@@ -110,7 +121,9 @@ type Rewind = (u64, String, String);
 static TEMP_SEQ: AtomicU64 = AtomicU64::new(0);
 
 impl Home {
-    /// Stores `bytes` and returns their CID. Storing a blob already present is a no-op.
+    /// Stores `bytes` and returns their CID. Storing a blob already present is a no-op; what
+    /// stands at a file blob's path and is not a regular file is replaced, or, for a directory
+    /// that is not empty, an I/O error.
     pub fn put(&self, bytes: &[u8]) -> Result<Cid, CoreError> {
         let cid = Cid::of(bytes);
         if bytes.len() <= INLINE_MAX {
@@ -188,21 +201,34 @@ impl Home {
     /// [`Cid::MIN_PREFIX`] hex digits. [`CoreError::BadCid`] if it is not such text,
     /// [`CoreError::NotFound`] if no blob matches, [`CoreError::Ambiguous`] if several do.
     pub fn resolve(&self, text: &str) -> Result<Cid, CoreError> {
+        self.resolve_among(text, false)
+    }
+
+    /// The blob or pin that `text` names, as [`Home::resolve`] does, but a pinned CID counts
+    /// even when its blob is gone, so that its pin can be removed ([`Home::unpin`]).
+    pub fn resolve_pinned(&self, text: &str) -> Result<Cid, CoreError> {
+        self.resolve_among(text, true)
+    }
+
+    fn resolve_among(&self, text: &str, pins: bool) -> Result<Cid, CoreError> {
         let prefix = Cid::check_prefix(text)?;
         if prefix.len() == 64 {
             let cid = Cid::parse(&prefix)?;
-            return if self.has(&cid)? { Ok(cid) } else { Err(self.missing(&cid)?) };
+            let found = self.has(&cid)? || (pins && self.pins()?.contains(&cid));
+            return if found { Ok(cid) } else { Err(self.missing(&cid)?) };
         }
         let mut found = BTreeSet::new();
         let upper = format!("{prefix}g");
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT cid FROM blobs WHERE cid >= ?1 AND cid < ?2")
-            .map_err(|e| self.sql(e))?;
-        let rows = stmt.query_map([&prefix, &upper], |r| r.get::<_, String>(0)).map_err(|e| self.sql(e))?;
-        for name in rows {
-            if let Some(cid) = canonical_cid(&name.map_err(|e| self.sql(e))?) {
-                found.insert(cid);
+        let tables: &[&str] = if pins { &["blobs", "pins"] } else { &["blobs"] };
+        for table in tables {
+            let sql = format!("SELECT cid FROM {table} WHERE cid >= ?1 AND cid < ?2");
+            let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.sql(e))?;
+            let rows =
+                stmt.query_map([&prefix, &upper], |r| r.get::<_, String>(0)).map_err(|e| self.sql(e))?;
+            for name in rows {
+                if let Some(cid) = canonical_cid(&name.map_err(|e| self.sql(e))?) {
+                    found.insert(cid);
+                }
             }
         }
         let (fan, rest) = prefix.split_at(2);
@@ -272,7 +298,7 @@ impl Home {
         })
     }
 
-    /// Unpins blob `cid`; unpinning a blob that is not pinned is a no-op.
+    /// Unpins blob `cid`, in the store or not; unpinning a blob that is not pinned is a no-op.
     pub fn unpin(&self, cid: &Cid) -> Result<(), CoreError> {
         self.write(|| {
             self.conn
@@ -283,13 +309,15 @@ impl Home {
         })
     }
 
-    /// Re-hashes every blob, inline and in files, and returns the bad ones sorted by CID, with
-    /// what was found: the hash their bytes have, `unreadable: …`, `not a regular file (…)` for
-    /// a FIFO, symlink, device or directory (never opened), or, for an entry whose name is not a
-    /// CID, `… name is not a CID: …` under the hash of what it holds (all zeros if it cannot be
-    /// read or is not a regular file).
-    pub fn verify(&self) -> Result<Vec<(Cid, String)>, CoreError> {
+    /// Re-hashes every blob, inline and in files, and returns what is wrong, sorted by CID
+    /// (entries whose name is not a CID first): for a blob, the hash its bytes have,
+    /// `unreadable: …`, or `not a regular file (…)` for a FIFO, symlink, device or directory
+    /// (never opened); for an entry whose name is not a CID, `… name is not a CID: …`, with no
+    /// CID.
+    pub fn verify_entries(&self) -> Result<Vec<BadEntry>, CoreError> {
         let mut bad = Vec::new();
+        let mut push =
+            |cid: Option<Cid>, why: String, held: Option<Cid>| bad.push(BadEntry { cid, why, held });
         let mut stmt = self.conn.prepare("SELECT cid, data FROM blobs").map_err(|e| self.sql(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
         while let Some(row) = rows.next().map_err(|e| self.sql(e))? {
@@ -297,16 +325,16 @@ impl Home {
             let actual = Cid::of(&value_bytes(row.get_ref(1).map_err(|e| self.sql(e))?));
             match canonical_cid(&name) {
                 Some(cid) if cid == actual => {}
-                Some(cid) => bad.push((cid, actual.to_hex())),
-                None => bad.push((actual, format!("inline blob name is not a CID: `{name}`"))),
+                Some(cid) => push(Some(cid), actual.to_hex(), Some(actual)),
+                None => push(None, format!("inline blob name is not a CID: `{name}`"), Some(actual)),
             }
         }
         for file in self.files()? {
             let shown = file.path.strip_prefix(self.root()).unwrap_or(&file.path).display().to_string();
             if let Some(kind) = file.special {
                 match file.cid {
-                    Some(cid) => bad.push((cid, format!("not a regular file ({kind}): {shown}"))),
-                    None => bad.push((Cid([0; 32]), format!("file name is not a CID: {shown} ({kind})"))),
+                    Some(cid) => push(Some(cid), format!("not a regular file ({kind}): {shown}"), None),
+                    None => push(None, format!("file name is not a CID: {shown} ({kind})"), None),
                 }
                 continue;
             }
@@ -320,17 +348,33 @@ impl Home {
                 (Ok(bytes), Some(cid)) => {
                     let actual = Cid::of(&bytes);
                     if actual != cid {
-                        bad.push((cid, actual.to_hex()));
+                        push(Some(cid), actual.to_hex(), Some(actual));
                     }
                 }
-                (Ok(bytes), None) => bad.push((Cid::of(&bytes), format!("file name is not a CID: {shown}"))),
-                (Err(e), Some(cid)) => bad.push((cid, format!("unreadable: {}", io_reason(&e)))),
-                (Err(e), None) => bad.push((
-                    Cid([0; 32]),
+                (Ok(bytes), None) => {
+                    push(None, format!("file name is not a CID: {shown}"), Some(Cid::of(&bytes)))
+                }
+                (Err(e), Some(cid)) => push(Some(cid), format!("unreadable: {}", io_reason(&e)), None),
+                (Err(e), None) => push(
+                    None,
                     format!("file name is not a CID: {shown} (unreadable: {})", io_reason(&e)),
-                )),
+                    None,
+                ),
             }
         }
+        bad.sort_by(|a, b| a.cid.cmp(&b.cid).then_with(|| a.why.cmp(&b.why)));
+        Ok(bad)
+    }
+
+    /// [`Home::verify_entries`] as pairs sorted by CID: an entry whose name is not a CID is
+    /// given under the hash of what it holds (all zeros if it cannot be read or is not a
+    /// regular file).
+    pub fn verify(&self) -> Result<Vec<(Cid, String)>, CoreError> {
+        let mut bad: Vec<(Cid, String)> = self
+            .verify_entries()?
+            .into_iter()
+            .map(|e| (e.cid.or(e.held).unwrap_or(Cid([0; 32])), e.why))
+            .collect();
         bad.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
         Ok(bad)
     }
@@ -493,12 +537,20 @@ impl Home {
     }
 
     /// Writes a file blob: temp file, fsync, rename into place, fsync of the directory.
+    ///
+    /// A regular file at the blob's path is the blob already stored. Anything else there is not
+    /// a blob (§2.3 of spec/ledger.md) and is replaced: the rename takes the place of a FIFO,
+    /// socket, device or symlink (never followed), and an empty directory is removed first; a
+    /// directory that holds something is an error, so the caller never takes a blob for stored
+    /// that cannot be read.
     fn put_file(&self, cid: &Cid, bytes: &[u8]) -> Result<(), CoreError> {
         let name = cid.to_hex();
         let dir = self.blobs_dir().join(&name[..2]);
         let path = dir.join(&name[2..]);
         match fs::symlink_metadata(&path) {
-            Ok(_) => return Ok(()),
+            Ok(m) if m.is_file() => return Ok(()),
+            Ok(m) if m.is_dir() => remove_empty_dir(&path)?,
+            Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(CoreError::io(path, e)),
         }
@@ -597,10 +649,10 @@ impl Home {
             let fan = name.filter(|n| n.len() == 2 && is_lower_hex(n));
             match fan {
                 Some(fan) if is_dir => {
-                    for (path, name, is_dir) in read_dir(&path)? {
-                        let cid = name
-                            .filter(|n| !is_dir && n.len() == 62)
-                            .and_then(|n| canonical_cid(&format!("{fan}{n}")));
+                    // A directory named as a blob is that blob's entry, not a regular file.
+                    for (path, name, _) in read_dir(&path)? {
+                        let cid =
+                            name.filter(|n| n.len() == 62).and_then(|n| canonical_cid(&format!("{fan}{n}")));
                         if let Some((size, special)) = entry_kind(&path)? {
                             out.push(FileEntry { path, cid, size, special });
                         }
@@ -793,6 +845,21 @@ fn remove_if_present(path: &Path) -> Result<(), CoreError> {
     match fs::remove_file(path) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(CoreError::io(path, e)),
         _ => Ok(()),
+    }
+}
+
+/// Removes the directory at a blob's path so the blob can take its place: only if it is empty
+/// (or vanished meanwhile); one that holds something is an error that says so.
+fn remove_empty_dir(path: &Path) -> Result<(), CoreError> {
+    match fs::remove_dir(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => {
+            let why = "a directory that is not empty stands where this blob belongs, so the blob cannot be \
+                       stored (the store was changed on disk): move the directory away";
+            Err(CoreError::io(path, io::Error::new(io::ErrorKind::DirectoryNotEmpty, why)))
+        }
+        Err(e) => Err(CoreError::io(path, e)),
     }
 }
 

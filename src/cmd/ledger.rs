@@ -2,7 +2,7 @@
 //! `rdx ledger verify`.
 
 use crate::frontend::fail;
-use rdx_core::ledger::RUN_FIELDS;
+use rdx_core::ledger::ALL_RUN_FIELDS;
 use rdx_core::planner::{DECISION, Decision, human_ns};
 use rdx_core::replay::{Rerun, Verdict};
 use rdx_core::{CoreError, Home};
@@ -306,45 +306,24 @@ pub fn show(args: ShowArgs, home: Option<&Path>) -> ExitCode {
         println!("{}", serde_json::to_string(&record).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
-    let r = &record.run;
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    let num = |v: Option<u64>| v.map_or_else(|| "-".into(), |n| n.to_string());
-    // In the order of RUN_FIELDS.
-    let values: [String; 25] = [
-        record.id.to_string(),
-        r.started.clone(),
-        r.ended.clone(),
-        r.program.clone(),
-        r.entry.clone(),
-        r.direction.clone(),
-        r.backend.clone(),
-        opt(&r.backend_reason),
-        r.input.clone(),
-        opt(&r.output),
-        opt(&r.tape),
-        r.erased_bits.to_string(),
-        format!("{:e}", r.landauer_joules),
-        num(r.instructions),
-        r.wall_ns.to_string(),
-        r.outcome.clone(),
-        opt(&r.code),
-        opt(&r.message),
-        r.rdx_version.clone(),
-        r.host.clone(),
-        num(r.parent),
-        if r.kernels.is_empty() { "-".into() } else { r.kernels.join(" ") },
-        if r.flags.is_empty() { "-".into() } else { r.flags.join(" ") },
-        record.prev.clone(),
-        record.hash.clone(),
-    ];
-    for (k, v) in RUN_FIELDS.iter().zip(values) {
-        println!("{k:<15}  {v}");
-    }
-    if let Some(printed) = &r.printed {
-        println!("{:<15}  {printed}", "printed");
-    }
-    if let Some(tape_in) = &r.tape_in {
-        println!("{:<15}  {tape_in}", "tape_in");
+    // The fields as `--json` gives them, in the order of ALL_RUN_FIELDS: the two cannot differ.
+    let json = serde_json::to_value(&record).unwrap_or_default();
+    let Some(fields) = json.as_object() else { return ExitCode::SUCCESS };
+    for key in ALL_RUN_FIELDS {
+        let Some(value) = fields.get(key) else { continue };
+        let text = match value {
+            _ if key == "landauer_joules" => format!("{:e}", record.run.landauer_joules),
+            serde_json::Value::Null => "-".into(),
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Array(items) if items.is_empty() => "-".into(),
+            serde_json::Value::Array(items) => {
+                let words: Vec<String> =
+                    items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
+                words.join(" ")
+            }
+            other => other.to_string(),
+        };
+        println!("{key:<15}  {text}");
     }
     ExitCode::SUCCESS
 }

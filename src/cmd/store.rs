@@ -6,7 +6,7 @@ use rdx_core::store::GcOptions;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The content-addressed store: put, get, list, pin, gc and verify blobs
+/// The content-addressed store: put, get, ls, pin, unpin, gc and verify blobs
 ///
 /// Blobs are named by the blake3 hash of their bytes (their CID) and verified on every read.
 /// Runs put their programs, states and tapes here.
@@ -51,7 +51,8 @@ enum Command {
         #[arg(value_name = "CID")]
         cid: String,
     },
-    /// Let gc delete a blob again (when no run refers to it).
+    /// Let gc delete a blob again (when no run refers to it); a pin whose blob is gone is
+    /// removed too.
     Unpin {
         #[arg(value_name = "CID")]
         cid: String,
@@ -81,7 +82,9 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         Command::Get { cid, output } => get(&home, &cid, output.as_deref()),
         Command::Ls { json } => ls(&home, json),
         Command::Pin { cid } => home.resolve(&cid).and_then(|c| home.pin(&c)).map(|()| ExitCode::SUCCESS),
-        Command::Unpin { cid } => home.resolve(&cid).and_then(|c| home.unpin(&c)).map(|()| ExitCode::SUCCESS),
+        Command::Unpin { cid } => {
+            home.resolve_pinned(&cid).and_then(|c| home.unpin(&c)).map(|()| ExitCode::SUCCESS)
+        }
         Command::Gc { dry_run, drop_recoverable } => gc(&home, dry_run, drop_recoverable),
         Command::Verify => verify(&home),
     };
@@ -160,14 +163,18 @@ fn gc(home: &Home, dry_run: bool, drop_recoverable: bool) -> Result<ExitCode, rd
 }
 
 fn verify(home: &Home) -> Result<ExitCode, rdx_core::CoreError> {
-    let corrupt = home.verify()?;
+    let corrupt = home.verify_entries()?;
     if corrupt.is_empty() {
         let n = home.list()?.len();
         println!("ok: {n} blobs, every one hashes to its CID");
         return Ok(ExitCode::SUCCESS);
     }
-    for (cid, why) in &corrupt {
-        println!("corrupt {cid}: {why}");
+    for bad in &corrupt {
+        match bad.cid {
+            Some(cid) => println!("corrupt {cid}: {}", bad.why),
+            // Its name is no CID: nothing to put in front of what was found.
+            None => println!("corrupt: {}", bad.why),
+        }
     }
     eprintln!("error: {} corrupt blobs", corrupt.len());
     Ok(ExitCode::from(1))
