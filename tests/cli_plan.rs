@@ -578,3 +578,127 @@ fn plan_text_has_its_articles_and_plurals() {
     let hint = home.ok(&[&["hint", "--set", "n=20"][..], &sum].concat());
     assert!(hint.contains(", 1 run)"), "{hint}");
 }
+
+/// Runs `rdx args…` in `home`, asserts it exits with `code` and gives its stderr.
+fn fails(home: &TempHome, args: &[&str], code: i32) -> String {
+    let out = home.rdx(args);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(code), "rdx {args:?}: {err}");
+    err
+}
+
+#[test]
+fn a_peer_cannot_be_called_local() {
+    let home = TempHome::new("peer-local");
+    let err = fails(&home, &["peer", "add", "local", "http://127.0.0.1:7370"], 2);
+    assert!(err.contains("`local` cannot be a peer's name"), "{err}");
+    assert!(!home.0.join("peers.toml").exists() || home.ok(&["peer", "ls"]).is_empty());
+    // Edited by hand: the planner's commands refuse the file rather than list `local` twice.
+    home.ok(&with_fib(&["run", "--backend", "interp"]));
+    home.file("peers.toml", "[[peer]]\nname = \"local\"\nurl = \"http://127.0.0.1:7370\"\n");
+    let err = fails(&home, &with_fib(&["hint"]), 1);
+    assert!(
+        err.contains("peers.toml")
+            && err.contains("`local` cannot be a peer's name")
+            && err.contains("in the file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_peers_file_that_cannot_be_parsed_is_an_error_of_the_planner() {
+    let home = TempHome::new("peers-garbage");
+    home.ok(&with_fib(&["run", "--backend", "interp"]));
+    home.file("peers.toml", "garbage = [\n");
+    for command in [&["plan"][..], &["hint"], &["loop", "-n", "1"]] {
+        let err = fails(&home, &with_fib(command), 1);
+        assert!(err.contains("the peers file") && err.contains("peers.toml: line 1, column 12:"), "{err}");
+        assert!(err.contains("unclosed array"), "{err}");
+    }
+    assert_eq!(runs(&home), 1, "loop ran nothing");
+    // `run --backend auto` runs, by the static rule, as when the ledger cannot be read.
+    let out = home.rdx(&with_fib(&["run", "--backend", "auto"]));
+    let err = common::stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("warning: the planner could not be used: the peers file"), "{err}");
+    let reason = home.log()[0]["backend_reason"].as_str().unwrap_or("").to_string();
+    assert!(reason.starts_with("auto: the planner could not be used (the peers file"), "{reason}");
+    // No file: no peers.
+    std::fs::remove_file(home.0.join("peers.toml")).unwrap();
+    assert_eq!(home.json(&with_fib(&["plan", "--json"]))["where"], "local");
+}
+
+#[test]
+fn hint_backward_says_which_runs_it_looked_at() {
+    let home = TempHome::new("hint-backward");
+    let out = home.ok(&with_fib(&["run", "--backend", "interp", "--json"]));
+    let output = home.file("o.json", out);
+    let hint = home.ok(&["hint", "stdlib/fib.rdx", "--reverse", "--input", &output]);
+    assert!(
+        hint.contains("work bucket: unknown (no interpreter run of fib backward has counted its work)"),
+        "{hint}"
+    );
+    assert!(hint.contains("cold start: no timed run of fib backward here yet"), "{hint}");
+    // An arm without runs weighs 0, not -0.
+    let json = home.ok(&["hint", "--json", "stdlib/fib.rdx", "--reverse", "--input", &output]);
+    assert!(!json.contains("-0.0"), "{json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["arms"].as_array().unwrap().iter().all(|a| a["weight"] == 0.0), "{v}");
+}
+
+#[test]
+fn status_agrees_with_hint_under_the_pooled_model() {
+    let home = TempHome::new("status-pooled");
+    let sum = ["stdlib/sum.rdx", "--entry", "sum_to"];
+    // Two inputs of two buckets, timed alike (set here, so the test does not hang on the
+    // clock): the MDL finds no reason to split them.
+    for n in ["1", "100", "1", "100"] {
+        home.ok(&[&["run", "--backend", "interp", "--set"][..], &[&format!("n={n}")], &sum].concat());
+    }
+    for (id, ns) in [(1, 30_000), (2, 30_000), (3, 31_000), (4, 31_000)] {
+        let sql = "UPDATE records SET body = json_set(body, '$.wall_ns', ?2) WHERE id = ?1 AND kind = 'run'";
+        assert_eq!(db(&home).execute(sql, [id, ns]).unwrap(), 1, "record {id} is a run");
+    }
+    let hint = home.json(&[&["hint", "--json", "--set", "n=100"][..], &sum].concat());
+    assert_eq!(hint["model"], "pooled", "{hint}");
+    let status = home.json(&["status", "--json"]);
+    let bucket = &hint["bucket"]["log2_instructions"];
+    let context = status["contexts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| &c["bucket"] == bucket)
+        .unwrap_or_else(|| panic!("no context of bucket {bucket}: {status}"));
+    for (s, h) in context["arms"].as_array().unwrap().iter().zip(hint["arms"].as_array().unwrap()) {
+        for key in ["arm", "where", "runs", "predicted_ns", "p_fastest"] {
+            assert_eq!(s[key], h[key], "{key}: status {context}, hint {hint}");
+        }
+    }
+    assert_eq!(context["arms"][0]["runs"], 4, "the runs of every bucket: {context}");
+}
+
+#[test]
+fn builds_are_counted_in_words_and_a_damaged_certificate_is_named() {
+    let home = TempHome::new("build-words");
+    let err = fails(&home, &["hint", "--build", "--set", "n=1"], 2);
+    assert!(err.contains("cannot be used with"), "{err}");
+    let h = rdx_core::Home::open(Some(&home.0)).expect("the home");
+    let args: Vec<String> =
+        ["--crate-name", "tiny", "--crate-type", "lib", "--out-dir", "/x/target/debug/deps", "src/lib.rs"]
+            .map(String::from)
+            .to_vec();
+    let cert = rdx_core::build::BuildCert::of(&args, 2_000_000, Some(0), std::time::SystemTime::now())
+        .expect("a certificate");
+    let id = h.record_build(&cert, &args).expect("recorded");
+    drop(h);
+    let hint = home.ok(&["hint", "--build"]);
+    assert!(hint.contains("profile debug: 1 crate, rustc time"), "{hint}");
+    assert!(home.ok(&["status", "--build"]).starts_with("1 build certificate, 1 crate\n"));
+    db(&home)
+        .execute("UPDATE records SET body = json_set(body, '$.wall_ns', -1) WHERE id = ?1", [id as i64])
+        .unwrap();
+    for command in ["hint", "status"] {
+        let err = fails(&home, &[command, "--build"], 1);
+        assert!(err.contains(&format!("build certificate {id} cannot be read")), "{command}: {err}");
+    }
+}

@@ -151,13 +151,19 @@ impl Home {
         Ok(id)
     }
 
-    /// Every build certificate, newest first.
+    /// Every build certificate, newest first. A record that is not a certificate (a field
+    /// missing or out of range: `wall_ns` -1) is an error naming it, as a run record that cannot
+    /// be read is for the planner.
     pub fn builds(&self) -> Result<Vec<(u64, BuildCert)>, CoreError> {
-        Ok(self
-            .records_of(KIND, None)?
+        self.records_of(KIND, None)?
             .into_iter()
-            .filter_map(|(id, body)| serde_json::from_value(body).ok().map(|c| (id, c)))
-            .collect())
+            .map(|(id, body)| {
+                serde_json::from_value(body).map(|c| (id, c)).map_err(|e| CoreError::Ledger {
+                    path: self.ledger_path().to_path_buf(),
+                    why: format!("build certificate {id} cannot be read: {e}"),
+                })
+            })
+            .collect()
     }
 }
 

@@ -902,7 +902,8 @@ impl Planner {
             .enumerate()
             .map(|(age, o)| (o.ln_ns, 0.5f64.powf(age as f64 / HALF_LIFE)))
             .collect();
-        let weight = mine.iter().map(|(_, w)| w).sum();
+        // From 0.0: an empty `sum` of floats is -0.0, which JSON would print.
+        let weight = mine.iter().fold(0.0, |sum, (_, w)| sum + w);
         Fit {
             prior,
             posterior: prior.update(&mine),
@@ -931,24 +932,31 @@ impl Planner {
         Mdl { pooled_bits: cost(&pooled), per_bucket_bits: cost(&split), runs: n }
     }
 
-    /// What the planner predicts and decides for `q`.
-    pub fn assess(&self, q: &Query) -> Assessment {
-        let family = (q.program.clone(), q.entry.clone(), q.direction.clone());
-        let bucket = self.bucket(q);
-        let empty = Vec::new();
-        let fam = self.obs.get(&family).unwrap_or(&empty);
-        let mdl = Planner::mdl(fam);
-        let model = mdl.chosen();
-        let own: Vec<&Obs> =
-            fam.iter().filter(|o| model == "pooled" || o.bucket == bucket.log2_instructions).collect();
-        let cold = !fam.iter().any(|o| o.site == LOCAL);
-        let mut keys = arm_keys(q.peers.iter().map(String::as_str));
+    /// The compute arms here and on `peers`, but the peer arms resting now ([`Resting`]).
+    fn arms_now<'a>(&self, peers: impl Iterator<Item = &'a str>) -> (Vec<(Arm, String)>, Vec<Resting>) {
+        let mut keys = arm_keys(peers);
         let resting: Vec<Resting> = keys
             .iter()
             .filter(|(_, site)| site != LOCAL)
             .filter_map(|(arm, site)| self.resting(*arm, site))
             .collect();
         keys.retain(|(arm, site)| !resting.iter().any(|r| r.arm == *arm && &r.site == site));
+        (keys, resting)
+    }
+
+    /// The fits of the arms `keys` in the context of the family's observations `fam` at
+    /// `bucket`, and each arm's probability of being fastest: what [`Planner::assess`] and
+    /// [`Planner::status`] both show. The context's own runs are those of `bucket`, or of every
+    /// bucket when `model` is `pooled` (§2 of spec/planner.md).
+    fn fit_arms(
+        &self,
+        fam: &[Obs],
+        model: &str,
+        bucket: &Bucket,
+        keys: &[(Arm, String)],
+    ) -> (Vec<Fit>, Vec<f64>) {
+        let own: Vec<&Obs> =
+            fam.iter().filter(|o| model == "pooled" || o.bucket == bucket.log2_instructions).collect();
         // A predicted work is uncertain: an interpreter's time is proportional to the work, so
         // its μ takes the prediction's variance too (κ shrinks so that σ²/κ grows by it).
         let widen = (bucket.sd_log2 * std::f64::consts::LN_2).powi(2);
@@ -965,6 +973,20 @@ impl Planner {
             .collect();
         let posts: Vec<Nig> = fits.iter().map(|f| f.posterior).collect();
         let p = p_fastest(&posts, &mut Rng::new(MC_SEED));
+        (fits, p)
+    }
+
+    /// What the planner predicts and decides for `q`.
+    pub fn assess(&self, q: &Query) -> Assessment {
+        let family = (q.program.clone(), q.entry.clone(), q.direction.clone());
+        let bucket = self.bucket(q);
+        let empty = Vec::new();
+        let fam = self.obs.get(&family).unwrap_or(&empty);
+        let mdl = Planner::mdl(fam);
+        let model = mdl.chosen();
+        let cold = !fam.iter().any(|o| o.site == LOCAL);
+        let (keys, resting) = self.arms_now(q.peers.iter().map(String::as_str));
+        let (fits, p) = self.fit_arms(fam, model, &bucket, &keys);
         let mut rng = Rng::new(MC_SEED ^ 1);
         let arms: Vec<ArmView> = keys
             .iter()
@@ -1173,7 +1195,11 @@ impl Planner {
         Ids { pick, probability, ratio: least_ratio, regret, information }
     }
 
-    /// Every context with its arms, as `rdx status` lists them.
+    /// Every context with its arms, as `rdx status` lists them: per work bucket its runs
+    /// counted, the predictions and P(fastest) as [`Planner::assess`] makes them for an input of
+    /// that bucket (the same model, so under the pooled one the runs of every bucket), over the
+    /// arms here and on each peer with runs of the program, entry and direction (but those
+    /// resting now).
     pub fn status(&self) -> Vec<ContextStatus> {
         let mut out = Vec::new();
         for ((program, entry, direction), fam) in &self.obs {
@@ -1183,13 +1209,12 @@ impl Planner {
             let mut peers: Vec<&str> = fam.iter().map(|o| o.site.as_str()).filter(|s| *s != LOCAL).collect();
             peers.sort();
             peers.dedup();
-            let keys = arm_keys(peers.into_iter());
+            let (keys, _) = self.arms_now(peers.into_iter());
             let mdl = Planner::mdl(fam);
             for bucket in buckets {
-                let own: Vec<&Obs> = fam.iter().filter(|o| o.bucket == bucket).collect();
-                let fits: Vec<Fit> = keys.iter().map(|(a, s)| self.fit(*a, s, bucket, &own)).collect();
-                let posts: Vec<Nig> = fits.iter().map(|f| f.posterior).collect();
-                let p = p_fastest(&posts, &mut Rng::new(MC_SEED));
+                let from = if bucket.is_some() { "same input" } else { "unknown" };
+                let counted = Bucket { log2_instructions: bucket, from, sd_log2: 0.0 };
+                let (fits, p) = self.fit_arms(fam, mdl.chosen(), &counted, &keys);
                 let arms: Vec<ArmStatus> = keys
                     .iter()
                     .zip(&fits)
@@ -2193,6 +2218,36 @@ mod tests {
         }
         let a = Planner::from_runs(runs).assess(&query(INPUT));
         assert_eq!(a.choice, Arm::Interp, "{}", a.why);
+    }
+
+    #[test]
+    fn status_shows_what_assess_does_under_the_pooled_model() {
+        // Two inputs in two buckets whose times do not differ: the pooled model codes them in
+        // fewer bits, so an input of either bucket learns from the runs of both.
+        let mut runs = Vec::new();
+        for k in 0..6u64 {
+            for (i, input, n) in [(0, INPUT, 5000), (2, INPUT2, 100)] {
+                let mut r = rec(4 * k + i + 1, PROG, input, "interp", 1_000_000 + 1000 * k, true);
+                r.run.instructions = Some(n);
+                runs.push(r);
+                runs.push(rec(4 * k + i + 2, PROG, input, "jit", 100_000 + 100 * k, true));
+            }
+        }
+        let planner = Planner::from_runs(runs);
+        let status = planner.status();
+        assert_eq!(status.iter().map(|c| c.bucket).collect::<Vec<_>>(), [Some(6), Some(12)]);
+        for (c, input) in status.iter().zip([INPUT2, INPUT]) {
+            let a = planner.assess(&query(input));
+            assert_eq!((a.model, a.bucket.log2_instructions), ("pooled", c.bucket));
+            let shown = |arm: Arm, site: &str, runs, ns, p| (arm, site.to_string(), runs, ns, p);
+            let status_arms: Vec<_> =
+                c.arms.iter().map(|v| shown(v.arm, &v.site, v.runs, v.predicted_ns, v.p_fastest)).collect();
+            let assessed: Vec<_> =
+                a.arms.iter().map(|v| shown(v.arm, &v.site, v.runs, v.predicted_ns, v.p_fastest)).collect();
+            assert_eq!(status_arms, assessed);
+            assert_eq!(c.arms.iter().map(|a| a.runs).collect::<Vec<_>>(), [12, 12]);
+            assert_eq!((c.best, c.confidence), (a.choice, a.confidence));
+        }
     }
 
     #[test]

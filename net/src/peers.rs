@@ -78,7 +78,9 @@ impl Peers {
         root.join(PEERS_FILE)
     }
 
-    /// Reads the peers of the home at `root` (none when the file is missing).
+    /// Reads the peers of the home at `root` (none when the file is missing). A file that
+    /// cannot be read or parsed is an error, and so is a peer [`Peers::add`] would refuse by
+    /// its name ([`check_name`], or a name used twice): the file was edited by hand.
     pub fn load(root: &Path) -> Result<Peers, NetError> {
         let path = Self::path(root);
         let text = match std::fs::read_to_string(&path) {
@@ -86,7 +88,27 @@ impl Peers {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Peers::default()),
             Err(e) => return Err(NetError::Peers { path, why: e.to_string() }),
         };
-        toml::from_str(&text).map_err(|e| NetError::Peers { path, why: e.to_string() })
+        let peers: Peers = toml::from_str(&text).map_err(|e| {
+            // One line (the error's own text quotes the file over several): where, and what.
+            let at = e.span().map_or(String::new(), |span| {
+                let before = text.get(..span.start).unwrap_or_default();
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+                format!("line {line}, column {column}: ")
+            });
+            NetError::Peers { path: path.clone(), why: format!("{at}{}", e.message().trim_end()) }
+        })?;
+        for (i, peer) in peers.list.iter().enumerate() {
+            let why = match check_name(&peer.name) {
+                Err(why) => why,
+                Ok(()) if peers.list[..i].iter().any(|p| p.name == peer.name) => {
+                    format!("there are two peers `{}`", printable(&peer.name))
+                }
+                Ok(()) => continue,
+            };
+            return Err(NetError::Peers { path, why: format!("{why}; rename or remove it in the file") });
+        }
+        Ok(peers)
     }
 
     /// Changes the peers of the home at `root` with `change`, as one step: under an exclusive
@@ -135,15 +157,10 @@ impl Peers {
         })
     }
 
-    /// Adds a peer; a name already used, an empty one or one with spaces, and a URL that
-    /// cannot work (see [`check_url`]) are errors.
+    /// Adds a peer; a name already used or that [`check_name`] refuses, and a URL that cannot
+    /// work (see [`check_url`]) are errors.
     pub fn add(&mut self, peer: Peer) -> Result<(), NetError> {
-        if peer.name.is_empty() || peer.name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(NetError::Usage(format!(
-                "{:?} is not a peer name: give a word, without spaces (say `lab`)",
-                peer.name
-            )));
-        }
+        check_name(&peer.name).map_err(|why| NetError::Usage(format!("{why}; give another (say `lab`)")))?;
         if self.list.iter().any(|p| p.name == peer.name) {
             return Err(NetError::Usage(format!(
                 "there is already a peer `{}`: remove it first with `rdx peer rm`",
@@ -161,6 +178,19 @@ impl Peers {
         let i = self.list.iter().position(|p| p.name == name).expect("found above");
         Ok(self.list.remove(i))
     }
+}
+
+/// What is wrong with `name` as a peer's name, if anything: a name is a word (not empty,
+/// without spaces or control characters) and not [`rdx_core::planner::LOCAL`] (`local`), the
+/// planner's name for this home, beside which each peer is an arm.
+pub fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{name:?} is not a peer name: a name is a word, without spaces"));
+    }
+    if name == rdx_core::planner::LOCAL {
+        return Err(format!("`{name}` cannot be a peer's name: the planner calls this home `{name}`"));
+    }
+    Ok(())
 }
 
 /// A peer URL is plain `http://HOST[:PORT][/PREFIX]`: a host, a port from 1 to 65535 when
@@ -306,5 +336,36 @@ mod tests {
         let bad = Peer { name: "p".into(), url: "http://x%00y".into(), token_file: None };
         assert_eq!(peers.add(bad).map_err(|e| e.exit_code()), Err(2));
         assert_eq!(peers.list.len(), 1);
+    }
+
+    #[test]
+    fn the_planner_s_name_for_here_is_no_peer_s_name() {
+        let mut peers = Peers::default();
+        let local = Peer { name: "local".into(), url: "http://127.0.0.1:7370".into(), token_file: None };
+        let e = peers.add(local).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("`local` cannot be a peer's name"), "{e}");
+        assert!(peers.list.is_empty());
+        // A file edited by hand: such a peer, or a name used twice, is refused as it is read.
+        let root = std::env::temp_dir().join(format!("rdx-peers-names-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let peer = |name: &str| format!("[[peer]]\nname = \"{name}\"\nurl = \"http://127.0.0.1:1\"\n\n");
+        for (file, says) in [
+            (peer("lab") + &peer("local"), "`local` cannot be a peer's name"),
+            (peer("lab") + &peer("lab"), "there are two peers `lab`"),
+            (peer("a b"), "is not a peer name"),
+        ] {
+            std::fs::write(Peers::path(&root), file).unwrap();
+            let e = Peers::load(&root).unwrap_err();
+            assert_eq!(e.exit_code(), 1);
+            let why = e.to_string();
+            assert!(why.contains(says) && why.contains(PEERS_FILE) && why.contains("in the file"), "{why}");
+        }
+        std::fs::write(Peers::path(&root), "garbage = [\n").unwrap();
+        let why = Peers::load(&root).unwrap_err().to_string();
+        assert!(why.contains("line 1, column 12: ") && !why.contains('\n'), "{why}");
+        std::fs::write(Peers::path(&root), peer("lab")).unwrap();
+        assert_eq!(Peers::load(&root).unwrap().list.len(), 1);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

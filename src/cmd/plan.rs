@@ -24,10 +24,11 @@ pub struct Target {
 
 /// Predict each way of running a gene: wall time, the chance it is fastest, a cached result.
 ///
-/// Per arm (interp, jit): the runs it learned from, the predicted wall time (exp of the
-/// posterior mean of ln wall_ns) with the 90% interval of a new run, and the probability it is
-/// the fastest. Also the work bucket, the MDL scores of the two models, the recorded output of
-/// this exact input when it can be reused, and a predicted failure when it failed before.
+/// Per arm (interp and jit here, and each on every peer of `rdx peer ls`): the runs it learned
+/// from, the predicted wall time (exp of the posterior mean of ln wall_ns) with the 90% interval
+/// of a new run, and the probability it is the fastest. Also the work bucket, the MDL scores of
+/// the two models, the recorded output of this exact input when it can be reused, and a
+/// predicted failure when it failed before.
 ///
 /// With --build (and no program): each crate's compile time and the whole build's (the sum of
 /// its rustc times), with 90% intervals, from the certificates `RUSTC_WRAPPER=rdx cargo build`
@@ -40,7 +41,7 @@ pub struct HintArgs {
     #[command(flatten)]
     inputs: super::run::Inputs,
     /// Predict the build's compile times instead (see `RUSTC_WRAPPER=rdx cargo build`).
-    #[arg(long, conflicts_with = "file")]
+    #[arg(long, conflicts_with_all = ["file", "Inputs"])]
     build: bool,
     /// One JSON object.
     #[arg(long)]
@@ -112,16 +113,18 @@ struct Loaded {
 }
 
 impl Loaded {
-    fn query(&self, home: &Home) -> Query {
-        Query { peers: peer_names(home), ..Query::of(&self.program, self.gene, &self.values, self.dir) }
+    /// The query of this target, with the home's peers as arms; a peers file that cannot be
+    /// read is an error (exit 1).
+    fn query(&self, home: &Home) -> Result<Query, ExitCode> {
+        let peers = peer_names(home).map_err(crate::cmd::net::net_fail)?;
+        Ok(Query { peers, ..Query::of(&self.program, self.gene, &self.values, self.dir) })
     }
 }
 
-/// The names of the home's peers (none when `peers.toml` is missing or unreadable).
-fn peer_names(home: &Home) -> Vec<String> {
-    rdx_net::Peers::load(home.root())
-        .map(|p| p.list.into_iter().map(|p| p.name).collect())
-        .unwrap_or_default()
+/// The names of the home's peers: none when `peers.toml` is missing, an error when it cannot
+/// be read or parsed (spec/planner.md §3).
+fn peer_names(home: &Home) -> Result<Vec<String>, rdx_net::NetError> {
+    Ok(rdx_net::Peers::load(home.root())?.list.into_iter().map(|p| p.name).collect())
 }
 
 fn load(t: &Target, home: &Home) -> Result<Loaded, ExitCode> {
@@ -130,12 +133,13 @@ fn load(t: &Target, home: &Home) -> Result<Loaded, ExitCode> {
     Ok(Loaded { program, gene, values, dir })
 }
 
-fn assess(t: &Target, home: Option<&Path>) -> Result<(Home, Loaded, Assessment), ExitCode> {
+fn assess(t: &Target, home: Option<&Path>) -> Result<(Query, Assessment), ExitCode> {
     let home = Home::open(home).map_err(fail)?;
     let loaded = load(t, &home)?;
+    let query = loaded.query(&home)?;
     let planner = Planner::load(&home).map_err(fail)?;
-    let a = planner.assess(&loaded.query(&home));
-    Ok((home, loaded, a))
+    let a = planner.assess(&query);
+    Ok((query, a))
 }
 
 fn short(cid: &str) -> &str {
@@ -152,11 +156,10 @@ pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
         return build_hint(args.json, home);
     }
     let target = Target { file: args.file.unwrap_or_default(), inputs: args.inputs };
-    let (home, loaded, a) = match assess(&target, home) {
+    let (q, a) = match assess(&target, home) {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let q = loaded.query(&home);
     if args.json {
         let mut v = serde_json::to_value(&a).unwrap_or_default();
         if let Some(o) = v.as_object_mut() {
@@ -170,7 +173,11 @@ pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
     println!("{} {} {}, input {}", short(&q.program), q.entry, q.direction, short(&q.input));
     match a.bucket.log2_instructions {
         Some(b) => println!("work bucket: 2^{b} instructions ({})", a.bucket.from),
-        None => println!("work bucket: unknown (no interpreter run of this program has counted it)"),
+        // What `bucket` looks at: the runs of this entry in this direction (spec/planner.md §1).
+        None => println!(
+            "work bucket: unknown (no interpreter run of {} {} has counted its work)",
+            q.entry, q.direction
+        ),
     }
     // A column fits labels of up to 64 characters; a longer one (a peer's name has no bound)
     // is printed whole and pushes the rest of its row (a format width past 65,535 panics).
@@ -201,7 +208,10 @@ pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
         count(a.mdl.runs, "run", "runs")
     );
     if a.cold {
-        println!("cold start: no timed run of this program yet, so `plan` follows the static rule");
+        println!(
+            "cold start: no timed run of {} {} here yet, so `plan` follows the static rule",
+            q.entry, q.direction
+        );
     }
     for r in &a.resting {
         println!(
@@ -234,7 +244,7 @@ pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
 }
 
 pub fn plan(args: PlanArgs, home: Option<&Path>) -> ExitCode {
-    let (_, _, a) = match assess(&args.target, home) {
+    let (_, a) = match assess(&args.target, home) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -292,9 +302,9 @@ fn build_hint(as_json: bool, home: Option<&Path>) -> ExitCode {
     }
     for p in &predictions {
         println!(
-            "profile {}: {} crates, rustc time {} (90% interval [{}, {}])",
+            "profile {}: {}, rustc time {} (90% interval [{}, {}])",
             p.profile,
-            p.crates.len(),
+            count(p.crates.len(), "crate", "crates"),
             human_ns(p.total_ns),
             human_ns(p.total_interval_ns[0]),
             human_ns(p.total_interval_ns[1])
@@ -330,7 +340,11 @@ fn build_status(as_json: bool, home: Option<&Path>) -> ExitCode {
     if as_json {
         return json(&serde_json::json!({ "certificates": certs.len(), "slowest": newest }));
     }
-    println!("{} build certificates, {} crates", certs.len(), newest.len());
+    println!(
+        "{}, {}",
+        count(certs.len(), "build certificate", "build certificates"),
+        count(newest.len(), "crate", "crates")
+    );
     if newest.is_empty() {
         return ExitCode::SUCCESS;
     }
@@ -374,7 +388,11 @@ pub fn status(args: StatusArgs, home: Option<&Path>) -> ExitCode {
             "contexts": contexts,
         }));
     }
-    println!("ledger: {} runs read, {} bytes; {} contexts", planner.run_count(), bytes, contexts.len());
+    println!(
+        "ledger: {} read, {bytes} bytes; {}",
+        count(planner.run_count(), "run", "runs"),
+        count(contexts.len(), "context", "contexts")
+    );
     if contexts.is_empty() {
         return ExitCode::SUCCESS;
     }
@@ -475,7 +493,10 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let query = loaded.query(&home);
+    let query = match loaded.query(&home) {
+        Ok(q) => q,
+        Err(code) => return code,
+    };
     // A cycle whose peer did not run the gene runs again here, over the local arms only.
     let here_only = Query { peers: Vec::new(), ..query.clone() };
     let rule = Rule::of_name(&args.rule).unwrap_or_default();
@@ -668,8 +689,9 @@ pub struct Allowed {
 /// The planner's choice for `rdx run --backend auto`, and why (the static rule on a cold
 /// start), through `rdx_core::planner::auto`, as Python's `backend="auto"`. With `record`, the
 /// decision goes to the ledger with the posteriors it came from, and the reason names it.
-/// When the planner cannot be used (the ledger cannot be read), it says so on stderr and the
-/// run follows the static rule, with a reason that names the planner's error.
+/// When the planner cannot be used (the ledger, or the peers file when peers are allowed,
+/// cannot be read), it says so on stderr and the run follows the static rule, with a reason
+/// that names the planner's error.
 pub fn choose(
     home: &Home,
     program: &Program,
@@ -679,19 +701,23 @@ pub fn choose(
     allowed: Allowed,
     record: bool,
 ) -> (Planned, String) {
+    let unusable = |e: &dyn std::fmt::Display| {
+        eprintln!("warning: the planner could not be used: {e}; the run follows the static rule");
+        let (_, rule) = Backend::Auto.resolve(&program.module);
+        let rule = rule.unwrap_or_default().trim_start_matches("auto: ");
+        let reason = format!("auto: the planner could not be used ({e}), so the static rule: {rule}");
+        (Planned::Local(Backend::Auto), reason)
+    };
     let mut q = Query::of(program, gene, values, dir);
     if allowed.peers {
-        q.peers = peer_names(home);
+        q.peers = match peer_names(home) {
+            Ok(peers) => peers,
+            Err(e) => return unusable(&e),
+        };
     }
     let auto = match rdx_core::planner::auto(home, &q, allowed.reuse, "run --backend auto", record) {
         Ok(auto) => auto,
-        Err(e) => {
-            eprintln!("warning: the planner could not be used: {e}; the run follows the static rule");
-            let (_, rule) = Backend::Auto.resolve(&program.module);
-            let rule = rule.unwrap_or_default().trim_start_matches("auto: ");
-            let reason = format!("auto: the planner could not be used ({e}), so the static rule: {rule}");
-            return (Planned::Local(Backend::Auto), reason);
-        }
+        Err(e) => return unusable(&e),
     };
     if let Some(e) = &auto.unrecorded {
         eprintln!("warning: the planner's decision was not recorded: {e}");
