@@ -430,6 +430,21 @@ impl Mdl {
     pub fn chosen(&self) -> &'static str {
         if self.per_bucket_bits < self.pooled_bits { "per-bucket" } else { "pooled" }
     }
+
+    /// The model the predictions for an input of `bucket` come from: the one the scores choose,
+    /// but the pooled one only for work within a bucket of the runs `fam` counted. That the
+    /// times do not depend on the work was seen only there: far past it (`sum_to n=3·10⁶` after
+    /// runs of 2²–2¹⁵ instructions) a pooled mean of small runs would predict the big one, where
+    /// the per-bucket model's prior scales the interpreter's runs by the work.
+    fn model_at(&self, fam: &[Obs], bucket: Option<u32>) -> &'static str {
+        let chosen = self.chosen();
+        match (chosen, bucket, Planner::counted_range(fam)) {
+            ("pooled", Some(q), Some((lo, hi))) if q.saturating_add(1) < lo || q > hi.saturating_add(1) => {
+                "per-bucket"
+            }
+            _ => chosen,
+        }
+    }
 }
 
 /// An earlier ok run whose output can be reused.
@@ -976,6 +991,13 @@ impl Planner {
         (fits, p)
     }
 
+    /// The least and the greatest bucket among the runs `fam` counted, if any.
+    fn counted_range(fam: &[Obs]) -> Option<(u32, u32)> {
+        let mut buckets = fam.iter().filter_map(|o| o.bucket);
+        let first = buckets.next()?;
+        Some(buckets.fold((first, first), |(lo, hi), b| (lo.min(b), hi.max(b))))
+    }
+
     /// What the planner predicts and decides for `q`.
     pub fn assess(&self, q: &Query) -> Assessment {
         let family = (q.program.clone(), q.entry.clone(), q.direction.clone());
@@ -983,7 +1005,7 @@ impl Planner {
         let empty = Vec::new();
         let fam = self.obs.get(&family).unwrap_or(&empty);
         let mdl = Planner::mdl(fam);
-        let model = mdl.chosen();
+        let model = mdl.model_at(fam, bucket.log2_instructions);
         let cold = !fam.iter().any(|o| o.site == LOCAL);
         let (keys, resting) = self.arms_now(q.peers.iter().map(String::as_str));
         let (fits, p) = self.fit_arms(fam, model, &bucket, &keys);
@@ -1214,7 +1236,7 @@ impl Planner {
             for bucket in buckets {
                 let from = if bucket.is_some() { "same input" } else { "unknown" };
                 let counted = Bucket { log2_instructions: bucket, from, sd_log2: 0.0 };
-                let (fits, p) = self.fit_arms(fam, mdl.chosen(), &counted, &keys);
+                let (fits, p) = self.fit_arms(fam, mdl.model_at(fam, bucket), &counted, &keys);
                 let arms: Vec<ArmStatus> = keys
                     .iter()
                     .zip(&fits)
@@ -1360,13 +1382,19 @@ fn explain(a: &Assessment, q: &Query) -> String {
                 format!("{} {} over {runs}", arm_label(v.arm, &v.site), human_ns(v.predicted_ns))
             })
             .collect();
+        // The pooled model is not used past the work its runs counted (`Mdl::model_at`).
+        let past = if a.model == a.mdl.chosen() {
+            ""
+        } else {
+            ", but this input's work is more than a bucket past its runs', so per-bucket predicts"
+        };
         format!(
             "{} is fastest with probability {:.2}: {} ({bucket}); MDL prefers the {} model ({:.1} bits \
-             against {:.1})",
+             against {:.1}){past}",
             arm_label(a.choice, &a.site),
             a.confidence,
             arms.join(", "),
-            a.model,
+            a.mdl.chosen(),
             a.mdl.pooled_bits.min(a.mdl.per_bucket_bits),
             a.mdl.pooled_bits.max(a.mdl.per_bucket_bits),
         )
@@ -2133,6 +2161,36 @@ mod tests {
         let flat = Planner::from_runs(history(1_000_000, 100_000)).assess(&query(INPUT));
         assert!(flat.mdl.pooled_bits <= flat.mdl.per_bucket_bits, "{:?}", flat.mdl);
         assert_eq!(flat.model, "pooled");
+    }
+
+    #[test]
+    fn the_pooled_model_does_not_predict_work_past_its_runs() {
+        // sum_to-like, one run per input and engine at n = 0, 1, 3, …, 10⁴ (5n instructions):
+        // the interpreter's times grow with n, the JIT's are its compile time. Too few runs per
+        // bucket for the split to pay, so MDL prefers the pooled model.
+        let mut runs = Vec::new();
+        let mut features = HashMap::new();
+        for (k, n) in [0u64, 1, 3, 10, 30, 100, 300, 1000, 3000, 10_000].iter().enumerate() {
+            let input = format!("{:064x}", k + 10);
+            let mut r = rec(2 * k as u64 + 1, PROG, &input, "interp", 20_000 + 30 * n, true);
+            r.run.instructions = Some(5 * n);
+            runs.push(r);
+            runs.push(rec(2 * k as u64 + 2, PROG, &input, "jit", 2_000_000 + 10 * n, true));
+            features.insert(input, vec![(1.0 + *n as f64).log2(), 0.0]);
+        }
+        let planner = Planner::from_runs(runs).with_features(features);
+        let q = |n: f64| Query { features: vec![(1.0 + n).log2(), 0.0], ..query(INPUT) };
+        let near = planner.assess(&q(5000.0));
+        assert_eq!((near.mdl.chosen(), near.model), ("pooled", "pooled"), "{}", near.why);
+        // n = 3·10⁶: about 2^23 instructions, far past the biggest run's 2^15.
+        let far = planner.assess(&q(3_000_000.0));
+        assert!(far.bucket.log2_instructions.is_some_and(|b| b >= 20), "{:?}", far.bucket);
+        assert_eq!((far.mdl.chosen(), far.model), ("pooled", "per-bucket"), "{}", far.why);
+        assert!(far.why.contains("more than a bucket past its runs'"), "{}", far.why);
+        // The interpreter's prediction scales with the work, so the JIT is chosen.
+        let interp = far.arm(Arm::Interp).unwrap().predicted_ns;
+        assert!(interp > 20_000_000.0, "{interp}");
+        assert_eq!(far.choice, Arm::Jit, "{}", far.why);
     }
 
     #[test]
