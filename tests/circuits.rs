@@ -179,6 +179,16 @@ fn arithmetic_operands_products_and_variable_rotations_agree() {
         "gene g(x: i8, y: i8) { x >>>= ~(y < 5) }",
         "gene g(x: u8, y: u8) { x <<<= ~(y == 3) ^ (y != 9) }",
         "gene g(x: i8, y: u8, z: i8) { x += ~(y >= 7) & (z < 2) }",
+        // A word-wide part (it holds a comparison) of which only the target's low bits count:
+        // computed on as many bits as they need, not refused as 64-bit.
+        "gene g(x: u8, y: u8) { x += ((y < 3) + y) ^ y }",
+        "gene g(x: u8, y: u8) { x += (y < 3) << y }",
+        "gene g(x: u8, y: u8) { x += ((y < 3) + y) >> 1 }",
+        "gene g(x: u16, y: u8) { x += ((y < 3) + y * 255) >> 3 ^ y }",
+        "gene g(x: i8, y: i8) { x -= ~((y < 0) - y) >> 2 }",
+        "gene g(x: u8, k: u8) { x ^= 0xb5 >> k }",
+        "gene g(x: u16, k: u8) { x ^= 0x1b5 >> (k & 15) }",
+        "gene g(x: u8, k: u8) { x ^= 0x1b5 << k }",
     ];
     for src in cases {
         compile_and_verify(src, "g");

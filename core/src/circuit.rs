@@ -72,7 +72,16 @@ fn err<T>(span: Span, message: impl Into<String>) -> R<T> {
 /// The circuit compiler takes values of at most 32 bits (u8 … i32): the error at `e` when
 /// `bits` is above 32.
 fn narrow(e: &Expr, bits: u32) -> R<()> {
-    if bits > 32 { err(e.span, "a 64-bit value has no circuit: use u8 … i32") } else { Ok(()) }
+    if bits > 32 {
+        err(
+            e.span,
+            "this is computed on 64-bit words (it reads a u64, an i64 or an array element, or holds a \
+             comparison whose bits the result needs), and a circuit takes u8 … i32: compute the part \
+             into a narrow variable first",
+        )
+    } else {
+        Ok(())
+    }
 }
 
 /// A bit as a Boolean polynomial over GF(2): a set of monomials, each a sorted set of qubits
@@ -438,7 +447,7 @@ impl<'a> Cc<'a> {
                 // Bitwise operations over arithmetic: each arithmetic operand computed into
                 // ancillas, the bitwise part XORed in, the operands uncomputed.
                 let mut temps = Vec::new();
-                let r = self.lower(e, &mut temps).and_then(|low| match self.anf(&low, bits) {
+                let r = self.lower(e, bits, &mut temps).and_then(|low| match self.anf(&low, bits) {
                     Some(a) => {
                         self.xor_anf(reg, &a);
                         Ok(())
@@ -493,6 +502,15 @@ impl<'a> Cc<'a> {
     /// uncomputed after the last stage is XORed into reg.
     fn shift_into(&mut self, op: BinOp, l: &Expr, r: &Expr, reg: &[u32]) -> R<()> {
         let (w, signed) = self.width(l);
+        // Only reg's bits are used: `l << k` needs only as many of l's low bits, and a
+        // non-negative constant `c >> k` only c's own bits and a zero above them (an amount past
+        // the narrower width shifts everything out, as past the word's).
+        let bits = reg.len() as u32;
+        let w = match (op, self.known(l)) {
+            (BinOp::Shl, _) => w.min(bits),
+            (_, Some(c)) if c < 1 << 31 => w.min(bits.max(64 - c.leading_zeros() + 1)),
+            _ => w,
+        };
         let (wk, _) = self.width(r);
         narrow(l, w)?;
         narrow(r, wk)?;
@@ -611,28 +629,44 @@ impl<'a> Cc<'a> {
 
     /// `e` with each operand of its bitwise operations that is not bitwise itself (a sum, a
     /// product, a comparison, a shift by a variable) computed into fresh ancillas and named
-    /// by a temporary variable (`temps`: to uncompute, last first).
-    fn lower(&mut self, e: &Expr, temps: &mut Vec<(String, Option<Undo>)>) -> R<Expr> {
+    /// by a temporary variable (`temps`: to uncompute, last first). Only the low `demand` bits
+    /// of `e` are used, so an operand is computed at no more bits than its own part needs: a
+    /// bitwise operation's bit i, and a sum's or a product's low bits, depend only on their
+    /// operands' low bits (a `u8` sum holding a comparison is computed on 8 bits, not on the
+    /// word the comparison makes it).
+    fn lower(&mut self, e: &Expr, demand: u32, temps: &mut Vec<(String, Option<Undo>)>) -> R<Expr> {
         let (we, signed) = self.width(e);
         if self.anf(e, we).is_some() {
             return Ok(e.clone());
         }
         let kind = match &e.kind {
-            ExprKind::Binary(op @ (BinOp::And | BinOp::Or | BinOp::Xor), l, r) => {
-                ExprKind::Binary(*op, Box::new(self.lower(l, temps)?), Box::new(self.lower(r, temps)?))
-            }
-            ExprKind::Binary(op @ (BinOp::Shl | BinOp::Shr), l, r) if self.known(r).is_some() => {
-                ExprKind::Binary(*op, Box::new(self.lower(l, temps)?), r.clone())
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or | BinOp::Xor), l, r) => ExprKind::Binary(
+                *op,
+                Box::new(self.lower(l, demand, temps)?),
+                Box::new(self.lower(r, demand, temps)?),
+            ),
+            ExprKind::Binary(op @ (BinOp::Shl | BinOp::Shr), l, r) if let Some(k) = self.known(r) => {
+                // `l >> k`'s low bits are l's bits from k up (all of l's bits for an amount past
+                // its width, which shifts in the sign).
+                let need = if *op == BinOp::Shl {
+                    demand
+                } else {
+                    u32::try_from(k).ok().and_then(|k| demand.checked_add(k)).map_or(we, |n| n.min(we))
+                };
+                ExprKind::Binary(*op, Box::new(self.lower(l, need, temps)?), r.clone())
             }
             ExprKind::Unary(UnOp::BitNot, x) => {
-                ExprKind::Unary(UnOp::BitNot, Box::new(self.lower(x, temps)?))
+                ExprKind::Unary(UnOp::BitNot, Box::new(self.lower(x, demand, temps)?))
             }
             _ => {
                 let (bits, w) = if e.is_boolean() {
                     (1, FLAG)
                 } else {
-                    narrow(e, we)?;
-                    (we, Width { bits: we as u8, signed })
+                    // Computed at `bits` (`compute_into` keeps an operation that needs more,
+                    // such as a division, at its own width and takes its low bits).
+                    let bits = we.min(demand.max(1));
+                    narrow(e, bits)?;
+                    (bits, Width { bits: bits as u8, signed })
                 };
                 let (wires, undo) = self.compute_fresh(e, bits)?;
                 let name = format!("#{}", self.vars.len());
