@@ -440,3 +440,153 @@ fn network_failures_of_probe_exit_1_and_a_url_is_not_a_peer() {
     let out = home.rdx(&["probe", "http://127.0.0.1:99999/", "-n", "1"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// A proxy on a free loopback port in front of `upstream` (an `rdx serve`) that passes every
+/// request through and answers as the server did, but applies `edit` to the JSON of each
+/// answer of `POST /runs`: a peer that lies about the run it made. Gives its URL.
+fn lying_proxy(upstream: &str, edit: fn(&mut serde_json::Value)) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let upstream = upstream.strip_prefix("http://").unwrap().to_string();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut head = String::new();
+            let mut len = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                if line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(n) = lower.strip_prefix("content-length:") {
+                    len = n.trim().parse().unwrap();
+                }
+                if !lower.starts_with("connection:") {
+                    head.push_str(&line);
+                }
+            }
+            if head.is_empty() {
+                continue;
+            }
+            let mut body = vec![0u8; len];
+            reader.read_exact(&mut body).unwrap();
+            let mut up = std::net::TcpStream::connect(&upstream).unwrap();
+            up.write_all(format!("{head}Connection: close\r\n\r\n").as_bytes()).unwrap();
+            up.write_all(&body).unwrap();
+            let mut answer = Vec::new();
+            up.read_to_end(&mut answer).unwrap();
+            let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+            if head.starts_with("POST /runs ") && answer.starts_with(b"HTTP/1.1 200") {
+                let mut reply: serde_json::Value = serde_json::from_slice(&answer[split..]).unwrap();
+                edit(&mut reply);
+                let text = reply.to_string();
+                answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{text}",
+                    text.len()
+                )
+                .into_bytes();
+            }
+            let _ = conn.write_all(&answer);
+        }
+    });
+    url
+}
+
+#[test]
+fn a_peer_that_lies_about_the_run_it_made_is_refused_and_nothing_is_recorded() {
+    let (a, b) = (TempHome::new("liar-a"), TempHome::new("liar-b"));
+    let server = a.serve(&[]);
+    // Through an honest proxy the run is made and recorded.
+    b.ok(&["peer", "add", "honest", &lying_proxy(&server.url, |_| {})]);
+    let local = b.ok(&["run", "stdlib/fib.rdx", "--set", "n=5", "--no-ledger"]);
+    assert_eq!(b.ok(&["run", "--on", "honest", "stdlib/fib.rdx", "--set", "n=5"]), local);
+    assert_eq!(b.log().len(), 1);
+    let flip = |reply: &mut serde_json::Value| {
+        let dir = &mut reply["record"]["direction"];
+        *dir = if dir == "forward" { "backward" } else { "forward" }.into();
+    };
+    for (name, edit, says) in [
+        ("flips", flip as fn(&mut serde_json::Value), "the direction `backward`"),
+        (
+            "renames",
+            |r: &mut serde_json::Value| r["record"]["entry"] = "main".into(),
+            "the entry gene `main`",
+        ),
+        ("swaps", |r: &mut serde_json::Value| r["record"]["backend"] = "jit".into(), "the engine `jit`"),
+        (
+            "alters",
+            |r: &mut serde_json::Value| r["record"]["wall_ns"] = 1.into(),
+            "does not hash to its hash",
+        ),
+        ("forges", |r: &mut serde_json::Value| r["output"] = "{}".into(), "output state"),
+    ] {
+        b.ok(&["peer", "add", name, &lying_proxy(&server.url, edit)]);
+        let out = b.rdx(&["run", "--on", name, "stdlib/fib.rdx", "--set", "n=5"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains(&format!("peer {name} sent a malformed answer")) && err.contains(says), "{err}");
+        assert!(out.stdout.is_empty(), "{name}: printed {}", String::from_utf8_lossy(&out.stdout));
+    }
+    assert_eq!(b.log().len(), 1, "no lie was recorded");
+    // So the planner finds no backward run from n=5 to reuse (the flipped forward run would
+    // have been one): that run is made here, and fails as it does on the interpreter.
+    let back =
+        b.rdx(&["run", "stdlib/fib.rdx", "--set", "n=5", "--reverse", "--backend", "auto", "--no-ledger"]);
+    let interp =
+        b.rdx(&["run", "stdlib/fib.rdx", "--set", "n=5", "--reverse", "--backend", "interp", "--no-ledger"]);
+    assert_eq!((back.status.code(), &back.stdout), (Some(1), &interp.stdout), "{}", stderr(&back));
+    assert_eq!(interp.status.code(), Some(1));
+    b.ok(&["ledger", "verify"]);
+}
+
+#[test]
+fn a_bad_net_timeout_is_refused_naming_the_variable() {
+    let (a, b) = (TempHome::new("timeout-env-a"), TempHome::new("timeout-env-b"));
+    let server = a.serve(&[]);
+    b.ok(&["peer", "add", "a", &server.url]);
+    let note = b.file("note.txt", "held here\n");
+    let cid = b.ok(&["store", "put", &note]).split_whitespace().next().unwrap().to_string();
+    for value in ["0", "abc", "-5"] {
+        for args in [
+            vec!["fetch", cid.as_str(), "--from", "a"],
+            vec!["fetch", &"ab".repeat(32)],
+            vec!["push", cid.as_str(), "--to", "a"],
+            vec!["run", "--on", "a", "stdlib/fib.rdx", "--set", "n=5"],
+        ] {
+            let out = b.cmd().args(&args).env("RDX_NET_TIMEOUT_MS", value).output().unwrap();
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{value} {args:?}: {err}");
+            assert!(
+                err.starts_with(&format!("error: RDX_NET_TIMEOUT_MS={value} is not a timeout")),
+                "{value} {args:?}: {err}"
+            );
+        }
+    }
+    let out = b.cmd().args(["push", &cid, "--to", "a"]).env("RDX_NET_TIMEOUT_MS", "5000").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A load that asks no peer (the blob is held here) does not read the variable.
+    let out = b.cmd().args(["fetch", &cid]).env("RDX_NET_TIMEOUT_MS", "abc").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn fetch_from_a_peer_without_a_blob_held_here_does_not_say_it_is_not_held() {
+    let (a, b) = (TempHome::new("held-a"), TempHome::new("held-b"));
+    a.ok(&["store", "ls"]);
+    let server = a.serve(&[]);
+    b.ok(&["peer", "add", "a", &server.url]);
+    let note = b.file("note.txt", "held here only\n");
+    let cid = b.ok(&["store", "put", &note]).split_whitespace().next().unwrap().to_string();
+    let out = b.rdx(&["fetch", &cid, "--from", "a"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("not in the store") && err.contains(&format!("no peer gave blob {cid}")), "{err}");
+    assert!(err.contains("a: does not have it (404)"), "{err}");
+}

@@ -60,10 +60,11 @@ impl Client {
         self
     }
 
-    /// A client with the timeout of `$RDX_NET_TIMEOUT_MS`, else [`DEFAULT_TIMEOUT`].
-    pub fn from_env() -> Client {
-        let ms = std::env::var(TIMEOUT_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok());
-        Client::new(ms.map_or(DEFAULT_TIMEOUT, Duration::from_millis))
+    /// A client with the timeout of `$RDX_NET_TIMEOUT_MS`, else [`DEFAULT_TIMEOUT`]; a usage
+    /// error when the variable is set to something else than a number of milliseconds from 1
+    /// (see [`timeout_from_env`]).
+    pub fn from_env() -> Result<Client, NetError> {
+        Ok(Client::new(timeout_from_env()?.unwrap_or(DEFAULT_TIMEOUT)))
     }
 
     /// The timeout of this client.
@@ -188,7 +189,8 @@ impl Client {
 
     /// `POST /runs`: runs `request` on `peer`, whose runs may take `budget`: the answer is
     /// awaited that long, plus the server's grace for a run that does not stop
-    /// ([`GRACE`](crate::remote::GRACE)), plus this client's timeout.
+    /// ([`GRACE`](crate::remote::GRACE)), plus this client's timeout. An answer that is not
+    /// the run asked for, as recorded, is malformed ([`RunReply::check`](crate::remote::RunReply::check)).
     pub fn run(
         &self,
         peer: &Peer,
@@ -215,7 +217,31 @@ impl Client {
             return Err(status(peer, &mut resp));
         }
         let body = read_body(peer, &mut resp)?;
-        serde_json::from_slice(&body).map_err(|e| protocol(peer, e))
+        let reply: crate::remote::RunReply = serde_json::from_slice(&body).map_err(|e| protocol(peer, e))?;
+        reply.check(peer, request)?;
+        Ok(reply)
+    }
+}
+
+/// The timeout `$RDX_NET_TIMEOUT_MS` sets: none when it is unset (or empty); a usage error
+/// naming it when it is not a whole number of milliseconds from 1 (0 would fail every request
+/// at once).
+pub fn timeout_from_env() -> Result<Option<Duration>, NetError> {
+    let Some(value) = std::env::var_os(TIMEOUT_ENV) else {
+        return Ok(None);
+    };
+    let text = value.to_string_lossy();
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    match text.trim().parse::<u64>() {
+        Ok(ms) if ms > 0 => Ok(Some(Duration::from_millis(ms))),
+        _ => Err(NetError::Usage(format!(
+            "{TIMEOUT_ENV}={} is not a timeout: give it in milliseconds, a whole number from 1 \
+             (or unset it for the default of {} ms)",
+            printable(&text),
+            DEFAULT_TIMEOUT.as_millis()
+        ))),
     }
 }
 

@@ -24,8 +24,9 @@ pub enum NetError {
     /// The peer sent something that is not what the protocol says.
     #[error("peer {peer} sent a malformed answer: {why}")]
     Protocol { peer: String, why: String },
-    /// No peer had the blob: what each one said.
-    #[error("blob {cid} is not in the store, and no peer gave it:{}", list(.tried))]
+    /// No peer asked for the blob gave it: what each one said. (The load path asks the peers
+    /// only for a blob the store lacks; `rdx fetch --from` asks one even for a blob it holds.)
+    #[error("{}", unavailable(.cid, .tried))]
     Unavailable { cid: String, tried: Vec<(String, String)> },
     /// The peers file cannot be read or written.
     #[error("the peers file {path}: {why}")]
@@ -55,11 +56,15 @@ pub fn printable(text: &str) -> String {
     out
 }
 
-fn list(tried: &[(String, String)]) -> String {
+fn unavailable(cid: &str, tried: &[(String, String)]) -> String {
     if tried.is_empty() {
-        return " no peers are configured (add one with `rdx peer add NAME URL`)".into();
+        return format!(
+            "blob {cid} is not in the store, and no peers are configured (add one with `rdx peer \
+             add NAME URL`)"
+        );
     }
-    tried.iter().map(|(peer, why)| format!("\n  {peer}: {why}")).collect()
+    let list: String = tried.iter().map(|(peer, why)| format!("\n  {peer}: {why}")).collect();
+    format!("no peer gave blob {cid}:{list}")
 }
 
 impl NetError {

@@ -7,19 +7,30 @@ use crate::error::NetError;
 use crate::peers::Peer;
 use rdx_core::{Cid, CoreError, Home};
 
-/// Blob `cid`: from `home`'s store, else fetched from `peers` in order (and stored).
+/// Blob `cid`: from `home`'s store, else fetched from `peers` in order (and stored) by a
+/// client of `$RDX_NET_TIMEOUT_MS` ([`Client::from_env`], read only when a peer is asked).
 pub fn load(home: &Home, peers: &[Peer], cid: &Cid) -> Result<Vec<u8>, NetError> {
-    load_with(&Client::from_env(), home, peers, cid)
+    match local(home, cid)? {
+        Some(bytes) => Ok(bytes),
+        None => fetch_from(&Client::from_env()?, home, peers, cid),
+    }
 }
 
 /// [`load`] with a given client.
 pub fn load_with(client: &Client, home: &Home, peers: &[Peer], cid: &Cid) -> Result<Vec<u8>, NetError> {
-    match rdx_core::replay::get_or_recover(home, cid) {
-        Ok(bytes) => return Ok(bytes),
-        Err(CoreError::NotFound { .. } | CoreError::Dropped { .. }) => {}
-        Err(e) => return Err(e.into()),
+    match local(home, cid)? {
+        Some(bytes) => Ok(bytes),
+        None => fetch_from(client, home, peers, cid),
     }
-    fetch_from(client, home, peers, cid)
+}
+
+/// Blob `cid` from `home`'s store (or recovered there), None when it is not there.
+fn local(home: &Home, cid: &Cid) -> Result<Option<Vec<u8>>, NetError> {
+    match rdx_core::replay::get_or_recover(home, cid) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(CoreError::NotFound { .. } | CoreError::Dropped { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Blob `cid` from the first of `peers` that has it, stored in `home` once verified.

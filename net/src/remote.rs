@@ -120,6 +120,65 @@ pub struct RunReply {
     pub error: Option<WireDiagnostic>,
 }
 
+impl RunReply {
+    /// Checks that this answer of `peer` is the run `request` asked for, as recorded: its
+    /// record names the program, input state, entry gene (when one was asked for), direction
+    /// and engine of the request (the interpreter when it names none), its fields hash to its
+    /// hash ([`RunRecord::hash_matches`]), and the output sent hashes to the record's output.
+    /// Otherwise the answer is malformed ([`NetError::Protocol`]): printed and recorded by
+    /// no one, as a peer's lie would be.
+    pub fn check(&self, peer: &Peer, request: &RunRequest) -> Result<(), NetError> {
+        let run = &self.record.run;
+        let malformed = |why: String| NetError::Protocol { peer: peer.name.clone(), why };
+        let differs = |what: &str, got: &str, want: &str| {
+            malformed(format!(
+                "its record says {what} `{}`, but the run asked for has {what} `{}`",
+                printable(got),
+                printable(want)
+            ))
+        };
+        if run.program != request.program {
+            return Err(differs("the program", &run.program, &request.program));
+        }
+        if run.input != request.input {
+            return Err(differs("the input state", &run.input, &request.input));
+        }
+        if let Some(entry) = &request.entry
+            && run.entry != *entry
+        {
+            return Err(differs("the entry gene", &run.entry, entry));
+        }
+        if run.direction != request.direction {
+            return Err(differs("the direction", &run.direction, &request.direction));
+        }
+        match request.backend() {
+            Ok(backend) if run.backend != backend.name() => {
+                return Err(differs("the engine", &run.backend, backend.name()));
+            }
+            Err(_) if !ENGINES.contains(&run.backend.as_str()) => {
+                return Err(malformed(format!(
+                    "its record names the engine `{}`, which is none of {}",
+                    printable(&run.backend),
+                    ENGINES.join(", ")
+                )));
+            }
+            _ => {}
+        }
+        if !self.record.hash_matches() {
+            return Err(malformed(format!(
+                "its record (run {}) does not hash to its hash: it was altered on its way or \
+                 not written by rdx",
+                self.record.id
+            )));
+        }
+        let output = self.output.as_deref().map(|o| Cid::of(o.as_bytes()).to_hex());
+        if run.output != output {
+            return Err(malformed("the output state it sent is not the one its record names".into()));
+        }
+        Ok(())
+    }
+}
+
 /// A run-time diagnostic on the wire: [`rdx_lang::diag::Diagnostic`] with its code as text
 /// and its spans as `[start, end]` byte offsets.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -303,7 +362,9 @@ fn run_here(
 }
 
 /// Records in `home` the run `reply` that `peer` made of `program` on `input`: checks that
-/// the record names those blobs and that the output hashes to its CID, stores the program,
+/// the record names those blobs, that its fields hash to its hash and that the output hashes
+/// to its CID (the rest of the answer was checked against the request by
+/// [`Client::run`](crate::Client::run), with [`RunReply::check`]), stores the program,
 /// the kernels, the states and the tape (fetched from `peer`), and appends the run to the
 /// ledger.
 pub fn record_locally(
@@ -325,6 +386,12 @@ pub fn record_locally(
     }
     if run.input != Cid::of(input).to_hex() {
         return Err(mismatch("input state"));
+    }
+    if !reply.record.hash_matches() {
+        return Err(NetError::Protocol {
+            peer: peer.name.clone(),
+            why: format!("its record (run {}) does not hash to its hash", reply.record.id),
+        });
     }
     let output = reply.output.as_deref().map(str::as_bytes);
     if run.output.as_deref() != output.map(|o| Cid::of(o).to_hex()).as_deref() {

@@ -1042,7 +1042,7 @@ async fn list_runs(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery)
 
 /// The run id of the query of `GET /runs` (`after=ID`; 0 when absent): its names and values
 /// percent-decoded as a form's are (`+` is a space), `ID` decimal digits. An unknown name, a
-/// name given twice, a bad escape or another `ID` is an error saying which.
+/// name given twice, a bad escape, another `ID` or one past `u64::MAX` is an error saying which.
 fn runs_after(query: &str) -> Result<u64, String> {
     let mut after = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -1054,15 +1054,15 @@ fn runs_after(query: &str) -> Result<u64, String> {
         if after.is_some() {
             return Err("`after` is given twice: give it once (after=ID)".to_string());
         }
-        let id = Some(&value)
-            .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|v| v.parse::<u64>().ok());
-        match id {
-            Some(id) => after = Some(id),
-            None => {
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("`{}` is not a run id (after=ID takes decimal digits)", printable(&value)));
+        }
+        match value.parse::<u64>() {
+            Ok(id) => after = Some(id),
+            Err(_) => {
                 return Err(format!(
-                    "`{}` is not a run id (after=ID takes decimal digits)",
-                    printable(&value)
+                    "`{value}` is out of range: a run id is at most {} (after=ID)",
+                    u64::MAX
                 ));
             }
         }
@@ -1195,7 +1195,7 @@ mod tests {
             ("after=1+", "is not a run id"),
             ("after=", "`` is not a run id"),
             ("after", "`` is not a run id"),
-            ("after=99999999999999999999", "is not a run id"),
+            ("after=99999999999999999999", "`99999999999999999999` is out of range: a run id is at most"),
             ("after=%zz", "without two hex digits"),
             ("after=%3", "without two hex digits"),
             ("after=%ff", "UTF-8"),

@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Iterator, Tuple
+from typing import Any, Iterator, Tuple
 
 import pytest
 
@@ -201,6 +201,7 @@ def test_a_peer_that_answers_nonsense_is_a_peer_error() -> None:
         b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"ok\"",
         b"SSH-2.0-not-http\r\n",
         b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",  # health: the default run budget
         found,  # HEAD of the program: the peer has it
         found,  # and of the input state
         b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n{\"ok\": true}",
@@ -249,3 +250,200 @@ def test_a_backward_run_from_python_replays_from_the_tape_it_used(tmp_path: Path
     )
     assert result.returncode == 0, result.stderr
     assert "the same output" in result.stdout, result.stdout
+
+
+def test_a_peer_url_rdx_peer_add_refuses_is_refused() -> None:
+    # They were taken, and every request went to a URL with the path after its query.
+    for url, said in [
+        ("http://h:1?x=1", "has a query"),
+        ("http://h:1/p#frag", "has a fragment"),
+        ("http://h:99999", "`99999` is not a port"),
+        ("http://h:0", "`0` is not a port"),
+        ("http://h:", "`` is not a port"),
+        ("http://user:pw@h:1", "credentials"),
+        ("http://h:1/a b", "space"),
+        ("http://:1", "names no host"),
+        ("http://h%41:1", "percent-escape"),
+        ("http://h^:1", "`^` cannot be in a host"),
+        ("http://[::1:1", "closing `]`"),
+        ("http://[fe80::1%eth0]:1", "not an IPv6 address"),
+        ("http://h:1/%zz", "`%zz` in its path is not a percent-escape"),
+        ("https://h:1", "TLS is not supported"),
+        ("ftp://h:1", "write http://HOST:PORT"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(said)):
+            rx.Peer(url)
+    for url, kept in [
+        ("http://127.0.0.1:7370", "http://127.0.0.1:7370"),
+        ("HTTP://h:1/", "http://h:1"),
+        ("http://[::1]:7370/prefix", "http://[::1]:7370/prefix"),
+        ("http://h/a%20b", "http://h/a%20b"),
+    ]:
+        assert rx.Peer(url).url == kept
+
+
+class _FakePeer:
+    """A peer on a free loopback port whose every answer `answer(method, path, body)` gives
+    (status, body, headers); stopped by `close()`."""
+
+    def __init__(self, answer: Any) -> None:
+        import http.server
+        import threading
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def reply(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length) if length else b""
+                status, data = answer(self.command, self.path, body)
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_HEAD = do_POST = do_PUT = reply
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(10)
+
+
+def test_a_run_waits_for_the_peers_run_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The answer of a run is awaited as long as the peer's budget (`run_ms` of its /health)
+    # allows, plus its grace (10 s), plus the timeout: it was the timeout + 70 s, whatever the
+    # peer allowed. A fake peer answers at once with a failed run; the waits are read off.
+    import json
+    import urllib.request
+
+    health = {"ok": True, "run_ms": 600_000}
+
+    def answer(method: str, path: str, body: bytes) -> Tuple[int, bytes]:
+        if path == "/health":
+            return 200, json.dumps(health).encode()
+        if method == "POST":
+            asked = json.loads(body)
+            record = {k: asked[k] for k in ("program", "input", "entry", "direction")}
+            record.update(id=1, outcome="error", code="R0119", message="stopped")
+            return 200, json.dumps({"record": record, "output": None, "printed": ""}).encode()
+        return 200, b""
+
+    waits = []
+    real = urllib.request.urlopen
+
+    def urlopen(req: Any, timeout: float) -> Any:
+        if req.get_method() == "POST":
+            waits.append(timeout)
+        return real(req, timeout=timeout)
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    fake = _FakePeer(answer)
+    try:
+        peer = rx.Peer(fake.url, timeout=2)
+        prog = rx.assemble("gene f(x: u64) {\n    x += 1\n}\n")
+        for run_ms, max_ms, wait in [(600_000, None, 612), (600_000, 5000, 17), (None, None, 72)]:
+            health.pop("run_ms", None)
+            if run_ms is not None:
+                health["run_ms"] = run_ms
+            with pytest.raises(rx.PeerError, match="R0119"):
+                peer.run(prog, False, None, None, max_ms, x=1)
+            assert waits.pop() == wait, (run_ms, max_ms)
+    finally:
+        fake.close()
+
+
+def test_a_peer_that_does_not_answer_is_said_to_time_out() -> None:
+    # It was "cannot be reached: timed out", as for a peer that is down.
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    try:
+        peer = rx.Peer(f"http://127.0.0.1:{server.getsockname()[1]}", timeout=0.3)
+        with pytest.raises(rx.PeerError) as e:
+            peer.health()
+        assert "did not answer within 0.3 s" in str(e.value) and "cannot be reached" not in str(e.value)
+    finally:
+        server.close()
+
+
+def test_an_endless_answer_is_cut_off_and_said_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each answer was read whole into memory, however long: now at most _MAX_BODY bytes, as
+    # the CLI reads (lowered here so the test sends little).
+    import socket
+    import threading
+
+    import redoxa._peer
+
+    monkeypatch.setattr(redoxa._peer, "_MAX_BODY", 1 << 16)
+    heads = [
+        b"HTTP/1.1 200 OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n",
+    ]
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+
+    def serve() -> None:
+        for head in heads * 2:
+            conn, _ = server.accept()
+            conn.recv(65536)
+            chunked = b"chunked" in head
+            try:
+                conn.sendall(head)
+                for _ in range(10_000):
+                    piece = b"x" * 4096
+                    conn.sendall(b"1000\r\n" + piece + b"\r\n" if chunked else piece)
+            except OSError:
+                pass  # the client stopped reading
+            finally:
+                conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    peer = rx.Peer(f"http://127.0.0.1:{server.getsockname()[1]}", timeout=5)
+    try:
+        for call in (lambda: peer.fetch("ab" * 32), peer.health):
+            for want in ("went on past 65536 bytes", "went on past 65536 bytes", "one of 70000 bytes"):
+                with pytest.raises(rx.PeerError, match=want):
+                    call()
+    finally:
+        thread.join(30)
+        server.close()
+
+
+def test_a_run_answer_for_another_run_is_refused() -> None:
+    # A peer (or a proxy) that says the run went the other way: its answer was returned as the
+    # run's, with the output of another run.
+    import json
+
+    def answer(method: str, path: str, body: bytes) -> Tuple[int, bytes]:
+        if path == "/health":
+            return 200, b'{"ok": true, "run_ms": 1000}'
+        if method == "POST":
+            asked = json.loads(body)
+            record = {k: asked[k] for k in ("program", "input", "entry", "direction")}
+            record.update(id=1, outcome="ok", direction="backward")
+            return 200, json.dumps({"record": record, "output": "{}", "printed": ""}).encode()
+        return 200, b""
+
+    fake = _FakePeer(answer)
+    try:
+        prog = rx.assemble("gene f(x: u64) {\n    x += 1\n}\n")
+        said = "malformed answer: its record says direction 'backward', but the run asked for has 'forward'"
+        with pytest.raises(rx.PeerError, match=re.escape(said)):
+            rx.Peer(fake.url, timeout=5).run(prog, x=1)
+    finally:
+        fake.close()

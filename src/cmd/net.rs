@@ -190,7 +190,7 @@ pub fn peer(args: PeerArgs, home: Option<&Path>) -> ExitCode {
         PeerCommand::Rm { name } => Peers::update(root, |peers| peers.remove(&name).map(drop)),
         PeerCommand::Sync { name, blobs } => {
             let peer = peers.get(&name)?;
-            let report = rdx_net::sync::sync(&Client::from_env(), &home, peer, blobs)?;
+            let report = rdx_net::sync::sync(&Client::from_env()?, &home, peer, blobs)?;
             match (report.added.first(), report.added.last()) {
                 (Some((first, _)), Some((last, _))) => println!(
                     "synced {} run{} from {name} (records {first}–{last}, kind {}); {} already here",
@@ -237,7 +237,7 @@ pub fn fetch(args: FetchArgs, home: Option<&Path>) -> ExitCode {
     let result = Peers::load(home.root()).and_then(|peers| match &args.from {
         Some(name) => {
             let peer = peers.get(name)?.clone();
-            rdx_net::load::fetch_from(&Client::from_env(), &home, &[peer], &cid)
+            rdx_net::load::fetch_from(&Client::from_env()?, &home, &[peer], &cid)
         }
         None => rdx_net::load(&home, &peers.list, &cid),
     });
@@ -287,7 +287,7 @@ pub fn push(args: PushArgs, home: Option<&Path>) -> ExitCode {
     let result = Peers::load(home.root()).and_then(|peers| {
         let peer = peers.get(&args.to)?;
         let (cid, bytes) = rdx_core::replay::fetch(&home, &args.cid)?;
-        Client::from_env().push(peer, &cid, &bytes)?;
+        Client::from_env()?.push(peer, &cid, &bytes)?;
         Ok(cid)
     });
     match result {
@@ -366,7 +366,7 @@ impl Remote<'_> {
         let (program_cid, program_bytes) = self.program.encoded();
         let input = rdx_core::state::encode(module, self.gene, &self.values);
         let input_cid = Cid::of(&input);
-        let client = Client::from_env();
+        let client = Client::from_env()?;
         let started = std::time::Instant::now();
         let peers = Peers::load(self.home.root())?;
         let peer = peers.get(self.peer)?.clone();
@@ -402,7 +402,7 @@ impl Remote<'_> {
         let module = &self.program.module;
         let (_, program_bytes) = self.program.encoded();
         let input = rdx_core::state::encode(module, self.gene, &self.values);
-        let client = Client::from_env();
+        let client = Client::from_env()?;
         let rec = rdx_net::remote::record_locally(
             &client,
             self.home,

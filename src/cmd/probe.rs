@@ -257,7 +257,7 @@ fn remote_load(home: &Home, name: &str, cid: &str, args: &Args) -> Result<Probe,
     let cid = rdx_core::Cid::parse(cid).map_err(fail)?;
     let peers = rdx_net::peers::Peers::load(home.root()).map_err(net_fail)?;
     let peer = peers.get(name).map_err(net_fail)?.clone();
-    let client = rdx_net::client::Client::from_env();
+    let client = rdx_net::client::Client::from_env().map_err(crate::cmd::net::net_fail)?;
     let at = SystemTime::now();
     let mut bytes = 0;
     let mut code = None;
@@ -283,7 +283,7 @@ fn is_url(text: &str) -> bool {
 /// `GET url`, `n` times: latency and, from the body's length, throughput.
 fn get_url(url: &str, args: &Args) -> Result<Probe, ExitCode> {
     let site = rdx_net::peers::check_http_url(url).map_err(crate::cmd::net::net_fail)?.to_string();
-    let client = rdx_net::client::Client::from_env();
+    let client = rdx_net::client::Client::from_env().map_err(crate::cmd::net::net_fail)?;
     let at = SystemTime::now();
     let mut bytes = 0;
     let mut code = None;
