@@ -156,7 +156,7 @@ pub fn sweeper(max_steps: Option<u64>) -> rdx_vm::Interpreter {
 impl Permutation {
     /// Why the sweep stopped (None unless the gene is partial), as one sentence naming the
     /// state: a run past the step budget "did not finish … within N instructions (`knob`)",
-    /// where `knob` is how the caller sets the budget (`--max-steps`, `max_steps=`); any other
+    /// where `knob` is how the caller sets the budget (`--max-steps`, `max_steps`); any other
     /// error "fails from state …", its message left to the caller's diagnostic.
     pub fn failure(&self, m: &Module, gene: usize, knob: &str) -> Option<String> {
         let (s, e) = self.partial.as_ref()?;

@@ -303,7 +303,7 @@ impl Module {
         let mut it = rdx_core::perm::sweeper(max_steps);
         let p = rdx_core::perm::permutation(&mut it, m, gene)
             .map_err(|e| errors::make(py, "RdxError", &e.to_string(), None))?;
-        if let (Some((_, e)), Some(why)) = (&p.partial, p.failure(m, gene, "max_steps=")) {
+        if let (Some((_, e)), Some(why)) = (&p.partial, p.failure(m, gene, "max_steps")) {
             return Err(errors::make(py, "RdxError", &format!("{why}: {}", e.kind.message()), None));
         }
         if let Some((a, b, img)) = p.collision {

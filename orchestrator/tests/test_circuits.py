@@ -68,6 +68,22 @@ def test_superpose_keeps_the_norm_exactly():
         rx.superpose(prog, [1, 0])
 
 
+def test_superpose_takes_amplitudes_as_run_takes_lists():
+    # Text, a dict's keys or a set's items are not a list of amplitudes; nor is a program None.
+    prog = rx.assemble("gene g(x: u8) {\n    x += 1\n}\n")
+    for text in ("1" * 256, b"\x01" * 256):
+        with pytest.raises(rx.errors.ValueRangeError, match="a list of numbers"):
+            rx.superpose(prog, text)
+    for unordered in ({i: 1 for i in range(256)}, set(range(256))):
+        with pytest.raises(TypeError, match="pass a sequence"):
+            rx.superpose(prog, unordered)
+    with pytest.raises(rx.errors.ValueRangeError, match="amplitude 3 is a str"):
+        rx.superpose(prog, [1, 0, 0, "1"] + [0] * 252)
+    with pytest.raises(TypeError, match="the first argument is the program"):
+        rx.superpose(None, [1])
+    assert rx.superpose(prog, [1] + [0] * 255)[1] == 1
+
+
 def test_circuit_text_and_report():
     prog = rx.assemble(SRC)
     q = prog.circuit("qasm3")
@@ -133,7 +149,7 @@ def test_permutation_stops_a_state_that_runs_past_its_step_budget() -> None:
     with pytest.raises(rx.RdxError) as info:
         prog.permutation(max_steps=1000)
     msg = str(info.value)
-    assert 'did not finish from state 0 {"x":0} within 1000 instructions (max_steps=)' in msg, msg
+    assert 'did not finish from state 0 {"x":0} within 1000 instructions (max_steps)' in msg, msg
     # The program's own budget is the default; the budget is per state (256 runs of a few
     # hundred instructions each pass 1000 in all).
     prog.max_steps = 500

@@ -583,9 +583,16 @@ def superpose(prog: "Program", amplitudes: Any) -> List[complex]:
     ``perm[s]``. A permutation moves amplitudes without changing them, so the norm
     ``sum(|a|**2)`` is kept exactly (I4). The result is a list of complex numbers, ready for a
     ``c64[N]`` buffer and the kernels (``fft``)."""
+    if not isinstance(prog, Program):
+        raise TypeError(
+            f"superpose: the first argument is the program (rx.load or rx.assemble), "
+            f"got {type(prog).__name__}"
+        )
     perm = prog.permutation()
     amps = []
-    for k, a in enumerate(amplitudes):
+    for k, a in enumerate(T._items(amplitudes, "superpose: the amplitudes are a list of numbers")):
+        if isinstance(a, (str, bytes, bytearray)):
+            raise ValueRangeError(f"superpose: amplitude {k} is a {type(a).__name__}, not a number")
         try:
             amps.append(complex(a))
         except OverflowError:
