@@ -505,6 +505,13 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
     // The cycles whose run failed, and the first failure's result.
     let mut failed: Vec<usize> = Vec::new();
     let mut first_failure = String::new();
+    // The arm column is as wide as the widest arm's label (`jit`, `interp on lab`), up to 64.
+    let width = std::iter::once(arm_label(Arm::Interp, LOCAL))
+        .chain(query.peers.iter().map(|p| arm_label(Arm::Interp, p)))
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(6)
+        .min(64);
     for cycle in 1..=args.n {
         let c = match rdx_core::planner::cycle(&home, &query, &mut rng, "loop", rule) {
             Ok(c) => c,
@@ -620,7 +627,7 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
                 .as_ref()
                 .map_or(String::new(), |f| format!("  ({} did not run it)", arm_label(f.arm, &f.site)));
             println!(
-                "cycle {cycle:>3}  {label:<6}  {:>11}  regret ~{:>11}  confidence {confidence:.2}  run {}{}{note}",
+                "cycle {cycle:>3}  {label:<width$}  {:>11}  regret ~{:>11}  confidence {confidence:.2}  run {}{}{note}",
                 human_ns(done.wall_ns as f64),
                 human_ns(regret),
                 done.id,
