@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 import textwrap
 
 import pytest
@@ -867,3 +868,225 @@ def test_a_name_used_before_its_local_is_not_the_global() -> None:
         rx.delocal(t, 0)
 
     check_error(shadow, "# here", "`t` is used before its rx.local")
+
+
+# ---- annotations: where their names resolve, where their errors point ----------------------
+
+
+def _load_module(tmp_path, name: str, text: str):
+    """Imports ``text`` as a module of its own file (no ``from __future__ import annotations``)."""
+    import importlib.util
+
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(text))
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, str(path)
+
+
+def test_an_error_inside_a_string_annotation_points_into_the_string(tmp_path) -> None:
+    # Each error named the `@rx.gene` line, at the column of the annotation's text in the string.
+    module, path = _load_module(
+        tmp_path,
+        "string_annotations",
+        """\
+        import redoxa as rx
+
+
+        @rx.gene
+        def unknown(x: rx.u64,
+              a: "rx.array(rx.u64, M)"):
+            x += 1
+
+
+        @rx.gene
+        def negative(x: rx.u64,
+              a: 'rx.array(rx.u64, -1)'):
+            x += 1
+
+
+        @rx.gene
+        def huge(x: rx.u64,
+              a: "rx.array(rx.u64, 2**70)"):
+            x += 1
+
+
+        @rx.gene
+        def escaped(x: rx.u64,
+              a: "rx.array(rx.u64,\\x20M)"):
+            x += 1
+        """,
+    )
+    for g, line, col, text in [
+        (module.unknown, 6, 28, "`M`"),
+        (module.negative, 12, 28, "`-1`"),
+        (module.huge, 18, 28, "`2 ** 70`"),
+        # Not the plain text between quotes: the whole string literal is what is pointed at.
+        (module.escaped, 24, 10, "`M`"),
+    ]:
+        e = translate_error(g)
+        assert (e.filename, e.lineno) == (path, line), e.rendered
+        assert f"{path}:{line}:{col}: error: the length of parameter `a` must be an int literal" in str(e)
+        assert f"not {text}" in str(e), e.rendered
+
+
+def test_an_annotation_reads_the_scope_of_the_def_not_the_parameters() -> None:
+    # Python evaluates `rx.array(rx.u64, ROUNDS)` where the def stands: ROUNDS is the module's 7
+    # there, even with a parameter of that name. The gene was refused ("must be an int literal
+    # or a module constant, not `ROUNDS`"), and `rx: rx.u64` was "unsupported type".
+    @rx.gene
+    def shadowed(ROUNDS: rx.u64, a: rx.array(rx.u64, ROUNDS)):
+        a[0] += ROUNDS
+
+    assert shadowed.translate().params[1][1] == rx.array(rx.u64, 7)
+    assert shadowed(ROUNDS=3, a=[1, 0, 0, 0, 0, 0, 0]) == {"ROUNDS": 3, "a": [4, 0, 0, 0, 0, 0, 0]}
+
+    @rx.gene
+    def named_rx(rx: rx.u64, y: rx.u64):
+        y += rx
+
+    assert body(named_rx) == "y += rx"
+    # In the body the parameter is the name, as in Python.
+    assert named_rx(rx=2, y=1) == {"rx": 2, "y": 3}
+
+
+def test_an_annotation_reads_a_name_of_the_enclosing_function(tmp_path) -> None:
+    # `K` is the enclosing function's, and not a free variable of the gene (only its annotation
+    # reads it): the translator looked for it in the module only.
+    module, _ = _load_module(
+        tmp_path,
+        "closure_annotations",
+        """\
+        import redoxa as rx
+
+
+        def make(k):
+            K = k + 1
+
+            @rx.gene
+            def sized(x: rx.u64, a: rx.array(rx.u64, K)):
+                a[0] += x
+
+            return sized
+        """,
+    )
+    assert module.make(2).translate().params == [("x", rx.u64), ("a", rx.array(rx.u64, 3))]
+    assert module.make(4)(x=5) == {"x": 5, "a": [5, 0, 0, 0, 0]}
+
+
+CHANGING = 1
+
+
+def test_calling_a_gene_keeps_the_program_of_its_first_call() -> None:
+    global CHANGING
+
+    @rx.gene
+    def reads(x: rx.u64):
+        x += CHANGING
+
+    try:
+        assert reads(x=0) == {"x": 1}
+        CHANGING = 100
+        assert reads(x=0) == {"x": 1}  # as the docstring says: compiled at the first call
+        assert reads.compile().run(x=0) == {"x": 100}
+    finally:
+        CHANGING = 1
+    doc = " ".join((rx.Gene.__call__.__doc__ or "").split())
+    assert "compiled once, at the first call" in doc and "shortcut" not in (rx.Gene.__doc__ or "")
+
+
+# ---- spellings outside the subset say what they are --------------------------------------
+
+
+def test_a_negative_xorshift_count_is_pythons_value_error() -> None:
+    # The xorshift statement showed the count as a word: "shift amount 18446744073709551615".
+    @rx.gene
+    def left(x: rx.u64):
+        x ^= x << -1  # here
+
+    check_error(left, "# here", "negative shift count -1: Python raises ValueError")
+
+    @rx.gene
+    def right(a: rx.array(rx.u64, 2)):
+        a[1] ^= a[1] >> -3  # here
+
+    check_error(right, "# here", "negative shift count -3: Python raises ValueError")
+
+
+def test_spellings_outside_the_subset_are_named_in_python_words() -> None:
+    @rx.gene
+    def loop_alone(x: rx.u64):
+        rx.loop(entry=x == 0, until=x == 3)  # here
+
+    check_error(loop_alone, "# here", "rx.loop(...) is not a statement: it goes only in `for _ in rx.loop(")
+
+    @rx.gene
+    def generator(x: rx.u64):
+        yield x  # here
+
+    check_error(generator, "# here", "`yield` is not supported in a gene")
+
+    @rx.gene
+    def generator_from(x: rx.u64):
+        x += 1
+        yield from ()  # here
+
+    check_error(generator_from, "# here", "`yield from` is not supported in a gene")
+
+    @rx.gene
+    def with_lambda(x: rx.u64):
+        f = lambda y: y  # here  # noqa: E731, F841
+
+    check_error(with_lambda, "# here", "lambdas are not supported in a gene")
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="`except*` is Python 3.11's")
+def test_match_and_try_star_are_named_in_python_words(tmp_path) -> None:
+    # They were "`Match` statements" and "`TryStar` statements", the names of their AST classes.
+    module, path = _load_module(
+        tmp_path,
+        "later_statements",
+        """\
+        import redoxa as rx
+
+
+        @rx.gene
+        def matched(x: rx.u64):
+            match x:
+                case 1:
+                    x += 1
+
+
+        @rx.gene
+        def tried(x: rx.u64):
+            try:
+                pass
+            except* ValueError:
+                pass
+        """,
+    )
+    for g, line, text in [
+        (module.matched, 6, "`match` statements are not supported in a gene"),
+        (module.tried, 13, "`try … except*` statements are not supported in a gene"),
+    ]:
+        e = translate_error(g)
+        assert (e.filename, e.lineno) == (path, line) and text in str(e), e.rendered
+
+
+def test_a_list_swap_is_a_swap() -> None:
+    # `[x, y] = [y, x]` is the same swap as `x, y = y, x` in Python; it was "plain assignment".
+    @rx.gene
+    def list_swap(x: rx.u64, y: rx.u64, a: rx.array(rx.u64, 2)):
+        [x, y] = [y, x]
+        [a[0], a[1]] = a[1], a[0]
+
+    assert body(list_swap) == "swap x, y\nswap a[0], a[1]"
+    assert list_swap(x=1, y=2, a=[3, 4]) == {"x": 2, "y": 1, "a": [4, 3]}
+
+    @rx.gene
+    def not_a_swap(x: rx.u64, y: rx.u64):
+        [x, y] = [y, y]  # here
+
+    check_error(not_a_swap, "# here", "tuple assignment is only supported as a swap")

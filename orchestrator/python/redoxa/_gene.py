@@ -21,7 +21,8 @@ class Gene:
 
     ``gene.source`` is the generated rdx program (this gene first, then every gene it calls);
     ``gene.compile()`` checks and assembles it into an :class:`rx.Program`. Calling the gene,
-    ``g(n=5)``, is a shortcut for ``g.compile().run(n=5)``.
+    ``g(n=5)``, runs the program compiled at its first call, kept for the later ones: the
+    module constants it reads are the values they had then (``g.compile()`` reads them anew).
     """
 
     def __init__(self, fn: Callable[..., Any]) -> None:
@@ -76,10 +77,14 @@ class Gene:
         return compile_translation(self.translate(), backend=backend, strict=strict)
 
     def __call__(self, /, *args: Any, **values: Any) -> Dict[str, Any]:
-        """``g(5, m=2)``: ``g.compile().run(...)`` with the arguments bound to the function's
-        parameters as Python binds them (a positional-only parameter by position, a
-        keyword-only one by keyword, none twice); an unset parameter is 0. ``backend=`` and
-        ``record=`` go to ``run`` unless the gene has a parameter of that name."""
+        """``g(5, m=2)``: runs the gene with the arguments bound to the function's parameters
+        as Python binds them (a positional-only parameter by position, a keyword-only one by
+        keyword, none twice); an unset parameter is 0. ``backend=`` and ``record=`` go to
+        ``run`` unless the gene has a parameter of that name.
+
+        The program is compiled once, at the first call, and kept: the constants it inlines
+        (module or closure names) are read then, so a later change to one is not seen by
+        ``g(...)``. Call ``g.compile().run(...)`` to translate with the current values."""
         if self._program is None or self._signature is None:
             self._program, self._signature = self.compile(), inspect.signature(self.fn)
         sig = self._signature

@@ -135,6 +135,30 @@ class ParsedGene:
         i = getattr(node, "lineno", 1) - 1
         return self.file_lines[i].rstrip("\n") if 0 <= i < len(self.file_lines) else ""
 
+    def place_string(self, tree: ast.AST, string: ast.Constant) -> None:
+        """Gives every node of ``tree``, parsed from the text of the string literal ``string``
+        (an annotation written as a string), its position in the file. A literal written as
+        its plain text between one pair of quotes on one line shifts the nodes into it, so
+        an error names the part of the string at fault; any other literal (escapes, prefixes,
+        triple quotes, concatenation) makes each node the whole literal."""
+        i = getattr(string, "lineno", 1) - 1
+        text = self.file_lines[i] if 0 <= i < len(self.file_lines) else ""
+        shift = self.col_shifts[i] if 0 <= i < len(self.col_shifts) else 0
+        # col_offset counts UTF-8 bytes, as do the offsets parsed from the string.
+        written = text[shift:].encode()[string.col_offset : string.end_col_offset or 0]
+        plain = string.end_lineno == string.lineno and any(
+            written == (q + string.value + q).encode() for q in ('"', "'")
+        )
+        for n in ast.walk(tree):
+            if not hasattr(n, "lineno"):
+                continue
+            if plain and n.lineno == 1 and n.end_lineno == 1:
+                n.lineno = n.end_lineno = string.lineno
+                n.col_offset += string.col_offset + 1
+                n.end_col_offset = (n.end_col_offset or 0) + string.col_offset + 1
+            else:
+                ast.copy_location(n, string)
+
 
 def _dedent(lines: Sequence[str]) -> Tuple[str, List[int]]:
     """The source of a function (its decorators first) moved to column 0, and how many columns
@@ -245,6 +269,9 @@ class _GeneTranslator:
         self.origins: List[Tuple[str, int]] = []
         self.depth = 0
         self._operands: Dict[int, _Operand] = {}
+        # While a parameter's annotation is read: Python evaluates it where the `def` stands
+        # (the module, or the enclosing function), so the gene's own names do not hide it.
+        self._in_annotation = False
 
     # ---- errors and output -------------------------------------------------------------
 
@@ -276,7 +303,7 @@ class _GeneTranslator:
 
     def lookup(self, name: str) -> Any:
         code = self.fn.__code__
-        if self.is_function_local(name):
+        if not self._in_annotation and self.is_function_local(name):
             # Assigned somewhere in the function, so Python makes it local to the function
             # throughout: it never means the global of the same name.
             raise _Unresolved(name)
@@ -358,7 +385,7 @@ class _GeneTranslator:
                 inner = ast.parse(node.value, mode="eval").body
             except SyntaxError:
                 raise self.fail(node, f"cannot parse the annotation {node.value!r}") from None
-            ast.copy_location(inner, node)
+            self.p.place_string(inner, node)
             node = inner
         try:
             if isinstance(node, ast.Call):
@@ -400,6 +427,25 @@ class _GeneTranslator:
             "or a kernel buffer rx.array(rx.f64, N) / rx.array(rx.c64, N)",
         )
 
+    def param_type(self, arg: ast.arg, name: str) -> T.Type:
+        """A parameter's type, read from its annotation as Python reads it: in the scope where
+        the `def` stands, so a parameter of the same name as a constant (``N: rx.u64, a:
+        rx.array(rx.u64, N)``) does not hide it. A name only the enclosing function has (not a
+        free variable of the gene) is found in the annotation Python evaluated at the `def`."""
+        self._in_annotation = True
+        try:
+            return self.type_of(arg.annotation, arg, f"parameter `{name}`")
+        except CompileError:
+            try:
+                evaluated = self.fn.__annotations__.get(arg.arg)
+            except Exception:  # a deferred annotation (PEP 649) that fails to evaluate
+                evaluated = None
+            if isinstance(evaluated, T.Type) and not isinstance(arg.annotation, ast.Constant):
+                return evaluated
+            raise
+        finally:
+            self._in_annotation = False
+
     def const_int(self, node: ast.AST) -> int:
         if isinstance(node, ast.Constant) and type(node.value) is int:
             return node.value
@@ -423,7 +469,7 @@ class _GeneTranslator:
         # Python's order: positional-only, the others, keyword-only (after `*`).
         for arg in list(getattr(a, "posonlyargs", [])) + list(a.args) + list(a.kwonlyargs):
             name = self.check_ident(arg.arg, arg, "parameter")
-            ty = self.type_of(arg.annotation, arg, f"parameter `{name}`")
+            ty = self.param_type(arg, name)
             if name in self.vars:
                 raise self.fail(arg, f"duplicate parameter `{name}`")  # pragma: no cover
             self.vars[name] = ty
@@ -552,6 +598,8 @@ class _GeneTranslator:
         if isinstance(v, ast.NamedExpr):
             self.emit(f"{self.place(v.target)} := {self.expr_text(v.value)}", s)
             return
+        if isinstance(v, (ast.Yield, ast.YieldFrom, ast.Lambda)):
+            self.expr(v)  # refused there, with the words for it
         if not isinstance(v, ast.Call):
             raise self.fail(v, "an expression on its own does nothing in a gene", list_supported=True)
         from ._gene import Gene
@@ -571,6 +619,13 @@ class _GeneTranslator:
             g = self.callee_gene(args[0] if args else v)
             self.emit(f"uncall {self.call_text(g, args[1:], v, v.keywords)}", s)
             return
+        if f is M.loop:
+            raise self.fail(
+                v,
+                "rx.loop(...) is not a statement: it goes only in `for _ in rx.loop(entry=..., until=...):`",
+                hint="for _ in rx.loop(entry=i == 0, until=i == n):  "
+                "(rdx `from i == 0 do { … } until i == n`)",
+            )
         if v.keywords:
             raise self.fail(v, "keyword arguments are not supported here")
         if f is M.delocal:
@@ -731,7 +786,9 @@ class _GeneTranslator:
                         hint=f"declare `{ast.unparse(s.target)}` unsigned (rx.u64, rx.u32, …) if the bits "
                         "are what count; `x ^= x << c` means the same on signed values",
                     )
-                self.emit(f"{target} ^= {target} {sym} {self.expr_text(s.value.right, 9)}", s)
+                amount = self.expr_text(s.value.right, 9)
+                self.check_shift_count(s.value.right)
+                self.emit(f"{target} ^= {target} {sym} {amount}", s)
                 return
         if op in (ast.Add, ast.Sub, ast.BitXor):
             sym = {ast.Add: "+=", ast.Sub: "-=", ast.BitXor: "^="}[op]
@@ -749,10 +806,10 @@ class _GeneTranslator:
         if len(s.targets) != 1:
             raise self.fail(s, "chained assignment is not supported")
         tgt, val = s.targets[0], s.value
-        if isinstance(tgt, ast.Tuple):
+        if isinstance(tgt, (ast.Tuple, ast.List)):
             if (
                 len(tgt.elts) == 2
-                and isinstance(val, ast.Tuple)
+                and isinstance(val, (ast.Tuple, ast.List))
                 and len(val.elts) == 2
                 and _same(tgt.elts[0], val.elts[1])
                 and _same(tgt.elts[1], val.elts[0])
@@ -760,6 +817,8 @@ class _GeneTranslator:
                 self.emit(f"swap {self.place(tgt.elts[0])}, {self.place(tgt.elts[1])}", s)
                 return
             raise self.fail(s, "tuple assignment is only supported as a swap", hint="a, b = b, a")
+        if isinstance(val, ast.Lambda):
+            raise self.fail(val, "lambdas are not supported in a gene", hint=_NO_LAMBDA)
         if isinstance(val, ast.Call):
             f = self.callee(val)
             if f is M.local:
@@ -978,6 +1037,15 @@ class _GeneTranslator:
                 "calls in expressions are limited to rx.empty(s), rx.top(s), rx.size(x) and len(x)",
                 hint="call a gene as a statement: g(x, y)",
             )
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            word = "yield from" if isinstance(node, ast.YieldFrom) else "yield"
+            raise self.fail(
+                node,
+                f"`{word}` is not supported in a gene: a gene is not a generator",
+                hint="a gene hands its results back in its parameters",
+            )
+        if isinstance(node, ast.Lambda):
+            raise self.fail(node, "lambdas are not supported in a gene", hint=_NO_LAMBDA)
         raise self.fail(node, f"unsupported expression ({type(node).__name__})")
 
     def binary(self, sym: str, prec: int, left: ast.AST, right: ast.AST) -> Tuple[str, int]:
@@ -1048,13 +1116,8 @@ class _GeneTranslator:
         """
         lo, ro = self.operand(left), self.operand(right)
         shift = isinstance(op, (ast.LShift, ast.RShift))
-        if shift and ro.is_const and ro.value is not None and ro.value < 0:
-            raise self.fail(
-                right,
-                f"negative shift count {T.show_int(ro.value)}: Python raises ValueError, rdx would shift by "
-                f"the word {ro.value & T.U64_MAX}",
-                hint="shift the other way by a positive amount",
-            )
+        if shift:
+            self.check_shift_count(right)
         if isinstance(op, ast.LShift):
             return  # wrapping: the low 64 bits are Python's
         signed = lo.signed or ro.signed
@@ -1121,6 +1184,18 @@ class _GeneTranslator:
                 f"so it {how}, {reading}, {python}",
                 hint="use a constant in 0 ..= 2**64 - 1, declare the other operand signed "
                 f"(rx.i64), or write the word {v & T.U64_MAX} if that is what you mean",
+            )
+
+    def check_shift_count(self, count: ast.AST) -> None:
+        """Refuses a negative constant shift count (translated already): Python's
+        ``ValueError``, where rdx would read the count as a 64-bit word."""
+        o = self.operand(count)
+        if o.is_const and o.value is not None and o.value < 0:
+            raise self.fail(
+                count,
+                f"negative shift count {T.show_int(o.value)}: Python raises ValueError, rdx would shift by "
+                f"the word {o.value & T.U64_MAX}",
+                hint="shift the other way by a positive amount",
             )
 
     def check_truth(self, node: ast.AST) -> None:
@@ -1354,6 +1429,7 @@ _AUG_WORDS = {
     ast.MatMult: "@",
 }
 _BINOP_WORDS = {ast.Div: "/", ast.Pow: "**", ast.MatMult: "@"}
+_NO_LAMBDA = "define the function as another @rx.gene and call it as a statement: g(x, y)"
 
 
 def _is_truth(node: ast.AST) -> bool:
@@ -1405,4 +1481,6 @@ def _stmt_word(s: ast.stmt) -> str:
         ast.Break: "break",
         ast.Continue: "continue",
     }
-    return words.get(type(s), type(s).__name__)
+    # Statements of later Pythons, by their Python words: `match`, `try … except*`, `type X = …`.
+    later = {"Match": "match", "TryStar": "try … except*", "TypeAlias": "type"}
+    return words.get(type(s), later.get(type(s).__name__, type(s).__name__))
