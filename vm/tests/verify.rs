@@ -706,3 +706,54 @@ fn a_temporary_read_before_its_statement_writes_it_is_refused() {
         Module::decode(&compile(src).encode()).unwrap_or_else(|e| panic!("{src}: {e}"));
     }
 }
+
+/// Rule 19, from the bytecode probe's one-byte changes: an element update whose array operand
+/// names a number's slot read that number and the next slot as an address and a length (over
+/// the frame: `n` = 4 turned (4, 16) into (5, 16) forward and (5, 15) backward), and a float
+/// kernel run on an integer array read its words as floats (−0 made +0: 2⁶³ became 0). Both
+/// are refused at load, as are a number pushed to as a stack and an array's length changed.
+#[test]
+fn arrays_and_stacks_are_used_as_such() {
+    let m = compile("gene main(n: u64, m: u64, a: u64[4]) {\n    a[0] += 1\n}\n");
+    let mut bad = m.clone();
+    for op in &mut bad.genes[0].code {
+        if let Op::AddElemImm { arr, .. } = op {
+            arr.0 = 0;
+        }
+    }
+    let e = refused(&bad);
+    assert!(e.contains("names slot 0, which holds a number, not an array") && e.contains("(rule 19)"), "{e}");
+    let kernel = |buf: u16| {
+        let mut m = main(
+            vec![("a", Type::Array(Elem::U64, 4)), ("x", Type::Array(Elem::F64, 4))],
+            4,
+            vec![Op::Kernel { name: rdx_vm::ops::Str(0), buf: rdx_vm::ops::Arr(buf), elem: Word(2) }],
+        );
+        m.strings = vec!["wht".into()];
+        m
+    };
+    Module::decode(&kernel(2).encode()).expect("`kernel wht(x)` on the f64 buffer");
+    let e = refused(&kernel(0));
+    assert!(e.contains("runs on parameter `a: u64[4]` as f64 elements"), "{e}");
+    let m = compile("gene main(s: stack, x: u64, y: u64) {\n    push x, s\n    pop x, s\n}\n");
+    let mut bad = m.clone();
+    for op in &mut bad.genes[0].code {
+        if let Op::Push { stack, .. } | Op::Pop { stack, .. } = op {
+            *stack = Slot(2);
+        }
+    }
+    let e = refused(&bad);
+    assert!(e.contains("names slot 2, which holds a number, not a stack"), "{e}");
+    let e = refused(&main(
+        vec![("a", Type::Array(Elem::U64, 2)), ("x", Type::U64)],
+        3,
+        vec![Op::AddImm { dst: Slot(1), imm: Imm(8) }],
+    ));
+    assert!(e.contains("changes the reference held by parameter `a: u64[2]`"), "{e}");
+    // A local array is an array while it is open, and only then.
+    let ok = compile(
+        "gene bump(t: u64[4], y: u64) {\n    t[1] += y\n}\n\
+         gene main(y: u64) {\n    local t: u64[4] = 0\n    call bump(t, y)\n    uncall bump(t, y)\n    delocal t = 0\n}\n",
+    );
+    Module::decode(&ok.encode()).expect("a local array passed while open");
+}

@@ -28,6 +28,9 @@
 //!   computed, an `unassign` what the `swap.elem` after it computes; a call's scalar argument
 //!   is a variable; and no effect changes a temporary but an element statement's three
 //!   instructions, `swap.elem t`, an update of t, `swap.elem t` (rule 18).
+//! - Arrays and stacks are used as such: array and stack operands and arguments name arrays
+//!   and stacks (parameters, or locals open there), nothing changes their references, and a
+//!   kernel reads an array parameter as its element type (rule 19).
 
 use super::GeneDef;
 use crate::loops::is_write;
@@ -83,6 +86,15 @@ pub(super) fn check(g: &GeneDef, callees: &[Vec<Type>], lone_ancillas: bool) -> 
             if let Some(m) = keeps_type(code, pc, t, &g.params[k].ty, &param, g) {
                 return Err(err(format!("{m} {}", describe(k))));
             }
+        }
+        // A kernel reads its buffer's words as its element type: an array parameter's own.
+        if let Op::Kernel { buf, elem, .. } | Op::KernelInv { buf, elem, .. } = *op
+            && let Some((k, true)) = param(Slot(buf.0))
+            && let Type::Array(e, _) = g.params[k].ty
+            && crate::ops::kernel_elem(elem) != Some(e)
+        {
+            let code_elem = crate::ops::kernel_elem(elem).map_or("?", rdx_lang::ast::Elem::as_str);
+            return Err(err(format!("runs on {} as {code_elem} elements", describe(k))));
         }
         if let Op::Call { gene, args } | Op::Uncall { gene, args } = *op {
             let Some(types) = callees.get(gene.0 as usize) else { continue };
@@ -242,8 +254,9 @@ fn keeps_type(
     let op = &code[pc];
     let width = op_width(op);
     match ty {
-        // (The engines check an array's or a stack's slots where they use them.)
-        Type::Array(..) | Type::Stack => None,
+        // Its slots hold a reference (an address and a length, a stack's number): no
+        // instruction changes them (a call passes them on, rule 14's argument check).
+        Type::Array(..) | Type::Stack => Some("changes the reference held by"),
         Type::U64 | Type::I64 => width.is_some().then_some("is an instruction of a fixed width on"),
         Type::Fixed(w) => {
             if let Some(ow) = width {
@@ -385,6 +398,7 @@ fn variables(
             is_temp(s, open) && written_by.get(s.0 as usize).is_none_or(|&w| w <= pc)
         };
         let (written, read) = slots_of(op);
+        references(g, op, &open, &written).map_err(err)?;
         // A call's scalar arguments: variables passed by reference, never a value left in a
         // slot. (An array's or a stack's reference the call checks: R0199.)
         let mut passed: &[Slot] = &[];
@@ -393,6 +407,22 @@ fn variables(
             let at = args.start as usize;
             types = callees.get(gene.0 as usize).map_or(&[][..], Vec::as_slice);
             passed = g.args.get(at..at + args.len as usize).unwrap_or(&[]);
+        }
+        for (i, (&s, ty)) in passed.iter().zip(types).enumerate() {
+            let want = match ty {
+                Type::Array(..) => Held::ArrayFirst,
+                Type::Stack => Held::Stack,
+                _ => Held::Other,
+            };
+            let h = held(g, &open, s);
+            if h != want {
+                return Err(err(format!(
+                    "passes slot {}, which holds {}, as argument {i}, of type {ty}: arrays and \
+                     stacks are used as such (rule 19)",
+                    s.0,
+                    Held::name(h)
+                )));
+            }
         }
         let scalar_args = passed.iter().zip(types).filter(|(_, ty)| ty.is_scalar()).map(|(&s, _)| s);
         let statement = pc - op.pre().map_or(0, usize::from).min(pc);
@@ -614,6 +644,101 @@ fn variables(
             }
             _ => {}
         }
+    }
+    Ok(())
+}
+
+/// What a slot holds, for [`references`]: an array's first slot, either slot of an array, or a
+/// stack, as a parameter or as a local open at the instruction (`open`: per slot, where its
+/// local opened).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Held {
+    ArrayFirst,
+    ArrayLen,
+    Stack,
+    Other,
+}
+
+impl Held {
+    fn name(self) -> &'static str {
+        match self {
+            Held::ArrayFirst => "an array",
+            Held::ArrayLen => "an array's length",
+            Held::Stack => "a stack",
+            Held::Other => "a number",
+        }
+    }
+}
+
+fn held(g: &GeneDef, open: &[Option<(usize, usize)>], s: Slot) -> Held {
+    let i = s.0 as usize;
+    if let Some(k) = g.param_slots.iter().rposition(|&at| usize::from(at) <= i)
+        && i < g.param_words as usize
+    {
+        return match g.params[k].ty {
+            Type::Array(..) if usize::from(g.param_slots[k]) == i => Held::ArrayFirst,
+            Type::Array(..) => Held::ArrayLen,
+            Type::Stack => Held::Stack,
+            _ => Held::Other,
+        };
+    }
+    match open.get(i).copied().flatten().map(|(_, q)| &g.code[q]) {
+        Some(Op::LocalArr { arr, .. }) if arr.0 as usize == i => Held::ArrayFirst,
+        Some(Op::LocalArr { .. }) => Held::ArrayLen,
+        Some(Op::LocalStack { .. }) => Held::Stack,
+        _ => Held::Other,
+    }
+}
+
+/// Rule 19: arrays and stacks are used as such. An array operand names an array (a parameter,
+/// or a local array open there), a stack operand a stack; a call passes an array, a stack or a
+/// number where the callee has one; and nothing but the `local`/`delocal` of a local array or
+/// stack changes the slots that hold its reference. An `add.elem` whose array operand named a
+/// number's slot read that number and the next slot as an address and a length, which could
+/// lie over the frame: a module changed by one byte ran forward, and backward to another state.
+fn references(g: &GeneDef, op: &Op, open: &[Option<(usize, usize)>], written: &[Slot]) -> Result<(), String> {
+    const RULE19: &str = "arrays and stacks are used as such (rule 19)";
+    let what = Held::name;
+    let opener = matches!(
+        op,
+        Op::LocalArr { .. } | Op::DelocalArr { .. } | Op::LocalStack { .. } | Op::DelocalStack { .. }
+    );
+    let mut problem: Option<String> = None;
+    op.operands(&mut |name, o| {
+        if problem.is_some() {
+            return;
+        }
+        let (s, want) = match o {
+            OperandRef::Arr(a) if !opener => (Slot(a.0), Held::ArrayFirst),
+            OperandRef::Slot(s) if name == "stack" => (s, Held::Stack),
+            // What no local holds, rule 16 refuses to close (or takes for a lone ancilla).
+            OperandRef::Slot(s)
+                if matches!(op, Op::DelocalStack { .. })
+                    && open.get(s.0 as usize).copied().flatten().is_some() =>
+            {
+                (s, Held::Stack)
+            }
+            _ => return,
+        };
+        let h = held(g, open, s);
+        if h != want {
+            problem = Some(format!(
+                "operand `{name}` names slot {}, which holds {}, not {}: {RULE19}",
+                s.0,
+                what(h),
+                what(want)
+            ));
+        }
+    });
+    if let Some(p) = problem {
+        return Err(p);
+    }
+    if !opener && let Some(&s) = written.iter().find(|&&s| held(g, open, s) != Held::Other) {
+        return Err(format!(
+            "changes slot {}, which holds {}'s reference: {RULE19}",
+            s.0,
+            what(held(g, open, s))
+        ));
     }
     Ok(())
 }
