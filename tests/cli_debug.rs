@@ -144,6 +144,22 @@ fn break_delete_continue_and_rcontinue() {
     assert!(out.contains("#2 fib at"), "{out}");
     assert!(out.contains("error: no statement starts on line 1"), "{out}");
     assert!(out.contains("`nosuch` is neither"), "{out}");
+    // A statement the compiler folded into the next one (`i += 1` before `until` is the
+    // counted loop's step): the breakpoint moves to that one's line, and says so.
+    let sum = stdlib("sum.rdx");
+    let out = session(&[&sum, "--entry", "sum_array"], "break 43
+c
+print i
+c
+print i
+");
+    assert!(
+        out.contains("breakpoint 1: line 44 (no statement starts on line 43: the next one is on line 44)"),
+        "{out}"
+    );
+    assert!(out.contains("i = 0
+") && out.contains("i = 1
+"), "{out}");
 }
 
 #[test]
@@ -285,6 +301,73 @@ fn an_expression_that_does_not_parse_is_refused_for_what_it_is() {
             assert!(out.contains("(n + 1) * 2 = 8\n"), "{out}");
         }
     }
+}
+
+/// `break LINE if EXPR` stops only where EXPR, computed in the frame there as `print` computes
+/// it, is non-zero: once going forward, and at the mirror point (the same state) going back.
+#[test]
+fn a_conditional_breakpoint_stops_only_where_it_holds_both_ways() {
+    let sum = stdlib("sum.rdx");
+    let args = [sum.as_str(), "--entry", "sum_to", "--set", "n=5"];
+    // Line 26 is `s += i`, reached five times.
+    let out = session(&args, "break 26 if i == 3\ninfo breaks\nc\nprint i\nprint s\nc\n");
+    assert_eq!(out.matches("breakpoint 1: line 26 if i == 3\n").count(), 2, "{out}");
+    assert_eq!(out.matches("\nbreakpoint 1\n").count(), 1, "{out}");
+    let after = out.split("\nbreakpoint 1\n").nth(1).unwrap_or("");
+    assert!(after.contains("i = 3\ns = 3\n"), "{out}");
+    assert!(after.contains("at the end of the run"), "{out}");
+    // From the end, backward: the same state, once.
+    let out = session(&args, "c\nbreak 26 if i == 3\nrc\nprint i\nprint s\nrc\n");
+    assert_eq!(out.matches("\nbreakpoint 1\n").count(), 1, "{out}");
+    let after = out.split("\nbreakpoint 1\n").nth(1).unwrap_or("");
+    assert!(after.contains(">   26 |         s += i\n"), "{out}");
+    assert!(after.contains("i = 3\ns = 3\n"), "{out}");
+    assert!(after.contains("at the start of the run"), "{out}");
+    assert!(HELP_TEXT.iter().all(|h| session(&args, "help\n").contains(h)));
+}
+
+/// What `help` says of conditions.
+const HELP_TEXT: &[&str] = &["break LINE|GENE [if EXPR]", "only where EXPR"];
+
+/// A condition `print` would refuse where the breakpoint stops (it does not parse, or names no
+/// variable there) sets no breakpoint and uses no number.
+#[test]
+fn a_condition_that_print_would_refuse_sets_no_breakpoint() {
+    let sum = stdlib("sum.rdx");
+    let out = session(
+        &[&sum, "--entry", "sum_to", "--set", "n=5"],
+        "break 26 if q > 1\nbreak 26 if i +\nbreak sum_to if i == 1\nbreak 26 if\nbreak 26 when i\ninfo breaks\nbreak sum_to if n == 5\n",
+    );
+    assert!(out.contains("error: no variable `q` in scope (no breakpoint set)\n"), "{out}");
+    assert!(
+        out.contains("error: `i +` is not an expression: it ends too soon (no breakpoint set)\n"),
+        "{out}"
+    );
+    // At the start of sum_to, `i` is not open yet.
+    assert!(out.contains("error: no variable `i` in scope (no breakpoint set)\n"), "{out}");
+    assert!(out.contains("error: break LINE|GENE if EXPR: the condition EXPR is missing\n"), "{out}");
+    assert!(out.contains("error: break LINE|GENE [if EXPR]: `when i` is not `if EXPR`\n"), "{out}");
+    assert!(out.contains("no breakpoints or watchpoints\n"), "{out}");
+    assert!(out.contains("breakpoint 1: gene sum_to if n == 5\n"), "{out}");
+}
+
+/// A condition that fails where it is computed (a division by zero) stops there and says why,
+/// rather than being skipped.
+#[test]
+fn a_condition_that_fails_stops_and_says_why() {
+    let sum = stdlib("sum.rdx");
+    let out = session(
+        &[&sum, "--entry", "sum_to", "--set", "n=5"],
+        "break 26 if 6 / (i - 2) == 6\nc\nprint i\nc\nprint i\n",
+    );
+    assert!(
+        out.contains("breakpoint 1: its condition `6 / (i - 2) == 6` failed: division by zero\n"),
+        "{out}"
+    );
+    let failed = out.split("division by zero\n").nth(1).unwrap_or("");
+    assert!(failed.contains("i = 2\n"), "{out}");
+    // It holds at i = 3.
+    assert!(failed.contains("\nbreakpoint 1\n") && failed.trim_end().ends_with("i = 3"), "{out}");
 }
 
 /// A `break` refused (no statement on the line) leaves no breakpoint and uses no number.

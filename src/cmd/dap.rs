@@ -26,7 +26,8 @@ use std::sync::mpsc::{Receiver, Sender};
 /// Serve the Debug Adapter Protocol on stdin/stdout (for editors; see editors/vscode).
 ///
 /// Supports initialize (with supportsStepBack), launch (program, entry, args as
-/// ["n=10", …] or {"n": "10"}, reverse, stopOnEntry), setBreakpoints, configurationDone,
+/// ["n=10", …] or {"n": "10"}, reverse, stopOnEntry), setBreakpoints (each with an optional
+/// condition, supportsConditionalBreakpoints), configurationDone,
 /// threads, stackTrace, scopes, variables, evaluate, next, stepIn, stepOut, stepBack,
 /// continue, reverseContinue, pause (it stops a running motion), terminate (then it waits
 /// for disconnect), disconnect; it sends stopped, output and terminated events.
@@ -215,6 +216,7 @@ fn capabilities() -> Json {
         "supportsStepBack": true,
         "supportsEvaluateForHovers": true,
         "supportsTerminateRequest": true,
+        "supportsConditionalBreakpoints": true,
     })
 }
 
@@ -241,7 +243,7 @@ fn serve<W: Write>(events: &Receiver<Event>, tx: &Sender<Event>, wire: &mut Wire
                             wire.event("initialized", json!({}));
                             let flag = Arc::new(AtomicBool::new(false));
                             dbg.set_interrupt(Some(flag.clone()));
-                            let mut s = Session { program: &program, dbg };
+                            let mut s = Session::new(&program, dbg);
                             let mut run = Running { events, tx, flag };
                             let source = Source::find(&program, &file);
                             let how = How { stop_on_entry, lines, source };
@@ -769,6 +771,12 @@ fn report<W: Write>(wire: &mut Wire<W>, s: &mut Session<'_, '_>, stop: Stop) {
     let (reason, text) = match stop {
         Stop::Step => ("step", None),
         Stop::Break(_) => ("breakpoint", None),
+        // Shown where the client shows why it paused, and in its console.
+        Stop::ConditionFailed { condition, error, .. } => {
+            let msg = format!("breakpoint condition `{condition}` failed: {error}");
+            wire.event("output", json!({"category": "stderr", "output": format!("{msg}\n")}));
+            ("breakpoint", Some(msg))
+        }
         Stop::Watch(changes) => {
             let text: Vec<String> =
                 changes.iter().map(|c| format!("{}: {} -> {}", c.name, c.old, c.new)).collect();
@@ -836,6 +844,20 @@ fn set_breakpoints(
             clip(&b["line"].to_string())
         ));
     }
+    // A condition is a string (an empty one is none).
+    let mut conditions: Vec<Option<&str>> = Vec::new();
+    for b in &asked {
+        conditions.push(match &b["condition"] {
+            Json::Null => None,
+            Json::String(c) => Some(c.trim()).filter(|c| !c.is_empty()),
+            other => {
+                return Err(format!(
+                    "setBreakpoints: a breakpoint's `condition` must be an expression (a string), not `{}`",
+                    clip(&other.to_string())
+                ));
+            }
+        });
+    }
     let source = &args["source"];
     let name = &s.program.name;
     let ours = match (source["path"].as_str(), source["name"].as_str()) {
@@ -858,17 +880,41 @@ fn set_breakpoints(
             .map(|b| json!({"verified": false, "line": b["line"], "message": why}))
             .collect());
     }
-    let wanted: Vec<Option<u32>> = asked.iter().map(|b| lines.source_line(&b["line"])).collect();
-    let set = s.dbg.set_breaks(wanted.iter().flatten().map(|&l| BreakAt::Line(l)));
+    // Each one set (its line and condition), or why not: a line that is no line, a condition
+    // that `print` would refuse there (no breakpoint is set for it).
+    let wanted: Vec<Result<(u32, Option<String>), String>> = asked
+        .iter()
+        .zip(&conditions)
+        .map(|(b, c)| {
+            let line = lines.source_line(&b["line"]).ok_or("no such line")?;
+            // A line with no statement of its own moves to the next that has one (answered
+            // with that line, so the editor moves its marker).
+            let line = s.dbg.statement_line(line).unwrap_or(line);
+            if let Some(c) = c {
+                s.frames()
+                    .check_condition(&BreakAt::Line(line), c)
+                    .map_err(|e| format!("the condition is refused: {e}"))?;
+            }
+            Ok((line, c.map(String::from)))
+        })
+        .collect();
+    let set = s.dbg.set_breaks(wanted.iter().flatten().map(|(l, c)| (BreakAt::Line(*l), c.clone())));
     let mut set = set.into_iter();
     Ok(asked
         .iter()
         .zip(&wanted)
-        .map(|(b, l)| match l.and_then(|_| set.next()) {
-            Some(bp) if bp.points > 0 => json!({"id": bp.id, "verified": true, "line": b["line"]}),
-            Some(bp) => json!({"id": bp.id, "verified": false, "line": b["line"],
+        .map(|(b, w)| match w.as_ref().map(|_| set.next()) {
+            Ok(Some(bp)) if bp.points > 0 => {
+                let line = match bp.at {
+                    BreakAt::Line(l) => json!(lines.to_client(l)),
+                    BreakAt::Gene(_) => b["line"].clone(),
+                };
+                json!({"id": bp.id, "verified": true, "line": line})
+            }
+            Ok(Some(bp)) => json!({"id": bp.id, "verified": false, "line": b["line"],
                 "message": "no statement starts on this line"}),
-            None => json!({"verified": false, "line": b["line"], "message": "no such line"}),
+            Ok(None) => json!({"verified": false, "line": b["line"], "message": "no such line"}),
+            Err(why) => json!({"verified": false, "line": b["line"], "message": why}),
         })
         .collect())
 }

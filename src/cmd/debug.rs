@@ -9,7 +9,7 @@
 use crate::frontend;
 use rdx_core::run::Program;
 use rdx_lang::ast::{Dialect, ExprKind, StmtKind, Type};
-use rdx_vm::engine::debug::{BreakAt, Debugger, Motion, Stop, Var, line_of};
+use rdx_vm::engine::debug::{BreakAt, Breakpoint, Debugger, Motion, Stop, Var, line_of};
 use rdx_vm::{Engine, Interpreter, Value};
 use std::io::{BufRead, IsTerminal, Write};
 use std::num::IntErrorKind;
@@ -23,7 +23,9 @@ use std::process::ExitCode;
 /// starts paused before the entry gene's first statement. Reads commands from the terminal,
 /// or one per line from a pipe (no prompt), so sessions can be scripted; `quit` or the end of
 /// input ends it with exit code 0. Ctrl-C stops a running motion where it is (the session goes
-/// on). Type `help` for the commands.
+/// on). A breakpoint may have a condition, an expression `print` computes:
+/// `break 26 if i == 3` stops only where it is non-zero, going forward or back. Type `help` for
+/// the commands.
 #[derive(clap::Args)]
 pub struct Args {
     /// The program: rdx source (.rdx), Janus (.ja), a bytecode module (.rdxb), or the CID
@@ -69,7 +71,9 @@ commands (forward in the run's own direction; r… and back go the other way):
   rnext [N]          one statement backward (N of them), over calls
   rfinish            run backward to where the current gene was called
   rcontinue, rc      run backward to the previous breakpoint, watchpoint change or the start
-  break LINE|GENE    stop before each statement on LINE, or at the start of GENE
+  break LINE|GENE [if EXPR]
+                     stop before each statement on LINE, or at the start of GENE; with
+                     `if EXPR`, only where EXPR (as `print` computes it there) is non-zero
   delete N           delete breakpoint or watchpoint N
   watch VAR          stop where VAR (of the current gene) changes, in either direction
   print VAR|EXPR, p  print a variable (`x = VALUE`, as rdx run prints it) or an expression
@@ -133,7 +137,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         return ExitCode::from(2);
     }
     dbg.set_interrupt(interrupt::install());
-    let mut s = Session { program: &program, dbg };
+    let mut s = Session::new(&program, dbg);
     let tty = std::io::stdin().is_terminal();
     let mut out = std::io::stdout();
     let _ = write!(out, "{}", s.banner());
@@ -325,7 +329,19 @@ pub struct Session<'p, 'm> {
     pub dbg: Debugger<'m>,
 }
 
-impl Session<'_, '_> {
+impl<'p: 'm, 'm> Session<'p, 'm> {
+    /// A session over `program` and its debugger, which evaluates breakpoint conditions as
+    /// `print` computes expressions ([`Frames::condition`]).
+    pub fn new(program: &'p Program, mut dbg: Debugger<'m>) -> Session<'p, 'm> {
+        let compiled = Compiled::default();
+        dbg.set_condition_eval(Some(Box::new(move |d: &Debugger<'m>, text: &str| {
+            Frames { program, dbg: d }.condition(text, &compiled)
+        })));
+        Session { program, dbg }
+    }
+}
+
+impl<'m> Session<'_, 'm> {
     /// What the session shows when it starts.
     pub fn banner(&self) -> String {
         let g = &self.program.module.genes[self.dbg.entry()];
@@ -428,6 +444,9 @@ impl Session<'_, '_> {
         match stop {
             Stop::Step => {}
             Stop::Break(id) => s.push_str(&format!("breakpoint {id}\n")),
+            Stop::ConditionFailed { id, condition, error } => {
+                s.push_str(&format!("breakpoint {id}: its condition `{condition}` failed: {error}\n"))
+            }
             Stop::Watch(changes) => {
                 for c in changes {
                     s.push_str(&format!("watchpoint {}: {} changed: {} -> {}\n", c.id, c.name, c.old, c.new));
@@ -501,22 +520,54 @@ impl Session<'_, '_> {
         }
     }
 
+    /// `break LINE|GENE [if EXPR]`: a breakpoint, stopping only where EXPR is non-zero (or
+    /// fails) when it has one. EXPR is checked where the breakpoint stops, as `print` takes
+    /// it: one it refuses sets no breakpoint.
     fn add_break(&mut self, arg: &str) -> String {
         let m = &self.program.module;
+        let (arg, condition) = match arg.split_once(char::is_whitespace) {
+            None => (arg, None),
+            Some((at, rest)) => match rest.trim_start().strip_prefix("if") {
+                Some(c) if c.is_empty() || c.starts_with(char::is_whitespace) => {
+                    if c.trim().is_empty() {
+                        return "error: break LINE|GENE if EXPR: the condition EXPR is missing\n".into();
+                    }
+                    (at, Some(c.trim()))
+                }
+                _ => {
+                    return format!(
+                        "error: break LINE|GENE [if EXPR]: `{}` is not `if EXPR`\n",
+                        clip(rest.trim_start())
+                    );
+                }
+            },
+        };
+        // A line with no statement of its own (folded into the next one) moves to that one.
+        let mut moved = String::new();
         let at = if let Ok(line) = arg.parse::<u64>() {
-            match u32::try_from(line) {
-                Ok(line) => BreakAt::Line(line),
-                Err(_) => return format!("error: no statement starts on line {line}\n"),
+            match u32::try_from(line).ok().and_then(|l| self.dbg.statement_line(l).map(|to| (l, to))) {
+                Some((l, to)) => {
+                    if to != l {
+                        moved = format!(" (no statement starts on line {l}: the next one is on line {to})");
+                    }
+                    BreakAt::Line(to)
+                }
+                None => return format!("error: no statement starts on line {line}\n"),
             }
         } else if let Some(g) = m.gene_index(arg) {
             BreakAt::Gene(g)
         } else {
             return format!("error: break LINE|GENE: `{}` is neither a line number nor a gene\n", clip(arg));
         };
-        let Some(b) = self.dbg.add_break_with_code(at) else {
+        if let Some(c) = condition
+            && let Err(e) = self.frames().check_condition(&at, c)
+        {
+            return format!("error: {e} (no breakpoint set)\n");
+        }
+        let Some(b) = self.dbg.add_break_with_code(at, condition.map(String::from)) else {
             return format!("error: no statement starts on line {arg}\n");
         };
-        format!("breakpoint {}: {}\n", b.id, describe(m, &b.at))
+        format!("breakpoint {}: {}{moved}\n", b.id, describe(m, &b))
     }
 
     fn info(&self, arg: &str) -> String {
@@ -553,7 +604,7 @@ impl Session<'_, '_> {
             "breaks" | "break" | "watch" => {
                 let mut s = String::new();
                 for b in self.dbg.breakpoints() {
-                    s.push_str(&format!("breakpoint {}: {}\n", b.id, describe(m, &b.at)));
+                    s.push_str(&format!("breakpoint {}: {}\n", b.id, describe(m, b)));
                 }
                 for w in self.dbg.watches() {
                     s.push_str(&format!("watchpoint {}: {}\n", w.id, w.name));
@@ -583,6 +634,60 @@ impl Session<'_, '_> {
         s
     }
 
+    /// The frames' variables and expressions, as `print` shows them.
+    pub fn frames(&self) -> Frames<'_, 'm> {
+        Frames { program: self.program, dbg: &self.dbg }
+    }
+
+    /// The variables in scope in frame `k` (0: the entry's frame) that the program declares.
+    pub fn variables(&self, k: usize) -> Vec<Var> {
+        self.frames().variables(k)
+    }
+
+    /// `name = VALUE` as `rdx run` prints it.
+    pub fn var_line(&self, v: &Var) -> String {
+        self.frames().var_line(v)
+    }
+
+    /// A variable as `rdx run` prints it: its name and its value ([`Frames::var_value`]).
+    pub fn var_value(&self, v: &Var) -> (String, String) {
+        self.frames().var_value(v)
+    }
+
+    /// The type of `v` as the DAP's `variables` shows it ([`Frames::var_type`]).
+    pub fn var_type(&self, v: &Var) -> String {
+        self.frames().var_type(v)
+    }
+
+    /// `print VAR|EXPR` in the top frame.
+    pub fn print(&self, arg: &str) -> String {
+        self.print_in(self.dbg.depth() - 1, arg)
+    }
+
+    /// `print VAR|EXPR` in frame `k` (0: the entry's frame).
+    pub fn print_in(&self, k: usize, arg: &str) -> String {
+        match self.evaluate(k, arg) {
+            Ok((name, value)) => format!("{name} = {value}\n"),
+            Err(e) => format!("error: {e}\n"),
+        }
+    }
+
+    /// What `print VAR|EXPR` shows in frame `k` ([`Frames::evaluate`]).
+    pub fn evaluate(&self, k: usize, arg: &str) -> Result<(String, String), String> {
+        self.frames().evaluate(k, arg)
+    }
+}
+
+/// A program's frames as the debugger stands in them: their variables, and expressions over
+/// them computed as the program's language does. `print`, the DAP's `evaluate` and breakpoint
+/// conditions (checked mid-motion, over the debugger the motion runs) all compute here.
+#[derive(Clone, Copy)]
+pub struct Frames<'a, 'm> {
+    program: &'a Program,
+    dbg: &'a Debugger<'m>,
+}
+
+impl Frames<'_, '_> {
     /// The variables in scope in frame `k` (0: the entry's frame) that the program declares:
     /// not the compiler's temporaries.
     pub fn variables(&self, k: usize) -> Vec<Var> {
@@ -629,19 +734,6 @@ impl Session<'_, '_> {
             Type::Array(_, n) if self.untyped(v) => format!("u64[{n}] (words: type not recorded)"),
             _ if self.untyped(v) => "u64 (a word: type not recorded)".to_string(),
             ty => ty.to_string(),
-        }
-    }
-
-    /// `print VAR|EXPR` in the top frame.
-    pub fn print(&self, arg: &str) -> String {
-        self.print_in(self.dbg.depth() - 1, arg)
-    }
-
-    /// `print VAR|EXPR` in frame `k` (0: the entry's frame).
-    pub fn print_in(&self, k: usize, arg: &str) -> String {
-        match self.evaluate(k, arg) {
-            Ok((name, value)) => format!("{name} = {value}\n"),
-            Err(e) => format!("error: {e}\n"),
         }
     }
 
@@ -772,6 +864,35 @@ impl Session<'_, '_> {
     /// The value of expression `text` over frame `k`'s variables `vars` and its type: compiled
     /// as `value += text` in a gene whose parameters are the variables, and run.
     fn compute(&self, k: usize, text: &str, vars: &[Var]) -> Result<(u64, Type), String> {
+        let (p, ty) = self.compile(text, vars)?;
+        self.run(k, text, &p, vars).map(|x| (x, ty))
+    }
+
+    /// The value of expression `text` compiled as `p` ([`Frames::compile`]), run over frame
+    /// `k`'s variables `vars`.
+    fn run(&self, k: usize, text: &str, p: &Program, vars: &[Var]) -> Result<u64, String> {
+        let g = p.module.default_entry().unwrap_or(0);
+        let params = &p.module.genes[g].params;
+        let mut args: Vec<Value> = params
+            .iter()
+            .map(|p| vars.iter().find(|v| v.name == p.name).map_or(Value::Int(0), |v| v.value.clone()))
+            .collect();
+        // The error as `rdx run` reports it: its message and its help (a Janus subscript
+        // outside its dimension).
+        Interpreter::new().run(&p.module, g, &mut args, rdx_vm::Direction::Forward).map_err(|e| {
+            let d = e.to_diagnostic();
+            d.hints.iter().fold(d.message, |s, h| format!("{s}\nhelp: {h}"))
+        })?;
+        match params.iter().position(|p| p.name == RESULT).map(|i| &args[i]) {
+            Some(Value::Int(x)) => Ok(*x),
+            _ => Err(format!("`{text}` has no value in frame {k}")),
+        }
+    }
+
+    /// Expression `text` over `vars` compiled as `value += text` in a gene whose parameters
+    /// are the variables, and the type of its value; text that is not one whole expression
+    /// over `vars`, or that the language refuses, is an error saying so.
+    fn compile(&self, text: &str, vars: &[Var]) -> Result<(Program, Type), String> {
         let m = &self.program.module;
         let e = self.expression(text, vars)?.expr;
         let types = |n: &str| vars.iter().find(|v| base_name(&v.name) == n).map(|v| v.ty);
@@ -792,24 +913,56 @@ impl Session<'_, '_> {
                 .map_or_else(|| format!("`{text}` does not compile"), |d| d.message.clone()),
             rdx_core::run::LoadError::Core(e) => e.to_string(),
         })?;
-        let g = p.module.default_entry().unwrap_or(0);
-        let params = &p.module.genes[g].params;
-        let mut args: Vec<Value> = params
-            .iter()
-            .map(|p| vars.iter().find(|v| v.name == p.name).map_or(Value::Int(0), |v| v.value.clone()))
-            .collect();
-        // The error as `rdx run` reports it: its message and its help (a Janus subscript
-        // outside its dimension).
-        Interpreter::new().run(&p.module, g, &mut args, rdx_vm::Direction::Forward).map_err(|e| {
-            let d = e.to_diagnostic();
-            d.hints.iter().fold(d.message, |s, h| format!("{s}\nhelp: {h}"))
-        })?;
-        match params.iter().position(|p| p.name == RESULT).map(|i| &args[i]) {
-            Some(Value::Int(x)) => Ok((*x, ty)),
-            _ => Err(format!("`{text}` has no value in frame {k}")),
+        Ok((p, ty))
+    }
+
+    /// The variables of `all` an expression may name: not the compiler's temporaries, nor names
+    /// the language cannot declare.
+    fn declarable(&self, all: Vec<Var>) -> Vec<Var> {
+        let dialect = self.program.module.dialect;
+        all.into_iter().filter(|v| !temporary(&v.name, dialect) && declarable(&v.name, dialect)).collect()
+    }
+
+    /// Whether breakpoint condition `text` holds (is non-zero) in the top frame, computed as
+    /// `print` computes it; an error (a division by zero, an index out of range) says why not.
+    /// A condition is compiled once for each set of variables it is computed over (kept in
+    /// `compiled`), so a breakpoint reached often costs a run of the expression each time.
+    pub fn condition(&self, text: &str, compiled: &Compiled) -> Result<bool, String> {
+        let k = self.dbg.depth() - 1;
+        let vars = self.declarable(self.dbg.variables(k));
+        // What the compiled gene depends on: the text, and each variable's name, type and shape.
+        let key = vars.iter().fold(text.to_string(), |key, v| {
+            let shape = match &v.value {
+                Value::Int(_) => String::new(),
+                Value::Array(xs) => xs.len().to_string(),
+                Value::Stack(_) => "stack".into(),
+            };
+            format!("{key}\n{} {} {shape}", v.name, v.ty)
+        });
+        if !compiled.0.borrow().contains_key(&key) {
+            let p = self.compile(text, &vars)?.0;
+            compiled.0.borrow_mut().insert(key.clone(), p);
         }
+        let map = compiled.0.borrow();
+        let p = map.get(&key).ok_or_else(|| format!("`{text}` does not compile"))?;
+        self.run(k, text, p, &vars).map(|x| x != 0)
+    }
+
+    /// Checks breakpoint condition `text` where a breakpoint at `at` would stop: it must be one
+    /// whole expression of the program's language over the variables in scope there, as
+    /// `print` takes it (refused as `print` refuses it).
+    pub fn check_condition(&self, at: &BreakAt, text: &str) -> Result<(), String> {
+        for scope in self.dbg.break_scopes(at) {
+            self.compile(text, &self.declarable(scope))?;
+        }
+        Ok(())
     }
 }
+
+/// Breakpoint conditions compiled ([`Frames::condition`]), by their text and the variables they
+/// are computed over.
+#[derive(Default)]
+pub struct Compiled(std::cell::RefCell<std::collections::HashMap<String, Program>>);
 
 /// An expression `print` parsed, and where the text starts in the source it was parsed in.
 struct Parsed {
@@ -931,9 +1084,14 @@ fn unknown_name(e: &rdx_lang::ast::Expr, vars: &[Var]) -> Option<String> {
     }
 }
 
-fn describe(m: &rdx_vm::module::Module, at: &BreakAt) -> String {
-    match at {
+/// Where a breakpoint stops, and its condition (`line 26 if i == 3`).
+fn describe(m: &rdx_vm::module::Module, b: &Breakpoint) -> String {
+    let at = match b.at {
         BreakAt::Line(l) => format!("line {l}"),
-        BreakAt::Gene(g) => format!("gene {}", m.genes[*g].name),
+        BreakAt::Gene(g) => format!("gene {}", m.genes[g].name),
+    };
+    match &b.condition {
+        Some(c) => format!("{at} if {c}"),
+        None => at,
     }
 }

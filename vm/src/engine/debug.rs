@@ -16,6 +16,11 @@
 //! boundary, breakpoint. A run-time error stops the session at the start of the statement that
 //! failed (the run is replayed there from its start), from where it can be stepped back.
 //!
+//! A breakpoint may have a condition, an expression of the program's language: it is evaluated
+//! only where the breakpoint's byte stops the hook, by the evaluator the front end installs
+//! ([`Debugger::set_condition_eval`]; the one that computes `print`), and the breakpoint stops
+//! where it is non-zero or fails.
+//!
 //! A motion that never ends (a `continue` into an endless loop) is interrupted by a flag that
 //! another thread or a signal handler raises ([`Debugger::set_interrupt`]): the hook counts
 //! steps down and, every [`INTERRUPT_CHECK_STEPS`] of them, the driver reads the flag, so the
@@ -105,7 +110,14 @@ pub struct Breakpoint {
     pub at: BreakAt,
     /// Program points it marks (0: a line with no statement).
     pub points: usize,
+    /// An expression of the program's language: the breakpoint stops only where it is
+    /// non-zero (or fails: [`Stop::ConditionFailed`]), evaluated in the frame at the stop.
+    pub condition: Option<String>,
 }
+
+/// Evaluates a breakpoint's condition in the top frame of a debugger paused at the breakpoint:
+/// whether it holds (is non-zero), or why it cannot be computed.
+pub type ConditionEval<'m> = Box<dyn Fn(&Debugger<'m>, &str) -> Result<bool, String> + Send + 'm>;
 
 /// A watched variable: the session stops where its value changes.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,6 +159,8 @@ pub enum Stop {
     /// The interrupt flag was raised ([`Debugger::set_interrupt`]): the session stands at the
     /// statement the motion had reached.
     Interrupted,
+    /// At breakpoint `id`, whose condition could not be evaluated there (`error` says why).
+    ConditionFailed { id: u32, condition: String, error: String },
 }
 
 /// What an advance runs to.
@@ -223,6 +237,8 @@ pub struct Debugger<'m> {
     seen: Arc<AtomicBool>,
     /// Steps left before a motion looks at `interrupt` (counted down by the hook).
     tick: u32,
+    /// Evaluates breakpoint conditions ([`Debugger::set_condition_eval`]).
+    condition_eval: Option<ConditionEval<'m>>,
 }
 
 impl<'m> Debugger<'m> {
@@ -286,6 +302,7 @@ impl<'m> Debugger<'m> {
             interrupt: None,
             seen: Arc::new(AtomicBool::new(false)),
             tick: INTERRUPT_CHECK_STEPS,
+            condition_eval: None,
         };
         d.restart()?;
         Ok(d)
@@ -308,6 +325,13 @@ impl<'m> Debugger<'m> {
     pub fn set_interrupt(&mut self, flag: Option<Arc<AtomicBool>>) {
         self.interrupt = flag;
         self.install_stop_check();
+    }
+
+    /// Sets the evaluator of breakpoint conditions, called only where a breakpoint with a
+    /// condition is reached. Without one, such a breakpoint stops with
+    /// [`Stop::ConditionFailed`].
+    pub fn set_condition_eval(&mut self, eval: Option<ConditionEval<'m>>) {
+        self.condition_eval = eval;
     }
 
     /// Whether the interrupt flag is raised (it is lowered).
@@ -419,23 +443,57 @@ impl<'m> Debugger<'m> {
 
     /// Adds a breakpoint; returns it.
     pub fn add_break(&mut self, at: BreakAt) -> Breakpoint {
-        let b = Breakpoint { id: self.next_id, at, points: 0 };
+        self.add_break_if(at, None)
+    }
+
+    /// Adds a breakpoint that stops where `condition` (if any) holds; returns it.
+    pub fn add_break_if(&mut self, at: BreakAt, condition: Option<String>) -> Breakpoint {
+        let b = Breakpoint { id: self.next_id, at, points: 0, condition };
         self.next_id += 1;
         self.breaks.push(b);
         self.remark();
         self.breaks.last().cloned().unwrap_or_else(|| unreachable!())
     }
 
-    /// Adds a breakpoint where it has code to stop at; None (no breakpoint kept, no number
-    /// used) where it has none (a line without a statement).
-    pub fn add_break_with_code(&mut self, at: BreakAt) -> Option<Breakpoint> {
-        let b = self.add_break(at);
+    /// Adds a breakpoint (stopping where `condition`, if any, holds) where it has code to stop
+    /// at; None (no breakpoint kept, no number used) where it has none (a line without a
+    /// statement).
+    pub fn add_break_with_code(&mut self, at: BreakAt, condition: Option<String>) -> Option<Breakpoint> {
+        let b = self.add_break_if(at, condition);
         if b.points > 0 {
             return Some(b);
         }
         self.delete(b.id);
         self.next_id -= 1;
         None
+    }
+
+    /// The line a breakpoint asked for on `line` stops at: `line` when a statement starts on it,
+    /// else the first line after it on which one does, in the gene whose statements lie on
+    /// both sides of it (a statement the compiler folded into another: `i += 1` before `until`
+    /// is the counted loop's step, at the `until`); None when no gene's code surrounds it.
+    pub fn statement_line(&self, line: u32) -> Option<u32> {
+        let m = self.m;
+        let mut best: Option<u32> = None;
+        for (gi, g) in m.genes.iter().enumerate() {
+            let lines = (0..g.code.len())
+                .filter(|&p| self.marks.genes[gi][0][p] & BOUNDARY != 0)
+                .filter_map(|p| point_line(m, &self.newlines, gi, p));
+            let (mut before, mut after) = (false, None::<u32>);
+            for l in lines {
+                if l == line {
+                    return Some(line);
+                }
+                before |= l < line;
+                if l > line {
+                    after = Some(after.map_or(l, |a| a.min(l)));
+                }
+            }
+            if before && let Some(a) = after {
+                best = Some(best.map_or(a, |b| b.min(a)));
+            }
+        }
+        best
     }
 
     /// Deletes breakpoint or watchpoint `id`; false if there is none.
@@ -453,12 +511,15 @@ impl<'m> Debugger<'m> {
         self.remark();
     }
 
-    /// Replaces every breakpoint with one at each of `ats` (numbered in order), in one pass
-    /// over the code however many there are; returns them.
-    pub fn set_breaks(&mut self, ats: impl IntoIterator<Item = BreakAt>) -> Vec<Breakpoint> {
+    /// Replaces every breakpoint with one at each of `ats`, with its condition (numbered in
+    /// order), in one pass over the code however many there are; returns them.
+    pub fn set_breaks(
+        &mut self,
+        ats: impl IntoIterator<Item = (BreakAt, Option<String>)>,
+    ) -> Vec<Breakpoint> {
         self.breaks.clear();
-        for at in ats {
-            self.breaks.push(Breakpoint { id: self.next_id, at, points: 0 });
+        for (at, condition) in ats {
+            self.breaks.push(Breakpoint { id: self.next_id, at, points: 0, condition });
             self.next_id += 1;
         }
         self.remark();
@@ -647,10 +708,10 @@ impl<'m> Debugger<'m> {
                 continue;
             }
             if k & BREAK != 0
-                && let Some(id) = self.break_at(f.gene as usize, f.dir, point)
+                && let Some(stop) = self.break_at(f.gene as usize, f.dir, point)
             {
                 self.refresh_watches();
-                return Stop::Break(id);
+                return stop;
             }
             if let Some(stop) = self.watch_changed() {
                 return stop;
@@ -684,13 +745,66 @@ impl<'m> Debugger<'m> {
         }
     }
 
-    fn break_at(&self, gene: usize, dir: Direction, point: usize) -> Option<u32> {
+    /// The stop of a breakpoint at `point` of the top frame's stream, if one stops there: one
+    /// without a condition, else the first whose condition holds or fails (conditions are
+    /// evaluated only here, in the frame at the stop).
+    fn break_at(&self, gene: usize, dir: Direction, point: usize) -> Option<Stop> {
         let g = &self.m.genes[gene];
         let fwd = match dir {
             Direction::Forward => point,
             Direction::Backward => *g.backward.to_forward.get(point)? as usize,
         };
-        self.breaks.iter().find(|b| break_hits(self.m, &self.newlines, &b.at, gene, fwd)).map(|b| b.id)
+        let hits = || self.breaks.iter().filter(|b| break_hits(self.m, &self.newlines, &b.at, gene, fwd));
+        if let Some(b) = hits().find(|b| b.condition.is_none()) {
+            return Some(Stop::Break(b.id));
+        }
+        hits().find_map(|b| {
+            let condition = b.condition.as_deref()?;
+            let holds = match &self.condition_eval {
+                Some(eval) => eval(self, condition),
+                None => Err("no evaluator of conditions is installed".to_string()),
+            };
+            match holds {
+                Ok(true) => Some(Stop::Break(b.id)),
+                Ok(false) => None,
+                Err(error) => {
+                    Some(Stop::ConditionFailed { id: b.id, condition: condition.to_string(), error })
+                }
+            }
+        })
+    }
+
+    /// The variables in scope at each program point where a breakpoint at `at` would stop
+    /// (each distinct list once; none for a line without a statement), each holding zero: to
+    /// check a condition before the breakpoint is set.
+    pub fn break_scopes(&self, at: &BreakAt) -> Vec<Vec<Var>> {
+        let mut out: Vec<Vec<Var>> = Vec::new();
+        for (gi, g) in self.m.genes.iter().enumerate() {
+            for p in 0..g.code.len() {
+                if self.marks.genes[gi][0][p] & BOUNDARY == 0
+                    || !break_hits(self.m, &self.newlines, at, gi, p)
+                {
+                    continue;
+                }
+                let mut scope: Vec<Var> = Vec::new();
+                self.visit_at(gi, p, |d| {
+                    if !scope.iter().any(|v| v.name == d.name) {
+                        let value = match d.ty {
+                            Type::Array(e, n) => Value::Array(vec![0; n.saturating_mul(e.words()) as usize]),
+                            Type::Stack => Value::Stack(Vec::new()),
+                            _ => Value::Int(0),
+                        };
+                        let (name, ty, param, typed) = (d.name.to_string(), d.ty, d.param, d.typed);
+                        scope.push(Var { name, ty, value, param, typed });
+                    }
+                    false
+                });
+                if !out.contains(&scope) {
+                    out.push(scope);
+                }
+            }
+        }
+        out
     }
 
     /// Every watched variable the last statement changed (a frame coming or going is not a
@@ -887,9 +1001,14 @@ impl<'m> Debugger<'m> {
 
     /// Calls `f` with each variable in scope in frame `k` (parameters, then the locals open at
     /// its point) until it returns true.
-    fn visit(&self, k: usize, mut f: impl FnMut(Decl<'_>) -> bool) {
+    fn visit(&self, k: usize, f: impl FnMut(Decl<'_>) -> bool) {
         let Some(fr) = self.it.frames.get(k).copied() else { return };
-        let gi = fr.gene as usize;
+        self.visit_at(fr.gene as usize, self.forward_point(k), f);
+    }
+
+    /// Calls `f` with each variable in scope at forward point `point` of gene `gi` (parameters,
+    /// then the locals open there) until it returns true.
+    fn visit_at(&self, gi: usize, point: usize, mut f: impl FnMut(Decl<'_>) -> bool) {
         let g = &self.m.genes[gi];
         for (i, p) in g.params.iter().enumerate() {
             let d =
@@ -898,7 +1017,6 @@ impl<'m> Debugger<'m> {
                 return;
             }
         }
-        let point = self.forward_point(k);
         for l in &self.locals[gi] {
             if l.open < point
                 && point <= l.close
@@ -1122,7 +1240,7 @@ fn close(
 
 #[cfg(test)]
 mod tests {
-    use super::{Debugger, INTERRUPT_CHECK_STEPS, Motion, Stop};
+    use super::{BreakAt, Debugger, INTERRUPT_CHECK_STEPS, Motion, Stop};
     use crate::{Direction, Module, Value};
     use rdx_lang::ast::{Elem, Type};
     use std::sync::Arc;
@@ -1212,6 +1330,51 @@ mod tests {
         assert_eq!(d.goto(3), Stop::Step);
         let vars = d.variables(0);
         assert_eq!(vars.iter().filter(|v| !v.param && !v.typed && v.ty == Type::U64).count(), 1, "{vars:?}");
+    }
+
+    /// An evaluator of `NAME == N` conditions, failing on any other text.
+    fn equals(d: &Debugger<'_>, text: &str) -> Result<bool, String> {
+        let (name, n) = text.split_once("==").ok_or("not `NAME == N`")?;
+        let n: u64 = n.trim().parse().map_err(|_| "not a number")?;
+        match d.lookup(d.depth() - 1, name.trim()).map(|v| v.value) {
+            Some(Value::Int(x)) => Ok(x == n),
+            _ => Err(format!("no variable `{}`", name.trim())),
+        }
+    }
+
+    #[test]
+    fn a_conditional_breakpoint_stops_where_it_holds_both_ways_and_where_it_fails() {
+        // Line 5 is `s += i`: its condition is evaluated in the frame there.
+        let src = "gene main(n: u64, s: u64) {\n    local i: u64 = 0\n    from i == 0 do {\n        i += 1\n        s += i\n    } until i == n\n    delocal i = n\n}\n";
+        let m = module(src);
+        let mut d = Debugger::new(&m, 0, vec![Value::Int(5), Value::Int(0)], Direction::Forward).unwrap();
+        d.set_condition_eval(Some(Box::new(equals)));
+        let b = d.add_break_with_code(BreakAt::Line(5), Some("i == 3".into())).unwrap();
+        assert_eq!(b.condition.as_deref(), Some("i == 3"));
+        let at = |d: &Debugger<'_>| (d.lookup(0, "i").unwrap().value, d.lookup(0, "s").unwrap().value);
+        assert_eq!(d.advance(Motion::Continue, true), Stop::Break(b.id));
+        assert_eq!(at(&d), (Value::Int(3), Value::Int(3)));
+        assert_eq!(d.advance(Motion::Continue, true), Stop::End);
+        // Backward, at the mirror point: the same state.
+        assert_eq!(d.advance(Motion::Continue, false), Stop::Break(b.id));
+        assert_eq!(at(&d), (Value::Int(3), Value::Int(3)));
+        assert_eq!(d.advance(Motion::Continue, false), Stop::Start);
+        // A condition that fails stops at the first hit and says why.
+        d.set_breaks([(BreakAt::Line(5), Some("j == 1".to_string()))]);
+        let stop = d.advance(Motion::Continue, true);
+        assert!(
+            matches!(&stop, Stop::ConditionFailed { condition, error, .. } if condition == "j == 1" && error == "no variable `j`"),
+            "{stop:?}"
+        );
+        assert_eq!(at(&d), (Value::Int(1), Value::Int(0)));
+        // The scope a condition is checked in before the breakpoint is set: the line's.
+        let names: Vec<Vec<String>> = d
+            .break_scopes(&BreakAt::Line(5))
+            .iter()
+            .map(|s| s.iter().map(|v| v.name.clone()).collect())
+            .collect();
+        assert_eq!(names, [["n", "s", "i"]]);
+        assert!(d.break_scopes(&BreakAt::Line(9)).is_empty(), "no statement on line 9");
     }
 
     #[test]
