@@ -147,19 +147,12 @@ fn break_delete_continue_and_rcontinue() {
     // A statement the compiler folded into the next one (`i += 1` before `until` is the
     // counted loop's step): the breakpoint moves to that one's line, and says so.
     let sum = stdlib("sum.rdx");
-    let out = session(&[&sum, "--entry", "sum_array"], "break 43
-c
-print i
-c
-print i
-");
+    let out = session(&[&sum, "--entry", "sum_array"], "break 43\nc\nprint i\nc\nprint i\n");
     assert!(
         out.contains("breakpoint 1: line 44 (no statement starts on line 43: the next one is on line 44)"),
         "{out}"
     );
-    assert!(out.contains("i = 0
-") && out.contains("i = 1
-"), "{out}");
+    assert!(out.contains("i = 0\n") && out.contains("i = 1\n"), "{out}");
 }
 
 #[test]
