@@ -350,6 +350,7 @@ fn variables(
 ) -> Result<(), String> {
     let slots = g.slots as usize;
     let params = g.param_words as usize;
+    let param_kinds = param_held(g);
     // Per slot: the block depth and instruction where its local opened.
     let mut open: Vec<Option<(usize, usize)>> = vec![None; slots];
     // Per open block: how many locals it opened that are still open.
@@ -398,7 +399,7 @@ fn variables(
             is_temp(s, open) && written_by.get(s.0 as usize).is_none_or(|&w| w <= pc)
         };
         let (written, read) = slots_of(op);
-        references(g, op, &open, &written).map_err(err)?;
+        references(g, &param_kinds, op, &open, &written).map_err(err)?;
         // A call's scalar arguments: variables passed by reference, never a value left in a
         // slot. (An array's or a stack's reference the call checks: R0199.)
         let mut passed: &[Slot] = &[];
@@ -414,7 +415,7 @@ fn variables(
                 Type::Stack => Held::Stack,
                 _ => Held::Other,
             };
-            let h = held(g, &open, s);
+            let h = held(g, &param_kinds, &open, s);
             if h != want {
                 return Err(err(format!(
                     "passes slot {}, which holds {}, as argument {i}, of type {ty}: arrays and \
@@ -670,17 +671,30 @@ impl Held {
     }
 }
 
-fn held(g: &GeneDef, open: &[Option<(usize, usize)>], s: Slot) -> Held {
+/// What each parameter slot holds (built once per gene: [`held`] is asked for every array and
+/// stack operand and every slot an instruction writes).
+fn param_held(g: &GeneDef) -> Vec<Held> {
+    let mut out = vec![Held::Other; g.param_words as usize];
+    for (p, &at) in g.params.iter().zip(&g.param_slots) {
+        let at = usize::from(at);
+        match p.ty {
+            Type::Array(..) => {
+                out[at] = Held::ArrayFirst;
+                if let Some(len) = out.get_mut(at + 1) {
+                    *len = Held::ArrayLen;
+                }
+            }
+            Type::Stack => out[at] = Held::Stack,
+            _ => {}
+        }
+    }
+    out
+}
+
+fn held(g: &GeneDef, params: &[Held], open: &[Option<(usize, usize)>], s: Slot) -> Held {
     let i = s.0 as usize;
-    if let Some(k) = g.param_slots.iter().rposition(|&at| usize::from(at) <= i)
-        && i < g.param_words as usize
-    {
-        return match g.params[k].ty {
-            Type::Array(..) if usize::from(g.param_slots[k]) == i => Held::ArrayFirst,
-            Type::Array(..) => Held::ArrayLen,
-            Type::Stack => Held::Stack,
-            _ => Held::Other,
-        };
+    if let Some(&h) = params.get(i) {
+        return h;
     }
     match open.get(i).copied().flatten().map(|(_, q)| &g.code[q]) {
         Some(Op::LocalArr { arr, .. }) if arr.0 as usize == i => Held::ArrayFirst,
@@ -696,7 +710,13 @@ fn held(g: &GeneDef, open: &[Option<(usize, usize)>], s: Slot) -> Held {
 /// stack changes the slots that hold its reference. An `add.elem` whose array operand named a
 /// number's slot read that number and the next slot as an address and a length, which could
 /// lie over the frame: a module changed by one byte ran forward, and backward to another state.
-fn references(g: &GeneDef, op: &Op, open: &[Option<(usize, usize)>], written: &[Slot]) -> Result<(), String> {
+fn references(
+    g: &GeneDef,
+    params: &[Held],
+    op: &Op,
+    open: &[Option<(usize, usize)>],
+    written: &[Slot],
+) -> Result<(), String> {
     const RULE19: &str = "arrays and stacks are used as such (rule 19)";
     let what = Held::name;
     let opener = matches!(
@@ -720,7 +740,7 @@ fn references(g: &GeneDef, op: &Op, open: &[Option<(usize, usize)>], written: &[
             }
             _ => return,
         };
-        let h = held(g, open, s);
+        let h = held(g, params, open, s);
         if h != want {
             problem = Some(format!(
                 "operand `{name}` names slot {}, which holds {}, not {}: {RULE19}",
@@ -733,11 +753,11 @@ fn references(g: &GeneDef, op: &Op, open: &[Option<(usize, usize)>], written: &[
     if let Some(p) = problem {
         return Err(p);
     }
-    if !opener && let Some(&s) = written.iter().find(|&&s| held(g, open, s) != Held::Other) {
+    if !opener && let Some(&s) = written.iter().find(|&&s| held(g, params, open, s) != Held::Other) {
         return Err(format!(
             "changes slot {}, which holds {}'s reference: {RULE19}",
             s.0,
-            what(held(g, open, s))
+            what(held(g, params, open, s))
         ));
     }
     Ok(())
