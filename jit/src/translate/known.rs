@@ -16,9 +16,9 @@
 //! a constant, a constant, or an operation with an immediate, so `a[j + 1]` read through
 //! `load.off` and swapped through `add3.imm` is one element, and so is `b[p >> 6]` computed
 //! twice; a write of an array's slots drops its facts. A word lasts until a store or a call
-//! that may write array memory: a call drops every word, a store every word it may have
-//! overwritten (every other array's, as arrays may share memory, and those of its own array
-//! not provably at another index), then records the word it wrote.
+//! that may write array memory: a call drops every word, a store every word of its own array
+//! not provably at another index (two arrays of a frame never share memory: see
+//! [`Known::forget_words_at`]), then records the word it wrote.
 
 use cranelift_codegen::ir::{Block, Opcode, Value};
 
@@ -138,18 +138,21 @@ impl Known {
     }
 
     /// A store to `arr[at]` (checked): the words it may have overwritten are no longer known,
-    /// which is every word of another array (arrays may share memory) and of this one every
-    /// word not provably at another index (`a[i - 1]` and `a[i]`, constants that differ).
+    /// which is every word of this array not provably at another index (`a[i - 1]` and `a[i]`,
+    /// constants that differ). Another array's words stay: two array slots of a frame never
+    /// share memory. The loader sees to it (`rdx_vm`'s `module/reversible.rs`): no call passes
+    /// one slot twice or two arguments sharing a slot, and no instruction writes an array's
+    /// slots (its reference), so the arrays of a frame are its caller's distinct arrays and its
+    /// own local arrays, each with storage of its own.
     pub fn forget_words_at(&mut self, arr: u16, at: Index) {
         for f in &mut self.facts {
             // (Stack headers and buffers are no array's memory.)
-            let apart = f.arr == STACK
-                || f.arr == arr
-                    && match (f.at, at) {
-                        (Index::Sum(x, j), Index::Sum(y, k)) => x == y && j != k,
-                        (Index::Const(j), Index::Const(k)) => j != k,
-                        _ => false,
-                    };
+            let apart = f.arr != arr
+                || match (f.at, at) {
+                    (Index::Sum(x, j), Index::Sum(y, k)) => x == y && j != k,
+                    (Index::Const(j), Index::Const(k)) => j != k,
+                    _ => false,
+                };
             if !apart {
                 f.word = None;
             }
