@@ -22,7 +22,8 @@ const JANUS_NOTE: &str = "\
 // an error), and `top(s)`, `size`, `empty` and a comparison's result are unsigned words (a
 // negative `top(s)` compares, divides and shifts as a large number), so where those differ
 // this file computes another result than `rdx run --reverse` of the Janus program, which
-// keeps Janus's arithmetic.
+// keeps Janus's arithmetic. A stack holds words: it takes a negative value as given
+// (`--set s=[-5]`) but shows it unsigned (`-5` is 18446744073709551611).
 
 ";
 

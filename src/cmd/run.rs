@@ -97,7 +97,7 @@ fn printed_hint(e: rdx_core::CoreError, text: &str, program: &Program) -> rdx_co
 
 /// Run a gene forward (or backward with --reverse) and print its parameters' final values.
 ///
-/// Values: decimal, 0x hex, 0b binary, negative for i64, arrays and stacks as [1,2,3] (a
+/// Values: decimal, 0x hex, 0b binary, negative for i64 (and a stack's words), arrays and stacks as [1,2,3] (a
 /// stack bottom first); for a Janus program also as jana prints them ({1,2,3}, <3,2,1] top
 /// first, nil). Unset parameters are 0. Output: `name = value` per parameter in declaration order, or one
 /// JSON object with --json. Exit codes: 0 ok, 1 run-time error, 2 usage or compile error.

@@ -174,13 +174,17 @@ fn parse_value_as(text: &str, ty: Type, dialect: Dialect) -> Result<Value, Value
             Ok(Value::Array(words))
         }
         Type::Array(_, n) => {
-            let v = parse_list(text, signed)?;
+            let v = parse_list(text, |x| parse_word(x, signed))?;
             if v.len() as u64 != n {
                 return Err(ValueError::new(format!("the array has {n} elements, {} given", v.len())));
             }
             Ok(Value::Array(v))
         }
-        Type::Stack => Ok(Value::Stack(parse_list(text, signed)?)),
+        // An rdx stack holds words of any type (`push x, s` of an i64's -1 pushes 2⁶⁴ - 1): a
+        // word is given unsigned or with a sign, so the store of a Janus run, whose stacks
+        // print signed, reads back into the printed inverse (`rdx invert`) of its program.
+        Type::Stack if !signed => Ok(Value::Stack(parse_list(text, |x| parse_int(x, true))?)),
+        Type::Stack => Ok(Value::Stack(parse_list(text, |x| parse_word(x, true))?)),
     }
 }
 
@@ -283,7 +287,8 @@ fn push_list<T>(
     out.push(']');
 }
 
-fn parse_list(text: &str, signed: bool) -> Result<Vec<u64>, ValueError> {
+/// The words of a list `[1, 2, 3]`, each read by `word`.
+fn parse_list(text: &str, word: impl Fn(&str) -> Result<u64, ValueError>) -> Result<Vec<u64>, ValueError> {
     let t = text.trim();
     let inner = t
         .strip_prefix('[')
@@ -295,7 +300,7 @@ fn parse_list(text: &str, signed: bool) -> Result<Vec<u64>, ValueError> {
     // Sized once: a long list does not regrow.
     let mut words = Vec::with_capacity(1 + inner.bytes().filter(|&b| b == b',').count());
     for x in inner.split(',') {
-        words.push(parse_word(x, signed)?);
+        words.push(word(x)?);
     }
     Ok(words)
 }
@@ -626,6 +631,12 @@ mod tests {
         assert_eq!(parse_value(" [ 1 , 2 , 0x3 ] ", t, Dialect::Rdx), Ok(Value::Array(vec![1, 2, 3])));
         assert!(parse_value("[1,2]", t, Dialect::Rdx).is_err());
         assert_eq!(parse_value("[]", Type::Stack, Dialect::Rdx), Ok(Value::Stack(vec![])));
+        // A stack's words: unsigned or with a sign (two's complement), in rdx; Janus's are i64.
+        let words = parse_value("[-5, 18446744073709551615, 3]", Type::Stack, Dialect::Rdx);
+        assert_eq!(words, Ok(Value::Stack(vec![(-5i64) as u64, u64::MAX, 3])));
+        assert!(parse_value("[-9223372036854775809]", Type::Stack, Dialect::Rdx).is_err());
+        assert!(parse_value("[18446744073709551615]", Type::Stack, Dialect::Janus).is_err());
+        assert_eq!(parse_value("<-1, 2]", Type::Stack, Dialect::Janus), Ok(Value::Stack(vec![2, u64::MAX])));
     }
 
     #[test]
