@@ -288,6 +288,27 @@ fn asm_refuses_to_write_over_its_source() {
     assert!(!d.join("m.ja").exists());
 }
 
+/// A command that reads source (`check`, `invert`) given a bytecode module says it is one,
+/// under whatever name, rather than that it is not UTF-8 text.
+#[test]
+fn source_commands_name_a_module_given_for_source() {
+    let d = scratch("module_for_source");
+    let src = write(&d, "sum.rdx", SUM);
+    let module = d.join("sum.rdxb").display().to_string();
+    assert_eq!(code(&rdx(&["asm", &src, "-o", &module])), 0);
+    let renamed = d.join("renamed.rdx").display().to_string();
+    std::fs::copy(&module, &renamed).unwrap();
+    for file in [&module, &renamed] {
+        for cmd in ["check", "invert"] {
+            let o = rdx(&[cmd, file]);
+            assert_eq!(code(&o), 2, "{cmd} {file}: {}", stderr(&o));
+            let err = stderr(&o);
+            assert!(err.contains("is a bytecode module, not source text"), "{cmd} {file}: {err}");
+            assert!(err.contains("rdx disasm"), "{cmd} {file}: {err}");
+        }
+    }
+}
+
 #[test]
 fn corrupt_modules_exit_2() {
     let d = scratch("corrupt");

@@ -72,6 +72,12 @@ pub fn read_source(path: &Path) -> Result<(String, String), CoreError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| CoreError::Usage(format!("cannot read {name}: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
+        if e.as_bytes().starts_with(rdx_vm::module::MAGIC) {
+            return CoreError::Usage(format!(
+                "{name} is a bytecode module, not source text: this command reads .rdx or .ja \
+                 source (`rdx disasm {name}` shows the module's code; `rdx run` runs it)"
+            ));
+        }
         CoreError::Usage(format!(
             "{name} is not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()

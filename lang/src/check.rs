@@ -817,7 +817,7 @@ impl<'p> Checker<'p> {
             self.err(
                 Diagnostic::error(E0306, format!("lossy operation `{what}` in strict mode"), span)
                     .note("this overwrites information (invariant I1)")
-                    .hint("rewrite it reversibly (e.g. `x -= <known value>`), or check without --strict"),
+                    .hint("rewrite it reversibly (e.g. `x -= <known value>`), or leave out --strict"),
             );
         }
     }
