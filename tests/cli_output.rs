@@ -190,3 +190,35 @@ fn a_token_too_long_for_a_header_is_refused_when_read() {
     let cid = client.ok(&["store", "ls"]).split_whitespace().next().expect("a blob").to_string();
     client.ok(&["push", &cid, "--to", "lab"]);
 }
+
+#[test]
+fn a_show_of_several_variables_prints_them_in_order_backward_too() {
+    // Running backward, `show x, y, a` printed `a`, then `y`, then `x`: its instructions ran in
+    // reverse. Its lines are now one group, in source order both ways, so running backward
+    // prints what running the inverse forward prints.
+    let home = TempHome::new("output-show-backward");
+    let prog = home.file(
+        "show.rdx",
+        "gene g(x: u64, y: i64, a: u64[2]) {\n    x += 1\n    show x, y, a\n    show y\n    \
+         a[1] += x\n    show a, x\n}\n",
+    );
+    let inverse = home.file("show_inv.rdx", home.ok(&["invert", &prog]));
+    let end = home.file("end.json", r#"{"x": 2, "y": -2, "a": [0, 2]}"#);
+    for backend in ["interp", "jit"] {
+        let run = |args: &[&str]| {
+            let mut all = vec!["run", "--no-ledger", "--json", "--backend", backend];
+            all.extend_from_slice(args);
+            let out = home.rdx(&all);
+            assert_eq!(out.status.code(), Some(0), "{backend} {args:?}: {}", stderr(&out));
+            let state: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
+            (stderr(&out), state)
+        };
+        let (printed, state) = run(&[&prog, "--set", "x=1", "--set", "y=-2"]);
+        assert_eq!(printed, "x = 2\ny = -2\na = [0, 0]\ny = -2\na = [0, 2]\nx = 2\n", "{backend}");
+        assert_eq!(state, serde_json::json!({"x": 2, "y": -2, "a": [0, 2]}), "{backend}");
+        let backward = run(&[&prog, "--reverse", "--input", &end]);
+        assert_eq!(backward.0, "a = [0, 2]\nx = 2\ny = -2\nx = 2\ny = -2\na = [0, 0]\n", "{backend}");
+        assert_eq!(backward.1, serde_json::json!({"x": 1, "y": -2, "a": [0, 0]}), "{backend}");
+        assert_eq!(run(&[&inverse, "--input", &end]), backward, "{backend}: the inverse run forward");
+    }
+}

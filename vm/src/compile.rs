@@ -2319,7 +2319,17 @@ impl<'a> GeneCompiler<'a> {
                 self.emit(Op::Printf { fmt, args: Args { start, len } }, sp);
             }
             Print::Show(idents) => {
-                for i in idents {
+                // A line per variable; those of one statement are one group (its ends marked as
+                // a Janus line's are), so they print in source order when the instructions run
+                // backward too. One variable needs no marks.
+                for (k, i) in idents.iter().enumerate() {
+                    let mut group = 0;
+                    if idents.len() > 1 && k == 0 {
+                        group |= crate::jana::SHOW_FIRST;
+                    }
+                    if idents.len() > 1 && k + 1 == idents.len() {
+                        group |= crate::jana::SHOW_LAST;
+                    }
                     let name = self.strings.get(&i.name);
                     let signed_all = self.janus();
                     let (var, fmt) = match self.lookup(&i.name, i.span)? {
@@ -2336,7 +2346,7 @@ impl<'a> GeneCompiler<'a> {
                             (slot, if signed_all { Fmt::STACK_I64 } else { Fmt::STACK_U64 })
                         }
                     };
-                    self.emit(Op::Show { var, name, fmt }, sp);
+                    self.emit(Op::Show { var, name, fmt: Fmt(fmt.0 | group) }, sp);
                 }
             }
         }

@@ -138,15 +138,32 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
                             .collect();
                         format!("({})", list.join(", "))
                     }
-                    OperandRef::Fmt(f) => match f {
-                        Fmt::U64 => "u64",
-                        Fmt::I64 => "i64",
-                        Fmt::ARR_U64 => "u64[]",
-                        Fmt::ARR_I64 => "i64[]",
-                        Fmt::STACK_U64 => "stack",
-                        _ => "stack(i64)",
+                    OperandRef::Fmt(f) => {
+                        let kind = match Fmt(f.0 & 7) {
+                            Fmt::U64 => "u64",
+                            Fmt::I64 => "i64",
+                            Fmt::ARR_U64 => "u64[]",
+                            Fmt::ARR_I64 => "i64[]",
+                            Fmt::STACK_U64 => "stack",
+                            _ => "stack(i64)",
+                        };
+                        // The flags of a piece of a line one statement prints (`crate::jana`).
+                        let flags = [
+                            (crate::jana::SHOW_JANA, "jana"),
+                            (crate::jana::SHOW_RAW, "raw"),
+                            (crate::jana::SHOW_TEXT, "text"),
+                            (crate::jana::SHOW_FIRST, "first"),
+                            (crate::jana::SHOW_LAST, "last"),
+                        ];
+                        let mut text = kind.to_string();
+                        for (bit, word) in flags {
+                            if f.0 & bit != 0 {
+                                text.push('|');
+                                text.push_str(word);
+                            }
+                        }
+                        text
                     }
-                    .to_string(),
                     OperandRef::Cond(c) => match c {
                         Cond::Nz(a) => format!("{} != 0", slot(a)),
                         Cond::Eq(a, b) => format!("{} == {}", slot(a), slot(b)),

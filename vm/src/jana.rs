@@ -280,16 +280,22 @@ pub const SHOW_JANA: u8 = 0x10;
 pub const SHOW_RAW: u8 = 0x20;
 /// With [`SHOW_JANA`]: the piece is the name text alone (the end of a `printf` text).
 pub const SHOW_TEXT: u8 = 0x08;
-/// With [`SHOW_JANA`]: the first piece of a line.
+/// The first piece of a line: with [`SHOW_JANA`], of a jana line; without it, the first
+/// `name = value` line of an rdx `show x, y, …` of several variables, whose lines are one group
+/// in the same way (so they keep their order when the instructions run backward).
 pub const SHOW_FIRST: u8 = 0x40;
-/// With [`SHOW_JANA`]: the last piece of a line (a newline follows it).
+/// The last piece of a line (a newline follows it), or the last line of an rdx `show` group
+/// (see [`SHOW_FIRST`]).
 pub const SHOW_LAST: u8 = 0x80;
 
-/// Whether `fmt` is a valid format byte of a `show` instruction: a value kind (0 ..= 5), and
-/// flags only with [`SHOW_JANA`], at most one of [`SHOW_RAW`] and [`SHOW_TEXT`].
+/// Whether `fmt` is a valid format byte of a `show` instruction: a value kind (0 ..= 5), and as
+/// flags [`SHOW_FIRST`] and [`SHOW_LAST`], or [`SHOW_JANA`] with those and at most one of
+/// [`SHOW_RAW`] and [`SHOW_TEXT`].
 pub fn valid_fmt(fmt: u8) -> bool {
     let flags = fmt & !7;
-    fmt & 7 <= 5 && (flags == 0 || (flags & SHOW_JANA != 0 && flags & SHOW_RAW & (flags << 2) == 0))
+    fmt & 7 <= 5
+        && (flags & !(SHOW_FIRST | SHOW_LAST) == 0
+            || (flags & SHOW_JANA != 0 && flags & SHOW_RAW & (flags << 2) == 0))
 }
 
 /// What a `show` instruction with the [`SHOW_JANA`] flag prints running forward: its piece,
@@ -302,7 +308,8 @@ pub fn show_text(name: &str, flags: u8, value: &Value) -> String {
     text
 }
 
-/// Writes one piece (from [`show_piece`]) of a Janus output line to `out`. Forward the pieces
+/// Writes one piece (from [`show_piece`]) of a Janus output line, or one line of an rdx `show`
+/// group (see [`SHOW_FIRST`]), to `out`. Forward the pieces
 /// come in order; backward the [`SHOW_LAST`] one comes first and each earlier one goes before
 /// the pieces of its line already written: `line_at` (None between lines) keeps where that
 /// line starts.
@@ -504,6 +511,8 @@ mod tests {
         assert_eq!(at, None);
         assert_eq!(show_text("z", SHOW_JANA | SHOW_LAST, &Value::Int(3)), "z = 3\n");
         assert!(valid_fmt(5) && valid_fmt(SHOW_JANA | SHOW_FIRST | SHOW_LAST | SHOW_RAW | 3));
-        assert!(!valid_fmt(6) && !valid_fmt(SHOW_FIRST | 1) && !valid_fmt(SHOW_JANA | SHOW_RAW | SHOW_TEXT));
+        assert!(valid_fmt(SHOW_FIRST | 1) && valid_fmt(SHOW_LAST | 2) && valid_fmt(SHOW_FIRST | SHOW_LAST));
+        assert!(!valid_fmt(6) && !valid_fmt(SHOW_RAW | 1) && !valid_fmt(SHOW_TEXT | SHOW_FIRST));
+        assert!(!valid_fmt(SHOW_JANA | SHOW_RAW | SHOW_TEXT));
     }
 }

@@ -6,12 +6,13 @@ use crate::Value;
 use crate::jana;
 use crate::ops::Fmt;
 
-/// Text written by a run, with the state of a Janus line being written backward.
+/// Text written by a run, with the state of a Janus line or an rdx `show` group being written
+/// backward.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Output {
     bytes: Vec<u8>,
-    /// Running backward, where the Janus output line being written starts (its last piece was
-    /// printed first; see [`jana::SHOW_FIRST`]).
+    /// Running backward, where the Janus output line (or the rdx `show` group) being written
+    /// starts (its last piece was printed first; see [`jana::SHOW_FIRST`]).
     line_at: Option<usize>,
 }
 
@@ -44,18 +45,31 @@ impl Output {
     }
 
     /// `show` of `value` under `name` with the instruction's format byte (its low three bits
-    /// are the value's kind, the rest are Janus flags: then the text is one piece of a jana
-    /// line, and `backward` says which way the pieces come).
+    /// are the value's kind, the rest are flags). Without flags it prints the line
+    /// `name = value`. Otherwise the text is one piece of a group that one statement prints (a
+    /// jana line with [`jana::SHOW_JANA`], else the `name = value` lines of an rdx `show x, y,
+    /// z`: the first and last marked, the middle ones not), and `backward` says which way the
+    /// pieces come: the group's text is the same both ways.
     pub fn show(&mut self, name: &str, fmt: Fmt, value: &Value, backward: bool) {
         let flags = fmt.0 & !7;
         let signed = matches!(Fmt(fmt.0 & 7), Fmt::I64 | Fmt::ARR_I64 | Fmt::STACK_I64);
-        if flags & jana::SHOW_JANA != 0 {
-            let text = jana::show_piece(name, flags, value, signed);
-            jana::write_piece(&mut self.bytes, &mut self.line_at, &text, flags, backward);
-            return;
-        }
-        let line = format!("{name} = {}\n", crate::values::format_value(value, signed));
-        self.bytes.extend_from_slice(line.as_bytes());
+        let text = if flags & jana::SHOW_JANA != 0 {
+            jana::show_piece(name, flags, value, signed)
+        } else {
+            let mut line = format!("{name} = {}", crate::values::format_value(value, signed));
+            // The newline after a group's last line is the one `write_piece` ends it with.
+            if flags & jana::SHOW_LAST == 0 {
+                line.push('\n');
+            }
+            // An unmarked line is one on its own, unless it is a middle line of the group being
+            // written backward.
+            if flags == 0 && self.line_at.is_none() {
+                self.bytes.extend_from_slice(line.as_bytes());
+                return;
+            }
+            line
+        };
+        jana::write_piece(&mut self.bytes, &mut self.line_at, &text, flags, backward);
     }
 
     /// Moves everything `other` wrote after this output's text.
@@ -104,5 +118,25 @@ mod tests {
         let text = fwd.take();
         assert_eq!(text, bwd.take());
         assert!(!text.is_empty() && text.ends_with(b"\n"));
+    }
+
+    #[test]
+    fn an_rdx_show_group_prints_its_lines_in_order_both_ways() {
+        let pieces =
+            [("x", Fmt(jana::SHOW_FIRST)), ("y", Fmt::I64), ("a", Fmt(Fmt::ARR_U64.0 | jana::SHOW_LAST))];
+        let values = [Value::Int(1), Value::Int(u64::MAX), Value::Array(vec![0, 7])];
+        let mut fwd = Output::new();
+        for ((name, fmt), v) in pieces.iter().zip(&values) {
+            fwd.show(name, *fmt, v, false);
+        }
+        let mut bwd = Output::new();
+        bwd.print("before");
+        for ((name, fmt), v) in pieces.iter().zip(&values).rev() {
+            bwd.show(name, *fmt, v, true);
+        }
+        bwd.show("z", Fmt::U64, &Value::Int(3), true);
+        let text = String::from_utf8(fwd.take()).unwrap();
+        assert_eq!(text, "x = 1\ny = -1\na = [0, 7]\n");
+        assert_eq!(String::from_utf8(bwd.take()).unwrap(), format!("before\n{text}z = 3\n"));
     }
 }
