@@ -492,7 +492,8 @@ fn conditional_breakpoints_stop_only_where_they_hold() {
 /// Thousands of breakpoints in one request are marked in one pass over the code (this took
 /// seconds when each one rebuilt every other's marks): each answer says whether its line has
 /// a statement; line 24, `} loop {` inside the gene, is answered with the next statement's
-/// line, 25, as `break 24` moves there.
+/// line, 25, as `break 24` moves there, and line 21, the gene's header, with its first
+/// statement's, 22.
 #[test]
 fn many_breakpoints_in_one_request() {
     let sum = stdlib("sum.rdx");
@@ -505,8 +506,13 @@ fn many_breakpoints_in_one_request() {
     assert_eq!(bps.len(), 3000);
     for (i, b) in bps.iter().enumerate() {
         let line = (i as u64 + 1) % 30 + 1;
-        assert_eq!(b["line"], json!(if line == 24 { 25 } else { line }), "{b}");
-        assert_eq!(b["verified"], json!((22..=28).contains(&line)), "line {line}: {b}");
+        let moved = match line {
+            21 => 22,
+            24 => 25,
+            _ => line,
+        };
+        assert_eq!(b["line"], json!(moved), "{b}");
+        assert_eq!(b["verified"], json!((21..=28).contains(&line)), "line {line}: {b}");
     }
 }
 
@@ -1031,4 +1037,34 @@ fn a_line_that_is_not_a_number_and_a_program_that_does_not_compile_are_refused()
         json!("setBreakpoints: a breakpoint's `line` must be a line number, not `\"x\"`"),
         "{r}"
     );
+}
+
+/// A breakpoint on a gene's header line (where an editor's user clicks) is verified at the
+/// gene's first statement (it was unverified, "no statement starts on this line"); a `line`
+/// sent as a whole float (`6.0`) is that line (it was "no such line"); `scopes` without
+/// `frameId` says it is missing (it said "no frame null").
+#[test]
+fn a_header_line_moves_a_float_line_is_a_line_and_scopes_needs_a_frame_id() {
+    let f = program("header", "calls.rdx", CALLS);
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": f, "args": ["x=3"]}));
+    let (r, _) = c.request(
+        "setBreakpoints",
+        json!({"source": {"path": f}, "breakpoints": [{"line": 1}, {"line": 5}, {"line": 7.0}, {"line": 7.5}]}),
+    );
+    let bps = &r["body"]["breakpoints"];
+    let at = |i: usize| (bps[i]["verified"].clone(), bps[i]["line"].clone());
+    assert_eq!(at(0), (json!(true), json!(2)), "{r}");
+    assert_eq!(at(1), (json!(true), json!(6)), "{r}");
+    assert_eq!(at(2), (json!(true), json!(7)), "{r}");
+    assert_eq!(bps[3]["verified"], json!(false), "{r}");
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    let (r, _) = c.request("scopes", json!({}));
+    assert_eq!(r["success"], json!(false), "{r}");
+    assert_eq!(r["message"], json!("scopes needs `frameId`: the id of a frame `stackTrace` gave"), "{r}");
+    c.request("continue", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("breakpoint"));
+    assert_eq!(top_line(&mut c), json!(2));
 }

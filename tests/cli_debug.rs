@@ -651,15 +651,19 @@ fn float_buffers_are_printed_and_watched_as_floats() {
     );
 }
 
-/// Small refusals: a line 0 or past the file, a line number past `u32`, stray arguments to
-/// `help` and `quit`; at the end of the run the `>` marks the gene's last line.
+/// Small refusals: a line 0 or past the file, a line number past `u32` (too large, as the spec
+/// says: it was "no statement starts on line 4294967296"), stray arguments to `help` and `quit`; at the end of the run the `>` marks the gene's last line.
 #[test]
 fn small_refusals_and_the_line_at_the_end() {
     let f = program("small", "calls.rdx", CALLS);
-    let out = session(&[&f, "--set", "x=3"], "list 0\nbreak 4294967296\nhelp me\nquit now\ncontinue\n");
+    let out = session(
+        &[&f, "--set", "x=3"],
+        "list 0\nbreak 4294967296\nbreak 99999999999999999999999999\nhelp me\nquit now\ncontinue\n",
+    );
     for refusal in [
         "error: no line 0 in the source\n",
-        "error: no statement starts on line 4294967296\n",
+        "error: break LINE|GENE: `4294967296` is too large: a line number is at most 4294967295\n",
+        "error: break LINE|GENE: `99999999999999999999999999` is too large: a line number is at most 4294967295\n",
         "error: help takes no argument (`me`)\n",
         "error: quit takes no argument (`now`)\n",
     ] {
@@ -820,4 +824,85 @@ fn goto_0_gives_the_exact_inputs_back_after_a_float_kernel() {
     let zs: Vec<&str> = out.lines().filter(|l| l.starts_with("z = ")).collect();
     assert_eq!(zs, ["z = [[0.1, 0], [0.2, 0], [0.3, 0], [0.7, 0]]"; 2], "{out}");
     assert!(out.contains("step 0, main at"), "{out}");
+}
+
+/// Two watched variables, a statement each.
+const WATCHED: &str = "gene main(x: u64, y: u64) {\n    x += 1\n    y += 1\n    x += 2\n}\n";
+
+/// A breakpoint that stops right after a statement that changed a watched variable reports the
+/// change too, both ways (the breakpoint's stop took it: `x changed: 0 -> 1` was never said).
+#[test]
+fn a_breakpoint_after_a_watched_change_reports_both_both_ways() {
+    let f = program("both", "both.rdx", WATCHED);
+    let out = session(&[&f], "watch x\nbreak 3\ncontinue\ncontinue\n");
+    assert!(out.contains("breakpoint 2\nwatchpoint 1: x changed: 0 -> 1\nstep 1, main at"), "{out}");
+    assert!(out.contains("watchpoint 1: x changed: 1 -> 3\nstep 3, main at"), "{out}");
+    // Backward: `break 4` stands where undoing `x += 2` arrives.
+    let out = session(&[&f], "watch x\nbreak 4\ngoto 3\nrcontinue\n");
+    assert!(out.contains("breakpoint 2\nwatchpoint 1: x changed: 3 -> 1\nstep 2, main at"), "{out}");
+}
+
+/// An argument a command refuses is echoed, cut to 80 characters and `…` (`goto abc` and
+/// `info foo` were not echoed; a 3 MB name or 200,000 `(` were echoed whole).
+#[test]
+fn refused_arguments_are_echoed_cut_to_80_characters() {
+    let f = program("refused", "calls.rdx", CALLS);
+    let long = "a".repeat(300);
+    let parens = "(".repeat(200_000);
+    let cut = |t: &str| format!("{}…", &t[..80]);
+    let script = format!(
+        "goto -1\ngoto abc\ndelete x\ninfo foo\nprint {long}\nprint {parens}\n\
+         break 9 if {parens}\nwatch {long}\nprint x + {long}\nprint _t{long}\n"
+    );
+    let out = session(&[&f, "--set", "x=3"], script);
+    for refusal in [
+        "error: goto STEP: `-1` is not a step number (see `info stack`)\n".to_string(),
+        "error: goto STEP: `abc` is not a step number (see `info stack`)\n".into(),
+        "error: delete N: `x` is not the number of a breakpoint or watchpoint (`info breaks`)\n".into(),
+        "error: info locals|args|stack|tape|breaks: `foo` is none of these\n".into(),
+        format!("error: no variable `{}` in scope\n", cut(&long)),
+        format!("error: `{}` is not an expression: nesting too deep\n", cut(&parens)),
+        format!("error: `{}` is not an expression: nesting too deep (no breakpoint set)\n", cut(&parens)),
+        format!("error: no variable `{}` in `main`\n", cut(&long)),
+        format!("error: no variable `{}` in scope\n", cut(&format!("_t{long}"))),
+    ] {
+        assert!(out.contains(&refusal), "{refusal}{}", &out[..out.len().min(4000)]);
+    }
+    // No line echoes more than what was typed cut.
+    assert!(out.lines().all(|l| l.chars().count() < 200), "{}", &out[..out.len().min(4000)]);
+}
+
+/// A breakpoint on a gene's header line (where an editor's user clicks) moves to the gene's
+/// first statement, as one on a line inside it does, and says so; so do a Janus `main`'s
+/// declaration lines (it was "no statement starts on line 1").
+#[test]
+fn a_breakpoint_on_a_genes_header_moves_to_its_first_statement() {
+    let f = program(
+        "header",
+        "header.rdx",
+        "gene inc(a: i64[4], k: i64) {\n    a[0] += k\n}\n\ngene main(a: i64[4], k: i64) {\n    call inc(a, k)\n}\n",
+    );
+    let out = session(&[&f, "--set", "k=2"], "break 1\nbreak 5\nbreak 4\ncontinue\nprint a\n");
+    for line in [
+        "breakpoint 1: line 2 (no statement starts on line 1: the next one is on line 2)\n",
+        "breakpoint 2: line 6 (no statement starts on line 5: the next one is on line 6)\n",
+        "error: no statement starts on line 4\n",
+        "breakpoint 1\nstep 1, inc at",
+        "a = [0, 0, 0, 0]\n",
+    ] {
+        assert!(out.contains(line), "{line}{out}");
+    }
+    let ja = program(
+        "header",
+        "header.ja",
+        "procedure twice(int n)\n    n += 2\n\nprocedure main()\n    int m[2][3]\n    int n\n    n += 4\n    call twice(n)\n",
+    );
+    let out = session(&[&ja], "break 1\nbreak 4\nbreak 5\n");
+    for line in [
+        "breakpoint 1: line 2 (no statement starts on line 1: the next one is on line 2)\n",
+        "breakpoint 2: line 7 (no statement starts on line 4: the next one is on line 7)\n",
+        "breakpoint 3: line 7 (no statement starts on line 5: the next one is on line 7)\n",
+    ] {
+        assert!(out.contains(line), "{line}{out}");
+    }
 }

@@ -601,6 +601,9 @@ fn serve_program<W: Write>(
                 Ok(body) => wire.respond(&req, body),
                 Err(e) => wire.refuse(&req, &e),
             },
+            "scopes" if args["frameId"].is_null() => {
+                wire.refuse(&req, "scopes needs `frameId`: the id of a frame `stackTrace` gave")
+            }
             "scopes" => match frame(s, &args["frameId"]) {
                 Some(k) => {
                     let id = s.dbg.depth() - k;
@@ -768,36 +771,55 @@ fn report<W: Write>(wire: &mut Wire<W>, s: &mut Session<'_, '_>, stop: Stop) {
     if !printed.is_empty() {
         wire.event("output", json!({"category": "stdout", "output": String::from_utf8_lossy(&printed)}));
     }
-    let (reason, text) = match stop {
-        Stop::Step => ("step", None),
-        Stop::Break(_) => ("breakpoint", None),
-        // Shown where the client shows why it paused, and in its console.
-        Stop::ConditionFailed { condition, error, .. } => {
-            let msg = format!("breakpoint condition `{condition}` failed: {error}");
-            wire.event("output", json!({"category": "stderr", "output": format!("{msg}\n")}));
-            ("breakpoint", Some(msg))
-        }
-        Stop::Watch(changes) => {
-            let text: Vec<String> =
-                changes.iter().map(|c| format!("{}: {} -> {}", c.name, c.old, c.new)).collect();
-            ("data breakpoint", Some(text.join("; ")))
-        }
-        Stop::End => ("end", Some("at the end of the run (step back to go on)".to_string())),
-        Stop::Start => ("start", Some("at the start of the run".to_string())),
-        Stop::Interrupted => ("pause", None),
-        Stop::Error(e) => {
-            let d = e.to_diagnostic();
-            let msg = format!("error[{}]: {}", d.code, d.message);
-            wire.event("output", json!({"category": "stderr", "output": format!("{msg}\n")}));
-            ("exception", Some(msg))
-        }
-    };
+    let (reason, text, console) = why(stop);
+    if let Some(line) = console {
+        wire.event("output", json!({"category": "stderr", "output": format!("{line}\n")}));
+    }
     let mut body = json!({"reason": reason, "threadId": 1, "allThreadsStopped": true});
     if let Some(t) = text {
         body["text"] = json!(t);
         body["description"] = json!(t);
     }
     wire.event("stopped", body);
+}
+
+/// Why the session stopped, for a `stopped` event: its `reason`, its text (the event's
+/// `description`, which the client shows where it says why the program paused, and `text`),
+/// and a line for the client's console (stderr), if any.
+fn why(stop: Stop) -> (&'static str, Option<String>, Option<String>) {
+    let watched = |changes: &[rdx_vm::engine::debug::Change]| {
+        let text: Vec<String> =
+            changes.iter().map(|c| format!("{}: {} -> {}", c.name, c.old, c.new)).collect();
+        text.join("; ")
+    };
+    match stop {
+        Stop::Step => ("step", None, None),
+        Stop::Break(_) => ("breakpoint", None, None),
+        Stop::ConditionFailed { condition, error, .. } => {
+            let msg = format!("breakpoint condition `{condition}` failed: {error}");
+            ("breakpoint", Some(msg.clone()), Some(msg))
+        }
+        Stop::Watch(changes) => ("data breakpoint", Some(watched(&changes)), None),
+        // A breakpoint where the statement before changed watched variables: both said.
+        Stop::Both { breakpoint, changes } => {
+            let head = match *breakpoint {
+                Stop::Break(id) => (format!("breakpoint {id}"), None),
+                other => {
+                    let (_, text, console) = why(other);
+                    (text.unwrap_or_else(|| "breakpoint".into()), console)
+                }
+            };
+            ("breakpoint", Some(format!("{}; {}", head.0, watched(&changes))), head.1)
+        }
+        Stop::End => ("end", Some("at the end of the run (step back to go on)".to_string()), None),
+        Stop::Start => ("start", Some("at the start of the run".to_string()), None),
+        Stop::Interrupted => ("pause", None, None),
+        Stop::Error(e) => {
+            let d = e.to_diagnostic();
+            let msg = format!("error[{}]: {}", d.code, d.message);
+            ("exception", Some(msg.clone()), Some(msg))
+        }
+    }
 }
 
 /// How the client counts lines (`linesStartAt1` of `initialize`: from 1 unless it says 0).
@@ -814,16 +836,25 @@ impl Lines {
 
     /// A line from the client as a source line (from 1); None for one that is no line.
     fn source_line(self, line: &Json) -> Option<u32> {
-        let l = line.as_u64()?.checked_add(u64::from(!self.from_one))?;
+        let l = whole_number(line)?.checked_add(u64::from(!self.from_one))?;
         u32::try_from(l).ok().filter(|&l| l >= 1)
     }
+}
+
+/// A JSON number with a whole value of 0 or more (`15`, or `15.0` as some clients send it);
+/// None for any other value.
+fn whole_number(v: &Json) -> Option<u64> {
+    // 2⁶⁴ is the first float past `u64::MAX`.
+    const PAST_U64: f64 = 18_446_744_073_709_551_616.0;
+    v.as_u64()
+        .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && (0.0..PAST_U64).contains(f)).map(|f| f as u64))
 }
 
 /// The frame (by depth from the entry's, 0) of DAP frame id `id` (0: the innermost); None
 /// for an id that is no frame's.
 fn frame(s: &Session<'_, '_>, id: &Json) -> Option<usize> {
     let depth = s.dbg.depth() as u64;
-    let id = id.as_u64().filter(|&i| i < depth)?;
+    let id = whole_number(id).filter(|&i| i < depth)?;
     Some((depth - 1 - id) as usize)
 }
 

@@ -103,6 +103,17 @@ pub(crate) fn clip(text: &str) -> String {
     }
 }
 
+/// `message` with each piece between backquotes cut as [`clip`] cuts it: a message that
+/// quotes what was typed (a parser's `unexpected name `…``) echoes it cut.
+fn clip_quoted(message: &str) -> String {
+    let pieces: Vec<String> = message
+        .split('`')
+        .enumerate()
+        .map(|(i, p)| if i % 2 == 1 { clip(p) } else { p.to_string() })
+        .collect();
+    pieces.join("`")
+}
+
 /// What a command line that is not UTF-8 gets (the session goes on).
 const NOT_TEXT: &str = "error: the line is not UTF-8 text";
 
@@ -370,12 +381,20 @@ impl<'m> Session<'_, 'm> {
             "delete" | "d" => match arg.parse::<u32>() {
                 Ok(n) if self.dbg.delete(n) => format!("deleted {n}\n"),
                 Ok(n) => format!("error: no breakpoint or watchpoint {n}\n"),
-                Err(_) => "error: delete N: N is the number `break` or `watch` gave\n".into(),
+                Err(_) if arg.is_empty() => {
+                    "error: delete N: N is the number `break` or `watch` gave\n".into()
+                }
+                Err(_) => format!(
+                    "error: delete N: `{}` is not the number of a breakpoint or watchpoint (`info breaks`)\n",
+                    clip(arg)
+                ),
             },
+            "watch" if arg.is_empty() => "error: watch VAR: VAR is a variable of the current gene\n".into(),
             "watch" if temporary(arg, self.program.module.dialect) => no_variable(arg),
             "watch" => match self.dbg.add_watch(arg) {
                 Ok(w) => format!("watchpoint {}: {}\n", w.id, w.name),
-                Err(e) => format!("error: {e}\n"),
+                // (It names the variable asked for.)
+                Err(e) => format!("error: {}\n", clip_quoted(&e)),
             },
             "print" | "p" => self.print(arg),
             "info" | "i" => self.info(arg),
@@ -397,7 +416,12 @@ impl<'m> Session<'_, 'm> {
                 Err(e) if *e.kind() == IntErrorKind::PosOverflow => {
                     format!("error: goto STEP: `{}` is too large (at most {})\n", clip(arg), u64::MAX)
                 }
-                Err(_) => "error: goto STEP: STEP is a step number (see `info stack`)\n".into(),
+                Err(_) if arg.is_empty() => {
+                    "error: goto STEP: STEP is a step number (see `info stack`)\n".into()
+                }
+                Err(_) => {
+                    format!("error: goto STEP: `{}` is not a step number (see `info stack`)\n", clip(arg))
+                }
             },
             "run" | "r" if arg.is_empty() => match self.dbg.restart() {
                 Ok(()) => format!("restarted\n{}", self.here(2)),
@@ -441,28 +465,7 @@ impl<'m> Session<'_, 'm> {
     /// What the program printed, why the session stopped and where.
     fn report(&mut self, stop: Stop) -> String {
         let mut s = String::from_utf8_lossy(&self.dbg.take_output()).into_owned();
-        match stop {
-            Stop::Step => {}
-            Stop::Break(id) => s.push_str(&format!("breakpoint {id}\n")),
-            Stop::ConditionFailed { id, condition, error } => {
-                s.push_str(&format!("breakpoint {id}: its condition `{condition}` failed: {error}\n"))
-            }
-            Stop::Watch(changes) => {
-                for c in changes {
-                    s.push_str(&format!("watchpoint {}: {} changed: {} -> {}\n", c.id, c.name, c.old, c.new));
-                }
-            }
-            Stop::End => s.push_str("at the end of the run\n"),
-            Stop::Start => s.push_str("at the start of the run\n"),
-            Stop::Interrupted => s.push_str("interrupted (Ctrl-C)\n"),
-            Stop::Error(e) => {
-                let d = e.to_diagnostic();
-                s.push_str(&format!(
-                    "error[{}]: {}\nstopped before the failing statement; `back` steps back from it\n",
-                    d.code, d.message
-                ));
-            }
-        }
+        why(&mut s, stop);
         s.push_str(&self.here(1));
         s
     }
@@ -542,22 +545,39 @@ impl<'m> Session<'_, 'm> {
                 }
             },
         };
-        // A line with no statement of its own (folded into the next one) moves to that one.
+        // A line with no statement of its own (a gene's header, folded into the next one)
+        // moves to the next one that has.
         let mut moved = String::new();
-        let at = if let Ok(line) = arg.parse::<u64>() {
-            match u32::try_from(line).ok().and_then(|l| self.dbg.statement_line(l).map(|to| (l, to))) {
-                Some((l, to)) => {
-                    if to != l {
-                        moved = format!(" (no statement starts on line {l}: the next one is on line {to})");
+        let at = match arg.parse::<u32>() {
+            Ok(line) => match self.dbg.statement_line(line) {
+                Some(to) => {
+                    if to != line {
+                        moved =
+                            format!(" (no statement starts on line {line}: the next one is on line {to})");
                     }
                     BreakAt::Line(to)
                 }
                 None => return format!("error: no statement starts on line {line}\n"),
+            },
+            Err(e) if *e.kind() == IntErrorKind::PosOverflow => {
+                return format!(
+                    "error: break LINE|GENE: `{}` is too large: a line number is at most {}\n",
+                    clip(arg),
+                    u32::MAX
+                );
             }
-        } else if let Some(g) = m.gene_index(arg) {
-            BreakAt::Gene(g)
-        } else {
-            return format!("error: break LINE|GENE: `{}` is neither a line number nor a gene\n", clip(arg));
+            _ if arg.is_empty() => {
+                return "error: break LINE|GENE [if EXPR]: LINE or GENE is missing\n".into();
+            }
+            _ => match m.gene_index(arg) {
+                Some(g) => BreakAt::Gene(g),
+                None => {
+                    return format!(
+                        "error: break LINE|GENE: `{}` is neither a line number nor a gene\n",
+                        clip(arg)
+                    );
+                }
+            },
         };
         if let Some(c) = condition
             && let Err(e) = self.frames().check_condition(&at, c)
@@ -565,7 +585,7 @@ impl<'m> Session<'_, 'm> {
             return format!("error: {e} (no breakpoint set)\n");
         }
         let Some(b) = self.dbg.add_break_with_code(at, condition.map(String::from)) else {
-            return format!("error: no statement starts on line {arg}\n");
+            return format!("error: no statement starts on line {}\n", clip(arg));
         };
         format!("breakpoint {}: {}{moved}\n", b.id, describe(m, &b))
     }
@@ -614,7 +634,8 @@ impl<'m> Session<'_, 'm> {
                 }
                 s
             }
-            _ => "error: info locals|args|stack|tape|breaks\n".into(),
+            "" => "error: info locals|args|stack|tape|breaks\n".into(),
+            _ => format!("error: info locals|args|stack|tape|breaks: `{}` is none of these\n", clip(arg)),
         }
     }
 
@@ -744,7 +765,7 @@ impl Frames<'_, '_> {
             return Err("print VAR|EXPR".into());
         }
         if temporary(arg, self.program.module.dialect) {
-            return Err(format!("no variable `{arg}` in scope"));
+            return Err(format!("no variable `{}` in scope", clip(arg)));
         }
         if let Some(v) = self.dbg.lookup(k, arg) {
             return Ok(self.var_value(&v));
@@ -812,7 +833,8 @@ impl Frames<'_, '_> {
         // Parsed in the program's own language: a Janus program's names (`x'`, `neg`),
         // operators (`=`) and arrays of several dimensions (`m[1][0]`) are Janus's.
         let (head, tail) = wrapper(dialect, vars, Type::U64);
-        let not_expr = |why: &str| format!("`{text}` is not an expression{why}");
+        // What was typed is echoed cut (a 3 MB name, 200,000 `(`).
+        let not_expr = |why: &str| format!("`{}` is not an expression{why}", clip(text));
         let prog = rdx_lang::parse(&format!("{head}{text}{tail}"), dialect).map_err(|d| {
             let Some(d) = d.first() else { return not_expr("") };
             // The text is `head.len()..end` of the wrapped source. Where the parser wanted a
@@ -827,13 +849,15 @@ impl Frames<'_, '_> {
             } else if d.message.contains("statement") {
                 let at = start.saturating_sub(head.len());
                 match text.get(at..(d.span.end as usize).min(end).saturating_sub(head.len())) {
-                    Some(tok) if !tok.is_empty() => {
-                        not_expr(&format!(": unexpected `{tok}` after `{}`", text[..at].trim_end()))
-                    }
+                    Some(tok) if !tok.is_empty() => not_expr(&format!(
+                        ": unexpected `{}` after `{}`",
+                        clip(tok),
+                        clip(text[..at].trim_end())
+                    )),
                     _ => not_expr(""),
                 }
             } else {
-                not_expr(&format!(": {}", d.message))
+                not_expr(&format!(": {}", clip_quoted(&d.message)))
             }
         })?;
         // One statement holding the whole text (not `x; y += 1`, which parses as two).
@@ -853,10 +877,10 @@ impl Frames<'_, '_> {
             && let Some(&(at, ..)) =
                 rdx_lang::lexer::lex(text).0.iter().find(|(_, t, _)| *t == rdx_lang::token::Token::Semi)
         {
-            return Err(not_expr(&format!(": unexpected `;` after `{}`", text[..at].trim_end())));
+            return Err(not_expr(&format!(": unexpected `;` after `{}`", clip(text[..at].trim_end()))));
         }
         if let Some(name) = unknown_name(&expr, vars) {
-            return Err(format!("no variable `{name}` in scope"));
+            return Err(format!("no variable `{}` in scope", clip(&name)));
         }
         Ok(Parsed { expr, head: head.len() })
     }
@@ -885,7 +909,7 @@ impl Frames<'_, '_> {
         })?;
         match params.iter().position(|p| p.name == RESULT).map(|i| &args[i]) {
             Some(Value::Int(x)) => Ok(*x),
-            _ => Err(format!("`{text}` has no value in frame {k}")),
+            _ => Err(format!("`{}` has no value in frame {k}", clip(text))),
         }
     }
 
@@ -910,7 +934,7 @@ impl Frames<'_, '_> {
         let p = Program::from_source(source, "print".into(), m.dialect, false, &[]).map_err(|e| match e {
             rdx_core::run::LoadError::Compile { diagnostics, .. } => diagnostics
                 .first()
-                .map_or_else(|| format!("`{text}` does not compile"), |d| d.message.clone()),
+                .map_or_else(|| format!("`{}` does not compile", clip(text)), |d| clip_quoted(&d.message)),
             rdx_core::run::LoadError::Core(e) => e.to_string(),
         })?;
         Ok((p, ty))
@@ -944,7 +968,7 @@ impl Frames<'_, '_> {
             compiled.0.borrow_mut().insert(key.clone(), p);
         }
         let map = compiled.0.borrow();
-        let p = map.get(&key).ok_or_else(|| format!("`{text}` does not compile"))?;
+        let p = map.get(&key).ok_or_else(|| format!("`{}` does not compile", clip(text)))?;
         self.run(k, text, p, &vars).map(|x| x != 0)
     }
 
@@ -1036,7 +1060,7 @@ fn temporary(name: &str, dialect: Dialect) -> bool {
 
 /// What `print` or `watch` of a name no variable in scope has answers.
 fn no_variable(name: &str) -> String {
-    format!("error: no variable `{name}` in scope\n")
+    format!("error: no variable `{}` in scope\n", clip(name))
 }
 
 /// The name without the dimensions of a Janus array named with them (`m[2][3]` → `m`).
@@ -1081,6 +1105,36 @@ fn unknown_name(e: &rdx_lang::ast::Expr, vars: &[Var]) -> Option<String> {
         }
         ExprKind::Unary(_, a) => unknown_name(a, vars),
         ExprKind::Binary(_, a, b) => unknown_name(a, vars).or_else(|| unknown_name(b, vars)),
+    }
+}
+
+/// Appends why the session stopped (`stop`) to `s`, a line each reason.
+fn why(s: &mut String, stop: Stop) {
+    match stop {
+        Stop::Step => {}
+        Stop::Break(id) => s.push_str(&format!("breakpoint {id}\n")),
+        Stop::ConditionFailed { id, condition, error } => {
+            s.push_str(&format!("breakpoint {id}: its condition `{condition}` failed: {error}\n"))
+        }
+        Stop::Watch(changes) => {
+            for c in changes {
+                s.push_str(&format!("watchpoint {}: {} changed: {} -> {}\n", c.id, c.name, c.old, c.new));
+            }
+        }
+        Stop::End => s.push_str("at the end of the run\n"),
+        Stop::Start => s.push_str("at the start of the run\n"),
+        Stop::Interrupted => s.push_str("interrupted (Ctrl-C)\n"),
+        Stop::Both { breakpoint, changes } => {
+            why(s, *breakpoint);
+            why(s, Stop::Watch(changes));
+        }
+        Stop::Error(e) => {
+            let d = e.to_diagnostic();
+            s.push_str(&format!(
+                "error[{}]: {}\nstopped before the failing statement; `back` steps back from it\n",
+                d.code, d.message
+            ));
+        }
     }
 }
 

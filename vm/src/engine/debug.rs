@@ -161,6 +161,10 @@ pub enum Stop {
     Interrupted,
     /// At breakpoint `id`, whose condition could not be evaluated there (`error` says why).
     ConditionFailed { id: u32, condition: String, error: String },
+    /// A breakpoint stopped ([`Stop::Break`] or [`Stop::ConditionFailed`], in `breakpoint`)
+    /// right after a statement that changed watched variables (`changes`, as
+    /// [`Stop::Watch`] has them): one stop, both reasons.
+    Both { breakpoint: Box<Stop>, changes: Vec<Change> },
 }
 
 /// What an advance runs to.
@@ -469,9 +473,10 @@ impl<'m> Debugger<'m> {
     }
 
     /// The line a breakpoint asked for on `line` stops at: `line` when a statement starts on it,
-    /// else the first line after it on which one does, in the gene whose statements lie on
-    /// both sides of it (a statement the compiler folded into another: `i += 1` before `until`
-    /// is the counted loop's step, at the `until`); None when no gene's code surrounds it.
+    /// else the first line after it on which one does, in the gene whose header or statements
+    /// come before it and statements after it (the gene's header line, a Janus `main`'s
+    /// declarations, a statement the compiler folded into another: `i += 1` before `until` is
+    /// the counted loop's step, at the `until`); None when no gene's code surrounds it.
     pub fn statement_line(&self, line: u32) -> Option<u32> {
         let m = self.m;
         let mut best: Option<u32> = None;
@@ -479,7 +484,9 @@ impl<'m> Debugger<'m> {
             let lines = (0..g.code.len())
                 .filter(|&p| self.marks.genes[gi][0][p] & BOUNDARY != 0)
                 .filter_map(|p| point_line(m, &self.newlines, gi, p));
-            let (mut before, mut after) = (false, None::<u32>);
+            // The gene's first instruction has its header's span (`gene f(…) {`).
+            let header = m.span(gi, 0).map(|sp| self.newlines.partition_point(|&o| o < sp.start) as u32 + 1);
+            let (mut before, mut after) = (header.is_some_and(|h| h <= line), None::<u32>);
             for l in lines {
                 if l == line {
                     return Some(line);
@@ -707,14 +714,14 @@ impl<'m> Debugger<'m> {
                 }
                 continue;
             }
-            if k & BREAK != 0
-                && let Some(stop) = self.break_at(f.gene as usize, f.dir, point)
-            {
-                self.refresh_watches();
-                return stop;
-            }
-            if let Some(stop) = self.watch_changed() {
-                return stop;
+            // A breakpoint where the statement before changed a watched variable reports both.
+            let brk = if k & BREAK != 0 { self.break_at(f.gene as usize, f.dir, point) } else { None };
+            let changes = self.watch_changes();
+            match (brk, changes.is_empty()) {
+                (Some(stop), true) => return stop,
+                (Some(stop), false) => return Stop::Both { breakpoint: Box::new(stop), changes },
+                (None, false) => return Stop::Watch(changes),
+                (None, true) => {}
             }
             if look && self.interrupted() {
                 return Stop::Interrupted;
@@ -807,9 +814,10 @@ impl<'m> Debugger<'m> {
         out
     }
 
-    /// Every watched variable the last statement changed (a frame coming or going is not a
-    /// change: a variable is compared where it exists); each watch then holds its new value.
-    fn watch_changed(&mut self) -> Option<Stop> {
+    /// Every watched variable the last statement changed, in the order they were set (a frame
+    /// coming or going is not a change: a variable is compared where it exists); each watch
+    /// then holds its new value.
+    fn watch_changes(&mut self) -> Vec<Change> {
         let mut changes = Vec::new();
         for i in 0..self.watches.len() {
             let now = self.watch_value(i);
@@ -822,7 +830,7 @@ impl<'m> Debugger<'m> {
             }
             self.watches[i].last = now;
         }
-        (!changes.is_empty()).then_some(Stop::Watch(changes))
+        changes
     }
 
     /// A variable's value as `rdx run` prints it (floats decoded, a Janus array of several
@@ -1375,6 +1383,52 @@ mod tests {
             .collect();
         assert_eq!(names, [["n", "s", "i"]]);
         assert!(d.break_scopes(&BreakAt::Line(9)).is_empty(), "no statement on line 9");
+    }
+
+    #[test]
+    fn a_breakpoint_after_a_statement_that_changed_a_watch_reports_both_ways() {
+        // `break 3` stops after `x += 1`, which changed the watched x: both are the stop's.
+        let src = "gene main(x: u64, y: u64) {\n    x += 1\n    y += 1\n    x += 2\n}\n";
+        let m = module(src);
+        let mut d = Debugger::new(&m, 0, vec![Value::Int(0), Value::Int(0)], Direction::Forward).unwrap();
+        let w = d.add_watch("x").unwrap();
+        let b = d.add_break(BreakAt::Line(3));
+        let change = |old: &str, new: &str| super::Change {
+            id: w.id,
+            name: "x".into(),
+            old: old.into(),
+            new: new.into(),
+        };
+        let both = |old: &str, new: &str| Stop::Both {
+            breakpoint: Box::new(Stop::Break(b.id)),
+            changes: vec![change(old, new)],
+        };
+        assert_eq!(d.advance(Motion::Continue, true), both("0", "1"));
+        assert_eq!(d.advance(Motion::Continue, true), Stop::Watch(vec![change("1", "3")]));
+        // Backward: undoing `x += 2` changes x, then the mirror of line 3's point, after
+        // `y += 1` is undone (x unchanged): the breakpoint alone; then undoing `x += 1`.
+        assert_eq!(d.advance(Motion::Continue, false), Stop::Watch(vec![change("3", "1")]));
+        assert_eq!(d.advance(Motion::Continue, false), Stop::Break(b.id));
+        assert_eq!(d.advance(Motion::Continue, false), Stop::Watch(vec![change("1", "0")]));
+        // With `break 4`, the point after `y += 1`: going back, undoing `x += 2` stops there.
+        d.clear_breaks();
+        let b = d.add_break(BreakAt::Line(4));
+        assert_eq!(d.goto(3), Stop::Step);
+        let stop = d.advance(Motion::Continue, false);
+        assert_eq!(
+            stop,
+            Stop::Both { breakpoint: Box::new(Stop::Break(b.id)), changes: vec![change("3", "1")] }
+        );
+    }
+
+    #[test]
+    fn a_breakpoint_on_a_genes_header_moves_to_its_first_statement() {
+        let src = "// a comment\ngene inc(a: u64,\n        k: u64) {\n    a += k\n}\n\ngene main(x: u64, y: u64) {\n\n    call inc(x, y)\n}\n";
+        let m = module(src);
+        let d = Debugger::new(&m, 1, vec![Value::Int(1), Value::Int(2)], Direction::Forward).unwrap();
+        let moved: Vec<Option<u32>> = (1..=11).map(|l| d.statement_line(l)).collect();
+        let want = [None, Some(4), Some(4), Some(4), None, None, Some(9), Some(9), Some(9), None, None];
+        assert_eq!(moved, want);
     }
 
     #[test]
