@@ -2080,6 +2080,12 @@ impl<'a> GeneCompiler<'a> {
             },
             None => self.konst(0, sp)?,
         };
+        // The element's index is computed apart from the value, as its `undo` computes it
+        // (`unassign_elem`): `a[1] := 1` shares no slot between the two, so the statements tag
+        // alike (`statement_tag`) and the `undo` takes back the value its `:=` wrote.
+        if target.index.is_some() {
+            self.cse.clear();
+        }
         let saved = self.guard.take();
         let r = self.on_place(target, sp, &mut |me, d| {
             me.emit(

@@ -292,8 +292,14 @@ impl RunErrorKind {
             {
                 "`_t…` carries an expression passed by value (a call argument that is not a plain variable, such as an array element, a `push` value or a `pop` target): the call must leave it equal to the expression, and the value popped must equal it"
             }
-            NoHistory | HistoryMismatch { .. } | UndoMismatch { .. } => {
+            NoHistory => {
                 "`:=` and `erase` keep the overwritten value on a history tape of the forward run; a backward run started on its own has none"
+            }
+            HistoryMismatch { .. } => {
+                "an `undo` (or a backward run) takes back the last value on the history tape, which the lossy statement it mirrors must have written: undo lossy statements in the reverse order they ran"
+            }
+            UndoMismatch { .. } => {
+                "an `undo` gives back the overwritten value only where the location still holds what its `:=` wrote"
             }
             RecursionLimit { .. } => "check that the recursion reaches its base case",
             PopOutOfRange { .. } => {

@@ -248,6 +248,27 @@ fn lossy_history_is_checked_per_statement() {
     let e = error(&m, ints(&[5, 6]), Direction::Forward);
     assert!(matches!(e, RunErrorKind::HistoryMismatch { written_at: Some(_) }), "{e:?}");
     assert_eq!(e.code(), Code::R0115);
+    // A forward run has its tape: the help speaks of the order, not of a missing tape.
+    let d =
+        Interpreter::new().run(&m, 0, &mut ints(&[5, 6]), Direction::Forward).unwrap_err().to_diagnostic();
+    assert!(d.hints.iter().any(|h| h.contains("in the reverse order they ran")), "{d:?}");
+    assert!(!d.hints.iter().any(|h| h.contains("started on its own")), "{d:?}");
+}
+
+/// `a[K] := e; undo a[K] := e` where e computes the constant index too (`b[1] := 1`, `b[z % 4]
+/// := z % 4`): the `:=` shared the index's slot with the value, its `undo` did not, so the two
+/// tagged differently and a valid program stopped with R0115.
+#[test]
+fn an_element_write_whose_value_repeats_its_index_is_undone() {
+    for stmt in ["b[1] := 1", "b[0] := 0", "b[3] := 3 % z", "b[z % 4] := z % 4", "b[z & 3] := (z & 3) * 5"] {
+        let src = format!("gene main(b: u64[4], z: u64) {{\n    {stmt}\n    undo {stmt}\n}}\n");
+        let m = module(&src, Dialect::Rdx);
+        let s = vec![Value::Array(vec![5, 6, 7, 8]), Value::Int(7)];
+        let mut it = Interpreter::new();
+        let mut t = s.clone();
+        it.run(&m, 0, &mut t, Direction::Forward).unwrap_or_else(|e| panic!("{stmt}: {e}"));
+        assert_eq!(t, s, "{stmt}");
+    }
 }
 
 #[test]
