@@ -60,6 +60,23 @@ fn huge_pages_off() {
     }
 }
 
+/// Huge pages back to the machine's setting, for a program rdx starts (the compiler under
+/// `RUSTC_WRAPPER=rdx`): the switch is inherited across fork and exec, and that program should
+/// run as it would without rdx. Only a system call, so it may run between fork and exec.
+#[cfg(target_os = "linux")]
+pub fn huge_pages_default() {
+    // SAFETY: as in `huge_pages_off`, with the flag cleared.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_THP_DISABLE,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        );
+    }
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     /// The kernel's THP switch for this process (1: huge pages off), or None without one.

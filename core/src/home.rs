@@ -70,6 +70,14 @@ impl Home {
     /// an rdx ledger (random bytes, an empty file, another program's database, a newer schema)
     /// is [`CoreError::Ledger`].
     pub fn open(dir: Option<&Path>) -> Result<Home, CoreError> {
+        Self::open_waiting(dir, BUSY_TIMEOUT)
+    }
+
+    /// Opens the home as [`Home::open`] does, but waits at most `busy` (instead of
+    /// [`BUSY_TIMEOUT`]) for another process holding the ledger's write lock, in opening it and
+    /// in every write after: a caller that must not be held up (the rustc wrapper) gives up
+    /// sooner, with the ledger error "database is locked".
+    pub fn open_waiting(dir: Option<&Path>, busy: Duration) -> Result<Home, CoreError> {
         let root = Self::resolve_dir(dir)?;
         for d in [blobs_dir(&root), tmp_dir(&root)] {
             fs::create_dir_all(&d).map_err(|e| match fs::metadata(&root) {
@@ -83,7 +91,7 @@ impl Home {
         }
         let ledger_path = root.join(LEDGER_FILE);
         ensure_ledger(&root, &ledger_path)?;
-        let conn = open_ledger(&root, &ledger_path)?;
+        let conn = open_ledger(&root, &ledger_path, busy)?;
         Ok(Home {
             root,
             ledger_path,
@@ -400,11 +408,11 @@ fn build_ledger(root: &Path, path: &Path) -> Result<(), CoreError> {
     conn.close().map_err(|(_, e)| fail(e))
 }
 
-fn open_ledger(root: &Path, path: &Path) -> Result<Connection, CoreError> {
+fn open_ledger(root: &Path, path: &Path, busy: Duration) -> Result<Connection, CoreError> {
     let fail = |e: rusqlite::Error| ledger_error(root, &e);
     let bad = |why: String| CoreError::Ledger { path: path.to_path_buf(), why };
     let conn = Connection::open(path).map_err(fail)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+    conn.busy_timeout(busy).map_err(fail)?;
     // Refuse another program's database before changing anything in it (the journal mode).
     // One statement, so one snapshot: another process may be creating the schema meanwhile.
     let (version, tables): (i64, i64) = conn
@@ -421,7 +429,7 @@ fn open_ledger(root: &Path, path: &Path) -> Result<Connection, CoreError> {
         )));
     }
     let mode: String =
-        retry_busy(BUSY_TIMEOUT, || conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)))
+        retry_busy(busy, || conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0)))
             .map_err(fail)?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(bad(format!("cannot switch to WAL journal mode (it stays in {mode} mode)")));

@@ -349,7 +349,7 @@ fn build_status(as_json: bool, home: Option<&Path>) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     println!("{:<28}{:<10}{:>11}  {:>6}  {:>12}", "crate (type)", "profile", "last", "exit", "output bytes");
-    for c in newest.iter().take(20) {
+    for c in newest.iter().take(BUILD_ROWS) {
         let exit = c.exit_code.map_or("signal".to_string(), |c| c.to_string());
         println!(
             "{:<28}{:<10}{:>11}  {exit:>6}  {:>12}",
@@ -359,8 +359,17 @@ fn build_status(as_json: bool, home: Option<&Path>) -> ExitCode {
             c.output_bytes
         );
     }
+    if newest.len() > BUILD_ROWS {
+        println!(
+            "… and {} more (the {BUILD_ROWS} slowest are shown; --json lists every one)",
+            newest.len() - BUILD_ROWS
+        );
+    }
     ExitCode::SUCCESS
 }
+
+/// The crates `rdx status --build` lists as text, slowest first.
+const BUILD_ROWS: usize = 20;
 
 pub fn status(args: StatusArgs, home: Option<&Path>) -> ExitCode {
     if args.build {
