@@ -1019,9 +1019,14 @@ impl<'p> Checker<'p> {
             );
         }
         self.ancilla_value(local_ty, value, scope, "delocal");
-        if local_ty.is_scalar()
-            && let Some(read) = rules::reads_var(value, &name.name)
-        {
+        // The value may not read the local itself: a scalar by name, an array by an element or
+        // `size` (the compiler computes the value after the local is gone).
+        let read = if local_ty.is_scalar() {
+            rules::reads_var(value, &name.name)
+        } else {
+            rules::reads_array(value, &name.name).or_else(|| rules::reads_stack(value, &name.name))
+        };
+        if let Some(read) = read {
             self.err(
                 Diagnostic::error(
                     E0301,

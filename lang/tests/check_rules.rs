@@ -39,6 +39,21 @@ fn the_briefs_examples_check() {
     }");
 }
 
+/// A `delocal` value that reads the local itself is E0301, an array's by an element or `size`
+/// as a scalar's by name (the compiler computed it after the local was gone: E0999).
+#[test]
+fn a_delocal_value_does_not_read_the_local() {
+    assert_eq!(codes(&gene("local t: u64 = x\ndelocal t = t")), [Code::E0301]);
+    for value in ["c[0]", "c[0] + x", "size(c)"] {
+        assert_eq!(
+            codes(&gene(&format!("local c: u64[4] = 0\ndelocal c = {value}"))),
+            [Code::E0301],
+            "{value}"
+        );
+    }
+    ok(&gene("local c: u64[4] = 0\ndelocal c = size(a) - 8"));
+}
+
 #[test]
 fn target_in_its_own_expression() {
     assert_eq!(codes(&gene("x += x")), [Code::E0301]);
