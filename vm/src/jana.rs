@@ -459,7 +459,8 @@ mod tests {
             "100% x=-5 a={1, 2} s=<2, 1]"
         );
         // jana's quirk: once the variables are used up, any `%` left (even `%%`) is an error.
-        assert_eq!(format_printf("%d 100%%", std::slice::from_ref(&x)), Err(PrintfError::NotEnoughArgs));
+        assert_eq!(format_printf("%d 100%%", std::slice::from_ref(&x)), Err(PrintfError::PercentAfterLast));
+        assert_eq!(format_printf("%d 100%% %d", std::slice::from_ref(&x)), Err(PrintfError::NotEnoughArgs));
         assert_eq!(ok("100%% %d", std::slice::from_ref(&x)), "100% -5");
         assert_eq!(ok("no args: 100%%", &[]), "no args: 100%%");
         assert_eq!(

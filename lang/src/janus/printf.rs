@@ -14,6 +14,8 @@ pub enum PrintfError {
     Unrecognized(char),
     /// More `%` directives than variables.
     NotEnoughArgs,
+    /// A `%%` after the last variable, with no other directive there: jana refuses it too.
+    PercentAfterLast,
     /// More variables than `%` directives.
     TooManyArgs,
     /// The format ends with a `%` alone.
@@ -30,6 +32,10 @@ impl std::fmt::Display for PrintfError {
                 write!(f, "printf: unknown directive `%{c}` (known: %d %a %t %%)")
             }
             PrintfError::NotEnoughArgs => f.write_str("printf: more `%` directives than variables"),
+            PrintfError::PercentAfterLast => f.write_str(
+                "printf: a `%%` after the last variable (jana refuses any `%` there, `%%` too: print the \
+                 percent sign with `print`, or before the last directive)",
+            ),
             PrintfError::TooManyArgs => f.write_str("printf: more variables than `%` directives"),
             PrintfError::Trailing => {
                 f.write_str("printf: the format ends with a `%` alone (`%%` prints a percent sign)")
@@ -94,8 +100,10 @@ pub fn printf_plan(fmt: &str, kinds: &[Kind]) -> Result<PrintfPlan, PrintfError>
     let mut next = kinds.next();
     loop {
         let Some(&kind) = next else {
-            return if rest.contains('%') {
+            return if rest.replace("%%", "").contains('%') {
                 Err(PrintfError::NotEnoughArgs)
+            } else if rest.contains('%') {
+                Err(PrintfError::PercentAfterLast)
             } else {
                 Ok(PrintfPlan { before, after: piece + rest })
             };
