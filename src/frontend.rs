@@ -128,6 +128,21 @@ pub fn stdout_failure() -> Option<StdoutFailed> {
     STDOUT_FAILED.get().copied()
 }
 
+static STDERR_FAILED: std::sync::OnceLock<StdoutFailed> = std::sync::OnceLock::new();
+
+/// Notes that writing to stderr failed with the error text `why` (its reader went away, or
+/// `2>/dev/full`): nothing can say so, so `main` ends the command as for stdout, by the pipe's
+/// signal or with exit code 1 ([`stderr_failure`]).
+pub fn stderr_failed(why: &str) {
+    let gone = why == std::io::Error::from_raw_os_error(libc::EPIPE).to_string();
+    let _ = STDERR_FAILED.set(if gone { StdoutFailed::ReaderGone } else { StdoutFailed::Error });
+}
+
+/// How writing to stderr failed, if it has ([`stderr_failed`]).
+pub fn stderr_failure() -> Option<StdoutFailed> {
+    STDERR_FAILED.get().copied()
+}
+
 /// Writes `bytes` to stdout and flushes it; a failure is noted ([`stdout_failed`]).
 pub fn write_stdout(bytes: &[u8]) {
     use std::io::Write;

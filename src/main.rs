@@ -159,7 +159,7 @@ fn main() -> ExitCode {
     if let Err(e) = std::io::stdout().flush() {
         frontend::stdout_failed(&e.to_string());
     }
-    match (frontend::stdout_failure(), code) {
+    match (frontend::stdout_failure().or(frontend::stderr_failure()), code) {
         (Some(frontend::StdoutFailed::ReaderGone), _) => end_by_closed_pipe(),
         (Some(frontend::StdoutFailed::Error), _) => ExitCode::from(1),
         (None, Some(code)) => code,
@@ -185,14 +185,19 @@ fn end_by_closed_pipe() -> ExitCode {
 /// `println!` panics when stdout cannot be written (`rdx log > /dev/full`, or a closed pipe for
 /// a command that ignores `SIGPIPE`): such a panic is noted by [`frontend::stdout_failed`] and
 /// ends the command with `error: cannot write to stdout: …` and exit code 1 (or by the pipe's
-/// signal), not as an internal error. Other panics keep the default report.
+/// signal), not as an internal error. So does `eprintln!` when stderr cannot be written
+/// (`2>/dev/full`, `rdx run bad.rdx 2>&1 | head -1`), silently: nothing could say it
+/// ([`frontend::stderr_failed`]). Other panics keep the default report.
 fn stdout_errors_are_errors() {
-    const PRINT_FAILED: &str = "failed printing to stdout: ";
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        match info.payload_as_str().and_then(|t| t.strip_prefix(PRINT_FAILED)) {
-            Some(why) => frontend::stdout_failed(why),
-            None => default(info),
+        let text = info.payload_as_str().unwrap_or_default();
+        if let Some(why) = text.strip_prefix("failed printing to stdout: ") {
+            frontend::stdout_failed(why);
+        } else if let Some(why) = text.strip_prefix("failed printing to stderr: ") {
+            frontend::stderr_failed(why);
+        } else {
+            default(info);
         }
     }));
 }

@@ -92,6 +92,27 @@ fn a_command_whose_reader_is_gone_ends_as_cat_does_once_its_work_is_done() {
     assert_eq!(home.log().len(), 2);
 }
 
+/// A stderr that cannot be written (`2>/dev/full`, a reader gone: `rdx run bad.rdx 2>&1 | head
+/// -1`) while a command reports an error: it ended as a panic, exit 101, with nothing said. Now
+/// the command ends as for stdout: by the pipe's signal when the reader went away, else exit 1.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stderr_that_cannot_be_written_ends_the_command_as_stdout_does() {
+    use std::os::unix::process::ExitStatusExt;
+    let home = TempHome::new("output-stderr");
+    let bad = home.file("bad.rdx", "gene m(x: u64) {\n    x += y\n}\n".to_string());
+    let fails = home.file("fails.rdx", "gene m(x: u64) {\n    assert x == 1\n}\n".to_string());
+    for args in [&["run", bad.as_str()][..], &["run", fails.as_str()], &["check", bad.as_str()]] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let out = home.cmd().args(args).stderr(full).output().expect("rdx runs");
+        assert_eq!(out.status.code(), Some(1), "rdx {args:?}: {:?}", out.status);
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let out = home.cmd().args(args).stderr(writer).output().expect("rdx runs");
+        assert_eq!(out.status.signal(), Some(SIGPIPE), "rdx {args:?}: {:?}", out.status);
+    }
+}
+
 /// SIGPIPE's number (13 on Linux and macOS).
 #[cfg(unix)]
 const SIGPIPE: i32 = 13;
