@@ -970,31 +970,58 @@ pub fn rotr_w(x: u64, s: u64, w: Wid) -> u64 {
     rotl_w(x, bits - (s & (bits - 1)), w)
 }
 
-/// The inverse of the xorshift step `x ^= x << c` (c in 1..=63): `y ^ (y << c) ^ (y << 2c) ^ …`
-/// by `⌈log₂(64 / c)⌉` doubling steps. (A carry-less multiply — x86-64 `pclmulqdq` — computes it
-/// in one instruction, but moving the word to a vector register and back made the
-/// interpreter's backward xorshift and fmix runs 5–45% slower, so it is not used.)
+/// The inverse of the xorshift step `x ^= x << c` (c in 1..=63) on the low `bits` bits:
+/// `y ^ (y << c) ^ (y << 2c) ^ …` by `⌈log₂(bits / c)⌉` doubling steps (64 for a word; a narrower
+/// width when a `fix` to it follows, which drops what the steps past it would change: see
+/// [`xs_steps`]). (A carry-less multiply — x86-64 `pclmulqdq` — computes it in one instruction,
+/// but moving the word to a vector register and back made the interpreter's backward xorshift
+/// and fmix runs 5–45% slower, so it is not used.)
 #[inline(always)]
-pub fn un_xsl(y: u64, c: u32) -> u64 {
+pub fn un_xsl(y: u64, c: u32, bits: u32) -> u64 {
     let mut x = y;
     let mut s = c;
-    while s < 64 {
+    while s < bits {
         x ^= x << s;
         s *= 2;
     }
     x
 }
 
-/// The inverse of the xorshift step `x ^= x >> c` (logical, c in 1..=63), as for [`un_xsl`].
+/// The inverse of the xorshift step `x ^= x >> c` (logical, c in 1..=63), as for [`un_xsl`]: on
+/// a word zero-extended from `bits` bits, the steps past them shift in only zeros.
 #[inline(always)]
-pub fn un_xsr(y: u64, c: u32) -> u64 {
+pub fn un_xsr(y: u64, c: u32, bits: u32) -> u64 {
     let mut x = y;
     let mut s = c;
-    while s < 64 {
+    while s < bits {
         x ^= x >> s;
         s *= 2;
     }
     x
+}
+
+/// The amount and width of an `xsl.inv`/`xsr.inv` of a run stream: `(c, bits)`. In a module an
+/// amount is 1..=63 (the verifier refuses more) and the width is the word's, 64. An inverse
+/// followed by the `fix` of a narrower unsigned width (or, for `xsl.inv`, any narrower width)
+/// undoes an xorshift of a `u8`…`i32` variable, whose steps at or past its width change only
+/// bits the `fix` drops (`xsl`) or shift in zeros (`xsr` of a zero-extended word): a plain
+/// stream built at load keeps that width in the amount's top two bits (0: 64, 1: 32, 2: 16,
+/// 3: 8; [`xs_narrowed`]), so `u8 ^= u8 >> 1` is undone in 3 steps rather than 6.
+#[inline(always)]
+pub fn xs_steps(a: Amt) -> (u32, u32) {
+    (u32::from(a.0 & 63), 64 >> (a.0 >> 6))
+}
+
+/// The amount `a` of an inverse xorshift with the width `bits` (8, 16, 32 or 64) in it, as
+/// [`xs_steps`] reads it.
+pub fn xs_narrowed(a: Amt, bits: u8) -> Amt {
+    let class = match bits {
+        8 => 3,
+        16 => 2,
+        32 => 1,
+        _ => 0,
+    };
+    Amt(a.0 & 63 | class << 6)
 }
 
 const _: () = assert!(std::mem::size_of::<Op>() <= 16);
@@ -1155,8 +1182,8 @@ mod tests {
                 r
             }));
             for x in xs {
-                assert_eq!(un_xsl(x ^ (x << c), c), x, "xsl {c} {x:#x}");
-                assert_eq!(un_xsr(x ^ (x >> c), c), x, "xsr {c} {x:#x}");
+                assert_eq!(un_xsl(x ^ (x << c), c, 64), x, "xsl {c} {x:#x}");
+                assert_eq!(un_xsr(x ^ (x >> c), c, 64), x, "xsr {c} {x:#x}");
             }
         }
     }

@@ -353,17 +353,18 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
     pub(super) fn translate_xs_inv(&mut self, dst: Slot, amt: u8, right: bool) {
         let x = self.v(dst);
         let c = u32::from(amt);
+        let bits = self.xs_width(dst, right);
         let shift = |b: &mut FunctionBuilder<'b>, x: Value, s: u32| {
             if right { b.ins().ushr_imm_u(x, i64::from(s)) } else { b.ins().ishl_imm_u(x, i64::from(s)) }
         };
-        let r = if c > 0 && 64usize.div_ceil(c as usize) <= XS_TERMS {
+        let r = if c > 0 && (bits as usize).div_ceil(c as usize) <= XS_TERMS {
             let terms: Vec<Value> = std::iter::once(x)
-                .chain((c..64).step_by(c as usize).map(|s| shift(&mut self.b, x, s)))
+                .chain((c..bits).step_by(c as usize).map(|s| shift(&mut self.b, x, s)))
                 .collect();
             tree(&mut self.b, terms, |b, x, y| b.ins().bxor(x, y)).unwrap_or(x)
         } else {
             let (mut x, mut s) = (x, c.max(1));
-            while s < 64 {
+            while s < bits {
                 let sh = shift(&mut self.b, x, s);
                 x = self.b.ins().bxor(x, sh);
                 s *= 2;
@@ -371,6 +372,23 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             x
         };
         self.set(dst, r);
+    }
+
+    /// The width an undone xorshift of `dst` works at (`rdx_vm`'s `GeneDef::xs_width`, the
+    /// interpreter's rule), with the `fix` paired with it: forward `xsl.inv; fix` (the fix after
+    /// the instruction at `pc`), backward `xsl; fix` undone as a unit (translated at the fix's
+    /// `pc`).
+    fn xs_width(&self, dst: Slot, right: bool) -> u32 {
+        let code = &self.g.code;
+        let paired = |at: usize| match code.get(at) {
+            Some(&rdx_vm::ops::Op::Fix { dst: d, w })
+                if d == dst && rdx_vm::module::paired_fix(code, 0, at) =>
+            {
+                Some(w)
+            }
+            _ => None,
+        };
+        self.g.xs_width(dst, right, paired(self.pc).or_else(|| paired(self.pc + 1)))
     }
 
     /// `rotl.imm` (`right`: `rotr.imm`).

@@ -4,7 +4,7 @@
 
 use super::Fault;
 use super::pure::ovf;
-use crate::ops::{Amt, un_xsl, un_xsr};
+use crate::ops::{Amt, un_xsl, un_xsr, xs_steps};
 
 /// `x ^= x << c`.
 #[inline(always)]
@@ -12,10 +12,11 @@ pub(super) fn xsl(x: u64, c: Amt) -> u64 {
     x ^ (x << c.0)
 }
 
-/// The inverse of [`xsl`].
+/// The inverse of [`xsl`] (at the width the amount carries: [`xs_steps`]).
 #[inline(always)]
 pub(super) fn unxsl(x: u64, c: Amt) -> u64 {
-    un_xsl(x, c.0 as u32)
+    let (c, bits) = xs_steps(c);
+    un_xsl(x, c, bits)
 }
 
 /// `x ^= x >> c`.
@@ -24,10 +25,11 @@ pub(super) fn xsr(x: u64, c: Amt) -> u64 {
     x ^ (x >> c.0)
 }
 
-/// The inverse of [`xsr`].
+/// The inverse of [`xsr`] (at the width the amount carries: [`xs_steps`]).
 #[inline(always)]
 pub(super) fn unxsr(x: u64, c: Amt) -> u64 {
-    un_xsr(x, c.0 as u32)
+    let (c, bits) = xs_steps(c);
+    un_xsr(x, c, bits)
 }
 
 /// `(x <<< k) + s`.

@@ -24,7 +24,9 @@
 
 use super::{GeneDef, Module, ParamPass, Plain, PlainAt};
 use crate::Direction;
-use crate::ops::{Amt, Args, Class, Cond, Half, Imm, Magic, Off, Op, OperandRef, Remap, Slot, Word};
+use crate::ops::{
+    Amt, Args, Class, Cond, Half, Imm, Magic, Off, Op, OperandRef, Remap, Slot, Word, xs_narrowed,
+};
 
 /// The most instructions a gene translated in place may have (besides `enter` and `exit`).
 pub const MAX_BODY: usize = 48;
@@ -293,6 +295,7 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
     // (A division in code a check's rewrite passes over keeps the check's.)
     rewrites.extend(divisions(stream));
     rewrites.extend(fixed_multiplies(stream));
+    rewrites.extend(fixed_xorshifts(g, stream));
     rewrites.sort_by_key(|r| r.0);
     rewrites.dedup_by_key(|r| r.0);
     if sites.is_empty() && rewrites.is_empty() {
@@ -373,6 +376,24 @@ fn fixed_multiplies(stream: &[Op]) -> Vec<(usize, Op)> {
                 Some((pc, Op::MulFix { dst, imm, w }))
             }
             _ => None,
+        })
+        .collect()
+}
+
+/// A fixed-width variable's undone xorshift with the width in its amount
+/// ([`crate::ops::xs_steps`], [`GeneDef::xs_width`]): its steps stop at the width.
+fn fixed_xorshifts(g: &GeneDef, stream: &[Op]) -> Vec<(usize, Op)> {
+    (stream.iter().enumerate())
+        .filter_map(|(pc, op)| {
+            let (Op::XslInv { dst, amt } | Op::XsrInv { dst, amt }) = *op else { return None };
+            let fixed = match stream.get(pc + 1) {
+                Some(&Op::Fix { dst: d, w }) if d == dst => Some(w),
+                _ => None,
+            };
+            let right = matches!(op, Op::XsrInv { .. });
+            let bits = g.xs_width(dst, right, fixed);
+            let amt = xs_narrowed(amt, u8::try_from(bits).ok()?);
+            (bits < 64).then_some((pc, if right { Op::XsrInv { dst, amt } } else { Op::XslInv { dst, amt } }))
         })
         .collect()
 }

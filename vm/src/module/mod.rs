@@ -154,6 +154,27 @@ impl GeneDef {
         c.dedup();
         c
     }
+
+    /// The width whose low bits the undone xorshift `code[pc]` (`xsl.inv`/`xsr.inv`) of slot
+    /// `dst` needs, the steps past it changing nothing kept ([`crate::ops::xs_steps`]): the
+    /// width of the `fix` it is undone with (`fixed`: a fixed-width variable's update and the
+    /// `fix` after it, undone as a unit, `paired_fix`), for `xsr.inv` only an unsigned one
+    /// (zero-extended, so the steps past it shift in zeros); for `xsr.inv` without a `fix`, the
+    /// width of an unsigned fixed-width parameter `dst` is (the verifier keeps its values below
+    /// 2^bits: rule 18); else 64. Both engines undo by this one rule.
+    pub fn xs_width(&self, dst: crate::ops::Slot, right: bool, fixed: Option<crate::ops::Wid>) -> u32 {
+        use rdx_lang::ast::Type;
+        match fixed.map(|w| w.width()) {
+            Some(w) if !(right && w.signed) => return u32::from(w.bits),
+            Some(_) => return 64,
+            None => {}
+        }
+        let param = self.param_slots.iter().position(|&s| s == dst.0).and_then(|k| self.params.get(k));
+        match param.map(|p| p.ty) {
+            Some(Type::Fixed(w)) if right && !w.signed => u32::from(w.bits),
+            _ => 64,
+        }
+    }
 }
 
 impl PlainAt {
