@@ -56,12 +56,17 @@ pub fn check_fixed(v: u64, w: rdx_lang::ast::Width, shown: &str) -> Result<u64, 
     if w.holds(v) {
         return Ok(v);
     }
+    Err(out_of_range(w, shown))
+}
+
+/// `shown` is not a value of the fixed-width type `w`: the error, with the type's range.
+fn out_of_range(w: rdx_lang::ast::Width, shown: &str) -> ValueError {
     let range = if w.signed {
         format!("{}..={}", -(1i64 << (w.bits - 1)), (1i64 << (w.bits - 1)) - 1)
     } else {
         format!("0..={}", w.mask())
     };
-    Err(ValueError::new(format!("`{}` does not fit in {} ({range})", q(shown), w.as_str())))
+    ValueError::new(format!("`{}` does not fit in {} ({range})", q(shown), w.as_str()))
 }
 
 /// Parses one integer; `signed` allows a leading `-` (two's complement).
@@ -145,6 +150,11 @@ fn parse_value_as(text: &str, ty: Type, dialect: Dialect) -> Result<Value, Value
             let v = parse_int(text, true).map_err(|e| {
                 ValueError::new(e.to_string().replace("i64", w.as_str()).replace("u64", w.as_str()))
             })?;
+            // A signed width's value past its top written without a sign is not the negative
+            // word it wraps to (`18446744073709551615` is no `i8`'s -1, as `255` is not).
+            if w.signed && !text.trim_start().starts_with('-') && v > w.mask() >> 1 {
+                return Err(out_of_range(w, text.trim()));
+            }
             Ok(Value::Int(check_fixed(v, w, text.trim())?))
         }
         Type::Array(e @ (Elem::F64 | Elem::C64), n) => {
@@ -622,6 +632,27 @@ mod tests {
         }
         let top = parse_value("18446744073709551615", Type::U64, Dialect::Rdx);
         assert_eq!(top, Ok(Value::Int(u64::MAX)));
+    }
+
+    /// A signed fixed width takes its negative values with a sign only: the words they wrap
+    /// to, written unsigned, are out of its range (as for `i64`).
+    #[test]
+    fn a_signed_fixed_width_refuses_the_unsigned_words_of_its_negatives() {
+        use rdx_lang::ast::Width;
+        let i8t = Type::Fixed(Width { bits: 8, signed: true });
+        let i32t = Type::Fixed(Width { bits: 32, signed: true });
+        let u8t = Type::Fixed(Width { bits: 8, signed: false });
+        assert_eq!(parse_value("-1", i8t, Dialect::Rdx), Ok(Value::Int(u64::MAX)));
+        assert_eq!(parse_value("-128", i8t, Dialect::Rdx), Ok(Value::Int((-128i64) as u64)));
+        assert_eq!(parse_value("127", i8t, Dialect::Rdx), Ok(Value::Int(127)));
+        for text in ["128", "255", "18446744073709551615", "0xffffffffffffff80"] {
+            let e = parse_value(text, i8t, Dialect::Rdx).expect_err(text).to_string();
+            assert!(e.contains("does not fit in i8 (-128..=127)"), "{text}: {e}");
+        }
+        assert!(parse_value("18446744073709551615", i32t, Dialect::Rdx).is_err());
+        assert!(parse_value("0xffffffff", i32t, Dialect::Rdx).is_err());
+        assert_eq!(parse_value("255", u8t, Dialect::Rdx), Ok(Value::Int(255)));
+        assert!(parse_value("-1", u8t, Dialect::Rdx).is_err());
     }
 
     #[test]
