@@ -633,6 +633,20 @@ impl<'p> Checker<'p> {
                         Lookup::Var(_) => {}
                     }
                 }
+                // A `printf` of numbers: as many `%d`/`%u`/`%x` as variables, no other directive
+                // (one of an array or a stack follows jana's rules, above).
+                let listed = |n: &Ident| matches!(self.lookup(scope, &n.name), Lookup::Var(v) if matches!(v.ty, Type::Array(..) | Type::Stack));
+                if self.dialect == Dialect::Rdx
+                    && let Some(f) = fmt
+                    && !names.is_empty()
+                    && !names.iter().any(listed)
+                    && let Some(e) = number_format_refusal(f, names.len())
+                {
+                    self.err(Diagnostic::error(E0208, e, span).hint(
+                        "a `printf` of numbers takes one `%d` (signed), `%u` (unsigned) or `%x` (hex) per \
+                         variable, in order; `%%` prints a percent sign",
+                    ));
+                }
             }
         }
     }
@@ -1455,6 +1469,35 @@ pub fn alternatives(name: &str, label: &str, names: &[&str], shown: impl Fn(usiz
 /// The candidate closest to `name` by edit distance, if it is close enough to be a likely typo
 /// (at most one edit per three characters, so names shorter than three get none); ties go to the first in sorted
 /// order so the hint is deterministic.
+/// Why a `printf` of `vars` numbers with format `fmt` is refused: a directive other than
+/// `%d`, `%i`, `%u`, `%x` and `%%`, a `%` at the end, or another number of directives than of
+/// variables (None: accepted).
+fn number_format_refusal(fmt: &str, vars: usize) -> Option<String> {
+    let mut directives = 0;
+    let mut chars = fmt.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        match chars.next() {
+            Some('d' | 'i' | 'u' | 'x') => directives += 1,
+            Some('%') => {}
+            Some(other) => return Some(format!("`printf`: unknown directive `%{other}` for a number")),
+            None => {
+                return Some("`printf`: the format ends with a `%` alone (`%%` prints a percent sign)".into());
+            }
+        }
+    }
+    let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    (directives != vars).then(|| {
+        format!(
+            "`printf` has {} for {}",
+            count(directives, "directive", "directives"),
+            count(vars, "variable", "variables")
+        )
+    })
+}
+
 fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = name.chars().count() / 3;
     let mut best: Option<(usize, &str)> = None;

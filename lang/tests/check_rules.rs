@@ -54,6 +54,24 @@ fn a_delocal_value_does_not_read_the_local() {
     ok(&gene("local c: u64[4] = 0\ndelocal c = size(a) - 8"));
 }
 
+/// A `printf` of numbers has one `%d`/`%u`/`%x` per variable and no other directive (E0208):
+/// `printf "%d %d %d", x` printed blanks for the missing two, `%a` of a number itself.
+#[test]
+fn a_printf_of_numbers_has_a_directive_per_variable() {
+    for (body, code) in [
+        ("printf \"%d %d %d\", x", Some(Code::E0208)),
+        ("printf \"%d\", x, y", Some(Code::E0208)),
+        ("printf \"%a\", x", Some(Code::E0208)),
+        ("printf \"%d %\", x", Some(Code::E0208)),
+        ("printf \"x = %d, y = %u (%x) 100%%\", x, y, z", None),
+        ("printf \"%i\", z", None),
+        ("printf \"100% %d\"", None),
+    ] {
+        let got = codes(&gene(body));
+        assert_eq!(got, code.into_iter().collect::<Vec<_>>(), "{body}");
+    }
+}
+
 #[test]
 fn target_in_its_own_expression() {
     assert_eq!(codes(&gene("x += x")), [Code::E0301]);
