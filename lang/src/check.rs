@@ -1484,7 +1484,9 @@ fn number_format_refusal(fmt: &str, vars: usize) -> Option<String> {
             Some('%') => {}
             Some(other) => return Some(format!("`printf`: unknown directive `%{other}` for a number")),
             None => {
-                return Some("`printf`: the format ends with a `%` alone (`%%` prints a percent sign)".into());
+                return Some(
+                    "`printf`: the format ends with a `%` alone (`%%` prints a percent sign)".into(),
+                );
             }
         }
     }

@@ -568,6 +568,12 @@ impl Module {
             }
             _ => None,
         };
+        // What the program printed (`show`, `printf`, `print`) goes to `sys.stdout`, as `rdx
+        // run` prints it before the result or the error.
+        if !exec.printed.is_empty() {
+            let text = String::from_utf8_lossy(&exec.printed);
+            py.import("sys")?.getattr("stdout")?.call_method1("write", (text.as_ref(),))?;
+        }
         match exec.result {
             Ok(r) => {
                 let out = values::to_python(py, self.program.module.dialect, params, &args)?;

@@ -214,6 +214,17 @@ def test_array_and_stack_values_at_their_bounds() -> None:
     assert rx.stack.check("s", []) == []
     with pytest.raises(rx.ValueRangeError, match=r"s\[1\] = 18446744073709551616"):
         rx.stack.check("s", [1, 1 << 64])
+    class Word:  # like numpy's np.int64(-1)
+        def __init__(self, v: int) -> None:
+            self.v = v
+
+        def __index__(self) -> int:
+            return self.v
+
+    # Integers that are not ints (numpy's) take the same range, a sign included.
+    assert rx.stack.check("s", [Index(), Word(-1)]) == [5, (1 << 64) - 1]
+    with pytest.raises(rx.ValueRangeError, match=r"s\[0\] = -9223372036854775809 is out of range for a stack word"):
+        rx.stack.check("s", [-(1 << 63) - 1])
 
 
 #: More digits than Python prints (4300, sys.get_int_max_str_digits()).
@@ -228,7 +239,7 @@ def test_an_integer_too_long_to_print_is_named_by_its_length() -> None:
         ({"x": HUGE}, "x = a 5001-digit integer is out of range for u64"),
         ({"y": -HUGE}, "y = a negative 5001-digit integer is out of range for i8"),
         ({"xs": [HUGE, 0]}, r"xs\[0\] = a 5001-digit integer is out of range for u64"),
-        ({"s": [1, HUGE]}, r"s\[1\] = a 5001-digit integer is out of range for u64"),
+        ({"s": [1, HUGE]}, r"s\[1\] = a 5001-digit integer is out of range for a stack word"),
         ({"z": [HUGE]}, r"z\[0\] = a 5001-digit integer is too large for f64"),
         ({"x": [HUGE]}, r"x: expected an integer for u64, got list \[a 5001-digit integer\]"),
     ]:

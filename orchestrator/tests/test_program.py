@@ -102,6 +102,25 @@ def test_signed_values_round_trip() -> None:
     assert prog.reverse(a=-7, b=(1 << 64) - 1) == {"a": 3, "b": 0}
 
 
+def test_what_a_run_prints_goes_to_stdout_both_ways(capsys: pytest.CaptureFixture[str]) -> None:
+    """`show`/`printf`/`print` print as `rdx run` prints them: backward in reverse order of
+    statements, a `show` of several variables in source order both ways, and what a failing
+    run printed before its error."""
+    prog = rx.assemble(
+        'gene main(x: u64, y: i64, a: u64[2]) {\n    x += 1\n    show x, y, a\n    printf "x=%d", x\n}\n'
+    )
+    for backend in ("interp", "jit"):
+        out = prog.run(x=1, y=-2, a=[3, 4], backend=backend)
+        assert capsys.readouterr().out == "x = 2\ny = -2\na = [3, 4]\nx=2\n", backend
+        assert prog.reverse(**out, backend=backend) == {"x": 1, "y": -2, "a": [3, 4]}
+        # Backward the statements come in reverse order, each `show`'s lines in its own.
+        assert capsys.readouterr().out == "x=2\nx = 2\ny = -2\na = [3, 4]\n", backend
+    fails = rx.assemble('gene main(x: u64) {\n    print "before"\n    assert x == 1\n}\n')
+    with pytest.raises(rx.RdxError):
+        fails.run(x=2)
+    assert capsys.readouterr().out == "before\n"
+
+
 def test_stack_values_bottom_first() -> None:
     prog = TWINS["stacks"][0].compile()
     out = prog.run(x=5, y=7, s=[1, 2])

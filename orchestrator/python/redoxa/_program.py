@@ -342,7 +342,9 @@ class Program:
         """Runs the entry gene forward from ``values`` (unset parameters are 0) and returns
         every parameter's final value. ``backend=`` picks the backend for this call and
         ``record=`` records the run in a home's ledger (``True``: the default home, or an
-        ``rx.Home``), each unless the gene has a parameter of that name."""
+        ``rx.Home``), each unless the gene has a parameter of that name. What the program
+        prints (``show``, ``printf``, ``print``) is written to ``sys.stdout``, as ``rdx run``
+        prints it, also when the run fails."""
         return self._exec(values, False)
 
     def reverse(self, /, **values: Any) -> Dict[str, Any]:

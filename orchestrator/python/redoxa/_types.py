@@ -309,13 +309,8 @@ class Stack(Type):
         # (the form runs return). Plain ints in range at C speed, as for arrays.
         if set(map(type, items)) <= {int} and (not items or I64_MIN <= min(items) and max(items) <= U64_MAX):
             return items if not items or min(items) >= 0 else [v & U64_MAX for v in items]
-        out = []
-        for i, v in enumerate(items):
-            if isinstance(v, int) and not isinstance(v, bool) and I64_MIN <= v < 0:
-                out.append(v & U64_MAX)
-            else:
-                out.append(_check_int(f"{name}[{i}]", v, u64))
-        return out
+        # One at a time (numpy's integers too, signed or not), with the range of either spelling.
+        return [_check_int(f"{name}[{i}]", v, _STACK_WORD) & U64_MAX for i, v in enumerate(items)]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Stack)
@@ -323,6 +318,9 @@ class Stack(Type):
     def __hash__(self) -> int:
         return hash("stack")
 
+
+_STACK_WORD = Scalar("a stack word", I64_MIN, U64_MAX)
+"""A stack entry's range: a word, given unsigned or with a sign."""
 
 stack = Stack()
 """A stack parameter (for Janus-style programs): a list of integers, bottom first."""
