@@ -100,8 +100,8 @@ fn a_command_whose_reader_is_gone_ends_as_cat_does_once_its_work_is_done() {
 fn a_stderr_that_cannot_be_written_ends_the_command_as_stdout_does() {
     use std::os::unix::process::ExitStatusExt;
     let home = TempHome::new("output-stderr");
-    let bad = home.file("bad.rdx", "gene m(x: u64) {\n    x += y\n}\n".to_string());
-    let fails = home.file("fails.rdx", "gene m(x: u64) {\n    assert x == 1\n}\n".to_string());
+    let bad = home.file("bad.rdx", "gene m(x: u64) {\n    x += y\n}\n");
+    let fails = home.file("fails.rdx", "gene m(x: u64) {\n    assert x == 1\n}\n");
     for args in [&["run", bad.as_str()][..], &["run", fails.as_str()], &["check", bad.as_str()]] {
         let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
         let out = home.cmd().args(args).stderr(full).output().expect("rdx runs");
