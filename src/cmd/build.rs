@@ -94,7 +94,11 @@ pub fn wrap(program: OsString, args: Vec<OsString>) -> ! {
         if let Err(e) = recorded
             && std::env::var_os("RDX_WRAPPER_VERBOSE").is_some_and(|v| v == "1")
         {
-            eprintln!("warning: rdx did not record the build of {}: {e}", cert.crate_name);
+            eprintln!(
+                "warning: rdx did not record the build of {} (it waits at most {} s for the home): {e}",
+                cert.crate_name,
+                LEDGER_WAIT.as_secs()
+            );
         }
     }
     std::process::exit(exit_code(status))
