@@ -86,6 +86,37 @@ pub fn read_source(path: &Path) -> Result<(String, String), CoreError> {
     Ok((name, text))
 }
 
+/// Parses and checks source text and compiles the checked IR with `compile` (to a module, or
+/// to its bytes); `name` is what diagnostics show. Gives back the name and text.
+fn compile_source<T>(
+    text: String,
+    name: String,
+    dialect: Dialect,
+    strict: bool,
+    catalogue: &[KernelSig],
+    compile: impl FnOnce(&Checked, &str, &str) -> Result<T, Vec<Diagnostic>>,
+) -> Result<(Checked, T, String, String), LoadError> {
+    let opts = CheckOptions { strict, kernels: catalogue };
+    let compiled = rdx_lang::parse(&text, dialect)
+        .and_then(|p| rdx_lang::check::check_owned(p, &opts))
+        .and_then(|c| compile(&c, &name, &text).map(|m| (c, m)));
+    match compiled {
+        Ok((checked, made)) => Ok((checked, made, name, text)),
+        Err(diagnostics) => Err(LoadError::Compile { diagnostics, name, text }),
+    }
+}
+
+/// A source file assembled ([`Program::assemble`]).
+pub struct Assembled {
+    /// The file name diagnostics show.
+    pub name: String,
+    pub text: String,
+    /// The checked IR (its warnings are the command's to show).
+    pub checked: Checked,
+    /// The encoded module (`.rdxb` bytes).
+    pub bytes: Vec<u8>,
+}
+
 /// A program ready to run.
 pub struct Program {
     pub module: Module,
@@ -148,14 +179,20 @@ impl Program {
         strict: bool,
         catalogue: &[KernelSig],
     ) -> Result<Program, LoadError> {
-        let opts = CheckOptions { strict, kernels: catalogue };
-        let compiled = rdx_lang::parse(&text, dialect)
-            .and_then(|p| rdx_lang::check::check_owned(p, &opts))
-            .and_then(|c| rdx_vm::compile(&c, &name, &text).map(|m| (c, m)));
-        match compiled {
-            Ok((checked, module)) => Ok(Program::new(module, name, Some(text), Some(checked))),
-            Err(diagnostics) => Err(LoadError::Compile { diagnostics, name, text }),
-        }
+        let (checked, module, name, text) =
+            compile_source(text, name, dialect, strict, catalogue, rdx_vm::compile)?;
+        Ok(Program::new(module, name, Some(text), Some(checked)))
+    }
+
+    /// What `rdx asm` makes of a source file: [`Program::from_path`]'s checks, every one, and
+    /// the encoded module, without the tables only a run needs ([`rdx_vm::compile_encoded`]).
+    pub fn assemble(path: &Path, strict: bool, user: &[UserKernel]) -> Result<Assembled, LoadError> {
+        let (name, text) = read_source(path)?;
+        let catalogue = kernels::catalogue(user)?;
+        let dialect = dialect_of(&name);
+        let (checked, bytes, name, text) =
+            compile_source(text, name, dialect, strict, &catalogue, rdx_vm::compile_encoded)?;
+        Ok(Assembled { name, text, checked, bytes })
     }
 
     /// Decodes and verifies an encoded module; `name` is what errors show when the module has

@@ -31,19 +31,16 @@ pub fn run(args: Args) -> ExitCode {
         Ok(k) => k,
         Err(code) => return code,
     };
-    let mut program = match rdx_core::run::Program::from_path(&args.file, args.strict, &kernels) {
-        Ok(p) => p,
+    let assembled = match rdx_core::run::Program::assemble(&args.file, args.strict, &kernels) {
+        Ok(a) => a,
         Err(e) => return frontend::load_failed(e),
     };
-    if let (Some(c), Some(text)) = (&program.checked, &program.text) {
-        frontend::report(&c.warnings, &program.name, text);
-    }
-    let ir = program.checked.take();
+    frontend::report(&assembled.checked.warnings, &assembled.name, &assembled.text);
+    let bytes = assembled.bytes;
     // The process ends right after writing the module: the IR (a node per statement, operand
     // and name) is left to the operating system rather than freed node by node, which took
     // about a tenth of `rdx asm` on large genes.
-    std::mem::forget(ir);
-    let bytes = program.module.encode();
+    std::mem::forget(assembled.checked);
     if let Err(e) = std::fs::write(&out, &bytes) {
         return usage_error(&format!("cannot write {}: {e}", out.display()));
     }

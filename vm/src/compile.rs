@@ -34,10 +34,30 @@ pub fn compile(checked: &Checked, file_name: &str, source_text: &str) -> Result<
 
 /// [`compile`] on a bare IR program (which must satisfy the checker's guarantees).
 pub fn compile_program(p: &Program, file_name: &str, source_text: &str) -> Result<Module, Vec<Diagnostic>> {
-    compile_inner(p, file_name, source_text).map_err(|d| vec![*d])
+    compile_inner(p, file_name, source_text, Module::verify).map_err(|d| vec![*d])
 }
 
-fn compile_inner(p: &Program, file_name: &str, source_text: &str) -> R<Module> {
+/// [`compile`] to the encoded module (`.rdxb` bytes), for a command that writes it and does
+/// not run it (`rdx asm`): the module passes every check of [`Module::verify`], but the tables
+/// a run builds at load are left to whoever decodes the bytes.
+pub fn compile_encoded(
+    checked: &Checked,
+    file_name: &str,
+    source_text: &str,
+) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    compile_inner(&checked.program, file_name, source_text, Module::verify_for_encoding)
+        .map(|m| m.encode())
+        .map_err(|d| vec![*d])
+}
+
+/// Lowers `p` and verifies the module with `verify` (a compiler that produced an invalid
+/// module is E0999).
+fn compile_inner(
+    p: &Program,
+    file_name: &str,
+    source_text: &str,
+    verify: fn(&mut Module) -> Result<(), crate::LoadError>,
+) -> R<Module> {
     let mut strings = Strings::default();
     let gene_index: HashMap<&str, usize> =
         p.genes.iter().enumerate().map(|(i, g)| (g.name.name.as_str(), i)).collect();
@@ -70,7 +90,7 @@ fn compile_inner(p: &Program, file_name: &str, source_text: &str) -> R<Module> {
             }
         }
     }
-    m.verify().map_err(|e| {
+    verify(&mut m).map_err(|e| {
         Box::new(Diagnostic::error(
             Code::E0999,
             format!("internal error: the compiler produced an invalid module: {e}"),

@@ -25,7 +25,7 @@ pub mod ops;
 pub mod output;
 pub mod values;
 
-pub use compile::compile;
+pub use compile::{compile, compile_encoded};
 pub use engine::{Interpreter, KernelCall, Limits, STOP_CHECK_STEPS, StopCheck};
 pub use error::{FaultCode, Grown, KernelCallError, KernelCallErrorKind, RunError, RunErrorKind};
 pub use module::{LoadError, LoadErrorKind, Module};

@@ -202,7 +202,8 @@ pub fn counted_loops(g: &GeneDef) -> Vec<CountedLoop> {
         let (Some(s), Some(e)) = (bound(entry, ctr), bound(cond, ctr)) else { continue };
         // Nothing in the body writes the counter or a bound; control enters and leaves only
         // through the loop's own instructions.
-        if !untouched(&jumps.writes, top + 1..step, ctr, [Some(s), Some(e)]) || !jumps.closed(top, step + 1) {
+        if !untouched(jumps.writes(), top + 1..step, ctr, [Some(s), Some(e)]) || !jumps.closed(top, step + 1)
+        {
             continue;
         }
         out.push(CountedLoop { head: top, top, step, ctr, range: range(s, e, inc) });
@@ -236,10 +237,37 @@ fn conjunct_bound(code: &[Op], lo: usize, at: usize, c: Cond, ctr: Slot) -> Opti
     (and_chain && !matches!(e, Bound::Slot(x) if x == v)).then_some(e)
 }
 
+/// A gene's [`JumpIndex`], built the first time a loop of a counted loop's shape asks for it:
+/// the index costs passes over the whole code, and most code (straight-line code, loops of
+/// other shapes) never asks.
+struct Jumps<'a> {
+    g: &'a GeneDef,
+    code: &'a [Op],
+    index: std::cell::OnceCell<JumpIndex>,
+}
+
+impl<'a> Jumps<'a> {
+    fn new(g: &'a GeneDef, code: &'a [Op]) -> Jumps<'a> {
+        Jumps { g, code, index: std::cell::OnceCell::new() }
+    }
+
+    fn index(&self) -> &JumpIndex {
+        self.index.get_or_init(|| JumpIndex::new(self.g, self.code))
+    }
+
+    fn writes(&self) -> &WriteIndex {
+        &self.index().writes
+    }
+
+    fn closed(&self, lo: usize, hi: usize) -> bool {
+        self.index().closed(lo, hi)
+    }
+}
+
 /// The jumps of a gene's code (every jump target and partner index, as an edge between two
 /// positions) for the question "does control enter or leave this range only through its own
-/// instructions" in logarithmic time ([`Jumps::closed`]), and the code's [`WriteIndex`].
-struct Jumps {
+/// instructions" in logarithmic time ([`JumpIndex::closed`]), and the code's [`WriteIndex`].
+struct JumpIndex {
     /// Over positions `a`: the farthest other end `b > a` of an edge whose nearer end is `a`.
     far: RangeMax,
     /// Over positions `b`: the nearest other end `a < b` of an edge whose farther end is `b`,
@@ -249,8 +277,8 @@ struct Jumps {
     writes: WriteIndex,
 }
 
-impl Jumps {
-    fn new(g: &GeneDef, code: &[Op]) -> Jumps {
+impl JumpIndex {
+    fn new(g: &GeneDef, code: &[Op]) -> JumpIndex {
         let n = code.len() + 1;
         let mut far = vec![0u32; n];
         let mut near = vec![0u32; n];
@@ -264,7 +292,7 @@ impl Jumps {
                 }
             });
         }
-        Jumps { far: RangeMax::new(far), near: RangeMax::new(near), n, writes: WriteIndex::new(g, code) }
+        JumpIndex { far: RangeMax::new(far), near: RangeMax::new(near), n, writes: WriteIndex::new(g, code) }
     }
 
     /// Whether control enters and leaves `lo..=hi` only through its own instructions: every
@@ -383,7 +411,7 @@ fn step_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
             None => continue,
             e => e,
         };
-        if !untouched(&jumps.writes, step + 1..lb, ctr, [Some(s), e]) || !jumps.closed(head, lb + 1) {
+        if !untouched(jumps.writes(), step + 1..lb, ctr, [Some(s), e]) || !jumps.closed(head, lb + 1) {
             continue;
         }
         let top = if e.is_some() { u } else { head };
@@ -447,8 +475,8 @@ fn stride_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
         // Nothing else in the loop (the exit test's code included) writes the counter.
         if k == 0
             || e.wrapping_sub(s) & low != 0
-            || !untouched(&jumps.writes, head + 1..step, ctr, [None, None])
-            || !untouched(&jumps.writes, step + 1..lb, ctr, [None, None])
+            || !untouched(jumps.writes(), head + 1..step, ctr, [None, None])
+            || !untouched(jumps.writes(), step + 1..lb, ctr, [None, None])
             || !jumps.closed(head, lb + 1)
         {
             continue;
@@ -482,7 +510,7 @@ fn test_first_loops(g: &GeneDef, jumps: &Jumps) -> Vec<CountedLoop> {
             _ => continue,
         };
         let (Some(s), Some(e)) = (bound(entry, ctr), bound(exit, ctr)) else { continue };
-        if !untouched(&jumps.writes, u + 1..step, ctr, [Some(s), Some(e)]) || !jumps.closed(head, lb + 1) {
+        if !untouched(jumps.writes(), u + 1..step, ctr, [Some(s), Some(e)]) || !jumps.closed(head, lb + 1) {
             continue;
         }
         out.push(CountedLoop { head, top: u, step, ctr, range: range(s, e, inc) });

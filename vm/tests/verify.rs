@@ -43,12 +43,16 @@ fn hand(genes: Vec<Gene<'_>>) -> Module {
     Module { dialect: Default::default(), strings: vec![], genes, debug: None }
 }
 
-/// The verifier's message for `m` after an encode and decode (it must refuse it).
+/// The verifier's message for `m` after an encode and decode (it must refuse it). The checks
+/// `rdx asm` runs on what it compiled ([`Module::verify_for_encoding`], no run tables built)
+/// refuse it with the same message.
 fn refused(m: &Module) -> String {
     let e = Module::decode(&m.encode()).expect_err("the verifier refuses it");
     assert_eq!(e.kind, LoadErrorKind::Invalid, "{e}");
     // A verifier error names the gene and instruction, not a byte it does not know.
     assert!(e.to_string().starts_with("invalid module: "), "{e}");
+    let asm = m.clone().verify_for_encoding().expect_err("rdx asm's checks refuse it");
+    assert_eq!(asm.message, e.message, "rdx asm's checks and the loader's differ");
     e.message
 }
 
@@ -756,4 +760,31 @@ fn arrays_and_stacks_are_used_as_such() {
          gene main(y: u64) {\n    local t: u64[4] = 0\n    call bump(t, y)\n    uncall bump(t, y)\n    delocal t = 0\n}\n",
     );
     Module::decode(&ok.encode()).expect("a local array passed while open");
+}
+
+/// Control instructions whose partners point at each other but whose ranges cross (the second
+/// `if`'s then-branch holds the first one's end) are refused, by the loader and by the checks
+/// `rdx asm` runs on what it compiled alike ([`refused`]).
+#[test]
+fn control_instructions_that_do_not_nest_are_refused() {
+    let (x, y) = (Slot(0), Slot(1));
+    let a = Cond::EqImm(x, 0);
+    let b = Cond::EqImm(x, 1);
+    let m = main(
+        vec![("x", Type::U64), ("y", Type::U64)],
+        2,
+        vec![
+            Op::If { cond: a, else_at: Off(4), pre: Pre(0) },
+            Op::If { cond: b, else_at: Off(8), pre: Pre(0) },
+            Op::FiThen { cond: a, fi_else: Off(5), pre: Pre(0) },
+            Op::Else { if_top: Off(1) },
+            Op::FiElse { cond: a, fi_then: Off(3), pre: Pre(0) },
+            Op::AddImm { dst: y, imm: Imm(1) },
+            Op::FiThen { cond: b, fi_else: Off(9), pre: Pre(0) },
+            Op::Else { if_top: Off(2) },
+            Op::FiElse { cond: b, fi_then: Off(7), pre: Pre(0) },
+        ],
+    );
+    let why = refused(&m);
+    assert!(why.contains("control instructions do not nest"), "{why}");
 }

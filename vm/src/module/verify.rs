@@ -21,9 +21,23 @@ pub const MAX_FRAME_WORDS: u32 = 1 << 28;
 pub const MAX_ARRAY_LEN: u64 = 1 << 28;
 
 impl Module {
-    /// Checks every rule above and fills in the derived tables (`pre`, `param_slots`, `param_pass`).
+    /// Checks every rule above and fills in the derived tables (`pre`, `param_slots`, `param_pass`)
+    /// and the tables a run uses (the backward stream, loops, plain streams).
     pub fn verify(&mut self) -> Result<(), LoadError> {
         self.verify_with(false)
+    }
+
+    /// [`Module::verify`]'s checks, every one, without the tables only a run uses: for a
+    /// module that is encoded and not run here (`rdx asm`), whose loader verifies it again
+    /// when it decodes it. Building those tables cost about a quarter of `rdx asm`.
+    pub fn verify_for_encoding(&mut self) -> Result<(), LoadError> {
+        self.check_rules(false)?;
+        for g in &self.genes {
+            // Control instructions nest: checked as the backward stream is built.
+            super::mirror::backward(&g.code, &[])
+                .map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
+        }
+        Ok(())
     }
 
     /// [`Module::verify`], except that a gene may open a local it never closes, or close one it
@@ -36,6 +50,24 @@ impl Module {
     }
 
     fn verify_with(&mut self, lone_ancillas: bool) -> Result<(), LoadError> {
+        self.check_rules(lone_ancillas)?;
+        arg_writes(&mut self.genes);
+        for g in self.genes.iter_mut() {
+            derive_gene(g).map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
+        }
+        for (gi, g) in self.genes.iter_mut().enumerate() {
+            g.tape_tags = (g.code.iter().enumerate())
+                .filter(|(_, op)| matches!(op, Op::Assign { .. } | Op::Unassign { .. }))
+                .map(|(pc, _)| (pc as u32, super::statement_tag(gi, &g.code, pc)))
+                .collect();
+        }
+        super::inline::build(self);
+        Ok(())
+    }
+
+    /// The rules above but control nesting (checked as the backward stream is built), and the
+    /// tables they fill in.
+    fn check_rules(&mut self, lone_ancillas: bool) -> Result<(), LoadError> {
         let ngenes = self.genes.len();
         let nstrings = self.strings.len();
         if ngenes == 0 {
@@ -77,16 +109,6 @@ impl Module {
                 .and_then(|()| super::reversible::check(g, &param_types, lone_ancillas))
                 .map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
         }
-        arg_writes(&mut self.genes);
-        for g in self.genes.iter_mut() {
-            derive_gene(g).map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
-        }
-        for (gi, g) in self.genes.iter_mut().enumerate() {
-            g.tape_tags = (g.code.iter().enumerate())
-                .filter(|(_, op)| matches!(op, Op::Assign { .. } | Op::Unassign { .. }))
-                .map(|(pc, _)| (pc as u32, super::statement_tag(gi, &g.code, pc)))
-                .collect();
-        }
         if let Some(d) = &self.debug {
             if d.genes.len() != ngenes {
                 return Err(LoadError::invalid("debug section: wrong number of genes"));
@@ -117,7 +139,6 @@ impl Module {
                 }
             }
         }
-        super::inline::build(self);
         Ok(())
     }
 }
