@@ -456,8 +456,9 @@ fn a_count_repeats_a_step_and_a_stray_argument_is_refused() {
     // A count that is not one, and an argument to a motion that takes none: refused, nothing
     // moves, and the session goes on.
     // A count or a step past 64 bits is too large, and says so.
+    // A sign is no more a count than `0x2` is (`step +2` stepped twice), nor a step number.
     let script = "step -3\nnext 0\nback x\ncontinue 5\nrfinish 1\nstep 99999999999999999999999\n\
-                  goto 18446744073709551616\nwhere\n";
+                  goto 18446744073709551616\nstep +2\nstep 0x2\ngoto +2\ndelete +1\nwhere\n";
     let out = session(&[&fib, "--set", "n=3"], script);
     for refusal in [
         "error: step [N]: `-3` is not a count (1 or more)",
@@ -467,6 +468,10 @@ fn a_count_repeats_a_step_and_a_stray_argument_is_refused() {
         "error: rfinish takes no argument (`1`)",
         "error: step [N]: `99999999999999999999999` is too large (at most 18446744073709551615)",
         "error: goto STEP: `18446744073709551616` is too large (at most 18446744073709551615)",
+        "error: step [N]: `+2` is not a count (1 or more)",
+        "error: step [N]: `0x2` is not a count (1 or more)",
+        "error: goto STEP: `+2` is not a step number (see `info stack`)",
+        "error: delete N: `+1` is not the number of a breakpoint or watchpoint (`info breaks`)",
     ] {
         assert!(out.contains(refusal), "{refusal}:\n{out}");
     }
@@ -805,7 +810,8 @@ fn a_stray_semicolon_is_refused_comments_end_an_expression_and_long_lines_are_cu
     );
     assert!(out.contains("error: `x;` is not an expression: unexpected `;` after `x`\n"), "{out}");
     assert!(out.contains("error: `x ;;` is not an expression: unexpected `;` after `x`\n"), "{out}");
-    assert!(out.contains("x // c = 3\nx /* c */ = 3\n"), "{out}");
+    // The comment is not part of the value's name (it echoed `x /* c */ = 3`).
+    assert!(out.contains("\nx = 3\nx = 3\n"), "{out}");
     let unknown =
         out.lines().find(|l| l.starts_with("error: unknown command")).unwrap_or_else(|| panic!("{out}"));
     assert_eq!(unknown, format!("error: unknown command `{}…` (type `help`)", "y".repeat(80)));
@@ -905,4 +911,50 @@ fn a_breakpoint_on_a_genes_header_moves_to_its_first_statement() {
     ] {
         assert!(out.contains(line), "{line}{out}");
     }
+}
+
+/// `print` names an expression's value by the expression without its comments, in either
+/// dialect: `print s /* c */` printed `s /* c */ = 10`.
+#[test]
+fn print_names_an_expression_without_its_comments() {
+    let sum = stdlib("sum.rdx");
+    let script = "continue\nprint s /* c */\nprint s /* c */  \nprint s /* c */ + 1\nprint s  +  1 // c\n";
+    let out = session(&[&sum, "--entry", "sum_to", "--set", "n=4"], script);
+    assert!(out.contains("\ns = 10\ns = 10\ns + 1 = 11\ns  +  1 = 11\n"), "{out}");
+    let ja = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/janus/names.ja").display().to_string();
+    let out = session(&[&ja], "step\nstep\nprint not /* c */ + 1 // d\n");
+    assert!(out.contains("\nnot + 1 = 1\n"), "{out}");
+}
+
+/// stdin carries the commands: `--input -` ended the session at once (the values took the
+/// script) or failed reading JSON. It is refused, and `--help` says what `--input` takes.
+#[test]
+fn input_from_stdin_is_refused_as_stdin_carries_the_commands() {
+    let sum = stdlib("sum.rdx");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .args(["debug", &sum, "--entry", "sum_to", "--input", "-"])
+        .env("RDX_NO_LEDGER", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rdx debug starts");
+    // Refused before reading a line (the write fails once rdx has ended: no matter).
+    let _ = child.stdin.take().expect("stdin").write_all(b"n = 4\ns = 0\n");
+    let out = child.wait_with_output().expect("rdx debug ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(
+        err,
+        "error: --input -: stdin carries the debugger's commands; give the input in a file (--input FILE)\n"
+    );
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    for help in ["--help", "-h"] {
+        let out = rdx(&["debug", help]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("(`-`: stdin)"), "{help}: {text}");
+        assert!(text.contains("Not `-`: stdin carries the debugger's commands"), "{help}: {text}");
+    }
+    // `rdx run` still reads them from stdin.
+    assert!(String::from_utf8_lossy(&rdx(&["run", "--help"]).stdout).contains("(`-`: stdin)"));
 }

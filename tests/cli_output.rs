@@ -42,7 +42,7 @@ fn a_stdout_that_cannot_be_written_is_an_error_for_every_command() {
     let home = TempHome::new("output-full");
     home.ok(&["run", "stdlib/fib.rdx", "--set", "n=3"]);
     let cid = home.ok(&["store", "ls"]).split_whitespace().next().expect("a blob").to_string();
-    let commands: [&[&str]; 14] = [
+    let commands: [&[&str]; 15] = [
         &["run", "stdlib/fib.rdx", "--set", "n=4"],
         &["log"],
         &["log", "--json"],
@@ -57,6 +57,8 @@ fn a_stdout_that_cannot_be_written_is_an_error_for_every_command() {
         &["status"],
         &["circuit", "stdlib/speck32.rdx", "--entry", "speck_round8"],
         &["replay", "1"],
+        // A session with no commands: its banner is all it writes (it said nothing, exit 0).
+        &["debug", "stdlib/sum.rdx", "--entry", "sum_to", "--set", "n=4"],
     ];
     for args in commands {
         let out = into_full_disk(&home, args);
@@ -81,7 +83,8 @@ fn a_command_whose_reader_is_gone_ends_as_cat_does_once_its_work_is_done() {
     use std::os::unix::process::ExitStatusExt;
     let home = TempHome::new("output-pipe");
     home.ok(&["run", "stdlib/fib.rdx", "--set", "n=3"]);
-    for args in [&["run", "stdlib/fib.rdx", "--set", "n=5"][..], &["status"], &["store", "ls"]] {
+    let debug = ["debug", "stdlib/sum.rdx", "--entry", "sum_to", "--set", "n=4"];
+    for args in [&["run", "stdlib/fib.rdx", "--set", "n=5"][..], &["status"], &["store", "ls"], &debug] {
         let (reader, writer) = std::io::pipe().expect("a pipe");
         drop(reader);
         let out = home.cmd().args(args).stdout(writer).output().expect("rdx runs");

@@ -11,7 +11,7 @@ use rdx_core::run::Program;
 use rdx_lang::ast::{Dialect, ExprKind, StmtKind, Type};
 use rdx_vm::engine::debug::{BreakAt, Breakpoint, Debugger, Motion, Stop, Var, line_of};
 use rdx_vm::{Engine, Interpreter, Value};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::num::IntErrorKind;
 use std::path::Path;
 use std::process::ExitCode;
@@ -27,6 +27,7 @@ use std::process::ExitCode;
 /// `break 26 if i == 3` stops only where it is non-zero, going forward or back. Type `help` for
 /// the commands.
 #[derive(clap::Args)]
+#[command(mut_arg("input", |a| a.help(INPUT_HELP).long_help(INPUT_HELP)))]
 pub struct Args {
     /// The program: rdx source (.rdx), Janus (.ja), a bytecode module (.rdxb), or the CID
     /// of a module in the store.
@@ -37,6 +38,11 @@ pub struct Args {
     #[command(flatten)]
     kernels: crate::kernels::KernelArgs,
 }
+
+/// What `--input` takes here: `run`'s files, not stdin, which carries the commands.
+const INPUT_HELP: &str = "Read parameter values from FILE: the `name = value` lines `rdx run` prints, \
+     or the JSON object `rdx run --json` prints (a Janus program's store as it prints it). --set \
+     overrides single values. Not `-`: stdin carries the debugger's commands.";
 
 const COMMANDS: &[&str] = &[
     "step",
@@ -118,6 +124,11 @@ fn clip_quoted(message: &str) -> String {
 const NOT_TEXT: &str = "error: the line is not UTF-8 text";
 
 pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
+    if args.inputs.input.as_deref() == Some(Path::new("-")) {
+        return frontend::usage_error(
+            "--input -: stdin carries the debugger's commands; give the input in a file (--input FILE)",
+        );
+    }
     let kernels = match args.kernels.read() {
         Ok(k) => k,
         Err(code) => return code,
@@ -149,17 +160,19 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     }
     dbg.set_interrupt(interrupt::install());
     let mut s = Session::new(&program, dbg);
-    let tty = std::io::stdin().is_terminal();
-    let mut out = std::io::stdout();
-    let _ = write!(out, "{}", s.banner());
-    if tty {
+    if !say(&s.banner()) {
+        return ExitCode::SUCCESS;
+    }
+    if std::io::stdin().is_terminal() {
         interactive(&mut s)
     } else {
         for line in std::io::stdin().lock().lines() {
             let line = match line {
                 Ok(line) => line,
                 Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                    let _ = writeln!(out, "{NOT_TEXT}");
+                    if !say(&format!("{NOT_TEXT}\n")) {
+                        break;
+                    }
                     continue;
                 }
                 Err(e) => {
@@ -168,14 +181,23 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
                 }
             };
             let (text, quit) = s.command(&line);
-            let _ = write!(out, "{text}");
-            let _ = out.flush();
-            if quit {
+            if !say(&text) || quit {
                 break;
             }
         }
         ExitCode::SUCCESS
     }
+}
+
+/// Writes `text` to stdout as every command does ([`frontend::write_stdout`]); false once
+/// stdout cannot be written: the session ends there, and `main` ends the command as it ends any
+/// other whose stdout failed (by the pipe's signal when the reader went away, else `error:
+/// cannot write to stdout: …` and exit code 1).
+fn say(text: &str) -> bool {
+    if !text.is_empty() {
+        frontend::write_stdout(text.as_bytes());
+    }
+    frontend::stdout_failure().is_none()
 }
 
 fn interactive(s: &mut Session<'_, '_>) -> ExitCode {
@@ -242,11 +264,15 @@ fn interactive(s: &mut Session<'_, '_>) -> ExitCode {
             Err(rustyline::error::ReadlineError::Eof) => break,
             // Ctrl-C drops the line being typed; the session goes on.
             Err(rustyline::error::ReadlineError::Interrupted) => {
-                println!("(`quit` or Ctrl-D ends the session)");
+                if !say("(`quit` or Ctrl-D ends the session)\n") {
+                    break;
+                }
                 continue;
             }
             Err(rustyline::error::ReadlineError::Io(e)) if e.kind() == std::io::ErrorKind::InvalidData => {
-                println!("{NOT_TEXT}");
+                if !say(&format!("{NOT_TEXT}\n")) {
+                    break;
+                }
                 continue;
             }
             Err(e) => {
@@ -258,12 +284,9 @@ fn interactive(s: &mut Session<'_, '_>) -> ExitCode {
             let _ = rl.add_history_entry(line.as_str());
         }
         let (text, quit) = s.command(&line);
-        if interrupt::take_hit() {
-            // After the terminal's `^C`.
-            println!();
-        }
-        print!("{text}");
-        if quit {
+        // After the terminal's `^C`, on a line of its own.
+        let text = if interrupt::take_hit() { format!("\n{text}") } else { text };
+        if !say(&text) || quit {
             break;
         }
     }
@@ -334,6 +357,15 @@ mod interrupt {
     }
 }
 
+/// `arg` as a count, a step, a line or a breakpoint's number: decimal digits alone. `+2`, which
+/// Rust's parser takes, is refused as `0x2` is, with the error the parser gives a `+` alone
+/// (`InvalidDigit`).
+fn number<T: std::str::FromStr<Err = std::num::ParseIntError>>(
+    arg: &str,
+) -> Result<T, std::num::ParseIntError> {
+    if arg.starts_with('+') { "+".parse::<T>() } else { arg.parse::<T>() }
+}
+
 /// A debugging session: a program and its debugger.
 pub struct Session<'p, 'm> {
     pub program: &'p Program,
@@ -378,7 +410,7 @@ impl<'m> Session<'_, 'm> {
             "rfinish" => self.motion(cmd, arg, Motion::Finish, false),
             "rcontinue" | "rc" => self.motion(cmd, arg, Motion::Continue, false),
             "break" | "br" => self.add_break(arg),
-            "delete" | "d" => match arg.parse::<u32>() {
+            "delete" | "d" => match number::<u32>(arg) {
                 Ok(n) if self.dbg.delete(n) => format!("deleted {n}\n"),
                 Ok(n) => format!("error: no breakpoint or watchpoint {n}\n"),
                 Err(_) if arg.is_empty() => {
@@ -400,7 +432,7 @@ impl<'m> Session<'_, 'm> {
             "info" | "i" => self.info(arg),
             "where" | "bt" | "backtrace" if arg.is_empty() => self.stack(),
             "list" | "l" => self.list(arg),
-            "goto" => match arg.parse::<u64>() {
+            "goto" => match number::<u64>(arg) {
                 Ok(n) => {
                     let stop = interrupt::during(|| self.dbg.goto(n));
                     // Past the last step: say so, rather than only where it stopped.
@@ -440,7 +472,7 @@ impl<'m> Session<'_, 'm> {
     /// stops it; the other motions take no argument.
     fn motion(&mut self, cmd: &str, arg: &str, motion: Motion, ahead: bool) -> String {
         let counted = matches!(motion, Motion::Step | Motion::Next);
-        let times = match arg.parse::<u64>() {
+        let times = match number::<u64>(arg) {
             _ if arg.is_empty() => 1,
             Ok(n) if n >= 1 && counted => n,
             Err(e) if counted && *e.kind() == IntErrorKind::PosOverflow => {
@@ -513,7 +545,7 @@ impl<'m> Session<'_, 'm> {
             let sp = d.genes.get(m.gene_index(arg)?)?.spans.first().copied()?;
             line_of(m, sp)
         };
-        let Some(line) = arg.parse::<u64>().ok().or_else(|| gene_line().map(u64::from)) else {
+        let Some(line) = number::<u64>(arg).ok().or_else(|| gene_line().map(u64::from)) else {
             return format!("error: list [LINE|GENE]: `{}` is neither a line number nor a gene\n", clip(arg));
         };
         let lines = m.debug.as_ref().map_or(0, |d| d.source.lines().count() as u64);
@@ -548,7 +580,7 @@ impl<'m> Session<'_, 'm> {
         // A line with no statement of its own (a gene's header, folded into the next one)
         // moves to the next one that has.
         let mut moved = String::new();
-        let at = match arg.parse::<u32>() {
+        let at = match number::<u32>(arg) {
             Ok(line) => match self.dbg.statement_line(line) {
                 Some(to) => {
                     if to != line {
@@ -759,7 +791,8 @@ impl Frames<'_, '_> {
     }
 
     /// What `print VAR|EXPR` shows in frame `k`: the variable's name (a Janus array's with its
-    /// size) or the expression as typed, and its value; the DAP's `evaluate` shows the value.
+    /// size) or the expression as typed without its comments ([`label`]), and its value; the
+    /// DAP's `evaluate` shows the value.
     pub fn evaluate(&self, k: usize, arg: &str) -> Result<(String, String), String> {
         if arg.is_empty() {
             return Err("print VAR|EXPR".into());
@@ -770,7 +803,8 @@ impl Frames<'_, '_> {
         if let Some(v) = self.dbg.lookup(k, arg) {
             return Ok(self.var_value(&v));
         }
-        self.eval(k, arg).map(|value| (arg.to_string(), value))
+        let value = self.eval(k, arg)?;
+        Ok((label(arg, self.program.module.dialect), value))
     }
 
     /// Evaluates expression `text` over frame `k`'s variables as the program's language does,
@@ -1026,6 +1060,30 @@ fn wrapper(dialect: Dialect, vars: &[Var], ty: Type) -> (String, &'static str) {
             (head, "\n}")
         }
     }
+}
+
+/// Expression `text` as `print` names its value: its tokens as typed, without the comments
+/// (`x /* c */` → `x`, `x /* c */ + 1` → `x + 1`).
+fn label(text: &str, dialect: Dialect) -> String {
+    let tokens: Vec<(usize, usize)> = match dialect {
+        Dialect::Rdx => rdx_lang::lexer::lex(text).0.iter().map(|&(start, _, end)| (start, end)).collect(),
+        Dialect::Janus => rdx_lang::janus::lexer::lex(text)
+            .0
+            .iter()
+            .filter(|t| t.tok != rdx_lang::janus::lexer::Tok::Eof)
+            .map(|t| (t.span.start as usize, t.span.end as usize))
+            .collect(),
+    };
+    let mut s = String::new();
+    for (i, &(start, end)) in tokens.iter().enumerate() {
+        if i > 0 {
+            // What lies between two tokens: kept if it is blank, one space where a comment was.
+            let gap = &text[tokens[i - 1].1..start];
+            s.push_str(if gap.trim().is_empty() { gap } else { " " });
+        }
+        s.push_str(&text[start..end]);
+    }
+    s
 }
 
 /// Whether `name` can be declared in the program's language (not a compiler's label such as
