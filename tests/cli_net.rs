@@ -590,3 +590,57 @@ fn fetch_from_a_peer_without_a_blob_held_here_does_not_say_it_is_not_held() {
     assert!(!err.contains("not in the store") && err.contains(&format!("no peer gave blob {cid}")), "{err}");
     assert!(err.contains("a: does not have it (404)"), "{err}");
 }
+
+/// `rdx serve ARGS…` that must end by itself: its exit status and stderr. A server that
+/// starts anyway is killed after a while, and that is a failure.
+fn serve_refused(home: &TempHome, args: &[&str]) -> (Option<i32>, String) {
+    use std::process::Stdio;
+    let mut child = home
+        .cmd()
+        .arg("serve")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rdx serve starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("rdx serve {args:?} started instead of refusing its flags");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    (status.code(), err)
+}
+
+#[test]
+fn serve_refuses_flags_that_cannot_work_in_one_style() {
+    let home = TempHome::new("serve-flags");
+    home.ok(&["store", "ls"]);
+    for flag in ["--max-body", "--run-steps", "--run-ms", "--head-ms", "--body-ms", "--send-ms"] {
+        let (code, err) = serve_refused(&home, &["--addr", "127.0.0.1:0", flag, "0"]);
+        assert_eq!(code, Some(2), "{flag} 0: {err}");
+        assert!(err.contains(&format!("invalid value '0' for '{flag} ")), "{flag} 0: {err}");
+        assert!(err.contains("0 is not in 1.."), "{flag} 0: {err}");
+    }
+    for n in ["0", "4097"] {
+        let (code, err) = serve_refused(&home, &["--addr", "127.0.0.1:0", "--max-concurrency", n]);
+        assert_eq!(code, Some(2), "{n}: {err}");
+        assert!(err.contains(&format!("{n} is not in 1..=4096")), "{n}: {err}");
+    }
+    for addr in ["localhost:0", "127.0.0.1:99999", "127.0.0.1"] {
+        let (code, err) = serve_refused(&home, &["--addr", addr]);
+        assert_eq!(code, Some(2), "{addr}: {err}");
+        assert!(err.contains(&format!("invalid value '{addr}' for '--addr <ADDR>'")), "{addr}: {err}");
+        assert!(err.contains("give an IP address and a port 0..65535, e.g. 127.0.0.1:8080"), "{addr}: {err}");
+    }
+    let help = home.ok(&["serve", "--help"]);
+    assert!(help.contains("Requests served at once (1 to 4096)"), "{help}");
+}

@@ -282,6 +282,8 @@ fn net_failure(e: NetError) -> Failure {
     match e {
         NetError::Core(e) => core_failure(e),
         NetError::Unavailable { .. } => (StatusCode::NOT_FOUND, e.to_string()),
+        // The peers file is this server's own setup: a broken one is its fault, not a peer's.
+        NetError::Peers { .. } => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         other => (StatusCode::BAD_GATEWAY, other.to_string()),
     }
 }

@@ -777,7 +777,7 @@ async fn blob_answer(
         Err(r) => return Err((r, "the home could not be opened".into())),
     };
     let (file, len) = match source {
-        BlobSource::Inline(bytes) => return Ok(whole(Bytes::from(bytes), headers)),
+        BlobSource::Inline(bytes) => return whole(Bytes::from(bytes), headers).map_err(|e| *e),
         BlobSource::File { file, len } => (file, len),
     };
     let read_at = std::time::SystemTime::now();
@@ -806,7 +806,7 @@ async fn blob_answer(
         return match read {
             Ok(Ok(bytes)) => {
                 shared.note_verified(cid, stamp, read_at);
-                Ok(whole(bytes, headers))
+                whole(bytes, headers).map_err(|e| *e)
             }
             Ok(Err(e)) => {
                 shared.forget_verified(&cid);
@@ -912,28 +912,31 @@ fn stream_file(
     Body::from_stream(stream)
 }
 
-/// The answer for a blob held whole: all of it, or the range the headers ask for.
-fn whole(bytes: Bytes, headers: &HeaderMap) -> Response {
+/// The answer for a blob held whole: all of it, or the range the headers ask for; a range
+/// outside the blob is an error answer (416), with what went wrong in words.
+fn whole(bytes: Bytes, headers: &HeaderMap) -> Result<Response, Box<(Response, String)>> {
     let len = bytes.len() as u64;
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(|r| parse_range(r, len));
     match range {
-        None | Some(Range::Ignored) => blob_response(StatusCode::OK, Body::from(bytes), len, None),
+        None | Some(Range::Ignored) => Ok(blob_response(StatusCode::OK, Body::from(bytes), len, None)),
         Some(Range::Unsatisfiable) => {
             let mut resp = text(StatusCode::RANGE_NOT_SATISFIABLE, "the range is outside the blob");
             if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
                 resp.headers_mut().insert(header::CONTENT_RANGE, v);
             }
-            resp
+            let asked = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            let why = format!("the range `{}` is outside the blob ({len} bytes)", printable(asked.trim()));
+            Err(Box::new((resp, why)))
         }
         Some(Range::Bytes(a, b)) => {
             let part = bytes.slice(a as usize..=b as usize);
             let n = part.len() as u64;
-            blob_response(
+            Ok(blob_response(
                 StatusCode::PARTIAL_CONTENT,
                 Body::from(part),
                 n,
                 Some(format!("bytes {a}-{b}/{len}")),
-            )
+            ))
         }
     }
 }

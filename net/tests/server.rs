@@ -304,3 +304,64 @@ fn every_blob_served_is_a_probe_in_the_servers_ledger() {
     assert_eq!(got, want);
     assert!(dir.home().verify_ledger().is_ok());
 }
+
+#[test]
+fn an_empty_blob_served_whole_is_an_ok_probe() {
+    let dir = TempDir::new("served-empty");
+    let server = serve(&dir, None);
+    let cid = dir.home().put(b"").unwrap();
+    let got = request(server.addr(), "GET", &format!("/blobs/{cid}"), &[], b"");
+    assert_eq!((got.status, got.body.len()), (200, 0));
+    assert_eq!(got.header("content-length").as_deref(), Some("0"));
+    server.stop().unwrap();
+    assert_eq!(served(&dir), vec![("127.0.0.1".to_string(), cid.to_hex(), Some(0), "ok".to_string())]);
+}
+
+#[test]
+fn a_range_outside_the_blob_is_an_error_probe_with_no_bytes() {
+    let dir = TempDir::new("served-416");
+    let server = serve(&dir, None);
+    let bytes = blob(43, 22);
+    let cid = dir.home().put(&bytes).unwrap();
+    let path = format!("/blobs/{cid}");
+    let ranges = ["bytes=50-60", "bytes=22-", "bytes=-0"];
+    for range in ranges {
+        let got = request(server.addr(), "GET", &path, &[&format!("Range: {range}")], b"");
+        assert_eq!(got.status, 416, "{range}");
+        assert_eq!(got.header("content-range").as_deref(), Some("bytes */22"), "{range}");
+    }
+    // HEAD is no probe; its reason is in the header.
+    let head = request(server.addr(), "HEAD", &path, &["Range: bytes=50-60"], b"");
+    assert_eq!(head.status, 416);
+    assert!(head.header(rdx_net::server::ERROR_HEADER).is_some_and(|e| e.contains("outside the blob")));
+    server.stop().unwrap();
+    let mut got = served(&dir);
+    got.sort();
+    let mut want: Vec<_> = ranges
+        .iter()
+        .map(|r| {
+            let why = format!("the range `{r}` is outside the blob (22 bytes)");
+            ("127.0.0.1".to_string(), cid.to_hex(), None, why)
+        })
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+/// A broken peers file in the served home, or one naming `local`, is the server's own fault:
+/// `POST /runs` answers 500 with the file's message, not 502 (a peer's fault).
+#[test]
+fn a_broken_peers_file_of_the_server_is_its_own_fault() {
+    let dir = TempDir::new("runs-peers");
+    let server = serve(&dir, None);
+    let body = format!(r#"{{"program":"{0}","input":"{0}","direction":"forward"}}"#, "ab".repeat(32));
+    let named_local = "[[peer]]\nname = \"local\"\nurl = \"http://127.0.0.1:1\"\n";
+    for (peers, says) in [("garbage\n", "the peers file"), (named_local, "`local` cannot be a peer's name")] {
+        std::fs::write(dir.0.join("peers.toml"), peers).unwrap();
+        let got = request(server.addr(), "POST", "/runs", &[], body.as_bytes());
+        let text = String::from_utf8_lossy(&got.body).into_owned();
+        assert_eq!(got.status, 500, "{peers}: {text}");
+        assert!(text.contains(says) && text.contains("peers.toml"), "{peers}: {text}");
+    }
+    server.stop().unwrap();
+}

@@ -37,24 +37,28 @@ use std::time::Duration;
 #[derive(clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct ServeArgs {
-    /// The address to bind, exactly (port 0: any free port).
-    #[arg(long, default_value = "127.0.0.1:7370")]
+    /// The address to bind, exactly: an IP address and a port 0..65535 (port 0: any free
+    /// port).
+    #[arg(long, default_value = "127.0.0.1:7370", value_parser = parse_addr)]
     addr: SocketAddr,
     /// A file whose first line is the token writes must carry.
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
-    /// The largest request body, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = rdx_net::MAX_BODY)]
+    /// The largest request body, in bytes (from 1).
+    #[arg(long, value_name = "BYTES", default_value_t = rdx_net::MAX_BODY,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     max_body: usize,
-    /// Requests served at once.
+    /// Requests served at once (1 to 4096).
     #[arg(long, value_name = "N", default_value_t = rdx_net::server::MAX_CONCURRENCY as u64,
           value_parser = clap::value_parser!(u64).range(1..=4096))]
     max_concurrency: u64,
-    /// Instructions a remote run may execute.
-    #[arg(long, value_name = "N", default_value_t = rdx_net::remote::Budget::default().max_steps)]
+    /// Instructions a remote run may execute (from 1).
+    #[arg(long, value_name = "N", default_value_t = rdx_net::remote::Budget::default().max_steps,
+          value_parser = clap::value_parser!(u64).range(1..))]
     run_steps: u64,
-    /// Milliseconds a remote run may take before it is stopped.
-    #[arg(long, value_name = "MS", default_value_t = 60_000)]
+    /// Milliseconds a remote run may take before it is stopped (from 1).
+    #[arg(long, value_name = "MS", default_value_t = 60_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
     run_ms: u64,
     /// Milliseconds a client may take to send a request's head (an idle connection is closed
     /// after as long).
@@ -81,6 +85,16 @@ pub struct ServeArgs {
     /// Test only: sleep this many milliseconds between the 1 MiB pieces of a streamed blob.
     #[arg(long, hide = true, default_value_t = 0)]
     pace_ms: u64,
+}
+
+/// `--addr`: an IP address and a port, said so when it is not (clap's own message names no
+/// form).
+fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    text.parse().map_err(|_| {
+        "not an address to bind: give an IP address and a port 0..65535, e.g. 127.0.0.1:8080 \
+         ([::1]:8080 for IPv6; a host name such as localhost will not do)"
+            .to_string()
+    })
 }
 
 /// A duration in whole milliseconds (for the defaults of options).
