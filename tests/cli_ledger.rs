@@ -541,3 +541,127 @@ fn a_tampered_record_fails_replay_with_1_naming_the_run_and_field() {
     }
     assert!(home.ok(&["replay", "1"]).contains("the same output"));
 }
+
+#[test]
+fn log_program_lists_the_runs_of_a_program_whose_blob_is_gone() {
+    let home = TempHome::new("log-program-gone");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=10"]);
+    let program = home.log()[0]["program"].as_str().unwrap().to_string();
+    let db = rusqlite::Connection::open(home.0.join("ledger.sqlite")).unwrap();
+    assert_eq!(db.execute("DELETE FROM blobs WHERE cid = ?1", [&program]).unwrap(), 1);
+    drop(db);
+    // A whole CID needs no lookup in the store: the run that names it is listed.
+    let runs = home.json_list(&["log", "--program", &program, "--json"]);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["program"], program.as_str());
+    assert!(home.ok(&["log", "--program", &program.to_uppercase()]).contains(&program[..12]));
+    // A prefix is looked up in the store, which no longer has it.
+    assert_clean_error(&home.rdx(&["log", "--program", &program[..12]]), 2, "no blob");
+    // A whole CID that neither the store nor the ledger knows is said to be unknown.
+    let unknown = "ab".repeat(32);
+    let want = format!("no blob {unknown} in the store, and no run in the ledger names it");
+    assert_clean_error(&home.rdx(&["log", "--program", &unknown]), 2, &want);
+    assert_clean_error(&home.rdx(&["log", "--decisions", "--program", &unknown]), 2, &want);
+}
+
+#[test]
+fn gc_says_how_many_stale_temp_files_it_deletes() {
+    let home = TempHome::new("gc-stale-temp");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=3"]);
+    let temp = home.0.join("store/tmp/1-0-0.tmp");
+    std::fs::write(&temp, b"12345").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    std::fs::File::options().write(true).open(&temp).unwrap().set_modified(two_hours_ago).unwrap();
+    for (args, verb) in
+        [(&["store", "gc", "--dry-run"][..], "would delete"), (&["store", "gc"][..], "deleted")]
+    {
+        let out = home.rdx(args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let want = format!("{verb} 0 blobs (0 bytes) and 1 stale temp file (5 bytes); ");
+        assert!(stderr(&out).contains(&want), "{}", stderr(&out));
+        assert_eq!(temp.exists(), verb == "would delete");
+    }
+    let out = home.rdx(&["store", "gc"]);
+    assert!(!stderr(&out).contains("temp"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_store_directory_that_is_a_file_is_named_not_file_exists() {
+    let home = TempHome::new("store-dir-file");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=3"]);
+    let tmp = home.0.join("store/tmp");
+    std::fs::remove_dir_all(&tmp).unwrap();
+    std::fs::write(&tmp, b"").unwrap();
+    let want =
+        format!("{}: not a directory but a regular file (the store was changed on disk)", tmp.display());
+    let out = home.rdx(&["run", "stdlib/fib.rdx", "--set", "n=3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("warning: this run was not recorded: {want}")),
+        "{}",
+        stderr(&out)
+    );
+    assert_clean_error(&home.rdx(&["store", "gc"]), 1, &want);
+    std::fs::remove_file(&tmp).unwrap();
+    // A write-ahead log index that is a directory: SQLite only says "readonly database".
+    let shm = home.0.join("ledger.sqlite-shm");
+    let _ = std::fs::remove_file(&shm);
+    std::fs::create_dir(&shm).unwrap();
+    let want = format!("{}: not a regular file but a directory, so SQLite cannot use it", shm.display());
+    let out = home.rdx(&["run", "stdlib/fib.rdx", "--set", "n=3"]);
+    assert!(
+        stderr(&out).contains(&format!("warning: this run was not recorded: {want}")),
+        "{}",
+        stderr(&out)
+    );
+    assert_clean_error(&home.rdx(&["store", "gc"]), 1, &want);
+}
+
+#[test]
+fn a_rerun_of_a_run_made_on_a_peer_is_not_recorded_as_made_there() {
+    let home = TempHome::new("rerun-on-peer");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=10"]);
+    // The record `rdx run --on a` leaves here: the peer's run, flagged `--on=a`.
+    let ledger = rdx_core::Home::open(Some(&home.0)).unwrap();
+    let mut run = ledger.run_record(1).unwrap().run;
+    run.flags = vec!["--checked".into(), format!("{}a", rdx_core::ledger::ON_FLAG)];
+    let id = ledger.record_run(&run).unwrap().id.to_string();
+    drop(ledger);
+    assert!(home.ok(&["replay", &id]).contains("the same output"));
+    assert!(home.ok(&["rewind", &id]).contains("the same input"));
+    let log = home.log();
+    for rerun in &log[..2] {
+        assert_eq!(rerun["parent"].to_string(), id, "{rerun}");
+        assert_eq!(rerun["flags"], serde_json::json!(["--checked"]), "it ran here: {rerun}");
+    }
+    assert!(home.ok(&["ledger", "verify"]).starts_with("ok: "));
+}
+
+#[test]
+fn a_float_kernel_run_that_rewinds_up_to_rounding_says_why() {
+    let home = TempHome::new("rewind-float");
+    let args = ["run", "stdlib/kernels/spectrum.rdx", "--entry", "scrambled", "--set", "z=[1,2,3,4,5,6,7,8]"];
+    home.ok(&args);
+    let out = home.rdx(&["rewind", "1"]);
+    assert_clean_error(&out, 1, "rewinds run 1 and differs: `z` was");
+    assert!(
+        stderr(&out).contains("= help: the program calls a kernel on a float buffer"),
+        "{}",
+        stderr(&out)
+    );
+    // An integer program that rewinds differently (its record was changed) gets no such help.
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=10"]);
+    let fib = home.log()[0].clone();
+    let db = rusqlite::Connection::open(home.0.join("ledger.sqlite")).unwrap();
+    let other = home.ok(&["run", "stdlib/fib.rdx", "--set", "n=11"]);
+    assert!(other.contains("x1"));
+    let input = home.log()[0]["input"].as_str().unwrap().to_string();
+    let id = fib["id"].as_i64().unwrap();
+    let body: String = db.query_row("SELECT body FROM records WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    let changed = body.replacen(fib["input"].as_str().unwrap(), &input, 1);
+    db.execute("UPDATE records SET body = ?1 WHERE id = ?2", (changed, id)).unwrap();
+    drop(db);
+    let out = home.rdx(&["rewind", &id.to_string()]);
+    assert_clean_error(&out, 1, "and differs: `n` was 11, is now 10");
+    assert!(!stderr(&out).contains("help:"), "{}", stderr(&out));
+}

@@ -86,7 +86,15 @@ impl Home {
                     &root,
                     io::Error::new(io::ErrorKind::NotADirectory, "the home is not a directory"),
                 ),
-                _ => CoreError::io(&d, e),
+                // `store`, `store/blobs` or `store/tmp` is a file: say which, not `File exists`.
+                _ => match d
+                    .ancestors()
+                    .take_while(|a| *a != root)
+                    .find_map(|a| fs::metadata(a).ok().filter(|m| !m.is_dir()).map(|m| (a, m)))
+                {
+                    Some((a, m)) => crate::store::not_a_directory(a, &m),
+                    None => CoreError::io(&d, e),
+                },
             })?;
         }
         let ledger_path = root.join(LEDGER_FILE);
@@ -336,12 +344,25 @@ fn tmp_dir(root: &Path) -> PathBuf {
 }
 
 /// Maps an SQLite error: a database that cannot be opened or written (permissions, a full disk,
-/// a failing device) is the home's I/O problem; anything else means the ledger itself cannot be
-/// used.
+/// a failing device) is the home's I/O problem, and names the write-ahead log or its index when
+/// one of them is not a regular file (SQLite only says "readonly database"); anything else
+/// means the ledger itself cannot be used.
 fn ledger_error(root: &Path, e: &rusqlite::Error) -> CoreError {
     let path = root.join(LEDGER_FILE);
     match e.sqlite_error_code() {
         Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
+            for suffix in ["-wal", "-shm"] {
+                let side = root.join(format!("{LEDGER_FILE}{suffix}"));
+                if let Some(kind) =
+                    fs::symlink_metadata(&side).ok().and_then(|m| crate::store::special_kind(m.file_type()))
+                {
+                    let why = format!(
+                        "not a regular file but {kind}, so SQLite cannot use it (the home was changed on \
+                         disk): move it away"
+                    );
+                    return CoreError::io(side, io::Error::new(io::ErrorKind::InvalidData, why));
+                }
+            }
             CoreError::io(path, io::Error::new(io::ErrorKind::PermissionDenied, e.to_string()))
         }
         Some(ErrorCode::DiskFull) => {

@@ -21,7 +21,8 @@ pub const LANDAUER_JOULES_PER_BIT: f64 = 1.380649e-23 * 300.0 * std::f64::consts
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The flag of a run recorded here that a peer made (`--on=NAME`): its `wall_ns` is the
-/// peer's compute time, not what the caller waited.
+/// peer's compute time, not what the caller waited. A replay or rewind of such a run runs here,
+/// so it does not copy the flag ([`NewRun::rerun_flags`]).
 pub const ON_FLAG: &str = "--on=";
 
 /// The record kind of a run.
@@ -95,6 +96,12 @@ impl NewRun {
             && self.tape.is_none()
             && self.tape_in.is_none()
             && self.output.is_some()
+    }
+
+    /// The flags a replay or rewind of this run copies: all but [`ON_FLAG`], since the rerun
+    /// runs here, not on the peer that made the run.
+    pub fn rerun_flags(&self) -> Vec<String> {
+        self.flags.iter().filter(|f| !f.starts_with(ON_FLAG)).cloned().collect()
     }
 
     /// The CIDs of every blob the run names, as written: program, states, tapes, what it

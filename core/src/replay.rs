@@ -259,7 +259,7 @@ fn rerun(
         kernels,
         checked: rec.run.flags.iter().any(|f| f == "--checked"),
         tape,
-        flags: rec.run.flags.clone(),
+        flags: rec.run.rerun_flags(),
         parent: Some(rec.id),
         states: true,
         max_steps: None,
@@ -275,7 +275,8 @@ fn finish(
     outcome: Outcome,
     verdict: Verdict,
 ) -> Result<Rerun, CoreError> {
-    let facts = outcome.facts(&program, gene, &kernels, &original.run.flags, Some(original.id));
+    let flags = original.run.rerun_flags();
+    let facts = outcome.facts(&program, gene, &kernels, &flags, Some(original.id));
     let (record, record_error) = match run::record(home, &facts, &outcome.exec) {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e)),

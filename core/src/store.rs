@@ -84,8 +84,11 @@ pub struct GcReport {
     pub kept: usize,
     /// The bytes of the removed blobs.
     pub freed_bytes: u64,
-    /// Temp files of crashed writers removed from `store/tmp/`.
+    /// Temp files of crashed writers removed from `store/tmp/` (or that would be, in a dry
+    /// run).
     pub stale_temp: usize,
+    /// The bytes of those temp files.
+    pub stale_temp_bytes: u64,
 }
 
 /// An entry under `store/blobs/`: a blob file, or something whose name is not a CID or that is
@@ -112,7 +115,7 @@ struct GcFiles {
     drops: BTreeMap<Cid, u64>,
     refs: HashMap<String, Refs>,
     head: (u64, String),
-    stale: Vec<PathBuf>,
+    stale: Vec<(PathBuf, u64)>,
 }
 
 /// A lossless run: `(id, input, output)`.
@@ -193,7 +196,7 @@ impl Home {
         match fs::symlink_metadata(&path) {
             Ok(_) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(CoreError::io(path, e)),
+            Err(e) => Err(blob_io(&path, e)),
         }
     }
 
@@ -459,6 +462,7 @@ impl Home {
         }
         let stale = self.stale_temps()?;
         report.stale_temp = stale.len();
+        report.stale_temp_bytes = stale.iter().map(|(_, size)| size).sum();
         if opts.dry_run {
             return Ok((report, None));
         }
@@ -506,7 +510,7 @@ impl Home {
                     report.kept += 1;
                 }
             }
-            for path in &plan.stale {
+            for (path, _) in &plan.stale {
                 remove_if_present(path)?;
             }
             Ok(())
@@ -552,7 +556,7 @@ impl Home {
             Ok(m) if m.is_dir() => remove_empty_dir(&path)?,
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(CoreError::io(path, e)),
+            Err(e) => return Err(blob_io(&path, e)),
         }
         let tmp = self.tmp_dir().join(temp_name());
         let written = write_synced(&tmp, bytes)
@@ -669,8 +673,9 @@ impl Home {
     }
 
     /// Temp files in `store/tmp/` whose writer is gone: older than [`STALE_TEMP_AGE`], or
-    /// older than [`DEAD_WRITER_TEMP_AGE`] and named after a process not running here.
-    fn stale_temps(&self) -> Result<Vec<PathBuf>, CoreError> {
+    /// older than [`DEAD_WRITER_TEMP_AGE`] and named after a process not running here. Each
+    /// with its size in bytes.
+    fn stale_temps(&self) -> Result<Vec<(PathBuf, u64)>, CoreError> {
         let now = SystemTime::now();
         let procs = Path::new("/proc/self").exists();
         let mut stale = Vec::new();
@@ -678,8 +683,8 @@ impl Home {
             if is_dir {
                 continue;
             }
-            let age = match fs::symlink_metadata(&path).and_then(|m| m.modified()) {
-                Ok(modified) => now.duration_since(modified).unwrap_or(Duration::ZERO),
+            let (age, size) = match fs::symlink_metadata(&path).and_then(|m| Ok((m.modified()?, m.len()))) {
+                Ok((modified, size)) => (now.duration_since(modified).unwrap_or(Duration::ZERO), size),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(CoreError::io(path, e)),
             };
@@ -692,7 +697,7 @@ impl Home {
                         .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists())
             };
             if age > STALE_TEMP_AGE || (age > DEAD_WRITER_TEMP_AGE && writer_gone()) {
-                stale.push(path);
+                stale.push((path, size));
             }
         }
         Ok(stale)
@@ -749,12 +754,7 @@ impl Home {
         let Some(cid) = canonical_cid(&program.to_ascii_lowercase()) else { return false };
         let Ok(bytes) = self.read_verified(&cid) else { return false };
         let Ok(module) = rdx_vm::Module::decode(&bytes) else { return false };
-        !module.genes.iter().flat_map(|g| &g.code).any(|op| match *op {
-            rdx_vm::ops::Op::Kernel { elem, .. } | rdx_vm::ops::Op::KernelInv { elem, .. } => {
-                rdx_vm::ops::kernel_elem(elem).is_none_or(|e| e.is_float())
-            }
-            _ => false,
-        })
+        !calls_float_kernel(&module)
     }
 
     /// The blobs `gc --drop-recoverable` may drop, each with the run that recovers it.
@@ -784,6 +784,19 @@ impl Home {
         }
         drops
     }
+}
+
+/// Whether `module` calls a kernel on a float buffer (`f64`, `c64`, or an element type it does
+/// not name): rewinding a run of it gives the input back only up to rounding, and −0.0 comes
+/// back as +0.0, so such a run is not rewound bit for bit (`gc --drop-recoverable` keeps its
+/// input, `rdx rewind` says why it may differ).
+pub fn calls_float_kernel(module: &rdx_vm::Module) -> bool {
+    module.genes.iter().flat_map(|g| &g.code).any(|op| match *op {
+        rdx_vm::ops::Op::Kernel { elem, .. } | rdx_vm::ops::Op::KernelInv { elem, .. } => {
+            rdx_vm::ops::kernel_elem(elem).is_none_or(|e| e.is_float())
+        }
+        _ => false,
+    })
 }
 
 /// The CID `text` writes in canonical form (64 lowercase hex digits), if it does.
@@ -884,8 +897,25 @@ fn entry_kind(path: &Path) -> Result<Option<(u64, Option<&'static str>)>, CoreEr
     }
 }
 
+/// The error `e` of the blob file at `path`: when its fan-out directory (`store/blobs/ab`) is
+/// no directory, that is what is wrong ([`not_a_directory`]), not the blob.
+fn blob_io(path: &Path, e: io::Error) -> CoreError {
+    let fan = path.parent().filter(|_| e.kind() == io::ErrorKind::NotADirectory);
+    match fan.and_then(|d| fs::metadata(d).ok().filter(|m| !m.is_dir()).map(|m| (d, m))) {
+        Some((dir, found)) => not_a_directory(dir, &found),
+        None => CoreError::io(path, e),
+    }
+}
+
+/// The error for a directory of the store that is something else (a regular file, a FIFO…).
+pub(crate) fn not_a_directory(path: &Path, found: &fs::Metadata) -> CoreError {
+    let kind = special_kind(found.file_type()).unwrap_or("a regular file");
+    let why = format!("not a directory but {kind} (the store was changed on disk): move it away");
+    CoreError::io(path, io::Error::new(io::ErrorKind::NotADirectory, why))
+}
+
 /// What an entry of type `t` is, in words, unless it is a regular file.
-fn special_kind(t: fs::FileType) -> Option<&'static str> {
+pub(crate) fn special_kind(t: fs::FileType) -> Option<&'static str> {
     #[cfg(unix)]
     use std::os::unix::fs::FileTypeExt;
     if t.is_file() {
@@ -929,7 +959,7 @@ fn open_regular(path: &Path) -> Result<Option<(fs::File, u64)>, CoreError> {
     let found = match fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CoreError::io(path, e)),
+        Err(e) => return Err(blob_io(path, e)),
     };
     if let Some(kind) = special_kind(found.file_type()) {
         return Err(not_regular(path, kind));

@@ -279,6 +279,36 @@ fn an_unwritable_home_is_an_io_error() {
 }
 
 #[test]
+fn a_store_directory_that_is_a_file_is_named() {
+    let dir = TempDir::new("store-dir-file");
+    drop(Home::open(Some(dir.path())).unwrap());
+    for name in ["store/tmp", "store"] {
+        let path = dir.path().join(name);
+        let moved = dir.path().join("moved");
+        std::fs::rename(&path, &moved).unwrap();
+        std::fs::write(&path, b"").unwrap();
+        let err = Home::open(Some(dir.path())).err().expect("refused").to_string();
+        let want =
+            format!("{}: not a directory but a regular file (the store was changed on disk)", path.display());
+        assert!(err.starts_with(&want), "{err}");
+        std::fs::remove_file(&path).unwrap();
+        std::fs::rename(&moved, &path).unwrap();
+    }
+    // A fan-out directory `store/blobs/ab` that is a file: storing or reading a blob in it.
+    let home = Home::open(Some(dir.path())).unwrap();
+    let bytes = vec![7u8; 6000];
+    let cid = home.put(&bytes).unwrap();
+    let fan = home.root().join("store/blobs").join(&cid.to_hex()[..2]);
+    std::fs::remove_dir_all(&fan).unwrap();
+    std::fs::write(&fan, b"").unwrap();
+    let want = format!("{}: not a directory but a regular file", fan.display());
+    for err in [home.put(&bytes).err(), home.get(&cid).err(), home.has(&cid).err()] {
+        let err = err.expect("refused").to_string();
+        assert!(err.starts_with(&want), "{err}");
+    }
+}
+
+#[test]
 fn temp_files_are_never_blobs_and_gc_removes_stale_ones() {
     let dir = TempDir::new("temp");
     let home = Home::open(Some(dir.path())).unwrap();
@@ -307,10 +337,10 @@ fn temp_files_are_never_blobs_and_gc_removes_stale_ones() {
     assert_eq!(home.verify().unwrap(), []);
 
     let dry = home.gc(&GcOptions { dry_run: true, drop_recoverable: false }).unwrap();
-    assert_eq!(dry.stale_temp, 2);
+    assert_eq!((dry.stale_temp, dry.stale_temp_bytes), (2, 8000 + 100));
     assert!(dead_writer.exists() && old.exists());
     let done = home.gc(&GcOptions::default()).unwrap();
-    assert_eq!((done.stale_temp, done.removed.len()), (2, 0));
+    assert_eq!((done.stale_temp, done.stale_temp_bytes, done.removed.len()), (2, 8000 + 100, 0));
     assert!(!dead_writer.exists() && !old.exists());
     assert!(in_progress.exists(), "a live writer's temp file stays");
     assert!(dead_but_fresh.exists(), "a fresh temp file stays whoever wrote it");

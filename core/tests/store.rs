@@ -151,7 +151,10 @@ fn pins() {
     home.pin(&b).unwrap();
     assert!(home.list().unwrap().iter().all(|blob| blob.pinned));
     let report = home.gc(&GcOptions::default()).unwrap();
-    assert_eq!(report, GcReport { removed: vec![], kept: 2, freed_bytes: 0, stale_temp: 0 });
+    assert_eq!(
+        report,
+        GcReport { removed: vec![], kept: 2, freed_bytes: 0, stale_temp: 0, stale_temp_bytes: 0 }
+    );
     home.unpin(&a).unwrap();
     home.unpin(&a).unwrap();
     home.unpin(&absent).unwrap();

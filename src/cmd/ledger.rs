@@ -5,7 +5,8 @@ use crate::frontend::fail;
 use rdx_core::ledger::ALL_RUN_FIELDS;
 use rdx_core::planner::{DECISION, Decision, human_ns};
 use rdx_core::replay::{Rerun, Verdict};
-use rdx_core::{CoreError, Home};
+use rdx_core::store::calls_float_kernel;
+use rdx_core::{Cid, CoreError, Home};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -19,7 +20,7 @@ pub struct LogArgs {
     /// Show at most N runs.
     #[arg(short = 'n', value_name = "N")]
     limit: Option<usize>,
-    /// Only runs of this program (a CID or unique prefix).
+    /// Only runs of this program (a CID, or a unique prefix of a CID in the store).
     #[arg(long, value_name = "CID")]
     program: Option<String>,
     /// One JSON array of records, every field (see spec/ledger.md).
@@ -97,7 +98,7 @@ pub fn log(args: LogArgs, home: Option<&Path>) -> ExitCode {
     if args.decisions {
         return decisions(&home, &args);
     }
-    let program = match args.program.as_deref().map(|p| home.resolve(p)).transpose() {
+    let program = match args.program.as_deref().map(|p| program_arg(&home, p)).transpose() {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -105,6 +106,12 @@ pub fn log(args: LogArgs, home: Option<&Path>) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
+    if let Some(cid) = &program
+        && runs.is_empty()
+        && let Err(e) = known_program(&home, cid)
+    {
+        return fail(e);
+    }
     if args.json {
         println!("{}", serde_json::to_string(&runs).unwrap_or_else(|_| "[]".into()));
         return ExitCode::SUCCESS;
@@ -149,6 +156,26 @@ pub fn log(args: LogArgs, home: Option<&Path>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The program `--program` names: a whole CID as it is, since runs still name a program whose
+/// blob has left the store; a prefix is looked up in the store ([`Home::resolve`]).
+fn program_arg(home: &Home, text: &str) -> Result<Cid, CoreError> {
+    match Cid::parse(text) {
+        Ok(cid) => Ok(cid),
+        Err(_) => home.resolve(text),
+    }
+}
+
+/// Ok if the store holds `cid` or a run names it as its program; else the error that says
+/// neither knows it (a whole CID given to `--program` that names nothing).
+fn known_program(home: &Home, cid: &Cid) -> Result<(), CoreError> {
+    if home.has(cid)? || !home.runs(Some(1), Some(cid))?.is_empty() {
+        return Ok(());
+    }
+    Err(CoreError::Usage(format!(
+        "no blob {cid} in the store, and no run in the ledger names it as its program"
+    )))
+}
+
 /// The longest cell a table's column is widened for: a longer one (a generated gene's name) is
 /// printed whole and pushes the rest of its row right, so the other rows stay aligned and narrow.
 const MAX_COLUMN: usize = 64;
@@ -184,10 +211,11 @@ pub(crate) fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) ->
 
 /// `rdx log --decisions`.
 fn decisions(home: &Home, args: &LogArgs) -> ExitCode {
-    let program = match args.program.as_deref().map(|p| home.resolve(p)).transpose() {
-        Ok(p) => p.map(|c| c.to_hex()),
+    let cid = match args.program.as_deref().map(|p| program_arg(home, p)).transpose() {
+        Ok(p) => p,
         Err(e) => return fail(e),
     };
+    let program = cid.map(|c| c.to_hex());
     let records = match home.records_of(DECISION, None) {
         Ok(r) => r,
         Err(e) => return fail(e),
@@ -197,6 +225,12 @@ fn decisions(home: &Home, args: &LogArgs) -> ExitCode {
         .filter_map(|(id, body)| serde_json::from_value::<Decision>(body).ok().map(|d| (id, d)))
         .filter(|(_, d)| program.as_ref().is_none_or(|p| &d.program == p))
         .collect();
+    if let Some(cid) = &cid
+        && rows.is_empty()
+        && let Err(e) = known_program(home, cid)
+    {
+        return fail(e);
+    }
     if let Some(n) = args.limit {
         rows.truncate(n);
     }
@@ -383,6 +417,13 @@ fn rerun(
         }
         Verdict::Differs { param, expected, got } => {
             eprintln!("error: {this} {verb} run {id} and differs: `{param}` was {expected}, is now {got}");
+            if verb == "rewinds" && calls_float_kernel(&r.program.module) {
+                eprintln!(
+                    "  = help: the program calls a kernel on a float buffer (f64, c64), whose inverse gives \
+                     the input back only up to rounding (-0.0 comes back as +0.0): such a run does not \
+                     rewind bit for bit (spec/ledger.md §2.6)"
+                );
+            }
             ExitCode::from(1)
         }
         Verdict::Failed { expected, got } => {

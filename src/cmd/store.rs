@@ -58,7 +58,8 @@ enum Command {
         cid: String,
     },
     /// Delete the blobs nothing needs: kept are pinned blobs and every blob a recorded run
-    /// refers to (program, input, output, tape, kernels).
+    /// refers to (program, input, output, tape, kernels). Temp files that crashed writers left
+    /// in store/tmp go too.
     Gc {
         /// Print what would be deleted, delete nothing.
         #[arg(long)]
@@ -158,7 +159,18 @@ fn gc(home: &Home, dry_run: bool, drop_recoverable: bool) -> Result<ExitCode, rd
     for (cid, size) in &report.removed {
         println!("{verb} {cid}  {size}");
     }
-    eprintln!("{verb} {} blobs ({} bytes); {} kept", report.removed.len(), report.freed_bytes, report.kept);
+    // Temp files crashed writers left in `store/tmp/` (spec/ledger.md §2.2), when there are any.
+    let temps = match report.stale_temp {
+        0 => String::new(),
+        1 => format!(" and 1 stale temp file ({} bytes)", report.stale_temp_bytes),
+        n => format!(" and {n} stale temp files ({} bytes)", report.stale_temp_bytes),
+    };
+    eprintln!(
+        "{verb} {} blobs ({} bytes){temps}; {} kept",
+        report.removed.len(),
+        report.freed_bytes,
+        report.kept
+    );
     Ok(ExitCode::SUCCESS)
 }
 
