@@ -25,8 +25,17 @@ pub enum KernelError {
     BadMetadata { origin: String, reason: String },
     /// The call ran out of fuel: the kernel looped too long (probably forever).
     FuelExhausted { kernel: String, fuel: u64, len: Option<usize> },
-    /// The kernel (or the buffer it was given) needed more linear memory than the cap allows.
-    MemoryCap { kernel: String, cap_bytes: usize },
+    /// The kernel (or the buffer it was given) needed more linear memory than allowed: than the
+    /// host's cap of `cap_bytes` ([`crate::Limits::memory_bytes`]), or, when `module_max_bytes`
+    /// is set, than the maximum the module declares for its own memory. `needed_bytes` is set
+    /// when it was the host growing the memory for the buffer that failed: the memory size the
+    /// buffer needs (`rdx_base` plus its length in bytes).
+    MemoryCap {
+        kernel: String,
+        cap_bytes: usize,
+        module_max_bytes: Option<usize>,
+        needed_bytes: Option<usize>,
+    },
     /// The kernel trapped (unreachable, out-of-bounds access, division by zero, ...).
     Trap { kernel: String, message: String },
     /// The buffer's element type is not the kernel's.
@@ -73,8 +82,31 @@ impl fmt::Display for KernelError {
                 "kernel `{kernel}`: fuel exhausted on a buffer of {len} elements (more than {fuel} fuel \
                  units, one call's budget): it loops forever, or the buffer is too long for the budget"
             ),
-            KernelError::MemoryCap { kernel, cap_bytes } => {
-                write!(f, "kernel `{kernel}`: memory cap of {cap_bytes} bytes exceeded")
+            KernelError::MemoryCap { kernel, cap_bytes, module_max_bytes, needed_bytes } => {
+                match module_max_bytes {
+                    None => write!(f, "kernel `{kernel}`: memory cap of {cap_bytes} bytes exceeded")?,
+                    Some(max) => {
+                        let pages = max / WASM_PAGE;
+                        let s = if pages == 1 { "" } else { "s" };
+                        write!(
+                            f,
+                            "kernel `{kernel}`: the module's memory maximum of {max} bytes ({pages} page{s} of \
+                             64 KiB) exceeded"
+                        )?
+                    }
+                }
+                match needed_bytes {
+                    Some(needed) => write!(
+                        f,
+                        ": the buffer, placed at `rdx_base`, needs a memory of {needed} bytes{}",
+                        if module_max_bytes.is_some() {
+                            " (declare a larger maximum in the module, or pass a shorter buffer)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    None => Ok(()),
+                }
             }
             KernelError::Trap { kernel, message } => write!(f, "kernel `{kernel}` trapped: {message}"),
             KernelError::WrongElement { kernel, expected, found } => {
@@ -116,3 +148,6 @@ impl fmt::Display for KernelError {
 }
 
 impl std::error::Error for KernelError {}
+
+/// The size of a WebAssembly page, the unit of a memory's declared limits.
+const WASM_PAGE: usize = 65536;

@@ -217,8 +217,9 @@ impl KernelHost {
     /// `rdx check`, `rdx invert`, `rdx asm`.
     pub fn declare_bytes(&mut self, wasm: &[u8], label: &str) -> Result<Vec<String>, KernelError> {
         let origin = Origin::Bytes(label.to_string());
-        // The bounds first (`load` scans again, in linear time), so that the validator never
-        // sees a module over them.
+        // The section, then the bounds (`load` checks both again, in linear time), so that the
+        // validator never sees a module over them.
+        no_section_first(wasm, label)?;
         crate::scan::scan(wasm, label)?;
         Module::validate(&self.engine, wasm)
             .map_err(|e| KernelError::BadModule { origin: label.to_string(), reason: format!("{e:#}") })?;
@@ -250,6 +251,7 @@ impl KernelHost {
         let label = origin.to_string();
         let bad_meta = |reason: String| KernelError::BadMetadata { origin: label.clone(), reason };
 
+        no_section_first(wasm, &label)?;
         let sections = crate::scan::scan(wasm, &label)?.metadata;
         let meta = match sections.as_slice() {
             [] => return Err(bad_meta(format!("no `{}` custom section", meta::SECTION))),
@@ -494,7 +496,17 @@ fn norm_kept((mb, sb): (f64, f64), (ma, sa): (f64, f64)) -> bool {
 /// How a call failed, before it is given the kernel's name.
 enum Failure {
     Fuel,
-    Memory,
+    /// Over the host's cap (`needed`: the memory size the buffer needed, when it was the host
+    /// growing memory for the buffer that failed).
+    Memory {
+        needed: Option<usize>,
+    },
+    /// The host could not grow memory to the `needed` bytes the buffer needs: the module
+    /// declares a maximum of `max` bytes.
+    ModuleMax {
+        max: usize,
+        needed: usize,
+    },
     Trap(String),
 }
 
@@ -503,14 +515,25 @@ impl Failure {
     fn into_error(self, kernel: String, limits: Limits, len: Option<usize>) -> KernelError {
         match self {
             Failure::Fuel => KernelError::FuelExhausted { kernel, fuel: limits.fuel, len },
-            Failure::Memory => KernelError::MemoryCap { kernel, cap_bytes: limits.memory_bytes },
+            Failure::Memory { needed } => KernelError::MemoryCap {
+                kernel,
+                cap_bytes: limits.memory_bytes,
+                module_max_bytes: None,
+                needed_bytes: needed,
+            },
+            Failure::ModuleMax { max, needed } => KernelError::MemoryCap {
+                kernel,
+                cap_bytes: limits.memory_bytes,
+                module_max_bytes: Some(max),
+                needed_bytes: Some(needed),
+            },
             Failure::Trap(message) => KernelError::Trap { kernel, message },
         }
     }
 
     fn classify(err: &wasmtime::Error, cap: &Cap) -> Failure {
         if cap.refused {
-            return Failure::Memory;
+            return Failure::Memory { needed: None };
         }
         match err.downcast_ref::<Trap>() {
             Some(Trap::OutOfFuel) => Failure::Fuel,
@@ -532,13 +555,24 @@ fn run(
 ) -> Result<(), Failure> {
     let have = live.memory.data_size(&live.store);
     if end > have {
-        let pages = (end - have).div_ceil(PAGE) as u64;
+        // The module's own maximum first: no cap would let such a buffer in.
+        let ty = live.memory.ty(&live.store);
+        if let Some(max) = max_memory_bytes(&ty)
+            && end > max
+        {
+            return Err(Failure::ModuleMax { max, needed: end });
+        }
+        let page = ty.page_size() as usize;
+        let pages = (end - have).div_ceil(page) as u64;
         if let Err(err) = live.memory.grow(&mut live.store, pages) {
             let cap = live.store.data();
             return Err(if cap.refused || end > cap.bytes {
-                Failure::Memory
+                Failure::Memory { needed: Some(end) }
             } else {
-                Failure::Trap(format!("cannot grow memory for the buffer: {err}"))
+                Failure::Trap(format!(
+                    "cannot grow memory by {pages} pages of {page} bytes for a buffer that needs a \
+                     memory of {end} bytes: {err:#}"
+                ))
             });
         }
     }
@@ -556,7 +590,25 @@ fn run(
     Ok(())
 }
 
-const PAGE: usize = 65536;
+/// The largest size a memory of type `ty` may grow to, in bytes, if its module declares one.
+fn max_memory_bytes(ty: &wasmtime::MemoryType) -> Option<usize> {
+    let pages = ty.maximum()?;
+    Some(usize::try_from(pages.saturating_mul(ty.page_size())).unwrap_or(usize::MAX))
+}
+
+/// Refuses a well-framed module without an `rdx.kernel` section before the scan looks at its
+/// exports: without the section it is no kernel module at all, and "no exported memory" (what
+/// the scan says first of a bare `(module)`) would send its author the wrong way. A module
+/// whose framing is broken is left to the scan, which says what is wrong with it.
+fn no_section_first(wasm: &[u8], label: &str) -> Result<(), KernelError> {
+    match meta::custom_sections(wasm, meta::SECTION) {
+        Ok(sections) if sections.is_empty() => Err(KernelError::BadMetadata {
+            origin: label.to_string(),
+            reason: format!("no `{}` custom section", meta::SECTION),
+        }),
+        _ => Ok(()),
+    }
+}
 
 /// Compiles a kernel module that passed [`crate::scan::scan`] (size bounds, no imports, the
 /// ABI's exports). A failure's message is wasmtime's whole chain of causes (the outermost
@@ -615,6 +667,18 @@ fn instantiate(engine: &Engine, limits: Limits, m: &Loaded) -> Result<Live, Kern
         return Err(bad(format!(
             "`rdx_base` = {base} ({}) leaves no room for a buffer under the memory cap of {} bytes",
             base as u32 as i32, limits.memory_bytes
+        )));
+    }
+    // Nor one at or past the module's own memory maximum.
+    let ty = memory.ty(&store);
+    if let Some(max) = max_memory_bytes(&ty)
+        && base >= max
+    {
+        let pages = ty.maximum().unwrap_or(0);
+        return Err(bad(format!(
+            "`rdx_base` = {base} leaves no room for a buffer under the module's memory maximum of {max} \
+             bytes ({pages} page{} of 64 KiB)",
+            if pages == 1 { "" } else { "s" }
         )));
     }
     Ok(Live { store, memory, forward, inverse, base })

@@ -113,7 +113,10 @@ pub struct Metadata {
     pub max_len: Option<usize>,
 }
 
-/// Parses and validates metadata text (`key=value` lines; see `spec/kernels.md`).
+/// Parses and validates metadata text (see `spec/kernels.md` §4). The grammar is exact:
+/// lines end in `\n` alone; an empty line or one starting with `#` is ignored; every other line
+/// is `key=value` with no white space anywhere; integers are decimal digits with no sign and no
+/// leading zero.
 pub fn parse(text: &str) -> Result<Metadata, String> {
     let mut abi = None;
     let mut name = None;
@@ -123,42 +126,50 @@ pub fn parse(text: &str) -> Result<Metadata, String> {
     let mut order = None;
     let mut length = None;
     let mut max_len = None;
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
+    for (i, line) in text.split('\n').enumerate() {
+        let n = i + 1;
+        if line.contains('\r') {
+            return Err(format!("line {n} holds a carriage return (\\r): end each line with `\\n` alone"));
+        }
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        if line.contains(char::is_whitespace) {
+            return Err(format!(
+                "line {n}: white space in `{line}`: write `key=value` with no spaces (and leave a blank \
+                 line empty)"
+            ));
+        }
         let Some((key, value)) = line.split_once('=') else {
-            return Err(format!("line {}: expected `key=value`, found `{line}`", i + 1));
+            return Err(format!("line {n}: expected `key=value`, found `{line}`"));
         };
-        let (key, value) = (key.trim(), value.trim());
         let slot_taken = match key {
-            "abi" => abi.replace(value.parse::<u32>().map_err(|_| bad_value(key, value))?).is_some(),
+            "abi" => abi.replace(integer(key, value, 0, u64::MAX)?).is_some(),
             "name" => name.replace(ident(key, value)?).is_some(),
             "mirror" => mirror.replace(ident(key, value)?).is_some(),
-            "elem" => elem.replace(ElemType::parse(value).ok_or_else(|| bad_value(key, value))?).is_some(),
+            "elem" => {
+                let e = ElemType::parse(value)
+                    .ok_or_else(|| bad_value(key, value, "the element types are f64, c64, u64 and i64"))?;
+                elem.replace(e).is_some()
+            }
             "kind" => {
                 let k = match value {
                     "exact" => Kind::Exact,
                     "unitary" => Kind::Unitary,
-                    _ => return Err(bad_value(key, value)),
+                    _ => return Err(bad_value(key, value, "the kinds are exact and unitary")),
                 };
                 kind.replace(k).is_some()
             }
-            "order" => order.replace(value.parse::<u32>().map_err(|_| bad_value(key, value))?).is_some(),
+            "order" => order.replace(integer(key, value, 0, u64::from(u32::MAX))? as u32).is_some(),
             "length" => {
                 let l = match value {
                     "any" => LengthRule::Any,
                     "pow2" => LengthRule::PowerOfTwo,
-                    _ => return Err(bad_value(key, value)),
+                    _ => return Err(bad_value(key, value, "the length rules are any and pow2")),
                 };
                 length.replace(l).is_some()
             }
-            "max_len" => {
-                let m =
-                    value.parse::<usize>().ok().filter(|&m| m > 0).ok_or_else(|| bad_value(key, value))?;
-                max_len.replace(m).is_some()
-            }
+            "max_len" => max_len.replace(integer(key, value, 1, usize::MAX as u64)? as usize).is_some(),
             _ => return Err(format!("unknown key `{key}`")),
         };
         if slot_taken {
@@ -166,7 +177,7 @@ pub fn parse(text: &str) -> Result<Metadata, String> {
         }
     }
     match abi {
-        Some(ABI_VERSION) => {}
+        Some(v) if v == u64::from(ABI_VERSION) => {}
         Some(v) => return Err(format!("abi={v} is not supported (this host implements abi={ABI_VERSION})")),
         None => return Err("missing key `abi`".into()),
     }
@@ -197,8 +208,21 @@ pub fn parse(text: &str) -> Result<Metadata, String> {
     Ok(meta)
 }
 
-fn bad_value(key: &str, value: &str) -> String {
-    format!("bad value `{value}` for key `{key}`")
+fn bad_value(key: &str, value: &str, why: &str) -> String {
+    format!("bad value `{value}` for key `{key}`: {why}")
+}
+
+/// An integer value from `min` to `max`, written as the spec says: decimal digits, no sign,
+/// no leading zero (`01`, `+2` and `-0` are refused, so each number has one spelling).
+fn integer(key: &str, value: &str, min: u64, max: u64) -> Result<u64, String> {
+    let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+    if !digits || (value.len() > 1 && value.starts_with('0')) {
+        return Err(bad_value(key, value, "not an integer in decimal digits (no sign, no leading zero)"));
+    }
+    match value.parse::<u64>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(bad_value(key, value, &format!("out of range: `{key}` is from {min} to {max}"))),
+    }
 }
 
 /// A kernel's name: an rdx name, so that `kernel NAME(buf)` can be written (a reserved word,
@@ -208,11 +232,17 @@ fn ident(key: &str, value: &str) -> Result<String, String> {
     let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !ok {
-        return Err(bad_value(key, value));
+        return Err(bad_value(
+            key,
+            value,
+            "a name is an ASCII letter or `_`, then ASCII letters, digits or `_`",
+        ));
     }
     if rdx_lang::token::is_keyword(value) {
-        return Err(format!(
-            "bad value `{value}` for key `{key}`: a reserved word of rdx, so `kernel {value}(buf)` could not be written"
+        return Err(bad_value(
+            key,
+            value,
+            &format!("a reserved word of rdx, so `kernel {value}(buf)` could not be written"),
         ));
     }
     Ok(value.to_string())
@@ -311,6 +341,76 @@ mod tests {
             let err = parse(text).unwrap_err();
             assert!(err.contains(want), "{text:?}: got {err:?}, wanted {want:?}");
         }
+    }
+
+    #[test]
+    fn follows_the_grammar_exactly() {
+        let meta = |line: &str| format!("abi=1\nname=a\nmirror=b\nelem=f64\nkind=unitary\norder=4\n{line}\n");
+        // the spellings Rust's parsers or a trim would take, and the spec does not
+        let cases = [
+            (
+                "abi=01\n".to_string(),
+                "bad value `01` for key `abi`: not an integer in decimal digits (no sign, no leading zero)",
+            ),
+            (
+                meta("order=+2").replace("order=4\n", ""),
+                "bad value `+2` for key `order`: not an integer in decimal digits",
+            ),
+            (meta("max_len=007"), "bad value `007` for key `max_len`: not an integer"),
+            (meta("max_len=-0"), "bad value `-0` for key `max_len`: not an integer"),
+            (meta("max_len="), "bad value `` for key `max_len`: not an integer"),
+            (
+                "abi=1\nname = a15\n".to_string(),
+                "line 2: white space in `name = a15`: write `key=value` with no spaces",
+            ),
+            ("abi=1\n name=a\n".to_string(), "line 2: white space"),
+            ("abi=1\nname=a\t\n".to_string(), "line 2: white space"),
+            ("abi=1\n  \n".to_string(), "line 2: white space"),
+            (
+                "abi=1\r\nname=a\r\n".to_string(),
+                "line 1 holds a carriage return (\\r): end each line with `\\n` alone",
+            ),
+            ("# a note\r\nabi=1\n".to_string(), "line 1 holds a carriage return"),
+            (
+                meta("").replace("order=4", "order=99999999999999999999999"),
+                "bad value `99999999999999999999999` for key `order`: out of range: `order` is from 0 to 4294967295",
+            ),
+            (
+                meta("").replace("order=4", "order=4294967296"),
+                "out of range: `order` is from 0 to 4294967295",
+            ),
+            (meta("max_len=0"), "bad value `0` for key `max_len`: out of range: `max_len` is from 1 to"),
+            (
+                "abi=1\nname=été\n".to_string(),
+                "bad value `été` for key `name`: a name is an ASCII letter or `_`, then ASCII letters, digits or `_`",
+            ),
+            ("abi=1\nname=a=b\n".to_string(), "bad value `a=b` for key `name`: a name is"),
+            (
+                meta("").replace("elem=f64", "elem=F64"),
+                "bad value `F64` for key `elem`: the element types are f64, c64, u64 and i64",
+            ),
+            (
+                meta("").replace("unitary", "Unitary"),
+                "bad value `Unitary` for key `kind`: the kinds are exact and unitary",
+            ),
+            (meta("length=pow3"), "bad value `pow3` for key `length`: the length rules are any and pow2"),
+            (
+                "abi=99999999999999999999999\n".to_string(),
+                "out of range: `abi` is from 0 to 18446744073709551615",
+            ),
+        ];
+        for (text, want) in &cases {
+            let err = parse(text).unwrap_err();
+            assert!(err.contains(want), "{text:?}: got {err:?}, wanted {want:?}");
+        }
+        // what the grammar does allow: comments, empty lines, a last line without `\n`,
+        // `0` and the largest values
+        let ok = format!(
+            "# comment\n\nabi=1\n#  spaced comment = fine\nname=a\nmirror=b\nelem=f64\nkind=unitary\norder=0\n\nmax_len={}",
+            usize::MAX
+        );
+        assert_eq!(parse(&ok).unwrap().max_len, Some(usize::MAX));
+        assert_eq!(parse(&meta("").replace("order=4", "order=4294967295")).unwrap().order, u32::MAX);
     }
 
     #[test]

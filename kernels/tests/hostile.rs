@@ -55,12 +55,18 @@ fn small_fuel_budget_stops_a_real_kernel() {
     host.call("fft", &mut Buffer::C64(vec![Complex64::default(); 4])).unwrap();
 }
 
+/// The error of passing the host's memory cap (`needed`: what the buffer needed, when it was
+/// the host growing memory for it that failed).
+fn cap(kernel: &str, cap_bytes: usize, needed: Option<usize>) -> KernelError {
+    KernelError::MemoryCap { kernel: kernel.into(), cap_bytes, module_max_bytes: None, needed_bytes: needed }
+}
+
 #[test]
 fn memory_bomb_hits_the_cap() {
     let mut host = host();
     host.load_bytes(&fixture("bomb.wat"), "bomb.wat").unwrap();
     let err = host.call("bomb", &mut Buffer::U64(vec![0; 4])).unwrap_err();
-    assert_eq!(err, KernelError::MemoryCap { kernel: "bomb".into(), cap_bytes: 256 << 20 });
+    assert_eq!(err, cap("bomb", 256 << 20, None));
     assert_eq!(err.to_string(), "kernel `bomb`: memory cap of 268435456 bytes exceeded");
     host.call("unbomb", &mut Buffer::U64(vec![0; 4])).unwrap();
     still_works(&mut host);
@@ -71,19 +77,104 @@ fn buffer_larger_than_the_cap_is_refused() {
     let mut host = KernelHost::new(Limits { memory_bytes: 1 << 20, ..Limits::default() }).unwrap();
     host.register_stdlib().unwrap();
     let err = host.call("gray", &mut Buffer::U64(vec![0; 1 << 18])).unwrap_err();
-    assert_eq!(err, KernelError::MemoryCap { kernel: "gray".into(), cap_bytes: 1 << 20 });
+    assert_eq!(err, cap("gray", 1 << 20, Some(8 << 18)));
+    assert_eq!(
+        err.to_string(),
+        "kernel `gray`: memory cap of 1048576 bytes exceeded: the buffer, placed at `rdx_base`, needs a \
+         memory of 2097152 bytes"
+    );
     // the fft's twiddle table (scratch) would pass the cap although the buffer fits
     let err = host.call("fft", &mut Buffer::C64(vec![Complex64::default(); 1 << 15])).unwrap_err();
-    assert_eq!(err, KernelError::MemoryCap { kernel: "fft".into(), cap_bytes: 1 << 20 });
+    assert_eq!(err, cap("fft", 1 << 20, None));
     host.call("gray", &mut Buffer::U64(vec![0; 1 << 10])).unwrap();
     still_works(&mut host);
+}
+
+/// A self-mirror u64 kernel `kk` (it adds nothing) in a module whose memory is `memory`.
+fn with_memory(memory: &str) -> Vec<u8> {
+    module(
+        Some("abi=1\nname=kk\nmirror=kk\nelem=u64\nkind=exact\norder=1\n"),
+        &format!(r#"{memory} (func $f (export "forward") (param i32 i32)) (export "inverse" (func $f))"#),
+    )
+}
+
+#[test]
+fn a_buffer_over_the_modules_own_memory_maximum_is_refused_naming_it() {
+    let mut host = host();
+    host.load_bytes(
+        &with_memory(r#"(memory (export "memory") 1 1) (global (export "rdx_base") i32 (i32.const 65520))"#),
+        "x.wasm",
+    )
+    .unwrap();
+    // 16 bytes fit between `rdx_base` and the maximum: two elements
+    host.call("kk", &mut Buffer::U64(vec![1, 2])).unwrap();
+    let mut buf = Buffer::U64(vec![1, 2, 3]);
+    let err = host.call("kk", &mut buf).unwrap_err();
+    assert_eq!(
+        err,
+        KernelError::MemoryCap {
+            kernel: "kk".into(),
+            cap_bytes: 256 << 20,
+            module_max_bytes: Some(65536),
+            needed_bytes: Some(65544),
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "kernel `kk`: the module's memory maximum of 65536 bytes (1 page of 64 KiB) exceeded: the buffer, \
+         placed at `rdx_base`, needs a memory of 65544 bytes (declare a larger maximum in the module, or \
+         pass a shorter buffer)"
+    );
+    assert_eq!(buf, Buffer::U64(vec![1, 2, 3]));
+    // an engine sees a limit, not a trap
+    let call_err = rdx_vm::KernelCallError::from(err);
+    assert_eq!(call_err.kind, rdx_vm::KernelCallErrorKind::Limit);
+    host.call("kk", &mut Buffer::U64(vec![1, 2])).unwrap();
+
+    // a maximum over one page, and a buffer over it from address 0
+    let mut host = self::host();
+    host.load_bytes(&with_memory(r#"(memory (export "memory") 1 3)"#), "three.wasm").unwrap();
+    host.call("kk", &mut Buffer::U64(vec![0; 3 * 8192])).unwrap();
+    let err = host.call("kk", &mut Buffer::U64(vec![0; 3 * 8192 + 1])).unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "kernel `kk`: the module's memory maximum of 196608 bytes (3 pages of 64 KiB) exceeded: the \
+             buffer, placed at `rdx_base`, needs a memory of 196616 bytes"
+        ),
+        "{err}"
+    );
+    still_works(&mut host);
+}
+
+#[test]
+fn a_base_at_the_modules_own_memory_maximum_is_refused_at_load() {
+    for (memory, want) in [
+        (
+            r#"(memory (export "memory") 0 0)"#,
+            "kernel module x.wasm: `rdx_base` = 0 leaves no room for a buffer under the module's memory \
+             maximum of 0 bytes (0 pages of 64 KiB)",
+        ),
+        (
+            r#"(memory (export "memory") 1 1) (global (export "rdx_base") i32 (i32.const 65536))"#,
+            "kernel module x.wasm: `rdx_base` = 65536 leaves no room for a buffer under the module's \
+             memory maximum of 65536 bytes (1 page of 64 KiB)",
+        ),
+    ] {
+        let err = host().load_bytes(&with_memory(memory), "x.wasm").unwrap_err();
+        assert!(matches!(err, KernelError::BadModule { .. }), "{err:?}");
+        assert_eq!(err.to_string(), want);
+        // declared, the module is instantiated at its first call, which reports it
+        let mut host = host();
+        host.declare_bytes(&with_memory(memory), "x.wasm").unwrap();
+        assert_eq!(host.call("kk", &mut Buffer::U64(vec![1])).unwrap_err().to_string(), want);
+    }
 }
 
 #[test]
 fn huge_initial_memory_is_refused_at_load() {
     let mut host = host();
     let err = host.load_bytes(&fixture("huge_memory.wat"), "huge_memory.wat").unwrap_err();
-    assert_eq!(err, KernelError::MemoryCap { kernel: "hog".into(), cap_bytes: 256 << 20 });
+    assert_eq!(err, cap("hog", 256 << 20, None));
     assert!(host.get("hog").is_none());
 }
 
@@ -196,8 +287,9 @@ fn checked_calls_catch_lying_kernels() {
 
 /// A module with the given metadata section text (or none) and body.
 fn module(meta: Option<&str>, body: &str) -> Vec<u8> {
-    let section =
-        meta.map(|m| format!("(@custom \"rdx.kernel\" \"{}\")", m.replace('\n', "\\n"))).unwrap_or_default();
+    let section = meta
+        .map(|m| format!("(@custom \"rdx.kernel\" \"{}\")", m.replace('\n', "\\n").replace('\r', "\\r")))
+        .unwrap_or_default();
     wat::parse_str(format!("(module {section} {body})")).unwrap()
 }
 
@@ -217,6 +309,22 @@ fn bad_metadata_is_rejected() {
         (Some("abi=1\nname=k\nmirror=k\nelem=u64\nkind=unitary\norder=2\n"), "kind=unitary needs a float"),
         (Some("abi=1\nname=k\nmirror=k\nelem=f64\nkind=unitary\norder=4\n"), "its own mirror"),
         (Some("abi=9\nname=k\nmirror=k\nelem=f64\nkind=unitary\norder=2\n"), "abi=9 is not supported"),
+        // the grammar is exact (spec/kernels.md §4)
+        (Some("abi=01\nname=k\nmirror=k\nelem=f64\nkind=unitary\norder=2\n"), "bad value `01` for key `abi`"),
+        (
+            Some("abi=1\nname=k\nmirror=k\nelem=f64\nkind=unitary\norder=+2\n"),
+            "bad value `+2` for key `order`",
+        ),
+        (Some("abi=1\nname = a15\nmirror=k\nelem=f64\nkind=unitary\norder=2\n"), "line 2: white space"),
+        (Some("abi=1\r\nname=k\r\nmirror=k\r\nelem=f64\r\nkind=unitary\r\norder=2\r\n"), "carriage return"),
+        (
+            Some("abi=1\nname=k\nmirror=k\nelem=f64\nkind=unitary\norder=99999999999999999999999\n"),
+            "out of range: `order` is from 0 to 4294967295",
+        ),
+        (
+            Some("abi=1\nname=été\nmirror=k\nelem=f64\nkind=unitary\norder=2\n"),
+            "bad value `été` for key `name`: a name is an ASCII letter or `_`, then ASCII letters, digits or `_`",
+        ),
     ];
     for (meta, want) in cases {
         let err = host().load_bytes(&module(meta, GOOD_BODY), "bad.wasm").unwrap_err();
@@ -234,6 +342,24 @@ fn bad_metadata_is_rejected() {
     assert!(err.to_string().contains("more than one"), "{err}");
     // the good one loads
     host().load_bytes(&module(Some(GOOD_META), GOOD_BODY), "good.wasm").unwrap();
+}
+
+#[test]
+fn a_module_without_the_section_is_told_so_before_its_exports_are_looked_at() {
+    for wat in ["(module)", r#"(module (memory 1))"#, r#"(module (func (export "forward")))"#] {
+        let wasm = wat::parse_str(wat).unwrap();
+        let err = host().load_bytes(&wasm, "bare.wasm").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "kernel module bare.wasm: bad `rdx.kernel` metadata: no `rdx.kernel` custom section",
+            "{wat}"
+        );
+        let err = host().declare_bytes(&wasm, "bare.wasm").unwrap_err();
+        assert!(matches!(err, KernelError::BadMetadata { .. }), "{wat}: {err:?}");
+    }
+    // with the section, the exports are checked
+    let err = host().load_bytes(&module(Some(GOOD_META), ""), "bare.wasm").unwrap_err();
+    assert!(err.to_string().contains("no exported memory called `memory`"), "{err}");
 }
 
 #[test]
