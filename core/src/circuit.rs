@@ -436,11 +436,11 @@ impl<'a> Cc<'a> {
         }
         match &e.kind {
             ExprKind::Binary(op @ (BinOp::Shl | BinOp::Shr), l, r) if self.known(r).is_none() => {
-                self.shift_into(*op, l, r, reg)
+                self.shift_into(e, *op, l, r, reg)
             }
             ExprKind::Binary(op @ (BinOp::Div | BinOp::Mod), l, r) if self.known(r).is_some() => {
                 let c = self.known(r).unwrap_or(0);
-                self.divide_into(*op, l, c, reg, e.span)
+                self.divide_into(*op, l, r, c, reg, e.span)
             }
             ExprKind::Binary(BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Shl | BinOp::Shr, ..)
             | ExprKind::Unary(UnOp::BitNot, _) => {
@@ -493,25 +493,32 @@ impl<'a> Cc<'a> {
         }
     }
 
-    /// reg ^= l << r (or >>) for an amount r held in qubits: a barrel shifter. Stage j (for
+    /// reg ^= e = l << r (or >>) for an amount r held in qubits: a barrel shifter. Stage j (for
     /// each amount bit with 2^j below the width w) is w fresh ancillas holding the previous
     /// stage shifted by 2^j when bit j is set (three gates a bit: a copy, and the two Toffolis
     /// of a controlled choice); the amount's higher bits, its sign included, are ORed into one
     /// ancilla that selects the everything-shifted-out value (zero, or the sign for a signed
     /// `>>`, as the interpreter computes on 64-bit words). The stages and that ancilla are
     /// uncomputed after the last stage is XORed into reg.
-    fn shift_into(&mut self, op: BinOp, l: &Expr, r: &Expr, reg: &[u32]) -> R<()> {
-        let (w, signed) = self.width(l);
+    ///
+    /// `e` is computed at its width, as every binary operation ([`Self::width`]: the amount's
+    /// variables count, so `t << b` with `t: u8` and `b: u16` is 16 bits wide), and l is
+    /// extended to it. `l >> r` is shifted at l's own width: l's bits above it are all its sign
+    /// (or zero), and so are the result's, copied into reg's bits above.
+    fn shift_into(&mut self, e: &Expr, op: BinOp, l: &Expr, r: &Expr, reg: &[u32]) -> R<()> {
+        let (we, _) = self.width(e);
+        let (wl, signed) = self.width(l);
         // Only reg's bits are used: `l << k` needs only as many of l's low bits, and a
         // non-negative constant `c >> k` only c's own bits and a zero above them (an amount past
         // the narrower width shifts everything out, as past the word's).
         let bits = reg.len() as u32;
         let w = match (op, self.known(l)) {
-            (BinOp::Shl, _) => w.min(bits),
-            (_, Some(c)) if c < 1 << 31 => w.min(bits.max(64 - c.leading_zeros() + 1)),
-            _ => w,
+            (BinOp::Shl, _) => we.min(bits),
+            (_, Some(c)) if c < 1 << 31 => wl.min(bits.max(64 - c.leading_zeros() + 1)),
+            _ => wl,
         };
-        let (wk, _) = self.width(r);
+        // A comparison as the amount is 0 or 1: one qubit, not the word it is computed on.
+        let wk = if r.is_boolean() { 1 } else { self.width(r).0 };
         narrow(l, w)?;
         narrow(r, wk)?;
         let (x, ux) = self.compute(l, w)?;
@@ -520,7 +527,7 @@ impl<'a> Cc<'a> {
         let fill_sign = op == BinOp::Shr && signed;
         let start = self.gates.len();
         let mut held = Vec::new();
-        let mut cur = x;
+        let mut cur = x.clone();
         let mut j = 0;
         while j < k.len() && (1usize << j) < w {
             let step = 1usize << j;
@@ -565,6 +572,11 @@ impl<'a> Cc<'a> {
                 self.emit(vec![big, cur[w - 1]], t);
             }
         }
+        if fill_sign {
+            for &t in reg.iter().skip(w) {
+                self.emit(vec![x[w - 1]], t);
+            }
+        }
         self.uncompute(Some(stages));
         self.uncompute(uk);
         self.uncompute(ux);
@@ -576,10 +588,21 @@ impl<'a> Cc<'a> {
     /// rewiring shift and a CNOT); each step's quotient bit is "remainder ≥ c" (the comparison's
     /// carry ladder against c held in ancillas) and controls the subtraction of c (a Cuccaro
     /// adder). The quotient or the remainder is copied out and every step undone.
-    fn divide_into(&mut self, op: BinOp, l: &Expr, c: u64, reg: &[u32], span: Span) -> R<()> {
+    ///
+    /// The division is signed when either operand is (`rdx_lang::types::operands_signed`, as
+    /// the interpreter divides): a constant r of a signed type below zero has no circuit.
+    fn divide_into(&mut self, op: BinOp, l: &Expr, r: &Expr, c: u64, reg: &[u32], span: Span) -> R<()> {
         let (w, signed) = self.width(l);
         if signed {
             return err(span, "`/` and `%` of a signed value have no circuit: divide an unsigned one");
+        }
+        let lookup = |n: &str| self.ty_of(n);
+        if rdx_lang::types::operands_signed(self.ast.dialect, l, r, &lookup) && (c as i64) < 0 {
+            return err(
+                span,
+                "`/` and `%` by a negative constant have no circuit: divide by its magnitude \
+                 (`x / c` is `-(x / -c)`, `x % c` is `x % -c`)",
+            );
         }
         narrow(l, w)?;
         if c == 0 {
