@@ -650,3 +650,52 @@ fn rdx_printf_of_arrays_prints_values_by_their_types() {
         stderr(&out)
     );
 }
+
+/// A delocal mismatch shows the values with the variable's sign: a signed parameter's by its
+/// type, a signed local's by the type the source in the module's debug section declares (the
+/// bytecode keeps no local types), also from a `.rdxb`, on both engines. An unsigned one stays
+/// a word.
+#[test]
+fn a_delocal_mismatch_shows_signed_values_with_their_sign() {
+    let d = scratch("signed-delocal");
+    let cases = [
+        (
+            "local.rdx",
+            "gene g(y: i64) {\n    local x: i64 = -3\n    y += 1\n    delocal x = 5\n}\n",
+            "`x` should be 5 but is -3",
+        ),
+        (
+            "fixed.rdx",
+            "gene g(y: u64) {\n    local x: i8 = 5\n    x -= 8\n    delocal x = 5\n}\n",
+            "`x` should be 5 but is -3",
+        ),
+        (
+            "param.rdx",
+            "gene g(y: i64) {\n    y -= 9\n    local z: i64 = 0\n    delocal z = y\n}\n",
+            "`z` should be -9 but is 0",
+        ),
+        (
+            "elem.rdx",
+            "gene g(y: i64) {\n    local a: i64[2] = 0\n    a[1] -= 4\n    delocal a = 0\n}\n",
+            "`a[1]` should be 0 but is -4",
+        ),
+        (
+            "word.rdx",
+            "gene g(y: u64) {\n    local x: u64 = 0\n    x -= 3\n    delocal x = 5\n}\n",
+            "`x` should be 5 but is 18446744073709551613",
+        ),
+    ];
+    for (name, src, says) in cases {
+        let f = write(&d, name, src);
+        let module = d.join(name).with_extension("rdxb");
+        let m = module.to_str().unwrap();
+        assert_eq!(code(&rdx(&["asm", &f, "-o", m])), 0, "{name}");
+        for program in [f.as_str(), m] {
+            for backend in ["interp", "jit"] {
+                let o = rdx(&["run", program, "--backend", backend, "--no-ledger"]);
+                assert_eq!(code(&o), 1, "{name} {backend}");
+                assert!(stderr(&o).contains(says), "{program} {backend}: {}", stderr(&o));
+            }
+        }
+    }
+}

@@ -1137,6 +1137,29 @@ struct Local {
     name: Option<String>,
 }
 
+/// Whether the variable in slot `slot` of gene `gi` at forward instruction `pc` holds signed
+/// values (`i64`, `i8`…, an `i64[N]`'s elements): a parameter's declared type, or, for a local,
+/// the type the source in the debug section declares ([`declared_locals`], as the debugger
+/// reads it). False when neither says. Errors use it to show a value with its sign
+/// (`should be 5 but is -3`); it parses the source, so it is for the error path only.
+pub(crate) fn slot_signed(m: &Module, gi: usize, slot: u16, pc: usize) -> bool {
+    let Some(g) = m.genes.get(gi) else { return false };
+    let ty = if slot < g.param_words {
+        g.param_slots.iter().rposition(|&at| at <= slot).and_then(|k| g.params.get(k)).map(|p| p.ty)
+    } else {
+        let declared = declared_locals(m);
+        locals(m, gi, &declared)
+            .into_iter()
+            .find(|l| l.typed && l.slot == slot as usize && l.open <= pc && pc <= l.close)
+            .map(|l| l.ty)
+    };
+    match ty {
+        Some(Type::I64 | Type::Array(Elem::I64, _)) => true,
+        Some(Type::Fixed(w)) => w.signed,
+        _ => false,
+    }
+}
+
 /// The types the source declares for its locals, by the span of their `local` statement (the
 /// span the compiler gives the `local` instruction). The bytecode does not keep a local's type,
 /// but the debug section keeps the source: parsed again, it says `local d: i64`. Empty without

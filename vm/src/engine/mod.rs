@@ -899,7 +899,8 @@ impl Fault {
         kernel_error: Option<KernelCallError>,
     ) -> RunErrorKind {
         use RunErrorKind as K;
-        // Every Janus integer is signed (an rdx module keeps no types of its locals).
+        // Every Janus integer is signed; an rdx module keeps no types of its locals, but a
+        // delocal's variable has a slot, whose type the parameters or the source say.
         let signed = m.dialect == rdx_lang::ast::Dialect::Janus;
         match self {
             Fault::Assert => K::AssertFailed,
@@ -914,6 +915,7 @@ impl Fault {
             Fault::Delocal { slot, expected, actual, elem } => {
                 let name = m.slot_name(gene, slot, pc);
                 let name = if elem == Fault::SCALAR { name } else { format!("{name}[{elem}]") };
+                let signed = signed || debug::slot_signed(m, gene, slot, pc);
                 K::DelocalMismatch { name, expected, actual, signed }
             }
             Fault::StackNotEmpty(len) => K::StackNotEmpty { len },
