@@ -270,8 +270,9 @@ pub fn features(state: &[u8]) -> Option<Vec<f64>> {
 /// A prediction of log₂ instructions of a new input from recorded ones `(features, log₂
 /// instructions)`: the log-log linear fit (least squares over the features that vary, a
 /// little ridge) or the nearest neighbour, whichever predicts the recorded inputs better when
-/// each is left out; its standard deviation is that leave-one-out error. Gives (prediction,
-/// sd, method).
+/// each is left out; its standard deviation is that leave-one-out error. A fit that leaving one
+/// out cannot check gives way to the nearest neighbour when the neighbour's error, scaled to the
+/// query's distance, is less than half the fit's. Gives (prediction, sd, method).
 pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f64, &'static str)> {
     let known: Vec<&(Vec<f64>, f64)> = known.iter().filter(|(f, _)| f.len() == query.len()).collect();
     // A prediction nothing checks (one counted input; a fit through every counted input) is
@@ -279,13 +280,9 @@ pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f6
     // counted input: the features are log₂ sizes, and work often grows as fast as a size, so
     // n = 1000 predicted from n = 2 000 000 alone is uncertain by about 2¹¹, not 4 (taken as
     // 4, a JIT run that counts nothing was planned on every later run of the small input).
-    let unchecked = || {
-        let d = known
-            .iter()
-            .map(|(f, _)| f.iter().zip(query).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt())
-            .fold(f64::INFINITY, f64::min);
-        d.max(2.0)
-    };
+    let dist = |f: &[f64], x: &[f64]| f.iter().zip(x).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+    let query_dist = known.iter().map(|(f, _)| dist(f, query)).fold(f64::INFINITY, f64::min);
+    let unchecked = || query_dist.max(2.0);
     match known.len() {
         0 => return None,
         1 => return Some((known[0].1, unchecked(), "the one counted input")),
@@ -336,8 +333,30 @@ pub fn predict_work(known: &[(Vec<f64>, f64)], query: &[f64]) -> Option<(f64, f6
     match (loo(&fit), fit(&known, query)) {
         (Some(e), Some(y)) if e <= nn_err => Some((y, e.max(0.1), "log-log fit")),
         // No more counted inputs than the fit has unknowns: it passes through each, and leaving
-        // one out cannot check it; its error is taken as with one counted input.
-        (None, Some(y)) => Some((y, unchecked(), "log-log fit")),
+        // one out cannot check it; its error is taken as with one counted input. The nearest
+        // input was checked at the spacing of the counted inputs (root mean square of each
+        // one's distance to its nearest other); its error, grown in proportion to how much
+        // farther the query lies, predicts instead when it is less than half the fit's: the
+        // work changed at most half as fast as the log₂ features (equal work everywhere: error
+        // 0, however far the query). Work that grows as fast as a size keeps the fit.
+        (None, Some(y)) => {
+            let spacing = (known
+                .iter()
+                .enumerate()
+                .map(|(i, (f, _))| {
+                    let others = known.iter().enumerate().filter(|(j, _)| *j != i);
+                    others.map(|(_, (g, _))| dist(f, g)).fold(f64::INFINITY, f64::min).powi(2)
+                })
+                .sum::<f64>()
+                / known.len() as f64)
+                .sqrt();
+            let nn_here = if nn_err == 0.0 { 0.0 } else { nn_err * (query_dist / spacing).max(1.0) };
+            if nn_here < unchecked() / 2.0 {
+                Some((nearest(&known, query), nn_here.max(0.1), "nearest input"))
+            } else {
+                Some((y, unchecked(), "log-log fit"))
+            }
+        }
         _ => Some((nearest(&known, query), nn_err.clamp(0.1, 4.0), "nearest input")),
     }
 }
@@ -2044,6 +2063,39 @@ mod tests {
         assert_eq!(predict_work(&known[..1], &[2.0]), Some((10.0, 2.0, "the one counted input")));
         assert_eq!(predict_work(&[], &[9.0]), None);
         assert_eq!(super::features(br#"{"a":[1,7,3],"n":1023}"#), Some(vec![2.0, 3.0, 10.0]));
+    }
+
+    #[test]
+    fn an_input_more_never_makes_the_work_prediction_less_sure() {
+        // `gene main(x: u64, y: u64) { x += 1 }`: the same work on every input. Two and three
+        // counted inputs are as many as the fit has unknowns (it cannot be checked); the nearest
+        // input, checked with error 0, predicts, however far the query.
+        let f = |x: f64, y: f64| vec![(1.0 + x).log2(), (1.0 + y).log2()];
+        let inputs = [(1.0, 1.0), (2.0, 1.0), (1.0, 2.0), (2.0, 2.0)];
+        let known: Vec<(Vec<f64>, f64)> = inputs.iter().map(|&(x, y)| (f(x, y), 1.0)).collect();
+        let mut sds = Vec::new();
+        for n in 2..=4 {
+            let (y, sd, how) = predict_work(&known[..n], &f(1e6, 1e6)).unwrap();
+            assert!((y - 1.0).abs() < 1e-6, "{n} inputs: {y}");
+            if n < 4 {
+                assert_eq!((sd, how), (0.1, "nearest input"), "{n} inputs");
+            }
+            sds.push(sd);
+        }
+        assert!(sds.windows(2).all(|w| w[1] <= w[0]), "{sds:?}");
+        // An array of huge floats: features near 1023, still the nearest input's error.
+        let g = |x: f64| vec![(3.0f64).log2(), (1.0 + x).log2()];
+        let known: Vec<(Vec<f64>, f64)> = [1.0, 2.0].iter().map(|&x| (g(x), 1.0)).collect();
+        assert_eq!(predict_work(&known, &g(1e308)), Some((1.0, 0.1, "nearest input")));
+        // Work that grows as fast as a size (5n + 30, a loop): the unchecked line, as sure as
+        // the query is far, not the nearest input's work.
+        let lin: Vec<(Vec<f64>, f64)> = [2_000_000.0f64, 4_000_000.0]
+            .iter()
+            .map(|&n| (vec![(1.0 + n).log2()], (5.0 * n + 30.0).log2()))
+            .collect();
+        let (y, sd, how) = predict_work(&lin, &[(1001.0f64).log2()]).unwrap();
+        assert_eq!(how, "log-log fit");
+        assert!((y - 5030f64.log2()).abs() < 0.1 && (sd - 10.96).abs() < 0.01, "{y} {sd}");
     }
 
     #[test]
