@@ -292,7 +292,8 @@ fn damage_is_reported_never_a_panic() {
     assert_clean_error(&home.rdx(&["store", "get", "not-hex!"]), 2, "is not a CID");
     assert_clean_error(&home.rdx(&["store", "get", "abc"]), 2, "is not a CID");
     assert_clean_error(&home.rdx(&["store", "get", &"0".repeat(64)]), 2, "no blob");
-    assert_clean_error(&home.rdx(&["show", "99"]), 2, "no run 99");
+    assert_clean_error(&home.rdx(&["show", "99"]), 2, "no record 99 in the ledger");
+    assert_clean_error(&home.rdx(&["show", "x"]), 2, "`x` is not a record id");
     assert_clean_error(&home.rdx(&["replay", "x"]), 2, "not a run id");
     assert_clean_error(&home.rdx(&["run", "deadbeef00"]), 2, "");
     // A big blob edited on disk: verify names it, get refuses it.
@@ -664,4 +665,63 @@ fn a_float_kernel_run_that_rewinds_up_to_rounding_says_why() {
     let out = home.rdx(&["rewind", &id.to_string()]);
     assert_clean_error(&out, 1, "and differs: `n` was 11, is now 10");
     assert!(!stderr(&out).contains("help:"), "{}", stderr(&out));
+}
+
+/// `rdx show ID`'s lines as (name, value, the column its value starts at).
+fn shown(text: &str) -> Vec<(String, String, usize)> {
+    text.lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| {
+            let name = l.split_whitespace().next().unwrap().to_string();
+            let start = name.len() + l[name.len()..].len() - l[name.len()..].trim_start().len();
+            (name, l[start..].to_string(), start)
+        })
+        .collect()
+}
+
+#[test]
+fn show_lines_up_every_kind_of_record_and_gives_its_prev_and_hash() {
+    let home = TempHome::new("show-kinds");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=5"]);
+    home.ok(&["probe", "-n", "2", "--", "true"]);
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=6", "--backend", "auto"]);
+    let decision = home.json_list(&["log", "--decisions", "--json"])[0]["id"].as_u64().unwrap();
+    let run = shown(&home.ok(&["show", "1"]));
+    let next_prev = |id: u64| -> String {
+        let lines = shown(&home.ok(&["show", &(id + 1).to_string()]));
+        lines.into_iter().find(|(k, _, _)| k == "prev").unwrap().1
+    };
+    for id in [2, decision] {
+        let lines = shown(&home.ok(&["show", &id.to_string()]));
+        let column = lines[0].2;
+        assert!(lines.iter().all(|(_, _, c)| *c == column), "record {id} does not line up: {lines:?}");
+        let names: Vec<&str> = lines.iter().map(|(k, _, _)| k.as_str()).collect();
+        assert_eq!(names[names.len() - 2..], ["prev", "hash"], "record {id}: {names:?}");
+        // The hash shown is the next record's prev (record 1's is shown by its run record).
+        let hash = &lines.last().unwrap().1;
+        assert_eq!(hash.len(), 64, "{hash}");
+        if id == 2 {
+            let prev = &lines[names.len() - 2].1;
+            assert_eq!(prev, &run.iter().find(|(k, _, _)| k == "hash").unwrap().1);
+            assert_eq!(hash, &next_prev(id));
+        }
+        let json = home.json(&["show", &id.to_string(), "--json"]);
+        assert_eq!(json["hash"].as_str(), Some(hash.as_str()), "{json}");
+    }
+    // A probe's longest names are wider than a run's column.
+    let probe = shown(&home.ok(&["show", "2"]));
+    assert!(probe.iter().any(|(k, _, _)| k == "jitter_mean_delta_ns"));
+    assert!(probe[0].2 > run[0].2, "{probe:?}");
+}
+
+#[test]
+fn a_decision_that_cannot_be_read_is_named_not_left_out() {
+    let home = TempHome::new("bad-decision");
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=5", "--backend", "auto"]);
+    let id = home.json_list(&["log", "--decisions", "--json"])[0]["id"].as_u64().unwrap();
+    let db = rusqlite::Connection::open(home.0.join("ledger.sqlite")).unwrap();
+    db.execute("UPDATE records SET body = '{}' WHERE id = ?1", [id as i64]).unwrap();
+    for args in [&["log", "--decisions"][..], &["log", "--decisions", "--json"]] {
+        assert_clean_error(&home.rdx(args), 1, &format!("decision {id} cannot be read: missing field"));
+    }
 }

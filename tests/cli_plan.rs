@@ -391,6 +391,42 @@ fn the_work_of_a_new_input_is_predicted_from_the_value_of_n() {
     assert_eq!(counted["bucket"]["log2_instructions"], hint["bucket"]["log2_instructions"], "{hint}");
 }
 
+#[test]
+fn an_input_more_never_makes_the_work_prediction_less_sure() {
+    // The same work on every input: with two and three counted inputs the log-log fit has as
+    // many unknowns as inputs and cannot be checked, so the nearest input, checked with error 0,
+    // predicts the far input's work (it was the fit, given or taken 2^26).
+    let home = TempHome::new("monotone");
+    let two = home.file("two.rdx", "gene main(x: u64, y: u64) {\n    x += 1\n}\n");
+    let set =
+        |x: &str, y: &str| [two.clone(), "--set".into(), format!("x={x}"), "--set".into(), format!("y={y}")];
+    let far = || {
+        let args: Vec<String> =
+            ["hint".into(), "--json".into()].into_iter().chain(set("1000000", "1000000")).collect();
+        home.json(&args.iter().map(String::as_str).collect::<Vec<_>>())["bucket"].clone()
+    };
+    let mut sds = Vec::new();
+    for (k, (x, y)) in [("1", "1"), ("2", "1"), ("1", "2"), ("2", "2")].into_iter().enumerate() {
+        let args: Vec<String> = ["run".into()].into_iter().chain(set(x, y)).collect();
+        home.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        if k == 0 {
+            continue;
+        }
+        let bucket = far();
+        let sd = bucket["sd_log2"].as_f64().expect("an sd");
+        if k < 3 {
+            assert_eq!(
+                (bucket["from"].as_str(), sd),
+                (Some("nearest input"), 0.1),
+                "{} inputs: {bucket}",
+                k + 1
+            );
+        }
+        sds.push(sd);
+    }
+    assert!(sds.windows(2).all(|w| w[1] <= w[0]), "{sds:?}");
+}
+
 /// A loopback address nothing listens on: a port the system gave out and took back.
 fn dead_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
@@ -701,4 +737,15 @@ fn builds_are_counted_in_words_and_a_damaged_certificate_is_named() {
         let err = fails(&home, &[command, "--build"], 1);
         assert!(err.contains(&format!("build certificate {id} cannot be read")), "{command}: {err}");
     }
+}
+
+#[test]
+fn status_calls_an_unknown_bucket_unknown() {
+    let home = TempHome::new("status-unknown");
+    // The JIT counts no instructions: its run's context has no bucket.
+    home.ok(&with_fib(&["run", "--backend", "jit"]));
+    assert!(home.json(&["status", "--json"])["contexts"][0]["bucket"].is_null());
+    let text = home.ok(&["status"]);
+    let row = text.lines().find(|l| l.contains("fib")).unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(row.split_whitespace().nth(3), Some("unknown"), "{text}");
 }

@@ -132,3 +132,67 @@ fn a_measured_run_or_command_that_fails_exits_1() {
         assert_eq!(home.rdx(args).status.code(), Some(2), "{args:?}");
     }
 }
+
+/// `rdx ledger verify`'s count of records.
+fn records(home: &TempHome) -> u64 {
+    let text = home.ok(&["ledger", "verify"]);
+    let count = text.strip_prefix("ok: ").and_then(|t| t.split_whitespace().next());
+    count.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{text}"))
+}
+
+#[test]
+fn a_load_probe_is_one_record_and_none_with_no_ledger() {
+    let home = TempHome::new("load-records");
+    let file = home.file("blob.bin", "some bytes");
+    let cid = home.ok(&["store", "put", &file]).split_whitespace().next().unwrap().to_string();
+    let before = records(&home);
+    // Its own timed loads are not noted as loads served.
+    home.ok(&["probe", "--load", &cid, "-n", "5", "--no-ledger"]);
+    assert_eq!(records(&home), before, "--no-ledger records nothing");
+    home.ok(&["probe", "--load", &cid, "-n", "5"]);
+    assert_eq!(records(&home), before + 1, "one probe record, not one per load");
+    // A load outside a probe is still noted.
+    home.ok(&["store", "get", &cid]);
+    assert_eq!(records(&home), before + 2);
+}
+
+#[test]
+fn warmups_are_bounded_as_samples_are() {
+    let home = TempHome::new("warmup-bound");
+    // `false` fails its first warm-up: without the bound, this test fails rather than hangs.
+    for arg in ["1000001", "18446744073709551615"] {
+        let out = home.rdx(&["probe", "--warmup", arg, "--", "false"]);
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("--warmup {arg} is too many warm-ups: at most 1000000")), "{err}");
+    }
+}
+
+#[test]
+fn a_damaged_probe_record_exits_1_and_a_wrong_one_2() {
+    let home = TempHome::new("damaged-probe");
+    home.ok(&["probe", "-n", "2", "--warmup", "0", "--", "true"]);
+    home.ok(&["probe", "-n", "2", "--warmup", "0", "--", "true"]);
+    home.ok(&["run", "stdlib/fib.rdx", "--set", "n=3"]);
+    let db = rusqlite::Connection::open(home.0.join("ledger.sqlite")).unwrap();
+    let body: String = db.query_row("SELECT body FROM records WHERE id = 2", [], |r| r.get(0)).unwrap();
+    let negative = body.replacen("\"samples_ns\":[", "\"samples_ns\":[-5,", 1);
+    assert_ne!(negative, body);
+    for (damaged, why) in [("{}".to_string(), "missing field `what`"), (negative, "invalid value")] {
+        db.execute("UPDATE records SET body = ?1 WHERE id = 2", [&damaged]).unwrap();
+        let out = home.rdx(&["probe", "--compare", "1", "2"]);
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "a damaged record is the home's problem: {err}");
+        assert!(err.contains("record 2 is not a readable probe") && err.contains(why), "{err}");
+    }
+    // A record of another kind, or an id that is no number: the user's error.
+    for (args, needle) in [
+        (&["probe", "--compare", "1", "3"][..], "record 3 is a run record, not a probe"),
+        (&["probe", "--compare", "1", "18446744073709551616"], "`18446744073709551616` is not a record id"),
+    ] {
+        let out = home.rdx(args);
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}

@@ -60,6 +60,8 @@ pub struct Home {
     /// Loads not yet recorded: they go into the ledger with the next batch's commit, or when
     /// the home is closed, so a load costs no transaction of its own.
     loads: RefCell<Vec<crate::probe::Probe>>,
+    /// Whether loads are noted: not while [`Home::unnoted`] runs.
+    noting: Cell<bool>,
 }
 
 impl Home {
@@ -107,6 +109,7 @@ impl Home {
             in_batch: Cell::new(false),
             head: RefCell::new(None),
             loads: RefCell::new(Vec::new()),
+            noting: Cell::new(true),
         })
     }
 
@@ -240,6 +243,9 @@ impl Home {
     /// Notes a load (of blob `cid` from `source`, `local` or a peer's name): a probe of one
     /// sample, recorded with the next batch or when the home closes.
     pub fn note_load(&self, source: &str, cid: &Cid, bytes: Option<u64>, ns: u64, outcome: &str) {
+        if !self.noting.get() {
+            return;
+        }
         let target = cid.to_hex();
         let subject = crate::probe::Subject { kind: "load", source, target: &target };
         if let Some(p) =
@@ -247,6 +253,15 @@ impl Home {
         {
             self.loads.borrow_mut().push(p);
         }
+    }
+
+    /// Runs `f` without noting its loads: a caller that times loads itself (`rdx probe --load`)
+    /// records one probe of them all, not one per load.
+    pub fn unnoted<T>(&self, f: impl FnOnce() -> T) -> T {
+        let was = self.noting.replace(false);
+        let result = f();
+        self.noting.set(was);
+        result
     }
 
     /// Appends the noted loads (inside the caller's transaction).
@@ -555,6 +570,22 @@ mod tests {
 
     fn busy() -> rusqlite::Error {
         rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY), None)
+    }
+
+    #[test]
+    fn loads_read_unnoted_are_not_recorded() {
+        let dir = std::env::temp_dir().join(format!("rdx-home-unnoted-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let home = Home::open(Some(&dir)).unwrap();
+        let cid = home.put(b"blob").unwrap();
+        for _ in 0..3 {
+            home.unnoted(|| home.get(&cid)).unwrap();
+        }
+        assert_eq!(home.loads.borrow().len(), 0);
+        home.get(&cid).unwrap();
+        assert_eq!(home.loads.borrow().len(), 1, "noting is back on after `unnoted`");
+        drop(home);
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

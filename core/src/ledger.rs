@@ -528,19 +528,29 @@ impl Home {
 
     /// Record `id` of any kind: its kind and its body.
     pub fn record_body(&self, id: u64) -> Result<(String, serde_json::Value), CoreError> {
+        let (kind, body) = self.record_columns(id, "SELECT kind, body FROM records WHERE id = ?1")?;
+        let body = serde_json::from_str(&body)
+            .map_err(|e| self.bad_ledger(format!("record {id} cannot be read: {e}")))?;
+        Ok((kind, body))
+    }
+
+    /// The `prev` and `hash` of record `id`, of any kind (a run's are in its [`RunRecord`]).
+    pub fn record_links(&self, id: u64) -> Result<(String, String), CoreError> {
+        self.record_columns(id, "SELECT prev, hash FROM records WHERE id = ?1")
+    }
+
+    /// Two text columns of record `id`, as `sql` selects them.
+    fn record_columns(&self, id: u64, sql: &str) -> Result<(String, String), CoreError> {
         let no_such = || CoreError::Usage(format!("no record {id} in the ledger"));
         let sql_id = i64::try_from(id).map_err(|_| no_such())?;
         let row = self
             .conn
-            .prepare_cached("SELECT kind, body FROM records WHERE id = ?1")
+            .prepare_cached(sql)
             .and_then(|mut s| {
                 s.query_row([sql_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).optional()
             })
             .map_err(|e| self.sql(e))?;
-        let (kind, body) = row.ok_or_else(no_such)?;
-        let body = serde_json::from_str(&body)
-            .map_err(|e| self.bad_ledger(format!("record {id} cannot be read: {e}")))?;
-        Ok((kind, body))
+        row.ok_or_else(no_such)
     }
 
     /// Every record of kind `kind`, oldest first: its id and its body.

@@ -167,14 +167,16 @@ impl Home {
         self.append_record(KIND, &body)
     }
 
-    /// The probe recorded as record `id`.
+    /// The probe recorded as record `id`: [`CoreError::Usage`] if that record is of another
+    /// kind (the user named the wrong record), [`CoreError::Ledger`] if its body does not read
+    /// as a probe (the record was damaged).
     pub fn probe(&self, id: u64) -> Result<Probe, CoreError> {
         let (kind, body) = self.record_body(id)?;
         if kind != KIND {
             return Err(CoreError::Usage(format!("record {id} is a {kind} record, not a probe")));
         }
         serde_json::from_value(body)
-            .map_err(|e| CoreError::Usage(format!("record {id} is not a readable probe: {e}")))
+            .map_err(|e| self.bad_ledger(format!("record {id} is not a readable probe: {e}")))
     }
 }
 

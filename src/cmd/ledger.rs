@@ -1,4 +1,4 @@
-//! The ledger's commands: `rdx log`, `rdx show RUN`, `rdx replay RUN`, `rdx rewind RUN` and
+//! The ledger's commands: `rdx log`, `rdx show ID`, `rdx replay RUN`, `rdx rewind RUN` and
 //! `rdx ledger verify`.
 
 use crate::frontend::fail;
@@ -33,11 +33,12 @@ pub struct LogArgs {
     decisions: bool,
 }
 
-/// Show every field of one recorded run (or of a record of another kind, such as a decision).
+/// Show every field of one recorded run (or of a record of another kind, such as a decision or
+/// a probe).
 #[derive(clap::Args)]
 pub struct ShowArgs {
-    /// The record's id (see `rdx log`, `rdx log --decisions`).
-    #[arg(value_name = "RUN")]
+    /// The record's id (see `rdx log`, `rdx log --decisions`, `rdx probe`).
+    #[arg(value_name = "ID")]
     run: String,
     /// One JSON object.
     #[arg(long)]
@@ -88,6 +89,15 @@ enum LedgerCommand {
 
 fn open(home: Option<&Path>) -> Result<Home, ExitCode> {
     Home::open(home).map_err(fail)
+}
+
+/// A record's id (`rdx show`, `rdx probe --compare`), of any kind.
+pub(crate) fn record_id(text: &str) -> Result<u64, CoreError> {
+    text.trim().parse::<u64>().map_err(|_| {
+        CoreError::Usage(format!(
+            "`{text}` is not a record id: records are numbered 1, 2, 3, … (see `rdx log`)"
+        ))
+    })
 }
 
 pub fn log(args: LogArgs, home: Option<&Path>) -> ExitCode {
@@ -220,11 +230,23 @@ fn decisions(home: &Home, args: &LogArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let mut rows: Vec<(u64, Decision)> = records
-        .into_iter()
-        .filter_map(|(id, body)| serde_json::from_value::<Decision>(body).ok().map(|d| (id, d)))
-        .filter(|(_, d)| program.as_ref().is_none_or(|p| &d.program == p))
-        .collect();
+    let mut rows: Vec<(u64, Decision)> = Vec::new();
+    for (id, body) in records {
+        // A decision that does not read as one was damaged: named, as the planner names a run
+        // record it cannot read, never left out.
+        let d = match serde_json::from_value::<Decision>(body) {
+            Ok(d) => d,
+            Err(e) => {
+                return fail(CoreError::Ledger {
+                    path: home.ledger_path().to_path_buf(),
+                    why: format!("decision {id} cannot be read: {e}"),
+                });
+            }
+        };
+        if program.as_ref().is_none_or(|p| &d.program == p) {
+            rows.push((id, d));
+        }
+    }
     if let Some(cid) = &cid
         && rows.is_empty()
         && let Err(e) = known_program(home, cid)
@@ -271,32 +293,51 @@ fn decisions(home: &Home, args: &LogArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `rdx show ID` of a record that is not a run: its kind and fields; a decision's arms as a
-/// table.
-fn show_other(id: u64, kind: &str, body: &serde_json::Value, json: bool) -> ExitCode {
+/// The width of `rdx show`'s column of names: a run's longest field, `landauer_joules`; a
+/// record of another kind widens it to its own longest field.
+const SHOW_COLUMN: usize = 15;
+
+/// `rdx show ID` of a record that is not a run: its kind, id, fields, prev and hash; a
+/// decision's arms as a table.
+fn show_other(
+    id: u64,
+    kind: &str,
+    body: &serde_json::Value,
+    links: (String, String),
+    json: bool,
+) -> ExitCode {
+    let (prev, hash) = links;
     if json {
         let mut v = body.clone();
         if let Some(o) = v.as_object_mut() {
             o.insert("kind".into(), kind.into());
             o.insert("id".into(), id.into());
+            o.insert("prev".into(), prev.into());
+            o.insert("hash".into(), hash.into());
         }
         println!("{}", serde_json::to_string(&v).unwrap_or_default());
         return ExitCode::SUCCESS;
     }
-    println!("{:<15}  {kind}", "kind");
-    println!("{:<15}  {id}", "id");
-    let Some(fields) = body.as_object() else { return ExitCode::SUCCESS };
+    let empty = serde_json::Map::new();
+    let fields: Vec<(&String, &serde_json::Value)> = body
+        .as_object()
+        .unwrap_or(&empty)
+        .iter()
+        .filter(|(k, _)| !(*k == "arms" && kind == DECISION))
+        .collect();
+    let width = fields.iter().map(|(k, _)| k.chars().count()).fold(SHOW_COLUMN, usize::max);
+    println!("{:<width$}  {kind}", "kind");
+    println!("{:<width$}  {id}", "id");
     for (k, v) in fields {
-        if k == "arms" && kind == DECISION {
-            continue;
-        }
         let text = match v {
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Null => "-".into(),
             other => other.to_string(),
         };
-        println!("{k:<15}  {text}");
+        println!("{k:<width$}  {text}");
     }
+    println!("{:<width$}  {prev}", "prev");
+    println!("{:<width$}  {hash}", "hash");
     if kind == DECISION
         && let Ok(d) = serde_json::from_value::<Decision>(body.clone())
     {
@@ -326,10 +367,15 @@ fn show_other(id: u64, kind: &str, body: &serde_json::Value, json: bool) -> Exit
 
 pub fn show(args: ShowArgs, home: Option<&Path>) -> ExitCode {
     let record = open(home).and_then(|h| {
-        let id = super::store::run_id(&args.run).map_err(fail)?;
+        let id = record_id(&args.run).map_err(fail)?;
         match h.record_body(id) {
-            Ok((kind, body)) if kind != rdx_core::ledger::RUN => Err(show_other(id, &kind, &body, args.json)),
-            _ => h.run_record(id).map_err(fail),
+            Ok((kind, body)) if kind != rdx_core::ledger::RUN => {
+                let links = h.record_links(id).map_err(fail)?;
+                Err(show_other(id, &kind, &body, links, args.json))
+            }
+            Ok(_) => h.run_record(id).map_err(fail),
+            // No record with this id (of any kind), or one that cannot be read.
+            Err(e) => Err(fail(e)),
         }
     });
     let record = match record {
@@ -357,7 +403,7 @@ pub fn show(args: ShowArgs, home: Option<&Path>) -> ExitCode {
             }
             other => other.to_string(),
         };
-        println!("{key:<15}  {text}");
+        println!("{key:<SHOW_COLUMN$}  {text}");
     }
     ExitCode::SUCCESS
 }

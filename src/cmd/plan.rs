@@ -410,7 +410,7 @@ pub fn status(args: StatusArgs, home: Option<&Path>) -> ExitCode {
         "program", "entry", "direction", "bucket", "arm", "runs", "predicted", "P(fastest)"
     );
     for c in &contexts {
-        let bucket = c.bucket.map_or("?".to_string(), |b| format!("2^{b}"));
+        let bucket = c.bucket.map_or("unknown".to_string(), |b| format!("2^{b}"));
         for (i, v) in c.arms.iter().enumerate() {
             let (p, e, d, b) = if i == 0 {
                 (short(&c.program), c.entry.as_str(), c.direction.as_str(), bucket.as_str())

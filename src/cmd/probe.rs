@@ -45,7 +45,7 @@ pub struct Args {
     /// Timed samples (1 to 1000000: each is kept, in memory and in the ledger's record).
     #[arg(short = 'n', default_value_t = 10, value_name = "N")]
     n: usize,
-    /// Untimed runs first (caches, the JIT's compilation).
+    /// Untimed runs first (0 to 1000000: caches, the JIT's compilation).
     #[arg(long, default_value_t = 1, value_name = "N")]
     warmup: usize,
     #[command(flatten)]
@@ -65,6 +65,9 @@ pub struct Args {
 /// (about 10 MB of JSON at this bound).
 const MAX_SAMPLES: usize = 1_000_000;
 
+/// The most warm-ups one probe takes, as many as samples.
+const MAX_WARMUP: usize = MAX_SAMPLES;
+
 pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     if args.n == 0 {
         return usage_error("-n must be at least 1");
@@ -73,6 +76,12 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         return usage_error(&format!(
             "-n {} is too many samples: at most {MAX_SAMPLES} (each is kept, in memory and in the ledger)",
             args.n
+        ));
+    }
+    if args.warmup > MAX_WARMUP {
+        return usage_error(&format!(
+            "--warmup {} is too many warm-ups: at most {MAX_WARMUP} (each takes as long as a sample)",
+            args.warmup
         ));
     }
     let home = match Home::open(home) {
@@ -235,7 +244,8 @@ fn load(home: Option<&Home>, cid: &str, args: &Args) -> Result<Probe, ExitCode> 
     let mut bytes = 0;
     let (samples, outcome) = sample(args.n, args.warmup, &cid.to_hex(), || {
         let t = Instant::now();
-        let got = home.get(&cid).map_err(|e| e.to_string())?;
+        // Not noted as loads: this probe is their one record.
+        let got = home.unnoted(|| home.get(&cid)).map_err(|e| e.to_string())?;
         let d = t.elapsed();
         bytes = got.len() as u64;
         Ok(d)
@@ -391,7 +401,7 @@ fn compare(home: Option<&Home>, ids: &[String], as_json: bool) -> ExitCode {
     let Some(home) = home else { return usage_error("--compare needs a home") };
     let mut probes = Vec::new();
     for text in ids {
-        let id = match super::store::run_id(text) {
+        let id = match super::ledger::record_id(text) {
             Ok(id) => id,
             Err(e) => return fail(e),
         };
