@@ -84,6 +84,42 @@ def test_superpose_takes_amplitudes_as_run_takes_lists():
     assert rx.superpose(prog, [1] + [0] * 255)[1] == 1
 
 
+def test_superpose_names_the_amplitude_that_is_not_a_number():
+    # Each was a bare TypeError from complex() ("only 0-dimensional arrays can be converted",
+    # "complex() first argument must be …"), without the amplitude it was about.
+    prog = rx.assemble("gene g(x: u8) {\n    x += 1\n}\n")
+    flat = "the amplitudes must be a flat sequence of 256 numbers"
+    wrong = rx.errors.ValueRangeError
+    with pytest.raises(wrong, match="^superpose: amplitude 2 is an object, not a number$"):
+        rx.superpose(prog, [0, 0, object()] + [0] * 253)
+    with pytest.raises(wrong, match=f"^superpose: amplitude 0 is a list, not a number: {flat}$"):
+        rx.superpose(prog, [[1] * 16] * 16)
+    with pytest.raises(wrong, match="^superpose: amplitude 1 is a str, not a number$"):
+        rx.superpose(prog, [0, "1"] + [0] * 254)
+
+
+def test_superpose_names_a_2d_numpy_array_or_row():
+    np = pytest.importorskip("numpy")
+    prog = rx.assemble("gene g(x: u8) {\n    x += 1\n}\n")
+    flat = "the amplitudes must be a flat sequence of 256 numbers"
+    wrong = rx.errors.ValueRangeError
+    with pytest.raises(wrong, match=rf"^superpose: {flat}, got a 2-D ndarray of shape \(16, 16\)$"):
+        rx.superpose(prog, np.ones((16, 16)))
+    with pytest.raises(wrong, match=f"^superpose: amplitude 0 is a ndarray, not a number: {flat}$"):
+        rx.superpose(prog, [np.array([1, 2])] + [0] * 255)
+    # numpy's numbers and a flat array are amplitudes.
+    assert rx.superpose(prog, np.arange(256) * 1j)[1] == 0j
+    assert rx.superpose(prog, [np.float64(2.0)] + [0] * 255)[1] == 2
+
+
+def test_superpose_gives_a_big_amplitude_by_its_length():
+    # 10**400 fits in a message but was printed whole; the translator says "a 401-digit integer".
+    prog = rx.assemble("gene g(x: u8) {\n    x += 1\n}\n")
+    with pytest.raises(rx.errors.ValueRangeError) as e:
+        rx.superpose(prog, [0, 10**400] + [0] * 254)
+    assert str(e.value) == "superpose: amplitude 1 = a 401-digit integer is too large for a complex number"
+
+
 def test_circuit_text_and_report():
     prog = rx.assemble(SRC)
     q = prog.circuit("qasm3")

@@ -260,6 +260,19 @@ def test_an_integer_too_long_to_print_is_named_by_its_length() -> None:
     assert e.lineno == line_of(g, "# here") and "a 5001-digit integer does not fit in 64 bits" in str(e)
 
 
+def test_an_integer_past_128_bits_is_named_by_its_length_in_every_message() -> None:
+    # Past 128 bits a message gives an integer's length, not its digits, also where Python
+    # could print them (10**50 has 51 digits, 167 bits): `show` printed them all but past 4300.
+    prog = rx.assemble("gene f(x: u64, xs: u64[2]) {\n    x += 1\n}\n")
+    for values, said in [
+        ({"x": 10**50}, "x = a 51-digit integer is out of range for u64"),
+        ({"x": [2**200]}, r"x: expected an integer for u64, got list \[a 61-digit integer\]"),
+        ({"x": 2**128 - 1}, "x = 340282366920938463463374607431768211455 is out of range for u64"),
+    ]:
+        with pytest.raises(rx.ValueRangeError, match=f"^{said}"):
+            prog.run(**values)
+
+
 def test_text_is_not_a_list_of_numbers() -> None:
     # A string or bytes is iterable, but never meant as an array's or a stack's words: each is
     # refused by its own type name (bytes used to pass as a stack of its byte values).

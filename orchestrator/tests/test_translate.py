@@ -536,6 +536,33 @@ def test_messages_name_what_was_written() -> None:
     assert integer_like.compile().run(x=1) == {"x": 8}
 
 
+def test_numpy_bool_constants_are_0_and_1_as_python_bools_are() -> None:
+    # numpy's bool has no __index__ (numpy's integers have one); it was refused as
+    # "`T` is a bool, not a variable or an int constant", while Python's True is 1.
+    np = pytest.importorskip("numpy")
+    yes, no = np.True_, np.False_
+    py_yes, py_no = True, False
+
+    @rx.gene
+    def numpy_bools(x: rx.u64, y: rx.i64, z: rx.u8):
+        x += yes
+        x ^= x << yes
+        y -= np.True_
+        z += (y < no) + (x // yes) % 7
+
+    @rx.gene
+    def python_bools(x: rx.u64, y: rx.i64, z: rx.u8):
+        x += py_yes
+        x ^= x << py_yes
+        y -= True
+        z += (y < py_no) + (x // py_yes) % 7
+
+    assert body(numpy_bools) == body(python_bools)
+    assert body(numpy_bools).splitlines()[0] == "x += 1"
+    want = {"x": 6, "y": -4, "z": 7}
+    assert numpy_bools.compile().run(x=1, y=-3, z=0) == python_bools.compile().run(x=1, y=-3, z=0) == want
+
+
 def test_keyword_only_parameters_keep_their_place_and_are_passed_by_keyword() -> None:
     # Parameters are in Python's order: `z` after `*` is the third, as `f(x, y, z=…)` says.
     @rx.gene

@@ -591,16 +591,32 @@ def superpose(prog: "Program", amplitudes: Any) -> List[complex]:
             f"got {type(prog).__name__}"
         )
     perm = prog.permutation()
+    flat = f"the amplitudes must be a flat sequence of {len(perm)} numbers"
+    ndim = getattr(amplitudes, "ndim", 1)
+    if isinstance(ndim, int) and ndim != 1:  # a numpy array of 0 or several dimensions
+        shape = getattr(amplitudes, "shape", None)
+        raise ValueRangeError(
+            f"superpose: {flat}, got a {ndim}-D {type(amplitudes).__name__}"
+            + (f" of shape {shape}" if isinstance(shape, tuple) else "")
+        )
     amps = []
     for k, a in enumerate(T._items(amplitudes, "superpose: the amplitudes are a list of numbers")):
-        if isinstance(a, (str, bytes, bytearray)):
-            raise ValueRangeError(f"superpose: amplitude {k} is a {type(a).__name__}, not a number")
+        text = isinstance(a, (str, bytes, bytearray))
         try:
+            if text:
+                raise TypeError
             amps.append(complex(a))
         except OverflowError:
+            shown = T.show_int(a) if isinstance(a, int) else T.show(a)
             raise ValueRangeError(
-                f"superpose: amplitude {k} = {T.show(a)} is too large for a complex number"
+                f"superpose: amplitude {k} = {shown} is too large for a complex number"
             ) from None
+        except (TypeError, ValueError):
+            kind = type(a).__name__
+            what = f"superpose: amplitude {k} is a{'n' * (kind[:1] in 'aeiou')} {kind}, not a number"
+            if not text and (hasattr(a, "__len__") or hasattr(a, "__iter__")):
+                what += f": {flat}"  # a row of a 2-D list or array
+            raise ValueRangeError(what) from None
     if len(amps) != len(perm):
         raise ValueRangeError(
             f"superpose: {len(amps)} amplitudes for a gene over {len(perm)} states (2**n needed)"

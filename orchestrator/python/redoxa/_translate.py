@@ -1089,7 +1089,7 @@ class _GeneTranslator:
             ) from None
         if isinstance(v, int) and not isinstance(v, bool):
             return self.literal(int(v), node)
-        if isinstance(v, bool):
+        if isinstance(v, bool) or _is_numpy_bool(v):
             return ("1" if v else "0"), _ATOM
         if hasattr(type(v), "__index__"):  # numpy's integers
             try:
@@ -1268,7 +1268,7 @@ class _GeneTranslator:
             v = self.resolve(node)
         except _Unresolved:  # pragma: no cover - translated as a constant already
             return None
-        if isinstance(v, (bool, int)):
+        if isinstance(v, (bool, int)) or _is_numpy_bool(v):
             return int(v)
         try:
             return operator.index(v)
@@ -1373,6 +1373,13 @@ def _bounded(op: ast.operator, a: _Operand, b: _Operand) -> bool:
         least = 1 if isinstance(op, ast.RShift) else 2
         return b.is_const and b.value is not None and b.value >= least
     return False
+
+
+def _is_numpy_bool(v: object) -> bool:
+    """Whether ``v`` is numpy's bool (``np.True_``): a constant of 0 or 1 as Python's ``True``
+    and ``False`` are, though it has no ``__index__`` as numpy's integers have."""
+    kind = type(v)
+    return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
 
 
 def _as_signed(v: int) -> int:

@@ -46,18 +46,33 @@ def show_int(n: int) -> str:
 def show(value: Any) -> str:
     """``repr(value)`` for a message, with every int past 128 bits in it (in a list, tuple or
     dict too) given by its length, as :func:`show_int` does."""
-    try:
-        return repr(value)
-    except ValueError:
-        pass
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return show_int(value)
+    if not _holds_big_int(value):
+        try:
+            return repr(value)
+        except ValueError:
+            pass
     if isinstance(value, dict):
         return "{" + ", ".join(f"{show(k)}: {show(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
         inner = ", ".join(show(v) for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' * (len(value) == 1)})"
     return f"<{type(value).__name__} that cannot be printed>"
+
+
+def _holds_big_int(value: Any, depth: int = 0) -> bool:
+    """Whether a list, tuple or dict ``value`` holds an int past 128 bits (looked for 8 levels
+    deep, which also ends the walk of a container that holds itself)."""
+    if depth > 8:
+        return False
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value.bit_length() > 128
+    if isinstance(value, dict):
+        return any(_holds_big_int(k, depth + 1) or _holds_big_int(v, depth + 1) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_big_int(v, depth + 1) for v in value)
+    return False
 
 
 def count(value: Any, what: str, least: int = 0, most: Optional[int] = U64_MAX) -> int:
