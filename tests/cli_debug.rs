@@ -12,6 +12,20 @@ fn rdx(args: &[&str]) -> Output {
 /// Runs `rdx debug ARGS` with `script` on stdin (text, or any bytes); returns stdout (checks
 /// exit code 0).
 fn session(args: &[&str], script: impl AsRef<[u8]>) -> String {
+    let out = debug_output(args, script);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{text}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// Runs `rdx debug ARGS` with `script` on stdin; its output, whatever its exit code. (A script
+/// the debugger does not read, because it ended first, is no error.)
+fn debug_output(args: &[&str], script: impl AsRef<[u8]>) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
         .arg("debug")
         .args(args)
@@ -21,16 +35,8 @@ fn session(args: &[&str], script: impl AsRef<[u8]>) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("rdx debug starts");
-    child.stdin.take().expect("stdin").write_all(script.as_ref()).expect("script written");
-    let out = child.wait_with_output().expect("rdx debug ends");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{text}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text
+    let _ = child.stdin.take().expect("stdin").write_all(script.as_ref());
+    child.wait_with_output().expect("rdx debug ends")
 }
 
 fn stdlib(name: &str) -> String {
@@ -931,17 +937,8 @@ fn print_names_an_expression_without_its_comments() {
 #[test]
 fn input_from_stdin_is_refused_as_stdin_carries_the_commands() {
     let sum = stdlib("sum.rdx");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
-        .args(["debug", &sum, "--entry", "sum_to", "--input", "-"])
-        .env("RDX_NO_LEDGER", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("rdx debug starts");
-    // Refused before reading a line (the write fails once rdx has ended: no matter).
-    let _ = child.stdin.take().expect("stdin").write_all(b"n = 4\ns = 0\n");
-    let out = child.wait_with_output().expect("rdx debug ends");
+    // Refused before reading a line.
+    let out = debug_output(&[&sum, "--entry", "sum_to", "--input", "-"], "n = 4\ns = 0\n");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(
