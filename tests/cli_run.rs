@@ -309,6 +309,40 @@ fn source_commands_name_a_module_given_for_source() {
     }
 }
 
+/// A module is known by its magic bytes under any name: a small one is ASCII, which the source
+/// path took for program text (`rdx run p.bin`: eleven syntax errors; `p.janus`: a hundred).
+/// `run`, `disasm` and `debug` load it, `check` and `invert` say it is a module, and `rdx asm`
+/// refuses the source names `.janus` and `.RDX` as it refuses `.rdx`.
+#[test]
+fn a_module_under_another_name_is_known_by_its_bytes() {
+    let d = scratch("module_any_name");
+    let src = write(&d, "p.rdx", "gene main(x: u64) {\n    x += 1\n}\n");
+    for name in ["p.bin", "p.janus.bin", "p"] {
+        let m = d.join(name).display().to_string();
+        assert_eq!(code(&rdx(&["asm", &src, "-o", &m])), 0, "{name}");
+        assert!(std::fs::read(&m).unwrap().is_ascii(), "{name}: the case needs an ASCII module");
+        let o = rdx(&["run", &m, "--set", "x=4", "--no-ledger"]);
+        assert_eq!((code(&o), stdout(&o)), (0, "x = 5\n".to_string()), "{name}: {}", stderr(&o));
+        let o = rdx(&["disasm", &m]);
+        assert!(code(&o) == 0 && stdout(&o).contains("gene main"), "{name}: {}", stderr(&o));
+        for cmd in ["check", "invert"] {
+            let o = rdx(&[cmd, &m]);
+            assert_eq!(code(&o), 2, "{cmd} {name}");
+            assert!(
+                stderr(&o).contains("is a bytecode module, not source text"),
+                "{cmd} {name}: {}",
+                stderr(&o)
+            );
+        }
+    }
+    for out in ["q.janus", "Q.RDX", "q.Ja"] {
+        let o = rdx(&["asm", &src, "-o", &d.join(out).display().to_string()]);
+        assert_eq!(code(&o), 2, "{out}: {}", stderr(&o));
+        assert!(stderr(&o).contains("name is for source"), "{out}: {}", stderr(&o));
+        assert!(!d.join(out).exists(), "{out}");
+    }
+}
+
 #[test]
 fn corrupt_modules_exit_2() {
     let d = scratch("corrupt");

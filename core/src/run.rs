@@ -67,23 +67,34 @@ pub fn dialect_of(name: &str) -> Dialect {
     if name.ends_with(".ja") || name.ends_with(".janus") { Dialect::Janus } else { Dialect::Rdx }
 }
 
-/// Reads a source file as UTF-8 text; returns its display name and text.
+/// Reads a source file as UTF-8 text; returns its display name and text. A bytecode module
+/// (its magic bytes, whatever its name) is refused as one.
 pub fn read_source(path: &Path) -> Result<(String, String), CoreError> {
+    let (name, bytes) = read_file(path)?;
+    if bytes.starts_with(rdx_vm::module::MAGIC) {
+        return Err(CoreError::Usage(format!(
+            "{name} is a bytecode module, not source text: this command reads .rdx or .ja \
+             source (`rdx disasm {name}` shows the module's code; `rdx run` runs it)"
+        )));
+    }
+    Ok((name.clone(), source_text(&name, bytes)?))
+}
+
+/// A file's display name and bytes.
+fn read_file(path: &Path) -> Result<(String, Vec<u8>), CoreError> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| CoreError::Usage(format!("cannot read {name}: {e}")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        if e.as_bytes().starts_with(rdx_vm::module::MAGIC) {
-            return CoreError::Usage(format!(
-                "{name} is a bytecode module, not source text: this command reads .rdx or .ja \
-                 source (`rdx disasm {name}` shows the module's code; `rdx run` runs it)"
-            ));
-        }
+    Ok((name, bytes))
+}
+
+/// The bytes of source file `name` as text.
+fn source_text(name: &str, bytes: Vec<u8>) -> Result<String, CoreError> {
+    String::from_utf8(bytes).map_err(|e| {
         CoreError::Usage(format!(
             "{name} is not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         ))
-    })?;
-    Ok((name, text))
+    })
 }
 
 /// Parses and checks source text and compiles the checked IR with `compile` (to a module, or
@@ -157,15 +168,15 @@ impl Program {
         Program::from_store(home, &cid, strict)
     }
 
-    /// Loads a source file (parse, check, compile) or a `.rdxb` module (decode, verify).
+    /// Loads a source file (parse, check, compile) or a module (decode, verify): a `.rdxb`, or
+    /// a file of another name that starts with a module's magic bytes.
     pub fn from_path(path: &Path, strict: bool, user: &[UserKernel]) -> Result<Program, LoadError> {
-        if is_module_path(path) {
-            let name = path.display().to_string();
-            let bytes =
-                std::fs::read(path).map_err(|e| CoreError::Usage(format!("cannot read {name}: {e}")))?;
+        let (name, bytes) = read_file(path)?;
+        // A module is known by its name or, saved under another, by its magic bytes.
+        if is_module_path(path) || bytes.starts_with(rdx_vm::module::MAGIC) {
             return Program::from_bytes(&bytes, &name, strict);
         }
-        let (name, text) = read_source(path)?;
+        let text = source_text(&name, bytes)?;
         let catalogue = kernels::catalogue(user)?;
         let dialect = dialect_of(&name);
         Program::from_source(text, name, dialect, strict, &catalogue)

@@ -49,10 +49,11 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 /// Whether the module may be written to `out`: not over the program `file` itself (by any path
-/// to it), and not to a source file name (`.rdx`, `.ja`), which `rdx run` would then read as
-/// source.
+/// to it), and not to a source file name (`.rdx`, `.ja`, `.janus`, in any case): a name that
+/// says source for a module is a trap, on a file system that ignores case too.
 fn writable_output(file: &Path, out: &Path) -> Result<(), String> {
-    if let Some(ext) = out.extension().and_then(|e| e.to_str()).filter(|e| matches!(*e, "rdx" | "ja")) {
+    let source_name = |e: &&str| ["rdx", "ja", "janus"].iter().any(|s| e.eq_ignore_ascii_case(s));
+    if let Some(ext) = out.extension().and_then(|e| e.to_str()).filter(source_name) {
         return Err(format!(
             "refusing to write bytecode to {}: a .{ext} name is for source (use .rdxb)",
             out.display()
