@@ -788,3 +788,39 @@ fn control_instructions_that_do_not_nest_are_refused() {
     let why = refused(&m);
     assert!(why.contains("control instructions do not nest"), "{why}");
 }
+
+/// A gene of 20 000 instructions is checked with its walk (rules 15, 16, 18) on a second thread
+/// (`reversible::check`, from 16 384): it loads as a short one does, and of two faults, one for
+/// each half, the per-instruction rules' is the one reported, wherever each is, on both sides of
+/// that length.
+#[test]
+fn a_long_gene_is_checked_as_a_short_one() {
+    let params = || vec![("x", Type::U64), ("y", Type::U64)];
+    let (x, y, t) = (Slot(0), Slot(1), Slot(2));
+    let plain = Op::Xor { dst: x, src: y, pre: Pre(0) };
+    // Rule 18, found by the walk: t, which no expression code wrote, is read.
+    let walk_fault = Op::Xor { dst: x, src: t, pre: Pre(0) };
+    // Found by the per-instruction rules.
+    let own_fault = Op::Swap { a: y, b: y };
+    for len in [40, 20_000] {
+        let body = |faults: &[(usize, Op)]| {
+            let mut body = vec![plain; len];
+            for &(at, op) in faults {
+                body[at] = op;
+            }
+            main(params(), 3, body)
+        };
+        let mut ok = body(&[]);
+        ok.verify().unwrap_or_else(|e| panic!("{len}: {e}"));
+        Module::decode(&ok.encode()).unwrap_or_else(|e| panic!("{len}: {e}"));
+        let (early, late) = (3, len - 5);
+        let walk = refused(&body(&[(early, walk_fault)]));
+        assert!(walk.contains(&format!("instruction {} (xor): reads slot 2", early + 1)), "{len}: {walk}");
+        let own = refused(&body(&[(late, own_fault)]));
+        assert!(
+            own.contains(&format!("instruction {} (swap): swaps slot 1 with itself", late + 1)),
+            "{len}: {own}"
+        );
+        assert_eq!(refused(&body(&[(early, walk_fault), (late, own_fault)])), own, "{len}");
+    }
+}

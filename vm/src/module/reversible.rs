@@ -40,7 +40,14 @@ use rdx_lang::ast::Type;
 /// Checks gene `g` (its structure verified, its parameter layout derived) against the rules
 /// above; `callees[k]` are the parameter types of gene `k`. `lone_ancillas`: the gene's own
 /// block may leave a local open or close one it never opened ([`super::Module::verify_unit`]).
-pub(super) fn check(g: &GeneDef, callees: &[Vec<Type>], lone_ancillas: bool) -> Result<(), String> {
+/// `also`: a check of the caller's to run beside these (reported after the per-instruction
+/// rules and rule 17, before the walk of rules 15, 16 and 18).
+pub(super) fn check(
+    g: &GeneDef,
+    callees: &[Vec<Type>],
+    lone_ancillas: bool,
+    also: impl FnOnce() -> Result<(), String>,
+) -> Result<(), String> {
     // The parameter at each parameter slot, and whether the slot is the parameter's first.
     let mut param_at: Vec<Option<(usize, bool)>> = vec![None; g.param_words as usize];
     for (k, (p, &at)) in g.params.iter().zip(&g.param_slots).enumerate() {
@@ -50,6 +57,39 @@ pub(super) fn check(g: &GeneDef, callees: &[Vec<Type>], lone_ancillas: bool) -> 
     }
     let param = |s: Slot| param_at.get(s.0 as usize).copied().flatten();
     let describe = |k: usize| format!("parameter `{}: {}`", g.params[k].name, g.params[k].ty);
+    // The parameter holding a slot, named (the table `check`'s own rules use).
+    let parameter = |s: Slot| param(s).map(|(k, _)| describe(k));
+    let first = || {
+        each_instruction(g, callees, &param, &describe)
+            .and_then(|()| partners_agree(&g.code))
+            .and_then(|()| also())
+    };
+    let walk = || variables(g, callees, &parameter, lone_ancillas);
+    if g.code.len() < PARALLEL_CHECK {
+        return first().and_then(|()| walk());
+    }
+    // The two halves read the code and nothing else: on a long gene the walk runs on a thread
+    // of its own. The first half's error, when both find one, is the one reported, as when
+    // they run one after the other.
+    std::thread::scope(|scope| {
+        let other = scope.spawn(walk);
+        let first = first();
+        let second = other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        first.and(second)
+    })
+}
+
+/// The length of code from which [`check`] runs its two halves in parallel: below it, a
+/// thread's start costs more than it saves.
+const PARALLEL_CHECK: usize = 16_384;
+
+/// [`check`]'s rules that look at one instruction at a time (with its expression code).
+fn each_instruction(
+    g: &GeneDef,
+    callees: &[Vec<Type>],
+    param: &impl Fn(Slot) -> Option<(usize, bool)>,
+    describe: &impl Fn(usize) -> String,
+) -> Result<(), String> {
     let code = &g.code;
     for (pc, op) in code.iter().enumerate() {
         let err = |m: String| format!("instruction {pc} ({}): {m}", op.mnemonic());
@@ -124,10 +164,7 @@ pub(super) fn check(g: &GeneDef, callees: &[Vec<Type>], lone_ancillas: bool) -> 
             }
         }
     }
-    // The parameter holding a slot, named (the table `check`'s own rules use).
-    let parameter = |s: Slot| param(s).map(|(k, _)| describe(k));
-    variables(g, callees, &parameter, lone_ancillas)?;
-    partners_agree(code)
+    Ok(())
 }
 
 /// E0308 in a module: the instruction of the expression code of `code[pc]` that reads an array

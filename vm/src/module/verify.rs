@@ -31,13 +31,7 @@ impl Module {
     /// module that is encoded and not run here (`rdx asm`), whose loader verifies it again
     /// when it decodes it. Building those tables cost about a quarter of `rdx asm`.
     pub fn verify_for_encoding(&mut self) -> Result<(), LoadError> {
-        self.check_rules(false)?;
-        for g in &self.genes {
-            // Control instructions nest: checked as the backward stream is built.
-            super::mirror::backward(&g.code, &[])
-                .map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
-        }
-        Ok(())
+        self.check_rules(false, true)
     }
 
     /// [`Module::verify`], except that a gene may open a local it never closes, or close one it
@@ -50,7 +44,7 @@ impl Module {
     }
 
     fn verify_with(&mut self, lone_ancillas: bool) -> Result<(), LoadError> {
-        self.check_rules(lone_ancillas)?;
+        self.check_rules(lone_ancillas, false)?;
         arg_writes(&mut self.genes);
         for g in self.genes.iter_mut() {
             derive_gene(g).map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
@@ -65,9 +59,10 @@ impl Module {
         Ok(())
     }
 
-    /// The rules above but control nesting (checked as the backward stream is built), and the
-    /// tables they fill in.
-    fn check_rules(&mut self, lone_ancillas: bool) -> Result<(), LoadError> {
+    /// The rules above, and the tables they fill in. Control nesting is checked as the backward
+    /// stream is built, or here with `nesting` (for [`Module::verify_for_encoding`], which
+    /// builds none), beside the reversibility rules.
+    fn check_rules(&mut self, lone_ancillas: bool, nesting: bool) -> Result<(), LoadError> {
         let ngenes = self.genes.len();
         let nstrings = self.strings.len();
         if ngenes == 0 {
@@ -106,7 +101,14 @@ impl Module {
             self.genes.iter().map(|g| g.params.iter().map(|p| p.ty).collect()).collect();
         for g in self.genes.iter_mut() {
             verify_gene(g, ngenes, nstrings, &param_counts)
-                .and_then(|()| super::reversible::check(g, &param_types, lone_ancillas))
+                .and_then(|()| {
+                    let code = &g.code;
+                    let nests = || match nesting {
+                        true => super::mirror::backward(code, &[]).map(drop),
+                        false => Ok(()),
+                    };
+                    super::reversible::check(g, &param_types, lone_ancillas, nests)
+                })
                 .map_err(|m| LoadError::invalid(format!("gene `{}`: {m}", g.name)))?;
         }
         if let Some(d) = &self.debug {
