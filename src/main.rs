@@ -134,7 +134,7 @@ fn main() -> ExitCode {
             Command::Disasm(args) => cmd::disasm::run(args, home),
             Command::Run(args) => cmd::run::run(args, home),
             Command::Debug(args) => cmd::debug::run(args, home),
-            Command::Dap(args) => cmd::dap::run(args),
+            Command::Dap(args) => cmd::dap::run(args, home),
             Command::Kernels(args) => cmd::kernels::run(args),
             Command::Store(args) => cmd::store::run(args, home),
             Command::Log(args) => cmd::ledger::log(args, home),

@@ -21,9 +21,14 @@ impl Client {
 
     /// `rdx dap` started in directory `dir`.
     fn start_in(dir: &Path) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_rdx"))
-            .arg("dap")
-            .current_dir(dir)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdx"));
+        cmd.arg("dap").current_dir(dir);
+        Client::spawn(cmd)
+    }
+
+    /// `cmd` (an `rdx … dap …`) started, its stdin and stdout the client's.
+    fn spawn(mut cmd: Command) -> Client {
+        let mut child = cmd
             .env("RDX_NO_LEDGER", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -1067,4 +1072,142 @@ fn a_header_line_moves_a_float_line_is_a_line_and_scopes_needs_a_frame_id() {
     c.request("continue", json!({"threadId": 1}));
     assert_eq!(c.event("stopped")["body"]["reason"], json!("breakpoint"));
     assert_eq!(top_line(&mut c), json!(2));
+}
+
+/// `rdx` run with `args` in directory `dir`; checks it succeeds and returns its stdout.
+fn rdx_in(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_rdx"))
+        .args(args)
+        .current_dir(dir)
+        .env("RDX_NO_LEDGER", "1")
+        .output()
+        .expect("rdx runs");
+    assert!(out.status.success(), "rdx {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A module launched by its CID is looked up in the store of the home `--home` (written after
+/// `dap` or before it) or `$RDX_HOME` names, as `rdx debug CID` looks it up, and debugs as the
+/// module launched by its path does (it was "no file …, and no store to look it up in as a
+/// CID", whatever home was given); a home whose store has no such module says so.
+#[test]
+fn a_program_launched_by_cid_is_looked_up_in_the_home() {
+    let src = program("cid", "calls.rdx", CALLS);
+    let d = Path::new(&src).parent().unwrap();
+    rdx_in(d, &["asm", "calls.rdx", "-o", "calls.rdxb", "--home", "other"]);
+    let put = rdx_in(d, &["--home", "home", "store", "put", "calls.rdxb"]);
+    let cid = put.split_whitespace().next().expect("a CID").to_string();
+    let module = d.join("calls.rdxb").display().to_string();
+    let home = d.join("home");
+    /// Launches `program`, breaks on line 2, continues: the line it stops on and `y` there.
+    fn stop_at_the_breakpoint(mut c: Client, program: &str, src: &str) -> (Value, Vec<(String, String)>) {
+        c.request("initialize", json!({}));
+        let (r, _) = c.request("launch", json!({"program": program, "args": ["x=3"]}));
+        assert_eq!(r["success"], json!(true), "{program}: {r}");
+        c.request("setBreakpoints", json!({"source": {"path": src}, "breakpoints": [{"line": 2}]}));
+        c.request("configurationDone", json!({}));
+        assert_eq!(c.event("stopped")["body"]["reason"], json!("entry"));
+        c.request("continue", json!({"threadId": 1}));
+        assert_eq!(c.event("stopped")["body"]["reason"], json!("breakpoint"), "{program}");
+        (top_line(&mut c), c.variables(0))
+    }
+    let by_path = stop_at_the_breakpoint(Client::start_in(d), &module, &src);
+    let after = {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdx"));
+        cmd.args(["dap", "--home", "home"]).current_dir(d);
+        cmd
+    };
+    let before = {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdx"));
+        cmd.args(["--home", "home", "dap"]).current_dir(d);
+        cmd
+    };
+    let env = {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdx"));
+        cmd.arg("dap").env("RDX_HOME", &home).current_dir(d);
+        cmd
+    };
+    for cmd in [after, before, env] {
+        let what = format!("{:?}", cmd.get_args().collect::<Vec<_>>());
+        assert_eq!(stop_at_the_breakpoint(Client::spawn(cmd), &cid, &src), by_path, "{what}");
+    }
+    // The home given is the one looked in: `empty` holds no module.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdx"));
+    cmd.args(["dap", "--home", "empty"]).current_dir(d);
+    let mut c = Client::spawn(cmd);
+    c.request("initialize", json!({}));
+    let (r, _) = c.request("launch", json!({"program": cid}));
+    assert_eq!(r["success"], json!(false), "{r}");
+    assert_eq!(r["message"], json!(format!("no blob {cid} in the store")), "{r}");
+}
+
+/// `setBreakpoints` whose `breakpoints` is not a list (an object, a string) is refused, and
+/// the program's breakpoints stay (it was answered with no breakpoints, and cleared them all);
+/// the deprecated `lines` (lines without conditions), which was ignored, sets breakpoints on
+/// those lines; a `lines` that is not a list is refused.
+#[test]
+fn breakpoints_that_are_not_a_list_are_refused_and_lines_set_breakpoints() {
+    let sum = stdlib("sum.rdx");
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    c.request("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=3"]}));
+    let (r, _) = c.request("setBreakpoints", json!({"source": {"path": sum}, "lines": [26, 3]}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    let bps = &r["body"]["breakpoints"];
+    assert_eq!((bps[0]["verified"].clone(), bps[0]["line"].clone()), (json!(true), json!(26)), "{r}");
+    assert_eq!(bps[1]["verified"], json!(false), "line 3 is a comment: {r}");
+    for (args, message) in [
+        (
+            json!({"breakpoints": {"line": 22}}),
+            "setBreakpoints: `breakpoints` must be a list of breakpoints (objects with a `line`), not `{\"line\":22}`",
+        ),
+        (
+            json!({"breakpoints": "22"}),
+            "setBreakpoints: `breakpoints` must be a list of breakpoints (objects with a `line`), not `\"22\"`",
+        ),
+        (
+            json!({"breakpoints": [22]}),
+            "setBreakpoints: a breakpoint must be an object with a `line`, not `22`",
+        ),
+        (json!({"lines": 22}), "setBreakpoints: `lines` must be a list of line numbers, not `22`"),
+    ] {
+        let mut args = args;
+        args["source"] = json!({"path": sum});
+        let (r, _) = c.request("setBreakpoints", args.clone());
+        assert_eq!(
+            (r["success"].clone(), r["message"].clone()),
+            (json!(false), json!(message)),
+            "{args}: {r}"
+        );
+    }
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    c.request("continue", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("breakpoint"), "line 26's stays");
+    assert_eq!(top_line(&mut c), json!(26));
+    // `breakpoints` wins over `lines`; an empty list clears them.
+    c.request("setBreakpoints", json!({"source": {"path": sum}, "breakpoints": [], "lines": [26]}));
+    c.request("continue", json!({"threadId": 1}));
+    assert_eq!(c.event("stopped")["body"]["reason"], json!("end"));
+}
+
+/// A frame's `column` counts as the client's `initialize` says: 0 with `columnsStartAt1:
+/// false` (it was 1 whatever the client said), else 1.
+#[test]
+fn columns_count_from_0_when_the_client_says_so() {
+    let sum = stdlib("sum.rdx");
+    for (init, column) in [
+        (json!({"columnsStartAt1": false}), 0),
+        (json!({"columnsStartAt1": false, "linesStartAt1": false}), 0),
+        (json!({"columnsStartAt1": true}), 1),
+        (json!({}), 1),
+    ] {
+        let mut c = Client::start();
+        c.request("initialize", init.clone());
+        c.request("launch", json!({"program": sum, "entry": "sum_to", "args": ["n=3"]}));
+        c.request("configurationDone", json!({}));
+        c.event("stopped");
+        let (r, _) = c.request("stackTrace", json!({"threadId": 1}));
+        assert_eq!(r["body"]["stackFrames"][0]["column"], json!(column), "{init}: {r}");
+    }
 }

@@ -955,3 +955,21 @@ fn input_from_stdin_is_refused_as_stdin_carries_the_commands() {
     // `rdx run` still reads them from stdin.
     assert!(String::from_utf8_lossy(&rdx(&["run", "--help"]).stdout).contains("(`-`: stdin)"));
 }
+
+/// A run-time error at step 0 (the entry's first statement fails) stops before it with no
+/// advice to step `back`, which has nothing to undo there ("at the start of the run"); an
+/// error after the first step still gives it.
+#[test]
+fn an_error_at_step_0_does_not_advise_back() {
+    let f = program("error0", "a0.rdx", "gene main(x: u64) {\n    assert x == 1\n    x += 1\n}\n");
+    let out = session(&[&f, "--set", "x=0"], "step\nback\n");
+    assert!(out.contains("error[R0101]: assertion failed\nstopped before the failing statement\n"), "{out}");
+    assert!(!out.contains("`back`"), "{out}");
+    assert!(out.contains("at the start of the run"), "{out}");
+    let f = program("error1", "a1.rdx", "gene main(x: u64) {\n    x += 1\n    assert x == 1\n}\n");
+    let out = session(&[&f, "--set", "x=1"], "step\nstep\n");
+    assert!(
+        out.contains("stopped before the failing statement; `back` steps back from it\nstep 1,"),
+        "{out}"
+    );
+}

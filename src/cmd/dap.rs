@@ -25,9 +25,10 @@ use std::sync::mpsc::{Receiver, Sender};
 
 /// Serve the Debug Adapter Protocol on stdin/stdout (for editors; see editors/vscode).
 ///
-/// Supports initialize (with supportsStepBack), launch (program, entry, args as
-/// ["n=10", …] or {"n": "10"}, reverse, stopOnEntry), setBreakpoints (each with an optional
-/// condition, supportsConditionalBreakpoints), configurationDone,
+/// Supports initialize (with supportsStepBack), launch (program: a file, or a CID in the
+/// store of the home, as `rdx debug` takes it; entry, args as ["n=10", …] or {"n": "10"},
+/// reverse, stopOnEntry), setBreakpoints (each with an optional condition,
+/// supportsConditionalBreakpoints; or the deprecated lines), configurationDone,
 /// threads, stackTrace, scopes, variables, evaluate, next, stepIn, stepOut, stepBack,
 /// continue, reverseContinue, pause (it stops a running motion), terminate (then it waits
 /// for disconnect), disconnect; it sends stopped, output and terminated events.
@@ -35,6 +36,9 @@ use std::sync::mpsc::{Receiver, Sender};
 /// on stderr and in an output event; a frame that cannot be read (no or a bad
 /// `Content-Length`, a header line over 4 KiB, a header of more than 64 lines, a body over
 /// 16 MiB, the input ending inside a message) ends the session with an error and exit code 2.
+///
+/// A `program` given as a CID is looked up in the store of the home (`--home DIR`, else
+/// $RDX_HOME, else ~/.rdx), as `rdx debug` looks it up.
 #[derive(clap::Args)]
 pub struct Args {}
 
@@ -197,11 +201,11 @@ fn next_request<W: Write>(events: &Receiver<Event>, wire: &mut Wire<W>) -> Resul
     }
 }
 
-pub fn run(_: Args) -> ExitCode {
+pub fn run(_: Args, home: Option<&std::path::Path>) -> ExitCode {
     let (tx, events) = std::sync::mpsc::channel();
     read_on_a_thread(BufReader::new(std::io::stdin()), tx.clone());
     let mut wire = Wire { out: std::io::stdout().lock(), seq: 0 };
-    match serve(&events, &tx, &mut wire) {
+    match serve(&events, &tx, &mut wire, home) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: rdx dap: {e}");
@@ -220,16 +224,24 @@ fn capabilities() -> Json {
     })
 }
 
-/// Before `launch`: answers `initialize`, refuses what needs a program.
-fn serve<W: Write>(events: &Receiver<Event>, tx: &Sender<Event>, wire: &mut Wire<W>) -> Result<(), String> {
-    let mut lines = Lines { from_one: true };
+/// Before `launch`: answers `initialize`, refuses what needs a program. A `program` given as a
+/// CID is looked up in the store of the home `home` names ([`super::debug::store_for`]).
+fn serve<W: Write>(
+    events: &Receiver<Event>,
+    tx: &Sender<Event>,
+    wire: &mut Wire<W>,
+    home: Option<&std::path::Path>,
+) -> Result<(), String> {
+    let mut lines = Lines { from_one: true, columns_from_one: true };
     while let Some(req) = next_request(events, wire)? {
         match req["command"].as_str().unwrap_or("") {
             "initialize" => {
-                lines.from_one = req["arguments"]["linesStartAt1"].as_bool() != Some(false);
+                let args = &req["arguments"];
+                lines.from_one = args["linesStartAt1"].as_bool() != Some(false);
+                lines.columns_from_one = args["columnsStartAt1"].as_bool() != Some(false);
                 wire.respond(&req, capabilities())
             }
-            "launch" => match launch(&req["arguments"]) {
+            "launch" => match launch(&req["arguments"], home) {
                 Ok(Launched { program, gene, values, dir, stop_on_entry, file }) => {
                     let mut it = Interpreter::new();
                     if let Ok(host) = rdx_core::kernels::engine_host(&[], false) {
@@ -322,7 +334,7 @@ fn launch_arg<'a, T>(
     }
 }
 
-fn launch(args: &Json) -> Result<Launched, String> {
+fn launch(args: &Json, home: Option<&std::path::Path>) -> Result<Launched, String> {
     let path = launch_arg(args, "program", "the file to debug (a string)", Json::as_str)?
         .filter(|p| !p.is_empty())
         .ok_or("launch needs `program`: the file to debug")?;
@@ -357,7 +369,8 @@ fn launch(args: &Json) -> Result<Launched, String> {
             ));
         }
     };
-    let program = Program::open(path, None, false, &[]).map_err(|e| match e {
+    let store = super::debug::store_for(path, home);
+    let program = Program::open(path, store.as_ref(), false, &[]).map_err(|e| match e {
         rdx_core::run::LoadError::Compile { diagnostics, name, text } => {
             compile_errors(&diagnostics, &name, &text)
         }
@@ -713,7 +726,7 @@ fn stack_trace(s: &Session<'_, '_>, args: &Json, source: &Source, lines: Lines) 
             let f = s.dbg.frame((depth - 1 - id) as usize)?;
             let line = f.span.and_then(|sp| line_of(m, sp)).map_or(0, |l| lines.to_client(l));
             Some(json!({
-                "id": id, "name": f.gene, "line": line, "column": 1,
+                "id": id, "name": f.gene, "line": line, "column": lines.column(),
                 "source": {"name": s.program.name, "path": source.path},
             }))
         })
@@ -822,13 +835,21 @@ fn why(stop: Stop) -> (&'static str, Option<String>, Option<String>) {
     }
 }
 
-/// How the client counts lines (`linesStartAt1` of `initialize`: from 1 unless it says 0).
+/// How the client counts lines and columns (`linesStartAt1` and `columnsStartAt1` of
+/// `initialize`: from 1 unless it says 0).
 #[derive(Clone, Copy)]
 struct Lines {
     from_one: bool,
+    columns_from_one: bool,
 }
 
 impl Lines {
+    /// The column a frame stands at, as the client counts it: the line's first (the debugger
+    /// stops at lines, not columns).
+    fn column(self) -> u32 {
+        u32::from(self.columns_from_one)
+    }
+
     /// A source line (from 1) as the client counts it.
     fn to_client(self, line: u32) -> u32 {
         if self.from_one { line } else { line - 1 }
@@ -859,15 +880,41 @@ fn frame(s: &Session<'_, '_>, id: &Json) -> Option<usize> {
 }
 
 /// `setBreakpoints`: the breakpoints of one source, named by its `path` (or its `name`; one
-/// with neither is refused). The program's replace its breakpoints (a line with no statement is
-/// unverified); another file's are answered unverified and leave the program's alone.
+/// with neither is refused), from `breakpoints` (or the deprecated `lines`; a request where
+/// either is not a list is refused). The program's replace its breakpoints (a line with no
+/// statement is unverified); another file's are answered unverified and leave the program's
+/// alone.
 fn set_breakpoints(
     s: &mut Session<'_, '_>,
     args: &Json,
     program: &Source,
     lines: Lines,
 ) -> Result<Vec<Json>, String> {
-    let asked: Vec<&Json> = args["breakpoints"].as_array().into_iter().flatten().collect();
+    // `breakpoints`, or the protocol's deprecated `lines` (lines without conditions) from a
+    // client that sends only those; neither clears the program's breakpoints.
+    let asked: Vec<Json> = match (&args["breakpoints"], &args["lines"]) {
+        (Json::Array(bs), _) => bs.clone(),
+        (Json::Null, Json::Array(ls)) => ls.iter().map(|l| json!({"line": l})).collect(),
+        (Json::Null, Json::Null) => Vec::new(),
+        (Json::Null, other) => {
+            return Err(format!(
+                "setBreakpoints: `lines` must be a list of line numbers, not `{}`",
+                clip(&other.to_string())
+            ));
+        }
+        (other, _) => {
+            return Err(format!(
+                "setBreakpoints: `breakpoints` must be a list of breakpoints (objects with a `line`), not `{}`",
+                clip(&other.to_string())
+            ));
+        }
+    };
+    if let Some(b) = asked.iter().find(|b| !b.is_object()) {
+        return Err(format!(
+            "setBreakpoints: a breakpoint must be an object with a `line`, not `{}`",
+            clip(&b.to_string())
+        ));
+    }
     // A line is a number (one that is no line, 0 or past 32 bits, is answered unverified).
     if let Some(b) = asked.iter().find(|b| !b["line"].is_number()) {
         return Err(format!(

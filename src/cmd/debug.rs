@@ -133,7 +133,7 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         Ok(k) => k,
         Err(code) => return code,
     };
-    let home = if Path::new(&args.file).exists() { None } else { rdx_core::Home::open(home).ok() };
+    let home = store_for(&args.file, home);
     let program = match frontend::load(&args.file, home.as_ref(), false, &kernels) {
         Ok(p) => p,
         Err(code) => return code,
@@ -187,6 +187,14 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         }
         ExitCode::SUCCESS
     }
+}
+
+/// The home whose store a program named by CID (`file`, when no file has that name) is looked
+/// up in: `--home` (`dir`), else `$RDX_HOME`, else `~/.rdx`. None for a file, and for a home
+/// that cannot be opened: loading a CID then says there is no store to look it up in. `rdx
+/// debug` and `rdx dap` share it.
+pub(crate) fn store_for(file: &str, dir: Option<&Path>) -> Option<rdx_core::Home> {
+    if Path::new(file).exists() { None } else { rdx_core::Home::open(dir).ok() }
 }
 
 /// Writes `text` to stdout as every command does ([`frontend::write_stdout`]); false once
@@ -497,7 +505,7 @@ impl<'m> Session<'_, 'm> {
     /// What the program printed, why the session stopped and where.
     fn report(&mut self, stop: Stop) -> String {
         let mut s = String::from_utf8_lossy(&self.dbg.take_output()).into_owned();
-        why(&mut s, stop);
+        why(&mut s, stop, self.dbg.position() == 0);
         s.push_str(&self.here(1));
         s
     }
@@ -1166,8 +1174,9 @@ fn unknown_name(e: &rdx_lang::ast::Expr, vars: &[Var]) -> Option<String> {
     }
 }
 
-/// Appends why the session stopped (`stop`) to `s`, a line each reason.
-fn why(s: &mut String, stop: Stop) {
+/// Appends why the session stopped (`stop`) to `s`, a line each reason; `at_start`: the
+/// session stands at step 0, where `back` has nothing to step back over.
+fn why(s: &mut String, stop: Stop, at_start: bool) {
     match stop {
         Stop::Step => {}
         Stop::Break(id) => s.push_str(&format!("breakpoint {id}\n")),
@@ -1183,13 +1192,14 @@ fn why(s: &mut String, stop: Stop) {
         Stop::Start => s.push_str("at the start of the run\n"),
         Stop::Interrupted => s.push_str("interrupted (Ctrl-C)\n"),
         Stop::Both { breakpoint, changes } => {
-            why(s, *breakpoint);
-            why(s, Stop::Watch(changes));
+            why(s, *breakpoint, at_start);
+            why(s, Stop::Watch(changes), at_start);
         }
         Stop::Error(e) => {
             let d = e.to_diagnostic();
+            let back = if at_start { "" } else { "; `back` steps back from it" };
             s.push_str(&format!(
-                "error[{}]: {}\nstopped before the failing statement; `back` steps back from it\n",
+                "error[{}]: {}\nstopped before the failing statement{back}\n",
                 d.code, d.message
             ));
         }
