@@ -592,22 +592,10 @@ fn fetch_from_a_peer_without_a_blob_held_here_does_not_say_it_is_not_held() {
 }
 
 /// `rdx serve ARGS…` that must refuse its flags: its exit status and stderr. A server that
-/// starts anyway says `listening on …` on stdout: it is killed, and that is a failure. (A
-/// refusal ends the process, which closes stdout with no line: no clock needed.)
+/// starts anyway says `listening on …` ([`TempHome::start_serve`]): it is killed, and that is
+/// a failure.
 fn serve_refused(home: &TempHome, args: &[&str]) -> (Option<i32>, String) {
-    use std::io::BufRead;
-    use std::process::Stdio;
-    let mut child = home
-        .cmd()
-        .arg("serve")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("rdx serve starts");
-    let mut line = String::new();
-    let stdout = child.stdout.take().expect("stdout");
-    std::io::BufReader::new(stdout).read_line(&mut line).expect("read stdout");
+    let (mut child, line) = home.start_serve(args, std::process::Stdio::piped());
     if !line.is_empty() {
         let _ = child.kill();
         let _ = child.wait();

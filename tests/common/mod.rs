@@ -68,19 +68,27 @@ impl TempHome {
 
     /// `rdx serve` over this home on a free loopback port.
     pub fn serve(&self, extra: &[&str]) -> Server {
-        let mut child = self
-            .cmd()
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("rdx serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let (child, line) = self.start_serve(&[&["--addr", "127.0.0.1:0"], extra].concat(), Stdio::inherit());
         let url = line.trim().strip_prefix("listening on ").expect("the first line names the address");
         assert!(url.starts_with("http://127.0.0.1:"), "{line}");
         Server { child, url: url.to_string() }
+    }
+
+    /// `rdx serve ARGS…` over this home, its stderr to `stderr`, and the first line it writes
+    /// on stdout: `listening on …` once it serves, empty when it ends without (a refusal of its
+    /// flags closes stdout with no line: no clock needed to tell the two apart).
+    pub fn start_serve(&self, args: &[&str], stderr: Stdio) -> (Child, String) {
+        let mut child = self
+            .cmd()
+            .arg("serve")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("rdx serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("read rdx serve's stdout");
+        (child, line)
     }
 }
 
