@@ -230,7 +230,7 @@ fn a_state_past_the_step_budget_stops_the_sweep_and_is_named() {
     // The help says the default the code uses.
     let help = String::from_utf8_lossy(&rdx(&dir, &["perm", "--help"]).stdout).to_string();
     assert!(help.contains(&format!("--max-steps instructions (default {default})")), "{help}");
-    assert!(help.contains(&format!("may execute (default {default})")), "{help}");
+    assert!(help.contains(&format!("may execute (from 1; default {default})")), "{help}");
     let o = rdx(&dir, &["perm", &inf, "--no-store", "--json", "--max-steps", "1000"]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
@@ -261,6 +261,22 @@ fn a_state_past_the_step_budget_stops_the_sweep_and_is_named() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("the JIT counts no instructions, so it cannot keep --max-steps"), "{err}");
+}
+
+/// The budget is checked when a loop goes around and at calls, so code with neither (Speck's
+/// round) finishes with any budget, and a budget of 0, which would refuse every loop's first
+/// turn and every call, is refused.
+#[test]
+fn the_step_budget_is_checked_at_loops_and_calls_and_starts_at_1() {
+    let dir = scratch("steps-from-1");
+    let speck = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib/speck32.rdx").display().to_string();
+    let o = rdx(&dir, &["perm", &speck, "--entry", "speck_round8", "--no-store", "--max-steps", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = rdx(&dir, &["perm", &speck, "--entry", "speck_round8", "--no-store", "--max-steps", "0"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("invalid value '0' for '--max-steps <N>'"), "{err}");
+    assert!(o.stdout.is_empty(), "no sweep: {}", String::from_utf8_lossy(&o.stdout));
 }
 
 /// `--json` prints every field of spec/circuits.md §2 whatever the gene: `order`,

@@ -623,6 +623,30 @@ fn fails(home: &TempHome, args: &[&str], code: i32) -> String {
     err
 }
 
+/// `--no-plan` picks the static rule over the planner of `--backend auto`: with another backend
+/// (given or the default) it is refused, not ignored.
+#[test]
+fn no_plan_needs_backend_auto() {
+    let home = TempHome::new("no-plan-backend");
+    for (flags, backend) in [
+        (&["--backend", "jit", "--no-plan"][..], "jit"),
+        (&["--backend", "interp", "--no-ce1"], "interp"),
+        (&["--no-plan"], "interp"),
+    ] {
+        let err = fails(&home, &with_fib(&[&["run"][..], flags].concat()), 2);
+        assert!(
+            err.contains(&format!(
+                "--no-plan chooses the static rule over the planner of --backend auto, but this run's \
+                 backend is {backend}: drop --no-plan, or give --backend auto"
+            )),
+            "{flags:?}: {err}"
+        );
+    }
+    assert_eq!(runs(&home), 0, "nothing ran");
+    home.ok(&with_fib(&["run", "--backend", "auto", "--no-plan"]));
+    assert_eq!(runs(&home), 1);
+}
+
 #[test]
 fn a_peer_cannot_be_called_local() {
     let home = TempHome::new("peer-local");

@@ -196,3 +196,28 @@ fn a_damaged_probe_record_exits_1_and_a_wrong_one_2() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
+
+/// `--from NAME` times a load from a peer, so it needs `--load`: with a program, a URL, a
+/// command or `--compare` it is refused before anything runs, not ignored (clap's `requires`
+/// was dropped when the program or URL, in conflict with `--load`, was given).
+#[test]
+fn from_without_load_is_a_usage_error() {
+    let home = TempHome::new("from-without-load");
+    // Port 1 of loopback refuses the connection: the refusal has to come first.
+    for args in [
+        &["probe", "--from", "nosuch", "-n", "1", "--warmup", "0", "stdlib/fib.rdx"][..],
+        &["probe", "--from", "nosuch", "-n", "1", "--warmup", "0", "http://127.0.0.1:1/health"],
+        &["probe", "--from", "nosuch", "-n", "1", "--warmup", "0", "--", "true"],
+        &["probe", "--from", "nosuch", "--compare", "1", "2"],
+    ] {
+        let out = home.rdx(args);
+        let err = common::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("--from NAME times a load from a peer: use it with --load CID"),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: nothing timed: {}", String::from_utf8_lossy(&out.stdout));
+    }
+    assert!(!home.0.join("ledger.sqlite").exists() || records(&home) == 0, "nothing recorded");
+}

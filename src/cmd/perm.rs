@@ -23,9 +23,10 @@ use std::process::ExitCode;
 ///
 /// A state where the gene fails (an assertion, a delocal) makes it partial: the first such
 /// state is reported and the exit code is 1. Two states with the same image (a lossy gene)
-/// are reported too (exit code 1). Each state's run may execute at most --max-steps
-/// instructions (default 10000000): a run past them stops the sweep, with that state named
-/// (exit code 1), so a gene that never stops from some state is reported, not run forever.
+/// are reported too (exit code 1). Each state's run has a budget of --max-steps instructions
+/// (default 10000000), checked each time a loop goes around and at each call: a run found past
+/// it there stops the sweep, with that state named (exit code 1), so a gene that never stops
+/// from some state is reported, not run forever. Code with no loop or call is never stopped.
 ///
 /// Example: rdx perm stdlib/speck32.rdx --entry speck_round8 --json
 #[derive(clap::Args)]
@@ -53,9 +54,11 @@ pub struct Args {
     /// budget (a sweep has no planner).
     #[arg(long, value_enum, default_value = "interp", hide_possible_values = true)]
     backend: crate::cmd::run::Backend,
-    /// The instructions each state's run may execute (default 10000000); past them the sweep
-    /// stops with an error naming that state.
-    #[arg(long, value_name = "N")]
+    /// The instructions each state's run may execute (from 1; default 10000000). Every
+    /// instruction counts, but the count is checked only when a loop goes around and at each
+    /// call: a run found past the budget there stops the sweep with an error naming that state.
+    /// Code with no loop or call is never stopped (it always finishes).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_steps: Option<u64>,
 }
 

@@ -52,8 +52,9 @@ pub struct HintArgs {
 ///
 /// The arm most likely fastest, with the counts, posteriors and MDL scores behind it; on a
 /// cold start (no timed run of this program), the static rule of `--backend auto`. With
-/// --json: `backend` (interp or jit), `where` (local), `reuse` (true when a recorded output
-/// of this exact input can be given back), `why`, and the numbers.
+/// --json: `backend` (interp or jit), `where` (`local`, or the name of the peer it would run
+/// on), `reuse` (true when a recorded output of this exact input can be given back), `why`,
+/// and the numbers.
 #[derive(clap::Args)]
 pub struct PlanArgs {
     #[command(flatten)]

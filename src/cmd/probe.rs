@@ -37,7 +37,9 @@ pub struct Args {
     load: Option<String>,
     /// With --load: fetch the blob from this peer instead (`rdx peer add`), verified, into
     /// memory (not stored); give all 64 hex digits.
-    #[arg(long, value_name = "NAME", requires = "load")]
+    // Checked in `run`, not with `requires = "load"`: clap drops a `requires` when an argument
+    // in conflict with `--load` (a program, a URL) is given.
+    #[arg(long, value_name = "NAME")]
     from: Option<String>,
     /// Compare two recorded probes: how many times slower the second is, with a 95% interval.
     #[arg(long, num_args = 2, value_names = ["ID1", "ID2"])]
@@ -69,6 +71,12 @@ const MAX_SAMPLES: usize = 1_000_000;
 const MAX_WARMUP: usize = MAX_SAMPLES;
 
 pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
+    if args.from.is_some() && args.load.is_none() {
+        return usage_error(
+            "--from NAME times a load from a peer: use it with --load CID (all 64 hex digits), \
+             not with a program, a URL, a command or --compare",
+        );
+    }
     if args.n == 0 {
         return usage_error("-n must be at least 1");
     }

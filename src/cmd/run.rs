@@ -40,9 +40,7 @@ pub struct Inputs {
     pub reverse: bool,
     /// Read parameter values from FILE (`-`: stdin): the `name = value` lines `rdx run` prints,
     /// or the JSON object `rdx run --json` prints (a Janus program's store as it prints it).
-    /// --set overrides single values. So `rdx run p.rdx --set n=9 > out.txt && rdx run p.rdx
-    /// --reverse --input out.txt` gives the input back (for a program that prints, run both with
-    /// --json: what it prints goes to stderr).
+    /// --set overrides single values.
     #[arg(long, value_name = "FILE")]
     pub input: Option<std::path::PathBuf>,
 }
@@ -97,9 +95,9 @@ fn printed_hint(e: rdx_core::CoreError, text: &str, program: &Program) -> rdx_co
 
 /// Run a gene forward (or backward with --reverse) and print its parameters' final values.
 ///
-/// Values: decimal, 0x hex, 0b binary, negative for i64 (and a stack's words), arrays and stacks as [1,2,3] (a
-/// stack bottom first); for a Janus program also as jana prints them ({1,2,3}, <3,2,1] top
-/// first, nil). Unset parameters are 0. Output: `name = value` per parameter in declaration order, or one
+/// Values: decimal, 0x hex, 0b binary, negative for the signed types (i8 … i64, i64 arrays) and a
+/// stack's words, arrays and stacks as [1,2,3] (a stack bottom first); for a Janus program also
+/// as jana prints them ({1,2,3}, <3,2,1] top first, nil). Unset parameters are 0. Output: `name = value` per parameter in declaration order, or one
 /// JSON object with --json. Exit codes: 0 ok, 1 run-time error, 2 usage or compile error.
 ///
 /// Every run is recorded in the ledger of the home (--home, $RDX_HOME, else ~/.rdx): the
@@ -107,6 +105,7 @@ fn printed_hint(e: rdx_core::CoreError, text: &str, program: &Program) -> rdx_co
 /// lists the run. --no-ledger (or RDX_NO_LEDGER=1) records nothing; a home that cannot be
 /// written is a warning, and what the run prints never changes.
 #[derive(clap::Args)]
+#[command(mut_arg("input", |a| a.help(INPUT_HELP).long_help(INPUT_HELP)))]
 pub struct Args {
     /// The program: rdx source (.rdx), Janus (.ja), a bytecode module (.rdxb), or the CID
     /// of a module in the store (a unique prefix of at least 8 hex digits will do).
@@ -128,7 +127,8 @@ pub struct Args {
     /// kernel's mirror must restore its input bit for bit.
     #[arg(long)]
     checked: bool,
-    /// With --backend auto, use the fixed static rule, not the planner.
+    /// With --backend auto, use the fixed static rule, not the planner (refused with another
+    /// backend).
     #[arg(long, alias = "no-ce1")]
     no_plan: bool,
     /// Do not record this run in the ledger (also: RDX_NO_LEDGER=1).
@@ -143,6 +143,13 @@ pub struct Args {
     kernels: crate::kernels::KernelArgs,
 }
 
+/// What `--input` takes here: [`Inputs`]' text, and how a run's output gives its input back.
+const INPUT_HELP: &str = "Read parameter values from FILE (`-`: stdin): the `name = value` lines \
+     `rdx run` prints, or the JSON object `rdx run --json` prints (a Janus program's store as it \
+     prints it). --set overrides single values. So `rdx run p.rdx --set n=9 > out.txt && rdx run \
+     p.rdx --reverse --input out.txt` gives the input back (for a program that prints, run both \
+     with --json: what it prints goes to stderr).";
+
 impl From<Backend> for rdx_core::run::Backend {
     fn from(b: Backend) -> Self {
         match b {
@@ -154,6 +161,13 @@ impl From<Backend> for rdx_core::run::Backend {
 }
 
 pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
+    if args.no_plan && args.backend != Backend::Auto {
+        let backend = if args.backend == Backend::Jit { "jit" } else { "interp" };
+        return frontend::usage_error(&format!(
+            "--no-plan chooses the static rule over the planner of --backend auto, but this run's \
+             backend is {backend}: drop --no-plan, or give --backend auto"
+        ));
+    }
     let record =
         !args.no_ledger && std::env::var_os("RDX_NO_LEDGER").is_none_or(|v| v.is_empty() || v == "0");
     let kernels = match args.kernels.read() {

@@ -37,6 +37,7 @@ enum Command {
     Get {
         #[arg(value_name = "CID")]
         cid: String,
+        /// Write the blob's bytes to FILE (created or overwritten) instead of stdout.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
