@@ -10,6 +10,7 @@
 use crate::ast::Span;
 use crate::codes::Code::*;
 use crate::diag::Diagnostic;
+use std::sync::LazyLock;
 
 /// One Janus token.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -210,16 +211,38 @@ fn span(start: usize, end: usize) -> Span {
     Span::new(start as u32, end as u32)
 }
 
-/// The keyword spelled `text`, if it is one (the first byte is compared before the rest).
-fn keyword(text: &str) -> Option<Kw> {
-    let first = text.as_bytes().first()?;
-    KEYWORDS.iter().find(|(k, _)| k.as_bytes()[0] == *first && *k == text).map(|(_, kw)| *kw)
+/// The positions in `table` of the entries that start with each byte, in the table's order:
+/// a lexer looks at only those (at most five) rather than scanning the whole table for each
+/// token.
+fn by_first<T>(table: &[(&str, T)]) -> Vec<Vec<u8>> {
+    let mut by = vec![Vec::new(); 256];
+    for (i, (text, _)) in table.iter().enumerate() {
+        by[usize::from(text.as_bytes()[0])].push(i as u8);
+    }
+    by
 }
 
-/// The longest symbol `rest` starts with, with its text.
+static KEYWORDS_BY_FIRST: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| by_first(KEYWORDS));
+static SYMBOLS_BY_FIRST: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| by_first(SYMBOLS));
+
+/// The keyword spelled `text`, if it is one.
+fn keyword(text: &str) -> Option<Kw> {
+    let first = *text.as_bytes().first()?;
+    KEYWORDS_BY_FIRST[usize::from(first)]
+        .iter()
+        .map(|&i| &KEYWORDS[usize::from(i)])
+        .find(|(k, _)| *k == text)
+        .map(|(_, kw)| *kw)
+}
+
+/// The longest symbol `rest` starts with, with its text (the table lists longer symbols
+/// first).
 fn symbol(rest: &[u8]) -> Option<&'static (&'static str, Sym)> {
-    let first = rest.first()?;
-    SYMBOLS.iter().find(|(t, _)| t.as_bytes()[0] == *first && rest.starts_with(t.as_bytes()))
+    let first = *rest.first()?;
+    SYMBOLS_BY_FIRST[usize::from(first)]
+        .iter()
+        .map(|&i| &SYMBOLS[usize::from(i)])
+        .find(|(t, _)| rest.starts_with(t.as_bytes()))
 }
 
 /// Splits `src` into tokens, ending with one `Tok::Eof`. Lexical errors are returned beside the
@@ -417,6 +440,41 @@ mod tests {
                 Tok::Eof
             ]
         );
+    }
+
+    /// The lookups by first byte find what a scan of the whole table finds: every keyword and
+    /// symbol, every string of up to three bytes over the symbols' bytes, and names that are not
+    /// keywords.
+    #[test]
+    fn lookups_by_first_byte_agree_with_the_tables() {
+        let scan_symbol =
+            |rest: &[u8]| SYMBOLS.iter().find(|(t, _)| rest.starts_with(t.as_bytes())).map(|(t, s)| (*t, *s));
+        let scan_keyword = |text: &str| KEYWORDS.iter().find(|(k, _)| *k == text).map(|(_, kw)| *kw);
+        let mut bytes: Vec<u8> = SYMBOLS.iter().flat_map(|(t, _)| t.bytes()).collect();
+        bytes.extend(b"a0 _\n\"");
+        bytes.sort_unstable();
+        bytes.dedup();
+        let mut strings: Vec<Vec<u8>> = vec![vec![]];
+        for len in 1..=3 {
+            let shorter: Vec<Vec<u8>> = strings.iter().filter(|s| s.len() == len - 1).cloned().collect();
+            for s in shorter {
+                for &b in &bytes {
+                    strings.push([s.as_slice(), &[b]].concat());
+                }
+            }
+        }
+        for s in &strings {
+            assert_eq!(symbol(s).map(|(t, y)| (*t, *y)), scan_symbol(s), "{:?}", String::from_utf8_lossy(s));
+        }
+        for (text, kw) in KEYWORDS {
+            assert_eq!(keyword(text), Some(*kw));
+            for other in [&text[1..], &text[..text.len() - 1], &format!("{text}x"), &format!("x{text}")] {
+                assert_eq!(keyword(other), scan_keyword(other), "{other}");
+            }
+        }
+        for (text, sym) in SYMBOLS {
+            assert_eq!(symbol(text.as_bytes()), Some(&(*text, *sym)));
+        }
     }
 
     #[test]
