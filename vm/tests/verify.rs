@@ -824,3 +824,59 @@ fn a_long_gene_is_checked_as_a_short_one() {
         assert_eq!(refused(&body(&[(early, walk_fault), (late, own_fault)])), own, "{len}");
     }
 }
+
+/// Renames an instruction's slots to the ones `next` gives (jump targets kept).
+struct Slots<'a>(&'a mut dyn FnMut(Slot) -> Slot);
+impl rdx_vm::ops::Remap for Slots<'_> {
+    fn slot(&mut self, s: Slot) -> Slot {
+        (self.0)(s)
+    }
+    fn off(&mut self, o: Off) -> Off {
+        o
+    }
+}
+
+/// A long gene changed at a few instructions (slots renamed within the frame, an instruction
+/// copied over another) loads or is refused, never panics: its walk runs on a thread of its
+/// own beside the per-instruction rules, so it meets code those rules refuse.
+#[test]
+fn a_long_gene_changed_by_hand_never_panics() {
+    use proptest::prelude::*;
+    let mut src = String::from("gene main(x: u64, y: u64, a: u64[8], s: stack) {\n");
+    for k in 0..1200 {
+        src += &format!(
+            "    x += y * {k}\n    a[3] ^= x + y\n    local t: u64 = x\n    if t > y {{ y += t }} fi y > t\n    \
+             delocal t = x\n    push y, s\n    pop y, s\n    from y == 0 do {{ y += 1 }} until y == 1\n    y -= 1\n",
+            k = 2 * k + 1
+        );
+    }
+    src += "}\n";
+    let ok = compile(&src);
+    let len = ok.genes[0].code.len();
+    assert!(len > 20_000, "{len} instructions");
+    let slots = ok.genes[0].slots;
+    let runner_config = ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() };
+    let mut runner = proptest::test_runner::TestRunner::new(runner_config);
+    let edit = (any::<prop::sample::Index>(), any::<prop::sample::Index>(), any::<bool>(), any::<u16>());
+    runner
+        .run(&proptest::collection::vec(edit, 1..4), |edits| {
+            let mut m = ok.clone();
+            let code = &mut m.genes[0].code;
+            for &(at, from, copy, seed) in &edits {
+                let (at, from) = (at.index(code.len()), from.index(code.len()));
+                if copy {
+                    code[at] = code[from];
+                } else {
+                    let mut n = u32::from(seed);
+                    code[at].remap(&mut Slots(&mut |s| {
+                        n = n.wrapping_mul(2_654_435_761).wrapping_add(u32::from(s.0));
+                        Slot((n % u32::from(slots)) as u16)
+                    }));
+                }
+            }
+            let _ = Module::decode(&m.encode());
+            let _ = m.verify_for_encoding();
+            Ok(())
+        })
+        .unwrap();
+}
