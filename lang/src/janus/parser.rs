@@ -57,12 +57,18 @@ pub struct Parser {
     fatal: bool,
     /// Every diagnostic so far (the lexer's first).
     pub diags: Vec<Diagnostic>,
+    /// The variables declared so far in the procedure being read (parameters, `main`'s
+    /// variables, the open `local`s and `iterate` variables), innermost last, with their kinds.
+    scope: Vec<(String, VarKind)>,
+    /// J0106 reports about variables not in `scope` (globals, perhaps declared further on),
+    /// made as for an integer and redone by [`Self::program`] for a global array or stack.
+    pending: Vec<Pending>,
 }
 
 impl Parser {
     /// A parser over `toks` (ending with `Tok::Eof`), keeping the lexer's `diags`.
     pub fn new(toks: Vec<Token>, diags: Vec<Diagnostic>) -> Parser {
-        Parser { toks, pos: 0, depth: 0, fatal: false, diags }
+        Parser { toks, pos: 0, depth: 0, fatal: false, diags, scope: Vec::new(), pending: Vec::new() }
     }
 
     /// The diagnostics, dropping the tokens.
@@ -223,6 +229,7 @@ impl Parser {
     pub fn program(&mut self) -> Program {
         let mut prog = Program { globals: Vec::new(), procs: Vec::new() };
         loop {
+            self.scope.clear();
             match self.peek() {
                 Tok::Eof => break,
                 Tok::Kw(Kw::Procedure) => match self.procedure() {
@@ -239,6 +246,13 @@ impl Parser {
                     self.bump();
                     self.recover_top();
                 }
+            }
+        }
+        for p in std::mem::take(&mut self.pending) {
+            let Some(global) = prog.globals.iter().find(|g| g.name.name == p.name) else { continue };
+            let kind = VarKind::of_decl(global);
+            if kind != VarKind::Int {
+                self.diags[p.at] = not_condition(p.site, p.span, &p.what, &kind);
             }
         }
         prog
@@ -262,7 +276,9 @@ impl Parser {
                     if !matches!(self.peek(), Tok::Kw(Kw::Int | Kw::Stack)) {
                         return self.expected("a parameter (`int x`, `int a[]` or `stack s`)");
                     }
-                    params.push(self.decl(false)?);
+                    let d = self.decl(false)?;
+                    self.scope.push((d.name.name.clone(), VarKind::of_decl(&d)));
+                    params.push(d);
                     if self.eat_sym(Sym::Comma).is_none() {
                         break;
                     }
@@ -287,6 +303,7 @@ impl Parser {
                         .hint("use `local int x = 0 … delocal int x = 0` inside a procedure"),
                 );
             }
+            self.scope.push((d.name.name.clone(), VarKind::of_decl(&d)));
             decls.push(d);
         }
         let body = self.block();
@@ -549,7 +566,9 @@ impl Parser {
         let kind = match self.peek() {
             Tok::Ident(n) if n == "iterate" && matches!(self.peek_at(1), Tok::Kw(Kw::Int)) => {
                 self.enter(start)?;
+                let mark = self.scope.len();
                 let r = self.iterate_stmt();
+                self.scope.truncate(mark);
                 self.depth -= 1;
                 r?
             }
@@ -568,7 +587,9 @@ impl Parser {
             }
             Tok::Kw(Kw::Local) => {
                 self.enter(start)?;
+                let mark = self.scope.len();
                 let r = self.local_stmt();
+                self.scope.truncate(mark);
                 self.depth -= 1;
                 r?
             }
@@ -776,6 +797,7 @@ impl Parser {
         let name = self.expect_ident("a variable name")?;
         self.expect_sym(Sym::Assign)?;
         let first = self.expr()?;
+        self.scope.push((name.name.clone(), VarKind::Int));
         let step = if self.at_word("by") {
             self.bump();
             self.expr()?
@@ -874,8 +896,21 @@ impl Parser {
         Ok(decls)
     }
 
-    /// `int x = e` or `stack s = e` in a `local` / `delocal`.
+    /// `int x = e` or `stack s = e` in a `local` / `delocal`; the variable is in scope from
+    /// here on (the caller closes the scope).
     fn local_decl(&mut self) -> PResult<LocalDecl> {
+        let d = self.local_decl_alone()?;
+        let kind = match (&d.array, d.stack) {
+            (Some((n, _)), _) => VarKind::Array { ty: format!("int[{n}]"), rank: 1 },
+            (None, true) => VarKind::Stack,
+            (None, false) => VarKind::Int,
+        };
+        self.scope.push((d.name.name.clone(), kind));
+        Ok(d)
+    }
+
+    /// [`Self::local_decl`] without bringing the variable into scope.
+    fn local_decl_alone(&mut self) -> PResult<LocalDecl> {
         let ty_span = self.span();
         let stack = match self.peek() {
             Tok::Kw(Kw::Int) => false,
@@ -1017,8 +1052,8 @@ impl Parser {
             }
             if matches!(op, BinOp::LogAnd | BinOp::LogOr) {
                 let text = if op == BinOp::LogAnd { "&&" } else { "||" };
-                self.expect_condition(&lhs, text, op_span);
-                self.expect_condition(&rhs, text, op_span);
+                self.expect_condition(&lhs, Site::Logic(text, op_span));
+                self.expect_condition(&rhs, Site::Logic(text, op_span));
             }
             lhs = Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span);
         }
@@ -1120,45 +1155,32 @@ impl Parser {
         self.depth -= 1;
         let (inner, d) = r?;
         let span = start.to(inner.span);
-        if op == UnOp::Not
-            && let Some(what) = self.integer_operand(&inner)
-        {
-            let hint = match (what.literal, what.text) {
-                (Some(v), _) => format!("a literal is not a condition: write `{}`", v == 0),
-                (None, Some(t)) => {
-                    format!("jana does not read integers as conditions: to test for zero, write `{t} = 0`")
-                }
-                (None, None) => {
-                    "jana does not read integers as conditions: to test for zero, write `(…) = 0`".into()
-                }
-            };
-            self.report(
-                Diagnostic::error(J0106, "`!` applied to an integer", span)
-                    .note(format!("`!` takes a condition, and {} is an integer", what.name))
-                    .hint(hint),
-            );
+        if op == UnOp::Not {
+            self.expect_condition(&inner, Site::Not(span));
         }
         Ok((Expr::new(ExprKind::Unary(op, Box::new(inner)), span), d + 1))
     }
 
-    /// Reports J0106 when an operand of `&&` / `||` (`op`, at `op_span`) is an integer.
-    fn expect_condition(&mut self, operand: &Expr, op: &str, op_span: Span) {
+    /// Reports J0106 when `operand` of `!` or of `&&` / `||` (`site`) is not a condition. A
+    /// variable is named by its declared kind (integer, array or stack); one the procedure does
+    /// not declare is reported as an integer, and [`Self::program`] redoes the report once it
+    /// knows every global.
+    fn expect_condition(&mut self, operand: &Expr, site: Site) {
         let Some(what) = self.integer_operand(operand) else { return };
-        let hint = match (what.literal, what.text) {
-            (Some(v), _) => format!("a literal is not a condition: write `{}`", v != 0),
-            (None, Some(t)) => {
-                format!("jana does not read integers as conditions: to test for non-zero, write `{t} != 0`")
-            }
-            (None, None) => {
-                "jana does not read integers as conditions: to test for non-zero, write `(…) != 0`".into()
-            }
+        let ExprKind::Var(name) = &operand.kind else {
+            self.report(not_condition(site, operand.span, &what, &VarKind::Int));
+            return;
         };
-        self.report(
-            Diagnostic::error(J0106, format!("`{op}` applied to an integer"), operand.span)
-                .note(format!("{} is an integer, not a condition", what.name))
-                .label(op_span, format!("`{op}` takes conditions on both sides"))
-                .hint(hint),
-        );
+        if let Some((_, kind)) = self.scope.iter().rev().find(|(n, _)| n == name) {
+            let d = not_condition(site, operand.span, &what, kind);
+            self.report(d);
+            return;
+        }
+        let at = self.diags.len();
+        self.report(not_condition(site, operand.span, &what, &VarKind::Int));
+        if self.diags.len() > at {
+            self.pending.push(Pending { at, site, span: operand.span, what, name: name.clone() });
+        }
     }
 
     /// Why `e` is an integer where jana wants a condition, or `None` when it is a condition.
@@ -1166,7 +1188,8 @@ impl Parser {
     /// jana (`Eval.hs`: `unpackBool`) keeps the two apart: `true`, `false`, the comparisons,
     /// `!`, `&&`, `||` and `empty(s)` (a boolean in later jana versions) are conditions;
     /// literals, variables, array elements, arithmetic, `top(s)` and `size(x)` are integers.
-    /// `nil` is left to the checker (E0212).
+    /// `nil` is left to the checker (E0212). A variable may also be an array or a stack, which
+    /// [`Self::expect_condition`] tells from its declaration.
     fn integer_operand(&self, e: &Expr) -> Option<IntegerOperand> {
         let mut literal = None;
         let (name, text) = match &e.kind {
@@ -1297,6 +1320,103 @@ struct IntegerOperand {
     literal: Option<u64>,
 }
 
+/// Where an operand that must be a condition stands: under `!` (the span of the whole `!e`) or
+/// beside `&&` / `||` (the operator and its span).
+#[derive(Clone, Copy)]
+enum Site {
+    Not(Span),
+    Logic(&'static str, Span),
+}
+
+/// What a declared variable is, as far as conditions are concerned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum VarKind {
+    Int,
+    /// An array: its type as declared (`int[2]`, `int[2][3]`, `int[]`) and its number of
+    /// dimensions.
+    Array {
+        ty: String,
+        rank: usize,
+    },
+    Stack,
+}
+
+impl VarKind {
+    /// The kind of a global, a variable of `main` or a parameter.
+    fn of_decl(d: &Decl) -> VarKind {
+        let first = match d.ty {
+            DeclTy::Int => return VarKind::Int,
+            DeclTy::Stack => return VarKind::Stack,
+            // `int a[] = {…}` has the length of its list.
+            DeclTy::Array(None) if d.inner.is_empty() && !d.init.is_empty() => Some(d.init.len() as u64),
+            DeclTy::Array(n) => n,
+        };
+        let dims: String = std::iter::once(first)
+            .chain(d.inner.iter().copied())
+            .map(|n| n.map_or("[]".to_string(), |n| format!("[{n}]")))
+            .collect();
+        VarKind::Array { ty: format!("int{dims}"), rank: 1 + d.inner.len() }
+    }
+}
+
+/// A J0106 report about a variable the procedure does not declare: the diagnostic's index in
+/// [`Parser::diags`] and what it was made from.
+struct Pending {
+    at: usize,
+    site: Site,
+    span: Span,
+    what: IntegerOperand,
+    name: String,
+}
+
+/// J0106 for `what` (at `span`, a variable of kind `kind` when it is a variable) where `site`
+/// needs a condition: for an integer, the comparison with zero that makes it one; for an array,
+/// the comparison of an element; for a stack, `empty`.
+fn not_condition(site: Site, span: Span, what: &IntegerOperand, kind: &VarKind) -> Diagnostic {
+    let var = what.text.as_deref().unwrap_or("…");
+    let (noun, is) = match kind {
+        VarKind::Int => ("an integer", "an integer".to_string()),
+        VarKind::Array { ty, .. } => ("an array", format!("an array (`{ty}`)")),
+        VarKind::Stack => ("a stack", "a stack".to_string()),
+    };
+    let hint = match (kind, site, what.literal) {
+        (VarKind::Int, Site::Not(_), Some(v)) => format!("a literal is not a condition: write `{}`", v == 0),
+        (VarKind::Int, Site::Logic(..), Some(v)) => {
+            format!("a literal is not a condition: write `{}`", v != 0)
+        }
+        (VarKind::Int, Site::Not(_), None) => {
+            let t = what.text.as_deref().unwrap_or("(…)");
+            format!("jana does not read integers as conditions: to test for zero, write `{t} = 0`")
+        }
+        (VarKind::Int, Site::Logic(..), None) => {
+            let t = what.text.as_deref().unwrap_or("(…)");
+            format!("jana does not read integers as conditions: to test for non-zero, write `{t} != 0`")
+        }
+        (VarKind::Array { rank, .. }, _, _) => {
+            let element: String =
+                ["i", "j", "k", "l", "m", "n"].iter().cycle().take(*rank).map(|x| format!("[{x}]")).collect();
+            let (test, cmp) = if matches!(site, Site::Not(_)) { ("zero", "=") } else { ("non-zero", "!=") };
+            format!(
+                "an array is not a condition: to test an element for {test}, write `{var}{element} {cmp} 0`"
+            )
+        }
+        (VarKind::Stack, Site::Not(_), _) => {
+            format!("a stack is not a condition: to test whether it is empty, write `empty({var})`")
+        }
+        (VarKind::Stack, Site::Logic(..), _) => {
+            format!("a stack is not a condition: to test whether it has elements, write `!empty({var})`")
+        }
+    };
+    match site {
+        Site::Not(whole) => Diagnostic::error(J0106, format!("`!` applied to {noun}"), whole)
+            .note(format!("`!` takes a condition, and {} is {is}", what.name)),
+        Site::Logic(op, op_span) => Diagnostic::error(J0106, format!("`{op}` applied to {noun}"), span)
+            .note(format!("{} is {is}, not a condition", what.name))
+            .label(op_span, format!("`{op}` takes conditions on both sides")),
+    }
+    .hint(hint)
+}
+
 /// The number of nodes of an expression tree (its depth is bounded by the parser).
 fn expr_size(e: &Expr) -> u64 {
     match &e.kind {
@@ -1349,4 +1469,134 @@ fn multi_index(name: &str, first: (Expr, Span), rest: Vec<(Expr, Span)>) -> Expr
 /// multi-dimensional index; Janus names cannot contain `#`.
 pub fn dim_marker(name: &str, k: usize) -> String {
     format!("#{name}#{k}")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::codes::Code;
+    use crate::diag::Diagnostic;
+
+    /// The J0106 reports of `src` as (quoted span, message, note, hint).
+    fn not_conditions(src: &str) -> Vec<(String, String, String, String)> {
+        let diags: Vec<Diagnostic> = super::super::parse(src).expect_err("J0106 expected");
+        diags
+            .iter()
+            .map(|d| {
+                assert_eq!(d.code, Code::J0106, "{d:?}");
+                let text = src[d.span.start as usize..d.span.end as usize].to_string();
+                (text, d.message.clone(), d.note.clone(), d.hints.join("; "))
+            })
+            .collect()
+    }
+
+    fn row(text: &str, message: &str, note: &str, hint: &str) -> (String, String, String, String) {
+        (text.into(), message.into(), note.into(), hint.into())
+    }
+
+    /// An array or a stack under `!`, `&&` or `||` is named for what it is, with advice that
+    /// fits it (an element, `empty`), not the comparison with zero of an integer.
+    #[test]
+    fn arrays_and_stacks_are_not_conditions() {
+        let src = "procedure main()\n    int x\n    int a[2]\n    stack s\n    \
+                   if !a || (s && x = 0) then\n        x += 1\n    fi x = 1\n    x += !s\n    \
+                   x += a || s\n";
+        assert_eq!(
+            not_conditions(src),
+            vec![
+                row(
+                    "!a",
+                    "`!` applied to an array",
+                    "`!` takes a condition, and the variable `a` is an array (`int[2]`)",
+                    "an array is not a condition: to test an element for zero, write `a[i] = 0`",
+                ),
+                row(
+                    "s",
+                    "`&&` applied to a stack",
+                    "the variable `s` is a stack, not a condition",
+                    "a stack is not a condition: to test whether it has elements, write `!empty(s)`",
+                ),
+                row(
+                    "!s",
+                    "`!` applied to a stack",
+                    "`!` takes a condition, and the variable `s` is a stack",
+                    "a stack is not a condition: to test whether it is empty, write `empty(s)`",
+                ),
+                row(
+                    "a",
+                    "`||` applied to an array",
+                    "the variable `a` is an array (`int[2]`), not a condition",
+                    "an array is not a condition: to test an element for non-zero, write `a[i] != 0`",
+                ),
+                row(
+                    "s",
+                    "`||` applied to a stack",
+                    "the variable `s` is a stack, not a condition",
+                    "a stack is not a condition: to test whether it has elements, write `!empty(s)`",
+                ),
+            ]
+        );
+    }
+
+    /// An integer variable keeps the integer's report and its advice.
+    #[test]
+    fn integer_variables_are_reported_as_integers() {
+        let src = "procedure main()\n    int x\n    int y\n    if !x then\n        x += 1\n    fi x = 1\n    \
+                   from y = 0 && x loop\n        y += 1\n    until y = 3\n";
+        assert_eq!(
+            not_conditions(src),
+            vec![
+                row(
+                    "!x",
+                    "`!` applied to an integer",
+                    "`!` takes a condition, and the variable `x` is an integer",
+                    "jana does not read integers as conditions: to test for zero, write `x = 0`",
+                ),
+                row(
+                    "x",
+                    "`&&` applied to an integer",
+                    "the variable `x` is an integer, not a condition",
+                    "jana does not read integers as conditions: to test for non-zero, write `x != 0`",
+                ),
+            ]
+        );
+    }
+
+    /// The kind is the declaration in scope: parameters, locals and `iterate` variables before
+    /// globals, and globals declared after the procedure that reads them.
+    #[test]
+    fn the_kind_is_the_declaration_in_scope() {
+        let src = "procedure p(int b[], stack t, int y)\n\
+                   if !b && !t then skip fi !y\n\
+                   local int c[] = {1, 2}, stack u = nil, int g = 0\n\
+                   if !c || !u || !g || !h then skip fi !m\n\
+                   delocal int c[] = {1, 2}, stack u = nil, int g = 0\n\
+                   iterate int h = 0 to 2\n    y += !h\n end\n\
+                   y += !g || !h || !q\n\
+                   int g[3]\nint m[2][3]\nstack h\n\
+                   procedure main()\n    int x\n    call p(g, h, x)\n";
+        let messages: Vec<(String, String)> =
+            not_conditions(src).into_iter().map(|(text, message, _, _)| (text, message)).collect();
+        let expected = [
+            ("!b", "an array"),
+            ("!t", "a stack"),
+            ("!y", "an integer"),
+            ("!c", "an array"),
+            ("!u", "a stack"),
+            ("!g", "an integer"),
+            ("!h", "a stack"),
+            ("!m", "an array"),
+            ("!h", "an integer"),
+            ("!g", "an array"),
+            ("!h", "a stack"),
+            ("!q", "an integer"),
+        ];
+        let expected: Vec<(String, String)> =
+            expected.iter().map(|(t, k)| (t.to_string(), format!("`!` applied to {k}"))).collect();
+        assert_eq!(messages, expected);
+        let hints: Vec<String> = super::super::parse(src).expect_err("J0106").remove(7).hints;
+        assert_eq!(
+            hints,
+            vec!["an array is not a condition: to test an element for zero, write `m[i][j] = 0`"]
+        );
+    }
 }
