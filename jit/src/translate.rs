@@ -441,7 +441,8 @@ const EXIT_PLACES: u32 = 64;
 /// The state of a speculative run ([`Tr::spec`]).
 #[derive(Default)]
 struct Spec {
-    /// True where some access was out of bounds (None: no access needed a check).
+    /// True where some access was out of bounds or some `delocal` of the way taken did not
+    /// hold (None: nothing needed a test).
     bad: Option<Value>,
     /// The elements it accessed with a check, and the address each was accessed at.
     seen: Vec<(u16, known::Index, Value)>,

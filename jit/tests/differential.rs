@@ -1244,8 +1244,9 @@ proptest! {
 
 /// Then parts of two updates for `branchless_multi_updates_agree`: elements whose bounds
 /// check the condition's code did not pass (`x[y]`, `x[i]`, `b[y >> 1]`), an element written
-/// twice, a slot an index or a later update reads; and parts that stay branchy (a
-/// multiplication, ancillas whose `delocal` holds or fails), so that both translations meet.
+/// twice, a slot an index or a later update reads; a multiplication, rotations and xor-shifts;
+/// ancillas whose `delocal` holds or fails (a failure where the part's way is taken sends the
+/// run to the usual translation, which fails there); and a `delocal` reading an element.
 const SEL_MORE: &[&str] = &[
     "x[y] += 1",
     "x[i] ^= 3",
@@ -1254,6 +1255,9 @@ const SEL_MORE: &[&str] = &[
     "k += 1",
     "y -= 1",
     "y *= 3",
+    "y <<<= k",
+    "y ^= y >> 3",
+    "k ^= k << 5",
     // An ancilla whose `delocal` fails where y is odd.
     "local h: u64 = y >> 1\n            swap h, y\n            delocal h = y << 1",
     "local g: u64 = x[j]\n            k += g\n            delocal g = x[j]",

@@ -1,9 +1,11 @@
 //! `if`/`fi` without a branch: an `if c { S } else { T } fi a` whose parts are updates that
-//! cannot fail but for their bounds checks (wrapping arithmetic, rotations, swaps of slots and
-//! of elements, `x += a[i]`, each after its own expression code; T may be empty) runs S where
+//! cannot fail but for their bounds checks (wrapping arithmetic, multiplications by odd
+//! constants, rotations, xor-shifts, swaps of slots and of elements, `x += a[i]`, each after
+//! its own expression code; T may be empty) and ancillas opened and closed in them runs S where
 //! c holds and T where it does not by selects, not a jump (a branch on data, such as
-//! `if x[i] > t { c += 1; s += x[i] }` or `if x >> 63 == 1 { y += 3 } else { y -= 5 }` over
-//! random words, is mispredicted half the time).
+//! `if x[i] > t { c += 1; s += x[i] }`, `if x >> 63 == 1 { y += 3 } else { y -= 5 }` over
+//! random words or a Collatz step `if m & 1 == 1 { m *= 3; m += 1 } else { local h = m / 2;
+//! swap h, m; delocal h = m * 2 }`, is mispredicted half the time).
 //!
 //! S and then T run on every path, each from the state before the construct: each element
 //! write of S stores a select of the new value where c holds and the old one where it does
@@ -16,6 +18,11 @@
 //! same instructions: the compiler's always is, a hand-written module's may not be),
 //! with each way's error at its own instruction (`fi.then` going forward when c held,
 //! `fi.else` when it did not; `if` and `else` going backward).
+//!
+//! A `delocal` of S or T is tested where its part's way is taken: where it does not hold, the
+//! run is bad as an out-of-bounds access makes it (below), and the usual translation fails at
+//! that `delocal`. On the way not taken a part's values are not used, so its closings are not
+//! tested there.
 //!
 //! Every element S or T writes must have passed its bounds check on every path to the construct
 //! ([`known`](super::known)): a write on every path costs a load, a select and a store where
@@ -67,7 +74,27 @@ fn update_writes(op: &Op) -> Option<Writes> {
         | Op::SubWImm { .. }
         | Op::RotlWImm { .. }
         | Op::RotrWImm { .. }
-        | Op::Swap { .. } => vec![],
+        | Op::MulImm { .. }
+        | Op::Xsl { .. }
+        | Op::XslInv { .. }
+        | Op::Xsr { .. }
+        | Op::XsrInv { .. }
+        | Op::Rotl { .. }
+        | Op::Rotr { .. }
+        | Op::RotAdd { .. }
+        | Op::RotSub { .. }
+        | Op::RotXor { .. }
+        | Op::AddRot { .. }
+        | Op::SubRot { .. }
+        | Op::XorRot { .. }
+        | Op::Swap { .. }
+        // An ancilla opened and closed in a part (`local h = m / 2; swap h, m; delocal h = m * 2`):
+        // a closing that does not hold where the part's way is taken sends the run to the usual
+        // translation, which fails there ([`Tr::spec_delocal`]).
+        | Op::Local { .. }
+        | Op::LocalImm { .. }
+        | Op::Delocal { .. }
+        | Op::DelocalImm { .. } => vec![],
         Op::AddElem { arr, idx, .. }
         | Op::SubElem { arr, idx, .. }
         | Op::XorElem { arr, idx, .. }
@@ -275,9 +302,38 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 spec.pending.push((arr.0, at, old));
             }
         }
-        self.translate_effect(op);
+        match op {
+            Op::Delocal { dst, src, .. } => {
+                let (e, a) = (self.v(src), self.v(dst));
+                self.spec_delocal(e, a);
+            }
+            Op::DelocalImm { dst, imm } => {
+                let (e, a) = (self.k(imm.0), self.v(dst));
+                self.spec_delocal(e, a);
+            }
+            _ => self.translate_effect(op),
+        }
         // (An element the update did not store to keeps its value on both ways.)
         self.spec.as_mut().expect("a branchless run").pending.clear();
+    }
+
+    /// An ancilla's closing in a speculative run: where the run's way is taken and `expected`
+    /// differs from `actual`, the run is noted bad (as an access out of bounds is), so the
+    /// usual translation takes over and fails at the `delocal` as the interpreter does; where
+    /// the way is not taken, the part's values are not used and the closing is not tested.
+    fn spec_delocal(&mut self, expected: Value, actual: Value) {
+        let ne = self.b.ins().icmp(IntCC::NotEqual, expected, actual);
+        let spec = self.spec.as_ref().expect("a branchless run");
+        let (way, bad) = (spec.way, spec.bad);
+        let here = match way {
+            Some(w) => self.b.ins().band(w, ne),
+            None => ne,
+        };
+        let bad = match bad {
+            Some(b) => self.b.ins().bor(b, here),
+            None => here,
+        };
+        self.spec.as_mut().expect("a branchless run").bad = Some(bad);
     }
 
     /// After a part ran from the values `start` of `slots`: the values it left them, and each
