@@ -22,8 +22,10 @@ pub(super) enum Shift {
 
 /// Wrapping 64-bit multiplication. When one factor is known to be 0 or 1 (`x & 1`, a
 /// comparison, `x >> 63`, the constants 0 and 1, or an `&` with such a value), the product is
-/// the other factor masked by that bit's negation: `b * k == -b & k`, an `and` instead of a
-/// multiply in the dependency chain (crc32's `crc ^= b * POLY`).
+/// the other factor where that bit is set and 0 where it is not: a `select`, which x86 emits as
+/// a `test` of the bit and a `cmov` (crc32's `crc ^= b * POLY` with `b = crc & 1`: test, cmov,
+/// xor in the dependency chain, where `-b & k` took and, neg, and, xor; crc32 forward about 5%
+/// faster, saved suite binaries alternated).
 pub(super) fn mul(b: &mut FunctionBuilder<'_>, x: Value, y: Value) -> Value {
     let (bit, other) = if is_bit(&b.func.dfg, x, 4) {
         (x, y)
@@ -32,8 +34,9 @@ pub(super) fn mul(b: &mut FunctionBuilder<'_>, x: Value, y: Value) -> Value {
     } else {
         return b.ins().imul(x, y);
     };
-    let mask = b.ins().ineg(bit);
-    b.ins().band(mask, other)
+    let zero = b.ins().iconst(I64, 0);
+    let c = b.ins().icmp_imm_s(IntCC::NotEqual, bit, 0);
+    b.ins().select(c, other, zero)
 }
 
 /// Whether `v` is certainly 0 or 1, from the instruction that defines it (looking through at
