@@ -239,6 +239,7 @@ impl FuncTranslator {
             scope: 0,
             target: Deepest::Return,
             stack_tab,
+            stack_vars: Vec::new(),
             vars,
             frame,
             buf,
@@ -266,6 +267,13 @@ impl FuncTranslator {
             failed: None,
             values: Values::default(),
         };
+        // A stack parameter names the same live stack for the whole call: its header words are
+        // read once here and kept in variables.
+        for (p, &s) in g.params.iter().zip(&g.param_slots) {
+            if p.ty == rdx_lang::ast::Type::Stack {
+                t.keep_stack_words(Slot(s), None);
+            }
+        }
         if backward {
             t.body_backward();
         } else {
@@ -310,6 +318,8 @@ struct Tr<'a, 'b, 'm> {
     target: Deepest,
     /// The stack table, in a function that uses stacks ([`StackTab`]).
     stack_tab: Option<StackTab>,
+    /// The stack slots of this scope whose header words are kept in variables ([`StackVars`]).
+    stack_vars: Vec<(u16, StackVars)>,
     vars: Vec<Variable>,
     /// Address of the frame's word 0 in the arena (genes with local arrays).
     frame: Option<Value>,
@@ -472,6 +482,7 @@ struct GeneScope<'m> {
     known: known::Known,
     entry_facts: HashMap<usize, Vec<known::Fact>>,
     stack_tab: Option<StackTab>,
+    stack_vars: Vec<(u16, StackVars)>,
     ret: Option<cranelift_codegen::ir::Block>,
     offs: (u64, u64),
     scope: u32,
@@ -612,6 +623,23 @@ struct Limits {
 struct StackTab {
     live: Variable,
     tab: Variable,
+}
+
+/// A stack's header words (buffer, length, capacity) kept in variables while the code that
+/// changes them is this function's own, so that a loop of pushes or pops carries the length in a
+/// register, not through memory (a store, then a load of it the next trip): for each stack
+/// parameter of a module whose stack parameters are fixed ([`crate::trust::stack_params_fixed`]:
+/// a live stack for the whole call, passed to no other parameter), read at the function's entry
+/// or a call in place's (which shares the caller's variables for a stack the caller keeps).
+/// The length is also stored at each change, so the memory is always current for the runtime's
+/// helpers, real calls and errors; the words are read again after what may change them
+/// elsewhere: a real call, and the helper that grows a full stack. Opening or closing another
+/// stack moves the table, not a stack's words.
+#[derive(Clone, Copy)]
+struct StackVars {
+    buf: Variable,
+    len: Variable,
+    cap: Variable,
 }
 
 /// Whether gene `g`, or a gene it calls `levels` deep (which may be translated in place in
@@ -1418,9 +1446,71 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         });
     }
 
-    /// The word at offset `off` of stack `id`'s header `hdr`: the one known here, else loaded
+    /// Stack slot `stack`'s header words, when this scope keeps them in variables.
+    pub(super) fn kept_stack(&self, stack: Slot) -> Option<StackVars> {
+        self.stack_vars.iter().find(|e| e.0 == stack.0).map(|e| e.1)
+    }
+
+    /// Keeps stack slot `stack`'s header words in variables ([`StackVars`]): `share`'s (a
+    /// caller's, for a call in place), else new ones read from its header here. Only in a
+    /// function with a stack table, and a module whose stack parameters are fixed.
+    pub(super) fn keep_stack_words(&mut self, stack: Slot, share: Option<StackVars>) {
+        if self.stack_tab.is_none() || !self.info.stack_params_fixed {
+            return;
+        }
+        let sv = match share {
+            Some(sv) => sv,
+            None => {
+                let sv = StackVars {
+                    buf: self.b.declare_var(I64),
+                    len: self.b.declare_var(I64),
+                    cap: self.b.declare_var(I64),
+                };
+                self.read_stack_words(stack, sv);
+                sv
+            }
+        };
+        self.stack_vars.push((stack.0, sv));
+    }
+
+    /// Reads stack slot `stack`'s header words into `sv`.
+    pub(super) fn read_stack_words(&mut self, stack: Slot, sv: StackVars) {
+        let st = self.stack_tab.expect("kept stacks have a stack table");
+        let id = self.v(stack);
+        let tab = self.b.use_var(st.tab);
+        let off = self.b.ins().imul_imm_s(id, runtime::STACK_SIZE);
+        let hdr = self.b.ins().iadd(tab, off);
+        let flags = MemFlagsData::trusted();
+        for (var, off) in [
+            (sv.buf, runtime::OFF_STACK_PTR),
+            (sv.len, runtime::OFF_STACK_LEN),
+            (sv.cap, runtime::OFF_STACK_CAP),
+        ] {
+            let w = self.b.ins().load(I64, flags, hdr, off);
+            self.b.def_var(var, w);
+        }
+    }
+
+    /// After a real call (which may push onto or pop from a stack passed to it): the words of
+    /// every stack kept in variables read again.
+    pub(super) fn reread_stack_words(&mut self) {
+        for (s, sv) in self.stack_vars.clone() {
+            self.read_stack_words(Slot(s), sv);
+        }
+    }
+
+    /// The word at offset `off` of stack `id`'s header `hdr` (of slot `stack`): its variable's
+    /// value when the scope keeps it ([`StackVars`]), else the one known here, else loaded
     /// (and known after, in a gene whose stack table does not move).
-    fn stack_field(&mut self, id: Value, hdr: Value, off: i32) -> Value {
+    fn stack_field(&mut self, stack: Slot, id: Value, hdr: Value, off: i32) -> Value {
+        if let Some(sv) = self.kept_stack(stack) {
+            let var = match off {
+                runtime::OFF_STACK_PTR => sv.buf,
+                runtime::OFF_STACK_LEN => sv.len,
+                _ => sv.cap,
+            };
+            return self.b.use_var(var);
+        }
         let cur = self.b.current_block();
         if self.stack_tab.is_some()
             && let Some(w) = self.known.stack_word(cur, id, off)
@@ -1447,9 +1537,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.known.forget_stacks();
     }
 
-    /// Stores `len` as stack `id`'s length (header `hdr`): the one header word known after.
-    fn set_stack_len(&mut self, id: Value, hdr: Value, len: Value) {
+    /// Stores `len` as stack `id`'s length (header `hdr`, slot `stack`): the one header word
+    /// known after (its variable's value, where the scope keeps the words).
+    fn set_stack_len(&mut self, stack: Slot, id: Value, hdr: Value, len: Value) {
         self.b.ins().store(MemFlagsData::trusted(), len, hdr, runtime::OFF_STACK_LEN);
+        if let Some(sv) = self.kept_stack(stack) {
+            self.b.def_var(sv.len, len);
+        }
         self.known.forget_stack_words();
         if self.stack_tab.is_some() {
             let cur = self.b.current_block();
@@ -1716,6 +1810,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         swap(&mut self.known, &mut sc.known);
         swap(&mut self.entry_facts, &mut sc.entry_facts);
         swap(&mut self.stack_tab, &mut sc.stack_tab);
+        swap(&mut self.stack_vars, &mut sc.stack_vars);
         swap(&mut self.ret, &mut sc.ret);
         swap(&mut self.offs, &mut sc.offs);
         swap(&mut self.scope, &mut sc.scope);
@@ -1805,6 +1900,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             known: known::Known::default(),
             entry_facts: HashMap::new(),
             stack_tab: self.stack_tab,
+            stack_vars: Vec::new(),
             ret: Some(ret),
             offs: (self.offs.0 + 1, self.offs.1 + cg.words as u64),
             scope: {
@@ -1814,8 +1910,18 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             },
             target: self.deepest_at(self.pc),
         };
+        // The callee's stack parameters: the caller's variables where it keeps the stack, else
+        // new ones, read here (where the caller's arguments are).
+        let stacks: Vec<(Slot, Option<StackVars>)> = (cg.params.iter().zip(&cg.param_slots))
+            .zip(&arg_slots)
+            .filter(|((p, _), _)| p.ty == rdx_lang::ast::Type::Stack)
+            .map(|((_, &s), &a)| (Slot(s), self.kept_stack(a)))
+            .collect();
         self.outer.push((self.gene, self.pc, self.backward));
         self.swap_scope(&mut scope);
+        for (s, share) in stacks {
+            self.keep_stack_words(s, share);
+        }
         if backward {
             self.body_backward();
         } else {

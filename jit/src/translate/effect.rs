@@ -131,26 +131,30 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.set_cold_block(slow);
         let hdr = self.stack_hdr(stack, id, slow);
         let (len, cap) = (
-            self.stack_field(id, hdr, runtime::OFF_STACK_LEN),
-            self.stack_field(id, hdr, runtime::OFF_STACK_CAP),
+            self.stack_field(stack, id, hdr, runtime::OFF_STACK_LEN),
+            self.stack_field(stack, id, hdr, runtime::OFF_STACK_CAP),
         );
         let room = self.b.ins().icmp(IntCC::UnsignedLessThan, len, cap);
         let fast = self.b.create_block();
         self.b.ins().brif(room, fast, &[], slow, &[]);
         self.go_on(fast);
-        let buf = self.stack_field(id, hdr, runtime::OFF_STACK_PTR);
+        let buf = self.stack_field(stack, id, hdr, runtime::OFF_STACK_PTR);
         let off = self.b.ins().ishl_imm_u(len, 3);
         let at = self.b.ins().iadd(buf, off);
         // A stack's buffer is no array's memory: the words known stay known.
         let flags = MemFlagsData::trusted();
         self.b.ins().store(flags, v, at, 0);
         let len1 = self.b.ins().iadd_imm_s(len, 1);
-        self.set_stack_len(id, hdr, len1);
+        self.set_stack_len(stack, id, hdr, len1);
         self.b.ins().jump(done, &[]);
         // Both ways into `done` keep the array facts (the helper only grows the stack's
         // buffer), not the header's words (the helper's are other values).
         self.cold_path(slow, done, |t| {
             t.call_checked(runtime::rt_push as *const () as usize, &[I64, I64, I64], &[ctx, id, v]);
+            // (The helper grew the buffer and pushed: the words kept in variables change.)
+            if let Some(sv) = t.kept_stack(stack) {
+                t.read_stack_words(stack, sv);
+            }
             t.b.ins().jump(done, &[]);
         });
         self.known.forget_stack_words();
@@ -167,7 +171,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let slow = self.b.create_block();
         self.b.set_cold_block(slow);
         let hdr = self.stack_hdr(stack, id, slow);
-        let len = self.stack_field(id, hdr, runtime::OFF_STACK_LEN);
+        let len = self.stack_field(stack, id, hdr, runtime::OFF_STACK_LEN);
         let empty = self.b.ins().icmp_imm_s(IntCC::Equal, len, 0);
         let empty = self.b.ins().uextend(I64, empty);
         let bad = self.b.ins().bor(empty, cur);
@@ -175,7 +179,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         self.b.ins().brif(bad, slow, &[], fast, &[]);
         self.go_on(fast);
         let len1 = self.b.ins().iadd_imm_s(len, -1);
-        let buf = self.stack_field(id, hdr, runtime::OFF_STACK_PTR);
+        let buf = self.stack_field(stack, id, hdr, runtime::OFF_STACK_PTR);
         let off = self.b.ins().ishl_imm_u(len1, 3);
         let at = self.b.ins().iadd(buf, off);
         let top = self.load(at);
@@ -193,7 +197,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
                 t.emit_error(FaultCode::PopRange, top, code);
             });
         }
-        self.set_stack_len(id, hdr, len1);
+        self.set_stack_len(stack, id, hdr, len1);
         if self.stack_tab.is_some() {
             // (The buffer stays where it is: a pop never moves it.)
             let cur = self.b.current_block();
@@ -695,6 +699,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         let st = self.b.inst_results(call)[0];
         self.check_status(st);
         self.reload_stack_tab();
+        self.reread_stack_words();
         for (i, p) in cg.params.iter().enumerate() {
             if p.ty.is_scalar() {
                 let v = self.b.ins().stack_load(I64, I64, buf, 8 * cg.param_slots[i] as i32);

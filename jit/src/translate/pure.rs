@@ -305,13 +305,13 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
         // (Defined before the branches, so that it dominates the slow path.)
         let w = self.b.ins().iconst(I32, what);
         let hdr = self.stack_hdr(stack, id, slow);
-        let len = self.stack_field(id, hdr, runtime::OFF_STACK_LEN);
+        let len = self.stack_field(stack, id, hdr, runtime::OFF_STACK_LEN);
         let v = match what {
             0 => {
                 let fast = self.b.create_block();
                 self.b.ins().brif(len, fast, &[], slow, &[]);
                 self.go_on(fast);
-                let buf = self.stack_field(id, hdr, runtime::OFF_STACK_PTR);
+                let buf = self.stack_field(stack, id, hdr, runtime::OFF_STACK_PTR);
                 let last = self.b.ins().iadd_imm_s(len, -1);
                 let off = self.b.ins().ishl_imm_u(last, 3);
                 let at = self.b.ins().iadd(buf, off);
