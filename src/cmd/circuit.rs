@@ -31,6 +31,7 @@ pub enum Format {
 ///
 /// Example: rdx circuit stdlib/speck32.rdx --entry speck_round8 -o round.qasm
 #[derive(clap::Args)]
+#[command(mut_arg("kernel", |a| a.help(KERNEL_HELP).long_help(KERNEL_HELP)))]
 pub struct Args {
     /// The program (rdx source or Janus).
     #[arg(value_name = "FILE")]
@@ -44,10 +45,21 @@ pub struct Args {
     /// Write the circuit to this file instead of stdout.
     #[arg(short = 'o', value_name = "OUT")]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    kernels: crate::kernels::KernelArgs,
 }
 
+/// What `--kernel` does here: the program compiles, but a kernel statement has no circuit.
+const KERNEL_HELP: &str = "Load a user kernel (a WebAssembly module with `rdx.kernel` metadata, \
+     see spec/kernels.md), so that a program whose genes call it compiles. Repeatable. A \
+     `kernel` statement in the gene compiled has no circuit (an error at its span).";
+
 pub fn run(args: Args) -> ExitCode {
-    let program = match frontend::load(&args.file, None, false, &[]) {
+    let kernels = match args.kernels.read() {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let program = match frontend::load(&args.file, None, false, &kernels) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -23,6 +23,8 @@ pub struct Args {
     /// spec/bytecode.md §2). `rdx debug` and the JIT use the genes' own streams.
     #[arg(long)]
     plain: bool,
+    #[command(flatten)]
+    kernels: crate::kernels::KernelArgs,
 }
 
 pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
@@ -33,7 +35,11 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     {
         return code;
     }
-    match crate::frontend::load(&args.file, home.as_ref(), false, &[]) {
+    let kernels = match args.kernels.read() {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    match crate::frontend::load(&args.file, home.as_ref(), false, &kernels) {
         Ok(l) => {
             let dir = if args.backward { rdx_vm::Direction::Backward } else { rdx_vm::Direction::Forward };
             let text = match (args.plain, dir) {

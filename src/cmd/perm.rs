@@ -30,6 +30,7 @@ use std::process::ExitCode;
 ///
 /// Example: rdx perm stdlib/speck32.rdx --entry speck_round8 --json
 #[derive(clap::Args)]
+#[command(mut_arg("kernel", |a| a.help(KERNEL_HELP).long_help(KERNEL_HELP)))]
 pub struct Args {
     /// The program: rdx source (.rdx), Janus (.ja), a bytecode module (.rdxb), or a CID.
     #[arg(value_name = "FILE|CID")]
@@ -60,7 +61,14 @@ pub struct Args {
     /// Code with no loop or call is never stopped (it always finishes).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_steps: Option<u64>,
+    #[command(flatten)]
+    kernels: crate::kernels::KernelArgs,
 }
+
+/// What `--kernel` does here: the program compiles, but the gene itself may call no kernel.
+const KERNEL_HELP: &str = "Load a user kernel (a WebAssembly module with `rdx.kernel` metadata, \
+     see spec/kernels.md), so that a program whose genes call it compiles. Repeatable. The gene \
+     swept may not call a kernel (directly or through its callees): kernels are not run here.";
 
 pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
     // The table goes to the home's store: a home that cannot be opened is an error (as for
@@ -73,7 +81,11 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
             Err(e) => return frontend::fail(e),
         }
     };
-    let program = match frontend::load(&args.file, home.as_ref(), false, &[]) {
+    let kernels = match args.kernels.read() {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let program = match frontend::load(&args.file, home.as_ref(), false, &kernels) {
         Ok(p) => p,
         Err(code) => return code,
     };

@@ -4,6 +4,7 @@
 
 use crate::frontend::{self, fail, usage_error};
 use rdx_core::Home;
+use rdx_core::kernels::UserKernel;
 use rdx_core::planner::{
     Arm, Assessment, Cached, LOCAL, Planner, Query, Rng, Rule, arm_label, count, human_ns,
 };
@@ -12,7 +13,7 @@ use rdx_vm::{Direction, Value};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// What to run: a program, its entry, its parameters and the direction.
+/// What to run: a program, its entry, its parameters, the direction and the user kernels.
 #[derive(clap::Args)]
 pub struct Target {
     /// The program: .rdx, .ja, .rdxb, or the CID of a module in the store.
@@ -20,6 +21,8 @@ pub struct Target {
     file: String,
     #[command(flatten)]
     inputs: super::run::Inputs,
+    #[command(flatten)]
+    kernels: crate::kernels::KernelArgs,
 }
 
 /// Predict each way of running a gene: wall time, the chance it is fastest, a cached result.
@@ -41,11 +44,13 @@ pub struct HintArgs {
     #[command(flatten)]
     inputs: super::run::Inputs,
     /// Predict the build's compile times instead (see `RUSTC_WRAPPER=rdx cargo build`).
-    #[arg(long, conflicts_with_all = ["file", "Inputs"])]
+    #[arg(long, conflicts_with_all = ["file", "Inputs", "KernelArgs"])]
     build: bool,
     /// One JSON object.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    kernels: crate::kernels::KernelArgs,
 }
 
 /// Say how the planner would run a gene, and why (without running it).
@@ -85,7 +90,8 @@ pub struct StatusArgs {
 /// predicted time) and the confidence before the choice. Never reuses a recorded output.
 /// A peer arm that does not run the gene (unreachable, timed out, an error answer) is recorded
 /// as a failure, rests for a while, and the cycle runs here. Exits 1, as `rdx run`, when the run
-/// of any cycle failed. With --json, one JSON object per line.
+/// of any cycle failed. With --kernel, the runs bind the user kernels and every cycle runs here
+/// (no peer arm, as for `rdx run --backend auto`). With --json, one JSON object per line.
 #[derive(clap::Args)]
 pub struct LoopArgs {
     #[command(flatten)]
@@ -111,13 +117,20 @@ struct Loaded {
     gene: usize,
     values: Vec<Value>,
     dir: Direction,
+    /// The `--kernel` files, which every run of the target binds.
+    kernels: Vec<UserKernel>,
 }
 
 impl Loaded {
     /// The query of this target, with the home's peers as arms; a peers file that cannot be
-    /// read is an error (exit 1).
+    /// read is an error (exit 1). With user kernels the query has no peers: as for `run
+    /// --backend auto`, the gene runs here (spec/planner.md §5).
     fn query(&self, home: &Home) -> Result<Query, ExitCode> {
-        let peers = peer_names(home).map_err(crate::cmd::net::net_fail)?;
+        let peers = if self.kernels.is_empty() {
+            peer_names(home).map_err(crate::cmd::net::net_fail)?
+        } else {
+            Vec::new()
+        };
         Ok(Query { peers, ..Query::of(&self.program, self.gene, &self.values, self.dir) })
     }
 }
@@ -129,9 +142,10 @@ fn peer_names(home: &Home) -> Result<Vec<String>, rdx_net::NetError> {
 }
 
 fn load(t: &Target, home: &Home) -> Result<Loaded, ExitCode> {
-    let program = frontend::load(&t.file, Some(home), false, &[])?;
+    let kernels = t.kernels.read()?;
+    let program = frontend::load(&t.file, Some(home), false, &kernels)?;
     let (gene, values, dir) = t.inputs.resolve(&program).map_err(fail)?;
-    Ok(Loaded { program, gene, values, dir })
+    Ok(Loaded { program, gene, values, dir, kernels })
 }
 
 fn assess(t: &Target, home: Option<&Path>) -> Result<(Query, Assessment), ExitCode> {
@@ -156,7 +170,7 @@ pub fn hint(args: HintArgs, home: Option<&Path>) -> ExitCode {
     if args.build {
         return build_hint(args.json, home);
     }
-    let target = Target { file: args.file.unwrap_or_default(), inputs: args.inputs };
+    let target = Target { file: args.file.unwrap_or_default(), inputs: args.inputs, kernels: args.kernels };
     let (q, a) = match assess(&target, home) {
         Ok(x) => x,
         Err(code) => return code,
@@ -458,11 +472,13 @@ struct FellBack {
 /// Runs the cycle `c` picked here and records the run.
 fn run_here(home: &Home, loaded: &Loaded, c: &rdx_core::planner::Cycle) -> Result<CycleRun, ExitCode> {
     let view = c.arm();
-    let request =
-        Request::new(&loaded.program, loaded.gene, loaded.values.clone(), loaded.dir, backend_of(view.arm));
+    let request = Request {
+        kernels: &loaded.kernels,
+        ..Request::new(&loaded.program, loaded.gene, loaded.values.clone(), loaded.dir, backend_of(view.arm))
+    };
     let outcome = run::run(request).map_err(fail)?;
     let reason = c.reason();
-    let mut facts = outcome.facts(&loaded.program, loaded.gene, &[], &[], None);
+    let mut facts = outcome.facts(&loaded.program, loaded.gene, &loaded.kernels, &[], None);
     facts.backend_reason = Some(&reason);
     let id = run::record(home, &facts, &outcome.exec).map_err(fail)?.id;
     let result = match &outcome.exec.result {
@@ -544,7 +560,7 @@ pub fn run_loop(args: LoopArgs, home: Option<&Path>) -> ExitCode {
                 gene: loaded.gene,
                 values: loaded.values.clone(),
                 dir: loaded.dir,
-                kernels: &[],
+                kernels: &loaded.kernels,
                 checked: false,
                 backend: backend_of(view.arm),
             };

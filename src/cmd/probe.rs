@@ -61,6 +61,8 @@ pub struct Args {
     /// Do not record the probes.
     #[arg(long)]
     no_ledger: bool,
+    #[command(flatten)]
+    kernels: crate::kernels::KernelArgs,
 }
 
 /// The most samples one probe takes: each is kept in memory and in the probe's ledger record
@@ -75,6 +77,13 @@ pub fn run(args: Args, home: Option<&Path>) -> ExitCode {
         return usage_error(
             "--from NAME times a load from a peer: use it with --load CID (all 64 hex digits), \
              not with a program, a URL, a command or --compare",
+        );
+    }
+    let program = args.file.as_deref().is_some_and(|f| !is_url(f)) && args.command.is_empty();
+    if !args.kernels.kernel.is_empty() && !program {
+        return usage_error(
+            "--kernel loads user kernels for the runs of an rdx program: use it with a program \
+             (FILE or CID), not with a URL, a command, --load or --compare",
         );
     }
     if args.n == 0 {
@@ -345,14 +354,15 @@ fn finish_coded(
 }
 
 fn runs(home: Option<&Home>, file: &str, args: &Args) -> Result<Vec<Probe>, ExitCode> {
-    let program = frontend::load(file, home, false, &[])?;
+    let kernels = args.kernels.read()?;
+    let program = frontend::load(file, home, false, &kernels)?;
     let (gene, values, dir) = args.inputs.resolve(&program).map_err(fail)?;
     let backends = match args.backend.as_str() {
         "interp" => vec![Backend::Interp],
         "jit" => vec![Backend::Jit],
         _ => vec![Backend::Interp, Backend::Jit],
     };
-    backends.into_iter().map(|b| one_backend(&program, gene, &values, dir, b, args)).collect()
+    backends.into_iter().map(|b| one_backend(&program, gene, &values, dir, &kernels, b, args)).collect()
 }
 
 fn one_backend(
@@ -360,12 +370,13 @@ fn one_backend(
     gene: usize,
     values: &[rdx_vm::Value],
     dir: Direction,
+    kernels: &[rdx_core::kernels::UserKernel],
     backend: Backend,
     args: &Args,
 ) -> Result<Probe, ExitCode> {
     let module = &program.module;
     let mut host = if rdx_core::kernels::needs_host(module) {
-        Some(rdx_core::kernels::engine_host(&[], false).map_err(fail)?)
+        Some(rdx_core::kernels::engine_host(kernels, false).map_err(fail)?)
     } else {
         None
     };
