@@ -154,30 +154,34 @@ impl Client {
         }
     }
 
-    /// `GET /health`: the peer's JSON answer.
+    /// `GET /health`: the peer's JSON answer. An answer that is not JSON is malformed, and
+    /// said to be the answer to `GET /health`.
     pub fn health(&self, peer: &Peer) -> Result<serde_json::Value, NetError> {
+        const ROUTE: &str = "GET /health";
         let url = format!("{}/health", base(peer));
         let mut resp = self.agent.get(&url).call().map_err(|e| transport(peer, e))?;
         if resp.status().as_u16() != 200 {
             return Err(status(peer, &mut resp));
         }
-        let body = read_body(peer, &mut resp)?;
-        serde_json::from_slice(&body).map_err(|e| protocol(peer, e))
+        let body = read_body(peer, &mut resp).map_err(|e| answer_to(ROUTE, e))?;
+        from_json(peer, ROUTE, &body, "a health check")
     }
 
     /// `GET /runs?after=ID`: the peer's runs with ids above `after`, oldest first.
     pub fn runs(&self, peer: &Peer, after: u64) -> Result<Vec<RunRecord>, NetError> {
+        let route = format!("GET /runs?after={after}");
         let url = format!("{}/runs?after={after}", base(peer));
         let mut resp = self.agent.get(&url).call().map_err(|e| transport(peer, e))?;
         if resp.status().as_u16() != 200 {
             return Err(status(peer, &mut resp));
         }
-        let body = read_body(peer, &mut resp)?;
-        serde_json::from_slice(&body).map_err(|e| protocol(peer, e))
+        let body = read_body(peer, &mut resp).map_err(|e| answer_to(&route, e))?;
+        from_json(peer, &route, &body, "a list of run records")
     }
 
     /// The budget of a remote run on `peer`, as its `/health` says (`run_ms`, `run_steps`);
-    /// the default budget for a server that does not say.
+    /// the default budget for a server that does not say. A `/health` answer that cannot be
+    /// read is an error (see [`Client::health`]): the run is not sent to such a peer.
     pub fn run_budget(&self, peer: &Peer) -> Result<crate::remote::Budget, NetError> {
         let health = self.health(peer)?;
         let default = crate::remote::Budget::default();
@@ -190,7 +194,8 @@ impl Client {
     /// `POST /runs`: runs `request` on `peer`, whose runs may take `budget`: the answer is
     /// awaited that long, plus the server's grace for a run that does not stop
     /// ([`GRACE`](crate::remote::GRACE)), plus this client's timeout. An answer that is not
-    /// the run asked for, as recorded, is malformed ([`RunReply::check`](crate::remote::RunReply::check)).
+    /// the run asked for, as recorded, is malformed ([`RunReply::check`](crate::remote::RunReply::check)),
+    /// and said to be the answer to `POST /runs`.
     pub fn run(
         &self,
         peer: &Peer,
@@ -216,9 +221,10 @@ impl Client {
         if resp.status().as_u16() != 200 {
             return Err(status(peer, &mut resp));
         }
-        let body = read_body(peer, &mut resp)?;
-        let reply: crate::remote::RunReply = serde_json::from_slice(&body).map_err(|e| protocol(peer, e))?;
-        reply.check(peer, request)?;
+        let route = crate::remote::RUNS_ROUTE;
+        let body = read_body(peer, &mut resp).map_err(|e| answer_to(route, e))?;
+        let reply: crate::remote::RunReply = from_json(peer, route, &body, "the answer of a run")?;
+        reply.check(peer, request).map_err(|e| answer_to(route, e))?;
         Ok(reply)
     }
 }
@@ -372,6 +378,34 @@ fn error_body(resp: &mut Response<ureq::Body>) -> (String, Option<String>) {
 
 fn protocol(peer: &Peer, e: impl std::fmt::Display) -> NetError {
     NetError::Protocol { peer: peer.name.clone(), why: printable(&e.to_string()) }
+}
+
+/// A malformed answer ([`NetError::Protocol`]) said to be the answer to `route` (`GET /health`,
+/// `POST /runs`), since one command may send several requests; other errors as they are.
+pub(crate) fn answer_to(route: &str, e: NetError) -> NetError {
+    match e {
+        NetError::Protocol { peer, why } => {
+            NetError::Protocol { peer, why: format!("the answer to {route}: {why}") }
+        }
+        other => other,
+    }
+}
+
+/// The JSON body of the answer to `route`, read as `what` (`a health check`); malformed when it
+/// is not JSON, or not that.
+fn from_json<T: serde::de::DeserializeOwned>(
+    peer: &Peer,
+    route: &str,
+    body: &[u8],
+    what: &str,
+) -> Result<T, NetError> {
+    serde_json::from_slice(body).map_err(|e| {
+        let is = match e.classify() {
+            serde_json::error::Category::Data => what,
+            _ => "JSON",
+        };
+        protocol(peer, format!("the answer to {route} is not {is}: {e}"))
+    })
 }
 
 /// An error reading a body: ureq's own error when it is one (a limit, a timeout), else the

@@ -194,10 +194,10 @@ pub fn check_name(name: &str) -> Result<(), String> {
 }
 
 /// A peer URL is plain `http://HOST[:PORT][/PREFIX]`: a host, a port from 1 to 65535 when
-/// one is given, no credentials (writes use a token file), no query or fragment (paths are
-/// appended to it), no spaces (see [`check_http_url`]), and every `%` in the prefix starting a
-/// percent-escape (`%` and two hex digits). Gives the URL to store: its scheme
-/// lower-cased (`HTTP://` will do; schemes are case-insensitive).
+/// one is given (digits, no sign or leading zero), no credentials (writes use a token file), no
+/// query or fragment (paths are appended to it), no spaces (see [`check_http_url`]), and every
+/// `%` in the prefix starting a percent-escape (`%` and two hex digits). Gives the URL to
+/// store: its scheme lower-cased (`HTTP://` will do; schemes are case-insensitive).
 pub fn check_url(url: &str) -> Result<String, NetError> {
     let authority = check_http_url(url)?;
     let prefix = &url["http://".len() + authority.len()..];
@@ -223,8 +223,9 @@ pub fn check_url(url: &str) -> Result<String, NetError> {
 
 /// Checks that `url` is a plain-HTTP URL rdx can ask and gives its authority (`HOST[:PORT]`):
 /// the scheme `http` (in any case); a host that is a name (letters, digits and `-._~!$&'()*+,;=`,
-/// no percent-escapes) or a bracketed IPv6 address; a port from 1 to 65535 if any; no
-/// credentials; no spaces or control characters.
+/// no percent-escapes) or a bracketed IPv6 address; a port from 1 to 65535 if any, in digits
+/// without a sign or a leading zero ([`parse_port`]); no credentials; no spaces or control
+/// characters.
 pub fn check_http_url(url: &str) -> Result<&str, NetError> {
     let bad = |why: &str| NetError::Usage(format!("`{}` is not a URL rdx can ask: {why}", printable(url)));
     let scheme = |s: &str| url.get(..s.len()).is_some_and(|head| head.eq_ignore_ascii_case(s));
@@ -276,12 +277,43 @@ pub fn check_http_url(url: &str) -> Result<&str, NetError> {
             return Err(bad(&format!("`{c}` cannot be in a host (`{host}`)")));
         }
     }
-    if let Some(port) = port
-        && !port.parse::<u16>().is_ok_and(|p| p > 0)
-    {
-        return Err(bad(&format!("`{port}` is not a port (a number from 1 to 65535)")));
+    if let Some(port) = port {
+        parse_port(port).map_err(|why| bad(&why))?;
     }
     Ok(authority)
+}
+
+/// The port of a URL, written exactly: 1 to 5 ASCII digits, without a sign or a leading zero,
+/// from 1 to 65535 (`u16::from_str` alone takes `+7370` and `07370`). What is wrong with it,
+/// in words, when it is not one.
+pub fn parse_port(text: &str) -> Result<u16, String> {
+    const RANGE: &str = "a number from 1 to 65535";
+    let shown = printable(text);
+    // What to write instead, when all that is wrong is a sign or leading zeros.
+    let instead = |rest: &str| match parse_port(rest) {
+        Ok(port) => format!(" (write `{port}`)"),
+        Err(_) => String::new(),
+    };
+    if text.is_empty() {
+        return Err(format!("there is no port after its `:` (give {RANGE}, or no `:`)"));
+    }
+    if let Some(rest) = text.strip_prefix(['+', '-']) {
+        return Err(format!("`{shown}` is not a port: a port has no sign, it is {RANGE}{}", instead(rest)));
+    }
+    if let Some(c) = text.chars().find(|c| !c.is_ascii_digit()) {
+        return Err(format!(
+            "`{shown}` is not a port: `{}` is not a decimal digit (a port is {RANGE})",
+            printable(&c.to_string())
+        ));
+    }
+    let digits = text.trim_start_matches('0');
+    if digits.len() < text.len() && !digits.is_empty() {
+        return Err(format!("`{shown}` is not a port: a port has no leading zero{}", instead(digits)));
+    }
+    match text.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err(format!("`{shown}` is not a port ({RANGE})")),
+    }
 }
 
 #[cfg(test)]
@@ -312,6 +344,19 @@ mod tests {
             ("http://[nonsense]:7370", "not an IPv6 address"),
             ("http://x:0", "not a port"),
             ("http://x:65536", "not a port"),
+            (
+                "http://127.0.0.1:+33193",
+                "`+33193` is not a port: a port has no sign, it is a number from 1 to 65535 (write `33193`)",
+            ),
+            ("http://127.0.0.1:033193", "`033193` is not a port: a port has no leading zero (write `33193`)"),
+            ("http://x:-0", "`-0` is not a port: a port has no sign"),
+            ("http://x:00", "`00` is not a port (a number from 1 to 65535)"),
+            ("http://x:0065536", "`0065536` is not a port: a port has no leading zero"),
+            ("http://x:123456", "`123456` is not a port (a number from 1 to 65535)"),
+            ("http://x:7\u{202e}0", r"`\u{202e}` is not a decimal digit"),
+            ("http://x:", "there is no port after its `:`"),
+            ("http://[::1]:+7370", "a port has no sign"),
+            ("http://[::1]:07370/p", "a port has no leading zero (write `7370`)"),
             ("http://x\u{1b}[31m:1", r"\u{1b}"),
             ("HTTPS://x", "TLS"),
             ("ftp://x", "write http://HOST:PORT"),
@@ -325,6 +370,8 @@ mod tests {
             ("Http://lab.example:65535/pre%2Ffix", "http://lab.example:65535/pre%2Ffix"),
             ("http://[::1]:7370/prefix", "http://[::1]:7370/prefix"),
             ("http://my_host-1.local", "http://my_host-1.local"),
+            ("http://x:1", "http://x:1"),
+            ("http://x:10/a", "http://x:10/a"),
         ] {
             assert_eq!(check_url(url).unwrap(), stored, "{url}");
         }

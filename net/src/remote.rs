@@ -105,6 +105,9 @@ impl Budget {
 /// gives up waiting and answers 503.
 pub const GRACE: Duration = Duration::from_secs(10);
 
+/// The route of a remote run, as errors about its answer name it.
+pub(crate) const RUNS_ROUTE: &str = "POST /runs";
+
 /// The answer of `POST /runs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunReply {
@@ -368,7 +371,7 @@ fn run_here(
 /// to its CID (the rest of the answer was checked against the request by
 /// [`Client::run`](crate::Client::run), with [`RunReply::check`]), stores the program,
 /// the kernels, the states and the tape (fetched from `peer`), and appends the run to the
-/// ledger.
+/// ledger. A check that fails is a malformed answer to `POST /runs`.
 pub fn record_locally(
     client: &crate::Client,
     home: &Home,
@@ -379,10 +382,10 @@ pub fn record_locally(
     reply: &RunReply,
 ) -> Result<RunRecord, NetError> {
     let run = &reply.record.run;
-    let mismatch = |what: &str| NetError::Protocol {
-        peer: peer.name.clone(),
-        why: format!("its record names another {what} than the one sent"),
+    let malformed = |why: String| {
+        crate::client::answer_to(RUNS_ROUTE, NetError::Protocol { peer: peer.name.clone(), why })
     };
+    let mismatch = |what: &str| malformed(format!("its record names another {what} than the one sent"));
     if run.program != Cid::of(program).to_hex() {
         return Err(mismatch("program"));
     }
@@ -390,10 +393,7 @@ pub fn record_locally(
         return Err(mismatch("input state"));
     }
     if !reply.record.hash_matches() {
-        return Err(NetError::Protocol {
-            peer: peer.name.clone(),
-            why: format!("its record (run {}) does not hash to its hash", reply.record.id),
-        });
+        return Err(malformed(format!("its record (run {}) does not hash to its hash", reply.record.id)));
     }
     let output = reply.output.as_deref().map(str::as_bytes);
     if run.output.as_deref() != output.map(|o| Cid::of(o).to_hex()).as_deref() {

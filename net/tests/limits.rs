@@ -185,16 +185,9 @@ fn redirects_and_empty_errors_are_said_in_words() {
     assert!(e.to_string().ends_with("answered 500: Internal Server Error (with no message)"), "{e}");
 }
 
-#[test]
-fn a_remote_run_is_awaited_past_the_client_timeout() {
-    let dir = TempDir::new("slow-run");
-    // A peer that answers a run after longer than the client's timeout.
-    let slow = fake_server(|_| {
-        std::thread::sleep(Duration::from_millis(1500));
-        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 11\r\n\r\nslow answer".to_vec()
-    });
-    let client = Client::new(Duration::from_millis(300));
-    let request = rdx_net::remote::RunRequest {
+/// A run request (of blobs no one has: for peers that answer anything).
+fn any_run() -> rdx_net::remote::RunRequest {
+    rdx_net::remote::RunRequest {
         program: "0".repeat(64),
         entry: None,
         direction: "forward".into(),
@@ -204,8 +197,19 @@ fn a_remote_run_is_awaited_past_the_client_timeout() {
         max_steps: None,
         max_ms: None,
         engine: None,
-    };
-    match client.run(&peer("slow", &slow, &dir, None), &request, Duration::from_secs(5)) {
+    }
+}
+
+#[test]
+fn a_remote_run_is_awaited_past_the_client_timeout() {
+    let dir = TempDir::new("slow-run");
+    // A peer that answers a run after longer than the client's timeout.
+    let slow = fake_server(|_| {
+        std::thread::sleep(Duration::from_millis(1500));
+        b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 11\r\n\r\nslow answer".to_vec()
+    });
+    let client = Client::new(Duration::from_millis(300));
+    match client.run(&peer("slow", &slow, &dir, None), &any_run(), Duration::from_secs(5)) {
         Err(NetError::Status { status: 500, body, .. }) => assert_eq!(body, "slow answer"),
         other => panic!("{other:?}"),
     }
@@ -220,4 +224,83 @@ fn a_client_learns_the_run_budget_of_a_server() {
     let budget = Client::default().run_budget(&peer("s", &server.url(), &dir, None)).unwrap();
     assert_eq!((budget.max_steps, budget.wall), (1234, Duration::from_secs(90)));
     server.stop().unwrap();
+}
+
+#[test]
+fn a_malformed_answer_names_the_request_it_answers() {
+    let dir = TempDir::new("malformed");
+    let client = Client::new(Duration::from_secs(10));
+    let ok = |body: &str| format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    // A peer that answers 200 to everything, with a body that is not JSON: reading its run
+    // budget fails (a run would not be sent), saying it was the answer to `GET /health`.
+    let garbage = Fake::start(move |_| ok("garbage{").into_bytes());
+    let p = peer("fbadhealth", &garbage.url, &dir, None);
+    for (e, route) in [
+        (client.run_budget(&p).unwrap_err(), "GET /health"),
+        (client.runs(&p, 3).unwrap_err(), "GET /runs?after=3"),
+        (client.run(&p, &any_run(), Duration::from_secs(5)).unwrap_err(), "POST /runs"),
+    ] {
+        assert_eq!(e.exit_code(), 1, "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "peer fbadhealth sent a malformed answer: the answer to {route} is not JSON: \
+                 expected value at line 1 column 1"
+            )
+        );
+    }
+    drop(garbage);
+    // JSON, but not what was asked for; a body cut short; a run that is not the one asked for.
+    let other = Fake::start(move |head| {
+        if head.starts_with("GET /health") {
+            "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n{\"ok\"".as_bytes().to_vec()
+        } else {
+            ok("{\"ok\":true}").into_bytes()
+        }
+    });
+    let p = peer("odd", &other.url, &dir, None);
+    let why = |e: NetError| match e {
+        NetError::Protocol { why, .. } => why,
+        other => panic!("{other:?}"),
+    };
+    let health = why(client.health(&p).unwrap_err());
+    assert!(health.starts_with("the answer to GET /health: the transfer broke off"), "{health}");
+    let runs = why(client.runs(&p, 0).unwrap_err());
+    assert!(
+        runs.starts_with("the answer to GET /runs?after=0 is not a list of run records: invalid type"),
+        "{runs}"
+    );
+    let run = why(client.run(&p, &any_run(), Duration::from_secs(5)).unwrap_err());
+    assert!(run.starts_with("the answer to POST /runs is not the answer of a run: missing field"), "{run}");
+}
+
+#[test]
+fn a_port_with_a_sign_or_a_leading_zero_is_refused_before_asking() {
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = asked.clone();
+    let fake = Fake::start(move |_| {
+        count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec()
+    });
+    let port = fake.url.rsplit(':').next().unwrap().to_string();
+    let client = Client::default();
+    for (typed, says) in [
+        (format!("+{port}"), format!("`+{port}` is not a port: a port has no sign")),
+        (format!("0{port}"), format!("`0{port}` is not a port: a port has no leading zero (write `{port}`)")),
+        ("-0".to_string(), "`-0` is not a port: a port has no sign".to_string()),
+    ] {
+        let url = format!("http://127.0.0.1:{typed}/");
+        match client.get_url(&url) {
+            Err(e @ NetError::Usage(_)) => {
+                assert_eq!(e.exit_code(), 2);
+                assert!(e.to_string().contains(&says), "{url}: {e}");
+            }
+            other => panic!("{url}: {other:?}"),
+        }
+        let stored = rdx_net::peers::check_url(&url).unwrap_err().to_string();
+        assert!(stored.contains(&says), "{url}: {stored}");
+    }
+    assert_eq!(client.get_url(&format!("http://127.0.0.1:{port}/")).unwrap(), 2);
+    drop(fake);
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 1, "only the good URL was asked");
 }
