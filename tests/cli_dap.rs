@@ -2,6 +2,8 @@
 //! program, sets a breakpoint, continues, steps back, reads variables and compares them with
 //! the interpreter's own run of the same gene to the same point.
 
+mod common;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -1210,4 +1212,56 @@ fn columns_count_from_0_when_the_client_says_so() {
         let (r, _) = c.request("stackTrace", json!({"threadId": 1}));
         assert_eq!(r["body"]["stackFrames"][0]["column"], json!(column), "{init}: {r}");
     }
+}
+
+/// A user kernel `flip` over f64 buffers (negates each element; its own mirror).
+const FLIP: &str = r#"(module
+  (@custom "rdx.kernel" "abi=1\nname=flip\nmirror=flip\nelem=f64\nkind=unitary\norder=2\n")
+  (memory (export "memory") 1)
+  (func $neg (export "forward") (param $p i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (f64.store (local.get $p) (f64.neg (f64.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $next))))
+  (export "inverse" (func $neg)))"#;
+
+/// A program calling a user kernel launches with the launch argument `kernels` (the `.wasm`
+/// files, as `rdx debug --kernel`) and steps over the kernel and back; without it, the compile
+/// error E0215; a file that does not load, or an entry that is not a file name, is refused
+/// naming the argument.
+#[test]
+fn launch_takes_user_kernels() {
+    let home = common::TempHome::new("dap-kernels");
+    let kernel = home.file("flip.wasm", wat::parse_str(FLIP).expect("flip.wat assembles"));
+    let junk = home.file("junk.wasm", "not wasm");
+    let program = home.file("k.rdx", "gene main(x: f64[2]) {\n    kernel flip(x)\n}\n");
+    let mut c = Client::start();
+    c.request("initialize", json!({}));
+    for (kernels, says) in [
+        (json!(null), "E0215"),
+        (json!([junk]), "launch argument `kernels`"),
+        (json!([5]), "launch argument `kernels`: `5` is not a file name"),
+        (json!(kernel), "launch argument `kernels` must be a list of .wasm file names"),
+    ] {
+        let (r, _) =
+            c.request("launch", json!({"program": program, "args": ["x=[1.5,2]"], "kernels": kernels}));
+        let message = r["message"].as_str().unwrap_or_default();
+        assert!(r["success"] == json!(false) && message.contains(says), "{kernels}: {r}");
+    }
+    let (r, _) = c.request("launch", json!({"program": program, "args": ["x=[1.5,2]"], "kernels": [kernel]}));
+    assert_eq!(r["success"], json!(true), "{r}");
+    c.request("configurationDone", json!({}));
+    c.event("stopped");
+    let before = c.variables(0);
+    c.request("next", json!({"threadId": 1}));
+    c.event("stopped");
+    let after = c.variables(0);
+    assert!(after[0].1.contains("-1.5") && after[0].1.contains("-2"), "{after:?}");
+    c.request("stepBack", json!({"threadId": 1}));
+    c.event("stopped");
+    assert_eq!(c.variables(0), before);
 }

@@ -242,9 +242,9 @@ fn serve<W: Write>(
                 wire.respond(&req, capabilities())
             }
             "launch" => match launch(&req["arguments"], home) {
-                Ok(Launched { program, gene, values, dir, stop_on_entry, file }) => {
+                Ok(Launched { program, gene, values, dir, stop_on_entry, file, kernels }) => {
                     let mut it = Interpreter::new();
-                    if let Ok(host) = rdx_core::kernels::engine_host(&[], false) {
+                    if let Ok(host) = rdx_core::kernels::engine_host(&kernels, false) {
                         it.set_kernels(host);
                     }
                     let dbg = Debugger::new(&program.module, gene, values, dir)
@@ -316,6 +316,8 @@ struct Launched {
     stop_on_entry: bool,
     /// The launch argument `program`: the file (or CID) loaded.
     file: String,
+    /// The launch argument `kernels`: the user kernels the program is compiled and run with.
+    kernels: Vec<rdx_core::kernels::UserKernel>,
 }
 
 /// Launch argument `key`: None when it is not given (or null); refused, naming the type it
@@ -369,8 +371,26 @@ fn launch(args: &Json, home: Option<&std::path::Path>) -> Result<Launched, Strin
             ));
         }
     };
+    // User kernels, as `rdx debug --kernel FILE.wasm`: a list of file names.
+    let kernels = match launch_arg(args, "kernels", "a list of .wasm file names", Json::as_array)? {
+        None => Vec::new(),
+        Some(files) => files
+            .iter()
+            .map(|f| match f.as_str() {
+                Some(p) => rdx_core::kernels::UserKernel::read(std::path::Path::new(p))
+                    .map_err(|e| format!("launch argument `kernels`: {e}")),
+                None => {
+                    Err(format!("launch argument `kernels`: `{}` is not a file name", clip(&f.to_string())))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    if !kernels.is_empty() {
+        // A kernel file that does not load is refused here, with the host's message.
+        rdx_core::kernels::host(&kernels).map_err(|e| format!("launch argument `kernels`: {e}"))?;
+    }
     let store = super::debug::store_for(path, home);
-    let program = Program::open(path, store.as_ref(), false, &[]).map_err(|e| match e {
+    let program = Program::open(path, store.as_ref(), false, &kernels).map_err(|e| match e {
         rdx_core::run::LoadError::Compile { diagnostics, name, text } => {
             compile_errors(&diagnostics, &name, &text)
         }
@@ -390,7 +410,7 @@ fn launch(args: &Json, home: Option<&std::path::Path>) -> Result<Launched, Strin
     let values = rdx_vm::values::bind(m, gene, &sets).map_err(|e| format!("launch argument `args`: {e}"))?;
     let dir = if reverse == Some(true) { rdx_vm::Direction::Backward } else { rdx_vm::Direction::Forward };
     let stop_on_entry = stop_on_entry.unwrap_or(true);
-    Ok(Launched { program, gene, values, dir, stop_on_entry, file: path.to_string() })
+    Ok(Launched { program, gene, values, dir, stop_on_entry, file: path.to_string(), kernels })
 }
 
 /// Why a program does not compile: each diagnostic on a line, `FILE:LINE:COLUMN: error[CODE]:
