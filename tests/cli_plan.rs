@@ -225,6 +225,45 @@ fn the_static_rule_moves_a_long_run_to_the_jit() {
     }
 }
 
+/// A tiered run that moved to the JIT counted no work, so the next input's work is unknown and
+/// the interpreter's vague prior may win: that run is tiered too, and moves to the JIT.
+#[test]
+fn the_interpreter_planned_for_unknown_work_moves_a_long_run_to_the_jit() {
+    let home = TempHome::new("unknown-work");
+    let sum = home.file(
+        "sum.rdx",
+        "gene main(n: u64, s: u64) {\n    local i: u64 = 0\n    from i == 0 do { skip } loop {\n        \
+         s += i\n        i += 1\n    } until i == n\n    delocal i = n\n}\n",
+    );
+    // Past the interpreter's budget (about 2^18 steps for this code), done on the JIT.
+    let run = |n: &str| home.ok(&["run", &sum, "--set", &format!("n={n}"), "--backend", "auto"]);
+    run("100000");
+    let first = &home.log()[0];
+    assert_eq!((first["backend"].as_str(), first["instructions"].as_u64()), (Some("jit"), None), "{first}");
+    let next = ["--set", "n=100001"];
+    let plan = home.json(&[&["plan", "--json", &sum][..], &next].concat());
+    assert_eq!(plan["cold"], false, "{plan}");
+    assert_eq!(plan["bucket"]["from"], "unknown", "{plan}");
+    assert_eq!((plan["backend"].as_str(), plan["tiered"].as_bool()), (Some("interp"), Some(true)), "{plan}");
+    let text = home.ok(&[&["plan", &sum][..], &next].concat());
+    assert!(text.starts_with("run on interp here, then on jit if the run is long"), "{text}");
+    assert!(text.contains("so the run starts on the interpreter and starts over on the JIT"), "{text}");
+    assert_eq!(run("100001"), home.ok(&["run", &sum, "--set", "n=100001", "--no-ledger"]));
+    let decision = &home.json(&["log", "--decisions", "--json"])[0];
+    assert_eq!(
+        (decision["how"].as_str(), decision["cold"].as_bool()),
+        (Some("plan"), Some(false)),
+        "{decision}"
+    );
+    assert_eq!((decision["backend"].as_str(), decision["tiered"].as_bool()), (Some("interp"), Some(true)));
+    let second = &home.log()[0];
+    assert_eq!(second["backend"], "jit", "{second}");
+    let reason = second["backend_reason"].as_str().unwrap_or("");
+    let planned = format!("plan (decision {}): interp is fastest", decision["id"]);
+    assert!(reason.starts_with(&planned), "{second}");
+    assert!(reason.ends_with("so it started over on the JIT"), "{second}");
+}
+
 /// `rdx serve` of another home on a free loopback port (the server first, so it stops before
 /// its home is deleted).
 fn serve_other(tag: &str) -> (Server, TempHome) {

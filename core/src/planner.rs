@@ -494,6 +494,10 @@ pub struct Assessment {
     pub arms: Vec<ArmView>,
     /// The largest probability of being fastest.
     pub confidence: f64,
+    /// Whether some gene of the program loops or recurses ([`Query::static_jit`]), so that a
+    /// run of work nothing predicts may be long ([`Assessment::tiered`]).
+    #[serde(skip)]
+    pub loops: bool,
     pub mdl: Mdl,
     /// `pooled` or `per-bucket`: the model the predictions come from.
     pub model: &'static str,
@@ -1062,6 +1066,7 @@ impl Planner {
             cold,
             arms,
             confidence,
+            loops: q.static_jit,
             mdl,
             model,
             choice,
@@ -1407,9 +1412,23 @@ fn explain(a: &Assessment, q: &Query) -> String {
         } else {
             ", but this input's work is more than a bucket past its runs', so per-bucket predicts"
         };
+        // The interpreter planned for work nothing predicts, on a program that may run long.
+        let tiered = match (a.tiered(), a.bucket.log2_instructions) {
+            (false, _) => String::new(),
+            (true, None) => "; nothing predicts this input's work (no interpreter run of this program, \
+                 entry and direction has counted any) and a gene loops or recurses, so the run starts \
+                 on the interpreter and starts over on the JIT if it runs long"
+                .to_string(),
+            (true, Some(_)) => format!(
+                "; this input's work is predicted only roughly (sd_log2 {:.1}) and a gene loops or \
+                 recurses, so the run starts on the interpreter and starts over on the JIT if it runs \
+                 long",
+                a.bucket.sd_log2
+            ),
+        };
         format!(
             "{} is fastest with probability {:.2}: {} ({bucket}); MDL prefers the {} model ({:.1} bits \
-             against {:.1}){past}",
+             against {:.1}){past}{tiered}",
             arm_label(a.choice, &a.site),
             a.confidence,
             arms.join(", "),
@@ -1437,10 +1456,11 @@ pub struct Decision {
     pub direction: String,
     pub input: String,
     /// `interp` or `jit` (the engine, also for a reuse: the one the plan would have run; for
-    /// the static rule's JIT, `interp`, where the run starts, with `tiered`).
+    /// a tiered run, `interp`, where the run starts, with `tiered`).
     pub backend: String,
-    /// The run starts on the interpreter and moves to the JIT past a step budget (the static
-    /// rule's JIT on a cold start); false in records older than the field.
+    /// The run starts on the interpreter and moves to the JIT past a step budget
+    /// ([`Assessment::tiered`]: the static rule's JIT on a cold start, or the interpreter
+    /// planned for work nothing predicts); false in records older than the field.
     #[serde(default)]
     pub tiered: bool,
     /// `local` or a peer's name.
@@ -1512,12 +1532,29 @@ impl Decision {
     }
 }
 
+/// The uncertainty of a predicted work bucket (the standard deviation of its log₂) from which a
+/// run planned on the interpreter is tiered ([`Assessment::tiered`]): a factor of 4 either way.
+pub const ROUGH_SD_LOG2: f64 = 2.0;
+
 impl Assessment {
-    /// Whether the plan is the static rule's JIT here (a cold start of a gene that loops or
-    /// recurses): the run starts on the interpreter and moves to the JIT only past a step
-    /// budget ([`crate::run::execute_auto`]).
+    /// Whether the planned run is tiered: it starts on the interpreter and moves to the JIT only
+    /// past a step budget ([`crate::run::execute_auto`]). So is the static rule's JIT here (a
+    /// cold start of a gene that loops or recurses), and the interpreter here planned for an
+    /// input whose work nothing predicts (the bucket is unknown) or predicts only roughly
+    /// (`sd_log2` of [`ROUGH_SD_LOG2`] or more: one counted input far from this one, or the
+    /// latest run of the program) when some gene loops or recurses: the prediction then speaks
+    /// for a run that may be long, and the budget bounds what a long one costs (a short one
+    /// ends on the interpreter, as planned).
     pub fn tiered(&self) -> bool {
-        self.cold && self.choice == Arm::Jit && self.site == LOCAL
+        self.site == LOCAL
+            && self.loops
+            && match self.choice {
+                Arm::Jit => self.cold,
+                Arm::Interp => {
+                    self.bucket.log2_instructions.is_none() || self.bucket.sd_log2 >= ROUGH_SD_LOG2
+                }
+                Arm::Reuse => false,
+            }
     }
 
     /// The engine the planned run starts on: the interpreter when [`Assessment::tiered`], else
@@ -1535,15 +1572,17 @@ impl Assessment {
 /// What `--backend auto` decided (the CLI's `rdx run` and Python's `backend="auto"` alike).
 #[derive(Debug)]
 pub struct Auto {
-    /// The engine (for a reuse, the one the plan would have run).
+    /// The engine (for a reuse, the one the plan would have run; for a tiered run, the JIT it
+    /// moves to past the step budget).
     pub arm: Arm,
     /// `local` or a peer's name.
     pub site: String,
     /// The recorded output to give back, when reusing.
     pub reuse: Option<Cached>,
-    /// Whether the choice is the static rule's (a cold start): a JIT run then starts on the
-    /// interpreter ([`crate::run::execute_auto`]).
-    pub cold: bool,
+    /// Whether the run is tiered ([`Assessment::tiered`]: the static rule's JIT on a cold start,
+    /// or the interpreter planned for work nothing predicts or predicts only roughly): `arm` is
+    /// then the JIT, and the run starts on the interpreter ([`crate::run::execute_auto`]).
+    pub tiered: bool,
     /// Why: `plan (decision N): …`, the decision record's id included when it was recorded.
     pub reason: String,
     /// Why the decision could not be recorded, when it could not.
@@ -1562,7 +1601,7 @@ pub fn auto(home: &Home, q: &Query, allow_reuse: bool, by: &str, record: bool) -
         (None, false) => "plan",
     };
     let mut decision = Decision::of(q, &a, a.planned(), reuse.is_some(), by, how);
-    // The static rule's JIT runs first on the interpreter: the decision says where it starts.
+    // A tiered run starts on the interpreter: the decision says where.
     if a.tiered() {
         decision.backend = a.starts_on().name().to_string();
         decision.tiered = true;
@@ -1579,7 +1618,9 @@ pub fn auto(home: &Home, q: &Query, allow_reuse: bool, by: &str, record: bool) -
         Some(id) => format!("plan (decision {id}): {}", a.why_backend),
         None => format!("plan: {}", a.why_backend),
     };
-    Ok(Auto { arm: a.choice, site: a.site, reuse, reason, unrecorded, cold: a.cold })
+    let tiered = a.tiered();
+    let arm = if tiered { Arm::Jit } else { a.choice };
+    Ok(Auto { arm, site: a.site, reuse, reason, unrecorded, tiered })
 }
 
 /// How `loop` picks a compute arm.
@@ -1860,6 +1901,46 @@ mod tests {
         let a = Planner::from_runs(other).assess(&query(INPUT));
         assert!(a.cold);
         assert!(a.arm(Arm::Jit).unwrap().predicted_ns < a.arm(Arm::Interp).unwrap().predicted_ns);
+    }
+
+    #[test]
+    fn the_interpreter_planned_for_unpredicted_work_of_a_loop_is_tiered() {
+        // A tiered run that moved to the JIT counted nothing: this input's work is unknown, and
+        // the interpreter's vague prior beats the JIT's measured 10 ms.
+        let moved = vec![rec(1, PROG, INPUT, "jit", 10_000_000, true)];
+        let loops = Query { static_jit: true, ..query(INPUT2) };
+        let a = Planner::from_runs(moved.clone()).assess(&loops);
+        assert!(!a.cold);
+        assert_eq!((a.choice, a.bucket.from), (Arm::Interp, "unknown"), "{}", a.why);
+        assert!(a.tiered(), "{}", a.why);
+        assert_eq!(a.starts_on(), Arm::Interp);
+        assert!(
+            a.why
+                .ends_with("so the run starts on the interpreter and starts over on the JIT if it runs long")
+        );
+        assert!(a.why_backend.contains("nothing predicts this input's work"), "{}", a.why_backend);
+        // No gene loops: nothing to move to.
+        let straight = Planner::from_runs(moved.clone()).assess(&query(INPUT2));
+        assert_eq!(straight.choice, Arm::Interp);
+        assert!(!straight.tiered() && !straight.why.contains("starts over"), "{}", straight.why);
+        // A counted interpreter run of another input predicts this one's work only roughly (the
+        // latest run of the program, sd_log2 2): still tiered.
+        let mut counted = moved;
+        counted.push(rec(2, PROG, INPUT, "interp", 50_000, true));
+        let a = Planner::from_runs(counted.clone()).assess(&loops);
+        assert_eq!(a.choice, Arm::Interp, "{}", a.why);
+        assert_eq!((a.bucket.from, a.bucket.sd_log2), ("latest run of this program", ROUGH_SD_LOG2));
+        assert!(a.tiered(), "{}", a.why);
+        assert!(a.why.contains("predicted only roughly (sd_log2 2.0)"), "{}", a.why);
+        // The same input counted (a program that prints and recorded nothing printed, so no
+        // reuse): the work is known, the plan is the plan.
+        let same = Query { prints: true, input: INPUT.into(), ..loops.clone() };
+        let a = Planner::from_runs(counted).assess(&same);
+        assert_eq!((a.choice, a.bucket.from), (Arm::Interp, "same input"), "{}", a.why);
+        assert!(!a.tiered() && !a.why.contains("starts over"), "{}", a.why);
+        // The cold start's JIT stays tiered.
+        let cold = Planner::from_runs(Vec::new()).assess(&loops);
+        assert!(cold.cold && cold.tiered() && cold.choice == Arm::Jit);
     }
 
     #[test]

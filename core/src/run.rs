@@ -543,12 +543,13 @@ pub fn tier_budget(module: &Module) -> u64 {
 }
 
 /// Runs gene `gene` as `--backend auto`'s static rule does a module worth compiling
-/// ([`rdx_jit::worth_compiling`]): on `interp` for at most [`tier_budget`] steps, so a short
-/// run pays no compile; a run that goes past them starts over from `args` on the JIT engine
-/// `with_jit` lends, with the history tape it started with (the interpreter then holds the
-/// JIT's tape, so the next run goes on from it). What the first try printed is dropped, so a
-/// run prints what one engine prints. The execution, the engine that gave it and which tier
-/// ended the run, in words.
+/// ([`rdx_jit::worth_compiling`]), and as the planner does one when it plans the interpreter
+/// for work nothing predicts ([`crate::planner::Assessment::tiered`]): on `interp` for at
+/// most [`tier_budget`] steps, so a short run pays no compile; a run that goes past them
+/// starts over from `args` on the JIT engine `with_jit` lends, with the history tape it
+/// started with (the interpreter then holds the JIT's tape, so the next run goes on from it).
+/// What the first try printed is dropped, so a run prints what one engine prints. The
+/// execution, the engine that gave it and which tier ended the run, in words.
 pub fn execute_auto(
     interp: &mut Interpreter,
     with_jit: impl FnOnce(&mut dyn FnMut(&mut dyn Engine) -> Execution) -> Execution,
@@ -648,8 +649,8 @@ pub struct Outcome {
     pub exec: Execution,
     pub backend: Backend,
     pub backend_reason: Option<String>,
-    /// For a run the static rule started on the interpreter ([`execute_auto`]): how it ended,
-    /// in words (also the end of `backend_reason`).
+    /// For a tiered run, started on the interpreter ([`execute_auto`]): how it ended, in words
+    /// (also the end of `backend_reason`).
     pub tier: Option<String>,
     /// The canonical bytes of the input and output states (output: when the run succeeded),
     /// when the request asked for them ([`Request::states`]; else empty and `None`).

@@ -467,8 +467,8 @@ impl Module {
         let mut tiered = false;
         let backend = if backend == "auto" || backend == "static" {
             let home = record.as_ref().filter(|_| backend == "auto");
-            let (chosen, mut why, cold) = self.auto(py, gene, &args, dir, home);
-            if cold && chosen == "jit" && steps == u64::MAX {
+            let (chosen, mut why, tier) = self.auto(py, gene, &args, dir, home);
+            if tier && chosen == "jit" && steps == u64::MAX {
                 let module = &self.program.module;
                 if !JIT.with(|jit| jit.borrow_mut().has_compiled(module)) {
                     tiered = true;
@@ -780,8 +780,10 @@ impl Module {
         }
     }
 
-    /// The engine `backend="auto"` runs on, why, and whether the choice is the static rule's
-    /// (a cold start): the planner of `home` (its decision recorded), else the static rule.
+    /// The engine `backend="auto"` runs on, why, and whether the run is tiered (the static
+    /// rule's JIT, or the interpreter the planner took for work nothing predicts well: it
+    /// starts on the interpreter): the planner of `home` (its decision recorded), else the
+    /// static rule.
     fn auto(
         &self,
         py: Python<'_>,
@@ -798,7 +800,7 @@ impl Module {
         });
         match planned {
             Some(a) => {
-                (if a.arm == rdx_core::planner::Arm::Jit { "jit" } else { "interp" }, a.reason, a.cold)
+                (if a.arm == rdx_core::planner::Arm::Jit { "jit" } else { "interp" }, a.reason, a.tiered)
             }
             None => match Backend::Auto.resolve(module) {
                 (Backend::Jit, why) => ("jit", why.unwrap_or_default().to_string(), true),

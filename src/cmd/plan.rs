@@ -758,8 +758,9 @@ pub fn choose(
     let planned = match auto.reuse {
         Some(c) => Planned::Reuse(c),
         None if auto.site != LOCAL => Planned::Remote(auto.site.clone(), backend_of(auto.arm)),
-        // The static rule's JIT starts on the interpreter, as `--no-plan` does.
-        None if auto.cold && auto.arm == Arm::Jit => Planned::Local(rdx_core::run::Backend::Auto),
+        // A tiered run (the static rule's JIT, or the interpreter planned for work nothing
+        // predicts well) starts on the interpreter, as `--no-plan` does.
+        None if auto.tiered => Planned::Local(rdx_core::run::Backend::Auto),
         None => Planned::Local(backend_of(auto.arm)),
     };
     (planned, auto.reason)
