@@ -73,7 +73,8 @@ pub fn sync(client: &Client, home: &Home, peer: &Peer, eager: bool) -> Result<Sy
         return Err(NetError::Protocol {
             peer: peer.name.clone(),
             why: format!(
-                "its run {} does not hash to the hash it sent (altered in its ledger, or on the way);                  nothing was copied",
+                "its run {} does not hash to the hash it sent (altered in its ledger, or on the way); \
+                 nothing was copied",
                 bad.id
             ),
         });

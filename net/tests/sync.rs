@@ -119,7 +119,12 @@ fn a_run_that_does_not_hash_to_its_hash_is_not_copied() {
     let server = serve(&a, None);
     let altered = peer("a", &tampering(server.addr()), &b, None);
     let e = sync(&Client::default(), &b.home(), &altered, false).unwrap_err().to_string();
-    assert!(e.contains("does not hash to the hash it sent"), "{e}");
+    assert!(
+        e.contains(
+            "does not hash to the hash it sent (altered in its ledger, or on the way); nothing was copied"
+        ),
+        "{e}"
+    );
     assert!(copies(&b).is_empty(), "nothing copied");
     // The same peer's true answer is copied whole.
     let direct = peer("a", &server.url(), &b, None);
