@@ -535,7 +535,7 @@ const INLINE_BUDGET: usize = 1024;
 ///   once per pass, by the instruction that ends the pass ([`Deepest`]). So no call in a
 ///   loop records its depth each trip, and nothing is kept in a register across the loop.
 struct Room {
-    ok: cranelift_codegen::ir::StackSlot,
+    ok: Value,
     depth: Value,
     d: cranelift_codegen::ir::Inst,
     w: cranelift_codegen::ir::Inst,
@@ -571,10 +571,8 @@ impl Room {
         let d_ok = b.ins().icmp(IntCC::UnsignedLessThan, dd, lim.max_depth);
         let w_ok = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, ww, lim.max_words);
         let ok = b.ins().band(d_ok, w_ok);
-        let slot = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
-        b.ins().stack_store(I64, ok, slot, 0);
         Room {
-            ok: slot,
+            ok,
             depth,
             d,
             w,

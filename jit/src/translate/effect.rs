@@ -643,8 +643,7 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             // A call in place: its check only where the function's entry test did not pass.
             Some(room) if inline => {
                 room.note((self.offs.0, self.offs.1 + cg.words as u64));
-                let slot = room.ok;
-                let ok = self.b.ins().stack_load(I64, cranelift_codegen::ir::types::I8, slot, 0);
+                let ok = room.ok;
                 let (chk, next) = (self.b.create_block(), self.b.create_block());
                 self.b.set_cold_block(chk);
                 self.b.ins().brif(ok, next, &[], chk, &[]);
