@@ -2475,7 +2475,12 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::Skip { .. }
             | Op::LoopBackQ { .. } => debug_assert!(false, "control instruction {op:?} taken for an effect"),
             // (The interpreter's, never in a module.)
-            Op::DivuM { .. } | Op::RemuM { .. } | Op::MulFix { .. } => {
+            Op::DivuM { .. }
+            | Op::RemuM { .. }
+            | Op::MulFix { .. }
+            | Op::LoadAddElem { .. }
+            | Op::LoadSubElem { .. }
+            | Op::LoadXorElem { .. } => {
                 debug_assert!(false, "{op:?} is the interpreter's, never in a module")
             }
             Op::Const { .. }
@@ -2721,6 +2726,9 @@ impl<'a, 'b, 'm> Tr<'a, 'b, 'm> {
             | Op::LoopTestIncQ { .. }
             | Op::Skip { .. }
             | Op::MulFix { .. }
+            | Op::LoadAddElem { .. }
+            | Op::LoadSubElem { .. }
+            | Op::LoadXorElem { .. }
             | Op::LoopBackQ { .. } => debug_assert!(false, "{op:?} is not pure"),
             Op::DivuM { .. } | Op::RemuM { .. } => {
                 debug_assert!(false, "{op:?} is the interpreter's, never in a module")
@@ -2921,6 +2929,9 @@ pub fn supported(op: &Op) -> bool {
         | Op::LoopBackQ { .. }
         | Op::DivuM { .. }
         | Op::RemuM { .. }
-        | Op::MulFix { .. } => false,
+        | Op::MulFix { .. }
+        | Op::LoadAddElem { .. }
+        | Op::LoadSubElem { .. }
+        | Op::LoadXorElem { .. } => false,
     }
 }

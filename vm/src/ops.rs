@@ -383,6 +383,12 @@ macro_rules! for_each_op {
                 "Interpreter only, never in a module file: remu.imm by a constant d in 2..=65535, as divu.m's quotient q: dst = a − q × d.";
             0xa4 MulFix "mul.fix" { dst: Slot, imm: Imm, w: Wid } => MulFix, Effect, direct,
                 "Interpreter only, never in a module file: a mul.imm and the fix after it (`x *= c` on a fixed-width x), in one dispatch: dst = (dst * imm) reduced to w; the fix's position is passed over and counted.";
+            0xa5 LoadAddElem "load.add.elem" { dst: Slot, arr: Arr, idx: Slot, off: Word, to: Arr, at: Slot } => LoadAddElem, Effect, direct,
+                "Interpreter only, never in a module file: a load (or load.off) and the add.elem after it that adds what it loaded (`x[i] += y[j]`, `a[i] += a[i - 1]`), in one dispatch: dst = arr[idx + off] (off a sign-extended 32-bit offset), then to[at] += dst; the add.elem's position is passed over and counted, and its fault reported there.";
+            0xa6 LoadSubElem "load.sub.elem" { dst: Slot, arr: Arr, idx: Slot, off: Word, to: Arr, at: Slot } => LoadSubElem, Effect, direct,
+                "Interpreter only, never in a module file: as load.add.elem with sub.elem: to[at] -= dst.";
+            0xa7 LoadXorElem "load.xor.elem" { dst: Slot, arr: Arr, idx: Slot, off: Word, to: Arr, at: Slot } => LoadXorElem, Effect, direct,
+                "Interpreter only, never in a module file: as load.add.elem with xor.elem: to[at] ^= dst.";
             0x87 AndImm "and.imm" { dst: Slot, a: Slot, imm: Imm } => AndImm, Pure, direct, "dst = a & imm.";
             0x88 OrImm "or.imm" { dst: Slot, a: Slot, imm: Imm } => OrImm, Pure, direct, "dst = a | imm.";
             0x89 Xor3Imm "xor3.imm" { dst: Slot, a: Slot, imm: Imm } => Xor3Imm, Pure, direct, "dst = a ^ imm.";
@@ -850,6 +856,9 @@ impl Op {
                 | Op::DivuM { .. }
                 | Op::RemuM { .. }
                 | Op::MulFix { .. }
+                | Op::LoadAddElem { .. }
+                | Op::LoadSubElem { .. }
+                | Op::LoadXorElem { .. }
         )
     }
 

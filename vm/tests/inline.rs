@@ -565,3 +565,40 @@ fn fixed_width_multiplications_run_in_one_dispatch() {
         .collect();
     same_runs(&m, &reference, &inputs, (0..60u64).chain([u64::MAX]));
 }
+
+/// An element updated by a value just loaded (`x[i] += y[j]`, `y[k] -= x[i + 1]`, `x[i] ^= y[i]`)
+/// runs as one `load.add.elem`, `load.sub.elem` or `load.xor.elem` in the plain streams, both
+/// ways, and gives what the genes' own streams give: results, the instructions counted at every
+/// step limit (the update passed over still counts), and the faults of an index out of bounds
+/// in the load and in the update, each at its own instruction.
+#[test]
+fn element_updates_by_a_loaded_value_run_in_one_dispatch() {
+    let text = "gene main(x: u64[4], y: u64[4], j: u64, k: u64, n: u64) {
+    local i: u64 = 0
+    from i == 0 do {
+        x[i] += y[j]
+        y[k] -= x[i + 1]
+        x[i] ^= y[i]
+        i += 1
+    } until i == n
+    delocal i = n
+}
+";
+    let m = module(Dialect::Rdx, text);
+    let main = m.gene_index("main").unwrap();
+    for d in 0..2 {
+        let code = &m.genes[main].plain.code[d];
+        let fused = code
+            .iter()
+            .filter(|o| matches!(o, Op::LoadAddElem { .. } | Op::LoadSubElem { .. } | Op::LoadXorElem { .. }))
+            .count();
+        assert_eq!(fused, 3, "direction {d}: {code:?}");
+    }
+    let reference = own_streams(&m);
+    let arrays = || vec![Value::Array(vec![1, 2, 3, 4]), Value::Array(vec![u64::MAX, 7, 0, 9])];
+    let inputs: Vec<Vec<Value>> = [(1u64, 2u64, 3u64), (5, 2, 3), (1, 9, 2), (0, 3, 4), (3, 0, 1)]
+        .iter()
+        .map(|&(j, k, n)| [arrays(), ints(&[j, k, n])].concat())
+        .collect();
+    same_runs(&m, &reference, &inputs, (0..40u64).chain([u64::MAX]));
+}

@@ -195,6 +195,20 @@ impl Interpreter {
                 unsafe { *p = $f(*p) }
             }};
         }
+        // `load.add.elem` and its kin: `dst = arr[idx + off]` (the offset sign-extended), then
+        // `to[at] = f(to[at], dst)` as the update after it, at its position.
+        macro_rules! load_upd {
+            ($dst:expr, $arr:expr, $idx:expr, $off:expr, $to:expr, $at:expr, $f:expr) => {{
+                let i = r!($idx).wrapping_add($off.0 as i32 as i64 as u64);
+                // SAFETY: verified array operand; `elem` checks index and address.
+                let v = ld!(t!(unsafe { elem(fp, c.mem, $arr, i) }));
+                w!($dst, v);
+                goto!(pc!() + 1);
+                upd!(el!($to, $at), |x: u64| $f(x, v));
+                goto!(pc!() + 1);
+                continue;
+            }};
+        }
         // Switches the loop to frame `fr` (the new top frame), at the position it resumes from.
         macro_rules! switch {
             ($fr:expr) => {{
@@ -511,6 +525,17 @@ impl Interpreter {
                     w!(dst, w.wrap(r!(dst).wrapping_mul(imm.0)));
                     goto!(pc!() + 2);
                     continue;
+                }
+                // The element update after the load is passed over (a straight run counts its
+                // position) and faults at its own position.
+                Op::LoadAddElem { dst, arr, idx, off, to, at } => {
+                    load_upd!(dst, arr, idx, off, to, at, |x: u64, v: u64| x.wrapping_add(v))
+                }
+                Op::LoadSubElem { dst, arr, idx, off, to, at } => {
+                    load_upd!(dst, arr, idx, off, to, at, |x: u64, v: u64| x.wrapping_sub(v))
+                }
+                Op::LoadXorElem { dst, arr, idx, off, to, at } => {
+                    load_upd!(dst, arr, idx, off, to, at, |x: u64, v: u64| x ^ v)
                 }
                 Op::RotlW { dst, src, w, .. } => w!(dst, crate::ops::rotl_w(r!(dst), r!(src), w)),
                 Op::RotrW { dst, src, w, .. } => w!(dst, crate::ops::rotr_w(r!(dst), r!(src), w)),

@@ -296,6 +296,7 @@ fn plain_stream(m: &Module, fits: &[[Fit; 2]], gi: usize, dir: Direction) -> Opt
     rewrites.extend(divisions(stream));
     rewrites.extend(fixed_multiplies(stream));
     rewrites.extend(fixed_xorshifts(g, stream));
+    rewrites.extend(loaded_updates(stream));
     rewrites.sort_by_key(|r| r.0);
     rewrites.dedup_by_key(|r| r.0);
     if sites.is_empty() && rewrites.is_empty() {
@@ -376,6 +377,37 @@ fn fixed_multiplies(stream: &[Op]) -> Vec<(usize, Op)> {
                 Some((pc, Op::MulFix { dst, imm, w }))
             }
             _ => None,
+        })
+        .collect()
+}
+
+/// An element updated by a value just loaded (`x[i] += y[j]`, `a[i] += a[i - 1]`: a `load`, or
+/// a `load.off` whose offset fits in 32 bits signed, and right after it the `add.elem`,
+/// `sub.elem` or `xor.elem` that takes the loaded value) as one `load.add.elem`,
+/// `load.sub.elem` or `load.xor.elem`, by position: the update stays at its own, passed over.
+/// (A rewrite of the same position before it in the list wins: `rewrites.dedup_by_key`.)
+fn loaded_updates(stream: &[Op]) -> Vec<(usize, Op)> {
+    (stream.windows(2).enumerate())
+        .filter_map(|(pc, pair)| {
+            let (dst, arr, idx, off) = match pair[0] {
+                Op::Load { dst, arr, idx } => (dst, arr, idx, 0),
+                Op::LoadOff { dst, arr, idx, imm } => (dst, arr, idx, i32::try_from(imm.0 as i64).ok()?),
+                _ => return None,
+            };
+            let off = Word(off as u32);
+            let op = match pair[1] {
+                Op::AddElem { arr: to, idx: at, src, .. } if src == dst => {
+                    Op::LoadAddElem { dst, arr, idx, off, to, at }
+                }
+                Op::SubElem { arr: to, idx: at, src, .. } if src == dst => {
+                    Op::LoadSubElem { dst, arr, idx, off, to, at }
+                }
+                Op::XorElem { arr: to, idx: at, src, .. } if src == dst => {
+                    Op::LoadXorElem { dst, arr, idx, off, to, at }
+                }
+                _ => return None,
+            };
+            Some((pc, op))
         })
         .collect()
 }
