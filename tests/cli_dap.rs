@@ -1214,21 +1214,6 @@ fn columns_count_from_0_when_the_client_says_so() {
     }
 }
 
-/// A user kernel `flip` over f64 buffers (negates each element; its own mirror).
-const FLIP: &str = r#"(module
-  (@custom "rdx.kernel" "abi=1\nname=flip\nmirror=flip\nelem=f64\nkind=unitary\norder=2\n")
-  (memory (export "memory") 1)
-  (func $neg (export "forward") (param $p i32) (param $n i32)
-    (local $end i32)
-    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 3))))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (f64.store (local.get $p) (f64.neg (f64.load (local.get $p))))
-        (local.set $p (i32.add (local.get $p) (i32.const 8)))
-        (br $next))))
-  (export "inverse" (func $neg)))"#;
-
 /// A program calling a user kernel launches with the launch argument `kernels` (the `.wasm`
 /// files, as `rdx debug --kernel`) and steps over the kernel and back; without it, the compile
 /// error E0215; a file that does not load, or an entry that is not a file name, is refused
@@ -1236,7 +1221,7 @@ const FLIP: &str = r#"(module
 #[test]
 fn launch_takes_user_kernels() {
     let home = common::TempHome::new("dap-kernels");
-    let kernel = home.file("flip.wasm", wat::parse_str(FLIP).expect("flip.wat assembles"));
+    let kernel = home.file("flip.wasm", common::negating_kernel("flip"));
     let junk = home.file("junk.wasm", "not wasm");
     let program = home.file("k.rdx", "gene main(x: f64[2]) {\n    kernel flip(x)\n}\n");
     let mut c = Client::start();

@@ -6,21 +6,6 @@
 mod common;
 use common::{TempHome, stderr};
 
-/// A user kernel `kid` over f64 buffers: negates each element (unitary, its own mirror).
-const KID: &str = r#"(module
-  (@custom "rdx.kernel" "abi=1\nname=kid\nmirror=kid\nelem=f64\nkind=unitary\norder=2\n")
-  (memory (export "memory") 1)
-  (func $neg (export "forward") (param $p i32) (param $n i32)
-    (local $end i32)
-    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 3))))
-    (block $done
-      (loop $next
-        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-        (f64.store (local.get $p) (f64.neg (f64.load (local.get $p))))
-        (local.set $p (i32.add (local.get $p) (i32.const 8)))
-        (br $next))))
-  (export "inverse" (func $neg)))"#;
-
 /// One gene, calling `kid`.
 const ONE: &str = "gene g(x: f64[4]) {\n    kernel kid(x)\n}\n";
 
@@ -30,8 +15,7 @@ const TWO: &str = "gene g(x: f64[4]) {\n    kernel kid(x)\n}\n\ngene h(a: u8) {\
 /// A home with `kid.wasm`, `one.rdx` and `two.rdx` in it: (home, kernel, one, two).
 fn setup(tag: &str) -> (TempHome, String, String, String) {
     let home = TempHome::new(&format!("kernel-option-{tag}"));
-    let wasm = wat::parse_str(KID).expect("kid.wat assembles");
-    let kernel = home.file("kid.wasm", wasm);
+    let kernel = home.file("kid.wasm", common::negating_kernel("kid"));
     let one = home.file("one.rdx", ONE);
     let two = home.file("two.rdx", TWO);
     (home, kernel, one, two)

@@ -162,3 +162,24 @@ impl Drop for Server {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// A user kernel over f64 buffers named `name` (its own mirror, unitary, order 2) that negates
+/// each element, as a `.wasm` module's bytes.
+pub fn negating_kernel(name: &str) -> Vec<u8> {
+    let wat = format!(
+        r#"(module
+  (@custom "rdx.kernel" "abi=1\nname={name}\nmirror={name}\nelem=f64\nkind=unitary\norder=2\n")
+  (memory (export "memory") 1)
+  (func $neg (export "forward") (param $p i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (f64.store (local.get $p) (f64.neg (f64.load (local.get $p))))
+        (local.set $p (i32.add (local.get $p) (i32.const 8)))
+        (br $next))))
+  (export "inverse" (func $neg)))"#
+    );
+    wat::parse_str(wat).expect("the negating kernel assembles")
+}
