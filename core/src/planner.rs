@@ -1572,16 +1572,18 @@ impl Assessment {
 /// What `--backend auto` decided (the CLI's `rdx run` and Python's `backend="auto"` alike).
 #[derive(Debug)]
 pub struct Auto {
-    /// The engine (for a reuse, the one the plan would have run; for a tiered run, the JIT it
-    /// moves to past the step budget).
+    /// The engine chosen (for a reuse, the one the plan would have run; for a tiered run, the
+    /// static rule's JIT or the interpreter the planner took, either way started on the
+    /// interpreter and moved to the JIT past the step budget).
     pub arm: Arm,
     /// `local` or a peer's name.
     pub site: String,
     /// The recorded output to give back, when reusing.
     pub reuse: Option<Cached>,
     /// Whether the run is tiered ([`Assessment::tiered`]: the static rule's JIT on a cold start,
-    /// or the interpreter planned for work nothing predicts or predicts only roughly): `arm` is
-    /// then the JIT, and the run starts on the interpreter ([`crate::run::execute_auto`]).
+    /// or the interpreter planned for work nothing predicts or predicts only roughly): it starts
+    /// on the interpreter and moves to the JIT past the step budget
+    /// ([`crate::run::execute_auto`]).
     pub tiered: bool,
     /// Why: `plan (decision N): …`, the decision record's id included when it was recorded.
     pub reason: String,
@@ -1619,8 +1621,7 @@ pub fn auto(home: &Home, q: &Query, allow_reuse: bool, by: &str, record: bool) -
         None => format!("plan: {}", a.why_backend),
     };
     let tiered = a.tiered();
-    let arm = if tiered { Arm::Jit } else { a.choice };
-    Ok(Auto { arm, site: a.site, reuse, reason, unrecorded, tiered })
+    Ok(Auto { arm: a.choice, site: a.site, reuse, reason, unrecorded, tiered })
 }
 
 /// How `loop` picks a compute arm.

@@ -461,16 +461,19 @@ impl Module {
         // `auto` asks the planner of the home the run is recorded in (rdx-core's, as `rdx run
         // --backend auto` does, here only: no peers, no reuse), else the static rule; `static`
         // is the static rule (`--no-ce1`).
-        // The static rule's JIT starts on the interpreter (`tiered`), as `rdx run` does, unless
-        // this thread's JIT has compiled the module already: then the budget would buy nothing.
+        // A tiered choice (the static rule's JIT, or the interpreter the planner took for work it
+        // predicts only roughly) starts on the interpreter, as `rdx run` does; the static rule's
+        // JIT goes straight to the JIT when this thread's JIT has compiled the module already
+        // (the budget would buy nothing), the planner's interpreter never does (it predicted
+        // the interpreter faster).
         let mut reason = None;
         let mut tiered = false;
         let backend = if backend == "auto" || backend == "static" {
             let home = record.as_ref().filter(|_| backend == "auto");
             let (chosen, mut why, tier) = self.auto(py, gene, &args, dir, home);
-            if tier && chosen == "jit" && steps == u64::MAX {
+            if tier && steps == u64::MAX {
                 let module = &self.program.module;
-                if !JIT.with(|jit| jit.borrow_mut().has_compiled(module)) {
+                if chosen == "interp" || !JIT.with(|jit| jit.borrow_mut().has_compiled(module)) {
                     tiered = true;
                 } else {
                     why.push_str("; this thread's JIT has compiled it already");
@@ -804,7 +807,7 @@ impl Module {
             }
             None => match Backend::Auto.resolve(module) {
                 (Backend::Jit, why) => ("jit", why.unwrap_or_default().to_string(), true),
-                (_, why) => ("interp", why.unwrap_or_default().to_string(), true),
+                (_, why) => ("interp", why.unwrap_or_default().to_string(), false),
             },
         }
     }

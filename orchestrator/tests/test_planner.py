@@ -267,6 +267,25 @@ def test_plan_and_loop_check_their_options(tmp_path: Path) -> None:
     assert home.log(dataframe=False) == []
 
 
+def test_plan_and_loop_without_a_home_say_how_to_pass_one() -> None:
+    # The message named the placeholder of an option not given: "plan needs a home: an
+    # rx.Home, not redoxa._program._Unset".
+    prog = tally(7)
+    for call, what in ((prog.plan, "plan"), (prog.loop, "loop")):
+        with pytest.raises(TypeError) as info:
+            call(n=1)
+        assert str(info.value) == (
+            f"{what} needs a home: pass an rx.Home, as p.{what}(rx.Home(path), …) or "
+            f"p.{what}(home=rx.Home(path), …)"
+        )
+        with pytest.raises(TypeError, match=f"^{what} needs a home: an rx.Home, not builtins.int$"):
+            call(3, n=1)
+    clash = rx.assemble("gene clash(home: u64) { home += 1 }")
+    with pytest.raises(TypeError) as info:
+        clash.plan(home=1)
+    assert "by position, as p.plan(rx.Home(path), …): the gene's `home` is its parameter" in str(info.value)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT")
 def test_ctrl_c_stops_a_loop(tmp_path: Path) -> None:
     # Each cycle ran on a fresh engine inside rdx-core, which no signal reached: a loop of a

@@ -4,17 +4,19 @@ the translator refuses them.
 rdx compares, divides and shifts right on signed words when an operand is signed and on unsigned
 words otherwise (a constant has no sign), and its xorshift ``>>`` is logical. Where that reading
 could differ from Python's numbers (a negative constant against an unsigned operand, a ``u64``
-against a signed one, a constant of 2**63 or more against a signed one, ``x ^= x >> c`` on a
-signed ``x``, a negative shift count) the translator raises ``rx.CompileError``. Random
-expressions over ``i64``, ``u64``, ``u8`` and ``i8`` check the other side: every expression it
-accepts computes what the README says, Python's meaning with rdx's wrapping arithmetic (each
-operation wraps at its expression's width, ``//`` and ``%`` truncate on signed values).
+against a signed one, a constant of 2**63 or more against a signed one, a constant past 64 bits
+in a value compared, divided or shifted, ``x ^= x >> c`` on a signed ``x``, a negative shift
+count) the translator raises ``rx.CompileError``. Random expressions over ``i64``, ``u64``,
+``u8`` and ``i8`` check the other side: every expression it accepts computes what the README
+says, Python's meaning with rdx's wrapping arithmetic (each operation wraps at its expression's
+width, ``//`` and ``%`` truncate on signed values).
 """
 
 from __future__ import annotations
 
 import ast
 import importlib.util
+import inspect
 import random
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -179,6 +181,92 @@ def test_a_negative_shift_count_is_refused() -> None:
 
     refused(left, "negative shift count -1: Python raises ValueError", "shift the other way")
     refused(right, "negative shift count -1")
+
+
+# ---- constants past 64 bits ------------------------------------------------------------------
+
+
+def refused_at(g: rx.Gene, constant: str, *fragments: str) -> None:
+    """``g`` is refused at ``constant``, written on its line marked ``# here``."""
+    e = refused(g, *fragments)
+    lines, first = inspect.getsourcelines(g.__wrapped__)
+    k = next(k for k, text in enumerate(lines) if "# here" in text)
+    col = lines[k].index(constant) + 1
+    assert e.lineno == first + k, e.rendered
+    assert e.rendered.startswith(f"{__file__}:{first + k}:{col}: error: "), e.rendered
+    assert "| " + " " * (col - 1) + "^" * len(constant) + "\n" in e.rendered, e.rendered
+
+
+def test_a_constant_past_64_bits_in_a_value_compared_shifted_or_divided_is_refused() -> None:
+    # rdx computed with the constant's word, 0 for 1 << 64, where Python keeps the number: the
+    # first gave 1 (Python 0), the second 2 for y = 5 (Python 2**63 + 2), the third 0 (Python 1).
+    @rx.gene
+    def cmp64(x: rx.u64, y: rx.u64):
+        x += (y | (1 << 64)) == y  # here
+
+    @rx.gene
+    def big(x: rx.u64, y: rx.u64):
+        x += ((1 << 64) | y) >> 1  # here
+
+    @rx.gene
+    def cmp64b(x: rx.u64, y: rx.u64):
+        x += (y + (1 << 64)) > y  # here
+
+    @rx.gene
+    def nested(x: rx.u64, y: rx.u64):
+        x += ((y ^ 3 << 70) * 3 - 1) // 7  # here
+
+    @rx.gene
+    def remainder(x: rx.u64, y: rx.u64):
+        x += 10 % (y - ~0xFFFF_FFFF_FFFF_FFFF)  # here
+
+    @rx.gene
+    def count(x: rx.u64, y: rx.u64, z: rx.u64):
+        x += y >> (z | 1 << 64)  # here
+
+    @rx.gene
+    def truth(x: rx.u64, y: rx.u64):
+        if y & 1 << 64:  # here
+            x += 1
+        rx.fi(x == 1)
+
+    @rx.gene
+    def index(x: rx.u64, y: rx.u64, a: rx.array(rx.u64, 4)):
+        x += a[(y + (1 << 64)) & 3]  # here
+
+    @rx.gene
+    def huge(x: rx.u64, y: rx.u64):
+        x += (y | 1 << 5000) != 0  # here
+
+    word = "does not fit in 64 bits, so rdx computes with its word 0"
+    refused_at(cmp64, "1 << 64", "`y | 1 << 64 == y` compares `y | 1 << 64`", word, PYTHON)
+    refused_at(big, "1 << 64", "`(1 << 64 | y) >> 1` shifts `1 << 64 | y`", word, PYTHON)
+    refused_at(cmp64b, "1 << 64", "`y + (1 << 64) > y` compares `y + (1 << 64)`", word, PYTHON)
+    refused_at(nested, "3 << 70", "divides `(y ^ 3 << 70) * 3 - 1`", str(3 << 70))
+    refused_at(remainder, "~0xFFFF_FFFF_FFFF_FFFF", "divides by", str(-(1 << 64)), word)
+    refused_at(count, "1 << 64", "`y >> (z | 1 << 64)` shifts by `z | 1 << 64`", word)
+    refused_at(truth, "1 << 64", "a truth test reads `y & 1 << 64`", word)
+    refused_at(index, "1 << 64", "`a[y + (1 << 64) & 3]` indexes with", word)
+    refused_at(huge, "1 << 5000", "has no 64-bit value")
+
+
+def test_a_constant_within_64_bits_or_only_added_keeps_python_meaning() -> None:
+    @rx.gene
+    def fits(x: rx.u64, y: rx.u64, q: rx.u64, h: rx.u64, w: rx.u64, s: rx.u64):
+        x += (y | 0xFFFF_FFFF_FFFF_FFFF) == y
+        q += (y & (1 << 64) - 1) >> 1
+        h += (y & ~(1 << 63)) < 1 << 63
+        s += (y + (5 >> 5000)) == y
+        # An update keeps the low 64 bits of its value, which are Python's: this adds y.
+        w += y | 1 << 64
+
+    prog = fits.compile()
+    for y in (5, M64, BIG + 1):
+        out = prog.run(y=y)
+        assert out == {
+            "x": int((y | M64) == y), "y": y, "q": (y & M64) >> 1, "h": int((y & ~BIG) < BIG),
+            "w": (y | 1 << 64) & M64, "s": 1,
+        }
 
 
 # ---- random expressions: what is accepted means what the README says -------------------------

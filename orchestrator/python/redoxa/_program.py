@@ -377,13 +377,24 @@ class Program:
             return values.pop(name)
         return _UNSET
 
+    def _home_option(self, values: Dict[str, Any], given: Any, what: str) -> _home.Home:
+        """The home ``plan``/``loop`` need, given as :meth:`_option` says."""
+        home = self._option(values, "home", given)
+        if home is _UNSET:
+            if "home" in self._index:
+                how = f"by position, as p.{what}(rx.Home(path), …): the gene's `home` is its parameter"
+            else:
+                how = f"as p.{what}(rx.Home(path), …) or p.{what}(home=rx.Home(path), …)"
+            raise TypeError(f"{what} needs a home: pass an rx.Home, {how}")
+        return _home.require(home, what)
+
     def plan(self, home: Any = _UNSET, reverse: Any = _UNSET, /, **values: Any) -> Dict[str, Any]:
         """What the planner of ``home`` (an ``rx.Home``) predicts and would do for a run on
         ``values`` (as ``rdx hint --json``, with ``backend`` and ``reuse`` as ``rdx plan
         --json``); backward with ``reverse=True``. Runs and records nothing. ``home`` and
         ``reverse`` may be given by keyword unless the gene has a parameter of that name: then
         the keyword is the parameter, and the option is given by position."""
-        home = _home.require(self._option(values, "home", home), "plan")
+        home = self._home_option(values, home, "plan")
         reverse = _flag(self._option(values, "reverse", reverse), "reverse")
         args = self.values_list(values)
         return json.loads(self._module.plan_json(self.entry, args, reverse, home._native))
@@ -401,7 +412,7 @@ class Program:
         the loop between cycles and an interpreter run within its cycle (a JIT run goes to its
         end). The options may be given by keyword unless the gene has a parameter of that name
         (as for :meth:`plan`)."""
-        home = _home.require(self._option(values, "home", home), "loop")
+        home = self._home_option(values, home, "loop")
         cycles = self._option(values, "cycles", cycles)
         cycles = T.count(10 if cycles is _UNSET else cycles, "cycles", 1, _USIZE_MAX)
         seed = self._option(values, "seed", seed)

@@ -941,7 +941,9 @@ class _GeneTranslator:
                 raise self.fail(node, "only single-element indexing a[i] is supported")
             if type(idx).__name__ == "Index":  # pragma: no cover - Python 3.8 wrapper
                 idx = idx.value  # type: ignore[attr-defined]
-            return f"{base}[{self.expr_text(idx)}]"
+            text = self.expr_text(idx)
+            self.check_read(idx, f"`{ast.unparse(node)}` indexes with `{ast.unparse(idx)}`")
+            return f"{base}[{text}]"
         raise self.fail(node, "expected a variable or an array element a[i]")
 
     def expr_text(self, node: ast.AST, min_prec: int = 0) -> str:
@@ -958,6 +960,7 @@ class _GeneTranslator:
         out = self._expr(node, cond)
         if cond:
             self.check_truth(node)
+            self.check_read(node, f"a truth test reads `{ast.unparse(node)}`")
         return out
 
     def _expr(self, node: ast.AST, cond: bool) -> Tuple[str, int]:
@@ -999,6 +1002,12 @@ class _GeneTranslator:
             out = self.binary(op[0], op[1], node.left, node.right)
             if isinstance(node.op, (ast.LShift, ast.RShift, ast.FloorDiv, ast.Mod)):
                 self.check_signs(node, node.op, node.left, node.right)
+                text = ast.unparse(node)
+                if not isinstance(node.op, ast.LShift):  # the low 64 bits of `<<` are Python's
+                    how = "shifts" if isinstance(node.op, ast.RShift) else "divides"
+                    self.check_read(node.left, f"`{text}` {how} `{ast.unparse(node.left)}`")
+                how = "shifts by" if isinstance(node.op, (ast.LShift, ast.RShift)) else "divides by"
+                self.check_read(node.right, f"`{text}` {how} `{ast.unparse(node.right)}`")
             return out
         if isinstance(node, ast.Compare):
             parts = []
@@ -1009,6 +1018,8 @@ class _GeneTranslator:
                     raise self.fail(node, "only ==, !=, <, <=, >, >= compare in rdx")
                 parts.append(self.binary(op[0], op[1], left, right))
                 self.check_signs(node, op_node, left, right)
+                for this in (left, right):
+                    self.check_read(this, f"`{ast.unparse(node)}` compares `{ast.unparse(this)}`")
                 left = right
             return self.chain("&&", _LOGAND, parts)
         if isinstance(node, ast.BoolOp):
@@ -1210,6 +1221,49 @@ class _GeneTranslator:
                 hint="write a constant that fits in 64 bits",
             )
 
+    def check_read(self, node: ast.AST, reading: str) -> None:
+        """Refuses a constant past 64 bits (translated already) in an expression whose number
+        counts, not only its 64-bit word: one compared, divided, shifted (or shifting), tested
+        for truth or indexing. Arithmetic wraps in rdx, so there rdx takes the constant's word
+        (0 for ``1 << 64``), where Python keeps the number: ``(y | 1 << 64) == y`` would be true.
+        An update only keeps the low 64 bits of its value, which are Python's (``x += y | 1 << 64``
+        adds y), and a negative constant down to -(2**64 - 1) is the word rdx's wrapping gives
+        it (as for ``n - 1``; against an unsigned operand :meth:`check_signs` refuses it)."""
+        const = self.wide_constant(node)
+        if const is None:
+            return
+        text, v = ast.unparse(const), self.operand(const).value
+        if v is None:
+            raise self.fail(
+                const,
+                f"{reading}, which holds the constant `{text}`: it has no 64-bit value (Python's is an "
+                "error or a number far past 64 bits), so rdx would compute with another",
+                hint="compute the value in Python, or write a constant that fits in 64 bits",
+            )
+        raise self.fail(
+            const,
+            f"{reading}, which holds the constant `{text}`, {T.show_int(v)}: that does not fit in 64 "
+            f"bits, so rdx computes with its word {v & T.U64_MAX}, where Python uses the numbers themselves",
+            hint="write a constant that fits in 64 bits (0 ..= 2**64 - 1); its word, if that is what "
+            f"you mean, is {v & T.U64_MAX}",
+        )
+
+    def wide_constant(self, node: ast.AST) -> Optional[ast.AST]:
+        """A constant past 64 bits whose word the value of ``node`` takes through wrapping
+        arithmetic (``+``, ``-``, ``*``, bitwise operators, the shifted side of ``<<``, unary
+        ``-`` and ``~``): the constant as a whole (``(1 << 64) - 1`` fits), or ``None``."""
+        o = self.operand(node)
+        if o.is_const:
+            v = o.value
+            return node if v is None or not -T.U64_MAX <= v <= T.U64_MAX else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, _WRAPPING):
+            return self.wide_constant(node.left) or self.wide_constant(node.right)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.LShift):
+            return self.wide_constant(node.left)
+        if isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not):
+            return self.wide_constant(node.operand)
+        return None
+
     def describe(self, node: ast.AST) -> str:
         """An operand for a message: its text and type."""
         text = ast.unparse(node)
@@ -1321,6 +1375,9 @@ class _Operand(NamedTuple):
         return _SMALL if ty in T.FIXED else _BIG
 
 
+#: The operators whose result's low 64 bits are those of their operands' words.
+_WRAPPING = (ast.Add, ast.Sub, ast.Mult, ast.BitAnd, ast.BitOr, ast.BitXor)
+
 _SIGNED = _Operand(True, False, False, None)
 _BIG = _Operand(False, True, False, None)
 _SMALL = _Operand(False, False, False, None)
@@ -1334,8 +1391,10 @@ def _fold(op: ast.operator, a: Optional[int], b: Optional[int]) -> Optional[int]
     if a is None or b is None:
         return None
     fn = _FOLD.get(type(op))
-    if fn is None or (isinstance(op, (ast.LShift, ast.RShift)) and not 0 <= b <= _FOLD_BITS):
+    if fn is None or (isinstance(op, (ast.LShift, ast.RShift)) and b < 0):
         return None
+    if isinstance(op, ast.LShift) and b > _FOLD_BITS:
+        return 0 if a == 0 else None
     try:
         v = fn(a, b)
     except ZeroDivisionError:
