@@ -127,6 +127,8 @@ fn listing(m: &Module, dir: Direction, plain: bool) -> String {
                     OperandRef::Word(w) if name == "elem" => {
                         crate::ops::kernel_elem(w).map_or(format!("elem#{}", w.0), |e| e.as_str().to_string())
                     }
+                    // The signed offset of the interpreter's `load.add.elem` and its kin (`off=-1`).
+                    OperandRef::Word(w) if name == "off" => format!("{}", w.0 as i32),
                     OperandRef::Word(w) => format!("{}", w.0),
                     OperandRef::Args(a) => {
                         let list: Vec<String> = g

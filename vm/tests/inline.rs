@@ -601,4 +601,8 @@ fn element_updates_by_a_loaded_value_run_in_one_dispatch() {
         .map(|&(j, k, n)| [arrays(), ints(&[j, k, n])].concat())
         .collect();
     same_runs(&m, &reference, &inputs, (0..40u64).chain([u64::MAX]));
+    // The plain listing shows the offset signed.
+    let prefix = module(Dialect::Rdx, "gene main(a: u64[4], i: u64) {\n    a[i] += a[i - 1]\n}\n");
+    let listing = rdx_vm::disasm::disassemble_plain(&prefix, Direction::Forward);
+    assert!(listing.contains("load.add.elem %3, %0:a[], %2:i, off=-1, %0:a[], %2:i"), "{listing}");
 }
