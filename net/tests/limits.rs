@@ -230,7 +230,11 @@ fn a_client_learns_the_run_budget_of_a_server() {
 fn a_malformed_answer_names_the_request_it_answers() {
     let dir = TempDir::new("malformed");
     let client = Client::new(Duration::from_secs(10));
-    let ok = |body: &str| format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    // (`Connection: close`: the fake closes each connection after its answer, so the client must
+    // not send the next request on it; with a kept connection that request was sometimes reset.)
+    let ok = |body: &str| {
+        format!("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", body.len())
+    };
     // A peer that answers 200 to everything, with a body that is not JSON: reading its run
     // budget fails (a run would not be sent), saying it was the answer to `GET /health`.
     let garbage = Fake::start(move |_| ok("garbage{").into_bytes());
@@ -253,7 +257,7 @@ fn a_malformed_answer_names_the_request_it_answers() {
     // JSON, but not what was asked for; a body cut short; a run that is not the one asked for.
     let other = Fake::start(move |head| {
         if head.starts_with("GET /health") {
-            "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n{\"ok\"".as_bytes().to_vec()
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 20\r\n\r\n{\"ok\"".as_bytes().to_vec()
         } else {
             ok("{\"ok\":true}").into_bytes()
         }
