@@ -1415,16 +1415,23 @@ fn explain(a: &Assessment, q: &Query) -> String {
         // The interpreter planned for work nothing predicts, on a program that may run long.
         let tiered = match (a.tiered(), a.bucket.log2_instructions) {
             (false, _) => String::new(),
-            (true, None) => "; nothing predicts this input's work (no interpreter run of this program, \
-                 entry and direction has counted any) and a gene loops or recurses, so the run starts \
-                 on the interpreter and starts over on the JIT if it runs long"
-                .to_string(),
-            (true, Some(_)) => format!(
-                "; this input's work is predicted only roughly (sd_log2 {:.1}) and a gene loops or \
-                 recurses, so the run starts on the interpreter and starts over on the JIT if it runs \
-                 long",
-                a.bucket.sd_log2
-            ),
+            (true, known) => {
+                let work = match known {
+                    None => "nothing predicts this input's work (no interpreter run of this program, \
+                         entry and direction has counted any)"
+                        .to_string(),
+                    Some(_) => {
+                        format!(
+                            "this input's work is predicted only roughly (sd_log2 {:.1})",
+                            a.bucket.sd_log2
+                        )
+                    }
+                };
+                format!(
+                    "; {work} and a gene loops or recurses, so the run starts on the interpreter and \
+                     starts over on the JIT if it runs long"
+                )
+            }
         };
         format!(
             "{} is fastest with probability {:.2}: {} ({bucket}); MDL prefers the {} model ({:.1} bits \

@@ -242,11 +242,9 @@ fn serve<W: Write>(
                 wire.respond(&req, capabilities())
             }
             "launch" => match launch(&req["arguments"], home) {
-                Ok(Launched { program, gene, values, dir, stop_on_entry, file, kernels }) => {
+                Ok(Launched { program, gene, values, dir, stop_on_entry, file, host }) => {
                     let mut it = Interpreter::new();
-                    if let Ok(host) = rdx_core::kernels::engine_host(&kernels, false) {
-                        it.set_kernels(host);
-                    }
+                    it.set_kernels(host);
                     let dbg = Debugger::new(&program.module, gene, values, dir)
                         .and_then(|mut d| d.set_interpreter(it).map(|()| d));
                     match dbg {
@@ -316,8 +314,8 @@ struct Launched {
     stop_on_entry: bool,
     /// The launch argument `program`: the file (or CID) loaded.
     file: String,
-    /// The launch argument `kernels`: the user kernels the program is compiled and run with.
-    kernels: Vec<rdx_core::kernels::UserKernel>,
+    /// The kernels the program runs with: the stdlib's and the launch argument `kernels`.
+    host: Box<dyn rdx_vm::KernelCall + Send>,
 }
 
 /// Launch argument `key`: None when it is not given (or null); refused, naming the type it
@@ -385,10 +383,9 @@ fn launch(args: &Json, home: Option<&std::path::Path>) -> Result<Launched, Strin
             })
             .collect::<Result<Vec<_>, _>>()?,
     };
-    if !kernels.is_empty() {
-        // A kernel file that does not load is refused here, with the host's message.
-        rdx_core::kernels::host(&kernels).map_err(|e| format!("launch argument `kernels`: {e}"))?;
-    }
+    // Loaded once, here: a kernel file that does not load is refused with the host's message.
+    let host = rdx_core::kernels::engine_host(&kernels, false)
+        .map_err(|e| format!("launch argument `kernels`: {e}"))?;
     let store = super::debug::store_for(path, home);
     let program = Program::open(path, store.as_ref(), false, &kernels).map_err(|e| match e {
         rdx_core::run::LoadError::Compile { diagnostics, name, text } => {
@@ -410,7 +407,7 @@ fn launch(args: &Json, home: Option<&std::path::Path>) -> Result<Launched, Strin
     let values = rdx_vm::values::bind(m, gene, &sets).map_err(|e| format!("launch argument `args`: {e}"))?;
     let dir = if reverse == Some(true) { rdx_vm::Direction::Backward } else { rdx_vm::Direction::Forward };
     let stop_on_entry = stop_on_entry.unwrap_or(true);
-    Ok(Launched { program, gene, values, dir, stop_on_entry, file: path.to_string(), kernels })
+    Ok(Launched { program, gene, values, dir, stop_on_entry, file: path.to_string(), host })
 }
 
 /// Why a program does not compile: each diagnostic on a line, `FILE:LINE:COLUMN: error[CODE]:

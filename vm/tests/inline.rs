@@ -533,6 +533,15 @@ fn divisions_by_a_constant_run_as_multiplications() {
     assert!(e.to_string().contains("divu.m") && e.to_string().contains("not read from a module"), "{e}");
 }
 
+/// Each plain stream of `m`'s `main` (forward and backward) holds `n` instructions that `is`.
+fn plain_has(m: &Module, n: usize, is: impl Fn(&Op) -> bool) {
+    let main = m.gene_index("main").unwrap();
+    for d in 0..2 {
+        let code = &m.genes[main].plain.code[d];
+        assert_eq!(code.iter().filter(|o| is(o)).count(), n, "direction {d}: {code:?}");
+    }
+}
+
 /// A fixed-width `x *= c` (`mul.imm`, `fix`) runs as one `mul.fix` in the plain streams, both
 /// ways, and gives what the genes' own streams give (the `fix` passed over still counts).
 #[test]
@@ -552,12 +561,7 @@ fn fixed_width_multiplications_run_in_one_dispatch() {
 }
 ";
     let m = module(Dialect::Rdx, text);
-    let main = m.gene_index("main").unwrap();
-    for d in 0..2 {
-        let code = &m.genes[main].plain.code[d];
-        let fused = code.iter().filter(|o| matches!(o, Op::MulFix { .. })).count();
-        assert_eq!(fused, 3, "direction {d}: {code:?}");
-    }
+    plain_has(&m, 3, |o| matches!(o, Op::MulFix { .. }));
     let reference = own_streams(&m);
     let inputs: Vec<Vec<Value>> = [(0u64, 0i64, 0u64), (u32::MAX as u64, -32768, 255), (0x1234_5678, 77, 3)]
         .iter()
@@ -585,15 +589,9 @@ fn element_updates_by_a_loaded_value_run_in_one_dispatch() {
 }
 ";
     let m = module(Dialect::Rdx, text);
-    let main = m.gene_index("main").unwrap();
-    for d in 0..2 {
-        let code = &m.genes[main].plain.code[d];
-        let fused = code
-            .iter()
-            .filter(|o| matches!(o, Op::LoadAddElem { .. } | Op::LoadSubElem { .. } | Op::LoadXorElem { .. }))
-            .count();
-        assert_eq!(fused, 3, "direction {d}: {code:?}");
-    }
+    plain_has(&m, 3, |o| {
+        matches!(o, Op::LoadAddElem { .. } | Op::LoadSubElem { .. } | Op::LoadXorElem { .. })
+    });
     let reference = own_streams(&m);
     let arrays = || vec![Value::Array(vec![1, 2, 3, 4]), Value::Array(vec![u64::MAX, 7, 0, 9])];
     let inputs: Vec<Vec<Value>> = [(1u64, 2u64, 3u64), (5, 2, 3), (1, 9, 2), (0, 3, 4), (3, 0, 1)]
